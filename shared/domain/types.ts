@@ -1,0 +1,195 @@
+/**
+ * Switchyard's domain model: plain, serialisable data shared by the Worker, the
+ * proxy, the control plane and the replay tool. No I/O and no behaviour here.
+ *
+ * Times are milliseconds since the Unix epoch (numbers) everywhere so that a
+ * decision's inputs can be logged as JSON and replayed bit-for-bit.
+ */
+
+/** Two-letter continent codes as Cloudflare reports them in `request.cf.continent`. */
+export type Continent = 'AF' | 'AN' | 'AS' | 'EU' | 'NA' | 'OC' | 'SA';
+export const CONTINENTS: readonly Continent[] = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'];
+
+export interface GeoPoint {
+  readonly lat: number;
+  readonly lon: number;
+}
+
+/** Capacity tiers, best first. */
+export type Tier = 'hot' | 'warm' | 'cold';
+export const TIERS: readonly Tier[] = ['hot', 'warm', 'cold'];
+
+export type Health = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+
+/** Routing strategies an app may select. `switchyard` is the full Thalamus-style pipeline. */
+export type StrategyName =
+  | 'switchyard'
+  | 'round-robin'
+  | 'random'
+  | 'weighted'
+  | 'least-outstanding'
+  | 'consistent-hash'
+  | 'power-of-two';
+export const STRATEGIES: readonly StrategyName[] = [
+  'switchyard',
+  'round-robin',
+  'random',
+  'weighted',
+  'least-outstanding',
+  'consistent-hash',
+  'power-of-two',
+];
+
+/** A region Switchyard knows about (see `regions.ts`); clusters live in exactly one. */
+export interface Region {
+  readonly id: string;
+  readonly continent: Continent;
+  readonly country: string;
+  readonly location: GeoPoint;
+}
+
+/** Static facts about one GPU cluster. Written by its aggregator or by `switchyard apply`. */
+export interface Cluster {
+  readonly id: string;
+  readonly region: string;
+  readonly continent: Continent;
+  readonly country: string;
+  readonly provider: string;
+  readonly location: GeoPoint;
+  /** Base URL of the regional proxy that fronts this cluster. */
+  readonly proxyUrl: string;
+  /** Token audience: the id of that regional proxy. */
+  readonly proxyId: string;
+}
+
+/**
+ * Where an app may be served. `client-continent` keeps each request on the
+ * client's own continent (and refuses when the client's continent is unknown).
+ */
+export type Residency =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'continents'; readonly continents: readonly Continent[] }
+  | { readonly kind: 'regions'; readonly regions: readonly string[] }
+  | { readonly kind: 'client-continent' };
+
+export interface AppLimits {
+  /** Max requests in flight per regional proxy; null = unlimited. */
+  readonly maxConcurrency: number | null;
+  /** Max requests per second per regional proxy; null = unlimited. */
+  readonly maxRps: number | null;
+}
+
+export interface Project {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Static configuration of one app (`project/name`), changed only by deploys and config. */
+export interface App {
+  /** `${projectId}/${name}` */
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  /** Clusters the app is deployed to. */
+  readonly clusters: readonly string[];
+  /** Clusters explicitly excluded (e.g. for maintenance) even though deployed. */
+  readonly excludedClusters: readonly string[];
+  readonly residency: Residency;
+  /** Acceptable GPU types; empty means any. */
+  readonly gpuTypes: readonly string[];
+  readonly strategy: StrategyName;
+  /** Request header whose value is the consistent-hash key (affinity). */
+  readonly affinityHeader: string | null;
+  readonly authRequired: boolean;
+  readonly limits: AppLimits;
+  /** Browser origins allowed by CORS; `*` allows any. */
+  readonly corsOrigins: readonly string[];
+  /** Per-cluster static weight (canary / version splits); missing = 1. */
+  readonly clusterWeights: Readonly<Record<string, number>>;
+}
+
+/** Dynamic state of one app on one cluster, pushed by that cluster's aggregator. */
+export interface ClusterAppState {
+  readonly clusterId: string;
+  readonly appId: string;
+  /** Loaded replicas' free slots right now. */
+  readonly hotFree: number;
+  /** Loaded replicas' busy slots (in flight). */
+  readonly hotBusy: number;
+  /** Slots that could start in seconds on running nodes of the right GPU. */
+  readonly warm: number;
+  /** Provider headroom: slots that need a slow cold start. */
+  readonly cold: number;
+  /** Requests waiting in the replicas' queues. */
+  readonly queued: number;
+  readonly gpuType: string;
+  readonly pricePerHour: number;
+  readonly health: Health;
+  /** When the app last served traffic on this cluster (cache locality); null = never. */
+  readonly lastServedAt: number | null;
+  readonly observedAt: number;
+}
+
+/** Cluster-wide status: aggregator health, proxy circuit breaker, draining. */
+export interface ClusterStatus {
+  readonly clusterId: string;
+  readonly health: Health;
+  readonly circuitOpen: boolean;
+  readonly draining: boolean;
+  readonly observedAt: number;
+}
+
+/** A measured latency to a cluster (moving averages), reported by a regional proxy. */
+export interface LatencyMeasurement {
+  readonly clusterId: string;
+  /** Who measured (regional proxy id). */
+  readonly source: string;
+  readonly rttMs: number;
+  /** Time to first token/byte, moving average; preferred over RTT when present. */
+  readonly ttftMs: number | null;
+  readonly samples: number;
+  readonly observedAt: number;
+}
+
+/** Where the client is, from `request.cf` at the edge. Every field may be unknown. */
+export interface ClientLocation {
+  readonly colo: string | null;
+  readonly country: string | null;
+  readonly continent: Continent | null;
+  readonly location: GeoPoint | null;
+}
+
+/** Facts about the request that the decision may use. */
+export interface RequestFacts {
+  readonly appId: string;
+  readonly fn: string;
+  readonly method: string;
+  readonly client: ClientLocation;
+  /** Value of the app's affinity header, if any. */
+  readonly affinityKey: string | null;
+  readonly synthetic: boolean;
+}
+
+/** A hashed API key as stored; the plaintext key is never stored. */
+export interface ApiKey {
+  readonly id: string;
+  readonly projectId: string;
+  /** Hex SHA-256 of the key. */
+  readonly hash: string;
+  readonly revoked: boolean;
+}
+
+/**
+ * Everything the pipeline needs about one app, loaded from libSQL into memory.
+ * The hot path reads only this; it never queries SQL.
+ */
+export interface AppSnapshot {
+  readonly app: App;
+  /** Static facts of the clusters the app is deployed to (unknown clusters are absent). */
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  readonly state: ReadonlyMap<string, ClusterAppState>;
+  readonly status: ReadonlyMap<string, ClusterStatus>;
+  readonly latency: ReadonlyMap<string, readonly LatencyMeasurement[]>;
+  /** When the snapshot was read from the database. */
+  readonly loadedAt: number;
+}

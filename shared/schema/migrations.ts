@@ -1,0 +1,147 @@
+/**
+ * The libSQL schema as ordered, versioned migrations. Pure data: the control
+ * plane's `db migrate` applies them (idempotently, recording each version in
+ * `schema_migrations`); the Worker, proxy and replay tool only read.
+ *
+ * Never edit a released migration: add a new one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'static config, dynamic state, decisions, outcomes',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS projects (
+         id TEXT PRIMARY KEY,
+         name TEXT NOT NULL,
+         updated_at INTEGER NOT NULL
+       )`,
+      `CREATE TABLE IF NOT EXISTS api_keys (
+         id TEXT PRIMARY KEY,
+         project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+         hash TEXT NOT NULL UNIQUE,          -- hex SHA-256 of the key; plaintext is never stored
+         revoked INTEGER NOT NULL DEFAULT 0,
+         created_at INTEGER NOT NULL
+       )`,
+      // Static cluster facts: written by `switchyard apply` or by the cluster's own aggregator
+      // (a new cluster appears just by its aggregator pushing).
+      `CREATE TABLE IF NOT EXISTS clusters (
+         id TEXT PRIMARY KEY,
+         region TEXT NOT NULL,
+         continent TEXT NOT NULL,
+         country TEXT NOT NULL,
+         provider TEXT NOT NULL,
+         lat REAL NOT NULL,
+         lon REAL NOT NULL,
+         proxy_url TEXT NOT NULL,
+         proxy_id TEXT NOT NULL,
+         updated_at INTEGER NOT NULL
+       )`,
+      `CREATE TABLE IF NOT EXISTS apps (
+         id TEXT PRIMARY KEY,                -- project_id || '/' || name
+         project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+         name TEXT NOT NULL,
+         strategy TEXT NOT NULL,
+         auth_required INTEGER NOT NULL,
+         max_concurrency INTEGER,
+         max_rps REAL,
+         affinity_header TEXT,
+         residency_json TEXT NOT NULL,       -- Residency
+         gpu_types_json TEXT NOT NULL,       -- string[]
+         cors_origins_json TEXT NOT NULL,    -- string[]
+         updated_at INTEGER NOT NULL
+       )`,
+      `CREATE TABLE IF NOT EXISTS app_clusters (
+         app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+         cluster_id TEXT NOT NULL,
+         weight REAL NOT NULL DEFAULT 1,     -- static canary / version split weight
+         excluded INTEGER NOT NULL DEFAULT 0,
+         PRIMARY KEY (app_id, cluster_id)
+       )`,
+      // Dynamic state per cluster x app, pushed by aggregators every ~1 s.
+      `CREATE TABLE IF NOT EXISTS cluster_app_state (
+         cluster_id TEXT NOT NULL,
+         app_id TEXT NOT NULL,
+         hot_free INTEGER NOT NULL,
+         hot_busy INTEGER NOT NULL,
+         warm INTEGER NOT NULL,
+         cold INTEGER NOT NULL,
+         queued INTEGER NOT NULL DEFAULT 0,
+         gpu_type TEXT NOT NULL,
+         price_per_hour REAL NOT NULL,
+         health TEXT NOT NULL,
+         last_served_at INTEGER,
+         observed_at INTEGER NOT NULL,
+         PRIMARY KEY (cluster_id, app_id)
+       )`,
+      `CREATE TABLE IF NOT EXISTS cluster_status (
+         cluster_id TEXT PRIMARY KEY,
+         health TEXT NOT NULL,
+         draining INTEGER NOT NULL DEFAULT 0,
+         observed_at INTEGER NOT NULL
+       )`,
+      // Regional proxies: liveness and draining (the edge stops choosing a draining proxy's clusters).
+      `CREATE TABLE IF NOT EXISTS proxies (
+         id TEXT PRIMARY KEY,
+         url TEXT NOT NULL,
+         region TEXT NOT NULL,
+         draining INTEGER NOT NULL DEFAULT 0,
+         observed_at INTEGER NOT NULL
+       )`,
+      // What each proxy measures of each cluster: moving-average latency and its circuit breaker.
+      `CREATE TABLE IF NOT EXISTS proxy_cluster_health (
+         proxy_id TEXT NOT NULL,
+         cluster_id TEXT NOT NULL,
+         health TEXT NOT NULL,
+         circuit_open INTEGER NOT NULL DEFAULT 0,
+         rtt_ms REAL NOT NULL,
+         ttft_ms REAL,
+         samples INTEGER NOT NULL,
+         observed_at INTEGER NOT NULL,
+         PRIMARY KEY (proxy_id, cluster_id)
+       )`,
+      // Every decision with its full explanation and inputs, for explain / replay / back-testing.
+      `CREATE TABLE IF NOT EXISTS decisions (
+         id TEXT PRIMARY KEY,
+         at INTEGER NOT NULL,
+         app_id TEXT NOT NULL,
+         fn TEXT NOT NULL,
+         synthetic INTEGER NOT NULL,
+         outcome TEXT NOT NULL,              -- 'routed' | 'panic' | 'no-candidate'
+         chosen_cluster TEXT,
+         reason TEXT NOT NULL,
+         policy_version TEXT NOT NULL,
+         seed TEXT NOT NULL,
+         stale INTEGER NOT NULL,
+         decision_us REAL,
+         explanation_json TEXT NOT NULL,
+         input_json TEXT NOT NULL
+       )`,
+      `CREATE INDEX IF NOT EXISTS decisions_app_at ON decisions(app_id, at)`,
+      `CREATE TABLE IF NOT EXISTS outcomes (
+         decision_id TEXT NOT NULL,
+         attempt INTEGER NOT NULL DEFAULT 0,
+         proxy_id TEXT NOT NULL,
+         cluster_id TEXT,
+         endpoint TEXT,
+         status INTEGER NOT NULL,
+         ttfb_ms REAL,
+         duration_ms REAL NOT NULL,
+         bytes_in INTEGER NOT NULL,
+         bytes_out INTEGER NOT NULL,
+         error TEXT,
+         at INTEGER NOT NULL,
+         PRIMARY KEY (decision_id, attempt, proxy_id)
+       )`,
+      `CREATE INDEX IF NOT EXISTS outcomes_at ON outcomes(at)`,
+    ],
+  },
+];
+
+/** The schema version the code in this checkout expects. */
+export const SCHEMA_VERSION: number = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
