@@ -1,0 +1,126 @@
+import type { StrategyName, Tier } from '../domain/types.ts';
+
+/** A source of uniform randomness in [0, 1). Seeded in production so replays are exact. */
+export interface Rng {
+  next(): number;
+}
+
+/** Why a candidate was disqualified (hard filter). Stable codes: logged, counted, replayed. */
+export type DisqualificationCode =
+  | 'residency' // outside the app's allowed continents/regions/client continent
+  | 'excluded' // cluster excluded in the app's config
+  | 'unknown-cluster' // deployed to a cluster with no static facts
+  | 'no-state' // no dynamic state row for this app on this cluster
+  | 'stale' // state older than the hard stale limit: treated as unknown
+  | 'unhealthy' // app or cluster reported unhealthy
+  | 'circuit-open' // a proxy's circuit breaker is open for this cluster
+  | 'draining' // cluster or its proxy is draining
+  | 'hardware' // GPU type not acceptable to the app
+  | 'no-capacity'; // no hot, warm or cold capacity at all
+
+/** Why the chosen cluster was chosen. */
+export type ReasonCode =
+  | 'weighted-pick' // switchyard pipeline: weighted random pick in the best tier
+  | 'only-candidate'
+  | 'strategy' // a classic strategy (round robin, hash, ...) chose it
+  | 'panic' // every candidate failed health-type filters; panic rule chose least-bad
+  | 'no-candidate'; // nothing could be chosen (e.g. residency excludes all)
+
+export type DecisionOutcome = 'routed' | 'panic' | 'no-candidate';
+
+/** One multiplicative modifier applied to a candidate's base weight. */
+export interface ModifierFactor {
+  readonly name: 'latency' | 'cost' | 'locality' | 'staleness' | 'static-weight';
+  readonly factor: number;
+  /** Human-readable input, e.g. "est. 84 ms (ttft, measured)". */
+  readonly detail: string;
+}
+
+export interface CandidateExplanation {
+  readonly clusterId: string;
+  readonly region: string | null;
+  readonly provider: string | null;
+  /** Empty when the candidate passed every hard filter. */
+  readonly disqualifications: readonly { code: DisqualificationCode; detail: string }[];
+  readonly tier: Tier | null;
+  /** Base weight from capacity, before modifiers. */
+  readonly baseWeight: number;
+  readonly modifiers: readonly ModifierFactor[];
+  /** Final weight used for the pick (0 when disqualified or outside the best tier). */
+  readonly weight: number;
+  /** Probability of being picked (weight / sum of weights in the best tier). */
+  readonly probability: number;
+  readonly estimatedLatencyMs: number | null;
+  readonly pricePerHour: number | null;
+  readonly stateAgeMs: number | null;
+}
+
+/** The full, serialisable result of one routing decision. */
+export interface Decision {
+  readonly id: string;
+  readonly at: number;
+  readonly appId: string;
+  readonly fn: string;
+  readonly strategy: StrategyName;
+  readonly outcome: DecisionOutcome;
+  readonly chosen: string | null;
+  /** Ranked fallbacks (best first), excluding the chosen cluster. */
+  readonly fallbacks: readonly string[];
+  readonly reason: ReasonCode;
+  readonly tier: Tier | null;
+  /** True when made from a snapshot older than the policy's stale limit (e.g. database down). */
+  readonly stale: boolean;
+  readonly synthetic: boolean;
+  readonly policyVersion: string;
+  readonly seed: string;
+  readonly candidates: readonly CandidateExplanation[];
+  /** One line a human can read: "chose eu-west-1 (hot, p=0.62) ..." */
+  readonly summary: string;
+}
+
+/** Tunable inputs of the decision, parsed from env vars (see `policy.ts`). */
+export interface Policy {
+  readonly version: string;
+  readonly defaultStrategy: StrategyName;
+  readonly weights: {
+    /** Exponent on the latency factor; 0 ignores latency. */
+    readonly latency: number;
+    /** Exponent on the cost factor; 0 ignores cost. */
+    readonly cost: number;
+    /** Multiplier bonus for clusters that served the app recently; 0 ignores locality. */
+    readonly locality: number;
+  };
+  /** Latency at which the latency factor halves. */
+  readonly latencyHalfMs: number;
+  /** Cost influence fades linearly from full (utilisation 0) to none (at this utilisation, 0..1). */
+  readonly costFadeUtilization: number;
+  /** How recent "served recently" must be for the locality bonus. */
+  readonly localityWindowMs: number;
+  /** State older than this is discounted (linearly down to `staleFloor` at the hard limit). */
+  readonly staleSoftMs: number;
+  /** State older than this is unknown: the candidate is disqualified as `stale`. */
+  readonly staleHardMs: number;
+  readonly staleFloor: number;
+  /** What to do when every candidate fails health-type filters (never residency/hardware/excluded). */
+  readonly panic: 'off' | 'least-bad';
+  readonly maxFallbacks: number;
+}
+
+/** Input every decision gets besides the request and the snapshot: time, randomness, identity. */
+export interface DecideContext {
+  readonly now: number;
+  readonly rng: Rng;
+  readonly seed: string;
+  readonly decisionId: string;
+  /** Snapshot known to be older than the refresh limit (database unreachable). */
+  readonly staleSnapshot: boolean;
+  /** Mutable per-app counters for stateful classic strategies (round robin, least outstanding). */
+  readonly strategyState?: StrategyState;
+}
+
+/** State that classic strategies keep between calls (per app or per upstream pool). */
+export interface StrategyState {
+  roundRobinCursor: number;
+  /** In-flight requests per target id (least outstanding, power of two). */
+  readonly outstanding: Map<string, number>;
+}

@@ -1,0 +1,43 @@
+/**
+ * Routing token claims. A token is a compact JWS (EdDSA / Ed25519) minted by the
+ * edge after a decision and honoured only by the regional proxy named in `aud`.
+ */
+export interface RoutingClaims {
+  /** Issuer: the edge deployment ("switchyard-edge"). */
+  readonly iss: string;
+  /** Audience: the regional proxy id that must honour the token. */
+  readonly aud: string;
+  /** App id `project/app`. */
+  readonly app: string;
+  /** Function path below the app (e.g. `v1/chat/completions`); `*` allows any. */
+  readonly fn: string;
+  /** Chosen cluster id. */
+  readonly cluster: string;
+  /** Ranked fallback cluster ids (best first). */
+  readonly fallbacks: readonly string[];
+  /** Decision id (also the JWT `jti`). */
+  readonly did: string;
+  /** Issued-at and expiry, seconds since the epoch. */
+  readonly iat: number;
+  readonly exp: number;
+}
+
+export type TokenErrorCode =
+  | 'malformed'
+  | 'bad-signature'
+  | 'unknown-key'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'wrong-audience'
+  | 'wrong-app';
+
+/** A refusal with a stable code, an HTTP status and a message a client can act on. */
+export interface TokenError {
+  readonly code: TokenErrorCode;
+  readonly status: 401 | 403;
+  readonly message: string;
+}
+
+export type VerifyResult =
+  | { readonly ok: true; readonly claims: RoutingClaims; readonly kid: string }
+  | { readonly ok: false; readonly error: TokenError };
