@@ -79,6 +79,17 @@ export const MIGRATIONS: readonly Migration[] = [
          observed_at INTEGER NOT NULL,
          PRIMARY KEY (cluster_id, app_id)
        )`,
+      // Replicas (endpoints) of an app inside a cluster, pushed by the aggregator; the regional
+      // proxy picks among them with the app's in-cluster strategy.
+      `CREATE TABLE IF NOT EXISTS app_endpoints (
+         cluster_id TEXT NOT NULL,
+         app_id TEXT NOT NULL,
+         url TEXT NOT NULL,
+         healthy INTEGER NOT NULL,
+         weight REAL NOT NULL DEFAULT 1,
+         observed_at INTEGER NOT NULL,
+         PRIMARY KEY (cluster_id, app_id, url)
+       )`,
       `CREATE TABLE IF NOT EXISTS cluster_status (
          cluster_id TEXT PRIMARY KEY,
          health TEXT NOT NULL,
