@@ -1,0 +1,25 @@
+/**
+ * `switchyard`: the one operator command. Each subcommand lives in
+ * `commands/<name>.ts` and exports `register(program)`; add yours to the list.
+ */
+import { Command } from 'commander';
+import type { CommandModule } from './command-module.ts';
+
+const modules: Array<() => Promise<CommandModule>> = [
+  // keep one line per command module, alphabetical
+];
+
+async function main(): Promise<void> {
+  const program = new Command('switchyard')
+    .description('Switchyard: global request router for GPU and AI inference workloads')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  for (const load of modules) (await load()).register(program);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`switchyard: ${message}\n`);
+  process.exitCode = 1;
+});
