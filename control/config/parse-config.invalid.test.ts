@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssue } from './config-issue.ts';
+import { parseConfig } from './parse-config.ts';
+
+const base = `projects:
+  - id: acme
+clusters:
+  - id: c1
+    region: eu-west
+    provider: lambda
+    proxyUrl: http://127.0.0.1:1
+    proxyId: p1
+`;
+
+describe('parseConfig: invalid configs name file, path, line and problem', () => {
+  it.each([
+    ['unknown region', `projects: [{id: acme}]\nclusters:\n  - id: c9\n    region: mars-north\n    provider: x\n    proxyUrl: http://x\n    proxyId: p\n`, 'clusters[0].region', 4, /unknown region 'mars-north'/],
+    ['duplicate cluster', `${base}  - id: c1\n    region: us-east\n    provider: x\n    proxyUrl: http://x\n    proxyId: p\n`, 'clusters[1].id', 9, /duplicate cluster 'c1'/],
+    ['duplicate app', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1]}\n  - {project: acme, name: chat, clusters: [c1]}\n`, 'apps[1].name', 11, /duplicate app 'acme\/chat'/],
+    ['undeclared cluster', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1, nope]\n`, 'apps[0].clusters[1]', 12, /undeclared cluster 'nope'/],
+    ['malformed key', `${base}apiKeys:\n  - id: k\n    project: acme\n    key: "short key"\n`, 'apiKeys[0].key', 12, /malformed API key/],
+    ['malformed hash', `${base}apiKeys:\n  - {id: k, project: acme, hash: XYZ}\n`, 'apiKeys[0].hash', 10, /malformed hash/],
+    ['key and hash both', `${base}apiKeys:\n  - {id: k, project: acme, hash: ${'a'.repeat(64)}, key: sk-0123456789abcdefg}\n`, 'apiKeys[0]', 10, /exactly one of 'key'/],
+    ['unknown strategy', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    strategy: fastest\n`, 'apps[0].strategy', 13, /unknown strategy 'fastest'/],
+    ['bad residency', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    residency: moon-only\n`, 'apps[0].residency', 13, /unknown residency 'moon-only'/],
+    ['residency excluding every cluster', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], residency: na-only}\n`, 'apps[0].residency', 10, /excludes every cluster/],
+    ['unknown residency region', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], residency: {regions: [eu-westt]}}\n`, 'apps[0].residency', 10, /unknown region eu-westt/],
+    ['unknown field', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    residencey: any\n`, 'apps[0].residencey', 13, /unknown field 'residencey'/],
+    ['undeclared project', `${base}apps:\n  - {project: other, name: chat, clusters: [c1]}\n`, 'apps[0].project', 10, /undeclared project 'other'/],
+    ['bad proxy URL', `projects: []\nclusters:\n  - {id: c1, region: eu-west, provider: x, proxyUrl: 'ftp://x', proxyId: p}\n`, 'clusters[0].proxyUrl', 3, /http\(s\) URL/],
+    ['weight for undeployed cluster', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], clusterWeights: {c2: 1}}\n`, 'apps[0].clusterWeights.c2', 10, /not in this app's clusters/],
+    ['consistent-hash without header', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], strategy: consistent-hash}\n`, 'apps[0].strategy', 10, /needs an affinityHeader/],
+    ['unknown section', `${base}app: []\n`, 'app', 9, /unknown section 'app'/],
+  ])('%s', (_name, text, path, line, message) => {
+    const r = parseConfig(text, 'cfg.yaml');
+    expect(r.valid).toBe(false);
+    expect(r.config).toBeNull();
+    const issue = r.errors.find((e) => e.path === path);
+    expect(issue, JSON.stringify(r.errors)).toBeDefined();
+    expect(issue?.line).toBe(line);
+    expect(issue?.message).toMatch(message);
+    expect(issue?.file).toBe('cfg.yaml');
+  });
+
+  it('reports every problem at once, across sections', () => {
+    const text = `projects: [{id: acme}]
+clusters:
+  - {id: c1, region: nowhere, provider: x, proxyUrl: 'http://x', proxyId: p}
+apiKeys:
+  - {id: k, project: acme, key: bad}
+apps:
+  - {project: acme, name: a, clusters: [c1], strategy: nope}
+`;
+    const r = parseConfig(text, 'cfg.yaml');
+    expect(r.errors.map((e) => e.path).sort()).toEqual(['apiKeys[0].key', 'apps[0].clusters[0]', 'apps[0].strategy', 'clusters[0].region']);
+    expect(r.errors.map(formatIssue)).toContain("cfg.yaml:3: clusters[0].region: unknown region 'nowhere' (see shared/domain/regions.ts for the known regions)");
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const r = parseConfig('projects:\n  - id: [unclosed\n', 'cfg.yaml');
+    expect(r.valid).toBe(false);
+    expect(r.errors[0]?.message).toMatch(/^YAML syntax/);
+    expect(r.errors[0]?.line).not.toBeNull();
+  });
+
+  it('refuses duplicate YAML keys instead of keeping the last', () => {
+    expect(parseConfig('projects: []\nprojects: []\n', 'cfg.yaml').valid).toBe(false);
+  });
+});

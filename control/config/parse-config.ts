@@ -1,0 +1,233 @@
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { CONTINENTS, STRATEGIES, type ApiKey, type App, type Cluster, type Continent, type Project, type StrategyName } from '../../shared/domain/types.ts';
+import { findRegion } from '../../shared/domain/regions.ts';
+import { hashApiKey, isSha256Hex, isWellFormedKey } from './api-key-hash.ts';
+import { formatPath, type ConfigIssue } from './config-issue.ts';
+import { parseResidency } from './residency.ts';
+import { rawApiKey, rawApp, rawCluster, rawProject, SECTIONS, type RawApiKey, type RawApp, type RawCluster, type RawProject } from './raw-schema.ts';
+import type { DesiredConfig } from './types.ts';
+import { makeLocator } from './yaml-locator.ts';
+
+export type ParseResult =
+  | { readonly valid: true; readonly config: DesiredConfig; readonly errors: readonly [] }
+  | { readonly valid: false; readonly config: null; readonly errors: readonly ConfigIssue[] };
+
+type Path = readonly PropertyKey[];
+
+/**
+ * Parses and validates a config file. Never throws on bad input: every problem is returned at
+ * once, each with the file, YAML path and line, so one `apply` run shows everything to fix.
+ */
+export function parseConfig(text: string, file: string): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const locate = makeLocator(doc, lines);
+  const errors: ConfigIssue[] = [];
+  const report = (path: Path, message: string): void => {
+    errors.push({ file, path: formatPath(path), line: locate(path), message });
+  };
+
+  for (const e of doc.errors) {
+    errors.push({ file, path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` });
+  }
+  if (errors.length > 0) return { valid: false, config: null, errors };
+
+  const root: unknown = doc.toJS() ?? {};
+  if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+    report([], `the config must be a mapping with sections ${SECTIONS.join(', ')}`);
+    return { valid: false, config: null, errors };
+  }
+  const top = root as Record<string, unknown>;
+  for (const key of Object.keys(top)) {
+    if (!(SECTIONS as readonly string[]).includes(key)) report([key], `unknown section '${key}' (expected ${SECTIONS.join(', ')})`);
+  }
+
+  const projects = items(top, 'projects', rawProject, report);
+  const apiKeys = items(top, 'apiKeys', rawApiKey, report);
+  const clusters = items(top, 'clusters', rawCluster, report);
+  const apps = items(top, 'apps', rawApp, report);
+
+  const projectOut = checkProjects(projects, report);
+  const projectIds = new Set(projectOut.map((p) => p.id));
+  const keyOut = checkApiKeys(apiKeys, projectIds, report);
+  const clusterOut = checkClusters(clusters, report);
+  const appOut = checkApps(apps, projectIds, new Map(clusterOut.map((c) => [c.id, c])), report);
+
+  if (errors.length > 0) return { valid: false, config: null, errors };
+  return { valid: true, config: { projects: projectOut, apiKeys: keyOut, clusters: clusterOut, apps: appOut }, errors: [] };
+}
+
+type Report = (path: Path, message: string) => void;
+interface Item<T> {
+  readonly index: number;
+  readonly value: T;
+}
+
+/** Validates each element of a section on its own; returns the well-shaped ones with their index. */
+function items<S extends z.ZodType>(top: Record<string, unknown>, section: string, schema: S, report: Report): Item<z.infer<S>>[] {
+  const list = top[section];
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) {
+    report([section], `'${section}' must be a list`);
+    return [];
+  }
+  const out: Item<z.infer<S>>[] = [];
+  list.forEach((el: unknown, index) => {
+    const r = schema.safeParse(el);
+    if (r.success) {
+      out.push({ index, value: r.data });
+      return;
+    }
+    for (const issue of r.error.issues) {
+      const path = [section, index, ...issue.path];
+      if (issue.code === 'unrecognized_keys') {
+        for (const k of issue.keys) report([...path, k], `unknown field '${k}'`);
+      } else report(path, issue.message);
+    }
+  });
+  return out;
+}
+
+function checkProjects(projects: Item<RawProject>[], report: Report): Project[] {
+  const seen = new Set<string>();
+  const out: Project[] = [];
+  for (const { index, value } of projects) {
+    if (seen.has(value.id)) report(['projects', index, 'id'], `duplicate project '${value.id}'`);
+    seen.add(value.id);
+    out.push({ id: value.id, name: value.name ?? value.id });
+  }
+  return out;
+}
+
+function checkApiKeys(keys: Item<RawApiKey>[], projectIds: ReadonlySet<string>, report: Report): ApiKey[] {
+  const ids = new Set<string>();
+  const hashes = new Set<string>();
+  const out: ApiKey[] = [];
+  for (const { index, value } of keys) {
+    const at = (...rest: PropertyKey[]): Path => ['apiKeys', index, ...rest];
+    if (ids.has(value.id)) report(at('id'), `duplicate API key id '${value.id}'`);
+    ids.add(value.id);
+    if (!projectIds.has(value.project)) report(at('project'), `API key refers to undeclared project '${value.project}'`);
+    let hash: string | null = null;
+    if ((value.key === undefined) === (value.hash === undefined)) {
+      report(at(), "give exactly one of 'key' (plaintext, hashed on apply) or 'hash' (hex SHA-256)");
+    } else if (value.key !== undefined) {
+      if (isWellFormedKey(value.key)) hash = hashApiKey(value.key);
+      else report(at('key'), 'malformed API key: 16-256 characters from A-Z a-z 0-9 . _ ~ + / = -, no spaces');
+    } else if (value.hash !== undefined) {
+      if (isSha256Hex(value.hash)) hash = value.hash;
+      else report(at('hash'), 'malformed hash: expected 64 lowercase hex characters (SHA-256 of the key)');
+    }
+    if (hash !== null) {
+      if (hashes.has(hash)) report(at(), 'the same key is declared twice');
+      hashes.add(hash);
+      out.push({ id: value.id, projectId: value.project, hash, revoked: value.revoked ?? false });
+    }
+  }
+  return out;
+}
+
+function checkClusters(clusters: Item<RawCluster>[], report: Report): Cluster[] {
+  const seen = new Set<string>();
+  const out: Cluster[] = [];
+  for (const { index, value } of clusters) {
+    const at = (...rest: PropertyKey[]): Path => ['clusters', index, ...rest];
+    if (seen.has(value.id)) report(at('id'), `duplicate cluster '${value.id}'`);
+    seen.add(value.id);
+    const region = findRegion(value.region);
+    if (region === undefined) {
+      report(at('region'), `unknown region '${value.region}' (see shared/domain/regions.ts for the known regions)`);
+      continue;
+    }
+    let continent: Continent = region.continent;
+    if (value.continent !== undefined) {
+      const c = value.continent.toUpperCase();
+      const known = CONTINENTS.find((k) => k === c);
+      if (known === undefined) report(at('continent'), `unknown continent '${value.continent}' (known: ${CONTINENTS.join(', ')})`);
+      else continent = known;
+    }
+    out.push({
+      id: value.id,
+      region: region.id,
+      continent,
+      country: value.country?.toUpperCase() ?? region.country,
+      provider: value.provider,
+      location: value.location ?? region.location,
+      proxyUrl: value.proxyUrl,
+      proxyId: value.proxyId,
+    });
+  }
+  return out;
+}
+
+function isStrategy(s: string): s is StrategyName {
+  return (STRATEGIES as readonly string[]).includes(s);
+}
+
+function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, clusters: ReadonlyMap<string, Cluster>, report: Report): App[] {
+  const seen = new Set<string>();
+  const out: App[] = [];
+  for (const { index, value } of apps) {
+    const at = (...rest: PropertyKey[]): Path => ['apps', index, ...rest];
+    const id = `${value.project}/${value.name}`;
+    let ok = true;
+    const fail = (path: Path, message: string): void => {
+      ok = false;
+      report(path, message);
+    };
+    if (seen.has(id)) fail(at('name'), `duplicate app '${id}'`);
+    seen.add(id);
+    if (!projectIds.has(value.project)) fail(at('project'), `app refers to undeclared project '${value.project}'`);
+
+    const deployed = new Set<string>();
+    value.clusters.forEach((c, i) => {
+      if (!clusters.has(c)) fail(at('clusters', i), `app '${id}' refers to undeclared cluster '${c}'`);
+      if (deployed.has(c)) fail(at('clusters', i), `cluster '${c}' listed twice`);
+      deployed.add(c);
+    });
+    const excluded = value.excludedClusters ?? [];
+    excluded.forEach((c, i) => {
+      if (!deployed.has(c)) fail(at('excludedClusters', i), `excluded cluster '${c}' is not in this app's clusters`);
+    });
+    for (const c of Object.keys(value.clusterWeights ?? {})) {
+      if (!deployed.has(c)) fail(at('clusterWeights', c), `weight for cluster '${c}', which is not in this app's clusters`);
+    }
+
+    const strategy = value.strategy ?? 'switchyard';
+    if (!isStrategy(strategy)) fail(at('strategy'), `unknown strategy '${strategy}' (known: ${STRATEGIES.join(', ')})`);
+    const affinityHeader = value.affinityHeader?.toLowerCase() ?? null;
+    if (strategy === 'consistent-hash' && affinityHeader === null) fail(at('strategy'), "strategy 'consistent-hash' needs an affinityHeader");
+
+    const residency = parseResidency(value.residency);
+    if (!residency.ok) fail(at('residency'), residency.message);
+    else {
+      const allowed = [...deployed].filter((c) => {
+        const cl = clusters.get(c);
+        if (cl === undefined) return true;
+        const r = residency.residency;
+        if (r.kind === 'continents') return r.continents.includes(cl.continent);
+        if (r.kind === 'regions') return r.regions.includes(cl.region);
+        return true;
+      });
+      if (allowed.length === 0) fail(at('residency'), `residency excludes every cluster app '${id}' is deployed to`);
+    }
+    if (!ok || !residency.ok || !isStrategy(strategy)) continue;
+    out.push({
+      id,
+      projectId: value.project,
+      name: value.name,
+      clusters: value.clusters,
+      excludedClusters: excluded,
+      residency: residency.residency,
+      gpuTypes: value.gpuTypes ?? [],
+      strategy,
+      affinityHeader,
+      authRequired: value.auth ?? true,
+      limits: { maxConcurrency: value.limits?.maxConcurrency ?? null, maxRps: value.limits?.maxRps ?? null },
+      corsOrigins: value.corsOrigins ?? [],
+      clusterWeights: value.clusterWeights ?? {},
+    });
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/**
+ * The config file's shape before semantic checks. Objects are strict so a misspelt field
+ * (`residencey:`) is an error instead of a silently ignored default.
+ */
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
+const positiveOrNull = z.number().positive().nullable().optional();
+
+export const rawProject = z.strictObject({ id, name: z.string().min(1).optional() });
+
+export const rawApiKey = z.strictObject({
+  id: z.string().min(1),
+  project: id,
+  key: z.string().optional(),
+  hash: z.string().optional(),
+  revoked: z.boolean().optional(),
+});
+
+export const rawCluster = z.strictObject({
+  id,
+  region: z.string(),
+  provider: z.string().min(1),
+  proxyUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  proxyId: z.string().min(1),
+  continent: z.string().optional(),
+  country: z.string().length(2).optional(),
+  location: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+});
+
+export const rawApp = z.strictObject({
+  project: id,
+  name: id,
+  clusters: z.array(z.string()).min(1, 'an app must be deployed to at least one cluster'),
+  excludedClusters: z.array(z.string()).optional(),
+  residency: z.unknown().optional(),
+  gpuTypes: z.array(z.string().min(1)).optional(),
+  strategy: z.string().optional(),
+  affinityHeader: z.string().min(1).nullable().optional(),
+  auth: z.boolean().optional(),
+  limits: z.strictObject({ maxConcurrency: z.number().int().positive().nullable().optional(), maxRps: positiveOrNull }).optional(),
+  corsOrigins: z.array(z.string().min(1)).optional(),
+  clusterWeights: z.record(z.string(), z.number().nonnegative()).optional(),
+});
+
+/** Top-level sections; each item is validated on its own so one bad app does not hide the rest's errors. */
+export const SECTIONS = ['projects', 'apiKeys', 'clusters', 'apps'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export type RawProject = z.infer<typeof rawProject>;
+export type RawApp = z.infer<typeof rawApp>;
+export type RawCluster = z.infer<typeof rawCluster>;
+export type RawApiKey = z.infer<typeof rawApiKey>;
