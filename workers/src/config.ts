@@ -1,0 +1,132 @@
+/**
+ * The Worker's whole configuration, parsed once per isolate from its environment: ROUTE_* (the
+ * decision policy, via shared `parsePolicy`), EDGE_* (this Worker's behaviour), LIBSQL_* and the
+ * token signing key. Every invalid variable is reported at once; nothing is silently defaulted.
+ * See workers/README.md for the table of variables.
+ */
+import type { Policy } from '../../shared/decision/types.ts';
+import { DEFAULT_ANSWER_MODES } from './answer-mode.ts';
+import type { DefaultAnswerMode } from './answer-mode.ts';
+import { EnvReader } from './env-parse.ts';
+import type { EnvProblem, EnvVars } from './env-parse.ts';
+import { importSigningKey, parsePolicy } from './shared-deps.ts';
+import type { SigningKey } from './shared-deps.ts';
+
+export interface EdgeConfig {
+  readonly answerMode: DefaultAnswerMode;
+  /** Snapshots older than this are refreshed in the background (stale-while-revalidate). */
+  readonly refreshMs: number;
+  /** Decisions from a snapshot older than this are marked stale (database unreachable). */
+  readonly staleSnapshotMs: number;
+  /** How long an unknown app / unknown key answer is cached. */
+  readonly negativeCacheMs: number;
+  readonly maxApps: number;
+  readonly maxKeys: number;
+  readonly tokenTtlSeconds: number;
+  readonly tokenIssuer: string;
+  readonly auth: boolean;
+  readonly logDecisions: boolean;
+  readonly recordDecisions: boolean;
+  readonly decisionBatch: number;
+  readonly decisionFlushMs: number;
+  readonly benchRoute: boolean;
+  readonly libsqlUrl: string;
+  readonly libsqlAuthToken: string | undefined;
+  readonly policy: Policy;
+  readonly signingKey: SigningKey;
+}
+
+export type ConfigResult = { readonly ok: true; readonly config: EdgeConfig } | { readonly ok: false; readonly errors: readonly EnvProblem[] };
+
+/** Named defaults, so the README table and the code cannot drift apart silently. */
+export const EDGE_DEFAULTS = {
+  EDGE_ANSWER_MODE: 'forward',
+  EDGE_REFRESH_MS: 1_000,
+  EDGE_STALE_SNAPSHOT_MS: 30_000,
+  EDGE_NEGATIVE_CACHE_MS: 5_000,
+  EDGE_MAX_APPS: 1_000,
+  EDGE_MAX_KEYS: 10_000,
+  EDGE_TOKEN_TTL_SECONDS: 30,
+  EDGE_TOKEN_ISSUER: 'switchyard-edge',
+  EDGE_AUTH: true,
+  EDGE_LOG_DECISIONS: true,
+  EDGE_RECORD_DECISIONS: true,
+  EDGE_DECISION_BATCH: 50,
+  EDGE_DECISION_FLUSH_MS: 1_000,
+  EDGE_BENCH_ROUTE: false,
+} as const;
+
+const D = EDGE_DEFAULTS;
+
+/** Parses and validates the environment. Async only because importing the signing key is. */
+export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
+  const r = new EnvReader(env);
+  const answerMode = r.oneOf<DefaultAnswerMode>('EDGE_ANSWER_MODE', D.EDGE_ANSWER_MODE, DEFAULT_ANSWER_MODES);
+  const refreshMs = r.int('EDGE_REFRESH_MS', D.EDGE_REFRESH_MS, 10, 600_000);
+  const staleSnapshotMs = r.int('EDGE_STALE_SNAPSHOT_MS', D.EDGE_STALE_SNAPSHOT_MS, 10, 86_400_000);
+  if (staleSnapshotMs < refreshMs) {
+    r.problem('EDGE_STALE_SNAPSHOT_MS', String(staleSnapshotMs), `must be at least EDGE_REFRESH_MS (${refreshMs})`);
+  }
+  const negativeCacheMs = r.int('EDGE_NEGATIVE_CACHE_MS', D.EDGE_NEGATIVE_CACHE_MS, 0, 600_000);
+  const maxApps = r.int('EDGE_MAX_APPS', D.EDGE_MAX_APPS, 1, 1_000_000);
+  const maxKeys = r.int('EDGE_MAX_KEYS', D.EDGE_MAX_KEYS, 1, 1_000_000);
+  const tokenTtlSeconds = r.int('EDGE_TOKEN_TTL_SECONDS', D.EDGE_TOKEN_TTL_SECONDS, 1, 300);
+  const tokenIssuer = r.raw('EDGE_TOKEN_ISSUER') ?? D.EDGE_TOKEN_ISSUER;
+  const auth = r.flag('EDGE_AUTH', D.EDGE_AUTH);
+  const logDecisions = r.flag('EDGE_LOG_DECISIONS', D.EDGE_LOG_DECISIONS);
+  const recordDecisions = r.flag('EDGE_RECORD_DECISIONS', D.EDGE_RECORD_DECISIONS);
+  const decisionBatch = r.int('EDGE_DECISION_BATCH', D.EDGE_DECISION_BATCH, 1, 1_000);
+  const decisionFlushMs = r.int('EDGE_DECISION_FLUSH_MS', D.EDGE_DECISION_FLUSH_MS, 1, 25_000);
+  const benchRoute = r.flag('EDGE_BENCH_ROUTE', D.EDGE_BENCH_ROUTE);
+
+  const libsqlUrl = r.raw('LIBSQL_URL');
+  if (libsqlUrl === undefined) {
+    r.problem('LIBSQL_URL', null, 'is required: the libSQL HTTP URL of the control-plane database (e.g. https://<db>.turso.io or http://127.0.0.1:8080)');
+  } else if (!/^(https?|libsql):\/\/[^\s]+$/.test(libsqlUrl)) {
+    r.problem('LIBSQL_URL', libsqlUrl, 'must be an http(s):// or libsql:// URL');
+  }
+  const libsqlAuthToken = r.raw('LIBSQL_AUTH_TOKEN');
+
+  const policyResult = parsePolicy(env);
+  if (!policyResult.ok) r.problems.push(...policyResult.errors);
+
+  let signingKey: SigningKey | undefined;
+  const jwk = r.raw('TOKEN_SIGNING_KEY');
+  if (jwk === undefined) {
+    r.problem('TOKEN_SIGNING_KEY', null, 'is required: an Ed25519 private JWK (JSON, with "kid"); set it with `wrangler secret put TOKEN_SIGNING_KEY`');
+  } else {
+    try {
+      signingKey = await importSigningKey(JSON.parse(jwk) as unknown);
+    } catch (err) {
+      // Never echo the value: it is a private key.
+      r.problem('TOKEN_SIGNING_KEY', '<redacted>', `is not a usable Ed25519 private JWK with a kid: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  if (r.problems.length > 0 || !policyResult.ok || signingKey === undefined || libsqlUrl === undefined) {
+    return { ok: false, errors: r.problems };
+  }
+  return {
+    ok: true,
+    config: {
+      answerMode,
+      refreshMs,
+      staleSnapshotMs,
+      negativeCacheMs,
+      maxApps,
+      maxKeys,
+      tokenTtlSeconds,
+      tokenIssuer,
+      auth,
+      logDecisions,
+      recordDecisions,
+      decisionBatch,
+      decisionFlushMs,
+      benchRoute,
+      libsqlUrl,
+      libsqlAuthToken,
+      policy: policyResult.value,
+      signingKey,
+    },
+  };
+}

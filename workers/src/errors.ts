@@ -1,0 +1,86 @@
+/**
+ * Every refusal the edge can send, in one place: a stable `code`, an HTTP status and a message a
+ * caller can act on. Foreign failures (libSQL, fetch, jose) are converted into these at the
+ * boundary where they happen, so the router only ever renders `EdgeError`s.
+ */
+export type EdgeErrorCode =
+  | 'bad-path' // 400: not /v4/<project>/<app>/<function>
+  | 'bad-mode' // 400: unknown sy_mode / x-switchyard-mode
+  | 'upgrade-needs-token' // 426: WebSocket upgrade on the forwarding route
+  | 'missing-key' // 401
+  | 'unknown-key' // 401
+  | 'wrong-project' // 403
+  | 'revoked-key' // 403
+  | 'unknown-app' // 404
+  | 'not-found' // 404: no such route
+  | 'no-candidate' // 503: the decision found no cluster that may serve the request
+  | 'no-snapshot' // 503: database unreachable and nothing cached for this app
+  | 'all-refused' // 502: every chosen/fallback proxy refused or was unreachable
+  | 'bad-config'; // 500: the Worker's environment variables are invalid
+
+export class EdgeError extends Error {
+  override readonly name = 'EdgeError';
+  constructor(
+    readonly code: EdgeErrorCode,
+    readonly status: number,
+    message: string,
+    /** Extra machine-readable details (e.g. the invalid variables). */
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON body shape of every error the edge returns. */
+export interface ErrorBody {
+  readonly error: { readonly code: EdgeErrorCode; readonly message: string; readonly details?: unknown };
+}
+
+/** Renders an error as `{ error: { code, message } }` with its status. */
+export function errorResponse(err: EdgeError, headers?: HeadersInit): Response {
+  const body: ErrorBody = {
+    error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) },
+  };
+  const h = new Headers(headers);
+  h.set('content-type', 'application/json; charset=utf-8');
+  h.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(body), { status: err.status, headers: h });
+}
+
+/** Short constructors so call sites read as the refusal they make. */
+export const refuse = {
+  badPath: (path: string): EdgeError =>
+    new EdgeError(
+      'bad-path',
+      400,
+      `"${path}" is not a Switchyard route: use /v4/<project>/<app>/<function>, /token/v4/..., or /explain/v4/...`,
+    ),
+  badMode: (mode: string): EdgeError =>
+    new EdgeError('bad-mode', 400, `Unknown answer mode "${mode}": use forward, redirect or token.`),
+  upgradeNeedsToken: (tokenPath: string): EdgeError =>
+    new EdgeError(
+      'upgrade-needs-token',
+      426,
+      `WebSocket upgrades are not proxied by the edge. GET ${tokenPath} for a routing token, then connect to its "url" with the token in the x-switchyard-token header (or ?sy_token=).`,
+    ),
+  missingKey: (): EdgeError =>
+    new EdgeError('missing-key', 401, 'This app requires an API key: send "Authorization: Bearer <key>".'),
+  unknownKey: (): EdgeError =>
+    new EdgeError('unknown-key', 401, 'The API key is not recognised: check it, or create one for this project.'),
+  wrongProject: (appId: string): EdgeError =>
+    new EdgeError('wrong-project', 403, `The API key belongs to another project and may not call ${appId}.`),
+  revokedKey: (): EdgeError => new EdgeError('revoked-key', 403, 'The API key has been revoked: create a new one.'),
+  unknownApp: (appId: string): EdgeError =>
+    new EdgeError('unknown-app', 404, `No app "${appId}": check the project and app names in the URL.`),
+  notFound: (path: string): EdgeError => new EdgeError('not-found', 404, `No route for "${path}".`),
+  noCandidate: (summary: string): EdgeError =>
+    new EdgeError('no-candidate', 503, `No cluster may serve this request right now: ${summary}`),
+  noSnapshot: (appId: string, cause: string): EdgeError =>
+    new EdgeError(
+      'no-snapshot',
+      503,
+      `Routing state for ${appId} is unavailable (control-plane database unreachable: ${cause}) and nothing is cached yet. Retry shortly.`,
+    ),
+  allRefused: (tried: readonly string[]): EdgeError =>
+    new EdgeError('all-refused', 502, `Every cluster tried refused the request or was unreachable: ${tried.join(', ')}.`),
+};
