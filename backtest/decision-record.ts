@@ -1,0 +1,205 @@
+/**
+ * The serialised decision record: what the Worker logs for every decision (the
+ * `decisions` table's `input_json` / `explanation_json`, or one NDJSON line) and
+ * what replay reads back. AppSnapshot holds Maps, which JSON cannot carry, so
+ * they travel as arrays of `[key, value]` entries.
+ *
+ * Format version 1:
+ *   input_json       = {"v":1,"request":RequestFacts,"policy":Policy,"now":number,
+ *                       "seed":string,"staleSnapshot":boolean,"snapshot":SerializedSnapshot}
+ *   explanation_json = Decision (as is)
+ *   NDJSON line      = {"v":1,"input":<input_json object>,"decision":Decision,"outcomes":OutcomeRecord[]}
+ */
+import type {
+  App,
+  AppSnapshot,
+  Cluster,
+  ClusterAppState,
+  ClusterStatus,
+  LatencyMeasurement,
+  RequestFacts,
+} from '../shared/domain/types.ts';
+import type { Decision, Policy } from '../shared/decision/types.ts';
+import { BacktestError } from './errors.ts';
+
+export const RECORD_FORMAT_VERSION = 1;
+
+/** Everything decide() was given, so the decision can be re-run bit for bit. */
+export interface DecisionInput {
+  readonly request: RequestFacts;
+  readonly snapshot: AppSnapshot;
+  readonly policy: Policy;
+  readonly now: number;
+  readonly seed: string;
+  readonly staleSnapshot: boolean;
+}
+
+/** One row of the `outcomes` table: what happened when the request was proxied. */
+export interface OutcomeRecord {
+  readonly attempt: number;
+  readonly proxyId: string;
+  readonly clusterId: string | null;
+  readonly status: number;
+  readonly ttfbMs: number | null;
+  readonly durationMs: number;
+}
+
+export interface DecisionRecord {
+  readonly input: DecisionInput;
+  readonly decision: Decision;
+  readonly outcomes: readonly OutcomeRecord[];
+}
+
+export interface SerializedSnapshot {
+  readonly app: App;
+  readonly clusters: ReadonlyArray<readonly [string, Cluster]>;
+  readonly state: ReadonlyArray<readonly [string, ClusterAppState]>;
+  readonly status: ReadonlyArray<readonly [string, ClusterStatus]>;
+  readonly latency: ReadonlyArray<readonly [string, readonly LatencyMeasurement[]]>;
+  readonly loadedAt: number;
+}
+
+export interface SerializedInput {
+  readonly v: number;
+  readonly request: RequestFacts;
+  readonly policy: Policy;
+  readonly now: number;
+  readonly seed: string;
+  readonly staleSnapshot: boolean;
+  readonly snapshot: SerializedSnapshot;
+}
+
+/** AppSnapshot → JSON-safe object (Maps become entry arrays, in insertion order). */
+export function serializeSnapshot(s: AppSnapshot): SerializedSnapshot {
+  return {
+    app: s.app,
+    clusters: [...s.clusters.entries()],
+    state: [...s.state.entries()],
+    status: [...s.status.entries()],
+    latency: [...s.latency.entries()],
+    loadedAt: s.loadedAt,
+  };
+}
+
+/** JSON-safe object → AppSnapshot. Throws `bad-record` when the shape is wrong. */
+export function deserializeSnapshot(raw: unknown, where = 'snapshot'): AppSnapshot {
+  const o = asObject(raw, where);
+  return {
+    app: asObject(o['app'], `${where}.app`) as unknown as App,
+    clusters: new Map(asEntries<Cluster>(o['clusters'], `${where}.clusters`)),
+    state: new Map(asEntries<ClusterAppState>(o['state'], `${where}.state`)),
+    status: new Map(asEntries<ClusterStatus>(o['status'], `${where}.status`)),
+    latency: new Map(asEntries<readonly LatencyMeasurement[]>(o['latency'], `${where}.latency`)),
+    loadedAt: asNumber(o['loadedAt'], `${where}.loadedAt`),
+  };
+}
+
+/** The `input_json` column's value for one decision. */
+export function serializeInput(input: DecisionInput): SerializedInput {
+  return {
+    v: RECORD_FORMAT_VERSION,
+    request: input.request,
+    policy: input.policy,
+    now: input.now,
+    seed: input.seed,
+    staleSnapshot: input.staleSnapshot,
+    snapshot: serializeSnapshot(input.snapshot),
+  };
+}
+
+export function deserializeInput(raw: unknown, where = 'input'): DecisionInput {
+  const o = asObject(raw, where);
+  if (o['v'] !== RECORD_FORMAT_VERSION) {
+    throw new BacktestError(
+      'bad-record',
+      `${where}.v is ${JSON.stringify(o['v'])}; this replay reads decision record format v${RECORD_FORMAT_VERSION}`,
+    );
+  }
+  const seed = o['seed'];
+  if (typeof seed !== 'string') throw new BacktestError('bad-record', `${where}.seed must be a string`);
+  return {
+    request: asObject(o['request'], `${where}.request`) as unknown as RequestFacts,
+    policy: asObject(o['policy'], `${where}.policy`) as unknown as Policy,
+    now: asNumber(o['now'], `${where}.now`),
+    seed,
+    staleSnapshot: o['staleSnapshot'] === true,
+    snapshot: deserializeSnapshot(o['snapshot'], `${where}.snapshot`),
+  };
+}
+
+/**
+ * The `decisions` table row for a decision, so the Worker's logger and the
+ * tests write exactly what replay reads.
+ */
+export function toDecisionRow(
+  input: DecisionInput,
+  decision: Decision,
+  decisionUs: number | null = null,
+): Record<string, string | number | null> {
+  return {
+    id: decision.id,
+    at: decision.at,
+    app_id: decision.appId,
+    fn: decision.fn,
+    synthetic: decision.synthetic ? 1 : 0,
+    outcome: decision.outcome,
+    chosen_cluster: decision.chosen,
+    reason: decision.reason,
+    policy_version: decision.policyVersion,
+    seed: decision.seed,
+    stale: decision.stale ? 1 : 0,
+    decision_us: decisionUs,
+    explanation_json: JSON.stringify(decision),
+    input_json: JSON.stringify(serializeInput(input)),
+  };
+}
+
+/** One NDJSON line (no trailing newline). */
+export function recordToNdjsonLine(r: DecisionRecord): string {
+  return JSON.stringify({
+    v: RECORD_FORMAT_VERSION,
+    input: serializeInput(r.input),
+    decision: r.decision,
+    outcomes: r.outcomes,
+  });
+}
+
+/** Parse one NDJSON line; `where` names file and line for the error message. */
+export function recordFromNdjsonLine(line: string, where: string): DecisionRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
+  }
+  const o = asObject(raw, where);
+  return {
+    input: deserializeInput(o['input'], `${where}: input`),
+    decision: asObject(o['decision'], `${where}: decision`) as unknown as Decision,
+    outcomes: Array.isArray(o['outcomes']) ? (o['outcomes'] as OutcomeRecord[]) : [],
+  };
+}
+
+function asObject(v: unknown, where: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new BacktestError('bad-record', `${where} must be a JSON object`);
+  }
+  return v as Record<string, unknown>;
+}
+
+function asNumber(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new BacktestError('bad-record', `${where} must be a finite number`);
+  }
+  return v;
+}
+
+function asEntries<T>(v: unknown, where: string): Array<[string, T]> {
+  if (!Array.isArray(v)) throw new BacktestError('bad-record', `${where} must be an array of [key, value] entries`);
+  for (const e of v) {
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') {
+      throw new BacktestError('bad-record', `${where} must be an array of [key, value] entries`);
+    }
+  }
+  return v as Array<[string, T]>;
+}
