@@ -1,0 +1,81 @@
+/**
+ * Every failure of the store is a StoreError with a stable `code` and a message an operator can
+ * act on. libSQL, network and row-shape errors are converted here and nowhere else.
+ */
+import { LibsqlError } from '@libsql/client';
+import { SnapshotError } from '../../shared/snapshot/errors.ts';
+
+export type StoreErrorCode =
+  | 'invalid-url' // the database URL is not one libSQL can open
+  | 'unreachable' // network / server failure talking to a remote database
+  | 'unauthorized' // the server refused the auth token
+  | 'schema-missing' // a table is missing: the database was never migrated
+  | 'schema-too-new' // the database was migrated by newer code than this checkout
+  | 'constraint' // a row violates a key or foreign key (e.g. app of an unknown project)
+  | 'busy' // another writer holds the lock for longer than the busy timeout
+  | 'invalid-data' // a stored row does not fit the domain model
+  | 'invalid-input' // the caller passed values the schema cannot hold
+  | 'failed'; // anything else libSQL reported
+
+export class StoreError extends Error {
+  readonly code: StoreErrorCode;
+
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.code = code;
+  }
+}
+
+function classify(err: LibsqlError): StoreErrorCode {
+  const code = `${err.code} ${err.extendedCode ?? ''}`;
+  if (code.includes('URL_INVALID') || code.includes('URL_SCHEME_NOT_SUPPORTED')) return 'invalid-url';
+  if (/no such table/i.test(err.message)) return 'schema-missing';
+  if (code.includes('CONSTRAINT')) return 'constraint';
+  if (code.includes('BUSY') || code.includes('LOCKED')) return 'busy';
+  if (/\b(401|403)\b|unauthori[sz]ed|auth/i.test(err.message)) return 'unauthorized';
+  if (code.includes('SERVER_ERROR') || code.includes('HRANA') || code.includes('WEBSOCKET')) return 'unreachable';
+  return 'failed';
+}
+
+const HINTS: Readonly<Record<StoreErrorCode, string>> = {
+  'invalid-url': 'use file:PATH, :memory:, http(s)://HOST or libsql://HOST',
+  unreachable: 'check that the database server is running and the URL is right',
+  unauthorized: 'check --auth-token / LIBSQL_AUTH_TOKEN',
+  'schema-missing': 'run `switchyard db migrate` against this database',
+  'schema-too-new': 'upgrade this checkout of switchyard',
+  constraint: 'write the referenced row (project, app, cluster) first or fix the key',
+  busy: 'another process holds the write lock; retry',
+  'invalid-data': 'fix the config that wrote this row (e.g. `switchyard apply`)',
+  'invalid-input': 'fix the value passed to the store',
+  failed: 'see the cause',
+};
+
+/** Convert anything thrown while doing `action` into a StoreError (idempotent). */
+export function toStoreError(action: string, err: unknown): StoreError {
+  if (err instanceof StoreError) return err;
+  let code: StoreErrorCode = 'failed';
+  let detail = String(err);
+  if (err instanceof LibsqlError) {
+    code = classify(err);
+    detail = err.message;
+  } else if (err instanceof SnapshotError) {
+    code = 'invalid-data';
+    detail = err.message;
+  } else if (err instanceof Error) {
+    // fetch() failures (connection refused, DNS) surface as a bare TypeError from the HTTP client.
+    code = err.name === 'TypeError' && /fetch/i.test(err.message) ? 'unreachable' : 'failed';
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    detail = `${err.message}${cause}`;
+  }
+  return new StoreError(code, `${action} failed (${code}): ${detail} — ${HINTS[code]}`, { cause: err });
+}
+
+/** Run one store operation, converting whatever it throws at this single boundary. */
+export async function guard<T>(action: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toStoreError(action, err);
+  }
+}

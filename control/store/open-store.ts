@@ -1,0 +1,61 @@
+/**
+ * Opening a libSQL database: one entry point for local files, in-memory databases, the local
+ * Hrana HTTP endpoint and Turso, so callers only ever change a URL and a token.
+ */
+import { createClient, type Client } from '@libsql/client';
+import { StoreError, toStoreError } from './errors.ts';
+
+export interface StoreOptions {
+  readonly url: string;
+  readonly authToken?: string | undefined;
+  /** How long a local file write waits for another writer's lock (ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+export interface Store {
+  readonly client: Client;
+  readonly url: string;
+  close(): void;
+}
+
+const SCHEMES = ['file:', 'http:', 'https:', 'libsql:', 'ws:', 'wss:'] as const;
+
+/** Aggregators and the CLI write the same file concurrently; wait for the lock instead of failing. */
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/** Refuse URLs libSQL cannot open with a message that says what would work. */
+export function validateStoreUrl(url: string): void {
+  if (url === ':memory:') return;
+  const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined || !(SCHEMES as readonly string[]).includes(scheme)) {
+    throw new StoreError(
+      'invalid-url',
+      `database URL ${JSON.stringify(url)} is not supported: use file:PATH, :memory:, http(s)://HOST[:PORT] or libsql://HOST`,
+    );
+  }
+  if (scheme === 'file:') {
+    if (url.length <= 'file:'.length) throw new StoreError('invalid-url', 'database URL "file:" needs a path, e.g. file:.switchyard/switchyard.db');
+    return;
+  }
+  try {
+    const parsed = new URL(url);
+    if (parsed.hostname === '') throw new Error('no host');
+  } catch {
+    throw new StoreError('invalid-url', `database URL ${JSON.stringify(url)} has no valid host: use e.g. http://127.0.0.1:8080 or libsql://db-org.turso.io`);
+  }
+}
+
+/** Open a store. Synchronous: libSQL connects lazily on the first statement. */
+export function openStore(options: StoreOptions): Store {
+  validateStoreUrl(options.url);
+  try {
+    const client = createClient({
+      url: options.url,
+      ...(options.authToken !== undefined && options.authToken !== '' ? { authToken: options.authToken } : {}),
+      timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    });
+    return { client, url: options.url, close: () => client.close() };
+  } catch (err) {
+    throw toStoreError(`opening ${options.url}`, err);
+  }
+}

@@ -1,0 +1,55 @@
+/** Maps an `apps` row plus its `app_clusters` rows to the domain App. */
+import { STRATEGIES, type App, type StrategyName } from '../domain/types.ts';
+import { SnapshotError } from './errors.ts';
+import { parseResidency } from './parse-residency.ts';
+import { bool, intOrNull, json, num, numOrNull, str, strOrNull, type Row } from './row-values.ts';
+
+function stringArray(value: unknown, where: string, column: string): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new SnapshotError(`${where}: ${column} must be a JSON array of strings`);
+  }
+  return value as string[];
+}
+
+function strategy(value: string, where: string): StrategyName {
+  if ((STRATEGIES as readonly string[]).includes(value)) return value as StrategyName;
+  throw new SnapshotError(`${where}: strategy ${JSON.stringify(value)} is not one of ${STRATEGIES.join(', ')}`);
+}
+
+/**
+ * `appRow` has the columns of `apps`; `clusterRows` the columns of `app_clusters`
+ * (cluster_id, weight, excluded) for this app. Excluded clusters stay in `clusters` because
+ * they are still deployed; the pipeline disqualifies them with an explicit reason.
+ */
+export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
+  const id = str(appRow, 'id', 'apps row');
+  const where = `apps row ${JSON.stringify(id)}`;
+  const clusters: string[] = [];
+  const excludedClusters: string[] = [];
+  const clusterWeights: Record<string, number> = {};
+  for (const row of clusterRows) {
+    const clusterId = str(row, 'cluster_id', `app_clusters row of ${id}`);
+    const weight = num(row, 'weight', `app_clusters row ${id}/${clusterId}`);
+    if (weight < 0) throw new SnapshotError(`app_clusters row ${id}/${clusterId}: weight must be >= 0, got ${weight}`);
+    clusters.push(clusterId);
+    clusterWeights[clusterId] = weight;
+    if (bool(row, 'excluded', `app_clusters row ${id}/${clusterId}`)) excludedClusters.push(clusterId);
+  }
+  const maxConcurrency = intOrNull(appRow, 'max_concurrency', where);
+  const maxRps = numOrNull(appRow, 'max_rps', where);
+  return {
+    id,
+    projectId: str(appRow, 'project_id', where),
+    name: str(appRow, 'name', where),
+    clusters,
+    excludedClusters,
+    residency: parseResidency(json(appRow, 'residency_json', where), where),
+    gpuTypes: stringArray(json(appRow, 'gpu_types_json', where), where, 'gpu_types_json'),
+    strategy: strategy(str(appRow, 'strategy', where), where),
+    affinityHeader: strOrNull(appRow, 'affinity_header', where),
+    authRequired: bool(appRow, 'auth_required', where),
+    limits: { maxConcurrency, maxRps },
+    corsOrigins: stringArray(json(appRow, 'cors_origins_json', where), where, 'cors_origins_json'),
+    clusterWeights,
+  };
+}
