@@ -1,0 +1,108 @@
+import { STRATEGIES } from '../domain/types.ts';
+import type { StrategyName } from '../domain/types.ts';
+import { EnvReader, duration, integer, nonEmptyString, numberInRange, oneOf } from '../env/index.ts';
+import type { Env, FieldParser, ParseResult } from '../env/index.ts';
+import type { Policy } from './types.ts';
+
+/** The policy used when no ROUTE_* variable is set. Tuned for LLM inference across continents. */
+export const DEFAULT_POLICY: Policy = Object.freeze({
+  version: 'default',
+  defaultStrategy: 'switchyard',
+  weights: Object.freeze({ latency: 1, cost: 0.5, locality: 0.5 }),
+  latencyHalfMs: 100,
+  costFadeUtilization: 0.8,
+  localityWindowMs: 10 * 60_000,
+  staleSoftMs: 15_000,
+  staleHardMs: 120_000,
+  staleFloor: 0.2,
+  panic: 'least-bad',
+  maxFallbacks: 3,
+});
+
+const PANIC_MODES = ['off', 'least-bad'] as const;
+
+/** One ROUTE_* variable: how it is parsed, its default, and what it does (rendered into docs). */
+export interface PolicyVariable {
+  readonly name: string;
+  readonly default: string;
+  readonly accepts: string;
+  readonly description: string;
+}
+
+interface Spec<T> {
+  readonly name: string;
+  readonly parse: FieldParser<T>;
+  readonly fallback: T;
+  readonly shown: string;
+  readonly description: string;
+}
+
+function spec<T>(name: string, parse: FieldParser<T>, fallback: T, description: string, shown = String(fallback)): Spec<T> {
+  return { name, parse, fallback, shown, description };
+}
+
+const d = DEFAULT_POLICY;
+
+const SPECS = {
+  version: spec('ROUTE_POLICY_VERSION', nonEmptyString(), d.version, 'Label logged with every decision so replays and back-tests can tell policies apart.'),
+  defaultStrategy: spec('ROUTE_DEFAULT_STRATEGY', oneOf(STRATEGIES), d.defaultStrategy, "Strategy for apps whose config does not name one (an app's own strategy always wins)."),
+  latency: spec('ROUTE_WEIGHT_LATENCY', numberInRange(0, 10), d.weights.latency, 'Exponent on the latency factor; 0 ignores latency, 2 makes it twice as decisive.'),
+  cost: spec('ROUTE_WEIGHT_COST', numberInRange(0, 10), d.weights.cost, 'Exponent on the cost factor (cheapest = 1); 0 ignores price.'),
+  locality: spec('ROUTE_WEIGHT_LOCALITY', numberInRange(0, 10), d.weights.locality, 'Bonus (1 + w) for a cluster that served the app just now, fading over the locality window; 0 ignores locality.'),
+  latencyHalfMs: spec('ROUTE_LATENCY_HALF_MS', duration(1, 10_000), d.latencyHalfMs, 'Estimated latency at which the latency factor is 0.5.', '100ms'),
+  costFade: spec('ROUTE_COST_FADE_UTILIZATION', numberInRange(0.01, 1), d.costFadeUtilization, "Hot-slot utilisation at which price stops mattering (cost's influence fades linearly from 0 to here)."),
+  localityWindow: spec('ROUTE_LOCALITY_WINDOW', duration(0, 86_400_000), d.localityWindowMs, 'How recently a cluster must have served the app to get the cache-locality bonus.', '10m'),
+  staleSoft: spec('ROUTE_STALE_SOFT', duration(0, 3_600_000), d.staleSoftMs, 'State older than this is discounted linearly (down to ROUTE_STALE_FLOOR at the hard limit).', '15s'),
+  staleHard: spec('ROUTE_STALE_HARD', duration(1, 3_600_000), d.staleHardMs, 'State older than this is unknown: the cluster is disqualified as `stale`. Must exceed ROUTE_STALE_SOFT.', '2m'),
+  staleFloor: spec('ROUTE_STALE_FLOOR', numberInRange(0, 1), d.staleFloor, 'Weight factor for state just below the hard stale limit.'),
+  panic: spec('ROUTE_PANIC', oneOf(PANIC_MODES), d.panic, 'When every candidate fails health checks: `least-bad` routes to the least-bad one anyway, `off` refuses. Never overrides residency, exclusions, hardware or draining.'),
+  maxFallbacks: spec('ROUTE_MAX_FALLBACKS', integer(0, 16), d.maxFallbacks, 'How many ranked fallback clusters a decision (and its token) carries.'),
+} as const;
+
+/** Every ROUTE_* variable with its default and meaning, for docs and `--help` output. */
+export const POLICY_VARIABLES: readonly PolicyVariable[] = Object.values(SPECS).map((s) => ({
+  name: s.name,
+  default: s.shown,
+  accepts: s.parse.expected,
+  description: s.description,
+}));
+
+/**
+ * The policy described by ROUTE_* variables in `env`. Unset variables take
+ * `DEFAULT_POLICY`'s values; other variables are ignored; every invalid value
+ * (and every inconsistent pair) is reported at once — never silently defaulted.
+ */
+export function parsePolicy(env: Env): ParseResult<Policy> {
+  const r = new EnvReader(env);
+  const read = <T>(s: Spec<T>): T => r.read(s.name, s.parse, s.fallback);
+  const policy: Policy = {
+    version: read(SPECS.version),
+    defaultStrategy: read<StrategyName>(SPECS.defaultStrategy),
+    weights: { latency: read(SPECS.latency), cost: read(SPECS.cost), locality: read(SPECS.locality) },
+    latencyHalfMs: read(SPECS.latencyHalfMs),
+    costFadeUtilization: read(SPECS.costFade),
+    localityWindowMs: read(SPECS.localityWindow),
+    staleSoftMs: read(SPECS.staleSoft),
+    staleHardMs: read(SPECS.staleHard),
+    staleFloor: read(SPECS.staleFloor),
+    panic: read<Policy['panic']>(SPECS.panic),
+    maxFallbacks: read(SPECS.maxFallbacks),
+  };
+  const softOk = !r.errors.some((e) => e.variable === SPECS.staleSoft.name || e.variable === SPECS.staleHard.name);
+  if (softOk && policy.staleSoftMs >= policy.staleHardMs) {
+    r.fail(
+      `${SPECS.staleSoft.name}/${SPECS.staleHard.name}`,
+      `${SPECS.staleSoft.name} (${policy.staleSoftMs} ms) must be less than ${SPECS.staleHard.name} (${policy.staleHardMs} ms)`,
+      env[SPECS.staleSoft.name],
+    );
+  }
+  return r.finish(policy);
+}
+
+/**
+ * The strategy to run for an app: its own when its config names one, else the
+ * policy's default. The config loader calls this when building `App.strategy`.
+ */
+export function resolveStrategy(configured: StrategyName | null | undefined, policy: Policy): StrategyName {
+  return configured ?? policy.defaultStrategy;
+}
