@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { openStore, validateStoreUrl } from './open-store.ts';
+
+const accepted = [
+  ':memory:',
+  'file:relative/path.db',
+  'file:/abs/path.db',
+  'http://127.0.0.1:8080',
+  'https://db.example.com',
+  'libsql://db-org.turso.io',
+  'ws://127.0.0.1:8080',
+];
+const refused: Array<[string, RegExp]> = [
+  ['', /is not supported/],
+  ['switchyard.db', /is not supported/],
+  ['postgres://localhost/db', /is not supported: use file:PATH/],
+  ['file:', /needs a path/],
+  ['http://', /no valid host/],
+];
+
+test.each(accepted)('accepts %s', (url) => {
+  expect(() => validateStoreUrl(url)).not.toThrow();
+});
+
+test.each(refused)('refuses %j with invalid-url', (url, message) => {
+  expect(() => openStore({ url })).toThrow(message);
+  expect(() => openStore({ url })).toThrow(expect.objectContaining({ code: 'invalid-url' }));
+});
+
+test(':memory: and file: stores execute statements', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-open-'));
+  for (const url of [':memory:', `file:${join(dir, 'a.db')}`]) {
+    const store = openStore({ url });
+    try {
+      const rs = await store.client.execute('SELECT 1 + 1 AS two');
+      expect(rs.rows[0]?.['two']).toBe(2);
+    } finally {
+      store.close();
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
