@@ -1,0 +1,161 @@
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { Cluster, GeoPoint } from '../../shared/domain/types.ts';
+import { findRegion } from '../../shared/domain/regions.ts';
+import { formatPath, type ConfigIssue } from '../config/config-issue.ts';
+import { makeLocator } from '../config/yaml-locator.ts';
+
+/** One app's replicas inside this cluster. */
+export interface WatchedApp {
+  readonly appId: string;
+  readonly gpuType: string;
+  readonly slotsPerReplica: number;
+  /** Base URLs; `/metrics` and `/health` are appended. */
+  readonly replicas: readonly string[];
+  /** Overrides of the cluster headroom for this app (slots), or null to use it. */
+  readonly warm: number | null;
+  readonly cold: number | null;
+}
+
+/** The aggregator's fully defaulted config. */
+export interface AggregatorConfig {
+  readonly cluster: Cluster;
+  /** Static price per hour by GPU type; `pricesFile` entries override these each interval. */
+  readonly gpuPrices: Readonly<Record<string, number>>;
+  /** JSON or YAML `{ <gpuType>: <price per hour> }` re-read every interval (spot prices). */
+  readonly pricesFile: string | null;
+  /** Node headroom in slots: warm = right-GPU nodes that can start a container in seconds, cold = provider headroom. */
+  readonly headroom: { readonly warm: number; readonly cold: number };
+  readonly apps: readonly WatchedApp[];
+  readonly intervalMs: number;
+  readonly scrapeTimeoutMs: number;
+  readonly backoff: { readonly baseMs: number; readonly maxMs: number };
+  /** Database location when given in the file; the CLI lets flags and env override it. */
+  readonly db: { readonly url: string | null; readonly authToken: string | null };
+}
+
+export const DEFAULT_INTERVAL_MS = 1000;
+export const DEFAULT_SCRAPE_TIMEOUT_MS = 500;
+
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const slots = z.number().int().nonnegative();
+const rawApp = z.strictObject({
+  replicas: z.array(url),
+  slotsPerReplica: z.number().int().positive(),
+  gpuType: z.string().min(1).optional(),
+  warm: slots.optional(),
+  cold: slots.optional(),
+});
+const rawAggregator = z.strictObject({
+  cluster: z.strictObject({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
+    region: z.string(),
+    provider: z.string().min(1),
+    proxyUrl: url,
+    proxyId: z.string().min(1),
+    location: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
+  }),
+  gpus: z.record(z.string().min(1), z.number().nonnegative()).optional(),
+  pricesFile: z.string().min(1).optional(),
+  headroom: z.strictObject({ warm: slots.optional(), cold: slots.optional() }).optional(),
+  apps: z.record(z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'app ids look like project/name'), rawApp),
+  intervalMs: z.number().int().min(50).max(3_600_000).optional(),
+  scrapeTimeoutMs: z.number().int().min(10).max(60_000).optional(),
+  backoff: z.strictObject({ baseMs: z.number().int().positive().optional(), maxMs: z.number().int().positive().optional() }).optional(),
+  db: z.strictObject({ url: z.string().min(1).optional(), authToken: z.string().min(1).optional() }).optional(),
+});
+
+export type AggregatorConfigResult =
+  | { readonly ok: true; readonly config: AggregatorConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+type Locate = (path: readonly PropertyKey[]) => number | null;
+
+/**
+ * Validates an aggregator config given as plain data (from YAML or assembled from flags),
+ * reporting every bad field at once with its path, so a misconfigured cluster never starts.
+ */
+export function validateAggregatorConfig(raw: unknown, source: string, locate: Locate = () => null): AggregatorConfigResult {
+  const issues: ConfigIssue[] = [];
+  const report = (path: readonly PropertyKey[], message: string): void => {
+    issues.push({ file: source, path: formatPath(path), line: locate(path), message });
+  };
+  const parsed = rawAggregator.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') for (const k of issue.keys) report([...issue.path, k], `unknown field '${k}'`);
+      else report(issue.path, issue.message);
+    }
+    return { ok: false, issues };
+  }
+  const r = parsed.data;
+  const region = findRegion(r.cluster.region);
+  if (region === undefined) report(['cluster', 'region'], `unknown region '${r.cluster.region}' (see shared/domain/regions.ts)`);
+  const gpus = r.gpus ?? {};
+  const skus = Object.keys(gpus);
+  const apps: WatchedApp[] = [];
+  for (const [appId, app] of Object.entries(r.apps)) {
+    let gpuType = app.gpuType;
+    if (gpuType === undefined) {
+      if (skus.length === 1 && skus[0] !== undefined) gpuType = skus[0];
+      else {
+        report(['apps', appId, 'gpuType'], 'required when the cluster does not have exactly one GPU type in gpus');
+        continue;
+      }
+    } else if (r.pricesFile === undefined && !(gpuType in gpus)) {
+      report(['apps', appId, 'gpuType'], `GPU type '${gpuType}' has no price in gpus (known: ${skus.join(', ') || 'none'})`);
+    }
+    if (new Set(app.replicas).size !== app.replicas.length) report(['apps', appId, 'replicas'], 'a replica URL is listed twice');
+    apps.push({
+      appId,
+      gpuType,
+      slotsPerReplica: app.slotsPerReplica,
+      replicas: app.replicas.map((u) => u.replace(/\/+$/, '')),
+      warm: app.warm ?? null,
+      cold: app.cold ?? null,
+    });
+  }
+  const backoff = { baseMs: r.backoff?.baseMs ?? 250, maxMs: r.backoff?.maxMs ?? 30_000 };
+  if (backoff.maxMs < backoff.baseMs) report(['backoff', 'maxMs'], 'must be >= backoff.baseMs');
+  const intervalMs = r.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const scrapeTimeoutMs = r.scrapeTimeoutMs ?? Math.min(DEFAULT_SCRAPE_TIMEOUT_MS, intervalMs);
+  if (scrapeTimeoutMs > intervalMs) report(['scrapeTimeoutMs'], `must not exceed intervalMs (${intervalMs})`);
+  if (issues.length > 0 || region === undefined) return { ok: false, issues };
+  const location: GeoPoint = r.cluster.location ?? region.location;
+  return {
+    ok: true,
+    config: {
+      cluster: {
+        id: r.cluster.id,
+        region: region.id,
+        continent: region.continent,
+        country: region.country,
+        provider: r.cluster.provider,
+        location,
+        proxyUrl: r.cluster.proxyUrl,
+        proxyId: r.cluster.proxyId,
+      },
+      gpuPrices: gpus,
+      pricesFile: r.pricesFile ?? null,
+      headroom: { warm: r.headroom?.warm ?? 0, cold: r.headroom?.cold ?? 0 },
+      apps,
+      intervalMs,
+      scrapeTimeoutMs,
+      backoff,
+      db: { url: r.db?.url ?? null, authToken: r.db?.authToken ?? null },
+    },
+  };
+}
+
+/** Parses an aggregator YAML file; issues carry the file's line numbers. */
+export function parseAggregatorYaml(text: string, file: string): AggregatorConfigResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => ({ file, path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` })),
+    };
+  }
+  return validateAggregatorConfig(doc.toJS(), file, makeLocator(doc, lines));
+}

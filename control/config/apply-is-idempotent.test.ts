@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../store/open-store.ts';
+import { hashApiKey } from './api-key-hash.ts';
+import { runApply } from './run-apply.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'apply-idem-'));
+const dbUrl = `file:${join(dir, 'db.sqlite')}`;
+const demo = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function apply(text: string, dryRun = false): Promise<{ code: number; out: string[]; err: string[] }> {
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, text);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runApply({ file, dbUrl, dryRun, now: 1_000, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('apply converges the database and is idempotent', () => {
+  it('dry run on a fresh database lists changes but writes nothing', async () => {
+    // A dry run never migrates, so the fresh database is still empty and reading it fails loudly.
+    const r = await apply(demo, true);
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toMatch(/schema-missing|no such table/);
+  });
+
+  it('first apply creates everything, second prints "no changes"', async () => {
+    const first = await apply(demo);
+    expect(first.err).toEqual([]);
+    expect(first.code).toBe(0);
+    expect(first.out).toEqual([
+      '+ project acme',
+      '+ cluster us-east-1',
+      '+ cluster eu-west-1',
+      '+ cluster eu-central-1',
+      '+ cluster ap-southeast-1',
+      '+ app acme/chat',
+      '+ app acme/eu-chat',
+      '+ app acme/train',
+      '+ api key acme-demo',
+    ]);
+    const second = await apply(demo);
+    expect(second).toEqual({ code: 0, out: ['no changes'], err: [] });
+  });
+
+  it('stores the key hashed, never the plaintext', async () => {
+    const store = openStore({ url: dbUrl });
+    const rs = await store.client.execute('SELECT hash FROM api_keys');
+    store.close();
+    expect(rs.rows.map((r) => r['hash'])).toEqual([hashApiKey('sk-acme-demo-0123456789abcdef')]);
+  });
+
+  it('reports a field change precisely, dry run first', async () => {
+    const changed = demo.replace('provider: coreweave', 'provider: crusoe').replace('maxConcurrency: 8 }', 'maxConcurrency: 16 }');
+    const dry = await apply(changed, true);
+    expect(dry.out).toEqual(['~ cluster us-east-1 (provider)', '~ app acme/train (limits)', 'dry run: 2 changes not applied']);
+    expect((await apply(changed)).out).toEqual(['~ cluster us-east-1 (provider)', '~ app acme/train (limits)']);
+    expect((await apply(changed)).out).toEqual(['no changes']);
+    const store = openStore({ url: dbUrl });
+    const rs = await store.client.execute("SELECT provider FROM clusters WHERE id = 'us-east-1'");
+    store.close();
+    expect(rs.rows[0]?.['provider']).toBe('crusoe');
+  });
+});

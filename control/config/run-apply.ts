@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { migrate } from '../store/migrate.ts';
+import { openStore } from '../store/open-store.ts';
+import { applyConfig } from './apply-config.ts';
+import { formatIssue } from './config-issue.ts';
+import { formatChange } from './diff-config.ts';
+import { parseConfig } from './parse-config.ts';
+
+export interface RunApplyOptions {
+  readonly file: string;
+  readonly dbUrl: string;
+  readonly authToken?: string | undefined;
+  readonly dryRun: boolean;
+  readonly now: number;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/**
+ * `switchyard apply`: validate the whole file first (any error → print them all, touch nothing,
+ * exit 1), then migrate, diff and write the changes in one batch. Returns the exit code.
+ */
+export async function runApply(o: RunApplyOptions): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(o.file, 'utf8');
+  } catch (e) {
+    o.err(`cannot read ${o.file}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const parsed = parseConfig(text, o.file);
+  if (!parsed.valid) {
+    for (const issue of parsed.errors) o.err(formatIssue(issue));
+    o.err(`${parsed.errors.length} error${parsed.errors.length === 1 ? '' : 's'} in ${o.file}; nothing was changed`);
+    return 1;
+  }
+  const store = openStore({ url: o.dbUrl, authToken: o.authToken });
+  try {
+    // Applying to a fresh database is the first thing a new deployment does; migrating is idempotent.
+    if (!o.dryRun) await migrate(store.client, { now: o.now });
+    const changes = await applyConfig(store.client, parsed.config, { now: o.now, dryRun: o.dryRun });
+    for (const c of changes) o.out(formatChange(c));
+    if (changes.length === 0) o.out('no changes');
+    else if (o.dryRun) o.out(`dry run: ${changes.length} change${changes.length === 1 ? '' : 's'} not applied`);
+    return 0;
+  } catch (e) {
+    o.err(e instanceof Error ? e.message : String(e));
+    return 1;
+  } finally {
+    store.close();
+  }
+}
