@@ -1,0 +1,145 @@
+/**
+ * Turns the result sets of `APP_SNAPSHOT_STATEMENTS` into the in-memory `AppSnapshot` the
+ * decision pipeline reads. Pure: the caller did the I/O and passes `now`.
+ */
+import type {
+  AppSnapshot,
+  Cluster,
+  ClusterAppState,
+  ClusterStatus,
+  Health,
+  LatencyMeasurement,
+} from '../domain/types.ts';
+import { SnapshotError } from './errors.ts';
+import { parseAppRow } from './parse-app.ts';
+import { parseClusterRow } from './parse-cluster.ts';
+import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, type Row } from './row-values.ts';
+import { SNAPSHOT_PARTS } from './statements.ts';
+
+const HEALTHS: readonly Health[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
+
+/** Severity for worst-of; `unknown` ranks below every known value (see `worstHealth`). */
+const SEVERITY: Readonly<Record<Health, number>> = { unknown: 0, healthy: 1, degraded: 2, unhealthy: 3 };
+
+function health(row: Row, column: string, where: string): Health {
+  const value = str(row, column, where);
+  if ((HEALTHS as readonly string[]).includes(value)) return value as Health;
+  throw new SnapshotError(`${where}: ${column} ${JSON.stringify(value)} is not one of ${HEALTHS.join(', ')}`);
+}
+
+/**
+ * Worst of several reports. An `unknown` report (e.g. a proxy that has not probed yet) does not
+ * override what others know; the result is `unknown` only when nobody knows.
+ */
+export function worstHealth(values: readonly Health[]): Health {
+  return values.reduce<Health>((worst, h) => (SEVERITY[h] > SEVERITY[worst] ? h : worst), 'unknown');
+}
+
+function parseState(row: Row): ClusterAppState {
+  const where = `cluster_app_state row ${String(row['cluster_id'])}/${String(row['app_id'])}`;
+  return {
+    clusterId: str(row, 'cluster_id', where),
+    appId: str(row, 'app_id', where),
+    hotFree: int(row, 'hot_free', where),
+    hotBusy: int(row, 'hot_busy', where),
+    warm: int(row, 'warm', where),
+    cold: int(row, 'cold', where),
+    queued: int(row, 'queued', where),
+    gpuType: str(row, 'gpu_type', where),
+    pricePerHour: num(row, 'price_per_hour', where),
+    health: health(row, 'health', where),
+    lastServedAt: intOrNull(row, 'last_served_at', where),
+    observedAt: int(row, 'observed_at', where),
+  };
+}
+
+interface ProxyHealthRow {
+  readonly health: Health;
+  readonly circuitOpen: boolean;
+  readonly measurement: LatencyMeasurement;
+}
+
+function parseProxyHealth(row: Row): ProxyHealthRow {
+  const where = `proxy_cluster_health row ${String(row['proxy_id'])}/${String(row['cluster_id'])}`;
+  return {
+    health: health(row, 'health', where),
+    circuitOpen: bool(row, 'circuit_open', where),
+    measurement: {
+      clusterId: str(row, 'cluster_id', where),
+      source: str(row, 'proxy_id', where),
+      rttMs: num(row, 'rtt_ms', where),
+      ttftMs: numOrNull(row, 'ttft_ms', where),
+      samples: int(row, 'samples', where),
+      observedAt: int(row, 'observed_at', where),
+    },
+  };
+}
+
+/**
+ * Status per cluster merges three sources: the aggregator's `cluster_status` row, the fronting
+ * proxy's draining flag, and every proxy's `proxy_cluster_health` rows. A cluster is draining if
+ * it or its proxy is; its circuit is open if ANY proxy has it open (so the edge stops sending
+ * traffic a proxy would refuse); health is the worst of all reports. Clusters with no source
+ * at all have no status entry (the pipeline treats that as unknown).
+ */
+function mergeStatus(statusRow: Row, proxyRows: readonly ProxyHealthRow[]): ClusterStatus | null {
+  const clusterId = str(statusRow, 'cluster_id', 'cluster status row');
+  const where = `cluster_status row ${JSON.stringify(clusterId)}`;
+  const ownHealth = statusRow['health'] === null || statusRow['health'] === undefined ? null : health(statusRow, 'health', where);
+  const draining = boolOrNull(statusRow, 'draining', where) ?? false;
+  const proxyDraining = boolOrNull(statusRow, 'proxy_draining', where) ?? false;
+  const observedAt = intOrNull(statusRow, 'observed_at', where);
+  if (ownHealth === null && proxyRows.length === 0 && !proxyDraining) return null;
+  const reports = [...(ownHealth === null ? [] : [ownHealth]), ...proxyRows.map((p) => p.health)];
+  return {
+    clusterId,
+    health: worstHealth(reports),
+    circuitOpen: proxyRows.some((p) => p.circuitOpen),
+    draining: draining || proxyDraining,
+    // Without an aggregator report, the status is as fresh as the newest proxy report.
+    observedAt: observedAt ?? Math.max(0, ...proxyRows.map((p) => p.measurement.observedAt)),
+  };
+}
+
+/** Result sets as plain rows, in `APP_SNAPSHOT_STATEMENTS` order (a libSQL `ResultSet[]` fits). */
+export type SnapshotResults = readonly { readonly rows: readonly Row[] }[];
+
+/**
+ * Build one app's snapshot. Returns null when the app does not exist. Throws `SnapshotError`
+ * when a row does not fit the domain model (the message names the row).
+ */
+export function buildAppSnapshot(results: SnapshotResults, now: number): AppSnapshot | null {
+  if (results.length !== SNAPSHOT_PARTS.length) {
+    throw new SnapshotError(`expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`);
+  }
+  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs] = results;
+  const appRow = appRs?.rows[0];
+  if (appRow === undefined) return null;
+  const app = parseAppRow(appRow, appClustersRs?.rows ?? []);
+
+  const clusters = new Map<string, Cluster>();
+  for (const row of clustersRs?.rows ?? []) {
+    const cluster = parseClusterRow(row);
+    clusters.set(cluster.id, cluster);
+  }
+  const state = new Map<string, ClusterAppState>();
+  for (const row of stateRs?.rows ?? []) {
+    const s = parseState(row);
+    state.set(s.clusterId, s);
+  }
+  const proxyRows = new Map<string, ProxyHealthRow[]>();
+  const latency = new Map<string, LatencyMeasurement[]>();
+  for (const row of healthRs?.rows ?? []) {
+    const p = parseProxyHealth(row);
+    const id = p.measurement.clusterId;
+    proxyRows.set(id, [...(proxyRows.get(id) ?? []), p]);
+    latency.set(id, [...(latency.get(id) ?? []), p.measurement]);
+  }
+  const status = new Map<string, ClusterStatus>();
+  for (const row of statusRs?.rows ?? []) {
+    const merged = mergeStatus(row, proxyRows.get(String(row['cluster_id'])) ?? []);
+    if (merged !== null) status.set(merged.clusterId, merged);
+  }
+  return { app, clusters, state, status, latency, loadedAt: now };
+}
+

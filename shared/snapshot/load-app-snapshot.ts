@@ -1,0 +1,37 @@
+/**
+ * Loaders over an injected libSQL client (Node `@libsql/client` or `@libsql/client/web` in
+ * workerd). The client is passed in, so this file does no I/O of its own and stays in shared/.
+ */
+import type { ApiKey, AppSnapshot } from '../domain/types.ts';
+import { buildAppSnapshot } from './build-app-snapshot.ts';
+import { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
+import type { Row } from './row-values.ts';
+import { API_KEY_STATEMENT, APP_IDS_STATEMENT, APP_SNAPSHOT_STATEMENTS, type Statement } from './statements.ts';
+
+/** The slice of a libSQL client the loaders need; both libSQL clients satisfy it structurally. */
+export interface SnapshotReader {
+  batch(
+    statements: Array<{ sql: string; args: Array<string | number> }>,
+    mode: 'read',
+  ): Promise<ReadonlyArray<{ readonly rows: ReadonlyArray<Row> }>>;
+}
+
+const mutable = (s: Statement): { sql: string; args: Array<string | number> } => ({ sql: s.sql, args: [...s.args] });
+
+/** Read one app's snapshot in one read batch (one consistent view). Null = unknown app. */
+export async function loadAppSnapshot(db: SnapshotReader, appId: string, now: number): Promise<AppSnapshot | null> {
+  const results = await db.batch(APP_SNAPSHOT_STATEMENTS(appId).map(mutable), 'read');
+  return buildAppSnapshot(results, now);
+}
+
+/** Every app id. */
+export async function loadAppIds(db: SnapshotReader): Promise<string[]> {
+  const [rs] = await db.batch([mutable(APP_IDS_STATEMENT)], 'read');
+  return parseAppIdRows(rs?.rows ?? []);
+}
+
+/** The API key with this hex SHA-256 hash, or null. */
+export async function loadApiKey(db: SnapshotReader, hash: string): Promise<ApiKey | null> {
+  const [rs] = await db.batch([mutable(API_KEY_STATEMENT(hash))], 'read');
+  return parseApiKeyRow(rs?.rows[0]);
+}

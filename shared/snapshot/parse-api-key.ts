@@ -1,0 +1,16 @@
+/** Maps `api_keys` and app-id rows to domain values. */
+import type { ApiKey } from '../domain/types.ts';
+import { bool, str, type Row } from './row-values.ts';
+
+/** The first row of `API_KEY_STATEMENT`'s result, or null when there is none (unknown key). */
+export function parseApiKeyRow(row: Row | undefined): ApiKey | null {
+  if (row === undefined) return null;
+  const id = str(row, 'id', 'api_keys row');
+  const where = `api_keys row ${JSON.stringify(id)}`;
+  return { id, projectId: str(row, 'project_id', where), hash: str(row, 'hash', where), revoked: bool(row, 'revoked', where) };
+}
+
+/** The rows of `APP_IDS_STATEMENT`. */
+export function parseAppIdRows(rows: readonly Row[]): string[] {
+  return rows.map((row) => str(row, 'id', 'apps row'));
+}

@@ -1,0 +1,53 @@
+/**
+ * The SQL the edge (and anyone else) uses to read state, as plain data: `{ sql, args }` objects
+ * that both the Node client and the web client in workerd accept in `client.batch(…, 'read')`.
+ * One read batch = one consistent snapshot of one app.
+ */
+
+export interface Statement {
+  readonly sql: string;
+  readonly args: readonly (string | number)[];
+}
+
+/** Positions of the result sets in the batch, for `buildAppSnapshot`. */
+export const SNAPSHOT_PARTS = ['app', 'appClusters', 'clusters', 'state', 'status', 'health'] as const;
+export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
+
+/** Statements, in SNAPSHOT_PARTS order, that read everything the pipeline needs about one app. */
+export function APP_SNAPSHOT_STATEMENTS(appId: string): Statement[] {
+  const clustersOfApp = 'SELECT cluster_id FROM app_clusters WHERE app_id = ?';
+  return [
+    { sql: 'SELECT * FROM apps WHERE id = ?', args: [appId] },
+    {
+      sql: 'SELECT cluster_id, weight, excluded FROM app_clusters WHERE app_id = ? ORDER BY cluster_id',
+      args: [appId],
+    },
+    { sql: `SELECT * FROM clusters WHERE id IN (${clustersOfApp}) ORDER BY id`, args: [appId] },
+    {
+      sql: `SELECT * FROM cluster_app_state WHERE app_id = ? AND cluster_id IN (${clustersOfApp}) ORDER BY cluster_id`,
+      args: [appId, appId],
+    },
+    {
+      // A cluster's own status plus whether the proxy in front of it is draining.
+      sql: `SELECT ac.cluster_id, cs.health, cs.draining, cs.observed_at, p.draining AS proxy_draining
+            FROM app_clusters ac
+            LEFT JOIN cluster_status cs ON cs.cluster_id = ac.cluster_id
+            LEFT JOIN clusters c ON c.id = ac.cluster_id
+            LEFT JOIN proxies p ON p.id = c.proxy_id
+            WHERE ac.app_id = ? ORDER BY ac.cluster_id`,
+      args: [appId],
+    },
+    {
+      sql: `SELECT * FROM proxy_cluster_health WHERE cluster_id IN (${clustersOfApp}) ORDER BY cluster_id, proxy_id`,
+      args: [appId],
+    },
+  ];
+}
+
+/** Every app id, for warming the edge's cache. Parse with `parseAppIdRows`. */
+export const APP_IDS_STATEMENT: Statement = { sql: 'SELECT id FROM apps ORDER BY id', args: [] };
+
+/** Look up an API key by the hex SHA-256 of its plaintext. Parse with `parseApiKeyRow`. */
+export function API_KEY_STATEMENT(hash: string): Statement {
+  return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys WHERE hash = ?', args: [hash] };
+}
