@@ -10,12 +10,25 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export default defineProject({
   root: here,
   plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: `${here}../wrangler.toml` },
-      miniflare: {
-        bindings: { FIXTURES_JSON: JSON.stringify(inject('fixtures')) },
-      },
-    })),
+    cloudflareTest(({ inject }) => {
+      const f = inject('fixtures');
+      return {
+        wrangler: { configPath: `${here}../wrangler.toml` },
+        miniflare: {
+          // Test defaults: short timings so refresh/flush scenarios finish quickly. Individual
+          // tests override per request by passing their own env object.
+          bindings: {
+            FIXTURES_JSON: JSON.stringify(f),
+            LIBSQL_URL: f.libsqlUrl,
+            TOKEN_SIGNING_KEY: f.signingJwk,
+            EDGE_REFRESH_MS: '100',
+            EDGE_STALE_SNAPSHOT_MS: '500',
+            EDGE_DECISION_FLUSH_MS: '20',
+            EDGE_LOG_DECISIONS: 'off',
+          },
+        },
+      };
+    }),
   ],
   test: {
     name: 'workers',

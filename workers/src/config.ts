@@ -58,6 +58,13 @@ export const EDGE_DEFAULTS = {
 
 const D = EDGE_DEFAULTS;
 
+/** Bindings also hold non-string values (services, KV); the policy reads only string vars. */
+function stringVars(env: EnvVars): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
 /** Parses and validates the environment. Async only because importing the signing key is. */
 export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   const r = new EnvReader(env);
@@ -87,8 +94,10 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   }
   const libsqlAuthToken = r.raw('LIBSQL_AUTH_TOKEN');
 
-  const policyResult = parsePolicy(env);
-  if (!policyResult.ok) r.problems.push(...policyResult.errors);
+  const policyResult = parsePolicy(stringVars(env));
+  if (!policyResult.ok) {
+    for (const e of policyResult.errors) r.problem(e.variable, e.value ?? null, e.message);
+  }
 
   let signingKey: SigningKey | undefined;
   const jwk = r.raw('TOKEN_SIGNING_KEY');

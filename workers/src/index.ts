@@ -1,5 +1,69 @@
+/**
+ * Switchyard edge Worker entrypoint: parse the environment once per isolate, then hand every
+ * request to the edge (router → decision → answer). An invalid environment answers every request
+ * with 500 naming the variables, never with silent defaults.
+ */
+import { loadConfig } from './config.ts';
+import { Edge } from './edge.ts';
+import type { EnvVars } from './env-parse.ts';
+import { errorResponse, EdgeError } from './errors.ts';
+import { openLibsql } from './libsql.ts';
+
+type Built = { readonly ok: true; readonly edge: Edge } | { readonly ok: false; readonly response: () => Response };
+
+async function build(env: EnvVars): Promise<Built> {
+  const parsed = await loadConfig(env);
+  if (!parsed.ok) {
+    const names = parsed.errors.map((e) => e.variable);
+    const err = new EdgeError(
+      'bad-config',
+      500,
+      `The Worker's configuration is invalid: ${parsed.errors.map((e) => `${e.variable} ${e.message}`).join('; ')}. Fix ${names.join(', ')} in wrangler.toml [vars] or secrets and redeploy.`,
+      parsed.errors,
+    );
+    console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration', errors: parsed.errors }));
+    return { ok: false, response: () => errorResponse(err) };
+  }
+  const config = parsed.config;
+  const edge = new Edge({
+    config,
+    db: openLibsql(config.libsqlUrl, config.libsqlAuthToken),
+    fetcher: (input, init) => fetch(input, init),
+    now: () => Date.now(),
+    hrNow: () => performance.now(),
+    log: (line) => console.log(line),
+  });
+  return { ok: true, edge };
+}
+
+// One edge per environment. workerd hands the same `env` object to every request of an isolate,
+// so the WeakMap hit is the hot path; the fingerprint catches runtimes that rebuild `env`.
+const byEnv = new WeakMap<object, Promise<Built>>();
+const byFingerprint = new Map<string, Promise<Built>>();
+
+function fingerprint(env: EnvVars): string {
+  return JSON.stringify(Object.keys(env).sort().map((k) => [k, typeof env[k] === 'string' ? env[k] : typeof env[k]]));
+}
+
+/** The edge for this environment, built (and validated) once. */
+export function edgeFor(env: EnvVars): Promise<Built> {
+  let built = byEnv.get(env);
+  if (built === undefined) {
+    const fp = fingerprint(env);
+    built = byFingerprint.get(fp);
+    if (built === undefined) {
+      built = build(env);
+      byFingerprint.set(fp, built);
+    }
+    byEnv.set(env, built);
+  }
+  return built;
+}
+
 export default {
-  async fetch(request: Request, env: Record<string, unknown>): Promise<Response> {
-    return new Response(`ok ${String(env['FIXTURES_JSON'])} ${new URL(request.url).pathname}`);
+  async fetch(request: Request, env: EnvVars, ctx: ExecutionContext): Promise<Response> {
+    const built = await edgeFor(env);
+    if (!built.ok) return built.response();
+    return built.edge.handle(request, ctx);
   },
-};
+} satisfies ExportedHandler<EnvVars>;

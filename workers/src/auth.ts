@@ -1,0 +1,44 @@
+/**
+ * API key check: `Authorization: Bearer <key>` is hashed (SHA-256, hex — the stored form) and
+ * looked up in a per-isolate SWR cache of `api_keys`, so a warm key costs one digest and no I/O.
+ */
+import type { ApiKey, App } from '../../shared/domain/types.ts';
+import { refuse } from './errors.ts';
+import type { EdgeError } from './errors.ts';
+import type { SwrCache } from './swr-cache.ts';
+
+/** Hex SHA-256 of a key, as stored in `api_keys.hash`. */
+export async function hashKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+  let hex = '';
+  for (const b of new Uint8Array(digest)) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** The bearer key, or null when the header is missing or not a Bearer credential. */
+export function bearerKey(headers: Headers): string | null {
+  const h = headers.get('authorization');
+  if (h === null) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m?.[1] ?? null;
+}
+
+/**
+ * Null when the request may call the app; otherwise the refusal. `keys` may throw
+ * SourceUnavailable when the key is not cached and the database is down.
+ */
+export async function authorize(
+  headers: Headers,
+  app: App,
+  keys: SwrCache<ApiKey>,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<EdgeError | null> {
+  if (!app.authRequired) return null;
+  const key = bearerKey(headers);
+  if (key === null) return refuse.missingKey();
+  const found = (await keys.get(await hashKey(key), waitUntil)).value;
+  if (found === null) return refuse.unknownKey();
+  if (found.revoked) return refuse.revokedKey();
+  if (found.projectId !== app.projectId) return refuse.wrongProject(app.id);
+  return null;
+}

@@ -1,0 +1,55 @@
+/**
+ * Serialises a decision's inputs in the replay format (decision record format v1, read by
+ * backtest/decision-record.ts): `input_json` = {v, request, policy, now, seed, staleSnapshot,
+ * snapshot} with the snapshot's Maps as `[key, value]` entry arrays. The snapshot part is the same
+ * for every decision made from one snapshot, so it is serialised once per snapshot and spliced in.
+ */
+import type { Policy } from '../../shared/decision/types.ts';
+import type { AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
+
+export const RECORD_FORMAT_VERSION = 1;
+
+const serialised = new WeakMap<AppSnapshot, string>();
+const serialisedPolicy = new WeakMap<Policy, string>();
+
+/** JSON of the snapshot (Maps as entry arrays), memoised per snapshot object. */
+export function snapshotJson(s: AppSnapshot): string {
+  let json = serialised.get(s);
+  if (json === undefined) {
+    json = JSON.stringify({
+      app: s.app,
+      clusters: [...s.clusters.entries()],
+      state: [...s.state.entries()],
+      status: [...s.status.entries()],
+      latency: [...s.latency.entries()],
+      loadedAt: s.loadedAt,
+    });
+    serialised.set(s, json);
+  }
+  return json;
+}
+
+function policyJson(p: Policy): string {
+  let json = serialisedPolicy.get(p);
+  if (json === undefined) {
+    json = JSON.stringify(p);
+    serialisedPolicy.set(p, json);
+  }
+  return json;
+}
+
+/** The `input_json` column: everything `decide()` was given, enough to replay it exactly. */
+export function inputJson(args: {
+  readonly request: RequestFacts;
+  readonly policy: Policy;
+  readonly now: number;
+  readonly seed: string;
+  readonly staleSnapshot: boolean;
+  readonly snapshot: AppSnapshot;
+}): string {
+  return (
+    `{"v":${RECORD_FORMAT_VERSION},"request":${JSON.stringify(args.request)},"policy":${policyJson(args.policy)}` +
+    `,"now":${JSON.stringify(args.now)},"seed":${JSON.stringify(args.seed)},"staleSnapshot":${args.staleSnapshot}` +
+    `,"snapshot":${snapshotJson(args.snapshot)}}`
+  );
+}

@@ -1,0 +1,221 @@
+/**
+ * One edge instance per isolate (per parsed configuration): the snapshot and key caches, the
+ * decision log, and the request path router → decision → answer. `index.ts` builds it once and
+ * hands it requests; everything here takes its I/O (libSQL client, fetch, clock) as arguments.
+ */
+import type { Decision, StrategyState } from '../../shared/decision/types.ts';
+import type { ApiKey, AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
+import { forward } from './answer-forward.ts';
+import type { ForwardTarget } from './answer-forward.ts';
+import { chooseAnswerMode } from './answer-mode.ts';
+import type { AnswerMode } from './answer-mode.ts';
+import { redirectResponse } from './answer-redirect.ts';
+import { tokenResponse } from './answer-token.ts';
+
+import { authorize } from './auth.ts';
+import { clientLocation } from './client-location.ts';
+import type { CfProperties } from './client-location.ts';
+import type { EdgeConfig } from './config.ts';
+import { applyCors, preflightResponse } from './cors.ts';
+import { DecisionLog } from './decision-log.ts';
+import { inputJson } from './decision-record.ts';
+import { libsqlDecisionSink } from './decision-sink.ts';
+import { EdgeError, errorResponse, refuse } from './errors.ts';
+import type { Client } from './libsql.ts';
+import { Lru } from './lru.ts';
+import { parseAppPath } from './paths.ts';
+import type { AppPath } from './paths.ts';
+import { newDecisionId, newSeed } from './request-ids.ts';
+import { decorate, json } from './response-headers.ts';
+import { decide, seededRng } from './shared-deps.ts';
+import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
+import { mintToken } from './mint-token.ts';
+import { SourceUnavailable, SwrCache } from './swr-cache.ts';
+import { upstreamUrl } from './upstream-url.ts';
+
+export interface EdgeDeps {
+  readonly config: EdgeConfig;
+  readonly db: Client;
+  readonly fetcher: typeof fetch;
+  readonly now: () => number;
+  /** Monotonic high-resolution clock (ms) for Server-Timing. */
+  readonly hrNow: () => number;
+  readonly log: (line: string) => void;
+}
+
+export interface WaitUntil {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+interface Decided {
+  readonly decision: Decision;
+  readonly snapshot: AppSnapshot;
+  readonly decisionMs: number;
+}
+
+const APP_ROUTE_PREFIXES = ['/v4/', '/token/', '/explain/', '/v4', '/token', '/explain'];
+
+export class Edge {
+  readonly snapshots: SwrCache<AppSnapshot>;
+  readonly keys: SwrCache<ApiKey>;
+  readonly decisions: DecisionLog;
+  readonly #strategy: Lru<string, StrategyState>;
+
+  constructor(readonly deps: EdgeDeps) {
+    const c = deps.config;
+    this.snapshots = new SwrCache({
+      max: c.maxApps,
+      refreshMs: c.refreshMs,
+      negativeMs: c.negativeCacheMs,
+      now: deps.now,
+      load: appSnapshotLoader(deps.db, deps.now),
+    });
+    this.keys = new SwrCache({
+      max: c.maxKeys,
+      refreshMs: c.refreshMs,
+      negativeMs: c.negativeCacheMs,
+      now: deps.now,
+      load: apiKeyLoader(deps.db),
+    });
+    this.decisions = new DecisionLog({
+      batch: c.decisionBatch,
+      flushMs: c.decisionFlushMs,
+      maxBuffered: c.decisionBatch * 20,
+      sink: c.recordDecisions ? libsqlDecisionSink(deps.db) : async () => {},
+      onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m })),
+    });
+    this.#strategy = new Lru(c.maxApps);
+  }
+
+  /** Answers one request. Never throws: every failure becomes a typed JSON error. */
+  async handle(request: Request, ctx: WaitUntil): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === '/health') return json({ ok: true });
+    const path = parseAppPath(url.pathname);
+    if (path === null) {
+      const looksLikeApp = APP_ROUTE_PREFIXES.some((p) => url.pathname === p || url.pathname.startsWith(p));
+      return errorResponse(looksLikeApp ? refuse.badPath(url.pathname) : refuse.notFound(url.pathname));
+    }
+    try {
+      return await this.#handleApp(request, url, path, ctx);
+    } catch (err) {
+      if (err instanceof EdgeError) return errorResponse(err);
+      if (err instanceof SourceUnavailable) return errorResponse(refuse.noSnapshot(path.appId, err.message));
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.log(JSON.stringify({ level: 'error', msg: 'unexpected edge failure', app: path.appId, error: message }));
+      return errorResponse(new EdgeError('bad-config', 500, `Unexpected edge failure: ${message}`));
+    }
+  }
+
+  async #handleApp(request: Request, url: URL, path: AppPath, ctx: WaitUntil): Promise<Response> {
+    const waitUntil = (p: Promise<unknown>): void => ctx.waitUntil(p);
+    const hit = await this.snapshots.get(path.appId, waitUntil);
+    const snapshot = hit.value;
+    if (snapshot === null) throw refuse.unknownApp(path.appId);
+    const origins = snapshot.app.corsOrigins;
+    const origin = request.headers.get('origin');
+    const withCors = (res: Response): Response => {
+      applyCors(res.headers, origins, origin);
+      return res;
+    };
+    if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
+      return preflightResponse(origins, request);
+    }
+    const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
+    if (!mode.ok) return withCors(errorResponse(mode.error));
+    if (this.deps.config.auth) {
+      const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
+      if (denied !== null) return withCors(errorResponse(denied));
+    }
+    const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';
+    const now = this.deps.now();
+    const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
+    const facts: RequestFacts = {
+      appId: path.appId,
+      fn: path.fn,
+      method: request.method,
+      client: clientLocation((request as Request & { cf?: CfProperties }).cf),
+      affinityKey: snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader),
+      synthetic,
+    };
+    const decided = this.#decide(facts, snapshot, now, stale, mode.mode, waitUntil);
+    const res = await this.#answer(request, url, path, decided, synthetic ? 'explain' : mode.mode, now);
+    return withCors(decorate(res, decided.decision.id, decided.decisionMs, stale));
+  }
+
+  #decide(facts: RequestFacts, snapshot: AppSnapshot, now: number, stale: boolean, mode: AnswerMode, waitUntil: (p: Promise<unknown>) => void): Decided {
+    const c = this.deps.config;
+    const seed = newSeed();
+    let strategyState = this.#strategy.get(facts.appId);
+    if (strategyState === undefined) {
+      strategyState = { roundRobinCursor: 0, outstanding: new Map() };
+      this.#strategy.set(facts.appId, strategyState);
+    }
+    const t0 = this.deps.hrNow();
+    const decision = decide(facts, snapshot, c.policy, {
+      now,
+      rng: seededRng(seed),
+      seed,
+      decisionId: newDecisionId(),
+      staleSnapshot: stale,
+      strategyState,
+    });
+    const decisionMs = this.deps.hrNow() - t0;
+    const decisionUs = Math.round(decisionMs * 1000 * 10) / 10;
+    if (c.logDecisions) {
+      this.deps.log(
+        JSON.stringify({
+          msg: 'decision', id: decision.id, app: decision.appId, fn: decision.fn, mode, outcome: decision.outcome,
+          chosen: decision.chosen, reason: decision.reason, tier: decision.tier, stale: decision.stale,
+          synthetic: decision.synthetic, decisionUs, colo: facts.client.colo, summary: decision.summary,
+        }),
+      );
+    }
+    this.decisions.record(
+      { decision, decisionUs, inputJson: inputJson({ request: facts, policy: c.policy, now, seed, staleSnapshot: stale, snapshot }) },
+      waitUntil,
+    );
+    return { decision, snapshot, decisionMs };
+  }
+
+  async #answer(request: Request, url: URL, path: AppPath, d: Decided, mode: AnswerMode, now: number): Promise<Response> {
+    const { decision, snapshot } = d;
+    if (mode === 'explain') return json({ synthetic: true, decision });
+    const targets = [decision.chosen, ...decision.fallbacks]
+      .filter((id): id is string => id !== null)
+      .flatMap((id): ForwardTarget[] => {
+        const cl = snapshot.clusters.get(id);
+        return cl === undefined ? [] : [{ clusterId: id, proxyUrl: cl.proxyUrl }];
+      });
+    const first = targets[0];
+    if (first === undefined) return errorResponse(refuse.noCandidate(decision.summary));
+    const mint = (index: number): Promise<{ token: string; expiresAt: number }> =>
+      mintToken({
+        config: this.deps.config,
+        snapshot,
+        decision,
+        fn: path.fn,
+        clusterIds: targets.slice(index).map((t) => t.clusterId),
+        now,
+      });
+    if (mode === 'token') {
+      const { token, expiresAt } = await mint(0);
+      return tokenResponse({ token, expiresAt, url: upstreamUrl(first.proxyUrl, path.upstreamPath, url.search), decision });
+    }
+    if (mode === 'redirect') {
+      const { token } = await mint(0);
+      return redirectResponse(first.proxyUrl, path.upstreamPath, url.search, token);
+    }
+    const result = await forward({
+      request,
+      upstreamPath: path.upstreamPath,
+      search: url.search,
+      decisionId: decision.id,
+      targets,
+      mint: async (i) => (await mint(i)).token,
+      fetcher: this.deps.fetcher,
+    });
+    if (!result.ok) return errorResponse(refuse.allRefused(result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`)));
+    return result.response;
+  }
+}

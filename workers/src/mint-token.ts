@@ -1,0 +1,40 @@
+/**
+ * Mints the routing token for one cluster of a decision: the audience is that cluster's regional
+ * proxy, the remaining clusters are its fallbacks. Short-lived (EDGE_TOKEN_TTL_SECONDS).
+ */
+import type { Decision } from '../../shared/decision/types.ts';
+import type { AppSnapshot } from '../../shared/domain/types.ts';
+import type { EdgeConfig } from './config.ts';
+import { signRoutingToken } from './shared-deps.ts';
+
+export async function mintToken(a: {
+  readonly config: EdgeConfig;
+  readonly snapshot: AppSnapshot;
+  readonly decision: Decision;
+  readonly fn: string;
+  /** The cluster the token is for, then its fallbacks in rank order. */
+  readonly clusterIds: readonly string[];
+  readonly now: number;
+}): Promise<{ token: string; expiresAt: number }> {
+  const [cluster, ...fallbacks] = a.clusterIds;
+  const facts = cluster === undefined ? undefined : a.snapshot.clusters.get(cluster);
+  if (cluster === undefined || facts === undefined) throw new Error('mintToken: no cluster to mint for');
+  const iat = Math.floor(a.now / 1000);
+  const exp = iat + a.config.tokenTtlSeconds;
+  const token = await signRoutingToken(
+    {
+      iss: a.config.tokenIssuer,
+      aud: facts.proxyId,
+      app: a.decision.appId,
+      fn: a.fn,
+      cluster,
+      fallbacks,
+      did: a.decision.id,
+      iat,
+      exp,
+    },
+    a.config.signingKey,
+    { now: a.now, ttlSeconds: a.config.tokenTtlSeconds },
+  );
+  return { token, expiresAt: exp * 1000 };
+}

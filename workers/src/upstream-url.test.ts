@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { upstreamUrl } from './upstream-url.ts';
+
+describe('upstreamUrl', () => {
+  it.each([
+    ['http://127.0.0.1:9000', '/v4/p/a/f', '', undefined, 'http://127.0.0.1:9000/v4/p/a/f'],
+    ['http://127.0.0.1:9000/', '/v4/p/a/f', '?x=1&sy_mode=redirect', undefined, 'http://127.0.0.1:9000/v4/p/a/f?x=1'],
+    ['https://eu.example.com/sy/', '/v4/p/a/f', '?x=1', 'tok', 'https://eu.example.com/sy/v4/p/a/f?x=1&sy_token=tok'],
+    ['https://eu.example.com', '/v4/p/a/f', '?sy_token=forged', 'real', 'https://eu.example.com/v4/p/a/f?sy_token=real'],
+  ])('%s %s %s %s', (proxy, path, search, token, expected) => {
+    expect(upstreamUrl(proxy, path, search, token)).toBe(expected);
+  });
+});
