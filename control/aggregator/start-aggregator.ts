@@ -1,0 +1,184 @@
+import type { Client } from '@libsql/client';
+import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
+import { pushClusterState } from '../store/push-cluster-state.ts';
+import type { EndpointInput } from '../store/types.ts';
+import { upsertCluster } from '../store/upsert-cluster.ts';
+import type { AggregatorConfig } from './aggregator-config.ts';
+import { backoffDelay } from './backoff.ts';
+import { silentLogger, type AggregatorLogger } from './logger.ts';
+import { createPriceSource } from './price-source.ts';
+import { scrapeReplica, type FetchFn } from './scrape-replica.ts';
+import { clusterHealth, replicaUsable, summarizeApp } from './summarize-app.ts';
+
+/** Everything one tick observed: exactly what a push writes. */
+export interface AggregatorSnapshot {
+  readonly cluster: Cluster;
+  readonly states: readonly ClusterAppState[];
+  readonly status: ClusterStatus;
+  readonly endpoints: readonly EndpointInput[];
+  readonly observedAt: number;
+}
+
+export interface TickResult {
+  readonly snapshot: AggregatorSnapshot;
+  /** True when this tick's snapshot reached the database. */
+  readonly pushed: boolean;
+  /** Why the push failed or was skipped (backing off), or null. */
+  readonly error: string | null;
+}
+
+export type DatabaseState = 'unknown' | 'up' | 'down';
+
+export interface AggregatorDeps {
+  readonly client: Client;
+  readonly logger?: AggregatorLogger;
+  /** Clock; default Date.now. */
+  readonly now?: () => number;
+  /** HTTP client for scrapes; default the global fetch (undici). */
+  readonly fetch?: FetchFn;
+  /** Jitter source in [0, 1); default Math.random. */
+  readonly random?: () => number;
+}
+
+export interface Aggregator {
+  /** Stops the timer and waits for the tick in progress. */
+  stop(): Promise<void>;
+  /** The newest snapshot, pushed or not; null before the first tick. */
+  lastSnapshot(): AggregatorSnapshot | null;
+  /** Scrape and push now, ignoring the backoff (serialised with timer ticks). */
+  tickNow(): Promise<TickResult>;
+  databaseState(): DatabaseState;
+}
+
+/**
+ * Starts the aggregator loop for one cluster: the first tick runs at once, then one every
+ * `intervalMs`. Scrape failures mark replicas unhealthy; database failures are retried with
+ * exponential backoff and jitter while scraping continues, and the newest snapshot is pushed
+ * as soon as the database answers again (older, superseded snapshots are never replayed).
+ */
+export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps): Aggregator {
+  const log = deps.logger ?? silentLogger;
+  const now = deps.now ?? Date.now;
+  const fetchFn: FetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
+  const random = deps.random ?? Math.random;
+  const prices = createPriceSource(config.gpuPrices, config.pricesFile, log);
+  const clusterId = config.cluster.id;
+
+  const lastServed = new Map<string, number | null>();
+  const replicaHealthy = new Map<string, boolean>();
+  const unpriced = new Set<string>();
+  let latest: AggregatorSnapshot | null = null;
+  let dbState: DatabaseState = 'unknown';
+  let registered = false;
+  let failures = 0;
+  let nextPushAt = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  async function observe(): Promise<AggregatorSnapshot> {
+    const at = now();
+    const priceTable = await prices.current();
+    const perApp = await Promise.all(
+      config.apps.map(async (app) => ({ app, observations: await Promise.all(app.replicas.map((u) => scrapeReplica(u, config.scrapeTimeoutMs, fetchFn))) })),
+    );
+    const states: ClusterAppState[] = [];
+    const endpoints: EndpointInput[] = [];
+    for (const { app, observations } of perApp) {
+      for (const o of observations) {
+        const key = `${app.appId} ${o.url}`;
+        const usable = replicaUsable(o);
+        if (replicaHealthy.get(key) !== usable) {
+          if (usable) log.info({ cluster: clusterId, app: app.appId, replica: o.url }, 'replica healthy');
+          else log.warn({ cluster: clusterId, app: app.appId, replica: o.url, problem: o.problem }, 'replica unhealthy');
+          replicaHealthy.set(key, usable);
+        }
+        endpoints.push({ appId: app.appId, url: o.url, healthy: usable, weight: 1 });
+      }
+      const price = priceTable[app.gpuType];
+      if (price === undefined && !unpriced.has(app.gpuType)) {
+        unpriced.add(app.gpuType);
+        log.warn({ cluster: clusterId, gpuType: app.gpuType }, 'no price for this GPU type; reporting 0 until one is configured');
+      } else if (price !== undefined) unpriced.delete(app.gpuType);
+      const state = summarizeApp({
+        clusterId,
+        app,
+        observations,
+        headroom: config.headroom,
+        pricePerHour: price ?? 0,
+        previousLastServedAt: lastServed.get(app.appId) ?? null,
+        now: at,
+      });
+      lastServed.set(app.appId, state.lastServedAt);
+      states.push(state);
+    }
+    const status: ClusterStatus = { clusterId, health: clusterHealth(states), circuitOpen: false, draining: false, observedAt: at };
+    return { cluster: config.cluster, states, status, endpoints, observedAt: at };
+  }
+
+  async function push(snapshot: AggregatorSnapshot): Promise<string | null> {
+    try {
+      // Registering on every (re)connection lets a new cluster appear just by starting, and
+      // re-creates its row if someone deleted it while the database was away.
+      if (!registered) await upsertCluster(deps.client, snapshot.cluster, snapshot.observedAt);
+      registered = true;
+      await pushClusterState(deps.client, clusterId, { states: snapshot.states, status: snapshot.status, endpoints: snapshot.endpoints }, snapshot.observedAt);
+      if (dbState !== 'up') log.info({ cluster: clusterId, afterFailures: failures }, dbState === 'down' ? 'database reachable again; pushed newest state' : 'database reachable');
+      dbState = 'up';
+      failures = 0;
+      nextPushAt = 0;
+      return null;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const delay = backoffDelay(failures, config.backoff, random);
+      failures++;
+      registered = false;
+      nextPushAt = now() + delay;
+      if (dbState !== 'down') log.error({ cluster: clusterId, err: message }, 'database unreachable; keeping the newest snapshot and retrying with backoff');
+      else log.debug({ cluster: clusterId, err: message, attempt: failures, retryInMs: delay }, 'push failed again');
+      dbState = 'down';
+      return message;
+    }
+  }
+
+  async function tick(force: boolean): Promise<TickResult> {
+    const snapshot = await observe();
+    latest = snapshot;
+    if (!force && now() < nextPushAt) return { snapshot, pushed: false, error: 'backing off after database failure' };
+    const error = await push(snapshot);
+    return { snapshot, pushed: error === null, error };
+  }
+
+  function enqueue(force: boolean): Promise<TickResult> {
+    const run = chain.then(() => tick(force));
+    // The chain only orders ticks; each caller sees its own tick's failure.
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      enqueue(false)
+        .catch((err: unknown) => log.error({ cluster: clusterId, err: err instanceof Error ? err.message : String(err) }, 'tick failed'))
+        .finally(schedule);
+    }, config.intervalMs);
+  }
+
+  log.info({ cluster: clusterId, apps: config.apps.map((a) => a.appId), intervalMs: config.intervalMs }, 'aggregator started');
+  enqueue(false)
+    .catch((err: unknown) => log.error({ cluster: clusterId, err: err instanceof Error ? err.message : String(err) }, 'tick failed'))
+    .finally(schedule);
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      await chain;
+      log.info({ cluster: clusterId }, 'aggregator stopped');
+    },
+    lastSnapshot: () => latest,
+    tickNow: () => enqueue(true),
+    databaseState: () => dbState,
+  };
+}
