@@ -51,7 +51,7 @@ export async function executeBatch(
       continue;
     }
     try {
-      result.step_results.push(await withBusyRetry(() => executeStmt(conn, step.stmt), busyBudgetMs));
+      result.step_results.push(await withBusyRetry(() => executeStmt(conn, step.stmt), busyBudgetMs, () => conn.recoverFromBusy()));
       result.step_errors.push(null);
       outcomes.push('ok');
     } catch (err) {

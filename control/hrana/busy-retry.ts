@@ -7,14 +7,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetryableBusy } from './errors.ts';
 
-export async function withBusyRetry<T>(run: () => T, budgetMs: number): Promise<T> {
+export async function withBusyRetry<T>(
+  run: () => T,
+  budgetMs: number,
+  /** Called before each retry; returns false when retrying is not safe. */
+  recover: () => boolean,
+): Promise<T> {
   const deadline = Date.now() + budgetMs;
   let delay = 2;
   for (;;) {
     try {
       return run();
     } catch (err) {
-      if (!isRetryableBusy(err) || Date.now() + delay > deadline) throw err;
+      if (!isRetryableBusy(err) || Date.now() + delay > deadline || !recover()) throw err;
       await sleep(delay);
       delay = Math.min(delay * 2, 50);
     }

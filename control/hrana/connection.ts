@@ -18,17 +18,32 @@ export interface ConnectionOptions {
 }
 
 export class Connection {
-  readonly db: Database.Database;
+  readonly #options: ConnectionOptions;
+  #db: Database.Database;
+  #counters: Database.Statement;
   readonly #sqls = new Map<number, string>();
-  readonly #counters: Database.Statement;
 
   constructor(options: ConnectionOptions) {
-    this.db = new Database(options.dbPath);
-    this.db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.syncBusyTimeoutMs))}`);
-    this.#counters = this.db
-      .prepare('SELECT total_changes(), changes(), last_insert_rowid()')
-      .raw(true)
-      .safeIntegers(true);
+    this.#options = options;
+    [this.#db, this.#counters] = openEngine(options);
+  }
+
+  get db(): Database.Database {
+    return this.#db;
+  }
+
+  /**
+   * Make the connection usable again after SQLITE_BUSY. The engine does not
+   * reset a statement that failed with BUSY, and such a statement keeps an
+   * implicit transaction open: later autocommit writes would then never be
+   * committed. Reopening finalizes it. Only safe outside an explicit
+   * transaction; returns false (do not retry) inside one.
+   */
+  recoverFromBusy(): boolean {
+    if (this.#db.inTransaction) return false;
+    this.#db.close();
+    [this.#db, this.#counters] = openEngine(this.#options);
+    return true;
   }
 
   /** Change counters and last rowid, read exactly (BigInt) from the engine. */
@@ -80,4 +95,14 @@ export class Connection {
     }
     this.db.close();
   }
+}
+
+function openEngine(options: ConnectionOptions): [Database.Database, Database.Statement] {
+  const db = new Database(options.dbPath);
+  db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.syncBusyTimeoutMs))}`);
+  const counters = db
+    .prepare('SELECT total_changes(), changes(), last_insert_rowid()')
+    .raw(true)
+    .safeIntegers(true);
+  return [db, counters];
 }

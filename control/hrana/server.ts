@@ -25,8 +25,10 @@ export interface HranaServer {
   close(): Promise<void>;
 }
 
-// Engine-level busy wait; see ConnectionOptions.syncBusyTimeoutMs for why it is short.
-const SYNC_BUSY_TIMEOUT_MS = 20;
+// No engine-level busy wait: it would block the event loop, and the lock holder is
+// usually a stream in this process that needs the loop to finish. Waiting is
+// done asynchronously (busy-retry.ts), which also covers other processes.
+const SYNC_BUSY_TIMEOUT_MS = 0;
 
 /** Start the endpoint; resolves once it is listening. */
 export async function startHranaServer(options: HranaServerOptions): Promise<HranaServer> {

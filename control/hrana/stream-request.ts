@@ -49,7 +49,7 @@ async function respond(
     case 'execute':
       return {
         type: 'execute',
-        result: await withBusyRetry(() => executeStmt(conn, req.stmt), ctx.busyBudgetMs),
+        result: await withBusyRetry(() => executeStmt(conn, req.stmt), ctx.busyBudgetMs, () => conn.recoverFromBusy()),
       };
     case 'batch':
       return { type: 'batch', result: await executeBatch(conn, req.batch, ctx.busyBudgetMs) };
