@@ -8,6 +8,7 @@ import type { CommandModule } from './command-module.ts';
 const modules: Array<() => Promise<CommandModule>> = [
   // keep one line per command module, alphabetical
   () => import('./commands/apply.ts'),
+  () => import('./commands/proxy.ts'),
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,58 @@
+/**
+ * Per-app concurrency and requests-per-second limits enforced by this proxy
+ * (limits are per regional proxy, see AppLimits). RPS uses a token bucket
+ * refilled continuously, so bursts up to one second's worth are allowed.
+ */
+import type { AppLimits } from '../../shared/domain/types.ts';
+
+interface AppCounters {
+  inFlight: number;
+  tokens: number;
+  refilledAt: number;
+}
+
+export type LimitVerdict =
+  | { readonly ok: true; readonly release: () => void }
+  | { readonly ok: false; readonly code: 'rate-limited' | 'concurrency-limited'; readonly retryAfterS: number };
+
+export class AppLimiter {
+  private readonly counters = new Map<string, AppCounters>();
+
+  constructor(private readonly limitsOf: (appId: string) => AppLimits) {}
+
+  inFlight(appId: string): number {
+    return this.counters.get(appId)?.inFlight ?? 0;
+  }
+
+  acquire(appId: string, now: number): LimitVerdict {
+    const limits = this.limitsOf(appId);
+    let c = this.counters.get(appId);
+    if (c === undefined) {
+      c = { inFlight: 0, tokens: limits.maxRps ?? 0, refilledAt: now };
+      this.counters.set(appId, c);
+    }
+    if (limits.maxConcurrency !== null && c.inFlight >= limits.maxConcurrency) {
+      return { ok: false, code: 'concurrency-limited', retryAfterS: 1 };
+    }
+    if (limits.maxRps !== null) {
+      c.tokens = Math.min(limits.maxRps, c.tokens + ((now - c.refilledAt) / 1000) * limits.maxRps);
+      c.refilledAt = now;
+      if (c.tokens < 1) {
+        const waitS = limits.maxRps > 0 ? Math.ceil((1 - c.tokens) / limits.maxRps) : 60;
+        return { ok: false, code: 'rate-limited', retryAfterS: Math.max(1, waitS) };
+      }
+      c.tokens -= 1;
+    }
+    c.inFlight += 1;
+    const counters = c;
+    let released = false;
+    return {
+      ok: true,
+      release: () => {
+        if (released) return;
+        released = true;
+        counters.inFlight -= 1;
+      },
+    };
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Per-cluster circuit breaker: `threshold` consecutive failures open it; after
+ * `openMs` one probe request is let through (half-open); its success closes the
+ * circuit, its failure re-opens it. Time is passed in, so tests need no timers.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export class CircuitBreaker {
+  private failures = 0;
+  private openedAt = 0;
+  private state: CircuitState = 'closed';
+  private probeInFlight = false;
+
+  constructor(
+    private readonly threshold: number,
+    private readonly openMs: number,
+  ) {}
+
+  /** May a request go to this cluster now? Takes the half-open probe slot when it answers yes. */
+  allow(now: number): boolean {
+    if (this.state === 'closed') return true;
+    if (this.state === 'open' && now - this.openedAt >= this.openMs) this.state = 'half-open';
+    if (this.state === 'half-open' && !this.probeInFlight) {
+      this.probeInFlight = true;
+      return true;
+    }
+    return false;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.state = 'closed';
+    this.probeInFlight = false;
+  }
+
+  failure(now: number): void {
+    this.failures += 1;
+    if (this.state === 'half-open' || this.failures >= this.threshold) {
+      this.state = 'open';
+      this.openedAt = now;
+      this.probeInFlight = false;
+    }
+  }
+
+  current(now: number): CircuitState {
+    if (this.state === 'open' && now - this.openedAt >= this.openMs) return 'half-open';
+    return this.state;
+  }
+}

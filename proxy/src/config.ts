@@ -1,0 +1,251 @@
+/**
+ * The proxy's configuration: one typed, fully-defaulted object. Sources are
+ * merged file < env < flags, and every invalid field is reported at once
+ * (never silently defaulted), so an operator fixes a bad deploy in one pass.
+ */
+import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
+
+export interface ProxyConfig {
+  /** This proxy's id: the routing-token audience it accepts. */
+  readonly id: string;
+  readonly region: string;
+  /** URL the edge redirects clients to (written to the proxies table). */
+  readonly publicUrl: string;
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** With both set: TLS with ALPN h2 + http/1.1; otherwise cleartext HTTP/1.1 + h2c. */
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
+  /** Turning auth off must be explicit: `authDisabled: true`. */
+  readonly authDisabled: boolean;
+  /** Public keys as a JWKS JSON string (inline) or a file path. */
+  readonly jwks: string | null;
+  readonly jwksFile: string | null;
+  /** libSQL URL (`file:`, `libsql:`, `http:`); null runs from the static endpoints file. */
+  readonly storeUrl: string | null;
+  readonly storeAuthToken: string | null;
+  readonly endpointsFile: string | null;
+  readonly defaultStrategy: StrategyName;
+  readonly refreshIntervalMs: number;
+  readonly healthCheckIntervalMs: number;
+  readonly healthCheckTimeoutMs: number;
+  readonly healthCheckPath: string;
+  readonly outlierConsecutiveFailures: number;
+  readonly outlierBaseEjectionMs: number;
+  readonly outlierMaxEjectionMs: number;
+  readonly circuitFailureThreshold: number;
+  readonly circuitOpenMs: number;
+  /** Retries allowed as a fraction of requests (plus `retryBudgetMin` per window). */
+  readonly retryBudgetRatio: number;
+  readonly retryBudgetMin: number;
+  readonly maxAttempts: number;
+  /** Client side: time to receive request headers. */
+  readonly headersTimeoutMs: number;
+  /** Silence allowed on a non-streaming exchange; 0 = off. Streams never idle out. */
+  readonly idleTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly upstreamConnectTimeoutMs: number;
+  /** Upstream time to response headers (covers cold starts); 0 = off. */
+  readonly upstreamHeadersTimeoutMs: number;
+  /** Negotiate HTTP/2 to clusters over TLS (undici `allowH2`). */
+  readonly upstreamAllowH2: boolean;
+  readonly reportIntervalMs: number;
+  readonly outcomeBatchSize: number;
+  readonly drainDeadlineMs: number;
+  /** Remaining WebSockets are closed (1001) spread over this window. */
+  readonly drainWsWindowMs: number;
+  /** Base Retry-After (s) on refusals while draining; jitter adds up to as much again. */
+  readonly drainRetryAfterS: number;
+  readonly metricsPath: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
+  region: 'local',
+  publicUrl: '',
+  host: '127.0.0.1',
+  port: 8443,
+  tlsCertFile: null,
+  tlsKeyFile: null,
+  authDisabled: false,
+  jwks: null,
+  jwksFile: null,
+  storeUrl: null,
+  storeAuthToken: null,
+  endpointsFile: null,
+  defaultStrategy: 'round-robin',
+  refreshIntervalMs: 2_000,
+  healthCheckIntervalMs: 2_000,
+  healthCheckTimeoutMs: 1_000,
+  healthCheckPath: '/health',
+  outlierConsecutiveFailures: 3,
+  outlierBaseEjectionMs: 1_000,
+  outlierMaxEjectionMs: 30_000,
+  circuitFailureThreshold: 5,
+  circuitOpenMs: 5_000,
+  retryBudgetRatio: 0.2,
+  retryBudgetMin: 10,
+  maxAttempts: 3,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  upstreamConnectTimeoutMs: 5_000,
+  upstreamHeadersTimeoutMs: 300_000,
+  upstreamAllowH2: false,
+  reportIntervalMs: 2_000,
+  outcomeBatchSize: 200,
+  drainDeadlineMs: 30_000,
+  drainWsWindowMs: 5_000,
+  drainRetryAfterS: 5,
+  metricsPath: '/_switchyard/metrics',
+  logLevel: 'info',
+};
+
+type Kind = 'string' | 'nullable-string' | 'int' | 'number' | 'bool' | 'ratio' | 'strategy' | 'level';
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every field, its env var and how to parse it. Flags use the camelCase key. */
+const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
+  ['id', 'PROXY_ID', 'string'],
+  ['region', 'PROXY_REGION', 'string'],
+  ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
+  ['host', 'PROXY_HOST', 'string'],
+  ['port', 'PROXY_PORT', 'int'],
+  ['tlsCertFile', 'PROXY_TLS_CERT_FILE', 'nullable-string'],
+  ['tlsKeyFile', 'PROXY_TLS_KEY_FILE', 'nullable-string'],
+  ['authDisabled', 'PROXY_AUTH_DISABLED', 'bool'],
+  ['jwks', 'PROXY_JWKS', 'nullable-string'],
+  ['jwksFile', 'PROXY_JWKS_FILE', 'nullable-string'],
+  ['storeUrl', 'SWITCHYARD_DB_URL', 'nullable-string'],
+  ['storeAuthToken', 'SWITCHYARD_DB_AUTH_TOKEN', 'nullable-string'],
+  ['endpointsFile', 'PROXY_ENDPOINTS_FILE', 'nullable-string'],
+  ['defaultStrategy', 'PROXY_DEFAULT_STRATEGY', 'strategy'],
+  ['refreshIntervalMs', 'PROXY_REFRESH_INTERVAL_MS', 'int'],
+  ['healthCheckIntervalMs', 'PROXY_HEALTH_CHECK_INTERVAL_MS', 'int'],
+  ['healthCheckTimeoutMs', 'PROXY_HEALTH_CHECK_TIMEOUT_MS', 'int'],
+  ['healthCheckPath', 'PROXY_HEALTH_CHECK_PATH', 'string'],
+  ['outlierConsecutiveFailures', 'PROXY_OUTLIER_CONSECUTIVE_FAILURES', 'int'],
+  ['outlierBaseEjectionMs', 'PROXY_OUTLIER_BASE_EJECTION_MS', 'int'],
+  ['outlierMaxEjectionMs', 'PROXY_OUTLIER_MAX_EJECTION_MS', 'int'],
+  ['circuitFailureThreshold', 'PROXY_CIRCUIT_FAILURE_THRESHOLD', 'int'],
+  ['circuitOpenMs', 'PROXY_CIRCUIT_OPEN_MS', 'int'],
+  ['retryBudgetRatio', 'PROXY_RETRY_BUDGET_RATIO', 'ratio'],
+  ['retryBudgetMin', 'PROXY_RETRY_BUDGET_MIN', 'int'],
+  ['maxAttempts', 'PROXY_MAX_ATTEMPTS', 'int'],
+  ['headersTimeoutMs', 'PROXY_HEADERS_TIMEOUT_MS', 'int'],
+  ['idleTimeoutMs', 'PROXY_IDLE_TIMEOUT_MS', 'int'],
+  ['keepAliveTimeoutMs', 'PROXY_KEEP_ALIVE_TIMEOUT_MS', 'int'],
+  ['upstreamConnectTimeoutMs', 'PROXY_UPSTREAM_CONNECT_TIMEOUT_MS', 'int'],
+  ['upstreamHeadersTimeoutMs', 'PROXY_UPSTREAM_HEADERS_TIMEOUT_MS', 'int'],
+  ['upstreamAllowH2', 'PROXY_UPSTREAM_ALLOW_H2', 'bool'],
+  ['reportIntervalMs', 'PROXY_REPORT_INTERVAL_MS', 'int'],
+  ['outcomeBatchSize', 'PROXY_OUTCOME_BATCH_SIZE', 'int'],
+  ['drainDeadlineMs', 'PROXY_DRAIN_DEADLINE_MS', 'int'],
+  ['drainWsWindowMs', 'PROXY_DRAIN_WS_WINDOW_MS', 'int'],
+  ['drainRetryAfterS', 'PROXY_DRAIN_RETRY_AFTER_S', 'int'],
+  ['metricsPath', 'PROXY_METRICS_PATH', 'string'],
+  ['logLevel', 'PROXY_LOG_LEVEL', 'level'],
+];
+
+export interface ConfigIssue {
+  readonly field: string;
+  readonly source: string;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: ProxyConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+export interface ConfigSources {
+  /** Parsed config file (JSON/YAML object with camelCase keys). */
+  readonly file?: Readonly<Record<string, unknown>>;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** CLI flags / programmatic overrides, camelCase keys. */
+  readonly flags?: Readonly<Record<string, unknown>>;
+}
+
+function coerce(kind: Kind, raw: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  switch (kind) {
+    case 'string':
+      return typeof text === 'string' ? { ok: true, value: text } : { ok: false, message: 'must be a string' };
+    case 'nullable-string':
+      if (text === null || text === '') return { ok: true, value: null };
+      return typeof text === 'string' ? { ok: true, value: text } : { ok: false, message: 'must be a string' };
+    case 'int': {
+      const n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
+      return Number.isInteger(n) && n >= 0
+        ? { ok: true, value: n }
+        : { ok: false, message: `must be a non-negative integer, got ${JSON.stringify(raw)}` };
+    }
+    case 'number':
+    case 'ratio': {
+      const n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
+      const inRange = kind === 'ratio' ? n >= 0 && n <= 1 : n >= 0;
+      return Number.isFinite(n) && inRange
+        ? { ok: true, value: n }
+        : { ok: false, message: `must be ${kind === 'ratio' ? 'between 0 and 1' : 'a non-negative number'}, got ${JSON.stringify(raw)}` };
+    }
+    case 'bool':
+      if (typeof text === 'boolean') return { ok: true, value: text };
+      if (text === 'true' || text === '1') return { ok: true, value: true };
+      if (text === 'false' || text === '0') return { ok: true, value: false };
+      return { ok: false, message: `must be true/false/1/0, got ${JSON.stringify(raw)}` };
+    case 'strategy':
+      return typeof text === 'string' && (STRATEGIES as readonly string[]).includes(text) && text !== 'switchyard'
+        ? { ok: true, value: text }
+        : { ok: false, message: `must be one of ${STRATEGIES.filter((s) => s !== 'switchyard').join(', ')}` };
+    case 'level':
+      return typeof text === 'string' && (LEVELS as readonly string[]).includes(text)
+        ? { ok: true, value: text }
+        : { ok: false, message: `must be one of ${LEVELS.join(', ')}` };
+  }
+}
+
+/** Merge file < env < flags into a fully-defaulted config, or every problem at once. */
+export function parseProxyConfig(sources: ConfigSources): ConfigResult {
+  const issues: ConfigIssue[] = [];
+  const out: Record<string, unknown> = { ...DEFAULT_CONFIG, id: '' };
+  const known = new Set<string>(FIELDS.map(([k]) => k));
+  for (const [name, where] of [
+    [sources.file, 'file'],
+    [sources.flags, 'flags'],
+  ] as const) {
+    for (const key of Object.keys(name ?? {})) {
+      if (!known.has(key)) issues.push({ field: key, source: where, message: 'unknown field' });
+    }
+  }
+  for (const [key, envName, kind] of FIELDS) {
+    const candidates: Array<[string, unknown]> = [
+      ['file', sources.file?.[key]],
+      [`env ${envName}`, sources.env?.[envName]],
+      ['flags', sources.flags?.[key]],
+    ];
+    for (const [source, raw] of candidates) {
+      if (raw === undefined) continue;
+      const r = coerce(kind, raw);
+      if (r.ok) out[key] = r.value;
+      else issues.push({ field: key, source, message: r.message });
+    }
+  }
+  if (out['id'] === '') issues.push({ field: 'id', source: 'env PROXY_ID', message: 'is required (the token audience)' });
+  if (out['port'] !== undefined && Number(out['port']) > 65535) issues.push({ field: 'port', source: 'merged', message: 'must be ≤ 65535' });
+  if ((out['tlsCertFile'] === null) !== (out['tlsKeyFile'] === null))
+    issues.push({ field: 'tlsCertFile', source: 'merged', message: 'tlsCertFile and tlsKeyFile must be set together' });
+  if (out['authDisabled'] !== true && out['jwks'] === null && out['jwksFile'] === null)
+    issues.push({ field: 'jwks', source: 'merged', message: 'set PROXY_JWKS or PROXY_JWKS_FILE, or disable auth explicitly with PROXY_AUTH_DISABLED=true' });
+  if (out['storeUrl'] === null && out['endpointsFile'] === null)
+    issues.push({ field: 'storeUrl', source: 'merged', message: 'set SWITCHYARD_DB_URL or PROXY_ENDPOINTS_FILE so the proxy knows the replicas' });
+  if (Number(out['maxAttempts']) < 1) issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
+  if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))
+    issues.push({ field: 'metricsPath', source: 'merged', message: 'must start with /' });
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, config: out as unknown as ProxyConfig };
+}
+
+/** One line per issue, for startup errors. */
+export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
+  return issues.map((i) => `  ${i.field} (${i.source}): ${i.message}`).join('\n');
+}

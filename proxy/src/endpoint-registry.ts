@@ -1,0 +1,106 @@
+/**
+ * The replicas (endpoints) of each app in each cluster, plus per-app routing
+ * settings, held in memory and refreshed off the hot path from a source (the
+ * store's app_endpoints/apps tables, or a static file). The hot path only
+ * reads the maps; a failed refresh keeps the last good view.
+ */
+import type { AppLimits, StrategyName } from '../../shared/domain/types.ts';
+import type { StrategyState } from '../../shared/decision/types.ts';
+import type { AppSettings, EndpointRow } from './store.ts';
+
+export interface Endpoint {
+  readonly url: string;
+  weight: number;
+  /** As reported by the aggregator (store) or the static file. */
+  reportedHealthy: boolean;
+  /** As seen by our own active health checks; true until a check fails. */
+  checkedHealthy: boolean;
+}
+
+export interface RegistrySource {
+  load(): Promise<{ endpoints: EndpointRow[]; apps: AppSettings[] }>;
+}
+
+export interface AppRouting {
+  readonly strategy: StrategyName;
+  readonly affinityHeader: string | null;
+  readonly limits: AppLimits;
+}
+
+const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${appId}`;
+
+export class EndpointRegistry {
+  private pools = new Map<string, Endpoint[]>();
+  private apps = new Map<string, AppSettings>();
+  /** Strategy state per (cluster, app) pool: round-robin cursor, outstanding counts. */
+  private readonly states = new Map<string, StrategyState>();
+  lastRefreshAt = 0;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly source: RegistrySource,
+    private readonly defaultStrategy: StrategyName,
+  ) {}
+
+  async refresh(now: number): Promise<void> {
+    try {
+      const { endpoints, apps } = await this.source.load();
+      const next = new Map<string, Endpoint[]>();
+      for (const row of endpoints) {
+        const k = key(row.clusterId, row.appId);
+        const prior = this.pools.get(k)?.find((e) => e.url === row.url);
+        const ep: Endpoint = prior ?? { url: row.url, weight: row.weight, reportedHealthy: row.healthy, checkedHealthy: true };
+        ep.weight = row.weight;
+        ep.reportedHealthy = row.healthy;
+        const list = next.get(k) ?? [];
+        list.push(ep);
+        next.set(k, list);
+      }
+      this.pools = next;
+      this.apps = new Map(apps.map((a) => [a.appId, a]));
+      this.lastRefreshAt = now;
+      this.lastError = null;
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  endpoints(clusterId: string, appId: string): readonly Endpoint[] {
+    return this.pools.get(key(clusterId, appId)) ?? [];
+  }
+
+  /** Every distinct endpoint with the clusters it serves (for health checks). */
+  allEndpoints(): Array<{ clusterId: string; endpoint: Endpoint }> {
+    const seen = new Set<Endpoint>();
+    const out: Array<{ clusterId: string; endpoint: Endpoint }> = [];
+    for (const [k, list] of this.pools) {
+      const clusterId = k.split('\u0000')[0] ?? '';
+      for (const ep of list) if (!seen.has(ep)) (seen.add(ep), out.push({ clusterId, endpoint: ep }));
+    }
+    return out;
+  }
+
+  clusterIds(): string[] {
+    return [...new Set([...this.pools.keys()].map((k) => k.split('\u0000')[0] ?? ''))];
+  }
+
+  routing(appId: string): AppRouting {
+    const a = this.apps.get(appId);
+    const strategy = a === undefined || a.strategy === 'switchyard' ? this.defaultStrategy : a.strategy;
+    return {
+      strategy,
+      affinityHeader: a?.affinityHeader ?? null,
+      limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null },
+    };
+  }
+
+  strategyState(clusterId: string, appId: string): StrategyState {
+    const k = key(clusterId, appId);
+    let s = this.states.get(k);
+    if (s === undefined) {
+      s = { roundRobinCursor: 0, outstanding: new Map() };
+      this.states.set(k, s);
+    }
+    return s;
+  }
+}

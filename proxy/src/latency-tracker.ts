@@ -1,0 +1,45 @@
+/**
+ * Moving averages of what this proxy measures per cluster: round-trip time of
+ * health checks and time to first byte of real responses (EWMA, α = 0.2), the
+ * inputs the edge's latency modifier reads from proxy_cluster_health.
+ */
+export interface ClusterLatency {
+  rttMs: number | null;
+  ttfbMs: number | null;
+  samples: number;
+}
+
+const ALPHA = 0.2;
+
+function ewma(prev: number | null, sample: number): number {
+  return prev === null ? sample : prev + ALPHA * (sample - prev);
+}
+
+export class LatencyTracker {
+  private readonly byCluster = new Map<string, ClusterLatency>();
+
+  private get(clusterId: string): ClusterLatency {
+    let l = this.byCluster.get(clusterId);
+    if (l === undefined) {
+      l = { rttMs: null, ttfbMs: null, samples: 0 };
+      this.byCluster.set(clusterId, l);
+    }
+    return l;
+  }
+
+  rtt(clusterId: string, ms: number): void {
+    const l = this.get(clusterId);
+    l.rttMs = ewma(l.rttMs, ms);
+    l.samples += 1;
+  }
+
+  ttfb(clusterId: string, ms: number): void {
+    const l = this.get(clusterId);
+    l.ttfbMs = ewma(l.ttfbMs, ms);
+    l.samples += 1;
+  }
+
+  snapshot(): ReadonlyMap<string, Readonly<ClusterLatency>> {
+    return this.byCluster;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * `startProxy`: wires one regional proxy from a parsed config and injected I/O
+ * (store, dispatcher, logger, clock, token verifier), starts listening and the
+ * background loops (endpoint refresh, health checks, reporting), and returns a
+ * handle with `drain()` and `close()`. Signals are the entrypoint's business.
+ */
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { AppLimiter } from './app-limits.ts';
+import type { ProxyConfig } from './config.ts';
+import { drain, type DrainResult } from './drain.ts';
+import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
+import { startHealthChecks } from './health-checker.ts';
+import { LatencyTracker } from './latency-tracker.ts';
+import { createListeners } from './listener.ts';
+import { createMetrics } from './metrics.ts';
+import { OutlierDetector } from './outlier-detector.ts';
+import { chosenProtocol } from './forward-websocket.ts';
+import { handleRequest, handleUpgrade } from './request-handler.ts';
+import { Reporter } from './reporter.ts';
+import { RetryBudget } from './retry-budget.ts';
+import { staticFileSource, storeSource } from './registry-sources.ts';
+import type { ProxyRuntime } from './runtime.ts';
+import type { ProxyStore } from './store.ts';
+import { openGate, verifyingGate, type VerifyFn } from './token-gate.ts';
+import { jwksVerifier } from './verifier.ts';
+
+export interface ProxyDeps {
+  readonly store?: ProxyStore;
+  readonly dispatcher?: Dispatcher;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** Token verification; default: the JWKS from config via shared/tokens. */
+  readonly verify?: VerifyFn;
+  /** Endpoint source; default: the store, else the static endpoints file. */
+  readonly source?: RegistrySource;
+  /** Node default process metrics on /metrics (off for several proxies in one process). */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface RunningProxy {
+  readonly url: string;
+  readonly port: number;
+  readonly runtime: ProxyRuntime;
+  /** Refresh endpoints and run one health-check round now (tests, operators). */
+  refresh(): Promise<void>;
+  /** Stop accepting, finish in-flight work up to the deadline, then close everything. */
+  drain(deadlineMs?: number): Promise<DrainResult>;
+  /** Immediate stop (drain with a zero deadline). */
+  close(): Promise<void>;
+}
+
+async function loadJwks(config: ProxyConfig): Promise<string> {
+  if (config.jwks !== null) return config.jwks;
+  if (config.jwksFile !== null) return readFile(config.jwksFile, 'utf8');
+  throw new Error('no JWKS configured (PROXY_JWKS or PROXY_JWKS_FILE) and auth is not disabled');
+}
+
+export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Promise<RunningProxy> {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-switchyard-token"]'] });
+  const ownsDispatcher = deps.dispatcher === undefined;
+  const dispatcher =
+    deps.dispatcher ??
+    new Agent({
+      keepAliveTimeout: 30_000,
+      connections: null,
+      allowH2: config.upstreamAllowH2,
+      connect: { timeout: config.upstreamConnectTimeoutMs, keepAlive: true, keepAliveInitialDelay: 30_000, noDelay: true },
+    });
+  const store = deps.store ?? null;
+  const source = deps.source ?? (store !== null ? storeSource(store) : config.endpointsFile !== null ? staticFileSource(config.endpointsFile) : null);
+  if (source === null) throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');
+  const registry = new EndpointRegistry(source, config.defaultStrategy);
+  await registry.refresh(now());
+  const verify = config.authDisabled ? null : (deps.verify ?? (await jwksVerifier(await loadJwks(config))));
+  let rtRef: ProxyRuntime | null = null;
+  const reporter = new Reporter(() => {
+    if (rtRef === null) throw new Error('runtime not ready');
+    return rtRef;
+  }, store);
+  const rt: ProxyRuntime = {
+    config,
+    dispatcher,
+    logger,
+    now,
+    registry,
+    outliers: new OutlierDetector(config.outlierConsecutiveFailures, config.outlierBaseEjectionMs, config.outlierMaxEjectionMs),
+    budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
+    latency: new LatencyTracker(),
+    limiter: new AppLimiter((appId) => registry.routing(appId).limits),
+    metrics: createMetrics(deps.defaultMetrics ?? false),
+    gate:
+      verify === null
+        ? openGate(config.id, (appId) => registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0))
+        : verifyingGate(config.id, verify),
+    breakers: new Map(),
+    inFlight: new Set(),
+    recordOutcome: (row) => reporter.record(row),
+    draining: false,
+  };
+  rtRef = rt;
+
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (_set, req) => chosenProtocol.get(req) ?? false });
+  const listeners = createListeners(
+    config,
+    (req, res) => {
+      handleRequest(rt, req, res).catch((err: unknown) => {
+        logger.error({ err }, 'request handler failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    },
+    (req, socket, head) => {
+      handleUpgrade(rt, wss, req, socket, head).catch((err: unknown) => {
+        logger.error({ err }, 'upgrade handler failed');
+        socket.destroy();
+      });
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    listeners.server.once('error', reject);
+    listeners.server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (listeners.server.address() as AddressInfo).port;
+  const scheme = config.tlsCertFile !== null ? 'https' : 'http';
+  const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const runtimeConfig: ProxyConfig = { ...config, publicUrl: config.publicUrl === '' ? url : config.publicUrl };
+  Object.assign(rt, { config: runtimeConfig });
+
+  const refreshTimer = setInterval(() => void registry.refresh(now()), config.refreshIntervalMs);
+  refreshTimer.unref();
+  const stopChecks = startHealthChecks(rt);
+  reporter.start();
+  await reporter.reportOnce();
+  logger.info({ id: config.id, url, region: config.region, auth: verify === null ? 'disabled' : 'jwks' }, 'proxy listening');
+
+  let drained: Promise<DrainResult> | null = null;
+  const doDrain = (deadlineMs: number): Promise<DrainResult> => {
+    drained ??= (async () => {
+      const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
+      clearInterval(refreshTimer);
+      stopChecks();
+      reporter.stop();
+      await reporter.reportOnce();
+      if (ownsDispatcher) await dispatcher.close().catch(() => undefined);
+      logger.info({ ...result }, 'proxy drained');
+      return result;
+    })();
+    return drained;
+  };
+  return {
+    url,
+    port,
+    runtime: rt,
+    async refresh() {
+      await registry.refresh(now());
+      const { checkAllOnce } = await import('./health-checker.ts');
+      await checkAllOnce(rt);
+    },
+    drain: (deadlineMs = config.drainDeadlineMs) => doDrain(deadlineMs),
+    async close() {
+      await doDrain(0);
+    },
+  };
+}

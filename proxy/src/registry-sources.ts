@@ -1,0 +1,72 @@
+/**
+ * Where the registry learns endpoints: the store (app_endpoints + apps), or a
+ * static JSON/YAML file for setups without a database:
+ *   endpoints: [{ cluster, app, url, weight? }]
+ *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps? }]
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
+import type { RegistrySource } from './endpoint-registry.ts';
+import type { AppSettings, EndpointRow, ProxyStore } from './store.ts';
+
+export function storeSource(store: ProxyStore): RegistrySource {
+  return {
+    async load() {
+      const [endpoints, apps] = await Promise.all([store.loadEndpoints(), store.loadAppSettings()]);
+      return { endpoints, apps };
+    },
+  };
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+function optNum(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Parse the static endpoints document; throws one error listing every bad entry. */
+export function parseStaticEndpoints(doc: unknown): { endpoints: EndpointRow[]; apps: AppSettings[] } {
+  const root = asRecord(doc);
+  const problems: string[] = [];
+  const endpoints: EndpointRow[] = [];
+  const apps: AppSettings[] = [];
+  const eps = Array.isArray(root['endpoints']) ? root['endpoints'] : [];
+  eps.forEach((raw, i) => {
+    const e = asRecord(raw);
+    const { cluster, app, url } = e;
+    if (typeof cluster !== 'string' || typeof app !== 'string' || typeof url !== 'string') {
+      problems.push(`endpoints[${i}]: needs string cluster, app and url`);
+      return;
+    }
+    endpoints.push({ clusterId: cluster, appId: app, url, healthy: true, weight: optNum(e['weight']) ?? 1 });
+  });
+  const appList = Array.isArray(root['apps']) ? root['apps'] : [];
+  appList.forEach((raw, i) => {
+    const a = asRecord(raw);
+    const strategy = a['strategy'] ?? 'round-robin';
+    if (typeof a['id'] !== 'string' || typeof strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(strategy)) {
+      problems.push(`apps[${i}]: needs string id and a strategy among ${STRATEGIES.join(', ')}`);
+      return;
+    }
+    apps.push({
+      appId: a['id'],
+      strategy: strategy as StrategyName,
+      affinityHeader: typeof a['affinityHeader'] === 'string' ? a['affinityHeader'] : null,
+      maxConcurrency: optNum(a['maxConcurrency']),
+      maxRps: optNum(a['maxRps']),
+    });
+  });
+  if (problems.length > 0) throw new Error(`invalid endpoints file:\n  ${problems.join('\n  ')}`);
+  return { endpoints, apps };
+}
+
+export function staticFileSource(path: string): RegistrySource {
+  return {
+    async load() {
+      return parseStaticEndpoints(parseYaml(await readFile(path, 'utf8')));
+    },
+  };
+}

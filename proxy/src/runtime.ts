@@ -1,0 +1,50 @@
+/**
+ * The live parts one proxy instance shares between its handlers. Built once by
+ * `startProxy`; handlers receive it instead of reaching for globals.
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { ProxyConfig } from './config.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import type { EndpointRegistry } from './endpoint-registry.ts';
+import type { LatencyTracker } from './latency-tracker.ts';
+import type { ProxyMetrics } from './metrics.ts';
+import type { OutlierDetector } from './outlier-detector.ts';
+import type { RetryBudget } from './retry-budget.ts';
+import type { AppLimiter } from './app-limits.ts';
+import type { OutcomeRow } from './store.ts';
+import type { TokenGate } from './token-gate.ts';
+
+/** Something in flight that drain may have to end. */
+export interface Tracked {
+  /** End it now (HTTP: abort; WebSocket: close 1001). */
+  close(): void;
+  readonly kind: 'http' | 'websocket';
+}
+
+export interface ProxyRuntime {
+  readonly config: ProxyConfig;
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly registry: EndpointRegistry;
+  readonly outliers: OutlierDetector;
+  readonly budget: RetryBudget;
+  readonly latency: LatencyTracker;
+  readonly limiter: AppLimiter;
+  readonly metrics: ProxyMetrics;
+  readonly gate: TokenGate;
+  readonly breakers: Map<string, CircuitBreaker>;
+  readonly inFlight: Set<Tracked>;
+  readonly recordOutcome: (row: OutcomeRow) => void;
+  draining: boolean;
+}
+
+export function breakerFor(rt: ProxyRuntime, clusterId: string): CircuitBreaker {
+  let b = rt.breakers.get(clusterId);
+  if (b === undefined) {
+    b = new CircuitBreaker(rt.config.circuitFailureThreshold, rt.config.circuitOpenMs);
+    rt.breakers.set(clusterId, b);
+  }
+  return b;
+}

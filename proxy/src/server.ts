@@ -1,0 +1,63 @@
+/**
+ * The proxy process entrypoint: config from env/flags/file, open the store,
+ * listen, and turn SIGTERM/SIGINT into a graceful drain followed by exit 0.
+ * Run directly (`tsx proxy/src/server.ts`) or via `switchyard proxy`.
+ */
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { createClient } from '@libsql/client';
+import { parse as parseYaml } from 'yaml';
+import { formatConfigIssues, parseProxyConfig, type ConfigSources } from './config.ts';
+import { startProxy, type RunningProxy } from './proxy.ts';
+import { libsqlProxyStore } from './store.ts';
+
+export interface ServeOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly flags?: Readonly<Record<string, unknown>>;
+  readonly configFile?: string;
+}
+
+/** Parse config, start the proxy and install signal handlers. Throws with every config issue listed. */
+export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
+  const sources: ConfigSources = {
+    env: opts.env,
+    flags: opts.flags ?? {},
+    ...(opts.configFile !== undefined ? { file: parseYaml(await readFile(opts.configFile, 'utf8')) as Record<string, unknown> } : {}),
+  };
+  const parsed = parseProxyConfig(sources);
+  if (!parsed.ok) throw new Error(`invalid proxy configuration:\n${formatConfigIssues(parsed.issues)}`);
+  const config = parsed.config;
+  const client =
+    config.storeUrl === null
+      ? null
+      : createClient({ url: config.storeUrl, ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}) });
+  const proxy = await startProxy(config, client === null ? {} : { store: libsqlProxyStore(client), defaultMetrics: true });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    proxy.runtime.logger.info({ signal, deadlineMs: config.drainDeadlineMs }, 'draining');
+    proxy
+      .drain()
+      .then(() => {
+        client?.close();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        proxy.runtime.logger.error({ err }, 'drain failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  // Parent processes (tests, supervisors) read this line to learn the port.
+  process.stdout.write(`${JSON.stringify({ msg: 'proxy ready', url: proxy.url, id: config.id })}\n`);
+  return proxy;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  serveProxy({ env: process.env }).catch((err: unknown) => {
+    process.stderr.write(`switchyard proxy: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * What the proxy reads from and writes to libSQL, as one narrow port. The
+ * adapter speaks SQL to the tables in shared/schema directly (app_endpoints,
+ * apps, proxies, proxy_cluster_health, outcomes) so the proxy depends only on
+ * `shared/` and a libSQL `Client`, never on control/.
+ */
+import type { Client, InStatement } from '@libsql/client';
+import type { Health, StrategyName } from '../../shared/domain/types.ts';
+
+export interface EndpointRow {
+  readonly clusterId: string;
+  readonly appId: string;
+  readonly url: string;
+  readonly healthy: boolean;
+  readonly weight: number;
+}
+
+export interface AppSettings {
+  readonly appId: string;
+  readonly strategy: StrategyName;
+  readonly affinityHeader: string | null;
+  readonly maxConcurrency: number | null;
+  readonly maxRps: number | null;
+}
+
+export interface ProxyRow {
+  readonly id: string;
+  readonly url: string;
+  readonly region: string;
+  readonly draining: boolean;
+  readonly observedAt: number;
+}
+
+export interface ClusterHealthRow {
+  readonly proxyId: string;
+  readonly clusterId: string;
+  readonly health: Health;
+  readonly circuitOpen: boolean;
+  readonly rttMs: number;
+  readonly ttftMs: number | null;
+  readonly samples: number;
+  readonly observedAt: number;
+}
+
+export interface OutcomeRow {
+  readonly decisionId: string;
+  readonly attempt: number;
+  readonly proxyId: string;
+  readonly clusterId: string | null;
+  readonly endpoint: string | null;
+  readonly status: number;
+  readonly ttfbMs: number | null;
+  readonly durationMs: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly error: string | null;
+  readonly at: number;
+}
+
+export interface ProxyStore {
+  loadEndpoints(): Promise<EndpointRow[]>;
+  loadAppSettings(): Promise<AppSettings[]>;
+  upsertProxy(row: ProxyRow): Promise<void>;
+  upsertClusterHealth(rows: readonly ClusterHealthRow[]): Promise<void>;
+  insertOutcomes(rows: readonly OutcomeRow[]): Promise<void>;
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+function numOrNull(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** The libSQL implementation of the port. */
+export function libsqlProxyStore(client: Client): ProxyStore {
+  return {
+    async loadEndpoints() {
+      const rs = await client.execute('SELECT cluster_id, app_id, url, healthy, weight FROM app_endpoints');
+      return rs.rows.map((r) => ({
+        clusterId: str(r['cluster_id']),
+        appId: str(r['app_id']),
+        url: str(r['url']),
+        healthy: Number(r['healthy']) !== 0,
+        weight: numOrNull(r['weight']) ?? 1,
+      }));
+    },
+    async loadAppSettings() {
+      const rs = await client.execute('SELECT id, strategy, affinity_header, max_concurrency, max_rps FROM apps');
+      return rs.rows.map((r) => ({
+        appId: str(r['id']),
+        strategy: str(r['strategy']) as StrategyName,
+        affinityHeader: r['affinity_header'] === null ? null : str(r['affinity_header']),
+        maxConcurrency: numOrNull(r['max_concurrency']),
+        maxRps: numOrNull(r['max_rps']),
+      }));
+    },
+    async upsertProxy(row) {
+      await client.execute({
+        sql: `INSERT INTO proxies (id, url, region, draining, observed_at) VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT(id) DO UPDATE SET url = excluded.url, region = excluded.region,
+                draining = excluded.draining, observed_at = excluded.observed_at`,
+        args: [row.id, row.url, row.region, row.draining ? 1 : 0, row.observedAt],
+      });
+    },
+    async upsertClusterHealth(rows) {
+      if (rows.length === 0) return;
+      const stmts: InStatement[] = rows.map((h) => ({
+        sql: `INSERT INTO proxy_cluster_health (proxy_id, cluster_id, health, circuit_open, rtt_ms, ttft_ms, samples, observed_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT(proxy_id, cluster_id) DO UPDATE SET health = excluded.health, circuit_open = excluded.circuit_open,
+                rtt_ms = excluded.rtt_ms, ttft_ms = excluded.ttft_ms, samples = excluded.samples, observed_at = excluded.observed_at`,
+        args: [h.proxyId, h.clusterId, h.health, h.circuitOpen ? 1 : 0, h.rttMs, h.ttftMs, h.samples, h.observedAt],
+      }));
+      await client.batch(stmts, 'write');
+    },
+    async insertOutcomes(rows) {
+      if (rows.length === 0) return;
+      const stmts: InStatement[] = rows.map((o) => ({
+        sql: `INSERT OR REPLACE INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at],
+      }));
+      await client.batch(stmts, 'write');
+    },
+  };
+}
