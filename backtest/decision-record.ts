@@ -6,7 +6,9 @@
  *
  * Format version 1:
  *   input_json       = {"v":1,"request":RequestFacts,"policy":Policy,"now":number,
- *                       "seed":string,"staleSnapshot":boolean,"snapshot":SerializedSnapshot}
+ *                       "seed":string,"staleSnapshot":boolean,"snapshot":SerializedSnapshot,
+ *                       "strategyState"?:{"roundRobinCursor":number,"outstanding":[[id,n]...]}}
+ *   (`strategyState` only for classic stateful strategies: their state just before the decision.)
  *   explanation_json = Decision (as is)
  *   NDJSON line      = {"v":1,"input":<input_json object>,"decision":Decision,"outcomes":OutcomeRecord[]}
  */
@@ -19,7 +21,7 @@ import type {
   LatencyMeasurement,
   RequestFacts,
 } from '../shared/domain/types.ts';
-import type { Decision, Policy } from '../shared/decision/types.ts';
+import type { Decision, Policy, StrategyState } from '../shared/decision/types.ts';
 import { BacktestError } from './errors.ts';
 
 export const RECORD_FORMAT_VERSION = 1;
@@ -32,6 +34,8 @@ export interface DecisionInput {
   readonly now: number;
   readonly seed: string;
   readonly staleSnapshot: boolean;
+  /** Round-robin / least-outstanding state just before the decision, when the strategy uses it. */
+  readonly strategyState?: StrategyState;
 }
 
 /** One row of the `outcomes` table: what happened when the request was proxied. */
@@ -67,6 +71,7 @@ export interface SerializedInput {
   readonly seed: string;
   readonly staleSnapshot: boolean;
   readonly snapshot: SerializedSnapshot;
+  readonly strategyState?: { readonly roundRobinCursor: number; readonly outstanding: ReadonlyArray<readonly [string, number]> };
 }
 
 /** AppSnapshot → JSON-safe object (Maps become entry arrays, in insertion order). */
@@ -104,6 +109,14 @@ export function serializeInput(input: DecisionInput): SerializedInput {
     seed: input.seed,
     staleSnapshot: input.staleSnapshot,
     snapshot: serializeSnapshot(input.snapshot),
+    ...(input.strategyState === undefined
+      ? {}
+      : {
+          strategyState: {
+            roundRobinCursor: input.strategyState.roundRobinCursor,
+            outstanding: [...input.strategyState.outstanding.entries()],
+          },
+        }),
   };
 }
 
@@ -117,7 +130,17 @@ export function deserializeInput(raw: unknown, where = 'input'): DecisionInput {
   }
   const seed = o['seed'];
   if (typeof seed !== 'string') throw new BacktestError('bad-record', `${where}.seed must be a string`);
+  const ss = o['strategyState'];
+  let strategyState: StrategyState | undefined;
+  if (ss !== undefined) {
+    const so = asObject(ss, `${where}.strategyState`);
+    strategyState = {
+      roundRobinCursor: asNumber(so['roundRobinCursor'], `${where}.strategyState.roundRobinCursor`),
+      outstanding: new Map(asEntries<number>(so['outstanding'], `${where}.strategyState.outstanding`)),
+    };
+  }
   return {
+    ...(strategyState === undefined ? {} : { strategyState }),
     request: asObject(o['request'], `${where}.request`) as unknown as RequestFacts,
     policy: asObject(o['policy'], `${where}.policy`) as unknown as Policy,
     now: asNumber(o['now'], `${where}.now`),

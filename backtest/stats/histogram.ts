@@ -26,7 +26,8 @@ export class Histogram {
 
   record(ms: number, count = 1): void {
     if (count <= 0) return;
-    this.counts[bucketOf(ms)] += count;
+    const b = bucketOf(ms);
+    this.counts[b] = (this.counts[b] ?? 0) + count;
     this.total += count;
     this.sumMs += ms * count;
   }

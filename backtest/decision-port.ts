@@ -1,0 +1,8 @@
+/**
+ * The one place backtest imports the decision pipeline from, so replay and the
+ * simulator are guaranteed to run the same code the Worker runs.
+ */
+export { decide } from '../shared/decision/decide.ts';
+export { DEFAULT_POLICY, parsePolicy } from '../shared/decision/policy.ts';
+export { seededRng } from '../shared/decision/rng.ts';
+export { newStrategyState } from '../shared/decision/strategy-state.ts';

@@ -1,0 +1,122 @@
+/**
+ * The simulated fleet's true state: clusters (node pools, price, outage and
+ * partition flags) and deployments (one app on one cluster: replicas, busy
+ * slots, FIFO queue of aggregated request batches, pending completions).
+ * Requests travel in batches (count + arrival time), never one object each.
+ */
+import type { ResolvedScenario } from './scenario.ts';
+
+export type ClusterSpec = ResolvedScenario['clusters'][number];
+
+export interface QueuedBatch {
+  readonly arrivedAt: number;
+  count: number;
+  readonly rttMs: number;
+  readonly durationClass: number;
+}
+
+export class ClusterRuntime {
+  warmFree: number;
+  coldFree: number;
+  basePrice: number;
+  priceFactor = 1;
+  down = false;
+  partitioned = false;
+  /** Share of capacity left (capacity-drain incidents lower it). */
+  capacityFactor = 1;
+  /** Last time the aggregator could push state (frozen while partitioned). */
+  lastPushedAt = 0;
+
+  constructor(
+    readonly idx: number,
+    readonly spec: ClusterSpec,
+  ) {
+    this.warmFree = spec.warmNodes;
+    this.coldFree = spec.coldNodes;
+    this.basePrice = spec.pricePerHour;
+  }
+
+  get price(): number {
+    return this.basePrice * this.priceFactor;
+  }
+
+  get reachable(): boolean {
+    return !this.down && !this.partitioned;
+  }
+
+  maxReplicas(): number {
+    return Math.floor(this.spec.maxReplicas * this.capacityFactor);
+  }
+
+  minReplicas(): number {
+    return Math.min(this.spec.minReplicas, this.maxReplicas());
+  }
+
+  /** Returns a node to the pool it most plausibly came from (warm first: it was just running). */
+  releaseNode(): void {
+    if (this.warmFree < Math.floor(this.spec.warmNodes * this.capacityFactor)) this.warmFree++;
+    else this.coldFree++;
+  }
+}
+
+export class Deployment {
+  replicas: number;
+  starting = 0;
+  busy = 0;
+  queued = 0;
+  readonly queue: QueuedBatch[] = [];
+  queueHead = 0;
+  lastServedAt: number | null = null;
+  idleSince: number | null = null;
+  /** Bumped by outages so replica-ready events scheduled before them are ignored. */
+  generation = 0;
+  /** Pending completions: due tick → request count. */
+  readonly pending = new Map<number, number>();
+
+  constructor(
+    readonly idx: number,
+    readonly cluster: ClusterRuntime,
+    readonly appIdx: number,
+  ) {
+    this.replicas = cluster.spec.minReplicas;
+  }
+
+  get slots(): number {
+    return this.replicas * this.cluster.spec.concurrencyPerReplica;
+  }
+
+  get free(): number {
+    return Math.max(0, this.slots - this.busy);
+  }
+
+  queueLimit(): number {
+    return this.cluster.spec.maxQueuePerReplica * Math.max(1, this.replicas + this.starting) - this.queued;
+  }
+
+  enqueue(b: QueuedBatch): void {
+    this.queue.push(b);
+    this.queued += b.count;
+  }
+
+  /** The oldest waiting batch, or undefined. Compacts the array now and then instead of shifting. */
+  head(): QueuedBatch | undefined {
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    return this.queue[this.queueHead];
+  }
+
+  dropHead(): void {
+    this.queueHead++;
+  }
+
+  /** Empties the queue (outage, partition); returns how many requests were waiting. */
+  clearQueue(): number {
+    const n = this.queued;
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.queued = 0;
+    return n;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * What one strategy's run measured, kept in constant memory: a TTFB histogram,
+ * counters, traffic per region/provider and a coarse time series of traffic
+ * share per region for the report's chart.
+ */
+import { Histogram, type HistogramJson } from '../stats/histogram.ts';
+
+export const SERIES_BUCKETS = 96;
+
+export interface StrategyResult {
+  readonly strategy: string;
+  readonly requests: number;
+  readonly served: number;
+  /** Turned away: queue full at the chosen cluster. */
+  readonly rejected: number;
+  /** Lost: routed to an unreachable cluster, in flight or queued when it died, or no cluster eligible. */
+  readonly failed: number;
+  readonly noCandidate: number;
+  readonly coldStarts: number;
+  readonly warmStarts: number;
+  /** Requests that waited in a queue (for a free slot or a starting replica). */
+  readonly queuedRequests: number;
+  readonly residencyViolations: number;
+  /** GPU spend: provisioned replica-hours × price. */
+  readonly cost: number;
+  readonly ttfbMs: { readonly mean: number | null; readonly p50: number | null; readonly p95: number | null; readonly p99: number | null };
+  readonly ttfbHistogram: HistogramJson;
+  readonly shareByRegion: Readonly<Record<string, number>>;
+  readonly shareByProvider: Readonly<Record<string, number>>;
+  /** Per time bucket, requests routed to each region (same order as `regions`). */
+  readonly series: { readonly bucketMs: number; readonly regions: readonly string[]; readonly counts: readonly (readonly number[])[] };
+  readonly events: number;
+  readonly wallMs: number;
+}
+
+export class StrategyMetrics {
+  readonly ttfb = new Histogram();
+  requests = 0;
+  served = 0;
+  rejected = 0;
+  failed = 0;
+  noCandidate = 0;
+  coldStarts = 0;
+  warmStarts = 0;
+  queuedRequests = 0;
+  residencyViolations = 0;
+  cost = 0;
+  events = 0;
+  private readonly byRegion: Float64Array;
+  private readonly byProvider: Float64Array;
+  private readonly series: Float64Array;
+
+  constructor(
+    readonly strategy: string,
+    private readonly regionOfCluster: Int32Array,
+    private readonly regions: readonly string[],
+    private readonly providerOfCluster: Int32Array,
+    private readonly providers: readonly string[],
+    private readonly bucketMs: number,
+  ) {
+    this.byRegion = new Float64Array(regions.length);
+    this.byProvider = new Float64Array(providers.length);
+    this.series = new Float64Array(SERIES_BUCKETS * regions.length);
+  }
+
+  routed(cluster: number, n: number, t: number): void {
+    const r = this.regionOfCluster[cluster] ?? 0;
+    this.byRegion[r] = (this.byRegion[r] ?? 0) + n;
+    const p = this.providerOfCluster[cluster] ?? 0;
+    this.byProvider[p] = (this.byProvider[p] ?? 0) + n;
+    const b = Math.min(SERIES_BUCKETS - 1, Math.floor(t / this.bucketMs));
+    const k = b * this.regions.length + r;
+    this.series[k] = (this.series[k] ?? 0) + n;
+  }
+
+  result(wallMs: number): StrategyResult {
+    const routedTotal = this.byRegion.reduce((a, b) => a + b, 0) || 1;
+    const share = (names: readonly string[], counts: Float64Array): Record<string, number> =>
+      Object.fromEntries(names.map((n, i) => [n, round4((counts[i] ?? 0) / routedTotal)]));
+    const counts: number[][] = [];
+    for (let b = 0; b < SERIES_BUCKETS; b++) {
+      counts.push(Array.from(this.series.subarray(b * this.regions.length, (b + 1) * this.regions.length)));
+    }
+    return {
+      strategy: this.strategy,
+      requests: this.requests,
+      served: this.served,
+      rejected: this.rejected,
+      failed: this.failed,
+      noCandidate: this.noCandidate,
+      coldStarts: this.coldStarts,
+      warmStarts: this.warmStarts,
+      queuedRequests: this.queuedRequests,
+      residencyViolations: this.residencyViolations,
+      cost: Math.round(this.cost * 100) / 100,
+      ttfbMs: {
+        mean: round1(this.ttfb.mean()),
+        p50: round1(this.ttfb.quantile(0.5)),
+        p95: round1(this.ttfb.quantile(0.95)),
+        p99: round1(this.ttfb.quantile(0.99)),
+      },
+      ttfbHistogram: this.ttfb.toJSON(),
+      shareByRegion: share(this.regions, this.byRegion),
+      shareByProvider: share(this.providers, this.byProvider),
+      series: { bucketMs: this.bucketMs, regions: this.regions, counts },
+      events: this.events,
+      wallMs,
+    };
+  }
+}
+
+function round1(x: number | null): number | null {
+  return x === null ? null : Math.round(x * 10) / 10;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

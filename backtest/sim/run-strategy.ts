@@ -1,0 +1,431 @@
+/**
+ * One strategy's discrete-event run over a scenario. Arrivals are aggregated
+ * per tick and client point (Poisson counts from an RNG stream that only the
+ * scenario seed drives, so every strategy sees identical arrivals); the fleet
+ * evolves through heap-ordered events: completions, replica start-ups, state
+ * publications, incidents and price changes.
+ */
+import type { AppSnapshot } from '../../shared/domain/types.ts';
+import type { Policy } from '../../shared/decision/types.ts';
+import { estimateRttMs } from '../../shared/geo/index.ts';
+import { residencyAllows } from '../constraints.ts';
+import { EventQueue } from './event-queue.ts';
+import type { ClusterRuntime, Deployment } from './fleet.ts';
+import { SERIES_BUCKETS, StrategyMetrics, type StrategyResult } from './metrics.ts';
+import { Random } from './random.ts';
+import { createRouter, type RouteContext } from './routers.ts';
+import type { ResolvedScenario, SimStrategy } from './scenario.ts';
+import { buildWorld, type SimApp, type SimWorld } from './sim-app.ts';
+import { appSnapshotOf, capture, type Publication } from './visible-state.ts';
+
+/** Simulated time starts on a Monday at 00:00 UTC so the diurnal cycle is easy to read. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 5);
+
+type Ev =
+  | { readonly k: 'done'; readonly dep: number; readonly due: number }
+  | { readonly k: 'ready'; readonly dep: number; readonly n: number; readonly gen: number }
+  | { readonly k: 'tick' }
+  | { readonly k: 'publish' }
+  | { readonly k: 'visible'; readonly pub: Publication }
+  | { readonly k: 'incident'; readonly i: number; readonly start: boolean }
+  | { readonly k: 'price'; readonly i: number };
+
+const P_DONE = 0;
+const P_READY = 1;
+const P_INCIDENT = 2;
+const P_PUBLISH = 3;
+const P_VISIBLE = 4;
+const P_TICK = 5;
+
+/** Conditional means of 4 equal-probability strata of Exp(1): a batch's durations keep the true mean and spread. */
+const STRATA = (() => {
+  const g = (q: number): number => (q >= 1 ? 0 : (1 - q) * (1 - Math.log(1 - q)));
+  const qs = [0, 0.25, 0.5, 0.75, 1];
+  return [0, 1, 2, 3].map((i) => (g(qs[i] ?? 0) - g(qs[i + 1] ?? 1)) / 0.25);
+})();
+
+export function runStrategy(s: ResolvedScenario, strategy: SimStrategy, policy: Policy): StrategyResult {
+  const started = performance.now();
+  const world = buildWorld(s);
+  const sim = new Simulation(s, world, strategy, policy);
+  sim.run();
+  return sim.metrics.result(Math.round(performance.now() - started));
+}
+
+class Simulation {
+  readonly metrics: StrategyMetrics;
+  private readonly q = new EventQueue<Ev>();
+  private readonly tickMs: number;
+  private readonly endMs: number;
+  private readonly arrivals: Random;
+  private readonly rng: Random;
+  private readonly rtt: Float64Array;
+  private readonly nClusters: number;
+  private visible: Publication | null = null;
+  private visibleAt = 0;
+  private lastCaptured: Publication | null = null;
+  private version = 0;
+  private readonly snapCache = new Map<number, { version: number; snap: AppSnapshot }>();
+  private readonly classWeights: number[];
+  private readonly classMeanMs: number[];
+  private readonly classCounts: number[];
+  private readonly idx: Int32Array;
+  private readonly cnt: Float64Array;
+  private readonly clientWeight: number[];
+
+  constructor(
+    private readonly s: ResolvedScenario,
+    private readonly world: SimWorld,
+    private readonly strategy: SimStrategy,
+    private readonly policy: Policy,
+  ) {
+    this.tickMs = s.tickSeconds * 1000;
+    this.endMs = s.durationHours * 3_600_000;
+    this.arrivals = new Random(`${s.seed}/arrivals`);
+    this.rng = new Random(`${s.seed}/${strategy}`);
+    this.nClusters = world.clusters.length;
+    const clients = s.traffic.clients;
+    this.rtt = new Float64Array(clients.length * this.nClusters);
+    clients.forEach((c, ci) =>
+      world.domainClusters.forEach((k, ki) => {
+        this.rtt[ci * this.nClusters + ki] = estimateRttMs({ lat: c.lat, lon: c.lon }, k.location);
+      }),
+    );
+    const totalWeight = clients.reduce((a, c) => a + c.weight, 0);
+    this.clientWeight = clients.map((c) => c.weight / totalWeight);
+    this.classWeights = s.traffic.durations.map((d) => d.weight);
+    this.classMeanMs = s.traffic.durations.map((d) => d.meanSeconds * 1000);
+    this.classCounts = new Array<number>(this.classWeights.length).fill(0);
+    this.idx = new Int32Array(this.nClusters);
+    this.cnt = new Float64Array(this.nClusters);
+    const regions = [...new Set(world.domainClusters.map((c) => c.region))];
+    const providers = [...new Set(world.domainClusters.map((c) => c.provider))];
+    this.metrics = new StrategyMetrics(
+      strategy,
+      Int32Array.from(world.domainClusters.map((c) => regions.indexOf(c.region))),
+      regions,
+      Int32Array.from(world.domainClusters.map((c) => providers.indexOf(c.provider))),
+      providers,
+      Math.max(1, Math.ceil(this.endMs / SERIES_BUCKETS)),
+    );
+  }
+
+  run(): void {
+    const q = this.q;
+    // The decision tier starts warm: it has seen the fleet's initial state.
+    this.lastCaptured = capture(++this.version, SIM_EPOCH_MS, this.world.deployments, null);
+    this.visible = this.lastCaptured;
+    this.visibleAt = SIM_EPOCH_MS;
+    q.push(0, P_PUBLISH, { k: 'publish' });
+    q.push(0, P_TICK, { k: 'tick' });
+    this.s.incidents.forEach((inc, i) => {
+      q.push(inc.startHours * 3_600_000, P_INCIDENT, { k: 'incident', i, start: true });
+      q.push((inc.startHours + inc.durationHours) * 3_600_000, P_INCIDENT, { k: 'incident', i, start: false });
+    });
+    this.s.prices.forEach((p, i) => q.push(p.atHours * 3_600_000, P_INCIDENT, { k: 'price', i }));
+    const ctx = this.routeContext();
+    const router = createRouter(this.strategy, ctx);
+    for (let e = q.pop(); e !== undefined; e = q.pop()) {
+      if (e.at > this.endMs) break;
+      this.metrics.events++;
+      const ev = e.payload;
+      const t = e.at;
+      switch (ev.k) {
+        case 'tick':
+          this.onTick(t, router);
+          if (t + this.tickMs < this.endMs) q.push(t + this.tickMs, P_TICK, ev);
+          break;
+        case 'done':
+          this.onDone(t, ev.dep, ev.due);
+          break;
+        case 'ready':
+          this.onReady(t, ev.dep, ev.n, ev.gen);
+          break;
+        case 'publish': {
+          const pub = capture(++this.version, SIM_EPOCH_MS + t, this.world.deployments, this.lastCaptured);
+          this.lastCaptured = pub;
+          q.push(t + this.s.propagation.delaySeconds * 1000, P_VISIBLE, { k: 'visible', pub });
+          q.push(t + this.s.propagation.intervalSeconds * 1000, P_PUBLISH, ev);
+          break;
+        }
+        case 'visible':
+          this.visible = ev.pub;
+          this.visibleAt = SIM_EPOCH_MS + t;
+          break;
+        case 'incident':
+          this.onIncident(ev.i, ev.start);
+          break;
+        case 'price':
+          this.onPrice(ev.i);
+          break;
+      }
+    }
+  }
+
+  private routeContext(): RouteContext {
+    return {
+      world: this.world,
+      rtt: this.rtt,
+      policy: this.policy,
+      rng: this.rng,
+      current: () => this.visible,
+      snapshot: (app: SimApp): AppSnapshot => {
+        const pub = this.visible;
+        const hit = this.snapCache.get(app.idx);
+        if (pub !== null && hit !== undefined && hit.version === pub.version) return hit.snap;
+        const snap = appSnapshotOf(app, this.world.clusters, app.staticClusters, pub ?? { version: 0, rows: [] }, this.visibleAt);
+        this.snapCache.set(app.idx, { version: pub?.version ?? 0, snap });
+        return snap;
+      },
+    };
+  }
+
+  private diurnal(t: number, lon: number): number {
+    const d = this.s.traffic.diurnal;
+    if (d.amplitude === 0) return 1;
+    const localHour = (((t / 3_600_000 + lon / 15) % 24) + 24) % 24;
+    return 1 + d.amplitude * Math.cos((2 * Math.PI * (localHour - d.peakLocalHour)) / 24);
+  }
+
+  private onTick(t: number, router: ReturnType<typeof createRouter>): void {
+    const s = this.s;
+    const tickS = this.tickMs / 1000;
+    const now = SIM_EPOCH_MS + t;
+    const clients = s.traffic.clients;
+    const shareTotal = this.world.apps.reduce((a, x) => a + x.share, 0);
+    for (const app of this.world.apps) {
+      for (let ci = 0; ci < clients.length; ci++) {
+        const c = clients[ci];
+        if (c === undefined) continue;
+        const mean = s.traffic.ratePerSecond * (app.share / shareTotal) * (this.clientWeight[ci] ?? 0) * this.diurnal(t, c.lon) * tickS;
+        const n = this.arrivals.poisson(mean);
+        if (n === 0) continue;
+        this.arrivals.multinomial(n, this.classWeights, this.classCounts);
+        this.metrics.requests += n;
+        if (!router.prepare(app, ci, now)) {
+          this.metrics.failed += n;
+          this.metrics.noCandidate += n;
+          continue;
+        }
+        for (let dc = 0; dc < this.classCounts.length; dc++) {
+          const k = this.classCounts[dc] ?? 0;
+          if (k === 0) continue;
+          const m = router.allocate(k, this.idx, this.cnt);
+          for (let j = 0; j < m; j++) {
+            const cnt = this.cnt[j] ?? 0;
+            if (cnt <= 0) continue;
+            const cluster = this.idx[j] ?? 0;
+            this.arrive(t, app, ci, cluster, cnt, dc);
+          }
+        }
+      }
+    }
+    this.housekeeping(t, tickS);
+  }
+
+  private arrive(t: number, app: SimApp, client: number, cluster: number, n: number, dc: number): void {
+    const m = this.metrics;
+    m.routed(cluster, n, t);
+    const facts = this.world.domainClusters[cluster];
+    const continent = this.world.requests[app.idx]?.[client]?.client.continent ?? null;
+    if (facts !== undefined && !residencyAllows(app.app.residency, facts, continent)) m.residencyViolations += n;
+    const d = app.byCluster[cluster];
+    if (d === undefined || !d.cluster.reachable) {
+      m.failed += n;
+      return;
+    }
+    const rtt = this.rtt[client * this.nClusters + cluster] ?? 0;
+    const now = Math.min(n, d.free);
+    if (now > 0) this.start(t, d, now, rtt, 0, dc);
+    const rest = n - now;
+    if (rest === 0) return;
+    const room = Math.max(0, d.queueLimit());
+    const queued = Math.min(rest, room);
+    m.rejected += rest - queued;
+    if (queued > 0) {
+      d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
+      m.queuedRequests += queued;
+      this.scaleUp(t, d);
+    }
+  }
+
+  /** n requests begin service at t after waiting `waitMs`: record TTFB, schedule completions. */
+  private start(t: number, d: Deployment, n: number, rtt: number, waitMs: number, dc: number): void {
+    d.busy += n;
+    d.lastServedAt = SIM_EPOCH_MS + t;
+    this.metrics.served += n;
+    this.metrics.ttfb.record(rtt + waitMs, n);
+    const mean = this.classMeanMs[dc] ?? 1000;
+    if (n < 4) {
+      for (let i = 0; i < n; i++) this.complete(d, t + mean * -Math.log(1 - this.rng.next()), 1);
+      return;
+    }
+    const per = Math.floor(n / 4);
+    for (let i = 0; i < 4; i++) this.complete(d, t + mean * (STRATA[i] ?? 1), per + (i < n - per * 4 ? 1 : 0));
+  }
+
+  private complete(d: Deployment, at: number, n: number): void {
+    const due = Math.ceil(at / this.tickMs);
+    const had = d.pending.get(due);
+    d.pending.set(due, (had ?? 0) + n);
+    if (had === undefined) this.q.push(due * this.tickMs, P_DONE, { k: 'done', dep: d.idx, due });
+  }
+
+  private onDone(t: number, dep: number, due: number): void {
+    const d = this.world.deployments[dep];
+    if (d === undefined) return;
+    const n = d.pending.get(due);
+    if (n === undefined) return; // dropped by an outage
+    d.pending.delete(due);
+    d.busy = Math.max(0, d.busy - n);
+    this.drain(t, d);
+  }
+
+  /** Start queued batches, oldest first, while slots are free. */
+  private drain(t: number, d: Deployment): void {
+    let free = d.free;
+    while (free > 0) {
+      const b = d.head();
+      if (b === undefined) break;
+      const k = Math.min(free, b.count);
+      this.start(t, d, k, b.rttMs, t - b.arrivedAt, b.durationClass);
+      b.count -= k;
+      d.queued -= k;
+      free -= k;
+      if (b.count === 0) d.dropHead();
+    }
+  }
+
+  /** Start enough replicas for the queue: warm nodes first, then cold ones. */
+  private scaleUp(t: number, d: Deployment): void {
+    const c = d.cluster;
+    const per = c.spec.concurrencyPerReplica;
+    const need = Math.ceil(d.queued / per) - d.starting;
+    const room = c.maxReplicas() - d.replicas - d.starting;
+    let k = Math.min(need, room);
+    if (k <= 0) return;
+    const warm = Math.min(k, c.warmFree);
+    c.warmFree -= warm;
+    k -= warm;
+    const cold = Math.min(k, c.coldFree);
+    c.coldFree -= cold;
+    if (warm > 0) {
+      d.starting += warm;
+      this.metrics.warmStarts += warm;
+      this.q.push(t + c.spec.warmStartSeconds * 1000, P_READY, { k: 'ready', dep: d.idx, n: warm, gen: d.generation });
+    }
+    if (cold > 0) {
+      d.starting += cold;
+      this.metrics.coldStarts += cold;
+      this.q.push(t + c.spec.coldStartSeconds * 1000, P_READY, { k: 'ready', dep: d.idx, n: cold, gen: d.generation });
+    }
+  }
+
+  private onReady(t: number, dep: number, n: number, gen: number): void {
+    const d = this.world.deployments[dep];
+    if (d === undefined || d.generation !== gen) return;
+    d.starting -= n;
+    d.replicas += n;
+    this.drain(t, d);
+  }
+
+  /** Per tick: GPU spend, and scale-down of replicas idle for the cluster's idle window. */
+  private housekeeping(t: number, tickS: number): void {
+    for (const c of this.world.clusters) {
+      if (c.down) continue;
+      let replicas = 0;
+      for (const app of this.world.apps) {
+        const d = app.byCluster[c.idx];
+        if (d === undefined) continue;
+        replicas += d.replicas + d.starting;
+        const per = c.spec.concurrencyPerReplica;
+        const target = Math.max(c.minReplicas(), Math.ceil((d.busy + d.queued) / per));
+        if (d.replicas > target && d.starting === 0) {
+          if (d.idleSince === null) d.idleSince = t;
+          else if (t - d.idleSince >= c.spec.scaleDownIdleSeconds * 1000) {
+            const drop = d.replicas - target;
+            d.replicas = target;
+            for (let i = 0; i < drop; i++) c.releaseNode();
+            d.idleSince = null;
+          }
+        } else d.idleSince = null;
+      }
+      this.metrics.cost += (replicas * c.price * tickS) / 3600;
+    }
+  }
+
+  private clustersMatching(t: { cluster?: string | undefined; provider?: string | undefined }): ClusterRuntime[] {
+    return this.world.clusters.filter(
+      (c) =>
+        (t.provider !== undefined && c.spec.provider === t.provider) ||
+        (t.cluster !== undefined && (c.spec.id === t.cluster || c.spec.id.startsWith(`${t.cluster}-`))),
+    );
+  }
+
+  private onIncident(i: number, begin: boolean): void {
+    const inc = this.s.incidents[i];
+    if (inc === undefined) return;
+    switch (inc.kind) {
+      case 'cluster-outage':
+        for (const c of this.clustersMatching(inc)) {
+          c.down = begin;
+          this.resetDeployments(c, begin);
+        }
+        break;
+      case 'region-partition':
+        for (const c of this.world.clusters) {
+          if (c.spec.region !== inc.region) continue;
+          c.partitioned = begin;
+          // Clients lose their connections into the partitioned region.
+          if (begin) this.dropInFlight(c);
+        }
+        break;
+      case 'price-spike':
+        for (const c of this.clustersMatching(inc)) c.priceFactor *= begin ? inc.factor : 1 / inc.factor;
+        break;
+      case 'capacity-drain':
+        for (const c of this.clustersMatching(inc)) {
+          c.capacityFactor = begin ? 1 - inc.fraction : 1;
+          c.warmFree = Math.floor(c.spec.warmNodes * c.capacityFactor);
+          c.coldFree = Math.floor(c.spec.coldNodes * c.capacityFactor);
+          for (const app of this.world.apps) {
+            const d = app.byCluster[c.idx];
+            if (d !== undefined && d.replicas > c.maxReplicas()) d.replicas = c.maxReplicas();
+          }
+        }
+        break;
+    }
+  }
+
+  private dropInFlight(c: ClusterRuntime): void {
+    for (const app of this.world.apps) {
+      const d = app.byCluster[c.idx];
+      if (d === undefined) continue;
+      this.metrics.failed += d.busy + d.clearQueue();
+      d.busy = 0;
+      d.pending.clear();
+    }
+  }
+
+  private resetDeployments(c: ClusterRuntime, down: boolean): void {
+    if (down) this.dropInFlight(c);
+    for (const app of this.world.apps) {
+      const d = app.byCluster[c.idx];
+      if (d === undefined) continue;
+      d.generation++;
+      d.starting = 0;
+      // A recovered cluster comes back with its minimum replicas (restarted by its own scheduler).
+      d.replicas = down ? 0 : c.minReplicas();
+    }
+    if (!down) {
+      c.warmFree = Math.floor(c.spec.warmNodes * c.capacityFactor);
+      c.coldFree = Math.floor(c.spec.coldNodes * c.capacityFactor);
+    }
+  }
+
+  private onPrice(i: number): void {
+    const p = this.s.prices[i];
+    if (p === undefined) return;
+    for (const c of this.clustersMatching(p)) c.basePrice = p.pricePerHour;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The simulator's scenario format (YAML or JSON), validated with zod into a
+ * fully-defaulted object. Every problem is reported at once, each naming its
+ * path in the file (`clusters[3].region: unknown region "eu-wets"`).
+ * See backtest/README.md for the format with examples.
+ */
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { CONTINENTS } from '../../shared/domain/types.ts';
+import { findRegion, REGIONS } from '../../shared/domain/regions.ts';
+import { BacktestError } from '../errors.ts';
+
+export const SIM_STRATEGIES = [
+  'switchyard',
+  'nearest-region',
+  'round-robin',
+  'least-connections',
+  'random',
+  'cheapest-first',
+  'nearest-ignore-residency',
+] as const;
+export type SimStrategy = (typeof SIM_STRATEGIES)[number];
+
+const positive = z.number().positive();
+const nonNegative = z.number().nonnegative();
+const continent = z.enum(CONTINENTS as unknown as [string, ...string[]]);
+
+const residency = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('any') }),
+  z.strictObject({ kind: z.literal('continents'), continents: z.array(continent).min(1) }),
+  z.strictObject({ kind: z.literal('regions'), regions: z.array(z.string()).min(1) }),
+  z.strictObject({ kind: z.literal('client-continent') }),
+]);
+
+const cluster = z.strictObject({
+  id: z.string().min(1),
+  region: z.string(),
+  provider: z.string().min(1),
+  /** Expand into `count` identical clusters `${id}-1..n` (large fleets in a few lines). */
+  count: z.number().int().positive().default(1),
+  gpuType: z.string().default('H100'),
+  pricePerHour: positive,
+  concurrencyPerReplica: z.number().int().positive().default(8),
+  minReplicas: z.number().int().nonnegative().default(1),
+  maxReplicas: z.number().int().positive().default(20),
+  /** Running nodes of the right GPU that can start a replica in warmStartSeconds. */
+  warmNodes: z.number().int().nonnegative().default(4),
+  /** Provider headroom: nodes that need coldStartSeconds. */
+  coldNodes: z.number().int().nonnegative().default(16),
+  warmStartSeconds: nonNegative.default(15),
+  coldStartSeconds: nonNegative.default(240),
+  scaleDownIdleSeconds: positive.default(600),
+  maxQueuePerReplica: z.number().int().nonnegative().default(16),
+});
+
+const client = z.strictObject({
+  name: z.string().min(1),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  continent,
+  country: z.string().length(2),
+  weight: positive,
+});
+
+const durationClass = z.strictObject({
+  name: z.string().default('requests'),
+  weight: positive,
+  /** Mean duration; individual requests are exponentially distributed around it. */
+  meanSeconds: positive,
+});
+
+const app = z.strictObject({
+  id: z.string().regex(/^[^/]+\/[^/]+$/, 'must look like project/app'),
+  share: positive,
+  residency: residency.default({ kind: 'any' }),
+  /** Cluster ids (after `count` expansion, or the base id to mean all its copies); default all. */
+  clusters: z.array(z.string()).optional(),
+});
+
+const window = { startHours: nonNegative, durationHours: positive };
+const incident = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('cluster-outage'), cluster: z.string(), ...window }),
+  z.strictObject({ kind: z.literal('region-partition'), region: z.string(), ...window }),
+  z.strictObject({
+    kind: z.literal('price-spike'),
+    provider: z.string().optional(),
+    cluster: z.string().optional(),
+    factor: positive,
+    ...window,
+  }),
+  z.strictObject({
+    kind: z.literal('capacity-drain'),
+    cluster: z.string(),
+    /** Share of the cluster's replicas, warm and cold nodes taken away (0..1]. */
+    fraction: z.number().gt(0).max(1),
+    ...window,
+  }),
+]);
+
+const priceChange = z.strictObject({
+  atHours: nonNegative,
+  provider: z.string().optional(),
+  cluster: z.string().optional(),
+  pricePerHour: positive,
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  seed: z.union([z.string(), z.number()]).transform(String).default('1'),
+  durationHours: positive,
+  /** Arrivals are aggregated per tick and per client point (a week at 1,000 req/s stays fast). */
+  tickSeconds: positive.default(1),
+  propagation: z
+    .strictObject({ intervalSeconds: positive.default(2), delaySeconds: nonNegative.default(1) })
+    .default({ intervalSeconds: 2, delaySeconds: 1 }),
+  /** Worker-style env overrides for the switchyard policy (parsed with parsePolicy). */
+  policy: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  strategies: z.array(z.enum(SIM_STRATEGIES)).min(1).default(['switchyard', 'nearest-region', 'round-robin', 'least-connections', 'random', 'cheapest-first']),
+  traffic: z.strictObject({
+    ratePerSecond: positive,
+    diurnal: z
+      .strictObject({ amplitude: z.number().min(0).max(1), peakLocalHour: z.number().min(0).max(24) })
+      .default({ amplitude: 0, peakLocalHour: 15 }),
+    durations: z.array(durationClass).min(1),
+    clients: z.array(client).min(1),
+  }),
+  apps: z.array(app).min(1),
+  clusters: z.array(cluster).min(1),
+  prices: z.array(priceChange).default([]),
+  incidents: z.array(incident).default([]),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioCluster = Scenario['clusters'][number];
+export type ScenarioIncident = Scenario['incidents'][number];
+
+/** A validated scenario with `count` expanded and cluster lists resolved. */
+export interface ResolvedScenario extends Omit<Scenario, 'clusters' | 'apps'> {
+  readonly clusters: ReadonlyArray<ScenarioCluster & { readonly continent: string; readonly country: string; readonly lat: number; readonly lon: number }>;
+  readonly apps: ReadonlyArray<Scenario['apps'][number] & { readonly clusters: readonly string[] }>;
+}
+
+/** Parse YAML/JSON text; `file` names the source in error messages. */
+export function parseScenario(text: string, file: string): ResolvedScenario {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new BacktestError('scenario-invalid', `${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  return validateScenario(raw, file);
+}
+
+export function validateScenario(raw: unknown, file: string): ResolvedScenario {
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    throw invalid(file, problems);
+  }
+  const s = parsed.data;
+  const problems: string[] = [];
+  const clusters: Array<ResolvedScenario['clusters'][number]> = [];
+  const byBase = new Map<string, string[]>();
+  s.clusters.forEach((c, i) => {
+    const region = findRegion(c.region);
+    if (region === undefined) {
+      problems.push(`clusters[${i}].region: unknown region "${c.region}" (known: ${REGIONS.map((r) => r.id).join(', ')})`);
+      return;
+    }
+    if (c.maxReplicas < c.minReplicas) problems.push(`clusters[${i}].maxReplicas: must be ≥ minReplicas (${c.minReplicas})`);
+    const ids = c.count === 1 ? [c.id] : Array.from({ length: c.count }, (_, k) => `${c.id}-${k + 1}`);
+    byBase.set(c.id, ids);
+    for (const id of ids) {
+      clusters.push({ ...c, id, continent: region.continent, country: region.country, lat: region.location.lat, lon: region.location.lon });
+    }
+  });
+  const known = new Set(clusters.map((c) => c.id));
+  if (known.size !== clusters.length) problems.push('clusters: ids must be unique (after count expansion)');
+  const resolve = (id: string, path: string): string[] => {
+    const ids = byBase.get(id) ?? (known.has(id) ? [id] : undefined);
+    if (ids === undefined) {
+      problems.push(`${path}: unknown cluster "${id}"`);
+      return [];
+    }
+    return ids;
+  };
+  const apps = s.apps.map((a, i) => ({
+    ...a,
+    clusters: a.clusters === undefined ? [...known] : a.clusters.flatMap((id, k) => resolve(id, `apps[${i}].clusters[${k}]`)),
+  }));
+  s.apps.forEach((a, i) => {
+    if (a.residency.kind === 'regions') {
+      a.residency.regions.forEach((r, k) => {
+        if (findRegion(r) === undefined) problems.push(`apps[${i}].residency.regions[${k}]: unknown region "${r}"`);
+      });
+    }
+  });
+  const providers = new Set(clusters.map((c) => c.provider));
+  s.incidents.forEach((inc, i) => {
+    const path = `incidents[${i}]`;
+    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain') resolve(inc.cluster, `${path}.cluster`);
+    if (inc.kind === 'region-partition' && findRegion(inc.region) === undefined) problems.push(`${path}.region: unknown region "${inc.region}"`);
+    if (inc.kind === 'price-spike') checkTarget(inc, path);
+    if (inc.startHours >= s.durationHours) problems.push(`${path}.startHours: starts after the scenario ends (${s.durationHours} h)`);
+  });
+  s.prices.forEach((p, i) => checkTarget(p, `prices[${i}]`));
+  function checkTarget(t: { provider?: string | undefined; cluster?: string | undefined }, path: string): void {
+    if ((t.provider === undefined) === (t.cluster === undefined)) problems.push(`${path}: give exactly one of provider or cluster`);
+    if (t.provider !== undefined && !providers.has(t.provider)) problems.push(`${path}.provider: no cluster has provider "${t.provider}"`);
+    if (t.cluster !== undefined) resolve(t.cluster, `${path}.cluster`);
+  }
+  if (s.durationHours * 3600 < s.tickSeconds) problems.push('tickSeconds: longer than the whole scenario');
+  if (problems.length > 0) throw invalid(file, problems);
+  return { ...s, clusters, apps };
+}
+
+function invalid(file: string, problems: string[]): BacktestError {
+  return new BacktestError(
+    'scenario-invalid',
+    `${file}: invalid scenario (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
+    problems,
+  );
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  return out === '' ? '(root)' : out;
+}

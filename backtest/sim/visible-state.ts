@@ -1,0 +1,95 @@
+/**
+ * What the decision tier can see: state rows captured from the fleet every
+ * propagation interval and made visible only after the propagation delay, so
+ * every strategy decides from the same stale view. Partitioned clusters stop
+ * pushing: their last row stays, getting older until the stale limit hides it.
+ */
+import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, Health } from '../../shared/domain/types.ts';
+import type { ClusterRuntime, Deployment } from './fleet.ts';
+import type { SimApp } from './sim-app.ts';
+
+export interface PublishedRow {
+  readonly hotFree: number;
+  readonly hotBusy: number;
+  readonly warm: number;
+  readonly cold: number;
+  readonly queued: number;
+  readonly price: number;
+  readonly health: Health;
+  readonly lastServedAt: number | null;
+  readonly observedAt: number;
+}
+
+/** One published view: a row per deployment index (undefined before the first push). */
+export interface Publication {
+  readonly version: number;
+  readonly rows: ReadonlyArray<PublishedRow | undefined>;
+}
+
+/** Capture the fleet's true state now; partitioned clusters keep their previous row. */
+export function capture(
+  version: number,
+  now: number,
+  deployments: readonly Deployment[],
+  previous: Publication | null,
+): Publication {
+  const rows: Array<PublishedRow | undefined> = new Array<PublishedRow | undefined>(deployments.length);
+  for (const d of deployments) {
+    const c = d.cluster;
+    if (c.partitioned) {
+      rows[d.idx] = previous?.rows[d.idx];
+      continue;
+    }
+    const spec = c.spec;
+    const headroom = Math.max(0, c.maxReplicas() - d.replicas - d.starting);
+    const warmNodes = Math.min(c.warmFree, headroom);
+    const coldNodes = Math.min(c.coldFree, headroom - warmNodes);
+    rows[d.idx] = {
+      hotFree: c.down ? 0 : d.free,
+      hotBusy: d.busy,
+      warm: c.down ? 0 : warmNodes * spec.concurrencyPerReplica,
+      cold: c.down ? 0 : coldNodes * spec.concurrencyPerReplica,
+      queued: d.queued,
+      price: c.price,
+      // Proxies' health checks see a dead cluster; the row says so once it propagates.
+      health: c.down ? 'unhealthy' : 'healthy',
+      lastServedAt: d.lastServedAt,
+      observedAt: now,
+    };
+  }
+  return { version, rows };
+}
+
+/** Build the AppSnapshot decide() reads for one app from a publication. */
+export function appSnapshotOf(
+  app: SimApp,
+  clusters: readonly ClusterRuntime[],
+  staticClusters: ReadonlyMap<string, Cluster>,
+  pub: Publication,
+  loadedAt: number,
+): AppSnapshot {
+  const state = new Map<string, ClusterAppState>();
+  const status = new Map<string, ClusterStatus>();
+  for (const d of app.deployments) {
+    const row = pub.rows[d.idx];
+    if (row === undefined) continue;
+    const c = clusters[d.cluster.idx] as ClusterRuntime;
+    const id = c.spec.id;
+    state.set(id, {
+      clusterId: id,
+      appId: app.app.id,
+      hotFree: row.hotFree,
+      hotBusy: row.hotBusy,
+      warm: row.warm,
+      cold: row.cold,
+      queued: row.queued,
+      gpuType: c.spec.gpuType,
+      pricePerHour: row.price,
+      health: row.health,
+      lastServedAt: row.lastServedAt,
+      observedAt: row.observedAt,
+    });
+    status.set(id, { clusterId: id, health: row.health, circuitOpen: false, draining: false, observedAt: row.observedAt });
+  }
+  return { app: app.app, clusters: staticClusters, state, status, latency: new Map(), loadedAt };
+}
