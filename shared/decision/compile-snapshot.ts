@@ -1,0 +1,111 @@
+import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, LatencyMeasurement } from '../domain/types.ts';
+import type { Disqualification } from './disqualification.ts';
+
+/**
+ * Everything about one candidate that depends only on the snapshot, resolved
+ * once per snapshot so `decide()` does no map lookups, set building or string
+ * formatting for it per request.
+ */
+export interface CompiledCandidate {
+  readonly id: string;
+  readonly cluster: Cluster | null;
+  readonly state: ClusterAppState | null;
+  readonly status: ClusterStatus | null;
+  /** Latency measured by the cluster's own regional proxy (the hop a routed request takes); null if none. */
+  readonly measured: LatencyMeasurement | null;
+  /** Canary / version-split weight from app config (missing = 1, negatives clamp to 0). */
+  readonly staticWeight: number;
+  /** Disqualifications that hold for every request: unknown-cluster, excluded, static residency, hardware. */
+  readonly staticDisqualifications: readonly Disqualification[];
+  /** The app is restricted to the client's continent: checked per request. */
+  readonly clientContinentOnly: boolean;
+}
+
+export interface CompiledSnapshot {
+  readonly candidates: readonly CompiledCandidate[];
+}
+
+const EMPTY: readonly Disqualification[] = Object.freeze([]);
+
+// Snapshots are immutable values replaced wholesale on refresh, so the
+// compiled view can be cached on the object itself and dropped with it.
+const cache = new WeakMap<AppSnapshot, CompiledSnapshot>();
+
+/** The compiled view of `snap` (cached per snapshot object; call at refresh time to keep it off the hot path). */
+export function compileSnapshot(snap: AppSnapshot): CompiledSnapshot {
+  let compiled = cache.get(snap);
+  if (compiled === undefined) {
+    compiled = build(snap);
+    cache.set(snap, compiled);
+  }
+  return compiled;
+}
+
+function build(snap: AppSnapshot): CompiledSnapshot {
+  const app = snap.app;
+  const excluded = new Set(app.excludedClusters);
+  const gpuTypes = new Set(app.gpuTypes);
+  const residency = app.residency;
+  const allowedContinents = residency.kind === 'continents' ? new Set<string>(residency.continents) : null;
+  const allowedRegions = residency.kind === 'regions' ? new Set(residency.regions) : null;
+  const seen = new Set<string>();
+  const candidates: CompiledCandidate[] = [];
+
+  for (const id of app.clusters) {
+    if (seen.has(id)) continue; // a cluster listed twice is one candidate, not double weight
+    seen.add(id);
+    const cluster = snap.clusters.get(id) ?? null;
+    const state = snap.state.get(id) ?? null;
+    const disq: Disqualification[] = [];
+
+    if (cluster === null) {
+      disq.push({ code: 'unknown-cluster', detail: `no static facts for cluster "${id}" (never registered, or removed)` });
+    } else if (allowedContinents !== null && !allowedContinents.has(cluster.continent)) {
+      disq.push({
+        code: 'residency',
+        detail: `cluster is in ${cluster.continent}; app may run only in ${[...allowedContinents].join(', ')}`,
+      });
+    } else if (allowedRegions !== null && !allowedRegions.has(cluster.region)) {
+      disq.push({
+        code: 'residency',
+        detail: `cluster is in region ${cluster.region}; app may run only in ${[...allowedRegions].join(', ')}`,
+      });
+    }
+    if (excluded.has(id)) disq.push({ code: 'excluded', detail: "excluded in the app's config" });
+    // GPU type barely changes, so even stale state is trusted for it.
+    if (state !== null && gpuTypes.size > 0 && !gpuTypes.has(state.gpuType)) {
+      disq.push({ code: 'hardware', detail: `GPU ${state.gpuType}; app needs ${app.gpuTypes.join(' or ')}` });
+    }
+
+    const weight = app.clusterWeights[id];
+    candidates.push({
+      id,
+      cluster,
+      state,
+      status: snap.status.get(id) ?? null,
+      measured: cluster === null ? null : ownProxyMeasurement(snap.latency.get(id), cluster.proxyId),
+      staticWeight: weight === undefined || !Number.isFinite(weight) ? 1 : Math.max(0, weight),
+      staticDisqualifications: disq.length === 0 ? EMPTY : disq,
+      clientContinentOnly: residency.kind === 'client-continent',
+    });
+  }
+  return { candidates };
+}
+
+/**
+ * A routed request travels client → the cluster's own regional proxy → cluster,
+ * so only that proxy's measurement describes the second leg; another proxy's
+ * numbers include a leg the request never takes.
+ */
+function ownProxyMeasurement(
+  measurements: readonly LatencyMeasurement[] | undefined,
+  proxyId: string,
+): LatencyMeasurement | null {
+  if (measurements === undefined) return null;
+  let best: LatencyMeasurement | null = null;
+  for (const m of measurements) {
+    if (m.source !== proxyId) continue;
+    if (best === null || m.observedAt > best.observedAt) best = m;
+  }
+  return best;
+}

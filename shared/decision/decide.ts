@@ -1,0 +1,264 @@
+import type { AppSnapshot, RequestFacts, StrategyName } from '../domain/types.ts';
+import type { CandidateRow } from './candidate-row.ts';
+import { chooseIndex } from './classic-strategies.ts';
+import { compileSnapshot } from './compile-snapshot.ts';
+import { hardFilters } from './hard-filters.ts';
+import { estimateLatency } from './latency-estimate.ts';
+import {
+  costInfluence,
+  costModifier,
+  latencyModifier,
+  localityModifier,
+  stalenessModifier,
+  staticWeightModifier,
+} from './modifiers.ts';
+import { leastBadOrder } from './panic.ts';
+import { summarize } from './summary.ts';
+import { NO_TIER_RANK, TIER_RANK, capacityIn, tierOf } from './tiers.ts';
+import type {
+  CandidateExplanation,
+  DecideContext,
+  Decision,
+  DecisionOutcome,
+  ModifierFactor,
+  Policy,
+  ReasonCode,
+} from './types.ts';
+import { weightedIndex } from './weighted-pick.ts';
+
+const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
+
+/**
+ * Routes one request: candidates → hard filters → capacity tiers → capacity
+ * weight × modifiers → pick (weighted in the best tier for `switchyard`, or
+ * the app's classic strategy over every eligible cluster) → ranked fallbacks,
+ * with the panic rule when only health filters removed everything.
+ *
+ * Pure: time, randomness and identity come from `ctx`; the same inputs and
+ * seed give the same Decision. The only mutation is of `ctx.strategyState`
+ * (round-robin cursor), by design. `snap` must not be mutated after first use:
+ * its compiled view is cached per snapshot object.
+ */
+export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext): Decision {
+  const now = ctx.now;
+  const candidates = compileSnapshot(snap).candidates;
+  const rows: CandidateRow[] = new Array<CandidateRow>(candidates.length);
+  const eligible: CandidateRow[] = [];
+  let busy = 0;
+  let slots = 0;
+  let cheapest = Infinity;
+
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i] as (typeof candidates)[number];
+    const disqualifications = hardFilters(c, req.client, policy, now);
+    const state = c.state;
+    const tier = disqualifications.length === 0 && state !== null ? tierOf(state) : null;
+    const row: CandidateRow = {
+      c,
+      disqualifications,
+      tier,
+      tierRank: tier === null ? NO_TIER_RANK : TIER_RANK[tier],
+      stateAgeMs: state === null ? null : Math.max(0, now - state.observedAt),
+      baseWeight: 0,
+      modifiers: NO_MODIFIERS,
+      fullWeight: 0,
+      pickWeight: 0,
+      probability: 0,
+      estimatedLatencyMs: null,
+    };
+    rows[i] = row;
+    if (tier !== null && state !== null) {
+      eligible.push(row);
+      busy += Math.max(0, state.hotBusy);
+      slots += Math.max(0, state.hotBusy) + Math.max(0, state.hotFree);
+      if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
+    }
+  }
+
+  // Utilisation of loaded capacity across the app's eligible clusters. With no
+  // loaded slots anywhere we are about to start containers: price matters fully.
+  const utilization = slots > 0 ? busy / slots : 0;
+  const influence = costInfluence(utilization, policy);
+  if (cheapest === Infinity) cheapest = 0;
+  for (const row of eligible) weigh(row, req, policy, now, cheapest, influence, utilization);
+
+  const strategy: StrategyName = snap.app.strategy;
+  let chosen: CandidateRow | null = null;
+  let fallbacks: readonly CandidateRow[] = [];
+  let outcome: DecisionOutcome = 'no-candidate';
+  let reason: ReasonCode = 'no-candidate';
+
+  if (eligible.length > 0) {
+    chosen = strategy === 'switchyard' ? pickInBestTier(eligible, ctx) : pickByStrategy(strategy, eligible, req, ctx);
+    fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks);
+    outcome = 'routed';
+    reason = eligible.length === 1 ? 'only-candidate' : strategy === 'switchyard' ? 'weighted-pick' : 'strategy';
+  } else if (policy.panic === 'least-bad') {
+    const order = leastBadOrder(rows);
+    const first = order[0];
+    if (first !== undefined) {
+      chosen = first;
+      first.probability = 1;
+      fallbacks = order.slice(1, 1 + policy.maxFallbacks);
+      outcome = 'panic';
+      reason = 'panic';
+    }
+  }
+
+  const explanations: CandidateExplanation[] = new Array<CandidateExplanation>(rows.length);
+  for (let i = 0; i < rows.length; i++) explanations[i] = explain(rows[i] as CandidateRow);
+
+  return {
+    id: ctx.decisionId,
+    at: now,
+    appId: snap.app.id,
+    fn: req.fn,
+    strategy,
+    outcome,
+    chosen: chosen === null ? null : chosen.c.id,
+    fallbacks: fallbacks.map((r) => r.c.id),
+    reason,
+    tier: chosen === null ? null : chosen.tier,
+    stale: ctx.staleSnapshot,
+    synthetic: req.synthetic,
+    policyVersion: policy.version,
+    seed: ctx.seed,
+    candidates: explanations,
+    summary: summarize(outcome, reason, strategy, chosen, eligible.length, rows, ctx.staleSnapshot),
+  };
+}
+
+/** Base weight (capacity in its tier) × latency × cost × locality × staleness × static weight. */
+function weigh(
+  row: CandidateRow,
+  req: RequestFacts,
+  policy: Policy,
+  now: number,
+  cheapest: number,
+  influence: number,
+  utilization: number,
+): void {
+  const c = row.c;
+  const state = c.state;
+  if (state === null || row.tier === null) return;
+  const est = estimateLatency(c, req.client, now, policy.staleHardMs);
+  const latency = latencyModifier(est, policy);
+  const cost = costModifier(state.pricePerHour, cheapest, influence, utilization, policy);
+  const locality = localityModifier(state.lastServedAt, now, policy);
+  const staleness = stalenessModifier(row.stateAgeMs ?? 0, policy);
+  const stat = staticWeightModifier(c.staticWeight);
+  const base = Math.max(0, capacityIn(state, row.tier));
+  row.baseWeight = base;
+  row.modifiers = [latency, cost, locality, staleness, stat];
+  row.fullWeight = base * latency.factor * cost.factor * locality.factor * staleness.factor * stat.factor;
+  row.estimatedLatencyMs = est === null ? null : est.ms;
+}
+
+/**
+ * Weighted random pick among the eligible candidates of the best tier present.
+ * When every weight there is 0 (e.g. all canary weights 0, or state at the
+ * stale floor of 0) the tier is still preferred and picked uniformly.
+ */
+function pickInBestTier(eligible: readonly CandidateRow[], ctx: DecideContext): CandidateRow {
+  let best = NO_TIER_RANK;
+  for (const r of eligible) if (r.tierRank < best) best = r.tierRank;
+  const pool: CandidateRow[] = [];
+  let total = 0;
+  for (const r of eligible) {
+    if (r.tierRank !== best) continue;
+    pool.push(r);
+    total += r.fullWeight;
+  }
+  const uniform = !(total > 0);
+  const weights = new Array<number>(pool.length);
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i] as CandidateRow;
+    r.pickWeight = uniform ? 1 : r.fullWeight;
+    r.probability = uniform ? 1 / pool.length : r.fullWeight / total;
+    weights[i] = r.pickWeight;
+  }
+  return pool[weightedIndex(weights, ctx.rng)] ?? (pool[0] as CandidateRow);
+}
+
+/** A classic strategy over every eligible cluster (any tier): hard constraints already hold. */
+function pickByStrategy(
+  strategy: StrategyName,
+  eligible: readonly CandidateRow[],
+  req: RequestFacts,
+  ctx: DecideContext,
+): CandidateRow {
+  const n = eligible.length;
+  const ids = new Array<string>(n);
+  const weights = new Array<number>(n);
+  const byWeight = strategy === 'weighted' || strategy === 'consistent-hash';
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const r = eligible[i] as CandidateRow;
+    ids[i] = r.c.id;
+    weights[i] = byWeight ? r.c.staticWeight : 1;
+    total += weights[i] ?? 0;
+  }
+  const state = ctx.strategyState ?? null;
+  // The edge has no in-flight counters of its own unless given some: then the
+  // aggregators' busy + queued slots are the best measure of outstanding work.
+  const load =
+    state === null
+      ? (i: number): number => {
+          const s = eligible[i]?.c.state;
+          return s === null || s === undefined ? 0 : s.hotBusy + s.queued;
+        }
+      : (i: number): number => state.outstanding.get(ids[i] ?? '') ?? 0;
+  const index = chooseIndex(strategy, { ids, weights, rng: ctx.rng, key: req.affinityKey, state, load });
+  const chosen = eligible[index] ?? (eligible[0] as CandidateRow);
+  for (let i = 0; i < n; i++) {
+    const r = eligible[i] as CandidateRow;
+    r.pickWeight = weights[i] ?? 0;
+    // Only random and weighted picks have a meaningful probability; the others are deterministic given their state.
+    if (strategy === 'random') r.probability = 1 / n;
+    else if (strategy === 'weighted' && total > 0) r.probability = (weights[i] ?? 0) / total;
+    else r.probability = r === chosen ? 1 : 0;
+  }
+  return chosen;
+}
+
+/** Up to `max` other eligible candidates: better tier first, then higher weight, then id. */
+function rankFallbacks(eligible: readonly CandidateRow[], chosen: CandidateRow, max: number): CandidateRow[] {
+  // Selection of the top few by repeated scan: cheaper than sorting 64+ rows for 3 results.
+  const out: CandidateRow[] = [];
+  const limit = Math.min(max, eligible.length - 1);
+  while (out.length < limit) {
+    let best: CandidateRow | null = null;
+    for (const r of eligible) {
+      if (r === chosen || out.includes(r)) continue;
+      if (best === null || better(r, best)) best = r;
+    }
+    if (best === null) break;
+    out.push(best);
+  }
+  return out;
+}
+
+function better(a: CandidateRow, b: CandidateRow): boolean {
+  if (a.tierRank !== b.tierRank) return a.tierRank < b.tierRank;
+  if (a.fullWeight !== b.fullWeight) return a.fullWeight > b.fullWeight;
+  return a.c.id < b.c.id;
+}
+
+function explain(r: CandidateRow): CandidateExplanation {
+  const cluster = r.c.cluster;
+  const state = r.c.state;
+  return {
+    clusterId: r.c.id,
+    region: cluster === null ? null : cluster.region,
+    provider: cluster === null ? null : cluster.provider,
+    disqualifications: r.disqualifications,
+    tier: r.tier,
+    baseWeight: r.baseWeight,
+    modifiers: r.modifiers,
+    weight: r.pickWeight,
+    probability: r.probability,
+    estimatedLatencyMs: r.estimatedLatencyMs,
+    pricePerHour: state === null ? null : state.pricePerHour,
+    stateAgeMs: r.stateAgeMs,
+  };
+}

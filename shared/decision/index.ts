@@ -1,0 +1,12 @@
+// Public API of the decision core. Callers import from here, not from individual files.
+export type * from './types.ts';
+export { decide } from './decide.ts';
+export { compileSnapshot } from './compile-snapshot.ts';
+export { DEFAULT_POLICY, POLICY_VARIABLES, parsePolicy, resolveStrategy } from './policy.ts';
+export type { PolicyVariable } from './policy.ts';
+export { pickTarget, newStrategyState } from './pick-target.ts';
+export type { PickTargetOptions } from './pick-target.ts';
+export { seededRng } from './rng.ts';
+export { isHealthCode } from './disqualification.ts';
+export { rendezvousIndex } from './consistent-hash.ts';
+export { TIER_RANK, tierOf } from './tiers.ts';

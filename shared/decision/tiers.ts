@@ -1,0 +1,21 @@
+import type { ClusterAppState, Tier } from '../domain/types.ts';
+
+/** Lower is better; 3 means "no tier". */
+export const TIER_RANK: Readonly<Record<Tier, number>> = { hot: 0, warm: 1, cold: 2 };
+export const NO_TIER_RANK = 3;
+
+/**
+ * The best tier `s` can offer. Any hot slot beats any amount of warm or cold:
+ * a loaded container almost always serves sooner than a start elsewhere.
+ */
+export function tierOf(s: ClusterAppState): Tier | null {
+  if (s.hotFree > 0) return 'hot';
+  if (s.warm > 0) return 'warm';
+  if (s.cold > 0) return 'cold';
+  return null;
+}
+
+/** Slots `s` offers in `tier`: the base weight before modifiers. */
+export function capacityIn(s: ClusterAppState, tier: Tier): number {
+  return tier === 'hot' ? s.hotFree : tier === 'warm' ? s.warm : s.cold;
+}
