@@ -14,7 +14,7 @@ describe('control: dieMidStream', () => {
   afterAll(() => sim.close());
 
   it('SSE: the socket is destroyed after K tokens; the client sees an incomplete stream without [DONE]', async () => {
-    const r = await rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ stream: true, max_tokens: 10 }) }).catch((err: unknown) => err);
+    const r = await rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ stream: true, max_tokens: 10 }) }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
     // Depending on timing Node reports either an aborted response or a reset socket; both mean "cut".
     if (r instanceof Error) expect(r.message).toMatch(/aborted|socket hang up|ECONNRESET/);
     else {
