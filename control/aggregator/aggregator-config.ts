@@ -84,6 +84,7 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') for (const k of issue.keys) report([...issue.path, k], `unknown field '${k}'`);
+      else if (issue.code === 'invalid_key') report(issue.path, `invalid key '${String(issue.path.at(-1))}': ${issue.issues[0]?.message ?? 'not allowed'}`);
       else report(issue.path, issue.message);
     }
     return { ok: false, issues };
