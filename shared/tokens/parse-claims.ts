@@ -1,0 +1,23 @@
+/**
+ * Shape check of a verified payload: a genuine signature says who wrote the token, not that
+ * the fields have the types the proxy relies on.
+ */
+import type { RoutingClaims } from './types.ts';
+
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const seconds = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The claims, or a description of the first field that is wrong. */
+export function parseClaims(payload: Readonly<Record<string, unknown>>): RoutingClaims | string {
+  const { iss, aud, app, fn, cluster, fallbacks, did, iat, exp } = payload;
+  if (!nonEmpty(iss)) return '"iss" must be a non-empty string';
+  if (!nonEmpty(aud)) return '"aud" must be a single proxy id';
+  if (!nonEmpty(app) || !app.includes('/')) return '"app" must be "project/app"';
+  if (!nonEmpty(fn)) return '"fn" must be a non-empty string';
+  if (!nonEmpty(cluster)) return '"cluster" must be a non-empty string';
+  if (!Array.isArray(fallbacks) || !fallbacks.every(nonEmpty)) return '"fallbacks" must be an array of cluster ids';
+  if (!nonEmpty(did)) return '"did" must be the decision id';
+  if (!seconds(iat)) return '"iat" must be whole seconds since the epoch';
+  if (!seconds(exp) || exp <= iat) return '"exp" must be whole seconds after "iat"';
+  return { iss, aud, app, fn, cluster, fallbacks: [...fallbacks], did, iat, exp };
+}
