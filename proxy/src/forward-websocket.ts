@@ -35,10 +35,19 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
-function connectUpstream(url: string, protocols: string[], headers: Record<string, string>): Promise<WebSocket> {
+const PASS_BACK_SKIP = new Set(['connection', 'upgrade', 'sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions', 'keep-alive', 'transfer-encoding', 'content-length']);
+
+function connectUpstream(url: string, protocols: string[], headers: Record<string, string>): Promise<{ ws: WebSocket; responseHeaders: string[] }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
+    const responseHeaders: string[] = [];
+    ws.once('upgrade', (res) => {
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v === undefined || PASS_BACK_SKIP.has(k)) continue;
+        for (const one of Array.isArray(v) ? v : [v]) responseHeaders.push(`${k}: ${one}`);
+      }
+    });
+    ws.once('open', () => resolve({ ws, responseHeaders }));
     ws.once('unexpected-response', (_req, res) => {
       ws.terminate();
       reject(new ProxyError('upstream-error', res.statusCode === 503 ? 503 : 502, `replica refused the WebSocket upgrade with ${res.statusCode ?? 0}`));
@@ -97,7 +106,9 @@ export async function forwardWebSocket(
       const wsUrl = `${ep.url.replace(/^http/, 'ws')}${target.upstreamPath}`;
       let upstream: WebSocket;
       try {
-        upstream = await connectUpstream(wsUrl, protocols, headers);
+        const connected = await connectUpstream(wsUrl, protocols, headers);
+        upstream = connected.ws;
+        upgradeHeaders.set(req, [...connected.responseHeaders, `x-switchyard-cluster: ${clusterId}`]);
       } catch (err) {
         if (err instanceof ProxyError) {
           lastErr = err;
@@ -121,6 +132,9 @@ export async function forwardWebSocket(
   }
   refuseUpgrade(socket, lastErr);
 }
+
+/** Upstream 101 response headers (identity, tracing) to repeat in our 101, read on the server's 'headers' event. */
+export const upgradeHeaders = new WeakMap<IncomingMessage, string[]>();
 
 /** The subprotocol the replica picked, read by the server's handleProtocols. */
 export const chosenProtocol = new WeakMap<IncomingMessage, string>();
