@@ -8,6 +8,8 @@ import type { CommandModule } from './command-module.ts';
 const modules: Array<() => Promise<CommandModule>> = [
   // keep one line per command module, alphabetical
   () => import('./commands/apply.ts'),
+  () => import('./commands/dev.ts'),
+  () => import('./commands/libsql-server.ts'),
   () => import('./commands/proxy.ts'),
 ];
 

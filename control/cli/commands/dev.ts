@@ -1,0 +1,64 @@
+/**
+ * `switchyard dev` (what `npm start` runs): the whole system on one machine.
+ */
+import type { Command } from 'commander';
+import { banner } from '../../dev/banner.ts';
+import { startDevStack } from '../../dev/start-dev-stack.ts';
+import { StartError } from '../../dev/supervisor.ts';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1024 || n > 65_000) throw new Error(`--port must be an integer between 1024 and 65000, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('dev')
+    .description('Run the whole system locally: libSQL, edge Worker (workerd), 2 regional proxies, 4 simulated GPU clusters with aggregators')
+    .option('--port <port>', 'edge port; other ports follow it (libSQL +1, proxies +11.., replicas +101..), env SWITCHYARD_PORT', process.env['SWITCHYARD_PORT'] ?? '8787')
+    .option('--state-dir <dir>', 'database, keys, generated configs and logs', process.env['SWITCHYARD_STATE_DIR'] ?? '.switchyard/dev')
+    .option('--keep-data', 'keep the previous run\'s database instead of starting fresh')
+    .action(async (opts: { port: string; stateDir: string; keepData?: boolean }) => {
+      const basePort = parsePort(opts.port);
+      process.stdout.write(`Starting Switchyard on 127.0.0.1:${basePort} (state in ${opts.stateDir}) ...\n`);
+      let stack;
+      try {
+        stack = await startDevStack({ basePort, stateDir: opts.stateDir, fresh: opts.keepData !== true });
+      } catch (err) {
+        const msg = err instanceof StartError || err instanceof Error ? err.message : String(err);
+        process.stderr.write(`\nswitchyard dev: ${msg}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(banner(stack));
+      const s = stack;
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write(`\n${signal}: stopping every process Switchyard started ...\n`);
+        s.stop().then(
+          () => {
+            process.stdout.write('stopped.\n');
+            process.exit(0);
+          },
+          (e: unknown) => {
+            process.stderr.write(`error while stopping: ${String(e)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      // Tell the user when a part dies on its own instead of leaving a half-working stack.
+      const watch = setInterval(() => {
+        for (const c of s.supervisor.running) {
+          if (c.exited && !stopping && !c.spec.name.startsWith('sim-')) {
+            process.stderr.write(`\n${c.spec.role} [${c.spec.name}] exited; see ${c.logFile}\n`);
+            clearInterval(watch);
+          }
+        }
+      }, 1000);
+    });
+}

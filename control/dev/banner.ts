@@ -1,0 +1,38 @@
+import type { DevStack } from './start-dev-stack.ts';
+
+/** What `switchyard dev` prints once everything is up: URLs, the key and commands that work as printed. */
+export function banner(s: DevStack): string {
+  const t = s.topology;
+  const auth = `-H 'Authorization: Bearer ${s.apiKey}'`;
+  const body = `'{"model":"demo-llm","stream":true,"max_tokens":16,"messages":[{"role":"user","content":"Hello from Switchyard"}]}'`;
+  return [
+    '',
+    'Switchyard is running.',
+    '',
+    `  edge (Worker, workerd)   ${s.edgeUrl}`,
+    `  libSQL (Hrana over HTTP) ${s.libsqlUrl}`,
+    ...t.proxies.map((p) => `  ${p.id.padEnd(24)} ${p.url}`),
+    ...t.clusters.map(
+      (c) => `  cluster ${c.id.padEnd(16)} ${c.region}/${c.provider}, ${c.replicas}×${c.slotsPerReplica} slots ${c.gpuType} at $${c.pricePerHour}/h (ports ${c.firstPort}..${c.firstPort + c.replicas - 1})`,
+    ),
+    '',
+    `  demo API key             ${s.apiKey}   (project acme; apps acme/chat, acme/eu-chat, acme/train)`,
+    `  logs                     ${s.stateDir}/logs/`,
+    '',
+    'Try it:',
+    '',
+    '  # 1. a streaming chat completion, routed by the edge and carried by a regional proxy',
+    `  curl -N ${s.edgeUrl}/v4/acme/chat/v1/chat/completions ${auth} -H 'content-type: application/json' -d ${body}`,
+    '',
+    '  # 2. token mode: the edge answers with a signed routing token and the proxy URL to use it at',
+    `  curl -s -X POST ${s.edgeUrl}/token/v4/acme/chat/v1/chat/completions ${auth}`,
+    '',
+    '  # 3. explain: a synthetic request runs the real decision and shows why (never forwarded)',
+    `  curl -s ${s.edgeUrl}/explain/v4/acme/eu-chat/v1/chat/completions ${auth}`,
+    '',
+    '  switchyard status:   npx switchyard status --db ' + s.libsqlUrl,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,248 @@
+/**
+ * The whole system on one machine: the embedded libSQL database behind the local
+ * Hrana endpoint, migrations and the demo config, simulated GPU clusters with one
+ * aggregator each, two regional proxies, and the edge Worker under workerd
+ * (`wrangler dev`). Every long-running part is a real child process started with the
+ * same `switchyard` subcommand an operator would run, so this is also how they are
+ * exercised end to end.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@libsql/client';
+import { parseDocument, stringify } from 'yaml';
+import { generateKeyPair } from '../../shared/tokens/index.ts';
+import { runApply } from '../config/run-apply.ts';
+import { Supervisor, type ChildSpec } from './supervisor.ts';
+import { devTopology, replicaUrls, type DevTopology } from './topology.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+
+export interface DevStackOptions {
+  /** Edge port; every other port is derived from it (see topology.ts). */
+  readonly basePort: number;
+  /** Where the database, keys, generated configs and logs live. */
+  readonly stateDir: string;
+  /** Start from an empty database (otherwise the previous run's data is kept). */
+  readonly fresh: boolean;
+  /** Extra Worker variables (e.g. a short EDGE_REFRESH_MS in tests). */
+  readonly edgeVars?: Readonly<Record<string, string>>;
+  /** Aggregator push interval. */
+  readonly aggregatorIntervalMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface DevStack {
+  readonly topology: DevTopology;
+  readonly edgeUrl: string;
+  readonly libsqlUrl: string;
+  readonly apiKey: string;
+  readonly stateDir: string;
+  readonly supervisor: Supervisor;
+  /** SIGKILL every replica of a cluster (its aggregator keeps running and reports it unhealthy). */
+  killCluster(clusterId: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The demo key from examples/demo.yaml; apply stores only its SHA-256. */
+export const DEMO_API_KEY = 'sk-acme-demo-0123456789abcdef';
+
+function tsxCli(): string {
+  return require.resolve('tsx/cli');
+}
+
+function switchyard(args: readonly string[]): { command: string; args: string[] } {
+  return { command: process.execPath, args: [tsxCli(), join(ROOT, 'control/cli/main.ts'), ...args] };
+}
+
+async function ensureKeys(dir: string): Promise<{ privateJwk: string; jwksFile: string }> {
+  const privFile = join(dir, 'signing-key.jwk.json');
+  const jwksFile = join(dir, 'public-keys.jwks.json');
+  if (!existsSync(privFile) || !existsSync(jwksFile)) {
+    await mkdir(dir, { recursive: true });
+    const pair = await generateKeyPair(`dev-${new Date().toISOString().slice(0, 10)}`);
+    await writeFile(privFile, JSON.stringify(pair.privateJwk), { mode: 0o600 });
+    await writeFile(jwksFile, JSON.stringify({ keys: [pair.publicJwk] }, null, 2));
+  }
+  return { privateJwk: (await readFile(privFile, 'utf8')).trim(), jwksFile };
+}
+
+/** examples/demo.yaml with proxy URLs pointed at this stack's ports. */
+async function demoConfig(topology: DevTopology): Promise<string> {
+  const doc = parseDocument(await readFile(join(ROOT, 'examples/demo.yaml'), 'utf8'));
+  const raw = doc.toJS() as { clusters?: Array<{ proxyId?: string; proxyUrl?: string }> };
+  for (const c of raw.clusters ?? []) {
+    const p = topology.proxies.find((x) => x.id === c.proxyId);
+    if (p !== undefined) c.proxyUrl = p.url;
+  }
+  return stringify(raw);
+}
+
+async function rowsFor(libsqlUrl: string, clusterId: string): Promise<boolean> {
+  const c = createClient({ url: libsqlUrl });
+  try {
+    const rs = await c.execute({ sql: 'SELECT COUNT(*) AS n FROM cluster_app_state WHERE cluster_id = ?', args: [clusterId] });
+    return Number(rs.rows[0]?.['n'] ?? 0) > 0;
+  } finally {
+    c.close();
+  }
+}
+
+export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
+  const log = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const topology = devTopology({ basePort: o.basePort });
+  const stateDir = resolve(o.stateDir);
+  const logDir = join(stateDir, 'logs');
+  const dbFile = join(stateDir, 'switchyard.db');
+  if (o.fresh) {
+    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) await rm(f, { force: true });
+  }
+  await mkdir(logDir, { recursive: true });
+  await mkdir(join(stateDir, 'aggregators'), { recursive: true });
+  const sup = new Supervisor(logDir);
+  const libsqlUrl = `http://127.0.0.1:${topology.libsqlPort}`;
+  const edgeUrl = `http://127.0.0.1:${topology.edgePort}`;
+
+  const start = async (spec: ChildSpec): Promise<void> => {
+    log(`  starting ${spec.role} [${spec.name}]`);
+    await sup.start(spec);
+  };
+
+  try {
+    const keys = await ensureKeys(join(stateDir, 'keys'));
+
+    await start({
+      name: 'libsql',
+      role: 'local libSQL endpoint',
+      ...switchyard(['libsql-server', '--db', dbFile, '--host', '127.0.0.1', '--port', String(topology.libsqlPort)]),
+      ready: `${libsqlUrl}/health`,
+    });
+
+    const configFile = join(stateDir, 'demo.yaml');
+    await writeFile(configFile, await demoConfig(topology));
+    const errors: string[] = [];
+    const code = await runApply({
+      file: configFile,
+      dbUrl: libsqlUrl,
+      dryRun: false,
+      now: Date.now(),
+      out: (l) => log(`    apply: ${l}`),
+      err: (l) => errors.push(l),
+    });
+    if (code !== 0) throw new Error(`applying the demo config failed:\n${errors.join('\n')}`);
+
+    await Promise.all(
+      topology.clusters.map((c) =>
+        start({
+          name: `sim-${c.id}`,
+          role: `simulated GPU cluster (${c.id})`,
+          ...switchyard([
+            'sim-cluster',
+            '--cluster-id', c.id,
+            '--replica-id', 'r0',
+            '--replicas', String(c.replicas),
+            '--port', String(c.firstPort),
+            '--host', '127.0.0.1',
+            '--model', 'demo-llm',
+            '--gpu-type', c.gpuType,
+            '--slots', String(c.slotsPerReplica),
+            '--tokens-per-second', String(c.tokensPerSecond),
+            '--cold-start-ms', String(c.coldStartMs),
+          ]),
+          ready: `${replicaUrls(c).at(-1) ?? ''}/health`,
+        }),
+      ),
+    );
+
+    await Promise.all(
+      topology.clusters.map(async (c) => {
+        const file = join(stateDir, 'aggregators', `${c.id}.yaml`);
+        const proxy = topology.proxies.find((p) => p.id === c.proxyId);
+        await writeFile(
+          file,
+          stringify({
+            cluster: { id: c.id, region: c.region, provider: c.provider, proxyUrl: proxy?.url, proxyId: c.proxyId },
+            gpus: { [c.gpuType]: c.pricePerHour },
+            headroom: { warm: c.warm, cold: c.cold },
+            apps: Object.fromEntries(
+              c.apps.map((a) => [a, { replicas: replicaUrls(c), slotsPerReplica: c.slotsPerReplica, gpuType: c.gpuType }]),
+            ),
+            intervalMs: o.aggregatorIntervalMs ?? 1000,
+            db: { url: libsqlUrl },
+          }),
+        );
+        await start({
+          name: `aggregator-${c.id}`,
+          role: `cluster aggregator (${c.id})`,
+          ...switchyard(['aggregator', '--config', file]),
+          ready: () => rowsFor(libsqlUrl, c.id),
+        });
+      }),
+    );
+
+    await Promise.all(
+      topology.proxies.map((p) =>
+        start({
+          name: p.id,
+          role: `regional proxy (${p.region})`,
+          ...switchyard([
+            'proxy',
+            '--id', p.id,
+            '--region', p.region,
+            '--host', '127.0.0.1',
+            '--port', String(p.port),
+            '--public-url', p.url,
+            '--db', libsqlUrl,
+            '--jwks-file', keys.jwksFile,
+          ]),
+          ready: `${p.url}/_switchyard/health`,
+        }),
+      ),
+    );
+
+    const envFile = join(stateDir, 'edge.env');
+    const edgeVars: Record<string, string> = {
+      LIBSQL_URL: libsqlUrl,
+      TOKEN_SIGNING_KEY: keys.privateJwk,
+      ...o.edgeVars,
+    };
+    await writeFile(envFile, Object.entries(edgeVars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+    await start({
+      name: 'edge',
+      role: 'edge Worker (wrangler dev / workerd)',
+      command: process.execPath,
+      args: [
+        require.resolve('wrangler/bin/wrangler.js'),
+        'dev',
+        '--config', join(ROOT, 'wrangler.toml'),
+        '--ip', '127.0.0.1',
+        '--port', String(topology.edgePort),
+        '--inspector-port', String(topology.edgePort + 2),
+        '--env-file', envFile,
+        '--persist-to', join(stateDir, 'wrangler'),
+        '--show-interactive-dev-session=false',
+        '--log-level', 'warn',
+      ],
+      env: { WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+      ready: `${edgeUrl}/health`,
+      readyTimeoutMs: 90_000,
+    });
+  } catch (err) {
+    await sup.stopAll(2_000);
+    throw err;
+  }
+
+  return {
+    topology,
+    edgeUrl,
+    libsqlUrl,
+    apiKey: DEMO_API_KEY,
+    stateDir,
+    supervisor: sup,
+    killCluster: (id) => sup.kill(`sim-${id}`),
+    stop: () => sup.stopAll(),
+  };
+}
