@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@libsql/client';
+import { afterAll, expect, test } from 'vitest';
+
+// The real CLI in a child process: JSON-line logs, a working endpoint, clean
+// exit on SIGTERM, and a non-zero exit naming a bad flag.
+const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'hrana-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (args: string[]): ChildProcess =>
+  spawn(process.execPath, ['--import', 'tsx', main, 'libsql-server', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LIBSQL_SERVER_AUTH_TOKEN: 'cli-token' },
+  });
+
+const exited = (child: ChildProcess): Promise<number | null> =>
+  new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+
+test('serves the database, logs JSON lines and exits 0 on SIGTERM', async () => {
+  const child = run(['--db', join(dir, 'cli.db'), '--port', '0']);
+  const done = exited(child);
+  const lines: Array<Record<string, unknown>> = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>;
+        buffered = buffered.slice(nl + 1);
+        lines.push(line);
+        if (typeof line.url === 'string') resolve(line.url);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
+  });
+  const client = createClient({ url, authToken: 'cli-token' });
+  await client.execute('CREATE TABLE c (x)');
+  await client.execute('INSERT INTO c VALUES (1)');
+  expect((await client.execute('SELECT count(*) AS n FROM c')).rows[0]?.n).toBe(1);
+  client.close();
+  expect(lines[0]).toMatchObject({ msg: 'hrana server listening', auth: true });
+  child.kill('SIGTERM');
+  expect(await done).toBe(0);
+});
+
+test('a bad flag exits non-zero with a message naming it', async () => {
+  const child = run(['--db', join(dir, 'bad.db'), '--port', 'eighty']);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  expect(await exited(child)).not.toBe(0);
+  expect(stderr).toMatch(/--port must be an integer/);
+});
