@@ -8,7 +8,7 @@ import type { Policy } from './types.ts';
 export const DEFAULT_POLICY: Policy = Object.freeze({
   version: 'default',
   defaultStrategy: 'switchyard',
-  weights: Object.freeze({ latency: 1, cost: 0.5, locality: 0.5 }),
+  weights: Object.freeze({ latency: 2, cost: 0.5, locality: 0.5 }),
   latencyHalfMs: 100,
   costFadeUtilization: 0.8,
   localityWindowMs: 10 * 60_000,
