@@ -8,7 +8,9 @@ import type { CommandModule } from './command-module.ts';
 const modules: Array<() => Promise<CommandModule>> = [
   // keep one line per command module, alphabetical
   () => import('./commands/apply.ts'),
+  () => import('./commands/db.ts'),
   () => import('./commands/dev.ts'),
+  () => import('./commands/keys.ts'),
   () => import('./commands/libsql-server.ts'),
   () => import('./commands/proxy.ts'),
 ];

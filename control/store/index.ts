@@ -1,6 +1,7 @@
 /** The control plane's libSQL store: open, migrate, and one function per read or write. */
 export { guard, StoreError, toStoreError, type StoreErrorCode } from './errors.ts';
 export { openStore, validateStoreUrl, type Store, type StoreOptions } from './open-store.ts';
+export { localPathOf } from './local-path.ts';
 export { migrate, type AppliedMigration, type MigrateResult } from './migrate.ts';
 export { upsertProject } from './upsert-project.ts';
 export { upsertApiKey } from './upsert-api-key.ts';
