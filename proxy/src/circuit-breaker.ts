@@ -10,6 +10,7 @@ export class CircuitBreaker {
   private openedAt = 0;
   private state: CircuitState = 'closed';
   private probeInFlight = false;
+  private probeAt = 0;
 
   constructor(
     private readonly threshold: number,
@@ -20,8 +21,10 @@ export class CircuitBreaker {
   allow(now: number): boolean {
     if (this.state === 'closed') return true;
     if (this.state === 'open' && now - this.openedAt >= this.openMs) this.state = 'half-open';
-    if (this.state === 'half-open' && !this.probeInFlight) {
+    // A probe whose request never reported back (client left, attempt cap) must not wedge the circuit.
+    if (this.state === 'half-open' && (!this.probeInFlight || now - this.probeAt >= this.openMs)) {
       this.probeInFlight = true;
+      this.probeAt = now;
       return true;
     }
     return false;

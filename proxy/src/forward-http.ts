@@ -99,6 +99,7 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
         continue;
       }
       const tried = new Set<string>();
+      let clusterFailed = false;
       for (;;) {
         if (clientGone) return;
         const ep = chooseEndpoint(rt, clusterId, target.appId, req.headers, tried);
@@ -126,7 +127,8 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
           if (clientGone) return;
           const failure = classifyUpstreamError(err);
           failures.push({ clusterId, endpoint: ep.url, failure });
-          noteFailure(rt, clusterId, ep.url);
+          clusterFailed = true;
+          noteEndpointFailure(rt, clusterId, ep.url);
           rt.metrics.attempts.inc({ cluster: clusterId, result: failure.code });
           rt.recordOutcome({
             decisionId: claims.did, attempt: attemptNo, proxyId: rt.config.id, clusterId, endpoint: ep.url, status: 0,
@@ -134,10 +136,12 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
           });
           const safe = !tracker.started && (failure.beforeSend || failure.code === 'upstream-reset' || IDEMPOTENT.has(method));
           if (!safe) {
+            breaker.failure(rt.now());
             sendError(res, new ProxyError(failure.code, statusForFailure(failure.code), `cluster ${clusterId} failed after the request was sent (${failure.code}); not retried because it may have been processed`));
             return;
           }
           if (!rt.budget.tryRetry(rt.now())) {
+            breaker.failure(rt.now());
             sendError(res, new ProxyError(failure.code, statusForFailure(failure.code), `cluster ${clusterId} failed (${failure.code}) and the retry budget is spent`, true, 1));
             return;
           }
@@ -147,8 +151,10 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
         const ttfb = rt.now() - t0;
         rt.latency.ttfb(clusterId, ttfb);
         rt.metrics.ttfb.observe({ cluster: clusterId }, ttfb / 1000);
-        if (FAILING_STATUS.has(up.statusCode)) noteFailure(rt, clusterId, ep.url);
-        else (breaker.success(), rt.outliers.success(ep.url));
+        // The cluster answered: its circuit closes even if this replica is unwell.
+        breaker.success();
+        if (FAILING_STATUS.has(up.statusCode)) noteEndpointFailure(rt, clusterId, ep.url);
+        else rt.outliers.success(ep.url);
         rt.metrics.attempts.inc({ cluster: clusterId, result: String(up.statusCode) });
         await streamResponse(rt, res, up, clusterId, ac);
         release();
@@ -165,6 +171,8 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
         );
         return;
       }
+      // Every replica we tried in this cluster failed: that is one failure of the cluster.
+      if (clusterFailed) breaker.failure(rt.now());
     }
     const last = failures[failures.length - 1];
     const err =
@@ -182,10 +190,8 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
   }
 }
 
-function noteFailure(rt: ProxyRuntime, clusterId: string, url: string): void {
-  const now = rt.now();
-  breakerFor(rt, clusterId).failure(now);
-  if (rt.outliers.failure(url, now)) rt.metrics.ejections.inc({ cluster: clusterId });
+function noteEndpointFailure(rt: ProxyRuntime, clusterId: string, url: string): void {
+  if (rt.outliers.failure(url, rt.now())) rt.metrics.ejections.inc({ cluster: clusterId });
 }
 
 const streamed = new WeakMap<ClientResponse, number>();
