@@ -19,22 +19,11 @@ export async function mintToken(a: {
   const [cluster, ...fallbacks] = a.clusterIds;
   const facts = cluster === undefined ? undefined : a.snapshot.clusters.get(cluster);
   if (cluster === undefined || facts === undefined) throw new Error('mintToken: no cluster to mint for');
-  const iat = Math.floor(a.now / 1000);
-  const exp = iat + a.config.tokenTtlSeconds;
   const token = await signRoutingToken(
-    {
-      iss: a.config.tokenIssuer,
-      aud: facts.proxyId,
-      app: a.decision.appId,
-      fn: a.fn,
-      cluster,
-      fallbacks,
-      did: a.decision.id,
-      iat,
-      exp,
-    },
+    { aud: facts.proxyId, app: a.decision.appId, fn: a.fn, cluster, fallbacks, did: a.decision.id },
     a.config.signingKey,
-    { now: a.now, ttlSeconds: a.config.tokenTtlSeconds },
+    { now: a.now, ttlSeconds: a.config.tokenTtlSeconds, issuer: a.config.tokenIssuer },
   );
-  return { token, expiresAt: exp * 1000 };
+  // Same arithmetic as the signer's `exp`, in ms.
+  return { token, expiresAt: (Math.floor(a.now / 1000) + a.config.tokenTtlSeconds) * 1000 };
 }

@@ -1,0 +1,34 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { CF, call, eventually, pushState } from './helpers.ts';
+import type { TokenBody } from './helpers.ts';
+
+const APP = 'acme/failover';
+
+async function chosen(): Promise<TokenBody['decision']> {
+  const res = await call(`/token/v4/${APP}/generate`, { cf: CF.sanJose });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as TokenBody).decision;
+}
+
+describe('failover when a cluster turns unhealthy', () => {
+  afterAll(async () => {
+    await pushState({ db: 'main', clusterId: 'fo-us', appIds: [APP], health: 'healthy', hotFree: 8 });
+  });
+
+  it('stops choosing the cluster after the next background refresh', async () => {
+    // Warm: both clusters are candidates.
+    const before = await chosen();
+    expect(before.candidates.every((c) => c.disqualifications.length === 0)).toBe(true);
+
+    await pushState({ db: 'main', clusterId: 'fo-us', appIds: [APP], health: 'unhealthy', hotFree: 8 });
+
+    // The edge keeps answering from memory; a refresh happens off the hot path within EDGE_REFRESH_MS.
+    const after = await eventually(async () => {
+      const d = await chosen();
+      const foUs = d.candidates.find((c) => c.clusterId === 'fo-us');
+      return foUs?.disqualifications.some((q) => q.code === 'unhealthy') === true ? d : undefined;
+    });
+    expect(after.chosen).toBe('fo-eu');
+    for (let i = 0; i < 10; i++) expect((await chosen()).chosen).toBe('fo-eu');
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Test helpers inside workerd: call the real Worker entrypoint with a chosen environment, wait for
+ * its background work, and reach the Node-side fixtures (control server, databases).
+ */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { createClient } from '@libsql/client/web';
+import type { Client } from '@libsql/client/web';
+import worker from '../src/index.ts';
+import type { Fixtures, PushBody, SeenRequest } from './fixtures/types.ts';
+
+type Vars = Record<string, string>;
+const base = env as unknown as Vars;
+
+export const fixtures: Fixtures = JSON.parse(base['FIXTURES_JSON'] ?? 'null') as Fixtures;
+
+/** Client facts as Cloudflare would attach them. */
+export const CF = {
+  dublin: { colo: 'DUB', country: 'IE', continent: 'EU', latitude: '53.35', longitude: '-6.26' },
+  newYork: { colo: 'EWR', country: 'US', continent: 'NA', latitude: '40.71', longitude: '-74.0' },
+  sanJose: { colo: 'SJC', country: 'US', continent: 'NA', latitude: '37.33', longitude: '-121.89' },
+} as const;
+
+export interface CallOptions {
+  readonly env?: Vars;
+  readonly cf?: Record<string, string>;
+  readonly init?: RequestInit;
+  readonly key?: string | null;
+}
+
+/** Sends one request through the Worker's default export; waits for its waitUntil work. */
+export async function call(path: string, o: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(o.init?.headers);
+  const key = o.key === undefined ? fixtures.keys.acme : o.key;
+  if (key !== null) headers.set('authorization', `Bearer ${key}`);
+  const request = new Request(`https://edge.test${path}`, { ...o.init, headers, cf: o.cf ?? CF.dublin } as RequestInit);
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(request, { ...base, ...o.env }, ctx);
+  // Do not wait for background work while the body streams: tests read bodies first when needed.
+  if (res.body === null || res.headers.get('content-type')?.startsWith('application/json') === true) {
+    await waitOnExecutionContext(ctx);
+  }
+  return res;
+}
+
+export interface TokenBody {
+  readonly token: string;
+  readonly url: string;
+  readonly expiresAt: number;
+  readonly decision: { readonly id: string; readonly chosen: string | null; readonly fallbacks: string[]; readonly stale: boolean; readonly synthetic: boolean; readonly candidates: Array<{ clusterId: string; disqualifications: Array<{ code: string }> }> };
+}
+
+export interface ErrorJson {
+  readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
+}
+
+export async function control(path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${fixtures.controlUrl}${path}`, {
+    method: body === undefined && path === '/proxy/requests' ? 'GET' : 'POST',
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export const pushState = (p: PushBody): Promise<unknown> => control('/push', p);
+export const seenByProxies = async (): Promise<SeenRequest[]> => (await control('/proxy/requests')) as SeenRequest[];
+
+export function mainDb(): Client {
+  return createClient({ url: fixtures.libsqlUrl });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(25);
+  }
+}
