@@ -1,0 +1,137 @@
+/**
+ * Reads decision records (with their outcomes) from libSQL — a `file:` path,
+ * the local Hrana endpoint or Turso — page by page, oldest first.
+ */
+import { createClient, type Client, type InValue } from '@libsql/client';
+import { deserializeInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import type { Decision } from '../../shared/decision/types.ts';
+import { BacktestError } from '../errors.ts';
+
+export interface DbQuery {
+  readonly url: string;
+  readonly authToken?: string;
+  readonly app?: string;
+  /** Only decisions at or after this time (ms since epoch). */
+  readonly since?: number;
+  readonly limit?: number;
+  readonly pageSize?: number;
+}
+
+/** Number of records the query will return (for the progress bar). */
+export async function countRecords(q: DbQuery): Promise<number> {
+  const db = open(q);
+  try {
+    const { where, args } = filter(q);
+    const rs = await db.execute({ sql: `SELECT count(*) AS n FROM decisions ${where}`, args });
+    const n = Number(rs.rows[0]?.['n'] ?? 0);
+    return q.limit === undefined ? n : Math.min(n, q.limit);
+  } catch (err) {
+    throw dbError(q, err);
+  } finally {
+    db.close();
+  }
+}
+
+export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<DecisionRecord> {
+  const db = open(q);
+  const page = q.pageSize ?? 2000;
+  let after: { at: number; id: string } | null = null;
+  let left = q.limit ?? Infinity;
+  try {
+    while (left > 0) {
+      const { where, args } = filter(q, after);
+      const rs = await db
+        .execute({
+          sql: `SELECT id, at, explanation_json, input_json FROM decisions ${where} ORDER BY at, id LIMIT ?`,
+          args: [...args, Math.min(page, left)],
+        })
+        .catch((err: unknown) => {
+          throw dbError(q, err);
+        });
+      if (rs.rows.length === 0) return;
+      const ids = rs.rows.map((r) => String(r['id']));
+      const outcomes = await readOutcomes(db, ids).catch((err: unknown) => {
+        throw dbError(q, err);
+      });
+      for (const row of rs.rows) {
+        const id = String(row['id']);
+        const where = `decisions row ${id}`;
+        yield {
+          input: deserializeInput(parseJson(row['input_json'], `${where}: input_json`), `${where}: input_json`),
+          decision: parseJson(row['explanation_json'], `${where}: explanation_json`) as Decision,
+          outcomes: outcomes.get(id) ?? [],
+        };
+        after = { at: Number(row['at']), id };
+      }
+      left -= rs.rows.length;
+      if (rs.rows.length < page) return;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function open(q: DbQuery): Client {
+  try {
+    return createClient(q.authToken === undefined ? { url: q.url } : { url: q.url, authToken: q.authToken });
+  } catch (err) {
+    throw dbError(q, err);
+  }
+}
+
+function filter(q: DbQuery, after: { at: number; id: string } | null = null): { where: string; args: InValue[] } {
+  const conds: string[] = [];
+  const args: InValue[] = [];
+  if (q.app !== undefined) {
+    conds.push('app_id = ?');
+    args.push(q.app);
+  }
+  if (q.since !== undefined) {
+    conds.push('at >= ?');
+    args.push(q.since);
+  }
+  if (after !== null) {
+    conds.push('(at > ? OR (at = ? AND id > ?))');
+    args.push(after.at, after.at, after.id);
+  }
+  return { where: conds.length === 0 ? '' : `WHERE ${conds.join(' AND ')}`, args };
+}
+
+async function readOutcomes(db: Client, ids: readonly string[]): Promise<Map<string, OutcomeRecord[]>> {
+  const out = new Map<string, OutcomeRecord[]>();
+  if (ids.length === 0) return out;
+  const rs = await db.execute({
+    sql: `SELECT decision_id, attempt, proxy_id, cluster_id, status, ttfb_ms, duration_ms FROM outcomes
+          WHERE decision_id IN (${ids.map(() => '?').join(',')}) ORDER BY decision_id, attempt`,
+    args: [...ids],
+  });
+  for (const r of rs.rows) {
+    const id = String(r['decision_id']);
+    const list = out.get(id) ?? [];
+    list.push({
+      attempt: Number(r['attempt']),
+      proxyId: String(r['proxy_id']),
+      clusterId: r['cluster_id'] === null ? null : String(r['cluster_id']),
+      status: Number(r['status']),
+      ttfbMs: r['ttfb_ms'] === null ? null : Number(r['ttfb_ms']),
+      durationMs: Number(r['duration_ms']),
+    });
+    out.set(id, list);
+  }
+  return out;
+}
+
+function parseJson(v: unknown, where: string): unknown {
+  if (typeof v !== 'string') throw new BacktestError('bad-record', `${where} is not text`);
+  try {
+    return JSON.parse(v);
+  } catch (err) {
+    throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+function dbError(q: DbQuery, err: unknown): BacktestError {
+  if (err instanceof BacktestError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new BacktestError('input-read', `cannot read decisions from ${q.url}: ${msg} (is it a Switchyard database? run \`switchyard db migrate\`)`);
+}

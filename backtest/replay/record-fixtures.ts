@@ -1,0 +1,80 @@
+/**
+ * Decision records made the way the Worker makes them — the real decide()
+ * over a snapshot, a fresh seeded RNG per decision — and written to a real
+ * libSQL database with the real schema. Used by tests and the replay benchmark.
+ */
+import { createClient } from '@libsql/client';
+import { MIGRATIONS } from '../../shared/schema/migrations.ts';
+import type { AppSnapshot, Continent, RequestFacts } from '../../shared/domain/types.ts';
+import type { Policy } from '../../shared/decision/types.ts';
+import { decide, seededRng } from '../decision-port.ts';
+import { toDecisionRow, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import { Random } from '../sim/random.ts';
+import { snapshotFixture, type ClusterSpec } from '../test-fixtures.ts';
+
+const CLIENTS: ReadonlyArray<{ continent: Continent; country: string; lat: number; lon: number }> = [
+  { continent: 'EU', country: 'FR', lat: 48.9, lon: 2.35 },
+  { continent: 'EU', country: 'DE', lat: 52.5, lon: 13.4 },
+  { continent: 'NA', country: 'US', lat: 40.7, lon: -74.0 },
+  { continent: 'AS', country: 'JP', lat: 35.7, lon: 139.7 },
+];
+
+/** Near-but-expensive vs far-but-cheap clusters, so cost weight visibly matters. */
+export const REPLAY_CLUSTERS: readonly ClusterSpec[] = [
+  { id: 'eu-central-pricey', region: 'eu-central', provider: 'premiumgpu', price: 12, hotFree: 10 },
+  { id: 'eu-west-mid', region: 'eu-west', provider: 'bigcloud', price: 5, hotFree: 10 },
+  { id: 'us-east-cheap', region: 'us-east', provider: 'budgetgpu', price: 1.2, hotFree: 10 },
+  { id: 'ap-northeast-mid', region: 'ap-northeast', provider: 'bigcloud', price: 4, hotFree: 10 },
+  { id: 'eu-north-down', region: 'eu-north', provider: 'budgetgpu', price: 0.9, hotFree: 10, health: 'unhealthy' },
+];
+
+export function makeRecords(n: number, policy: Policy, seed = 'fixture', startAt = 1_750_000_000_000): DecisionRecord[] {
+  const rnd = new Random(seed);
+  const out: DecisionRecord[] = [];
+  let snap: AppSnapshot | null = null;
+  for (let i = 0; i < n; i++) {
+    const now = startAt + i * 50;
+    // A new snapshot every 20 decisions, as the Worker refreshes it every second or so.
+    if (snap === null || i % 20 === 0) snap = snapshotFixture({ now, clusters: REPLAY_CLUSTERS });
+    const c = CLIENTS[Math.floor(rnd.next() * CLIENTS.length)] ?? CLIENTS[0];
+    if (c === undefined) continue;
+    const request: RequestFacts = {
+      appId: snap.app.id,
+      fn: 'v1/chat/completions',
+      method: 'POST',
+      client: { colo: null, country: c.country, continent: c.continent, location: { lat: c.lat, lon: c.lon } },
+      affinityKey: null,
+      synthetic: false,
+    };
+    const s = `${seed}-${i}`;
+    const decision = decide(request, snap, policy, { now, rng: seededRng(s), seed: s, decisionId: `d-${i}`, staleSnapshot: false });
+    const outcomes: OutcomeRecord[] =
+      decision.chosen === null || i % 3 === 0
+        ? []
+        : [{ attempt: 0, proxyId: 'proxy-test', clusterId: decision.chosen, status: 200, ttfbMs: 40 + (i % 50), durationMs: 2_000 + (i % 7) * 1000 }];
+    out.push({ input: { request, snapshot: snap, policy, now, seed: s, staleSnapshot: false }, decision, outcomes });
+  }
+  return out;
+}
+
+/** Creates the schema in a libSQL database and inserts the records and their outcomes. */
+export async function writeRecordsToDb(url: string, records: readonly DecisionRecord[]): Promise<void> {
+  const db = createClient({ url });
+  try {
+    for (const m of MIGRATIONS) for (const sql of m.statements) await db.execute(sql);
+    const stmts = records.flatMap((r) => {
+      const row = toDecisionRow(r.input, r.decision, 12.5);
+      const cols = Object.keys(row);
+      return [
+        { sql: `INSERT INTO decisions (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`, args: Object.values(row) },
+        ...r.outcomes.map((o) => ({
+          sql: 'INSERT INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+          args: [r.decision.id, o.attempt, o.proxyId, o.clusterId, null, o.status, o.ttfbMs, o.durationMs, 100, 1000, null, r.decision.at + 10],
+        })),
+      ];
+    });
+    for (let i = 0; i < stmts.length; i += 500) await db.batch(stmts.slice(i, i + 500), 'write');
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,65 @@
+/** Renders a simulation report: stdout table, Markdown table, self-contained HTML. */
+import type { SimReport } from '../sim/simulate.ts';
+import type { StrategyResult } from '../sim/metrics.ts';
+import { htmlPage, htmlTable } from './html-page.ts';
+import { lineChart, stackedShare, timeline, type Line } from './svg.ts';
+import { markdownTable, num, pct, textTable } from './text-table.ts';
+
+const HEADERS = ['strategy', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'failed', 'rejected', 'cold starts', 'cost $', 'residency viol.', 'top region'];
+
+function rows(r: SimReport): string[][] {
+  return r.strategies.map((s) => {
+    const top = Object.entries(s.shareByRegion).sort((a, b) => b[1] - a[1])[0];
+    return [
+      s.strategy,
+      num(s.requests),
+      num(s.ttfbMs.p50, 0),
+      num(s.ttfbMs.p95, 0),
+      num(s.ttfbMs.p99, 0),
+      `${num(s.failed)} (${pct(s.failed / Math.max(1, s.requests), 2)})`,
+      `${num(s.rejected)} (${pct(s.rejected / Math.max(1, s.requests), 2)})`,
+      num(s.coldStarts),
+      num(s.cost, 0),
+      num(s.residencyViolations),
+      top === undefined ? '-' : `${top[0]} ${pct(top[1], 0)}`,
+    ];
+  });
+}
+
+export function simSummaryText(r: SimReport): string {
+  const hours = r.durationMs / 3_600_000;
+  const head = `${r.scenario}: ${hours} h simulated, ${r.clusters} clusters, tick ${r.tickSeconds}s, seed ${r.seed}, policy ${r.policyVersion}`;
+  const wall = r.strategies.map((s) => `${s.strategy} ${(s.wallMs / 1000).toFixed(1)}s`).join(', ');
+  return `${head}\n\n${textTable(HEADERS, rows(r))}\n\nwall time: ${wall}\n`;
+}
+
+export function simMarkdownTable(r: SimReport): string {
+  return markdownTable(HEADERS, rows(r));
+}
+
+function cdf(s: StrategyResult): Line {
+  let acc = 0;
+  const total = s.ttfbHistogram.count || 1;
+  return { name: s.strategy, points: s.ttfbHistogram.buckets.map(([ms, c]) => ((acc += c), [ms, (acc / total) * 100] as const)) };
+}
+
+export function simHtml(r: SimReport): string {
+  const hourLabel = (ms: number): string => `${(ms / 3_600_000).toFixed(ms < 36_000_000 ? 1 : 0)} h`;
+  const sections = [
+    { heading: 'Summary', html: `<p>${r.description}</p>${htmlTable(HEADERS, rows(r))}<p>TTFB = network RTT + queueing + replica start-up; model inference time is the same under every strategy and not included.</p>` },
+    { heading: 'Time to first byte (CDF)', html: lineChart(r.strategies.map(cdf), { xLabel: 'TTFB ms (log)', yLabel: '% of requests', logX: true, yMax: 100 }) },
+    {
+      heading: 'Incidents',
+      html:
+        r.incidents.length === 0
+          ? '<p>none</p>'
+          : timeline(r.incidents.map((i) => ({ label: `${i.kind} ${i.target}`, start: i.startMs, end: i.endMs })), r.durationMs, 'simulated time', hourLabel),
+    },
+    ...r.strategies.map((s) => ({
+      heading: `Traffic share per region over time: ${s.strategy}`,
+      html: stackedShare(s.series.regions, s.series.counts, { xLabel: 'simulated time', bucketLabel: (i) => hourLabel(i * s.series.bucketMs) }),
+    })),
+    { heading: 'Traffic share per provider', html: htmlTable(['strategy', ...Object.keys(r.strategies[0]?.shareByProvider ?? {})], r.strategies.map((s) => [s.strategy, ...Object.values(s.shareByProvider).map((v) => pct(v))])) },
+  ];
+  return htmlPage(`Switchyard simulation: ${r.scenario}`, sections);
+}
