@@ -21,7 +21,7 @@ export async function withBusyRetry<T>(
     } catch (err) {
       if (!isRetryableBusy(err) || Date.now() + delay > deadline || !recover()) throw err;
       await sleep(delay);
-      delay = Math.min(delay * 2, 50);
+      delay = Math.min(delay * 2, 25);
     }
   }
 }
