@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BacktestError } from '../errors.ts';
+import { parseScenario } from './scenario.ts';
+
+const BASE = `
+name: t
+durationHours: 1
+traffic:
+  ratePerSecond: 10
+  durations: [{ weight: 1, meanSeconds: 2 }]
+  clients: [{ name: paris, lat: 48.8, lon: 2.3, continent: EU, country: FR, weight: 1 }]
+apps: [{ id: acme/chat, share: 1 }]
+clusters:
+  - { id: gpu, region: eu-west, provider: aws, pricePerHour: 2, count: 3 }
+`;
+
+function problemsOf(yaml: string): readonly string[] {
+  try {
+    parseScenario(yaml, 'bad.yaml');
+  } catch (e) {
+    if (e instanceof BacktestError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('scenario: valid', () => {
+  it('defaults everything and expands count', () => {
+    const s = parseScenario(BASE, 't.yaml');
+    expect(s.clusters.map((c) => c.id)).toEqual(['gpu-1', 'gpu-2', 'gpu-3']);
+    expect(s.apps[0]?.clusters).toEqual(['gpu-1', 'gpu-2', 'gpu-3']);
+    expect(s.tickSeconds).toBe(1);
+    expect(s.strategies).toContain('switchyard');
+    expect(s.clusters[0]?.continent).toBe('EU');
+  });
+
+  it.each(readdirSync(join(import.meta.dirname, '../../examples/scenarios')).filter((f) => f.endsWith('.yaml')))('example %s validates', (f) => {
+    const path = join(import.meta.dirname, '../../examples/scenarios', f);
+    expect(parseScenario(readFileSync(path, 'utf8'), path).name.length).toBeGreaterThan(0);
+  });
+});
+
+describe('scenario: invalid', () => {
+  it.each([
+    ['unknown region', BASE.replace('region: eu-west', 'region: eu-wets'), 'clusters[0].region: unknown region "eu-wets"'],
+    ['missing rate', BASE.replace('ratePerSecond: 10', ''), 'traffic.ratePerSecond'],
+    ['unknown key', BASE.replace('name: t', 'name: t\nbogus: 1'), 'bogus'],
+    ['bad strategy', `${BASE}strategies: [fastest]`, 'strategies[0]'],
+    ['unknown incident cluster', `${BASE}incidents: [{ kind: cluster-outage, cluster: nope, startHours: 0, durationHours: 1 }]`, 'incidents[0].cluster: unknown cluster "nope"'],
+    ['incident after the end', `${BASE}incidents: [{ kind: cluster-outage, cluster: gpu, startHours: 5, durationHours: 1 }]`, 'incidents[0].startHours'],
+    ['price for unknown provider', `${BASE}prices: [{ atHours: 0, provider: gcp, pricePerHour: 1 }]`, 'prices[0].provider'],
+    ['bad residency', BASE.replace('share: 1 }', 'share: 1, residency: { kind: continents, continents: [XX] } }'), 'apps[0].residency'],
+  ])('%s', (_name, yaml, expected) => {
+    const problems = problemsOf(yaml);
+    expect(problems.join('\n')).toContain(expected);
+  });
+
+  it('reports YAML syntax errors with the file name', () => {
+    expect(() => parseScenario('a: [', 'broken.yaml')).toThrow(/broken.yaml: not valid YAML/);
+  });
+});
