@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { loadAggregatorConfig } from '../../aggregator/load-aggregator-config.ts';
+import { startAggregator } from '../../aggregator/start-aggregator.ts';
+import type { AggregatorFlags } from '../../aggregator/flags-to-config.ts';
+import { formatIssue } from '../../config/config-issue.ts';
+import { DEFAULT_DB_URL, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openStore } from '../../store/open-store.ts';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** `switchyard aggregator --config agg.yaml | flags`: one per cluster, JSON-line logs, stops cleanly on SIGINT/SIGTERM. */
+export function register(program: Command): void {
+  withDbFlags(
+    program
+      .command('aggregator')
+      .description("scrape a cluster's replicas and push its capacity, health and price to libSQL every interval")
+      .option('-c, --config <file>', 'aggregator YAML (see examples/aggregator.yaml); flags override its fields')
+      .option('--cluster-id <id>')
+      .option('--region <region>', 'a known region, e.g. eu-west')
+      .option('--provider <name>')
+      .option('--proxy-url <url>', 'base URL of the regional proxy fronting this cluster')
+      .option('--proxy-id <id>', 'id of that proxy (token audience)')
+      .option('--gpu <type=price>', 'GPU type and price per hour, repeatable', collect)
+      .option('--prices-file <file>', 'JSON/YAML {type: price} re-read every interval (spot prices)')
+      .option('--app <app=urls>', 'acme/chat=http://127.0.0.1:9001,http://127.0.0.1:9002, repeatable', collect)
+      .option('--slots <n>', 'slots per replica for --app apps')
+      .option('--gpu-type <type>', 'GPU type of --app apps')
+      .option('--warm <slots>', 'warm headroom (slots)')
+      .option('--cold <slots>', 'cold headroom (slots)')
+      .option('--interval <ms>', 'tick interval (default 1000)')
+      .option('--scrape-timeout <ms>', 'per-replica scrape deadline (default 500)')
+      .option('--log-level <level>', 'pino level', 'info'),
+  ).action(async (opts: AggregatorFlags & DbFlags & { config?: string; logLevel: string }) => {
+    const loaded = await loadAggregatorConfig(opts.config ?? null, opts);
+    if (!loaded.ok) {
+      for (const issue of loaded.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      process.stderr.write('aggregator not started: fix the config above\n');
+      process.exitCode = 1;
+      return;
+    }
+    const config = loaded.config;
+    const logger = pino({ level: opts.logLevel, base: { component: 'aggregator', cluster: config.cluster.id } });
+    const url = opts.db ?? process.env['LIBSQL_URL'] ?? config.db.url ?? DEFAULT_DB_URL;
+    const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'] ?? config.db.authToken ?? undefined;
+    const store = openStore({ url, authToken });
+    const aggregator = startAggregator(config, { client: store.client, logger });
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string): void => {
+        logger.info({ signal }, 'shutting down');
+        aggregator
+          .stop()
+          .catch((err: unknown) => logger.error({ err: String(err) }, 'stop failed'))
+          .finally(() => {
+            store.close();
+            resolve();
+          });
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+  });
+}
