@@ -7,6 +7,7 @@ import type { CommandModule } from './command-module.ts';
 
 const modules: Array<() => Promise<CommandModule>> = [
   // keep one line per command module, alphabetical
+  () => import('./commands/aggregator.ts'),
   () => import('./commands/apply.ts'),
   () => import('./commands/db.ts'),
   () => import('./commands/dev.ts'),
