@@ -8,7 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { generateKeyPair, importSigningKey, signRoutingToken, type SigningKey } from '../../shared/tokens/index.ts';
 import pino from 'pino';
 import { startSimCluster, type SimCluster } from '../../control/sim-cluster/server.ts';
 import type { SimClusterOptions } from '../../control/sim-cluster/options.ts';
@@ -35,31 +35,24 @@ export async function startReplica(clusterId: string, replicaId: string, overrid
 
 export interface TestKeys {
   readonly jwks: string;
-  mint(claims?: Partial<{ aud: string; app: string; fn: string; cluster: string; fallbacks: string[]; did: string; exp: number; iat: number }>): Promise<string>;
+  mint(claims?: Partial<{ aud: string; app: string; fn: string; cluster: string; fallbacks: string[]; did: string; now: number; ttlSeconds: number }>): Promise<string>;
+  /** Same kid, different private key: a forgery. */
+  forge(claims?: Parameters<TestKeys['mint']>[0]): Promise<string>;
 }
 
-async function keyPair(kid: string): Promise<{ priv: CryptoKey; jwk: Record<string, unknown> }> {
-  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
-  return { priv: privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' } };
-}
-
-/** Keys the proxy trusts, and a second pair it does not (for forged tokens). */
-export async function testKeys(kid = 'k1'): Promise<TestKeys & { forge: TestKeys['mint'] }> {
-  const good = await keyPair(kid);
-  const evil = await keyPair(kid); // same kid, different key: a forgery
-  const sign = (priv: CryptoKey) => async (claims: Parameters<TestKeys['mint']>[0] = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    const body = { app: APP, fn: '*', cluster: 'c1', fallbacks: [], did: randomUUID(), ...claims };
-    return new SignJWT({ app: body.app, fn: body.fn, cluster: body.cluster, fallbacks: body.fallbacks, did: body.did })
-      .setProtectedHeader({ alg: 'EdDSA', kid })
-      .setIssuer('switchyard-edge')
-      .setAudience(claims.aud ?? PROXY_ID)
-      .setJti(body.did)
-      .setIssuedAt(claims.iat ?? now)
-      .setExpirationTime(claims.exp ?? now + 60)
-      .sign(priv);
-  };
-  return { jwks: JSON.stringify({ keys: [good.jwk] }), mint: sign(good.priv), forge: sign(evil.priv) };
+/** Real keys from shared/tokens; the proxy trusts only the first pair. */
+export async function testKeys(kid = 'k1'): Promise<TestKeys> {
+  const good = await generateKeyPair(kid);
+  const evil = await generateKeyPair(kid);
+  const goodKey = await importSigningKey(good.privateJwk);
+  const evilKey = await importSigningKey(evil.privateJwk);
+  const sign = (key: SigningKey) => (c: Parameters<TestKeys['mint']>[0] = {}) =>
+    signRoutingToken(
+      { aud: c.aud ?? PROXY_ID, app: c.app ?? APP, fn: c.fn ?? '*', cluster: c.cluster ?? 'c1', fallbacks: c.fallbacks ?? [], did: c.did ?? randomUUID() },
+      key,
+      { now: c.now ?? Date.now(), ttlSeconds: c.ttlSeconds ?? 60 },
+    );
+  return { jwks: JSON.stringify({ keys: [good.publicJwk] }), mint: sign(goodKey), forge: sign(evilKey) };
 }
 
 export interface ProxyFixture {
