@@ -6,6 +6,8 @@ import { SimOptionsError, type OptionIssue } from './errors.ts';
 
 /** Where the server reports what it does (pino's `Logger` fits). */
 export interface SimLogger {
+  /** Per-request lines: high volume under load, so off at the default level. */
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }

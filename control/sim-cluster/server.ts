@@ -86,7 +86,7 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
       inFlight.delete(controller);
       // The client went away (or we cut it) before the response finished: stop generating.
       if (!res.writableFinished) controller.abort(new Error('client disconnected'));
-      log?.info({ method, path, status: res.statusCode, ms: Math.round(performance.now() - started), finished: res.writableFinished }, 'request');
+      log?.debug({ method, path, status: res.statusCode, ms: Math.round(performance.now() - started), finished: res.writableFinished }, 'request');
     });
     try {
       const byMethod = routes[path];
@@ -150,7 +150,7 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
-  log?.info({ url, clusterId: config.clusterId, replicaId: config.replicaId, model: config.model, slots: config.slots }, 'sim-cluster listening');
+  log?.info({ url, model: config.model, slots: config.slots, gpuType: config.gpuType }, 'sim-cluster listening');
 
   const control: SimControl = {
     apply: (patch) => replica.apply(patch),
