@@ -14,6 +14,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/keys.ts'),
   () => import('./commands/libsql-server.ts'),
   () => import('./commands/proxy.ts'),
+  () => import('./commands/sim-cluster.ts'),
 ];
 
 async function main(): Promise<void> {
