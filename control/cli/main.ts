@@ -14,7 +14,9 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/keys.ts'),
   () => import('./commands/libsql-server.ts'),
   () => import('./commands/proxy.ts'),
+  () => import('./commands/replay.ts'),
   () => import('./commands/sim-cluster.ts'),
+  () => import('./commands/simulate.ts'),
 ];
 
 async function main(): Promise<void> {

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import type { Command } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { STRATEGIES, type StrategyName } from '../../../shared/domain/types.ts';
+import type { DecisionRecord } from '../../../backtest/decision-record.ts';
+import { BacktestError } from '../../../backtest/errors.ts';
+import { policyFromEnvText } from '../../../backtest/policy-file.ts';
+import { readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
+import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
+import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
+import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
+import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
+
+interface ReplayFlags {
+  db?: string;
+  authToken?: string;
+  input?: string;
+  app?: string;
+  since?: string;
+  limit?: string;
+  policy?: string;
+  strategy?: string;
+  assumeDurationMs: string;
+  out?: string;
+  exportNdjson?: string;
+  verify: boolean;
+}
+
+/** `switchyard replay`: re-run logged decisions under a changed policy/strategy and report the difference. */
+export function register(program: Command): void {
+  program
+    .command('replay')
+    .description('back-test: re-run logged decisions through decide() with a changed policy or strategy and report what moves')
+    .option('--db <url>', 'libSQL URL to read the decisions table from (file:…, http://…, libsql://…)')
+    .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
+    .option('--input <file.ndjson>', 'read decision records from NDJSON instead of a database')
+    .option('--app <project/app>', 'only this app')
+    .option('--since <time>', 'only decisions at/after this time (ISO 8601 or ms since epoch)')
+    .option('--limit <n>', 'at most n decisions')
+    .option('--policy <file.env>', 'altered policy as ROUTE_*=value lines (the Worker vars)')
+    .option('--strategy <name>', `force a strategy on every app (${STRATEGIES.join(', ')})`)
+    .option('--assume-duration-ms <ms>', 'request duration for cost when no outcome was recorded', '1000')
+    .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
+    .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay')
+    .option('--no-verify', 'skip whole-decision comparison (it is on by default when nothing is altered)')
+    .action(async (opts: ReplayFlags) => {
+      const source = sourceOf(opts);
+      if (opts.exportNdjson !== undefined) {
+        const n = await writeNdjson(opts.exportNdjson, source.records());
+        process.stdout.write(`exported ${n} decision records to ${opts.exportNdjson}\n`);
+        return;
+      }
+      const policy = opts.policy === undefined ? null : policyFromEnvText(await readText(opts.policy), opts.policy);
+      const strategy = parseStrategy(opts.strategy);
+      const acc = new ReplayAccumulator({
+        policy,
+        strategy,
+        assumedDurationMs: positiveNumber(opts.assumeDurationMs, '--assume-duration-ms'),
+        verify: opts.verify && policy === null && strategy === null,
+      });
+      const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
+      bar?.start(await source.count(), 0);
+      let n = 0;
+      for await (const r of source.records()) {
+        acc.add(r);
+        if (++n % 5000 === 0) bar?.update(n);
+      }
+      bar?.update(n);
+      bar?.stop();
+      const report = acc.report();
+      const text = replaySummaryText(report);
+      process.stdout.write(text);
+      const dir = opts.out ?? defaultReportDir(new Date());
+      const files = await writeReport(dir, { json: report, html: replayHtml(report), text });
+      process.stdout.write(`\nreport: ${files.join(', ')}\n`);
+      if (report.violations.afterTotal > 0) {
+        process.stderr.write(`replay: ${report.violations.afterTotal} decisions break a hard constraint under the altered policy\n`);
+        process.exitCode = 2;
+      }
+    });
+}
+
+function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRecord>; count: () => Promise<number> } {
+  if ((opts.db === undefined) === (opts.input === undefined)) {
+    throw new BacktestError('bad-option', 'give exactly one of --db <url> or --input <file.ndjson>');
+  }
+  const limit = opts.limit === undefined ? undefined : positiveNumber(opts.limit, '--limit');
+  const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  if (opts.input !== undefined) {
+    const file = opts.input;
+    return {
+      records: () => filtered(readNdjson(file), opts.app, since, limit),
+      count: () => countLines(file),
+    };
+  }
+  const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'];
+  const q = {
+    url: opts.db ?? '',
+    ...(authToken === undefined ? {} : { authToken }),
+    ...(opts.app === undefined ? {} : { app: opts.app }),
+    ...(since === undefined ? {} : { since }),
+    ...(limit === undefined ? {} : { limit }),
+  };
+  return { records: () => readRecordsFromDb(q), count: () => countRecords(q) };
+}
+
+async function* filtered(src: AsyncIterable<DecisionRecord>, app: string | undefined, since: number | undefined, limit: number | undefined): AsyncGenerator<DecisionRecord> {
+  let n = 0;
+  for await (const r of src) {
+    if (limit !== undefined && n >= limit) return;
+    if (app !== undefined && r.decision.appId !== app) continue;
+    if (since !== undefined && r.decision.at < since) continue;
+    n++;
+    yield r;
+  }
+}
+
+async function countLines(file: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(file)) for (const b of chunk as Buffer) if (b === 10) n++;
+  return n;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+function parseStrategy(s: string | undefined): StrategyName | null {
+  if (s === undefined) return null;
+  if (!(STRATEGIES as readonly string[]).includes(s)) {
+    throw new BacktestError('bad-option', `--strategy ${s}: expected one of ${STRATEGIES.join(', ')}`);
+  }
+  return s as StrategyName;
+}
+
+function parseSince(s: string): number {
+  const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+  if (!Number.isFinite(t)) throw new BacktestError('bad-option', `--since ${s}: expected an ISO 8601 time or ms since the epoch`);
+  return t;
+}
+
+function positiveNumber(s: string, flag: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new BacktestError('bad-option', `${flag} ${s}: expected a positive number`);
+  return n;
+}

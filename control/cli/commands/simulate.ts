@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { BacktestError } from '../../../backtest/errors.ts';
+import { simMarkdownTable, simHtml, simSummaryText } from '../../../backtest/report/sim-report.ts';
+import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
+import { parseScenario, SIM_STRATEGIES, type SimStrategy } from '../../../backtest/sim/scenario.ts';
+import { simulate } from '../../../backtest/sim/simulate.ts';
+
+interface SimulateFlags {
+  strategies?: string;
+  hours?: string;
+  tickSeconds?: string;
+  rate?: string;
+  seed?: string;
+  out?: string;
+  markdown?: boolean;
+}
+
+/** `switchyard simulate scenario.yaml`: the same traffic under each strategy, compared. */
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('discrete-event simulation of a global GPU fleet: compare switchyard with classic strategies on one scenario')
+    .argument('<scenario>', 'scenario YAML (see backtest/README.md and examples/scenarios/)')
+    .option('--strategies <list>', `comma-separated subset of ${SIM_STRATEGIES.join(', ')}`)
+    .option('--hours <h>', "override the scenario's durationHours (scale a run down or up)")
+    .option('--tick-seconds <s>', 'override the arrival aggregation step')
+    .option('--rate <rps>', 'override traffic.ratePerSecond')
+    .option('--seed <seed>', "override the scenario's seed")
+    .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
+    .option('--markdown', 'also print the table as Markdown (for BENCHMARKS.md)')
+    .action(async (file: string, opts: SimulateFlags) => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
+      }
+      const parsed = parseScenario(text, file);
+      const scenario = {
+        ...parsed,
+        ...(opts.hours === undefined ? {} : { durationHours: positive(opts.hours, '--hours') }),
+        ...(opts.tickSeconds === undefined ? {} : { tickSeconds: positive(opts.tickSeconds, '--tick-seconds') }),
+        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+        traffic: { ...parsed.traffic, ...(opts.rate === undefined ? {} : { ratePerSecond: positive(opts.rate, '--rate') }) },
+      };
+      const strategies = opts.strategies === undefined ? undefined : parseStrategies(opts.strategies);
+      const started = performance.now();
+      const report = simulate(scenario, {
+        ...(strategies === undefined ? {} : { strategies }),
+        onStrategyDone: (r) => process.stderr.write(`simulate: ${r.strategy} done in ${(r.wallMs / 1000).toFixed(1)}s (${r.requests.toLocaleString('en-US')} requests, ${r.events.toLocaleString('en-US')} events)\n`),
+      });
+      const summary = `${simSummaryText(report)}total wall time ${((performance.now() - started) / 1000).toFixed(1)}s\n`;
+      process.stdout.write(summary);
+      if (opts.markdown === true) process.stdout.write(`\n${simMarkdownTable(report)}\n`);
+      const dir = opts.out ?? defaultReportDir(new Date());
+      const files = await writeReport(dir, { json: report, html: simHtml(report), text: summary });
+      process.stdout.write(`\nreport: ${files.join(', ')}\n`);
+    });
+}
+
+function parseStrategies(list: string): SimStrategy[] {
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = names.filter((n) => !(SIM_STRATEGIES as readonly string[]).includes(n));
+  if (bad.length > 0 || names.length === 0) {
+    throw new BacktestError('bad-option', `--strategies: unknown ${bad.join(', ') || '(empty)'}; expected some of ${SIM_STRATEGIES.join(', ')}`);
+  }
+  return names as SimStrategy[];
+}
+
+function positive(s: string, flag: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n <= 0) throw new BacktestError('bad-option', `${flag} ${s}: expected a positive number`);
+  return n;
+}
