@@ -1,0 +1,59 @@
+/** `switchyard db migrate` run as a real child process against a real file database. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, expect, test } from 'vitest';
+import { openStore } from '../../store/open-store.ts';
+
+const run = promisify(execFile);
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-db-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], { cwd: dir, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+test('migrate creates the directory, applies once, then says up to date; LIBSQL_URL is the default', async () => {
+  const url = `file:${join(dir, 'nested', 'a', 'sw.db')}`;
+  const first = await cli(['db', 'migrate'], { LIBSQL_URL: url });
+  expect(first.code).toBe(0);
+  expect(first.stdout).toMatch(/^applied migration 1: /m);
+  expect(first.stdout).toContain('now at schema version 1');
+
+  const second = await cli(['db', 'migrate', '--db', url]);
+  expect(second).toMatchObject({ code: 0 });
+  expect(second.stdout.trim()).toBe(`${url} is up to date (schema version 1)`);
+
+  const store = openStore({ url });
+  try {
+    const rs = await store.client.execute('SELECT COUNT(*) AS n FROM schema_migrations');
+    expect(rs.rows[0]?.['n']).toBe(1);
+  } finally {
+    store.close();
+  }
+});
+
+test('without --db or LIBSQL_URL it uses file:.switchyard/switchyard.db in the working directory', async () => {
+  const env = { LIBSQL_URL: undefined } as unknown as NodeJS.ProcessEnv;
+  const result = await cli(['db', 'migrate'], env);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain('file:.switchyard/switchyard.db is now at schema version 1');
+});
+
+test('a bad URL fails with exit code 1 and an actionable message', async () => {
+  const result = await cli(['db', 'migrate', '--db', 'mysql://x']);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('is not supported: use file:PATH');
+});
