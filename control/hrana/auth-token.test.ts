@@ -21,10 +21,17 @@ test('the right token works', async () => {
 
 test.each([
   { name: 'wrong token', authToken: 'nope' as string | undefined, message: /Invalid auth token/ },
-  { name: 'token with a matching prefix', authToken: `${token}x` as string | undefined, message: /Invalid auth token/ },
+  {
+    name: 'token with a matching prefix',
+    authToken: `${token}x` as string | undefined,
+    message: /Invalid auth token/,
+  },
   { name: 'missing token', authToken: undefined, message: /Missing Authorization/ },
 ])('$name is refused with UNAUTHORIZED', async ({ authToken, message }) => {
-  const client = createClient({ url: server.url, ...(authToken === undefined ? {} : { authToken }) });
+  const client = createClient({
+    url: server.url,
+    ...(authToken === undefined ? {} : { authToken }),
+  });
   const err = await client.execute('SELECT 1').catch((e: unknown) => e);
   expect(err).toBeInstanceOf(LibsqlError);
   expect((err as LibsqlError).code).toBe('UNAUTHORIZED');

@@ -12,22 +12,94 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: string | Uint8Array): Promise<Response> =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
 
 describe('garbage gets a 4xx JSON error and the server keeps serving', () => {
   test.each([
-    { name: 'not JSON', path: '/v2/pipeline', body: '{"requests": [', status: 400, message: /not valid JSON/ },
-    { name: 'binary noise', path: '/v3/pipeline', body: new Uint8Array([0xff, 0x00, 0x13, 0x37]), status: 400, message: /not valid JSON/ },
-    { name: 'JSON array', path: '/v2/pipeline', body: '[]', status: 400, message: /Invalid pipeline request/ },
-    { name: 'requests missing', path: '/v2/pipeline', body: '{}', status: 400, message: /requests/ },
-    { name: 'unknown request type', path: '/v2/pipeline', body: '{"requests":[{"type":"drop_everything"}]}', status: 400, message: /requests\.0\.type/ },
-    { name: 'wrong value shape', path: '/v2/pipeline', body: '{"requests":[{"type":"execute","stmt":{"sql":"SELECT ?","args":[{"type":"integer","value":12}]}}]}', status: 400, message: /args/ },
-    { name: 'integer not decimal', path: '/v2/pipeline', body: '{"requests":[{"type":"execute","stmt":{"sql":"SELECT ?","args":[{"type":"integer","value":"1e3"}]}}]}', status: 400, message: /decimal/ },
-    { name: 'unknown baton', path: '/v3/pipeline', body: '{"baton":"forged","requests":[]}', status: 400, message: /Unknown or expired baton/ },
-    { name: 'bad cursor body', path: '/v3/cursor', body: '{"batch":{"steps":"no"}}', status: 400, message: /Invalid cursor request/ },
+    {
+      name: 'not JSON',
+      path: '/v2/pipeline',
+      body: '{"requests": [',
+      status: 400,
+      message: /not valid JSON/,
+    },
+    {
+      name: 'binary noise',
+      path: '/v3/pipeline',
+      body: new Uint8Array([0xff, 0x00, 0x13, 0x37]),
+      status: 400,
+      message: /not valid JSON/,
+    },
+    {
+      name: 'JSON array',
+      path: '/v2/pipeline',
+      body: '[]',
+      status: 400,
+      message: /Invalid pipeline request/,
+    },
+    {
+      name: 'requests missing',
+      path: '/v2/pipeline',
+      body: '{}',
+      status: 400,
+      message: /requests/,
+    },
+    {
+      name: 'unknown request type',
+      path: '/v2/pipeline',
+      body: '{"requests":[{"type":"drop_everything"}]}',
+      status: 400,
+      message: /requests\.0\.type/,
+    },
+    {
+      name: 'wrong value shape',
+      path: '/v2/pipeline',
+      body: '{"requests":[{"type":"execute","stmt":{"sql":"SELECT ?","args":[{"type":"integer","value":12}]}}]}',
+      status: 400,
+      message: /args/,
+    },
+    {
+      name: 'integer not decimal',
+      path: '/v2/pipeline',
+      body: '{"requests":[{"type":"execute","stmt":{"sql":"SELECT ?","args":[{"type":"integer","value":"1e3"}]}}]}',
+      status: 400,
+      message: /decimal/,
+    },
+    {
+      name: 'unknown baton',
+      path: '/v3/pipeline',
+      body: '{"baton":"forged","requests":[]}',
+      status: 400,
+      message: /Unknown or expired baton/,
+    },
+    {
+      name: 'bad cursor body',
+      path: '/v3/cursor',
+      body: '{"batch":{"steps":"no"}}',
+      status: 400,
+      message: /Invalid cursor request/,
+    },
     { name: 'unknown path', path: '/v9/pipeline', body: '{}', status: 404, message: /No endpoint/ },
-    { name: 'protobuf endpoint', path: '/v3-protobuf/pipeline', body: '{}', status: 404, message: /JSON only/ },
-    { name: 'oversized body', path: '/v2/pipeline', body: JSON.stringify({ requests: [{ type: 'execute', stmt: { sql: `SELECT '${'x'.repeat(70_000)}'` } }] }), status: 413, message: /exceeds the limit/ },
+    {
+      name: 'protobuf endpoint',
+      path: '/v3-protobuf/pipeline',
+      body: '{}',
+      status: 404,
+      message: /JSON only/,
+    },
+    {
+      name: 'oversized body',
+      path: '/v2/pipeline',
+      body: JSON.stringify({
+        requests: [{ type: 'execute', stmt: { sql: `SELECT '${'x'.repeat(70_000)}'` } }],
+      }),
+      status: 413,
+      message: /exceeds the limit/,
+    },
   ])('$name → $status', async ({ path, body, status, message }) => {
     const res = await post(path, body);
     expect(res.status).toBe(status);
@@ -51,14 +123,20 @@ describe('garbage gets a 4xx JSON error and the server keeps serving', () => {
       JSON.stringify({
         requests: [
           { type: 'execute', stmt: { sql_id: 7 } },
-          { type: 'batch', batch: { steps: [{ condition: { type: 'ok', step: 3 }, stmt: { sql: 'SELECT 1' } }] } },
+          {
+            type: 'batch',
+            batch: { steps: [{ condition: { type: 'ok', step: 3 }, stmt: { sql: 'SELECT 1' } }] },
+          },
           { type: 'execute', stmt: { sql: 'SELECT 1 AS one' } },
           { type: 'close' },
         ],
       }),
     );
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { baton: string | null; results: Array<{ type: string; error?: { message: string } }> };
+    const body = (await res.json()) as {
+      baton: string | null;
+      results: Array<{ type: string; error?: { message: string } }>;
+    };
     expect(body.baton).toBeNull();
     expect(body.results.map((r) => r.type)).toEqual(['error', 'error', 'ok', 'ok']);
     expect(body.results[0]?.error?.message).toMatch(/not stored/);

@@ -8,7 +8,9 @@ let client: Client;
 beforeAll(async () => {
   server = await startTestServer();
   client = createClient({ url: server.url });
-  await client.execute('CREATE TABLE acct (name TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))');
+  await client.execute(
+    'CREATE TABLE acct (name TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))',
+  );
   await client.execute("INSERT INTO acct VALUES ('a', 100), ('b', 0)");
 });
 afterAll(async () => {

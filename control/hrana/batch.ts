@@ -4,7 +4,7 @@
  * client's conditions (ok/error/not/and/or/is_autocommit) decide what follows,
  * which is how @libsql/client makes batches atomic (BEGIN ... COMMIT/ROLLBACK).
  */
-import { withBusyRetry } from './busy-retry.ts';
+import { withBusyRetry, type BusyPolicy } from './busy-retry.ts';
 import type { Connection } from './connection.ts';
 import { badRequest, toProtoError } from './errors.ts';
 import { executeStmt } from './execute-stmt.ts';
@@ -12,13 +12,19 @@ import type { BatchResult, ProtoBatch, ProtoBatchCond } from './proto.ts';
 
 type StepOutcome = 'ok' | 'error' | 'skipped';
 
-export function evalCond(cond: ProtoBatchCond, outcomes: readonly StepOutcome[], conn: Connection): boolean {
+export function evalCond(
+  cond: ProtoBatchCond,
+  outcomes: readonly StepOutcome[],
+  conn: Connection,
+): boolean {
   switch (cond.type) {
     case 'ok':
     case 'error': {
       const outcome = outcomes[cond.step];
       if (outcome === undefined) {
-        throw badRequest(`Batch condition refers to step ${cond.step}, which has not run before this step`);
+        throw badRequest(
+          `Batch condition refers to step ${cond.step}, which has not run before this step`,
+        );
       }
       return outcome === cond.type;
     }
@@ -36,14 +42,15 @@ export function evalCond(cond: ProtoBatchCond, outcomes: readonly StepOutcome[],
 export async function executeBatch(
   conn: Connection,
   batch: ProtoBatch,
-  busyBudgetMs: number,
+  busy: BusyPolicy,
 ): Promise<BatchResult> {
   const result: BatchResult = { step_results: [], step_errors: [] };
   const outcomes: StepOutcome[] = [];
   for (const step of batch.steps) {
-    const run = step.condition === undefined || step.condition === null
-      ? true
-      : evalCond(step.condition, outcomes, conn);
+    const run =
+      step.condition === undefined || step.condition === null
+        ? true
+        : evalCond(step.condition, outcomes, conn);
     if (!run) {
       outcomes.push('skipped');
       result.step_results.push(null);
@@ -51,7 +58,13 @@ export async function executeBatch(
       continue;
     }
     try {
-      result.step_results.push(await withBusyRetry(() => executeStmt(conn, step.stmt), busyBudgetMs, () => conn.recoverFromBusy()));
+      result.step_results.push(
+        await withBusyRetry(
+          () => executeStmt(conn, step.stmt),
+          busy,
+          () => conn.recoverFromBusy(),
+        ),
+      );
       result.step_errors.push(null);
       outcomes.push('ok');
     } catch (err) {

@@ -18,7 +18,8 @@ export interface LibsqlServerConfig {
   streamIdleMs: number;
 }
 
-export type ParsedFlags = { ok: true; config: LibsqlServerConfig } | { ok: false; errors: string[] };
+export type ParsedFlags =
+  { ok: true; config: LibsqlServerConfig } | { ok: false; errors: string[] };
 
 export const AUTH_TOKEN_ENV = 'LIBSQL_SERVER_AUTH_TOKEN';
 
@@ -36,7 +37,8 @@ export function parseLibsqlServerFlags(
   };
   const dbPath = flags.db ?? '';
   if (dbPath === '') errors.push('--db <file> is required (the libSQL database file to serve)');
-  else if (dbPath === ':memory:') errors.push('--db must be a file path, not :memory: (each stream opens its own connection)');
+  else if (dbPath === ':memory:')
+    errors.push('--db must be a file path, not :memory: (each stream opens its own connection)');
   const host = flags.host ?? '127.0.0.1';
   if (host === '') errors.push('--host must not be empty');
   const port = int('port', flags.port ?? '8080', 0, 65535);

@@ -59,7 +59,9 @@ test('parallel batches on separate streams stay atomic', async () => {
       ),
     ),
   );
-  const rs = await clients[0]?.execute('SELECT k, count(*) AS c FROM pairs GROUP BY k HAVING c != 2');
+  const rs = await clients[0]?.execute(
+    'SELECT k, count(*) AS c FROM pairs GROUP BY k HAVING c != 2',
+  );
   expect(rs?.rows).toEqual([]);
   const total = await clients[0]?.execute('SELECT count(*) AS c FROM pairs');
   expect(total?.rows[0]?.c).toBe(40);

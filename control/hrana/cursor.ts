@@ -26,7 +26,7 @@ export async function handleCursor(
   const stream = acquire(registry, parsed.data.baton);
   let entries: CursorEntry[];
   try {
-    entries = batchToEntries(await executeBatch(stream.conn, parsed.data.batch, ctx.busyBudgetMs));
+    entries = batchToEntries(await executeBatch(stream.conn, parsed.data.batch, ctx.busy));
   } catch (err) {
     // A malformed condition fails the whole batch: report it as the final `error` entry.
     entries = [{ type: 'error', error: toProtoError(err) }];

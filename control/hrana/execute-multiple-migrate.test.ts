@@ -38,7 +38,9 @@ test('executeMultiple stops at the first failing statement and reports it', asyn
     .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(LibsqlError);
   expect((err as LibsqlError).code).toBe('SQLITE_ERROR');
-  const rs = await client.execute("SELECT name FROM sqlite_master WHERE name IN ('s1', 's2') ORDER BY name");
+  const rs = await client.execute(
+    "SELECT name FROM sqlite_master WHERE name IN ('s1', 's2') ORDER BY name",
+  );
   expect(rs.rows.map((r) => r.name)).toEqual(['s1']);
 });
 

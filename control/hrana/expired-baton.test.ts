@@ -41,7 +41,9 @@ test('a baton is single-use: replaying it is refused', async () => {
     body: JSON.stringify({ baton, requests: [{ type: 'get_autocommit' }] }),
   });
   const body = (await second.json()) as { baton: string; results: unknown[] };
-  expect(body.results).toEqual([{ type: 'ok', response: { type: 'get_autocommit', is_autocommit: true } }]);
+  expect(body.results).toEqual([
+    { type: 'ok', response: { type: 'get_autocommit', is_autocommit: true } },
+  ]);
   expect(body.baton).not.toBe(baton);
   const replay = await fetch(`${server.url}/v3/pipeline`, {
     method: 'POST',

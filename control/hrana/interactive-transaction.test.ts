@@ -36,7 +36,10 @@ test('a write transaction spans requests and is invisible to others until commit
 test('rollback discards every statement of the transaction', async () => {
   const tx = await client.transaction('write');
   await tx.execute("INSERT INTO items (label) VALUES ('three')");
-  await tx.batch(["INSERT INTO items (label) VALUES ('four')", "DELETE FROM items WHERE label = 'one'"]);
+  await tx.batch([
+    "INSERT INTO items (label) VALUES ('four')",
+    "DELETE FROM items WHERE label = 'one'",
+  ]);
   await tx.rollback();
   expect(await count(client)).toBe(2);
 });
@@ -55,7 +58,9 @@ test('a second writer waits for the first transaction instead of failing', async
 test('a failed statement inside a transaction does not end it', async () => {
   const tx = await client.transaction('write');
   await tx.execute("INSERT INTO items (label) VALUES ('kept')");
-  await expect(tx.execute('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
+  await expect(tx.execute('SELECT * FROM no_such_table')).rejects.toMatchObject({
+    code: 'SQLITE_ERROR',
+  });
   await tx.commit();
   const rs = await client.execute("SELECT count(*) AS n FROM items WHERE label = 'kept'");
   expect(rs.rows[0]?.n).toBe(1);

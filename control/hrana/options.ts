@@ -43,12 +43,16 @@ export const DEFAULTS = {
 export function resolveOptions(options: HranaServerOptions): ResolvedHranaOptions {
   const problems: string[] = [];
   const positive = (name: string, value: number): number => {
-    if (!Number.isInteger(value) || value <= 0) problems.push(`${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value <= 0)
+      problems.push(`${name} must be a positive integer, got ${value}`);
     return value;
   };
-  if (typeof options.dbPath !== 'string' || options.dbPath === '') problems.push('dbPath is required');
+  if (typeof options.dbPath !== 'string' || options.dbPath === '')
+    problems.push('dbPath is required');
   else if (options.dbPath === ':memory:' || options.dbPath.startsWith('file::memory:')) {
-    problems.push('dbPath must be a file: each stream has its own connection, so an in-memory database would not be shared');
+    problems.push(
+      'dbPath must be a file: each stream has its own connection, so an in-memory database would not be shared',
+    );
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
     problems.push(`port must be an integer 0..65535, got ${options.port}`);
@@ -67,6 +71,7 @@ export function resolveOptions(options: HranaServerOptions): ResolvedHranaOption
     maxStreams: positive('maxStreams', options.maxStreams ?? DEFAULTS.maxStreams),
     logger: options.logger ?? noopLogger,
   };
-  if (problems.length > 0) throw new TypeError(`Invalid Hrana server options: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new TypeError(`Invalid Hrana server options: ${problems.join('; ')}`);
   return resolved;
 }

@@ -4,7 +4,12 @@
  * null once the stream is closed).
  */
 import { badRequest } from './errors.ts';
-import { describeIssues, pipelineReqSchema, type PipelineRespBody, type StreamResult } from './proto.ts';
+import {
+  describeIssues,
+  pipelineReqSchema,
+  type PipelineRespBody,
+  type StreamResult,
+} from './proto.ts';
 import type { HranaStream, StreamRegistry } from './stream-registry.ts';
 import { runStreamRequest, type RequestContext } from './stream-request.ts';
 
@@ -14,7 +19,8 @@ export async function handlePipeline(
   ctx: RequestContext,
 ): Promise<PipelineRespBody> {
   const parsed = pipelineReqSchema.safeParse(body);
-  if (!parsed.success) throw badRequest(`Invalid pipeline request: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw badRequest(`Invalid pipeline request: ${describeIssues(parsed.error)}`);
   const { baton, requests } = parsed.data;
   const stream = acquire(registry, baton);
   const results: StreamResult[] = [];

@@ -116,8 +116,7 @@ export type ProtoStreamResponse =
   | { type: 'get_autocommit'; is_autocommit: boolean };
 
 export type StreamResult =
-  | { type: 'ok'; response: ProtoStreamResponse }
-  | { type: 'error'; error: ErrorBody };
+  { type: 'ok'; response: ProtoStreamResponse } | { type: 'error'; error: ErrorBody };
 
 export interface PipelineRespBody {
   baton: string | null;

@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'libsql';
+import { LockSignal } from './busy-retry.ts';
 import { handleCursor } from './cursor.ts';
 import { HranaError, methodNotAllowed, notFound, unauthorized } from './errors.ts';
 import { readJsonBody, sendError, sendJson } from './http-io.ts';
@@ -41,16 +42,25 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
     onExpired: (streamId) => opts.logger.info({ streamId }, 'stream expired after idle timeout'),
   });
   const ctx: RequestContext = {
-    busyBudgetMs: opts.busyTimeoutMs,
-    onInternalError: (err) => opts.logger.error({ err: String(err) }, 'internal error in stream request'),
+    busy: { budgetMs: opts.busyTimeoutMs, signal: new LockSignal() },
+    onInternalError: (err) =>
+      opts.logger.error({ err: String(err) }, 'internal error in stream request'),
   };
   const server = createServer((req, res) => {
-    route(req, res, opts, registry, ctx).catch((err: unknown) => {
-      const error = err instanceof HranaError ? err : new HranaError('INTERNAL_ERROR', 500, `Internal error: ${String(err)}`);
-      if (error.status >= 500) opts.logger.error({ err: String(err), url: req.url }, 'request failed');
-      else opts.logger.warn({ code: error.code, status: error.status, url: req.url }, error.message);
-      sendError(res, error);
-    });
+    route(req, res, opts, registry, ctx)
+      .catch((err: unknown) => {
+        const error =
+          err instanceof HranaError
+            ? err
+            : new HranaError('INTERNAL_ERROR', 500, `Internal error: ${String(err)}`);
+        if (error.status >= 500)
+          opts.logger.error({ err: String(err), url: req.url }, 'request failed');
+        else
+          opts.logger.warn({ code: error.code, status: error.status, url: req.url }, error.message);
+        sendError(res, error);
+      })
+      // Any finished request may have released the write lock others wait for.
+      .finally(() => ctx.busy.signal.notify());
   });
   // Malformed HTTP must never take the process down.
   server.on('clientError', (_err, socket) => {
@@ -67,7 +77,10 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
   const { port } = server.address() as AddressInfo;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${hostForUrl}:${port}`;
-  opts.logger.info({ url, dbPath: opts.dbPath, auth: opts.authToken !== undefined }, 'hrana server listening');
+  opts.logger.info(
+    { url, dbPath: opts.dbPath, auth: opts.authToken !== undefined },
+    'hrana server listening',
+  );
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -105,16 +118,25 @@ async function route(
   if (path === '/health' || path === '/v2' || path === '/v3' || path === '/') {
     // Version probes carry no credentials in @libsql/hrana-client, so they stay open.
     if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(`Use GET ${path}`);
-    sendJson(res, 200, path === '/health' ? { status: 'ok', streams: registry.size } : { status: 'ok' });
+    sendJson(
+      res,
+      200,
+      path === '/health' ? { status: 'ok', streams: registry.size } : { status: 'ok' },
+    );
     return;
   }
   if (path.startsWith('/v3-protobuf')) {
     // A non-2xx answer makes the client fall back to JSON.
-    throw new HranaError('PROTOBUF_NOT_SUPPORTED', 404, 'This server speaks Hrana over HTTP with JSON only (v2/pipeline, v3/pipeline, v3/cursor)');
+    throw new HranaError(
+      'PROTOBUF_NOT_SUPPORTED',
+      404,
+      'This server speaks Hrana over HTTP with JSON only (v2/pipeline, v3/pipeline, v3/cursor)',
+    );
   }
   const isPipeline = path === '/v2/pipeline' || path === '/v3/pipeline';
   const isCursor = path === '/v3/cursor';
-  if (!isPipeline && !isCursor) throw notFound(`No endpoint at ${path}; use POST /v2/pipeline, /v3/pipeline or /v3/cursor`);
+  if (!isPipeline && !isCursor)
+    throw notFound(`No endpoint at ${path}; use POST /v2/pipeline, /v3/pipeline or /v3/cursor`);
   if (req.method !== 'POST') throw methodNotAllowed(`Use POST ${path}`);
   checkAuth(req, opts.authToken);
   const body = await readJsonBody(req, opts.maxBodyBytes);
@@ -132,7 +154,8 @@ async function route(
 function checkAuth(req: IncomingMessage, token: string | undefined): void {
   if (token === undefined) return;
   const header = req.headers.authorization;
-  if (header === undefined) throw unauthorized('Missing Authorization header; send "Authorization: Bearer <token>"');
+  if (header === undefined)
+    throw unauthorized('Missing Authorization header; send "Authorization: Bearer <token>"');
   const match = /^Bearer\s+(.+)$/i.exec(header.trim());
   const given = Buffer.from(match?.[1] ?? '');
   const expected = Buffer.from(token);

@@ -20,7 +20,12 @@ export interface SqlParams {
 const isDigit = (c: string): boolean => c >= '0' && c <= '9';
 // SQLite identifier characters: ASCII letters, digits, `_`, `$` and anything non-ASCII.
 const isIdChar = (c: string): boolean =>
-  (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c === '_' || c === '$' || c > '\x7f';
+  (c >= 'a' && c <= 'z') ||
+  (c >= 'A' && c <= 'Z') ||
+  isDigit(c) ||
+  c === '_' ||
+  c === '$' ||
+  c > '\x7f';
 
 /** Scan `sql` (one statement) for its parameters; never throws. */
 export function scanSqlParams(sql: string): SqlParams {

@@ -20,12 +20,37 @@ afterAll(async () => {
 
 describe('SQL errors arrive as LibsqlError with SQLite codes', () => {
   test.each([
-    { name: 'unique constraint', sql: "INSERT INTO parent VALUES (2, 'x')", code: 'SQLITE_CONSTRAINT', message: /UNIQUE constraint failed/ },
-    { name: 'not null constraint', sql: 'INSERT INTO parent VALUES (3, NULL)', code: 'SQLITE_CONSTRAINT', message: /NOT NULL/ },
-    { name: 'primary key constraint', sql: "INSERT INTO parent VALUES (1, 'y')", code: 'SQLITE_CONSTRAINT', message: /UNIQUE|PRIMARY/ },
+    {
+      name: 'unique constraint',
+      sql: "INSERT INTO parent VALUES (2, 'x')",
+      code: 'SQLITE_CONSTRAINT',
+      message: /UNIQUE constraint failed/,
+    },
+    {
+      name: 'not null constraint',
+      sql: 'INSERT INTO parent VALUES (3, NULL)',
+      code: 'SQLITE_CONSTRAINT',
+      message: /NOT NULL/,
+    },
+    {
+      name: 'primary key constraint',
+      sql: "INSERT INTO parent VALUES (1, 'y')",
+      code: 'SQLITE_CONSTRAINT',
+      message: /UNIQUE|PRIMARY/,
+    },
     { name: 'syntax error', sql: 'SELEC 1', code: 'SQLITE_ERROR', message: /syntax error/ },
-    { name: 'missing table', sql: 'SELECT * FROM nope', code: 'SQLITE_ERROR', message: /no such table/ },
-    { name: 'integer overflow', sql: 'SELECT abs(-9223372036854775808)', code: 'SQLITE_ERROR', message: /integer overflow/ },
+    {
+      name: 'missing table',
+      sql: 'SELECT * FROM nope',
+      code: 'SQLITE_ERROR',
+      message: /no such table/,
+    },
+    {
+      name: 'integer overflow',
+      sql: 'SELECT abs(-9223372036854775808)',
+      code: 'SQLITE_ERROR',
+      message: /integer overflow/,
+    },
   ])('$name', async ({ sql, code, message }) => {
     const err = await client.execute(sql).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LibsqlError);

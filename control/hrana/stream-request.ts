@@ -4,14 +4,14 @@
  * SQL failures are results, not HTTP errors: the pipeline goes on.
  */
 import { executeBatch } from './batch.ts';
-import { withBusyRetry } from './busy-retry.ts';
+import { withBusyRetry, type BusyPolicy } from './busy-retry.ts';
 import { toProtoError } from './errors.ts';
 import { describeSql, executeStmt } from './execute-stmt.ts';
 import type { ProtoStreamRequest, ProtoStreamResponse, StreamResult } from './proto.ts';
 import type { HranaStream } from './stream-registry.ts';
 
 export interface RequestContext {
-  busyBudgetMs: number;
+  busy: BusyPolicy;
   /** Called for failures that are bugs rather than SQL or client errors. */
   onInternalError: (err: unknown) => void;
 }
@@ -49,10 +49,14 @@ async function respond(
     case 'execute':
       return {
         type: 'execute',
-        result: await withBusyRetry(() => executeStmt(conn, req.stmt), ctx.busyBudgetMs, () => conn.recoverFromBusy()),
+        result: await withBusyRetry(
+          () => executeStmt(conn, req.stmt),
+          ctx.busy,
+          () => conn.recoverFromBusy(),
+        ),
       };
     case 'batch':
-      return { type: 'batch', result: await executeBatch(conn, req.batch, ctx.busyBudgetMs) };
+      return { type: 'batch', result: await executeBatch(conn, req.batch, ctx.busy) };
     case 'sequence': {
       const sql = conn.resolveSql(req.sql, req.sql_id);
       // Not retried on BUSY: a sequence may fail half-way, and re-running the

@@ -32,9 +32,30 @@ test('store_sql, describe, is_autocommit conditions and get_autocommit on one st
         batch: {
           steps: [
             { stmt: { sql: 'BEGIN' } },
-            { condition: { type: 'not', cond: { type: 'is_autocommit' } }, stmt: { sql_id: 1, named_args: [{ name: 'name', value: { type: 'text', value: 'x' } }] } },
-            { condition: { type: 'and', conds: [{ type: 'ok', step: 1 }, { type: 'is_autocommit' }] }, stmt: { sql: 'SELECT 1' } },
-            { condition: { type: 'or', conds: [{ type: 'error', step: 1 }, { type: 'ok', step: 0 }] }, stmt: { sql: 'SELECT count(*) FROM d', want_rows: false } },
+            {
+              condition: { type: 'not', cond: { type: 'is_autocommit' } },
+              stmt: {
+                sql_id: 1,
+                named_args: [{ name: 'name', value: { type: 'text', value: 'x' } }],
+              },
+            },
+            {
+              condition: {
+                type: 'and',
+                conds: [{ type: 'ok', step: 1 }, { type: 'is_autocommit' }],
+              },
+              stmt: { sql: 'SELECT 1' },
+            },
+            {
+              condition: {
+                type: 'or',
+                conds: [
+                  { type: 'error', step: 1 },
+                  { type: 'ok', step: 0 },
+                ],
+              },
+              stmt: { sql: 'SELECT count(*) FROM d', want_rows: false },
+            },
           ],
         },
       },
@@ -45,7 +66,10 @@ test('store_sql, describe, is_autocommit conditions and get_autocommit on one st
     ],
   });
   expect(res.status).toBe(200);
-  const body = (await res.json()) as { baton: string; results: Array<{ type: string; response: Record<string, unknown> }> };
+  const body = (await res.json()) as {
+    baton: string;
+    results: Array<{ type: string; response: Record<string, unknown> }>;
+  };
   expect(body.results.every((r) => r.type === 'ok')).toBe(true);
   expect(body.results[2]?.response.result).toEqual({
     params: [{ name: '?1' }, { name: ':nm' }],
@@ -56,7 +80,10 @@ test('store_sql, describe, is_autocommit conditions and get_autocommit on one st
     is_explain: false,
     is_readonly: true,
   });
-  const batch = body.results[3]?.response.result as { step_results: Array<{ rows: unknown[]; affected_row_count: number } | null>; step_errors: unknown[] };
+  const batch = body.results[3]?.response.result as {
+    step_results: Array<{ rows: unknown[]; affected_row_count: number } | null>;
+    step_errors: unknown[];
+  };
   expect(batch.step_results.map((r) => r !== null)).toEqual([true, true, false, true]);
   expect(batch.step_results[1]?.affected_row_count).toBe(1);
   expect(batch.step_results[3]?.rows).toEqual([]);
@@ -73,20 +100,38 @@ test('v3/cursor streams step entries as JSON lines and keeps the stream', async 
         { stmt: { sql: "SELECT 'a' AS v UNION ALL SELECT 'b'" } },
         { stmt: { sql: 'SELECT * FROM missing' } },
         { condition: { type: 'ok', step: 1 }, stmt: { sql: 'SELECT 1' } },
-        { stmt: { sql: 'SELECT ? AS big', args: [{ type: 'integer', value: '9223372036854775807' }] } },
+        {
+          stmt: {
+            sql: 'SELECT ? AS big',
+            args: [{ type: 'integer', value: '9223372036854775807' }],
+          },
+        },
       ],
     },
   });
   expect(res.status).toBe(200);
-  const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (await res.text())
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const head = lines[0] as { baton: string | null };
   expect(typeof head.baton).toBe('string');
   expect(lines.slice(1).map((e) => e.type)).toEqual([
-    'step_begin', 'row', 'row', 'step_end', 'step_error', 'step_begin', 'row', 'step_end',
+    'step_begin',
+    'row',
+    'row',
+    'step_end',
+    'step_error',
+    'step_begin',
+    'row',
+    'step_end',
   ]);
   expect(lines[2]).toEqual({ type: 'row', row: [{ type: 'text', value: 'a' }] });
   expect(lines[5]).toMatchObject({ type: 'step_error', step: 1, error: { code: 'SQLITE_ERROR' } });
-  expect(lines[7]).toEqual({ type: 'row', row: [{ type: 'integer', value: '9223372036854775807' }] });
+  expect(lines[7]).toEqual({
+    type: 'row',
+    row: [{ type: 'integer', value: '9223372036854775807' }],
+  });
   const close = await post('/v3/pipeline', { baton: head.baton, requests: [{ type: 'close' }] });
   expect(((await close.json()) as { baton: unknown }).baton).toBeNull();
 });

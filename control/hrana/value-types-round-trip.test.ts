@@ -8,7 +8,9 @@ let client: Client;
 beforeAll(async () => {
   server = await startTestServer();
   client = createClient({ url: server.url, intMode: 'bigint' });
-  await client.execute('CREATE TABLE v (id INTEGER PRIMARY KEY, i INTEGER, f REAL, t TEXT, b BLOB, n ANY)');
+  await client.execute(
+    'CREATE TABLE v (id INTEGER PRIMARY KEY, i INTEGER, f REAL, t TEXT, b BLOB, n ANY)',
+  );
 });
 afterAll(async () => {
   client.close();
@@ -35,7 +37,10 @@ describe('value types round-trip through @libsql/client over HTTP', () => {
     expect(ins.rowsAffected).toBe(1);
     const id = ins.lastInsertRowid;
     expect(typeof id).toBe('bigint');
-    const rs = await client.execute({ sql: `SELECT ${type} AS x, typeof(${type}) AS ty FROM v WHERE id = ?`, args: [id ?? null] });
+    const rs = await client.execute({
+      sql: `SELECT ${type} AS x, typeof(${type}) AS ty FROM v WHERE id = ?`,
+      args: [id ?? null],
+    });
     expect(rs.rows).toHaveLength(1);
     const got = rs.rows[0]?.x;
     if (value instanceof Uint8Array) {

@@ -42,7 +42,10 @@ export function sqlToValue(value: unknown): ProtoValue {
   }
   if (typeof value === 'string') return { type: 'text', value };
   if (value instanceof Uint8Array) {
-    return { type: 'blob', base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+    return {
+      type: 'blob',
+      base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+    };
   }
   return { type: 'text', value: String(value) };
 }

@@ -14,7 +14,9 @@ afterAll(async () => {
 
 test('the web client runs DDL, batches, reads and transactions', async () => {
   const client = createClient({ url: server.url, authToken: 'worker-token', intMode: 'bigint' });
-  await client.execute('CREATE TABLE snap (cluster TEXT PRIMARY KEY, hot INTEGER, observed_ms INTEGER)');
+  await client.execute(
+    'CREATE TABLE snap (cluster TEXT PRIMARY KEY, hot INTEGER, observed_ms INTEGER)',
+  );
   await client.batch(
     [
       { sql: 'INSERT INTO snap VALUES (?, ?, ?)', args: ['eu-1', 4n, 1767225600000n] },
@@ -30,7 +32,9 @@ test('the web client runs DDL, batches, reads and transactions', async () => {
     ['eu-1', 4n, 1767225600000n],
     ['us-1', 1n, 9007199254740993n],
   ]);
-  const err = await client.execute('INSERT INTO snap VALUES (?, 0, 0)', ['eu-1']).catch((e: unknown) => e);
+  const err = await client
+    .execute('INSERT INTO snap VALUES (?, 0, 0)', ['eu-1'])
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(LibsqlError);
   expect((err as LibsqlError).code).toBe('SQLITE_CONSTRAINT');
   client.close();

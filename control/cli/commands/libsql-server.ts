@@ -5,7 +5,11 @@
  */
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { AUTH_TOKEN_ENV, parseLibsqlServerFlags, type LibsqlServerFlags } from '../../hrana/cli-flags.ts';
+import {
+  AUTH_TOKEN_ENV,
+  parseLibsqlServerFlags,
+  type LibsqlServerFlags,
+} from '../../hrana/cli-flags.ts';
 import { startHranaServer } from '../../hrana/server.ts';
 
 export function register(program: Command): void {
@@ -15,8 +19,15 @@ export function register(program: Command): void {
     .option('--db <file>', 'database file to serve (created if missing)')
     .option('--host <host>', 'listen host', '127.0.0.1')
     .option('--port <port>', 'listen port (0 = random)', '8080')
-    .option('--auth-token <token>', `require "Authorization: Bearer <token>" (env ${AUTH_TOKEN_ENV})`)
-    .option('--stream-idle-ms <ms>', 'close streams (and roll back their transactions) after this idle time', '10000')
+    .option(
+      '--auth-token <token>',
+      `require "Authorization: Bearer <token>" (env ${AUTH_TOKEN_ENV})`,
+    )
+    .option(
+      '--stream-idle-ms <ms>',
+      'close streams (and roll back their transactions) after this idle time',
+      '10000',
+    )
     .action(async (flags: LibsqlServerFlags) => {
       const parsed = parseLibsqlServerFlags(flags, process.env);
       if (!parsed.ok) throw new Error(`libsql-server: ${parsed.errors.join('; ')}`);
