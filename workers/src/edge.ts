@@ -13,6 +13,7 @@ import { redirectResponse } from './answer-redirect.ts';
 import { tokenResponse } from './answer-token.ts';
 
 import { authorize } from './auth.ts';
+import { benchRoute } from './bench-route.ts';
 import { clientLocation } from './client-location.ts';
 import type { CfProperties } from './client-location.ts';
 import type { EdgeConfig } from './config.ts';
@@ -81,7 +82,7 @@ export class Edge {
       batch: c.decisionBatch,
       flushMs: c.decisionFlushMs,
       maxBuffered: c.decisionBatch * 20,
-      sink: c.recordDecisions ? libsqlDecisionSink(deps.db) : async () => {},
+      sink: libsqlDecisionSink(deps.db),
       onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m })),
     });
     this.#strategy = new Lru(c.maxApps);
@@ -91,6 +92,7 @@ export class Edge {
   async handle(request: Request, ctx: WaitUntil): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === '/health') return json({ ok: true });
+    if (url.pathname === '/__bench' && this.deps.config.benchRoute) return benchRoute(this, url, request);
     const path = parseAppPath(url.pathname);
     if (path === null) {
       const looksLikeApp = APP_ROUTE_PREFIXES.some((p) => url.pathname === p || url.pathname.startsWith(p));
@@ -171,10 +173,12 @@ export class Edge {
         }),
       );
     }
-    this.decisions.record(
-      { decision, decisionUs, inputJson: inputJson({ request: facts, policy: c.policy, now, seed, staleSnapshot: stale, snapshot }) },
-      waitUntil,
-    );
+    if (c.recordDecisions) {
+      this.decisions.record(
+        { decision, decisionUs, inputJson: inputJson({ request: facts, policy: c.policy, now, seed, staleSnapshot: stale, snapshot }) },
+        waitUntil,
+      );
+    }
     return { decision, snapshot, decisionMs };
   }
 
