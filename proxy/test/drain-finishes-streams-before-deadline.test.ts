@@ -36,7 +36,7 @@ describe('drain() lets streams that end before the deadline finish, then closes 
     await started;
     const drained = proxy.drain(1500);
     // A new request on a fresh connection is refused (listener closed) or answered 503 draining.
-    const refused = await rawRequest(proxy.url, { path: `/v4/${APP}/v1/models`, method: 'GET', headers: { 'x-switchyard-token': token } }).catch((e: unknown) => e);
+    const refused = await rawRequest(proxy.url, { path: `/v4/${APP}/v1/models`, method: 'GET', headers: { 'x-switchyard-token': token } }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     if (!(refused instanceof Error)) {
       expect(refused.status).toBe(503);
       expect(refused.headers['x-switchyard-refused']).toBe('1');
