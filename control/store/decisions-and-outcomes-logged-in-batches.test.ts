@@ -53,7 +53,9 @@ test('decisions keep their full explanation and input; a retried batch is harmle
   await insertDecisions(store.client, rows);
   await insertDecisions(store.client, rows);
   await insertDecisions(store.client, []);
-  const rs = await store.client.execute('SELECT id, synthetic, chosen_cluster, decision_us, explanation_json, input_json FROM decisions ORDER BY id');
+  const rs = await store.client.execute(
+    'SELECT id, synthetic, chosen_cluster, decision_us, explanation_json, input_json FROM decisions ORDER BY id',
+  );
   expect(rs.rows).toHaveLength(2);
   expect(JSON.parse(String(rs.rows[0]?.['explanation_json']))).toEqual(decision('d1', 1));
   expect(JSON.parse(String(rs.rows[0]?.['input_json']))).toEqual({ request: { fn: 'x' } });
@@ -64,7 +66,9 @@ test('decisions keep their full explanation and input; a retried batch is harmle
 test('outcomes are written per attempt in one batch', async () => {
   store = await openTempStore();
   await insertOutcomes(store.client, [outcome('d1', 0), outcome('d1', 1), outcome('d1', 1)]);
-  const rs = await store.client.execute('SELECT attempt, ttfb_ms, bytes_out FROM outcomes ORDER BY attempt');
+  const rs = await store.client.execute(
+    'SELECT attempt, ttfb_ms, bytes_out FROM outcomes ORDER BY attempt',
+  );
   expect(rs.rows.map((r) => ({ ...r }))).toEqual([
     { attempt: 0, ttfb_ms: 12.5, bytes_out: 2000 },
     { attempt: 1, ttfb_ms: 12.5, bytes_out: 2000 },

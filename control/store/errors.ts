@@ -29,12 +29,14 @@ export class StoreError extends Error {
 
 function classify(err: LibsqlError): StoreErrorCode {
   const code = `${err.code} ${err.extendedCode ?? ''}`;
-  if (code.includes('URL_INVALID') || code.includes('URL_SCHEME_NOT_SUPPORTED')) return 'invalid-url';
+  if (code.includes('URL_INVALID') || code.includes('URL_SCHEME_NOT_SUPPORTED'))
+    return 'invalid-url';
   if (/no such table/i.test(err.message)) return 'schema-missing';
   if (code.includes('CONSTRAINT')) return 'constraint';
   if (code.includes('BUSY') || code.includes('LOCKED')) return 'busy';
   if (/\b(401|403)\b|unauthori[sz]ed|auth/i.test(err.message)) return 'unauthorized';
-  if (code.includes('SERVER_ERROR') || code.includes('HRANA') || code.includes('WEBSOCKET')) return 'unreachable';
+  if (code.includes('SERVER_ERROR') || code.includes('HRANA') || code.includes('WEBSOCKET'))
+    return 'unreachable';
   return 'failed';
 }
 
@@ -68,7 +70,9 @@ export function toStoreError(action: string, err: unknown): StoreError {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
     detail = `${err.message}${cause}`;
   }
-  return new StoreError(code, `${action} failed (${code}): ${detail} — ${HINTS[code]}`, { cause: err });
+  return new StoreError(code, `${action} failed (${code}): ${detail} — ${HINTS[code]}`, {
+    cause: err,
+  });
 }
 
 /** Run one store operation, converting whatever it throws at this single boundary. */

@@ -6,7 +6,10 @@ import type { DecisionRecord } from './types.ts';
  * Log decisions in one transaction. INSERT OR IGNORE makes a retried batch harmless: a decision
  * id is written once.
  */
-export async function insertDecisions(client: Client, rows: readonly DecisionRecord[]): Promise<void> {
+export async function insertDecisions(
+  client: Client,
+  rows: readonly DecisionRecord[],
+): Promise<void> {
   if (rows.length === 0) return;
   await guard(`logging ${rows.length} decisions`, () =>
     client.batch(

@@ -4,7 +4,10 @@ import { guard } from './errors.ts';
 import type { Endpoint } from './types.ts';
 
 /** All replicas of the given clusters (what a regional proxy fronts), ordered for stable output. */
-export async function loadEndpoints(client: Client, clusterIds: readonly string[]): Promise<Endpoint[]> {
+export async function loadEndpoints(
+  client: Client,
+  clusterIds: readonly string[],
+): Promise<Endpoint[]> {
   if (clusterIds.length === 0) return [];
   return guard('loading endpoints', async () => {
     const rs = await client.execute({

@@ -17,9 +17,18 @@ test('a fresh database gets every migration once; a second run applies nothing',
 
   const rs = await store.client.execute('SELECT version, applied_at FROM schema_migrations');
   expect(rs.rows.map((r) => [r['version'], r['applied_at']])).toEqual([[1, 5]]);
-  const tables = await store.client.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  const tables = await store.client.execute(
+    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+  );
   expect(tables.rows.map((r) => r['name'])).toEqual(
-    expect.arrayContaining(['apps', 'app_clusters', 'app_endpoints', 'cluster_app_state', 'decisions', 'outcomes']),
+    expect.arrayContaining([
+      'apps',
+      'app_clusters',
+      'app_endpoints',
+      'cluster_app_state',
+      'decisions',
+      'outcomes',
+    ]),
   );
 });
 
@@ -40,7 +49,10 @@ test('two migrators racing on one file both succeed and the schema is applied on
 
 test('a later migration is applied on top of an existing database', async () => {
   store = await openTempStore();
-  const next = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'extra', statements: ['CREATE TABLE extra (x INTEGER)'] }];
+  const next = [
+    ...MIGRATIONS,
+    { version: SCHEMA_VERSION + 1, name: 'extra', statements: ['CREATE TABLE extra (x INTEGER)'] },
+  ];
   const result = await migrate(store.client, { migrations: next });
   expect(result.applied).toEqual([{ version: SCHEMA_VERSION + 1, name: 'extra' }]);
   await store.client.execute('INSERT INTO extra (x) VALUES (1)');
@@ -50,9 +62,15 @@ test('a failing migration leaves nothing behind (one transaction)', async () => 
   store = await openTempStore();
   const broken = [
     ...MIGRATIONS,
-    { version: SCHEMA_VERSION + 1, name: 'broken', statements: ['CREATE TABLE half (x INTEGER)', 'NOT SQL AT ALL'] },
+    {
+      version: SCHEMA_VERSION + 1,
+      name: 'broken',
+      statements: ['CREATE TABLE half (x INTEGER)', 'NOT SQL AT ALL'],
+    },
   ];
-  await expect(migrate(store.client, { migrations: broken })).rejects.toMatchObject({ code: 'failed' });
+  await expect(migrate(store.client, { migrations: broken })).rejects.toMatchObject({
+    code: 'failed',
+  });
   const rs = await store.client.execute("SELECT name FROM sqlite_master WHERE name = 'half'");
   expect(rs.rows).toHaveLength(0);
   const versions = await store.client.execute('SELECT MAX(version) AS v FROM schema_migrations');

@@ -39,7 +39,8 @@ export async function migrate(
   options: { now?: number; migrations?: readonly Migration[] } = {},
 ): Promise<MigrateResult> {
   const migrations = options.migrations ?? MIGRATIONS;
-  const codeVersion = migrations === MIGRATIONS ? SCHEMA_VERSION : Math.max(0, ...migrations.map((m) => m.version));
+  const codeVersion =
+    migrations === MIGRATIONS ? SCHEMA_VERSION : Math.max(0, ...migrations.map((m) => m.version));
   return guard('migrating the database', async () => {
     await client.execute(CREATE_TABLE);
     const done = await appliedVersions(client);

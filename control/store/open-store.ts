@@ -34,14 +34,21 @@ export function validateStoreUrl(url: string): void {
     );
   }
   if (scheme === 'file:') {
-    if (url.length <= 'file:'.length) throw new StoreError('invalid-url', 'database URL "file:" needs a path, e.g. file:.switchyard/switchyard.db');
+    if (url.length <= 'file:'.length)
+      throw new StoreError(
+        'invalid-url',
+        'database URL "file:" needs a path, e.g. file:.switchyard/switchyard.db',
+      );
     return;
   }
   try {
     const parsed = new URL(url);
     if (parsed.hostname === '') throw new Error('no host');
   } catch {
-    throw new StoreError('invalid-url', `database URL ${JSON.stringify(url)} has no valid host: use e.g. http://127.0.0.1:8080 or libsql://db-org.turso.io`);
+    throw new StoreError(
+      'invalid-url',
+      `database URL ${JSON.stringify(url)} has no valid host: use e.g. http://127.0.0.1:8080 or libsql://db-org.turso.io`,
+    );
   }
 }
 
@@ -51,7 +58,9 @@ export function openStore(options: StoreOptions): Store {
   try {
     const client = createClient({
       url: options.url,
-      ...(options.authToken !== undefined && options.authToken !== '' ? { authToken: options.authToken } : {}),
+      ...(options.authToken !== undefined && options.authToken !== ''
+        ? { authToken: options.authToken }
+        : {}),
       timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     });
     return { client, url: options.url, close: () => client.close() };

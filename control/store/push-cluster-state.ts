@@ -15,7 +15,12 @@ export interface ClusterPush {
  * One aggregator push: per-app state, cluster status and the full endpoint list, written as one
  * transaction so readers never see a cluster's endpoints half replaced.
  */
-export async function pushClusterState(client: Client, clusterId: string, push: ClusterPush, now: number): Promise<void> {
+export async function pushClusterState(
+  client: Client,
+  clusterId: string,
+  push: ClusterPush,
+  now: number,
+): Promise<void> {
   const foreign = push.states.find((s) => s.clusterId !== clusterId);
   if (foreign !== undefined || push.status.clusterId !== clusterId) {
     throw new StoreError(

@@ -1,6 +1,13 @@
 import type { Client } from '@libsql/client';
 import type { Health } from '../../shared/domain/types.ts';
-import { bool, boolOrNull, int, intOrNull, str, strOrNull } from '../../shared/snapshot/row-values.ts';
+import {
+  bool,
+  boolOrNull,
+  int,
+  intOrNull,
+  str,
+  strOrNull,
+} from '../../shared/snapshot/row-values.ts';
 import { guard } from './errors.ts';
 import type { ClusterStatusLine } from './types.ts';
 

@@ -15,7 +15,12 @@ test('projects, clusters and apps written by the store read back as the same dom
   const c = store.client;
   await upsertProject(c, { id: 'acme', name: 'Acme' }, 10);
   const eu = sampleCluster('eu-1');
-  const us = sampleCluster('us-1', { region: 'us-east', continent: 'NA', country: 'US', proxyId: 'proxy-us' });
+  const us = sampleCluster('us-1', {
+    region: 'us-east',
+    continent: 'NA',
+    country: 'US',
+    proxyId: 'proxy-us',
+  });
   await upsertCluster(c, us, 10);
   await upsertCluster(c, eu, 10);
   await upsertCluster(c, { ...eu, provider: 'gcp' }, 11); // update in place
@@ -37,7 +42,12 @@ test('projects, clusters and apps written by the store read back as the same dom
   expect(await listApps(c)).toEqual([app]);
 
   // Re-deploying to fewer clusters replaces the app_clusters rows, not appends.
-  const shrunk = { ...app, clusters: ['eu-1'], excludedClusters: [], clusterWeights: { 'eu-1': 1 } };
+  const shrunk = {
+    ...app,
+    clusters: ['eu-1'],
+    excludedClusters: [],
+    clusterWeights: { 'eu-1': 1 },
+  };
   await upsertApp(c, shrunk, 12);
   expect(await listApps(c)).toEqual([shrunk]);
 });
@@ -52,9 +62,15 @@ test('an app of an unknown project is refused as a constraint error', async () =
 test('inputs the schema cannot hold are refused before writing', async () => {
   store = await openTempStore();
   await upsertProject(store.client, { id: 'acme', name: 'Acme' }, 1);
-  await expect(upsertApp(store.client, { ...sampleApp('acme', 'a'), id: 'acme/b' }, 1)).rejects.toMatchObject({ code: 'invalid-input' });
   await expect(
-    upsertApp(store.client, sampleApp('acme', 'a', { limits: { maxConcurrency: 1.5, maxRps: null } }), 1),
+    upsertApp(store.client, { ...sampleApp('acme', 'a'), id: 'acme/b' }, 1),
+  ).rejects.toMatchObject({ code: 'invalid-input' });
+  await expect(
+    upsertApp(
+      store.client,
+      sampleApp('acme', 'a', { limits: { maxConcurrency: 1.5, maxRps: null } }),
+      1,
+    ),
   ).rejects.toMatchObject({ code: 'invalid-input' });
   await expect(
     upsertApiKey(store.client, { id: 'k', projectId: 'acme', hash: 'not-hex', revoked: false }, 1),

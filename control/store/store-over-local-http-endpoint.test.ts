@@ -31,13 +31,23 @@ test('migrate, write and read a snapshot over HTTP', async () => {
   const c = store.client;
   await upsertProject(c, { id: 'p', name: 'P' }, 1);
   await upsertCluster(c, sampleCluster('eu-1'), 1);
-  await upsertApp(c, sampleApp('p', 'chat', { clusters: ['eu-1'], clusterWeights: { 'eu-1': 1 } }), 1);
+  await upsertApp(
+    c,
+    sampleApp('p', 'chat', { clusters: ['eu-1'], clusterWeights: { 'eu-1': 1 } }),
+    1,
+  );
   await pushClusterState(
     c,
     'eu-1',
     {
       states: [sampleState('eu-1', 'p/chat')],
-      status: { clusterId: 'eu-1', health: 'healthy', circuitOpen: false, draining: false, observedAt: 1_000 },
+      status: {
+        clusterId: 'eu-1',
+        health: 'healthy',
+        circuitOpen: false,
+        draining: false,
+        observedAt: 1_000,
+      },
       endpoints: [{ appId: 'p/chat', url: 'http://127.0.0.1:7001', healthy: true, weight: 1 }],
     },
     1_000,
@@ -51,7 +61,10 @@ test('migrate, write and read a snapshot over HTTP', async () => {
 test('a wrong auth token is reported as unauthorized', async () => {
   const wrong = openStore({ url: server.url, authToken: 'nope' });
   try {
-    await expect(migrate(wrong.client)).rejects.toMatchObject({ name: 'StoreError', code: 'unauthorized' });
+    await expect(migrate(wrong.client)).rejects.toMatchObject({
+      name: 'StoreError',
+      code: 'unauthorized',
+    });
   } finally {
     wrong.close();
   }

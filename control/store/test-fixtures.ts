@@ -66,7 +66,11 @@ export function sampleApp(projectId: string, name: string, overrides: Partial<Ap
   };
 }
 
-export function sampleState(clusterId: string, appId: string, overrides: Partial<ClusterAppState> = {}): ClusterAppState {
+export function sampleState(
+  clusterId: string,
+  appId: string,
+  overrides: Partial<ClusterAppState> = {},
+): ClusterAppState {
   return {
     clusterId,
     appId,

@@ -8,11 +8,17 @@ import { guard, StoreError } from './errors.ts';
  */
 export async function upsertApp(client: Client, app: App, now: number): Promise<void> {
   if (app.id !== `${app.projectId}/${app.name}`) {
-    throw new StoreError('invalid-input', `app id ${JSON.stringify(app.id)} must be "${app.projectId}/${app.name}" (project/name)`);
+    throw new StoreError(
+      'invalid-input',
+      `app id ${JSON.stringify(app.id)} must be "${app.projectId}/${app.name}" (project/name)`,
+    );
   }
   const mc = app.limits.maxConcurrency;
   if (mc !== null && (!Number.isInteger(mc) || mc < 0)) {
-    throw new StoreError('invalid-input', `app ${app.id}: maxConcurrency must be a non-negative integer or null`);
+    throw new StoreError(
+      'invalid-input',
+      `app ${app.id}: maxConcurrency must be a non-negative integer or null`,
+    );
   }
   const clusterIds = [...new Set([...app.clusters, ...app.excludedClusters])];
   const excluded = new Set(app.excludedClusters);
@@ -45,7 +51,12 @@ export async function upsertApp(client: Client, app: App, now: number): Promise<
     { sql: 'DELETE FROM app_clusters WHERE app_id = ?', args: [app.id] },
     ...clusterIds.map((clusterId) => ({
       sql: 'INSERT INTO app_clusters (app_id, cluster_id, weight, excluded) VALUES (?, ?, ?, ?)',
-      args: [app.id, clusterId, app.clusterWeights[clusterId] ?? 1, excluded.has(clusterId) ? 1 : 0],
+      args: [
+        app.id,
+        clusterId,
+        app.clusterWeights[clusterId] ?? 1,
+        excluded.has(clusterId) ? 1 : 0,
+      ],
     })),
   ];
   await guard(`writing app ${app.id}`, () => client.batch(statements, 'write'));

@@ -3,7 +3,10 @@ import { guard } from './errors.ts';
 import type { ProxyClusterHealth } from './types.ts';
 
 /** Write what proxies measured of clusters (latency averages, circuit breaker), one transaction. */
-export async function upsertProxyClusterHealth(client: Client, rows: readonly ProxyClusterHealth[]): Promise<void> {
+export async function upsertProxyClusterHealth(
+  client: Client,
+  rows: readonly ProxyClusterHealth[],
+): Promise<void> {
   if (rows.length === 0) return;
   await guard('writing proxy cluster health', () =>
     client.batch(
@@ -13,7 +16,16 @@ export async function upsertProxyClusterHealth(client: Client, rows: readonly Pr
               ON CONFLICT(proxy_id, cluster_id) DO UPDATE SET health = excluded.health,
                 circuit_open = excluded.circuit_open, rtt_ms = excluded.rtt_ms, ttft_ms = excluded.ttft_ms,
                 samples = excluded.samples, observed_at = excluded.observed_at`,
-        args: [r.proxyId, r.clusterId, r.health, r.circuitOpen ? 1 : 0, r.rttMs, r.ttftMs, r.samples, r.observedAt],
+        args: [
+          r.proxyId,
+          r.clusterId,
+          r.health,
+          r.circuitOpen ? 1 : 0,
+          r.rttMs,
+          r.ttftMs,
+          r.samples,
+          r.observedAt,
+        ],
       })),
       'write',
     ),

@@ -15,7 +15,12 @@ export async function upsertProxy(client: Client, proxy: ProxyInfo, now: number)
 }
 
 /** Mark a proxy draining (the edge stops choosing its clusters) or back in service. False if unknown. */
-export async function setProxyDraining(client: Client, proxyId: string, draining: boolean, now: number): Promise<boolean> {
+export async function setProxyDraining(
+  client: Client,
+  proxyId: string,
+  draining: boolean,
+  now: number,
+): Promise<boolean> {
   const rs = await guard(`setting proxy ${proxyId} draining=${draining}`, () =>
     client.execute({
       sql: 'UPDATE proxies SET draining = ?, observed_at = ? WHERE id = ?',

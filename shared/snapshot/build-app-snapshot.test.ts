@@ -5,7 +5,13 @@
  */
 import { createClient, type Client } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
+import {
+  openTempStore,
+  sampleApp,
+  sampleCluster,
+  sampleState,
+  type TempStore,
+} from '../../control/store/test-fixtures.ts';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
 import { upsertApiKey } from '../../control/store/upsert-api-key.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
@@ -33,7 +39,11 @@ const status = (clusterId: string, over: Partial<ClusterStatus> = {}): ClusterSt
   ...over,
 });
 
-const pch = (proxyId: string, clusterId: string, over: { health?: Health; circuitOpen?: boolean; ttftMs?: number | null } = {}) => ({
+const pch = (
+  proxyId: string,
+  clusterId: string,
+  over: { health?: Health; circuitOpen?: boolean; ttftMs?: number | null } = {},
+) => ({
   proxyId,
   clusterId,
   health: over.health ?? ('healthy' as Health),
@@ -47,12 +57,24 @@ const pch = (proxyId: string, clusterId: string, over: { health?: Health; circui
 /** One world with several apps, each app exercising one mapping rule. */
 async function seed(c: Client): Promise<void> {
   await upsertProject(c, { id: 'p', name: 'P' }, 1);
-  await upsertProxy(c, { id: 'proxy-eu', url: 'http://127.0.0.1:9001', region: 'eu-west', draining: false }, 1);
-  await upsertProxy(c, { id: 'proxy-old', url: 'http://127.0.0.1:9002', region: 'eu-west', draining: true }, 1);
+  await upsertProxy(
+    c,
+    { id: 'proxy-eu', url: 'http://127.0.0.1:9001', region: 'eu-west', draining: false },
+    1,
+  );
+  await upsertProxy(
+    c,
+    { id: 'proxy-old', url: 'http://127.0.0.1:9002', region: 'eu-west', draining: true },
+    1,
+  );
   await upsertCluster(c, sampleCluster('eu-1'), 1);
   await upsertCluster(c, sampleCluster('eu-2'), 1);
   await upsertCluster(c, sampleCluster('eu-old', { proxyId: 'proxy-old' }), 1);
-  await upsertCluster(c, sampleCluster('us-1', { region: 'us-east', continent: 'NA', country: 'US' }), 1);
+  await upsertCluster(
+    c,
+    sampleCluster('us-1', { region: 'us-east', continent: 'NA', country: 'US' }),
+    1,
+  );
   await upsertApp(c, sampleApp('p', 'bare'), 1);
   await upsertApp(
     c,
@@ -69,7 +91,11 @@ async function seed(c: Client): Promise<void> {
     }),
     1,
   );
-  await upsertApp(c, sampleApp('p', 'statuses', { clusters: ['eu-1', 'eu-2', 'eu-old', 'us-1'] }), 1);
+  await upsertApp(
+    c,
+    sampleApp('p', 'statuses', { clusters: ['eu-1', 'eu-2', 'eu-old', 'us-1'] }),
+    1,
+  );
   await pushClusterState(
     c,
     'eu-1',
@@ -83,7 +109,12 @@ async function seed(c: Client): Promise<void> {
     },
     NOW,
   );
-  await pushClusterState(c, 'eu-2', { states: [], status: status('eu-2', { draining: true, health: 'degraded' }), endpoints: [] }, NOW);
+  await pushClusterState(
+    c,
+    'eu-2',
+    { states: [], status: status('eu-2', { draining: true, health: 'degraded' }), endpoints: [] },
+    NOW,
+  );
   // eu-old: no aggregator status, but its proxy is draining. us-1: only proxy reports.
   await upsertProxyClusterHealth(c, [
     pch('proxy-eu', 'eu-1', { health: 'unknown' }),
@@ -105,10 +136,14 @@ afterAll(() => {
 });
 
 const MODES = ['number ints', 'bigint ints'] as const;
-const clientFor = (mode: (typeof MODES)[number]): Client => (mode === 'bigint ints' ? bigints : store.client);
+const clientFor = (mode: (typeof MODES)[number]): Client =>
+  mode === 'bigint ints' ? bigints : store.client;
 
 async function snapshotOf(c: Client, appId: string): Promise<AppSnapshot | null> {
-  const results = await c.batch(APP_SNAPSHOT_STATEMENTS(appId).map((s) => ({ sql: s.sql, args: [...s.args] })), 'read');
+  const results = await c.batch(
+    APP_SNAPSHOT_STATEMENTS(appId).map((s) => ({ sql: s.sql, args: [...s.args] })),
+    'read',
+  );
   return buildAppSnapshot(results, NOW);
 }
 
@@ -119,7 +154,9 @@ const cases: Array<[string, string, (s: AppSnapshot | null) => void]> = [
     'p/bare',
     (s) => {
       expect(s?.app).toEqual(sampleApp('p', 'bare'));
-      expect([s?.clusters.size, s?.state.size, s?.status.size, s?.latency.size]).toEqual([0, 0, 0, 0]);
+      expect([s?.clusters.size, s?.state.size, s?.status.size, s?.latency.size]).toEqual([
+        0, 0, 0, 0,
+      ]);
       expect(s?.loadedAt).toBe(NOW);
     },
   ],
@@ -151,7 +188,9 @@ const cases: Array<[string, string, (s: AppSnapshot | null) => void]> = [
     'p/full',
     (s) => {
       expect([...(s?.state.keys() ?? [])]).toEqual(['eu-1']);
-      expect(s?.state.get('eu-1')).toEqual(sampleState('eu-1', 'p/full', { lastServedAt: NOW - 10_000, observedAt: NOW - 500 }));
+      expect(s?.state.get('eu-1')).toEqual(
+        sampleState('eu-1', 'p/full', { lastServedAt: NOW - 10_000, observedAt: NOW - 500 }),
+      );
     },
   ],
   [
@@ -162,25 +201,52 @@ const cases: Array<[string, string, (s: AppSnapshot | null) => void]> = [
   [
     'cluster draining, circuit open from any proxy, worst health wins',
     'p/statuses',
-    (s) => expect(s?.status.get('eu-2')).toEqual(status('eu-2', { health: 'unhealthy', circuitOpen: true, draining: true })),
+    (s) =>
+      expect(s?.status.get('eu-2')).toEqual(
+        status('eu-2', { health: 'unhealthy', circuitOpen: true, draining: true }),
+      ),
   ],
   [
     'draining proxy makes its cluster draining even without aggregator status',
     'p/statuses',
-    (s) => expect(s?.status.get('eu-old')).toEqual({ clusterId: 'eu-old', health: 'unknown', circuitOpen: false, draining: true, observedAt: 0 }),
+    (s) =>
+      expect(s?.status.get('eu-old')).toEqual({
+        clusterId: 'eu-old',
+        health: 'unknown',
+        circuitOpen: false,
+        draining: true,
+        observedAt: 0,
+      }),
   ],
   [
     'proxy reports alone give a status as fresh as the newest report',
     'p/statuses',
-    (s) => expect(s?.status.get('us-1')).toEqual(status('us-1', { health: 'degraded', observedAt: NOW - 100 })),
+    (s) =>
+      expect(s?.status.get('us-1')).toEqual(
+        status('us-1', { health: 'degraded', observedAt: NOW - 100 }),
+      ),
   ],
   [
     'latency measurements per cluster, one per proxy',
     'p/statuses',
     (s) => {
       expect(s?.latency.get('eu-2')).toEqual([
-        { clusterId: 'eu-2', source: 'proxy-eu', rttMs: 12.5, ttftMs: 80, samples: 7, observedAt: NOW - 100 },
-        { clusterId: 'eu-2', source: 'proxy-old', rttMs: 12.5, ttftMs: null, samples: 7, observedAt: NOW - 100 },
+        {
+          clusterId: 'eu-2',
+          source: 'proxy-eu',
+          rttMs: 12.5,
+          ttftMs: 80,
+          samples: 7,
+          observedAt: NOW - 100,
+        },
+        {
+          clusterId: 'eu-2',
+          source: 'proxy-old',
+          rttMs: 12.5,
+          ttftMs: null,
+          samples: 7,
+          observedAt: NOW - 100,
+        },
       ]);
       expect(s?.latency.has('eu-old')).toBe(false);
     },
@@ -195,15 +261,32 @@ describe.each(MODES)('snapshot from real libSQL rows (%s)', (mode) => {
 
 test('loaders read app ids and API keys through the injected client', async () => {
   expect(await loadAppIds(store.client)).toEqual(['p/bare', 'p/full', 'p/statuses']);
-  expect(await loadApiKey(bigints, 'b'.repeat(64))).toEqual({ id: 'k1', projectId: 'p', hash: 'b'.repeat(64), revoked: true });
+  expect(await loadApiKey(bigints, 'b'.repeat(64))).toEqual({
+    id: 'k1',
+    projectId: 'p',
+    hash: 'b'.repeat(64),
+    revoked: true,
+  });
   expect(await loadApiKey(store.client, 'c'.repeat(64))).toBeNull();
   expect((await loadAppSnapshot(store.client, 'p/full', NOW))?.app.id).toBe('p/full');
 });
 
 test.each<[string, string, RegExp]>([
-  ['bad residency', `UPDATE apps SET residency_json = '{"kind":"continents","continents":["XX"]}' WHERE id = 'p/bare'`, /residency .* "XX" is not one of/],
-  ['bad strategy', `UPDATE apps SET strategy = 'fastest' WHERE id = 'p/bare'`, /strategy "fastest"/],
-  ['bad gpu list', `UPDATE apps SET gpu_types_json = '[1]' WHERE id = 'p/bare'`, /gpu_types_json must be a JSON array of strings/],
+  [
+    'bad residency',
+    `UPDATE apps SET residency_json = '{"kind":"continents","continents":["XX"]}' WHERE id = 'p/bare'`,
+    /residency .* "XX" is not one of/,
+  ],
+  [
+    'bad strategy',
+    `UPDATE apps SET strategy = 'fastest' WHERE id = 'p/bare'`,
+    /strategy "fastest"/,
+  ],
+  [
+    'bad gpu list',
+    `UPDATE apps SET gpu_types_json = '[1]' WHERE id = 'p/bare'`,
+    /gpu_types_json must be a JSON array of strings/,
+  ],
 ])('invalid stored config is refused: %s', async (_name, sql, message) => {
   const one = await openTempStore();
   try {

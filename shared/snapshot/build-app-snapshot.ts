@@ -19,12 +19,19 @@ import { SNAPSHOT_PARTS } from './statements.ts';
 const HEALTHS: readonly Health[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
 
 /** Severity for worst-of; `unknown` ranks below every known value (see `worstHealth`). */
-const SEVERITY: Readonly<Record<Health, number>> = { unknown: 0, healthy: 1, degraded: 2, unhealthy: 3 };
+const SEVERITY: Readonly<Record<Health, number>> = {
+  unknown: 0,
+  healthy: 1,
+  degraded: 2,
+  unhealthy: 3,
+};
 
 function health(row: Row, column: string, where: string): Health {
   const value = str(row, column, where);
   if ((HEALTHS as readonly string[]).includes(value)) return value as Health;
-  throw new SnapshotError(`${where}: ${column} ${JSON.stringify(value)} is not one of ${HEALTHS.join(', ')}`);
+  throw new SnapshotError(
+    `${where}: ${column} ${JSON.stringify(value)} is not one of ${HEALTHS.join(', ')}`,
+  );
 }
 
 /**
@@ -32,7 +39,10 @@ function health(row: Row, column: string, where: string): Health {
  * override what others know; the result is `unknown` only when nobody knows.
  */
 export function worstHealth(values: readonly Health[]): Health {
-  return values.reduce<Health>((worst, h) => (SEVERITY[h] > SEVERITY[worst] ? h : worst), 'unknown');
+  return values.reduce<Health>(
+    (worst, h) => (SEVERITY[h] > SEVERITY[worst] ? h : worst),
+    'unknown',
+  );
 }
 
 function parseState(row: Row): ClusterAppState {
@@ -85,7 +95,10 @@ function parseProxyHealth(row: Row): ProxyHealthRow {
 function mergeStatus(statusRow: Row, proxyRows: readonly ProxyHealthRow[]): ClusterStatus | null {
   const clusterId = str(statusRow, 'cluster_id', 'cluster status row');
   const where = `cluster_status row ${JSON.stringify(clusterId)}`;
-  const ownHealth = statusRow['health'] === null || statusRow['health'] === undefined ? null : health(statusRow, 'health', where);
+  const ownHealth =
+    statusRow['health'] === null || statusRow['health'] === undefined
+      ? null
+      : health(statusRow, 'health', where);
   const draining = boolOrNull(statusRow, 'draining', where) ?? false;
   const proxyDraining = boolOrNull(statusRow, 'proxy_draining', where) ?? false;
   const observedAt = intOrNull(statusRow, 'observed_at', where);
@@ -110,7 +123,9 @@ export type SnapshotResults = readonly { readonly rows: readonly Row[] }[];
  */
 export function buildAppSnapshot(results: SnapshotResults, now: number): AppSnapshot | null {
   if (results.length !== SNAPSHOT_PARTS.length) {
-    throw new SnapshotError(`expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`);
+    throw new SnapshotError(
+      `expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`,
+    );
   }
   const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs] = results;
   const appRow = appRs?.rows[0];
@@ -142,4 +157,3 @@ export function buildAppSnapshot(results: SnapshotResults, now: number): AppSnap
   }
   return { app, clusters, state, status, latency, loadedAt: now };
 }
-

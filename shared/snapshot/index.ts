@@ -1,10 +1,21 @@
 /** Reading control-plane state into domain values: statements as data, pure row mappers, loaders. */
 export { SnapshotError } from './errors.ts';
-export { API_KEY_STATEMENT, APP_IDS_STATEMENT, APP_SNAPSHOT_STATEMENTS, SNAPSHOT_PARTS, type Statement } from './statements.ts';
+export {
+  API_KEY_STATEMENT,
+  APP_IDS_STATEMENT,
+  APP_SNAPSHOT_STATEMENTS,
+  SNAPSHOT_PARTS,
+  type Statement,
+} from './statements.ts';
 export { buildAppSnapshot, worstHealth, type SnapshotResults } from './build-app-snapshot.ts';
 export { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
 export { parseAppRow } from './parse-app.ts';
 export { parseClusterRow } from './parse-cluster.ts';
 export { parseResidency } from './parse-residency.ts';
-export { loadApiKey, loadAppIds, loadAppSnapshot, type SnapshotReader } from './load-app-snapshot.ts';
+export {
+  loadApiKey,
+  loadAppIds,
+  loadAppSnapshot,
+  type SnapshotReader,
+} from './load-app-snapshot.ts';
 export type { Row } from './row-values.ts';

@@ -6,7 +6,12 @@ import type { ApiKey, AppSnapshot } from '../domain/types.ts';
 import { buildAppSnapshot } from './build-app-snapshot.ts';
 import { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
 import type { Row } from './row-values.ts';
-import { API_KEY_STATEMENT, APP_IDS_STATEMENT, APP_SNAPSHOT_STATEMENTS, type Statement } from './statements.ts';
+import {
+  API_KEY_STATEMENT,
+  APP_IDS_STATEMENT,
+  APP_SNAPSHOT_STATEMENTS,
+  type Statement,
+} from './statements.ts';
 
 /** The slice of a libSQL client the loaders need; both libSQL clients satisfy it structurally. */
 export interface SnapshotReader {
@@ -16,10 +21,17 @@ export interface SnapshotReader {
   ): Promise<ReadonlyArray<{ readonly rows: ReadonlyArray<Row> }>>;
 }
 
-const mutable = (s: Statement): { sql: string; args: Array<string | number> } => ({ sql: s.sql, args: [...s.args] });
+const mutable = (s: Statement): { sql: string; args: Array<string | number> } => ({
+  sql: s.sql,
+  args: [...s.args],
+});
 
 /** Read one app's snapshot in one read batch (one consistent view). Null = unknown app. */
-export async function loadAppSnapshot(db: SnapshotReader, appId: string, now: number): Promise<AppSnapshot | null> {
+export async function loadAppSnapshot(
+  db: SnapshotReader,
+  appId: string,
+  now: number,
+): Promise<AppSnapshot | null> {
   const results = await db.batch(APP_SNAPSHOT_STATEMENTS(appId).map(mutable), 'read');
   return buildAppSnapshot(results, now);
 }

@@ -7,7 +7,12 @@ export function parseApiKeyRow(row: Row | undefined): ApiKey | null {
   if (row === undefined) return null;
   const id = str(row, 'id', 'api_keys row');
   const where = `api_keys row ${JSON.stringify(id)}`;
-  return { id, projectId: str(row, 'project_id', where), hash: str(row, 'hash', where), revoked: bool(row, 'revoked', where) };
+  return {
+    id,
+    projectId: str(row, 'project_id', where),
+    hash: str(row, 'hash', where),
+    revoked: bool(row, 'revoked', where),
+  };
 }
 
 /** The rows of `APP_IDS_STATEMENT`. */

@@ -13,7 +13,9 @@ function stringArray(value: unknown, where: string, column: string): string[] {
 
 function strategy(value: string, where: string): StrategyName {
   if ((STRATEGIES as readonly string[]).includes(value)) return value as StrategyName;
-  throw new SnapshotError(`${where}: strategy ${JSON.stringify(value)} is not one of ${STRATEGIES.join(', ')}`);
+  throw new SnapshotError(
+    `${where}: strategy ${JSON.stringify(value)} is not one of ${STRATEGIES.join(', ')}`,
+  );
 }
 
 /**
@@ -30,10 +32,14 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
   for (const row of clusterRows) {
     const clusterId = str(row, 'cluster_id', `app_clusters row of ${id}`);
     const weight = num(row, 'weight', `app_clusters row ${id}/${clusterId}`);
-    if (weight < 0) throw new SnapshotError(`app_clusters row ${id}/${clusterId}: weight must be >= 0, got ${weight}`);
+    if (weight < 0)
+      throw new SnapshotError(
+        `app_clusters row ${id}/${clusterId}: weight must be >= 0, got ${weight}`,
+      );
     clusters.push(clusterId);
     clusterWeights[clusterId] = weight;
-    if (bool(row, 'excluded', `app_clusters row ${id}/${clusterId}`)) excludedClusters.push(clusterId);
+    if (bool(row, 'excluded', `app_clusters row ${id}/${clusterId}`))
+      excludedClusters.push(clusterId);
   }
   const maxConcurrency = intOrNull(appRow, 'max_concurrency', where);
   const maxRps = numOrNull(appRow, 'max_rps', where);

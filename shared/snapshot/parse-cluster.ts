@@ -8,7 +8,9 @@ export function parseClusterRow(row: Row): Cluster {
   const where = `clusters row ${JSON.stringify(id)}`;
   const continent = str(row, 'continent', where);
   if (!(CONTINENTS as readonly string[]).includes(continent)) {
-    throw new SnapshotError(`${where}: continent ${JSON.stringify(continent)} is not one of ${CONTINENTS.join(', ')}`);
+    throw new SnapshotError(
+      `${where}: continent ${JSON.stringify(continent)} is not one of ${CONTINENTS.join(', ')}`,
+    );
   }
   return {
     id,

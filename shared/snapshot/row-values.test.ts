@@ -1,5 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { bool, boolOrNull, int, intOrNull, json, num, numOrNull, str, strOrNull } from './row-values.ts';
+import {
+  bool,
+  boolOrNull,
+  int,
+  intOrNull,
+  json,
+  num,
+  numOrNull,
+  str,
+  strOrNull,
+} from './row-values.ts';
 import { SnapshotError } from './errors.ts';
 
 const ok: Array<[string, () => unknown, unknown]> = [
@@ -18,7 +28,11 @@ const ok: Array<[string, () => unknown, unknown]> = [
 ];
 
 const bad: Array<[string, () => unknown, RegExp]> = [
-  ['num from string', () => num({ a: '1' }, 'a', 'apps row x'), /apps row x: column a must be a finite number, got "1"/],
+  [
+    'num from string',
+    () => num({ a: '1' }, 'a', 'apps row x'),
+    /apps row x: column a must be a finite number, got "1"/,
+  ],
   ['num from NaN', () => num({ a: Number.NaN }, 'a', 't'), /finite number/],
   ['num from huge bigint', () => num({ a: 2n ** 60n }, 'a', 't'), /got 1152921504606846976n/],
   ['num missing', () => num({}, 'a', 't'), /got undefined/],

@@ -11,7 +11,9 @@ export type Row = Readonly<Record<string, unknown>>;
 function fail(row: Row, column: string, what: string, where: string): never {
   const value = row[column];
   const shown = typeof value === 'bigint' ? `${value}n` : JSON.stringify(value);
-  throw new SnapshotError(`${where}: column ${column} must be ${what}, got ${shown ?? String(value)}`);
+  throw new SnapshotError(
+    `${where}: column ${column} must be ${what}, got ${shown ?? String(value)}`,
+  );
 }
 
 /** A finite number (REAL or INTEGER column). */

@@ -10,7 +10,14 @@ export interface Statement {
 }
 
 /** Positions of the result sets in the batch, for `buildAppSnapshot`. */
-export const SNAPSHOT_PARTS = ['app', 'appClusters', 'clusters', 'state', 'status', 'health'] as const;
+export const SNAPSHOT_PARTS = [
+  'app',
+  'appClusters',
+  'clusters',
+  'state',
+  'status',
+  'health',
+] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
 /** Statements, in SNAPSHOT_PARTS order, that read everything the pipeline needs about one app. */

@@ -15,6 +15,7 @@ export function fnAllowed(tokenFn: string, requestFn: string): boolean {
   const granted = trim(tokenFn).replace(/\/?\*$/, '');
   if (granted === '') return true;
   const wanted = trim(requestFn);
-  if (wanted.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) return false;
+  if (wanted.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
+    return false;
   return wanted === granted || wanted.startsWith(`${granted}/`);
 }

@@ -3,7 +3,13 @@
  * possibly several (rotation: publish the new public key, then switch the signer, then retire
  * the old key once its tokens have expired).
  */
-import { exportJWK, generateKeyPair as joseGenerateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import {
+  exportJWK,
+  generateKeyPair as joseGenerateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import { TOKEN_ALG } from './constants.ts';
 import { TokenKeyError } from './errors.ts';
 
@@ -26,7 +32,9 @@ const KID = /^[A-Za-z0-9._-]{1,64}$/;
 
 function checkKid(kid: unknown, where: string): string {
   if (typeof kid !== 'string' || !KID.test(kid)) {
-    throw new TokenKeyError(`${where}: "kid" must be 1-64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(kid)}`);
+    throw new TokenKeyError(
+      `${where}: "kid" must be 1-64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(kid)}`,
+    );
   }
   return kid;
 }
@@ -43,13 +51,18 @@ export async function generateKeyPair(kid: string): Promise<KeyPairJwks> {
 }
 
 function checkOkp(jwk: unknown, where: string): Record<string, unknown> {
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new TokenKeyError(`${where}: expected a JWK object`);
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    throw new TokenKeyError(`${where}: expected a JWK object`);
   const record = jwk as Record<string, unknown>;
   if (record['kty'] !== 'OKP' || record['crv'] !== 'Ed25519') {
-    throw new TokenKeyError(`${where}: expected an Ed25519 key (kty OKP, crv Ed25519); generate one with \`switchyard keys generate\``);
+    throw new TokenKeyError(
+      `${where}: expected an Ed25519 key (kty OKP, crv Ed25519); generate one with \`switchyard keys generate\``,
+    );
   }
   if (record['alg'] !== undefined && record['alg'] !== TOKEN_ALG) {
-    throw new TokenKeyError(`${where}: "alg" must be ${TOKEN_ALG}, got ${JSON.stringify(record['alg'])}`);
+    throw new TokenKeyError(
+      `${where}: "alg" must be ${TOKEN_ALG}, got ${JSON.stringify(record['alg'])}`,
+    );
   }
   if (typeof record['x'] !== 'string') throw new TokenKeyError(`${where}: missing public key "x"`);
   return record;
@@ -62,7 +75,9 @@ async function importOkp(record: Record<string, unknown>, where: string): Promis
     return key;
   } catch (err) {
     if (err instanceof TokenKeyError) throw err;
-    throw new TokenKeyError(`${where}: key material is invalid (${err instanceof Error ? err.message : String(err)})`);
+    throw new TokenKeyError(
+      `${where}: key material is invalid (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }
 
@@ -70,7 +85,10 @@ async function importOkp(record: Record<string, unknown>, where: string): Promis
 export async function importSigningKey(jwk: unknown): Promise<SigningKey> {
   const record = checkOkp(jwk, 'signing key');
   const kid = checkKid(record['kid'], 'signing key');
-  if (typeof record['d'] !== 'string') throw new TokenKeyError(`signing key ${kid}: this is a public key; the signer needs the private JWK (with "d")`);
+  if (typeof record['d'] !== 'string')
+    throw new TokenKeyError(
+      `signing key ${kid}: this is a public key; the signer needs the private JWK (with "d")`,
+    );
   return { kid, key: await importOkp(record, `signing key ${kid}`) };
 }
 
@@ -78,16 +96,27 @@ export async function importSigningKey(jwk: unknown): Promise<SigningKey> {
  * Import the public keys a proxy trusts (a JWKS). Private keys are refused: a proxy must never
  * hold what it takes to mint tokens.
  */
-export async function importVerificationKeys(jwks: { keys: unknown[] }): Promise<VerificationKeySet> {
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
-    throw new TokenKeyError('verification keys: expected a JWKS {"keys": [...]} with at least one public key');
+export async function importVerificationKeys(jwks: {
+  keys: unknown[];
+}): Promise<VerificationKeySet> {
+  if (
+    typeof jwks !== 'object' ||
+    jwks === null ||
+    !Array.isArray(jwks.keys) ||
+    jwks.keys.length === 0
+  ) {
+    throw new TokenKeyError(
+      'verification keys: expected a JWKS {"keys": [...]} with at least one public key',
+    );
   }
   const keys = new Map<string, CryptoKey>();
   for (const [i, jwk] of jwks.keys.entries()) {
     const record = checkOkp(jwk, `verification key #${i}`);
     const kid = checkKid(record['kid'], `verification key #${i}`);
     if (record['d'] !== undefined) {
-      throw new TokenKeyError(`verification key ${kid}: contains a private key ("d"); give proxies public-keys.jwks.json only`);
+      throw new TokenKeyError(
+        `verification key ${kid}: contains a private key ("d"); give proxies public-keys.jwks.json only`,
+      );
     }
     if (keys.has(kid)) throw new TokenKeyError(`verification keys: kid ${kid} appears twice`);
     keys.set(kid, await importOkp(record, `verification key ${kid}`));

@@ -5,7 +5,8 @@
 import type { RoutingClaims } from './types.ts';
 
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v !== '';
-const seconds = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const seconds = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** The claims, or a description of the first field that is wrong. */
 export function parseClaims(payload: Readonly<Record<string, unknown>>): RoutingClaims | string {
@@ -15,7 +16,8 @@ export function parseClaims(payload: Readonly<Record<string, unknown>>): Routing
   if (!nonEmpty(app) || !app.includes('/')) return '"app" must be "project/app"';
   if (!nonEmpty(fn)) return '"fn" must be a non-empty string';
   if (!nonEmpty(cluster)) return '"cluster" must be a non-empty string';
-  if (!Array.isArray(fallbacks) || !fallbacks.every(nonEmpty)) return '"fallbacks" must be an array of cluster ids';
+  if (!Array.isArray(fallbacks) || !fallbacks.every(nonEmpty))
+    return '"fallbacks" must be an array of cluster ids';
   if (!nonEmpty(did)) return '"did" must be the decision id';
   if (!seconds(iat)) return '"iat" must be whole seconds since the epoch';
   if (!seconds(exp) || exp <= iat) return '"exp" must be whole seconds after "iat"';

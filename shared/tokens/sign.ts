@@ -20,12 +20,20 @@ export async function signRoutingToken(
   key: SigningKey,
   options: SignOptions,
 ): Promise<string> {
-  if (!Number.isFinite(options.now)) throw new TypeError('signRoutingToken: now must be ms since the epoch');
+  if (!Number.isFinite(options.now))
+    throw new TypeError('signRoutingToken: now must be ms since the epoch');
   if (!Number.isSafeInteger(options.ttlSeconds) || options.ttlSeconds <= 0) {
-    throw new TypeError(`signRoutingToken: ttlSeconds must be a positive integer, got ${options.ttlSeconds}`);
+    throw new TypeError(
+      `signRoutingToken: ttlSeconds must be a positive integer, got ${options.ttlSeconds}`,
+    );
   }
   const iat = Math.floor(options.now / 1000);
-  const full = { ...claims, iss: options.issuer ?? DEFAULT_ISSUER, iat, exp: iat + options.ttlSeconds };
+  const full = {
+    ...claims,
+    iss: options.issuer ?? DEFAULT_ISSUER,
+    iat,
+    exp: iat + options.ttlSeconds,
+  };
   const parsed = parseClaims(full);
   if (typeof parsed === 'string') throw new TypeError(`signRoutingToken: ${parsed}`);
   return new SignJWT({ ...parsed, fallbacks: [...parsed.fallbacks], jti: parsed.did })

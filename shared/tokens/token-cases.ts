@@ -5,7 +5,13 @@
  */
 import { base64url, SignJWT } from 'jose';
 import { TOKEN_TYP } from './constants.ts';
-import { generateKeyPair, importSigningKey, importVerificationKeys, type SigningKey, type VerificationKeySet } from './keys.ts';
+import {
+  generateKeyPair,
+  importSigningKey,
+  importVerificationKeys,
+  type SigningKey,
+  type VerificationKeySet,
+} from './keys.ts';
 import { signRoutingToken } from './sign.ts';
 import type { RoutingClaims, TokenErrorCode } from './types.ts';
 import type { VerifyOptions } from './verify.ts';
@@ -31,7 +37,10 @@ export interface TokenFixture {
   readonly keys: VerificationKeySet;
   /** The public JWK of `current` (what an attacker can see). */
   readonly currentPublicJson: string;
-  sign(over?: Partial<typeof CLAIMS>, at?: { now?: number; ttlSeconds?: number; key?: SigningKey }): Promise<string>;
+  sign(
+    over?: Partial<typeof CLAIMS>,
+    at?: { now?: number; ttlSeconds?: number; key?: SigningKey },
+  ): Promise<string>;
   /** Sign an arbitrary payload/header with a trusted key, bypassing signRoutingToken's checks. */
   signRaw(payload: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
 }
@@ -51,9 +60,14 @@ export async function buildTokenFixture(): Promise<TokenFixture> {
     keys,
     currentPublicJson: JSON.stringify(k2.publicJwk),
     sign: (over = {}, at = {}) =>
-      signRoutingToken({ ...CLAIMS, ...over }, at.key ?? current, { now: at.now ?? NOW, ttlSeconds: at.ttlSeconds ?? TTL }),
+      signRoutingToken({ ...CLAIMS, ...over }, at.key ?? current, {
+        now: at.now ?? NOW,
+        ttlSeconds: at.ttlSeconds ?? TTL,
+      }),
     signRaw: (payload, header = {}) =>
-      new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid: 'k2', typ: TOKEN_TYP, ...header }).sign(current.key),
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k2', typ: TOKEN_TYP, ...header })
+        .sign(current.key),
   };
 }
 
@@ -73,16 +87,42 @@ export interface TokenCase {
   readonly token: (f: TokenFixture) => Promise<unknown>;
   readonly options?: Partial<VerifyOptions>;
   /** `{ kid }` when the token must verify, `{ code }` when it must be refused. */
-  readonly expect: { readonly kid: string; readonly claims?: Partial<RoutingClaims> } | { readonly code: TokenErrorCode };
+  readonly expect:
+    | { readonly kid: string; readonly claims?: Partial<RoutingClaims> }
+    | { readonly code: TokenErrorCode };
 }
 
 export const TOKEN_CASES: readonly TokenCase[] = [
   { name: 'round trip', token: (f) => f.sign(), expect: { kid: 'k2' } },
-  { name: 'rotation: token of the previous key still verifies', token: (f) => f.sign({}, { key: f.previous }), expect: { kid: 'k1' } },
-  { name: 'app and exact fn match', token: (f) => f.sign(), options: { app: 'acme/chat', fn: 'v1/chat' }, expect: { kid: 'k2' } },
-  { name: 'fn below the granted prefix', token: (f) => f.sign(), options: { fn: '/v1/chat/completions' }, expect: { kid: 'k2' } },
-  { name: 'fn * allows any function', token: (f) => f.sign({ fn: '*' }), options: { fn: 'admin/x' }, expect: { kid: 'k2', claims: { fn: '*' } } },
-  { name: 'within clock skew after expiry', token: (f) => f.sign(), options: { now: NOW + (TTL + 10) * 1000 }, expect: { kid: 'k2' } },
+  {
+    name: 'rotation: token of the previous key still verifies',
+    token: (f) => f.sign({}, { key: f.previous }),
+    expect: { kid: 'k1' },
+  },
+  {
+    name: 'app and exact fn match',
+    token: (f) => f.sign(),
+    options: { app: 'acme/chat', fn: 'v1/chat' },
+    expect: { kid: 'k2' },
+  },
+  {
+    name: 'fn below the granted prefix',
+    token: (f) => f.sign(),
+    options: { fn: '/v1/chat/completions' },
+    expect: { kid: 'k2' },
+  },
+  {
+    name: 'fn * allows any function',
+    token: (f) => f.sign({ fn: '*' }),
+    options: { fn: 'admin/x' },
+    expect: { kid: 'k2', claims: { fn: '*' } },
+  },
+  {
+    name: 'within clock skew after expiry',
+    token: (f) => f.sign(),
+    options: { now: NOW + (TTL + 10) * 1000 },
+    expect: { kid: 'k2' },
+  },
   {
     name: 'tampered payload (cluster changed, signature kept)',
     token: async (f) => swapPart(await f.sign(), 1, b64({ ...validPayload, cluster: 'attacker' })),
@@ -90,33 +130,79 @@ export const TOKEN_CASES: readonly TokenCase[] = [
   },
   {
     name: 'tampered header (kid switched to the other trusted key)',
-    token: async (f) => swapPart(await f.sign(), 0, b64({ alg: 'EdDSA', kid: 'k1', typ: TOKEN_TYP })),
+    token: async (f) =>
+      swapPart(await f.sign(), 0, b64({ alg: 'EdDSA', kid: 'k1', typ: TOKEN_TYP })),
     expect: { code: 'bad-signature' },
   },
-  { name: 'signed by an untrusted key with a trusted kid', token: (f) => f.sign({}, { key: f.impostor }), expect: { code: 'bad-signature' } },
+  {
+    name: 'signed by an untrusted key with a trusted kid',
+    token: (f) => f.sign({}, { key: f.impostor }),
+    expect: { code: 'bad-signature' },
+  },
   {
     name: 'signatures swapped between two tokens',
-    token: async (f) => swapPart(await f.sign(), 2, (await f.sign({ cluster: 'us-1' })).split('.')[2] ?? ''),
+    token: async (f) =>
+      swapPart(await f.sign(), 2, (await f.sign({ cluster: 'us-1' })).split('.')[2] ?? ''),
     expect: { code: 'bad-signature' },
   },
-  { name: 'unknown kid', token: (f) => f.signRaw(validPayload, { kid: 'k9' }), expect: { code: 'unknown-key' } },
-  { name: 'no kid', token: (f) => f.signRaw(validPayload, { kid: undefined }), expect: { code: 'unknown-key' } },
-  { name: 'expired beyond skew', token: (f) => f.sign(), options: { now: NOW + (TTL + 31) * 1000 }, expect: { code: 'expired' } },
-  { name: 'issued in the future beyond skew', token: (f) => f.sign({}, { now: NOW + 120_000 }), expect: { code: 'not-yet-valid' } },
+  {
+    name: 'unknown kid',
+    token: (f) => f.signRaw(validPayload, { kid: 'k9' }),
+    expect: { code: 'unknown-key' },
+  },
+  {
+    name: 'no kid',
+    token: (f) => f.signRaw(validPayload, { kid: undefined }),
+    expect: { code: 'unknown-key' },
+  },
+  {
+    name: 'expired beyond skew',
+    token: (f) => f.sign(),
+    options: { now: NOW + (TTL + 31) * 1000 },
+    expect: { code: 'expired' },
+  },
+  {
+    name: 'issued in the future beyond skew',
+    token: (f) => f.sign({}, { now: NOW + 120_000 }),
+    expect: { code: 'not-yet-valid' },
+  },
   {
     name: 'nbf in the future',
     token: (f) => f.signRaw({ ...validPayload, nbf: iat + 120 }),
     expect: { code: 'not-yet-valid' },
   },
-  { name: 'wrong audience', token: (f) => f.sign({ aud: 'proxy-us' }), expect: { code: 'wrong-audience' } },
-  { name: 'wrong app', token: (f) => f.sign(), options: { app: 'acme/other' }, expect: { code: 'wrong-app' } },
-  { name: 'fn outside the prefix', token: (f) => f.sign(), options: { fn: 'v1/chatty' }, expect: { code: 'wrong-app' } },
-  { name: 'fn climbing out with ..', token: (f) => f.sign(), options: { fn: 'v1/chat/../admin' }, expect: { code: 'wrong-app' } },
+  {
+    name: 'wrong audience',
+    token: (f) => f.sign({ aud: 'proxy-us' }),
+    expect: { code: 'wrong-audience' },
+  },
+  {
+    name: 'wrong app',
+    token: (f) => f.sign(),
+    options: { app: 'acme/other' },
+    expect: { code: 'wrong-app' },
+  },
+  {
+    name: 'fn outside the prefix',
+    token: (f) => f.sign(),
+    options: { fn: 'v1/chatty' },
+    expect: { code: 'wrong-app' },
+  },
+  {
+    name: 'fn climbing out with ..',
+    token: (f) => f.sign(),
+    options: { fn: 'v1/chat/../admin' },
+    expect: { code: 'wrong-app' },
+  },
   { name: 'garbage string', token: async () => 'hello', expect: { code: 'malformed' } },
   { name: 'empty string', token: async () => '', expect: { code: 'malformed' } },
   { name: 'not a string', token: async () => 42, expect: { code: 'malformed' } },
   { name: 'three parts of garbage', token: async () => 'a.b.c', expect: { code: 'malformed' } },
-  { name: 'oversized', token: async () => `${'a'.repeat(9000)}.b.c`, expect: { code: 'malformed' } },
+  {
+    name: 'oversized',
+    token: async () => `${'a'.repeat(9000)}.b.c`,
+    expect: { code: 'malformed' },
+  },
   {
     name: 'alg none (unsigned)',
     token: async () => `${b64({ alg: 'none', kid: 'k2', typ: TOKEN_TYP })}.${b64(validPayload)}.`,
@@ -124,7 +210,8 @@ export const TOKEN_CASES: readonly TokenCase[] = [
   },
   {
     name: 'alg none with a fake signature',
-    token: async () => `${b64({ alg: 'none', kid: 'k2', typ: TOKEN_TYP })}.${b64(validPayload)}.AAAA`,
+    token: async () =>
+      `${b64({ alg: 'none', kid: 'k2', typ: TOKEN_TYP })}.${b64(validPayload)}.AAAA`,
     expect: { code: 'bad-signature' },
   },
   {
@@ -135,7 +222,11 @@ export const TOKEN_CASES: readonly TokenCase[] = [
         .sign(new TextEncoder().encode(f.currentPublicJson)),
     expect: { code: 'bad-signature' },
   },
-  { name: 'wrong typ (some other JWT from the same key)', token: (f) => f.signRaw(validPayload, { typ: 'JWT' }), expect: { code: 'malformed' } },
+  {
+    name: 'wrong typ (some other JWT from the same key)',
+    token: (f) => f.signRaw(validPayload, { typ: 'JWT' }),
+    expect: { code: 'malformed' },
+  },
   {
     name: 'genuine signature, fallbacks not an array',
     token: (f) => f.signRaw({ ...validPayload, fallbacks: 'eu-2' }),
@@ -146,6 +237,14 @@ export const TOKEN_CASES: readonly TokenCase[] = [
     token: (f) => f.signRaw({ ...validPayload, aud: ['proxy-eu', 'proxy-us'] }),
     expect: { code: 'malformed' },
   },
-  { name: 'genuine signature, missing exp', token: (f) => f.signRaw({ ...validPayload, exp: undefined }), expect: { code: 'malformed' } },
-  { name: 'genuine signature, missing app', token: (f) => f.signRaw({ ...validPayload, app: undefined }), expect: { code: 'malformed' } },
+  {
+    name: 'genuine signature, missing exp',
+    token: (f) => f.signRaw({ ...validPayload, exp: undefined }),
+    expect: { code: 'malformed' },
+  },
+  {
+    name: 'genuine signature, missing app',
+    token: (f) => f.signRaw({ ...validPayload, app: undefined }),
+    expect: { code: 'malformed' },
+  },
 ];

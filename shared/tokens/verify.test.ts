@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { TOKEN_TYP } from './constants.ts';
-import { buildTokenFixture, CLAIMS, NOW, TOKEN_CASES, TTL, type TokenFixture } from './token-cases.ts';
+import {
+  buildTokenFixture,
+  CLAIMS,
+  NOW,
+  TOKEN_CASES,
+  TTL,
+  type TokenFixture,
+} from './token-cases.ts';
 import { verifyRoutingToken } from './verify.ts';
 
 let f: TokenFixture;
@@ -14,12 +21,22 @@ const STATUS_403 = new Set(['wrong-audience', 'wrong-app']);
 describe('verifyRoutingToken (Node)', () => {
   test.each(TOKEN_CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const token = await c.token(f);
-    const result = await verifyRoutingToken(token, f.keys, { now: NOW, audience: 'proxy-eu', ...c.options });
+    const result = await verifyRoutingToken(token, f.keys, {
+      now: NOW,
+      audience: 'proxy-eu',
+      ...c.options,
+    });
     if ('kid' in c.expect) {
       expect(result).toEqual({
         ok: true,
         kid: c.expect.kid,
-        claims: { ...CLAIMS, iss: 'switchyard-edge', iat: NOW / 1000, exp: NOW / 1000 + TTL, ...c.expect.claims },
+        claims: {
+          ...CLAIMS,
+          iss: 'switchyard-edge',
+          iat: NOW / 1000,
+          exp: NOW / 1000 + TTL,
+          ...c.expect.claims,
+        },
       });
     } else {
       expect(result.ok).toBe(false);
@@ -34,7 +51,13 @@ describe('verifyRoutingToken (Node)', () => {
 test('the token header and payload carry the documented fields', async () => {
   const token = await f.sign();
   expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', kid: 'k2', typ: TOKEN_TYP });
-  expect(decodeJwt(token)).toEqual({ ...CLAIMS, iss: 'switchyard-edge', iat: NOW / 1000, exp: NOW / 1000 + TTL, jti: CLAIMS.did });
+  expect(decodeJwt(token)).toEqual({
+    ...CLAIMS,
+    iss: 'switchyard-edge',
+    iat: NOW / 1000,
+    exp: NOW / 1000 + TTL,
+    jti: CLAIMS.did,
+  });
 });
 
 test('a proxy that dropped the old key refuses its tokens as unknown-key', async () => {

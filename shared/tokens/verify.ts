@@ -25,7 +25,10 @@ export interface VerifyOptions {
 const RENEW = 'request a new routing token from the edge';
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-const fail = (...args: Parameters<typeof tokenError>): VerifyResult => ({ ok: false, error: tokenError(...args) });
+const fail = (...args: Parameters<typeof tokenError>): VerifyResult => ({
+  ok: false,
+  error: tokenError(...args),
+});
 
 function readHeader(token: string): ProtectedHeaderParameters | null {
   try {
@@ -38,33 +41,55 @@ function readHeader(token: string): ProtectedHeaderParameters | null {
 /** Map what jose throws (signature and time checks) to our codes. */
 function fromJose(err: unknown, kid: string): VerifyResult {
   if (err instanceof errors.JWSSignatureVerificationFailed) {
-    return fail('bad-signature', `routing token signature does not verify with key ${kid}: ${RENEW}`);
+    return fail(
+      'bad-signature',
+      `routing token signature does not verify with key ${kid}: ${RENEW}`,
+    );
   }
-  if (err instanceof errors.JWTExpired) return fail('expired', `routing token has expired: ${RENEW}`);
+  if (err instanceof errors.JWTExpired)
+    return fail('expired', `routing token has expired: ${RENEW}`);
   if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'nbf') {
-    return fail('not-yet-valid', 'routing token is not valid yet: check the clocks of edge and proxy, then retry');
+    return fail(
+      'not-yet-valid',
+      'routing token is not valid yet: check the clocks of edge and proxy, then retry',
+    );
   }
   const detail = err instanceof Error ? err.message : String(err);
   return fail('malformed', `routing token is not valid (${detail}): ${RENEW}`);
 }
 
 /** Verify a routing token against this proxy's public keys. */
-export async function verifyRoutingToken(token: unknown, keys: VerificationKeySet, options: VerifyOptions): Promise<VerifyResult> {
+export async function verifyRoutingToken(
+  token: unknown,
+  keys: VerificationKeySet,
+  options: VerifyOptions,
+): Promise<VerifyResult> {
   try {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
-      return fail('malformed', `routing token must be a compact JWS (header.payload.signature): ${RENEW}`);
+      return fail(
+        'malformed',
+        `routing token must be a compact JWS (header.payload.signature): ${RENEW}`,
+      );
     }
     const header = readHeader(token);
-    if (header === null) return fail('malformed', `routing token header is not valid JSON: ${RENEW}`);
+    if (header === null)
+      return fail('malformed', `routing token header is not valid JSON: ${RENEW}`);
     // Checked before any key is touched: refuses alg "none" and HS256-with-the-public-key confusion.
     if (header.alg !== TOKEN_ALG) {
-      return fail('bad-signature', `routing token must be signed with ${TOKEN_ALG}, not ${JSON.stringify(header.alg)}: ${RENEW}`);
+      return fail(
+        'bad-signature',
+        `routing token must be signed with ${TOKEN_ALG}, not ${JSON.stringify(header.alg)}: ${RENEW}`,
+      );
     }
-    if (header.typ !== TOKEN_TYP) return fail('malformed', `routing token "typ" must be ${TOKEN_TYP}: ${RENEW}`);
+    if (header.typ !== TOKEN_TYP)
+      return fail('malformed', `routing token "typ" must be ${TOKEN_TYP}: ${RENEW}`);
     const kid = header.kid;
     const key = typeof kid === 'string' ? keys.keys.get(kid) : undefined;
     if (kid === undefined || key === undefined) {
-      return fail('unknown-key', `routing token key ${JSON.stringify(kid ?? null)} is not trusted by this proxy (rotated out?): ${RENEW}`);
+      return fail(
+        'unknown-key',
+        `routing token key ${JSON.stringify(kid ?? null)} is not trusted by this proxy (rotated out?): ${RENEW}`,
+      );
     }
     const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     let payload: Record<string, unknown>;
@@ -80,22 +105,38 @@ export async function verifyRoutingToken(token: unknown, keys: VerificationKeySe
       return fromJose(err, kid);
     }
     const claims = parseClaims(payload);
-    if (typeof claims === 'string') return fail('malformed', `routing token claims are invalid: ${claims}: ${RENEW}`);
+    if (typeof claims === 'string')
+      return fail('malformed', `routing token claims are invalid: ${claims}: ${RENEW}`);
     if (claims.iat > Math.floor(options.now / 1000) + skew) {
-      return fail('not-yet-valid', 'routing token was issued in the future: check the clocks of edge and proxy, then retry');
+      return fail(
+        'not-yet-valid',
+        'routing token was issued in the future: check the clocks of edge and proxy, then retry',
+      );
     }
     if (claims.aud !== options.audience) {
-      return fail('wrong-audience', `routing token is for proxy ${claims.aud}, this is ${options.audience}: send it to ${claims.aud} or ${RENEW}`);
+      return fail(
+        'wrong-audience',
+        `routing token is for proxy ${claims.aud}, this is ${options.audience}: send it to ${claims.aud} or ${RENEW}`,
+      );
     }
     if (options.app !== undefined && claims.app !== options.app) {
-      return fail('wrong-app', `routing token is for app ${claims.app}, not ${options.app}: ${RENEW} for this app`);
+      return fail(
+        'wrong-app',
+        `routing token is for app ${claims.app}, not ${options.app}: ${RENEW} for this app`,
+      );
     }
     if (options.fn !== undefined && !fnAllowed(claims.fn, options.fn)) {
-      return fail('wrong-app', `routing token allows function ${claims.fn}, not ${options.fn}: ${RENEW} for this function`);
+      return fail(
+        'wrong-app',
+        `routing token allows function ${claims.fn}, not ${options.fn}: ${RENEW} for this function`,
+      );
     }
     return { ok: true, claims, kid };
   } catch (err) {
     // Last line: whatever else goes wrong, the proxy gets a refusal value, not an exception.
-    return fail('malformed', `routing token could not be verified (${err instanceof Error ? err.message : String(err)}): ${RENEW}`);
+    return fail(
+      'malformed',
+      `routing token could not be verified (${err instanceof Error ? err.message : String(err)}): ${RENEW}`,
+    );
   }
 }

@@ -7,7 +7,10 @@ import { migrate } from '../../store/migrate.ts';
 import { openStore } from '../../store/open-store.ts';
 
 /** Apply pending migrations and say what happened, one line each. */
-export async function runDbMigrate(db: { url: string; authToken: string | undefined }, out: (line: string) => void): Promise<void> {
+export async function runDbMigrate(
+  db: { url: string; authToken: string | undefined },
+  out: (line: string) => void,
+): Promise<void> {
   const path = localPathOf(db.url);
   // A first run on a fresh checkout should just work: create the database's directory.
   if (path !== null) mkdirSync(dirname(path), { recursive: true });
@@ -28,7 +31,9 @@ export async function runDbMigrate(db: { url: string; authToken: string | undefi
 /** `switchyard db migrate [--db URL] [--auth-token T]` */
 export function register(program: Command): void {
   const db = program.command('db').description('database maintenance');
-  withDbFlags(db.command('migrate').description('create or upgrade the libSQL schema (idempotent)')).action(async (opts: DbFlags) => {
+  withDbFlags(
+    db.command('migrate').description('create or upgrade the libSQL schema (idempotent)'),
+  ).action(async (opts: DbFlags) => {
     await runDbMigrate(resolveDb(opts, process.env), (line) => process.stdout.write(`${line}\n`));
   });
 }

@@ -24,7 +24,11 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    return {
+      code: typeof e.code === 'number' ? e.code : -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    };
   }
 }
 
@@ -47,7 +51,9 @@ test('generate writes a 0600 private JWK and a JWKS, never prints the key; --rot
   const trusted = await importVerificationKeys(readJson(publicPath) as { keys: unknown[] });
   const claims = { aud: 'p', app: 'a/b', fn: '*', cluster: 'c', fallbacks: [], did: 'd' };
   const token = await signRoutingToken(claims, key, { now: 1_000_000, ttlSeconds: 30 });
-  expect(await verifyRoutingToken(token, trusted, { now: 1_000_000, audience: 'p' })).toMatchObject({ ok: true, kid: 'one' });
+  expect(await verifyRoutingToken(token, trusted, { now: 1_000_000, audience: 'p' })).toMatchObject(
+    { ok: true, kid: 'one' },
+  );
 
   const again = await cli(['keys', 'generate', '--kid', 'two', '--out', out]);
   expect(again.code).toBe(1);
@@ -62,7 +68,11 @@ test('generate writes a 0600 private JWK and a JWKS, never prints the key; --rot
   expect(statSync(signingPath).mode & 0o777).toBe(0o600);
   // A token signed before the rotation still verifies against the new JWKS.
   const afterRotation = await importVerificationKeys(jwks);
-  expect(await verifyRoutingToken(token, afterRotation, { now: 1_000_000, audience: 'p' })).toMatchObject({ ok: true });
+  expect(
+    await verifyRoutingToken(token, afterRotation, { now: 1_000_000, audience: 'p' }),
+  ).toMatchObject({ ok: true });
 
-  await expect(generateKeys({ kid: 'one', outDir: out, rotate: true })).rejects.toThrow('kid one is already in');
+  await expect(generateKeys({ kid: 'one', outDir: out, rotate: true })).rejects.toThrow(
+    'kid one is already in',
+  );
 });

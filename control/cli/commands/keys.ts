@@ -18,20 +18,29 @@ export interface GenerateKeysOptions {
 function readPublicKeys(path: string): unknown[] {
   if (!existsSync(path)) return [];
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as { keys?: unknown };
-  if (!Array.isArray(parsed.keys)) throw new Error(`${path} is not a JWKS ({"keys": [...]}); move it away and retry`);
+  if (!Array.isArray(parsed.keys))
+    throw new Error(`${path} is not a JWKS ({"keys": [...]}); move it away and retry`);
   return parsed.keys;
 }
 
 /** Write a new Ed25519 signing key (mode 0600) and add its public key to the JWKS. Returns the paths. */
-export async function generateKeys(options: GenerateKeysOptions): Promise<{ signingKey: string; publicKeys: string }> {
+export async function generateKeys(
+  options: GenerateKeysOptions,
+): Promise<{ signingKey: string; publicKeys: string }> {
   const dir = resolve(options.outDir);
   const signingKey = join(dir, SIGNING_KEY_FILE);
   const publicKeys = join(dir, PUBLIC_KEYS_FILE);
   if (existsSync(signingKey) && !options.rotate) {
-    throw new Error(`${signingKey} already exists: pass --rotate to replace it (old public keys stay trusted) or choose another --out`);
+    throw new Error(
+      `${signingKey} already exists: pass --rotate to replace it (old public keys stay trusted) or choose another --out`,
+    );
   }
   const existing = readPublicKeys(publicKeys);
-  if (existing.some((k) => typeof k === 'object' && k !== null && (k as { kid?: unknown }).kid === options.kid)) {
+  if (
+    existing.some(
+      (k) => typeof k === 'object' && k !== null && (k as { kid?: unknown }).kid === options.kid,
+    )
+  ) {
     throw new Error(`kid ${options.kid} is already in ${publicKeys}: choose another --kid`);
   }
   const pair = await generateKeyPair(options.kid);
@@ -39,18 +48,24 @@ export async function generateKeys(options: GenerateKeysOptions): Promise<{ sign
   writeFileSync(signingKey, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600 });
   // writeFile's mode applies only when creating; a rotated file keeps whatever mode it had.
   chmodSync(signingKey, 0o600);
-  writeFileSync(publicKeys, `${JSON.stringify({ keys: [...existing, pair.publicJwk] }, null, 2)}\n`);
+  writeFileSync(
+    publicKeys,
+    `${JSON.stringify({ keys: [...existing, pair.publicJwk] }, null, 2)}\n`,
+  );
   return { signingKey, publicKeys };
 }
 
-const defaultKid = (): string => `k-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
+const defaultKid = (): string =>
+  `k-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
 
 /** `switchyard keys generate [--kid ID] [--out DIR] [--rotate]` */
 export function register(program: Command): void {
   const keys = program.command('keys').description('routing-token signing keys');
   keys
     .command('generate')
-    .description(`write an Ed25519 signing key (${SIGNING_KEY_FILE}, for the edge) and ${PUBLIC_KEYS_FILE} (for proxies)`)
+    .description(
+      `write an Ed25519 signing key (${SIGNING_KEY_FILE}, for the edge) and ${PUBLIC_KEYS_FILE} (for proxies)`,
+    )
     .option('--kid <id>', 'key id (default: k-<date>-<random>)')
     .option('--out <dir>', 'output directory', DEFAULT_OUT)
     .option('--rotate', 'replace an existing signing key; its public key stays in the JWKS', false)
