@@ -1,5 +1,8 @@
-import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, LatencyMeasurement } from '../domain/types.ts';
+import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, GeoPoint, LatencyMeasurement } from '../domain/types.ts';
+import { estimateRttsMs } from '../geo/rtt-model.ts';
 import type { Disqualification } from './disqualification.ts';
+import { formatPrice, staticWeightModifier } from './modifiers.ts';
+import type { ModifierFactor } from './types.ts';
 
 /**
  * Everything about one candidate that depends only on the snapshot, resolved
@@ -7,6 +10,8 @@ import type { Disqualification } from './disqualification.ts';
  * formatting for it per request.
  */
 export interface CompiledCandidate {
+  /** Position in `CompiledSnapshot.candidates` (indexes per-candidate arrays such as geo RTTs). */
+  readonly index: number;
   readonly id: string;
   readonly cluster: Cluster | null;
   readonly state: ClusterAppState | null;
@@ -15,6 +20,9 @@ export interface CompiledCandidate {
   readonly measured: LatencyMeasurement | null;
   /** Canary / version-split weight from app config (missing = 1, negatives clamp to 0). */
   readonly staticWeight: number;
+  readonly staticWeightModifier: ModifierFactor;
+  /** "$2.57/h" for the cost modifier's detail ("" without state). */
+  readonly priceLabel: string;
   /** Disqualifications that hold for every request: unknown-cluster, excluded, static residency, hardware. */
   readonly staticDisqualifications: readonly Disqualification[];
   /** The app is restricted to the client's continent: checked per request. */
@@ -23,7 +31,16 @@ export interface CompiledCandidate {
 
 export interface CompiledSnapshot {
   readonly candidates: readonly CompiledCandidate[];
+  /**
+   * Modelled RTT from `client` to each candidate (NaN for unknown clusters),
+   * memoised per client location: requests arrive from a few hundred edge
+   * locations, so the trigonometry is done once per location per snapshot.
+   */
+  geoRttFrom(client: GeoPoint): Float64Array;
 }
+
+// Bounds the memo when clients report many distinct coordinates (e.g. city-level geolocation).
+const MAX_GEO_ENTRIES = 1024;
 
 const EMPTY: readonly Disqualification[] = Object.freeze([]);
 
@@ -77,19 +94,37 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       disq.push({ code: 'hardware', detail: `GPU ${state.gpuType}; app needs ${app.gpuTypes.join(' or ')}` });
     }
 
-    const weight = app.clusterWeights[id];
+    const configured = app.clusterWeights[id];
+    const weight = configured === undefined || !Number.isFinite(configured) ? 1 : Math.max(0, configured);
     candidates.push({
+      index: candidates.length,
       id,
       cluster,
       state,
       status: snap.status.get(id) ?? null,
       measured: cluster === null ? null : ownProxyMeasurement(snap.latency.get(id), cluster.proxyId),
-      staticWeight: weight === undefined || !Number.isFinite(weight) ? 1 : Math.max(0, weight),
+      staticWeight: weight,
+      staticWeightModifier: staticWeightModifier(weight),
+      priceLabel: state === null ? '' : formatPrice(state.pricePerHour),
       staticDisqualifications: disq.length === 0 ? EMPTY : disq,
       clientContinentOnly: residency.kind === 'client-continent',
     });
   }
-  return { candidates };
+  const locations: GeoPoint[] = candidates.map((c) => c.cluster?.location ?? { lat: NaN, lon: NaN });
+  const geo = new Map<string, Float64Array>();
+  return {
+    candidates,
+    geoRttFrom(client: GeoPoint): Float64Array {
+      const key = `${client.lat},${client.lon}`;
+      let rtts = geo.get(key);
+      if (rtts === undefined) {
+        if (geo.size >= MAX_GEO_ENTRIES) geo.clear();
+        rtts = estimateRttsMs(client, locations);
+        geo.set(key, rtts);
+      }
+      return rtts;
+    },
+  };
 }
 
 /**

@@ -4,14 +4,8 @@ import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { hardFilters } from './hard-filters.ts';
 import { estimateLatency } from './latency-estimate.ts';
-import {
-  costInfluence,
-  costModifier,
-  latencyModifier,
-  localityModifier,
-  stalenessModifier,
-  staticWeightModifier,
-} from './modifiers.ts';
+import { costContext, costModifier, latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
+import type { CostContext } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
 import { summarize } from './summary.ts';
 import { NO_TIER_RANK, TIER_RANK, capacityIn, tierOf } from './tiers.ts';
@@ -41,7 +35,8 @@ const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
  */
 export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext): Decision {
   const now = ctx.now;
-  const candidates = compileSnapshot(snap).candidates;
+  const compiled = compileSnapshot(snap);
+  const candidates = compiled.candidates;
   const rows: CandidateRow[] = new Array<CandidateRow>(candidates.length);
   const eligible: CandidateRow[] = [];
   let busy = 0;
@@ -78,9 +73,9 @@ export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx
   // Utilisation of loaded capacity across the app's eligible clusters. With no
   // loaded slots anywhere we are about to start containers: price matters fully.
   const utilization = slots > 0 ? busy / slots : 0;
-  const influence = costInfluence(utilization, policy);
-  if (cheapest === Infinity) cheapest = 0;
-  for (const row of eligible) weigh(row, req, policy, now, cheapest, influence, utilization);
+  const cost = costContext(cheapest === Infinity ? 0 : cheapest, utilization, policy);
+  const geo = req.client.location === null || eligible.length === 0 ? null : compiled.geoRttFrom(req.client.location);
+  for (const row of eligible) weigh(row, geo, policy, now, cost);
 
   const strategy: StrategyName = snap.app.strategy;
   let chosen: CandidateRow | null = null;
@@ -131,22 +126,20 @@ export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx
 /** Base weight (capacity in its tier) × latency × cost × locality × staleness × static weight. */
 function weigh(
   row: CandidateRow,
-  req: RequestFacts,
+  geo: Float64Array | null,
   policy: Policy,
   now: number,
-  cheapest: number,
-  influence: number,
-  utilization: number,
+  costCtx: CostContext,
 ): void {
   const c = row.c;
   const state = c.state;
   if (state === null || row.tier === null) return;
-  const est = estimateLatency(c, req.client, now, policy.staleHardMs);
+  const est = estimateLatency(c, geo === null ? null : (geo[c.index] ?? null), now, policy.staleHardMs);
   const latency = latencyModifier(est, policy);
-  const cost = costModifier(state.pricePerHour, cheapest, influence, utilization, policy);
+  const cost = costModifier(state.pricePerHour, costCtx, policy, c.priceLabel);
   const locality = localityModifier(state.lastServedAt, now, policy);
   const staleness = stalenessModifier(row.stateAgeMs ?? 0, policy);
-  const stat = staticWeightModifier(c.staticWeight);
+  const stat = c.staticWeightModifier;
   const base = Math.max(0, capacityIn(state, row.tier));
   row.baseWeight = base;
   row.modifiers = [latency, cost, locality, staleness, stat];

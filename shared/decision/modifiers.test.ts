@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  costInfluence,
+  costContext,
   costModifier,
   latencyModifier,
   localityModifier,
@@ -39,9 +39,10 @@ describe('costModifier', () => {
     ['no influence beyond it', 4, 2, 0.95, 1],
     ['unpriced counts as cheapest', 0, 2, 0, 1],
   ])('%s', (_name, price, cheapest, util, factor) => {
-    const m = costModifier(price, cheapest, costInfluence(util, P), util, P);
+    const m = costModifier(price, costContext(cheapest, util, P), P);
     expect(m.name).toBe('cost');
     expect(m.factor).toBeCloseTo(factor, 9);
+    expect(m.detail).toBe(`$${price}/h vs cheapest $${cheapest}/h; utilisation ${util * 100}% → influence ${Math.round(Math.max(0, 1 - util / 0.8) * 100) / 100}`);
   });
 });
 

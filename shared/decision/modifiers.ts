@@ -4,9 +4,22 @@ import type { ModifierFactor, Policy } from './types.ts';
 // Each modifier is a multiplicative factor on the candidate's capacity weight,
 // returned with a human-readable input so the explanation shows why.
 
+/** x^w for x > 0. Math.pow costs ~3× exp(log) in V8 and the weights are often 1 or 2. */
+function pow(x: number, w: number): number {
+  if (w === 0 || x === 1) return 1;
+  if (w === 1) return x;
+  if (w === 2) return x * x;
+  return Math.exp(w * Math.log(x));
+}
+
 function r2(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+// Modifier objects are immutable, so the constant ones are shared rather than allocated per decision.
+const LATENCY_NEUTRAL: ModifierFactor = Object.freeze({ name: 'latency', factor: 1, detail: 'client location unknown: neutral' });
+const FRESH: ModifierFactor = Object.freeze({ name: 'staleness', factor: 1, detail: 'fresh (within the soft stale limit)' });
+const NEVER_SERVED: ModifierFactor = Object.freeze({ name: 'locality', factor: 1, detail: 'never served here' });
 
 const SOURCE_LABEL = { ttft: 'ttft, measured', rtt: 'rtt, measured', geo: 'geo model' } as const;
 
@@ -16,9 +29,9 @@ const SOURCE_LABEL = { ttft: 'ttft, measured', rtt: 'rtt, measured', geo: 'geo m
  * region monopolising traffic. Neutral when there is no estimate.
  */
 export function latencyModifier(est: LatencyEstimate | null, policy: Policy): ModifierFactor {
-  if (est === null) return { name: 'latency', factor: 1, detail: 'client location unknown: neutral' };
+  if (est === null) return LATENCY_NEUTRAL;
   const half = policy.latencyHalfMs;
-  const factor = policy.weights.latency === 0 ? 1 : Math.pow(half / (half + est.ms), policy.weights.latency);
+  const factor = pow(half / (half + est.ms), policy.weights.latency);
   return { name: 'latency', factor, detail: `est. ${Math.round(est.ms)} ms (${SOURCE_LABEL[est.source]})` };
 }
 
@@ -30,26 +43,38 @@ export function costInfluence(utilization: number, policy: Policy): number {
   return Math.max(0, 1 - utilization / policy.costFadeUtilization);
 }
 
+/** The per-decision inputs of the cost modifier, shared by every candidate (formatted once). */
+export interface CostContext {
+  readonly cheapest: number;
+  readonly influence: number;
+  /** " vs cheapest $1.5/h; utilisation 42% → influence 0.48" */
+  readonly detailSuffix: string;
+}
+
+export function costContext(cheapest: number, utilization: number, policy: Policy): CostContext {
+  const influence = costInfluence(utilization, policy);
+  return {
+    cheapest,
+    influence,
+    detailSuffix: ` vs cheapest $${r2(cheapest)}/h; utilisation ${Math.round(utilization * 100)}% → influence ${r2(influence)}`,
+  };
+}
+
+/** "$2.57/h": compiled once per snapshot, since float formatting is the costliest part of a decision. */
+export function formatPrice(price: number): string {
+  return `$${r2(price)}/h`;
+}
+
 /**
  * (cheapest / price) ^ (weight × influence). The cheapest candidate gets 1; a
  * cluster twice as expensive gets 0.5^(weight × influence).
  */
-export function costModifier(
-  price: number,
-  cheapest: number,
-  influence: number,
-  utilization: number,
-  policy: Policy,
-): ModifierFactor {
-  const exponent = policy.weights.cost * influence;
+export function costModifier(price: number, ctx: CostContext, policy: Policy, priceLabel = formatPrice(price)): ModifierFactor {
+  const exponent = policy.weights.cost * ctx.influence;
   // Free or unpriced capacity is treated as the cheapest: never a reason to avoid a cluster.
-  const ratio = price > 0 && cheapest > 0 ? Math.min(1, cheapest / price) : 1;
-  const factor = exponent === 0 || ratio === 1 ? 1 : Math.pow(ratio, exponent);
-  return {
-    name: 'cost',
-    factor,
-    detail: `$${r2(price)}/h vs cheapest $${r2(cheapest)}/h; utilisation ${Math.round(utilization * 100)}% → influence ${r2(influence)}`,
-  };
+  const ratio = price > 0 && ctx.cheapest > 0 ? Math.min(1, ctx.cheapest / price) : 1;
+  const factor = pow(ratio, exponent);
+  return { name: 'cost', factor, detail: priceLabel + ctx.detailSuffix };
 }
 
 /**
@@ -58,7 +83,7 @@ export function costModifier(
  * the bonus fades as the cache cools.
  */
 export function localityModifier(lastServedAt: number | null, now: number, policy: Policy): ModifierFactor {
-  if (lastServedAt === null) return { name: 'locality', factor: 1, detail: 'never served here' };
+  if (lastServedAt === null) return NEVER_SERVED;
   const age = Math.max(0, now - lastServedAt);
   const window = policy.localityWindowMs;
   if (age > window || window === 0) return { name: 'locality', factor: 1, detail: `last served ${Math.round(age / 1000)}s ago (outside window)` };
@@ -72,14 +97,15 @@ export function localityModifier(lastServedAt: number | null, now: number, polic
  */
 export function stalenessModifier(ageMs: number, policy: Policy): ModifierFactor {
   const age = Math.max(0, ageMs);
-  if (age <= policy.staleSoftMs) return { name: 'staleness', factor: 1, detail: `state ${Math.round(age)} ms old` };
+  // Fresh state is the common case: share one object (the exact age is in the explanation's stateAgeMs).
+  if (age <= policy.staleSoftMs) return FRESH;
   const span = policy.staleHardMs - policy.staleSoftMs;
   const t = Math.min(1, (age - policy.staleSoftMs) / span);
   const factor = 1 - (1 - policy.staleFloor) * t;
   return { name: 'staleness', factor, detail: `state ${Math.round(age)} ms old (soft limit ${policy.staleSoftMs} ms)` };
 }
 
-/** The app's per-cluster weight (canary / version split; missing = 1). */
+/** The app's per-cluster weight (canary / version split; missing = 1). Built once per snapshot. */
 export function staticWeightModifier(weight: number): ModifierFactor {
-  return { name: 'static-weight', factor: weight, detail: weight === 1 ? 'default 1' : `configured ${weight}` };
+  return Object.freeze({ name: 'static-weight', factor: weight, detail: weight === 1 ? 'default 1' : `configured ${weight}` });
 }

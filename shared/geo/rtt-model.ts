@@ -27,3 +27,10 @@ export function rttMsForKm(km: number): number {
 export function estimateRttMs(a: GeoPoint, b: GeoPoint): number {
   return rttMsForKm(greatCircleKm(a, b));
 }
+
+/** Modelled RTT from `from` to each of `to` (e.g. every candidate of a decision, cached per client location). */
+export function estimateRttsMs(from: GeoPoint, to: readonly GeoPoint[]): Float64Array {
+  const out = new Float64Array(to.length);
+  for (let i = 0; i < to.length; i++) out[i] = estimateRttMs(from, to[i] as GeoPoint);
+  return out;
+}
