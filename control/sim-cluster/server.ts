@@ -142,7 +142,8 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    // A deep accept backlog: benchmarks open thousands of streams at once.
+    server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

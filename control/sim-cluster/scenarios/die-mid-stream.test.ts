@@ -51,4 +51,16 @@ describe('control: dieMidStream', () => {
     expect(code).toBe(1006); // abnormal closure: no close frame
     expect(tokens).toHaveLength(2);
   });
+
+  it('jobs: the connection is cut after K heartbeats, before any result', async () => {
+    const r = await rawRequest(sim.url, { path: '/v1/jobs', body: JSON.stringify({ durationMs: 2000, heartbeatMs: 20 }) }).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    );
+    if (r instanceof Error) expect(r.message).toMatch(/aborted|socket hang up|ECONNRESET/);
+    else {
+      expect(r.complete).toBe(false);
+      expect(r.body).not.toContain('"result"');
+      expect(r.body.match(/"heartbeat"/g)).toHaveLength(2);
+    }
+  });
 });
