@@ -30,6 +30,8 @@ interface BenchStats {
 export interface WorkerBenchResult {
   readonly decision: BenchStats;
   readonly warmRequestInIsolate: BenchStats;
+  /** The request path's crypto steps alone: Ed25519 token signing, SHA-256 of the API key. */
+  readonly breakdown: { readonly sign: BenchStats; readonly hash: BenchStats; readonly explain: BenchStats };
   readonly http: { readonly requests: number; readonly seconds: number; readonly rps: number; readonly p50Ms: number; readonly p99Ms: number; readonly concurrency: number };
 }
 
@@ -93,8 +95,11 @@ export async function run(): Promise<WorkerBenchResult> {
     const decision = await get<BenchStats>(`/__bench?app=${APP}&kind=decide&n=2000&batches=200`);
     await get<BenchStats>(`/__bench?app=${APP}&kind=request&n=100&batches=10`);
     const warmRequestInIsolate = await get<BenchStats>(`/__bench?app=${APP}&kind=request&n=200&batches=100`);
+    const sign = await get<BenchStats>(`/__bench?app=${APP}&kind=sign&n=200&batches=50`);
+    const explain = await get<BenchStats>(`/__bench?app=${APP}&kind=explain&n=200&batches=50`);
+    const hash = await get<BenchStats>(`/__bench?app=${APP}&kind=hash&n=1000&batches=50`);
     const http = await httpLoad(`${base}/token/v4/${APP}/generate`, 5, 8);
-    return { decision, warmRequestInIsolate, http };
+    return { decision, warmRequestInIsolate, breakdown: { sign, hash, explain }, http };
   } finally {
     await worker.dispose();
     store.close();

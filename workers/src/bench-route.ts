@@ -7,7 +7,8 @@
 import type { RequestFacts } from '../../shared/domain/types.ts';
 import type { Edge } from './edge.ts';
 import { json } from './response-headers.ts';
-import { decide, seededRng } from './shared-deps.ts';
+import { hashKey } from './auth.ts';
+import { decide, seededRng, signRoutingToken } from './shared-deps.ts';
 
 export interface BenchStats {
   readonly kind: string;
@@ -60,8 +61,28 @@ export async function benchRoute(edge: Edge, url: URL, request: Request): Promis
     }
     return json({ ...stats('decide', n, times), sink });
   }
+  if (kind === 'sign' || kind === 'hash') {
+    // Breakdown of the request path's two crypto steps.
+    const key = edge.deps.config.signingKey;
+    for (let b = 0; b < batches; b++) {
+      await yieldToIo();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        if (kind === 'hash') await hashKey(`sk_bench_${i}`);
+        else
+          await signRoutingToken(
+            { aud: 'proxy-eu', app: appId, fn: 'generate', cluster: 'eu-west', fallbacks: ['us-east'], did: `d-${b}-${i}` },
+            key,
+            { now: Date.now(), ttlSeconds: 30 },
+          );
+      }
+      times.push(performance.now() - t0);
+    }
+    return json(stats(kind, n, times));
+  }
   // A warm token-mode request through the whole edge path (router → auth → decision → token).
-  const target = `${url.origin}/token/v4/${appId}/generate`;
+  // kind=explain: the same path without minting a token (synthetic), to isolate the signing cost.
+  const target = `${url.origin}/${kind === 'explain' ? 'explain' : 'token'}/v4/${appId}/generate`;
   const headers = new Headers({ authorization: request.headers.get('authorization') ?? '' });
   const cf = { colo: 'FRA', country: 'DE', continent: 'EU', latitude: '50.1', longitude: '8.7' };
   for (let b = 0; b < batches; b++) {
