@@ -299,6 +299,22 @@ test.each<[string, string, RegExp]>([
   }
 });
 
+test('old proxy reports stop counting for health and circuit, latency is kept', async () => {
+  const results = await store.client.batch(
+    APP_SNAPSHOT_STATEMENTS('p/statuses').map((s) => ({ sql: s.sql, args: [...s.args] })),
+    'read',
+  );
+  // Proxy reports are 100 ms old: a 50 ms limit drops them, a 100 ms limit keeps them.
+  const strict = buildAppSnapshot(results, NOW, { maxProxyReportAgeMs: 50 });
+  expect(strict?.status.get('eu-2')).toEqual(
+    status('eu-2', { health: 'degraded', draining: true }),
+  );
+  expect(strict?.status.has('us-1')).toBe(false);
+  expect(strict?.latency.get('eu-2')).toHaveLength(2);
+  const lenient = buildAppSnapshot(results, NOW, { maxProxyReportAgeMs: 100 });
+  expect(lenient?.status.get('eu-2')?.circuitOpen).toBe(true);
+});
+
 test('a wrong number of result sets is refused', () => {
   expect(() => buildAppSnapshot([{ rows: [] }], NOW)).toThrow(/expected 6 result sets/);
 });

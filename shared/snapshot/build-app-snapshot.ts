@@ -121,7 +121,20 @@ export type SnapshotResults = readonly { readonly rows: readonly Row[] }[];
  * Build one app's snapshot. Returns null when the app does not exist. Throws `SnapshotError`
  * when a row does not fit the domain model (the message names the row).
  */
-export function buildAppSnapshot(results: SnapshotResults, now: number): AppSnapshot | null {
+export interface BuildSnapshotOptions {
+  /**
+   * Proxy reports older than this no longer count towards a cluster's health and circuit
+   * breaker, so a proxy that died with its circuit open does not block the cluster forever.
+   * Their latency measurements are kept (they carry `observedAt`). Default: every report counts.
+   */
+  readonly maxProxyReportAgeMs?: number;
+}
+
+export function buildAppSnapshot(
+  results: SnapshotResults,
+  now: number,
+  options: BuildSnapshotOptions = {},
+): AppSnapshot | null {
   if (results.length !== SNAPSHOT_PARTS.length) {
     throw new SnapshotError(
       `expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`,
@@ -147,7 +160,10 @@ export function buildAppSnapshot(results: SnapshotResults, now: number): AppSnap
   for (const row of healthRs?.rows ?? []) {
     const p = parseProxyHealth(row);
     const id = p.measurement.clusterId;
-    proxyRows.set(id, [...(proxyRows.get(id) ?? []), p]);
+    const fresh =
+      options.maxProxyReportAgeMs === undefined ||
+      now - p.measurement.observedAt <= options.maxProxyReportAgeMs;
+    if (fresh) proxyRows.set(id, [...(proxyRows.get(id) ?? []), p]);
     latency.set(id, [...(latency.get(id) ?? []), p.measurement]);
   }
   const status = new Map<string, ClusterStatus>();

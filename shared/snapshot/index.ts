@@ -7,7 +7,12 @@ export {
   SNAPSHOT_PARTS,
   type Statement,
 } from './statements.ts';
-export { buildAppSnapshot, worstHealth, type SnapshotResults } from './build-app-snapshot.ts';
+export {
+  buildAppSnapshot,
+  worstHealth,
+  type BuildSnapshotOptions,
+  type SnapshotResults,
+} from './build-app-snapshot.ts';
 export { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
 export { parseAppRow } from './parse-app.ts';
 export { parseClusterRow } from './parse-cluster.ts';

@@ -3,7 +3,7 @@
  * workerd). The client is passed in, so this file does no I/O of its own and stays in shared/.
  */
 import type { ApiKey, AppSnapshot } from '../domain/types.ts';
-import { buildAppSnapshot } from './build-app-snapshot.ts';
+import { buildAppSnapshot, type BuildSnapshotOptions } from './build-app-snapshot.ts';
 import { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
 import type { Row } from './row-values.ts';
 import {
@@ -31,9 +31,10 @@ export async function loadAppSnapshot(
   db: SnapshotReader,
   appId: string,
   now: number,
+  options: BuildSnapshotOptions = {},
 ): Promise<AppSnapshot | null> {
   const results = await db.batch(APP_SNAPSHOT_STATEMENTS(appId).map(mutable), 'read');
-  return buildAppSnapshot(results, now);
+  return buildAppSnapshot(results, now, options);
 }
 
 /** Every app id. */
