@@ -22,7 +22,10 @@ export function servePromptSocket(replica: Replica, ws: WebSocket): void {
   let queue = Promise.resolve();
   ws.on('message', (data, isBinary) => {
     // Chained so prompts on one connection never interleave their tokens.
-    queue = queue.then(() => onMessage(replica, ws, isBinary ? null : data.toString(), controller.signal));
+    queue = queue
+      .then(() => onMessage(replica, ws, isBinary ? null : data.toString(), controller.signal))
+      // A bug must not leave later prompts waiting forever on a broken chain.
+      .catch(() => ws.terminate());
   });
 }
 
