@@ -3,14 +3,15 @@ import { EnvReader, formatConfigErrors } from './env-reader.ts';
 import { integer, numberInRange } from './field-parsers.ts';
 
 describe('EnvReader', () => {
-  it('uses defaults for unset variables and parsed values for set ones', () => {
-    const r = new EnvReader({ A: '3' });
-    const value = { a: r.read('A', integer(0, 9), 1), b: r.read('B', integer(0, 9), 2) };
-    expect(r.finish(value)).toEqual({ ok: true, value: { a: 3, b: 2 } });
+  it('uses defaults for unset (or blank) variables and parsed values for set ones', () => {
+    const r = new EnvReader({ A: '3', C: '', D: '  ' });
+    const value = { a: r.read('A', integer(0, 9), 1), b: r.read('B', integer(0, 9), 2), c: r.read('C', integer(0, 9), 4), d: r.read('D', integer(0, 9), 5) };
+    expect(r.finish(value)).toEqual({ ok: true, value: { a: 3, b: 2, c: 4, d: 5 } });
+    expect([r.has('A'), r.has('B'), r.has('C')]).toEqual([true, false, false]);
   });
 
   it('reports every invalid variable at once, with precise messages', () => {
-    const r = new EnvReader({ ROUTE_WEIGHT_LATENCY: 'abc', B: '', C: '5' });
+    const r = new EnvReader({ ROUTE_WEIGHT_LATENCY: 'abc', B: '-3', C: '5' });
     r.read('ROUTE_WEIGHT_LATENCY', numberInRange(0, 10), 1);
     r.read('B', integer(0, 9), 1);
     r.read('C', integer(0, 9), 1);
@@ -24,7 +25,7 @@ describe('EnvReader', () => {
           value: 'abc',
           message: 'ROUTE_WEIGHT_LATENCY="abc": expected a number between 0 and 10',
         },
-        { variable: 'B', value: '', message: 'B="": expected an integer between 0 and 9' },
+        { variable: 'B', value: '-3', message: 'B="-3": expected an integer between 0 and 9' },
         { variable: 'C/D', value: '5', message: 'C must be below D' },
       ],
     });

@@ -23,20 +23,23 @@ export class EnvReader {
   /**
    * The parsed value of `name`, or `fallback` when unset. An invalid value is
    * recorded as an error (and `fallback` returned only so parsing can go on:
-   * `finish` then refuses the whole config). A set-but-empty value is invalid.
+   * `finish` then refuses the whole config). An empty or blank value counts as
+   * unset (as in the Worker's own env reader): deploy tools write `NAME=` to
+   * mean "not set".
    */
   read<T>(name: string, parse: FieldParser<T>, fallback: T): T {
     const raw = this.#env[name];
-    if (raw === undefined) return fallback;
+    if (raw === undefined || raw.trim() === '') return fallback;
     const result = parse(raw);
     if (result.ok) return result.value;
     this.#errors.push({ variable: name, value: raw, message: `${name}=${JSON.stringify(raw)}: expected ${result.expected}` });
     return fallback;
   }
 
-  /** Whether `name` is set (possibly to an invalid value). */
+  /** Whether `name` is set to a non-blank value (possibly an invalid one). */
   has(name: string): boolean {
-    return this.#env[name] !== undefined;
+    const raw = this.#env[name];
+    return raw !== undefined && raw.trim() !== '';
   }
 
   /** Records a cross-field error; `variable` may name several (e.g. "ROUTE_STALE_SOFT/ROUTE_STALE_HARD"). */
