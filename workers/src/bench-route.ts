@@ -96,5 +96,5 @@ export async function benchRoute(edge: Edge, url: URL, request: Request): Promis
     times.push(performance.now() - t0);
   }
   await Promise.allSettled(pending);
-  return json(stats('request', n, times));
+  return json(stats(kind, n, times));
 }
