@@ -46,18 +46,27 @@ export class Random implements Rng {
     return k;
   }
 
-  /** Binomial count; exact for small n, normal approximation for large n. */
+  /** Binomial count; exact (CDF inversion, O(np)) for small n, normal approximation for large n. */
   binomial(n: number, p: number): number {
     if (n <= 0 || p <= 0) return 0;
     if (p >= 1) return n;
-    if (n < 40) {
-      let k = 0;
-      for (let i = 0; i < n; i++) if (this.next() < p) k++;
-      return k;
-    }
+    if (p > 0.5) return n - this.binomial(n, 1 - p);
     const mean = n * p;
-    const sd = Math.sqrt(mean * (1 - p));
-    return Math.min(n, Math.max(0, Math.round(mean + sd * this.normal())));
+    if (n >= 40 && mean >= 10) {
+      const sd = Math.sqrt(mean * (1 - p));
+      return Math.min(n, Math.max(0, Math.round(mean + sd * this.normal())));
+    }
+    const u = this.next();
+    const ratio = p / (1 - p);
+    let pmf = (1 - p) ** n;
+    let cdf = pmf;
+    let k = 0;
+    while (u > cdf && k < n) {
+      pmf *= ((n - k) / (k + 1)) * ratio;
+      k++;
+      cdf += pmf;
+    }
+    return k;
   }
 
   /** Split n over categories with the given probabilities (need not sum to 1); writes into `out`. */
