@@ -17,8 +17,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { unstable_startWorker } from 'wrangler';
 import { startHranaServer } from '../control/hrana/server.ts';
 import { openStore } from '../control/store/index.ts';
-import { startProxies } from '../workers/test/fixtures/proxies.ts';
-import { KEYS, seed } from '../workers/test/fixtures/seed.ts';
+import { startProxies } from '../workers/fixtures/proxies.ts';
+import { KEYS, seed } from '../workers/fixtures/seed.ts';
 
 interface BenchStats {
   readonly kind: string;

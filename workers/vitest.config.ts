@@ -33,7 +33,7 @@ export default defineProject({
   test: {
     name: 'workers',
     include: ['**/*.test.ts'],
-    globalSetup: ['./test/global-setup.ts'],
+    globalSetup: ['./fixtures/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { createClient } from '@libsql/client/web';
 import type { Client } from '@libsql/client/web';
 import worker from '../src/index.ts';
-import type { Fixtures, PushBody, SeenRequest } from './fixtures/types.ts';
+import type { Fixtures, PushBody, SeenRequest } from '../fixtures/types.ts';
 
 type Vars = Record<string, string>;
 const base = env as unknown as Vars;
