@@ -21,6 +21,8 @@ export interface EdgeConfig {
   /** How long an unknown app / unknown key answer is cached. */
   readonly negativeCacheMs: number;
   readonly maxApps: number;
+  /** Longest a snapshot or key read may take before it counts as "database unreachable". */
+  readonly dbTimeoutMs: number;
   readonly maxKeys: number;
   readonly tokenTtlSeconds: number;
   readonly tokenIssuer: string;
@@ -45,6 +47,7 @@ export const EDGE_DEFAULTS = {
   EDGE_STALE_SNAPSHOT_MS: 30_000,
   EDGE_NEGATIVE_CACHE_MS: 5_000,
   EDGE_MAX_APPS: 1_000,
+  EDGE_DB_TIMEOUT_MS: 2_000,
   EDGE_MAX_KEYS: 10_000,
   EDGE_TOKEN_TTL_SECONDS: 30,
   EDGE_TOKEN_ISSUER: 'switchyard-edge',
@@ -76,6 +79,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   }
   const negativeCacheMs = r.int('EDGE_NEGATIVE_CACHE_MS', D.EDGE_NEGATIVE_CACHE_MS, 0, 600_000);
   const maxApps = r.int('EDGE_MAX_APPS', D.EDGE_MAX_APPS, 1, 1_000_000);
+  const dbTimeoutMs = r.int('EDGE_DB_TIMEOUT_MS', D.EDGE_DB_TIMEOUT_MS, 50, 25_000);
   const maxKeys = r.int('EDGE_MAX_KEYS', D.EDGE_MAX_KEYS, 1, 1_000_000);
   const tokenTtlSeconds = r.int('EDGE_TOKEN_TTL_SECONDS', D.EDGE_TOKEN_TTL_SECONDS, 1, 300);
   const tokenIssuer = r.raw('EDGE_TOKEN_ISSUER') ?? D.EDGE_TOKEN_ISSUER;
@@ -123,6 +127,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       staleSnapshotMs,
       negativeCacheMs,
       maxApps,
+      dbTimeoutMs,
       maxKeys,
       tokenTtlSeconds,
       tokenIssuer,

@@ -69,14 +69,14 @@ export class Edge {
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       now: deps.now,
-      load: appSnapshotLoader(deps.db, deps.now),
+      load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs),
     });
     this.keys = new SwrCache({
       max: c.maxKeys,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       now: deps.now,
-      load: apiKeyLoader(deps.db),
+      load: apiKeyLoader(deps.db, c.dbTimeoutMs),
     });
     this.decisions = new DecisionLog({
       batch: c.decisionBatch,

@@ -7,13 +7,22 @@ import type { Client } from './libsql.ts';
 import { loadApiKey, loadAppSnapshot } from './shared-deps.ts';
 import type { SnapshotReader } from './shared-deps.ts';
 
+/** Rejects when the database has not answered in `ms`: a hung read must not hang requests. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 // The web client's batch() is structurally a SnapshotReader (mutable arrays, rows as records).
 const reader = (db: Client): SnapshotReader => db as unknown as SnapshotReader;
 
-export function appSnapshotLoader(db: Client, now: () => number): (appId: string) => Promise<AppSnapshot | null> {
-  return (appId) => loadAppSnapshot(reader(db), appId, now());
+export function appSnapshotLoader(db: Client, now: () => number, timeoutMs: number): (appId: string) => Promise<AppSnapshot | null> {
+  return (appId) => withTimeout(loadAppSnapshot(reader(db), appId, now()), timeoutMs, `reading ${appId}`);
 }
 
-export function apiKeyLoader(db: Client): (hash: string) => Promise<ApiKey | null> {
-  return (hash) => loadApiKey(reader(db), hash);
+export function apiKeyLoader(db: Client, timeoutMs: number): (hash: string) => Promise<ApiKey | null> {
+  return (hash) => withTimeout(loadApiKey(reader(db), hash), timeoutMs, 'reading an API key');
 }
