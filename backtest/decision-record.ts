@@ -10,7 +10,9 @@
  *                       "strategyState"?:{"roundRobinCursor":number,"outstanding":[[id,n]...]}}
  *   (`strategyState` only for classic stateful strategies: their state just before the decision.)
  *   explanation_json = Decision (as is)
- *   NDJSON line      = {"v":1,"input":<input_json object>,"decision":Decision,"outcomes":OutcomeRecord[]}
+ *   NDJSON line      = {"v":1,"decision":Decision,"outcomes":OutcomeRecord[],"input":<input_json object>}
+ *   Writers should keep `snapshot` (and `input`) last: readers then reuse a snapshot
+ *   shared by consecutive decisions without parsing it again. Other orders still parse.
  */
 import type {
   App,
@@ -101,6 +103,8 @@ export function deserializeSnapshot(raw: unknown, where = 'snapshot'): AppSnapsh
 
 /** The `input_json` column's value for one decision. */
 export function serializeInput(input: DecisionInput): SerializedInput {
+  // Key order matters: `snapshot` comes last so readers can reuse an identical snapshot
+  // text without parsing it again (see `parseInputJson`).
   return {
     v: RECORD_FORMAT_VERSION,
     request: input.request,
@@ -108,7 +112,6 @@ export function serializeInput(input: DecisionInput): SerializedInput {
     now: input.now,
     seed: input.seed,
     staleSnapshot: input.staleSnapshot,
-    snapshot: serializeSnapshot(input.snapshot),
     ...(input.strategyState === undefined
       ? {}
       : {
@@ -117,8 +120,57 @@ export function serializeInput(input: DecisionInput): SerializedInput {
             outstanding: [...input.strategyState.outstanding.entries()],
           },
         }),
+    snapshot: serializeSnapshot(input.snapshot),
   };
 }
+
+/**
+ * Remembers the last few snapshots by their JSON text. Consecutive decisions
+ * share one snapshot (the Worker refreshes it about once a second), so replay
+ * parses it once and decide() compiles it once.
+ */
+export class SnapshotCache {
+  private readonly map = new Map<string, AppSnapshot>();
+  constructor(private readonly size = 8) {}
+
+  get(text: string, where: string): AppSnapshot {
+    const hit = this.map.get(text);
+    if (hit !== undefined) return hit;
+    const snap = deserializeSnapshot(JSON.parse(text), where);
+    if (this.map.size >= this.size) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    this.map.set(text, snap);
+    return snap;
+  }
+}
+
+const SNAPSHOT_KEY = '"snapshot":';
+
+/** Parse `input_json` text, reusing cached snapshots when the text ends with the snapshot (v1 writers do). */
+export function parseInputJson(text: string, where: string, cache: SnapshotCache | null): DecisionInput {
+  const i = cache === null ? -1 : text.lastIndexOf(SNAPSHOT_KEY);
+  if (cache !== null && i > 0 && text.endsWith('}')) {
+    try {
+      const snapshot = cache.get(text.slice(i + SNAPSHOT_KEY.length, -1), `${where}.snapshot`);
+      const head = JSON.parse(`${text.slice(0, i)}"snapshot":null}`) as Record<string, unknown>;
+      return { ...deserializeInput({ ...head, snapshot: EMPTY_SNAPSHOT_JSON }, where), snapshot };
+    } catch (err) {
+      if (err instanceof BacktestError) throw err;
+      // Another key order or shape: fall through to the plain parse, which reports real errors.
+    }
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
+  }
+  return deserializeInput(raw, where);
+}
+
+const EMPTY_SNAPSHOT_JSON = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
 
 export function deserializeInput(raw: unknown, where = 'input'): DecisionInput {
   const o = asObject(raw, where);
@@ -177,18 +229,33 @@ export function toDecisionRow(
   };
 }
 
-/** One NDJSON line (no trailing newline). */
+/** One NDJSON line (no trailing newline); `input` last so its snapshot text can be reused. */
 export function recordToNdjsonLine(r: DecisionRecord): string {
   return JSON.stringify({
     v: RECORD_FORMAT_VERSION,
-    input: serializeInput(r.input),
     decision: r.decision,
     outcomes: r.outcomes,
+    input: serializeInput(r.input),
   });
 }
 
+const INPUT_KEY = ',"input":';
+
 /** Parse one NDJSON line; `where` names file and line for the error message. */
-export function recordFromNdjsonLine(line: string, where: string): DecisionRecord {
+export function recordFromNdjsonLine(line: string, where: string, cache: SnapshotCache | null = null): DecisionRecord {
+  const i = cache === null ? -1 : line.indexOf(INPUT_KEY);
+  if (cache !== null && i > 0 && line.endsWith('}')) {
+    try {
+      const head = JSON.parse(`${line.slice(0, i)}}`) as Record<string, unknown>;
+      return {
+        input: parseInputJson(line.slice(i + INPUT_KEY.length, -1), `${where}: input`, cache),
+        decision: asObject(head['decision'], `${where}: decision`) as unknown as Decision,
+        outcomes: Array.isArray(head['outcomes']) ? (head['outcomes'] as OutcomeRecord[]) : [],
+      };
+    } catch (err) {
+      if (err instanceof BacktestError) throw err;
+    }
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(line);

@@ -2,7 +2,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { recordFromNdjsonLine, recordToNdjsonLine, type DecisionRecord } from '../decision-record.ts';
+import { recordFromNdjsonLine, recordToNdjsonLine, SnapshotCache, type DecisionRecord } from '../decision-record.ts';
 import { BacktestError } from '../errors.ts';
 
 export async function* readNdjson(file: string): AsyncGenerator<DecisionRecord> {
@@ -12,11 +12,12 @@ export async function* readNdjson(file: string): AsyncGenerator<DecisionRecord> 
   });
   await opened;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const cache = new SnapshotCache();
   let n = 0;
   for await (const line of lines) {
     n++;
     if (line.trim() === '') continue;
-    yield recordFromNdjsonLine(line, `${file}:${n}`);
+    yield recordFromNdjsonLine(line, `${file}:${n}`, cache);
   }
 }
 

@@ -3,7 +3,7 @@
  * the local Hrana endpoint or Turso — page by page, oldest first.
  */
 import { createClient, type Client, type InValue } from '@libsql/client';
-import { deserializeInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import { parseInputJson, SnapshotCache, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
 
@@ -37,6 +37,7 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<DecisionRec
   const page = q.pageSize ?? 2000;
   let after: { at: number; id: string } | null = null;
   let left = q.limit ?? Infinity;
+  const cache = new SnapshotCache();
   try {
     while (left > 0) {
       const { where, args } = filter(q, after);
@@ -57,7 +58,7 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<DecisionRec
         const id = String(row['id']);
         const where = `decisions row ${id}`;
         yield {
-          input: deserializeInput(parseJson(row['input_json'], `${where}: input_json`), `${where}: input_json`),
+          input: parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache),
           decision: parseJson(row['explanation_json'], `${where}: explanation_json`) as Decision,
           outcomes: outcomes.get(id) ?? [],
         };
@@ -119,6 +120,11 @@ async function readOutcomes(db: Client, ids: readonly string[]): Promise<Map<str
     out.set(id, list);
   }
   return out;
+}
+
+function textOf(v: unknown, where: string): string {
+  if (typeof v !== 'string') throw new BacktestError('bad-record', `${where} is not text`);
+  return v;
 }
 
 function parseJson(v: unknown, where: string): unknown {

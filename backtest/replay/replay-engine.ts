@@ -5,7 +5,7 @@
  * constraint violations, estimated latency and cost. With nothing altered every
  * decision must come out identical; `identical` counts that.
  */
-import type { StrategyName } from '../../shared/domain/types.ts';
+import type { AppSnapshot, StrategyName } from '../../shared/domain/types.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import { violationsOf, type ViolationCode } from '../constraints.ts';
 import type { DecisionRecord } from '../decision-record.ts';
@@ -85,8 +85,11 @@ export class ReplayAccumulator {
   private costBefore = 0;
   private costAfter = 0;
   private withDuration = 0;
-  private readonly points: Array<readonly [number, boolean]> = [];
+  // Parallel number arrays (unboxed doubles), not tuples: a long replay allocates nothing per record here.
+  private readonly pointAt: number[] = [];
+  private readonly pointMoved: number[] = [];
   private readonly states = new Map<string, StrategyState>();
+  private readonly overridden = new WeakMap<AppSnapshot, AppSnapshot>();
   private readonly started = performance.now();
 
   constructor(private readonly opts: ReplayOptions) {}
@@ -95,8 +98,7 @@ export class ReplayAccumulator {
   add(r: DecisionRecord): Decision {
     const { input, decision: before } = r;
     const policy = this.opts.policy ?? input.policy;
-    const snapshot =
-      this.opts.strategy === null ? input.snapshot : { ...input.snapshot, app: { ...input.snapshot.app, strategy: this.opts.strategy } };
+    const snapshot = this.opts.strategy === null ? input.snapshot : this.withStrategy(input.snapshot, this.opts.strategy);
     const after = decide(input.request, snapshot, policy, {
       now: input.now,
       rng: seededRng(input.seed),
@@ -109,10 +111,11 @@ export class ReplayAccumulator {
     const moved = after.chosen !== before.chosen;
     if (moved) this.moved++;
     if (this.opts.verify) {
-      if (JSON.stringify(after) === JSON.stringify(before)) this.identical++;
+      if (deepEqual(after, before)) this.identical++;
       else this.firstDifference ??= `${before.id}: recorded ${before.chosen ?? 'none'} (${before.summary}) vs replayed ${after.chosen ?? 'none'} (${after.summary})`;
     }
-    this.points.push([before.at, moved]);
+    this.pointAt.push(before.at);
+    this.pointMoved.push(moved ? 1 : 0);
     bump(this.outcomes.before, before.outcome);
     bump(this.outcomes.after, after.outcome);
     this.traffic(before, 'before', input.snapshot);
@@ -142,18 +145,18 @@ export class ReplayAccumulator {
     const wallMs = performance.now() - this.started;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const [at] of this.points) {
+    for (const at of this.pointAt) {
       lo = Math.min(lo, at);
       hi = Math.max(hi, at);
     }
     const bucketMs = Number.isFinite(lo) ? Math.max(1, Math.ceil((hi - lo + 1) / SERIES)) : 1;
     const total = new Array<number>(SERIES).fill(0);
     const moved = new Array<number>(SERIES).fill(0);
-    for (const [at, m] of this.points) {
+    this.pointAt.forEach((at, i) => {
       const b = Math.min(SERIES - 1, Math.floor((at - lo) / bucketMs));
       total[b] = (total[b] ?? 0) + 1;
-      if (m) moved[b] = (moved[b] ?? 0) + 1;
-    }
+      moved[b] = (moved[b] ?? 0) + (this.pointMoved[i] ?? 0);
+    });
     return {
       kind: 'replay',
       records: this.n,
@@ -182,6 +185,16 @@ export class ReplayAccumulator {
       wallMs: Math.round(wallMs),
       decisionsPerSecond: wallMs > 0 ? Math.round((this.n / wallMs) * 1000) : 0,
     };
+  }
+
+  /** One overridden copy per recorded snapshot object, so decide()'s per-snapshot compile cache still hits. */
+  private withStrategy(snap: AppSnapshot, strategy: StrategyName): AppSnapshot {
+    let copy = this.overridden.get(snap);
+    if (copy === undefined) {
+      copy = { ...snap, app: { ...snap.app, strategy } };
+      this.overridden.set(snap, copy);
+    }
+    return copy;
   }
 
   /** Classic strategies keep state between decisions: one per app, seeded from the record when it carries it. */
@@ -216,6 +229,28 @@ function costOf(d: Decision, durationMs: number): number {
 
 function cloneState(s: StrategyState): StrategyState {
   return { roundRobinCursor: s.roundRobinCursor, outstanding: new Map(s.outstanding) };
+}
+
+/** Structural equality of JSON-shaped values (what a Decision is), without serialising both sides. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    if (ra[k] === undefined) continue;
+    n++;
+    if (!deepEqual(ra[k], rb[k])) return false;
+  }
+  for (const k in rb) if (rb[k] !== undefined) n--;
+  return n === 0;
 }
 
 function bump(c: Counts, k: string): void {

@@ -1,0 +1,45 @@
+/**
+ * Replay throughput: decisions re-run per second, in memory and end to end
+ * from an NDJSON file and from a libSQL file database.
+ * Run: npx tsx backtest/bench/replay-throughput.ts [records]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_POLICY } from '../decision-port.ts';
+import { policyFromEnvText } from '../policy-file.ts';
+import { readNdjson, writeNdjson } from '../replay/ndjson.ts';
+import { readRecordsFromDb } from '../replay/read-records-db.ts';
+import { makeRecords, writeRecordsToDb } from '../replay/record-fixtures.ts';
+import { ReplayAccumulator, replayAll } from '../replay/replay-engine.ts';
+
+const n = Number(process.argv[2] ?? 200_000);
+const dir = mkdtempSync(join(tmpdir(), 'replay-bench-'));
+try {
+  const records = makeRecords(n, DEFAULT_POLICY);
+  const altered = policyFromEnvText('ROUTE_WEIGHT_COST=0', 'bench.env');
+  for (const [label, opts] of [
+    ['in memory, unchanged + verify', { policy: null, strategy: null, assumedDurationMs: 1000, verify: true }],
+    ['in memory, ROUTE_WEIGHT_COST=0', { policy: altered, strategy: null, assumedDurationMs: 1000, verify: false }],
+  ] as const) {
+    const r = replayAll(records, opts);
+    console.log(`${label}: ${r.records} decisions in ${r.wallMs} ms = ${r.decisionsPerSecond.toLocaleString('en-US')}/s (moved ${r.moved})`);
+  }
+  const file = join(dir, 'records.ndjson');
+  await writeNdjson(file, records);
+  let t = performance.now();
+  const acc = new ReplayAccumulator({ policy: altered, strategy: null, assumedDurationMs: 1000, verify: false });
+  for await (const r of readNdjson(file)) acc.add(r);
+  let ms = performance.now() - t;
+  console.log(`NDJSON end to end: ${n} in ${ms.toFixed(0)} ms = ${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`);
+  const dbN = Math.min(n, 50_000);
+  const url = `file:${join(dir, 'd.db')}`;
+  await writeRecordsToDb(url, records.slice(0, dbN));
+  t = performance.now();
+  const acc2 = new ReplayAccumulator({ policy: altered, strategy: null, assumedDurationMs: 1000, verify: false });
+  for await (const r of readRecordsFromDb({ url, pageSize: 5000 })) acc2.add(r);
+  ms = performance.now() - t;
+  console.log(`libSQL file end to end: ${dbN} in ${ms.toFixed(0)} ms = ${Math.round((dbN / ms) * 1000).toLocaleString('en-US')}/s`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
