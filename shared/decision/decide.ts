@@ -3,9 +3,9 @@ import type { CandidateRow } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { hardFilters } from './hard-filters.ts';
-import { estimateLatency } from './latency-estimate.ts';
-import { costContext, costModifier, latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
-import type { CostContext } from './modifiers.ts';
+import { costFor, costTable, latencyFor } from './modifier-memo.ts';
+import type { CostTable, LatencyResult } from './modifier-memo.ts';
+import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
 import { summarize } from './summary.ts';
 import { NO_TIER_RANK, TIER_RANK, capacityIn, tierOf } from './tiers.ts';
@@ -73,9 +73,13 @@ export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx
   // Utilisation of loaded capacity across the app's eligible clusters. With no
   // loaded slots anywhere we are about to start containers: price matters fully.
   const utilization = slots > 0 ? busy / slots : 0;
-  const cost = costContext(cheapest === Infinity ? 0 : cheapest, utilization, policy);
-  const geo = req.client.location === null || eligible.length === 0 ? null : compiled.geoRttFrom(req.client.location);
-  for (const row of eligible) weigh(row, geo, policy, now, cost);
+  if (eligible.length > 0) {
+    const costs = costTable(compiled, cheapest === Infinity ? 0 : cheapest, utilization, policy);
+    const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
+    // One scratch result reused for every candidate: no allocation per candidate for the latency lookup.
+    const latency: LatencyResult = { modifier: latencyModifier(null, policy), ms: null };
+    for (const row of eligible) weigh(row, geo, policy, now, costs, latency);
+  }
 
   const strategy: StrategyName = snap.app.strategy;
   let chosen: CandidateRow | null = null;
@@ -129,22 +133,23 @@ function weigh(
   geo: Float64Array | null,
   policy: Policy,
   now: number,
-  costCtx: CostContext,
+  costs: CostTable,
+  latency: LatencyResult,
 ): void {
   const c = row.c;
   const state = c.state;
   if (state === null || row.tier === null) return;
-  const est = estimateLatency(c, geo === null ? null : (geo[c.index] ?? null), now, policy.staleHardMs);
-  const latency = latencyModifier(est, policy);
-  const cost = costModifier(state.pricePerHour, costCtx, policy, c.priceLabel);
+  latencyFor(c, geo, now, policy, latency);
+  const lat = latency.modifier;
+  const cost = costFor(c, costs);
   const locality = localityModifier(state.lastServedAt, now, policy);
   const staleness = stalenessModifier(row.stateAgeMs ?? 0, policy);
   const stat = c.staticWeightModifier;
   const base = Math.max(0, capacityIn(state, row.tier));
   row.baseWeight = base;
-  row.modifiers = [latency, cost, locality, staleness, stat];
-  row.fullWeight = base * latency.factor * cost.factor * locality.factor * staleness.factor * stat.factor;
-  row.estimatedLatencyMs = est === null ? null : est.ms;
+  row.modifiers = [lat, cost, locality, staleness, stat];
+  row.fullWeight = base * lat.factor * cost.factor * locality.factor * staleness.factor * stat.factor;
+  row.estimatedLatencyMs = latency.ms;
 }
 
 /**
