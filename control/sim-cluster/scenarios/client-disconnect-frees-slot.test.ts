@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { SimCluster } from '../server.ts';
 import { chatBody, rawRequest, startTestCluster, waitFor } from './harness.ts';
 
@@ -26,7 +28,7 @@ describe('client disconnect frees the slot', () => {
   });
 
   it('a queued client that goes away leaves the queue', async () => {
-    const busy = rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 6 }) });
+    const busy = rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 20 }) });
     await waitFor(() => sim.control.snapshot().running === 1, 'the slot to be taken');
     const controller = new AbortController();
     const queued = rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody(), signal: controller.signal }).catch(() => 'aborted');
@@ -36,5 +38,17 @@ describe('client disconnect frees the slot', () => {
     await waitFor(() => sim.control.snapshot().waiting === 0, 'the queue to empty');
     expect((await busy).status).toBe(200);
     expect(sim.control.snapshot()).toMatchObject({ running: 0, waiting: 0 });
+  });
+
+  it('a WebSocket closed mid-generation frees its slot', async () => {
+    const abortedBefore = sim.control.snapshot().counters.aborted;
+    const ws = new WebSocket(`${sim.url.replace('http', 'ws')}/v1/ws`);
+    await once(ws, 'open');
+    ws.send(JSON.stringify({ prompt: 'x', max_tokens: 1000 }));
+    await once(ws, 'message');
+    expect(sim.control.snapshot().running).toBe(1);
+    ws.close();
+    await waitFor(() => sim.control.snapshot().running === 0, 'the slot to be freed');
+    expect(sim.control.snapshot().counters.aborted).toBe(abortedBefore + 1);
   });
 });

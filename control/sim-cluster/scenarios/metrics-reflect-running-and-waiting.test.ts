@@ -42,7 +42,7 @@ describe('metrics text parses and reflects running/waiting', () => {
   });
 
   it('busy: two running, one waiting, cache usage 1, then counters after they finish', async () => {
-    const requests = [0, 1, 2].map(() => rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 30 }) }));
+    const requests = [0, 1, 2].map(() => rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 100 }) }));
     await waitFor(() => sim.control.snapshot().waiting === 1, 'a request to queue');
     const m = await scrape();
     expect(m.get(`vllm:num_requests_running${label}`)).toBe(2);
@@ -52,7 +52,7 @@ describe('metrics text parses and reflects running/waiting', () => {
     const after = await scrape();
     expect(after.get(`vllm:num_requests_running${label}`)).toBe(0);
     expect(after.get(`vllm:request_success_total${label}`)).toBe(3);
-    expect(after.get(`vllm:generation_tokens_total${label}`)).toBe(90);
+    expect(after.get(`vllm:generation_tokens_total${label}`)).toBe(300);
     expect(after.get(`vllm:prompt_tokens_total${label}`)).toBe(9);
     expect(after.get('sim_requests_total{model_name="demo-llm",outcome="completed"}')).toBe(3);
   });

@@ -51,8 +51,8 @@ describe('the official openai SDK works unmodified', () => {
   });
 
   it('surfaces a 429 as the SDK RateLimitError', async () => {
-    const busy = [0, 1].map(() => client.chat.completions.create({ model: 'demo-llm', messages: [{ role: 'user', content: 'x' }], max_tokens: 300 }));
-    // Both slots busy for ~300 ms; the third is refused at once (queue: reject).
+    const busy = [0, 1].map(() => client.chat.completions.create({ model: 'demo-llm', messages: [{ role: 'user', content: 'x' }], max_tokens: 1000 }));
+    // Both slots busy for ~1 s; the third is refused at once (queue: reject).
     await waitFor(() => sim.control.snapshot().running === 2, 'both slots busy');
     await expect(client.chat.completions.create({ model: 'demo-llm', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     await Promise.all(busy);
