@@ -8,7 +8,7 @@ import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
 import { summarize } from './summary.ts';
-import { NO_TIER_RANK, TIER_RANK, capacityIn, tierOf } from './tiers.ts';
+import { NO_TIER_RANK, capacityIn, tierOf, tierRank } from './tiers.ts';
 import type {
   CandidateExplanation,
   DecideContext,
@@ -52,7 +52,7 @@ export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx
       c,
       disqualifications,
       tier,
-      tierRank: tier === null ? NO_TIER_RANK : TIER_RANK[tier],
+      tierRank: tierRank(tier),
       stateAgeMs: state === null ? null : Math.max(0, now - state.observedAt),
       baseWeight: 0,
       modifiers: NO_MODIFIERS,

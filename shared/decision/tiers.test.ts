@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Tier } from '../domain/types.ts';
 import { state } from './test-fixtures.ts';
-import { capacityIn, tierOf } from './tiers.ts';
+import { NO_TIER_RANK, TIER_RANK, capacityIn, tierOf, tierRank } from './tiers.ts';
 
 describe('tierOf / capacityIn', () => {
   it.each<[string, number, number, number, Tier | null, number]>([
@@ -14,5 +14,6 @@ describe('tierOf / capacityIn', () => {
     const s = state('c', { hotFree, warm, cold });
     expect(tierOf(s)).toBe(tier);
     if (tier !== null) expect(capacityIn(s, tier)).toBe(capacity);
+    expect(tierRank(tier)).toBe(tier === null ? NO_TIER_RANK : TIER_RANK[tier]);
   });
 });

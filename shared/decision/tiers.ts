@@ -15,6 +15,11 @@ export function tierOf(s: ClusterAppState): Tier | null {
   return null;
 }
 
+/** TIER_RANK of `tier` (NO_TIER_RANK for null) without a keyed lookup on the hot path. */
+export function tierRank(tier: Tier | null): number {
+  return tier === 'hot' ? 0 : tier === 'warm' ? 1 : tier === 'cold' ? 2 : NO_TIER_RANK;
+}
+
 /** Slots `s` offers in `tier`: the base weight before modifiers. */
 export function capacityIn(s: ClusterAppState, tier: Tier): number {
   return tier === 'hot' ? s.hotFree : tier === 'warm' ? s.warm : s.cold;
