@@ -11,9 +11,21 @@
  */
 import { pathToFileURL } from 'node:url';
 import { REGIONS } from '../shared/domain/regions.ts';
-import type { AppSnapshot, ClientLocation, ClusterAppState, Health } from '../shared/domain/types.ts';
+import type {
+  AppSnapshot,
+  ClientLocation,
+  ClusterAppState,
+  Health,
+} from '../shared/domain/types.ts';
 import { DEFAULT_POLICY, decide, seededRng } from '../shared/decision/index.ts';
-import { NOW, cluster, measurement, snapshot, state, status } from '../shared/decision/test-fixtures.ts';
+import {
+  NOW,
+  cluster,
+  measurement,
+  snapshot,
+  state,
+  status,
+} from '../shared/decision/test-fixtures.ts';
 
 export interface DecisionBenchResult {
   readonly candidates: number;
@@ -28,7 +40,9 @@ export interface DecisionBenchResult {
 export function realisticSnapshot(n: number): AppSnapshot {
   const clusters = Array.from({ length: n }, (_, i) => {
     const region = REGIONS[i % REGIONS.length];
-    return cluster(`c${i}-${region?.id ?? 'x'}`, region?.id ?? 'eu-west', { provider: ['lambda', 'coreweave', 'aws'][i % 3] ?? 'aws' });
+    return cluster(`c${i}-${region?.id ?? 'x'}`, region?.id ?? 'eu-west', {
+      provider: ['lambda', 'coreweave', 'aws'][i % 3] ?? 'aws',
+    });
   });
   const rng = seededRng(`bench-${n}`);
   const states: ClusterAppState[] = clusters.map((c, i) => {
@@ -50,9 +64,18 @@ export function realisticSnapshot(n: number): AppSnapshot {
   return snapshot({
     clusters,
     states,
-    statuses: clusters.map((c, i) => status(c.id, { draining: i % 29 === 7, circuitOpen: i % 31 === 11 })),
+    statuses: clusters.map((c, i) =>
+      status(c.id, { draining: i % 29 === 7, circuitOpen: i % 31 === 11 }),
+    ),
     latency: clusters.flatMap((c, i) =>
-      i % 5 === 0 ? [] : [measurement(c.id, c.proxyId, { rttMs: 1 + rng.next() * 3, ttftMs: i % 2 === 0 ? 80 + rng.next() * 200 : null })],
+      i % 5 === 0
+        ? []
+        : [
+            measurement(c.id, c.proxyId, {
+              rttMs: 1 + rng.next() * 3,
+              ttftMs: i % 2 === 0 ? 80 + rng.next() * 200 : null,
+            }),
+          ],
     ),
     app: { clusterWeights: { [clusters[0]?.id ?? '']: 0.5 } },
   });
@@ -119,9 +142,14 @@ export function run(scale = 1): DecisionBenchResult[] {
 }
 
 export function formatResults(results: readonly DecisionBenchResult[]): string {
-  const lines = ['candidates | decisions/s | p50 µs | p99 µs | max µs | iterations', '---:|---:|---:|---:|---:|---:'];
+  const lines = [
+    'candidates | decisions/s | p50 µs | p99 µs | max µs | iterations',
+    '---:|---:|---:|---:|---:|---:',
+  ];
   for (const r of results) {
-    lines.push(`${r.candidates} | ${r.decisionsPerSecond.toLocaleString('en-US')} | ${r.p50Us.toFixed(1)} | ${r.p99Us.toFixed(1)} | ${r.maxUs.toFixed(0)} | ${r.iterations.toLocaleString('en-US')}`);
+    lines.push(
+      `${r.candidates} | ${r.decisionsPerSecond.toLocaleString('en-US')} | ${r.p50Us.toFixed(1)} | ${r.p99Us.toFixed(1)} | ${r.maxUs.toFixed(0)} | ${r.iterations.toLocaleString('en-US')}`,
+    );
   }
   return lines.join('\n');
 }

@@ -41,7 +41,9 @@ export function chooseIndex(strategy: StrategyName, input: StrategyInput): numbe
       return leastLoaded(n, input);
     case 'consistent-hash':
       // Without a key there is nothing to be sticky to: spread by weight instead.
-      return input.key === null ? weightedIndex(input.weights, input.rng) : rendezvousIndex(input.key, input.ids, input.weights);
+      return input.key === null
+        ? weightedIndex(input.weights, input.rng)
+        : rendezvousIndex(input.key, input.ids, input.weights);
     case 'power-of-two': {
       const a = Math.min(n - 1, Math.floor(input.rng.next() * n));
       let b = Math.min(n - 2, Math.floor(input.rng.next() * (n - 1)));

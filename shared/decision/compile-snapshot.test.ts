@@ -45,7 +45,11 @@ describe('compileSnapshot', () => {
   });
 
   it('memoises geo RTTs per client location, NaN for unknown clusters', () => {
-    const snap = snapshot({ clusters: [EU, AP], deployed: ['eu-1', 'ghost', 'ap-1'], states: [state('eu-1'), state('ap-1')] });
+    const snap = snapshot({
+      clusters: [EU, AP],
+      deployed: ['eu-1', 'ghost', 'ap-1'],
+      states: [state('eu-1'), state('ap-1')],
+    });
     const compiled = compileSnapshot(snap);
     const here = { lat: 48.9, lon: 2.4 };
     const rtts = compiled.geoRttFrom(here);

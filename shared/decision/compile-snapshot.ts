@@ -1,4 +1,11 @@
-import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, GeoPoint, LatencyMeasurement } from '../domain/types.ts';
+import type {
+  AppSnapshot,
+  Cluster,
+  ClusterAppState,
+  ClusterStatus,
+  GeoPoint,
+  LatencyMeasurement,
+} from '../domain/types.ts';
 import { estimateRttsMs } from '../geo/rtt-model.ts';
 import type { Disqualification } from './disqualification.ts';
 import { formatPrice, staticWeightModifier } from './modifiers.ts';
@@ -63,7 +70,8 @@ function build(snap: AppSnapshot): CompiledSnapshot {
   const excluded = new Set(app.excludedClusters);
   const gpuTypes = new Set(app.gpuTypes);
   const residency = app.residency;
-  const allowedContinents = residency.kind === 'continents' ? new Set<string>(residency.continents) : null;
+  const allowedContinents =
+    residency.kind === 'continents' ? new Set<string>(residency.continents) : null;
   const allowedRegions = residency.kind === 'regions' ? new Set(residency.regions) : null;
   const seen = new Set<string>();
   const candidates: CompiledCandidate[] = [];
@@ -76,7 +84,10 @@ function build(snap: AppSnapshot): CompiledSnapshot {
     const disq: Disqualification[] = [];
 
     if (cluster === null) {
-      disq.push({ code: 'unknown-cluster', detail: `no static facts for cluster "${id}" (never registered, or removed)` });
+      disq.push({
+        code: 'unknown-cluster',
+        detail: `no static facts for cluster "${id}" (never registered, or removed)`,
+      });
     } else if (allowedContinents !== null && !allowedContinents.has(cluster.continent)) {
       disq.push({
         code: 'residency',
@@ -91,18 +102,23 @@ function build(snap: AppSnapshot): CompiledSnapshot {
     if (excluded.has(id)) disq.push({ code: 'excluded', detail: "excluded in the app's config" });
     // GPU type barely changes, so even stale state is trusted for it.
     if (state !== null && gpuTypes.size > 0 && !gpuTypes.has(state.gpuType)) {
-      disq.push({ code: 'hardware', detail: `GPU ${state.gpuType}; app needs ${app.gpuTypes.join(' or ')}` });
+      disq.push({
+        code: 'hardware',
+        detail: `GPU ${state.gpuType}; app needs ${app.gpuTypes.join(' or ')}`,
+      });
     }
 
     const configured = app.clusterWeights[id];
-    const weight = configured === undefined || !Number.isFinite(configured) ? 1 : Math.max(0, configured);
+    const weight =
+      configured === undefined || !Number.isFinite(configured) ? 1 : Math.max(0, configured);
     candidates.push({
       index: candidates.length,
       id,
       cluster,
       state,
       status: snap.status.get(id) ?? null,
-      measured: cluster === null ? null : ownProxyMeasurement(snap.latency.get(id), cluster.proxyId),
+      measured:
+        cluster === null ? null : ownProxyMeasurement(snap.latency.get(id), cluster.proxyId),
       staticWeight: weight,
       staticWeightModifier: staticWeightModifier(weight),
       priceLabel: state === null ? '' : formatPrice(state.pricePerHour),
@@ -110,7 +126,9 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       clientContinentOnly: residency.kind === 'client-continent',
     });
   }
-  const locations: GeoPoint[] = candidates.map((c) => c.cluster?.location ?? { lat: NaN, lon: NaN });
+  const locations: GeoPoint[] = candidates.map(
+    (c) => c.cluster?.location ?? { lat: NaN, lon: NaN },
+  );
   const geo = new Map<string, Float64Array>();
   return {
     candidates,

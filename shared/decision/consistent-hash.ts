@@ -36,7 +36,11 @@ export function rendezvousUniform(key: string, id: string): number {
  * Index of the target that owns `key`, or -1 when `ids` is empty. Targets
  * with weight ≤ 0 own nothing unless no weight is positive (then all count as 1).
  */
-export function rendezvousIndex(key: string, ids: readonly string[], weights: ArrayLike<number>): number {
+export function rendezvousIndex(
+  key: string,
+  ids: readonly string[],
+  weights: ArrayLike<number>,
+): number {
   let anyPositive = false;
   for (let i = 0; i < ids.length; i++) if ((weights[i] ?? 0) > 0) anyPositive = true;
   let best = -1;

@@ -2,9 +2,24 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REGIONS } from '../domain/regions.ts';
 import { CONTINENTS, STRATEGIES } from '../domain/types.ts';
-import type { AppSnapshot, ClientLocation, Continent, Residency, StrategyName } from '../domain/types.ts';
+import type {
+  AppSnapshot,
+  ClientLocation,
+  Continent,
+  Residency,
+  StrategyName,
+} from '../domain/types.ts';
 import { decide } from './decide.ts';
-import { NOW, cluster, context, policy, request, snapshot, state, status } from './test-fixtures.ts';
+import {
+  NOW,
+  cluster,
+  context,
+  policy,
+  request,
+  snapshot,
+  state,
+  status,
+} from './test-fixtures.ts';
 import type { Decision, Policy } from './types.ts';
 
 // Random snapshots: up to 10 clusters in random regions, each with random (or
@@ -31,14 +46,23 @@ const arbClusterSpec = fc.record({
 
 const arbResidency: fc.Arbitrary<Residency> = fc.oneof(
   fc.constant({ kind: 'any' } as const),
-  fc.subarray([...CONTINENTS], { minLength: 1 }).map((continents) => ({ kind: 'continents', continents }) as const),
-  fc.subarray(REGIONS.map((r) => r.id), { minLength: 1, maxLength: 4 }).map((regions) => ({ kind: 'regions', regions }) as const),
+  fc
+    .subarray([...CONTINENTS], { minLength: 1 })
+    .map((continents) => ({ kind: 'continents', continents }) as const),
+  fc
+    .subarray(
+      REGIONS.map((r) => r.id),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((regions) => ({ kind: 'regions', regions }) as const),
   fc.constant({ kind: 'client-continent' } as const),
 );
 
 const arbClient: fc.Arbitrary<ClientLocation> = fc.oneof(
   fc.constant({ colo: null, country: null, continent: null, location: null }),
-  fc.constantFrom(...REGIONS).map((r) => ({ colo: 'X', country: r.country, continent: r.continent, location: r.location })),
+  fc
+    .constantFrom(...REGIONS)
+    .map((r) => ({ colo: 'X', country: r.country, continent: r.continent, location: r.location })),
 );
 
 interface Scenario {
@@ -73,21 +97,55 @@ const arbScenario: fc.Arbitrary<Scenario> = fc
       },
       states: g.specs.flatMap((s, i) =>
         s.hasState
-          ? [state(`c${i}`, { hotFree: s.hotFree, hotBusy: s.hotBusy, warm: s.warm, cold: s.cold, health: s.health, observedAt: NOW - s.ageMs, gpuType: s.gpu, pricePerHour: s.price })]
+          ? [
+              state(`c${i}`, {
+                hotFree: s.hotFree,
+                hotBusy: s.hotBusy,
+                warm: s.warm,
+                cold: s.cold,
+                health: s.health,
+                observedAt: NOW - s.ageMs,
+                gpuType: s.gpu,
+                pricePerHour: s.price,
+              }),
+            ]
           : [],
       ),
       statuses: g.specs.flatMap((s, i) =>
-        s.hasStatus ? [status(`c${i}`, { health: s.statusHealth, circuitOpen: s.circuitOpen, draining: s.draining })] : [],
+        s.hasStatus
+          ? [
+              status(`c${i}`, {
+                health: s.statusHealth,
+                circuitOpen: s.circuitOpen,
+                draining: s.draining,
+              }),
+            ]
+          : [],
       ),
     });
-    return { snap, client: g.client, policy: policy({ panic: g.panic }), seed: g.seed, affinityKey: g.affinityKey };
+    return {
+      snap,
+      client: g.client,
+      policy: policy({ panic: g.panic }),
+      seed: g.seed,
+      affinityKey: g.affinityKey,
+    };
   });
 
 function run(s: Scenario, seed = s.seed): Decision {
-  return decide(request({ client: s.client, affinityKey: s.affinityKey }), s.snap, s.policy, context(seed));
+  return decide(
+    request({ client: s.client, affinityKey: s.affinityKey }),
+    s.snap,
+    s.policy,
+    context(seed),
+  );
 }
 
-function allowedByResidency(snap: AppSnapshot, id: string, clientContinent: Continent | null): boolean {
+function allowedByResidency(
+  snap: AppSnapshot,
+  id: string,
+  clientContinent: Continent | null,
+): boolean {
   const c = snap.clusters.get(id);
   if (c === undefined) return false;
   const r = snap.app.residency;
@@ -130,14 +188,22 @@ describe('decide: properties over random snapshots', () => {
           if (st === undefined) continue;
           expect(st.health).not.toBe('unhealthy');
           expect(NOW - st.observedAt).toBeLessThanOrEqual(s.policy.staleHardMs);
-          expect(status?.health === 'unhealthy' || status?.draining === true || status?.circuitOpen === true).toBe(false);
+          expect(
+            status?.health === 'unhealthy' ||
+              status?.draining === true ||
+              status?.circuitOpen === true,
+          ).toBe(false);
           expect(s.snap.app.excludedClusters.includes(id)).toBe(false);
-          if (s.snap.app.gpuTypes.length > 0) expect(s.snap.app.gpuTypes.includes(st.gpuType)).toBe(true);
+          if (s.snap.app.gpuTypes.length > 0)
+            expect(s.snap.app.gpuTypes.includes(st.gpuType)).toBe(true);
         }
         // Panic overrides health only: never draining, excluded or wrong hardware.
         if (d.outcome === 'panic' && d.chosen !== null) {
           const chosen = d.candidates.find((c) => c.clusterId === d.chosen);
-          for (const q of chosen?.disqualifications ?? []) expect(['unhealthy', 'stale', 'circuit-open', 'no-state', 'no-capacity']).toContain(q.code);
+          for (const q of chosen?.disqualifications ?? [])
+            expect(['unhealthy', 'stale', 'circuit-open', 'no-state', 'no-capacity']).toContain(
+              q.code,
+            );
           expect(s.policy.panic).toBe('least-bad');
           expect(d.candidates.every((c) => c.disqualifications.length > 0)).toBe(true);
         }
@@ -151,7 +217,9 @@ describe('decide: properties over random snapshots', () => {
       fc.property(arbScenario, (s) => {
         const snap: AppSnapshot = { ...s.snap, app: { ...s.snap.app, strategy: 'switchyard' } };
         const d = decide(request({ client: s.client }), snap, s.policy, context(s.seed));
-        const eligibleTiers = d.candidates.filter((c) => c.disqualifications.length === 0).map((c) => c.tier);
+        const eligibleTiers = d.candidates
+          .filter((c) => c.disqualifications.length === 0)
+          .map((c) => c.tier);
         if (eligibleTiers.includes('hot')) expect(d.tier).toBe('hot');
         else if (eligibleTiers.includes('warm')) expect(d.tier).toBe('warm');
         if (d.outcome === 'routed') {
@@ -184,7 +252,8 @@ describe('decide: properties over random snapshots', () => {
           const status = s.snap.status.get(c.clusterId);
           // An independent oracle for the reasons that must be recorded.
           if (st === undefined) expect(codes.has('no-state')).toBe(true);
-          else if (NOW - st.observedAt > s.policy.staleHardMs) expect(codes.has('stale')).toBe(true);
+          else if (NOW - st.observedAt > s.policy.staleHardMs)
+            expect(codes.has('stale')).toBe(true);
           else {
             if (st.health === 'unhealthy') expect(codes.has('unhealthy')).toBe(true);
             if (st.hotFree + st.warm + st.cold === 0) expect(codes.has('no-capacity')).toBe(true);
@@ -192,8 +261,10 @@ describe('decide: properties over random snapshots', () => {
           if (status?.draining === true) expect(codes.has('draining')).toBe(true);
           if (status?.circuitOpen === true) expect(codes.has('circuit-open')).toBe(true);
           if (status?.health === 'unhealthy') expect(codes.has('unhealthy')).toBe(true);
-          if (s.snap.app.excludedClusters.includes(c.clusterId)) expect(codes.has('excluded')).toBe(true);
-          if (!allowedByResidency(s.snap, c.clusterId, s.client.continent)) expect(codes.has('residency')).toBe(true);
+          if (s.snap.app.excludedClusters.includes(c.clusterId))
+            expect(codes.has('excluded')).toBe(true);
+          if (!allowedByResidency(s.snap, c.clusterId, s.client.continent))
+            expect(codes.has('residency')).toBe(true);
           if (codes.size > 0) expect(c.weight).toBe(0);
           for (const q of c.disqualifications) expect(q.detail).not.toBe('');
         }

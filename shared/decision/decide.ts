@@ -33,7 +33,12 @@ const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
  * (round-robin cursor), by design. `snap` must not be mutated after first use:
  * its compiled view is cached per snapshot object.
  */
-export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext): Decision {
+export function decide(
+  req: RequestFacts,
+  snap: AppSnapshot,
+  policy: Policy,
+  ctx: DecideContext,
+): Decision {
   const now = ctx.now;
   const compiled = compileSnapshot(snap);
   const candidates = compiled.candidates;
@@ -88,10 +93,18 @@ export function decide(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx
   let reason: ReasonCode = 'no-candidate';
 
   if (eligible.length > 0) {
-    chosen = strategy === 'switchyard' ? pickInBestTier(eligible, ctx) : pickByStrategy(strategy, eligible, req, ctx);
+    chosen =
+      strategy === 'switchyard'
+        ? pickInBestTier(eligible, ctx)
+        : pickByStrategy(strategy, eligible, req, ctx);
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks);
     outcome = 'routed';
-    reason = eligible.length === 1 ? 'only-candidate' : strategy === 'switchyard' ? 'weighted-pick' : 'strategy';
+    reason =
+      eligible.length === 1
+        ? 'only-candidate'
+        : strategy === 'switchyard'
+          ? 'weighted-pick'
+          : 'strategy';
   } else if (policy.panic === 'least-bad') {
     const order = leastBadOrder(rows);
     const first = order[0];
@@ -148,7 +161,8 @@ function weigh(
   const base = Math.max(0, capacityIn(state, row.tier));
   row.baseWeight = base;
   row.modifiers = [lat, cost, locality, staleness, stat];
-  row.fullWeight = base * lat.factor * cost.factor * locality.factor * staleness.factor * stat.factor;
+  row.fullWeight =
+    base * lat.factor * cost.factor * locality.factor * staleness.factor * stat.factor;
   row.estimatedLatencyMs = latency.ms;
 }
 
@@ -206,7 +220,14 @@ function pickByStrategy(
           return s === null || s === undefined ? 0 : s.hotBusy + s.queued;
         }
       : (i: number): number => state.outstanding.get(ids[i] ?? '') ?? 0;
-  const index = chooseIndex(strategy, { ids, weights, rng: ctx.rng, key: req.affinityKey, state, load });
+  const index = chooseIndex(strategy, {
+    ids,
+    weights,
+    rng: ctx.rng,
+    key: req.affinityKey,
+    state,
+    load,
+  });
   const chosen = eligible[index] ?? (eligible[0] as CandidateRow);
   for (let i = 0; i < n; i++) {
     const r = eligible[i] as CandidateRow;
@@ -220,7 +241,11 @@ function pickByStrategy(
 }
 
 /** Up to `max` other eligible candidates: better tier first, then higher weight, then id. */
-function rankFallbacks(eligible: readonly CandidateRow[], chosen: CandidateRow, max: number): CandidateRow[] {
+function rankFallbacks(
+  eligible: readonly CandidateRow[],
+  chosen: CandidateRow,
+  max: number,
+): CandidateRow[] {
   // Selection of the top few by repeated scan: cheaper than sorting 64+ rows for 3 results.
   const out: CandidateRow[] = [];
   const limit = Math.min(max, eligible.length - 1);

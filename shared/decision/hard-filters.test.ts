@@ -11,32 +11,151 @@ const US = cluster('us-1', 'us-east');
 const FRANKFURT = request().client;
 const NOWHERE: ClientLocation = { colo: null, country: null, continent: null, location: null };
 
-type Row = [name: string, parts: SnapshotParts, client: ClientLocation, expected: Record<string, DisqualificationCode[]>];
+type Row = [
+  name: string,
+  parts: SnapshotParts,
+  client: ClientLocation,
+  expected: Record<string, DisqualificationCode[]>,
+];
 
 const table: Row[] = [
   ['all pass', { clusters: [EU, US] }, FRANKFURT, { 'eu-1': [], 'us-1': [] }],
-  ['continents residency', { clusters: [EU, US], app: { residency: { kind: 'continents', continents: ['EU'] } } }, FRANKFURT, { 'eu-1': [], 'us-1': ['residency'] }],
-  ['regions residency', { clusters: [EU, US], app: { residency: { kind: 'regions', regions: ['us-east'] } } }, FRANKFURT, { 'eu-1': ['residency'], 'us-1': [] }],
-  ['client continent', { clusters: [EU, US], app: { residency: { kind: 'client-continent' } } }, FRANKFURT, { 'eu-1': [], 'us-1': ['residency'] }],
-  ['client continent unknown', { clusters: [EU, US], app: { residency: { kind: 'client-continent' } } }, NOWHERE, { 'eu-1': ['residency'], 'us-1': ['residency'] }],
-  ['excluded', { clusters: [EU, US], app: { excludedClusters: ['us-1'] } }, FRANKFURT, { 'eu-1': [], 'us-1': ['excluded'] }],
-  ['unknown cluster', { clusters: [EU], deployed: ['eu-1', 'ghost'] }, FRANKFURT, { 'eu-1': [], ghost: ['unknown-cluster', 'no-state'] }],
-  ['no state', { clusters: [EU, US], states: [state('eu-1')] }, FRANKFURT, { 'eu-1': [], 'us-1': ['no-state'] }],
-  ['stale beyond hard limit', { clusters: [EU, US], states: [state('eu-1'), state('us-1', { observedAt: NOW - 120_001, health: 'unhealthy' })] }, FRANKFURT, { 'eu-1': [], 'us-1': ['stale'] }],
-  ['stale at the limit is still known', { clusters: [EU], states: [state('eu-1', { observedAt: NOW - 120_000 })] }, FRANKFURT, { 'eu-1': [] }],
-  ['app unhealthy', { clusters: [EU], states: [state('eu-1', { health: 'unhealthy' })] }, FRANKFURT, { 'eu-1': ['unhealthy'] }],
-  ['degraded and unknown pass', { clusters: [EU, US], states: [state('eu-1', { health: 'degraded' }), state('us-1', { health: 'unknown' })] }, FRANKFURT, { 'eu-1': [], 'us-1': [] }],
-  ['cluster unhealthy', { clusters: [EU], statuses: [status('eu-1', { health: 'unhealthy' })] }, FRANKFURT, { 'eu-1': ['unhealthy'] }],
-  ['circuit open', { clusters: [EU], statuses: [status('eu-1', { circuitOpen: true })] }, FRANKFURT, { 'eu-1': ['circuit-open'] }],
-  ['draining', { clusters: [EU], statuses: [status('eu-1', { draining: true })] }, FRANKFURT, { 'eu-1': ['draining'] }],
-  ['stale status is ignored', { clusters: [EU], statuses: [status('eu-1', { draining: true, observedAt: NOW - 500_000 })] }, FRANKFURT, { 'eu-1': [] }],
-  ['hardware', { clusters: [EU, US], app: { gpuTypes: ['A100', 'L40S'] }, states: [state('eu-1', { gpuType: 'A100' }), state('us-1')] }, FRANKFURT, { 'eu-1': [], 'us-1': ['hardware'] }],
-  ['no capacity', { clusters: [EU], states: [state('eu-1', { hotFree: 0, warm: 0, cold: 0 })] }, FRANKFURT, { 'eu-1': ['no-capacity'] }],
+  [
+    'continents residency',
+    { clusters: [EU, US], app: { residency: { kind: 'continents', continents: ['EU'] } } },
+    FRANKFURT,
+    { 'eu-1': [], 'us-1': ['residency'] },
+  ],
+  [
+    'regions residency',
+    { clusters: [EU, US], app: { residency: { kind: 'regions', regions: ['us-east'] } } },
+    FRANKFURT,
+    { 'eu-1': ['residency'], 'us-1': [] },
+  ],
+  [
+    'client continent',
+    { clusters: [EU, US], app: { residency: { kind: 'client-continent' } } },
+    FRANKFURT,
+    { 'eu-1': [], 'us-1': ['residency'] },
+  ],
+  [
+    'client continent unknown',
+    { clusters: [EU, US], app: { residency: { kind: 'client-continent' } } },
+    NOWHERE,
+    { 'eu-1': ['residency'], 'us-1': ['residency'] },
+  ],
+  [
+    'excluded',
+    { clusters: [EU, US], app: { excludedClusters: ['us-1'] } },
+    FRANKFURT,
+    { 'eu-1': [], 'us-1': ['excluded'] },
+  ],
+  [
+    'unknown cluster',
+    { clusters: [EU], deployed: ['eu-1', 'ghost'] },
+    FRANKFURT,
+    { 'eu-1': [], ghost: ['unknown-cluster', 'no-state'] },
+  ],
+  [
+    'no state',
+    { clusters: [EU, US], states: [state('eu-1')] },
+    FRANKFURT,
+    { 'eu-1': [], 'us-1': ['no-state'] },
+  ],
+  [
+    'stale beyond hard limit',
+    {
+      clusters: [EU, US],
+      states: [state('eu-1'), state('us-1', { observedAt: NOW - 120_001, health: 'unhealthy' })],
+    },
+    FRANKFURT,
+    { 'eu-1': [], 'us-1': ['stale'] },
+  ],
+  [
+    'stale at the limit is still known',
+    { clusters: [EU], states: [state('eu-1', { observedAt: NOW - 120_000 })] },
+    FRANKFURT,
+    { 'eu-1': [] },
+  ],
+  [
+    'app unhealthy',
+    { clusters: [EU], states: [state('eu-1', { health: 'unhealthy' })] },
+    FRANKFURT,
+    { 'eu-1': ['unhealthy'] },
+  ],
+  [
+    'degraded and unknown pass',
+    {
+      clusters: [EU, US],
+      states: [state('eu-1', { health: 'degraded' }), state('us-1', { health: 'unknown' })],
+    },
+    FRANKFURT,
+    { 'eu-1': [], 'us-1': [] },
+  ],
+  [
+    'cluster unhealthy',
+    { clusters: [EU], statuses: [status('eu-1', { health: 'unhealthy' })] },
+    FRANKFURT,
+    { 'eu-1': ['unhealthy'] },
+  ],
+  [
+    'circuit open',
+    { clusters: [EU], statuses: [status('eu-1', { circuitOpen: true })] },
+    FRANKFURT,
+    { 'eu-1': ['circuit-open'] },
+  ],
+  [
+    'draining',
+    { clusters: [EU], statuses: [status('eu-1', { draining: true })] },
+    FRANKFURT,
+    { 'eu-1': ['draining'] },
+  ],
+  [
+    'stale status is ignored',
+    { clusters: [EU], statuses: [status('eu-1', { draining: true, observedAt: NOW - 500_000 })] },
+    FRANKFURT,
+    { 'eu-1': [] },
+  ],
+  [
+    'hardware',
+    {
+      clusters: [EU, US],
+      app: { gpuTypes: ['A100', 'L40S'] },
+      states: [state('eu-1', { gpuType: 'A100' }), state('us-1')],
+    },
+    FRANKFURT,
+    { 'eu-1': [], 'us-1': ['hardware'] },
+  ],
+  [
+    'no capacity',
+    { clusters: [EU], states: [state('eu-1', { hotFree: 0, warm: 0, cold: 0 })] },
+    FRANKFURT,
+    { 'eu-1': ['no-capacity'] },
+  ],
   [
     'every reason is kept, not only the first',
-    { clusters: [US], app: { residency: { kind: 'continents', continents: ['EU'] }, excludedClusters: ['us-1'], gpuTypes: ['A100'] }, statuses: [status('us-1', { draining: true, circuitOpen: true })], states: [state('us-1', { health: 'unhealthy', hotFree: 0, warm: 0, cold: 0 })] },
+    {
+      clusters: [US],
+      app: {
+        residency: { kind: 'continents', continents: ['EU'] },
+        excludedClusters: ['us-1'],
+        gpuTypes: ['A100'],
+      },
+      statuses: [status('us-1', { draining: true, circuitOpen: true })],
+      states: [state('us-1', { health: 'unhealthy', hotFree: 0, warm: 0, cold: 0 })],
+    },
     FRANKFURT,
-    { 'us-1': ['residency', 'excluded', 'hardware', 'draining', 'circuit-open', 'unhealthy', 'no-capacity'] },
+    {
+      'us-1': [
+        'residency',
+        'excluded',
+        'hardware',
+        'draining',
+        'circuit-open',
+        'unhealthy',
+        'no-capacity',
+      ],
+    },
   ],
 ];
 

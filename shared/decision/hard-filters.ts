@@ -3,7 +3,11 @@ import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
 import type { Policy } from './types.ts';
 
-function add(out: Disqualification[] | null, c: CompiledCandidate, d: Disqualification): Disqualification[] {
+function add(
+  out: Disqualification[] | null,
+  c: CompiledCandidate,
+  d: Disqualification,
+): Disqualification[] {
   const list = out ?? [...c.staticDisqualifications];
   list.push(d);
   return list;
@@ -30,9 +34,15 @@ export function hardFilters(
 
   if (c.clientContinentOnly && c.cluster !== null) {
     if (client.continent === null) {
-      out = add(out, c, { code: 'residency', detail: "client continent unknown; app must stay on the client's continent" });
+      out = add(out, c, {
+        code: 'residency',
+        detail: "client continent unknown; app must stay on the client's continent",
+      });
     } else if (client.continent !== c.cluster.continent) {
-      out = add(out, c, { code: 'residency', detail: `cluster is in ${c.cluster.continent}; client is in ${client.continent}` });
+      out = add(out, c, {
+        code: 'residency',
+        detail: `cluster is in ${c.cluster.continent}; client is in ${client.continent}`,
+      });
     }
   }
 
@@ -40,21 +50,36 @@ export function hardFilters(
   const status = c.status;
   if (status !== null && now - status.observedAt <= policy.staleHardMs) {
     if (status.draining) out = add(out, c, { code: 'draining', detail: 'cluster is draining' });
-    if (status.circuitOpen) out = add(out, c, { code: 'circuit-open', detail: "regional proxy's circuit breaker is open" });
-    if (status.health === 'unhealthy') out = add(out, c, { code: 'unhealthy', detail: 'cluster reported unhealthy' });
+    if (status.circuitOpen)
+      out = add(out, c, {
+        code: 'circuit-open',
+        detail: "regional proxy's circuit breaker is open",
+      });
+    if (status.health === 'unhealthy')
+      out = add(out, c, { code: 'unhealthy', detail: 'cluster reported unhealthy' });
   }
 
   const state = c.state;
   if (state === null) {
-    out = add(out, c, { code: 'no-state', detail: 'no capacity/health report for this app on this cluster' });
+    out = add(out, c, {
+      code: 'no-state',
+      detail: 'no capacity/health report for this app on this cluster',
+    });
   } else {
     const age = now - state.observedAt;
     if (age > policy.staleHardMs) {
-      out = add(out, c, { code: 'stale', detail: `state is ${seconds(age)} old (limit ${seconds(policy.staleHardMs)}): unknown` });
+      out = add(out, c, {
+        code: 'stale',
+        detail: `state is ${seconds(age)} old (limit ${seconds(policy.staleHardMs)}): unknown`,
+      });
     } else {
-      if (state.health === 'unhealthy') out = add(out, c, { code: 'unhealthy', detail: 'app reported unhealthy on this cluster' });
+      if (state.health === 'unhealthy')
+        out = add(out, c, { code: 'unhealthy', detail: 'app reported unhealthy on this cluster' });
       if (!(state.hotFree > 0) && !(state.warm > 0) && !(state.cold > 0)) {
-        out = add(out, c, { code: 'no-capacity', detail: `no free capacity (hot ${state.hotFree}, warm ${state.warm}, cold ${state.cold})` });
+        out = add(out, c, {
+          code: 'no-capacity',
+          detail: `no free capacity (hot ${state.hotFree}, warm ${state.warm}, cold ${state.cold})`,
+        });
       }
     }
   }

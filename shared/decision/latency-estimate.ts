@@ -23,7 +23,8 @@ export function estimateLatency(
 ): LatencyEstimate | null {
   if (geoMs === null || Number.isNaN(geoMs)) return null;
   const m = c.measured;
-  if (m === null || now - m.observedAt > maxAgeMs || m.samples <= 0) return { ms: geoMs, source: 'geo' };
+  if (m === null || now - m.observedAt > maxAgeMs || m.samples <= 0)
+    return { ms: geoMs, source: 'geo' };
   if (m.ttftMs !== null && m.ttftMs >= 0) return { ms: geoMs + m.ttftMs, source: 'ttft' };
   return { ms: geoMs + Math.max(0, m.rttMs), source: 'rtt' };
 }

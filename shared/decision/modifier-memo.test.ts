@@ -1,15 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import type { AppSnapshot } from '../domain/types.ts';
 import { decide } from './decide.ts';
-import { NOW, cluster, context, measurement, policy, request, snapshot, state } from './test-fixtures.ts';
+import {
+  NOW,
+  cluster,
+  context,
+  measurement,
+  policy,
+  request,
+  snapshot,
+  state,
+} from './test-fixtures.ts';
 
-const CLUSTERS = [cluster('eu-1', 'eu-west'), cluster('eu-2', 'eu-central'), cluster('us-1', 'us-east'), cluster('ap-1', 'ap-southeast')];
+const CLUSTERS = [
+  cluster('eu-1', 'eu-west'),
+  cluster('eu-2', 'eu-central'),
+  cluster('us-1', 'us-east'),
+  cluster('ap-1', 'ap-southeast'),
+];
 
 function build(): AppSnapshot {
   return snapshot({
     clusters: CLUSTERS,
-    states: [state('eu-1', { pricePerHour: 1 }), state('eu-2', { pricePerHour: 3, hotBusy: 9 }), state('us-1', { lastServedAt: NOW - 1000 }), state('ap-1')],
-    latency: [measurement('eu-1', 'proxy-eu-west', { ttftMs: 300, observedAt: NOW - 100_000 }), measurement('us-1', 'proxy-us-east', { rttMs: 5 })],
+    states: [
+      state('eu-1', { pricePerHour: 1 }),
+      state('eu-2', { pricePerHour: 3, hotBusy: 9 }),
+      state('us-1', { lastServedAt: NOW - 1000 }),
+      state('ap-1'),
+    ],
+    latency: [
+      measurement('eu-1', 'proxy-eu-west', { ttftMs: 300, observedAt: NOW - 100_000 }),
+      measurement('us-1', 'proxy-us-east', { rttMs: 5 }),
+    ],
   });
 }
 
@@ -39,7 +61,8 @@ describe('memoised modifiers', () => {
 
   it('switches eu-1 from measured to modelled latency once the measurement is too old', () => {
     const snap = build();
-    const at = (now: number): string | undefined => decide(request(), snap, policy(), context('m', { now })).candidates[0]?.modifiers[0]?.detail;
+    const at = (now: number): string | undefined =>
+      decide(request(), snap, policy(), context('m', { now })).candidates[0]?.modifiers[0]?.detail;
     expect(at(NOW)).toMatch(/ttft, measured/);
     expect(at(NOW + 30_000)).toMatch(/geo model/);
     expect(at(NOW)).toMatch(/ttft, measured/);

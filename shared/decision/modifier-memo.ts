@@ -47,7 +47,11 @@ export function latencyFor(
   }
   let table = latencyTables.get(rtts);
   if (table === undefined || table.policy !== policy) {
-    table = { policy, factors: new Array<ModifierFactor | undefined>(rtts.length * 2), ms: new Float64Array(rtts.length * 2) };
+    table = {
+      policy,
+      factors: new Array<ModifierFactor | undefined>(rtts.length * 2),
+      ms: new Float64Array(rtts.length * 2),
+    };
     latencyTables.set(rtts, table);
   }
   const usable = measurementUsable(c, now, policy.staleHardMs);
@@ -55,7 +59,12 @@ export function latencyFor(
   let modifier = table.factors[slot];
   if (modifier === undefined) {
     // `now` only matters through `usable`, already part of the slot.
-    const est = estimateLatency(usable ? c : { ...c, measured: null }, rtts[c.index] ?? null, now, policy.staleHardMs);
+    const est = estimateLatency(
+      usable ? c : { ...c, measured: null },
+      rtts[c.index] ?? null,
+      now,
+      policy.staleHardMs,
+    );
     modifier = latencyModifier(est, policy);
     table.factors[slot] = modifier;
     table.ms[slot] = est === null ? NaN : est.ms;
@@ -76,9 +85,20 @@ export interface CostTable {
 const costTables = new WeakMap<CompiledSnapshot, CostTable>();
 
 /** The cost table for this decision's (cheapest, utilisation, policy); reused while they repeat. */
-export function costTable(compiled: CompiledSnapshot, cheapest: number, utilization: number, policy: Policy): CostTable {
+export function costTable(
+  compiled: CompiledSnapshot,
+  cheapest: number,
+  utilization: number,
+  policy: Policy,
+): CostTable {
   const t = costTables.get(compiled);
-  if (t !== undefined && t.policy === policy && t.cheapest === cheapest && t.utilization === utilization) return t;
+  if (
+    t !== undefined &&
+    t.policy === policy &&
+    t.cheapest === cheapest &&
+    t.utilization === utilization
+  )
+    return t;
   const fresh: CostTable = {
     policy,
     cheapest,

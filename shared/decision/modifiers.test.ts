@@ -9,7 +9,11 @@ import {
 } from './modifiers.ts';
 import { NOW, policy } from './test-fixtures.ts';
 
-const P = policy({ latencyHalfMs: 100, weights: { latency: 1, cost: 1, locality: 0.5 }, costFadeUtilization: 0.8 });
+const P = policy({
+  latencyHalfMs: 100,
+  weights: { latency: 1, cost: 1, locality: 0.5 },
+  costFadeUtilization: 0.8,
+});
 
 describe('latencyModifier', () => {
   it.each<[string, Parameters<typeof latencyModifier>[0], number, string]>([
@@ -24,8 +28,18 @@ describe('latencyModifier', () => {
   });
 
   it('weight is an exponent; 0 ignores latency', () => {
-    expect(latencyModifier({ ms: 100, source: 'geo' }, policy({ ...P, weights: { ...P.weights, latency: 2 } })).factor).toBeCloseTo(0.25, 9);
-    expect(latencyModifier({ ms: 900, source: 'geo' }, policy({ ...P, weights: { ...P.weights, latency: 0 } })).factor).toBe(1);
+    expect(
+      latencyModifier(
+        { ms: 100, source: 'geo' },
+        policy({ ...P, weights: { ...P.weights, latency: 2 } }),
+      ).factor,
+    ).toBeCloseTo(0.25, 9);
+    expect(
+      latencyModifier(
+        { ms: 900, source: 'geo' },
+        policy({ ...P, weights: { ...P.weights, latency: 0 } }),
+      ).factor,
+    ).toBe(1);
   });
 });
 
@@ -42,7 +56,9 @@ describe('costModifier', () => {
     const m = costModifier(price, costContext(cheapest, util, P), P);
     expect(m.name).toBe('cost');
     expect(m.factor).toBeCloseTo(factor, 9);
-    expect(m.detail).toBe(`$${price}/h vs cheapest $${cheapest}/h; utilisation ${util * 100}% → influence ${Math.round(Math.max(0, 1 - util / 0.8) * 100) / 100}`);
+    expect(m.detail).toBe(
+      `$${price}/h vs cheapest $${cheapest}/h; utilisation ${util * 100}% → influence ${Math.round(Math.max(0, 1 - util / 0.8) * 100) / 100}`,
+    );
   });
 });
 
@@ -70,7 +86,11 @@ describe('stalenessModifier', () => {
 
 describe('staticWeightModifier', () => {
   it('passes the configured weight through', () => {
-    expect(staticWeightModifier(0.1)).toEqual({ name: 'static-weight', factor: 0.1, detail: 'configured 0.1' });
+    expect(staticWeightModifier(0.1)).toEqual({
+      name: 'static-weight',
+      factor: 0.1,
+      detail: 'configured 0.1',
+    });
     expect(staticWeightModifier(1).factor).toBe(1);
   });
 });

@@ -17,9 +17,21 @@ function r2(x: number): number {
 }
 
 // Modifier objects are immutable, so the constant ones are shared rather than allocated per decision.
-const LATENCY_NEUTRAL: ModifierFactor = Object.freeze({ name: 'latency', factor: 1, detail: 'client location unknown: neutral' });
-const FRESH: ModifierFactor = Object.freeze({ name: 'staleness', factor: 1, detail: 'fresh (within the soft stale limit)' });
-const NEVER_SERVED: ModifierFactor = Object.freeze({ name: 'locality', factor: 1, detail: 'never served here' });
+const LATENCY_NEUTRAL: ModifierFactor = Object.freeze({
+  name: 'latency',
+  factor: 1,
+  detail: 'client location unknown: neutral',
+});
+const FRESH: ModifierFactor = Object.freeze({
+  name: 'staleness',
+  factor: 1,
+  detail: 'fresh (within the soft stale limit)',
+});
+const NEVER_SERVED: ModifierFactor = Object.freeze({
+  name: 'locality',
+  factor: 1,
+  detail: 'never served here',
+});
 
 const SOURCE_LABEL = { ttft: 'ttft, measured', rtt: 'rtt, measured', geo: 'geo model' } as const;
 
@@ -32,7 +44,11 @@ export function latencyModifier(est: LatencyEstimate | null, policy: Policy): Mo
   if (est === null) return LATENCY_NEUTRAL;
   const half = policy.latencyHalfMs;
   const factor = pow(half / (half + est.ms), policy.weights.latency);
-  return { name: 'latency', factor, detail: `est. ${Math.round(est.ms)} ms (${SOURCE_LABEL[est.source]})` };
+  return {
+    name: 'latency',
+    factor,
+    detail: `est. ${Math.round(est.ms)} ms (${SOURCE_LABEL[est.source]})`,
+  };
 }
 
 /**
@@ -69,7 +85,12 @@ export function formatPrice(price: number): string {
  * (cheapest / price) ^ (weight × influence). The cheapest candidate gets 1; a
  * cluster twice as expensive gets 0.5^(weight × influence).
  */
-export function costModifier(price: number, ctx: CostContext, policy: Policy, priceLabel = formatPrice(price)): ModifierFactor {
+export function costModifier(
+  price: number,
+  ctx: CostContext,
+  policy: Policy,
+  priceLabel = formatPrice(price),
+): ModifierFactor {
   const exponent = policy.weights.cost * ctx.influence;
   // Free or unpriced capacity is treated as the cheapest: never a reason to avoid a cluster.
   const ratio = price > 0 && ctx.cheapest > 0 ? Math.min(1, ctx.cheapest / price) : 1;
@@ -82,11 +103,20 @@ export function costModifier(price: number, ctx: CostContext, policy: Policy, pr
  * window: warm caches (weights, KV, compiled kernels) make it likely faster, and
  * the bonus fades as the cache cools.
  */
-export function localityModifier(lastServedAt: number | null, now: number, policy: Policy): ModifierFactor {
+export function localityModifier(
+  lastServedAt: number | null,
+  now: number,
+  policy: Policy,
+): ModifierFactor {
   if (lastServedAt === null) return NEVER_SERVED;
   const age = Math.max(0, now - lastServedAt);
   const window = policy.localityWindowMs;
-  if (age > window || window === 0) return { name: 'locality', factor: 1, detail: `last served ${Math.round(age / 1000)}s ago (outside window)` };
+  if (age > window || window === 0)
+    return {
+      name: 'locality',
+      factor: 1,
+      detail: `last served ${Math.round(age / 1000)}s ago (outside window)`,
+    };
   const factor = 1 + policy.weights.locality * (1 - age / window);
   return { name: 'locality', factor, detail: `last served ${Math.round(age / 1000)}s ago` };
 }
@@ -102,10 +132,18 @@ export function stalenessModifier(ageMs: number, policy: Policy): ModifierFactor
   const span = policy.staleHardMs - policy.staleSoftMs;
   const t = Math.min(1, (age - policy.staleSoftMs) / span);
   const factor = 1 - (1 - policy.staleFloor) * t;
-  return { name: 'staleness', factor, detail: `state ${Math.round(age)} ms old (soft limit ${policy.staleSoftMs} ms)` };
+  return {
+    name: 'staleness',
+    factor,
+    detail: `state ${Math.round(age)} ms old (soft limit ${policy.staleSoftMs} ms)`,
+  };
 }
 
 /** The app's per-cluster weight (canary / version split; missing = 1). Built once per snapshot. */
 export function staticWeightModifier(weight: number): ModifierFactor {
-  return Object.freeze({ name: 'static-weight', factor: weight, detail: weight === 1 ? 'default 1' : `configured ${weight}` });
+  return Object.freeze({
+    name: 'static-weight',
+    factor: weight,
+    detail: weight === 1 ? 'default 1' : `configured ${weight}`,
+  });
 }

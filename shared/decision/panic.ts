@@ -28,7 +28,9 @@ function totalCapacity(r: CandidateRow): number {
  * freshest state, then most capacity, then id (deterministic).
  */
 export function leastBadOrder(rows: readonly CandidateRow[]): CandidateRow[] {
-  const pool = rows.filter((r) => r.disqualifications.length > 0 && onlyHealthCodes(r.disqualifications));
+  const pool = rows.filter(
+    (r) => r.disqualifications.length > 0 && onlyHealthCodes(r.disqualifications),
+  );
   const keys = new Map(pool.map((r) => [r, badness(r)] as const));
   return pool.sort((a, b) => {
     const ka = keys.get(a) ?? [1, 1, 1, 1];

@@ -1,6 +1,13 @@
 import { STRATEGIES } from '../domain/types.ts';
 import type { StrategyName } from '../domain/types.ts';
-import { EnvReader, duration, integer, nonEmptyString, numberInRange, oneOf } from '../env/index.ts';
+import {
+  EnvReader,
+  duration,
+  integer,
+  nonEmptyString,
+  numberInRange,
+  oneOf,
+} from '../env/index.ts';
 import type { Env, FieldParser, ParseResult } from '../env/index.ts';
 import type { Policy } from './types.ts';
 
@@ -37,26 +44,101 @@ interface Spec<T> {
   readonly description: string;
 }
 
-function spec<T>(name: string, parse: FieldParser<T>, fallback: T, description: string, shown = String(fallback)): Spec<T> {
+function spec<T>(
+  name: string,
+  parse: FieldParser<T>,
+  fallback: T,
+  description: string,
+  shown = String(fallback),
+): Spec<T> {
   return { name, parse, fallback, shown, description };
 }
 
 const d = DEFAULT_POLICY;
 
 const SPECS = {
-  version: spec('ROUTE_POLICY_VERSION', nonEmptyString(), d.version, 'Label logged with every decision so replays and back-tests can tell policies apart.'),
-  defaultStrategy: spec('ROUTE_DEFAULT_STRATEGY', oneOf(STRATEGIES), d.defaultStrategy, "Strategy for apps whose config does not name one (an app's own strategy always wins)."),
-  latency: spec('ROUTE_WEIGHT_LATENCY', numberInRange(0, 10), d.weights.latency, 'Exponent on the latency factor; 0 ignores latency, 2 makes it twice as decisive.'),
-  cost: spec('ROUTE_WEIGHT_COST', numberInRange(0, 10), d.weights.cost, 'Exponent on the cost factor (cheapest = 1); 0 ignores price.'),
-  locality: spec('ROUTE_WEIGHT_LOCALITY', numberInRange(0, 10), d.weights.locality, 'Bonus (1 + w) for a cluster that served the app just now, fading over the locality window; 0 ignores locality.'),
-  latencyHalfMs: spec('ROUTE_LATENCY_HALF_MS', duration(1, 10_000), d.latencyHalfMs, 'Estimated latency at which the latency factor is 0.5.', '100ms'),
-  costFade: spec('ROUTE_COST_FADE_UTILIZATION', numberInRange(0.01, 1), d.costFadeUtilization, "Hot-slot utilisation at which price stops mattering (cost's influence fades linearly from 0 to here)."),
-  localityWindow: spec('ROUTE_LOCALITY_WINDOW', duration(0, 86_400_000), d.localityWindowMs, 'How recently a cluster must have served the app to get the cache-locality bonus.', '10m'),
-  staleSoft: spec('ROUTE_STALE_SOFT', duration(0, 3_600_000), d.staleSoftMs, 'State older than this is discounted linearly (down to ROUTE_STALE_FLOOR at the hard limit).', '15s'),
-  staleHard: spec('ROUTE_STALE_HARD', duration(1, 3_600_000), d.staleHardMs, 'State older than this is unknown: the cluster is disqualified as `stale`. Must exceed ROUTE_STALE_SOFT.', '2m'),
-  staleFloor: spec('ROUTE_STALE_FLOOR', numberInRange(0, 1), d.staleFloor, 'Weight factor for state just below the hard stale limit.'),
-  panic: spec('ROUTE_PANIC', oneOf(PANIC_MODES), d.panic, 'When every candidate fails health checks: `least-bad` routes to the least-bad one anyway, `off` refuses. Never overrides residency, exclusions, hardware or draining.'),
-  maxFallbacks: spec('ROUTE_MAX_FALLBACKS', integer(0, 16), d.maxFallbacks, 'How many ranked fallback clusters a decision (and its token) carries.'),
+  version: spec(
+    'ROUTE_POLICY_VERSION',
+    nonEmptyString(),
+    d.version,
+    'Label logged with every decision so replays and back-tests can tell policies apart.',
+  ),
+  defaultStrategy: spec(
+    'ROUTE_DEFAULT_STRATEGY',
+    oneOf(STRATEGIES),
+    d.defaultStrategy,
+    "Strategy for apps whose config does not name one (an app's own strategy always wins).",
+  ),
+  latency: spec(
+    'ROUTE_WEIGHT_LATENCY',
+    numberInRange(0, 10),
+    d.weights.latency,
+    'Exponent on the latency factor; 0 ignores latency, 2 makes it twice as decisive.',
+  ),
+  cost: spec(
+    'ROUTE_WEIGHT_COST',
+    numberInRange(0, 10),
+    d.weights.cost,
+    'Exponent on the cost factor (cheapest = 1); 0 ignores price.',
+  ),
+  locality: spec(
+    'ROUTE_WEIGHT_LOCALITY',
+    numberInRange(0, 10),
+    d.weights.locality,
+    'Bonus (1 + w) for a cluster that served the app just now, fading over the locality window; 0 ignores locality.',
+  ),
+  latencyHalfMs: spec(
+    'ROUTE_LATENCY_HALF_MS',
+    duration(1, 10_000),
+    d.latencyHalfMs,
+    'Estimated latency at which the latency factor is 0.5.',
+    '100ms',
+  ),
+  costFade: spec(
+    'ROUTE_COST_FADE_UTILIZATION',
+    numberInRange(0.01, 1),
+    d.costFadeUtilization,
+    "Hot-slot utilisation at which price stops mattering (cost's influence fades linearly from 0 to here).",
+  ),
+  localityWindow: spec(
+    'ROUTE_LOCALITY_WINDOW',
+    duration(0, 86_400_000),
+    d.localityWindowMs,
+    'How recently a cluster must have served the app to get the cache-locality bonus.',
+    '10m',
+  ),
+  staleSoft: spec(
+    'ROUTE_STALE_SOFT',
+    duration(0, 3_600_000),
+    d.staleSoftMs,
+    'State older than this is discounted linearly (down to ROUTE_STALE_FLOOR at the hard limit).',
+    '15s',
+  ),
+  staleHard: spec(
+    'ROUTE_STALE_HARD',
+    duration(1, 3_600_000),
+    d.staleHardMs,
+    'State older than this is unknown: the cluster is disqualified as `stale`. Must exceed ROUTE_STALE_SOFT.',
+    '2m',
+  ),
+  staleFloor: spec(
+    'ROUTE_STALE_FLOOR',
+    numberInRange(0, 1),
+    d.staleFloor,
+    'Weight factor for state just below the hard stale limit.',
+  ),
+  panic: spec(
+    'ROUTE_PANIC',
+    oneOf(PANIC_MODES),
+    d.panic,
+    'When every candidate fails health checks: `least-bad` routes to the least-bad one anyway, `off` refuses. Never overrides residency, exclusions, hardware or draining.',
+  ),
+  maxFallbacks: spec(
+    'ROUTE_MAX_FALLBACKS',
+    integer(0, 16),
+    d.maxFallbacks,
+    'How many ranked fallback clusters a decision (and its token) carries.',
+  ),
 } as const;
 
 /** Every ROUTE_* variable with its default and meaning, for docs and `--help` output. */
@@ -78,7 +160,11 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
   const policy: Policy = {
     version: read(SPECS.version),
     defaultStrategy: read<StrategyName>(SPECS.defaultStrategy),
-    weights: { latency: read(SPECS.latency), cost: read(SPECS.cost), locality: read(SPECS.locality) },
+    weights: {
+      latency: read(SPECS.latency),
+      cost: read(SPECS.cost),
+      locality: read(SPECS.locality),
+    },
     latencyHalfMs: read(SPECS.latencyHalfMs),
     costFadeUtilization: read(SPECS.costFade),
     localityWindowMs: read(SPECS.localityWindow),
@@ -88,7 +174,9 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
     panic: read<Policy['panic']>(SPECS.panic),
     maxFallbacks: read(SPECS.maxFallbacks),
   };
-  const softOk = !r.errors.some((e) => e.variable === SPECS.staleSoft.name || e.variable === SPECS.staleHard.name);
+  const softOk = !r.errors.some(
+    (e) => e.variable === SPECS.staleSoft.name || e.variable === SPECS.staleHard.name,
+  );
   if (softOk && policy.staleSoftMs >= policy.staleHardMs) {
     r.fail(
       `${SPECS.staleSoft.name}/${SPECS.staleHard.name}`,
@@ -103,6 +191,9 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
  * The strategy to run for an app: its own when its config names one, else the
  * policy's default. The config loader calls this when building `App.strategy`.
  */
-export function resolveStrategy(configured: StrategyName | null | undefined, policy: Policy): StrategyName {
+export function resolveStrategy(
+  configured: StrategyName | null | undefined,
+  policy: Policy,
+): StrategyName {
   return configured ?? policy.defaultStrategy;
 }

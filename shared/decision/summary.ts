@@ -10,7 +10,8 @@ function disqualifiedList(rows: readonly CandidateRow[]): string {
   for (const r of rows) {
     if (r.disqualifications.length === 0) continue;
     count++;
-    if (out.length < MAX_LISTED) out.push(`${r.c.id} (${[...new Set(r.disqualifications.map((d) => d.code))].join(', ')})`);
+    if (out.length < MAX_LISTED)
+      out.push(`${r.c.id} (${[...new Set(r.disqualifications.map((d) => d.code))].join(', ')})`);
   }
   if (count === 0) return '';
   return `; disqualified ${count}: ${out.join(', ')}${count > out.length ? `, +${count - out.length} more` : ''}`;
@@ -29,7 +30,10 @@ export function summarize(
   const stale = staleSnapshot ? '; snapshot is stale (control-plane state not refreshed)' : '';
   const disq = disqualifiedList(rows);
   if (chosen === null) {
-    const what = rows.length === 0 ? 'app is deployed to no clusters' : `all ${rows.length} candidates disqualified`;
+    const what =
+      rows.length === 0
+        ? 'app is deployed to no clusters'
+        : `all ${rows.length} candidates disqualified`;
     return `no candidate: ${what}${disq}${stale}`;
   }
   if (outcome === 'panic') {

@@ -51,11 +51,30 @@ export function state(clusterId: string, over: Partial<ClusterAppState> = {}): C
 }
 
 export function status(clusterId: string, over: Partial<ClusterStatus> = {}): ClusterStatus {
-  return { clusterId, health: 'healthy', circuitOpen: false, draining: false, observedAt: NOW - 1000, ...over };
+  return {
+    clusterId,
+    health: 'healthy',
+    circuitOpen: false,
+    draining: false,
+    observedAt: NOW - 1000,
+    ...over,
+  };
 }
 
-export function measurement(clusterId: string, source: string, over: Partial<LatencyMeasurement> = {}): LatencyMeasurement {
-  return { clusterId, source, rttMs: 2, ttftMs: null, samples: 50, observedAt: NOW - 1000, ...over };
+export function measurement(
+  clusterId: string,
+  source: string,
+  over: Partial<LatencyMeasurement> = {},
+): LatencyMeasurement {
+  return {
+    clusterId,
+    source,
+    rttMs: 2,
+    ttftMs: null,
+    samples: 50,
+    observedAt: NOW - 1000,
+    ...over,
+  };
 }
 
 export function app(clusters: readonly string[], over: Partial<App> = {}): App {
@@ -92,7 +111,8 @@ export function snapshot(parts: SnapshotParts): AppSnapshot {
   const deployed = parts.deployed ?? parts.clusters.map((c) => c.id);
   const states = parts.states ?? parts.clusters.map((c) => state(c.id));
   const latency = new Map<string, LatencyMeasurement[]>();
-  for (const m of parts.latency ?? []) latency.set(m.clusterId, [...(latency.get(m.clusterId) ?? []), m]);
+  for (const m of parts.latency ?? [])
+    latency.set(m.clusterId, [...(latency.get(m.clusterId) ?? []), m]);
   return {
     app: app(deployed, parts.app),
     clusters: new Map(parts.clusters.map((c) => [c.id, c])),
@@ -116,7 +136,14 @@ export function request(over: Partial<RequestFacts> = {}): RequestFacts {
 }
 
 export function context(seed = 'seed-1', over: Partial<DecideContext> = {}): DecideContext {
-  return { now: NOW, rng: seededRng(seed), seed, decisionId: `d-${seed}`, staleSnapshot: false, ...over };
+  return {
+    now: NOW,
+    rng: seededRng(seed),
+    seed,
+    decisionId: `d-${seed}`,
+    staleSnapshot: false,
+    ...over,
+  };
 }
 
 export function policy(over: Partial<Policy> = {}): Policy {

@@ -5,7 +5,12 @@ import { integer, numberInRange } from './field-parsers.ts';
 describe('EnvReader', () => {
   it('uses defaults for unset (or blank) variables and parsed values for set ones', () => {
     const r = new EnvReader({ A: '3', C: '', D: '  ' });
-    const value = { a: r.read('A', integer(0, 9), 1), b: r.read('B', integer(0, 9), 2), c: r.read('C', integer(0, 9), 4), d: r.read('D', integer(0, 9), 5) };
+    const value = {
+      a: r.read('A', integer(0, 9), 1),
+      b: r.read('B', integer(0, 9), 2),
+      c: r.read('C', integer(0, 9), 4),
+      d: r.read('D', integer(0, 9), 5),
+    };
     expect(r.finish(value)).toEqual({ ok: true, value: { a: 3, b: 2, c: 4, d: 5 } });
     expect([r.has('A'), r.has('B'), r.has('C')]).toEqual([true, false, false]);
   });

@@ -32,7 +32,11 @@ export class EnvReader {
     if (raw === undefined || raw.trim() === '') return fallback;
     const result = parse(raw);
     if (result.ok) return result.value;
-    this.#errors.push({ variable: name, value: raw, message: `${name}=${JSON.stringify(raw)}: expected ${result.expected}` });
+    this.#errors.push({
+      variable: name,
+      value: raw,
+      message: `${name}=${JSON.stringify(raw)}: expected ${result.expected}`,
+    });
     return fallback;
   }
 
@@ -53,7 +57,9 @@ export class EnvReader {
 
   /** `value` when nothing was invalid, else every error found. */
   finish<T>(value: T): ParseResult<T> {
-    return this.#errors.length === 0 ? { ok: true, value } : { ok: false, errors: [...this.#errors] };
+    return this.#errors.length === 0
+      ? { ok: true, value }
+      : { ok: false, errors: [...this.#errors] };
   }
 }
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { boolean, duration, integer, nonEmptyString, numberInRange, oneOf, parseDurationMs } from './field-parsers.ts';
+import {
+  boolean,
+  duration,
+  integer,
+  nonEmptyString,
+  numberInRange,
+  oneOf,
+  parseDurationMs,
+} from './field-parsers.ts';
 import type { FieldParser } from './types.ts';
 
 type Row = [name: string, parse: FieldParser<unknown>, raw: string, expected: unknown];
@@ -38,9 +46,24 @@ const invalid: Row[] = [
   ['fractional integer', integer(0, 20), '1.5', 'an integer between 0 and 20'],
   ['hex integer', integer(0, 20), '0x5', 'an integer between 0 and 20'],
   ['integer above', integer(0, 20), '21', 'an integer between 0 and 20'],
-  ['unknown unit', duration(0, 60_000), '2d', 'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)'],
-  ['negative duration', duration(0, 60_000), '-5s', 'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)'],
-  ['duration above', duration(0, 60_000), '2m', 'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)'],
+  [
+    'unknown unit',
+    duration(0, 60_000),
+    '2d',
+    'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)',
+  ],
+  [
+    'negative duration',
+    duration(0, 60_000),
+    '-5s',
+    'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)',
+  ],
+  [
+    'duration above',
+    duration(0, 60_000),
+    '2m',
+    'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)',
+  ],
   ['bad boolean', boolean(), 'maybe', 'one of true, false, 1, 0, on, off'],
   ['bad enum', oneOf(['a', 'b'] as const), 'c', 'one of a, b'],
   ['enum case', oneOf(['a', 'b'] as const), 'A', 'one of a, b'],

@@ -31,7 +31,13 @@ export function integer(min: number, max: number): FieldParser<number> {
   });
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Parses "1500", "1500ms", "2s", "1.5s", "5m", "1h" into milliseconds; undefined when malformed. */
 export function parseDurationMs(raw: string): number | undefined {
@@ -50,10 +56,13 @@ function formatMs(ms: number): string {
 
 /** A duration in milliseconds within [minMs, maxMs]; a bare number means milliseconds. */
 export function duration(minMs: number, maxMs: number): FieldParser<number> {
-  return parser(`a duration between ${formatMs(minMs)} and ${formatMs(maxMs)} (e.g. 1500, 1500ms, 2s, 5m)`, (raw) => {
-    const ms = parseDurationMs(raw);
-    return ms !== undefined && ms >= minMs && ms <= maxMs ? ms : undefined;
-  });
+  return parser(
+    `a duration between ${formatMs(minMs)} and ${formatMs(maxMs)} (e.g. 1500, 1500ms, 2s, 5m)`,
+    (raw) => {
+      const ms = parseDurationMs(raw);
+      return ms !== undefined && ms >= minMs && ms <= maxMs ? ms : undefined;
+    },
+  );
 }
 
 const BOOLEANS: Readonly<Record<string, boolean>> = {
@@ -75,7 +84,9 @@ export function boolean(): FieldParser<boolean> {
 /** Exactly one of `values` (case-sensitive: these are identifiers). */
 export function oneOf<T extends string>(values: readonly T[]): FieldParser<T> {
   const allowed = new Set<string>(values);
-  return parser(`one of ${values.join(', ')}`, (raw) => (allowed.has(raw) ? (raw as T) : undefined));
+  return parser(`one of ${values.join(', ')}`, (raw) =>
+    allowed.has(raw) ? (raw as T) : undefined,
+  );
 }
 
 /** Any non-blank string (trimmed). */

@@ -10,11 +10,11 @@ export interface ConfigError {
 
 /** Parsers never throw: they return the value or every error found. */
 export type ParseResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly errors: ConfigError[] };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: ConfigError[] };
 
 /** Outcome of parsing one raw string; `expected` completes "expected ..." in the message. */
-export type FieldResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
+export type FieldResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };
 
 /** Parses one raw (set, possibly empty) string into a typed value. */
 export interface FieldParser<T> {

@@ -19,6 +19,8 @@ describe('rtt model', () => {
 
   it('grows with distance', () => {
     const here = { lat: 50, lon: 8 };
-    expect(estimateRttMs(here, { lat: 51, lon: 0 })).toBeLessThan(estimateRttMs(here, { lat: 40, lon: -74 }));
+    expect(estimateRttMs(here, { lat: 51, lon: 0 })).toBeLessThan(
+      estimateRttMs(here, { lat: 40, lon: -74 }),
+    );
   });
 });
