@@ -72,6 +72,12 @@ const table: Row[] = [
     { 'eu-1': [], 'us-1': ['stale'] },
   ],
   [
+    'a corrupt timestamp is stale, not fresh',
+    { clusters: [EU], states: [state('eu-1', { observedAt: Number.NaN })] },
+    FRANKFURT,
+    { 'eu-1': ['stale'] },
+  ],
+  [
     'stale at the limit is still known',
     { clusters: [EU], states: [state('eu-1', { observedAt: NOW - 120_000 })] },
     FRANKFURT,

@@ -67,7 +67,8 @@ export function hardFilters(
     });
   } else {
     const age = now - state.observedAt;
-    if (age > policy.staleHardMs) {
+    // Negated so a corrupt (NaN) timestamp counts as stale rather than fresh.
+    if (!(age <= policy.staleHardMs)) {
       out = add(out, c, {
         code: 'stale',
         detail: `state is ${seconds(age)} old (limit ${seconds(policy.staleHardMs)}): unknown`,
