@@ -156,7 +156,8 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-    throw invalid(file, problems);
+    // Shape errors stop the typed checks below; still report unknown regions so one run shows everything.
+    throw invalid(file, [...problems, ...rawRegionProblems(raw)]);
   }
   const s = parsed.data;
   const problems: string[] = [];
@@ -213,6 +214,15 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   if (s.durationHours * 3600 < s.tickSeconds) problems.push('tickSeconds: longer than the whole scenario');
   if (problems.length > 0) throw invalid(file, problems);
   return { ...s, clusters, apps };
+}
+
+function rawRegionProblems(raw: unknown): string[] {
+  const clusters = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['clusters'] : undefined;
+  if (!Array.isArray(clusters)) return [];
+  return clusters.flatMap((c: unknown, i) => {
+    const region = typeof c === 'object' && c !== null ? (c as Record<string, unknown>)['region'] : undefined;
+    return typeof region === 'string' && findRegion(region) === undefined ? [`clusters[${i}].region: unknown region "${region}"`] : [];
+  });
 }
 
 function invalid(file: string, problems: string[]): BacktestError {
