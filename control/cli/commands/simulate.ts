@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BacktestError } from '../../../backtest/errors.ts';
+import { parseEnvFile } from '../../../backtest/policy-file.ts';
 import { simMarkdownTable, simHtml, simSummaryText } from '../../../backtest/report/sim-report.ts';
 import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
 import { parseScenario, SIM_STRATEGIES, type SimStrategy } from '../../../backtest/sim/scenario.ts';
@@ -12,6 +13,7 @@ interface SimulateFlags {
   tickSeconds?: string;
   rate?: string;
   seed?: string;
+  policy?: string;
   out?: string;
   markdown?: boolean;
 }
@@ -27,18 +29,16 @@ export function register(program: Command): void {
     .option('--tick-seconds <s>', 'override the arrival aggregation step')
     .option('--rate <rps>', 'override traffic.ratePerSecond')
     .option('--seed <seed>', "override the scenario's seed")
+    .option('--policy <file.env>', "ROUTE_*=value lines merged over the scenario's policy (try a tuning)")
     .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
     .option('--markdown', 'also print the table as Markdown (for BENCHMARKS.md)')
     .action(async (file: string, opts: SimulateFlags) => {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
-      }
+      const text = await readText(file);
       const parsed = parseScenario(text, file);
+      const overrides = opts.policy === undefined ? [] : parseEnvFile(await readText(opts.policy), opts.policy);
       const scenario = {
         ...parsed,
+        policy: { ...parsed.policy, ...Object.fromEntries(overrides.map((l) => [l.key, l.value])) },
         ...(opts.hours === undefined ? {} : { durationHours: positive(opts.hours, '--hours') }),
         ...(opts.tickSeconds === undefined ? {} : { tickSeconds: positive(opts.tickSeconds, '--tick-seconds') }),
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
@@ -57,6 +57,14 @@ export function register(program: Command): void {
       const files = await writeReport(dir, { json: report, html: simHtml(report), text: summary });
       process.stdout.write(`\nreport: ${files.join(', ')}\n`);
     });
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
+  }
 }
 
 function parseStrategies(list: string): SimStrategy[] {
