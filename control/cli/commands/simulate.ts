@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BacktestError } from '../../../backtest/errors.ts';
-import { parseEnvFile } from '../../../backtest/policy-file.ts';
+import { parseEnvFile, policyFromEnv } from '../../../backtest/policy-file.ts';
 import { simMarkdownTable, simHtml, simSummaryText } from '../../../backtest/report/sim-report.ts';
 import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
 import { parseScenario, SIM_STRATEGIES, type SimStrategy } from '../../../backtest/sim/scenario.ts';
@@ -36,6 +36,8 @@ export function register(program: Command): void {
       const text = await readText(file);
       const parsed = parseScenario(text, file);
       const overrides = opts.policy === undefined ? [] : parseEnvFile(await readText(opts.policy), opts.policy);
+      // Validate the file on its own first so errors carry its own line numbers.
+      if (opts.policy !== undefined) policyFromEnv(overrides, opts.policy);
       const scenario = {
         ...parsed,
         policy: { ...parsed.policy, ...Object.fromEntries(overrides.map((l) => [l.key, l.value])) },
