@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_POLICY } from '../decision-port.ts';
+import { decide, DEFAULT_POLICY, seededRng } from '../decision-port.ts';
 import { policyFromEnvText } from '../policy-file.ts';
 import { readNdjson, writeNdjson } from '../replay/ndjson.ts';
 import { readRecordsFromDb } from '../replay/read-records-db.ts';
@@ -17,6 +17,13 @@ const n = Number(process.argv[2] ?? 200_000);
 const dir = mkdtempSync(join(tmpdir(), 'replay-bench-'));
 try {
   const records = makeRecords(n, DEFAULT_POLICY);
+  // Ceiling: decide() alone over the same inputs, nothing else.
+  const t0 = performance.now();
+  for (const r of records) {
+    const i = r.input;
+    decide(i.request, i.snapshot, i.policy, { now: i.now, rng: seededRng(i.seed), seed: i.seed, decisionId: r.decision.id, staleSnapshot: false });
+  }
+  console.log(`decide() alone: ${Math.round((n / (performance.now() - t0)) * 1000).toLocaleString('en-US')}/s`);
   const altered = policyFromEnvText('ROUTE_WEIGHT_COST=0', 'bench.env');
   for (const [label, opts] of [
     ['in memory, unchanged + verify', { policy: null, strategy: null, assumedDurationMs: 1000, verify: true }],
