@@ -128,7 +128,9 @@ export function timeline(spans: ReadonlyArray<{ label: string; start: number; en
     body += `<text x="${W - M.r + 6}" y="${y + 12}" font-size="11">${escapeXml(s.label)}</text>`;
   });
   for (let i = 0; i <= 4; i++) body += `<text x="${px((total * i) / 4)}" y="${h - M.b + 14}" font-size="10" text-anchor="middle">${escapeXml(tick((total * i) / 4))}</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" font-family="sans-serif"><rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${h - M.t - M.b}" fill="none" stroke="#ccc"/>${body}<text x="${(M.l + W - M.r) / 2}" y="${h - 6}" font-size="12" text-anchor="middle">${escapeXml(xLabel)}</text></svg>`;
+  // Wider than the other charts: incident labels ("cluster-outage coreweave-eu-west") sit right of the plot.
+  const w = W + 140;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" font-family="sans-serif"><rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${h - M.t - M.b}" fill="none" stroke="#ccc"/>${body}<text x="${(M.l + W - M.r) / 2}" y="${h - 6}" font-size="12" text-anchor="middle">${escapeXml(xLabel)}</text></svg>`;
 }
 
 /** Grouped bars: one group per category, one bar per series. */
