@@ -386,12 +386,11 @@ class Simulation {
       case 'capacity-drain':
         for (const c of this.clustersMatching(inc)) {
           c.capacityFactor = begin ? 1 - inc.fraction : 1;
-          c.warmFree = Math.floor(c.spec.warmNodes * c.capacityFactor);
-          c.coldFree = Math.floor(c.spec.coldNodes * c.capacityFactor);
           for (const app of this.world.apps) {
             const d = app.byCluster[c.idx];
             if (d !== undefined && d.replicas > c.maxReplicas()) d.replicas = c.maxReplicas();
           }
+          this.resetPools(c);
         }
         break;
     }
@@ -417,10 +416,20 @@ class Simulation {
       // A recovered cluster comes back with its minimum replicas (restarted by its own scheduler).
       d.replicas = down ? 0 : c.minReplicas();
     }
-    if (!down) {
-      c.warmFree = Math.floor(c.spec.warmNodes * c.capacityFactor);
-      c.coldFree = Math.floor(c.spec.coldNodes * c.capacityFactor);
+    if (!down) this.resetPools(c);
+  }
+
+  /** Free pool nodes = the (capacity-scaled) pools minus nodes held by replicas above their minimum. */
+  private resetPools(c: ClusterRuntime): void {
+    let inUse = 0;
+    for (const app of this.world.apps) {
+      const d = app.byCluster[c.idx];
+      if (d !== undefined) inUse += Math.max(0, d.replicas + d.starting - c.spec.minReplicas);
     }
+    const warm = Math.floor(c.spec.warmNodes * c.capacityFactor);
+    const cold = Math.floor(c.spec.coldNodes * c.capacityFactor);
+    c.warmFree = Math.max(0, warm - inUse);
+    c.coldFree = Math.max(0, cold - Math.max(0, inUse - warm));
   }
 
   private onPrice(i: number): void {
