@@ -1,0 +1,208 @@
+/**
+ * Regional proxy benchmark: the same upstream (a minimal Node HTTP server in
+ * its own process) reached directly, through our proxy, through nginx and
+ * through HAProxy (each proxy its own process: one Node process / one nginx
+ * worker / one HAProxy thread). Measures added p50/p99 latency and throughput
+ * with closed loops at 1 and 32 connections, and memory per held SSE stream.
+ *
+ *   npx tsx bench/proxy.ts          (BENCH_STREAMS=8000 BENCH_SECONDS=4 to tune)
+ *
+ * Streams: the target was 10k, but the open-file limit is 20 000 per process
+ * and a proxy holds two sockets per stream (client + upstream), so we hold
+ * 8 000 (16 000 fds + overhead) from a separate client process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { closedLoop, type LoadResult } from './proxy/load.ts';
+import { ensureInstalled, startHaproxy, startNginx, type Started } from './proxy/third-party.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 8000);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
+
+interface TargetResult {
+  readonly name: string;
+  readonly c1: LoadResult;
+  readonly c32: LoadResult;
+  readonly memory: { streams: number; ready: number; rssBeforeMb: number; rssAfterMb: number; kbPerStream: number } | null;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function firstJsonLine<T>(child: ChildProcess, accept: (v: Record<string, unknown>) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (child.stdout === null) return reject(new Error('no stdout'));
+    const rl = createInterface({ input: child.stdout });
+    rl.on('line', (line) => {
+      try {
+        const v = JSON.parse(line) as Record<string, unknown>;
+        if (accept(v)) resolve(v as T);
+      } catch {
+        /* not ours */
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+}
+
+function tsx(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+function rssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += Number(m?.[1] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return kb / 1024;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function holdStreams(url: string, pids: () => number[]): Promise<TargetResult['memory']> {
+  await sleep(500);
+  const before = rssMb(pids());
+  const client = tsx('bench/proxy/stream-client.ts', [url, String(STREAMS)]);
+  const { ready } = await firstJsonLine<{ ready: number; failed: number }>(client, (v) => 'ready' in v);
+  await sleep(2500); // a few ticks through every stream, so buffers are in steady state
+  const after = rssMb(pids());
+  client.kill('SIGKILL');
+  await sleep(1500);
+  return { streams: STREAMS, ready, rssBeforeMb: before, rssAfterMb: after, kbPerStream: ready > 0 ? ((after - before) * 1024) / ready : NaN };
+}
+
+async function measure(name: string, origin: string, path: string, ssePath: string | null, pids: () => number[]): Promise<TargetResult> {
+  process.stdout.write(`  ${name}: 1 connection…`);
+  const c1 = await closedLoop(origin, path, 1, 1000, SECONDS * 1000);
+  process.stdout.write(' 32 connections…');
+  const c32 = await closedLoop(origin, path, 32, 1000, SECONDS * 1000);
+  process.stdout.write(ssePath === null ? '\n' : ` ${STREAMS} SSE streams…\n`);
+  const memory = ssePath === null ? null : await holdStreams(`${origin}${ssePath}`, pids);
+  return { name, c1, c32, memory };
+}
+
+export async function run(): Promise<TargetResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'sy-bench-proxy-'));
+  const upstream = tsx('bench/proxy/upstream.ts', []);
+  const { port: upPort } = await firstJsonLine<{ port: number }>(upstream, (v) => 'port' in v);
+  const upOrigin = `http://127.0.0.1:${upPort}`;
+  const endpointsFile = join(dir, 'endpoints.json');
+  writeFileSync(endpointsFile, JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: upOrigin }] }));
+  const ours = tsx('proxy/src/server.ts', [], {
+    PROXY_ID: 'bench',
+    PROXY_PORT: '0',
+    PROXY_AUTH_DISABLED: 'true',
+    PROXY_ENDPOINTS_FILE: endpointsFile,
+    PROXY_LOG_LEVEL: 'silent',
+  });
+  const { url: oursUrl } = await firstJsonLine<{ url: string }>(ours, (v) => v['msg'] === 'proxy ready');
+  const results: TargetResult[] = [];
+  const notes: string[] = [];
+  const stop: Array<() => void> = [() => upstream.kill('SIGTERM'), () => ours.kill('SIGTERM')];
+  try {
+    results.push(await measure('direct', upOrigin, '/', null, () => []));
+    results.push(await measure('switchyard', oursUrl, '/v4/bench/app/', '/v4/bench/app/sse', () => (ours.pid === undefined ? [] : [ours.pid])));
+    const note = ensureInstalled();
+    if (note !== null) notes.push(note);
+    else {
+      for (const start of [startNginx, startHaproxy]) {
+        let p: Started | null = null;
+        try {
+          p = await start(dir, await freePort(), upPort);
+          const proxy = p;
+          results.push(await measure(proxy.name, proxy.origin, '/', '/sse', () => proxy.pids()));
+        } catch (err) {
+          notes.push(`${start.name}: ${err instanceof Error ? err.message : String(err)}; skipped`);
+        } finally {
+          p?.stop();
+        }
+      }
+    }
+  } finally {
+    for (const s of stop) s();
+  }
+  const table = report(results, notes);
+  process.stdout.write(`\n${table}\n`);
+  writeSection(table);
+  return results;
+}
+
+function f(n: number, digits = 3): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+function report(results: TargetResult[], notes: string[]): string {
+  const direct = results.find((r) => r.name === 'direct');
+  const lines = [
+    '## Regional proxy',
+    '',
+    `Command: \`npx tsx bench/proxy.ts\` (BENCH_SECONDS=${SECONDS}, BENCH_STREAMS=${STREAMS}); ${new Date().toISOString().slice(0, 10)}, ` +
+      `2-core VM, Node ${process.version}, loopback. Upstream: minimal Node HTTP server (own process). Each proxy is one process ` +
+      '(Switchyard: one Node process, access logs off, auth disabled; nginx: 1 worker; HAProxy: nbthread 1); the load client is a ' +
+      'closed loop of undici requests in the bench process (GET, 2-byte body, keep-alive). "Added" = p50/p99 minus direct.',
+    '',
+    '| target | c=1 p50 ms | c=1 p99 ms | added p50 / p99 (c=1) | c=1 req/s | c=32 p50 ms | c=32 p99 ms | added p50 / p99 (c=32) | c=32 req/s | KB per held SSE stream |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const add = (a: LoadResult, d: LoadResult | undefined): string => (d === undefined || r.name === 'direct' ? '—' : `${f(a.p50Ms - d.p50Ms)} / ${f(a.p99Ms - d.p99Ms)}`);
+    const mem = r.memory === null ? '—' : `${f(r.memory.kbPerStream, 1)} (${r.memory.ready}/${r.memory.streams} streams, RSS ${f(r.memory.rssBeforeMb, 0)}→${f(r.memory.rssAfterMb, 0)} MB)`;
+    lines.push(
+      `| ${r.name} | ${f(r.c1.p50Ms)} | ${f(r.c1.p99Ms)} | ${add(r.c1, direct?.c1)} | ${f(r.c1.rps, 0)} | ${f(r.c32.p50Ms)} | ${f(r.c32.p99Ms)} | ${add(r.c32, direct?.c32)} | ${f(r.c32.rps, 0)} | ${mem} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `Streams: target 10k, held ${STREAMS} because the open-file limit is 20 000 per process and a proxy holds two sockets per stream; ` +
+      'the SSE client runs in its own process, one socket per stream, and the upstream writes one event per second to each. ' +
+      'Memory = RSS of the proxy process(es) with the streams open minus before. The client, the upstream and the proxy share 2 cores, ' +
+      'so absolute req/s are low; compare rows, not machines.',
+  );
+  const errs = results.filter((r) => r.c1.errors + r.c32.errors > 0).map((r) => `${r.name}: ${r.c1.errors + r.c32.errors} errors`);
+  if (errs.length > 0) lines.push('', `Errors during load: ${errs.join('; ')}.`);
+  for (const n of notes) lines.push('', `Note: ${n}`);
+  return lines.join('\n');
+}
+
+/** Replace (or append) the "## Regional proxy" section of BENCHMARKS.md, leaving other sections alone. */
+function writeSection(section: string): void {
+  const path = join(ROOT, 'BENCHMARKS.md');
+  const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const start = text.indexOf('## Regional proxy');
+  if (start < 0) {
+    writeFileSync(path, `${text.trimEnd()}\n\n${section}\n`);
+    return;
+  }
+  const rest = text.slice(start + 3);
+  const next = rest.search(/\n## /);
+  const end = next < 0 ? text.length : start + 3 + next + 1;
+  writeFileSync(path, `${text.slice(0, start)}${section}\n${next < 0 ? '' : `\n${text.slice(end)}`}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  run()
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      process.stderr.write(`bench/proxy: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    });
+}
