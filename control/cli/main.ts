@@ -17,6 +17,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/replay.ts'),
   () => import('./commands/sim-cluster.ts'),
   () => import('./commands/simulate.ts'),
+  () => import('./commands/status.ts'),
 ];
 
 async function main(): Promise<void> {
