@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import https from 'node:https';
+import http2 from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, startReplica, startTestProxy, testKeys } from './harness.ts';
+
+describe('TLS listener negotiates h2 or http/1.1 with ALPN on one port', () => {
+  let sim: SimCluster;
+  let proxy: RunningProxy;
+  let keys: Awaited<ReturnType<typeof testKeys>>;
+  let ca: Buffer;
+  beforeAll(async () => {
+    keys = await testKeys();
+    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    // A throwaway self-signed certificate from the real openssl binary.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    ca = await readFile(cert);
+    sim = await startReplica('c1', 'r0');
+    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: sim.url }], jwks: keys.jwks, config: { tlsCertFile: cert, tlsKeyFile: key } });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await sim.close();
+  });
+
+  it('speaks HTTP/2 to an h2 client', async () => {
+    const token = await keys.mint();
+    const status = await new Promise<{ status: number; cluster: unknown; alpn: string | false | undefined }>((resolve, reject) => {
+      const session = http2.connect(proxy.url, { ca });
+      session.on('error', reject);
+      const s = session.request({ ':path': `/v4/${APP}/v1/models`, 'x-switchyard-token': token });
+      s.on('response', (h) => {
+        const alpn = session.alpnProtocol;
+        s.resume();
+        s.on('end', () => (session.close(), resolve({ status: Number(h[':status']), cluster: h['x-switchyard-cluster'], alpn })));
+      });
+      s.on('error', reject);
+    });
+    expect(status).toEqual({ status: 200, cluster: 'c1', alpn: 'h2' });
+  });
+
+  it('speaks HTTP/1.1 to an https client', async () => {
+    const r = await new Promise<{ status: number; version: string }>((resolve, reject) => {
+      const req = https.request(`${proxy.url}/v4/${APP}/v1/models`, { ca, headers: { 'x-switchyard-token': '' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, version: res.httpVersion }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    // Empty token → refused by the gate, but over HTTP/1.1 through the TLS listener.
+    expect(r).toEqual({ status: 401, version: '1.1' });
+  });
+});
