@@ -207,6 +207,8 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     const edgeVars: Record<string, string> = {
       LIBSQL_URL: libsqlUrl,
       TOKEN_SIGNING_KEY: keys.privateJwk,
+      // Lets the demo and the e2e tests say where a client is (there is no request.cf locally).
+      EDGE_TRUST_DEV_LOCATION: 'on',
       ...o.edgeVars,
     };
     await writeFile(envFile, Object.entries(edgeVars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientLocation } from './client-location.ts';
+import { clientLocation, devLocationOverride } from './client-location.ts';
 
 describe('clientLocation', () => {
   it.each([
@@ -19,5 +19,19 @@ describe('clientLocation', () => {
     [{ country: 'XX', latitude: 'abc', longitude: '1' }, { colo: null, country: null, continent: null, location: null }],
   ])('%j', (cf, expected) => {
     expect(clientLocation(cf)).toEqual(expected);
+  });
+});
+
+describe('devLocationOverride', () => {
+  it.each([
+    ['valid JSON', '{"country":"DE","continent":"EU","lat":50.1,"lon":8.7,"colo":"FRA"}', { colo: 'FRA', country: 'DE', continent: 'EU', location: { lat: 50.1, lon: 8.7 } }],
+    ['garbage is ignored', 'not json', undefined],
+    ['bad fields become unknown', '{"country":"germany","continent":"XX"}', { colo: null, country: null, continent: null, location: null }],
+  ])('%s', (_name, header, expected) => {
+    const cf = devLocationOverride(new Headers({ 'x-switchyard-dev-location': header }));
+    expect(cf === undefined ? undefined : clientLocation(cf)).toEqual(expected);
+  });
+  it('absent header gives undefined', () => {
+    expect(devLocationOverride(new Headers())).toBeUndefined();
   });
 });

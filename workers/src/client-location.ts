@@ -31,3 +31,23 @@ export function clientLocation(cf: CfProperties | undefined): ClientLocation {
     location: lat !== null && lon !== null ? { lat, lon } : null,
   };
 }
+
+/** Header a local stack or test may use to say where the client is (only with EDGE_TRUST_DEV_LOCATION=on). */
+export const DEV_LOCATION_HEADER = 'x-switchyard-dev-location';
+
+/**
+ * Reads `{"country","continent","lat","lon","colo"}` from the dev-location header. Off in
+ * production: a client could otherwise claim to be in the EU. Malformed JSON is ignored
+ * (the request keeps `request.cf`), never an error, since it is a development aid.
+ */
+export function devLocationOverride(headers: Headers): CfProperties | undefined {
+  const raw = headers.get(DEV_LOCATION_HEADER);
+  if (raw === null) return undefined;
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    if (typeof v !== 'object' || v === null) return undefined;
+    return { colo: v['colo'], country: v['country'], continent: v['continent'], latitude: v['lat'], longitude: v['lon'] };
+  } catch {
+    return undefined;
+  }
+}

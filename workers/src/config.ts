@@ -32,6 +32,8 @@ export interface EdgeConfig {
   readonly decisionBatch: number;
   readonly decisionFlushMs: number;
   readonly benchRoute: boolean;
+  /** Trust `x-switchyard-dev-location` as the client's location (local stack and tests only). */
+  readonly trustDevLocation: boolean;
   readonly libsqlUrl: string;
   readonly libsqlAuthToken: string | undefined;
   readonly policy: Policy;
@@ -57,6 +59,7 @@ export const EDGE_DEFAULTS = {
   EDGE_DECISION_BATCH: 50,
   EDGE_DECISION_FLUSH_MS: 1_000,
   EDGE_BENCH_ROUTE: false,
+  EDGE_TRUST_DEV_LOCATION: false,
 } as const;
 
 const D = EDGE_DEFAULTS;
@@ -89,6 +92,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   const decisionBatch = r.int('EDGE_DECISION_BATCH', D.EDGE_DECISION_BATCH, 1, 1_000);
   const decisionFlushMs = r.int('EDGE_DECISION_FLUSH_MS', D.EDGE_DECISION_FLUSH_MS, 1, 25_000);
   const benchRoute = r.flag('EDGE_BENCH_ROUTE', D.EDGE_BENCH_ROUTE);
+  const trustDevLocation = r.flag('EDGE_TRUST_DEV_LOCATION', D.EDGE_TRUST_DEV_LOCATION);
 
   const libsqlUrl = r.raw('LIBSQL_URL');
   if (libsqlUrl === undefined) {
@@ -137,6 +141,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       decisionBatch,
       decisionFlushMs,
       benchRoute,
+      trustDevLocation,
       libsqlUrl,
       libsqlAuthToken,
       policy: policyResult.value,

@@ -14,7 +14,7 @@ import { tokenResponse } from './answer-token.ts';
 
 import { authorize } from './auth.ts';
 import { benchRoute } from './bench-route.ts';
-import { clientLocation } from './client-location.ts';
+import { clientLocation, devLocationOverride } from './client-location.ts';
 import type { CfProperties } from './client-location.ts';
 import type { EdgeConfig } from './config.ts';
 import { applyCors, preflightResponse } from './cors.ts';
@@ -136,7 +136,10 @@ export class Edge {
       appId: path.appId,
       fn: path.fn,
       method: request.method,
-      client: clientLocation((request as Request & { cf?: CfProperties }).cf),
+      client: clientLocation(
+        (this.deps.config.trustDevLocation ? devLocationOverride(request.headers) : undefined) ??
+          (request as Request & { cf?: CfProperties }).cf,
+      ),
       affinityKey: snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader),
       synthetic,
     };
