@@ -30,7 +30,13 @@ interface TargetResult {
   readonly name: string;
   readonly c1: LoadResult;
   readonly c32: LoadResult;
-  readonly memory: { streams: number; ready: number; rssBeforeMb: number; rssAfterMb: number; kbPerStream: number } | null;
+  readonly memory: {
+    streams: number;
+    ready: number;
+    rssBeforeMb: number;
+    rssAfterMb: number;
+    kbPerStream: number;
+  } | null;
 }
 
 function freePort(): Promise<number> {
@@ -43,7 +49,10 @@ function freePort(): Promise<number> {
   });
 }
 
-function firstJsonLine<T>(child: ChildProcess, accept: (v: Record<string, unknown>) => boolean): Promise<T> {
+function firstJsonLine<T>(
+  child: ChildProcess,
+  accept: (v: Record<string, unknown>) => boolean,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     if (child.stdout === null) return reject(new Error('no stdout'));
     const rl = createInterface({ input: child.stdout });
@@ -60,7 +69,11 @@ function firstJsonLine<T>(child: ChildProcess, accept: (v: Record<string, unknow
 }
 
 function tsx(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 function rssMb(pids: number[]): number {
@@ -82,15 +95,30 @@ async function holdStreams(url: string, pids: () => number[]): Promise<TargetRes
   await sleep(500);
   const before = rssMb(pids());
   const client = tsx('bench/proxy/stream-client.ts', [url, String(STREAMS)]);
-  const { ready } = await firstJsonLine<{ ready: number; failed: number }>(client, (v) => 'ready' in v);
+  const { ready } = await firstJsonLine<{ ready: number; failed: number }>(
+    client,
+    (v) => 'ready' in v,
+  );
   await sleep(2500); // a few ticks through every stream, so buffers are in steady state
   const after = rssMb(pids());
   client.kill('SIGKILL');
   await sleep(1500);
-  return { streams: STREAMS, ready, rssBeforeMb: before, rssAfterMb: after, kbPerStream: ready > 0 ? ((after - before) * 1024) / ready : NaN };
+  return {
+    streams: STREAMS,
+    ready,
+    rssBeforeMb: before,
+    rssAfterMb: after,
+    kbPerStream: ready > 0 ? ((after - before) * 1024) / ready : NaN,
+  };
 }
 
-async function measure(name: string, origin: string, path: string, ssePath: string | null, pids: () => number[]): Promise<TargetResult> {
+async function measure(
+  name: string,
+  origin: string,
+  path: string,
+  ssePath: string | null,
+  pids: () => number[],
+): Promise<TargetResult> {
   process.stdout.write(`  ${name}: 1 connection…`);
   const c1 = await closedLoop(origin, path, 1, 1000, SECONDS * 1000);
   process.stdout.write(' 32 connections…');
@@ -106,7 +134,10 @@ export async function run(): Promise<TargetResult[]> {
   const { port: upPort } = await firstJsonLine<{ port: number }>(upstream, (v) => 'port' in v);
   const upOrigin = `http://127.0.0.1:${upPort}`;
   const endpointsFile = join(dir, 'endpoints.json');
-  writeFileSync(endpointsFile, JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: upOrigin }] }));
+  writeFileSync(
+    endpointsFile,
+    JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: upOrigin }] }),
+  );
   const ours = tsx('proxy/src/server.ts', [], {
     PROXY_ID: 'bench',
     PROXY_PORT: '0',
@@ -114,13 +145,20 @@ export async function run(): Promise<TargetResult[]> {
     PROXY_ENDPOINTS_FILE: endpointsFile,
     PROXY_LOG_LEVEL: 'silent',
   });
-  const { url: oursUrl } = await firstJsonLine<{ url: string }>(ours, (v) => v['msg'] === 'proxy ready');
+  const { url: oursUrl } = await firstJsonLine<{ url: string }>(
+    ours,
+    (v) => v['msg'] === 'proxy ready',
+  );
   const results: TargetResult[] = [];
   const notes: string[] = [];
   const stop: Array<() => void> = [() => upstream.kill('SIGTERM'), () => ours.kill('SIGTERM')];
   try {
     results.push(await measure('direct', upOrigin, '/', null, () => []));
-    results.push(await measure('switchyard', oursUrl, '/v4/bench/app/', '/v4/bench/app/sse', () => (ours.pid === undefined ? [] : [ours.pid])));
+    results.push(
+      await measure('switchyard', oursUrl, '/v4/bench/app/', '/v4/bench/app/sse', () =>
+        ours.pid === undefined ? [] : [ours.pid],
+      ),
+    );
     const note = ensureInstalled();
     if (note !== null) notes.push(note);
     else {
@@ -164,8 +202,14 @@ function report(results: TargetResult[], notes: string[]): string {
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
-    const add = (a: LoadResult, d: LoadResult | undefined): string => (d === undefined || r.name === 'direct' ? '—' : `${f(a.p50Ms - d.p50Ms)} / ${f(a.p99Ms - d.p99Ms)}`);
-    const mem = r.memory === null ? '—' : `${f(r.memory.kbPerStream, 1)} (${r.memory.ready}/${r.memory.streams} streams, RSS ${f(r.memory.rssBeforeMb, 0)}→${f(r.memory.rssAfterMb, 0)} MB)`;
+    const add = (a: LoadResult, d: LoadResult | undefined): string =>
+      d === undefined || r.name === 'direct'
+        ? '—'
+        : `${f(a.p50Ms - d.p50Ms)} / ${f(a.p99Ms - d.p99Ms)}`;
+    const mem =
+      r.memory === null
+        ? '—'
+        : `${f(r.memory.kbPerStream, 1)} (${r.memory.ready}/${r.memory.streams} streams, RSS ${f(r.memory.rssBeforeMb, 0)}→${f(r.memory.rssAfterMb, 0)} MB)`;
     lines.push(
       `| ${r.name} | ${f(r.c1.p50Ms)} | ${f(r.c1.p99Ms)} | ${add(r.c1, direct?.c1)} | ${f(r.c1.rps, 0)} | ${f(r.c32.p50Ms)} | ${f(r.c32.p99Ms)} | ${add(r.c32, direct?.c32)} | ${f(r.c32.rps, 0)} | ${mem} |`,
     );
@@ -177,7 +221,9 @@ function report(results: TargetResult[], notes: string[]): string {
       'Memory = RSS of the proxy process(es) with the streams open minus before. The client, the upstream and the proxy share 2 cores, ' +
       'so absolute req/s are low; compare rows, not machines.',
   );
-  const errs = results.filter((r) => r.c1.errors + r.c32.errors > 0).map((r) => `${r.name}: ${r.c1.errors + r.c32.errors} errors`);
+  const errs = results
+    .filter((r) => r.c1.errors + r.c32.errors > 0)
+    .map((r) => `${r.name}: ${r.c1.errors + r.c32.errors} errors`);
   if (errs.length > 0) lines.push('', `Errors during load: ${errs.join('; ')}.`);
   for (const n of notes) lines.push('', `Note: ${n}`);
   return lines.join('\n');
@@ -195,14 +241,19 @@ function writeSection(section: string): void {
   const rest = text.slice(start + 3);
   const next = rest.search(/\n## /);
   const end = next < 0 ? text.length : start + 3 + next + 1;
-  writeFileSync(path, `${text.slice(0, start)}${section}\n${next < 0 ? '' : `\n${text.slice(end)}`}`);
+  writeFileSync(
+    path,
+    `${text.slice(0, start)}${section}\n${next < 0 ? '' : `\n${text.slice(end)}`}`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   run()
     .then(() => process.exit(0))
     .catch((err: unknown) => {
-      process.stderr.write(`bench/proxy: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(
+        `bench/proxy: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
       process.exit(1);
     });
 }

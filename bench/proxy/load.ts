@@ -19,7 +19,13 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-export async function closedLoop(origin: string, path: string, connections: number, warmupMs: number, durationMs: number): Promise<LoadResult> {
+export async function closedLoop(
+  origin: string,
+  path: string,
+  connections: number,
+  warmupMs: number,
+  durationMs: number,
+): Promise<LoadResult> {
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const samples: number[] = [];
   let errors = 0;
@@ -45,5 +51,12 @@ export async function closedLoop(origin: string, path: string, connections: numb
   await pool.close();
   const measured = Math.max(1, Date.now() - started - warmupMs);
   samples.sort((a, b) => a - b);
-  return { connections, requests: samples.length, errors, rps: (samples.length / measured) * 1000, p50Ms: pct(samples, 50), p99Ms: pct(samples, 99) };
+  return {
+    connections,
+    requests: samples.length,
+    errors,
+    rps: (samples.length / measured) * 1000,
+    p50Ms: pct(samples, 50),
+    p99Ms: pct(samples, 99),
+  };
 }

@@ -18,7 +18,10 @@ function openOne(): void {
   const req = request(url, { agent, headers: { accept: 'text/event-stream' } }, (res) => {
     let first = true;
     res.on('data', () => {
-      if (first) (first = false), (ready += 1), report();
+      if (!first) return;
+      first = false;
+      ready += 1;
+      report();
     });
     res.on('error', () => undefined);
   });

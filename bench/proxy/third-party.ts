@@ -26,9 +26,14 @@ export function ensureInstalled(): string | null {
   if (missing.length === 0) return null;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-  const install = update.status === 0 ? spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { env, stdio: 'ignore' }) : update;
+  const install =
+    update.status === 0
+      ? spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { env, stdio: 'ignore' })
+      : update;
   const still = missing.filter((b) => !has(b));
-  return install.status === 0 && still.length === 0 ? null : `could not install ${still.join(', ')} with apt-get (status ${install.status ?? 'signal'}); skipped`;
+  return install.status === 0 && still.length === 0
+    ? null
+    : `could not install ${still.join(', ')} with apt-get (status ${install.status ?? 'signal'}); skipped`;
 }
 
 function waitPort(port: number, timeoutMs = 5000): Promise<void> {
@@ -37,7 +42,11 @@ function waitPort(port: number, timeoutMs = 5000): Promise<void> {
     const tryOnce = (): void => {
       fetch(`http://127.0.0.1:${port}/`)
         .then(() => resolve())
-        .catch(() => (Date.now() > deadline ? reject(new Error(`nothing listening on ${port}`)) : setTimeout(tryOnce, 50)));
+        .catch(() =>
+          Date.now() > deadline
+            ? reject(new Error(`nothing listening on ${port}`))
+            : setTimeout(tryOnce, 50),
+        );
     };
     tryOnce();
   });
@@ -45,10 +54,17 @@ function waitPort(port: number, timeoutMs = 5000): Promise<void> {
 
 function childPids(pid: number): number[] {
   const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.trim() !== '').map(Number);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(Number);
 }
 
-export async function startNginx(dir: string, port: number, upstreamPort: number): Promise<Started> {
+export async function startNginx(
+  dir: string,
+  port: number,
+  upstreamPort: number,
+): Promise<Started> {
   const root = join(dir, 'nginx');
   mkdirSync(join(root, 'logs'), { recursive: true });
   const conf = join(root, 'nginx.conf');
@@ -80,7 +96,9 @@ http {
 }
 `,
   );
-  const child: ChildProcess = spawn('nginx', ['-p', root, '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('nginx', ['-p', root, '-c', conf, '-g', 'daemon off;'], {
+    stdio: 'ignore',
+  });
   await waitPort(port);
   return {
     name: 'nginx',
@@ -90,7 +108,11 @@ http {
   };
 }
 
-export async function startHaproxy(dir: string, port: number, upstreamPort: number): Promise<Started> {
+export async function startHaproxy(
+  dir: string,
+  port: number,
+  upstreamPort: number,
+): Promise<Started> {
   const conf = join(dir, 'haproxy.cfg');
   writeFileSync(
     conf,

@@ -13,7 +13,11 @@ interface AppCounters {
 
 export type LimitVerdict =
   | { readonly ok: true; readonly release: () => void }
-  | { readonly ok: false; readonly code: 'rate-limited' | 'concurrency-limited'; readonly retryAfterS: number };
+  | {
+      readonly ok: false;
+      readonly code: 'rate-limited' | 'concurrency-limited';
+      readonly retryAfterS: number;
+    };
 
 export class AppLimiter {
   private readonly counters = new Map<string, AppCounters>();

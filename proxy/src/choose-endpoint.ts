@@ -19,10 +19,13 @@ export function chooseEndpoint(
   const now = rt.now();
   const all = rt.registry.endpoints(clusterId, appId).filter((e) => !tried.has(e.url));
   if (all.length === 0) return null;
-  const usable = all.filter((e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(e.url, now));
+  const usable = all.filter(
+    (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(e.url, now),
+  );
   const pool = usable.length > 0 ? usable : all;
   const routing = rt.registry.routing(appId);
-  const raw = routing.affinityHeader === null ? undefined : headers[routing.affinityHeader.toLowerCase()];
+  const raw =
+    routing.affinityHeader === null ? undefined : headers[routing.affinityHeader.toLowerCase()];
   const key = raw === undefined ? null : Array.isArray(raw) ? (raw[0] ?? null) : raw;
   const id = pickTarget(
     routing.strategy,
@@ -33,7 +36,12 @@ export function chooseEndpoint(
 }
 
 /** Count a request against an endpoint for least-outstanding / power-of-two. */
-export function trackOutstanding(rt: ProxyRuntime, clusterId: string, appId: string, url: string): () => void {
+export function trackOutstanding(
+  rt: ProxyRuntime,
+  clusterId: string,
+  appId: string,
+  url: string,
+): () => void {
   const state = rt.registry.strategyState(clusterId, appId);
   state.outstanding.set(url, (state.outstanding.get(url) ?? 0) + 1);
   let done = false;

@@ -22,7 +22,11 @@ export function abortResponse(res: ClientResponse): void {
 }
 
 /** Send a refusal as JSON; if headers already went out, abort instead. */
-export function sendError(res: ClientResponse, err: ProxyError, extra: OutgoingHttpHeaders = {}): void {
+export function sendError(
+  res: ClientResponse,
+  err: ProxyError,
+  extra: OutgoingHttpHeaders = {},
+): void {
   if (res.headersSent) {
     abortResponse(res);
     return;

@@ -6,13 +6,23 @@ const base = { PROXY_ID: 'p1', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE
 describe('parseProxyConfig', () => {
   it('fills every default from a minimal env', () => {
     const r = parseProxyConfig({ env: base });
-    expect(r.ok && r.config).toEqual({ ...DEFAULT_CONFIG, id: 'p1', authDisabled: true, endpointsFile: '/x.json' });
+    expect(r.ok && r.config).toEqual({
+      ...DEFAULT_CONFIG,
+      id: 'p1',
+      authDisabled: true,
+      endpointsFile: '/x.json',
+    });
   });
 
   it.each([
     ['env over file', { file: { port: 1 }, env: { ...base, PROXY_PORT: '2' } }, 'port', 2],
     ['flags over env', { env: { ...base, PROXY_PORT: '2' }, flags: { port: 3 } }, 'port', 3],
-    ['booleans from env', { env: { ...base, PROXY_UPSTREAM_ALLOW_H2: '1' } }, 'upstreamAllowH2', true],
+    [
+      'booleans from env',
+      { env: { ...base, PROXY_UPSTREAM_ALLOW_H2: '1' } },
+      'upstreamAllowH2',
+      true,
+    ],
     ['ratios', { env: { ...base, PROXY_RETRY_BUDGET_RATIO: '0.1' } }, 'retryBudgetRatio', 0.1],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
@@ -21,12 +31,28 @@ describe('parseProxyConfig', () => {
 
   it('reports every invalid field at once', () => {
     const r = parseProxyConfig({
-      env: { PROXY_PORT: 'abc', PROXY_RETRY_BUDGET_RATIO: '2', PROXY_DEFAULT_STRATEGY: 'fastest', PROXY_TLS_CERT_FILE: '/c.pem' },
+      env: {
+        PROXY_PORT: 'abc',
+        PROXY_RETRY_BUDGET_RATIO: '2',
+        PROXY_DEFAULT_STRATEGY: 'fastest',
+        PROXY_TLS_CERT_FILE: '/c.pem',
+      },
       flags: { bogus: 1 },
     });
     expect(r.ok).toBe(false);
     const fields = r.ok ? [] : r.issues.map((i) => i.field).sort();
-    expect(fields).toEqual(['bogus', 'defaultStrategy', 'id', 'jwks', 'port', 'retryBudgetRatio', 'storeUrl', 'tlsCertFile'].sort());
+    expect(fields).toEqual(
+      [
+        'bogus',
+        'defaultStrategy',
+        'id',
+        'jwks',
+        'port',
+        'retryBudgetRatio',
+        'storeUrl',
+        'tlsCertFile',
+      ].sort(),
+    );
   });
 
   it('refuses to run without keys unless auth is disabled explicitly', () => {

@@ -102,7 +102,8 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   logLevel: 'info',
 };
 
-type Kind = 'string' | 'nullable-string' | 'int' | 'number' | 'bool' | 'ratio' | 'strategy' | 'level';
+type Kind =
+  'string' | 'nullable-string' | 'int' | 'number' | 'bool' | 'ratio' | 'strategy' | 'level';
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Every field, its env var and how to parse it. Flags use the camelCase key. */
@@ -166,27 +167,47 @@ export interface ConfigSources {
   readonly flags?: Readonly<Record<string, unknown>>;
 }
 
-function coerce(kind: Kind, raw: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+function coerce(
+  kind: Kind,
+  raw: unknown,
+): { ok: true; value: unknown } | { ok: false; message: string } {
   const text = typeof raw === 'string' ? raw.trim() : raw;
   switch (kind) {
     case 'string':
-      return typeof text === 'string' ? { ok: true, value: text } : { ok: false, message: 'must be a string' };
+      return typeof text === 'string'
+        ? { ok: true, value: text }
+        : { ok: false, message: 'must be a string' };
     case 'nullable-string':
       if (text === null || text === '') return { ok: true, value: null };
-      return typeof text === 'string' ? { ok: true, value: text } : { ok: false, message: 'must be a string' };
+      return typeof text === 'string'
+        ? { ok: true, value: text }
+        : { ok: false, message: 'must be a string' };
     case 'int': {
-      const n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
+      const n =
+        typeof text === 'number'
+          ? text
+          : typeof text === 'string' && text !== ''
+            ? Number(text)
+            : NaN;
       return Number.isInteger(n) && n >= 0
         ? { ok: true, value: n }
         : { ok: false, message: `must be a non-negative integer, got ${JSON.stringify(raw)}` };
     }
     case 'number':
     case 'ratio': {
-      const n = typeof text === 'number' ? text : typeof text === 'string' && text !== '' ? Number(text) : NaN;
+      const n =
+        typeof text === 'number'
+          ? text
+          : typeof text === 'string' && text !== ''
+            ? Number(text)
+            : NaN;
       const inRange = kind === 'ratio' ? n >= 0 && n <= 1 : n >= 0;
       return Number.isFinite(n) && inRange
         ? { ok: true, value: n }
-        : { ok: false, message: `must be ${kind === 'ratio' ? 'between 0 and 1' : 'a non-negative number'}, got ${JSON.stringify(raw)}` };
+        : {
+            ok: false,
+            message: `must be ${kind === 'ratio' ? 'between 0 and 1' : 'a non-negative number'}, got ${JSON.stringify(raw)}`,
+          };
     }
     case 'bool':
       if (typeof text === 'boolean') return { ok: true, value: text };
@@ -194,9 +215,14 @@ function coerce(kind: Kind, raw: unknown): { ok: true; value: unknown } | { ok: 
       if (text === 'false' || text === '0') return { ok: true, value: false };
       return { ok: false, message: `must be true/false/1/0, got ${JSON.stringify(raw)}` };
     case 'strategy':
-      return typeof text === 'string' && (STRATEGIES as readonly string[]).includes(text) && text !== 'switchyard'
+      return typeof text === 'string' &&
+        (STRATEGIES as readonly string[]).includes(text) &&
+        text !== 'switchyard'
         ? { ok: true, value: text }
-        : { ok: false, message: `must be one of ${STRATEGIES.filter((s) => s !== 'switchyard').join(', ')}` };
+        : {
+            ok: false,
+            message: `must be one of ${STRATEGIES.filter((s) => s !== 'switchyard').join(', ')}`,
+          };
     case 'level':
       return typeof text === 'string' && (LEVELS as readonly string[]).includes(text)
         ? { ok: true, value: text }
@@ -230,15 +256,35 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
       else issues.push({ field: key, source, message: r.message });
     }
   }
-  if (out['id'] === '') issues.push({ field: 'id', source: 'env PROXY_ID', message: 'is required (the token audience)' });
-  if (out['port'] !== undefined && Number(out['port']) > 65535) issues.push({ field: 'port', source: 'merged', message: 'must be ≤ 65535' });
+  if (out['id'] === '')
+    issues.push({
+      field: 'id',
+      source: 'env PROXY_ID',
+      message: 'is required (the token audience)',
+    });
+  if (out['port'] !== undefined && Number(out['port']) > 65535)
+    issues.push({ field: 'port', source: 'merged', message: 'must be ≤ 65535' });
   if ((out['tlsCertFile'] === null) !== (out['tlsKeyFile'] === null))
-    issues.push({ field: 'tlsCertFile', source: 'merged', message: 'tlsCertFile and tlsKeyFile must be set together' });
+    issues.push({
+      field: 'tlsCertFile',
+      source: 'merged',
+      message: 'tlsCertFile and tlsKeyFile must be set together',
+    });
   if (out['authDisabled'] !== true && out['jwks'] === null && out['jwksFile'] === null)
-    issues.push({ field: 'jwks', source: 'merged', message: 'set PROXY_JWKS or PROXY_JWKS_FILE, or disable auth explicitly with PROXY_AUTH_DISABLED=true' });
+    issues.push({
+      field: 'jwks',
+      source: 'merged',
+      message:
+        'set PROXY_JWKS or PROXY_JWKS_FILE, or disable auth explicitly with PROXY_AUTH_DISABLED=true',
+    });
   if (out['storeUrl'] === null && out['endpointsFile'] === null)
-    issues.push({ field: 'storeUrl', source: 'merged', message: 'set SWITCHYARD_DB_URL or PROXY_ENDPOINTS_FILE so the proxy knows the replicas' });
-  if (Number(out['maxAttempts']) < 1) issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
+    issues.push({
+      field: 'storeUrl',
+      source: 'merged',
+      message: 'set SWITCHYARD_DB_URL or PROXY_ENDPOINTS_FILE so the proxy knows the replicas',
+    });
+  if (Number(out['maxAttempts']) < 1)
+    issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))
     issues.push({ field: 'metricsPath', source: 'merged', message: 'must start with /' });
   if (issues.length > 0) return { ok: false, issues };

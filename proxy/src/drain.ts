@@ -18,7 +18,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
-export async function drain(rt: ProxyRuntime, listeners: Listeners, markDraining: () => Promise<void>, deadlineMs: number): Promise<DrainResult> {
+export async function drain(
+  rt: ProxyRuntime,
+  listeners: Listeners,
+  markDraining: () => Promise<void>,
+  deadlineMs: number,
+): Promise<DrainResult> {
   const started = Date.now();
   rt.draining = true;
   const closed = new Promise<void>((resolve) => listeners.server.close(() => resolve()));
@@ -26,7 +31,9 @@ export async function drain(rt: ProxyRuntime, listeners: Listeners, markDraining
   listeners.h1?.closeIdleConnections();
   // HTTP/2: GOAWAY; streams already open finish, new ones go elsewhere.
   for (const s of listeners.h2sessions) s.close();
-  await markDraining().catch((err: unknown) => rt.logger.warn({ err }, 'could not mark draining in the store'));
+  await markDraining().catch((err: unknown) =>
+    rt.logger.warn({ err }, 'could not mark draining in the store'),
+  );
 
   const deadline = started + deadlineMs;
   const wsWindowStart = deadline - Math.min(rt.config.drainWsWindowMs, deadlineMs);
@@ -35,7 +42,10 @@ export async function drain(rt: ProxyRuntime, listeners: Listeners, markDraining
     const onlyWebSockets = [...rt.inFlight].every((t) => t.kind === 'websocket');
     if (!wsSpread && (Date.now() >= wsWindowStart || onlyWebSockets)) {
       wsSpread = true;
-      spreadWebSocketCloses(rt, Math.max(0, Math.min(rt.config.drainWsWindowMs, deadline - Date.now())));
+      spreadWebSocketCloses(
+        rt,
+        Math.max(0, Math.min(rt.config.drainWsWindowMs, deadline - Date.now())),
+      );
     }
     await sleep(Math.min(50, deadline - Date.now()));
   }

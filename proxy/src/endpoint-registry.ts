@@ -49,7 +49,12 @@ export class EndpointRegistry {
       for (const row of endpoints) {
         const k = key(row.clusterId, row.appId);
         const prior = this.pools.get(k)?.find((e) => e.url === row.url);
-        const ep: Endpoint = prior ?? { url: row.url, weight: row.weight, reportedHealthy: row.healthy, checkedHealthy: true };
+        const ep: Endpoint = prior ?? {
+          url: row.url,
+          weight: row.weight,
+          reportedHealthy: row.healthy,
+          checkedHealthy: true,
+        };
         ep.weight = row.weight;
         ep.reportedHealthy = row.healthy;
         const list = next.get(k) ?? [];
@@ -75,7 +80,11 @@ export class EndpointRegistry {
     const out: Array<{ clusterId: string; endpoint: Endpoint }> = [];
     for (const [k, list] of this.pools) {
       const clusterId = k.split('\u0000')[0] ?? '';
-      for (const ep of list) if (!seen.has(ep)) (seen.add(ep), out.push({ clusterId, endpoint: ep }));
+      for (const ep of list) {
+        if (seen.has(ep)) continue;
+        seen.add(ep);
+        out.push({ clusterId, endpoint: ep });
+      }
     }
     return out;
   }
@@ -86,7 +95,8 @@ export class EndpointRegistry {
 
   routing(appId: string): AppRouting {
     const a = this.apps.get(appId);
-    const strategy = a === undefined || a.strategy === 'switchyard' ? this.defaultStrategy : a.strategy;
+    const strategy =
+      a === undefined || a.strategy === 'switchyard' ? this.defaultStrategy : a.strategy;
     return {
       strategy,
       affinityHeader: a?.affinityHeader ?? null,

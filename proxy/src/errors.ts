@@ -45,8 +45,22 @@ export interface UpstreamFailure {
   readonly detail: string;
 }
 
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_GOAWAY_SESSION']);
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_HTTP2_GOAWAY_SESSION',
+]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 function errorCode(err: unknown): string {
@@ -61,7 +75,12 @@ function errorCode(err: unknown): string {
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
   const code = errorCode(err);
   const detail = `${code || 'error'}: ${err instanceof Error ? err.message : String(err)}`;
-  if (CONNECT_CODES.has(code)) return { code: code === 'UND_ERR_CONNECT_TIMEOUT' ? 'upstream-timeout' : 'upstream-unreachable', beforeSend: true, detail };
+  if (CONNECT_CODES.has(code))
+    return {
+      code: code === 'UND_ERR_CONNECT_TIMEOUT' ? 'upstream-timeout' : 'upstream-unreachable',
+      beforeSend: true,
+      detail,
+    };
   if (RESET_CODES.has(code)) return { code: 'upstream-reset', beforeSend: false, detail };
   if (TIMEOUT_CODES.has(code)) return { code: 'upstream-timeout', beforeSend: false, detail };
   return { code: 'upstream-error', beforeSend: false, detail };

@@ -11,8 +11,21 @@ import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { chooseEndpoint, trackOutstanding } from './choose-endpoint.ts';
-import { abortResponse, clientHost, clientProto, sendError, writeChunk, type ClientRequest, type ClientResponse } from './client-io.ts';
-import { ProxyError, classifyUpstreamError, statusForFailure, type UpstreamFailure } from './errors.ts';
+import {
+  abortResponse,
+  clientHost,
+  clientProto,
+  sendError,
+  writeChunk,
+  type ClientRequest,
+  type ClientResponse,
+} from './client-io.ts';
+import {
+  ProxyError,
+  classifyUpstreamError,
+  statusForFailure,
+  type UpstreamFailure,
+} from './errors.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import type { RequestTarget } from './request-target.ts';
 import { breakerFor, type ProxyRuntime, type Tracked } from './runtime.ts';
@@ -32,7 +45,9 @@ function hasBody(req: ClientRequest): boolean {
   if (len !== undefined) return Number(len) > 0;
   if (req.headers['transfer-encoding'] !== undefined) return true;
   // HTTP/2 has no framing headers: a body may follow unless the stream already ended.
-  return req.httpVersionMajor === 2 ? !req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD' : false;
+  return req.httpVersionMajor === 2
+    ? !req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD'
+    : false;
 }
 
 /** A body source undici pulls from; `started` tells us whether any byte was consumed. */
@@ -52,7 +67,11 @@ function bodyFrom(req: ClientRequest, tracker: BodyTracker): Readable {
 
 function isStreamingResponse(headers: Record<string, string | string[] | undefined>): boolean {
   const ct = String(headers['content-type'] ?? '').toLowerCase();
-  return ct.includes('text/event-stream') || ct.includes('application/x-ndjson') || ct.includes('application/jsonl');
+  return (
+    ct.includes('text/event-stream') ||
+    ct.includes('application/x-ndjson') ||
+    ct.includes('application/jsonl')
+  );
 }
 
 interface AttemptLog {
@@ -62,7 +81,13 @@ interface AttemptLog {
 }
 
 /** Proxy one exchange whose token passed the gate. Never throws; always ends `res`. */
-export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, claims: RoutingClaims, target: RequestTarget): Promise<void> {
+export async function forwardHttp(
+  rt: ProxyRuntime,
+  req: ClientRequest,
+  res: ClientResponse,
+  claims: RoutingClaims,
+  target: RequestTarget,
+): Promise<void> {
   const start = rt.now();
   const method = (req.method ?? 'GET').toUpperCase();
   const bodyExpected = hasBody(req);
@@ -70,7 +95,9 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
   const ac = new AbortController();
   let clientGone = false;
   res.on('close', () => {
-    if (!res.writableEnded) (clientGone = true), ac.abort();
+    if (res.writableEnded) return;
+    clientGone = true;
+    ac.abort();
   });
   const tracked: Tracked = { kind: 'http', close: () => (ac.abort(), abortResponse(res)) };
   rt.inFlight.add(tracked);
@@ -131,18 +158,46 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
           noteEndpointFailure(rt, clusterId, ep.url);
           rt.metrics.attempts.inc({ cluster: clusterId, result: failure.code });
           rt.recordOutcome({
-            decisionId: claims.did, attempt: attemptNo, proxyId: rt.config.id, clusterId, endpoint: ep.url, status: 0,
-            ttfbMs: null, durationMs: rt.now() - t0, bytesIn: tracker.bytes, bytesOut: 0, error: failure.detail, at: rt.now(),
+            decisionId: claims.did,
+            attempt: attemptNo,
+            proxyId: rt.config.id,
+            clusterId,
+            endpoint: ep.url,
+            status: 0,
+            ttfbMs: null,
+            durationMs: rt.now() - t0,
+            bytesIn: tracker.bytes,
+            bytesOut: 0,
+            error: failure.detail,
+            at: rt.now(),
           });
-          const safe = !tracker.started && (failure.beforeSend || failure.code === 'upstream-reset' || IDEMPOTENT.has(method));
+          const safe =
+            !tracker.started &&
+            (failure.beforeSend || failure.code === 'upstream-reset' || IDEMPOTENT.has(method));
           if (!safe) {
             breaker.failure(rt.now());
-            sendError(res, new ProxyError(failure.code, statusForFailure(failure.code), `cluster ${clusterId} failed after the request was sent (${failure.code}); not retried because it may have been processed`));
+            sendError(
+              res,
+              new ProxyError(
+                failure.code,
+                statusForFailure(failure.code),
+                `cluster ${clusterId} failed after the request was sent (${failure.code}); not retried because it may have been processed`,
+              ),
+            );
             return;
           }
           if (!rt.budget.tryRetry(rt.now())) {
             breaker.failure(rt.now());
-            sendError(res, new ProxyError(failure.code, statusForFailure(failure.code), `cluster ${clusterId} failed (${failure.code}) and the retry budget is spent`, true, 1));
+            sendError(
+              res,
+              new ProxyError(
+                failure.code,
+                statusForFailure(failure.code),
+                `cluster ${clusterId} failed (${failure.code}) and the retry budget is spent`,
+                true,
+                1,
+              ),
+            );
             return;
           }
           rt.metrics.retries.inc({ reason: failure.code });
@@ -162,11 +217,35 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
         const error = streamError.get(res) ?? null;
         rt.metrics.requests.inc({ cluster: clusterId, status: String(up.statusCode) });
         rt.recordOutcome({
-          decisionId: claims.did, attempt: attemptNo, proxyId: rt.config.id, clusterId, endpoint: ep.url, status: up.statusCode,
-          ttfbMs: ttfb, durationMs: rt.now() - start, bytesIn: tracker.bytes, bytesOut, error, at: rt.now(),
+          decisionId: claims.did,
+          attempt: attemptNo,
+          proxyId: rt.config.id,
+          clusterId,
+          endpoint: ep.url,
+          status: up.statusCode,
+          ttfbMs: ttfb,
+          durationMs: rt.now() - start,
+          bytesIn: tracker.bytes,
+          bytesOut,
+          error,
+          at: rt.now(),
         });
         rt.logger.info(
-          { did: claims.did, app: target.appId, fn: target.fn, method, status: up.statusCode, cluster: clusterId, endpoint: ep.url, attempt: attemptNo, ttfbMs: ttfb, durationMs: rt.now() - start, bytesIn: tracker.bytes, bytesOut, error },
+          {
+            did: claims.did,
+            app: target.appId,
+            fn: target.fn,
+            method,
+            status: up.statusCode,
+            cluster: clusterId,
+            endpoint: ep.url,
+            attempt: attemptNo,
+            ttfbMs: ttfb,
+            durationMs: rt.now() - start,
+            bytesIn: tracker.bytes,
+            bytesOut,
+            error,
+          },
           'request',
         );
         return;
@@ -177,12 +256,41 @@ export async function forwardHttp(rt: ProxyRuntime, req: ClientRequest, res: Cli
     const last = failures[failures.length - 1];
     const err =
       last !== undefined
-        ? new ProxyError('all-clusters-failed', statusForFailure(last.failure.code), `every cluster failed for ${target.appId}: ${failures.map((f) => `${f.clusterId} ${f.failure.code}`).join(', ')}`, true, 1)
+        ? new ProxyError(
+            'all-clusters-failed',
+            statusForFailure(last.failure.code),
+            `every cluster failed for ${target.appId}: ${failures.map((f) => `${f.clusterId} ${f.failure.code}`).join(', ')}`,
+            true,
+            1,
+          )
         : skipped === 'circuit-open'
-          ? new ProxyError('circuit-open', 503, `circuit open for ${clusters.join(', ')}; try the next fallback`, true, 1)
-          : new ProxyError('no-endpoints', 503, `no replicas of ${target.appId} in ${clusters.join(', ')} are known to this proxy`, true, 1);
+          ? new ProxyError(
+              'circuit-open',
+              503,
+              `circuit open for ${clusters.join(', ')}; try the next fallback`,
+              true,
+              1,
+            )
+          : new ProxyError(
+              'no-endpoints',
+              503,
+              `no replicas of ${target.appId} in ${clusters.join(', ')} are known to this proxy`,
+              true,
+              1,
+            );
     rt.metrics.requests.inc({ cluster: 'none', status: String(err.status) });
-    rt.logger.warn({ did: claims.did, app: target.appId, fn: target.fn, method, status: err.status, code: err.code, attempts: attempt }, 'request failed');
+    rt.logger.warn(
+      {
+        did: claims.did,
+        app: target.appId,
+        fn: target.fn,
+        method,
+        status: err.status,
+        code: err.code,
+        attempts: attempt,
+      },
+      'request failed',
+    );
     sendError(res, err);
   } finally {
     rt.inFlight.delete(tracked);
@@ -198,9 +306,18 @@ const streamed = new WeakMap<ClientResponse, number>();
 const streamError = new WeakMap<ClientResponse, string>();
 
 /** Pump the upstream body to the client: backpressure both ways, idle watch only for non-streams. */
-function streamResponse(rt: ProxyRuntime, res: ClientResponse, up: Dispatcher.ResponseData, clusterId: string, ac: AbortController): Promise<void> {
+function streamResponse(
+  rt: ProxyRuntime,
+  res: ClientResponse,
+  up: Dispatcher.ResponseData,
+  clusterId: string,
+  ac: AbortController,
+): Promise<void> {
   return new Promise((resolve) => {
-    const outHeaders: OutgoingHttpHeaders = { ...downstreamResponseHeaders(up.headers), 'x-switchyard-cluster': clusterId };
+    const outHeaders: OutgoingHttpHeaders = {
+      ...downstreamResponseHeaders(up.headers),
+      'x-switchyard-cluster': clusterId,
+    };
     const streaming = isStreamingResponse(up.headers);
     if (rt.draining && !('stream' in res)) outHeaders['connection'] = 'close';
     if (res.writableEnded || res.destroyed) {

@@ -19,7 +19,12 @@ import { breakerFor, type ProxyRuntime, type Tracked } from './runtime.ts';
 /** Bytes queued toward one side before we stop reading the other. */
 const HIGH_WATER = 1 << 20;
 
-const WS_HEADERS = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
+const WS_HEADERS = new Set([
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+]);
 
 /** Refuse an upgrade on the raw socket (no HTTP response object exists yet). */
 export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
@@ -35,9 +40,22 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
-const PASS_BACK_SKIP = new Set(['connection', 'upgrade', 'sec-websocket-accept', 'sec-websocket-protocol', 'sec-websocket-extensions', 'keep-alive', 'transfer-encoding', 'content-length']);
+const PASS_BACK_SKIP = new Set([
+  'connection',
+  'upgrade',
+  'sec-websocket-accept',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+]);
 
-function connectUpstream(url: string, protocols: string[], headers: Record<string, string>): Promise<{ ws: WebSocket; responseHeaders: string[] }> {
+function connectUpstream(
+  url: string,
+  protocols: string[],
+  headers: Record<string, string>,
+): Promise<{ ws: WebSocket; responseHeaders: string[] }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
     const responseHeaders: string[] = [];
@@ -50,7 +68,13 @@ function connectUpstream(url: string, protocols: string[], headers: Record<strin
     ws.once('open', () => resolve({ ws, responseHeaders }));
     ws.once('unexpected-response', (_req, res) => {
       ws.terminate();
-      reject(new ProxyError('upstream-error', res.statusCode === 503 ? 503 : 502, `replica refused the WebSocket upgrade with ${res.statusCode ?? 0}`));
+      reject(
+        new ProxyError(
+          'upstream-error',
+          res.statusCode === 503 ? 503 : 502,
+          `replica refused the WebSocket upgrade with ${res.statusCode ?? 0}`,
+        ),
+      );
     });
     ws.once('error', reject);
   });
@@ -89,12 +113,19 @@ export async function forwardWebSocket(
     traceId: () => randomBytes(16).toString('hex'),
     spanId: () => randomBytes(8).toString('hex'),
   });
-  for (const [k, v] of Object.entries(forwarded)) if (!WS_HEADERS.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(forwarded))
+    if (!WS_HEADERS.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
-  let lastErr: ProxyError = new ProxyError('no-endpoints', 503, `no replicas of ${target.appId} reachable for a WebSocket`, true, 1);
+  let lastErr: ProxyError = new ProxyError(
+    'no-endpoints',
+    503,
+    `no replicas of ${target.appId} reachable for a WebSocket`,
+    true,
+    1,
+  );
   for (const clusterId of [claims.cluster, ...claims.fallbacks]) {
     const breaker = breakerFor(rt, clusterId);
     if (!breaker.allow(rt.now())) continue;
@@ -108,7 +139,10 @@ export async function forwardWebSocket(
       try {
         const connected = await connectUpstream(wsUrl, protocols, headers);
         upstream = connected.ws;
-        upgradeHeaders.set(req, [...connected.responseHeaders, `x-switchyard-cluster: ${clusterId}`]);
+        upgradeHeaders.set(req, [
+          ...connected.responseHeaders,
+          `x-switchyard-cluster: ${clusterId}`,
+        ]);
       } catch (err) {
         if (err instanceof ProxyError) {
           lastErr = err;
@@ -117,7 +151,13 @@ export async function forwardWebSocket(
         const f = classifyUpstreamError(err);
         breaker.failure(rt.now());
         rt.outliers.failure(ep.url, rt.now());
-        lastErr = new ProxyError('all-clusters-failed', statusForFailure(f.code), `WebSocket to ${clusterId} failed: ${f.code}`, true, 1);
+        lastErr = new ProxyError(
+          'all-clusters-failed',
+          statusForFailure(f.code),
+          `WebSocket to ${clusterId} failed: ${f.code}`,
+          true,
+          1,
+        );
         continue;
       }
       breaker.success();
@@ -126,7 +166,9 @@ export async function forwardWebSocket(
         return;
       }
       chosenProtocol.set(req, upstream.protocol);
-      wss.handleUpgrade(req, socket, head, (client) => bridge(rt, client, upstream, clusterId, claims, target));
+      wss.handleUpgrade(req, socket, head, (client) =>
+        bridge(rt, client, upstream, clusterId, claims, target),
+      );
       return;
     }
   }
@@ -139,7 +181,14 @@ export const upgradeHeaders = new WeakMap<IncomingMessage, string[]>();
 /** The subprotocol the replica picked, read by the server's handleProtocols. */
 export const chosenProtocol = new WeakMap<IncomingMessage, string>();
 
-function bridge(rt: ProxyRuntime, client: WebSocket, upstream: WebSocket, clusterId: string, claims: RoutingClaims, target: RequestTarget): void {
+function bridge(
+  rt: ProxyRuntime,
+  client: WebSocket,
+  upstream: WebSocket,
+  clusterId: string,
+  claims: RoutingClaims,
+  target: RequestTarget,
+): void {
   const opened = rt.now();
   const tracked: Tracked = {
     kind: 'websocket',
@@ -160,10 +209,31 @@ function bridge(rt: ProxyRuntime, client: WebSocket, upstream: WebSocket, cluste
     rt.inFlight.delete(tracked);
     rt.metrics.websockets.dec();
     rt.recordOutcome({
-      decisionId: claims.did, attempt: 0, proxyId: rt.config.id, clusterId, endpoint: upstream.url, status: 101,
-      ttfbMs: null, durationMs: rt.now() - opened, bytesIn: 0, bytesOut: 0, error, at: rt.now(),
+      decisionId: claims.did,
+      attempt: 0,
+      proxyId: rt.config.id,
+      clusterId,
+      endpoint: upstream.url,
+      status: 101,
+      ttfbMs: null,
+      durationMs: rt.now() - opened,
+      bytesIn: 0,
+      bytesOut: 0,
+      error,
+      at: rt.now(),
     });
-    rt.logger.info({ did: claims.did, app: target.appId, fn: target.fn, status: 101, cluster: clusterId, closeCode: code, durationMs: rt.now() - opened }, 'websocket');
+    rt.logger.info(
+      {
+        did: claims.did,
+        app: target.appId,
+        fn: target.fn,
+        status: 101,
+        cluster: clusterId,
+        closeCode: code,
+        durationMs: rt.now() - opened,
+      },
+      'websocket',
+    );
   };
   client.on('close', (code, reason) => {
     if (upstream.readyState === WebSocket.OPEN) upstream.close(sendableCode(code), reason);

@@ -1,14 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { stripHopByHop, upstreamRequestHeaders } from './headers.ts';
 
-const facts = { clientIp: '10.0.0.7', proto: 'https', host: 'api.example', traceId: () => 'a'.repeat(32), spanId: () => 'b'.repeat(16) };
+const facts = {
+  clientIp: '10.0.0.7',
+  proto: 'https',
+  host: 'api.example',
+  traceId: () => 'a'.repeat(32),
+  spanId: () => 'b'.repeat(16),
+};
 
 describe('stripHopByHop', () => {
   it.each([
-    ['connection-specific headers', { connection: 'keep-alive', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', te: 'trailers', upgrade: 'h2c', 'x-ok': '1' }, { 'x-ok': '1' }],
-    ['names listed in Connection', { connection: 'close, X-Secret ,x-other', 'x-secret': 's', 'x-other': 'o', 'x-ok': '1' }, { 'x-ok': '1' }],
-    ['HTTP/2 pseudo-headers', { ':method': 'GET', ':path': '/', 'content-type': 'a/b' }, { 'content-type': 'a/b' }],
-    ['proxy auth', { 'proxy-authorization': 'Basic x', 'proxy-authenticate': 'y', authorization: 'Bearer z' }, { authorization: 'Bearer z' }],
+    [
+      'connection-specific headers',
+      {
+        connection: 'keep-alive',
+        'keep-alive': 'timeout=5',
+        'transfer-encoding': 'chunked',
+        te: 'trailers',
+        upgrade: 'h2c',
+        'x-ok': '1',
+      },
+      { 'x-ok': '1' },
+    ],
+    [
+      'names listed in Connection',
+      { connection: 'close, X-Secret ,x-other', 'x-secret': 's', 'x-other': 'o', 'x-ok': '1' },
+      { 'x-ok': '1' },
+    ],
+    [
+      'HTTP/2 pseudo-headers',
+      { ':method': 'GET', ':path': '/', 'content-type': 'a/b' },
+      { 'content-type': 'a/b' },
+    ],
+    [
+      'proxy auth',
+      { 'proxy-authorization': 'Basic x', 'proxy-authenticate': 'y', authorization: 'Bearer z' },
+      { authorization: 'Bearer z' },
+    ],
   ])('removes %s', (_name, input, expected) => {
     expect(stripHopByHop(input)).toEqual(expected);
   });
@@ -17,9 +46,17 @@ describe('stripHopByHop', () => {
 describe('upstreamRequestHeaders', () => {
   it.each([
     ['first hop', {}, '10.0.0.7', 'for=10.0.0.7;proto=https;host="api.example"'],
-    ['appends to a chain', { 'x-forwarded-for': '1.2.3.4', forwarded: 'for=1.2.3.4' }, '1.2.3.4, 10.0.0.7', 'for=1.2.3.4, for=10.0.0.7;proto=https;host="api.example"'],
+    [
+      'appends to a chain',
+      { 'x-forwarded-for': '1.2.3.4', forwarded: 'for=1.2.3.4' },
+      '1.2.3.4, 10.0.0.7',
+      'for=1.2.3.4, for=10.0.0.7;proto=https;host="api.example"',
+    ],
   ])('%s', (_name, input, xff, fwd) => {
-    const out = upstreamRequestHeaders({ host: 'api.example', 'x-switchyard-token': 'secret', ...input }, facts);
+    const out = upstreamRequestHeaders(
+      { host: 'api.example', 'x-switchyard-token': 'secret', ...input },
+      facts,
+    );
     expect(out['x-forwarded-for']).toBe(xff);
     expect(out['forwarded']).toBe(fwd);
     expect(out['x-forwarded-proto']).toBe('https');
@@ -29,7 +66,11 @@ describe('upstreamRequestHeaders', () => {
   });
 
   it.each([
-    ['keeps a valid traceparent', '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01', '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01'],
+    [
+      'keeps a valid traceparent',
+      '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01',
+      '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01',
+    ],
     ['replaces a malformed one', 'garbage', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`],
     ['generates one when absent', undefined, `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`],
   ])('%s', (_name, tp, expected) => {
@@ -38,6 +79,8 @@ describe('upstreamRequestHeaders', () => {
   });
 
   it('quotes IPv6 client addresses in Forwarded', () => {
-    expect(upstreamRequestHeaders({}, { ...facts, clientIp: '::1' })['forwarded']).toContain('for="[::1]"');
+    expect(upstreamRequestHeaders({}, { ...facts, clientIp: '::1' })['forwarded']).toContain(
+      'for="[::1]"',
+    );
   });
 });

@@ -28,12 +28,16 @@ function connectionListed(headers: IncomingHttpHeaders | OutgoingHttpHeaders): S
   const raw = headers['connection'];
   const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)];
   const out = new Set<string>();
-  for (const v of values) for (const name of v.split(',')) if (name.trim() !== '') out.add(name.trim().toLowerCase());
+  for (const v of values)
+    for (const name of v.split(',')) if (name.trim() !== '') out.add(name.trim().toLowerCase());
   return out;
 }
 
 /** Copy headers without hop-by-hop ones, Connection-listed ones, HTTP/2 pseudo-headers and `extra`. */
-export function stripHopByHop(headers: IncomingHttpHeaders | OutgoingHttpHeaders, extra: ReadonlySet<string> = new Set()): HeaderMap {
+export function stripHopByHop(
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders,
+  extra: ReadonlySet<string> = new Set(),
+): HeaderMap {
   const listed = connectionListed(headers);
   const out: HeaderMap = {};
   for (const [rawName, value] of Object.entries(headers)) {
@@ -67,7 +71,10 @@ function quoteIp(ip: string): string {
 }
 
 /** The headers to send upstream for a client request. */
-export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: ForwardFacts): HeaderMap {
+export function upstreamRequestHeaders(
+  headers: IncomingHttpHeaders,
+  facts: ForwardFacts,
+): HeaderMap {
   const out = stripHopByHop(headers, PROXY_ONLY);
   const xff = first(out['x-forwarded-for']);
   out['x-forwarded-for'] = xff ? `${xff}, ${facts.clientIp}` : facts.clientIp;
@@ -85,6 +92,8 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
 }
 
 /** The headers to send the client for an upstream response. */
-export function downstreamResponseHeaders(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): HeaderMap {
+export function downstreamResponseHeaders(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): HeaderMap {
   return stripHopByHop(headers as IncomingHttpHeaders);
 }

@@ -42,11 +42,18 @@ function h1Options(config: ProxyConfig): http.ServerOptions {
     headersTimeout: config.headersTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // Check header deadlines often enough for short configured timeouts to bite.
-    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))),
+    connectionsCheckingInterval: Math.max(
+      100,
+      Math.min(30_000, Math.floor(config.headersTimeoutMs / 4)),
+    ),
   };
 }
 
-export function createListeners(config: ProxyConfig, onRequest: OnRequest, onUpgrade: OnUpgrade): Listeners {
+export function createListeners(
+  config: ProxyConfig,
+  onRequest: OnRequest,
+  onUpgrade: OnUpgrade,
+): Listeners {
   const sockets = new Set<net.Socket>();
   const h2sessions = new Set<http2.ServerHttp2Session>();
   const track = (s: net.Socket): void => {
@@ -56,18 +63,35 @@ export function createListeners(config: ProxyConfig, onRequest: OnRequest, onUpg
   };
   if (config.tlsCertFile !== null && config.tlsKeyFile !== null) {
     const secure = http2.createSecureServer(
-      { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile), allowHTTP1: true, ...h1Options(config) },
+      {
+        cert: readFileSync(config.tlsCertFile),
+        key: readFileSync(config.tlsKeyFile),
+        allowHTTP1: true,
+        ...h1Options(config),
+      },
       onRequest,
     );
     secure.on('secureConnection', track);
-    secure.on('session', (s: http2.ServerHttp2Session) => (h2sessions.add(s), s.once('close', () => h2sessions.delete(s))));
+    secure.on(
+      'session',
+      (s: http2.ServerHttp2Session) => (
+        h2sessions.add(s),
+        s.once('close', () => h2sessions.delete(s))
+      ),
+    );
     secure.on('upgrade', onUpgrade);
     return { server: secure, h1: null, h2sessions, sockets };
   }
   const h1 = http.createServer(h1Options(config), onRequest);
   h1.on('upgrade', onUpgrade);
   const h2 = http2.createServer({}, onRequest);
-  h2.on('session', (s: http2.ServerHttp2Session) => (h2sessions.add(s), s.once('close', () => h2sessions.delete(s))));
+  h2.on(
+    'session',
+    (s: http2.ServerHttp2Session) => (
+      h2sessions.add(s),
+      s.once('close', () => h2sessions.delete(s))
+    ),
+  );
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     track(socket);
     let seen = Buffer.alloc(0);

@@ -23,11 +23,36 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({ name: 'switchyard_proxy_requests_total', help: 'Requests answered, by serving cluster and status', labelNames: ['cluster', 'status'], registers }),
-    refusals: new Counter({ name: 'switchyard_proxy_refusals_total', help: 'Requests refused before any upstream, by reason', labelNames: ['code'], registers }),
-    attempts: new Counter({ name: 'switchyard_proxy_upstream_attempts_total', help: 'Upstream attempts by cluster and result', labelNames: ['cluster', 'result'], registers }),
-    retries: new Counter({ name: 'switchyard_proxy_retries_total', help: 'Retries taken, by failure reason', labelNames: ['reason'], registers }),
-    ejections: new Counter({ name: 'switchyard_proxy_outlier_ejections_total', help: 'Endpoints ejected by passive outlier detection', labelNames: ['cluster'], registers }),
+    requests: new Counter({
+      name: 'switchyard_proxy_requests_total',
+      help: 'Requests answered, by serving cluster and status',
+      labelNames: ['cluster', 'status'],
+      registers,
+    }),
+    refusals: new Counter({
+      name: 'switchyard_proxy_refusals_total',
+      help: 'Requests refused before any upstream, by reason',
+      labelNames: ['code'],
+      registers,
+    }),
+    attempts: new Counter({
+      name: 'switchyard_proxy_upstream_attempts_total',
+      help: 'Upstream attempts by cluster and result',
+      labelNames: ['cluster', 'result'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'switchyard_proxy_retries_total',
+      help: 'Retries taken, by failure reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    ejections: new Counter({
+      name: 'switchyard_proxy_outlier_ejections_total',
+      help: 'Endpoints ejected by passive outlier detection',
+      labelNames: ['cluster'],
+      registers,
+    }),
     ttfb: new Histogram({
       name: 'switchyard_proxy_upstream_ttfb_seconds',
       help: 'Upstream time to response headers',
@@ -35,8 +60,21 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
-    inFlight: new Gauge({ name: 'switchyard_proxy_in_flight', help: 'HTTP exchanges in flight (streams included)', registers }),
-    websockets: new Gauge({ name: 'switchyard_proxy_websockets', help: 'Open proxied WebSockets', registers }),
-    circuitOpen: new Gauge({ name: 'switchyard_proxy_circuit_open', help: '1 when the cluster circuit is open', labelNames: ['cluster'], registers }),
+    inFlight: new Gauge({
+      name: 'switchyard_proxy_in_flight',
+      help: 'HTTP exchanges in flight (streams included)',
+      registers,
+    }),
+    websockets: new Gauge({
+      name: 'switchyard_proxy_websockets',
+      help: 'Open proxied WebSockets',
+      registers,
+    }),
+    circuitOpen: new Gauge({
+      name: 'switchyard_proxy_circuit_open',
+      help: '1 when the cluster circuit is open',
+      labelNames: ['cluster'],
+      registers,
+    }),
   };
 }

@@ -61,7 +61,12 @@ async function loadJwks(config: ProxyConfig): Promise<string> {
 
 export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Promise<RunningProxy> {
   const now = deps.now ?? Date.now;
-  const logger = deps.logger ?? pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-switchyard-token"]'] });
+  const logger =
+    deps.logger ??
+    pino({
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-switchyard-token"]'],
+    });
   const ownsDispatcher = deps.dispatcher === undefined;
   const dispatcher =
     deps.dispatcher ??
@@ -69,14 +74,28 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       keepAliveTimeout: 30_000,
       connections: null,
       allowH2: config.upstreamAllowH2,
-      connect: { timeout: config.upstreamConnectTimeoutMs, keepAlive: true, keepAliveInitialDelay: 30_000, noDelay: true },
+      connect: {
+        timeout: config.upstreamConnectTimeoutMs,
+        keepAlive: true,
+        keepAliveInitialDelay: 30_000,
+        noDelay: true,
+      },
     });
   const store = deps.store ?? null;
-  const source = deps.source ?? (store !== null ? storeSource(store) : config.endpointsFile !== null ? staticFileSource(config.endpointsFile) : null);
-  if (source === null) throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');
+  const source =
+    deps.source ??
+    (store !== null
+      ? storeSource(store)
+      : config.endpointsFile !== null
+        ? staticFileSource(config.endpointsFile)
+        : null);
+  if (source === null)
+    throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');
   const registry = new EndpointRegistry(source, config.defaultStrategy);
   await registry.refresh(now());
-  const verify = config.authDisabled ? null : (deps.verify ?? (await jwksVerifier(await loadJwks(config))));
+  const verify = config.authDisabled
+    ? null
+    : (deps.verify ?? (await jwksVerifier(await loadJwks(config))));
   let rtRef: ProxyRuntime | null = null;
   const reporter = new Reporter(() => {
     if (rtRef === null) throw new Error('runtime not ready');
@@ -88,14 +107,20 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     logger,
     now,
     registry,
-    outliers: new OutlierDetector(config.outlierConsecutiveFailures, config.outlierBaseEjectionMs, config.outlierMaxEjectionMs),
+    outliers: new OutlierDetector(
+      config.outlierConsecutiveFailures,
+      config.outlierBaseEjectionMs,
+      config.outlierMaxEjectionMs,
+    ),
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
     limiter: new AppLimiter((appId) => registry.routing(appId).limits),
     metrics: createMetrics(deps.defaultMetrics ?? false),
     gate:
       verify === null
-        ? openGate(config.id, (appId) => registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0))
+        ? openGate(config.id, (appId) =>
+            registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0),
+          )
         : verifyingGate(config.id, verify),
     breakers: new Map(),
     inFlight: new Set(),
@@ -104,7 +129,11 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   };
   rtRef = rt;
 
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (_set, req) => chosenProtocol.get(req) ?? false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (_set, req) => chosenProtocol.get(req) ?? false,
+  });
   wss.on('headers', (headers, req) => headers.push(...(upgradeHeaders.get(req) ?? [])));
   const listeners = createListeners(
     config,
@@ -128,7 +157,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const port = (listeners.server.address() as AddressInfo).port;
   const scheme = config.tlsCertFile !== null ? 'https' : 'http';
   const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  const runtimeConfig: ProxyConfig = { ...config, publicUrl: config.publicUrl === '' ? url : config.publicUrl };
+  const runtimeConfig: ProxyConfig = {
+    ...config,
+    publicUrl: config.publicUrl === '' ? url : config.publicUrl,
+  };
   Object.assign(rt, { config: runtimeConfig });
 
   const refreshTimer = setInterval(() => void registry.refresh(now()), config.refreshIntervalMs);
@@ -136,7 +168,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const stopChecks = startHealthChecks(rt);
   reporter.start();
   await reporter.reportOnce();
-  logger.info({ id: config.id, url, region: config.region, auth: verify === null ? 'disabled' : 'jwks' }, 'proxy listening');
+  logger.info(
+    { id: config.id, url, region: config.region, auth: verify === null ? 'disabled' : 'jwks' },
+    'proxy listening',
+  );
 
   let drained: Promise<DrainResult> | null = null;
   const doDrain = (deadlineMs: number): Promise<DrainResult> => {

@@ -28,7 +28,10 @@ function optNum(v: unknown): number | null {
 }
 
 /** Parse the static endpoints document; throws one error listing every bad entry. */
-export function parseStaticEndpoints(doc: unknown): { endpoints: EndpointRow[]; apps: AppSettings[] } {
+export function parseStaticEndpoints(doc: unknown): {
+  endpoints: EndpointRow[];
+  apps: AppSettings[];
+} {
   const root = asRecord(doc);
   const problems: string[] = [];
   const endpoints: EndpointRow[] = [];
@@ -41,13 +44,23 @@ export function parseStaticEndpoints(doc: unknown): { endpoints: EndpointRow[]; 
       problems.push(`endpoints[${i}]: needs string cluster, app and url`);
       return;
     }
-    endpoints.push({ clusterId: cluster, appId: app, url, healthy: true, weight: optNum(e['weight']) ?? 1 });
+    endpoints.push({
+      clusterId: cluster,
+      appId: app,
+      url,
+      healthy: true,
+      weight: optNum(e['weight']) ?? 1,
+    });
   });
   const appList = Array.isArray(root['apps']) ? root['apps'] : [];
   appList.forEach((raw, i) => {
     const a = asRecord(raw);
     const strategy = a['strategy'] ?? 'round-robin';
-    if (typeof a['id'] !== 'string' || typeof strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(strategy)) {
+    if (
+      typeof a['id'] !== 'string' ||
+      typeof strategy !== 'string' ||
+      !(STRATEGIES as readonly string[]).includes(strategy)
+    ) {
       problems.push(`apps[${i}]: needs string id and a strategy among ${STRATEGIES.join(', ')}`);
       return;
     }

@@ -38,9 +38,21 @@ export class Reporter {
     const ids = new Set([...rt.registry.clusterIds(), ...lat.keys()]);
     return [...ids].map((clusterId) => {
       const eps = rt.registry.allEndpoints().filter((e) => e.clusterId === clusterId);
-      const up = eps.filter((e) => e.endpoint.checkedHealthy && e.endpoint.reportedHealthy && !rt.outliers.isEjected(e.endpoint.url, now)).length;
+      const up = eps.filter(
+        (e) =>
+          e.endpoint.checkedHealthy &&
+          e.endpoint.reportedHealthy &&
+          !rt.outliers.isEjected(e.endpoint.url, now),
+      ).length;
       const circuitOpen = rt.breakers.get(clusterId)?.current(now) === 'open';
-      const health: Health = eps.length === 0 ? 'unknown' : circuitOpen || up === 0 ? 'unhealthy' : up < eps.length ? 'degraded' : 'healthy';
+      const health: Health =
+        eps.length === 0
+          ? 'unknown'
+          : circuitOpen || up === 0
+            ? 'unhealthy'
+            : up < eps.length
+              ? 'degraded'
+              : 'healthy';
       rt.metrics.circuitOpen.set({ cluster: clusterId }, circuitOpen ? 1 : 0);
       const l = lat.get(clusterId);
       return {
@@ -75,7 +87,13 @@ export class Reporter {
     const rt = this.rt();
     const now = rt.now();
     try {
-      await this.store.upsertProxy({ id: rt.config.id, url: rt.config.publicUrl, region: rt.config.region, draining: rt.draining, observedAt: now });
+      await this.store.upsertProxy({
+        id: rt.config.id,
+        url: rt.config.publicUrl,
+        region: rt.config.region,
+        draining: rt.draining,
+        observedAt: now,
+      });
       await this.store.upsertClusterHealth(this.clusterHealth(now));
     } catch (err) {
       rt.logger.warn({ err }, 'reporting to the store failed');

@@ -60,7 +60,12 @@ describe('RetryBudget', () => {
   it('allows the floor plus ratio × requests per window, then refuses until the window rolls', () => {
     const b = new RetryBudget(0.2, 1, 1000);
     for (let i = 0; i < 10; i += 1) b.request(0);
-    expect([b.tryRetry(1), b.tryRetry(2), b.tryRetry(3), b.tryRetry(4)]).toEqual([true, true, true, false]);
+    expect([b.tryRetry(1), b.tryRetry(2), b.tryRetry(3), b.tryRetry(4)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
     b.request(1000);
     expect(b.tryRetry(1000)).toBe(true);
   });

@@ -22,16 +22,25 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
   const sources: ConfigSources = {
     env: opts.env,
     flags: opts.flags ?? {},
-    ...(opts.configFile !== undefined ? { file: parseYaml(await readFile(opts.configFile, 'utf8')) as Record<string, unknown> } : {}),
+    ...(opts.configFile !== undefined
+      ? { file: parseYaml(await readFile(opts.configFile, 'utf8')) as Record<string, unknown> }
+      : {}),
   };
   const parsed = parseProxyConfig(sources);
-  if (!parsed.ok) throw new Error(`invalid proxy configuration:\n${formatConfigIssues(parsed.issues)}`);
+  if (!parsed.ok)
+    throw new Error(`invalid proxy configuration:\n${formatConfigIssues(parsed.issues)}`);
   const config = parsed.config;
   const client =
     config.storeUrl === null
       ? null
-      : createClient({ url: config.storeUrl, ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}) });
-  const proxy = await startProxy(config, client === null ? {} : { store: libsqlProxyStore(client), defaultMetrics: true });
+      : createClient({
+          url: config.storeUrl,
+          ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
+        });
+  const proxy = await startProxy(
+    config,
+    client === null ? {} : { store: libsqlProxyStore(client), defaultMetrics: true },
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -51,7 +60,9 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   // Parent processes (tests, supervisors) read this line to learn the port.
-  process.stdout.write(`${JSON.stringify({ msg: 'proxy ready', url: proxy.url, id: config.id })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, id: config.id })}\n`,
+  );
   return proxy;
 }
 

@@ -79,7 +79,9 @@ function numOrNull(v: unknown): number | null {
 export function libsqlProxyStore(client: Client): ProxyStore {
   return {
     async loadEndpoints() {
-      const rs = await client.execute('SELECT cluster_id, app_id, url, healthy, weight FROM app_endpoints');
+      const rs = await client.execute(
+        'SELECT cluster_id, app_id, url, healthy, weight FROM app_endpoints',
+      );
       return rs.rows.map((r) => ({
         clusterId: str(r['cluster_id']),
         appId: str(r['app_id']),
@@ -89,7 +91,9 @@ export function libsqlProxyStore(client: Client): ProxyStore {
       }));
     },
     async loadAppSettings() {
-      const rs = await client.execute('SELECT id, strategy, affinity_header, max_concurrency, max_rps FROM apps');
+      const rs = await client.execute(
+        'SELECT id, strategy, affinity_header, max_concurrency, max_rps FROM apps',
+      );
       return rs.rows.map((r) => ({
         appId: str(r['id']),
         strategy: str(r['strategy']) as StrategyName,
@@ -113,7 +117,16 @@ export function libsqlProxyStore(client: Client): ProxyStore {
               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT(proxy_id, cluster_id) DO UPDATE SET health = excluded.health, circuit_open = excluded.circuit_open,
                 rtt_ms = excluded.rtt_ms, ttft_ms = excluded.ttft_ms, samples = excluded.samples, observed_at = excluded.observed_at`,
-        args: [h.proxyId, h.clusterId, h.health, h.circuitOpen ? 1 : 0, h.rttMs, h.ttftMs, h.samples, h.observedAt],
+        args: [
+          h.proxyId,
+          h.clusterId,
+          h.health,
+          h.circuitOpen ? 1 : 0,
+          h.rttMs,
+          h.ttftMs,
+          h.samples,
+          h.observedAt,
+        ],
       }));
       await client.batch(stmts, 'write');
     },
@@ -122,7 +135,20 @@ export function libsqlProxyStore(client: Client): ProxyStore {
       const stmts: InStatement[] = rows.map((o) => ({
         sql: `INSERT OR REPLACE INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at)
               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at],
+        args: [
+          o.decisionId,
+          o.attempt,
+          o.proxyId,
+          o.clusterId,
+          o.endpoint,
+          o.status,
+          o.ttfbMs,
+          o.durationMs,
+          o.bytesIn,
+          o.bytesOut,
+          o.error,
+          o.at,
+        ],
       }));
       await client.batch(stmts, 'write');
     },

@@ -13,9 +13,14 @@ import type { RoutingClaims, VerifyResult } from '../../shared/tokens/types.ts';
 import { ProxyError } from './errors.ts';
 import type { RequestTarget } from './request-target.ts';
 
-export type VerifyFn = (token: string, opts: { now: number; audience: string; app: string; fn: string }) => Promise<VerifyResult>;
+export type VerifyFn = (
+  token: string,
+  opts: { now: number; audience: string; app: string; fn: string },
+) => Promise<VerifyResult>;
 
-export type GateResult = { readonly ok: true; readonly claims: RoutingClaims } | { readonly ok: false; readonly error: ProxyError };
+export type GateResult =
+  | { readonly ok: true; readonly claims: RoutingClaims }
+  | { readonly ok: false; readonly error: ProxyError };
 
 export interface TokenGate {
   check(headers: IncomingHttpHeaders, target: RequestTarget, now: number): Promise<GateResult>;
@@ -34,12 +39,19 @@ export function verifyingGate(audience: string, verify: VerifyFn): TokenGate {
       if (token === null) {
         return {
           ok: false,
-          error: new ProxyError('token-missing', 401, 'no routing token: send the token from the edge in x-switchyard-token or the sy_token query parameter'),
+          error: new ProxyError(
+            'token-missing',
+            401,
+            'no routing token: send the token from the edge in x-switchyard-token or the sy_token query parameter',
+          ),
         };
       }
       const r = await verify(token, { now, audience, app: target.appId, fn: target.fn });
       if (r.ok) return { ok: true, claims: r.claims };
-      return { ok: false, error: new ProxyError(`token-${r.error.code}`, r.error.status, r.error.message) };
+      return {
+        ok: false,
+        error: new ProxyError(`token-${r.error.code}`, r.error.status, r.error.message),
+      };
     },
   };
 }
@@ -51,12 +63,30 @@ export function openGate(proxyId: string, clustersFor: (appId: string) => string
       const clusters = named === null ? clustersFor(target.appId) : [named];
       const [cluster, ...fallbacks] = clusters;
       if (cluster === undefined) {
-        return { ok: false, error: new ProxyError('no-endpoints', 503, `no cluster serves ${target.appId} on this proxy`, true) };
+        return {
+          ok: false,
+          error: new ProxyError(
+            'no-endpoints',
+            503,
+            `no cluster serves ${target.appId} on this proxy`,
+            true,
+          ),
+        };
       }
       const iat = Math.floor(now / 1000);
       return {
         ok: true,
-        claims: { iss: 'auth-disabled', aud: proxyId, app: target.appId, fn: target.fn, cluster, fallbacks, did: randomUUID(), iat, exp: iat + 60 },
+        claims: {
+          iss: 'auth-disabled',
+          aud: proxyId,
+          app: target.appId,
+          fn: target.fn,
+          cluster,
+          fallbacks,
+          did: randomUUID(),
+          iat,
+          exp: iat + 60,
+        },
       };
     },
   };

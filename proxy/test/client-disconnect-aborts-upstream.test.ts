@@ -21,17 +21,27 @@ describe('a client that goes away mid-stream aborts the upstream request', () =>
   it('the replica sees the abort and the proxy forgets the exchange', async () => {
     const token = await keys.mint();
     await new Promise<void>((resolve, reject) => {
-      const req = request(`${proxy.url}/v4/${APP}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-switchyard-token': token } }, (res) => {
-        res.once('data', () => {
-          req.destroy(); // hang up after the first event of a ~5 s stream
-          resolve();
-        });
-      });
+      const req = request(
+        `${proxy.url}/v4/${APP}/v1/chat/completions`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-switchyard-token': token },
+        },
+        (res) => {
+          res.once('data', () => {
+            req.destroy(); // hang up after the first event of a ~5 s stream
+            resolve();
+          });
+        },
+      );
       req.on('error', () => undefined);
       req.once('error', reject);
       req.end(chatBody({ stream: true, max_tokens: 100 }));
     });
-    await waitFor(() => sim.control.snapshot().counters.aborted === 1, 'the replica to see the abort');
+    await waitFor(
+      () => sim.control.snapshot().counters.aborted === 1,
+      'the replica to see the abort',
+    );
     await waitFor(() => proxy.runtime.inFlight.size === 0, 'the proxy to drop the exchange');
     expect(sim.control.snapshot().counters.completed).toBe(0);
   });

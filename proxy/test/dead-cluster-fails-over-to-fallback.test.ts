@@ -14,7 +14,10 @@ describe("a dead cluster sends traffic to the token's fallback", () => {
     await dead.close(); // its port now refuses connections
     live = await startReplica('c2', 'r0');
     proxy = await startTestProxy({
-      endpoints: [{ cluster: 'c1', url: dead.url }, { cluster: 'c2', url: live.url }],
+      endpoints: [
+        { cluster: 'c1', url: dead.url },
+        { cluster: 'c2', url: live.url },
+      ],
       jwks: keys.jwks,
       config: { circuitFailureThreshold: 2, circuitOpenMs: 60_000 },
     });
@@ -48,6 +51,8 @@ describe("a dead cluster sends traffic to the token's fallback", () => {
     });
     expect(r.status).toBe(503);
     expect(r.headers['x-switchyard-refused']).toBe('1');
-    expect(JSON.parse(r.body)).toMatchObject({ error: { code: expect.stringMatching(/circuit-open|no-endpoints|all-clusters-failed/) } });
+    expect(JSON.parse(r.body)).toMatchObject({
+      error: { code: expect.stringMatching(/circuit-open|no-endpoints|all-clusters-failed/) },
+    });
   });
 });

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
-import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys } from './harness.ts';
+import {
+  APP,
+  chatBody,
+  rawRequest,
+  sseData,
+  startReplica,
+  startTestProxy,
+  testKeys,
+} from './harness.ts';
 
 describe('drain() lets streams that end before the deadline finish, then closes WebSockets with 1001', () => {
   let sim: SimCluster;
@@ -12,7 +20,11 @@ describe('drain() lets streams that end before the deadline finish, then closes 
   beforeAll(async () => {
     keys = await testKeys();
     sim = await startReplica('c1', 'r0', { tokensPerSecond: 20 });
-    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: sim.url }], jwks: keys.jwks, config: { drainWsWindowMs: 200, drainRetryAfterS: 2 } });
+    proxy = await startTestProxy({
+      endpoints: [{ cluster: 'c1', url: sim.url }],
+      jwks: keys.jwks,
+      config: { drainWsWindowMs: 200, drainRetryAfterS: 2 },
+    });
   });
   afterAll(async () => {
     await proxy.close();
@@ -21,7 +33,9 @@ describe('drain() lets streams that end before the deadline finish, then closes 
 
   it('completes an in-flight SSE stream, refuses new work with Retry-After, and says going-away to WebSockets', async () => {
     const token = await keys.mint();
-    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v4/${APP}/v1/ws`, { headers: { 'x-switchyard-token': token } });
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v4/${APP}/v1/ws`, {
+      headers: { 'x-switchyard-token': token },
+    });
     await once(ws, 'open');
     const wsClosed = once(ws, 'close') as Promise<[number, Buffer]>;
     let firstChunk: () => void = () => undefined;
@@ -36,7 +50,11 @@ describe('drain() lets streams that end before the deadline finish, then closes 
     await started;
     const drained = proxy.drain(1500);
     // A new request on a fresh connection is refused (listener closed) or answered 503 draining.
-    const refused = await rawRequest(proxy.url, { path: `/v4/${APP}/v1/models`, method: 'GET', headers: { 'x-switchyard-token': token } }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    const refused = await rawRequest(proxy.url, {
+      path: `/v4/${APP}/v1/models`,
+      method: 'GET',
+      headers: { 'x-switchyard-token': token },
+    }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     if (!(refused instanceof Error)) {
       expect(refused.status).toBe(503);
       expect(refused.headers['x-switchyard-refused']).toBe('1');

@@ -8,7 +8,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, importSigningKey, signRoutingToken, type SigningKey } from '../../shared/tokens/index.ts';
+import {
+  generateKeyPair,
+  importSigningKey,
+  signRoutingToken,
+  type SigningKey,
+} from '../../shared/tokens/index.ts';
 import pino from 'pino';
 import { startSimCluster, type SimCluster } from '../../control/sim-cluster/server.ts';
 import type { SimClusterOptions } from '../../control/sim-cluster/options.ts';
@@ -18,7 +23,11 @@ import { startProxy, type ProxyDeps, type RunningProxy } from '../src/proxy.ts';
 export const APP = 'acme/chat';
 export const PROXY_ID = 'proxy-test';
 
-export async function startReplica(clusterId: string, replicaId: string, overrides: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
+export async function startReplica(
+  clusterId: string,
+  replicaId: string,
+  overrides: Partial<SimClusterOptions> = {},
+): Promise<SimCluster> {
   return startSimCluster({
     clusterId,
     replicaId,
@@ -35,7 +44,18 @@ export async function startReplica(clusterId: string, replicaId: string, overrid
 
 export interface TestKeys {
   readonly jwks: string;
-  mint(claims?: Partial<{ aud: string; app: string; fn: string; cluster: string; fallbacks: string[]; did: string; now: number; ttlSeconds: number }>): Promise<string>;
+  mint(
+    claims?: Partial<{
+      aud: string;
+      app: string;
+      fn: string;
+      cluster: string;
+      fallbacks: string[];
+      did: string;
+      now: number;
+      ttlSeconds: number;
+    }>,
+  ): Promise<string>;
   /** Same kid, different private key: a forgery. */
   forge(claims?: Parameters<TestKeys['mint']>[0]): Promise<string>;
 }
@@ -46,13 +66,26 @@ export async function testKeys(kid = 'k1'): Promise<TestKeys> {
   const evil = await generateKeyPair(kid);
   const goodKey = await importSigningKey(good.privateJwk);
   const evilKey = await importSigningKey(evil.privateJwk);
-  const sign = (key: SigningKey) => (c: Parameters<TestKeys['mint']>[0] = {}) =>
-    signRoutingToken(
-      { aud: c.aud ?? PROXY_ID, app: c.app ?? APP, fn: c.fn ?? '*', cluster: c.cluster ?? 'c1', fallbacks: c.fallbacks ?? [], did: c.did ?? randomUUID() },
-      key,
-      { now: c.now ?? Date.now(), ttlSeconds: c.ttlSeconds ?? 60 },
-    );
-  return { jwks: JSON.stringify({ keys: [good.publicJwk] }), mint: sign(goodKey), forge: sign(evilKey) };
+  const sign =
+    (key: SigningKey) =>
+    (c: Parameters<TestKeys['mint']>[0] = {}) =>
+      signRoutingToken(
+        {
+          aud: c.aud ?? PROXY_ID,
+          app: c.app ?? APP,
+          fn: c.fn ?? '*',
+          cluster: c.cluster ?? 'c1',
+          fallbacks: c.fallbacks ?? [],
+          did: c.did ?? randomUUID(),
+        },
+        key,
+        { now: c.now ?? Date.now(), ttlSeconds: c.ttlSeconds ?? 60 },
+      );
+  return {
+    jwks: JSON.stringify({ keys: [good.publicJwk] }),
+    mint: sign(goodKey),
+    forge: sign(evilKey),
+  };
 }
 
 export interface ProxyFixture {
@@ -65,7 +98,10 @@ export interface ProxyFixture {
 
 export async function testConfig(dir: string, f: ProxyFixture): Promise<ProxyConfig> {
   const endpointsFile = join(dir, 'endpoints.json');
-  await writeFile(endpointsFile, JSON.stringify({ endpoints: f.endpoints.map((e) => ({ app: APP, ...e })), apps: f.apps ?? [] }));
+  await writeFile(
+    endpointsFile,
+    JSON.stringify({ endpoints: f.endpoints.map((e) => ({ app: APP, ...e })), apps: f.apps ?? [] }),
+  );
   const parsed = parseProxyConfig({
     flags: {
       id: PROXY_ID,
@@ -97,31 +133,54 @@ export interface RawResponse {
 
 export function rawRequest(
   baseUrl: string,
-  init: { method?: string; path: string; body?: string; headers?: Record<string, string>; onChunk?: (text: string) => void },
+  init: {
+    method?: string;
+    path: string;
+    body?: string;
+    headers?: Record<string, string>;
+    onChunk?: (text: string) => void;
+  },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = request(new URL(init.path, baseUrl), { method: init.method ?? 'POST', headers: { 'content-type': 'application/json', ...init.headers } }, (res) => {
-      const chunks: { at: number; text: string }[] = [];
-      let ended = false;
-      res.setEncoding('utf8');
-      res.on('data', (text: string) => {
-        chunks.push({ at: performance.now() - started, text });
-        init.onChunk?.(text);
-      });
-      res.on('end', () => (ended = true));
-      res.on('error', () => undefined);
-      res.on('close', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, chunks, body: chunks.map((c) => c.text).join(''), complete: ended && res.complete }),
-      );
-    });
+    const req = request(
+      new URL(init.path, baseUrl),
+      {
+        method: init.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...init.headers },
+      },
+      (res) => {
+        const chunks: { at: number; text: string }[] = [];
+        let ended = false;
+        res.setEncoding('utf8');
+        res.on('data', (text: string) => {
+          chunks.push({ at: performance.now() - started, text });
+          init.onChunk?.(text);
+        });
+        res.on('end', () => (ended = true));
+        res.on('error', () => undefined);
+        res.on('close', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            chunks,
+            body: chunks.map((c) => c.text).join(''),
+            complete: ended && res.complete,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
 }
 
 export const chatBody = (extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({ model: 'demo-llm', messages: [{ role: 'user', content: 'say something nice' }], ...extra });
+  JSON.stringify({
+    model: 'demo-llm',
+    messages: [{ role: 'user', content: 'say something nice' }],
+    ...extra,
+  });
 
 export function sseData(body: string): string[] {
   return body
@@ -130,7 +189,11 @@ export function sseData(body: string): string[] {
     .map((e) => e.slice('data: '.length));
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);

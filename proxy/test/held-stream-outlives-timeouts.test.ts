@@ -17,7 +17,12 @@ describe('a held connection survives well past every configured timeout', () => 
       endpoints: [{ cluster: 'c1', url: sim.url }],
       jwks: keys.jwks,
       // Every timeout far below the hold time: none of them may cut a stream.
-      config: { headersTimeoutMs: 200, idleTimeoutMs: 200, keepAliveTimeoutMs: 200, upstreamHeadersTimeoutMs: 1000 },
+      config: {
+        headersTimeoutMs: 200,
+        idleTimeoutMs: 200,
+        keepAliveTimeoutMs: 200,
+        upstreamHeadersTimeoutMs: 1000,
+      },
     });
   });
   afterAll(async () => {
@@ -25,16 +30,20 @@ describe('a held connection survives well past every configured timeout', () => 
     await sim.close();
   });
 
-  it(`streams a long job's heartbeats for ${HOLD_MS} ms to a clean end`, async () => {
-    const r = await rawRequest(proxy.url, {
-      path: `/v4/${APP}/v1/jobs`,
-      body: JSON.stringify({ durationMs: HOLD_MS, heartbeatMs: 300 }),
-      headers: { accept: 'text/event-stream', 'x-switchyard-token': await keys.mint() },
-    });
-    expect(r.status).toBe(200);
-    expect(r.complete).toBe(true);
-    const last = r.chunks[r.chunks.length - 1];
-    expect(last?.at ?? 0).toBeGreaterThanOrEqual(HOLD_MS - 100);
-    expect(r.chunks.length).toBeGreaterThanOrEqual(Math.floor(HOLD_MS / 300) - 1);
-  }, HOLD_MS + 20_000);
+  it(
+    `streams a long job's heartbeats for ${HOLD_MS} ms to a clean end`,
+    async () => {
+      const r = await rawRequest(proxy.url, {
+        path: `/v4/${APP}/v1/jobs`,
+        body: JSON.stringify({ durationMs: HOLD_MS, heartbeatMs: 300 }),
+        headers: { accept: 'text/event-stream', 'x-switchyard-token': await keys.mint() },
+      });
+      expect(r.status).toBe(200);
+      expect(r.complete).toBe(true);
+      const last = r.chunks[r.chunks.length - 1];
+      expect(last?.at ?? 0).toBeGreaterThanOrEqual(HOLD_MS - 100);
+      expect(r.chunks.length).toBeGreaterThanOrEqual(Math.floor(HOLD_MS / 300) - 1);
+    },
+    HOLD_MS + 20_000,
+  );
 });

@@ -2,13 +2,31 @@ import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
-import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys } from './harness.ts';
+import {
+  APP,
+  chatBody,
+  rawRequest,
+  sseData,
+  startReplica,
+  startTestProxy,
+  testKeys,
+} from './harness.ts';
 
-function h2Request(url: string, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string; chunks: number }> {
+function h2Request(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string; chunks: number }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url); // cleartext: h2c with prior knowledge
     session.on('error', reject);
-    const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/json', ...headers });
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/json',
+      ...headers,
+    });
     let respHeaders: http2.IncomingHttpHeaders = {};
     let text = '';
     let chunks = 0;
@@ -40,7 +58,12 @@ describe('HTTP/2 (h2c prior knowledge) and HTTP/1.1 clients on the same port', (
 
   it('serves a streamed completion over h2c', async () => {
     const token = await keys.mint();
-    const r = await h2Request(proxy.url, `/v4/${APP}/v1/chat/completions`, { 'x-switchyard-token': token }, chatBody({ stream: true, max_tokens: 6 }));
+    const r = await h2Request(
+      proxy.url,
+      `/v4/${APP}/v1/chat/completions`,
+      { 'x-switchyard-token': token },
+      chatBody({ stream: true, max_tokens: 6 }),
+    );
     expect(r.status).toBe(200);
     expect(r.headers['x-switchyard-cluster']).toBe('c1');
     expect(r.headers['content-type']).toContain('text/event-stream');
@@ -49,13 +72,22 @@ describe('HTTP/2 (h2c prior knowledge) and HTTP/1.1 clients on the same port', (
   });
 
   it('serves a non-streamed completion over h2c', async () => {
-    const r = await h2Request(proxy.url, `/v4/${APP}/v1/chat/completions`, { 'x-switchyard-token': await keys.mint() }, chatBody({ max_tokens: 3 }));
+    const r = await h2Request(
+      proxy.url,
+      `/v4/${APP}/v1/chat/completions`,
+      { 'x-switchyard-token': await keys.mint() },
+      chatBody({ max_tokens: 3 }),
+    );
     expect(r.status).toBe(200);
     expect((JSON.parse(r.body) as { choices: unknown[] }).choices).toHaveLength(1);
   });
 
   it('serves HTTP/1.1 on the same port', async () => {
-    const r = await rawRequest(proxy.url, { path: `/v4/${APP}/v1/chat/completions`, body: chatBody({ max_tokens: 3 }), headers: { 'x-switchyard-token': await keys.mint() } });
+    const r = await rawRequest(proxy.url, {
+      path: `/v4/${APP}/v1/chat/completions`,
+      body: chatBody({ max_tokens: 3 }),
+      headers: { 'x-switchyard-token': await keys.mint() },
+    });
     expect(r.status).toBe(200);
     expect(r.headers['x-switchyard-cluster']).toBe('c1');
   });

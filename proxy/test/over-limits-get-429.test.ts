@@ -11,7 +11,10 @@ describe('per-app limits answer 429 with Retry-After', () => {
     keys = await testKeys();
     sim = await startReplica('c1', 'r0', { tokensPerSecond: 20 });
     proxy = await startTestProxy({
-      endpoints: [{ cluster: 'c1', url: sim.url }, { cluster: 'c1', app: 'acme/rps', url: sim.url }],
+      endpoints: [
+        { cluster: 'c1', url: sim.url },
+        { cluster: 'c1', app: 'acme/rps', url: sim.url },
+      ],
       apps: [
         { id: APP, maxConcurrency: 2 },
         { id: 'acme/rps', maxRps: 3 },
@@ -26,7 +29,11 @@ describe('per-app limits answer 429 with Retry-After', () => {
 
   it('refuses the third concurrent stream while two are in flight, then admits after they finish', async () => {
     const send = async (): Promise<Awaited<ReturnType<typeof rawRequest>>> =>
-      rawRequest(proxy.url, { path: `/v4/${APP}/v1/chat/completions`, body: chatBody({ stream: true, max_tokens: 10 }), headers: { 'x-switchyard-token': await keys.mint() } });
+      rawRequest(proxy.url, {
+        path: `/v4/${APP}/v1/chat/completions`,
+        body: chatBody({ stream: true, max_tokens: 10 }),
+        headers: { 'x-switchyard-token': await keys.mint() },
+      });
     const a = send();
     const b = send();
     await new Promise((r) => setTimeout(r, 100));
@@ -43,9 +50,14 @@ describe('per-app limits answer 429 with Retry-After', () => {
     const token = await keys.mint({ app: 'acme/rps' });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const r = await rawRequest(proxy.url, { path: '/v4/acme/rps/v1/models', method: 'GET', headers: { 'x-switchyard-token': token } });
+      const r = await rawRequest(proxy.url, {
+        path: '/v4/acme/rps/v1/models',
+        method: 'GET',
+        headers: { 'x-switchyard-token': token },
+      });
       statuses.push(r.status);
-      if (r.status === 429) expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'rate-limited' } });
+      if (r.status === 429)
+        expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'rate-limited' } });
     }
     expect(statuses.filter((s) => s === 200)).toHaveLength(3);
     expect(statuses.slice(3)).toEqual([429, 429]);

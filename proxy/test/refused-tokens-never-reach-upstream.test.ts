@@ -20,10 +20,25 @@ describe('refused tokens never reach the upstream', () => {
   it.each([
     ['missing', async () => null, 401, 'token-missing'],
     ['forged (right kid, wrong key)', async () => keys.forge(), 401, 'token-bad-signature'],
-    ['expired', async () => keys.mint({ now: Date.now() - 600_000, ttlSeconds: 60 }), 401, 'token-expired'],
-    ['for another proxy', async () => keys.mint({ aud: 'proxy-elsewhere' }), 403, 'token-wrong-audience'],
+    [
+      'expired',
+      async () => keys.mint({ now: Date.now() - 600_000, ttlSeconds: 60 }),
+      401,
+      'token-expired',
+    ],
+    [
+      'for another proxy',
+      async () => keys.mint({ aud: 'proxy-elsewhere' }),
+      403,
+      'token-wrong-audience',
+    ],
     ['for another app', async () => keys.mint({ app: 'acme/other' }), 403, 'token-wrong-app'],
-    ['for another function', async () => keys.mint({ fn: 'v1/embeddings' }), 403, 'token-wrong-app'],
+    [
+      'for another function',
+      async () => keys.mint({ fn: 'v1/embeddings' }),
+      403,
+      'token-wrong-app',
+    ],
     ['not a JWS', async () => 'not-a-token', 401, 'token-malformed'],
   ])('%s → %i %s', async (_name, make, status, code) => {
     const token = await make();

@@ -14,7 +14,13 @@ describe('killing a replica mid-traffic loses no idempotent request', () => {
     keys = await testKeys();
     r0 = await startReplica('c1', 'r0');
     r1 = await startReplica('c1', 'r1');
-    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: r0.url }, { cluster: 'c1', url: r1.url }], jwks: keys.jwks });
+    proxy = await startTestProxy({
+      endpoints: [
+        { cluster: 'c1', url: r0.url },
+        { cluster: 'c1', url: r1.url },
+      ],
+      jwks: keys.jwks,
+    });
   });
   afterAll(async () => {
     await proxy.close();
@@ -33,7 +39,10 @@ describe('killing a replica mid-traffic loses no idempotent request', () => {
       while (sent < total) {
         sent += 1;
         if (sent === 100) killed = r0.close();
-        const r = await request(`${proxy.url}/v4/${APP}/v1/models`, { dispatcher: client, headers: { 'x-switchyard-token': token } });
+        const r = await request(`${proxy.url}/v4/${APP}/v1/models`, {
+          dispatcher: client,
+          headers: { 'x-switchyard-token': token },
+        });
         statuses.push(r.statusCode);
         replicas.add(String(r.headers['x-sim-replica']));
         await r.body.dump();

@@ -19,7 +19,10 @@ describe('SIGTERM drains a real proxy process without cutting a stream, then exi
     const keys = await testKeys();
     const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-sigterm-'));
     const endpointsFile = join(dir, 'endpoints.json');
-    await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ cluster: 'c1', app: APP, url: sim.url }] }));
+    await writeFile(
+      endpointsFile,
+      JSON.stringify({ endpoints: [{ cluster: 'c1', app: APP, url: sim.url }] }),
+    );
     const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
       env: {
         ...process.env,

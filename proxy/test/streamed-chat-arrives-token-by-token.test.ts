@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
-import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys } from './harness.ts';
+import {
+  APP,
+  chatBody,
+  rawRequest,
+  sseData,
+  startReplica,
+  startTestProxy,
+  testKeys,
+} from './harness.ts';
 
 describe('streamed chat completion through the proxy (HTTP/1.1)', () => {
   let sim: SimCluster;
@@ -23,7 +31,11 @@ describe('streamed chat completion through the proxy (HTTP/1.1)', () => {
     const r = await rawRequest(proxy.url, {
       path: `/v4/${APP}/v1/chat/completions?sy_token=${token}&keep=1`,
       body: chatBody({ stream: true, max_tokens: 10 }),
-      headers: { accept: 'text/event-stream', connection: 'keep-alive, x-drop-me', 'x-drop-me': 'secret' },
+      headers: {
+        accept: 'text/event-stream',
+        connection: 'keep-alive, x-drop-me',
+        'x-drop-me': 'secret',
+      },
     });
     expect(r.status).toBe(200);
     expect(r.complete).toBe(true);
@@ -37,7 +49,10 @@ describe('streamed chat completion through the proxy (HTTP/1.1)', () => {
     const first = r.chunks[0];
     const last = r.chunks[r.chunks.length - 1];
     expect((last?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThan(100);
-    const received = JSON.parse(String(r.headers['x-sim-received-headers'])) as Record<string, string>;
+    const received = JSON.parse(String(r.headers['x-sim-received-headers'])) as Record<
+      string,
+      string
+    >;
     expect(received['x-forwarded-for']).toBe('127.0.0.1');
     expect(received['forwarded']).toContain('for=127.0.0.1;proto=http');
     expect(received['traceparent']).toMatch(/^00-[\da-f]{32}-[\da-f]{16}-01$/);

@@ -20,10 +20,36 @@ describe('TLS listener negotiates h2 or http/1.1 with ALPN on one port', () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     // A throwaway self-signed certificate from the real openssl binary.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     ca = await readFile(cert);
     sim = await startReplica('c1', 'r0');
-    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: sim.url }], jwks: keys.jwks, config: { tlsCertFile: cert, tlsKeyFile: key } });
+    proxy = await startTestProxy({
+      endpoints: [{ cluster: 'c1', url: sim.url }],
+      jwks: keys.jwks,
+      config: { tlsCertFile: cert, tlsKeyFile: key },
+    });
   });
   afterAll(async () => {
     await proxy.close();
@@ -32,14 +58,24 @@ describe('TLS listener negotiates h2 or http/1.1 with ALPN on one port', () => {
 
   it('speaks HTTP/2 to an h2 client', async () => {
     const token = await keys.mint();
-    const status = await new Promise<{ status: number; cluster: unknown; alpn: string | false | undefined }>((resolve, reject) => {
+    const status = await new Promise<{
+      status: number;
+      cluster: unknown;
+      alpn: string | false | undefined;
+    }>((resolve, reject) => {
       const session = http2.connect(proxy.url, { ca });
       session.on('error', reject);
       const s = session.request({ ':path': `/v4/${APP}/v1/models`, 'x-switchyard-token': token });
       s.on('response', (h) => {
         const alpn = session.alpnProtocol;
         s.resume();
-        s.on('end', () => (session.close(), resolve({ status: Number(h[':status']), cluster: h['x-switchyard-cluster'], alpn })));
+        s.on(
+          'end',
+          () => (
+            session.close(),
+            resolve({ status: Number(h[':status']), cluster: h['x-switchyard-cluster'], alpn })
+          ),
+        );
       });
       s.on('error', reject);
     });
@@ -48,10 +84,14 @@ describe('TLS listener negotiates h2 or http/1.1 with ALPN on one port', () => {
 
   it('speaks HTTP/1.1 to an https client', async () => {
     const r = await new Promise<{ status: number; version: string }>((resolve, reject) => {
-      const req = https.request(`${proxy.url}/v4/${APP}/v1/models`, { ca, headers: { 'x-switchyard-token': '' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, version: res.httpVersion }));
-      });
+      const req = https.request(
+        `${proxy.url}/v4/${APP}/v1/models`,
+        { ca, headers: { 'x-switchyard-token': '' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, version: res.httpVersion }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -34,10 +34,20 @@ describe('upstream dies mid-stream: the client sees an error, never a clean end'
 
   it('HTTP/2: the stream is reset (RST_STREAM), not ended', async () => {
     const token = await keys.mint();
-    const outcome = await new Promise<{ ended: boolean; error: string | null; rstCode: number; body: string }>((resolve) => {
+    const outcome = await new Promise<{
+      ended: boolean;
+      error: string | null;
+      rstCode: number;
+      body: string;
+    }>((resolve) => {
       const session = http2.connect(proxy.url);
       session.on('error', () => undefined);
-      const stream = session.request({ ':method': 'POST', ':path': `/v4/${APP}/v1/chat/completions`, 'content-type': 'application/json', 'x-switchyard-token': token });
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': `/v4/${APP}/v1/chat/completions`,
+        'content-type': 'application/json',
+        'x-switchyard-token': token,
+      });
       let ended = false;
       let error: string | null = null;
       let body = '';

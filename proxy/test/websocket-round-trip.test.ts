@@ -16,7 +16,9 @@ function collect(ws: WebSocket): Promise<WsMessage[]> {
     const onMessage = (data: WebSocket.RawData): void => {
       const m = JSON.parse(data.toString()) as WsMessage;
       got.push(m);
-      if (m.type === 'done' || m.type === 'error') (ws.off('message', onMessage), resolve(got));
+      if (m.type !== 'done' && m.type !== 'error') return;
+      ws.off('message', onMessage);
+      resolve(got);
     };
     ws.on('message', onMessage);
     ws.once('error', reject);
@@ -39,7 +41,9 @@ describe('WebSocket through the proxy', () => {
 
   it('upgrades with the token in the query and relays prompts and token messages both ways, twice', async () => {
     const token = await keys.mint();
-    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v4/${APP}/v1/ws?sy_token=${token}`);
+    const ws = new WebSocket(
+      `${proxy.url.replace('http', 'ws')}/v4/${APP}/v1/ws?sy_token=${token}`,
+    );
     let simCluster: string | undefined;
     ws.once('upgrade', (res) => (simCluster = String(res.headers['x-sim-cluster'])));
     await once(ws, 'open');
@@ -50,7 +54,9 @@ describe('WebSocket through the proxy', () => {
       const msgs = await got;
       expect(msgs.map((m) => m.type)).toEqual(['token', 'token', 'token', 'done']);
     }
-    await expect(proxy.runtime.metrics.websockets.get()).resolves.toMatchObject({ values: [{ value: 1 }] });
+    await expect(proxy.runtime.metrics.websockets.get()).resolves.toMatchObject({
+      values: [{ value: 1 }],
+    });
     ws.close(1000);
     await once(ws, 'close');
   });

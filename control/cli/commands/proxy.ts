@@ -8,7 +8,9 @@ import { serveProxy } from '../../../proxy/src/server.ts';
 export function register(program: Command): void {
   program
     .command('proxy')
-    .description('Run a regional proxy: verify routing tokens and carry HTTP/1.1, HTTP/2, SSE and WebSockets to clusters')
+    .description(
+      'Run a regional proxy: verify routing tokens and carry HTTP/1.1, HTTP/2, SSE and WebSockets to clusters',
+    )
     .option('--config <file>', 'YAML/JSON config file (camelCase keys of ProxyConfig)')
     .option('--id <id>', 'proxy id (token audience), env PROXY_ID')
     .option('--region <region>', 'region, env PROXY_REGION')
@@ -17,13 +19,31 @@ export function register(program: Command): void {
     .option('--public-url <url>', 'URL clients reach this proxy at, env PROXY_PUBLIC_URL')
     .option('--db <url>', 'libSQL URL, env SWITCHYARD_DB_URL')
     .option('--jwks-file <file>', 'public keys (JWKS), env PROXY_JWKS_FILE')
-    .option('--endpoints-file <file>', 'static endpoints instead of the store, env PROXY_ENDPOINTS_FILE')
+    .option(
+      '--endpoints-file <file>',
+      'static endpoints instead of the store, env PROXY_ENDPOINTS_FILE',
+    )
     .option('--auth-disabled', 'accept requests without a routing token (development only)')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const flags: Record<string, unknown> = {};
-      const map: Record<string, string> = { id: 'id', region: 'region', host: 'host', port: 'port', publicUrl: 'publicUrl', db: 'storeUrl', jwksFile: 'jwksFile', endpointsFile: 'endpointsFile', authDisabled: 'authDisabled' };
-      for (const [opt, field] of Object.entries(map)) if (opts[opt] !== undefined) flags[field] = opts[opt];
-      await serveProxy({ env: process.env, flags, ...(typeof opts['config'] === 'string' ? { configFile: opts['config'] } : {}) });
+      const map: Record<string, string> = {
+        id: 'id',
+        region: 'region',
+        host: 'host',
+        port: 'port',
+        publicUrl: 'publicUrl',
+        db: 'storeUrl',
+        jwksFile: 'jwksFile',
+        endpointsFile: 'endpointsFile',
+        authDisabled: 'authDisabled',
+      };
+      for (const [opt, field] of Object.entries(map))
+        if (opts[opt] !== undefined) flags[field] = opts[opt];
+      await serveProxy({
+        env: process.env,
+        flags,
+        ...(typeof opts['config'] === 'string' ? { configFile: opts['config'] } : {}),
+      });
       // The listening server keeps the process alive; SIGTERM drains and exits 0.
     });
 }
