@@ -211,7 +211,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       EDGE_TRUST_DEV_LOCATION: 'on',
       ...o.edgeVars,
     };
-    await writeFile(envFile, Object.entries(edgeVars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+    // Single quotes: dotenv keeps the value literally (the JWK's JSON has double quotes, never single).
+    if (Object.values(edgeVars).some((v) => v.includes("'") || v.includes('\n'))) throw new Error('edge variables may not contain quotes or newlines');
+    await writeFile(envFile, Object.entries(edgeVars).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n', { mode: 0o600 });
     await start({
       name: 'edge',
       role: 'edge Worker (wrangler dev / workerd)',

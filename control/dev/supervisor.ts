@@ -45,12 +45,19 @@ function tail(file: string, lines = 25): string {
   }
 }
 
+/** Last answer a ready URL gave that was not ready (a 5xx body says why, e.g. a bad variable). */
+let lastAnswer = '';
+
 async function probe(ready: ChildSpec['ready']): Promise<boolean> {
   try {
     if (typeof ready !== 'string') return await ready();
     const res = await fetch(ready, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
-    return res.status < 500;
+    if (res.status < 500) {
+      await res.body?.cancel();
+      return true;
+    }
+    lastAnswer = `${res.status}: ${(await res.text()).slice(0, 2000)}`;
+    return false;
   } catch {
     return false; // not listening yet
   }
@@ -90,6 +97,7 @@ export class Supervisor {
       out.end();
     });
 
+    lastAnswer = '';
     const deadline = Date.now() + (spec.readyTimeoutMs ?? 30_000);
     for (;;) {
       if (spawnError !== null) throw new StartError(`${spec.role} [${spec.name}]`, String(spawnError), '');
@@ -102,7 +110,8 @@ export class Supervisor {
         );
       }
       if (Date.now() > deadline) {
-        const what = typeof spec.ready === 'string' ? `${spec.ready} did not answer` : 'it did not become ready';
+        const what =
+          typeof spec.ready !== 'string' ? 'it did not become ready' : lastAnswer !== '' ? `${spec.ready} kept answering ${lastAnswer}` : `${spec.ready} did not answer`;
         throw new StartError(`${spec.role} [${spec.name}]`, `${what} within ${spec.readyTimeoutMs ?? 30_000} ms`, tail(logFile));
       }
       if (await probe(spec.ready)) return running;
