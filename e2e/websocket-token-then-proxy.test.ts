@@ -17,11 +17,20 @@ interface TokenAnswer {
 
 describe('WebSocket through a token', () => {
   it('the edge refuses to upgrade and points to the token route', async () => {
-    const res = await fetch(`${h.stack().edgeUrl}/v4/acme/chat/v1/ws`, {
-      headers: { authorization: `Bearer ${h.stack().apiKey}`, upgrade: 'websocket', connection: 'upgrade' },
+    const edgeWs = `${h.stack().edgeUrl.replace(/^http/, 'ws')}/v4/acme/chat/v1/ws`;
+    const ws = new WebSocket(edgeWs, { headers: { authorization: `Bearer ${h.stack().apiKey}` } });
+    const refusal = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      ws.once('unexpected-response', (_req, r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      ws.once('open', () => reject(new Error('the edge accepted a WebSocket upgrade')));
+      ws.once('error', (e) => reject(e));
     });
-    expect(res.status).toBe(426);
-    expect(await res.text()).toContain('/token/v4/acme/chat/v1/ws');
+    ws.terminate();
+    expect(refusal.status).toBe(426);
+    expect(refusal.body).toContain('/token/v4/acme/chat/v1/ws');
   });
 
   it('streams tokens over a WebSocket held by the proxy the token names', async () => {
