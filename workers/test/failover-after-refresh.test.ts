@@ -16,9 +16,16 @@ describe('failover when a cluster turns unhealthy', () => {
   });
 
   it('stops choosing the cluster after the next background refresh', async () => {
-    // Warm: both clusters are candidates.
-    const before = await chosen();
-    expect(before.candidates.every((c) => c.disqualifications.length === 0)).toBe(true);
+    // Warm: both clusters are candidates. Push fresh state first: on a loaded machine the
+    // seeded rows can age past the hard stale limit before this file runs.
+    for (const clusterId of ['fo-us', 'fo-eu']) {
+      await pushState({ db: 'main', clusterId, appIds: [APP], health: 'healthy', hotFree: 8 });
+    }
+    const before = await eventually(async () => {
+      const d = await chosen();
+      return d.candidates.every((c) => c.disqualifications.length === 0) ? d : undefined;
+    });
+    expect(before.candidates).toHaveLength(2);
 
     await pushState({ db: 'main', clusterId: 'fo-us', appIds: [APP], health: 'unhealthy', hotFree: 8 });
 

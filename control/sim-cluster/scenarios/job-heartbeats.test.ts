@@ -17,11 +17,12 @@ describe('job heartbeats', () => {
     expect(lines.map((l) => l.type)).toEqual(['started', 'heartbeat', 'heartbeat', 'heartbeat', 'heartbeat', 'result']);
     expect(lines[4]?.seq).toBe(4);
     expect(lines[5]).toMatchObject({ status: 'succeeded', heartbeats: 4 });
-    // Lines arrive over time, not at the end: the result comes ≥ 500 ms after the start line.
+    // Lines arrive over time, not at the end: the result comes ~500 ms after the start line
+    // (a late-read start chunk on a loaded machine can shave some ms off; all-at-once would be ~0).
     const startAt = res.chunks.find((c) => c.text.includes('"started"'))?.at ?? 0;
     const resultAt = res.chunks.find((c) => c.text.includes('"result"'))?.at ?? 0;
     expect(res.chunks.length).toBeGreaterThanOrEqual(5);
-    expect(resultAt - startAt).toBeGreaterThanOrEqual(490);
+    expect(resultAt - startAt).toBeGreaterThanOrEqual(350);
   });
 
   it('speaks SSE when asked and refuses bad durations', async () => {
