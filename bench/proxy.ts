@@ -7,6 +7,10 @@
  *
  *   npx tsx bench/proxy.ts          (BENCH_STREAMS=8000 BENCH_SECONDS=4 to tune)
  *
+ * While iterating: BENCH_TARGETS=direct,switchyard runs only those rows and
+ * then leaves BENCHMARKS.md alone; BENCH_PROXY_NODE_ARGS (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof`) is passed to the Switchyard proxy's node.
+ *
  * Streams: the target was 10k, but the open-file limit is 20 000 per process
  * and a proxy holds two sockets per stream (client + upstream), so we hold
  * 8 000 (16 000 fds + overhead) from a separate client process.
@@ -25,6 +29,11 @@ import { ensureInstalled, startHaproxy, startNginx, type Started } from './proxy
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 8000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
+const TARGETS = (process.env['BENCH_TARGETS'] ?? '').split(',').filter((t) => t !== '');
+const wanted = (name: string): boolean => TARGETS.length === 0 || TARGETS.includes(name);
+const PROXY_NODE_ARGS = (process.env['BENCH_PROXY_NODE_ARGS'] ?? '')
+  .split(' ')
+  .filter((a) => a !== '');
 
 interface TargetResult {
   readonly name: string;
@@ -68,8 +77,13 @@ function firstJsonLine<T>(
   });
 }
 
-function tsx(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
+function tsx(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -138,13 +152,18 @@ export async function run(): Promise<TargetResult[]> {
     endpointsFile,
     JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: upOrigin }] }),
   );
-  const ours = tsx('proxy/src/server.ts', [], {
-    PROXY_ID: 'bench',
-    PROXY_PORT: '0',
-    PROXY_AUTH_DISABLED: 'true',
-    PROXY_ENDPOINTS_FILE: endpointsFile,
-    PROXY_LOG_LEVEL: 'silent',
-  });
+  const ours = tsx(
+    'proxy/src/server.ts',
+    [],
+    {
+      PROXY_ID: 'bench',
+      PROXY_PORT: '0',
+      PROXY_AUTH_DISABLED: 'true',
+      PROXY_ENDPOINTS_FILE: endpointsFile,
+      PROXY_LOG_LEVEL: 'silent',
+    },
+    PROXY_NODE_ARGS,
+  );
   const { url: oursUrl } = await firstJsonLine<{ url: string }>(
     ours,
     (v) => v['msg'] === 'proxy ready',
@@ -153,16 +172,21 @@ export async function run(): Promise<TargetResult[]> {
   const notes: string[] = [];
   const stop: Array<() => void> = [() => upstream.kill('SIGTERM'), () => ours.kill('SIGTERM')];
   try {
-    results.push(await measure('direct', upOrigin, '/', null, () => []));
-    results.push(
-      await measure('switchyard', oursUrl, '/v4/bench/app/', '/v4/bench/app/sse', () =>
-        ours.pid === undefined ? [] : [ours.pid],
-      ),
-    );
-    const note = ensureInstalled();
+    if (wanted('direct')) results.push(await measure('direct', upOrigin, '/', null, () => []));
+    if (wanted('switchyard'))
+      results.push(
+        await measure('switchyard', oursUrl, '/v4/bench/app/', '/v4/bench/app/sse', () =>
+          ours.pid === undefined ? [] : [ours.pid],
+        ),
+      );
+    const thirdParty = [
+      { name: 'nginx', start: startNginx },
+      { name: 'haproxy', start: startHaproxy },
+    ].filter((t) => wanted(t.name));
+    const note = thirdParty.length === 0 ? null : ensureInstalled();
     if (note !== null) notes.push(note);
     else {
-      for (const start of [startNginx, startHaproxy]) {
+      for (const { start } of thirdParty) {
         let p: Started | null = null;
         try {
           p = await start(dir, await freePort(), upPort);
@@ -180,7 +204,7 @@ export async function run(): Promise<TargetResult[]> {
   }
   const table = report(results, notes);
   process.stdout.write(`\n${table}\n`);
-  writeSection(table);
+  if (TARGETS.length === 0) writeSection(table);
   return results;
 }
 

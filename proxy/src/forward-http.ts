@@ -5,7 +5,6 @@
  * retry budget allows, then streams the response back with backpressure and no
  * duration cap. An upstream that dies mid-response aborts the client's response.
  */
-import { randomBytes } from 'node:crypto';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
@@ -27,6 +26,8 @@ import {
   type UpstreamFailure,
 } from './errors.ts';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
+import { spanId, traceId } from './random-ids.ts';
+import { UpstreamAbort } from './upstream-abort.ts';
 import type { RequestTarget } from './request-target.ts';
 import { breakerFor, type ProxyRuntime, type Tracked } from './runtime.ts';
 
@@ -92,7 +93,7 @@ export async function forwardHttp(
   const method = (req.method ?? 'GET').toUpperCase();
   const bodyExpected = hasBody(req);
   const tracker: BodyTracker = { started: false, bytes: 0 };
-  const ac = new AbortController();
+  const ac = new UpstreamAbort();
   let clientGone = false;
   res.on('close', () => {
     if (res.writableEnded) return;
@@ -106,8 +107,8 @@ export async function forwardHttp(
     clientIp: req.socket?.remoteAddress ?? 'unknown',
     proto: clientProto(req),
     host: clientHost(req),
-    traceId: () => randomBytes(16).toString('hex'),
-    spanId: () => randomBytes(8).toString('hex'),
+    traceId,
+    spanId,
   });
   rt.budget.request(start);
   const failures: AttemptLog[] = [];
@@ -144,7 +145,7 @@ export async function forwardHttp(
             method: method as Dispatcher.HttpMethod,
             headers,
             body: bodyExpected ? bodyFrom(req, tracker) : null,
-            signal: ac.signal,
+            signal: ac,
             headersTimeout: rt.config.upstreamHeadersTimeoutMs,
             // Streams have no idle cap; non-stream silence is watched below.
             bodyTimeout: 0,
@@ -230,24 +231,26 @@ export async function forwardHttp(
           error,
           at: rt.now(),
         });
-        rt.logger.info(
-          {
-            did: claims.did,
-            app: target.appId,
-            fn: target.fn,
-            method,
-            status: up.statusCode,
-            cluster: clusterId,
-            endpoint: ep.url,
-            attempt: attemptNo,
-            ttfbMs: ttfb,
-            durationMs: rt.now() - start,
-            bytesIn: tracker.bytes,
-            bytesOut,
-            error,
-          },
-          'request',
-        );
+        // Access logs off (the usual production level is warn) must cost nothing per request.
+        if (rt.logger.isLevelEnabled('info'))
+          rt.logger.info(
+            {
+              did: claims.did,
+              app: target.appId,
+              fn: target.fn,
+              method,
+              status: up.statusCode,
+              cluster: clusterId,
+              endpoint: ep.url,
+              attempt: attemptNo,
+              ttfbMs: ttfb,
+              durationMs: rt.now() - start,
+              bytesIn: tracker.bytes,
+              bytesOut,
+              error,
+            },
+            'request',
+          );
         return;
       }
       // Every replica we tried in this cluster failed: that is one failure of the cluster.
@@ -311,7 +314,7 @@ function streamResponse(
   res: ClientResponse,
   up: Dispatcher.ResponseData,
   clusterId: string,
-  ac: AbortController,
+  ac: UpstreamAbort,
 ): Promise<void> {
   return new Promise((resolve) => {
     const outHeaders: OutgoingHttpHeaders = {
@@ -326,8 +329,10 @@ function streamResponse(
       return;
     }
     res.writeHead(up.statusCode, outHeaders);
-    // Headers first, so SSE clients see the stream open before the first event.
-    if (!('stream' in res)) (res as ServerResponse).flushHeaders();
+    // Headers first, so SSE clients see the stream open before the first event; but when body
+    // bytes are already buffered they leave with the headers in one write (one syscall, not two).
+    if (!('stream' in res) && (streaming || up.body.readableLength === 0))
+      (res as ServerResponse).flushHeaders();
     let bytes = 0;
     let idle: NodeJS.Timeout | null = null;
     const armIdle = (): void => {

@@ -17,6 +17,10 @@ describe('parseRequestTarget', () => {
       { appId: 'acme/chat', fn: 'v1/ws', upstreamPath: '/v1/ws?x=1', queryToken: 'abc' },
     ],
     ['/v4/acme/chat', { appId: 'acme/chat', fn: '', upstreamPath: '/', queryToken: null }],
+    // Not plain paths: these take the URL parser, which resolves dot segments and decodes.
+    ['/v4/acme/chat/a/../b', { appId: 'acme/chat', fn: 'b', upstreamPath: '/b' }],
+    ['/v4/ac%20me/chat/x', { project: 'ac me', appId: 'ac me/chat', fn: 'x' }],
+    ['/v4/acme/chat/x?q=a b', { fn: 'x', upstreamPath: '/x?q=a+b' }],
   ])('%s', (url, expected) => {
     expect(parseRequestTarget(url)).toMatchObject(expected);
   });

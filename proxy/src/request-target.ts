@@ -15,25 +15,40 @@ export interface RequestTarget {
   readonly queryToken: string | null;
 }
 
+/**
+ * Paths of only unreserved characters (no `%`, `.`, `\\`, query or fragment)
+ * are what WHATWG URL parsing would return unchanged, so the hot path skips
+ * building a URL for them.
+ */
+const PLAIN_PATH = /^\/(?!\/)[\w~/-]*$/;
+
 /** Parse a request URL; null when it is not an app path. */
 export function parseRequestTarget(rawUrl: string): RequestTarget | null {
+  if (PLAIN_PATH.test(rawUrl)) return fromParts(rawUrl, '', null, (s) => s);
   let url: URL;
   try {
     url = new URL(rawUrl, 'http://proxy.invalid');
   } catch {
     return null;
   }
-  const parts = url.pathname.split('/');
-  // ['', 'v4', project, app, ...fn]
-  if (parts[1] !== 'v4' || parts.length < 4) return null;
-  const project = decodeURIComponent(parts[2] ?? '');
-  const app = decodeURIComponent(parts[3] ?? '');
-  if (project === '' || app === '') return null;
-  const fnParts = parts.slice(4);
-  const fn = fnParts.join('/');
   const queryToken = url.searchParams.get('sy_token');
   url.searchParams.delete('sy_token');
-  const search = url.searchParams.toString();
+  return fromParts(url.pathname, url.searchParams.toString(), queryToken, decodeURIComponent);
+}
+
+function fromParts(
+  pathname: string,
+  search: string,
+  queryToken: string | null,
+  decode: (segment: string) => string,
+): RequestTarget | null {
+  const parts = pathname.split('/');
+  // ['', 'v4', project, app, ...fn]
+  if (parts[1] !== 'v4' || parts.length < 4) return null;
+  const project = decode(parts[2] ?? '');
+  const app = decode(parts[3] ?? '');
+  if (project === '' || app === '') return null;
+  const fn = parts.slice(4).join('/');
   return {
     project,
     app,
