@@ -32,6 +32,8 @@ const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${a
 export class EndpointRegistry {
   private pools = new Map<string, Endpoint[]>();
   private apps = new Map<string, AppSettings>();
+  /** `routing()` answers per app, rebuilt after each refresh (read on every request). */
+  private routings = new Map<string, AppRouting>();
   /** Strategy state per (cluster, app) pool: round-robin cursor, outstanding counts. */
   private readonly states = new Map<string, StrategyState>();
   lastRefreshAt = 0;
@@ -63,6 +65,7 @@ export class EndpointRegistry {
       }
       this.pools = next;
       this.apps = new Map(apps.map((a) => [a.appId, a]));
+      this.routings = new Map();
       this.lastRefreshAt = now;
       this.lastError = null;
     } catch (err) {
@@ -94,14 +97,18 @@ export class EndpointRegistry {
   }
 
   routing(appId: string): AppRouting {
+    const cached = this.routings.get(appId);
+    if (cached !== undefined) return cached;
     const a = this.apps.get(appId);
     const strategy =
       a === undefined || a.strategy === 'switchyard' ? this.defaultStrategy : a.strategy;
-    return {
+    const routing: AppRouting = {
       strategy,
       affinityHeader: a?.affinityHeader ?? null,
       limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null },
     };
+    this.routings.set(appId, routing);
+    return routing;
   }
 
   strategyState(clusterId: string, appId: string): StrategyState {

@@ -211,12 +211,12 @@ export async function forwardHttp(
         breaker.success();
         if (FAILING_STATUS.has(up.statusCode)) noteEndpointFailure(rt, clusterId, ep.url);
         else rt.outliers.success(ep.url);
-        rt.metrics.attempts.inc({ cluster: clusterId, result: String(up.statusCode) });
+        rt.metrics.attemptsBatch.inc(clusterId, String(up.statusCode));
         await streamResponse(rt, res, up, clusterId, ac);
         release();
         const bytesOut = streamed.get(res) ?? 0;
         const error = streamError.get(res) ?? null;
-        rt.metrics.requests.inc({ cluster: clusterId, status: String(up.statusCode) });
+        rt.metrics.requestsBatch.inc(clusterId, String(up.statusCode));
         rt.recordOutcome({
           decisionId: claims.did,
           attempt: attemptNo,

@@ -3,6 +3,7 @@
  * proxies can live in one process, as tests and benchmarks do).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CounterBatch } from './counter-batch.ts';
 
 export interface ProxyMetrics {
   readonly registry: Registry;
@@ -15,19 +16,30 @@ export interface ProxyMetrics {
   readonly inFlight: Gauge;
   readonly websockets: Gauge;
   readonly circuitOpen: Gauge<'cluster'>;
+  /** Hot-path form of `requests` (cluster, status): counted in a Map, summed in at scrape. */
+  readonly requestsBatch: CounterBatch<'cluster' | 'status'>;
+  /** Hot-path form of `attempts` (cluster, result). */
+  readonly attemptsBatch: CounterBatch<'cluster' | 'result'>;
 }
 
 export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'switchyard_proxy_' });
   const registers = [registry];
+  const requestsBatch = new CounterBatch<'cluster' | 'status'>(['cluster', 'status']);
+  const attemptsBatch = new CounterBatch<'cluster' | 'result'>(['cluster', 'result']);
   return {
+    requestsBatch,
+    attemptsBatch,
     registry,
     requests: new Counter({
       name: 'switchyard_proxy_requests_total',
       help: 'Requests answered, by serving cluster and status',
       labelNames: ['cluster', 'status'],
       registers,
+      collect() {
+        requestsBatch.flushInto(this);
+      },
     }),
     refusals: new Counter({
       name: 'switchyard_proxy_refusals_total',
@@ -40,6 +52,9 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       help: 'Upstream attempts by cluster and result',
       labelNames: ['cluster', 'result'],
       registers,
+      collect() {
+        attemptsBatch.flushInto(this);
+      },
     }),
     retries: new Counter({
       name: 'switchyard_proxy_retries_total',
