@@ -15,11 +15,13 @@ describe('cold start delay', () => {
     expect(JSON.parse(models.body)).toMatchObject({ data: [{ loaded: false }] });
 
     const [a, b] = await Promise.all([0, 1].map(() => rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 1 }) })));
+    // Both wait for the one load; the one that arrived a moment later waits that much less.
     for (const r of [a, b]) {
       expect(r?.status).toBe(200);
-      expect(Number(r?.headers['x-sim-cold-start-ms'])).toBeGreaterThanOrEqual(290);
-      expect(r?.chunks[0]?.at).toBeGreaterThanOrEqual(290);
+      expect(Number(r?.headers['x-sim-cold-start-ms'])).toBeGreaterThanOrEqual(250);
+      expect(r?.chunks[0]?.at).toBeGreaterThanOrEqual(250);
     }
+    expect(Math.max(Number(a?.headers['x-sim-cold-start-ms']), Number(b?.headers['x-sim-cold-start-ms']))).toBeGreaterThanOrEqual(290);
     expect(sim.control.snapshot()).toMatchObject({ modelLoaded: true, coldStarts: 1 });
 
     const warm = await rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 1 }) });
