@@ -28,6 +28,7 @@ import {
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
 import { UpstreamAbort } from './upstream-abort.ts';
+import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
 import type { RequestTarget } from './request-target.ts';
 import { breakerFor, type ProxyRuntime, type Tracked } from './runtime.ts';
 
@@ -137,19 +138,22 @@ export async function forwardHttp(
         attempt += 1;
         const t0 = rt.now();
         const release = trackOutstanding(rt, clusterId, target.appId, ep.url);
-        let up: Dispatcher.ResponseData;
+        let up: UpstreamResponse;
         try {
-          up = await rt.dispatcher.request({
-            origin: ep.url,
-            path: target.upstreamPath,
-            method: method as Dispatcher.HttpMethod,
-            headers,
-            body: bodyExpected ? bodyFrom(req, tracker) : null,
-            signal: ac,
-            headersTimeout: rt.config.upstreamHeadersTimeoutMs,
-            // Streams have no idle cap; non-stream silence is watched below.
-            bodyTimeout: 0,
-          });
+          up = await callUpstream(
+            rt.dispatcher,
+            {
+              origin: ep.url,
+              path: target.upstreamPath,
+              method: method as Dispatcher.HttpMethod,
+              headers,
+              body: bodyExpected ? bodyFrom(req, tracker) : null,
+              headersTimeout: rt.config.upstreamHeadersTimeoutMs,
+              // Streams have no idle cap; non-stream silence is watched below.
+              bodyTimeout: 0,
+            },
+            ac,
+          );
         } catch (err) {
           release();
           if (clientGone) return;
@@ -312,7 +316,7 @@ const streamError = new WeakMap<ClientResponse, string>();
 function streamResponse(
   rt: ProxyRuntime,
   res: ClientResponse,
-  up: Dispatcher.ResponseData,
+  up: UpstreamResponse,
   clusterId: string,
   ac: UpstreamAbort,
 ): Promise<void> {
@@ -324,16 +328,17 @@ function streamResponse(
     const streaming = isStreamingResponse(up.headers);
     if (rt.draining && !('stream' in res)) outHeaders['connection'] = 'close';
     if (res.writableEnded || res.destroyed) {
-      up.body.destroy();
+      up.abort(new Error('client gone'));
       resolve();
       return;
     }
     res.writeHead(up.statusCode, outHeaders);
     // Headers first, so SSE clients see the stream open before the first event; but when body
-    // bytes are already buffered they leave with the headers in one write (one syscall, not two).
-    if (!('stream' in res) && (streaming || up.body.readableLength === 0))
+    // bytes are already here they leave with the headers in one write (one syscall, not two).
+    if (!('stream' in res) && (streaming || !up.bodyArrived))
       (res as ServerResponse).flushHeaders();
     let bytes = 0;
+    let done = false;
     let idle: NodeJS.Timeout | null = null;
     const armIdle = (): void => {
       if (streaming || rt.config.idleTimeoutMs === 0) return;
@@ -341,40 +346,47 @@ function streamResponse(
       else
         idle = setTimeout(() => {
           streamError.set(res, 'idle-timeout');
-          up.body.destroy(new Error('idle timeout'));
+          up.abort(new Error('idle timeout'));
         }, rt.config.idleTimeoutMs);
     };
     const finish = (): void => {
+      if (done) return;
+      done = true;
       if (idle !== null) clearTimeout(idle);
+      res.off('close', onClose);
       streamed.set(res, bytes);
       resolve();
     };
+    const onClose = (): void => {
+      if (res.writableEnded) return;
+      if (!streamError.has(res)) streamError.set(res, 'client-closed');
+      ac.abort();
+      up.abort(new Error('client closed'));
+      finish();
+    };
+    res.once('close', onClose);
     armIdle();
-    up.body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      armIdle();
-      if (!writeChunk(res, chunk)) {
-        up.body.pause();
-        res.once('drain', () => up.body.resume());
-      }
-    });
-    up.body.once('end', () => {
-      res.end();
-      finish();
-    });
-    up.body.once('error', (err: Error) => {
-      // Upstream died (or went idle) mid-response: the client must see an error, never a clean end.
-      if (!streamError.has(res)) streamError.set(res, classifyUpstreamError(err).detail);
-      abortResponse(res);
-      finish();
-    });
-    res.once('close', () => {
-      if (!res.writableEnded) {
-        ac.abort();
-        up.body.destroy();
-        if (!streamError.has(res)) streamError.set(res, 'client-closed');
+    up.pipe({
+      data(chunk) {
+        bytes += chunk.length;
+        armIdle();
+        if (writeChunk(res, chunk)) return true;
+        res.once('drain', () => up.resume());
+        return false;
+      },
+      end() {
+        res.end();
         finish();
-      }
+      },
+      error(err) {
+        if (done) return;
+        // Our own abort (client left, drain) is recorded as the client's doing, not the upstream's.
+        if (ac.aborted && !streamError.has(res)) streamError.set(res, 'client-closed');
+        // Upstream died (or went idle) mid-response: the client must see an error, never a clean end.
+        if (!streamError.has(res)) streamError.set(res, classifyUpstreamError(err).detail);
+        abortResponse(res);
+        finish();
+      },
     });
   });
 }

@@ -1,0 +1,143 @@
+/**
+ * One upstream HTTP request on undici's handler API (`dispatcher.dispatch`),
+ * not `dispatcher.request`: no AsyncResource, body Readable or per-chunk
+ * stream machinery per exchange (they dominated the proxy's own CPU on the
+ * profile). The promise settles at the response head (or rejects with
+ * undici's error before it); the body is then pushed to a sink with
+ * backpressure (`data` returning false pauses until `resume()`).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { errors, type Dispatcher } from 'undici';
+import type { UpstreamAbort } from './upstream-abort.ts';
+
+/** Where the response body goes once the head has been handled. */
+export interface BodySink {
+  /** One chunk; return false to pause the upstream until `resume()`. */
+  data(chunk: Buffer): boolean;
+  end(): void;
+  /** The upstream failed or was aborted after the head: the body is incomplete. */
+  error(err: Error): void;
+}
+
+export interface UpstreamResponse {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  /** Body bytes (or its end) already arrived, so headers can leave with them in one write. */
+  readonly bodyArrived: boolean;
+  /** Attach the body sink; chunks that arrived before it are delivered first. */
+  pipe(sink: BodySink): void;
+  resume(): void;
+  /** Stop the exchange; the sink sees `error(reason)`. */
+  abort(reason: Error): void;
+}
+
+type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err: Error };
+
+class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse {
+  statusCode = 0;
+  headers: IncomingHttpHeaders = {};
+  private controller: Dispatcher.DispatchController | null = null;
+  private sink: BodySink | null = null;
+  private early: Buffer[] = [];
+  private outcome: Outcome | null = null;
+  private headSeen = false;
+  private readonly onAbort = (): void => this.abort(new errors.RequestAbortedError());
+
+  constructor(
+    private readonly signal: UpstreamAbort,
+    private readonly settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void },
+  ) {
+    signal.once('abort', this.onAbort);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Aborted while queued for a connection: undici only hands us the controller now.
+    if (this.signal.aborted) controller.abort(new errors.RequestAbortedError());
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (statusCode < 200) return; // 1xx informational: the final head follows
+    this.headSeen = true;
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.settle.resolve(this);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.sink === null) {
+      // The head's promise continuation has not attached the sink yet (same tick).
+      this.early.push(chunk);
+      return;
+    }
+    if (!this.sink.data(chunk)) controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.finish({ kind: 'end' });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (!this.headSeen) {
+      this.signal.off('abort', this.onAbort);
+      this.outcome = { kind: 'error', err };
+      this.settle.reject(err);
+      return;
+    }
+    this.finish({ kind: 'error', err });
+  }
+
+  get bodyArrived(): boolean {
+    return this.early.length > 0 || this.outcome !== null;
+  }
+
+  pipe(sink: BodySink): void {
+    this.sink = sink;
+    const early = this.early;
+    this.early = [];
+    let flowing = true;
+    for (const chunk of early) flowing = sink.data(chunk) && flowing;
+    if (!flowing) this.controller?.pause();
+    if (this.outcome !== null) this.deliver(this.outcome);
+  }
+
+  resume(): void {
+    this.controller?.resume();
+  }
+
+  abort(reason: Error): void {
+    if (this.outcome !== null) return;
+    if (this.controller !== null) this.controller.abort(reason);
+    // Not yet on a socket: onRequestStart aborts as soon as undici calls it.
+  }
+
+  private finish(outcome: Outcome): void {
+    if (this.outcome !== null) return;
+    this.outcome = outcome;
+    this.signal.off('abort', this.onAbort);
+    if (this.sink !== null) this.deliver(outcome);
+  }
+
+  private deliver(outcome: Outcome): void {
+    const sink = this.sink;
+    if (sink === null) return;
+    this.sink = null;
+    if (outcome.kind === 'end') sink.end();
+    else sink.error(outcome.err);
+  }
+}
+
+/** Send one request; resolves with the response head, rejects with undici's error before it. */
+export function callUpstream(
+  dispatcher: Dispatcher,
+  opts: Dispatcher.DispatchOptions,
+  signal: UpstreamAbort,
+): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    dispatcher.dispatch(opts, new UpstreamCall(signal, { resolve, reject }));
+  });
+}
