@@ -24,9 +24,12 @@ const PROXY_ONLY = new Set(['x-switchyard-token', 'host']);
 
 export type HeaderMap = Record<string, string | string[]>;
 
-function connectionListed(headers: IncomingHttpHeaders | OutgoingHttpHeaders): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionListed(headers: IncomingHttpHeaders | OutgoingHttpHeaders): ReadonlySet<string> {
   const raw = headers['connection'];
-  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [String(raw)];
+  if (raw === undefined) return NONE; // the common case: no per-request Set
+  const values = Array.isArray(raw) ? raw : [String(raw)];
   const out = new Set<string>();
   for (const v of values)
     for (const name of v.split(',')) if (name.trim() !== '') out.add(name.trim().toLowerCase());
@@ -36,11 +39,13 @@ function connectionListed(headers: IncomingHttpHeaders | OutgoingHttpHeaders): S
 /** Copy headers without hop-by-hop ones, Connection-listed ones, HTTP/2 pseudo-headers and `extra`. */
 export function stripHopByHop(
   headers: IncomingHttpHeaders | OutgoingHttpHeaders,
-  extra: ReadonlySet<string> = new Set(),
+  extra: ReadonlySet<string> = NONE,
 ): HeaderMap {
   const listed = connectionListed(headers);
   const out: HeaderMap = {};
-  for (const [rawName, value] of Object.entries(headers)) {
+  // for-in over an own-keys-only header object: no entries array per call (hot path).
+  for (const rawName in headers) {
+    const value = headers[rawName];
     const name = rawName.toLowerCase();
     if (value === undefined || name.startsWith(':')) continue;
     if (HOP_BY_HOP.has(name) || listed.has(name) || extra.has(name)) continue;
