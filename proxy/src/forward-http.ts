@@ -365,11 +365,10 @@ function streamResponse(
       finish();
     };
     res.once('close', onClose);
-    armIdle();
     up.pipe({
       data(chunk) {
         bytes += chunk.length;
-        armIdle();
+        if (idle !== null) idle.refresh();
         if (writeChunk(res, chunk)) return true;
         res.once('drain', () => up.resume());
         return false;
@@ -388,5 +387,7 @@ function streamResponse(
         finish();
       },
     });
+    // Armed only now: a small response usually ended inside pipe(), and then needs no timer.
+    if (!done) armIdle();
   });
 }
