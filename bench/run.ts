@@ -1,14 +1,21 @@
 /**
- * `npm run bench [-- name ...]`: runs the benchmarks (all by default) one after
- * another and prints their results. Each lives in bench/<name>.ts and exports run().
- * Results worth keeping go into BENCHMARKS.md with the command that produced them.
+ * `npm run bench [-- name ...]`: runs the benchmarks (all by default) one after another,
+ * each in its own process so one cannot skew another's memory or JIT state. Results
+ * worth keeping go into BENCHMARKS.md with the command that produced them.
  */
-const BENCHES: Record<string, string> = {
-  decision: './decision.ts',
-  worker: './worker.ts',
-  proxy: './proxy.ts',
-  'push-to-visible': './push-to-visible.ts',
-  replay: './replay.ts',
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BENCHES: Record<string, readonly string[]> = {
+  decision: ['bench/decision.ts'],
+  worker: ['bench/worker.ts'],
+  'push-to-visible': ['bench/push-to-visible.ts'],
+  replay: ['backtest/bench/replay-throughput.ts', '100000'],
+  // Installs nginx and HAProxy with apt-get when missing; the slowest, so last.
+  proxy: ['bench/proxy.ts'],
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -18,15 +25,15 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+let failed = 0;
 for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
-  const path = BENCHES[name] ?? '';
-  process.stdout.write(`\n=== ${name} (${path}) ===\n`);
-  const mod = (await import(path)) as { run?: () => Promise<unknown> | unknown };
-  if (typeof mod.run !== 'function') {
-    process.stderr.write(`${path} exports no run()\n`);
-    process.exitCode = 1;
-    continue;
+  const args = BENCHES[name] ?? [];
+  process.stdout.write(`\n=== ${name}: npx tsx ${args.join(' ')} ===\n`);
+  const r = spawnSync(process.execPath, [tsx, ...args], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed += 1;
+    process.stderr.write(`${name} failed (exit ${r.status ?? r.signal})\n`);
   }
-  const result = await mod.run();
-  if (result !== undefined) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
+process.exitCode = failed > 0 ? 1 : 0;
