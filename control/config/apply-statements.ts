@@ -1,4 +1,5 @@
 import type { InStatement } from '@libsql/client';
+import { DEFAULT_STRATEGY_MARKER } from '../../shared/domain/types.ts';
 import type { ConfigChange } from './diff-config.ts';
 
 /**
@@ -48,7 +49,7 @@ export function applyStatements(changes: readonly ConfigChange[], now: number): 
               a.id,
               a.projectId,
               a.name,
-              a.strategy,
+              a.strategy ?? DEFAULT_STRATEGY_MARKER,
               a.authRequired ? 1 : 0,
               a.limits.maxConcurrency,
               a.limits.maxRps,

@@ -194,8 +194,9 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
       if (!deployed.has(c)) fail(at('clusterWeights', c), `weight for cluster '${c}', which is not in this app's clusters`);
     }
 
-    const strategy = value.strategy ?? 'switchyard';
-    if (!isStrategy(strategy)) fail(at('strategy'), `unknown strategy '${strategy}' (known: ${STRATEGIES.join(', ')})`);
+    // Omitted: null, so the edge's ROUTE_DEFAULT_STRATEGY decides (stored as 'default').
+    const strategy = value.strategy ?? null;
+    if (strategy !== null && !isStrategy(strategy)) fail(at('strategy'), `unknown strategy '${strategy}' (known: ${STRATEGIES.join(', ')})`);
     const affinityHeader = value.affinityHeader?.toLowerCase() ?? null;
     if (strategy === 'consistent-hash' && affinityHeader === null) fail(at('strategy'), "strategy 'consistent-hash' needs an affinityHeader");
 
@@ -212,7 +213,7 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
       });
       if (allowed.length === 0) fail(at('residency'), `residency excludes every cluster app '${id}' is deployed to`);
     }
-    if (!ok || !residency.ok || !isStrategy(strategy)) continue;
+    if (!ok || !residency.ok || (strategy !== null && !isStrategy(strategy))) continue;
     out.push({
       id,
       projectId: value.project,

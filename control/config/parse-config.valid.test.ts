@@ -19,7 +19,7 @@ describe('parseConfig: valid configs', () => {
     const euChat = config.apps.find((a) => a.id === 'acme/eu-chat');
     expect(euChat?.residency).toEqual({ kind: 'continents', continents: ['EU'] });
     expect(euChat?.authRequired).toBe(true);
-    expect(euChat?.strategy).toBe('switchyard');
+    expect(euChat?.strategy).toBeNull(); // omitted: the edge's ROUTE_DEFAULT_STRATEGY applies
     expect(euChat?.limits).toEqual({ maxConcurrency: 64, maxRps: null });
     expect(config.apps.map((a) => a.id)).toEqual(['acme/chat', 'acme/eu-chat', 'acme/train']);
   });

@@ -50,6 +50,11 @@ test('projects, clusters and apps written by the store read back as the same dom
   };
   await upsertApp(c, shrunk, 12);
   expect(await listApps(c)).toEqual([shrunk]);
+
+  // No strategy in the config: stored as 'default', read back as null (the policy decides).
+  const unset = { ...shrunk, strategy: null, affinityHeader: null };
+  await upsertApp(c, unset, 13);
+  expect(await listApps(c)).toEqual([unset]);
 });
 
 test('an app of an unknown project is refused as a constraint error', async () => {

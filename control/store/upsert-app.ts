@@ -1,5 +1,5 @@
 import type { Client, InStatement } from '@libsql/client';
-import type { App } from '../../shared/domain/types.ts';
+import { DEFAULT_STRATEGY_MARKER, type App } from '../../shared/domain/types.ts';
 import { guard, StoreError } from './errors.ts';
 
 /**
@@ -37,7 +37,7 @@ export async function upsertApp(client: Client, app: App, now: number): Promise<
         app.id,
         app.projectId,
         app.name,
-        app.strategy,
+        app.strategy ?? DEFAULT_STRATEGY_MARKER,
         app.authRequired ? 1 : 0,
         mc,
         app.limits.maxRps,

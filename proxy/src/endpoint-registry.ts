@@ -4,7 +4,7 @@
  * store's app_endpoints/apps tables, or a static file). The hot path only
  * reads the maps; a failed refresh keeps the last good view.
  */
-import type { AppLimits, StrategyName } from '../../shared/domain/types.ts';
+import { STRATEGIES, type AppLimits, type StrategyName } from '../../shared/domain/types.ts';
 import type { StrategyState } from '../../shared/decision/types.ts';
 import type { AppSettings, EndpointRow } from './store.ts';
 
@@ -100,8 +100,12 @@ export class EndpointRegistry {
     const cached = this.routings.get(appId);
     if (cached !== undefined) return cached;
     const a = this.apps.get(appId);
+    // 'switchyard' is the edge's cross-cluster pipeline and 'default' defers to the edge's
+    // policy: inside a cluster both mean this proxy's own default replica strategy.
     const strategy =
-      a === undefined || a.strategy === 'switchyard' ? this.defaultStrategy : a.strategy;
+      a === undefined || a.strategy === 'switchyard' || !(STRATEGIES as readonly string[]).includes(a.strategy)
+        ? this.defaultStrategy
+        : a.strategy;
     const routing: AppRouting = {
       strategy,
       affinityHeader: a?.affinityHeader ?? null,

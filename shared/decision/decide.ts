@@ -7,6 +7,7 @@ import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
+import { resolveStrategy } from './policy.ts';
 import { summarize } from './summary.ts';
 import { NO_TIER_RANK, capacityIn, tierOf, tierRank } from './tiers.ts';
 import type {
@@ -86,7 +87,7 @@ export function decide(
     for (const row of eligible) weigh(row, geo, policy, now, costs, latency);
   }
 
-  const strategy: StrategyName = snap.app.strategy;
+  const strategy: StrategyName = resolveStrategy(snap.app.strategy, policy);
   let chosen: CandidateRow | null = null;
   let fallbacks: readonly CandidateRow[] = [];
   let outcome: DecisionOutcome = 'no-candidate';

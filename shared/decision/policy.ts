@@ -189,7 +189,7 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
 
 /**
  * The strategy to run for an app: its own when its config names one, else the
- * policy's default. The config loader calls this when building `App.strategy`.
+ * policy's default (`ROUTE_DEFAULT_STRATEGY`). `decide()` calls it for every decision.
  */
 export function resolveStrategy(
   configured: StrategyName | null | undefined,

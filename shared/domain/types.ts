@@ -22,6 +22,9 @@ export const TIERS: readonly Tier[] = ['hot', 'warm', 'cold'];
 export type Health = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
 
 /** Routing strategies an app may select. `switchyard` is the full Thalamus-style pipeline. */
+/** Stored in `apps.strategy` for an app whose config names no strategy. */
+export const DEFAULT_STRATEGY_MARKER = 'default';
+
 export type StrategyName =
   | 'switchyard'
   | 'round-robin'
@@ -97,7 +100,8 @@ export interface App {
   readonly residency: Residency;
   /** Acceptable GPU types; empty means any. */
   readonly gpuTypes: readonly string[];
-  readonly strategy: StrategyName;
+  /** The app's routing strategy; null = the policy's default (`ROUTE_DEFAULT_STRATEGY`). */
+  readonly strategy: StrategyName | null;
   /** Request header whose value is the consistent-hash key (affinity). */
   readonly affinityHeader: string | null;
   readonly authRequired: boolean;

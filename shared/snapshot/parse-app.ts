@@ -1,5 +1,5 @@
 /** Maps an `apps` row plus its `app_clusters` rows to the domain App. */
-import { STRATEGIES, type App, type StrategyName } from '../domain/types.ts';
+import { DEFAULT_STRATEGY_MARKER, STRATEGIES, type App, type StrategyName } from '../domain/types.ts';
 import { SnapshotError } from './errors.ts';
 import { parseResidency } from './parse-residency.ts';
 import { bool, intOrNull, json, num, numOrNull, str, strOrNull, type Row } from './row-values.ts';
@@ -11,10 +11,12 @@ function stringArray(value: unknown, where: string, column: string): string[] {
   return value as string[];
 }
 
-function strategy(value: string, where: string): StrategyName {
+/** `default` (the config named none) becomes null: the policy's default strategy applies. */
+function strategy(value: string, where: string): StrategyName | null {
+  if (value === DEFAULT_STRATEGY_MARKER) return null;
   if ((STRATEGIES as readonly string[]).includes(value)) return value as StrategyName;
   throw new SnapshotError(
-    `${where}: strategy ${JSON.stringify(value)} is not one of ${STRATEGIES.join(', ')}`,
+    `${where}: strategy ${JSON.stringify(value)} is not one of ${STRATEGIES.join(', ')} or ${DEFAULT_STRATEGY_MARKER}`,
   );
 }
 
