@@ -29,4 +29,34 @@ describe("the Worker's input_json", () => {
     const report = replayAll(records, { policy: null, strategy: null, assumedDurationMs: 1000, verify: true });
     expect(report.identical).toBe(3);
   });
+
+  it('replays a round-robin app exactly from the strategy state the Worker records', () => {
+    const now = 1_760_000_000_000;
+    const base = snapshotFixture({ now });
+    const snapshot = { ...base, app: { ...base.app, strategy: 'round-robin' as const } };
+    const request = {
+      appId: snapshot.app.id,
+      fn: 'v1/chat/completions',
+      method: 'POST',
+      client: { colo: 'FRA', country: 'DE', continent: 'EU' as const, location: { lat: 50.1, lon: 8.7 } },
+      affinityKey: null,
+      synthetic: false,
+    };
+    // One isolate-lifetime state advancing across decisions, as in the Worker; the isolate had
+    // already decided before the logged window starts (records come from many isolates).
+    const state = { roundRobinCursor: 0, outstanding: new Map<string, number>() };
+    for (const seed of ['w1']) {
+      decide(request, snapshot, DEFAULT_POLICY, { now, rng: seededRng(seed), seed, decisionId: seed, staleSnapshot: false, strategyState: state });
+    }
+    const cache = new SnapshotCache();
+    const records = ['a', 'b', 'c', 'd', 'e'].map((seed, i) => {
+      const before = { roundRobinCursor: state.roundRobinCursor, outstanding: [...state.outstanding.entries()] };
+      const decision = decide(request, snapshot, DEFAULT_POLICY, { now, rng: seededRng(seed), seed, decisionId: `rr${i}`, staleSnapshot: false, strategyState: state });
+      const text = inputJson({ request, policy: DEFAULT_POLICY, now, seed, staleSnapshot: false, strategyState: before, snapshot });
+      return { input: parseInputJson(text, `row ${i}`, cache), decision: JSON.parse(JSON.stringify(decision)) as typeof decision, outcomes: [] };
+    });
+    expect(new Set(records.map((r) => r.decision.chosen)).size).toBeGreaterThan(1); // it does rotate
+    const report = replayAll(records, { policy: null, strategy: null, assumedDurationMs: 1000, verify: true });
+    expect(report.identical).toBe(5);
+  });
 });

@@ -45,11 +45,14 @@ export function inputJson(args: {
   readonly now: number;
   readonly seed: string;
   readonly staleSnapshot: boolean;
+  /** Round-robin / least-outstanding state just before the decision (classic stateful strategies only). */
+  readonly strategyState?: { readonly roundRobinCursor: number; readonly outstanding: ReadonlyArray<readonly [string, number]> };
   readonly snapshot: AppSnapshot;
 }): string {
   return (
     `{"v":${RECORD_FORMAT_VERSION},"request":${JSON.stringify(args.request)},"policy":${policyJson(args.policy)}` +
     `,"now":${JSON.stringify(args.now)},"seed":${JSON.stringify(args.seed)},"staleSnapshot":${args.staleSnapshot}` +
+    (args.strategyState === undefined ? '' : `,"strategyState":${JSON.stringify(args.strategyState)}`) +
     `,"snapshot":${snapshotJson(args.snapshot)}}`
   );
 }

@@ -28,7 +28,7 @@ import { parseAppPath } from './paths.ts';
 import type { AppPath } from './paths.ts';
 import { newDecisionId, newSeed } from './request-ids.ts';
 import { decorate, json } from './response-headers.ts';
-import { decide, seededRng } from './shared-deps.ts';
+import { decide, resolveStrategy, seededRng } from './shared-deps.ts';
 import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
 import { SourceUnavailable, SwrCache } from './swr-cache.ts';
@@ -156,6 +156,13 @@ export class Edge {
       strategyState = { roundRobinCursor: 0, outstanding: new Map() };
       this.#strategy.set(facts.appId, strategyState);
     }
+    // Stateful classic strategies depend on this state: record it as it was before the decision so
+    // a replay reproduces the choice exactly (the snapshot and seed cover everything else).
+    const strategyName = resolveStrategy(snapshot.app.strategy, c.policy);
+    const stateful = strategyName === 'round-robin' || strategyName === 'least-outstanding' || strategyName === 'power-of-two';
+    const stateBefore = stateful && c.recordDecisions
+      ? { roundRobinCursor: strategyState.roundRobinCursor, outstanding: [...strategyState.outstanding.entries()] }
+      : undefined;
     const t0 = this.deps.hrNow();
     const decision = decide(facts, snapshot, c.policy, {
       now,
@@ -178,7 +185,7 @@ export class Edge {
     }
     if (c.recordDecisions) {
       this.decisions.record(
-        { decision, decisionUs, inputJson: inputJson({ request: facts, policy: c.policy, now, seed, staleSnapshot: stale, snapshot }) },
+        { decision, decisionUs, inputJson: inputJson({ request: facts, policy: c.policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) },
         waitUntil,
       );
     }
