@@ -5,11 +5,13 @@
  * NDJSON by default; SSE when the client accepts `text/event-stream`.
  */
 import type { ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SimHttpError } from './errors.ts';
 import { isAbort, sendError, writeFlushed } from './http-io.ts';
 import { parseJobRequest } from './job-request.ts';
+import { sleepUntil } from './sleep-until.ts';
 import type { Replica, Ticket } from './replica.ts';
+
+const now = performance.now.bind(performance);
 
 export async function handleJob(replica: Replica, body: unknown, accept: string, res: ServerResponse, signal: AbortSignal): Promise<void> {
   const parsed = parseJobRequest(body, { durationMs: replica.config.jobDurationMs, heartbeatMs: replica.config.jobHeartbeatMs });
@@ -34,7 +36,7 @@ export async function handleJob(replica: Replica, body: unknown, accept: string,
     for (;;) {
       const nextBeat = (beats + 1) * heartbeatMs;
       if (nextBeat >= durationMs) break;
-      await sleep(Math.max(0, start + nextBeat - performance.now()), undefined, { signal });
+      await sleepUntil(start + nextBeat, now, signal);
       if (ticket.mode.dieMidStream && beats >= ticket.mode.dieAfterTokens) {
         replica.counters.died += 1;
         res.socket?.destroy();
@@ -43,7 +45,7 @@ export async function handleJob(replica: Replica, body: unknown, accept: string,
       beats += 1;
       await writeFlushed(res, line('heartbeat', { jobId, seq: beats, elapsedMs: Math.round(performance.now() - start) }), signal);
     }
-    await sleep(Math.max(0, start + durationMs - performance.now()), undefined, { signal });
+    await sleepUntil(start + durationMs, now, signal);
     res.end(line('result', { jobId, status: 'succeeded', durationMs: Math.round(performance.now() - start), heartbeats: beats }));
     replica.counters.completed += 1;
   } catch (err) {

@@ -4,7 +4,7 @@
  * `idleUnloadMs`, a model idle that long is unloaded and the next request pays
  * again (the "scale to zero then wake" path routers must price in).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleepUntil } from './sleep-until.ts';
 
 export class ModelLoader {
   #loaded: boolean;
@@ -63,8 +63,9 @@ export class ModelLoader {
     const started = this.clock();
     if (!this.#loading) {
       this.#loads += 1;
-      // Not tied to any one request's signal: other waiters still want the model.
-      this.#loading = sleep(this.coldStartMs).then(() => {
+      // Not tied to any one request's signal: other waiters still want the model. Timed by our
+      // own clock, so the caller that triggered the load reports at least `coldStartMs`.
+      this.#loading = sleepUntil(started + this.coldStartMs, this.clock).then(() => {
         this.#loaded = true;
         this.#loading = null;
         this.touch();

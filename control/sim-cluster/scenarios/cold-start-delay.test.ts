@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../server.ts';
-import { chatBody, rawRequest, startTestCluster } from './harness.ts';
+import { chatBody, rawRequest, startTestCluster, waitFor } from './harness.ts';
 
 describe('cold start delay', () => {
   let sim: SimCluster;
@@ -15,13 +15,14 @@ describe('cold start delay', () => {
     expect(JSON.parse(models.body)).toMatchObject({ data: [{ loaded: false }] });
 
     const [a, b] = await Promise.all([0, 1].map(() => rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 1 }) })));
-    // Both wait for the one load; the one that arrived a moment later waits that much less.
+    // Both were sent before the load began, so both waited the whole load (client clock). The
+    // server-side header counts from each request's own arrival: only the one that triggered the
+    // load is sure to report all of it; a later arrival on a busy machine reports less.
     for (const r of [a, b]) {
       expect(r?.status).toBe(200);
-      expect(Number(r?.headers['x-sim-cold-start-ms'])).toBeGreaterThanOrEqual(250);
-      expect(r?.chunks[0]?.at).toBeGreaterThanOrEqual(250);
+      expect(r?.chunks[0]?.at).toBeGreaterThanOrEqual(290);
     }
-    expect(Math.max(Number(a?.headers['x-sim-cold-start-ms']), Number(b?.headers['x-sim-cold-start-ms']))).toBeGreaterThanOrEqual(290);
+    expect(Math.max(Number(a?.headers['x-sim-cold-start-ms']), Number(b?.headers['x-sim-cold-start-ms']))).toBeGreaterThanOrEqual(300);
     expect(sim.control.snapshot()).toMatchObject({ modelLoaded: true, coldStarts: 1 });
 
     const warm = await rawRequest(sim.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 1 }) });
@@ -36,12 +37,13 @@ describe('cold start delay', () => {
   });
 
   it('an idle model unloads after idleUnloadMs', async () => {
-    const idle = await startTestCluster({ coldStartMs: 50, idleUnloadMs: 100 });
+    const idle = await startTestCluster({ coldStartMs: 50, idleUnloadMs: 300 });
     try {
       await rawRequest(idle.url, { path: '/v1/chat/completions', body: chatBody({ max_tokens: 1 }) });
       expect(idle.control.snapshot().modelLoaded).toBe(true);
-      await new Promise((r) => setTimeout(r, 150));
-      expect(idle.control.snapshot().modelLoaded).toBe(false);
+      // Idle time counts from the server's release, which a busy machine may run after the client
+      // saw the response: poll for the unload instead of sleeping a fixed margin past it.
+      await waitFor(() => !idle.control.snapshot().modelLoaded, 'the idle model to unload');
     } finally {
       await idle.close();
     }
