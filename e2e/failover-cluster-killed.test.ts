@@ -25,7 +25,9 @@ describe('a cluster dies under load', () => {
     const workers = Array.from({ length: 4 }, async () => {
       while (running) results.push({ ...(await models(edgeUrl, apiKey)), at: Date.now() });
     });
-    await sleep(1_000);
+    // Traffic must be flowing before the kill; the first requests through a cold stack can be slow.
+    const warmDeadline = Date.now() + 15_000;
+    while (results.length < 20 && Date.now() < warmDeadline) await sleep(100);
     const before = new Set(results.map((r) => r.cluster));
     expect(before.has('eu-west-1') || before.has('eu-central-1')).toBe(true);
     const victim = before.has('eu-central-1') ? 'eu-central-1' : 'eu-west-1';

@@ -24,12 +24,19 @@ describe('long job through the proxy', () => {
     });
     expect(res.status).toBe(200);
     // Meanwhile the edge keeps deciding (and refreshing its snapshot) for other requests.
-    let edgeAnswers = 0;
+    // Every probe is kept and awaited below: on a busy machine the last ones are still in flight
+    // when the job ends, and a failed fetch must count as a miss, not an unhandled rejection.
+    const probes: Array<Promise<boolean>> = [];
     const probe = setInterval(() => {
-      void fetch(`${edge}/explain/v4/acme/train/v1/jobs`, { headers: auth }).then((r) => {
-        if (r.ok) edgeAnswers += 1;
-        return r.body?.cancel();
-      });
+      probes.push(
+        fetch(`${edge}/explain/v4/acme/train/v1/jobs`, { headers: auth }).then(
+          async (r) => {
+            await r.body?.cancel();
+            return r.ok;
+          },
+          () => false,
+        ),
+      );
     }, REFRESH_MS);
     const lines: Array<{ type: string }> = [];
     const decoder = new TextDecoder();
@@ -48,6 +55,7 @@ describe('long job through the proxy', () => {
       clearInterval(probe);
     }
     const elapsed = Date.now() - started;
+    const edgeAnswers = (await Promise.all(probes)).filter(Boolean).length;
     expect(elapsed).toBeGreaterThanOrEqual(HOLD_MS - 50);
     expect(lines[0]?.type).toBe('started');
     expect(lines.filter((l) => l.type === 'heartbeat').length).toBeGreaterThanOrEqual(Math.floor(HOLD_MS / 250) - 2);
