@@ -1,4 +1,5 @@
 import type { Client } from '@libsql/client';
+import { outcomeStatement } from '../../shared/schema/outcome-statement.ts';
 import { guard } from './errors.ts';
 import type { OutcomeRecord } from './types.ts';
 
@@ -10,25 +11,7 @@ export async function insertOutcomes(
   if (rows.length === 0) return;
   await guard(`recording ${rows.length} outcomes`, () =>
     client.batch(
-      rows.map((o) => ({
-        sql: `INSERT OR IGNORE INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms,
-                duration_ms, bytes_in, bytes_out, error, at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [
-          o.decisionId,
-          o.attempt,
-          o.proxyId,
-          o.clusterId,
-          o.endpoint,
-          o.status,
-          o.ttfbMs,
-          o.durationMs,
-          o.bytesIn,
-          o.bytesOut,
-          o.error,
-          o.at,
-        ],
-      })),
+      rows.map((o) => outcomeStatement(o, 'ignore')),
       'write',
     ),
   );

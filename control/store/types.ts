@@ -43,21 +43,7 @@ export interface DecisionRecord {
   readonly decisionUs: number | null;
 }
 
-/** What happened to one proxying attempt of a decision. */
-export interface OutcomeRecord {
-  readonly decisionId: string;
-  readonly attempt: number;
-  readonly proxyId: string;
-  readonly clusterId: string | null;
-  readonly endpoint: string | null;
-  readonly status: number;
-  readonly ttfbMs: number | null;
-  readonly durationMs: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly error: string | null;
-  readonly at: number;
-}
+export type { OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 
 /** One line of `switchyard status`: a cluster, its status and its summed capacity. */
 export interface ClusterStatusLine {

@@ -4,6 +4,7 @@
  * apps, proxies, proxy_cluster_health, outcomes) so the proxy depends only on
  * `shared/` and a libSQL `Client`, never on control/.
  */
+import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
 import type { Health, StrategyName } from '../../shared/domain/types.ts';
 
@@ -42,20 +43,8 @@ export interface ClusterHealthRow {
   readonly observedAt: number;
 }
 
-export interface OutcomeRow {
-  readonly decisionId: string;
-  readonly attempt: number;
-  readonly proxyId: string;
-  readonly clusterId: string | null;
-  readonly endpoint: string | null;
-  readonly status: number;
-  readonly ttfbMs: number | null;
-  readonly durationMs: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  readonly error: string | null;
-  readonly at: number;
-}
+/** An outcome row as the proxy writes it (the shared schema's record). */
+export type OutcomeRow = OutcomeRecord;
 
 export interface ProxyStore {
   loadEndpoints(): Promise<EndpointRow[]>;
@@ -132,24 +121,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     },
     async insertOutcomes(rows) {
       if (rows.length === 0) return;
-      const stmts: InStatement[] = rows.map((o) => ({
-        sql: `INSERT OR REPLACE INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [
-          o.decisionId,
-          o.attempt,
-          o.proxyId,
-          o.clusterId,
-          o.endpoint,
-          o.status,
-          o.ttfbMs,
-          o.durationMs,
-          o.bytesIn,
-          o.bytesOut,
-          o.error,
-          o.at,
-        ],
-      }));
+      const stmts: InStatement[] = rows.map((o) => outcomeStatement(o, 'replace'));
       await client.batch(stmts, 'write');
     },
   };

@@ -1,0 +1,36 @@
+/**
+ * The one INSERT for the `outcomes` table, shared by the regional proxy (its writer) and the
+ * control-plane store, so the column list cannot drift between them. Pure data.
+ */
+
+/** What happened to one proxying attempt of a decision. */
+export interface OutcomeRecord {
+  readonly decisionId: string;
+  readonly attempt: number;
+  readonly proxyId: string;
+  readonly clusterId: string | null;
+  readonly endpoint: string | null;
+  readonly status: number;
+  readonly ttfbMs: number | null;
+  readonly durationMs: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly error: string | null;
+  readonly at: number;
+}
+
+/**
+ * `ignore` keeps the first row of a retried batch; `replace` lets the latest attempt under the
+ * same (decision, attempt, proxy) win, as when a client reuses a token.
+ */
+export function outcomeStatement(
+  o: OutcomeRecord,
+  onConflict: 'ignore' | 'replace',
+): { sql: string; args: Array<string | number | null> } {
+  return {
+    sql: `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint,
+            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at],
+  };
+}
