@@ -18,6 +18,19 @@ export interface StackHandle {
   readonly db: () => Client;
 }
 
+/**
+ * Shifts every e2e stack's ports, so two checkouts can run their e2e suites on one
+ * machine at once (E2E_PORT_OFFSET=1000 moves 21_000 to 22_000 …).
+ */
+const PORT_OFFSET = parsePortOffset(process.env['E2E_PORT_OFFSET']);
+
+function parsePortOffset(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 40_000) throw new Error(`E2E_PORT_OFFSET must be an integer 0..40000, got ${raw}`);
+  return n;
+}
+
 /** beforeAll/afterAll that run one stack per test file. `basePort` must differ between files. */
 export function useStack(basePort: number, edgeVars: Record<string, string> = {}): StackHandle {
   let stack: DevStack | undefined;
@@ -26,7 +39,7 @@ export function useStack(basePort: number, edgeVars: Record<string, string> = {}
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-e2e-'));
     stack = await startDevStack({
-      basePort,
+      basePort: basePort + PORT_OFFSET,
       stateDir: dir,
       fresh: true,
       aggregatorIntervalMs: AGGREGATOR_MS,
