@@ -4,6 +4,7 @@
  */
 import { findRegion } from '../shared/domain/regions.ts';
 import type { App, AppSnapshot, Cluster, ClusterAppState, ClusterStatus, Health } from '../shared/domain/types.ts';
+import { DEFAULT_REQUEST_RULES } from '../shared/domain/types.ts';
 
 export interface ClusterSpec {
   readonly id: string;
@@ -36,6 +37,7 @@ export function appFixture(over: Partial<App> = {}): App {
     limits: { maxConcurrency: null, maxRps: null },
     corsOrigins: ['*'],
     clusterWeights: {},
+    requests: DEFAULT_REQUEST_RULES,
     ...over,
   };
 }

@@ -4,6 +4,7 @@
  * per-app deployment tables indexed by cluster.
  */
 import type { App, Cluster, Continent, RequestFacts } from '../../shared/domain/types.ts';
+import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
 import { ClusterRuntime, Deployment } from './fleet.ts';
 import type { ResolvedScenario } from './scenario.ts';
 
@@ -57,6 +58,7 @@ export function buildWorld(s: ResolvedScenario): SimWorld {
       limits: { maxConcurrency: null, maxRps: null },
       corsOrigins: ['*'],
       clusterWeights: {},
+      requests: DEFAULT_REQUEST_RULES,
     };
     const byCluster: Array<Deployment | undefined> = new Array<Deployment | undefined>(clusters.length).fill(undefined);
     const mine: Deployment[] = [];

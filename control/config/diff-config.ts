@@ -24,6 +24,7 @@ function normalizeApp(app: App): Record<string, unknown> {
     limits: app.limits,
     corsOrigins: app.corsOrigins,
     clusterWeights: weights,
+    requests: app.requests,
   };
 }
 

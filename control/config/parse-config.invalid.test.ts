@@ -30,6 +30,9 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['bad proxy URL', `projects: []\nclusters:\n  - {id: c1, region: eu-west, provider: x, proxyUrl: 'ftp://x', proxyId: p}\n`, 'clusters[0].proxyUrl', 3, /http\(s\) URL/],
     ['weight for undeployed cluster', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], clusterWeights: {c2: 1}}\n`, 'apps[0].clusterWeights.c2', 10, /not in this app's clusters/],
     ['consistent-hash without header', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], strategy: consistent-hash}\n`, 'apps[0].strategy', 10, /needs an affinityHeader/],
+    ['non-canonical function', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    requests:\n      functions: [v1/*, a//b]\n`, 'apps[0].requests.functions[1]', 14, /empty segment/],
+    ['unknown request rule', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    requests: {maxBody: 3}\n`, 'apps[0].requests.maxBody', 13, /unknown rule/],
+    ['bad TTFB budget', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    requests: {ttfbBudgetMs: -5}\n`, 'apps[0].requests.ttfbBudgetMs', 13, /milliseconds/],
     ['unknown section', `${base}app: []\n`, 'app', 9, /unknown section 'app'/],
   ])('%s', (_name, text, path, line, message) => {
     const r = parseConfig(text, 'cfg.yaml');

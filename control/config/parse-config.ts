@@ -2,6 +2,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { CONTINENTS, STRATEGIES, type ApiKey, type App, type Cluster, type Continent, type Project, type StrategyName } from '../../shared/domain/types.ts';
 import { findRegion } from '../../shared/domain/regions.ts';
+import { resolveRequestRules } from '../../shared/domain/request-rules.ts';
 import { hashApiKey, isSha256Hex, isWellFormedKey } from './api-key-hash.ts';
 import { formatPath, type ConfigIssue } from './config-issue.ts';
 import { parseResidency } from './residency.ts';
@@ -213,7 +214,9 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
       });
       if (allowed.length === 0) fail(at('residency'), `residency excludes every cluster app '${id}' is deployed to`);
     }
-    if (!ok || !residency.ok || (strategy !== null && !isStrategy(strategy))) continue;
+    const requests = resolveRequestRules(value.requests);
+    if (!requests.ok) for (const p of requests.problems) fail(at('requests', ...p.path), p.message);
+    if (!ok || !residency.ok || !requests.ok || (strategy !== null && !isStrategy(strategy))) continue;
     out.push({
       id,
       projectId: value.project,
@@ -228,6 +231,7 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
       limits: { maxConcurrency: value.limits?.maxConcurrency ?? null, maxRps: value.limits?.maxRps ?? null },
       corsOrigins: value.corsOrigins ?? [],
       clusterWeights: value.clusterWeights ?? {},
+      requests: requests.rules,
     });
   }
   return out;

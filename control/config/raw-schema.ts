@@ -41,6 +41,8 @@ export const rawApp = z.strictObject({
   limits: z.strictObject({ maxConcurrency: z.number().int().positive().nullable().optional(), maxRps: positiveOrNull }).optional(),
   corsOrigins: z.array(z.string().min(1)).optional(),
   clusterWeights: z.record(z.string(), z.number().nonnegative()).optional(),
+  // Checked by shared/domain/request-rules.ts, the same reader the edge and proxy use.
+  requests: z.unknown().optional(),
 });
 
 /** Top-level sections; each item is validated on its own so one bad app does not hide the rest's errors. */

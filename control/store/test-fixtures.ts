@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App, Cluster, ClusterAppState } from '../../shared/domain/types.ts';
+import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
 import { migrate } from './migrate.ts';
 import { openStore, type Store } from './open-store.ts';
 
@@ -62,6 +63,7 @@ export function sampleApp(projectId: string, name: string, overrides: Partial<Ap
     limits: { maxConcurrency: null, maxRps: null },
     corsOrigins: [],
     clusterWeights: {},
+    requests: DEFAULT_REQUEST_RULES,
     ...overrides,
   };
 }

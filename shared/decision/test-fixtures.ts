@@ -1,5 +1,6 @@
 // Builders for decision tests and benchmarks: realistic defaults, override what a case is about.
 import { findRegion } from '../domain/regions.ts';
+import { DEFAULT_REQUEST_RULES } from '../domain/types.ts';
 import type {
   App,
   AppSnapshot,
@@ -92,6 +93,7 @@ export function app(clusters: readonly string[], over: Partial<App> = {}): App {
     limits: { maxConcurrency: null, maxRps: null },
     corsOrigins: [],
     clusterWeights: {},
+    requests: DEFAULT_REQUEST_RULES,
     ...over,
   };
 }

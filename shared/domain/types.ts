@@ -110,7 +110,40 @@ export interface App {
   readonly corsOrigins: readonly string[];
   /** Per-cluster static weight (canary / version splits); missing = 1. */
   readonly clusterWeights: Readonly<Record<string, number>>;
+  /** What clients may send and how long the app may take: enforced by edge and proxy. */
+  readonly requests: AppRequestRules;
 }
+
+/**
+ * Per-app request rules, stored as one JSON column so a new rule needs no migration.
+ * Missing keys in a stored row take the defaults below (older rows stay valid).
+ */
+export interface AppRequestRules {
+  /**
+   * Function paths (the part after `/v4/<project>/<app>/`) clients may call. Each entry is a
+   * canonical path of segments; a last segment `*` matches one or more further segments
+   * (`v1/*` matches `v1/chat/completions`); `*` alone matches any function. Anything else is
+   * a 404 at edge and proxy, so replica-internal paths (`/metrics`, `/_control`) stay private.
+   */
+  readonly functions: readonly string[];
+  /** Largest request body accepted; bigger is a 413 before any upstream contact. */
+  readonly maxBodyBytes: number;
+  /** Pass the client's `Authorization` header to replicas (off: stripped after auth). */
+  readonly forwardAuthorization: boolean;
+  /** Time to the upstream's first response byte before an attempt counts as a hung replica. */
+  readonly ttfbBudgetMs: number;
+  /** In-flight requests one replica may hold through one proxy; null = no per-replica cap. */
+  readonly maxInFlightPerReplica: number | null;
+}
+
+/** OpenAI-compatible apps expose `v1/...`; 8 MiB fits long prompts and small images. */
+export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
+  functions: Object.freeze(['v1/*']),
+  maxBodyBytes: 8 * 1024 * 1024,
+  forwardAuthorization: false,
+  ttfbBudgetMs: 60_000,
+  maxInFlightPerReplica: null,
+});
 
 /** Dynamic state of one app on one cluster, pushed by that cluster's aggregator. */
 export interface ClusterAppState {

@@ -152,6 +152,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS outcomes_at ON outcomes(at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'per-app request rules (functions, body limit, credentials, TTFB budget)',
+    statements: [
+      // JSON object of AppRequestRules; '{}' = every default (see shared/domain/types.ts).
+      `ALTER TABLE apps ADD COLUMN requests_json TEXT NOT NULL DEFAULT '{}'`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

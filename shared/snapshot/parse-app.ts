@@ -1,5 +1,6 @@
 /** Maps an `apps` row plus its `app_clusters` rows to the domain App. */
-import { DEFAULT_STRATEGY_MARKER, STRATEGIES, type App, type StrategyName } from '../domain/types.ts';
+import { describeProblems, resolveRequestRules } from '../domain/request-rules.ts';
+import { DEFAULT_STRATEGY_MARKER, STRATEGIES, type App, type AppRequestRules, type StrategyName } from '../domain/types.ts';
 import { SnapshotError } from './errors.ts';
 import { parseResidency } from './parse-residency.ts';
 import { bool, intOrNull, json, num, numOrNull, str, strOrNull, type Row } from './row-values.ts';
@@ -18,6 +19,14 @@ function strategy(value: string, where: string): StrategyName | null {
   throw new SnapshotError(
     `${where}: strategy ${JSON.stringify(value)} is not one of ${STRATEGIES.join(', ')} or ${DEFAULT_STRATEGY_MARKER}`,
   );
+}
+
+/** `requests_json` may be missing (a database not yet migrated to v2): every default then. */
+function requestRules(appRow: Row, where: string): AppRequestRules {
+  const value = appRow['requests_json'] === undefined ? undefined : json(appRow, 'requests_json', where);
+  const result = resolveRequestRules(value);
+  if (result.ok) return result.rules;
+  throw new SnapshotError(`${where}: requests_json is invalid (${describeProblems(result.problems)})`);
 }
 
 /**
@@ -59,5 +68,6 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
     limits: { maxConcurrency, maxRps },
     corsOrigins: stringArray(json(appRow, 'cors_origins_json', where), where, 'cors_origins_json'),
     clusterWeights,
+    requests: requestRules(appRow, where),
   };
 }

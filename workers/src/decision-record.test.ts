@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../shared/decision/types.ts';
-import type { AppSnapshot } from '../../shared/domain/types.ts';
+import { DEFAULT_REQUEST_RULES, type AppSnapshot } from '../../shared/domain/types.ts';
 import { inputJson } from './decision-record.ts';
 
 const snapshot: AppSnapshot = {
   app: {
     id: 'p/a', projectId: 'p', name: 'a', clusters: ['c1'], excludedClusters: [], residency: { kind: 'any' },
     gpuTypes: [], strategy: 'switchyard', affinityHeader: null, authRequired: true,
-    limits: { maxConcurrency: null, maxRps: null }, corsOrigins: [], clusterWeights: {},
+    limits: { maxConcurrency: null, maxRps: null }, corsOrigins: [], clusterWeights: {}, requests: DEFAULT_REQUEST_RULES,
   },
   clusters: new Map([['c1', { id: 'c1', region: 'eu-west', continent: 'EU', country: 'IE', provider: 'x', location: { lat: 1, lon: 2 }, proxyUrl: 'http://p', proxyId: 'p1' }]]),
   state: new Map(),
