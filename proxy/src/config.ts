@@ -40,8 +40,16 @@ export interface ProxyConfig {
   readonly retryBudgetRatio: number;
   readonly retryBudgetMin: number;
   readonly maxAttempts: number;
-  /** Client side: time to receive request headers. */
+  /** Client side: time to receive request headers (HTTP/1; enforced on sniffed sockets too). */
   readonly headersTimeoutMs: number;
+  /** Client side: time to receive a whole HTTP/1 request, body included (not the response); 0 = off. */
+  readonly requestTimeoutMs: number;
+  /** Cleartext port: time for a new connection's first bytes (HTTP/1 vs h2c sniff). */
+  readonly sniffTimeoutMs: number;
+  /** Largest request header block (HTTP/1 header bytes, HTTP/2 header list size). */
+  readonly maxHeaderBytes: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per client connection. */
+  readonly http2MaxConcurrentStreams: number;
   /** Silence allowed on a non-streaming exchange; 0 = off. Streams never idle out. */
   readonly idleTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
@@ -57,6 +65,15 @@ export interface ProxyConfig {
   readonly drainWsWindowMs: number;
   /** Base Retry-After (s) on refusals while draining; jitter adds up to as much again. */
   readonly drainRetryAfterS: number;
+  /**
+   * After SIGTERM, requests still waiting for their replica's first byte this long are cut
+   * upstream and answered 503 + Retry-After: a draining proxy starts no new generations.
+   */
+  readonly drainStartGraceMs: number;
+  /** The admin listener (metrics, health): never on the public traffic port. */
+  readonly adminHost: string;
+  /** 0 picks a free port (printed in the ready line). */
+  readonly adminPort: number;
   readonly metricsPath: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -88,6 +105,10 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   retryBudgetMin: 10,
   maxAttempts: 3,
   headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  sniffTimeoutMs: 5_000,
+  maxHeaderBytes: 16_384,
+  http2MaxConcurrentStreams: 128,
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
   upstreamConnectTimeoutMs: 5_000,
@@ -98,6 +119,9 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   drainDeadlineMs: 30_000,
   drainWsWindowMs: 5_000,
   drainRetryAfterS: 5,
+  drainStartGraceMs: 2_000,
+  adminHost: '127.0.0.1',
+  adminPort: 0,
   metricsPath: '/_switchyard/metrics',
   logLevel: 'info',
 };
@@ -135,6 +159,10 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['retryBudgetMin', 'PROXY_RETRY_BUDGET_MIN', 'int'],
   ['maxAttempts', 'PROXY_MAX_ATTEMPTS', 'int'],
   ['headersTimeoutMs', 'PROXY_HEADERS_TIMEOUT_MS', 'int'],
+  ['requestTimeoutMs', 'PROXY_REQUEST_TIMEOUT_MS', 'int'],
+  ['sniffTimeoutMs', 'PROXY_SNIFF_TIMEOUT_MS', 'int'],
+  ['maxHeaderBytes', 'PROXY_MAX_HEADER_BYTES', 'int'],
+  ['http2MaxConcurrentStreams', 'PROXY_HTTP2_MAX_CONCURRENT_STREAMS', 'int'],
   ['idleTimeoutMs', 'PROXY_IDLE_TIMEOUT_MS', 'int'],
   ['keepAliveTimeoutMs', 'PROXY_KEEP_ALIVE_TIMEOUT_MS', 'int'],
   ['upstreamConnectTimeoutMs', 'PROXY_UPSTREAM_CONNECT_TIMEOUT_MS', 'int'],
@@ -145,6 +173,9 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['drainDeadlineMs', 'PROXY_DRAIN_DEADLINE_MS', 'int'],
   ['drainWsWindowMs', 'PROXY_DRAIN_WS_WINDOW_MS', 'int'],
   ['drainRetryAfterS', 'PROXY_DRAIN_RETRY_AFTER_S', 'int'],
+  ['drainStartGraceMs', 'PROXY_DRAIN_START_GRACE_MS', 'int'],
+  ['adminHost', 'PROXY_ADMIN_HOST', 'string'],
+  ['adminPort', 'PROXY_ADMIN_PORT', 'int'],
   ['metricsPath', 'PROXY_METRICS_PATH', 'string'],
   ['logLevel', 'PROXY_LOG_LEVEL', 'level'],
 ];
@@ -283,6 +314,11 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
       source: 'merged',
       message: 'set SWITCHYARD_DB_URL or PROXY_ENDPOINTS_FILE so the proxy knows the replicas',
     });
+  for (const field of ['headersTimeoutMs', 'sniffTimeoutMs', 'maxHeaderBytes', 'http2MaxConcurrentStreams'] as const) {
+    if (Number(out[field]) < 1) issues.push({ field, source: 'merged', message: 'must be ≥ 1 (a connection limit cannot be off)' });
+  }
+  if (Number(out['adminPort']) > 65535)
+    issues.push({ field: 'adminPort', source: 'merged', message: 'must be ≤ 65535' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

@@ -1,21 +1,41 @@
 /**
  * Graceful drain: stop accepting, tell the store (so the edge stops choosing
- * us), refuse new requests on open connections with a jittered Retry-After,
- * let in-flight exchanges finish until the deadline, close remaining
- * WebSockets with 1001 spread over the last window (so clients do not all
- * reconnect at once), then cut whatever is left.
+ * us), and tell every client:
+ * * new requests on open connections get 503 + jittered Retry-After (HTTP/1.1
+ *   with `Connection: close`); idle HTTP/1.1 keep-alive connections are not cut
+ *   (a request already on the wire would meet ECONNRESET instead of that 503):
+ *   they end at their keep-alive timeout or with their next answer;
+ * * HTTP/2 sessions get GOAWAY;
+ * * no new upstream work: requests still waiting for their replica's first byte
+ *   `drainStartGraceMs` into the drain (queued generations) are cut upstream and
+ *   answered 503 + Retry-After, rather than starting to stream and being cut at
+ *   the deadline;
+ * * in-flight responses finish until the deadline; remaining WebSockets close
+ *   with 1001 spread over the last window (so clients do not all reconnect at
+ *   once); whatever is left at the deadline is cut.
  */
 import type { Listeners } from './listener.ts';
+import { drainingError } from './request-handler.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 export interface DrainResult {
   /** Exchanges still open at the deadline and closed by us. */
   readonly forced: number;
+  /** Requests answered 503 because their upstream had not started answering. */
+  readonly refusedUnstarted: number;
   readonly durationMs: number;
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
+
+/** Answer every exchange whose upstream has not sent a byte with 503 draining; returns how many. */
+function refuseUnstarted(rt: ProxyRuntime): number {
+  let n = 0;
+  for (const t of [...rt.inFlight]) if (t.refuseIfUnstarted?.(drainingError(rt)) === true) n += 1;
+  if (n > 0) rt.metrics.refusals.inc({ code: 'draining' }, n);
+  return n;
 }
 
 export async function drain(
@@ -27,25 +47,25 @@ export async function drain(
   const started = Date.now();
   rt.draining = true;
   const closed = new Promise<void>((resolve) => listeners.server.close(() => resolve()));
-  // Idle keep-alive connections carry nothing: close them now; busy ones close after their response.
-  listeners.h1?.closeIdleConnections();
   // HTTP/2: GOAWAY; streams already open finish, new ones go elsewhere.
   for (const s of listeners.h2sessions) s.close();
-  await markDraining().catch((err: unknown) =>
-    rt.logger.warn({ err }, 'could not mark draining in the store'),
-  );
+  await markDraining().catch((err: unknown) => rt.logger.warn({ err }, 'could not mark draining in the store'));
 
   const deadline = started + deadlineMs;
+  const graceEnd = started + Math.min(rt.config.drainStartGraceMs, deadlineMs);
   const wsWindowStart = deadline - Math.min(rt.config.drainWsWindowMs, deadlineMs);
   let wsSpread = false;
-  while (rt.inFlight.size > 0 && Date.now() < deadline) {
-    const onlyWebSockets = [...rt.inFlight].every((t) => t.kind === 'websocket');
+  let refusedUnstarted = 0;
+  let graceOver = false;
+  while ((rt.inFlight.size > 0 || listeners.sockets.size > 0) && Date.now() < deadline) {
+    if (!graceOver && Date.now() >= graceEnd) {
+      graceOver = true;
+      refusedUnstarted = refuseUnstarted(rt);
+    }
+    const onlyWebSockets = rt.inFlight.size > 0 && [...rt.inFlight].every((t) => t.kind === 'websocket');
     if (!wsSpread && (Date.now() >= wsWindowStart || onlyWebSockets)) {
       wsSpread = true;
-      spreadWebSocketCloses(
-        rt,
-        Math.max(0, Math.min(rt.config.drainWsWindowMs, deadline - Date.now())),
-      );
+      spreadWebSocketCloses(rt, Math.max(0, Math.min(rt.config.drainWsWindowMs, deadline - Date.now())));
     }
     await sleep(Math.min(50, deadline - Date.now()));
   }
@@ -54,7 +74,7 @@ export async function drain(
   for (const s of listeners.sockets) s.destroy();
   for (const s of listeners.h2sessions) s.destroy();
   await closed;
-  return { forced, durationMs: Date.now() - started };
+  return { forced, refusedUnstarted, durationMs: Date.now() - started };
 }
 
 /** Close open WebSockets with 1001 at evenly spread instants over `windowMs`. */

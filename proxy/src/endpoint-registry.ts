@@ -4,7 +4,13 @@
  * store's app_endpoints/apps tables, or a static file). The hot path only
  * reads the maps; a failed refresh keeps the last good view.
  */
-import { STRATEGIES, type AppLimits, type StrategyName } from '../../shared/domain/types.ts';
+import {
+  DEFAULT_REQUEST_RULES,
+  STRATEGIES,
+  type AppLimits,
+  type AppRequestRules,
+  type StrategyName,
+} from '../../shared/domain/types.ts';
 import type { StrategyState } from '../../shared/decision/types.ts';
 import type { AppSettings, EndpointRow } from './store.ts';
 
@@ -25,6 +31,8 @@ export interface AppRouting {
   readonly strategy: StrategyName;
   readonly affinityHeader: string | null;
   readonly limits: AppLimits;
+  /** Request rules (functions, body limit, credentials); the defaults for an app not (yet) known. */
+  readonly rules: AppRequestRules;
 }
 
 const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${appId}`;
@@ -110,6 +118,7 @@ export class EndpointRegistry {
       strategy,
       affinityHeader: a?.affinityHeader ?? null,
       limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null },
+      rules: a?.requests ?? DEFAULT_REQUEST_RULES,
     };
     this.routings.set(appId, routing);
     return routing;

@@ -101,10 +101,21 @@ export async function forwardHttp(
     clientGone = true;
     ac.abort();
   });
-  const tracked: Tracked = { kind: 'http', close: () => (ac.abort(), abortResponse(res)) };
+  const tracked: Tracked = {
+    kind: 'http',
+    close: () => (ac.abort(), abortResponse(res)),
+    // Drain: a request still waiting for its replica's first byte is told to retry, and cut upstream.
+    refuseIfUnstarted: (err) => {
+      if (res.headersSent) return false;
+      sendError(res, err, 'stream' in res ? {} : { connection: 'close' });
+      ac.abort();
+      return true;
+    },
+  };
   rt.inFlight.add(tracked);
   rt.metrics.inFlight.inc();
   const headers = upstreamRequestHeaders(req.headers, {
+    policy: target.headerPolicy, // credentials only for apps that forward them
     clientIp: req.socket?.remoteAddress ?? 'unknown',
     proto: clientProto(req),
     host: clientHost(req),
@@ -156,7 +167,9 @@ export async function forwardHttp(
           );
         } catch (err) {
           release();
-          if (clientGone) return;
+          // Our own abort (client gone, drain) or the client's fault (body over the limit) is no upstream failure.
+          if (clientGone || ac.aborted) return;
+          if (err instanceof ProxyError) return sendError(res, err);
           const failure = classifyUpstreamError(err);
           failures.push({ clusterId, endpoint: ep.url, failure });
           clusterFailed = true;

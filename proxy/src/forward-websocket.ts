@@ -107,6 +107,7 @@ export async function forwardWebSocket(
 ): Promise<void> {
   const headers: Record<string, string> = {};
   const forwarded = upstreamRequestHeaders(req.headers, {
+    policy: target.headerPolicy, // credentials only for apps that forward them
     clientIp: req.socket.remoteAddress ?? 'unknown',
     proto: 'http',
     host: req.headers.host ?? '',

@@ -1,11 +1,17 @@
 /**
- * One port, both protocols.
- * * TLS: `http2.createSecureServer({ allowHTTP1 })`; ALPN picks h2 or http/1.1.
+ * One port, both protocols, with every connection-level limit in force.
+ * * TLS: `http2.createSecureServer({ allowHTTP1 })`; ALPN picks h2 or http/1.1;
+ *   the handshake must finish within `sniffTimeoutMs`.
  * * Cleartext: a `net.Server` peeks at each connection's first bytes. The
  *   HTTP/2 client preface starts with `PRI * HTTP/2.0`, which is no valid
  *   HTTP/1 request, so such connections go to an `http2` server (h2c with prior
  *   knowledge) and everything else to an `http` server. Both are fed with
- *   `emit('connection')`; neither listens itself.
+ *   `emit('connection')`; neither listens itself. A connection that does not
+ *   show its first bytes within `sniffTimeoutMs` is closed.
+ * Node arms the HTTP/1 header/request deadlines only for a server that emitted
+ * 'listening', so the fed server is told it listens (else a slowloris client
+ * sending a byte a second holds its socket forever). HTTP/2 sessions get
+ * SETTINGS limits, a deadline for their first request and an idle timeout.
  * WebSocket upgrades arrive on the HTTP/1.1 server's 'upgrade' event.
  */
 import { readFileSync } from 'node:fs';
@@ -21,7 +27,8 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0');
 export interface Listeners {
   /** The server that owns the port. */
   readonly server: net.Server;
-  readonly h1: http.Server | null;
+  /** The HTTP/1 server (the TLS server itself when TLS is on). */
+  readonly h1: http.Server | http2.Http2SecureServer;
   readonly h2sessions: Set<http2.ServerHttp2Session>;
   readonly sockets: Set<net.Socket>;
 }
@@ -35,25 +42,67 @@ function tuneSocket(socket: net.Socket): void {
   socket.setNoDelay(true);
 }
 
-function h1Options(config: ProxyConfig): http.ServerOptions {
+interface H1Limits {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  connectionsCheckingInterval: number;
+}
+
+function h1Limits(config: ProxyConfig): H1Limits {
   return {
-    // No total-duration limit on requests: streams and uploads may last hours.
-    requestTimeout: 0,
+    // Only the request (headers, then body) is timed: responses and streams may last hours.
     headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // Check header deadlines often enough for short configured timeouts to bite.
-    connectionsCheckingInterval: Math.max(
-      100,
-      Math.min(30_000, Math.floor(config.headersTimeoutMs / 4)),
-    ),
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))),
   };
 }
 
-export function createListeners(
-  config: ProxyConfig,
-  onRequest: OnRequest,
-  onUpgrade: OnUpgrade,
-): Listeners {
+function h2Options(config: ProxyConfig): http2.ServerOptions {
+  return {
+    settings: {
+      maxConcurrentStreams: config.http2MaxConcurrentStreams,
+      maxHeaderListSize: config.maxHeaderBytes,
+    },
+    maxSessionRejectedStreams: 100,
+    maxSessionInvalidFrames: 1000,
+    // Upgrade attempts (h2c via Upgrade) and unknown ALPN: close instead of waiting.
+    unknownProtocolTimeout: config.sniffTimeoutMs,
+  };
+}
+
+/**
+ * Sessions track their open streams: a session must open its first stream within the header
+ * timeout, and one with no open stream for the keep-alive timeout is closed (GOAWAY), just as
+ * an idle HTTP/1 keep-alive connection is. Streams themselves have no duration cap.
+ */
+function watchSession(config: ProxyConfig, s: http2.ServerHttp2Session, sessions: Set<http2.ServerHttp2Session>): void {
+  sessions.add(s);
+  let open = 0;
+  let idle: NodeJS.Timeout | null = setTimeout(() => s.destroy(), config.headersTimeoutMs);
+  idle.unref();
+  const arm = (): void => {
+    idle = setTimeout(() => s.close(), config.keepAliveTimeoutMs);
+    idle.unref();
+  };
+  s.on('stream', (stream: http2.ServerHttp2Stream) => {
+    open += 1;
+    if (idle !== null) clearTimeout(idle);
+    idle = null;
+    stream.once('close', () => {
+      open -= 1;
+      if (open === 0 && !s.closed && !s.destroyed) arm();
+    });
+  });
+  s.once('close', () => {
+    if (idle !== null) clearTimeout(idle);
+    sessions.delete(s);
+  });
+}
+
+export function createListeners(config: ProxyConfig, onRequest: OnRequest, onUpgrade: OnUpgrade): Listeners {
   const sockets = new Set<net.Socket>();
   const h2sessions = new Set<http2.ServerHttp2Session>();
   const track = (s: net.Socket): void => {
@@ -61,46 +110,43 @@ export function createListeners(
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
+  const limits = h1Limits(config);
   if (config.tlsCertFile !== null && config.tlsKeyFile !== null) {
     const secure = http2.createSecureServer(
       {
         cert: readFileSync(config.tlsCertFile),
         key: readFileSync(config.tlsKeyFile),
         allowHTTP1: true,
-        ...h1Options(config),
+        handshakeTimeout: config.sniffTimeoutMs,
+        ...h2Options(config),
       },
       onRequest,
     );
+    // The secure server takes its HTTP/1 deadlines as properties, not options (Node 20).
+    Object.assign(secure, limits, { maxHeaderSize: config.maxHeaderBytes });
     secure.on('secureConnection', track);
-    secure.on(
-      'session',
-      (s: http2.ServerHttp2Session) => (
-        h2sessions.add(s),
-        s.once('close', () => h2sessions.delete(s))
-      ),
-    );
+    secure.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
     secure.on('upgrade', onUpgrade);
-    return { server: secure, h1: null, h2sessions, sockets };
+    return { server: secure, h1: secure, h2sessions, sockets };
   }
-  const h1 = http.createServer(h1Options(config), onRequest);
+  const h1 = http.createServer({ ...limits, maxHeaderSize: config.maxHeaderBytes }, onRequest);
   h1.on('upgrade', onUpgrade);
-  const h2 = http2.createServer({}, onRequest);
-  h2.on(
-    'session',
-    (s: http2.ServerHttp2Session) => (
-      h2sessions.add(s),
-      s.once('close', () => h2sessions.delete(s))
-    ),
-  );
+  // Arms the header/request deadline checks (setupConnectionsTracking) without owning a port.
+  h1.emit('listening');
+  const h2 = http2.createServer(h2Options(config), onRequest);
+  h2.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     track(socket);
     let seen = Buffer.alloc(0);
+    // Until the protocol is known nobody else times this socket: a silent client is closed.
+    socket.setTimeout(config.sniffTimeoutMs, () => socket.destroy());
     const onData = (chunk: Buffer): void => {
       seen = Buffer.concat([seen, chunk]);
       const n = Math.min(seen.length, PREFACE.length);
       const isH2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
       if (isH2 && seen.length < PREFACE.length) return; // need more bytes to decide
       socket.off('data', onData);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(seen);
       if (isH2) {
@@ -114,5 +160,7 @@ export function createListeners(
     socket.on('data', onData);
     socket.on('error', () => socket.destroy());
   });
+  // Stop the deadline checks when the port closes.
+  server.once('close', () => h1.close());
   return { server, h1, h2sessions, sockets };
 }

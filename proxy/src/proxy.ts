@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter } from './app-limits.ts';
 import type { ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
@@ -44,6 +45,8 @@ export interface ProxyDeps {
 export interface RunningProxy {
   readonly url: string;
   readonly port: number;
+  /** The admin listener (metrics, health): `adminHost:adminPort`, loopback by default. */
+  readonly adminUrl: string;
   readonly runtime: ProxyRuntime;
   /** Refresh endpoints and run one health-check round now (tests, operators). */
   refresh(): Promise<void>;
@@ -162,6 +165,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     publicUrl: config.publicUrl === '' ? url : config.publicUrl,
   };
   Object.assign(rt, { config: runtimeConfig });
+  const admin = await startAdminListener(rt);
 
   const refreshTimer = setInterval(() => void registry.refresh(now()), config.refreshIntervalMs);
   refreshTimer.unref();
@@ -169,7 +173,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   reporter.start();
   await reporter.reportOnce();
   logger.info(
-    { id: config.id, url, region: config.region, auth: verify === null ? 'disabled' : 'jwks' },
+    { id: config.id, url, adminUrl: admin.url, region: config.region, auth: verify === null ? 'disabled' : 'jwks' },
     'proxy listening',
   );
 
@@ -181,6 +185,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       stopChecks();
       reporter.stop();
       await reporter.reportOnce();
+      await admin.close();
       if (ownsDispatcher) await dispatcher.close().catch(() => undefined);
       logger.info({ ...result }, 'proxy drained');
       return result;
@@ -190,6 +195,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   return {
     url,
     port,
+    adminUrl: admin.url,
     runtime: rt,
     async refresh() {
       await registry.refresh(now());

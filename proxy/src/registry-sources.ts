@@ -2,10 +2,12 @@
  * Where the registry learns endpoints: the store (app_endpoints + apps), or a
  * static JSON/YAML file for setups without a database:
  *   endpoints: [{ cluster, app, url, weight? }]
- *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps? }]
+ *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps?, requests? }]
+ * (`requests` as in the control-plane config: functions, maxBodyBytes, forwardAuthorization, …)
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
 import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
 import type { RegistrySource } from './endpoint-registry.ts';
 import type { AppSettings, EndpointRow, ProxyStore } from './store.ts';
@@ -64,12 +66,18 @@ export function parseStaticEndpoints(doc: unknown): {
       problems.push(`apps[${i}]: needs string id and a strategy among ${STRATEGIES.join(', ')}`);
       return;
     }
+    const rules = resolveRequestRules(a['requests']);
+    if (!rules.ok) {
+      problems.push(`apps[${i}].requests: ${describeProblems(rules.problems)}`);
+      return;
+    }
     apps.push({
       appId: a['id'],
       strategy: strategy as StrategyName,
       affinityHeader: typeof a['affinityHeader'] === 'string' ? a['affinityHeader'] : null,
       maxConcurrency: optNum(a['maxConcurrency']),
       maxRps: optNum(a['maxRps']),
+      requests: rules.rules,
     });
   });
   if (problems.length > 0) throw new Error(`invalid endpoints file:\n  ${problems.join('\n  ')}`);

@@ -1,11 +1,16 @@
 /**
- * The front door for every request and upgrade: admin paths, draining
- * refusals, the token gate and per-app limits, in that order, before any
- * upstream is contacted. Carrying bytes is forward-http / forward-websocket.
+ * The front door for every request and upgrade: the canonical path, draining
+ * refusals, the token gate, the app's request rules (declared functions, body
+ * limit) and per-app limits, in that order, before any upstream is contacted.
+ * Carrying bytes is forward-http / forward-websocket. Metrics and health live
+ * on the admin listener, never here.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
+import type { AppRequestRules } from '../../shared/domain/types.ts';
+import { functionAllowed } from '../../shared/http/function-allow-list.ts';
+import { bodyTooLarge, declaredLength, limitUnknownLengthBody, refuseBody } from './body-limit.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
@@ -15,40 +20,51 @@ import type { ProxyRuntime } from './runtime.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 
 /** Retry-After while draining: base plus jitter, so refused clients do not reconnect in lockstep. */
-function drainRetryAfter(rt: ProxyRuntime): number {
+export function drainRetryAfter(rt: ProxyRuntime): number {
   const base = rt.config.drainRetryAfterS;
   return base + Math.floor(Math.random() * (base + 1));
 }
 
+export function drainingError(rt: ProxyRuntime): ProxyError {
+  return new ProxyError('draining', 503, 'this proxy is draining; retry (the edge will route elsewhere)', true, drainRetryAfter(rt));
+}
+
 type Admitted =
-  | { ok: true; claims: RoutingClaims; target: RequestTarget; release: () => void }
+  | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
   | { ok: false; error: ProxyError };
 
+/** The app's rules that need no upstream: declared functions, GET/HEAD without body, body size. */
+function checkRules(req: ClientRequest | IncomingMessage, target: RequestTarget, rules: AppRequestRules): ProxyError | null {
+  if (!functionAllowed(rules.functions, target.fn)) {
+    return new ProxyError('unknown-function', 404, `${target.appId} does not expose "${target.fn}"`);
+  }
+  const length = declaredLength(req.headers);
+  const method = req.method ?? 'GET';
+  if ((method === 'GET' || method === 'HEAD') && ((length ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined)) {
+    return new ProxyError('body-not-allowed', 400, `a ${method} request cannot carry a body`);
+  }
+  if (length !== null && length > rules.maxBodyBytes) return bodyTooLarge(target.appId, rules.maxBodyBytes, length);
+  return null;
+}
+
 async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Promise<Admitted> {
-  const target = parseRequestTarget(req.url ?? '/');
-  if (target === null)
+  const parsed = parseRequestTarget(req.url ?? '/');
+  if (!parsed.ok) {
     return {
       ok: false,
-      error: new ProxyError(
-        'not-found',
-        404,
-        'not an app path: expected /v4/<project>/<app>/<function>',
-      ),
-    };
-  if (rt.draining) {
-    return {
-      ok: false,
-      error: new ProxyError(
-        'draining',
-        503,
-        'this proxy is draining; retry (the edge will route elsewhere)',
-        true,
-        drainRetryAfter(rt),
-      ),
+      error:
+        parsed.code === 'bad-path'
+          ? new ProxyError('bad-path', 400, `not a canonical app path: ${parsed.reason}`)
+          : new ProxyError('not-found', 404, 'not an app path: expected /v4/<project>/<app>/<function>'),
     };
   }
+  const target = parsed.target;
+  if (rt.draining) return { ok: false, error: drainingError(rt) };
   const gate = await rt.gate.check(req.headers, target, rt.now());
   if (!gate.ok) return gate;
+  const rules = rt.registry.routing(target.appId).rules;
+  const broken = checkRules(req, target, rules);
+  if (broken !== null) return { ok: false, error: broken };
   const limit = rt.limiter.acquire(target.appId, rt.now());
   if (!limit.ok) {
     const what = limit.code === 'rate-limited' ? 'requests per second' : 'concurrent requests';
@@ -63,44 +79,20 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
       ),
     };
   }
-  return { ok: true, claims: gate.claims, target, release: limit.release };
+  const policy = { forwardCredentials: rules.forwardAuthorization };
+  return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy }, rules, release: limit.release };
 }
 
-export async function handleRequest(
-  rt: ProxyRuntime,
-  req: ClientRequest,
-  res: ClientResponse,
-): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
-  if (path === rt.config.metricsPath) {
-    const body = await rt.metrics.registry.metrics();
-    res.writeHead(200, { 'content-type': rt.metrics.registry.contentType });
-    res.end(body);
-    return;
-  }
-  if (path === '/_switchyard/health') {
-    res.writeHead(rt.draining ? 503 : 200, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify({ id: rt.config.id, draining: rt.draining, inFlight: rt.inFlight.size }),
-    );
-    return;
-  }
+export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {
   const admitted = await admit(rt, req);
   if (!admitted.ok) {
     rt.metrics.refusals.inc({ code: admitted.error.code });
-    rt.logger.info(
-      { method: req.method, status: admitted.error.status, code: admitted.error.code },
-      'refused',
-    );
-    // Drain the request body so keep-alive connections stay usable after a refusal.
-    req.resume();
-    sendError(
-      res,
-      admitted.error,
-      rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : {},
-    );
+    rt.logger.info({ method: req.method, status: admitted.error.status, code: admitted.error.code }, 'refused');
+    const extra = refuseBody(req, res);
+    sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : extra);
     return;
   }
+  limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);
   try {
     await forwardHttp(rt, req, res, admitted.claims, admitted.target);
   } finally {

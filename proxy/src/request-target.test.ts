@@ -1,31 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { parseRequestTarget } from './request-target.ts';
 
+// The path rules themselves are the shared table (shared/http/request-path-cases.ts); this
+// checks what the proxy adds: the upstream path, the raw query and the query token.
 describe('parseRequestTarget', () => {
   it.each([
-    [
-      '/v4/acme/chat/v1/chat/completions',
-      {
-        appId: 'acme/chat',
-        fn: 'v1/chat/completions',
-        upstreamPath: '/v1/chat/completions',
-        queryToken: null,
-      },
-    ],
-    [
-      '/v4/acme/chat/v1/ws?sy_token=abc&x=1',
-      { appId: 'acme/chat', fn: 'v1/ws', upstreamPath: '/v1/ws?x=1', queryToken: 'abc' },
-    ],
-    ['/v4/acme/chat', { appId: 'acme/chat', fn: '', upstreamPath: '/', queryToken: null }],
-    // Not plain paths: these take the URL parser, which resolves dot segments and decodes.
-    ['/v4/acme/chat/a/../b', { appId: 'acme/chat', fn: 'b', upstreamPath: '/b' }],
-    ['/v4/ac%20me/chat/x', { project: 'ac me', appId: 'ac me/chat', fn: 'x' }],
-    ['/v4/acme/chat/x?q=a b', { fn: 'x', upstreamPath: '/x?q=a+b' }],
+    ['/v4/acme/chat/v1/chat/completions', { appId: 'acme/chat', fn: 'v1/chat/completions', upstreamPath: '/v1/chat/completions', queryToken: null }],
+    ['/v4/acme/chat/v1/ws?sy_token=abc&x=1', { appId: 'acme/chat', fn: 'v1/ws', upstreamPath: '/v1/ws?x=1', queryToken: 'abc' }],
+    ['/v4/acme/chat/v1/x?flag&sig=a~b', { fn: 'v1/x', upstreamPath: '/v1/x?flag&sig=a~b' }],
+    ['/v4/acme/chat/v1/x?sy_mode=token', { upstreamPath: '/v1/x' }],
+    ['/v4/acme/chat/v1/chat%2dx', { fn: 'v1/chat-x', upstreamPath: '/v1/chat-x' }],
+    ['http://proxy.example/v4/acme/chat/v1/x?q=1', { appId: 'acme/chat', upstreamPath: '/v1/x?q=1' }],
   ])('%s', (url, expected) => {
-    expect(parseRequestTarget(url)).toMatchObject(expected);
+    const r = parseRequestTarget(url);
+    expect(r.ok && r.target).toMatchObject(expected);
   });
 
-  it.each(['/', '/v3/a/b/c', '/v4/acme', '/v4//chat/x'])('refuses %s', (url) => {
-    expect(parseRequestTarget(url)).toBeNull();
+  it.each([
+    ['/', 'not-app-path'],
+    ['*', 'not-app-path'],
+    ['/v3/a/b/c', 'not-app-path'],
+    ['/v4/acme', 'bad-path'],
+    ['/v4/acme/chat', 'bad-path'],
+    ['/v4//chat/x', 'bad-path'],
+    ['/v4/acme/chat/a/../b', 'bad-path'],
+    ['/v4/acme/chat/v1\\..\\_control', 'bad-path'],
+    ['/v4/%zz/a/b', 'bad-path'],
+  ])('refuses %s (%s)', (url, code) => {
+    const r = parseRequestTarget(url);
+    expect(r.ok ? 'ok' : r.code).toBe(code);
   });
 });

@@ -1,60 +1,55 @@
 /**
- * Pure parsing of the request target: `/v4/<project>/<app>/<fn...>` and the
- * `sy_token` query parameter, which is removed before forwarding so the token
- * never reaches a replica (or its logs).
+ * The proxy's request target: the shared canonical app path (`shared/http/request-path.ts`,
+ * the same rules as the edge) plus the raw query with `sy_*` parameters cut out
+ * (`shared/http/raw-query.ts`); `sy_token` is read from it, so the token never reaches a
+ * replica (or its logs), and everything else reaches it byte for byte.
  */
+import type { RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
+import { parseAppPath, type PathRefusal } from '../../shared/http/request-path.ts';
+import { splitQuery } from '../../shared/http/raw-query.ts';
+
 export interface RequestTarget {
   readonly project: string;
   readonly app: string;
   /** `project/app` */
   readonly appId: string;
-  /** Function path below the app, e.g. `v1/chat/completions`. */
+  /** Canonical function path below the app, e.g. `v1/chat/completions`. */
   readonly fn: string;
-  /** Path + query to send upstream (without `/v4/<project>/<app>` and without `sy_token`). */
+  /** Path + raw query to send upstream (`/<fn>?…`, without `/v4/<project>/<app>` and `sy_*`). */
   readonly upstreamPath: string;
   readonly queryToken: string | null;
+  /** Set once admitted: the app's credential rule (absent: credentials are stripped). */
+  readonly headerPolicy?: RequestHeaderPolicy;
 }
 
-/**
- * Paths of only unreserved characters (no `%`, `.`, `\\`, query or fragment)
- * are what WHATWG URL parsing would return unchanged, so the hot path skips
- * building a URL for them.
- */
-const PLAIN_PATH = /^\/(?!\/)[\w~/-]*$/;
+export type TargetResult = { readonly ok: true; readonly target: RequestTarget } | ({ readonly ok: false } & PathRefusal);
 
-/** Parse a request URL; null when it is not an app path. */
-export function parseRequestTarget(rawUrl: string): RequestTarget | null {
-  if (PLAIN_PATH.test(rawUrl)) return fromParts(rawUrl, '', null, (s) => s);
-  let url: URL;
-  try {
-    url = new URL(rawUrl, 'http://proxy.invalid');
-  } catch {
-    return null;
-  }
-  const queryToken = url.searchParams.get('sy_token');
-  url.searchParams.delete('sy_token');
-  return fromParts(url.pathname, url.searchParams.toString(), queryToken, decodeURIComponent);
+/** Origin-form (`/v4/…`) or absolute-form (`http://host/v4/…`) request target. */
+function originForm(rawUrl: string): string | null {
+  if (rawUrl.startsWith('/')) return rawUrl;
+  const scheme = /^https?:\/\/[^/?#]*/i.exec(rawUrl);
+  return scheme === null ? null : rawUrl.slice(scheme[0].length) || '/';
 }
 
-function fromParts(
-  pathname: string,
-  search: string,
-  queryToken: string | null,
-  decode: (segment: string) => string,
-): RequestTarget | null {
-  const parts = pathname.split('/');
-  // ['', 'v4', project, app, ...fn]
-  if (parts[1] !== 'v4' || parts.length < 4) return null;
-  const project = decode(parts[2] ?? '');
-  const app = decode(parts[3] ?? '');
-  if (project === '' || app === '') return null;
-  const fn = parts.slice(4).join('/');
+/** Parse a raw request URL (`req.url`). */
+export function parseRequestTarget(rawUrl: string): TargetResult {
+  const url = originForm(rawUrl);
+  if (url === null) return { ok: false, code: 'not-app-path', reason: 'expected /v4/<project>/<app>/<function>' };
+  const q = url.indexOf('?');
+  const pathname = q < 0 ? url : url.slice(0, q);
+  const parsed = parseAppPath(pathname, ['public']);
+  if (!parsed.ok) return parsed;
+  const query = splitQuery(q < 0 ? '' : url.slice(q));
+  const { projectId, appName, appId, fn } = parsed.path;
   return {
-    project,
-    app,
-    appId: `${project}/${app}`,
-    fn,
-    upstreamPath: `/${fn}${search === '' ? '' : `?${search}`}`,
-    queryToken,
+    ok: true,
+    target: {
+      project: projectId,
+      app: appName,
+      appId,
+      fn,
+      upstreamPath: `/${fn}${query.search}`,
+      queryToken: query.switchyard.get('sy_token') || null,
+    },
   };
 }

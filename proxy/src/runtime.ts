@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from './config.ts';
+import type { ProxyError } from './errors.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import type { EndpointRegistry } from './endpoint-registry.ts';
 import type { LatencyTracker } from './latency-tracker.ts';
@@ -20,6 +21,11 @@ export interface Tracked {
   /** End it now (HTTP: abort; WebSocket: close 1001). */
   close(): void;
   readonly kind: 'http' | 'websocket';
+  /**
+   * Drain: if the upstream has not answered yet, cut it and answer the client with `err`
+   * (503 + Retry-After); true when it did. Absent: the exchange cannot be refused any more.
+   */
+  refuseIfUnstarted?(err: ProxyError): boolean;
 }
 
 export interface ProxyRuntime {

@@ -61,7 +61,7 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
   process.once('SIGINT', () => stop('SIGINT'));
   // Parent processes (tests, supervisors) read this line to learn the port.
   process.stdout.write(
-    `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, id: config.id })}\n`,
+    `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, adminUrl: proxy.adminUrl, id: config.id })}\n`,
   );
   return proxy;
 }

@@ -6,7 +6,8 @@
  */
 import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
-import type { Health, StrategyName } from '../../shared/domain/types.ts';
+import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
+import { DEFAULT_REQUEST_RULES, type AppRequestRules, type Health, type StrategyName } from '../../shared/domain/types.ts';
 
 export interface EndpointRow {
   readonly clusterId: string;
@@ -22,6 +23,8 @@ export interface AppSettings {
   readonly affinityHeader: string | null;
   readonly maxConcurrency: number | null;
   readonly maxRps: number | null;
+  /** The app's request rules (functions, body limit, credentials); defaults when absent. */
+  readonly requests?: AppRequestRules;
 }
 
 export interface ProxyRow {
@@ -64,6 +67,21 @@ function numOrNull(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** A stored rules row; one the shared reader refuses falls back to the defaults, loudly. */
+function storedRules(appId: string, raw: unknown): AppRequestRules {
+  let value: unknown;
+  try {
+    value = raw === null || raw === undefined ? undefined : JSON.parse(str(raw));
+  } catch {
+    value = 'not JSON';
+  }
+  const r = resolveRequestRules(value);
+  if (r.ok) return r.rules;
+  // Defaults are the strict choice (v1/* only, 8 MiB, credentials stripped): never wider than asked.
+  process.emitWarning(`apps.requests_json of ${appId} is invalid (${describeProblems(r.problems)}); using the defaults`);
+  return DEFAULT_REQUEST_RULES;
+}
+
 /** The libSQL implementation of the port. */
 export function libsqlProxyStore(client: Client): ProxyStore {
   return {
@@ -81,7 +99,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     },
     async loadAppSettings() {
       const rs = await client.execute(
-        'SELECT id, strategy, affinity_header, max_concurrency, max_rps FROM apps',
+        'SELECT id, strategy, affinity_header, max_concurrency, max_rps, requests_json FROM apps',
       );
       return rs.rows.map((r) => ({
         appId: str(r['id']),
@@ -89,6 +107,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         affinityHeader: r['affinity_header'] === null ? null : str(r['affinity_header']),
         maxConcurrency: numOrNull(r['max_concurrency']),
         maxRps: numOrNull(r['max_rps']),
+        requests: storedRules(str(r['id']), r['requests_json']),
       }));
     },
     async upsertProxy(row) {

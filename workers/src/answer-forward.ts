@@ -39,6 +39,8 @@ export interface ForwardArgs {
   /** Mints a token for `targets[index]` (its proxy is the audience, later targets its fallbacks). */
   readonly mint: (index: number) => Promise<string>;
   readonly fetcher: typeof fetch;
+  /** The app's `requests.forwardAuthorization`: pass the client's credentials on. */
+  readonly forwardCredentials?: boolean;
 }
 
 const refused = (r: Response): boolean => (r.status === 502 || r.status === 503) && r.headers.get('x-switchyard-refused') !== null;
@@ -72,7 +74,7 @@ export async function forward(a: ForwardArgs): Promise<ForwardResult> {
     try {
       response = await a.fetcher(upstreamUrl(target.proxyUrl, a.upstreamPath, a.search), {
         method: a.request.method,
-        headers: upstreamHeaders(a.request.headers, token, a.decisionId),
+        headers: upstreamHeaders(a.request.headers, token, a.decisionId, { forwardCredentials: a.forwardCredentials ?? false }),
         body,
         redirect: 'manual',
       });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseAnswerMode } from './answer-mode.ts';
-import type { RouteKind } from './paths.ts';
+import type { RouteKind } from '../../shared/http/request-path.ts';
 
 describe('chooseAnswerMode', () => {
   it.each<[RouteKind, string, Record<string, string>, string]>([

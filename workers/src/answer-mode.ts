@@ -1,6 +1,6 @@
 import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
-import type { RouteKind } from './paths.ts';
+import type { RouteKind } from '../../shared/http/request-path.ts';
 
 /** How the edge answers after deciding. `explain` is the synthetic route: never forwarded. */
 export type AnswerMode = 'forward' | 'redirect' | 'token' | 'explain';

@@ -24,8 +24,9 @@ import { libsqlDecisionSink } from './decision-sink.ts';
 import { EdgeError, errorResponse, refuse } from './errors.ts';
 import type { Client } from './libsql.ts';
 import { Lru } from './lru.ts';
-import { parseAppPath } from './paths.ts';
-import type { AppPath } from './paths.ts';
+import { parseAppPath } from '../../shared/http/request-path.ts';
+import type { AppPath } from '../../shared/http/request-path.ts';
+import { admitRequest, pathRefusal } from './request-admission.ts';
 import { newDecisionId, newSeed } from './request-ids.ts';
 import { decorate, json } from './response-headers.ts';
 import { decide, resolveStrategy, seededRng } from './shared-deps.ts';
@@ -93,11 +94,12 @@ export class Edge {
     const url = new URL(request.url);
     if (url.pathname === '/health') return json({ ok: true });
     if (url.pathname === '/__bench' && this.deps.config.benchRoute) return benchRoute(this, url, request);
-    const path = parseAppPath(url.pathname);
-    if (path === null) {
+    const parsed = parseAppPath(url.pathname);
+    if (!parsed.ok) {
       const looksLikeApp = APP_ROUTE_PREFIXES.some((p) => url.pathname === p || url.pathname.startsWith(p));
-      return errorResponse(looksLikeApp ? refuse.badPath(url.pathname) : refuse.notFound(url.pathname));
+      return errorResponse(parsed.code === 'not-app-path' && looksLikeApp ? refuse.badPath(url.pathname) : pathRefusal(url.pathname, parsed));
     }
+    const path = parsed.path;
     try {
       return await this.#handleApp(request, url, path, ctx);
     } catch (err) {
@@ -123,6 +125,8 @@ export class Edge {
     if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
       return preflightResponse(origins, request);
     }
+    const inadmissible = admitRequest(request, path.appId, path.fn, snapshot.app.requests);
+    if (inadmissible !== null) return withCors(errorResponse(inadmissible));
     const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
     if (!mode.ok) return withCors(errorResponse(mode.error));
     if (this.deps.config.auth) {
@@ -214,20 +218,21 @@ export class Edge {
       });
     if (mode === 'token') {
       const { token, expiresAt } = await mint(0);
-      return tokenResponse({ token, expiresAt, url: upstreamUrl(first.proxyUrl, path.upstreamPath, url.search), decision });
+      return tokenResponse({ token, expiresAt, url: upstreamUrl(first.proxyUrl, path.publicPath, url.search), decision });
     }
     if (mode === 'redirect') {
       const { token } = await mint(0);
-      return redirectResponse(first.proxyUrl, path.upstreamPath, url.search, token);
+      return redirectResponse(first.proxyUrl, path.publicPath, url.search, token);
     }
     const result = await forward({
       request,
-      upstreamPath: path.upstreamPath,
+      upstreamPath: path.publicPath,
       search: url.search,
       decisionId: decision.id,
       targets,
       mint: async (i) => (await mint(i)).token,
       fetcher: this.deps.fetcher,
+      forwardCredentials: snapshot.app.requests.forwardAuthorization,
     });
     if (!result.ok) return errorResponse(refuse.allRefused(result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`)));
     return result.response;

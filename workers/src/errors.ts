@@ -6,6 +6,9 @@
 export type EdgeErrorCode =
   | 'bad-path' // 400: not /v4/<project>/<app>/<function>
   | 'bad-mode' // 400: unknown sy_mode / x-switchyard-mode
+  | 'body-not-allowed' // 400: GET/HEAD with a body
+  | 'unknown-function' // 404: a function the app does not declare (requests.functions)
+  | 'body-too-large' // 413: over the app's requests.maxBodyBytes
   | 'upgrade-needs-token' // 426: WebSocket upgrade on the forwarding route
   | 'missing-key' // 401
   | 'unknown-key' // 401

@@ -5,7 +5,7 @@ describe('withoutHopByHop', () => {
   it.each([
     [{ connection: 'keep-alive, x-trace', 'x-trace': '1', 'keep-alive': 'timeout=5', accept: 'text/event-stream' }, ['accept']],
     [{ te: 'trailers', upgrade: 'h2c', 'content-type': 'application/json' }, ['content-type']],
-    [{ 'proxy-authorization': 'x', authorization: 'Bearer k' }, ['authorization']],
+    [{ 'proxy-authorization': 'x', 'set-cookie': 'a=b' }, ['set-cookie']],
   ])('%j keeps %j', (input, kept) => {
     expect([...withoutHopByHop(new Headers(input)).keys()].sort()).toEqual(kept.sort());
   });
@@ -17,5 +17,14 @@ describe('upstreamHeaders', () => {
     expect(h.get('x-switchyard-token')).toBe('real');
     expect(h.get('x-switchyard-mode')).toBeNull();
     expect(h.get('x-switchyard-decision-id')).toBe('d1');
+  });
+
+  const client = { authorization: 'Bearer sy-key', cookie: 'session=1', 'proxy-authorization': 'x', host: 'edge', accept: '*/*' };
+  it.each([
+    ['strips credentials by default', undefined, ['accept']],
+    ['keeps them when the app forwards them', { forwardCredentials: true }, ['accept', 'authorization', 'cookie']],
+  ])('%s', (_name, policy, kept) => {
+    const h = upstreamHeaders(new Headers(client), 't', 'd', policy);
+    expect([...h.keys()].filter((k) => !k.startsWith('x-switchyard-')).sort()).toEqual(kept);
   });
 });

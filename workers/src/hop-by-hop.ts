@@ -1,38 +1,37 @@
 /**
- * Header hygiene for forwarding (RFC 9110 §7.6.1): hop-by-hop headers describe one connection and
- * must not cross the edge, in either direction. Also strips anything the client might use to forge
- * a routing token.
+ * The edge's side of the shared header rules (`shared/http/header-rules.ts`) on `Headers`:
+ * hop-by-hop headers never cross the edge in either direction; the client's credentials
+ * (`Authorization`, cookies) stop here once authenticated unless the app forwards them; a
+ * client-supplied routing token or mode is replaced by ours.
  */
-const HOP_BY_HOP = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-];
+import {
+  STRIP_CREDENTIALS,
+  TOKEN_HEADER,
+  connectionListed,
+  dropRequestHeader,
+  dropResponseHeader,
+  type RequestHeaderPolicy,
+} from '../../shared/http/header-rules.ts';
 
-/** Copies `headers` without hop-by-hop headers (including those named in `Connection`). */
+/** Copies response `headers` without hop-by-hop headers (including those named in `Connection`). */
 export function withoutHopByHop(headers: Headers): Headers {
-  const out = new Headers(headers);
-  const named = (headers.get('connection') ?? '')
-    .split(',')
-    .map((h) => h.trim().toLowerCase())
-    .filter((h) => h !== '');
-  for (const h of [...HOP_BY_HOP, ...named]) out.delete(h);
+  const listed = connectionListed(headers.get('connection'));
+  const out = new Headers();
+  for (const [name, value] of headers) if (!dropResponseHeader(name, listed)) out.append(name, value);
   return out;
 }
 
-/** Headers sent upstream: hop-by-hop removed, client-supplied routing headers replaced by ours. */
-export function upstreamHeaders(incoming: Headers, token: string, decisionId: string): Headers {
-  const out = withoutHopByHop(incoming);
-  out.delete('x-switchyard-token');
-  out.delete('x-switchyard-mode');
-  out.delete('host');
-  out.set('x-switchyard-token', token);
+/** Headers sent upstream: hop-by-hop, credentials (unless forwarded) and client routing headers removed; ours set. */
+export function upstreamHeaders(
+  incoming: Headers,
+  token: string,
+  decisionId: string,
+  policy: RequestHeaderPolicy = STRIP_CREDENTIALS,
+): Headers {
+  const listed = connectionListed(incoming.get('connection'));
+  const out = new Headers();
+  for (const [name, value] of incoming) if (!dropRequestHeader(name, listed, policy)) out.append(name, value);
+  out.set(TOKEN_HEADER, token);
   out.set('x-switchyard-decision-id', decisionId);
   return out;
 }

@@ -1,16 +1,14 @@
 /**
- * The regional proxy URL for a request: `proxyUrl` + the public path + the client's query, minus
- * the edge's own parameters (`sy_mode`, and any client-supplied `sy_token`).
+ * The regional proxy URL for a request: `proxyUrl` + the canonical public path + the client's
+ * raw query minus every `sy_*` parameter (`sy_mode`, a client-supplied `sy_token`, …), never
+ * re-serialised (`?flag` stays `?flag`, `~` stays `~`: signed URLs keep their signature).
  */
-const EDGE_PARAMS = ['sy_mode', 'sy_token'];
+import { appendParam, splitQuery } from '../../shared/http/raw-query.ts';
 
-export function upstreamUrl(proxyUrl: string, upstreamPath: string, search: string, token?: string): string {
+export function upstreamUrl(proxyUrl: string, publicPath: string, search: string, token?: string): string {
   const u = new URL(proxyUrl);
   // A proxy may live under a base path (e.g. https://eu.example.com/sy): keep it.
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}${upstreamPath}`;
-  const q = new URLSearchParams(search);
-  for (const p of EDGE_PARAMS) q.delete(p);
-  if (token !== undefined) q.set('sy_token', token);
-  u.search = q.toString();
-  return u.toString();
+  const base = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  const query = splitQuery(search).search;
+  return `${base}${publicPath}${token === undefined ? query : appendParam(query, 'sy_token', token)}`;
 }

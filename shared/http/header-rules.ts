@@ -1,0 +1,95 @@
+/**
+ * The header rules of forwarding, one list each, used by the edge (`workers/src/hop-by-hop.ts`,
+ * on `Headers`) and the regional proxy (`proxy/src/headers.ts`, on Node header objects):
+ *
+ * * hop-by-hop (RFC 9110 §7.6.1): describe one connection, never cross a hop, either way —
+ *   plus every name the `Connection` header lists;
+ * * credentials: the client's Switchyard API key (`Authorization`) and cookies are for the
+ *   edge; replicas get them only when the app sets `requests.forwardAuthorization`;
+ * * Switchyard's own request headers: the routing token and mode are ours; a client's copy is
+ *   dropped (the edge sets the real token);
+ * * forwarded headers (`X-Forwarded-*`, RFC 7239 `Forwarded`): the proxy appends what it saw.
+ */
+
+/** Headers that describe one connection (plus HTTP/2's own upgrade settings). */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+]);
+
+/** Client credentials meant for Switchyard, not for the app's replicas. */
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie']);
+
+/** The routing token header: set by the edge, read by the proxy, never seen by a replica. */
+export const TOKEN_HEADER = 'x-switchyard-token';
+
+/** Client-sent Switchyard headers never passed on (the edge sets its own token). */
+export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([TOKEN_HEADER, 'x-switchyard-mode']);
+
+export interface RequestHeaderPolicy {
+  /** `requests.forwardAuthorization` of the app: keep `Authorization` and cookies. */
+  readonly forwardCredentials: boolean;
+}
+
+export const STRIP_CREDENTIALS: RequestHeaderPolicy = Object.freeze({ forwardCredentials: false });
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** Lower-cased names listed in `Connection` values (`close` and `keep-alive` included). */
+export function connectionListed(value: string | readonly string[] | null | undefined): ReadonlySet<string> {
+  if (value === null || value === undefined) return NONE;
+  const out = new Set<string>();
+  for (const v of typeof value === 'string' ? [value] : value) {
+    for (const name of v.split(',')) {
+      const n = name.trim().toLowerCase();
+      if (n !== '') out.add(n);
+    }
+  }
+  return out;
+}
+
+/** Whether a (lower-case) response header must not reach the client. */
+export function dropResponseHeader(name: string, listed: ReadonlySet<string>): boolean {
+  return HOP_BY_HOP.has(name) || listed.has(name);
+}
+
+/** Whether a (lower-case) client request header must not reach the next hop. `host` is the next hop's. */
+export function dropRequestHeader(name: string, listed: ReadonlySet<string>, policy: RequestHeaderPolicy): boolean {
+  if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'host' || SWITCHYARD_CLIENT_HEADERS.has(name)) return true;
+  return !policy.forwardCredentials && CREDENTIAL_HEADERS.has(name);
+}
+
+export interface ForwardedFacts {
+  readonly clientIp: string;
+  /** `http` or `https` as the client spoke to us. */
+  readonly proto: string;
+  /** Host (or :authority) the client asked for. */
+  readonly host: string;
+}
+
+function quoteIp(ip: string): string {
+  // RFC 7239: IPv6 addresses must be quoted and bracketed.
+  return ip.includes(':') ? `"[${ip}]"` : ip;
+}
+
+/** The forwarded headers to send, given the ones that arrived (first value of each, or undefined). */
+export function forwardedHeaders(
+  prior: { readonly xff: string | undefined; readonly forwarded: string | undefined },
+  facts: ForwardedFacts,
+): Record<'x-forwarded-for' | 'x-forwarded-proto' | 'x-forwarded-host' | 'forwarded', string> {
+  const element = `for=${quoteIp(facts.clientIp)};proto=${facts.proto};host="${facts.host}"`;
+  return {
+    'x-forwarded-for': prior.xff ? `${prior.xff}, ${facts.clientIp}` : facts.clientIp,
+    'x-forwarded-proto': facts.proto,
+    'x-forwarded-host': facts.host,
+    forwarded: prior.forwarded ? `${prior.forwarded}, ${element}` : element,
+  };
+}
