@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
+import { admitRequest } from './request-admission.ts';
+
+// A GET with a body cannot be built with `new Request` (workerd refuses), but arrives from the
+// network; the check reads only method, headers and body.
+const req = (method: string, headers: Record<string, string>, body: unknown = null): Request =>
+  ({ method, headers: new Headers(headers), body }) as unknown as Request;
+
+describe('admitRequest', () => {
+  it.each([
+    ['GET without body', req('GET', {}), null],
+    ['GET with content-length', req('GET', { 'content-length': '5' }), 'body-not-allowed'],
+    ['HEAD chunked', req('HEAD', { 'transfer-encoding': 'chunked' }), 'body-not-allowed'],
+    ['GET with a body stream', req('GET', {}, {}), 'body-not-allowed'],
+    ['POST at the limit', req('POST', { 'content-length': String(DEFAULT_REQUEST_RULES.maxBodyBytes) }), null],
+    ['POST over the limit', req('POST', { 'content-length': String(DEFAULT_REQUEST_RULES.maxBodyBytes + 1) }), 'body-too-large'],
+  ])('%s → %s', (_name, request, expected) => {
+    expect(admitRequest(request, 'acme/chat', 'v1/chat/completions', DEFAULT_REQUEST_RULES)?.code ?? null).toBe(expected);
+  });
+
+  it('refuses functions the app does not declare', () => {
+    expect(admitRequest(req('GET', {}), 'acme/chat', '_control', DEFAULT_REQUEST_RULES)?.status).toBe(404);
+  });
+});
