@@ -11,7 +11,7 @@ export function banner(s: DevStack): string {
     '',
     `  edge (Worker, workerd)   ${s.edgeUrl}`,
     `  libSQL (Hrana over HTTP) ${s.libsqlUrl}`,
-    ...t.proxies.map((p) => `  ${p.id.padEnd(24)} ${p.url}`),
+    ...t.proxies.map((p) => `  ${p.id.padEnd(24)} ${p.url}  (metrics/health: ${p.adminUrl}/_switchyard/…)`),
     ...t.clusters.map(
       (c) => `  cluster ${c.id.padEnd(16)} ${c.region}/${c.provider}, ${c.replicas}×${c.slotsPerReplica} slots ${c.gpuType} at $${c.pricePerHour}/h (ports ${c.firstPort}..${c.firstPort + c.replicas - 1})`,
     ),

@@ -197,8 +197,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
             '--public-url', p.url,
             '--db', libsqlUrl,
             '--jwks-file', keys.jwksFile,
+            '--admin-port', String(p.adminPort),
           ]),
-          ready: `${p.url}/_switchyard/health`,
+          ready: `${p.adminUrl}/_switchyard/health`,
         }),
       ),
     );

@@ -9,6 +9,9 @@ export interface DevProxy {
   readonly region: string;
   readonly port: number;
   readonly url: string;
+  /** The proxy's admin listener (metrics, health), loopback only. */
+  readonly adminPort: number;
+  readonly adminUrl: string;
 }
 
 export interface DevCluster {
@@ -43,7 +46,7 @@ export interface PortPlan {
   readonly basePort: number;
 }
 
-/** Port layout: edge = base, libSQL = base+1, proxies = base+11.., replicas = base+101.. */
+/** Port layout: edge = base, libSQL = base+1, proxies = base+11.., their admin ports base+21.., replicas = base+101.. */
 export function devTopology({ basePort }: PortPlan): DevTopology {
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) {
     throw new Error(`base port must be an integer between 1024 and 65000, got ${basePort}`);
@@ -53,6 +56,8 @@ export function devTopology({ basePort }: PortPlan): DevTopology {
     region,
     port: basePort + 11 + i,
     url: `http://127.0.0.1:${basePort + 11 + i}`,
+    adminPort: basePort + 21 + i,
+    adminUrl: `http://127.0.0.1:${basePort + 21 + i}`,
   });
   const proxies = [proxy(0, 'proxy-us-east', 'us-east'), proxy(1, 'proxy-eu-west', 'eu-west')];
   let next = basePort + 101;

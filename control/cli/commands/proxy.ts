@@ -17,6 +17,8 @@ export function register(program: Command): void {
     .option('--host <host>', 'listen host, env PROXY_HOST')
     .option('--port <port>', 'listen port, env PROXY_PORT')
     .option('--public-url <url>', 'URL clients reach this proxy at, env PROXY_PUBLIC_URL')
+    .option('--admin-host <host>', 'admin listener (metrics, health) host, env PROXY_ADMIN_HOST (default 127.0.0.1)')
+    .option('--admin-port <port>', 'admin listener port, env PROXY_ADMIN_PORT (default: a free port)')
     .option('--db <url>', 'libSQL URL, env SWITCHYARD_DB_URL')
     .option('--jwks-file <file>', 'public keys (JWKS), env PROXY_JWKS_FILE')
     .option(
@@ -32,6 +34,8 @@ export function register(program: Command): void {
         host: 'host',
         port: 'port',
         publicUrl: 'publicUrl',
+        adminHost: 'adminHost',
+        adminPort: 'adminPort',
         db: 'storeUrl',
         jwksFile: 'jwksFile',
         endpointsFile: 'endpointsFile',

@@ -1,0 +1,111 @@
+/**
+ * A drain under load, with a real proxy process: eight keep-alive HTTP/1.1 clients keep
+ * streaming chat completions through a one-slot replica (so most requests wait in its queue)
+ * when SIGTERM arrives. Every client gets either its full response or a 503 with Retry-After:
+ * no ECONNRESET on a reused keep-alive connection, and no queued generation started after the
+ * signal only to be cut at the deadline. (A client that opens a new connection after the
+ * listener closed gets ECONNREFUSED: provably never sent, so safe to retry elsewhere.)
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import { APP, PROXY_ID, chatBody, startReplica, testKeys } from './harness.ts';
+
+type Outcome = 'full' | '503-retry-after' | string;
+
+function post(agent: Agent, url: string, token: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const req = request(
+      new URL(`/v4/${APP}/v1/chat/completions`, url),
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'x-switchyard-token': token } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('error', (e: NodeJS.ErrnoException) => resolve(`cut: ${e.code ?? e.message}`));
+        res.on('close', () => {
+          if (!res.complete) resolve(`incomplete ${res.statusCode}`);
+          else if (res.statusCode === 200 && body.includes('data: [DONE]')) resolve('full');
+          else if (res.statusCode === 503 && Number(res.headers['retry-after']) > 0) resolve('503-retry-after');
+          else resolve(`status ${res.statusCode}`);
+        });
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(`error: ${e.code ?? e.message}`));
+    req.end(chatBody({ stream: true, max_tokens: 16 }));
+  });
+}
+
+describe('a drain under load answers every client', () => {
+  let sim: SimCluster;
+  beforeAll(async () => {
+    // One slot, 16 tokens at 20/s: each stream takes ~0.8 s and the others queue at the replica.
+    sim = await startReplica('c1', 'r0', { slots: 1, queue: 64, tokensPerSecond: 20 });
+  });
+  afterAll(() => sim.close());
+
+  it('every response is complete or a 503 with Retry-After', async () => {
+    const keys = await testKeys();
+    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-drain-load-'));
+    const endpointsFile = join(dir, 'endpoints.json');
+    await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ cluster: 'c1', app: APP, url: sim.url }] }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
+      env: {
+        ...process.env,
+        PROXY_ID,
+        PROXY_PORT: '0',
+        PROXY_JWKS: keys.jwks,
+        PROXY_ENDPOINTS_FILE: endpointsFile,
+        PROXY_LOG_LEVEL: 'silent',
+        PROXY_DRAIN_DEADLINE_MS: '4000',
+        PROXY_DRAIN_START_GRACE_MS: '300',
+        PROXY_KEEP_ALIVE_TIMEOUT_MS: '2000',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout });
+    const url = await new Promise<string>((resolve, reject) => {
+      lines.on('line', (line) => {
+        const m = JSON.parse(line) as { msg?: string; url?: string };
+        if (m.msg === 'proxy ready' && m.url !== undefined) resolve(m.url);
+      });
+      child.once('exit', (code) => reject(new Error(`proxy exited early with ${code}`)));
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const token = await keys.mint({ ttlSeconds: 120 });
+    const outcomes: Outcome[] = [];
+    let stop = false;
+    let signalled = false;
+    const afterSignal: Outcome[] = [];
+    const client = async (): Promise<void> => {
+      while (!stop) {
+        const o = await post(agent, url, token);
+        outcomes.push(o);
+        if (signalled) afterSignal.push(o);
+        // A client told to go away goes away (it would retry elsewhere).
+        if (o !== 'full') return;
+      }
+    };
+    const clients = Array.from({ length: 8 }, () => client());
+    // Load for a while: one stream at a time is generating, the rest queue at the replica.
+    await new Promise((r) => setTimeout(r, 1500));
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+    signalled = true;
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    stop = true;
+    await Promise.all(clients);
+    agent.destroy();
+    const bad = outcomes.filter((o) => o !== 'full' && o !== '503-retry-after' && o !== 'error: ECONNREFUSED');
+    expect(bad).toEqual([]);
+    expect(outcomes.filter((o) => o === 'full').length).toBeGreaterThan(0);
+    expect(afterSignal.filter((o) => o === '503-retry-after').length).toBeGreaterThan(0);
+    expect(code).toBe(0);
+  }, 30_000);
+});
