@@ -4,7 +4,13 @@
  * store's app_endpoints/apps tables, or a static file). The hot path only
  * reads the maps; a failed refresh keeps the last good view.
  */
-import { STRATEGIES, type AppLimits, type StrategyName } from '../../shared/domain/types.ts';
+import {
+  DEFAULT_REQUEST_RULES,
+  STRATEGIES,
+  type AppLimits,
+  type AppRequestRules,
+  type StrategyName,
+} from '../../shared/domain/types.ts';
 import type { StrategyState } from '../../shared/decision/types.ts';
 import type { AppSettings, EndpointRow } from './store.ts';
 
@@ -25,6 +31,8 @@ export interface AppRouting {
   readonly strategy: StrategyName;
   readonly affinityHeader: string | null;
   readonly limits: AppLimits;
+  /** Request rules (TTFB budget, per-replica cap, …); defaults for apps this proxy has no row for. */
+  readonly requests: AppRequestRules;
 }
 
 const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${appId}`;
@@ -103,13 +111,16 @@ export class EndpointRegistry {
     // 'switchyard' is the edge's cross-cluster pipeline and 'default' defers to the edge's
     // policy: inside a cluster both mean this proxy's own default replica strategy.
     const strategy =
-      a === undefined || a.strategy === 'switchyard' || !(STRATEGIES as readonly string[]).includes(a.strategy)
+      a === undefined ||
+      a.strategy === 'switchyard' ||
+      !(STRATEGIES as readonly string[]).includes(a.strategy)
         ? this.defaultStrategy
         : a.strategy;
     const routing: AppRouting = {
       strategy,
       affinityHeader: a?.affinityHeader ?? null,
       limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null },
+      requests: a?.requests ?? DEFAULT_REQUEST_RULES,
     };
     this.routings.set(appId, routing);
     return routing;

@@ -2,11 +2,14 @@
  * Where the registry learns endpoints: the store (app_endpoints + apps), or a
  * static JSON/YAML file for setups without a database:
  *   endpoints: [{ cluster, app, url, weight? }]
- *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps? }]
+ *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps?, requests? }]
+ * `requests` is the app's request rules as in config (`ttfbBudgetMs`, `maxInFlightPerReplica`, …),
+ * read by shared/domain/request-rules like everywhere else.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
+import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
+import { DEFAULT_REQUEST_RULES, STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
 import type { RegistrySource } from './endpoint-registry.ts';
 import type { AppSettings, EndpointRow, ProxyStore } from './store.ts';
 
@@ -64,12 +67,15 @@ export function parseStaticEndpoints(doc: unknown): {
       problems.push(`apps[${i}]: needs string id and a strategy among ${STRATEGIES.join(', ')}`);
       return;
     }
+    const rules = resolveRequestRules(a['requests']);
+    if (!rules.ok) problems.push(`apps[${i}].requests: ${describeProblems(rules.problems)}`);
     apps.push({
       appId: a['id'],
       strategy: strategy as StrategyName,
       affinityHeader: typeof a['affinityHeader'] === 'string' ? a['affinityHeader'] : null,
       maxConcurrency: optNum(a['maxConcurrency']),
       maxRps: optNum(a['maxRps']),
+      requests: rules.ok ? rules.rules : DEFAULT_REQUEST_RULES,
     });
   });
   if (problems.length > 0) throw new Error(`invalid endpoints file:\n  ${problems.join('\n  ')}`);

@@ -6,7 +6,8 @@
  */
 import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
-import type { Health, StrategyName } from '../../shared/domain/types.ts';
+import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
+import type { AppRequestRules, Health, StrategyName } from '../../shared/domain/types.ts';
 
 export interface EndpointRow {
   readonly clusterId: string;
@@ -22,6 +23,8 @@ export interface AppSettings {
   readonly affinityHeader: string | null;
   readonly maxConcurrency: number | null;
   readonly maxRps: number | null;
+  /** The app's request rules (TTFB budget, per-replica cap, …) with every default filled in. */
+  readonly requests: AppRequestRules;
 }
 
 export interface ProxyRow {
@@ -41,6 +44,8 @@ export interface ClusterHealthRow {
   readonly ttftMs: number | null;
   readonly samples: number;
   readonly observedAt: number;
+  /** Apps whose circuit this proxy holds open on this cluster (the circuit is per cluster × app). */
+  readonly openCircuitApps: readonly string[];
 }
 
 /** An outcome row as the proxy writes it (the shared schema's record). */
@@ -56,6 +61,17 @@ export interface ProxyStore {
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
+}
+
+/** `requests_json` as stored (validated on write); a bad row fails the refresh, naming the app. */
+function requestRules(appId: string, raw: unknown): AppRequestRules {
+  const result = resolveRequestRules(
+    raw === null || raw === undefined ? undefined : JSON.parse(str(raw)),
+  );
+  if (result.ok) return result.rules;
+  throw new Error(
+    `apps row ${appId}: requests_json is invalid (${describeProblems(result.problems)})`,
+  );
 }
 
 function numOrNull(v: unknown): number | null {
@@ -81,7 +97,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     },
     async loadAppSettings() {
       const rs = await client.execute(
-        'SELECT id, strategy, affinity_header, max_concurrency, max_rps FROM apps',
+        'SELECT id, strategy, affinity_header, max_concurrency, max_rps, requests_json FROM apps',
       );
       return rs.rows.map((r) => ({
         appId: str(r['id']),
@@ -89,6 +105,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         affinityHeader: r['affinity_header'] === null ? null : str(r['affinity_header']),
         maxConcurrency: numOrNull(r['max_concurrency']),
         maxRps: numOrNull(r['max_rps']),
+        requests: requestRules(str(r['id']), r['requests_json']),
       }));
     },
     async upsertProxy(row) {
@@ -102,10 +119,11 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     async upsertClusterHealth(rows) {
       if (rows.length === 0) return;
       const stmts: InStatement[] = rows.map((h) => ({
-        sql: `INSERT INTO proxy_cluster_health (proxy_id, cluster_id, health, circuit_open, rtt_ms, ttft_ms, samples, observed_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        sql: `INSERT INTO proxy_cluster_health (proxy_id, cluster_id, health, circuit_open, rtt_ms, ttft_ms, samples, observed_at, open_circuit_apps_json)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT(proxy_id, cluster_id) DO UPDATE SET health = excluded.health, circuit_open = excluded.circuit_open,
-                rtt_ms = excluded.rtt_ms, ttft_ms = excluded.ttft_ms, samples = excluded.samples, observed_at = excluded.observed_at`,
+                rtt_ms = excluded.rtt_ms, ttft_ms = excluded.ttft_ms, samples = excluded.samples, observed_at = excluded.observed_at,
+                open_circuit_apps_json = excluded.open_circuit_apps_json`,
         args: [
           h.proxyId,
           h.clusterId,
@@ -115,6 +133,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
           h.ttftMs,
           h.samples,
           h.observedAt,
+          JSON.stringify(h.openCircuitApps),
         ],
       }));
       await client.batch(stmts, 'write');
