@@ -147,12 +147,35 @@ export class AttemptPlan {
 
   private leave(): void {
     const clusterId = this.clusters[this.index];
-    if (this.entered && this.clusterFailed && clusterId !== undefined)
+    if (
+      this.entered &&
+      this.clusterFailed &&
+      clusterId !== undefined &&
+      !this.healthyLeft(clusterId)
+    )
       breakerFor(this.rt, clusterId, this.appId).failure(this.rt.now());
     this.index += 1;
     this.entered = false;
     this.clusterFailed = false;
     this.tried = new Set();
+  }
+
+  /**
+   * Does the cluster still have a replica this request did not try that looks fine? Then the
+   * failure was one replica's (the outlier detector's business), not the cluster's: a burst of
+   * timeouts from one hung replica must not open the circuit over its healthy siblings.
+   */
+  private healthyLeft(clusterId: string): boolean {
+    const now = this.rt.now();
+    return this.rt.registry
+      .endpoints(clusterId, this.appId)
+      .some(
+        (e) =>
+          !this.tried.has(e.url) &&
+          e.reportedHealthy &&
+          e.checkedHealthy &&
+          !this.rt.outliers.isEjected(e.url, now),
+      );
   }
 
   private take(clusterId: string, endpoint: Endpoint): Attempt {
