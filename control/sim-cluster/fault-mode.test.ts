@@ -4,7 +4,7 @@ import { applyControlPatch, defaultFaultMode, parseControlPatch } from './fault-
 const initial = defaultFaultMode(3);
 
 describe('parseControlPatch', () => {
-  it.each([[{ fail: true }], [{ slowdownMs: 250 }], [{ hang: false, dieMidStream: true, dieAfterTokens: 0 }], [{ reset: true }], [{ unload: true }], [{}]])(
+  it.each([[{ fail: true }], [{ serverErrors: true }], [{ slowdownMs: 250 }], [{ hang: false, dieMidStream: true, dieAfterTokens: 0 }], [{ reset: true }], [{ unload: true }], [{}]])(
     'accepts %j',
     (body) => {
       expect(parseControlPatch(body)).toEqual({ ok: true, patch: body });
@@ -15,6 +15,7 @@ describe('parseControlPatch', () => {
     [null, 'body'],
     [[1], 'body'],
     [{ fail: 'yes' }, 'fail'],
+    [{ serverErrors: 1 }, 'serverErrors'],
     [{ slowdownMs: -1 }, 'slowdownMs'],
     [{ dieAfterTokens: 1.5 }, 'dieAfterTokens'],
     [{ explode: true }, 'explode'],
@@ -30,6 +31,7 @@ describe('applyControlPatch', () => {
     ['sets fields, keeps others', { ...initial, hang: true }, { fail: true }, { ...initial, hang: true, fail: true }],
     ['reset returns to initial', { ...initial, fail: true, slowdownMs: 9 }, { reset: true }, initial],
     ['reset then apply', { ...initial, fail: true }, { reset: true, hang: true }, { ...initial, hang: true }],
+    ['gray failure', initial, { serverErrors: true }, { ...initial, serverErrors: true }],
     ['die with K', initial, { dieMidStream: true, dieAfterTokens: 5 }, { ...initial, dieMidStream: true, dieAfterTokens: 5 }],
   ])('%s', (_name, current, patch, expected) => {
     expect(applyControlPatch(current, patch, initial)).toEqual(expected);

@@ -7,9 +7,11 @@ import { invalidRequest, type SimHttpError } from './errors.ts';
 export interface FaultMode {
   /** `/health` answers 503 and inference requests 500. */
   readonly fail: boolean;
+  /** A gray failure: inference requests answer 500 while `/health` stays 200. */
+  readonly serverErrors: boolean;
   /** Extra delay before the first token of every request (raises TTFT like an overloaded replica). */
   readonly slowdownMs: number;
-  /** Inference requests are accepted and never answered. */
+  /** Inference requests are accepted and never answered; `/health` stays 200. */
   readonly hang: boolean;
   /** The socket is destroyed after `dieAfterTokens` tokens (or job heartbeats). */
   readonly dieMidStream: boolean;
@@ -19,6 +21,7 @@ export interface FaultMode {
 /** A `POST /_control` body; fields absent are left unchanged. */
 export interface ControlPatch {
   readonly fail?: boolean;
+  readonly serverErrors?: boolean;
   readonly slowdownMs?: number;
   readonly hang?: boolean;
   readonly dieMidStream?: boolean;
@@ -30,10 +33,10 @@ export interface ControlPatch {
 }
 
 export function defaultFaultMode(dieAfterTokens: number): FaultMode {
-  return { fail: false, slowdownMs: 0, hang: false, dieMidStream: false, dieAfterTokens };
+  return { fail: false, serverErrors: false, slowdownMs: 0, hang: false, dieMidStream: false, dieAfterTokens };
 }
 
-const BOOLEAN_FIELDS = ['fail', 'hang', 'dieMidStream', 'reset', 'unload'] as const;
+const BOOLEAN_FIELDS = ['fail', 'serverErrors', 'hang', 'dieMidStream', 'reset', 'unload'] as const;
 const COUNT_FIELDS = ['slowdownMs', 'dieAfterTokens'] as const;
 const KNOWN = new Set<string>([...BOOLEAN_FIELDS, ...COUNT_FIELDS]);
 
@@ -66,6 +69,7 @@ export function applyControlPatch(current: FaultMode, patch: ControlPatch, initi
   const base = patch.reset === true ? initial : current;
   return {
     fail: patch.fail ?? base.fail,
+    serverErrors: patch.serverErrors ?? base.serverErrors,
     slowdownMs: patch.slowdownMs ?? base.slowdownMs,
     hang: patch.hang ?? base.hang,
     dieMidStream: patch.dieMidStream ?? base.dieMidStream,

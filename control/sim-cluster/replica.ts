@@ -71,7 +71,7 @@ export class Replica {
    */
   async admit(signal: AbortSignal): Promise<Ticket> {
     const mode = this.mode;
-    if (mode.fail) {
+    if (mode.fail || mode.serverErrors) {
       this.counters.failed += 1;
       throw injectedFailure();
     }

@@ -25,6 +25,8 @@ export interface SimControl {
   setFail(fail: boolean): ReplicaSnapshot;
   setSlowdown(ms: number): ReplicaSnapshot;
   setHang(hang: boolean): ReplicaSnapshot;
+  /** Inference answers 500 while `/health` stays 200 (a gray failure). */
+  setServerErrors(on: boolean): ReplicaSnapshot;
   setDieMidStream(die: boolean, afterTokens?: number): ReplicaSnapshot;
   unloadModel(): ReplicaSnapshot;
   reset(): ReplicaSnapshot;
@@ -95,7 +97,7 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
       if (!route) throw methodNotAllowed(method, path, Object.keys(byMethod).join(' or '));
       if (path.startsWith('/v1/')) {
         if (replica.mode.hang) return hold(req.socket);
-        if (replica.mode.fail) {
+        if (replica.mode.fail || replica.mode.serverErrors) {
           replica.counters.failed += 1;
           throw injectedFailure();
         }
@@ -133,7 +135,7 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
     };
     if (path !== '/v1/ws') return refuse(routeNotFound('GET', path));
     if (replica.mode.hang) return hold(socket);
-    if (replica.mode.fail) {
+    if (replica.mode.fail || replica.mode.serverErrors) {
       replica.counters.failed += 1;
       return refuse(injectedFailure());
     }
@@ -159,6 +161,7 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
     setFail: (fail) => replica.apply({ fail }),
     setSlowdown: (slowdownMs) => replica.apply({ slowdownMs }),
     setHang: (hang) => replica.apply({ hang }),
+    setServerErrors: (serverErrors) => replica.apply({ serverErrors }),
     setDieMidStream: (dieMidStream, dieAfterTokens) => replica.apply(dieAfterTokens === undefined ? { dieMidStream } : { dieMidStream, dieAfterTokens }),
     unloadModel: () => replica.apply({ unload: true }),
     reset: () => replica.apply({ reset: true }),

@@ -1,13 +1,37 @@
 /**
  * One replica for one attempt: the app's strategy over the cluster's usable
  * endpoints (reported healthy, passing our health checks, not ejected, not
- * already tried by this request). When every endpoint looks down we still try
- * the untried ones (panic mode) rather than refuse on possibly stale data.
+ * already tried by this request, below the per-replica in-flight cap). When
+ * every endpoint looks down we still try the untried ones below their cap
+ * (panic mode) rather than refuse on possibly stale data; a replica at its cap
+ * is never tried, so one hung replica cannot soak up the app's concurrency.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from './endpoint-registry.ts';
 import { mathRng, pickTarget } from './endpoint-picker.ts';
 import type { ProxyRuntime } from './runtime.ts';
+
+export type EndpointChoice =
+  | { readonly kind: 'picked'; readonly endpoint: Endpoint }
+  /** Untried replicas exist but every one is at its in-flight cap. */
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'none' };
+
+/**
+ * In-flight requests one replica may hold for an app through this proxy: the app's
+ * `maxInFlightPerReplica`, else its fair share of the app's concurrency cap (cap / replicas, so
+ * one hung replica holds at most 1/n of the cap and a busy replica's overflow goes to the
+ * others), else no cap. A lone replica is limited by the app cap alone.
+ */
+export function replicaCap(
+  perReplica: number | null,
+  appConcurrency: number | null,
+  replicas: number,
+): number | null {
+  if (perReplica !== null) return perReplica;
+  if (appConcurrency === null || replicas < 2) return null;
+  return Math.max(1, Math.ceil(appConcurrency / replicas));
+}
 
 export function chooseEndpoint(
   rt: ProxyRuntime,
@@ -15,27 +39,37 @@ export function chooseEndpoint(
   appId: string,
   headers: IncomingHttpHeaders,
   tried: ReadonlySet<string>,
-): Endpoint | null {
+): EndpointChoice {
   const now = rt.now();
-  const all = rt.registry.endpoints(clusterId, appId).filter((e) => !tried.has(e.url));
-  if (all.length === 0) return null;
+  const pool = rt.registry.endpoints(clusterId, appId);
+  const routing = rt.registry.routing(appId);
+  const state = rt.registry.strategyState(clusterId, appId);
+  const cap = replicaCap(
+    routing.requests.maxInFlightPerReplica,
+    routing.limits.maxConcurrency,
+    pool.length,
+  );
+  const untried = pool.filter((e) => !tried.has(e.url));
+  const all =
+    cap === null ? untried : untried.filter((e) => (state.outstanding.get(e.url) ?? 0) < cap);
+  if (all.length === 0) return { kind: untried.length > 0 ? 'busy' : 'none' };
   const usable = all.filter(
     (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(e.url, now),
   );
-  const pool = usable.length > 0 ? usable : all;
-  const routing = rt.registry.routing(appId);
+  const candidates = usable.length > 0 ? usable : all;
   const raw =
     routing.affinityHeader === null ? undefined : headers[routing.affinityHeader.toLowerCase()];
   const key = raw === undefined ? null : Array.isArray(raw) ? (raw[0] ?? null) : raw;
   const id = pickTarget(
     routing.strategy,
-    pool.map((e) => ({ id: e.url, weight: e.weight })),
-    { rng: mathRng, key, state: rt.registry.strategyState(clusterId, appId) },
+    candidates.map((e) => ({ id: e.url, weight: e.weight })),
+    { rng: mathRng, key, state },
   );
-  return pool.find((e) => e.url === id) ?? null;
+  const endpoint = candidates.find((e) => e.url === id);
+  return endpoint === undefined ? { kind: 'none' } : { kind: 'picked', endpoint };
 }
 
-/** Count a request against an endpoint for least-outstanding / power-of-two. */
+/** Count a request against an endpoint for least-outstanding / power-of-two and the per-replica cap. */
 export function trackOutstanding(
   rt: ProxyRuntime,
   clusterId: string,

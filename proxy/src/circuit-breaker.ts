@@ -1,8 +1,22 @@
 /**
- * Per-cluster circuit breaker: `threshold` consecutive failures open it; after
- * `openMs` one probe request is let through (half-open); its success closes the
- * circuit, its failure re-opens it. Time is passed in, so tests need no timers.
+ * Circuit breaker for one cluster × app (each app has its own replicas in a
+ * cluster, so one app's failures say nothing about another's): `threshold`
+ * consecutive replica failures open it; after `openMs` one probe request is
+ * let through (half-open); its success closes the circuit, its failure
+ * re-opens it. Time is passed in, so tests need no timers.
  */
+
+/** The key of a cluster × app breaker in `ProxyRuntime.breakers`. */
+export function circuitKey(clusterId: string, appId: string): string {
+  return `${clusterId}\u0000${appId}`;
+}
+
+/** Inverse of `circuitKey`. */
+export function parseCircuitKey(key: string): { clusterId: string; appId: string } {
+  const i = key.indexOf('\u0000');
+  return { clusterId: key.slice(0, i), appId: key.slice(i + 1) };
+}
+
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export class CircuitBreaker {

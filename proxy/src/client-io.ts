@@ -38,7 +38,8 @@ export function sendError(
     'cache-control': 'no-store',
     ...extra,
   };
-  if (err.refused) headers['x-switchyard-refused'] = '1';
+  const refused = err.refusedHeader();
+  if (refused !== null) headers['x-switchyard-refused'] = refused;
   if (err.retryAfterS !== null) headers['retry-after'] = String(err.retryAfterS);
   res.writeHead(err.status, headers);
   res.end(body);

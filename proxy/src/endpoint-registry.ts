@@ -31,8 +31,8 @@ export interface AppRouting {
   readonly strategy: StrategyName;
   readonly affinityHeader: string | null;
   readonly limits: AppLimits;
-  /** Request rules (functions, body limit, credentials); the defaults for an app not (yet) known. */
-  readonly rules: AppRequestRules;
+  /** Request rules (TTFB budget, per-replica cap, …); defaults for apps this proxy has no row for. */
+  readonly requests: AppRequestRules;
 }
 
 const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${appId}`;
@@ -111,14 +111,16 @@ export class EndpointRegistry {
     // 'switchyard' is the edge's cross-cluster pipeline and 'default' defers to the edge's
     // policy: inside a cluster both mean this proxy's own default replica strategy.
     const strategy =
-      a === undefined || a.strategy === 'switchyard' || !(STRATEGIES as readonly string[]).includes(a.strategy)
+      a === undefined ||
+      a.strategy === 'switchyard' ||
+      !(STRATEGIES as readonly string[]).includes(a.strategy)
         ? this.defaultStrategy
         : a.strategy;
     const routing: AppRouting = {
       strategy,
       affinityHeader: a?.affinityHeader ?? null,
       limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null },
-      rules: a?.requests ?? DEFAULT_REQUEST_RULES,
+      requests: a?.requests ?? DEFAULT_REQUEST_RULES,
     };
     this.routings.set(appId, routing);
     return routing;

@@ -1,8 +1,10 @@
 /**
  * Every refusal and failure the proxy answers with, in one place: a stable
  * `code`, an HTTP status, and whether the edge may try its next fallback
- * (`x-switchyard-refused: 1`). Foreign errors (undici, sockets) are mapped to
- * these in `classifyUpstreamError` and nowhere else.
+ * (`x-switchyard-refused`). Foreign errors (undici, `ws`, sockets) are mapped
+ * to attempt faults in `classifyUpstreamError` and nowhere else, and each
+ * fault says whose fault it was: a client's fault never counts against a
+ * replica, a cluster or a report.
  */
 export type ProxyErrorCode =
   | 'not-found'
@@ -13,11 +15,29 @@ export type ProxyErrorCode =
   | 'draining'
   | 'no-endpoints'
   | 'circuit-open'
+  | 'replicas-busy'
+  | 'client-invalid'
+  | 'client-unsupported'
+  | 'client-body-aborted'
   | 'upstream-unreachable'
   | 'upstream-reset'
   | 'upstream-timeout'
+  | 'upstream-status'
   | 'upstream-error'
   | 'all-clusters-failed';
+
+/**
+ * Refusals that by their nature happen before any upstream contact: another cluster (or proxy)
+ * may take the request even when it is not idempotent.
+ */
+const NOT_STARTED_CODES: ReadonlySet<string> = new Set([
+  'draining',
+  'rate-limited',
+  'concurrency-limited',
+  'no-endpoints',
+  'circuit-open',
+  'replicas-busy',
+]);
 
 export class ProxyError extends Error {
   override readonly name = 'ProxyError';
@@ -25,11 +45,23 @@ export class ProxyError extends Error {
     readonly code: ProxyErrorCode | string,
     readonly status: number,
     message: string,
-    /** The edge may retry elsewhere: sent as `x-switchyard-refused: 1`. */
+    /** The edge may retry elsewhere: sent as `x-switchyard-refused`. */
     readonly refused: boolean = false,
     readonly retryAfterS: number | null = null,
+    /** No byte of this request reached any upstream (also implied by the refusal codes above). */
+    readonly notStarted: boolean = false,
   ) {
     super(message);
+  }
+
+  /**
+   * The `x-switchyard-refused` value, or null: `not-started` when the request provably never
+   * reached an upstream (the edge may then send even a POST to its next cluster), `1` when it
+   * may have (the edge retries only idempotent requests).
+   */
+  refusedHeader(): string | null {
+    if (this.notStarted || NOT_STARTED_CODES.has(this.code)) return 'not-started';
+    return this.refused ? '1' : null;
   }
 
   toJSON(): { error: { code: string; message: string } } {
@@ -37,12 +69,47 @@ export class ProxyError extends Error {
   }
 }
 
-/** How an upstream attempt failed, and what that allows. */
-export interface UpstreamFailure {
-  readonly code: 'upstream-unreachable' | 'upstream-reset' | 'upstream-timeout' | 'upstream-error';
-  /** The request provably never reached the replica (connect failed): always safe to retry. */
+/**
+ * Who caused a failed attempt. Only `replica` faults feed the outlier detector, circuit breakers
+ * and health reports; `client` faults answer 4xx; `proxy` faults (our own abort, an unknown
+ * error) are nobody's verdict on the replica.
+ */
+export type Blame = 'client' | 'replica' | 'proxy';
+
+/** How one upstream attempt failed, and what that allows. */
+export interface AttemptFault {
+  readonly code:
+    | 'client-invalid'
+    | 'client-unsupported'
+    | 'client-body-aborted'
+    | 'upstream-unreachable'
+    | 'upstream-reset'
+    | 'upstream-timeout'
+    | 'upstream-status'
+    | 'upstream-error'
+    | 'aborted';
+  readonly blame: Blame;
+  /** The request provably never reached the replica (connect failed, refused locally). */
   readonly beforeSend: boolean;
+  /** What the client gets when this fault ends the exchange. */
+  readonly status: number;
   readonly detail: string;
+}
+
+/** The client's request body failed while we streamed it upstream (client left or sent too little). */
+export class ClientBodyError extends Error {
+  override readonly name = 'ClientBodyError';
+  readonly code = 'client-body-aborted';
+  /** 413 when the body outgrew the app's limit (body-limit.ts throws that as a ProxyError), else 400. */
+  readonly status: number;
+  constructor(cause: unknown) {
+    super(
+      cause instanceof ProxyError
+        ? cause.message
+        : `the client's request body ended early: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+    this.status = cause instanceof ProxyError ? cause.status : 400;
+  }
 }
 
 const CONNECT_CODES = new Set([
@@ -62,6 +129,22 @@ const RESET_CODES = new Set([
   'ERR_HTTP2_GOAWAY_SESSION',
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+/** The replica answered something unparseable or oversized: its fault. */
+const BAD_ANSWER_CODES = new Set([
+  'UND_ERR_HEADERS_OVERFLOW',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_EXCEEDED_MAX_SIZE',
+]);
+/** Refused locally before any I/O because of what the client sent (undici, Node's http, `ws`). */
+const CLIENT_CODES = new Set([
+  'UND_ERR_INVALID_ARG',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_INVALID_CHAR',
+  'ERR_HTTP_INVALID_HEADER_VALUE',
+  'ERR_UNESCAPED_CHARACTERS',
+]);
 
 function errorCode(err: unknown): string {
   if (typeof err !== 'object' || err === null) return '';
@@ -71,22 +154,75 @@ function errorCode(err: unknown): string {
   return cause === undefined ? '' : errorCode(cause);
 }
 
-/** Map an undici/socket error to a failure class (the one boundary for foreign errors). */
-export function classifyUpstreamError(err: unknown): UpstreamFailure {
-  const code = errorCode(err);
-  const detail = `${code || 'error'}: ${err instanceof Error ? err.message : String(err)}`;
-  if (CONNECT_CODES.has(code))
-    return {
-      code: code === 'UND_ERR_CONNECT_TIMEOUT' ? 'upstream-timeout' : 'upstream-unreachable',
-      beforeSend: true,
-      detail,
-    };
-  if (RESET_CODES.has(code)) return { code: 'upstream-reset', beforeSend: false, detail };
-  if (TIMEOUT_CODES.has(code)) return { code: 'upstream-timeout', beforeSend: false, detail };
-  return { code: 'upstream-error', beforeSend: false, detail };
+function fault(
+  code: AttemptFault['code'],
+  blame: Blame,
+  beforeSend: boolean,
+  status: number,
+  detail: string,
+): AttemptFault {
+  return { code, blame, beforeSend, status, detail };
 }
 
-/** The status a failure maps to when nothing else could serve (fastify-reply-from style). */
-export function statusForFailure(code: UpstreamFailure['code']): number {
-  return code === 'upstream-timeout' ? 504 : code === 'upstream-unreachable' ? 503 : 502;
+/** `ws` throws plain errors without codes; these are its messages for what the client asked. */
+function wsClientMistake(err: unknown): boolean {
+  return (
+    err instanceof SyntaxError ||
+    (err instanceof Error && /invalid or duplicated subprotocol|Invalid URL/i.test(err.message))
+  );
+}
+
+/** Map an undici / `ws` / socket error to an attempt fault (the one boundary for foreign errors). */
+export function classifyUpstreamError(
+  err: unknown,
+  opts: { aborted?: boolean } = {},
+): AttemptFault {
+  if (err instanceof ClientBodyError)
+    return fault('client-body-aborted', 'client', false, err.status, err.message);
+  const code = errorCode(err);
+  const detail = `${code || 'error'}: ${err instanceof Error ? err.message : String(err)}`;
+  if (opts.aborted === true || code === 'UND_ERR_ABORTED')
+    return fault('aborted', 'proxy', false, 502, detail);
+  if (code === 'UND_ERR_NOT_SUPPORTED')
+    return fault('client-unsupported', 'client', true, 400, detail);
+  if (code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH')
+    return fault('client-body-aborted', 'client', false, 400, detail);
+  if (CLIENT_CODES.has(code) || wsClientMistake(err))
+    return fault('client-invalid', 'client', true, 400, detail);
+  if (CONNECT_CODES.has(code))
+    return code === 'UND_ERR_CONNECT_TIMEOUT'
+      ? fault('upstream-timeout', 'replica', true, 504, detail)
+      : fault('upstream-unreachable', 'replica', true, 503, detail);
+  if (RESET_CODES.has(code)) return fault('upstream-reset', 'replica', false, 502, detail);
+  if (
+    TIMEOUT_CODES.has(code) ||
+    (err instanceof Error && err.message === 'Opening handshake has timed out')
+  )
+    return fault('upstream-timeout', 'replica', false, 504, detail);
+  if (BAD_ANSWER_CODES.has(code) || code.startsWith('HPE_'))
+    return fault('upstream-error', 'replica', false, 502, detail);
+  // Unknown: no verdict on the replica (it may be our bug or the client's), but not retried either.
+  return fault('upstream-error', 'proxy', false, 502, detail);
+}
+
+/**
+ * A replica's answer that counts as its failure: any 5xx except those that describe the
+ * request itself (501 not implemented, 505 version). 4xx are the client's business.
+ */
+export function faultForStatus(status: number): AttemptFault | null {
+  if (status < 500 || status === 501 || status === 505) return null;
+  return fault('upstream-status', 'replica', false, status, `replica answered ${status}`);
+}
+
+/** The error a client gets when `f` ends its exchange at `clusterId`. */
+export function errorForFault(f: AttemptFault, clusterId: string, why: string): ProxyError {
+  if (f.blame === 'client') return new ProxyError(f.code, f.status, `request refused: ${f.detail}`);
+  return new ProxyError(
+    f.code,
+    f.status,
+    `cluster ${clusterId} failed (${f.code}); ${why}`,
+    true,
+    1,
+    f.beforeSend,
+  );
 }

@@ -1,20 +1,29 @@
 /**
  * WebSocket upgrades (HTTP/1.1): the upstream handshake is completed first,
- * with the token's cluster and then its fallbacks, and only then is the
- * client's upgrade accepted with the subprotocol the replica chose. Messages
- * are relayed with `ws` (not raw bytes) so drain can close the client cleanly
- * with 1001 going-away. No idle or duration limit; ws answers pings itself.
+ * through the same attempt planner as HTTP (token's cluster, then fallbacks,
+ * replica faults counted, client faults never), and only then is the client's
+ * upgrade accepted with the subprotocol the replica chose. Messages are
+ * relayed with `ws` (not raw bytes) so drain can close the client cleanly with
+ * 1001 going-away. No idle or duration limit; ws answers pings itself.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import WebSocket, { WebSocketServer, type RawData } from 'ws';
+import WebSocket, { type RawData, type WebSocketServer } from 'ws';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import { chooseEndpoint } from './choose-endpoint.ts';
-import { ProxyError, classifyUpstreamError, statusForFailure } from './errors.ts';
+import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
+import {
+  ProxyError,
+  classifyUpstreamError,
+  errorForFault,
+  faultForStatus,
+  type AttemptFault,
+} from './errors.ts';
 import { upstreamRequestHeaders } from './headers.ts';
+import { ttfbLimitMs } from './http-exchange.ts';
 import type { RequestTarget } from './request-target.ts';
-import { breakerFor, type ProxyRuntime, type Tracked } from './runtime.ts';
+import type { ProxyRuntime, Tracked } from './runtime.ts';
+import { parseSubprotocols } from './ws-subprotocols.ts';
 
 /** Bytes queued toward one side before we stop reading the other. */
 const HIGH_WATER = 1 << 20;
@@ -35,7 +44,8 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
     `content-length: ${Buffer.byteLength(body)}`,
     'connection: close',
   ];
-  if (err.refused) lines.push('x-switchyard-refused: 1');
+  const refused = err.refusedHeader();
+  if (refused !== null) lines.push(`x-switchyard-refused: ${refused}`);
   if (err.retryAfterS !== null) lines.push(`retry-after: ${err.retryAfterS}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
@@ -51,13 +61,30 @@ const PASS_BACK_SKIP = new Set([
   'content-length',
 ]);
 
+type Connected =
+  | { readonly ok: true; readonly ws: WebSocket; readonly responseHeaders: string[] }
+  | { readonly ok: false; readonly fault: AttemptFault };
+
+/** One upstream handshake; every way it can fail comes back as a classified fault. */
 function connectUpstream(
   url: string,
-  protocols: string[],
+  protocols: readonly string[],
   headers: Record<string, string>,
-): Promise<{ ws: WebSocket; responseHeaders: string[] }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
+  ttfbMs: number,
+): Promise<Connected> {
+  return new Promise((resolve) => {
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, [...protocols], {
+        headers,
+        perMessageDeflate: false,
+        handshakeTimeout: ttfbMs,
+      });
+    } catch (err) {
+      // `ws` validates what the client sent (subprotocols, header values) synchronously.
+      resolve({ ok: false, fault: classifyUpstreamError(err) });
+      return;
+    }
     const responseHeaders: string[] = [];
     ws.once('upgrade', (res) => {
       for (const [k, v] of Object.entries(res.headers)) {
@@ -65,24 +92,153 @@ function connectUpstream(
         for (const one of Array.isArray(v) ? v : [v]) responseHeaders.push(`${k}: ${one}`);
       }
     });
-    ws.once('open', () => resolve({ ws, responseHeaders }));
+    ws.once('open', () => resolve({ ok: true, ws, responseHeaders }));
     ws.once('unexpected-response', (_req, res) => {
       ws.terminate();
-      reject(
-        new ProxyError(
-          'upstream-error',
-          res.statusCode === 503 ? 503 : 502,
-          `replica refused the WebSocket upgrade with ${res.statusCode ?? 0}`,
-        ),
-      );
+      const status = res.statusCode ?? 502;
+      // A 5xx is the replica's failure; anything else is its answer to this request.
+      const fault = faultForStatus(status) ?? {
+        code: 'upstream-status',
+        blame: 'client',
+        beforeSend: false,
+        status,
+        detail: `replica refused the WebSocket upgrade with ${status}`,
+      };
+      resolve({ ok: false, fault });
     });
-    ws.once('error', reject);
+    ws.once('error', (err) => resolve({ ok: false, fault: classifyUpstreamError(err) }));
   });
 }
 
-function relay(from: WebSocket, to: WebSocket): void {
+/** Headers for the upstream handshake: the forwarded set minus the client's own WebSocket ones. */
+function handshakeHeaders(req: IncomingMessage, target: RequestTarget): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const forwarded = upstreamRequestHeaders(req.headers, {
+    policy: target.headerPolicy, // credentials only for apps that forward them
+    clientIp: req.socket.remoteAddress ?? 'unknown',
+    proto: 'http',
+    host: req.headers.host ?? '',
+    traceId: () => randomBytes(16).toString('hex'),
+    spanId: () => randomBytes(8).toString('hex'),
+  });
+  for (const [k, v] of Object.entries(forwarded))
+    if (!WS_HEADERS.has(k) && v !== undefined)
+      headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  return headers;
+}
+
+export async function forwardWebSocket(
+  rt: ProxyRuntime,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  claims: RoutingClaims,
+  target: RequestTarget,
+): Promise<void> {
+  const offered = parseSubprotocols(req.headers['sec-websocket-protocol']);
+  if (!offered.ok) {
+    refuseUpgrade(socket, new ProxyError('client-invalid', 400, offered.message));
+    return;
+  }
+  const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
+  try {
+    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target));
+    if (up.kind === 'refused') return refuseUpgrade(socket, up.error);
+    if (socket.destroyed) return void up.ws.terminate();
+    accept(
+      wss,
+      req,
+      socket,
+      head,
+      up.ws,
+      [...up.responseHeaders, `x-switchyard-cluster: ${up.attempt.clusterId}`],
+      (client) => bridge(rt, client, up.ws, up.attempt, claims, target),
+    );
+  } finally {
+    plan.finish();
+  }
+}
+
+type Upstream =
+  | {
+      readonly kind: 'open';
+      readonly ws: WebSocket;
+      readonly responseHeaders: string[];
+      readonly attempt: Attempt;
+    }
+  | { readonly kind: 'refused'; readonly error: ProxyError };
+
+/** Walk the plan until a replica completes the handshake, a fault forbids going on, or nothing is left. */
+async function connectWithPlan(
+  rt: ProxyRuntime,
+  plan: AttemptPlan,
+  target: RequestTarget,
+  protocols: readonly string[],
+  headers: Record<string, string>,
+): Promise<Upstream> {
+  const ttfbMs = ttfbLimitMs(
+    rt.registry.routing(target.appId).requests.ttfbBudgetMs,
+    rt.config.upstreamHeadersTimeoutMs,
+  );
+  for (let a = plan.next(); a !== null; a = plan.next()) {
+    const wsUrl = `${a.endpoint.url.replace(/^http/, 'ws')}${target.upstreamPath}`;
+    const r = await connectUpstream(wsUrl, protocols, headers, ttfbMs);
+    a.release();
+    if (r.ok) {
+      plan.succeeded(a);
+      return { kind: 'open', ws: r.ws, responseHeaders: r.responseHeaders, attempt: a };
+    }
+    plan.failed(a, r.fault);
+    rt.metrics.attempts.inc({
+      cluster: r.fault.blame === 'client' ? 'none' : a.clusterId,
+      result: r.fault.code,
+    });
+    // An upgrade is a GET: a replica fault may go elsewhere; the client's own fault may not.
+    if (r.fault.blame !== 'replica' || !rt.budget.tryRetry(rt.now()))
+      return { kind: 'refused', error: errorForFault(r.fault, a.clusterId, 'not retried') };
+    rt.metrics.retries.inc({ reason: r.fault.code });
+  }
+  return { kind: 'refused', error: plan.refusal() };
+}
+
+/**
+ * Complete the client's upgrade. The client's offer is narrowed to the replica's choice, so
+ * `ws`'s default protocol selection picks exactly it; the replica's identity headers ride on
+ * the 101 (`ws` emits 'headers' synchronously inside handleUpgrade).
+ */
+function accept(
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  upstream: WebSocket,
+  extraHeaders: readonly string[],
+  onOpen: (client: WebSocket) => void,
+): void {
+  if (upstream.protocol === '') delete req.headers['sec-websocket-protocol'];
+  else req.headers['sec-websocket-protocol'] = upstream.protocol;
+  const onHeaders = (headers: string[], r: IncomingMessage): void => {
+    if (r === req) headers.push(...extraHeaders);
+  };
+  wss.on('headers', onHeaders);
+  try {
+    wss.handleUpgrade(req, socket, head, onOpen);
+  } finally {
+    wss.off('headers', onHeaders);
+  }
+}
+
+function messageBytes(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+/** Relay messages one way with backpressure; `count` sees every message's size. */
+function relay(from: WebSocket, to: WebSocket, count: (bytes: number) => void): void {
   from.on('message', (data: RawData, isBinary: boolean) => {
     if (to.readyState !== WebSocket.OPEN) return;
+    count(messageBytes(data));
     to.send(data, { binary: isBinary }, () => {
       if (from.isPaused && to.bufferedAmount < HIGH_WATER) from.resume();
     });
@@ -96,97 +252,11 @@ function sendableCode(code: number): number {
   return code;
 }
 
-export async function forwardWebSocket(
-  rt: ProxyRuntime,
-  wss: WebSocketServer,
-  req: IncomingMessage,
-  socket: Duplex,
-  head: Buffer,
-  claims: RoutingClaims,
-  target: RequestTarget,
-): Promise<void> {
-  const headers: Record<string, string> = {};
-  const forwarded = upstreamRequestHeaders(req.headers, {
-    policy: target.headerPolicy, // credentials only for apps that forward them
-    clientIp: req.socket.remoteAddress ?? 'unknown',
-    proto: 'http',
-    host: req.headers.host ?? '',
-    traceId: () => randomBytes(16).toString('hex'),
-    spanId: () => randomBytes(8).toString('hex'),
-  });
-  for (const [k, v] of Object.entries(forwarded))
-    if (!WS_HEADERS.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  const protocols = String(req.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  let lastErr: ProxyError = new ProxyError(
-    'no-endpoints',
-    503,
-    `no replicas of ${target.appId} reachable for a WebSocket`,
-    true,
-    1,
-  );
-  for (const clusterId of [claims.cluster, ...claims.fallbacks]) {
-    const breaker = breakerFor(rt, clusterId);
-    if (!breaker.allow(rt.now())) continue;
-    const tried = new Set<string>();
-    for (let i = 0; i < rt.config.maxAttempts; i += 1) {
-      const ep = chooseEndpoint(rt, clusterId, target.appId, req.headers, tried);
-      if (ep === null) break;
-      tried.add(ep.url);
-      const wsUrl = `${ep.url.replace(/^http/, 'ws')}${target.upstreamPath}`;
-      let upstream: WebSocket;
-      try {
-        const connected = await connectUpstream(wsUrl, protocols, headers);
-        upstream = connected.ws;
-        upgradeHeaders.set(req, [
-          ...connected.responseHeaders,
-          `x-switchyard-cluster: ${clusterId}`,
-        ]);
-      } catch (err) {
-        if (err instanceof ProxyError) {
-          lastErr = err;
-          continue;
-        }
-        const f = classifyUpstreamError(err);
-        breaker.failure(rt.now());
-        rt.outliers.failure(ep.url, rt.now());
-        lastErr = new ProxyError(
-          'all-clusters-failed',
-          statusForFailure(f.code),
-          `WebSocket to ${clusterId} failed: ${f.code}`,
-          true,
-          1,
-        );
-        continue;
-      }
-      breaker.success();
-      if (socket.destroyed) {
-        upstream.terminate();
-        return;
-      }
-      chosenProtocol.set(req, upstream.protocol);
-      wss.handleUpgrade(req, socket, head, (client) =>
-        bridge(rt, client, upstream, clusterId, claims, target),
-      );
-      return;
-    }
-  }
-  refuseUpgrade(socket, lastErr);
-}
-
-/** Upstream 101 response headers (identity, tracing) to repeat in our 101, read on the server's 'headers' event. */
-export const upgradeHeaders = new WeakMap<IncomingMessage, string[]>();
-
-/** The subprotocol the replica picked, read by the server's handleProtocols. */
-export const chosenProtocol = new WeakMap<IncomingMessage, string>();
-
 function bridge(
   rt: ProxyRuntime,
   client: WebSocket,
   upstream: WebSocket,
-  clusterId: string,
+  attempt: Attempt,
   claims: RoutingClaims,
   target: RequestTarget,
 ): void {
@@ -201,25 +271,27 @@ function bridge(
   };
   rt.inFlight.add(tracked);
   rt.metrics.websockets.inc();
-  relay(client, upstream);
-  relay(upstream, client);
+  const bytes = { in: 0, out: 0 };
+  relay(client, upstream, (n) => (bytes.in += n));
+  relay(upstream, client, (n) => (bytes.out += n));
   let done = false;
   const end = (code: number, error: string | null): void => {
     if (done) return;
     done = true;
     rt.inFlight.delete(tracked);
     rt.metrics.websockets.dec();
+    const durationMs = rt.now() - opened;
     rt.recordOutcome({
       decisionId: claims.did,
-      attempt: 0,
+      attempt: attempt.number,
       proxyId: rt.config.id,
-      clusterId,
-      endpoint: upstream.url,
+      clusterId: attempt.clusterId,
+      endpoint: attempt.endpoint.url,
       status: 101,
-      ttfbMs: null,
-      durationMs: rt.now() - opened,
-      bytesIn: 0,
-      bytesOut: 0,
+      ttfbMs: opened - attempt.startedAt,
+      durationMs,
+      bytesIn: bytes.in,
+      bytesOut: bytes.out,
       error,
       at: rt.now(),
     });
@@ -229,9 +301,12 @@ function bridge(
         app: target.appId,
         fn: target.fn,
         status: 101,
-        cluster: clusterId,
+        cluster: attempt.clusterId,
+        attempt: attempt.number,
         closeCode: code,
-        durationMs: rt.now() - opened,
+        durationMs,
+        bytesIn: bytes.in,
+        bytesOut: bytes.out,
       },
       'websocket',
     );

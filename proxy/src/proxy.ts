@@ -19,7 +19,6 @@ import { LatencyTracker } from './latency-tracker.ts';
 import { createListeners } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
-import { chosenProtocol, upgradeHeaders } from './forward-websocket.ts';
 import { handleRequest, handleUpgrade } from './request-handler.ts';
 import { Reporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -132,12 +131,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   };
   rtRef = rt;
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    perMessageDeflate: false,
-    handleProtocols: (_set, req) => chosenProtocol.get(req) ?? false,
-  });
-  wss.on('headers', (headers, req) => headers.push(...(upgradeHeaders.get(req) ?? [])));
+  // forward-websocket narrows each client's offer to the replica's subprotocol before accepting.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const listeners = createListeners(
     config,
     (req, res) => {

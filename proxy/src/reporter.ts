@@ -6,6 +6,7 @@
  * growing memory without limit.
  */
 import type { Health } from '../../shared/domain/types.ts';
+import { parseCircuitKey } from './circuit-breaker.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { ClusterHealthRow, OutcomeRow, ProxyStore } from './store.ts';
 
@@ -36,6 +37,7 @@ export class Reporter {
     const rt = this.rt();
     const lat = rt.latency.snapshot();
     const ids = new Set([...rt.registry.clusterIds(), ...lat.keys()]);
+    const openApps = this.openCircuitApps(now);
     return [...ids].map((clusterId) => {
       const eps = rt.registry.allEndpoints().filter((e) => e.clusterId === clusterId);
       const up = eps.filter(
@@ -44,11 +46,14 @@ export class Reporter {
           e.endpoint.reportedHealthy &&
           !rt.outliers.isEjected(e.endpoint.url, now),
       ).length;
-      const circuitOpen = rt.breakers.get(clusterId)?.current(now) === 'open';
+      // Circuits are per cluster × app: an open one says nothing about the cluster's other apps,
+      // so it is reported per app and kept out of the cluster-wide health.
+      const openCircuitApps = openApps.get(clusterId) ?? [];
+      const circuitOpen = openCircuitApps.length > 0;
       const health: Health =
         eps.length === 0
           ? 'unknown'
-          : circuitOpen || up === 0
+          : up === 0
             ? 'unhealthy'
             : up < eps.length
               ? 'degraded'
@@ -64,8 +69,20 @@ export class Reporter {
         ttftMs: l?.ttfbMs ?? null,
         samples: l?.samples ?? 0,
         observedAt: now,
+        openCircuitApps,
       };
     });
+  }
+
+  /** Apps whose circuit is open, per cluster. */
+  private openCircuitApps(now: number): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [key, breaker] of this.rt().breakers) {
+      if (breaker.current(now) !== 'open') continue;
+      const { clusterId, appId } = parseCircuitKey(key);
+      out.set(clusterId, [...(out.get(clusterId) ?? []), appId]);
+    }
+    return out;
   }
 
   flushOutcomes(): Promise<void> {

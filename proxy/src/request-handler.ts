@@ -62,7 +62,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   if (rt.draining) return { ok: false, error: drainingError(rt) };
   const gate = await rt.gate.check(req.headers, target, rt.now());
   if (!gate.ok) return gate;
-  const rules = rt.registry.routing(target.appId).rules;
+  const rules = rt.registry.routing(target.appId).requests;
   const broken = checkRules(req, target, rules);
   if (broken !== null) return { ok: false, error: broken };
   const limit = rt.limiter.acquire(target.appId, rt.now());

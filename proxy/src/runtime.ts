@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from './config.ts';
 import type { ProxyError } from './errors.ts';
-import { CircuitBreaker } from './circuit-breaker.ts';
+import { CircuitBreaker, circuitKey } from './circuit-breaker.ts';
 import type { EndpointRegistry } from './endpoint-registry.ts';
 import type { LatencyTracker } from './latency-tracker.ts';
 import type { ProxyMetrics } from './metrics.ts';
@@ -40,17 +40,19 @@ export interface ProxyRuntime {
   readonly limiter: AppLimiter;
   readonly metrics: ProxyMetrics;
   readonly gate: TokenGate;
+  /** One breaker per cluster × app (`circuitKey`): one app's failures never close a cluster to others. */
   readonly breakers: Map<string, CircuitBreaker>;
   readonly inFlight: Set<Tracked>;
   readonly recordOutcome: (row: OutcomeRow) => void;
   draining: boolean;
 }
 
-export function breakerFor(rt: ProxyRuntime, clusterId: string): CircuitBreaker {
-  let b = rt.breakers.get(clusterId);
+export function breakerFor(rt: ProxyRuntime, clusterId: string, appId: string): CircuitBreaker {
+  const k = circuitKey(clusterId, appId);
+  let b = rt.breakers.get(k);
   if (b === undefined) {
     b = new CircuitBreaker(rt.config.circuitFailureThreshold, rt.config.circuitOpenMs);
-    rt.breakers.set(clusterId, b);
+    rt.breakers.set(k, b);
   }
   return b;
 }

@@ -23,8 +23,8 @@ export interface AppSettings {
   readonly affinityHeader: string | null;
   readonly maxConcurrency: number | null;
   readonly maxRps: number | null;
-  /** The app's request rules (functions, body limit, credentials); defaults when absent. */
-  readonly requests?: AppRequestRules;
+  /** The app's request rules (functions, body limit, TTFB budget, …) with every default filled in. */
+  readonly requests: AppRequestRules;
 }
 
 export interface ProxyRow {
@@ -44,6 +44,8 @@ export interface ClusterHealthRow {
   readonly ttftMs: number | null;
   readonly samples: number;
   readonly observedAt: number;
+  /** Apps whose circuit this proxy holds open on this cluster (the circuit is per cluster × app). */
+  readonly openCircuitApps: readonly string[];
 }
 
 /** An outcome row as the proxy writes it (the shared schema's record). */
@@ -121,10 +123,11 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     async upsertClusterHealth(rows) {
       if (rows.length === 0) return;
       const stmts: InStatement[] = rows.map((h) => ({
-        sql: `INSERT INTO proxy_cluster_health (proxy_id, cluster_id, health, circuit_open, rtt_ms, ttft_ms, samples, observed_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        sql: `INSERT INTO proxy_cluster_health (proxy_id, cluster_id, health, circuit_open, rtt_ms, ttft_ms, samples, observed_at, open_circuit_apps_json)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT(proxy_id, cluster_id) DO UPDATE SET health = excluded.health, circuit_open = excluded.circuit_open,
-                rtt_ms = excluded.rtt_ms, ttft_ms = excluded.ttft_ms, samples = excluded.samples, observed_at = excluded.observed_at`,
+                rtt_ms = excluded.rtt_ms, ttft_ms = excluded.ttft_ms, samples = excluded.samples, observed_at = excluded.observed_at,
+                open_circuit_apps_json = excluded.open_circuit_apps_json`,
         args: [
           h.proxyId,
           h.clusterId,
@@ -134,6 +137,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
           h.ttftMs,
           h.samples,
           h.observedAt,
+          JSON.stringify(h.openCircuitApps),
         ],
       }));
       await client.batch(stmts, 'write');

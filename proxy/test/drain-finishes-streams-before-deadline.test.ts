@@ -57,7 +57,7 @@ describe('drain() lets streams that end before the deadline finish, then closes 
     }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     if (!(refused instanceof Error)) {
       expect(refused.status).toBe(503);
-      expect(refused.headers['x-switchyard-refused']).toBe('1');
+      expect(refused.headers['x-switchyard-refused']).toBe('not-started');
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(2);
     }
     const r = await stream;

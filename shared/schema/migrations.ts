@@ -160,6 +160,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE apps ADD COLUMN requests_json TEXT NOT NULL DEFAULT '{}'`,
     ],
   },
+  {
+    version: 3,
+    name: 'proxy circuit state per app',
+    statements: [
+      // JSON array of the app ids whose circuit this proxy holds open on the cluster; NULL (a
+      // proxy from before v3) means circuit_open applies to every app, as it used to.
+      `ALTER TABLE proxy_cluster_health ADD COLUMN open_circuit_apps_json TEXT`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -69,11 +69,30 @@ interface ProxyHealthRow {
   readonly measurement: LatencyMeasurement;
 }
 
-function parseProxyHealth(row: Row): ProxyHealthRow {
+/**
+ * Circuits are per cluster × app at the proxy: a report opens the cluster's circuit only for
+ * the apps it names, so one tenant's failures never disqualify a cluster for another app.
+ * Rows without the list (proxies from before schema v3) apply to every app.
+ */
+function circuitOpenFor(row: Row, appId: string, where: string): boolean {
+  const open = bool(row, 'circuit_open', where);
+  const raw = row['open_circuit_apps_json'];
+  if (!open || raw === null || raw === undefined) return open;
+  let apps: unknown;
+  try {
+    apps = JSON.parse(String(raw));
+  } catch {
+    throw new SnapshotError(`${where}: open_circuit_apps_json is not JSON`);
+  }
+  if (!Array.isArray(apps)) throw new SnapshotError(`${where}: open_circuit_apps_json must be a JSON array`);
+  return apps.includes(appId);
+}
+
+function parseProxyHealth(row: Row, appId: string): ProxyHealthRow {
   const where = `proxy_cluster_health row ${String(row['proxy_id'])}/${String(row['cluster_id'])}`;
   return {
     health: health(row, 'health', where),
-    circuitOpen: bool(row, 'circuit_open', where),
+    circuitOpen: circuitOpenFor(row, appId, where),
     measurement: {
       clusterId: str(row, 'cluster_id', where),
       source: str(row, 'proxy_id', where),
@@ -158,7 +177,7 @@ export function buildAppSnapshot(
   const proxyRows = new Map<string, ProxyHealthRow[]>();
   const latency = new Map<string, LatencyMeasurement[]>();
   for (const row of healthRs?.rows ?? []) {
-    const p = parseProxyHealth(row);
+    const p = parseProxyHealth(row, app.id);
     const id = p.measurement.clusterId;
     const fresh =
       options.maxProxyReportAgeMs === undefined ||

@@ -1,0 +1,198 @@
+/**
+ * The one attempt planner for HTTP and WebSocket: walks the token's cluster
+ * then its fallbacks (skipping open circuits), picks a replica for each
+ * attempt (choose-endpoint), and does all the breaker / outlier accounting
+ * from classified faults. Only replica faults count: a client's fault or our
+ * own abort leaves the replica, its cluster's circuit and the reports alone.
+ * Callers do the I/O: plan → call → (stream) → record.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RoutingClaims } from '../../shared/tokens/types.ts';
+import { chooseEndpoint, trackOutstanding } from './choose-endpoint.ts';
+import type { Endpoint } from './endpoint-registry.ts';
+import { ProxyError, type AttemptFault } from './errors.ts';
+import { breakerFor, type ProxyRuntime } from './runtime.ts';
+
+export interface Attempt {
+  /** 0 for the first attempt of the exchange. */
+  readonly number: number;
+  readonly clusterId: string;
+  readonly endpoint: Endpoint;
+  readonly startedAt: number;
+  /** Give the replica's in-flight slot back (idempotent). */
+  readonly release: () => void;
+}
+
+type Skip = 'circuit-open' | 'no-endpoints' | 'replicas-busy';
+
+/** The token's cluster first, then its fallbacks, each once. */
+export function clustersOf(claims: RoutingClaims): string[] {
+  return [...new Set([claims.cluster, ...claims.fallbacks])];
+}
+
+export class AttemptPlan {
+  private index = 0;
+  private entered = false;
+  private tried = new Set<string>();
+  /** A replica of the current cluster failed and none has succeeded since. */
+  private clusterFailed = false;
+  private count = 0;
+  private skipped: Skip | null = null;
+  private readonly faults: Array<{ readonly clusterId: string; readonly fault: AttemptFault }> = [];
+
+  constructor(
+    private readonly rt: ProxyRuntime,
+    private readonly appId: string,
+    private readonly clusters: readonly string[],
+    private readonly headers: IncomingHttpHeaders,
+  ) {}
+
+  get attempts(): number {
+    return this.count;
+  }
+
+  /** The next attempt (its replica slot already taken), or null when nothing is left to try. */
+  next(): Attempt | null {
+    if (this.count >= this.rt.config.maxAttempts) return null;
+    while (this.index < this.clusters.length) {
+      const clusterId = this.clusters[this.index] ?? '';
+      if (this.entered || this.enter(clusterId)) {
+        const choice = chooseEndpoint(this.rt, clusterId, this.appId, this.headers, this.tried);
+        if (choice.kind === 'picked') return this.take(clusterId, choice.endpoint);
+        if (choice.kind === 'busy') this.skip('replicas-busy');
+      }
+      this.leave();
+    }
+    return null;
+  }
+
+  /** The replica answered with a non-failing status: it, and its cluster's circuit, are fine. */
+  succeeded(a: Attempt): void {
+    this.rt.outliers.success(a.endpoint.url);
+    breakerFor(this.rt, a.clusterId, this.appId).success();
+    this.clusterFailed = false;
+  }
+
+  /** An attempt failed: a replica fault counts against the replica (and maybe its cluster). */
+  failed(a: Attempt, fault: AttemptFault): void {
+    this.faults.push({ clusterId: a.clusterId, fault });
+    if (fault.blame !== 'replica') return;
+    this.clusterFailed = true;
+    this.eject(a);
+  }
+
+  /** The replica failed after its head arrived (reset or silence mid-body): the replica only. */
+  brokeMidBody(a: Attempt, fault: AttemptFault): void {
+    if (fault.blame === 'replica') this.eject(a);
+  }
+
+  /** The exchange is over: a cluster whose every tried replica failed counts one circuit failure. */
+  finish(): void {
+    this.leave();
+  }
+
+  /** Why nothing served the request, as the error the client gets. */
+  refusal(): ProxyError {
+    const last = this.faults[this.faults.length - 1];
+    const where = this.clusters.join(', ');
+    if (last !== undefined) {
+      const list = this.faults.map((f) => `${f.clusterId} ${f.fault.code}`).join(', ');
+      const notStarted = this.faults.every((f) => f.fault.beforeSend);
+      return new ProxyError(
+        'all-clusters-failed',
+        last.fault.status,
+        `every cluster failed for ${this.appId}: ${list}`,
+        true,
+        1,
+        notStarted,
+      );
+    }
+    if (this.skipped === 'circuit-open')
+      return new ProxyError(
+        'circuit-open',
+        503,
+        `circuit open for ${this.appId} on ${where}; try the next fallback`,
+        true,
+        1,
+      );
+    if (this.skipped === 'replicas-busy')
+      return new ProxyError(
+        'replicas-busy',
+        503,
+        `every replica of ${this.appId} on ${where} is at its in-flight cap on this proxy`,
+        true,
+        1,
+      );
+    return new ProxyError(
+      'no-endpoints',
+      503,
+      `no replicas of ${this.appId} in ${where} are known to this proxy`,
+      true,
+      1,
+    );
+  }
+
+  private enter(clusterId: string): boolean {
+    if (this.rt.registry.endpoints(clusterId, this.appId).length === 0) {
+      this.skip('no-endpoints');
+      return false;
+    }
+    if (!breakerFor(this.rt, clusterId, this.appId).allow(this.rt.now())) {
+      this.skipped = 'circuit-open';
+      return false;
+    }
+    this.entered = true;
+    return true;
+  }
+
+  private leave(): void {
+    const clusterId = this.clusters[this.index];
+    if (
+      this.entered &&
+      this.clusterFailed &&
+      clusterId !== undefined &&
+      !this.healthyLeft(clusterId)
+    )
+      breakerFor(this.rt, clusterId, this.appId).failure(this.rt.now());
+    this.index += 1;
+    this.entered = false;
+    this.clusterFailed = false;
+    this.tried = new Set();
+  }
+
+  /**
+   * Does the cluster still have a replica this request did not try that looks fine? Then the
+   * failure was one replica's (the outlier detector's business), not the cluster's: a burst of
+   * timeouts from one hung replica must not open the circuit over its healthy siblings.
+   */
+  private healthyLeft(clusterId: string): boolean {
+    const now = this.rt.now();
+    return this.rt.registry
+      .endpoints(clusterId, this.appId)
+      .some(
+        (e) =>
+          !this.tried.has(e.url) &&
+          e.reportedHealthy &&
+          e.checkedHealthy &&
+          !this.rt.outliers.isEjected(e.url, now),
+      );
+  }
+
+  private take(clusterId: string, endpoint: Endpoint): Attempt {
+    this.tried.add(endpoint.url);
+    const number = this.count;
+    this.count += 1;
+    const release = trackOutstanding(this.rt, clusterId, this.appId, endpoint.url);
+    return { number, clusterId, endpoint, startedAt: this.rt.now(), release };
+  }
+
+  private skip(reason: Skip): void {
+    // A busy or open cluster says more about why we refused than one without replicas here.
+    if (this.skipped === null || reason === 'replicas-busy') this.skipped = reason;
+  }
+
+  private eject(a: Attempt): void {
+    if (this.rt.outliers.failure(a.endpoint.url, this.rt.now()))
+      this.rt.metrics.ejections.inc({ cluster: a.clusterId });
+  }
+}

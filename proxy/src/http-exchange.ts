@@ -1,0 +1,192 @@
+/**
+ * The per-request state of one proxied HTTP exchange (client side, body
+ * tracker, abort switch) and its two I/O steps besides streaming: one upstream
+ * call, classified into a response or a typed fault, and the outcome record.
+ * Nothing is kept in module-level maps: each exchange owns its results.
+ */
+import type { Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import type { RoutingClaims } from '../../shared/tokens/types.ts';
+import type { Attempt } from './attempt-plan.ts';
+import type { ClientRequest, ClientResponse } from './client-io.ts';
+import { ClientBodyError, classifyUpstreamError, type AttemptFault } from './errors.ts';
+import type { upstreamRequestHeaders } from './headers.ts';
+import type { RequestTarget } from './request-target.ts';
+import type { ProxyRuntime } from './runtime.ts';
+import type { StreamResult } from './stream-response.ts';
+import { UpstreamAbort } from './upstream-abort.ts';
+import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
+
+export type CallResult =
+  | { readonly ok: true; readonly up: UpstreamResponse }
+  | { readonly ok: false; readonly fault: AttemptFault };
+
+function hasBody(req: ClientRequest): boolean {
+  const len = req.headers['content-length'];
+  if (len !== undefined) return Number(len) > 0;
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  // HTTP/2 has no framing headers: a body may follow unless the stream already ended.
+  return req.httpVersionMajor === 2
+    ? !req.readableEnded && req.method !== 'GET' && req.method !== 'HEAD'
+    : false;
+}
+
+/** The upstream time-to-first-byte limit: the app's budget, within the proxy-wide ceiling. */
+export function ttfbLimitMs(appBudgetMs: number, proxyCeilingMs: number): number {
+  return proxyCeilingMs > 0 ? Math.min(appBudgetMs, proxyCeilingMs) : appBudgetMs;
+}
+
+export class HttpExchange {
+  readonly start: number;
+  readonly method: string;
+  clientGone = false;
+  private bodyRead = false;
+  private bytesIn = 0;
+  private readonly ac = new UpstreamAbort();
+  private readonly bodyExpected: boolean;
+  private readonly ttfbMs: number;
+
+  constructor(
+    private readonly rt: ProxyRuntime,
+    private readonly req: ClientRequest,
+    readonly res: ClientResponse,
+    readonly claims: RoutingClaims,
+    readonly target: RequestTarget,
+    private readonly headers: ReturnType<typeof upstreamRequestHeaders>,
+  ) {
+    this.start = rt.now();
+    this.method = (req.method ?? 'GET').toUpperCase();
+    this.bodyExpected = hasBody(req);
+    this.ttfbMs = ttfbLimitMs(
+      rt.registry.routing(target.appId).requests.ttfbBudgetMs,
+      rt.config.upstreamHeadersTimeoutMs,
+    );
+    res.on('close', () => {
+      if (res.writableEnded) return;
+      this.clientGone = true;
+      this.ac.abort();
+    });
+  }
+
+  /** Some of the client's body was consumed: it cannot be sent again. */
+  get bodyStarted(): boolean {
+    return this.bodyRead;
+  }
+
+  get abortSwitch(): UpstreamAbort {
+    return this.ac;
+  }
+
+  abort(): void {
+    this.ac.abort();
+  }
+
+  /** One upstream request; settles at the response head or with the attempt's classified fault. */
+  async call(a: Attempt): Promise<CallResult> {
+    try {
+      const up = await callUpstream(
+        this.rt.dispatcher,
+        {
+          origin: a.endpoint.url,
+          path: this.target.upstreamPath,
+          method: this.method as Dispatcher.HttpMethod,
+          headers: this.headers,
+          body: this.bodyExpected ? this.body() : null,
+          // A replica that accepts and never answers is a hung replica after this long.
+          headersTimeout: this.ttfbMs,
+          // Streams have no idle cap; non-stream silence is watched by stream-response.
+          bodyTimeout: 0,
+        },
+        this.ac,
+      );
+      return { ok: true, up };
+    } catch (err) {
+      return { ok: false, fault: classifyUpstreamError(err, { aborted: this.clientGone }) };
+    }
+  }
+
+  /** A body source undici pulls lazily; client-side failures surface as ClientBodyError. */
+  private body(): Readable {
+    const req = this.req;
+    const started = (): void => void (this.bodyRead = true);
+    const counted = (n: number): void => void (this.bytesIn += n);
+    return Readable.from(
+      (async function* () {
+        started();
+        try {
+          for await (const chunk of req as AsyncIterable<Buffer>) {
+            counted(chunk.length);
+            yield chunk;
+          }
+        } catch (err) {
+          throw new ClientBodyError(err);
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  /** An attempt that got no answer. A client fault is the client's: no cluster or replica named. */
+  recordFailure(a: Attempt, fault: AttemptFault): void {
+    const blamesUpstream = fault.blame !== 'client';
+    this.rt.metrics.attempts.inc({
+      cluster: blamesUpstream ? a.clusterId : 'none',
+      result: fault.code,
+    });
+    this.rt.recordOutcome({
+      decisionId: this.claims.did,
+      attempt: a.number,
+      proxyId: this.rt.config.id,
+      clusterId: blamesUpstream ? a.clusterId : null,
+      endpoint: blamesUpstream ? a.endpoint.url : null,
+      status: blamesUpstream ? 0 : fault.status,
+      ttfbMs: null,
+      durationMs: this.rt.now() - a.startedAt,
+      bytesIn: this.bytesIn,
+      bytesOut: 0,
+      error: fault.detail,
+      at: this.rt.now(),
+    });
+  }
+
+  /** An attempt that was answered and streamed (completely or not). */
+  recordAnswer(a: Attempt, status: number, ttfbMs: number, result: StreamResult): void {
+    const rt = this.rt;
+    const durationMs = rt.now() - this.start;
+    rt.recordOutcome({
+      decisionId: this.claims.did,
+      attempt: a.number,
+      proxyId: rt.config.id,
+      clusterId: a.clusterId,
+      endpoint: a.endpoint.url,
+      status,
+      ttfbMs,
+      durationMs,
+      bytesIn: this.bytesIn,
+      bytesOut: result.bytesOut,
+      error: result.error,
+      at: rt.now(),
+    });
+    // Access logs off (the usual production level is warn) must cost nothing per request.
+    if (!rt.logger.isLevelEnabled('info')) return;
+    const { appId: app, fn } = this.target;
+    rt.logger.info(
+      {
+        did: this.claims.did,
+        app,
+        fn,
+        method: this.method,
+        status,
+        cluster: a.clusterId,
+        endpoint: a.endpoint.url,
+        attempt: a.number,
+        ttfbMs,
+        durationMs,
+        bytesIn: this.bytesIn,
+        bytesOut: result.bytesOut,
+        error: result.error,
+      },
+      'request',
+    );
+  }
+}
