@@ -228,6 +228,7 @@ export class Edge {
       targets,
       mint: async (i) => (await mint(i)).token,
       fetcher: this.deps.fetcher,
+      log: this.deps.log,
     });
     if (!result.ok) return errorResponse(refuse.allRefused(result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`)));
     return result.response;

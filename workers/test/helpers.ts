@@ -56,7 +56,7 @@ export interface ErrorJson {
 
 export async function control(path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${fixtures.controlUrl}${path}`, {
-    method: body === undefined && path === '/proxy/requests' ? 'GET' : 'POST',
+    method: body === undefined && path.startsWith('/proxy/') ? 'GET' : 'POST',
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   });
   if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
