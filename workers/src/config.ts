@@ -34,6 +34,8 @@ export interface EdgeConfig {
   readonly benchRoute: boolean;
   /** Trust `x-switchyard-dev-location` as the client's location (local stack and tests only). */
   readonly trustDevLocation: boolean;
+  /** Secret that unlocks `/explain` and synthetic requests; unset: they are disabled. */
+  readonly operatorKey: string | undefined;
   readonly libsqlUrl: string;
   readonly libsqlAuthToken: string | undefined;
   readonly policy: Policy;
@@ -101,6 +103,10 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
     r.problem('LIBSQL_URL', libsqlUrl, 'must be an http(s):// or libsql:// URL');
   }
   const libsqlAuthToken = r.raw('LIBSQL_AUTH_TOKEN');
+  const operatorKey = r.raw('EDGE_OPERATOR_KEY');
+  if (operatorKey !== undefined && operatorKey.length < 16) {
+    r.problem('EDGE_OPERATOR_KEY', '<redacted>', 'must be at least 16 characters (a random secret: `openssl rand -hex 24`); unset it to disable explain');
+  }
 
   const policyResult = parsePolicy(stringVars(env));
   if (!policyResult.ok) {
@@ -142,6 +148,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       decisionFlushMs,
       benchRoute,
       trustDevLocation,
+      operatorKey,
       libsqlUrl,
       libsqlAuthToken,
       policy: policyResult.value,

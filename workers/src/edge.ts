@@ -31,6 +31,7 @@ import { decorate, json } from './response-headers.ts';
 import { decide, resolveStrategy, seededRng } from './shared-deps.ts';
 import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
+import { checkOperator } from './operator.ts';
 import { SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
 
@@ -102,10 +103,14 @@ export class Edge {
       return await this.#handleApp(request, url, path, ctx);
     } catch (err) {
       if (err instanceof EdgeError) return errorResponse(err);
-      if (err instanceof SourceUnavailable) return errorResponse(refuse.noSnapshot(path.appId, err.message));
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof SourceUnavailable) {
+        this.deps.log(JSON.stringify({ level: 'warn', msg: 'no snapshot: database unreachable', app: path.appId, error: message }));
+        return errorResponse(refuse.noSnapshot(path.appId));
+      }
+      // The cause stays in the log: it may name internal hosts or configuration.
       this.deps.log(JSON.stringify({ level: 'error', msg: 'unexpected edge failure', app: path.appId, error: message }));
-      return errorResponse(new EdgeError('bad-config', 500, `Unexpected edge failure: ${message}`));
+      return errorResponse(refuse.internal());
     }
   }
 
@@ -125,11 +130,15 @@ export class Edge {
     }
     const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
     if (!mode.ok) return withCors(errorResponse(mode.error));
+    const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';
+    if (synthetic) {
+      const notOperator = await checkOperator(request.headers, this.deps.config.operatorKey);
+      if (notOperator !== null) return withCors(errorResponse(notOperator));
+    }
     if (this.deps.config.auth) {
       const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
-    const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';
     const now = this.deps.now();
     const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
     const facts: RequestFacts = {
@@ -202,7 +211,7 @@ export class Edge {
         return cl === undefined ? [] : [{ clusterId: id, proxyUrl: cl.proxyUrl }];
       });
     const first = targets[0];
-    if (first === undefined) return errorResponse(refuse.noCandidate(decision.summary));
+    if (first === undefined) return errorResponse(refuse.noCandidate());
     const mint = (index: number): Promise<{ token: string; expiresAt: number }> =>
       mintToken({
         config: this.deps.config,
@@ -214,7 +223,7 @@ export class Edge {
       });
     if (mode === 'token') {
       const { token, expiresAt } = await mint(0);
-      return tokenResponse({ token, expiresAt, url: upstreamUrl(first.proxyUrl, path.upstreamPath, url.search), decision });
+      return tokenResponse({ token, expiresAt, url: upstreamUrl(first.proxyUrl, path.upstreamPath, url.search), decisionId: decision.id });
     }
     if (mode === 'redirect') {
       const { token } = await mint(0);
@@ -230,7 +239,11 @@ export class Edge {
       fetcher: this.deps.fetcher,
       log: this.deps.log,
     });
-    if (!result.ok) return errorResponse(refuse.allRefused(result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`)));
+    if (!result.ok) {
+      const tried = result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`);
+      this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decision.id, tried }));
+      return errorResponse(refuse.allRefused(result.attempts.length));
+    }
     return result.response;
   }
 }
