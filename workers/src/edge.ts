@@ -67,13 +67,17 @@ export class Edge {
     const c = deps.config;
     this.snapshots = new SwrCache({
       max: c.maxApps,
+      maxNegative: c.maxNegative,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
+      staleMs: c.staleSnapshotMs,
+      staleWaitMs: c.staleRefreshWaitMs,
       now: deps.now,
       load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs),
     });
     this.keys = new SwrCache({
       max: c.maxKeys,
+      maxNegative: c.maxNegative,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       now: deps.now,
