@@ -87,8 +87,9 @@ export class Edge {
       batch: c.decisionBatch,
       flushMs: c.decisionFlushMs,
       maxBuffered: c.decisionBatch * 20,
-      sink: libsqlDecisionSink(deps.db),
-      onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m })),
+      sink: libsqlDecisionSink(deps.db, c.dbTimeoutMs * 5),
+      onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m, decisionLog: this.decisions.stats() })),
+      now: deps.now,
     });
     this.#strategy = new Lru(c.maxApps);
   }
@@ -96,7 +97,8 @@ export class Edge {
   /** Answers one request. Never throws: every failure becomes a typed JSON error. */
   async handle(request: Request, ctx: WaitUntil): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === '/health') return json({ ok: true });
+    // This isolate's decision-log counters: drops during a database outage are visible here.
+    if (url.pathname === '/health') return json({ ok: true, decisionLog: this.decisions.stats() });
     if (url.pathname === '/__bench' && this.deps.config.benchRoute) return benchRoute(this, url, request);
     const path = parseAppPath(url.pathname);
     if (path === null) {
