@@ -20,7 +20,7 @@ import type { ClusterHealthRow, OutcomeRow, ProxyStore } from './store.ts';
 
 const MAX_QUEUE = 50_000;
 const BASE_BACKOFF_MS = 500;
-const MAX_BACKOFF_MS = 30_000;
+const MAX_BACKOFF_MS = 10_000;
 
 export class Reporter {
   private outcomes: WriteBuffer<OutcomeRow> | null = null;

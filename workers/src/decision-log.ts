@@ -54,7 +54,7 @@ export class DecisionLog {
       max: options.maxBuffered,
       batch: Math.min(options.batch, options.maxBuffered),
       baseBackoffMs: options.baseBackoffMs ?? 500,
-      maxBackoffMs: options.maxBackoffMs ?? 20_000,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
     });
   }
 
