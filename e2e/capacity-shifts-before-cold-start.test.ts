@@ -16,7 +16,7 @@ interface Explained {
 
 async function explain(edge: string, key: string): Promise<Explained> {
   const res = await fetch(`${edge}/explain/v4/acme/eu-chat/v1/chat/completions`, {
-    headers: { authorization: `Bearer ${key}`, ...devLocation(CLIENTS.frankfurt) },
+    headers: { authorization: `Bearer ${key}`, 'x-switchyard-operator-key': h.stack().operatorKey, ...devLocation(CLIENTS.frankfurt) },
   });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { decision?: Explained } & Explained;

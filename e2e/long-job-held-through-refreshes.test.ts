@@ -29,7 +29,7 @@ describe('long job through the proxy', () => {
     const probes: Array<Promise<boolean>> = [];
     const probe = setInterval(() => {
       probes.push(
-        fetch(`${edge}/explain/v4/acme/train/v1/jobs`, { headers: auth }).then(
+        fetch(`${edge}/explain/v4/acme/train/v1/jobs`, { headers: { ...auth, 'x-switchyard-operator-key': h.stack().operatorKey } }).then(
           async (r) => {
             await r.body?.cancel();
             return r.ok;

@@ -36,7 +36,7 @@ describe('EU-only app', () => {
 
   it('explains a synthetic request without forwarding it', async () => {
     const res = await fetch(`${h.stack().edgeUrl}/explain/v4/acme/eu-chat/v1/chat/completions`, {
-      headers: { authorization: `Bearer ${h.stack().apiKey}`, ...devLocation(CLIENTS.newYork) },
+      headers: { authorization: `Bearer ${h.stack().apiKey}`, 'x-switchyard-operator-key': h.stack().operatorKey, ...devLocation(CLIENTS.newYork) },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-sim-cluster')).toBeNull();

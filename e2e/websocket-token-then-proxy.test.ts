@@ -12,7 +12,7 @@ interface TokenAnswer {
   token: string;
   url: string;
   expiresAt: number | string;
-  decision: { id: string; chosen: string; fallbacks: string[] };
+  decisionId: string;
 }
 
 describe('WebSocket through a token', () => {

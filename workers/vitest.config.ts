@@ -21,6 +21,7 @@ export default defineProject({
             FIXTURES_JSON: JSON.stringify(f),
             LIBSQL_URL: f.libsqlUrl,
             TOKEN_SIGNING_KEY: f.signingJwk,
+            EDGE_OPERATOR_KEY: 'op-test-key-0123456789abcdef',
             EDGE_REFRESH_MS: '100',
             EDGE_STALE_SNAPSHOT_MS: '500',
             EDGE_DECISION_FLUSH_MS: '20',

@@ -6,6 +6,7 @@
  * same `switchyard` subcommand an operator would run, so this is also how they are
  * exercised end to end.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -40,6 +41,8 @@ export interface DevStack {
   readonly edgeUrl: string;
   readonly libsqlUrl: string;
   readonly apiKey: string;
+  /** Unlocks `/explain` and synthetic requests (`x-switchyard-operator-key`); random per start. */
+  readonly operatorKey: string;
   readonly stateDir: string;
   readonly supervisor: Supervisor;
   /** SIGKILL every replica of a cluster (its aggregator keeps running and reports it unhealthy). */
@@ -105,6 +108,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   const sup = new Supervisor(logDir);
   const libsqlUrl = `http://127.0.0.1:${topology.libsqlPort}`;
   const edgeUrl = `http://127.0.0.1:${topology.edgePort}`;
+  const operatorKey = o.edgeVars?.['EDGE_OPERATOR_KEY'] ?? randomBytes(24).toString('hex');
 
   const start = async (spec: ChildSpec): Promise<void> => {
     log(`  starting ${spec.role} [${spec.name}]`);
@@ -210,6 +214,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       TOKEN_SIGNING_KEY: keys.privateJwk,
       // Lets the demo and the e2e tests say where a client is (there is no request.cf locally).
       EDGE_TRUST_DEV_LOCATION: 'on',
+      EDGE_OPERATOR_KEY: operatorKey,
       ...o.edgeVars,
     };
     // Single quotes: dotenv keeps the value literally (the JWK's JSON has double quotes, never single).
@@ -245,6 +250,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     edgeUrl,
     libsqlUrl,
     apiKey: DEMO_API_KEY,
+    operatorKey,
     stateDir,
     supervisor: sup,
     killCluster: (id) => sup.kill(`sim-${id}`),

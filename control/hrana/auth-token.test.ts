@@ -42,7 +42,7 @@ test.each([
 test('raw requests get a 401 JSON body; health stays open', async () => {
   const res = await fetch(`${server.url}/v2/pipeline`, {
     method: 'POST',
-    headers: { authorization: 'Bearer wrong' },
+    headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
     body: '{"requests":[]}',
   });
   expect(res.status).toBe(401);

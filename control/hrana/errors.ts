@@ -30,6 +30,10 @@ export const badRequest = (message: string): HranaError =>
 export const unauthorized = (message: string): HranaError =>
   new HranaError('UNAUTHORIZED', 401, message);
 export const notFound = (message: string): HranaError => new HranaError('NOT_FOUND', 404, message);
+export const unsupportedMediaType = (message: string): HranaError =>
+  new HranaError('UNSUPPORTED_MEDIA_TYPE', 415, message);
+export const crossSiteRefused = (message: string): HranaError =>
+  new HranaError('CROSS_SITE_REFUSED', 403, message);
 export const methodNotAllowed = (message: string): HranaError =>
   new HranaError('METHOD_NOT_ALLOWED', 405, message);
 export const payloadTooLarge = (limit: number): HranaError =>

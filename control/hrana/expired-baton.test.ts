@@ -32,12 +32,14 @@ test('an idle transaction expires: the next statement fails clearly and its writ
 test('a baton is single-use: replaying it is refused', async () => {
   const first = await fetch(`${server.url}/v3/pipeline`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ requests: [{ type: 'execute', stmt: { sql: 'SELECT 1' } }] }),
   });
   const { baton } = (await first.json()) as { baton: string };
   expect(typeof baton).toBe('string');
   const second = await fetch(`${server.url}/v3/pipeline`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ baton, requests: [{ type: 'get_autocommit' }] }),
   });
   const body = (await second.json()) as { baton: string; results: unknown[] };
@@ -47,6 +49,7 @@ test('a baton is single-use: replaying it is refused', async () => {
   expect(body.baton).not.toBe(baton);
   const replay = await fetch(`${server.url}/v3/pipeline`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ baton, requests: [{ type: 'close' }] }),
   });
   expect(replay.status).toBe(400);

@@ -11,6 +11,7 @@ import Database from 'libsql';
 import { LockSignal } from './busy-retry.ts';
 import { handleCursor } from './cursor.ts';
 import { HranaError, methodNotAllowed, notFound, unauthorized } from './errors.ts';
+import { checkNotCrossSite } from './same-site.ts';
 import { readJsonBody, sendError, sendJson } from './http-io.ts';
 import { resolveOptions, type HranaServerOptions, type ResolvedHranaOptions } from './options.ts';
 import { handlePipeline } from './pipeline.ts';
@@ -138,6 +139,7 @@ async function route(
   if (!isPipeline && !isCursor)
     throw notFound(`No endpoint at ${path}; use POST /v2/pipeline, /v3/pipeline or /v3/cursor`);
   if (req.method !== 'POST') throw methodNotAllowed(`Use POST ${path}`);
+  checkNotCrossSite(req.headers);
   checkAuth(req, opts.authToken);
   const body = await readJsonBody(req, opts.maxBodyBytes);
   if (isPipeline) {

@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 const post = async (path: string, body: unknown): Promise<Response> =>
-  fetch(`${server.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 test('version probes: v2 and v3 JSON yes, protobuf no (so clients fall back to JSON)', async () => {
   expect((await fetch(`${server.url}/v2`)).status).toBe(200);

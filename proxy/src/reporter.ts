@@ -1,36 +1,65 @@
 /**
  * Writes what this proxy knows to libSQL, periodically and off the hot path:
  * its own row (liveness, draining), per-cluster health + measured latency,
- * and per-request outcomes in batches. A store outage only delays reports;
- * outcomes beyond a bounded queue are dropped (and counted) rather than
- * growing memory without limit.
+ * and per-request outcomes in batches.
+ *
+ * A store outage costs the request path nothing (issue 12 #4): outcomes follow
+ * the shared `WriteBuffer` rule — bounded queue (new rows beyond it dropped and
+ * counted), one write in flight, backoff with jitter after a failure — and the
+ * periodic proxy/health upserts wait out the same backoff, so a dead store gets
+ * one attempt per backoff period and one log line per failure. Counters are on
+ * `/metrics` as `switchyard_proxy_report_records{state}` and
+ * `switchyard_proxy_report_failures_total`.
  */
+import { Gauge } from 'prom-client';
+import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
+import type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
 import type { Health } from '../../shared/domain/types.ts';
 import { parseCircuitKey } from './circuit-breaker.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { ClusterHealthRow, OutcomeRow, ProxyStore } from './store.ts';
 
 const MAX_QUEUE = 50_000;
+const BASE_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 10_000;
 
 export class Reporter {
-  private queue: OutcomeRow[] = [];
-  dropped = 0;
+  private outcomes: WriteBuffer<OutcomeRow> | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
+  private writing: Promise<void> = Promise.resolve();
+  private gauges: Gauge[] = [];
 
   constructor(
     private readonly rt: () => ProxyRuntime,
     private readonly store: ProxyStore | null,
+    private readonly random: () => number = Math.random,
   ) {}
 
+  /** Built on first use: the runtime (and its batch size) exists only after construction. */
+  private buffer(): WriteBuffer<OutcomeRow> {
+    this.outcomes ??= new WriteBuffer<OutcomeRow>({
+      max: MAX_QUEUE,
+      batch: Math.min(MAX_QUEUE, this.rt().config.outcomeBatchSize),
+      baseBackoffMs: BASE_BACKOFF_MS,
+      maxBackoffMs: MAX_BACKOFF_MS,
+    });
+    return this.outcomes;
+  }
+
+  get dropped(): number {
+    return this.buffer().stats().dropped;
+  }
+
+  stats(): WriteBufferStats {
+    return this.buffer().stats();
+  }
+
+  /** O(1) on the request path; a full batch starts a write unless one is running or backing off. */
   record(row: OutcomeRow): void {
     if (this.store === null) return;
-    if (this.queue.length >= MAX_QUEUE) {
-      this.dropped += 1;
-      return;
-    }
-    this.queue.push(row);
-    if (this.queue.length >= this.rt().config.outcomeBatchSize) void this.flushOutcomes();
+    const buf = this.buffer();
+    buf.push(row);
+    if (buf.batchReady && !buf.inFlight && this.rt().now() >= buf.nextAttemptAt) void this.flushOutcomes();
   }
 
   clusterHealth(now: number): ClusterHealthRow[] {
@@ -85,24 +114,33 @@ export class Reporter {
     return out;
   }
 
+  /** Writes buffered outcomes batch by batch until empty, a failure, or another write is running. */
   flushOutcomes(): Promise<void> {
-    if (this.store === null || this.queue.length === 0) return this.flushing;
+    if (this.store === null || this.buffer().inFlight) return this.writing;
     const store = this.store;
-    const batch = this.queue;
-    this.queue = [];
-    this.flushing = this.flushing
-      .then(() => store.insertOutcomes(batch))
-      .catch((err: unknown) => {
-        this.rt().logger.warn({ err, rows: batch.length }, 'writing outcomes failed; requeued');
-        this.queue = batch.concat(this.queue).slice(0, MAX_QUEUE);
-      });
-    return this.flushing;
+    this.writing = (async () => {
+      const buf = this.buffer();
+      for (let rows = buf.begin(this.rt().now()); rows !== null; rows = buf.begin(this.rt().now())) {
+        try {
+          await store.insertOutcomes(rows);
+          buf.succeeded(rows);
+        } catch (err) {
+          const delay = buf.failed(rows, this.rt().now(), this.random());
+          this.rt().logger.warn({ err, rows: rows.length, retryInMs: delay, ...buf.stats() }, 'writing outcomes failed; kept for a later try');
+          return;
+        }
+      }
+    })();
+    return this.writing;
   }
 
   async reportOnce(): Promise<void> {
     if (this.store === null) return;
     const rt = this.rt();
     const now = rt.now();
+    const buf = this.buffer();
+    // The store failed recently: wait out the backoff instead of hammering it every interval.
+    if (now < buf.nextAttemptAt) return;
     try {
       await this.store.upsertProxy({
         id: rt.config.id,
@@ -113,12 +151,43 @@ export class Reporter {
       });
       await this.store.upsertClusterHealth(this.clusterHealth(now));
     } catch (err) {
-      rt.logger.warn({ err }, 'reporting to the store failed');
+      // Same store: the shared backoff applies to the next attempts of both.
+      const delay = buf.noteFailure(rt.now(), this.random());
+      rt.logger.warn({ err, retryInMs: delay }, 'reporting to the store failed');
+      return;
     }
     await this.flushOutcomes();
   }
 
+  private registerMetrics(): void {
+    const registers = [this.rt().metrics.registry];
+    const stats = (): WriteBufferStats => this.stats();
+    this.gauges = [
+      new Gauge({
+        name: 'switchyard_proxy_report_records',
+        help: 'Outcome records by state: buffered now, written, dropped (store down, queue full) since start',
+        labelNames: ['state'],
+        registers,
+        collect() {
+          const s = stats();
+          this.set({ state: 'buffered' }, s.buffered);
+          this.set({ state: 'written' }, s.written);
+          this.set({ state: 'dropped' }, s.dropped);
+        },
+      }),
+      new Gauge({
+        name: 'switchyard_proxy_report_failures_total',
+        help: 'Failed writes to the store (outcomes, proxy and health rows) since start',
+        registers,
+        collect() {
+          this.set(stats().failures);
+        },
+      }),
+    ];
+  }
+
   start(): void {
+    if (this.gauges.length === 0) this.registerMetrics();
     this.timer = setInterval(() => void this.reportOnce(), this.rt().config.reportIntervalMs);
     this.timer.unref();
   }

@@ -3,10 +3,11 @@
  * (the same code the Worker's tests exercise): audience = proxy id, app and fn
  * must match, expiry with the shared clock skew. Never throws for a bad token.
  */
-import { importVerificationKeys, verifyRoutingToken } from '../../shared/tokens/index.ts';
+import { DEFAULT_ISSUER, importVerificationKeys, verifyRoutingToken } from '../../shared/tokens/index.ts';
 import type { VerifyFn } from './token-gate.ts';
 
-export async function jwksVerifier(jwksText: string): Promise<VerifyFn> {
+/** `issuer`: the edge's EDGE_TOKEN_ISSUER; tokens with another `iss` are refused. */
+export async function jwksVerifier(jwksText: string, issuer: string = DEFAULT_ISSUER): Promise<VerifyFn> {
   const keys = await importVerificationKeys(JSON.parse(jwksText) as { keys: unknown[] });
-  return (token, opts) => verifyRoutingToken(token, keys, opts);
+  return (token, opts) => verifyRoutingToken(token, keys, { ...opts, issuer });
 }

@@ -54,6 +54,7 @@ export interface TestKeys {
       did: string;
       now: number;
       ttlSeconds: number;
+      issuer: string;
     }>,
   ): Promise<string>;
   /** Same kid, different private key: a forgery. */
@@ -79,7 +80,7 @@ export async function testKeys(kid = 'k1'): Promise<TestKeys> {
           did: c.did ?? randomUUID(),
         },
         key,
-        { now: c.now ?? Date.now(), ttlSeconds: c.ttlSeconds ?? 60 },
+        { now: c.now ?? Date.now(), ttlSeconds: c.ttlSeconds ?? 60, ...(c.issuer === undefined ? {} : { issuer: c.issuer }) },
       );
   return {
     jwks: JSON.stringify({ keys: [good.publicJwk] }),

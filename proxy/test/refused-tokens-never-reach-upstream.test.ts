@@ -34,6 +34,12 @@ describe('refused tokens never reach the upstream', () => {
     ],
     ['for another app', async () => keys.mint({ app: 'acme/other' }), 403, 'token-wrong-app'],
     [
+      'from another edge deployment (same key, other iss)',
+      async () => keys.mint({ issuer: 'staging-edge' }),
+      401,
+      'token-wrong-issuer',
+    ],
+    [
       'for another function',
       async () => keys.mint({ fn: 'v1/embeddings' }),
       403,

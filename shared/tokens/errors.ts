@@ -7,6 +7,8 @@ const STATUS: Readonly<Record<TokenErrorCode, 401 | 403>> = {
   'unknown-key': 401,
   expired: 401,
   'not-yet-valid': 401,
+  // Not from the edge deployment this proxy trusts.
+  'wrong-issuer': 401,
   // The token is genuine but for something else: retrying with it cannot help.
   'wrong-audience': 403,
   'wrong-app': 403,

@@ -39,7 +39,7 @@ export interface TokenFixture {
   readonly currentPublicJson: string;
   sign(
     over?: Partial<typeof CLAIMS>,
-    at?: { now?: number; ttlSeconds?: number; key?: SigningKey },
+    at?: { now?: number; ttlSeconds?: number; key?: SigningKey; issuer?: string },
   ): Promise<string>;
   /** Sign an arbitrary payload/header with a trusted key, bypassing signRoutingToken's checks. */
   signRaw(payload: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
@@ -63,6 +63,7 @@ export async function buildTokenFixture(): Promise<TokenFixture> {
       signRoutingToken({ ...CLAIMS, ...over }, at.key ?? current, {
         now: at.now ?? NOW,
         ttlSeconds: at.ttlSeconds ?? TTL,
+        ...(at.issuer === undefined ? {} : { issuer: at.issuer }),
       }),
     signRaw: (payload, header = {}) =>
       new SignJWT(payload)
@@ -175,6 +176,23 @@ export const TOKEN_CASES: readonly TokenCase[] = [
     name: 'wrong audience',
     token: (f) => f.sign({ aud: 'proxy-us' }),
     expect: { code: 'wrong-audience' },
+  },
+  {
+    name: 'another issuer (same key) is refused by default',
+    token: (f) => f.sign({}, { issuer: 'staging-edge' }),
+    expect: { code: 'wrong-issuer' },
+  },
+  {
+    name: 'the default issuer is refused where another is expected',
+    token: (f) => f.sign(),
+    options: { issuer: 'staging-edge' },
+    expect: { code: 'wrong-issuer' },
+  },
+  {
+    name: 'the expected non-default issuer verifies',
+    token: (f) => f.sign({}, { issuer: 'staging-edge' }),
+    options: { issuer: 'staging-edge' },
+    expect: { kid: 'k2', claims: { iss: 'staging-edge' } },
   },
   {
     name: 'wrong app',

@@ -29,6 +29,7 @@ export type TokenErrorCode =
   | 'expired'
   | 'not-yet-valid'
   | 'wrong-audience'
+  | 'wrong-issuer'
   | 'wrong-app';
 
 /** A refusal with a stable code, an HTTP status and a message a client can act on. */

@@ -3,7 +3,7 @@
  * value with a stable code, a status and a message telling the client what to do.
  */
 import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
-import { DEFAULT_CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH, TOKEN_ALG, TOKEN_TYP } from './constants.ts';
+import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_ISSUER, MAX_TOKEN_LENGTH, TOKEN_ALG, TOKEN_TYP } from './constants.ts';
 import { tokenError } from './errors.ts';
 import { fnAllowed } from './fn-allowed.ts';
 import type { VerificationKeySet } from './keys.ts';
@@ -15,6 +15,8 @@ export interface VerifyOptions {
   readonly now: number;
   /** This proxy's id: tokens minted for another proxy are refused. */
   readonly audience: string;
+  /** The edge deployment whose tokens are accepted (`iss`); default "switchyard-edge". */
+  readonly issuer?: string;
   /** When given, the token must be for this app (`project/app`). */
   readonly app?: string;
   /** When given, the token's `fn` must cover this function path (see fn-allowed.ts). */
@@ -111,6 +113,14 @@ export async function verifyRoutingToken(
       return fail(
         'not-yet-valid',
         'routing token was issued in the future: check the clocks of edge and proxy, then retry',
+      );
+    }
+    // Always checked: a key shared by two deployments must not let one's tokens open the other.
+    const issuer = options.issuer ?? DEFAULT_ISSUER;
+    if (claims.iss !== issuer) {
+      return fail(
+        'wrong-issuer',
+        `routing token was issued by ${JSON.stringify(claims.iss)}, this proxy trusts ${JSON.stringify(issuer)}: ${RENEW}`,
       );
     }
     if (claims.aud !== options.audience) {

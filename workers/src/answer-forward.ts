@@ -1,18 +1,27 @@
 /**
  * Forward answer: the edge itself sends the request to the chosen cluster's regional proxy with the
- * token attached and streams the response back without reading it. When a proxy refuses (network
- * error, or 502/503 marked `x-switchyard-refused`) the next fallback is tried with a fresh token
- * minted for that cluster's proxy.
+ * token attached and streams the response back through a watched body (`watched-body.ts`: an
+ * upstream cut is never a clean end). When a proxy refuses, the next fallback is tried with a
+ * fresh token minted for that cluster's proxy — but only when `forward-retry.ts` allows it
+ * (idempotent method, or the proxy marked the refusal `not-started`). When every cluster refuses,
+ * the last refusal is answered as the proxy sent it (status, `Retry-After`, body).
  *
  * Retrying needs the request body again. Bodies are streamed, never buffered, so a request with a
  * body is retried only when its size is known and small (≤ RETRYABLE_BODY_BYTES): its stream is
  * tee'd, one branch goes upstream, the other waits for a possible retry. Larger or chunked bodies
  * get exactly one attempt, and a refusal is returned to the client as is.
+ *
+ * The client's abort signal goes with every upstream fetch, so a client that leaves before the
+ * proxy answers closes the edge's connection to the proxy too.
  */
+import { mayTryNext } from './forward-retry.ts';
 import { upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 import { upstreamUrl } from './upstream-url.ts';
+import { isEventStream, watchBody } from './watched-body.ts';
 
 export const RETRYABLE_BODY_BYTES = 1024 * 1024;
+/** A refusal body kept to answer with when every cluster refused (proxy refusals are small JSON). */
+const MAX_REFUSAL_BODY_BYTES = 16 * 1024;
 
 export interface ForwardTarget {
   readonly clusterId: string;
@@ -41,56 +50,93 @@ export interface ForwardArgs {
   readonly fetcher: typeof fetch;
   /** The app's `requests.forwardAuthorization`: pass the client's credentials on. */
   readonly forwardCredentials?: boolean;
+  readonly log: (line: string) => void;
 }
 
-const refused = (r: Response): boolean => (r.status === 502 || r.status === 503) && r.headers.get('x-switchyard-refused') !== null;
-
-function retryable(request: Request): boolean {
+function replayable(request: Request): boolean {
   if (request.body === null) return true;
   const len = Number(request.headers.get('content-length') ?? NaN);
   return Number.isFinite(len) && len <= RETRYABLE_BODY_BYTES;
 }
 
-/** Sends the request to the first target that accepts it. Never reads the response body. */
+/** The client's abort signal, where the runtime provides one (workerd: `enable_request_signal`). */
+function clientSignal(request: Request): AbortSignal | undefined {
+  const s = (request as Request & { signal?: AbortSignal | null }).signal;
+  return s ?? undefined;
+}
+
+/**
+ * Adds the connecting client's address (`CF-Connecting-IP`, set by Cloudflare and not forgeable
+ * by the client) to `x-forwarded-for`, so the proxy sees who called rather than a client's claim.
+ */
+export function withClientIp(headers: Headers, incoming: Headers): Headers {
+  const ip = incoming.get('cf-connecting-ip');
+  if (ip === null || ip.trim() === '') return headers;
+  const prior = headers.get('x-forwarded-for');
+  headers.set('x-forwarded-for', prior === null || prior.trim() === '' ? ip : `${prior}, ${ip}`);
+  return headers;
+}
+
+/** A copy of a refusal to answer with later; its connection is released now. */
+async function keepRefusal(r: Response): Promise<Response> {
+  const reader = r.body?.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  while (reader !== undefined && size < MAX_REFUSAL_BODY_BYTES) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.byteLength;
+  }
+  await reader?.cancel();
+  return new Response(new Blob(parts), { status: r.status, statusText: r.statusText, headers: withoutHopByHop(r.headers) });
+}
+
+/** The proxy's response as the client gets it: hop-by-hop headers removed, body watched. */
+function relay(r: Response, a: ForwardArgs, clusterId: string): Response {
+  const headers = withoutHopByHop(r.headers);
+  const body = r.body === null ? null : watchBody(r.body, {
+    sse: isEventStream(r.headers),
+    onCut: (message) => a.log(JSON.stringify({ level: 'warn', msg: 'upstream cut mid-stream', decision: a.decisionId, cluster: clusterId, error: message })),
+  });
+  return new Response(body, { status: r.status, statusText: r.statusText, headers });
+}
+
+/** Sends the request to the first target that accepts it. Never reads an accepted response body. */
 export async function forward(a: ForwardArgs): Promise<ForwardResult> {
   const attempts: ForwardAttempt[] = [];
-  const canRetry = retryable(a.request);
+  const canRetry = replayable(a.request);
+  const method = a.request.method;
   let spare: ReadableStream<Uint8Array> | null = a.request.body;
+  let lastRefusal: Response | null = null;
   for (let i = 0; i < a.targets.length; i++) {
     const target = a.targets[i];
     if (target === undefined) break;
     const last = i === a.targets.length - 1 || !canRetry;
     let body: ReadableStream<Uint8Array> | null = null;
-    if (spare !== null) {
-      if (last) {
-        body = spare;
-        spare = null;
-      } else {
-        [body, spare] = spare.tee();
-      }
-    }
+    if (spare !== null) [body, spare] = last ? [spare, null] : spare.tee();
     const token = await a.mint(i);
     let response: Response;
     try {
       response = await a.fetcher(upstreamUrl(target.proxyUrl, a.upstreamPath, a.search), {
-        method: a.request.method,
-        headers: upstreamHeaders(a.request.headers, token, a.decisionId, { forwardCredentials: a.forwardCredentials ?? false }),
+        method,
+        headers: withClientIp(
+          upstreamHeaders(a.request.headers, token, a.decisionId, { forwardCredentials: a.forwardCredentials ?? false }),
+          a.request.headers,
+        ),
         body,
         redirect: 'manual',
+        signal: clientSignal(a.request),
       });
     } catch (err) {
       attempts.push({ clusterId: target.clusterId, status: null, error: err instanceof Error ? err.message : String(err) });
-      if (last) return { ok: false, attempts };
+      if (last || !mayTryNext(method, null)) break;
       continue;
     }
     attempts.push({ clusterId: target.clusterId, status: response.status, error: null });
-    if (refused(response) && !last) {
-      // Release the refused response's connection before trying the next cluster.
-      await response.body?.cancel();
-      continue;
-    }
-    const headers = withoutHopByHop(response.headers);
-    return { ok: true, response: new Response(response.body, { status: response.status, statusText: response.statusText, headers }), attempts };
+    if (last || !mayTryNext(method, response)) return { ok: true, response: relay(response, a, target.clusterId), attempts };
+    lastRefusal = await keepRefusal(response);
   }
+  if (lastRefusal !== null) return { ok: true, response: lastRefusal, attempts };
   return { ok: false, attempts };
 }

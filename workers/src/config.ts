@@ -21,6 +21,10 @@ export interface EdgeConfig {
   /** How long an unknown app / unknown key answer is cached. */
   readonly negativeCacheMs: number;
   readonly maxApps: number;
+  /** "Unknown app" / "unknown key" answers kept, each in its own LRU apart from real entries. */
+  readonly maxNegative: number;
+  /** How long the first request on a stale snapshot waits for a refresh before deciding stale. */
+  readonly staleRefreshWaitMs: number;
   /** Longest a snapshot or key read may take before it counts as "database unreachable". */
   readonly dbTimeoutMs: number;
   readonly maxKeys: number;
@@ -34,6 +38,8 @@ export interface EdgeConfig {
   readonly benchRoute: boolean;
   /** Trust `x-switchyard-dev-location` as the client's location (local stack and tests only). */
   readonly trustDevLocation: boolean;
+  /** Secret that unlocks `/explain` and synthetic requests; unset: they are disabled. */
+  readonly operatorKey: string | undefined;
   readonly libsqlUrl: string;
   readonly libsqlAuthToken: string | undefined;
   readonly policy: Policy;
@@ -49,6 +55,8 @@ export const EDGE_DEFAULTS = {
   EDGE_STALE_SNAPSHOT_MS: 30_000,
   EDGE_NEGATIVE_CACHE_MS: 5_000,
   EDGE_MAX_APPS: 1_000,
+  EDGE_MAX_NEGATIVE: 10_000,
+  EDGE_STALE_REFRESH_WAIT_MS: 250,
   EDGE_DB_TIMEOUT_MS: 2_000,
   EDGE_MAX_KEYS: 10_000,
   EDGE_TOKEN_TTL_SECONDS: 30,
@@ -82,6 +90,8 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   }
   const negativeCacheMs = r.int('EDGE_NEGATIVE_CACHE_MS', D.EDGE_NEGATIVE_CACHE_MS, 0, 600_000);
   const maxApps = r.int('EDGE_MAX_APPS', D.EDGE_MAX_APPS, 1, 1_000_000);
+  const maxNegative = r.int('EDGE_MAX_NEGATIVE', D.EDGE_MAX_NEGATIVE, 1, 1_000_000);
+  const staleRefreshWaitMs = r.int('EDGE_STALE_REFRESH_WAIT_MS', D.EDGE_STALE_REFRESH_WAIT_MS, 0, 25_000);
   const dbTimeoutMs = r.int('EDGE_DB_TIMEOUT_MS', D.EDGE_DB_TIMEOUT_MS, 50, 25_000);
   const maxKeys = r.int('EDGE_MAX_KEYS', D.EDGE_MAX_KEYS, 1, 1_000_000);
   const tokenTtlSeconds = r.int('EDGE_TOKEN_TTL_SECONDS', D.EDGE_TOKEN_TTL_SECONDS, 1, 300);
@@ -101,6 +111,10 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
     r.problem('LIBSQL_URL', libsqlUrl, 'must be an http(s):// or libsql:// URL');
   }
   const libsqlAuthToken = r.raw('LIBSQL_AUTH_TOKEN');
+  const operatorKey = r.raw('EDGE_OPERATOR_KEY');
+  if (operatorKey !== undefined && operatorKey.length < 16) {
+    r.problem('EDGE_OPERATOR_KEY', '<redacted>', 'must be at least 16 characters (a random secret: `openssl rand -hex 24`); unset it to disable explain');
+  }
 
   const policyResult = parsePolicy(stringVars(env));
   if (!policyResult.ok) {
@@ -131,6 +145,8 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       staleSnapshotMs,
       negativeCacheMs,
       maxApps,
+      maxNegative,
+      staleRefreshWaitMs,
       dbTimeoutMs,
       maxKeys,
       tokenTtlSeconds,
@@ -142,6 +158,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       decisionFlushMs,
       benchRoute,
       trustDevLocation,
+      operatorKey,
       libsqlUrl,
       libsqlAuthToken,
       policy: policyResult.value,

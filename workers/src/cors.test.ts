@@ -14,10 +14,10 @@ describe('allowedOrigin', () => {
 });
 
 describe('applyCors', () => {
-  it('echoes an allowed explicit origin with credentials', () => {
+  it('echoes an allowed explicit origin, never allowing credentials (bearer keys only)', () => {
     const h = applyCors(new Headers(), ['https://a.test'], 'https://a.test');
     expect(h.get('access-control-allow-origin')).toBe('https://a.test');
-    expect(h.get('access-control-allow-credentials')).toBe('true');
+    expect(h.get('access-control-allow-credentials')).toBeNull();
     expect(h.get('access-control-expose-headers')).toContain('x-switchyard-decision-id');
   });
   it('adds nothing but Vary for a foreign origin', () => {

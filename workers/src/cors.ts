@@ -21,8 +21,8 @@ export function applyCors(headers: Headers, origins: readonly string[], origin: 
   headers.set('access-control-allow-origin', allow);
   headers.set('access-control-expose-headers', EXPOSED);
   headers.set('timing-allow-origin', allow);
-  // Credentials may only accompany an explicit origin, never the wildcard.
-  if (allow !== '*') headers.set('access-control-allow-credentials', 'true');
+  // No `access-control-allow-credentials`: apps authenticate with a bearer key the page sends
+  // itself, never with cookies, so there is nothing a browser should attach on its own.
   return headers;
 }
 

@@ -1,10 +1,17 @@
 /**
  * Per-isolate buffer of decision records, flushed to the `decisions` table in batches through
  * `waitUntil` — never on the hot path. A batch is written when it is full, or at the latest
- * `flushMs` after its first record. When the database is down the records are kept (bounded,
- * oldest dropped first and counted) and retried with the next flush.
+ * `flushMs` after its first record.
+ *
+ * With the database down (issue 12 #4) this costs the request path nothing: buffering follows the
+ * shared `WriteBuffer` rule (bounded, one write in flight, backoff with jitter after a failure,
+ * drops counted), so an outage means one write attempt per backoff period — not one per decision
+ * retrying the whole buffer. Each failure logs one line with the counters; `stats()` exports them
+ * (the Worker serves them on `/health`).
  */
 import type { Decision } from '../../shared/decision/types.ts';
+import { WriteBuffer } from './shared-deps.ts';
+import type { WriteBufferStats } from './shared-deps.ts';
 
 export interface DecisionRow {
   readonly decision: Decision;
@@ -19,66 +26,96 @@ export type DecisionSink = (rows: readonly DecisionRow[]) => Promise<void>;
 export interface DecisionLogOptions {
   readonly batch: number;
   readonly flushMs: number;
-  /** Records kept while the sink is failing; beyond this the oldest are dropped. */
+  /** Records kept while the sink is failing; beyond this new records are dropped (counted). */
   readonly maxBuffered: number;
+  /** First and longest wait after a failed write. */
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
   readonly sink: DecisionSink;
   readonly onError: (message: string) => void;
+  readonly now?: () => number;
+  readonly random?: () => number;
 }
+
+type WaitUntil = (p: Promise<unknown>) => void;
 
 export class DecisionLog {
   readonly #o: DecisionLogOptions;
-  #buffer: DecisionRow[] = [];
-  #timerArmed = false;
-  #flushing: Promise<void> = Promise.resolve();
-  dropped = 0;
+  readonly #buf: WriteBuffer<DecisionRow>;
+  readonly #now: () => number;
+  /** When the armed timer fires; a timer the runtime dropped (isolate limits) is re-armed once overdue. */
+  #timerDueAt: number | null = null;
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(options: DecisionLogOptions) {
     this.#o = options;
+    this.#now = options.now ?? (() => Date.now());
+    this.#buf = new WriteBuffer({
+      max: options.maxBuffered,
+      batch: Math.min(options.batch, options.maxBuffered),
+      baseBackoffMs: options.baseBackoffMs ?? 500,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
+    });
   }
 
   get buffered(): number {
-    return this.#buffer.length;
+    return this.#buf.size;
   }
 
-  /** Buffers one record and arranges for it to be written soon, off the hot path. */
-  record(row: DecisionRow, waitUntil: (p: Promise<unknown>) => void): void {
-    this.#buffer.push(row);
-    if (this.#buffer.length >= this.#o.batch) {
+  get dropped(): number {
+    return this.#buf.stats().dropped;
+  }
+
+  stats(): WriteBufferStats {
+    return this.#buf.stats();
+  }
+
+  /** Buffers one record and arranges for it to be written soon, off the hot path. O(1). */
+  record(row: DecisionRow, waitUntil: WaitUntil): void {
+    this.#buf.push(row);
+    const now = this.#now();
+    if (this.#buf.batchReady && !this.#buf.inFlight && now >= this.#buf.nextAttemptAt) {
       waitUntil(this.flush());
-    } else if (!this.#timerArmed) {
-      // The timer lives inside waitUntil so the runtime keeps the isolate alive until it fires.
-      this.#timerArmed = true;
-      waitUntil(
-        new Promise<void>((resolve) => setTimeout(resolve, this.#o.flushMs)).then(() => {
-          this.#timerArmed = false;
-          return this.flush();
-        }),
-      );
+      return;
     }
+    const due = Math.max(now + this.#o.flushMs, this.#buf.nextAttemptAt);
+    this.#arm(due, waitUntil);
   }
 
-  /** Writes everything buffered; flushes are serialised so batches never interleave. */
+  /** Writes what is buffered, batch by batch, until empty, failing, or another write is running. */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#flushOnce());
-    return this.#flushing;
+    if (this.#buf.inFlight) return this.#writing;
+    this.#writing = this.#drain();
+    return this.#writing;
   }
 
-  async #flushOnce(): Promise<void> {
-    if (this.#buffer.length === 0) return;
-    const rows = this.#buffer;
-    this.#buffer = [];
-    try {
-      await this.#o.sink(rows);
-    } catch (err) {
-      this.#buffer = [...rows, ...this.#buffer];
-      const excess = this.#buffer.length - this.#o.maxBuffered;
-      if (excess > 0) {
-        this.#buffer.splice(0, excess);
-        this.dropped += excess;
+  async #drain(): Promise<void> {
+    for (let rows = this.#buf.begin(this.#now()); rows !== null; rows = this.#buf.begin(this.#now())) {
+      try {
+        await this.#o.sink(rows);
+        this.#buf.succeeded(rows);
+      } catch (err) {
+        const delay = this.#buf.failed(rows, this.#now(), (this.#o.random ?? Math.random)());
+        const s = this.#buf.stats();
+        this.#o.onError(
+          `decision log: writing ${rows.length} decisions failed (${err instanceof Error ? err.message : String(err)}); next try in ${delay} ms; ${s.buffered} buffered, ${s.dropped} dropped, ${s.consecutiveFailures} failures in a row`,
+        );
+        return;
       }
-      this.#o.onError(
-        `decision log: writing ${rows.length} decisions failed (${err instanceof Error ? err.message : String(err)}); ${this.#buffer.length} kept, ${this.dropped} dropped so far`,
-      );
     }
+  }
+
+  /** One timer at a time, kept alive by waitUntil; an overdue one (dropped by the runtime) is replaced. */
+  #arm(dueAt: number, waitUntil: WaitUntil): void {
+    const now = this.#now();
+    if (this.#timerDueAt !== null && this.#timerDueAt + 1_000 > now) return;
+    this.#timerDueAt = dueAt;
+    waitUntil(
+      new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, dueAt - now))).then(async () => {
+        this.#timerDueAt = null;
+        await this.flush();
+        if (this.#buf.size > 0) this.#arm(Math.max(this.#now() + this.#o.flushMs, this.#buf.nextAttemptAt), waitUntil);
+      }),
+    );
   }
 }

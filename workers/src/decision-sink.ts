@@ -4,15 +4,17 @@
  */
 import type { Client } from './libsql.ts';
 import type { DecisionRow, DecisionSink } from './decision-log.ts';
+import { withTimeout } from './snapshot-source.ts';
 
 const INSERT = `INSERT OR IGNORE INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason,
   policy_version, seed, stale, decision_us, explanation_json, input_json)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-export function libsqlDecisionSink(client: Client): DecisionSink {
+/** `timeoutMs`: a hung write counts as failed, so the one write in flight cannot block the log. */
+export function libsqlDecisionSink(client: Client, timeoutMs: number): DecisionSink {
   return async (rows: readonly DecisionRow[]): Promise<void> => {
     if (rows.length === 0) return;
-    await client.batch(
+    await withTimeout(client.batch(
       rows.map(({ decision: d, inputJson, decisionUs }) => ({
         sql: INSERT,
         args: [
@@ -21,6 +23,6 @@ export function libsqlDecisionSink(client: Client): DecisionSink {
         ],
       })),
       'write',
-    );
+    ), timeoutMs, `writing ${rows.length} decisions`);
   };
 }

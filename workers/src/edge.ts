@@ -32,6 +32,7 @@ import { decorate, json } from './response-headers.ts';
 import { decide, resolveStrategy, seededRng } from './shared-deps.ts';
 import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
+import { checkOperator } from './operator.ts';
 import { SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
 
@@ -67,13 +68,17 @@ export class Edge {
     const c = deps.config;
     this.snapshots = new SwrCache({
       max: c.maxApps,
+      maxNegative: c.maxNegative,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
+      staleMs: c.staleSnapshotMs,
+      staleWaitMs: c.staleRefreshWaitMs,
       now: deps.now,
       load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs),
     });
     this.keys = new SwrCache({
       max: c.maxKeys,
+      maxNegative: c.maxNegative,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       now: deps.now,
@@ -83,8 +88,9 @@ export class Edge {
       batch: c.decisionBatch,
       flushMs: c.decisionFlushMs,
       maxBuffered: c.decisionBatch * 20,
-      sink: libsqlDecisionSink(deps.db),
-      onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m })),
+      sink: libsqlDecisionSink(deps.db, c.dbTimeoutMs * 5),
+      onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m, decisionLog: this.decisions.stats() })),
+      now: deps.now,
     });
     this.#strategy = new Lru(c.maxApps);
   }
@@ -92,7 +98,8 @@ export class Edge {
   /** Answers one request. Never throws: every failure becomes a typed JSON error. */
   async handle(request: Request, ctx: WaitUntil): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === '/health') return json({ ok: true });
+    // This isolate's decision-log counters: drops during a database outage are visible here.
+    if (url.pathname === '/health') return json({ ok: true, decisionLog: this.decisions.stats() });
     if (url.pathname === '/__bench' && this.deps.config.benchRoute) return benchRoute(this, url, request);
     const parsed = parseAppPath(url.pathname);
     if (!parsed.ok) {
@@ -104,10 +111,14 @@ export class Edge {
       return await this.#handleApp(request, url, path, ctx);
     } catch (err) {
       if (err instanceof EdgeError) return errorResponse(err);
-      if (err instanceof SourceUnavailable) return errorResponse(refuse.noSnapshot(path.appId, err.message));
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof SourceUnavailable) {
+        this.deps.log(JSON.stringify({ level: 'warn', msg: 'no snapshot: database unreachable', app: path.appId, error: message }));
+        return errorResponse(refuse.noSnapshot(path.appId));
+      }
+      // The cause stays in the log: it may name internal hosts or configuration.
       this.deps.log(JSON.stringify({ level: 'error', msg: 'unexpected edge failure', app: path.appId, error: message }));
-      return errorResponse(new EdgeError('bad-config', 500, `Unexpected edge failure: ${message}`));
+      return errorResponse(refuse.internal());
     }
   }
 
@@ -129,11 +140,15 @@ export class Edge {
     if (inadmissible !== null) return withCors(errorResponse(inadmissible));
     const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
     if (!mode.ok) return withCors(errorResponse(mode.error));
+    const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';
+    if (synthetic) {
+      const notOperator = await checkOperator(request.headers, this.deps.config.operatorKey);
+      if (notOperator !== null) return withCors(errorResponse(notOperator));
+    }
     if (this.deps.config.auth) {
       const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
-    const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';
     const now = this.deps.now();
     const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
     const facts: RequestFacts = {
@@ -206,7 +221,7 @@ export class Edge {
         return cl === undefined ? [] : [{ clusterId: id, proxyUrl: cl.proxyUrl }];
       });
     const first = targets[0];
-    if (first === undefined) return errorResponse(refuse.noCandidate(decision.summary));
+    if (first === undefined) return errorResponse(refuse.noCandidate());
     const mint = (index: number): Promise<{ token: string; expiresAt: number }> =>
       mintToken({
         config: this.deps.config,
@@ -218,7 +233,7 @@ export class Edge {
       });
     if (mode === 'token') {
       const { token, expiresAt } = await mint(0);
-      return tokenResponse({ token, expiresAt, url: upstreamUrl(first.proxyUrl, path.publicPath, url.search), decision });
+      return tokenResponse({ token, expiresAt, url: upstreamUrl(first.proxyUrl, path.publicPath, url.search), decisionId: decision.id });
     }
     if (mode === 'redirect') {
       const { token } = await mint(0);
@@ -233,8 +248,13 @@ export class Edge {
       mint: async (i) => (await mint(i)).token,
       fetcher: this.deps.fetcher,
       forwardCredentials: snapshot.app.requests.forwardAuthorization,
+      log: this.deps.log,
     });
-    if (!result.ok) return errorResponse(refuse.allRefused(result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`)));
+    if (!result.ok) {
+      const tried = result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`);
+      this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decision.id, tried }));
+      return errorResponse(refuse.allRefused(result.attempts.length));
+    }
     return result.response;
   }
 }

@@ -19,6 +19,10 @@ export type EdgeErrorCode =
   | 'no-candidate' // 503: the decision found no cluster that may serve the request
   | 'no-snapshot' // 503: database unreachable and nothing cached for this app
   | 'all-refused' // 502: every chosen/fallback proxy refused or was unreachable
+  | 'operator-key-missing' // 401: explain / synthetic without x-switchyard-operator-key
+  | 'operator-key-wrong' // 403: explain / synthetic with a wrong operator key
+  | 'explain-disabled' // 403: EDGE_OPERATOR_KEY is not set, so explain is off
+  | 'internal' // 500: an unexpected failure (details in the log, never in the answer)
   | 'bad-config'; // 500: the Worker's environment variables are invalid
 
 export class EdgeError extends Error {
@@ -76,14 +80,22 @@ export const refuse = {
   unknownApp: (appId: string): EdgeError =>
     new EdgeError('unknown-app', 404, `No app "${appId}": check the project and app names in the URL.`),
   notFound: (path: string): EdgeError => new EdgeError('not-found', 404, `No route for "${path}".`),
-  noCandidate: (summary: string): EdgeError =>
-    new EdgeError('no-candidate', 503, `No cluster may serve this request right now: ${summary}`),
-  noSnapshot: (appId: string, cause: string): EdgeError =>
+  // Refusals below name no cluster, provider or cause: those are fleet internals. Operators find
+  // the details in the log and with `/explain` (the decision id is on every decided answer).
+  noCandidate: (): EdgeError =>
+    new EdgeError('no-candidate', 503, 'No cluster may serve this request right now. Retry shortly; operators can explain the decision by its x-switchyard-decision-id.'),
+  noSnapshot: (appId: string): EdgeError =>
     new EdgeError(
       'no-snapshot',
       503,
-      `Routing state for ${appId} is unavailable (control-plane database unreachable: ${cause}) and nothing is cached yet. Retry shortly.`,
+      `Routing state for ${appId} is unavailable (control-plane database unreachable) and nothing is cached yet. Retry shortly.`,
     ),
-  allRefused: (tried: readonly string[]): EdgeError =>
-    new EdgeError('all-refused', 502, `Every cluster tried refused the request or was unreachable: ${tried.join(', ')}.`),
+  allRefused: (tried: number): EdgeError =>
+    new EdgeError('all-refused', 502, `Every cluster tried (${tried}) refused the request or was unreachable. Retry shortly.`),
+  operatorKeyMissing: (): EdgeError =>
+    new EdgeError('operator-key-missing', 401, 'Explanations and synthetic requests are for operators: send the operator key in x-switchyard-operator-key.'),
+  operatorKeyWrong: (): EdgeError => new EdgeError('operator-key-wrong', 403, 'The operator key is not valid.'),
+  explainDisabled: (): EdgeError =>
+    new EdgeError('explain-disabled', 403, 'Explanations and synthetic requests are disabled on this edge: the operator sets EDGE_OPERATOR_KEY (a Worker secret) to enable them.'),
+  internal: (): EdgeError => new EdgeError('internal', 500, 'Unexpected edge failure; it has been logged. Retry shortly.'),
 };

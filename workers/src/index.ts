@@ -1,7 +1,7 @@
 /**
  * Switchyard edge Worker entrypoint: parse the environment once per isolate, then hand every
  * request to the edge (router → decision → answer). An invalid environment answers every request
- * with 500 naming the variables, never with silent defaults.
+ * with 500 naming the variables (never their values), never with silent defaults.
  */
 import { loadConfig } from './config.ts';
 import { Edge } from './edge.ts';
@@ -14,12 +14,14 @@ type Built = { readonly ok: true; readonly edge: Edge } | { readonly ok: false; 
 async function build(env: EnvVars): Promise<Built> {
   const parsed = await loadConfig(env);
   if (!parsed.ok) {
-    const names = parsed.errors.map((e) => e.variable);
+    const names = [...new Set(parsed.errors.map((e) => e.variable))];
+    // Names only: a value may be a secret (e.g. LIBSQL_URL?authToken=...), and this answer goes to
+    // anonymous clients. The values and reasons go to the operator's log.
     const err = new EdgeError(
       'bad-config',
       500,
-      `The Worker's configuration is invalid: ${parsed.errors.map((e) => `${e.variable} ${e.message}`).join('; ')}. Fix ${names.join(', ')} in wrangler.toml [vars] or secrets and redeploy.`,
-      parsed.errors,
+      `The Worker's configuration is invalid (${names.join(', ')}); the reasons are in the Worker's log. Fix them in wrangler.toml [vars] or secrets and redeploy.`,
+      { invalid: names },
     );
     console.error(JSON.stringify({ level: 'error', msg: 'invalid configuration', errors: parsed.errors }));
     return { ok: false, response: () => errorResponse(err) };

@@ -7,3 +7,5 @@ export { importSigningKey, importVerificationKeys, signRoutingToken, verifyRouti
 export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadAppSnapshot } from '../../shared/snapshot/index.ts';
 export type { SnapshotReader } from '../../shared/snapshot/index.ts';
+export { WriteBuffer } from '../../shared/batching/write-buffer.ts';
+export type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SourceUnavailable, SwrCache } from './swr-cache.ts';
 
 /** A controllable source: real promises, a settable clock, and a switch to fail. */
-function source() {
+function source(extra: { staleMs?: number; staleWaitMs?: number } = {}) {
   const s = {
     now: 1_000,
     calls: 0,
@@ -14,7 +14,9 @@ function source() {
   };
   const cache = new SwrCache<number>({
     max: 2,
+    maxNegative: 3,
     refreshMs: 100,
+    ...extra,
     negativeMs: 50,
     now: () => s.now,
     load: async (k) => {
@@ -83,13 +85,59 @@ describe('SwrCache', () => {
     expect(s.calls).toBe(2);
   });
 
-  it('is bounded', async () => {
+  it('bounds real entries among themselves', async () => {
+    const { s, cache, waitUntil } = source();
+    s.values.set('b', 2);
+    s.values.set('c', 3);
+    for (const k of ['a', 'b', 'c']) await cache.get(k, waitUntil);
+    s.now += 1;
+    await cache.get('a', waitUntil); // evicted by b and c: loads again
+    expect(s.calls).toBe(4);
+  });
+
+  it('never evicts a real entry for a miss, and bounds misses separately', async () => {
     const { s, cache, waitUntil } = source();
     await cache.get('a', waitUntil);
-    await cache.get('b', waitUntil);
-    await cache.get('c', waitUntil);
-    s.now += 1; // within negativeMs, but 'a' was evicted so it must load again
+    for (let i = 0; i < 50; i++) expect((await cache.get(`nope-${i}`, waitUntil)).value).toBeNull();
+    expect(cache.sizes).toEqual({ entries: 1, missing: 3 });
+    s.down = true;
+    expect((await cache.get('a', waitUntil)).value).toBe(1);
+    expect(s.calls).toBe(51);
+  });
+
+  it('remembers a key that disappeared from the source as a miss', async () => {
+    const { s, cache, waitUntil, settle } = source();
     await cache.get('a', waitUntil);
-    expect(s.calls).toBe(4);
+    s.values.delete('a');
+    s.now += 150;
+    await cache.get('a', waitUntil);
+    await settle();
+    expect((await cache.get('a', waitUntil)).value).toBeNull();
+    expect(cache.sizes).toEqual({ entries: 0, missing: 1 });
+  });
+
+  it('refreshes a value older than staleMs before serving it, when the source is up', async () => {
+    const { s, cache, waitUntil } = source({ staleMs: 1_000, staleWaitMs: 500 });
+    await cache.get('a', waitUntil);
+    s.values.set('a', 2);
+    s.now += 1_500;
+    const hit = await cache.get('a', waitUntil);
+    expect([hit.value, hit.loadedAt]).toEqual([2, s.now]);
+  });
+
+  it('serves a stale value at once when the source is known to be down', async () => {
+    const { s, cache, waitUntil, settle } = source({ staleMs: 1_000, staleWaitMs: 60_000 });
+    await cache.get('a', waitUntil);
+    s.down = true;
+    s.now += 200;
+    await cache.get('a', waitUntil); // background refresh fails: the source is now known down
+    await settle();
+    s.now += 1_500;
+    let open = (): void => {};
+    s.gate = new Promise<void>((r) => (open = r));
+    const hit = await cache.get('a', waitUntil); // would hang for a minute if it waited
+    expect(hit.value).toBe(1);
+    open();
+    await settle();
   });
 });

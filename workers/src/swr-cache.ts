@@ -4,15 +4,30 @@
  * requests are answered from memory and refreshes run off the hot path (via `waitUntil`). A failed
  * refresh keeps the last value (the caller decides when it is too old to trust); a failed first
  * load is an error the caller turns into a 503.
+ *
+ * "Does not exist" answers live in their own bounded LRU (issue 11 #3): a flood of unknown apps or
+ * random API keys fills only that, and can never evict a real entry — so with the database down
+ * afterwards, real traffic is still served from memory.
+ *
+ * A value older than `staleMs` (if set) is not served straight away when the source was fine at
+ * the last attempt: the request waits up to `staleWaitMs` for a refresh first (issue 12 #6), so
+ * the first request after an idle spell is decided on fresh state, not on the state of before the
+ * spell. When the source is known to be down, the old value is served at once.
  */
 import { Lru } from './lru.ts';
 
 export interface SwrOptions<T> {
+  /** Real (existing) entries kept. */
   readonly max: number;
+  /** "Does not exist" answers kept, separately from real entries. */
+  readonly maxNegative: number;
   /** Values older than this are refreshed in the background. */
   readonly refreshMs: number;
   /** How long a "not found" (null) answer is trusted before asking again. */
   readonly negativeMs: number;
+  /** Values at least this old are refreshed before use, waiting up to `staleWaitMs`. */
+  readonly staleMs?: number;
+  readonly staleWaitMs?: number;
   /** Loads the current value; null means "does not exist". Throws when the source is down. */
   readonly load: (key: string) => Promise<T | null>;
   readonly now: () => number;
@@ -28,11 +43,11 @@ export interface SwrHit<T> {
 }
 
 interface Entry<T> {
-  value: T | null;
+  value: T;
   loadedAt: number;
   lastAttemptAt: number;
   lastError: string | null;
-  refreshing: boolean;
+  refreshing: Promise<void> | null;
 }
 
 /** Thrown when there is nothing cached and the source cannot be read. */
@@ -43,12 +58,20 @@ export class SourceUnavailable extends Error {
 export class SwrCache<T> {
   readonly #o: SwrOptions<T>;
   readonly #entries: Lru<string, Entry<T>>;
+  /** Keys the source said do not exist, with when it said so. */
+  readonly #missing: Lru<string, number>;
   /** First loads in flight, so concurrent cold requests share one query. */
-  readonly #pending = new Map<string, Promise<Entry<T>>>();
+  readonly #pending = new Map<string, Promise<SwrHit<T>>>();
 
   constructor(options: SwrOptions<T>) {
     this.#o = options;
     this.#entries = new Lru(options.max);
+    this.#missing = new Lru(options.maxNegative);
+  }
+
+  /** Real entries and remembered misses currently held. */
+  get sizes(): { readonly entries: number; readonly missing: number } {
+    return { entries: this.#entries.size, missing: this.#missing.size };
   }
 
   /**
@@ -59,33 +82,49 @@ export class SwrCache<T> {
     const now = this.#o.now();
     const e = this.#entries.get(key);
     if (e !== undefined) {
-      const negativeExpired = e.value === null && now - e.loadedAt >= this.#o.negativeMs;
-      if (!negativeExpired) {
-        if (!e.refreshing && now - Math.max(e.loadedAt, e.lastAttemptAt) >= this.#o.refreshMs) {
-          waitUntil(this.#refresh(key, e));
-        }
-        return e;
+      const { staleMs, staleWaitMs = 0 } = this.#o;
+      if (staleMs !== undefined && staleWaitMs > 0 && now - e.loadedAt >= staleMs && e.lastError === null) {
+        const refresh = this.#refresh(key, e);
+        waitUntil(refresh);
+        await settleWithin(refresh, staleWaitMs);
+      } else if (e.refreshing === null && now - Math.max(e.loadedAt, e.lastAttemptAt) >= this.#o.refreshMs) {
+        waitUntil(this.#refresh(key, e));
       }
+      return e;
     }
-    const entry = await this.#firstLoad(key);
-    return entry;
+    const missingAt = this.#missing.get(key);
+    if (missingAt !== undefined && now - missingAt < this.#o.negativeMs) {
+      return { value: null, loadedAt: missingAt, lastError: null };
+    }
+    return this.#firstLoad(key);
   }
 
   /** Forgets a key (e.g. after a config change is known). */
   invalidate(key: string): void {
     this.#entries.delete(key);
+    this.#missing.delete(key);
   }
 
-  #firstLoad(key: string): Promise<Entry<T>> {
+  #store(key: string, value: T | null, at: number): Entry<T> | null {
+    if (value === null) {
+      this.#entries.delete(key);
+      this.#missing.set(key, at);
+      return null;
+    }
+    this.#missing.delete(key);
+    const entry: Entry<T> = { value, loadedAt: at, lastAttemptAt: at, lastError: null, refreshing: null };
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  #firstLoad(key: string): Promise<SwrHit<T>> {
     const inFlight = this.#pending.get(key);
     if (inFlight !== undefined) return inFlight;
-    const p = (async (): Promise<Entry<T>> => {
+    const p = (async (): Promise<SwrHit<T>> => {
       try {
         const value = await this.#o.load(key);
         const t = this.#o.now();
-        const entry: Entry<T> = { value, loadedAt: t, lastAttemptAt: t, lastError: null, refreshing: false };
-        this.#entries.set(key, entry);
-        return entry;
+        return this.#store(key, value, t) ?? { value: null, loadedAt: t, lastError: null };
       } catch (err) {
         throw new SourceUnavailable(err instanceof Error ? err.message : String(err));
       } finally {
@@ -96,20 +135,39 @@ export class SwrCache<T> {
     return p;
   }
 
-  async #refresh(key: string, e: Entry<T>): Promise<void> {
-    e.refreshing = true;
-    e.lastAttemptAt = this.#o.now();
-    try {
-      const value = await this.#o.load(key);
-      e.value = value;
-      e.loadedAt = this.#o.now();
-      e.lastError = null;
-    } catch (err) {
-      // Keep serving the last value; the caller marks decisions stale once it is old enough.
-      e.lastError = err instanceof Error ? err.message : String(err);
-    } finally {
-      e.refreshing = false;
+  /** One refresh per entry at a time; callers share it. */
+  #refresh(key: string, e: Entry<T>): Promise<void> {
+    e.refreshing ??= (async (): Promise<void> => {
       e.lastAttemptAt = this.#o.now();
-    }
+      try {
+        const value = await this.#o.load(key);
+        if (value === null) {
+          // Gone from the source (app deleted, key removed): remember the miss instead.
+          this.#store(key, null, this.#o.now());
+          return;
+        }
+        e.value = value;
+        e.loadedAt = this.#o.now();
+        e.lastError = null;
+      } catch (err) {
+        // Keep serving the last value; the caller marks decisions stale once it is old enough.
+        e.lastError = err instanceof Error ? err.message : String(err);
+      } finally {
+        e.refreshing = null;
+        e.lastAttemptAt = this.#o.now();
+      }
+    })();
+    return e.refreshing;
+  }
+}
+
+/** Resolves when `p` settles or after `ms`, whichever is first (never rejects). */
+async function settleWithin(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([p.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

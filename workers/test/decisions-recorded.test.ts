@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { call, eventually, mainDb } from './helpers.ts';
+import { OPERATOR_KEY, call, eventually, mainDb } from './helpers.ts';
+
+const asOperator = { 'x-switchyard-operator-key': OPERATOR_KEY };
 
 describe('decision log', () => {
   it('writes every decision (synthetic flagged) with its explanation and replayable inputs', async () => {
-    const explain = await call('/explain/v4/acme/chat/generate');
+    const explain = await call('/explain/v4/acme/chat/generate', { init: { headers: asOperator } });
     expect(explain.status).toBe(200);
     const explained = (await explain.json()) as { synthetic: boolean; decision: { id: string; chosen: string } };
     expect(explained.synthetic).toBe(true);
-    const viaHeader = await call('/v4/acme/chat/generate', { init: { headers: { 'x-switchyard-synthetic': '1' } } });
+    const viaHeader = await call('/v4/acme/chat/generate', { init: { headers: { 'x-switchyard-synthetic': '1', ...asOperator } } });
     const headerId = viaHeader.headers.get('x-switchyard-decision-id') ?? '';
     expect(((await viaHeader.json()) as { synthetic: boolean }).synthetic).toBe(true);
     const real = await call('/token/v4/acme/chat/generate');

@@ -1,14 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { CF, call, eventually, pushState } from './helpers.ts';
-import type { TokenBody } from './helpers.ts';
+import { CF, eventually, explain, pushState } from './helpers.ts';
+import type { ExplainBody } from './helpers.ts';
 
 const APP = 'acme/failover';
 
-async function chosen(): Promise<TokenBody['decision']> {
-  const res = await call(`/token/v4/${APP}/generate`, { cf: CF.sanJose });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as TokenBody).decision;
-}
+const chosen = (): Promise<ExplainBody['decision']> => explain(`/v4/${APP}/generate`, { cf: CF.sanJose });
 
 describe('failover when a cluster turns unhealthy', () => {
   afterAll(async () => {

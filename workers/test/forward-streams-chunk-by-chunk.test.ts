@@ -45,6 +45,19 @@ describe('forward answer', () => {
   });
 });
 
+describe('forwarded-for', () => {
+  it('appends the connecting client address (CF-Connecting-IP) to the client-supplied x-forwarded-for', async () => {
+    const res = await call('/v4/acme/eu-only/generate', { init: { headers: { 'x-forwarded-for': '198.51.100.7', 'cf-connecting-ip': '203.0.113.9' } } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { xff: string }).xff).toBe('198.51.100.7, 203.0.113.9');
+  });
+
+  it('sets x-forwarded-for to the connecting address when the client sent none', async () => {
+    const res = await call('/v4/acme/eu-only/generate', { init: { headers: { 'cf-connecting-ip': '203.0.113.9' } } });
+    expect(((await res.json()) as { xff: string }).xff).toBe('203.0.113.9');
+  });
+});
+
 describe('forward fallback', () => {
   it('tries the next cluster when the chosen proxy refuses with x-switchyard-refused', async () => {
     // A small body of known length (as real clients send it) can be replayed to the fallback.

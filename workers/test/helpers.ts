@@ -47,6 +47,22 @@ export interface TokenBody {
   readonly token: string;
   readonly url: string;
   readonly expiresAt: number;
+  readonly decisionId: string;
+}
+
+export const OPERATOR_KEY = base['EDGE_OPERATOR_KEY'] ?? '';
+
+/** `/explain/<path>` as an operator: the decision with its explanation. */
+export async function explain(path: string, o: CallOptions = {}): Promise<ExplainBody['decision']> {
+  const headers = new Headers(o.init?.headers);
+  headers.set('x-switchyard-operator-key', OPERATOR_KEY);
+  const res = await call(`/explain${path}`, { ...o, init: { ...o.init, headers } });
+  if (res.status !== 200) throw new Error(`explain ${path}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as ExplainBody).decision;
+}
+
+export interface ExplainBody {
+  readonly synthetic: true;
   readonly decision: { readonly id: string; readonly chosen: string | null; readonly fallbacks: string[]; readonly stale: boolean; readonly synthetic: boolean; readonly candidates: Array<{ clusterId: string; disqualifications: Array<{ code: string }> }> };
 }
 
@@ -56,7 +72,7 @@ export interface ErrorJson {
 
 export async function control(path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${fixtures.controlUrl}${path}`, {
-    method: body === undefined && path === '/proxy/requests' ? 'GET' : 'POST',
+    method: body === undefined && path.startsWith('/proxy/') ? 'GET' : 'POST',
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   });
   if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);

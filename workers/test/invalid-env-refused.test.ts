@@ -10,6 +10,8 @@ describe('invalid environment', () => {
     [{ EDGE_REFRESH_MS: '5000', EDGE_STALE_SNAPSHOT_MS: '1000' }, ['EDGE_STALE_SNAPSHOT_MS']],
     [{ TOKEN_SIGNING_KEY: '{"kty":"oct"}' }, ['TOKEN_SIGNING_KEY']],
     [{ LIBSQL_URL: '' }, ['LIBSQL_URL']],
+    [{ LIBSQL_URL: 'ftp://db.internal/?authToken=s3cret-db-token' }, ['LIBSQL_URL']],
+    [{ EDGE_OPERATOR_KEY: 'short' }, ['EDGE_OPERATOR_KEY']],
   ])('%j → 500 naming %j', async (env, names) => {
     const res = await call('/v4/acme/chat/generate', { env });
     expect(res.status).toBe(500);
@@ -17,5 +19,7 @@ describe('invalid environment', () => {
     expect(body.error.code).toBe('bad-config');
     for (const n of names) expect(body.error.message).toContain(n);
     expect(JSON.stringify(body)).not.toContain('"d":'); // never echoes the private key
+    // Names only, never values: a value may carry a secret (LIBSQL_URL?authToken=...).
+    for (const v of Object.values(env)) if (v !== '') expect(JSON.stringify(body)).not.toContain(v);
   });
 });
