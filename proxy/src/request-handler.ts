@@ -88,8 +88,9 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
   if (!admitted.ok) {
     rt.metrics.refusals.inc({ code: admitted.error.code });
     rt.logger.info({ method: req.method, status: admitted.error.status, code: admitted.error.code }, 'refused');
-    const extra = refuseBody(req, res);
-    sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : extra);
+    const body = refuseBody(req, res);
+    sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : body.headers);
+    body.afterResponse();
     return;
   }
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);
