@@ -55,6 +55,16 @@ describe('parseProxyConfig', () => {
     );
   });
 
+  it.each([
+    ['a zero sniff timeout', { PROXY_SNIFF_TIMEOUT_MS: '0' }, 'sniffTimeoutMs'],
+    ['a zero header timeout', { PROXY_HEADERS_TIMEOUT_MS: '0' }, 'headersTimeoutMs'],
+    ['a request timeout below the header timeout', { PROXY_REQUEST_TIMEOUT_MS: '500' }, 'requestTimeoutMs'],
+    ['an admin port out of range', { PROXY_ADMIN_PORT: '70000' }, 'adminPort'],
+  ])('refuses %s', (_n, env, field) => {
+    const r = parseProxyConfig({ env: { ...base, ...env } });
+    expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);
+  });
+
   it('refuses to run without keys unless auth is disabled explicitly', () => {
     const r = parseProxyConfig({ env: { PROXY_ID: 'p1', PROXY_ENDPOINTS_FILE: '/x' } });
     expect(r.ok ? [] : r.issues.map((i) => i.message).join()).toContain('PROXY_AUTH_DISABLED');

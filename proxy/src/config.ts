@@ -317,6 +317,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
   for (const field of ['headersTimeoutMs', 'sniffTimeoutMs', 'maxHeaderBytes', 'http2MaxConcurrentStreams'] as const) {
     if (Number(out[field]) < 1) issues.push({ field, source: 'merged', message: 'must be ≥ 1 (a connection limit cannot be off)' });
   }
+  if (Number(out['requestTimeoutMs']) > 0 && Number(out['requestTimeoutMs']) < Number(out['headersTimeoutMs']))
+    issues.push({ field: 'requestTimeoutMs', source: 'merged', message: 'must be 0 (off) or ≥ headersTimeoutMs' });
   if (Number(out['adminPort']) > 65535)
     issues.push({ field: 'adminPort', source: 'merged', message: 'must be ≤ 65535' });
   if (Number(out['maxAttempts']) < 1)
