@@ -24,6 +24,9 @@ describe('parseProxyConfig', () => {
       true,
     ],
     ['ratios', { env: { ...base, PROXY_RETRY_BUDGET_RATIO: '0.1' } }, 'retryBudgetRatio', 0.1],
+    ['a blank variable keeps the default', { env: { ...base, PROXY_PORT: ' ' } }, 'port', DEFAULT_CONFIG.port],
+    ['shared/env booleans', { env: { ...base, PROXY_UPSTREAM_ALLOW_H2: 'on' } }, 'upstreamAllowH2', true],
+    ['YAML booleans', { env: base, file: { upstreamAllowH2: true } }, 'upstreamAllowH2', true],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);
