@@ -62,6 +62,8 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   if (rt.draining) return { ok: false, error: drainingError(rt) };
   const gate = await rt.gate.check(req.headers, target, rt.now());
   if (!gate.ok) return gate;
+  // A drain may have begun while the token was verified: start no new upstream work.
+  if (rt.draining) return { ok: false, error: drainingError(rt) };
   const rules = rt.registry.routing(target.appId).rules;
   const broken = checkRules(req, target, rules);
   if (broken !== null) return { ok: false, error: broken };
