@@ -150,7 +150,11 @@ export async function run(): Promise<TargetResult[]> {
   const endpointsFile = join(dir, 'endpoints.json');
   writeFileSync(
     endpointsFile,
-    JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: upOrigin }] }),
+    // Declared functions: `*` (the canonical path parser needs a non-empty function).
+    JSON.stringify({
+      endpoints: [{ cluster: 'c1', app: 'bench/app', url: upOrigin }],
+      apps: [{ id: 'bench/app', requests: { functions: ['*'] } }],
+    }),
   );
   const ours = tsx(
     'proxy/src/server.ts',
@@ -175,7 +179,7 @@ export async function run(): Promise<TargetResult[]> {
     if (wanted('direct')) results.push(await measure('direct', upOrigin, '/', null, () => []));
     if (wanted('switchyard'))
       results.push(
-        await measure('switchyard', oursUrl, '/v4/bench/app/', '/v4/bench/app/sse', () =>
+        await measure('switchyard', oursUrl, '/v4/bench/app/small', '/v4/bench/app/sse', () =>
           ours.pid === undefined ? [] : [ours.pid],
         ),
       );

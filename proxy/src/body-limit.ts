@@ -58,22 +58,35 @@ export function limitUnknownLengthBody(req: ClientRequest, res: ClientResponse, 
 /**
  * What to do with the body of a request refused before forwarding: small declared bodies are
  * drained (the connection stays usable); anything else is never read — HTTP/1 answers with
- * `Connection: close`, HTTP/2 resets the stream with NO_ERROR after the answer (RFC 9113 §8.1).
- * Returns extra response headers.
+ * `Connection: close`, HTTP/2 resets the stream (CANCEL: Node sends no RST for NO_ERROR on a
+ * stream it has answered, and the client could keep sending) once the answer is written.
  */
-export function refuseBody(req: ClientRequest, res: ClientResponse): Record<string, string> {
+export interface RefusedBody {
+  /** Extra response headers. */
+  readonly headers: Record<string, string>;
+  /** Call after the refusal was written. */
+  readonly afterResponse: () => void;
+}
+
+const NOTHING = (): void => undefined;
+
+export function refuseBody(req: ClientRequest, res: ClientResponse): RefusedBody {
   const length = declaredLength(req.headers);
   const method = req.method ?? 'GET';
-  const noBody = length === 0 || (length === null && !unknownLengthBody(req) && (req.httpVersionMajor === 1 || method === 'GET' || method === 'HEAD'));
+  const noBody =
+    length === 0 ||
+    (length === null && !unknownLengthBody(req) && (req.httpVersionMajor === 1 || method === 'GET' || method === 'HEAD'));
   if (noBody || (length !== null && length <= REFUSED_BODY_DRAIN_BYTES)) {
     req.resume();
-    return {};
+    return { headers: {}, afterResponse: NOTHING };
   }
   if ('stream' in res) {
-    res.once('finish', () => {
-      if (!res.stream.destroyed) res.stream.close(h2.NGHTTP2_NO_ERROR);
-    });
-    return {};
+    return {
+      headers: {},
+      afterResponse: () => {
+        if (!res.stream.destroyed && !req.readableEnded) res.stream.close(h2.NGHTTP2_CANCEL);
+      },
+    };
   }
-  return { connection: 'close' };
+  return { headers: { connection: 'close' }, afterResponse: NOTHING };
 }

@@ -24,6 +24,9 @@ describe('parseProxyConfig', () => {
       true,
     ],
     ['ratios', { env: { ...base, PROXY_RETRY_BUDGET_RATIO: '0.1' } }, 'retryBudgetRatio', 0.1],
+    ['a blank variable keeps the default', { env: { ...base, PROXY_PORT: ' ' } }, 'port', DEFAULT_CONFIG.port],
+    ['shared/env booleans', { env: { ...base, PROXY_UPSTREAM_ALLOW_H2: 'on' } }, 'upstreamAllowH2', true],
+    ['YAML booleans', { env: base, file: { upstreamAllowH2: true } }, 'upstreamAllowH2', true],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);
@@ -53,6 +56,16 @@ describe('parseProxyConfig', () => {
         'tlsCertFile',
       ].sort(),
     );
+  });
+
+  it.each([
+    ['a zero sniff timeout', { PROXY_SNIFF_TIMEOUT_MS: '0' }, 'sniffTimeoutMs'],
+    ['a zero header timeout', { PROXY_HEADERS_TIMEOUT_MS: '0' }, 'headersTimeoutMs'],
+    ['a request timeout below the header timeout', { PROXY_REQUEST_TIMEOUT_MS: '500' }, 'requestTimeoutMs'],
+    ['an admin port out of range', { PROXY_ADMIN_PORT: '70000' }, 'adminPort'],
+  ])('refuses %s', (_n, env, field) => {
+    const r = parseProxyConfig({ env: { ...base, ...env } });
+    expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);
   });
 
   it('refuses to run without keys unless auth is disabled explicitly', () => {

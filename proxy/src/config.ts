@@ -4,6 +4,8 @@
  * (never silently defaulted), so an operator fixes a bad deploy in one pass.
  */
 import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
+import { boolean, integer, numberInRange, oneOf } from '../../shared/env/field-parsers.ts';
+import type { FieldParser } from '../../shared/env/types.ts';
 
 export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
@@ -126,9 +128,25 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   logLevel: 'info',
 };
 
-type Kind =
-  'string' | 'nullable-string' | 'int' | 'number' | 'bool' | 'ratio' | 'strategy' | 'level';
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Blank means "unset" everywhere (as in shared/env): `PROXY_TLS_CERT_FILE=` keeps the default. */
+const anyString: FieldParser<string> = Object.assign((raw: string) => ({ ok: true as const, value: raw.trim() }), {
+  expected: 'a string',
+});
+const nullableString: FieldParser<string | null> = anyString;
+
+/** The value parsers are shared/env's, the Worker's too: one reading of "an integer", "a boolean". */
+const KINDS = {
+  string: anyString,
+  'nullable-string': nullableString,
+  int: integer(0, Number.MAX_SAFE_INTEGER),
+  ratio: numberInRange(0, 1),
+  bool: boolean(),
+  strategy: oneOf(STRATEGIES.filter((s) => s !== 'switchyard')),
+  level: oneOf(LEVELS),
+} as const;
+type Kind = keyof typeof KINDS;
 
 /** Every field, its env var and how to parse it. Flags use the camelCase key. */
 const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
@@ -198,67 +216,15 @@ export interface ConfigSources {
   readonly flags?: Readonly<Record<string, unknown>>;
 }
 
-function coerce(
-  kind: Kind,
-  raw: unknown,
-): { ok: true; value: unknown } | { ok: false; message: string } {
-  const text = typeof raw === 'string' ? raw.trim() : raw;
-  switch (kind) {
-    case 'string':
-      return typeof text === 'string'
-        ? { ok: true, value: text }
-        : { ok: false, message: 'must be a string' };
-    case 'nullable-string':
-      if (text === null || text === '') return { ok: true, value: null };
-      return typeof text === 'string'
-        ? { ok: true, value: text }
-        : { ok: false, message: 'must be a string' };
-    case 'int': {
-      const n =
-        typeof text === 'number'
-          ? text
-          : typeof text === 'string' && text !== ''
-            ? Number(text)
-            : NaN;
-      return Number.isInteger(n) && n >= 0
-        ? { ok: true, value: n }
-        : { ok: false, message: `must be a non-negative integer, got ${JSON.stringify(raw)}` };
-    }
-    case 'number':
-    case 'ratio': {
-      const n =
-        typeof text === 'number'
-          ? text
-          : typeof text === 'string' && text !== ''
-            ? Number(text)
-            : NaN;
-      const inRange = kind === 'ratio' ? n >= 0 && n <= 1 : n >= 0;
-      return Number.isFinite(n) && inRange
-        ? { ok: true, value: n }
-        : {
-            ok: false,
-            message: `must be ${kind === 'ratio' ? 'between 0 and 1' : 'a non-negative number'}, got ${JSON.stringify(raw)}`,
-          };
-    }
-    case 'bool':
-      if (typeof text === 'boolean') return { ok: true, value: text };
-      if (text === 'true' || text === '1') return { ok: true, value: true };
-      if (text === 'false' || text === '0') return { ok: true, value: false };
-      return { ok: false, message: `must be true/false/1/0, got ${JSON.stringify(raw)}` };
-    case 'strategy':
-      return typeof text === 'string' &&
-        (STRATEGIES as readonly string[]).includes(text) &&
-        text !== 'switchyard'
-        ? { ok: true, value: text }
-        : {
-            ok: false,
-            message: `must be one of ${STRATEGIES.filter((s) => s !== 'switchyard').join(', ')}`,
-          };
-    case 'level':
-      return typeof text === 'string' && (LEVELS as readonly string[]).includes(text)
-        ? { ok: true, value: text }
-        : { ok: false, message: `must be one of ${LEVELS.join(', ')}` };
+/** One source's raw value: strings as given, numbers and booleans (from YAML or flags) as text. */
+function coerce(kind: Kind, raw: unknown): { ok: true; value: unknown } | { ok: false; message: string } {
+  if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean' && raw !== null) {
+    return { ok: false, message: `must be ${KINDS[kind].expected}, got ${JSON.stringify(raw)}` };
   }
+  const text = raw === null ? '' : String(raw);
+  if (text.trim() === '') return { ok: true, value: kind === 'nullable-string' ? null : undefined };
+  const r = KINDS[kind](text);
+  return r.ok ? { ok: true, value: r.value } : { ok: false, message: `must be ${r.expected}, got ${JSON.stringify(raw)}` };
 }
 
 /** Merge file < env < flags into a fully-defaulted config, or every problem at once. */
@@ -283,8 +249,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     for (const [source, raw] of candidates) {
       if (raw === undefined) continue;
       const r = coerce(kind, raw);
-      if (r.ok) out[key] = r.value;
-      else issues.push({ field: key, source, message: r.message });
+      if (!r.ok) issues.push({ field: key, source, message: r.message });
+      else if (r.value !== undefined) out[key] = r.value;
     }
   }
   if (out['id'] === '')
@@ -317,6 +283,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
   for (const field of ['headersTimeoutMs', 'sniffTimeoutMs', 'maxHeaderBytes', 'http2MaxConcurrentStreams'] as const) {
     if (Number(out[field]) < 1) issues.push({ field, source: 'merged', message: 'must be ≥ 1 (a connection limit cannot be off)' });
   }
+  if (Number(out['requestTimeoutMs']) > 0 && Number(out['requestTimeoutMs']) < Number(out['headersTimeoutMs']))
+    issues.push({ field: 'requestTimeoutMs', source: 'merged', message: 'must be 0 (off) or ≥ headersTimeoutMs' });
   if (Number(out['adminPort']) > 65535)
     issues.push({ field: 'adminPort', source: 'merged', message: 'must be ≤ 65535' });
   if (Number(out['maxAttempts']) < 1)

@@ -62,6 +62,8 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   if (rt.draining) return { ok: false, error: drainingError(rt) };
   const gate = await rt.gate.check(req.headers, target, rt.now());
   if (!gate.ok) return gate;
+  // A drain may have begun while the token was verified: start no new upstream work.
+  if (rt.draining) return { ok: false, error: drainingError(rt) };
   const rules = rt.registry.routing(target.appId).requests;
   const broken = checkRules(req, target, rules);
   if (broken !== null) return { ok: false, error: broken };
@@ -88,8 +90,9 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
   if (!admitted.ok) {
     rt.metrics.refusals.inc({ code: admitted.error.code });
     rt.logger.info({ method: req.method, status: admitted.error.status, code: admitted.error.code }, 'refused');
-    const extra = refuseBody(req, res);
-    sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : extra);
+    const body = refuseBody(req, res);
+    sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : body.headers);
+    body.afterResponse();
     return;
   }
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);

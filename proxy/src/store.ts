@@ -101,7 +101,8 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     },
     async loadAppSettings() {
       const rs = await client.execute(
-        'SELECT id, strategy, affinity_header, max_concurrency, max_rps, requests_json FROM apps',
+        // `*`: a database not yet migrated to schema v2 has no requests_json (every default then).
+        'SELECT * FROM apps',
       );
       return rs.rows.map((r) => ({
         appId: str(r['id']),

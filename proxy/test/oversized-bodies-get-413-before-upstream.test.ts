@@ -5,6 +5,7 @@
  * with a body is a 400.
  */
 import { request } from 'node:http';
+import { connect as h2connect } from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startEchoReplica, type EchoReplica } from './echo-replica.ts';
@@ -80,6 +81,17 @@ describe('oversized bodies get 413 before upstream', () => {
     const ok = await chunkedPost(proxy.url, `/v4/${APP}/v1/chat/completions`, await keys.mint(), LIMIT / 2);
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ bodyBytes: LIMIT / 2 });
+  });
+
+  it('an HTTP/2 body without content-length over the limit is a 413', async () => {
+    const session = h2connect(proxy.url);
+    const stream = session.request({ ':method': 'POST', ':path': `/v4/${APP}/v1/chat/completions`, 'x-switchyard-token': await keys.mint() });
+    stream.on('error', () => undefined);
+    const status = new Promise<number>((r) => stream.once('response', (h) => r(Number(h[':status']))));
+    for (let i = 0; i < 16; i++) stream.write(Buffer.alloc(16 * 1024, 120));
+    stream.end();
+    expect(await status).toBe(413);
+    session.close();
   });
 
   it('a GET with a body is a 400', async () => {

@@ -79,6 +79,23 @@ describe('slow-header clients are closed within the timeout while normal traffic
     for (const w of silent) expect((w.closedAt ?? Infinity) - started).toBeLessThan(SNIFF_TIMEOUT_MS + SLACK_MS);
   });
 
+  it('advertises HTTP/2 stream and header-list limits and refuses oversized HTTP/1 headers', async () => {
+    const session = h2connect(proxy.url);
+    session.on('error', () => undefined);
+    const settings = await new Promise<{ maxConcurrentStreams?: number; maxHeaderListSize?: number }>((r) =>
+      session.once('remoteSettings', (s) => r(s)),
+    );
+    session.close();
+    expect(settings.maxConcurrentStreams).toBe(128);
+    expect(settings.maxHeaderListSize).toBe(16_384);
+    const r = await rawRequest(proxy.url, {
+      method: 'GET',
+      path: `/v4/${APP}/v1/models`,
+      headers: { 'x-switchyard-token': token, 'x-big': 'a'.repeat(20_000) },
+    }).catch(() => ({ status: 0 }));
+    expect([0, 431]).toContain(r.status);
+  });
+
   it('closes an HTTP/2 session that never opens a stream', async () => {
     const session = h2connect(proxy.url);
     session.on('error', () => undefined);
