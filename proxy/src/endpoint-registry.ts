@@ -21,6 +21,8 @@ export interface Endpoint {
   reportedHealthy: boolean;
   /** As seen by our own active health checks; true until a check fails. */
   checkedHealthy: boolean;
+  /** Consecutive health checks that got no answer in time (see health-checker). */
+  missedChecks: number;
 }
 
 export interface RegistrySource {
@@ -64,6 +66,7 @@ export class EndpointRegistry {
           weight: row.weight,
           reportedHealthy: row.healthy,
           checkedHealthy: true,
+          missedChecks: 0,
         };
         ep.weight = row.weight;
         ep.reportedHealthy = row.healthy;

@@ -90,7 +90,7 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
     if (!result.ok) ex.recordFailure(a, result.fault);
     const next = fault === null ? null : nextAttempt(rt, ex, plan, fault);
     if (next !== null) {
-      if (result.ok) result.up.abort(new Error('retried elsewhere'));
+      if (result.ok) discard(rt, ex, a, result.up);
       a.release();
       rt.metrics.retries.inc({ reason: fault?.code ?? 'unknown' });
       a = next;
@@ -146,6 +146,14 @@ function nextAttempt(
 function retryVerdict(rt: ProxyRuntime, ex: HttpExchange, fault: AttemptFault): string {
   if (!retrySafe(ex, fault)) return 'not retried because the replica may have processed it';
   return 'no other replica or cluster could take it, or the retry budget is spent';
+}
+
+/** A replica's failing answer we retry elsewhere: dropped unread, but recorded as its outcome. */
+function discard(rt: ProxyRuntime, ex: HttpExchange, a: Attempt, up: UpstreamResponse): void {
+  up.abort(new Error('retried elsewhere'));
+  rt.metrics.attemptsBatch.inc(a.clusterId, String(up.statusCode));
+  const error = `replica answered ${up.statusCode}; retried elsewhere`;
+  ex.recordAnswer(a, up.statusCode, rt.now() - a.startedAt, { bytesOut: 0, error, fault: null });
 }
 
 /** Stream a replica's answer to the client, then record the outcome. */

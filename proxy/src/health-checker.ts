@@ -1,9 +1,23 @@
 /**
  * Active health checks: every interval, GET <endpoint><path> on each known
- * endpoint (off the hot path). A 2xx marks it up, anything else or no answer
- * within the timeout marks it down; the round trip feeds the cluster's RTT.
+ * endpoint (off the hot path). A 2xx marks it up; a definite "no" (another
+ * status, connection refused) marks it down at once; silence past the timeout
+ * marks it down only when it happens twice in a row, so one slow answer from a
+ * busy replica (e.g. one tenant's huge uploads) does not flip the cluster's
+ * reported health for everyone. The round trip feeds the cluster's RTT.
  */
+import { classifyUpstreamError } from './errors.ts';
 import type { ProxyRuntime } from './runtime.ts';
+
+/** Consecutive unanswered checks that mark an endpoint down. */
+const MISSES_TO_DOWN = 2;
+
+/** `AbortSignal.timeout` rejects with a DOMException, which is not always an `Error` instance. */
+function isAbortTimeout(err: unknown): boolean {
+  const name =
+    typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
 
 export async function checkAllOnce(rt: ProxyRuntime): Promise<void> {
   await Promise.all(
@@ -20,9 +34,13 @@ export async function checkAllOnce(rt: ProxyRuntime): Promise<void> {
         });
         await r.body.dump();
         endpoint.checkedHealthy = r.statusCode >= 200 && r.statusCode < 300;
+        endpoint.missedChecks = 0;
         if (endpoint.checkedHealthy) rt.latency.rtt(clusterId, rt.now() - t0);
-      } catch {
-        endpoint.checkedHealthy = false;
+      } catch (err) {
+        const silent =
+          classifyUpstreamError(err).code === 'upstream-timeout' || isAbortTimeout(err);
+        endpoint.missedChecks = silent ? endpoint.missedChecks + 1 : MISSES_TO_DOWN;
+        if (endpoint.missedChecks >= MISSES_TO_DOWN) endpoint.checkedHealthy = false;
       }
     }),
   );

@@ -65,7 +65,7 @@ describe('app request rules come from libSQL', () => {
     expect(await call('metrics')).toBe(404);
     expect(await call('v1/models', 'x'.repeat(101))).toBe(413);
     await db.execute({ sql: 'UPDATE apps SET requests_json = ? WHERE id = ?', args: [JSON.stringify({ functions: ['v1/*'] }), APP] });
-    await waitFor(() => proxy.runtime.registry.routing(APP).rules.functions.includes('v1/*'), 'the refresh to see the new rules');
+    await waitFor(() => proxy.runtime.registry.routing(APP).requests.functions.includes('v1/*'), 'the refresh to see the new rules');
     expect(await call('v1/chat/completions', JSON.stringify({ model: 'demo-llm', messages: [{ role: 'user', content: 'hi' }] }))).toBe(200);
   });
 });

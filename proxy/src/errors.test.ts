@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { replicaCap } from './choose-endpoint.ts';
+import { ClientBodyError, ProxyError, classifyUpstreamError, faultForStatus } from './errors.ts';
+import { ttfbLimitMs } from './http-exchange.ts';
+
+const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
+
+describe('classifyUpstreamError: the one boundary for foreign errors', () => {
+  it.each([
+    [
+      'undici refuses Expect',
+      coded('UND_ERR_NOT_SUPPORTED'),
+      'client-unsupported',
+      'client',
+      true,
+      400,
+    ],
+    [
+      'undici invalid argument',
+      coded('UND_ERR_INVALID_ARG'),
+      'client-invalid',
+      'client',
+      true,
+      400,
+    ],
+    ['invalid header char', coded('ERR_INVALID_CHAR'), 'client-invalid', 'client', true, 400],
+    [
+      'ws duplicate subprotocol',
+      new SyntaxError('An invalid or duplicated subprotocol was specified'),
+      'client-invalid',
+      'client',
+      true,
+      400,
+    ],
+    [
+      'client body ended early',
+      new ClientBodyError(coded('ECONNRESET', 'aborted')),
+      'client-body-aborted',
+      'client',
+      false,
+      400,
+    ],
+    [
+      'client sent less than content-length',
+      coded('UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'),
+      'client-body-aborted',
+      'client',
+      false,
+      400,
+    ],
+    ['connection refused', coded('ECONNREFUSED'), 'upstream-unreachable', 'replica', true, 503],
+    ['connect timeout', coded('UND_ERR_CONNECT_TIMEOUT'), 'upstream-timeout', 'replica', true, 504],
+    ['reset after send', coded('ECONNRESET'), 'upstream-reset', 'replica', false, 502],
+    ['socket closed', coded('UND_ERR_SOCKET'), 'upstream-reset', 'replica', false, 502],
+    [
+      'nested cause',
+      Object.assign(new Error('fetch failed'), { cause: coded('ECONNRESET') }),
+      'upstream-reset',
+      'replica',
+      false,
+      502,
+    ],
+    ['TTFB budget', coded('UND_ERR_HEADERS_TIMEOUT'), 'upstream-timeout', 'replica', false, 504],
+    [
+      'ws handshake timeout',
+      new Error('Opening handshake has timed out'),
+      'upstream-timeout',
+      'replica',
+      false,
+      504,
+    ],
+    ['malformed response', coded('HPE_INVALID_CONSTANT'), 'upstream-error', 'replica', false, 502],
+    ['our own abort', coded('UND_ERR_ABORTED'), 'aborted', 'proxy', false, 502],
+    ['unknown', new Error('something else'), 'upstream-error', 'proxy', false, 502],
+  ])('%s', (_name, err, code, blame, beforeSend, status) => {
+    expect(classifyUpstreamError(err)).toMatchObject({ code, blame, beforeSend, status });
+  });
+
+  it('classifies anything after our own abort as ours', () => {
+    expect(classifyUpstreamError(coded('ECONNRESET'), { aborted: true })).toMatchObject({
+      blame: 'proxy',
+    });
+  });
+});
+
+describe('faultForStatus: which replica answers are its failures', () => {
+  it.each([
+    [200, null],
+    [400, null],
+    [404, null],
+    [429, null],
+    [500, 'replica'],
+    [501, null],
+    [502, 'replica'],
+    [503, 'replica'],
+    [504, 'replica'],
+    [505, null],
+    [507, 'replica'],
+  ])('%i', (status, blame) => {
+    expect(faultForStatus(status)?.blame ?? null).toBe(blame);
+  });
+});
+
+describe('x-switchyard-refused', () => {
+  it.each([
+    [new ProxyError('circuit-open', 503, 'm', true, 1), 'not-started'],
+    [new ProxyError('draining', 503, 'm', true, 5), 'not-started'],
+    [new ProxyError('concurrency-limited', 429, 'm', false, 1), 'not-started'],
+    [new ProxyError('all-clusters-failed', 503, 'm', true, 1, true), 'not-started'],
+    [new ProxyError('all-clusters-failed', 502, 'm', true, 1, false), '1'],
+    [new ProxyError('upstream-reset', 502, 'm', true, 1), '1'],
+    [new ProxyError('client-invalid', 400, 'm'), null],
+  ])('%s', (err, header) => {
+    expect(err.refusedHeader()).toBe(header);
+  });
+});
+
+describe('limits derived from the app rules', () => {
+  it.each([
+    [4, 100, 2, 4],
+    [null, null, 3, null],
+    [null, 256, 1, null],
+    [null, 256, 2, 128],
+    [null, 10, 3, 4],
+    [null, 1, 4, 1],
+  ])('replicaCap(%j, %j, %i) = %j', (perReplica, app, replicas, want) => {
+    expect(replicaCap(perReplica, app, replicas)).toBe(want);
+  });
+
+  it.each([
+    [60_000, 300_000, 60_000],
+    [60_000, 0, 60_000],
+    [600_000, 300_000, 300_000],
+  ])('ttfbLimitMs(%i, %i) = %i', (budget, ceiling, want) => {
+    expect(ttfbLimitMs(budget, ceiling)).toBe(want);
+  });
+});
