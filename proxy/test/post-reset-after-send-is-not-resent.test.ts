@@ -47,7 +47,12 @@ describe('a request reset after it was sent is not re-sent unless idempotent', (
         { cluster: 'c2', url: fallback.url },
       ],
       jwks: keys.jwks,
-      config: { circuitFailureThreshold: 100 },
+      // One replica failure ejects: the reset must count against the replica that reset.
+      config: {
+        circuitFailureThreshold: 100,
+        outlierConsecutiveFailures: 1,
+        outlierBaseEjectionMs: 60_000,
+      },
     });
   });
   afterAll(async () => {
@@ -69,6 +74,7 @@ describe('a request reset after it was sent is not re-sent unless idempotent', (
     expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'upstream-reset' } });
     expect(resetting.received()).toBe(1);
     expect(fallback.control.snapshot().counters.requests).toBe(0);
+    expect(proxy.runtime.outliers.isEjected(resetting.url, Date.now())).toBe(true);
   });
 
   it('retries a GET on the fallback cluster', async () => {

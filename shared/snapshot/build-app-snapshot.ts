@@ -84,7 +84,8 @@ function circuitOpenFor(row: Row, appId: string, where: string): boolean {
   } catch {
     throw new SnapshotError(`${where}: open_circuit_apps_json is not JSON`);
   }
-  if (!Array.isArray(apps)) throw new SnapshotError(`${where}: open_circuit_apps_json must be a JSON array`);
+  if (!Array.isArray(apps))
+    throw new SnapshotError(`${where}: open_circuit_apps_json must be a JSON array`);
   return apps.includes(appId);
 }
 
@@ -107,7 +108,7 @@ function parseProxyHealth(row: Row, appId: string): ProxyHealthRow {
 /**
  * Status per cluster merges three sources: the aggregator's `cluster_status` row, the fronting
  * proxy's draining flag, and every proxy's `proxy_cluster_health` rows. A cluster is draining if
- * it or its proxy is; its circuit is open if ANY proxy has it open (so the edge stops sending
+ * it or its proxy is; its circuit is open if ANY proxy has it open for this app (so the edge stops sending
  * traffic a proxy would refuse); health is the worst of all reports. Clusters with no source
  * at all have no status entry (the pipeline treats that as unknown).
  */
