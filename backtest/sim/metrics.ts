@@ -44,6 +44,8 @@ export class StrategyMetrics {
   warmStarts = 0;
   queuedRequests = 0;
   residencyViolations = 0;
+  /** Requests answered with a replica 5xx (partial-failure incidents); also counted in `failed`. */
+  replicaErrors = 0;
   cost = 0;
   events = 0;
   private readonly byRegion: Float64Array;

@@ -72,6 +72,8 @@ class Simulation {
   private readonly idx: Int32Array;
   private readonly cnt: Float64Array;
   private readonly clientWeight: number[];
+  /** Per client point: traffic multiplier from load-surge incidents. */
+  private readonly surge: number[];
 
   constructor(
     private readonly s: ResolvedScenario,
@@ -93,6 +95,7 @@ class Simulation {
     );
     const totalWeight = clients.reduce((a, c) => a + c.weight, 0);
     this.clientWeight = clients.map((c) => c.weight / totalWeight);
+    this.surge = clients.map(() => 1);
     this.classWeights = s.traffic.durations.map((d) => d.weight);
     this.classMeanMs = s.traffic.durations.map((d) => d.meanSeconds * 1000);
     this.classCounts = new Array<number>(this.classWeights.length).fill(0);
@@ -197,7 +200,7 @@ class Simulation {
       for (let ci = 0; ci < clients.length; ci++) {
         const c = clients[ci];
         if (c === undefined) continue;
-        const mean = s.traffic.ratePerSecond * (app.share / shareTotal) * (this.clientWeight[ci] ?? 0) * this.diurnal(t, c.lon) * tickS;
+        const mean = s.traffic.ratePerSecond * (app.share / shareTotal) * (this.clientWeight[ci] ?? 0) * (this.surge[ci] ?? 1) * this.diurnal(t, c.lon) * tickS;
         const n = this.arrivals.poisson(mean);
         if (n === 0) continue;
         this.arrivals.multinomial(n, this.classWeights, this.classCounts);
@@ -223,7 +226,8 @@ class Simulation {
     this.housekeeping(t, tickS);
   }
 
-  private arrive(t: number, app: SimApp, client: number, cluster: number, n: number, dc: number): void {
+  private arrive(t: number, app: SimApp, client: number, cluster: number, count: number, dc: number): void {
+    let n = count;
     const m = this.metrics;
     m.routed(cluster, n, t);
     const facts = this.world.domainClusters[cluster];
@@ -235,13 +239,26 @@ class Simulation {
       return;
     }
     const rtt = this.rtt[client * this.nClusters + cluster] ?? 0;
+    const at = SIM_EPOCH_MS + t;
+    const faults = d.cluster.errorRate > 0 ? this.rng.binomial(n, d.cluster.errorRate) : 0;
+    if (faults > 0) {
+      // Gray failure: the replica answers 5xx; the proxy reports it like any outcome.
+      m.failed += faults;
+      m.replicaErrors += faults;
+      n -= faults;
+    }
     const now = Math.min(n, d.free);
     if (now > 0) this.start(t, d, now, rtt, 0, dc);
     const rest = n - now;
-    if (rest === 0) return;
+    if (rest === 0) {
+      d.outcomes.record(at, n + faults, faults);
+      return;
+    }
     const room = Math.max(0, d.queueLimit());
     const queued = Math.min(rest, room);
     m.rejected += rest - queued;
+    // Queue-full 503s are the cluster's answer too: they count as replica faults in the outcomes.
+    d.outcomes.record(at, n + faults, faults + rest - queued);
     if (queued > 0) {
       d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
       m.queuedRequests += queued;
@@ -382,6 +399,14 @@ class Simulation {
         break;
       case 'price-spike':
         for (const c of this.clustersMatching(inc)) c.priceFactor *= begin ? inc.factor : 1 / inc.factor;
+        break;
+      case 'partial-failure':
+        for (const c of this.clustersMatching(inc)) c.errorRate = begin ? inc.errorRate : 0;
+        break;
+      case 'load-surge':
+        this.s.traffic.clients.forEach((c, ci) => {
+          if (inc.client === undefined || inc.client === c.name) this.surge[ci] = (this.surge[ci] ?? 1) * (begin ? inc.factor : 1 / inc.factor);
+        });
         break;
       case 'capacity-drain':
         for (const c of this.clustersMatching(inc)) {

@@ -12,6 +12,8 @@ import { BacktestError } from '../errors.ts';
 
 export const SIM_STRATEGIES = [
   'switchyard',
+  'switchyard-v1',
+  'greedy-predicted',
   'nearest-region',
   'round-robin',
   'least-connections',
@@ -86,6 +88,20 @@ const incident = z.discriminatedUnion('kind', [
     provider: z.string().optional(),
     cluster: z.string().optional(),
     factor: positive,
+    ...window,
+  }),
+  z.strictObject({
+    /** Gray failure: the cluster keeps reporting healthy but fails `errorRate` of the requests it takes with 5xx. */
+    kind: z.literal('partial-failure'),
+    cluster: z.string(),
+    errorRate: z.number().gt(0).max(1),
+    ...window,
+  }),
+  z.strictObject({
+    /** Traffic multiplied by `factor` (a step when long, a surge when short), for every client or one. */
+    kind: z.literal('load-surge'),
+    factor: positive,
+    client: z.string().optional(),
     ...window,
   }),
   z.strictObject({
@@ -200,7 +216,8 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   const providers = new Set(clusters.map((c) => c.provider));
   s.incidents.forEach((inc, i) => {
     const path = `incidents[${i}]`;
-    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain') resolve(inc.cluster, `${path}.cluster`);
+    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain' || inc.kind === 'partial-failure') resolve(inc.cluster, `${path}.cluster`);
+    if (inc.kind === 'load-surge' && inc.client !== undefined && !s.traffic.clients.some((c) => c.name === inc.client)) problems.push(`${path}.client: unknown client "${inc.client}"`);
     if (inc.kind === 'region-partition' && findRegion(inc.region) === undefined) problems.push(`${path}.region: unknown region "${inc.region}"`);
     if (inc.kind === 'price-spike') checkTarget(inc, path);
     if (inc.startHours >= s.durationHours) problems.push(`${path}.startHours: starts after the scenario ends (${s.durationHours} h)`);

@@ -6,13 +6,16 @@ import {
   cluster,
   context,
   measurement,
-  policy,
+  policy as fixturePolicy,
   request,
   snapshot,
   state,
   status,
 } from './test-fixtures.ts';
-import type { Decision } from './types.ts';
+import type { Decision, Policy } from './types.ts';
+
+// These cases pin the weights model (capacity × modifiers); the ttft model has its own file.
+const policy = (over: Partial<Policy> = {}): Policy => fixturePolicy({ model: 'weights', ...over });
 
 const EU = cluster('eu-1', 'eu-west');
 const EU2 = cluster('eu-2', 'eu-central');
