@@ -115,6 +115,8 @@ export class Deployment {
   queueHead = 0;
   lastServedAt: number | null = null;
   readonly outcomes = new OutcomeWindow();
+  /** Moving average of how long requests that queued here waited (what the engine's metrics publish). */
+  queueWaitMs: number | null = null;
   idleSince: number | null = null;
   /** Bumped by outages so replica-ready events scheduled before them are ignored. */
   generation = 0;

@@ -305,7 +305,9 @@ class Simulation {
       const b = d.head();
       if (b === undefined) break;
       const k = Math.min(free, b.count);
-      this.start(t, d, k, b.rttMs, t - b.arrivedAt, b.durationClass);
+      const waited = t - b.arrivedAt;
+      this.start(t, d, k, b.rttMs, waited, b.durationClass);
+      d.queueWaitMs = d.queueWaitMs === null ? waited : 0.8 * d.queueWaitMs + 0.2 * waited;
       b.count -= k;
       d.queued -= k;
       free -= k;

@@ -19,6 +19,7 @@ export interface PublishedRow {
   readonly lastServedAt: number | null;
   readonly observedAt: number;
   /** Outcomes the proxies reported over the last window (replica faults only). */
+  readonly queueWaitMs: number | null;
   readonly outcomeRequests: number;
   readonly outcomeErrors: number;
 }
@@ -58,6 +59,7 @@ export function capture(
       health: c.down ? 'unhealthy' : 'healthy',
       lastServedAt: d.lastServedAt,
       observedAt: now,
+      queueWaitMs: d.queueWaitMs,
       outcomeRequests: d.outcomes.requests(now),
       outcomeErrors: d.outcomes.errors(now),
     };
@@ -98,6 +100,7 @@ export function appSnapshotOf(
       warmStartMs: c.spec.warmStartSeconds * 1000,
       coldStartMs: c.spec.coldStartSeconds * 1000,
       serviceMs: app.serviceMs,
+      queueWaitMs: row.queueWaitMs,
     });
     if (row.outcomeRequests > 0)
       outcomes.set(id, { clusterId: id, requests: row.outcomeRequests, replicaErrors: row.outcomeErrors, ttfbMs: null, observedAt: row.observedAt });

@@ -17,7 +17,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   defaultStrategy: 'switchyard',
   model: 'ttft',
   ttft: Object.freeze({
-    temperatureMs: 10,
+    temperatureMs: 20,
     deciders: 1,
     usdPerGpuHourPerMs: 0.05,
     warmStartMs: 15_000,

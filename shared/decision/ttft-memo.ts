@@ -59,7 +59,7 @@ export function queueFor(
   const hit = t.queue[c.index];
   if (hit !== undefined && t.queueAge[c.index] === ageStepMs) return hit;
   const tm = timingsOf(s, policy.ttft);
-  const term = queueTerm(s, ageStepMs, tm.serviceMs, tm.warmStartMs, tm.coldStartMs);
+  const term = queueTerm(s, ageStepMs, tm.serviceMs, tm.warmStartMs, tm.coldStartMs, tm.queueWaitMs);
   t.queue[c.index] = term;
   t.queueAge[c.index] = ageStepMs;
   return term;

@@ -45,9 +45,10 @@ describe('queueTerm', () => {
   const base = { hotFree: 0, hotBusy: 0, queued: 0, warm: 0, cold: 0 };
   it.each([
     ['many free slots, fresh', { ...base, hotFree: 50, hotBusy: 50 }, 0, 0, 0.01],
-    ['one free slot, fresh: no wait', { ...base, hotFree: 1, hotBusy: 99 }, 0, 0, 0.01],
+    // Even fresh state is acted on for about a refresh: one free slot of 100 is a real risk.
+    ['one free slot, fresh: some risk', { ...base, hotFree: 1, hotBusy: 99 }, 0, 50, 300],
     ['one free slot, 2 s old: some risk', { ...base, hotFree: 1, hotBusy: 99 }, 2000, 10, 400],
-    ['full, 4 queued, fresh: 5 positions × 100 ms', { ...base, hotBusy: 100, queued: 4 }, 0, 499, 501],
+    ['full, 4 queued, fresh: about 5 positions × 100 ms', { ...base, hotBusy: 100, queued: 4 }, 0, 500, 600],
     ['full with a long queue: capped by the warm start', { ...base, hotBusy: 10, queued: 1000, warm: 8 }, 0, 15_000, 15_000],
     ['full, only cold nodes left: capped by the cold start', { ...base, hotBusy: 10, queued: 100_000, cold: 8 }, 0, 240_000, 240_000],
   ])('%s', (_name, s, age, lo, hi) => {
@@ -55,6 +56,13 @@ describe('queueTerm', () => {
     expect(t.ms).toBeGreaterThanOrEqual(lo);
     expect(t.ms).toBeLessThanOrEqual(hi);
     expect(t.detail).toMatch(/slots/);
+  });
+
+  it('uses the observed wait of queued requests when slots free in bigger steps than service ÷ slots', () => {
+    const s = { ...base, hotBusy: 100, queued: 4 };
+    const modelled = queueTerm(s, 0, 10_000, 15_000, 240_000, null).ms;
+    expect(queueTerm(s, 0, 10_000, 15_000, 240_000, 1000).ms).toBeCloseTo(modelled * 10, 6);
+    expect(queueTerm(s, 0, 10_000, 15_000, 240_000, 10).ms).toBe(modelled);
   });
 
   it('grows with state age and with utilisation', () => {

@@ -80,13 +80,22 @@ export interface QueueInputs {
 }
 
 /**
+ * How far ahead a state row's picks reach: deciders keep acting on it until a
+ * newer one arrives, about as long again as it is old plus one refresh, so
+ * the queue can drift for about twice its age plus a second.
+ */
+export function horizonMs(ageMs: number): number {
+  return 2 * Math.max(0, ageMs) + 1000;
+}
+
+/**
  * Expected wait for a loaded slot. A request arriving now finds `queued + 1 −
  * hotFree` requests ahead of it (negative: a slot is free) as of the report;
- * since then about busy × age / service requests have finished and as many
- * (Little's law) arrived, so the position is uncertain with σ² = 2 × busy ×
- * age / service. Each position ahead waits service / slots. A growing queue
- * makes the cluster start replicas, so the wait is capped by the start-up
- * time of the tier it would scale into.
+ * over the horizon (`horizonMs`) about busy × horizon / service requests
+ * finish and as many (Little's law) arrive, so the position is uncertain with
+ * σ² = 2 × busy × horizon / service. Each position ahead waits service /
+ * slots, or what queued requests were observed to wait if longer. A growing queue makes the cluster start replicas, so the wait is
+ * capped by the start-up time of the tier it would scale into.
  */
 export function queueTerm(
   s: QueueInputs,
@@ -94,14 +103,17 @@ export function queueTerm(
   serviceMs: number,
   warmStartMs: number,
   coldStartMs: number,
+  observedWaitMs: number | null = null,
 ): TtftTerm {
   const busy = Math.max(0, s.hotBusy);
   const free = Math.max(0, s.hotFree);
   const queued = Math.max(0, s.queued);
   const slots = busy + free;
-  const perPosition = serviceMs / Math.max(1, slots);
+  // Slots free at service ÷ slots on average; when the cluster reports how long queued
+  // requests really waited (engines hand out slots in steps), that is the better measure.
+  const perPosition = Math.max(serviceMs / Math.max(1, slots), observedWaitMs ?? 0);
   const ahead = queued + 1 - free;
-  const sigma = Math.sqrt((2 * Math.max(1, busy) * Math.max(0, ageMs)) / Math.max(1, serviceMs));
+  const sigma = Math.sqrt((2 * Math.max(1, busy) * horizonMs(ageMs)) / Math.max(1, serviceMs));
   const positions = expectedPositive(ahead, sigma);
   const cap = s.warm > 0 ? warmStartMs : s.cold > 0 ? coldStartMs : Infinity;
   const raw = positions * perPosition;
@@ -218,11 +230,19 @@ export function uncertaintyTerm(
 export function timingsOf(
   s: ClusterAppState,
   policy: TtftPolicy,
-): { warmStartMs: number; coldStartMs: number; serviceMs: number; reported: boolean } {
+): {
+  warmStartMs: number;
+  coldStartMs: number;
+  serviceMs: number;
+  queueWaitMs: number | null;
+  reported: boolean;
+} {
   const w = s.warmStartMs;
   const c = s.coldStartMs;
   const v = s.serviceMs;
+  const q = s.queueWaitMs;
   return {
+    queueWaitMs: q !== undefined && q !== null && q > 0 ? q : null,
     warmStartMs: w !== undefined && w !== null && w >= 0 ? w : policy.warmStartMs,
     coldStartMs: c !== undefined && c !== null && c >= 0 ? c : policy.coldStartMs,
     serviceMs: v !== undefined && v !== null && v > 0 ? v : policy.serviceMs,

@@ -140,6 +140,11 @@ export interface ClusterAppState {
   readonly warmStartMs?: number | null;
   readonly coldStartMs?: number | null;
   readonly serviceMs?: number | null;
+  /**
+   * How long requests that had to queue recently waited for a slot (moving average, as
+   * engines publish it, e.g. vLLM's request queue time); null = none queued lately.
+   */
+  readonly queueWaitMs?: number | null;
 }
 
 /**
