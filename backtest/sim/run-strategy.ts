@@ -11,7 +11,7 @@ import { estimateRttMs } from '../../shared/geo/index.ts';
 import { residencyAllows } from '../constraints.ts';
 import { EventQueue } from './event-queue.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
-import { SERIES_BUCKETS, StrategyMetrics, type StrategyResult } from './metrics.ts';
+import { SERIES_BUCKETS, StrategyMetrics, type StrategyResult, type WindowSpec } from './metrics.ts';
 import { Random } from './random.ts';
 import { createRouter, type RouteContext } from './routers.ts';
 import type { ResolvedScenario, SimStrategy } from './scenario.ts';
@@ -44,6 +44,20 @@ const STRATA = (() => {
   return [0, 1, 2, 3].map((i) => (g(qs[i] ?? 0) - g(qs[i + 1] ?? 1)) / 0.25);
 })();
 
+/**
+ * Windows reported on their own: the scenario's `windows`, else one per
+ * incident (named after it), so an incident can be judged apart from the day.
+ */
+export function windowsOf(s: ResolvedScenario): WindowSpec[] {
+  const h = 3_600_000;
+  if (s.windows.length > 0) return s.windows.map((w) => ({ name: w.name, startMs: w.startHours * h, endMs: (w.startHours + w.durationHours) * h }));
+  return s.incidents.map((i) => ({
+    name: `${i.kind} ${'cluster' in i ? i.cluster : 'region' in i ? i.region : 'provider' in i ? (i.provider ?? '') : 'client' in i ? (i.client ?? 'all') : ''}`.trim(),
+    startMs: i.startHours * h,
+    endMs: (i.startHours + i.durationHours) * h,
+  }));
+}
+
 export function runStrategy(s: ResolvedScenario, strategy: SimStrategy, policy: Policy): StrategyResult {
   const started = performance.now();
   const world = buildWorld(s);
@@ -62,6 +76,8 @@ class Simulation {
   private readonly rtt: Float64Array;
   private readonly nClusters: number;
   private visible: Publication | null = null;
+  /** Time of the event being handled (for accounting done outside an event's own handler). */
+  private lastT = 0;
   private visibleAt = 0;
   private lastCaptured: Publication | null = null;
   private version = 0;
@@ -110,6 +126,9 @@ class Simulation {
       Int32Array.from(world.domainClusters.map((c) => providers.indexOf(c.provider))),
       providers,
       Math.max(1, Math.ceil(this.endMs / SERIES_BUCKETS)),
+      world.domainClusters.map((c) => c.id),
+      windowsOf(s),
+      s.traffic.durations.map((d) => d.name),
     );
   }
 
@@ -133,6 +152,7 @@ class Simulation {
       this.metrics.events++;
       const ev = e.payload;
       const t = e.at;
+      this.lastT = t;
       switch (ev.k) {
         case 'tick':
           this.onTick(t, router);
@@ -204,9 +224,9 @@ class Simulation {
         const n = this.arrivals.poisson(mean);
         if (n === 0) continue;
         this.arrivals.multinomial(n, this.classWeights, this.classCounts);
-        this.metrics.requests += n;
+        this.metrics.arrived(n, t);
         if (!router.prepare(app, ci, now)) {
-          this.metrics.failed += n;
+          this.metrics.lost(n, t, 'failed');
           this.metrics.noCandidate += n;
           continue;
         }
@@ -235,7 +255,7 @@ class Simulation {
     if (facts !== undefined && !residencyAllows(app.app.residency, facts, continent)) m.residencyViolations += n;
     const d = app.byCluster[cluster];
     if (d === undefined || !d.cluster.reachable) {
-      m.failed += n;
+      m.lost(n, t, 'failed');
       return;
     }
     const rtt = this.rtt[client * this.nClusters + cluster] ?? 0;
@@ -243,7 +263,7 @@ class Simulation {
     const faults = d.cluster.errorRate > 0 ? this.rng.binomial(n, d.cluster.errorRate) : 0;
     if (faults > 0) {
       // Gray failure: the replica answers 5xx; the proxy reports it like any outcome.
-      m.failed += faults;
+      m.lost(faults, t, 'failed');
       m.replicaErrors += faults;
       n -= faults;
     }
@@ -256,7 +276,7 @@ class Simulation {
     }
     const room = Math.max(0, d.queueLimit());
     const queued = Math.min(rest, room);
-    m.rejected += rest - queued;
+    m.lost(rest - queued, t, 'rejected');
     // Queue-full 503s are the cluster's answer too: they count as replica faults in the outcomes.
     d.outcomes.record(at, n + faults, faults + rest - queued);
     if (queued > 0) {
@@ -270,8 +290,7 @@ class Simulation {
   private start(t: number, d: Deployment, n: number, rtt: number, waitMs: number, dc: number): void {
     d.busy += n;
     d.lastServedAt = SIM_EPOCH_MS + t;
-    this.metrics.served += n;
-    this.metrics.ttfb.record(rtt + waitMs, n);
+    this.metrics.served_(rtt + waitMs, n, dc, t);
     const mean = this.classMeanMs[dc] ?? 1000;
     if (n < 4) {
       for (let i = 0; i < n; i++) this.complete(d, t + mean * -Math.log(1 - this.rng.next()), 1);
@@ -369,7 +388,7 @@ class Simulation {
           }
         } else d.idleSince = null;
       }
-      this.metrics.cost += (replicas * c.price * tickS) / 3600;
+      this.metrics.spent((replicas * c.price * tickS) / 3600, t);
     }
   }
 
@@ -427,7 +446,7 @@ class Simulation {
     for (const app of this.world.apps) {
       const d = app.byCluster[c.idx];
       if (d === undefined) continue;
-      this.metrics.failed += d.busy + d.clearQueue();
+      this.metrics.lost(d.busy + d.clearQueue(), this.lastT, 'failed');
       d.busy = 0;
       d.pending.clear();
     }

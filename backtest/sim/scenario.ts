@@ -145,6 +145,8 @@ export const scenarioSchema = z.strictObject({
   clusters: z.array(cluster).min(1),
   prices: z.array(priceChange).default([]),
   incidents: z.array(incident).default([]),
+  /** Time windows reported on their own (cost per 1k requests, p50/p99, share per cluster); default: one per incident. */
+  windows: z.array(z.strictObject({ name: z.string().min(1), ...window })).default([]),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;

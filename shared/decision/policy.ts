@@ -24,7 +24,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
     coldStartMs: 240_000,
     serviceMs: 10_000,
     retryPenaltyMs: 250,
-    outcomePrior: 10,
+    outcomePrior: 5,
     outcomeMaxAgeMs: 120_000,
     staleUncertaintyMs: 200,
     standbyShare: 0.05,

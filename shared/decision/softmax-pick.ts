@@ -59,7 +59,7 @@ export function softmaxPick(
   let total = 0;
   let standbys = 0;
   for (const r of pool) {
-    let w = Math.exp(-(r.scoreMs - best) / t) * r.baseWeight;
+    let w = Math.exp(-(r.scoreMs - best) / t) * Math.sqrt(r.baseWeight);
     for (const m of r.modifiers) w *= m.factor;
     r.fullWeight = w;
     total += w;

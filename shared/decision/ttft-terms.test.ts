@@ -99,9 +99,10 @@ describe('failureRiskTerm', () => {
     ['no outcomes', null, 0, 0],
     ['clean', o(100, 0), 0, 0],
     ['outcomes too old', o(100, 50, NOW - 10 * 60_000), 0, 0],
-    // e = 50 / 110 = 0.4545 → e/(1−e) = 0.833 × (50 + 250)
-    ['half failing', o(100, 50), 249, 251],
-    ['2 errors on 2 requests: shrunk by the prior', o(2, 2), 40, 60],
+    // prior 5: e = 50 / 105 = 0.476 → e/(1−e) = 0.909 × (50 + 250) = 273
+    ['half failing', o(100, 50), 272, 274],
+    // e = 2 / 7 = 0.286 → 0.4 × 300 = 120 (not the 100 % the raw rate says)
+    ['2 errors on 2 requests: shrunk by the prior', o(2, 2), 119, 121],
     ['everything failing: rate capped at 0.95', o(10_000, 10_000), 4000, 6000],
   ])('%s', (_name, stats, lo, hi) => {
     const t = failureRiskTerm(stats, 50, NOW, T);
