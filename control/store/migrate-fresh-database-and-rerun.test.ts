@@ -16,7 +16,7 @@ test('a fresh database gets every migration once; a second run applies nothing',
   expect(second).toEqual({ applied: [], version: SCHEMA_VERSION });
 
   const rs = await store.client.execute('SELECT version, applied_at FROM schema_migrations');
-  expect(rs.rows.map((r) => [r['version'], r['applied_at']])).toEqual([[1, 5]]);
+  expect(rs.rows.map((r) => [r['version'], r['applied_at']])).toEqual(MIGRATIONS.map((m) => [m.version, 5]));
   const tables = await store.client.execute(
     "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
   );

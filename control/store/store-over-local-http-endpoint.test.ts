@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../hrana/test-server.ts';
 import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
 import { migrate } from './migrate.ts';
+import { MIGRATIONS } from '../../shared/schema/migrations.ts';
 import { openStore, type Store } from './open-store.ts';
 import { pushClusterState } from './push-cluster-state.ts';
 import { sampleApp, sampleCluster, sampleState } from './test-fixtures.ts';
@@ -26,7 +27,7 @@ afterAll(async () => {
 });
 
 test('migrate, write and read a snapshot over HTTP', async () => {
-  expect((await migrate(store.client)).applied).toHaveLength(1);
+  expect((await migrate(store.client)).applied).toHaveLength(MIGRATIONS.length);
   expect((await migrate(store.client)).applied).toHaveLength(0);
   const c = store.client;
   await upsertProject(c, { id: 'p', name: 'P' }, 1);

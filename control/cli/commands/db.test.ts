@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
 import { openStore } from '../../store/open-store.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../../shared/schema/migrations.ts';
 
 const run = promisify(execFile);
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
@@ -40,16 +41,16 @@ test('migrate creates the directory, applies once, then says up to date; LIBSQL_
   const first = await cli(['db', 'migrate'], { LIBSQL_URL: url });
   expect(first.code).toBe(0);
   expect(first.stdout).toMatch(/^applied migration 1: /m);
-  expect(first.stdout).toContain('now at schema version 1');
+  expect(first.stdout).toContain(`now at schema version ${SCHEMA_VERSION}`);
 
   const second = await cli(['db', 'migrate', '--db', url]);
   expect(second).toMatchObject({ code: 0 });
-  expect(second.stdout.trim()).toBe(`${url} is up to date (schema version 1)`);
+  expect(second.stdout.trim()).toBe(`${url} is up to date (schema version ${SCHEMA_VERSION})`);
 
   const store = openStore({ url });
   try {
     const rs = await store.client.execute('SELECT COUNT(*) AS n FROM schema_migrations');
-    expect(rs.rows[0]?.['n']).toBe(1);
+    expect(rs.rows[0]?.['n']).toBe(MIGRATIONS.length);
   } finally {
     store.close();
   }
@@ -59,7 +60,7 @@ test('without --db or LIBSQL_URL it uses file:.switchyard/switchyard.db in the w
   const env = { LIBSQL_URL: undefined } as unknown as NodeJS.ProcessEnv;
   const result = await cli(['db', 'migrate'], env);
   expect(result.code).toBe(0);
-  expect(result.stdout).toContain('file:.switchyard/switchyard.db is now at schema version 1');
+  expect(result.stdout).toContain(`file:.switchyard/switchyard.db is now at schema version ${SCHEMA_VERSION}`);
 });
 
 test('a bad URL fails with exit code 1 and an actionable message', async () => {
