@@ -337,6 +337,21 @@ describe('decide: classic strategies over eligible clusters', () => {
     expect(decide(request(), s, policy(), context('a', { strategyState })).chosen).toBe('us-1');
   });
 
+  it.each(['least-outstanding', 'power-of-two'] as const)(
+    '%s at the edge (an empty counter map, never updated) takes load from the snapshot',
+    (strategy) => {
+      const s = snapshot({
+        clusters: [EU, EU2],
+        app: { strategy },
+        states: [state('eu-1', { hotBusy: 50, queued: 20 }), state('eu-2', { hotBusy: 1 })],
+      });
+      for (let i = 0; i < 20; i++) {
+        const d = decide(request(), s, policy(), context(`e${i}`, { strategyState: newStrategyState() }));
+        expect(d.chosen).toBe('eu-2');
+      }
+    },
+  );
+
   it('consistent-hash keeps a key on one cluster and moves only its keys when that cluster drains', () => {
     const s = snap('consistent-hash');
     const keys = Array.from({ length: 300 }, (_, i) => `session-${i}`);

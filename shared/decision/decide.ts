@@ -251,15 +251,16 @@ function pickByStrategy(
     total += weights[i] ?? 0;
   }
   const state = ctx.strategyState ?? null;
-  // The edge has no in-flight counters of its own unless given some: then the
-  // aggregators' busy + queued slots are the best measure of outstanding work.
+  // The edge never sees a request finish, so it has no in-flight counters of its own: for a
+  // target without one, the aggregators' busy + queued slots are the measure of outstanding work.
+  const snapshotLoad = (i: number): number => {
+    const s = eligible[i]?.c.state;
+    return s === null || s === undefined ? 0 : s.hotBusy + s.queued;
+  };
   const load =
     state === null
-      ? (i: number): number => {
-          const s = eligible[i]?.c.state;
-          return s === null || s === undefined ? 0 : s.hotBusy + s.queued;
-        }
-      : (i: number): number => state.outstanding.get(ids[i] ?? '') ?? 0;
+      ? snapshotLoad
+      : (i: number): number => state.outstanding.get(ids[i] ?? '') ?? snapshotLoad(i);
   const index = chooseIndex(strategy, {
     ids,
     weights,
