@@ -24,7 +24,19 @@ import type {
   RequestFacts,
 } from '../shared/domain/types.ts';
 import type { Decision, Policy, StrategyState } from '../shared/decision/types.ts';
+import { DEFAULT_POLICY } from '../shared/decision/policy.ts';
 import { BacktestError } from './errors.ts';
+
+/**
+ * Records written before the ttft model carry no `model`: they were decided by
+ * the weights model, so they replay under it (and get the ttft defaults for
+ * when a replay policy switches the model on).
+ */
+function withModel(p: Policy): Policy {
+  const raw = p as Partial<Policy>;
+  if (raw.model !== undefined && raw.ttft !== undefined) return p;
+  return { ...p, model: raw.model ?? 'weights', ttft: raw.ttft ?? DEFAULT_POLICY.ttft };
+}
 
 export const RECORD_FORMAT_VERSION = 1;
 
@@ -194,7 +206,7 @@ export function deserializeInput(raw: unknown, where = 'input'): DecisionInput {
   return {
     ...(strategyState === undefined ? {} : { strategyState }),
     request: asObject(o['request'], `${where}.request`) as unknown as RequestFacts,
-    policy: asObject(o['policy'], `${where}.policy`) as unknown as Policy,
+    policy: withModel(asObject(o['policy'], `${where}.policy`) as unknown as Policy),
     now: asNumber(o['now'], `${where}.now`),
     seed,
     staleSnapshot: o['staleSnapshot'] === true,

@@ -18,6 +18,7 @@ import type {
   Health,
 } from '../shared/domain/types.ts';
 import { DEFAULT_POLICY, decide, seededRng } from '../shared/decision/index.ts';
+import type { Policy } from '../shared/decision/types.ts';
 import {
   NOW,
   cluster,
@@ -92,6 +93,10 @@ function percentile(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 
+// BENCH_ROUTE_MODEL=weights times the previous model on the same snapshots (for a same-load comparison).
+const POLICY: Policy =
+  process.env['BENCH_ROUTE_MODEL'] === 'weights' ? { ...DEFAULT_POLICY, model: 'weights' } : DEFAULT_POLICY;
+
 function benchOne(n: number, iterations: number): DecisionBenchResult {
   const snap = realisticSnapshot(n);
   const requests = CLIENTS.map((client) => ({
@@ -104,7 +109,7 @@ function benchOne(n: number, iterations: number): DecisionBenchResult {
   }));
   const once = (i: number): void => {
     const seed = `d${i}`;
-    decide(requests[i & 3] ?? (requests[0] as (typeof requests)[number]), snap, DEFAULT_POLICY, {
+    decide(requests[i & 3] ?? (requests[0] as (typeof requests)[number]), snap, POLICY, {
       now: NOW,
       rng: seededRng(seed),
       seed,

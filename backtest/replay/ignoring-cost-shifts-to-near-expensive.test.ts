@@ -10,12 +10,12 @@ import { replayAll } from './replay-engine.ts';
 const dir = mkdtempSync(join(tmpdir(), 'replay-cost-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('replay with ROUTE_WEIGHT_COST=0', () => {
+describe('replay with ROUTE_LATENCY_VALUE_USD=0 (price ignored)', () => {
   it('moves traffic toward the expensive-but-near cluster, breaks no constraint, and costs more', () => {
     const file = join(dir, 'no-cost.env');
-    writeFileSync(file, '# ignore price\nROUTE_POLICY_VERSION=no-cost\nROUTE_WEIGHT_COST=0\n');
+    writeFileSync(file, '# ignore price\nROUTE_POLICY_VERSION=no-cost\nROUTE_LATENCY_VALUE_USD=0\n');
     const policy = policyFromEnvText(readFileSync(file, 'utf8'), file);
-    expect(policy.weights.cost).toBe(0);
+    expect(policy.ttft.usdPerGpuHourPerMs).toBe(0);
     const report = replayAll(makeRecords(2000, DEFAULT_POLICY), { policy, strategy: null, assumedDurationMs: 1000, verify: false });
     const before = report.traffic.cluster.before['eu-central-pricey'] ?? 0;
     const after = report.traffic.cluster.after['eu-central-pricey'] ?? 0;

@@ -21,7 +21,7 @@ describe('switchyard replay (child process, file database)', () => {
   it('writes JSON, HTML and text reports; NDJSON export replays the same', async () => {
     const url = `file:${join(dir, 'd.db')}`;
     await writeRecordsToDb(url, makeRecords(300, DEFAULT_POLICY));
-    writeFileSync(join(dir, 'no-cost.env'), 'ROUTE_WEIGHT_COST=0\n');
+    writeFileSync(join(dir, 'no-cost.env'), 'ROUTE_LATENCY_VALUE_USD=0\n');
     const out = join(dir, 'out');
     const { stdout } = await cli(['replay', '--db', url, '--policy', join(dir, 'no-cost.env'), '--out', out]);
     expect(stdout).toContain('replayed 300 decisions');

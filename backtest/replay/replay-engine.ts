@@ -60,6 +60,11 @@ export interface ReplayReport {
   /** Per time bucket: decisions and moved decisions (for the report's chart). */
   readonly series: { readonly bucketMs: number; readonly startAt: number; readonly total: readonly number[]; readonly moved: readonly number[] };
   readonly policyVersion: string | null;
+  /**
+   * Decisions per ranking model before and after (ttft: estimates are predicted time to first
+   * token; weights: network latency only), so old-vs-new comparisons say what they compare.
+   */
+  readonly models: { readonly before: Counts; readonly after: Counts };
   readonly strategy: string | null;
   readonly wallMs: number;
   readonly decisionsPerSecond: number;
@@ -73,6 +78,7 @@ export class ReplayAccumulator {
   private identical = 0;
   private firstDifference: string | null = null;
   private readonly outcomes = { before: {} as Counts, after: {} as Counts };
+  private readonly models = { before: {} as Counts, after: {} as Counts };
   private readonly region = { before: {} as Counts, after: {} as Counts };
   private readonly provider = { before: {} as Counts, after: {} as Counts };
   private readonly cluster = { before: {} as Counts, after: {} as Counts };
@@ -108,6 +114,8 @@ export class ReplayAccumulator {
       strategyState: this.stateFor(input.request.appId, r),
     });
     this.n++;
+    bump(this.models.before, input.policy.model);
+    bump(this.models.after, policy.model);
     const moved = after.chosen !== before.chosen;
     if (moved) this.moved++;
     if (this.opts.verify) {
@@ -181,6 +189,7 @@ export class ReplayAccumulator {
       },
       series: { bucketMs, startAt: Number.isFinite(lo) ? lo : 0, total, moved },
       policyVersion: this.opts.policy?.version ?? null,
+      models: this.models,
       strategy: this.opts.strategy,
       wallMs: Math.round(wallMs),
       decisionsPerSecond: wallMs > 0 ? Math.round((this.n / wallMs) * 1000) : 0,

@@ -22,6 +22,8 @@ function lat(s: LatencySummary): string[] {
 export function replaySummaryText(r: ReplayReport): string {
   const out: string[] = [];
   out.push(`replayed ${num(r.records)} decisions (policy ${r.policyVersion ?? 'as recorded'}, strategy ${r.strategy ?? 'as recorded'}) in ${num(r.wallMs)} ms (${num(r.decisionsPerSecond)}/s)`);
+  const models = (c: Record<string, number>): string => Object.entries(c).map(([m, n]) => `${m} ${num(n)}`).join(', ') || '-';
+  out.push(`model: before ${models(r.models.before)}; after ${models(r.models.after)} (ttft estimates are predicted time to first token, weights estimates network latency only)`);
   out.push(`moved: ${num(r.moved)} (${pct(r.movedShare, 2)})${r.identical === null ? '' : `; identical to recorded: ${num(r.identical)}/${num(r.records)}`}`);
   if (r.firstDifference !== null && r.identical !== null && r.identical < r.records) out.push(`first difference: ${r.firstDifference}`);
   out.push(`constraint violations after: ${num(r.violations.afterTotal)} ${JSON.stringify(r.violations.after)} (before: ${JSON.stringify(r.violations.before)})`);

@@ -26,15 +26,44 @@ function rows(r: SimReport): string[][] {
   });
 }
 
+const WINDOW_HEADERS = ['strategy', 'requests', 'p50 ms', 'p99 ms', 'failed', 'cost $/1k req', 'top clusters'];
+
+function windowTables(r: SimReport, table: (h: string[], rows: string[][]) => string): string {
+  const names = r.strategies[0]?.windows.map((w) => w.name) ?? [];
+  return names
+    .map((name, i) => {
+      const body = r.strategies.map((s) => {
+        const w = s.windows[i];
+        if (w === undefined) return [s.strategy, '-', '-', '-', '-', '-', '-'];
+        const top = Object.entries(w.shareByCluster).sort((a, b) => b[1] - a[1]).slice(0, 3);
+        return [s.strategy, num(w.requests), num(w.ttfbMs.p50, 0), num(w.ttfbMs.p99, 0), num(w.failed), w.costPer1k === null ? '-' : w.costPer1k.toFixed(3), top.map(([c, v]) => `${c} ${pct(v, 0)}`).join(', ')];
+      });
+      const w0 = r.strategies[0]?.windows[i];
+      const span = w0 === undefined ? '' : ` (${(w0.startMs / 3_600_000).toFixed(2)}–${(w0.endMs / 3_600_000).toFixed(2)} h)`;
+      return `window: ${name}${span}\n\n${table(WINDOW_HEADERS, body)}`;
+    })
+    .join('\n\n');
+}
+
+function classTable(r: SimReport, table: (h: string[], rows: string[][]) => string): string {
+  const names = r.strategies[0]?.classes.map((c) => c.name) ?? [];
+  if (names.length < 2) return '';
+  const headers = ['strategy', ...names.flatMap((n) => [`${n} p50`, `${n} p99`])];
+  const body = r.strategies.map((s) => [s.strategy, ...s.classes.flatMap((c) => [num(c.ttfbMs.p50, 0), num(c.ttfbMs.p99, 0)])]);
+  return `TTFB ms by request class\n\n${table(headers, body)}`;
+}
+
 export function simSummaryText(r: SimReport): string {
   const hours = r.durationMs / 3_600_000;
   const head = `${r.scenario}: ${hours} h simulated, ${r.clusters} clusters, tick ${r.tickSeconds}s, seed ${r.seed}, policy ${r.policyVersion}`;
   const wall = r.strategies.map((s) => `${s.strategy} ${(s.wallMs / 1000).toFixed(1)}s`).join(', ');
-  return `${head}\n\n${textTable(HEADERS, rows(r))}\n\nwall time: ${wall}\n`;
+  const extra = [classTable(r, textTable), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
+  return `${head}\n\n${textTable(HEADERS, rows(r))}\n\n${extra === '' ? '' : `${extra}\n\n`}wall time: ${wall}\n`;
 }
 
 export function simMarkdownTable(r: SimReport): string {
-  return markdownTable(HEADERS, rows(r));
+  const extra = [classTable(r, markdownTable), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
+  return `${markdownTable(HEADERS, rows(r))}${extra === '' ? '' : `\n\n${extra}`}`;
 }
 
 function cdf(s: StrategyResult): Line {

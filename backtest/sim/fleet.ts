@@ -22,6 +22,8 @@ export class ClusterRuntime {
   priceFactor = 1;
   down = false;
   partitioned = false;
+  /** Share of requests answered with a replica 5xx (partial-failure incidents). */
+  errorRate = 0;
   /** Share of capacity left (capacity-drain incidents lower it). */
   capacityFactor = 1;
   /** Last time the aggregator could push state (frozen while partitioned). */
@@ -59,6 +61,51 @@ export class ClusterRuntime {
   }
 }
 
+/**
+ * Outcomes a regional proxy reports for one deployment, over a sliding window of
+ * OUTCOME_BUCKETS × OUTCOME_BUCKET_MS (what the snapshot's outcome query sums).
+ */
+export const OUTCOME_BUCKET_MS = 5_000;
+export const OUTCOME_BUCKETS = 6;
+
+export class OutcomeWindow {
+  private readonly ids = new Float64Array(OUTCOME_BUCKETS).fill(-1);
+  private readonly reqs = new Float64Array(OUTCOME_BUCKETS);
+  private readonly errs = new Float64Array(OUTCOME_BUCKETS);
+  private latest = 0;
+
+  record(atMs: number, n: number, errors: number): void {
+    const id = Math.floor(atMs / OUTCOME_BUCKET_MS);
+    const k = id % OUTCOME_BUCKETS;
+    if (this.ids[k] !== id) {
+      this.ids[k] = id;
+      this.reqs[k] = 0;
+      this.errs[k] = 0;
+    }
+    this.reqs[k] = (this.reqs[k] ?? 0) + n;
+    this.errs[k] = (this.errs[k] ?? 0) + errors;
+    if (id > this.latest) this.latest = id;
+  }
+
+  private sum(a: Float64Array, atMs: number): number {
+    const now = Math.floor(atMs / OUTCOME_BUCKET_MS);
+    let total = 0;
+    for (let k = 0; k < OUTCOME_BUCKETS; k++) {
+      const id = this.ids[k] ?? -1;
+      if (id >= 0 && now - id < OUTCOME_BUCKETS) total += a[k] ?? 0;
+    }
+    return total;
+  }
+
+  requests(atMs: number): number {
+    return this.sum(this.reqs, atMs);
+  }
+
+  errors(atMs: number): number {
+    return this.sum(this.errs, atMs);
+  }
+}
+
 export class Deployment {
   replicas: number;
   starting = 0;
@@ -67,6 +114,9 @@ export class Deployment {
   readonly queue: QueuedBatch[] = [];
   queueHead = 0;
   lastServedAt: number | null = null;
+  readonly outcomes = new OutcomeWindow();
+  /** Moving average of how long requests that queued here waited (what the engine's metrics publish). */
+  queueWaitMs: number | null = null;
   idleSince: number | null = null;
   /** Bumped by outages so replica-ready events scheduled before them are ignored. */
   generation = 0;

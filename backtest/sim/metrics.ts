@@ -7,6 +7,53 @@ import { Histogram, type HistogramJson } from '../stats/histogram.ts';
 
 export const SERIES_BUCKETS = 96;
 
+/** One time window's numbers, so an incident can be judged on its own. */
+export interface WindowResult {
+  readonly name: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly requests: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly cost: number;
+  /** GPU spend per 1,000 requests that arrived in the window. */
+  readonly costPer1k: number | null;
+  readonly ttfbMs: { readonly p50: number | null; readonly p99: number | null };
+  readonly shareByCluster: Readonly<Record<string, number>>;
+  readonly shareByProvider: Readonly<Record<string, number>>;
+}
+
+/** TTFB percentiles of one request class (e.g. short completions vs long streams). */
+export interface ClassResult {
+  readonly name: string;
+  readonly served: number;
+  readonly ttfbMs: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null };
+}
+
+export interface WindowSpec {
+  readonly name: string;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+class WindowMetrics {
+  readonly ttfb = new Histogram();
+  requests = 0;
+  failed = 0;
+  rejected = 0;
+  cost = 0;
+  readonly byCluster: Float64Array;
+  constructor(
+    readonly spec: WindowSpec,
+    clusters: number,
+  ) {
+    this.byCluster = new Float64Array(clusters);
+  }
+  has(t: number): boolean {
+    return t >= this.spec.startMs && t < this.spec.endMs;
+  }
+}
+
 export interface StrategyResult {
   readonly strategy: string;
   readonly requests: number;
@@ -29,6 +76,10 @@ export interface StrategyResult {
   readonly shareByProvider: Readonly<Record<string, number>>;
   /** Per time bucket, requests routed to each region (same order as `regions`). */
   readonly series: { readonly bucketMs: number; readonly regions: readonly string[]; readonly counts: readonly (readonly number[])[] };
+  /** Requests answered with a replica 5xx (partial-failure incidents); included in `failed`. */
+  readonly replicaErrors: number;
+  readonly windows: readonly WindowResult[];
+  readonly classes: readonly ClassResult[];
   readonly events: number;
   readonly wallMs: number;
 }
@@ -44,11 +95,15 @@ export class StrategyMetrics {
   warmStarts = 0;
   queuedRequests = 0;
   residencyViolations = 0;
+  /** Requests answered with a replica 5xx (partial-failure incidents); also counted in `failed`. */
+  replicaErrors = 0;
   cost = 0;
   events = 0;
   private readonly byRegion: Float64Array;
   private readonly byProvider: Float64Array;
   private readonly series: Float64Array;
+  private readonly windows: WindowMetrics[];
+  private readonly classTtfb: Histogram[];
 
   constructor(
     readonly strategy: string,
@@ -57,13 +112,43 @@ export class StrategyMetrics {
     private readonly providerOfCluster: Int32Array,
     private readonly providers: readonly string[],
     private readonly bucketMs: number,
+    private readonly clusterIds: readonly string[] = [],
+    windows: readonly WindowSpec[] = [],
+    private readonly classNames: readonly string[] = [],
   ) {
     this.byRegion = new Float64Array(regions.length);
     this.byProvider = new Float64Array(providers.length);
     this.series = new Float64Array(SERIES_BUCKETS * regions.length);
+    this.windows = windows.map((w) => new WindowMetrics(w, clusterIds.length));
+    this.classTtfb = classNames.map(() => new Histogram());
+  }
+
+  /** Requests that arrived at t (before routing). */
+  arrived(n: number, t: number): void {
+    this.requests += n;
+    for (const w of this.windows) if (w.has(t)) w.requests += n;
+  }
+
+  /** TTFB of n requests of class `dc` that began service at t. */
+  served_(ms: number, n: number, dc: number, t: number): void {
+    this.served += n;
+    this.ttfb.record(ms, n);
+    this.classTtfb[dc]?.record(ms, n);
+    for (const w of this.windows) if (w.has(t)) w.ttfb.record(ms, n);
+  }
+
+  lost(n: number, t: number, kind: 'failed' | 'rejected'): void {
+    this[kind] += n;
+    for (const w of this.windows) if (w.has(t)) w[kind] += n;
+  }
+
+  spent(dollars: number, t: number): void {
+    this.cost += dollars;
+    for (const w of this.windows) if (w.has(t)) w.cost += dollars;
   }
 
   routed(cluster: number, n: number, t: number): void {
+    for (const w of this.windows) if (w.has(t)) w.byCluster[cluster] = (w.byCluster[cluster] ?? 0) + n;
     const r = this.regionOfCluster[cluster] ?? 0;
     this.byRegion[r] = (this.byRegion[r] ?? 0) + n;
     const p = this.providerOfCluster[cluster] ?? 0;
@@ -71,6 +156,27 @@ export class StrategyMetrics {
     const b = Math.min(SERIES_BUCKETS - 1, Math.floor(t / this.bucketMs));
     const k = b * this.regions.length + r;
     this.series[k] = (this.series[k] ?? 0) + n;
+  }
+
+  private windowResult(w: WindowMetrics): WindowResult {
+    const providers = new Float64Array(this.providers.length);
+    w.byCluster.forEach((n, i) => {
+      const p = this.providerOfCluster[i] ?? 0;
+      providers[p] = (providers[p] ?? 0) + n;
+    });
+    return {
+      name: w.spec.name,
+      startMs: w.spec.startMs,
+      endMs: w.spec.endMs,
+      requests: w.requests,
+      failed: w.failed,
+      rejected: w.rejected,
+      cost: Math.round(w.cost * 100) / 100,
+      costPer1k: w.requests > 0 ? Math.round((w.cost / w.requests) * 1000 * 10_000) / 10_000 : null,
+      ttfbMs: { p50: round1(w.ttfb.quantile(0.5)), p99: round1(w.ttfb.quantile(0.99)) },
+      shareByCluster: shareOf(this.clusterIds, w.byCluster),
+      shareByProvider: shareOf(this.providers, providers),
+    };
   }
 
   result(wallMs: number): StrategyResult {
@@ -103,10 +209,22 @@ export class StrategyMetrics {
       shareByRegion: share(this.regions, this.byRegion),
       shareByProvider: share(this.providers, this.byProvider),
       series: { bucketMs: this.bucketMs, regions: this.regions, counts },
+      replicaErrors: this.replicaErrors,
+      windows: this.windows.map((w) => this.windowResult(w)),
+      classes: this.classNames.map((name, i) => {
+        const h = this.classTtfb[i] ?? new Histogram();
+        return { name, served: h.toJSON().count, ttfbMs: { p50: round1(h.quantile(0.5)), p95: round1(h.quantile(0.95)), p99: round1(h.quantile(0.99)) } };
+      }),
       events: this.events,
       wallMs,
     };
   }
+}
+
+function shareOf(names: readonly string[], counts: ArrayLike<number>): Record<string, number> {
+  let total = 0;
+  for (let i = 0; i < names.length; i++) total += counts[i] ?? 0;
+  return Object.fromEntries(names.map((n, i) => [n, round4((counts[i] ?? 0) / (total || 1))]));
 }
 
 function round1(x: number | null): number | null {

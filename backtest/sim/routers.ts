@@ -36,7 +36,13 @@ export interface Router {
 export function createRouter(name: SimStrategy, ctx: RouteContext): Router {
   switch (name) {
     case 'switchyard':
-      return new SwitchyardRouter(ctx);
+      return new SwitchyardRouter(ctx, ctx.policy, false);
+    case 'switchyard-v1':
+      // The previous capacity × modifiers model, kept for comparison.
+      return new SwitchyardRouter(ctx, { ...ctx.policy, model: 'weights' }, false);
+    case 'greedy-predicted':
+      // Same predictions, but every batch goes to the best-predicted cluster: what probabilistic picking buys.
+      return new SwitchyardRouter(ctx, { ...ctx.policy, model: 'ttft' }, true);
     case 'nearest-region':
       return new NearestRouter(ctx, false);
     case 'nearest-ignore-residency':
@@ -235,7 +241,11 @@ class SwitchyardRouter implements Router {
    */
   private readonly cache = new Map<number, { version: number; targets: number[]; probs: number[]; ok: boolean }>();
 
-  constructor(private readonly ctx: RouteContext) {
+  constructor(
+    private readonly ctx: RouteContext,
+    private readonly policy: Policy,
+    private readonly greedy: boolean,
+  ) {
     this.index = new Map(ctx.world.domainClusters.map((c, i) => [c.id, i]));
   }
 
@@ -257,7 +267,7 @@ class SwitchyardRouter implements Router {
 
   private decideNow(facts: RequestFacts, app: SimApp, now: number): boolean {
     const id = `sim-${this.seq++}`;
-    const d = decide(facts, this.ctx.snapshot(app), this.ctx.policy, {
+    const d = decide(facts, this.ctx.snapshot(app), this.policy, {
       now,
       rng: this.ctx.rng,
       seed: id,
@@ -267,6 +277,15 @@ class SwitchyardRouter implements Router {
     this.targets = [];
     this.probs = [];
     if (d.chosen === null) return false;
+    if (this.greedy) {
+      let best: (typeof d.candidates)[number] | null = null;
+      for (const c of d.candidates) {
+        if (c.probability > 0 && (best === null || (c.scoreMs ?? Infinity) < (best.scoreMs ?? Infinity))) best = c;
+      }
+      this.targets.push(this.index.get(best?.clusterId ?? d.chosen) ?? 0);
+      this.probs.push(1);
+      return true;
+    }
     for (const c of d.candidates) {
       const i = this.index.get(c.clusterId);
       if (c.probability > 0 && i !== undefined) {

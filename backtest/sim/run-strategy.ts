@@ -11,7 +11,7 @@ import { estimateRttMs } from '../../shared/geo/index.ts';
 import { residencyAllows } from '../constraints.ts';
 import { EventQueue } from './event-queue.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
-import { SERIES_BUCKETS, StrategyMetrics, type StrategyResult } from './metrics.ts';
+import { SERIES_BUCKETS, StrategyMetrics, type StrategyResult, type WindowSpec } from './metrics.ts';
 import { Random } from './random.ts';
 import { createRouter, type RouteContext } from './routers.ts';
 import type { ResolvedScenario, SimStrategy } from './scenario.ts';
@@ -44,6 +44,20 @@ const STRATA = (() => {
   return [0, 1, 2, 3].map((i) => (g(qs[i] ?? 0) - g(qs[i + 1] ?? 1)) / 0.25);
 })();
 
+/**
+ * Windows reported on their own: the scenario's `windows`, else one per
+ * incident (named after it), so an incident can be judged apart from the day.
+ */
+export function windowsOf(s: ResolvedScenario): WindowSpec[] {
+  const h = 3_600_000;
+  if (s.windows.length > 0) return s.windows.map((w) => ({ name: w.name, startMs: w.startHours * h, endMs: (w.startHours + w.durationHours) * h }));
+  return s.incidents.map((i) => ({
+    name: `${i.kind} ${'cluster' in i ? i.cluster : 'region' in i ? i.region : 'provider' in i ? (i.provider ?? '') : 'client' in i ? (i.client ?? 'all') : ''}`.trim(),
+    startMs: i.startHours * h,
+    endMs: (i.startHours + i.durationHours) * h,
+  }));
+}
+
 export function runStrategy(s: ResolvedScenario, strategy: SimStrategy, policy: Policy): StrategyResult {
   const started = performance.now();
   const world = buildWorld(s);
@@ -62,6 +76,8 @@ class Simulation {
   private readonly rtt: Float64Array;
   private readonly nClusters: number;
   private visible: Publication | null = null;
+  /** Time of the event being handled (for accounting done outside an event's own handler). */
+  private lastT = 0;
   private visibleAt = 0;
   private lastCaptured: Publication | null = null;
   private version = 0;
@@ -72,6 +88,8 @@ class Simulation {
   private readonly idx: Int32Array;
   private readonly cnt: Float64Array;
   private readonly clientWeight: number[];
+  /** Per client point: traffic multiplier from load-surge incidents. */
+  private readonly surge: number[];
 
   constructor(
     private readonly s: ResolvedScenario,
@@ -93,6 +111,7 @@ class Simulation {
     );
     const totalWeight = clients.reduce((a, c) => a + c.weight, 0);
     this.clientWeight = clients.map((c) => c.weight / totalWeight);
+    this.surge = clients.map(() => 1);
     this.classWeights = s.traffic.durations.map((d) => d.weight);
     this.classMeanMs = s.traffic.durations.map((d) => d.meanSeconds * 1000);
     this.classCounts = new Array<number>(this.classWeights.length).fill(0);
@@ -107,6 +126,9 @@ class Simulation {
       Int32Array.from(world.domainClusters.map((c) => providers.indexOf(c.provider))),
       providers,
       Math.max(1, Math.ceil(this.endMs / SERIES_BUCKETS)),
+      world.domainClusters.map((c) => c.id),
+      windowsOf(s),
+      s.traffic.durations.map((d) => d.name),
     );
   }
 
@@ -130,6 +152,7 @@ class Simulation {
       this.metrics.events++;
       const ev = e.payload;
       const t = e.at;
+      this.lastT = t;
       switch (ev.k) {
         case 'tick':
           this.onTick(t, router);
@@ -197,13 +220,13 @@ class Simulation {
       for (let ci = 0; ci < clients.length; ci++) {
         const c = clients[ci];
         if (c === undefined) continue;
-        const mean = s.traffic.ratePerSecond * (app.share / shareTotal) * (this.clientWeight[ci] ?? 0) * this.diurnal(t, c.lon) * tickS;
+        const mean = s.traffic.ratePerSecond * (app.share / shareTotal) * (this.clientWeight[ci] ?? 0) * (this.surge[ci] ?? 1) * this.diurnal(t, c.lon) * tickS;
         const n = this.arrivals.poisson(mean);
         if (n === 0) continue;
         this.arrivals.multinomial(n, this.classWeights, this.classCounts);
-        this.metrics.requests += n;
+        this.metrics.arrived(n, t);
         if (!router.prepare(app, ci, now)) {
-          this.metrics.failed += n;
+          this.metrics.lost(n, t, 'failed');
           this.metrics.noCandidate += n;
           continue;
         }
@@ -223,7 +246,8 @@ class Simulation {
     this.housekeeping(t, tickS);
   }
 
-  private arrive(t: number, app: SimApp, client: number, cluster: number, n: number, dc: number): void {
+  private arrive(t: number, app: SimApp, client: number, cluster: number, count: number, dc: number): void {
+    let n = count;
     const m = this.metrics;
     m.routed(cluster, n, t);
     const facts = this.world.domainClusters[cluster];
@@ -231,17 +255,30 @@ class Simulation {
     if (facts !== undefined && !residencyAllows(app.app.residency, facts, continent)) m.residencyViolations += n;
     const d = app.byCluster[cluster];
     if (d === undefined || !d.cluster.reachable) {
-      m.failed += n;
+      m.lost(n, t, 'failed');
       return;
     }
     const rtt = this.rtt[client * this.nClusters + cluster] ?? 0;
+    const at = SIM_EPOCH_MS + t;
+    const faults = d.cluster.errorRate > 0 ? this.rng.binomial(n, d.cluster.errorRate) : 0;
+    if (faults > 0) {
+      // Gray failure: the replica answers 5xx; the proxy reports it like any outcome.
+      m.lost(faults, t, 'failed');
+      m.replicaErrors += faults;
+      n -= faults;
+    }
     const now = Math.min(n, d.free);
     if (now > 0) this.start(t, d, now, rtt, 0, dc);
     const rest = n - now;
-    if (rest === 0) return;
+    if (rest === 0) {
+      d.outcomes.record(at, n + faults, faults);
+      return;
+    }
     const room = Math.max(0, d.queueLimit());
     const queued = Math.min(rest, room);
-    m.rejected += rest - queued;
+    m.lost(rest - queued, t, 'rejected');
+    // Queue-full 503s are the cluster's answer too: they count as replica faults in the outcomes.
+    d.outcomes.record(at, n + faults, faults + rest - queued);
     if (queued > 0) {
       d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
       m.queuedRequests += queued;
@@ -253,8 +290,7 @@ class Simulation {
   private start(t: number, d: Deployment, n: number, rtt: number, waitMs: number, dc: number): void {
     d.busy += n;
     d.lastServedAt = SIM_EPOCH_MS + t;
-    this.metrics.served += n;
-    this.metrics.ttfb.record(rtt + waitMs, n);
+    this.metrics.served_(rtt + waitMs, n, dc, t);
     const mean = this.classMeanMs[dc] ?? 1000;
     if (n < 4) {
       for (let i = 0; i < n; i++) this.complete(d, t + mean * -Math.log(1 - this.rng.next()), 1);
@@ -288,7 +324,9 @@ class Simulation {
       const b = d.head();
       if (b === undefined) break;
       const k = Math.min(free, b.count);
-      this.start(t, d, k, b.rttMs, t - b.arrivedAt, b.durationClass);
+      const waited = t - b.arrivedAt;
+      this.start(t, d, k, b.rttMs, waited, b.durationClass);
+      d.queueWaitMs = d.queueWaitMs === null ? waited : 0.8 * d.queueWaitMs + 0.2 * waited;
       b.count -= k;
       d.queued -= k;
       free -= k;
@@ -350,7 +388,7 @@ class Simulation {
           }
         } else d.idleSince = null;
       }
-      this.metrics.cost += (replicas * c.price * tickS) / 3600;
+      this.metrics.spent((replicas * c.price * tickS) / 3600, t);
     }
   }
 
@@ -383,6 +421,14 @@ class Simulation {
       case 'price-spike':
         for (const c of this.clustersMatching(inc)) c.priceFactor *= begin ? inc.factor : 1 / inc.factor;
         break;
+      case 'partial-failure':
+        for (const c of this.clustersMatching(inc)) c.errorRate = begin ? inc.errorRate : 0;
+        break;
+      case 'load-surge':
+        this.s.traffic.clients.forEach((c, ci) => {
+          if (inc.client === undefined || inc.client === c.name) this.surge[ci] = (this.surge[ci] ?? 1) * (begin ? inc.factor : 1 / inc.factor);
+        });
+        break;
       case 'capacity-drain':
         for (const c of this.clustersMatching(inc)) {
           c.capacityFactor = begin ? 1 - inc.fraction : 1;
@@ -400,7 +446,7 @@ class Simulation {
     for (const app of this.world.apps) {
       const d = app.byCluster[c.idx];
       if (d === undefined) continue;
-      this.metrics.failed += d.busy + d.clearQueue();
+      this.metrics.lost(d.busy + d.clearQueue(), this.lastT, 'failed');
       d.busy = 0;
       d.pending.clear();
     }

@@ -12,6 +12,8 @@ import { BacktestError } from '../errors.ts';
 
 export const SIM_STRATEGIES = [
   'switchyard',
+  'switchyard-v1',
+  'greedy-predicted',
   'nearest-region',
   'round-robin',
   'least-connections',
@@ -89,6 +91,20 @@ const incident = z.discriminatedUnion('kind', [
     ...window,
   }),
   z.strictObject({
+    /** Gray failure: the cluster keeps reporting healthy but fails `errorRate` of the requests it takes with 5xx. */
+    kind: z.literal('partial-failure'),
+    cluster: z.string(),
+    errorRate: z.number().gt(0).max(1),
+    ...window,
+  }),
+  z.strictObject({
+    /** Traffic multiplied by `factor` (a step when long, a surge when short), for every client or one. */
+    kind: z.literal('load-surge'),
+    factor: positive,
+    client: z.string().optional(),
+    ...window,
+  }),
+  z.strictObject({
     kind: z.literal('capacity-drain'),
     cluster: z.string(),
     /** Share of the cluster's replicas, warm and cold nodes taken away (0..1]. */
@@ -129,6 +145,8 @@ export const scenarioSchema = z.strictObject({
   clusters: z.array(cluster).min(1),
   prices: z.array(priceChange).default([]),
   incidents: z.array(incident).default([]),
+  /** Time windows reported on their own (cost per 1k requests, p50/p99, share per cluster); default: one per incident. */
+  windows: z.array(z.strictObject({ name: z.string().min(1), ...window })).default([]),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;
@@ -200,7 +218,8 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   const providers = new Set(clusters.map((c) => c.provider));
   s.incidents.forEach((inc, i) => {
     const path = `incidents[${i}]`;
-    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain') resolve(inc.cluster, `${path}.cluster`);
+    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain' || inc.kind === 'partial-failure') resolve(inc.cluster, `${path}.cluster`);
+    if (inc.kind === 'load-surge' && inc.client !== undefined && !s.traffic.clients.some((c) => c.name === inc.client)) problems.push(`${path}.client: unknown client "${inc.client}"`);
     if (inc.kind === 'region-partition' && findRegion(inc.region) === undefined) problems.push(`${path}.region: unknown region "${inc.region}"`);
     if (inc.kind === 'price-spike') checkTarget(inc, path);
     if (inc.startHours >= s.durationHours) problems.push(`${path}.startHours: starts after the scenario ends (${s.durationHours} h)`);

@@ -12,6 +12,8 @@ export interface SimApp {
   readonly idx: number;
   readonly app: App;
   readonly share: number;
+  /** Mean time a request holds a slot (what an aggregator observes as service time). */
+  readonly serviceMs: number;
   readonly deployments: readonly Deployment[];
   /** Deployment of this app on cluster i, or undefined when not deployed there. */
   readonly byCluster: ReadonlyArray<Deployment | undefined>;
@@ -42,6 +44,8 @@ export function buildWorld(s: ResolvedScenario): SimWorld {
   }));
   const index = new Map(s.clusters.map((c, i) => [c.id, i]));
   const deployments: Deployment[] = [];
+  const classes = s.traffic.durations;
+  const serviceMs = (classes.reduce((a, d) => a + d.weight * d.meanSeconds, 0) / classes.reduce((a, d) => a + d.weight, 0)) * 1000;
   const apps: SimApp[] = s.apps.map((a, ai) => {
     const [projectId = 'sim', name = a.id] = a.id.split('/');
     const app: App = {
@@ -72,7 +76,7 @@ export function buildWorld(s: ResolvedScenario): SimWorld {
       byCluster[ci] = d;
       staticClusters.set(id, domainClusters[ci] as Cluster);
     }
-    return { idx: ai, app, share: a.share, deployments: mine, byCluster, staticClusters };
+    return { idx: ai, app, share: a.share, serviceMs, deployments: mine, byCluster, staticClusters };
   });
   const requests = apps.map((a) =>
     s.traffic.clients.map(

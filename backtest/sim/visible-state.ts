@@ -4,7 +4,7 @@
  * every strategy decides from the same stale view. Partitioned clusters stop
  * pushing: their last row stays, getting older until the stale limit hides it.
  */
-import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, Health } from '../../shared/domain/types.ts';
+import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, Health, OutcomeStats } from '../../shared/domain/types.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
 import type { SimApp } from './sim-app.ts';
 
@@ -18,6 +18,10 @@ export interface PublishedRow {
   readonly health: Health;
   readonly lastServedAt: number | null;
   readonly observedAt: number;
+  /** Outcomes the proxies reported over the last window (replica faults only). */
+  readonly queueWaitMs: number | null;
+  readonly outcomeRequests: number;
+  readonly outcomeErrors: number;
 }
 
 /** One published view: a row per deployment index (undefined before the first push). */
@@ -55,6 +59,9 @@ export function capture(
       health: c.down ? 'unhealthy' : 'healthy',
       lastServedAt: d.lastServedAt,
       observedAt: now,
+      queueWaitMs: d.queueWaitMs,
+      outcomeRequests: d.outcomes.requests(now),
+      outcomeErrors: d.outcomes.errors(now),
     };
   }
   return { version, rows };
@@ -70,6 +77,7 @@ export function appSnapshotOf(
 ): AppSnapshot {
   const state = new Map<string, ClusterAppState>();
   const status = new Map<string, ClusterStatus>();
+  const outcomes = new Map<string, OutcomeStats>();
   for (const d of app.deployments) {
     const row = pub.rows[d.idx];
     if (row === undefined) continue;
@@ -88,8 +96,15 @@ export function appSnapshotOf(
       health: row.health,
       lastServedAt: row.lastServedAt,
       observedAt: row.observedAt,
+      // What the aggregator would report: start-ups it observed (the scenario's times) and the mean service time.
+      warmStartMs: c.spec.warmStartSeconds * 1000,
+      coldStartMs: c.spec.coldStartSeconds * 1000,
+      serviceMs: app.serviceMs,
+      queueWaitMs: row.queueWaitMs,
     });
+    if (row.outcomeRequests > 0)
+      outcomes.set(id, { clusterId: id, requests: row.outcomeRequests, replicaErrors: row.outcomeErrors, ttfbMs: null, observedAt: row.observedAt });
     status.set(id, { clusterId: id, health: row.health, circuitOpen: false, draining: false, observedAt: row.observedAt });
   }
-  return { app: app.app, clusters: staticClusters, state, status, latency: new Map(), loadedAt };
+  return { app: app.app, clusters: staticClusters, state, status, latency: new Map(), outcomes, loadedAt };
 }

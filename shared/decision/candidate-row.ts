@@ -1,7 +1,7 @@
 import type { Tier } from '../domain/types.ts';
 import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
-import type { ModifierFactor } from './types.ts';
+import type { ModifierFactor, TtftTerm } from './types.ts';
 
 /** Working record for one candidate during a decision (internal; becomes a CandidateExplanation). */
 export interface CandidateRow {
@@ -19,4 +19,8 @@ export interface CandidateRow {
   pickWeight: number;
   probability: number;
   estimatedLatencyMs: number | null;
+  /** ttft model: the score's terms (null under the weights model). */
+  terms: readonly TtftTerm[] | null;
+  /** ttft model: sum of `terms`, what the softmax ranks. */
+  scoreMs: number;
 }

@@ -5,6 +5,7 @@ import type {
   ClusterStatus,
   GeoPoint,
   LatencyMeasurement,
+  OutcomeStats,
 } from '../domain/types.ts';
 import { estimateRttsMs } from '../geo/rtt-model.ts';
 import type { Disqualification } from './disqualification.ts';
@@ -25,6 +26,8 @@ export interface CompiledCandidate {
   readonly status: ClusterStatus | null;
   /** Latency measured by the cluster's own regional proxy (the hop a routed request takes); null if none. */
   readonly measured: LatencyMeasurement | null;
+  /** Recent outcomes of the app on this cluster (error rate, observed TTFB); null if none reported. */
+  readonly outcomes: OutcomeStats | null;
   /** Canary / version-split weight from app config (missing = 1, negatives clamp to 0). */
   readonly staticWeight: number;
   readonly staticWeightModifier: ModifierFactor;
@@ -119,6 +122,7 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       status: snap.status.get(id) ?? null,
       measured:
         cluster === null ? null : ownProxyMeasurement(snap.latency.get(id), cluster.proxyId),
+      outcomes: snap.outcomes?.get(id) ?? null,
       staticWeight: weight,
       staticWeightModifier: staticWeightModifier(weight),
       priceLabel: state === null ? '' : formatPrice(state.pricePerHour),

@@ -81,6 +81,7 @@ const arbScenario: fc.Arbitrary<Scenario> = fc
     strategy: fc.constantFrom<StrategyName>(...STRATEGIES),
     client: arbClient,
     panic: fc.constantFrom<Policy['panic']>('off', 'least-bad'),
+    model: fc.constantFrom<Policy['model']>('ttft', 'weights'),
     seed: fc.string({ maxLength: 8 }),
     affinityKey: fc.option(fc.string({ maxLength: 6 })),
   })
@@ -126,7 +127,7 @@ const arbScenario: fc.Arbitrary<Scenario> = fc
     return {
       snap,
       client: g.client,
-      policy: policy({ panic: g.panic }),
+      policy: policy({ panic: g.panic, model: g.model }),
       seed: g.seed,
       affinityKey: g.affinityKey,
     };
@@ -217,10 +218,18 @@ describe('decide: properties over random snapshots', () => {
       fc.property(arbScenario, (s) => {
         const snap: AppSnapshot = { ...s.snap, app: { ...s.snap.app, strategy: 'switchyard' } };
         const d = decide(request({ client: s.client }), snap, s.policy, context(s.seed));
-        const eligibleTiers = d.candidates
-          .filter((c) => c.disqualifications.length === 0)
-          .map((c) => c.tier);
-        if (eligibleTiers.includes('hot')) expect(d.tier).toBe('hot');
+        const eligible = d.candidates.filter((c) => c.disqualifications.length === 0);
+        const eligibleTiers = eligible.map((c) => c.tier);
+        if (s.policy.model === 'ttft') {
+          // ttft: never start a replica while a loaded one (free or queueing) is eligible.
+          const loaded = (id: string | null): boolean => {
+            const st = id === null ? undefined : snap.state.get(id);
+            return st !== undefined && st.hotBusy + st.hotFree > 0;
+          };
+          if (eligible.some((c) => loaded(c.clusterId))) expect(loaded(d.chosen)).toBe(true);
+          else if (eligibleTiers.includes('hot')) expect(d.tier).toBe('hot');
+          else if (eligibleTiers.includes('warm')) expect(d.tier).toBe('warm');
+        } else if (eligibleTiers.includes('hot')) expect(d.tier).toBe('hot');
         else if (eligibleTiers.includes('warm')) expect(d.tier).toBe('warm');
         if (d.outcome === 'routed') {
           const total = d.candidates.reduce((sum, c) => sum + c.probability, 0);

@@ -6,13 +6,16 @@ import {
   cluster,
   context,
   measurement,
-  policy,
+  policy as fixturePolicy,
   request,
   snapshot,
   state,
   status,
 } from './test-fixtures.ts';
-import type { Decision } from './types.ts';
+import type { Decision, Policy } from './types.ts';
+
+// These cases pin the weights model (capacity × modifiers); the ttft model has its own file.
+const policy = (over: Partial<Policy> = {}): Policy => fixturePolicy({ model: 'weights', ...over });
 
 const EU = cluster('eu-1', 'eu-west');
 const EU2 = cluster('eu-2', 'eu-central');
@@ -333,6 +336,21 @@ describe('decide: classic strategies over eligible clusters', () => {
     strategyState.outstanding.set('eu-1', 5).set('eu-2', 5).set('us-1', 1);
     expect(decide(request(), s, policy(), context('a', { strategyState })).chosen).toBe('us-1');
   });
+
+  it.each(['least-outstanding', 'power-of-two'] as const)(
+    '%s at the edge (an empty counter map, never updated) takes load from the snapshot',
+    (strategy) => {
+      const s = snapshot({
+        clusters: [EU, EU2],
+        app: { strategy },
+        states: [state('eu-1', { hotBusy: 50, queued: 20 }), state('eu-2', { hotBusy: 1 })],
+      });
+      for (let i = 0; i < 20; i++) {
+        const d = decide(request(), s, policy(), context(`e${i}`, { strategyState: newStrategyState() }));
+        expect(d.chosen).toBe('eu-2');
+      }
+    },
+  );
 
   it('consistent-hash keeps a key on one cluster and moves only its keys when that cluster drains', () => {
     const s = snap('consistent-hash');

@@ -7,6 +7,9 @@ import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
+import { predictTtft } from './predict-ttft.ts';
+import { marginalPrice } from './ttft-terms.ts';
+import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
 import { summarize } from './summary.ts';
 import { NO_TIER_RANK, capacityIn, tierOf, tierRank } from './tiers.ts';
@@ -24,10 +27,12 @@ import { weightedIndex } from './weighted-pick.ts';
 const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
 
 /**
- * Routes one request: candidates → hard filters → capacity tiers → capacity
- * weight × modifiers → pick (weighted in the best tier for `switchyard`, or
- * the app's classic strategy over every eligible cluster) → ranked fallbacks,
- * with the panic rule when only health filters removed everything.
+ * Routes one request: candidates → hard filters → capacity tiers → under the
+ * `ttft` model, predicted time to first token per candidate and a softmax
+ * pick over it (`predict-ttft.ts`, `softmax-pick.ts`); under the `weights`
+ * model, capacity weight × modifiers and a weighted pick in the best tier —
+ * or the app's classic strategy over every eligible cluster → ranked
+ * fallbacks, with the panic rule when only health filters removed everything.
  *
  * Pure: time, randomness and identity come from `ctx`; the same inputs and
  * seed give the same Decision. The only mutation is of `ctx.strategyState`
@@ -48,6 +53,7 @@ export function decide(
   let busy = 0;
   let slots = 0;
   let cheapest = Infinity;
+  let cheapestMarginal = Infinity;
 
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i] as (typeof candidates)[number];
@@ -66,6 +72,8 @@ export function decide(
       pickWeight: 0,
       probability: 0,
       estimatedLatencyMs: null,
+      terms: null,
+      scoreMs: 0,
     };
     rows[i] = row;
     if (tier !== null && state !== null) {
@@ -73,13 +81,20 @@ export function decide(
       busy += Math.max(0, state.hotBusy);
       slots += Math.max(0, state.hotBusy) + Math.max(0, state.hotFree);
       if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
+      const marginal = marginalPrice(state.pricePerHour, state);
+      if (marginal < cheapestMarginal) cheapestMarginal = marginal;
     }
   }
 
   // Utilisation of loaded capacity across the app's eligible clusters. With no
   // loaded slots anywhere we are about to start containers: price matters fully.
   const utilization = slots > 0 ? busy / slots : 0;
-  if (eligible.length > 0) {
+  const ttft = policy.model === 'ttft';
+  if (eligible.length > 0 && ttft) {
+    const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
+    const low = cheapestMarginal === Infinity ? 0 : cheapestMarginal;
+    for (const row of eligible) predictTtft(row, compiled, geo, low, policy, now);
+  } else if (eligible.length > 0) {
     const costs = costTable(compiled, cheapest === Infinity ? 0 : cheapest, utilization, policy);
     const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
     // One scratch result reused for every candidate: no allocation per candidate for the latency lookup.
@@ -95,17 +110,21 @@ export function decide(
 
   if (eligible.length > 0) {
     chosen =
-      strategy === 'switchyard'
-        ? pickInBestTier(eligible, ctx)
-        : pickByStrategy(strategy, eligible, req, ctx);
-    fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks);
+      strategy !== 'switchyard'
+        ? pickByStrategy(strategy, eligible, req, ctx)
+        : ttft
+          ? softmaxPick(landingPool(eligible), policy, ctx.rng)
+          : pickInBestTier(eligible, ctx);
+    fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
     outcome = 'routed';
     reason =
       eligible.length === 1
         ? 'only-candidate'
-        : strategy === 'switchyard'
-          ? 'weighted-pick'
-          : 'strategy';
+        : strategy !== 'switchyard'
+          ? 'strategy'
+          : ttft
+            ? 'fastest-predicted'
+            : 'weighted-pick';
   } else if (policy.panic === 'least-bad') {
     const order = leastBadOrder(rows);
     const first = order[0];
@@ -193,6 +212,26 @@ function pickInBestTier(eligible: readonly CandidateRow[], ctx: DecideContext): 
   return pool[weightedIndex(weights, ctx.rng)] ?? (pool[0] as CandidateRow);
 }
 
+/**
+ * ttft model: the candidates a request may land on without starting a replica
+ * when any has loaded replicas (free, or busy with a queue that drains) — a
+ * loaded container almost always serves sooner than a start-up elsewhere —
+ * else those of the best capacity tier present.
+ */
+function landingPool(eligible: readonly CandidateRow[]): CandidateRow[] {
+  let best = NO_TIER_RANK;
+  for (const r of eligible) {
+    const rank = landingRank(r);
+    if (rank < best) best = rank;
+  }
+  return eligible.filter((r) => landingRank(r) === best);
+}
+
+function landingRank(r: CandidateRow): number {
+  const s = r.c.state;
+  return s !== null && s.hotBusy + s.hotFree > 0 ? 0 : r.tierRank;
+}
+
 /** A classic strategy over every eligible cluster (any tier): hard constraints already hold. */
 function pickByStrategy(
   strategy: StrategyName,
@@ -212,15 +251,16 @@ function pickByStrategy(
     total += weights[i] ?? 0;
   }
   const state = ctx.strategyState ?? null;
-  // The edge has no in-flight counters of its own unless given some: then the
-  // aggregators' busy + queued slots are the best measure of outstanding work.
+  // The edge never sees a request finish, so it has no in-flight counters of its own: for a
+  // target without one, the aggregators' busy + queued slots are the measure of outstanding work.
+  const snapshotLoad = (i: number): number => {
+    const s = eligible[i]?.c.state;
+    return s === null || s === undefined ? 0 : s.hotBusy + s.queued;
+  };
   const load =
     state === null
-      ? (i: number): number => {
-          const s = eligible[i]?.c.state;
-          return s === null || s === undefined ? 0 : s.hotBusy + s.queued;
-        }
-      : (i: number): number => state.outstanding.get(ids[i] ?? '') ?? 0;
+      ? snapshotLoad
+      : (i: number): number => state.outstanding.get(ids[i] ?? '') ?? snapshotLoad(i);
   const index = chooseIndex(strategy, {
     ids,
     weights,
@@ -241,11 +281,15 @@ function pickByStrategy(
   return chosen;
 }
 
-/** Up to `max` other eligible candidates: better tier first, then higher weight, then id. */
+/**
+ * Up to `max` other eligible candidates: better tier first, then higher weight,
+ * then id; under the ttft model by lower score (predicted ms), then id.
+ */
 function rankFallbacks(
   eligible: readonly CandidateRow[],
   chosen: CandidateRow,
   max: number,
+  ttft: boolean,
 ): CandidateRow[] {
   // Selection of the top few by repeated scan: cheaper than sorting 64+ rows for 3 results.
   const out: CandidateRow[] = [];
@@ -254,7 +298,7 @@ function rankFallbacks(
     let best: CandidateRow | null = null;
     for (const r of eligible) {
       if (r === chosen || out.includes(r)) continue;
-      if (best === null || better(r, best)) best = r;
+      if (best === null || (ttft ? faster(r, best) : better(r, best))) best = r;
     }
     if (best === null) break;
     out.push(best);
@@ -268,9 +312,31 @@ function better(a: CandidateRow, b: CandidateRow): boolean {
   return a.c.id < b.c.id;
 }
 
+function faster(a: CandidateRow, b: CandidateRow): boolean {
+  if (a.scoreMs !== b.scoreMs) return a.scoreMs < b.scoreMs;
+  return a.c.id < b.c.id;
+}
+
 function explain(r: CandidateRow): CandidateExplanation {
   const cluster = r.c.cluster;
   const state = r.c.state;
+  if (r.terms !== null)
+    return {
+      clusterId: r.c.id,
+      region: cluster === null ? null : cluster.region,
+      provider: cluster === null ? null : cluster.provider,
+      disqualifications: r.disqualifications,
+      tier: r.tier,
+      baseWeight: r.baseWeight,
+      modifiers: r.modifiers,
+      weight: r.pickWeight,
+      probability: r.probability,
+      estimatedLatencyMs: r.estimatedLatencyMs,
+      pricePerHour: state === null ? null : state.pricePerHour,
+      stateAgeMs: r.stateAgeMs,
+      terms: r.terms,
+      scoreMs: r.scoreMs,
+    };
   return {
     clusterId: r.c.id,
     region: cluster === null ? null : cluster.region,

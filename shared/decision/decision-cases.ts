@@ -64,9 +64,10 @@ export const DECISION_CASES: readonly DecisionCase[] = [
     seed: 'case-1',
     expect: {
       outcome: 'routed',
-      reason: 'weighted-pick',
+      reason: 'fastest-predicted',
       chosen: 'us-1',
-      fallbacks: ['eu-1', 'eu-2'],
+      // ttft ranks fallbacks by predicted time: eu-2's loaded replicas beat eu-1's warm start.
+      fallbacks: ['eu-2', 'eu-1'],
     },
   },
   {
@@ -82,7 +83,7 @@ export const DECISION_CASES: readonly DecisionCase[] = [
     seed: 'case-2',
     expect: {
       outcome: 'routed',
-      reason: 'weighted-pick',
+      reason: 'fastest-predicted',
       chosenIn: ['eu-1', 'eu-2'],
       disqualified: { 'us-1': ['residency'], 'ap-1': ['residency'] },
     },
@@ -141,9 +142,17 @@ export const DECISION_CASES: readonly DecisionCase[] = [
     name: 'seeded weighted pick is identical everywhere',
     request: request(),
     snapshot: snapshot({ clusters: [EU, EU2, US, AP] }),
-    policy: policy(),
+    policy: policy({ model: 'weights' }),
     seed: 'case-6',
     expect: { outcome: 'routed', reason: 'weighted-pick', chosen: 'ap-1' },
+  },
+  {
+    name: 'seeded softmax pick over predicted time is identical everywhere',
+    request: request(),
+    snapshot: snapshot({ clusters: [EU, EU2, US, AP] }),
+    policy: policy(),
+    seed: 'case-6',
+    expect: { outcome: 'routed', reason: 'fastest-predicted', chosen: 'eu-2' },
   },
 ];
 

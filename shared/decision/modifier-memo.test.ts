@@ -38,8 +38,10 @@ function build(): AppSnapshot {
 describe('memoised modifiers', () => {
   it('never change a result: a warm snapshot decides exactly like a freshly built one', () => {
     const warm = build();
-    const p1 = policy();
-    const p2 = policy({ latencyHalfMs: 30, weights: { latency: 1.3, cost: 2, locality: 0 } });
+    const p1 = policy({ model: 'weights' });
+    const p2 = policy({ model: 'weights', latencyHalfMs: 30, weights: { latency: 1.3, cost: 2, locality: 0 } });
+    const p3 = policy();
+    const p4 = policy({ ttft: { ...policy().ttft, usdPerGpuHourPerMs: 0.5, serviceMs: 2000 } });
     const clients = [
       request().client,
       { colo: 'SIN', country: 'SG', continent: 'AS' as const, location: { lat: 1.35, lon: 103.8 } },
@@ -47,8 +49,8 @@ describe('memoised modifiers', () => {
     ];
     // Vary everything the memo keys on: client location, policy object, and `now` crossing
     // the point where eu-1's measurement becomes too old to use.
-    for (const now of [NOW, NOW + 30_000]) {
-      for (const p of [p1, p2, p1]) {
+    for (const now of [NOW, NOW + 30_000, NOW + 30_100, NOW + 30_900]) {
+      for (const p of [p1, p2, p1, p3, p4, p3]) {
         for (const client of clients) {
           const req = request({ client });
           const got = decide(req, warm, p, context('m', { now }));
@@ -62,7 +64,8 @@ describe('memoised modifiers', () => {
   it('switches eu-1 from measured to modelled latency once the measurement is too old', () => {
     const snap = build();
     const at = (now: number): string | undefined =>
-      decide(request(), snap, policy(), context('m', { now })).candidates[0]?.modifiers[0]?.detail;
+      decide(request(), snap, policy({ model: 'weights' }), context('m', { now })).candidates[0]
+        ?.modifiers[0]?.detail;
     expect(at(NOW)).toMatch(/ttft, measured/);
     expect(at(NOW + 30_000)).toMatch(/geo model/);
     expect(at(NOW)).toMatch(/ttft, measured/);

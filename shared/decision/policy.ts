@@ -15,6 +15,21 @@ import type { Policy } from './types.ts';
 export const DEFAULT_POLICY: Policy = Object.freeze({
   version: 'default',
   defaultStrategy: 'switchyard',
+  model: 'ttft',
+  ttft: Object.freeze({
+    temperatureMs: 20,
+    deciders: 1,
+    usdPerGpuHourPerMs: 0.05,
+    warmStartMs: 15_000,
+    coldStartMs: 240_000,
+    serviceMs: 10_000,
+    retryPenaltyMs: 250,
+    outcomePrior: 5,
+    outcomeMaxAgeMs: 120_000,
+    staleUncertaintyMs: 200,
+    standbyShare: 0.05,
+    standbyMaxCandidates: 3,
+  }),
   weights: Object.freeze({ latency: 2, cost: 0.5, locality: 0.5 }),
   latencyHalfMs: 100,
   costFadeUtilization: 0.8,
@@ -27,6 +42,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
 });
 
 const PANIC_MODES = ['off', 'least-bad'] as const;
+const MODELS = ['ttft', 'weights'] as const;
 
 /** One ROUTE_* variable: how it is parsed, its default, and what it does (rendered into docs). */
 export interface PolicyVariable {
@@ -55,6 +71,7 @@ function spec<T>(
 }
 
 const d = DEFAULT_POLICY;
+const t = DEFAULT_POLICY.ttft;
 
 const SPECS = {
   version: spec(
@@ -69,17 +86,100 @@ const SPECS = {
     d.defaultStrategy,
     "Strategy for apps whose config does not name one (an app's own strategy always wins).",
   ),
+  model: spec(
+    'ROUTE_MODEL',
+    oneOf(MODELS),
+    d.model,
+    '`ttft`: rank by predicted time to first token (network + queue + start-up + failure risk, price and staleness in ms) and pick by softmax; `weights`: the previous capacity × modifiers model.',
+  ),
+  temperature: spec(
+    'ROUTE_TEMPERATURE_MS',
+    numberInRange(0.1, 10_000),
+    t.temperatureMs,
+    'ttft model: softmax temperature in ms for fresh state (a candidate 1 temperature slower gets e⁻¹ of the weight); widens with state age and deciders.',
+  ),
+  deciders: spec(
+    'ROUTE_DECIDERS',
+    integer(1, 1_000_000),
+    t.deciders,
+    'ttft model: edge instances deciding from the same snapshot; each doubling widens the temperature by 25 % so they do not stampede one cluster.',
+  ),
+  latencyValue: spec(
+    'ROUTE_LATENCY_VALUE_USD',
+    numberInRange(0, 1000),
+    t.usdPerGpuHourPerMs,
+    'ttft model: what 1 ms of time to first token is worth in $ per GPU-hour; a price premium of $X/h counts as X ÷ this ms. 0 ignores price.',
+  ),
+  warmStart: spec(
+    'ROUTE_WARM_START',
+    duration(0, 3_600_000),
+    t.warmStartMs,
+    'ttft model: warm start-up time assumed when the aggregator reports none.',
+    '15s',
+  ),
+  coldStart: spec(
+    'ROUTE_COLD_START',
+    duration(0, 86_400_000),
+    t.coldStartMs,
+    'ttft model: cold start-up time assumed when the aggregator reports none.',
+    '4m',
+  ),
+  serviceTime: spec(
+    'ROUTE_SERVICE_TIME',
+    duration(1, 86_400_000),
+    t.serviceMs,
+    'ttft model: mean time a request holds a slot, when the aggregator reports none (sets how fast a queue drains).',
+    '10s',
+  ),
+  retryPenalty: spec(
+    'ROUTE_RETRY_PENALTY',
+    duration(0, 600_000),
+    t.retryPenaltyMs,
+    'ttft model: time a failed attempt costs before its retry elsewhere starts, besides its round trip.',
+    '250ms',
+  ),
+  outcomePrior: spec(
+    'ROUTE_OUTCOME_PRIOR',
+    numberInRange(0, 1_000_000),
+    t.outcomePrior,
+    'ttft model: error rates are errors ÷ (requests + this): a few errors on little traffic do not evict a cluster.',
+  ),
+  outcomeMaxAge: spec(
+    'ROUTE_OUTCOME_MAX_AGE',
+    duration(1, 86_400_000),
+    t.outcomeMaxAgeMs,
+    'ttft model: outcome statistics older than this are ignored.',
+    '2m',
+  ),
+  staleUncertainty: spec(
+    'ROUTE_STALE_UNCERTAINTY_MS',
+    numberInRange(0, 3_600_000),
+    t.staleUncertaintyMs,
+    'ttft model: ms added to a candidate whose state is at the hard stale limit (linear from 0 at the soft limit).',
+  ),
+  standbyShare: spec(
+    'ROUTE_STANDBY_SHARE',
+    numberInRange(0, 0.5),
+    t.standbyShare,
+    'ttft model: share of traffic spread over loaded candidates when few are eligible, so a constrained fallback stays warm.',
+  ),
+  standbyMax: spec(
+    'ROUTE_STANDBY_MAX_CANDIDATES',
+    integer(2, 64),
+    t.standbyMaxCandidates,
+    'ttft model: the standby share applies when at most this many candidates are eligible.',
+  ),
   latency: spec(
     'ROUTE_WEIGHT_LATENCY',
     numberInRange(0, 10),
     d.weights.latency,
-    'Exponent on the latency factor; 0 ignores latency, 2 makes it twice as decisive.',
+    'weights model: exponent on the latency factor; 0 ignores latency, 2 makes it twice as decisive.',
   ),
   cost: spec(
     'ROUTE_WEIGHT_COST',
     numberInRange(0, 10),
     d.weights.cost,
-    'Exponent on the cost factor (cheapest = 1); 0 ignores price.',
+    'weights model: exponent on the cost factor (cheapest = 1); 0 ignores price.',
   ),
   locality: spec(
     'ROUTE_WEIGHT_LOCALITY',
@@ -91,14 +191,14 @@ const SPECS = {
     'ROUTE_LATENCY_HALF_MS',
     duration(1, 10_000),
     d.latencyHalfMs,
-    'Estimated latency at which the latency factor is 0.5.',
+    'weights model: estimated latency at which the latency factor is 0.5.',
     '100ms',
   ),
   costFade: spec(
     'ROUTE_COST_FADE_UTILIZATION',
     numberInRange(0.01, 1),
     d.costFadeUtilization,
-    "Hot-slot utilisation at which price stops mattering (cost's influence fades linearly from 0 to here).",
+    "weights model: hot-slot utilisation at which price stops mattering (cost's influence fades linearly from 0 to here).",
   ),
   localityWindow: spec(
     'ROUTE_LOCALITY_WINDOW',
@@ -160,6 +260,21 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
   const policy: Policy = {
     version: read(SPECS.version),
     defaultStrategy: read<StrategyName>(SPECS.defaultStrategy),
+    model: read<Policy['model']>(SPECS.model),
+    ttft: {
+      temperatureMs: read(SPECS.temperature),
+      deciders: read(SPECS.deciders),
+      usdPerGpuHourPerMs: read(SPECS.latencyValue),
+      warmStartMs: read(SPECS.warmStart),
+      coldStartMs: read(SPECS.coldStart),
+      serviceMs: read(SPECS.serviceTime),
+      retryPenaltyMs: read(SPECS.retryPenalty),
+      outcomePrior: read(SPECS.outcomePrior),
+      outcomeMaxAgeMs: read(SPECS.outcomeMaxAge),
+      staleUncertaintyMs: read(SPECS.staleUncertainty),
+      standbyShare: read(SPECS.standbyShare),
+      standbyMaxCandidates: read(SPECS.standbyMax),
+    },
     weights: {
       latency: read(SPECS.latency),
       cost: read(SPECS.cost),

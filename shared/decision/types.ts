@@ -21,6 +21,7 @@ export type DisqualificationCode =
 /** Why the chosen cluster was chosen. */
 export type ReasonCode =
   | 'weighted-pick' // switchyard pipeline: weighted random pick in the best tier
+  | 'fastest-predicted' // switchyard (ttft model): softmax pick over predicted time to first token
   | 'only-candidate'
   | 'strategy' // a classic strategy (round robin, hash, ...) chose it
   | 'panic' // every candidate failed health-type filters; panic rule chose least-bad
@@ -33,6 +34,15 @@ export interface ModifierFactor {
   readonly name: 'latency' | 'cost' | 'locality' | 'staleness' | 'static-weight';
   readonly factor: number;
   /** Human-readable input, e.g. "est. 84 ms (ttft, measured)". */
+  readonly detail: string;
+}
+
+/** One additive term of a candidate's predicted time to first token (ttft model). */
+export interface TtftTerm {
+  readonly name: 'network' | 'queue' | 'startup' | 'failure-risk' | 'price' | 'uncertainty';
+  /** Milliseconds this term adds to the candidate's score. */
+  readonly ms: number;
+  /** Human-readable inputs, in ms and $, e.g. "$4.6/h vs cheapest $2.2/h: +$2.4/h ÷ $0.02/h per ms". */
   readonly detail: string;
 }
 
@@ -50,9 +60,14 @@ export interface CandidateExplanation {
   readonly weight: number;
   /** Probability of being picked (weight / sum of weights in the best tier). */
   readonly probability: number;
+  /** weights model: network estimate; ttft model: predicted time to first token (network + queue + start-up + failure risk). */
   readonly estimatedLatencyMs: number | null;
   readonly pricePerHour: number | null;
   readonly stateAgeMs: number | null;
+  /** ttft model only: every term of the score (predicted ms + price and uncertainty in ms). */
+  readonly terms?: readonly TtftTerm[];
+  /** ttft model only: the score the softmax ranks (sum of `terms`). */
+  readonly scoreMs?: number;
 }
 
 /** The full, serialisable result of one routing decision. */
@@ -78,10 +93,44 @@ export interface Decision {
   readonly summary: string;
 }
 
+/** Inputs of the ttft model (see `ttft-terms.ts`, `softmax-pick.ts`). */
+export interface TtftPolicy {
+  /** Softmax temperature for fresh state and one decider, in ms of predicted time. */
+  readonly temperatureMs: number;
+  /** Edge instances deciding from the same snapshot: more deciders, flatter picks. */
+  readonly deciders: number;
+  /** What 1 ms of time to first token is worth, in $ per GPU-hour (price → ms). 0 ignores price. */
+  readonly usdPerGpuHourPerMs: number;
+  /** Start-up times assumed when the aggregator reports none. */
+  readonly warmStartMs: number;
+  readonly coldStartMs: number;
+  /** Mean time a request holds a slot, when the aggregator reports none. */
+  readonly serviceMs: number;
+  /** Time a failed attempt costs before the retry elsewhere starts (besides its own round trip). */
+  readonly retryPenaltyMs: number;
+  /** Outcomes needed before an error rate counts fully (a prior of this many clean requests). */
+  readonly outcomePrior: number;
+  /** Outcome stats older than this are ignored. */
+  readonly outcomeMaxAgeMs: number;
+  /** Uncertainty (ms) added to a candidate whose state is at the hard stale limit. */
+  readonly staleUncertaintyMs: number;
+  /** Share of traffic spread evenly over the candidates when a constraint leaves few (keeps standbys warm). */
+  readonly standbyShare: number;
+  /** "Few": the standby share applies when at most this many candidates are eligible. */
+  readonly standbyMaxCandidates: number;
+}
+
 /** Tunable inputs of the decision, parsed from env vars (see `policy.ts`). */
 export interface Policy {
   readonly version: string;
   readonly defaultStrategy: StrategyName;
+  /**
+   * How `switchyard` ranks candidates: `ttft` predicts each one's time to first token and
+   * picks by softmax over it; `weights` is the previous capacity × modifiers model (kept
+   * for comparison and for replaying decisions made with it).
+   */
+  readonly model: 'ttft' | 'weights';
+  readonly ttft: TtftPolicy;
   readonly weights: {
     /** Exponent on the latency factor; 0 ignores latency. */
     readonly latency: number;

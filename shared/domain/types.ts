@@ -165,6 +165,34 @@ export interface ClusterAppState {
   /** When the app last served traffic on this cluster (cache locality); null = never. */
   readonly lastServedAt: number | null;
   readonly observedAt: number;
+  /**
+   * Start-up times the aggregator observed for this app on this cluster (moving averages,
+   * defaulting from its config), and the mean time a slot stays busy per request. Absent
+   * or null = not reported: the decision falls back to the policy's defaults.
+   */
+  readonly warmStartMs?: number | null;
+  readonly coldStartMs?: number | null;
+  readonly serviceMs?: number | null;
+  /**
+   * How long requests that had to queue recently waited for a slot (moving average, as
+   * engines publish it, e.g. vLLM's request queue time); null = none queued lately.
+   */
+  readonly queueWaitMs?: number | null;
+}
+
+/**
+ * Recent outcomes of one app on one cluster, summed from what the regional proxies
+ * reported (the `outcomes` table): only replica faults count as errors (5xx, resets,
+ * timeouts), never a client's 4xx.
+ */
+export interface OutcomeStats {
+  readonly clusterId: string;
+  readonly requests: number;
+  readonly replicaErrors: number;
+  /** Mean observed time to first byte of the successful requests; null = none measured. */
+  readonly ttfbMs: number | null;
+  /** Newest outcome counted (the stats are as fresh as this). */
+  readonly observedAt: number;
 }
 
 /** Cluster-wide status: aggregator health, proxy circuit breaker, draining. */
@@ -227,6 +255,8 @@ export interface AppSnapshot {
   readonly state: ReadonlyMap<string, ClusterAppState>;
   readonly status: ReadonlyMap<string, ClusterStatus>;
   readonly latency: ReadonlyMap<string, readonly LatencyMeasurement[]>;
+  /** Recent outcomes per cluster for this app; absent = none reported (older snapshots, tests). */
+  readonly outcomes?: ReadonlyMap<string, OutcomeStats>;
   /** When the snapshot was read from the database. */
   readonly loadedAt: number;
 }

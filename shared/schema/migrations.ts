@@ -169,6 +169,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE proxy_cluster_health ADD COLUMN open_circuit_apps_json TEXT`,
     ],
   },
+  {
+    version: 4,
+    name: 'outcomes by cluster and time, for outcome feedback in the snapshot',
+    statements: [
+      // The edge sums each app's recent outcomes per cluster on every snapshot refresh.
+      `CREATE INDEX IF NOT EXISTS outcomes_cluster_at ON outcomes(cluster_id, at)`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

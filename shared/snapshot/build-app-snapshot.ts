@@ -13,6 +13,7 @@ import type {
 import { SnapshotError } from './errors.ts';
 import { parseAppRow } from './parse-app.ts';
 import { parseClusterRow } from './parse-cluster.ts';
+import { parseOutcomeRows } from './parse-outcomes.ts';
 import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, type Row } from './row-values.ts';
 import { SNAPSHOT_PARTS } from './statements.ts';
 
@@ -155,12 +156,13 @@ export function buildAppSnapshot(
   now: number,
   options: BuildSnapshotOptions = {},
 ): AppSnapshot | null {
-  if (results.length !== SNAPSHOT_PARTS.length) {
+  // The outcomes part is optional: readers built before outcome feedback send one fewer.
+  if (results.length !== SNAPSHOT_PARTS.length && results.length !== SNAPSHOT_PARTS.length - 1) {
     throw new SnapshotError(
       `expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`,
     );
   }
-  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs] = results;
+  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs] = results;
   const appRow = appRs?.rows[0];
   if (appRow === undefined) return null;
   const app = parseAppRow(appRow, appClustersRs?.rows ?? []);
@@ -191,5 +193,6 @@ export function buildAppSnapshot(
     const merged = mergeStatus(row, proxyRows.get(String(row['cluster_id'])) ?? []);
     if (merged !== null) status.set(merged.clusterId, merged);
   }
-  return { app, clusters, state, status, latency, loadedAt: now };
+  const outcomes = parseOutcomeRows(outcomesRs?.rows ?? []);
+  return { app, clusters, state, status, latency, outcomes, loadedAt: now };
 }

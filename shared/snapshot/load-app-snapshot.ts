@@ -10,6 +10,7 @@ import {
   API_KEY_STATEMENT,
   APP_IDS_STATEMENT,
   APP_SNAPSHOT_STATEMENTS,
+  OUTCOME_WINDOW_MS,
   type Statement,
 } from './statements.ts';
 
@@ -33,7 +34,8 @@ export async function loadAppSnapshot(
   now: number,
   options: BuildSnapshotOptions = {},
 ): Promise<AppSnapshot | null> {
-  const results = await db.batch(APP_SNAPSHOT_STATEMENTS(appId).map(mutable), 'read');
+  const statements = APP_SNAPSHOT_STATEMENTS(appId, now - OUTCOME_WINDOW_MS);
+  const results = await db.batch(statements.map(mutable), 'read');
   return buildAppSnapshot(results, now, options);
 }
 

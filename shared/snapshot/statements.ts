@@ -17,11 +17,18 @@ export const SNAPSHOT_PARTS = [
   'state',
   'status',
   'health',
+  'outcomes',
 ] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
-/** Statements, in SNAPSHOT_PARTS order, that read everything the pipeline needs about one app. */
-export function APP_SNAPSHOT_STATEMENTS(appId: string): Statement[] {
+/** How far back the snapshot sums outcomes: long enough for evidence, short enough to react within a minute. */
+export const OUTCOME_WINDOW_MS = 60_000;
+
+/**
+ * Statements, in SNAPSHOT_PARTS order, that read everything the pipeline needs about one app.
+ * Outcomes are summed from `outcomesSince` (ms epoch; default: all, for tests and tools).
+ */
+export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0): Statement[] {
   const clustersOfApp = 'SELECT cluster_id FROM app_clusters WHERE app_id = ?';
   return [
     { sql: 'SELECT * FROM apps WHERE id = ?', args: [appId] },
@@ -47,6 +54,19 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string): Statement[] {
     {
       sql: `SELECT * FROM proxy_cluster_health WHERE cluster_id IN (${clustersOfApp}) ORDER BY cluster_id, proxy_id`,
       args: [appId],
+    },
+    {
+      // Per cluster: recent attempts of this app's decisions. Replica faults are 5xx answers and
+      // attempts that got no answer (status 0: reset, refused, timeout); a client's 4xx is not one,
+      // and the proxy records nothing when the client itself went away.
+      sql: `SELECT o.cluster_id AS cluster_id, COUNT(*) AS requests,
+              SUM(CASE WHEN o.status >= 500 OR o.status = 0 THEN 1 ELSE 0 END) AS replica_errors,
+              AVG(CASE WHEN o.status > 0 AND o.status < 500 THEN o.ttfb_ms END) AS ttfb_ms,
+              MAX(o.at) AS observed_at
+            FROM outcomes o JOIN decisions d ON d.id = o.decision_id
+            WHERE d.app_id = ? AND o.at >= ? AND o.cluster_id IS NOT NULL
+            GROUP BY o.cluster_id ORDER BY o.cluster_id`,
+      args: [appId, outcomesSince],
     },
   ];
 }

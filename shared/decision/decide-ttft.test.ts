@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { AppSnapshot, OutcomeStats } from '../domain/types.ts';
+import { decide } from './decide.ts';
+import { NOW, cluster, context, policy, request, snapshot, state } from './test-fixtures.ts';
+import type { Decision } from './types.ts';
+
+// Behaviour of the ttft model (the default): predicted time to first token per
+// candidate, softmax over it. Each case names a physical situation and the
+// share the model must give (or deny) a cluster.
+
+const NEAR = cluster('near', 'eu-central');
+const MID = cluster('mid', 'eu-west');
+const FAR = cluster('far', 'us-east');
+
+function prob(d: Decision, id: string): number {
+  return d.candidates.find((c) => c.clusterId === id)?.probability ?? NaN;
+}
+
+function withOutcomes(snap: AppSnapshot, stats: readonly OutcomeStats[]): AppSnapshot {
+  return { ...snap, outcomes: new Map(stats.map((o) => [o.clusterId, o])) };
+}
+
+const roomy = { hotFree: 40, hotBusy: 10, warm: 8, cold: 16 };
+
+describe('ttft model', () => {
+  it.each([
+    {
+      name: 'nearest cluster with room takes most traffic',
+      snap: snapshot({ clusters: [NEAR, FAR], states: [state('near', roomy), state('far', roomy)] }),
+      id: 'near',
+      min: 0.95,
+      max: 1,
+    },
+    {
+      name: 'a near cluster with a queue loses to one with free slots',
+      snap: snapshot({
+        clusters: [NEAR, MID],
+        states: [
+          state('near', { hotFree: 1, hotBusy: 40, queued: 30, warm: 0, cold: 8 }),
+          state('mid', roomy),
+        ],
+      }),
+      id: 'near',
+      min: 0,
+      max: 0.1,
+    },
+    {
+      name: 'a gray-failing cluster (reports healthy, half its answers 5xx) loses its traffic',
+      snap: withOutcomes(
+        snapshot({ clusters: [NEAR, MID], states: [state('near', roomy), state('mid', roomy)] }),
+        [{ clusterId: 'near', requests: 200, replicaErrors: 100, ttfbMs: null, observedAt: NOW - 2000 }],
+      ),
+      id: 'near',
+      min: 0,
+      max: 0.02,
+    },
+    {
+      name: 'a much pricier busy cluster loses to a cheap one a few ms away',
+      snap: snapshot({
+        clusters: [NEAR, MID],
+        states: [
+          state('near', { ...roomy, hotBusy: 40, hotFree: 10, pricePerHour: 12 }),
+          state('mid', { ...roomy, pricePerHour: 3 }),
+        ],
+      }),
+      id: 'near',
+      min: 0,
+      max: 0.1,
+    },
+    {
+      name: 'few candidates: the far standby keeps a share to stay warm',
+      snap: snapshot({ clusters: [NEAR, FAR], states: [state('near', roomy), state('far', roomy)] }),
+      id: 'far',
+      min: policy().ttft.standbyShare / 2,
+      max: 0.1,
+    },
+  ])('$name', ({ snap, id, min, max }) => {
+    const d = decide(request(), snap, policy(), context('t'));
+    expect(d.reason).toBe('fastest-predicted');
+    expect(prob(d, id)).toBeGreaterThanOrEqual(min);
+    expect(prob(d, id)).toBeLessThanOrEqual(max);
+  });
+
+  it('explains every term in ms, with price in $', () => {
+    const snap = snapshot({ clusters: [NEAR, MID], states: [state('near', roomy), state('mid', roomy)] });
+    const d = decide(request(), snap, policy(), context('t'));
+    for (const c of d.candidates) {
+      expect(c.terms?.map((t) => t.name)).toEqual(['network', 'queue', 'startup', 'failure-risk', 'price', 'uncertainty']);
+      for (const t of c.terms ?? []) expect(Number.isFinite(t.ms)).toBe(true);
+      expect(c.terms?.find((t) => t.name === 'price')?.detail).toMatch(/\$[\d.]+\/h .*÷ \$[\d.]+\/h per ms/);
+      expect(c.scoreMs).toBeCloseTo((c.terms ?? []).reduce((a, t) => a + t.ms, 0), 9);
+    }
+  });
+
+  it('never starts a replica while a loaded one is eligible, and widens as state ages', () => {
+    const snap = snapshot({
+      clusters: [NEAR, MID],
+      states: [state('near', { hotFree: 0, hotBusy: 0, warm: 80 }), state('mid', { ...roomy, hotFree: 1 })],
+    });
+    expect(decide(request(), snap, policy(), context('t')).chosen).toBe('mid');
+    const fresh = snapshot({ clusters: [NEAR, FAR], states: [state('near', roomy), state('far', roomy)] });
+    const old = snapshot({
+      clusters: [NEAR, FAR],
+      states: [state('near', { ...roomy, observedAt: NOW - 60_000 }), state('far', { ...roomy, observedAt: NOW - 60_000 })],
+    });
+    const single = policy({ ttft: { ...policy().ttft, standbyShare: 0 } });
+    expect(prob(decide(request(), old, single, context('t')), 'far')).toBeGreaterThan(
+      prob(decide(request(), fresh, single, context('t')), 'far'),
+    );
+  });
+});

@@ -1,0 +1,40 @@
+import type { CandidateRow } from './candidate-row.ts';
+import type { CompiledSnapshot } from './compile-snapshot.ts';
+import { localityModifier } from './modifiers.ts';
+import { capacityIn } from './tiers.ts';
+import { ageStep, failureRiskTerm } from './ttft-terms.ts';
+import { networkFor, priceFor, queueFor, startupFor, uncertaintyFor } from './ttft-memo.ts';
+import type { Policy } from './types.ts';
+
+/**
+ * Scores one eligible candidate under the ttft model: predicted time to first
+ * token (network + queue + start-up + failure risk) plus price and
+ * uncertainty converted to ms. Capacity where the request would land becomes
+ * the base weight, and locality and the static (canary) weight stay
+ * multiplicative modifiers, as under the weights model.
+ */
+export function predictTtft(
+  row: CandidateRow,
+  compiled: CompiledSnapshot,
+  geo: Float64Array | null,
+  cheapestMarginal: number,
+  policy: Policy,
+  now: number,
+): void {
+  const c = row.c;
+  const s = c.state;
+  if (s === null || row.tier === null) return;
+  const age = ageStep(row.stateAgeMs ?? 0);
+  const network = networkFor(c, geo, now, policy);
+  const queue = queueFor(compiled, c, s, age, policy);
+  const startup = startupFor(compiled, c, s, policy);
+  const failure = failureRiskTerm(c.outcomes, network.ms, now, policy.ttft);
+  const price = priceFor(compiled, c, cheapestMarginal, policy);
+  const uncertainty = uncertaintyFor(age, policy);
+  const predicted = network.ms + queue.ms + startup.ms + failure.ms;
+  row.terms = [network, queue, startup, failure, price, uncertainty];
+  row.estimatedLatencyMs = predicted;
+  row.scoreMs = predicted + price.ms + uncertainty.ms;
+  row.baseWeight = Math.max(0, capacityIn(s, row.tier));
+  row.modifiers = [localityModifier(s.lastServedAt, now, policy), c.staticWeightModifier];
+}

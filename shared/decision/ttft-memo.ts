@@ -1,0 +1,152 @@
+import type { ClusterAppState } from '../domain/types.ts';
+import type { CompiledCandidate, CompiledSnapshot } from './compile-snapshot.ts';
+import {
+  busyShare,
+  networkTerm,
+  priceTerm,
+  queueTerm,
+  startupTerm,
+  timingsOf,
+  uncertaintyTerm,
+} from './ttft-terms.ts';
+import type { Policy, TtftTerm } from './types.ts';
+
+/**
+ * Thin memo around whole ttft terms. For one snapshot a term depends only on
+ * inputs that repeat across most requests (the client's location, the state's
+ * age in AGE_STEP_MS steps, the cheapest eligible price), so each is computed
+ * and formatted once per distinct input. Entries are keyed by every input the
+ * term reads: a memo never changes a result.
+ */
+
+interface Table {
+  readonly policy: Policy;
+  readonly queueAge: Float64Array;
+  readonly queue: (TtftTerm | undefined)[];
+  readonly startup: (TtftTerm | undefined)[];
+  priceCheapest: number;
+  readonly price: (TtftTerm | undefined)[];
+}
+
+const tables = new WeakMap<CompiledSnapshot, Table>();
+
+function tableOf(compiled: CompiledSnapshot, policy: Policy): Table {
+  let t = tables.get(compiled);
+  if (t === undefined || t.policy !== policy) {
+    const n = compiled.candidates.length;
+    t = {
+      policy,
+      queueAge: new Float64Array(n).fill(NaN),
+      queue: new Array<TtftTerm | undefined>(n),
+      startup: new Array<TtftTerm | undefined>(n),
+      priceCheapest: NaN,
+      price: new Array<TtftTerm | undefined>(n),
+    };
+    tables.set(compiled, t);
+  }
+  return t;
+}
+
+/** `queueTerm` for `c` (whose state row is `s`) with that state `ageStepMs` old. */
+export function queueFor(
+  compiled: CompiledSnapshot,
+  c: CompiledCandidate,
+  s: ClusterAppState,
+  ageStepMs: number,
+  policy: Policy,
+): TtftTerm {
+  const t = tableOf(compiled, policy);
+  const hit = t.queue[c.index];
+  if (hit !== undefined && t.queueAge[c.index] === ageStepMs) return hit;
+  const tm = timingsOf(s, policy.ttft);
+  const term = queueTerm(s, ageStepMs, tm.serviceMs, tm.warmStartMs, tm.coldStartMs, tm.queueWaitMs);
+  t.queue[c.index] = term;
+  t.queueAge[c.index] = ageStepMs;
+  return term;
+}
+
+/** `startupTerm` for `c` (fixed by the snapshot). */
+export function startupFor(
+  compiled: CompiledSnapshot,
+  c: CompiledCandidate,
+  s: ClusterAppState,
+  policy: Policy,
+): TtftTerm {
+  const t = tableOf(compiled, policy);
+  let term = t.startup[c.index];
+  if (term === undefined) {
+    const tm = timingsOf(s, policy.ttft);
+    term = startupTerm(s, tm.warmStartMs, tm.coldStartMs, tm.reported);
+    t.startup[c.index] = term;
+  }
+  return term;
+}
+
+/** `priceTerm` for `c` against this decision's cheapest eligible marginal price. */
+export function priceFor(
+  compiled: CompiledSnapshot,
+  c: CompiledCandidate,
+  cheapest: number,
+  policy: Policy,
+): TtftTerm {
+  const t = tableOf(compiled, policy);
+  if (t.priceCheapest !== cheapest) {
+    t.price.fill(undefined);
+    t.priceCheapest = cheapest;
+  }
+  let term = t.price[c.index];
+  if (term === undefined) {
+    const st = c.state;
+    term =
+      st === null
+        ? priceTerm(0, 1, cheapest, policy.ttft.usdPerGpuHourPerMs, c.priceLabel)
+        : priceTerm(st.pricePerHour, busyShare(st), cheapest, policy.ttft.usdPerGpuHourPerMs, c.priceLabel);
+    t.price[c.index] = term;
+  }
+  return term;
+}
+
+interface NetworkTable {
+  readonly policy: Policy;
+  // Two slots per candidate: [own-proxy RTT usable, geo model only].
+  readonly terms: (TtftTerm | undefined)[];
+}
+
+const networkTables = new WeakMap<Float64Array, NetworkTable>();
+
+/**
+ * `networkTerm` for `c` seen from the client whose modelled RTTs are `rtts`
+ * (unique per snapshot and client location): geo model for client → proxy, plus
+ * the proxy's own moving-average RTT to the cluster when it is fresh.
+ */
+export function networkFor(
+  c: CompiledCandidate,
+  rtts: Float64Array | null,
+  now: number,
+  policy: Policy,
+): TtftTerm {
+  const geo = rtts === null ? NaN : (rtts[c.index] ?? NaN);
+  if (rtts === null || Number.isNaN(geo)) return networkTerm(null, '');
+  let t = networkTables.get(rtts);
+  if (t === undefined || t.policy !== policy) {
+    t = { policy, terms: new Array<TtftTerm | undefined>(rtts.length * 2) };
+    networkTables.set(rtts, t);
+  }
+  const m = c.measured;
+  const usable = m !== null && now - m.observedAt <= policy.staleHardMs && m.samples > 0;
+  const slot = c.index * 2 + (usable ? 0 : 1);
+  let term = t.terms[slot];
+  if (term === undefined) {
+    term =
+      usable && m !== null
+        ? networkTerm(geo + Math.max(0, m.rttMs), 'geo to proxy + measured proxy RTT')
+        : networkTerm(geo, 'geo model');
+    t.terms[slot] = term;
+  }
+  return term;
+}
+
+/** `uncertaintyTerm` (shared constant while fresh, so nothing to memoise). */
+export function uncertaintyFor(ageStepMs: number, policy: Policy): TtftTerm {
+  return uncertaintyTerm(ageStepMs, policy.staleSoftMs, policy.staleHardMs, policy.ttft.staleUncertaintyMs);
+}

@@ -1,0 +1,251 @@
+import type { ClusterAppState, OutcomeStats } from '../domain/types.ts';
+import type { TtftPolicy, TtftTerm } from './types.ts';
+
+// The ttft model's terms: each is one small pure function that returns the
+// milliseconds it adds to a candidate's score together with the inputs that
+// produced them, so an explanation cannot drift from the maths. Memoisation
+// lives in `ttft-memo.ts`, wrapped around whole terms.
+
+/** State ages are only known to about a publication interval: the terms see them in steps of this. */
+export const AGE_STEP_MS = 250;
+
+export function ageStep(ageMs: number): number {
+  return Math.round(Math.max(0, ageMs) / AGE_STEP_MS) * AGE_STEP_MS;
+}
+
+const r0 = (x: number): number => Math.round(x);
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+const ZERO_STARTUP: TtftTerm = Object.freeze({
+  name: 'startup',
+  ms: 0,
+  detail: 'lands on a loaded replica: no start-up',
+});
+const NO_FAILURES: TtftTerm = Object.freeze({
+  name: 'failure-risk',
+  ms: 0,
+  detail: 'no replica faults in recent outcomes',
+});
+const NO_OUTCOMES: TtftTerm = Object.freeze({
+  name: 'failure-risk',
+  ms: 0,
+  detail: 'no recent outcomes reported',
+});
+const FRESH: TtftTerm = Object.freeze({
+  name: 'uncertainty',
+  ms: 0,
+  detail: 'state fresh (within the soft stale limit)',
+});
+const NETWORK_UNKNOWN: TtftTerm = Object.freeze({
+  name: 'network',
+  ms: 0,
+  detail: 'client location unknown: network not ranked',
+});
+
+/** Network round trip client → regional proxy → cluster (`source` says how it was estimated). */
+export function networkTerm(ms: number | null, source: string): TtftTerm {
+  if (ms === null) return NETWORK_UNKNOWN;
+  return { name: 'network', ms, detail: `${r0(ms)} ms round trip (${source})` };
+}
+
+/** Standard normal density and (Abramowitz–Stegun 7.1.26) distribution function. */
+function phi(z: number): number {
+  return Math.exp(-0.5 * z * z) * 0.3989422804014327;
+}
+function bigPhi(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
+}
+
+/** E[max(0, m + σZ)] for Z standard normal: expected positive part of a normal. */
+export function expectedPositive(m: number, sigma: number): number {
+  if (!(sigma > 0)) return Math.max(0, m);
+  const z = m / sigma;
+  return m * bigPhi(z) + sigma * phi(z);
+}
+
+/** Inputs of the queue term, read from one cluster × app state row. */
+export interface QueueInputs {
+  readonly hotFree: number;
+  readonly hotBusy: number;
+  readonly queued: number;
+  readonly warm: number;
+  readonly cold: number;
+}
+
+/**
+ * How far ahead a state row's picks reach: deciders keep acting on it until a
+ * newer one arrives, about as long again as it is old plus one refresh, so
+ * the queue can drift for about twice its age plus a second.
+ */
+export function horizonMs(ageMs: number): number {
+  return 2 * Math.max(0, ageMs) + 1000;
+}
+
+/**
+ * Expected wait for a loaded slot. A request arriving now finds `queued + 1 −
+ * hotFree` requests ahead of it (negative: a slot is free) as of the report;
+ * over the horizon (`horizonMs`) about busy × horizon / service requests
+ * finish and as many (Little's law) arrive, so the position is uncertain with
+ * σ² = 2 × busy × horizon / service. Each position ahead waits service /
+ * slots, or what queued requests were observed to wait if longer. A growing queue makes the cluster start replicas, so the wait is
+ * capped by the start-up time of the tier it would scale into.
+ */
+export function queueTerm(
+  s: QueueInputs,
+  ageMs: number,
+  serviceMs: number,
+  warmStartMs: number,
+  coldStartMs: number,
+  observedWaitMs: number | null = null,
+): TtftTerm {
+  const busy = Math.max(0, s.hotBusy);
+  const free = Math.max(0, s.hotFree);
+  const queued = Math.max(0, s.queued);
+  const slots = busy + free;
+  // Slots free at service ÷ slots on average; when the cluster reports how long queued
+  // requests really waited (engines hand out slots in steps), that is the better measure.
+  const perPosition = Math.max(serviceMs / Math.max(1, slots), observedWaitMs ?? 0);
+  const ahead = queued + 1 - free;
+  const sigma = Math.sqrt((2 * Math.max(1, busy) * horizonMs(ageMs)) / Math.max(1, serviceMs));
+  const positions = expectedPositive(ahead, sigma);
+  const cap = s.warm > 0 ? warmStartMs : s.cold > 0 ? coldStartMs : Infinity;
+  const raw = positions * perPosition;
+  const ms = Math.min(raw, cap);
+  const capped = raw > cap ? `; capped by ${s.warm > 0 ? 'warm' : 'cold'} start ${r0(cap)} ms` : '';
+  return {
+    name: 'queue',
+    ms,
+    detail: `${free} free / ${slots} slots, ${queued} queued, state ${r0(ageMs)} ms old → ${r2(positions)} ahead × ${r0(perPosition)} ms${capped}`,
+  };
+}
+
+/** Start-up wait when no replica is loaded: the tier the request would land in. */
+export function startupTerm(
+  s: QueueInputs,
+  warmStartMs: number,
+  coldStartMs: number,
+  reported: boolean,
+): TtftTerm {
+  if (s.hotBusy + s.hotFree > 0) return ZERO_STARTUP;
+  const warm = s.warm > 0;
+  const ms = warm ? warmStartMs : coldStartMs;
+  return {
+    name: 'startup',
+    ms,
+    detail: `no loaded replica: ${warm ? 'warm' : 'cold'} start ${r0(ms)} ms (${reported ? 'observed' : 'policy default'})`,
+  };
+}
+
+/**
+ * Expected extra time from replica faults: with error rate e, a request needs
+ * 1/(1−e) attempts on average, and each failed one costs its round trip plus
+ * the retry penalty. The rate is shrunk towards 0 by a prior of clean requests,
+ * so a handful of errors on little traffic does not evict a cluster.
+ */
+export function failureRiskTerm(
+  o: OutcomeStats | null,
+  networkMs: number,
+  now: number,
+  policy: TtftPolicy,
+): TtftTerm {
+  if (o === null || !(now - o.observedAt <= policy.outcomeMaxAgeMs) || o.requests <= 0)
+    return NO_OUTCOMES;
+  if (o.replicaErrors <= 0) return NO_FAILURES;
+  const e = Math.min(0.95, o.replicaErrors / (o.requests + policy.outcomePrior));
+  const perFailure = Math.max(0, networkMs) + policy.retryPenaltyMs;
+  const ms = (e / (1 - e)) * perFailure;
+  return {
+    name: 'failure-risk',
+    ms,
+    detail: `${o.replicaErrors} of ${o.requests} recent requests failed (replica faults; rate ${r2(e)} after a prior of ${policy.outcomePrior}) × ${r0(perFailure)} ms per failed attempt`,
+  };
+}
+
+/**
+ * Share of a cluster's loaded slots that load already pays for: a request on a
+ * mostly idle cluster uses replicas that run anyway (minimum replicas, or ones
+ * kept warm), so its marginal price is low; on a busy cluster it is what makes
+ * the cluster keep or add replicas, so it pays the full price. With no loaded
+ * slot the request starts a replica: full price.
+ */
+export function busyShare(s: QueueInputs): number {
+  const slots = Math.max(0, s.hotBusy) + Math.max(0, s.hotFree);
+  return slots > 0 ? Math.max(0, s.hotBusy) / slots : 1;
+}
+
+/** Marginal price of one more request, in $ per GPU-hour: price × busy share. */
+export function marginalPrice(price: number, s: QueueInputs): number {
+  return price > 0 ? price * busyShare(s) : 0;
+}
+
+/**
+ * Price as time: the candidate's marginal price (`marginalPrice`) above the
+ * cheapest eligible one, in $ per GPU-hour, divided by what the operator says
+ * 1 ms is worth.
+ */
+export function priceTerm(
+  price: number,
+  busy: number,
+  cheapestMarginal: number,
+  usdPerGpuHourPerMs: number,
+  priceLabel: string,
+): TtftTerm {
+  const marginal = price > 0 ? price * busy : 0;
+  const premium = Math.max(0, marginal - Math.max(0, cheapestMarginal));
+  const ms = usdPerGpuHourPerMs > 0 ? premium / usdPerGpuHourPerMs : 0;
+  return {
+    name: 'price',
+    ms,
+    detail: `${priceLabel} × ${Math.round(busy * 100)}% busy = $${r2(marginal)}/h marginal vs cheapest $${r2(cheapestMarginal)}/h: +$${r2(premium)}/h ÷ $${usdPerGpuHourPerMs}/h per ms`,
+  };
+}
+
+/**
+ * Risk premium for old state: 0 up to the soft stale limit, rising linearly to
+ * `staleUncertaintyMs` at the hard limit (beyond it the candidate is disqualified).
+ */
+export function uncertaintyTerm(
+  ageMs: number,
+  staleSoftMs: number,
+  staleHardMs: number,
+  staleUncertaintyMs: number,
+): TtftTerm {
+  if (ageMs <= staleSoftMs) return FRESH;
+  const t = Math.min(1, (ageMs - staleSoftMs) / Math.max(1, staleHardMs - staleSoftMs));
+  return {
+    name: 'uncertainty',
+    ms: t * staleUncertaintyMs,
+    detail: `state ${r0(ageMs)} ms old (soft limit ${staleSoftMs} ms): ${r2(t)} of ${staleUncertaintyMs} ms`,
+  };
+}
+
+/** Start-up and service times for a state row: reported by the aggregator, else the policy's. */
+export function timingsOf(
+  s: ClusterAppState,
+  policy: TtftPolicy,
+): {
+  warmStartMs: number;
+  coldStartMs: number;
+  serviceMs: number;
+  queueWaitMs: number | null;
+  reported: boolean;
+} {
+  const w = s.warmStartMs;
+  const c = s.coldStartMs;
+  const v = s.serviceMs;
+  const q = s.queueWaitMs;
+  return {
+    queueWaitMs: q !== undefined && q !== null && q > 0 ? q : null,
+    warmStartMs: w !== undefined && w !== null && w >= 0 ? w : policy.warmStartMs,
+    coldStartMs: c !== undefined && c !== null && c >= 0 ? c : policy.coldStartMs,
+    serviceMs: v !== undefined && v !== null && v > 0 ? v : policy.serviceMs,
+    reported: w !== undefined && w !== null,
+  };
+}
