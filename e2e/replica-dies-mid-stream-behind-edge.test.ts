@@ -43,4 +43,23 @@ describe('a replica dies mid-stream behind the edge', () => {
       await everyReplica({ reset: true });
     }
   }, 60_000);
+
+  it('ends a cut NDJSON answer with an error line, never cleanly', async () => {
+    const { edgeUrl, apiKey } = h.stack();
+    await everyReplica({ dieMidStream: true, dieAfterTokens: 2 });
+    try {
+      const res = await fetch(`${edgeUrl}/v4/acme/train/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ durationMs: 5_000, heartbeatMs: 100 }),
+      });
+      expect(res.status).toBe(200);
+      // workerd ends the chunked answer without a transport error, so the last line says it all.
+      const lines = (await res.text().catch(() => '')).trim().split('\n');
+      expect(lines.some((l) => l.includes('"result"'))).toBe(false);
+      expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ error: { code: 'upstream-cut' } });
+    } finally {
+      await everyReplica({ reset: true });
+    }
+  }, 60_000);
 });

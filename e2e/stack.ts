@@ -51,7 +51,7 @@ export function useStack(basePort: number, edgeVars: Record<string, string> = {}
       },
       log: () => undefined,
     });
-    db = createClient({ url: stack.libsqlUrl });
+    db = createClient({ url: stack.libsqlUrl, authToken: stack.libsqlAuthToken });
   }, 180_000);
   afterAll(async () => {
     db?.close();

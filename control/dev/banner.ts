@@ -10,7 +10,7 @@ export function banner(s: DevStack): string {
     'Switchyard is running.',
     '',
     `  edge (Worker, workerd)   ${s.edgeUrl}`,
-    `  libSQL (Hrana over HTTP) ${s.libsqlUrl}`,
+    `  libSQL (Hrana over HTTP) ${s.libsqlUrl}   (auth token: ${s.libsqlAuthToken}, random per start)`,
     ...t.proxies.map((p) => `  ${p.id.padEnd(24)} ${p.url}  (metrics/health: ${p.adminUrl}/_switchyard/…)`),
     ...t.clusters.map(
       (c) => `  cluster ${c.id.padEnd(16)} ${c.region}/${c.provider}, ${c.replicas}×${c.slotsPerReplica} slots ${c.gpuType} at $${c.pricePerHour}/h (ports ${c.firstPort}..${c.firstPort + c.replicas - 1})`,
@@ -31,7 +31,7 @@ export function banner(s: DevStack): string {
     '  #    (operators only: the answer lists every cluster, price and seed)',
     `  curl -s ${s.edgeUrl}/explain/v4/acme/eu-chat/v1/chat/completions ${auth} -H 'x-switchyard-operator-key: ${s.operatorKey}'`,
     '',
-    '  switchyard status:   npx switchyard status --db ' + s.libsqlUrl,
+    `  switchyard status:   LIBSQL_AUTH_TOKEN=${s.libsqlAuthToken} npx switchyard status --db ${s.libsqlUrl}`,
     '',
     'Ctrl-C stops everything.',
     '',

@@ -40,6 +40,8 @@ export interface DevStack {
   readonly topology: DevTopology;
   readonly edgeUrl: string;
   readonly libsqlUrl: string;
+  /** Random per start; every part gets it (env, never argv). Clients of `libsqlUrl` need it too. */
+  readonly libsqlAuthToken: string;
   readonly apiKey: string;
   /** Unlocks `/explain` and synthetic requests (`x-switchyard-operator-key`); random per start. */
   readonly operatorKey: string;
@@ -84,8 +86,8 @@ async function demoConfig(topology: DevTopology): Promise<string> {
   return stringify(raw);
 }
 
-async function rowsFor(libsqlUrl: string, clusterId: string): Promise<boolean> {
-  const c = createClient({ url: libsqlUrl });
+async function rowsFor(libsqlUrl: string, authToken: string, clusterId: string): Promise<boolean> {
+  const c = createClient({ url: libsqlUrl, authToken });
   try {
     const rs = await c.execute({ sql: 'SELECT COUNT(*) AS n FROM cluster_app_state WHERE cluster_id = ?', args: [clusterId] });
     return Number(rs.rows[0]?.['n'] ?? 0) > 0;
@@ -109,6 +111,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   const libsqlUrl = `http://127.0.0.1:${topology.libsqlPort}`;
   const edgeUrl = `http://127.0.0.1:${topology.edgePort}`;
   const operatorKey = o.edgeVars?.['EDGE_OPERATOR_KEY'] ?? randomBytes(24).toString('hex');
+  // The local libSQL endpoint runs arbitrary SQL for whoever can reach it: only the stack's own
+  // parts get this token (issue 11 #6).
+  const libsqlAuthToken = randomBytes(24).toString('hex');
 
   const start = async (spec: ChildSpec): Promise<void> => {
     log(`  starting ${spec.role} [${spec.name}]`);
@@ -122,6 +127,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       name: 'libsql',
       role: 'local libSQL endpoint',
       ...switchyard(['libsql-server', '--db', dbFile, '--host', '127.0.0.1', '--port', String(topology.libsqlPort)]),
+      env: { LIBSQL_SERVER_AUTH_TOKEN: libsqlAuthToken },
       ready: `${libsqlUrl}/health`,
     });
 
@@ -131,6 +137,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     const code = await runApply({
       file: configFile,
       dbUrl: libsqlUrl,
+      authToken: libsqlAuthToken,
       dryRun: false,
       now: Date.now(),
       out: (l) => log(`    apply: ${l}`),
@@ -182,7 +189,8 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
           name: `aggregator-${c.id}`,
           role: `cluster aggregator (${c.id})`,
           ...switchyard(['aggregator', '--config', file]),
-          ready: () => rowsFor(libsqlUrl, c.id),
+          env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken },
+          ready: () => rowsFor(libsqlUrl, libsqlAuthToken, c.id),
         });
       }),
     );
@@ -203,6 +211,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
             '--jwks-file', keys.jwksFile,
             '--admin-port', String(p.adminPort),
           ]),
+          env: { SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken },
           ready: `${p.adminUrl}/_switchyard/health`,
         }),
       ),
@@ -211,6 +220,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     const envFile = join(stateDir, 'edge.env');
     const edgeVars: Record<string, string> = {
       LIBSQL_URL: libsqlUrl,
+      LIBSQL_AUTH_TOKEN: libsqlAuthToken,
       TOKEN_SIGNING_KEY: keys.privateJwk,
       // Lets the demo and the e2e tests say where a client is (there is no request.cf locally).
       EDGE_TRUST_DEV_LOCATION: 'on',
@@ -249,6 +259,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     topology,
     edgeUrl,
     libsqlUrl,
+    libsqlAuthToken,
     apiKey: DEMO_API_KEY,
     operatorKey,
     stateDir,

@@ -17,7 +17,7 @@
 import { mayTryNext } from './forward-retry.ts';
 import { upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 import { upstreamUrl } from './upstream-url.ts';
-import { isEventStream, watchBody } from './watched-body.ts';
+import { streamFormat, watchBody } from './watched-body.ts';
 
 export const RETRYABLE_BODY_BYTES = 1024 * 1024;
 /** A refusal body kept to answer with when every cluster refused (proxy refusals are small JSON). */
@@ -96,7 +96,7 @@ async function keepRefusal(r: Response): Promise<Response> {
 function relay(r: Response, a: ForwardArgs, clusterId: string): Response {
   const headers = withoutHopByHop(r.headers);
   const body = r.body === null ? null : watchBody(r.body, {
-    sse: isEventStream(r.headers),
+    format: streamFormat(r.headers),
     onCut: (message) => a.log(JSON.stringify({ level: 'warn', msg: 'upstream cut mid-stream', decision: a.decisionId, cluster: clusterId, error: message })),
   });
   return new Response(body, { status: r.status, statusText: r.statusText, headers });

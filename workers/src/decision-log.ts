@@ -105,16 +105,19 @@ export class DecisionLog {
     }
   }
 
-  /** One timer at a time, kept alive by waitUntil; an overdue one (dropped by the runtime) is replaced. */
+  /**
+   * One timer at a time, kept alive by the waitUntil of the request that armed it; an overdue one
+   * (dropped by the runtime) is replaced. It never re-arms itself: that would keep one request's
+   * context alive for as long as records keep coming. The next record arms the next timer.
+   */
   #arm(dueAt: number, waitUntil: WaitUntil): void {
     const now = this.#now();
     if (this.#timerDueAt !== null && this.#timerDueAt + 1_000 > now) return;
     this.#timerDueAt = dueAt;
     waitUntil(
-      new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, dueAt - now))).then(async () => {
+      new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, dueAt - now))).then(() => {
         this.#timerDueAt = null;
-        await this.flush();
-        if (this.#buf.size > 0) this.#arm(Math.max(this.#now() + this.#o.flushMs, this.#buf.nextAttemptAt), waitUntil);
+        return this.flush();
       }),
     );
   }

@@ -28,6 +28,7 @@ export function notStarted(r: Response): boolean {
 
 /** A response that says "not here, try elsewhere" (whether or not that is allowed). */
 export function isRefusal(r: Response): boolean {
+  if (r.status < 400) return false;
   if (notStarted(r)) return true;
   if (r.status === 429 || r.status === 503) return true;
   return r.status === 502 && r.headers.get(REFUSED_HEADER) !== null;

@@ -3,24 +3,32 @@
  * cut: a proxy whose replica died mid-answer ends up as a cleanly ended body at the client, and
  * the OpenAI SDK's loop simply stops. So every chunk goes through this stream, and when the
  * upstream body errors:
- *   * an event stream first gets an `event: error` with `{"error":{code,message}}` (what SSE
- *     clients and the OpenAI SDK raise on, even if a runtime ends the connection cleanly), then
- *   * the client's body is errored, so the runtime aborts the response instead of ending it.
+ *   * a stream with records gets a last record saying so, because workerd (measured under
+ *     `wrangler dev`) ends a chunked response cleanly even when the Worker's body errors: an event
+ *     stream gets `event: error` with `{"error":{code,message}}` (what SSE clients and the OpenAI
+ *     SDK raise on), an NDJSON / JSON-lines stream a last line `{"error":{code,message}}`;
+ *   * then the client's body is errored, so a runtime that can abort the response does (and an
+ *     answer with a Content-Length arrives short, which HTTP clients report as an error).
  * A client that goes away cancels this stream, which cancels the upstream body: the proxy sees
  * its connection close and stops the generation (issue 12 #2).
  */
 const encoder = new TextEncoder();
 
+/** How a cut is announced in the body: as an SSE event, as a JSON line, or not at all. */
+export type StreamFormat = 'sse' | 'ndjson' | 'opaque';
+
 export interface WatchOptions {
-  readonly sse: boolean;
+  readonly format: StreamFormat;
   /** Called once when the upstream body fails mid-answer (logging). */
   readonly onCut: (message: string) => void;
 }
 
-/** The SSE event that tells a client the stream was cut. */
-export function sseErrorEvent(message: string): Uint8Array {
+/** The last record that tells a client the stream was cut, in the stream's own format. */
+export function cutRecord(format: StreamFormat, message: string): Uint8Array | null {
   const data = JSON.stringify({ error: { code: 'upstream-cut', type: 'upstream_cut', message } });
-  return encoder.encode(`\n\nevent: error\ndata: ${data}\n\n`);
+  if (format === 'sse') return encoder.encode(`\n\nevent: error\ndata: ${data}\n\n`);
+  if (format === 'ndjson') return encoder.encode(`\n${data}\n`);
+  return null;
 }
 
 export function watchBody(upstream: ReadableStream<Uint8Array>, o: WatchOptions): ReadableStream<Uint8Array> {
@@ -33,7 +41,8 @@ export function watchBody(upstream: ReadableStream<Uint8Array>, o: WatchOptions)
       } catch (err) {
         const message = `The upstream answer was cut mid-stream (${err instanceof Error ? err.message : String(err)}); the response is incomplete.`;
         o.onCut(message);
-        if (o.sse) controller.enqueue(sseErrorEvent(message));
+        const last = cutRecord(o.format, message);
+        if (last !== null) controller.enqueue(last);
         controller.error(new Error(message));
         return;
       }
@@ -46,7 +55,11 @@ export function watchBody(upstream: ReadableStream<Uint8Array>, o: WatchOptions)
   }, { highWaterMark: 0 });
 }
 
-/** Is this response an event stream (by content type)? */
-export function isEventStream(headers: Headers): boolean {
-  return (headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
+const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/jsonlines', 'application/json-seq'];
+
+/** The stream format of a response, by content type. */
+export function streamFormat(headers: Headers): StreamFormat {
+  const type = (headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'text/event-stream') return 'sse';
+  return NDJSON_TYPES.includes(type) ? 'ndjson' : 'opaque';
 }

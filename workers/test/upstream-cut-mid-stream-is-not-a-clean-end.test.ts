@@ -42,4 +42,26 @@ describe('upstream cut mid-stream', () => {
     expect(text).toMatch(/event: error\ndata: \{"error":\{"code":"upstream-cut"/);
     expect(failed).toBe(true);
   });
+
+  it('ends a JSON-lines stream with an error line, then errors it', async () => {
+    const res = await call('/v4/acme/chat/die-ndjson', { init: { method: 'POST', body: '{}', headers: { 'content-length': '2' } } });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let failed = false;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      failed = true;
+    }
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toBe('{"n":1}');
+    expect(JSON.parse(lines.at(-1) ?? '{}')).toMatchObject({ error: { code: 'upstream-cut' } });
+    expect(failed).toBe(true);
+  });
 });
