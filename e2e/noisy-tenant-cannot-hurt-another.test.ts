@@ -39,7 +39,7 @@ async function routingState(): Promise<string> {
 async function proxyCounters(): Promise<string> {
   const lines: string[] = [];
   for (const px of h.stack().topology.proxies) {
-    const m = await fetch(`${px.url}/_switchyard/metrics`).then(
+    const m = await fetch(`${px.adminUrl}/_switchyard/metrics`).then(
       (r) => r.text(),
       () => '',
     );
