@@ -5,8 +5,9 @@
  * through the edge — while tenant B (acme/eu-chat) streams chat completions through the edge
  * from the same region. B sees no error, and no cluster's routing state in libSQL (cluster
  * health, every proxy's health and circuit reports) changes.
- * E2E_NOISY_TENANT_MS shortens the noise (default 30 s); E2E_NOISY_EDGE_HUGE_BODIES=1 also sends
- * the huge bodies through the edge (see noiseRound).
+ * E2E_NOISY_TENANT_MS shortens the noise (default 30 s). Huge bodies go through the edge too (the
+ * edge refuses them from Content-Length, 413, without reading them); E2E_NOISY_EDGE_HUGE_BODIES=0
+ * sends them to the proxy only.
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -16,7 +17,9 @@ import { CLIENTS, devLocation, sleep, useStack } from './stack.ts';
 const h = useStack(22_600);
 const NOISE_MS = Number(process.env['E2E_NOISY_TENANT_MS'] ?? 30_000);
 const FRANKFURT = devLocation(CLIENTS.frankfurt);
-const EDGE_HUGE = process.env['E2E_NOISY_EDGE_HUGE_BODIES'] === '1';
+const EDGE_HUGE = process.env['E2E_NOISY_EDGE_HUGE_BODIES'] !== '0';
+/** Statuses the edge gave the huge bodies (each must be 413). */
+const edgeHugeStatuses: number[] = [];
 
 /** What decides routing: cluster health and every proxy's health / circuit report (not its latencies). */
 async function routingState(): Promise<string> {
@@ -151,9 +154,8 @@ async function noiseRound(huge: string, viaEdgeToo: boolean): Promise<void> {
       headers: { authorization: 'Bearer sk-not-a-real-key', ...FRANKFURT },
       body: chat(),
     }).then((r) => r.text()),
-    // Huge bodies at full speed go to the proxy. Through the edge only with
-    // E2E_NOISY_EDGE_HUGE_BODIES=1: until the edge refuses them unread (issue 11 item 8, another
-    // change) a 9 MB body makes workerd restart mid-request, cutting B's streams too.
+    // Huge bodies at full speed go to the proxy, and every third round through the edge, which
+    // must refuse them with 413 from the declared length without reading them.
     viaEdgeToo
       ? fetch(`${edge}/v4/acme/chat/v1/chat/completions`, {
           method: 'POST',
@@ -164,7 +166,11 @@ async function noiseRound(huge: string, viaEdgeToo: boolean): Promise<void> {
           },
           body: huge,
         }).then(
-          (r) => r.text(),
+          async (r) => {
+            edgeHugeStatuses.push(r.status);
+            await r.body?.cancel();
+            return '';
+          },
           () => '',
         )
       : Promise.resolve(''),
@@ -258,6 +264,10 @@ describe('a noisy tenant cannot hurt another', () => {
       expect(bErrors, bErrors.slice(0, 3).join('\n')).toEqual([]);
       expect(bDone).toBeGreaterThan(20);
       expect(changes, `baseline ${baseline}\nchanged ${changes[0] ?? ''}`).toEqual([]);
+      if (EDGE_HUGE) {
+        expect(edgeHugeStatuses.length).toBeGreaterThan(0);
+        expect(new Set(edgeHugeStatuses)).toEqual(new Set([413]));
+      }
     },
     NOISE_MS + 120_000,
   );
