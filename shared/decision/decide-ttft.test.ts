@@ -26,7 +26,10 @@ describe('ttft model', () => {
   it.each([
     {
       name: 'nearest cluster with room takes most traffic',
-      snap: snapshot({ clusters: [NEAR, FAR], states: [state('near', roomy), state('far', roomy)] }),
+      snap: snapshot({
+        clusters: [NEAR, FAR],
+        states: [state('near', roomy), state('far', roomy)],
+      }),
       id: 'near',
       min: 0.95,
       max: 1,
@@ -48,7 +51,15 @@ describe('ttft model', () => {
       name: 'a gray-failing cluster (reports healthy, half its answers 5xx) loses its traffic',
       snap: withOutcomes(
         snapshot({ clusters: [NEAR, MID], states: [state('near', roomy), state('mid', roomy)] }),
-        [{ clusterId: 'near', requests: 200, replicaErrors: 100, ttfbMs: null, observedAt: NOW - 2000 }],
+        [
+          {
+            clusterId: 'near',
+            requests: 200,
+            replicaErrors: 100,
+            ttfbMs: null,
+            observedAt: NOW - 2000,
+          },
+        ],
       ),
       id: 'near',
       min: 0,
@@ -69,7 +80,10 @@ describe('ttft model', () => {
     },
     {
       name: 'few candidates: the far standby keeps a share to stay warm',
-      snap: snapshot({ clusters: [NEAR, FAR], states: [state('near', roomy), state('far', roomy)] }),
+      snap: snapshot({
+        clusters: [NEAR, FAR],
+        states: [state('near', roomy), state('far', roomy)],
+      }),
       id: 'far',
       min: policy().ttft.standbyShare / 2,
       max: 0.1,
@@ -82,26 +96,50 @@ describe('ttft model', () => {
   });
 
   it('explains every term in ms, with price in $', () => {
-    const snap = snapshot({ clusters: [NEAR, MID], states: [state('near', roomy), state('mid', roomy)] });
+    const snap = snapshot({
+      clusters: [NEAR, MID],
+      states: [state('near', roomy), state('mid', roomy)],
+    });
     const d = decide(request(), snap, policy(), context('t'));
     for (const c of d.candidates) {
-      expect(c.terms?.map((t) => t.name)).toEqual(['network', 'queue', 'startup', 'failure-risk', 'price', 'uncertainty']);
+      expect(c.terms?.map((t) => t.name)).toEqual([
+        'network',
+        'queue',
+        'startup',
+        'failure-risk',
+        'price',
+        'uncertainty',
+      ]);
       for (const t of c.terms ?? []) expect(Number.isFinite(t.ms)).toBe(true);
-      expect(c.terms?.find((t) => t.name === 'price')?.detail).toMatch(/\$[\d.]+\/h .*÷ \$[\d.]+\/h per ms/);
-      expect(c.scoreMs).toBeCloseTo((c.terms ?? []).reduce((a, t) => a + t.ms, 0), 9);
+      expect(c.terms?.find((t) => t.name === 'price')?.detail).toMatch(
+        /\$[\d.]+\/h .*÷ \$[\d.]+\/h per ms/,
+      );
+      expect(c.scoreMs).toBeCloseTo(
+        (c.terms ?? []).reduce((a, t) => a + t.ms, 0),
+        9,
+      );
     }
   });
 
   it('never starts a replica while a loaded one is eligible, and widens as state ages', () => {
     const snap = snapshot({
       clusters: [NEAR, MID],
-      states: [state('near', { hotFree: 0, hotBusy: 0, warm: 80 }), state('mid', { ...roomy, hotFree: 1 })],
+      states: [
+        state('near', { hotFree: 0, hotBusy: 0, warm: 80 }),
+        state('mid', { ...roomy, hotFree: 1 }),
+      ],
     });
     expect(decide(request(), snap, policy(), context('t')).chosen).toBe('mid');
-    const fresh = snapshot({ clusters: [NEAR, FAR], states: [state('near', roomy), state('far', roomy)] });
+    const fresh = snapshot({
+      clusters: [NEAR, FAR],
+      states: [state('near', roomy), state('far', roomy)],
+    });
     const old = snapshot({
       clusters: [NEAR, FAR],
-      states: [state('near', { ...roomy, observedAt: NOW - 60_000 }), state('far', { ...roomy, observedAt: NOW - 60_000 })],
+      states: [
+        state('near', { ...roomy, observedAt: NOW - 60_000 }),
+        state('far', { ...roomy, observedAt: NOW - 60_000 }),
+      ],
     });
     const single = policy({ ttft: { ...policy().ttft, standbyShare: 0 } });
     expect(prob(decide(request(), old, single, context('t')), 'far')).toBeGreaterThan(

@@ -8,6 +8,7 @@ import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
 import { predictTtft } from './predict-ttft.ts';
+import { termTable } from './ttft-memo.ts';
 import { marginalPrice } from './ttft-terms.ts';
 import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
@@ -93,7 +94,8 @@ export function decide(
   if (eligible.length > 0 && ttft) {
     const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
     const low = cheapestMarginal === Infinity ? 0 : cheapestMarginal;
-    for (const row of eligible) predictTtft(row, compiled, geo, low, policy, now);
+    const table = termTable(compiled, policy);
+    for (const row of eligible) predictTtft(row, table, geo, low, policy, now);
   } else if (eligible.length > 0) {
     const costs = costTable(compiled, cheapest === Infinity ? 0 : cheapest, utilization, policy);
     const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);

@@ -1,9 +1,9 @@
 import type { CandidateRow } from './candidate-row.ts';
-import type { CompiledSnapshot } from './compile-snapshot.ts';
 import { localityModifier } from './modifiers.ts';
 import { capacityIn } from './tiers.ts';
 import { ageStep, failureRiskTerm } from './ttft-terms.ts';
 import { networkFor, priceFor, queueFor, startupFor, uncertaintyFor } from './ttft-memo.ts';
+import type { TermTable } from './ttft-memo.ts';
 import type { Policy } from './types.ts';
 
 /**
@@ -15,7 +15,7 @@ import type { Policy } from './types.ts';
  */
 export function predictTtft(
   row: CandidateRow,
-  compiled: CompiledSnapshot,
+  table: TermTable,
   geo: Float64Array | null,
   cheapestMarginal: number,
   policy: Policy,
@@ -26,11 +26,11 @@ export function predictTtft(
   if (s === null || row.tier === null) return;
   const age = ageStep(row.stateAgeMs ?? 0);
   const network = networkFor(c, geo, now, policy);
-  const queue = queueFor(compiled, c, s, age, policy);
-  const startup = startupFor(compiled, c, s, policy);
+  const queue = queueFor(table, c, s, age);
+  const startup = startupFor(table, c, s);
   const failure = failureRiskTerm(c.outcomes, network.ms, now, policy.ttft);
-  const price = priceFor(compiled, c, cheapestMarginal, policy);
-  const uncertainty = uncertaintyFor(age, policy);
+  const price = priceFor(table, c, cheapestMarginal);
+  const uncertainty = uncertaintyFor(table, c, age);
   const predicted = network.ms + queue.ms + startup.ms + failure.ms;
   row.terms = [network, queue, startup, failure, price, uncertainty];
   row.estimatedLatencyMs = predicted;

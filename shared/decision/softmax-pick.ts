@@ -33,8 +33,9 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
 function loaded(r: CandidateRow): boolean {
   const s = r.c.state;
   if (s === null || s.hotBusy + s.hotFree <= 0) return false;
-  for (const t of r.terms ?? []) if (t.name === 'failure-risk' && t.ms > 0) return false;
-  return true;
+  // terms are [network, queue, startup, failure-risk, price, uncertainty] (predict-ttft.ts).
+  const failure = r.terms?.[3];
+  return failure === undefined || failure.ms <= 0;
 }
 
 /**
@@ -44,11 +45,7 @@ function loaded(r: CandidateRow): boolean {
  * standby share. Writes each row's weight and probability; consumes exactly
  * one rng draw. Rows must carry `scoreMs` and `baseWeight` (capacity).
  */
-export function softmaxPick(
-  pool: readonly CandidateRow[],
-  policy: Policy,
-  rng: Rng,
-): CandidateRow {
+export function softmaxPick(pool: readonly CandidateRow[], policy: Policy, rng: Rng): CandidateRow {
   let best = Infinity;
   let age = 0;
   for (const r of pool) {

@@ -19,18 +19,21 @@ import type { Policy, TtftTerm } from './types.ts';
  * term reads: a memo never changes a result.
  */
 
-interface Table {
+/** The memo of one (snapshot, policy): fetch once per decision with `termTable`. */
+export interface TermTable {
   readonly policy: Policy;
   readonly queueAge: Float64Array;
   readonly queue: (TtftTerm | undefined)[];
+  readonly uncertaintyAge: Float64Array;
+  readonly uncertainty: (TtftTerm | undefined)[];
   readonly startup: (TtftTerm | undefined)[];
   priceCheapest: number;
   readonly price: (TtftTerm | undefined)[];
 }
 
-const tables = new WeakMap<CompiledSnapshot, Table>();
+const tables = new WeakMap<CompiledSnapshot, TermTable>();
 
-function tableOf(compiled: CompiledSnapshot, policy: Policy): Table {
+export function termTable(compiled: CompiledSnapshot, policy: Policy): TermTable {
   let t = tables.get(compiled);
   if (t === undefined || t.policy !== policy) {
     const n = compiled.candidates.length;
@@ -38,6 +41,8 @@ function tableOf(compiled: CompiledSnapshot, policy: Policy): Table {
       policy,
       queueAge: new Float64Array(n).fill(NaN),
       queue: new Array<TtftTerm | undefined>(n),
+      uncertaintyAge: new Float64Array(n).fill(NaN),
+      uncertainty: new Array<TtftTerm | undefined>(n),
       startup: new Array<TtftTerm | undefined>(n),
       priceCheapest: NaN,
       price: new Array<TtftTerm | undefined>(n),
@@ -49,30 +54,31 @@ function tableOf(compiled: CompiledSnapshot, policy: Policy): Table {
 
 /** `queueTerm` for `c` (whose state row is `s`) with that state `ageStepMs` old. */
 export function queueFor(
-  compiled: CompiledSnapshot,
+  t: TermTable,
   c: CompiledCandidate,
   s: ClusterAppState,
   ageStepMs: number,
-  policy: Policy,
 ): TtftTerm {
-  const t = tableOf(compiled, policy);
+  const policy = t.policy;
   const hit = t.queue[c.index];
   if (hit !== undefined && t.queueAge[c.index] === ageStepMs) return hit;
   const tm = timingsOf(s, policy.ttft);
-  const term = queueTerm(s, ageStepMs, tm.serviceMs, tm.warmStartMs, tm.coldStartMs, tm.queueWaitMs);
+  const term = queueTerm(
+    s,
+    ageStepMs,
+    tm.serviceMs,
+    tm.warmStartMs,
+    tm.coldStartMs,
+    tm.queueWaitMs,
+  );
   t.queue[c.index] = term;
   t.queueAge[c.index] = ageStepMs;
   return term;
 }
 
 /** `startupTerm` for `c` (fixed by the snapshot). */
-export function startupFor(
-  compiled: CompiledSnapshot,
-  c: CompiledCandidate,
-  s: ClusterAppState,
-  policy: Policy,
-): TtftTerm {
-  const t = tableOf(compiled, policy);
+export function startupFor(t: TermTable, c: CompiledCandidate, s: ClusterAppState): TtftTerm {
+  const policy = t.policy;
   let term = t.startup[c.index];
   if (term === undefined) {
     const tm = timingsOf(s, policy.ttft);
@@ -83,13 +89,8 @@ export function startupFor(
 }
 
 /** `priceTerm` for `c` against this decision's cheapest eligible marginal price. */
-export function priceFor(
-  compiled: CompiledSnapshot,
-  c: CompiledCandidate,
-  cheapest: number,
-  policy: Policy,
-): TtftTerm {
-  const t = tableOf(compiled, policy);
+export function priceFor(t: TermTable, c: CompiledCandidate, cheapest: number): TtftTerm {
+  const policy = t.policy;
   if (t.priceCheapest !== cheapest) {
     t.price.fill(undefined);
     t.priceCheapest = cheapest;
@@ -100,7 +101,13 @@ export function priceFor(
     term =
       st === null
         ? priceTerm(0, 1, cheapest, policy.ttft.usdPerGpuHourPerMs, c.priceLabel)
-        : priceTerm(st.pricePerHour, busyShare(st), cheapest, policy.ttft.usdPerGpuHourPerMs, c.priceLabel);
+        : priceTerm(
+            st.pricePerHour,
+            busyShare(st),
+            cheapest,
+            policy.ttft.usdPerGpuHourPerMs,
+            c.priceLabel,
+          );
     t.price[c.index] = term;
   }
   return term;
@@ -146,7 +153,15 @@ export function networkFor(
   return term;
 }
 
-/** `uncertaintyTerm` (shared constant while fresh, so nothing to memoise). */
-export function uncertaintyFor(ageStepMs: number, policy: Policy): TtftTerm {
-  return uncertaintyTerm(ageStepMs, policy.staleSoftMs, policy.staleHardMs, policy.ttft.staleUncertaintyMs);
+/** `uncertaintyTerm` for `c`'s state `ageStepMs` old (a shared constant while fresh). */
+export function uncertaintyFor(t: TermTable, c: CompiledCandidate, ageStepMs: number): TtftTerm {
+  const p = t.policy;
+  if (ageStepMs <= p.staleSoftMs)
+    return uncertaintyTerm(ageStepMs, p.staleSoftMs, p.staleHardMs, p.ttft.staleUncertaintyMs);
+  const hit = t.uncertainty[c.index];
+  if (hit !== undefined && t.uncertaintyAge[c.index] === ageStepMs) return hit;
+  const term = uncertaintyTerm(ageStepMs, p.staleSoftMs, p.staleHardMs, p.ttft.staleUncertaintyMs);
+  t.uncertainty[c.index] = term;
+  t.uncertaintyAge[c.index] = ageStepMs;
+  return term;
 }

@@ -48,9 +48,27 @@ describe('queueTerm', () => {
     // Even fresh state is acted on for about a refresh: one free slot of 100 is a real risk.
     ['one free slot, fresh: some risk', { ...base, hotFree: 1, hotBusy: 99 }, 0, 50, 300],
     ['one free slot, 2 s old: some risk', { ...base, hotFree: 1, hotBusy: 99 }, 2000, 10, 400],
-    ['full, 4 queued, fresh: about 5 positions × 100 ms', { ...base, hotBusy: 100, queued: 4 }, 0, 500, 600],
-    ['full with a long queue: capped by the warm start', { ...base, hotBusy: 10, queued: 1000, warm: 8 }, 0, 15_000, 15_000],
-    ['full, only cold nodes left: capped by the cold start', { ...base, hotBusy: 10, queued: 100_000, cold: 8 }, 0, 240_000, 240_000],
+    [
+      'full, 4 queued, fresh: about 5 positions × 100 ms',
+      { ...base, hotBusy: 100, queued: 4 },
+      0,
+      500,
+      600,
+    ],
+    [
+      'full with a long queue: capped by the warm start',
+      { ...base, hotBusy: 10, queued: 1000, warm: 8 },
+      0,
+      15_000,
+      15_000,
+    ],
+    [
+      'full, only cold nodes left: capped by the cold start',
+      { ...base, hotBusy: 10, queued: 100_000, cold: 8 },
+      0,
+      240_000,
+      240_000,
+    ],
   ])('%s', (_name, s, age, lo, hi) => {
     const t = queueTerm(s, age, 10_000, 15_000, 240_000);
     expect(t.ms).toBeGreaterThanOrEqual(lo);
@@ -123,7 +141,9 @@ describe('priceTerm (marginal price as time)', () => {
   ])('$%s/h, %s busy, vs $%s/h at $%s/h per ms → %s ms', (price, busy, cheapest, value, want) => {
     const t = priceTerm(price, busy, cheapest, value, `$${price}/h`);
     expect(t.ms).toBeCloseTo(want, 6);
-    expect(t.detail).toMatch(/\$.*\/h × \d+% busy = \$.*\/h marginal vs cheapest \$.*\/h: \+\$.*\/h ÷ \$.*\/h per ms/);
+    expect(t.detail).toMatch(
+      /\$.*\/h × \d+% busy = \$.*\/h marginal vs cheapest \$.*\/h: \+\$.*\/h ÷ \$.*\/h per ms/,
+    );
   });
 
   it.each([

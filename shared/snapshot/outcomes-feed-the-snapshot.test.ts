@@ -5,7 +5,12 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
-import { openTempStore, sampleApp, sampleCluster, type TempStore } from '../../control/store/test-fixtures.ts';
+import {
+  openTempStore,
+  sampleApp,
+  sampleCluster,
+  type TempStore,
+} from '../../control/store/test-fixtures.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
@@ -23,8 +28,27 @@ async function decision(id: string, appId: string): Promise<void> {
   });
 }
 
-function outcome(decisionId: string, clusterId: string, status: number, ttfbMs: number | null, at = NOW - 1000) {
-  return { decisionId, attempt: 0, proxyId: 'px', clusterId, endpoint: null, status, ttfbMs, durationMs: 10, bytesIn: 0, bytesOut: 0, error: status === 0 ? 'upstream-reset' : null, at };
+function outcome(
+  decisionId: string,
+  clusterId: string,
+  status: number,
+  ttfbMs: number | null,
+  at = NOW - 1000,
+) {
+  return {
+    decisionId,
+    attempt: 0,
+    proxyId: 'px',
+    clusterId,
+    endpoint: null,
+    status,
+    ttfbMs,
+    durationMs: 10,
+    bytesIn: 0,
+    bytesOut: 0,
+    error: status === 0 ? 'upstream-reset' : null,
+    at,
+  };
 }
 
 beforeAll(async () => {
@@ -52,8 +76,20 @@ afterAll(() => store.dispose());
 
 test('error rate counts replica faults only, per app, within the window', async () => {
   const snap = await loadAppSnapshot(store.client, 'p/a', NOW);
-  expect(snap?.outcomes?.get('c1')).toEqual({ clusterId: 'c1', requests: 10, replicaErrors: 6, ttfbMs: 100, observedAt: NOW - 1000 });
-  expect(snap?.outcomes?.get('c2')).toEqual({ clusterId: 'c2', requests: 10, replicaErrors: 0, ttfbMs: 40, observedAt: NOW - 1000 });
+  expect(snap?.outcomes?.get('c1')).toEqual({
+    clusterId: 'c1',
+    requests: 10,
+    replicaErrors: 6,
+    ttfbMs: 100,
+    observedAt: NOW - 1000,
+  });
+  expect(snap?.outcomes?.get('c2')).toEqual({
+    clusterId: 'c2',
+    requests: 10,
+    replicaErrors: 0,
+    ttfbMs: 40,
+    observedAt: NOW - 1000,
+  });
 });
 
 test('an app without outcomes gets none', async () => {
