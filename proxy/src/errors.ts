@@ -13,6 +13,7 @@ export type ProxyErrorCode =
   | 'rate-limited'
   | 'concurrency-limited'
   | 'draining'
+  | 'draining-cut'
   | 'no-endpoints'
   | 'circuit-open'
   | 'replicas-busy'

@@ -40,6 +40,8 @@ export class HttpExchange {
   readonly start: number;
   readonly method: string;
   clientGone = false;
+  /** An upstream request was started: from here on a replica may have begun the work. */
+  dispatched = false;
   private bodyRead = false;
   private bytesIn = 0;
   private readonly ac = new UpstreamAbort();
@@ -83,6 +85,7 @@ export class HttpExchange {
 
   /** One upstream request; settles at the response head or with the attempt's classified fault. */
   async call(a: Attempt): Promise<CallResult> {
+    this.dispatched = true;
     try {
       const up = await callUpstream(
         this.rt.dispatcher,
