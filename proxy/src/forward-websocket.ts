@@ -23,6 +23,7 @@ import { upstreamRequestHeaders } from './headers.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
+import { clientHandshakeError } from './ws-client-handshake.ts';
 import { parseSubprotocols } from './ws-subprotocols.ts';
 
 /** Bytes queued toward one side before we stop reading the other. */
@@ -127,6 +128,11 @@ function handshakeHeaders(req: IncomingMessage, target: RequestTarget): Record<s
   return headers;
 }
 
+function refuseClient(rt: ProxyRuntime, socket: Duplex, err: ProxyError): void {
+  rt.metrics.refusals.inc({ code: err.code });
+  refuseUpgrade(socket, err);
+}
+
 export async function forwardWebSocket(
   rt: ProxyRuntime,
   wss: WebSocketServer,
@@ -136,17 +142,18 @@ export async function forwardWebSocket(
   claims: RoutingClaims,
   target: RequestTarget,
 ): Promise<void> {
+  // The client's handshake is checked before any replica is contacted (a client fault).
   const offered = parseSubprotocols(req.headers['sec-websocket-protocol']);
-  if (!offered.ok) {
-    refuseUpgrade(socket, new ProxyError('client-invalid', 400, offered.message));
-    return;
-  }
+  if (!offered.ok)
+    return refuseClient(rt, socket, new ProxyError('client-invalid', 400, offered.message));
+  const invalid = clientHandshakeError(req.method, req.headers);
+  if (invalid !== null) return refuseClient(rt, socket, invalid);
   const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
   try {
     const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target));
     if (up.kind === 'refused') return refuseUpgrade(socket, up.error);
     if (socket.destroyed) return void up.ws.terminate();
-    accept(
+    const accepted = accept(
       wss,
       req,
       socket,
@@ -155,6 +162,7 @@ export async function forwardWebSocket(
       [...up.responseHeaders, `x-switchyard-cluster: ${up.attempt.clusterId}`],
       (client) => bridge(rt, client, up.ws, up.attempt, claims, target),
     );
+    if (!accepted) rt.metrics.refusals.inc({ code: 'client-invalid' });
   } finally {
     plan.finish();
   }
@@ -215,18 +223,26 @@ function accept(
   upstream: WebSocket,
   extraHeaders: readonly string[],
   onOpen: (client: WebSocket) => void,
-): void {
+): boolean {
   if (upstream.protocol === '') delete req.headers['sec-websocket-protocol'];
   else req.headers['sec-websocket-protocol'] = upstream.protocol;
   const onHeaders = (headers: string[], r: IncomingMessage): void => {
     if (r === req) headers.push(...extraHeaders);
   };
+  let opened = false;
   wss.on('headers', onHeaders);
   try {
-    wss.handleUpgrade(req, socket, head, onOpen);
+    wss.handleUpgrade(req, socket, head, (client) => {
+      opened = true;
+      onOpen(client);
+    });
   } finally {
     wss.off('headers', onHeaders);
+    // `ws` refused the client (or its socket was already half-closed) without calling back
+    // (the callback is synchronous in completeUpgrade): nothing will ever bridge the replica.
+    if (!opened) upstream.terminate();
   }
+  return opened;
 }
 
 function messageBytes(data: RawData): number {
