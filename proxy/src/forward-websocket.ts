@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, type WebSocketServer } from 'ws';
+import { dropReplicaResponseHeader } from '../../shared/http/header-rules.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
 import {
@@ -51,6 +52,8 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
+const NONE_LISTED: ReadonlySet<string> = new Set();
+
 const PASS_BACK_SKIP = new Set([
   'connection',
   'upgrade',
@@ -89,7 +92,7 @@ function connectUpstream(
     const responseHeaders: string[] = [];
     ws.once('upgrade', (res) => {
       for (const [k, v] of Object.entries(res.headers)) {
-        if (v === undefined || PASS_BACK_SKIP.has(k)) continue;
+        if (v === undefined || PASS_BACK_SKIP.has(k) || dropReplicaResponseHeader(k, NONE_LISTED)) continue;
         for (const one of Array.isArray(v) ? v : [v]) responseHeaders.push(`${k}: ${one}`);
       }
     });

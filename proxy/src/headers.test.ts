@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripHopByHop, upstreamRequestHeaders } from './headers.ts';
+import { downstreamResponseHeaders, stripHopByHop, upstreamRequestHeaders } from './headers.ts';
 
 const facts = {
   clientIp: '10.0.0.7',
@@ -82,5 +82,16 @@ describe('upstreamRequestHeaders', () => {
     expect(upstreamRequestHeaders({}, { ...facts, clientIp: '::1' })['forwarded']).toContain(
       'for="[::1]"',
     );
+  });
+});
+
+describe('downstreamResponseHeaders', () => {
+  it.each([
+    ['hop-by-hop', { connection: 'close, x-l', 'x-l': '1', 'keep-alive': 't', 'x-ok': '1' }, { 'x-ok': '1' }],
+    ['forged refusal', { 'x-switchyard-refused': 'not-started', 'x-ok': '1' }, { 'x-ok': '1' }],
+    ['any x-switchyard-*, any case', { 'X-Switchyard-Cluster': 'c9', 'x-switchyard-x': 'y' }, {}],
+    ['look-alikes kept', { 'x-switchyardish': '1', 'x-sy': '2' }, { 'x-switchyardish': '1', 'x-sy': '2' }],
+  ])('%s', (_name, input, expected) => {
+    expect(downstreamResponseHeaders(input)).toEqual(expected);
   });
 });

@@ -8,7 +8,10 @@
  *   edge; replicas get them only when the app sets `requests.forwardAuthorization`;
  * * Switchyard's own request headers: the routing token and mode are ours; a client's copy is
  *   dropped (the edge sets the real token);
- * * forwarded headers (`X-Forwarded-*`, RFC 7239 `Forwarded`): the proxy appends what it saw.
+ * * forwarded headers (`X-Forwarded-*`, RFC 7239 `Forwarded`): the proxy appends what it saw;
+ * * Switchyard's own response headers (`x-switchyard-*`, e.g. `x-switchyard-refused`) come only
+ *   from Switchyard: every one a replica sends is dropped (a replica answering
+ *   `x-switchyard-refused: not-started` would make the edge re-send a POST it already ran).
  */
 
 /** Headers that describe one connection (plus HTTP/2's own upgrade settings). */
@@ -59,6 +62,17 @@ export function connectionListed(value: string | readonly string[] | null | unde
 /** Whether a (lower-case) response header must not reach the client. */
 export function dropResponseHeader(name: string, listed: ReadonlySet<string>): boolean {
   return HOP_BY_HOP.has(name) || listed.has(name);
+}
+
+/** Prefix of the headers only Switchyard itself may set on an answer. */
+export const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
+
+/**
+ * Whether a (lower-case) header of a replica's answer must not reach the client: the hop-by-hop
+ * rule plus every `x-switchyard-*` header (the proxy sets its own; a replica must not forge them).
+ */
+export function dropReplicaResponseHeader(name: string, listed: ReadonlySet<string>): boolean {
+  return dropResponseHeader(name, listed) || name.startsWith(SWITCHYARD_HEADER_PREFIX);
 }
 
 /** Whether a (lower-case) client request header must not reach the next hop. `host` is the next hop's. */
