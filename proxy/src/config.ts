@@ -114,7 +114,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
   upstreamConnectTimeoutMs: 5_000,
-  upstreamHeadersTimeoutMs: 300_000,
+  upstreamHeadersTimeoutMs: 600_000,
   upstreamAllowH2: false,
   reportIntervalMs: 2_000,
   outcomeBatchSize: 200,
