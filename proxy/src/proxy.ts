@@ -97,7 +97,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await registry.refresh(now());
   const verify = config.authDisabled
     ? null
-    : (deps.verify ?? (await jwksVerifier(await loadJwks(config))));
+    : (deps.verify ?? (await jwksVerifier(await loadJwks(config), config.tokenIssuer)));
   let rtRef: ProxyRuntime | null = null;
   const reporter = new Reporter(() => {
     if (rtRef === null) throw new Error('runtime not ready');
