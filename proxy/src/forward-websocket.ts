@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, type WebSocketServer } from 'ws';
+import type { WebSocketServers } from './ws-servers.ts';
 import { dropReplicaResponseHeader } from '../../shared/http/header-rules.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
@@ -75,6 +76,7 @@ function connectUpstream(
   protocols: readonly string[],
   headers: Record<string, string>,
   ttfbMs: number,
+  maxPayload: number,
 ): Promise<Connected> {
   return new Promise((resolve) => {
     let ws: WebSocket;
@@ -83,6 +85,7 @@ function connectUpstream(
         headers,
         perMessageDeflate: false,
         handshakeTimeout: ttfbMs,
+        maxPayload,
       });
     } catch (err) {
       // `ws` validates what the client sent (subprotocols, header values) synchronously.
@@ -138,7 +141,7 @@ function refuseClient(rt: ProxyRuntime, socket: Duplex, err: ProxyError): void {
 
 export async function forwardWebSocket(
   rt: ProxyRuntime,
-  wss: WebSocketServer,
+  servers: WebSocketServers,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
@@ -152,12 +155,14 @@ export async function forwardWebSocket(
   const invalid = clientHandshakeError(req.method, req.headers);
   if (invalid !== null) return refuseClient(rt, socket, invalid);
   const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
+  // The app's body limit bounds every message, both ways (ws closes with 1009 past it).
+  const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {
-    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target));
+    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload);
     if (up.kind === 'refused') return refuseUpgrade(socket, up.error);
     if (socket.destroyed) return void up.ws.terminate();
     const accepted = accept(
-      wss,
+      servers.forLimit(maxPayload),
       req,
       socket,
       head,
@@ -187,6 +192,7 @@ async function connectWithPlan(
   target: RequestTarget,
   protocols: readonly string[],
   headers: Record<string, string>,
+  maxPayload: number,
 ): Promise<Upstream> {
   const ttfbMs = ttfbLimitMs(
     rt.registry.routing(target.appId).requests.ttfbBudgetMs,
@@ -194,7 +200,7 @@ async function connectWithPlan(
   );
   for (let a = plan.next(); a !== null; a = plan.next()) {
     const wsUrl = `${a.endpoint.url.replace(/^http/, 'ws')}${target.upstreamPath}`;
-    const r = await connectUpstream(wsUrl, protocols, headers, ttfbMs);
+    const r = await connectUpstream(wsUrl, protocols, headers, ttfbMs, maxPayload);
     a.release();
     if (r.ok) {
       plan.succeeded(a);
@@ -263,6 +269,11 @@ function relay(from: WebSocket, to: WebSocket, count: (bytes: number) => void): 
     });
     if (to.bufferedAmount >= HIGH_WATER) from.pause();
   });
+}
+
+/** `ws`'s error for a message over `maxPayload` (it has already sent close 1009 on that side). */
+function tooBig(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 }
 
 /** Codes that may not be sent in a close frame are mapped to a plain 1000/1011. */
@@ -340,5 +351,9 @@ function bridge(
     end(code, code === 1006 ? 'upstream-abnormal-close' : null);
   });
   client.on('error', () => upstream.terminate());
-  upstream.on('error', () => client.terminate());
+  upstream.on('error', (err) => {
+    // The replica sent a message over the app's limit: say so to the client (1009), not a reset.
+    if (tooBig(err) && client.readyState === WebSocket.OPEN) client.close(1009, 'message too big');
+    else client.terminate();
+  });
 }

@@ -7,7 +7,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocketServer } from 'ws';
 import type { AppRequestRules } from '../../shared/domain/types.ts';
 import { functionAllowed } from '../../shared/http/function-allow-list.ts';
 import { bodyTooLarge, declaredLength, limitUnknownLengthBody, refuseBody } from './body-limit.ts';
@@ -18,6 +17,7 @@ import { forwardHttp } from './forward-http.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
+import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 
 type Admitted =
@@ -96,7 +96,7 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
 
 export async function handleUpgrade(
   rt: ProxyRuntime,
-  wss: WebSocketServer,
+  wss: WebSocketServers,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
