@@ -34,8 +34,15 @@ export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization',
 /** The routing token header: set by the edge, read by the proxy, never seen by a replica. */
 export const TOKEN_HEADER = 'x-switchyard-token';
 
-/** Client-sent Switchyard headers never passed on (the edge sets its own token). */
-export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([TOKEN_HEADER, 'x-switchyard-mode']);
+/**
+ * Client-sent Switchyard headers never passed on (the edge sets its own token). The operator key
+ * is read by the edge for explain / synthetic requests and is a secret: never past the edge.
+ */
+export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
+  TOKEN_HEADER,
+  'x-switchyard-mode',
+  'x-switchyard-operator-key',
+]);
 
 export interface RequestHeaderPolicy {
   /** `requests.forwardAuthorization` of the app: keep `Authorization` and cookies. */
@@ -94,12 +101,17 @@ function quoteIp(ip: string): string {
   return ip.includes(':') ? `"[${ip}]"` : ip;
 }
 
+/** RFC 7230 quoted-string: a client's `Host: a";for=6.6.6.6` must not add a `for=` of its own. */
+function quotedString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
 /** The forwarded headers to send, given the ones that arrived (first value of each, or undefined). */
 export function forwardedHeaders(
   prior: { readonly xff: string | undefined; readonly forwarded: string | undefined },
   facts: ForwardedFacts,
 ): Record<'x-forwarded-for' | 'x-forwarded-proto' | 'x-forwarded-host' | 'forwarded', string> {
-  const element = `for=${quoteIp(facts.clientIp)};proto=${facts.proto};host="${facts.host}"`;
+  const element = `for=${quoteIp(facts.clientIp)};proto=${facts.proto};host=${quotedString(facts.host)}`;
   return {
     'x-forwarded-for': prior.xff ? `${prior.xff}, ${facts.clientIp}` : facts.clientIp,
     'x-forwarded-proto': facts.proto,
