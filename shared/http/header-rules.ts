@@ -101,6 +101,11 @@ function quoteIp(ip: string): string {
   return ip.includes(':') ? `"[${ip}]"` : ip;
 }
 
+/** The RFC 7239 element naming one client address (`for=1.2.3.4`, `for="[::1]"`). */
+export function forwardedFor(ip: string): string {
+  return `for=${quoteIp(ip)}`;
+}
+
 /** RFC 7230 quoted-string: a client's `Host: a";for=6.6.6.6` must not add a `for=` of its own. */
 function quotedString(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
