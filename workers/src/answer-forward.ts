@@ -134,7 +134,8 @@ export async function forward(a: ForwardArgs): Promise<ForwardResult> {
       });
     } catch (err) {
       attempts.push({ clusterId: target.clusterId, status: null, error: err instanceof Error ? err.message : String(err) });
-      if (last || !mayTryNext(method, null)) break;
+      // The client left (fetch threw on its signal): no one is waiting for a fallback's answer.
+      if (last || clientSignal(a.request)?.aborted === true || !mayTryNext(method, null)) break;
       continue;
     }
     attempts.push({ clusterId: target.clusterId, status: response.status, error: null });
