@@ -68,7 +68,7 @@ export class AttemptPlan {
 
   /** The replica answered with a non-failing status: it, and its cluster's circuit, are fine. */
   succeeded(a: Attempt): void {
-    this.rt.outliers.success(a.endpoint.url);
+    this.rt.outliers.success(this.appId, a.endpoint.url);
     breakerFor(this.rt, a.clusterId, this.appId).success();
     this.clusterFailed = false;
   }
@@ -174,7 +174,7 @@ export class AttemptPlan {
           !this.tried.has(e.url) &&
           e.reportedHealthy &&
           e.checkedHealthy &&
-          !this.rt.outliers.isEjected(e.url, now),
+          !this.rt.outliers.isEjected(this.appId, e.url, now),
       );
   }
 
@@ -192,7 +192,7 @@ export class AttemptPlan {
   }
 
   private eject(a: Attempt): void {
-    if (this.rt.outliers.failure(a.endpoint.url, this.rt.now()))
+    if (this.rt.outliers.failure(this.appId, a.endpoint.url, this.rt.now()))
       this.rt.metrics.ejections.inc({ cluster: a.clusterId });
   }
 }

@@ -54,7 +54,7 @@ export function chooseEndpoint(
     cap === null ? untried : untried.filter((e) => (state.outstanding.get(e.url) ?? 0) < cap);
   if (all.length === 0) return { kind: untried.length > 0 ? 'busy' : 'none' };
   const usable = all.filter(
-    (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(e.url, now),
+    (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(appId, e.url, now),
   );
   const candidates = usable.length > 0 ? usable : all;
   const raw =

@@ -27,6 +27,8 @@ describe('parseProxyConfig', () => {
     ['a blank variable keeps the default', { env: { ...base, PROXY_PORT: ' ' } }, 'port', DEFAULT_CONFIG.port],
     ['shared/env booleans', { env: { ...base, PROXY_UPSTREAM_ALLOW_H2: 'on' } }, 'upstreamAllowH2', true],
     ['YAML booleans', { env: base, file: { upstreamAllowH2: true } }, 'upstreamAllowH2', true],
+    ['token issuer defaults to the edge default', { env: base }, 'tokenIssuer', 'switchyard-edge'],
+    ['token issuer from env', { env: { ...base, PROXY_TOKEN_ISSUER: 'staging-edge' } }, 'tokenIssuer', 'staging-edge'],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);

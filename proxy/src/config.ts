@@ -6,6 +6,7 @@
 import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
 import { boolean, integer, numberInRange, oneOf } from '../../shared/env/field-parsers.ts';
 import type { FieldParser } from '../../shared/env/types.ts';
+import { DEFAULT_ISSUER } from '../../shared/tokens/constants.ts';
 
 export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
@@ -24,6 +25,8 @@ export interface ProxyConfig {
   /** Public keys as a JWKS JSON string (inline) or a file path. */
   readonly jwks: string | null;
   readonly jwksFile: string | null;
+  /** The token issuer (`iss`) this proxy trusts: the edge's `EDGE_TOKEN_ISSUER`. */
+  readonly tokenIssuer: string;
   /** libSQL URL (`file:`, `libsql:`, `http:`); null runs from the static endpoints file. */
   readonly storeUrl: string | null;
   readonly storeAuthToken: string | null;
@@ -90,6 +93,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   authDisabled: false,
   jwks: null,
   jwksFile: null,
+  tokenIssuer: DEFAULT_ISSUER,
   storeUrl: null,
   storeAuthToken: null,
   endpointsFile: null,
@@ -114,7 +118,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
   upstreamConnectTimeoutMs: 5_000,
-  upstreamHeadersTimeoutMs: 300_000,
+  upstreamHeadersTimeoutMs: 600_000,
   upstreamAllowH2: false,
   reportIntervalMs: 2_000,
   outcomeBatchSize: 200,
@@ -160,6 +164,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['authDisabled', 'PROXY_AUTH_DISABLED', 'bool'],
   ['jwks', 'PROXY_JWKS', 'nullable-string'],
   ['jwksFile', 'PROXY_JWKS_FILE', 'nullable-string'],
+  ['tokenIssuer', 'PROXY_TOKEN_ISSUER', 'string'],
   ['storeUrl', 'SWITCHYARD_DB_URL', 'nullable-string'],
   ['storeAuthToken', 'SWITCHYARD_DB_AUTH_TOKEN', 'nullable-string'],
   ['endpointsFile', 'PROXY_ENDPOINTS_FILE', 'nullable-string'],

@@ -6,22 +6,24 @@
  *   (a request already on the wire would meet ECONNRESET instead of that 503):
  *   they end at their keep-alive timeout or with their next answer;
  * * HTTP/2 sessions get GOAWAY;
- * * no new upstream work: requests still waiting for their replica's first byte
- *   `drainStartGraceMs` into the drain (queued generations) are cut upstream and
- *   answered 503 + Retry-After, rather than starting to stream and being cut at
- *   the deadline;
+ * * no new upstream work: `drainStartGraceMs` into the drain, requests with no
+ *   answer head yet that are safe to cut (idempotent, or never dispatched) are cut
+ *   upstream and answered 503 + Retry-After, rather than starting to stream and
+ *   being cut at the deadline. A dispatched non-idempotent request (a POST the
+ *   replica may be generating: a non-streaming one sends nothing until done) runs
+ *   on to the deadline; cutting it there answers `draining-cut`, never
+ *   `not-started` (drain-refusals.ts), so the edge does not run it twice;
  * * in-flight responses finish until the deadline; remaining WebSockets close
  *   with 1001 spread over the last window (so clients do not all reconnect at
- *   once); whatever is left at the deadline is cut.
+ *   once); whatever is left at the deadline is refused (no head yet) or cut.
  */
 import type { Listeners } from './listener.ts';
-import { drainingError } from './request-handler.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 export interface DrainResult {
   /** Exchanges still open at the deadline and closed by us. */
   readonly forced: number;
-  /** Requests answered 503 because their upstream had not started answering. */
+  /** Requests answered 503 (`draining` / `draining-cut`) because they had no answer head yet. */
   readonly refusedUnstarted: number;
   readonly durationMs: number;
 }
@@ -30,10 +32,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
-/** Answer every exchange whose upstream has not sent a byte with 503 draining; returns how many. */
-function refuseUnstarted(rt: ProxyRuntime): number {
+/** Answer every exchange with no answer head yet (that may be cut now) with 503; returns how many. */
+function refuseUnanswered(rt: ProxyRuntime, atDeadline: boolean): number {
   let n = 0;
-  for (const t of [...rt.inFlight]) if (t.refuseIfUnstarted?.(drainingError(rt)) === true) n += 1;
+  for (const t of [...rt.inFlight]) if (t.cutUnanswered?.(atDeadline) === true) n += 1;
   if (n > 0) rt.metrics.refusals.inc({ code: 'draining' }, n);
   return n;
 }
@@ -60,7 +62,7 @@ export async function drain(
   while ((rt.inFlight.size > 0 || listeners.sockets.size > 0) && Date.now() < deadline) {
     if (!graceOver && Date.now() >= graceEnd) {
       graceOver = true;
-      refusedUnstarted = refuseUnstarted(rt);
+      refusedUnstarted = refuseUnanswered(rt, false);
     }
     const onlyWebSockets = rt.inFlight.size > 0 && [...rt.inFlight].every((t) => t.kind === 'websocket');
     if (!wsSpread && (Date.now() >= wsWindowStart || onlyWebSockets)) {
@@ -69,6 +71,7 @@ export async function drain(
     }
     await sleep(Math.min(50, deadline - Date.now()));
   }
+  refusedUnstarted += refuseUnanswered(rt, true);
   const forced = rt.inFlight.size;
   for (const t of [...rt.inFlight]) t.close();
   for (const s of listeners.sockets) s.destroy();

@@ -24,6 +24,9 @@ describe('classifyUpstreamError: the one boundary for foreign errors', () => {
       400,
     ],
     ['invalid header char', coded('ERR_INVALID_CHAR'), 'client-invalid', 'client', true, 400],
+    // Node's argument checks are our own programming errors: the proxy's fault, logged as such.
+    ['our bug: invalid arg type', coded('ERR_INVALID_ARG_TYPE'), 'upstream-error', 'proxy', false, 502],
+    ['our bug: invalid arg value', coded('ERR_INVALID_ARG_VALUE'), 'upstream-error', 'proxy', false, 502],
     [
       'ws duplicate subprotocol',
       new SyntaxError('An invalid or duplicated subprotocol was specified'),

@@ -13,6 +13,7 @@ export type ProxyErrorCode =
   | 'rate-limited'
   | 'concurrency-limited'
   | 'draining'
+  | 'draining-cut'
   | 'no-endpoints'
   | 'circuit-open'
   | 'replicas-busy'
@@ -135,11 +136,13 @@ const BAD_ANSWER_CODES = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
   'UND_ERR_RES_EXCEEDED_MAX_SIZE',
 ]);
-/** Refused locally before any I/O because of what the client sent (undici, Node's http, `ws`). */
+/**
+ * Refused locally before any I/O because of what the client sent (undici, Node's http, `ws`).
+ * Not `ERR_INVALID_ARG_TYPE` / `_VALUE`: those are usually our own bugs, and must be logged as
+ * the proxy's (502), not hidden as a client's 400.
+ */
 const CLIENT_CODES = new Set([
   'UND_ERR_INVALID_ARG',
-  'ERR_INVALID_ARG_TYPE',
-  'ERR_INVALID_ARG_VALUE',
   'ERR_INVALID_HTTP_TOKEN',
   'ERR_INVALID_CHAR',
   'ERR_HTTP_INVALID_HEADER_VALUE',

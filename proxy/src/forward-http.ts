@@ -18,6 +18,7 @@ import {
   type ClientRequest,
   type ClientResponse,
 } from './client-io.ts';
+import { drainCutError, drainingError } from './drain-refusals.ts';
 import { errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
@@ -52,13 +53,7 @@ export async function forwardHttp(
   const tracked: Tracked = {
     kind: 'http',
     close: () => (ex.abort(), abortResponse(res)),
-    // Drain: a request still waiting for its replica's first byte is told to retry, and cut upstream.
-    refuseIfUnstarted: (err) => {
-      if (res.headersSent) return false;
-      sendError(res, err, 'stream' in res ? {} : { connection: 'close' });
-      ex.abort();
-      return true;
-    },
+    cutUnanswered: (atDeadline) => drainCut(rt, ex, atDeadline),
   };
   rt.inFlight.add(tracked);
   rt.metrics.inFlight.inc();
@@ -71,6 +66,21 @@ export async function forwardHttp(
     rt.inFlight.delete(tracked);
     rt.metrics.inFlight.dec();
   }
+}
+
+/**
+ * Drain: answer an exchange that has no answer head yet with 503 and cut its upstream. Never
+ * dispatched → `draining` (not-started). Dispatched → `draining-cut` (may have started), and at
+ * the start grace only when idempotent: a POST the replica is running (a non-streaming
+ * generation sends nothing until it is done) runs on to the deadline.
+ */
+function drainCut(rt: ProxyRuntime, ex: HttpExchange, atDeadline: boolean): boolean {
+  if (ex.res.headersSent) return false;
+  if (ex.dispatched && !atDeadline && !IDEMPOTENT.has(ex.method)) return false;
+  const err = ex.dispatched ? drainCutError(rt) : drainingError(rt);
+  sendError(ex.res, err, 'stream' in ex.res ? {} : { connection: 'close' });
+  ex.abort();
+  return true;
 }
 
 /** The attempt loop: each attempt ends in a streamed answer, a retry, or an error to the client. */

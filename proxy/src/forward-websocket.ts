@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, type WebSocketServer } from 'ws';
+import type { WebSocketServers } from './ws-servers.ts';
+import { dropReplicaResponseHeader } from '../../shared/http/header-rules.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
 import {
@@ -23,6 +25,7 @@ import { upstreamRequestHeaders } from './headers.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
+import { clientHandshakeError } from './ws-client-handshake.ts';
 import { parseSubprotocols } from './ws-subprotocols.ts';
 
 /** Bytes queued toward one side before we stop reading the other. */
@@ -50,6 +53,8 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
+const NONE_LISTED: ReadonlySet<string> = new Set();
+
 const PASS_BACK_SKIP = new Set([
   'connection',
   'upgrade',
@@ -71,6 +76,7 @@ function connectUpstream(
   protocols: readonly string[],
   headers: Record<string, string>,
   ttfbMs: number,
+  maxPayload: number,
 ): Promise<Connected> {
   return new Promise((resolve) => {
     let ws: WebSocket;
@@ -79,6 +85,7 @@ function connectUpstream(
         headers,
         perMessageDeflate: false,
         handshakeTimeout: ttfbMs,
+        maxPayload,
       });
     } catch (err) {
       // `ws` validates what the client sent (subprotocols, header values) synchronously.
@@ -88,7 +95,7 @@ function connectUpstream(
     const responseHeaders: string[] = [];
     ws.once('upgrade', (res) => {
       for (const [k, v] of Object.entries(res.headers)) {
-        if (v === undefined || PASS_BACK_SKIP.has(k)) continue;
+        if (v === undefined || PASS_BACK_SKIP.has(k) || dropReplicaResponseHeader(k, NONE_LISTED)) continue;
         for (const one of Array.isArray(v) ? v : [v]) responseHeaders.push(`${k}: ${one}`);
       }
     });
@@ -127,27 +134,35 @@ function handshakeHeaders(req: IncomingMessage, target: RequestTarget): Record<s
   return headers;
 }
 
+function refuseClient(rt: ProxyRuntime, socket: Duplex, err: ProxyError): void {
+  rt.metrics.refusals.inc({ code: err.code });
+  refuseUpgrade(socket, err);
+}
+
 export async function forwardWebSocket(
   rt: ProxyRuntime,
-  wss: WebSocketServer,
+  servers: WebSocketServers,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
   claims: RoutingClaims,
   target: RequestTarget,
 ): Promise<void> {
+  // The client's handshake is checked before any replica is contacted (a client fault).
   const offered = parseSubprotocols(req.headers['sec-websocket-protocol']);
-  if (!offered.ok) {
-    refuseUpgrade(socket, new ProxyError('client-invalid', 400, offered.message));
-    return;
-  }
+  if (!offered.ok)
+    return refuseClient(rt, socket, new ProxyError('client-invalid', 400, offered.message));
+  const invalid = clientHandshakeError(req.method, req.headers);
+  if (invalid !== null) return refuseClient(rt, socket, invalid);
   const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
+  // The app's body limit bounds every message, both ways (ws closes with 1009 past it).
+  const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {
-    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target));
+    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload);
     if (up.kind === 'refused') return refuseUpgrade(socket, up.error);
     if (socket.destroyed) return void up.ws.terminate();
-    accept(
-      wss,
+    const accepted = accept(
+      servers.forLimit(maxPayload),
       req,
       socket,
       head,
@@ -155,6 +170,7 @@ export async function forwardWebSocket(
       [...up.responseHeaders, `x-switchyard-cluster: ${up.attempt.clusterId}`],
       (client) => bridge(rt, client, up.ws, up.attempt, claims, target),
     );
+    if (!accepted) rt.metrics.refusals.inc({ code: 'client-invalid' });
   } finally {
     plan.finish();
   }
@@ -176,6 +192,7 @@ async function connectWithPlan(
   target: RequestTarget,
   protocols: readonly string[],
   headers: Record<string, string>,
+  maxPayload: number,
 ): Promise<Upstream> {
   const ttfbMs = ttfbLimitMs(
     rt.registry.routing(target.appId).requests.ttfbBudgetMs,
@@ -183,7 +200,7 @@ async function connectWithPlan(
   );
   for (let a = plan.next(); a !== null; a = plan.next()) {
     const wsUrl = `${a.endpoint.url.replace(/^http/, 'ws')}${target.upstreamPath}`;
-    const r = await connectUpstream(wsUrl, protocols, headers, ttfbMs);
+    const r = await connectUpstream(wsUrl, protocols, headers, ttfbMs, maxPayload);
     a.release();
     if (r.ok) {
       plan.succeeded(a);
@@ -215,18 +232,26 @@ function accept(
   upstream: WebSocket,
   extraHeaders: readonly string[],
   onOpen: (client: WebSocket) => void,
-): void {
+): boolean {
   if (upstream.protocol === '') delete req.headers['sec-websocket-protocol'];
   else req.headers['sec-websocket-protocol'] = upstream.protocol;
   const onHeaders = (headers: string[], r: IncomingMessage): void => {
     if (r === req) headers.push(...extraHeaders);
   };
+  let opened = false;
   wss.on('headers', onHeaders);
   try {
-    wss.handleUpgrade(req, socket, head, onOpen);
+    wss.handleUpgrade(req, socket, head, (client) => {
+      opened = true;
+      onOpen(client);
+    });
   } finally {
     wss.off('headers', onHeaders);
+    // `ws` refused the client (or its socket was already half-closed) without calling back
+    // (the callback is synchronous in completeUpgrade): nothing will ever bridge the replica.
+    if (!opened) upstream.terminate();
   }
+  return opened;
 }
 
 function messageBytes(data: RawData): number {
@@ -244,6 +269,11 @@ function relay(from: WebSocket, to: WebSocket, count: (bytes: number) => void): 
     });
     if (to.bufferedAmount >= HIGH_WATER) from.pause();
   });
+}
+
+/** `ws`'s error for a message over `maxPayload` (it has already sent close 1009 on that side). */
+function tooBig(err: Error): boolean {
+  return (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 }
 
 /** Codes that may not be sent in a close frame are mapped to a plain 1000/1011. */
@@ -321,5 +351,9 @@ function bridge(
     end(code, code === 1006 ? 'upstream-abnormal-close' : null);
   });
   client.on('error', () => upstream.terminate());
-  upstream.on('error', () => client.terminate());
+  upstream.on('error', (err) => {
+    // The replica sent a message over the app's limit: say so to the client (1009), not a reset.
+    if (tooBig(err) && client.readyState === WebSocket.OPEN) client.close(1009, 'message too big');
+    else client.terminate();
+  });
 }

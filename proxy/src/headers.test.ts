@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripHopByHop, upstreamRequestHeaders } from './headers.ts';
+import { downstreamResponseHeaders, stripHopByHop, upstreamRequestHeaders } from './headers.ts';
 
 const facts = {
   clientIp: '10.0.0.7',
@@ -78,9 +78,38 @@ describe('upstreamRequestHeaders', () => {
     expect(out['traceparent']).toBe(expected);
   });
 
+  it.each([
+    ['a quote cannot close the host string', 'a";for=6.6.6.6;x="', 'host="a\\";for=6.6.6.6;x=\\""'],
+    ['a backslash is escaped', 'a\\b', 'host="a\\\\b"'],
+    ['a plain host is unchanged', 'api.example:8443', 'host="api.example:8443"'],
+  ])('Forwarded host: %s', (_name, host, expected) => {
+    const fwd = upstreamRequestHeaders({}, { ...facts, host })['forwarded'];
+    expect(fwd).toBe(`for=10.0.0.7;proto=https;${expected}`);
+  });
+
+  it.each([
+    ['the operator key', 'x-switchyard-operator-key'],
+    ['the routing token', 'x-switchyard-token'],
+    ['the answer mode', 'x-switchyard-mode'],
+  ])('never forwards %s', (_name, header) => {
+    expect(upstreamRequestHeaders({ [header]: 'secret', 'x-ok': '1' }, facts)).toMatchObject({ 'x-ok': '1' });
+    expect(upstreamRequestHeaders({ [header]: 'secret' }, facts)[header]).toBeUndefined();
+  });
+
   it('quotes IPv6 client addresses in Forwarded', () => {
     expect(upstreamRequestHeaders({}, { ...facts, clientIp: '::1' })['forwarded']).toContain(
       'for="[::1]"',
     );
+  });
+});
+
+describe('downstreamResponseHeaders', () => {
+  it.each([
+    ['hop-by-hop', { connection: 'close, x-l', 'x-l': '1', 'keep-alive': 't', 'x-ok': '1' }, { 'x-ok': '1' }],
+    ['forged refusal', { 'x-switchyard-refused': 'not-started', 'x-ok': '1' }, { 'x-ok': '1' }],
+    ['any x-switchyard-*, any case', { 'X-Switchyard-Cluster': 'c9', 'x-switchyard-x': 'y' }, {}],
+    ['look-alikes kept', { 'x-switchyardish': '1', 'x-sy': '2' }, { 'x-switchyardish': '1', 'x-sy': '2' }],
+  ])('%s', (_name, input, expected) => {
+    expect(downstreamResponseHeaders(input)).toEqual(expected);
   });
 });

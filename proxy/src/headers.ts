@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import {
   STRIP_CREDENTIALS,
   connectionListed,
+  dropReplicaResponseHeader,
   dropRequestHeader,
   dropResponseHeader,
   forwardedHeaders,
@@ -73,9 +74,11 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
   return out;
 }
 
-/** The headers to send the client for an upstream response. */
+/** The headers to send the client for a replica's response: no hop-by-hop, no `x-switchyard-*`. */
 export function downstreamResponseHeaders(
   headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
 ): HeaderMap {
-  return stripHopByHop(headers as IncomingHttpHeaders);
+  const h = headers as IncomingHttpHeaders;
+  const listed = listedIn(h);
+  return copyWithout(h, (name) => dropReplicaResponseHeader(name, listed));
 }

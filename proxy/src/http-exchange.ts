@@ -36,10 +36,24 @@ export function ttfbLimitMs(appBudgetMs: number, proxyCeilingMs: number): number
   return proxyCeilingMs > 0 ? Math.min(appBudgetMs, proxyCeilingMs) : appBudgetMs;
 }
 
+/**
+ * Does this request's first byte come early? Streams (SSE) answer with the first token,
+ * GET/HEAD have no generation to wait for. Anything else may be a non-streaming generation,
+ * whose first byte is the whole answer: it gets the app's (long) non-streaming budget, so a
+ * long generation is never a 504 blamed on the replica.
+ */
+export function firstByteComesEarly(method: string, accept: string | string[] | undefined): boolean {
+  if (method === 'GET' || method === 'HEAD') return true;
+  const a = Array.isArray(accept) ? accept.join(',') : (accept ?? '');
+  return a.toLowerCase().includes('text/event-stream');
+}
+
 export class HttpExchange {
   readonly start: number;
   readonly method: string;
   clientGone = false;
+  /** An upstream request was started: from here on a replica may have begun the work. */
+  dispatched = false;
   private bodyRead = false;
   private bytesIn = 0;
   private readonly ac = new UpstreamAbort();
@@ -57,8 +71,11 @@ export class HttpExchange {
     this.start = rt.now();
     this.method = (req.method ?? 'GET').toUpperCase();
     this.bodyExpected = hasBody(req);
+    const rules = rt.registry.routing(target.appId).requests;
     this.ttfbMs = ttfbLimitMs(
-      rt.registry.routing(target.appId).requests.ttfbBudgetMs,
+      firstByteComesEarly(this.method, req.headers.accept)
+        ? rules.ttfbBudgetMs
+        : rules.nonStreamingTtfbBudgetMs,
       rt.config.upstreamHeadersTimeoutMs,
     );
     res.on('close', () => {
@@ -83,6 +100,7 @@ export class HttpExchange {
 
   /** One upstream request; settles at the response head or with the attempt's classified fault. */
   async call(a: Attempt): Promise<CallResult> {
+    this.dispatched = true;
     try {
       const up = await callUpstream(
         this.rt.dispatcher,

@@ -1,7 +1,11 @@
 /**
- * Passive outlier detection per endpoint: N consecutive failures eject it for
- * base × 2^(ejections-1), capped; a success resets the streak. Active health
- * checks (health-checker.ts) mark endpoints down/up independently.
+ * Passive outlier detection per app × endpoint: N consecutive failures eject it
+ * for base × 2^(ejections-1), capped; a success resets the streak. Replicas are
+ * shared by apps, and one app's requests can make a replica fail on purpose
+ * (inputs that provoke 500s, generations longer than its TTFB budget), so an
+ * ejection only steers that app's traffic, like its circuit (circuitKey), and
+ * never feeds the cluster-wide health report. Active health checks
+ * (health-checker.ts) mark endpoints down/up for everyone, independently.
  */
 interface EndpointRecord {
   streak: number;
@@ -18,30 +22,32 @@ export class OutlierDetector {
     private readonly maxMs: number,
   ) {}
 
-  private rec(url: string): EndpointRecord {
-    let r = this.records.get(url);
+  private rec(appId: string, url: string): EndpointRecord {
+    const k = outlierKey(appId, url);
+    let r = this.records.get(k);
     if (r === undefined) {
       r = { streak: 0, ejections: 0, ejectedUntil: 0 };
-      this.records.set(url, r);
+      this.records.set(k, r);
     }
     return r;
   }
 
-  isEjected(url: string, now: number): boolean {
-    const r = this.records.get(url);
+  /** Is `url` ejected for `appId`'s traffic? Other apps on the same replica are not affected. */
+  isEjected(appId: string, url: string, now: number): boolean {
+    const r = this.records.get(outlierKey(appId, url));
     return r !== undefined && r.ejectedUntil > now;
   }
 
-  success(url: string): void {
-    const r = this.rec(url);
+  success(appId: string, url: string): void {
+    const r = this.rec(appId, url);
     r.streak = 0;
     // Forget past ejections slowly: a healthy endpoint earns back its short backoff.
     if (r.ejections > 0) r.ejections -= 1;
   }
 
   /** Record a failure; returns true when this failure ejected the endpoint. */
-  failure(url: string, now: number): boolean {
-    const r = this.rec(url);
+  failure(appId: string, url: string, now: number): boolean {
+    const r = this.rec(appId, url);
     r.streak += 1;
     if (r.streak < this.consecutive) return false;
     r.streak = 0;
@@ -49,4 +55,9 @@ export class OutlierDetector {
     r.ejectedUntil = now + Math.min(this.maxMs, this.baseMs * 2 ** (r.ejections - 1));
     return true;
   }
+}
+
+/** One record per app × replica URL (a NUL cannot occur in either). */
+export function outlierKey(appId: string, url: string): string {
+  return `${appId}\u0000${url}`;
 }

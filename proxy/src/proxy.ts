@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import pino, { type Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter } from './app-limits.ts';
 import type { ProxyConfig } from './config.ts';
@@ -20,6 +19,7 @@ import { createListeners } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
 import { handleRequest, handleUpgrade } from './request-handler.ts';
+import { WebSocketServers } from './ws-servers.ts';
 import { Reporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
@@ -97,7 +97,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await registry.refresh(now());
   const verify = config.authDisabled
     ? null
-    : (deps.verify ?? (await jwksVerifier(await loadJwks(config))));
+    : (deps.verify ?? (await jwksVerifier(await loadJwks(config), config.tokenIssuer)));
   let rtRef: ProxyRuntime | null = null;
   const reporter = new Reporter(() => {
     if (rtRef === null) throw new Error('runtime not ready');
@@ -132,7 +132,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   rtRef = rt;
 
   // forward-websocket narrows each client's offer to the replica's subprotocol before accepting.
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const wss = new WebSocketServers();
   const listeners = createListeners(
     config,
     (req, res) => {

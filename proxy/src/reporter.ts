@@ -69,12 +69,9 @@ export class Reporter {
     const openApps = this.openCircuitApps(now);
     return [...ids].map((clusterId) => {
       const eps = rt.registry.allEndpoints().filter((e) => e.clusterId === clusterId);
-      const up = eps.filter(
-        (e) =>
-          e.endpoint.checkedHealthy &&
-          e.endpoint.reportedHealthy &&
-          !rt.outliers.isEjected(e.endpoint.url, now),
-      ).length;
+      // Health checks only: a passive ejection is one app's verdict (outlier-detector.ts), and one
+      // tenant could provoke it on shared replicas to get the cluster dropped for every app.
+      const up = eps.filter((e) => e.endpoint.checkedHealthy && e.endpoint.reportedHealthy).length;
       // Circuits are per cluster × app: an open one says nothing about the cluster's other apps,
       // so it is reported per app and kept out of the cluster-wide health.
       const openCircuitApps = openApps.get(clusterId) ?? [];

@@ -7,27 +7,18 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { WebSocketServer } from 'ws';
 import type { AppRequestRules } from '../../shared/domain/types.ts';
 import { functionAllowed } from '../../shared/http/function-allow-list.ts';
 import { bodyTooLarge, declaredLength, limitUnknownLengthBody, refuseBody } from './body-limit.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
+import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
+import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-
-/** Retry-After while draining: base plus jitter, so refused clients do not reconnect in lockstep. */
-export function drainRetryAfter(rt: ProxyRuntime): number {
-  const base = rt.config.drainRetryAfterS;
-  return base + Math.floor(Math.random() * (base + 1));
-}
-
-export function drainingError(rt: ProxyRuntime): ProxyError {
-  return new ProxyError('draining', 503, 'this proxy is draining; retry (the edge will route elsewhere)', true, drainRetryAfter(rt));
-}
 
 type Admitted =
   | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
@@ -105,7 +96,7 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
 
 export async function handleUpgrade(
   rt: ProxyRuntime,
-  wss: WebSocketServer,
+  wss: WebSocketServers,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,

@@ -38,21 +38,31 @@ describe('OutlierDetector', () => {
     const d = new OutlierDetector(2, 100, 500);
     let t = 0;
     for (let i = 1; i < n; i += 1) {
-      d.failure('u', t);
-      d.failure('u', t);
+      d.failure('a', 'u', t);
+      d.failure('a', 'u', t);
       t += 10_000;
     }
-    expect(d.failure('u', t)).toBe(false);
-    expect(d.failure('u', t)).toBe(true);
-    expect(d.isEjected('u', t + ms - 1)).toBe(true);
-    expect(d.isEjected('u', t + ms)).toBe(false);
+    expect(d.failure('a', 'u', t)).toBe(false);
+    expect(d.failure('a', 'u', t)).toBe(true);
+    expect(d.isEjected('a', 'u', t + ms - 1)).toBe(true);
+    expect(d.isEjected('a', 'u', t + ms)).toBe(false);
+  });
+
+  it("ejects a replica for the failing app only: other apps sharing it keep using it", () => {
+    const d = new OutlierDetector(2, 100, 500);
+    d.failure('a', 'u', 0);
+    expect(d.failure('a', 'u', 0)).toBe(true);
+    expect(d.isEjected('a', 'u', 1)).toBe(true);
+    expect(d.isEjected('b', 'u', 1)).toBe(false);
+    // b's own streak is separate: one more failure of b does not eject it.
+    expect(d.failure('b', 'u', 1)).toBe(false);
   });
 
   it('a success resets the streak', () => {
     const d = new OutlierDetector(2, 100, 500);
-    d.failure('u', 0);
-    d.success('u');
-    expect(d.failure('u', 0)).toBe(false);
+    d.failure('a', 'u', 0);
+    d.success('a', 'u');
+    expect(d.failure('a', 'u', 0)).toBe(false);
   });
 });
 

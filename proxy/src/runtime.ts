@@ -5,7 +5,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from './config.ts';
-import type { ProxyError } from './errors.ts';
 import { CircuitBreaker, circuitKey } from './circuit-breaker.ts';
 import type { EndpointRegistry } from './endpoint-registry.ts';
 import type { LatencyTracker } from './latency-tracker.ts';
@@ -22,10 +21,12 @@ export interface Tracked {
   close(): void;
   readonly kind: 'http' | 'websocket';
   /**
-   * Drain: if the upstream has not answered yet, cut it and answer the client with `err`
-   * (503 + Retry-After); true when it did. Absent: the exchange cannot be refused any more.
+   * Drain: if the client has no answer head yet, answer it 503 + Retry-After and cut the
+   * upstream; true when it did. At the start grace (`atDeadline` false) only what cannot run
+   * twice is cut (idempotent, or never dispatched); at the deadline everything unanswered is.
+   * Absent: the exchange cannot be refused any more.
    */
-  refuseIfUnstarted?(err: ProxyError): boolean;
+  cutUnanswered?(atDeadline: boolean): boolean;
 }
 
 export interface ProxyRuntime {

@@ -116,8 +116,8 @@ describe('client faults never count against a cluster', () => {
     expect(proxy.runtime.breakers.get(circuitKey('c1', APP))?.current(now) ?? 'closed').toBe(
       'closed',
     );
-    expect(proxy.runtime.outliers.isEjected(r0.url, now)).toBe(false);
-    expect(proxy.runtime.outliers.isEjected(r1.url, now)).toBe(false);
+    expect(proxy.runtime.outliers.isEjected(APP, r0.url, now)).toBe(false);
+    expect(proxy.runtime.outliers.isEjected(APP, r1.url, now)).toBe(false);
   };
 
   it('answers Expect: 100-continue itself and serves the upload (curl sends it for big bodies)', async () => {

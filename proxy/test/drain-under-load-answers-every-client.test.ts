@@ -2,8 +2,9 @@
  * A drain under load, with a real proxy process: eight keep-alive HTTP/1.1 clients keep
  * streaming chat completions through a one-slot replica (so most requests wait in its queue)
  * when SIGTERM arrives. Every client gets either its full response or a 503 with Retry-After:
- * no ECONNRESET on a reused keep-alive connection, and no queued generation started after the
- * signal only to be cut at the deadline. (A client that opens a new connection after the
+ * no ECONNRESET on a reused keep-alive connection. The POSTs already sent to the replica are not
+ * cut at the start grace (the replica may be running them: cutting would waste or double-run
+ * them) and finish before the deadline. (A client that opens a new connection after the
  * listener closed gets ECONNREFUSED: provably never sent, so safe to retry elsewhere.)
  */
 import { spawn } from 'node:child_process';
@@ -45,8 +46,9 @@ function post(agent: Agent, url: string, token: string): Promise<Outcome> {
 describe('a drain under load answers every client', () => {
   let sim: SimCluster;
   beforeAll(async () => {
-    // One slot, 16 tokens at 20/s: each stream takes ~0.8 s and the others queue at the replica.
-    sim = await startReplica('c1', 'r0', { slots: 1, queue: 64, tokensPerSecond: 20 });
+    // One slot, 16 tokens at 40/s: each stream takes ~0.4 s and the others queue at the replica
+    // (eight in flight at the signal: ~3.2 s of work, inside the 6 s deadline).
+    sim = await startReplica('c1', 'r0', { slots: 1, queue: 64, tokensPerSecond: 40 });
   });
   afterAll(() => sim.close());
 
@@ -63,7 +65,7 @@ describe('a drain under load answers every client', () => {
         PROXY_JWKS: keys.jwks,
         PROXY_ENDPOINTS_FILE: endpointsFile,
         PROXY_LOG_LEVEL: 'silent',
-        PROXY_DRAIN_DEADLINE_MS: '4000',
+        PROXY_DRAIN_DEADLINE_MS: '6000',
         PROXY_DRAIN_START_GRACE_MS: '300',
         PROXY_KEEP_ALIVE_TIMEOUT_MS: '2000',
       },

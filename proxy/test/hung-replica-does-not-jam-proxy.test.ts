@@ -43,7 +43,7 @@ describe('a hung replica does not jam the proxy', () => {
         { cluster: 'c1', app: B, url: other.url },
       ],
       apps: [
-        { id: A, maxConcurrency: 16, requests: { ttfbBudgetMs: TTFB_BUDGET_MS } },
+        { id: A, maxConcurrency: 16, requests: { ttfbBudgetMs: TTFB_BUDGET_MS, nonStreamingTtfbBudgetMs: TTFB_BUDGET_MS } },
         { id: B, maxConcurrency: 16 },
       ],
       config: { healthCheckIntervalMs: 250, outlierBaseEjectionMs: 1000 },

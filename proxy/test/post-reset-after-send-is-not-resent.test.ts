@@ -74,7 +74,7 @@ describe('a request reset after it was sent is not re-sent unless idempotent', (
     expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'upstream-reset' } });
     expect(resetting.received()).toBe(1);
     expect(fallback.control.snapshot().counters.requests).toBe(0);
-    expect(proxy.runtime.outliers.isEjected(resetting.url, Date.now())).toBe(true);
+    expect(proxy.runtime.outliers.isEjected(APP, resetting.url, Date.now())).toBe(true);
   });
 
   it('retries a GET on the fallback cluster', async () => {

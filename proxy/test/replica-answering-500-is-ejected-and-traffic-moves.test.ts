@@ -57,7 +57,7 @@ describe('a replica answering 500 with /health 200 is ejected and traffic moves'
     await proxy.refresh();
     const ep = proxy.runtime.registry.endpoints('c1', APP).find((e) => e.url === bad.url);
     expect(ep?.checkedHealthy).toBe(true);
-    expect(proxy.runtime.outliers.isEjected(bad.url, Date.now())).toBe(true);
+    expect(proxy.runtime.outliers.isEjected(APP, bad.url, Date.now())).toBe(true);
   });
 
   it('sends every POST to the healthy replica now', async () => {

@@ -55,6 +55,6 @@ describe('killing a replica mid-traffic loses no idempotent request', () => {
     expect(replicas).toEqual(new Set(['r0', 'r1']));
     const retries = await proxy.runtime.metrics.retries.get();
     expect(retries.values.reduce((s, v) => s + v.value, 0)).toBeGreaterThan(0);
-    expect(proxy.runtime.outliers.isEjected(r0.url, Date.now())).toBe(true);
+    expect(proxy.runtime.outliers.isEjected(APP, r0.url, Date.now())).toBe(true);
   });
 });

@@ -83,6 +83,12 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
     maxBodyBytes: pick('maxBodyBytes', (v): v is number => positiveInt(v, MAX_BODY_LIMIT), 'must be an integer number of bytes, 1..1073741824', d.maxBodyBytes),
     forwardAuthorization: pick('forwardAuthorization', (v): v is boolean => typeof v === 'boolean', 'must be true or false', d.forwardAuthorization),
     ttfbBudgetMs: pick('ttfbBudgetMs', (v): v is number => positiveInt(v, 86_400_000), 'must be an integer number of milliseconds, 1..86400000', d.ttfbBudgetMs),
+    nonStreamingTtfbBudgetMs: pick(
+      'nonStreamingTtfbBudgetMs',
+      (v): v is number => positiveInt(v, 86_400_000),
+      'must be an integer number of milliseconds, 1..86400000',
+      d.nonStreamingTtfbBudgetMs,
+    ),
     maxInFlightPerReplica: pick(
       'maxInFlightPerReplica',
       (v): v is number | null => v === null || positiveInt(v, 1_000_000),

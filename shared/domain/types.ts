@@ -130,8 +130,18 @@ export interface AppRequestRules {
   readonly maxBodyBytes: number;
   /** Pass the client's `Authorization` header to replicas (off: stripped after auth). */
   readonly forwardAuthorization: boolean;
-  /** Time to the upstream's first response byte before an attempt counts as a hung replica. */
+  /**
+   * Time to the upstream's first response byte before an attempt counts as a hung replica, for
+   * requests whose first byte comes early: streaming ones (`Accept: text/event-stream`),
+   * GET/HEAD and WebSocket handshakes.
+   */
   readonly ttfbBudgetMs: number;
+  /**
+   * The same for every other request (a non-streaming generation sends nothing until it is
+   * done, so its first byte is the whole answer): long by default, so a legitimately long
+   * generation is never a 504 and a fault of the replica.
+   */
+  readonly nonStreamingTtfbBudgetMs: number;
   /** In-flight requests one replica may hold through one proxy; null = no per-replica cap. */
   readonly maxInFlightPerReplica: number | null;
 }
@@ -142,6 +152,8 @@ export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
   maxBodyBytes: 8 * 1024 * 1024,
   forwardAuthorization: false,
   ttfbBudgetMs: 60_000,
+  // The OpenAI SDKs' default request timeout: clients give up no sooner than this.
+  nonStreamingTtfbBudgetMs: 600_000,
   maxInFlightPerReplica: null,
 });
 

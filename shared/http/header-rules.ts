@@ -8,7 +8,10 @@
  *   edge; replicas get them only when the app sets `requests.forwardAuthorization`;
  * * Switchyard's own request headers: the routing token and mode are ours; a client's copy is
  *   dropped (the edge sets the real token);
- * * forwarded headers (`X-Forwarded-*`, RFC 7239 `Forwarded`): the proxy appends what it saw.
+ * * forwarded headers (`X-Forwarded-*`, RFC 7239 `Forwarded`): the proxy appends what it saw;
+ * * Switchyard's own response headers (`x-switchyard-*`, e.g. `x-switchyard-refused`) come only
+ *   from Switchyard: every one a replica sends is dropped (a replica answering
+ *   `x-switchyard-refused: not-started` would make the edge re-send a POST it already ran).
  */
 
 /** Headers that describe one connection (plus HTTP/2's own upgrade settings). */
@@ -31,8 +34,15 @@ export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization',
 /** The routing token header: set by the edge, read by the proxy, never seen by a replica. */
 export const TOKEN_HEADER = 'x-switchyard-token';
 
-/** Client-sent Switchyard headers never passed on (the edge sets its own token). */
-export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([TOKEN_HEADER, 'x-switchyard-mode']);
+/**
+ * Client-sent Switchyard headers never passed on (the edge sets its own token). The operator key
+ * is read by the edge for explain / synthetic requests and is a secret: never past the edge.
+ */
+export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
+  TOKEN_HEADER,
+  'x-switchyard-mode',
+  'x-switchyard-operator-key',
+]);
 
 export interface RequestHeaderPolicy {
   /** `requests.forwardAuthorization` of the app: keep `Authorization` and cookies. */
@@ -61,6 +71,17 @@ export function dropResponseHeader(name: string, listed: ReadonlySet<string>): b
   return HOP_BY_HOP.has(name) || listed.has(name);
 }
 
+/** Prefix of the headers only Switchyard itself may set on an answer. */
+export const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
+
+/**
+ * Whether a (lower-case) header of a replica's answer must not reach the client: the hop-by-hop
+ * rule plus every `x-switchyard-*` header (the proxy sets its own; a replica must not forge them).
+ */
+export function dropReplicaResponseHeader(name: string, listed: ReadonlySet<string>): boolean {
+  return dropResponseHeader(name, listed) || name.startsWith(SWITCHYARD_HEADER_PREFIX);
+}
+
 /** Whether a (lower-case) client request header must not reach the next hop. `host` is the next hop's. */
 export function dropRequestHeader(name: string, listed: ReadonlySet<string>, policy: RequestHeaderPolicy): boolean {
   if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'host' || SWITCHYARD_CLIENT_HEADERS.has(name)) return true;
@@ -80,12 +101,22 @@ function quoteIp(ip: string): string {
   return ip.includes(':') ? `"[${ip}]"` : ip;
 }
 
+/** The RFC 7239 element naming one client address (`for=1.2.3.4`, `for="[::1]"`). */
+export function forwardedFor(ip: string): string {
+  return `for=${quoteIp(ip)}`;
+}
+
+/** RFC 7230 quoted-string: a client's `Host: a";for=6.6.6.6` must not add a `for=` of its own. */
+function quotedString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
 /** The forwarded headers to send, given the ones that arrived (first value of each, or undefined). */
 export function forwardedHeaders(
   prior: { readonly xff: string | undefined; readonly forwarded: string | undefined },
   facts: ForwardedFacts,
 ): Record<'x-forwarded-for' | 'x-forwarded-proto' | 'x-forwarded-host' | 'forwarded', string> {
-  const element = `for=${quoteIp(facts.clientIp)};proto=${facts.proto};host="${facts.host}"`;
+  const element = `for=${quoteIp(facts.clientIp)};proto=${facts.proto};host=${quotedString(facts.host)}`;
   return {
     'x-forwarded-for': prior.xff ? `${prior.xff}, ${facts.clientIp}` : facts.clientIp,
     'x-forwarded-proto': facts.proto,

@@ -25,8 +25,9 @@ function decodeFormComponent(s: string): string {
 export function splitQuery(search: string): SplitQuery {
   const raw = search.startsWith('?') ? search.slice(1) : search;
   if (raw === '') return EMPTY;
-  // Fast path: no name starts with `sy` or an escape, so no Switchyard parameter is present.
-  if (!/(^|&)(sy|%)/i.test(raw)) return { search: `?${raw}`, switchyard: EMPTY.switchyard };
+  // Fast path: no escape and no `sy_` anywhere, so no name can decode to a Switchyard parameter
+  // (`s%79_token` is `sy_token`: an escape anywhere in a name takes the slow path).
+  if (!/%|sy_/i.test(raw)) return { search: `?${raw}`, switchyard: EMPTY.switchyard };
   const kept: string[] = [];
   const switchyard = new Map<string, string>();
   for (const pair of raw.split('&')) {

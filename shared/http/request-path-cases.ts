@@ -21,6 +21,8 @@ export const PATH_CASES: readonly (readonly [string, PathExpectation])[] = [
   ['/v4/acme/chat/v1/a%20b', { kind: 'public', appId: 'acme/chat', fn: 'v1/a%20b' }],
   ['/v4/acme/chat/v1/%c3%a9t%C3%A9', { kind: 'public', appId: 'acme/chat', fn: 'v1/%C3%A9t%C3%A9' }],
   ['/v4/acme/chat/v1/a:b@c', { kind: 'public', appId: 'acme/chat', fn: 'v1/a:b@c' }],
+  ['/v4/acme/chat/v1/a;b=1', { kind: 'public', appId: 'acme/chat', fn: 'v1/a;b=1' }],
+  ['/v4/acme/chat/v1/...;x', { kind: 'public', appId: 'acme/chat', fn: 'v1/...;x' }],
   ['/v4/acme/chat/.well-known/x', { kind: 'public', appId: 'acme/chat', fn: '.well-known/x' }],
   // Not app paths at all: 404.
   ['/', { refused: 'not-app-path' }],
@@ -42,6 +44,11 @@ export const PATH_CASES: readonly (readonly [string, PathExpectation])[] = [
   ['/v4/acme/chat/v1/%2e%2e/_control', { refused: 'bad-path' }],
   ['/v4/acme/chat/v1/.%2E/_control', { refused: 'bad-path' }],
   ['/v4/acme/chat/v1/..%2F_control', { refused: 'bad-path' }],
+  // `;` parameters stripped before dot resolution (Tomcat, Spring) turn these into `..` / `.`.
+  ['/v4/acme/chat/v1/..;/_control', { refused: 'bad-path' }],
+  ['/v4/acme/chat/v1/..;x=1/_control', { refused: 'bad-path' }],
+  ['/v4/acme/chat/v1/%2e%2e;/_control', { refused: 'bad-path' }],
+  ['/v4/acme/chat/v1/.;/x', { refused: 'bad-path' }],
   ['/v4/acme/chat/v1%2f..%2f_control', { refused: 'bad-path' }],
   ['/v4/acme/chat/v1/a%5Cb', { refused: 'bad-path' }],
   ['/v4/acme/chat/v1\\..\\_control', { refused: 'bad-path' }],
@@ -81,6 +88,9 @@ export const QUERY_CASES: readonly (readonly [string, string, Readonly<Record<st
   ['?sy_token=a&sy_token=b', '', { sy_token: 'a' }],
   ['?syx=1&sy=2', '?syx=1&sy=2', {}],
   ['?a=%zz&sy_x=1', '?a=%zz', { sy_x: '1' }],
+  // An escape anywhere in a name: decoded before the `sy_` test (no fast path past it).
+  ['?s%79_token=JWT&q', '?q', { sy_token: 'JWT' }],
+  ['?q=1&sY%5fmode=token', '?q=1', { sY_mode: 'token' }],
 ];
 
 export function checkQueryCase(input: string, search: string, params: Readonly<Record<string, string>>): string | null {

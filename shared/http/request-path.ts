@@ -70,7 +70,9 @@ export function canonicalSegment(raw: string): { ok: true; segment: string } | {
   } catch {
     return { ok: false, reason: `malformed percent-encoding in "${raw}"` };
   }
-  if (decoded === '.' || decoded === '..') return { ok: false, reason: `"${raw}" is a dot segment` };
+  // Servers that strip `;` parameters before resolving dots (Tomcat, Spring) read `..;x` as `..`.
+  const bare = decoded.split(';', 1)[0];
+  if (bare === '.' || bare === '..') return { ok: false, reason: `"${raw}" is a dot segment` };
   if (FORBIDDEN_DECODED.test(decoded)) {
     return { ok: false, reason: `"${raw}" holds "/", "\\", "*" or a control character (raw or encoded)` };
   }

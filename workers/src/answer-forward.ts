@@ -14,6 +14,7 @@
  * The client's abort signal goes with every upstream fetch, so a client that leaves before the
  * proxy answers closes the edge's connection to the proxy too.
  */
+import { forwardedFor } from '../../shared/http/header-rules.ts';
 import { mayTryNext } from './forward-retry.ts';
 import { upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 import { upstreamUrl } from './upstream-url.ts';
@@ -74,6 +75,9 @@ export function withClientIp(headers: Headers, incoming: Headers): Headers {
   if (ip === null || ip.trim() === '') return headers;
   const prior = headers.get('x-forwarded-for');
   headers.set('x-forwarded-for', prior === null || prior.trim() === '' ? ip : `${prior}, ${ip}`);
+  // Forwarded too: a client-sent element must not stay the last (the one a proxy trusts) unmarked.
+  const fwd = headers.get('forwarded');
+  headers.set('forwarded', fwd === null || fwd.trim() === '' ? forwardedFor(ip) : `${fwd}, ${forwardedFor(ip)}`);
   return headers;
 }
 
@@ -130,7 +134,8 @@ export async function forward(a: ForwardArgs): Promise<ForwardResult> {
       });
     } catch (err) {
       attempts.push({ clusterId: target.clusterId, status: null, error: err instanceof Error ? err.message : String(err) });
-      if (last || !mayTryNext(method, null)) break;
+      // The client left (fetch threw on its signal): no one is waiting for a fallback's answer.
+      if (last || clientSignal(a.request)?.aborted === true || !mayTryNext(method, null)) break;
       continue;
     }
     attempts.push({ clusterId: target.clusterId, status: response.status, error: null });

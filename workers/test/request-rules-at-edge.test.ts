@@ -22,7 +22,10 @@ describe('request rules at the edge', () => {
   it.each(['_control', 'metrics', 'health', 'v1'])('an undeclared function (%s) is a 404', async (fn) => {
     const res = await call(`/v4/acme/strict/${fn}`);
     expect(res.status).toBe(404);
-    expect(await code(res)).toBe('unknown-function');
+    const body = (await res.json()) as ErrorJson;
+    expect(body.error.code).toBe('unknown-function');
+    // Admission runs before auth: an anonymous caller must not learn the app's function list.
+    expect(body.error.message).not.toMatch(/declared functions|v1\/models/);
   });
 
   it('a declared function is forwarded', async () => {

@@ -22,6 +22,10 @@ export function register(program: Command): void {
     .option('--db <url>', 'libSQL URL, env SWITCHYARD_DB_URL')
     .option('--jwks-file <file>', 'public keys (JWKS), env PROXY_JWKS_FILE')
     .option(
+      '--token-issuer <iss>',
+      "token issuer to trust (the edge's EDGE_TOKEN_ISSUER), env PROXY_TOKEN_ISSUER (default switchyard-edge)",
+    )
+    .option(
       '--endpoints-file <file>',
       'static endpoints instead of the store, env PROXY_ENDPOINTS_FILE',
     )
@@ -38,6 +42,7 @@ export function register(program: Command): void {
         adminPort: 'adminPort',
         db: 'storeUrl',
         jwksFile: 'jwksFile',
+        tokenIssuer: 'tokenIssuer',
         endpointsFile: 'endpointsFile',
         authDisabled: 'authDisabled',
       };

@@ -1,0 +1,38 @@
+/**
+ * The two answers a draining proxy gives instead of a replica's: `draining`
+ * for work that never reached a replica (the edge may send even a POST to its
+ * next cluster), and `draining-cut` for an exchange already dispatched upstream
+ * that the drain had to cut (the replica may have started it: the edge re-sends
+ * only idempotent requests). Mixing them up is a double run.
+ */
+import { ProxyError } from './errors.ts';
+import type { ProxyRuntime } from './runtime.ts';
+
+/** Retry-After while draining: base plus jitter, so refused clients do not reconnect in lockstep. */
+export function drainRetryAfter(rt: ProxyRuntime): number {
+  const base = rt.config.drainRetryAfterS;
+  return base + Math.floor(Math.random() * (base + 1));
+}
+
+/** Nothing was sent upstream: `x-switchyard-refused: not-started`. */
+export function drainingError(rt: ProxyRuntime): ProxyError {
+  return new ProxyError(
+    'draining',
+    503,
+    'this proxy is draining; retry (the edge will route elsewhere)',
+    true,
+    drainRetryAfter(rt),
+  );
+}
+
+/** Dispatched upstream, then cut by the drain: `x-switchyard-refused: 1` (may have started). */
+export function drainCutError(rt: ProxyRuntime): ProxyError {
+  return new ProxyError(
+    'draining-cut',
+    503,
+    'this proxy is draining and cut the request before its answer began; the replica may have started it, so only retry it if it is safe to run twice',
+    true,
+    drainRetryAfter(rt),
+    false,
+  );
+}
