@@ -15,6 +15,8 @@ import {
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
+import { DEFAULT_POLICY } from '../decision/policy.ts';
+import { timingsOf } from '../decision/ttft-terms.ts';
 import type { ClusterStatus } from '../domain/types.ts';
 import { loadAppSnapshot } from './load-app-snapshot.ts';
 
@@ -55,6 +57,16 @@ test('pushed start-up times reach the snapshot; unreported ones stay absent', as
   expect(c2).toBeDefined();
   expect(c2 !== undefined && 'warmStartMs' in c2).toBe(false);
   expect(c2 !== undefined && 'coldStartMs' in c2).toBe(false);
+
+  // What the decision prices: c1's reported times, c2 the policy defaults.
+  const c1 = snap?.state.get('c1');
+  if (c1 === undefined || c2 === undefined) throw new Error('state rows missing');
+  expect(timingsOf(c1, DEFAULT_POLICY.ttft)).toMatchObject({ warmStartMs: 12_500.5, coldStartMs: 180_000, reported: true });
+  expect(timingsOf(c2, DEFAULT_POLICY.ttft)).toMatchObject({
+    warmStartMs: DEFAULT_POLICY.ttft.warmStartMs,
+    coldStartMs: DEFAULT_POLICY.ttft.coldStartMs,
+    reported: false,
+  });
 
   // A later push without start-up times (e.g. the aggregator restarted with no config
   // defaults) clears them rather than leaving stale values behind.
