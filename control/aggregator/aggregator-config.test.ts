@@ -44,6 +44,8 @@ describe('parseAggregatorYaml', () => {
     ['negative headroom', good.replace('warm: 8', 'warm: -1'), 'headroom.warm', 8, /expected number to be >=0/],
     ['bad app id', good.replace('acme/chat:', 'chat:'), 'apps.chat', 10, /project\/name/],
     ['unknown field', `${good}intervall: 5\n`, 'intervall', 13, /unknown field 'intervall'/],
+    ['warm start not below cold', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 4\n    warmStartMs: 60000\n    coldStartMs: 30000'), 'apps.acme/chat.warmStartMs', 12, /must be below coldStartMs \(30000\)/],
+    ['zero start-up time', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 4\n    coldStartMs: 0'), 'apps.acme/chat.coldStartMs', 12, /expected number to be >0/],
     ['timeout over interval', `${good}intervalMs: 100\nscrapeTimeoutMs: 200\n`, 'scrapeTimeoutMs', 14, /must not exceed intervalMs/],
   ])('%s', (_name, text, path, line, message) => {
     const r = parseAggregatorYaml(text, 'agg.yaml');
@@ -53,6 +55,12 @@ describe('parseAggregatorYaml', () => {
     expect(issue, JSON.stringify(r.issues)).toBeDefined();
     expect(issue?.message).toMatch(message);
     expect(issue?.line).toBe(line);
+  });
+
+  it('reads per-app start-up time defaults', () => {
+    const r = parseAggregatorYaml(good.replace('slotsPerReplica: 4', 'slotsPerReplica: 4\n    warmStartMs: 8000\n    coldStartMs: 180000'), 'agg.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.config.apps[0]).toMatchObject({ warmStartMs: 8000, coldStartMs: 180_000 });
   });
 
   it('needs gpuType when several GPU types are priced', () => {

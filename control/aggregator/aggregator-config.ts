@@ -15,6 +15,12 @@ export interface WatchedApp {
   /** Overrides of the cluster headroom for this app (slots), or null to use it. */
   readonly warm: number | null;
   readonly cold: number | null;
+  /**
+   * Start-up times (ms) reported until the aggregator has observed start-ups of its own, and the
+   * split between warm and cold samples; absent/null = the decision policy's defaults.
+   */
+  readonly warmStartMs?: number | null;
+  readonly coldStartMs?: number | null;
 }
 
 /** The aggregator's fully defaulted config. */
@@ -45,6 +51,8 @@ const rawApp = z.strictObject({
   gpuType: z.string().min(1).optional(),
   warm: slots.optional(),
   cold: slots.optional(),
+  warmStartMs: z.number().int().positive().max(86_400_000).optional(),
+  coldStartMs: z.number().int().positive().max(86_400_000).optional(),
 });
 const rawAggregator = z.strictObject({
   cluster: z.strictObject({
@@ -106,6 +114,9 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
     } else if (r.pricesFile === undefined && !(gpuType in gpus)) {
       report(['apps', appId, 'gpuType'], `GPU type '${gpuType}' has no price in gpus (known: ${skus.join(', ') || 'none'})`);
     }
+    if (app.warmStartMs !== undefined && app.coldStartMs !== undefined && app.warmStartMs >= app.coldStartMs) {
+      report(['apps', appId, 'warmStartMs'], `must be below coldStartMs (${app.coldStartMs})`);
+    }
     if (new Set(app.replicas).size !== app.replicas.length) report(['apps', appId, 'replicas'], 'a replica URL is listed twice');
     apps.push({
       appId,
@@ -114,6 +125,8 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
       replicas: app.replicas.map((u) => u.replace(/\/+$/, '')),
       warm: app.warm ?? null,
       cold: app.cold ?? null,
+      ...(app.warmStartMs === undefined ? {} : { warmStartMs: app.warmStartMs }),
+      ...(app.coldStartMs === undefined ? {} : { coldStartMs: app.coldStartMs }),
     });
   }
   const backoff = { baseMs: r.backoff?.baseMs ?? 250, maxMs: r.backoff?.maxMs ?? 30_000 };

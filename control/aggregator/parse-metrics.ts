@@ -4,6 +4,11 @@ export interface ReplicaMetrics {
   readonly waiting: number;
   /** KV-cache usage 0..1, or null when the server does not export it. */
   readonly cacheUsage: number | null;
+  /**
+   * Whether the model is loaded, from `sim_model_loaded` (engines that load lazily report it);
+   * null when the server does not say (vLLM: ready means loaded).
+   */
+  readonly modelLoaded: boolean | null;
 }
 
 export type MetricsResult = { readonly ok: true; readonly metrics: ReplicaMetrics } | { readonly ok: false; readonly reason: string };
@@ -12,6 +17,7 @@ const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s
 const RUNNING = 'vllm:num_requests_running';
 const WAITING = 'vllm:num_requests_waiting';
 const CACHE = 'vllm:gpu_cache_usage_perc';
+const LOADED = 'sim_model_loaded';
 
 /**
  * Parses Prometheus text exposition strictly enough that garbage (an HTML error page, a
@@ -31,7 +37,7 @@ export function parseMetrics(text: string): MetricsResult {
     if (name === undefined || valueText === undefined) return { ok: false, reason: `line ${lineNo} is not a Prometheus sample` };
     const value = Number(valueText);
     if (Number.isNaN(value) && valueText !== 'NaN') return { ok: false, reason: `line ${lineNo}: value '${valueText}' is not a number` };
-    if (name === RUNNING || name === WAITING || name === CACHE) {
+    if (name === RUNNING || name === WAITING || name === CACHE || name === LOADED) {
       if (!Number.isFinite(value) || value < 0) return { ok: false, reason: `${name} is ${valueText}, expected a finite number >= 0` };
       sums.set(name, (sums.get(name) ?? 0) + value);
     }
@@ -39,5 +45,10 @@ export function parseMetrics(text: string): MetricsResult {
   const running = sums.get(RUNNING);
   const waiting = sums.get(WAITING);
   if (running === undefined) return { ok: false, reason: `no ${RUNNING} sample` };
-  return { ok: true, metrics: { running: Math.round(running), waiting: Math.round(waiting ?? 0), cacheUsage: sums.get(CACHE) ?? null } };
+  return { ok: true, metrics: { running: Math.round(running), waiting: Math.round(waiting ?? 0), cacheUsage: sums.get(CACHE) ?? null, modelLoaded: loadedOf(sums.get(LOADED)) } };
+}
+
+/** A replica serves one model, so any non-zero sample means loaded. */
+function loadedOf(sum: number | undefined): boolean | null {
+  return sum === undefined ? null : sum > 0;
 }

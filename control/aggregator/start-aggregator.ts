@@ -3,12 +3,13 @@ import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domai
 import { pushClusterState } from '../store/push-cluster-state.ts';
 import type { EndpointInput } from '../store/types.ts';
 import { upsertCluster } from '../store/upsert-cluster.ts';
-import type { AggregatorConfig } from './aggregator-config.ts';
+import type { AggregatorConfig, WatchedApp } from './aggregator-config.ts';
 import { backoffDelay } from './backoff.ts';
 import { silentLogger, type AggregatorLogger } from './logger.ts';
 import { createPriceSource } from './price-source.ts';
 import { scrapeReplica, type FetchFn } from './scrape-replica.ts';
-import { clusterHealth, replicaUsable, summarizeApp } from './summarize-app.ts';
+import { addStartSample, advanceStart, NO_ESTIMATE, NO_START, POLICY_START_DEFAULTS, readinessOf, type ReplicaStart, type StartEstimate } from './startup-times.ts';
+import { clusterHealth, replicaUsable, summarizeApp, type ReplicaObservation } from './summarize-app.ts';
 
 /** Everything one tick observed: exactly what a push writes. */
 export interface AggregatorSnapshot {
@@ -67,6 +68,8 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
   const lastServed = new Map<string, number | null>();
   const replicaHealthy = new Map<string, boolean>();
   const unpriced = new Set<string>();
+  const replicaStarts = new Map<string, ReplicaStart>();
+  const startEstimates = new Map<string, StartEstimate>();
   let latest: AggregatorSnapshot | null = null;
   let dbState: DatabaseState = 'unknown';
   let registered = false;
@@ -75,6 +78,23 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let chain: Promise<unknown> = Promise.resolve();
+
+  /** Times replicas' start-ups and returns the app's start-up estimates, config defaults until observed. */
+  function observeStartups(app: WatchedApp, observations: readonly ReplicaObservation[], at: number): Pick<ClusterAppState, 'warmStartMs' | 'coldStartMs'> {
+    const defaults = { warmStartMs: app.warmStartMs ?? POLICY_START_DEFAULTS.warmStartMs, coldStartMs: app.coldStartMs ?? POLICY_START_DEFAULTS.coldStartMs };
+    let est = startEstimates.get(app.appId) ?? NO_ESTIMATE;
+    for (const o of observations) {
+      const key = `${app.appId} ${o.url}`;
+      const { next, sampleMs } = advanceStart(replicaStarts.get(key) ?? NO_START, readinessOf(o), at);
+      replicaStarts.set(key, next);
+      if (sampleMs === null) continue;
+      const before = est;
+      est = addStartSample(est, sampleMs, defaults);
+      if (est !== before) log.info({ cluster: clusterId, app: app.appId, replica: o.url, startMs: sampleMs }, 'replica start-up observed');
+    }
+    startEstimates.set(app.appId, est);
+    return { warmStartMs: est.warmStartMs ?? app.warmStartMs ?? null, coldStartMs: est.coldStartMs ?? app.coldStartMs ?? null };
+  }
 
   async function observe(): Promise<AggregatorSnapshot> {
     const at = now();
@@ -95,6 +115,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
         }
         endpoints.push({ appId: app.appId, url: o.url, healthy: usable, weight: 1 });
       }
+      const startups = observeStartups(app, observations, at);
       const price = priceTable[app.gpuType];
       if (price === undefined && !unpriced.has(app.gpuType)) {
         unpriced.add(app.gpuType);
@@ -110,7 +131,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
         now: at,
       });
       lastServed.set(app.appId, state.lastServedAt);
-      states.push(state);
+      states.push({ ...state, ...startups });
     }
     const status: ClusterStatus = { clusterId, health: clusterHealth(states), circuitOpen: false, draining: false, observedAt: at };
     return { cluster: config.cluster, states, status, endpoints, observedAt: at };

@@ -1,6 +1,6 @@
 import type { Client } from '@libsql/client';
 import type { ClusterAppState } from '../../shared/domain/types.ts';
-import { bool, boolOrNull, int, intOrNull, num, str, strOrNull, type Row } from '../../shared/snapshot/row-values.ts';
+import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, strOrNull, type Row } from '../../shared/snapshot/row-values.ts';
 import { guard } from '../store/errors.ts';
 
 /** One cluster as `switchyard status` shows it: static facts, pushed status, per-app state. */
@@ -11,7 +11,8 @@ export interface StatusCluster {
   readonly health: string;
   readonly draining: boolean;
   readonly observedAt: number | null;
-  readonly apps: readonly Pick<ClusterAppState, 'appId' | 'hotFree' | 'hotBusy' | 'warm' | 'cold' | 'queued' | 'gpuType' | 'pricePerHour' | 'health' | 'observedAt'>[];
+  readonly apps: readonly (Pick<ClusterAppState, 'appId' | 'hotFree' | 'hotBusy' | 'warm' | 'cold' | 'queued' | 'gpuType' | 'pricePerHour' | 'health' | 'observedAt'> &
+    Partial<Pick<ClusterAppState, 'warmStartMs' | 'coldStartMs'>>)[];
 }
 
 /** State older than this is flagged: the edge discounts it and soon ignores it. */
@@ -54,6 +55,8 @@ export async function readStatus(client: Client): Promise<StatusCluster[]> {
             pricePerHour: num(s, 'price_per_hour', where),
             health: str(s, 'health', where) as ClusterAppState['health'],
             observedAt: int(s, 'observed_at', where),
+            warmStartMs: numOrNull(s, 'warm_start_ms', where),
+            coldStartMs: numOrNull(s, 'cold_start_ms', where),
           })),
       };
     });
@@ -68,7 +71,13 @@ export function formatAge(observedAt: number | null, now: number): string {
   return ms > STALE_AFTER_MS ? `${text} STALE` : text;
 }
 
-const HEADER = ['CLUSTER', 'REGION', 'PROVIDER', 'HEALTH', 'AGE', 'DRAINING', 'APP', 'HOT FREE/BUSY', 'WARM', 'COLD', 'QUEUED', 'GPU', '$/H'];
+/** A start-up time: `0.3s`, `15s`, `4m`; `-` when not reported (the policy default applies). */
+export function formatStartMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '-';
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`;
+}
+
+const HEADER = ['CLUSTER', 'REGION', 'PROVIDER', 'HEALTH', 'AGE', 'DRAINING', 'APP', 'HOT FREE/BUSY', 'WARM', 'COLD', 'QUEUED', 'GPU', '$/H', 'START W/C'];
 
 /** A plain-text table, one line per cluster × app (a cluster with no apps gets one line). */
 export function formatStatusTable(clusters: readonly StatusCluster[], now: number): string {
@@ -76,7 +85,7 @@ export function formatStatusTable(clusters: readonly StatusCluster[], now: numbe
   const rows: string[][] = [HEADER];
   for (const c of clusters) {
     const facts = [c.id, c.region, c.provider, c.health, formatAge(c.observedAt, now), c.draining ? 'yes' : 'no'];
-    if (c.apps.length === 0) rows.push([...facts, '-', '-', '-', '-', '-', '-', '-']);
+    if (c.apps.length === 0) rows.push([...facts, '-', '-', '-', '-', '-', '-', '-', '-']);
     c.apps.forEach((a, i) => {
       const appHealth = a.health === 'healthy' ? '' : ` (${a.health})`;
       rows.push([
@@ -88,6 +97,7 @@ export function formatStatusTable(clusters: readonly StatusCluster[], now: numbe
         String(a.queued),
         a.gpuType,
         a.pricePerHour.toFixed(2),
+        `${formatStartMs(a.warmStartMs)}/${formatStartMs(a.coldStartMs)}`,
       ]);
     });
   }

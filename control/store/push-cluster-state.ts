@@ -31,12 +31,13 @@ export async function pushClusterState(
   const statements: InStatement[] = [
     ...push.states.map((s) => ({
       sql: `INSERT INTO cluster_app_state (cluster_id, app_id, hot_free, hot_busy, warm, cold, queued, gpu_type,
-              price_per_hour, health, last_served_at, observed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              price_per_hour, health, last_served_at, observed_at, warm_start_ms, cold_start_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(cluster_id, app_id) DO UPDATE SET hot_free = excluded.hot_free, hot_busy = excluded.hot_busy,
               warm = excluded.warm, cold = excluded.cold, queued = excluded.queued, gpu_type = excluded.gpu_type,
               price_per_hour = excluded.price_per_hour, health = excluded.health,
-              last_served_at = excluded.last_served_at, observed_at = excluded.observed_at`,
+              last_served_at = excluded.last_served_at, observed_at = excluded.observed_at,
+              warm_start_ms = excluded.warm_start_ms, cold_start_ms = excluded.cold_start_ms`,
       args: [
         clusterId,
         s.appId,
@@ -50,6 +51,8 @@ export async function pushClusterState(
         s.health,
         s.lastServedAt,
         s.observedAt,
+        s.warmStartMs ?? null,
+        s.coldStartMs ?? null,
       ],
     })),
     {

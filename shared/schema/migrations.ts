@@ -177,6 +177,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS outcomes_cluster_at ON outcomes(cluster_id, at)`,
     ],
   },
+  {
+    version: 5,
+    name: 'start-up times the aggregator observed per cluster and app',
+    statements: [
+      // Moving averages in ms (config defaults until a start-up is seen); NULL = not reported,
+      // the decision uses its policy defaults.
+      `ALTER TABLE cluster_app_state ADD COLUMN warm_start_ms REAL`,
+      `ALTER TABLE cluster_app_state ADD COLUMN cold_start_ms REAL`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -48,6 +48,9 @@ export function worstHealth(values: readonly Health[]): Health {
 
 function parseState(row: Row): ClusterAppState {
   const where = `cluster_app_state row ${String(row['cluster_id'])}/${String(row['app_id'])}`;
+  // Absent before schema v5 and null when not reported: left out, so the policy defaults apply.
+  const warmStartMs = positiveOrNull(row, 'warm_start_ms', where);
+  const coldStartMs = positiveOrNull(row, 'cold_start_ms', where);
   return {
     clusterId: str(row, 'cluster_id', where),
     appId: str(row, 'app_id', where),
@@ -61,7 +64,16 @@ function parseState(row: Row): ClusterAppState {
     health: health(row, 'health', where),
     lastServedAt: intOrNull(row, 'last_served_at', where),
     observedAt: int(row, 'observed_at', where),
+    ...(warmStartMs === null ? {} : { warmStartMs }),
+    ...(coldStartMs === null ? {} : { coldStartMs }),
   };
+}
+
+/** A start-up time: a negative one is a writer's bug and would make a cluster look faster than instant. */
+function positiveOrNull(row: Row, column: string, where: string): number | null {
+  const v = numOrNull(row, column, where);
+  if (v !== null && v < 0) throw new SnapshotError(`${where}: column ${column} must be >= 0, got ${v}`);
+  return v;
 }
 
 interface ProxyHealthRow {

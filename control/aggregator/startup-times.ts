@@ -1,0 +1,83 @@
+/**
+ * Start-up times the aggregator measures itself: engines do not publish how long they took to
+ * become ready (vLLM has no such metric), so a start-up is timed from the first scrape that saw
+ * the replica starting to the first scrape that saw it ready (accurate to one interval). Pure.
+ */
+import { DEFAULT_POLICY } from '../../shared/decision/policy.ts';
+import { replicaUsable, type ReplicaObservation } from './summarize-app.ts';
+
+/**
+ * ready = serving with its model loaded; starting = not answering, unhealthy, or (engines that
+ * report it) loading its model for waiting requests; idle = model unloaded with nothing waiting
+ * (scaled to zero: not a start-up until a request wakes it).
+ */
+export type Readiness = 'ready' | 'starting' | 'idle';
+
+export function readinessOf(o: ReplicaObservation): Readiness {
+  if (!replicaUsable(o) || o.metrics === null) return 'starting';
+  if (o.metrics.modelLoaded === false) return o.metrics.running + o.metrics.waiting > 0 ? 'starting' : 'idle';
+  return 'ready';
+}
+
+/**
+ * Per replica: when the current start-up was first seen, or null when none is in progress. A
+ * replica already starting at the aggregator's first scrape is timed from that scrape.
+ */
+export interface ReplicaStart {
+  readonly startingSince: number | null;
+}
+
+export const NO_START: ReplicaStart = { startingSince: null };
+
+/** Advances one replica's tracking by one scrape; `sampleMs` is a completed start-up, if any. */
+export function advanceStart(prev: ReplicaStart, readiness: Readiness, at: number): { next: ReplicaStart; sampleMs: number | null } {
+  if (readiness === 'starting') return { next: { startingSince: prev.startingSince ?? at }, sampleMs: null };
+  const sampleMs = readiness === 'ready' && prev.startingSince !== null ? at - prev.startingSince : null;
+  return { next: NO_START, sampleMs };
+}
+
+export type StartTier = 'warm' | 'cold';
+
+export interface StartDefaults {
+  readonly warmStartMs: number;
+  readonly coldStartMs: number;
+}
+
+/** The decision policy's defaults, used when an app's config names none. */
+export const POLICY_START_DEFAULTS: StartDefaults = { warmStartMs: DEFAULT_POLICY.ttft.warmStartMs, coldStartMs: DEFAULT_POLICY.ttft.coldStartMs };
+
+/**
+ * A replica does not say which tier it started on, so a sample goes to the tier whose default it
+ * is nearer to on a log scale (split at the geometric mean): warm and cold start-ups differ by an
+ * order of magnitude, so the split is robust, and it uses the fixed defaults so the estimates
+ * cannot drift into each other.
+ */
+export function classifyStart(ms: number, defaults: StartDefaults): StartTier {
+  return ms < Math.sqrt(defaults.warmStartMs * defaults.coldStartMs) ? 'warm' : 'cold';
+}
+
+/** Weight of the newest sample in the moving average. */
+export const START_EWMA_ALPHA = 0.3;
+
+/**
+ * Samples longer than this many times the cold default are outages (a replica down for an hour
+ * then back), not start-ups, and are dropped.
+ */
+export const MAX_START_FACTOR = 4;
+
+export interface StartEstimate {
+  /** Moving averages of observed start-ups; null = none observed yet. */
+  readonly warmStartMs: number | null;
+  readonly coldStartMs: number | null;
+}
+
+export const NO_ESTIMATE: StartEstimate = { warmStartMs: null, coldStartMs: null };
+
+/** Folds one observed start-up into the app's estimate: the first sample replaces the default guess. */
+export function addStartSample(est: StartEstimate, sampleMs: number, defaults: StartDefaults): StartEstimate {
+  if (!(sampleMs >= 0) || sampleMs > MAX_START_FACTOR * defaults.coldStartMs) return est;
+  const tier = classifyStart(sampleMs, defaults);
+  const prev = tier === 'warm' ? est.warmStartMs : est.coldStartMs;
+  const avg = prev === null ? sampleMs : prev + START_EWMA_ALPHA * (sampleMs - prev);
+  return tier === 'warm' ? { ...est, warmStartMs: avg } : { ...est, coldStartMs: avg };
+}
