@@ -6,7 +6,7 @@
 import type { Decision, StrategyState } from '../../shared/decision/types.ts';
 import type { ApiKey, AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
 import { forward } from './answer-forward.ts';
-import type { ForwardTarget } from './answer-forward.ts';
+import type { ForwardAttempt, ForwardTarget } from './answer-forward.ts';
 import { chooseAnswerMode } from './answer-mode.ts';
 import type { AnswerMode } from './answer-mode.ts';
 import { redirectResponse } from './answer-redirect.ts';
@@ -250,11 +250,17 @@ export class Edge {
       forwardCredentials: snapshot.app.requests.forwardAuthorization,
       log: this.deps.log,
     });
-    if (!result.ok) {
-      const tried = result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`);
-      this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decision.id, tried }));
-      return errorResponse(refuse.allRefused(result.attempts.length));
+    return result.ok ? result.response : this.#forwardFailed(result, decision.id);
+  }
+
+  /** No cluster answered: either the client left (its fault, nobody reads the answer) or all refused. */
+  #forwardFailed(result: { attempts: readonly ForwardAttempt[]; clientGone: boolean }, decisionId: string): Response {
+    const tried = result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`);
+    if (result.clientGone) {
+      this.deps.log(JSON.stringify({ level: 'info', msg: 'client left before the proxy answered', decision: decisionId, tried }));
+      return errorResponse(refuse.clientGone());
     }
-    return result.response;
+    this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decisionId, tried }));
+    return errorResponse(refuse.allRefused(result.attempts.length));
   }
 }

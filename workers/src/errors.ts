@@ -19,6 +19,7 @@ export type EdgeErrorCode =
   | 'no-candidate' // 503: the decision found no cluster that may serve the request
   | 'no-snapshot' // 503: database unreachable and nothing cached for this app
   | 'all-refused' // 502: every chosen/fallback proxy refused or was unreachable
+  | 'client-gone' // 499: the client aborted before the proxy answered (nobody reads this answer)
   | 'operator-key-missing' // 401: explain / synthetic without x-switchyard-operator-key
   | 'operator-key-wrong' // 403: explain / synthetic with a wrong operator key
   | 'explain-disabled' // 403: EDGE_OPERATOR_KEY is not set, so explain is off
@@ -92,6 +93,7 @@ export const refuse = {
     ),
   allRefused: (tried: number): EdgeError =>
     new EdgeError('all-refused', 502, `Every cluster tried (${tried}) refused the request or was unreachable. Retry shortly.`),
+  clientGone: (): EdgeError => new EdgeError('client-gone', 499, 'The client closed the request before a cluster answered.'),
   operatorKeyMissing: (): EdgeError =>
     new EdgeError('operator-key-missing', 401, 'Explanations and synthetic requests are for operators: send the operator key in x-switchyard-operator-key.'),
   operatorKeyWrong: (): EdgeError => new EdgeError('operator-key-wrong', 403, 'The operator key is not valid.'),
