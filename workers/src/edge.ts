@@ -137,7 +137,12 @@ export class Edge {
       return preflightResponse(origins, request);
     }
     const inadmissible = admitRequest(request, path.appId, path.fn, snapshot.app.requests);
-    if (inadmissible !== null) return withCors(errorResponse(inadmissible));
+    if (inadmissible !== null) {
+      if (inadmissible.logDetail !== undefined) {
+        this.deps.log(JSON.stringify({ level: 'info', msg: 'request refused', code: inadmissible.code, app: path.appId, fn: path.fn, detail: inadmissible.logDetail }));
+      }
+      return withCors(errorResponse(inadmissible));
+    }
     const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
     if (!mode.ok) return withCors(errorResponse(mode.error));
     const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';

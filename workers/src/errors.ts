@@ -34,6 +34,8 @@ export class EdgeError extends Error {
     message: string,
     /** Extra machine-readable details (e.g. the invalid variables). */
     readonly details?: unknown,
+    /** For the Worker's log only, never rendered: what the client may not see (e.g. an app's functions). */
+    readonly logDetail?: string,
   ) {
     super(message);
   }
@@ -80,6 +82,9 @@ export const refuse = {
   revokedKey: (): EdgeError => new EdgeError('revoked-key', 403, 'The API key has been revoked: create a new one.'),
   unknownApp: (appId: string): EdgeError =>
     new EdgeError('unknown-app', 404, `No app "${appId}": check the project and app names in the URL.`),
+  // Admission runs before auth (L8): an anonymous caller learns only that its function is not served.
+  unknownFunction: (appId: string, fn: string, declared: readonly string[]): EdgeError =>
+    new EdgeError('unknown-function', 404, `${appId} does not expose "${fn}".`, undefined, `declared functions: ${declared.join(', ')}`),
   notFound: (path: string): EdgeError => new EdgeError('not-found', 404, `No route for "${path}".`),
   // Refusals below name no cluster, provider or cause: those are fleet internals. Operators find
   // the details in the log and with `/explain` (the decision id is on every decided answer).
