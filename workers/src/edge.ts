@@ -33,7 +33,7 @@ import { decide, resolveStrategy, seededRng } from './shared-deps.ts';
 import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
 import { checkOperator } from './operator.ts';
-import { SourceUnavailable, SwrCache } from './swr-cache.ts';
+import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
 
 export interface EdgeDeps {
@@ -69,6 +69,7 @@ export class Edge {
     this.snapshots = new SwrCache({
       max: c.maxApps,
       maxNegative: c.maxNegative,
+      maxFirstLoads: c.maxFirstLoads,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       staleMs: c.staleSnapshotMs,
@@ -79,6 +80,7 @@ export class Edge {
     this.keys = new SwrCache({
       max: c.maxKeys,
       maxNegative: c.maxNegative,
+      maxFirstLoads: c.maxFirstLoads,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       now: deps.now,
@@ -111,6 +113,8 @@ export class Edge {
       return await this.#handleApp(request, url, path, ctx);
     } catch (err) {
       if (err instanceof EdgeError) return errorResponse(err);
+      // A flood of uncached names/keys (L7): refuse quickly rather than queue more database reads.
+      if (err instanceof FirstLoadsFull) return errorResponse(refuse.edgeBusy(), { 'retry-after': '1' });
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof SourceUnavailable) {
         this.deps.log(JSON.stringify({ level: 'warn', msg: 'no snapshot: database unreachable', app: path.appId, error: message }));

@@ -18,6 +18,7 @@ export type EdgeErrorCode =
   | 'not-found' // 404: no such route
   | 'no-candidate' // 503: the decision found no cluster that may serve the request
   | 'no-snapshot' // 503: database unreachable and nothing cached for this app
+  | 'edge-busy' // 503 + Retry-After: too many uncached apps/keys being read at once (EDGE_MAX_FIRST_LOADS)
   | 'all-refused' // 502: every chosen/fallback proxy refused or was unreachable
   | 'client-gone' // 499: the client aborted before the proxy answered (nobody reads this answer)
   | 'operator-key-missing' // 401: explain / synthetic without x-switchyard-operator-key
@@ -96,6 +97,8 @@ export const refuse = {
       503,
       `Routing state for ${appId} is unavailable (control-plane database unreachable) and nothing is cached yet. Retry shortly.`,
     ),
+  edgeBusy: (): EdgeError =>
+    new EdgeError('edge-busy', 503, 'The edge is reading too many unfamiliar apps or keys at once. Retry after the Retry-After seconds.'),
   allRefused: (tried: number): EdgeError =>
     new EdgeError('all-refused', 502, `Every cluster tried (${tried}) refused the request or was unreachable. Retry shortly.`),
   clientGone: (): EdgeError => new EdgeError('client-gone', 499, 'The client closed the request before a cluster answered.'),
