@@ -12,7 +12,8 @@
  * get exactly one attempt, and a refusal is returned to the client as is.
  *
  * The client's abort signal goes with every upstream fetch, so a client that leaves before the
- * proxy answers closes the edge's connection to the proxy too.
+ * proxy answers closes the edge's connection to the proxy too; the failure that abort causes ends
+ * the walk (no token minted nor fetch made for fallbacks nobody waits for).
  */
 import { forwardedFor } from '../../shared/http/header-rules.ts';
 import { mayTryNext } from './forward-retry.ts';
@@ -37,7 +38,8 @@ export interface ForwardAttempt {
 
 export type ForwardResult =
   | { readonly ok: true; readonly response: Response; readonly attempts: readonly ForwardAttempt[] }
-  | { readonly ok: false; readonly attempts: readonly ForwardAttempt[] };
+  /** `clientGone`: the last failure was the client's own abort, not a refusal. */
+  | { readonly ok: false; readonly attempts: readonly ForwardAttempt[]; readonly clientGone: boolean };
 
 export interface ForwardArgs {
   readonly request: Request;
@@ -134,7 +136,7 @@ export async function forward(a: ForwardArgs): Promise<ForwardResult> {
       });
     } catch (err) {
       attempts.push({ clusterId: target.clusterId, status: null, error: err instanceof Error ? err.message : String(err) });
-      // The client left (fetch threw on its signal): no one is waiting for a fallback's answer.
+      // The client left (L5): its own abort is no cluster's fault, and nobody waits for a fallback.
       if (last || clientSignal(a.request)?.aborted === true || !mayTryNext(method, null)) break;
       continue;
     }
@@ -143,5 +145,5 @@ export async function forward(a: ForwardArgs): Promise<ForwardResult> {
     lastRefusal = await keepRefusal(response);
   }
   if (lastRefusal !== null) return { ok: true, response: lastRefusal, attempts };
-  return { ok: false, attempts };
+  return { ok: false, attempts, clientGone: clientSignal(a.request)?.aborted === true };
 }

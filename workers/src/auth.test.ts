@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bearerKey, hashKey } from './auth.ts';
+import type { ApiKey, App } from '../../shared/domain/types.ts';
+import { authorize, bearerKey, hashKey } from './auth.ts';
+import { SwrCache } from './swr-cache.ts';
 
 describe('hashKey', () => {
   it('is hex SHA-256', async () => {
@@ -16,5 +18,24 @@ describe('bearerKey', () => {
     [{}, null],
   ])('%j → %s', (h, expected) => {
     expect(bearerKey(new Headers(h))).toBe(expected);
+  });
+});
+
+// L7: a key that cannot be valid (the config's own key rule) is refused before any database read.
+describe('authorize checks the key format before the lookup', () => {
+  const app = { authRequired: true, projectId: 'acme', id: 'acme/chat' } as unknown as App;
+  it.each([
+    ['too short', 'short', 'unknown-key', 0],
+    ['a character no key has', 'sy_0123456789abcdef!', 'unknown-key', 0],
+    ['far too long', 'k'.repeat(300), 'unknown-key', 0],
+    ['well formed but unknown', 'sy_0123456789abcdef', 'unknown-key', 1],
+  ])('%s', async (_name, key, code, reads) => {
+    let loads = 0;
+    const keys = new SwrCache<ApiKey>({
+      max: 4, maxNegative: 4, refreshMs: 1_000, negativeMs: 1_000, now: () => 0,
+      load: () => { loads++; return Promise.resolve(null); },
+    });
+    const denied = await authorize(new Headers({ authorization: `Bearer ${key}` }), app, keys, () => undefined);
+    expect([denied?.code, loads]).toEqual([code, reads]);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * API key check: `Authorization: Bearer <key>` is hashed (SHA-256, hex — the stored form) and
  * looked up in a per-isolate SWR cache of `api_keys`, so a warm key costs one digest and no I/O.
+ * A key outside the config's key rule (`shared/domain/api-key-shape.ts`) is refused before that.
  */
+import { isWellFormedKey } from '../../shared/domain/api-key-shape.ts';
 import type { ApiKey, App } from '../../shared/domain/types.ts';
 import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
@@ -36,6 +38,8 @@ export async function authorize(
   if (!app.authRequired) return null;
   const key = bearerKey(headers);
   if (key === null) return refuse.missingKey();
+  // A key no config could hold is unknown without a database read (random keys cost nothing).
+  if (!isWellFormedKey(key)) return refuse.unknownKey();
   const found = (await keys.get(await hashKey(key), waitUntil)).value;
   if (found === null) return refuse.unknownKey();
   if (found.revoked) return refuse.revokedKey();

@@ -23,6 +23,8 @@ export interface EdgeConfig {
   readonly maxApps: number;
   /** "Unknown app" / "unknown key" answers kept, each in its own LRU apart from real entries. */
   readonly maxNegative: number;
+  /** First loads (app or key not cached) in flight per cache; beyond it 503 `edge-busy`. */
+  readonly maxFirstLoads: number;
   /** How long the first request on a stale snapshot waits for a refresh before deciding stale. */
   readonly staleRefreshWaitMs: number;
   /** Longest a snapshot or key read may take before it counts as "database unreachable". */
@@ -56,6 +58,7 @@ export const EDGE_DEFAULTS = {
   EDGE_NEGATIVE_CACHE_MS: 5_000,
   EDGE_MAX_APPS: 1_000,
   EDGE_MAX_NEGATIVE: 10_000,
+  EDGE_MAX_FIRST_LOADS: 64,
   EDGE_STALE_REFRESH_WAIT_MS: 250,
   EDGE_DB_TIMEOUT_MS: 2_000,
   EDGE_MAX_KEYS: 10_000,
@@ -91,6 +94,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   const negativeCacheMs = r.int('EDGE_NEGATIVE_CACHE_MS', D.EDGE_NEGATIVE_CACHE_MS, 0, 600_000);
   const maxApps = r.int('EDGE_MAX_APPS', D.EDGE_MAX_APPS, 1, 1_000_000);
   const maxNegative = r.int('EDGE_MAX_NEGATIVE', D.EDGE_MAX_NEGATIVE, 1, 1_000_000);
+  const maxFirstLoads = r.int('EDGE_MAX_FIRST_LOADS', D.EDGE_MAX_FIRST_LOADS, 1, 10_000);
   const staleRefreshWaitMs = r.int('EDGE_STALE_REFRESH_WAIT_MS', D.EDGE_STALE_REFRESH_WAIT_MS, 0, 25_000);
   const dbTimeoutMs = r.int('EDGE_DB_TIMEOUT_MS', D.EDGE_DB_TIMEOUT_MS, 50, 25_000);
   const maxKeys = r.int('EDGE_MAX_KEYS', D.EDGE_MAX_KEYS, 1, 1_000_000);
@@ -146,6 +150,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       negativeCacheMs,
       maxApps,
       maxNegative,
+      maxFirstLoads,
       staleRefreshWaitMs,
       dbTimeoutMs,
       maxKeys,

@@ -6,7 +6,7 @@
 import type { Decision, StrategyState } from '../../shared/decision/types.ts';
 import type { ApiKey, AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
 import { forward } from './answer-forward.ts';
-import type { ForwardTarget } from './answer-forward.ts';
+import type { ForwardAttempt, ForwardTarget } from './answer-forward.ts';
 import { chooseAnswerMode } from './answer-mode.ts';
 import type { AnswerMode } from './answer-mode.ts';
 import { redirectResponse } from './answer-redirect.ts';
@@ -33,7 +33,7 @@ import { decide, resolveStrategy, seededRng } from './shared-deps.ts';
 import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
 import { checkOperator } from './operator.ts';
-import { SourceUnavailable, SwrCache } from './swr-cache.ts';
+import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
 
 export interface EdgeDeps {
@@ -69,6 +69,7 @@ export class Edge {
     this.snapshots = new SwrCache({
       max: c.maxApps,
       maxNegative: c.maxNegative,
+      maxFirstLoads: c.maxFirstLoads,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       staleMs: c.staleSnapshotMs,
@@ -79,6 +80,7 @@ export class Edge {
     this.keys = new SwrCache({
       max: c.maxKeys,
       maxNegative: c.maxNegative,
+      maxFirstLoads: c.maxFirstLoads,
       refreshMs: c.refreshMs,
       negativeMs: c.negativeCacheMs,
       now: deps.now,
@@ -111,6 +113,8 @@ export class Edge {
       return await this.#handleApp(request, url, path, ctx);
     } catch (err) {
       if (err instanceof EdgeError) return errorResponse(err);
+      // A flood of uncached names/keys (L7): refuse quickly rather than queue more database reads.
+      if (err instanceof FirstLoadsFull) return errorResponse(refuse.edgeBusy(), { 'retry-after': '1' });
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof SourceUnavailable) {
         this.deps.log(JSON.stringify({ level: 'warn', msg: 'no snapshot: database unreachable', app: path.appId, error: message }));
@@ -137,7 +141,12 @@ export class Edge {
       return preflightResponse(origins, request);
     }
     const inadmissible = admitRequest(request, path.appId, path.fn, snapshot.app.requests);
-    if (inadmissible !== null) return withCors(errorResponse(inadmissible));
+    if (inadmissible !== null) {
+      if (inadmissible.logDetail !== undefined) {
+        this.deps.log(JSON.stringify({ level: 'info', msg: 'request refused', code: inadmissible.code, app: path.appId, fn: path.fn, detail: inadmissible.logDetail }));
+      }
+      return withCors(errorResponse(inadmissible));
+    }
     const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
     if (!mode.ok) return withCors(errorResponse(mode.error));
     const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';
@@ -250,11 +259,17 @@ export class Edge {
       forwardCredentials: snapshot.app.requests.forwardAuthorization,
       log: this.deps.log,
     });
-    if (!result.ok) {
-      const tried = result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`);
-      this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decision.id, tried }));
-      return errorResponse(refuse.allRefused(result.attempts.length));
+    return result.ok ? result.response : this.#forwardFailed(result, decision.id);
+  }
+
+  /** No cluster answered: either the client left (its fault, nobody reads the answer) or all refused. */
+  #forwardFailed(result: { attempts: readonly ForwardAttempt[]; clientGone: boolean }, decisionId: string): Response {
+    const tried = result.attempts.map((a) => `${a.clusterId} (${a.error ?? a.status ?? '?'})`);
+    if (result.clientGone) {
+      this.deps.log(JSON.stringify({ level: 'info', msg: 'client left before the proxy answered', decision: decisionId, tried }));
+      return errorResponse(refuse.clientGone());
     }
-    return result.response;
+    this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decisionId, tried }));
+    return errorResponse(refuse.allRefused(result.attempts.length));
   }
 }

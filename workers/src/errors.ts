@@ -18,7 +18,9 @@ export type EdgeErrorCode =
   | 'not-found' // 404: no such route
   | 'no-candidate' // 503: the decision found no cluster that may serve the request
   | 'no-snapshot' // 503: database unreachable and nothing cached for this app
+  | 'edge-busy' // 503 + Retry-After: too many uncached apps/keys being read at once (EDGE_MAX_FIRST_LOADS)
   | 'all-refused' // 502: every chosen/fallback proxy refused or was unreachable
+  | 'client-gone' // 499: the client aborted before the proxy answered (nobody reads this answer)
   | 'operator-key-missing' // 401: explain / synthetic without x-switchyard-operator-key
   | 'operator-key-wrong' // 403: explain / synthetic with a wrong operator key
   | 'explain-disabled' // 403: EDGE_OPERATOR_KEY is not set, so explain is off
@@ -33,6 +35,8 @@ export class EdgeError extends Error {
     message: string,
     /** Extra machine-readable details (e.g. the invalid variables). */
     readonly details?: unknown,
+    /** For the Worker's log only, never rendered: what the client may not see (e.g. an app's functions). */
+    readonly logDetail?: string,
   ) {
     super(message);
   }
@@ -79,6 +83,9 @@ export const refuse = {
   revokedKey: (): EdgeError => new EdgeError('revoked-key', 403, 'The API key has been revoked: create a new one.'),
   unknownApp: (appId: string): EdgeError =>
     new EdgeError('unknown-app', 404, `No app "${appId}": check the project and app names in the URL.`),
+  // Admission runs before auth (L8): an anonymous caller learns only that its function is not served.
+  unknownFunction: (appId: string, fn: string, declared: readonly string[]): EdgeError =>
+    new EdgeError('unknown-function', 404, `${appId} does not expose "${fn}".`, undefined, `declared functions: ${declared.join(', ')}`),
   notFound: (path: string): EdgeError => new EdgeError('not-found', 404, `No route for "${path}".`),
   // Refusals below name no cluster, provider or cause: those are fleet internals. Operators find
   // the details in the log and with `/explain` (the decision id is on every decided answer).
@@ -90,8 +97,11 @@ export const refuse = {
       503,
       `Routing state for ${appId} is unavailable (control-plane database unreachable) and nothing is cached yet. Retry shortly.`,
     ),
+  edgeBusy: (): EdgeError =>
+    new EdgeError('edge-busy', 503, 'The edge is reading too many unfamiliar apps or keys at once. Retry after the Retry-After seconds.'),
   allRefused: (tried: number): EdgeError =>
     new EdgeError('all-refused', 502, `Every cluster tried (${tried}) refused the request or was unreachable. Retry shortly.`),
+  clientGone: (): EdgeError => new EdgeError('client-gone', 499, 'The client closed the request before a cluster answered.'),
   operatorKeyMissing: (): EdgeError =>
     new EdgeError('operator-key-missing', 401, 'Explanations and synthetic requests are for operators: send the operator key in x-switchyard-operator-key.'),
   operatorKeyWrong: (): EdgeError => new EdgeError('operator-key-wrong', 403, 'The operator key is not valid.'),

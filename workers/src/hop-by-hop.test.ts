@@ -28,3 +28,14 @@ describe('upstreamHeaders', () => {
     expect([...h.keys()].filter((k) => !k.startsWith('x-switchyard-')).sort()).toEqual(kept);
   });
 });
+
+describe('the operator key (a credential of ours) never goes upstream', () => {
+  it.each([
+    ['by default', undefined],
+    ['even when the app forwards client credentials', { forwardCredentials: true }],
+  ])('%s', (_name, policy) => {
+    const h = upstreamHeaders(new Headers({ 'x-switchyard-operator-key': 'op-secret', accept: '*/*' }), 't', 'd', policy);
+    expect(h.get('x-switchyard-operator-key')).toBeNull();
+    expect(h.get('accept')).toBe('*/*');
+  });
+});

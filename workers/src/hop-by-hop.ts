@@ -2,7 +2,8 @@
  * The edge's side of the shared header rules (`shared/http/header-rules.ts`) on `Headers`:
  * hop-by-hop headers never cross the edge in either direction; the client's credentials
  * (`Authorization`, cookies) stop here once authenticated unless the app forwards them; a
- * client-supplied routing token or mode is replaced by ours.
+ * client-supplied routing token or mode is replaced by ours. The operator key
+ * (`x-switchyard-operator-key`) is always stripped here, even when the app forwards credentials.
  */
 import {
   STRIP_CREDENTIALS,
@@ -12,6 +13,7 @@ import {
   dropResponseHeader,
   type RequestHeaderPolicy,
 } from '../../shared/http/header-rules.ts';
+import { OPERATOR_KEY_HEADER } from './operator.ts';
 
 /** Copies response `headers` without hop-by-hop headers (including those named in `Connection`). */
 export function withoutHopByHop(headers: Headers): Headers {
@@ -31,6 +33,8 @@ export function upstreamHeaders(
   const listed = connectionListed(incoming.get('connection'));
   const out = new Headers();
   for (const [name, value] of incoming) if (!dropRequestHeader(name, listed, policy)) out.append(name, value);
+  // Our operator credential, never the app's: stripped whatever the app forwards (L3).
+  out.delete(OPERATOR_KEY_HEADER);
   out.set(TOKEN_HEADER, token);
   out.set('x-switchyard-decision-id', decisionId);
   return out;

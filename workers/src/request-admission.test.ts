@@ -22,4 +22,12 @@ describe('admitRequest', () => {
   it('refuses functions the app does not declare', () => {
     expect(admitRequest(req('GET', {}), 'acme/chat', '_control', DEFAULT_REQUEST_RULES)?.status).toBe(404);
   });
+
+  it('keeps the declared functions out of the answer and in the log detail (L8)', () => {
+    const rules = { ...DEFAULT_REQUEST_RULES, functions: ['v1/chat/completions', 'v1/models'] };
+    const err = admitRequest(req('GET', {}), 'acme/chat', '_control', rules);
+    expect(err?.message).not.toContain('v1/');
+    expect(err?.details).toBeUndefined();
+    expect(err?.logDetail).toContain('v1/chat/completions, v1/models');
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * The edge's checks of an app's request rules (`app.requests`), before any decision or upstream
  * contact, with the same rules the regional proxy applies: only declared functions (404
- * otherwise), bodies within `maxBodyBytes` (413 on a larger Content-Length; a chunked body is
+ * otherwise, without the list: the caller is not authenticated yet), bodies within `maxBodyBytes` (413 on a larger Content-Length; a chunked body is
  * counted by the proxy, which answers 413 itself), and no body on GET/HEAD (400 at once,
  * instead of a refusal from every fallback).
  */
@@ -26,8 +26,7 @@ function declaredLength(headers: Headers): number | null {
 /** Null when the request may go on; else the refusal to answer with. */
 export function admitRequest(request: Request, appId: string, fn: string, rules: AppRequestRules): EdgeError | null {
   if (!functionAllowed(rules.functions, fn)) {
-    // No list of the declared functions: admission runs before auth, and the caller may be anyone.
-    return new EdgeError('unknown-function', 404, `${appId} does not expose "${fn}".`);
+    return refuse.unknownFunction(appId, fn, rules.functions);
   }
   const length = declaredLength(request.headers);
   const method = request.method.toUpperCase();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SourceUnavailable, SwrCache } from './swr-cache.ts';
+import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 
 /** A controllable source: real promises, a settable clock, and a switch to fail. */
-function source(extra: { staleMs?: number; staleWaitMs?: number } = {}) {
+function source(extra: { staleMs?: number; staleWaitMs?: number; maxFirstLoads?: number } = {}) {
   const s = {
     now: 1_000,
     calls: 0,
@@ -139,5 +139,24 @@ describe('SwrCache', () => {
     expect(hit.value).toBe(1);
     open();
     await settle();
+  });
+});
+
+// L7: with a slow database, a flood of unique keys must not become as many concurrent queries.
+describe('SwrCache first loads in flight', () => {
+  it('refuses a new first load beyond the bound, joins one already running, and frees its slot', async () => {
+    const { s, cache, waitUntil } = source({ maxFirstLoads: 2 });
+    let open = (): void => undefined;
+    s.gate = new Promise<void>((r) => (open = r));
+    const x = cache.get('a', waitUntil);
+    const y = cache.get('b', waitUntil);
+    await expect(cache.get('c', waitUntil)).rejects.toBeInstanceOf(FirstLoadsFull);
+    const again = cache.get('a', waitUntil); // same key: shares the running load
+    expect(s.calls).toBe(2);
+    open();
+    expect([(await x).value, (await y).value, (await again).value]).toEqual([1, null, 1]);
+    s.gate = null;
+    expect((await cache.get('c', waitUntil)).value).toBeNull();
+    expect(s.calls).toBe(3);
   });
 });

@@ -7,7 +7,9 @@
  *
  * "Does not exist" answers live in their own bounded LRU (issue 11 #3): a flood of unknown apps or
  * random API keys fills only that, and can never evict a real entry — so with the database down
- * afterwards, real traffic is still served from memory.
+ * afterwards, real traffic is still served from memory. The first loads in flight are bounded
+ * too (`maxFirstLoads`): with a slow database, a flood of unique names or keys gets a quick
+ * `FirstLoadsFull` (503) instead of becoming as many concurrent queries.
  *
  * A value older than `staleMs` (if set) is not served straight away when the source was fine at
  * the last attempt: the request waits up to `staleWaitMs` for a refresh first (issue 12 #6), so
@@ -28,6 +30,8 @@ export interface SwrOptions<T> {
   /** Values at least this old are refreshed before use, waiting up to `staleWaitMs`. */
   readonly staleMs?: number;
   readonly staleWaitMs?: number;
+  /** First loads (nothing cached) in flight at once; beyond it `get` throws `FirstLoadsFull`. */
+  readonly maxFirstLoads?: number;
   /** Loads the current value; null means "does not exist". Throws when the source is down. */
   readonly load: (key: string) => Promise<T | null>;
   readonly now: () => number;
@@ -53,6 +57,11 @@ interface Entry<T> {
 /** Thrown when there is nothing cached and the source cannot be read. */
 export class SourceUnavailable extends Error {
   override readonly name = 'SourceUnavailable';
+}
+
+/** Thrown when too many first loads are in flight: the caller answers 503 with Retry-After. */
+export class FirstLoadsFull extends Error {
+  override readonly name = 'FirstLoadsFull';
 }
 
 export class SwrCache<T> {
@@ -120,6 +129,8 @@ export class SwrCache<T> {
   #firstLoad(key: string): Promise<SwrHit<T>> {
     const inFlight = this.#pending.get(key);
     if (inFlight !== undefined) return inFlight;
+    const max = this.#o.maxFirstLoads ?? Infinity;
+    if (this.#pending.size >= max) return Promise.reject(new FirstLoadsFull(`${max} first loads in flight`));
     const p = (async (): Promise<SwrHit<T>> => {
       try {
         const value = await this.#o.load(key);

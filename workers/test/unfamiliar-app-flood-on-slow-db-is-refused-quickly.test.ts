@@ -1,0 +1,25 @@
+/**
+ * L7: with a slow database, a flood of unique app names (or keys) must not become as many
+ * concurrent queries: beyond EDGE_MAX_FIRST_LOADS reads in flight, the edge answers 503
+ * `edge-busy` with Retry-After at once, instead of queueing one more database read.
+ */
+import { describe, expect, it } from 'vitest';
+import { call, fixtures } from './helpers.ts';
+import type { ErrorJson } from './helpers.ts';
+
+// A "database" that accepts the connection and never answers.
+const env = { LIBSQL_URL: `${fixtures.proxies.eu}/hang-db/`, EDGE_MAX_FIRST_LOADS: '1', EDGE_DB_TIMEOUT_MS: '3000' };
+
+describe('unfamiliar apps on a slow database', () => {
+  it('the read beyond the bound is refused at once with 503 edge-busy and Retry-After', async () => {
+    const first = call('/token/v4/acme/flood-a/generate', { env });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    const res = await call('/token/v4/acme/flood-b/generate', { env });
+    const body = (await res.json()) as ErrorJson;
+    expect([res.status, body.error.code, res.headers.get('retry-after')]).toEqual([503, 'edge-busy', '1']);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    // The read in flight still ends as the database being unreachable.
+    expect((await first).status).toBe(503);
+  });
+});
