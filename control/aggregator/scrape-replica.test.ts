@@ -12,7 +12,7 @@ beforeAll(async () => {
     if (mode === 'ok') res.end(what === 'health' ? 'ok' : 'vllm:num_requests_running 2\nvllm:num_requests_waiting 1\n');
     else if (mode === 'down') res.writeHead(503).end('down');
     else if (mode === 'garbage') res.end(what === 'health' ? 'ok' : '{"not":"metrics"}');
-    else if (mode === 'slow') setTimeout(() => res.end('ok'), 2_000).unref();
+    else if (mode === 'slow') setTimeout(() => res.end('ok'), 5_000).unref();
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -30,9 +30,9 @@ describe('scrapeReplica', () => {
     ['ok', true, { running: 2, waiting: 1, cacheUsage: null, modelLoaded: null }, null],
     ['down', false, null, /\/health answered 503; \/metrics answered 503/],
     ['garbage', true, null, /\/metrics unreadable/],
-    ['slow', false, null, /\/health timed out after 100 ms/],
+    ['slow', false, null, /\/health timed out after 1000 ms/],
   ])('%s replica', async (mode, healthy, metrics, problem) => {
-    const o = await scrapeReplica(`${base}/${mode}`, 100, f);
+    const o = await scrapeReplica(`${base}/${mode}`, 1_000, f);
     expect(o.healthy).toBe(healthy);
     expect(o.metrics).toEqual(metrics);
     if (problem === null) expect(o.problem).toBeNull();
