@@ -322,24 +322,7 @@ function faster(a: CandidateRow, b: CandidateRow): boolean {
 function explain(r: CandidateRow): CandidateExplanation {
   const cluster = r.c.cluster;
   const state = r.c.state;
-  if (r.terms !== null)
-    return {
-      clusterId: r.c.id,
-      region: cluster === null ? null : cluster.region,
-      provider: cluster === null ? null : cluster.provider,
-      disqualifications: r.disqualifications,
-      tier: r.tier,
-      baseWeight: r.baseWeight,
-      modifiers: r.modifiers,
-      weight: r.pickWeight,
-      probability: r.probability,
-      estimatedLatencyMs: r.estimatedLatencyMs,
-      pricePerHour: state === null ? null : state.pricePerHour,
-      stateAgeMs: r.stateAgeMs,
-      terms: r.terms,
-      scoreMs: r.scoreMs,
-    };
-  return {
+  const base: CandidateExplanation = {
     clusterId: r.c.id,
     region: cluster === null ? null : cluster.region,
     provider: cluster === null ? null : cluster.provider,
@@ -353,4 +336,6 @@ function explain(r: CandidateRow): CandidateExplanation {
     pricePerHour: state === null ? null : state.pricePerHour,
     stateAgeMs: r.stateAgeMs,
   };
+  // The weights model has no terms: its explanations keep their old shape (replays compare them whole).
+  return r.terms === null ? base : { ...base, terms: r.terms, scoreMs: r.scoreMs };
 }
