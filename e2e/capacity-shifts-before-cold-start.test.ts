@@ -2,6 +2,10 @@
  * Capacity: fill every hot slot of the cluster a Frankfurt client would prefer; as
  * soon as the aggregator reports it, traffic goes to a cluster that still has hot
  * capacity instead of queueing or cold-starting there, and the log says so.
+ *
+ * eu-chat (EU only) has two candidates, so the ttft model's standby share
+ * (ROUTE_STANDBY_SHARE, 5 %) still sends a few requests to the saturated one to keep
+ * it warm: at most that share lands there, and never as a start-up (its replicas run).
  */
 import { describe, expect, it } from 'vitest';
 import { CLIENTS, devLocation, sleep, useStack } from './stack.ts';
@@ -53,13 +57,14 @@ describe('hot capacity fills up', () => {
     const picks = new Map<string, number>();
     for (let i = 0; i < 30; i++) {
       d = await explain(edgeUrl, apiKey);
-      expect(d.tier).toBe('hot');
+      if (d.chosen !== 'eu-central-1') expect(d.tier).toBe('hot');
       picks.set(d.chosen, (picks.get(d.chosen) ?? 0) + 1);
     }
     ctrl.abort();
     await Promise.all(holds);
     expect(d.candidates.find((c) => c.clusterId === 'eu-central-1')?.tier).not.toBe('hot');
-    expect(picks.get('eu-central-1') ?? 0).toBe(0);
-    expect(picks.get('eu-west-1') ?? 0).toBe(30);
+    // 30 draws at a 5 % standby share: more than 6 has a probability below 0.001.
+    expect(picks.get('eu-central-1') ?? 0).toBeLessThanOrEqual(6);
+    expect((picks.get('eu-west-1') ?? 0) + (picks.get('eu-central-1') ?? 0)).toBe(30);
   }, 60_000);
 });

@@ -119,11 +119,14 @@ async function noiseRound(huge: string, viaEdgeToo: boolean): Promise<void> {
   const path = new URL(chatToken.url).pathname;
   const wsPath = new URL(wsToken.url).pathname;
   await Promise.all([
-    ...Array.from({ length: 5 }, () =>
+    // Valid uploads (curl sends Expect for any body over 1 KiB): they now succeed, so they are
+    // real work on replicas that tenant B shares; kept small so the flood is of malformed
+    // requests, not of capacity (sharing capacity fairly is the per-app limits' job).
+    ...Array.from({ length: 2 }, () =>
       expectContinue(
         chatToken.url,
         chatToken.token,
-        chat({ messages: [{ role: 'user', content: 'x'.repeat(50_000) }] }),
+        chat({ messages: [{ role: 'user', content: 'x'.repeat(4_000) }] }),
       ),
     ),
     raw(wsToken.url, [
