@@ -31,7 +31,12 @@ describe('a long non-streaming generation is not a hung replica', () => {
       path: `/v4/${APP}/v1/chat/completions`,
       body: chatBody({ stream: false, max_tokens: 20 }),
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // Wait until the long generation holds the replica's one slot (a fixed sleep raced on a loaded CI box).
+    const deadline = Date.now() + 5_000;
+    while (!/vllm:num_requests_running\S* 1\b/.test(await (await fetch(`${sim.url}/metrics`)).text())) {
+      if (Date.now() > deadline) throw new Error('the long generation never started on the replica');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const queuedStream = await rawRequest(proxy.url, {
       path: `/v4/${APP}/v1/chat/completions`,
       headers: { accept: 'text/event-stream' },
