@@ -1,6 +1,6 @@
 /**
  * A non-streaming generation sends no byte until it is done, so its time to first byte is its
- * whole run. The app's `ttfbBudgetMs` (here 300 ms) must not turn a 1 s non-streaming
+ * whole run. The app's `ttfbBudgetMs` (here 300 ms) must not turn a 4 s non-streaming
  * generation into a 504 and a replica fault: such requests get `nonStreamingTtfbBudgetMs`
  * (default 10 min). A streaming request (`Accept: text/event-stream`) stuck in the replica's
  * queue past the budget is still a hung attempt.
@@ -14,7 +14,8 @@ describe('a long non-streaming generation is not a hung replica', () => {
   let sim: SimCluster;
   let proxy: RunningProxy;
   beforeAll(async () => {
-    // One slot, 20 tokens/s: a 20-token generation takes ~1 s and holds the slot.
+    // One slot, 20 tokens/s: an 80-token generation takes ~4 s and holds the slot, long enough that
+    // the queued stream waits past its budget even when a loaded machine delays its arrival.
     sim = await startReplica('c1', 'r0', { slots: 1, queue: 8, tokensPerSecond: 20 });
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: sim.url }],
@@ -29,7 +30,7 @@ describe('a long non-streaming generation is not a hung replica', () => {
   it('answers the non-streaming request in full, and times out only the queued stream', async () => {
     const long = rawRequest(proxy.url, {
       path: `/v4/${APP}/v1/chat/completions`,
-      body: chatBody({ stream: false, max_tokens: 20 }),
+      body: chatBody({ stream: false, max_tokens: 80 }),
     });
     // Wait until the long generation holds the replica's one slot (a fixed sleep raced on a loaded CI box).
     const deadline = Date.now() + 5_000;
