@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { LLAMACPP, SGLANG, TGI, VLLM_V0, VLLM_V1 } from '../../shared/engine-metrics/engine-metric-samples.ts';
 import { parseMetrics } from './parse-metrics.ts';
+import { summarizeApp } from './summarize-app.ts';
 
 const vllm = `# HELP vllm:num_requests_running Number of requests currently running on GPU.
 # TYPE vllm:num_requests_running gauge
@@ -24,14 +26,39 @@ describe('parseMetrics', () => {
 
   it.each([
     ['an HTML page', '<html><body>502 Bad Gateway</body></html>', /not a Prometheus sample/],
-    ['an empty body', '', /no vllm:num_requests_running/],
+    ['an empty body', '', /no running-requests gauge/],
     ['a non-numeric value', 'vllm:num_requests_running abc\n', /not a number/],
     ['a negative gauge', 'vllm:num_requests_running -1\n', /expected a finite number >= 0/],
     ['a NaN gauge', 'vllm:num_requests_running NaN\n', /expected a finite number >= 0/],
-    ['metrics without the running gauge', 'vllm:num_requests_waiting 1\n', /no vllm:num_requests_running/],
+    ['metrics without the running gauge', 'vllm:num_requests_waiting 1\n', /no running-requests gauge/],
   ])('refuses %s', (_name, text, reason) => {
     const r = parseMetrics(text);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+});
+
+describe('hot/warm/cold from each engine’s metrics', () => {
+  // 8 slots per replica: hotFree = 8 - running (never negative), hotBusy = running, queued = waiting.
+  it.each([
+    ['vLLM V1', VLLM_V1, { hotFree: 5, hotBusy: 3, queued: 2 }],
+    ['vLLM V0', VLLM_V0, { hotFree: 3, hotBusy: 5, queued: 1 }],
+    ['SGLang', SGLANG, { hotFree: 0, hotBusy: 162, queued: 2826 }],
+    ['TGI', TGI, { hotFree: 4, hotBusy: 4, queued: 7 }],
+    ['llama.cpp', LLAMACPP, { hotFree: 6, hotBusy: 2, queued: 1 }],
+  ])('%s', (_name, text, expected) => {
+    const r = parseMetrics(text);
+    expect(r.ok).toBe(true);
+    const state = summarizeApp({
+      clusterId: 'c1',
+      app: { appId: 'acme/chat', replicas: ['http://r0'], slotsPerReplica: 8, gpuType: 'H100', warm: 2, cold: 4 },
+      observations: [{ url: 'http://r0', healthy: true, metrics: r.ok ? r.metrics : null, problem: null }],
+      headroom: { warm: 0, cold: 0 },
+      pricePerHour: 1,
+      previousLastServedAt: null,
+      now: 1000,
+    });
+    expect({ hotFree: state.hotFree, hotBusy: state.hotBusy, queued: state.queued }).toEqual(expected);
+    expect([state.warm, state.cold, state.health]).toEqual([2, 4, 'healthy']);
   });
 });

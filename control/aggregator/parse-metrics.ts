@@ -1,4 +1,9 @@
-/** The vLLM gauges the aggregator needs from one replica's `/metrics`, summed over label sets. */
+/**
+ * What the aggregator needs from one replica's `/metrics`, for any engine (vLLM, SGLang, TGI,
+ * llama.cpp): the shared reader in shared/engine-metrics, the same one the proxy uses.
+ */
+import { readEngineMetrics, type EngineSetting } from '../../shared/engine-metrics/read-engine-metrics.ts';
+
 export interface ReplicaMetrics {
   readonly running: number;
   readonly waiting: number;
@@ -13,42 +18,13 @@ export interface ReplicaMetrics {
 
 export type MetricsResult = { readonly ok: true; readonly metrics: ReplicaMetrics } | { readonly ok: false; readonly reason: string };
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(\S+)(?:\s+-?\d+)?$/;
-const RUNNING = 'vllm:num_requests_running';
-const WAITING = 'vllm:num_requests_waiting';
-const CACHE = 'vllm:gpu_cache_usage_perc';
-const LOADED = 'sim_model_loaded';
-
 /**
- * Parses Prometheus text exposition strictly enough that garbage (an HTML error page, a
- * truncated body) is refused rather than read as "0 running": a wrong zero would advertise
- * free capacity that does not exist.
+ * Parses Prometheus text strictly enough that garbage (an HTML error page, a truncated body)
+ * is refused rather than read as "0 running": a wrong zero would advertise free capacity.
  */
-export function parseMetrics(text: string): MetricsResult {
-  const sums = new Map<string, number>();
-  let lineNo = 0;
-  for (const raw of text.split('\n')) {
-    lineNo++;
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = SAMPLE.exec(line);
-    const name = m?.[1];
-    const valueText = m?.[3];
-    if (name === undefined || valueText === undefined) return { ok: false, reason: `line ${lineNo} is not a Prometheus sample` };
-    const value = Number(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') return { ok: false, reason: `line ${lineNo}: value '${valueText}' is not a number` };
-    if (name === RUNNING || name === WAITING || name === CACHE || name === LOADED) {
-      if (!Number.isFinite(value) || value < 0) return { ok: false, reason: `${name} is ${valueText}, expected a finite number >= 0` };
-      sums.set(name, (sums.get(name) ?? 0) + value);
-    }
-  }
-  const running = sums.get(RUNNING);
-  const waiting = sums.get(WAITING);
-  if (running === undefined) return { ok: false, reason: `no ${RUNNING} sample` };
-  return { ok: true, metrics: { running: Math.round(running), waiting: Math.round(waiting ?? 0), cacheUsage: sums.get(CACHE) ?? null, modelLoaded: loadedOf(sums.get(LOADED)) } };
-}
-
-/** A replica serves one model, so any non-zero sample means loaded. */
-function loadedOf(sum: number | undefined): boolean | null {
-  return sum === undefined ? null : sum > 0;
+export function parseMetrics(text: string, engine: EngineSetting = 'auto'): MetricsResult {
+  const r = readEngineMetrics(text, engine);
+  if (!r.ok) return r;
+  const l = r.load;
+  return { ok: true, metrics: { running: l.running, waiting: l.waiting, cacheUsage: l.kvUsage, modelLoaded: l.modelLoaded } };
 }
