@@ -1,0 +1,48 @@
+/**
+ * A prompt as a chain of block hashes, as engines key their prefix caches: block i's hash
+ * covers block i and every block before it, so two prompts share hash i exactly when they
+ * share their first i+1 blocks. Only whole blocks count (engines cache whole blocks only).
+ * The proxy has no tokenizer, so a block is `blockChars` characters (≈ 4 per token). Pure.
+ */
+
+const FNV_PRIME = 16777619;
+const SEED_A = 2166136261;
+const SEED_B = 0x9747b28c;
+const TWO_32 = 4294967296;
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** One 53-bit hash of (previous hash, text[start, end)): two 32-bit FNV-1a lanes combined. */
+function chainHash(prev: number, text: string, start: number, end: number): number {
+  const lo = prev % TWO_32;
+  const hi = Math.floor(prev / TWO_32);
+  let a = Math.imul(SEED_A ^ lo, FNV_PRIME);
+  let b = Math.imul(SEED_B ^ hi, FNV_PRIME);
+  a = Math.imul(a ^ hi, FNV_PRIME);
+  b = Math.imul(b ^ lo, FNV_PRIME);
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  return (fmix32(b) & 0x1fffff) * TWO_32 + fmix32(a);
+}
+
+/** Hashes of the whole blocks of `text`, at most `maxBlocks` of them (a long prompt's tail adds little). */
+export function blockHashes(text: string, blockChars: number, maxBlocks: number): number[] {
+  const n = Math.min(Math.floor(text.length / blockChars), maxBlocks);
+  const out = new Array<number>(n);
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    prev = chainHash(prev, text, i * blockChars, (i + 1) * blockChars);
+    out[i] = prev;
+  }
+  return out;
+}
