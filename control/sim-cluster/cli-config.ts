@@ -34,6 +34,10 @@ export const SIM_SETTINGS: readonly Setting[] = [
   { key: 'jobDurationMs', flag: '--job-duration-ms', env: 'SWITCHYARD_SIM_JOB_DURATION_MS', kind: 'int' },
   { key: 'jobHeartbeatMs', flag: '--job-heartbeat-ms', env: 'SWITCHYARD_SIM_JOB_HEARTBEAT_MS', kind: 'int' },
   { key: 'dieAfterTokens', flag: '--die-after-tokens', env: 'SWITCHYARD_SIM_DIE_AFTER_TOKENS', kind: 'int' },
+  { key: 'kvBlocks', flag: '--kv-blocks', env: 'SWITCHYARD_SIM_KV_BLOCKS', kind: 'int' },
+  { key: 'kvBlockTokens', flag: '--kv-block-tokens', env: 'SWITCHYARD_SIM_KV_BLOCK_TOKENS', kind: 'int' },
+  { key: 'prefillTokensPerSecond', flag: '--prefill-tokens-per-second', env: 'SWITCHYARD_SIM_PREFILL_TOKENS_PER_SECOND', kind: 'number' },
+  { key: 'metricNames', flag: '--metric-names', env: 'SWITCHYARD_SIM_METRIC_NAMES', kind: 'string' },
   { key: 'replicas', flag: '--replicas', env: 'SWITCHYARD_SIM_REPLICAS', kind: 'int', fallback: 1 },
 ];
 

@@ -8,6 +8,7 @@ import { SimHttpError } from './errors.ts';
 import { isAbort, sendError, sendJson, writeFlushed } from './http-io.ts';
 import { parseInferenceRequest, type InferenceKind, type InferenceRequest } from './inference-request.ts';
 import { answerText, completionResponse, responseId, sseData, streamChunk, tokenText, usage, usageChunk, type ResponseMeta } from './openai-format.ts';
+import type { Prefill } from './kv-cache-model.ts';
 import type { Replica, Ticket } from './replica.ts';
 import { paceTokens } from './token-pacer.ts';
 
@@ -22,10 +23,13 @@ export async function handleInference(replica: Replica, kind: InferenceKind, bod
   const request = parsed.request;
   replica.counters.requests += 1;
   let ticket: Ticket | null = null;
+  let prefill: Prefill | null = null;
   try {
     ticket = await replica.admit(signal);
+    prefill = await replica.kv.prefill(body, request.promptTokens, request.maxTokens, signal);
     replica.counters.promptTokens += request.promptTokens;
     res.setHeader('x-sim-cold-start-ms', String(ticket.coldStartMs));
+    res.setHeader('x-sim-cached-tokens', String(prefill.cachedTokens));
     const meta: ResponseMeta = {
       id: responseId(kind, replica.nextSeq(), replica.config.replicaId),
       created: Math.floor(Date.now() / 1000),
@@ -38,6 +42,7 @@ export async function handleInference(replica: Replica, kind: InferenceKind, bod
     else if (isAbort(err, signal)) replica.counters.aborted += 1;
     else throw err;
   } finally {
+    prefill?.release();
     ticket?.release();
   }
 }

@@ -23,6 +23,8 @@ export function handleMetrics(replica: Replica, res: ServerResponse): void {
     modelLoaded: s.modelLoaded,
     coldStarts: s.coldStarts,
     counters: s.counters,
+    kv: replica.kv.report(),
+    names: replica.config.metricNames,
   });
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);

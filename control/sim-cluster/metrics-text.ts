@@ -4,6 +4,8 @@
  * `sim_` ones are extras a real vLLM does not have (slot count, GPU type).
  */
 import type { Counters } from './counters.ts';
+import { engineFamilies, type Family, type MetricNames, type Sample } from './engine-families.ts';
+import type { KvReport } from './kv-cache-model.ts';
 
 export interface MetricsInput {
   readonly model: string;
@@ -16,15 +18,10 @@ export interface MetricsInput {
   readonly modelLoaded: boolean;
   readonly coldStarts: number;
   readonly counters: Counters;
-}
-
-type Sample = readonly [labels: Readonly<Record<string, string>>, value: number];
-
-interface Family {
-  readonly name: string;
-  readonly type: 'gauge' | 'counter';
-  readonly help: string;
-  readonly samples: readonly Sample[];
+  /** The prefix-cache model's report; absent → KV usage reads as running / slots. */
+  readonly kv?: KvReport;
+  /** Engine whose names the load and KV families use (default vLLM). */
+  readonly names?: MetricNames;
 }
 
 /** Escapes a label value per the exposition format (backslash, quote, newline). */
@@ -42,14 +39,7 @@ export function renderMetrics(m: MetricsInput): string {
   const model = { model_name: m.model };
   const c = m.counters;
   const families: Family[] = [
-    { name: 'vllm:num_requests_running', type: 'gauge', help: 'Number of requests currently running on GPU.', samples: [[model, m.running]] },
-    { name: 'vllm:num_requests_waiting', type: 'gauge', help: 'Number of requests waiting to be processed.', samples: [[model, m.waiting]] },
-    {
-      name: 'vllm:gpu_cache_usage_perc',
-      type: 'gauge',
-      help: 'GPU KV-cache usage. 1 means 100 percent usage.',
-      samples: [[model, m.slots === 0 ? 0 : m.running / m.slots]],
-    },
+    ...engineFamilies(m),
     {
       name: 'vllm:request_success_total',
       type: 'counter',

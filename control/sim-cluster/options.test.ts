@@ -27,6 +27,10 @@ describe('validateSimClusterOptions', () => {
       jobDurationMs: 10_000,
       jobHeartbeatMs: 1_000,
       dieAfterTokens: 3,
+      kvBlocks: 4096,
+      kvBlockTokens: 16,
+      prefillTokensPerSecond: 50_000,
+      metricNames: 'vllm',
       logger: null,
     });
   });

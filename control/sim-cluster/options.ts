@@ -2,6 +2,7 @@
  * `startSimCluster` options: validated up front, every bad field reported at
  * once, and turned into one fully-defaulted config object.
  */
+import { METRIC_NAMES, type MetricNames } from './engine-families.ts';
 import { SimOptionsError, type OptionIssue } from './errors.ts';
 
 /** Where the server reports what it does (pino's `Logger` fits). */
@@ -38,6 +39,13 @@ export interface SimClusterOptions {
   readonly jobHeartbeatMs?: number;
   /** K in `dieMidStream`: tokens (or heartbeats) sent before the socket is destroyed. Default 3. */
   readonly dieAfterTokens?: number;
+  /** Prefix cache (kv-cache-model.ts): blocks held (default 4096) of this many tokens (16). */
+  readonly kvBlocks?: number;
+  readonly kvBlockTokens?: number;
+  /** Prefill speed of uncached prompt tokens, one prefill at a time. Default 50 000. */
+  readonly prefillTokensPerSecond?: number;
+  /** Whose metric names `/metrics` uses: `vllm` (default) or `sglang`. */
+  readonly metricNames?: MetricNames;
   readonly logger?: SimLogger;
 }
 
@@ -59,6 +67,10 @@ export interface SimClusterConfig {
   readonly jobDurationMs: number;
   readonly jobHeartbeatMs: number;
   readonly dieAfterTokens: number;
+  readonly kvBlocks: number;
+  readonly kvBlockTokens: number;
+  readonly prefillTokensPerSecond: number;
+  readonly metricNames: MetricNames;
   readonly logger: SimLogger | null;
 }
 
@@ -85,6 +97,10 @@ function queue(v: unknown): Check<number | 'reject'> {
   if (v === 'reject') return { ok: true, value: v };
   const n = int(0, 1_000_000)(v);
   return n.ok ? n : { ok: false, message: `must be 'reject' or an integer from 0 to 1000000, got ${show(v)}` };
+}
+
+function metricNames(v: unknown): Check<MetricNames> {
+  return METRIC_NAMES.includes(v as MetricNames) ? { ok: true, value: v as MetricNames } : { ok: false, message: `must be one of ${METRIC_NAMES.join(', ')}, got ${show(v)}` };
 }
 
 function show(v: unknown): string {
@@ -125,6 +141,10 @@ export function validateSimClusterOptions(
     jobDurationMs: take('jobDurationMs', int(0, DAY_MS), 10_000),
     jobHeartbeatMs: take('jobHeartbeatMs', int(1, DAY_MS), 1_000),
     dieAfterTokens: take('dieAfterTokens', int(0, 1_000_000), 3),
+    kvBlocks: take('kvBlocks', int(1, 100_000_000), 4096),
+    kvBlockTokens: take('kvBlockTokens', int(1, 4096), 16),
+    prefillTokensPerSecond: take('prefillTokensPerSecond', positive, 50_000),
+    metricNames: take('metricNames', metricNames, 'vllm'),
     logger: input.logger ?? null,
   };
   return issues.length === 0 ? { ok: true, config } : { ok: false, issues };

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { injectedFailure, slotsFull } from './errors.ts';
 import { zeroCounters, type Counters } from './counters.ts';
 import { applyControlPatch, defaultFaultMode, type ControlPatch, type FaultMode } from './fault-mode.ts';
+import { KvCacheModel } from './kv-cache-model.ts';
 import { ModelLoader } from './model-loader.ts';
 import type { SimClusterConfig } from './options.ts';
 import { SlotPool, type Release } from './slot-pool.ts';
@@ -42,6 +43,8 @@ export class Replica {
   readonly pool: SlotPool;
   readonly loader: ModelLoader;
   readonly initialMode: FaultMode;
+  /** Prefix cache and prefill lane (kv-cache-model.ts). */
+  readonly kv: KvCacheModel;
   mode: FaultMode;
   counters: Counters = zeroCounters();
   #seq = 0;
@@ -49,6 +52,7 @@ export class Replica {
   constructor(readonly config: SimClusterConfig) {
     this.pool = new SlotPool(config.slots, config.queueLimit);
     this.loader = new ModelLoader(config.coldStartMs, config.idleUnloadMs);
+    this.kv = new KvCacheModel(config);
     this.initialMode = defaultFaultMode(config.dieAfterTokens);
     this.mode = this.initialMode;
   }
