@@ -11,6 +11,7 @@ import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { chooseEndpoint, trackOutstanding } from './choose-endpoint.ts';
 import type { Endpoint } from './endpoint-registry.ts';
 import { ProxyError, type AttemptFault } from './errors.ts';
+import type { ReplicaPickSummary } from './replica-choice.ts';
 import { breakerFor, type ProxyRuntime } from './runtime.ts';
 
 export interface Attempt {
@@ -19,6 +20,8 @@ export interface Attempt {
   readonly clusterId: string;
   readonly endpoint: Endpoint;
   readonly startedAt: number;
+  /** An inference-aware pick's reason and scores (replica-choice.ts); null for other strategies. */
+  readonly pick: ReplicaPickSummary | null;
   /** Give the replica's in-flight slot back (idempotent). */
   readonly release: () => void;
 }
@@ -45,6 +48,7 @@ export class AttemptPlan {
     private readonly appId: string,
     private readonly clusters: readonly string[],
     private readonly headers: IncomingHttpHeaders,
+    private readonly prompt: readonly number[] | null = null,
   ) {}
 
   get attempts(): number {
@@ -57,8 +61,8 @@ export class AttemptPlan {
     while (this.index < this.clusters.length) {
       const clusterId = this.clusters[this.index] ?? '';
       if (this.entered || this.enter(clusterId)) {
-        const choice = chooseEndpoint(this.rt, clusterId, this.appId, this.headers, this.tried);
-        if (choice.kind === 'picked') return this.take(clusterId, choice.endpoint);
+        const choice = chooseEndpoint(this.rt, clusterId, this.appId, this.headers, this.tried, this.prompt);
+        if (choice.kind === 'picked') return this.take(clusterId, choice.endpoint, choice.pick ?? null);
         if (choice.kind === 'busy') this.skip('replicas-busy');
       }
       this.leave();
@@ -178,12 +182,12 @@ export class AttemptPlan {
       );
   }
 
-  private take(clusterId: string, endpoint: Endpoint): Attempt {
+  private take(clusterId: string, endpoint: Endpoint, pick: ReplicaPickSummary | null): Attempt {
     this.tried.add(endpoint.url);
     const number = this.count;
     this.count += 1;
     const release = trackOutstanding(this.rt, clusterId, this.appId, endpoint.url);
-    return { number, clusterId, endpoint, startedAt: this.rt.now(), release };
+    return { number, clusterId, endpoint, startedAt: this.rt.now(), pick, release };
   }
 
   private skip(reason: Skip): void {

@@ -5,14 +5,17 @@
  * every endpoint looks down we still try the untried ones below their cap
  * (panic mode) rather than refuse on possibly stale data; a replica at its cap
  * is never tried, so one hung replica cannot soak up the app's concurrency.
+ * `inference-aware` apps with a prompt are scored by replica-choice.ts; without one they get
+ * least outstanding.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from './endpoint-registry.ts';
 import { mathRng, pickTarget } from './endpoint-picker.ts';
+import { chooseByPrompt, type ReplicaPickSummary } from './replica-choice.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 export type EndpointChoice =
-  | { readonly kind: 'picked'; readonly endpoint: Endpoint }
+  | { readonly kind: 'picked'; readonly endpoint: Endpoint; readonly pick?: ReplicaPickSummary }
   /** Untried replicas exist but every one is at its in-flight cap. */
   | { readonly kind: 'busy' }
   | { readonly kind: 'none' };
@@ -39,6 +42,8 @@ export function chooseEndpoint(
   appId: string,
   headers: IncomingHttpHeaders,
   tried: ReadonlySet<string>,
+  /** The prompt's block hashes (inference-aware apps that sent one), else null. */
+  prompt: readonly number[] | null = null,
 ): EndpointChoice {
   const now = rt.now();
   const pool = rt.registry.endpoints(clusterId, appId);
@@ -57,6 +62,10 @@ export function chooseEndpoint(
     (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(appId, e.url, now),
   );
   const candidates = usable.length > 0 ? usable : all;
+  if (prompt !== null && routing.strategy === 'inference-aware') {
+    const chosen = chooseByPrompt(rt, candidates, prompt);
+    if (chosen !== null) return { kind: 'picked', endpoint: chosen.endpoint, pick: chosen.pick };
+  }
   const raw =
     routing.affinityHeader === null ? undefined : headers[routing.affinityHeader.toLowerCase()];
   const key = raw === undefined ? null : Array.isArray(raw) ? (raw[0] ?? null) : raw;
@@ -78,10 +87,12 @@ export function trackOutstanding(
 ): () => void {
   const state = rt.registry.strategyState(clusterId, appId);
   state.outstanding.set(url, (state.outstanding.get(url) ?? 0) + 1);
+  rt.replicas.began(url);
   let done = false;
   return () => {
     if (done) return;
     done = true;
     state.outstanding.set(url, Math.max(0, (state.outstanding.get(url) ?? 1) - 1));
+    rt.replicas.ended(url);
   };
 }

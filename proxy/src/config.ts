@@ -7,6 +7,9 @@ import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
 import { boolean, integer, numberInRange, oneOf } from '../../shared/env/field-parsers.ts';
 import type { FieldParser } from '../../shared/env/types.ts';
 import { DEFAULT_ISSUER } from '../../shared/tokens/constants.ts';
+import { ENGINES } from '../../shared/engine-metrics/engines.ts';
+import type { EngineSetting } from '../../shared/engine-metrics/read-engine-metrics.ts';
+import { DEFAULT_SCORER } from '../../shared/prefix-cache/score-replicas.ts';
 
 export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
@@ -80,6 +83,25 @@ export interface ProxyConfig {
   /** 0 picks a free port (printed in the ready line). */
   readonly adminPort: number;
   readonly metricsPath: string;
+  /** inference-aware: scrape each replica's `/metrics` this often (0 = never; own in-flight counts only). */
+  readonly replicaScrapeIntervalMs: number;
+  readonly replicaScrapeTimeoutMs: number;
+  /** Which engine's metric names replicas publish; `auto` detects per replica. */
+  readonly replicaEngine: EngineSetting;
+  /** inference-aware: JSON bodies up to this size are read to find the prompt; larger → load only. */
+  readonly promptBodyMaxBytes: number;
+  /** Characters per prefix block (≈ 16 tokens at 4 characters a token). */
+  readonly prefixBlockChars: number;
+  /** Prefix blocks remembered per replica when its engine reports no KV capacity. */
+  readonly prefixIndexBlocks: number;
+  readonly replicaPrefixWeight: number;
+  readonly replicaQueueWeight: number;
+  readonly replicaKvWeight: number;
+  /** Imbalance guard: shortest queue when max − min load ≥ this and max > ratio × min. */
+  readonly replicaImbalanceAbs: number;
+  readonly replicaImbalanceRatio: number;
+  /** Share of picks sent to a random replica so hot prefixes spread. */
+  readonly replicaExploreRate: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -129,6 +151,18 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   adminHost: '127.0.0.1',
   adminPort: 0,
   metricsPath: '/_switchyard/metrics',
+  replicaScrapeIntervalMs: 1_000,
+  replicaScrapeTimeoutMs: 500,
+  replicaEngine: 'auto',
+  promptBodyMaxBytes: 256 * 1024,
+  prefixBlockChars: 64,
+  prefixIndexBlocks: 65_536,
+  replicaPrefixWeight: DEFAULT_SCORER.prefixWeight,
+  replicaQueueWeight: DEFAULT_SCORER.queueWeight,
+  replicaKvWeight: DEFAULT_SCORER.kvWeight,
+  replicaImbalanceAbs: DEFAULT_SCORER.imbalanceAbs,
+  replicaImbalanceRatio: DEFAULT_SCORER.imbalanceRatio,
+  replicaExploreRate: DEFAULT_SCORER.exploreRate,
   logLevel: 'info',
 };
 
@@ -149,6 +183,8 @@ const KINDS = {
   bool: boolean(),
   strategy: oneOf(STRATEGIES.filter((s) => s !== 'switchyard')),
   level: oneOf(LEVELS),
+  number: numberInRange(0, 1_000_000),
+  engine: oneOf<EngineSetting>(['auto', ...ENGINES]),
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -200,6 +236,18 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['adminHost', 'PROXY_ADMIN_HOST', 'string'],
   ['adminPort', 'PROXY_ADMIN_PORT', 'int'],
   ['metricsPath', 'PROXY_METRICS_PATH', 'string'],
+  ['replicaScrapeIntervalMs', 'PROXY_REPLICA_SCRAPE_INTERVAL_MS', 'int'],
+  ['replicaScrapeTimeoutMs', 'PROXY_REPLICA_SCRAPE_TIMEOUT_MS', 'int'],
+  ['replicaEngine', 'PROXY_REPLICA_ENGINE', 'engine'],
+  ['promptBodyMaxBytes', 'PROXY_PROMPT_BODY_MAX_BYTES', 'int'],
+  ['prefixBlockChars', 'PROXY_PREFIX_BLOCK_CHARS', 'int'],
+  ['prefixIndexBlocks', 'PROXY_PREFIX_INDEX_BLOCKS', 'int'],
+  ['replicaPrefixWeight', 'PROXY_REPLICA_PREFIX_WEIGHT', 'number'],
+  ['replicaQueueWeight', 'PROXY_REPLICA_QUEUE_WEIGHT', 'number'],
+  ['replicaKvWeight', 'PROXY_REPLICA_KV_WEIGHT', 'number'],
+  ['replicaImbalanceAbs', 'PROXY_REPLICA_IMBALANCE_ABS', 'number'],
+  ['replicaImbalanceRatio', 'PROXY_REPLICA_IMBALANCE_RATIO', 'number'],
+  ['replicaExploreRate', 'PROXY_REPLICA_EXPLORE_RATE', 'ratio'],
   ['logLevel', 'PROXY_LOG_LEVEL', 'level'],
 ];
 
@@ -292,6 +340,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'requestTimeoutMs', source: 'merged', message: 'must be 0 (off) or ≥ headersTimeoutMs' });
   if (Number(out['adminPort']) > 65535)
     issues.push({ field: 'adminPort', source: 'merged', message: 'must be ≤ 65535' });
+  if (Number(out['prefixBlockChars']) < 1 || Number(out['prefixIndexBlocks']) < 1)
+    issues.push({ field: 'prefixBlockChars', source: 'merged', message: 'prefixBlockChars and prefixIndexBlocks must be ≥ 1' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

@@ -19,7 +19,8 @@ import {
   type ClientResponse,
 } from './client-io.ts';
 import { drainCutError, drainingError } from './drain-refusals.ts';
-import { errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
+import { ProxyError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
+import { readPromptBody, readsPrompt } from './replica-prompt.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
 import { HttpExchange } from './http-exchange.ts';
@@ -58,11 +59,18 @@ export async function forwardHttp(
   rt.inFlight.add(tracked);
   rt.metrics.inFlight.inc();
   rt.budget.request(ex.start);
-  const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
+  let plan: AttemptPlan | null = null;
   try {
+    const prompt = readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null;
+    if (prompt !== null) ex.useBody(prompt.bytes);
+    plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
     await runAttempts(rt, ex, plan);
+  } catch (err) {
+    // Only reading an inference-aware app's body throws: the client's fault, a 400.
+    if (!(err instanceof ProxyError)) throw err;
+    if (!ex.clientGone) sendError(res, err, 'stream' in res ? {} : { connection: 'close' });
   } finally {
-    plan.finish();
+    plan?.finish();
     rt.inFlight.delete(tracked);
     rt.metrics.inFlight.dec();
   }

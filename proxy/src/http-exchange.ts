@@ -48,6 +48,10 @@ export function firstByteComesEarly(method: string, accept: string | string[] | 
   return a.toLowerCase().includes('text/event-stream');
 }
 
+function pickJson(a: Attempt): string | null {
+  return a.pick === null ? null : JSON.stringify(a.pick);
+}
+
 export class HttpExchange {
   readonly start: number;
   readonly method: string;
@@ -55,6 +59,8 @@ export class HttpExchange {
   /** An upstream request was started: from here on a replica may have begun the work. */
   dispatched = false;
   private bodyRead = false;
+  /** The whole body, already read (inference-aware prompt): sent as is, and again on a retry. */
+  private bodyBytes: Buffer | null = null;
   private bytesIn = 0;
   private readonly ac = new UpstreamAbort();
   private readonly bodyExpected: boolean;
@@ -98,6 +104,11 @@ export class HttpExchange {
     this.ac.abort();
   }
 
+  useBody(bytes: Buffer): void {
+    this.bodyBytes = bytes;
+    this.bytesIn = bytes.length;
+  }
+
   /** One upstream request; settles at the response head or with the attempt's classified fault. */
   async call(a: Attempt): Promise<CallResult> {
     this.dispatched = true;
@@ -109,7 +120,7 @@ export class HttpExchange {
           path: this.target.upstreamPath,
           method: this.method as Dispatcher.HttpMethod,
           headers: this.headers,
-          body: this.bodyExpected ? this.body() : null,
+          body: this.bodyBytes ?? (this.bodyExpected ? this.body() : null),
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
           // Streams have no idle cap; non-stream silence is watched by stream-response.
@@ -164,6 +175,7 @@ export class HttpExchange {
       bytesOut: 0,
       error: fault.detail,
       at: this.rt.now(),
+      replicaPick: pickJson(a),
     });
   }
 
@@ -184,6 +196,7 @@ export class HttpExchange {
       bytesOut: result.bytesOut,
       error: result.error,
       at: rt.now(),
+      replicaPick: pickJson(a),
     });
     // Access logs off (the usual production level is warn) must cost nothing per request.
     if (!rt.logger.isLevelEnabled('info')) return;
@@ -203,6 +216,7 @@ export class HttpExchange {
         bytesIn: this.bytesIn,
         bytesOut: result.bytesOut,
         error: result.error,
+        ...(a.pick === null ? {} : { pick: a.pick }),
       },
       'request',
     );

@@ -14,6 +14,8 @@ import type { ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
 import { startHealthChecks } from './health-checker.ts';
+import { startReplicaScraper } from './replica-scraper.ts';
+import { ReplicaSignals } from './replica-signals.ts';
 import { LatencyTracker } from './latency-tracker.ts';
 import { createListeners } from './listener.ts';
 import { createMetrics } from './metrics.ts';
@@ -126,6 +128,11 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
         : verifyingGate(config.id, verify),
     breakers: new Map(),
     inFlight: new Set(),
+    replicas: new ReplicaSignals(
+      config.prefixBlockChars,
+      config.prefixIndexBlocks,
+      Math.max(3 * config.replicaScrapeIntervalMs, 1_000),
+    ),
     recordOutcome: (row) => reporter.record(row),
     draining: false,
   };
@@ -165,6 +172,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const refreshTimer = setInterval(() => void registry.refresh(now()), config.refreshIntervalMs);
   refreshTimer.unref();
   const stopChecks = startHealthChecks(rt);
+  const stopScraper = startReplicaScraper(rt);
   reporter.start();
   await reporter.reportOnce();
   logger.info(
@@ -178,6 +186,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
       clearInterval(refreshTimer);
       stopChecks();
+      stopScraper();
       reporter.stop();
       await reporter.reportOnce();
       await admin.close();

@@ -13,6 +13,7 @@ import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import type { AppLimiter } from './app-limits.ts';
 import type { OutcomeRow } from './store.ts';
+import type { ReplicaSignals } from './replica-signals.ts';
 import type { TokenGate } from './token-gate.ts';
 
 /** Something in flight that drain may have to end. */
@@ -44,6 +45,8 @@ export interface ProxyRuntime {
   /** One breaker per cluster × app (`circuitKey`): one app's failures never close a cluster to others. */
   readonly breakers: Map<string, CircuitBreaker>;
   readonly inFlight: Set<Tracked>;
+  /** Engine reports, own in-flight counts and the prefix index, per replica (inference-aware). */
+  readonly replicas: ReplicaSignals;
   readonly recordOutcome: (row: OutcomeRow) => void;
   draining: boolean;
 }

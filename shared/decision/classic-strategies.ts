@@ -37,6 +37,8 @@ export function chooseIndex(strategy: StrategyName, input: StrategyInput): numbe
       state.roundRobinCursor = (state.roundRobinCursor + 1) % 0x7fffffff;
       return i;
     }
+    // Without a prompt to score (or across clusters, if ever asked), inference-aware is least outstanding.
+    case 'inference-aware':
     case 'least-outstanding':
       return leastLoaded(n, input);
     case 'consistent-hash':

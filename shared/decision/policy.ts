@@ -310,5 +310,7 @@ export function resolveStrategy(
   configured: StrategyName | null | undefined,
   policy: Policy,
 ): StrategyName {
-  return configured ?? policy.defaultStrategy;
+  const s = configured ?? policy.defaultStrategy;
+  // A replica-level strategy: the edge, which sees clusters and not caches, runs its pipeline.
+  return s === 'inference-aware' ? 'switchyard' : s;
 }

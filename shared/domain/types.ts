@@ -32,7 +32,13 @@ export type StrategyName =
   | 'weighted'
   | 'least-outstanding'
   | 'consistent-hash'
-  | 'power-of-two';
+  | 'power-of-two'
+  /**
+   * Inside a cluster (the regional proxy): prefix-cache, queue and KV aware replica choice on
+   * the prompt (proxy/src/replica-choice.ts); least outstanding when there is no prompt. The
+   * edge cannot see replicas' caches: across clusters it runs the `switchyard` pipeline.
+   */
+  | 'inference-aware';
 export const STRATEGIES: readonly StrategyName[] = [
   'switchyard',
   'round-robin',
@@ -41,6 +47,7 @@ export const STRATEGIES: readonly StrategyName[] = [
   'least-outstanding',
   'consistent-hash',
   'power-of-two',
+  'inference-aware',
 ];
 
 /** A region Switchyard knows about (see `regions.ts`); clusters live in exactly one. */

@@ -187,6 +187,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE cluster_app_state ADD COLUMN cold_start_ms REAL`,
     ],
   },
+  {
+    version: 6,
+    name: 'the regional proxy\'s inference-aware replica pick per outcome',
+    statements: [
+      // JSON {reason, prefix, load, blocks, scores?}; NULL for every other strategy.
+      `ALTER TABLE outcomes ADD COLUMN replica_pick TEXT`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -1,0 +1,62 @@
+/**
+ * For inference-aware apps: read a JSON request body (declared length within
+ * `promptBodyMaxBytes`) to find its prompt, then forward exactly those bytes. Anything else —
+ * GET, no or unknown length, over the cap, not JSON — is never read here and is chosen by load
+ * alone, as least outstanding does. Response streaming is untouched.
+ */
+import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
+import { blockHashes } from '../../shared/prefix-cache/block-hashes.ts';
+import { declaredLength } from './body-limit.ts';
+import type { ClientRequest } from './client-io.ts';
+import { ProxyError } from './errors.ts';
+import type { ProxyRuntime } from './runtime.ts';
+
+/** A prompt past this many blocks (256 K characters at the default size) adds nothing to a choice. */
+const MAX_BLOCKS = 4096;
+
+export interface PromptBody {
+  /** The body exactly as received: what is forwarded. */
+  readonly bytes: Buffer;
+  /** The prompt's block hashes; null when the body holds no prompt we understand. */
+  readonly hashes: readonly number[] | null;
+}
+
+/** Should this request's body be read before choosing a replica? */
+export function readsPrompt(rt: ProxyRuntime, req: ClientRequest, appId: string): boolean {
+  if (rt.registry.routing(appId).strategy !== 'inference-aware' || req.method !== 'POST') return false;
+  const length = declaredLength(req.headers);
+  const type = String(req.headers['content-type'] ?? 'application/json').toLowerCase();
+  return length !== null && length > 0 && length <= rt.config.promptBodyMaxBytes && type.includes('json');
+}
+
+/** The prompt's block hashes, or null (not JSON, no prompt, shorter than one block). */
+export function promptHashes(bytes: Buffer, blockChars: number): readonly number[] | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return null;
+  }
+  const text = renderPrompt(body);
+  if (text === null) return null;
+  const hashes = blockHashes(text, blockChars, MAX_BLOCKS);
+  return hashes.length > 0 ? hashes : null;
+}
+
+/** Reads the whole body; a client that stops short gets a 400 and counts against nobody. */
+export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest): Promise<PromptBody> {
+  const expected = declaredLength(req.headers) ?? 0;
+  const chunks: Buffer[] = [];
+  let got = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      got += chunk.length;
+    }
+  } catch (err) {
+    throw new ProxyError('client-body-aborted', 400, `the client's request body ended early: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (got !== expected) throw new ProxyError('client-body-aborted', 400, `the client's request body ended after ${got} of ${expected} bytes`);
+  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got);
+  return { bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars) };
+}

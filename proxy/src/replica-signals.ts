@@ -1,0 +1,93 @@
+/**
+ * What the proxy knows of each replica for inference-aware choice: the engine's last
+ * `/metrics` report (scraped by replica-scraper.ts), our own in-flight requests to it (exact
+ * and current, across apps), and the approximate prefix index. Keyed by replica URL: one
+ * replica's KV cache serves every app routed to it.
+ */
+import type { EngineLoad } from '../../shared/engine-metrics/read-engine-metrics.ts';
+import { PrefixIndex } from '../../shared/prefix-cache/prefix-index.ts';
+
+/** Characters per token assumed when converting an engine's KV capacity into our blocks. */
+const CHARS_PER_TOKEN = 4;
+/** A replica nobody asked about for this long is no longer scraped. */
+const WANT_TTL_MS = 60_000;
+
+interface Scraped {
+  readonly load: EngineLoad;
+  readonly at: number;
+  /** Our in-flight count when the engine reported, so later sends are not counted twice. */
+  readonly ownAtScrape: number;
+}
+
+export class ReplicaSignals {
+  readonly index: PrefixIndex;
+  private readonly scraped = new Map<string, Scraped>();
+  private readonly own = new Map<string, number>();
+  private readonly wanted = new Map<string, number>();
+
+  constructor(
+    private readonly blockChars: number,
+    defaultIndexBlocks: number,
+    /** Reports older than this are ignored (three missed scrapes). */
+    private readonly staleMs: number,
+  ) {
+    this.index = new PrefixIndex(defaultIndexBlocks);
+  }
+
+  /** An inference-aware pick considered this replica: keep scraping it. */
+  want(url: string, now: number): void {
+    this.wanted.set(url, now);
+  }
+
+  /** Replicas to scrape now (wanted recently); forgets the rest. */
+  toScrape(now: number): string[] {
+    const out: string[] = [];
+    for (const [url, at] of this.wanted) {
+      if (now - at <= WANT_TTL_MS) out.push(url);
+      else {
+        this.wanted.delete(url);
+        this.scraped.delete(url);
+      }
+    }
+    return out;
+  }
+
+  began(url: string): void {
+    this.own.set(url, (this.own.get(url) ?? 0) + 1);
+  }
+
+  ended(url: string): void {
+    this.own.set(url, Math.max(0, (this.own.get(url) ?? 1) - 1));
+  }
+
+  inFlight(url: string): number {
+    return this.own.get(url) ?? 0;
+  }
+
+  /** A fresh engine report: remember it, and size the replica's prefix LRU from its KV capacity. */
+  observe(url: string, load: EngineLoad, now: number): void {
+    this.scraped.set(url, { load, at: now, ownAtScrape: this.inFlight(url) });
+    if (load.kvCapacityTokens !== null) this.index.setCapacity(url, (load.kvCapacityTokens * CHARS_PER_TOKEN) / this.blockChars);
+  }
+
+  /** The scrape failed: the last report ages out on its own. */
+  report(url: string, now: number): EngineLoad | null {
+    const s = this.scraped.get(url);
+    return s === undefined || now - s.at > this.staleMs ? null : s.load;
+  }
+
+  /**
+   * Waiting + running as the engine last said, plus what we sent since (our in-flight now
+   * minus then); never less than our own in-flight count. Our count alone without a report.
+   */
+  load(url: string, now: number): number {
+    const own = this.inFlight(url);
+    const s = this.scraped.get(url);
+    if (s === undefined || now - s.at > this.staleMs) return own;
+    return Math.max(own, s.load.running + s.load.waiting + own - s.ownAtScrape);
+  }
+
+  kvUsage(url: string, now: number): number | null {
+    return this.report(url, now)?.kvUsage ?? null;
+  }
+}
