@@ -25,7 +25,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RPS = Number(process.env['BENCH_RPS'] ?? 40);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
 const REPLICAS = 4;
-const MODES = (process.env['BENCH_MODES'] ?? 'round-robin,least-outstanding,consistent-hash,inference-aware,oracle').split(',');
+const MODES = (process.env['BENCH_MODES'] ?? 'round-robin,least-outstanding,consistent-hash,inference-aware,oracle').split(',').filter((m) => m !== '' && m !== 'none');
 // Small bodies with a slow prefill keep the token economics of long prompts (a cold system
 // prompt costs ~150 ms of prefill, a cached one ~5 ms) at a CPU cost this 2-core machine can carry.
 const SIM = { slots: 8, tokensPerSecond: 200, kvBlocks: 150, prefillTokensPerSecond: 2000 };
@@ -184,29 +184,53 @@ async function runMode(dir: string, mode: string, reqs: readonly BenchRequest[])
   }
 }
 
-/** Closed loop, 1 connection: p50/p99 of a small non-streamed chat through the proxy. */
-async function smallRequests(dir: string, strategy: string): Promise<{ p50: number; p99: number }> {
-  const sims = tsx('bench/replica-choice/sims.ts', [String(REPLICAS), JSON.stringify({ ...SIM, tokensPerSecond: 1_000_000, prefillTokensPerSecond: 10_000_000 })]);
-  const { urls } = await firstJsonLine<{ urls: string[] }>(sims, (v) => 'urls' in v);
-  const proxy = await startProxy(dir, urls, strategy);
-  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
-  const body = JSON.stringify({ model: 'bench-llm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] });
+/** Closed loop, 1 connection, 3.5 s: p50/p99 of one small request shape (the first 0.5 s warms up). */
+async function loop(agent: Agent, url: string, init: { method: 'GET' | 'POST'; body?: string }): Promise<{ p50: number; p99: number }> {
   const samples: number[] = [];
-  try {
-    const stopAt = performance.now() + 4000;
-    for (let i = 0; performance.now() < stopAt; i++) {
-      const t0 = performance.now();
-      const r = await request(`${proxy.url}/v4/${APP}/v1/chat/completions`, { method: 'POST', dispatcher: agent, body, headers: { 'content-type': 'application/json' } });
-      await r.body.dump();
-      if (i >= 200) samples.push(performance.now() - t0); // after warm-up
-    }
-  } finally {
-    await agent.close();
-    await stopped(proxy.child);
-    await stopped(sims);
+  const start = performance.now();
+  while (performance.now() < start + 3500) {
+    const t0 = performance.now();
+    const r = await request(url, { method: init.method, dispatcher: agent, body: init.body, headers: { 'content-type': 'application/json' } });
+    await r.body.dump();
+    if (r.statusCode !== 200) throw new Error(`${url} answered ${r.statusCode}`);
+    if (t0 > start + 500) samples.push(performance.now() - t0);
   }
   samples.sort((a, b) => a - b);
   return { p50: pct(samples, 50), p99: pct(samples, 99) };
+}
+
+/**
+ * Small requests to fast replicas, 1 connection: a GET (no prompt: least outstanding under
+ * either strategy) and a tiny chat POST (read and hashed under inference-aware), each direct
+ * and through the proxy; "added" = through − direct.
+ */
+async function smallRequests(dir: string): Promise<string[]> {
+  const sims = tsx('bench/replica-choice/sims.ts', ['1', JSON.stringify({ ...SIM, tokensPerSecond: 1_000_000, prefillTokensPerSecond: 10_000_000 })]);
+  const { urls } = await firstJsonLine<{ urls: string[] }>(sims, (v) => 'urls' in v);
+  const direct = urls[0] ?? '';
+  const body = JSON.stringify({ model: 'bench-llm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] });
+  const lines: string[] = [];
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
+  try {
+    const base = { get: await loop(agent, `${direct}/v1/models`, { method: 'GET' }), post: await loop(agent, `${direct}/v1/chat/completions`, { method: 'POST', body }) };
+    lines.push(`| direct | GET ${f(base.get.p50, 3)} / ${f(base.get.p99, 3)} | POST ${f(base.post.p50, 3)} / ${f(base.post.p99, 3)} | – | – |`);
+    for (const strategy of ['least-outstanding', 'inference-aware']) {
+      const proxy = await startProxy(dir, urls, strategy);
+      try {
+        const get = await loop(agent, `${proxy.url}/v4/${APP}/v1/models`, { method: 'GET' });
+        const post = await loop(agent, `${proxy.url}/v4/${APP}/v1/chat/completions`, { method: 'POST', body });
+        lines.push(
+          `| ${strategy} | GET ${f(get.p50, 3)} / ${f(get.p99, 3)} | POST ${f(post.p50, 3)} / ${f(post.p99, 3)} | ${f(get.p50 - base.get.p50, 3)} / ${f(get.p99 - base.get.p99, 3)} | ${f(post.p50 - base.post.p50, 3)} / ${f(post.p99 - base.post.p99, 3)} |`,
+        );
+      } finally {
+        await stopped(proxy.child);
+      }
+    }
+  } finally {
+    await agent.close();
+    await stopped(sims);
+  }
+  return lines;
 }
 
 const f = (n: number, d = 0): string => (Number.isFinite(n) ? n.toFixed(d) : '–');
@@ -237,11 +261,8 @@ async function main(): Promise<void> {
     process.stdout.write(`; busiest replica ${f(ia.maxOverMean, 2)}× the mean (target ≤ 1.5)\n`);
   }
   if (process.env['BENCH_SKIP_SMALL'] !== '1') {
-    process.stdout.write('\nsmall requests (1 connection, non-streamed 1-token chat, fast replicas), proxy round trip:\n');
-    for (const s of ['least-outstanding', 'inference-aware']) {
-      const r = await smallRequests(dir, s);
-      process.stdout.write(`  ${s}: p50 ${f(r.p50, 2)} ms, p99 ${f(r.p99, 2)} ms\n`);
-    }
+    process.stdout.write('\nsmall requests, 1 connection, fast replica (ms, p50 / p99):\n\n| path | GET /v1/models | POST 1-token chat | added GET | added POST |\n|---|---|---|---|---|\n');
+    for (const line of await smallRequests(dir)) process.stdout.write(`${line}\n`);
   }
 }
 
