@@ -22,13 +22,14 @@ import { readEngineMetrics } from '../shared/engine-metrics/read-engine-metrics.
 import { workload, type BenchRequest, type WorkloadSettings } from './replica-choice/workload.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RPS = Number(process.env['BENCH_RPS'] ?? 40);
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 20);
+const RPS = Number(process.env['BENCH_RPS'] ?? 20);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 24);
 const REPLICAS = 4;
 const MODES = (process.env['BENCH_MODES'] ?? 'round-robin,least-outstanding,consistent-hash,inference-aware,oracle').split(',').filter((m) => m !== '' && m !== 'none');
 // Small bodies with a slow prefill keep the token economics of long prompts (a cold system
-// prompt costs ~150 ms of prefill, a cached one ~5 ms) at a CPU cost this 2-core machine can carry.
-const SIM = { slots: 8, tokensPerSecond: 200, kvBlocks: 150, prefillTokensPerSecond: 2000 };
+// prompt costs ~300 ms of prefill, a cached one ~10 ms) at a CPU cost this 2-core machine can
+// carry, and CPU hiccups of a loaded machine (tens of ms) stay small against them.
+const SIM = { slots: 8, tokensPerSecond: 200, kvBlocks: 150, prefillTokensPerSecond: 1000 };
 const WORK: WorkloadSettings = { tenants: 16, systemWords: 300, questionWords: 10, oneOffWords: 100, oneOffShare: 0.15, maxTokens: 20 };
 /** The first quarter of each run fills the caches: TTFT, hit rate and load are measured after it. */
 const WARMUP_MS = SECONDS * 250;
@@ -71,10 +72,21 @@ async function startProxy(dir: string, urls: readonly string[], strategy: string
     PROXY_PORT: '0',
     PROXY_AUTH_DISABLED: 'true',
     PROXY_ENDPOINTS_FILE: endpointsFile,
-    PROXY_LOG_LEVEL: 'silent',
+    // The sim's tokens are the workload's words: ~6 characters each with the space.
+    PROXY_PREFIX_CHARS_PER_TOKEN: '6',
+    PROXY_LOG_LEVEL: process.env['BENCH_PICKS'] === '1' ? 'debug' : 'silent',
     ...extraEnv,
   });
   const { url } = await firstJsonLine<{ url: string }>(child, (v) => v['msg'] === 'proxy ready');
+  if (process.env['BENCH_PICKS'] === '1' && child.stdout !== null) {
+    // With PROXY_LOG_LEVEL=debug: how often each scorer branch chose (printed when the proxy exits).
+    const reasons = new Map<string, number>();
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /"msg":"replica pick"/.test(line) ? /"reason":"(\w+)"/.exec(line) : null;
+      if (m?.[1] !== undefined) reasons.set(m[1], (reasons.get(m[1]) ?? 0) + 1);
+    });
+    child.once('exit', () => process.stdout.write(`    picks: ${JSON.stringify(Object.fromEntries(reasons))}\n`));
+  }
   return { url, child };
 }
 

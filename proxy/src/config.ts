@@ -92,6 +92,8 @@ export interface ProxyConfig {
   readonly promptBodyMaxBytes: number;
   /** Characters per prefix block (≈ 16 tokens at 4 characters a token). */
   readonly prefixBlockChars: number;
+  /** The engine tokenizer's characters per token: sizes our prefix LRU from its KV capacity. */
+  readonly prefixCharsPerToken: number;
   /** Prefix blocks remembered per replica when its engine reports no KV capacity. */
   readonly prefixIndexBlocks: number;
   readonly replicaPrefixWeight: number;
@@ -156,6 +158,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   replicaEngine: 'auto',
   promptBodyMaxBytes: 256 * 1024,
   prefixBlockChars: 64,
+  prefixCharsPerToken: 4,
   prefixIndexBlocks: 65_536,
   replicaPrefixWeight: DEFAULT_SCORER.prefixWeight,
   replicaQueueWeight: DEFAULT_SCORER.queueWeight,
@@ -241,6 +244,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['replicaEngine', 'PROXY_REPLICA_ENGINE', 'engine'],
   ['promptBodyMaxBytes', 'PROXY_PROMPT_BODY_MAX_BYTES', 'int'],
   ['prefixBlockChars', 'PROXY_PREFIX_BLOCK_CHARS', 'int'],
+  ['prefixCharsPerToken', 'PROXY_PREFIX_CHARS_PER_TOKEN', 'number'],
   ['prefixIndexBlocks', 'PROXY_PREFIX_INDEX_BLOCKS', 'int'],
   ['replicaPrefixWeight', 'PROXY_REPLICA_PREFIX_WEIGHT', 'number'],
   ['replicaQueueWeight', 'PROXY_REPLICA_QUEUE_WEIGHT', 'number'],
@@ -340,8 +344,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'requestTimeoutMs', source: 'merged', message: 'must be 0 (off) or ≥ headersTimeoutMs' });
   if (Number(out['adminPort']) > 65535)
     issues.push({ field: 'adminPort', source: 'merged', message: 'must be ≤ 65535' });
-  if (Number(out['prefixBlockChars']) < 1 || Number(out['prefixIndexBlocks']) < 1)
-    issues.push({ field: 'prefixBlockChars', source: 'merged', message: 'prefixBlockChars and prefixIndexBlocks must be ≥ 1' });
+  if (Number(out['prefixBlockChars']) < 1 || Number(out['prefixIndexBlocks']) < 1 || !(Number(out['prefixCharsPerToken']) > 0))
+    issues.push({ field: 'prefixBlockChars', source: 'merged', message: 'prefixBlockChars and prefixIndexBlocks must be ≥ 1, prefixCharsPerToken > 0' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

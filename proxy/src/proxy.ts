@@ -130,6 +130,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     inFlight: new Set(),
     replicas: new ReplicaSignals(
       config.prefixBlockChars,
+      config.prefixCharsPerToken,
       config.prefixIndexBlocks,
       Math.max(3 * config.replicaScrapeIntervalMs, 1_000),
     ),

@@ -7,8 +7,6 @@
 import type { EngineLoad } from '../../shared/engine-metrics/read-engine-metrics.ts';
 import { PrefixIndex } from '../../shared/prefix-cache/prefix-index.ts';
 
-/** Characters per token assumed when converting an engine's KV capacity into our blocks. */
-const CHARS_PER_TOKEN = 4;
 /** A replica nobody asked about for this long is no longer scraped. */
 const WANT_TTL_MS = 60_000;
 
@@ -27,6 +25,8 @@ export class ReplicaSignals {
 
   constructor(
     private readonly blockChars: number,
+    /** Characters per token of the engine's tokenizer, to turn its KV capacity into our blocks. */
+    private readonly charsPerToken: number,
     defaultIndexBlocks: number,
     /** Reports older than this are ignored (three missed scrapes). */
     private readonly staleMs: number,
@@ -67,7 +67,7 @@ export class ReplicaSignals {
   /** A fresh engine report: remember it, and size the replica's prefix LRU from its KV capacity. */
   observe(url: string, load: EngineLoad, now: number): void {
     this.scraped.set(url, { load, at: now, ownAtScrape: this.inFlight(url) });
-    if (load.kvCapacityTokens !== null) this.index.setCapacity(url, (load.kvCapacityTokens * CHARS_PER_TOKEN) / this.blockChars);
+    if (load.kvCapacityTokens !== null) this.index.setCapacity(url, (load.kvCapacityTokens * this.charsPerToken) / this.blockChars);
   }
 
   /** The scrape failed: the last report ages out on its own. */
