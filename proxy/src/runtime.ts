@@ -14,6 +14,7 @@ import type { RetryBudget } from './retry-budget.ts';
 import type { AppLimiter } from './app-limits.ts';
 import type { OutcomeRow } from './store.ts';
 import type { TokenGate } from './token-gate.ts';
+import type { ProxyTracing } from './tracing.ts';
 
 /** Something in flight that drain may have to end. */
 export interface Tracked {
@@ -45,6 +46,8 @@ export interface ProxyRuntime {
   readonly breakers: Map<string, CircuitBreaker>;
   readonly inFlight: Set<Tracked>;
   readonly recordOutcome: (row: OutcomeRow) => void;
+  /** OpenTelemetry traces; null when no OTLP endpoint is configured (then tracing costs nothing). */
+  readonly tracing: ProxyTracing | null;
   draining: boolean;
 }
 

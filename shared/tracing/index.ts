@@ -1,4 +1,4 @@
-export { formatTraceparent, parseTraceparent, validId } from './traceparent.ts';
+export { chooseParent, formatTraceparent, parseTraceparent, validId } from './traceparent.ts';
 export type { TraceContext } from './traceparent.ts';
 export { rootSampled, shouldSample, validRatio } from './sampling.ts';
 export { MAX_ATTRIBUTE_CHARS, contentKey, redactUrl, safeAttributes, secretKey, secretValue } from './attributes.ts';

@@ -40,3 +40,15 @@ export function formatTraceparent(ctx: TraceContext): string {
 export function validId(id: string, hexChars: 16 | 32): boolean {
   return id.length === hexChars && /^[\da-f]+$/.test(id) && !/^0+$/.test(id);
 }
+
+/**
+ * The parent a proxy continues: the routing token's trace context (the edge's, signed) wins, so
+ * a token-mode client that sends its own unrelated `traceparent` cannot split the request from
+ * its edge decision; a header of the same trace is used because it names the closer parent (the
+ * edge's forwarding span). Without a token context the header is the parent; null starts a root.
+ */
+export function chooseParent(header: TraceContext | null, token: TraceContext | null): TraceContext | null {
+  if (token === null) return header;
+  if (header !== null && header.traceId === token.traceId) return header;
+  return token;
+}

@@ -3,7 +3,7 @@ import { safeAttributes } from './attributes.ts';
 import { genAiOperation, genAiRequestFacts, genAiUsageFromTail, timePerOutputTokenSeconds } from './genai.ts';
 import { rootSampled, shouldSample } from './sampling.ts';
 import { otlpUrlProblem, tracesUrl } from './trace-settings.ts';
-import { formatTraceparent, parseTraceparent } from './traceparent.ts';
+import { chooseParent, formatTraceparent, parseTraceparent } from './traceparent.ts';
 
 const T = '4bf92f3577b34da6a3ce929d0e0e4736';
 const S = '00f067aa0ba902b7';
@@ -32,6 +32,21 @@ describe('parseTraceparent', () => {
       const ctx = { traceId: T, spanId: S, sampled };
       expect(parseTraceparent(formatTraceparent(ctx))).toEqual(ctx);
     }
+  });
+});
+
+describe('chooseParent', () => {
+  const header = { traceId: T, spanId: S, sampled: true };
+  const sameTrace = { traceId: T, spanId: 'aaaaaaaaaaaaaaaa', sampled: true };
+  const otherTrace = { traceId: 'b'.repeat(32), spanId: 'cccccccccccccccc', sampled: false };
+  it.each([
+    ['no context at all', null, null, null],
+    ['header only', header, null, header],
+    ['token only (token mode)', null, sameTrace, sameTrace],
+    ['header of the token trace: the closer parent', header, sameTrace, header],
+    ['a client header of another trace loses to the token', header, otherTrace, otherTrace],
+  ])('%s', (_name, h, t, expected) => {
+    expect(chooseParent(h, t)).toEqual(expected);
   });
 });
 
