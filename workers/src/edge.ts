@@ -133,9 +133,10 @@ export class Edge {
     const cfg = this.deps.config.tracing;
     if (cfg === null) return null;
     const trace = new EdgeTrace(request.headers.get('traceparent'), cfg, { now: this.deps.now, randomHex });
-    const server = trace.start(`${request.method} /v4/${path.appId}/${path.fn}`, 'server', null, {
+    const route = `${path.kind === 'public' ? '' : `/${path.kind}`}${path.publicPath}`;
+    const server = trace.start(`${request.method} ${route}`, 'server', null, {
       'http.request.method': request.method,
-      'url.path': path.publicPath,
+      'url.path': route,
       'switchyard.app': path.appId,
       'switchyard.function': path.fn,
     });
