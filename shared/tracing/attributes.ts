@@ -33,9 +33,8 @@ const CONTENT_KEYS = [
 const URL_KEYS = new Set(['url.full', 'url.original', 'http.url', 'http.target']);
 const DROPPED_KEYS = new Set(['url.query']);
 
-const BEARER = /^\s*(bearer|basic)\s+\S/i;
-const JWS = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}/;
-const SK_KEY = /\bsk-[\w-]{8,}/;
+// One pass per value: a bearer/basic credential, a compact JWS (a routing token), an `sk-…` key.
+const SECRET_VALUE = /^\s*(?:bearer|basic)\s+\S|\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}|\bsk-[\w-]{8,}/i;
 
 /** Does this attribute key name a credential? Judged per segment, so `…input_tokens` is fine. */
 export function secretKey(key: string): boolean {
@@ -52,7 +51,7 @@ export function contentKey(key: string): boolean {
 
 /** Does this string look like a credential, whatever key it sits under? */
 export function secretValue(value: string): boolean {
-  return BEARER.test(value) || JWS.test(value) || SK_KEY.test(value);
+  return SECRET_VALUE.test(value);
 }
 
 /** A URL without query, fragment and user info; unparsable input is cut at `?`/`#`. */
@@ -73,14 +72,25 @@ function cut(value: string): string {
   return value.length <= MAX_ATTRIBUTE_CHARS ? value : `${value.slice(0, MAX_ATTRIBUTE_CHARS - 1)}…`;
 }
 
+/** 0 = keep, 1 = always drop, 2 = content: keep only when allowed. Keys are few and fixed: memoised. */
+const verdicts = new Map<string, 0 | 1 | 2>();
+function keyVerdict(key: string): 0 | 1 | 2 {
+  let v = verdicts.get(key);
+  if (v === undefined) {
+    v = DROPPED_KEYS.has(key) || secretKey(key) ? 1 : contentKey(key) ? 2 : 0;
+    if (verdicts.size < 4096) verdicts.set(key, v);
+  }
+  return v;
+}
+
 /** The attributes that may be exported, with URLs redacted. Never throws. */
 export function safeAttributes(attrs: Readonly<Record<string, AttributeValue | null | undefined>>, rules: AttributeRules): Attributes {
   const out: Attributes = {};
   for (const key in attrs) {
     const value = attrs[key];
     if (value === null || value === undefined) continue;
-    if (DROPPED_KEYS.has(key) || secretKey(key)) continue;
-    if (contentKey(key) && !rules.allowContent) continue;
+    const verdict = keyVerdict(key);
+    if (verdict === 1 || (verdict === 2 && !rules.allowContent)) continue;
     if (typeof value === 'number') {
       if (Number.isFinite(value)) out[key] = value;
       continue;
