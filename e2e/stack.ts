@@ -32,7 +32,7 @@ function parsePortOffset(raw: string | undefined): number {
 }
 
 /** beforeAll/afterAll that run one stack per test file. `basePort` must differ between files. */
-export function useStack(basePort: number, edgeVars: Record<string, string> = {}): StackHandle {
+export function useStack(basePort: number, edgeVars: Record<string, string> = {}, opts: { traces?: boolean } = {}): StackHandle {
   let stack: DevStack | undefined;
   let db: Client | undefined;
   let dir = '';
@@ -43,6 +43,8 @@ export function useStack(basePort: number, edgeVars: Record<string, string> = {}
       stateDir: dir,
       fresh: true,
       aggregatorIntervalMs: AGGREGATOR_MS,
+      // Off unless a test is about traces: one process and 100 % sampling less for the others.
+      traces: opts.traces ?? false,
       edgeVars: {
         EDGE_REFRESH_MS: String(REFRESH_MS),
         EDGE_DECISION_FLUSH_MS: '200',

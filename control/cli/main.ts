@@ -13,6 +13,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/dev.ts'),
   () => import('./commands/keys.ts'),
   () => import('./commands/libsql-server.ts'),
+  () => import('./commands/otlp-receiver.ts'),
   () => import('./commands/proxy.ts'),
   () => import('./commands/replay.ts'),
   () => import('./commands/sim-cluster.ts'),

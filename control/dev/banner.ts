@@ -16,6 +16,7 @@ export function banner(s: DevStack): string {
       (c) => `  cluster ${c.id.padEnd(16)} ${c.region}/${c.provider}, ${c.replicas}×${c.slotsPerReplica} slots ${c.gpuType} at $${c.pricePerHour}/h (ports ${c.firstPort}..${c.firstPort + c.replicas - 1})`,
     ),
     '',
+    ...(s.otlpUrl === null ? [] : [`  traces (OTLP/HTTP JSON)  ${s.otlpUrl}/v1/traces   (spans land in libSQL table trace_spans)`]),
     `  demo API key             ${s.apiKey}   (project acme; apps acme/chat, acme/eu-chat, acme/train)`,
     `  logs                     ${s.stateDir}/logs/`,
     '',

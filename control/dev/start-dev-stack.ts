@@ -33,6 +33,11 @@ export interface DevStackOptions {
   readonly edgeVars?: Readonly<Record<string, string>>;
   /** Aggregator push interval. */
   readonly aggregatorIntervalMs?: number;
+  /**
+   * Run our OTLP receiver (spans into libSQL's trace_spans) and point the edge and the proxies at
+   * it, every request sampled. Default on: a newcomer sees traces without installing a collector.
+   */
+  readonly traces?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -46,6 +51,8 @@ export interface DevStack {
   /** Unlocks `/explain` and synthetic requests (`x-switchyard-operator-key`); random per start. */
   readonly operatorKey: string;
   readonly stateDir: string;
+  /** The OTLP receiver's base URL (spans go to `/v1/traces`), or null when traces are off. */
+  readonly otlpUrl: string | null;
   readonly supervisor: Supervisor;
   /** SIGKILL every replica of a cluster (its aggregator keeps running and reports it unhealthy). */
   killCluster(clusterId: string): Promise<void>;
@@ -114,6 +121,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   // The local libSQL endpoint runs arbitrary SQL for whoever can reach it: only the stack's own
   // parts get this token (issue 11 #6).
   const libsqlAuthToken = randomBytes(24).toString('hex');
+  // Port base+8 (topology.ts leaves base+2..10 to the edge's helpers): the OTLP receiver.
+  const otlpUrl = o.traces === false ? null : `http://127.0.0.1:${o.basePort + 8}`;
+  const otlpEnv: Record<string, string> = otlpUrl === null ? {} : { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlpUrl}/v1/traces`, OTEL_TRACES_SAMPLER_ARG: '1' };
 
   const start = async (spec: ChildSpec): Promise<void> => {
     log(`  starting ${spec.role} [${spec.name}]`);
@@ -144,6 +154,16 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       err: (l) => errors.push(l),
     });
     if (code !== 0) throw new Error(`applying the demo config failed:\n${errors.join('\n')}`);
+
+    if (otlpUrl !== null) {
+      await start({
+        name: 'otlp-receiver',
+        role: 'OTLP trace receiver (spans into libSQL)',
+        ...switchyard(['otlp-receiver', '--db', libsqlUrl, '--host', '127.0.0.1', '--port', String(o.basePort + 8)]),
+        env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken },
+        ready: `${otlpUrl}/health`,
+      });
+    }
 
     await Promise.all(
       topology.clusters.map((c) =>
@@ -211,7 +231,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
             '--jwks-file', keys.jwksFile,
             '--admin-port', String(p.adminPort),
           ]),
-          env: { SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken },
+          env: { SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken, ...otlpEnv },
           ready: `${p.adminUrl}/_switchyard/health`,
         }),
       ),
@@ -225,6 +245,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       // Lets the demo and the e2e tests say where a client is (there is no request.cf locally).
       EDGE_TRUST_DEV_LOCATION: 'on',
       EDGE_OPERATOR_KEY: operatorKey,
+      ...(otlpUrl === null ? {} : { EDGE_OTLP_TRACES_URL: `${otlpUrl}/v1/traces` }),
       ...o.edgeVars,
     };
     // Single quotes: dotenv keeps the value literally (the JWK's JSON has double quotes, never single).
@@ -263,6 +284,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     apiKey: DEMO_API_KEY,
     operatorKey,
     stateDir,
+    otlpUrl,
     supervisor: sup,
     killCluster: (id) => sup.kill(`sim-${id}`),
     stop: () => sup.stopAll(),

@@ -10,6 +10,7 @@ import { DEFAULT_ISSUER } from '../../shared/tokens/constants.ts';
 import { ENGINES } from '../../shared/engine-metrics/engines.ts';
 import type { EngineSetting } from '../../shared/engine-metrics/read-engine-metrics.ts';
 import { DEFAULT_SCORER } from '../../shared/prefix-cache/score-replicas.ts';
+import { otlpUrlProblem } from '../../shared/tracing/trace-settings.ts';
 
 export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
@@ -105,6 +106,17 @@ export interface ProxyConfig {
   /** Share of picks sent to a random replica so hot prefixes spread. */
   readonly replicaExploreRate: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** OTLP/HTTP traces URL as given (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); wins over `otlpEndpoint`. */
+  readonly otlpTracesEndpoint: string | null;
+  /** OTLP/HTTP base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`); `/v1/traces` is appended. Both null: tracing off. */
+  readonly otlpEndpoint: string | null;
+  /** Only `http/json` is spoken (the exporter and our receiver); anything else is refused at startup. */
+  readonly otlpProtocol: 'http/json';
+  /** Parent-based ratio of new root traces sampled (`OTEL_TRACES_SAMPLER_ARG`). */
+  readonly traceSampleRatio: number;
+  readonly serviceName: string;
+  /** Comma-separated apps (`project/app`) whose prompts may appear in spans; empty: none. */
+  readonly traceContentApps: string;
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
@@ -167,6 +179,12 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   replicaImbalanceRatio: DEFAULT_SCORER.imbalanceRatio,
   replicaExploreRate: DEFAULT_SCORER.exploreRate,
   logLevel: 'info',
+  otlpTracesEndpoint: null,
+  otlpEndpoint: null,
+  otlpProtocol: 'http/json',
+  traceSampleRatio: 1,
+  serviceName: 'switchyard-proxy',
+  traceContentApps: '',
 };
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -188,6 +206,7 @@ const KINDS = {
   level: oneOf(LEVELS),
   number: numberInRange(0, 1_000_000),
   engine: oneOf<EngineSetting>(['auto', ...ENGINES]),
+  'otlp-protocol': oneOf(['http/json'] as const),
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -253,6 +272,12 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['replicaImbalanceRatio', 'PROXY_REPLICA_IMBALANCE_RATIO', 'number'],
   ['replicaExploreRate', 'PROXY_REPLICA_EXPLORE_RATE', 'ratio'],
   ['logLevel', 'PROXY_LOG_LEVEL', 'level'],
+  ['otlpTracesEndpoint', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'nullable-string'],
+  ['otlpEndpoint', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'nullable-string'],
+  ['otlpProtocol', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'otlp-protocol'],
+  ['traceSampleRatio', 'OTEL_TRACES_SAMPLER_ARG', 'ratio'],
+  ['serviceName', 'OTEL_SERVICE_NAME', 'string'],
+  ['traceContentApps', 'PROXY_TRACE_CONTENT_APPS', 'string'],
 ];
 
 export interface ConfigIssue {
@@ -350,6 +375,15 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))
     issues.push({ field: 'metricsPath', source: 'merged', message: 'must start with /' });
+  for (const field of ['otlpTracesEndpoint', 'otlpEndpoint'] as const) {
+    const url = out[field];
+    const problem = typeof url === 'string' ? otlpUrlProblem(url) : null;
+    if (problem !== null) issues.push({ field, source: 'merged', message: problem });
+  }
+  for (const app of String(out['traceContentApps']).split(',').map((a) => a.trim()).filter((a) => a !== '')) {
+    if (!/^[^/\s]+\/[^/\s]+$/.test(app))
+      issues.push({ field: 'traceContentApps', source: 'merged', message: `"${app}" is not an app id (project/app)` });
+  }
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, config: out as unknown as ProxyConfig };
 }

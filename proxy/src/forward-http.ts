@@ -28,6 +28,8 @@ import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
+import { GenAiWatch } from './tracing-genai-watch.ts';
+import type { RequestTrace } from './tracing-request.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
@@ -38,6 +40,7 @@ export async function forwardHttp(
   res: ClientResponse,
   claims: RoutingClaims,
   target: RequestTarget,
+  trace: RequestTrace | null = null,
 ): Promise<void> {
   const headers = upstreamRequestHeaders(req.headers, {
     policy: target.headerPolicy, // credentials only for apps that forward them
@@ -51,6 +54,7 @@ export async function forwardHttp(
   // undici refuses the header, and the replica has nothing left to decide about it.
   delete headers['expect'];
   const ex = new HttpExchange(rt, req, res, claims, target, headers);
+  ex.trace = trace;
   const tracked: Tracked = {
     kind: 'http',
     close: () => (ex.abort(), abortResponse(res)),
@@ -187,11 +191,14 @@ async function deliver(
   rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
   rt.metrics.attemptsBatch.inc(a.clusterId, String(up.statusCode));
   let result: StreamResult;
+  // GenAI metrics (TTFT, tokens, stream ends) and the attempt span's GenAI attributes.
+  const watch = new GenAiWatch(rt, ex.target.appId, ex.target.fn, a.clusterId, a.startedAt, up);
   try {
-    result = await streamResponse(rt, ex.res, up, a.clusterId, ex.abortSwitch);
+    result = await streamResponse(rt, ex.res, watch.upstream, a.clusterId, ex.abortSwitch);
   } finally {
     a.release();
   }
+  ex.trace?.attemptGenAi(a.number, watch.finish(result));
   if (result.fault !== null) plan.brokeMidBody(a, result.fault);
   rt.metrics.requestsBatch.inc(a.clusterId, String(up.statusCode));
   ex.recordAnswer(a, up.statusCode, ttfb, result);

@@ -16,6 +16,7 @@ import type { ProxyRuntime } from './runtime.ts';
 import type { StreamResult } from './stream-response.ts';
 import { UpstreamAbort } from './upstream-abort.ts';
 import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
+import type { RequestTrace } from './tracing-request.ts';
 
 export type CallResult =
   | { readonly ok: true; readonly up: UpstreamResponse }
@@ -56,6 +57,8 @@ export class HttpExchange {
   readonly start: number;
   readonly method: string;
   clientGone = false;
+  /** This request's spans when it is traced (tracing.ts); null otherwise. */
+  trace: RequestTrace | null = null;
   /** An upstream request was started: from here on a replica may have begun the work. */
   dispatched = false;
   private bodyRead = false;
@@ -119,7 +122,7 @@ export class HttpExchange {
           origin: a.endpoint.url,
           path: this.target.upstreamPath,
           method: this.method as Dispatcher.HttpMethod,
-          headers: this.headers,
+          headers: this.trace === null ? this.headers : this.trace.attemptHeaders(this.attemptFacts(a), this.headers),
           body: this.bodyBytes ?? (this.bodyExpected ? this.body() : null),
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
@@ -134,17 +137,25 @@ export class HttpExchange {
     }
   }
 
+  private attemptFacts(a: Attempt): { number: number; clusterId: string; endpointUrl: string; method: string; path: string } {
+    return { number: a.number, clusterId: a.clusterId, endpointUrl: a.endpoint.url, method: this.method, path: this.target.upstreamPath };
+  }
+
   /** A body source undici pulls lazily; client-side failures surface as ClientBodyError. */
   private body(): Readable {
     const req = this.req;
     const started = (): void => void (this.bodyRead = true);
-    const counted = (n: number): void => void (this.bytesIn += n);
+    const trace = this.trace;
+    const counted = (chunk: Buffer): void => {
+      this.bytesIn += chunk.length;
+      trace?.requestChunk(chunk);
+    };
     return Readable.from(
       (async function* () {
         started();
         try {
           for await (const chunk of req as AsyncIterable<Buffer>) {
-            counted(chunk.length);
+            counted(chunk);
             yield chunk;
           }
         } catch (err) {
@@ -157,6 +168,7 @@ export class HttpExchange {
 
   /** An attempt that got no answer. A client fault is the client's: no cluster or replica named. */
   recordFailure(a: Attempt, fault: AttemptFault): void {
+    this.trace?.attemptEnded(a.number, { kind: 'failed', fault });
     const blamesUpstream = fault.blame !== 'client';
     this.rt.metrics.attempts.inc({
       cluster: blamesUpstream ? a.clusterId : 'none',
@@ -181,6 +193,7 @@ export class HttpExchange {
 
   /** An attempt that was answered and streamed (completely or not). */
   recordAnswer(a: Attempt, status: number, ttfbMs: number, result: StreamResult): void {
+    this.trace?.attemptEnded(a.number, { kind: 'answered', status, result, genAi: null });
     const rt = this.rt;
     const durationMs = rt.now() - this.start;
     rt.recordOutcome({

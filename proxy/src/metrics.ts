@@ -20,6 +20,29 @@ export interface ProxyMetrics {
   readonly requestsBatch: CounterBatch<'cluster' | 'status'>;
   /** Hot-path form of `attempts` (cluster, result). */
   readonly attemptsBatch: CounterBatch<'cluster' | 'result'>;
+  /** GenAI: upstream time to the first body chunk of a streamed answer (the first token). */
+  readonly genAiTimeToFirstChunk: Histogram<'app' | 'cluster'>;
+  /** GenAI: decode time per output token after the first (stream end − first chunk) / (tokens − 1). */
+  readonly genAiTimePerOutputToken: Histogram<'app' | 'cluster'>;
+  /** GenAI: tokens from the answer's usage (`type` input | output). */
+  readonly genAiTokens: Counter<'app' | 'cluster' | 'type'>;
+  /** Streamed answers by how they ended: see `countStream`. */
+  readonly genAiStreams: Counter<'app' | 'cluster' | 'result'>;
+}
+
+/**
+ * How a streamed answer ended: `completed` (clean end), `cut` (ended early: the replica died,
+ * went idle, or the client left), `continued` (a cut stream resumed on another replica).
+ */
+export type StreamEnd = 'completed' | 'cut' | 'continued';
+
+/**
+ * Counts one streamed answer. The proxy counts `completed` and `cut` itself when a stream ends;
+ * mid-stream continuation calls this with `continued` when it resumes a cut stream elsewhere
+ * (the cut attempt stays counted as `cut`).
+ */
+export function countStream(m: ProxyMetrics, app: string, cluster: string, result: StreamEnd): void {
+  m.genAiStreams.inc({ app, cluster, result });
 }
 
 export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
@@ -83,6 +106,32 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
     websockets: new Gauge({
       name: 'switchyard_proxy_websockets',
       help: 'Open proxied WebSockets',
+      registers,
+    }),
+    genAiTimeToFirstChunk: new Histogram({
+      name: 'switchyard_proxy_gen_ai_time_to_first_chunk_seconds',
+      help: 'Streamed answers: time from the upstream request to its first body chunk (first token), per app and cluster',
+      labelNames: ['app', 'cluster'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    genAiTimePerOutputToken: new Histogram({
+      name: 'switchyard_proxy_gen_ai_time_per_output_token_seconds',
+      help: 'Streamed answers with usage: decode time per output token after the first, per app and cluster',
+      labelNames: ['app', 'cluster'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    genAiTokens: new Counter({
+      name: 'switchyard_proxy_gen_ai_tokens_total',
+      help: 'Tokens reported in answers\' usage, by app, cluster and type (input|output)',
+      labelNames: ['app', 'cluster', 'type'],
+      registers,
+    }),
+    genAiStreams: new Counter({
+      name: 'switchyard_proxy_gen_ai_streams_total',
+      help: 'Streamed answers by app, cluster and how they ended (completed|cut|continued)',
+      labelNames: ['app', 'cluster', 'result'],
       registers,
     }),
     circuitOpen: new Gauge({

@@ -29,6 +29,8 @@ import type { ProxyRuntime } from './runtime.ts';
 import type { ProxyStore } from './store.ts';
 import { openGate, verifyingGate, type VerifyFn } from './token-gate.ts';
 import { jwksVerifier } from './verifier.ts';
+import { tracingFromConfig } from './tracing.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface ProxyDeps {
   readonly store?: ProxyStore;
@@ -41,6 +43,8 @@ export interface ProxyDeps {
   readonly source?: RegistrySource;
   /** Node default process metrics on /metrics (off for several proxies in one process). */
   readonly defaultMetrics?: boolean;
+  /** Where spans go instead of the configured OTLP endpoint (tests); given, tracing is on. */
+  readonly traceExporter?: SpanExporter;
 }
 
 export interface RunningProxy {
@@ -135,6 +139,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       Math.max(3 * config.replicaScrapeIntervalMs, 1_000),
     ),
     recordOutcome: (row) => reporter.record(row),
+    tracing: tracingFromConfig(config, deps.traceExporter),
     draining: false,
   };
   rtRef = rt;
@@ -191,6 +196,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       reporter.stop();
       await reporter.reportOnce();
       await admin.close();
+      // The last spans (drained streams) leave before the process exits.
+      await rt.tracing?.shutdown().catch(() => undefined);
       if (ownsDispatcher) await dispatcher.close().catch(() => undefined);
       logger.info({ ...result }, 'proxy drained');
       return result;

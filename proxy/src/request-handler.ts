@@ -19,6 +19,7 @@ import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
+import { admissionFacts, traceNow } from './tracing.ts';
 
 type Admitted =
   | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
@@ -77,7 +78,10 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
 }
 
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {
+  const t0 = rt.tracing === null ? 0 : traceNow();
   const admitted = await admit(rt, req);
+  // Null unless tracing is on and this request sampled; a refusal's spans end right here.
+  const trace = rt.tracing === null ? null : rt.tracing.request(req, t0, admissionFacts(req, admitted));
   if (!admitted.ok) {
     rt.metrics.refusals.inc({ code: admitted.error.code });
     rt.logger.info({ method: req.method, status: admitted.error.status, code: admitted.error.code }, 'refused');
@@ -88,9 +92,10 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
   }
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);
   try {
-    await forwardHttp(rt, req, res, admitted.claims, admitted.target);
+    await forwardHttp(rt, req, res, admitted.claims, admitted.target, trace);
   } finally {
     admitted.release();
+    trace?.end(res.statusCode);
   }
 }
 

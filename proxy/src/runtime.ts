@@ -15,6 +15,7 @@ import type { AppLimiter } from './app-limits.ts';
 import type { OutcomeRow } from './store.ts';
 import type { ReplicaSignals } from './replica-signals.ts';
 import type { TokenGate } from './token-gate.ts';
+import type { ProxyTracing } from './tracing.ts';
 
 /** Something in flight that drain may have to end. */
 export interface Tracked {
@@ -48,6 +49,8 @@ export interface ProxyRuntime {
   /** Engine reports, own in-flight counts and the prefix index, per replica (inference-aware). */
   readonly replicas: ReplicaSignals;
   readonly recordOutcome: (row: OutcomeRow) => void;
+  /** OpenTelemetry traces; null when no OTLP endpoint is configured (then tracing costs nothing). */
+  readonly tracing: ProxyTracing | null;
   draining: boolean;
 }
 

@@ -55,6 +55,8 @@ export interface TestKeys {
       now: number;
       ttlSeconds: number;
       issuer: string;
+      /** Trace context claim (the edge's traceparent). */
+      tp: string;
     }>,
   ): Promise<string>;
   /** Same kid, different private key: a forgery. */
@@ -78,6 +80,7 @@ export async function testKeys(kid = 'k1'): Promise<TestKeys> {
           cluster: c.cluster ?? 'c1',
           fallbacks: c.fallbacks ?? [],
           did: c.did ?? randomUUID(),
+          ...(c.tp === undefined ? {} : { tp: c.tp }),
         },
         key,
         { now: c.now ?? Date.now(), ttlSeconds: c.ttlSeconds ?? 60, ...(c.issuer === undefined ? {} : { issuer: c.issuer }) },

@@ -195,6 +195,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE outcomes ADD COLUMN replica_pick TEXT`,
     ],
   },
+  {
+    version: 7,
+    name: 'spans received by the local OTLP receiver (control/otlp-receiver)',
+    statements: [
+      // One row per span; retention is bounded by the receiver (rows and age), see trace-store.ts.
+      `CREATE TABLE IF NOT EXISTS trace_spans (
+         trace_id TEXT NOT NULL,
+         span_id TEXT NOT NULL,
+         parent_span_id TEXT,
+         name TEXT NOT NULL,
+         service TEXT NOT NULL,
+         kind INTEGER NOT NULL,
+         start_unix_nano INTEGER NOT NULL,
+         end_unix_nano INTEGER NOT NULL,
+         status_code INTEGER NOT NULL,
+         attributes_json TEXT NOT NULL,
+         PRIMARY KEY (trace_id, span_id)
+       )`,
+      `CREATE INDEX IF NOT EXISTS trace_spans_start ON trace_spans(start_unix_nano)`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -18,6 +18,7 @@ import type { VerifyOptions } from './verify.ts';
 
 export const NOW = 1_750_000_000_000;
 export const TTL = 60;
+export const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 export const CLAIMS: Omit<RoutingClaims, 'iat' | 'exp' | 'iss'> = {
   aud: 'proxy-eu',
@@ -258,6 +259,26 @@ export const TOKEN_CASES: readonly TokenCase[] = [
   {
     name: 'genuine signature, missing exp',
     token: (f) => f.signRaw({ ...validPayload, exp: undefined }),
+    expect: { code: 'malformed' },
+  },
+  {
+    name: 'trace context claim round trip',
+    token: (f) => f.sign({ tp: TRACEPARENT }),
+    expect: { kid: 'k2', claims: { tp: TRACEPARENT } },
+  },
+  {
+    name: 'token without a trace context claim (older edge) still verifies',
+    token: (f) => f.signRaw(validPayload),
+    expect: { kid: 'k2' },
+  },
+  {
+    name: 'genuine signature, trace context claim not a traceparent',
+    token: (f) => f.signRaw({ ...validPayload, tp: '00-zz-zz-01' }),
+    expect: { code: 'malformed' },
+  },
+  {
+    name: 'genuine signature, trace context claim not a string',
+    token: (f) => f.signRaw({ ...validPayload, tp: { traceId: 'x' } }),
     expect: { code: 'malformed' },
   },
   {

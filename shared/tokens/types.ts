@@ -20,6 +20,12 @@ export interface RoutingClaims {
   /** Issued-at and expiry, seconds since the epoch. */
   readonly iat: number;
   readonly exp: number;
+  /**
+   * Optional W3C `traceparent` of the edge's span for this decision, so the proxy continues the
+   * edge's trace even when the client (token mode) connects to it directly. Absent in tokens of
+   * edges without tracing; an older proxy ignores it.
+   */
+  readonly tp?: string;
 }
 
 export type TokenErrorCode =

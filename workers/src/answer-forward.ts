@@ -20,6 +20,7 @@ import { mayTryNext } from './forward-retry.ts';
 import { upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 import { upstreamUrl } from './upstream-url.ts';
 import { streamFormat, watchBody } from './watched-body.ts';
+import type { EdgeSpan } from './tracing.ts';
 
 export const RETRYABLE_BODY_BYTES = 1024 * 1024;
 /** A refusal body kept to answer with when every cluster refused (proxy refusals are small JSON). */
@@ -49,7 +50,9 @@ export interface ForwardArgs {
   /** Chosen cluster first, then fallbacks in rank order. */
   readonly targets: readonly ForwardTarget[];
   /** Mints a token for `targets[index]` (its proxy is the audience, later targets its fallbacks). */
-  readonly mint: (index: number) => Promise<string>;
+  readonly mint: (index: number, traceparent?: string) => Promise<string>;
+  /** Traced requests: a CLIENT span per attempt, its traceparent sent to the proxy (tracing.ts). */
+  readonly attemptSpan?: (clusterId: string) => EdgeSpan;
   readonly fetcher: typeof fetch;
   /** The app's `requests.forwardAuthorization`: pass the client's credentials on. */
   readonly forwardCredentials?: boolean;
@@ -121,25 +124,32 @@ export async function forward(a: ForwardArgs): Promise<ForwardResult> {
     const last = i === a.targets.length - 1 || !canRetry;
     let body: ReadableStream<Uint8Array> | null = null;
     if (spare !== null) [body, spare] = last ? [spare, null] : spare.tee();
-    const token = await a.mint(i);
+    const span = a.attemptSpan?.(target.clusterId);
+    const token = await a.mint(i, span?.traceparent);
+    const headers = withClientIp(
+      upstreamHeaders(a.request.headers, token, a.decisionId, { forwardCredentials: a.forwardCredentials ?? false }),
+      a.request.headers,
+    );
+    if (span !== undefined) headers.set('traceparent', span.traceparent);
     let response: Response;
     try {
       response = await a.fetcher(upstreamUrl(target.proxyUrl, a.upstreamPath, a.search), {
         method,
-        headers: withClientIp(
-          upstreamHeaders(a.request.headers, token, a.decisionId, { forwardCredentials: a.forwardCredentials ?? false }),
-          a.request.headers,
-        ),
+        headers,
         body,
         redirect: 'manual',
         signal: clientSignal(a.request),
       });
     } catch (err) {
+      span?.end(err instanceof Error ? err.name : 'fetch-failed');
       attempts.push({ clusterId: target.clusterId, status: null, error: err instanceof Error ? err.message : String(err) });
       // The client left (L5): its own abort is no cluster's fault, and nobody waits for a fallback.
       if (last || clientSignal(a.request)?.aborted === true || !mayTryNext(method, null)) break;
       continue;
     }
+    // Ends at the proxy's answer head: the body streams on after the edge's part is done.
+    span?.set({ 'http.response.status_code': response.status });
+    span?.end(response.status >= 500 ? String(response.status) : undefined);
     attempts.push({ clusterId: target.clusterId, status: response.status, error: null });
     if (last || !mayTryNext(method, response)) return { ok: true, response: relay(response, a, target.clusterId), attempts };
     lastRefusal = await keepRefusal(response);

@@ -11,6 +11,8 @@ import { EnvReader } from './env-parse.ts';
 import type { EnvProblem, EnvVars } from './env-parse.ts';
 import { importSigningKey, parsePolicy } from './shared-deps.ts';
 import type { SigningKey } from './shared-deps.ts';
+import { otlpUrlProblem, validRatio } from '../../shared/tracing/index.ts';
+import type { EdgeTracingConfig } from './tracing.ts';
 
 export interface EdgeConfig {
   readonly answerMode: DefaultAnswerMode;
@@ -46,6 +48,8 @@ export interface EdgeConfig {
   readonly libsqlAuthToken: string | undefined;
   readonly policy: Policy;
   readonly signingKey: SigningKey;
+  /** OpenTelemetry traces (EDGE_OTLP_TRACES_URL); null: off. */
+  readonly tracing: EdgeTracingConfig | null;
 }
 
 export type ConfigResult = { readonly ok: true; readonly config: EdgeConfig } | { readonly ok: false; readonly errors: readonly EnvProblem[] };
@@ -71,6 +75,8 @@ export const EDGE_DEFAULTS = {
   EDGE_DECISION_FLUSH_MS: 1_000,
   EDGE_BENCH_ROUTE: false,
   EDGE_TRUST_DEV_LOCATION: false,
+  EDGE_TRACE_SAMPLE_RATIO: 1,
+  EDGE_TRACE_SERVICE_NAME: 'switchyard-edge',
 } as const;
 
 const D = EDGE_DEFAULTS;
@@ -120,6 +126,8 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
     r.problem('EDGE_OPERATOR_KEY', '<redacted>', 'must be at least 16 characters (a random secret: `openssl rand -hex 24`); unset it to disable explain');
   }
 
+  const tracing = readTracing(r);
+
   const policyResult = parsePolicy(stringVars(env));
   if (!policyResult.ok) {
     for (const e of policyResult.errors) r.problem(e.variable, e.value ?? null, e.message);
@@ -168,6 +176,23 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       libsqlAuthToken,
       policy: policyResult.value,
       signingKey,
+      tracing,
     },
   };
+}
+
+/** EDGE_OTLP_TRACES_URL (unset: tracing off), EDGE_TRACE_SAMPLE_RATIO, EDGE_TRACE_SERVICE_NAME. */
+function readTracing(r: EnvReader): EdgeTracingConfig | null {
+  const url = r.raw('EDGE_OTLP_TRACES_URL');
+  const rawRatio = r.raw('EDGE_TRACE_SAMPLE_RATIO');
+  const ratio = rawRatio === undefined ? D.EDGE_TRACE_SAMPLE_RATIO : Number(rawRatio);
+  if (rawRatio !== undefined && !validRatio(ratio)) r.problem('EDGE_TRACE_SAMPLE_RATIO', rawRatio, 'must be a number from 0 to 1 (the share of new traces recorded)');
+  const serviceName = r.raw('EDGE_TRACE_SERVICE_NAME') ?? D.EDGE_TRACE_SERVICE_NAME;
+  if (url === undefined) return null;
+  const problem = otlpUrlProblem(url);
+  if (problem !== null) {
+    r.problem('EDGE_OTLP_TRACES_URL', url, problem);
+    return null;
+  }
+  return { tracesUrl: url, sampleRatio: validRatio(ratio) ? ratio : 1, serviceName };
 }

@@ -35,6 +35,15 @@ import { mintToken } from './mint-token.ts';
 import { checkOperator } from './operator.ts';
 import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
+import { EdgeTrace, randomHex, type EdgeSpan } from './tracing.ts';
+import { decisionAttributes } from './tracing-decision.ts';
+
+/** A traced request: its trace, the edge's SERVER span, and the decision span once decided. */
+interface Traced {
+  readonly trace: EdgeTrace;
+  readonly server: EdgeSpan;
+  decide: EdgeSpan | null;
+}
 
 export interface EdgeDeps {
   readonly config: EdgeConfig;
@@ -109,8 +118,34 @@ export class Edge {
       return errorResponse(parsed.code === 'not-app-path' && looksLikeApp ? refuse.badPath(url.pathname) : pathRefusal(url.pathname, parsed));
     }
     const path = parsed.path;
+    const traced = this.#startTrace(request, path);
+    const res = await this.#appOrError(request, url, path, ctx, traced);
+    if (traced !== null) {
+      traced.server.set({ 'http.response.status_code': res.status });
+      traced.server.end(res.status >= 500 ? String(res.status) : undefined);
+      ctx.waitUntil(traced.trace.export(this.deps.fetcher, this.deps.log));
+    }
+    return res;
+  }
+
+  /** Null when tracing is off; otherwise the trace (sampled or not: the flag travels on either way). */
+  #startTrace(request: Request, path: AppPath): Traced | null {
+    const cfg = this.deps.config.tracing;
+    if (cfg === null) return null;
+    const trace = new EdgeTrace(request.headers.get('traceparent'), cfg, { now: this.deps.now, randomHex });
+    const route = `${path.kind === 'public' ? '' : `/${path.kind}`}${path.publicPath}`;
+    const server = trace.start(`${request.method} ${route}`, 'server', null, {
+      'http.request.method': request.method,
+      'url.path': route,
+      'switchyard.app': path.appId,
+      'switchyard.function': path.fn,
+    });
+    return { trace, server, decide: null };
+  }
+
+  async #appOrError(request: Request, url: URL, path: AppPath, ctx: WaitUntil, traced: Traced | null): Promise<Response> {
     try {
-      return await this.#handleApp(request, url, path, ctx);
+      return await this.#handleApp(request, url, path, ctx, traced);
     } catch (err) {
       if (err instanceof EdgeError) return errorResponse(err);
       // A flood of uncached names/keys (L7): refuse quickly rather than queue more database reads.
@@ -126,7 +161,7 @@ export class Edge {
     }
   }
 
-  async #handleApp(request: Request, url: URL, path: AppPath, ctx: WaitUntil): Promise<Response> {
+  async #handleApp(request: Request, url: URL, path: AppPath, ctx: WaitUntil, traced: Traced | null): Promise<Response> {
     const waitUntil = (p: Promise<unknown>): void => ctx.waitUntil(p);
     const hit = await this.snapshots.get(path.appId, waitUntil);
     const snapshot = hit.value;
@@ -172,7 +207,11 @@ export class Edge {
       synthetic,
     };
     const decided = this.#decide(facts, snapshot, now, stale, mode.mode, waitUntil);
-    const res = await this.#answer(request, url, path, decided, synthetic ? 'explain' : mode.mode, now);
+    if (traced !== null) {
+      traced.decide = traced.trace.start('edge decide', 'internal', traced.server, decisionAttributes(decided.decision, decided.decisionMs, mode.mode));
+      traced.decide.end();
+    }
+    const res = await this.#answer(request, url, path, decided, synthetic ? 'explain' : mode.mode, now, traced);
     return withCors(decorate(res, decided.decision.id, decided.decisionMs, stale));
   }
 
@@ -220,7 +259,7 @@ export class Edge {
     return { decision, snapshot, decisionMs };
   }
 
-  async #answer(request: Request, url: URL, path: AppPath, d: Decided, mode: AnswerMode, now: number): Promise<Response> {
+  async #answer(request: Request, url: URL, path: AppPath, d: Decided, mode: AnswerMode, now: number, traced: Traced | null): Promise<Response> {
     const { decision, snapshot } = d;
     if (mode === 'explain') return json({ synthetic: true, decision });
     const targets = [decision.chosen, ...decision.fallbacks]
@@ -231,7 +270,9 @@ export class Edge {
       });
     const first = targets[0];
     if (first === undefined) return errorResponse(refuse.noCandidate());
-    const mint = (index: number): Promise<{ token: string; expiresAt: number }> =>
+    // Token and redirect answers: the proxy continues from the decision span (the client calls it).
+    const decisionTp = traced?.decide?.traceparent;
+    const mint = (index: number, traceparent = decisionTp): Promise<{ token: string; expiresAt: number }> =>
       mintToken({
         config: this.deps.config,
         snapshot,
@@ -239,6 +280,7 @@ export class Edge {
         fn: path.fn,
         clusterIds: targets.slice(index).map((t) => t.clusterId),
         now,
+        ...(traceparent === undefined ? {} : { traceparent }),
       });
     if (mode === 'token') {
       const { token, expiresAt } = await mint(0);
@@ -254,7 +296,8 @@ export class Edge {
       search: url.search,
       decisionId: decision.id,
       targets,
-      mint: async (i) => (await mint(i)).token,
+      mint: async (i, tp) => (await mint(i, tp)).token,
+      ...(traced === null ? {} : { attemptSpan: (clusterId: string) => forwardSpan(traced, clusterId, snapshot) }),
       fetcher: this.deps.fetcher,
       forwardCredentials: snapshot.app.requests.forwardAuthorization,
       log: this.deps.log,
@@ -272,4 +315,10 @@ export class Edge {
     this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decisionId, tried }));
     return errorResponse(refuse.allRefused(result.attempts.length));
   }
+}
+
+/** The edge's CLIENT span for one forward attempt to a cluster's regional proxy. */
+function forwardSpan(traced: Traced, clusterId: string, snapshot: AppSnapshot): EdgeSpan {
+  const proxyUrl = snapshot.clusters.get(clusterId)?.proxyUrl;
+  return traced.trace.start('edge forward', 'client', traced.server, { 'switchyard.cluster': clusterId, 'url.full': proxyUrl });
 }

@@ -15,12 +15,22 @@ export async function mintToken(a: {
   /** The cluster the token is for, then its fallbacks in rank order. */
   readonly clusterIds: readonly string[];
   readonly now: number;
+  /** The edge span the proxy continues (routing token `tp` claim); absent when tracing is off. */
+  readonly traceparent?: string;
 }): Promise<{ token: string; expiresAt: number }> {
   const [cluster, ...fallbacks] = a.clusterIds;
   const facts = cluster === undefined ? undefined : a.snapshot.clusters.get(cluster);
   if (cluster === undefined || facts === undefined) throw new Error('mintToken: no cluster to mint for');
   const token = await signRoutingToken(
-    { aud: facts.proxyId, app: a.decision.appId, fn: a.fn, cluster, fallbacks, did: a.decision.id },
+    {
+      aud: facts.proxyId,
+      app: a.decision.appId,
+      fn: a.fn,
+      cluster,
+      fallbacks,
+      did: a.decision.id,
+      ...(a.traceparent === undefined ? {} : { tp: a.traceparent }),
+    },
     a.config.signingKey,
     { now: a.now, ttlSeconds: a.config.tokenTtlSeconds, issuer: a.config.tokenIssuer },
   );

@@ -1,0 +1,44 @@
+/**
+ * `switchyard otlp-receiver`: our OTLP/HTTP (JSON) trace receiver, storing spans in the libSQL
+ * database's `trace_spans` table (control/otlp-receiver/). `npm start` runs it for the local stack.
+ */
+import type { Command } from 'commander';
+import { createClient } from '@libsql/client';
+import { startOtlpReceiver } from '../../otlp-receiver/receiver.ts';
+import { DEFAULT_RETENTION } from '../../otlp-receiver/trace-store.ts';
+
+function positiveInt(name: string, raw: string): number {
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`otlp-receiver: ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('otlp-receiver')
+    .description('Receive OTLP/HTTP JSON traces and store them in libSQL (local trace viewing without a collector)')
+    .requiredOption('--db <url>', 'libSQL URL (file:, http:, libsql:); auth token from env LIBSQL_AUTH_TOKEN')
+    .option('--host <host>', 'listen host', '127.0.0.1')
+    .option('--port <port>', 'listen port (0 = random)', '4318')
+    .option('--max-rows <n>', 'spans kept (newest)', String(DEFAULT_RETENTION.maxRows))
+    .option('--max-age-s <s>', 'spans older than this are deleted', String(DEFAULT_RETENTION.maxAgeMs / 1000))
+    .action(async (opts: { db: string; host: string; port: string; maxRows: string; maxAgeS: string }) => {
+      const port = /^\d+$/.test(opts.port) && Number(opts.port) <= 65535 ? Number(opts.port) : NaN;
+      if (Number.isNaN(port)) throw new Error(`otlp-receiver: --port must be 0..65535, got ${JSON.stringify(opts.port)}`);
+      const retention = { maxRows: positiveInt('--max-rows', opts.maxRows), maxAgeMs: positiveInt('--max-age-s', opts.maxAgeS) * 1000 };
+      const token = process.env['LIBSQL_AUTH_TOKEN'];
+      const db = createClient({ url: opts.db, ...(token !== undefined && token !== '' ? { authToken: token } : {}) });
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      const rx = await startOtlpReceiver({ db, host: opts.host, port, retention, log });
+      // Parent processes (the dev stack) read this line; /health answers once it is printed.
+      process.stdout.write(`${JSON.stringify({ msg: 'otlp receiver ready', url: rx.url, tracesUrl: rx.tracesUrl })}\n`);
+      const stop = (): void => {
+        void rx.close().finally(() => {
+          db.close();
+          process.exit(0);
+        });
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,140 @@
+/**
+ * Our OTLP/HTTP trace receiver for local stacks: `POST /v1/traces` with an OTLP/JSON body
+ * (`application/json`; gzip accepted) is stored in `trace_spans` through any libSQL client, so
+ * a newcomer sees a request's path edge → proxy → upstream without installing a collector.
+ * Protobuf bodies are refused with 415 and a message saying to switch the exporter to JSON (the
+ * official exporter packages can encode protobuf but none of them decodes it). Retention is
+ * bounded by a prune on a timer (rows and age, trace-store.ts).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { Client } from '@libsql/client';
+import { decodeOtlpJson } from './decode-otlp-json.ts';
+import { DEFAULT_RETENTION, insertSpans, pruneSpans, type Retention } from './trace-store.ts';
+
+const gunzipAsync = promisify(gunzip);
+
+export interface ReceiverOptions {
+  readonly db: Client;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly retention?: Retention;
+  readonly pruneIntervalMs?: number;
+  /** Largest export request accepted (after gunzip). */
+  readonly maxBodyBytes?: number;
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningReceiver {
+  /** Base URL; exporters send to `${url}/v1/traces`. */
+  readonly url: string;
+  readonly tracesUrl: string;
+  /** Spans stored since start (tests, the banner). */
+  stored(): number;
+  pruneNow(): Promise<number>;
+  close(): Promise<void>;
+}
+
+class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw new HttpRefusal(413, `export request larger than ${max} bytes: lower the exporter's batch size`);
+    parts.push(chunk);
+  }
+  const raw = Buffer.concat(parts);
+  if (String(req.headers['content-encoding'] ?? '').toLowerCase() !== 'gzip') return raw;
+  const out = await gunzipAsync(raw, { maxOutputLength: max }).catch(() => {
+    throw new HttpRefusal(400, `gzip body is corrupt or inflates beyond ${max} bytes`);
+  });
+  return out;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningReceiver> {
+  const now = o.now ?? Date.now;
+  const log = o.log ?? (() => undefined);
+  const retention = o.retention ?? DEFAULT_RETENTION;
+  const max = o.maxBodyBytes ?? 8 * 1024 * 1024;
+  let stored = 0;
+  // Fails fast with a clear message when the database has not been migrated to the span table.
+  await o.db.execute('SELECT 1 FROM trace_spans LIMIT 1').catch((err: unknown) => {
+    throw new Error(`the database has no trace_spans table (run \`switchyard db migrate\`): ${err instanceof Error ? err.message : String(err)}`);
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method === 'GET' && path === '/health') return send(res, 200, { ok: true, stored });
+    if (path !== '/v1/traces') return send(res, 404, { error: 'not found: spans go to POST /v1/traces' });
+    if (req.method !== 'POST') return send(res, 405, { error: 'use POST /v1/traces' });
+    const type = String(req.headers['content-type'] ?? '').toLowerCase();
+    if (type.includes('protobuf')) {
+      req.resume();
+      return send(res, 415, { error: 'this receiver reads OTLP/JSON only: set the exporter protocol to http/json (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)' });
+    }
+    if (!type.includes('json')) {
+      req.resume();
+      return send(res, 415, { error: 'content-type must be application/json (OTLP/JSON)' });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse((await readBody(req, max)).toString('utf8'));
+    } catch (err) {
+      if (err instanceof HttpRefusal) return send(res, err.status, { error: err.message });
+      return send(res, 400, { error: 'the body is not valid JSON' });
+    }
+    const decoded = decodeOtlpJson(parsed);
+    if (typeof decoded === 'string') return send(res, 400, { error: decoded });
+    await insertSpans(o.db, decoded.rows);
+    stored += decoded.rows.length;
+    // OTLP partial success: rejected spans are reported, not retried by the exporter.
+    send(res, 200, decoded.rejected === 0 ? {} : { partialSuccess: { rejectedSpans: decoded.rejected, errorMessage: decoded.firstProblem } });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(JSON.stringify({ level: 'error', msg: 'otlp receiver failed to store spans', error: err instanceof Error ? err.message : String(err) }));
+      // 503: the OTLP exporter retries it (the database may be briefly busy).
+      if (!res.headersSent) send(res, 503, { error: 'could not store the spans; retry' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${o.host ?? '127.0.0.1'}:${port}`;
+  const prune = (): Promise<number> => pruneSpans(o.db, retention, now());
+  const timer = setInterval(() => {
+    prune().catch((err: unknown) => log(JSON.stringify({ level: 'warn', msg: 'trace prune failed', error: String(err) })));
+  }, o.pruneIntervalMs ?? 10_000);
+  timer.unref();
+  return {
+    url,
+    tracesUrl: `${url}/v1/traces`,
+    stored: () => stored,
+    pruneNow: prune,
+    close: async () => {
+      clearInterval(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
