@@ -77,13 +77,16 @@ async function main(): Promise<void> {
   const endpointsFile = join(dir, 'endpoints.json');
   await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: upOrigin }], apps: [{ id: 'bench/app', requests: { functions: ['*'] } }] }));
   const off = await proxy(endpointsFile, {});
-  const on = await proxy(endpointsFile, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${sinkPort}/v1/traces`, OTEL_TRACES_SAMPLER_ARG: '1' });
-  const rows: Record<string, { c1: LoadResult[]; c32: LoadResult[] }> = { direct: { c1: [], c32: [] }, 'tracing off': { c1: [], c32: [] }, 'tracing on (ratio 1)': { c1: [], c32: [] } };
+  const sinkUrl = `http://127.0.0.1:${sinkPort}/v1/traces`;
+  const on = await proxy(endpointsFile, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER_ARG: '1' });
+  const tenth = await proxy(endpointsFile, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sinkUrl, OTEL_TRACES_SAMPLER_ARG: '0.1' });
   const targets: Array<[string, string, string]> = [
     ['direct', upOrigin, '/'],
     ['tracing off', off.url, '/v4/bench/app/small'],
     ['tracing on (ratio 1)', on.url, '/v4/bench/app/small'],
+    ['tracing on (ratio 0.1)', tenth.url, '/v4/bench/app/small'],
   ];
+  const rows: Record<string, { c1: LoadResult[]; c32: LoadResult[] }> = Object.fromEntries(targets.map(([n]) => [n, { c1: [], c32: [] }]));
   try {
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, origin, path] of targets) {
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const c of [upstream, sink, off.c, on.c]) c.kill('SIGTERM');
+    for (const c of [upstream, sink, off.c, on.c, tenth.c]) c.kill('SIGTERM');
   }
   const d = rows['direct'];
   const lines = [
