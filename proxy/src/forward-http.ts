@@ -23,6 +23,7 @@ import { errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
 import { HttpExchange } from './http-exchange.ts';
+import { managedStreamOf, runManagedStream } from './continuation-session.ts';
 import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
@@ -60,7 +61,11 @@ export async function forwardHttp(
   rt.budget.request(ex.start);
   const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
   try {
-    await runAttempts(rt, ex, plan);
+    // Apps that opt in to heartbeats / continuation get their streams managed (issue 14).
+    const managed = await managedStreamOf(rt, ex, req.headers.accept);
+    if (managed === null) await runAttempts(rt, ex, plan);
+    else if (managed !== 'answered')
+      await runManagedStream(rt, ex, plan, managed, { deliver: (a, up) => deliver(rt, ex, plan, a, up) });
   } finally {
     plan.finish();
     rt.inFlight.delete(tracked);

@@ -48,6 +48,15 @@ export function firstByteComesEarly(method: string, accept: string | string[] | 
   return a.toLowerCase().includes('text/event-stream');
 }
 
+function withLength(
+  headers: ReturnType<typeof upstreamRequestHeaders>,
+  length: number,
+): ReturnType<typeof upstreamRequestHeaders> {
+  const out: Record<string, string | string[]> = { ...headers, 'content-length': String(length) };
+  delete out['transfer-encoding'];
+  return out;
+}
+
 export class HttpExchange {
   readonly start: number;
   readonly method: string;
@@ -55,10 +64,12 @@ export class HttpExchange {
   /** An upstream request was started: from here on a replica may have begun the work. */
   dispatched = false;
   private bodyRead = false;
+  /** The whole client body, when a managed stream read it first: every attempt re-sends it. */
+  private buffered: Buffer | null = null;
   private bytesIn = 0;
   private readonly ac = new UpstreamAbort();
   private readonly bodyExpected: boolean;
-  private readonly ttfbMs: number;
+  private ttfbMs: number;
 
   constructor(
     private readonly rt: ProxyRuntime,
@@ -87,7 +98,7 @@ export class HttpExchange {
 
   /** Some of the client's body was consumed: it cannot be sent again. */
   get bodyStarted(): boolean {
-    return this.bodyRead;
+    return this.bodyRead && this.buffered === null;
   }
 
   get abortSwitch(): UpstreamAbort {
@@ -98,9 +109,13 @@ export class HttpExchange {
     this.ac.abort();
   }
 
-  /** One upstream request; settles at the response head or with the attempt's classified fault. */
-  async call(a: Attempt): Promise<CallResult> {
+  /**
+   * One upstream request; settles at the response head or with the attempt's classified fault.
+   * `buffered`: a body the proxy already read (managed streams), sent instead of the client's.
+   */
+  async call(a: Attempt, override: Buffer | null = null): Promise<CallResult> {
     this.dispatched = true;
+    const buffered = override ?? this.buffered;
     try {
       const up = await callUpstream(
         this.rt.dispatcher,
@@ -108,8 +123,8 @@ export class HttpExchange {
           origin: a.endpoint.url,
           path: this.target.upstreamPath,
           method: this.method as Dispatcher.HttpMethod,
-          headers: this.headers,
-          body: this.bodyExpected ? this.body() : null,
+          headers: buffered === null ? this.headers : withLength(this.headers, buffered.length),
+          body: buffered ?? (this.bodyExpected ? this.body() : null),
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
           // Streams have no idle cap; non-stream silence is watched by stream-response.
@@ -121,6 +136,29 @@ export class HttpExchange {
     } catch (err) {
       return { ok: false, fault: classifyUpstreamError(err, { aborted: this.clientGone }) };
     }
+  }
+
+  /** The request's time-to-first-byte budget (the app's, within the proxy ceiling). */
+  get ttfbBudgetMs(): number {
+    return this.ttfbMs;
+  }
+
+  /** The body said `"stream": true`: the first byte comes early, the streaming budget applies. */
+  markStreaming(): void {
+    const rules = this.rt.registry.routing(this.target.appId).requests;
+    this.ttfbMs = ttfbLimitMs(rules.ttfbBudgetMs, this.rt.config.upstreamHeadersTimeoutMs);
+  }
+
+  /**
+   * Reads the whole client body (within the app's limit, enforced while it streams) and keeps it
+   * for every attempt. Throws ClientBodyError when the client's side fails.
+   */
+  async readBody(): Promise<Buffer> {
+    if (this.buffered !== null) return this.buffered;
+    const parts: Buffer[] = [];
+    if (this.bodyExpected) for await (const chunk of this.body() as AsyncIterable<Buffer>) parts.push(chunk);
+    this.buffered = Buffer.concat(parts);
+    return this.buffered;
   }
 
   /** A body source undici pulls lazily; client-side failures surface as ClientBodyError. */
@@ -168,7 +206,13 @@ export class HttpExchange {
   }
 
   /** An attempt that was answered and streamed (completely or not). */
-  recordAnswer(a: Attempt, status: number, ttfbMs: number, result: StreamResult): void {
+  recordAnswer(
+    a: Attempt,
+    status: number,
+    ttfbMs: number,
+    result: StreamResult,
+    streamRecovery: 'continued' | null = null,
+  ): void {
     const rt = this.rt;
     const durationMs = rt.now() - this.start;
     rt.recordOutcome({
@@ -184,6 +228,7 @@ export class HttpExchange {
       bytesOut: result.bytesOut,
       error: result.error,
       at: rt.now(),
+      ...(streamRecovery === null ? {} : { streamRecovery }),
     });
     // Access logs off (the usual production level is warn) must cost nothing per request.
     if (!rt.logger.isLevelEnabled('info')) return;

@@ -187,6 +187,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE cluster_app_state ADD COLUMN cold_start_ms REAL`,
     ],
   },
+  {
+    version: 6,
+    name: 'outcomes say when a stream was continued on another replica',
+    statements: [
+      // 'continued' on the attempt that continued a stream a dead replica started; NULL otherwise.
+      `ALTER TABLE outcomes ADD COLUMN stream_recovery TEXT`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -17,6 +17,8 @@ export interface OutcomeRecord {
   readonly bytesOut: number;
   readonly error: string | null;
   readonly at: number;
+  /** `continued`: this attempt continued a stream another replica started (absent = no). */
+  readonly streamRecovery?: 'continued' | null;
 }
 
 /**
@@ -29,8 +31,8 @@ export function outcomeStatement(
 ): { sql: string; args: Array<string | number | null> } {
   return {
     sql: `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint,
-            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at],
+            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at, stream_recovery)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.streamRecovery ?? null],
   };
 }
