@@ -14,6 +14,8 @@ const BENCHES: Record<string, readonly string[]> = {
   worker: ['bench/worker.ts'],
   'push-to-visible': ['bench/push-to-visible.ts'],
   replay: ['backtest/bench/replay-throughput.ts', '100000'],
+  // 1,000 streams through one proxy, a replica SIGKILLed every minute, for 5 minutes (issue 14).
+  'stream-soak': ['bench/stream-soak.ts'],
   // Installs nginx and HAProxy with apt-get when missing; the slowest, so last.
   proxy: ['bench/proxy.ts'],
 };
