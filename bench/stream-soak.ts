@@ -64,16 +64,22 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-interface Tally { completed: number; continued: number; lost: number; lostReasons: Map<string, number> }
+interface Tally { completed: number; continued: number; lost: number; lostReasons: Map<string, number>; notStarted: number }
 
 const EXPECTED = answerText(TOKENS);
 const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
 const body = JSON.stringify({ model: 'demo-llm', stream: true, max_tokens: TOKENS, messages: [{ role: 'user', content: 'soak' }] });
 
-/** One stream to its end; resolves with why it was lost, or null when it arrived complete. */
-function oneStream(url: string): Promise<{ lost: string | null; continued: boolean }> {
+/**
+ * One stream to its end; resolves with why it was lost, or null when it arrived complete.
+ * `notStarted`: the client's own connection to the proxy failed before any answer (a full
+ * listen backlog while thousands connect): no stream existed to lose; it is retried.
+ */
+function oneStream(url: string): Promise<{ lost: string | null; continued: boolean; notStarted?: boolean }> {
   return new Promise((resolve) => {
+    let answered = false;
     const req = request(`${url}/v4/acme/chat/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      answered = true;
       let raw = '';
       res.setEncoding('utf8');
       res.on('data', (s: string) => (raw += s));
@@ -89,7 +95,7 @@ function oneStream(url: string): Promise<{ lost: string | null; continued: boole
         resolve({ lost: text === EXPECTED ? null : 'wrong text', continued });
       });
     });
-    req.on('error', (e) => resolve({ lost: `request ${e.message}`, continued: false }));
+    req.on('error', (e) => resolve({ lost: `request ${e.message}`, continued: false, notStarted: !answered }));
     req.end(body);
   });
 }
@@ -108,7 +114,7 @@ async function main(): Promise<void> {
     PROXY_HEALTH_CHECK_INTERVAL_MS: '1000',
   });
   const ready = JSON.parse(await firstLine(proxy, (l) => l.includes('proxy ready'))) as { url: string };
-  const tally: Tally = { completed: 0, continued: 0, lost: 0, lostReasons: new Map() };
+  const tally: Tally = { completed: 0, continued: 0, lost: 0, lostReasons: new Map(), notStarted: 0 };
   const rss: Array<{ atS: number; mb: number; held: number }> = [];
   const started = Date.now();
   const endAt = started + SECONDS * 1000;
@@ -118,6 +124,11 @@ async function main(): Promise<void> {
       held += 1;
       const r = await oneStream(ready.url);
       held -= 1;
+      if (r.notStarted === true) {
+        tally.notStarted += 1;
+        await new Promise((done) => setTimeout(done, 200));
+        continue;
+      }
       if (r.continued) tally.continued += 1;
       if (r.lost === null) tally.completed += 1;
       else {
@@ -126,11 +137,11 @@ async function main(): Promise<void> {
       }
     }
   };
-  // Ramp up over ~5 s so the listen backlog is not overrun.
+  // Ramp up over ~10 s so the listen backlog is not overrun.
   const holders: Array<Promise<void>> = [];
   for (let i = 0; i < STREAMS; i++) {
     holders.push(holder());
-    if (i % 200 === 199) await new Promise((r) => setTimeout(r, 1000));
+    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 1000));
   }
   let kills = 0;
   const killer = setInterval(() => {
@@ -151,6 +162,7 @@ async function main(): Promise<void> {
   const result = {
     streams: STREAMS, seconds: SECONDS, killEveryS: KILL_EVERY_S, kills, replicas: REPLICAS, tokensPerStream: TOKENS, tokensPerS: TOKENS_PER_S,
     completed: tally.completed, continued: tally.continued, lost: tally.lost, lostReasons: Object.fromEntries(tally.lostReasons),
+    connectsRetried: tally.notStarted,
     proxyRssMb: rss.map((r) => `${r.atS}s:${r.mb}`).join(' '),
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

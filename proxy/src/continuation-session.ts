@@ -28,6 +28,13 @@ import type { UpstreamResponse } from './upstream-call.ts';
 
 /** Continuations one stream may take: a stream outliving more replica deaths than this ends. */
 export const MAX_CONTINUATIONS = 8;
+/**
+ * Heartbeat streams open this long after the request (or at the first heartbeat, if sooner):
+ * at once for any client or middlebox, yet late enough that an immediate refusal (no replica,
+ * open circuit, connection refused everywhere) still goes to the edge as a status it can fail
+ * over on, instead of an error event inside a 200.
+ */
+export const OPEN_GRACE_MS = 250;
 /** A failing replica's answer body kept to pass its OpenAI error on. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -111,9 +118,9 @@ export async function runManagedStream(
     return;
   }
   if (m.rules.heartbeats) {
-    s.down.open({ 'x-switchyard-cluster': a.clusterId, 'x-switchyard-heartbeat-ms': String(m.rules.heartbeatIntervalMs) });
-    s.down.startHeartbeats(m.rules.heartbeatIntervalMs);
-    rt.metrics.heartbeatStreams.inc();
+    const every = m.rules.heartbeatIntervalMs;
+    const headers = { 'x-switchyard-cluster': a.clusterId, 'x-switchyard-heartbeat-ms': String(every) };
+    s.down.openSoon(Math.min(OPEN_GRACE_MS, every), headers, every, () => rt.metrics.heartbeatStreams.inc());
   }
   let body = m.body;
   try {
@@ -329,7 +336,10 @@ function endFailed(s: Session, a: Attempt, step: Extract<Step, { kind: 'failed' 
   if (s.m.rules.continuation && down.opened)
     rt.metrics.streamRecoveries.inc({ cluster: a.clusterId, result: tracker === null || tracker.blocked !== null ? 'impossible' : 'exhausted' });
   if (!down.opened) {
-    sendError(s.ex.res, errorForFault(step.fault, a.clusterId, `not continued: ${why}`));
+    down.stopHeartbeats();
+    // Nothing reached a replica: the plan's refusal tells the edge it may try its next cluster.
+    if (step.fault.beforeSend) sendError(s.ex.res, s.plan.refusal());
+    else sendError(s.ex.res, errorForFault(step.fault, a.clusterId, `not continued: ${why}`));
     return;
   }
   down.fail(

@@ -18,6 +18,7 @@ export interface OpenAiError {
 
 export class SseDownstream {
   private timer: NodeJS.Timeout | null = null;
+  private opening: NodeJS.Timeout | null = null;
   heartbeatsSent = 0;
 
   constructor(private readonly res: ClientResponse) {}
@@ -30,8 +31,25 @@ export class SseDownstream {
     return this.res.destroyed || this.res.writableEnded;
   }
 
+  /**
+   * Opens the stream and starts heartbeats after `graceMs`, unless a replica answered (or the
+   * exchange was refused) first: a refusal within the grace still reaches the edge as a status
+   * it can fail over on (`x-switchyard-refused: not-started`), not as an error inside a 200.
+   */
+  openSoon(graceMs: number, extra: OutgoingHttpHeaders, intervalMs: number, onOpen: () => void): void {
+    this.opening = setTimeout(() => {
+      this.opening = null;
+      if (this.gone || this.opened) return;
+      this.open(extra);
+      this.write(': heartbeat\n\n');
+      this.startHeartbeats(intervalMs);
+      onOpen();
+    }, graceMs);
+  }
+
   /** Answers `200 text/event-stream` now, before any replica did. */
   open(extra: OutgoingHttpHeaders): void {
+    this.cancelOpen();
     if (this.res.headersSent) return;
     this.res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -53,8 +71,14 @@ export class SseDownstream {
   }
 
   stopHeartbeats(): void {
+    this.cancelOpen();
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  private cancelOpen(): void {
+    if (this.opening !== null) clearTimeout(this.opening);
+    this.opening = null;
   }
 
   /** Writes to the client; false = wait for `drain` (the caller pauses the upstream). */
