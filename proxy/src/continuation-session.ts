@@ -18,7 +18,7 @@ import type { AppStreamRules } from '../../shared/domain/stream-rules.ts';
 import type { Attempt, AttemptPlan } from './attempt-plan.ts';
 import { sendError } from './client-io.ts';
 import { continuationBody, readStreamRequest, type StreamRequest } from './continuation-request.ts';
-import { SseEventSplitter, StreamTracker } from './continuation-sse.ts';
+import { ContinuableRelay, StreamTracker } from './continuation-sse.ts';
 import { classifyUpstreamError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
 import { SseDownstream, type OpenAiError } from './heartbeat-writer.ts';
@@ -248,7 +248,7 @@ function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
   const { rt, ex, down } = s;
   const continuing = s.continuations > 0;
   return new Promise((resolve) => {
-    let splitter = s.tracker === null ? null : new SseEventSplitter();
+    const relay = s.tracker === null ? null : new ContinuableRelay(s.tracker);
     let bytes = 0;
     let ttfb: number | null = null;
     let timedOut = false;
@@ -264,6 +264,7 @@ function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
       clearTimeout(budget);
       ex.res.off('close', onClose);
       if (fault !== null) s.plan.brokeMidBody(a, fault);
+      rt.metrics.requestsBatch.inc(a.clusterId, '200');
       ex.recordAnswer(a, 200, ttfb ?? rt.now() - a.startedAt, { bytesOut: bytes, error, fault }, continuing ? 'continued' : null);
       resolve(step);
     };
@@ -276,6 +277,10 @@ function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
     const first = (): void => {
       ttfb = rt.now() - a.startedAt;
       clearTimeout(budget);
+      // The replica's time to its first body byte: what the latency reports and histogram mean.
+      rt.latency.ttfb(a.clusterId, ttfb);
+      rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
+      rt.metrics.attemptsBatch.inc(a.clusterId, '200');
       down.stopHeartbeats();
       if (!down.opened) down.open({ ...downstreamResponseHeaders(up.headers), 'x-switchyard-cluster': a.clusterId });
       if (continuing) {
@@ -286,19 +291,7 @@ function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
     up.pipe({
       data(chunk) {
         if (ttfb === null) first();
-        let out: string | Buffer = chunk;
-        if (splitter !== null && s.tracker !== null) {
-          const events = splitter.push(chunk);
-          if (events === null) {
-            // Not an OpenAI stream after all: pass it on untouched, never continue it.
-            s.tracker.blocked ??= 'an SSE event longer than 1 MiB';
-            out = splitter.rest();
-            splitter = null;
-          } else {
-            const tracker = s.tracker;
-            out = events.map((e) => tracker.accept(e) ?? '').join('');
-          }
-        }
+        const out = relay === null ? chunk : relay.push(chunk);
         if (out.length === 0) return true;
         bytes += typeof out === 'string' ? Buffer.byteLength(out) : out.length;
         if (down.write(out)) return true;
@@ -307,7 +300,7 @@ function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
       },
       end() {
         if (ttfb === null) first();
-        down.end(splitter?.rest() ?? '');
+        down.end(relay?.rest() ?? '');
         settle({ kind: 'finished' }, null, null);
       },
       error(err) {

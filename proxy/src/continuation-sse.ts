@@ -148,3 +148,28 @@ export class StreamTracker {
     if (this.parts.length >= 256) this.parts = [this.parts.join('')];
   }
 }
+
+/**
+ * Upstream bytes → what the client gets: whole events through the tracker, or — once an event
+ * outgrew MAX_EVENT_CHARS (not an OpenAI stream after all) — the bytes untouched, continuation off.
+ */
+export class ContinuableRelay {
+  private splitter: SseEventSplitter | null = new SseEventSplitter();
+
+  constructor(private readonly tracker: StreamTracker) {}
+
+  push(chunk: Buffer): string | Buffer {
+    if (this.splitter === null) return chunk;
+    const events = this.splitter.push(chunk);
+    if (events !== null) return events.map((e) => this.tracker.accept(e) ?? '').join('');
+    this.tracker.blocked ??= 'an SSE event longer than 1 MiB';
+    const pending = this.splitter.rest();
+    this.splitter = null;
+    return pending;
+  }
+
+  /** The unfinished tail, sent as is when the stream ends cleanly. */
+  rest(): string {
+    return this.splitter?.rest() ?? '';
+  }
+}
