@@ -16,6 +16,8 @@ const BENCHES: Record<string, readonly string[]> = {
   replay: ['backtest/bench/replay-throughput.ts', '100000'],
   // Shared-prefix workload through one proxy to 4 simulated replicas, 5 strategies (~2 minutes).
   'replica-choice': ['bench/replica-choice.ts'],
+  // 1,000 streams through one proxy, a replica SIGKILLed every minute, for 5 minutes (issue 14).
+  'stream-soak': ['bench/stream-soak.ts'],
   // Installs nginx and HAProxy with apt-get when missing; the slowest, so last.
   proxy: ['bench/proxy.ts'],
 };

@@ -4,7 +4,7 @@ import { applyControlPatch, defaultFaultMode, parseControlPatch } from './fault-
 const initial = defaultFaultMode(3);
 
 describe('parseControlPatch', () => {
-  it.each([[{ fail: true }], [{ serverErrors: true }], [{ slowdownMs: 250 }], [{ hang: false, dieMidStream: true, dieAfterTokens: 0 }], [{ reset: true }], [{ unload: true }], [{}]])(
+  it.each([[{ fail: true }], [{ serverErrors: true }], [{ slowdownMs: 250 }], [{ firstTokenDelayMs: 150_000 }], [{ hang: false, dieMidStream: true, dieAfterTokens: 0 }], [{ reset: true }], [{ unload: true }], [{}]])(
     'accepts %j',
     (body) => {
       expect(parseControlPatch(body)).toEqual({ ok: true, patch: body });
@@ -18,6 +18,7 @@ describe('parseControlPatch', () => {
     [{ serverErrors: 1 }, 'serverErrors'],
     [{ slowdownMs: -1 }, 'slowdownMs'],
     [{ dieAfterTokens: 1.5 }, 'dieAfterTokens'],
+    [{ firstTokenDelayMs: '150s' }, 'firstTokenDelayMs'],
     [{ explode: true }, 'explode'],
   ])('refuses %j naming %s', (body, param) => {
     const r = parseControlPatch(body);
@@ -32,6 +33,7 @@ describe('applyControlPatch', () => {
     ['reset returns to initial', { ...initial, fail: true, slowdownMs: 9 }, { reset: true }, initial],
     ['reset then apply', { ...initial, fail: true }, { reset: true, hang: true }, { ...initial, hang: true }],
     ['gray failure', initial, { serverErrors: true }, { ...initial, serverErrors: true }],
+    ['slow first token (a long prefill)', initial, { firstTokenDelayMs: 150_000 }, { ...initial, firstTokenDelayMs: 150_000 }],
     ['die with K', initial, { dieMidStream: true, dieAfterTokens: 5 }, { ...initial, dieMidStream: true, dieAfterTokens: 5 }],
   ])('%s', (_name, current, patch, expected) => {
     expect(applyControlPatch(current, patch, initial)).toEqual(expected);

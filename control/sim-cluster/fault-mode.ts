@@ -16,6 +16,8 @@ export interface FaultMode {
   /** The socket is destroyed after `dieAfterTokens` tokens (or job heartbeats). */
   readonly dieMidStream: boolean;
   readonly dieAfterTokens: number;
+  /** Streams answer their headers at once, then send nothing for this long (a long prefill). */
+  readonly firstTokenDelayMs: number;
 }
 
 /** A `POST /_control` body; fields absent are left unchanged. */
@@ -26,6 +28,7 @@ export interface ControlPatch {
   readonly hang?: boolean;
   readonly dieMidStream?: boolean;
   readonly dieAfterTokens?: number;
+  readonly firstTokenDelayMs?: number;
   /** Back to the start-up mode and zeroed counters (applied before the other fields). */
   readonly reset?: boolean;
   /** Unload the model so the next request pays the cold start again. */
@@ -33,11 +36,11 @@ export interface ControlPatch {
 }
 
 export function defaultFaultMode(dieAfterTokens: number): FaultMode {
-  return { fail: false, serverErrors: false, slowdownMs: 0, hang: false, dieMidStream: false, dieAfterTokens };
+  return { fail: false, serverErrors: false, slowdownMs: 0, hang: false, dieMidStream: false, dieAfterTokens, firstTokenDelayMs: 0 };
 }
 
 const BOOLEAN_FIELDS = ['fail', 'serverErrors', 'hang', 'dieMidStream', 'reset', 'unload'] as const;
-const COUNT_FIELDS = ['slowdownMs', 'dieAfterTokens'] as const;
+const COUNT_FIELDS = ['slowdownMs', 'dieAfterTokens', 'firstTokenDelayMs'] as const;
 const KNOWN = new Set<string>([...BOOLEAN_FIELDS, ...COUNT_FIELDS]);
 
 /** Parses a control body, refusing unknown fields and wrong types with the field named. */
@@ -74,5 +77,6 @@ export function applyControlPatch(current: FaultMode, patch: ControlPatch, initi
     hang: patch.hang ?? base.hang,
     dieMidStream: patch.dieMidStream ?? base.dieMidStream,
     dieAfterTokens: patch.dieAfterTokens ?? base.dieAfterTokens,
+    firstTokenDelayMs: patch.firstTokenDelayMs ?? base.firstTokenDelayMs,
   };
 }

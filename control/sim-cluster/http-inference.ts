@@ -11,6 +11,7 @@ import { answerText, completionResponse, responseId, sseData, streamChunk, token
 import type { Prefill } from './kv-cache-model.ts';
 import type { Replica, Ticket } from './replica.ts';
 import { paceTokens } from './token-pacer.ts';
+import { continuationStart, waitFirstToken } from './continuation.ts';
 
 /** Handles one parsed body; never throws (every outcome becomes a response or a cut socket). */
 export async function handleInference(replica: Replica, kind: InferenceKind, body: unknown, res: ServerResponse, signal: AbortSignal): Promise<void> {
@@ -21,6 +22,12 @@ export async function handleInference(replica: Replica, kind: InferenceKind, bod
     return;
   }
   const request = parsed.request;
+  const start = continuationStart(kind, body);
+  if (typeof start !== 'number') {
+    replica.counters.badRequests += 1;
+    sendError(res, start);
+    return;
+  }
   replica.counters.requests += 1;
   let ticket: Ticket | null = null;
   let prefill: Prefill | null = null;
@@ -35,7 +42,7 @@ export async function handleInference(replica: Replica, kind: InferenceKind, bod
       created: Math.floor(Date.now() / 1000),
       model: replica.config.model,
     };
-    const finished = request.stream ? await stream(replica, request, meta, ticket, res, signal) : await whole(replica, request, meta, ticket, res, signal);
+    const finished = request.stream ? await stream(replica, request, meta, ticket, res, signal, start) : await whole(replica, request, meta, ticket, res, signal, start);
     if (finished) replica.counters.completed += 1;
   } catch (err) {
     if (err instanceof SimHttpError) sendError(res, err);
@@ -60,13 +67,14 @@ function die(replica: Replica, res: ServerResponse): false {
   return false;
 }
 
-async function stream(replica: Replica, r: InferenceRequest, meta: ResponseMeta, ticket: Ticket, res: ServerResponse, signal: AbortSignal): Promise<boolean> {
+async function stream(replica: Replica, r: InferenceRequest, meta: ResponseMeta, ticket: Ticket, res: ServerResponse, signal: AbortSignal, start: number): Promise<boolean> {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
   res.flushHeaders();
+  await waitFirstToken(ticket.mode.firstTokenDelayMs, signal);
   if (r.kind === 'chat') await writeFlushed(res, sseData(streamChunk(r.kind, meta, { text: '', finishReason: null, role: true }, r.includeUsage)), signal);
   for await (const i of paceTokens(r.maxTokens, replica.config.tokensPerSecond, signal)) {
     if (diesAt(ticket, i)) return die(replica, res);
-    await writeFlushed(res, sseData(streamChunk(r.kind, meta, { text: tokenText(i), finishReason: null }, r.includeUsage)), signal);
+    await writeFlushed(res, sseData(streamChunk(r.kind, meta, { text: tokenText(start + i), finishReason: null }, r.includeUsage)), signal);
     replica.counters.generationTokens += 1;
   }
   if (diesAt(ticket, r.maxTokens)) return die(replica, res);
@@ -76,12 +84,13 @@ async function stream(replica: Replica, r: InferenceRequest, meta: ResponseMeta,
   return true;
 }
 
-async function whole(replica: Replica, r: InferenceRequest, meta: ResponseMeta, ticket: Ticket, res: ServerResponse, signal: AbortSignal): Promise<boolean> {
+async function whole(replica: Replica, r: InferenceRequest, meta: ResponseMeta, ticket: Ticket, res: ServerResponse, signal: AbortSignal, start: number): Promise<boolean> {
+  await waitFirstToken(ticket.mode.firstTokenDelayMs, signal);
   for await (const i of paceTokens(r.maxTokens, replica.config.tokensPerSecond, signal)) {
     if (diesAt(ticket, i)) return die(replica, res);
     replica.counters.generationTokens += 1;
   }
   if (diesAt(ticket, r.maxTokens)) return die(replica, res);
-  sendJson(res, 200, completionResponse(r.kind, meta, answerText(r.maxTokens), r.finishReason, usage(r.promptTokens, r.maxTokens)));
+  sendJson(res, 200, completionResponse(r.kind, meta, answerText(start + r.maxTokens).slice(answerText(start).length), r.finishReason, usage(r.promptTokens, r.maxTokens)));
   return true;
 }

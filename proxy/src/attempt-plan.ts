@@ -41,6 +41,8 @@ export class AttemptPlan {
   private clusterFailed = false;
   private count = 0;
   private skipped: Skip | null = null;
+  /** Attempts granted beyond `maxAttempts` to stream continuations (one per continuation). */
+  private extra = 0;
   private readonly faults: Array<{ readonly clusterId: string; readonly fault: AttemptFault }> = [];
 
   constructor(
@@ -57,7 +59,7 @@ export class AttemptPlan {
 
   /** The next attempt (its replica slot already taken), or null when nothing is left to try. */
   next(): Attempt | null {
-    if (this.count >= this.rt.config.maxAttempts) return null;
+    if (this.count >= this.rt.config.maxAttempts + this.extra) return null;
     while (this.index < this.clusters.length) {
       const clusterId = this.clusters[this.index] ?? '';
       if (this.entered || this.enter(clusterId)) {
@@ -88,6 +90,19 @@ export class AttemptPlan {
   /** The replica failed after its head arrived (reset or silence mid-body): the replica only. */
   brokeMidBody(a: Attempt, fault: AttemptFault): void {
     if (fault.blame === 'replica') this.eject(a);
+  }
+
+  /**
+   * A stream continuation after `a`'s replica died: walk again from `a`'s cluster (its sibling
+   * replicas first, then the token's later fallbacks), skipping only the replica that failed,
+   * with one attempt more than `maxAttempts` (the caller bounds how many continuations a stream
+   * gets).
+   */
+  restartFor(a: Attempt): void {
+    this.leave();
+    this.index = Math.max(0, this.clusters.indexOf(a.clusterId));
+    this.tried = new Set([a.endpoint.url]);
+    this.extra += 1;
   }
 
   /** The exchange is over: a cluster whose every tried replica failed counts one circuit failure. */

@@ -24,6 +24,7 @@ import { readPromptBody, readsPrompt } from './replica-prompt.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
 import { HttpExchange } from './http-exchange.ts';
+import { managedStreamOf, runManagedStream } from './continuation-session.ts';
 import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
@@ -67,8 +68,13 @@ export async function forwardHttp(
   try {
     const prompt = readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null;
     if (prompt !== null) ex.useBody(prompt.bytes);
-    plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
-    await runAttempts(rt, ex, plan);
+    const p = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
+    plan = p;
+    // Apps that opt in to heartbeats / continuation get their streams managed (issue 14).
+    const managed = await managedStreamOf(rt, ex, req.headers.accept);
+    if (managed === null) await runAttempts(rt, ex, p);
+    else if (managed !== 'answered')
+      await runManagedStream(rt, ex, p, managed, { deliver: (a, up) => deliver(rt, ex, p, a, up) });
   } catch (err) {
     // Only reading an inference-aware app's body throws: the client's fault, a 400.
     if (!(err instanceof ProxyError)) throw err;

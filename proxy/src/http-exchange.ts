@@ -51,6 +51,13 @@ export function firstByteComesEarly(method: string, accept: string | string[] | 
 
 function pickJson(a: Attempt): string | null {
   return a.pick === null ? null : JSON.stringify(a.pick);
+function withLength(
+  headers: ReturnType<typeof upstreamRequestHeaders>,
+  length: number,
+): ReturnType<typeof upstreamRequestHeaders> {
+  const out: Record<string, string | string[]> = { ...headers, 'content-length': String(length) };
+  delete out['transfer-encoding'];
+  return out;
 }
 
 export class HttpExchange {
@@ -62,12 +69,12 @@ export class HttpExchange {
   /** An upstream request was started: from here on a replica may have begun the work. */
   dispatched = false;
   private bodyRead = false;
-  /** The whole body, already read (inference-aware prompt): sent as is, and again on a retry. */
-  private bodyBytes: Buffer | null = null;
+  /** The whole client body, when a managed stream read it first: every attempt re-sends it. */
+  private buffered: Buffer | null = null;
   private bytesIn = 0;
   private readonly ac = new UpstreamAbort();
   private readonly bodyExpected: boolean;
-  private readonly ttfbMs: number;
+  private ttfbMs: number;
 
   constructor(
     private readonly rt: ProxyRuntime,
@@ -96,7 +103,7 @@ export class HttpExchange {
 
   /** Some of the client's body was consumed: it cannot be sent again. */
   get bodyStarted(): boolean {
-    return this.bodyRead;
+    return this.bodyRead && this.buffered === null;
   }
 
   get abortSwitch(): UpstreamAbort {
@@ -107,14 +114,19 @@ export class HttpExchange {
     this.ac.abort();
   }
 
+  /** The whole body, already read (inference-aware prompt): sent as is, and again on a retry. */
   useBody(bytes: Buffer): void {
-    this.bodyBytes = bytes;
+    this.buffered = bytes;
     this.bytesIn = bytes.length;
   }
 
-  /** One upstream request; settles at the response head or with the attempt's classified fault. */
-  async call(a: Attempt): Promise<CallResult> {
+  /**
+   * One upstream request; settles at the response head or with the attempt's classified fault.
+   * `buffered`: a body the proxy already read (managed streams), sent instead of the client's.
+   */
+  async call(a: Attempt, override: Buffer | null = null): Promise<CallResult> {
     this.dispatched = true;
+    const buffered = override ?? this.buffered;
     try {
       const up = await callUpstream(
         this.rt.dispatcher,
@@ -122,8 +134,8 @@ export class HttpExchange {
           origin: a.endpoint.url,
           path: this.target.upstreamPath,
           method: this.method as Dispatcher.HttpMethod,
-          headers: this.trace === null ? this.headers : this.trace.attemptHeaders(this.attemptFacts(a), this.headers),
-          body: this.bodyBytes ?? (this.bodyExpected ? this.body() : null),
+          headers: this.attemptHeaders(a, buffered),
+          body: buffered ?? (this.bodyExpected ? this.body() : null),
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
           // Streams have no idle cap; non-stream silence is watched by stream-response.
@@ -137,8 +149,36 @@ export class HttpExchange {
     }
   }
 
+  private attemptHeaders(a: Attempt, buffered: Buffer | null): ReturnType<typeof upstreamRequestHeaders> {
+    const base = buffered === null ? this.headers : withLength(this.headers, buffered.length);
+    return this.trace === null ? base : this.trace.attemptHeaders(this.attemptFacts(a), base);
+  }
+
   private attemptFacts(a: Attempt): { number: number; clusterId: string; endpointUrl: string; method: string; path: string } {
     return { number: a.number, clusterId: a.clusterId, endpointUrl: a.endpoint.url, method: this.method, path: this.target.upstreamPath };
+  }
+
+  /** The request's time-to-first-byte budget (the app's, within the proxy ceiling). */
+  get ttfbBudgetMs(): number {
+    return this.ttfbMs;
+  }
+
+  /** The body said `"stream": true`: the first byte comes early, the streaming budget applies. */
+  markStreaming(): void {
+    const rules = this.rt.registry.routing(this.target.appId).requests;
+    this.ttfbMs = ttfbLimitMs(rules.ttfbBudgetMs, this.rt.config.upstreamHeadersTimeoutMs);
+  }
+
+  /**
+   * Reads the whole client body (within the app's limit, enforced while it streams) and keeps it
+   * for every attempt. Throws ClientBodyError when the client's side fails.
+   */
+  async readBody(): Promise<Buffer> {
+    if (this.buffered !== null) return this.buffered;
+    const parts: Buffer[] = [];
+    if (this.bodyExpected) for await (const chunk of this.body() as AsyncIterable<Buffer>) parts.push(chunk);
+    this.buffered = Buffer.concat(parts);
+    return this.buffered;
   }
 
   /** A body source undici pulls lazily; client-side failures surface as ClientBodyError. */
@@ -192,7 +232,13 @@ export class HttpExchange {
   }
 
   /** An attempt that was answered and streamed (completely or not). */
-  recordAnswer(a: Attempt, status: number, ttfbMs: number, result: StreamResult): void {
+  recordAnswer(
+    a: Attempt,
+    status: number,
+    ttfbMs: number,
+    result: StreamResult,
+    streamRecovery: 'continued' | null = null,
+  ): void {
     this.trace?.attemptEnded(a.number, { kind: 'answered', status, result, genAi: null });
     const rt = this.rt;
     const durationMs = rt.now() - this.start;
@@ -210,6 +256,7 @@ export class HttpExchange {
       error: result.error,
       at: rt.now(),
       replicaPick: pickJson(a),
+      ...(streamRecovery === null ? {} : { streamRecovery }),
     });
     // Access logs off (the usual production level is warn) must cost nothing per request.
     if (!rt.logger.isLevelEnabled('info')) return;

@@ -16,6 +16,8 @@ export interface ProxyMetrics {
   readonly inFlight: Gauge;
   readonly websockets: Gauge;
   readonly circuitOpen: Gauge<'cluster'>;
+  readonly streamRecoveries: Counter<'cluster' | 'result'>;
+  readonly heartbeatStreams: Counter;
   /** Hot-path form of `requests` (cluster, status): counted in a Map, summed in at scrape. */
   readonly requestsBatch: CounterBatch<'cluster' | 'status'>;
   /** Hot-path form of `attempts` (cluster, result). */
@@ -132,6 +134,17 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       name: 'switchyard_proxy_gen_ai_streams_total',
       help: 'Streamed answers by app, cluster and how they ended (completed|cut|continued)',
       labelNames: ['app', 'cluster', 'result'],
+    // Managed SSE streams (issue 14): `continued` splices another replica's continuation in,
+    // `impossible` / `exhausted` end with an SSE error event instead.
+    streamRecoveries: new Counter({
+      name: 'switchyard_proxy_stream_continuations_total',
+      help: 'Streams whose replica failed mid-answer, by what the proxy did (continued, impossible, exhausted)',
+      labelNames: ['cluster', 'result'],
+      registers,
+    }),
+    heartbeatStreams: new Counter({
+      name: 'switchyard_proxy_heartbeat_streams_total',
+      help: 'Streams answered at once and kept alive with SSE comment heartbeats until the first byte',
       registers,
     }),
     circuitOpen: new Gauge({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeProblems, functionPatternProblem, resolveRequestRules } from './request-rules.ts';
+import { DEFAULT_STREAM_RULES } from './stream-rules.ts';
 import { DEFAULT_REQUEST_RULES } from './types.ts';
 
 describe('resolveRequestRules', () => {
@@ -25,10 +26,20 @@ describe('resolveRequestRules', () => {
     ['fractional TTFB budget', { ttfbBudgetMs: 1.5 }, 'ttfbBudgetMs'],
     ['string boolean', { forwardAuthorization: 'yes' }, 'forwardAuthorization'],
     ['zero per-replica cap', { maxInFlightPerReplica: 0 }, 'maxInFlightPerReplica'],
+    ['streams not an object', { streams: true }, 'streams'],
+    ['unknown stream rule', { streams: { heartbeat: true } }, 'streams.heartbeat'],
+    ['string heartbeats', { streams: { heartbeats: 'on' } }, 'streams.heartbeats'],
+    ['heartbeat interval under 100 ms', { streams: { heartbeatIntervalMs: 10 } }, 'streams.heartbeatIntervalMs'],
+    ['zero continuation cap', { streams: { continuationMaxChars: 0 } }, 'streams.continuationMaxChars'],
   ])('%s is refused at %s', (_name, value, path) => {
     const r = resolveRequestRules(value);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(describeProblems(r.problems)).toContain(`${path}: `);
+  });
+
+  it('defaults the stream rules an app leaves out', () => {
+    const r = resolveRequestRules({ streams: { heartbeats: true, continuation: true } });
+    expect(r.ok && r.rules.streams).toEqual({ ...DEFAULT_STREAM_RULES, heartbeats: true, continuation: true });
   });
 
   it('reports every problem at once', () => {

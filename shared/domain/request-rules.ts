@@ -3,6 +3,7 @@
  * problems with file positions, the snapshot parser rejects a bad stored row. Missing keys
  * take DEFAULT_REQUEST_RULES, so rows written before a rule existed stay valid.
  */
+import { resolveStreamRules } from './stream-rules.ts';
 import { DEFAULT_REQUEST_RULES, type AppRequestRules } from './types.ts';
 
 export interface RequestRulesProblem {
@@ -58,6 +59,12 @@ export function describeProblems(problems: readonly RequestRulesProblem[]): stri
     .join('; ');
 }
 
+function streamRules(value: unknown, problems: RequestRulesProblem[]): AppRequestRules['streams'] {
+  const r = resolveStreamRules(value);
+  for (const [key, message] of r.problems) problems.push({ path: key === null ? ['streams'] : ['streams', key], message });
+  return r.rules;
+}
+
 /** Validates a (partial) rules object and fills in the defaults; every problem is reported. */
 export function resolveRequestRules(value: unknown): RequestRulesResult {
   if (value === undefined || value === null) return { ok: true, rules: DEFAULT_REQUEST_RULES };
@@ -95,6 +102,7 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
       'must be a positive integer or null',
       d.maxInFlightPerReplica,
     ),
+    streams: streamRules(raw['streams'], problems),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules };
 }

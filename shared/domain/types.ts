@@ -5,6 +5,7 @@
  * Times are milliseconds since the Unix epoch (numbers) everywhere so that a
  * decision's inputs can be logged as JSON and replayed bit-for-bit.
  */
+import { DEFAULT_STREAM_RULES, type AppStreamRules } from './stream-rules.ts';
 
 /** Two-letter continent codes as Cloudflare reports them in `request.cf.continent`. */
 export type Continent = 'AF' | 'AN' | 'AS' | 'EU' | 'NA' | 'OC' | 'SA';
@@ -151,6 +152,8 @@ export interface AppRequestRules {
   readonly nonStreamingTtfbBudgetMs: number;
   /** In-flight requests one replica may hold through one proxy; null = no per-replica cap. */
   readonly maxInFlightPerReplica: number | null;
+  /** Heartbeats before the first token, mid-stream continuation (`stream-rules.ts`); both off by default. */
+  readonly streams: AppStreamRules;
 }
 
 /** OpenAI-compatible apps expose `v1/...`; 8 MiB fits long prompts and small images. */
@@ -162,6 +165,7 @@ export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
   // The OpenAI SDKs' default request timeout: clients give up no sooner than this.
   nonStreamingTtfbBudgetMs: 600_000,
   maxInFlightPerReplica: null,
+  streams: DEFAULT_STREAM_RULES,
 });
 
 /** Dynamic state of one app on one cluster, pushed by that cluster's aggregator. */

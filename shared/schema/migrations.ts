@@ -216,6 +216,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS trace_spans_start ON trace_spans(start_unix_nano)`,
     ],
   },
+  {
+    version: 8,
+    name: 'outcomes say when a stream was continued on another replica',
+    statements: [
+      // 'continued' on the attempt that continued a stream a dead replica started; NULL otherwise.
+      `ALTER TABLE outcomes ADD COLUMN stream_recovery TEXT`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -19,6 +19,8 @@ export interface OutcomeRecord {
   readonly at: number;
   /** An inference-aware replica pick (reason, prefix share, load, scores) as JSON; null otherwise. */
   readonly replicaPick?: string | null;
+  /** `continued`: this attempt continued a stream another replica started (absent = no). */
+  readonly streamRecovery?: 'continued' | null;
 }
 
 /**
@@ -31,8 +33,8 @@ export function outcomeStatement(
 ): { sql: string; args: Array<string | number | null> } {
   return {
     sql: `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint,
-            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at, replica_pick)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.replicaPick ?? null],
+            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at, replica_pick, stream_recovery)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.replicaPick ?? null, o.streamRecovery ?? null],
   };
 }

@@ -11,6 +11,10 @@
  *     answer with a Content-Length arrives short, which HTTP clients report as an error).
  * A client that goes away cancels this stream, which cancels the upstream body: the proxy sees
  * its connection close and stops the generation (issue 12 #2).
+ * Chunks are passed on one by one as they arrive (highWaterMark 0, no re-chunking): a proxy's
+ * heartbeat stream (SSE comments until the first token, issue 14) reaches the client comment by
+ * comment, so nothing between client and edge sees an idle connection
+ * (`heartbeat-first-stream-is-not-buffered.test.ts`, e2e `heartbeats-carry-a-slow-first-token-…`).
  */
 const encoder = new TextEncoder();
 

@@ -1,0 +1,175 @@
+/**
+ * The SSE side of a continuable stream: upstream bytes cut into whole events (a replica that
+ * dies mid-event must not leave half an event at the client for the continuation to glue onto),
+ * what those events said (completion id, text so far, tool calls, choices), and the rewrite of
+ * a continuation's events into the first replica's stream: the first id everywhere, the
+ * continuation's role-only opening chunk dropped. Pure; memory is bounded (see `maxChars`).
+ */
+import { StringDecoder } from 'node:string_decoder';
+import type { StreamKind } from './continuation-request.ts';
+
+/** An SSE event longer than this is not an OpenAI chunk: the stream is passed on untouched. */
+export const MAX_EVENT_CHARS = 1024 * 1024;
+const BOUNDARY = /\r?\n\r?\n/;
+
+/** Cuts a byte stream into whole SSE events (each returned with its blank-line terminator). */
+export class SseEventSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+
+  /** Whole events completed by this chunk; null once an event outgrew MAX_EVENT_CHARS. */
+  push(chunk: Buffer): string[] | null {
+    this.pending += this.decoder.write(chunk);
+    const events: string[] = [];
+    for (;;) {
+      const m = BOUNDARY.exec(this.pending);
+      if (m === null) break;
+      const end = m.index + m[0].length;
+      events.push(this.pending.slice(0, end));
+      this.pending = this.pending.slice(end);
+    }
+    return this.pending.length > MAX_EVENT_CHARS ? null : events;
+  }
+
+  /** What is left of an unfinished event (sent on as is when the stream ends cleanly). */
+  rest(): string {
+    return this.pending + this.decoder.end();
+  }
+}
+
+function dataOf(event: string): string | null {
+  const lines = event.split(/\r?\n/).filter((l) => l.startsWith('data:'));
+  if (lines.length === 0) return null;
+  return lines.map((l) => l.slice(l.startsWith('data: ') ? 6 : 5)).join('\n');
+}
+
+interface Choice {
+  readonly index?: unknown;
+  readonly text?: unknown;
+  readonly finish_reason?: unknown;
+  readonly delta?: { readonly role?: unknown; readonly content?: unknown; readonly tool_calls?: unknown; readonly function_call?: unknown };
+}
+
+/**
+ * Follows one logical stream across attempts. `accept` sees every whole event of the current
+ * attempt and returns what the client gets (the event itself, a rewritten one, or null).
+ */
+export class StreamTracker {
+  /** The completion id the client saw first; continuation chunks are rewritten to it. */
+  id: string | null = null;
+  private created: unknown = undefined;
+  private parts: string[] = [];
+  private chars = 0;
+  /** Content events sent (one token each, as vLLM streams). */
+  tokens = 0;
+  /** Why a continuation is no longer possible, or null. */
+  blocked: string | null = null;
+  /** A final event (`finish_reason`, `[DONE]`) was sent: nothing is left to continue. */
+  finished = false;
+  private continuing = false;
+  private roleDropped = false;
+
+  constructor(
+    private readonly kind: StreamKind,
+    private readonly maxChars: number,
+  ) {}
+
+  get text(): string {
+    if (this.parts.length > 1) this.parts = [this.parts.join('')];
+    return this.parts[0] ?? '';
+  }
+
+  /** The next events come from a continuation attempt. */
+  startContinuation(): void {
+    this.continuing = true;
+    this.roleDropped = false;
+  }
+
+  accept(event: string): string | null {
+    const data = dataOf(event);
+    if (data === null) return event;
+    if (data.trim() === '[DONE]') {
+      this.finished = true;
+      return event;
+    }
+    let chunk: Record<string, unknown>;
+    try {
+      const v: unknown = JSON.parse(data);
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.opaque(event);
+      chunk = v as Record<string, unknown>;
+    } catch {
+      return this.opaque(event);
+    }
+    if (chunk['error'] !== undefined) return event;
+    const choices = Array.isArray(chunk['choices']) ? (chunk['choices'] as Choice[]) : [];
+    if (this.continuing && this.isRoleOnly(choices)) return null;
+    for (const c of choices) this.observe(c);
+    if (!this.continuing) {
+      if (this.id === null && typeof chunk['id'] === 'string') [this.id, this.created] = [chunk['id'], chunk['created']];
+      return event;
+    }
+    if (this.id === null || chunk['id'] === this.id) return event;
+    return `data: ${JSON.stringify({ ...chunk, id: this.id, ...(this.created === undefined ? {} : { created: this.created }) })}\n\n`;
+  }
+
+  private opaque(event: string): string {
+    this.blocked ??= 'the stream carries events that are not OpenAI JSON chunks';
+    return event;
+  }
+
+  /** vLLM opens every chat stream with `{role: "assistant", content: ""}`: once is enough. */
+  private isRoleOnly(choices: readonly Choice[]): boolean {
+    if (this.kind !== 'chat' || this.roleDropped || choices.length !== 1) return false;
+    const c = choices[0];
+    const d = c?.delta;
+    if (d === undefined || d.role === undefined || (d.content !== undefined && d.content !== '' && d.content !== null)) return false;
+    if (c?.finish_reason !== undefined && c.finish_reason !== null) return false;
+    this.roleDropped = true;
+    return true;
+  }
+
+  private observe(c: Choice): void {
+    if (c.index !== undefined && c.index !== 0) this.blocked ??= 'several choices are streamed';
+    if (c.finish_reason !== undefined && c.finish_reason !== null) this.finished = true;
+    const d = c.delta;
+    if (d?.tool_calls !== undefined || d?.function_call !== undefined) this.blocked ??= 'a tool call is in flight';
+    const piece = this.kind === 'chat' ? d?.content : c.text;
+    if (typeof piece !== 'string' || piece === '') return;
+    this.tokens += 1;
+    this.chars += piece.length;
+    if (this.chars > this.maxChars) {
+      this.blocked ??= `more than ${this.maxChars} characters were sent (the app's continuationMaxChars)`;
+      this.parts = [];
+      return;
+    }
+    if (this.blocked !== null) return;
+    this.parts.push(piece);
+    // Thousands of one-token strings cost more than their text: fold them now and then.
+    if (this.parts.length >= 256) this.parts = [this.parts.join('')];
+  }
+}
+
+/**
+ * Upstream bytes → what the client gets: whole events through the tracker, or — once an event
+ * outgrew MAX_EVENT_CHARS (not an OpenAI stream after all) — the bytes untouched, continuation off.
+ */
+export class ContinuableRelay {
+  private splitter: SseEventSplitter | null = new SseEventSplitter();
+
+  constructor(private readonly tracker: StreamTracker) {}
+
+  push(chunk: Buffer): string | Buffer {
+    if (this.splitter === null) return chunk;
+    const events = this.splitter.push(chunk);
+    if (events !== null) return events.map((e) => this.tracker.accept(e) ?? '').join('');
+    this.tracker.blocked ??= 'an SSE event longer than 1 MiB';
+    const pending = this.splitter.rest();
+    this.splitter = null;
+    return pending;
+  }
+
+  /** The unfinished tail, sent as is when the stream ends cleanly. */
+  rest(): string {
+    return this.splitter?.rest() ?? '';
+  }
+}

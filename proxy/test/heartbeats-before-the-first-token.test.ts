@@ -1,0 +1,109 @@
+/**
+ * Issue 14 #1: an app that opts in (`requests.streams.heartbeats`) gets its streams answered at
+ * once and kept alive with SSE comments until the replica's first byte; a replica that fails —
+ * with a status, or by never answering within `ttfbBudgetMs` — ends the stream with an OpenAI
+ * `error` event, never silently.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys } from './harness.ts';
+
+const HEARTBEAT_MS = 200;
+const BUDGET_MS = 3_000;
+
+describe('heartbeats before the first token', () => {
+  let sim: SimCluster;
+  let proxy: RunningProxy;
+  let keys: Awaited<ReturnType<typeof testKeys>>;
+  beforeAll(async () => {
+    keys = await testKeys();
+    sim = await startReplica('c1', 'r0', { tokensPerSecond: 100 });
+    proxy = await startTestProxy({
+      endpoints: [{ cluster: 'c1', url: sim.url }],
+      apps: [{ id: APP, requests: { ttfbBudgetMs: BUDGET_MS, streams: { heartbeats: true, heartbeatIntervalMs: HEARTBEAT_MS } } }],
+      jwks: keys.jwks,
+    });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await sim.close();
+  });
+  const post = async (body: string): Promise<Awaited<ReturnType<typeof rawRequest>>> =>
+    rawRequest(proxy.url, { path: `/v4/${APP}/v1/chat/completions`, body, headers: { 'x-switchyard-token': await keys.mint() } });
+
+  it('answers at once, beats until the first token, then streams the whole answer', async () => {
+    sim.control.apply({ reset: true, firstTokenDelayMs: 1_500 });
+    const r = await post(chatBody({ stream: true, max_tokens: 10 }));
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toContain('text/event-stream');
+    // The stream opens (with a first heartbeat) long before the first token.
+    expect(r.chunks[0]?.at ?? Infinity).toBeLessThan(750);
+    expect(r.chunks[0]?.text).toBe(': heartbeat\n\n');
+    const beats = r.body.split(': heartbeat\n\n').length - 1;
+    expect(beats).toBeGreaterThanOrEqual(3);
+    expect(r.body.indexOf('data: ')).toBeGreaterThan(r.body.lastIndexOf(': heartbeat'));
+    const data = sseData(r.body);
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(data.filter((d) => d.includes('"content":"') && !d.includes('"content":""'))).toHaveLength(10);
+    expect(r.complete).toBe(true);
+  });
+
+  it('ends a replica that never sends its first byte with an SSE error at the budget', async () => {
+    sim.control.apply({ reset: true, firstTokenDelayMs: 60_000 });
+    const started = performance.now();
+    const r = await post(chatBody({ stream: true, max_tokens: 10 }));
+    const took = performance.now() - started;
+    expect(r.status).toBe(200);
+    expect(took).toBeGreaterThanOrEqual(BUDGET_MS - 50);
+    expect(took).toBeLessThan(BUDGET_MS + 2_000);
+    expect(r.body).toMatch(/event: error\ndata: \{"error":\{"message":"[^"]+","type":"upstream_error","param":null,"code":"upstream-timeout"\}\}/);
+    expect(r.body).not.toContain('[DONE]');
+  });
+
+  it('passes a refusal that comes within the opening grace on with its status', async () => {
+    sim.control.apply({ reset: true });
+    const r = await post(chatBody({ stream: true, max_tokens: 0 }));
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toMatchObject({ error: { param: 'max_tokens' } });
+  });
+
+  it("turns a replica's later failure status into an OpenAI error event", async () => {
+    const failing = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'the engine died', type: 'server_error', param: null, code: 'engine_dead' } }));
+      }, HEARTBEAT_MS * 3);
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const other = await startTestProxy({
+      endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(failing.address() as AddressInfo).port}` }],
+      apps: [{ id: APP, requests: { streams: { heartbeats: true, heartbeatIntervalMs: HEARTBEAT_MS } } }],
+      jwks: keys.jwks,
+    });
+    try {
+      const r = await rawRequest(other.url, {
+        path: `/v4/${APP}/v1/chat/completions`,
+        body: chatBody({ stream: true }),
+        headers: { 'x-switchyard-token': await keys.mint() },
+      });
+      expect(r.status).toBe(200);
+      expect(r.body).toContain(': heartbeat');
+      expect(r.body).toContain('event: error\ndata: {"error":{"message":"the engine died","type":"server_error","param":null,"code":"engine_dead"}}\n\n');
+      expect(r.complete).toBe(true);
+    } finally {
+      await other.close();
+      failing.close();
+    }
+  });
+
+  it('leaves non-streaming requests of the same app alone', async () => {
+    sim.control.apply({ reset: true });
+    const r = await post(chatBody({ max_tokens: 3 }));
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toContain('application/json');
+    expect(JSON.parse(r.body)).toMatchObject({ object: 'chat.completion' });
+  });
+});
