@@ -51,6 +51,8 @@ export function firstByteComesEarly(method: string, accept: string | string[] | 
 
 function pickJson(a: Attempt): string | null {
   return a.pick === null ? null : JSON.stringify(a.pick);
+}
+
 function withLength(
   headers: ReturnType<typeof upstreamRequestHeaders>,
   length: number,

@@ -134,6 +134,8 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       name: 'switchyard_proxy_gen_ai_streams_total',
       help: 'Streamed answers by app, cluster and how they ended (completed|cut|continued)',
       labelNames: ['app', 'cluster', 'result'],
+      registers,
+    }),
     // Managed SSE streams (issue 14): `continued` splices another replica's continuation in,
     // `impossible` / `exhausted` end with an SSE error event instead.
     streamRecoveries: new Counter({
