@@ -21,6 +21,7 @@ import { continuationBody, readStreamRequest, type StreamRequest } from './conti
 import { ContinuableRelay, StreamTracker } from './continuation-sse.ts';
 import { classifyUpstreamError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
+import { countStream } from './metrics.ts';
 import { SseDownstream, type OpenAiError } from './heartbeat-writer.ts';
 import type { HttpExchange } from './http-exchange.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -286,6 +287,8 @@ function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
       if (continuing) {
         down.comment(`switchyard: the replica died mid-stream; continued on ${a.clusterId} (continuation ${s.continuations})`);
         rt.metrics.streamRecoveries.inc({ cluster: a.clusterId, result: 'continued' });
+        // The GenAI stream counter (completed|cut|continued) sees continued streams too.
+        countStream(rt.metrics, ex.target.appId, a.clusterId, 'continued');
       }
     };
     up.pipe({
