@@ -32,7 +32,11 @@ function parsePortOffset(raw: string | undefined): number {
 }
 
 /** beforeAll/afterAll that run one stack per test file. `basePort` must differ between files. */
-export function useStack(basePort: number, edgeVars: Record<string, string> = {}): StackHandle {
+export function useStack(
+  basePort: number,
+  edgeVars: Record<string, string> = {},
+  opts: { readonly edge?: 'wrangler' | 'workerd' } = {},
+): StackHandle {
   let stack: DevStack | undefined;
   let db: Client | undefined;
   let dir = '';
@@ -43,6 +47,7 @@ export function useStack(basePort: number, edgeVars: Record<string, string> = {}
       stateDir: dir,
       fresh: true,
       aggregatorIntervalMs: AGGREGATOR_MS,
+      ...(opts.edge !== undefined ? { edge: opts.edge } : {}),
       edgeVars: {
         EDGE_REFRESH_MS: String(REFRESH_MS),
         EDGE_DECISION_FLUSH_MS: '200',
