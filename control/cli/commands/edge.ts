@@ -52,13 +52,15 @@ async function writeReferenceConfig(file: string): Promise<void> {
 
 async function run(opts: EdgeOptions): Promise<void> {
   if (opts.writeConfig !== undefined) return writeReferenceConfig(opts.writeConfig);
-  if (opts.workerd !== true) {
-    throw new Error('only --workerd is supported here: on Cloudflare use `wrangler deploy`, locally `switchyard dev` (wrangler dev)');
-  }
   const port = parsePort(opts.port);
+  if (opts.buildOnly !== true && opts.workerd !== true) {
+    throw new Error('serving needs --workerd (on Cloudflare use `wrangler deploy` or infra/terraform; locally `switchyard dev`); --build-only only builds');
+  }
   const built = await buildEdge(opts.outDir);
   if (opts.buildOnly === true) {
-    process.stdout.write(`built ${built.bundle}\nconfig ${built.config}\nrun: workerd serve ${built.config} --socket-addr http=${opts.host}:${port}\n`);
+    process.stdout.write(
+      `built ${built.bundle}\nworkerd config ${built.config}\nTerraform manifest ${built.manifest}\nrun: workerd serve ${built.config} --socket-addr http=${opts.host}:${port}\n`,
+    );
     return;
   }
   const env = { ...process.env, ...workerEnv(built.vars, built.variables, opts.envFile) };
@@ -85,7 +87,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'listen port, env SWITCHYARD_EDGE_PORT', process.env['SWITCHYARD_EDGE_PORT'] ?? '8787')
     .option('--env-file <file>', 'KEY=value lines: Worker vars and secrets (LIBSQL_URL, LIBSQL_AUTH_TOKEN, TOKEN_SIGNING_KEY, ...)')
     .option('--out-dir <dir>', 'where the bundle and edge.capnp are built', '.switchyard/workerd')
-    .option('--build-only', 'build the bundle and config, print how to run workerd, and exit')
+    .option('--build-only', 'build the bundle, edge.capnp and worker.json (for Terraform), print how to run workerd, and exit')
     .option('--write-config <file>', 'write the workerd config only (e.g. infra/workerd/edge.capnp) and exit')
     .action(async (opts: EdgeOptions) => {
       await run(opts);
