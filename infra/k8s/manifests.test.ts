@@ -167,6 +167,11 @@ describe('kubernetes manifests', () => {
       await writeFile(join(dir, key), cm.data?.[key] ?? '');
       const loaded = await loadAggregatorConfig(join(dir, key), {});
       expect(loaded.ok ? [] : loaded.issues).toEqual([]);
+      // Tokens name the proxy by id and URL: the cluster must name the proxy that fronts it.
+      if (loaded.ok) {
+        expect(loaded.config.cluster.proxyId).toBe(envValue(pc, 'PROXY_ID'));
+        expect(loaded.config.cluster.proxyUrl.replace(/\/$/, '')).toBe(envValue(pc, 'PROXY_PUBLIC_URL'));
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
