@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { ConfigMap, Container, EnvVar, Service } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
-import type { ClusterRoleBinding, RoleBinding } from 'kubernetes-types/rbac/v1.js';
+import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadAggregatorConfig } from '../../control/aggregator/load-aggregator-config.ts';
@@ -177,14 +177,18 @@ describe('kubernetes manifests', () => {
     }
   });
 
-  it("aggregator: its ServiceAccount is the subject of the pod and node read roles", () => {
+  it('aggregator: its ServiceAccount may read (only read) the pods and nodes its Kubernetes view lists', () => {
     const sa = aggregator.spec?.template.spec?.serviceAccountName;
     expect(one<Manifest>('ServiceAccount', sa ?? '?').metadata.namespace).toBe('switchyard');
-    for (const b of [one<RoleBinding>('RoleBinding', 'switchyard-aggregator-pods'), one<ClusterRoleBinding>('ClusterRoleBinding', 'switchyard-aggregator-nodes')]) {
-      expect(b.subjects).toContainEqual({ kind: 'ServiceAccount', name: sa, namespace: 'switchyard' });
-      const role = one<{ rules: Array<{ verbs: string[] }> }>(b.roleRef.kind, b.roleRef.name);
-      for (const r of role.rules) expect(r.verbs.every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true); // read-only
-    }
+    const binding = one<ClusterRoleBinding>('ClusterRoleBinding', 'switchyard-aggregator');
+    expect(binding.subjects).toContainEqual({ kind: 'ServiceAccount', name: sa, namespace: 'switchyard' });
+    const role = one<ClusterRole>(binding.roleRef.kind, binding.roleRef.name);
+    const allowed = (resource: string, verb: string): boolean =>
+      (role.rules ?? []).some((r) => (r.apiGroups ?? []).includes('') && (r.resources ?? []).includes(resource) && r.verbs.includes(verb));
+    // kubernetes-view.ts: listNamespacedPod / listPodForAllNamespaces (pods) and listNode (nodes).
+    expect(allowed('pods', 'list')).toBe(true);
+    expect(allowed('nodes', 'list')).toBe(true);
+    for (const r of role.rules ?? []) expect(r.verbs.every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
   });
 
   it('kustomization lists every manifest file', () => {
