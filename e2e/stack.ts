@@ -32,7 +32,11 @@ function parsePortOffset(raw: string | undefined): number {
 }
 
 /** beforeAll/afterAll that run one stack per test file. `basePort` must differ between files. */
-export function useStack(basePort: number, edgeVars: Record<string, string> = {}, opts: { traces?: boolean } = {}): StackHandle {
+export function useStack(
+  basePort: number,
+  edgeVars: Record<string, string> = {},
+  opts: { readonly traces?: boolean; readonly edge?: 'wrangler' | 'workerd' } = {},
+): StackHandle {
   let stack: DevStack | undefined;
   let db: Client | undefined;
   let dir = '';
@@ -45,6 +49,7 @@ export function useStack(basePort: number, edgeVars: Record<string, string> = {}
       aggregatorIntervalMs: AGGREGATOR_MS,
       // Off unless a test is about traces: one process and 100 % sampling less for the others.
       traces: opts.traces ?? false,
+      ...(opts.edge !== undefined ? { edge: opts.edge } : {}),
       edgeVars: {
         EDGE_REFRESH_MS: String(REFRESH_MS),
         EDGE_DECISION_FLUSH_MS: '200',

@@ -4,6 +4,7 @@ import type { Cluster, GeoPoint } from '../../shared/domain/types.ts';
 import { findRegion } from '../../shared/domain/regions.ts';
 import { formatPath, type ConfigIssue } from '../config/config-issue.ts';
 import { makeLocator } from '../config/yaml-locator.ts';
+import type { KubernetesAppSpec } from './kubernetes-capacity.ts';
 
 /** One app's replicas inside this cluster. */
 export interface WatchedApp {
@@ -21,6 +22,8 @@ export interface WatchedApp {
    */
   readonly warmStartMs?: number | null;
   readonly coldStartMs?: number | null;
+  /** Read the app's replicas (Ready pods) and warm headroom (free GPUs) from the Kubernetes API. */
+  readonly kubernetes?: KubernetesAppSpec | null;
 }
 
 /** The aggregator's fully defaulted config. */
@@ -45,8 +48,19 @@ export const DEFAULT_SCRAPE_TIMEOUT_MS = 500;
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const slots = z.number().int().nonnegative();
+const selector = z.string().min(1).regex(/^[^\s]+$/, 'a label selector without spaces, e.g. app=vllm-chat');
+const rawKubernetes = z.strictObject({
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name'),
+  selector,
+  port: z.number().int().min(1).max(65_535),
+  scheme: z.enum(['http', 'https']).optional(),
+  nodeSelector: selector.optional(),
+  gpuResource: z.string().min(1).optional(),
+  gpusPerReplica: z.number().int().positive().optional(),
+});
 const rawApp = z.strictObject({
-  replicas: z.array(url),
+  replicas: z.array(url).default([]),
+  kubernetes: rawKubernetes.optional(),
   slotsPerReplica: z.number().int().positive(),
   gpuType: z.string().min(1).optional(),
   warm: slots.optional(),
@@ -118,6 +132,8 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
       report(['apps', appId, 'warmStartMs'], `must be below coldStartMs (${app.coldStartMs})`);
     }
     if (new Set(app.replicas).size !== app.replicas.length) report(['apps', appId, 'replicas'], 'a replica URL is listed twice');
+    if (app.replicas.length === 0 && app.kubernetes === undefined) report(['apps', appId, 'replicas'], 'list the replica URLs, or give a kubernetes block to discover them');
+    const k = app.kubernetes;
     apps.push({
       appId,
       gpuType,
@@ -127,6 +143,19 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
       cold: app.cold ?? null,
       ...(app.warmStartMs === undefined ? {} : { warmStartMs: app.warmStartMs }),
       ...(app.coldStartMs === undefined ? {} : { coldStartMs: app.coldStartMs }),
+      ...(k === undefined
+        ? {}
+        : {
+            kubernetes: {
+              namespace: k.namespace,
+              selector: k.selector,
+              port: k.port,
+              scheme: k.scheme ?? 'http',
+              nodeSelector: k.nodeSelector ?? null,
+              gpuResource: k.gpuResource ?? 'nvidia.com/gpu',
+              gpusPerReplica: k.gpusPerReplica ?? 1,
+            },
+          }),
     });
   }
   const backoff = { baseMs: r.backoff?.baseMs ?? 250, maxMs: r.backoff?.maxMs ?? 30_000 };

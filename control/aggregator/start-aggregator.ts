@@ -7,6 +7,7 @@ import type { AggregatorConfig, WatchedApp } from './aggregator-config.ts';
 import { backoffDelay } from './backoff.ts';
 import { silentLogger, type AggregatorLogger } from './logger.ts';
 import { createPriceSource } from './price-source.ts';
+import type { ClusterView } from './kubernetes-view.ts';
 import { scrapeReplica, type FetchFn } from './scrape-replica.ts';
 import { addStartSample, advanceStart, NO_ESTIMATE, NO_START, POLICY_START_DEFAULTS, readinessOf, type ReplicaStart, type StartEstimate } from './startup-times.ts';
 import { clusterHealth, replicaUsable, summarizeApp, type ReplicaObservation } from './summarize-app.ts';
@@ -39,6 +40,8 @@ export interface AggregatorDeps {
   readonly fetch?: FetchFn;
   /** Jitter source in [0, 1); default Math.random. */
   readonly random?: () => number;
+  /** The cluster's own view of apps with a `kubernetes` block (kubernetes-view.ts); none by default. */
+  readonly clusterView?: () => Promise<ClusterView>;
 }
 
 export interface Aggregator {
@@ -96,11 +99,29 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     return { warmStartMs: est.warmStartMs ?? app.warmStartMs ?? null, coldStartMs: est.coldStartMs ?? app.coldStartMs ?? null };
   }
 
+  let view: ClusterView | null = null;
+  let viewFailing = false;
+  /** The newest cluster view; when the API fails, the last good one (logged once per outage). */
+  async function currentView(): Promise<ClusterView | null> {
+    if (deps.clusterView === undefined) return null;
+    try {
+      view = await deps.clusterView();
+      if (viewFailing) log.info({ cluster: clusterId }, 'Kubernetes API reachable again');
+      viewFailing = false;
+    } catch (err) {
+      if (!viewFailing) log.warn({ cluster: clusterId, err: err instanceof Error ? err.message : String(err) }, 'Kubernetes API read failed; using the last view');
+      viewFailing = true;
+    }
+    return view;
+  }
+
   async function observe(): Promise<AggregatorSnapshot> {
     const at = now();
     const priceTable = await prices.current();
+    const v = await currentView();
+    const apps = config.apps.map((a) => (v === null || !a.kubernetes ? a : { ...a, replicas: v.replicas.get(a.appId) ?? [], warm: v.warmSlots.get(a.appId) ?? a.warm }));
     const perApp = await Promise.all(
-      config.apps.map(async (app) => ({ app, observations: await Promise.all(app.replicas.map((u) => scrapeReplica(u, config.scrapeTimeoutMs, fetchFn))) })),
+      apps.map(async (app) => ({ app, observations: await Promise.all(app.replicas.map((u) => scrapeReplica(u, config.scrapeTimeoutMs, fetchFn))) })),
     );
     const states: ClusterAppState[] = [];
     const endpoints: EndpointInput[] = [];

@@ -11,6 +11,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/apply.ts'),
   () => import('./commands/db.ts'),
   () => import('./commands/dev.ts'),
+  () => import('./commands/edge.ts'),
   () => import('./commands/keys.ts'),
   () => import('./commands/libsql-server.ts'),
   () => import('./commands/otlp-receiver.ts'),

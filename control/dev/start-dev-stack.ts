@@ -38,6 +38,8 @@ export interface DevStackOptions {
    * it, every request sampled. Default on: a newcomer sees traces without installing a collector.
    */
   readonly traces?: boolean;
+  /** Edge runtime: `wrangler dev` (default) or the self-hosted workerd edge (`switchyard edge --workerd`). */
+  readonly edge?: 'wrangler' | 'workerd';
   readonly log?: (line: string) => void;
 }
 
@@ -251,7 +253,14 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     // Single quotes: dotenv keeps the value literally (the JWK's JSON has double quotes, never single).
     if (Object.values(edgeVars).some((v) => v.includes("'") || v.includes('\n'))) throw new Error('edge variables may not contain quotes or newlines');
     await writeFile(envFile, Object.entries(edgeVars).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n', { mode: 0o600 });
-    await start({
+    const workerdEdge: ChildSpec = {
+      name: 'edge',
+      role: 'edge Worker (self-hosted workerd)',
+      ...switchyard(['edge', '--workerd', '--host', '127.0.0.1', '--port', String(topology.edgePort), '--env-file', envFile, '--out-dir', join(stateDir, 'workerd')]),
+      ready: `${edgeUrl}/health`,
+      readyTimeoutMs: 90_000,
+    };
+    await start(o.edge === 'workerd' ? workerdEdge : {
       name: 'edge',
       role: 'edge Worker (wrangler dev / workerd)',
       command: process.execPath,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { loadAggregatorConfig } from '../../aggregator/load-aggregator-config.ts';
+import type { ClusterView } from '../../aggregator/kubernetes-view.ts';
 import { startAggregator } from '../../aggregator/start-aggregator.ts';
 import type { AggregatorFlags } from '../../aggregator/flags-to-config.ts';
 import { formatIssue } from '../../config/config-issue.ts';
@@ -44,7 +45,15 @@ export function register(program: Command): void {
     const url = opts.db ?? process.env['LIBSQL_URL'] ?? config.db.url ?? DEFAULT_DB_URL;
     const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'] ?? config.db.authToken ?? undefined;
     const store = openStore({ url, authToken });
-    const aggregator = startAggregator(config, { client: store.client, logger });
+    // Apps with a `kubernetes` block are read from the cluster's API (in-cluster service account);
+    // the client is loaded only then, so other commands do not pay for it.
+    let clusterView: (() => Promise<ClusterView>) | undefined;
+    if (config.apps.some((a) => a.kubernetes)) {
+      const { kubernetesReader, readClusterView } = await import('../../aggregator/kubernetes-view.ts');
+      const reader = kubernetesReader();
+      clusterView = () => readClusterView(reader, config.apps);
+    }
+    const aggregator = startAggregator(config, { client: store.client, logger, ...(clusterView === undefined ? {} : { clusterView }) });
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string): void => {
         logger.info({ signal }, 'shutting down');

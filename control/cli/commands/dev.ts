@@ -19,12 +19,13 @@ export function register(program: Command): void {
     .option('--port <port>', 'edge port; other ports follow it (libSQL +1, proxies +11.., replicas +101..), env SWITCHYARD_PORT', process.env['SWITCHYARD_PORT'] ?? '8787')
     .option('--state-dir <dir>', 'database, keys, generated configs and logs', process.env['SWITCHYARD_STATE_DIR'] ?? '.switchyard/dev')
     .option('--keep-data', 'keep the previous run\'s database instead of starting fresh')
-    .action(async (opts: { port: string; stateDir: string; keepData?: boolean }) => {
+    .option('--workerd', 'run the edge self-hosted on workerd (`switchyard edge --workerd`) instead of `wrangler dev`')
+    .action(async (opts: { port: string; stateDir: string; keepData?: boolean; workerd?: boolean }) => {
       const basePort = parsePort(opts.port);
       process.stdout.write(`Starting Switchyard on 127.0.0.1:${basePort} (state in ${opts.stateDir}) ...\n`);
       let stack;
       try {
-        stack = await startDevStack({ basePort, stateDir: opts.stateDir, fresh: opts.keepData !== true });
+        stack = await startDevStack({ basePort, stateDir: opts.stateDir, fresh: opts.keepData !== true, edge: opts.workerd === true ? 'workerd' : 'wrangler' });
       } catch (err) {
         const msg = err instanceof StartError || err instanceof Error ? err.message : String(err);
         process.stderr.write(`\nswitchyard dev: ${msg}\n`);

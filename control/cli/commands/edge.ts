@@ -1,0 +1,95 @@
+/**
+ * `switchyard edge --workerd`: the edge Worker self-hosted on workerd, the runtime Cloudflare
+ * runs. The bundle is the one `wrangler deploy` would upload; the variables are wrangler.toml's
+ * `[vars]`, overridden by the environment, overridden by `--env-file` (secrets go there or in the
+ * environment, never in a config file). See infra/workerd/README.md.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
+import type { Command } from 'commander';
+import { BUNDLE_FILE, buildEdge, workerdBinary } from '../../../infra/workerd/build-edge.ts';
+import { readWranglerConfig, workerVariableNames } from '../../../infra/workerd/worker-env.ts';
+import { renderWorkerdConfig } from '../../../infra/workerd/workerd-config.ts';
+
+interface EdgeOptions {
+  workerd?: boolean;
+  host: string;
+  port: string;
+  envFile?: string;
+  outDir: string;
+  buildOnly?: boolean;
+  writeConfig?: string;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new Error(`--port must be an integer 1..65535, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** The Worker's environment: wrangler.toml [vars] < process environment < --env-file. */
+function workerEnv(vars: Readonly<Record<string, string>>, variables: readonly string[], envFile: string | undefined): Record<string, string> {
+  const env: Record<string, string> = { ...vars };
+  for (const name of variables) {
+    const v = process.env[name];
+    if (v !== undefined) env[name] = v;
+  }
+  if (envFile !== undefined) {
+    const parsed = parseEnv(readFileSync(envFile, 'utf8')) as Record<string, string | undefined>;
+    for (const [k, v] of Object.entries(parsed)) if (v !== undefined) env[k] = v;
+  }
+  return env;
+}
+
+async function writeReferenceConfig(file: string): Promise<void> {
+  const wrangler = await readWranglerConfig();
+  const variables = [...new Set([...(await workerVariableNames()), ...Object.keys(wrangler.vars)])].sort();
+  await writeFile(file, renderWorkerdConfig({ ...wrangler, variables, bundle: BUNDLE_FILE, address: '*:8787' }));
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+async function run(opts: EdgeOptions): Promise<void> {
+  if (opts.writeConfig !== undefined) return writeReferenceConfig(opts.writeConfig);
+  const port = parsePort(opts.port);
+  if (opts.buildOnly !== true && opts.workerd !== true) {
+    throw new Error('serving needs --workerd (on Cloudflare use `wrangler deploy` or infra/terraform; locally `switchyard dev`); --build-only only builds');
+  }
+  const built = await buildEdge(opts.outDir);
+  if (opts.buildOnly === true) {
+    process.stdout.write(
+      `built ${built.bundle}\nworkerd config ${built.config}\nTerraform manifest ${built.manifest}\nrun: workerd serve ${built.config} --socket-addr http=${opts.host}:${port}\n`,
+    );
+    return;
+  }
+  const env = { ...process.env, ...workerEnv(built.vars, built.variables, opts.envFile) };
+  const child = spawn(workerdBinary(), ['serve', built.config, '--socket-addr', `http=${opts.host}:${port}`], { env, stdio: 'inherit' });
+  // Exec-like: signals go to workerd, its exit code becomes ours.
+  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  process.on('SIGTERM', forward);
+  process.on('SIGINT', forward);
+  await new Promise<void>((resolveExit, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.exitCode = code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 0 : 1);
+      resolveExit();
+    });
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('edge')
+    .description('Serve the edge Worker self-hosted on workerd (the same bundle `wrangler deploy` uploads)')
+    .option('--workerd', 'run under the workerd binary shipped with wrangler')
+    .option('--host <host>', 'listen address, env SWITCHYARD_EDGE_HOST', process.env['SWITCHYARD_EDGE_HOST'] ?? '127.0.0.1')
+    .option('--port <port>', 'listen port, env SWITCHYARD_EDGE_PORT', process.env['SWITCHYARD_EDGE_PORT'] ?? '8787')
+    .option('--env-file <file>', 'KEY=value lines: Worker vars and secrets (LIBSQL_URL, LIBSQL_AUTH_TOKEN, TOKEN_SIGNING_KEY, ...)')
+    .option('--out-dir <dir>', 'where the bundle and edge.capnp are built', '.switchyard/workerd')
+    .option('--build-only', 'build the bundle, edge.capnp and worker.json (for Terraform), print how to run workerd, and exit')
+    .option('--write-config <file>', 'write the workerd config only (e.g. infra/workerd/edge.capnp) and exit')
+    .action(async (opts: EdgeOptions) => {
+      await run(opts);
+    });
+}
