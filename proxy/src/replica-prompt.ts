@@ -43,20 +43,47 @@ export function promptHashes(bytes: Buffer, blockChars: number): readonly number
   return hashes.length > 0 ? hashes : null;
 }
 
-/** Reads the whole body; a client that stops short gets a 400 and counts against nobody. */
-export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest): Promise<PromptBody> {
+function bodyAborted(detail: string): ProxyError {
+  return new ProxyError('client-body-aborted', 400, `the client's request body ended early: ${detail}`);
+}
+
+/**
+ * Reads the whole body; a client that stops short gets a 400 and counts against nobody. Plain
+ * events, not the async iterator: a small body is usually already here, and the iterator's
+ * extra promise turns cost a small request measurable time.
+ */
+export function readPromptBody(rt: ProxyRuntime, req: ClientRequest): Promise<PromptBody> {
   const expected = declaredLength(req.headers) ?? 0;
-  const chunks: Buffer[] = [];
-  let got = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onData = (chunk: Buffer): void => {
       chunks.push(chunk);
       got += chunk.length;
-    }
-  } catch (err) {
-    throw new ProxyError('client-body-aborted', 400, `the client's request body ended early: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  if (got !== expected) throw new ProxyError('client-body-aborted', 400, `the client's request body ended after ${got} of ${expected} bytes`);
-  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got);
-  return { bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars) };
+    };
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      if (got !== expected) return reject(bodyAborted(`${got} of ${expected} bytes arrived`));
+      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got);
+      resolve({ bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars) });
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(bodyAborted(err.message));
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(bodyAborted(`the connection closed after ${got} of ${expected} bytes`));
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
 }

@@ -46,8 +46,8 @@ describe('shared-prefix requests land on the replica holding the prefix', () => 
     await Promise.all(replicas.map((r) => r.close()));
   });
 
-  async function send(body: string): Promise<{ replica: string; cached: number }> {
-    const r = await request(`${proxy.url}/v4/${APP}/v1/chat/completions`, {
+  async function send(body: string, via: RunningProxy = proxy): Promise<{ replica: string; cached: number }> {
+    const r = await request(`${via.url}/v4/${APP}/v1/chat/completions`, {
       method: 'POST',
       dispatcher: client,
       body,
@@ -78,9 +78,18 @@ describe('shared-prefix requests land on the replica holding the prefix', () => 
     await r.body.text();
   });
 
-  it('falls back to the shortest queue when the holder is skewed busy', async () => {
-    const holder = await send(chat('beta', 'warm up'));
-    const busy = replicas.find((r) => r.config.replicaId === holder.replica);
+  it.each(['vllm', 'sglang'] as const)('falls back to the shortest queue when the holder is skewed busy (%s metric names)', async (names) => {
+    const pool = names === 'vllm' ? replicas : await Promise.all([0, 1].map((i) => startReplica('c1', `s${i}`, { slots: 2, queue: 64, tokensPerSecond: 2000, metricNames: names })));
+    const via =
+      names === 'vllm'
+        ? proxy
+        : await startTestProxy({
+            endpoints: pool.map((r) => ({ cluster: 'c1', url: r.url })),
+            apps: [{ id: APP, strategy: 'inference-aware' }],
+            config: { replicaScrapeIntervalMs: 100, replicaExploreRate: 0 },
+          });
+    const holder = await send(chat('beta', 'warm up'), via);
+    const busy = pool.find((r) => r.config.replicaId === holder.replica);
     expect(busy).toBeDefined();
     // Load the holder behind the proxy's back: 2 running + 10 waiting, as its /metrics will say.
     const hold = new AbortController();
@@ -94,11 +103,13 @@ describe('shared-prefix requests land on the replica holding the prefix', () => 
     );
     try {
       await sleep(400); // a few scrapes
-      const moved = await send(chat('beta', 'while busy'));
+      const moved = await send(chat('beta', 'while busy'), via);
       expect(moved.replica).not.toBe(holder.replica);
     } finally {
       hold.abort();
       await Promise.all(direct);
+      if (via !== proxy) await via.close();
+      if (pool !== replicas) await Promise.all(pool.map((r) => r.close()));
     }
   });
 });

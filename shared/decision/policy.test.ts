@@ -148,4 +148,9 @@ describe('resolveStrategy', () => {
     expect(resolveStrategy(undefined, policy)).toBe('random');
     expect(resolveStrategy(null, policy)).toBe('random');
   });
+
+  it('runs the pipeline across clusters for an inference-aware app (a replica-level strategy)', () => {
+    expect(resolveStrategy('inference-aware', DEFAULT_POLICY)).toBe('switchyard');
+    expect(resolveStrategy(null, { ...DEFAULT_POLICY, defaultStrategy: 'inference-aware' })).toBe('switchyard');
+  });
 });
