@@ -33,6 +33,8 @@ export interface DevStackOptions {
   readonly edgeVars?: Readonly<Record<string, string>>;
   /** Aggregator push interval. */
   readonly aggregatorIntervalMs?: number;
+  /** How often the dashboard reads the database for live updates (default 1000 ms). */
+  readonly dashboardPollMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -40,6 +42,8 @@ export interface DevStack {
   readonly topology: DevTopology;
   readonly edgeUrl: string;
   readonly libsqlUrl: string;
+  /** The operations dashboard; sign in with `operatorKey`. */
+  readonly dashboardUrl: string;
   /** Random per start; every part gets it (env, never argv). Clients of `libsqlUrl` need it too. */
   readonly libsqlAuthToken: string;
   readonly apiKey: string;
@@ -110,6 +114,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   const sup = new Supervisor(logDir);
   const libsqlUrl = `http://127.0.0.1:${topology.libsqlPort}`;
   const edgeUrl = `http://127.0.0.1:${topology.edgePort}`;
+  const dashboardUrl = `http://127.0.0.1:${topology.dashboardPort}`;
   const operatorKey = o.edgeVars?.['EDGE_OPERATOR_KEY'] ?? randomBytes(24).toString('hex');
   // The local libSQL endpoint runs arbitrary SQL for whoever can reach it: only the stack's own
   // parts get this token (issue 11 #6).
@@ -217,6 +222,22 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       ),
     );
 
+    await start({
+      name: 'dashboard',
+      role: 'operations dashboard',
+      ...switchyard([
+        'dashboard',
+        '--db', libsqlUrl,
+        '--host', '127.0.0.1',
+        '--port', String(topology.dashboardPort),
+        '--poll-ms', String(o.dashboardPollMs ?? 1000),
+        '--reports-dir', join(ROOT, 'reports'),
+      ]),
+      // Secrets by env, never argv: the operator key gates the dashboard like the edge's /explain.
+      env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken, SWITCHYARD_OPERATOR_KEY: operatorKey },
+      ready: `${dashboardUrl}/health`,
+    });
+
     const envFile = join(stateDir, 'edge.env');
     const edgeVars: Record<string, string> = {
       LIBSQL_URL: libsqlUrl,
@@ -259,6 +280,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     topology,
     edgeUrl,
     libsqlUrl,
+    dashboardUrl,
     libsqlAuthToken,
     apiKey: DEMO_API_KEY,
     operatorKey,
