@@ -63,8 +63,13 @@ describe('operator gate', () => {
     expect(await res.text()).toContain('not the operator key');
   });
 
-  it('a cross-site form post is refused', async () => {
-    const res = await fetch(`${d.url}/login`, form(TEST_OPERATOR_KEY, { origin: 'https://evil.example' }));
+  it.each<Record<string, string>>([
+    { origin: 'https://evil.example' },
+    { origin: 'null' },
+    { 'sec-fetch-site': 'cross-site' },
+    { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1' },
+  ])('a cross-site form post is refused: %j', async (headers) => {
+    const res = await fetch(`${d.url}/login`, form(TEST_OPERATOR_KEY, headers));
     expect(res.status).toBe(403);
     expect(res.headers.get('set-cookie')).toBeNull();
   });

@@ -40,7 +40,7 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
     'content-type': type,
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    'referrer-policy': 'same-origin',
     'cache-control': 'no-store',
     ...headers,
   });
@@ -67,12 +67,17 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-/** A form post must come from the dashboard's own page (browsers send Origin on POST). */
+/**
+ * A form post must come from the dashboard's own page. Browsers say so in Sec-Fetch-Site; older
+ * ones only in Origin (sent on every POST; "null" from opaque origins, refused).
+ */
 function sameOrigin(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin' || site === 'none';
   const origin = req.headers.origin;
-  if (origin === undefined || origin === 'null') return origin === undefined;
+  if (origin === undefined) return true; // not a browser: curl and tests posting the form
   try {
-    return new URL(origin).host === req.headers.host;
+    return origin !== 'null' && new URL(origin).host === req.headers.host;
   } catch {
     return false;
   }

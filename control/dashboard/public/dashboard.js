@@ -25,7 +25,9 @@
     table.id = 'fleet-table';
     const head = el('tr');
     for (const c of FLEET_COLUMNS) head.append(el('th', c));
-    table.append(el('thead')).firstChild.append(head);
+    const thead = el('thead');
+    thead.append(head);
+    table.append(thead);
     const body = el('tbody');
     for (const r of regions) {
       const rh = el('tr', null, 'region');
@@ -95,7 +97,9 @@
     table.id = 'candidates';
     const head = el('tr');
     for (const c of ['cluster', 'region / provider', 'tier', 'p', 'predicted ms', 'score ms', '$/h', 'state age', 'disqualified']) head.append(el('th', c));
-    table.append(el('thead')).firstChild.append(head);
+    const thead = el('thead');
+    thead.append(head);
+    table.append(thead);
     const body = el('tbody');
     for (const c of v.candidates) {
       const tr = el('tr', null, c.chosen ? 'candidate chosen' : 'candidate');
