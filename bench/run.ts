@@ -14,6 +14,8 @@ const BENCHES: Record<string, readonly string[]> = {
   worker: ['bench/worker.ts'],
   'push-to-visible': ['bench/push-to-visible.ts'],
   replay: ['backtest/bench/replay-throughput.ts', '100000'],
+  // Needs Debian's chromium (see .ci/run).
+  dashboard: ['bench/dashboard.ts'],
   // Installs nginx and HAProxy with apt-get when missing; the slowest, so last.
   proxy: ['bench/proxy.ts'],
 };

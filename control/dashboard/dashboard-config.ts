@@ -35,7 +35,7 @@ export const DASHBOARD_DEFAULTS = {
   pollMs: 1000,
   bucketMs: 5000,
   keepBuckets: 60,
-  feedSize: 100,
+  feedSize: 50,
   reportsDir: 'reports',
 } as const;
 

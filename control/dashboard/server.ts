@@ -157,7 +157,8 @@ export function createDashboardServer(d: ServerDeps): Server {
     const a = d.assets.get(name);
     if (a === undefined) throw refuse.notFound(`Asset ${name}`);
     const gz = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    send(res, 200, a.type, gz ? a.gzip : a.body, { 'cache-control': 'public, max-age=3600', vary: 'accept-encoding', ...(gz ? { 'content-encoding': 'gzip' } : {}) });
+    const body = gz ? a.gzip : a.body;
+    send(res, 200, a.type, body, { 'cache-control': 'public, max-age=3600', vary: 'accept-encoding', 'content-length': String(body.length), ...(gz ? { 'content-encoding': 'gzip' } : {}) });
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
