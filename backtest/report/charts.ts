@@ -3,13 +3,19 @@
  * SVG strings on the server (`ssr: true`), so every report stays one self-contained HTML file
  * with no scripts and no external assets. Each function returns an <svg> string.
  */
-import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
+import { createRequire } from 'node:module';
+import type * as Echarts from 'echarts';
 import type { EChartsCoreOption } from 'echarts/core';
-import { SVGRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, BarChart, GridComponent, LegendComponent, SVGRenderer]);
+/**
+ * Loaded on first use, as the library's single-file build: every `switchyard` command imports
+ * the report modules (the CLI registers all subcommands), and only a report should pay for charts.
+ */
+let loaded: typeof Echarts | undefined;
+function echarts(): typeof Echarts {
+  loaded ??= createRequire(import.meta.url)('echarts') as typeof Echarts;
+  return loaded;
+}
 
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#64748b', '#a16207'];
 
@@ -32,7 +38,7 @@ export function fmt(x: number): string {
 }
 
 function render(option: EChartsCoreOption, width = W, height = H): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, color: PALETTE, textStyle: { fontFamily: 'sans-serif' }, ...option });
     return chart.renderToSVGString();
