@@ -8,12 +8,12 @@ import type * as Echarts from 'echarts';
 import type { EChartsCoreOption } from 'echarts/core';
 
 /**
- * Loaded on first use, as the library's single-file build: every `switchyard` command imports
+ * Loaded on first use, as the library's minified single-file build: every `switchyard` command imports
  * the report modules (the CLI registers all subcommands), and only a report should pay for charts.
  */
 let loaded: typeof Echarts | undefined;
 function echarts(): typeof Echarts {
-  loaded ??= createRequire(import.meta.url)('echarts') as typeof Echarts;
+  loaded ??= createRequire(import.meta.url)('echarts/dist/echarts.min.js') as typeof Echarts;
   return loaded;
 }
 
