@@ -93,6 +93,17 @@ describe('operator gate', () => {
     expect((await fetch(`${d.url}/api/state`, { headers: { cookie: session } })).status).toBe(401);
   });
 
+  it('signing out ends an open event stream', async () => {
+    const login = await fetch(`${d.url}/login`, form(TEST_OPERATOR_KEY));
+    const session = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const stream = await fetch(`${d.url}/events`, { headers: { cookie: session } });
+    expect(stream.status).toBe(200);
+    await fetch(`${d.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie: session } });
+    // The poller ticks every 100 ms; the next tick sees the session gone and ends the stream.
+    const text = await stream.text();
+    expect(text).toContain('event: state');
+  });
+
   it('the chart library is served gzipped from node_modules when the browser accepts it', async () => {
     const res = await fetch(`${d.url}/assets/echarts.min.js`, { headers: { 'accept-encoding': 'gzip' } });
     expect(res.status).toBe(200);

@@ -104,8 +104,10 @@ export function createDashboardServer(d: ServerDeps): Server {
     res.write(`retry: 2000\nevent: state\ndata: ${JSON.stringify(d.poller.state())}\n\n`);
     let behind = false;
     const unsubscribe = d.poller.subscribe((tick: LiveTick) => {
+      if (res.writableEnded) return;
       if (sid !== undefined && !sessions.valid(sid, d.now()) && authorize(req.headers, d.operatorKey, sessions, d.now()) !== 'ok') {
-        res.end(); // signed out or expired: stop streaming
+        unsubscribe(); // signed out or expired: stop streaming
+        res.end();
         return;
       }
       // A slow browser skips ticks instead of growing our buffer, then catches up with a full state.
