@@ -222,7 +222,8 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       ),
     );
 
-    await start({
+    // Started alongside the edge (both only read the database), so it adds no time to a start.
+    const dashboardStarted = start({
       name: 'dashboard',
       role: 'operations dashboard',
       ...switchyard([
@@ -237,6 +238,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken, SWITCHYARD_OPERATOR_KEY: operatorKey },
       ready: `${dashboardUrl}/health`,
     });
+    dashboardStarted.catch(() => undefined); // awaited below with the edge
 
     const envFile = join(stateDir, 'edge.env');
     const edgeVars: Record<string, string> = {
@@ -271,6 +273,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       ready: `${edgeUrl}/health`,
       readyTimeoutMs: 90_000,
     });
+    await dashboardStarted;
   } catch (err) {
     await sup.stopAll(2_000);
     throw err;
