@@ -37,7 +37,7 @@ export function livePage(reports: readonly ReportLink[], reportsDir: string): st
     <table id="feed"><thead><tr><th>time</th><th>app</th><th>outcome</th><th>chosen</th><th>reason</th><th>µs</th></tr></thead><tbody></tbody></table></div>
   <div id="explain"><h2>Explanation</h2><p class="muted">Click a decision to see every candidate and every term of its score.</p></div>
 </section>
-<section><h2>Traffic split per app <span class="muted">(decisions/s by chosen cluster)</span></h2><div id="traffic" class="charts"></div></section>
+<section><h2>Traffic split per app <span class="muted">(decisions/s by chosen cluster; charts add a point as each bucket completes)</span></h2><div id="traffic" class="charts"></div></section>
 <section class="split">
   <div><h2>Errors per cluster <span class="muted">(per second)</span></h2><div id="errors-chart" class="chart"></div></div>
   <div><h2>TTFT per cluster <span class="muted">(ms, first byte at the proxy)</span></h2><div id="ttft-chart" class="chart"></div></div>
