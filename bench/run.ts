@@ -18,6 +18,8 @@ const BENCHES: Record<string, readonly string[]> = {
   'replica-choice': ['bench/replica-choice.ts'],
   // 1,000 streams through one proxy, a replica SIGKILLed every minute, for 5 minutes (issue 14).
   'stream-soak': ['bench/stream-soak.ts'],
+  // Needs Debian's chromium (see .ci/run).
+  dashboard: ['bench/dashboard.ts'],
   // Installs nginx and HAProxy with apt-get when missing; the slowest, so last.
   proxy: ['bench/proxy.ts'],
 };

@@ -37,7 +37,8 @@ describe('switchyard replay (child process, file database)', () => {
     await cli(['replay', '--db', url, '--export-ndjson', nd]);
     const again = await cli(['replay', '--input', nd, '--out', join(dir, 'out2')]);
     expect(again.stdout).toContain('identical to recorded: 300/300');
-  });
+    // Three CLI processes, two drawing charts: allow for a loaded machine.
+  }, 60_000);
 
   it('refuses a bad policy file naming file, line and variable', async () => {
     writeFileSync(join(dir, 'bad.env'), '# x\nROUTE_WEIGHT_COST=lots\n');

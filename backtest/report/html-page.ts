@@ -1,6 +1,8 @@
-import { escapeXml } from './svg.ts';
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
-/** A self-contained HTML page: inline CSS, inline SVG, no scripts or external assets. */
+/** A self-contained HTML page: inline CSS, inline SVG (drawn by ECharts on the server), no scripts or external assets. */
 export function htmlPage(title: string, sections: ReadonlyArray<{ heading: string; html: string }>): string {
   const body = sections.map((s) => `<section><h2>${escapeXml(s.heading)}</h2>${s.html}</section>`).join('\n');
   return `<!doctype html>

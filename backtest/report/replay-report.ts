@@ -1,7 +1,7 @@
 /** Renders a replay report: stdout summary, self-contained HTML. */
 import type { LatencySummary, ReplayReport } from '../replay/replay-engine.ts';
 import { htmlPage, htmlTable } from './html-page.ts';
-import { groupedBars, lineChart } from './svg.ts';
+import { groupedBars, lineChart } from './charts.ts';
 import { num, pct, textTable } from './text-table.ts';
 
 function trafficRows(c: { before: Record<string, number>; after: Record<string, number> }, total: number): string[][] {

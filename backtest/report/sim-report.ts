@@ -2,7 +2,7 @@
 import type { SimReport } from '../sim/simulate.ts';
 import type { StrategyResult } from '../sim/metrics.ts';
 import { htmlPage, htmlTable } from './html-page.ts';
-import { lineChart, stackedShare, timeline, type Line } from './svg.ts';
+import { lineChart, stackedShare, timeline, type Line } from './charts.ts';
 import { markdownTable, num, pct, textTable } from './text-table.ts';
 
 const HEADERS = ['strategy', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'failed', 'rejected', 'cold starts', 'cost $', 'residency viol.', 'top region'];

@@ -9,6 +9,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   // keep one line per command module, alphabetical
   () => import('./commands/aggregator.ts'),
   () => import('./commands/apply.ts'),
+  () => import('./commands/dashboard.ts'),
   () => import('./commands/db.ts'),
   () => import('./commands/dev.ts'),
   () => import('./commands/edge.ts'),

@@ -10,6 +10,7 @@ export function banner(s: DevStack): string {
     'Switchyard is running.',
     '',
     `  edge (Worker, workerd)   ${s.edgeUrl}`,
+    `  dashboard (operators)    ${s.dashboardUrl}   (sign in with the operator key: ${s.operatorKey})`,
     `  libSQL (Hrana over HTTP) ${s.libsqlUrl}   (auth token: ${s.libsqlAuthToken}, random per start)`,
     ...t.proxies.map((p) => `  ${p.id.padEnd(24)} ${p.url}  (metrics/health: ${p.adminUrl}/_switchyard/…)`),
     ...t.clusters.map(

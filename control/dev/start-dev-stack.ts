@@ -40,6 +40,8 @@ export interface DevStackOptions {
   readonly traces?: boolean;
   /** Edge runtime: `wrangler dev` (default) or the self-hosted workerd edge (`switchyard edge --workerd`). */
   readonly edge?: 'wrangler' | 'workerd';
+  /** How often the dashboard reads the database for live updates (default 1000 ms). */
+  readonly dashboardPollMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -47,6 +49,8 @@ export interface DevStack {
   readonly topology: DevTopology;
   readonly edgeUrl: string;
   readonly libsqlUrl: string;
+  /** The operations dashboard; sign in with `operatorKey`. */
+  readonly dashboardUrl: string;
   /** Random per start; every part gets it (env, never argv). Clients of `libsqlUrl` need it too. */
   readonly libsqlAuthToken: string;
   readonly apiKey: string;
@@ -119,6 +123,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   const sup = new Supervisor(logDir);
   const libsqlUrl = `http://127.0.0.1:${topology.libsqlPort}`;
   const edgeUrl = `http://127.0.0.1:${topology.edgePort}`;
+  const dashboardUrl = `http://127.0.0.1:${topology.dashboardPort}`;
   const operatorKey = o.edgeVars?.['EDGE_OPERATOR_KEY'] ?? randomBytes(24).toString('hex');
   // The local libSQL endpoint runs arbitrary SQL for whoever can reach it: only the stack's own
   // parts get this token (issue 11 #6).
@@ -239,6 +244,24 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       ),
     );
 
+    // Started alongside the edge (both only read the database), so it adds no time to a start.
+    const dashboardStarted = start({
+      name: 'dashboard',
+      role: 'operations dashboard',
+      ...switchyard([
+        'dashboard',
+        '--db', libsqlUrl,
+        '--host', '127.0.0.1',
+        '--port', String(topology.dashboardPort),
+        '--poll-ms', String(o.dashboardPollMs ?? 1000),
+        '--reports-dir', join(ROOT, 'reports'),
+      ]),
+      // Secrets by env, never argv: the operator key gates the dashboard like the edge's /explain.
+      env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken, SWITCHYARD_OPERATOR_KEY: operatorKey },
+      ready: `${dashboardUrl}/health`,
+    });
+    dashboardStarted.catch(() => undefined); // awaited below with the edge
+
     const envFile = join(stateDir, 'edge.env');
     const edgeVars: Record<string, string> = {
       LIBSQL_URL: libsqlUrl,
@@ -280,6 +303,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       ready: `${edgeUrl}/health`,
       readyTimeoutMs: 90_000,
     });
+    await dashboardStarted;
   } catch (err) {
     await sup.stopAll(2_000);
     throw err;
@@ -289,6 +313,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     topology,
     edgeUrl,
     libsqlUrl,
+    dashboardUrl,
     libsqlAuthToken,
     apiKey: DEMO_API_KEY,
     operatorKey,

@@ -37,6 +37,8 @@ export interface DevCluster {
 export interface DevTopology {
   readonly edgePort: number;
   readonly libsqlPort: number;
+  /** The operations dashboard (`switchyard dashboard`). */
+  readonly dashboardPort: number;
   readonly proxies: readonly DevProxy[];
   readonly clusters: readonly DevCluster[];
 }
@@ -46,7 +48,7 @@ export interface PortPlan {
   readonly basePort: number;
 }
 
-/** Port layout: edge = base, libSQL = base+1, proxies = base+11.., their admin ports base+21.., replicas = base+101.. */
+/** Port layout: edge = base, libSQL = base+1, dashboard = base+7, proxies = base+11.., their admin ports base+21.., replicas = base+101.. */
 export function devTopology({ basePort }: PortPlan): DevTopology {
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) {
     throw new Error(`base port must be an integer between 1024 and 65000, got ${basePort}`);
@@ -88,7 +90,7 @@ export function devTopology({ basePort }: PortPlan): DevTopology {
       apps: ['acme/chat'],
     }),
   ];
-  return { edgePort: basePort, libsqlPort: basePort + 1, proxies, clusters };
+  return { edgePort: basePort, libsqlPort: basePort + 1, dashboardPort: basePort + 7, proxies, clusters };
 }
 
 export function replicaUrls(c: DevCluster): string[] {

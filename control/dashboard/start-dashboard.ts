@@ -1,0 +1,49 @@
+/**
+ * Starts the dashboard: opens the database, starts the one live poller, loads the static files
+ * and listens. The CLI (`switchyard dashboard`) and tests call this with a parsed config.
+ */
+import type { AddressInfo } from 'node:net';
+import { openStore } from '../store/open-store.ts';
+import type { DashboardConfig } from './dashboard-config.ts';
+import { LivePoller } from './live-poller.ts';
+import { createDashboardServer } from './server.ts';
+import { loadAssets } from './static-assets.ts';
+
+export interface DashboardHandle {
+  readonly url: string;
+  readonly poller: LivePoller;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(c: DashboardConfig, log: (line: string) => void = () => undefined): Promise<DashboardHandle> {
+  const store = openStore({ url: c.dbUrl, authToken: c.dbAuthToken });
+  const now = (): number => Date.now();
+  const poller = new LivePoller({
+    client: store.client,
+    pollMs: c.pollMs,
+    bucketMs: c.bucketMs,
+    keepBuckets: c.keepBuckets,
+    feedSize: c.feedSize,
+    backfillRows: 20_000,
+    now,
+    onError: log,
+  });
+  const server = createDashboardServer({ client: store.client, poller, assets: await loadAssets(), operatorKey: c.operatorKey, reportsDir: c.reportsDir, now });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(c.port, c.host, () => resolve());
+  });
+  poller.start();
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    poller,
+    close: async () => {
+      await poller.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      store.close();
+    },
+  };
+}
