@@ -32,7 +32,11 @@ function parsePortOffset(raw: string | undefined): number {
 }
 
 /** beforeAll/afterAll that run one stack per test file. `basePort` must differ between files. */
-export function useStack(basePort: number, edgeVars: Record<string, string> = {}): StackHandle {
+export function useStack(
+  basePort: number,
+  edgeVars: Record<string, string> = {},
+  options: { readonly proxyTls?: boolean } = {},
+): StackHandle {
   let stack: DevStack | undefined;
   let db: Client | undefined;
   let dir = '';
@@ -43,6 +47,7 @@ export function useStack(basePort: number, edgeVars: Record<string, string> = {}
       stateDir: dir,
       fresh: true,
       aggregatorIntervalMs: AGGREGATOR_MS,
+      ...(options.proxyTls === true ? { proxyTls: true } : {}),
       edgeVars: {
         EDGE_REFRESH_MS: String(REFRESH_MS),
         EDGE_DECISION_FLUSH_MS: '200',
