@@ -238,6 +238,8 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
           ]),
           env: {
             SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken,
+            // Where a draining proxy sends its clients back to (drain hand-off).
+            PROXY_EDGE_URL: edgeUrl,
             ...(tls !== null ? { PROXY_TLS_CERT_FILE: tls.cert, PROXY_TLS_KEY_FILE: tls.key } : {}),
           },
           ready: `${p.adminUrl}/_switchyard/health`,

@@ -11,13 +11,13 @@
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
 import {
-  abortResponse,
   clientHost,
   clientProto,
   sendError,
   type ClientRequest,
   type ClientResponse,
 } from './client-io.ts';
+import { handOffOrAbort } from './drain-handoff.ts';
 import { drainCutError, drainingError } from './drain-refusals.ts';
 import { errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { upstreamRequestHeaders } from './headers.ts';
@@ -52,7 +52,7 @@ export async function forwardHttp(
   const ex = new HttpExchange(rt, req, res, claims, target, headers);
   const tracked: Tracked = {
     kind: 'http',
-    close: () => (ex.abort(), abortResponse(res)),
+    close: () => handOffOrAbort(rt, res, ex.eventStream, target, () => ex.abort()),
     cutUnanswered: (atDeadline) => drainCut(rt, ex, atDeadline),
   };
   rt.inFlight.add(tracked);
@@ -77,7 +77,7 @@ export async function forwardHttp(
 function drainCut(rt: ProxyRuntime, ex: HttpExchange, atDeadline: boolean): boolean {
   if (ex.res.headersSent) return false;
   if (ex.dispatched && !atDeadline && !IDEMPOTENT.has(ex.method)) return false;
-  const err = ex.dispatched ? drainCutError(rt) : drainingError(rt);
+  const err = ex.dispatched ? drainCutError(rt, ex.target) : drainingError(rt, ex.target);
   sendError(ex.res, err, 'stream' in ex.res ? {} : { connection: 'close' });
   ex.abort();
   return true;
@@ -178,6 +178,7 @@ async function deliver(
   rt.latency.ttfb(a.clusterId, ttfb);
   rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
   rt.metrics.attemptsBatch.inc(a.clusterId, String(up.statusCode));
+  ex.eventStream = String(up.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
   let result: StreamResult;
   try {
     result = await streamResponse(rt, ex.res, up, a.clusterId, ex.abortSwitch);

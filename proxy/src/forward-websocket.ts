@@ -4,7 +4,7 @@
  * replica faults counted, client faults never), and only then is the client's
  * upgrade accepted with the subprotocol the replica chose. Messages are
  * relayed with `ws` (not raw bytes) so drain can close the client cleanly with
- * 1001 going-away. No idle or duration limit; ws answers pings itself.
+ * 1012 service-restart and a reconnect reason (drain-handoff.ts). No idle or duration limit; ws answers pings itself.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -21,6 +21,8 @@ import {
   faultForStatus,
   type AttemptFault,
 } from './errors.ts';
+import { CLOSE_SERVICE_RESTART, closeReason } from './drain-handoff.ts';
+import { drainRetryAfter } from './drain-refusals.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 import type { RequestTarget } from './request-target.ts';
@@ -50,6 +52,7 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   const refused = err.refusedHeader();
   if (refused !== null) lines.push(`x-switchyard-refused: ${refused}`);
   if (err.retryAfterS !== null) lines.push(`retry-after: ${err.retryAfterS}`);
+  if (err.reconnect !== null) lines.push(`x-switchyard-reconnect: ${err.reconnect}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
@@ -294,8 +297,8 @@ function bridge(
   const tracked: Tracked = {
     kind: 'websocket',
     close: () => {
-      // 1001 going-away tells clients to reconnect (to another proxy), not that the app failed.
-      client.close(1001, 'proxy draining');
+      // 1012 service-restart + where to reconnect (drain-handoff.ts): the app did not fail.
+      client.close(CLOSE_SERVICE_RESTART, closeReason(rt, target, drainRetryAfter(rt)));
       upstream.close(1001, 'proxy draining');
     },
   };

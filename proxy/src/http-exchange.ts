@@ -54,6 +54,8 @@ export class HttpExchange {
   clientGone = false;
   /** An upstream request was started: from here on a replica may have begun the work. */
   dispatched = false;
+  /** The answer being delivered is an SSE stream (drain hands it off with a final event). */
+  eventStream = false;
   private bodyRead = false;
   private bytesIn = 0;
   private readonly ac = new UpstreamAbort();

@@ -38,6 +38,10 @@ function checkRules(req: ClientRequest | IncomingMessage, target: RequestTarget,
   return null;
 }
 
+function isUpgrade(req: ClientRequest | IncomingMessage): boolean {
+  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
 async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Promise<Admitted> {
   const parsed = parseRequestTarget(req.url ?? '/');
   if (!parsed.ok) {
@@ -50,11 +54,11 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
     };
   }
   const target = parsed.target;
-  if (rt.draining) return { ok: false, error: drainingError(rt) };
+  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
   const gate = await rt.gate.check(req.headers, target, rt.now());
   if (!gate.ok) return gate;
   // A drain may have begun while the token was verified: start no new upstream work.
-  if (rt.draining) return { ok: false, error: drainingError(rt) };
+  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
   const rules = rt.registry.routing(target.appId).requests;
   const broken = checkRules(req, target, rules);
   if (broken !== null) return { ok: false, error: broken };

@@ -17,8 +17,11 @@ import type { TokenGate } from './token-gate.ts';
 
 /** Something in flight that drain may have to end. */
 export interface Tracked {
-  /** End it now (HTTP: abort; WebSocket: close 1001). */
-  close(): void;
+  /**
+   * End it now (HTTP: SSE hand-off event or abort; WebSocket: close 1012 + reconnect reason).
+   * A promise settles when what it wrote has been flushed (drain destroys sockets after).
+   */
+  close(): void | Promise<void>;
   readonly kind: 'http' | 'websocket';
   /**
    * Drain: if the client has no answer head yet, answer it 503 + Retry-After and cut the
