@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from './endpoint-registry.ts';
 import { mathRng, pickTarget } from './endpoint-picker.ts';
+import { pinnedEndpoint } from './job-pins.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 export type EndpointChoice =
@@ -57,6 +58,9 @@ export function chooseEndpoint(
     (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(appId, e.url, now),
   );
   const candidates = usable.length > 0 ? usable : all;
+  // A pinned job goes back to the replica that took it while that one is usable (job-pins.ts).
+  const pinned = pinnedEndpoint(rt, appId, clusterId, headers, usable);
+  if (pinned !== null) return { kind: 'picked', endpoint: pinned };
   const raw =
     routing.affinityHeader === null ? undefined : headers[routing.affinityHeader.toLowerCase()];
   const key = raw === undefined ? null : Array.isArray(raw) ? (raw[0] ?? null) : raw;

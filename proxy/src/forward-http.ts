@@ -23,6 +23,7 @@ import { errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
 import { HttpExchange } from './http-exchange.ts';
+import { recordJobPin } from './job-pins.ts';
 import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
@@ -179,6 +180,7 @@ async function deliver(
   rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
   rt.metrics.attemptsBatch.inc(a.clusterId, String(up.statusCode));
   ex.eventStream = String(up.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
+  recordJobPin(rt, ex.target, a, up.statusCode);
   let result: StreamResult;
   try {
     result = await streamResponse(rt, ex.res, up, a.clusterId, ex.abortSwitch);

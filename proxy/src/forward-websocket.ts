@@ -25,6 +25,7 @@ import { CLOSE_SERVICE_RESTART, closeReason } from './drain-handoff.ts';
 import { drainRetryAfter } from './drain-refusals.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
+import { recordJobPin } from './job-pins.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
 import { clientHandshakeError } from './ws-client-handshake.ts';
@@ -174,6 +175,7 @@ export async function forwardWebSocket(
       (client) => bridge(rt, client, up.ws, up.attempt, claims, target),
     );
     if (!accepted) rt.metrics.refusals.inc({ code: 'client-invalid' });
+    else recordJobPin(rt, target, up.attempt, 101);
   } finally {
     plan.finish();
   }

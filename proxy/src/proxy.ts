@@ -22,6 +22,7 @@ import { handleRequest, handleUpgrade } from './request-handler.ts';
 import { WebSocketServers } from './ws-servers.ts';
 import { Reporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
+import { JobPins } from './job-pins.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { ProxyStore } from './store.ts';
@@ -127,6 +128,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     breakers: new Map(),
     inFlight: new Set(),
     recordOutcome: (row) => reporter.record(row),
+    jobPins: new JobPins(store, config.id, (err: unknown) => logger.warn({ err }, 'could not write a job pin')),
     draining: false,
   };
   rtRef = rt;
@@ -162,7 +164,13 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   Object.assign(rt, { config: runtimeConfig });
   const admin = await startAdminListener(rt);
 
-  const refreshTimer = setInterval(() => void registry.refresh(now()), config.refreshIntervalMs);
+  const refreshPins = (): Promise<void> =>
+    rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
+  await refreshPins();
+  const refreshTimer = setInterval(() => {
+    void registry.refresh(now());
+    void refreshPins();
+  }, config.refreshIntervalMs);
   refreshTimer.unref();
   const stopChecks = startHealthChecks(rt);
   reporter.start();

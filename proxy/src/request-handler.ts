@@ -14,6 +14,7 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
+import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -62,6 +63,8 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   const rules = rt.registry.routing(target.appId).requests;
   const broken = checkRules(req, target, rules);
   if (broken !== null) return { ok: false, error: broken };
+  const job = jobKeyOf(req.headers, target.appId, rules.jobKeyHeader);
+  if (!job.ok) return job;
   const limit = rt.limiter.acquire(target.appId, rt.now());
   if (!limit.ok) {
     const what = limit.code === 'rate-limited' ? 'requests per second' : 'concurrent requests';
@@ -77,7 +80,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
     };
   }
   const policy = { forwardCredentials: rules.forwardAuthorization };
-  return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy }, rules, release: limit.release };
+  return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy, jobKeyHash: job.hash }, rules, release: limit.release };
 }
 
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {

@@ -12,6 +12,7 @@ import type { ProxyMetrics } from './metrics.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import type { AppLimiter } from './app-limits.ts';
+import type { JobPins } from './job-pins.ts';
 import type { OutcomeRow } from './store.ts';
 import type { TokenGate } from './token-gate.ts';
 
@@ -48,6 +49,8 @@ export interface ProxyRuntime {
   readonly breakers: Map<string, CircuitBreaker>;
   readonly inFlight: Set<Tracked>;
   readonly recordOutcome: (row: OutcomeRow) => void;
+  /** Pinned jobs: which cluster/replica took each job key (job-pins.ts). */
+  readonly jobPins: JobPins;
   draining: boolean;
 }
 

@@ -144,6 +144,13 @@ export interface AppRequestRules {
   readonly nonStreamingTtfbBudgetMs: number;
   /** In-flight requests one replica may hold through one proxy; null = no per-replica cap. */
   readonly maxInFlightPerReplica: number | null;
+  /**
+   * Request header naming a job (e.g. `x-job-id`): requests with the same value keep going to
+   * the cluster (and replica, while alive) that took the job, for `jobPinSeconds` after the last
+   * one. Null: no pinning.
+   */
+  readonly jobKeyHeader: string | null;
+  readonly jobPinSeconds: number;
 }
 
 /** OpenAI-compatible apps expose `v1/...`; 8 MiB fits long prompts and small images. */
@@ -155,6 +162,8 @@ export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
   // The OpenAI SDKs' default request timeout: clients give up no sooner than this.
   nonStreamingTtfbBudgetMs: 600_000,
   maxInFlightPerReplica: null,
+  jobKeyHeader: null,
+  jobPinSeconds: 3600,
 });
 
 /** Dynamic state of one app on one cluster, pushed by that cluster's aggregator. */
@@ -244,7 +253,18 @@ export interface RequestFacts {
   readonly client: ClientLocation;
   /** Value of the app's affinity header, if any. */
   readonly affinityKey: string | null;
+  /** Hash of the app's job key header (`shared/domain/job-key.ts`), if sent; never the raw key. */
+  readonly jobKeyHash?: string | null;
   readonly synthetic: boolean;
+}
+
+/** Where a job runs: written by the proxy that carried its first answer (`job_pins`). */
+export interface JobPin {
+  readonly keyHash: string;
+  readonly clusterId: string;
+  /** The replica that took the job, when known. */
+  readonly endpoint: string | null;
+  readonly expiresAt: number;
 }
 
 /** A hashed API key as stored; the plaintext key is never stored. */
@@ -269,6 +289,8 @@ export interface AppSnapshot {
   readonly latency: ReadonlyMap<string, readonly LatencyMeasurement[]>;
   /** Recent outcomes per cluster for this app; absent = none reported (older snapshots, tests). */
   readonly outcomes?: ReadonlyMap<string, OutcomeStats>;
+  /** Live job pins of this app by key hash (newest first, bounded); absent = none loaded. */
+  readonly jobPins?: ReadonlyMap<string, JobPin>;
   /** When the snapshot was read from the database. */
   readonly loadedAt: number;
 }

@@ -35,6 +35,7 @@ import { mintToken } from './mint-token.ts';
 import { checkOperator } from './operator.ts';
 import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
+import { hashJobKey, jobKeyProblem } from '../../shared/domain/job-key.ts';
 
 export interface EdgeDeps {
   readonly config: EdgeConfig;
@@ -169,6 +170,7 @@ export class Edge {
           (request as Request & { cf?: CfProperties }).cf,
       ),
       affinityKey: snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader),
+      jobKeyHash: await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader),
       synthetic,
     };
     const decided = this.#decide(facts, snapshot, now, stale, mode.mode, waitUntil);
@@ -272,4 +274,13 @@ export class Edge {
     this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decisionId, tried }));
     return errorResponse(refuse.allRefused(result.attempts.length));
   }
+}
+
+/** The hash of the app's job key header (never the raw value, which is client data), or null. */
+async function jobKeyHashOf(headers: Headers, appId: string, header: string | null): Promise<string | null> {
+  const value = header === null ? null : headers.get(header);
+  if (header === null || value === null) return null;
+  const problem = jobKeyProblem(header, value);
+  if (problem !== null) throw refuse.badJobKey(problem);
+  return hashJobKey(appId, value);
 }
