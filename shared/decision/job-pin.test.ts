@@ -4,7 +4,7 @@ import { decide } from './decide.ts';
 import { NOW, cluster, context, policy, request, snapshot, state, status } from './test-fixtures.ts';
 
 const EU = cluster('eu-1', 'eu-west');
-const US = cluster('us-1', 'us-east', { continent: 'NA', country: 'US', lat: 40.7, lon: -74 });
+const US = cluster('us-1', 'us-east');
 const HASH = 'a'.repeat(64);
 
 function withPins(snap: AppSnapshot, pins: readonly JobPin[]): AppSnapshot {
