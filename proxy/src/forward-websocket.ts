@@ -23,6 +23,7 @@ import {
 } from './errors.ts';
 import { CLOSE_SERVICE_RESTART, closeReason } from './drain-handoff.ts';
 import { drainRetryAfter } from './drain-refusals.ts';
+import { clientHost, clientProto, type ClientRequest } from './client-io.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 import { recordJobPin } from './job-pins.ts';
@@ -122,13 +123,13 @@ function connectUpstream(
 }
 
 /** Headers for the upstream handshake: the forwarded set minus the client's own WebSocket ones. */
-function handshakeHeaders(req: IncomingMessage, target: RequestTarget): Record<string, string> {
+export function handshakeHeaders(req: ClientRequest, target: RequestTarget): Record<string, string> {
   const headers: Record<string, string> = {};
   const forwarded = upstreamRequestHeaders(req.headers, {
     policy: target.headerPolicy, // credentials only for apps that forward them
-    clientIp: req.socket.remoteAddress ?? 'unknown',
-    proto: 'http',
-    host: req.headers.host ?? '',
+    clientIp: req.socket?.remoteAddress ?? 'unknown',
+    proto: clientProto(req),
+    host: clientHost(req),
     traceId: () => randomBytes(16).toString('hex'),
     spanId: () => randomBytes(8).toString('hex'),
   });
@@ -191,7 +192,7 @@ type Upstream =
   | { readonly kind: 'refused'; readonly error: ProxyError };
 
 /** Walk the plan until a replica completes the handshake, a fault forbids going on, or nothing is left. */
-async function connectWithPlan(
+export async function connectWithPlan(
   rt: ProxyRuntime,
   plan: AttemptPlan,
   target: RequestTarget,
@@ -287,7 +288,7 @@ function sendableCode(code: number): number {
   return code;
 }
 
-function bridge(
+export function bridge(
   rt: ProxyRuntime,
   client: WebSocket,
   upstream: WebSocket,

@@ -18,7 +18,7 @@ import { LatencyTracker } from './latency-tracker.ts';
 import { createListeners } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
-import { handleRequest, handleUpgrade } from './request-handler.ts';
+import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
 import { WebSocketServers } from './ws-servers.ts';
 import { Reporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
@@ -147,6 +147,12 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       handleUpgrade(rt, wss, req, socket, head).catch((err: unknown) => {
         logger.error({ err }, 'upgrade handler failed');
         socket.destroy();
+      });
+    },
+    (req, res) => {
+      handleH2Connect(rt, req, res).catch((err: unknown) => {
+        logger.error({ err }, 'h2 connect handler failed');
+        res.stream.close();
       });
     },
   );

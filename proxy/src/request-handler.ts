@@ -6,6 +6,7 @@
  * on the admin listener, never here.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { AppRequestRules } from '../../shared/domain/types.ts';
 import { functionAllowed } from '../../shared/http/function-allow-list.ts';
@@ -16,6 +17,7 @@ import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
 import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
+import { forwardH2WebSocket } from './ws-h2.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
@@ -40,7 +42,7 @@ function checkRules(req: ClientRequest | IncomingMessage, target: RequestTarget,
 }
 
 function isUpgrade(req: ClientRequest | IncomingMessage): boolean {
-  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' || req.headers[':protocol'] === 'websocket';
 }
 
 async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Promise<Admitted> {
@@ -134,4 +136,19 @@ export async function handleUpgrade(
       new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true),
     );
   }
+}
+
+/** An HTTP/2 extended CONNECT (RFC 8441): the same admission as an HTTP/1.1 upgrade (ws-h2.ts). */
+export async function handleH2Connect(rt: ProxyRuntime, req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+  const unsupported = req.headers[':protocol'] === undefined ? new ProxyError('client-unsupported', 405, 'CONNECT is not proxied; only extended CONNECT with :protocol websocket') : null;
+  const admitted = unsupported === null ? await admit(rt, req) : { ok: false as const, error: unsupported };
+  if (!admitted.ok) {
+    rt.metrics.refusals.inc({ code: admitted.error.code });
+    sendError(res, admitted.error);
+    return;
+  }
+  res.stream.once('close', admitted.release);
+  await forwardH2WebSocket(rt, req, res, admitted.claims, admitted.target).catch((err: unknown) => {
+    sendError(res, new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true));
+  });
 }
