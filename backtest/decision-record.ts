@@ -20,6 +20,7 @@ import type {
   Cluster,
   ClusterAppState,
   ClusterStatus,
+  JobPin,
   LatencyMeasurement,
   RequestFacts,
 } from '../shared/domain/types.ts';
@@ -109,6 +110,8 @@ export function deserializeSnapshot(raw: unknown, where = 'snapshot'): AppSnapsh
     state: new Map(asEntries<ClusterAppState>(o['state'], `${where}.state`)),
     status: new Map(asEntries<ClusterStatus>(o['status'], `${where}.status`)),
     latency: new Map(asEntries<readonly LatencyMeasurement[]>(o['latency'], `${where}.latency`)),
+    // Only the deciding request's pin is recorded (workers/src/decision-record.ts).
+    ...(o['jobPins'] === undefined ? {} : { jobPins: new Map(asEntries<JobPin>(o['jobPins'], `${where}.jobPins`)) }),
     loadedAt: asNumber(o['loadedAt'], `${where}.loadedAt`),
   };
 }

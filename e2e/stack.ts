@@ -35,7 +35,7 @@ function parsePortOffset(raw: string | undefined): number {
 export function useStack(
   basePort: number,
   edgeVars: Record<string, string> = {},
-  opts: { readonly traces?: boolean; readonly edge?: 'wrangler' | 'workerd' } = {},
+  opts: { readonly traces?: boolean; readonly edge?: 'wrangler' | 'workerd'; readonly proxyTls?: boolean } = {},
 ): StackHandle {
   let stack: DevStack | undefined;
   let db: Client | undefined;
@@ -50,6 +50,7 @@ export function useStack(
       // Off unless a test is about traces: one process and 100 % sampling less for the others.
       traces: opts.traces ?? false,
       ...(opts.edge !== undefined ? { edge: opts.edge } : {}),
+      ...(opts.proxyTls === true ? { proxyTls: true } : {}),
       edgeVars: {
         EDGE_REFRESH_MS: String(REFRESH_MS),
         EDGE_DECISION_FLUSH_MS: '200',

@@ -6,6 +6,7 @@
  * same `switchyard` subcommand an operator would run, so this is also how they are
  * exercised end to end.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -42,6 +43,11 @@ export interface DevStackOptions {
   readonly edge?: 'wrangler' | 'workerd';
   /** How often the dashboard reads the database for live updates (default 1000 ms). */
   readonly dashboardPollMs?: number;
+   * Proxies listen with TLS (a throwaway self-signed certificate for 127.0.0.1, made with the
+   * openssl binary; `DevStack.proxyCa` trusts it) and register https URLs: for clients that
+   * only speak wss/https, such as the `openai` SDK's Realtime client.
+   */
+  readonly proxyTls?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -60,6 +66,8 @@ export interface DevStack {
   /** The OTLP receiver's base URL (spans go to `/v1/traces`), or null when traces are off. */
   readonly otlpUrl: string | null;
   readonly supervisor: Supervisor;
+  /** The proxies' certificate (PEM) when started with `proxyTls`, else null. */
+  readonly proxyCa: string | null;
   /** SIGKILL every replica of a cluster (its aggregator keeps running and reports it unhealthy). */
   killCluster(clusterId: string): Promise<void>;
   stop(): Promise<void>;
@@ -109,9 +117,23 @@ async function rowsFor(libsqlUrl: string, authToken: string, clusterId: string):
   }
 }
 
+/** A self-signed certificate for 127.0.0.1 from the real openssl binary (dev and tests only). */
+async function selfSignedCert(dir: string): Promise<{ cert: string; key: string; pem: string }> {
+  const cert = join(dir, 'proxy-cert.pem');
+  const key = join(dir, 'proxy-key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
+    '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return { cert, key, pem: await readFile(cert, 'utf8') };
+}
+
+function httpsProxies(t: DevTopology): DevTopology {
+  return { ...t, proxies: t.proxies.map((p) => ({ ...p, url: p.url.replace(/^http:/, 'https:') })) };
+}
+
 export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   const log = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const topology = devTopology({ basePort: o.basePort });
+  const plain = devTopology({ basePort: o.basePort });
+  const topology = o.proxyTls === true ? httpsProxies(plain) : plain;
   const stateDir = resolve(o.stateDir);
   const logDir = join(stateDir, 'logs');
   const dbFile = join(stateDir, 'switchyard.db');
@@ -137,8 +159,10 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     await sup.start(spec);
   };
 
+  let tls: { cert: string; key: string; pem: string } | null = null;
   try {
     const keys = await ensureKeys(join(stateDir, 'keys'));
+    if (o.proxyTls === true) tls = await selfSignedCert(join(stateDir, 'keys'));
 
     await start({
       name: 'libsql',
@@ -238,7 +262,13 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
             '--jwks-file', keys.jwksFile,
             '--admin-port', String(p.adminPort),
           ]),
-          env: { SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken, ...otlpEnv },
+          env: {
+            SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken,
+            // Where a draining proxy sends its clients back to (drain hand-off).
+            PROXY_EDGE_URL: edgeUrl,
+            ...(tls !== null ? { PROXY_TLS_CERT_FILE: tls.cert, PROXY_TLS_KEY_FILE: tls.key } : {}),
+            ...otlpEnv,
+          },
           ready: `${p.adminUrl}/_switchyard/health`,
         }),
       ),
@@ -320,6 +350,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     stateDir,
     otlpUrl,
     supervisor: sup,
+    proxyCa: tls?.pem ?? null,
     killCluster: (id) => sup.kill(`sim-${id}`),
     stop: () => sup.stopAll(),
   };

@@ -17,6 +17,7 @@ import { resolveSimClusterOptions, type SimClusterConfig, type SimClusterOptions
 import { receivedHeadersJson } from './received-headers.ts';
 import { Replica, type ReplicaSnapshot } from './replica.ts';
 import { servePromptSocket } from './ws-prompts.ts';
+import { realtimeModel, serveRealtimeSocket } from './realtime-socket.ts';
 
 /** Programmatic equivalents of `/_control`. */
 export interface SimControl {
@@ -133,13 +134,15 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
       const extra = Object.entries(identify(req.headers)).map(([k, v]) => `${k}: ${v}\r\n`).join('');
       socket.end(`HTTP/1.1 ${err.status} ${err.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`);
     };
-    if (path !== '/v1/ws') return refuse(routeNotFound('GET', path));
+    if (path !== '/v1/ws' && path !== '/v1/realtime') return refuse(routeNotFound('GET', path));
+    const model = path === '/v1/realtime' ? realtimeModel(req.url ?? '', config.model) : null;
+    if (model instanceof SimHttpError) return refuse(model);
     if (replica.mode.hang) return hold(socket);
     if (replica.mode.fail || replica.mode.serverErrors) {
       replica.counters.failed += 1;
       return refuse(injectedFailure());
     }
-    wss.handleUpgrade(req, socket, head, (ws) => servePromptSocket(replica, ws));
+    wss.handleUpgrade(req, socket, head, (ws) => (model === null ? servePromptSocket(replica, ws) : serveRealtimeSocket(replica, ws, model)));
   });
 
   await new Promise<void>((resolve, reject) => {

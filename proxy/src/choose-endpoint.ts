@@ -12,6 +12,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from './endpoint-registry.ts';
 import { mathRng, pickTarget } from './endpoint-picker.ts';
 import { chooseByPrompt, type ReplicaPickSummary } from './replica-choice.ts';
+import { pinnedEndpoint } from './job-pins.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 export type EndpointChoice =
@@ -62,6 +63,9 @@ export function chooseEndpoint(
     (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(appId, e.url, now),
   );
   const candidates = usable.length > 0 ? usable : all;
+  // A pinned job goes back to the replica that took it while that one is usable (job-pins.ts).
+  const pinned = pinnedEndpoint(rt, appId, clusterId, headers, usable);
+  if (pinned !== null) return { kind: 'picked', endpoint: pinned };
   if (prompt !== null && routing.strategy === 'inference-aware') {
     const chosen = chooseByPrompt(rt, candidates, prompt);
     if (chosen !== null) return { kind: 'picked', endpoint: chosen.endpoint, pick: chosen.pick };

@@ -41,6 +41,7 @@ export function sendError(
   const refused = err.refusedHeader();
   if (refused !== null) headers['x-switchyard-refused'] = refused;
   if (err.retryAfterS !== null) headers['retry-after'] = String(err.retryAfterS);
+  if (err.reconnect !== null) headers['x-switchyard-reconnect'] = err.reconnect;
   res.writeHead(err.status, headers);
   res.end(body);
 }

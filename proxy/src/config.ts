@@ -75,6 +75,12 @@ export interface ProxyConfig {
   /** Base Retry-After (s) on refusals while draining; jitter adds up to as much again. */
   readonly drainRetryAfterS: number;
   /**
+   * The edge's public URL (`https://edge.example.com`): where a draining proxy tells clients to
+   * reconnect (SSE final event, WebSocket close reason, `x-switchyard-reconnect`). Null: refusals
+   * carry only Retry-After.
+   */
+  readonly edgeUrl: string | null;
+  /**
    * After SIGTERM, requests still waiting for their replica's first byte this long are cut
    * upstream and answered 503 + Retry-After: a draining proxy starts no new generations.
    */
@@ -161,6 +167,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   drainDeadlineMs: 30_000,
   drainWsWindowMs: 5_000,
   drainRetryAfterS: 5,
+  edgeUrl: null,
   drainStartGraceMs: 2_000,
   adminHost: '127.0.0.1',
   adminPort: 0,
@@ -255,6 +262,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['drainWsWindowMs', 'PROXY_DRAIN_WS_WINDOW_MS', 'int'],
   ['drainRetryAfterS', 'PROXY_DRAIN_RETRY_AFTER_S', 'int'],
   ['drainStartGraceMs', 'PROXY_DRAIN_START_GRACE_MS', 'int'],
+  ['edgeUrl', 'PROXY_EDGE_URL', 'nullable-string'],
   ['adminHost', 'PROXY_ADMIN_HOST', 'string'],
   ['adminPort', 'PROXY_ADMIN_PORT', 'int'],
   ['metricsPath', 'PROXY_METRICS_PATH', 'string'],
@@ -384,6 +392,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     if (!/^[^/\s]+\/[^/\s]+$/.test(app))
       issues.push({ field: 'traceContentApps', source: 'merged', message: `"${app}" is not an app id (project/app)` });
   }
+  if (out['edgeUrl'] !== null && !/^https?:\/\/[^/?#\s]+\/?$/.test(String(out['edgeUrl'])))
+    issues.push({ field: 'edgeUrl', source: 'merged', message: 'must be an http(s) origin such as https://edge.example.com' });
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, config: out as unknown as ProxyConfig };
 }

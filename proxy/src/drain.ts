@@ -73,7 +73,8 @@ export async function drain(
   }
   refusedUnstarted += refuseUnanswered(rt, true);
   const forced = rt.inFlight.size;
-  for (const t of [...rt.inFlight]) t.close();
+  // Hand-off events and close frames reach the sockets before they are destroyed.
+  await Promise.all([...rt.inFlight].map((t) => t.close()));
   for (const s of listeners.sockets) s.destroy();
   for (const s of listeners.h2sessions) s.destroy();
   await closed;

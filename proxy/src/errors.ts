@@ -51,6 +51,8 @@ export class ProxyError extends Error {
     readonly retryAfterS: number | null = null,
     /** No byte of this request reached any upstream (also implied by the refusal codes above). */
     readonly notStarted: boolean = false,
+    /** Where to reconnect (a draining proxy's hand-off), sent as `x-switchyard-reconnect`. */
+    readonly reconnect: string | null = null,
   ) {
     super(message);
   }

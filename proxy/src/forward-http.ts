@@ -11,13 +11,13 @@
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
 import {
-  abortResponse,
   clientHost,
   clientProto,
   sendError,
   type ClientRequest,
   type ClientResponse,
 } from './client-io.ts';
+import { handOffOrAbort } from './drain-handoff.ts';
 import { drainCutError, drainingError } from './drain-refusals.ts';
 import { ProxyError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { readPromptBody, readsPrompt } from './replica-prompt.ts';
@@ -25,6 +25,7 @@ import { upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
 import { HttpExchange } from './http-exchange.ts';
 import { managedStreamOf, runManagedStream } from './continuation-session.ts';
+import { recordJobPin } from './job-pins.ts';
 import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
@@ -58,7 +59,7 @@ export async function forwardHttp(
   ex.trace = trace;
   const tracked: Tracked = {
     kind: 'http',
-    close: () => (ex.abort(), abortResponse(res)),
+    close: () => handOffOrAbort(rt, res, ex.eventStream, target, () => ex.abort()),
     cutUnanswered: (atDeadline) => drainCut(rt, ex, atDeadline),
   };
   rt.inFlight.add(tracked);
@@ -95,7 +96,7 @@ export async function forwardHttp(
 function drainCut(rt: ProxyRuntime, ex: HttpExchange, atDeadline: boolean): boolean {
   if (ex.res.headersSent) return false;
   if (ex.dispatched && !atDeadline && !IDEMPOTENT.has(ex.method)) return false;
-  const err = ex.dispatched ? drainCutError(rt) : drainingError(rt);
+  const err = ex.dispatched ? drainCutError(rt, ex.target) : drainingError(rt, ex.target);
   sendError(ex.res, err, 'stream' in ex.res ? {} : { connection: 'close' });
   ex.abort();
   return true;
@@ -196,6 +197,8 @@ async function deliver(
   rt.latency.ttfb(a.clusterId, ttfb);
   rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
   rt.metrics.attemptsBatch.inc(a.clusterId, String(up.statusCode));
+  ex.eventStream = String(up.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
+  recordJobPin(rt, ex.target, a, up.statusCode);
   let result: StreamResult;
   // GenAI metrics (TTFT, tokens, stream ends) and the attempt span's GenAI attributes.
   const watch = new GenAiWatch(rt, ex.target.appId, ex.target.fn, a.clusterId, a.startedAt, up);

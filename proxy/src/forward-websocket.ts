@@ -4,7 +4,7 @@
  * replica faults counted, client faults never), and only then is the client's
  * upgrade accepted with the subprotocol the replica chose. Messages are
  * relayed with `ws` (not raw bytes) so drain can close the client cleanly with
- * 1001 going-away. No idle or duration limit; ws answers pings itself.
+ * 1012 service-restart and a reconnect reason (drain-handoff.ts). No idle or duration limit; ws answers pings itself.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -21,8 +21,12 @@ import {
   faultForStatus,
   type AttemptFault,
 } from './errors.ts';
+import { CLOSE_SERVICE_RESTART, closeReason } from './drain-handoff.ts';
+import { drainRetryAfter } from './drain-refusals.ts';
+import { clientHost, clientProto, type ClientRequest } from './client-io.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
+import { recordJobPin } from './job-pins.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
 import { clientHandshakeError } from './ws-client-handshake.ts';
@@ -50,6 +54,7 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   const refused = err.refusedHeader();
   if (refused !== null) lines.push(`x-switchyard-refused: ${refused}`);
   if (err.retryAfterS !== null) lines.push(`retry-after: ${err.retryAfterS}`);
+  if (err.reconnect !== null) lines.push(`x-switchyard-reconnect: ${err.reconnect}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
@@ -118,13 +123,13 @@ function connectUpstream(
 }
 
 /** Headers for the upstream handshake: the forwarded set minus the client's own WebSocket ones. */
-function handshakeHeaders(req: IncomingMessage, target: RequestTarget): Record<string, string> {
+export function handshakeHeaders(req: ClientRequest, target: RequestTarget): Record<string, string> {
   const headers: Record<string, string> = {};
   const forwarded = upstreamRequestHeaders(req.headers, {
     policy: target.headerPolicy, // credentials only for apps that forward them
-    clientIp: req.socket.remoteAddress ?? 'unknown',
-    proto: 'http',
-    host: req.headers.host ?? '',
+    clientIp: req.socket?.remoteAddress ?? 'unknown',
+    proto: clientProto(req),
+    host: clientHost(req),
     traceId: () => randomBytes(16).toString('hex'),
     spanId: () => randomBytes(8).toString('hex'),
   });
@@ -171,6 +176,7 @@ export async function forwardWebSocket(
       (client) => bridge(rt, client, up.ws, up.attempt, claims, target),
     );
     if (!accepted) rt.metrics.refusals.inc({ code: 'client-invalid' });
+    else recordJobPin(rt, target, up.attempt, 101);
   } finally {
     plan.finish();
   }
@@ -186,7 +192,7 @@ type Upstream =
   | { readonly kind: 'refused'; readonly error: ProxyError };
 
 /** Walk the plan until a replica completes the handshake, a fault forbids going on, or nothing is left. */
-async function connectWithPlan(
+export async function connectWithPlan(
   rt: ProxyRuntime,
   plan: AttemptPlan,
   target: RequestTarget,
@@ -282,7 +288,7 @@ function sendableCode(code: number): number {
   return code;
 }
 
-function bridge(
+export function bridge(
   rt: ProxyRuntime,
   client: WebSocket,
   upstream: WebSocket,
@@ -294,8 +300,8 @@ function bridge(
   const tracked: Tracked = {
     kind: 'websocket',
     close: () => {
-      // 1001 going-away tells clients to reconnect (to another proxy), not that the app failed.
-      client.close(1001, 'proxy draining');
+      // 1012 service-restart + where to reconnect (drain-handoff.ts): the app did not fail.
+      client.close(CLOSE_SERVICE_RESTART, closeReason(rt, target, drainRetryAfter(rt)));
       upstream.close(1001, 'proxy draining');
     },
   };

@@ -70,6 +70,8 @@ export class HttpExchange {
   trace: RequestTrace | null = null;
   /** An upstream request was started: from here on a replica may have begun the work. */
   dispatched = false;
+  /** The answer being delivered is an SSE stream (drain hands it off with a final event). */
+  eventStream = false;
   private bodyRead = false;
   /** The whole client body, when a managed stream read it first: every attempt re-sends it. */
   private buffered: Buffer | null = null;

@@ -12,11 +12,12 @@
  * 'listening', so the fed server is told it listens (else a slowloris client
  * sending a byte a second holds its socket forever). HTTP/2 sessions get
  * SETTINGS limits, a deadline for their first request and an idle timeout.
- * WebSocket upgrades arrive on the HTTP/1.1 server's 'upgrade' event.
+ * WebSocket upgrades arrive on the HTTP/1.1 server's 'upgrade' event; WebSockets over HTTP/2
+ * (RFC 8441, SETTINGS_ENABLE_CONNECT_PROTOCOL advertised) as CONNECT streams on 'connect'.
  */
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
-import http2 from 'node:http2';
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from './config.ts';
@@ -35,6 +36,18 @@ export interface Listeners {
 
 type OnRequest = (req: ClientRequest, res: ClientResponse) => void;
 type OnUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+type OnH2Connect = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+
+/**
+ * `connect` on the TLS server fires for HTTP/2 CONNECT streams (req, res) and, with allowHTTP1,
+ * for HTTP/1.1 CONNECT requests (req, socket): those are not proxied (405).
+ */
+function onConnectEvent(onH2Connect: OnH2Connect) {
+  return (req: Http2ServerRequest | IncomingMessage, second: Http2ServerResponse | Duplex): void => {
+    if (req.httpVersionMajor === 2 && 'stream' in second) return onH2Connect(req as Http2ServerRequest, second);
+    (second as Duplex).end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  };
+}
 
 function tuneSocket(socket: net.Socket): void {
   // TCP keep-alive finds dead peers on hours-long streams; no Nagle so SSE events leave at once.
@@ -65,6 +78,8 @@ function h2Options(config: ProxyConfig): http2.ServerOptions {
     settings: {
       maxConcurrentStreams: config.http2MaxConcurrentStreams,
       maxHeaderListSize: config.maxHeaderBytes,
+      // RFC 8441: WebSockets over h2 streams (extended CONNECT, ws-h2.ts).
+      enableConnectProtocol: true,
     },
     maxSessionRejectedStreams: 100,
     maxSessionInvalidFrames: 1000,
@@ -102,7 +117,12 @@ function watchSession(config: ProxyConfig, s: http2.ServerHttp2Session, sessions
   });
 }
 
-export function createListeners(config: ProxyConfig, onRequest: OnRequest, onUpgrade: OnUpgrade): Listeners {
+export function createListeners(
+  config: ProxyConfig,
+  onRequest: OnRequest,
+  onUpgrade: OnUpgrade,
+  onH2Connect: OnH2Connect,
+): Listeners {
   const sockets = new Set<net.Socket>();
   const h2sessions = new Set<http2.ServerHttp2Session>();
   const track = (s: net.Socket): void => {
@@ -127,6 +147,7 @@ export function createListeners(config: ProxyConfig, onRequest: OnRequest, onUpg
     secure.on('secureConnection', track);
     secure.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
     secure.on('upgrade', onUpgrade);
+    secure.on('connect', onConnectEvent(onH2Connect));
     return { server: secure, h1: secure, h2sessions, sockets };
   }
   const h1 = http.createServer({ ...limits, maxHeaderSize: config.maxHeaderBytes }, onRequest);
@@ -135,6 +156,7 @@ export function createListeners(config: ProxyConfig, onRequest: OnRequest, onUpg
   h1.emit('listening');
   const h2 = http2.createServer(h2Options(config), onRequest);
   h2.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
+  h2.on('connect', onH2Connect);
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     track(socket);
     let seen = Buffer.alloc(0);

@@ -20,10 +20,11 @@ import { LatencyTracker } from './latency-tracker.ts';
 import { createListeners } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
-import { handleRequest, handleUpgrade } from './request-handler.ts';
+import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
 import { WebSocketServers } from './ws-servers.ts';
 import { Reporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
+import { JobPins } from './job-pins.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { ProxyStore } from './store.ts';
@@ -140,6 +141,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     ),
     recordOutcome: (row) => reporter.record(row),
     tracing: tracingFromConfig(config, deps.traceExporter),
+    jobPins: new JobPins(store, config.id, (err: unknown) => logger.warn({ err }, 'could not write a job pin')),
     draining: false,
   };
   rtRef = rt;
@@ -160,6 +162,12 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
         socket.destroy();
       });
     },
+    (req, res) => {
+      handleH2Connect(rt, req, res).catch((err: unknown) => {
+        logger.error({ err }, 'h2 connect handler failed');
+        res.stream.close();
+      });
+    },
   );
   await new Promise<void>((resolve, reject) => {
     listeners.server.once('error', reject);
@@ -175,7 +183,13 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   Object.assign(rt, { config: runtimeConfig });
   const admin = await startAdminListener(rt);
 
-  const refreshTimer = setInterval(() => void registry.refresh(now()), config.refreshIntervalMs);
+  const refreshPins = (): Promise<void> =>
+    rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
+  await refreshPins();
+  const refreshTimer = setInterval(() => {
+    void registry.refresh(now());
+    void refreshPins();
+  }, config.refreshIntervalMs);
   refreshTimer.unref();
   const stopChecks = startHealthChecks(rt);
   const stopScraper = startReplicaScraper(rt);

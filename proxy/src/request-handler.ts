@@ -6,6 +6,7 @@
  * on the admin listener, never here.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { AppRequestRules } from '../../shared/domain/types.ts';
 import { functionAllowed } from '../../shared/http/function-allow-list.ts';
@@ -14,7 +15,9 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
+import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
+import { forwardH2WebSocket } from './ws-h2.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
@@ -39,6 +42,10 @@ function checkRules(req: ClientRequest | IncomingMessage, target: RequestTarget,
   return null;
 }
 
+function isUpgrade(req: ClientRequest | IncomingMessage): boolean {
+  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' || req.headers[':protocol'] === 'websocket';
+}
+
 async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Promise<Admitted> {
   const parsed = parseRequestTarget(req.url ?? '/');
   if (!parsed.ok) {
@@ -51,14 +58,16 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
     };
   }
   const target = parsed.target;
-  if (rt.draining) return { ok: false, error: drainingError(rt) };
+  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
   const gate = await rt.gate.check(req.headers, target, rt.now());
   if (!gate.ok) return gate;
   // A drain may have begun while the token was verified: start no new upstream work.
-  if (rt.draining) return { ok: false, error: drainingError(rt) };
+  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
   const rules = rt.registry.routing(target.appId).requests;
   const broken = checkRules(req, target, rules);
   if (broken !== null) return { ok: false, error: broken };
+  const job = jobKeyOf(req.headers, target.appId, rules.jobKeyHeader);
+  if (!job.ok) return job;
   const limit = rt.limiter.acquire(target.appId, rt.now());
   if (!limit.ok) {
     const what = limit.code === 'rate-limited' ? 'requests per second' : 'concurrent requests';
@@ -74,7 +83,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
     };
   }
   const policy = { forwardCredentials: rules.forwardAuthorization };
-  return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy }, rules, release: limit.release };
+  return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy, jobKeyHash: job.hash }, rules, release: limit.release };
 }
 
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {
@@ -132,4 +141,19 @@ export async function handleUpgrade(
       new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true),
     );
   }
+}
+
+/** An HTTP/2 extended CONNECT (RFC 8441): the same admission as an HTTP/1.1 upgrade (ws-h2.ts). */
+export async function handleH2Connect(rt: ProxyRuntime, req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+  const unsupported = req.headers[':protocol'] === undefined ? new ProxyError('client-unsupported', 405, 'CONNECT is not proxied; only extended CONNECT with :protocol websocket') : null;
+  const admitted = unsupported === null ? await admit(rt, req) : { ok: false as const, error: unsupported };
+  if (!admitted.ok) {
+    rt.metrics.refusals.inc({ code: admitted.error.code });
+    sendError(res, admitted.error);
+    return;
+  }
+  res.stream.once('close', admitted.release);
+  await forwardH2WebSocket(rt, req, res, admitted.claims, admitted.target).catch((err: unknown) => {
+    sendError(res, new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true));
+  });
 }

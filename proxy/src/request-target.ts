@@ -20,6 +20,8 @@ export interface RequestTarget {
   readonly queryToken: string | null;
   /** Set once admitted: the app's credential rule (absent: credentials are stripped). */
   readonly headerPolicy?: RequestHeaderPolicy;
+  /** Set once admitted: the hash of the app's job key header, if sent (job-pins.ts). */
+  readonly jobKeyHash?: string | null;
 }
 
 export type TargetResult = { readonly ok: true; readonly target: RequestTarget } | ({ readonly ok: false } & PathRefusal);

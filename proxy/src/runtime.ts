@@ -12,6 +12,7 @@ import type { ProxyMetrics } from './metrics.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import type { AppLimiter } from './app-limits.ts';
+import type { JobPins } from './job-pins.ts';
 import type { OutcomeRow } from './store.ts';
 import type { ReplicaSignals } from './replica-signals.ts';
 import type { TokenGate } from './token-gate.ts';
@@ -19,8 +20,11 @@ import type { ProxyTracing } from './tracing.ts';
 
 /** Something in flight that drain may have to end. */
 export interface Tracked {
-  /** End it now (HTTP: abort; WebSocket: close 1001). */
-  close(): void;
+  /**
+   * End it now (HTTP: SSE hand-off event or abort; WebSocket: close 1012 + reconnect reason).
+   * A promise settles when what it wrote has been flushed (drain destroys sockets after).
+   */
+  close(): void | Promise<void>;
   readonly kind: 'http' | 'websocket';
   /**
    * Drain: if the client has no answer head yet, answer it 503 + Retry-After and cut the
@@ -51,6 +55,8 @@ export interface ProxyRuntime {
   readonly recordOutcome: (row: OutcomeRow) => void;
   /** OpenTelemetry traces; null when no OTLP endpoint is configured (then tracing costs nothing). */
   readonly tracing: ProxyTracing | null;
+  /** Pinned jobs: which cluster/replica took each job key (job-pins.ts). */
+  readonly jobPins: JobPins;
   draining: boolean;
 }
 

@@ -6,6 +6,7 @@
  */
 import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
+import type { JobPinRow } from './job-pins.ts';
 import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
 import { DEFAULT_REQUEST_RULES, type AppRequestRules, type Health, type StrategyName } from '../../shared/domain/types.ts';
 
@@ -57,6 +58,8 @@ export interface ProxyStore {
   upsertProxy(row: ProxyRow): Promise<void>;
   upsertClusterHealth(rows: readonly ClusterHealthRow[]): Promise<void>;
   insertOutcomes(rows: readonly OutcomeRow[]): Promise<void>;
+  upsertJobPin(row: JobPinRow): Promise<void>;
+  loadJobPins(clusterIds: readonly string[], now: number, limit: number): Promise<JobPinRow[]>;
 }
 
 function str(v: unknown): string {
@@ -142,6 +145,34 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         ],
       }));
       await client.batch(stmts, 'write');
+    },
+    async upsertJobPin(p) {
+      // Only a newer write moves a pin: two proxies racing on one key keep the latest job start.
+      await client.execute({
+        sql: `INSERT INTO job_pins (app_id, key_hash, cluster_id, endpoint, proxy_id, expires_at, updated_at)
+              VALUES (?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT(app_id, key_hash) DO UPDATE SET cluster_id = excluded.cluster_id, endpoint = excluded.endpoint,
+                proxy_id = excluded.proxy_id, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+              WHERE excluded.updated_at >= job_pins.updated_at`,
+        args: [p.appId, p.keyHash, p.clusterId, p.endpoint, p.proxyId, p.expiresAt, p.updatedAt],
+      });
+    },
+    async loadJobPins(clusterIds, now, limit) {
+      const rs = await client.execute({
+        sql: `SELECT app_id, key_hash, cluster_id, endpoint, proxy_id, expires_at, updated_at FROM job_pins
+              WHERE expires_at > ? AND cluster_id IN (${clusterIds.map(() => '?').join(', ')})
+              ORDER BY updated_at DESC LIMIT ?`,
+        args: [now, ...clusterIds, limit],
+      });
+      return rs.rows.map((r) => ({
+        appId: str(r['app_id']),
+        keyHash: str(r['key_hash']),
+        clusterId: str(r['cluster_id']),
+        endpoint: r['endpoint'] === null ? null : str(r['endpoint']),
+        proxyId: str(r['proxy_id']),
+        expiresAt: Number(r['expires_at']),
+        updatedAt: Number(r['updated_at']),
+      }));
     },
     async insertOutcomes(rows) {
       if (rows.length === 0) return;

@@ -104,7 +104,8 @@ export function streamResponse(
           error = fault.detail;
         }
         // Upstream died (or went idle) mid-response: the client must see an error, never a clean end.
-        abortResponse(res);
+        // (Already ended: a drain hand-off wrote its final event and cut the upstream after it.)
+        if (!res.writableEnded) abortResponse(res);
         finish();
       },
     });

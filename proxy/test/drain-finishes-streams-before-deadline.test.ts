@@ -13,7 +13,7 @@ import {
   testKeys,
 } from './harness.ts';
 
-describe('drain() lets streams that end before the deadline finish, then closes WebSockets with 1001', () => {
+describe('drain() lets streams that end before the deadline finish, then closes WebSockets with 1012 (service restart)', () => {
   let sim: SimCluster;
   let proxy: RunningProxy;
   let keys: Awaited<ReturnType<typeof testKeys>>;
@@ -31,7 +31,7 @@ describe('drain() lets streams that end before the deadline finish, then closes 
     await sim.close();
   });
 
-  it('completes an in-flight SSE stream, refuses new work with Retry-After, and says going-away to WebSockets', async () => {
+  it('completes an in-flight SSE stream, refuses new work with Retry-After, and says service-restart to WebSockets', async () => {
     const token = await keys.mint();
     const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v4/${APP}/v1/ws`, {
       headers: { 'x-switchyard-token': token },
@@ -65,7 +65,7 @@ describe('drain() lets streams that end before the deadline finish, then closes 
     expect(r.complete).toBe(true);
     expect(sseData(r.body).at(-1)).toBe('[DONE]');
     const [code] = await wsClosed;
-    expect(code).toBe(1001);
+    expect(code).toBe(1012);
     const result = await drained;
     expect(result.forced).toBe(0);
   });

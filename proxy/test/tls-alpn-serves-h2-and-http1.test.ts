@@ -98,4 +98,36 @@ describe('TLS listener negotiates h2 or http/1.1 with ALPN on one port', () => {
     // Empty token → refused by the gate, but over HTTP/1.1 through the TLS listener.
     expect(r).toEqual({ status: 401, version: '1.1' });
   });
+
+  it('opens a WebSocket over TLS h2 with extended CONNECT (RFC 8441)', async () => {
+    const token = await keys.mint();
+    const session = http2.connect(proxy.url, { ca });
+    await new Promise<void>((resolve) => session.once('remoteSettings', () => resolve()));
+    expect(session.remoteSettings.enableConnectProtocol).toBe(true);
+    const s = session.request({
+      ':method': 'CONNECT',
+      ':protocol': 'websocket',
+      ':path': `/v4/${APP}/v1/ws`,
+      'sec-websocket-version': '13',
+      'x-switchyard-token': token,
+    });
+    const status = await new Promise<number>((resolve, reject) => {
+      s.once('response', (h) => resolve(Number(h[':status'])));
+      s.once('error', reject);
+    });
+    s.close();
+    session.close();
+    expect(status).toBe(200);
+  });
+
+  it('refuses an HTTP/1.1 CONNECT on the TLS listener with 405', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(proxy.url, { ca, method: 'CONNECT', path: '127.0.0.1:1' });
+      req.on('connect', (res, socket) => (socket.destroy(), resolve(res.statusCode ?? 0)));
+      req.on('response', (res) => resolve(res.statusCode ?? 0));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(405);
+  });
 });

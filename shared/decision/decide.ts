@@ -3,6 +3,7 @@ import type { CandidateRow } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { hardFilters } from './hard-filters.ts';
+import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
@@ -139,6 +140,13 @@ export function decide(
     }
   }
 
+  // A live job pin overrides the pick unless a hard rule disqualifies its cluster (job-pin.ts).
+  const pin = honourJobPin(req.jobKeyHash, snap.jobPins, rows, now);
+  if (pin.row !== null) {
+    [chosen, outcome, reason] = [pin.row, 'routed', 'pinned-job'];
+    fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
+  }
+
   const explanations: CandidateExplanation[] = new Array<CandidateExplanation>(rows.length);
   for (let i = 0; i < rows.length; i++) explanations[i] = explain(rows[i] as CandidateRow);
 
@@ -158,7 +166,8 @@ export function decide(
     policyVersion: policy.version,
     seed: ctx.seed,
     candidates: explanations,
-    summary: summarize(outcome, reason, strategy, chosen, eligible.length, rows, ctx.staleSnapshot),
+    summary: summarize(outcome, reason, strategy, chosen, eligible.length, rows, ctx.staleSnapshot) + (pin.note === null ? '' : `; ${pin.note.detail}`),
+    ...(pin.note === null ? {} : { jobPin: pin.note }),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { StrategyName, Tier } from '../domain/types.ts';
+import type { JobPinNote } from './job-pin.ts';
 
 /** A source of uniform randomness in [0, 1). Seeded in production so replays are exact. */
 export interface Rng {
@@ -24,6 +25,7 @@ export type ReasonCode =
   | 'fastest-predicted' // switchyard (ttft model): softmax pick over predicted time to first token
   | 'only-candidate'
   | 'strategy' // a classic strategy (round robin, hash, ...) chose it
+  | 'pinned-job' // the request's job key is pinned to this cluster (job-pin.ts)
   | 'panic' // every candidate failed health-type filters; panic rule chose least-bad
   | 'no-candidate'; // nothing could be chosen (e.g. residency excludes all)
 
@@ -91,6 +93,8 @@ export interface Decision {
   readonly candidates: readonly CandidateExplanation[];
   /** One line a human can read: "chose eu-west-1 (hot, p=0.62) ..." */
   readonly summary: string;
+  /** Present when the request's job key had a live pin: honoured, or which hard rule broke it. */
+  readonly jobPin?: JobPinNote;
 }
 
 /** Inputs of the ttft model (see `ttft-terms.ts`, `softmax-pick.ts`). */

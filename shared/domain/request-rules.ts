@@ -20,6 +20,8 @@ const KEYS = new Set(Object.keys(DEFAULT_REQUEST_RULES));
 /** RFC 3986 pchar without percent-encoding: a canonical segment needs no decoding. */
 const SEGMENT = /^[A-Za-z0-9\-._~!$&'()+,;=:@]+$/;
 const MAX_BODY_LIMIT = 1024 * 1024 * 1024;
+/** A lower-case RFC 7230 token: how edge (fetch Headers) and proxy (Node) both see header names. */
+const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 
 /** Why a function pattern is not canonical, or null when it is. */
 export function functionPatternProblem(pattern: string): string | null {
@@ -103,6 +105,13 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
       d.maxInFlightPerReplica,
     ),
     streams: streamRules(raw['streams'], problems),
+    jobKeyHeader: pick(
+      'jobKeyHeader',
+      (v): v is string | null => v === null || (typeof v === 'string' && HEADER_NAME.test(v)),
+      'must be a lower-case HTTP header name such as "x-job-id", or null',
+      d.jobKeyHeader,
+    ),
+    jobPinSeconds: pick('jobPinSeconds', (v): v is number => positiveInt(v, 7 * 86_400), 'must be an integer number of seconds, 1..604800', d.jobPinSeconds),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules };
 }

@@ -154,6 +154,13 @@ export interface AppRequestRules {
   readonly maxInFlightPerReplica: number | null;
   /** Heartbeats before the first token, mid-stream continuation (`stream-rules.ts`); both off by default. */
   readonly streams: AppStreamRules;
+  /**
+   * Request header naming a job (e.g. `x-job-id`): requests with the same value keep going to
+   * the cluster (and replica, while alive) that took the job, for `jobPinSeconds` after the last
+   * one. Null: no pinning.
+   */
+  readonly jobKeyHeader: string | null;
+  readonly jobPinSeconds: number;
 }
 
 /** OpenAI-compatible apps expose `v1/...`; 8 MiB fits long prompts and small images. */
@@ -166,6 +173,8 @@ export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
   nonStreamingTtfbBudgetMs: 600_000,
   maxInFlightPerReplica: null,
   streams: DEFAULT_STREAM_RULES,
+  jobKeyHeader: null,
+  jobPinSeconds: 3600,
 });
 
 /** Dynamic state of one app on one cluster, pushed by that cluster's aggregator. */
@@ -255,7 +264,18 @@ export interface RequestFacts {
   readonly client: ClientLocation;
   /** Value of the app's affinity header, if any. */
   readonly affinityKey: string | null;
+  /** Hash of the app's job key header (`shared/domain/job-key.ts`), if sent; never the raw key. */
+  readonly jobKeyHash?: string | null;
   readonly synthetic: boolean;
+}
+
+/** Where a job runs: written by the proxy that carried its first answer (`job_pins`). */
+export interface JobPin {
+  readonly keyHash: string;
+  readonly clusterId: string;
+  /** The replica that took the job, when known. */
+  readonly endpoint: string | null;
+  readonly expiresAt: number;
 }
 
 /** A hashed API key as stored; the plaintext key is never stored. */
@@ -280,6 +300,8 @@ export interface AppSnapshot {
   readonly latency: ReadonlyMap<string, readonly LatencyMeasurement[]>;
   /** Recent outcomes per cluster for this app; absent = none reported (older snapshots, tests). */
   readonly outcomes?: ReadonlyMap<string, OutcomeStats>;
+  /** Live job pins of this app by key hash (newest first, bounded); absent = none loaded. */
+  readonly jobPins?: ReadonlyMap<string, JobPin>;
   /** When the snapshot was read from the database. */
   readonly loadedAt: number;
 }

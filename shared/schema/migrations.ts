@@ -224,6 +224,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE outcomes ADD COLUMN stream_recovery TEXT`,
     ],
   },
+  {
+    version: 9,
+    name: 'pinned jobs: a job key keeps going to the cluster (and replica) that took the job',
+    statements: [
+      // Written by the proxy when a job's answer begins (it knows the replica that took it);
+      // read by the edge's snapshot (newest first, bounded) and by proxies for replica stickiness.
+      // key_hash = hex SHA-256 of app id + job key (shared/domain/job-key.ts): the key itself,
+      // client data, is never stored.
+      `CREATE TABLE IF NOT EXISTS job_pins (
+         app_id TEXT NOT NULL,
+         key_hash TEXT NOT NULL,
+         cluster_id TEXT NOT NULL,
+         endpoint TEXT,
+         proxy_id TEXT NOT NULL,
+         expires_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         PRIMARY KEY (app_id, key_hash)
+       )`,
+      `CREATE INDEX IF NOT EXISTS job_pins_by_app ON job_pins(app_id, expires_at)`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -13,6 +13,7 @@ import type {
 import { SnapshotError } from './errors.ts';
 import { parseAppRow } from './parse-app.ts';
 import { parseClusterRow } from './parse-cluster.ts';
+import { parseJobPinRows } from './parse-job-pins.ts';
 import { parseOutcomeRows } from './parse-outcomes.ts';
 import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, type Row } from './row-values.ts';
 import { SNAPSHOT_PARTS } from './statements.ts';
@@ -168,13 +169,13 @@ export function buildAppSnapshot(
   now: number,
   options: BuildSnapshotOptions = {},
 ): AppSnapshot | null {
-  // The outcomes part is optional: readers built before outcome feedback send one fewer.
-  if (results.length !== SNAPSHOT_PARTS.length && results.length !== SNAPSHOT_PARTS.length - 1) {
+  // The last parts are optional: readers built before outcome feedback or job pins send fewer.
+  if (results.length > SNAPSHOT_PARTS.length || results.length < SNAPSHOT_PARTS.length - 2) {
     throw new SnapshotError(
       `expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`,
     );
   }
-  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs] = results;
+  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs, pinsRs] = results;
   const appRow = appRs?.rows[0];
   if (appRow === undefined) return null;
   const app = parseAppRow(appRow, appClustersRs?.rows ?? []);
@@ -206,5 +207,6 @@ export function buildAppSnapshot(
     if (merged !== null) status.set(merged.clusterId, merged);
   }
   const outcomes = parseOutcomeRows(outcomesRs?.rows ?? []);
-  return { app, clusters, state, status, latency, outcomes, loadedAt: now };
+  const jobPins = parseJobPinRows(pinsRs?.rows ?? [], now);
+  return { app, clusters, state, status, latency, outcomes, ...(jobPins.size > 0 ? { jobPins } : {}), loadedAt: now };
 }

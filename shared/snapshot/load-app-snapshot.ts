@@ -34,7 +34,7 @@ export async function loadAppSnapshot(
   now: number,
   options: BuildSnapshotOptions = {},
 ): Promise<AppSnapshot | null> {
-  const statements = APP_SNAPSHOT_STATEMENTS(appId, now - OUTCOME_WINDOW_MS);
+  const statements = APP_SNAPSHOT_STATEMENTS(appId, now - OUTCOME_WINDOW_MS, now);
   const results = await db.batch(statements.map(mutable), 'read');
   return buildAppSnapshot(results, now, options);
 }

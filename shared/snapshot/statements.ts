@@ -18,6 +18,7 @@ export const SNAPSHOT_PARTS = [
   'status',
   'health',
   'outcomes',
+  'jobPins',
 ] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
@@ -25,10 +26,17 @@ export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 export const OUTCOME_WINDOW_MS = 60_000;
 
 /**
- * Statements, in SNAPSHOT_PARTS order, that read everything the pipeline needs about one app.
- * Outcomes are summed from `outcomesSince` (ms epoch; default: all, for tests and tools).
+ * Most job pins one app's snapshot carries (newest first): bounds the edge's memory and refresh
+ * cost. Older live pins beyond it are not honoured (their jobs route like any request).
  */
-export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0): Statement[] {
+export const MAX_SNAPSHOT_JOB_PINS = 4096;
+
+/**
+ * Statements, in SNAPSHOT_PARTS order, that read everything the pipeline needs about one app.
+ * Outcomes are summed from `outcomesSince` (ms epoch; default: all, for tests and tools); job
+ * pins are those still live at `now`.
+ */
+export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 0): Statement[] {
   const clustersOfApp = 'SELECT cluster_id FROM app_clusters WHERE app_id = ?';
   return [
     { sql: 'SELECT * FROM apps WHERE id = ?', args: [appId] },
@@ -67,6 +75,11 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0): State
             WHERE d.app_id = ? AND o.at >= ? AND o.cluster_id IS NOT NULL
             GROUP BY o.cluster_id ORDER BY o.cluster_id`,
       args: [appId, outcomesSince],
+    },
+    {
+      sql: `SELECT key_hash, cluster_id, endpoint, expires_at FROM job_pins
+            WHERE app_id = ? AND expires_at > ? ORDER BY updated_at DESC LIMIT ?`,
+      args: [appId, now, MAX_SNAPSHOT_JOB_PINS],
     },
   ];
 }

@@ -53,6 +53,16 @@ export function inputJson(args: {
     `{"v":${RECORD_FORMAT_VERSION},"request":${JSON.stringify(args.request)},"policy":${policyJson(args.policy)}` +
     `,"now":${JSON.stringify(args.now)},"seed":${JSON.stringify(args.seed)},"staleSnapshot":${args.staleSnapshot}` +
     (args.strategyState === undefined ? '' : `,"strategyState":${JSON.stringify(args.strategyState)}`) +
-    `,"snapshot":${snapshotJson(args.snapshot)}}`
+    `,"snapshot":${withRequestPin(snapshotJson(args.snapshot), args.snapshot, args.request)}}`
   );
+}
+
+/**
+ * A snapshot may carry thousands of job pins: the record keeps only the one this request's key
+ * hash found (enough to replay the decision), spliced into the memoised snapshot JSON.
+ */
+function withRequestPin(json: string, s: AppSnapshot, request: RequestFacts): string {
+  const hash = request.jobKeyHash;
+  const pin = hash === null || hash === undefined ? undefined : s.jobPins?.get(hash);
+  return pin === undefined ? json : `${json.slice(0, -1)},"jobPins":${JSON.stringify([[pin.keyHash, pin]])}}`;
 }

@@ -44,6 +44,7 @@ interface Traced {
   readonly server: EdgeSpan;
   decide: EdgeSpan | null;
 }
+import { hashJobKey, jobKeyProblem } from '../../shared/domain/job-key.ts';
 
 export interface EdgeDeps {
   readonly config: EdgeConfig;
@@ -204,6 +205,7 @@ export class Edge {
           (request as Request & { cf?: CfProperties }).cf,
       ),
       affinityKey: snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader),
+      jobKeyHash: await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader),
       synthetic,
     };
     const decided = this.#decide(facts, snapshot, now, stale, mode.mode, waitUntil);
@@ -321,4 +323,13 @@ export class Edge {
 function forwardSpan(traced: Traced, clusterId: string, snapshot: AppSnapshot): EdgeSpan {
   const proxyUrl = snapshot.clusters.get(clusterId)?.proxyUrl;
   return traced.trace.start('edge forward', 'client', traced.server, { 'switchyard.cluster': clusterId, 'url.full': proxyUrl });
+}
+
+/** The hash of the app's job key header (never the raw value, which is client data), or null. */
+async function jobKeyHashOf(headers: Headers, appId: string, header: string | null): Promise<string | null> {
+  const value = header === null ? null : headers.get(header);
+  if (header === null || value === null) return null;
+  const problem = jobKeyProblem(header, value);
+  if (problem !== null) throw refuse.badJobKey(problem);
+  return hashJobKey(appId, value);
 }
