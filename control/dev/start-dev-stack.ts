@@ -43,6 +43,7 @@ export interface DevStackOptions {
   readonly edge?: 'wrangler' | 'workerd';
   /** How often the dashboard reads the database for live updates (default 1000 ms). */
   readonly dashboardPollMs?: number;
+  /**
    * Proxies listen with TLS (a throwaway self-signed certificate for 127.0.0.1, made with the
    * openssl binary; `DevStack.proxyCa` trusts it) and register https URLs: for clients that
    * only speak wss/https, such as the `openai` SDK's Realtime client.
