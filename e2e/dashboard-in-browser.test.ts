@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replicaUrls } from '../control/dev/topology.ts';
 import { CLIENTS, devLocation, sleep, useStack } from './stack.ts';
 
-const h = useStack(25_400);
+// With our OTLP receiver, as `npm start` runs it: the trace pages show real edge → proxy traces.
+const h = useStack(25_400, {}, { traces: true });
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts/dashboard');
 
@@ -106,11 +107,27 @@ describe('dashboard in a browser', () => {
     }
   });
 
-  it('the trace page says tracing is not enabled when no receiver stores spans', async () => {
-    await page.click('nav a[href="/traces"]');
-    await page.waitForSelector('#tracing-not-enabled');
+  it('the trace pages show one request\'s trace across edge and proxy as a waterfall', async () => {
+    // The decisions above went edge → proxy → replica with tracing on; spans arrive in batches.
+    const both = page.locator('#traces tbody tr[data-trace]', { hasText: 'switchyard-proxy' }).filter({ hasText: 'switchyard-edge' });
+    await expect
+      .poll(async () => {
+        await page.goto(`${h.stack().dashboardUrl}/traces`);
+        return both.count();
+      }, { timeout: 20_000, interval: 1_000 })
+      .toBeGreaterThan(0);
     await shot('05-traces');
-    await page.goBack();
+    await both.first().locator('a').click();
+    await page.waitForSelector('#waterfall tr.span');
+    const services = await page.locator('#waterfall tr.span td.name .muted').allTextContents();
+    expect(services.some((t) => t.startsWith('switchyard-edge'))).toBe(true);
+    expect(services.some((t) => t.startsWith('switchyard-proxy'))).toBe(true);
+    // Children sit under their parents: the proxy's spans are deeper than the edge's root.
+    const depths = await page.locator('#waterfall tr.span').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-depth'))));
+    expect(Math.max(...depths)).toBeGreaterThanOrEqual(2);
+    expect(await page.content()).not.toContain(h.stack().apiKey);
+    await shot('06-trace-waterfall');
+    await page.goto(h.stack().dashboardUrl);
     await page.waitForSelector('#fleet-table');
     // Let a few live updates land, then read what they cost in this browser.
     await sleep(2_500);
