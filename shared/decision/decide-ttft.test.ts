@@ -169,7 +169,7 @@ describe('ttft model: queue-aware widening', () => {
     decide(request(), snap, spread(k), context('w'));
 
   it('is on by default', () => {
-    expect(policy().ttft.queueSpread).toBe(4);
+    expect(policy().ttft.queueSpread).toBe(3);
   });
 
   it.each([
@@ -186,7 +186,7 @@ describe('ttft model: queue-aware widening', () => {
       change: (off: number, on: number) => expect(on).toBe(off),
     },
   ])('$name', ({ snap, id, change }) => {
-    change(prob(split(snap, 0), id), prob(split(snap, 4), id));
+    change(prob(split(snap, 0), id), prob(split(snap, 3), id));
   });
 
   it('does not flatten a ranking where the best cluster queues for sure', () => {
@@ -199,7 +199,7 @@ describe('ttft model: queue-aware widening', () => {
         state('ap', { hotFree: 1, hotBusy: 40, queued: 200, warm: 8, cold: 0 }),
       ],
     });
-    const d = split(snap, 4);
+    const d = split(snap, 3);
     // near queues ~1 s for sure, the others ~5 s: the widening is capped, so near keeps it all.
     expect(d.candidates.find((c) => c.clusterId === 'near')?.terms?.[1]?.ms).toBeGreaterThan(100);
     expect(prob(d, 'near')).toBeGreaterThan(0.99);
@@ -218,6 +218,6 @@ describe('ttft model: queue-aware widening', () => {
       }),
       [{ clusterId: 'near', requests: 200, replicaErrors: 100, ttfbMs: null, observedAt: NOW - 2000 }],
     );
-    expect(prob(split(snap, 4), 'near')).toBeLessThan(0.02);
+    expect(prob(split(snap, 3), 'near')).toBeLessThan(0.02);
   });
 });

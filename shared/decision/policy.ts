@@ -29,7 +29,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
     staleUncertaintyMs: 200,
     standbyShare: 0.05,
     standbyMaxCandidates: 3,
-    queueSpread: 4,
+    queueSpread: 3,
   }),
   weights: Object.freeze({ latency: 2, cost: 0.5, locality: 0.5 }),
   latencyHalfMs: 100,
