@@ -147,3 +147,77 @@ describe('ttft model', () => {
     );
   });
 });
+
+// Queue-aware widening (ROUTE_QUEUE_SPREAD): the same snapshot decided with the widening
+// off (0) and at its default; each case says how the split must move.
+describe('ttft model: queue-aware widening', () => {
+  const AP = cluster('ap', 'ap-northeast');
+  const free = { ...roomy, pricePerHour: 0 };
+  const spread = (k: number): ReturnType<typeof policy> =>
+    policy({ ttft: { ...policy().ttft, queueSpread: k } });
+  const four = (near: Partial<typeof roomy> & { queued?: number }): AppSnapshot =>
+    snapshot({
+      clusters: [NEAR, MID, FAR, AP],
+      states: [
+        state('near', { ...free, ...near }),
+        state('mid', free),
+        state('far', free),
+        state('ap', free),
+      ],
+    });
+  const split = (snap: AppSnapshot, k: number): Decision =>
+    decide(request(), snap, spread(k), context('w'));
+
+  it('is on by default', () => {
+    expect(policy().ttft.queueSpread).toBe(3);
+  });
+
+  it.each([
+    {
+      name: 'best cluster about to run out of slots: traffic spreads to the next ones',
+      snap: four({ hotFree: 16, hotBusy: 100 }),
+      id: 'near',
+      change: (off: number, on: number) => expect(on).toBeLessThan(off - 0.03),
+    },
+    {
+      name: 'no queue risk anywhere: the split is exactly the unwidened one',
+      snap: four({}),
+      id: 'near',
+      change: (off: number, on: number) => expect(on).toBe(off),
+    },
+  ])('$name', ({ snap, id, change }) => {
+    change(prob(split(snap, 0), id), prob(split(snap, 3), id));
+  });
+
+  it('does not flatten a ranking where the best cluster queues for sure', () => {
+    const snap = snapshot({
+      clusters: [NEAR, MID, FAR, AP],
+      states: [
+        state('near', { hotFree: 1, hotBusy: 40, queued: 10, warm: 8, cold: 0 }),
+        state('mid', { hotFree: 1, hotBusy: 40, queued: 200, warm: 8, cold: 0 }),
+        state('far', { hotFree: 1, hotBusy: 40, queued: 200, warm: 8, cold: 0 }),
+        state('ap', { hotFree: 1, hotBusy: 40, queued: 200, warm: 8, cold: 0 }),
+      ],
+    });
+    const d = split(snap, 3);
+    // near queues ~1 s for sure, the others ~5 s: the widening is capped, so near keeps it all.
+    expect(d.candidates.find((c) => c.clusterId === 'near')?.terms?.[1]?.ms).toBeGreaterThan(100);
+    expect(prob(d, 'near')).toBeGreaterThan(0.99);
+  });
+
+  it('keeps a gray-failing cluster out even while the others risk a queue', () => {
+    const snap = withOutcomes(
+      snapshot({
+        clusters: [NEAR, MID, FAR, AP],
+        states: [
+          state('near', free),
+          state('mid', { ...free, hotFree: 16, hotBusy: 100 }),
+          state('far', free),
+          state('ap', free),
+        ],
+      }),
+      [{ clusterId: 'near', requests: 200, replicaErrors: 100, ttfbMs: null, observedAt: NOW - 2000 }],
+    );
+    expect(prob(split(snap, 3), 'near')).toBeLessThan(0.02);
+  });
+});

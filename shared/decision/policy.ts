@@ -29,6 +29,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
     staleUncertaintyMs: 200,
     standbyShare: 0.05,
     standbyMaxCandidates: 3,
+    queueSpread: 3,
   }),
   weights: Object.freeze({ latency: 2, cost: 0.5, locality: 0.5 }),
   latencyHalfMs: 100,
@@ -169,6 +170,12 @@ const SPECS = {
     t.standbyMaxCandidates,
     'ttft model: the standby share applies when at most this many candidates are eligible.',
   ),
+  queueSpread: spec(
+    'ROUTE_QUEUE_SPREAD',
+    numberInRange(0, 100),
+    t.queueSpread,
+    'ttft model: where the sharp pick would send requests into a queue, the softmax temperature widens by this × the queue wait (ms) it expects, so a saturated region spreads its traffic instead of herding onto the clusters that look free in stale state. 0 turns it off.',
+  ),
   latency: spec(
     'ROUTE_WEIGHT_LATENCY',
     numberInRange(0, 10),
@@ -274,6 +281,7 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
       staleUncertaintyMs: read(SPECS.staleUncertainty),
       standbyShare: read(SPECS.standbyShare),
       standbyMaxCandidates: read(SPECS.standbyMax),
+      queueSpread: read(SPECS.queueSpread),
     },
     weights: {
       latency: read(SPECS.latency),

@@ -33,35 +33,79 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
 function loaded(r: CandidateRow): boolean {
   const s = r.c.state;
   if (s === null || s.hotBusy + s.hotFree <= 0) return false;
-  // terms are [network, queue, startup, failure-risk, price, uncertainty] (predict-ttft.ts).
-  const failure = r.terms?.[3];
-  return failure === undefined || failure.ms <= 0;
+  return failureMs(r) <= 0;
 }
 
 /**
- * Probabilistic pick over predicted time: weight = exp(−(score − best) / T)
- * × free capacity where the request would land (so one cluster is never
- * stampeded: its share follows its room) × locality × static weight, then the
- * standby share. Writes each row's weight and probability; consumes exactly
- * one rng draw. Rows must carry `scoreMs` and `baseWeight` (capacity).
+ * Writes each row's softmax weight and returns their sum: the score at
+ * temperature `t` (ms), except the failure-risk term, which stays at the base
+ * temperature `t0` — it is measured from outcomes, not guessed from stale
+ * load, so widening must not hand a failing cluster its traffic back.
  */
-export function softmaxPick(pool: readonly CandidateRow[], policy: Policy, rng: Rng): CandidateRow {
+function weighAll(pool: readonly CandidateRow[], t: number, t0: number): number {
   let best = Infinity;
-  let age = 0;
-  for (const r of pool) {
-    if (r.scoreMs < best) best = r.scoreMs;
-    age += r.stateAgeMs ?? 0;
-  }
-  const t = temperatureMs(age / Math.max(1, pool.length), policy);
+  for (const r of pool) best = Math.min(best, r.scoreMs);
   let total = 0;
-  let standbys = 0;
   for (const r of pool) {
-    let w = Math.exp(-(r.scoreMs - best) / t) * Math.sqrt(r.baseWeight);
+    // Relative to the best score, so the best weight is 1 (no underflow); with t = t0 this is
+    // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
+    const failure = failureMs(r);
+    const x = t === t0 ? (r.scoreMs - best) / t : (r.scoreMs - failure - best) / t + failure / t0;
+    let w = Math.exp(-x) * Math.sqrt(r.baseWeight);
     for (const m of r.modifiers) w *= m.factor;
     r.fullWeight = w;
     total += w;
-    if (loaded(r)) standbys++;
   }
+  return total;
+}
+
+// Row terms are [network, queue, startup, failure-risk, price, uncertainty] (predict-ttft.ts).
+function failureMs(r: CandidateRow): number {
+  return r.terms?.[3]?.ms ?? 0;
+}
+
+/**
+ * Beyond this expected queue wait the ranking is no longer uncertain (the best
+ * candidate queues for sure): the widening stops growing, so a candidate a
+ * second or more worse still gets next to nothing.
+ */
+export const SPREAD_QUEUE_CAP_MS = 100;
+
+/** Queue wait (ms) a request would expect under the weights just written: Σ share × queue term, capped. */
+function expectedQueueMs(pool: readonly CandidateRow[], total: number): number {
+  if (!(total > 0)) return 0;
+  let q = 0;
+  for (const r of pool) q += (r.fullWeight / total) * (r.terms?.[1]?.ms ?? 0);
+  return Math.min(q, SPREAD_QUEUE_CAP_MS);
+}
+
+/**
+ * Queue-aware widening of the softmax. The queue term is the one stale state
+ * gets most wrong: every decider reads the same free slots, so a cluster
+ * predicted to queue a few ms on average in fact either has room or gets a
+ * herd that queues for a second or more. Its error is of the order of its own
+ * value, so where the first-pass pick expects queueing the temperature grows
+ * by `queueSpread` × that expected wait (capped at SPREAD_QUEUE_CAP_MS; the
+ * failure-risk term keeps the base temperature): traffic spreads over the clusters
+ * scoring near the best only in the regions and hours that are saturated,
+ * and stays on the nearest cluster everywhere else.
+ *
+ * Probabilistic pick over predicted time: weight = exp(−(score − best) / T)
+ * × free capacity where the request would land (so one cluster is never
+ * stampeded: its share follows its room) × locality × static weight, with T
+ * widened as above, then the standby share. Writes each row's weight and probability; consumes exactly
+ * one rng draw. Rows must carry `scoreMs` and `baseWeight` (capacity).
+ */
+export function softmaxPick(pool: readonly CandidateRow[], policy: Policy, rng: Rng): CandidateRow {
+  let age = 0;
+  for (const r of pool) age += r.stateAgeMs ?? 0;
+  const t = temperatureMs(age / Math.max(1, pool.length), policy);
+  let total = weighAll(pool, t, t);
+  // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
+  const spread = policy.ttft.queueSpread * expectedQueueMs(pool, total);
+  if (spread > 0) total = weighAll(pool, t + spread, t);
+  let standbys = 0;
+  for (const r of pool) if (loaded(r)) standbys++;
   const uniform = !(total > 0);
   const share = standbys > 0 ? standbyShareOf(pool.length, policy) : 0;
   const weights = new Array<number>(pool.length);

@@ -122,6 +122,11 @@ export interface TtftPolicy {
   readonly standbyShare: number;
   /** "Few": the standby share applies when at most this many candidates are eligible. */
   readonly standbyMaxCandidates: number;
+  /**
+   * Softmax widening where picks would queue: the temperature grows by this × the queue
+   * wait (ms) the first-pass pick expects (`softmax-pick.ts`). 0 turns it off.
+   */
+  readonly queueSpread: number;
 }
 
 /** Tunable inputs of the decision, parsed from env vars (see `policy.ts`). */
