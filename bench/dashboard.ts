@@ -63,7 +63,7 @@ parentPort.on('message', () => { stop = true; });
       const app = apps[i % apps.length];
       const chosen = clusters[(written + i) % clusters.length];
       stmts.push({ sql: "INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, decision_us, explanation_json, input_json) VALUES (?, ?, ?, 'chat', 0, 'routed', ?, 'fastest-predicted', 'v1', 's', 0, 40, ?, '{}')", args: [id, at, app, chosen, sample.replace('"ID"', JSON.stringify(id))] });
-      stmts.push({ sql: "INSERT INTO outcomes VALUES (?, 0, 'proxy', ?, 'r0', ?, ?, 300, 100, 2000, NULL, ?)", args: [id, chosen, i % 50 === 0 ? 502 : 200, 30 + (i % 40), at] });
+      stmts.push({ sql: "INSERT INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES (?, 0, 'proxy', ?, 'r0', ?, ?, 300, 100, 2000, NULL, ?)", args: [id, chosen, i % 50 === 0 ? 502 : 200, 30 + (i % 40), at] });
     }
     await db.batch(stmts, 'write');
     written += perBatch;

@@ -51,8 +51,8 @@ describe('live poller', () => {
   it('sends only new decisions, at most feedSize per tick, and counts them all in buckets', async () => {
     const now = Date.now();
     for (let i = 0; i < 8; i++) await decision(`d${i}`, now, i % 2 === 0 ? 'eu-1' : null);
-    await d.db.execute({ sql: `INSERT INTO outcomes VALUES ('d0', 0, 'proxy-eu', 'eu-1', 'r0', 200, 40, 100, 1, 1, NULL, ?)`, args: [now] });
-    await d.db.execute({ sql: `INSERT INTO outcomes VALUES ('d2', 0, 'proxy-eu', 'eu-1', 'r0', 502, NULL, 100, 1, 1, 'reset', ?)`, args: [now] });
+    await d.db.execute({ sql: `INSERT INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES ('d0', 0, 'proxy-eu', 'eu-1', 'r0', 200, 40, 100, 1, 1, NULL, ?)`, args: [now] });
+    await d.db.execute({ sql: `INSERT INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES ('d2', 0, 'proxy-eu', 'eu-1', 'r0', 502, NULL, 100, 1, 1, 'reset', ?)`, args: [now] });
     const tick = await d.handle.poller.tick();
     expect(tick.newDecisions).toBe(8);
     expect(tick.feed.map((f) => f.id)).toEqual(['d7', 'd6', 'd5', 'd4', 'd3']);
