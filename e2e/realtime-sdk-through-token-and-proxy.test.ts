@@ -45,7 +45,13 @@ describe('OpenAI Realtime over WebSocket through edge token mode and a proxy', (
       rt.socket.once('upgrade', (res) => resolve(String(res.headers['x-switchyard-cluster'])));
       rt.socket.once('unexpected-response', (_q, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
     });
-    const session = await new Promise<{ model?: string }>((resolve) => rt.once('session.created', (e) => resolve(e.session as { model?: string })));
+    // A refused upgrade or a socket error fails the test at once with its reason (not at the 60 s timeout).
+    const session = await Promise.race([
+      new Promise<{ model?: string }>((resolve) => rt.once('session.created', (e) => resolve(e.session as { model?: string }))),
+      cluster.then(() => new Promise<never>(() => undefined)),
+      new Promise<never>((_resolve, reject) => rt.socket.once('error', reject)),
+      new Promise<never>((_resolve, reject) => rt.socket.once('close', (code, reason) => reject(new Error(`closed before session.created: ${code} ${String(reason)}`)))),
+    ]);
     expect(session.model).toBe('demo-llm');
     expect(await cluster).toMatch(/-\d$/);
 
