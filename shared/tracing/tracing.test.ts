@@ -43,7 +43,10 @@ describe('chooseParent', () => {
     ['no context at all', null, null, null],
     ['header only', header, null, header],
     ['token only (token mode)', null, sameTrace, sameTrace],
-    ['header of the token trace: the closer parent', header, sameTrace, header],
+    // The edge forwards the token's tp as traceparent; a different header of the same trace is a
+    // token-mode client's and must not flip the signed sampling decision or re-parent the proxy.
+    ['a client header of the token trace loses to the token', header, sameTrace, sameTrace],
+    ['a client header of the token trace cannot unsample it', { ...sameTrace, spanId: S, sampled: false }, sameTrace, sameTrace],
     ['a client header of another trace loses to the token', header, otherTrace, otherTrace],
   ])('%s', (_name, h, t, expected) => {
     expect(chooseParent(h, t)).toEqual(expected);
