@@ -43,23 +43,31 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/**
+ * How deep `arrayValue`/`kvlistValue` may nest before the rest is dropped (null). Real attributes
+ * nest a level or two; a hostile export of a few hundred KB could otherwise nest deep enough to
+ * overflow the stack, which answered 503 and made the exporter retry the same body forever.
+ */
+export const MAX_VALUE_DEPTH = 16;
+
 /** An `AnyValue` as plain JSON. */
-export function anyValue(v: unknown): unknown {
+export function anyValue(v: unknown, depth = 0): unknown {
   if (!isObj(v)) return null;
   if ('stringValue' in v) return typeof v['stringValue'] === 'string' ? v['stringValue'] : null;
   if ('boolValue' in v) return v['boolValue'] === true;
   if ('intValue' in v) return Number(v['intValue']);
   if ('doubleValue' in v) return Number(v['doubleValue']);
   if ('bytesValue' in v) return typeof v['bytesValue'] === 'string' ? v['bytesValue'] : null;
-  if ('arrayValue' in v) return list(isObj(v['arrayValue']) ? v['arrayValue']['values'] : []).map(anyValue);
-  if ('kvlistValue' in v) return attributeMap(isObj(v['kvlistValue']) ? v['kvlistValue']['values'] : []);
+  if (depth >= MAX_VALUE_DEPTH) return null;
+  if ('arrayValue' in v) return list(isObj(v['arrayValue']) ? v['arrayValue']['values'] : []).map((x) => anyValue(x, depth + 1));
+  if ('kvlistValue' in v) return attributeMap(isObj(v['kvlistValue']) ? v['kvlistValue']['values'] : [], depth + 1);
   return null;
 }
 
-export function attributeMap(kvs: unknown): Record<string, unknown> {
+export function attributeMap(kvs: unknown, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of list(kvs)) {
-    if (isObj(kv) && typeof kv['key'] === 'string') out[kv['key']] = anyValue(kv['value']);
+    if (isObj(kv) && typeof kv['key'] === 'string') out[kv['key']] = anyValue(kv['value'], depth);
   }
   return out;
 }
