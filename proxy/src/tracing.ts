@@ -29,7 +29,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { safeAttributes, type AttributeValue } from '../../shared/tracing/attributes.ts';
 import { shouldSample } from '../../shared/tracing/sampling.ts';
-import { chooseParent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
+import { chooseParent, formatTraceparent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
 import { tracesUrl } from '../../shared/tracing/trace-settings.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { ClientRequest } from './client-io.ts';
@@ -98,7 +98,10 @@ export class ProxyTracing {
    * not sampled. A refused request gets its server span and admission span ended here.
    */
   request(req: ClientRequest | IncomingMessage, startMs: number, admission: AdmissionFacts): RequestTrace | null {
-    const fromHeader = parseTraceparent(header(req.headers['traceparent']));
+    // A request refused before its token verified is anyone's: its traceparent would let an
+    // unauthenticated flood pick its own sampling (force every refusal recorded, whatever the ratio).
+    const trusted = admission.refusal === null || admission.claims !== null;
+    const fromHeader = trusted ? parseTraceparent(header(req.headers['traceparent'])) : null;
     const parent = chooseParent(fromHeader, parseTraceparent(admission.claims?.tp));
     const ctx = parent === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, {
       traceId: parent.traceId,
@@ -128,7 +131,14 @@ export class ProxyTracing {
       },
       ctx,
     );
-    if (!server.isRecording()) return null;
+    if (!server.isRecording()) {
+      // Not sampled: the upstream still learns this trace and its "not sampled" flag, rather than
+      // the client's header or a fresh sampled trace that would record an orphan upstream.
+      const sc = server.spanContext();
+      req.headers['traceparent'] = formatTraceparent({ traceId: sc.traceId, spanId: sc.spanId, sampled: false });
+      if (fromHeader?.traceId !== sc.traceId) delete req.headers['tracestate'];
+      return null;
+    }
     const under = trace.setSpan(ROOT_CONTEXT, server);
     const admit: Span = this.tracer.startSpan('proxy admission', { startTime: startMs, attributes: attrs({ 'switchyard.admission.result': admission.refusal?.code ?? 'admitted' }) }, under);
     admit.end();
@@ -180,12 +190,12 @@ export function admissionFacts(
   req: ClientRequest | IncomingMessage,
   admitted:
     | { readonly ok: true; readonly claims: RoutingClaims; readonly target: { readonly appId: string; readonly fn: string } }
-    | { readonly ok: false; readonly error: { readonly code: string; readonly status: number } },
+    | { readonly ok: false; readonly error: { readonly code: string; readonly status: number }; readonly claims?: RoutingClaims },
 ): AdmissionFacts {
   if (admitted.ok) return { claims: admitted.claims, appId: admitted.target.appId, fn: admitted.target.fn, refusal: null };
   const parsed = parseRequestTarget(req.url ?? '/');
   return {
-    claims: null,
+    claims: admitted.claims ?? null,
     appId: parsed.ok ? parsed.target.appId : null,
     fn: parsed.ok ? parsed.target.fn : null,
     refusal: { code: admitted.error.code, status: admitted.error.status },
