@@ -112,7 +112,8 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       name: 'switchyard_proxy_gen_ai_time_to_first_chunk_seconds',
       help: 'Streamed answers: time from the upstream request to its first body chunk (first token), per app and cluster',
       labelNames: ['app', 'cluster'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      // Warm replicas answer in tens of ms, a cold start loading a model takes minutes.
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
     genAiTimePerOutputToken: new Histogram({
