@@ -147,6 +147,7 @@ export class HttpExchange {
             counted(chunk);
             yield chunk;
           }
+          trace?.requestEnded();
         } catch (err) {
           throw new ClientBodyError(err);
         }
