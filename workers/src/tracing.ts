@@ -20,6 +20,8 @@ export interface EdgeTracingConfig {
   readonly tracesUrl: string;
   readonly sampleRatio: number;
   readonly serviceName: string;
+  /** Sent with every export (EDGE_OTLP_TRACES_HEADERS: a collector's API key). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface TraceDeps {
@@ -93,7 +95,7 @@ export class EdgeTrace {
     const body = JSON.stringify(otlpJson(this.finished, { 'service.name': this.cfg.serviceName }, 'switchyard-edge'));
     this.finished.length = 0;
     try {
-      const res = await fetcher(this.cfg.tracesUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetcher(this.cfg.tracesUrl, { method: 'POST', headers: { ...this.cfg.headers, 'content-type': 'application/json' }, body });
       if (!res.ok) log(JSON.stringify({ level: 'warn', msg: 'trace export refused', status: res.status }));
       await res.body?.cancel();
     } catch (err) {
