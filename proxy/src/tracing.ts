@@ -28,7 +28,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { safeAttributes, type AttributeValue } from '../../shared/tracing/attributes.ts';
-import { shouldSample } from '../../shared/tracing/sampling.ts';
+import { shouldSample, untrustedParentSampled } from '../../shared/tracing/sampling.ts';
 import { chooseParent, formatTraceparent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
 import { tracesUrl } from '../../shared/tracing/trace-settings.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
@@ -102,7 +102,11 @@ export class ProxyTracing {
     // unauthenticated flood pick its own sampling (force every refusal recorded, whatever the ratio).
     const trusted = admission.refusal === null || admission.claims !== null;
     const fromHeader = trusted ? parseTraceparent(header(req.headers['traceparent'])) : null;
-    const parent = chooseParent(fromHeader, parseTraceparent(admission.claims?.tp));
+    const fromToken = parseTraceparent(admission.claims?.tp);
+    let parent = chooseParent(fromHeader, fromToken);
+    // Only the edge's signed context may ask for recording past the ratio; a client's header may not.
+    if (fromToken === null && parent?.sampled === true && !untrustedParentSampled(parent, this.cfg.sampleRatio, Math.random()))
+      parent = { ...parent, sampled: false };
     const ctx = parent === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, {
       traceId: parent.traceId,
       spanId: parent.spanId,

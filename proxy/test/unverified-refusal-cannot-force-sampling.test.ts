@@ -44,3 +44,12 @@ it('a verified edge context still asks for recording', async () => {
   await proxy.runtime.tracing?.flush();
   expect(spans.getFinishedSpans().length).toBeGreaterThan(0);
 });
+
+it('an admitted request whose token carries no trace context cannot force recording with its own header', async () => {
+  spans.reset();
+  const token = await keys.mint({ cluster: 'c1' });
+  const r = await rawRequest(proxy.url, { path: `/v4/${APP}/v1/chat/completions?sy_token=${token}`, body: chatBody({ max_tokens: 2 }), headers: { traceparent: SAMPLED } });
+  expect(r.status).toBe(200);
+  await proxy.runtime.tracing?.flush();
+  expect(spans.getFinishedSpans()).toHaveLength(0);
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { safeAttributes } from './attributes.ts';
 import { genAiOperation, genAiRequestFacts, genAiUsageFromTail, timePerOutputTokenSeconds } from './genai.ts';
-import { rootSampled, shouldSample } from './sampling.ts';
+import { rootSampled, shouldSample, untrustedParentSampled } from './sampling.ts';
 import { otlpUrlProblem, tracesUrl } from './trace-settings.ts';
 import { chooseParent, formatTraceparent, parseTraceparent } from './traceparent.ts';
 
@@ -63,6 +63,17 @@ describe('sampling', () => {
     [{ sampled: false }, T, 1, false],
   ])('parent %j, trace %s, ratio %d → %s', (parent, traceId, ratio, expected) => {
     expect(shouldSample(parent, traceId, ratio)).toBe(expected);
+  });
+
+  // A client's traceparent may decline recording but not force it past the operator's ratio.
+  it.each([
+    [true, 0, 0, false],
+    [true, 0.01, 0.5, false],
+    [true, 0.01, 0.005, true],
+    [true, 1, 0.999, true],
+    [false, 1, 0, false],
+  ])('untrusted parent sampled=%s at ratio %d, draw %d → %s', (sampled, ratio, draw, expected) => {
+    expect(untrustedParentSampled({ sampled }, ratio, draw)).toBe(expected);
   });
 
   it('samples about the ratio of random ids', () => {

@@ -62,6 +62,18 @@ describe('EdgeTrace', () => {
     expect(root.traceId).not.toBe(T);
   });
 
+  // The ratio bounds what tracing costs; a client on the internet must not lift it with
+  // traceparent ...-01 (nor with a trace id it picked to fall under the ratio).
+  it('a client parent flagged sampled cannot force recording past the ratio', () => {
+    const low = `${'a'.repeat(19)}${'0'.repeat(13)}`;
+    for (const id of [T, low]) {
+      const t = new EdgeTrace(`00-${id}-${S}-01`, { ...cfg, sampleRatio: 0.01 }, { now: () => 1, randomHex, random: () => 0.5 });
+      expect(t.sampled).toBe(false);
+      expect(t.traceId).toBe(id); // the trace is still continued, only not recorded
+    }
+    expect(new EdgeTrace(`00-${T}-${S}-01`, { ...cfg, sampleRatio: 0.01 }, { now: () => 1, randomHex, random: () => 0.001 }).sampled).toBe(true);
+  });
+
   it('a failing receiver is logged, never thrown', async () => {
     const t = new EdgeTrace(null, cfg, { now: () => 1, randomHex });
     t.start('x', 'server', null).end();

@@ -11,7 +11,7 @@
  * module does directly (see workers/README.md, "Traces").
  */
 import { safeAttributes, type AttributeValue, type Attributes } from '../../shared/tracing/attributes.ts';
-import { shouldSample } from '../../shared/tracing/sampling.ts';
+import { rootSampled, untrustedParentSampled } from '../../shared/tracing/sampling.ts';
 import { formatTraceparent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
 import { otlpJson, SPAN_KIND, type FinishedSpan } from './tracing-otlp.ts';
 
@@ -27,6 +27,8 @@ export interface EdgeTracingConfig {
 export interface TraceDeps {
   readonly now: () => number;
   readonly randomHex: (bytes: number) => string;
+  /** Uniform in [0, 1): the sampling draw under a client's parent (default Math.random). */
+  readonly random?: () => number;
 }
 
 type Attrs = Readonly<Record<string, AttributeValue | null | undefined>>;
@@ -54,7 +56,8 @@ export class EdgeTrace {
     const parent = parseTraceparent(incoming);
     this.traceId = parent?.traceId ?? deps.randomHex(16);
     this.parentSpanId = parent?.spanId ?? null;
-    this.sampled = shouldSample(parent, this.traceId, cfg.sampleRatio);
+    // A client's traceparent may decline recording, not force it past EDGE_TRACE_SAMPLE_RATIO.
+    this.sampled = parent === null ? rootSampled(this.traceId, cfg.sampleRatio) : untrustedParentSampled(parent, cfg.sampleRatio, (deps.random ?? Math.random)());
   }
 
   /** Starts a span; `parent` null means the request's own parent (the incoming context or none). */
