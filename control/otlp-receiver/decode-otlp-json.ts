@@ -88,7 +88,7 @@ function enumValue(v: unknown, names: Readonly<Record<string, number>>): number 
   return 0;
 }
 
-function decodeSpan(s: unknown, service: string): SpanRow | string {
+function decodeSpan(s: unknown, service: string, latestStartNs: bigint | null): SpanRow | string {
   if (!isObj(s)) return 'a span is not an object';
   const traceId = String(s['traceId'] ?? '').toLowerCase();
   const spanId = String(s['spanId'] ?? '').toLowerCase();
@@ -99,6 +99,9 @@ function decodeSpan(s: unknown, service: string): SpanRow | string {
   const start = nanos(s['startTimeUnixNano']);
   const end = nanos(s['endTimeUnixNano']);
   if (start === null || end === null) return 'startTimeUnixNano/endTimeUnixNano must be uint64 nanoseconds';
+  // Retention keeps the newest starts and ages by start: a span dated far ahead would never age
+  // out and would push real spans out of the row cap.
+  if (latestStartNs !== null && BigInt(start) > latestStartNs) return 'startTimeUnixNano is more than an hour ahead of the receiver\'s clock: check the sender\'s clock';
   return {
     traceId,
     spanId,
@@ -114,7 +117,7 @@ function decodeSpan(s: unknown, service: string): SpanRow | string {
 }
 
 /** Every span in an export request, with its resource's `service.name`. */
-export function decodeOtlpJson(body: unknown): DecodedSpans | string {
+export function decodeOtlpJson(body: unknown, latestStartNs: bigint | null = null): DecodedSpans | string {
   if (!isObj(body)) return 'the body must be a JSON ExportTraceServiceRequest object';
   const rows: SpanRow[] = [];
   let rejected = 0;
@@ -125,7 +128,7 @@ export function decodeOtlpJson(body: unknown): DecodedSpans | string {
     const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown_service';
     for (const ss of list(rs['scopeSpans'])) {
       for (const span of list(isObj(ss) ? ss['spans'] : [])) {
-        const row = decodeSpan(span, service);
+        const row = decodeSpan(span, service, latestStartNs);
         if (typeof row === 'string') {
           rejected++;
           firstProblem ??= row;
