@@ -31,10 +31,11 @@ export interface ProxyMetrics {
 }
 
 /**
- * How a streamed answer ended: `completed` (clean end), `cut` (ended early: the replica died,
- * went idle, or the client left), `continued` (a cut stream resumed on another replica).
+ * How a streamed answer ended: `completed` (clean end), `cut` (ended early on the replica's side:
+ * it died or went idle), `client_closed` (the client left: its choice, never the cluster's
+ * fault, so apart from `cut`), `continued` (a cut stream resumed on another replica).
  */
-export type StreamEnd = 'completed' | 'cut' | 'continued';
+export type StreamEnd = 'completed' | 'cut' | 'client_closed' | 'continued';
 
 /**
  * Counts one streamed answer. The proxy counts `completed` and `cut` itself when a stream ends;
@@ -131,7 +132,7 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
     }),
     genAiStreams: new Counter({
       name: 'switchyard_proxy_gen_ai_streams_total',
-      help: 'Streamed answers by app, cluster and how they ended (completed|cut|continued)',
+      help: 'Streamed answers by app, cluster and how they ended (completed|cut|client_closed|continued)',
       labelNames: ['app', 'cluster', 'result'],
       registers,
     }),
