@@ -28,6 +28,8 @@ export interface ProxyMetrics {
   readonly genAiTokens: Counter<'app' | 'cluster' | 'type'>;
   /** Streamed answers by how they ended: see `countStream`. */
   readonly genAiStreams: Counter<'app' | 'cluster' | 'result'>;
+  /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
+  readonly traceSpansDropped: Counter;
 }
 
 /**
@@ -128,6 +130,11 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       name: 'switchyard_proxy_gen_ai_tokens_total',
       help: 'Tokens reported in answers\' usage, by app, cluster and type (input|output)',
       labelNames: ['app', 'cluster', 'type'],
+      registers,
+    }),
+    traceSpansDropped: new Counter({
+      name: 'switchyard_proxy_trace_spans_dropped_total',
+      help: 'Spans the OTLP exporter failed to deliver (the collector is down, refused them, or the endpoint is wrong)',
       registers,
     }),
     genAiStreams: new Counter({

@@ -107,6 +107,16 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     if (rtRef === null) throw new Error('runtime not ready');
     return rtRef;
   }, store);
+  const metrics = createMetrics(deps.defaultMetrics ?? false);
+  // Failed span exports are counted, and logged at most once a minute (a dead collector would
+  // otherwise log every batch).
+  let lastDropLog = -Infinity;
+  const onDropped = (count: number, error: Error | undefined): void => {
+    metrics.traceSpansDropped.inc(count);
+    if (now() - lastDropLog < 60_000) return;
+    lastDropLog = now();
+    logger.warn({ spans: count, error: error?.message }, 'trace export failed: spans dropped (check the OTLP endpoint)');
+  };
   const rt: ProxyRuntime = {
     config,
     dispatcher,
@@ -121,7 +131,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
     limiter: new AppLimiter((appId) => registry.routing(appId).limits),
-    metrics: createMetrics(deps.defaultMetrics ?? false),
+    metrics,
     gate:
       verify === null
         ? openGate(config.id, (appId) =>
@@ -131,7 +141,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     breakers: new Map(),
     inFlight: new Set(),
     recordOutcome: (row) => reporter.record(row),
-    tracing: tracingFromConfig(config, deps.traceExporter),
+    tracing: tracingFromConfig(config, deps.traceExporter, onDropped),
     draining: false,
   };
   rtRef = rt;

@@ -23,6 +23,7 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   SamplingDecision,
+  type ReadableSpan,
   type Sampler,
   type SamplingResult,
   type SpanExporter,
@@ -71,6 +72,34 @@ class SharedRuleSampler implements Sampler {
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
+/** Told when an export failed: how many spans were lost and why. */
+export type DroppedSpans = (count: number, error: Error | undefined) => void;
+
+/**
+ * The SDK's exporter reports failures only to its `diag` logger, silent by default: an operator
+ * whose collector is down or mistyped saw nothing at all. This passes every result on and tells
+ * `onDropped` about the failures.
+ */
+class ReportingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly onDropped: DroppedSpans,
+  ) {}
+  export(spans: ReadableSpan[], done: Parameters<SpanExporter['export']>[1]): void {
+    this.inner.export(spans, (result) => {
+      // ExportResultCode.SUCCESS is 0 (@opentelemetry/core).
+      if (result.code !== 0) this.onDropped(spans.length, result.error);
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
 export class ProxyTracing {
   private constructor(
     private readonly provider: BasicTracerProvider,
@@ -79,12 +108,13 @@ export class ProxyTracing {
   ) {}
 
   /** Tracing with the OTLP/HTTP JSON exporter, or the exporter given (tests). */
-  static create(cfg: ProxyTracingConfig, exporter?: SpanExporter): ProxyTracing {
+  static create(cfg: ProxyTracingConfig, exporter?: SpanExporter, onDropped?: DroppedSpans): ProxyTracing {
+    const inner = exporter ?? new OTLPTraceExporter({ url: cfg.tracesUrl, timeoutMillis: 5_000 });
     const provider = new BasicTracerProvider({
       sampler: new SharedRuleSampler(cfg.sampleRatio),
       resource: resourceFromAttributes({ 'service.name': cfg.serviceName, 'service.instance.id': cfg.proxyId, 'cloud.region': cfg.region }),
       spanProcessors: [
-        new BatchSpanProcessor(exporter ?? new OTLPTraceExporter({ url: cfg.tracesUrl, timeoutMillis: 5_000 }), {
+        new BatchSpanProcessor(onDropped === undefined ? inner : new ReportingExporter(inner, onDropped), {
           maxQueueSize: 8192,
           scheduledDelayMillis: 1_000,
         }),
@@ -173,6 +203,7 @@ export function tracingFromConfig(
     readonly region: string;
   },
   exporter?: SpanExporter,
+  onDropped?: DroppedSpans,
 ): ProxyTracing | null {
   const url = tracesUrl(config.otlpTracesEndpoint, config.otlpEndpoint);
   if (url === null && exporter === undefined) return null;
@@ -186,6 +217,7 @@ export function tracingFromConfig(
       region: config.region,
     },
     exporter,
+    onDropped,
   );
 }
 
