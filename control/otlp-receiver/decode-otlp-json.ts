@@ -43,23 +43,31 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
+/**
+ * How deep `arrayValue`/`kvlistValue` may nest before the rest is dropped (null). Real attributes
+ * nest a level or two; a hostile export of a few hundred KB could otherwise nest deep enough to
+ * overflow the stack, which answered 503 and made the exporter retry the same body forever.
+ */
+export const MAX_VALUE_DEPTH = 16;
+
 /** An `AnyValue` as plain JSON. */
-export function anyValue(v: unknown): unknown {
+export function anyValue(v: unknown, depth = 0): unknown {
   if (!isObj(v)) return null;
   if ('stringValue' in v) return typeof v['stringValue'] === 'string' ? v['stringValue'] : null;
   if ('boolValue' in v) return v['boolValue'] === true;
   if ('intValue' in v) return Number(v['intValue']);
   if ('doubleValue' in v) return Number(v['doubleValue']);
   if ('bytesValue' in v) return typeof v['bytesValue'] === 'string' ? v['bytesValue'] : null;
-  if ('arrayValue' in v) return list(isObj(v['arrayValue']) ? v['arrayValue']['values'] : []).map(anyValue);
-  if ('kvlistValue' in v) return attributeMap(isObj(v['kvlistValue']) ? v['kvlistValue']['values'] : []);
+  if (depth >= MAX_VALUE_DEPTH) return null;
+  if ('arrayValue' in v) return list(isObj(v['arrayValue']) ? v['arrayValue']['values'] : []).map((x) => anyValue(x, depth + 1));
+  if ('kvlistValue' in v) return attributeMap(isObj(v['kvlistValue']) ? v['kvlistValue']['values'] : [], depth + 1);
   return null;
 }
 
-export function attributeMap(kvs: unknown): Record<string, unknown> {
+export function attributeMap(kvs: unknown, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of list(kvs)) {
-    if (isObj(kv) && typeof kv['key'] === 'string') out[kv['key']] = anyValue(kv['value']);
+    if (isObj(kv) && typeof kv['key'] === 'string') out[kv['key']] = anyValue(kv['value'], depth);
   }
   return out;
 }
@@ -80,7 +88,7 @@ function enumValue(v: unknown, names: Readonly<Record<string, number>>): number 
   return 0;
 }
 
-function decodeSpan(s: unknown, service: string): SpanRow | string {
+function decodeSpan(s: unknown, service: string, latestStartNs: bigint | null): SpanRow | string {
   if (!isObj(s)) return 'a span is not an object';
   const traceId = String(s['traceId'] ?? '').toLowerCase();
   const spanId = String(s['spanId'] ?? '').toLowerCase();
@@ -91,6 +99,9 @@ function decodeSpan(s: unknown, service: string): SpanRow | string {
   const start = nanos(s['startTimeUnixNano']);
   const end = nanos(s['endTimeUnixNano']);
   if (start === null || end === null) return 'startTimeUnixNano/endTimeUnixNano must be uint64 nanoseconds';
+  // Retention keeps the newest starts and ages by start: a span dated far ahead would never age
+  // out and would push real spans out of the row cap.
+  if (latestStartNs !== null && BigInt(start) > latestStartNs) return 'startTimeUnixNano is more than an hour ahead of the receiver\'s clock: check the sender\'s clock';
   return {
     traceId,
     spanId,
@@ -106,7 +117,7 @@ function decodeSpan(s: unknown, service: string): SpanRow | string {
 }
 
 /** Every span in an export request, with its resource's `service.name`. */
-export function decodeOtlpJson(body: unknown): DecodedSpans | string {
+export function decodeOtlpJson(body: unknown, latestStartNs: bigint | null = null): DecodedSpans | string {
   if (!isObj(body)) return 'the body must be a JSON ExportTraceServiceRequest object';
   const rows: SpanRow[] = [];
   let rejected = 0;
@@ -117,7 +128,7 @@ export function decodeOtlpJson(body: unknown): DecodedSpans | string {
     const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown_service';
     for (const ss of list(rs['scopeSpans'])) {
       for (const span of list(isObj(ss) ? ss['spans'] : [])) {
-        const row = decodeSpan(span, service);
+        const row = decodeSpan(span, service, latestStartNs);
         if (typeof row === 'string') {
           rejected++;
           firstProblem ??= row;

@@ -6,6 +6,7 @@
  * official exporter packages can encode protobuf but none of them decodes it). Retention is
  * bounded by a prune on a timer (rows and age, trace-store.ts).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
@@ -27,6 +28,31 @@ export interface ReceiverOptions {
   readonly maxBodyBytes?: number;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
+  /**
+   * Exports must carry `Authorization: Bearer <token>`. Required when listening beyond loopback:
+   * anyone who can reach the port could otherwise write spans (fill the table, plant fake traces).
+   */
+  readonly token?: string;
+}
+
+const LOOPBACK = /^(127(?:\.\d{1,3}){3}|::1|localhost)$/i;
+
+/** Why these options cannot start a receiver, or null. */
+export function receiverOptionsProblem(o: Pick<ReceiverOptions, 'host' | 'token'>): string | null {
+  const host = o.host ?? '127.0.0.1';
+  if (o.token !== undefined && o.token.length < 16) return 'the receiver token must be at least 16 characters (`openssl rand -hex 24`)';
+  if (o.token === undefined && !LOOPBACK.test(host))
+    return `listening on ${host} (beyond loopback) needs a token: set OTLP_RECEIVER_TOKEN and send it from the exporters as \`Authorization: Bearer <token>\``;
+  return null;
+}
+
+const digest = (v: string): Buffer => createHash('sha256').update(v).digest();
+
+/** Constant-time check of `Authorization: Bearer <token>`. */
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(String(req.headers['authorization'] ?? ''));
+  return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), digest(token));
 }
 
 export interface RunningReceiver {
@@ -73,6 +99,8 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
   const log = o.log ?? (() => undefined);
   const retention = o.retention ?? DEFAULT_RETENTION;
   const max = o.maxBodyBytes ?? 8 * 1024 * 1024;
+  const problem = receiverOptionsProblem(o);
+  if (problem !== null) throw new Error(`otlp-receiver: ${problem}`);
   let stored = 0;
   // Fails fast with a clear message when the database has not been migrated to the span table.
   await o.db.execute('SELECT 1 FROM trace_spans LIMIT 1').catch((err: unknown) => {
@@ -84,6 +112,10 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
     if (req.method === 'GET' && path === '/health') return send(res, 200, { ok: true, stored });
     if (path !== '/v1/traces') return send(res, 404, { error: 'not found: spans go to POST /v1/traces' });
     if (req.method !== 'POST') return send(res, 405, { error: 'use POST /v1/traces' });
+    if (!authorized(req, o.token)) {
+      req.resume();
+      return send(res, 401, { error: 'export refused: send Authorization: Bearer <the receiver token>' });
+    }
     const type = String(req.headers['content-type'] ?? '').toLowerCase();
     if (type.includes('protobuf')) {
       req.resume();
@@ -100,7 +132,8 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
       if (err instanceof HttpRefusal) return send(res, err.status, { error: err.message });
       return send(res, 400, { error: 'the body is not valid JSON' });
     }
-    const decoded = decodeOtlpJson(parsed);
+    // Spans starting over an hour ahead of our clock are refused (they would escape retention).
+    const decoded = decodeOtlpJson(parsed, BigInt(Math.floor(now() + 3_600_000)) * 1_000_000n);
     if (typeof decoded === 'string') return send(res, 400, { error: decoded });
     await insertSpans(o.db, decoded.rows);
     stored += decoded.rows.length;

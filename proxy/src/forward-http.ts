@@ -207,7 +207,10 @@ async function deliver(
   } finally {
     a.release();
   }
-  ex.trace?.attemptGenAi(a.number, watch.finish(result));
+  // Not inside `ex.trace?.…(…)`: optional chaining skips the arguments too, and the metrics must
+  // be recorded whether or not this request is traced.
+  const genAi = watch.finish(result);
+  ex.trace?.attemptGenAi(a.number, genAi);
   if (result.fault !== null) plan.brokeMidBody(a, result.fault);
   rt.metrics.requestsBatch.inc(a.clusterId, String(up.statusCode));
   ex.recordAnswer(a, up.statusCode, ttfb, result);

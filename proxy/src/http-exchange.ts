@@ -202,6 +202,7 @@ export class HttpExchange {
             counted(chunk);
             yield chunk;
           }
+          trace?.requestEnded();
         } catch (err) {
           throw new ClientBodyError(err);
         }

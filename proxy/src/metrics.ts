@@ -30,13 +30,16 @@ export interface ProxyMetrics {
   readonly genAiTokens: Counter<'app' | 'cluster' | 'type'>;
   /** Streamed answers by how they ended: see `countStream`. */
   readonly genAiStreams: Counter<'app' | 'cluster' | 'result'>;
+  /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
+  readonly traceSpansDropped: Counter;
 }
 
 /**
- * How a streamed answer ended: `completed` (clean end), `cut` (ended early: the replica died,
- * went idle, or the client left), `continued` (a cut stream resumed on another replica).
+ * How a streamed answer ended: `completed` (clean end), `cut` (ended early on the replica's side:
+ * it died or went idle), `client_closed` (the client left: its choice, never the cluster's
+ * fault, so apart from `cut`), `continued` (a cut stream resumed on another replica).
  */
-export type StreamEnd = 'completed' | 'cut' | 'continued';
+export type StreamEnd = 'completed' | 'cut' | 'client_closed' | 'continued';
 
 /**
  * Counts one streamed answer. The proxy counts `completed` and `cut` itself when a stream ends;
@@ -114,7 +117,8 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       name: 'switchyard_proxy_gen_ai_time_to_first_chunk_seconds',
       help: 'Streamed answers: time from the upstream request to its first body chunk (first token), per app and cluster',
       labelNames: ['app', 'cluster'],
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      // Warm replicas answer in tens of ms, a cold start loading a model takes minutes.
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
     genAiTimePerOutputToken: new Histogram({
@@ -130,9 +134,14 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       labelNames: ['app', 'cluster', 'type'],
       registers,
     }),
+    traceSpansDropped: new Counter({
+      name: 'switchyard_proxy_trace_spans_dropped_total',
+      help: 'Spans the OTLP exporter failed to deliver (the collector is down, refused them, or the endpoint is wrong)',
+      registers,
+    }),
     genAiStreams: new Counter({
       name: 'switchyard_proxy_gen_ai_streams_total',
-      help: 'Streamed answers by app, cluster and how they ended (completed|cut|continued)',
+      help: 'Streamed answers by app, cluster and how they ended (completed|cut|client_closed|continued)',
       labelNames: ['app', 'cluster', 'result'],
       registers,
     }),

@@ -110,6 +110,16 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     if (rtRef === null) throw new Error('runtime not ready');
     return rtRef;
   }, store);
+  const metrics = createMetrics(deps.defaultMetrics ?? false);
+  // Failed span exports are counted, and logged at most once a minute (a dead collector would
+  // otherwise log every batch).
+  let lastDropLog = -Infinity;
+  const onDropped = (count: number, error: Error | undefined): void => {
+    metrics.traceSpansDropped.inc(count);
+    if (now() - lastDropLog < 60_000) return;
+    lastDropLog = now();
+    logger.warn({ spans: count, error: error?.message }, 'trace export failed: spans dropped (check the OTLP endpoint)');
+  };
   const rt: ProxyRuntime = {
     config,
     dispatcher,
@@ -124,7 +134,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
     limiter: new AppLimiter((appId) => registry.routing(appId).limits),
-    metrics: createMetrics(deps.defaultMetrics ?? false),
+    metrics,
     gate:
       verify === null
         ? openGate(config.id, (appId) =>
@@ -140,7 +150,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       Math.max(3 * config.replicaScrapeIntervalMs, 1_000),
     ),
     recordOutcome: (row) => reporter.record(row),
-    tracing: tracingFromConfig(config, deps.traceExporter),
+    tracing: tracingFromConfig(config, deps.traceExporter, onDropped),
     jobPins: new JobPins(store, config.id, (err: unknown) => logger.warn({ err }, 'could not write a job pin')),
     draining: false,
   };

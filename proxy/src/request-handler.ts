@@ -26,7 +26,8 @@ import { admissionFacts, traceNow } from './tracing.ts';
 
 type Admitted =
   | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
-  | { ok: false; error: ProxyError };
+  // `claims` when the token verified before the refusal: the trace may then trust its context.
+  | { ok: false; error: ProxyError; claims?: RoutingClaims };
 
 /** The app's rules that need no upstream: declared functions, GET/HEAD without body, body size. */
 function checkRules(req: ClientRequest | IncomingMessage, target: RequestTarget, rules: AppRequestRules): ProxyError | null {
@@ -62,17 +63,18 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   const gate = await rt.gate.check(req.headers, target, rt.now());
   if (!gate.ok) return gate;
   // A drain may have begun while the token was verified: start no new upstream work.
-  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
+  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)), claims: gate.claims };
   const rules = rt.registry.routing(target.appId).requests;
   const broken = checkRules(req, target, rules);
-  if (broken !== null) return { ok: false, error: broken };
+  if (broken !== null) return { ok: false, error: broken, claims: gate.claims };
   const job = jobKeyOf(req.headers, target.appId, rules.jobKeyHeader);
-  if (!job.ok) return job;
+  if (!job.ok) return { ...job, claims: gate.claims };
   const limit = rt.limiter.acquire(target.appId, rt.now());
   if (!limit.ok) {
     const what = limit.code === 'rate-limited' ? 'requests per second' : 'concurrent requests';
     return {
       ok: false,
+      claims: gate.claims,
       error: new ProxyError(
         limit.code,
         429,

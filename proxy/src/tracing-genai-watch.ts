@@ -19,7 +19,7 @@ export interface GenAiOutcome {
   /** Upstream request start to first body chunk, ms; null when no body arrived. */
   readonly firstChunkMs: number | null;
   readonly usage: GenAiUsage | null;
-  readonly ended: 'completed' | 'cut';
+  readonly ended: 'completed' | 'cut' | 'client_closed';
 }
 
 function streamingType(up: UpstreamResponse): boolean {
@@ -86,7 +86,8 @@ export class GenAiWatch {
     const usage = this.keepTail && this.tail.length > 0 ? genAiUsageFromTail(Buffer.concat(this.tail).toString('utf8')) : null;
     this.tail = [];
     const firstChunkMs = this.firstChunkAt === null ? null : this.firstChunkAt - this.startedAt;
-    const ended = result.error === null ? 'completed' : 'cut';
+    // A client leaving is not a cut on the cluster's side (a client's fault never counts against a cluster).
+    const ended = result.error === null ? 'completed' : result.error === 'client-closed' ? 'client_closed' : 'cut';
     if (usage !== null) {
       m.genAiTokens.inc({ ...labels, type: 'input' }, usage.inputTokens);
       m.genAiTokens.inc({ ...labels, type: 'output' }, usage.outputTokens);

@@ -33,6 +33,8 @@ export class RequestTrace {
   private readonly genAi = new Map<number, GenAiOutcome>();
   private body: Buffer[] = [];
   private bodyBytes = 0;
+  /** Read once from the body's first bytes, which are then let go (not held for the whole stream). */
+  private facts: { readonly model: string | null; readonly stream: boolean | null; readonly messages: string | undefined } | null = null;
   private ended = false;
 
   constructor(
@@ -81,10 +83,39 @@ export class RequestTrace {
 
   /** A request body chunk on its way upstream (kept up to a bound, for the GenAI facts). */
   requestChunk(chunk: Buffer): void {
-    if (this.bodyBytes >= BODY_BYTES) return;
+    if (this.facts !== null || this.opts.fn === null || genAiOperation(this.opts.fn) === null) return;
     const part = chunk.length <= BODY_BYTES - this.bodyBytes ? chunk : chunk.subarray(0, BODY_BYTES - this.bodyBytes);
     this.body.push(part);
     this.bodyBytes += part.length;
+    if (this.bodyBytes >= BODY_BYTES) this.readFacts();
+  }
+
+  /** The request body was sent whole: read its facts now and let the bytes go. */
+  requestEnded(): void {
+    this.readFacts();
+  }
+
+  /** Request body bytes held (tests: none once the body has been sent). */
+  heldBodyBytes(): number {
+    return this.body.reduce((n, b) => n + b.length, 0);
+  }
+
+  private readFacts(): NonNullable<RequestTrace['facts']> {
+    if (this.facts !== null) return this.facts;
+    const text = Buffer.concat(this.body).toString('utf8');
+    this.body = [];
+    const facts = text === '' ? { model: null, stream: null } : genAiRequestFacts(text);
+    let messages: string | undefined;
+    if (this.opts.allowContent && text !== '') {
+      try {
+        const parsed = JSON.parse(text) as { messages?: unknown; prompt?: unknown };
+        messages = JSON.stringify(parsed.messages ?? parsed.prompt ?? null);
+      } catch {
+        // Cut or invalid body: no content attribute.
+      }
+    }
+    this.facts = { model: facts.model, stream: facts.stream, messages };
+    return this.facts;
   }
 
   /** What the answer's watch saw; set before the attempt ends. */
@@ -94,19 +125,9 @@ export class RequestTrace {
 
   private requestFacts(span: Span): void {
     const op = this.opts.fn === null ? null : genAiOperation(this.opts.fn);
-    if (op === null || this.bodyBytes === 0) return;
-    const text = Buffer.concat(this.body).toString('utf8');
-    const facts = genAiRequestFacts(text);
-    let messages: string | undefined;
-    if (this.opts.allowContent) {
-      try {
-        const parsed = JSON.parse(text) as { messages?: unknown; prompt?: unknown };
-        messages = JSON.stringify(parsed.messages ?? parsed.prompt ?? null);
-      } catch {
-        // Cut or invalid body: no content attribute.
-      }
-    }
-    span.setAttributes(this.attrs({ 'gen_ai.request.model': facts.model, 'gen_ai.request.stream': facts.stream, 'gen_ai.input.messages': messages }));
+    if (op === null || (this.bodyBytes === 0 && this.facts === null)) return;
+    const facts = this.readFacts();
+    span.setAttributes(this.attrs({ 'gen_ai.request.model': facts.model, 'gen_ai.request.stream': facts.stream, 'gen_ai.input.messages': facts.messages }));
     if (facts.model !== null) span.updateName(`${op} ${facts.model}`);
   }
 

@@ -23,13 +23,14 @@ import {
   BasicTracerProvider,
   BatchSpanProcessor,
   SamplingDecision,
+  type ReadableSpan,
   type Sampler,
   type SamplingResult,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { safeAttributes, type AttributeValue } from '../../shared/tracing/attributes.ts';
-import { shouldSample } from '../../shared/tracing/sampling.ts';
-import { chooseParent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
+import { shouldSample, untrustedParentSampled } from '../../shared/tracing/sampling.ts';
+import { chooseParent, formatTraceparent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
 import { tracesUrl } from '../../shared/tracing/trace-settings.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { ClientRequest } from './client-io.ts';
@@ -71,6 +72,34 @@ class SharedRuleSampler implements Sampler {
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
+/** Told when an export failed: how many spans were lost and why. */
+export type DroppedSpans = (count: number, error: Error | undefined) => void;
+
+/**
+ * The SDK's exporter reports failures only to its `diag` logger, silent by default: an operator
+ * whose collector is down or mistyped saw nothing at all. This passes every result on and tells
+ * `onDropped` about the failures.
+ */
+class ReportingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly onDropped: DroppedSpans,
+  ) {}
+  export(spans: ReadableSpan[], done: Parameters<SpanExporter['export']>[1]): void {
+    this.inner.export(spans, (result) => {
+      // ExportResultCode.SUCCESS is 0 (@opentelemetry/core).
+      if (result.code !== 0) this.onDropped(spans.length, result.error);
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
 export class ProxyTracing {
   private constructor(
     private readonly provider: BasicTracerProvider,
@@ -79,12 +108,13 @@ export class ProxyTracing {
   ) {}
 
   /** Tracing with the OTLP/HTTP JSON exporter, or the exporter given (tests). */
-  static create(cfg: ProxyTracingConfig, exporter?: SpanExporter): ProxyTracing {
+  static create(cfg: ProxyTracingConfig, exporter?: SpanExporter, onDropped?: DroppedSpans): ProxyTracing {
+    const inner = exporter ?? new OTLPTraceExporter({ url: cfg.tracesUrl, timeoutMillis: 5_000 });
     const provider = new BasicTracerProvider({
       sampler: new SharedRuleSampler(cfg.sampleRatio),
       resource: resourceFromAttributes({ 'service.name': cfg.serviceName, 'service.instance.id': cfg.proxyId, 'cloud.region': cfg.region }),
       spanProcessors: [
-        new BatchSpanProcessor(exporter ?? new OTLPTraceExporter({ url: cfg.tracesUrl, timeoutMillis: 5_000 }), {
+        new BatchSpanProcessor(onDropped === undefined ? inner : new ReportingExporter(inner, onDropped), {
           maxQueueSize: 8192,
           scheduledDelayMillis: 1_000,
         }),
@@ -98,8 +128,15 @@ export class ProxyTracing {
    * not sampled. A refused request gets its server span and admission span ended here.
    */
   request(req: ClientRequest | IncomingMessage, startMs: number, admission: AdmissionFacts): RequestTrace | null {
-    const fromHeader = parseTraceparent(header(req.headers['traceparent']));
-    const parent = chooseParent(fromHeader, parseTraceparent(admission.claims?.tp));
+    // A request refused before its token verified is anyone's: its traceparent would let an
+    // unauthenticated flood pick its own sampling (force every refusal recorded, whatever the ratio).
+    const trusted = admission.refusal === null || admission.claims !== null;
+    const fromHeader = trusted ? parseTraceparent(header(req.headers['traceparent'])) : null;
+    const fromToken = parseTraceparent(admission.claims?.tp);
+    let parent = chooseParent(fromHeader, fromToken);
+    // Only the edge's signed context may ask for recording past the ratio; a client's header may not.
+    if (fromToken === null && parent?.sampled === true && !untrustedParentSampled(parent, this.cfg.sampleRatio, Math.random()))
+      parent = { ...parent, sampled: false };
     const ctx = parent === null ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, {
       traceId: parent.traceId,
       spanId: parent.spanId,
@@ -128,7 +165,14 @@ export class ProxyTracing {
       },
       ctx,
     );
-    if (!server.isRecording()) return null;
+    if (!server.isRecording()) {
+      // Not sampled: the upstream still learns this trace and its "not sampled" flag, rather than
+      // the client's header or a fresh sampled trace that would record an orphan upstream.
+      const sc = server.spanContext();
+      req.headers['traceparent'] = formatTraceparent({ traceId: sc.traceId, spanId: sc.spanId, sampled: false });
+      if (fromHeader?.traceId !== sc.traceId) delete req.headers['tracestate'];
+      return null;
+    }
     const under = trace.setSpan(ROOT_CONTEXT, server);
     const admit: Span = this.tracer.startSpan('proxy admission', { startTime: startMs, attributes: attrs({ 'switchyard.admission.result': admission.refusal?.code ?? 'admitted' }) }, under);
     admit.end();
@@ -159,6 +203,7 @@ export function tracingFromConfig(
     readonly region: string;
   },
   exporter?: SpanExporter,
+  onDropped?: DroppedSpans,
 ): ProxyTracing | null {
   const url = tracesUrl(config.otlpTracesEndpoint, config.otlpEndpoint);
   if (url === null && exporter === undefined) return null;
@@ -172,6 +217,7 @@ export function tracingFromConfig(
       region: config.region,
     },
     exporter,
+    onDropped,
   );
 }
 
@@ -180,12 +226,12 @@ export function admissionFacts(
   req: ClientRequest | IncomingMessage,
   admitted:
     | { readonly ok: true; readonly claims: RoutingClaims; readonly target: { readonly appId: string; readonly fn: string } }
-    | { readonly ok: false; readonly error: { readonly code: string; readonly status: number } },
+    | { readonly ok: false; readonly error: { readonly code: string; readonly status: number }; readonly claims?: RoutingClaims },
 ): AdmissionFacts {
   if (admitted.ok) return { claims: admitted.claims, appId: admitted.target.appId, fn: admitted.target.fn, refusal: null };
   const parsed = parseRequestTarget(req.url ?? '/');
   return {
-    claims: null,
+    claims: admitted.claims ?? null,
     appId: parsed.ok ? parsed.target.appId : null,
     fn: parsed.ok ? parsed.target.fn : null,
     refusal: { code: admitted.error.code, status: admitted.error.status },

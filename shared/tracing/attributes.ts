@@ -30,7 +30,9 @@ const CONTENT_KEYS = [
   'http.request.body',
   'http.response.body',
 ];
-const URL_KEYS = new Set(['url.full', 'url.original', 'http.url', 'http.target']);
+// `url.path` too: an absolute-form request target (`GET http://user:pw@host/p?key=…`) is a path
+// as far as a server's `req.url` goes.
+const URL_KEYS = new Set(['url.full', 'url.original', 'url.path', 'http.url', 'http.target']);
 const DROPPED_KEYS = new Set(['url.query']);
 
 // One pass per value: a bearer/basic credential, a compact JWS (a routing token), an `sk-…` key.

@@ -1,6 +1,6 @@
 export { chooseParent, formatTraceparent, parseTraceparent, validId } from './traceparent.ts';
 export type { TraceContext } from './traceparent.ts';
-export { rootSampled, shouldSample, validRatio } from './sampling.ts';
+export { rootSampled, shouldSample, untrustedParentSampled, validRatio } from './sampling.ts';
 export { MAX_ATTRIBUTE_CHARS, contentKey, redactUrl, safeAttributes, secretKey, secretValue } from './attributes.ts';
 export type { AttributeRules, AttributeValue, Attributes } from './attributes.ts';
 export { genAiOperation, genAiRequestFacts, genAiUsageFromTail, timePerOutputTokenSeconds } from './genai.ts';

@@ -22,3 +22,14 @@ export function rootSampled(traceId: string, ratio: number): boolean {
 export function shouldSample(parent: { readonly sampled: boolean } | null, traceId: string, ratio: number): boolean {
   return parent === null ? rootSampled(traceId, ratio) : parent.sampled;
 }
+
+/**
+ * Sampling under a parent that arrived from outside (a client's `traceparent`, not a signed
+ * routing token): its "not sampled" is followed, but it cannot demand recording beyond the
+ * ratio, which is the operator's bound on tracing cost. The trace id cannot decide here (the
+ * client picks it, e.g. one ending in zeros), so `draw`, uniform in [0, 1), does. The hop that
+ * decided hands its flag on (token `tp`, `traceparent`), so later hops still agree.
+ */
+export function untrustedParentSampled(parent: { readonly sampled: boolean }, ratio: number, draw: number): boolean {
+  return parent.sampled && draw < ratio;
+}

@@ -42,13 +42,13 @@ export function validId(id: string, hexChars: 16 | 32): boolean {
 }
 
 /**
- * The parent a proxy continues: the routing token's trace context (the edge's, signed) wins, so
- * a token-mode client that sends its own unrelated `traceparent` cannot split the request from
- * its edge decision; a header of the same trace is used because it names the closer parent (the
- * edge's forwarding span). Without a token context the header is the parent; null starts a root.
+ * The parent a proxy continues: the routing token's trace context (the edge's, signed) wins
+ * outright. The edge sends the same value in `traceparent` when it forwards, so the header adds
+ * nothing then; in token mode the header is the client's, and a client must not be able to flip
+ * the edge's sampling decision (hide its request from a sampled trace, or force recording) or
+ * re-parent the proxy's spans by sending a header of the token's trace id (it can read `tp` from
+ * the token). Without a token context the header is the parent; null starts a root.
  */
 export function chooseParent(header: TraceContext | null, token: TraceContext | null): TraceContext | null {
-  if (token === null) return header;
-  if (header !== null && header.traceId === token.traceId) return header;
-  return token;
+  return token ?? header;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { safeAttributes } from './attributes.ts';
 import { genAiOperation, genAiRequestFacts, genAiUsageFromTail, timePerOutputTokenSeconds } from './genai.ts';
-import { rootSampled, shouldSample } from './sampling.ts';
+import { rootSampled, shouldSample, untrustedParentSampled } from './sampling.ts';
 import { otlpUrlProblem, tracesUrl } from './trace-settings.ts';
 import { chooseParent, formatTraceparent, parseTraceparent } from './traceparent.ts';
 
@@ -43,7 +43,10 @@ describe('chooseParent', () => {
     ['no context at all', null, null, null],
     ['header only', header, null, header],
     ['token only (token mode)', null, sameTrace, sameTrace],
-    ['header of the token trace: the closer parent', header, sameTrace, header],
+    // The edge forwards the token's tp as traceparent; a different header of the same trace is a
+    // token-mode client's and must not flip the signed sampling decision or re-parent the proxy.
+    ['a client header of the token trace loses to the token', header, sameTrace, sameTrace],
+    ['a client header of the token trace cannot unsample it', { ...sameTrace, spanId: S, sampled: false }, sameTrace, sameTrace],
     ['a client header of another trace loses to the token', header, otherTrace, otherTrace],
   ])('%s', (_name, h, t, expected) => {
     expect(chooseParent(h, t)).toEqual(expected);
@@ -60,6 +63,17 @@ describe('sampling', () => {
     [{ sampled: false }, T, 1, false],
   ])('parent %j, trace %s, ratio %d → %s', (parent, traceId, ratio, expected) => {
     expect(shouldSample(parent, traceId, ratio)).toBe(expected);
+  });
+
+  // A client's traceparent may decline recording but not force it past the operator's ratio.
+  it.each([
+    [true, 0, 0, false],
+    [true, 0.01, 0.5, false],
+    [true, 0.01, 0.005, true],
+    [true, 1, 0.999, true],
+    [false, 1, 0, false],
+  ])('untrusted parent sampled=%s at ratio %d, draw %d → %s', (sampled, ratio, draw, expected) => {
+    expect(untrustedParentSampled({ sampled }, ratio, draw)).toBe(expected);
   });
 
   it('samples about the ratio of random ids', () => {
@@ -90,6 +104,9 @@ describe('safeAttributes', () => {
     ['url.full', `http://p:1/v4/a/b/c?sy_token=${jws}`, true, 'http://p:1/v4/a/b/c'],
     ['url.full', 'http://user:pw@p:1/x#frag', true, 'http://p:1/x'],
     ['url.query', 'a=b', true, undefined],
+    ['url.path', '/v4/acme/chat/v1/chat/completions', false, '/v4/acme/chat/v1/chat/completions'],
+    ['url.path', 'http://user:hunter2@p:1/v4/a/b/c', false, 'http://p:1/v4/a/b/c'],
+    ['url.path', '/v4/a/b/c?key=abc#x', false, '/v4/a/b/c'],
     ['gen_ai.input.messages', '[{"role":"user"}]', false, undefined],
     ['gen_ai.input.messages', '[{"role":"user"}]', true, '[{"role":"user"}]'],
     ['gen_ai.input.messages', '[{"content":"my key is sk-abcdefghijklmnop"}]', true, undefined],

@@ -194,5 +194,34 @@ function readTracing(r: EnvReader): EdgeTracingConfig | null {
     r.problem('EDGE_OTLP_TRACES_URL', url, problem);
     return null;
   }
-  return { tracesUrl: url, sampleRatio: validRatio(ratio) ? ratio : 1, serviceName };
+  const headers = otlpHeaders(r, r.raw('EDGE_OTLP_TRACES_HEADERS'));
+  return { tracesUrl: url, sampleRatio: validRatio(ratio) ? ratio : 1, serviceName, ...(headers === null ? {} : { headers }) };
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~\w-]+$/;
+
+/**
+ * EDGE_OTLP_TRACES_HEADERS, the OTel exporter format `name=value,name2=value2` (values
+ * URL-encoded): a hosted collector or vendor needs its API key on every export. A secret: never
+ * echoed in a problem.
+ */
+function otlpHeaders(r: EnvReader, raw: string | undefined): Record<string, string> | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(',')) {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, Math.max(0, at)).trim();
+    let value: string | null = null;
+    try {
+      value = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // Reported below.
+    }
+    if (at < 1 || !HEADER_NAME.test(name) || value === null || value === '' || /[\r\n]/.test(value)) {
+      r.problem('EDGE_OTLP_TRACES_HEADERS', '<redacted>', 'must be name=value pairs separated by commas, values URL-encoded (e.g. authorization=Bearer%20<key>)');
+      return null;
+    }
+    out[name.toLowerCase()] = value;
+  }
+  return out;
 }

@@ -9,13 +9,15 @@ const T = '4bf92f3577b34da6a3ce929d0e0e4736';
 const S = '00f067aa0ba902b7';
 const cfg = { tracesUrl: 'http://collector.test/v1/traces', sampleRatio: 1, serviceName: 'switchyard-edge' };
 
-function capture(): { fetcher: typeof fetch; bodies: unknown[] } {
+function capture(): { fetcher: typeof fetch; bodies: unknown[]; headers: Headers[] } {
   const bodies: unknown[] = [];
+  const headers: Headers[] = [];
   const fetcher = (async (_url: RequestInfo | URL, init?: RequestInit) => {
     bodies.push(JSON.parse(String(init?.body)));
+    headers.push(new Headers(init?.headers));
     return new Response('{}', { status: 200 });
   }) as typeof fetch;
-  return { fetcher, bodies };
+  return { fetcher, bodies, headers };
 }
 
 describe('EdgeTrace', () => {
@@ -60,6 +62,18 @@ describe('EdgeTrace', () => {
     expect(root.traceId).not.toBe(T);
   });
 
+  // The ratio bounds what tracing costs; a client on the internet must not lift it with
+  // traceparent ...-01 (nor with a trace id it picked to fall under the ratio).
+  it('a client parent flagged sampled cannot force recording past the ratio', () => {
+    const low = `${'a'.repeat(19)}${'0'.repeat(13)}`;
+    for (const id of [T, low]) {
+      const t = new EdgeTrace(`00-${id}-${S}-01`, { ...cfg, sampleRatio: 0.01 }, { now: () => 1, randomHex, random: () => 0.5 });
+      expect(t.sampled).toBe(false);
+      expect(t.traceId).toBe(id); // the trace is still continued, only not recorded
+    }
+    expect(new EdgeTrace(`00-${T}-${S}-01`, { ...cfg, sampleRatio: 0.01 }, { now: () => 1, randomHex, random: () => 0.001 }).sampled).toBe(true);
+  });
+
   it('a failing receiver is logged, never thrown', async () => {
     const t = new EdgeTrace(null, cfg, { now: () => 1, randomHex });
     t.start('x', 'server', null).end();
@@ -88,6 +102,28 @@ describe('tracing variables', () => {
     expect(off.ok && off.config.tracing).toBeNull();
     const on = await loadConfig({ ...base, EDGE_OTLP_TRACES_URL: 'http://127.0.0.1:4318/v1/traces', EDGE_TRACE_SAMPLE_RATIO: '0.1' });
     expect(on.ok && on.config.tracing).toEqual({ tracesUrl: 'http://127.0.0.1:4318/v1/traces', sampleRatio: 0.1, serviceName: 'switchyard-edge' });
+  });
+
+  // A hosted collector (or one reachable from Cloudflare at all) needs an API key on each export.
+  it('sends EDGE_OTLP_TRACES_HEADERS with every export', async () => {
+    const vars = { EDGE_OTLP_TRACES_URL: 'https://otel.example/v1/traces', EDGE_OTLP_TRACES_HEADERS: 'Authorization=Bearer%20k-123, x-team=edge' };
+    const r = await loadConfig({ ...base, ...vars });
+    if (!r.ok || r.config.tracing === null) throw new Error(JSON.stringify(r));
+    const t = new EdgeTrace(null, r.config.tracing, { now: () => 1, randomHex });
+    t.start('x', 'server', null).end();
+    const { fetcher, headers } = capture();
+    await t.export(fetcher, () => undefined);
+    expect(headers[0]?.get('authorization')).toBe('Bearer k-123');
+    expect(headers[0]?.get('x-team')).toBe('edge');
+    expect(headers[0]?.get('content-type')).toBe('application/json');
+  });
+
+  it.each(['novalue', 'bad name=x', 'a=%E0%A4%A', 'a=x%0D%0Ay: z'])('EDGE_OTLP_TRACES_HEADERS %j is refused without echoing it', async (raw) => {
+    const r = await loadConfig({ ...base, EDGE_OTLP_TRACES_URL: 'https://otel.example/v1/traces', EDGE_OTLP_TRACES_HEADERS: raw });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const problem = r.errors.find((e) => e.variable === 'EDGE_OTLP_TRACES_HEADERS');
+    expect(problem?.value).toBe('<redacted>');
   });
 
   it.each([

@@ -11,7 +11,7 @@
  * module does directly (see workers/README.md, "Traces").
  */
 import { safeAttributes, type AttributeValue, type Attributes } from '../../shared/tracing/attributes.ts';
-import { shouldSample } from '../../shared/tracing/sampling.ts';
+import { rootSampled, untrustedParentSampled } from '../../shared/tracing/sampling.ts';
 import { formatTraceparent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
 import { otlpJson, SPAN_KIND, type FinishedSpan } from './tracing-otlp.ts';
 
@@ -20,11 +20,15 @@ export interface EdgeTracingConfig {
   readonly tracesUrl: string;
   readonly sampleRatio: number;
   readonly serviceName: string;
+  /** Sent with every export (EDGE_OTLP_TRACES_HEADERS: a collector's API key). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface TraceDeps {
   readonly now: () => number;
   readonly randomHex: (bytes: number) => string;
+  /** Uniform in [0, 1): the sampling draw under a client's parent (default Math.random). */
+  readonly random?: () => number;
 }
 
 type Attrs = Readonly<Record<string, AttributeValue | null | undefined>>;
@@ -52,7 +56,8 @@ export class EdgeTrace {
     const parent = parseTraceparent(incoming);
     this.traceId = parent?.traceId ?? deps.randomHex(16);
     this.parentSpanId = parent?.spanId ?? null;
-    this.sampled = shouldSample(parent, this.traceId, cfg.sampleRatio);
+    // A client's traceparent may decline recording, not force it past EDGE_TRACE_SAMPLE_RATIO.
+    this.sampled = parent === null ? rootSampled(this.traceId, cfg.sampleRatio) : untrustedParentSampled(parent, cfg.sampleRatio, (deps.random ?? Math.random)());
   }
 
   /** Starts a span; `parent` null means the request's own parent (the incoming context or none). */
@@ -93,7 +98,7 @@ export class EdgeTrace {
     const body = JSON.stringify(otlpJson(this.finished, { 'service.name': this.cfg.serviceName }, 'switchyard-edge'));
     this.finished.length = 0;
     try {
-      const res = await fetcher(this.cfg.tracesUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetcher(this.cfg.tracesUrl, { method: 'POST', headers: { ...this.cfg.headers, 'content-type': 'application/json' }, body });
       if (!res.ok) log(JSON.stringify({ level: 'warn', msg: 'trace export refused', status: res.status }));
       await res.body?.cancel();
     } catch (err) {

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .command('otlp-receiver')
     .description('Receive OTLP/HTTP JSON traces and store them in libSQL (local trace viewing without a collector)')
     .requiredOption('--db <url>', 'libSQL URL (file:, http:, libsql:); auth token from env LIBSQL_AUTH_TOKEN')
-    .option('--host <host>', 'listen host', '127.0.0.1')
+    .option('--host <host>', 'listen host; beyond loopback needs env OTLP_RECEIVER_TOKEN (exporters send Authorization: Bearer <token>)', '127.0.0.1')
     .option('--port <port>', 'listen port (0 = random)', '4318')
     .option('--max-rows <n>', 'spans kept (newest)', String(DEFAULT_RETENTION.maxRows))
     .option('--max-age-s <s>', 'spans older than this are deleted', String(DEFAULT_RETENTION.maxAgeMs / 1000))
@@ -29,7 +29,9 @@ export function register(program: Command): void {
       const token = process.env['LIBSQL_AUTH_TOKEN'];
       const db = createClient({ url: opts.db, ...(token !== undefined && token !== '' ? { authToken: token } : {}) });
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
-      const rx = await startOtlpReceiver({ db, host: opts.host, port, retention, log });
+      // From the environment, not a flag: a flag's value shows in `ps` to every local user.
+      const rxToken = process.env['OTLP_RECEIVER_TOKEN'];
+      const rx = await startOtlpReceiver({ db, host: opts.host, port, retention, log, ...(rxToken !== undefined && rxToken !== '' ? { token: rxToken } : {}) });
       // Parent processes (the dev stack) read this line; /health answers once it is printed.
       process.stdout.write(`${JSON.stringify({ msg: 'otlp receiver ready', url: rx.url, tracesUrl: rx.tracesUrl })}\n`);
       const stop = (): void => {
