@@ -30,6 +30,8 @@ export interface JobPinStore {
   upsertJobPin(row: JobPinRow): Promise<void>;
   /** Live pins of these clusters, newest first, at most `limit`. */
   loadJobPins(clusterIds: readonly string[], now: number, limit: number): Promise<JobPinRow[]>;
+  /** Drop these clusters' expired pins: every distinct key adds a row, so the table must shrink too. */
+  pruneJobPins(clusterIds: readonly string[], now: number): Promise<void>;
 }
 
 /** Pins one proxy keeps in memory (newest kept): bounds memory whatever clients send. */
@@ -78,6 +80,7 @@ export class JobPins {
   /** Pins other proxy processes wrote (e.g. this proxy's previous process, before a drain). */
   async refresh(clusterIds: readonly string[], now: number): Promise<void> {
     if (this.store === null || clusterIds.length === 0) return;
+    await this.store.pruneJobPins(clusterIds, now);
     const rows = await this.store.loadJobPins(clusterIds, now, MAX_PINS);
     for (const row of rows.reverse()) {
       const mine = this.pins.get(`${row.appId}\n${row.keyHash}`);
