@@ -37,6 +37,9 @@ export interface JobPinStore {
 /** Pins one proxy keeps in memory (newest kept): bounds memory whatever clients send. */
 const MAX_PINS = 50_000;
 
+/** Longest a sliding pin goes without a store write (`updatedAt` is the last write's time). */
+const STORE_EVERY_MS = 60_000;
+
 export type JobKey = { readonly ok: true; readonly hash: string | null } | { readonly ok: false; readonly error: ProxyError };
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | null {
@@ -72,6 +75,14 @@ export class JobPins {
 
   /** A job's answer began on this replica: pin (or extend) it, here and in the store. */
   record(appId: string, keyHash: string, clusterId: string, endpoint: string, pinMs: number, now: number): void {
+    // A busy job re-pins the same replica on every request: slide it here, and write the store
+    // only every quarter pin time (at most a minute) so the store's pin never falls far behind.
+    const had = this.pins.get(`${appId}\n${keyHash}`);
+    if (had !== undefined && had.proxyId === this.proxyId && had.clusterId === clusterId && had.endpoint === endpoint &&
+        had.expiresAt > now && now - had.updatedAt < Math.min(pinMs / 4, STORE_EVERY_MS)) {
+      this.remember({ ...had, expiresAt: now + pinMs });
+      return;
+    }
     const row: JobPinRow = { appId, keyHash, clusterId, endpoint, proxyId: this.proxyId, expiresAt: now + pinMs, updatedAt: now };
     this.remember(row);
     this.store?.upsertJobPin(row).catch(this.onError);
