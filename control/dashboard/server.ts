@@ -83,6 +83,15 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** A path segment's id; a malformed percent-escape is the client's 400, not a thrown URIError. */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw refuse.badRequest('The id in the path has a malformed percent-escape');
+  }
+}
+
 export function createDashboardServer(d: ServerDeps): Server {
   const sessions = new Sessions();
   const maxBuffered = d.maxBufferedBytes ?? 256 * 1024;
@@ -132,7 +141,7 @@ export function createDashboardServer(d: ServerDeps): Server {
     }
     const m = /^\/(api\/decisions|traces|api\/traces|reports)\/([^/]+)(?:\/([^/]+))?$/.exec(path);
     const [, kind, rawId, file] = m ?? [];
-    const id = rawId === undefined ? '' : decodeURIComponent(rawId);
+    const id = rawId === undefined ? '' : decodeId(rawId);
     if (kind === 'api/decisions' && file === undefined) {
       if (!ID.test(id)) throw refuse.badRequest('A decision id is 1–128 letters, digits or ._:-');
       const explanation = await readExplanation(d.client, id);

@@ -30,10 +30,15 @@ export interface JobPinStore {
   upsertJobPin(row: JobPinRow): Promise<void>;
   /** Live pins of these clusters, newest first, at most `limit`. */
   loadJobPins(clusterIds: readonly string[], now: number, limit: number): Promise<JobPinRow[]>;
+  /** Drop these clusters' expired pins: every distinct key adds a row, so the table must shrink too. */
+  pruneJobPins(clusterIds: readonly string[], now: number): Promise<void>;
 }
 
 /** Pins one proxy keeps in memory (newest kept): bounds memory whatever clients send. */
 const MAX_PINS = 50_000;
+
+/** Longest a sliding pin goes without a store write (`updatedAt` is the last write's time). */
+const STORE_EVERY_MS = 60_000;
 
 export type JobKey = { readonly ok: true; readonly hash: string | null } | { readonly ok: false; readonly error: ProxyError };
 
@@ -70,6 +75,14 @@ export class JobPins {
 
   /** A job's answer began on this replica: pin (or extend) it, here and in the store. */
   record(appId: string, keyHash: string, clusterId: string, endpoint: string, pinMs: number, now: number): void {
+    // A busy job re-pins the same replica on every request: slide it here, and write the store
+    // only every quarter pin time (at most a minute) so the store's pin never falls far behind.
+    const had = this.pins.get(`${appId}\n${keyHash}`);
+    if (had !== undefined && had.proxyId === this.proxyId && had.clusterId === clusterId && had.endpoint === endpoint &&
+        had.expiresAt > now && now - had.updatedAt < Math.min(pinMs / 4, STORE_EVERY_MS)) {
+      this.remember({ ...had, expiresAt: now + pinMs });
+      return;
+    }
     const row: JobPinRow = { appId, keyHash, clusterId, endpoint, proxyId: this.proxyId, expiresAt: now + pinMs, updatedAt: now };
     this.remember(row);
     this.store?.upsertJobPin(row).catch(this.onError);
@@ -78,6 +91,7 @@ export class JobPins {
   /** Pins other proxy processes wrote (e.g. this proxy's previous process, before a drain). */
   async refresh(clusterIds: readonly string[], now: number): Promise<void> {
     if (this.store === null || clusterIds.length === 0) return;
+    await this.store.pruneJobPins(clusterIds, now);
     const rows = await this.store.loadJobPins(clusterIds, now, MAX_PINS);
     for (const row of rows.reverse()) {
       const mine = this.pins.get(`${row.appId}\n${row.keyHash}`);

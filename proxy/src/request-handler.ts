@@ -134,6 +134,8 @@ export async function handleUpgrade(
     admitted.release();
   };
   socket.once('close', release);
+  // The client may have gone while its token was checked: 'close' has fired already.
+  if (socket.destroyed) return release();
   try {
     await forwardWebSocket(rt, wss, req, socket, head, admitted.claims, admitted.target);
   } catch (err) {
@@ -155,6 +157,11 @@ export async function handleH2Connect(rt: ProxyRuntime, req: Http2ServerRequest,
     return;
   }
   res.stream.once('close', admitted.release);
+  // A stream reset while its token was checked has closed already: free its slot now.
+  if (res.stream.closed || res.stream.destroyed) {
+    admitted.release();
+    return;
+  }
   await forwardH2WebSocket(rt, req, res, admitted.claims, admitted.target).catch((err: unknown) => {
     sendError(res, new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true));
   });

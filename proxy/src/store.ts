@@ -60,6 +60,7 @@ export interface ProxyStore {
   insertOutcomes(rows: readonly OutcomeRow[]): Promise<void>;
   upsertJobPin(row: JobPinRow): Promise<void>;
   loadJobPins(clusterIds: readonly string[], now: number, limit: number): Promise<JobPinRow[]>;
+  pruneJobPins(clusterIds: readonly string[], now: number): Promise<void>;
 }
 
 function str(v: unknown): string {
@@ -155,6 +156,12 @@ export function libsqlProxyStore(client: Client): ProxyStore {
                 proxy_id = excluded.proxy_id, expires_at = excluded.expires_at, updated_at = excluded.updated_at
               WHERE excluded.updated_at >= job_pins.updated_at`,
         args: [p.appId, p.keyHash, p.clusterId, p.endpoint, p.proxyId, p.expiresAt, p.updatedAt],
+      });
+    },
+    async pruneJobPins(clusterIds, now) {
+      await client.execute({
+        sql: `DELETE FROM job_pins WHERE expires_at <= ? AND cluster_id IN (${clusterIds.map(() => '?').join(', ')})`,
+        args: [now, ...clusterIds],
       });
     },
     async loadJobPins(clusterIds, now, limit) {
