@@ -59,6 +59,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "ROUTE_OUTCOME_PRIOR", fromEnvironment = "ROUTE_OUTCOME_PRIOR"),
     (name = "ROUTE_PANIC", fromEnvironment = "ROUTE_PANIC"),
     (name = "ROUTE_POLICY_VERSION", fromEnvironment = "ROUTE_POLICY_VERSION"),
+    (name = "ROUTE_QUEUE_SPREAD", fromEnvironment = "ROUTE_QUEUE_SPREAD"),
     (name = "ROUTE_RETRY_PENALTY", fromEnvironment = "ROUTE_RETRY_PENALTY"),
     (name = "ROUTE_SERVICE_TIME", fromEnvironment = "ROUTE_SERVICE_TIME"),
     (name = "ROUTE_STALE_FLOOR", fromEnvironment = "ROUTE_STALE_FLOOR"),
