@@ -340,7 +340,8 @@ function endFailed(s: Session, a: Attempt, step: Extract<Step, { kind: 'failed' 
   }
   down.fail(
     step.upstreamError ?? {
-      message: `The stream failed on cluster ${a.clusterId} (${step.fault.detail}) and was not continued: ${why}. The answer is incomplete.`,
+      // The fault's code, never its detail: a socket message names the replica's address.
+      message: `The stream failed on cluster ${a.clusterId} (${step.fault.code}) and was not continued: ${why}. The answer is incomplete.`,
       type: step.fault.blame === 'client' ? 'invalid_request_error' : 'upstream_error',
       param: null,
       code: step.fault.code,
