@@ -34,22 +34,35 @@ export class ReplicaSignals {
     this.index = new PrefixIndex(defaultIndexBlocks);
   }
 
+  private lastSweep = 0;
+
   /** An inference-aware pick considered this replica: keep scraping it. */
   want(url: string, now: number): void {
     this.wanted.set(url, now);
+    // Also when scraping is off: a departed replica's prefix LRU must not stay for good.
+    if (now - this.lastSweep > WANT_TTL_MS) this.sweep(now);
   }
 
   /** Replicas to scrape now (wanted recently); forgets the rest. */
   toScrape(now: number): string[] {
-    const out: string[] = [];
+    this.sweep(now);
+    return [...this.wanted.keys()];
+  }
+
+  /**
+   * Forgets replicas no pick considered for WANT_TTL_MS (left the pool, or their apps went
+   * quiet): their report, prefix index and idle in-flight count. A quiet app's prefixes are
+   * placed again by rendezvous, which picks the same replica while the pool is unchanged.
+   */
+  private sweep(now: number): void {
+    this.lastSweep = now;
     for (const [url, at] of this.wanted) {
-      if (now - at <= WANT_TTL_MS) out.push(url);
-      else {
-        this.wanted.delete(url);
-        this.scraped.delete(url);
-      }
+      if (now - at <= WANT_TTL_MS) continue;
+      this.wanted.delete(url);
+      this.scraped.delete(url);
+      this.index.drop(url);
+      if (this.inFlight(url) === 0) this.own.delete(url);
     }
-    return out;
   }
 
   began(url: string): void {
