@@ -139,6 +139,8 @@ export async function runManagedStream(
       }
       body = next.body;
       a = next.attempt;
+      // A continuation prefills prompt + partial answer first: beat until its first byte too.
+      if (m.rules.heartbeats && s.down.opened) s.down.startHeartbeats(m.rules.heartbeatIntervalMs);
     }
   } finally {
     s.down.stopHeartbeats();
