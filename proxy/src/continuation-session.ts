@@ -113,6 +113,9 @@ export async function runManagedStream(
       ? new StreamTracker(kind, m.rules.continuationMaxChars)
       : null;
   const s: Session = { rt, ex, plan, m, down: new SseDownstream(ex.res), tracker, continuations: 0 };
+  // Whatever opens the client's stream here is SSE: a drain hands it off with a final event
+  // instead of cutting it (a plain answer sets this again from its own content type).
+  ex.eventStream = true;
   let a = plan.next();
   if (a === null) {
     sendError(ex.res, plan.refusal());
