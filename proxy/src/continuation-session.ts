@@ -73,8 +73,8 @@ interface Session {
 }
 
 /**
- * The managed-stream facts of an exchange, or null when the normal path carries it: only POSTs
- * of apps that opted in, whose JSON body says `"stream": true` (or that accept
+ * The managed-stream facts of an exchange, or null when the normal path carries it: only JSON
+ * POSTs of apps that opted in, whose body says `"stream": true` (or that accept
  * `text/event-stream`). Reads the body of such POSTs (within the app's limit) so every attempt
  * can re-send it; `answered` when reading it failed and the client got its 4xx.
  */
@@ -82,9 +82,13 @@ export async function managedStreamOf(
   rt: ProxyRuntime,
   ex: HttpExchange,
   accept: string | string[] | undefined,
+  contentType: string | undefined,
 ): Promise<ManagedStream | 'answered' | null> {
   const rules = rt.registry.routing(ex.target.appId).requests.streams;
   if ((!rules.heartbeats && !rules.continuation) || ex.method !== 'POST') return null;
+  // Only JSON requests are managed: an upload (multipart audio, files, up to maxBodyBytes)
+  // streams through as it arrives instead of being held whole in memory first.
+  if (!(contentType ?? 'application/json').toLowerCase().includes('json')) return null;
   let body: Buffer;
   try {
     body = await ex.readBody();
