@@ -35,3 +35,17 @@ describe('ReplicaSignals forgets replicas no pick considers any more', () => {
     expect(s.index.size(live)).toBe(2);
   });
 });
+
+// A replica's /metrics sizes its prefix LRU; a buggy or hostile page (a KV capacity of 1e15
+// tokens) must not let the index grow with traffic without bound.
+describe('ReplicaSignals bounds a replica index sized from its report', () => {
+  it.each<[string, number, number]>([
+    ['a real engine (2 M tokens)', 2_000_000, 125_000],
+    ['an absurd report', 1e15, 262_144],
+    ['a tiny report', 10, 1],
+  ])('%s', (_name, kvCapacityTokens, blocks) => {
+    const s = new ReplicaSignals(64, 4, 65_536, 3_000);
+    s.observe('http://r', { running: 0, waiting: 0, kvUsage: 0, kvCapacityTokens } as never, 0);
+    expect(s.index.capacityOf('http://r')).toBe(blocks);
+  });
+});
