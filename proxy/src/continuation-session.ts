@@ -73,8 +73,8 @@ interface Session {
 }
 
 /**
- * The managed-stream facts of an exchange, or null when the normal path carries it: only POSTs
- * of apps that opted in, whose JSON body says `"stream": true` (or that accept
+ * The managed-stream facts of an exchange, or null when the normal path carries it: only JSON
+ * POSTs of apps that opted in, whose body says `"stream": true` (or that accept
  * `text/event-stream`). Reads the body of such POSTs (within the app's limit) so every attempt
  * can re-send it; `answered` when reading it failed and the client got its 4xx.
  */
@@ -82,9 +82,13 @@ export async function managedStreamOf(
   rt: ProxyRuntime,
   ex: HttpExchange,
   accept: string | string[] | undefined,
+  contentType: string | undefined,
 ): Promise<ManagedStream | 'answered' | null> {
   const rules = rt.registry.routing(ex.target.appId).requests.streams;
   if ((!rules.heartbeats && !rules.continuation) || ex.method !== 'POST') return null;
+  // Only JSON requests are managed: an upload (multipart audio, files, up to maxBodyBytes)
+  // streams through as it arrives instead of being held whole in memory first.
+  if (!(contentType ?? 'application/json').toLowerCase().includes('json')) return null;
   let body: Buffer;
   try {
     body = await ex.readBody();
@@ -113,6 +117,9 @@ export async function runManagedStream(
       ? new StreamTracker(kind, m.rules.continuationMaxChars)
       : null;
   const s: Session = { rt, ex, plan, m, down: new SseDownstream(ex.res), tracker, continuations: 0 };
+  // Whatever opens the client's stream here is SSE: a drain hands it off with a final event
+  // instead of cutting it (a plain answer sets this again from its own content type).
+  ex.eventStream = true;
   let a = plan.next();
   if (a === null) {
     sendError(ex.res, plan.refusal());
@@ -139,6 +146,8 @@ export async function runManagedStream(
       }
       body = next.body;
       a = next.attempt;
+      // A continuation prefills prompt + partial answer first: beat until its first byte too.
+      if (m.rules.heartbeats && s.down.opened) s.down.startHeartbeats(m.rules.heartbeatIntervalMs);
     }
   } finally {
     s.down.stopHeartbeats();
@@ -340,7 +349,8 @@ function endFailed(s: Session, a: Attempt, step: Extract<Step, { kind: 'failed' 
   }
   down.fail(
     step.upstreamError ?? {
-      message: `The stream failed on cluster ${a.clusterId} (${step.fault.detail}) and was not continued: ${why}. The answer is incomplete.`,
+      // The fault's code, never its detail: a socket message names the replica's address.
+      message: `The stream failed on cluster ${a.clusterId} (${step.fault.code}) and was not continued: ${why}. The answer is incomplete.`,
       type: step.fault.blame === 'client' ? 'invalid_request_error' : 'upstream_error',
       param: null,
       code: step.fault.code,

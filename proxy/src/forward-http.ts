@@ -72,7 +72,7 @@ export async function forwardHttp(
     const p = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
     plan = p;
     // Apps that opt in to heartbeats / continuation get their streams managed (issue 14).
-    const managed = await managedStreamOf(rt, ex, req.headers.accept);
+    const managed = await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']);
     if (managed === null) await runAttempts(rt, ex, p);
     else if (managed !== 'answered')
       await runManagedStream(rt, ex, p, managed, { deliver: (a, up) => deliver(rt, ex, p, a, up) });

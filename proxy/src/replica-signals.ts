@@ -7,6 +7,13 @@
 import type { EngineLoad } from '../../shared/engine-metrics/read-engine-metrics.ts';
 import { PrefixIndex } from '../../shared/prefix-cache/prefix-index.ts';
 
+/**
+ * Most blocks one replica's index may hold however large a KV capacity its /metrics reports
+ * (16 M characters, ≈ 4 M tokens at the defaults: more than one engine holds today); a buggy or
+ * hostile page must not let the index grow with traffic without bound.
+ */
+const MAX_INDEX_BLOCKS = 262_144;
+
 /** A replica nobody asked about for this long is no longer scraped. */
 const WANT_TTL_MS = 60_000;
 
@@ -19,6 +26,8 @@ interface Scraped {
 
 export class ReplicaSignals {
   readonly index: PrefixIndex;
+  /** MAX_INDEX_BLOCKS, or the configured default size when an operator set it larger. */
+  private readonly maxIndexBlocks: number;
   private readonly scraped = new Map<string, Scraped>();
   private readonly own = new Map<string, number>();
   private readonly wanted = new Map<string, number>();
@@ -32,24 +41,38 @@ export class ReplicaSignals {
     private readonly staleMs: number,
   ) {
     this.index = new PrefixIndex(defaultIndexBlocks);
+    this.maxIndexBlocks = Math.max(MAX_INDEX_BLOCKS, defaultIndexBlocks);
   }
+
+  private lastSweep = 0;
 
   /** An inference-aware pick considered this replica: keep scraping it. */
   want(url: string, now: number): void {
     this.wanted.set(url, now);
+    // Also when scraping is off: a departed replica's prefix LRU must not stay for good.
+    if (now - this.lastSweep > WANT_TTL_MS) this.sweep(now);
   }
 
   /** Replicas to scrape now (wanted recently); forgets the rest. */
   toScrape(now: number): string[] {
-    const out: string[] = [];
+    this.sweep(now);
+    return [...this.wanted.keys()];
+  }
+
+  /**
+   * Forgets replicas no pick considered for WANT_TTL_MS (left the pool, or their apps went
+   * quiet): their report, prefix index and idle in-flight count. A quiet app's prefixes are
+   * placed again by rendezvous, which picks the same replica while the pool is unchanged.
+   */
+  private sweep(now: number): void {
+    this.lastSweep = now;
     for (const [url, at] of this.wanted) {
-      if (now - at <= WANT_TTL_MS) out.push(url);
-      else {
-        this.wanted.delete(url);
-        this.scraped.delete(url);
-      }
+      if (now - at <= WANT_TTL_MS) continue;
+      this.wanted.delete(url);
+      this.scraped.delete(url);
+      this.index.drop(url);
+      if (this.inFlight(url) === 0) this.own.delete(url);
     }
-    return out;
   }
 
   began(url: string): void {
@@ -67,7 +90,8 @@ export class ReplicaSignals {
   /** A fresh engine report: remember it, and size the replica's prefix LRU from its KV capacity. */
   observe(url: string, load: EngineLoad, now: number): void {
     this.scraped.set(url, { load, at: now, ownAtScrape: this.inFlight(url) });
-    if (load.kvCapacityTokens !== null) this.index.setCapacity(url, (load.kvCapacityTokens * this.charsPerToken) / this.blockChars);
+    if (load.kvCapacityTokens !== null)
+      this.index.setCapacity(url, Math.min(this.maxIndexBlocks, (load.kvCapacityTokens * this.charsPerToken) / this.blockChars));
   }
 
   /** The scrape failed: the last report ages out on its own. */
