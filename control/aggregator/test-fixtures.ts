@@ -66,6 +66,9 @@ export async function occupySlot(replica: SimCluster): Promise<AbortController> 
   });
   // Headers arrive once the job holds its slot; keep the body open.
   if (res.status !== 200) throw new Error(`job refused: ${res.status}`);
+  // Read it too: undici cancels an unread body once its Response is garbage-collected, which
+  // freed the slot mid-test on a loaded machine (the aggregator then rightly saw it free).
+  void res.body?.pipeTo(new WritableStream()).catch(() => undefined);
   return ac;
 }
 
