@@ -1,3 +1,5 @@
+import { CodedError } from '../../shared/errors/coded-error.ts';
+
 /** Every refusal the dashboard answers with: a stable code, an HTTP status and a message to act on. */
 export type DashboardErrorCode =
   | 'operator-key-missing'
@@ -9,16 +11,8 @@ export type DashboardErrorCode =
   | 'body-too-large'
   | 'database';
 
-export class DashboardError extends Error {
-  readonly code: DashboardErrorCode;
-  readonly status: number;
-
-  constructor(code: DashboardErrorCode, status: number, message: string) {
-    super(message);
-    this.name = 'DashboardError';
-    this.code = code;
-    this.status = status;
-  }
+export class DashboardError extends CodedError<DashboardErrorCode> {
+  override readonly name = 'DashboardError';
 }
 
 export const refuse = {

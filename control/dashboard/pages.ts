@@ -58,8 +58,8 @@ export function tracesPage(traces: readonly TraceSummary[] | null): string {
     .map(
       (t) =>
         `<tr data-trace="${escapeHtml(t.traceId)}"><td><a href="/traces/${encodeURIComponent(t.traceId)}">${escapeHtml(t.traceId)}</a></td>` +
-        `<td>${escapeHtml(t.rootName ?? '-')}</td><td>${escapeHtml(t.services)}</td><td>${t.spans}</td>` +
-        `<td>${escapeHtml(new Date(t.startMs).toISOString())}</td><td>${t.durationMs.toFixed(1)}</td><td>${t.errors}</td></tr>`,
+        `<td>${escapeHtml(t.rootName === '' ? '-' : t.rootName)}</td><td>${escapeHtml(t.services)}</td><td>${t.spanCount}</td>` +
+        `<td>${escapeHtml(new Date(t.startUnixNano / 1e6).toISOString())}</td><td>${t.durationMs.toFixed(1)}</td><td>${t.errorCount}</td></tr>`,
     )
     .join('');
   const body =

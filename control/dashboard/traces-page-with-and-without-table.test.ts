@@ -42,10 +42,10 @@ describe('trace view', () => {
     await span('t2', 'x1', null, 'edge decide', 'switchyard-edge', 2, 500n, 510n);
 
     const list = await fetch(`${d.url}/api/traces`, { headers: withKey });
-    const body = (await list.json()) as { traces: Array<{ traceId: string; spans: number; durationMs: number; rootName: string; errors: number }> };
-    expect(body.traces.map((t) => [t.traceId, t.spans, t.durationMs, t.rootName, t.errors])).toEqual([
-      ['t2', 1, 10, 'edge decide', 0],
-      ['t1', 3, 120, 'edge decide', 1],
+    const body = (await list.json()) as { traces: Array<{ traceId: string; spanCount: number; durationMs: number; rootName: string; errorCount: number; services: string }> };
+    expect(body.traces.map((t) => [t.traceId, t.spanCount, t.durationMs, t.rootName, t.errorCount, t.services])).toEqual([
+      ['t2', 1, 10, 'edge decide', 0, 'switchyard-edge'],
+      ['t1', 3, 120, 'edge decide', 1, 'switchyard-edge,switchyard-proxy'],
     ]);
     const page = await (await fetch(`${d.url}/traces`, { headers: withKey })).text();
     expect(page).toContain('href="/traces/t1"');

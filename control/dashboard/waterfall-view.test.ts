@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { waterfallView, type SpanRow } from './waterfall-view.ts';
 
-const MS = 1_000_000n;
+const MS = 1_000_000;
 const span = (spanId: string, parent: string | null, startMs: number, endMs: number, over: Partial<SpanRow> = {}): SpanRow => ({
-  traceId: 't', spanId, parentSpanId: parent, name: spanId, service: 'svc', kind: 1,
-  startUnixNano: 1_700_000_000_000n * MS + BigInt(startMs) * MS, endUnixNano: 1_700_000_000_000n * MS + BigInt(endMs) * MS,
-  statusCode: 0, attributesJson: '{}', ...over,
+  spanId, parentSpanId: parent, name: spanId, service: 'svc', kind: 1,
+  startUnixNano: (1_700_000_000_000 + startMs) * MS, endUnixNano: (1_700_000_000_000 + endMs) * MS,
+  statusCode: 0, attributes: {}, ...over,
 });
 
 describe('waterfallView', () => {
@@ -40,9 +40,9 @@ describe('waterfallView', () => {
     { over: { kind: 3, statusCode: 2 }, want: { kind: 'client', error: true } },
     { over: { kind: 2, statusCode: 1 }, want: { kind: 'server', error: false } },
     { over: { kind: 99 }, want: { kind: 'unspecified' } },
-    { over: { attributesJson: '{"b":1,"a":"x"}' }, want: { attributes: [['a', 'x'], ['b', '1']] } },
-    { over: { attributesJson: 'not json' }, want: { attributes: [] } },
-    { over: { attributesJson: '[1]' }, want: { attributes: [] } },
+    { over: { attributes: { b: 1, a: 'x' } }, want: { attributes: [['a', 'x'], ['b', '1']] } },
+    { over: { attributes: { nested: { k: [1, 2] } } }, want: { attributes: [['nested', '{"k":[1,2]}']] } },
+    { over: { attributes: [1] as unknown as Record<string, unknown> }, want: { attributes: [] } },
   ])('span fields $over', ({ over, want }) => {
     expect(waterfallView('t', [span('a', null, 0, 10, over)]).rows[0]).toMatchObject(want);
   });

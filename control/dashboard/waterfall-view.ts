@@ -3,19 +3,10 @@
  * offset and width as a share of the whole trace. Pure. Spans whose parent is not in the trace
  * (not exported yet, or sampled out) are shown as roots rather than dropped.
  */
+import type { StoredSpan } from '../otlp-receiver/trace-store.ts';
 
-export interface SpanRow {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId: string | null;
-  readonly name: string;
-  readonly service: string;
-  readonly kind: number;
-  readonly startUnixNano: bigint;
-  readonly endUnixNano: bigint;
-  readonly statusCode: number;
-  readonly attributesJson: string;
-}
+/** A stored span as the receiver's store returns it. */
+export type SpanRow = Pick<StoredSpan, 'spanId' | 'parentSpanId' | 'name' | 'service' | 'kind' | 'startUnixNano' | 'endUnixNano' | 'statusCode' | 'attributes'>;
 
 export interface WaterfallRow {
   readonly spanId: string;
@@ -43,29 +34,24 @@ const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consu
 /** OTLP status code 2 = ERROR. */
 const STATUS_ERROR = 2;
 
-const ns2ms = (ns: bigint): number => Number(ns) / 1e6;
+const ns2ms = (ns: number): number => ns / 1e6;
 
-function attributesOf(json: string): Array<readonly [string, string]> {
-  try {
-    const parsed: unknown = JSON.parse(json);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return [];
-    return Object.entries(parsed)
-      .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const)
-      .sort((a, b) => a[0].localeCompare(b[0]));
-  } catch {
-    return [];
-  }
+function attributesOf(attrs: Record<string, unknown>): Array<readonly [string, string]> {
+  if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) return [];
+  return Object.entries(attrs)
+    .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)] as const)
+    .sort((a, b) => a[0].localeCompare(b[0]));
 }
 
 export function waterfallView(traceId: string, spans: readonly SpanRow[]): WaterfallView {
   if (spans.length === 0) return { traceId, durationMs: 0, rows: [] };
-  let start = spans[0]?.startUnixNano ?? 0n;
-  let end = spans[0]?.endUnixNano ?? 0n;
+  let start = spans[0]?.startUnixNano ?? 0;
+  let end = spans[0]?.endUnixNano ?? 0;
   for (const s of spans) {
     if (s.startUnixNano < start) start = s.startUnixNano;
     if (s.endUnixNano > end) end = s.endUnixNano;
   }
-  const total = end > start ? end - start : 1n;
+  const total = end > start ? end - start : 1;
   const ids = new Set(spans.map((s) => s.spanId));
   const children = new Map<string | null, SpanRow[]>();
   for (const s of spans) {
@@ -80,19 +66,19 @@ export function waterfallView(traceId: string, spans: readonly SpanRow[]): Water
   const visit = (s: SpanRow, depth: number): void => {
     if (seen.has(s.spanId)) return; // a cycle in bad data must not loop forever
     seen.add(s.spanId);
-    const dur = s.endUnixNano > s.startUnixNano ? s.endUnixNano - s.startUnixNano : 0n;
+    const dur = s.endUnixNano > s.startUnixNano ? s.endUnixNano - s.startUnixNano : 0;
     rows.push({
       spanId: s.spanId,
       name: s.name,
       service: s.service,
       kind: KINDS[s.kind] ?? 'unspecified',
       depth,
-      offsetPct: Math.round((Number(s.startUnixNano - start) / Number(total)) * 10_000) / 100,
-      widthPct: Math.max(0.2, Math.round((Number(dur) / Number(total)) * 10_000) / 100),
+      offsetPct: Math.round(((s.startUnixNano - start) / total) * 10_000) / 100,
+      widthPct: Math.max(0.2, Math.round((dur / total) * 10_000) / 100),
       durationMs: Math.round(ns2ms(dur) * 100) / 100,
       startMs: Math.round(ns2ms(s.startUnixNano - start) * 100) / 100,
       error: s.statusCode === STATUS_ERROR,
-      attributes: attributesOf(s.attributesJson),
+      attributes: attributesOf(s.attributes),
     });
     for (const c of children.get(s.spanId) ?? []) visit(c, depth + 1);
   };

@@ -6,7 +6,9 @@ let server: TestServer;
 let clients: Client[];
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Correctness of serialisation is the point here, not the 5 s default busy timeout: 20 queued
+  // interactive transactions of several round trips each can outwait it on a loaded CI machine.
+  server = await startTestServer({ busyTimeoutMs: 60_000 });
   clients = Array.from({ length: 20 }, () => createClient({ url: server.url }));
   await clients[0]?.execute('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
   await clients[0]?.execute('INSERT INTO counter VALUES (1, 0)');

@@ -4,6 +4,7 @@
  * end a whole HTTP request, and a message a user can act on. SQLite errors from
  * the engine are converted here, at one boundary.
  */
+import { CodedError } from '../../shared/errors/coded-error.ts';
 
 /** Error structure of the protocol: `{ message, code }`. */
 export interface ProtoError {
@@ -11,15 +12,8 @@ export interface ProtoError {
   code: string;
 }
 
-export class HranaError extends Error {
-  readonly code: string;
-  readonly status: number;
-  constructor(code: string, status: number, message: string) {
-    super(message);
-    this.name = 'HranaError';
-    this.code = code;
-    this.status = status;
-  }
+export class HranaError extends CodedError {
+  override readonly name = 'HranaError';
   toProto(): ProtoError {
     return { message: this.message, code: this.code };
   }

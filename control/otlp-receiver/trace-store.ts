@@ -1,6 +1,6 @@
 /**
- * The `trace_spans` table (see shared/schema/migrations.ts) as the dashboard and the e2e tests read it, and how the
- * receiver writes and prunes it. Times leave as numbers (nanoseconds since the epoch as a double:
+ * The one reader and writer of the `trace_spans` table (see shared/schema/migrations.ts): the receiver
+ * writes and prunes it, the dashboard and the e2e tests read it through here. Times leave as numbers (nanoseconds since the epoch as a double:
  * exact to about a quarter microsecond, plenty for a trace view); ids are lowercase hex.
  */
 import type { Client, InStatement, Row } from '@libsql/client';
@@ -18,6 +18,10 @@ export interface TraceSummary {
   readonly spanCount: number;
   /** Some span ended with status ERROR. */
   readonly error: boolean;
+  /** How many spans ended with status ERROR. */
+  readonly errorCount: number;
+  /** Every service with a span in the trace, comma-separated, sorted. */
+  readonly services: string;
 }
 
 export interface StoredSpan {
@@ -77,6 +81,12 @@ export async function pruneSpans(db: Client, retention: Retention, nowMs: number
   return (byAge?.rowsAffected ?? 0) + (byRows?.rowsAffected ?? 0);
 }
 
+/** Whether the table exists: a database migrated by an older Switchyard has none (tracing not enabled). */
+export async function traceTableExists(db: Client): Promise<boolean> {
+  const rs = await db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trace_spans'");
+  return rs.rows.length > 0;
+}
+
 /** The most recent traces, newest first. */
 export async function listRecentTraces(db: Client, limit: number): Promise<TraceSummary[]> {
   const n = Math.max(1, Math.min(1000, Math.floor(limit)));
@@ -90,7 +100,8 @@ export async function listRecentTraces(db: Client, limit: number): Promise<Trace
                  CAST(MIN(t.start_unix_nano) AS TEXT) AS start_ns,
                  CAST(MAX(t.end_unix_nano) - MIN(t.start_unix_nano) AS TEXT) AS dur_ns,
                  COUNT(*) AS span_count,
-                 MAX(t.status_code = 2) AS error,
+                 SUM(t.status_code = 2) AS errors,
+                 GROUP_CONCAT(DISTINCT t.service) AS services,
                  (SELECT r.name || char(31) || r.service FROM trace_spans r
                    WHERE r.trace_id = t.trace_id
                      AND (r.parent_span_id IS NULL OR NOT EXISTS (
@@ -110,7 +121,9 @@ export async function listRecentTraces(db: Client, limit: number): Promise<Trace
       startUnixNano: Number(str(row['start_ns'])),
       durationMs: Number(str(row['dur_ns'])) / 1e6,
       spanCount: num(row['span_count']),
-      error: num(row['error']) === 1,
+      error: num(row['errors']) > 0,
+      errorCount: num(row['errors']),
+      services: str(row['services']).split(',').filter((x) => x !== '').sort().join(','),
     };
   });
 }
@@ -121,7 +134,7 @@ export async function getTrace(db: Client, traceId: string): Promise<StoredSpan[
     sql: `SELECT trace_id, span_id, parent_span_id, name, service, kind,
                  CAST(start_unix_nano AS TEXT) AS start_ns, CAST(end_unix_nano AS TEXT) AS end_ns,
                  CAST(end_unix_nano - start_unix_nano AS TEXT) AS dur_ns, status_code, attributes_json
-          FROM trace_spans WHERE trace_id = ? ORDER BY start_unix_nano, span_id`,
+          FROM trace_spans WHERE trace_id = ? ORDER BY start_unix_nano, span_id LIMIT 5000`,
     args: [traceId.toLowerCase()],
   });
   return rs.rows.map((row: Row) => {

@@ -3,6 +3,7 @@
  * status and the OpenAI error `type`, so clients (the official SDK included)
  * see the same shapes a real OpenAI-compatible server returns.
  */
+import { CodedError } from '../../shared/errors/coded-error.ts';
 
 export type OpenAiErrorType =
   | 'invalid_request_error'
@@ -20,18 +21,18 @@ export interface OpenAiErrorBody {
 }
 
 /** An error that maps to one HTTP response. */
-export class SimHttpError extends Error {
+export class SimHttpError extends CodedError {
   override readonly name = 'SimHttpError';
   constructor(
-    readonly code: string,
-    readonly status: number,
+    code: string,
+    status: number,
     readonly type: OpenAiErrorType,
     message: string,
     readonly param: string | null = null,
     /** Seconds, sent as `Retry-After` (429 only). */
     readonly retryAfterS: number | null = null,
   ) {
-    super(message);
+    super(code, status, message);
   }
 
   toBody(): OpenAiErrorBody {
