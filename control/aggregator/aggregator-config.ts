@@ -57,6 +57,19 @@ const rawKubernetes = z.strictObject({
   nodeSelector: selector.optional(),
   gpuResource: z.string().min(1).optional(),
   gpusPerReplica: z.number().int().positive().optional(),
+  coldNodeGroups: z
+    .strictObject({
+      match: z.string().min(1).refine((m) => {
+        try {
+          new RegExp(m);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be a valid regular expression over node group names, e.g. ^gpu-h100-'),
+      gpusPerNode: z.number().int().positive(),
+    })
+    .optional(),
 });
 const rawApp = z.strictObject({
   replicas: z.array(url).default([]),
@@ -154,6 +167,7 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
               nodeSelector: k.nodeSelector ?? null,
               gpuResource: k.gpuResource ?? 'nvidia.com/gpu',
               gpusPerReplica: k.gpusPerReplica ?? 1,
+              coldNodeGroups: k.coldNodeGroups ?? null,
             },
           }),
     });

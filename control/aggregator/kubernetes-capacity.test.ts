@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { gpusInUse, readyReplicaUrls, replicasThatFit } from './kubernetes-capacity.ts';
+import { gpusInUse, podStartups, readyReplicaUrls, replicasThatFit } from './kubernetes-capacity.ts';
 
 const pod = (ip: string | undefined, ready: boolean, extra: Partial<V1Pod> = {}): V1Pod => ({
   metadata: { name: `p-${ip ?? 'none'}` },
@@ -40,5 +40,29 @@ describe('warm capacity from nodes', () => {
     ['a node without GPUs fits none', [node('n1', '0')], [], 0],
   ])('%s', (_name, nodes, pods, expected) => {
     expect(replicasThatFit(nodes, gpusInUse(pods, spec.gpuResource), spec)).toBe(expected);
+  });
+});
+
+describe('start-ups timed by Kubernetes', () => {
+  const T = Date.parse('2026-11-30T10:00:00Z');
+  const started = (name: string, scheduledAfterS: number | null, readyAfterS: number | null, extra: Partial<V1Pod['metadata']> = {}): V1Pod => ({
+    metadata: { name, uid: `uid-${name}`, creationTimestamp: new Date(T), ...extra },
+    status: {
+      conditions: [
+        ...(scheduledAfterS === null ? [] : [{ type: 'PodScheduled', status: 'True', lastTransitionTime: new Date(T + scheduledAfterS * 1000) }]),
+        ...(readyAfterS === null ? [] : [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(T + readyAfterS * 1000) }]),
+      ],
+    },
+  });
+  it.each<[string, V1Pod[], string[], Array<{ uid: string; ms: number; tier: string }>]>([
+    ['scheduled at once: warm, creation to Ready', [started('a', 0.2, 40)], [], [{ uid: 'uid-a', ms: 40_000, tier: 'warm' }]],
+    ['the autoscaler added a node for it: cold', [started('a', 0.2, 40)], ['a'], [{ uid: 'uid-a', ms: 40_000, tier: 'cold' }]],
+    ['unscheduled for minutes (event expired): cold', [started('a', 300, 420)], [], [{ uid: 'uid-a', ms: 420_000, tier: 'cold' }]],
+    ['not Ready yet: nothing', [started('a', 0.2, null)], [], []],
+    ['being deleted: nothing', [started('a', 0.2, 40, { deletionTimestamp: new Date(T + 60_000) })], [], []],
+    ['Ready before creation (clock skew): nothing', [started('a', 0, -5)], [], []],
+    ['no uid: nothing', [started('a', 0.2, 40, { uid: undefined })], [], []],
+  ])('%s', (_name, pods, scaledUp, want) => {
+    expect(podStartups(pods, new Set(scaledUp))).toEqual(want);
   });
 });

@@ -2,7 +2,9 @@
  * What a Kubernetes cluster's own objects say about an app's capacity, as pure functions over
  * API objects: the Ready pods of the app are its replicas (scraped for hot capacity as any
  * replica is), and GPUs free on Ready, schedulable nodes of the app's GPU type are its warm
- * headroom (a replica could start there in seconds). No I/O here: kubernetes-view.ts lists.
+ * headroom (a replica could start there in seconds); node groups the cluster-autoscaler may
+ * still grow are the cold headroom (autoscaler-status.ts); pods' own conditions time start-ups.
+ * No I/O here: kubernetes-view.ts lists.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
@@ -19,6 +21,11 @@ export interface KubernetesAppSpec {
   /** Extended resource name of a GPU. */
   readonly gpuResource: string;
   readonly gpusPerReplica: number;
+  /**
+   * Cold headroom from the cluster-autoscaler: node groups whose name matches `match` (a regular
+   * expression) and the GPUs each of their nodes has. Null = use the configured `cold`.
+   */
+  readonly coldNodeGroups?: { readonly match: string; readonly gpusPerNode: number } | null;
 }
 
 const isTrue = (conds: ReadonlyArray<{ type: string; status: string }> | undefined, type: string): boolean =>
@@ -64,4 +71,47 @@ export function replicasThatFit(nodes: readonly V1Node[], inUse: ReadonlyMap<str
     if (free > 0) fit += Math.floor(free / spec.gpusPerReplica);
   }
   return fit;
+}
+
+/** A replica start-up Kubernetes recorded: creation to Ready, and whether it waited for a new node. */
+export interface PodStartup {
+  readonly uid: string;
+  readonly ms: number;
+  readonly tier: 'warm' | 'cold';
+}
+
+/**
+ * Scheduling that took this long waited for a node to be provisioned (nodes take minutes to
+ * join; the scheduler places a pod on an existing node in well under a second).
+ */
+export const NODE_WAIT_MS = 10_000;
+
+const timeOf = (v: Date | string | undefined): number | null => {
+  const t = v === undefined ? NaN : v instanceof Date ? v.getTime() : Date.parse(v);
+  return Number.isFinite(t) ? t : null;
+};
+
+const conditionAt = (pod: V1Pod, type: string): number | null => {
+  const c = (pod.status?.conditions ?? []).find((x) => x.type === type && x.status === 'True');
+  return c === undefined ? null : timeOf(c.lastTransitionTime);
+};
+
+/**
+ * Start-ups of the app's Ready pods, timed by Kubernetes itself (creation → Ready condition), so
+ * they are exact rather than one scrape interval coarse. Cold when the pod waited for a new node:
+ * the cluster-autoscaler recorded `TriggeredScaleUp` for it (`scaledUp`: pod names), or it sat
+ * unscheduled for NODE_WAIT_MS (events expire after an hour; the condition does not).
+ */
+export function podStartups(pods: readonly V1Pod[], scaledUp: ReadonlySet<string>): PodStartup[] {
+  const out: PodStartup[] = [];
+  for (const p of pods) {
+    const uid = p.metadata?.uid;
+    const created = timeOf(p.metadata?.creationTimestamp);
+    const ready = conditionAt(p, 'Ready');
+    if (uid === undefined || created === null || ready === null || ready < created || p.metadata?.deletionTimestamp !== undefined) continue;
+    const scheduled = conditionAt(p, 'PodScheduled');
+    const waitedForNode = scaledUp.has(p.metadata?.name ?? '') || (scheduled !== null && scheduled - created >= NODE_WAIT_MS);
+    out.push({ uid, ms: ready - created, tier: waitedForNode ? 'cold' : 'warm' });
+  }
+  return out;
 }

@@ -7,10 +7,14 @@ import type { AggregatorConfig, WatchedApp } from './aggregator-config.ts';
 import { backoffDelay } from './backoff.ts';
 import { silentLogger, type AggregatorLogger } from './logger.ts';
 import { createPriceSource } from './price-source.ts';
+import type { PodStartup } from './kubernetes-capacity.ts';
 import type { ClusterView } from './kubernetes-view.ts';
 import { scrapeReplica, type FetchFn } from './scrape-replica.ts';
-import { addStartSample, advanceStart, NO_ESTIMATE, NO_START, POLICY_START_DEFAULTS, readinessOf, type ReplicaStart, type StartEstimate } from './startup-times.ts';
+import { addStartSample, addTieredStartSample, advanceStart, NO_ESTIMATE, NO_START, POLICY_START_DEFAULTS, readinessOf, type ReplicaStart, type StartEstimate } from './startup-times.ts';
 import { clusterHealth, replicaUsable, summarizeApp, type ReplicaObservation } from './summarize-app.ts';
+
+/** Pod start-ups remembered so each is counted once (oldest forgotten first). */
+const MAX_COUNTED_PODS = 4_096;
 
 /** Everything one tick observed: exactly what a push writes. */
 export interface AggregatorSnapshot {
@@ -73,6 +77,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
   const unpriced = new Set<string>();
   const replicaStarts = new Map<string, ReplicaStart>();
   const startEstimates = new Map<string, StartEstimate>();
+  const countedPods = new Set<string>();
   let latest: AggregatorSnapshot | null = null;
   let dbState: DatabaseState = 'unknown';
   let registered = false;
@@ -83,10 +88,26 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
   let chain: Promise<unknown> = Promise.resolve();
 
   /** Times replicas' start-ups and returns the app's start-up estimates, config defaults until observed. */
-  function observeStartups(app: WatchedApp, observations: readonly ReplicaObservation[], at: number): Pick<ClusterAppState, 'warmStartMs' | 'coldStartMs'> {
+  function observeStartups(
+    app: WatchedApp,
+    observations: readonly ReplicaObservation[],
+    at: number,
+    podStarts: readonly PodStartup[],
+  ): Pick<ClusterAppState, 'warmStartMs' | 'coldStartMs'> {
     const defaults = { warmStartMs: app.warmStartMs ?? POLICY_START_DEFAULTS.warmStartMs, coldStartMs: app.coldStartMs ?? POLICY_START_DEFAULTS.coldStartMs };
     let est = startEstimates.get(app.appId) ?? NO_ESTIMATE;
-    for (const o of observations) {
+    // Kubernetes timed these exactly and knows the tier; each pod counts once.
+    for (const p of podStarts) {
+      if (countedPods.has(p.uid)) continue;
+      countedPods.add(p.uid);
+      if (countedPods.size > MAX_COUNTED_PODS) countedPods.delete(countedPods.values().next().value ?? '');
+      const before = est;
+      est = addTieredStartSample(est, p.ms, p.tier, defaults);
+      if (est !== before) log.info({ cluster: clusterId, app: app.appId, pod: p.uid, startMs: p.ms, tier: p.tier }, 'pod start-up observed');
+    }
+    // On Kubernetes the pods' own conditions time start-ups; scrape timing would also count a
+    // replica that missed one scrape as a one-interval "start-up".
+    for (const o of app.kubernetes ? [] : observations) {
       const key = `${app.appId} ${o.url}`;
       const { next, sampleMs } = advanceStart(replicaStarts.get(key) ?? NO_START, readinessOf(o), at);
       replicaStarts.set(key, next);
@@ -119,7 +140,9 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     const at = now();
     const priceTable = await prices.current();
     const v = await currentView();
-    const apps = config.apps.map((a) => (v === null || !a.kubernetes ? a : { ...a, replicas: v.replicas.get(a.appId) ?? [], warm: v.warmSlots.get(a.appId) ?? a.warm }));
+    const apps = config.apps.map((a) =>
+      v === null || !a.kubernetes ? a : { ...a, replicas: v.replicas.get(a.appId) ?? [], warm: v.warmSlots.get(a.appId) ?? a.warm, cold: v.coldSlots.get(a.appId) ?? a.cold },
+    );
     const perApp = await Promise.all(
       apps.map(async (app) => ({ app, observations: await Promise.all(app.replicas.map((u) => scrapeReplica(u, config.scrapeTimeoutMs, fetchFn))) })),
     );
@@ -136,7 +159,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
         }
         endpoints.push({ appId: app.appId, url: o.url, healthy: usable, weight: 1 });
       }
-      const startups = observeStartups(app, observations, at);
+      const startups = observeStartups(app, observations, at, v?.startups.get(app.appId) ?? []);
       const price = priceTable[app.gpuType];
       if (price === undefined && !unpriced.has(app.gpuType)) {
         unpriced.add(app.gpuType);

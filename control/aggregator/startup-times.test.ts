@@ -11,9 +11,9 @@ describe('readinessOf', () => {
   it.each<[string, ReplicaObservation, Readiness]>([
     ['vLLM serving (no loaded gauge)', obs(true, metrics(0, 0, null)), 'ready'],
     ['sim loaded', obs(true, metrics(1, 0, true)), 'ready'],
-    ['refused or timed out', obs(false, null), 'starting'],
-    ['health 503', obs(false, metrics(0, 0, null)), 'starting'],
-    ['metrics unreadable', obs(true, null), 'starting'],
+    ['refused or timed out', obs(false, null), 'down'],
+    ['health 503', obs(false, metrics(0, 0, null)), 'down'],
+    ['metrics unreadable', obs(true, null), 'down'],
     ['loading its model for a waiting request', obs(true, metrics(1, 0, false)), 'starting'],
     ['loading with only queued requests', obs(true, metrics(0, 2, false)), 'starting'],
     ['scaled to zero, nothing waiting', obs(true, metrics(0, 0, false)), 'idle'],
@@ -30,6 +30,10 @@ describe('advanceStart', () => {
     ['two start-ups are timed separately', ['starting', 'ready', 'ready', 'starting', 'ready'], [null, 1000, null, null, 1000]],
     ['scaled to zero then woken: timed from the wake', ['ready', 'idle', 'idle', 'starting', 'ready'], [null, null, null, null, 1000]],
     ['a start-up that goes idle is abandoned', ['starting', 'idle', 'ready'], [null, null, null]],
+    ['not answering for three scrapes, then ready', ['down', 'down', 'down', 'ready'], [null, null, null, 3000]],
+    ['one missed scrape between ready ones is not a start-up', ['ready', 'down', 'ready'], [null, null, null]],
+    ['one missed scrape at the first look is not a start-up either', ['down', 'ready'], [null, null]],
+    ['a missed scrape then loading: a start-up from the first silence', ['ready', 'down', 'starting', 'ready'], [null, null, null, 2000]],
   ])('%s', (_name, seq, expected) => {
     let s = NO_START;
     const samples = seq.map((r, i) => {

@@ -7,33 +7,44 @@ import { DEFAULT_POLICY } from '../../shared/decision/policy.ts';
 import { replicaUsable, type ReplicaObservation } from './summarize-app.ts';
 
 /**
- * ready = serving with its model loaded; starting = not answering, unhealthy, or (engines that
- * report it) loading its model for waiting requests; idle = model unloaded with nothing waiting
- * (scaled to zero: not a start-up until a request wakes it).
+ * ready = serving with its model loaded; starting = (engines that report it) loading its model
+ * for waiting requests; down = not answering, unhealthy or unreadable (a start-up, or just a
+ * missed scrape); idle = model unloaded with nothing waiting (scaled to zero: not a start-up
+ * until a request wakes it).
  */
-export type Readiness = 'ready' | 'starting' | 'idle';
+export type Readiness = 'ready' | 'starting' | 'down' | 'idle';
 
 export function readinessOf(o: ReplicaObservation): Readiness {
-  if (!replicaUsable(o) || o.metrics === null) return 'starting';
+  if (!replicaUsable(o) || o.metrics === null) return 'down';
   if (o.metrics.modelLoaded === false) return o.metrics.running + o.metrics.waiting > 0 ? 'starting' : 'idle';
   return 'ready';
 }
 
 /**
- * Per replica: when the current start-up was first seen, or null when none is in progress. A
- * replica already starting at the aggregator's first scrape is timed from that scrape.
+ * Per replica: when the current start-up was first seen (null when none is in progress), how many
+ * scrapes it has lasted, and whether the engine said it was loading. A replica already starting
+ * at the aggregator's first scrape is timed from that scrape.
  */
 export interface ReplicaStart {
   readonly startingSince: number | null;
+  readonly scrapes: number;
+  readonly loading: boolean;
 }
 
-export const NO_START: ReplicaStart = { startingSince: null };
+export const NO_START: ReplicaStart = { startingSince: null, scrapes: 0, loading: false };
 
-/** Advances one replica's tracking by one scrape; `sampleMs` is a completed start-up, if any. */
+/**
+ * Advances one replica's tracking by one scrape; `sampleMs` is a completed start-up, if any. A
+ * single scrape without an answer between two ready ones is a missed scrape (a loaded machine, a
+ * dropped packet), not a start-up: a GPU replica does not start within one interval. It counts
+ * when the engine said it was loading, or the silence lasted two scrapes or more.
+ */
 export function advanceStart(prev: ReplicaStart, readiness: Readiness, at: number): { next: ReplicaStart; sampleMs: number | null } {
-  if (readiness === 'starting') return { next: { startingSince: prev.startingSince ?? at }, sampleMs: null };
-  const sampleMs = readiness === 'ready' && prev.startingSince !== null ? at - prev.startingSince : null;
-  return { next: NO_START, sampleMs };
+  if (readiness === 'starting' || readiness === 'down') {
+    return { next: { startingSince: prev.startingSince ?? at, scrapes: prev.scrapes + 1, loading: prev.loading || readiness === 'starting' }, sampleMs: null };
+  }
+  const counts = readiness === 'ready' && prev.startingSince !== null && (prev.loading || prev.scrapes >= 2);
+  return { next: NO_START, sampleMs: counts && prev.startingSince !== null ? at - prev.startingSince : null };
 }
 
 export type StartTier = 'warm' | 'cold';
@@ -75,8 +86,12 @@ export const NO_ESTIMATE: StartEstimate = { warmStartMs: null, coldStartMs: null
 
 /** Folds one observed start-up into the app's estimate: the first sample replaces the default guess. */
 export function addStartSample(est: StartEstimate, sampleMs: number, defaults: StartDefaults): StartEstimate {
+  return addTieredStartSample(est, sampleMs, classifyStart(sampleMs, defaults), defaults);
+}
+
+/** As addStartSample, for a start-up whose tier is known (Kubernetes says whether a node was added). */
+export function addTieredStartSample(est: StartEstimate, sampleMs: number, tier: StartTier, defaults: StartDefaults): StartEstimate {
   if (!(sampleMs >= 0) || sampleMs > MAX_START_FACTOR * defaults.coldStartMs) return est;
-  const tier = classifyStart(sampleMs, defaults);
   const prev = tier === 'warm' ? est.warmStartMs : est.coldStartMs;
   const avg = prev === null ? sampleMs : prev + START_EWMA_ALPHA * (sampleMs - prev);
   return tier === 'warm' ? { ...est, warmStartMs: avg } : { ...est, coldStartMs: avg };

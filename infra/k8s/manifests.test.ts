@@ -177,7 +177,7 @@ describe('kubernetes manifests', () => {
     }
   });
 
-  it('aggregator: its ServiceAccount may read (only read) the pods and nodes its Kubernetes view lists', () => {
+  it('aggregator: its ServiceAccount may read (only read) the pods, nodes, events and autoscaler status its Kubernetes view reads', () => {
     const sa = aggregator.spec?.template.spec?.serviceAccountName;
     expect(one<Manifest>('ServiceAccount', sa ?? '?').metadata.namespace).toBe('switchyard');
     const binding = one<ClusterRoleBinding>('ClusterRoleBinding', 'switchyard-aggregator');
@@ -185,9 +185,14 @@ describe('kubernetes manifests', () => {
     const role = one<ClusterRole>(binding.roleRef.kind, binding.roleRef.name);
     const allowed = (resource: string, verb: string): boolean =>
       (role.rules ?? []).some((r) => (r.apiGroups ?? []).includes('') && (r.resources ?? []).includes(resource) && r.verbs.includes(verb));
-    // kubernetes-view.ts: listNamespacedPod / listPodForAllNamespaces (pods) and listNode (nodes).
+    // kubernetes-view.ts: listNamespacedPod / listPodForAllNamespaces (pods), listNode (nodes),
+    // listNamespacedEvent (scale-up events) and readNamespacedConfigMap (autoscaler status).
     expect(allowed('pods', 'list')).toBe(true);
     expect(allowed('nodes', 'list')).toBe(true);
+    expect(allowed('events', 'list')).toBe(true);
+    expect(allowed('configmaps', 'get')).toBe(true);
+    // ConfigMaps may hold secrets of other workloads: only the autoscaler's status is readable.
+    for (const r of role.rules ?? []) if ((r.resources ?? []).includes('configmaps')) expect(r.resourceNames).toEqual(['cluster-autoscaler-status']);
     for (const r of role.rules ?? []) expect(r.verbs.every((v) => ['get', 'list', 'watch'].includes(v))).toBe(true);
   });
 
