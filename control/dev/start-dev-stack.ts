@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
 import { parseDocument, stringify } from 'yaml';
 import { generateKeyPair } from '../../shared/tokens/index.ts';
@@ -77,12 +77,15 @@ export interface DevStack {
 /** The demo key from examples/demo.yaml; apply stores only its SHA-256. */
 export const DEMO_API_KEY = 'sk-acme-demo-0123456789abcdef';
 
-function tsxCli(): string {
-  return require.resolve('tsx/cli');
-}
-
+/**
+ * Children run as `node --import tsx`, one process each, not through tsx's CLI: the CLI is a
+ * parent process that re-sends SIGTERM to its child when the child does not acknowledge within
+ * 30 ms and SIGKILLs it 30 ms later — on a loaded machine that killed a draining proxy before it
+ * could hand its streams off (e2e pinned-job-returns-to-its-cluster-after-proxy-drain).
+ */
 function switchyard(args: readonly string[]): { command: string; args: string[] } {
-  return { command: process.execPath, args: [tsxCli(), join(ROOT, 'control/cli/main.ts'), ...args] };
+  const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/loader.mjs')).href;
+  return { command: process.execPath, args: ['--import', tsx, join(ROOT, 'control/cli/main.ts'), ...args] };
 }
 
 async function ensureKeys(dir: string): Promise<{ privateJwk: string; jwksFile: string }> {

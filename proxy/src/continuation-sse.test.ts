@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { continuationBody, readStreamRequest } from './continuation-request.ts';
-import { MAX_EVENT_CHARS, SseEventSplitter, StreamTracker } from './continuation-sse.ts';
+import { ContinuableRelay, MAX_EVENT_CHARS, SseEventSplitter, StreamTracker } from './continuation-sse.ts';
 
 const chunk = (id: string, delta: Record<string, unknown>, finish: string | null = null): string =>
   `data: ${JSON.stringify({ id, created: 1, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
@@ -19,6 +19,29 @@ describe('SseEventSplitter', () => {
 
   it('gives up on an event longer than the cap', () => {
     expect(new SseEventSplitter().push(Buffer.alloc(MAX_EVENT_CHARS + 1, 'a'))).toBeNull();
+  });
+});
+
+describe('ContinuableRelay past the event cap passes the bytes on unchanged', () => {
+  // 'data: ' + 2-, 3- and 4-byte characters; every cut lands where the relay gives up (over the
+  // cap), some of them inside a character: what the client gets must be the replica's bytes.
+  const event = (ch: string): Buffer => Buffer.from(`data: ${ch.repeat(Math.ceil((MAX_EVENT_CHARS + 10) / ch.length))}\n\n`);
+  it.each([
+    ['é, cut inside a character', 'é', 1],
+    ['é, cut on a boundary', 'é', 0],
+    ['€, cut after its first byte', '€', 1],
+    ['€, cut after its second byte', '€', 2],
+    ['😀, cut after its third byte', '😀', 3],
+  ])('%s', (_name, ch, into) => {
+    const input = event(ch);
+    const charBytes = Buffer.byteLength(ch);
+    const charsPerUnit = ch.length; // UTF-16 units per character
+    const cut = 6 + Math.ceil((MAX_EVENT_CHARS + 1) / charsPerUnit) * charBytes + into;
+    const relay = new ContinuableRelay(new StreamTracker('chat', 1000));
+    const parts = [input.subarray(0, cut), input.subarray(cut, cut + 1), input.subarray(cut + 1)].map((p) => relay.push(p));
+    parts.push(relay.rest());
+    const out = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    expect(out.equals(input)).toBe(true);
   });
 });
 

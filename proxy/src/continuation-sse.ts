@@ -5,21 +5,43 @@
  * a continuation's events into the first replica's stream: the first id everywhere, the
  * continuation's role-only opening chunk dropped. Pure; memory is bounded (see `maxChars`).
  */
-import { StringDecoder } from 'node:string_decoder';
 import type { StreamKind } from './continuation-request.ts';
 
 /** An SSE event longer than this is not an OpenAI chunk: the stream is passed on untouched. */
 export const MAX_EVENT_CHARS = 1024 * 1024;
 const BOUNDARY = /\r?\n\r?\n/;
 
-/** Cuts a byte stream into whole SSE events (each returned with its blank-line terminator). */
+/**
+ * How many bytes at the end of `b` start a UTF-8 character that is not complete yet (0..3).
+ * Invalid sequences count as complete: they decode to U+FFFD either way.
+ */
+export function incompleteUtf8Tail(b: Buffer): number {
+  for (let i = 1; i <= Math.min(3, b.length); i++) {
+    const byte = b[b.length - i] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    if (byte < 0xc0) return 0; // ASCII
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+    return need > i ? i : 0;
+  }
+  return 0;
+}
+
+/**
+ * Cuts a byte stream into whole SSE events (each returned with its blank-line terminator). It
+ * decodes only whole characters and holds a character's first bytes itself (not in a decoder),
+ * so a stream it gives up on goes on byte for byte, never split inside a character.
+ */
 export class SseEventSplitter {
-  private readonly decoder = new StringDecoder('utf8');
   private pending = '';
+  private held: Buffer = Buffer.alloc(0);
 
   /** Whole events completed by this chunk; null once an event outgrew MAX_EVENT_CHARS. */
   push(chunk: Buffer): string[] | null {
-    this.pending += this.decoder.write(chunk);
+    const bytes = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    const whole = bytes.length - incompleteUtf8Tail(bytes);
+    // A copy: a few bytes must not keep the whole chunk alive.
+    this.held = Buffer.from(bytes.subarray(whole));
+    this.pending += bytes.toString('utf8', 0, whole);
     const events: string[] = [];
     for (;;) {
       const m = BOUNDARY.exec(this.pending);
@@ -33,7 +55,12 @@ export class SseEventSplitter {
 
   /** What is left of an unfinished event (sent on as is when the stream ends cleanly). */
   rest(): string {
-    return this.pending + this.decoder.end();
+    return this.pending + this.held.toString('utf8');
+  }
+
+  /** What is left, byte for byte as received (a held character start included, for its rest to follow). */
+  restBytes(): Buffer {
+    return Buffer.concat([Buffer.from(this.pending, 'utf8'), this.held]);
   }
 }
 
@@ -163,7 +190,8 @@ export class ContinuableRelay {
     const events = this.splitter.push(chunk);
     if (events !== null) return events.map((e) => this.tracker.accept(e) ?? '').join('');
     this.tracker.blocked ??= 'an SSE event longer than 1 MiB';
-    const pending = this.splitter.rest();
+    // Bytes, not text: the held start of a character must meet its rest in the next chunk.
+    const pending = this.splitter.restBytes();
     this.splitter = null;
     return pending;
   }

@@ -85,6 +85,7 @@ export interface AttemptFault {
     | 'client-invalid'
     | 'client-unsupported'
     | 'client-body-aborted'
+    | 'body-too-large'
     | 'upstream-unreachable'
     | 'upstream-reset'
     | 'upstream-timeout'
@@ -102,8 +103,12 @@ export interface AttemptFault {
 /** The client's request body failed while we streamed it upstream (client left or sent too little). */
 export class ClientBodyError extends Error {
   override readonly name = 'ClientBodyError';
-  readonly code = 'client-body-aborted';
-  /** 413 when the body outgrew the app's limit (body-limit.ts throws that as a ProxyError), else 400. */
+  /**
+   * `body-too-large` (413) when the body outgrew the app's limit while it streamed (body-limit.ts
+   * throws that as a ProxyError): the same answer as a declared length over it. Else the client
+   * stopped short: `client-body-aborted` (400).
+   */
+  readonly code: 'client-body-aborted' | 'body-too-large';
   readonly status: number;
   constructor(cause: unknown) {
     super(
@@ -111,6 +116,8 @@ export class ClientBodyError extends Error {
         ? cause.message
         : `the client's request body ended early: ${cause instanceof Error ? cause.message : String(cause)}`,
     );
+    const tooLarge = cause instanceof ProxyError && cause.code === 'body-too-large';
+    this.code = tooLarge ? 'body-too-large' : 'client-body-aborted';
     this.status = cause instanceof ProxyError ? cause.status : 400;
   }
 }
@@ -182,8 +189,7 @@ export function classifyUpstreamError(
   err: unknown,
   opts: { aborted?: boolean } = {},
 ): AttemptFault {
-  if (err instanceof ClientBodyError)
-    return fault('client-body-aborted', 'client', false, err.status, err.message);
+  if (err instanceof ClientBodyError) return fault(err.code, 'client', false, err.status, err.message);
   const code = errorCode(err);
   const detail = `${code || 'error'}: ${err instanceof Error ? err.message : String(err)}`;
   if (opts.aborted === true || code === 'UND_ERR_ABORTED')

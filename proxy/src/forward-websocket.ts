@@ -5,6 +5,8 @@
  * upgrade accepted with the subprotocol the replica chose. Messages are
  * relayed with `ws` (not raw bytes) so drain can close the client cleanly with
  * 1012 service-restart and a reconnect reason (drain-handoff.ts). No idle or duration limit; ws answers pings itself.
+ * The replica's side is paused from its handshake until the bridge listens, so a greeting it
+ * sends at once (Realtime `session.created`) is relayed, not dropped.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -104,7 +106,13 @@ function connectUpstream(
         for (const one of Array.isArray(v) ? v : [v]) responseHeaders.push(`${k}: ${one}`);
       }
     });
-    ws.once('open', () => resolve({ ok: true, ws, responseHeaders }));
+    ws.once('open', () => {
+      // Held until `bridge` listens: a message that came in the same read as the 101 (a
+      // Realtime server's `session.created`, sent at once) is emitted in the next tick, before
+      // the client's upgrade is complete, and would otherwise be dropped.
+      ws.pause();
+      resolve({ ok: true, ws, responseHeaders });
+    });
     ws.once('unexpected-response', (_req, res) => {
       ws.terminate();
       const status = res.statusCode ?? 502;
@@ -310,6 +318,8 @@ export function bridge(
   const bytes = { in: 0, out: 0 };
   relay(client, upstream, (n) => (bytes.in += n));
   relay(upstream, client, (n) => (bytes.out += n));
+  // Paused since its handshake (connectUpstream): what it sent meanwhile flows now, in order.
+  upstream.resume();
   let done = false;
   const end = (code: number, error: string | null): void => {
     if (done) return;

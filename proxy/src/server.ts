@@ -57,8 +57,11 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
         process.exit(1);
       });
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // `on`, not `once`: a repeated signal (tsx's CLI re-sends one when its child is slow to
+  // acknowledge; a supervisor signals the whole process group) must not meet Node's default
+  // action and kill the drain mid-way. `stop` ignores every signal after the first.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   // Parent processes (tests, supervisors) read this line to learn the port.
   process.stdout.write(
     `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, adminUrl: proxy.adminUrl, id: config.id })}\n`,
