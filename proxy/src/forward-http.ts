@@ -145,10 +145,8 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
       a = next;
       continue;
     }
-    if (result.ok) {
-      await deliver(rt, ex, plan, a, result.up);
-      return;
-    }
+    // Returned, not awaited: this frame is not held suspended for the whole life of a stream.
+    if (result.ok) return deliver(rt, ex, plan, a, result.up);
     a.release();
     sendError(ex.res, errorForFault(result.fault, a.clusterId, retryVerdict(rt, ex, result.fault)));
     return;

@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors, util, type Dispatcher } from 'undici';
-import type { UpstreamAbort } from './upstream-abort.ts';
+import type { AbortWatcher, UpstreamAbort } from './upstream-abort.ts';
 
 /** Where the response body goes once the head has been handled. */
 export interface BodySink {
@@ -42,7 +42,7 @@ type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err
  */
 type CoreHandler = Required<Pick<Dispatcher.DispatchHandler, 'onConnect' | 'onHeaders' | 'onData' | 'onComplete' | 'onError'>>;
 
-class UpstreamCall implements CoreHandler, UpstreamResponse {
+class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
   statusCode = 0;
   headers: IncomingHttpHeaders = {};
   private abortRequest: ((err?: Error) => void) | null = null;
@@ -52,13 +52,16 @@ class UpstreamCall implements CoreHandler, UpstreamResponse {
   private early: Buffer[] = [];
   private outcome: Outcome | null = null;
   private headSeen = false;
-  private readonly onAbort = (): void => this.abort(new errors.RequestAbortedError());
 
   constructor(
     private readonly signal: UpstreamAbort,
     private readonly settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void },
   ) {
-    signal.on('abort', this.onAbort);
+    signal.watch(this);
+  }
+
+  upstreamAborted(): void {
+    this.abort(new errors.RequestAbortedError());
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -91,7 +94,7 @@ class UpstreamCall implements CoreHandler, UpstreamResponse {
 
   onError(err: Error): void {
     if (!this.headSeen) {
-      this.signal.off('abort', this.onAbort);
+      this.signal.unwatch(this);
       this.outcome = { kind: 'error', err };
       this.settle.reject(err);
       return;
@@ -129,7 +132,7 @@ class UpstreamCall implements CoreHandler, UpstreamResponse {
   private finish(outcome: Outcome): void {
     if (this.outcome !== null) return;
     this.outcome = outcome;
-    this.signal.off('abort', this.onAbort);
+    this.signal.unwatch(this);
     if (this.sink !== null) this.deliver(outcome);
   }
 
