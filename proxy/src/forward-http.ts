@@ -59,7 +59,7 @@ export async function forwardHttp(
   ex.trace = trace;
   const tracked = new TrackedExchange(rt, ex);
   rt.inFlight.add(tracked);
-  rt.metrics.inFlight.inc();
+  rt.metrics.httpInFlight.n += 1;
   rt.budget.request(ex.start);
   let plan: AttemptPlan | null = null;
   try {
@@ -84,7 +84,7 @@ export async function forwardHttp(
   } finally {
     plan?.finish();
     rt.inFlight.delete(tracked);
-    rt.metrics.inFlight.dec();
+    rt.metrics.httpInFlight.n -= 1;
   }
 }
 
