@@ -55,7 +55,8 @@ class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
 
   constructor(
     private readonly signal: UpstreamAbort,
-    private readonly settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void },
+    /** The head's promise; dropped once settled (its functions would live as long as a stream). */
+    private settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void } | null,
   ) {
     signal.watch(this);
   }
@@ -76,7 +77,8 @@ class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
     this.statusCode = statusCode;
     this.headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
     this.resumeRequest = resume;
-    this.settle.resolve(this);
+    this.settle?.resolve(this);
+    this.settle = null;
     return !this.paused;
   }
 
@@ -96,7 +98,8 @@ class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
     if (!this.headSeen) {
       this.signal.unwatch(this);
       this.outcome = { kind: 'error', err };
-      this.settle.reject(err);
+      this.settle?.reject(err);
+      this.settle = null;
       return;
     }
     this.finish({ kind: 'error', err });
