@@ -134,9 +134,9 @@ async function measure(
   pids: () => number[],
 ): Promise<TargetResult> {
   process.stdout.write(`  ${name}: 1 connection…`);
-  const c1 = await closedLoop(origin, path, 1, 1000, SECONDS * 1000);
+  const c1 = await closedLoop(origin, path, 1, 1000, SECONDS * 1000, pids());
   process.stdout.write(' 32 connections…');
-  const c32 = await closedLoop(origin, path, 32, 1000, SECONDS * 1000);
+  const c32 = await closedLoop(origin, path, 32, 1000, SECONDS * 1000, pids());
   process.stdout.write(ssePath === null ? '\n' : ` ${STREAMS} SSE streams…\n`);
   const memory = ssePath === null ? null : await holdStreams(`${origin}${ssePath}`, pids);
   return { name, c1, c32, memory };
@@ -216,6 +216,10 @@ function f(n: number, digits = 3): string {
   return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 }
 
+function cpu(r: LoadResult): string {
+  return r.cpuUsPerRequest === null ? '—' : f(r.cpuUsPerRequest, 0);
+}
+
 function report(results: TargetResult[], notes: string[]): string {
   const direct = results.find((r) => r.name === 'direct');
   const lines = [
@@ -226,8 +230,8 @@ function report(results: TargetResult[], notes: string[]): string {
       '(Switchyard: one Node process, access logs off, auth disabled; nginx: 1 worker; HAProxy: nbthread 1); the load client is a ' +
       'closed loop of undici requests in the bench process (GET, 2-byte body, keep-alive). "Added" = p50/p99 minus direct.',
     '',
-    '| target | c=1 p50 ms | c=1 p99 ms | added p50 / p99 (c=1) | c=1 req/s | c=32 p50 ms | c=32 p99 ms | added p50 / p99 (c=32) | c=32 req/s | KB per held SSE stream |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| target | c=1 p50 ms | c=1 p99 ms | added p50 / p99 (c=1) | c=1 req/s | c=32 p50 ms | c=32 p99 ms | added p50 / p99 (c=32) | c=32 req/s | proxy CPU µs/req (c=1 / c=32) | KB per held SSE stream |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const add = (a: LoadResult, d: LoadResult | undefined): string =>
@@ -239,7 +243,7 @@ function report(results: TargetResult[], notes: string[]): string {
         ? '—'
         : `${f(r.memory.kbPerStream, 1)} (${r.memory.ready}/${r.memory.streams} streams, RSS ${f(r.memory.rssBeforeMb, 0)}→${f(r.memory.rssAfterMb, 0)} MB)`;
     lines.push(
-      `| ${r.name} | ${f(r.c1.p50Ms)} | ${f(r.c1.p99Ms)} | ${add(r.c1, direct?.c1)} | ${f(r.c1.rps, 0)} | ${f(r.c32.p50Ms)} | ${f(r.c32.p99Ms)} | ${add(r.c32, direct?.c32)} | ${f(r.c32.rps, 0)} | ${mem} |`,
+      `| ${r.name} | ${f(r.c1.p50Ms)} | ${f(r.c1.p99Ms)} | ${add(r.c1, direct?.c1)} | ${f(r.c1.rps, 0)} | ${f(r.c32.p50Ms)} | ${f(r.c32.p99Ms)} | ${add(r.c32, direct?.c32)} | ${f(r.c32.rps, 0)} | ${cpu(r.c1)} / ${cpu(r.c32)} | ${mem} |`,
     );
   }
   lines.push('');
@@ -247,7 +251,8 @@ function report(results: TargetResult[], notes: string[]): string {
     `Streams: target 10k, held ${STREAMS} because the open-file limit is 20 000 per process and a proxy holds two sockets per stream; ` +
       'the SSE client runs in its own process, one socket per stream, and the upstream writes one event per second to each. ' +
       'Memory = RSS of the proxy process(es) with the streams open minus before. The client, the upstream and the proxy share 2 cores, ' +
-      'so absolute req/s are low; compare rows, not machines.',
+      'so absolute req/s are low; compare rows, not machines. Proxy CPU = user + system time of the proxy process(es) during the measured ' +
+      'window divided by the requests served in it (less sensitive to other load on the machine than req/s).',
   );
   const errs = results
     .filter((r) => r.c1.errors + r.c32.errors > 0)

@@ -3,6 +3,7 @@
  * as the previous answer arrived, over one undici Pool. Latency per request
  * with hrtime; percentiles from the sorted samples.
  */
+import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 
 export interface LoadResult {
@@ -12,6 +13,24 @@ export interface LoadResult {
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time the measured processes spent per measured request, µs (null: no process given). */
+  readonly cpuUsPerRequest: number | null;
+}
+
+/** utime + stime of these processes, in clock ticks (1/100 s on Linux). */
+export function cpuTicks(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks;
 }
 
 function pct(sorted: readonly number[], p: number): number {
@@ -25,6 +44,8 @@ export async function closedLoop(
   connections: number,
   warmupMs: number,
   durationMs: number,
+  /** Processes whose CPU time per request is reported (the proxy's). */
+  pids: readonly number[] = [],
 ): Promise<LoadResult> {
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const samples: number[] = [];
@@ -44,10 +65,15 @@ export async function closedLoop(
       }
     }
   };
-  setTimeout(() => (measuring = true), warmupMs).unref();
+  let ticks0 = 0;
+  setTimeout(() => {
+    measuring = true;
+    ticks0 = cpuTicks(pids);
+  }, warmupMs).unref();
   const started = Date.now();
   await Promise.all(Array.from({ length: connections }, loop));
   stopAt = 0;
+  const ticks = cpuTicks(pids) - ticks0;
   await pool.close();
   const measured = Math.max(1, Date.now() - started - warmupMs);
   samples.sort((a, b) => a - b);
@@ -58,5 +84,6 @@ export async function closedLoop(
     rps: (samples.length / measured) * 1000,
     p50Ms: pct(samples, 50),
     p99Ms: pct(samples, 99),
+    cpuUsPerRequest: pids.length === 0 || samples.length === 0 ? null : (ticks * 10_000) / samples.length,
   };
 }

@@ -30,7 +30,7 @@ import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
-import { GenAiWatch } from './tracing-genai-watch.ts';
+import { watchGenAi } from './tracing-genai-watch.ts';
 import type { RequestTrace } from './tracing-request.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -57,13 +57,9 @@ export async function forwardHttp(
   delete headers['expect'];
   const ex = new HttpExchange(rt, req, res, claims, target, headers);
   ex.trace = trace;
-  const tracked: Tracked = {
-    kind: 'http',
-    close: () => handOffOrAbort(rt, res, ex.eventStream, target, () => ex.abort()),
-    cutUnanswered: (atDeadline) => drainCut(rt, ex, atDeadline),
-  };
+  const tracked = new TrackedExchange(rt, ex);
   rt.inFlight.add(tracked);
-  rt.metrics.inFlight.inc();
+  rt.metrics.httpInFlight.n += 1;
   rt.budget.request(ex.start);
   let plan: AttemptPlan | null = null;
   try {
@@ -72,7 +68,12 @@ export async function forwardHttp(
     const p = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
     plan = p;
     // Apps that opt in to heartbeats / continuation get their streams managed (issue 14).
-    const managed = await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']);
+    // Checked here first: an app without them pays no extra await per request.
+    const streams = rt.registry.routing(target.appId).requests.streams;
+    const managed =
+      streams.heartbeats || streams.continuation
+        ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type'])
+        : null;
     if (managed === null) await runAttempts(rt, ex, p);
     else if (managed !== 'answered')
       await runManagedStream(rt, ex, p, managed, { deliver: (a, up) => deliver(rt, ex, p, a, up) });
@@ -83,7 +84,26 @@ export async function forwardHttp(
   } finally {
     plan?.finish();
     rt.inFlight.delete(tracked);
-    rt.metrics.inFlight.dec();
+    rt.metrics.httpInFlight.n -= 1;
+  }
+}
+
+/** The exchange as the drain sees it (a class: no closures built per request). */
+class TrackedExchange implements Tracked {
+  readonly kind = 'http';
+
+  constructor(
+    private readonly rt: ProxyRuntime,
+    private readonly ex: HttpExchange,
+  ) {}
+
+  close(): void | Promise<void> {
+    const ex = this.ex;
+    return handOffOrAbort(this.rt, ex.res, ex.eventStream, ex.target, () => ex.abort());
+  }
+
+  cutUnanswered(atDeadline: boolean): boolean {
+    return drainCut(this.rt, this.ex, atDeadline);
   }
 }
 
@@ -125,10 +145,8 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
       a = next;
       continue;
     }
-    if (result.ok) {
-      await deliver(rt, ex, plan, a, result.up);
-      return;
-    }
+    // Returned, not awaited: this frame is not held suspended for the whole life of a stream.
+    if (result.ok) return deliver(rt, ex, plan, a, result.up);
     a.release();
     sendError(ex.res, errorForFault(result.fault, a.clusterId, retryVerdict(rt, ex, result.fault)));
     return;
@@ -200,17 +218,18 @@ async function deliver(
   ex.eventStream = String(up.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
   recordJobPin(rt, ex.target, a, up.statusCode);
   let result: StreamResult;
-  // GenAI metrics (TTFT, tokens, stream ends) and the attempt span's GenAI attributes.
-  const watch = new GenAiWatch(rt, ex.target.appId, ex.target.fn, a.clusterId, a.startedAt, up);
+  // GenAI metrics (TTFT, tokens, stream ends) and the attempt span's GenAI attributes; null
+  // (no wrapper at all) for an answer none of them would be recorded about.
+  const watch = watchGenAi(rt, ex.target.appId, ex.target.fn, a.clusterId, a.startedAt, up, ex.trace !== null);
   try {
-    result = await streamResponse(rt, ex.res, watch.upstream, a.clusterId, ex.abortSwitch);
+    result = await streamResponse(rt, ex.res, watch ?? up, a.clusterId, ex.abortSwitch);
   } finally {
     a.release();
   }
   // Not inside `ex.trace?.…(…)`: optional chaining skips the arguments too, and the metrics must
   // be recorded whether or not this request is traced.
-  const genAi = watch.finish(result);
-  ex.trace?.attemptGenAi(a.number, genAi);
+  const genAi = watch?.finish(result) ?? null;
+  if (genAi !== null) ex.trace?.attemptGenAi(a.number, genAi);
   if (result.fault !== null) plan.brokeMidBody(a, result.fault);
   rt.metrics.requestsBatch.inc(a.clusterId, String(up.statusCode));
   ex.recordAnswer(a, up.statusCode, ttfb, result);

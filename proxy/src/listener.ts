@@ -117,6 +117,44 @@ function watchSession(config: ProxyConfig, s: http2.ServerHttp2Session, sessions
   });
 }
 
+function destroySocket(this: net.Socket): void {
+  this.destroy();
+}
+
+/**
+ * Hands a cleartext connection to the HTTP/2 or the HTTP/1 server by its first bytes. Nothing of
+ * the sniff outlives the decision: no listener, closure or Buffer stays on a connection that is
+ * then held for hours (the error and timeout handlers are one shared function).
+ */
+function sniffProtocol(socket: net.Socket, timeoutMs: number, h1: http.Server, h2: http2.Http2Server): void {
+  let seen: Buffer | null = null;
+  // Until the protocol is known nobody else times this socket: a silent client is closed.
+  socket.setTimeout(timeoutMs, destroySocket);
+  socket.on('error', destroySocket);
+  socket.on('data', function sniff(chunk: Buffer): void {
+    const bytes: Buffer = seen === null ? chunk : Buffer.concat([seen, chunk]);
+    const n = Math.min(bytes.length, PREFACE.length);
+    const isH2 = bytes.subarray(0, n).equals(PREFACE.subarray(0, n));
+    if (isH2 && bytes.length < PREFACE.length) {
+      seen = bytes; // need more bytes to decide
+      return;
+    }
+    seen = null;
+    socket.off('data', sniff);
+    socket.setTimeout(0);
+    socket.off('timeout', destroySocket);
+    socket.pause();
+    socket.unshift(bytes);
+    if (isH2) {
+      // http2 reads the unshifted preface itself (readableLength) and then owns the handle.
+      h2.emit('connection', socket);
+    } else {
+      h1.emit('connection', socket);
+      socket.resume();
+    }
+  });
+}
+
 export function createListeners(
   config: ProxyConfig,
   onRequest: OnRequest,
@@ -159,28 +197,7 @@ export function createListeners(
   h2.on('connect', onH2Connect);
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
     track(socket);
-    let seen = Buffer.alloc(0);
-    // Until the protocol is known nobody else times this socket: a silent client is closed.
-    socket.setTimeout(config.sniffTimeoutMs, () => socket.destroy());
-    const onData = (chunk: Buffer): void => {
-      seen = Buffer.concat([seen, chunk]);
-      const n = Math.min(seen.length, PREFACE.length);
-      const isH2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
-      if (isH2 && seen.length < PREFACE.length) return; // need more bytes to decide
-      socket.off('data', onData);
-      socket.setTimeout(0);
-      socket.pause();
-      socket.unshift(seen);
-      if (isH2) {
-        // http2 reads the unshifted preface itself (readableLength) and then owns the handle.
-        h2.emit('connection', socket);
-      } else {
-        h1.emit('connection', socket);
-        socket.resume();
-      }
-    };
-    socket.on('data', onData);
-    socket.on('error', () => socket.destroy());
+    sniffProtocol(socket, config.sniffTimeoutMs, h1, h2);
   });
   // Stop the deadline checks when the port closes.
   server.once('close', () => h1.close());

@@ -9,7 +9,7 @@ import { genAiOperation, genAiUsageFromTail, timePerOutputTokenSeconds, type Gen
 import { countStream } from './metrics.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { StreamResult } from './stream-response.ts';
-import type { UpstreamResponse } from './upstream-call.ts';
+import type { BodySink, UpstreamResponse } from './upstream-call.ts';
 
 /** Bytes of the answer's end kept to find the usage object (a usage chunk is ~200 bytes). */
 const TAIL_BYTES = 8 * 1024;
@@ -27,45 +27,69 @@ function streamingType(up: UpstreamResponse): boolean {
   return ct.includes('text/event-stream') || ct.includes('application/x-ndjson') || ct.includes('application/jsonl');
 }
 
-export class GenAiWatch {
-  /** The response to stream instead of the original: same head, body chunks seen on the way. */
-  readonly upstream: UpstreamResponse;
+/**
+ * Stands in for the upstream response while its body streams: same head, and every body chunk
+ * passes through `data` on its way to the real sink. A class with no per-request closures; and
+ * `watchGenAi` builds none at all for an answer nothing would be recorded about.
+ */
+export class GenAiWatch implements UpstreamResponse, BodySink {
   private readonly streaming: boolean;
   private readonly keepTail: boolean;
   private firstChunkAt: number | null = null;
   private tail: Buffer[] = [];
   private tailBytes = 0;
+  private sink: BodySink | null = null;
 
   constructor(
     private readonly rt: ProxyRuntime,
     private readonly app: string,
-    fn: string,
     private readonly cluster: string,
     private readonly startedAt: number,
-    up: UpstreamResponse,
+    private readonly up: UpstreamResponse,
+    streaming: boolean,
+    keepTail: boolean,
   ) {
-    this.streaming = streamingType(up);
-    const ok = up.statusCode >= 200 && up.statusCode < 300;
-    this.keepTail = ok && genAiOperation(fn) !== null;
-    const onChunk = (chunk: Buffer): void => {
-      this.firstChunkAt ??= rt.now();
-      if (this.keepTail) this.keep(chunk);
-    };
-    this.upstream = {
-      statusCode: up.statusCode,
-      headers: up.headers,
-      get bodyArrived() {
-        return up.bodyArrived;
-      },
-      pipe: (sink) =>
-        up.pipe({
-          data: (chunk) => (onChunk(chunk), sink.data(chunk)),
-          end: () => sink.end(),
-          error: (err) => sink.error(err),
-        }),
-      resume: () => up.resume(),
-      abort: (reason) => up.abort(reason),
-    };
+    this.streaming = streaming;
+    this.keepTail = keepTail;
+  }
+
+  get statusCode(): number {
+    return this.up.statusCode;
+  }
+
+  get headers(): UpstreamResponse['headers'] {
+    return this.up.headers;
+  }
+
+  get bodyArrived(): boolean {
+    return this.up.bodyArrived;
+  }
+
+  pipe(sink: BodySink): void {
+    this.sink = sink;
+    this.up.pipe(this);
+  }
+
+  resume(): void {
+    this.up.resume();
+  }
+
+  abort(reason: Error): void {
+    this.up.abort(reason);
+  }
+
+  data(chunk: Buffer): boolean {
+    this.firstChunkAt ??= this.rt.now();
+    if (this.keepTail) this.keep(chunk);
+    return this.sink === null || this.sink.data(chunk);
+  }
+
+  end(): void {
+    this.sink?.end();
+  }
+
+  error(err: Error): void {
+    this.sink?.error(err);
   }
 
   private keep(chunk: Buffer): void {
@@ -87,7 +111,7 @@ export class GenAiWatch {
     this.tail = [];
     const firstChunkMs = this.firstChunkAt === null ? null : this.firstChunkAt - this.startedAt;
     // A client leaving is not a cut on the cluster's side (a client's fault never counts against a cluster).
-    const ended = result.error === null ? 'completed' : result.error === 'client-closed' ? 'client_closed' : 'cut';
+    const ended = endOf(result);
     if (usage !== null) {
       m.genAiTokens.inc({ ...labels, type: 'input' }, usage.inputTokens);
       m.genAiTokens.inc({ ...labels, type: 'output' }, usage.outputTokens);
@@ -100,4 +124,28 @@ export class GenAiWatch {
     }
     return { streaming: this.streaming, firstChunkMs, usage, ended };
   }
+}
+
+/**
+ * The watch for one answer, or null when it would record nothing: not a stream (no TTFT, no
+ * stream end), not a 2xx OpenAI-style GenAI call (no usage) and not traced (no span attributes).
+ * Most answers of apps that are not GenAI APIs then cost nothing here.
+ */
+export function watchGenAi(
+  rt: ProxyRuntime,
+  app: string,
+  fn: string,
+  cluster: string,
+  startedAt: number,
+  up: UpstreamResponse,
+  traced: boolean,
+): GenAiWatch | null {
+  const streaming = streamingType(up);
+  const keepTail = up.statusCode >= 200 && up.statusCode < 300 && genAiOperation(fn) !== null;
+  if (!streaming && !keepTail && !traced) return null;
+  return new GenAiWatch(rt, app, cluster, startedAt, up, streaming, keepTail);
+}
+
+function endOf(result: StreamResult): GenAiOutcome['ended'] {
+  return result.error === null ? 'completed' : result.error === 'client-closed' ? 'client_closed' : 'cut';
 }

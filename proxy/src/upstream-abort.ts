@@ -1,19 +1,35 @@
 /**
- * The abort switch for one proxied exchange's upstream request. undici takes
- * an EventEmitter with `aborted` as its `signal`; creating one costs a
- * fraction of an AbortController + AbortSignal (an EventTarget), which
- * showed up on the per-request profile. Aborting rejects the pending request
- * (undici RequestAbortedError) and destroys a response body in progress.
+ * The abort switch for one proxied exchange's upstream request. A plain object with the
+ * exchange's in-flight calls as watchers, not an EventEmitter or an AbortController: no
+ * listener table, once-wrapper or listener closure per request (they showed on the profile and,
+ * for a held stream, in its memory for hours). Aborting makes every watching call abort its
+ * request (undici RequestAbortedError before the head; the body cut after it).
  */
-import { EventEmitter } from 'node:events';
+export interface AbortWatcher {
+  upstreamAborted(): void;
+}
 
-export class UpstreamAbort extends EventEmitter {
+export class UpstreamAbort {
   aborted = false;
+  private watchers: AbortWatcher[] | null = null;
 
-  /** Idempotent: the first call fires 'abort', later ones do nothing. */
+  watch(w: AbortWatcher): void {
+    (this.watchers ??= []).push(w);
+  }
+
+  unwatch(w: AbortWatcher): void {
+    const list = this.watchers;
+    if (list === null) return;
+    const i = list.indexOf(w);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** Idempotent: the first call tells every watcher, later ones do nothing. */
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.emit('abort');
+    const list = this.watchers;
+    this.watchers = null;
+    if (list !== null) for (const w of list) w.upstreamAborted();
   }
 }

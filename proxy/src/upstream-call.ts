@@ -7,8 +7,8 @@
  * backpressure (`data` returning false pauses until `resume()`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { errors, type Dispatcher } from 'undici';
-import type { UpstreamAbort } from './upstream-abort.ts';
+import { errors, util, type Dispatcher } from 'undici';
+import type { AbortWatcher, UpstreamAbort } from './upstream-abort.ts';
 
 /** Where the response body goes once the head has been handled. */
 export interface BodySink {
@@ -33,59 +33,73 @@ export interface UpstreamResponse {
 
 type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err: Error };
 
-class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse {
+/**
+ * undici's core handler interface (onConnect / onHeaders / onData / onComplete / onError), which
+ * its HTTP/1.1 and HTTP/2 clients call directly. The newer controller interface
+ * (onRequestStart / onResponseStart / …) is an adapter over it that allocates a controller per
+ * request and keeps the raw header Buffers on it, each a slice pinning the socket read that
+ * carried the head, for as long as the exchange lives: on a held stream, ~1.5 KB for hours.
+ */
+type CoreHandler = Required<Pick<Dispatcher.DispatchHandler, 'onConnect' | 'onHeaders' | 'onData' | 'onComplete' | 'onError'>>;
+
+class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
   statusCode = 0;
   headers: IncomingHttpHeaders = {};
-  private controller: Dispatcher.DispatchController | null = null;
+  private abortRequest: ((err?: Error) => void) | null = null;
+  private resumeRequest: (() => void) | null = null;
+  private paused = false;
   private sink: BodySink | null = null;
   private early: Buffer[] = [];
   private outcome: Outcome | null = null;
   private headSeen = false;
-  private readonly onAbort = (): void => this.abort(new errors.RequestAbortedError());
 
   constructor(
     private readonly signal: UpstreamAbort,
-    private readonly settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void },
+    /** The head's promise; dropped once settled (its functions would live as long as a stream). */
+    private settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void } | null,
   ) {
-    signal.once('abort', this.onAbort);
+    signal.watch(this);
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    // Aborted while queued for a connection: undici only hands us the controller now.
-    if (this.signal.aborted) controller.abort(new errors.RequestAbortedError());
+  upstreamAborted(): void {
+    this.abort(new errors.RequestAbortedError());
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-  ): void {
-    if (statusCode < 200) return; // 1xx informational: the final head follows
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortRequest = abort;
+    // Aborted while queued for a connection: undici only hands us the abort now.
+    if (this.signal.aborted) abort(new errors.RequestAbortedError());
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx informational: the final head follows
     this.headSeen = true;
     this.statusCode = statusCode;
-    this.headers = headers;
-    this.settle.resolve(this);
+    this.headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
+    this.resumeRequest = resume;
+    this.settle?.resolve(this);
+    this.settle = null;
+    return !this.paused;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     if (this.sink === null) {
       // The head's promise continuation has not attached the sink yet (same tick).
       this.early.push(chunk);
-      return;
-    }
-    if (!this.sink.data(chunk)) controller.pause();
+    } else if (!this.sink.data(chunk)) this.paused = true;
+    return !this.paused;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.finish({ kind: 'end' });
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+  onError(err: Error): void {
     if (!this.headSeen) {
-      this.signal.off('abort', this.onAbort);
+      this.signal.unwatch(this);
       this.outcome = { kind: 'error', err };
-      this.settle.reject(err);
+      this.settle?.reject(err);
+      this.settle = null;
       return;
     }
     this.finish({ kind: 'error', err });
@@ -101,24 +115,27 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse {
     this.early = [];
     let flowing = true;
     for (const chunk of early) flowing = sink.data(chunk) && flowing;
-    if (!flowing) this.controller?.pause();
+    // Read by undici when the next onData returns.
+    if (!flowing) this.paused = true;
     if (this.outcome !== null) this.deliver(this.outcome);
   }
 
   resume(): void {
-    this.controller?.resume();
+    if (!this.paused) return;
+    this.paused = false;
+    this.resumeRequest?.();
   }
 
   abort(reason: Error): void {
     if (this.outcome !== null) return;
-    if (this.controller !== null) this.controller.abort(reason);
-    // Not yet on a socket: onRequestStart aborts as soon as undici calls it.
+    if (this.abortRequest !== null) this.abortRequest(reason);
+    // Not yet on a socket: onConnect aborts as soon as undici calls it.
   }
 
   private finish(outcome: Outcome): void {
     if (this.outcome !== null) return;
     this.outcome = outcome;
-    this.signal.off('abort', this.onAbort);
+    this.signal.unwatch(this);
     if (this.sink !== null) this.deliver(outcome);
   }
 
