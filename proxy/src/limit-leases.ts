@@ -13,11 +13,14 @@ import type { LeaseKind, LeaseWrite, LimitLeaseStore, StoredLease } from './limi
 /** A lease row lives this many intervals in libSQL; the holder stops using it one interval earlier (clock skew). */
 const TTL_INTERVALS = 3;
 const USE_INTERVALS = 2;
+/**
+ * A peer counts towards the fallback divisor for this long after it was last seen: a peer whose
+ * lease lapsed just before libSQL went away (a slow renewal) still takes its share.
+ */
+const PEER_MEMORY_MS = 60_000;
 
 interface Held {
   claim: number;
-  /** Proxies holding a live lease of this app × kind at the last renewal, this one included. */
-  proxies: number;
 }
 
 export interface LeaseDeps {
@@ -42,8 +45,8 @@ export function scopeKey(limits: AppLimits, region: string): string | null {
 
 export class LimitLeases {
   private readonly held = new Map<string, Held>();
-  /** Proxies seen in each scope at the last renewal (this one included): a new app's fallback divisor. */
-  private readonly scopeProxies = new Map<string, number>();
+  /** Peers seen holding leases per scope, and when: the fallback divisor. */
+  private readonly peersSeen = new Map<string, Map<string, number>>();
   /** Local time at the start of the last renewal that committed. */
   private renewedAt = -Infinity;
   /** Refusals and admissions since the last renewal, per app × kind: what the proxy wanted. */
@@ -72,7 +75,7 @@ export class LimitLeases {
       const h = this.held.get(heldKey(appId, kind));
       if (valid && h !== undefined) return h.claim;
       // Never renewed (libSQL down since start): no peers known, the whole limit — never more.
-      return fallbackShare(limit, h?.proxies ?? this.scopeProxies.get(scope) ?? 0, kind === 'concurrency');
+      return fallbackShare(limit, this.proxiesIn(scope, now), kind === 'concurrency');
     };
     return { maxConcurrency: share('concurrency', limits.maxConcurrency), maxRps: share('rps', limits.maxRps), scope: 'proxy' };
   }
@@ -131,9 +134,11 @@ export class LimitLeases {
       now,
       expiresAt: now + TTL_INTERVALS * this.d.intervalMs,
       decide: (live) => {
-        for (const scope of new Set(apps.map((a) => a.scope))) {
-          const ids = new Set(live.filter((l) => l.scope === scope && l.proxyId !== this.d.proxyId).map((l) => l.proxyId));
-          this.scopeProxies.set(scope, ids.size + 1);
+        for (const l of live) {
+          if (l.proxyId === this.d.proxyId) continue;
+          const seen = this.peersSeen.get(l.scope) ?? new Map<string, number>();
+          seen.set(l.proxyId, now);
+          this.peersSeen.set(l.scope, seen);
         }
         const writes: LeaseWrite[] = [];
         next = new Map();
@@ -179,6 +184,13 @@ export class LimitLeases {
     const target = fairTargets(limit, rows, kind === 'concurrency').get(this.d.proxyId) ?? 0;
     const othersClaimed = others.reduce((s, l) => s + l.claim, 0);
     const claim = grantClaim(limit, othersClaimed, inUse, target);
-    return { write: { scope, appId, kind, claim, want, inUse }, held: { claim, proxies: others.length + 1 } };
+    return { write: { scope, appId, kind, claim, want, inUse }, held: { claim } };
+  }
+
+  /** This proxy plus the peers seen in `scope` within PEER_MEMORY_MS. */
+  private proxiesIn(scope: string, now: number): number {
+    let n = 1;
+    for (const at of this.peersSeen.get(scope)?.values() ?? []) if (now - at < PEER_MEMORY_MS) n += 1;
+    return n;
   }
 }
