@@ -228,7 +228,11 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
       strategy,
       affinityHeader,
       authRequired: value.auth ?? true,
-      limits: { maxConcurrency: value.limits?.maxConcurrency ?? null, maxRps: value.limits?.maxRps ?? null },
+      limits: {
+        maxConcurrency: value.limits?.maxConcurrency ?? null,
+        maxRps: value.limits?.maxRps ?? null,
+        scope: value.limits?.scope ?? 'region',
+      },
       corsOrigins: value.corsOrigins ?? [],
       clusterWeights: value.clusterWeights ?? {},
       requests: requests.rules,

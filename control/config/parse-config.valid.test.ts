@@ -20,7 +20,7 @@ describe('parseConfig: valid configs', () => {
     expect(euChat?.residency).toEqual({ kind: 'continents', continents: ['EU'] });
     expect(euChat?.authRequired).toBe(true);
     expect(euChat?.strategy).toBeNull(); // omitted: the edge's ROUTE_DEFAULT_STRATEGY applies
-    expect(euChat?.limits).toEqual({ maxConcurrency: 64, maxRps: null });
+    expect(euChat?.limits).toEqual({ maxConcurrency: 64, maxRps: null, scope: 'region' });
     expect(config.apps.map((a) => a.id)).toEqual(['acme/chat', 'acme/eu-chat', 'acme/train']);
   });
 

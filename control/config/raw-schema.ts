@@ -38,7 +38,13 @@ export const rawApp = z.strictObject({
   strategy: z.string().optional(),
   affinityHeader: z.string().min(1).nullable().optional(),
   auth: z.boolean().optional(),
-  limits: z.strictObject({ maxConcurrency: z.number().int().positive().nullable().optional(), maxRps: positiveOrNull }).optional(),
+  limits: z
+    .strictObject({
+      maxConcurrency: z.number().int().positive().nullable().optional(),
+      maxRps: positiveOrNull,
+      scope: z.enum(['proxy', 'region', 'global']).optional(),
+    })
+    .optional(),
   corsOrigins: z.array(z.string().min(1)).optional(),
   clusterWeights: z.record(z.string(), z.number().nonnegative()).optional(),
   // Checked by shared/domain/request-rules.ts, the same reader the edge and proxy use.

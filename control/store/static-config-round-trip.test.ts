@@ -32,7 +32,7 @@ test('projects, clusters and apps written by the store read back as the same dom
     strategy: 'consistent-hash',
     affinityHeader: 'x-session',
     authRequired: true,
-    limits: { maxConcurrency: 8, maxRps: 2.5 },
+    limits: { maxConcurrency: 8, maxRps: 2.5, scope: 'global' },
     corsOrigins: ['*'],
     clusterWeights: { 'eu-1': 0.9, 'us-1': 0.1 },
     requests: { functions: ['generate', 'v1/*'], maxBodyBytes: 1024, forwardAuthorization: true, ttfbBudgetMs: 5000, nonStreamingTtfbBudgetMs: 90000, maxInFlightPerReplica: 4,

@@ -80,14 +80,15 @@ export function appStatements(app: App, now: number): InStatement[] {
   return [
     {
       sql: `INSERT INTO apps (id, project_id, name, strategy, auth_required, max_concurrency, max_rps, affinity_header,
-              residency_json, gpu_types_json, cors_origins_json, requests_json, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              residency_json, gpu_types_json, cors_origins_json, requests_json, updated_at, limit_scope)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET project_id = excluded.project_id, name = excluded.name,
               strategy = excluded.strategy, auth_required = excluded.auth_required,
               max_concurrency = excluded.max_concurrency, max_rps = excluded.max_rps,
               affinity_header = excluded.affinity_header, residency_json = excluded.residency_json,
               gpu_types_json = excluded.gpu_types_json, cors_origins_json = excluded.cors_origins_json,
-              requests_json = excluded.requests_json, updated_at = excluded.updated_at`,
+              requests_json = excluded.requests_json, updated_at = excluded.updated_at,
+              limit_scope = excluded.limit_scope`,
       args: [
         app.id,
         app.projectId,
@@ -102,6 +103,7 @@ export function appStatements(app: App, now: number): InStatement[] {
         JSON.stringify(app.corsOrigins),
         JSON.stringify(app.requests),
         now,
+        app.limits.scope ?? 'region',
       ],
     },
     { sql: 'DELETE FROM app_clusters WHERE app_id = ?', args: [app.id] },

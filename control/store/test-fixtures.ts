@@ -60,7 +60,7 @@ export function sampleApp(projectId: string, name: string, overrides: Partial<Ap
     strategy: 'switchyard',
     affinityHeader: null,
     authRequired: false,
-    limits: { maxConcurrency: null, maxRps: null },
+    limits: { maxConcurrency: null, maxRps: null, scope: 'region' },
     corsOrigins: [],
     clusterWeights: {},
     requests: DEFAULT_REQUEST_RULES,

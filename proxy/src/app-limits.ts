@@ -1,7 +1,9 @@
 /**
- * Per-app concurrency and requests-per-second limits enforced by this proxy
- * (limits are per regional proxy, see AppLimits). RPS uses a token bucket
- * refilled continuously, so bursts up to one second's worth are allowed.
+ * Per-app concurrency and requests-per-second admission, local and
+ * synchronous. What it enforces comes from `limitsOf`: the configured limits
+ * when the app counts per proxy, else this proxy's lease of the shared limit
+ * (limit-leases.ts). RPS uses a token bucket refilled continuously, so bursts
+ * up to one second's worth are allowed.
  */
 import type { AppLimits } from '../../shared/domain/types.ts';
 
@@ -19,17 +21,28 @@ export type LimitVerdict =
       readonly retryAfterS: number;
     };
 
+export type LimitObserver = (appId: string, verdict: 'admitted' | 'concurrency-limited' | 'rate-limited') => void;
+
 export class AppLimiter {
   private readonly counters = new Map<string, AppCounters>();
 
-  constructor(private readonly limitsOf: (appId: string) => AppLimits) {}
+  constructor(
+    private readonly limitsOf: (appId: string, now: number) => AppLimits,
+    private readonly observe: LimitObserver = () => undefined,
+  ) {}
 
   inFlight(appId: string): number {
     return this.counters.get(appId)?.inFlight ?? 0;
   }
 
   acquire(appId: string, now: number): LimitVerdict {
-    const limits = this.limitsOf(appId);
+    const verdict = this.decide(appId, now);
+    this.observe(appId, verdict.ok ? 'admitted' : verdict.code);
+    return verdict;
+  }
+
+  private decide(appId: string, now: number): LimitVerdict {
+    const limits = this.limitsOf(appId, now);
     let c = this.counters.get(appId);
     if (c === undefined) {
       c = { inFlight: 0, tokens: limits.maxRps ?? 0, refilledAt: now };
@@ -42,7 +55,8 @@ export class AppLimiter {
       c.tokens = Math.min(limits.maxRps, c.tokens + ((now - c.refilledAt) / 1000) * limits.maxRps);
       c.refilledAt = now;
       if (c.tokens < 1) {
-        const waitS = limits.maxRps > 0 ? Math.ceil((1 - c.tokens) / limits.maxRps) : 60;
+        // A zero share (leased to other proxies) is re-balanced within seconds: retry soon.
+        const waitS = limits.maxRps > 0 ? Math.ceil((1 - c.tokens) / limits.maxRps) : 1;
         return { ok: false, code: 'rate-limited', retryAfterS: Math.max(1, waitS) };
       }
       c.tokens -= 1;

@@ -68,6 +68,11 @@ export interface ProxyConfig {
   /** Negotiate HTTP/2 to clusters over TLS (undici `allowH2`). */
   readonly upstreamAllowH2: boolean;
   readonly reportIntervalMs: number;
+  /**
+   * Shared app limits (scope region/global): each proxy renews its lease through libSQL this
+   * often; a lease lapses after 3 intervals (proxy/README.md "Global limits").
+   */
+  readonly limitLeaseIntervalMs: number;
   readonly outcomeBatchSize: number;
   readonly drainDeadlineMs: number;
   /** Remaining WebSockets are closed (1001) spread over this window. */
@@ -163,6 +168,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   upstreamHeadersTimeoutMs: 600_000,
   upstreamAllowH2: false,
   reportIntervalMs: 2_000,
+  limitLeaseIntervalMs: 1_000,
   outcomeBatchSize: 200,
   drainDeadlineMs: 30_000,
   drainWsWindowMs: 5_000,
@@ -257,6 +263,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['upstreamHeadersTimeoutMs', 'PROXY_UPSTREAM_HEADERS_TIMEOUT_MS', 'int'],
   ['upstreamAllowH2', 'PROXY_UPSTREAM_ALLOW_H2', 'bool'],
   ['reportIntervalMs', 'PROXY_REPORT_INTERVAL_MS', 'int'],
+  ['limitLeaseIntervalMs', 'PROXY_LIMIT_LEASE_INTERVAL_MS', 'int'],
   ['outcomeBatchSize', 'PROXY_OUTCOME_BATCH_SIZE', 'int'],
   ['drainDeadlineMs', 'PROXY_DRAIN_DEADLINE_MS', 'int'],
   ['drainWsWindowMs', 'PROXY_DRAIN_WS_WINDOW_MS', 'int'],
@@ -379,6 +386,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'adminPort', source: 'merged', message: 'must be ≤ 65535' });
   if (Number(out['prefixBlockChars']) < 1 || Number(out['prefixIndexBlocks']) < 1 || !(Number(out['prefixCharsPerToken']) > 0))
     issues.push({ field: 'prefixBlockChars', source: 'merged', message: 'prefixBlockChars and prefixIndexBlocks must be ≥ 1, prefixCharsPerToken > 0' });
+  if (Number(out['limitLeaseIntervalMs']) < 50)
+    issues.push({ field: 'limitLeaseIntervalMs', source: 'merged', message: 'must be ≥ 50 (ms between lease renewals through libSQL)' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

@@ -103,6 +103,11 @@ export class EndpointRegistry {
     return out;
   }
 
+  /** Apps with a settings row (store or static file). */
+  appIds(): string[] {
+    return [...this.apps.keys()];
+  }
+
   clusterIds(): string[] {
     return [...new Set([...this.pools.keys()].map((k) => k.split('\u0000')[0] ?? ''))];
   }
@@ -122,7 +127,7 @@ export class EndpointRegistry {
     const routing: AppRouting = {
       strategy,
       affinityHeader: a?.affinityHeader ?? null,
-      limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null },
+      limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null, scope: a?.limitScope ?? 'region' },
       requests: a?.requests ?? DEFAULT_REQUEST_RULES,
     };
     this.routings.set(appId, routing);

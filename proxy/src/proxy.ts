@@ -10,6 +10,7 @@ import { Agent, type Dispatcher } from 'undici';
 import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter } from './app-limits.ts';
+import { LimitLeases } from './limit-leases.ts';
 import type { ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
@@ -102,6 +103,29 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');
   const registry = new EndpointRegistry(source, config.defaultStrategy);
   await registry.refresh(now());
+  const leases: LimitLeases | null =
+    store === null
+      ? null
+      : new LimitLeases({
+          store,
+          proxyId: config.id,
+          region: config.region,
+          intervalMs: config.limitLeaseIntervalMs,
+          now,
+          limitedApps: () => registry.appIds().map((id) => [id, registry.routing(id).limits] as const),
+          inFlight: (appId): number => limiter.inFlight(appId),
+        });
+  const limiter: AppLimiter = new AppLimiter(
+    (appId, t) => (leases === null ? registry.routing(appId).limits : leases.effective(appId, registry.routing(appId).limits, t)),
+    leases === null ? undefined : (appId, verdict) => leases.observe(appId, verdict),
+  );
+  // Logged at most once a minute: a libSQL outage would otherwise log every interval.
+  let lastLeaseLog = -Infinity;
+  const onLeaseError = (err: unknown): void => {
+    if (now() - lastLeaseLog < 60_000) return;
+    lastLeaseLog = now();
+    logger.warn({ err }, 'could not renew limit leases (shared app limits fall back to a local share when the lease lapses)');
+  };
   const verify = config.authDisabled
     ? null
     : (deps.verify ?? (await jwksVerifier(await loadJwks(config), config.tokenIssuer)));
@@ -133,7 +157,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     ),
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
-    limiter: new AppLimiter((appId) => registry.routing(appId).limits),
+    limiter,
     metrics,
     gate:
       verify === null
@@ -196,6 +220,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const refreshPins = (): Promise<void> =>
     rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
   await refreshPins();
+  await leases?.renewOnce().catch(onLeaseError);
+  leases?.start(onLeaseError);
   const refreshTimer = setInterval(() => {
     void registry.refresh(now());
     void refreshPins();
@@ -215,6 +241,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     drained ??= (async () => {
       const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
       clearInterval(refreshTimer);
+      leases?.stop();
       stopChecks();
       stopScraper();
       reporter.stop();

@@ -7,8 +7,9 @@
 import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
 import type { JobPinRow } from './job-pins.ts';
+import { libsqlLeaseStore, type LimitLeaseStore } from './limit-lease-store.ts';
 import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
-import { DEFAULT_REQUEST_RULES, type AppRequestRules, type Health, type StrategyName } from '../../shared/domain/types.ts';
+import { DEFAULT_REQUEST_RULES, LIMIT_SCOPES, type AppRequestRules, type Health, type LimitScope, type StrategyName } from '../../shared/domain/types.ts';
 
 export interface EndpointRow {
   readonly clusterId: string;
@@ -24,6 +25,8 @@ export interface AppSettings {
   readonly affinityHeader: string | null;
   readonly maxConcurrency: number | null;
   readonly maxRps: number | null;
+  /** Who shares the limits (absent = `region`; a proxy without a store counts on its own). */
+  readonly limitScope?: LimitScope;
   /** The app's request rules (functions, body limit, TTFB budget, …) with every default filled in. */
   readonly requests: AppRequestRules;
 }
@@ -52,7 +55,7 @@ export interface ClusterHealthRow {
 /** An outcome row as the proxy writes it (the shared schema's record). */
 export type OutcomeRow = OutcomeRecord;
 
-export interface ProxyStore {
+export interface ProxyStore extends LimitLeaseStore {
   loadEndpoints(): Promise<EndpointRow[]>;
   loadAppSettings(): Promise<AppSettings[]>;
   upsertProxy(row: ProxyRow): Promise<void>;
@@ -88,9 +91,18 @@ function storedRules(appId: string, raw: unknown): AppRequestRules {
   return DEFAULT_REQUEST_RULES;
 }
 
+/** NULL or a database before schema v10: `region`. An unknown value is shared by the region, loudly. */
+function storedScope(appId: string, raw: unknown): LimitScope {
+  if (raw === null || raw === undefined) return 'region';
+  if ((LIMIT_SCOPES as readonly unknown[]).includes(raw)) return raw as LimitScope;
+  process.emitWarning(`apps.limit_scope of ${appId} is ${JSON.stringify(raw)}, not one of ${LIMIT_SCOPES.join(', ')}; sharing it across the region`);
+  return 'region';
+}
+
 /** The libSQL implementation of the port. */
 export function libsqlProxyStore(client: Client): ProxyStore {
   return {
+    ...libsqlLeaseStore(client),
     async loadEndpoints() {
       const rs = await client.execute(
         'SELECT cluster_id, app_id, url, healthy, weight FROM app_endpoints',
@@ -114,6 +126,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         affinityHeader: r['affinity_header'] === null ? null : str(r['affinity_header']),
         maxConcurrency: numOrNull(r['max_concurrency']),
         maxRps: numOrNull(r['max_rps']),
+        limitScope: storedScope(str(r['id']), r['limit_scope']),
         requests: storedRules(str(r['id']), r['requests_json']),
       }));
     },

@@ -90,7 +90,7 @@ export function app(clusters: readonly string[], over: Partial<App> = {}): App {
     strategy: 'switchyard',
     affinityHeader: null,
     authRequired: false,
-    limits: { maxConcurrency: null, maxRps: null },
+    limits: { maxConcurrency: null, maxRps: null, scope: 'region' },
     corsOrigins: [],
     clusterWeights: {},
     requests: DEFAULT_REQUEST_RULES,

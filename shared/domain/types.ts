@@ -83,11 +83,21 @@ export type Residency =
   | { readonly kind: 'regions'; readonly regions: readonly string[] }
   | { readonly kind: 'client-continent' };
 
+/**
+ * Which proxies share an app's limits: each proxy on its own (`proxy`), every proxy of one
+ * region (`region`, the default), or every proxy anywhere (`global`). Shared limits are leased
+ * through libSQL (proxy/src/limit-leases.ts, shared/limits/lease-share.ts).
+ */
+export type LimitScope = 'proxy' | 'region' | 'global';
+export const LIMIT_SCOPES: readonly LimitScope[] = ['proxy', 'region', 'global'];
+
 export interface AppLimits {
-  /** Max requests in flight per regional proxy; null = unlimited. */
+  /** Max requests in flight across the app's `scope`; null = unlimited. */
   readonly maxConcurrency: number | null;
-  /** Max requests per second per regional proxy; null = unlimited. */
+  /** Max requests per second across the app's `scope`; null = unlimited. */
   readonly maxRps: number | null;
+  /** Absent = `region`. A proxy without libSQL always counts on its own. */
+  readonly scope?: LimitScope;
 }
 
 export interface Project {

@@ -245,6 +245,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS job_pins_by_app ON job_pins(app_id, expires_at)`,
     ],
   },
+  {
+    version: 10,
+    name: 'per-app limits shared by the proxies of a region (or globally) through leases',
+    statements: [
+      // NULL = 'region' (the default); 'proxy' keeps the old per-proxy counting; 'global'.
+      `ALTER TABLE apps ADD COLUMN limit_scope TEXT`,
+      // One row per proxy × app × kind ('concurrency' slots or 'rps'): what the proxy holds
+      // (claim), would use (want) and has in use. A row past expires_at is ignored by everyone.
+      // scope = the region name, or '*' for global. proxy/src/limit-leases.ts writes it.
+      `CREATE TABLE IF NOT EXISTS limit_leases (
+         scope TEXT NOT NULL,
+         app_id TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         proxy_id TEXT NOT NULL,
+         claim REAL NOT NULL,
+         want REAL NOT NULL,
+         in_use REAL NOT NULL,
+         expires_at INTEGER NOT NULL,
+         PRIMARY KEY (scope, app_id, kind, proxy_id)
+       )`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -1,6 +1,6 @@
 /** Maps an `apps` row plus its `app_clusters` rows to the domain App. */
 import { describeProblems, resolveRequestRules } from '../domain/request-rules.ts';
-import { DEFAULT_STRATEGY_MARKER, STRATEGIES, type App, type AppRequestRules, type StrategyName } from '../domain/types.ts';
+import { DEFAULT_STRATEGY_MARKER, LIMIT_SCOPES, STRATEGIES, type App, type AppRequestRules, type LimitScope, type StrategyName } from '../domain/types.ts';
 import { SnapshotError } from './errors.ts';
 import { parseResidency } from './parse-residency.ts';
 import { bool, intOrNull, json, num, numOrNull, str, strOrNull, type Row } from './row-values.ts';
@@ -13,6 +13,13 @@ function stringArray(value: unknown, where: string, column: string): string[] {
 }
 
 /** `default` (the config named none) becomes null: the policy's default strategy applies. */
+/** NULL (rows written before schema v10) = 'region'. */
+function limitScope(value: string | null, where: string): LimitScope {
+  if (value === null) return 'region';
+  if ((LIMIT_SCOPES as readonly string[]).includes(value)) return value as LimitScope;
+  throw new SnapshotError(`${where}: limit_scope must be one of ${LIMIT_SCOPES.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
 function strategy(value: string, where: string): StrategyName | null {
   if (value === DEFAULT_STRATEGY_MARKER) return null;
   if ((STRATEGIES as readonly string[]).includes(value)) return value as StrategyName;
@@ -54,6 +61,7 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
   }
   const maxConcurrency = intOrNull(appRow, 'max_concurrency', where);
   const maxRps = numOrNull(appRow, 'max_rps', where);
+  const scope = limitScope(strOrNull(appRow, 'limit_scope', where), where);
   return {
     id,
     projectId: str(appRow, 'project_id', where),
@@ -65,7 +73,7 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
     strategy: strategy(str(appRow, 'strategy', where), where),
     affinityHeader: strOrNull(appRow, 'affinity_header', where),
     authRequired: bool(appRow, 'auth_required', where),
-    limits: { maxConcurrency, maxRps },
+    limits: { maxConcurrency, maxRps, scope },
     corsOrigins: stringArray(json(appRow, 'cors_origins_json', where), where, 'cors_origins_json'),
     clusterWeights,
     requests: requestRules(appRow, where),

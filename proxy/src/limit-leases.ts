@@ -1,0 +1,196 @@
+/**
+ * Shared per-app limits (scope `region` or `global`): this proxy's lease of
+ * each app's concurrency and RPS limits, renewed through libSQL every
+ * `limitLeaseIntervalMs`. Admission stays local and synchronous (AppLimiter
+ * asks `effective()` for this proxy's share); only the renewal does I/O.
+ * Rules and the error bound: shared/limits/lease-share.ts, proxy/README.md
+ * "Global limits".
+ */
+import type { AppLimits } from '../../shared/domain/types.ts';
+import { fairTargets, fallbackShare, grantClaim, type LeaseRow } from '../../shared/limits/lease-share.ts';
+import type { LeaseKind, LeaseWrite, LimitLeaseStore, StoredLease } from './limit-lease-store.ts';
+
+/** A lease row lives this many intervals in libSQL; the holder stops using it one interval earlier (clock skew). */
+const TTL_INTERVALS = 3;
+const USE_INTERVALS = 2;
+/**
+ * A peer counts towards the fallback divisor for this long after it was last seen: a peer whose
+ * lease lapsed just before libSQL went away (a slow renewal) still takes its share.
+ */
+const PEER_MEMORY_MS = 60_000;
+
+interface Held {
+  claim: number;
+}
+
+export interface LeaseDeps {
+  readonly store: LimitLeaseStore;
+  readonly proxyId: string;
+  readonly region: string;
+  readonly intervalMs: number;
+  readonly now: () => number;
+  /** Every app with a limit and its configured limits. */
+  readonly limitedApps: () => ReadonlyArray<readonly [string, AppLimits]>;
+  readonly inFlight: (appId: string) => number;
+}
+
+const heldKey = (appId: string, kind: LeaseKind): string => `${appId}\u0000${kind}`;
+
+/** The libSQL scope key of an app's limits; null when they are counted by each proxy alone. */
+export function scopeKey(limits: AppLimits, region: string): string | null {
+  const scope = limits.scope ?? 'region';
+  if (scope === 'proxy' || (limits.maxConcurrency === null && limits.maxRps === null)) return null;
+  return scope === 'global' ? '*' : `region:${region}`;
+}
+
+export class LimitLeases {
+  private readonly held = new Map<string, Held>();
+  /** Peers seen holding leases per scope, and when: the fallback divisor. */
+  private readonly peersSeen = new Map<string, Map<string, number>>();
+  /** Local time at the start of the last renewal that committed. */
+  private renewedAt = -Infinity;
+  /** Refusals and admissions since the last renewal, per app × kind: what the proxy wanted. */
+  private readonly refused = new Map<string, number>();
+  private readonly admitted = new Map<string, number>();
+  private lastRenewAt: number;
+  private timer: NodeJS.Timeout | null = null;
+  private renewing: Promise<void> | null = null;
+
+  constructor(private readonly d: LeaseDeps) {
+    this.lastRenewAt = d.now();
+  }
+
+  /** True while the last committed renewal still covers this proxy's claims. */
+  leaseValid(now: number): boolean {
+    return now < this.renewedAt + USE_INTERVALS * this.d.intervalMs;
+  }
+
+  /** The limits this proxy enforces on its own for `appId` now: its claims, or the fallback share. */
+  effective(appId: string, limits: AppLimits, now: number): AppLimits {
+    const scope = scopeKey(limits, this.d.region);
+    if (scope === null) return limits;
+    const valid = this.leaseValid(now);
+    const share = (kind: LeaseKind, limit: number | null): number | null => {
+      if (limit === null) return null;
+      const h = this.held.get(heldKey(appId, kind));
+      if (valid && h !== undefined) return h.claim;
+      // Never renewed (libSQL down since start): no peers known, the whole limit — never more.
+      return fallbackShare(limit, this.proxiesIn(scope, now), kind === 'concurrency');
+    };
+    return { maxConcurrency: share('concurrency', limits.maxConcurrency), maxRps: share('rps', limits.maxRps), scope: 'proxy' };
+  }
+
+  /** AppLimiter reports each verdict: wants for the next renewal. */
+  observe(appId: string, verdict: 'admitted' | 'concurrency-limited' | 'rate-limited'): void {
+    const bump = (m: Map<string, number>, kind: LeaseKind): void => {
+      const k = heldKey(appId, kind);
+      m.set(k, (m.get(k) ?? 0) + 1);
+    };
+    if (verdict === 'admitted') bump(this.admitted, 'rps');
+    else bump(this.refused, verdict === 'concurrency-limited' ? 'concurrency' : 'rps');
+  }
+
+  /** One renewal; failures keep the old claims until they lapse (then the fallback share applies). */
+  renewOnce(): Promise<void> {
+    // A hung libSQL call is abandoned after the lease's lifetime: the next tick tries afresh
+    // (should it commit late, its claims are already past their use-by time).
+    const giveUpMs = TTL_INTERVALS * this.d.intervalMs;
+    this.renewing ??= new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`limit lease renewal took over ${giveUpMs} ms`)), giveUpMs);
+      this.renew().then(resolve, reject).finally(() => clearTimeout(t));
+    }).finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
+  }
+
+  start(onError: (err: unknown) => void): void {
+    this.timer = setInterval(() => {
+      this.renewOnce().catch(onError);
+    }, this.d.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async renew(): Promise<void> {
+    const now = this.d.now();
+    const apps = this.d.limitedApps().flatMap(([appId, limits]) => {
+      const scope = scopeKey(limits, this.d.region);
+      return scope === null ? [] : [{ appId, limits, scope }];
+    });
+    if (apps.length === 0) {
+      this.renewedAt = now;
+      return;
+    }
+    const elapsedS = Math.max(0.001, (now - this.lastRenewAt) / 1000);
+    let next = new Map<string, Held>();
+    await this.d.store.renewLimitLeases({
+      proxyId: this.d.proxyId,
+      scopes: [...new Set(apps.map((a) => a.scope))],
+      now,
+      expiresAt: now + TTL_INTERVALS * this.d.intervalMs,
+      decide: (live) => {
+        for (const l of live) {
+          if (l.proxyId === this.d.proxyId) continue;
+          const seen = this.peersSeen.get(l.scope) ?? new Map<string, number>();
+          seen.set(l.proxyId, now);
+          this.peersSeen.set(l.scope, seen);
+        }
+        const writes: LeaseWrite[] = [];
+        next = new Map();
+        for (const a of apps) {
+          for (const kind of ['concurrency', 'rps'] as const) {
+            const limit = kind === 'concurrency' ? a.limits.maxConcurrency : a.limits.maxRps;
+            if (limit === null) continue;
+            const w = this.decideOne(a.appId, a.scope, kind, limit, live, elapsedS);
+            writes.push(w.write);
+            next.set(heldKey(a.appId, kind), w.held);
+          }
+        }
+        // Shrink before the commit makes the freed share visible to the others: never both.
+        for (const [k, h] of next) {
+          const old = this.held.get(k);
+          if (old !== undefined) old.claim = Math.min(old.claim, h.claim);
+        }
+        return writes;
+      },
+    });
+    this.held.clear();
+    for (const [k, h] of next) this.held.set(k, h);
+    this.renewedAt = now;
+    this.lastRenewAt = now;
+    this.refused.clear();
+    this.admitted.clear();
+  }
+
+  private decideOne(
+    appId: string,
+    scope: string,
+    kind: LeaseKind,
+    limit: number,
+    live: readonly StoredLease[],
+    elapsedS: number,
+  ): { write: LeaseWrite; held: Held } {
+    const k = heldKey(appId, kind);
+    const others = live.filter((l) => l.scope === scope && l.appId === appId && l.kind === kind && l.proxyId !== this.d.proxyId);
+    const refused = this.refused.get(k) ?? 0;
+    const inUse = kind === 'concurrency' ? this.d.inFlight(appId) : 0;
+    const want = kind === 'concurrency' ? inUse + refused : ((this.admitted.get(k) ?? 0) + refused) / elapsedS;
+    const rows: LeaseRow[] = [...others, { proxyId: this.d.proxyId, claim: 0, want }];
+    const target = fairTargets(limit, rows, kind === 'concurrency').get(this.d.proxyId) ?? 0;
+    const othersClaimed = others.reduce((s, l) => s + l.claim, 0);
+    const claim = grantClaim(limit, othersClaimed, inUse, target);
+    return { write: { scope, appId, kind, claim, want, inUse }, held: { claim } };
+  }
+
+  /** This proxy plus the peers seen in `scope` within PEER_MEMORY_MS. */
+  private proxiesIn(scope: string, now: number): number {
+    let n = 1;
+    for (const at of this.peersSeen.get(scope)?.values() ?? []) if (now - at < PEER_MEMORY_MS) n += 1;
+    return n;
+  }
+}
