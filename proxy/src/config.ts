@@ -123,9 +123,18 @@ export interface ProxyConfig {
   readonly serviceName: string;
   /** Comma-separated apps (`project/app`) whose prompts may appear in spans; empty: none. */
   readonly traceContentApps: string;
+  /** Serve tokenless in-region calls (API key / service key) when a database is configured. */
+  readonly inRegion: boolean;
+  /** How old the in-region path's cached snapshots and keys get before a re-read (revocation delay). */
+  readonly inRegionRefreshMs: number;
+  /** Record in-region decisions in `decisions` (explain, dashboard, outcome feedback). */
+  readonly inRegionRecordDecisions: boolean;
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
+  inRegion: true,
+  inRegionRefreshMs: 1_000,
+  inRegionRecordDecisions: true,
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -221,6 +230,9 @@ type Kind = keyof typeof KINDS;
 const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['id', 'PROXY_ID', 'string'],
   ['region', 'PROXY_REGION', 'string'],
+  ['inRegion', 'PROXY_IN_REGION', 'bool'],
+  ['inRegionRefreshMs', 'PROXY_IN_REGION_REFRESH_MS', 'int'],
+  ['inRegionRecordDecisions', 'PROXY_IN_REGION_RECORD_DECISIONS', 'bool'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],

@@ -31,6 +31,7 @@ import type { ProxyStore } from './store.ts';
 import { openGate, verifyingGate, type VerifyFn } from './token-gate.ts';
 import { jwksVerifier } from './verifier.ts';
 import { tracingFromConfig } from './tracing.ts';
+import { wireInRegion, type InRegionDb } from './in-region-wiring.ts';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface ProxyDeps {
@@ -46,6 +47,8 @@ export interface ProxyDeps {
   readonly defaultMetrics?: boolean;
   /** Where spans go instead of the configured OTLP endpoint (tests); given, tracing is on. */
   readonly traceExporter?: SpanExporter;
+  /** The libSQL client behind `store`: enables the tokenless in-region path (in-region-wiring.ts). */
+  readonly db?: InRegionDb;
 }
 
 export interface RunningProxy {
@@ -105,6 +108,15 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const verify = config.authDisabled
     ? null
     : (deps.verify ?? (await jwksVerifier(await loadJwks(config), config.tokenIssuer)));
+  const inRegion = wireInRegion(
+    config,
+    verify === null
+      ? openGate(config.id, (appId) => registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0))
+      : verifyingGate(config.id, verify),
+    deps.db ?? null,
+    now,
+    logger,
+  );
   let rtRef: ProxyRuntime | null = null;
   const reporter = new Reporter(() => {
     if (rtRef === null) throw new Error('runtime not ready');
@@ -135,12 +147,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     latency: new LatencyTracker(),
     limiter: new AppLimiter((appId) => registry.routing(appId).limits),
     metrics,
-    gate:
-      verify === null
-        ? openGate(config.id, (appId) =>
-            registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0),
-          )
-        : verifyingGate(config.id, verify),
+    gate: inRegion.gate,
     breakers: new Map(),
     inFlight: new Set(),
     replicas: new ReplicaSignals(
@@ -219,6 +226,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       stopScraper();
       reporter.stop();
       await reporter.reportOnce();
+      await inRegion.stop();
       await admin.close();
       // The last spans (drained streams) leave before the process exits.
       await rt.tracing?.shutdown().catch(() => undefined);

@@ -15,6 +15,7 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
+import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { forwardH2WebSocket } from './ws-h2.ts';
@@ -60,7 +61,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   }
   const target = parsed.target;
   if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
-  const gate = await rt.gate.check(req.headers, target, rt.now());
+  const gate = await rt.gate.check(req.headers, target, rt.now(), req.method);
   if (!gate.ok) return gate;
   // A drain may have begun while the token was verified: start no new upstream work.
   if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)), claims: gate.claims };
@@ -84,7 +85,8 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
       ),
     };
   }
-  const policy = { forwardCredentials: rules.forwardAuthorization };
+  // An in-region caller's Authorization holds its Switchyard key: never forwarded.
+  const policy = { forwardCredentials: rules.forwardAuthorization && gate.claims.iss !== IN_REGION_ISSUER };
   return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy, jobKeyHash: job.hash }, rules, release: limit.release };
 }
 

@@ -245,6 +245,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS job_pins_by_app ON job_pins(app_id, expires_at)`,
     ],
   },
+  {
+    version: 10,
+    name: 'per-app service keys for in-region calls through the regional proxy',
+    statements: [
+      // Same rules as api_keys (shared/domain/api-key-shape.ts; hex SHA-256 at rest, plaintext
+      // never stored) but scoped to ONE target app and kept apart from api_keys: \`switchyard
+      // apply\` owns api_keys (and would prune rows it did not write), and the edge accepts any
+      // api_keys row for the whole project — a service key must open only its app, only in-region.
+      `CREATE TABLE IF NOT EXISTS service_keys (
+         id TEXT PRIMARY KEY,
+         app_id TEXT NOT NULL,
+         hash TEXT NOT NULL UNIQUE,
+         revoked INTEGER NOT NULL DEFAULT 0,
+         created_at INTEGER NOT NULL
+       )`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
