@@ -16,6 +16,7 @@ import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
+import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
 import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { forwardH2WebSocket } from './ws-h2.ts';
@@ -91,6 +92,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
 }
 
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {
+  if (isJobRoute(req.url)) return handleJobRoute(rt.jobs, req, res);
   const t0 = rt.tracing === null ? 0 : traceNow();
   const admitted = await admit(rt, req);
   // Null unless tracing is on and this request sampled; a refusal's spans end right here.
@@ -101,6 +103,16 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
     const body = refuseBody(req, res);
     sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : body.headers);
     body.afterResponse();
+    return;
+  }
+  if (rt.jobs !== null && wantsAsync(req, admitted.target)) {
+    // The job re-enters through the front door when it runs (its own slot then): free this one now.
+    try {
+      await submitJob(rt.jobs, req, res, admitted.target, admitted.claims, admitted.rules.maxBodyBytes);
+    } finally {
+      admitted.release();
+      trace?.end(res.statusCode);
+    }
     return;
   }
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);

@@ -32,7 +32,8 @@ export interface InRegionFixture {
   close(): Promise<void>;
 }
 
-export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuthorization?: boolean; proxyConfig?: Record<string, unknown> } = {}): Promise<InRegionFixture> {
+/** The database the fixture's proxy reads: project, key, clusters, apps, c1's replica. */
+export async function seedInRegionDb(upstreamUrl: string, o: { forwardAuthorization?: boolean } = {}): Promise<TempStore> {
   const store: TempStore = await openTempStore();
   const db = store.client;
   const now = Date.now();
@@ -48,6 +49,12 @@ export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuth
     status: { clusterId: 'c1', health: 'healthy', circuitOpen: false, draining: false, observedAt: now },
     endpoints: ['acme/chat', 'acme/open'].map((appId) => ({ appId, url: upstreamUrl, healthy: true, weight: 1 })),
   }, now);
+  return store;
+}
+
+export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuthorization?: boolean; proxyConfig?: Record<string, unknown> } = {}): Promise<InRegionFixture> {
+  const store = await seedInRegionDb(upstreamUrl, o);
+  const db = store.client;
   const keys = await testKeys();
   const dir = await mkdtemp(join(tmpdir(), 'sy-in-region-'));
   const config = await testConfig(dir, { endpoints: [], jwks: keys.jwks, config: { region: 'r1', ...o.proxyConfig } });
