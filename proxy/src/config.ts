@@ -128,9 +128,30 @@ export interface ProxyConfig {
   readonly serviceName: string;
   /** Comma-separated apps (`project/app`) whose prompts may appear in spans; empty: none. */
   readonly traceContentApps: string;
+  /** Serve tokenless in-region calls (API key / service key) when a database is configured. */
+  readonly inRegion: boolean;
+  /** How old the in-region path's cached snapshots and keys get before a re-read (revocation delay). */
+  readonly inRegionRefreshMs: number;
+  /** Record in-region decisions in `decisions` (explain, dashboard, outcome feedback). */
+  readonly inRegionRecordDecisions: boolean;
+  /** Where async job results are written; '' = `<tmpdir>/switchyard-jobs-<proxy id>`. */
+  readonly jobsDir: string;
+  /** How long a finished job and its result are kept. */
+  readonly jobRetentionMs: number;
+  /** Largest result a job may store; a larger one fails the job. */
+  readonly jobMaxResultBytes: number;
+  /** Runs of one job (restarts included) before it is marked failed. */
+  readonly jobMaxAttempts: number;
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
+  inRegion: true,
+  inRegionRefreshMs: 1_000,
+  inRegionRecordDecisions: true,
+  jobsDir: '',
+  jobRetentionMs: 3_600_000,
+  jobMaxResultBytes: 64 * 1024 * 1024,
+  jobMaxAttempts: 3,
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -227,6 +248,13 @@ type Kind = keyof typeof KINDS;
 const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['id', 'PROXY_ID', 'string'],
   ['region', 'PROXY_REGION', 'string'],
+  ['inRegion', 'PROXY_IN_REGION', 'bool'],
+  ['inRegionRefreshMs', 'PROXY_IN_REGION_REFRESH_MS', 'int'],
+  ['inRegionRecordDecisions', 'PROXY_IN_REGION_RECORD_DECISIONS', 'bool'],
+  ['jobsDir', 'PROXY_JOBS_DIR', 'string'],
+  ['jobRetentionMs', 'PROXY_JOB_RETENTION_MS', 'int'],
+  ['jobMaxResultBytes', 'PROXY_JOB_MAX_RESULT_BYTES', 'int'],
+  ['jobMaxAttempts', 'PROXY_JOB_MAX_ATTEMPTS', 'int'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],

@@ -32,6 +32,13 @@ import type { ProxyStore } from './store.ts';
 import { openGate, verifyingGate, type VerifyFn } from './token-gate.ts';
 import { jwksVerifier } from './verifier.ts';
 import { tracingFromConfig } from './tracing.ts';
+import { wireInRegion } from './in-region-wiring.ts';
+import { asyncJobGate } from './async-job-gate.ts';
+import { AsyncJobs } from './async-jobs.ts';
+import { libsqlJobStore } from './async-job-store.ts';
+import type { Client } from '@libsql/client';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface ProxyDeps {
@@ -47,6 +54,8 @@ export interface ProxyDeps {
   readonly defaultMetrics?: boolean;
   /** Where spans go instead of the configured OTLP endpoint (tests); given, tracing is on. */
   readonly traceExporter?: SpanExporter;
+  /** The libSQL client behind `store`: enables the tokenless in-region path (in-region-wiring.ts). */
+  readonly db?: Client;
 }
 
 export interface RunningProxy {
@@ -129,6 +138,15 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const verify = config.authDisabled
     ? null
     : (deps.verify ?? (await jwksVerifier(await loadJwks(config), config.tokenIssuer)));
+  const inRegion = wireInRegion(
+    config,
+    verify === null
+      ? openGate(config.id, (appId) => registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0))
+      : verifyingGate(config.id, verify),
+    deps.db ?? null,
+    now,
+    logger,
+  );
   let rtRef: ProxyRuntime | null = null;
   const reporter = new Reporter(() => {
     if (rtRef === null) throw new Error('runtime not ready');
@@ -159,12 +177,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     latency: new LatencyTracker(),
     limiter,
     metrics,
-    gate:
-      verify === null
-        ? openGate(config.id, (appId) =>
-            registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0),
-          )
-        : verifyingGate(config.id, verify),
+    gate: asyncJobGate(inRegion.gate, () => rtRef?.jobs ?? null),
     breakers: new Map(),
     inFlight: new Set(),
     replicas: new ReplicaSignals(
@@ -176,6 +189,20 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     recordOutcome: (row) => reporter.record(row),
     tracing: tracingFromConfig(config, deps.traceExporter, onDropped),
     jobPins: new JobPins(store, config.id, (err: unknown) => logger.warn({ err }, 'could not write a job pin')),
+    jobs:
+      deps.db === undefined
+        ? null
+        : new AsyncJobs({
+            proxyId: config.id,
+            store: libsqlJobStore(deps.db),
+            dir: config.jobsDir === '' ? join(tmpdir(), `switchyard-jobs-${config.id}`) : config.jobsDir,
+            retentionMs: config.jobRetentionMs,
+            maxResultBytes: config.jobMaxResultBytes,
+            maxAttempts: config.jobMaxAttempts,
+            now,
+            logger,
+            dispatcher,
+          }),
     draining: false,
   };
   rtRef = rt;
@@ -216,6 +243,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   };
   Object.assign(rt, { config: runtimeConfig });
   const admin = await startAdminListener(rt);
+  // Jobs replay through our own listener (loopback), so they start once it listens.
+  await rt.jobs?.start(url);
 
   const refreshPins = (): Promise<void> =>
     rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
@@ -239,6 +268,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   let drained: Promise<DrainResult> | null = null;
   const doDrain = (deadlineMs: number): Promise<DrainResult> => {
     drained ??= (async () => {
+      // Interrupted jobs stay `running` in the database: the next start retries or fails them.
+      rt.jobs?.stop();
       const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
       clearInterval(refreshTimer);
       leases?.stop();
@@ -246,6 +277,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       stopScraper();
       reporter.stop();
       await reporter.reportOnce();
+      await inRegion.stop();
       await admin.close();
       // The last spans (drained streams) leave before the process exits.
       await rt.tracing?.shutdown().catch(() => undefined);

@@ -15,6 +15,8 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
+import { IN_REGION_ISSUER } from './in-region-gate.ts';
+import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
 import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { forwardH2WebSocket } from './ws-h2.ts';
@@ -60,7 +62,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   }
   const target = parsed.target;
   if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
-  const gate = await rt.gate.check(req.headers, target, rt.now());
+  const gate = await rt.gate.check(req.headers, target, rt.now(), req.method);
   if (!gate.ok) return gate;
   // A drain may have begun while the token was verified: start no new upstream work.
   if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)), claims: gate.claims };
@@ -84,11 +86,13 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
       ),
     };
   }
-  const policy = { forwardCredentials: rules.forwardAuthorization };
+  // An in-region caller's Authorization holds its Switchyard key: never forwarded.
+  const policy = { forwardCredentials: rules.forwardAuthorization && gate.claims.iss !== IN_REGION_ISSUER };
   return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy, jobKeyHash: job.hash }, rules, release: limit.release };
 }
 
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {
+  if (isJobRoute(req.url)) return handleJobRoute(rt.jobs, req, res);
   const t0 = rt.tracing === null ? 0 : traceNow();
   const admitted = await admit(rt, req);
   // Null unless tracing is on and this request sampled; a refusal's spans end right here.
@@ -99,6 +103,16 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
     const body = refuseBody(req, res);
     sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : body.headers);
     body.afterResponse();
+    return;
+  }
+  if (rt.jobs !== null && wantsAsync(req, admitted.target)) {
+    // The job re-enters through the front door when it runs (its own slot then): free this one now.
+    try {
+      await submitJob(rt.jobs, req, res, admitted.target, admitted.claims, admitted.rules.maxBodyBytes);
+    } finally {
+      admitted.release();
+      trace?.end(res.statusCode);
+    }
     return;
   }
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);

@@ -13,6 +13,7 @@ import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudget } from './retry-budget.ts';
 import type { AppLimiter } from './app-limits.ts';
 import type { JobPins } from './job-pins.ts';
+import type { AsyncJobs } from './async-jobs.ts';
 import type { OutcomeRow } from './store.ts';
 import type { ReplicaSignals } from './replica-signals.ts';
 import type { TokenGate } from './token-gate.ts';
@@ -57,6 +58,8 @@ export interface ProxyRuntime {
   readonly tracing: ProxyTracing | null;
   /** Pinned jobs: which cluster/replica took each job key (job-pins.ts). */
   readonly jobPins: JobPins;
+  /** Async jobs (async-jobs.ts); null without a database. */
+  jobs: AsyncJobs | null;
   draining: boolean;
 }
 

@@ -39,7 +39,7 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
         });
   const proxy = await startProxy(
     config,
-    client === null ? {} : { store: libsqlProxyStore(client), defaultMetrics: true },
+    client === null ? {} : { store: libsqlProxyStore(client), db: client, defaultMetrics: true },
   );
   let stopping = false;
   const stop = (signal: string): void => {

@@ -23,7 +23,8 @@ export type GateResult =
   | { readonly ok: false; readonly error: ProxyError };
 
 export interface TokenGate {
-  check(headers: IncomingHttpHeaders, target: RequestTarget, now: number): Promise<GateResult>;
+  /** `method`: the request's method (the in-region gate's decision uses it). */
+  check(headers: IncomingHttpHeaders, target: RequestTarget, now: number, method?: string): Promise<GateResult>;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | null {

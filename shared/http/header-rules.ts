@@ -42,6 +42,9 @@ export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
   TOKEN_HEADER,
   'x-switchyard-mode',
   'x-switchyard-operator-key',
+  // Async jobs (proxy/src/async-jobs.ts): the submit flag and the proxy's own runner credential.
+  'x-switchyard-async',
+  'x-switchyard-job-runner',
 ]);
 
 export interface RequestHeaderPolicy {

@@ -267,6 +267,54 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 11,
+    name: 'per-app service keys for in-region calls through the regional proxy',
+    statements: [
+      // Same rules as api_keys (shared/domain/api-key-shape.ts; hex SHA-256 at rest, plaintext
+      // never stored) but scoped to ONE target app and kept apart from api_keys: \`switchyard
+      // apply\` owns api_keys (and would prune rows it did not write), and the edge accepts any
+      // api_keys row for the whole project — a service key must open only its app, only in-region.
+      `CREATE TABLE IF NOT EXISTS service_keys (
+         id TEXT PRIMARY KEY,
+         app_id TEXT NOT NULL,
+         hash TEXT NOT NULL UNIQUE,
+         revoked INTEGER NOT NULL DEFAULT 0,
+         created_at INTEGER NOT NULL
+       )`,
+    ],
+  },
+  {
+    version: 12,
+    name: 'async jobs accepted by regional proxies (?async=1), kept across proxy restarts',
+    statements: [
+      // One row per job; the proxy that accepted it runs it and, after a restart, retries an
+      // interrupted job that may run twice (idempotent method or Idempotency-Key) or fails it.
+      // headers_json never holds credentials; the result body lives in a file (result_path).
+      `CREATE TABLE IF NOT EXISTS async_jobs (
+         id TEXT PRIMARY KEY,
+         app_id TEXT NOT NULL,
+         proxy_id TEXT NOT NULL,
+         method TEXT NOT NULL,
+         public_path TEXT NOT NULL,
+         headers_json TEXT NOT NULL,
+         body BLOB,
+         claims_json TEXT NOT NULL,
+         retryable INTEGER NOT NULL,
+         status TEXT NOT NULL,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         result_status INTEGER,
+         result_type TEXT,
+         result_path TEXT,
+         result_bytes INTEGER,
+         error TEXT,
+         created_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL
+       )`,
+      `CREATE INDEX IF NOT EXISTS async_jobs_by_proxy ON async_jobs(proxy_id, status)`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

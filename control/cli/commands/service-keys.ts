@@ -1,0 +1,80 @@
+/**
+ * `switchyard service-keys create|revoke|list`: per-app service keys for in-region calls
+ * through a regional proxy (`/v4/<project>/<app>/<fn>` without the edge). A key opens exactly
+ * one app. The plaintext is printed once at creation; only its hex SHA-256 is stored (the
+ * API keys' rule, control/config/api-key-hash.ts). Revocation reaches proxies within their
+ * PROXY_IN_REGION_REFRESH_MS.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@libsql/client';
+import type { Command } from 'commander';
+import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { hashApiKey, isWellFormedKey } from '../../config/api-key-hash.ts';
+import { openStore } from '../../store/open-store.ts';
+
+export interface CreatedServiceKey {
+  readonly id: string;
+  readonly appId: string;
+  /** Shown once, never stored. */
+  readonly key: string;
+}
+
+/** Creates a key for `appId` (which must exist). Throws with an actionable message otherwise. */
+export async function createServiceKey(client: Client, appId: string, id: string | undefined, now: number): Promise<CreatedServiceKey> {
+  const app = await client.execute({ sql: 'SELECT id FROM apps WHERE id = ?', args: [appId] });
+  if (app.rows.length === 0) throw new Error(`no app ${appId}: apply its config first (switchyard apply)`);
+  const key = `sk-svc-${randomBytes(24).toString('base64url')}`;
+  if (!isWellFormedKey(key)) throw new Error('internal: generated key breaks the key rule');
+  const keyId = id ?? `svc-${randomBytes(4).toString('hex')}`;
+  try {
+    await client.execute({
+      sql: 'INSERT INTO service_keys (id, app_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, ?)',
+      args: [keyId, appId, hashApiKey(key), now],
+    });
+  } catch (err) {
+    if (String(err).includes('UNIQUE')) throw new Error(`service key id ${keyId} already exists: choose another --id`);
+    throw err;
+  }
+  return { id: keyId, appId, key };
+}
+
+/** Marks a key revoked; false when there is no such key. */
+export async function revokeServiceKey(client: Client, id: string): Promise<boolean> {
+  const rs = await client.execute({ sql: 'UPDATE service_keys SET revoked = 1 WHERE id = ?', args: [id] });
+  return rs.rowsAffected > 0;
+}
+
+async function withClient<T>(opts: DbFlags, f: (client: Client) => Promise<T>): Promise<T> {
+  const store = openStore(resolveDb(opts, process.env));
+  try {
+    return await f(store.client);
+  } finally {
+    store.close();
+  }
+}
+
+/** `switchyard service-keys …` */
+export function register(program: Command): void {
+  const cmd = program.command('service-keys').description('per-app keys for in-region calls through a regional proxy');
+  withDbFlags(
+    cmd.command('create').description('create a key for one app and print it once').requiredOption('--app <project/app>', 'the app the key opens').option('--id <id>', 'key id (default: svc-<random>)'),
+  ).action(async (opts: DbFlags & { app: string; id?: string }) => {
+    const created = await withClient(opts, (c) => createServiceKey(c, opts.app, opts.id, Date.now()));
+    process.stdout.write(`created service key ${created.id} for ${created.appId}\n  key (shown once, store it as a secret): ${created.key}\n`);
+  });
+  withDbFlags(cmd.command('revoke').description('revoke a key (proxies stop accepting it within their refresh interval)').requiredOption('--id <id>', 'key id')).action(
+    async (opts: DbFlags & { id: string }) => {
+      const done = await withClient(opts, (c) => revokeServiceKey(c, opts.id));
+      if (!done) throw new Error(`no service key ${opts.id}`);
+      process.stdout.write(`revoked service key ${opts.id}\n`);
+    },
+  );
+  withDbFlags(cmd.command('list').description('list keys (ids, apps, state; never the keys)').option('--app <project/app>', 'only this app')).action(
+    async (opts: DbFlags & { app?: string }) => {
+      const rows = await withClient(opts, async (c) =>
+        (await c.execute({ sql: 'SELECT id, app_id, revoked, created_at FROM service_keys WHERE ? IS NULL OR app_id = ? ORDER BY app_id, id', args: [opts.app ?? null, opts.app ?? null] })).rows,
+      );
+      for (const r of rows) process.stdout.write(`${String(r['id'])}\t${String(r['app_id'])}\t${Number(r['revoked']) === 0 ? 'active' : 'revoked'}\t${new Date(Number(r['created_at'])).toISOString()}\n`);
+    },
+  );
+}

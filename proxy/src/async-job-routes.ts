@@ -1,0 +1,123 @@
+/**
+ * The HTTP side of async jobs: submitting an admitted request as a job (202 + job id + status
+ * URL) and `/_switchyard/jobs/<id>` (status), `…/result` (the stored answer, streamed from its
+ * file) and `DELETE …` (cancel). The job id is 128 random bits and is the capability to read or
+ * cancel the job (like a presigned URL): share it only with whoever may see the result.
+ */
+import { createReadStream } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { connectionListed, dropRequestHeader, STRIP_CREDENTIALS } from '../../shared/http/header-rules.ts';
+import type { RoutingClaims } from '../../shared/tokens/types.ts';
+import type { AsyncJobs } from './async-jobs.ts';
+import type { JobRow } from './async-job-store.ts';
+import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
+import { ProxyError } from './errors.ts';
+import type { RequestTarget } from './request-target.ts';
+
+const JOB_PATH = /^\/_switchyard\/jobs\/(job_[0-9a-f]{32})(\/result)?$/;
+const ASYNC_PARAM = /^async=(1|true)$/i;
+
+export function isJobRoute(url: string | undefined): boolean {
+  return url?.startsWith('/_switchyard/jobs/') ?? false;
+}
+
+/** `?async=1` (or `true`) or `x-switchyard-async: 1`. */
+export function wantsAsync(req: ClientRequest, target: RequestTarget): boolean {
+  const h = req.headers['x-switchyard-async'];
+  if (h === '1' || h === 'true') return true;
+  const q = target.upstreamPath.indexOf('?');
+  return q >= 0 && target.upstreamPath.slice(q + 1).split('&').some((p) => ASYNC_PARAM.test(p));
+}
+
+/** The public path to replay, without the `async` flag (everything else byte for byte). */
+function replayPath(target: RequestTarget): string {
+  const q = target.upstreamPath.indexOf('?');
+  const path = q < 0 ? target.upstreamPath : target.upstreamPath.slice(0, q);
+  const rest = q < 0 ? [] : target.upstreamPath.slice(q + 1).split('&').filter((p) => p !== '' && !ASYNC_PARAM.test(p));
+  return `/v4/${target.appId}${path}${rest.length === 0 ? '' : `?${rest.join('&')}`}`;
+}
+
+/** Request headers worth replaying: never credentials, hop-by-hop or Switchyard's own. */
+function replayHeaders(req: ClientRequest): Record<string, string> {
+  const listed = connectionListed(req.headers.connection);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith(':') || name === 'content-length' || value === undefined) continue;
+    if (dropRequestHeader(name, listed, STRIP_CREDENTIALS)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+async function readBody(req: ClientRequest, max: number, appId: string): Promise<Uint8Array | ProxyError> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return new ProxyError('body-too-large', 413, `${appId} accepts at most ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function json(res: ClientResponse, status: number, body: unknown, extra: OutgoingHttpHeaders = {}): void {
+  const data = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': data.length, ...extra });
+  res.end(data);
+}
+
+function statusBody(job: JobRow): Record<string, unknown> {
+  const base = `/_switchyard/jobs/${job.id}`;
+  return {
+    id: job.id,
+    app: job.appId,
+    status: job.status,
+    attempts: job.attempts,
+    statusUrl: base,
+    resultUrl: job.status === 'completed' ? `${base}/result` : null,
+    resultStatus: job.resultStatus,
+    resultBytes: job.resultBytes,
+    error: job.error,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    expiresAt: job.expiresAt === Number.MAX_SAFE_INTEGER ? null : job.expiresAt,
+  };
+}
+
+/** Store the admitted request as a job and answer 202. */
+export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number): Promise<void> {
+  const method = req.method ?? 'GET';
+  const body = method === 'GET' || method === 'HEAD' ? null : await readBody(req, maxBodyBytes, target.appId);
+  if (body instanceof ProxyError) return sendError(res, body, { connection: 'close' });
+  const job = await jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims });
+  json(res, 202, statusBody(job), { location: `/_switchyard/jobs/${job.id}` });
+}
+
+/** `GET|DELETE /_switchyard/jobs/<id>` and `GET /_switchyard/jobs/<id>/result`. */
+export async function handleJobRoute(jobs: AsyncJobs | null, req: ClientRequest, res: ClientResponse): Promise<void> {
+  req.resume();
+  if (jobs === null) return sendError(res, new ProxyError('async-unavailable', 501, 'async jobs need the proxy to have a database (SWITCHYARD_DB_URL)'));
+  const m = JOB_PATH.exec(req.url ?? '');
+  const id = m?.[1];
+  if (id === undefined) return sendError(res, new ProxyError('not-found', 404, 'expected /_switchyard/jobs/<job id>[/result]'));
+  const method = req.method ?? 'GET';
+  if (method === 'DELETE' && m?.[2] === undefined) {
+    const cancelled = await jobs.cancel(id);
+    const job = await jobs.get(id);
+    if (job === null) return sendError(res, new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`));
+    return json(res, cancelled ? 200 : 409, statusBody(job));
+  }
+  if (method !== 'GET' && method !== 'HEAD') return sendError(res, new ProxyError('client-unsupported', 405, 'jobs take GET (status, result) and DELETE (cancel)'));
+  const job = await jobs.get(id);
+  if (job === null) return sendError(res, new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`));
+  if (m?.[2] === undefined) return json(res, 200, statusBody(job));
+  if (job.status !== 'completed' || job.resultPath === null) {
+    return sendError(res, new ProxyError('job-not-completed', 409, `job ${id} is ${job.status}${job.error === null ? '' : `: ${job.error}`}; poll /_switchyard/jobs/${id}`));
+  }
+  const file = createReadStream(job.resultPath);
+  file.once('error', () => sendError(res, new ProxyError('unknown-job', 410, `the result of job ${id} is gone`)));
+  file.once('open', () => {
+    res.writeHead(job.resultStatus ?? 200, { 'content-type': job.resultType ?? 'application/octet-stream', 'content-length': job.resultBytes ?? undefined, 'x-switchyard-job': job.id });
+    file.pipe(res as NodeJS.WritableStream);
+  });
+}

@@ -1,0 +1,114 @@
+/** The `async_jobs` table (schema v11) as a narrow port for async-jobs.ts. */
+import type { Client } from '@libsql/client';
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobRow {
+  readonly id: string;
+  readonly appId: string;
+  readonly proxyId: string;
+  readonly method: string;
+  /** `/v4/<project>/<app>/<fn>?query` as the caller sent it (without `async` / `sy_*`). */
+  readonly publicPath: string;
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array | null;
+  readonly claimsJson: string;
+  /** May run twice: an idempotent method or an Idempotency-Key from the caller. */
+  readonly retryable: boolean;
+  readonly status: JobStatus;
+  readonly attempts: number;
+  readonly resultStatus: number | null;
+  readonly resultType: string | null;
+  readonly resultPath: string | null;
+  readonly resultBytes: number | null;
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly expiresAt: number;
+}
+
+export type JobUpdate = Partial<Pick<JobRow, 'status' | 'attempts' | 'resultStatus' | 'resultType' | 'resultPath' | 'resultBytes' | 'error' | 'expiresAt'>>;
+
+const COLUMNS: Record<keyof JobUpdate, string> = {
+  status: 'status',
+  attempts: 'attempts',
+  resultStatus: 'result_status',
+  resultType: 'result_type',
+  resultPath: 'result_path',
+  resultBytes: 'result_bytes',
+  error: 'error',
+  expiresAt: 'expires_at',
+};
+
+function toRow(r: Record<string, unknown>): JobRow {
+  const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+  const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+  const body = r['body'];
+  return {
+    id: String(r['id']),
+    appId: String(r['app_id']),
+    proxyId: String(r['proxy_id']),
+    method: String(r['method']),
+    publicPath: String(r['public_path']),
+    headers: JSON.parse(String(r['headers_json'])) as Record<string, string>,
+    body: body instanceof ArrayBuffer ? new Uint8Array(body) : body instanceof Uint8Array ? body : null,
+    claimsJson: String(r['claims_json']),
+    retryable: Number(r['retryable']) !== 0,
+    status: String(r['status']) as JobStatus,
+    attempts: Number(r['attempts']),
+    resultStatus: num(r['result_status']),
+    resultType: s(r['result_type']),
+    resultPath: s(r['result_path']),
+    resultBytes: num(r['result_bytes']),
+    error: s(r['error']),
+    createdAt: Number(r['created_at']),
+    updatedAt: Number(r['updated_at']),
+    expiresAt: Number(r['expires_at']),
+  };
+}
+
+export interface JobStore {
+  insert(job: JobRow): Promise<void>;
+  get(id: string): Promise<JobRow | null>;
+  /** Only while the job is in one of `from` (no resurrecting a cancelled job); true when it moved. */
+  update(id: string, from: readonly JobStatus[], change: JobUpdate, now: number): Promise<boolean>;
+  unfinished(proxyId: string): Promise<JobRow[]>;
+  /** Finished jobs past their retention: returns their result files, rows deleted. */
+  expire(now: number): Promise<string[]>;
+}
+
+export function libsqlJobStore(client: Client): JobStore {
+  return {
+    async insert(j) {
+      await client.execute({
+        sql: `INSERT INTO async_jobs (id, app_id, proxy_id, method, public_path, headers_json, body, claims_json, retryable,
+                status, attempts, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [j.id, j.appId, j.proxyId, j.method, j.publicPath, JSON.stringify(j.headers), j.body, j.claimsJson, j.retryable ? 1 : 0, j.status, j.attempts, j.createdAt, j.updatedAt, j.expiresAt],
+      });
+    },
+    async get(id) {
+      const rs = await client.execute({ sql: 'SELECT * FROM async_jobs WHERE id = ?', args: [id] });
+      const r = rs.rows[0];
+      return r === undefined ? null : toRow(r as unknown as Record<string, unknown>);
+    },
+    async update(id, from, change, now) {
+      const keys = Object.keys(change) as Array<keyof JobUpdate>;
+      const sets = keys.map((k) => `${COLUMNS[k]} = ?`);
+      const args = keys.map((k) => change[k] ?? null) as Array<string | number | null>;
+      const rs = await client.execute({
+        sql: `UPDATE async_jobs SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
+        args: [...args, now, id, ...from],
+      });
+      return rs.rowsAffected > 0;
+    },
+    async unfinished(proxyId) {
+      const rs = await client.execute({ sql: `SELECT * FROM async_jobs WHERE proxy_id = ? AND status IN ('queued', 'running') ORDER BY created_at`, args: [proxyId] });
+      return rs.rows.map((r) => toRow(r as unknown as Record<string, unknown>));
+    },
+    async expire(now) {
+      const rs = await client.execute({ sql: `SELECT result_path FROM async_jobs WHERE expires_at <= ? AND status IN ('completed', 'failed', 'cancelled')`, args: [now] });
+      await client.execute({ sql: `DELETE FROM async_jobs WHERE expires_at <= ? AND status IN ('completed', 'failed', 'cancelled')`, args: [now] });
+      return rs.rows.map((r) => r['result_path']).filter((p): p is string => typeof p === 'string');
+    },
+  };
+}

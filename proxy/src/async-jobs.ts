@@ -1,0 +1,197 @@
+/**
+ * Async jobs (`?async=1` or `x-switchyard-async: 1`): the proxy answers 202 with a job id, keeps
+ * the job in libSQL (async-job-store.ts) and runs it by sending the stored request to itself
+ * with a per-process runner credential, so the job takes the normal path — the decision made at
+ * submit time, limits, retries, breakers, outcomes. The answer streams into a file (bounded by
+ * `maxResultBytes`, never held whole in memory) kept `retentionMs` after the job ends.
+ *
+ * After a restart the proxy takes up its unfinished jobs: queued ones run; one that was running
+ * runs again only when it may run twice (idempotent method or an Idempotency-Key), up to
+ * `maxAttempts`, else it is marked failed with the reason — never lost silently.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, unlink } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Logger } from 'pino';
+import { request, type Dispatcher } from 'undici';
+import type { RoutingClaims } from '../../shared/tokens/types.ts';
+import type { JobRow, JobStore } from './async-job-store.ts';
+
+export const RUNNER_HEADER = 'x-switchyard-job-runner';
+export const JOB_HEADER = 'x-switchyard-job';
+
+export interface AsyncJobsOptions {
+  readonly proxyId: string;
+  readonly store: JobStore;
+  readonly dir: string;
+  readonly retentionMs: number;
+  readonly maxResultBytes: number;
+  readonly maxAttempts: number;
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly dispatcher: Dispatcher;
+}
+
+export interface SubmitInput {
+  readonly appId: string;
+  readonly method: string;
+  readonly publicPath: string;
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array | null;
+  readonly claims: RoutingClaims;
+}
+
+class ResultTooLarge extends Error {}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+export class AsyncJobs {
+  readonly #secret = Buffer.from(randomBytes(24).toString('base64url'));
+  readonly #running = new Map<string, { claims: RoutingClaims; abort: AbortController }>();
+  #stopping = false;
+  #selfUrl = '';
+  #sweeper: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: AsyncJobsOptions) {}
+
+  /** Begin: the proxy's own URL is known, take up unfinished jobs, sweep expired ones. */
+  async start(selfUrl: string): Promise<void> {
+    this.#selfUrl = selfUrl;
+    await mkdir(this.o.dir, { recursive: true });
+    for (const job of await this.o.store.unfinished(this.o.proxyId)) await this.#recover(job);
+    this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
+    this.#sweeper.unref();
+  }
+
+  /** Stop running (a drain or crash): interrupted jobs stay `running` for the next start to decide. */
+  stop(): void {
+    this.#stopping = true;
+    if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    for (const r of this.#running.values()) r.abort.abort();
+  }
+
+  /** The stored claims when `headers` carry this process's runner credential for a running job. */
+  runnerClaims(headers: IncomingHttpHeaders): RoutingClaims | 'bad-credential' | null {
+    const raw = headers[RUNNER_HEADER];
+    if (raw === undefined) return null;
+    const given = Buffer.from(Array.isArray(raw) ? (raw[0] ?? '') : raw);
+    if (given.length !== this.#secret.length || !timingSafeEqual(given, this.#secret)) return 'bad-credential';
+    const id = headers[JOB_HEADER];
+    return (typeof id === 'string' ? this.#running.get(id)?.claims : undefined) ?? 'bad-credential';
+  }
+
+  async submit(input: SubmitInput): Promise<JobRow> {
+    const now = this.o.now();
+    const job: JobRow = {
+      id: `job_${randomBytes(16).toString('hex')}`,
+      appId: input.appId,
+      proxyId: this.o.proxyId,
+      method: input.method,
+      publicPath: input.publicPath,
+      headers: input.headers,
+      body: input.body,
+      claimsJson: JSON.stringify(input.claims),
+      retryable: IDEMPOTENT.has(input.method) || input.headers['idempotency-key'] !== undefined,
+      status: 'queued',
+      attempts: 0,
+      resultStatus: null,
+      resultType: null,
+      resultPath: null,
+      resultBytes: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      // Unfinished jobs never expire; the end of a job sets its real retention.
+      expiresAt: Number.MAX_SAFE_INTEGER,
+    };
+    await this.o.store.insert(job);
+    this.#run(job);
+    return job;
+  }
+
+  /** True when the job was queued or running and is now cancelled. */
+  async cancel(id: string): Promise<boolean> {
+    const done = await this.o.store.update(id, ['queued', 'running'], { status: 'cancelled', expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
+    if (done) this.#running.get(id)?.abort.abort();
+    return done;
+  }
+
+  get(id: string): Promise<JobRow | null> {
+    return this.o.store.get(id);
+  }
+
+  async #recover(job: JobRow): Promise<void> {
+    if (job.status === 'queued' || (job.retryable && job.attempts < this.o.maxAttempts)) {
+      this.o.logger.info({ job: job.id, attempts: job.attempts }, 'async job taken up after restart');
+      this.#run(job);
+      return;
+    }
+    const why = job.retryable ? `interrupted ${job.attempts} times (the limit)` : 'interrupted by a proxy restart; not retried because the request is not idempotent (send an Idempotency-Key to allow a retry)';
+    await this.o.store.update(job.id, ['running'], { status: 'failed', error: why, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
+  }
+
+  #run(job: JobRow): void {
+    this.#attempt(job).catch((err: unknown) => this.o.logger.warn({ err, job: job.id }, 'async job bookkeeping failed'));
+  }
+
+  async #attempt(job: JobRow): Promise<void> {
+    const started = await this.o.store.update(job.id, ['queued', 'running'], { status: 'running', attempts: job.attempts + 1 }, this.o.now());
+    if (!started || this.#stopping) return;
+    const abort = new AbortController();
+    this.#running.set(job.id, { claims: JSON.parse(job.claimsJson) as RoutingClaims, abort });
+    const path = join(this.o.dir, `${job.id}.body`);
+    try {
+      const res = await request(`${this.#selfUrl}${job.publicPath}`, {
+        method: job.method as Dispatcher.HttpMethod,
+        headers: { ...job.headers, [RUNNER_HEADER]: this.#secret.toString(), [JOB_HEADER]: job.id },
+        body: job.body === null ? null : Buffer.from(job.body),
+        signal: abort.signal,
+        dispatcher: this.o.dispatcher,
+      });
+      const bytes = await this.#store(res.body, path);
+      const type = res.headers['content-type'];
+      await this.o.store.update(job.id, ['running'], {
+        status: 'completed',
+        resultStatus: res.statusCode,
+        resultType: typeof type === 'string' ? type : null,
+        resultPath: path,
+        resultBytes: bytes,
+        expiresAt: this.o.now() + this.o.retentionMs,
+      }, this.o.now());
+    } catch (err) {
+      // Going away: leave the job `running`; the next start retries it or fails it, by its rule.
+      if (this.#stopping) return;
+      await unlink(path).catch(() => undefined);
+      const error = err instanceof ResultTooLarge ? `the result exceeds ${this.o.maxResultBytes} bytes (PROXY_JOB_MAX_RESULT_BYTES)` : `the job's request failed: ${err instanceof Error ? err.message : String(err)}`;
+      await this.o.store.update(job.id, ['running'], { status: 'failed', error, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
+    } finally {
+      this.#running.delete(job.id);
+    }
+  }
+
+  /** Streams the answer to `path`, refusing beyond the size bound; returns its length. */
+  async #store(body: NodeJS.ReadableStream, path: string): Promise<number> {
+    let bytes = 0;
+    const max = this.o.maxResultBytes;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        bytes += chunk.length;
+        cb(bytes > max ? new ResultTooLarge() : null, chunk);
+      },
+    });
+    await pipeline(body, count, createWriteStream(path));
+    return bytes;
+  }
+
+  async #sweep(): Promise<void> {
+    try {
+      for (const file of await this.o.store.expire(this.o.now())) await unlink(file).catch(() => undefined);
+    } catch (err) {
+      this.o.logger.warn({ err }, 'could not expire async jobs');
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The in-region decision: the edge's decision core (`shared/decision`) on this proxy's own
+ * snapshot of the app, scoped to the clusters of the proxy's region — so every hard filter,
+ * tier, pin and strategy is the edge's, only the candidate set differs. The decision record
+ * says so (`summary` starts with "in-region (<region>)", `input_json` has `scope`).
+ */
+import { randomUUID } from 'node:crypto';
+import { decide, seededRng } from '../../shared/decision/index.ts';
+import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
+import type { AppSnapshot, Cluster, RequestFacts } from '../../shared/domain/types.ts';
+import { ProxyError } from './errors.ts';
+import { randomHex } from './random-ids.ts';
+
+function pick<V>(m: ReadonlyMap<string, V>, keep: ReadonlySet<string>): Map<string, V> {
+  const out = new Map<string, V>();
+  for (const [k, v] of m) if (keep.has(k)) out.set(k, v);
+  return out;
+}
+
+/** The app's clusters in `region` (ids), and the regions of all its clusters. */
+export function regionsOf(snapshot: AppSnapshot, region: string): { inRegion: Cluster[]; regions: string[] } {
+  const inRegion: Cluster[] = [];
+  const regions = new Set<string>();
+  for (const id of snapshot.app.clusters) {
+    const c = snapshot.clusters.get(id);
+    if (c === undefined) continue;
+    regions.add(c.region);
+    if (c.region === region) inRegion.push(c);
+  }
+  return { inRegion, regions: [...regions].sort() };
+}
+
+const scoped = new WeakMap<AppSnapshot, AppSnapshot>();
+const serialised = new WeakMap<AppSnapshot, string>();
+
+/** The record format's snapshot JSON (Maps as entry arrays), once per snapshot object. */
+function snapshotJson(s: AppSnapshot): string {
+  let json = serialised.get(s);
+  if (json === undefined) {
+    json = JSON.stringify({ app: s.app, clusters: [...s.clusters], state: [...s.state], status: [...s.status], latency: [...s.latency], loadedAt: s.loadedAt });
+    serialised.set(s, json);
+  }
+  return json;
+}
+
+/** The snapshot with only the given clusters (memoised per snapshot object: built once per refresh). */
+export function scopeSnapshot(s: AppSnapshot, clusters: readonly Cluster[]): AppSnapshot {
+  let out = scoped.get(s);
+  if (out !== undefined) return out;
+  const keep = new Set(clusters.map((c) => c.id));
+  out = {
+    app: { ...s.app, clusters: s.app.clusters.filter((id) => keep.has(id)) },
+    clusters: pick(s.clusters, keep),
+    state: pick(s.state, keep),
+    status: pick(s.status, keep),
+    latency: pick(s.latency, keep),
+    ...(s.outcomes === undefined ? {} : { outcomes: pick(s.outcomes, keep) }),
+    ...(s.jobPins === undefined ? {} : { jobPins: new Map([...s.jobPins].filter(([, p]) => keep.has(p.clusterId))) }),
+    loadedAt: s.loadedAt,
+  };
+  scoped.set(s, out);
+  return out;
+}
+
+export interface InRegionDecided {
+  readonly decision: Decision;
+  readonly decisionUs: number;
+  readonly inputJson: string;
+}
+
+export interface InRegionDecideArgs {
+  readonly snapshot: AppSnapshot;
+  readonly region: string;
+  readonly proxyId: string;
+  readonly fn: string;
+  readonly method: string;
+  readonly affinityKey: string | null;
+  readonly jobKeyHash: string | null;
+  readonly policy: Policy;
+  readonly now: number;
+  readonly stale: boolean;
+  readonly strategyState: StrategyState;
+}
+
+/** Decide among the region's clusters; a ProxyError when the app has none there. */
+export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyError {
+  const { inRegion, regions } = regionsOf(a.snapshot, a.region);
+  const home = inRegion[0];
+  if (home === undefined) {
+    const where = regions.length === 0 ? 'no cluster at all' : `clusters only in ${regions.join(', ')}`;
+    return new ProxyError('not-in-region', 421, `${a.snapshot.app.id} has no cluster in ${a.region} (it has ${where}): call it in one of those regions, or through the edge`);
+  }
+  const snapshot = scopeSnapshot(a.snapshot, inRegion);
+  // The caller is inside the region: its location is the region's (residency rules still apply).
+  const facts: RequestFacts = {
+    appId: a.snapshot.app.id,
+    fn: a.fn,
+    method: a.method,
+    client: { colo: null, country: home.country, continent: home.continent, location: home.location },
+    affinityKey: a.affinityKey,
+    jobKeyHash: a.jobKeyHash,
+    synthetic: false,
+  };
+  const seed = randomHex(8);
+  const t0 = performance.now();
+  const raw = decide(facts, snapshot, a.policy, {
+    now: a.now,
+    rng: seededRng(seed),
+    seed,
+    decisionId: randomUUID(),
+    staleSnapshot: a.stale,
+    strategyState: a.strategyState,
+  });
+  const decisionUs = Math.round((performance.now() - t0) * 10_000) / 10;
+  const decision: Decision = { ...raw, summary: `in-region (${a.region}): ${raw.summary}` };
+  const inputJson =
+    `{"v":1,"scope":"in-region","proxy":${JSON.stringify(a.proxyId)},"region":${JSON.stringify(a.region)}` +
+    `,"request":${JSON.stringify(facts)},"policy":${JSON.stringify(a.policy)},"now":${a.now},"seed":"${seed}"` +
+    `,"staleSnapshot":${a.stale},"snapshot":${snapshotJson(snapshot)}}`;
+  return { decision, decisionUs, inputJson };
+}

@@ -1,0 +1,75 @@
+/**
+ * Records in-region decisions in the edge's `decisions` table (same columns, INSERT OR IGNORE),
+ * so explain, the dashboard and outcome feedback see them; `input_json` says `"scope":"in-region"`
+ * with the proxy and region. Written in batches off the request path through the shared
+ * WriteBuffer rule (bounded, one write in flight, backoff): a dead database costs no request.
+ */
+import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
+import type { Decision } from '../../shared/decision/types.ts';
+
+export interface InRegionDecisionRow {
+  readonly decision: Decision;
+  readonly decisionUs: number;
+  readonly inputJson: string;
+}
+
+export interface DecisionWriter {
+  batch(stmts: Array<{ sql: string; args: Array<string | number | null> }>, mode: 'write'): Promise<unknown>;
+}
+
+const INSERT = `INSERT OR IGNORE INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason,
+  policy_version, seed, stale, decision_us, explanation_json, input_json)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export class InRegionDecisionLog {
+  readonly #buffer = new WriteBuffer<InRegionDecisionRow>({ max: 10_000, batch: 200, baseBackoffMs: 1_000, maxBackoffMs: 30_000 });
+  #timer: NodeJS.Timeout | null = null;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: DecisionWriter,
+    private readonly now: () => number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  record(row: InRegionDecisionRow): void {
+    this.#buffer.push(row);
+  }
+
+  start(flushMs: number): void {
+    this.#timer = setInterval(() => void this.flush(), flushMs);
+    this.#timer.unref();
+  }
+
+  /** Write what is buffered (one write at a time). */
+  flush(): Promise<void> {
+    this.#writing = this.#writing.then(async () => {
+      for (let rows = this.#buffer.begin(this.now()); rows !== null; rows = this.#buffer.begin(this.now())) {
+        try {
+          await this.db.batch(rows.map(toStatement), 'write');
+          this.#buffer.succeeded(rows);
+        } catch (err) {
+          this.#buffer.failed(rows, this.now(), Math.random());
+          this.onError(err);
+          return;
+        }
+      }
+    });
+    return this.#writing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    await this.flush();
+  }
+}
+
+function toStatement({ decision: d, decisionUs, inputJson }: InRegionDecisionRow): { sql: string; args: Array<string | number | null> } {
+  return {
+    sql: INSERT,
+    args: [
+      d.id, d.at, d.appId, d.fn, d.synthetic ? 1 : 0, d.outcome, d.chosen, d.reason,
+      d.policyVersion, d.seed, d.stale ? 1 : 0, decisionUs, JSON.stringify(d), inputJson,
+    ],
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The front gate with the in-region path: a request carrying a routing token goes through the
+ * edge's token gate as before; one without a token is an in-region call — authorised with a
+ * project API key or a service key (in-region-auth.ts), decided here among the clusters of the
+ * proxy's region (in-region-decide.ts), and admitted with claims of issuer `in-region`, so
+ * everything after the gate (rules, limits, forwarding, outcomes) is the normal path.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Policy, StrategyState } from '../../shared/decision/types.ts';
+import { ProxyError } from './errors.ts';
+import { authorizeInRegion } from './in-region-auth.ts';
+import { decideInRegion } from './in-region-decide.ts';
+import type { InRegionDecisionLog } from './in-region-decision-log.ts';
+import type { InRegionSource } from './in-region-source.ts';
+import { jobKeyOf } from './job-pins.ts';
+import type { RequestTarget } from './request-target.ts';
+import type { GateResult, TokenGate } from './token-gate.ts';
+
+/** `iss` of claims the proxy made itself for an in-region call: its credentials are never forwarded. */
+export const IN_REGION_ISSUER = 'in-region';
+
+export interface InRegionGateOptions {
+  readonly proxyId: string;
+  readonly region: string;
+  readonly policy: Policy;
+  /** A snapshot older than this is decided on as stale (the database is not answering). */
+  readonly staleMs: number;
+  readonly source: InRegionSource;
+  /** Null: decisions are not recorded. */
+  readonly log: InRegionDecisionLog | null;
+}
+
+function hasToken(headers: IncomingHttpHeaders, target: RequestTarget): boolean {
+  const h = headers['x-switchyard-token'];
+  return (h !== undefined && h !== '') || target.queryToken !== null;
+}
+
+const unavailable = (err: unknown): ProxyError =>
+  new ProxyError('store-unavailable', 503, `the in-region path cannot read its state: ${err instanceof Error ? err.message : String(err)}`, false, 1);
+
+export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGate {
+  const strategies = new Map<string, StrategyState>();
+  const strategyOf = (appId: string): StrategyState => {
+    let s = strategies.get(appId);
+    if (s === undefined) {
+      s = { roundRobinCursor: 0, outstanding: new Map() };
+      strategies.set(appId, s);
+    }
+    return s;
+  };
+  const check = async (headers: IncomingHttpHeaders, target: RequestTarget, now: number, method: string): Promise<GateResult> => {
+    const snapshot = await o.source.snapshot(target.appId);
+    if (snapshot === null) return { ok: false, error: new ProxyError('unknown-app', 404, `no app ${target.appId}`) };
+    const caller = await authorizeInRegion(headers, snapshot.app, o.source);
+    if (caller instanceof ProxyError) return { ok: false, error: caller };
+    const job = jobKeyOf(headers, target.appId, snapshot.app.requests.jobKeyHeader);
+    if (!job.ok) return job;
+    const affinity = snapshot.app.affinityHeader === null ? undefined : headers[snapshot.app.affinityHeader.toLowerCase()];
+    const decided = decideInRegion({
+      snapshot,
+      region: o.region,
+      proxyId: o.proxyId,
+      fn: target.fn,
+      method,
+      affinityKey: (Array.isArray(affinity) ? affinity[0] : affinity) ?? null,
+      jobKeyHash: job.hash,
+      policy: o.policy,
+      now,
+      stale: now - snapshot.loadedAt > o.staleMs,
+      strategyState: strategyOf(target.appId),
+    });
+    if (decided instanceof ProxyError) return { ok: false, error: decided };
+    o.log?.record(decided);
+    const d = decided.decision;
+    if (d.chosen === null) {
+      return { ok: false, error: new ProxyError('no-candidate', 503, `no cluster in ${o.region} can take ${target.appId} now: ${d.summary}`, false, 1) };
+    }
+    const iat = Math.floor(now / 1000);
+    const claims = { iss: IN_REGION_ISSUER, aud: o.proxyId, app: target.appId, fn: target.fn, cluster: d.chosen, fallbacks: d.fallbacks, did: d.id, iat, exp: iat + 60 };
+    return { ok: true, claims };
+  };
+  return {
+    async check(headers, target, now, method = 'GET') {
+      if (hasToken(headers, target)) return tokens.check(headers, target, now, method);
+      try {
+        return await check(headers, target, now, method);
+      } catch (err) {
+        return { ok: false, error: unavailable(err) };
+      }
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * What the in-region path reads from libSQL, through the same shared loaders the edge uses
+ * (`shared/snapshot`: one read batch per app snapshot; API keys by their hex SHA-256), plus
+ * service keys (`service_keys`, same hashing and shape rules). Every read is cached
+ * (refreshing-cache.ts), so a warm request does no I/O.
+ */
+import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
+import { loadApiKey, loadAppSnapshot, type Row, type SnapshotReader } from '../../shared/snapshot/index.ts';
+import { bool, str } from '../../shared/snapshot/row-values.ts';
+import { RefreshingCache } from './refreshing-cache.ts';
+
+/** A per-app service key as stored: it opens exactly one app, in-region only. */
+export interface ServiceKey {
+  readonly id: string;
+  readonly appId: string;
+  readonly revoked: boolean;
+}
+
+export interface InRegionSource {
+  snapshot(appId: string): AppSnapshot | null | Promise<AppSnapshot | null>;
+  apiKey(hash: string): ApiKey | null | Promise<ApiKey | null>;
+  serviceKey(hash: string): ServiceKey | null | Promise<ServiceKey | null>;
+}
+
+export function parseServiceKeyRow(row: Row | undefined): ServiceKey | null {
+  if (row === undefined) return null;
+  const id = str(row, 'id', 'service_keys row');
+  const where = `service_keys row ${JSON.stringify(id)}`;
+  return { id, appId: str(row, 'app_id', where), revoked: bool(row, 'revoked', where) };
+}
+
+async function loadServiceKey(db: SnapshotReader, hash: string): Promise<ServiceKey | null> {
+  const [rs] = await db.batch([{ sql: 'SELECT id, app_id, revoked FROM service_keys WHERE hash = ?', args: [hash] }], 'read');
+  return parseServiceKeyRow(rs?.rows[0]);
+}
+
+export interface InRegionSourceOptions {
+  /** How old a cached snapshot or key may get before a background re-read (a revocation takes this long). */
+  readonly refreshMs: number;
+  /** Proxy reports older than this stop counting (as at the edge). */
+  readonly maxProxyReportAgeMs: number;
+  readonly now: () => number;
+  readonly onError: (err: unknown) => void;
+}
+
+/** Cached libSQL reads for the in-region gate. */
+export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOptions): InRegionSource {
+  const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError };
+  const snapshots = new RefreshingCache(
+    (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs }),
+    { ...cacheOptions, maxEntries: 10_000 },
+  );
+  const apiKeys = new RefreshingCache((hash) => loadApiKey(db, hash), { ...cacheOptions, maxEntries: 10_000 });
+  const serviceKeys = new RefreshingCache((hash) => loadServiceKey(db, hash), { ...cacheOptions, maxEntries: 10_000 });
+  return {
+    snapshot: (appId) => snapshots.get(appId),
+    apiKey: (hash) => apiKeys.get(hash),
+    serviceKey: (hash) => serviceKeys.get(hash),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Builds the in-region gate around the token gate when the proxy has a database and
+ * `inRegion` is on (proxy.ts calls this once at start). Without a database there is no key
+ * store to check callers against, so tokenless requests keep being refused as before.
+ */
+import { DEFAULT_POLICY } from '../../shared/decision/index.ts';
+import type { SnapshotReader } from '../../shared/snapshot/index.ts';
+import type { Logger } from 'pino';
+import type { ProxyConfig } from './config.ts';
+import { InRegionDecisionLog, type DecisionWriter } from './in-region-decision-log.ts';
+import { inRegionGate } from './in-region-gate.ts';
+import { libsqlInRegionSource } from './in-region-source.ts';
+import type { TokenGate } from './token-gate.ts';
+
+export type InRegionDb = SnapshotReader & DecisionWriter;
+
+export interface InRegionWiring {
+  readonly gate: TokenGate;
+  stop(): Promise<void>;
+}
+
+export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegionDb | null, now: () => number, logger: Logger): InRegionWiring {
+  if (db === null || !config.inRegion || config.authDisabled) return { gate: tokens, stop: async () => undefined };
+  const onError = (err: unknown): void => logger.warn({ err }, 'in-region: database read or write failed');
+  const log = config.inRegionRecordDecisions ? new InRegionDecisionLog(db, now, onError) : null;
+  log?.start(1_000);
+  const source = libsqlInRegionSource(db, {
+    refreshMs: config.inRegionRefreshMs,
+    // Another proxy's report older than a few of its intervals no longer speaks for a cluster.
+    maxProxyReportAgeMs: Math.max(30_000, 10 * config.reportIntervalMs),
+    now,
+    onError,
+  });
+  const gate = inRegionGate(tokens, {
+    proxyId: config.id,
+    region: config.region,
+    policy: DEFAULT_POLICY,
+    staleMs: Math.max(10_000, 10 * config.inRegionRefreshMs),
+    source,
+    log,
+  });
+  return { gate, stop: async () => log?.stop() };
+}
