@@ -33,6 +33,8 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['non-canonical function', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    requests:\n      functions: [v1/*, a//b]\n`, 'apps[0].requests.functions[1]', 14, /empty segment/],
     ['unknown request rule', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    requests: {maxBody: 3}\n`, 'apps[0].requests.maxBody', 13, /unknown rule/],
     ['bad TTFB budget', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    requests: {ttfbBudgetMs: -5}\n`, 'apps[0].requests.ttfbBudgetMs', 13, /milliseconds/],
+    ['unknown limit scope', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    limits: {maxConcurrency: 4, scope: planet}\n`, 'apps[0].limits.scope', 13, /proxy.*region.*global/],
+    ['zero concurrency limit', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    limits: {maxConcurrency: 0}\n`, 'apps[0].limits.maxConcurrency', 13, /0|positive|greater/i],
     ['unknown section', `${base}app: []\n`, 'app', 9, /unknown section 'app'/],
   ])('%s', (_name, text, path, line, message) => {
     const r = parseConfig(text, 'cfg.yaml');

@@ -80,7 +80,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
       error: new ProxyError(
         limit.code,
         429,
-        `${target.appId} is over its ${what} limit on this proxy; retry after ${limit.retryAfterS}s`,
+        `${target.appId} is over its ${what} limit (shared by the proxies of its limits scope); retry after ${limit.retryAfterS}s`,
         false,
         limit.retryAfterS,
       ),
