@@ -8,7 +8,7 @@ import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
-import { predictTtft } from './predict-ttft.ts';
+import { chargeRetries, predictTtft } from './predict-ttft.ts';
 import { termTable } from './ttft-memo.ts';
 import { marginalPrice } from './ttft-terms.ts';
 import { softmaxPick } from './softmax-pick.ts';
@@ -97,6 +97,7 @@ export function decide(
     const low = cheapestMarginal === Infinity ? 0 : cheapestMarginal;
     const table = termTable(compiled, policy);
     for (const row of eligible) predictTtft(row, table, geo, low, policy, now);
+    chargeRetries(eligible, policy, now);
   } else if (eligible.length > 0) {
     const costs = costTable(compiled, cheapest === Infinity ? 0 : cheapest, utilization, policy);
     const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
