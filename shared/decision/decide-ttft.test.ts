@@ -66,6 +66,24 @@ describe('ttft model', () => {
       max: 0.02,
     },
     {
+      // Half its attempts fail and are retried on mid, which queues ~1 s: each failure here costs that
+      // queue too (≈ 1.2 s expected), not just a round trip and the retry penalty (≈ 0.3 s).
+      name: 'a gray-failing cluster loses its traffic even when the only alternative queues a second',
+      snap: withOutcomes(
+        snapshot({
+          clusters: [NEAR, MID],
+          states: [
+            state('near', roomy),
+            state('mid', { hotFree: 0, hotBusy: 40, queued: 3, warm: 8, cold: 8 }),
+          ],
+        }),
+        [{ clusterId: 'near', requests: 200, replicaErrors: 100, ttfbMs: null, observedAt: NOW - 2000 }],
+      ),
+      id: 'near',
+      min: 0,
+      max: 0.05,
+    },
+    {
       name: 'a much pricier busy cluster loses to a cheap one a few ms away',
       snap: snapshot({
         clusters: [NEAR, MID],

@@ -129,6 +129,22 @@ describe('failureRiskTerm', () => {
   });
 });
 
+describe('failureRiskTerm with the retry landing elsewhere', () => {
+  const stats: OutcomeStats = { clusterId: 'c', requests: 100, replicaErrors: 50, ttfbMs: null, observedAt: NOW };
+  it.each([
+    // e/(1−e) = 0.909 × (50 + 250 + retry)
+    ['no alternative known', 0, 272, 274],
+    ['alternative answers in 100 ms', 100, 363, 365],
+    // the alternative queues 5 s: failing half the time here costs about that too
+    ['alternative queues 5 s', 5000, 4817, 4819],
+  ])('%s', (_name, retry, lo, hi) => {
+    const t = failureRiskTerm(stats, 50, NOW, T, retry);
+    expect(t.ms).toBeGreaterThanOrEqual(lo);
+    expect(t.ms).toBeLessThanOrEqual(hi);
+    if (retry > 0) expect(t.detail).toMatch(/predicted for the retry elsewhere/);
+  });
+});
+
 describe('priceTerm (marginal price as time)', () => {
   it.each([
     // price, busy share, cheapest marginal, $/h per ms → ms

@@ -145,26 +145,33 @@ export function startupTerm(
 
 /**
  * Expected extra time from replica faults: with error rate e, a request needs
- * 1/(1−e) attempts on average, and each failed one costs its round trip plus
- * the retry penalty. The rate is shrunk towards 0 by a prior of clean requests,
- * so a handful of errors on little traffic does not evict a cluster.
+ * 1/(1−e) attempts on average, and each failed one costs its round trip, the
+ * retry penalty and the time to first token of the retry, which lands on the
+ * best other candidate (`retryElsewhereMs`: its predicted TTFT, queue and
+ * start-up included — so where the alternatives queue, failing here costs that
+ * queue too, and a cluster failing half its requests can never look faster
+ * than the place its retries go). The rate is shrunk towards 0 by a prior of
+ * clean requests, so a handful of errors on little traffic does not evict a cluster.
  */
 export function failureRiskTerm(
   o: OutcomeStats | null,
   networkMs: number,
   now: number,
   policy: TtftPolicy,
+  retryElsewhereMs = 0,
 ): TtftTerm {
   if (o === null || !(now - o.observedAt <= policy.outcomeMaxAgeMs) || o.requests <= 0)
     return NO_OUTCOMES;
   if (o.replicaErrors <= 0) return NO_FAILURES;
   const e = Math.min(0.95, o.replicaErrors / (o.requests + policy.outcomePrior));
-  const perFailure = Math.max(0, networkMs) + policy.retryPenaltyMs;
+  const retry = Math.max(0, retryElsewhereMs);
+  const perFailure = Math.max(0, networkMs) + policy.retryPenaltyMs + retry;
   const ms = (e / (1 - e)) * perFailure;
+  const elsewhere = retry > 0 ? ` (incl. ${r0(retry)} ms predicted for the retry elsewhere)` : '';
   return {
     name: 'failure-risk',
     ms,
-    detail: `${o.replicaErrors} of ${o.requests} recent requests failed (replica faults; rate ${r2(e)} after a prior of ${policy.outcomePrior}) × ${r0(perFailure)} ms per failed attempt`,
+    detail: `${o.replicaErrors} of ${o.requests} recent requests failed (replica faults; rate ${r2(e)} after a prior of ${policy.outcomePrior}) × ${r0(perFailure)} ms per failed attempt${elsewhere}`,
   };
 }
 
