@@ -9,7 +9,8 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { connectionListed, dropRequestHeader, STRIP_CREDENTIALS } from '../../shared/http/header-rules.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { AsyncJobs } from './async-jobs.ts';
-import type { JobRow } from './async-job-store.ts';
+import { jobView } from './async-job-store.ts';
+import { webhookProblem } from './job-webhook.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 import type { RequestTarget } from './request-target.ts';
@@ -66,31 +67,22 @@ function json(res: ClientResponse, status: number, body: unknown, extra: Outgoin
   res.end(data);
 }
 
-function statusBody(job: JobRow): Record<string, unknown> {
-  const base = `/_switchyard/jobs/${job.id}`;
-  return {
-    id: job.id,
-    app: job.appId,
-    status: job.status,
-    attempts: job.attempts,
-    statusUrl: base,
-    resultUrl: job.status === 'completed' ? `${base}/result` : null,
-    resultStatus: job.resultStatus,
-    resultBytes: job.resultBytes,
-    error: job.error,
-    createdAt: job.createdAt,
-    updatedAt: job.updatedAt,
-    expiresAt: job.expiresAt === Number.MAX_SAFE_INTEGER ? null : job.expiresAt,
-  };
-}
-
 /** Store the admitted request as a job and answer 202. */
 export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number): Promise<void> {
   const method = req.method ?? 'GET';
   const body = method === 'GET' || method === 'HEAD' ? null : await readBody(req, maxBodyBytes, target.appId);
   if (body instanceof ProxyError) return sendError(res, body, { connection: 'close' });
-  const job = await jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims });
-  json(res, 202, statusBody(job), { location: `/_switchyard/jobs/${job.id}` });
+  const hook = req.headers['x-switchyard-webhook'];
+  const webhookUrl = typeof hook === 'string' && hook !== '' ? hook : null;
+  if (webhookUrl !== null) {
+    const problem = webhookProblem(webhookUrl);
+    if (problem !== null) return sendError(res, new ProxyError('webhook-invalid', 400, `x-switchyard-webhook ${problem}`));
+    if (!(await jobs.hasWebhookSecret(target.appId))) {
+      return sendError(res, new ProxyError('webhook-secret-missing', 400, `${target.appId} has no webhook secret to sign with: an operator creates one with \`switchyard service-keys webhook-secret --app ${target.appId}\``));
+    }
+  }
+  const job = await jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims, webhookUrl });
+  json(res, 202, jobView(job), { location: `/_switchyard/jobs/${job.id}` });
 }
 
 /** `GET|DELETE /_switchyard/jobs/<id>` and `GET /_switchyard/jobs/<id>/result`. */
@@ -105,12 +97,12 @@ export async function handleJobRoute(jobs: AsyncJobs | null, req: ClientRequest,
     const cancelled = await jobs.cancel(id);
     const job = await jobs.get(id);
     if (job === null) return sendError(res, new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`));
-    return json(res, cancelled ? 200 : 409, statusBody(job));
+    return json(res, cancelled ? 200 : 409, jobView(job));
   }
   if (method !== 'GET' && method !== 'HEAD') return sendError(res, new ProxyError('client-unsupported', 405, 'jobs take GET (status, result) and DELETE (cancel)'));
   const job = await jobs.get(id);
   if (job === null) return sendError(res, new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`));
-  if (m?.[2] === undefined) return json(res, 200, statusBody(job));
+  if (m?.[2] === undefined) return json(res, 200, jobView(job));
   if (job.status !== 'completed' || job.resultPath === null) {
     return sendError(res, new ProxyError('job-not-completed', 409, `job ${id} is ${job.status}${job.error === null ? '' : `: ${job.error}`}; poll /_switchyard/jobs/${id}`));
   }

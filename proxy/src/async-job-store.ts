@@ -25,6 +25,8 @@ export interface JobRow {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly expiresAt: number;
+  /** Where to POST the signed completion notice, if the caller asked for one. */
+  readonly webhookUrl: string | null;
 }
 
 export type JobUpdate = Partial<Pick<JobRow, 'status' | 'attempts' | 'resultStatus' | 'resultType' | 'resultPath' | 'resultBytes' | 'error' | 'expiresAt'>>;
@@ -64,6 +66,7 @@ function toRow(r: Record<string, unknown>): JobRow {
     createdAt: Number(r['created_at']),
     updatedAt: Number(r['updated_at']),
     expiresAt: Number(r['expires_at']),
+    webhookUrl: s(r['webhook_url']),
   };
 }
 
@@ -73,6 +76,8 @@ export interface JobStore {
   /** Only while the job is in one of `from` (no resurrecting a cancelled job); true when it moved. */
   update(id: string, from: readonly JobStatus[], change: JobUpdate, now: number): Promise<boolean>;
   unfinished(proxyId: string): Promise<JobRow[]>;
+  /** The app's webhook signing secret, or null when it has none. */
+  webhookSecret(appId: string): Promise<string | null>;
   /** Finished jobs past their retention: returns their result files, rows deleted. */
   expire(now: number): Promise<string[]>;
 }
@@ -82,8 +87,8 @@ export function libsqlJobStore(client: Client): JobStore {
     async insert(j) {
       await client.execute({
         sql: `INSERT INTO async_jobs (id, app_id, proxy_id, method, public_path, headers_json, body, claims_json, retryable,
-                status, attempts, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        args: [j.id, j.appId, j.proxyId, j.method, j.publicPath, JSON.stringify(j.headers), j.body, j.claimsJson, j.retryable ? 1 : 0, j.status, j.attempts, j.createdAt, j.updatedAt, j.expiresAt],
+                status, attempts, created_at, updated_at, expires_at, webhook_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        args: [j.id, j.appId, j.proxyId, j.method, j.publicPath, JSON.stringify(j.headers), j.body, j.claimsJson, j.retryable ? 1 : 0, j.status, j.attempts, j.createdAt, j.updatedAt, j.expiresAt, j.webhookUrl],
       });
     },
     async get(id) {
@@ -105,6 +110,11 @@ export function libsqlJobStore(client: Client): JobStore {
       const rs = await client.execute({ sql: `SELECT * FROM async_jobs WHERE proxy_id = ? AND status IN ('queued', 'running') ORDER BY created_at`, args: [proxyId] });
       return rs.rows.map((r) => toRow(r as unknown as Record<string, unknown>));
     },
+    async webhookSecret(appId) {
+      const rs = await client.execute({ sql: 'SELECT secret FROM job_webhook_secrets WHERE app_id = ?', args: [appId] });
+      const v = rs.rows[0]?.['secret'];
+      return typeof v === 'string' ? v : null;
+    },
     async expire(now) {
       const rs = await client.execute({ sql: `SELECT result_path FROM async_jobs WHERE expires_at <= ? AND status IN ('completed', 'failed', 'cancelled')`, args: [now] });
       await client.execute({ sql: `DELETE FROM async_jobs WHERE expires_at <= ? AND status IN ('completed', 'failed', 'cancelled')`, args: [now] });
@@ -112,3 +122,23 @@ export function libsqlJobStore(client: Client): JobStore {
     },
   };
 }
+
+/** What status answers and webhooks say about a job (never its request headers or body). */
+export function jobView(job: JobRow): Record<string, unknown> {
+  const base = `/_switchyard/jobs/${job.id}`;
+  return {
+    id: job.id,
+    app: job.appId,
+    status: job.status,
+    attempts: job.attempts,
+    statusUrl: base,
+    resultUrl: job.status === 'completed' ? `${base}/result` : null,
+    resultStatus: job.resultStatus,
+    resultBytes: job.resultBytes,
+    error: job.error,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    expiresAt: job.expiresAt === Number.MAX_SAFE_INTEGER ? null : job.expiresAt,
+  };
+}
+

@@ -19,7 +19,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import type { JobRow, JobStore } from './async-job-store.ts';
+import { jobView, type JobRow, type JobStore } from './async-job-store.ts';
+import { deliverWebhook } from './job-webhook.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -43,6 +44,7 @@ export interface SubmitInput {
   readonly headers: Record<string, string>;
   readonly body: Uint8Array | null;
   readonly claims: RoutingClaims;
+  readonly webhookUrl: string | null;
 }
 
 class ResultTooLarge extends Error {}
@@ -107,6 +109,7 @@ export class AsyncJobs {
       updatedAt: now,
       // Unfinished jobs never expire; the end of a job sets its real retention.
       expiresAt: Number.MAX_SAFE_INTEGER,
+      webhookUrl: input.webhookUrl,
     };
     await this.o.store.insert(job);
     this.#run(job);
@@ -116,8 +119,28 @@ export class AsyncJobs {
   /** True when the job was queued or running and is now cancelled. */
   async cancel(id: string): Promise<boolean> {
     const done = await this.o.store.update(id, ['queued', 'running'], { status: 'cancelled', expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
-    if (done) this.#running.get(id)?.abort.abort();
+    if (done) {
+      this.#running.get(id)?.abort.abort();
+      this.#notify(id);
+    }
     return done;
+  }
+
+  async hasWebhookSecret(appId: string): Promise<boolean> {
+    return (await this.o.store.webhookSecret(appId)) !== null;
+  }
+
+  /** The signed completion notice, when the job asked for one (best effort, in the background). */
+  #notify(id: string): void {
+    const send = async (): Promise<void> => {
+      const job = await this.o.store.get(id);
+      if (job?.webhookUrl === null || job === null) return;
+      const secret = await this.o.store.webhookSecret(job.appId);
+      if (secret === null) return;
+      const ok = await deliverWebhook(job.webhookUrl, secret, jobView(job), this.o.dispatcher, () => Math.floor(this.o.now() / 1000));
+      if (!ok) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
+    };
+    send().catch((err: unknown) => this.o.logger.warn({ err, job: id }, 'async job webhook failed'));
   }
 
   get(id: string): Promise<JobRow | null> {
@@ -131,7 +154,7 @@ export class AsyncJobs {
       return;
     }
     const why = job.retryable ? `interrupted ${job.attempts} times (the limit)` : 'interrupted by a proxy restart; not retried because the request is not idempotent (send an Idempotency-Key to allow a retry)';
-    await this.o.store.update(job.id, ['running'], { status: 'failed', error: why, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
+    if (await this.o.store.update(job.id, ['running'], { status: 'failed', error: why, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now())) this.#notify(job.id);
   }
 
   #run(job: JobRow): void {
@@ -154,7 +177,7 @@ export class AsyncJobs {
       });
       const bytes = await this.#store(res.body, path);
       const type = res.headers['content-type'];
-      await this.o.store.update(job.id, ['running'], {
+      const finished = await this.o.store.update(job.id, ['running'], {
         status: 'completed',
         resultStatus: res.statusCode,
         resultType: typeof type === 'string' ? type : null,
@@ -162,12 +185,13 @@ export class AsyncJobs {
         resultBytes: bytes,
         expiresAt: this.o.now() + this.o.retentionMs,
       }, this.o.now());
+      if (finished) this.#notify(job.id);
     } catch (err) {
       // Going away: leave the job `running`; the next start retries it or fails it, by its rule.
       if (this.#stopping) return;
       await unlink(path).catch(() => undefined);
       const error = err instanceof ResultTooLarge ? `the result exceeds ${this.o.maxResultBytes} bytes (PROXY_JOB_MAX_RESULT_BYTES)` : `the job's request failed: ${err instanceof Error ? err.message : String(err)}`;
-      await this.o.store.update(job.id, ['running'], { status: 'failed', error, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
+      if (await this.o.store.update(job.id, ['running'], { status: 'failed', error, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now())) this.#notify(job.id);
     } finally {
       this.#running.delete(job.id);
     }

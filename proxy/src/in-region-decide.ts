@@ -32,6 +32,16 @@ export function regionsOf(snapshot: AppSnapshot, region: string): { inRegion: Cl
 
 const scoped = new WeakMap<AppSnapshot, AppSnapshot>();
 const serialised = new WeakMap<AppSnapshot, string>();
+const serialisedPolicy = new WeakMap<Policy, string>();
+
+function policyJson(p: Policy): string {
+  let json = serialisedPolicy.get(p);
+  if (json === undefined) {
+    json = JSON.stringify(p);
+    serialisedPolicy.set(p, json);
+  }
+  return json;
+}
 
 /** The record format's snapshot JSON (Maps as entry arrays), once per snapshot object. */
 function snapshotJson(s: AppSnapshot): string {
@@ -115,7 +125,7 @@ export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyEr
   const decision: Decision = { ...raw, summary: `in-region (${a.region}): ${raw.summary}` };
   const inputJson =
     `{"v":1,"scope":"in-region","proxy":${JSON.stringify(a.proxyId)},"region":${JSON.stringify(a.region)}` +
-    `,"request":${JSON.stringify(facts)},"policy":${JSON.stringify(a.policy)},"now":${a.now},"seed":"${seed}"` +
+    `,"request":${JSON.stringify(facts)},"policy":${policyJson(a.policy)},"now":${a.now},"seed":"${seed}"` +
     `,"staleSnapshot":${a.stale},"snapshot":${snapshotJson(snapshot)}}`;
   return { decision, decisionUs, inputJson };
 }

@@ -44,6 +44,7 @@ export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
   'x-switchyard-operator-key',
   // Async jobs (proxy/src/async-jobs.ts): the submit flag and the proxy's own runner credential.
   'x-switchyard-async',
+  'x-switchyard-webhook',
   'x-switchyard-job-runner',
 ]);
 

@@ -310,9 +310,17 @@ export const MIGRATIONS: readonly Migration[] = [
          error TEXT,
          created_at INTEGER NOT NULL,
          updated_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL
+         expires_at INTEGER NOT NULL,
+         webhook_url TEXT
        )`,
       `CREATE INDEX IF NOT EXISTS async_jobs_by_proxy ON async_jobs(proxy_id, status)`,
+      // Per-app secret that signs job webhooks (HMAC-SHA256). Held in plaintext by necessity
+      // (the proxy signs with it), like Stripe's and GitHub's webhook secrets; operators only.
+      `CREATE TABLE IF NOT EXISTS job_webhook_secrets (
+         app_id TEXT PRIMARY KEY,
+         secret TEXT NOT NULL,
+         created_at INTEGER NOT NULL
+       )`,
     ],
   },
 ];

@@ -44,6 +44,19 @@ export async function revokeServiceKey(client: Client, id: string): Promise<bool
   return rs.rowsAffected > 0;
 }
 
+/** Creates or replaces (rotates) the app's async-job webhook signing secret; returns it. */
+export async function setWebhookSecret(client: Client, appId: string, now: number): Promise<string> {
+  const app = await client.execute({ sql: 'SELECT id FROM apps WHERE id = ?', args: [appId] });
+  if (app.rows.length === 0) throw new Error(`no app ${appId}: apply its config first (switchyard apply)`);
+  const secret = `whsec_${randomBytes(32).toString('base64url')}`;
+  await client.execute({
+    sql: `INSERT INTO job_webhook_secrets (app_id, secret, created_at) VALUES (?, ?, ?)
+          ON CONFLICT(app_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`,
+    args: [appId, secret, now],
+  });
+  return secret;
+}
+
 async function withClient<T>(opts: DbFlags, f: (client: Client) => Promise<T>): Promise<T> {
   const store = openStore(resolveDb(opts, process.env));
   try {
@@ -69,6 +82,12 @@ export function register(program: Command): void {
       process.stdout.write(`revoked service key ${opts.id}\n`);
     },
   );
+  withDbFlags(
+    cmd.command('webhook-secret').description('create or rotate the secret that signs an app\'s async-job webhooks (printed once)').requiredOption('--app <project/app>', 'the app'),
+  ).action(async (opts: DbFlags & { app: string }) => {
+    const secret = await withClient(opts, (c) => setWebhookSecret(c, opts.app, Date.now()));
+    process.stdout.write(`webhook secret for ${opts.app} (give it to the webhook receiver; a rotation replaces it):\n  ${secret}\n`);
+  });
   withDbFlags(cmd.command('list').description('list keys (ids, apps, state; never the keys)').option('--app <project/app>', 'only this app')).action(
     async (opts: DbFlags & { app?: string }) => {
       const rows = await withClient(opts, async (c) =>
