@@ -94,8 +94,10 @@ export class Supervisor {
     });
     child.on('exit', () => {
       running.exited = true;
-      out.end();
     });
+    // The log ends when the child's pipes close, not at 'exit': its last lines may still be in
+    // the pipe then, and writing them to an ended stream throws (uncaught) in the parent.
+    child.on('close', () => out.end());
 
     lastAnswer = '';
     const deadline = Date.now() + (spec.readyTimeoutMs ?? 30_000);

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { jobKeyDigestInput, jobKeyProblem } from '../../shared/domain/job-key.ts';
+import { jobKeyDigestInput, readJobKey } from '../../shared/domain/job-key.ts';
 import { ProxyError } from './errors.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
@@ -42,19 +42,13 @@ const STORE_EVERY_MS = 60_000;
 
 export type JobKey = { readonly ok: true; readonly hash: string | null } | { readonly ok: false; readonly error: ProxyError };
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | null {
-  const v = headers[name];
-  const s = Array.isArray(v) ? v[0] : v;
-  return s === undefined || s === '' ? null : s;
-}
-
 /** The request's job key hash (null: the app has no job key header, or none was sent). */
 export function jobKeyOf(headers: IncomingHttpHeaders, appId: string, header: string | null): JobKey {
-  if (header === null) return { ok: true, hash: null };
-  const value = headerValue(headers, header);
+  const raw = header === null ? undefined : headers[header];
+  const read = readJobKey(header, Array.isArray(raw) ? raw.join(', ') : raw);
+  if (!read.ok) return { ok: false, error: new ProxyError('client-invalid', 400, `invalid job key: ${read.problem}`) };
+  const value = read.key;
   if (value === null) return { ok: true, hash: null };
-  const problem = jobKeyProblem(header, value);
-  if (problem !== null) return { ok: false, error: new ProxyError('client-invalid', 400, `invalid job key: ${problem}`) };
   return { ok: true, hash: createHash('sha256').update(jobKeyDigestInput(appId, value)).digest('hex') };
 }
 

@@ -60,6 +60,7 @@ test('the proxy writes pins by key hash and the edge snapshot reads them back', 
 test.each([
   ['too long', 'k'.repeat(257)],
   ['not visible ASCII', 'job 42'],
+  ['explicitly empty', ''],
 ])('a job key that is %s is the client’s 400', (_what, value) => {
   const key = jobKeyOf({ 'x-job-id': value }, 'p/a', 'x-job-id');
   expect(key.ok).toBe(false);

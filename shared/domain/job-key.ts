@@ -17,6 +17,21 @@ export function jobKeyProblem(header: string, value: string): string | null {
   return null;
 }
 
+export type JobKeyRead = { readonly ok: true; readonly key: string | null } | { readonly ok: false; readonly problem: string };
+
+/**
+ * The one rule, edge and proxy alike, for an app's job key header: absent → no key (routed on
+ * its merits); present → it must be a valid key, and an explicitly empty value is the client's
+ * 400 too, not "no key": a client that meant to pin a job and sent an empty id (an unset
+ * variable) must hear so, instead of silently losing its pin.
+ * `value`: the header's value as the runtime gives it (null/undefined when absent).
+ */
+export function readJobKey(header: string | null, value: string | null | undefined): JobKeyRead {
+  if (header === null || value === null || value === undefined) return { ok: true, key: null };
+  const problem = jobKeyProblem(header, value);
+  return problem === null ? { ok: true, key: value } : { ok: false, problem };
+}
+
 /** What is hashed: exposed so a runtime with a synchronous SHA-256 computes the same hash. */
 export function jobKeyDigestInput(appId: string, key: string): string {
   return `${appId}\n${key}`;

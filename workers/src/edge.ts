@@ -44,7 +44,7 @@ interface Traced {
   readonly server: EdgeSpan;
   decide: EdgeSpan | null;
 }
-import { hashJobKey, jobKeyProblem } from '../../shared/domain/job-key.ts';
+import { hashJobKey, readJobKey } from '../../shared/domain/job-key.ts';
 
 export interface EdgeDeps {
   readonly config: EdgeConfig;
@@ -327,9 +327,7 @@ function forwardSpan(traced: Traced, clusterId: string, snapshot: AppSnapshot): 
 
 /** The hash of the app's job key header (never the raw value, which is client data), or null. */
 async function jobKeyHashOf(headers: Headers, appId: string, header: string | null): Promise<string | null> {
-  const value = header === null ? null : headers.get(header);
-  if (header === null || value === null) return null;
-  const problem = jobKeyProblem(header, value);
-  if (problem !== null) throw refuse.badJobKey(problem);
-  return hashJobKey(appId, value);
+  const read = readJobKey(header, header === null ? null : headers.get(header));
+  if (!read.ok) throw refuse.badJobKey(read.problem);
+  return read.key === null ? null : hashJobKey(appId, read.key);
 }
