@@ -1,6 +1,8 @@
 import type { Client } from '@libsql/client';
 import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
 import { pushClusterState } from '../store/push-cluster-state.ts';
+import { pushDeploymentVersions } from '../rollout/push-deployment-versions.ts';
+import { majorityVersions, type ClusterModelVersion } from '../../shared/rollout/served-versions.ts';
 import type { EndpointInput } from '../store/types.ts';
 import { upsertCluster } from '../store/upsert-cluster.ts';
 import type { AggregatorConfig, WatchedApp } from './aggregator-config.ts';
@@ -18,6 +20,8 @@ export interface AggregatorSnapshot {
   readonly states: readonly ClusterAppState[];
   readonly status: ClusterStatus;
   readonly endpoints: readonly EndpointInput[];
+  /** Per watched app, the model versions its replicas serve (rollouts). */
+  readonly versions: ReadonlyMap<string, readonly ClusterModelVersion[]>;
   readonly observedAt: number;
 }
 
@@ -125,7 +129,9 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     );
     const states: ClusterAppState[] = [];
     const endpoints: EndpointInput[] = [];
+    const versions = new Map<string, ClusterModelVersion[]>();
     for (const { app, observations } of perApp) {
+      versions.set(app.appId, majorityVersions(observations.filter(replicaUsable).map((o) => o.models ?? [])));
       for (const o of observations) {
         const key = `${app.appId} ${o.url}`;
         const usable = replicaUsable(o);
@@ -155,7 +161,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       states.push({ ...state, ...startups });
     }
     const status: ClusterStatus = { clusterId, health: clusterHealth(states), circuitOpen: false, draining: false, observedAt: at };
-    return { cluster: config.cluster, states, status, endpoints, observedAt: at };
+    return { cluster: config.cluster, states, status, endpoints, versions, observedAt: at };
   }
 
   async function push(snapshot: AggregatorSnapshot): Promise<string | null> {
@@ -165,6 +171,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       if (!registered) await upsertCluster(deps.client, snapshot.cluster, snapshot.observedAt);
       registered = true;
       await pushClusterState(deps.client, clusterId, { states: snapshot.states, status: snapshot.status, endpoints: snapshot.endpoints }, snapshot.observedAt);
+      await pushDeploymentVersions(deps.client, clusterId, snapshot.versions, snapshot.observedAt);
       if (dbState !== 'up') log.info({ cluster: clusterId, afterFailures: failures }, dbState === 'down' ? 'database reachable again; pushed newest state' : 'database reachable');
       dbState = 'up';
       failures = 0;
