@@ -42,8 +42,10 @@ export async function scrapeReplica(baseUrl: string, timeoutMs: number, fetchFn:
     else problems.push(`/metrics unreadable: ${r.reason}`);
   }
   // `/v1/models` only tells the served versions (rollouts): its failure is no health problem.
-  const served = models.status === 'fulfilled' && models.value.status === 200 ? parseModelsBody(jsonOrNull(models.value.body)) : [];
-  return { url: baseUrl, healthy, metrics: parsed, problem: problems.length > 0 ? problems.join('; ') : null, models: served };
+  // Absent when it did not answer: the caller keeps the replica's last known versions (a replica
+  // failing its requests still serves what it served).
+  const served = models.status === 'fulfilled' && models.value.status === 200 ? { models: parseModelsBody(jsonOrNull(models.value.body)) } : {};
+  return { url: baseUrl, healthy, metrics: parsed, problem: problems.length > 0 ? problems.join('; ') : null, ...served };
 }
 
 function jsonOrNull(text: string): unknown {

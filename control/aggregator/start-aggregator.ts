@@ -2,7 +2,7 @@ import type { Client } from '@libsql/client';
 import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
 import { pushClusterState } from '../store/push-cluster-state.ts';
 import { pushDeploymentVersions } from '../rollout/push-deployment-versions.ts';
-import { majorityVersions, type ClusterModelVersion } from '../../shared/rollout/served-versions.ts';
+import { majorityVersions, type ClusterModelVersion, type ServedModel } from '../../shared/rollout/served-versions.ts';
 import type { EndpointInput } from '../store/types.ts';
 import { upsertCluster } from '../store/upsert-cluster.ts';
 import type { AggregatorConfig, WatchedApp } from './aggregator-config.ts';
@@ -103,6 +103,14 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     return { warmStartMs: est.warmStartMs ?? app.warmStartMs ?? null, coldStartMs: est.coldStartMs ?? app.coldStartMs ?? null };
   }
 
+  const lastServedModels = new Map<string, readonly ServedModel[]>();
+  /** What a replica serves: its answer, else what it last answered (a 5xx on /v1/models changes no version). */
+  function servedBy(appId: string, o: ReplicaObservation): readonly ServedModel[] {
+    const key = `${appId} ${o.url}`;
+    if (o.models !== undefined) lastServedModels.set(key, o.models);
+    return lastServedModels.get(key) ?? [];
+  }
+
   let view: ClusterView | null = null;
   let viewFailing = false;
   /** The newest cluster view; when the API fails, the last good one (logged once per outage). */
@@ -131,7 +139,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     const endpoints: EndpointInput[] = [];
     const versions = new Map<string, ClusterModelVersion[]>();
     for (const { app, observations } of perApp) {
-      versions.set(app.appId, majorityVersions(observations.filter(replicaUsable).map((o) => o.models ?? [])));
+      versions.set(app.appId, majorityVersions(observations.filter(replicaUsable).map((o) => servedBy(app.appId, o))));
       for (const o of observations) {
         const key = `${app.appId} ${o.url}`;
         const usable = replicaUsable(o);
