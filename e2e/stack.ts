@@ -35,7 +35,13 @@ function parsePortOffset(raw: string | undefined): number {
 export function useStack(
   basePort: number,
   edgeVars: Record<string, string> = {},
-  opts: { readonly traces?: boolean; readonly edge?: 'wrangler' | 'workerd'; readonly proxyTls?: boolean } = {},
+  opts: {
+    readonly traces?: boolean;
+    readonly edge?: 'wrangler' | 'workerd';
+    readonly proxyTls?: boolean;
+    readonly modelVersions?: Readonly<Record<string, string>>;
+    readonly rolloutGateMs?: number;
+  } = {},
 ): StackHandle {
   let stack: DevStack | undefined;
   let db: Client | undefined;
@@ -51,6 +57,8 @@ export function useStack(
       traces: opts.traces ?? false,
       ...(opts.edge !== undefined ? { edge: opts.edge } : {}),
       ...(opts.proxyTls === true ? { proxyTls: true } : {}),
+      ...(opts.modelVersions !== undefined ? { modelVersions: opts.modelVersions } : {}),
+      ...(opts.rolloutGateMs !== undefined ? { rolloutGateMs: opts.rolloutGateMs } : {}),
       edgeVars: {
         EDGE_REFRESH_MS: String(REFRESH_MS),
         EDGE_DECISION_FLUSH_MS: '200',

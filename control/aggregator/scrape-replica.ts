@@ -1,4 +1,5 @@
 import { parseMetrics } from './parse-metrics.ts';
+import { parseModelsBody } from '../../shared/rollout/served-versions.ts';
 import type { ReplicaObservation } from './summarize-app.ts';
 
 export type FetchFn = (input: string, init: { signal: AbortSignal }) => Promise<Response>;
@@ -21,7 +22,11 @@ async function get(fetchFn: FetchFn, url: string, timeoutMs: number): Promise<{ 
  * reason, so one bad replica can never stop the tick.
  */
 export async function scrapeReplica(baseUrl: string, timeoutMs: number, fetchFn: FetchFn): Promise<ReplicaObservation> {
-  const [health, metrics] = await Promise.allSettled([get(fetchFn, `${baseUrl}/health`, timeoutMs), get(fetchFn, `${baseUrl}/metrics`, timeoutMs)]);
+  const [health, metrics, models] = await Promise.allSettled([
+    get(fetchFn, `${baseUrl}/health`, timeoutMs),
+    get(fetchFn, `${baseUrl}/metrics`, timeoutMs),
+    get(fetchFn, `${baseUrl}/v1/models`, timeoutMs),
+  ]);
   const problems: string[] = [];
   let healthy = false;
   if (health.status === 'rejected') problems.push(`/health ${describe(health.reason, timeoutMs)}`);
@@ -36,5 +41,17 @@ export async function scrapeReplica(baseUrl: string, timeoutMs: number, fetchFn:
     if (r.ok) parsed = r.metrics;
     else problems.push(`/metrics unreadable: ${r.reason}`);
   }
-  return { url: baseUrl, healthy, metrics: parsed, problem: problems.length > 0 ? problems.join('; ') : null };
+  // `/v1/models` only tells the served versions (rollouts): its failure is no health problem.
+  // Absent when it did not answer: the caller keeps the replica's last known versions (a replica
+  // failing its requests still serves what it served).
+  const served = models.status === 'fulfilled' && models.value.status === 200 ? { models: parseModelsBody(jsonOrNull(models.value.body)) } : {};
+  return { url: baseUrl, healthy, metrics: parsed, problem: problems.length > 0 ? problems.join('; ') : null, ...served };
+}
+
+function jsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }

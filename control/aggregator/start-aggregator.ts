@@ -1,6 +1,8 @@
 import type { Client } from '@libsql/client';
 import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
 import { pushClusterState } from '../store/push-cluster-state.ts';
+import { pushDeploymentVersions } from '../rollout/push-deployment-versions.ts';
+import { majorityVersions, type ClusterModelVersion, type ServedModel } from '../../shared/rollout/served-versions.ts';
 import type { EndpointInput } from '../store/types.ts';
 import { upsertCluster } from '../store/upsert-cluster.ts';
 import type { AggregatorConfig, WatchedApp } from './aggregator-config.ts';
@@ -22,6 +24,8 @@ export interface AggregatorSnapshot {
   readonly states: readonly ClusterAppState[];
   readonly status: ClusterStatus;
   readonly endpoints: readonly EndpointInput[];
+  /** Per watched app, the model versions its replicas serve (rollouts). */
+  readonly versions: ReadonlyMap<string, readonly ClusterModelVersion[]>;
   readonly observedAt: number;
 }
 
@@ -120,6 +124,14 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     return { warmStartMs: est.warmStartMs ?? app.warmStartMs ?? null, coldStartMs: est.coldStartMs ?? app.coldStartMs ?? null };
   }
 
+  const lastServedModels = new Map<string, readonly ServedModel[]>();
+  /** What a replica serves: its answer, else what it last answered (a 5xx on /v1/models changes no version). */
+  function servedBy(appId: string, o: ReplicaObservation): readonly ServedModel[] {
+    const key = `${appId} ${o.url}`;
+    if (o.models !== undefined) lastServedModels.set(key, o.models);
+    return lastServedModels.get(key) ?? [];
+  }
+
   let view: ClusterView | null = null;
   let viewFailing = false;
   /** The newest cluster view; when the API fails, the last good one (logged once per outage). */
@@ -148,7 +160,9 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     );
     const states: ClusterAppState[] = [];
     const endpoints: EndpointInput[] = [];
+    const versions = new Map<string, ClusterModelVersion[]>();
     for (const { app, observations } of perApp) {
+      versions.set(app.appId, majorityVersions(observations.filter(replicaUsable).map((o) => servedBy(app.appId, o))));
       for (const o of observations) {
         const key = `${app.appId} ${o.url}`;
         const usable = replicaUsable(o);
@@ -178,7 +192,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       states.push({ ...state, ...startups });
     }
     const status: ClusterStatus = { clusterId, health: clusterHealth(states), circuitOpen: false, draining: false, observedAt: at };
-    return { cluster: config.cluster, states, status, endpoints, observedAt: at };
+    return { cluster: config.cluster, states, status, endpoints, versions, observedAt: at };
   }
 
   async function push(snapshot: AggregatorSnapshot): Promise<string | null> {
@@ -188,6 +202,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       if (!registered) await upsertCluster(deps.client, snapshot.cluster, snapshot.observedAt);
       registered = true;
       await pushClusterState(deps.client, clusterId, { states: snapshot.states, status: snapshot.status, endpoints: snapshot.endpoints }, snapshot.observedAt);
+      await pushDeploymentVersions(deps.client, clusterId, snapshot.versions, snapshot.observedAt);
       if (dbState !== 'up') log.info({ cluster: clusterId, afterFailures: failures }, dbState === 'down' ? 'database reachable again; pushed newest state' : 'database reachable');
       dbState = 'up';
       failures = 0;

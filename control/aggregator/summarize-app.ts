@@ -1,6 +1,7 @@
 import type { ClusterAppState, Health } from '../../shared/domain/types.ts';
 import type { ReplicaMetrics } from './parse-metrics.ts';
 import type { WatchedApp } from './aggregator-config.ts';
+import type { ServedModel } from '../../shared/rollout/served-versions.ts';
 
 /** What one scrape of one replica found. `metrics` is null when `/metrics` failed or was garbage. */
 export interface ReplicaObservation {
@@ -9,6 +10,8 @@ export interface ReplicaObservation {
   readonly metrics: ReplicaMetrics | null;
   /** Why the replica counts as unhealthy (timeout, status, garbage), for logs. */
   readonly problem: string | null;
+  /** Versioned models from `/v1/models` (shared/rollout/served-versions.ts); absent = not read. */
+  readonly models?: readonly ServedModel[];
 }
 
 export interface SummarizeInput {

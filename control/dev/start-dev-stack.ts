@@ -49,6 +49,10 @@ export interface DevStackOptions {
    * only speak wss/https, such as the `openai` SDK's Realtime client.
    */
   readonly proxyTls?: boolean;
+  /** Model version each cluster's simulated replicas report on /v1/models (rollouts); default v1 everywhere. */
+  readonly modelVersions?: Readonly<Record<string, string>>;
+  /** Gate interval of the rollout controller (`switchyard rollout run`); default 5000 ms. */
+  readonly rolloutGateMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -213,6 +217,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
             '--port', String(c.firstPort),
             '--host', '127.0.0.1',
             '--model', 'demo-llm',
+            '--model-version', o.modelVersions?.[c.id] ?? 'v1',
             '--gpu-type', c.gpuType,
             '--slots', String(c.slotsPerReplica),
             '--tokens-per-second', String(c.tokensPerSecond),
@@ -277,6 +282,15 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
         }),
       ),
     );
+
+    // The rollout controller: gates and steps of `switchyard rollout start` (control/rollout/).
+    await start({
+      name: 'rollout-controller',
+      role: 'rollout controller (gates, steps)',
+      ...switchyard(['rollout', 'run', '--db', libsqlUrl, '--interval-ms', String(o.rolloutGateMs ?? 5000)]),
+      env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken },
+      ready: async () => true,
+    });
 
     // Started alongside the edge (both only read the database), so it adds no time to a start.
     const dashboardStarted = start({

@@ -24,6 +24,7 @@ export const SIM_SETTINGS: readonly Setting[] = [
   { key: 'host', flag: '--host', env: 'SWITCHYARD_SIM_HOST', kind: 'string', fallback: '127.0.0.1' },
   { key: 'port', flag: '--port', env: 'SWITCHYARD_SIM_PORT', kind: 'int', fallback: 0 },
   { key: 'model', flag: '--model', env: 'SWITCHYARD_SIM_MODEL', kind: 'string', fallback: 'demo-llm' },
+  { key: 'modelVersion', flag: '--model-version', env: 'SWITCHYARD_SIM_MODEL_VERSION', kind: 'string' },
   { key: 'slots', flag: '--slots', env: 'SWITCHYARD_SIM_SLOTS', kind: 'int', fallback: 4 },
   { key: 'queue', flag: '--queue', env: 'SWITCHYARD_SIM_QUEUE', kind: 'queue', fallback: 8 },
   { key: 'tokensPerSecond', flag: '--tokens-per-second', env: 'SWITCHYARD_SIM_TOKENS_PER_SECOND', kind: 'number', fallback: 50 },

@@ -31,9 +31,12 @@ export function handleMetrics(replica: Replica, res: ServerResponse): void {
 }
 
 export function handleModels(replica: Replica, startedAtS: number, res: ServerResponse): void {
+  const { model, modelVersion } = replica.config;
+  // vLLM's `root` is the weights the served name points at: a version tells them apart.
+  const version = modelVersion === null ? {} : { root: `${model}@${modelVersion}`, version: modelVersion };
   sendJson(res, 200, {
     object: 'list',
-    data: [{ id: replica.config.model, object: 'model', created: startedAtS, owned_by: 'switchyard-sim', loaded: replica.loader.loaded }],
+    data: [{ id: model, object: 'model', created: startedAtS, owned_by: 'switchyard-sim', loaded: replica.loader.loaded, ...version }],
   });
 }
 

@@ -31,6 +31,7 @@ describe('validateSimClusterOptions', () => {
       kvBlockTokens: 16,
       prefillTokensPerSecond: 50_000,
       metricNames: 'vllm',
+      modelVersion: null,
       logger: null,
     });
   });

@@ -21,6 +21,8 @@ export interface SimClusterOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly model: string;
+  /** The served model's version, reported on `/v1/models` (as `version` and vLLM's `root`); null/absent = none. */
+  readonly modelVersion?: string | null;
   /** Requests generated concurrently. */
   readonly slots: number;
   /** How many requests may wait for a slot before 429; `'reject'` = none wait. */
@@ -55,6 +57,7 @@ export interface SimClusterConfig {
   readonly host: string;
   readonly port: number;
   readonly model: string;
+  readonly modelVersion: string | null;
   readonly slots: number;
   /** 0 when the options said `'reject'`. */
   readonly queueLimit: number;
@@ -130,6 +133,7 @@ export function validateSimClusterOptions(
     host: take('host', text, '127.0.0.1'),
     port: take('port', int(0, 65_535)),
     model: take('model', text),
+    modelVersion: raw['modelVersion'] == null ? null : take('modelVersion', text),
     slots: take('slots', int(1, 100_000)),
     queueLimit: q === 'reject' ? 0 : q,
     queueMode: q === 'reject' ? 'reject' : 'queue',

@@ -1,5 +1,6 @@
 import type { StrategyName, Tier } from '../domain/types.ts';
 import type { JobPinNote } from './job-pin.ts';
+import type { RolloutNote } from '../rollout/select-version.ts';
 
 /** A source of uniform randomness in [0, 1). Seeded in production so replays are exact. */
 export interface Rng {
@@ -95,6 +96,8 @@ export interface Decision {
   readonly summary: string;
   /** Present when the request's job key had a live pin: honoured, or which hard rule broke it. */
   readonly jobPin?: JobPinNote;
+  /** Present when the app has a rollout: the version chosen and why (shared/rollout/select-version.ts). */
+  readonly rollout?: RolloutNote;
 }
 
 /** Inputs of the ttft model (see `ttft-terms.ts`, `softmax-pick.ts`). */

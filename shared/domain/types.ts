@@ -6,6 +6,7 @@
  * decision's inputs can be logged as JSON and replayed bit-for-bit.
  */
 import { DEFAULT_STREAM_RULES, type AppStreamRules } from './stream-rules.ts';
+import type { DeploymentVersion, RolloutView } from '../rollout/types.ts';
 
 /** Two-letter continent codes as Cloudflare reports them in `request.cf.continent`. */
 export type Continent = 'AF' | 'AN' | 'AS' | 'EU' | 'NA' | 'OC' | 'SA';
@@ -312,6 +313,10 @@ export interface AppSnapshot {
   readonly outcomes?: ReadonlyMap<string, OutcomeStats>;
   /** Live job pins of this app by key hash (newest first, bounded); absent = none loaded. */
   readonly jobPins?: ReadonlyMap<string, JobPin>;
+  /** Model versions each cluster serves (aggregators, from /v1/models); absent = none reported. */
+  readonly versions?: ReadonlyMap<string, readonly DeploymentVersion[]>;
+  /** The app's rollout (shared/rollout/); absent = none. */
+  readonly rollout?: RolloutView;
   /** When the snapshot was read from the database. */
   readonly loadedAt: number;
 }

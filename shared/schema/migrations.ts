@@ -323,6 +323,44 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 13,
+    name: 'model versions per cluster and gated rollouts (shared/rollout, control/rollout)',
+    statements: [
+      // What each cluster's replicas serve per app, from their /v1/models (the aggregator's push):
+      // the version most replicas report.
+      `CREATE TABLE IF NOT EXISTS deployment_versions (
+         app_id TEXT NOT NULL,
+         cluster_id TEXT NOT NULL,
+         model TEXT NOT NULL,
+         version TEXT NOT NULL,
+         replicas INTEGER NOT NULL,
+         observed_at INTEGER NOT NULL,
+         PRIMARY KEY (app_id, cluster_id, model)
+       )`,
+      // One rollout per app (the newest): the edge's snapshot reads it, the controller moves it.
+      `CREATE TABLE IF NOT EXISTS rollouts (
+         app_id TEXT PRIMARY KEY,
+         id TEXT NOT NULL,
+         model TEXT NOT NULL,
+         stable_version TEXT NOT NULL,
+         canary_version TEXT NOT NULL,
+         status TEXT NOT NULL,
+         weight_pct REAL NOT NULL,
+         steps_json TEXT NOT NULL,
+         step_index INTEGER NOT NULL,
+         step_started_at INTEGER NOT NULL,
+         hold_ms INTEGER NOT NULL,
+         held_regions_json TEXT NOT NULL,
+         gates_json TEXT NOT NULL,
+         auto_promote INTEGER NOT NULL,
+         last_gate_json TEXT,
+         reason TEXT,
+         started_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL
+       )`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -316,7 +316,7 @@ test('old proxy reports stop counting for health and circuit, latency is kept', 
 });
 
 test('a wrong number of result sets is refused', () => {
-  expect(() => buildAppSnapshot([{ rows: [] }], NOW)).toThrow(/expected 8 result sets/);
+  expect(() => buildAppSnapshot([{ rows: [] }], NOW)).toThrow(/expected 10 result sets/);
 });
 
 test.each<[Health[], Health]>([

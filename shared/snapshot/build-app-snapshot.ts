@@ -15,6 +15,7 @@ import { parseAppRow } from './parse-app.ts';
 import { parseClusterRow } from './parse-cluster.ts';
 import { parseJobPinRows } from './parse-job-pins.ts';
 import { parseOutcomeRows } from './parse-outcomes.ts';
+import { parseRolloutRow, parseVersionRows } from '../rollout/parse-rollout-rows.ts';
 import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, type Row } from './row-values.ts';
 import { SNAPSHOT_PARTS } from './statements.ts';
 
@@ -169,13 +170,13 @@ export function buildAppSnapshot(
   now: number,
   options: BuildSnapshotOptions = {},
 ): AppSnapshot | null {
-  // The last parts are optional: readers built before outcome feedback or job pins send fewer.
-  if (results.length > SNAPSHOT_PARTS.length || results.length < SNAPSHOT_PARTS.length - 2) {
+  // The last parts are optional: readers built before outcome feedback, job pins or rollouts send fewer.
+  if (results.length > SNAPSHOT_PARTS.length || results.length < SNAPSHOT_PARTS.length - 4) {
     throw new SnapshotError(
       `expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`,
     );
   }
-  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs, pinsRs] = results;
+  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs, pinsRs, versionsRs, rolloutRs] = results;
   const appRow = appRs?.rows[0];
   if (appRow === undefined) return null;
   const app = parseAppRow(appRow, appClustersRs?.rows ?? []);
@@ -208,5 +209,13 @@ export function buildAppSnapshot(
   }
   const outcomes = parseOutcomeRows(outcomesRs?.rows ?? []);
   const jobPins = parseJobPinRows(pinsRs?.rows ?? [], now);
-  return { app, clusters, state, status, latency, outcomes, ...(jobPins.size > 0 ? { jobPins } : {}), loadedAt: now };
+  const versions = parseVersionRows(versionsRs?.rows ?? []);
+  const rollout = parseRolloutRow(rolloutRs?.rows[0]);
+  return {
+    app, clusters, state, status, latency, outcomes,
+    ...(jobPins.size > 0 ? { jobPins } : {}),
+    ...(versions.size > 0 ? { versions } : {}),
+    ...(rollout === null ? {} : { rollout }),
+    loadedAt: now,
+  };
 }

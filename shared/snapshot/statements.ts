@@ -19,6 +19,8 @@ export const SNAPSHOT_PARTS = [
   'health',
   'outcomes',
   'jobPins',
+  'versions',
+  'rollout',
 ] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
@@ -81,6 +83,9 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
             WHERE app_id = ? AND expires_at > ? ORDER BY updated_at DESC LIMIT ?`,
       args: [appId, now, MAX_SNAPSHOT_JOB_PINS],
     },
+    // Model versions per cluster and the app's rollout (shared/rollout/).
+    { sql: 'SELECT cluster_id, model, version FROM deployment_versions WHERE app_id = ? ORDER BY cluster_id, model', args: [appId] },
+    { sql: 'SELECT * FROM rollouts WHERE app_id = ?', args: [appId] },
   ];
 }
 

@@ -25,6 +25,7 @@ import { EdgeError, errorResponse, refuse } from './errors.ts';
 import type { Client } from './libsql.ts';
 import { Lru } from './lru.ts';
 import { parseAppPath } from '../../shared/http/request-path.ts';
+import { routeRollout, type RolloutNote } from '../../shared/rollout/select-version.ts';
 import type { AppPath } from '../../shared/http/request-path.ts';
 import { admitRequest, pathRefusal } from './request-admission.ts';
 import { newDecisionId, newSeed } from './request-ids.ts';
@@ -208,16 +209,20 @@ export class Edge {
       jobKeyHash: await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader),
       synthetic,
     };
-    const decided = this.#decide(facts, snapshot, now, stale, mode.mode, waitUntil);
+    // Rollout hook (shared/rollout/): the request's model version picks the clusters decide() sees.
+    const rollout = routeRollout(facts, snapshot, Math.random());
+    const decided = this.#decide(facts, rollout.snapshot, now, stale, mode.mode, waitUntil, rollout.note);
     if (traced !== null) {
       traced.decide = traced.trace.start('edge decide', 'internal', traced.server, decisionAttributes(decided.decision, decided.decisionMs, mode.mode));
       traced.decide.end();
     }
     const res = await this.#answer(request, url, path, decided, synthetic ? 'explain' : mode.mode, now, traced);
-    return withCors(decorate(res, decided.decision.id, decided.decisionMs, stale));
+    const decorated = decorate(res, decided.decision.id, decided.decisionMs, stale);
+    if (rollout.note !== null) decorated.headers.set('x-switchyard-model-version', `${rollout.note.model}@${rollout.note.version}`);
+    return withCors(decorated);
   }
 
-  #decide(facts: RequestFacts, snapshot: AppSnapshot, now: number, stale: boolean, mode: AnswerMode, waitUntil: (p: Promise<unknown>) => void): Decided {
+  #decide(facts: RequestFacts, snapshot: AppSnapshot, now: number, stale: boolean, mode: AnswerMode, waitUntil: (p: Promise<unknown>) => void, rollout: RolloutNote | null = null): Decided {
     const c = this.deps.config;
     const seed = newSeed();
     let strategyState = this.#strategy.get(facts.appId);
@@ -233,7 +238,7 @@ export class Edge {
       ? { roundRobinCursor: strategyState.roundRobinCursor, outstanding: [...strategyState.outstanding.entries()] }
       : undefined;
     const t0 = this.deps.hrNow();
-    const decision = decide(facts, snapshot, c.policy, {
+    const decided = decide(facts, snapshot, c.policy, {
       now,
       rng: seededRng(seed),
       seed,
@@ -241,6 +246,7 @@ export class Edge {
       staleSnapshot: stale,
       strategyState,
     });
+    const decision = rollout === null ? decided : { ...decided, rollout, summary: `${decided.summary}; ${rollout.detail}` };
     const decisionMs = this.deps.hrNow() - t0;
     const decisionUs = Math.round(decisionMs * 1000 * 10) / 10;
     if (c.logDecisions) {

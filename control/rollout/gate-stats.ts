@@ -1,0 +1,36 @@
+/**
+ * Live outcomes per version for the gates: the proxies' `outcomes` of the app's decisions since
+ * the step began, each attributed to the version its cluster serves (`deployment_versions`).
+ */
+import type { Client } from '@libsql/client';
+import type { VersionOutcomes } from '../../shared/rollout/gate-evaluation.ts';
+import type { Rollout } from '../../shared/rollout/types.ts';
+
+/** Most outcome rows read per evaluation: bounds the controller's work on a busy app. */
+export const MAX_GATE_ROWS = 20_000;
+
+export async function readVersionOutcomes(client: Client, r: Rollout, since: number): Promise<{ stable: VersionOutcomes; canary: VersionOutcomes }> {
+  const rs = await client.execute({
+    sql: `SELECT v.version AS version, o.status AS status, o.ttfb_ms AS ttfb_ms, o.error AS error
+          FROM outcomes o
+          JOIN decisions d ON d.id = o.decision_id
+          JOIN deployment_versions v ON v.app_id = d.app_id AND v.cluster_id = o.cluster_id AND v.model = ?
+          WHERE d.app_id = ? AND o.at >= ? AND v.version IN (?, ?)
+          ORDER BY o.at DESC LIMIT ?`,
+    args: [r.model, r.appId, since, r.stable, r.canary, MAX_GATE_ROWS],
+  });
+  const empty = (): { requests: number; errors: number; cut: number; ttfbMs: number[] } => ({ requests: 0, errors: 0, cut: 0, ttfbMs: [] });
+  const acc = { stable: empty(), canary: empty() };
+  for (const row of rs.rows) {
+    const side = row['version'] === r.canary ? acc.canary : acc.stable;
+    const status = Number(row['status']);
+    const error = row['error'] === null || row['error'] === undefined ? null : String(row['error']);
+    side.requests++;
+    // Same rule as the snapshot's error rate: 5xx or no answer is the replica's; a client's 4xx is not.
+    if (status >= 500 || status === 0) side.errors++;
+    else if (error !== null && error !== 'client-closed' && status < 400) side.cut++;
+    const ttfb = row['ttfb_ms'];
+    if (status > 0 && status < 500 && typeof ttfb === 'number') side.ttfbMs.push(ttfb);
+  }
+  return acc;
+}

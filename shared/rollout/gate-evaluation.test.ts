@@ -1,0 +1,36 @@
+import { describe, expect, test } from 'vitest';
+import { evaluateGates, percentile, type VersionOutcomes } from './gate-evaluation.ts';
+import { DEFAULT_GATES, type GateConfig } from './types.ts';
+
+const G: GateConfig = { ...DEFAULT_GATES, minRequests: 10, errorBudget: 3 };
+const ok = (requests: number, ttfb = 100, errors = 0, cut = 0): VersionOutcomes => ({ requests, errors, cut, ttfbMs: Array.from({ length: requests - errors }, () => ttfb) });
+
+describe('evaluateGates', () => {
+  test.each([
+    ['too few canary outcomes: wait', ok(5), ok(100), 'wait', []],
+    ['enough and equal: pass', ok(20), ok(100), 'pass', []],
+    ['errors over the budget fail even below minRequests', ok(4, 100, 4), ok(100), 'fail', ['error-budget']],
+    ['errors within the budget below minRequests: wait', ok(4, 100, 3), ok(100), 'wait', []],
+    ['error rate above stable + delta', ok(100, 100, 3), ok(100), 'fail', ['error-rate']],
+    ['same error rate as stable: pass', ok(200, 100, 3), ok(200, 100, 3), 'pass', []],
+    ['TTFT p95 regressed', ok(20, 400), ok(100, 100), 'fail', ['ttft-p95']],
+    ['TTFT within ratio + slack', ok(20, 190), ok(100, 100), 'pass', []],
+    ['no stable outcomes: only the canary\'s own gates', ok(20, 5000), ok(0), 'pass', []],
+    ['cut streams', ok(100, 100, 0, 5), ok(100), 'fail', ['cut-streams']],
+  ] as const)('%s', (_n, canary, stable, result, gates) => {
+    const v = evaluateGates(canary, stable, G);
+    expect(v.result).toBe(result);
+    expect(v.failures.map((f) => f.gate)).toEqual(gates);
+  });
+});
+
+describe('percentile', () => {
+  test.each([
+    [[], 95, null],
+    [[5], 95, 5],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95, 10],
+    [[10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 50, 5],
+  ] as const)('%j p%d = %s', (values, p, want) => {
+    expect(percentile(values, p)).toBe(want);
+  });
+});
