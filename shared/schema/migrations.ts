@@ -245,6 +245,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS job_pins_by_app ON job_pins(app_id, expires_at)`,
     ],
   },
+  {
+    version: 10,
+    name: 'routes inside an app (model, path, header, keywords/regex, intent examples)',
+    statements: [
+      // JSON {routes, intents} (shared/routes/types.ts AppRoutes); '{}' = no routes, as before.
+      `ALTER TABLE apps ADD COLUMN routes_json TEXT NOT NULL DEFAULT '{}'`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
