@@ -45,6 +45,11 @@ interface Traced {
   decide: EdgeSpan | null;
 }
 import { hashJobKey, jobKeyProblem } from '../../shared/domain/job-key.ts';
+import type { RouteNote } from './shared-deps.ts';
+import { routeRequest, type Routed } from './route-hook.ts';
+
+/** A decision plus the app route it was made for (absent for apps without routes). */
+type RoutedDecision = Decision & { readonly route?: RouteNote };
 
 export interface EdgeDeps {
   readonly config: EdgeConfig;
@@ -194,6 +199,8 @@ export class Edge {
       const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
+    // Routes inside the app (route-hook.ts): the decision sees the matched route's clusters/limits/strategy.
+    const routed = await routeRequest(request, url, path.fn, snapshot, mode.mode);
     const now = this.deps.now();
     const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
     const facts: RequestFacts = {
@@ -208,7 +215,7 @@ export class Edge {
       jobKeyHash: await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader),
       synthetic,
     };
-    const decided = this.#decide(facts, snapshot, now, stale, mode.mode, waitUntil);
+    const decided = this.#decide(facts, routed, now, stale, mode.mode, waitUntil);
     if (traced !== null) {
       traced.decide = traced.trace.start('edge decide', 'internal', traced.server, decisionAttributes(decided.decision, decided.decisionMs, mode.mode));
       traced.decide.end();
@@ -217,13 +224,16 @@ export class Edge {
     return withCors(decorate(res, decided.decision.id, decided.decisionMs, stale));
   }
 
-  #decide(facts: RequestFacts, snapshot: AppSnapshot, now: number, stale: boolean, mode: AnswerMode, waitUntil: (p: Promise<unknown>) => void): Decided {
+  #decide(facts: RequestFacts, routed: Routed, now: number, stale: boolean, mode: AnswerMode, waitUntil: (p: Promise<unknown>) => void): Decided {
     const c = this.deps.config;
+    const { snapshot, note } = routed;
     const seed = newSeed();
-    let strategyState = this.#strategy.get(facts.appId);
+    // A route has its own clusters (and maybe strategy), so its round-robin/outstanding state too.
+    const stateKey = note?.route == null ? facts.appId : `${facts.appId}#${note.route}`;
+    let strategyState = this.#strategy.get(stateKey);
     if (strategyState === undefined) {
       strategyState = { roundRobinCursor: 0, outstanding: new Map() };
-      this.#strategy.set(facts.appId, strategyState);
+      this.#strategy.set(stateKey, strategyState);
     }
     // Stateful classic strategies depend on this state: record it as it was before the decision so
     // a replay reproduces the choice exactly (the snapshot and seed cover everything else).
@@ -233,7 +243,7 @@ export class Edge {
       ? { roundRobinCursor: strategyState.roundRobinCursor, outstanding: [...strategyState.outstanding.entries()] }
       : undefined;
     const t0 = this.deps.hrNow();
-    const decision = decide(facts, snapshot, c.policy, {
+    const decided = decide(facts, snapshot, c.policy, {
       now,
       rng: seededRng(seed),
       seed,
@@ -242,6 +252,8 @@ export class Edge {
       strategyState,
     });
     const decisionMs = this.deps.hrNow() - t0;
+    // The route (and the classifier's scores) travels with the decision: log, explain, replay input.
+    const decision: RoutedDecision = note === null ? decided : { ...decided, route: note };
     const decisionUs = Math.round(decisionMs * 1000 * 10) / 10;
     if (c.logDecisions) {
       this.deps.log(
@@ -249,6 +261,7 @@ export class Edge {
           msg: 'decision', id: decision.id, app: decision.appId, fn: decision.fn, mode, outcome: decision.outcome,
           chosen: decision.chosen, reason: decision.reason, tier: decision.tier, stale: decision.stale,
           synthetic: decision.synthetic, decisionUs, colo: facts.client.colo, summary: decision.summary,
+          ...(note === null ? {} : { route: note.route }),
         }),
       );
     }
