@@ -7,7 +7,7 @@
  * plain objects (`constructor`, a common word in code prompts, hits Object.prototype).
  * Log-probabilities are precomputed per token, so classifying is one Map lookup per token.
  */
-import { tokenize } from './tokenize.ts';
+import { forEachToken, tokenize } from './tokenize.ts';
 
 /** Laplace smoothing: a token seen in one intent's examples only still leaves the others a chance. */
 const ALPHA = 1;
@@ -48,20 +48,25 @@ export function trainIntentClassifier(examples: Readonly<Record<string, readonly
   const vocab = counts.size;
   const docTotal = docs.reduce((a, b) => a + b, 0);
   const logPrior = labels.map((_, i) => Math.log((docs[i] ?? 0) / docTotal));
-  const logProb = new Map<string, Float64Array>();
+  // `seenIn`: the call that last counted this token, so a token counts once per text (binary
+  // features, as in training) without building a set of the prompt's tokens per call.
+  const logProb = new Map<string, { readonly row: Float64Array; seenIn: number }>();
   for (const [token, row] of counts) {
-    logProb.set(token, row.map((c, i) => Math.log((c + ALPHA) / ((totals[i] ?? 0) + ALPHA * vocab))));
+    logProb.set(token, { row: row.map((c, i) => Math.log((c + ALPHA) / ((totals[i] ?? 0) + ALPHA * vocab))), seenIn: 0 });
   }
+  let call = 0;
   return {
     labels,
     classify(text: string): Classification {
       const sums = Float64Array.from(logPrior);
-      for (const token of tokenize(text, MAX_PROMPT_TOKENS)) {
+      const id = ++call;
+      forEachToken(text, MAX_PROMPT_TOKENS, (token) => {
         // Tokens never seen in any example carry no evidence for one intent over another.
-        const row = logProb.get(token);
-        if (row === undefined) continue;
-        for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] ?? 0) + (row[i] ?? 0);
-      }
+        const entry = logProb.get(token);
+        if (entry === undefined || entry.seenIn === id) return;
+        entry.seenIn = id;
+        for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] ?? 0) + (entry.row[i] ?? 0);
+      });
       return softmax(labels, sums);
     },
   };

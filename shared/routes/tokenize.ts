@@ -27,24 +27,39 @@ const STOP_WORDS = new Set(
  */
 const STEM = 4;
 
-/** At most `max` distinct content tokens of `text`, in order of first appearance. */
-export function tokenize(text: string, max: number): string[] {
-  const seen = new Set<string>();
+/**
+ * Calls `visit` for each content token of `text` (stop words skipped, words cut to STEM
+ * characters), at most `max` times; repeats are visited again (the caller dedupes).
+ */
+export function forEachToken(text: string, max: number, visit: (token: string) => void): void {
   const lower = text.toLowerCase();
   const n = lower.length;
+  let visited = 0;
   let i = 0;
-  while (i < n && seen.size < max) {
+  while (i < n && visited < max) {
     const c = lower.charCodeAt(i);
     if (isWordChar(c)) {
       let end = i + 1;
       while (end < n && isWordChar(lower.charCodeAt(end))) end++;
       const word = lower.slice(i, end);
-      if (!STOP_WORDS.has(word)) seen.add(word.length > STEM ? word.slice(0, STEM) : word);
+      if (!STOP_WORDS.has(word)) {
+        visit(word.length > STEM ? word.slice(0, STEM) : word);
+        visited++;
+      }
       i = end;
     } else {
-      if (CODE_MARKS.has(c)) seen.add(lower[i] ?? '');
+      if (CODE_MARKS.has(c)) {
+        visit(lower[i] ?? '');
+        visited++;
+      }
       i++;
     }
   }
+}
+
+/** The distinct content tokens of `text` (at most `max` read), in order of first appearance. */
+export function tokenize(text: string, max: number): string[] {
+  const seen = new Set<string>();
+  forEachToken(text, max, (t) => seen.add(t));
   return [...seen];
 }
