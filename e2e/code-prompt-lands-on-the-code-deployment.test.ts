@@ -77,5 +77,7 @@ describe('a code prompt lands on the code deployment', () => {
     expect(exp.route?.route).toBe('code');
     expect(exp.route?.why[0]).toMatch(/^intent code /);
     expect(Object.keys(exp.route?.scores ?? {}).sort()).toEqual(['chat', 'code', 'summarise']);
+    // The recorded input (for replay) holds the route's clusters, not the 90 intent examples.
+    expect(String(row['input_json'])).not.toContain('implement a binary search tree');
   });
 });

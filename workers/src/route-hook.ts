@@ -37,26 +37,31 @@ export function compiledRoutes(routes: AppRoutes): CompiledRoutes {
   return c;
 }
 
-/** The snapshot with the route's settings; cached so the decision's per-snapshot compile is reused. */
-function narrowed(snapshot: AppSnapshot, route: Route): AppSnapshot {
+/**
+ * The snapshot with the route's settings (null: none matched, the app's own), without the routes
+ * themselves: the decision never reads them, and every recorded decision's input would otherwise
+ * carry all the intent examples. Cached so the decision's per-snapshot compile is reused.
+ */
+function narrowed(snapshot: AppSnapshot, route: Route | null): AppSnapshot {
   let byRoute = narrowedBySnapshot.get(snapshot);
   if (byRoute === undefined) {
     byRoute = new Map();
     narrowedBySnapshot.set(snapshot, byRoute);
   }
-  let snap = byRoute.get(route.name);
+  const key = route?.name ?? '';
+  let snap = byRoute.get(key);
   if (snap === undefined) {
-    const app = snapshot.app;
+    const { routes: _routes, ...app } = snapshot.app;
     snap = {
       ...snapshot,
       app: {
         ...app,
-        clusters: route.clusters ?? app.clusters,
-        limits: route.limits ?? app.limits,
-        strategy: route.strategy ?? app.strategy,
+        clusters: route?.clusters ?? app.clusters,
+        limits: route?.limits ?? app.limits,
+        strategy: route?.strategy ?? app.strategy,
       },
     };
-    byRoute.set(route.name, snap);
+    byRoute.set(key, snap);
   }
   return snap;
 }
@@ -102,5 +107,5 @@ export async function routeRequest(request: Request, url: URL, fn: string, snaps
   };
   const m = matchRoute(compiled, input);
   if (!m.ok) throw refuse.unknownRoute(m.unknownRoute, m.known);
-  return { snapshot: m.route === null ? snapshot : narrowed(snapshot, m.route), note: m.note };
+  return { snapshot: narrowed(snapshot, m.route), note: m.note };
 }
