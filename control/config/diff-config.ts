@@ -1,4 +1,5 @@
 import type { ApiKey, App, Cluster, Project } from '../../shared/domain/types.ts';
+import { NO_ROUTES } from '../../shared/routes/types.ts';
 import type { DesiredConfig } from './types.ts';
 
 export type ConfigChange =
@@ -25,6 +26,7 @@ function normalizeApp(app: App): Record<string, unknown> {
     corsOrigins: app.corsOrigins,
     clusterWeights: weights,
     requests: app.requests,
+    routes: app.routes ?? NO_ROUTES,
   };
 }
 

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CONTINENTS, STRATEGIES, type ApiKey, type App, type Cluster, type Continent, type Project, type StrategyName } from '../../shared/domain/types.ts';
 import { findRegion } from '../../shared/domain/regions.ts';
 import { resolveRequestRules } from '../../shared/domain/request-rules.ts';
+import { resolveRoutes } from '../../shared/routes/resolve-routes.ts';
 import { hashApiKey, isSha256Hex, isWellFormedKey } from './api-key-hash.ts';
 import { formatPath, type ConfigIssue } from './config-issue.ts';
 import { parseResidency } from './residency.ts';
@@ -216,7 +217,9 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
     }
     const requests = resolveRequestRules(value.requests);
     if (!requests.ok) for (const p of requests.problems) fail(at('requests', ...p.path), p.message);
-    if (!ok || !residency.ok || !requests.ok || (strategy !== null && !isStrategy(strategy))) continue;
+    const routes = resolveRoutes(value.routes, value.intents, value.clusters);
+    if (!routes.ok) for (const p of routes.problems) fail(at(...p.path), p.message);
+    if (!routes.ok || !ok || !residency.ok || !requests.ok || (strategy !== null && !isStrategy(strategy))) continue;
     out.push({
       id,
       projectId: value.project,
@@ -236,6 +239,7 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
       corsOrigins: value.corsOrigins ?? [],
       clusterWeights: value.clusterWeights ?? {},
       requests: requests.rules,
+      ...(routes.routes.routes.length === 0 ? {} : { routes: routes.routes }),
     });
   }
   return out;

@@ -49,6 +49,9 @@ export const rawApp = z.strictObject({
   clusterWeights: z.record(z.string(), z.number().nonnegative()).optional(),
   // Checked by shared/domain/request-rules.ts, the same reader the edge and proxy use.
   requests: z.unknown().optional(),
+  // Checked by shared/routes/resolve-routes.ts, the same reader the snapshot uses.
+  routes: z.unknown().optional(),
+  intents: z.unknown().optional(),
 });
 
 /** Top-level sections; each item is validated on its own so one bad app does not hide the rest's errors. */

@@ -3,6 +3,7 @@
  * them on their own; `switchyard apply` puts many of them in ONE write batch, so a failed apply
  * leaves the database as it was. One definition, so the two paths cannot drift.
  */
+import { NO_ROUTES } from '../../shared/routes/types.ts';
 import type { InStatement } from '@libsql/client';
 import { DEFAULT_STRATEGY_MARKER, type ApiKey, type App, type Cluster, type Project } from '../../shared/domain/types.ts';
 import { StoreError } from './errors.ts';
@@ -106,6 +107,8 @@ export function appStatements(app: App, now: number): InStatement[] {
         app.limits.scope ?? 'region',
       ],
     },
+    // Routes (schema: routes_json) in their own statement so the app row above stays as it was.
+    { sql: 'UPDATE apps SET routes_json = ? WHERE id = ?', args: [JSON.stringify(app.routes ?? NO_ROUTES), app.id] },
     { sql: 'DELETE FROM app_clusters WHERE app_id = ?', args: [app.id] },
     ...clusterIds.map((clusterId) => ({
       sql: 'INSERT INTO app_clusters (app_id, cluster_id, weight, excluded) VALUES (?, ?, ?, ?)',

@@ -1,3 +1,4 @@
+import type { AppRoutes } from '../routes/types.ts';
 /**
  * Switchyard's domain model: plain, serialisable data shared by the Worker, the
  * proxy, the control plane and the replay tool. No I/O and no behaviour here.
@@ -131,6 +132,8 @@ export interface App {
   readonly clusterWeights: Readonly<Record<string, number>>;
   /** What clients may send and how long the app may take: enforced by edge and proxy. */
   readonly requests: AppRequestRules;
+  /** Routes inside the app (shared/routes/); absent = none, the app's own settings apply. */
+  readonly routes?: AppRoutes;
 }
 
 /**

@@ -361,6 +361,14 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 14,
+    name: 'routes inside an app (model, path, header, keywords/regex, intent examples)',
+    statements: [
+      // JSON {routes, intents} (shared/routes/types.ts AppRoutes); '{}' = no routes, as before.
+      `ALTER TABLE apps ADD COLUMN routes_json TEXT NOT NULL DEFAULT '{}'`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -1,6 +1,8 @@
 /** Maps an `apps` row plus its `app_clusters` rows to the domain App. */
 import { describeProblems, resolveRequestRules } from '../domain/request-rules.ts';
 import { DEFAULT_STRATEGY_MARKER, LIMIT_SCOPES, STRATEGIES, type App, type AppRequestRules, type LimitScope, type StrategyName } from '../domain/types.ts';
+import { describeRoutesProblems, resolveRoutes } from '../routes/resolve-routes.ts';
+import type { AppRoutes } from '../routes/types.ts';
 import { SnapshotError } from './errors.ts';
 import { parseResidency } from './parse-residency.ts';
 import { bool, intOrNull, json, num, numOrNull, str, strOrNull, type Row } from './row-values.ts';
@@ -34,6 +36,16 @@ function requestRules(appRow: Row, where: string): AppRequestRules {
   const result = resolveRequestRules(value);
   if (result.ok) return result.rules;
   throw new SnapshotError(`${where}: requests_json is invalid (${describeProblems(result.problems)})`);
+}
+
+/** `routes_json` may be missing (a database before the routes migration): no routes then. */
+function routes(appRow: Row, clusters: readonly string[], where: string): { routes?: AppRoutes } {
+  if (appRow['routes_json'] === undefined) return {};
+  const value = json(appRow, 'routes_json', where);
+  const raw = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const result = resolveRoutes(raw['routes'], raw['intents'], clusters);
+  if (!result.ok) throw new SnapshotError(`${where}: routes_json is invalid (${describeRoutesProblems(result.problems)})`);
+  return result.routes.routes.length === 0 ? {} : { routes: result.routes };
 }
 
 /**
@@ -77,5 +89,6 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
     corsOrigins: stringArray(json(appRow, 'cors_origins_json', where), where, 'cors_origins_json'),
     clusterWeights,
     requests: requestRules(appRow, where),
+    ...routes(appRow, clusters, where),
   };
 }

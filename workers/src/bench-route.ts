@@ -8,7 +8,9 @@ import type { RequestFacts } from '../../shared/domain/types.ts';
 import type { Edge } from './edge.ts';
 import { json } from './response-headers.ts';
 import { hashKey } from './auth.ts';
-import { decide, seededRng, signRoutingToken } from './shared-deps.ts';
+import { decide, renderPrompt, seededRng, signRoutingToken } from './shared-deps.ts';
+import { compiledRoutes } from './route-hook.ts';
+import type { AppSnapshot } from '../../shared/domain/types.ts';
 
 export interface BenchStats {
   readonly kind: string;
@@ -61,6 +63,7 @@ export async function benchRoute(edge: Edge, url: URL, request: Request): Promis
     }
     return json({ ...stats('decide', n, times), sink });
   }
+  if (kind === 'classify') return benchClassify(snapshot, n, batches);
   if (kind === 'sign' || kind === 'hash') {
     // Breakdown of the request path's two crypto steps.
     const key = edge.deps.config.signingKey;
@@ -97,4 +100,30 @@ export async function benchRoute(edge: Edge, url: URL, request: Request): Promis
   }
   await Promise.allSettled(pending);
   return json(stats(kind, n, times));
+}
+
+/** A 4 KB chat prompt (the size issue 17 sets the 1 ms budget for), mixed prose and code. */
+export function benchPrompt(bytes = 4096): string {
+  const words = 'please review this function and explain why the loop never ends const total = items.reduce((a, b) => a + b, 0); return total; the summary of the meeting was short'.split(' ');
+  let text = '';
+  for (let i = 0; text.length < bytes; i++) text += `${words[(i * 7) % words.length] ?? ''} `;
+  return text.slice(0, bytes);
+}
+
+/** kind=classify: the intent classifier of the app's routes on a 4 KB prompt, rendered as the hook renders it. */
+async function benchClassify(snapshot: AppSnapshot, n: number, batches: number): Promise<Response> {
+  const routes = snapshot.app.routes;
+  if (routes === undefined) return json({ error: `app ${snapshot.app.id} has no routes` }, 404);
+  const classifier = compiledRoutes(routes).classifier;
+  if (classifier === null) return json({ error: `app ${snapshot.app.id} has no intent routes` }, 404);
+  const prompt = renderPrompt({ model: 'chat-70b', messages: [{ role: 'user', content: benchPrompt() }] }) ?? '';
+  const times: number[] = [];
+  let sink = 0;
+  for (let b = 0; b < batches; b++) {
+    await yieldToIo();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) sink += classifier.classify(prompt).label.length;
+    times.push(performance.now() - t0);
+  }
+  return json({ ...stats('classify', n, times), promptChars: prompt.length, sink });
 }

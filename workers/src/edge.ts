@@ -46,6 +46,11 @@ interface Traced {
   decide: EdgeSpan | null;
 }
 import { hashJobKey, readJobKey } from '../../shared/domain/job-key.ts';
+import type { RouteNote } from './shared-deps.ts';
+import { routeRequest, type Routed } from './route-hook.ts';
+
+/** A decision plus the app route it was made for (absent for apps without routes). */
+type RoutedDecision = Decision & { readonly route?: RouteNote };
 
 export interface EdgeDeps {
   readonly config: EdgeConfig;
@@ -195,6 +200,8 @@ export class Edge {
       const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
+    // Routes inside the app (route-hook.ts): the decision sees the matched route's clusters/limits/strategy.
+    const routed = await routeRequest(request, url, path.fn, snapshot, mode.mode);
     const now = this.deps.now();
     const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
     const facts: RequestFacts = {
@@ -209,9 +216,10 @@ export class Edge {
       jobKeyHash: await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader),
       synthetic,
     };
-    // Rollout hook (shared/rollout/): the request's model version picks the clusters decide() sees.
-    const rollout = routeRollout(facts, snapshot, Math.random());
-    const decided = this.#decide(facts, rollout.snapshot, now, stale, mode.mode, waitUntil, rollout.note);
+    // Rollout hook (shared/rollout/): the request's model version picks, within the route's
+    // clusters, the ones decide() sees.
+    const rollout = routeRollout(facts, routed.snapshot, Math.random());
+    const decided = this.#decide(facts, { snapshot: rollout.snapshot, note: routed.note }, now, stale, mode.mode, waitUntil, rollout.note);
     if (traced !== null) {
       traced.decide = traced.trace.start('edge decide', 'internal', traced.server, decisionAttributes(decided.decision, decided.decisionMs, mode.mode));
       traced.decide.end();
@@ -222,13 +230,24 @@ export class Edge {
     return withCors(decorated);
   }
 
-  #decide(facts: RequestFacts, snapshot: AppSnapshot, now: number, stale: boolean, mode: AnswerMode, waitUntil: (p: Promise<unknown>) => void, rollout: RolloutNote | null = null): Decided {
+  #decide(
+    facts: RequestFacts,
+    routed: Routed,
+    now: number,
+    stale: boolean,
+    mode: AnswerMode,
+    waitUntil: (p: Promise<unknown>) => void,
+    rollout: RolloutNote | null = null,
+  ): Decided {
     const c = this.deps.config;
+    const { snapshot, note } = routed;
     const seed = newSeed();
-    let strategyState = this.#strategy.get(facts.appId);
+    // A route has its own clusters (and maybe strategy), so its round-robin/outstanding state too.
+    const stateKey = note?.route == null ? facts.appId : `${facts.appId}#${note.route}`;
+    let strategyState = this.#strategy.get(stateKey);
     if (strategyState === undefined) {
       strategyState = { roundRobinCursor: 0, outstanding: new Map() };
-      this.#strategy.set(facts.appId, strategyState);
+      this.#strategy.set(stateKey, strategyState);
     }
     // Stateful classic strategies depend on this state: record it as it was before the decision so
     // a replay reproduces the choice exactly (the snapshot and seed cover everything else).
@@ -246,8 +265,10 @@ export class Edge {
       staleSnapshot: stale,
       strategyState,
     });
-    const decision = rollout === null ? decided : { ...decided, rollout, summary: `${decided.summary}; ${rollout.detail}` };
+    const versioned = rollout === null ? decided : { ...decided, rollout, summary: `${decided.summary}; ${rollout.detail}` };
     const decisionMs = this.deps.hrNow() - t0;
+    // The route (and the classifier's scores) travels with the decision: log, explain, replay input.
+    const decision: RoutedDecision = note === null ? versioned : { ...versioned, route: note };
     const decisionUs = Math.round(decisionMs * 1000 * 10) / 10;
     if (c.logDecisions) {
       this.deps.log(
@@ -255,6 +276,7 @@ export class Edge {
           msg: 'decision', id: decision.id, app: decision.appId, fn: decision.fn, mode, outcome: decision.outcome,
           chosen: decision.chosen, reason: decision.reason, tier: decision.tier, stale: decision.stale,
           synthetic: decision.synthetic, decisionUs, colo: facts.client.colo, summary: decision.summary,
+          ...(note === null ? {} : { route: note.route }),
         }),
       );
     }

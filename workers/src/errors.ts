@@ -8,6 +8,7 @@ export type EdgeErrorCode =
   | 'bad-mode' // 400: unknown sy_mode / x-switchyard-mode
   | 'body-not-allowed' // 400: GET/HEAD with a body
   | 'bad-job-key' // 400: the app's job key header is too long or not visible ASCII
+  | 'unknown-route' // 400: x-switchyard-route / sy_route names no route of the app
   | 'unknown-function' // 404: a function the app does not declare (requests.functions)
   | 'body-too-large' // 413: over the app's requests.maxBodyBytes
   | 'upgrade-needs-token' // 426: WebSocket upgrade on the forwarding route
@@ -89,6 +90,8 @@ export const refuse = {
     new EdgeError('unknown-function', 404, `${appId} does not expose "${fn}".`, undefined, `declared functions: ${declared.join(', ')}`),
   notFound: (path: string): EdgeError => new EdgeError('not-found', 404, `No route for "${path}".`),
   badJobKey: (problem: string): EdgeError => new EdgeError('bad-job-key', 400, `Invalid job key: ${problem}.`),
+  unknownRoute: (name: string, known: readonly string[]): EdgeError =>
+    new EdgeError('unknown-route', 400, `This app has no route ${JSON.stringify(name.slice(0, 64))}; known routes: ${known.join(', ') || 'none'}.`),
   // Refusals below name no cluster, provider or cause: those are fleet internals. Operators find
   // the details in the log and with `/explain` (the decision id is on every decided answer).
   noCandidate: (): EdgeError =>

@@ -9,3 +9,7 @@ export { loadApiKey, loadAppSnapshot } from '../../shared/snapshot/index.ts';
 export type { SnapshotReader } from '../../shared/snapshot/index.ts';
 export { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 export type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
+export { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
+export { compileRoutes, matchRoute } from '../../shared/routes/match-route.ts';
+export type { CompiledRoutes, RouteInput } from '../../shared/routes/match-route.ts';
+export type { AppRoutes, Route, RouteNote } from '../../shared/routes/types.ts';

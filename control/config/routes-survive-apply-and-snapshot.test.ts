@@ -1,0 +1,65 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
+import { openStore } from '../store/open-store.ts';
+import { parseConfig } from './parse-config.ts';
+import { runApply } from './run-apply.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'apply-routes-'));
+const dbUrl = `file:${join(dir, 'db.sqlite')}`;
+const example = readFileSync(new URL('../../examples/routes.yaml', import.meta.url), 'utf8');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function apply(text: string): Promise<{ code: number; out: string[]; err: string[] }> {
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, text);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runApply({ file, dbUrl, dryRun: false, now: 1_000, out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+describe('routes go through libSQL into the app snapshot', () => {
+  it('apply stores examples/routes.yaml; the snapshot holds the same routes; a second apply changes nothing', async () => {
+    const first = await apply(example);
+    expect(first.err).toEqual([]);
+    expect(first.code).toBe(0);
+    const parsed = parseConfig(example, 'routes.yaml');
+    if (!parsed.valid) throw new Error('example must be valid');
+    const store = openStore({ url: dbUrl });
+    try {
+      const snap = await loadAppSnapshot(store.client as never, 'acme/assistant', 2_000);
+      expect(snap?.app.routes).toEqual(parsed.config.apps[0]?.routes);
+      expect(snap?.app.routes?.routes.map((r) => r.name)).toEqual(['code-by-model', 'code', 'summarise', 'chat']);
+    } finally {
+      store.close();
+    }
+    const second = await apply(example);
+    expect(second.out.join('\n')).toMatch(/no changes/);
+  });
+
+  it('removing the routes from the config removes them from the snapshot (the app is as before)', async () => {
+    const without = example.replace(/ {4}routes:[\s\S]*$/, '');
+    const r = await apply(without);
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toMatch(/~ app acme\/assistant \(routes\)/);
+    const store = openStore({ url: dbUrl });
+    try {
+      const snap = await loadAppSnapshot(store.client as never, 'acme/assistant', 2_000);
+      expect(snap?.app.routes).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  });
+
+  it('a bad route is reported with its line, nothing is written', async () => {
+    const bad = example.replace("when: { intent: summarise }", "when: { intent: summarize, regex: ['('] }");
+    const r = await apply(bad);
+    expect(r.code).not.toBe(0);
+    const text = r.err.join('\n');
+    expect(text).toMatch(/:\d+: apps\[0\]\.routes\[2\]\.when\.intent: must name one of the app.s intents/);
+    expect(text).toMatch(/regular expression/);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * Utterances that are NOT among the examples in `examples/routes.yaml`: the held-out set the
+ * intent classifier's accuracy is stated on (intent-classifier.test.ts, shared/routes/README.md).
+ */
+export const HELD_OUT: readonly (readonly [intent: string, utterance: string])[] = [
+  ['code', 'write a function in python that checks whether a string is a palindrome'],
+  ['code', 'why does this javascript promise never resolve'],
+  ['code', 'fix the type error in this typescript generic function'],
+  ['code', 'how do I read a file line by line in rust'],
+  ['code', 'write a sql query to find duplicate rows'],
+  ['code', 'my unit tests fail after the refactor, here is the stack trace'],
+  ['code', 'implement a debounce function in typescript'],
+  ['code', 'convert this java class to kotlin'],
+  ['code', 'the compiler says undefined reference to main'],
+  ['code', 'write a regex that matches ipv4 addresses'],
+  ['chat', 'hello! what are you up to'],
+  ['chat', 'tell me a funny story about a dog'],
+  ['chat', 'what should I do this weekend'],
+  ['chat', 'can you recommend a movie for tonight'],
+  ['chat', 'I am feeling tired today'],
+  ['chat', 'what is the tallest mountain in the world'],
+  ['chat', 'give me a tip for cooking pasta'],
+  ['chat', 'how do I make new friends in a new city'],
+  ['chat', 'write a poem about autumn leaves'],
+  ['chat', 'thank you, have a nice day'],
+  ['summarise', 'summarise the following blog post in a few sentences'],
+  ['summarise', 'give me a brief summary of this meeting transcript'],
+  ['summarise', 'tl;dr this long email'],
+  ['summarise', 'what are the key points of this article'],
+  ['summarise', 'condense this research paper into an abstract'],
+  ['summarise', 'recap the main decisions from these notes'],
+  ['summarise', 'summarize this report for the board'],
+  ['summarise', 'shorten the following text to three bullet points'],
+  ['summarise', 'give me the gist of this news article'],
+  ['summarise', 'outline the main arguments of the essay below'],
+];
