@@ -3,9 +3,10 @@
  * the local Hrana endpoint or Turso — page by page, oldest first.
  */
 import { createClient, type Client, type InValue } from '@libsql/client';
-import { parseInputJson, SnapshotCache, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import { parseInputJson, SnapshotCache, type OutcomeRecord } from '../decision-record.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
+import { briefFromText, LazyRecord, type ReplayRecord } from './lazy-record.ts';
 
 export interface DbQuery {
   readonly url: string;
@@ -32,7 +33,7 @@ export async function countRecords(q: DbQuery): Promise<number> {
   }
 }
 
-export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<DecisionRecord> {
+export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecord> {
   const db = open(q);
   const page = q.pageSize ?? 2000;
   let after: { at: number; id: string } | null = null;
@@ -57,11 +58,13 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<DecisionRec
       for (const row of rs.rows) {
         const id = String(row['id']);
         const where = `decisions row ${id}`;
-        yield {
-          input: parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache),
-          decision: parseJson(row['explanation_json'], `${where}: explanation_json`) as Decision,
-          outcomes: outcomes.get(id) ?? [],
-        };
+        const input = parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache);
+        const explanation = textOf(row['explanation_json'], `${where}: explanation_json`);
+        const brief = briefFromText(explanation);
+        // The explanation is parsed only if the replay reads it whole (verify); see lazy-record.ts.
+        yield brief === null
+          ? { input, decision: parseJson(explanation, `${where}: explanation_json`) as Decision, outcomes: outcomes.get(id) ?? [] }
+          : new LazyRecord(input, outcomes.get(id) ?? [], brief, explanation, `${where}: explanation_json`);
         after = { at: Number(row['at']), id };
       }
       left -= rs.rows.length;
