@@ -7,6 +7,7 @@
  * full Decision is parsed only if someone reads `record.decision`.
  * Policies repeat across records: each distinct policy text is parsed once.
  */
+import type { CanaryNote } from '../../shared/canary/canary.ts';
 import type { Decision, Policy } from '../../shared/decision/types.ts';
 import type { AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
 import { deserializeInput, type DecisionInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
@@ -30,6 +31,8 @@ export interface DecisionBrief {
 /** A record a fast reader produced: `brief` is ready, `decision` is parsed on first use. */
 export interface ReplayRecord extends DecisionRecord {
   readonly brief?: DecisionBrief;
+  /** Policy canary: the stable policy's choice next to this (candidate) decision (`canary_json`). */
+  readonly canary?: CanaryNote | null;
 }
 
 export function briefOf(d: Decision): DecisionBrief {
@@ -133,6 +136,7 @@ export class LazyRecord implements ReplayRecord {
     readonly brief: DecisionBrief,
     private readonly decisionText: string,
     private readonly where: string,
+    readonly canary: CanaryNote | null = null,
   ) {}
 
   get decision(): Decision {

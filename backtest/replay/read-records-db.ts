@@ -7,6 +7,8 @@ import { parseInputJson, SnapshotCache, type OutcomeRecord } from '../decision-r
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
 import { briefFromText, LazyRecord, type ReplayRecord } from './lazy-record.ts';
+import { parseCanaryJson } from './canary-replay.ts';
+import type { CanaryNote } from '../../shared/canary/canary.ts';
 
 export interface DbQuery {
   readonly url: string;
@@ -40,11 +42,16 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecor
   let left = q.limit ?? Infinity;
   const cache = new SnapshotCache();
   try {
+    // canary_json arrived with migration 10: older databases replay without canary notes.
+    const cols = await db.execute('PRAGMA table_info(decisions)').catch((err: unknown) => {
+      throw dbError(q, err);
+    });
+    const canaryCol = cols.rows.some((r) => r['name'] === 'canary_json') ? ', canary_json' : '';
     while (left > 0) {
       const { where, args } = filter(q, after);
       const rs = await db
         .execute({
-          sql: `SELECT id, at, explanation_json, input_json FROM decisions ${where} ORDER BY at, id LIMIT ?`,
+          sql: `SELECT id, at, explanation_json, input_json${canaryCol} FROM decisions ${where} ORDER BY at, id LIMIT ?`,
           args: [...args, Math.min(page, left)],
         })
         .catch((err: unknown) => {
@@ -62,9 +69,10 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecor
         const explanation = textOf(row['explanation_json'], `${where}: explanation_json`);
         const brief = briefFromText(explanation);
         // The explanation is parsed only if the replay reads it whole (verify); see lazy-record.ts.
+        const canary = canaryOf(row['canary_json'], `${where}: canary_json`);
         yield brief === null
-          ? { input, decision: parseJson(explanation, `${where}: explanation_json`) as Decision, outcomes: outcomes.get(id) ?? [] }
-          : new LazyRecord(input, outcomes.get(id) ?? [], brief, explanation, `${where}: explanation_json`);
+          ? { input, decision: parseJson(explanation, `${where}: explanation_json`) as Decision, outcomes: outcomes.get(id) ?? [], canary }
+          : new LazyRecord(input, outcomes.get(id) ?? [], brief, explanation, `${where}: explanation_json`, canary);
         after = { at: Number(row['at']), id };
       }
       left -= rs.rows.length;
@@ -128,6 +136,14 @@ async function readOutcomes(db: Client, ids: readonly string[]): Promise<Map<str
 function textOf(v: unknown, where: string): string {
   if (typeof v !== 'string') throw new BacktestError('bad-record', `${where} is not text`);
   return v;
+}
+
+function canaryOf(v: unknown, where: string): CanaryNote | null {
+  try {
+    return parseCanaryJson(v, where);
+  } catch (err) {
+    throw new BacktestError('bad-record', err instanceof Error ? err.message : String(err));
+  }
 }
 
 function parseJson(v: unknown, where: string): unknown {

@@ -11,6 +11,7 @@ import { violationsOf, type ViolationCode } from '../constraints.ts';
 import type { DecisionRecord } from '../decision-record.ts';
 import { decide, newStrategyState, seededRng } from '../decision-port.ts';
 import { quantileOf } from '../stats/histogram.ts';
+import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
 import { briefOf, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 
 export interface ReplayOptions {
@@ -67,6 +68,8 @@ export interface ReplayReport {
    */
   readonly models: { readonly before: Counts; readonly after: Counts };
   readonly strategy: string | null;
+  /** Policy-canary records: both policies' decisions re-run side by side (null: none in the input). */
+  readonly canary: CanaryReplayReport | null;
   readonly wallMs: number;
   readonly decisionsPerSecond: number;
 }
@@ -136,6 +139,7 @@ function chosenNumbers(d: Decision): { latency: number | null; price: number | n
 export class ReplayAccumulator {
   private readonly p: ReplayPartial = emptyPartial();
   private readonly states = new Map<string, StrategyState>();
+  private readonly canary = new CanaryReplay();
   private readonly overridden = new WeakMap<AppSnapshot, AppSnapshot>();
   private readonly started = performance.now();
 
@@ -163,6 +167,7 @@ export class ReplayAccumulator {
       strategyState: this.stateFor(input.request.appId, r),
       lean: !verify,
     });
+    if (r.canary !== undefined && r.canary !== null) this.canary.add(input, before, r.canary);
     const p = this.p;
     p.n++;
     bump(p.models.before, input.policy.model);
@@ -209,7 +214,7 @@ export class ReplayAccumulator {
   }
 
   report(): ReplayReport {
-    return reportOf(this.p, this.opts, performance.now() - this.started);
+    return reportOf(this.p, this.opts, performance.now() - this.started, this.canary.report());
   }
 
   /** One overridden copy per recorded snapshot object, so decide()'s per-snapshot compile cache still hits. */
@@ -282,7 +287,7 @@ function sortedPair(p: { readonly before: Counts; readonly after: Counts }): { b
   return { before: sorted(p.before), after: sorted(p.after) };
 }
 
-export function reportOf(p: ReplayPartial, opts: ReplayOptions, wallMs: number): ReplayReport {
+export function reportOf(p: ReplayPartial, opts: ReplayOptions, wallMs: number, canary: CanaryReplayReport | null = null): ReplayReport {
   let lo = Infinity;
   let hi = -Infinity;
   for (const at of p.pointAt) {
@@ -331,6 +336,7 @@ export function reportOf(p: ReplayPartial, opts: ReplayOptions, wallMs: number):
     policyVersion: opts.policy?.version ?? null,
     models: sortedPair(p.models),
     strategy: opts.strategy,
+    canary,
     wallMs: Math.round(wallMs),
     decisionsPerSecond: wallMs > 0 ? Math.round((p.n / wallMs) * 1000) : 0,
   };

@@ -245,6 +245,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS job_pins_by_app ON job_pins(app_id, expires_at)`,
     ],
   },
+  {
+    version: 10,
+    name: 'policy canaries: both policies\' choices for each decision in the canary slice',
+    statements: [
+      // CanaryNote JSON (shared/canary/canary.ts) for decisions the candidate policy made; NULL otherwise.
+      `ALTER TABLE decisions ADD COLUMN canary_json TEXT`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -9,3 +9,5 @@ export { loadApiKey, loadAppSnapshot } from '../../shared/snapshot/index.ts';
 export type { SnapshotReader } from '../../shared/snapshot/index.ts';
 export { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 export type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
+export { canaryNote, inCanary, parseCanary } from '../../shared/canary/canary.ts';
+export type { CanaryConfig, CanaryNote } from '../../shared/canary/canary.ts';

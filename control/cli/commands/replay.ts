@@ -8,6 +8,7 @@ import { BacktestError } from '../../../backtest/errors.ts';
 import { policyFromEnvText } from '../../../backtest/policy-file.ts';
 import { readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
+import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
 import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtest/replay/parallel-replay.ts';
 import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
 import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
@@ -90,7 +91,7 @@ export function register(program: Command): void {
 }
 
 async function finish(report: ReplayReport, out: string | undefined): Promise<void> {
-  const text = replaySummaryText(report);
+  const text = replaySummaryText(report) + (report.canary === null ? '' : canarySummaryText(report.canary));
   process.stdout.write(text);
   const dir = out ?? defaultReportDir(new Date());
   const files = await writeReport(dir, { json: report, html: replayHtml(report), text });
