@@ -18,6 +18,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/otlp-receiver.ts'),
   () => import('./commands/proxy.ts'),
   () => import('./commands/replay.ts'),
+  () => import('./commands/canary.ts'),
   () => import('./commands/sim-cluster.ts'),
   () => import('./commands/simulate.ts'),
   () => import('./commands/status.ts'),

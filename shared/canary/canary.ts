@@ -47,6 +47,8 @@ export interface CanaryNote {
   readonly stableFallbacks: readonly string[];
   /** What the stable decision was made with, so replay re-runs both sides exactly. */
   readonly stablePolicyJson: Policy;
+  /** The candidate's ROUTE_* overrides (what `switchyard canary promote` tells the operator to set). */
+  readonly overrides: Readonly<Record<string, string>>;
 }
 
 /**
@@ -122,5 +124,6 @@ export function canaryNote(c: CanaryConfig, served: Decision, stable: Decision, 
     stableChosen: stable.chosen,
     stableFallbacks: stable.fallbacks,
     stablePolicyJson: stablePolicy,
+    overrides: c.overrides,
   };
 }
