@@ -3,9 +3,12 @@
  * the local Hrana endpoint or Turso — page by page, oldest first.
  */
 import { createClient, type Client, type InValue } from '@libsql/client';
-import { parseInputJson, SnapshotCache, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import { parseInputJson, SnapshotCache, type OutcomeRecord } from '../decision-record.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
+import { briefFromText, LazyRecord, type ReplayRecord } from './lazy-record.ts';
+import { parseCanaryJson } from './canary-replay.ts';
+import type { CanaryNote } from '../../shared/canary/canary.ts';
 
 export interface DbQuery {
   readonly url: string;
@@ -32,18 +35,23 @@ export async function countRecords(q: DbQuery): Promise<number> {
   }
 }
 
-export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<DecisionRecord> {
+export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecord> {
   const db = open(q);
   const page = q.pageSize ?? 2000;
   let after: { at: number; id: string } | null = null;
   let left = q.limit ?? Infinity;
   const cache = new SnapshotCache();
   try {
+    // canary_json arrived with migration 10: older databases replay without canary notes.
+    const cols = await db.execute('PRAGMA table_info(decisions)').catch((err: unknown) => {
+      throw dbError(q, err);
+    });
+    const canaryCol = cols.rows.some((r) => r['name'] === 'canary_json') ? ', canary_json' : '';
     while (left > 0) {
       const { where, args } = filter(q, after);
       const rs = await db
         .execute({
-          sql: `SELECT id, at, explanation_json, input_json FROM decisions ${where} ORDER BY at, id LIMIT ?`,
+          sql: `SELECT id, at, explanation_json, input_json${canaryCol} FROM decisions ${where} ORDER BY at, id LIMIT ?`,
           args: [...args, Math.min(page, left)],
         })
         .catch((err: unknown) => {
@@ -57,11 +65,14 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<DecisionRec
       for (const row of rs.rows) {
         const id = String(row['id']);
         const where = `decisions row ${id}`;
-        yield {
-          input: parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache),
-          decision: parseJson(row['explanation_json'], `${where}: explanation_json`) as Decision,
-          outcomes: outcomes.get(id) ?? [],
-        };
+        const input = parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache);
+        const explanation = textOf(row['explanation_json'], `${where}: explanation_json`);
+        const brief = briefFromText(explanation);
+        // The explanation is parsed only if the replay reads it whole (verify); see lazy-record.ts.
+        const canary = canaryOf(row['canary_json'], `${where}: canary_json`);
+        yield brief === null
+          ? { input, decision: parseJson(explanation, `${where}: explanation_json`) as Decision, outcomes: outcomes.get(id) ?? [], canary }
+          : new LazyRecord(input, outcomes.get(id) ?? [], brief, explanation, `${where}: explanation_json`, canary);
         after = { at: Number(row['at']), id };
       }
       left -= rs.rows.length;
@@ -125,6 +136,14 @@ async function readOutcomes(db: Client, ids: readonly string[]): Promise<Map<str
 function textOf(v: unknown, where: string): string {
   if (typeof v !== 'string') throw new BacktestError('bad-record', `${where} is not text`);
   return v;
+}
+
+function canaryOf(v: unknown, where: string): CanaryNote | null {
+  try {
+    return parseCanaryJson(v, where);
+  } catch (err) {
+    throw new BacktestError('bad-record', err instanceof Error ? err.message : String(err));
+  }
 }
 
 function parseJson(v: unknown, where: string): unknown {

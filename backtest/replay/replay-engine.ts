@@ -11,6 +11,8 @@ import { violationsOf, type ViolationCode } from '../constraints.ts';
 import type { DecisionRecord } from '../decision-record.ts';
 import { decide, newStrategyState, seededRng } from '../decision-port.ts';
 import { quantileOf } from '../stats/histogram.ts';
+import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
+import { briefOf, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 
 export interface ReplayOptions {
   /** Replace every record's policy (null: keep each record's own). */
@@ -66,43 +68,94 @@ export interface ReplayReport {
    */
   readonly models: { readonly before: Counts; readonly after: Counts };
   readonly strategy: string | null;
+  /** Policy-canary records: both policies' decisions re-run side by side (null: none in the input). */
+  readonly canary: CanaryReplayReport | null;
   readonly wallMs: number;
   readonly decisionsPerSecond: number;
 }
 
 const SERIES = 48;
+/** Costs are summed per block of this many records, then the blocks in order: the same total however records are split over threads. */
+export const COST_BLOCK = 1024;
+
+/** Everything an accumulator has folded in, as plain data: worker threads send it back and `mergePartials` adds them up. */
+export interface ReplayPartial {
+  n: number;
+  moved: number;
+  identical: number;
+  firstDifference: string | null;
+  firstDifferenceAt: number;
+  readonly outcomes: { readonly before: Counts; readonly after: Counts };
+  readonly models: { readonly before: Counts; readonly after: Counts };
+  readonly region: { readonly before: Counts; readonly after: Counts };
+  readonly provider: { readonly before: Counts; readonly after: Counts };
+  readonly cluster: { readonly before: Counts; readonly after: Counts };
+  readonly violations: { readonly before: Counts; readonly after: Counts };
+  afterViolations: number;
+  readonly estBefore: number[];
+  readonly estAfter: number[];
+  readonly ttfb: number[];
+  readonly ttfbUnmoved: number[];
+  /** Per cost block (record index / COST_BLOCK): [before, after], each summed in record order. */
+  readonly costBlocks: Record<number, [number, number]>;
+  withDuration: number;
+  // Parallel number arrays (unboxed doubles), not tuples: a long replay allocates nothing per record here.
+  readonly pointAt: number[];
+  readonly pointMoved: number[];
+}
+
+function emptyPartial(): ReplayPartial {
+  const pair = (): { before: Counts; after: Counts } => ({ before: {}, after: {} });
+  return {
+    n: 0,
+    moved: 0,
+    identical: 0,
+    firstDifference: null,
+    firstDifferenceAt: Infinity,
+    outcomes: pair(),
+    models: pair(),
+    region: pair(),
+    provider: pair(),
+    cluster: pair(),
+    violations: pair(),
+    afterViolations: 0,
+    estBefore: [],
+    estAfter: [],
+    ttfb: [],
+    ttfbUnmoved: [],
+    costBlocks: {},
+    withDuration: 0,
+    pointAt: [],
+    pointMoved: [],
+  };
+}
+
+/** The replayed side as the accounting needs it: a lean Decision or a full one. */
+function chosenNumbers(d: Decision): { latency: number | null; price: number | null } {
+  const c = d.candidates.find((x) => x.clusterId === d.chosen);
+  return { latency: c?.estimatedLatencyMs ?? null, price: c?.pricePerHour ?? null };
+}
 
 export class ReplayAccumulator {
-  private n = 0;
-  private moved = 0;
-  private identical = 0;
-  private firstDifference: string | null = null;
-  private readonly outcomes = { before: {} as Counts, after: {} as Counts };
-  private readonly models = { before: {} as Counts, after: {} as Counts };
-  private readonly region = { before: {} as Counts, after: {} as Counts };
-  private readonly provider = { before: {} as Counts, after: {} as Counts };
-  private readonly cluster = { before: {} as Counts, after: {} as Counts };
-  private readonly violations = { before: {} as Counts, after: {} as Counts };
-  private afterViolations = 0;
-  private readonly estBefore: number[] = [];
-  private readonly estAfter: number[] = [];
-  private readonly ttfb: number[] = [];
-  private readonly ttfbUnmoved: number[] = [];
-  private costBefore = 0;
-  private costAfter = 0;
-  private withDuration = 0;
-  // Parallel number arrays (unboxed doubles), not tuples: a long replay allocates nothing per record here.
-  private readonly pointAt: number[] = [];
-  private readonly pointMoved: number[] = [];
+  private readonly p: ReplayPartial = emptyPartial();
   private readonly states = new Map<string, StrategyState>();
+  private readonly canary = new CanaryReplay();
   private readonly overridden = new WeakMap<AppSnapshot, AppSnapshot>();
   private readonly started = performance.now();
 
   constructor(private readonly opts: ReplayOptions) {}
 
-  /** Re-run one record and fold the comparison into the totals; returns the new decision. */
-  add(r: DecisionRecord): Decision {
-    const { input, decision: before } = r;
+  /**
+   * Re-run one record and fold the comparison into the totals; returns the new decision.
+   * `index` is the record's position in its source (default: how many were added before),
+   * so threads that each take some records add up to the same totals. Without `verify`
+   * the re-run is lean (`DecideContext.lean`) and the recorded side is read from the
+   * record's brief when a fast reader gave one, so its explanation is never parsed.
+   */
+  add(r: ReplayRecord, index = this.p.n): Decision {
+    const { input } = r;
+    const verify = this.opts.verify;
+    const before: DecisionBrief = !verify && r.brief !== undefined ? r.brief : briefOf(r.decision);
     const policy = this.opts.policy ?? input.policy;
     const snapshot = this.opts.strategy === null ? input.snapshot : this.withStrategy(input.snapshot, this.opts.strategy);
     const after = decide(input.request, snapshot, policy, {
@@ -112,88 +165,56 @@ export class ReplayAccumulator {
       decisionId: before.id,
       staleSnapshot: input.staleSnapshot,
       strategyState: this.stateFor(input.request.appId, r),
+      lean: !verify,
     });
-    this.n++;
-    bump(this.models.before, input.policy.model);
-    bump(this.models.after, policy.model);
+    if (r.canary !== undefined && r.canary !== null) this.canary.add(input, before, r.canary);
+    const p = this.p;
+    p.n++;
+    bump(p.models.before, input.policy.model);
+    bump(p.models.after, policy.model);
     const moved = after.chosen !== before.chosen;
-    if (moved) this.moved++;
-    if (this.opts.verify) {
-      if (deepEqual(after, before)) this.identical++;
-      else this.firstDifference ??= `${before.id}: recorded ${before.chosen ?? 'none'} (${before.summary}) vs replayed ${after.chosen ?? 'none'} (${after.summary})`;
+    if (moved) p.moved++;
+    if (verify) {
+      if (deepEqual(after, r.decision)) p.identical++;
+      else if (index < p.firstDifferenceAt) {
+        p.firstDifferenceAt = index;
+        p.firstDifference = `${before.id}: recorded ${before.chosen ?? 'none'} (${r.decision.summary}) vs replayed ${after.chosen ?? 'none'} (${after.summary})`;
+      }
     }
-    this.pointAt.push(before.at);
-    this.pointMoved.push(moved ? 1 : 0);
-    bump(this.outcomes.before, before.outcome);
-    bump(this.outcomes.after, after.outcome);
-    this.traffic(before, 'before', input.snapshot);
-    this.traffic(after, 'after', input.snapshot);
+    p.pointAt.push(before.at);
+    p.pointMoved.push(moved ? 1 : 0);
+    bump(p.outcomes.before, before.outcome);
+    bump(p.outcomes.after, after.outcome);
+    this.traffic(before.chosen, 'before', input.snapshot);
+    this.traffic(after.chosen, 'after', input.snapshot);
     const continent = input.request.client.continent;
-    for (const v of violationsOf(before, input.snapshot, continent, policy, input.now)) bump(this.violations.before, v);
+    for (const v of violationsOf(before, input.snapshot, continent, policy, input.now)) bump(p.violations.before, v);
     const va: ViolationCode[] = violationsOf(after, input.snapshot, continent, policy, input.now);
-    for (const v of va) bump(this.violations.after, v);
-    if (va.length > 0) this.afterViolations++;
-    const eb = chosenOf(before)?.estimatedLatencyMs;
-    const ea = chosenOf(after)?.estimatedLatencyMs;
-    if (eb !== undefined && eb !== null) this.estBefore.push(eb);
-    if (ea !== undefined && ea !== null) this.estAfter.push(ea);
+    for (const v of va) bump(p.violations.after, v);
+    if (va.length > 0) p.afterViolations++;
+    const a = chosenNumbers(after);
+    if (before.chosenLatencyMs !== null) p.estBefore.push(before.chosenLatencyMs);
+    if (a.latency !== null) p.estAfter.push(a.latency);
     const outcome = r.outcomes.find((o) => o.ttfbMs !== null) ?? r.outcomes[0];
     if (outcome?.ttfbMs !== undefined && outcome.ttfbMs !== null) {
-      this.ttfb.push(outcome.ttfbMs);
-      if (!moved) this.ttfbUnmoved.push(outcome.ttfbMs);
+      p.ttfb.push(outcome.ttfbMs);
+      if (!moved) p.ttfbUnmoved.push(outcome.ttfbMs);
     }
     const durationMs = outcome?.durationMs ?? this.opts.assumedDurationMs;
-    if (outcome !== undefined) this.withDuration++;
-    this.costBefore += costOf(before, durationMs);
-    this.costAfter += costOf(after, durationMs);
+    if (outcome !== undefined) p.withDuration++;
+    const block = (p.costBlocks[Math.floor(index / COST_BLOCK)] ??= [0, 0]);
+    block[0] += costOf(before.chosenPricePerHour, durationMs);
+    block[1] += costOf(a.price, durationMs);
     return after;
   }
 
+  /** The totals so far as plain data (for `mergePartials`). */
+  partial(): ReplayPartial {
+    return this.p;
+  }
+
   report(): ReplayReport {
-    const wallMs = performance.now() - this.started;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const at of this.pointAt) {
-      lo = Math.min(lo, at);
-      hi = Math.max(hi, at);
-    }
-    const bucketMs = Number.isFinite(lo) ? Math.max(1, Math.ceil((hi - lo + 1) / SERIES)) : 1;
-    const total = new Array<number>(SERIES).fill(0);
-    const moved = new Array<number>(SERIES).fill(0);
-    this.pointAt.forEach((at, i) => {
-      const b = Math.min(SERIES - 1, Math.floor((at - lo) / bucketMs));
-      total[b] = (total[b] ?? 0) + 1;
-      moved[b] = (moved[b] ?? 0) + (this.pointMoved[i] ?? 0);
-    });
-    return {
-      kind: 'replay',
-      records: this.n,
-      moved: this.moved,
-      movedShare: this.n === 0 ? 0 : this.moved / this.n,
-      identical: this.opts.verify ? this.identical : null,
-      firstDifference: this.firstDifference,
-      outcomes: this.outcomes,
-      traffic: { region: this.region, provider: this.provider, cluster: this.cluster },
-      violations: { ...this.violations, afterTotal: this.afterViolations },
-      latency: {
-        estimatedBefore: summarize(this.estBefore),
-        estimatedAfter: summarize(this.estAfter),
-        recordedTtfb: summarize(this.ttfb),
-        recordedTtfbUnmoved: summarize(this.ttfbUnmoved),
-      },
-      cost: {
-        before: round4(this.costBefore),
-        after: round4(this.costAfter),
-        assumedDurationMs: this.opts.assumedDurationMs,
-        withRecordedDuration: this.withDuration,
-      },
-      series: { bucketMs, startAt: Number.isFinite(lo) ? lo : 0, total, moved },
-      policyVersion: this.opts.policy?.version ?? null,
-      models: this.models,
-      strategy: this.opts.strategy,
-      wallMs: Math.round(wallMs),
-      decisionsPerSecond: wallMs > 0 ? Math.round((this.n / wallMs) * 1000) : 0,
-    };
+    return reportOf(this.p, this.opts, performance.now() - this.started, this.canary.report());
   }
 
   /** One overridden copy per recorded snapshot object, so decide()'s per-snapshot compile cache still hits. */
@@ -217,22 +238,112 @@ export class ReplayAccumulator {
     return s;
   }
 
-  private traffic(d: Decision, side: 'before' | 'after', snap: DecisionRecord['input']['snapshot']): void {
-    if (d.chosen === null) return;
-    const c = snap.clusters.get(d.chosen);
-    bump(this.cluster[side], d.chosen);
-    bump(this.region[side], c?.region ?? 'unknown');
-    bump(this.provider[side], c?.provider ?? 'unknown');
+  private traffic(chosen: string | null, side: 'before' | 'after', snap: DecisionRecord['input']['snapshot']): void {
+    if (chosen === null) return;
+    const c = snap.clusters.get(chosen);
+    bump(this.p.cluster[side], chosen);
+    bump(this.p.region[side], c?.region ?? 'unknown');
+    bump(this.p.provider[side], c?.provider ?? 'unknown');
   }
 }
 
-function chosenOf(d: Decision): Decision['candidates'][number] | undefined {
-  return d.candidates.find((c) => c.clusterId === d.chosen);
+/** Adds up partials (from worker threads) into one; the result does not depend on how records were split. */
+export function mergePartials(parts: readonly ReplayPartial[]): ReplayPartial {
+  const m = emptyPartial();
+  for (const p of parts) {
+    m.n += p.n;
+    m.moved += p.moved;
+    m.identical += p.identical;
+    if (p.firstDifferenceAt < m.firstDifferenceAt) {
+      m.firstDifferenceAt = p.firstDifferenceAt;
+      m.firstDifference = p.firstDifference;
+    }
+    for (const k of ['outcomes', 'models', 'region', 'provider', 'cluster', 'violations'] as const) {
+      addCounts(m[k].before, p[k].before);
+      addCounts(m[k].after, p[k].after);
+    }
+    m.afterViolations += p.afterViolations;
+    for (const k of ['estBefore', 'estAfter', 'ttfb', 'ttfbUnmoved', 'pointAt', 'pointMoved'] as const) {
+      for (const x of p[k]) m[k].push(x);
+    }
+    for (const [b, v] of Object.entries(p.costBlocks)) m.costBlocks[Number(b)] = v;
+    m.withDuration += p.withDuration;
+  }
+  return m;
+}
+
+function addCounts(into: Counts, from: Counts): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/** Counts with sorted keys, so a report reads the same however the records were split. */
+function sorted(c: Counts): Counts {
+  const out: Counts = {};
+  for (const k of Object.keys(c).sort()) out[k] = c[k] ?? 0;
+  return out;
+}
+
+function sortedPair(p: { readonly before: Counts; readonly after: Counts }): { before: Counts; after: Counts } {
+  return { before: sorted(p.before), after: sorted(p.after) };
+}
+
+export function reportOf(p: ReplayPartial, opts: ReplayOptions, wallMs: number, canary: CanaryReplayReport | null = null): ReplayReport {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const at of p.pointAt) {
+    lo = Math.min(lo, at);
+    hi = Math.max(hi, at);
+  }
+  const bucketMs = Number.isFinite(lo) ? Math.max(1, Math.ceil((hi - lo + 1) / SERIES)) : 1;
+  const total = new Array<number>(SERIES).fill(0);
+  const moved = new Array<number>(SERIES).fill(0);
+  p.pointAt.forEach((at, i) => {
+    const b = Math.min(SERIES - 1, Math.floor((at - lo) / bucketMs));
+    total[b] = (total[b] ?? 0) + 1;
+    moved[b] = (moved[b] ?? 0) + (p.pointMoved[i] ?? 0);
+  });
+  let costBefore = 0;
+  let costAfter = 0;
+  for (const b of Object.keys(p.costBlocks).map(Number).sort((x, y) => x - y)) {
+    const v = p.costBlocks[b];
+    if (v === undefined) continue;
+    costBefore += v[0];
+    costAfter += v[1];
+  }
+  return {
+    kind: 'replay',
+    records: p.n,
+    moved: p.moved,
+    movedShare: p.n === 0 ? 0 : p.moved / p.n,
+    identical: opts.verify ? p.identical : null,
+    firstDifference: p.firstDifference,
+    outcomes: sortedPair(p.outcomes),
+    traffic: { region: sortedPair(p.region), provider: sortedPair(p.provider), cluster: sortedPair(p.cluster) },
+    violations: { ...sortedPair(p.violations), afterTotal: p.afterViolations },
+    latency: {
+      estimatedBefore: summarize(p.estBefore),
+      estimatedAfter: summarize(p.estAfter),
+      recordedTtfb: summarize(p.ttfb),
+      recordedTtfbUnmoved: summarize(p.ttfbUnmoved),
+    },
+    cost: {
+      before: round4(costBefore),
+      after: round4(costAfter),
+      assumedDurationMs: opts.assumedDurationMs,
+      withRecordedDuration: p.withDuration,
+    },
+    series: { bucketMs, startAt: Number.isFinite(lo) ? lo : 0, total, moved },
+    policyVersion: opts.policy?.version ?? null,
+    models: sortedPair(p.models),
+    strategy: opts.strategy,
+    canary,
+    wallMs: Math.round(wallMs),
+    decisionsPerSecond: wallMs > 0 ? Math.round((p.n / wallMs) * 1000) : 0,
+  };
 }
 
 /** GPU spend of one request: the chosen cluster's price per hour × its duration. */
-function costOf(d: Decision, durationMs: number): number {
-  const price = chosenOf(d)?.pricePerHour ?? null;
+function costOf(price: number | null, durationMs: number): number {
   return price === null ? 0 : (price * durationMs) / 3_600_000;
 }
 

@@ -20,6 +20,7 @@ const modules: Array<() => Promise<CommandModule>> = [
   () => import('./commands/replay.ts'),
   () => import('./commands/service-keys.ts'),
   () => import('./commands/rollout.ts'),
+  () => import('./commands/canary.ts'),
   () => import('./commands/sim-cluster.ts'),
   () => import('./commands/simulate.ts'),
   () => import('./commands/status.ts'),

@@ -46,6 +46,8 @@ const edgeWorker :Workerd.Worker = (
     (name = "EDGE_TRUST_DEV_LOCATION", fromEnvironment = "EDGE_TRUST_DEV_LOCATION"),
     (name = "LIBSQL_AUTH_TOKEN", fromEnvironment = "LIBSQL_AUTH_TOKEN"),
     (name = "LIBSQL_URL", fromEnvironment = "LIBSQL_URL"),
+    (name = "ROUTE_CANARY_PERCENT", fromEnvironment = "ROUTE_CANARY_PERCENT"),
+    (name = "ROUTE_CANARY_POLICY", fromEnvironment = "ROUTE_CANARY_POLICY"),
     (name = "ROUTE_COLD_START", fromEnvironment = "ROUTE_COLD_START"),
     (name = "ROUTE_COST_FADE_UTILIZATION", fromEnvironment = "ROUTE_COST_FADE_UTILIZATION"),
     (name = "ROUTE_DECIDERS", fromEnvironment = "ROUTE_DECIDERS"),

@@ -3,7 +3,7 @@ import type { CandidateRow } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { hardFilters } from './hard-filters.ts';
-import { honourJobPin } from './job-pin.ts';
+import { honourJobPin, type JobPinNote } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
@@ -148,6 +148,7 @@ export function decide(
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
   }
 
+  if (ctx.lean === true) return leanDecision(req, snap, policy, ctx, { strategy, outcome, reason, chosen, fallbacks, pin: pin.note });
   const explanations: CandidateExplanation[] = new Array<CandidateExplanation>(rows.length);
   for (let i = 0; i < rows.length; i++) explanations[i] = explain(rows[i] as CandidateRow);
 
@@ -169,6 +170,38 @@ export function decide(
     candidates: explanations,
     summary: summarize(outcome, reason, strategy, chosen, eligible.length, rows, ctx.staleSnapshot) + (pin.note === null ? '' : `; ${pin.note.detail}`),
     ...(pin.note === null ? {} : { jobPin: pin.note }),
+  };
+}
+
+interface Picked {
+  readonly strategy: StrategyName;
+  readonly outcome: DecisionOutcome;
+  readonly reason: ReasonCode;
+  readonly chosen: CandidateRow | null;
+  readonly fallbacks: readonly CandidateRow[];
+  readonly pin: JobPinNote | null;
+}
+
+/** `ctx.lean`: the same decision with only the chosen candidate explained and no summary (bulk replays). */
+function leanDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, p: Picked): Decision {
+  return {
+    id: ctx.decisionId,
+    at: ctx.now,
+    appId: snap.app.id,
+    fn: req.fn,
+    strategy: p.strategy,
+    outcome: p.outcome,
+    chosen: p.chosen === null ? null : p.chosen.c.id,
+    fallbacks: p.fallbacks.map((r) => r.c.id),
+    reason: p.reason,
+    tier: p.chosen === null ? null : p.chosen.tier,
+    stale: ctx.staleSnapshot,
+    synthetic: req.synthetic,
+    policyVersion: policy.version,
+    seed: ctx.seed,
+    candidates: p.chosen === null ? [] : [explain(p.chosen)],
+    summary: '',
+    ...(p.pin === null ? {} : { jobPin: p.pin }),
   };
 }
 

@@ -369,6 +369,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE apps ADD COLUMN routes_json TEXT NOT NULL DEFAULT '{}'`,
     ],
   },
+  {
+    version: 15,
+    name: 'policy canaries: both policies\' choices for each decision in the canary slice',
+    statements: [
+      // CanaryNote JSON (shared/canary/canary.ts) for decisions the candidate policy made; NULL otherwise.
+      `ALTER TABLE decisions ADD COLUMN canary_json TEXT`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

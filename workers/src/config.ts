@@ -9,7 +9,8 @@ import { DEFAULT_ANSWER_MODES } from './answer-mode.ts';
 import type { DefaultAnswerMode } from './answer-mode.ts';
 import { EnvReader } from './env-parse.ts';
 import type { EnvProblem, EnvVars } from './env-parse.ts';
-import { importSigningKey, parsePolicy } from './shared-deps.ts';
+import { importSigningKey, parseCanary, parsePolicy } from './shared-deps.ts';
+import type { CanaryConfig } from './shared-deps.ts';
 import type { SigningKey } from './shared-deps.ts';
 import { otlpUrlProblem, validRatio } from '../../shared/tracing/index.ts';
 import type { EdgeTracingConfig } from './tracing.ts';
@@ -47,6 +48,8 @@ export interface EdgeConfig {
   readonly libsqlUrl: string;
   readonly libsqlAuthToken: string | undefined;
   readonly policy: Policy;
+  /** Policy canary (ROUTE_CANARY_PERCENT / ROUTE_CANARY_POLICY, shared/canary); null: off. */
+  readonly canary: CanaryConfig | null;
   readonly signingKey: SigningKey;
   /** OpenTelemetry traces (EDGE_OTLP_TRACES_URL); null: off. */
   readonly tracing: EdgeTracingConfig | null;
@@ -132,6 +135,13 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   if (!policyResult.ok) {
     for (const e of policyResult.errors) r.problem(e.variable, e.value ?? null, e.message);
   }
+  // Read through `r` (not only the string copy) so the var-name probe (infra/workerd/worker-env.ts) lists them.
+  const canaryVars = { ROUTE_CANARY_PERCENT: r.raw('ROUTE_CANARY_PERCENT'), ROUTE_CANARY_POLICY: r.raw('ROUTE_CANARY_POLICY') };
+  const canaryResult = policyResult.ok ? parseCanary({ ...stringVars(env), ...canaryVars }, policyResult.value) : null;
+  if (canaryResult !== null && !canaryResult.ok) {
+    // Messages only: a value is never echoed back in a config error (same rule as the policy's).
+    for (const e of canaryResult.errors) r.problem(e.variable, null, e.message);
+  }
 
   let signingKey: SigningKey | undefined;
   const jwk = r.raw('TOKEN_SIGNING_KEY');
@@ -146,7 +156,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
     }
   }
 
-  if (r.problems.length > 0 || !policyResult.ok || signingKey === undefined || libsqlUrl === undefined) {
+  if (r.problems.length > 0 || !policyResult.ok || canaryResult === null || !canaryResult.ok || signingKey === undefined || libsqlUrl === undefined) {
     return { ok: false, errors: r.problems };
   }
   return {
@@ -175,6 +185,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       libsqlUrl,
       libsqlAuthToken,
       policy: policyResult.value,
+      canary: canaryResult.value,
       signingKey,
       tracing,
     },

@@ -18,6 +18,8 @@ export interface DecisionRow {
   readonly inputJson: string;
   /** Time spent in decide(), microseconds. */
   readonly decisionUs: number;
+  /** Policy canary: both policies' choices (`CanaryNote` JSON) for a request in the slice. */
+  readonly canaryJson?: string | null;
 }
 
 /** Where batches go: the libSQL `decisions` table in production. */

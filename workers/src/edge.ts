@@ -30,7 +30,8 @@ import type { AppPath } from '../../shared/http/request-path.ts';
 import { admitRequest, pathRefusal } from './request-admission.ts';
 import { newDecisionId, newSeed } from './request-ids.ts';
 import { decorate, json } from './response-headers.ts';
-import { decide, resolveStrategy, seededRng } from './shared-deps.ts';
+import { resolveStrategy, seededRng } from './shared-deps.ts';
+import { decideWithCanary } from './canary.ts';
 import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
 import { checkOperator } from './operator.ts';
@@ -257,7 +258,8 @@ export class Edge {
       ? { roundRobinCursor: strategyState.roundRobinCursor, outstanding: [...strategyState.outstanding.entries()] }
       : undefined;
     const t0 = this.deps.hrNow();
-    const decided = decide(facts, snapshot, c.policy, {
+    // Policy canary (canary.ts): inside the slice the candidate policy decides and the stable one is logged beside it.
+    const { decision: decided, policy, note: canary } = decideWithCanary(facts, snapshot, c.policy, c.canary, {
       now,
       rng: seededRng(seed),
       seed,
@@ -282,7 +284,7 @@ export class Edge {
     }
     if (c.recordDecisions) {
       this.decisions.record(
-        { decision, decisionUs, inputJson: inputJson({ request: facts, policy: c.policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) },
+        { decision, decisionUs, canaryJson: canary === null ? null : JSON.stringify(canary), inputJson: inputJson({ request: facts, policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) },
         waitUntil,
       );
     }

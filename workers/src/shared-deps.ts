@@ -13,3 +13,5 @@ export { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
 export { compileRoutes, matchRoute } from '../../shared/routes/match-route.ts';
 export type { CompiledRoutes, RouteInput } from '../../shared/routes/match-route.ts';
 export type { AppRoutes, Route, RouteNote } from '../../shared/routes/types.ts';
+export { canaryNote, inCanary, parseCanary } from '../../shared/canary/canary.ts';
+export type { CanaryConfig, CanaryNote } from '../../shared/canary/canary.ts';

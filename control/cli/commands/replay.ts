@@ -8,7 +8,9 @@ import { BacktestError } from '../../../backtest/errors.ts';
 import { policyFromEnvText } from '../../../backtest/policy-file.ts';
 import { readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
-import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
+import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
+import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtest/replay/parallel-replay.ts';
+import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
 import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
 import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
 
@@ -25,6 +27,7 @@ interface ReplayFlags {
   out?: string;
   exportNdjson?: string;
   verify: boolean;
+  threads?: string;
 }
 
 /** `switchyard replay`: re-run logged decisions under a changed policy/strategy and report the difference. */
@@ -44,6 +47,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
     .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay')
     .option('--no-verify', 'skip whole-decision comparison (it is on by default when nothing is altered)')
+    .option('--threads <n>', 'with --input and no --limit: worker threads sharing the records (default: one per core; same report for any count)')
     .action(async (opts: ReplayFlags) => {
       const source = sourceOf(opts);
       if (opts.exportNdjson !== undefined) {
@@ -53,12 +57,26 @@ export function register(program: Command): void {
       }
       const policy = opts.policy === undefined ? null : policyFromEnvText(await readText(opts.policy), opts.policy);
       const strategy = parseStrategy(opts.strategy);
-      const acc = new ReplayAccumulator({
+      const ropts = {
         policy,
         strategy,
         assumedDurationMs: positiveNumber(opts.assumeDurationMs, '--assume-duration-ms'),
         verify: opts.verify && policy === null && strategy === null,
-      });
+      };
+      const threads = opts.threads === undefined ? defaultThreads() : positiveNumber(opts.threads, '--threads');
+      if (opts.input !== undefined && opts.limit === undefined && threads > 1 && canSplit(strategy)) {
+        const since = opts.since === undefined ? undefined : parseSince(opts.since);
+        const report = await replayNdjsonParallel({
+          file: opts.input,
+          opts: ropts,
+          threads: Math.floor(threads),
+          ...(opts.app === undefined ? {} : { app: opts.app }),
+          ...(since === undefined ? {} : { since }),
+        });
+        await finish(report, opts.out);
+        return;
+      }
+      const acc = new ReplayAccumulator(ropts);
       const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
       bar?.start(await source.count(), 0);
       let n = 0;
@@ -68,17 +86,20 @@ export function register(program: Command): void {
       }
       bar?.update(n);
       bar?.stop();
-      const report = acc.report();
-      const text = replaySummaryText(report);
-      process.stdout.write(text);
-      const dir = opts.out ?? defaultReportDir(new Date());
-      const files = await writeReport(dir, { json: report, html: replayHtml(report), text });
-      process.stdout.write(`\nreport: ${files.join(', ')}\n`);
-      if (report.violations.afterTotal > 0) {
-        process.stderr.write(`replay: ${report.violations.afterTotal} decisions break a hard constraint under the altered policy\n`);
-        process.exitCode = 2;
-      }
+      await finish(acc.report(), opts.out);
     });
+}
+
+async function finish(report: ReplayReport, out: string | undefined): Promise<void> {
+  const text = replaySummaryText(report) + (report.canary === null ? '' : canarySummaryText(report.canary));
+  process.stdout.write(text);
+  const dir = out ?? defaultReportDir(new Date());
+  const files = await writeReport(dir, { json: report, html: replayHtml(report), text });
+  process.stdout.write(`\nreport: ${files.join(', ')}\n`);
+  if (report.violations.afterTotal > 0) {
+    process.stderr.write(`replay: ${report.violations.afterTotal} decisions break a hard constraint under the altered policy\n`);
+    process.exitCode = 2;
+  }
 }
 
 function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRecord>; count: () => Promise<number> } {

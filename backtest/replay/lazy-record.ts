@@ -1,0 +1,181 @@
+/**
+ * Decision records that parse only what a replay uses. A recorded Decision is
+ * ~5 KB of JSON, nearly all of it the per-candidate explanation; a replay that
+ * does not verify whole decisions needs only its head (id, chosen, fallbacks,
+ * outcome, ...) and the chosen candidate's latency estimate and price. So the
+ * head is parsed, those two numbers are read straight from the text, and the
+ * full Decision is parsed only if someone reads `record.decision`.
+ * Policies repeat across records: each distinct policy text is parsed once.
+ */
+import type { CanaryNote } from '../../shared/canary/canary.ts';
+import type { Decision, Policy } from '../../shared/decision/types.ts';
+import type { AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
+import { deserializeInput, type DecisionInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import { BacktestError } from '../errors.ts';
+
+/** What a replay reads of the recorded decision when it does not verify it whole. */
+export interface DecisionBrief {
+  readonly id: string;
+  readonly at: number;
+  readonly appId: string;
+  readonly strategy: Decision['strategy'];
+  readonly outcome: Decision['outcome'];
+  readonly chosen: string | null;
+  readonly fallbacks: readonly string[];
+  readonly reason: Decision['reason'];
+  readonly tier: Decision['tier'];
+  readonly chosenLatencyMs: number | null;
+  readonly chosenPricePerHour: number | null;
+}
+
+/** A record a fast reader produced: `brief` is ready, `decision` is parsed on first use. */
+export interface ReplayRecord extends DecisionRecord {
+  readonly brief?: DecisionBrief;
+  /** Policy canary: the stable policy's choice next to this (candidate) decision (`canary_json`). */
+  readonly canary?: CanaryNote | null;
+}
+
+export function briefOf(d: Decision): DecisionBrief {
+  const c = d.chosen === null ? undefined : d.candidates.find((x) => x.clusterId === d.chosen);
+  return {
+    id: d.id,
+    at: d.at,
+    appId: d.appId,
+    strategy: d.strategy,
+    outcome: d.outcome,
+    chosen: d.chosen,
+    fallbacks: d.fallbacks,
+    reason: d.reason,
+    tier: d.tier,
+    chosenLatencyMs: c?.estimatedLatencyMs ?? null,
+    chosenPricePerHour: c?.pricePerHour ?? null,
+  };
+}
+
+const CANDIDATES_KEY = ',"candidates":';
+
+/**
+ * The brief from a Decision's JSON text without parsing the candidates: the head
+ * (everything before `candidates`, which `decide()` emits in that order) is parsed,
+ * the chosen candidate's two numbers are read from the text. Null when the text has
+ * another shape (the caller then parses it whole). Structural keys cannot occur
+ * inside JSON strings (their quotes would be escaped), so the searches are exact.
+ */
+export function briefFromText(text: string): DecisionBrief | null {
+  const ci = text.indexOf(CANDIDATES_KEY);
+  if (ci < 0) return null;
+  let head: Record<string, unknown>;
+  try {
+    head = JSON.parse(`${text.slice(0, ci)}}`) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const chosen = head['chosen'];
+  if (typeof head['id'] !== 'string' || typeof head['at'] !== 'number' || !Array.isArray(head['fallbacks'])) return null;
+  if (chosen !== null && typeof chosen !== 'string') return null;
+  let latency: number | null = null;
+  let price: number | null = null;
+  if (chosen !== null) {
+    const at = text.indexOf(`{"clusterId":${JSON.stringify(chosen)},`, ci);
+    if (at < 0) return null;
+    const l = numberAfter(text, '"estimatedLatencyMs":', at);
+    const p = numberAfter(text, '"pricePerHour":', at);
+    if (l === undefined || p === undefined) return null;
+    latency = l;
+    price = p;
+  }
+  return {
+    id: head['id'],
+    at: head['at'],
+    appId: String(head['appId']),
+    strategy: head['strategy'] as Decision['strategy'],
+    outcome: head['outcome'] as Decision['outcome'],
+    chosen,
+    fallbacks: head['fallbacks'] as string[],
+    reason: head['reason'] as Decision['reason'],
+    tier: (head['tier'] ?? null) as Decision['tier'],
+    chosenLatencyMs: latency,
+    chosenPricePerHour: price,
+  };
+}
+
+/** The JSON number (or null) after `key`, searching from `from`; undefined when absent or malformed. */
+function numberAfter(text: string, key: string, from: number): number | null | undefined {
+  const k = text.indexOf(key, from);
+  if (k < 0) return undefined;
+  const start = k + key.length;
+  let end = start;
+  while (end < text.length) {
+    const ch = text.charCodeAt(end);
+    if (ch === 44 /* , */ || ch === 125 /* } */) break;
+    end++;
+  }
+  const raw = text.slice(start, end);
+  if (raw === 'null') return null;
+  const n = Number(raw);
+  return raw.length > 0 && Number.isFinite(n) ? n : undefined;
+}
+
+export function parseDecisionText(text: string, where: string): Decision {
+  let d: unknown;
+  try {
+    d = JSON.parse(text);
+  } catch (err) {
+    throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw new BacktestError('bad-record', `${where} must be a JSON object`);
+  return d as Decision;
+}
+
+/** A record whose Decision is parsed from its text only when read. */
+export class LazyRecord implements ReplayRecord {
+  private parsed: Decision | null = null;
+  constructor(
+    readonly input: DecisionInput,
+    readonly outcomes: readonly OutcomeRecord[],
+    readonly brief: DecisionBrief,
+    private readonly decisionText: string,
+    private readonly where: string,
+    readonly canary: CanaryNote | null = null,
+  ) {}
+
+  get decision(): Decision {
+    this.parsed ??= parseDecisionText(this.decisionText, this.where);
+    return this.parsed;
+  }
+}
+
+const POLICY_KEY = ',"policy":';
+const NOW_KEY = ',"now":';
+const EMPTY_SNAPSHOT = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
+
+/**
+ * Parses an input object's text that carries no snapshot (`{"v":1,"request":…,"policy":…,
+ * "now":…,…}`), parsing each distinct policy text once. Returns null on another shape.
+ */
+export class InputHeadParser {
+  private readonly policies = new Map<string, Policy>();
+
+  parse(text: string, snapshot: AppSnapshot, where: string): DecisionInput | null {
+    const pi = text.indexOf(POLICY_KEY);
+    const ni = pi < 0 ? -1 : text.indexOf(NOW_KEY, pi);
+    if (ni < 0) return null;
+    const policyText = text.slice(pi + POLICY_KEY.length, ni);
+    let policy = this.policies.get(policyText);
+    let head: Record<string, unknown>;
+    try {
+      head = JSON.parse(text.slice(0, pi) + text.slice(ni)) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+    if (policy === undefined) {
+      // The canonical reader fills in what old records lack (the ttft defaults); reuse it.
+      const full = deserializeInput({ ...head, policy: JSON.parse(policyText) as unknown, snapshot: EMPTY_SNAPSHOT }, where);
+      policy = full.policy;
+      if (this.policies.size > 64) this.policies.clear();
+      this.policies.set(policyText, policy);
+    }
+    const full = deserializeInput({ ...head, policy, snapshot: EMPTY_SNAPSHOT }, where);
+    return { ...full, policy, snapshot, request: full.request as RequestFacts };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `switchyard replay --input file.ndjson` across worker threads. Every thread
+ * reads the whole file (splitting lines is cheap) but parses and re-runs only
+ * its own blocks of records (block b goes to thread b mod N); the main thread
+ * adds the partial totals up. Costs are summed per block and blocks in order,
+ * counts are keyed, latency lists are sorted before quantiles: the report is
+ * the same for any thread count, and the same as a single-threaded replay.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { StrategyName } from '../../shared/domain/types.ts';
+import { BacktestError } from '../errors.ts';
+import { mergePartials, reportOf, type ReplayOptions, type ReplayPartial, type ReplayReport } from './replay-engine.ts';
+
+/** Records per block handed to one thread (a multiple of the cost block). */
+export const THREAD_BLOCK = 1024;
+
+export interface ParallelJob {
+  readonly file: string;
+  readonly opts: ReplayOptions;
+  readonly threads: number;
+  readonly app?: string;
+  readonly since?: number;
+}
+
+export interface WorkerTask extends ParallelJob {
+  readonly thread: number;
+}
+
+/** Strategies whose decisions depend on earlier ones (state outside the record): those replay in order on one thread. */
+const STATEFUL: ReadonlySet<StrategyName> = new Set<StrategyName>(['round-robin', 'least-outstanding', 'power-of-two']);
+
+/** Whether records can be split across threads without changing any decision. */
+export function canSplit(strategy: StrategyName | null): boolean {
+  return strategy === null || !STATEFUL.has(strategy);
+}
+
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+// The worker is TypeScript: register tsx's loader in the thread, then import it (as the CLI itself runs).
+// require.resolve gives the package's `require` entry (index.cjs); its `import` entry is index.mjs beside it.
+const TSX_API = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+const WORKER = new URL('./replay-worker.ts', import.meta.url).href;
+const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER)}); });`;
+
+export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayReport> {
+  const started = performance.now();
+  if (!canSplit(job.opts.strategy)) throw new BacktestError('bad-option', `--threads: strategy ${job.opts.strategy ?? ''} keeps state between decisions; replay it with --threads 1`);
+  const parts = await Promise.all(Array.from({ length: job.threads }, (_, thread) => runThread({ ...job, thread })));
+  return reportOf(mergePartials(parts), job.opts, performance.now() - started);
+}
+
+function runThread(task: WorkerTask): Promise<ReplayPartial> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(BOOT, { eval: true, workerData: task });
+    let done = false;
+    w.once('message', (m: { ok: true; partial: ReplayPartial } | { ok: false; code: string; message: string }) => {
+      done = true;
+      if (m.ok) resolve(m.partial);
+      else reject(new BacktestError(m.code as 'bad-record', m.message));
+    });
+    w.once('error', (err) => {
+      done = true;
+      reject(err);
+    });
+    w.once('exit', (code) => {
+      if (!done) reject(new BacktestError('input-read', `replay thread ${task.thread} exited with code ${code}`));
+    });
+  });
+}

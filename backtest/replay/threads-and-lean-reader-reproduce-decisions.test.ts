@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decide, DEFAULT_POLICY, seededRng } from '../decision-port.ts';
+import { recordFromNdjsonLine, recordToNdjsonLine } from '../decision-record.ts';
+import { policyFromEnvText } from '../policy-file.ts';
+import { briefOf, type ReplayRecord } from './lazy-record.ts';
+import { readNdjson, writeNdjson } from './ndjson.ts';
+import { replayNdjsonParallel } from './parallel-replay.ts';
+import { makeRecords } from './record-fixtures.ts';
+import { ReplayAccumulator, replayAll, type ReplayReport } from './replay-engine.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'replay-fast-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const records = makeRecords(2500, DEFAULT_POLICY, 'fast');
+const file = join(dir, 'records.ndjson');
+const same = (r: ReplayReport): unknown => ({ ...r, wallMs: 0, decisionsPerSecond: 0 });
+
+async function fastRecords(): Promise<ReplayRecord[]> {
+  const out: ReplayRecord[] = [];
+  for await (const r of readNdjson(file)) out.push(r);
+  return out;
+}
+
+describe('the fast replay path reproduces decisions exactly', () => {
+  it('a lean decide() makes the same choice, fallbacks, reason, tier and chosen numbers as the full one', () => {
+    for (const r of records) {
+      const i = r.input;
+      const ctx = { now: i.now, seed: i.seed, decisionId: r.decision.id, staleSnapshot: false };
+      const full = decide(i.request, i.snapshot, i.policy, { ...ctx, rng: seededRng(i.seed) });
+      const lean = decide(i.request, i.snapshot, i.policy, { ...ctx, rng: seededRng(i.seed), lean: true });
+      expect(briefOf(lean)).toEqual(briefOf(full));
+      expect(full).toEqual(r.decision);
+    }
+  });
+
+  it('the lazy NDJSON reader gives the same records as a whole-line parse, with a brief equal to the decision', async () => {
+    await writeNdjson(file, records);
+    const fast = await fastRecords();
+    expect(fast).toHaveLength(records.length);
+    for (let k = 0; k < fast.length; k++) {
+      const f = fast[k];
+      const slow = recordFromNdjsonLine(recordToNdjsonLine(records[k] ?? (records[0] as never)), `line ${k}`);
+      if (f === undefined) throw new Error('missing record');
+      expect(f.brief).toEqual(briefOf(slow.decision));
+      expect(f.decision).toEqual(slow.decision);
+      expect(f.input).toEqual(slow.input);
+      expect(f.outcomes).toEqual(slow.outcomes);
+    }
+  });
+
+  it('verifies whole decisions through the fast reader on 2 threads: every one identical, report as on 1 thread', async () => {
+    const opts = { policy: null, strategy: null, assumedDurationMs: 1000, verify: true } as const;
+    const two = await replayNdjsonParallel({ file, opts, threads: 2 });
+    expect(two.records).toBe(2500);
+    expect(two.identical).toBe(2500);
+    expect(two.moved).toBe(0);
+    expect(same(two)).toEqual(same(replayAll(await fastRecords(), opts)));
+  });
+
+  it('an altered policy gives the same report lean on 3 threads as verified on 1 (moves, costs, latencies, series)', async () => {
+    const policy = policyFromEnvText('ROUTE_LATENCY_VALUE_USD=0', 'test.env');
+    const lean = await replayNdjsonParallel({ file, opts: { policy, strategy: null, assumedDurationMs: 1000, verify: false }, threads: 3 });
+    const acc = new ReplayAccumulator({ policy, strategy: null, assumedDurationMs: 1000, verify: false });
+    for (const r of records) acc.add(r);
+    const full = acc.report();
+    expect(lean.moved).toBeGreaterThan(0);
+    expect(same(lean)).toEqual(same(full));
+  });
+});

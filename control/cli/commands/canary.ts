@@ -1,0 +1,132 @@
+/**
+ * `switchyard canary status|promote`: live outcomes per policy while a policy canary runs
+ * (ROUTE_CANARY_PERCENT / ROUTE_CANARY_POLICY, shared/canary), and a promotion gate that
+ * replays the last day of decisions under the candidate first.
+ */
+import { createClient } from '@libsql/client';
+import type { Command } from 'commander';
+import type { CanaryNote } from '../../../shared/canary/canary.ts';
+import { parseInputJson } from '../../../backtest/decision-record.ts';
+import { BacktestError } from '../../../backtest/errors.ts';
+import { parseCanaryJson } from '../../../backtest/replay/canary-replay.ts';
+import { readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
+import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
+import { quantileOf } from '../../../backtest/stats/histogram.ts';
+
+interface DbFlags {
+  db: string;
+  authToken?: string;
+  sinceHours: string;
+}
+
+/** Default of `canary promote --max-p99-regression`: the candidate's p99 estimate may be at most 10 % worse. */
+export const DEFAULT_MAX_P99_REGRESSION = 0.1;
+
+export function register(program: Command): void {
+  const canary = program.command('canary').description('policy canaries: live outcomes per policy, and a replay-gated promotion');
+  canary
+    .command('status')
+    .description('requests, p50/p95 TTFB and error rate per policy (outcomes joined to decisions)')
+    .requiredOption('--db <url>', 'libSQL URL of the control-plane database')
+    .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
+    .option('--since-hours <h>', 'only decisions of the last h hours', '24')
+    .action(async (opts: DbFlags) => {
+      process.stdout.write(await statusText(opts));
+    });
+  canary
+    .command('promote')
+    .description('replay the last day under the candidate; refuse on hard-constraint (e.g. residency) violations or a p99 regression, else print the vars to set')
+    .requiredOption('--db <url>', 'libSQL URL of the control-plane database')
+    .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
+    .option('--since-hours <h>', 'replay the decisions of the last h hours', '24')
+    .option('--max-p99-regression <share>', 'largest allowed rise of the p99 latency estimate (0.1 = +10 %)', String(DEFAULT_MAX_P99_REGRESSION))
+    .action(async (opts: DbFlags & { maxP99Regression: string }) => {
+      const r = await promote(opts);
+      process.stdout.write(r.text);
+      if (!r.ok) process.exitCode = 3;
+    });
+}
+
+function dbOf(opts: DbFlags): ReturnType<typeof createClient> {
+  const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'];
+  return createClient(authToken === undefined ? { url: opts.db } : { url: opts.db, authToken });
+}
+
+function sinceOf(opts: DbFlags): number {
+  const h = Number(opts.sinceHours);
+  if (!Number.isFinite(h) || h <= 0) throw new BacktestError('bad-option', `--since-hours ${opts.sinceHours}: expected a positive number`);
+  return Date.now() - h * 3_600_000;
+}
+
+export async function statusText(opts: DbFlags): Promise<string> {
+  const db = dbOf(opts);
+  try {
+    const rs = await db.execute({
+      sql: `SELECT d.id, d.policy_version, d.canary_json IS NOT NULL AS canary, o.status, o.ttfb_ms
+            FROM decisions d JOIN outcomes o ON o.decision_id = d.id
+            WHERE d.at >= ? AND d.synthetic = 0 ORDER BY d.at`,
+      args: [sinceOf(opts)],
+    });
+    const per = new Map<string, { ids: Set<string>; attempts: number; errors: number; ttfb: number[] }>();
+    for (const row of rs.rows) {
+      const key = `${String(row['policy_version'])}${Number(row['canary']) === 1 ? ' (candidate)' : ''}`;
+      const p = per.get(key) ?? { ids: new Set<string>(), attempts: 0, errors: 0, ttfb: [] };
+      p.ids.add(String(row['id']));
+      p.attempts++;
+      if (Number(row['status']) >= 500 || Number(row['status']) === 0) p.errors++;
+      if (row['ttfb_ms'] !== null) p.ttfb.push(Number(row['ttfb_ms']));
+      per.set(key, p);
+    }
+    if (per.size === 0) return 'no proxied decisions with outcomes in that window\n';
+    const lines = ['policy                         requests  p50 TTFB  p95 TTFB  error rate'];
+    for (const [k, p] of [...per].sort()) {
+      const s = [...p.ttfb].sort((a, b) => a - b);
+      const q = (x: number): string => (s.length === 0 ? '—' : `${Math.round(quantileOf(s, x) ?? 0)} ms`);
+      lines.push(`${k.padEnd(30)} ${String(p.ids.size).padStart(8)}  ${q(0.5).padStart(8)}  ${q(0.95).padStart(8)}  ${((100 * p.errors) / p.attempts).toFixed(2).padStart(9)} %`);
+    }
+    return `${lines.join('\n')}\n`;
+  } finally {
+    db.close();
+  }
+}
+
+/** The newest canary decision's note and the candidate policy it was made with. */
+async function latestCanary(opts: DbFlags): Promise<{ note: CanaryNote; policy: ReturnType<typeof parseInputJson>['policy'] } | null> {
+  const db = dbOf(opts);
+  try {
+    const rs = await db.execute('SELECT canary_json, input_json FROM decisions WHERE canary_json IS NOT NULL ORDER BY at DESC LIMIT 1');
+    const row = rs.rows[0];
+    if (row === undefined) return null;
+    const note = parseCanaryJson(row['canary_json'], 'newest canary decision');
+    if (note === null) return null;
+    return { note, policy: parseInputJson(String(row['input_json']), 'newest canary decision: input_json', null).policy };
+  } finally {
+    db.close();
+  }
+}
+
+export async function promote(opts: DbFlags & { maxP99Regression: string }): Promise<{ ok: boolean; text: string }> {
+  const limit = Number(opts.maxP99Regression);
+  if (!Number.isFinite(limit) || limit < 0) throw new BacktestError('bad-option', `--max-p99-regression ${opts.maxP99Regression}: expected a share ≥ 0, e.g. 0.1`);
+  const c = await latestCanary(opts);
+  if (c === null) return { ok: false, text: 'no canary decisions in the log: set ROUTE_CANARY_PERCENT and ROUTE_CANARY_POLICY first\n' };
+  const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'];
+  const acc = new ReplayAccumulator({ policy: c.policy, strategy: null, assumedDurationMs: 1000, verify: false });
+  const q = { url: opts.db, since: sinceOf(opts), ...(authToken === undefined ? {} : { authToken }) };
+  for await (const r of readRecordsFromDb(q)) acc.add(r);
+  const rep = acc.report();
+  const before = rep.latency.estimatedBefore.p99;
+  const after = rep.latency.estimatedAfter.p99;
+  const rise = before === null || after === null || before <= 0 ? 0 : after / before - 1;
+  const residency = rep.violations.after['residency'] ?? 0;
+  const problems: string[] = [];
+  if (rep.violations.afterTotal > 0) problems.push(`${rep.violations.afterTotal} decisions would break a hard constraint (${residency} residency): ${JSON.stringify(rep.violations.after)}`);
+  if (rise > limit) problems.push(`p99 latency estimate rises ${(100 * rise).toFixed(1)} % (${before} → ${after} ms), more than --max-p99-regression ${limit}`);
+  const head = `candidate ${c.note.policy} replayed over ${rep.records} decisions: ${rep.moved} move, p99 estimate ${before ?? '—'} → ${after ?? '—'} ms, ${rep.violations.afterTotal} violations\n`;
+  if (problems.length > 0) return { ok: false, text: `${head}refusing to promote:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` };
+  const vars = Object.entries(c.note.overrides).map(([k, v]) => `${k}=${v}`);
+  return {
+    ok: true,
+    text: `${head}promote: set these Worker vars (wrangler.toml [vars]) and unset ROUTE_CANARY_PERCENT / ROUTE_CANARY_POLICY:\n${vars.join('\n')}\n`,
+  };
+}
