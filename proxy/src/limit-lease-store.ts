@@ -17,6 +17,8 @@ export interface StoredLease {
   readonly proxyId: string;
   readonly claim: number;
   readonly want: number;
+  /** Requests it had in flight at its renewal (above its claim while it gives share back). */
+  readonly inUse: number;
 }
 
 /** This proxy's new lease for one scope × app × kind. */
@@ -54,7 +56,7 @@ export function libsqlLeaseStore(client: Client): LimitLeaseStore {
       try {
         const marks = r.scopes.map(() => '?').join(', ');
         const rs = await tx.execute({
-          sql: `SELECT scope, app_id, kind, proxy_id, claim, want FROM limit_leases
+          sql: `SELECT scope, app_id, kind, proxy_id, claim, want, in_use FROM limit_leases
                 WHERE scope IN (${marks}) AND expires_at > ?`,
           args: [...r.scopes, r.now],
         });
@@ -65,6 +67,7 @@ export function libsqlLeaseStore(client: Client): LimitLeaseStore {
           proxyId: String(row['proxy_id']),
           claim: Number(row['claim']),
           want: Number(row['want']),
+          inUse: Number(row['in_use'] ?? 0),
         }));
         const writes = r.decide(live);
         const stmts: InStatement[] = writes.map((w) => ({

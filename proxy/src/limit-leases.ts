@@ -182,8 +182,9 @@ export class LimitLeases {
     const want = kind === 'concurrency' ? inUse + refused : ((this.admitted.get(k) ?? 0) + refused) / elapsedS;
     const rows: LeaseRow[] = [...others, { proxyId: this.d.proxyId, claim: 0, want }];
     const target = fairTargets(limit, rows, kind === 'concurrency').get(this.d.proxyId) ?? 0;
-    const othersClaimed = others.reduce((s, l) => s + l.claim, 0);
-    const claim = grantClaim(limit, othersClaimed, inUse, target);
+    // A peer giving share back may still have more in flight than its claim: count what it holds.
+    const othersHeld = others.reduce((s, l) => s + Math.max(l.claim, l.inUse), 0);
+    const claim = grantClaim(limit, othersHeld, target);
     return { write: { scope, appId, kind, claim, want, inUse }, held: { claim } };
   }
 

@@ -22,15 +22,17 @@ describe('fairTargets', () => {
 });
 
 describe('grantClaim', () => {
-  it.each<[string, number, number, number, number, number]>([
-    // limit, othersClaimed, inUse, target → claim
-    ['target fits', 10, 4, 0, 6, 6],
-    ['cut to what is free', 10, 8, 0, 6, 2],
-    ['never below in use', 10, 8, 5, 6, 5],
-    ['nothing free, nothing in use', 4, 4, 0, 2, 0],
-    ['others over the limit (lapsed proxy came back)', 4, 6, 0, 2, 0],
-  ])('%s', (_name, limit, others, inUse, target, expected) => {
-    expect(grantClaim(limit, others, inUse, target)).toBe(expected);
+  it.each<[string, number, number, number, number]>([
+    // limit, othersHeld (Σ max(claim, in flight)), target → claim
+    ['target fits', 10, 4, 6, 6],
+    ['cut to what is free', 10, 8, 6, 2],
+    // A busy proxy whose fair target fell gives share back even with more in flight: it admits
+    // nothing new until its requests end (it used to keep max(inUse, …) and starve its peer).
+    ['target below own in-flight: the claim follows the target', 4, 0, 2, 2],
+    ['nothing free', 4, 4, 2, 0],
+    ['others over the limit (lapsed proxy came back)', 4, 6, 2, 0],
+  ])('%s', (_name, limit, others, target, expected) => {
+    expect(grantClaim(limit, others, target)).toBe(expected);
   });
 });
 

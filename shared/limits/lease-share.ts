@@ -45,12 +45,15 @@ export function fairTargets(limit: number, rows: readonly LeaseRow[], integer: b
 }
 
 /**
- * The claim a proxy may hold after a renewal: its target, cut to what the
- * others leave free, but never below what it has in use (those requests are
- * already admitted; shrinking under them would not stop them).
+ * The claim a proxy may hold after a renewal: its fair target, cut to what the others hold
+ * (for each, the larger of its claim and its requests in flight). The claim may fall below this
+ * proxy's own requests in flight: it then admits nothing new until enough of them end, which is
+ * how a busy proxy gives share back to a peer that is being refused (flooring the claim at the
+ * in-flight count let a proxy under constant load keep the whole limit forever). The sum of what
+ * the proxies hold still never exceeds the limit, because others count max(claim, in flight).
  */
-export function grantClaim(limit: number, othersClaimed: number, inUse: number, target: number): number {
-  return Math.max(inUse, Math.min(target, limit - othersClaimed), 0);
+export function grantClaim(limit: number, othersHeld: number, target: number): number {
+  return Math.max(0, Math.min(target, limit - othersHeld));
 }
 
 /**
