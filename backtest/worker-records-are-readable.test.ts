@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // The Worker's own serialiser: replay must read exactly what the edge writes.
-import { inputJson } from '../workers/src/decision-record.ts';
+import { inputJson } from '../shared/decision/record-json.ts';
 import { DEFAULT_POLICY, decide, seededRng } from './decision-port.ts';
 import { parseInputJson, SnapshotCache } from './decision-record.ts';
 import { replayAll } from './replay/replay-engine.ts';

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { decide, seededRng } from '../../shared/decision/index.ts';
+import { inputJson } from '../../shared/decision/record-json.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import type { AppSnapshot, Cluster, RequestFacts } from '../../shared/domain/types.ts';
 import { ProxyError } from './errors.ts';
@@ -31,28 +32,6 @@ export function regionsOf(snapshot: AppSnapshot, region: string): { inRegion: Cl
 }
 
 const scoped = new WeakMap<AppSnapshot, AppSnapshot>();
-const serialised = new WeakMap<AppSnapshot, string>();
-const serialisedPolicy = new WeakMap<Policy, string>();
-
-function policyJson(p: Policy): string {
-  let json = serialisedPolicy.get(p);
-  if (json === undefined) {
-    json = JSON.stringify(p);
-    serialisedPolicy.set(p, json);
-  }
-  return json;
-}
-
-/** The record format's snapshot JSON (Maps as entry arrays), once per snapshot object. */
-function snapshotJson(s: AppSnapshot): string {
-  let json = serialised.get(s);
-  if (json === undefined) {
-    json = JSON.stringify({ app: s.app, clusters: [...s.clusters], state: [...s.state], status: [...s.status], latency: [...s.latency], loadedAt: s.loadedAt });
-    serialised.set(s, json);
-  }
-  return json;
-}
-
 /** The snapshot with only the given clusters (memoised per snapshot object: built once per refresh). */
 export function scopeSnapshot(s: AppSnapshot, clusters: readonly Cluster[]): AppSnapshot {
   let out = scoped.get(s);
@@ -123,9 +102,7 @@ export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyEr
   });
   const decisionUs = Math.round((performance.now() - t0) * 10_000) / 10;
   const decision: Decision = { ...raw, summary: `in-region (${a.region}): ${raw.summary}` };
-  const inputJson =
-    `{"v":1,"scope":"in-region","proxy":${JSON.stringify(a.proxyId)},"region":${JSON.stringify(a.region)}` +
-    `,"request":${JSON.stringify(facts)},"policy":${policyJson(a.policy)},"now":${a.now},"seed":"${seed}"` +
-    `,"staleSnapshot":${a.stale},"snapshot":${snapshotJson(snapshot)}}`;
-  return { decision, decisionUs, inputJson };
+  // The edge's own record format (replayable the same way), saying where it was made.
+  const input = inputJson({ request: facts, policy: a.policy, now: a.now, seed, staleSnapshot: a.stale, snapshot, origin: { scope: 'in-region', proxy: a.proxyId, region: a.region } });
+  return { decision, decisionUs, inputJson: input };
 }

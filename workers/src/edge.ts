@@ -19,7 +19,7 @@ import type { CfProperties } from './client-location.ts';
 import type { EdgeConfig } from './config.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { DecisionLog } from './decision-log.ts';
-import { inputJson } from './decision-record.ts';
+import { inputJson } from '../../shared/decision/record-json.ts';
 import { libsqlDecisionSink } from './decision-sink.ts';
 import { EdgeError, errorResponse, refuse } from './errors.ts';
 import type { Client } from './libsql.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Policy } from '../../shared/decision/types.ts';
-import { DEFAULT_REQUEST_RULES, type AppSnapshot } from '../../shared/domain/types.ts';
-import { inputJson } from './decision-record.ts';
+import type { Policy } from './types.ts';
+import { DEFAULT_REQUEST_RULES, type AppSnapshot } from '../domain/types.ts';
+import { inputJson } from './record-json.ts';
 
 const snapshot: AppSnapshot = {
   app: {

@@ -1,11 +1,12 @@
 /**
- * Serialises a decision's inputs in the replay format (decision record format v1, read by
+ * The one serialiser of a decision's inputs (the edge's decisions and the regional proxy's
+ * in-region ones alike), in the replay format (decision record format v1, read by
  * backtest/decision-record.ts): `input_json` = {v, request, policy, now, seed, staleSnapshot,
  * snapshot} with the snapshot's Maps as `[key, value]` entry arrays. The snapshot part is the same
  * for every decision made from one snapshot, so it is serialised once per snapshot and spliced in.
  */
-import type { Policy } from '../../shared/decision/types.ts';
-import type { AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
+import type { Policy } from './types.ts';
+import type { AppSnapshot, RequestFacts } from '../domain/types.ts';
 
 export const RECORD_FORMAT_VERSION = 1;
 
@@ -48,9 +49,12 @@ export function inputJson(args: {
   /** Round-robin / least-outstanding state just before the decision (classic stateful strategies only). */
   readonly strategyState?: { readonly roundRobinCursor: number; readonly outstanding: ReadonlyArray<readonly [string, number]> };
   readonly snapshot: AppSnapshot;
+  /** Where a decision not made at the edge was made, e.g. `{ scope: 'in-region', proxy, region }`. */
+  readonly origin?: Readonly<Record<string, string>>;
 }): string {
+  const origin = args.origin === undefined ? '' : Object.entries(args.origin).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('');
   return (
-    `{"v":${RECORD_FORMAT_VERSION},"request":${JSON.stringify(args.request)},"policy":${policyJson(args.policy)}` +
+    `{"v":${RECORD_FORMAT_VERSION}${origin},"request":${JSON.stringify(args.request)},"policy":${policyJson(args.policy)}` +
     `,"now":${JSON.stringify(args.now)},"seed":${JSON.stringify(args.seed)},"staleSnapshot":${args.staleSnapshot}` +
     (args.strategyState === undefined ? '' : `,"strategyState":${JSON.stringify(args.strategyState)}`) +
     `,"snapshot":${withRequestPin(snapshotJson(args.snapshot), args.snapshot, args.request)}}`

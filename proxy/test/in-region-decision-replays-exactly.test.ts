@@ -1,0 +1,35 @@
+/**
+ * An in-region decision (made by the regional proxy, not the edge) is recorded in the edge's one
+ * record format (shared/decision/record-json.ts), so the replay reader parses it and re-deciding
+ * from the record reproduces the choice. The proxy used to hand-write its own `input_json`.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseInputJson } from '../../backtest/decision-record.ts';
+import { decide, seededRng } from '../../shared/decision/index.ts';
+import { cluster, NOW, policy, snapshot } from '../../shared/decision/test-fixtures.ts';
+import { decideInRegion } from '../src/in-region-decide.ts';
+
+const snap = snapshot({
+  clusters: [cluster('us-1', 'us-east'), cluster('us-2', 'us-east'), cluster('eu-1', 'eu-west')],
+});
+
+describe('in-region decision record', () => {
+  it.each(['a', 'b', 'c', 'd'])('replays to the same choice (run %s)', () => {
+    const made = decideInRegion({
+      snapshot: snap, region: 'us-east', proxyId: 'proxy-us', fn: 'v1/chat/completions', method: 'POST',
+      affinityKey: null, jobKeyHash: null, policy: policy(), now: NOW, stale: false,
+      strategyState: { roundRobinCursor: 0, outstanding: new Map() },
+    });
+    if (made instanceof Error) throw made;
+    expect(made.decision.chosen === 'us-1' || made.decision.chosen === 'us-2').toBe(true);
+    const head = JSON.parse(made.inputJson) as Record<string, unknown>;
+    expect(head).toMatchObject({ v: 1, scope: 'in-region', proxy: 'proxy-us', region: 'us-east' });
+    const input = parseInputJson(made.inputJson, 'in-region', null);
+    expect([...input.snapshot.clusters.keys()].sort()).toEqual(['us-1', 'us-2']);
+    const again = decide(input.request, input.snapshot, input.policy, {
+      now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: made.decision.id, staleSnapshot: input.staleSnapshot,
+    });
+    expect(again.chosen).toBe(made.decision.chosen);
+    expect(again.fallbacks).toEqual(made.decision.fallbacks);
+  });
+});
