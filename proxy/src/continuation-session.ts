@@ -21,6 +21,7 @@ import { continuationBody, readStreamRequest, type StreamRequest } from './conti
 import { ContinuableRelay, StreamTracker } from './continuation-sse.ts';
 import { classifyUpstreamError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
+import { recordJobPin } from './job-pins.ts';
 import { countStream } from './metrics.ts';
 import { SseDownstream, type OpenAiError } from './heartbeat-writer.ts';
 import type { HttpExchange } from './http-exchange.ts';
@@ -207,6 +208,8 @@ async function attempt(s: Session, a: Attempt, body: Buffer): Promise<Step> {
   const eventStream = String(up.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
   if (up.statusCode === 200 && eventStream) {
     plan.succeeded(a);
+    // The job's answer begins here: pin it as forward-http's delivery does (a continuation moves it).
+    recordJobPin(s.rt, ex.target, a, up.statusCode);
     return splice(s, a, up);
   }
   // A refusal or a non-stream answer: as is while the client has seen nothing, else an error.
