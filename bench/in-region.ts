@@ -9,12 +9,9 @@
  *
  * Prints a markdown table; "added" = p50 / p99 minus direct's in the same round.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { createServiceKey } from '../control/cli/commands/service-keys.ts';
 import { hashApiKey } from '../control/config/api-key-hash.ts';
@@ -28,29 +25,10 @@ import { upsertCluster } from '../control/store/upsert-cluster.ts';
 import { upsertProject } from '../control/store/upsert-project.ts';
 import { DEFAULT_REQUEST_RULES } from '../shared/domain/types.ts';
 import { generateKeyPair, importSigningKey, signRoutingToken } from '../shared/tokens/index.ts';
+import { firstJsonLine, tsx } from './child-process.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
-
-function tsx(script: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
-
-function firstJsonLine<T>(child: ChildProcess, match: (v: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout ?? process.stdin });
-    rl.on('line', (line) => {
-      try {
-        const v = JSON.parse(line) as Record<string, unknown>;
-        if (match(v)) resolve(v as T);
-      } catch {
-        /* not JSON */
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-  });
-}
 
 interface Result {
   readonly p50: number;
@@ -106,7 +84,7 @@ async function main(): Promise<void> {
     await importSigningKey(pair.privateJwk),
     { now, ttlSeconds: 3600 },
   );
-  const proxy = tsx('proxy/src/server.ts', {
+  const proxy = tsx('proxy/src/server.ts', [], {
     PROXY_ID: 'bench',
     PROXY_REGION: 'r1',
     PROXY_PORT: '0',

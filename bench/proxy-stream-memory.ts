@@ -14,37 +14,14 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { firstJsonLine, tsx } from './child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 3000);
 const TOP = Number(process.env['BENCH_TOP'] ?? 30);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function tsx(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
-function jsonLine<T>(child: ChildProcess, accept: (v: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (child.stdout === null) return reject(new Error('no stdout'));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const v = JSON.parse(line) as Record<string, unknown>;
-        if (accept(v)) resolve(v as T);
-      } catch {
-        /* not ours */
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-  });
-}
 
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -104,7 +81,7 @@ async function snapshot(pid: number, dir: string): Promise<string> {
 export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-bench-streammem-'));
   const upstream = tsx('bench/proxy/upstream.ts', []);
-  const { port } = await jsonLine<{ port: number }>(upstream, (v) => 'port' in v);
+  const { port } = await firstJsonLine<{ port: number }>(upstream, (v) => 'port' in v);
   const endpointsFile = join(dir, 'endpoints.json');
   writeFileSync(
     endpointsFile,
@@ -131,11 +108,11 @@ export async function run(): Promise<void> {
   );
   let client: ChildProcess | null = null;
   try {
-    const { url } = await jsonLine<{ url: string }>(proxy, (v) => v['msg'] === 'proxy ready');
+    const { url } = await firstJsonLine<{ url: string }>(proxy, (v) => v['msg'] === 'proxy ready');
     const pid = proxy.pid ?? 0;
     // Warm: one stream opened and closed, so lazily built module state is in both snapshots.
     const warm = tsx('bench/proxy/stream-client.ts', [`${url}/v4/bench/app/sse`, '10']);
-    await jsonLine(warm, (v) => 'ready' in v);
+    await firstJsonLine(warm, (v) => 'ready' in v);
     warm.kill('SIGKILL');
     await sleep(1500);
     // RSS after the first snapshot: writing one grows the process, and both readings include that.
@@ -143,7 +120,7 @@ export async function run(): Promise<void> {
     await sleep(1000);
     const rss0 = rssKb(pid);
     client = tsx('bench/proxy/stream-client.ts', [`${url}/v4/bench/app/sse`, String(STREAMS)]);
-    const { ready } = await jsonLine<{ ready: number }>(client, (v) => 'ready' in v);
+    const { ready } = await firstJsonLine<{ ready: number }>(client, (v) => 'ready' in v);
     await sleep(2500);
     const rss1 = rssKb(pid);
     const s1 = groups(await snapshot(pid, dir));

@@ -15,16 +15,15 @@
  * and a proxy holds two sockets per stream (client + upstream), so we hold
  * 8 000 (16 000 fds + overhead) from a separate client process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { closedLoop, type LoadResult } from './proxy/load.ts';
 import { ensureInstalled, startHaproxy, startNginx, type Started } from './proxy/third-party.ts';
+import { firstJsonLine, tsx } from './child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 8000);
@@ -55,38 +54,6 @@ function freePort(): Promise<number> {
       const { port } = s.address() as AddressInfo;
       s.close(() => resolve(port));
     });
-  });
-}
-
-function firstJsonLine<T>(
-  child: ChildProcess,
-  accept: (v: Record<string, unknown>) => boolean,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (child.stdout === null) return reject(new Error('no stdout'));
-    const rl = createInterface({ input: child.stdout });
-    rl.on('line', (line) => {
-      try {
-        const v = JSON.parse(line) as Record<string, unknown>;
-        if (accept(v)) resolve(v as T);
-      } catch {
-        /* not ours */
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-  });
-}
-
-function tsx(
-  script: string,
-  args: string[],
-  env: Record<string, string> = {},
-  nodeArgs: string[] = [],
-): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(ROOT, script), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
 

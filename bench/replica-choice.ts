@@ -10,18 +10,17 @@
  *
  *   npx tsx bench/replica-choice.ts     (BENCH_RPS=40 BENCH_SECONDS=20 BENCH_MODES=… to tune)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { readEngineMetrics } from '../shared/engine-metrics/read-engine-metrics.ts';
 import { workload, type BenchRequest, type WorkloadSettings } from './replica-choice/workload.ts';
+import { firstJsonLine, tsx } from './child-process.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RPS = Number(process.env['BENCH_RPS'] ?? 20);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 24);
 const REPLICAS = 4;
@@ -34,29 +33,6 @@ const WORK: WorkloadSettings = { tenants: 16, systemWords: 300, questionWords: 1
 /** The first quarter of each run fills the caches: TTFT, hit rate and load are measured after it. */
 const WARMUP_MS = SECONDS * 250;
 const APP = 'bench/chat';
-
-function tsx(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
-function firstJsonLine<T>(child: ChildProcess, accept: (v: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolve, reject) => {
-    if (child.stdout === null) return reject(new Error('no stdout'));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const v = JSON.parse(line) as Record<string, unknown>;
-        if (accept(v)) resolve(v as T);
-      } catch {
-        /* not ours */
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
-  });
-}
 
 async function startProxy(dir: string, urls: readonly string[], strategy: string, extraEnv: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess }> {
   const endpointsFile = join(dir, `endpoints-${strategy}.json`);
