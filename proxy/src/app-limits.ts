@@ -21,6 +21,12 @@ export type LimitVerdict =
       readonly retryAfterS: number;
     };
 
+/**
+ * What a request is charged: `rate-only` for an async-job submission (it starts no upstream
+ * work; its run takes a slot later), `slot-only` for that run (its rate was charged at submit).
+ */
+export type LimitCharge = 'both' | 'rate-only' | 'slot-only';
+
 export type LimitObserver = (appId: string, verdict: 'admitted' | 'concurrency-limited' | 'rate-limited') => void;
 
 export class AppLimiter {
@@ -35,23 +41,23 @@ export class AppLimiter {
     return this.counters.get(appId)?.inFlight ?? 0;
   }
 
-  acquire(appId: string, now: number): LimitVerdict {
-    const verdict = this.decide(appId, now);
+  acquire(appId: string, now: number, charge: LimitCharge = 'both'): LimitVerdict {
+    const verdict = this.decide(appId, now, charge);
     this.observe(appId, verdict.ok ? 'admitted' : verdict.code);
     return verdict;
   }
 
-  private decide(appId: string, now: number): LimitVerdict {
+  private decide(appId: string, now: number, charge: LimitCharge): LimitVerdict {
     const limits = this.limitsOf(appId, now);
     let c = this.counters.get(appId);
     if (c === undefined) {
       c = { inFlight: 0, tokens: limits.maxRps ?? 0, refilledAt: now };
       this.counters.set(appId, c);
     }
-    if (limits.maxConcurrency !== null && c.inFlight >= limits.maxConcurrency) {
+    if (charge !== 'rate-only' && limits.maxConcurrency !== null && c.inFlight >= limits.maxConcurrency) {
       return { ok: false, code: 'concurrency-limited', retryAfterS: 1 };
     }
-    if (limits.maxRps !== null) {
+    if (charge !== 'slot-only' && limits.maxRps !== null) {
       c.tokens = Math.min(limits.maxRps, c.tokens + ((now - c.refilledAt) / 1000) * limits.maxRps);
       c.refilledAt = now;
       if (c.tokens < 1) {
@@ -61,6 +67,7 @@ export class AppLimiter {
       }
       c.tokens -= 1;
     }
+    if (charge === 'rate-only') return { ok: true, release: () => undefined };
     c.inFlight += 1;
     const counters = c;
     let released = false;

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { jobView, type JobRow, type JobStore } from './async-job-store.ts';
+import { requeueDelayMs } from './async-job-requeue.ts';
 import { deliverWebhook } from './job-webhook.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
@@ -32,6 +33,8 @@ export interface AsyncJobsOptions {
   readonly retentionMs: number;
   readonly maxResultBytes: number;
   readonly maxAttempts: number;
+  /** How long after submission a refused job ("try later") may still go back to the queue. */
+  readonly maxWaitMs: number;
   readonly now: () => number;
   readonly logger: Logger;
   readonly dispatcher: Dispatcher;
@@ -57,6 +60,8 @@ export class AsyncJobs {
   #stopping = false;
   #selfUrl = '';
   #sweeper: NodeJS.Timeout | null = null;
+  /** Jobs waiting out a Retry-After before their next run. */
+  readonly #waiting = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: AsyncJobsOptions) {}
 
@@ -73,6 +78,9 @@ export class AsyncJobs {
   stop(): void {
     this.#stopping = true;
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    // Waiting jobs stay `queued` in the database: the next start runs them.
+    for (const t of this.#waiting) clearTimeout(t);
+    this.#waiting.clear();
     for (const r of this.#running.values()) r.abort.abort();
   }
 
@@ -175,6 +183,7 @@ export class AsyncJobs {
         signal: abort.signal,
         dispatcher: this.o.dispatcher,
       });
+      if (await this.#requeued(job, res)) return;
       const bytes = await this.#store(res.body, path);
       const type = res.headers['content-type'];
       const finished = await this.o.store.update(job.id, ['running'], {
@@ -195,6 +204,25 @@ export class AsyncJobs {
     } finally {
       this.#running.delete(job.id);
     }
+  }
+
+  /**
+   * "Try later" answers (the proxy's own limits, a drain, an engine shedding load) put the job
+   * back in the queue, its attempt not counted (attempts bound interrupted runs, not refusals).
+   */
+  async #requeued(job: JobRow, res: Dispatcher.ResponseData): Promise<boolean> {
+    const now = this.o.now();
+    const delay = requeueDelayMs({ status: res.statusCode, retryAfter: res.headers['retry-after'], createdAt: job.createdAt, now, maxWaitMs: this.o.maxWaitMs, random: Math.random() });
+    if (delay === null) return false;
+    await res.body.dump();
+    if (!(await this.o.store.update(job.id, ['running'], { status: 'queued', attempts: job.attempts }, now))) return true;
+    this.o.logger.info({ job: job.id, status: res.statusCode, waitMs: delay }, 'async job refused for now; queued again');
+    const timer = setTimeout(() => {
+      this.#waiting.delete(timer);
+      if (!this.#stopping) this.#run(job);
+    }, delay);
+    this.#waiting.add(timer);
+    return true;
   }
 
   /** Streams the answer to `path`, refusing beyond the size bound; returns its length. */

@@ -142,6 +142,8 @@ export interface ProxyConfig {
   readonly jobMaxResultBytes: number;
   /** Runs of one job (restarts included) before it is marked failed. */
   readonly jobMaxAttempts: number;
+  /** How long after submission a job refused with "try later" (429/503 + Retry-After) is queued again. */
+  readonly jobMaxWaitMs: number;
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
@@ -152,6 +154,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobRetentionMs: 3_600_000,
   jobMaxResultBytes: 64 * 1024 * 1024,
   jobMaxAttempts: 3,
+  jobMaxWaitMs: 900_000,
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -255,6 +258,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobRetentionMs', 'PROXY_JOB_RETENTION_MS', 'int'],
   ['jobMaxResultBytes', 'PROXY_JOB_MAX_RESULT_BYTES', 'int'],
   ['jobMaxAttempts', 'PROXY_JOB_MAX_ATTEMPTS', 'int'],
+  ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],

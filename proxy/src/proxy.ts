@@ -199,6 +199,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             retentionMs: config.jobRetentionMs,
             maxResultBytes: config.jobMaxResultBytes,
             maxAttempts: config.jobMaxAttempts,
+            maxWaitMs: config.jobMaxWaitMs,
             now,
             logger,
             dispatcher,

@@ -15,6 +15,7 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
+import type { LimitCharge } from './app-limits.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
 import { jobKeyOf } from './job-pins.ts';
@@ -71,7 +72,7 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   if (broken !== null) return { ok: false, error: broken, claims: gate.claims };
   const job = jobKeyOf(req.headers, target.appId, rules.jobKeyHeader);
   if (!job.ok) return { ...job, claims: gate.claims };
-  const limit = rt.limiter.acquire(target.appId, rt.now());
+  const limit = rt.limiter.acquire(target.appId, rt.now(), limitCharge(rt, req, target));
   if (!limit.ok) {
     const what = limit.code === 'rate-limited' ? 'requests per second' : 'concurrent requests';
     return {
@@ -89,6 +90,13 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   // An in-region caller's Authorization holds its Switchyard key: never forwarded.
   const policy = { forwardCredentials: rules.forwardAuthorization && gate.claims.iss !== IN_REGION_ISSUER };
   return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy, jobKeyHash: job.hash }, rules, release: limit.release };
+}
+
+/** Async jobs queue past the concurrency limit and run within it (app-limits.ts). */
+function limitCharge(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, target: RequestTarget): LimitCharge {
+  if (rt.jobs === null) return 'both';
+  if (rt.jobs.runnerClaims(req.headers) !== null) return 'slot-only';
+  return wantsAsync(req, target) ? 'rate-only' : 'both';
 }
 
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {

@@ -97,4 +97,18 @@ describe('AppLimiter', () => {
     expect(l.acquire('x', 10)).toMatchObject({ ok: false, code: 'rate-limited', retryAfterS: 1 });
     expect(l.acquire('x', 600).ok).toBe(true);
   });
+
+  it('charges an async submission the rate only, and its run the slot only', () => {
+    const l = new AppLimiter(() => ({ maxConcurrency: 1, maxRps: 2 }));
+    const run = l.acquire('x', 0);
+    expect(run.ok).toBe(true);
+    // Slot full: a submission still queues (rate-only), a run does not.
+    expect(l.acquire('x', 0, 'rate-only').ok).toBe(true);
+    expect(l.acquire('x', 0, 'slot-only')).toMatchObject({ ok: false, code: 'concurrency-limited' });
+    // Rate spent: a submission is refused, a run is not charged it again.
+    expect(l.acquire('x', 0, 'rate-only')).toMatchObject({ ok: false, code: 'rate-limited' });
+    if (run.ok) run.release();
+    expect(l.acquire('x', 0, 'slot-only').ok).toBe(true);
+    expect(l.inFlight('x')).toBe(1);
+  });
 });

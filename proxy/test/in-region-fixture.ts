@@ -14,7 +14,7 @@ import { upsertApiKey } from '../../control/store/upsert-api-key.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
-import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
+import { DEFAULT_REQUEST_RULES, type AppLimits } from '../../shared/domain/types.ts';
 import { startProxy, type RunningProxy } from '../src/proxy.ts';
 import { libsqlProxyStore } from '../src/store.ts';
 import { PROXY_ID, testConfig, testKeys } from './harness.ts';
@@ -33,7 +33,7 @@ export interface InRegionFixture {
 }
 
 /** The database the fixture's proxy reads: project, key, clusters, apps, c1's replica. */
-export async function seedInRegionDb(upstreamUrl: string, o: { forwardAuthorization?: boolean } = {}): Promise<TempStore> {
+export async function seedInRegionDb(upstreamUrl: string, o: { forwardAuthorization?: boolean; chatLimits?: AppLimits } = {}): Promise<TempStore> {
   const store: TempStore = await openTempStore();
   const db = store.client;
   const now = Date.now();
@@ -42,7 +42,7 @@ export async function seedInRegionDb(upstreamUrl: string, o: { forwardAuthorizat
   await upsertCluster(db, sampleCluster('c1', { region: 'r1', proxyId: PROXY_ID }), now);
   await upsertCluster(db, sampleCluster('c2', { region: 'r2', proxyId: 'proxy-r2' }), now);
   const requests = { ...DEFAULT_REQUEST_RULES, forwardAuthorization: o.forwardAuthorization ?? false };
-  await upsertApp(db, sampleApp('acme', 'chat', { clusters: ['c1', 'c2'], authRequired: true, requests }), now);
+  await upsertApp(db, sampleApp('acme', 'chat', { clusters: ['c1', 'c2'], authRequired: true, requests, ...(o.chatLimits === undefined ? {} : { limits: o.chatLimits }) }), now);
   await upsertApp(db, sampleApp('acme', 'open', { clusters: ['c1'], authRequired: false, requests }), now);
   await pushClusterState(db, 'c1', {
     states: ['acme/chat', 'acme/open'].map((appId) => sampleState('c1', appId, { observedAt: now })),
@@ -52,7 +52,7 @@ export async function seedInRegionDb(upstreamUrl: string, o: { forwardAuthorizat
   return store;
 }
 
-export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuthorization?: boolean; proxyConfig?: Record<string, unknown> } = {}): Promise<InRegionFixture> {
+export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuthorization?: boolean; chatLimits?: AppLimits; proxyConfig?: Record<string, unknown> } = {}): Promise<InRegionFixture> {
   const store = await seedInRegionDb(upstreamUrl, o);
   const db = store.client;
   const keys = await testKeys();
