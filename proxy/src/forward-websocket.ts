@@ -8,6 +8,7 @@
  * The replica's side is paused from its handshake until the bridge listens, so a greeting it
  * sends at once (Realtime `session.created`) is relayed, not dropped.
  */
+import type { RequestTrace } from './tracing-request.ts';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -160,20 +161,30 @@ export async function forwardWebSocket(
   head: Buffer,
   claims: RoutingClaims,
   target: RequestTarget,
+  trace: RequestTrace | null = null,
 ): Promise<void> {
   // The client's handshake is checked before any replica is contacted (a client fault).
+  const refuse = (e: ProxyError): void => {
+    trace?.end(e.status, e.code);
+    refuseClient(rt, socket, e);
+  };
   const offered = parseSubprotocols(req.headers['sec-websocket-protocol']);
-  if (!offered.ok)
-    return refuseClient(rt, socket, new ProxyError('client-invalid', 400, offered.message));
+  if (!offered.ok) return refuse(new ProxyError('client-invalid', 400, offered.message));
   const invalid = clientHandshakeError(req.method, req.headers);
-  if (invalid !== null) return refuseClient(rt, socket, invalid);
+  if (invalid !== null) return refuse(invalid);
   const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
   // The app's body limit bounds every message, both ways (ws closes with 1009 past it).
   const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {
-    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload);
-    if (up.kind === 'refused') return refuseUpgrade(socket, up.error);
-    if (socket.destroyed) return void up.ws.terminate();
+    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload, trace);
+    if (up.kind === 'refused') {
+      trace?.end(up.error.status, up.error.code);
+      return refuseUpgrade(socket, up.error);
+    }
+    if (socket.destroyed) {
+      trace?.end(499, 'client-closed');
+      return void up.ws.terminate();
+    }
     const accepted = accept(
       servers.forLimit(maxPayload),
       req,
@@ -181,10 +192,12 @@ export async function forwardWebSocket(
       head,
       up.ws,
       [...up.responseHeaders, `x-switchyard-cluster: ${up.attempt.clusterId}`],
-      (client) => bridge(rt, client, up.ws, up.attempt, claims, target),
+      (client) => bridge(rt, client, up.ws, up.attempt, claims, target, trace),
     );
-    if (!accepted) rt.metrics.refusals.inc({ code: 'client-invalid' });
-    else recordJobPin(rt, target, up.attempt, 101);
+    if (!accepted) {
+      rt.metrics.refusals.inc({ code: 'client-invalid' });
+      trace?.end(400, 'client-invalid');
+    } else recordJobPin(rt, target, up.attempt, 101);
   } finally {
     plan.finish();
   }
@@ -207,6 +220,7 @@ export async function connectWithPlan(
   protocols: readonly string[],
   headers: Record<string, string>,
   maxPayload: number,
+  trace: RequestTrace | null = null,
 ): Promise<Upstream> {
   const ttfbMs = ttfbLimitMs(
     rt.registry.routing(target.appId).requests.ttfbBudgetMs,
@@ -214,8 +228,12 @@ export async function connectWithPlan(
   );
   for (let a = plan.next(); a !== null; a = plan.next()) {
     const wsUrl = `${a.endpoint.url.replace(/^http/, 'ws')}${target.upstreamPath}`;
-    const r = await connectUpstream(wsUrl, protocols, headers, ttfbMs, maxPayload);
+    // Sampled: the attempt's CLIENT span, its traceparent on the handshake (the replica's trace continues it).
+    const tp = trace?.attemptHeaders({ number: a.number, clusterId: a.clusterId, endpointUrl: a.endpoint.url, method: 'GET', path: target.upstreamPath }, {})['traceparent'];
+    const r = await connectUpstream(wsUrl, protocols, typeof tp === 'string' ? { ...headers, traceparent: tp } : headers, ttfbMs, maxPayload);
     a.release();
+    if (r.ok) trace?.attemptUpgraded(a.number);
+    else trace?.attemptEnded(a.number, { kind: 'failed', fault: r.fault });
     if (r.ok) {
       plan.succeeded(a);
       return { kind: 'open', ws: r.ws, responseHeaders: r.responseHeaders, attempt: a };
@@ -303,6 +321,7 @@ export function bridge(
   attempt: Attempt,
   claims: RoutingClaims,
   target: RequestTarget,
+  trace: RequestTrace | null = null,
 ): void {
   const opened = rt.now();
   const tracked: Tracked = {
@@ -327,6 +346,8 @@ export function bridge(
     rt.inFlight.delete(tracked);
     rt.metrics.websockets.dec();
     const durationMs = rt.now() - opened;
+    trace?.sessionEnded({ closeCode: code, bytesIn: bytes.in, bytesOut: bytes.out, error });
+    trace?.end(101);
     rt.recordOutcome({
       decisionId: claims.did,
       attempt: attempt.number,

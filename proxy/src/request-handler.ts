@@ -143,7 +143,10 @@ export async function handleUpgrade(
     refuseUpgrade(socket, new ProxyError('not-found', 400, 'only WebSocket upgrades are proxied'));
     return;
   }
+  const t0 = rt.tracing === null ? 0 : traceNow();
   const admitted = await admit(rt, req);
+  // Sampled: a server span for the whole session (a refusal's ends right here).
+  const trace = rt.tracing === null ? null : rt.tracing.request(req, t0, admissionFacts(req, admitted));
   if (!admitted.ok) {
     rt.metrics.refusals.inc({ code: admitted.error.code });
     refuseUpgrade(socket, admitted.error);
@@ -157,22 +160,26 @@ export async function handleUpgrade(
   };
   socket.once('close', release);
   // The client may have gone while its token was checked: 'close' has fired already.
-  if (socket.destroyed) return release();
+  if (socket.destroyed) {
+    trace?.end(499, 'client-closed');
+    return release();
+  }
   try {
-    await forwardWebSocket(rt, wss, req, socket, head, admitted.claims, admitted.target);
+    await forwardWebSocket(rt, wss, req, socket, head, admitted.claims, admitted.target, trace);
   } catch (err) {
     release();
-    refuseUpgrade(
-      socket,
-      new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true),
-    );
+    const error = new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true);
+    trace?.end(error.status, error.code);
+    refuseUpgrade(socket, error);
   }
 }
 
 /** An HTTP/2 extended CONNECT (RFC 8441): the same admission as an HTTP/1.1 upgrade (ws-h2.ts). */
 export async function handleH2Connect(rt: ProxyRuntime, req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
   const unsupported = req.headers[':protocol'] === undefined ? new ProxyError('client-unsupported', 405, 'CONNECT is not proxied; only extended CONNECT with :protocol websocket') : null;
+  const t0 = rt.tracing === null ? 0 : traceNow();
   const admitted = unsupported === null ? await admit(rt, req) : { ok: false as const, error: unsupported };
+  const trace = rt.tracing === null ? null : rt.tracing.request(req, t0, admissionFacts(req, admitted));
   if (!admitted.ok) {
     rt.metrics.refusals.inc({ code: admitted.error.code });
     sendError(res, admitted.error);
@@ -181,10 +188,13 @@ export async function handleH2Connect(rt: ProxyRuntime, req: Http2ServerRequest,
   res.stream.once('close', admitted.release);
   // A stream reset while its token was checked has closed already: free its slot now.
   if (res.stream.closed || res.stream.destroyed) {
+    trace?.end(499, 'client-closed');
     admitted.release();
     return;
   }
-  await forwardH2WebSocket(rt, req, res, admitted.claims, admitted.target).catch((err: unknown) => {
-    sendError(res, new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true));
+  await forwardH2WebSocket(rt, req, res, admitted.claims, admitted.target, trace).catch((err: unknown) => {
+    const error = new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true);
+    trace?.end(error.status, error.code);
+    sendError(res, error);
   });
 }

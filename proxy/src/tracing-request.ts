@@ -160,6 +160,28 @@ export class RequestTrace {
     span.end();
   }
 
+  /** A WebSocket attempt's handshake completed (101): its CLIENT span ends; the session is the server span's. */
+  attemptUpgraded(number: number): void {
+    const span = this.attempts.get(number);
+    if (span === undefined) return;
+    this.attempts.delete(number);
+    span.setAttribute('http.response.status_code', 101);
+    span.end();
+  }
+
+  /** A WebSocket session's end, on the server span (ended with the 101 by `end`). */
+  sessionEnded(s: { readonly closeCode: number; readonly bytesIn: number; readonly bytesOut: number; readonly error: string | null }): void {
+    this.server.setAttributes(this.attrs({
+      'switchyard.websocket.close_code': s.closeCode,
+      'switchyard.websocket.bytes_in': s.bytesIn,
+      'switchyard.websocket.bytes_out': s.bytesOut,
+    }));
+    if (s.error !== null) {
+      this.server.setAttribute('error.type', s.error);
+      this.server.setStatus({ code: SpanStatusCode.ERROR, message: s.error });
+    }
+  }
+
   /** Ends the server span (and any attempt span a path forgot, so nothing leaks). */
   end(status: number, code?: string): void {
     if (this.ended) return;

@@ -8,6 +8,7 @@
  * read and written by `ws` over the stream (its Duplex transport), and is bridged to the
  * replica like any other WebSocket: same limits, outcome, metrics and drain (close 1012).
  */
+import type { RequestTrace } from './tracing-request.ts';
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from 'node:http2';
 import WebSocket from 'ws';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
@@ -63,18 +64,29 @@ export async function forwardH2WebSocket(
   res: Http2ServerResponse,
   claims: RoutingClaims,
   target: RequestTarget,
+  trace: RequestTrace | null = null,
 ): Promise<void> {
+  const refuse = (e: ProxyError): void => {
+    trace?.end(e.status, e.code);
+    sendError(res, e);
+  };
   const offered = parseSubprotocols(req.headers['sec-websocket-protocol']);
-  if (!offered.ok) return sendError(res, new ProxyError('client-invalid', 400, offered.message));
+  if (!offered.ok) return refuse(new ProxyError('client-invalid', 400, offered.message));
   const invalid = h2HandshakeError(req.headers);
-  if (invalid !== null) return sendError(res, invalid);
+  if (invalid !== null) return refuse(invalid);
   const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
   const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {
-    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload);
-    if (up.kind === 'refused') return sendError(res, up.error);
+    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload, trace);
+    if (up.kind === 'refused') {
+      trace?.end(up.error.status, up.error.code);
+      return sendError(res, up.error);
+    }
     const stream = res.stream;
-    if (stream.destroyed || stream.closed) return void up.ws.terminate();
+    if (stream.destroyed || stream.closed) {
+      trace?.end(499, 'client-closed');
+      return void up.ws.terminate();
+    }
     stream.respond({
       ...h2Headers(up.responseHeaders),
       ':status': 200,
@@ -82,7 +94,7 @@ export async function forwardH2WebSocket(
       'x-switchyard-cluster': up.attempt.clusterId,
     });
     recordJobPin(rt, target, up.attempt, 101);
-    bridge(rt, serverSocketOver(stream, up.ws.protocol, maxPayload), up.ws, up.attempt, claims, target);
+    bridge(rt, serverSocketOver(stream, up.ws.protocol, maxPayload), up.ws, up.attempt, claims, target, trace);
   } finally {
     plan.finish();
   }
