@@ -6,7 +6,9 @@
  * role chunk at once, so what is left is the path's own cost).
  *
  * Run: npx tsx infra/workerd/bench-first-chunk.ts   (BENCH_N=150, BENCH_EDGES=workerd,wrangler,
- * BENCH_BASE_PORT=25800; E2E_PORT_OFFSET shifts the ports like the e2e tests)
+ * BENCH_BASE_PORT=25800, BENCH_TRACES=on; E2E_PORT_OFFSET shifts the ports like the e2e tests).
+ * BENCH_TRACES=off runs the stack as production does by default (no spans, no OTLP export);
+ * `on` is the dev stack's default (every request sampled on edge and proxy).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import { replicaUrls } from '../../control/dev/topology.ts';
 type Edge = 'workerd' | 'wrangler';
 const N = Number(process.env['BENCH_N'] ?? 150);
 const WARMUP = 20;
+const TRACES = process.env['BENCH_TRACES'] !== 'off';
 const EDGES = (process.env['BENCH_EDGES'] ?? 'workerd,wrangler').split(',') as Edge[];
 const BASE = Number(process.env['BENCH_BASE_PORT'] ?? 25_800) + Number(process.env['E2E_PORT_OFFSET'] ?? 0);
 const LOCATION = JSON.stringify({ colo: 'EWR', country: 'US', continent: 'NA', lat: 40.7, lon: -74.0 });
@@ -66,6 +69,7 @@ async function measure(edge: Edge, basePort: number): Promise<Record<string, num
     stateDir: dir,
     fresh: true,
     edge,
+    traces: TRACES,
     edgeVars: { EDGE_TRUST_DEV_LOCATION: 'on' },
     log: () => undefined,
   });
@@ -107,5 +111,5 @@ for (const [i, edge] of EDGES.entries()) {
     rows.push(`| ${edge} | ${label[k] ?? k} | ${f(p50)} | ${f(pct(xs, 90))} | ${f(pct(xs, 99))} | ${k === 'direct' ? '—' : `+${f(p50 - direct)}`} |`);
   }
 }
-process.stdout.write(`n=${N} per path (after ${WARMUP} warm-up), sequential, max_tokens 1\n${rows.join('\n')}\n`);
+process.stdout.write(`n=${N} per path (after ${WARMUP} warm-up), sequential, max_tokens 1, traces ${TRACES ? 'on' : 'off'}\n${rows.join('\n')}\n`);
 await dispatcher.close();

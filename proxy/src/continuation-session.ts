@@ -26,6 +26,7 @@ import { countStream } from './metrics.ts';
 import { SseDownstream, type OpenAiError } from './heartbeat-writer.ts';
 import type { HttpExchange } from './http-exchange.ts';
 import type { ProxyRuntime } from './runtime.ts';
+import { recordDelivery, watchDelivery } from './tracing-genai-watch.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
 
 /** Continuations one stream may take: a stream outliving more replica deaths than this ends. */
@@ -257,9 +258,12 @@ function readOpenAiError(up: UpstreamResponse): Promise<OpenAiError | null> {
 }
 
 /** Stream a replica's events into the client's stream until it ends or fails. */
-function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
+function splice(s: Session, a: Attempt, answer: UpstreamResponse): Promise<Step> {
   const { rt, ex, down } = s;
   const continuing = s.continuations > 0;
+  // The same GenAI hook as a plain delivery: TTFT, tokens and stream end of this attempt.
+  const watch = watchDelivery(rt, ex, a, answer);
+  const up = watch ?? answer;
   return new Promise((resolve) => {
     const relay = s.tracker === null ? null : new ContinuableRelay(s.tracker);
     let bytes = 0;
@@ -278,7 +282,9 @@ function splice(s: Session, a: Attempt, up: UpstreamResponse): Promise<Step> {
       ex.res.off('close', onClose);
       if (fault !== null) s.plan.brokeMidBody(a, fault);
       rt.metrics.requestsBatch.inc(a.clusterId, '200');
-      ex.recordAnswer(a, 200, ttfb ?? rt.now() - a.startedAt, { bytesOut: bytes, error, fault }, continuing ? 'continued' : null);
+      const result = { bytesOut: bytes, error, fault };
+      recordDelivery(watch, ex, a, result);
+      ex.recordAnswer(a, 200, ttfb ?? rt.now() - a.startedAt, result, continuing ? 'continued' : null);
       resolve(step);
     };
     const onClose = (): void => {

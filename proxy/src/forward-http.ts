@@ -30,7 +30,7 @@ import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
-import { watchGenAi } from './tracing-genai-watch.ts';
+import { recordDelivery, watchDelivery } from './tracing-genai-watch.ts';
 import type { RequestTrace } from './tracing-request.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -220,16 +220,13 @@ async function deliver(
   let result: StreamResult;
   // GenAI metrics (TTFT, tokens, stream ends) and the attempt span's GenAI attributes; null
   // (no wrapper at all) for an answer none of them would be recorded about.
-  const watch = watchGenAi(rt, ex.target.appId, ex.target.fn, a.clusterId, a.startedAt, up, ex.trace !== null);
+  const watch = watchDelivery(rt, ex, a, up);
   try {
     result = await streamResponse(rt, ex.res, watch ?? up, a.clusterId, ex.abortSwitch);
   } finally {
     a.release();
   }
-  // Not inside `ex.trace?.…(…)`: optional chaining skips the arguments too, and the metrics must
-  // be recorded whether or not this request is traced.
-  const genAi = watch?.finish(result) ?? null;
-  if (genAi !== null) ex.trace?.attemptGenAi(a.number, genAi);
+  recordDelivery(watch, ex, a, result);
   if (result.fault !== null) plan.brokeMidBody(a, result.fault);
   rt.metrics.requestsBatch.inc(a.clusterId, String(up.statusCode));
   ex.recordAnswer(a, up.statusCode, ttfb, result);

@@ -35,7 +35,6 @@ function writeHead(
   res: ClientResponse,
   up: UpstreamResponse,
   clusterId: string,
-  streaming: boolean,
 ): void {
   const outHeaders: OutgoingHttpHeaders = {
     ...downstreamResponseHeaders(up.headers),
@@ -43,9 +42,23 @@ function writeHead(
   };
   if (rt.draining && !('stream' in res)) outHeaders['connection'] = 'close';
   res.writeHead(up.statusCode, outHeaders);
-  // Headers first, so SSE clients see the stream open before the first event; but when body
-  // bytes are already here they leave with the headers in one write (one syscall, not two).
-  if (!('stream' in res) && (streaming || !up.bodyArrived)) (res as ServerResponse).flushHeaders();
+  // Headers at once when no body byte is here yet, so SSE clients see the stream open before the
+  // first event. When the first event arrived with the replica's head (usual on loopback and in
+  // one region) they leave together in one write: flushing the head alone cost a second write and
+  // a second wake-up of the client before its first chunk (first-sse-chunk-is-not-held.test.ts).
+  if (!('stream' in res) && !up.bodyArrived) (res as ServerResponse).flushHeaders();
+}
+
+/**
+ * Node's HTTP/1.1 `write` corks the socket and uncorks it on the next tick; called from a promise
+ * continuation, as the body's first chunks are, that tick comes only after every other queued
+ * microtask (the rest of the delivery, other exchanges' work). A stream's first event is what the
+ * client waits for: send it now.
+ */
+function flushNow(res: ClientResponse): void {
+  if ('stream' in res) return; // HTTP/2 frames leave on their own schedule
+  const socket = (res as ServerResponse).socket;
+  while (socket !== null && socket.writableCorked > 0) socket.uncork();
 }
 
 export function streamResponse(
@@ -62,7 +75,7 @@ export function streamResponse(
       return;
     }
     const streaming = isStreamingResponse(up.headers);
-    writeHead(rt, res, up, clusterId, streaming);
+    writeHead(rt, res, up, clusterId);
     let bytes = 0;
     let done = false;
     let error: string | null = null;
@@ -109,6 +122,8 @@ export function streamResponse(
         finish();
       },
     });
+    // The chunks that came with the head were written (corked) inside pipe(): out in one write now.
+    if (streaming && !done && bytes > 0) flushNow(res);
     // Armed only now: a small response usually ended inside pipe(), and then needs no timer.
     if (!done && !streaming && rt.config.idleTimeoutMs > 0)
       idle = setTimeout(() => {

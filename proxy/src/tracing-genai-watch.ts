@@ -9,6 +9,7 @@ import { genAiOperation, genAiUsageFromTail, timePerOutputTokenSeconds, type Gen
 import { countStream } from './metrics.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { StreamResult } from './stream-response.ts';
+import type { RequestTrace } from './tracing-request.ts';
 import type { BodySink, UpstreamResponse } from './upstream-call.ts';
 
 /** Bytes of the answer's end kept to find the usage object (a usage chunk is ~200 bytes). */
@@ -144,6 +145,39 @@ export function watchGenAi(
   const keepTail = up.statusCode >= 200 && up.statusCode < 300 && genAiOperation(fn) !== null;
   if (!streaming && !keepTail && !traced) return null;
   return new GenAiWatch(rt, app, cluster, startedAt, up, streaming, keepTail);
+}
+
+/** What a delivery path knows of its exchange and attempt (HttpExchange and Attempt fit). */
+export interface GenAiExchange {
+  readonly target: { readonly appId: string; readonly fn: string };
+  readonly trace: RequestTrace | null;
+}
+export interface GenAiAttempt {
+  readonly number: number;
+  readonly clusterId: string;
+  readonly startedAt: number;
+}
+
+/**
+ * The one GenAI hook of every path that delivers a replica's answer (forward-http's plain
+ * delivery and the managed streams' splice, continuation-session.ts): call it at the answer's
+ * head and stream the body through what it returns (the watch, or `up` itself when nothing
+ * would be recorded); then `recordDelivery` at the end. Before, only the plain path did, and a
+ * managed stream recorded no TTFT, tokens or stream end.
+ */
+export function watchDelivery(rt: ProxyRuntime, ex: GenAiExchange, a: GenAiAttempt, up: UpstreamResponse): GenAiWatch | null {
+  return watchGenAi(rt, ex.target.appId, ex.target.fn, a.clusterId, a.startedAt, up, ex.trace !== null);
+}
+
+/**
+ * Records what the watch saw: the GenAI metrics (traced or not) and, when traced, the attempt
+ * span's GenAI attributes. Call it before the attempt's span ends (`recordAnswer`).
+ */
+export function recordDelivery(watch: GenAiWatch | null, ex: GenAiExchange, a: GenAiAttempt, result: StreamResult): void {
+  // Not inside `ex.trace?.…(…)`: optional chaining skips the arguments too, and the metrics must
+  // be recorded whether or not this request is traced.
+  const genAi = watch?.finish(result) ?? null;
+  if (genAi !== null) ex.trace?.attemptGenAi(a.number, genAi);
 }
 
 function endOf(result: StreamResult): GenAiOutcome['ended'] {
