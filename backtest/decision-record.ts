@@ -296,6 +296,11 @@ export function recordFromNdjsonLine(line: string, where: string, cache: Snapsho
   } catch (err) {
     throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
   }
+  return recordFromObject(raw, where);
+}
+
+/** A record from a parsed NDJSON line (`{"v":1,"decision":…,"outcomes":…,"input":…}`, any key order). */
+export function recordFromObject(raw: unknown, where: string): DecisionRecord {
   const o = asObject(raw, where);
   return {
     input: deserializeInput(o['input'], `${where}: input`),

@@ -23,6 +23,7 @@ import {
   deserializeSnapshot,
   inputWith,
   recordFromNdjsonLine,
+  recordFromObject,
   RECORD_FORMAT_VERSION,
   serializeInput,
   serializeSnapshot,
@@ -36,7 +37,7 @@ import { BacktestError } from '../errors.ts';
 
 const SNAPSHOT_LINE = '{"v":1,"snapshotId":';
 const SNAPSHOT_KEY = ',"snapshot":';
-const REF_KEY = ',"snapshotRef":"';
+const REF_KEY = '"snapshotRef":"';
 const DECISION_PREFIX = '{"v":1,"decision":';
 const CANDIDATES_KEY = ',"candidates":';
 const OUTCOMES_KEY = ',"outcomes":';
@@ -60,12 +61,12 @@ const EMPTY = { app: {}, clusters: [], state: [], status: [], latency: [], loade
 const NO_OUTCOMES: readonly OutcomeRecord[] = Object.freeze([]);
 /** Parsed snapshots kept at once; older ones are parsed again if a record still names them. */
 const PARSED_SNAPSHOTS = 64;
+const CHUNK = 1 << 20;
 
 /** Reads records, each distinct snapshot parsed once and decisions parsed only when read. */
-export async function* readNdjson(file: string): AsyncGenerator<ReplayRecord> {
+export async function* readNdjson(file: string, chunk = CHUNK): AsyncGenerator<ReplayRecord> {
   const dec = new NdjsonDecoder(file);
-  for await (const chunk of fileChunks(file)) {
-    const buf = chunk;
+  for await (const buf of fileChunks(file, chunk)) {
     let s = 0;
     while (s < buf.length) {
       const e = lineEnd(buf, s);
@@ -82,19 +83,17 @@ export function lineEnd(buf: Buffer, s: number): number {
   return e < 0 ? buf.length : e;
 }
 
-const CHUNK = 1 << 20;
-
 /**
  * A file as Buffers of whole lines (~1 MB each; a longer line gets a bigger buffer).
  * Every chunk is a new Buffer: records keep views into it instead of copies.
  */
-export async function* fileChunks(file: string): AsyncGenerator<Buffer> {
+export async function* fileChunks(file: string, chunk = CHUNK): AsyncGenerator<Buffer> {
   const fh = await open(file, 'r').catch((err: unknown) => {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   });
   try {
     let carry: Buffer = Buffer.alloc(0);
-    let size = CHUNK;
+    let size = chunk;
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.max(size, carry.length * 2));
       carry.copy(buf, 0);
@@ -112,7 +111,7 @@ export async function* fileChunks(file: string): AsyncGenerator<Buffer> {
         continue;
       }
       carry = buf.subarray(last + 1, filled);
-      size = CHUNK;
+      size = chunk;
       yield buf.subarray(0, last + 1);
     }
   } finally {
@@ -144,6 +143,8 @@ function findLast(buf: Buffer, needle: Buffer, start: number, end: number): numb
 
 interface StoredSnapshot {
   readonly bytes: Buffer;
+  /** `file:line` of the snapshot line, for errors found when it is first parsed. */
+  readonly at: string;
   parsed: AppSnapshot | null;
 }
 
@@ -193,13 +194,13 @@ export class NdjsonDecoder {
     if (k > 0 && buf[e - 1] === 125) {
       const id = parseJson(buf.toString('utf8', s + B.snapshotLine.length, k), `${where}: snapshotId`);
       if (typeof id === 'string') {
-        this.snapshots.set(id, { bytes: Buffer.from(buf.subarray(k + B.snapshotKey.length, e - 1)), parsed: null });
+        this.snapshots.set(id, { bytes: Buffer.from(buf.subarray(k + B.snapshotKey.length, e - 1)), at: where, parsed: null });
         return;
       }
     }
     const o = parseObject(buf.toString('utf8', s, e), where);
     if (typeof o['snapshotId'] !== 'string') throw new BacktestError('bad-record', `${where}: snapshotId must be a string`);
-    this.snapshots.set(o['snapshotId'], { bytes: Buffer.from(JSON.stringify(o['snapshot'] ?? null)), parsed: null });
+    this.snapshots.set(o['snapshotId'], { bytes: Buffer.from(JSON.stringify(o['snapshot'] ?? null)), at: where, parsed: null });
   }
 
   /** Takes a record line already counted by `kind`. */
@@ -207,15 +208,26 @@ export class NdjsonDecoder {
     const where = this.where();
     const e = trimEnd(buf, s, end);
     const r = findLast(buf, B.ref, s, e);
-    if (r < 0 || buf[e - 1] !== 125 || buf[e - 2] !== 125 || buf[e - 3] !== 34) {
-      return recordFromNdjsonLine(buf.toString('utf8', s, e), where, this.cache);
+    // No snapshotRef anywhere: a plain v1 line with its snapshot inline.
+    if (r < 0) return recordFromNdjsonLine(buf.toString('utf8', s, e), where, this.cache);
+    const writer = startsWith(buf, s, e, B.decision) && buf[r - 1] === 44 && buf[e - 1] === 125 && buf[e - 2] === 125 && buf[e - 3] === 34;
+    const fast = writer ? this.writerLayout(buf, s, r - 1, this.snapshot(buf.toString('utf8', r + B.ref.length, e - 3), where), where) : null;
+    return fast ?? this.wholeLine(buf.toString('utf8', s, e), where);
+  }
+
+  /** Another key order or shape: parse it whole, resolving a snapshotRef to the stored snapshot. */
+  private wholeLine(text: string, where: string): ReplayRecord {
+    const o = parseObject(text, where);
+    const input = o['input'];
+    if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+      const ref = (input as Record<string, unknown>)['snapshotRef'];
+      if (typeof ref === 'string') {
+        const snapshot = this.snapshot(ref, where);
+        const rec = recordFromObject({ ...o, input: { ...input, snapshot: EMPTY } }, where);
+        return { ...rec, input: { ...rec.input, snapshot } };
+      }
     }
-    const snapshot = this.snapshot(buf.toString('utf8', r + B.ref.length, e - 3), where);
-    const fast = startsWith(buf, s, e, B.decision) ? this.writerLayout(buf, s, r, snapshot, where) : null;
-    if (fast !== null) return fast;
-    // Another key order: parse it whole (still reusing the referenced snapshot).
-    const rec = recordFromNdjsonLine(`${buf.toString('utf8', s, r)},"snapshot":${JSON.stringify(EMPTY)}}}`, where, null);
-    return { ...rec, input: { ...rec.input, snapshot } };
+    return recordFromObject(o, where);
   }
 
   private where(): string {
@@ -315,7 +327,8 @@ export class NdjsonDecoder {
     const s = this.snapshots.get(id);
     if (s === undefined) throw new BacktestError('bad-record', `${where}: snapshotRef "${id}" names no earlier snapshot line`);
     if (s.parsed === null) {
-      s.parsed = deserializeSnapshot(parseJson(s.bytes.toString('utf8'), `${where}: snapshot ${id}`), `${where}: snapshot ${id}`);
+      const what = `${where}: snapshot ${id} (${s.at})`;
+      s.parsed = deserializeSnapshot(parseJson(s.bytes.toString('utf8'), what), what);
       this.parsedOrder.push(s);
       if (this.parsedOrder.length > PARSED_SNAPSHOTS) {
         const old = this.parsedOrder.shift();
