@@ -243,30 +243,34 @@ export class NdjsonDecoder {
     const pi = oi < 0 ? -1 : find(buf, B.policy, ii, r);
     const ni = pi < 0 ? -1 : find(buf, B.now, pi, r);
     if (ni < 0) return null;
-    const brief = this.brief(buf, ds, ci, oi);
-    if (brief === null) return null;
-    const policy = this.policy(buf, pi + B.policy.length, ni, where);
-    const head = parseJson(`${buf.toString('utf8', ii + B.input.length, pi)}${buf.toString('utf8', ni, r)}}`, `${where}: input`);
-    if (typeof head !== 'object' || head === null || Array.isArray(head)) return null;
-    const input = inputWith(head as Record<string, unknown>, policy, snapshot, `${where}: input`);
     const os = oi + B.outcomes.length;
-    const outcomes = ii - os === 2 && buf[os] === 91 && buf[os + 1] === 93 ? NO_OUTCOMES : parseJson(buf.toString('utf8', os, ii), `${where}: outcomes`);
+    const headText = buf.toString('utf8', ds, ci);
+    const outcomesText = buf.toString('utf8', os, ii);
+    const inputText = `${buf.toString('utf8', ii + B.input.length, pi)}${buf.toString('utf8', ni, r)}}`;
+    // One JSON.parse for the three small parts; only a line that fails it is taken apart to name the bad part.
+    let parts = tryParse(`[${headText}},${outcomesText},${inputText}]`);
+    if (!Array.isArray(parts) || parts.length !== 3) {
+      const head = tryParse(`${headText}}`);
+      if (head === undefined) return null;
+      parts = [head, parseJson(outcomesText, `${where}: outcomes`), parseJson(inputText, `${where}: input`)];
+    }
+    const [head, outcomes, inputHead] = parts as unknown[];
+    const brief = this.brief(buf, head, ci, oi);
+    if (brief === null || !isObject(inputHead)) return null;
+    const policy = this.policy(buf, pi + B.policy.length, ni, where);
+    const input = inputWith(inputHead, policy, snapshot, `${where}: input`);
     return new LazyRecord(input, Array.isArray(outcomes) ? (outcomes as OutcomeRecord[]) : NO_OUTCOMES, brief, buf.subarray(ds, oi), `${where}: decision`);
   }
 
   /**
-   * The brief from a Decision's bytes without touching its candidates: the head
-   * (everything before `candidates`, which `decide()` emits in that order) is parsed,
+   * The brief from a Decision's parsed head (everything before `candidates`, which
+   * `decide()` emits in that order) without touching its candidates:
    * the chosen candidate's two numbers are read from the bytes. Null on another shape.
    * Structural keys cannot occur inside JSON strings (their quotes would be escaped).
    */
-  private brief(buf: Buffer, ds: number, ci: number, de: number): DecisionBrief | null {
-    let head: Record<string, unknown>;
-    try {
-      head = JSON.parse(`${buf.toString('utf8', ds, ci)}}`) as Record<string, unknown>;
-    } catch {
-      return null;
-    }
+  private brief(buf: Buffer, parsedHead: unknown, ci: number, de: number): DecisionBrief | null {
+    if (!isObject(parsedHead)) return null;
+    const head = parsedHead;
     const chosen = head['chosen'];
     if (typeof head['id'] !== 'string' || typeof head['at'] !== 'number' || !Array.isArray(head['fallbacks'])) return null;
     if (chosen !== null && typeof chosen !== 'string') return null;
@@ -356,6 +360,18 @@ function numberAfter(buf: Buffer, key: Buffer, from: number, end: number): numbe
   if (raw === 'null') return null;
   const n = Number(raw);
   return raw.length > 0 && Number.isFinite(n) ? n : undefined;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseJson(text: string, where: string): unknown {
