@@ -189,12 +189,17 @@ const EMPTY_SNAPSHOT_JSON = { app: {}, clusters: [], state: [], status: [], late
 
 export function deserializeInput(raw: unknown, where = 'input'): DecisionInput {
   const o = asObject(raw, where);
-  if (o['v'] !== RECORD_FORMAT_VERSION) {
-    throw new BacktestError(
-      'bad-record',
-      `${where}.v is ${JSON.stringify(o['v'])}; this replay reads decision record format v${RECORD_FORMAT_VERSION}`,
-    );
-  }
+  checkVersion(o, where);
+  return inputWith(o, withModel(asObject(o['policy'], `${where}.policy`) as unknown as Policy), deserializeSnapshot(o['snapshot'], `${where}.snapshot`), where);
+}
+
+/**
+ * An input object's own fields (version, request, now, seed, strategy state) with a policy and
+ * snapshot the caller already has, e.g. parsed once for many records (`backtest/replay/ndjson.ts`).
+ * `policy` must have come through `deserializePolicy`.
+ */
+export function inputWith(o: Record<string, unknown>, policy: Policy, snapshot: AppSnapshot, where: string): DecisionInput {
+  checkVersion(o, where);
   const seed = o['seed'];
   if (typeof seed !== 'string') throw new BacktestError('bad-record', `${where}.seed must be a string`);
   const ss = o['strategyState'];
@@ -209,12 +214,26 @@ export function deserializeInput(raw: unknown, where = 'input'): DecisionInput {
   return {
     ...(strategyState === undefined ? {} : { strategyState }),
     request: asObject(o['request'], `${where}.request`) as unknown as RequestFacts,
-    policy: withModel(asObject(o['policy'], `${where}.policy`) as unknown as Policy),
+    policy,
     now: asNumber(o['now'], `${where}.now`),
     seed,
     staleSnapshot: o['staleSnapshot'] === true,
-    snapshot: deserializeSnapshot(o['snapshot'], `${where}.snapshot`),
+    snapshot,
   };
+}
+
+/** A recorded policy object as replay uses it (old records get the model they were decided with). */
+export function deserializePolicy(raw: unknown, where: string): Policy {
+  return withModel(asObject(raw, where) as unknown as Policy);
+}
+
+function checkVersion(o: Record<string, unknown>, where: string): void {
+  if (o['v'] !== RECORD_FORMAT_VERSION) {
+    throw new BacktestError(
+      'bad-record',
+      `${where}.v is ${JSON.stringify(o['v'])}; this replay reads decision record format v${RECORD_FORMAT_VERSION}`,
+    );
+  }
 }
 
 /**
@@ -277,6 +296,11 @@ export function recordFromNdjsonLine(line: string, where: string, cache: Snapsho
   } catch (err) {
     throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
   }
+  return recordFromObject(raw, where);
+}
+
+/** A record from a parsed NDJSON line (`{"v":1,"decision":…,"outcomes":…,"input":…}`, any key order). */
+export function recordFromObject(raw: unknown, where: string): DecisionRecord {
   const o = asObject(raw, where);
   return {
     input: deserializeInput(o['input'], `${where}: input`),

@@ -2,7 +2,9 @@
  * Replay throughput: decisions re-run per second, in memory and end to end
  * from an NDJSON file and from a libSQL file database.
  * Run: npx tsx backtest/bench/replay-throughput.ts [records]
- * (the os load average is printed first: this machine's cores are shared)
+ * (the os load average is printed first: this machine's cores are shared). Each end-to-end
+ * line also gives decisions per CPU-second (process.cpuUsage, all threads): on a loaded
+ * machine the wall-clock rate measures the other processes, the CPU rate measures replay.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -16,6 +18,15 @@ import { defaultThreads, replayNdjsonParallel } from '../replay/parallel-replay.
 import { ReplayAccumulator, replayAll } from '../replay/replay-engine.ts';
 
 const n = Number(process.argv[2] ?? 200_000);
+const rate = (k: number, ms: number): string => Math.round((k / ms) * 1000).toLocaleString('en-US');
+/** Wall time and CPU time (user + system, every thread of the process) of a run. */
+async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = await f();
+  const c = process.cpuUsage(c0);
+  return { value, ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
 console.log(`${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const dir = mkdtempSync(join(tmpdir(), 'replay-bench-'));
 try {
@@ -37,24 +48,25 @@ try {
   }
   const file = join(dir, 'records.ndjson');
   await writeNdjson(file, records);
-  let t = performance.now();
-  const acc = new ReplayAccumulator({ policy: altered, strategy: null, assumedDurationMs: 1000, verify: false });
-  for await (const r of readNdjson(file)) acc.add(r);
-  let ms = performance.now() - t;
-  console.log(`NDJSON end to end, 1 thread: ${n} in ${ms.toFixed(0)} ms = ${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s`);
+  const lean = { policy: altered, strategy: null, assumedDurationMs: 1000, verify: false } as const;
+  const acc = new ReplayAccumulator(lean);
+  const one = await timed(async () => {
+    for await (const r of readNdjson(file)) acc.add(r);
+  });
+  console.log(`NDJSON end to end, 1 thread: ${n} in ${one.ms.toFixed(0)} ms = ${rate(n, one.ms)}/s wall, ${rate(n, one.cpuMs)}/CPU-s`);
   for (const threads of [...new Set([2, defaultThreads()])]) {
-    t = performance.now();
-    const rep = await replayNdjsonParallel({ file, opts: { policy: altered, strategy: null, assumedDurationMs: 1000, verify: false }, threads });
-    ms = performance.now() - t;
-    console.log(`NDJSON end to end, ${threads} threads: ${rep.records} in ${ms.toFixed(0)} ms = ${Math.round((n / ms) * 1000).toLocaleString('en-US')}/s (same report as 1 thread: ${JSON.stringify({ ...rep, wallMs: 0, decisionsPerSecond: 0 }) === JSON.stringify({ ...acc.report(), wallMs: 0, decisionsPerSecond: 0 })})`);
+    const par = await timed(() => replayNdjsonParallel({ file, opts: lean, threads }));
+    const rep = par.value;
+    const same = JSON.stringify({ ...rep, wallMs: 0, decisionsPerSecond: 0 }) === JSON.stringify({ ...acc.report(), wallMs: 0, decisionsPerSecond: 0 });
+    console.log(`NDJSON end to end, ${threads} threads: ${rep.records} in ${par.ms.toFixed(0)} ms = ${rate(n, par.ms)}/s wall, ${rate(n, par.cpuMs)}/CPU-s (same report as 1 thread: ${same})`);
   }
-  const dbN = Math.min(n, 50_000);
+  const dbN = Math.min(n, 20_000);
   const url = `file:${join(dir, 'd.db')}`;
   await writeRecordsToDb(url, records.slice(0, dbN));
-  t = performance.now();
+  const t = performance.now();
   const acc2 = new ReplayAccumulator({ policy: altered, strategy: null, assumedDurationMs: 1000, verify: false });
   for await (const r of readRecordsFromDb({ url, pageSize: 5000 })) acc2.add(r);
-  ms = performance.now() - t;
+  const ms = performance.now() - t;
   console.log(`libSQL file end to end: ${dbN} in ${ms.toFixed(0)} ms = ${Math.round((dbN / ms) * 1000).toLocaleString('en-US')}/s`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -8,9 +8,8 @@
  * Policies repeat across records: each distinct policy text is parsed once.
  */
 import type { CanaryNote } from '../../shared/canary/canary.ts';
-import type { Decision, Policy } from '../../shared/decision/types.ts';
-import type { AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
-import { deserializeInput, type DecisionInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import type { Decision } from '../../shared/decision/types.ts';
+import { type DecisionInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
 import { BacktestError } from '../errors.ts';
 
 /** What a replay reads of the recorded decision when it does not verify it whole. */
@@ -134,48 +133,14 @@ export class LazyRecord implements ReplayRecord {
     readonly input: DecisionInput,
     readonly outcomes: readonly OutcomeRecord[],
     readonly brief: DecisionBrief,
-    private readonly decisionText: string,
+    /** The Decision's JSON: text, or bytes (a view into the reader's chunk) decoded only when read. */
+    private readonly decisionText: string | Buffer,
     private readonly where: string,
     readonly canary: CanaryNote | null = null,
   ) {}
 
   get decision(): Decision {
-    this.parsed ??= parseDecisionText(this.decisionText, this.where);
+    this.parsed ??= parseDecisionText(typeof this.decisionText === 'string' ? this.decisionText : this.decisionText.toString('utf8'), this.where);
     return this.parsed;
-  }
-}
-
-const POLICY_KEY = ',"policy":';
-const NOW_KEY = ',"now":';
-const EMPTY_SNAPSHOT = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
-
-/**
- * Parses an input object's text that carries no snapshot (`{"v":1,"request":…,"policy":…,
- * "now":…,…}`), parsing each distinct policy text once. Returns null on another shape.
- */
-export class InputHeadParser {
-  private readonly policies = new Map<string, Policy>();
-
-  parse(text: string, snapshot: AppSnapshot, where: string): DecisionInput | null {
-    const pi = text.indexOf(POLICY_KEY);
-    const ni = pi < 0 ? -1 : text.indexOf(NOW_KEY, pi);
-    if (ni < 0) return null;
-    const policyText = text.slice(pi + POLICY_KEY.length, ni);
-    let policy = this.policies.get(policyText);
-    let head: Record<string, unknown>;
-    try {
-      head = JSON.parse(text.slice(0, pi) + text.slice(ni)) as Record<string, unknown>;
-    } catch {
-      return null;
-    }
-    if (policy === undefined) {
-      // The canonical reader fills in what old records lack (the ttft defaults); reuse it.
-      const full = deserializeInput({ ...head, policy: JSON.parse(policyText) as unknown, snapshot: EMPTY_SNAPSHOT }, where);
-      policy = full.policy;
-      if (this.policies.size > 64) this.policies.clear();
-      this.policies.set(policyText, policy);
-    }
-    const full = deserializeInput({ ...head, policy, snapshot: EMPTY_SNAPSHOT }, where);
-    return { ...full, policy, snapshot, request: full.request as RequestFacts };
   }
 }

@@ -3,16 +3,27 @@
  * `recordToNdjsonLine`; to keep files small, the writer emits each distinct
  * snapshot once as `{"v":1,"snapshotId":"s1","snapshot":{...}}` and records then
  * carry `"snapshotRef":"s1"` in their input instead of the snapshot. Lines with
- * an inline snapshot (the plain v1 form) are read too.
+ * an inline snapshot (the plain v1 form) and other key orders are read too.
+ *
+ * The reader works on bytes: a record is ~6 KB, nearly all of it the decision's
+ * per-candidate explanation, which a replay that does not verify never needs.
+ * Lines are found with `Buffer.indexOf`, the structural keys of a writer-layout
+ * line are found in the bytes, and only the small parts (decision head, outcomes,
+ * input head) are decoded and parsed; the explanation stays bytes until someone
+ * reads `record.decision`. Each chunk is a fresh Buffer, so a record's bytes stay
+ * valid for as long as the record lives.
  */
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
-import { StringDecoder } from 'node:string_decoder';
 import type { AppSnapshot } from '../../shared/domain/types.ts';
+import type { Policy } from '../../shared/decision/types.ts';
 import {
+  deserializePolicy,
   deserializeSnapshot,
+  inputWith,
   recordFromNdjsonLine,
+  recordFromObject,
   RECORD_FORMAT_VERSION,
   serializeInput,
   serializeSnapshot,
@@ -20,131 +31,361 @@ import {
   type DecisionRecord,
   type OutcomeRecord,
 } from '../decision-record.ts';
-import { briefFromText, InputHeadParser, LazyRecord, type ReplayRecord } from './lazy-record.ts';
+import type { Decision } from '../../shared/decision/types.ts';
+import { LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 import { BacktestError } from '../errors.ts';
 
 const SNAPSHOT_LINE = '{"v":1,"snapshotId":';
-const REF_KEY = ',"snapshotRef":"';
+const SNAPSHOT_KEY = ',"snapshot":';
+const REF_KEY = '"snapshotRef":"';
+const DECISION_PREFIX = '{"v":1,"decision":';
+const CANDIDATES_KEY = ',"candidates":';
+const OUTCOMES_KEY = ',"outcomes":';
+const INPUT_KEY = ',"input":';
+const POLICY_KEY = ',"policy":';
+const NOW_KEY = ',"now":';
+const B = {
+  snapshotLine: Buffer.from(SNAPSHOT_LINE),
+  snapshotKey: Buffer.from(SNAPSHOT_KEY),
+  ref: Buffer.from(REF_KEY),
+  decision: Buffer.from(DECISION_PREFIX),
+  candidates: Buffer.from(CANDIDATES_KEY),
+  outcomes: Buffer.from(OUTCOMES_KEY),
+  input: Buffer.from(INPUT_KEY),
+  policy: Buffer.from(POLICY_KEY),
+  now: Buffer.from(NOW_KEY),
+  latency: Buffer.from('"estimatedLatencyMs":'),
+  price: Buffer.from('"pricePerHour":'),
+};
+const EMPTY = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
+const NO_OUTCOMES: readonly OutcomeRecord[] = Object.freeze([]);
+/** Parsed snapshots kept at once; older ones are parsed again if a record still names them. */
+const PARSED_SNAPSHOTS = 64;
+const CHUNK = 1 << 20;
 
-/** Reads records, each distinct snapshot parsed once and decisions parsed only when read (`lazy-record.ts`). */
-export async function* readNdjson(file: string): AsyncGenerator<ReplayRecord> {
+/** Reads records, each distinct snapshot parsed once and decisions parsed only when read. */
+export async function* readNdjson(file: string, chunk = CHUNK): AsyncGenerator<ReplayRecord> {
   const dec = new NdjsonDecoder(file);
-  let n = 0;
-  for await (const lines of fileLineBatches(file)) {
-    for (const line of lines) {
-      n++;
-      const r = dec.line(line, n);
+  for await (const buf of fileChunks(file, chunk)) {
+    let s = 0;
+    while (s < buf.length) {
+      const e = lineEnd(buf, s);
+      const r = dec.line(buf, s, e);
       if (r !== null) yield r;
+      s = e + 1;
     }
   }
 }
 
-const CHUNK = 1 << 20;
+/** Where the line starting at `s` ends (its '\n', or the buffer's end). */
+export function lineEnd(buf: Buffer, s: number): number {
+  const e = buf.indexOf(10, s);
+  return e < 0 ? buf.length : e;
+}
 
-/** A file's lines in batches, read in 1 MB chunks (readline's per-line events cost more than the parse saved). */
-export async function* fileLineBatches(file: string): AsyncGenerator<string[]> {
+/**
+ * A file as Buffers of whole lines (~1 MB each; a longer line gets a bigger buffer).
+ * Every chunk is a new Buffer: records keep views into it instead of copies.
+ */
+export async function* fileChunks(file: string, chunk = CHUNK): AsyncGenerator<Buffer> {
   const fh = await open(file, 'r').catch((err: unknown) => {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   });
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const decoder = new StringDecoder('utf8');
-    let rest = '';
+    let carry: Buffer = Buffer.alloc(0);
+    let size = chunk;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      const text = rest + decoder.write(buf.subarray(0, bytesRead));
-      const lines = text.split('\n');
-      rest = lines.pop() ?? '';
-      yield lines;
+      const buf = Buffer.allocUnsafe(Math.max(size, carry.length * 2));
+      carry.copy(buf, 0);
+      const { bytesRead } = await fh.read(buf, carry.length, buf.length - carry.length, null);
+      const filled = carry.length + bytesRead;
+      if (bytesRead === 0) {
+        if (filled > 0) yield buf.subarray(0, filled);
+        return;
+      }
+      const last = buf.lastIndexOf(10, filled - 1);
+      if (last < 0) {
+        // No line ends in this chunk: read on with a bigger buffer.
+        carry = buf.subarray(0, filled);
+        size = buf.length * 2;
+        continue;
+      }
+      carry = buf.subarray(last + 1, filled);
+      size = chunk;
+      yield buf.subarray(0, last + 1);
     }
-    rest += decoder.end();
-    if (rest !== '') yield [rest];
   } finally {
     await fh.close();
   }
 }
 
-const DECISION_PREFIX = '{"v":1,"decision":';
-const OUTCOMES_KEY = ',"outcomes":';
-const INPUT_KEY = ',"input":';
-const EMPTY = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
-const NO_OUTCOMES: readonly OutcomeRecord[] = Object.freeze([]);
+function startsWith(buf: Buffer, s: number, e: number, needle: Buffer): boolean {
+  if (e - s < needle.length) return false;
+  for (let i = 0; i < needle.length; i++) if (buf[s + i] !== needle[i]) return false;
+  return true;
+}
+
+function isSpace(c: number | undefined): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 10;
+}
+
+/** `indexOf` limited to [from, end): -1 when the needle is not in the line. */
+function find(buf: Buffer, needle: Buffer, from: number, end: number): number {
+  const i = buf.indexOf(needle, from);
+  return i < 0 || i + needle.length > end ? -1 : i;
+}
+
+/** `lastIndexOf` of a needle that must end before `end` and start at/after `start`. */
+function findLast(buf: Buffer, needle: Buffer, start: number, end: number): number {
+  const i = buf.lastIndexOf(needle, end - needle.length);
+  return i < start ? -1 : i;
+}
+
+interface StoredSnapshot {
+  readonly bytes: Buffer;
+  /** `file:line` of the snapshot line, for errors found when it is first parsed. */
+  readonly at: string;
+  parsed: AppSnapshot | null;
+}
 
 /**
- * Turns NDJSON lines into records. Snapshot lines are kept as text and parsed
- * when a record first refers to them; a record line in the writer's layout is
- * split at its structural keys so only its small parts are parsed.
+ * Turns NDJSON lines (byte ranges of a chunk) into records. Snapshot lines are kept
+ * as bytes and parsed when a record first refers to them; a record line in the
+ * writer's layout is split at its structural keys so only its small parts are parsed.
+ * Bad lines throw a `bad-record` error naming the file and line number.
  */
 export class NdjsonDecoder {
-  private readonly snapshots = new Map<string, { text: string; parsed: AppSnapshot | null }>();
-  private readonly heads = new InputHeadParser();
+  private readonly snapshots = new Map<string, StoredSnapshot>();
+  private readonly parsedOrder: StoredSnapshot[] = [];
+  private readonly policies = new Map<string, Policy>();
+  private lastPolicyBytes: Buffer | null = null;
+  private lastPolicy: Policy | null = null;
+  private readonly needles = new Map<string, Buffer>();
   private readonly cache = new SnapshotCache();
+  /** Lines fed so far (the current line's 1-based number). */
+  n = 0;
+
   constructor(private readonly file: string) {}
 
-  /** True for a line that is a decision record (not blank, not a snapshot line). */
-  isRecord(line: string): boolean {
-    return !line.startsWith(SNAPSHOT_LINE) && line.trim() !== '';
+  /** What the line at [s, e) is, without parsing it; counts it. */
+  kind(buf: Buffer, s: number, e: number): 'blank' | 'snapshot' | 'record' {
+    this.n++;
+    if (startsWith(buf, s, e, B.snapshotLine)) return 'snapshot';
+    for (let i = s; i < e; i++) if (!isSpace(buf[i])) return 'record';
+    return 'blank';
   }
 
   /** Feeds one line; returns its record, or null for a snapshot or blank line. */
-  line(line: string, n: number): ReplayRecord | null {
-    if (line.startsWith(SNAPSHOT_LINE)) {
-      this.snapshotLine(line, `${this.file}:${n}`);
+  line(buf: Buffer, s: number, e: number): ReplayRecord | null {
+    const k = this.kind(buf, s, e);
+    if (k === 'blank') return null;
+    if (k === 'snapshot') {
+      this.snapshotLine(buf, s, e);
       return null;
     }
-    if (line.trim() === '') return null;
-    return this.record(line, `${this.file}:${n}`);
+    return this.record(buf, s, e);
   }
 
-  private snapshotLine(line: string, where: string): void {
-    const k = line.indexOf(',"snapshot":', SNAPSHOT_LINE.length);
-    if (k > 0 && line.endsWith('}')) {
-      const id: unknown = JSON.parse(line.slice(SNAPSHOT_LINE.length, k));
+  /** Takes a snapshot line already counted by `kind`. */
+  snapshotLine(buf: Buffer, s: number, end: number): void {
+    const where = this.where();
+    const e = trimEnd(buf, s, end);
+    const k = find(buf, B.snapshotKey, s + B.snapshotLine.length, e);
+    if (k > 0 && buf[e - 1] === 125) {
+      const id = parseJson(buf.toString('utf8', s + B.snapshotLine.length, k), `${where}: snapshotId`);
       if (typeof id === 'string') {
-        this.snapshots.set(id, { text: line.slice(k + ',"snapshot":'.length, -1), parsed: null });
+        this.snapshots.set(id, { bytes: Buffer.from(buf.subarray(k + B.snapshotKey.length, e - 1)), at: where, parsed: null });
         return;
       }
     }
-    const o = parseLine(line, where);
-    this.snapshots.set(String(o['snapshotId']), { text: JSON.stringify(o['snapshot']), parsed: null });
+    const o = parseObject(buf.toString('utf8', s, e), where);
+    if (typeof o['snapshotId'] !== 'string') throw new BacktestError('bad-record', `${where}: snapshotId must be a string`);
+    this.snapshots.set(o['snapshotId'], { bytes: Buffer.from(JSON.stringify(o['snapshot'] ?? null)), at: where, parsed: null });
+  }
+
+  /** Takes a record line already counted by `kind`. */
+  record(buf: Buffer, s: number, end: number): ReplayRecord {
+    const where = this.where();
+    const e = trimEnd(buf, s, end);
+    const r = findLast(buf, B.ref, s, e);
+    // No snapshotRef anywhere: a plain v1 line with its snapshot inline.
+    if (r < 0) return recordFromNdjsonLine(buf.toString('utf8', s, e), where, this.cache);
+    const writer = startsWith(buf, s, e, B.decision) && buf[r - 1] === 44 && buf[e - 1] === 125 && buf[e - 2] === 125 && buf[e - 3] === 34;
+    const fast = writer ? this.writerLayout(buf, s, r - 1, this.snapshot(buf.toString('utf8', r + B.ref.length, e - 3), where), where) : null;
+    return fast ?? this.wholeLine(buf.toString('utf8', s, e), where);
+  }
+
+  /** Another key order or shape: parse it whole, resolving a snapshotRef to the stored snapshot. */
+  private wholeLine(text: string, where: string): ReplayRecord {
+    const o = parseObject(text, where);
+    const input = o['input'];
+    if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+      const ref = (input as Record<string, unknown>)['snapshotRef'];
+      if (typeof ref === 'string') {
+        const snapshot = this.snapshot(ref, where);
+        const rec = recordFromObject({ ...o, input: { ...input, snapshot: EMPTY } }, where);
+        return { ...rec, input: { ...rec.input, snapshot } };
+      }
+    }
+    return recordFromObject(o, where);
+  }
+
+  private where(): string {
+    return `${this.file}:${this.n}`;
+  }
+
+  /** `{"v":1,"decision":{…,"candidates":…},"outcomes":[…],"input":{…,"policy":{…},"now":…,"snapshotRef":"…"}}`; null on another shape. */
+  private writerLayout(buf: Buffer, s: number, r: number, snapshot: AppSnapshot, where: string): ReplayRecord | null {
+    const ds = s + B.decision.length;
+    const ci = find(buf, B.candidates, ds, r);
+    const ii = ci < 0 ? -1 : findLast(buf, B.input, ci, r);
+    const oi = ii < 0 ? -1 : findLast(buf, B.outcomes, ci, ii);
+    const pi = oi < 0 ? -1 : find(buf, B.policy, ii, r);
+    const ni = pi < 0 ? -1 : find(buf, B.now, pi, r);
+    if (ni < 0) return null;
+    const os = oi + B.outcomes.length;
+    const headText = buf.toString('utf8', ds, ci);
+    const outcomesText = buf.toString('utf8', os, ii);
+    const inputText = `${buf.toString('utf8', ii + B.input.length, pi)}${buf.toString('utf8', ni, r)}}`;
+    // One JSON.parse for the three small parts; only a line that fails it is taken apart to name the bad part.
+    let parts = tryParse(`[${headText}},${outcomesText},${inputText}]`);
+    if (!Array.isArray(parts) || parts.length !== 3) {
+      const head = tryParse(`${headText}}`);
+      if (head === undefined) return null;
+      parts = [head, parseJson(outcomesText, `${where}: outcomes`), parseJson(inputText, `${where}: input`)];
+    }
+    const [head, outcomes, inputHead] = parts as unknown[];
+    const brief = this.brief(buf, head, ci, oi);
+    if (brief === null || !isObject(inputHead)) return null;
+    const policy = this.policy(buf, pi + B.policy.length, ni, where);
+    const input = inputWith(inputHead, policy, snapshot, `${where}: input`);
+    return new LazyRecord(input, Array.isArray(outcomes) ? (outcomes as OutcomeRecord[]) : NO_OUTCOMES, brief, buf.subarray(ds, oi), `${where}: decision`);
+  }
+
+  /**
+   * The brief from a Decision's parsed head (everything before `candidates`, which
+   * `decide()` emits in that order) without touching its candidates:
+   * the chosen candidate's two numbers are read from the bytes. Null on another shape.
+   * Structural keys cannot occur inside JSON strings (their quotes would be escaped).
+   */
+  private brief(buf: Buffer, parsedHead: unknown, ci: number, de: number): DecisionBrief | null {
+    if (!isObject(parsedHead)) return null;
+    const head = parsedHead;
+    const chosen = head['chosen'];
+    if (typeof head['id'] !== 'string' || typeof head['at'] !== 'number' || !Array.isArray(head['fallbacks'])) return null;
+    if (chosen !== null && typeof chosen !== 'string') return null;
+    let latency: number | null = null;
+    let price: number | null = null;
+    if (chosen !== null) {
+      const at = find(buf, this.needle(chosen), ci, de);
+      if (at < 0) return null;
+      const l = numberAfter(buf, B.latency, at, de);
+      const p = numberAfter(buf, B.price, at, de);
+      if (l === undefined || p === undefined) return null;
+      latency = l;
+      price = p;
+    }
+    return {
+      id: head['id'],
+      at: head['at'],
+      appId: String(head['appId']),
+      strategy: head['strategy'] as Decision['strategy'],
+      outcome: head['outcome'] as Decision['outcome'],
+      chosen,
+      fallbacks: head['fallbacks'] as string[],
+      reason: head['reason'] as Decision['reason'],
+      tier: (head['tier'] ?? null) as Decision['tier'],
+      chosenLatencyMs: latency,
+      chosenPricePerHour: price,
+    };
+  }
+
+  /** `{"clusterId":"<id>",` as bytes, made once per cluster id. */
+  private needle(clusterId: string): Buffer {
+    let b = this.needles.get(clusterId);
+    if (b === undefined) {
+      b = Buffer.from(`{"clusterId":${JSON.stringify(clusterId)},`);
+      if (this.needles.size > 4096) this.needles.clear();
+      this.needles.set(clusterId, b);
+    }
+    return b;
+  }
+
+  /** The policy at [a, b): records in a row share one, so compare bytes with the last before decoding anything. */
+  private policy(buf: Buffer, a: number, b: number, where: string): Policy {
+    const last = this.lastPolicyBytes;
+    if (last !== null && this.lastPolicy !== null && last.length === b - a && buf.compare(last, 0, last.length, a, b) === 0) return this.lastPolicy;
+    const text = buf.toString('utf8', a, b);
+    let policy = this.policies.get(text);
+    if (policy === undefined) {
+      policy = deserializePolicy(parseJson(text, `${where}: input.policy`), `${where}: input.policy`);
+      if (this.policies.size > 64) this.policies.clear();
+      this.policies.set(text, policy);
+    }
+    this.lastPolicyBytes = Buffer.from(buf.subarray(a, b));
+    this.lastPolicy = policy;
+    return policy;
   }
 
   private snapshot(id: string, where: string): AppSnapshot {
     const s = this.snapshots.get(id);
     if (s === undefined) throw new BacktestError('bad-record', `${where}: snapshotRef "${id}" names no earlier snapshot line`);
-    s.parsed ??= deserializeSnapshot(parseLine(s.text, `${where}: snapshot ${id}`), `${where}: snapshot ${id}`);
-    return s.parsed;
-  }
-
-  private record(line: string, where: string): ReplayRecord {
-    const r = line.lastIndexOf(REF_KEY);
-    if (r < 0 || !line.endsWith('"}}')) return recordFromNdjsonLine(line, where, this.cache);
-    const snapshot = this.snapshot(line.slice(r + REF_KEY.length, -3), where);
-    const oi = line.startsWith(DECISION_PREFIX) ? line.indexOf(OUTCOMES_KEY) : -1;
-    const ii = oi < 0 ? -1 : line.indexOf(INPUT_KEY, oi);
-    if (ii > 0) {
-      const decisionText = line.slice(DECISION_PREFIX.length, oi);
-      const brief = briefFromText(decisionText);
-      const input = brief === null ? null : this.heads.parse(`${line.slice(ii + INPUT_KEY.length, r)}}`, snapshot, `${where}: input`);
-      if (brief !== null && input !== null) {
-        const outcomesText = line.slice(oi + OUTCOMES_KEY.length, ii);
-        const outcomes = outcomesText === '[]' ? NO_OUTCOMES : (parseLine(outcomesText, `${where}: outcomes`) as unknown as OutcomeRecord[]);
-        return new LazyRecord(input, Array.isArray(outcomes) ? outcomes : NO_OUTCOMES, brief, decisionText, `${where}: decision`);
+    if (s.parsed === null) {
+      const what = `${where}: snapshot ${id} (${s.at})`;
+      s.parsed = deserializeSnapshot(parseJson(s.bytes.toString('utf8'), what), what);
+      this.parsedOrder.push(s);
+      if (this.parsedOrder.length > PARSED_SNAPSHOTS) {
+        const old = this.parsedOrder.shift();
+        if (old !== undefined) old.parsed = null;
       }
     }
-    // Another key order: parse it whole (still reusing the referenced snapshot).
-    const rec = recordFromNdjsonLine(`${line.slice(0, r)},"snapshot":${JSON.stringify(EMPTY)}}}`, where, null);
-    return { ...rec, input: { ...rec.input, snapshot } };
+    return s.parsed;
   }
 }
 
-function parseLine(line: string, where: string): Record<string, unknown> {
+/** End of the line without trailing whitespace (a CRLF file's '\r'). */
+function trimEnd(buf: Buffer, s: number, e: number): number {
+  while (e > s && isSpace(buf[e - 1])) e--;
+  return e;
+}
+
+/** The JSON number (or null) after `key`, searching [from, end); undefined when absent or malformed. */
+function numberAfter(buf: Buffer, key: Buffer, from: number, end: number): number | null | undefined {
+  const k = find(buf, key, from, end);
+  if (k < 0) return undefined;
+  const start = k + key.length;
+  let e = start;
+  while (e < end && buf[e] !== 44 /* , */ && buf[e] !== 125 /* } */) e++;
+  const raw = buf.toString('latin1', start, e);
+  if (raw === 'null') return null;
+  const n = Number(raw);
+  return raw.length > 0 && Number.isFinite(n) ? n : undefined;
+}
+
+function tryParse(text: string): unknown {
   try {
-    return JSON.parse(line) as Record<string, unknown>;
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
   }
+}
+
+function parseObject(text: string, where: string): Record<string, unknown> {
+  const o = parseJson(text, where);
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new BacktestError('bad-record', `${where} must be a JSON object`);
+  return o as Record<string, unknown>;
 }
 
 /** Writes records as NDJSON, each distinct snapshot once; returns how many records were written. */

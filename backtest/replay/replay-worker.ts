@@ -1,33 +1,36 @@
 /** One replay thread (`parallel-replay.ts`): its own blocks of the file's records, folded into a partial. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BacktestError } from '../errors.ts';
-import { fileLineBatches, NdjsonDecoder } from './ndjson.ts';
+import { fileChunks, lineEnd, NdjsonDecoder } from './ndjson.ts';
 import { THREAD_BLOCK, type WorkerTask } from './parallel-replay.ts';
 import { ReplayAccumulator } from './replay-engine.ts';
 
 async function run(task: WorkerTask): Promise<void> {
   const acc = new ReplayAccumulator(task.opts);
   const dec = new NdjsonDecoder(task.file);
-  let n = 0;
   let index = 0;
-  for await (const lines of fileLineBatches(task.file)) {
-    for (const line of lines) {
-      n++;
-      if (dec.isRecord(line)) {
+  for await (const buf of fileChunks(task.file)) {
+    for (let s = 0; s < buf.length; ) {
+      const e = lineEnd(buf, s);
+      const kind = dec.kind(buf, s, e);
+      if (kind === 'snapshot') dec.snapshotLine(buf, s, e);
+      else if (kind === 'record') {
         const mine = Math.floor(index / THREAD_BLOCK) % task.threads === task.thread;
         index++;
-        // Not ours: skip without parsing.
-        if (!mine) continue;
-        const r = dec.line(line, n);
-        if (r === null) continue;
-        const head = r.brief ?? r.decision;
-        if (task.app !== undefined && head.appId !== task.app) continue;
-        if (task.since !== undefined && head.at < task.since) continue;
-        acc.add(r, index - 1);
-      } else dec.line(line, n);
+        // Not ours: skip without decoding a byte of it.
+        if (mine) add(acc, task, dec.record(buf, s, e), index - 1);
+      }
+      s = e + 1;
     }
   }
   parentPort?.postMessage({ ok: true, partial: acc.partial() });
+}
+
+function add(acc: ReplayAccumulator, task: WorkerTask, r: Parameters<ReplayAccumulator['add']>[0], index: number): void {
+  const head = r.brief ?? r.decision;
+  if (task.app !== undefined && head.appId !== task.app) return;
+  if (task.since !== undefined && head.at < task.since) return;
+  acc.add(r, index);
 }
 
 run(workerData as WorkerTask).catch((err: unknown) => {

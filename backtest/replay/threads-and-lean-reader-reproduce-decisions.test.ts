@@ -49,7 +49,7 @@ describe('the fast replay path reproduces decisions exactly', () => {
       expect(f.input).toEqual(slow.input);
       expect(f.outcomes).toEqual(slow.outcomes);
     }
-  });
+  }, 180_000); // 2,500 whole-record deep compares: ~5 s idle, 45 s on this shared 2-core machine at load 20
 
   it('verifies whole decisions through the fast reader on 2 threads: every one identical, report as on 1 thread', async () => {
     const opts = { policy: null, strategy: null, assumedDurationMs: 1000, verify: true } as const;
