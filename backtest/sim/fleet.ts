@@ -68,6 +68,27 @@ export class ClusterRuntime {
 export const OUTCOME_BUCKET_MS = 5_000;
 export const OUTCOME_BUCKETS = 6;
 
+/** What happened to the requests one batch sent to a deployment. */
+export interface AttemptCounts {
+  /** Answered with a replica fault (the engine's 5xx, a reset, a timeout). */
+  readonly faults: number;
+  /** Took a slot now or waited in the queue: the replica served them. */
+  readonly served: number;
+  /** Refused for lack of capacity (queue full: the proxy's 429 / busy 503). */
+  readonly refused: number;
+}
+
+/**
+ * The outcome rows a proxy's batch adds to its cluster's error rate. A refusal for lack of
+ * capacity is the cluster saying "full", not a fault: counting it made a saturated cluster look
+ * broken, and the failure-risk term then herded its traffic onto the next ones. It is left out
+ * of both counts (as the snapshot's outcome query leaves out 429s), so the rate is faults over
+ * the attempts a replica actually handled.
+ */
+export function replicaOutcome(a: AttemptCounts): { readonly requests: number; readonly errors: number } {
+  return { requests: a.faults + a.served, errors: a.faults };
+}
+
 export class OutcomeWindow {
   private readonly ids = new Float64Array(OUTCOME_BUCKETS).fill(-1);
   private readonly reqs = new Float64Array(OUTCOME_BUCKETS);
@@ -85,6 +106,13 @@ export class OutcomeWindow {
     this.reqs[k] = (this.reqs[k] ?? 0) + n;
     this.errs[k] = (this.errs[k] ?? 0) + errors;
     if (id > this.latest) this.latest = id;
+  }
+
+  /** Records one batch's attempts, capacity refusals excluded (`replicaOutcome`); returns the faults recorded. */
+  recordAttempts(atMs: number, a: AttemptCounts): number {
+    const o = replicaOutcome(a);
+    if (o.requests > 0) this.record(atMs, o.requests, o.errors);
+    return o.errors;
   }
 
   private sum(a: Float64Array, atMs: number): number {

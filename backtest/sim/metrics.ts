@@ -78,6 +78,8 @@ export interface StrategyResult {
   readonly series: { readonly bucketMs: number; readonly regions: readonly string[]; readonly counts: readonly (readonly number[])[] };
   /** Requests answered with a replica 5xx (partial-failure incidents); included in `failed`. */
   readonly replicaErrors: number;
+  /** Replica faults the proxies reported into the outcome feed (the error rate the decision sees). */
+  readonly outcomeFaults: number;
   readonly windows: readonly WindowResult[];
   readonly classes: readonly ClassResult[];
   readonly events: number;
@@ -97,6 +99,8 @@ export class StrategyMetrics {
   residencyViolations = 0;
   /** Requests answered with a replica 5xx (partial-failure incidents); also counted in `failed`. */
   replicaErrors = 0;
+  /** Replica faults reported into the outcome feed; capacity refusals are not among them. */
+  outcomeFaults = 0;
   cost = 0;
   events = 0;
   private readonly byRegion: Float64Array;
@@ -210,6 +214,7 @@ export class StrategyMetrics {
       shareByProvider: share(this.providers, this.byProvider),
       series: { bucketMs: this.bucketMs, regions: this.regions, counts },
       replicaErrors: this.replicaErrors,
+      outcomeFaults: this.outcomeFaults,
       windows: this.windows.map((w) => this.windowResult(w)),
       classes: this.classNames.map((name, i) => {
         const h = this.classTtfb[i] ?? new Histogram();

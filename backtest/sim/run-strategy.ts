@@ -271,14 +271,14 @@ class Simulation {
     if (now > 0) this.start(t, d, now, rtt, 0, dc);
     const rest = n - now;
     if (rest === 0) {
-      d.outcomes.record(at, n + faults, faults);
+      m.outcomeFaults += d.outcomes.recordAttempts(at, { faults, served: n, refused: 0 });
       return;
     }
     const room = Math.max(0, d.queueLimit());
     const queued = Math.min(rest, room);
     m.lost(rest - queued, t, 'rejected');
-    // Queue-full 503s are the cluster's answer too: they count as replica faults in the outcomes.
-    d.outcomes.record(at, n + faults, faults + rest - queued);
+    // Queue-full refusals are capacity, not faults: they stay out of the cluster's error rate.
+    m.outcomeFaults += d.outcomes.recordAttempts(at, { faults, served: now + queued, refused: rest - queued });
     if (queued > 0) {
       d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
       m.queuedRequests += queued;

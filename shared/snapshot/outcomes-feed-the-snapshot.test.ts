@@ -96,3 +96,26 @@ test('an app without outcomes gets none', async () => {
   const snap = await loadAppSnapshot(store.client, 'p/other', NOW + 10 * OUTCOME_WINDOW_MS);
   expect(snap?.outcomes?.size).toBe(0);
 });
+
+// Which answers count as replica faults, which are left out as capacity refusals (the engine's
+// 429: queue full), and which are ordinary answers. Each case is its own app on c1.
+test.each([
+  { name: 'a queue-full 429 is neither an attempt nor a fault', statuses: [429, 429, 200], requests: 1, errors: 0, ttfbMs: 100 },
+  { name: 'only refusals: no evidence at all', statuses: [429, 429], requests: null, errors: null, ttfbMs: null },
+  { name: '5xx and resets are faults', statuses: [500, 502, 503, 0, 200], requests: 5, errors: 4, ttfbMs: 100 },
+  { name: '501 / 505 are not replica faults (as for the proxy breaker)', statuses: [501, 505, 200], requests: 3, errors: 0, ttfbMs: 100 },
+  { name: 'client 4xx are attempts, not faults', statuses: [400, 404, 200], requests: 3, errors: 0, ttfbMs: 100 },
+])('$name', async ({ name, statuses, requests, errors, ttfbMs }) => {
+  const appName = `case-${name.length}-${statuses.join('-')}`;
+  await upsertApp(store.client, sampleApp('p', appName, { clusters: ['c1'] }), 1);
+  const rows = [];
+  for (const [i, status] of statuses.entries()) {
+    const id = `${appName}-${i}`;
+    await decision(id, `p/${appName}`);
+    rows.push(outcome(id, 'c1', status, status === 0 ? null : status === 429 ? 1 : 100));
+  }
+  await insertOutcomes(store.client, rows);
+  const got = (await loadAppSnapshot(store.client, `p/${appName}`, NOW))?.outcomes?.get('c1');
+  if (requests === null) expect(got).toBeUndefined();
+  else expect([got?.requests, got?.replicaErrors, got?.ttfbMs]).toEqual([requests, errors, ttfbMs]);
+});

@@ -66,15 +66,18 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       args: [appId],
     },
     {
-      // Per cluster: recent attempts of this app's decisions. Replica faults are 5xx answers and
-      // attempts that got no answer (status 0: reset, refused, timeout); a client's 4xx is not one,
-      // and the proxy records nothing when the client itself went away.
+      // Per cluster: recent attempts of this app's decisions. Replica faults are the answers the
+      // proxy's own breaker counts (5xx except 501/505, `faultForStatus`) and attempts that got no
+      // answer (status 0: reset, refused, timeout); a client's 4xx is not one, and the proxy
+      // records nothing when the client itself went away. A 429 is a refusal for lack of capacity
+      // (the engine's queue is full): not a fault, and left out of the attempts and the TTFB too,
+      // so a saturated cluster neither looks broken nor looks fast from its instant refusals.
       sql: `SELECT o.cluster_id AS cluster_id, COUNT(*) AS requests,
-              SUM(CASE WHEN o.status >= 500 OR o.status = 0 THEN 1 ELSE 0 END) AS replica_errors,
+              SUM(CASE WHEN o.status = 0 OR (o.status >= 500 AND o.status NOT IN (501, 505)) THEN 1 ELSE 0 END) AS replica_errors,
               AVG(CASE WHEN o.status > 0 AND o.status < 500 THEN o.ttfb_ms END) AS ttfb_ms,
               MAX(o.at) AS observed_at
             FROM outcomes o JOIN decisions d ON d.id = o.decision_id
-            WHERE d.app_id = ? AND o.at >= ? AND o.cluster_id IS NOT NULL
+            WHERE d.app_id = ? AND o.at >= ? AND o.cluster_id IS NOT NULL AND o.status <> 429
             GROUP BY o.cluster_id ORDER BY o.cluster_id`,
       args: [appId, outcomesSince],
     },
