@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
+import { TokenBudgets } from './token-budgets.ts';
 import type { ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
@@ -176,6 +177,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
     limiter,
+    tokenBudgets: new TokenBudgets(now),
     metrics,
     gate: asyncJobGate(inRegion.gate, () => rtRef?.jobs ?? null),
     breakers: new Map(),
