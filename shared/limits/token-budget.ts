@@ -93,7 +93,9 @@ export function retryAfterS(s: BudgetState, b: TokenBudget, by: 'tokens' | 'spen
  */
 export function admit(s: BudgetState, b: TokenBudget, now: number, promptTokens: number, maxCompletion: number | null): Admission {
   roll(s, b, now);
-  const { room, by } = completionRoom(s, b, promptTokens);
+  // A prompt bigger than a whole minute's bucket gets in when the bucket is full (then owes the rest).
+  const fitted = b.tokensPerMinute === null ? promptTokens : Math.min(promptTokens, b.tokensPerMinute - 1);
+  const { room, by } = completionRoom(s, b, fitted);
   const allowance = Math.floor(room);
   if (allowance < 1) return { ok: false, reason: by, retryAfterS: retryAfterS(s, b, by, promptTokens + 1, now) };
   const want = maxCompletion ?? b.defaultCompletionTokens;
@@ -124,7 +126,7 @@ export function settle(s: BudgetState, b: TokenBudget, taken: TokenCount, used: 
     const delta = taken.prompt + taken.completion - (used.prompt + used.completion);
     s.tokens = Math.min(b.tokensPerMinute, s.tokens + delta);
   }
-  if (b.spend !== null) s.spentUsd = Math.max(0, s.spentUsd + costUsd(b, taken) - costUsd(b, used));
+  if (b.spend !== null) s.spentUsd = Math.max(0, s.spentUsd - costUsd(b, taken) + costUsd(b, used));
 }
 
 /** What the response headers report: remaining tokens / USD and seconds until full / the period resets. */
