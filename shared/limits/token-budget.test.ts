@@ -46,11 +46,11 @@ describe('admission', () => {
 
 describe('window roll-over', () => {
   it.each([
-    ['hour', Date.UTC(2026, 11, 1, 4, 37, 12), Date.UTC(2026, 11, 1, 4), Date.UTC(2026, 11, 1, 5)],
-    ['day', Date.UTC(2026, 11, 1, 4, 37), Date.UTC(2026, 11, 1), Date.UTC(2026, 11, 2)],
-    ['month', Date.UTC(2026, 11, 31, 23, 59), Date.UTC(2026, 11, 1), Date.UTC(2027, 0, 1)],
-    ['month (February)', Date.UTC(2028, 1, 29, 12), Date.UTC(2028, 1, 1), Date.UTC(2028, 2, 1)],
-  ] as const)('%s period: starts and ends on UTC calendar boundaries', (period, now, start, end) => {
+    ['hour', 'hour', Date.UTC(2026, 11, 1, 4, 37, 12), Date.UTC(2026, 11, 1, 4), Date.UTC(2026, 11, 1, 5)],
+    ['day', 'day', Date.UTC(2026, 11, 1, 4, 37), Date.UTC(2026, 11, 1), Date.UTC(2026, 11, 2)],
+    ['month (December into January)', 'month', Date.UTC(2026, 11, 31, 23, 59), Date.UTC(2026, 11, 1), Date.UTC(2027, 0, 1)],
+    ['month (leap February)', 'month', Date.UTC(2028, 1, 29, 12), Date.UTC(2028, 1, 1), Date.UTC(2028, 2, 1)],
+  ] as const)('%s: starts and ends on UTC calendar boundaries', (_n, period, now, start, end) => {
     expect(periodStartOf(period, now)).toBe(start);
     expect(periodEndOf(period, start)).toBe(end);
   });
