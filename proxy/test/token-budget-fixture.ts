@@ -25,9 +25,12 @@ function sample(text: string, series: string): number | null {
   return sum;
 }
 
-export async function startBudgetFixture(tokenBudget: Record<string, unknown>, tokensPerSecond = 400): Promise<BudgetFixture> {
+export async function startBudgetFixture(
+  tokenBudget: Record<string, unknown>,
+  engine: Parameters<typeof startReplica>[2] = {},
+): Promise<BudgetFixture> {
   const keys = await testKeys();
-  const sim = await startReplica('c1', 'r0', { tokensPerSecond });
+  const sim = await startReplica('c1', 'r0', { tokensPerSecond: 400, ...engine });
   const proxy = await startTestProxy({
     endpoints: [{ cluster: 'c1', url: sim.url }],
     apps: [{ id: APP, requests: { tokenBudget } }],
