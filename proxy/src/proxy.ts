@@ -11,7 +11,7 @@ import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
-import { TokenBudgets } from './token-budgets.ts';
+import { startSpendSync, TokenBudgets } from './token-budgets.ts';
 import type { ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
@@ -253,6 +253,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await refreshPins();
   await leases?.renewOnce().catch(onLeaseError);
   leases?.start(onLeaseError);
+  const spendTimer = startSpendSync(rt, store, registry, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
   const refreshTimer = setInterval(() => {
     void registry.refresh(now());
     void refreshPins();
@@ -275,6 +276,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
       clearInterval(refreshTimer);
       leases?.stop();
+      if (spendTimer !== null) clearInterval(spendTimer);
       stopChecks();
       stopScraper();
       reporter.stop();

@@ -19,6 +19,7 @@ import {
   headroom,
   headroomHeaders,
   newBudgetState,
+  roll,
   settle,
   type BudgetState,
   type TokenCount,
@@ -28,6 +29,8 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { ProxyError } from './errors.ts';
 import { readPromptBody, type PromptBody } from './replica-prompt.ts';
 import type { RequestTarget } from './request-target.ts';
+import type { ProxyStore, TokenSpendRow } from './store.ts';
+import type { EndpointRegistry } from './endpoint-registry.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { BodySink, UpstreamResponse } from './upstream-call.ts';
 
@@ -56,6 +59,31 @@ export class TokenBudgets {
     }
     a.budget = budget;
     return a;
+  }
+
+  /**
+   * Share spend with the other proxies through libSQL: write this proxy's spend per budgeted app
+   * and period, take the others' for the same period (README "Token budgets", bound).
+   */
+  async syncSpend(
+    budgeted: ReadonlyArray<readonly [string, TokenBudget]>,
+    sync: (rows: readonly TokenSpendRow[]) => Promise<TokenSpendRow[]>,
+  ): Promise<void> {
+    const now = this.now();
+    // Every app with a spend budget, served here yet or not: its first request sees the others' spend.
+    for (const [appId, b] of budgeted) if (b.spend !== null) this.of(appId, b);
+    const rows: TokenSpendRow[] = [];
+    for (const [appId, a] of this.apps) {
+      if (a.budget.spend === null) continue;
+      roll(a.state, a.budget, now);
+      rows.push({ appId, periodStart: a.state.periodStart, usd: a.state.spentUsd });
+    }
+    if (rows.length === 0) return;
+    const others = await sync(rows);
+    for (const [appId, a] of this.apps) {
+      const same = others.filter((o) => o.appId === appId && o.periodStart === a.state.periodStart);
+      a.state.othersUsd = same.reduce((s, o) => s + o.usd, 0);
+    }
   }
 
   headers(a: AppBudget): Record<string, string> {
@@ -288,4 +316,33 @@ export class TokenMeter implements UpstreamResponse, BodySink {
     this.rt.metrics.budgetTokens.inc({ app: this.appId, type: 'prompt' }, used.prompt);
     this.rt.metrics.budgetTokens.inc({ app: this.appId, type: 'completion' }, used.completion);
   }
+}
+
+/** Every `limitLeaseIntervalMs`, when the store can: share spend (`TokenBudgets.syncSpend`). Null without libSQL. */
+export function startSpendSync(
+  rt: ProxyRuntime,
+  store: ProxyStore | null,
+  registry: EndpointRegistry,
+  onError: (err: unknown) => void,
+): NodeJS.Timeout | null {
+  const sync = store?.syncTokenSpend?.bind(store);
+  if (sync === undefined) return null;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    const budgeted = registry.appIds().flatMap((id) => {
+      const b = registry.routing(id).requests.tokenBudget;
+      return b?.spend == null ? [] : [[id, b] as const];
+    });
+    if (budgeted.length === 0) return;
+    busy = true;
+    rt.tokenBudgets
+      .syncSpend(budgeted, (rows) => sync(rt.config.id, rows, rt.now()))
+      .catch(onError)
+      .finally(() => {
+        busy = false;
+      });
+  }, rt.config.limitLeaseIntervalMs);
+  timer.unref();
+  return timer;
 }

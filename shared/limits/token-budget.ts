@@ -10,8 +10,10 @@ export interface BudgetState {
   /** Tokens left in the per-minute bucket (negative: debt from an under-estimate). */
   tokens: number;
   refilledAt: number;
-  /** USD spent in the current period. */
+  /** USD this proxy charged in the current period. */
   spentUsd: number;
+  /** USD the app's other proxies charged in the current period (from the shared ledger). */
+  othersUsd: number;
   periodStart: number;
 }
 
@@ -44,7 +46,7 @@ export function periodEndOf(period: SpendPeriod, start: number): number {
 }
 
 export function newBudgetState(b: TokenBudget, now: number): BudgetState {
-  return { tokens: b.tokensPerMinute ?? 0, refilledAt: now, spentUsd: 0, periodStart: b.spend === null ? now : periodStartOf(b.spend.period, now) };
+  return { tokens: b.tokensPerMinute ?? 0, refilledAt: now, spentUsd: 0, othersUsd: 0, periodStart: b.spend === null ? now : periodStartOf(b.spend.period, now) };
 }
 
 /** Refill the bucket to `now` and start a new spend period when the old one ended. */
@@ -55,6 +57,7 @@ export function roll(s: BudgetState, b: TokenBudget, now: number): void {
   s.refilledAt = Math.max(s.refilledAt, now);
   if (b.spend !== null && now >= periodEndOf(b.spend.period, s.periodStart)) {
     s.spentUsd = 0;
+    s.othersUsd = 0;
     s.periodStart = periodStartOf(b.spend.period, now);
   }
 }
@@ -69,7 +72,7 @@ function completionRoom(s: BudgetState, b: TokenBudget, promptTokens: number): {
   const byTokens = b.tokensPerMinute === null ? Infinity : s.tokens - promptTokens;
   let bySpend = Infinity;
   if (b.spend !== null) {
-    const left = b.spend.usd - s.spentUsd - costUsd(b, { prompt: promptTokens, completion: 0 });
+    const left = b.spend.usd - s.spentUsd - s.othersUsd - costUsd(b, { prompt: promptTokens, completion: 0 });
     const out = (b.pricePerMillionTokens?.output ?? 0) / 1e6;
     bySpend = out > 0 ? left / out : left > 0 ? Infinity : -1;
   }
@@ -143,7 +146,7 @@ export function headroom(s: BudgetState, b: TokenBudget, now: number): BudgetHea
     usd:
       b.spend === null
         ? null
-        : { limit: b.spend.usd, remaining: Math.max(0, b.spend.usd - s.spentUsd), resetS: Math.ceil((periodEndOf(b.spend.period, s.periodStart) - now) / 1000) },
+        : { limit: b.spend.usd, remaining: Math.max(0, b.spend.usd - s.spentUsd - s.othersUsd), resetS: Math.ceil((periodEndOf(b.spend.period, s.periodStart) - now) / 1000) },
   };
 }
 
