@@ -36,7 +36,7 @@ test('projects, clusters and apps written by the store read back as the same dom
     corsOrigins: ['*'],
     clusterWeights: { 'eu-1': 0.9, 'us-1': 0.1 },
     requests: { functions: ['generate', 'v1/*'], maxBodyBytes: 1024, forwardAuthorization: true, ttfbBudgetMs: 5000, nonStreamingTtfbBudgetMs: 90000, maxInFlightPerReplica: 4,
-      streams: { heartbeats: true, heartbeatIntervalMs: 5000, continuation: true, continuationMaxChars: 1000 }, jobKeyHeader: 'x-job-id', jobPinSeconds: 600 },
+      streams: { heartbeats: true, heartbeatIntervalMs: 5000, continuation: true, continuationMaxChars: 1000 }, jobKeyHeader: 'x-job-id', jobPinSeconds: 600, tokenBudget: null },
   });
   await upsertApp(c, app, 10);
 

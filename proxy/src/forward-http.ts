@@ -63,7 +63,8 @@ export async function forwardHttp(
   rt.budget.request(ex.start);
   let plan: AttemptPlan | null = null;
   try {
-    const prompt = readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null;
+    // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
+    const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null);
     if (prompt !== null) ex.useBody(prompt.bytes);
     const p = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
     plan = p;
@@ -222,7 +223,8 @@ async function deliver(
   // (no wrapper at all) for an answer none of them would be recorded about.
   const watch = watchDelivery(rt, ex, a, up);
   try {
-    result = await streamResponse(rt, ex.res, watch ?? up, a.clusterId, ex.abortSwitch);
+    const seen = watch ?? up;
+    result = await streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.abortSwitch);
   } finally {
     a.release();
   }

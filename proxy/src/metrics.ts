@@ -37,6 +37,12 @@ export interface ProxyMetrics {
   readonly genAiStreams: Counter<'app' | 'cluster' | 'result'>;
   /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
   readonly traceSpansDropped: Counter;
+  /** Token budgets (token-budgets.ts): tokens charged per app and type (prompt|completion). */
+  readonly budgetTokens: Counter<'app' | 'type'>;
+  /** Requests refused by a token budget, per app and reason (tokens|spend). */
+  readonly budgetRefusals: Counter<'app' | 'reason'>;
+  /** Streams ended at a token budget with an error event, per app. */
+  readonly budgetCuts: Counter<'app'>;
 }
 
 /**
@@ -142,6 +148,24 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       name: 'switchyard_proxy_gen_ai_tokens_total',
       help: 'Tokens reported in answers\' usage, by app, cluster and type (input|output)',
       labelNames: ['app', 'cluster', 'type'],
+      registers,
+    }),
+    budgetTokens: new Counter({
+      name: 'switchyard_proxy_token_budget_tokens_total',
+      help: 'Tokens charged to apps with a token budget (the engine\'s usage when it reported it), by app and type (prompt|completion)',
+      labelNames: ['app', 'type'],
+      registers,
+    }),
+    budgetRefusals: new Counter({
+      name: 'switchyard_proxy_token_budget_refusals_total',
+      help: 'Requests refused 429 by a token budget, by app and reason (tokens|spend)',
+      labelNames: ['app', 'reason'],
+      registers,
+    }),
+    budgetCuts: new Counter({
+      name: 'switchyard_proxy_token_budget_cuts_total',
+      help: 'Answers ended at a token budget with an OpenAI-format error event, by app',
+      labelNames: ['app'],
       registers,
     }),
     traceSpansDropped: new Counter({

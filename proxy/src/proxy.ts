@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
+import { startSpendSync, TokenBudgets } from './token-budgets.ts';
 import type { ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
@@ -176,6 +177,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
     limiter,
+    tokenBudgets: new TokenBudgets(now),
     metrics,
     gate: asyncJobGate(inRegion.gate, () => rtRef?.jobs ?? null),
     breakers: new Map(),
@@ -252,6 +254,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await refreshPins();
   await leases?.renewOnce().catch(onLeaseError);
   leases?.start(onLeaseError);
+  const spendTimer = startSpendSync(rt, store, registry, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
   const refreshTimer = setInterval(() => {
     void registry.refresh(now());
     void refreshPins();
@@ -274,6 +277,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
       clearInterval(refreshTimer);
       leases?.stop();
+      if (spendTimer !== null) clearInterval(spendTimer);
       stopChecks();
       stopScraper();
       reporter.stop();

@@ -4,6 +4,7 @@
  * (`shared/http/raw-query.ts`); `sy_token` is read from it, so the token never reaches a
  * replica (or its logs), and everything else reaches it byte for byte.
  */
+import type { TokenMeter } from './token-budgets.ts';
 import type { RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
 import { parseAppPath, type PathRefusal } from '../../shared/http/request-path.ts';
 import { splitQuery } from '../../shared/http/raw-query.ts';
@@ -22,6 +23,8 @@ export interface RequestTarget {
   readonly headerPolicy?: RequestHeaderPolicy;
   /** Set once admitted: the hash of the app's job key header, if sent (job-pins.ts). */
   readonly jobKeyHash?: string | null;
+  /** Set once admitted for an app with a token budget: its body and answer meter (token-budgets.ts). */
+  readonly tokenMeter?: TokenMeter;
 }
 
 export type TargetResult = { readonly ok: true; readonly target: RequestTarget } | ({ readonly ok: false } & PathRefusal);

@@ -2,6 +2,7 @@
  * The live parts one proxy instance shares between its handlers. Built once by
  * `startProxy`; handlers receive it instead of reaching for globals.
  */
+import type { TokenBudgets } from './token-budgets.ts';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from './config.ts';
@@ -46,6 +47,8 @@ export interface ProxyRuntime {
   readonly budget: RetryBudget;
   readonly latency: LatencyTracker;
   readonly limiter: AppLimiter;
+  /** Per-app LLM token budgets (token-budgets.ts). */
+  readonly tokenBudgets: TokenBudgets;
   readonly metrics: ProxyMetrics;
   readonly gate: TokenGate;
   /** One breaker per cluster × app (`circuitKey`): one app's failures never close a cluster to others. */

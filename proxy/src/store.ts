@@ -64,6 +64,17 @@ export interface ProxyStore extends LimitLeaseStore {
   upsertJobPin(row: JobPinRow): Promise<void>;
   loadJobPins(clusterIds: readonly string[], now: number, limit: number): Promise<JobPinRow[]>;
   pruneJobPins(clusterIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Token budgets' global spend (table `token_spend`): write this proxy's spend per app, read the
+   * others' — the USD every other proxy charged per app in the given period. Absent: spend is per proxy.
+   */
+  syncTokenSpend?(proxyId: string, rows: readonly TokenSpendRow[], now: number): Promise<TokenSpendRow[]>;
+}
+
+export interface TokenSpendRow {
+  readonly appId: string;
+  readonly periodStart: number;
+  readonly usd: number;
 }
 
 function str(v: unknown): string {
@@ -193,6 +204,17 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         expiresAt: Number(r['expires_at']),
         updatedAt: Number(r['updated_at']),
       }));
+    },
+    async syncTokenSpend(proxyId, rows, now) {
+      const writes: InStatement[] = rows.map((r) => ({
+        sql: `INSERT INTO token_spend (app_id, proxy_id, period_start, usd, updated_at) VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT(app_id, proxy_id) DO UPDATE SET period_start = excluded.period_start, usd = excluded.usd, updated_at = excluded.updated_at`,
+        args: [r.appId, proxyId, r.periodStart, r.usd, now],
+      }));
+      const read = { sql: 'SELECT app_id, period_start, SUM(usd) AS usd FROM token_spend WHERE proxy_id <> ? GROUP BY app_id, period_start', args: [proxyId] };
+      const results = await client.batch([...writes, read], 'write');
+      const rs = results[results.length - 1];
+      return (rs?.rows ?? []).map((r) => ({ appId: str(r['app_id']), periodStart: Number(r['period_start']), usd: Number(r['usd']) }));
     },
     async insertOutcomes(rows) {
       if (rows.length === 0) return;

@@ -28,6 +28,8 @@ describe('resolveRequestRules', () => {
     ['zero per-replica cap', { maxInFlightPerReplica: 0 }, 'maxInFlightPerReplica'],
     ['streams not an object', { streams: true }, 'streams'],
     ['unknown stream rule', { streams: { heartbeat: true } }, 'streams.heartbeat'],
+    ['token budget with a bad field', { tokenBudget: { tokensPerMinute: 0 } }, 'tokenBudget.tokensPerMinute'],
+    ['token budget on managed streams', { tokenBudget: { tokensPerMinute: 10 }, streams: { heartbeats: true } }, 'tokenBudget'],
     ['string heartbeats', { streams: { heartbeats: 'on' } }, 'streams.heartbeats'],
     ['heartbeat interval under 100 ms', { streams: { heartbeatIntervalMs: 10 } }, 'streams.heartbeatIntervalMs'],
     ['zero continuation cap', { streams: { continuationMaxChars: 0 } }, 'streams.continuationMaxChars'],

@@ -3,6 +3,7 @@
  * problems with file positions, the snapshot parser rejects a bad stored row. Missing keys
  * take DEFAULT_REQUEST_RULES, so rows written before a rule existed stay valid.
  */
+import { resolveTokenBudget } from '../limits/token-budget-config.ts';
 import { resolveStreamRules } from './stream-rules.ts';
 import { DEFAULT_REQUEST_RULES, type AppRequestRules } from './types.ts';
 
@@ -61,6 +62,16 @@ export function describeProblems(problems: readonly RequestRulesProblem[]): stri
     .join('; ');
 }
 
+function tokenBudget(value: unknown, streams: AppRequestRules['streams'], problems: RequestRulesProblem[]): AppRequestRules['tokenBudget'] {
+  const r = resolveTokenBudget(value);
+  for (const [path, message] of r.problems) problems.push({ path: ['tokenBudget', ...path], message });
+  if (r.budget !== null && (streams.heartbeats || streams.continuation)) {
+    // Managed streams splice events themselves: the budget's stream filter is not wired into them.
+    problems.push({ path: ['tokenBudget'], message: 'cannot be combined with streams.heartbeats or streams.continuation (not supported yet)' });
+  }
+  return r.budget;
+}
+
 function streamRules(value: unknown, problems: RequestRulesProblem[]): AppRequestRules['streams'] {
   const r = resolveStreamRules(value);
   for (const [key, message] of r.problems) problems.push({ path: key === null ? ['streams'] : ['streams', key], message });
@@ -87,6 +98,7 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
     problems.push({ path: [key], message });
     return fallback;
   };
+  const streams = streamRules(raw['streams'], problems);
   const rules: AppRequestRules = {
     functions,
     maxBodyBytes: pick('maxBodyBytes', (v): v is number => positiveInt(v, MAX_BODY_LIMIT), 'must be an integer number of bytes, 1..1073741824', d.maxBodyBytes),
@@ -104,7 +116,7 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
       'must be a positive integer or null',
       d.maxInFlightPerReplica,
     ),
-    streams: streamRules(raw['streams'], problems),
+    streams,
     jobKeyHeader: pick(
       'jobKeyHeader',
       (v): v is string | null => v === null || (typeof v === 'string' && HEADER_NAME.test(v)),
@@ -112,6 +124,7 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
       d.jobKeyHeader,
     ),
     jobPinSeconds: pick('jobPinSeconds', (v): v is number => positiveInt(v, 7 * 86_400), 'must be an integer number of seconds, 1..604800', d.jobPinSeconds),
+    tokenBudget: tokenBudget(raw['tokenBudget'], streams, problems),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules };
 }

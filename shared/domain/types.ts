@@ -1,4 +1,5 @@
 import type { AppRoutes } from '../routes/types.ts';
+import type { TokenBudget } from '../limits/token-budget-config.ts';
 /**
  * Switchyard's domain model: plain, serialisable data shared by the Worker, the
  * proxy, the control plane and the replay tool. No I/O and no behaviour here.
@@ -175,6 +176,8 @@ export interface AppRequestRules {
    */
   readonly jobKeyHeader: string | null;
   readonly jobPinSeconds: number;
+  /** LLM token budget (tokens per minute, spend per period), enforced by the proxy; null = none. */
+  readonly tokenBudget: TokenBudget | null;
 }
 
 /** OpenAI-compatible apps expose `v1/...`; 8 MiB fits long prompts and small images. */
@@ -189,6 +192,7 @@ export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
   streams: DEFAULT_STREAM_RULES,
   jobKeyHeader: null,
   jobPinSeconds: 3600,
+  tokenBudget: null,
 });
 
 /** Dynamic state of one app on one cluster, pushed by that cluster's aggregator. */

@@ -377,6 +377,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE decisions ADD COLUMN canary_json TEXT`,
     ],
   },
+  {
+    version: 16,
+    name: 'token budgets: each proxy\'s spend per app in the current period (global spend)',
+    statements: [
+      // One row per app x proxy: USD it charged in the period starting at period_start (UTC ms).
+      `CREATE TABLE IF NOT EXISTS token_spend (
+         app_id TEXT NOT NULL,
+         proxy_id TEXT NOT NULL,
+         period_start INTEGER NOT NULL,
+         usd REAL NOT NULL,
+         updated_at INTEGER NOT NULL,
+         PRIMARY KEY (app_id, proxy_id)
+       )`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

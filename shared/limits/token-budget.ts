@@ -1,0 +1,167 @@
+/**
+ * Token-budget arithmetic, pure: a tokens-per-minute bucket (refilled continuously, capacity one
+ * minute's worth, allowed to go into debt when an answer used more than was reserved) and spend
+ * per calendar period (UTC). Admission reserves an estimate and may cap the completion; a stream
+ * draws tokens beyond its reservation one by one; the end settles to the engine's usage.
+ */
+import type { SpendPeriod, TokenBudget } from './token-budget-config.ts';
+
+export interface BudgetState {
+  /** Tokens left in the per-minute bucket (negative: debt from an under-estimate). */
+  tokens: number;
+  refilledAt: number;
+  /** USD this proxy charged in the current period. */
+  spentUsd: number;
+  /** USD the app's other proxies charged in the current period (from the shared ledger). */
+  othersUsd: number;
+  periodStart: number;
+}
+
+export interface TokenCount {
+  readonly prompt: number;
+  readonly completion: number;
+}
+
+export type Admission =
+  | {
+      readonly ok: true;
+      readonly reserved: TokenCount;
+      /** Lower the request's max_tokens to this (it asked for more than the budget allows); null = leave it. */
+      readonly completionCap: number | null;
+    }
+  | { readonly ok: false; readonly reason: 'tokens' | 'spend'; readonly retryAfterS: number };
+
+export function periodStartOf(period: SpendPeriod, now: number): number {
+  const d = new Date(now);
+  if (period === 'hour') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours());
+  if (period === 'day') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
+
+export function periodEndOf(period: SpendPeriod, start: number): number {
+  const d = new Date(start);
+  if (period === 'hour') return start + 3_600_000;
+  if (period === 'day') return start + 86_400_000;
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+export function newBudgetState(b: TokenBudget, now: number): BudgetState {
+  return { tokens: b.tokensPerMinute ?? 0, refilledAt: now, spentUsd: 0, othersUsd: 0, periodStart: b.spend === null ? now : periodStartOf(b.spend.period, now) };
+}
+
+/** Refill the bucket to `now` and start a new spend period when the old one ended. */
+export function roll(s: BudgetState, b: TokenBudget, now: number): void {
+  if (b.tokensPerMinute !== null && now > s.refilledAt) {
+    s.tokens = Math.min(b.tokensPerMinute, s.tokens + ((now - s.refilledAt) / 60_000) * b.tokensPerMinute);
+  }
+  s.refilledAt = Math.max(s.refilledAt, now);
+  if (b.spend !== null && now >= periodEndOf(b.spend.period, s.periodStart)) {
+    s.spentUsd = 0;
+    s.othersUsd = 0;
+    s.periodStart = periodStartOf(b.spend.period, now);
+  }
+}
+
+export function costUsd(b: TokenBudget, t: TokenCount): number {
+  const p = b.pricePerMillionTokens;
+  return p === null ? 0 : (t.prompt * p.input + t.completion * p.output) / 1e6;
+}
+
+/** Completion tokens the budget still allows after a prompt of `promptTokens` (may be fractional or negative). */
+function completionRoom(s: BudgetState, b: TokenBudget, promptTokens: number): { room: number; by: 'tokens' | 'spend' } {
+  const byTokens = b.tokensPerMinute === null ? Infinity : s.tokens - promptTokens;
+  let bySpend = Infinity;
+  if (b.spend !== null) {
+    const left = b.spend.usd - s.spentUsd - s.othersUsd - costUsd(b, { prompt: promptTokens, completion: 0 });
+    const out = (b.pricePerMillionTokens?.output ?? 0) / 1e6;
+    bySpend = out > 0 ? left / out : left > 0 ? Infinity : -1;
+  }
+  return byTokens <= bySpend ? { room: byTokens, by: 'tokens' } : { room: bySpend, by: 'spend' };
+}
+
+/** Seconds until the budget has room for `needTokens` more tokens (>= 1). */
+export function retryAfterS(s: BudgetState, b: TokenBudget, by: 'tokens' | 'spend', needTokens: number, now: number): number {
+  if (by === 'spend' && b.spend !== null) return Math.max(1, Math.ceil((periodEndOf(b.spend.period, s.periodStart) - now) / 1000));
+  const tpm = b.tokensPerMinute;
+  if (tpm === null) return 1;
+  // A request bigger than a whole minute's bucket waits for a full bucket, then may take it all.
+  const need = Math.min(tpm, needTokens) - s.tokens;
+  return Math.max(1, Math.ceil((need / tpm) * 60));
+}
+
+/**
+ * Admit a request estimated at `promptTokens` and asking for `maxCompletion` (null = unsaid):
+ * refuse when not one completion token fits; else reserve the prompt plus what it asked for (or
+ * the default) within what is left, and cap max_tokens when it asked for more than that.
+ */
+export function admit(s: BudgetState, b: TokenBudget, now: number, promptTokens: number, maxCompletion: number | null): Admission {
+  roll(s, b, now);
+  // A prompt bigger than a whole minute's bucket gets in when the bucket is full (then owes the rest).
+  const fitted = b.tokensPerMinute === null ? promptTokens : Math.min(promptTokens, b.tokensPerMinute - 1);
+  const { room, by } = completionRoom(s, b, fitted);
+  const allowance = Math.floor(room);
+  if (allowance < 1) return { ok: false, reason: by, retryAfterS: retryAfterS(s, b, by, promptTokens + 1, now) };
+  const want = maxCompletion ?? b.defaultCompletionTokens;
+  const reserved = { prompt: promptTokens, completion: Math.min(want, allowance) };
+  debit(s, b, reserved);
+  return { ok: true, reserved, completionCap: maxCompletion !== null && maxCompletion > allowance ? allowance : null };
+}
+
+/** One more completion token beyond the reservation, if the budget has it. */
+export function draw(s: BudgetState, b: TokenBudget, now: number, n: number): boolean {
+  roll(s, b, now);
+  if (completionRoom(s, b, 0).room < n) return false;
+  debit(s, b, { prompt: 0, completion: n });
+  return true;
+}
+
+function debit(s: BudgetState, b: TokenBudget, t: TokenCount): void {
+  if (b.tokensPerMinute !== null) s.tokens -= t.prompt + t.completion;
+  if (b.spend !== null) s.spentUsd += costUsd(b, t);
+}
+
+/**
+ * Replace what was taken (`taken`: the reservation plus any draws) by what was used: a refund
+ * when the answer was shorter, debt when it was longer. The bucket never refills past its size.
+ */
+export function settle(s: BudgetState, b: TokenBudget, taken: TokenCount, used: TokenCount): void {
+  if (b.tokensPerMinute !== null) {
+    const delta = taken.prompt + taken.completion - (used.prompt + used.completion);
+    s.tokens = Math.min(b.tokensPerMinute, s.tokens + delta);
+  }
+  if (b.spend !== null) s.spentUsd = Math.max(0, s.spentUsd - costUsd(b, taken) + costUsd(b, used));
+}
+
+/** What the response headers report: remaining tokens / USD and seconds until full / the period resets. */
+export interface BudgetHeadroom {
+  readonly tokens: { readonly limit: number; readonly remaining: number; readonly resetS: number } | null;
+  readonly usd: { readonly limit: number; readonly remaining: number; readonly resetS: number } | null;
+}
+
+export function headroom(s: BudgetState, b: TokenBudget, now: number): BudgetHeadroom {
+  roll(s, b, now);
+  const tpm = b.tokensPerMinute;
+  return {
+    tokens: tpm === null ? null : { limit: tpm, remaining: Math.max(0, Math.floor(s.tokens)), resetS: Math.ceil(((tpm - s.tokens) / tpm) * 60) },
+    usd:
+      b.spend === null
+        ? null
+        : { limit: b.spend.usd, remaining: Math.max(0, b.spend.usd - s.spentUsd - s.othersUsd), resetS: Math.ceil((periodEndOf(b.spend.period, s.periodStart) - now) / 1000) },
+  };
+}
+
+/** OpenAI-style rate-limit headers (`x-ratelimit-*-tokens`), plus the same for USD spend. */
+export function headroomHeaders(h: BudgetHeadroom): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (h.tokens !== null) {
+    out['x-ratelimit-limit-tokens'] = String(h.tokens.limit);
+    out['x-ratelimit-remaining-tokens'] = String(h.tokens.remaining);
+    out['x-ratelimit-reset-tokens'] = `${h.tokens.resetS}s`;
+  }
+  if (h.usd !== null) {
+    out['x-ratelimit-limit-usd'] = String(h.usd.limit);
+    out['x-ratelimit-remaining-usd'] = h.usd.remaining.toFixed(6);
+    out['x-ratelimit-reset-usd'] = `${h.usd.resetS}s`;
+  }
+  return out;
+}
