@@ -17,11 +17,12 @@ import {
   serializeInput,
   serializeSnapshot,
   SnapshotCache,
-  type DecisionRecord,
   type OutcomeRecord,
 } from '../decision-record.ts';
 import { briefFromText, InputHeadParser, LazyRecord, type ReplayRecord } from './lazy-record.ts';
 import { BacktestError } from '../errors.ts';
+import type { CanaryNote } from '../../shared/canary/canary.ts';
+import { parseCanaryJson } from './canary-replay.ts';
 
 const SNAPSHOT_LINE = '{"v":1,"snapshotId":';
 const REF_KEY = ',"snapshotRef":"';
@@ -37,6 +38,14 @@ export async function* readNdjson(file: string): AsyncGenerator<ReplayRecord> {
       if (r !== null) yield r;
     }
   }
+}
+
+/** Whether any record of the file carries a policy canary's note (stops at the first). */
+export async function hasCanaryNotes(file: string): Promise<boolean> {
+  for await (const lines of fileLineBatches(file)) {
+    if (lines.some((l) => l.startsWith(DECISION_PREFIX) && l.includes(CANARY_KEY))) return true;
+  }
+  return false;
 }
 
 const CHUNK = 1 << 20;
@@ -68,6 +77,8 @@ export async function* fileLineBatches(file: string): AsyncGenerator<string[]> {
 const DECISION_PREFIX = '{"v":1,"decision":';
 const OUTCOMES_KEY = ',"outcomes":';
 const INPUT_KEY = ',"input":';
+/** A policy canary's note (`decisions.canary_json`), written between outcomes and input. */
+const CANARY_KEY = ',"canary":';
 const EMPTY = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
 const NO_OUTCOMES: readonly OutcomeRecord[] = Object.freeze([]);
 
@@ -128,14 +139,28 @@ export class NdjsonDecoder {
       const brief = briefFromText(decisionText);
       const input = brief === null ? null : this.heads.parse(`${line.slice(ii + INPUT_KEY.length, r)}}`, snapshot, `${where}: input`);
       if (brief !== null && input !== null) {
-        const outcomesText = line.slice(oi + OUTCOMES_KEY.length, ii);
+        const ci = line.indexOf(CANARY_KEY, oi);
+        const outcomesEnd = ci > 0 && ci < ii ? ci : ii;
+        const outcomesText = line.slice(oi + OUTCOMES_KEY.length, outcomesEnd);
         const outcomes = outcomesText === '[]' ? NO_OUTCOMES : (parseLine(outcomesText, `${where}: outcomes`) as unknown as OutcomeRecord[]);
-        return new LazyRecord(input, Array.isArray(outcomes) ? outcomes : NO_OUTCOMES, brief, decisionText, `${where}: decision`);
+        const canary = outcomesEnd === ii ? null : canaryOf(line.slice(ci + CANARY_KEY.length, ii), where);
+        return new LazyRecord(input, Array.isArray(outcomes) ? outcomes : NO_OUTCOMES, brief, decisionText, `${where}: decision`, canary);
       }
     }
     // Another key order: parse it whole (still reusing the referenced snapshot).
     const rec = recordFromNdjsonLine(`${line.slice(0, r)},"snapshot":${JSON.stringify(EMPTY)}}}`, where, null);
-    return { ...rec, input: { ...rec.input, snapshot } };
+    const canary = line.includes(CANARY_KEY) ? canaryOf(JSON.stringify(parseLine(line, where)['canary'] ?? null), where) : null;
+    return { ...rec, input: { ...rec.input, snapshot }, canary };
+  }
+}
+
+/** The canary note of a record line (JSON text of the object, `null` for none); a malformed one is a `bad-record`. */
+function canaryOf(text: string, where: string): CanaryNote | null {
+  if (text === 'null') return null;
+  try {
+    return parseCanaryJson(text, `${where}: canary`);
+  } catch (err) {
+    throw new BacktestError('bad-record', (err as Error).message);
   }
 }
 
@@ -148,7 +173,7 @@ function parseLine(line: string, where: string): Record<string, unknown> {
 }
 
 /** Writes records as NDJSON, each distinct snapshot once; returns how many records were written. */
-export async function writeNdjson(file: string, records: AsyncIterable<DecisionRecord> | Iterable<DecisionRecord>): Promise<number> {
+export async function writeNdjson(file: string, records: AsyncIterable<ReplayRecord> | Iterable<ReplayRecord>): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const ids = new Map<string, string>();
   let lastObject: AppSnapshot | null = null;
@@ -175,7 +200,10 @@ export async function writeNdjson(file: string, records: AsyncIterable<DecisionR
     }
     const { snapshot: _omit, ...input } = serializeInput(r.input);
     void _omit;
-    await write(`${JSON.stringify({ v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, input: { ...input, snapshotRef: id } })}\n`);
+    // A policy canary's note (both policies' choices) goes with its record, so replay and
+    // `canary status --input` read it back from the file as they do from libSQL.
+    const canary = r.canary === undefined || r.canary === null ? {} : { canary: r.canary };
+    await write(`${JSON.stringify({ v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, ...canary, input: { ...input, snapshotRef: id } })}\n`);
     n++;
   }
   out.end();
