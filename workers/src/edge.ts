@@ -345,6 +345,7 @@ export class Edge {
         fn: path.fn,
         clusterIds: targets.slice(index).map((t) => t.clusterId),
         now,
+        route: (decision as RoutedDecision).route?.route ?? null,
         ...(traceparent === undefined ? {} : { traceparent }),
       });
     if (mode === 'token') {
