@@ -46,7 +46,12 @@ describe('per-route limits answer 429 with Retry-After', () => {
 
   it('refuses a second concurrent request of a route limited to one; other routes still pass', async () => {
     const first = stream('code');
-    await new Promise((r) => setTimeout(r, 100));
+    // Wait (with a deadline) until the first holds the route's only slot: no sleep-and-assert.
+    const deadline = Date.now() + 10_000;
+    while (proxy.runtime.limiter.inFlight(`${APP}#code`) < 1) {
+      if (Date.now() > deadline) throw new Error('the first code request never got its slot');
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const second = await stream('code');
     expect(second.status).toBe(429);
     expect(JSON.parse(second.body)).toMatchObject({ error: { code: 'concurrency-limited' } });
