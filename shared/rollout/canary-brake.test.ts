@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CanaryBrake, brakeBudget } from './canary-brake.ts';
+import { BRAKE_RESET_MS, CanaryBrake, brakeBudget } from './canary-brake.ts';
 import type { RolloutView } from './types.ts';
 
 const R: RolloutView = { id: 'ro', model: 'm', stable: 'v1', canary: 'v2', status: 'running', weightPct: 50, heldRegions: [], gates: { errorBudget: 2 } };
@@ -22,6 +22,18 @@ describe('CanaryBrake', () => {
       else if (s === 'ok' || s === 'fail') brake.end(rollout, s === 'fail');
       else expect(brake.admits(rollout), s).toBe(s === '?');
     }
+  });
+
+  test('a braked window with no new failure for BRAKE_RESET_MS starts over (no brake for good)', () => {
+    let t = 1_000;
+    const brake = new CanaryBrake(() => t);
+    for (let i = 0; i < 2; i++) { brake.begin(R); brake.end(R, true); }
+    expect(brake.admits(R)).toBe(false);
+    t += BRAKE_RESET_MS - 1;
+    expect(brake.admits(R)).toBe(false);
+    t += 1;
+    expect(brake.admits(R)).toBe(true);
+    expect(brake.failures(R)).toBe(0);
   });
 
   test('windows are per rollout step: the next weight starts clean', () => {

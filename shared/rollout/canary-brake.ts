@@ -12,7 +12,7 @@
  * Bound: one edge shows clients at most max(errorBudget, canary requests in flight when its first
  * canary failure returned) errors per window; E edges deciding concurrently at most E times that,
  * until the controller's rollback (it rolls back when the reported errors reach the budget)
- * reaches their snapshots. A braked request goes to the stable version (reason `braked`).
+ * reaches their snapshots; a braked window with no new failure for BRAKE_RESET_MS starts over. A braked request goes to the stable version (reason `braked`).
  * No I/O: the edge calls `begin`/`end` around its forward.
  */
 import { DEFAULT_GATES, type RolloutView } from './types.ts';
@@ -20,7 +20,15 @@ import { DEFAULT_GATES, type RolloutView } from './types.ts';
 interface Window {
   failures: number;
   inflight: number;
+  lastFailureAt: number;
 }
+
+/**
+ * A window with no new failure for this long starts over: failures the edge saw but the
+ * proxies did not report as the canary's (an unreachable proxy, say) would otherwise brake the
+ * canary here for good while the controller, short of canary outcomes, never decides.
+ */
+export const BRAKE_RESET_MS = 30_000;
 
 /** Windows kept at most (one per rollout step seen by this isolate); the oldest go first. */
 const MAX_WINDOWS = 64;
@@ -37,6 +45,8 @@ export function brakeBudget(r: RolloutView): number {
 export class CanaryBrake {
   readonly #windows = new Map<string, Window>();
 
+  constructor(private readonly now: () => number = Date.now) {}
+
   #window(r: RolloutView): Window {
     const key = brakeWindowKey(r);
     let w = this.#windows.get(key);
@@ -45,7 +55,7 @@ export class CanaryBrake {
         const oldest = this.#windows.keys().next();
         if (oldest.done !== true) this.#windows.delete(oldest.value);
       }
-      w = { failures: 0, inflight: 0 };
+      w = { failures: 0, inflight: 0, lastFailureAt: 0 };
       this.#windows.set(key, w);
     }
     return w;
@@ -55,6 +65,10 @@ export class CanaryBrake {
   admits(r: RolloutView): boolean {
     const w = this.#windows.get(brakeWindowKey(r));
     if (w === undefined || w.failures === 0) return true;
+    if (this.now() - w.lastFailureAt >= BRAKE_RESET_MS) {
+      w.failures = 0;
+      return true;
+    }
     return w.failures + w.inflight < brakeBudget(r);
   }
 
@@ -67,7 +81,10 @@ export class CanaryBrake {
   end(r: RolloutView, failed: boolean): void {
     const w = this.#window(r);
     w.inflight = Math.max(0, w.inflight - 1);
-    if (failed) w.failures++;
+    if (failed) {
+      w.failures++;
+      w.lastFailureAt = this.now();
+    }
   }
 
   /** Failures seen in the current window of `r` (status, tests). */
