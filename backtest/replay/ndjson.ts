@@ -28,12 +28,13 @@ import {
   serializeInput,
   serializeSnapshot,
   SnapshotCache,
-  type DecisionRecord,
   type OutcomeRecord,
 } from '../decision-record.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 import { BacktestError } from '../errors.ts';
+import type { CanaryNote } from '../../shared/canary/canary.ts';
+import { parseCanaryJson } from './canary-replay.ts';
 
 const SNAPSHOT_LINE = '{"v":1,"snapshotId":';
 const SNAPSHOT_KEY = ',"snapshot":';
@@ -54,6 +55,8 @@ const B = {
   input: Buffer.from(INPUT_KEY),
   policy: Buffer.from(POLICY_KEY),
   now: Buffer.from(NOW_KEY),
+  /** A policy canary's note (`decisions.canary_json`), written between outcomes and input. */
+  canary: Buffer.from(',"canary":'),
   latency: Buffer.from('"estimatedLatencyMs":'),
   price: Buffer.from('"pricePerHour":'),
 };
@@ -87,6 +90,18 @@ export function lineEnd(buf: Buffer, s: number): number {
  * A file as Buffers of whole lines (~1 MB each; a longer line gets a bigger buffer).
  * Every chunk is a new Buffer: records keep views into it instead of copies.
  */
+/** Whether any record of the file carries a policy canary's note (stops at the first). */
+export async function hasCanaryNotes(file: string): Promise<boolean> {
+  for await (const buf of fileChunks(file)) {
+    for (let s = 0; s < buf.length; ) {
+      const e = lineEnd(buf, s);
+      if (startsWith(buf, s, e, B.decision) && find(buf, B.canary, s, e) >= 0) return true;
+      s = e + 1;
+    }
+  }
+  return false;
+}
+
 export async function* fileChunks(file: string, chunk = CHUNK): AsyncGenerator<Buffer> {
   const fh = await open(file, 'r').catch((err: unknown) => {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
@@ -224,10 +239,10 @@ export class NdjsonDecoder {
       if (typeof ref === 'string') {
         const snapshot = this.snapshot(ref, where);
         const rec = recordFromObject({ ...o, input: { ...input, snapshot: EMPTY } }, where);
-        return { ...rec, input: { ...rec.input, snapshot } };
+        return { ...rec, input: { ...rec.input, snapshot }, canary: canaryOf(o['canary'], where) };
       }
     }
-    return recordFromObject(o, where);
+    return { ...recordFromObject(o, where), canary: canaryOf(o['canary'], where) };
   }
 
   private where(): string {
@@ -244,8 +259,9 @@ export class NdjsonDecoder {
     const ni = pi < 0 ? -1 : find(buf, B.now, pi, r);
     if (ni < 0) return null;
     const os = oi + B.outcomes.length;
+    const cai = find(buf, B.canary, os, ii);
     const headText = buf.toString('utf8', ds, ci);
-    const outcomesText = buf.toString('utf8', os, ii);
+    const outcomesText = buf.toString('utf8', os, cai < 0 ? ii : cai);
     const inputText = `${buf.toString('utf8', ii + B.input.length, pi)}${buf.toString('utf8', ni, r)}}`;
     // One JSON.parse for the three small parts; only a line that fails it is taken apart to name the bad part.
     let parts = tryParse(`[${headText}},${outcomesText},${inputText}]`);
@@ -259,7 +275,8 @@ export class NdjsonDecoder {
     if (brief === null || !isObject(inputHead)) return null;
     const policy = this.policy(buf, pi + B.policy.length, ni, where);
     const input = inputWith(inputHead, policy, snapshot, `${where}: input`);
-    return new LazyRecord(input, Array.isArray(outcomes) ? (outcomes as OutcomeRecord[]) : NO_OUTCOMES, brief, buf.subarray(ds, oi), `${where}: decision`);
+    const canary = cai < 0 ? null : canaryFromText(buf.toString('utf8', cai + B.canary.length, ii), where);
+    return new LazyRecord(input, Array.isArray(outcomes) ? (outcomes as OutcomeRecord[]) : NO_OUTCOMES, brief, buf.subarray(ds, oi), `${where}: decision`, canary);
   }
 
   /**
@@ -388,8 +405,22 @@ function parseObject(text: string, where: string): Record<string, unknown> {
   return o as Record<string, unknown>;
 }
 
+/** A record's canary note (parsed JSON, absent or null for none); a malformed one is a `bad-record`. */
+function canaryOf(value: unknown, where: string): CanaryNote | null {
+  return value === undefined || value === null ? null : canaryFromText(JSON.stringify(value), where);
+}
+
+/** The canary note from its JSON text (`null` for none); a malformed one is a `bad-record`. */
+function canaryFromText(text: string, where: string): CanaryNote | null {
+  try {
+    return parseCanaryJson(text === 'null' ? null : text, `${where}: canary`);
+  } catch (err) {
+    throw new BacktestError('bad-record', `${where}: canary note is not valid (${(err as Error).message})`);
+  }
+}
+
 /** Writes records as NDJSON, each distinct snapshot once; returns how many records were written. */
-export async function writeNdjson(file: string, records: AsyncIterable<DecisionRecord> | Iterable<DecisionRecord>): Promise<number> {
+export async function writeNdjson(file: string, records: AsyncIterable<ReplayRecord> | Iterable<ReplayRecord>): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   const ids = new Map<string, string>();
   let lastObject: AppSnapshot | null = null;
@@ -416,7 +447,10 @@ export async function writeNdjson(file: string, records: AsyncIterable<DecisionR
     }
     const { snapshot: _omit, ...input } = serializeInput(r.input);
     void _omit;
-    await write(`${JSON.stringify({ v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, input: { ...input, snapshotRef: id } })}\n`);
+    // A policy canary's note (both policies' choices) goes with its record, so replay and
+    // `canary status --input` read it back from the file as they do from libSQL.
+    const canary = r.canary === undefined || r.canary === null ? {} : { canary: r.canary };
+    await write(`${JSON.stringify({ v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, ...canary, input: { ...input, snapshotRef: id } })}\n`);
     n++;
   }
   out.end();

@@ -4,6 +4,7 @@
  * store's app_endpoints/apps tables, or a static file). The hot path only
  * reads the maps; a failed refresh keeps the last good view.
  */
+import { routeLimitKey } from '../../shared/routes/route-limits.ts';
 import {
   DEFAULT_REQUEST_RULES,
   STRATEGIES,
@@ -36,6 +37,8 @@ export interface AppRouting {
   /** Request rules (TTFB budget, per-replica cap, …); defaults for apps this proxy has no row for. */
   readonly requests: AppRequestRules;
 }
+
+const UNLIMITED: AppLimits = Object.freeze({ maxConcurrency: null, maxRps: null });
 
 const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${appId}`;
 
@@ -106,6 +109,31 @@ export class EndpointRegistry {
   /** Apps with a settings row (store or static file). */
   appIds(): string[] {
     return [...this.apps.keys()];
+  }
+
+  /**
+   * Every limiter key with limits: app ids and `app#route` keys (shared/routes/route-limits.ts),
+   * so limit leases share route limits across proxies like app limits.
+   */
+  limitKeys(): Array<readonly [string, AppLimits]> {
+    const out: Array<readonly [string, AppLimits]> = [];
+    for (const [id, a] of this.apps) {
+      out.push([id, this.routing(id).limits]);
+      for (const [route, limits] of a.routeLimits ?? []) out.push([routeLimitKey(id, route), limits]);
+    }
+    return out;
+  }
+
+  /** Limits of a limiter key: an app's, or one route's (`app#route`; unknown route = unlimited). */
+  limitsOf(key: string): AppLimits {
+    const hash = key.indexOf('#');
+    if (hash < 0) return this.routing(key).limits;
+    return this.apps.get(key.slice(0, hash))?.routeLimits?.get(key.slice(hash + 1)) ?? UNLIMITED;
+  }
+
+  /** Whether the route declares limits (the request handler then also counts it under its key). */
+  hasRouteLimits(appId: string, route: string): boolean {
+    return this.apps.get(appId)?.routeLimits?.has(route) ?? false;
   }
 
   clusterIds(): string[] {

@@ -122,11 +122,12 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
           region: config.region,
           intervalMs: config.limitLeaseIntervalMs,
           now,
-          limitedApps: () => registry.appIds().map((id) => [id, registry.routing(id).limits] as const),
+          // App ids and `app#route` keys: route limits share the same leases (shared/routes/route-limits.ts).
+          limitedApps: () => registry.limitKeys(),
           inFlight: (appId): number => limiter.inFlight(appId),
         });
   const limiter: AppLimiter = new AppLimiter(
-    (appId, t) => (leases === null ? registry.routing(appId).limits : leases.effective(appId, registry.routing(appId).limits, t)),
+    (key, t) => (leases === null ? registry.limitsOf(key) : leases.effective(key, registry.limitsOf(key), t)),
     leases === null ? undefined : (appId, verdict) => leases.observe(appId, verdict),
   );
   // Logged at most once a minute: a libSQL outage would otherwise log every interval.

@@ -2,9 +2,11 @@
  * Where the registry learns endpoints: the store (app_endpoints + apps), or a
  * static JSON/YAML file for setups without a database:
  *   endpoints: [{ cluster, app, url, weight? }]
- *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps?, requests? }]
+ *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps?, requests?, routes?, intents? }]
+ * (`routes`/`intents` as in the control-plane config; only the routes' `limits` matter here)
  * (`requests` as in the control-plane config: functions, maxBodyBytes, forwardAuthorization, …)
  */
+import { routeLimits } from '../../shared/routes/route-limits.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
@@ -71,8 +73,14 @@ export function parseStaticEndpoints(doc: unknown): {
       problems.push(`apps[${i}].requests: ${describeProblems(rules.problems)}`);
       return;
     }
+    const routes = routeLimits(a['routes'], a['intents']);
+    if (!routes.ok) {
+      problems.push(`apps[${i}].routes: ${routes.problem}`);
+      return;
+    }
     apps.push({
       appId: a['id'],
+      routeLimits: routes.limits,
       strategy: strategy as StrategyName,
       affinityHeader: typeof a['affinityHeader'] === 'string' ? a['affinityHeader'] : null,
       maxConcurrency: optNum(a['maxConcurrency']),

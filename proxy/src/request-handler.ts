@@ -5,6 +5,7 @@
  * Carrying bytes is forward-http / forward-websocket. Metrics and health live
  * on the admin listener, never here.
  */
+import { routeLimitKey } from '../../shared/routes/route-limits.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
@@ -73,21 +74,8 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   if (broken !== null) return { ok: false, error: broken, claims: gate.claims };
   const job = jobKeyOf(req.headers, target.appId, rules.jobKeyHeader);
   if (!job.ok) return { ...job, claims: gate.claims };
-  const limit = rt.limiter.acquire(target.appId, rt.now(), limitCharge(rt, req, target));
-  if (!limit.ok) {
-    const what = limit.code === 'rate-limited' ? 'requests per second' : 'concurrent requests';
-    return {
-      ok: false,
-      claims: gate.claims,
-      error: new ProxyError(
-        limit.code,
-        429,
-        `${target.appId} is over its ${what} limit (shared by the proxies of its limits scope); retry after ${limit.retryAfterS}s`,
-        false,
-        limit.retryAfterS,
-      ),
-    };
-  }
+  const limit = acquireLimits(rt, target.appId, gate.claims.rt, limitCharge(rt, req, target));
+  if (!limit.ok) return { ok: false, claims: gate.claims, error: limit.error };
   // An in-region caller's Authorization holds its Switchyard key: never forwarded.
   const policy = { forwardCredentials: rules.forwardAuthorization && gate.claims.iss !== IN_REGION_ISSUER };
   return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy, jobKeyHash: job.hash }, rules, release: limit.release };
@@ -98,6 +86,29 @@ function limitCharge(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, tar
   if (rt.jobs === null) return 'both';
   if (rt.jobs.runnerClaims(req.headers) !== null) return 'slot-only';
   return wantsAsync(req, target) ? 'rate-only' : 'both';
+}
+
+/**
+ * The app's limits, then (when the edge's token names a route that declares limits) the route's,
+ * through the same limiter and leases under the key `app#route`; a refusal by the route gives
+ * back the app's slot. Both answer 429 with Retry-After.
+ */
+function acquireLimits(rt: ProxyRuntime, appId: string, route: string | undefined, charge: LimitCharge): { ok: true; release: () => void } | { ok: false; error: ProxyError } {
+  const app = rt.limiter.acquire(appId, rt.now(), charge);
+  if (!app.ok) return { ok: false, error: overLimit(appId, app.code, app.retryAfterS) };
+  if (route === undefined || !rt.registry.hasRouteLimits(appId, route)) return app;
+  const key = routeLimitKey(appId, route);
+  const routed = rt.limiter.acquire(key, rt.now(), charge);
+  if (!routed.ok) {
+    app.release();
+    return { ok: false, error: overLimit(`${appId} route ${route}`, routed.code, routed.retryAfterS) };
+  }
+  return { ok: true, release: () => { routed.release(); app.release(); } };
+}
+
+function overLimit(what: string, code: 'rate-limited' | 'concurrency-limited', retryAfterS: number): ProxyError {
+  const limit = code === 'rate-limited' ? 'requests per second' : 'concurrent requests';
+  return new ProxyError(code, 429, `${what} is over its ${limit} limit (shared by the proxies of its limits scope); retry after ${retryAfterS}s`, false, retryAfterS);
 }
 
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {

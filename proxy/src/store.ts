@@ -9,7 +9,8 @@ import type { Client, InStatement } from '@libsql/client';
 import type { JobPinRow } from './job-pins.ts';
 import { libsqlLeaseStore, type LimitLeaseStore } from './limit-lease-store.ts';
 import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
-import { DEFAULT_REQUEST_RULES, LIMIT_SCOPES, type AppRequestRules, type Health, type LimitScope, type StrategyName } from '../../shared/domain/types.ts';
+import { routeLimits } from '../../shared/routes/route-limits.ts';
+import { DEFAULT_REQUEST_RULES, LIMIT_SCOPES, type AppLimits, type AppRequestRules, type Health, type LimitScope, type StrategyName } from '../../shared/domain/types.ts';
 
 export interface EndpointRow {
   readonly clusterId: string;
@@ -29,6 +30,8 @@ export interface AppSettings {
   readonly limitScope?: LimitScope;
   /** The app's request rules (functions, body limit, TTFB budget, …) with every default filled in. */
   readonly requests: AppRequestRules;
+  /** Limits its routes declare (route name → limits; shared/routes/route-limits.ts); absent = none. */
+  readonly routeLimits?: ReadonlyMap<string, AppLimits>;
 }
 
 export interface ProxyRow {
@@ -102,6 +105,23 @@ function storedRules(appId: string, raw: unknown): AppRequestRules {
   return DEFAULT_REQUEST_RULES;
 }
 
+/** `apps.routes_json` (absent before the routes migration) → the limits its routes declare. */
+function storedRouteLimits(appId: string, raw: unknown): ReadonlyMap<string, AppLimits> {
+  if (raw === null || raw === undefined) return new Map();
+  let value: unknown;
+  try {
+    value = JSON.parse(str(raw));
+  } catch {
+    value = null;
+  }
+  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const r = routeLimits(o['routes'], o['intents']);
+  if (r.ok) return r.limits;
+  // The edge refuses such a snapshot too; here only the app's own limits then apply, loudly.
+  process.emitWarning(`apps.routes_json of ${appId} is invalid (${r.problem}); its routes' limits are not enforced`);
+  return new Map();
+}
+
 /** NULL or a database before schema v10: `region`. An unknown value is shared by the region, loudly. */
 function storedScope(appId: string, raw: unknown): LimitScope {
   if (raw === null || raw === undefined) return 'region';
@@ -139,6 +159,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         maxRps: numOrNull(r['max_rps']),
         limitScope: storedScope(str(r['id']), r['limit_scope']),
         requests: storedRules(str(r['id']), r['requests_json']),
+        routeLimits: storedRouteLimits(str(r['id']), r['routes_json']),
       }));
     },
     async upsertProxy(row) {

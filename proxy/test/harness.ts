@@ -57,6 +57,8 @@ export interface TestKeys {
       issuer: string;
       /** Trace context claim (the edge's traceparent). */
       tp: string;
+      /** The matched app route (its limits apply). */
+      rt: string;
     }>,
   ): Promise<string>;
   /** Same kid, different private key: a forgery. */
@@ -81,6 +83,7 @@ export async function testKeys(kid = 'k1'): Promise<TestKeys> {
           fallbacks: c.fallbacks ?? [],
           did: c.did ?? randomUUID(),
           ...(c.tp === undefined ? {} : { tp: c.tp }),
+          ...(c.rt === undefined ? {} : { rt: c.rt }),
         },
         key,
         { now: c.now ?? Date.now(), ttlSeconds: c.ttlSeconds ?? 60, ...(c.issuer === undefined ? {} : { issuer: c.issuer }) },

@@ -11,7 +11,8 @@
  *                         (that name is what the log, `switchyard canary status` and replay show).
  *
  * Which requests: a hash of the app and the request's session key (the app's affinity
- * header, else its job key hash, else the request's own seed) picks a bucket out of
+ * header, else its job key hash, else the client's salted identity — session header/cookie,
+ * else IP + user agent, shared/rollout/client-key.ts — else the request's own seed) picks a bucket out of
  * 10,000; buckets below percent × 100 run the candidate — so a conversation stays on
  * one policy, and the slice is the same on every edge. Pure: no I/O.
  */

@@ -284,6 +284,12 @@ export interface RequestFacts {
   readonly affinityKey: string | null;
   /** Hash of the app's job key header (`shared/domain/job-key.ts`), if sent; never the raw key. */
   readonly jobKeyHash?: string | null;
+  /**
+   * Salted hash of the client's identity (session header/cookie, else IP + user agent;
+   * shared/rollout/client-key.ts), so keyless requests stay on one rollout version and canary
+   * arm; never the raw IP. Absent/null = none.
+   */
+  readonly clientKey?: string | null;
   readonly synthetic: boolean;
 }
 

@@ -10,15 +10,18 @@ describe('evaluateGates', () => {
     ['too few canary outcomes: wait', ok(5), ok(100), 'wait', []],
     ['enough and equal: pass', ok(20), ok(100), 'pass', []],
     ['errors over the budget fail even below minRequests', ok(4, 100, 4), ok(100), 'fail', ['error-budget']],
-    ['errors within the budget below minRequests: wait', ok(4, 100, 3), ok(100), 'wait', []],
-    ['error rate above stable + delta', ok(100, 100, 3), ok(100), 'fail', ['error-rate']],
-    ['same error rate as stable: pass', ok(200, 100, 3), ok(200, 100, 3), 'pass', []],
+    ['errors reaching the budget fail (the edge brake stops there)', ok(4, 100, 3), ok(100), 'fail', ['error-budget']],
+    ['errors below the budget below minRequests: wait', ok(4, 100, 2), ok(100), 'wait', []],
+    ['error rate above stable + delta', ok(100, 100, 3), ok(100), 'fail', ['error-rate'], 10],
+    ['same error rate as stable: pass', ok(200, 100, 3), ok(200, 100, 3), 'pass', [], 10],
     ['TTFT p95 regressed', ok(20, 400), ok(100, 100), 'fail', ['ttft-p95']],
     ['TTFT within ratio + slack', ok(20, 190), ok(100, 100), 'pass', []],
     ['no stable outcomes: only the canary\'s own gates', ok(20, 5000), ok(0), 'pass', []],
+    ['budget 0: the first error fails', ok(4, 100, 1), ok(100), 'fail', ['error-budget'], 0],
+    ['budget 0 and no error: wait', ok(4), ok(100), 'wait', [], 0],
     ['cut streams', ok(100, 100, 0, 5), ok(100), 'fail', ['cut-streams']],
-  ] as const)('%s', (_n, canary, stable, result, gates) => {
-    const v = evaluateGates(canary, stable, G);
+  ] as const)('%s', (_n, canary, stable, result, gates, budget: number = G.errorBudget) => {
+    const v = evaluateGates(canary, stable, { ...G, errorBudget: budget });
     expect(v.result).toBe(result);
     expect(v.failures.map((f) => f.gate)).toEqual(gates);
   });

@@ -61,8 +61,10 @@ export function evaluateGates(canary: VersionOutcomes, stable: VersionOutcomes, 
   const c = summarize(canary);
   const s = summarize(stable);
   const failures: GateFailure[] = [];
-  if (canary.errors > gates.errorBudget) {
-    failures.push({ gate: 'error-budget', detail: `${canary.errors} canary replica errors > budget ${gates.errorBudget}` });
+  // Reaching the budget rolls back: the edge's brake stops the canary at that count, so "more
+  // than the budget" would never be seen once the brake works.
+  if (canary.errors > 0 && canary.errors >= gates.errorBudget) {
+    failures.push({ gate: 'error-budget', detail: `${canary.errors} canary replica errors reached budget ${gates.errorBudget}` });
   }
   const enough = canary.requests >= gates.minRequests;
   if (enough) {

@@ -29,6 +29,12 @@ describe('routeRollout', () => {
     if (routed.note !== null) expect(decide(request(req), routed.snapshot, POLICY, context()).chosen).toSatisfy((c: string | null) => c !== null && clusters.includes(c as never));
   });
 
+  test('a braked canary choice goes to the stable clusters, reason braked', () => {
+    const routed = routeRollout(request({}), snap(R), 0.5, () => false);
+    expect(routed.note).toMatchObject({ version: 'v1', canary: false, reason: 'braked' });
+    expect(routed.snapshot.app.clusters).toEqual(['us', 'ie']);
+  });
+
   test('the restricted view is one object per snapshot and version (decide() compiles it once)', () => {
     const s = snap(R);
     expect(restrictToVersion(s, 'm', 'v1')).toBe(restrictToVersion(s, 'm', 'v1'));

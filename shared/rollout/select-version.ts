@@ -62,21 +62,31 @@ function versionOf(snap: AppSnapshot, clusterId: string, model: string): string 
 
 /**
  * Version choice and restricted snapshot for one request. No rollout: the snapshot unchanged.
- * `random` is a uniform [0,1) draw used only for requests without a session key.
+ * `random` is a uniform [0,1) draw used only for requests without a session key or client key.
  */
-export function routeRollout(req: RequestFacts, snap: AppSnapshot, random: number): RolloutRouting {
+export function routeRollout(
+  req: RequestFacts,
+  snap: AppSnapshot,
+  random: number,
+  admitsCanary: (rollout: NonNullable<AppSnapshot['rollout']>) => boolean = () => true,
+): RolloutRouting {
   const rollout = snap.rollout ?? null;
   if (rollout === null) return { snapshot: snap, note: null };
-  const sessionKey = req.jobKeyHash ?? req.affinityKey;
+  // Keyless requests fall back to the client's identity (client-key.ts) so they do not flip versions.
+  const sessionKey = req.jobKeyHash ?? req.affinityKey ?? req.clientKey ?? null;
   const pin = req.jobKeyHash === undefined || req.jobKeyHash === null ? undefined : snap.jobPins?.get(req.jobKeyHash);
   const region = homeRegion(req.client.location, snap.clusters.values());
-  const choice = assignVersion({
+  const assigned = assignVersion({
     rollout,
     sessionKey,
     random,
     homeRegion: region,
     pinnedVersion: pin === undefined ? null : versionOf(snap, pin.clusterId, rollout.model),
   });
+  // The edge's brake (canary-brake.ts) overrides a canary choice once the canary spent its budget here.
+  const choice = assigned.canary && !admitsCanary(rollout)
+    ? { version: rollout.stable, canary: false, reason: 'braked' as const, bucket: assigned.bucket }
+    : assigned;
   const view = restrictToVersion(snap, rollout.model, choice.version);
   const base = `${rollout.model}@${choice.version} (${choice.canary ? 'canary' : 'stable'}, ${choice.reason}, weight ${rollout.weightPct} %)`;
   return {

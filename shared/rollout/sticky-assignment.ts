@@ -25,7 +25,8 @@ export type VersionReason =
   | 'held-region' // the client's region is held on the old version
   | 'pinned-conversation' // the session already runs on a cluster serving this version
   | 'sticky-hash' // the session key's bucket against the weight
-  | 'random'; // no session key: a per-request draw against the weight
+  | 'random' // no session key: a per-request draw against the weight
+  | 'braked'; // the canary was chosen but this edge's brake stopped it (canary-brake.ts)
 
 export interface VersionChoice {
   readonly version: string;

@@ -30,13 +30,18 @@ export interface RolloutView {
   readonly weightPct: number;
   /** Cluster regions whose clients stay on the stable version until promotion. */
   readonly heldRegions: readonly string[];
+  /** The gates (the edge's canary brake reads the error budget); absent = the defaults. */
+  readonly gates?: { readonly errorBudget: number };
 }
 
 /** Thresholds of the automatic gates: canary against stable over the current step. */
 export interface GateConfig {
   /** Canary outcomes needed before the rate and latency gates judge (and before a step may advance). */
   readonly minRequests: number;
-  /** Canary replica errors tolerated in one step regardless of rates: one more rolls back. */
+  /**
+   * Canary errors clients may see in one step regardless of rates: reaching it rolls back (0: the
+   * first error does). The edge's brake (canary-brake.ts) stops sending to the canary at the same count.
+   */
   readonly errorBudget: number;
   /** Canary error rate may exceed stable's by at most this much (0..1, absolute). */
   readonly maxErrorRateDelta: number;

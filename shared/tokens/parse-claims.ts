@@ -11,7 +11,7 @@ const seconds = (v: unknown): v is number =>
 
 /** The claims, or a description of the first field that is wrong. */
 export function parseClaims(payload: Readonly<Record<string, unknown>>): RoutingClaims | string {
-  const { iss, aud, app, fn, cluster, fallbacks, did, iat, exp, tp } = payload;
+  const { iss, aud, app, fn, cluster, fallbacks, did, iat, exp, tp, rt } = payload;
   if (!nonEmpty(iss)) return '"iss" must be a non-empty string';
   if (!nonEmpty(aud)) return '"aud" must be a single proxy id';
   if (!nonEmpty(app) || !app.includes('/')) return '"app" must be "project/app"';
@@ -25,6 +25,7 @@ export function parseClaims(payload: Readonly<Record<string, unknown>>): Routing
   // Optional, but when present it must be a valid traceparent: a signed field is never half-read.
   if (tp !== undefined && (typeof tp !== 'string' || parseTraceparent(tp) === null))
     return '"tp" must be a W3C traceparent (00-<trace id>-<span id>-<flags>)';
+  if (rt !== undefined && !nonEmpty(rt)) return '"rt" must be the matched route\'s name';
   const claims = { iss, aud, app, fn, cluster, fallbacks: [...fallbacks], did, iat, exp };
-  return tp === undefined ? claims : { ...claims, tp };
+  return { ...claims, ...(tp === undefined ? {} : { tp }), ...(rt === undefined ? {} : { rt }) };
 }

@@ -26,6 +26,11 @@ export interface RoutingClaims {
    * edges without tracing; an older proxy ignores it.
    */
   readonly tp?: string;
+  /**
+   * Optional: the app route the edge matched (shared/routes), so the proxy enforces the route's
+   * own limits. Absent when the app has no routes or none matched; an older proxy ignores it.
+   */
+  readonly rt?: string;
 }
 
 export type TokenErrorCode =

@@ -16,9 +16,12 @@ export interface CanaryDecided {
   readonly note: CanaryNote | null;
 }
 
-/** The request's session key: affinity header, else job key hash, else the request itself (its seed). */
+/**
+ * The request's session key: affinity header, else job key hash, else the client's identity
+ * (salted hash, shared/rollout/client-key.ts), else the request itself (its seed).
+ */
 function sessionKey(facts: RequestFacts, seed: string): string {
-  return facts.affinityKey ?? facts.jobKeyHash ?? seed;
+  return facts.affinityKey ?? facts.jobKeyHash ?? facts.clientKey ?? seed;
 }
 
 export function decideWithCanary(

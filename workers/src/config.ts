@@ -14,6 +14,7 @@ import type { CanaryConfig } from './shared-deps.ts';
 import type { SigningKey } from './shared-deps.ts';
 import { otlpUrlProblem, validRatio } from '../../shared/tracing/index.ts';
 import type { EdgeTracingConfig } from './tracing.ts';
+import { sha256Hex } from './client-key.ts';
 
 export interface EdgeConfig {
   readonly answerMode: DefaultAnswerMode;
@@ -51,6 +52,11 @@ export interface EdgeConfig {
   /** Policy canary (ROUTE_CANARY_PERCENT / ROUTE_CANARY_POLICY, shared/canary); null: off. */
   readonly canary: CanaryConfig | null;
   readonly signingKey: SigningKey;
+  /**
+   * Secret salt of the keyless clients' identity hash (workers/src/client-key.ts), derived from
+   * TOKEN_SIGNING_KEY so no new secret is needed; absent = keyless requests are not sticky.
+   */
+  readonly clientKeySalt?: string;
   /** OpenTelemetry traces (EDGE_OTLP_TRACES_URL); null: off. */
   readonly tracing: EdgeTracingConfig | null;
 }
@@ -145,6 +151,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
 
   let signingKey: SigningKey | undefined;
   const jwk = r.raw('TOKEN_SIGNING_KEY');
+  const clientKeySalt = jwk === undefined ? undefined : await sha256Hex(`switchyard client key salt\n${jwk}`);
   if (jwk === undefined) {
     r.problem('TOKEN_SIGNING_KEY', null, 'is required: an Ed25519 private JWK (JSON, with "kid"); set it with `wrangler secret put TOKEN_SIGNING_KEY`');
   } else {
@@ -187,6 +194,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       policy: policyResult.value,
       canary: canaryResult.value,
       signingKey,
+      ...(clientKeySalt === undefined ? {} : { clientKeySalt }),
       tracing,
     },
   };

@@ -26,6 +26,8 @@ import type { Client } from './libsql.ts';
 import { Lru } from './lru.ts';
 import { parseAppPath } from '../../shared/http/request-path.ts';
 import { routeRollout, type RolloutNote } from '../../shared/rollout/select-version.ts';
+import { CanaryBrake } from '../../shared/rollout/canary-brake.ts';
+import { clientKeyOf } from './client-key.ts';
 import type { AppPath } from '../../shared/http/request-path.ts';
 import { admitRequest, pathRefusal } from './request-admission.ts';
 import { newDecisionId, newSeed } from './request-ids.ts';
@@ -80,6 +82,8 @@ export class Edge {
   readonly keys: SwrCache<ApiKey>;
   readonly decisions: DecisionLog;
   readonly #strategy: Lru<string, StrategyState>;
+  /** This isolate's fast stop for a failing rollout canary (shared/rollout/canary-brake.ts). */
+  readonly #brake = new CanaryBrake();
 
   constructor(readonly deps: EdgeDeps) {
     const c = deps.config;
@@ -205,6 +209,11 @@ export class Edge {
     const routed = await routeRequest(request, url, path.fn, snapshot, mode.mode);
     const now = this.deps.now();
     const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
+    const affinityKey = snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader);
+    const jobKeyHash = await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader);
+    // Keyless requests under a rollout or policy canary stick to one arm by the client's salted identity.
+    const needsClientKey = affinityKey === null && jobKeyHash === null && (snapshot.rollout !== undefined || this.deps.config.canary !== null);
+    const clientKey = needsClientKey ? await clientKeyOf(request.headers, path.appId, this.deps.config.clientKeySalt) : null;
     const facts: RequestFacts = {
       appId: path.appId,
       fn: path.fn,
@@ -213,22 +222,46 @@ export class Edge {
         (this.deps.config.trustDevLocation ? devLocationOverride(request.headers) : undefined) ??
           (request as Request & { cf?: CfProperties }).cf,
       ),
-      affinityKey: snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader),
-      jobKeyHash: await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader),
+      affinityKey,
+      jobKeyHash,
+      ...(clientKey === null ? {} : { clientKey }),
       synthetic,
     };
     // Rollout hook (shared/rollout/): the request's model version picks, within the route's
     // clusters, the ones decide() sees.
-    const rollout = routeRollout(facts, routed.snapshot, Math.random());
+    const rollout = routeRollout(facts, routed.snapshot, Math.random(), (r) => this.#brake.admits(r));
     const decided = this.#decide(facts, { snapshot: rollout.snapshot, note: routed.note }, now, stale, mode.mode, waitUntil, rollout.note);
     if (traced !== null) {
       traced.decide = traced.trace.start('edge decide', 'internal', traced.server, decisionAttributes(decided.decision, decided.decisionMs, mode.mode));
       traced.decide.end();
     }
-    const res = await this.#answer(request, url, path, decided, synthetic ? 'explain' : mode.mode, now, traced);
+    const answerMode = synthetic ? 'explain' : mode.mode;
+    const res = await this.#answerCountingCanary(routed.snapshot.rollout, rollout.note, answerMode, () => this.#answer(request, url, path, decided, answerMode, now, traced));
     const decorated = decorate(res, decided.decision.id, decided.decisionMs, stale);
     if (rollout.note !== null) decorated.headers.set('x-switchyard-model-version', `${rollout.note.model}@${rollout.note.version}`);
     return withCors(decorated);
+  }
+
+  /**
+   * The answer, counted by the canary brake when it is a forwarded canary request: a 5xx (or no
+   * answer) the client sees spends the canary's error budget in this isolate.
+   */
+  async #answerCountingCanary(
+    view: AppSnapshot['rollout'],
+    note: RolloutNote | null,
+    mode: AnswerMode,
+    answer: () => Promise<Response>,
+  ): Promise<Response> {
+    if (view === undefined || note === null || !note.canary || mode !== 'forward') return answer();
+    this.#brake.begin(view);
+    let failed = true;
+    try {
+      const res = await answer();
+      failed = res.status >= 500;
+      return res;
+    } finally {
+      this.#brake.end(view, failed);
+    }
   }
 
   #decide(
@@ -312,6 +345,7 @@ export class Edge {
         fn: path.fn,
         clusterIds: targets.slice(index).map((t) => t.clusterId),
         now,
+        route: (decision as RoutedDecision).route?.route ?? null,
         ...(traceparent === undefined ? {} : { traceparent }),
       });
     if (mode === 'token') {

@@ -17,6 +17,8 @@ export async function mintToken(a: {
   readonly now: number;
   /** The edge span the proxy continues (routing token `tp` claim); absent when tracing is off. */
   readonly traceparent?: string;
+  /** The app route the decision matched (routing token `rt` claim). */
+  readonly route?: string | null;
 }): Promise<{ token: string; expiresAt: number }> {
   const [cluster, ...fallbacks] = a.clusterIds;
   const facts = cluster === undefined ? undefined : a.snapshot.clusters.get(cluster);
@@ -30,6 +32,8 @@ export async function mintToken(a: {
       fallbacks,
       did: a.decision.id,
       ...(a.traceparent === undefined ? {} : { tp: a.traceparent }),
+      // The matched route: the proxy enforces its limits (shared/routes/route-limits.ts).
+      ...(a.route === undefined || a.route === null ? {} : { rt: a.route }),
     },
     a.config.signingKey,
     { now: a.now, ttlSeconds: a.config.tokenTtlSeconds, issuer: a.config.tokenIssuer },

@@ -10,6 +10,8 @@ import { parseInputJson } from '../../../backtest/decision-record.ts';
 import { BacktestError } from '../../../backtest/errors.ts';
 import { parseCanaryJson } from '../../../backtest/replay/canary-replay.ts';
 import { readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
+import { readNdjson } from '../../../backtest/replay/ndjson.ts';
+import type { ReplayRecord } from '../../../backtest/replay/lazy-record.ts';
 import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
 import { quantileOf } from '../../../backtest/stats/histogram.ts';
 
@@ -27,11 +29,14 @@ export function register(program: Command): void {
   canary
     .command('status')
     .description('requests, p50/p95 TTFB and error rate per policy (outcomes joined to decisions)')
-    .requiredOption('--db <url>', 'libSQL URL of the control-plane database')
+    .option('--db <url>', 'libSQL URL of the control-plane database')
+    .option('--input <file.ndjson>', 'read decision records from an NDJSON export (`replay --export-ndjson`) instead')
     .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
-    .option('--since-hours <h>', 'only decisions of the last h hours', '24')
-    .action(async (opts: DbFlags) => {
-      process.stdout.write(await statusText(opts));
+    .option('--since-hours <h>', 'only decisions of the last h hours (with --db)', '24')
+    .action(async (opts: Partial<DbFlags> & { input?: string; sinceHours: string }) => {
+      if ((opts.db === undefined) === (opts.input === undefined)) throw new BacktestError('bad-option', 'give exactly one of --db <url> or --input <file.ndjson>');
+      const text = opts.input !== undefined ? await statusTextFromRecords(readNdjson(opts.input)) : await statusText({ ...opts, db: opts.db ?? '' });
+      process.stdout.write(text);
     });
   canary
     .command('promote')
@@ -67,26 +72,50 @@ export async function statusText(opts: DbFlags): Promise<string> {
             WHERE d.at >= ? AND d.synthetic = 0 ORDER BY d.at`,
       args: [sinceOf(opts)],
     });
-    const per = new Map<string, { ids: Set<string>; attempts: number; errors: number; ttfb: number[] }>();
+    const per = new PolicyOutcomes();
     for (const row of rs.rows) {
-      const key = `${String(row['policy_version'])}${Number(row['canary']) === 1 ? ' (candidate)' : ''}`;
-      const p = per.get(key) ?? { ids: new Set<string>(), attempts: 0, errors: 0, ttfb: [] };
-      p.ids.add(String(row['id']));
-      p.attempts++;
-      if (Number(row['status']) >= 500 || Number(row['status']) === 0) p.errors++;
-      if (row['ttfb_ms'] !== null) p.ttfb.push(Number(row['ttfb_ms']));
-      per.set(key, p);
+      per.add(String(row['policy_version']), Number(row['canary']) === 1, String(row['id']), Number(row['status']), row['ttfb_ms'] === null ? null : Number(row['ttfb_ms']));
     }
-    if (per.size === 0) return 'no proxied decisions with outcomes in that window\n';
+    return per.text();
+  } finally {
+    db.close();
+  }
+}
+
+/** The same table from decision records (an NDJSON export carries each canary decision's note). */
+export async function statusTextFromRecords(records: AsyncIterable<ReplayRecord> | Iterable<ReplayRecord>): Promise<string> {
+  const per = new PolicyOutcomes();
+  for await (const r of records) {
+    if (r.decision.synthetic) continue;
+    const candidate = r.canary !== undefined && r.canary !== null;
+    for (const o of r.outcomes) per.add(r.decision.policyVersion, candidate, r.decision.id, o.status, o.ttfbMs);
+  }
+  return per.text();
+}
+
+/** Outcomes per policy (the candidate's marked): requests, TTFB quantiles, error rate. */
+class PolicyOutcomes {
+  readonly #per = new Map<string, { ids: Set<string>; attempts: number; errors: number; ttfb: number[] }>();
+
+  add(policy: string, candidate: boolean, decisionId: string, status: number, ttfbMs: number | null): void {
+    const key = `${policy}${candidate ? ' (candidate)' : ''}`;
+    const p = this.#per.get(key) ?? { ids: new Set<string>(), attempts: 0, errors: 0, ttfb: [] };
+    p.ids.add(decisionId);
+    p.attempts++;
+    if (status >= 500 || status === 0) p.errors++;
+    if (ttfbMs !== null) p.ttfb.push(ttfbMs);
+    this.#per.set(key, p);
+  }
+
+  text(): string {
+    if (this.#per.size === 0) return 'no proxied decisions with outcomes in that window\n';
     const lines = ['policy                         requests  p50 TTFB  p95 TTFB  error rate'];
-    for (const [k, p] of [...per].sort()) {
+    for (const [k, p] of [...this.#per].sort()) {
       const s = [...p.ttfb].sort((a, b) => a - b);
       const q = (x: number): string => (s.length === 0 ? '—' : `${Math.round(quantileOf(s, x) ?? 0)} ms`);
       lines.push(`${k.padEnd(30)} ${String(p.ids.size).padStart(8)}  ${q(0.5).padStart(8)}  ${q(0.95).padStart(8)}  ${((100 * p.errors) / p.attempts).toFixed(2).padStart(9)} %`);
     }
     return `${lines.join('\n')}\n`;
-  } finally {
-    db.close();
   }
 }
 
