@@ -27,7 +27,9 @@ import { Reporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { JobPins } from './job-pins.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
-import type { ProxyRuntime } from './runtime.ts';
+import { breakerFor, type ProxyRuntime } from './runtime.ts';
+import { parseCircuitKey } from './circuit-breaker.ts';
+import type { AppLimits } from '../../shared/domain/types.ts';
 import type { ProxyStore } from './store.ts';
 import { openGate, verifyingGate, type VerifyFn } from './token-gate.ts';
 import { jwksVerifier } from './verifier.ts';
@@ -40,6 +42,10 @@ import type { Client } from '@libsql/client';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AggregatorRegistry, Gauge } from 'prom-client';
+import { processPeers, type WorkerSlot } from './cluster-peers.ts';
+import { workerShare } from './worker-limits.ts';
+import { scopeKey } from './limit-leases.ts';
 
 export interface ProxyDeps {
   readonly store?: ProxyStore;
@@ -56,6 +62,12 @@ export interface ProxyDeps {
   readonly traceExporter?: SpanExporter;
   /** The libSQL client behind `store`: enables the tokenless in-region path (in-region-wiring.ts). */
   readonly db?: Client;
+  /**
+   * This process is worker `index` of `count` on a shared port (cluster-primary.ts): limits are
+   * split or leased per worker, circuit/outlier transitions are relayed, the primary serves the
+   * admin listener, and only worker 0 writes the proxy's own rows and recovers its async jobs.
+   */
+  readonly worker?: WorkerSlot;
 }
 
 export interface RunningProxy {
@@ -112,20 +124,27 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');
   const registry = new EndpointRegistry(source, config.defaultStrategy);
   await registry.refresh(now());
+  const slot = deps.worker ?? null;
   const leases: LimitLeases | null =
     store === null
       ? null
       : new LimitLeases({
           store,
-          proxyId: config.id,
+          // Each worker holds its own lease, so the bound between proxies applies between workers.
+          proxyId: slot === null ? config.id : `${config.id}#${slot.index}`,
           region: config.region,
           intervalMs: config.limitLeaseIntervalMs,
           now,
           limitedApps: () => registry.appIds().map((id) => [id, registry.routing(id).limits] as const),
           inFlight: (appId): number => limiter.inFlight(appId),
         });
+  const limitsOf = (appId: string, t: number): AppLimits => {
+    const limits = registry.routing(appId).limits;
+    if (leases !== null && scopeKey(limits, config.region) !== null) return leases.effective(appId, limits, t);
+    return slot === null ? limits : workerShare(limits, slot);
+  };
   const limiter: AppLimiter = new AppLimiter(
-    (appId, t) => (leases === null ? registry.routing(appId).limits : leases.effective(appId, registry.routing(appId).limits, t)),
+    limitsOf,
     leases === null ? undefined : (appId, verdict) => leases.observe(appId, verdict),
   );
   // Logged at most once a minute: a libSQL outage would otherwise log every interval.
@@ -148,11 +167,35 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     logger,
   );
   let rtRef: ProxyRuntime | null = null;
-  const reporter = new Reporter(() => {
-    if (rtRef === null) throw new Error('runtime not ready');
-    return rtRef;
-  }, store);
+  const reporter = new Reporter(
+    () => {
+      if (rtRef === null) throw new Error('runtime not ready');
+      return rtRef;
+    },
+    store,
+    Math.random,
+    // One proxy row and one health report per proxy, not one per worker.
+    slot === null || slot.index === 0,
+  );
   const metrics = createMetrics(deps.defaultMetrics ?? false);
+  // The primary's scrape asks every worker for this registry and sums them.
+  if (slot !== null) {
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    // Constructing one installs the worker's answer to the primary's scrape requests.
+    void new AggregatorRegistry();
+    // Per-worker answered requests, read from the summed counter at scrape: shows the spread.
+    const requests = metrics.requests;
+    new Gauge({
+      name: 'switchyard_proxy_worker_requests',
+      help: 'Requests answered by each worker process since it started (the other series are sums over workers)',
+      labelNames: ['worker'],
+      registers: [metrics.registry],
+      async collect() {
+        const got = await requests.get();
+        this.set({ worker: String(slot.index) }, got.values.reduce((n, v) => n + v.value, 0));
+      },
+    });
+  }
   // Failed span exports are counted, and logged at most once a minute (a dead collector would
   // otherwise log every batch).
   let lastDropLog = -Infinity;
@@ -172,6 +215,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       config.outlierConsecutiveFailures,
       config.outlierBaseEjectionMs,
       config.outlierMaxEjectionMs,
+      (appId, url, until) => rtRef?.peers?.ejected(appId, url, until),
     ),
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
@@ -203,6 +247,16 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             logger,
             dispatcher,
           }),
+    peers:
+      slot === null
+        ? null
+        : processPeers(
+            (key) => {
+              const { clusterId, appId } = parseCircuitKey(key);
+              return breakerFor(rt, clusterId, appId);
+            },
+            () => rt.outliers,
+          ),
     draining: false,
   };
   rtRef = rt;
@@ -242,9 +296,11 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     publicUrl: config.publicUrl === '' ? url : config.publicUrl,
   };
   Object.assign(rt, { config: runtimeConfig });
-  const admin = await startAdminListener(rt);
-  // Jobs replay through our own listener (loopback), so they start once it listens.
-  await rt.jobs?.start(url);
+  // Workers leave metrics and health to the primary, which sums them (cluster-primary.ts).
+  const admin = slot === null ? await startAdminListener(rt) : { url: '', close: () => Promise.resolve() };
+  // Jobs replay through our own listener (loopback), so they start once it listens; of several
+  // workers only the first recovers the interrupted ones (else each would run them again).
+  await rt.jobs?.start(url, slot === null || slot.index === 0);
 
   const refreshPins = (): Promise<void> =>
     rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
