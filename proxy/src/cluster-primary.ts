@@ -105,9 +105,9 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
       return;
     }
     if (path === HEALTH_PATH) {
-      const workers = live().length;
+      const pids = live().map((w) => w.process.pid);
       res.writeHead(stopping ? 503 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: config.id, draining: stopping, workers, of: count }));
+      res.end(JSON.stringify({ id: config.id, draining: stopping, workers: pids.length, of: count, pids }));
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });

@@ -10,13 +10,11 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import pino from 'pino';
 import { pathToFileURL } from 'node:url';
-import { createClient } from '@libsql/client';
 import { parse as parseYaml } from 'yaml';
 import { formatConfigIssues, parseProxyConfig, type ConfigSources } from './config.ts';
-import { startProxy, type RunningProxy } from './proxy.ts';
+import type { RunningProxy } from './proxy.ts';
 import { runPrimary } from './cluster-primary.ts';
 import { workerSlotFromEnv } from './cluster-peers.ts';
-import { libsqlProxyStore } from './store.ts';
 
 export interface ServeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -49,6 +47,12 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
     );
     return null;
   }
+  // Loaded here, not at the top: a cluster primary never serves traffic and starts faster without them.
+  const [{ createClient }, { startProxy }, { libsqlProxyStore }] = await Promise.all([
+    import('@libsql/client'),
+    import('./proxy.ts'),
+    import('./store.ts'),
+  ]);
   const client =
     config.storeUrl === null
       ? null
