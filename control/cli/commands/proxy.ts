@@ -30,6 +30,10 @@ export function register(program: Command): void {
       'static endpoints instead of the store, env PROXY_ENDPOINTS_FILE',
     )
     .option('--auth-disabled', 'accept requests without a routing token (development only)')
+    .option(
+      '--workers <n>',
+      'proxy processes sharing the port (node:cluster): a count or auto = one per core, env PROXY_WORKERS (default here: auto)',
+    )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const flags: Record<string, unknown> = {};
       const map: Record<string, string> = {
@@ -45,11 +49,14 @@ export function register(program: Command): void {
         tokenIssuer: 'tokenIssuer',
         endpointsFile: 'endpointsFile',
         authDisabled: 'authDisabled',
+        workers: 'workers',
       };
       for (const [opt, field] of Object.entries(map))
         if (opts[opt] !== undefined) flags[field] = opts[opt];
       await serveProxy({
-        env: process.env,
+        // Production runs one worker per core unless told otherwise; `proxy/src/server.ts`
+        // (dev stack, tests) keeps one process by default.
+        env: { PROXY_WORKERS: 'auto', ...process.env },
         flags,
         ...(typeof opts['config'] === 'string' ? { configFile: opts['config'] } : {}),
       });
