@@ -263,8 +263,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
 
   // forward-websocket narrows each client's offer to the replica's subprotocol before accepting.
   const wss = new WebSocketServers();
-  const listeners = createListeners(
-    config,
+  const handlers: Parameters<typeof createListeners> extends [ProxyConfig, ...infer H] ? H : never = [
     (req, res) => {
       handleRequest(rt, req, res).catch((err: unknown) => {
         logger.error({ err }, 'request handler failed');
@@ -283,7 +282,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
         res.stream.close();
       });
     },
-  );
+  ];
+  const listeners = createListeners(config, ...handlers);
   await new Promise<void>((resolve, reject) => {
     listeners.server.once('error', reject);
     listeners.server.listen(config.port, config.host, () => resolve());
@@ -300,7 +300,18 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const admin = slot === null ? await startAdminListener(rt) : { url: '', close: () => Promise.resolve() };
   // Jobs replay through our own listener (loopback), so they start once it listens; of several
   // workers only the first recovers the interrupted ones (else each would run them again).
-  await rt.jobs?.start(url, slot === null || slot.index === 0);
+  // A worker replays its jobs through a loopback port of its own (`exclusive`: not shared with
+  // its siblings), since a job's runner credential is known to the worker running it only.
+  const jobListeners =
+    slot === null || rt.jobs === null ? null : createListeners({ ...runtimeConfig, tlsCertFile: null, tlsKeyFile: null }, ...handlers);
+  if (jobListeners !== null)
+    await new Promise<void>((resolve, reject) => {
+      jobListeners.server.once('error', reject);
+      jobListeners.server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve());
+    });
+  const jobsUrl =
+    jobListeners === null ? url : `http://127.0.0.1:${(jobListeners.server.address() as AddressInfo).port}`;
+  await rt.jobs?.start(jobsUrl, slot === null || slot.index === 0);
 
   const refreshPins = (): Promise<void> =>
     rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
@@ -327,6 +338,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       // Interrupted jobs stay `running` in the database: the next start retries or fails them.
       rt.jobs?.stop();
       const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
+      if (jobListeners !== null) {
+        jobListeners.server.close();
+        for (const sock of jobListeners.sockets) sock.destroy();
+      }
       clearInterval(refreshTimer);
       leases?.stop();
       stopChecks();
