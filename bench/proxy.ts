@@ -10,6 +10,8 @@
  * While iterating: BENCH_TARGETS=direct,switchyard runs only those rows and
  * then leaves BENCHMARKS.md alone; BENCH_PROXY_NODE_ARGS (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof`) is passed to the Switchyard proxy's node.
+ * BENCH_WORKERS=N runs every proxy with N workers: Switchyard PROXY_WORKERS=N (node:cluster),
+ * nginx `worker_processes N`, HAProxy `nbthread N` (default 1 each).
  *
  * Streams: the target was 10k, but the open-file limit is 20 000 per process
  * and a proxy holds two sockets per stream (client + upstream), so we hold
@@ -22,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { closedLoop, type LoadResult } from './proxy/load.ts';
-import { ensureInstalled, startHaproxy, startNginx, type Started } from './proxy/third-party.ts';
+import { childPids, ensureInstalled, startHaproxy, startNginx, type Started } from './proxy/third-party.ts';
 import { firstJsonLine, tsx } from './child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,6 +32,8 @@ const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 8000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
 const TARGETS = (process.env['BENCH_TARGETS'] ?? '').split(',').filter((t) => t !== '');
 const wanted = (name: string): boolean => TARGETS.length === 0 || TARGETS.includes(name);
+const WORKERS = Number(process.env['BENCH_WORKERS'] ?? 1);
+if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error(`BENCH_WORKERS must be a whole number ≥ 1, got ${process.env['BENCH_WORKERS']}`);
 const PROXY_NODE_ARGS = (process.env['BENCH_PROXY_NODE_ARGS'] ?? '')
   .split(' ')
   .filter((a) => a !== '');
@@ -132,6 +136,7 @@ export async function run(): Promise<TargetResult[]> {
       PROXY_AUTH_DISABLED: 'true',
       PROXY_ENDPOINTS_FILE: endpointsFile,
       PROXY_LOG_LEVEL: 'silent',
+      PROXY_WORKERS: String(WORKERS),
     },
     PROXY_NODE_ARGS,
   );
@@ -147,7 +152,8 @@ export async function run(): Promise<TargetResult[]> {
     if (wanted('switchyard'))
       results.push(
         await measure('switchyard', oursUrl, '/v4/bench/app/small', '/v4/bench/app/sse', () =>
-          ours.pid === undefined ? [] : [ours.pid],
+          // Several workers: the primary and its forked workers (RSS and CPU are summed).
+          ours.pid === undefined ? [] : [ours.pid, ...childPids(ours.pid)],
         ),
       );
     const thirdParty = [
@@ -160,7 +166,7 @@ export async function run(): Promise<TargetResult[]> {
       for (const { start } of thirdParty) {
         let p: Started | null = null;
         try {
-          p = await start(dir, await freePort(), upPort);
+          p = await start(dir, await freePort(), upPort, WORKERS);
           const proxy = p;
           results.push(await measure(proxy.name, proxy.origin, '/', '/sse', () => proxy.pids()));
         } catch (err) {
@@ -193,8 +199,11 @@ function report(results: TargetResult[], notes: string[]): string {
     '## Regional proxy',
     '',
     `Command: \`npx tsx bench/proxy.ts\` (BENCH_SECONDS=${SECONDS}, BENCH_STREAMS=${STREAMS}); ${new Date().toISOString().slice(0, 10)}, ` +
-      `2-core VM, Node ${process.version}, loopback. Upstream: minimal Node HTTP server (own process). Each proxy is one process ` +
-      '(Switchyard: one Node process, access logs off, auth disabled; nginx: 1 worker; HAProxy: nbthread 1); the load client is a ' +
+      `2-core VM, Node ${process.version}, loopback. Upstream: minimal Node HTTP server (own process). ` +
+      (WORKERS === 1
+        ? 'Each proxy is one process (Switchyard: one Node process, access logs off, auth disabled; nginx: 1 worker; HAProxy: nbthread 1); '
+        : `Each proxy runs ${WORKERS} workers (Switchyard: BENCH_WORKERS=${WORKERS}, PROXY_WORKERS=${WORKERS} node:cluster processes, access logs off, auth disabled; nginx: worker_processes ${WORKERS}; HAProxy: nbthread ${WORKERS}); `) +
+      'the load client is a ' +
       'closed loop of undici requests in the bench process (GET, 2-byte body, keep-alive). "Added" = p50/p99 minus direct.',
     '',
     '| target | c=1 p50 ms | c=1 p99 ms | added p50 / p99 (c=1) | c=1 req/s | c=32 p50 ms | c=32 p99 ms | added p50 / p99 (c=32) | c=32 req/s | proxy CPU µs/req (c=1 / c=32) | KB per held SSE stream |',

@@ -52,7 +52,7 @@ function waitPort(port: number, timeoutMs = 5000): Promise<void> {
   });
 }
 
-function childPids(pid: number): number[] {
+export function childPids(pid: number): number[] {
   const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
   return r.stdout
     .split('\n')
@@ -64,6 +64,7 @@ export async function startNginx(
   dir: string,
   port: number,
   upstreamPort: number,
+  workers = 1,
 ): Promise<Started> {
   const root = join(dir, 'nginx');
   mkdirSync(join(root, 'logs'), { recursive: true });
@@ -71,7 +72,7 @@ export async function startNginx(
   writeFileSync(
     conf,
     `user root;
-worker_processes 1;
+worker_processes ${workers};
 worker_rlimit_nofile 20000;
 pid ${root}/nginx.pid;
 error_log ${root}/logs/error.log warn;
@@ -112,13 +113,14 @@ export async function startHaproxy(
   dir: string,
   port: number,
   upstreamPort: number,
+  threads = 1,
 ): Promise<Started> {
   const conf = join(dir, 'haproxy.cfg');
   writeFileSync(
     conf,
     `global
   maxconn 9500
-  nbthread 1
+  nbthread ${threads}
 defaults
   mode http
   timeout connect 5s

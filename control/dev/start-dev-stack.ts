@@ -270,6 +270,8 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
             '--db', libsqlUrl,
             '--jwks-file', keys.jwksFile,
             '--admin-port', String(p.adminPort),
+            // One process per proxy in the dev stack: `switchyard proxy` defaults to one per core.
+            '--workers', '1',
           ]),
           env: {
             SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken,

@@ -66,10 +66,10 @@ export class AsyncJobs {
   constructor(private readonly o: AsyncJobsOptions) {}
 
   /** Begin: the proxy's own URL is known, take up unfinished jobs, sweep expired ones. */
-  async start(selfUrl: string): Promise<void> {
+  async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true });
-    for (const job of await this.o.store.unfinished(this.o.proxyId)) await this.#recover(job);
+    if (recover) for (const job of await this.o.store.unfinished(this.o.proxyId)) await this.#recover(job);
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();
   }

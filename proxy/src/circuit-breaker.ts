@@ -19,6 +19,9 @@ export function parseCircuitKey(key: string): { clusterId: string; appId: string
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** Told when this breaker opens or closes (several proxy processes share transitions: cluster-peers.ts). */
+export type CircuitListener = (state: 'open' | 'closed', at: number) => void;
+
 export class CircuitBreaker {
   private failures = 0;
   private openedAt = 0;
@@ -29,7 +32,16 @@ export class CircuitBreaker {
   constructor(
     private readonly threshold: number,
     private readonly openMs: number,
+    private readonly onChange: CircuitListener = () => undefined,
   ) {}
+
+  /** Take a transition another process saw, without telling anyone. */
+  adopt(state: 'open' | 'closed', at: number): void {
+    this.failures = 0;
+    this.probeInFlight = false;
+    this.state = state;
+    if (state === 'open') this.openedAt = at;
+  }
 
   /** May a request go to this cluster now? Takes the half-open probe slot when it answers yes. */
   allow(now: number): boolean {
@@ -44,10 +56,12 @@ export class CircuitBreaker {
     return false;
   }
 
-  success(): void {
+  success(now = 0): void {
+    const was = this.state;
     this.failures = 0;
     this.state = 'closed';
     this.probeInFlight = false;
+    if (was !== 'closed') this.onChange('closed', now);
   }
 
   failure(now: number): void {
@@ -56,6 +70,7 @@ export class CircuitBreaker {
       this.state = 'open';
       this.openedAt = now;
       this.probeInFlight = false;
+      this.onChange('open', now);
     }
   }
 

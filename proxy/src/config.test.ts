@@ -29,6 +29,9 @@ describe('parseProxyConfig', () => {
     ['YAML booleans', { env: base, file: { upstreamAllowH2: true } }, 'upstreamAllowH2', true],
     ['token issuer defaults to the edge default', { env: base }, 'tokenIssuer', 'switchyard-edge'],
     ['token issuer from env', { env: { ...base, PROXY_TOKEN_ISSUER: 'staging-edge' } }, 'tokenIssuer', 'staging-edge'],
+    ['one worker process by default', { env: base }, 'workers', 1],
+    ['worker processes from env', { env: { ...base, PROXY_WORKERS: '4' } }, 'workers', 4],
+    ['one worker per core', { env: { ...base, PROXY_WORKERS: 'auto' } }, 'workers', 'auto'],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);
@@ -65,6 +68,9 @@ describe('parseProxyConfig', () => {
     ['a zero header timeout', { PROXY_HEADERS_TIMEOUT_MS: '0' }, 'headersTimeoutMs'],
     ['a request timeout below the header timeout', { PROXY_REQUEST_TIMEOUT_MS: '500' }, 'requestTimeoutMs'],
     ['an admin port out of range', { PROXY_ADMIN_PORT: '70000' }, 'adminPort'],
+    ['zero workers', { PROXY_WORKERS: '0' }, 'workers'],
+    ['a fractional worker count', { PROXY_WORKERS: '1.5' }, 'workers'],
+    ['a worker count that is not a number', { PROXY_WORKERS: 'all' }, 'workers'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);

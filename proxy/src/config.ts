@@ -94,6 +94,11 @@ export interface ProxyConfig {
   readonly adminHost: string;
   /** 0 picks a free port (printed in the ready line). */
   readonly adminPort: number;
+  /**
+   * Proxy processes sharing the listen port (node:cluster): a count or `auto` (one per core,
+   * os.availableParallelism()). 1 runs the proxy in this process, no primary.
+   */
+  readonly workers: number | 'auto';
   readonly metricsPath: string;
   /** inference-aware: scrape each replica's `/metrics` this often (0 = never; own in-flight counts only). */
   readonly replicaScrapeIntervalMs: number;
@@ -201,6 +206,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   drainStartGraceMs: 2_000,
   adminHost: '127.0.0.1',
   adminPort: 0,
+  workers: 1,
   metricsPath: '/_switchyard/metrics',
   replicaScrapeIntervalMs: 1_000,
   replicaScrapeTimeoutMs: 500,
@@ -232,6 +238,19 @@ const anyString: FieldParser<string> = Object.assign((raw: string) => ({ ok: tru
 });
 const nullableString: FieldParser<string | null> = anyString;
 
+/** `auto` or a whole number of processes, 1..1024. */
+const workerCount: FieldParser<number | 'auto'> = Object.assign(
+  (raw: string) => {
+    const t = raw.trim();
+    if (t === 'auto') return { ok: true as const, value: 'auto' as const };
+    const n = Number(t);
+    return /^[0-9]+$/.test(t) && n >= 1 && n <= 1024
+      ? { ok: true as const, value: n }
+      : { ok: false as const, expected: 'a whole number of processes (1..1024) or auto' };
+  },
+  { expected: 'a whole number of processes (1..1024) or auto' },
+);
+
 /** The value parsers are shared/env's, the Worker's too: one reading of "an integer", "a boolean". */
 const KINDS = {
   string: anyString,
@@ -244,6 +263,7 @@ const KINDS = {
   number: numberInRange(0, 1_000_000),
   engine: oneOf<EngineSetting>(['auto', ...ENGINES]),
   'otlp-protocol': oneOf(['http/json'] as const),
+  workers: workerCount,
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -304,6 +324,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['edgeUrl', 'PROXY_EDGE_URL', 'nullable-string'],
   ['adminHost', 'PROXY_ADMIN_HOST', 'string'],
   ['adminPort', 'PROXY_ADMIN_PORT', 'int'],
+  ['workers', 'PROXY_WORKERS', 'workers'],
   ['metricsPath', 'PROXY_METRICS_PATH', 'string'],
   ['replicaScrapeIntervalMs', 'PROXY_REPLICA_SCRAPE_INTERVAL_MS', 'int'],
   ['replicaScrapeTimeoutMs', 'PROXY_REPLICA_SCRAPE_TIMEOUT_MS', 'int'],

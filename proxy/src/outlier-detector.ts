@@ -20,7 +20,16 @@ export class OutlierDetector {
     private readonly consecutive: number,
     private readonly baseMs: number,
     private readonly maxMs: number,
+    /** Told of each ejection (several proxy processes share them: cluster-peers.ts). */
+    private readonly onEject: (appId: string, url: string, until: number) => void = () => undefined,
   ) {}
+
+  /** Take an ejection another process decided, without telling anyone. */
+  adoptEjection(appId: string, url: string, until: number): void {
+    const r = this.rec(appId, url);
+    r.streak = 0;
+    r.ejectedUntil = Math.max(r.ejectedUntil, until);
+  }
 
   private rec(appId: string, url: string): EndpointRecord {
     const k = outlierKey(appId, url);
@@ -53,6 +62,7 @@ export class OutlierDetector {
     r.streak = 0;
     r.ejections += 1;
     r.ejectedUntil = now + Math.min(this.maxMs, this.baseMs * 2 ** (r.ejections - 1));
+    this.onEject(appId, url, r.ejectedUntil);
     return true;
   }
 }

@@ -28,7 +28,9 @@ import { Reporter } from './reporter.ts';
 import { RetryBudget } from './retry-budget.ts';
 import { JobPins } from './job-pins.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
-import type { ProxyRuntime } from './runtime.ts';
+import { breakerFor, type ProxyRuntime } from './runtime.ts';
+import { parseCircuitKey } from './circuit-breaker.ts';
+import type { AppLimits } from '../../shared/domain/types.ts';
 import type { ProxyStore } from './store.ts';
 import { openGate, verifyingGate, type VerifyFn } from './token-gate.ts';
 import { jwksVerifier } from './verifier.ts';
@@ -41,6 +43,10 @@ import type { Client } from '@libsql/client';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { AggregatorRegistry, Gauge } from 'prom-client';
+import { processPeers, type WorkerSlot } from './cluster-peers.ts';
+import { workerShare } from './worker-limits.ts';
+import { scopeKey } from './limit-leases.ts';
 
 export interface ProxyDeps {
   readonly store?: ProxyStore;
@@ -57,6 +63,12 @@ export interface ProxyDeps {
   readonly traceExporter?: SpanExporter;
   /** The libSQL client behind `store`: enables the tokenless in-region path (in-region-wiring.ts). */
   readonly db?: Client;
+  /**
+   * This process is worker `index` of `count` on a shared port (cluster-primary.ts): limits are
+   * split or leased per worker, circuit/outlier transitions are relayed, the primary serves the
+   * admin listener, and only worker 0 writes the proxy's own rows and recovers its async jobs.
+   */
+  readonly worker?: WorkerSlot;
 }
 
 export interface RunningProxy {
@@ -113,12 +125,14 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');
   const registry = new EndpointRegistry(source, config.defaultStrategy);
   await registry.refresh(now());
+  const slot = deps.worker ?? null;
   const leases: LimitLeases | null =
     store === null
       ? null
       : new LimitLeases({
           store,
-          proxyId: config.id,
+          // Each worker holds its own lease, so the bound between proxies applies between workers.
+          proxyId: slot === null ? config.id : `${config.id}#${slot.index}`,
           region: config.region,
           intervalMs: config.limitLeaseIntervalMs,
           now,
@@ -126,8 +140,14 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
           limitedApps: () => registry.limitKeys(),
           inFlight: (appId): number => limiter.inFlight(appId),
         });
+  // Keys are app ids and `app#route` (route limits, shared/routes/route-limits.ts).
+  const limitsOf = (key: string, t: number): AppLimits => {
+    const limits = registry.limitsOf(key);
+    if (leases !== null && scopeKey(limits, config.region) !== null) return leases.effective(key, limits, t);
+    return slot === null ? limits : workerShare(limits, slot);
+  };
   const limiter: AppLimiter = new AppLimiter(
-    (key, t) => (leases === null ? registry.limitsOf(key) : leases.effective(key, registry.limitsOf(key), t)),
+    limitsOf,
     leases === null ? undefined : (appId, verdict) => leases.observe(appId, verdict),
   );
   // Logged at most once a minute: a libSQL outage would otherwise log every interval.
@@ -150,11 +170,35 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     logger,
   );
   let rtRef: ProxyRuntime | null = null;
-  const reporter = new Reporter(() => {
-    if (rtRef === null) throw new Error('runtime not ready');
-    return rtRef;
-  }, store);
+  const reporter = new Reporter(
+    () => {
+      if (rtRef === null) throw new Error('runtime not ready');
+      return rtRef;
+    },
+    store,
+    Math.random,
+    // One proxy row and one health report per proxy, not one per worker.
+    slot === null || slot.index === 0,
+  );
   const metrics = createMetrics(deps.defaultMetrics ?? false);
+  // The primary's scrape asks every worker for this registry and sums them.
+  if (slot !== null) {
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    // Constructing one installs the worker's answer to the primary's scrape requests.
+    void new AggregatorRegistry();
+    // Per-worker answered requests, read from the summed counter at scrape: shows the spread.
+    const requests = metrics.requests;
+    new Gauge({
+      name: 'switchyard_proxy_worker_requests',
+      help: 'Requests answered by each worker process since it started (the other series are sums over workers)',
+      labelNames: ['worker'],
+      registers: [metrics.registry],
+      async collect() {
+        const got = await requests.get();
+        this.set({ worker: String(slot.index) }, got.values.reduce((n, v) => n + v.value, 0));
+      },
+    });
+  }
   // Failed span exports are counted, and logged at most once a minute (a dead collector would
   // otherwise log every batch).
   let lastDropLog = -Infinity;
@@ -174,6 +218,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       config.outlierConsecutiveFailures,
       config.outlierBaseEjectionMs,
       config.outlierMaxEjectionMs,
+      (appId, url, until) => rtRef?.peers?.ejected(appId, url, until),
     ),
     budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
@@ -207,14 +252,23 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             logger,
             dispatcher,
           }),
+    peers:
+      slot === null
+        ? null
+        : processPeers(
+            (key) => {
+              const { clusterId, appId } = parseCircuitKey(key);
+              return breakerFor(rt, clusterId, appId);
+            },
+            () => rt.outliers,
+          ),
     draining: false,
   };
   rtRef = rt;
 
   // forward-websocket narrows each client's offer to the replica's subprotocol before accepting.
   const wss = new WebSocketServers();
-  const listeners = createListeners(
-    config,
+  const handlers: Parameters<typeof createListeners> extends [ProxyConfig, ...infer H] ? H : never = [
     (req, res) => {
       handleRequest(rt, req, res).catch((err: unknown) => {
         logger.error({ err }, 'request handler failed');
@@ -233,7 +287,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
         res.stream.close();
       });
     },
-  );
+  ];
+  const listeners = createListeners(config, ...handlers);
   await new Promise<void>((resolve, reject) => {
     listeners.server.once('error', reject);
     listeners.server.listen(config.port, config.host, () => resolve());
@@ -246,9 +301,22 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     publicUrl: config.publicUrl === '' ? url : config.publicUrl,
   };
   Object.assign(rt, { config: runtimeConfig });
-  const admin = await startAdminListener(rt);
-  // Jobs replay through our own listener (loopback), so they start once it listens.
-  await rt.jobs?.start(url);
+  // Workers leave metrics and health to the primary, which sums them (cluster-primary.ts).
+  const admin = slot === null ? await startAdminListener(rt) : { url: '', close: () => Promise.resolve() };
+  // Jobs replay through our own listener (loopback), so they start once it listens; of several
+  // workers only the first recovers the interrupted ones (else each would run them again).
+  // A worker replays its jobs through a loopback port of its own (`exclusive`: not shared with
+  // its siblings), since a job's runner credential is known to the worker running it only.
+  const jobListeners =
+    slot === null || rt.jobs === null ? null : createListeners({ ...runtimeConfig, tlsCertFile: null, tlsKeyFile: null }, ...handlers);
+  if (jobListeners !== null)
+    await new Promise<void>((resolve, reject) => {
+      jobListeners.server.once('error', reject);
+      jobListeners.server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve());
+    });
+  const jobsUrl =
+    jobListeners === null ? url : `http://127.0.0.1:${(jobListeners.server.address() as AddressInfo).port}`;
+  await rt.jobs?.start(jobsUrl, slot === null || slot.index === 0);
 
   const refreshPins = (): Promise<void> =>
     rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
@@ -276,6 +344,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       // Interrupted jobs stay `running` in the database: the next start retries or fails them.
       rt.jobs?.stop();
       const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
+      if (jobListeners !== null) {
+        jobListeners.server.close();
+        for (const sock of jobListeners.sockets) sock.destroy();
+      }
       clearInterval(refreshTimer);
       leases?.stop();
       if (spendTimer !== null) clearInterval(spendTimer);

@@ -33,6 +33,8 @@ export class Reporter {
     private readonly rt: () => ProxyRuntime,
     private readonly store: ProxyStore | null,
     private readonly random: () => number = Math.random,
+    /** Write the proxy row and cluster health (false: a sibling worker does; outcomes are still ours). */
+    private readonly reportsProxy = true,
   ) {}
 
   /** Built on first use: the runtime (and its batch size) exists only after construction. */
@@ -138,6 +140,7 @@ export class Reporter {
     const buf = this.buffer();
     // The store failed recently: wait out the backoff instead of hammering it every interval.
     if (now < buf.nextAttemptAt) return;
+    if (!this.reportsProxy) return this.flushOutcomes();
     try {
       await this.store.upsertProxy({
         id: rt.config.id,

@@ -19,6 +19,7 @@ import type { OutcomeRow } from './store.ts';
 import type { ReplicaSignals } from './replica-signals.ts';
 import type { TokenGate } from './token-gate.ts';
 import type { ProxyTracing } from './tracing.ts';
+import type { ClusterPeers } from './cluster-peers.ts';
 
 /** Something in flight that drain may have to end. */
 export interface Tracked {
@@ -63,6 +64,8 @@ export interface ProxyRuntime {
   readonly jobPins: JobPins;
   /** Async jobs (async-jobs.ts); null without a database. */
   jobs: AsyncJobs | null;
+  /** Sibling worker processes on the same port (cluster-peers.ts); null when this process is alone. */
+  readonly peers: ClusterPeers | null;
   draining: boolean;
 }
 
@@ -70,7 +73,12 @@ export function breakerFor(rt: ProxyRuntime, clusterId: string, appId: string): 
   const k = circuitKey(clusterId, appId);
   let b = rt.breakers.get(k);
   if (b === undefined) {
-    b = new CircuitBreaker(rt.config.circuitFailureThreshold, rt.config.circuitOpenMs);
+    const peers = rt.peers;
+    b = new CircuitBreaker(
+      rt.config.circuitFailureThreshold,
+      rt.config.circuitOpenMs,
+      peers === null ? undefined : (state, at) => peers.circuitChanged(k, state, at),
+    );
     rt.breakers.set(k, b);
   }
   return b;

@@ -2,14 +2,19 @@
  * The proxy process entrypoint: config from env/flags/file, open the store,
  * listen, and turn SIGTERM/SIGINT into a graceful drain followed by exit 0.
  * Run directly (`tsx proxy/src/server.ts`) or via `switchyard proxy`.
+ * With `PROXY_WORKERS` > 1 this process becomes the cluster primary
+ * (cluster-primary.ts) and each forked worker runs this same entrypoint.
  */
+import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import pino from 'pino';
 import { pathToFileURL } from 'node:url';
-import { createClient } from '@libsql/client';
 import { parse as parseYaml } from 'yaml';
 import { formatConfigIssues, parseProxyConfig, type ConfigSources } from './config.ts';
-import { startProxy, type RunningProxy } from './proxy.ts';
-import { libsqlProxyStore } from './store.ts';
+import type { RunningProxy } from './proxy.ts';
+import { runPrimary } from './cluster-primary.ts';
+import { workerSlotFromEnv } from './cluster-peers.ts';
 
 export interface ServeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -17,8 +22,11 @@ export interface ServeOptions {
   readonly configFile?: string;
 }
 
-/** Parse config, start the proxy and install signal handlers. Throws with every config issue listed. */
-export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
+/**
+ * Parse config, start the proxy and install signal handlers. Throws with every config issue listed.
+ * Resolves to null in the primary of several workers (it serves no traffic itself).
+ */
+export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | null> {
   const sources: ConfigSources = {
     env: opts.env,
     flags: opts.flags ?? {},
@@ -30,6 +38,21 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
   if (!parsed.ok)
     throw new Error(`invalid proxy configuration:\n${formatConfigIssues(parsed.issues)}`);
   const config = parsed.config;
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  const slot = cluster.isWorker ? workerSlotFromEnv(opts.env) : null;
+  if (slot === null && workers > 1) {
+    const primary = await runPrimary(config, workers, pino({ level: config.logLevel }));
+    process.stdout.write(
+      `${JSON.stringify({ msg: 'proxy ready', url: primary.url, adminUrl: primary.adminUrl, id: config.id, workers })}\n`,
+    );
+    return null;
+  }
+  // Loaded here, not at the top: a cluster primary never serves traffic and starts faster without them.
+  const [{ createClient }, { startProxy }, { libsqlProxyStore }] = await Promise.all([
+    import('@libsql/client'),
+    import('./proxy.ts'),
+    import('./store.ts'),
+  ]);
   const client =
     config.storeUrl === null
       ? null
@@ -39,7 +62,10 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
         });
   const proxy = await startProxy(
     config,
-    client === null ? {} : { store: libsqlProxyStore(client), db: client, defaultMetrics: true },
+    {
+      ...(client === null ? {} : { store: libsqlProxyStore(client), db: client, defaultMetrics: true }),
+      ...(slot === null ? {} : { worker: slot }),
+    },
   );
   let stopping = false;
   const stop = (signal: string): void => {
@@ -62,6 +88,12 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy> {
   // action and kill the drain mid-way. `stop` ignores every signal after the first.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (slot !== null) {
+    // A worker whose primary is gone (killed) has no one to restart or drain it: drain now.
+    process.on('disconnect', () => stop('primary gone'));
+    process.send?.({ sy: 'ready', url: proxy.url });
+    return proxy;
+  }
   // Parent processes (tests, supervisors) read this line to learn the port.
   process.stdout.write(
     `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, adminUrl: proxy.adminUrl, id: config.id })}\n`,

@@ -30,6 +30,10 @@ export function register(program: Command): void {
       'static endpoints instead of the store, env PROXY_ENDPOINTS_FILE',
     )
     .option('--auth-disabled', 'accept requests without a routing token (development only)')
+    .option(
+      '--workers <n>',
+      'proxy processes sharing the port (node:cluster): a count or auto = one per core, env PROXY_WORKERS (default 1; see proxy/README.md before raising it with libSQL-shared limits)',
+    )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const flags: Record<string, unknown> = {};
       const map: Record<string, string> = {
@@ -45,10 +49,13 @@ export function register(program: Command): void {
         tokenIssuer: 'tokenIssuer',
         endpointsFile: 'endpointsFile',
         authDisabled: 'authDisabled',
+        workers: 'workers',
       };
       for (const [opt, field] of Object.entries(map))
         if (opts[opt] !== undefined) flags[field] = opts[opt];
       await serveProxy({
+        // One process unless told otherwise: with several workers each is its own lease holder of
+        // libSQL-shared limits, which widens their overshoot bound (proxy/README.md, known limit).
         env: process.env,
         flags,
         ...(typeof opts['config'] === 'string' ? { configFile: opts['config'] } : {}),

@@ -1,0 +1,126 @@
+/**
+ * The primary of a multi-process proxy (`PROXY_WORKERS` > 1, node:cluster): it serves no
+ * traffic itself. It forks one worker per slot (all accept on the one listen port), restarts a
+ * worker that dies (exponential backoff, logged), relays circuit/outlier transitions between
+ * workers (cluster-peers.ts), serves the admin listener with every worker's metrics summed
+ * (prom-client AggregatorRegistry), and turns SIGTERM/SIGINT into one drain of all workers,
+ * exiting when the last one has finished (0 when all drained cleanly).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import type { ProxyConfig } from './config.ts';
+import { HEALTH_PATH } from './admin-listener.ts';
+import { isPeerMessage, WORKER_ENV } from './cluster-peers.ts';
+
+const BASE_RESTART_MS = 250;
+const MAX_RESTART_MS = 30_000;
+/** A worker that lived this long before dying starts the backoff afresh. */
+const STABLE_MS = 60_000;
+
+export interface PrimaryReady {
+  readonly url: string;
+  readonly adminUrl: string;
+}
+
+interface Slot {
+  worker: Worker | null;
+  startedAt: number;
+  crashes: number;
+}
+
+export async function runPrimary(config: ProxyConfig, count: number, logger: Logger): Promise<PrimaryReady> {
+  const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, startedAt: 0, crashes: 0 }));
+  let stopping = false;
+  let failedExits = 0;
+  let url = '';
+  const readyOnce: Array<() => void> = [];
+  const ready = new Set<number>();
+  const aggregator = new AggregatorRegistry();
+
+  const live = (): Worker[] => slots.flatMap((s) => (s.worker === null ? [] : [s.worker]));
+  const fork = (index: number): void => {
+    const slot = slots[index];
+    if (slot === undefined) return;
+    const worker = cluster.fork({ [WORKER_ENV]: `${index}/${count}` });
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    worker.on('message', (m: unknown) => {
+      if (!isPeerMessage(m)) return;
+      if (m.sy === 'ready') {
+        url = m.url;
+        ready.add(index);
+        if (ready.size === count) for (const r of readyOnce.splice(0)) r();
+        return;
+      }
+      // A circuit or an ejection one worker saw holds for all of them.
+      for (const other of live()) if (other !== worker && other.isConnected()) other.send(m);
+    });
+    worker.on('exit', (code, signal) => {
+      slot.worker = null;
+      if (stopping) {
+        if (code !== 0) failedExits += 1;
+        if (live().length === 0) process.exit(failedExits === 0 ? 0 : 1);
+        return;
+      }
+      slot.crashes = Date.now() - slot.startedAt >= STABLE_MS ? 1 : slot.crashes + 1;
+      const delayMs = Math.min(MAX_RESTART_MS, BASE_RESTART_MS * 2 ** (slot.crashes - 1));
+      logger.error({ worker: index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'proxy worker died; restarting it');
+      setTimeout(() => {
+        if (!stopping) fork(index);
+      }, delayMs).unref();
+    });
+  };
+
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, workers: live().length, deadlineMs: config.drainDeadlineMs }, 'draining all workers');
+    // Every worker drains at once; the primary exits when the last has finished.
+    for (const w of live()) w.process.kill('SIGTERM');
+    if (live().length === 0) process.exit(0);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  const allReady = new Promise<void>((resolve) => readyOnce.push(resolve));
+  for (let i = 0; i < count; i += 1) fork(i);
+  await allReady;
+
+  const admin = http.createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === config.metricsPath) {
+      aggregator.clusterMetrics().then(
+        (body) => {
+          res.writeHead(200, { 'content-type': aggregator.contentType });
+          res.end(body);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'metrics collection from the workers failed');
+          res.writeHead(500).end();
+        },
+      );
+      return;
+    }
+    if (path === HEALTH_PATH) {
+      const pids = live().map((w) => w.process.pid);
+      res.writeHead(stopping ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: config.id, draining: stopping, workers: pids.length, of: count, pids }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'not-found', message: `admin paths: ${config.metricsPath}, ${HEALTH_PATH}` } }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(config.adminPort, config.adminHost, () => resolve());
+  });
+  admin.unref();
+  const { port } = admin.address() as AddressInfo;
+  const host = config.adminHost.includes(':') ? `[${config.adminHost}]` : config.adminHost;
+  const adminUrl = `http://${host}:${port}`;
+  logger.info({ id: config.id, url, adminUrl, workers: count }, 'proxy workers listening');
+  return { url, adminUrl };
+}
