@@ -63,38 +63,46 @@ const CANDIDATES_KEY = ',"candidates":';
 export function briefFromText(text: string): DecisionBrief | null {
   const ci = text.indexOf(CANDIDATES_KEY);
   if (ci < 0) return null;
-  let head: Record<string, unknown>;
+  let head: unknown;
   try {
-    head = JSON.parse(`${text.slice(0, ci)}}`) as Record<string, unknown>;
+    head = JSON.parse(`${text.slice(0, ci)}}`);
   } catch {
     return null;
   }
-  const chosen = head['chosen'];
-  if (typeof head['id'] !== 'string' || typeof head['at'] !== 'number' || !Array.isArray(head['fallbacks'])) return null;
-  if (chosen !== null && typeof chosen !== 'string') return null;
-  let latency: number | null = null;
-  let price: number | null = null;
-  if (chosen !== null) {
+  return briefFromHead(head, (chosen) => {
     const at = text.indexOf(`{"clusterId":${JSON.stringify(chosen)},`, ci);
     if (at < 0) return null;
     const l = numberAfter(text, '"estimatedLatencyMs":', at);
     const p = numberAfter(text, '"pricePerHour":', at);
-    if (l === undefined || p === undefined) return null;
-    latency = l;
-    price = p;
-  }
+    return l === undefined || p === undefined ? null : { latency: l, price: p };
+  });
+}
+
+/**
+ * The brief from a Decision's parsed head (everything before `candidates`) and the chosen
+ * candidate's latency and price, found by `chosenNumbers` (from text or from bytes, by the
+ * reader). Null on another shape. One rule for the libSQL and the NDJSON readers.
+ */
+export function briefFromHead(head: unknown, chosenNumbers: (chosen: string) => { latency: number | null; price: number | null } | null): DecisionBrief | null {
+  if (typeof head !== 'object' || head === null || Array.isArray(head)) return null;
+  const h = head as Record<string, unknown>;
+  const chosen = h['chosen'];
+  if (typeof h['id'] !== 'string' || typeof h['at'] !== 'number' || !Array.isArray(h['fallbacks'])) return null;
+  if (chosen !== null && typeof chosen !== 'string') return null;
+  const numbers = chosen === null ? { latency: null, price: null } : chosenNumbers(chosen);
+  if (numbers === null) return null;
   return {
-    id: head['id'],
-    at: head['at'],
-    appId: String(head['appId']),
-    strategy: head['strategy'] as Decision['strategy'],
-    outcome: head['outcome'] as Decision['outcome'],
+    id: h['id'],
+    at: h['at'],
+    appId: String(h['appId']),
+    strategy: h['strategy'] as Decision['strategy'],
+    outcome: h['outcome'] as Decision['outcome'],
     chosen,
-    fallbacks: head['fallbacks'] as string[],
-    reason: head['reason'] as Decision['reason'],
-    tier: (head['tier'] ?? null) as Decision['tier'],
-    chosenLatencyMs: latency,
-    chosenPricePerHour: price,
+    fallbacks: h['fallbacks'] as string[],
+    reason: h['reason'] as Decision['reason'],
+    tier: (h['tier'] ?? null) as Decision['tier'],
+    chosenLatencyMs: numbers.latency,
+    chosenPricePerHour: numbers.price,
   };
 }
 

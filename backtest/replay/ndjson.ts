@@ -30,8 +30,7 @@ import {
   SnapshotCache,
   type OutcomeRecord,
 } from '../decision-record.ts';
-import type { Decision } from '../../shared/decision/types.ts';
-import { LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
+import { briefFromHead, LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 import { BacktestError } from '../errors.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 import { parseCanaryJson } from './canary-replay.ts';
@@ -286,36 +285,15 @@ export class NdjsonDecoder {
    * Structural keys cannot occur inside JSON strings (their quotes would be escaped).
    */
   private brief(buf: Buffer, parsedHead: unknown, ci: number, de: number): DecisionBrief | null {
-    if (!isObject(parsedHead)) return null;
-    const head = parsedHead;
-    const chosen = head['chosen'];
-    if (typeof head['id'] !== 'string' || typeof head['at'] !== 'number' || !Array.isArray(head['fallbacks'])) return null;
-    if (chosen !== null && typeof chosen !== 'string') return null;
-    let latency: number | null = null;
-    let price: number | null = null;
-    if (chosen !== null) {
+    return briefFromHead(parsedHead, (chosen) => {
       const at = find(buf, this.needle(chosen), ci, de);
       if (at < 0) return null;
       const l = numberAfter(buf, B.latency, at, de);
       const p = numberAfter(buf, B.price, at, de);
-      if (l === undefined || p === undefined) return null;
-      latency = l;
-      price = p;
-    }
-    return {
-      id: head['id'],
-      at: head['at'],
-      appId: String(head['appId']),
-      strategy: head['strategy'] as Decision['strategy'],
-      outcome: head['outcome'] as Decision['outcome'],
-      chosen,
-      fallbacks: head['fallbacks'] as string[],
-      reason: head['reason'] as Decision['reason'],
-      tier: (head['tier'] ?? null) as Decision['tier'],
-      chosenLatencyMs: latency,
-      chosenPricePerHour: price,
-    };
+      return l === undefined || p === undefined ? null : { latency: l, price: p };
+    });
   }
+
 
   /** `{"clusterId":"<id>",` as bytes, made once per cluster id. */
   private needle(clusterId: string): Buffer {
