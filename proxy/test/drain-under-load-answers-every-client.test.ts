@@ -7,16 +7,12 @@
  * them) and finish before the deadline. (A client that opens a new connection after the
  * listener closed gets ECONNREFUSED: provably never sent, so safe to retry elsewhere.)
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { APP, PROXY_ID, chatBody, startReplica, testKeys } from './harness.ts';
+import { APP, chatBody, startReplica, testKeys } from './harness.ts';
+import { spawnProxy } from './proxy-processes.ts';
 
 type Outcome = 'full' | '503-retry-after' | string;
 
@@ -54,31 +50,8 @@ describe('a drain under load answers every client', () => {
 
   it('every response is complete or a 503 with Retry-After', async () => {
     const keys = await testKeys();
-    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-drain-load-'));
-    const endpointsFile = join(dir, 'endpoints.json');
-    await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ cluster: 'c1', app: APP, url: sim.url }] }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
-      env: {
-        ...process.env,
-        PROXY_ID,
-        PROXY_PORT: '0',
-        PROXY_JWKS: keys.jwks,
-        PROXY_ENDPOINTS_FILE: endpointsFile,
-        PROXY_LOG_LEVEL: 'silent',
-        PROXY_DRAIN_DEADLINE_MS: '6000',
-        PROXY_DRAIN_START_GRACE_MS: '300',
-        PROXY_KEEP_ALIVE_TIMEOUT_MS: '2000',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout });
-    const url = await new Promise<string>((resolve, reject) => {
-      lines.on('line', (line) => {
-        const m = JSON.parse(line) as { msg?: string; url?: string };
-        if (m.msg === 'proxy ready' && m.url !== undefined) resolve(m.url);
-      });
-      child.once('exit', (code) => reject(new Error(`proxy exited early with ${code}`)));
-    });
+    // A real process with edge tokens required (spawnProxy defaults to auth off).
+    const { child, url } = await spawnProxy([{ cluster: 'c1', url: sim.url }], { PROXY_AUTH_DISABLED: 'false', PROXY_JWKS: keys.jwks, PROXY_DRAIN_DEADLINE_MS: '6000', PROXY_DRAIN_START_GRACE_MS: '300', PROXY_KEEP_ALIVE_TIMEOUT_MS: '2000' });
     const agent = new Agent({ keepAlive: true, maxSockets: 8 });
     const token = await keys.mint({ ttlSeconds: 120 });
     const outcomes: Outcome[] = [];

@@ -6,15 +6,11 @@
  * handler the repeat met Node's default action and the proxy died mid-drain: the streams it was
  * handing off were cut (the edge saw "Network connection lost" instead of the reconnect event).
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { APP, PROXY_ID, chatBody, rawRequest, sseData, startReplica, testKeys } from './harness.ts';
+import { APP, chatBody, rawRequest, sseData, startReplica, testKeys } from './harness.ts';
+import { spawnProxy } from './proxy-processes.ts';
 
 describe('a repeated SIGTERM during the drain', () => {
   let sim: SimCluster;
@@ -25,29 +21,8 @@ describe('a repeated SIGTERM during the drain', () => {
 
   it('is ignored: the stream in flight still finishes and the proxy exits 0', async () => {
     const keys = await testKeys();
-    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-sigterm2-'));
-    const endpointsFile = join(dir, 'endpoints.json');
-    await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ cluster: 'c1', app: APP, url: sim.url }] }));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
-      env: {
-        ...process.env,
-        PROXY_ID,
-        PROXY_PORT: '0',
-        PROXY_JWKS: keys.jwks,
-        PROXY_ENDPOINTS_FILE: endpointsFile,
-        PROXY_LOG_LEVEL: 'silent',
-        PROXY_DRAIN_DEADLINE_MS: '5000',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout });
-    const url = await new Promise<string>((resolve, reject) => {
-      lines.on('line', (line) => {
-        const m = JSON.parse(line) as { msg?: string; url?: string };
-        if (m.msg === 'proxy ready' && m.url !== undefined) resolve(m.url);
-      });
-      child.once('exit', (code) => reject(new Error(`proxy exited early with ${code}`)));
-    });
+    // A real process with edge tokens required (spawnProxy defaults to auth off).
+    const { child, url } = await spawnProxy([{ cluster: 'c1', url: sim.url }], { PROXY_AUTH_DISABLED: 'false', PROXY_JWKS: keys.jwks, PROXY_DRAIN_DEADLINE_MS: '5000' });
     let firstChunk: () => void = () => undefined;
     const started = new Promise<void>((r) => (firstChunk = r));
     const stream = rawRequest(url, {
