@@ -42,6 +42,24 @@ describe('scenario: valid', () => {
   });
 });
 
+describe('backtest/scenarios', () => {
+  const dir = join(import.meta.dirname, '../scenarios');
+  const load = (f: string) => parseScenario(readFileSync(join(dir, f), 'utf8'), f);
+
+  it.each(readdirSync(dir).filter((f) => f.endsWith('.yaml')))('%s validates', (f) => {
+    expect(load(f).name.length).toBeGreaterThan(0);
+  });
+
+  it('price-crash-control is price-crash without the price change, nothing else', () => {
+    const crash = load('price-crash.yaml');
+    const control = load('price-crash-control.yaml');
+    expect(crash.prices.length).toBeGreaterThan(0);
+    expect(control.prices).toEqual([]);
+    const rest = (s: typeof crash) => ({ ...s, name: '', description: '', prices: [] });
+    expect(rest(control)).toEqual(rest(crash));
+  });
+});
+
 describe('scenario: invalid', () => {
   it.each([
     ['unknown region', BASE.replace('region: eu-west', 'region: eu-wets'), 'clusters[0].region: unknown region "eu-wets"'],
