@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTokenBudget, type TokenBudget } from './token-budget-config.ts';
-import { admit, admitAll, draw, drawAll, headroom, headroomHeaders, newBudgetState, periodEndOf, periodStartOf, roll, settle } from './token-budget.ts';
+import { admit, admitAll, draw, drawAll, tokensOverWindowBound, headroom, headroomHeaders, newBudgetState, periodEndOf, periodStartOf, roll, settle } from './token-budget.ts';
 
 const tpm = (n: number): TokenBudget => ({ tokensPerMinute: n, spend: null, pricePerMillionTokens: null, defaultCompletionTokens: 256 });
 const spend = (usd: number, period: 'hour' | 'day' | 'month'): TokenBudget => ({
@@ -186,5 +186,16 @@ describe('several ledgers (app and project budgets): every one applies', () => {
     const l = ledger(tpm(600));
     roll(l.state, tpm(100), T0);
     expect(l.state.tokens).toBe(100);
+  });
+});
+
+describe('tokens over a window, across proxies (the documented bound)', () => {
+  it.each([
+    ['all renewing: one bucket plus the refill, whatever the proxies', 1200, 2, 0, 6, 1320],
+    ['ten proxies renewing: still one bucket', 1200, 10, 0, 60, 2400],
+    ['one of two cut off: adds its fallback share of the limit', 1200, 2, 1, 6, 1320 + 660],
+    ['a lone proxy cut off: the limit itself once more', 600, 1, 1, 0, 1200],
+  ] as const)('%s', (_n, limit, proxies, cutOff, windowS, expected) => {
+    expect(tokensOverWindowBound(limit, proxies, cutOff, windowS)).toBeCloseTo(expected, 9);
   });
 });

@@ -221,3 +221,20 @@ export function headroomHeaders(h: BudgetHeadroom, infix: '' | 'project-' = ''):
   }
   return out;
 }
+
+/**
+ * The documented worst case (proxy/README.md "Token budgets", across proxies): tokens the
+ * proxies of a scope together let the engines use for one tokens-per-minute budget of `limit`
+ * over any window of `windowS` seconds, with `cutOff` of its `proxies` unable to reach libSQL.
+ * Renewing proxies' claims sum to at most the limit, each bucket holds at most its claim and
+ * refills at its claim: together one full bucket plus the window's refill, as one proxy with the
+ * whole budget. A cut-off proxy adds its fallback share's bucket and refill (its claim, which
+ * it keeps two intervals, is already inside the first term). Not included: prompts the
+ * admission estimate (characters / 4) under-counted, whose excess is debt settled afterwards.
+ */
+export function tokensOverWindowBound(limit: number, proxies: number, cutOff: number, windowS: number): number {
+  const perWindow = (tpm: number): number => tpm * (1 + windowS / 60);
+  const n = Math.max(1, proxies);
+  const fallback = Math.min(limit, Math.max(1, limit / n));
+  return perWindow(limit) + Math.max(0, Math.min(cutOff, n)) * perWindow(fallback);
+}
