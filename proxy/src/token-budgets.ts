@@ -1,11 +1,13 @@
 /**
- * Per-app LLM token budgets at the proxy (issue 18 item 4). Admission reads the JSON body of a
+ * LLM token budgets of apps and projects at the proxy (issue 18 item 4). Admission reads the JSON body of a
  * budgeted app, estimates the prompt (characters / 4) and the completion (max_tokens, else the
  * budget's default), reserves that, and refuses with 429 + Retry-After + x-ratelimit-* headers
  * when not one completion token fits. A request asking for more than is left has its max_tokens
  * lowered, so the engine itself stops at the budget and reports the exact usage. Streams get
  * `stream_options.include_usage` (its chunk stripped when the client did not ask); the answer
  * settles to the engine's usage. Apps without a budget never reach this module's body reading.
+ * A project's budget (all its apps together) applies next to the app's: both ledgers must pass.
+ * Shared tokens per minute are this proxy's lease (token-leases.ts); spend is shared by sync.
  * Arithmetic: shared/limits/token-budget.ts; SSE handling: shared/limits/sse-usage.ts.
  */
 import { StringDecoder } from 'node:string_decoder';

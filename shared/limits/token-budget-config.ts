@@ -1,7 +1,8 @@
 /**
- * Per-app LLM token budgets (`requests.tokenBudget`): tokens per minute and spend per calendar
- * period, priced from per-token prices in config. Stored inside the app's request rules (one
- * JSON column, no migration); enforced by the regional proxy (proxy/src/token-budgets.ts).
+ * LLM token budgets of an app (`requests.tokenBudget`) or of a whole project
+ * (`projects[].tokenBudget`): tokens per minute and spend per calendar period, priced from
+ * per-token prices in config. An app's is stored inside its request rules (one JSON column), a
+ * project's in `projects.token_budget_json`; enforced by the regional proxy (proxy/src/token-budgets.ts).
  * Absent = no budget: the proxy neither reads the body nor touches the stream.
  */
 import type { LimitScope } from '../domain/types.ts';
