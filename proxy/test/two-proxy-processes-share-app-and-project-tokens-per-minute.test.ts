@@ -67,7 +67,8 @@ describe('two proxy processes share tokens-per-minute budgets through libSQL', (
     await app('solo/chat', soloSim.url, { tokenBudget: { tokensPerMinute: TPM } });
     await app('acme/a', acmeSim.url, {});
     await app('acme/b', acmeSim.url, {});
-    const env = { PROXY_LIMIT_LEASE_INTERVAL_MS: '500' };
+    // The default interval: renewals take a few round trips, slow on a loaded test machine.
+    const env = { PROXY_LIMIT_LEASE_INTERVAL_MS: '1000' };
     proxies.push(...(await Promise.all(['proxy-a', 'proxy-b'].map((id) => spawnDbProxy(id, db.url, keys.jwks, env)))));
     // Idle proxies split each budget evenly once both renewed (a proxy's bucket starts at its
     // share when its first request comes): start from there, as a fleet in service would be.
