@@ -30,6 +30,11 @@ function normalizeApp(app: App): Record<string, unknown> {
   };
 }
 
+/** A removed budget is a change too (a field absent on both sides is not). */
+function normalizeProject(p: Project): Record<string, unknown> {
+  return { name: p.name, tokenBudget: p.tokenBudget ?? null };
+}
+
 function asRecord(value: object): Record<string, unknown> {
   return { ...value };
 }
@@ -64,7 +69,7 @@ function diffList<T extends { readonly id: string }>(
  */
 export function diffConfig(current: DesiredConfig, desired: DesiredConfig): ConfigChange[] {
   return [
-    ...diffList(current.projects, desired.projects, asRecord, (op, value, fields) => ({ kind: 'project', op, id: value.id, fields, value })),
+    ...diffList(current.projects, desired.projects, normalizeProject, (op, value, fields) => ({ kind: 'project', op, id: value.id, fields, value })),
     ...diffList(current.clusters, desired.clusters, asRecord, (op, value, fields) => ({ kind: 'cluster', op, id: value.id, fields, value })),
     ...diffList(current.apps, desired.apps, normalizeApp, (op, value, fields) => ({ kind: 'app', op, id: value.id, fields, value })),
     // The hash is shown as "hash" only: never print key material, even hashed.

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CONTINENTS, STRATEGIES, type ApiKey, type App, type Cluster, type Continent, type Project, type StrategyName } from '../../shared/domain/types.ts';
 import { findRegion } from '../../shared/domain/regions.ts';
 import { resolveRequestRules } from '../../shared/domain/request-rules.ts';
+import { resolveTokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { resolveRoutes } from '../../shared/routes/resolve-routes.ts';
 import { hashApiKey, isSha256Hex, isWellFormedKey } from './api-key-hash.ts';
 import { formatPath, type ConfigIssue } from './config-issue.ts';
@@ -97,7 +98,9 @@ function checkProjects(projects: Item<RawProject>[], report: Report): Project[] 
   for (const { index, value } of projects) {
     if (seen.has(value.id)) report(['projects', index, 'id'], `duplicate project '${value.id}'`);
     seen.add(value.id);
-    out.push({ id: value.id, name: value.name ?? value.id });
+    const budget = resolveTokenBudget(value.tokenBudget);
+    for (const [path, message] of budget.problems) report(['projects', index, 'tokenBudget', ...path], message);
+    out.push({ id: value.id, name: value.name ?? value.id, ...(budget.budget === null ? {} : { tokenBudget: budget.budget }) });
   }
   return out;
 }

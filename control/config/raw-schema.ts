@@ -7,7 +7,12 @@ import { z } from 'zod';
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
 const positiveOrNull = z.number().positive().nullable().optional();
 
-export const rawProject = z.strictObject({ id, name: z.string().min(1).optional() });
+export const rawProject = z.strictObject({
+  id,
+  name: z.string().min(1).optional(),
+  // Checked by shared/limits/token-budget-config.ts, the reader the proxy uses.
+  tokenBudget: z.unknown().optional(),
+});
 
 export const rawApiKey = z.strictObject({
   id: z.string().min(1),

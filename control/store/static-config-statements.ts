@@ -11,9 +11,10 @@ import { StoreError } from './errors.ts';
 export function projectStatements(project: Project, now: number): InStatement[] {
   return [
     {
-      sql: `INSERT INTO projects (id, name, updated_at) VALUES (?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at`,
-      args: [project.id, project.name, now],
+      sql: `INSERT INTO projects (id, name, token_budget_json, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_budget_json = excluded.token_budget_json,
+              updated_at = excluded.updated_at`,
+      args: [project.id, project.name, project.tokenBudget === undefined ? null : JSON.stringify(project.tokenBudget), now],
     },
   ];
 }

@@ -13,6 +13,7 @@ import {
   type StrategyName,
 } from '../../shared/domain/types.ts';
 import type { StrategyState } from '../../shared/decision/types.ts';
+import type { TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import type { AppSettings, EndpointRow } from './store.ts';
 
 export interface Endpoint {
@@ -36,6 +37,8 @@ export interface AppRouting {
   readonly limits: AppLimits;
   /** Request rules (TTFB budget, per-replica cap, …); defaults for apps this proxy has no row for. */
   readonly requests: AppRequestRules;
+  /** The token budget of the app's project (shared by all its apps); null = none. */
+  readonly projectBudget: TokenBudget | null;
 }
 
 const UNLIMITED: AppLimits = Object.freeze({ maxConcurrency: null, maxRps: null });
@@ -157,6 +160,7 @@ export class EndpointRegistry {
       affinityHeader: a?.affinityHeader ?? null,
       limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null, scope: a?.limitScope ?? 'region' },
       requests: a?.requests ?? DEFAULT_REQUEST_RULES,
+      projectBudget: a?.projectBudget ?? null,
     };
     this.routings.set(appId, routing);
     return routing;

@@ -11,7 +11,8 @@ import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
-import { startSpendSync, TokenBudgets } from './token-budgets.ts';
+import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
+import { startTokenLeases } from './token-leases.ts';
 import type { ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
@@ -323,6 +324,19 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await refreshPins();
   await leases?.renewOnce().catch(onLeaseError);
   leases?.start(onLeaseError);
+  const tokenLeases = await startTokenLeases(
+    store,
+    {
+      proxyId: slot === null ? config.id : `${config.id}#${slot.index}`,
+      region: config.region,
+      intervalMs: config.limitLeaseIntervalMs,
+      now,
+      budgets: () => budgetKeys(registry).map(([key, , b]) => [key, b] as const),
+      clamp: (key, claim) => rt.tokenBudgets.clamp(key, claim),
+    },
+    (shares) => rt.tokenBudgets.useShares(shares),
+    onLeaseError,
+  );
   const spendTimer = startSpendSync(rt, store, registry, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
   const refreshTimer = setInterval(() => {
     void registry.refresh(now());
@@ -350,6 +364,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       }
       clearInterval(refreshTimer);
       leases?.stop();
+      tokenLeases?.stop();
       if (spendTimer !== null) clearInterval(spendTimer);
       stopChecks();
       stopScraper();

@@ -3,6 +3,7 @@
  * static JSON/YAML file for setups without a database:
  *   endpoints: [{ cluster, app, url, weight? }]
  *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps?, requests?, routes?, intents? }]
+ *   projects: [{ id, tokenBudget? }]   (a budget for all the project's apps together)
  * (`routes`/`intents` as in the control-plane config; only the routes' `limits` matter here)
  * (`requests` as in the control-plane config: functions, maxBodyBytes, forwardAuthorization, …)
  */
@@ -11,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
 import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
+import { resolveTokenBudget, type TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import type { RegistrySource } from './endpoint-registry.ts';
 import type { AppSettings, EndpointRow, ProxyStore } from './store.ts';
 
@@ -56,6 +58,14 @@ export function parseStaticEndpoints(doc: unknown): {
       weight: optNum(e['weight']) ?? 1,
     });
   });
+  const projectBudgets = new Map<string, TokenBudget>();
+  (Array.isArray(root['projects']) ? root['projects'] : []).forEach((raw, i) => {
+    const p = asRecord(raw);
+    const b = resolveTokenBudget(p['tokenBudget']);
+    if (typeof p['id'] !== 'string') problems.push(`projects[${i}]: needs a string id`);
+    for (const [path, message] of b.problems) problems.push(`projects[${i}].tokenBudget${path.map((k) => `.${k}`).join('')}: ${message}`);
+    if (typeof p['id'] === 'string' && b.budget !== null) projectBudgets.set(p['id'], b.budget);
+  });
   const appList = Array.isArray(root['apps']) ? root['apps'] : [];
   appList.forEach((raw, i) => {
     const a = asRecord(raw);
@@ -86,6 +96,7 @@ export function parseStaticEndpoints(doc: unknown): {
       maxConcurrency: optNum(a['maxConcurrency']),
       maxRps: optNum(a['maxRps']),
       requests: rules.rules,
+      projectBudget: projectBudgets.get(a['id'].split('/')[0] ?? '') ?? null,
     });
   });
   if (problems.length > 0) throw new Error(`invalid endpoints file:\n  ${problems.join('\n  ')}`);

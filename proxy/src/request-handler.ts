@@ -17,7 +17,7 @@ import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
 import type { LimitCharge } from './app-limits.ts';
-import { meterRequest, type TokenMeter } from './token-budgets.ts';
+import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
 import { jobKeyOf } from './job-pins.ts';
@@ -136,11 +136,11 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
     return;
   }
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);
-  const budget = admitted.rules.tokenBudget;
-  // Only an app with a token budget pays for reading its body here (token-budgets.ts).
+  const budgets = requestBudgets(rt.registry, admitted.target.appId);
+  // Only an app with a token budget (its own or its project's) pays for reading its body here (token-budgets.ts).
   let meter: TokenMeter | 'pass' | 'answered' = 'pass';
   try {
-    if (budget !== null) meter = await meterRequest(rt, req, res, admitted.target, budget);
+    if (budgets.app !== null || budgets.project !== null) meter = await meterRequest(rt, req, res, admitted.target, budgets);
     if (meter === 'pass') await forwardHttp(rt, req, res, admitted.claims, admitted.target, trace);
     else if (meter !== 'answered') await forwardHttp(rt, req, res, admitted.claims, { ...admitted.target, tokenMeter: meter }, trace);
   } finally {

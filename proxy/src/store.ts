@@ -8,6 +8,8 @@ import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcom
 import type { Client, InStatement } from '@libsql/client';
 import type { JobPinRow } from './job-pins.ts';
 import { libsqlLeaseStore, type LimitLeaseStore } from './limit-lease-store.ts';
+import { libsqlTokenLeaseStore, type TokenLeaseStore } from './token-lease-store.ts';
+import { resolveTokenBudget, type TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
 import { routeLimits } from '../../shared/routes/route-limits.ts';
 import { DEFAULT_REQUEST_RULES, LIMIT_SCOPES, type AppLimits, type AppRequestRules, type Health, type LimitScope, type StrategyName } from '../../shared/domain/types.ts';
@@ -32,6 +34,8 @@ export interface AppSettings {
   readonly requests: AppRequestRules;
   /** Limits its routes declare (route name → limits; shared/routes/route-limits.ts); absent = none. */
   readonly routeLimits?: ReadonlyMap<string, AppLimits>;
+  /** The token budget of its project (`projects.token_budget_json`, all the project's apps together); absent = none. */
+  readonly projectBudget?: TokenBudget | null;
 }
 
 export interface ProxyRow {
@@ -72,9 +76,12 @@ export interface ProxyStore extends LimitLeaseStore {
    * others' — the USD every other proxy charged per app in the given period. Absent: spend is per proxy.
    */
   syncTokenSpend?(proxyId: string, rows: readonly TokenSpendRow[], now: number): Promise<TokenSpendRow[]>;
+  /** Shared tokens-per-minute budgets (token-leases.ts). Absent: each proxy counts them alone. */
+  renewTokenLeases?: TokenLeaseStore['renewTokenLeases'];
 }
 
 export interface TokenSpendRow {
+  /** The budget's key: an app id, or `project:<id>` for a project's budget. */
   readonly appId: string;
   readonly periodStart: number;
   readonly usd: number;
@@ -130,10 +137,30 @@ function storedScope(appId: string, raw: unknown): LimitScope {
   return 'region';
 }
 
+/** `projects.token_budget_json` (absent before schema v17) → budget per project id; an invalid one is none, loudly. */
+function storedProjectBudgets(rows: ReadonlyArray<Record<string, unknown>>): Map<string, TokenBudget> {
+  const out = new Map<string, TokenBudget>();
+  for (const r of rows) {
+    const raw = r['token_budget_json'];
+    if (raw === null || raw === undefined) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(str(raw));
+    } catch {
+      value = 'not JSON';
+    }
+    const b = resolveTokenBudget(value);
+    if (b.budget !== null && b.problems.length === 0) out.set(str(r['id']), b.budget);
+    else process.emitWarning(`projects.token_budget_json of ${str(r['id'])} is invalid (${b.problems.map(([p, m]) => `${p.join('.')}: ${m}`).join('; ')}); the project has no budget`);
+  }
+  return out;
+}
+
 /** The libSQL implementation of the port. */
 export function libsqlProxyStore(client: Client): ProxyStore {
   return {
     ...libsqlLeaseStore(client),
+    ...libsqlTokenLeaseStore(client),
     async loadEndpoints() {
       const rs = await client.execute(
         'SELECT cluster_id, app_id, url, healthy, weight FROM app_endpoints',
@@ -147,11 +174,11 @@ export function libsqlProxyStore(client: Client): ProxyStore {
       }));
     },
     async loadAppSettings() {
-      const rs = await client.execute(
-        // `*`: a database not yet migrated to schema v2 has no requests_json (every default then).
-        'SELECT * FROM apps',
-      );
-      return rs.rows.map((r) => ({
+      // `*`: a database not yet migrated to schema v2 has no requests_json (every default then),
+      // nor before v17 projects.token_budget_json (no project budgets then).
+      const [rs, projects] = await client.batch(['SELECT * FROM apps', 'SELECT * FROM projects'], 'read');
+      const projectBudgets = storedProjectBudgets(projects?.rows ?? []);
+      return (rs?.rows ?? []).map((r) => ({
         appId: str(r['id']),
         strategy: str(r['strategy']) as StrategyName,
         affinityHeader: r['affinity_header'] === null ? null : str(r['affinity_header']),
@@ -160,6 +187,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         limitScope: storedScope(str(r['id']), r['limit_scope']),
         requests: storedRules(str(r['id']), r['requests_json']),
         routeLimits: storedRouteLimits(str(r['id']), r['routes_json']),
+        projectBudget: projectBudgets.get(str(r['project_id'])) ?? null,
       }));
     },
     async upsertProxy(row) {

@@ -1,11 +1,13 @@
 /**
- * Per-app LLM token budgets at the proxy (issue 18 item 4). Admission reads the JSON body of a
+ * LLM token budgets of apps and projects at the proxy (issue 18 item 4). Admission reads the JSON body of a
  * budgeted app, estimates the prompt (characters / 4) and the completion (max_tokens, else the
  * budget's default), reserves that, and refuses with 429 + Retry-After + x-ratelimit-* headers
  * when not one completion token fits. A request asking for more than is left has its max_tokens
  * lowered, so the engine itself stops at the budget and reports the exact usage. Streams get
  * `stream_options.include_usage` (its chunk stripped when the client did not ask); the answer
  * settles to the engine's usage. Apps without a budget never reach this module's body reading.
+ * A project's budget (all its apps together) applies next to the app's: both ledgers must pass.
+ * Shared tokens per minute are this proxy's lease (token-leases.ts); spend is shared by sync.
  * Arithmetic: shared/limits/token-budget.ts; SSE handling: shared/limits/sse-usage.ts.
  */
 import { StringDecoder } from 'node:string_decoder';
@@ -14,14 +16,15 @@ import type { TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
 import { SseUsageFilter } from '../../shared/limits/sse-usage.ts';
 import {
-  admit,
-  draw,
+  admitAll,
+  drawAll,
   headroom,
   headroomHeaders,
   newBudgetState,
   roll,
   settle,
   type BudgetState,
+  type Ledger,
   type TokenCount,
 } from '../../shared/limits/token-budget.ts';
 import { declaredLength, refuseBody } from './body-limit.ts';
@@ -39,55 +42,116 @@ const CHARS_PER_TOKEN = 4;
 /** Bytes of a non-streaming answer's end searched for its `usage` object. */
 const TAIL_BYTES = 8 * 1024;
 
-interface AppBudget {
+/** One budget's state on this proxy: an app's (`key` = app id) or a project's (`project:<id>`). */
+export interface BudgetEntry {
+  readonly key: string;
+  readonly kind: 'app' | 'project';
+  /** The app or project id, as 429 messages name it. */
+  readonly name: string;
   budget: TokenBudget;
-  state: BudgetState;
+  readonly state: BudgetState;
 }
 
-/** Every budgeted app's state on this proxy. */
+/** What a request must pass: its app's budget and/or its project's (both apply). */
+export interface RequestBudgets {
+  readonly app: TokenBudget | null;
+  readonly project: TokenBudget | null;
+}
+
+/** Share of a shared tokens-per-minute budget (token-leases.ts) and what to tell it. */
+export interface TokenShares {
+  share(key: string, budget: TokenBudget, now: number): number | null;
+  observe(key: string, tokens: number): void;
+}
+
+export const projectBudgetKey = (projectId: string): string => `project:${projectId}`;
+
+/** Every budget's state on this proxy. */
 export class TokenBudgets {
-  private readonly apps = new Map<string, AppBudget>();
+  private readonly entries = new Map<string, BudgetEntry>();
+  private shares: TokenShares | null = null;
 
   constructor(private readonly now: () => number) {}
 
-  /** The app's state under its current budget (a changed budget keeps what was used). */
-  of(appId: string, budget: TokenBudget): AppBudget {
-    let a = this.apps.get(appId);
-    if (a === undefined) {
-      a = { budget, state: newBudgetState(budget, this.now()) };
-      this.apps.set(appId, a);
+  /** Shared tokens per minute from now on (without: each proxy counts the whole budget). */
+  useShares(shares: TokenShares): void {
+    this.shares = shares;
+  }
+
+  /** The budget's state under its current config (a changed budget keeps what was used). */
+  of(key: string, kind: BudgetEntry['kind'], name: string, budget: TokenBudget): BudgetEntry {
+    let e = this.entries.get(key);
+    if (e === undefined) {
+      e = { key, kind, name, budget, state: newBudgetState(this.enforced(key, budget, this.now()), this.now()) };
+      this.entries.set(key, e);
     }
-    a.budget = budget;
-    return a;
+    e.budget = budget;
+    return e;
+  }
+
+  /** The entries a request of `appId` must pass, the app's first. */
+  entriesOf(appId: string, b: RequestBudgets): BudgetEntry[] {
+    const out: BudgetEntry[] = [];
+    if (b.app !== null) out.push(this.of(appId, 'app', appId, b.app));
+    const projectId = appId.split('/')[0] ?? appId;
+    if (b.project !== null) out.push(this.of(projectBudgetKey(projectId), 'project', projectId, b.project));
+    return out;
+  }
+
+  /** A budget as this proxy enforces it now: tokens per minute = its share of a shared budget. */
+  enforced(key: string, budget: TokenBudget, now: number): TokenBudget {
+    const share = this.shares?.share(key, budget, now) ?? budget.tokensPerMinute;
+    return share === budget.tokensPerMinute ? budget : { ...budget, tokensPerMinute: share };
+  }
+
+  ledgers(entries: readonly BudgetEntry[], now: number): Ledger[] {
+    return entries.map((e) => ({ state: e.state, budget: this.enforced(e.key, e.budget, now) }));
+  }
+
+  /** Tokens taken (or refused) under each entry: the want of its next lease renewal. */
+  observe(entries: readonly BudgetEntry[], tokens: number): void {
+    for (const e of entries) this.shares?.observe(e.key, tokens);
+  }
+
+  /** A lease shrank to `claim` tokens per minute: the bucket never holds more than its share. */
+  clamp(key: string, claim: number): void {
+    const e = this.entries.get(key);
+    if (e !== undefined) e.state.tokens = Math.min(e.state.tokens, claim);
   }
 
   /**
-   * Share spend with the other proxies through libSQL: write this proxy's spend per budgeted app
-   * and period, take the others' for the same period (README "Token budgets", bound).
+   * Share spend with the other proxies through libSQL: write this proxy's spend per budget (app
+   * or project) and period, take the others' for the same period (README "Token budgets", bound).
    */
   async syncSpend(
-    budgeted: ReadonlyArray<readonly [string, TokenBudget]>,
+    budgeted: ReadonlyArray<readonly [string, BudgetEntry['kind'], TokenBudget]>,
     sync: (rows: readonly TokenSpendRow[]) => Promise<TokenSpendRow[]>,
   ): Promise<void> {
     const now = this.now();
-    // Every app with a spend budget, served here yet or not: its first request sees the others' spend.
-    for (const [appId, b] of budgeted) if (b.spend !== null) this.of(appId, b);
+    // Every budget with spend, used here yet or not: its first request sees the others' spend.
+    for (const [key, kind, b] of budgeted) if (b.spend !== null) this.of(key, kind, key.replace(/^project:/, ''), b);
     const rows: TokenSpendRow[] = [];
-    for (const [appId, a] of this.apps) {
-      if (a.budget.spend === null) continue;
-      roll(a.state, a.budget, now);
-      rows.push({ appId, periodStart: a.state.periodStart, usd: a.state.spentUsd });
+    for (const [key, e] of this.entries) {
+      if (e.budget.spend === null) continue;
+      roll(e.state, this.enforced(key, e.budget, now), now);
+      rows.push({ appId: key, periodStart: e.state.periodStart, usd: e.state.spentUsd });
     }
     if (rows.length === 0) return;
     const others = await sync(rows);
-    for (const [appId, a] of this.apps) {
-      const same = others.filter((o) => o.appId === appId && o.periodStart === a.state.periodStart);
-      a.state.othersUsd = same.reduce((s, o) => s + o.usd, 0);
+    for (const [key, e] of this.entries) {
+      const same = others.filter((o) => o.appId === key && o.periodStart === e.state.periodStart);
+      e.state.othersUsd = same.reduce((n, o) => n + o.usd, 0);
     }
   }
 
-  headers(a: AppBudget): Record<string, string> {
-    return headroomHeaders(headroom(a.state, a.budget, this.now()));
+  headers(entries: readonly BudgetEntry[]): Record<string, string> {
+    const now = this.now();
+    const out: Record<string, string> = {};
+    for (const e of entries) {
+      const h = headroom(e.state, this.enforced(e.key, e.budget, now), now, e.budget.tokensPerMinute);
+      Object.assign(out, headroomHeaders(h, e.kind === 'project' ? 'project-' : ''));
+    }
+    return out;
   }
 }
 
@@ -140,21 +204,22 @@ function rewrite(p: ParsedBody, bytes: Buffer, cap: number | null): Buffer {
 }
 
 /**
- * Admission for a budgeted app: a meter for the exchange, `pass` for what has no body to meter
- * (GET …), or `answered` after answering the client (a 429, a 411, a body that did not arrive).
- * Not called for apps without a budget.
+ * Admission for a budgeted app (its own budget and/or its project's): a meter for the exchange,
+ * `pass` for what has no body to meter (GET …), or `answered` after answering the client (a 429,
+ * a 411, a body that did not arrive). Not called for apps without any budget.
  */
 export async function meterRequest(
   rt: ProxyRuntime,
   req: ClientRequest,
   res: ClientResponse,
   target: RequestTarget,
-  budget: TokenBudget,
+  budgets: RequestBudgets,
 ): Promise<TokenMeter | 'pass' | 'answered'> {
   if (req.method !== 'POST') return 'pass';
   if (declaredLength(req.headers) === null) {
     const body = refuseBody(req, res);
-    sendError(res, new ProxyError('length-required', 411, `${target.appId} has a token budget: send the request body with a Content-Length`), body.headers);
+    const whose = budgets.app !== null ? target.appId : `the project of ${target.appId}`;
+    sendError(res, new ProxyError('length-required', 411, `${whose} has a token budget: send the request body with a Content-Length`), body.headers);
     body.afterResponse();
     return 'answered';
   }
@@ -167,24 +232,28 @@ export async function meterRequest(
     return 'answered';
   }
   const p = parseBody(prompt.bytes);
-  const app = rt.tokenBudgets.of(target.appId, budget);
-  const verdict = admit(app.state, budget, rt.now(), p.promptTokens, p.maxCompletion);
+  const entries = rt.tokenBudgets.entriesOf(target.appId, budgets);
+  const now = rt.now();
+  const verdict = admitAll(rt.tokenBudgets.ledgers(entries, now), now, p.promptTokens, p.maxCompletion);
   if (!verdict.ok) {
-    rt.metrics.budgetRefusals.inc({ app: target.appId, reason: verdict.reason });
-    const what = verdict.reason === 'tokens' ? 'tokens per minute' : `spend per ${budget.spend?.period ?? 'period'}`;
-    const err = new ProxyError(
-      verdict.reason === 'tokens' ? 'token-budget-exceeded' : 'spend-budget-exceeded',
-      429,
-      `${target.appId} is over its ${what} budget; retry after ${verdict.retryAfterS}s`,
-      false,
-      verdict.retryAfterS,
-    );
-    sendError(res, err, rt.tokenBudgets.headers(app));
+    rt.tokenBudgets.observe(entries, p.promptTokens + (p.maxCompletion ?? 1));
+    const e = entries[verdict.index] ?? entries[0];
+    if (e !== undefined) sendError(res, budgetRefusal(e, verdict), { ...rt.tokenBudgets.headers(entries), 'x-ratelimit-budget': `${e.kind} ${e.name}` });
+    rt.metrics.budgetRefusals.inc({ app: target.appId, reason: e?.kind === 'project' ? `project-${verdict.reason}` : verdict.reason });
     return 'answered';
   }
+  rt.tokenBudgets.observe(entries, verdict.reserved.prompt + verdict.reserved.completion);
   const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';
   const body = { bytes: rewrite(p, prompt.bytes, verdict.completionCap), hashes: inferenceAware ? prompt.hashes : null };
-  return new TokenMeter(rt, target.appId, app, body, p, verdict.reserved, verdict.completionCap);
+  return new TokenMeter(rt, target.appId, entries, body, p, verdict.reserved, verdict.completionCap, verdict.tightest);
+}
+
+/** The 429 naming the budget that ran out: the app's (`token-`/`spend-budget-exceeded`) or its project's. */
+function budgetRefusal(e: BudgetEntry, v: { readonly reason: 'tokens' | 'spend'; readonly retryAfterS: number }): ProxyError {
+  const what = v.reason === 'tokens' ? 'tokens per minute' : `spend per ${e.budget.spend?.period ?? 'period'}`;
+  const code = `${e.kind === 'project' ? 'project-' : ''}${v.reason === 'tokens' ? 'token' : 'spend'}-budget-exceeded`;
+  const who = e.kind === 'project' ? `project ${e.name}` : e.name;
+  return new ProxyError(code, 429, `${who} is over its ${what} budget; retry after ${v.retryAfterS}s`, false, v.retryAfterS);
 }
 
 /**
@@ -204,11 +273,13 @@ export class TokenMeter implements UpstreamResponse, BodySink {
   constructor(
     private readonly rt: ProxyRuntime,
     private readonly appId: string,
-    private readonly app: AppBudget,
+    private readonly entries: readonly BudgetEntry[],
     readonly body: PromptBody,
     private readonly parsed: ParsedBody,
     private readonly reserved: TokenCount,
     private readonly cap: number | null,
+    /** Index in `entries` of the budget that ends this answer (its cap, else the draw that failed). */
+    private cutBy: number,
   ) {}
 
   /** Watch (and for SSE, filter) the delivered answer; a 2xx only — an error answer passes untouched. */
@@ -220,8 +291,12 @@ export class TokenMeter implements UpstreamResponse, BodySink {
         clientAskedUsage: this.parsed.askedUsage,
         completionCap: this.cap,
         reservedCompletion: this.reserved.completion,
-        draw: () => draw(this.app.state, this.app.budget, this.rt.now(), 1),
-        cutMessage: `${this.appId} reached its token budget; the stream was cut there`,
+        draw: () => this.drawOne(),
+        cutMessage: () => {
+          const e = this.entries[this.cutBy];
+          const who = e === undefined || e.kind === 'app' ? this.appId : `project ${e.name}`;
+          return `${who} reached its token budget; the stream was cut there`;
+        },
       });
     }
     return this;
@@ -232,7 +307,7 @@ export class TokenMeter implements UpstreamResponse, BodySink {
   }
 
   get headers(): UpstreamResponse['headers'] {
-    const h = { ...this.up?.headers, ...this.rt.tokenBudgets.headers(this.app) };
+    const h = { ...this.up?.headers, ...this.rt.tokenBudgets.headers(this.entries) };
     // A filtered stream's length changes (it is chunked anyway).
     if (this.filter !== null) delete h['content-length'];
     return h;
@@ -290,6 +365,15 @@ export class TokenMeter implements UpstreamResponse, BodySink {
     this.sink?.error(err);
   }
 
+  /** One completion token past the reservation from every budget; false = cut the stream here. */
+  private drawOne(): boolean {
+    const now = this.rt.now();
+    const short = drawAll(this.rt.tokenBudgets.ledgers(this.entries, now), now, 1);
+    this.rt.tokenBudgets.observe(this.entries, 1);
+    if (short >= 0) this.cutBy = short;
+    return short < 0;
+  }
+
   private keepTail(chunk: Buffer): void {
     this.tail.push(chunk);
     this.tailBytes += chunk.length;
@@ -312,10 +396,34 @@ export class TokenMeter implements UpstreamResponse, BodySink {
     this.settled = true;
     const used = this.used();
     const taken = { prompt: this.reserved.prompt, completion: this.reserved.completion + (this.filter?.drawn ?? 0) };
-    settle(this.app.state, this.app.budget, taken, used);
+    const now = this.rt.now();
+    for (const l of this.rt.tokenBudgets.ledgers(this.entries, now)) settle(l.state, l.budget, taken, used);
     this.rt.metrics.budgetTokens.inc({ app: this.appId, type: 'prompt' }, used.prompt);
     this.rt.metrics.budgetTokens.inc({ app: this.appId, type: 'completion' }, used.completion);
   }
+}
+
+/**
+ * The budgets a request of `appId` must pass: its own (`requests.tokenBudget`) and its project's.
+ * A project's budget does not meter apps with managed streams (heartbeats/continuation splice
+ * their own events; an app budget cannot be combined with them either).
+ */
+export function requestBudgets(registry: EndpointRegistry, appId: string): RequestBudgets {
+  const r = registry.routing(appId);
+  const managed = r.requests.streams.heartbeats || r.requests.streams.continuation;
+  return { app: r.requests.tokenBudget, project: managed ? null : r.projectBudget };
+}
+
+/** Every budget this proxy knows, keyed as TokenBudgets keys them (app id, `project:<id>`). */
+export function budgetKeys(registry: EndpointRegistry): Array<readonly [string, BudgetEntry['kind'], TokenBudget]> {
+  const out = new Map<string, readonly [string, BudgetEntry['kind'], TokenBudget]>();
+  for (const id of registry.appIds()) {
+    const b = requestBudgets(registry, id);
+    if (b.app !== null) out.set(id, [id, 'app', b.app]);
+    const key = projectBudgetKey(id.split('/')[0] ?? id);
+    if (b.project !== null) out.set(key, [key, 'project', b.project]);
+  }
+  return [...out.values()];
 }
 
 /** Every `limitLeaseIntervalMs`, when the store can: share spend (`TokenBudgets.syncSpend`). Null without libSQL. */
@@ -330,10 +438,7 @@ export function startSpendSync(
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;
-    const budgeted = registry.appIds().flatMap((id) => {
-      const b = registry.routing(id).requests.tokenBudget;
-      return b?.spend == null ? [] : [[id, b] as const];
-    });
+    const budgeted = budgetKeys(registry).filter(([, , b]) => b.spend !== null);
     if (budgeted.length === 0) return;
     busy = true;
     rt.tokenBudgets

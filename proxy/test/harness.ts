@@ -98,6 +98,8 @@ export async function testKeys(kid = 'k1'): Promise<TestKeys> {
 export interface ProxyFixture {
   readonly endpoints: ReadonlyArray<{ cluster: string; app?: string; url: string }>;
   readonly apps?: ReadonlyArray<Record<string, unknown>>;
+  /** `projects: [{ id, tokenBudget }]` of the endpoints file. */
+  readonly projects?: ReadonlyArray<Record<string, unknown>>;
   readonly config?: Record<string, unknown>;
   readonly jwks?: string;
   readonly deps?: ProxyDeps;
@@ -107,7 +109,7 @@ export async function testConfig(dir: string, f: ProxyFixture): Promise<ProxyCon
   const endpointsFile = join(dir, 'endpoints.json');
   await writeFile(
     endpointsFile,
-    JSON.stringify({ endpoints: f.endpoints.map((e) => ({ app: APP, ...e })), apps: f.apps ?? [] }),
+    JSON.stringify({ endpoints: f.endpoints.map((e) => ({ app: APP, ...e })), apps: f.apps ?? [], projects: f.projects ?? [] }),
   );
   const parsed = parseProxyConfig({
     flags: {

@@ -40,6 +40,17 @@ beforeAll(async () => {
     sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)',
     args: ['c1', APP, sim.url, now],
   });
+  // Project beta: a $10 day for all its apps; beta/chat has no budget of its own.
+  await db.execute({ sql: 'INSERT INTO projects (id, name, token_budget_json, updated_at) VALUES (?, ?, ?, ?)', args: ['beta', 'Beta', JSON.stringify(tokenBudget), now] });
+  await db.execute({
+    sql: `INSERT INTO apps (id, project_id, name, strategy, auth_required, max_concurrency, max_rps, affinity_header, residency_json, gpu_types_json, cors_origins_json, requests_json, updated_at)
+          VALUES ('beta/chat', 'beta', 'chat', 'round-robin', 1, NULL, NULL, NULL, '{"kind":"any"}', '[]', '[]', '{}', ?)`,
+    args: [now],
+  });
+  await db.execute({
+    sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)',
+    args: ['c1', 'beta/chat', sim.url, now],
+  });
   const start = async (id: string): Promise<RunningProxy> => {
     const config = await testConfig(dir, { endpoints: [], jwks: keys.jwks, config: { limitLeaseIntervalMs: 100 } });
     return startProxy(
@@ -57,15 +68,16 @@ afterAll(async () => {
   await sim.close();
 });
 
-const chat = async (proxy: RunningProxy, audience: string) =>
+const chat = async (proxy: RunningProxy, audience: string, app = APP) =>
   rawRequest(proxy.url, {
-    path: `/v4/${APP}/v1/chat/completions`,
+    path: `/v4/${app}/v1/chat/completions`,
     body: chatBody({ max_tokens: 10 }),
-    headers: { 'x-switchyard-token': await keys.mint({ aud: audience }) },
+    headers: { 'x-switchyard-token': await keys.mint({ aud: audience, app }) },
   });
 
-const row = async (proxyId: string): Promise<{ usd: number; updatedAt: number } | null> => {
-  const rs = await db.execute({ sql: 'SELECT usd, updated_at FROM token_spend WHERE app_id = ? AND proxy_id = ?', args: [APP, proxyId] });
+/** The budget key's row: an app id, or `project:<id>`. */
+const row = async (proxyId: string, key = APP): Promise<{ usd: number; updatedAt: number } | null> => {
+  const rs = await db.execute({ sql: 'SELECT usd, updated_at FROM token_spend WHERE app_id = ? AND proxy_id = ?', args: [key, proxyId] });
   const r = rs.rows[0];
   return r === undefined ? null : { usd: Number(r['usd']), updatedAt: Number(r['updated_at']) };
 };
@@ -82,4 +94,18 @@ it('what one proxy spent is refused on the other', async () => {
   expect(JSON.parse(second.body)).toMatchObject({ error: { code: 'spend-budget-exceeded' } });
   expect(second.headers['x-ratelimit-remaining-usd']).toBe('0.000000');
   expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+});
+
+it("a project's spend is global too: what one proxy spent for the project is refused on the other, naming the project", async () => {
+  const first = await chat(a, 'proxy-test', 'beta/chat');
+  expect(first.status).toBe(200);
+  expect(first.headers['x-ratelimit-remaining-project-usd']).toBeDefined();
+  await waitFor(async () => (await row('proxy-test', 'project:beta'))?.usd === 10, 'proxy A to write the project\'s $10');
+  const written = (await row('proxy-test', 'project:beta'))?.updatedAt ?? 0;
+  await waitFor(async () => ((await row('proxy-test-b', 'project:beta'))?.updatedAt ?? 0) > written, 'proxy B to sync after it');
+  const second = await chat(b, 'proxy-test-b', 'beta/chat');
+  expect(second.status).toBe(429);
+  expect(JSON.parse(second.body)).toMatchObject({ error: { code: 'project-spend-budget-exceeded' } });
+  expect(second.headers['x-ratelimit-budget']).toBe('project beta');
+  expect(second.headers['x-ratelimit-remaining-project-usd']).toBe('0.000000');
 });

@@ -106,6 +106,8 @@ export interface AppLimits {
 export interface Project {
   readonly id: string;
   readonly name: string;
+  /** LLM token budget of all the project's apps together (enforced by the proxy); absent = none. */
+  readonly tokenBudget?: TokenBudget;
 }
 
 /** Static configuration of one app (`project/name`), changed only by deploys and config. */

@@ -70,7 +70,8 @@ export interface FilterOptions {
   readonly reservedCompletion: number;
   /** Take one more completion token from the budget; false = the budget is spent. */
   readonly draw: () => boolean;
-  readonly cutMessage: string;
+  /** The error event's message (a function: which budget cut is known only at the cut). */
+  readonly cutMessage: string | (() => string);
 }
 
 export interface FilterOutput {
@@ -98,7 +99,7 @@ export class SseUsageFilter {
     let out = '';
     for (const e of parts) {
       const r = this.event(e);
-      if (r === 'cut') return { out: out + budgetErrorEvent(this.o.cutMessage), cut: true };
+      if (r === 'cut') return { out: out + budgetErrorEvent(this.message()), cut: true };
       out += r;
     }
     return { out, cut: false };
@@ -109,7 +110,11 @@ export class SseUsageFilter {
     const tail = this.rest === '' ? '' : this.event(this.rest);
     this.rest = '';
     const out = tail === 'cut' ? '' : tail;
-    return this.cappedFinish ? out + budgetErrorEvent(this.o.cutMessage) : out;
+    return this.cappedFinish ? out + budgetErrorEvent(this.message()) : out;
+  }
+
+  private message(): string {
+    return typeof this.o.cutMessage === 'string' ? this.o.cutMessage : this.o.cutMessage();
   }
 
   private event(e: string): string | 'cut' {

@@ -1,10 +1,14 @@
 /**
- * Per-app LLM token budgets (`requests.tokenBudget`): tokens per minute and spend per calendar
- * period, priced from per-token prices in config. Stored inside the app's request rules (one
- * JSON column, no migration); enforced by the regional proxy (proxy/src/token-budgets.ts).
+ * LLM token budgets of an app (`requests.tokenBudget`) or of a whole project
+ * (`projects[].tokenBudget`): tokens per minute and spend per calendar period, priced from
+ * per-token prices in config. An app's is stored inside its request rules (one JSON column), a
+ * project's in `projects.token_budget_json`; enforced by the regional proxy (proxy/src/token-budgets.ts).
  * Absent = no budget: the proxy neither reads the body nor touches the stream.
  */
+import type { LimitScope } from '../domain/types.ts';
+
 export type SpendPeriod = 'hour' | 'day' | 'month';
+const SCOPES: readonly LimitScope[] = ['proxy', 'region', 'global'];
 export const SPEND_PERIODS: readonly SpendPeriod[] = ['hour', 'day', 'month'];
 
 export interface TokenBudget {
@@ -16,10 +20,16 @@ export interface TokenBudget {
   readonly pricePerMillionTokens: { readonly input: number; readonly output: number } | null;
   /** Completion tokens reserved at admission for a request that names no `max_tokens`. */
   readonly defaultCompletionTokens: number;
+  /**
+   * Which proxies share `tokensPerMinute` (as `limits.scope` for concurrency/RPS): those of one
+   * region (absent = `region`), every proxy (`global`), or each alone (`proxy`). Spend is always
+   * global (with libSQL). proxy/src/token-leases.ts.
+   */
+  readonly scope?: LimitScope;
 }
 
 export const DEFAULT_COMPLETION_TOKENS = 256;
-const KEYS = ['tokensPerMinute', 'spend', 'pricePerMillionTokens', 'defaultCompletionTokens'];
+const KEYS = ['tokensPerMinute', 'spend', 'pricePerMillionTokens', 'defaultCompletionTokens', 'scope'];
 const MAX_TOKENS = 1_000_000_000;
 
 export type BudgetProblem = readonly [path: readonly string[], message: string];
@@ -87,6 +97,9 @@ export function resolveTokenBudget(value: unknown): { readonly budget: TokenBudg
   const pricePerMillionTokens = pricesOf(value['pricePerMillionTokens'], problems);
   const dct = value['defaultCompletionTokens'];
   if (dct !== undefined && !posInt(dct, 1_000_000)) problems.push([['defaultCompletionTokens'], 'must be an integer from 1 to 1000000']);
+  const scope = value['scope'];
+  const okScope = scope === undefined || (typeof scope === 'string' && (SCOPES as readonly string[]).includes(scope));
+  if (!okScope) problems.push([['scope'], `must be one of ${SCOPES.join(', ')} (absent = region)`]);
   if (value['spend'] !== undefined && value['spend'] !== null && value['pricePerMillionTokens'] === undefined) {
     problems.push([['pricePerMillionTokens'], 'a spend budget needs per-token prices: pricePerMillionTokens: { input, output } (USD per million tokens)']);
   }
@@ -95,7 +108,13 @@ export function resolveTokenBudget(value: unknown): { readonly budget: TokenBudg
   }
   if (problems.length > 0 || tokensPerMinute === undefined) return { budget: null, problems };
   return {
-    budget: { tokensPerMinute, spend, pricePerMillionTokens, defaultCompletionTokens: posInt(dct, 1_000_000) ? dct : DEFAULT_COMPLETION_TOKENS },
+    budget: {
+      tokensPerMinute,
+      spend,
+      pricePerMillionTokens,
+      defaultCompletionTokens: posInt(dct, 1_000_000) ? dct : DEFAULT_COMPLETION_TOKENS,
+      ...(scope === undefined ? {} : { scope: scope as LimitScope }),
+    },
     problems,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTokenBudget, type TokenBudget } from './token-budget-config.ts';
-import { admit, draw, headroom, headroomHeaders, newBudgetState, periodEndOf, periodStartOf, roll, settle } from './token-budget.ts';
+import { admit, admitAll, draw, drawAll, tokensOverWindowBound, headroom, headroomHeaders, newBudgetState, periodEndOf, periodStartOf, roll, settle } from './token-budget.ts';
 
 const tpm = (n: number): TokenBudget => ({ tokensPerMinute: n, spend: null, pricePerMillionTokens: null, defaultCompletionTokens: 256 });
 const spend = (usd: number, period: 'hour' | 'day' | 'month'): TokenBudget => ({
@@ -130,22 +130,72 @@ describe('config', () => {
       [],
     ],
     ['spend without prices', { spend: { usd: 5, period: 'day' } }, null, [[['pricePerMillionTokens'], 'a spend budget needs per-token prices: pricePerMillionTokens: { input, output } (USD per million tokens)']]],
+    ['a shared scope kept as given', { tokensPerMinute: 10, scope: 'global' }, { tokensPerMinute: 10, spend: null, pricePerMillionTokens: null, defaultCompletionTokens: 256, scope: 'global' }, []],
     ['no limit at all', { pricePerMillionTokens: { input: 1, output: 1 } }, null, [[[], 'sets no limit: give tokensPerMinute, spend, or both (omit tokenBudget for none)']]],
     [
       'every bad field at once',
-      { tokensPerMinute: 1.5, spend: { usd: -1, period: 'week' }, pricePerMillionTokens: { input: 'x', output: 1 }, extra: 1 },
+      { tokensPerMinute: 1.5, spend: { usd: -1, period: 'week' }, pricePerMillionTokens: { input: 'x', output: 1 }, extra: 1, scope: 'cluster' },
       null,
       [
-        [['extra'], 'unknown field (known: tokensPerMinute, spend, pricePerMillionTokens, defaultCompletionTokens)'],
+        [['extra'], 'unknown field (known: tokensPerMinute, spend, pricePerMillionTokens, defaultCompletionTokens, scope)'],
         [['tokensPerMinute'], 'must be an integer from 1 to 1000000000, or null'],
         [['spend', 'usd'], 'must be a positive number of US dollars'],
         [['spend', 'period'], 'must be one of hour, day, month'],
         [['pricePerMillionTokens', 'input'], 'must be a number of US dollars >= 0'],
+        [['scope'], 'must be one of proxy, region, global (absent = region)'],
       ],
     ],
   ] as const)('%s', (_n, value, budget, problems) => {
     const r = resolveTokenBudget(value);
     expect(r.budget).toEqual(budget);
     expect(r.problems).toEqual(problems);
+  });
+});
+
+describe('several ledgers (app and project budgets): every one applies', () => {
+  const ledger = (b: TokenBudget, tokens?: number): { state: ReturnType<typeof newBudgetState>; budget: TokenBudget } => {
+    const state = newBudgetState(b, T0);
+    if (tokens !== undefined) state.tokens = tokens;
+    return { state, budget: b };
+  };
+  it.each([
+    ['both roomy: reserved on both, no cap', [ledger(tpm(1000)), ledger(tpm(1000))], 10, 100, { ok: true, reserved: { prompt: 10, completion: 100 }, completionCap: null, tightest: 0 }],
+    ['the project is tighter: capped at its room', [ledger(tpm(1000)), ledger(tpm(60))], 10, 500, { ok: true, reserved: { prompt: 10, completion: 50 }, completionCap: 50, tightest: 1 }],
+    ['the app is tighter', [ledger(tpm(30)), ledger(tpm(1000))], 10, 500, { ok: true, reserved: { prompt: 10, completion: 20 }, completionCap: 20, tightest: 0 }],
+    ['the project is empty: refused, naming it', [ledger(tpm(1000)), ledger(tpm(600), 0)], 9, 5, { ok: false, reason: 'tokens', retryAfterS: 1, index: 1 }],
+    ['both empty: the longer wait names the budget', [ledger(tpm(600), 0), ledger(tpm(60), 0)], 9, 5, { ok: false, reason: 'tokens', retryAfterS: 10, index: 1 }],
+    ['a zero share of a shared budget admits nothing (retry soon)', [ledger(tpm(0), 0)], 1, 1, { ok: false, reason: 'tokens', retryAfterS: 1, index: 0 }],
+    ['project spend spent: refused until its period ends', [ledger(tpm(1000)), ledger(spend(1, 'hour'))], 2, 1, { ok: false, reason: 'spend', retryAfterS: 3600, index: 1 }],
+  ] as const)('%s', (_n, ledgers, prompt, max, expected) => {
+    expect(admitAll(ledgers, T0, prompt, max)).toEqual(expected);
+  });
+
+  it('an admission is debited on every ledger; a draw needs room on every one and names the short one', () => {
+    const app = ledger(tpm(1000));
+    const project = ledger(tpm(20));
+    expect(admitAll([app, project], T0, 10, 5)).toMatchObject({ ok: true });
+    expect([app.state.tokens, project.state.tokens]).toEqual([985, 5]);
+    let drawn = 0;
+    while (drawAll([app, project], T0, 1) === -1) drawn += 1;
+    expect(drawn).toBe(5);
+    expect(drawAll([app, project], T0, 1)).toBe(1);
+    expect([app.state.tokens, project.state.tokens]).toEqual([980, 0]);
+  });
+
+  it('a share that shrinks below the bucket clamps it at the next roll', () => {
+    const l = ledger(tpm(600));
+    roll(l.state, tpm(100), T0);
+    expect(l.state.tokens).toBe(100);
+  });
+});
+
+describe('tokens over a window, across proxies (the documented bound)', () => {
+  it.each([
+    ['all renewing: one bucket plus the refill, whatever the proxies', 1200, 2, 0, 6, 1320],
+    ['ten proxies renewing: still one bucket', 1200, 10, 0, 60, 2400],
+    ['one of two cut off: adds its fallback share of the limit', 1200, 2, 1, 6, 1320 + 660],
+    ['a lone proxy cut off: the limit itself once more', 600, 1, 1, 0, 1200],
+  ] as const)('%s', (_n, limit, proxies, cutOff, windowS, expected) => {
+    expect(tokensOverWindowBound(limit, proxies, cutOff, windowS)).toBeCloseTo(expected, 9);
   });
 });

@@ -392,6 +392,14 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
     ],
   },
+  {
+    version: 17,
+    name: 'token budgets per project (all its apps together), next to each app\'s own',
+    statements: [
+      // TokenBudget JSON (shared/limits/token-budget-config.ts); NULL = no project budget, as before.
+      `ALTER TABLE projects ADD COLUMN token_budget_json TEXT`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -1,0 +1,54 @@
+/**
+ * Real processes around one libSQL: the project's libSQL server (Hrana over HTTP) and proxies
+ * reading it (`SWITCHYARD_DB_URL`), each started from proxy/src/server.ts. For tests of what
+ * proxies share through libSQL (limits, token budgets).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ChildWithUrl {
+  readonly id: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+/** A child process's first JSON stdout line with a `url` (proxy and libSQL server both print one). */
+function readyUrl(child: ChildProcess, what: string): Promise<string> {
+  const lines = createInterface({ input: child.stdout ?? process.stdin });
+  return new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const m = JSON.parse(line) as { url?: unknown };
+      if (typeof m.url === 'string') resolve(m.url);
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited early with ${code}`)));
+  });
+}
+
+export async function spawnLibsqlServer(dbPath: string): Promise<ChildWithUrl> {
+  const env = { ...process.env };
+  delete env['LIBSQL_SERVER_AUTH_TOKEN'];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'libsql-server', '--db', dbPath, '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return { id: 'libsql', url: await readyUrl(child, 'libsql-server'), child };
+}
+
+export async function spawnDbProxy(id: string, dbUrl: string, jwks: string, env: Record<string, string> = {}): Promise<ChildWithUrl> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
+    env: {
+      ...process.env,
+      PROXY_ID: id,
+      PROXY_REGION: 'eu-west',
+      PROXY_PORT: '0',
+      PROXY_JWKS: jwks,
+      SWITCHYARD_DB_URL: dbUrl,
+      PROXY_LOG_LEVEL: process.env['TEST_PROXY_LOG'] ?? 'silent',
+      PROXY_DRAIN_DEADLINE_MS: '0',
+      PROXY_HEALTH_CHECK_INTERVAL_MS: '60000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return { id, url: await readyUrl(child, `proxy ${id}`), child };
+}
