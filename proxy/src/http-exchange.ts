@@ -15,6 +15,7 @@ import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { StreamResult } from './stream-response.ts';
 import { UpstreamAbort } from './upstream-abort.ts';
+import { declaredLength } from './body-limit.ts';
 import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
 import type { RequestTrace } from './tracing-request.ts';
 
@@ -139,7 +140,7 @@ export class HttpExchange {
           path: this.target.upstreamPath,
           method: this.method as Dispatcher.HttpMethod,
           headers: this.attemptHeaders(a, buffered),
-          body: buffered ?? (this.bodyExpected ? this.body() : null),
+          body: buffered ?? (this.bodyExpected ? (this.arrivedBody() ?? this.body()) : null),
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
           // Streams have no idle cap; non-stream silence is watched by stream-response.
@@ -183,6 +184,27 @@ export class HttpExchange {
     if (this.bodyExpected) for await (const chunk of this.body() as AsyncIterable<Buffer>) parts.push(chunk);
     this.buffered = Buffer.concat(parts);
     return this.buffered;
+  }
+
+  /**
+   * The whole body when it is already here (declared length, every byte parsed and buffered in the
+   * request; usual for a small prompt, which arrives with or right after the head): taken at once
+   * and kept for every attempt, like a managed stream's. Streamed instead, the upstream head waits
+   * for the body's first chunk to come through the async pipe below, event-loop turns after the
+   * dispatch (`first-upstream-write-carries-the-body.test.ts`). Null: stream it.
+   */
+  private arrivedBody(): Buffer | null {
+    const req = this.req;
+    const length = declaredLength(req.headers);
+    if (length === null || req.headers['transfer-encoding'] !== undefined) return null;
+    if (!req.complete || req.readableLength !== length || req.readableDidRead) return null;
+    const parts: Buffer[] = [];
+    for (let chunk = req.read() as Buffer | null; chunk !== null; chunk = req.read() as Buffer | null) parts.push(chunk);
+    const bytes = parts.length === 1 && parts[0] !== undefined ? parts[0] : Buffer.concat(parts);
+    this.trace?.requestChunk(bytes);
+    this.trace?.requestEnded();
+    this.useBody(bytes);
+    return bytes;
   }
 
   /** A body source undici pulls lazily; client-side failures surface as ClientBodyError. */

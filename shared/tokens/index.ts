@@ -11,5 +11,5 @@ export {
   type VerificationKeySet,
 } from './keys.ts';
 export { signRoutingToken, type SignOptions } from './sign.ts';
-export { verifyRoutingToken, type VerifyOptions } from './verify.ts';
+export { checkVerifiedClaims, verifyRoutingToken, type VerifyOptions } from './verify.ts';
 export type { RoutingClaims, TokenError, TokenErrorCode, VerifyResult } from './types.ts';

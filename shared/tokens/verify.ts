@@ -8,7 +8,7 @@ import { tokenError } from './errors.ts';
 import { fnAllowed } from './fn-allowed.ts';
 import type { VerificationKeySet } from './keys.ts';
 import { parseClaims } from './parse-claims.ts';
-import type { VerifyResult } from './types.ts';
+import type { RoutingClaims, VerifyResult } from './types.ts';
 
 export interface VerifyOptions {
   /** Current time, ms since the epoch. */
@@ -60,6 +60,51 @@ function fromJose(err: unknown, kid: string): VerifyResult {
   return fail('malformed', `routing token is not valid (${detail}): ${RENEW}`);
 }
 
+/**
+ * The checks of a token's claims that depend on the request and the clock (time, issuer, audience,
+ * app, function), for claims whose signature has been verified: run on every verification, and on
+ * every use of a token the proxy verified before (proxy/src/verified-tokens.ts), so a remembered
+ * token is held to exactly the same rules. Null: accepted.
+ */
+export function checkVerifiedClaims(claims: RoutingClaims, options: VerifyOptions): VerifyResult | null {
+  const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  // jose's own rule, repeated for claims checked again later (exp <= now - tolerance).
+  if (claims.exp <= Math.floor(options.now / 1000) - skew) return fail('expired', `routing token has expired: ${RENEW}`);
+  if (claims.iat > Math.floor(options.now / 1000) + skew) {
+    return fail(
+      'not-yet-valid',
+      'routing token was issued in the future: check the clocks of edge and proxy, then retry',
+    );
+  }
+  // Always checked: a key shared by two deployments must not let one's tokens open the other.
+  const issuer = options.issuer ?? DEFAULT_ISSUER;
+  if (claims.iss !== issuer) {
+    return fail(
+      'wrong-issuer',
+      `routing token was issued by ${JSON.stringify(claims.iss)}, this proxy trusts ${JSON.stringify(issuer)}: ${RENEW}`,
+    );
+  }
+  if (claims.aud !== options.audience) {
+    return fail(
+      'wrong-audience',
+      `routing token is for proxy ${claims.aud}, this is ${options.audience}: send it to ${claims.aud} or ${RENEW}`,
+    );
+  }
+  if (options.app !== undefined && claims.app !== options.app) {
+    return fail(
+      'wrong-app',
+      `routing token is for app ${claims.app}, not ${options.app}: ${RENEW} for this app`,
+    );
+  }
+  if (options.fn !== undefined && !fnAllowed(claims.fn, options.fn)) {
+    return fail(
+      'wrong-app',
+      `routing token allows function ${claims.fn}, not ${options.fn}: ${RENEW} for this function`,
+    );
+  }
+  return null;
+}
+
 /** Verify a routing token against this proxy's public keys. */
 export async function verifyRoutingToken(
   token: unknown,
@@ -109,38 +154,8 @@ export async function verifyRoutingToken(
     const claims = parseClaims(payload);
     if (typeof claims === 'string')
       return fail('malformed', `routing token claims are invalid: ${claims}: ${RENEW}`);
-    if (claims.iat > Math.floor(options.now / 1000) + skew) {
-      return fail(
-        'not-yet-valid',
-        'routing token was issued in the future: check the clocks of edge and proxy, then retry',
-      );
-    }
-    // Always checked: a key shared by two deployments must not let one's tokens open the other.
-    const issuer = options.issuer ?? DEFAULT_ISSUER;
-    if (claims.iss !== issuer) {
-      return fail(
-        'wrong-issuer',
-        `routing token was issued by ${JSON.stringify(claims.iss)}, this proxy trusts ${JSON.stringify(issuer)}: ${RENEW}`,
-      );
-    }
-    if (claims.aud !== options.audience) {
-      return fail(
-        'wrong-audience',
-        `routing token is for proxy ${claims.aud}, this is ${options.audience}: send it to ${claims.aud} or ${RENEW}`,
-      );
-    }
-    if (options.app !== undefined && claims.app !== options.app) {
-      return fail(
-        'wrong-app',
-        `routing token is for app ${claims.app}, not ${options.app}: ${RENEW} for this app`,
-      );
-    }
-    if (options.fn !== undefined && !fnAllowed(claims.fn, options.fn)) {
-      return fail(
-        'wrong-app',
-        `routing token allows function ${claims.fn}, not ${options.fn}: ${RENEW} for this function`,
-      );
-    }
+    const refused = checkVerifiedClaims(claims, options);
+    if (refused !== null) return refused;
     return { ok: true, claims, kid };
   } catch (err) {
     // Last line: whatever else goes wrong, the proxy gets a refusal value, not an exception.

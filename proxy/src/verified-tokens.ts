@@ -1,0 +1,49 @@
+/**
+ * Tokens this proxy has verified, remembered by their exact text until they expire, so a client
+ * that sends the same routing token again (token mode: an SDK with the token in its default
+ * headers) skips the Ed25519 check, ~150-200 us on the libuv pool and a wake-up of the event loop
+ * before its upstream request. Security does not weaken:
+ *   * only a token whose signature verified is remembered, keyed by its whole compact JWS (header,
+ *     claims and signature), so a token differing in any byte is a miss and is verified afresh;
+ *   * every use runs the same claim checks as a first verification (`checkVerifiedClaims`: expiry,
+ *     issuer, audience, app, function), against this request and the clock now, so an expired
+ *     token or one for another app or function is refused exactly as before;
+ *   * the memory belongs to one verifier, which holds one key set: new keys, new verifier, empty.
+ * Bounded: at most `max` tokens; the least recently used goes first.
+ */
+import { checkVerifiedClaims } from '../../shared/tokens/index.ts';
+import type { VerifyResult } from '../../shared/tokens/types.ts';
+import type { VerifyFn } from './token-gate.ts';
+
+type Verified = Extract<VerifyResult, { ok: true }>;
+
+/** ~1 KB per token: a few MB at most. A token is reused soon or not at all (forward mode: never). */
+export const VERIFIED_TOKENS_MAX = 4096;
+
+/** `verify`: the full check (signature and claims) for the `issuer` this proxy trusts. */
+export function rememberVerified(verify: VerifyFn, issuer: string, max = VERIFIED_TOKENS_MAX): VerifyFn {
+  const known = new Map<string, Verified>();
+  return async (token, opts) => {
+    const hit = known.get(token);
+    if (hit !== undefined) {
+      const refused = checkVerifiedClaims(hit.claims, { ...opts, issuer });
+      if (refused === null) {
+        // Most recently used last: a Map iterates in insertion order.
+        known.delete(token);
+        known.set(token, hit);
+        return hit;
+      }
+      if (refused.ok === false && refused.error.code === 'expired') known.delete(token);
+      return refused;
+    }
+    const r = await verify(token, opts);
+    if (r.ok) {
+      if (known.size >= max) {
+        const oldest = known.keys().next();
+        if (oldest.done !== true) known.delete(oldest.value);
+      }
+      known.set(token, r);
+    }
+    return r;
+  };
+}
