@@ -153,7 +153,9 @@ export class PrimaryLimits {
     );
   }
 
-  start(): void {
+  /** First renewal (the workers have reported their keys), then one every interval. */
+  async start(): Promise<void> {
+    await this.leases?.renewOnce().catch(this.d.onLeaseError);
     this.leases?.start(this.d.onLeaseError);
   }
 

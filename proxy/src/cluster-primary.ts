@@ -95,7 +95,8 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const allReady = new Promise<void>((resolve) => readyOnce.push(resolve));
   for (let i = 0; i < count; i += 1) fork(i);
   await allReady;
-  limits.start();
+  // As a single process does: shared limits are leased before the proxy says it is ready.
+  await limits.start();
 
   const admin = http.createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
