@@ -172,6 +172,8 @@ export class PrimaryLimits {
     if (!isLimitMessage(m)) return false;
     if (m.sy === 'lim-keys') {
       const before = JSON.stringify([...this.known]);
+      // The latest report is the registry: an app whose limits went away stops being leased.
+      this.known.clear();
       for (const [k, l] of m.keys) this.known.set(k, l);
       // A new limited key gets its lease now rather than at the next interval.
       if (this.leases !== null && JSON.stringify([...this.known]) !== before) this.leases.renewOnce().catch(this.d.onLeaseError);
