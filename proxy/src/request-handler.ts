@@ -94,26 +94,28 @@ function limitCharge(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, tar
  * through the same limiter and leases under the key `app#route`; a refusal by the route gives
  * back the app's slot. Both answer 429 with Retry-After.
  */
-type Limited = { ok: true; release: () => void } | { ok: false; error: ProxyError };
-
 function acquireLimits(rt: ProxyRuntime, appId: string, route: string | undefined, charge: LimitCharge): Limited | Promise<Limited> {
-  // One process answers synchronously; a cluster worker asks its primary (cluster-limits.ts).
-  return thenVerdict(rt.limiter.acquire(appId, rt.now(), charge), (app) => {
-    if (!app.ok) return { ok: false, error: overLimit(appId, app.code, app.retryAfterS) };
-    if (route === undefined || !rt.registry.hasRouteLimits(appId, route)) return app;
-    return thenVerdict(rt.limiter.acquire(routeLimitKey(appId, route), rt.now(), charge), (routed): Limited => {
-      if (!routed.ok) {
-        app.release();
-        return { ok: false, error: overLimit(`${appId} route ${route}`, routed.code, routed.retryAfterS) };
-      }
-      return { ok: true, release: () => { routed.release(); app.release(); } };
-    });
-  });
+  // One process answers synchronously (no closure, no microtask); a cluster worker asks its
+  // primary (cluster-limits.ts).
+  const app = rt.limiter.acquire(appId, rt.now(), charge);
+  return app instanceof Promise ? app.then((v) => afterAppLimit(rt, v, appId, route, charge)) : afterAppLimit(rt, app, appId, route, charge);
 }
 
-/** Applies `f` at once to a synchronous verdict (no extra microtask on the one-process path). */
-function thenVerdict(v: LimitVerdict | Promise<LimitVerdict>, f: (v: LimitVerdict) => Limited | Promise<Limited>): Limited | Promise<Limited> {
-  return v instanceof Promise ? v.then(f) : f(v);
+type Limited = { ok: true; release: () => void } | { ok: false; error: ProxyError };
+
+function afterAppLimit(rt: ProxyRuntime, app: LimitVerdict, appId: string, route: string | undefined, charge: LimitCharge): Limited | Promise<Limited> {
+  if (!app.ok) return { ok: false, error: overLimit(appId, app.code, app.retryAfterS) };
+  if (route === undefined || !rt.registry.hasRouteLimits(appId, route)) return app;
+  const routed = rt.limiter.acquire(routeLimitKey(appId, route), rt.now(), charge);
+  return routed instanceof Promise ? routed.then((v) => afterRouteLimit(app, v, appId, route)) : afterRouteLimit(app, routed, appId, route);
+}
+
+function afterRouteLimit(app: { release: () => void }, routed: LimitVerdict, appId: string, route: string): Limited {
+  if (!routed.ok) {
+    app.release();
+    return { ok: false, error: overLimit(`${appId} route ${route}`, routed.code, routed.retryAfterS) };
+  }
+  return { ok: true, release: () => { routed.release(); app.release(); } };
 }
 
 function overLimit(what: string, code: 'rate-limited' | 'concurrency-limited', retryAfterS: number): ProxyError {
