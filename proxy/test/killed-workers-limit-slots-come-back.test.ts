@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { APP, startReplica, waitFor } from './harness.ts';
+import { APP, chatBody, rawRequest, startReplica, waitFor } from './harness.ts';
 import { holdStream, spawnProxy, type HeldStream, type ProxyProcess } from './proxy-processes.ts';
 
 interface Health {
@@ -57,7 +57,12 @@ describe("a killed worker's limit slots come back", () => {
       await kill(p1);
     }
     await first.closed;
-    await waitFor(async () => (await health()).workers === 2, 'a replacement worker', 20_000);
+    // Forked is not listening: with both original workers gone the port is closed until a
+    // replacement listens. A short request (slot taken and given back) says one serves.
+    await waitFor(async () => {
+      const r = await rawRequest(proxy.url, { path: `/v4/${APP}/v1/chat/completions`, body: chatBody({ max_tokens: 1 }), headers: { connection: 'close' } }).catch(() => null);
+      return r?.status === 200;
+    }, 'a worker serving the port again', 30_000);
 
     // The slot is back: one new stream is admitted, and a second concurrent one is still refused.
     const second = held();
