@@ -29,7 +29,16 @@ export type LimitCharge = 'both' | 'rate-only' | 'slot-only';
 
 export type LimitObserver = (appId: string, verdict: 'admitted' | 'concurrency-limited' | 'rate-limited') => void;
 
-export class AppLimiter {
+/**
+ * How the request path admits: an AppLimiter (synchronous, one process), or a worker asking its
+ * cluster primary (cluster-limits.ts), which answers asynchronously.
+ */
+export interface Admission {
+  acquire(key: string, now: number, charge?: LimitCharge): LimitVerdict | Promise<LimitVerdict>;
+  inFlight(key: string): number;
+}
+
+export class AppLimiter implements Admission {
   private readonly counters = new Map<string, AppCounters>();
 
   constructor(

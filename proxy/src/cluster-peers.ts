@@ -2,7 +2,7 @@
  * What one proxy worker process shares with its siblings on the same port (node:cluster,
  * cluster-primary.ts): circuit transitions and outlier ejections go to the primary, which
  * relays them to every other worker, so a replica ejected (or a circuit opened) in one worker
- * is ejected in all. Admission limits are split, not relayed (worker-limits.ts); metrics are
+ * is ejected in all. Admission limits are counted by the primary (cluster-limits.ts); metrics are
  * summed by the primary's scrape (prom-client AggregatorRegistry).
  */
 import type { CircuitBreaker } from './circuit-breaker.ts';

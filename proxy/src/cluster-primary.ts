@@ -2,7 +2,8 @@
  * The primary of a multi-process proxy (`PROXY_WORKERS` > 1, node:cluster): it serves no
  * traffic itself. It forks one worker per slot (all accept on the one listen port), restarts a
  * worker that dies (exponential backoff, logged), relays circuit/outlier transitions between
- * workers (cluster-peers.ts), serves the admin listener with every worker's metrics summed
+ * workers (cluster-peers.ts), is the proxy's one limiter and lease holder for per-app limits
+ * (cluster-limits.ts: workers ask it per admission; a dead worker's slots are freed), serves the admin listener with every worker's metrics summed
  * (prom-client AggregatorRegistry), and turns SIGTERM/SIGINT into one drain of all workers,
  * exiting when the last one has finished (0 when all drained cleanly).
  */
@@ -14,6 +15,8 @@ import { AggregatorRegistry } from 'prom-client';
 import type { ProxyConfig } from './config.ts';
 import { HEALTH_PATH } from './admin-listener.ts';
 import { isPeerMessage, WORKER_ENV } from './cluster-peers.ts';
+import { PrimaryLimits } from './cluster-limits.ts';
+import { libsqlLeaseStore } from './limit-lease-store.ts';
 
 const BASE_RESTART_MS = 250;
 const MAX_RESTART_MS = 30_000;
@@ -39,6 +42,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const readyOnce: Array<() => void> = [];
   const ready = new Set<number>();
   const aggregator = new AggregatorRegistry();
+  const limits = await primaryLimits(config, logger);
 
   const live = (): Worker[] => slots.flatMap((s) => (s.worker === null ? [] : [s.worker]));
   const fork = (index: number): void => {
@@ -48,18 +52,21 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     slot.worker = worker;
     slot.startedAt = Date.now();
     worker.on('message', (m: unknown) => {
-      if (!isPeerMessage(m)) return;
+      if (limits.handle(worker, m) || !isPeerMessage(m)) return;
       if (m.sy === 'ready') {
         url = m.url;
         ready.add(index);
         if (ready.size === count) for (const r of readyOnce.splice(0)) r();
         return;
       }
+      if (m.sy !== 'circuit' && m.sy !== 'eject') return;
       // A circuit or an ejection one worker saw holds for all of them.
       for (const other of live()) if (other !== worker && other.isConnected()) other.send(m);
     });
     worker.on('exit', (code, signal) => {
       slot.worker = null;
+      // Its requests died with it: their slots are free for the others at once.
+      limits.forget(worker);
       if (stopping) {
         if (code !== 0) failedExits += 1;
         if (live().length === 0) process.exit(failedExits === 0 ? 0 : 1);
@@ -88,6 +95,8 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const allReady = new Promise<void>((resolve) => readyOnce.push(resolve));
   for (let i = 0; i < count; i += 1) fork(i);
   await allReady;
+  // As a single process does: shared limits are leased before the proxy says it is ready.
+  await limits.start();
 
   const admin = http.createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -123,4 +132,31 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const adminUrl = `http://${host}:${port}`;
   logger.info({ id: config.id, url, adminUrl, workers: count }, 'proxy workers listening');
   return { url, adminUrl };
+}
+
+/** The proxy's one limiter; with libSQL it leases shared limits as the proxy itself (holder = id). */
+async function primaryLimits(config: ProxyConfig, logger: Logger): Promise<PrimaryLimits> {
+  let store = null;
+  if (config.storeUrl !== null) {
+    const { createClient } = await import('@libsql/client');
+    const client = createClient({
+      url: config.storeUrl,
+      ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
+    });
+    store = libsqlLeaseStore(client);
+  }
+  // Logged at most once a minute: a libSQL outage would otherwise log every interval.
+  let lastLog = -Infinity;
+  return new PrimaryLimits({
+    proxyId: config.id,
+    region: config.region,
+    leaseIntervalMs: config.limitLeaseIntervalMs,
+    store,
+    now: Date.now,
+    onLeaseError: (err) => {
+      if (Date.now() - lastLog < 60_000) return;
+      lastLog = Date.now();
+      logger.warn({ err }, 'could not renew limit leases (shared app limits fall back to a local share when the lease lapses)');
+    },
+  });
 }

@@ -32,6 +32,10 @@ describe('parseProxyConfig', () => {
     ['one worker process by default', { env: base }, 'workers', 1],
     ['worker processes from env', { env: { ...base, PROXY_WORKERS: '4' } }, 'workers', 4],
     ['one worker per core', { env: { ...base, PROXY_WORKERS: 'auto' } }, 'workers', 'auto'],
+    // `switchyard proxy` puts its default (auto) under the file layer (server.ts `defaults`).
+    ['the CLI default auto', { env: base, file: { workers: 'auto' } }, 'workers', 'auto'],
+    ['env beats the CLI default', { env: { ...base, PROXY_WORKERS: '2' }, file: { workers: 'auto' } }, 'workers', 2],
+    ['a flag beats the CLI default', { env: base, file: { workers: 'auto' }, flags: { workers: '1' } }, 'workers', 1],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);

@@ -96,7 +96,8 @@ export interface ProxyConfig {
   readonly adminPort: number;
   /**
    * Proxy processes sharing the listen port (node:cluster): a count or `auto` (one per core,
-   * os.availableParallelism()). 1 runs the proxy in this process, no primary.
+   * os.availableParallelism()). 1 runs the proxy in this process, no primary. Default 1 here;
+   * `switchyard proxy` defaults to `auto` (server.ts `defaults`, under file, env and flags).
    */
   readonly workers: number | 'auto';
   readonly metricsPath: string;

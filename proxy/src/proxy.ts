@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
-import { AppLimiter } from './app-limits.ts';
+import { AppLimiter, type Admission } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
 import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
 import { startTokenLeases } from './token-leases.ts';
@@ -46,7 +46,7 @@ import { join } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AggregatorRegistry, Gauge } from 'prom-client';
 import { processPeers, type WorkerSlot } from './cluster-peers.ts';
-import { workerShare } from './worker-limits.ts';
+import { processChannel, workerAdmission } from './cluster-limits.ts';
 import { scopeKey } from './limit-leases.ts';
 
 export interface ProxyDeps {
@@ -65,8 +65,8 @@ export interface ProxyDeps {
   /** The libSQL client behind `store`: enables the tokenless in-region path (in-region-wiring.ts). */
   readonly db?: Client;
   /**
-   * This process is worker `index` of `count` on a shared port (cluster-primary.ts): limits are
-   * split or leased per worker, circuit/outlier transitions are relayed, the primary serves the
+   * This process is worker `index` of `count` on a shared port (cluster-primary.ts): limited
+   * admissions go through the primary (cluster-limits.ts), circuit/outlier transitions are relayed, the primary serves the
    * admin listener, and only worker 0 writes the proxy's own rows and recovers its async jobs.
    */
   readonly worker?: WorkerSlot;
@@ -127,13 +127,14 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const registry = new EndpointRegistry(source, config.defaultStrategy);
   await registry.refresh(now());
   const slot = deps.worker ?? null;
+  // A cluster worker leaves every limited key to its primary, the proxy's one limiter and lease
+  // holder (cluster-limits.ts); one process counts and leases on its own.
   const leases: LimitLeases | null =
-    store === null
+    store === null || slot !== null
       ? null
       : new LimitLeases({
           store,
-          // Each worker holds its own lease, so the bound between proxies applies between workers.
-          proxyId: slot === null ? config.id : `${config.id}#${slot.index}`,
+          proxyId: config.id,
           region: config.region,
           intervalMs: config.limitLeaseIntervalMs,
           now,
@@ -141,16 +142,19 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
           limitedApps: () => registry.limitKeys(),
           inFlight: (appId): number => limiter.inFlight(appId),
         });
+  const clusterLimits = slot === null ? null : workerAdmission((key) => registry.limitsOf(key), processChannel());
+  clusterLimits?.reportKeys(registry.limitKeys());
   // Keys are app ids and `app#route` (route limits, shared/routes/route-limits.ts).
   const limitsOf = (key: string, t: number): AppLimits => {
     const limits = registry.limitsOf(key);
-    if (leases !== null && scopeKey(limits, config.region) !== null) return leases.effective(key, limits, t);
-    return slot === null ? limits : workerShare(limits, slot);
+    return leases !== null && scopeKey(limits, config.region) !== null ? leases.effective(key, limits, t) : limits;
   };
-  const limiter: AppLimiter = new AppLimiter(
-    limitsOf,
-    leases === null ? undefined : (appId, verdict) => leases.observe(appId, verdict),
-  );
+  const limiter: Admission =
+    clusterLimits ??
+    new AppLimiter(
+      limitsOf,
+      leases === null ? undefined : (appId, verdict) => leases.observe(appId, verdict),
+    );
   // Logged at most once a minute: a libSQL outage would otherwise log every interval.
   let lastLeaseLog = -Infinity;
   const onLeaseError = (err: unknown): void => {
@@ -339,7 +343,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   );
   const spendTimer = startSpendSync(rt, store, registry, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
   const refreshTimer = setInterval(() => {
-    void registry.refresh(now());
+    void registry.refresh(now()).then(() => clusterLimits?.reportKeys(registry.limitKeys()));
     void refreshPins();
   }, config.refreshIntervalMs);
   refreshTimer.unref();

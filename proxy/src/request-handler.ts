@@ -16,7 +16,7 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp } from './forward-http.ts';
-import type { LimitCharge } from './app-limits.ts';
+import type { LimitCharge, LimitVerdict } from './app-limits.ts';
 import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
@@ -74,7 +74,8 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   if (broken !== null) return { ok: false, error: broken, claims: gate.claims };
   const job = jobKeyOf(req.headers, target.appId, rules.jobKeyHeader);
   if (!job.ok) return { ...job, claims: gate.claims };
-  const limit = acquireLimits(rt, target.appId, gate.claims.rt, limitCharge(rt, req, target));
+  const pending = acquireLimits(rt, target.appId, gate.claims.rt, limitCharge(rt, req, target));
+  const limit = pending instanceof Promise ? await pending : pending;
   if (!limit.ok) return { ok: false, claims: gate.claims, error: limit.error };
   // An in-region caller's Authorization holds its Switchyard key: never forwarded.
   const policy = { forwardCredentials: rules.forwardAuthorization && gate.claims.iss !== IN_REGION_ISSUER };
@@ -93,12 +94,23 @@ function limitCharge(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, tar
  * through the same limiter and leases under the key `app#route`; a refusal by the route gives
  * back the app's slot. Both answer 429 with Retry-After.
  */
-function acquireLimits(rt: ProxyRuntime, appId: string, route: string | undefined, charge: LimitCharge): { ok: true; release: () => void } | { ok: false; error: ProxyError } {
+function acquireLimits(rt: ProxyRuntime, appId: string, route: string | undefined, charge: LimitCharge): Limited | Promise<Limited> {
+  // One process answers synchronously (no closure, no microtask); a cluster worker asks its
+  // primary (cluster-limits.ts).
   const app = rt.limiter.acquire(appId, rt.now(), charge);
+  return app instanceof Promise ? app.then((v) => afterAppLimit(rt, v, appId, route, charge)) : afterAppLimit(rt, app, appId, route, charge);
+}
+
+type Limited = { ok: true; release: () => void } | { ok: false; error: ProxyError };
+
+function afterAppLimit(rt: ProxyRuntime, app: LimitVerdict, appId: string, route: string | undefined, charge: LimitCharge): Limited | Promise<Limited> {
   if (!app.ok) return { ok: false, error: overLimit(appId, app.code, app.retryAfterS) };
   if (route === undefined || !rt.registry.hasRouteLimits(appId, route)) return app;
-  const key = routeLimitKey(appId, route);
-  const routed = rt.limiter.acquire(key, rt.now(), charge);
+  const routed = rt.limiter.acquire(routeLimitKey(appId, route), rt.now(), charge);
+  return routed instanceof Promise ? routed.then((v) => afterRouteLimit(app, v, appId, route)) : afterRouteLimit(app, routed, appId, route);
+}
+
+function afterRouteLimit(app: { release: () => void }, routed: LimitVerdict, appId: string, route: string): Limited {
   if (!routed.ok) {
     app.release();
     return { ok: false, error: overLimit(`${appId} route ${route}`, routed.code, routed.retryAfterS) };

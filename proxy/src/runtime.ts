@@ -12,7 +12,7 @@ import type { LatencyTracker } from './latency-tracker.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudget } from './retry-budget.ts';
-import type { AppLimiter } from './app-limits.ts';
+import type { Admission } from './app-limits.ts';
 import type { JobPins } from './job-pins.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import type { OutcomeRow } from './store.ts';
@@ -47,7 +47,8 @@ export interface ProxyRuntime {
   readonly outliers: OutlierDetector;
   readonly budget: RetryBudget;
   readonly latency: LatencyTracker;
-  readonly limiter: AppLimiter;
+  /** Per-app admission: this process's AppLimiter, or the cluster primary's (cluster-limits.ts). */
+  readonly limiter: Admission;
   /** Per-app LLM token budgets (token-budgets.ts). */
   readonly tokenBudgets: TokenBudgets;
   readonly metrics: ProxyMetrics;

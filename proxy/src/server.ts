@@ -20,6 +20,11 @@ export interface ServeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly flags?: Readonly<Record<string, unknown>>;
   readonly configFile?: string;
+  /**
+   * Defaults under every source (file, env, flags): `switchyard proxy` passes `workers: 'auto'`
+   * (one worker per core in production); run directly (tests, benches) the config defaults hold.
+   */
+  readonly defaults?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -27,12 +32,12 @@ export interface ServeOptions {
  * Resolves to null in the primary of several workers (it serves no traffic itself).
  */
 export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | null> {
+  const file = opts.configFile === undefined ? {} : (parseYaml(await readFile(opts.configFile, 'utf8')) as Record<string, unknown>);
   const sources: ConfigSources = {
     env: opts.env,
     flags: opts.flags ?? {},
-    ...(opts.configFile !== undefined
-      ? { file: parseYaml(await readFile(opts.configFile, 'utf8')) as Record<string, unknown> }
-      : {}),
+    // Defaults sit below the file: a file, env var or flag that names the field wins.
+    file: { ...opts.defaults, ...file },
   };
   const parsed = parseProxyConfig(sources);
   if (!parsed.ok)

@@ -7,8 +7,9 @@ import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { APP, PROXY_ID } from './harness.ts';
+import { APP, chatBody, PROXY_ID } from './harness.ts';
 
 export interface ProxyProcess {
   readonly child: ChildProcess;
@@ -61,4 +62,39 @@ export function metricSum(text: string, name: string, labels: Record<string, str
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+export interface HeldStream {
+  /** The answer's status once its head arrives (0 when the connection died first). */
+  readonly status: Promise<number>;
+  /** Resolves when the response (or the connection) has ended, however it ended. */
+  readonly closed: Promise<void>;
+  readonly isClosed: () => boolean;
+  close(): void;
+}
+
+/** A long streamed chat on a connection of its own, its body read (never left to the GC). */
+export function holdStream(baseUrl: string, maxTokens: number): HeldStream {
+  let closed = false;
+  let onClosed: () => void = () => undefined;
+  const closedP = new Promise<void>((resolve) => (onClosed = () => ((closed = true), resolve())));
+  let onStatus: (s: number) => void = () => undefined;
+  const status = new Promise<number>((resolve) => (onStatus = resolve));
+  const req = request(
+    new URL(`/v4/${APP}/v1/chat/completions`, baseUrl),
+    { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' } },
+    (res) => {
+      onStatus(res.statusCode ?? 0);
+      res.resume();
+      res.on('error', () => undefined);
+      res.on('close', onClosed);
+    },
+  );
+  req.on('error', () => {
+    onStatus(0);
+    onClosed();
+  });
+  req.on('close', () => onStatus(0));
+  req.end(chatBody({ stream: true, max_tokens: maxTokens }));
+  return { status, closed: closedP, isClosed: () => closed, close: () => req.destroy() };
 }

@@ -1,7 +1,7 @@
 /**
  * An app's concurrency limit holds for the proxy, not per worker process: with two workers and
- * maxConcurrency 2, six concurrent streams get at most two admissions (each worker enforces its
- * exact share, worker-limits.ts); unsplit, each worker would admit two.
+ * maxConcurrency 2, six concurrent streams get at most two admissions (the primary counts for
+ * all workers, cluster-limits.ts); counted per worker, each would admit two.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--auth-disabled', 'accept requests without a routing token (development only)')
     .option(
       '--workers <n>',
-      'proxy processes sharing the port (node:cluster): a count or auto = one per core, env PROXY_WORKERS (default 1; see proxy/README.md before raising it with libSQL-shared limits)',
+      'proxy processes sharing the port (node:cluster): a count or auto = one per core, env PROXY_WORKERS (default auto; per-app limits are counted by the primary, proxy/README.md)',
     )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const flags: Record<string, unknown> = {};
@@ -54,10 +54,10 @@ export function register(program: Command): void {
       for (const [opt, field] of Object.entries(map))
         if (opts[opt] !== undefined) flags[field] = opts[opt];
       await serveProxy({
-        // One process unless told otherwise: with several workers each is its own lease holder of
-        // libSQL-shared limits, which widens their overshoot bound (proxy/README.md, known limit).
         env: process.env,
         flags,
+        // One worker per core unless the file, env or a flag says otherwise (the dev stack says 1).
+        defaults: { workers: 'auto' },
         ...(typeof opts['config'] === 'string' ? { configFile: opts['config'] } : {}),
       });
       // The listening server keeps the process alive; SIGTERM drains and exits 0.

@@ -1,0 +1,134 @@
+/**
+ * Proxies that share a region-scoped limit through a real libSQL: the project's libSQL server
+ * (Hrana over HTTP) as its own process (so a test can kill it), seeded with one app and one
+ * replica, and real proxy processes (`proxy/src/server.ts`, optionally with several workers)
+ * leasing the app's limit through it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { createClient } from '@libsql/client';
+import { migrate } from '../../control/store/migrate.ts';
+import { APP, chatBody } from './harness.ts';
+
+export interface LeasingProxy {
+  readonly id: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
+/** A child process's first JSON stdout line with a `url` (proxy and libSQL server both print one). */
+function readyUrl(child: ChildProcess, what: string): Promise<string> {
+  const lines = createInterface({ input: child.stdout ?? process.stdin });
+  return new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const m = JSON.parse(line) as { url?: unknown };
+      if (typeof m.url === 'string') resolve(m.url);
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited early with ${code}`)));
+  });
+}
+
+/** The project's libSQL server as its own process, migrated, with `APP` limited to `limit` concurrent requests in its region. */
+export async function spawnLibsql(dbPath: string, replicaUrl: string, limit: number): Promise<{ url: string; child: ChildProcess }> {
+  const env = { ...process.env };
+  delete env['LIBSQL_SERVER_AUTH_TOKEN'];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'libsql-server', '--db', dbPath, '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await readyUrl(child, 'libsql-server');
+  const client = createClient({ url });
+  await migrate(client);
+  const now = Date.now();
+  await client.execute({ sql: 'INSERT INTO projects (id, name, updated_at) VALUES (?, ?, ?)', args: ['acme', 'Acme', now] });
+  await client.execute({
+    sql: `INSERT INTO apps (id, project_id, name, strategy, auth_required, max_concurrency, max_rps, affinity_header,
+            residency_json, gpu_types_json, cors_origins_json, updated_at, limit_scope)
+          VALUES (?, 'acme', 'chat', 'round-robin', 1, ?, NULL, NULL, '{"kind":"any"}', '[]', '[]', ?, 'region')`,
+    args: [APP, limit, now],
+  });
+  await client.execute({
+    sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)',
+    args: ['c1', APP, replicaUrl, now],
+  });
+  client.close();
+  return { url, child };
+}
+
+/** A proxy of region eu-west leasing through `dbUrl`; `env` adds e.g. PROXY_WORKERS. */
+export async function spawnLeasingProxy(
+  id: string,
+  dbUrl: string,
+  jwks: string,
+  intervalMs: number,
+  env: Record<string, string> = {},
+): Promise<LeasingProxy> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
+    env: {
+      ...process.env,
+      PROXY_ID: id,
+      PROXY_REGION: 'eu-west',
+      PROXY_PORT: '0',
+      PROXY_JWKS: jwks,
+      SWITCHYARD_DB_URL: dbUrl,
+      PROXY_LOG_LEVEL: process.env['TEST_PROXY_LOG'] ?? 'silent',
+      PROXY_LIMIT_LEASE_INTERVAL_MS: String(intervalMs),
+      PROXY_DRAIN_DEADLINE_MS: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return { id, url: await readyUrl(child, `proxy ${id}`), child };
+}
+
+/** One long stream; `onAdmitted` when a 200 head arrives. Resolves with the status once the body ends. */
+export function stream(p: LeasingProxy, token: string, onAdmitted: () => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(`/v4/${APP}/v1/chat/completions`, p.url),
+      { method: 'POST', headers: { 'content-type': 'application/json', 'x-switchyard-token': token, connection: 'close' } },
+      (res) => {
+        if (res.statusCode === 200) onAdmitted();
+        res.resume();
+        res.on('error', () => undefined);
+        res.on('close', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(chatBody({ stream: true, max_tokens: 10 }));
+  });
+}
+
+/**
+ * `clients` concurrent clients per proxy keep opening streams for `ms`; returns the peak number of
+ * streams in flight across all proxies and the admissions per proxy.
+ */
+export async function hammer(
+  proxies: readonly LeasingProxy[],
+  tokenOf: (p: LeasingProxy) => string,
+  clients: number,
+  ms: number,
+): Promise<{ peak: number; admitted: Map<string, number>; unexpected: number[] }> {
+  let active = 0;
+  let peak = 0;
+  const admitted = new Map<string, number>();
+  const unexpected: number[] = [];
+  const until = performance.now() + ms;
+  const client = async (p: LeasingProxy): Promise<void> => {
+    while (performance.now() < until) {
+      let counted = false;
+      const status = await stream(p, tokenOf(p), () => {
+        counted = true;
+        active += 1;
+        peak = Math.max(peak, active);
+        admitted.set(p.id, (admitted.get(p.id) ?? 0) + 1);
+      });
+      if (counted) active -= 1;
+      if (status === 429) await new Promise((r) => setTimeout(r, 20));
+      else if (status !== 200) unexpected.push(status);
+    }
+  };
+  await Promise.all(proxies.flatMap((p) => Array.from({ length: clients }, () => client(p))));
+  return { peak, admitted, unexpected };
+}
