@@ -17,6 +17,7 @@ import { HEALTH_PATH } from './admin-listener.ts';
 import { isPeerMessage, WORKER_ENV } from './cluster-peers.ts';
 import { PrimaryLimits } from './cluster-limits.ts';
 import { libsqlLeaseStore } from './limit-lease-store.ts';
+import { openStoreClient } from './store-client.ts';
 
 const BASE_RESTART_MS = 250;
 const MAX_RESTART_MS = 30_000;
@@ -136,15 +137,8 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
 
 /** The proxy's one limiter; with libSQL it leases shared limits as the proxy itself (holder = id). */
 async function primaryLimits(config: ProxyConfig, logger: Logger): Promise<PrimaryLimits> {
-  let store = null;
-  if (config.storeUrl !== null) {
-    const { createClient } = await import('@libsql/client');
-    const client = createClient({
-      url: config.storeUrl,
-      ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
-    });
-    store = libsqlLeaseStore(client);
-  }
+  const client = await openStoreClient(config);
+  const store = client === null ? null : libsqlLeaseStore(client);
   // Logged at most once a minute: a libSQL outage would otherwise log every interval.
   let lastLog = -Infinity;
   return new PrimaryLimits({

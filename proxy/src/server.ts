@@ -15,6 +15,7 @@ import { formatConfigIssues, parseProxyConfig, type ConfigSources } from './conf
 import type { RunningProxy } from './proxy.ts';
 import { runPrimary } from './cluster-primary.ts';
 import { workerSlotFromEnv } from './cluster-peers.ts';
+import { openStoreClient } from './store-client.ts';
 
 export interface ServeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -53,18 +54,11 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
     return null;
   }
   // Loaded here, not at the top: a cluster primary never serves traffic and starts faster without them.
-  const [{ createClient }, { startProxy }, { libsqlProxyStore }] = await Promise.all([
-    import('@libsql/client'),
+  const [client, { startProxy }, { libsqlProxyStore }] = await Promise.all([
+    openStoreClient(config),
     import('./proxy.ts'),
     import('./store.ts'),
   ]);
-  const client =
-    config.storeUrl === null
-      ? null
-      : createClient({
-          url: config.storeUrl,
-          ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
-        });
   const proxy = await startProxy(
     config,
     {
