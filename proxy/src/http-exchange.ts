@@ -15,7 +15,7 @@ import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { StreamResult } from './stream-response.ts';
 import { UpstreamAbort } from './upstream-abort.ts';
-import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
+import type { UpstreamResponse } from './upstream-call.ts';
 import type { RequestTrace } from './tracing-request.ts';
 
 export type CallResult =
@@ -132,8 +132,8 @@ export class HttpExchange {
     this.dispatched = true;
     const buffered = override ?? this.buffered;
     try {
-      const up = await callUpstream(
-        this.rt.dispatcher,
+      const up = await this.rt.upstreams.call(
+        a.clusterId,
         {
           origin: a.endpoint.url,
           path: this.target.upstreamPath,
@@ -142,8 +142,6 @@ export class HttpExchange {
           body: buffered ?? (this.bodyExpected ? this.body() : null),
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
-          // Streams have no idle cap; non-stream silence is watched by stream-response.
-          bodyTimeout: 0,
         },
         this.ac,
       );
