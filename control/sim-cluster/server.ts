@@ -115,7 +115,9 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
     res.once('close', () => {
       inFlight.delete(controller);
       // The client went away (or we cut it) before the response finished: stop generating.
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      // (HTTP/2's compatibility response reports writableFinished once its stream closed, even
+      // by a reset: writableEnded says whether we ended it.)
+      if (!res.writableFinished || !res.writableEnded) controller.abort(new Error('client disconnected'));
       log?.debug({ method, path, status: res.statusCode, ms: Math.round(performance.now() - started), finished: res.writableFinished }, 'request');
     });
     try {
