@@ -42,8 +42,13 @@ function onResponse(this: Tagged, headers: H2Headers): void {
 function onData(this: Tagged, chunk: Buffer): void {
   this[kCall]?.data(chunk);
 }
+/**
+ * Node ends a stream's readable side also when its connection is destroyed (killed, GOAWAY and
+ * gone), then with a non-zero rstCode: only an end on a live session with no reset is the
+ * server's END_STREAM. The other kind is left to `close`, which fails the call as a reset.
+ */
 function onEnd(this: Tagged): void {
-  this[kCall]?.finish({ kind: 'end' });
+  if (this.session?.destroyed !== true && (this.rstCode ?? 0) === 0) this[kCall]?.finish({ kind: 'end' });
 }
 function onError(this: Tagged, err: Error): void {
   this[kCall]?.streamError(err);
