@@ -9,7 +9,7 @@ import type { ProxyConfig } from './config.ts';
 import { callH2Upstream } from './h2-upstream-call.ts';
 import { H2UpstreamPool } from './h2-upstream-pool.ts';
 import type { HeaderMap } from './headers.ts';
-import type { UpstreamAbort } from './upstream-abort.ts';
+import { UpstreamAbort } from './upstream-abort.ts';
 import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
 import { protocolFor } from './upstream-protocols.ts';
 import type { Readable } from 'node:stream';
@@ -60,6 +60,35 @@ export class UpstreamRouter {
       wantsAlpnH2 === config.upstreamAllowH2 ? this.main : (this.other ??= upstreamAgent(config, wantsAlpnH2));
     // Streams have no idle cap; non-stream silence is watched by stream-response.
     return callUpstream(dispatcher, { ...r, bodyTimeout: 0 }, signal);
+  }
+
+  /**
+   * A health check's GET, over the cluster's protocol (an h2-only replica would fail an HTTP/1.1
+   * check): the answer's status, its body read and dropped. Timeouts reject like undici's.
+   */
+  async probe(clusterId: string, origin: string, path: string, timeoutMs: number): Promise<number> {
+    const config = this.config;
+    if (protocolFor(config.upstreamProtocols, config.upstreamAllowH2, clusterId) !== 'h2') {
+      const r = await this.main.request({
+        origin,
+        path,
+        method: 'GET',
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await r.body.dump();
+      return r.statusCode;
+    }
+    const abort = new UpstreamAbort();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const up = await callH2Upstream(this.h2, { origin, path, method: 'GET', headers: {}, body: null, headersTimeout: timeoutMs }, abort);
+      await new Promise<void>((resolve, reject) => up.pipe({ data: () => true, end: resolve, error: reject }));
+      return up.statusCode;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {
