@@ -8,6 +8,7 @@
  * sent only after the server's SETTINGS arrived, so a server's lower limit is never overrun.
  */
 import http2, { type ClientHttp2Session } from 'node:http2';
+import net from 'node:net';
 
 /** What a call needs from the pool: a stream slot on a connection, or why there is none. */
 export interface H2Waiter {
@@ -70,13 +71,21 @@ export class H2Connection {
 class H2Origin {
   readonly conns: H2Connection[] = [];
   private readonly waiting: H2Waiter[] = [];
+  private readonly cleartext: boolean;
+  private readonly host: string;
+  private readonly port: number;
 
   constructor(
     private readonly url: string,
     private readonly connectTimeoutMs: number,
     readonly idleTimeoutMs: number,
     private readonly onConnection: () => void,
-  ) {}
+  ) {
+    const u = new URL(url);
+    this.cleartext = u.protocol === 'http:';
+    this.host = u.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(u.port || (this.cleartext ? 80 : 443));
+  }
 
   acquire(w: H2Waiter): void {
     const conn = this.roomy();
@@ -113,7 +122,11 @@ class H2Origin {
   }
 
   private connect(): void {
-    const session = http2.connect(this.url, { settings: { enablePush: false } });
+    const session = http2.connect(this.url, {
+      settings: { enablePush: false },
+      // Cleartext: our own socket, with Nagle off like undici's (small SSE frames go out at once).
+      ...(this.cleartext ? { createConnection: () => net.connect({ host: this.host, port: this.port, noDelay: true }) } : {}),
+    });
     const conn = new H2Connection(session, this);
     this.conns.push(conn);
     this.onConnection();

@@ -11,11 +11,12 @@ import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, chatBody, rawRequest, startReplica, startTestProxy, testKeys } from './harness.ts';
 
-/** An h2c replica that reads each request's head, then kills the whole connection. */
+/** An h2c replica that reads each request's head, then kills the whole connection (health checks pass). */
 async function killingH2Replica(): Promise<{ server: http2.Http2Server; url: string; received: () => number }> {
   let received = 0;
   const server = http2.createServer();
-  server.on('stream', (stream) => {
+  server.on('stream', (stream, headers) => {
+    if (headers[':path'] === '/health') return void stream.respond({ ':status': 200 }, { endStream: true });
     received += 1;
     stream.session?.destroy();
   });

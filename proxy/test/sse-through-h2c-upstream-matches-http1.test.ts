@@ -37,15 +37,14 @@ describe('an SSE stream through an h2c upstream reaches the client exactly as ov
         // A hop-by-hop header HTTP/2 forbids outright: stripped on both paths, never a failure.
         headers: { 'x-switchyard-token': await keys.mint(), 'keep-alive': 'timeout=5' },
       });
-    const before = sim.connections();
     const h1 = await ask(viaH1);
     const afterH1 = sim.connections();
     const h2 = await ask(viaH2);
     const afterH2 = sim.connections();
-    // Each proxy really spoke its protocol to the replica.
-    expect(afterH1.http1).toBeGreaterThan(before.http1);
-    expect(afterH1.h2).toBe(before.h2);
-    expect(afterH2.h2).toBe(afterH1.h2 + 1);
+    // Each proxy really spoke its protocol to the replica (the HTTP/1.1 one may reuse its health
+    // check's connection; the h2 one health-checks over its one HTTP/2 connection).
+    expect(afterH1.http1).toBeGreaterThanOrEqual(1);
+    expect(afterH2.h2).toBe(1);
     expect(afterH2.http1).toBe(afterH1.http1);
 
     expect(h2.status).toBe(200);
