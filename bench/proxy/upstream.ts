@@ -44,7 +44,8 @@ const h2 =
 const front =
   h2 === null
     ? server
-    : net.createServer((socket) => {
+    : // Nagle off, as Node's HTTP server does for its own sockets (HTTP/2 frames would wait for ACKs).
+      net.createServer({ noDelay: true }, (socket) => {
         socket.once('data', (first: Buffer) => {
           socket.pause();
           socket.unshift(first);

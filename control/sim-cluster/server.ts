@@ -164,7 +164,8 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
     h2sessions.add(session);
     session.once('close', () => h2sessions.delete(session));
   });
-  const front = h2 === null ? server : net.createServer((socket) => sniff(socket, server, h2));
+  // Nagle off, as Node's HTTP server does for its own sockets (HTTP/2 frames would wait for ACKs).
+  const front = h2 === null ? server : net.createServer({ noDelay: true }, (socket) => sniff(socket, server, h2));
   // Long jobs and hung requests are the point: no server-side timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
