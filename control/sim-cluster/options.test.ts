@@ -31,6 +31,7 @@ describe('validateSimClusterOptions', () => {
       kvBlockTokens: 16,
       prefillTokensPerSecond: 50_000,
       metricNames: 'vllm',
+      h2cMaxStreams: 0,
       modelVersion: null,
       logger: null,
     });

@@ -48,6 +48,12 @@ export interface SimClusterOptions {
   readonly prefillTokensPerSecond?: number;
   /** Whose metric names `/metrics` uses: `vllm` (default) or `sglang`. */
   readonly metricNames?: MetricNames;
+  /**
+   * 0 (default): HTTP/1.1 only. N ≥ 1: the same port also serves cleartext HTTP/2 with prior
+   * knowledge (h2c, as engines behind an Envoy/gRPC-style front do), advertising
+   * SETTINGS_MAX_CONCURRENT_STREAMS = N.
+   */
+  readonly h2cMaxStreams?: number;
   readonly logger?: SimLogger;
 }
 
@@ -74,6 +80,7 @@ export interface SimClusterConfig {
   readonly kvBlockTokens: number;
   readonly prefillTokensPerSecond: number;
   readonly metricNames: MetricNames;
+  readonly h2cMaxStreams: number;
   readonly logger: SimLogger | null;
 }
 
@@ -149,6 +156,7 @@ export function validateSimClusterOptions(
     kvBlockTokens: take('kvBlockTokens', int(1, 4096), 16),
     prefillTokensPerSecond: take('prefillTokensPerSecond', positive, 50_000),
     metricNames: take('metricNames', metricNames, 'vllm'),
+    h2cMaxStreams: take('h2cMaxStreams', int(0, 1_000_000), 0),
     logger: input.logger ?? null,
   };
   return issues.length === 0 ? { ok: true, config } : { ok: false, issues };

@@ -4,7 +4,8 @@
  * sockets, WebSocket clients) so `close()` always returns promptly.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http2 from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { injectedFailure, methodNotAllowed, routeNotFound, SimHttpError } from './errors.ts';
@@ -39,8 +40,34 @@ export interface SimCluster {
   readonly port: number;
   readonly config: SimClusterConfig;
   readonly control: SimControl;
+  /** Connections accepted so far, by protocol (h2: with `h2cMaxStreams` set). */
+  connections(): { readonly http1: number; readonly h2: number };
+  /** Cuts every HTTP/2 connection at once (a crashed front): GOAWAY first when `graceful`. */
+  dropH2Connections(graceful: boolean): void;
   /** Stops listening, aborts in-flight work, cuts hung and WebSocket connections. */
   close(): Promise<void>;
+}
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0');
+
+/** h2c next to HTTP/1.1 on one port: the client's first bytes say which (the HTTP/2 preface). */
+function sniff(socket: net.Socket, h1: ReturnType<typeof createServer>, h2: http2.Http2Server): void {
+  let seen = Buffer.alloc(0);
+  socket.on('error', () => socket.destroy());
+  socket.on('data', function first(chunk: Buffer): void {
+    seen = Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, PREFACE.length);
+    const isH2 = seen.subarray(0, n).equals(PREFACE.subarray(0, n));
+    if (isH2 && seen.length < PREFACE.length) return;
+    socket.off('data', first);
+    socket.pause();
+    socket.unshift(seen);
+    if (isH2) h2.emit('connection', socket);
+    else {
+      h1.emit('connection', socket);
+      socket.resume();
+    }
+  });
 }
 
 type Route = (req: IncomingMessage, res: ServerResponse, signal: AbortSignal) => Promise<void> | void;
@@ -88,7 +115,9 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
     res.once('close', () => {
       inFlight.delete(controller);
       // The client went away (or we cut it) before the response finished: stop generating.
-      if (!res.writableFinished) controller.abort(new Error('client disconnected'));
+      // (HTTP/2's compatibility response reports writableFinished once its stream closed, even
+      // by a reset: writableEnded says whether we ended it.)
+      if (!res.writableFinished || !res.writableEnded) controller.abort(new Error('client disconnected'));
       log?.debug({ method, path, status: res.statusCode, ms: Math.round(performance.now() - started), finished: res.writableFinished }, 'request');
     });
     try {
@@ -118,6 +147,25 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
   const server = createServer((req, res) => {
     onRequest(req, res).catch((err: unknown) => log?.warn({ err: String(err) }, 'request failed'));
   });
+  const counts = { http1: 0, h2: 0 };
+  server.on('connection', () => void (counts.http1 += 1));
+  // HTTP/2's compatibility request/response carry the same surface the handlers use.
+  const h2 =
+    config.h2cMaxStreams > 0
+      ? http2.createServer({ settings: { maxConcurrentStreams: config.h2cMaxStreams } }, (req, res) => {
+          onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse).catch((err: unknown) =>
+            log?.warn({ err: String(err) }, 'request failed'),
+          );
+        })
+      : null;
+  const h2sessions = new Set<http2.ServerHttp2Session>();
+  h2?.on('session', (session: http2.ServerHttp2Session) => {
+    counts.h2 += 1;
+    h2sessions.add(session);
+    session.once('close', () => h2sessions.delete(session));
+  });
+  // Nagle off, as Node's HTTP server does for its own sockets (HTTP/2 frames would wait for ACKs).
+  const front = h2 === null ? server : net.createServer({ noDelay: true }, (socket) => sniff(socket, server, h2));
   // Long jobs and hung requests are the point: no server-side timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
@@ -146,14 +194,14 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    front.once('error', reject);
     // A deep accept backlog: benchmarks open thousands of streams at once.
-    server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
-      server.off('error', reject);
+    front.listen({ port: config.port, host: config.host, backlog: 4096 }, () => {
+      front.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (front.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   log?.info({ url, model: config.model, slots: config.slots, gpuType: config.gpuType }, 'sim-cluster listening');
@@ -173,7 +221,9 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
   let closing: Promise<void> | null = null;
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      if (front !== server) server.close();
+      front.close(() => resolve());
+      for (const s of h2sessions) s.destroy();
       for (const c of inFlight) c.abort(new Error('server closing'));
       for (const ws of wss.clients) ws.terminate();
       wss.close();
@@ -184,6 +234,13 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
     return closing;
   }
 
-  return { url, port, config, control, close };
+  function dropH2Connections(graceful: boolean): void {
+    for (const s of h2sessions) {
+      if (graceful) s.goaway(http2.constants.NGHTTP2_NO_ERROR, 0);
+      s.destroy();
+    }
+  }
+
+  return { url, port, config, control, connections: () => ({ ...counts }), dropH2Connections, close };
 }
 

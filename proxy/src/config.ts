@@ -11,6 +11,7 @@ import { ENGINES } from '../../shared/engine-metrics/engines.ts';
 import type { EngineSetting } from '../../shared/engine-metrics/read-engine-metrics.ts';
 import { DEFAULT_SCORER } from '../../shared/prefix-cache/score-replicas.ts';
 import { otlpUrlProblem } from '../../shared/tracing/trace-settings.ts';
+import { NO_UPSTREAM_PROTOCOLS, upstreamProtocolsField, type UpstreamProtocols } from './upstream-protocols.ts';
 
 export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
@@ -67,6 +68,11 @@ export interface ProxyConfig {
   readonly upstreamHeadersTimeoutMs: number;
   /** Negotiate HTTP/2 to clusters over TLS (undici `allowH2`). */
   readonly upstreamAllowH2: boolean;
+  /**
+   * HTTP version per cluster (`*=http1,gpu-east=h2`; upstream-protocols.ts): `h2` carries many
+   * streams on one connection (h2c on http:// endpoints). Unnamed clusters: `*`, else http1.
+   */
+  readonly upstreamProtocols: UpstreamProtocols;
   readonly reportIntervalMs: number;
   /**
    * Shared app limits (scope region/global): each proxy renews its lease through libSQL this
@@ -197,6 +203,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   upstreamConnectTimeoutMs: 5_000,
   upstreamHeadersTimeoutMs: 600_000,
   upstreamAllowH2: false,
+  upstreamProtocols: NO_UPSTREAM_PROTOCOLS,
   reportIntervalMs: 2_000,
   limitLeaseIntervalMs: 1_000,
   outcomeBatchSize: 200,
@@ -265,6 +272,7 @@ const KINDS = {
   engine: oneOf<EngineSetting>(['auto', ...ENGINES]),
   'otlp-protocol': oneOf(['http/json'] as const),
   workers: workerCount,
+  'upstream-protocols': upstreamProtocolsField,
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -315,6 +323,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['upstreamConnectTimeoutMs', 'PROXY_UPSTREAM_CONNECT_TIMEOUT_MS', 'int'],
   ['upstreamHeadersTimeoutMs', 'PROXY_UPSTREAM_HEADERS_TIMEOUT_MS', 'int'],
   ['upstreamAllowH2', 'PROXY_UPSTREAM_ALLOW_H2', 'bool'],
+  ['upstreamProtocols', 'PROXY_UPSTREAM_PROTOCOLS', 'upstream-protocols'],
   ['reportIntervalMs', 'PROXY_REPORT_INTERVAL_MS', 'int'],
   ['limitLeaseIntervalMs', 'PROXY_LIMIT_LEASE_INTERVAL_MS', 'int'],
   ['outcomeBatchSize', 'PROXY_OUTCOME_BATCH_SIZE', 'int'],
@@ -457,6 +466,12 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
   }
   if (out['edgeUrl'] !== null && !/^https?:\/\/[^/?#\s]+\/?$/.test(String(out['edgeUrl'])))
     issues.push({ field: 'edgeUrl', source: 'merged', message: 'must be an http(s) origin such as https://edge.example.com' });
+  if (out['upstreamAllowH2'] === true && (out['upstreamProtocols'] as UpstreamProtocols).fallback !== null)
+    issues.push({
+      field: 'upstreamAllowH2',
+      source: 'merged',
+      message: 'set either upstreamAllowH2 (the older spelling of *=auto) or a * entry in upstreamProtocols, not both',
+    });
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, config: out as unknown as ProxyConfig };
 }

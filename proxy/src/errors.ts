@@ -156,6 +156,9 @@ const CLIENT_CODES = new Set([
   'ERR_INVALID_CHAR',
   'ERR_HTTP_INVALID_HEADER_VALUE',
   'ERR_UNESCAPED_CHARACTERS',
+  // HTTP/2 upstreams (h2-upstream-call.ts): a header value or repetition HTTP/2 cannot carry.
+  'ERR_HTTP2_INVALID_HEADER_VALUE',
+  'ERR_HTTP2_HEADER_SINGLE_VALUE',
 ]);
 
 function errorCode(err: unknown): string {

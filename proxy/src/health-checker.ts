@@ -24,16 +24,9 @@ export async function checkAllOnce(rt: ProxyRuntime): Promise<void> {
     rt.registry.allEndpoints().map(async ({ clusterId, endpoint }) => {
       const t0 = rt.now();
       try {
-        const r = await rt.dispatcher.request({
-          origin: endpoint.url,
-          path: rt.config.healthCheckPath,
-          method: 'GET',
-          headersTimeout: rt.config.healthCheckTimeoutMs,
-          bodyTimeout: rt.config.healthCheckTimeoutMs,
-          signal: AbortSignal.timeout(rt.config.healthCheckTimeoutMs),
-        });
-        await r.body.dump();
-        endpoint.checkedHealthy = r.statusCode >= 200 && r.statusCode < 300;
+        // Over the cluster's own protocol (HTTP/1.1, ALPN or HTTP/2): upstream-router.ts.
+        const status = await rt.upstreams.probe(clusterId, endpoint.url, rt.config.healthCheckPath, rt.config.healthCheckTimeoutMs);
+        endpoint.checkedHealthy = status >= 200 && status < 300;
         endpoint.missedChecks = 0;
         if (endpoint.checkedHealthy) rt.latency.rtt(clusterId, rt.now() - t0);
       } catch (err) {

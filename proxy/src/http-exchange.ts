@@ -16,7 +16,7 @@ import type { ProxyRuntime } from './runtime.ts';
 import type { StreamResult } from './stream-response.ts';
 import { UpstreamAbort } from './upstream-abort.ts';
 import { declaredLength } from './body-limit.ts';
-import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
+import type { UpstreamResponse } from './upstream-call.ts';
 import type { RequestTrace } from './tracing-request.ts';
 
 export type CallResult =
@@ -133,8 +133,8 @@ export class HttpExchange {
     this.dispatched = true;
     const buffered = override ?? this.buffered;
     try {
-      const up = await callUpstream(
-        this.rt.dispatcher,
+      const up = await this.rt.upstreams.call(
+        a.clusterId,
         {
           origin: a.endpoint.url,
           path: this.target.upstreamPath,
@@ -143,8 +143,6 @@ export class HttpExchange {
           body: buffered ?? (this.bodyExpected ? (this.arrivedBody() ?? this.body()) : null),
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
-          // Streams have no idle cap; non-stream silence is watched by stream-response.
-          bodyTimeout: 0,
         },
         this.ac,
       );

@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { UpstreamRouter, upstreamAgent } from './upstream-router.ts';
 import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter, type Admission } from './app-limits.ts';
@@ -103,17 +104,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const ownsDispatcher = deps.dispatcher === undefined;
   const dispatcher =
     deps.dispatcher ??
-    new Agent({
-      keepAliveTimeout: 30_000,
-      connections: null,
-      allowH2: config.upstreamAllowH2,
-      connect: {
-        timeout: config.upstreamConnectTimeoutMs,
-        keepAlive: true,
-        keepAliveInitialDelay: 30_000,
-        noDelay: true,
-      },
-    });
+    upstreamAgent(config, config.upstreamAllowH2);
+  const upstreams = new UpstreamRouter(config, dispatcher);
   const store = deps.store ?? null;
   const source =
     deps.source ??
@@ -216,6 +208,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const rt: ProxyRuntime = {
     config,
     dispatcher,
+    upstreams,
     logger,
     now,
     registry,
@@ -378,6 +371,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       await admin.close();
       // The last spans (drained streams) leave before the process exits.
       await rt.tracing?.shutdown().catch(() => undefined);
+      await upstreams.close();
       if (ownsDispatcher) await dispatcher.close().catch(() => undefined);
       logger.info({ ...result }, 'proxy drained');
       return result;

@@ -2,6 +2,7 @@
  * The live parts one proxy instance shares between its handlers. Built once by
  * `startProxy`; handlers receive it instead of reaching for globals.
  */
+import type { UpstreamRouter } from './upstream-router.ts';
 import type { TokenBudgets } from './token-budgets.ts';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
@@ -41,6 +42,8 @@ export interface Tracked {
 export interface ProxyRuntime {
   readonly config: ProxyConfig;
   readonly dispatcher: Dispatcher;
+  /** Attempts go out through this: HTTP/1.1, ALPN or HTTP/2 per cluster (upstream-router.ts). */
+  readonly upstreams: UpstreamRouter;
   readonly logger: Logger;
   readonly now: () => number;
   readonly registry: EndpointRegistry;

@@ -26,6 +26,7 @@ const HELP: Record<string, string> = {
   jobDurationMs: 'default /v1/jobs duration (default 10000)',
   jobHeartbeatMs: 'default /v1/jobs heartbeat interval (default 1000)',
   dieAfterTokens: 'tokens sent before dieMidStream cuts the socket (default 3)',
+  h2cMaxStreams: 'also serve cleartext HTTP/2 (h2c, prior knowledge) on the same port with this many concurrent streams per connection (default 0 = HTTP/1.1 only)',
   replicas: 'number of replicas to start on consecutive ports',
 };
 

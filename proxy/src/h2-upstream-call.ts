@@ -1,0 +1,248 @@
+/**
+ * One upstream request as an HTTP/2 stream (clusters configured `h2`), behind the same
+ * `UpstreamResponse` as the HTTP/1.1 call (upstream-call.ts), so attempts, streaming, retries and
+ * blame see no difference. Errors leave here with the codes the HTTP/1.1 path produces for the
+ * same event (errors.ts classifies them): a connection that never came up is a connect failure
+ * (nothing was sent), a stream reset, a GOAWAY or a lost connection after the request went out
+ * is a reset, a silent replica is a headers timeout, our own abort is undici's abort. Aborting
+ * resets the upstream stream (RST_STREAM CANCEL) and leaves the connection's other streams alone.
+ */
+import http2, { type ClientHttp2Stream, type IncomingHttpHeaders as H2Headers } from 'node:http2';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { errors } from 'undici';
+import type { H2Connection, H2UpstreamPool, H2Waiter } from './h2-upstream-pool.ts';
+import type { HeaderMap } from './headers.ts';
+import type { AbortWatcher, UpstreamAbort } from './upstream-abort.ts';
+import type { BodySink, UpstreamResponse } from './upstream-call.ts';
+
+const { NGHTTP2_CANCEL } = http2.constants;
+
+export interface H2CallOptions {
+  readonly origin: string;
+  readonly path: string;
+  readonly method: string;
+  readonly headers: HeaderMap;
+  readonly body: Buffer | Readable | null;
+  /** Time to the response head; 0 = none. */
+  readonly headersTimeout: number;
+}
+
+type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err: Error };
+
+const coded = (message: string, code: string): Error => Object.assign(new Error(message), { code });
+
+/** Stream events go to the call through shared functions: no closures per stream. */
+const kCall = Symbol('h2-call');
+type Tagged = ClientHttp2Stream & { [kCall]?: H2Call };
+
+function onResponse(this: Tagged, headers: H2Headers): void {
+  this[kCall]?.head(headers);
+}
+function onData(this: Tagged, chunk: Buffer): void {
+  this[kCall]?.data(chunk);
+}
+/**
+ * Node ends a stream's readable side also when its connection is destroyed (killed, GOAWAY and
+ * gone), then with a non-zero rstCode: only an end on a live session with no reset is the
+ * server's END_STREAM. The other kind is left to `close`, which fails the call as a reset.
+ */
+function onEnd(this: Tagged): void {
+  if (this.session?.destroyed !== true && (this.rstCode ?? 0) === 0) this[kCall]?.finish({ kind: 'end' });
+}
+function onError(this: Tagged, err: Error): void {
+  this[kCall]?.streamError(err);
+}
+function onClose(this: Tagged): void {
+  const call = this[kCall];
+  delete this[kCall];
+  call?.closed(this.rstCode ?? 0);
+}
+
+class H2Call implements H2Waiter, UpstreamResponse, AbortWatcher {
+  statusCode = 0;
+  headers: IncomingHttpHeaders = {};
+  private stream: Tagged | null = null;
+  private conn: H2Connection | null = null;
+  private sink: BodySink | null = null;
+  private early: Buffer[] = [];
+  private outcome: Outcome | null = null;
+  private headSeen = false;
+  private streamErr: Error | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly pool: H2UpstreamPool,
+    private opts: H2CallOptions | null,
+    private readonly signal: UpstreamAbort,
+    private settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void } | null,
+  ) {
+    signal.watch(this);
+  }
+
+  start(): void {
+    const o = this.opts;
+    if (o === null) return;
+    if (o.headersTimeout > 0) this.timer = setTimeout(() => this.timedOut(), o.headersTimeout);
+    this.pool.acquire(o.origin, this);
+  }
+
+  ready(conn: H2Connection): void {
+    const o = this.opts;
+    this.opts = null;
+    if (o === null || this.outcome !== null) return void conn.released();
+    this.conn = conn;
+    let stream: Tagged;
+    try {
+      stream = conn.session.request(
+        { ...o.headers, ':method': o.method, ':path': o.path },
+        { endStream: o.body === null },
+      );
+    } catch (err) {
+      // Refused locally (a header HTTP/2 forbids): nothing was sent.
+      conn.released();
+      this.conn = null;
+      return this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+    stream[kCall] = this;
+    this.stream = stream;
+    stream.on('response', onResponse);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+    if (Buffer.isBuffer(o.body)) stream.end(o.body);
+    else if (o.body !== null) sendBody(o.body, stream, this);
+  }
+
+  failed(err: Error): void {
+    this.opts = null;
+    this.fail(err);
+  }
+
+  upstreamAborted(): void {
+    this.abort(new errors.RequestAbortedError());
+  }
+
+  head(h: H2Headers): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.headSeen = true;
+    this.statusCode = Number(h[':status'] ?? 0);
+    const out: IncomingHttpHeaders = {};
+    for (const name in h) if (!name.startsWith(':')) out[name] = h[name] as string | string[];
+    this.headers = out;
+    this.settle?.resolve(this);
+    this.settle = null;
+  }
+
+  data(chunk: Buffer): void {
+    if (this.sink === null) this.early.push(chunk);
+    else if (!this.sink.data(chunk)) this.stream?.pause();
+  }
+
+  streamError(err: Error): void {
+    this.streamErr ??= err;
+  }
+
+  /** The stream closed: without its end that is a reset, whatever the connection did. */
+  closed(rstCode: number): void {
+    this.conn?.released();
+    this.conn = null;
+    this.stream = null;
+    if (this.outcome !== null) return;
+    const e = this.streamErr;
+    const known = e !== null && (e as { code?: unknown }).code === 'ERR_HTTP2_STREAM_ERROR';
+    this.fail(
+      known ? e : coded(`HTTP/2 stream closed before its end (rst ${rstCode}${e === null ? '' : `, ${e.message}`})`, 'ECONNRESET'),
+    );
+  }
+
+  get bodyArrived(): boolean {
+    return this.early.length > 0 || this.outcome !== null;
+  }
+
+  pipe(sink: BodySink): void {
+    this.sink = sink;
+    const early = this.early;
+    this.early = [];
+    let flowing = true;
+    for (const chunk of early) flowing = sink.data(chunk) && flowing;
+    if (!flowing) this.stream?.pause();
+    if (this.outcome !== null) this.deliver(this.outcome);
+  }
+
+  resume(): void {
+    this.stream?.resume();
+  }
+
+  abort(reason: Error): void {
+    if (this.outcome !== null) return;
+    this.fail(reason);
+  }
+
+  private timedOut(): void {
+    this.timer = null;
+    if (!this.headSeen) this.fail(coded('HTTP/2 response head did not arrive in time', 'UND_ERR_HEADERS_TIMEOUT'));
+  }
+
+  /** Ends the exchange with `err`: the promise rejects before the head, the sink errs after it. */
+  fail(err: Error): void {
+    if (this.outcome !== null) return;
+    const stream = this.stream;
+    // Reset our stream only: the connection and its other streams carry on.
+    if (stream !== null && !stream.closed) stream.close(NGHTTP2_CANCEL);
+    if (this.opts !== null) {
+      this.pool.cancel(this.opts.origin, this);
+      this.opts = null;
+    }
+    if (!this.headSeen) {
+      this.outcome = { kind: 'error', err };
+      this.cleanup();
+      this.settle?.reject(err);
+      this.settle = null;
+      return;
+    }
+    this.finish({ kind: 'error', err });
+  }
+
+  finish(outcome: Outcome): void {
+    if (this.outcome !== null) return;
+    this.outcome = outcome;
+    this.cleanup();
+    if (this.sink !== null) this.deliver(outcome);
+  }
+
+  private cleanup(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.signal.unwatch(this);
+  }
+
+  private deliver(outcome: Outcome): void {
+    const sink = this.sink;
+    if (sink === null) return;
+    this.sink = null;
+    if (outcome.kind === 'end') sink.end();
+    else sink.error(outcome.err);
+  }
+}
+
+/** Streams the client's body; its failure (ClientBodyError: the client's fault) ends the call. */
+function sendBody(body: Readable, stream: ClientHttp2Stream, call: H2Call): void {
+  body.once('error', (err: Error) => {
+    call.fail(err);
+  });
+  stream.once('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
+  body.pipe(stream);
+}
+
+/** Send one request on an HTTP/2 connection; resolves at the response head. */
+export function callH2Upstream(pool: H2UpstreamPool, opts: H2CallOptions, signal: UpstreamAbort): Promise<UpstreamResponse> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new errors.RequestAbortedError());
+    new H2Call(pool, opts, signal, { resolve, reject }).start();
+  });
+}
