@@ -41,6 +41,9 @@ export interface CandidateRows {
   readonly rows: readonly CandidateRow[];
   /** TERM_COUNT values per candidate, row `i` at `i * TERM_COUNT + TERM.x` (ttft model). */
   readonly termMs: Float64Array;
+  /** The decision's eligible rows and the ttft model's landing pool (lists refilled in place, see `setLength`). */
+  readonly eligible: CandidateRow[];
+  readonly pool: CandidateRow[];
 }
 
 const scratch = new WeakMap<CompiledSnapshot, CandidateRows>();
@@ -52,7 +55,7 @@ export function rowsOf(compiled: CompiledSnapshot): CandidateRows {
     const n = compiled.candidates.length;
     const rows = new Array<CandidateRow>(n);
     for (let i = 0; i < n; i++) rows[i] = emptyRow(compiled.candidates[i] as CompiledCandidate);
-    s = { rows, termMs: new Float64Array(n * TERM_COUNT) };
+    s = { rows, termMs: new Float64Array(n * TERM_COUNT), eligible: rows.slice(), pool: rows.slice() };
     scratch.set(compiled, s);
   }
   return s;
@@ -104,4 +107,12 @@ export function resetRow(
   r.hasEstimate = false;
   r.scored = false;
   r.scoreMs = 0;
+}
+
+/**
+ * Ends a scratch list refilled by index at `n` entries. Truncating keeps the list's backing
+ * store (setting `length = 0` and pushing would allocate a new one on every decision).
+ */
+export function setLength(list: CandidateRow[], n: number): void {
+  if (list.length !== n) list.length = n;
 }

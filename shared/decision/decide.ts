@@ -1,5 +1,5 @@
 import type { AppSnapshot, RequestFacts, StrategyName, Tier } from '../domain/types.ts';
-import { type CandidateRow, resetRow, rowsOf } from './candidate-row.ts';
+import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { type DecisionFrame, captureFrame, explainAll, explainAt, probabilityAt, rowTier, stateAgeOf } from './explain.ts';
@@ -52,8 +52,10 @@ export function decide(
 ): Decision {
   const now = ctx.now;
   const compiled = compileSnapshot(snap);
-  const { rows, termMs } = rowsOf(compiled);
-  const eligible: CandidateRow[] = [];
+  const scratch = rowsOf(compiled);
+  const { rows, termMs } = scratch;
+  const eligible = scratch.eligible;
+  let eligibleCount = 0;
   let busy = 0;
   let slots = 0;
   let cheapest = Infinity;
@@ -67,7 +69,7 @@ export function decide(
     const tier = rowTier(disqualifications, state);
     resetRow(row, disqualifications, tier, tierRank(tier), stateAgeOf(state, now));
     if (tier !== null && state !== null) {
-      eligible.push(row);
+      eligible[eligibleCount++] = row;
       busy += Math.max(0, state.hotBusy);
       slots += Math.max(0, state.hotBusy) + Math.max(0, state.hotFree);
       if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
@@ -75,6 +77,8 @@ export function decide(
       if (marginal < cheapestMarginal) cheapestMarginal = marginal;
     }
   }
+
+  setLength(eligible, eligibleCount);
 
   // Utilisation of loaded capacity across the app's eligible clusters. With no
   // loaded slots anywhere we are about to start containers: price matters fully.
@@ -111,7 +115,7 @@ export function decide(
       strategy !== 'switchyard'
         ? pickByStrategy(strategy, eligible, req, ctx)
         : ttft
-          ? softmaxPick(landingPool(eligible), termMs, policy, ctx.rng)
+          ? softmaxPick(landingPool(eligible, scratch.pool), termMs, policy, ctx.rng)
           : pickInBestTier(eligible, ctx);
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
     outcome = 'routed';
@@ -142,7 +146,7 @@ export function decide(
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
   }
 
-  const frame = captureFrame(rows, !ttft && eligible.length > 0, inputs, alternative, now);
+  const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now);
   const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
   return ctx.lean === true ? leanDecision(req, snap, policy, ctx, picked, frame) : new LazyDecision(req, snap, policy, ctx, picked, frame);
 }
@@ -331,13 +335,16 @@ function pickInBestTier(eligible: readonly CandidateRow[], ctx: DecideContext): 
  * loaded container almost always serves sooner than a start-up elsewhere —
  * else those of the best capacity tier present.
  */
-function landingPool(eligible: readonly CandidateRow[]): CandidateRow[] {
+function landingPool(eligible: readonly CandidateRow[], out: CandidateRow[]): CandidateRow[] {
   let best = NO_TIER_RANK;
   for (const r of eligible) {
     const rank = landingRank(r);
     if (rank < best) best = rank;
   }
-  return eligible.filter((r) => landingRank(r) === best);
+  let k = 0;
+  for (const r of eligible) if (landingRank(r) === best) out[k++] = r;
+  setLength(out, k);
+  return out;
 }
 
 function landingRank(r: CandidateRow): number {

@@ -47,8 +47,9 @@ export interface DecisionFrame {
   readonly now: number;
 }
 
-/** Copies what the explanations need out of the (reused) rows. */
+/** Copies what the explanations need out of the (reused) rows; `candidates` are the compiled snapshot's, in row order. */
 export function captureFrame(
+  candidates: readonly CompiledCandidate[],
   rows: readonly CandidateRow[],
   weighed: boolean,
   ttft: TtftInputs | null,
@@ -59,7 +60,6 @@ export function captureFrame(
   const nums = new Float64Array(n * FIELDS);
   const disqualifications = new Array<readonly Disqualification[]>(n);
   const modifiers = weighed ? new Array<readonly ModifierFactor[]>(n) : null;
-  const candidates = new Array<CompiledCandidate>(n);
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
     const at = i * FIELDS;
@@ -70,7 +70,6 @@ export function captureFrame(
     nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
     nums[at + SCORE] = r.scoreMs;
     disqualifications[i] = r.disqualifications;
-    candidates[i] = r.c;
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
   return { candidates, disqualifications, nums, modifiers, ttft, alternative, now };
