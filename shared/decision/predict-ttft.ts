@@ -35,11 +35,14 @@ export function ttftTerms(
   out: TtftTerm[],
 ): void {
   const age = ageStep(stateAgeMs);
-  const network = networkFor(c, x.geo, x.now, x.policy);
+  const network = networkFor(c, x);
   out[TERM.network] = network;
   out[TERM.queue] = queueFor(x.table, c, s, age);
   out[TERM.startup] = startupFor(x.table, c, s);
-  out[TERM.failureRisk] = failureRiskTerm(c.outcomes, network.ms, x.now, x.policy.ttft, retryElsewhereMs);
+  const o = c.outcomes;
+  // Without outcomes the term is a constant: pass no doubles (each would be boxed on the call).
+  out[TERM.failureRisk] =
+    o === null ? failureRiskTerm(null, 0, 0, x.policy.ttft) : failureRiskTerm(o, network.ms, x.now, x.policy.ttft, retryElsewhereMs);
   out[TERM.price] = priceFor(x.table, c, x.cheapestMarginal);
   out[TERM.uncertainty] = uncertaintyFor(x.table, c, age);
 }
