@@ -57,7 +57,7 @@ export function captureFrame(
   now: number,
 ): DecisionFrame {
   const n = rows.length;
-  const nums = new Float64Array(n * FIELDS);
+  const nums = frameNumbers(n * FIELDS);
   const disqualifications = new Array<readonly Disqualification[]>(n);
   const modifiers = weighed ? new Array<readonly ModifierFactor[]>(n) : null;
   for (let i = 0; i < n; i++) {
@@ -73,6 +73,25 @@ export function captureFrame(
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
   return { candidates, disqualifications, nums, modifiers, ttft, alternative, now };
+}
+
+// Frames take their numbers from a shared slab, in views: a Float64Array of its own would mean
+// an off-heap allocation per decision (more costly than the rest of a small decision's
+// allocations together). Regions are handed out once and never reused, so a frame read much
+// later still holds its own values; a slab is freed when no frame in it is left.
+const SLAB_DOUBLES = 32_768;
+let slab = new Float64Array(SLAB_DOUBLES);
+let slabUsed = 0;
+
+function frameNumbers(count: number): Float64Array {
+  if (count > SLAB_DOUBLES / 4) return new Float64Array(count);
+  if (slabUsed + count > SLAB_DOUBLES) {
+    slab = new Float64Array(SLAB_DOUBLES);
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + count);
+  slabUsed += count;
+  return view;
 }
 
 /** Probability of candidate `i` as the decision left it. */
