@@ -8,7 +8,13 @@
  *
  * Timing: process.hrtime.bigint() around each call after a warm-up; the
  * timer's own cost (~tens of ns) is included in the per-decision numbers.
+ *
+ * Then one memory line per size, which machine load does not distort: heap bytes allocated
+ * per decision (median of 100-decision batches that saw no collection) and garbage
+ * collections per 100k decisions (PerformanceObserver 'gc' entries), so runs on a busy
+ * machine can still be compared.
  */
+import { type PerformanceEntry, PerformanceObserver, constants } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { REGIONS } from '../shared/domain/regions.ts';
 import type {
@@ -97,7 +103,8 @@ function percentile(sorted: Float64Array, q: number): number {
 const POLICY: Policy =
   process.env['BENCH_ROUTE_MODEL'] === 'weights' ? { ...DEFAULT_POLICY, model: 'weights' } : DEFAULT_POLICY;
 
-function benchOne(n: number, iterations: number): DecisionBenchResult {
+/** One decision per call, rotating the four clients, each with its own seeded RNG as in the Worker. */
+function decider(n: number): (i: number) => void {
   const snap = realisticSnapshot(n);
   const requests = CLIENTS.map((client) => ({
     appId: snap.app.id,
@@ -107,7 +114,7 @@ function benchOne(n: number, iterations: number): DecisionBenchResult {
     affinityKey: null,
     synthetic: false,
   }));
-  const once = (i: number): void => {
+  return (i: number): void => {
     const seed = `d${i}`;
     decide(requests[i & 3] ?? (requests[0] as (typeof requests)[number]), snap, POLICY, {
       now: NOW,
@@ -117,6 +124,10 @@ function benchOne(n: number, iterations: number): DecisionBenchResult {
       staleSnapshot: false,
     });
   };
+}
+
+function benchOne(n: number, iterations: number): DecisionBenchResult {
+  const once = decider(n);
   for (let i = 0; i < Math.max(2000, iterations / 5); i++) once(i);
   const samples = new Float64Array(iterations);
   const start = process.hrtime.bigint();
@@ -159,6 +170,57 @@ export function formatResults(results: readonly DecisionBenchResult[]): string {
   return lines.join('\n');
 }
 
+export interface DecisionMemoryResult {
+  readonly candidates: number;
+  readonly decisions: number;
+  /** Heap bytes allocated per decision (median over 100-decision batches without a collection). */
+  readonly bytesPerDecision: number;
+  readonly scavengesPer100k: number;
+  readonly majorGcsPer100k: number;
+}
+
+/** Allocation and collections per decision at `n` candidates (async: GC entries arrive after the fact). */
+export async function memoryOne(n: number, decisions = 100_000): Promise<DecisionMemoryResult> {
+  const once = decider(n);
+  for (let i = 0; i < 5000; i++) once(i);
+  let minor = 0;
+  let major = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
+      else major++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const perBatch: number[] = [];
+  for (let b = 0; b < decisions / 100; b++) {
+    const h0 = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 100; i++) once(b * 100 + i);
+    const delta = process.memoryUsage().heapUsed - h0;
+    if (delta > 0) perBatch.push(delta / 100); // a batch a collection ran in shows a drop: skipped
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  observer.disconnect();
+  perBatch.sort((a, b) => a - b);
+  const scale = 100_000 / decisions;
+  return {
+    candidates: n,
+    decisions,
+    bytesPerDecision: Math.round(perBatch[Math.floor(perBatch.length / 2)] ?? NaN),
+    scavengesPer100k: Math.round(minor * scale),
+    majorGcsPer100k: Math.round(major * scale),
+  };
+}
+
+export function formatMemory(results: readonly DecisionMemoryResult[]): string {
+  return results
+    .map((r) => `memory, ${r.candidates} candidates: ~${(r.bytesPerDecision / 1024).toFixed(1)} KB heap allocated per decision; per 100k decisions ${r.scavengesPer100k} scavenges, ${r.majorGcsPer100k} major GCs`)
+    .join('\n');
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.stdout.write(`decide() on Node ${process.version}\n${formatResults(run())}\n`);
+  const memory = [await memoryOne(8), await memoryOne(64), await memoryOne(512, 20_000)];
+  process.stdout.write(`${formatMemory(memory)}\n`);
 }

@@ -1,32 +1,30 @@
-import type { AppSnapshot, RequestFacts, StrategyName } from '../domain/types.ts';
-import type { CandidateRow } from './candidate-row.ts';
+import type { AppSnapshot, RequestFacts, StrategyName, Tier } from '../domain/types.ts';
+import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
+import { type DecisionFrame, captureFrame, explainAll, explainAt, probabilityAt, rowTier, stateAgeOf } from './explain.ts';
 import { hardFilters } from './hard-filters.ts';
 import { honourJobPin, type JobPinNote } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
-import { chargeRetries, predictTtft } from './predict-ttft.ts';
+import { chargeRetries, predictTtft, type TtftInputs } from './predict-ttft.ts';
 import { termTable } from './ttft-memo.ts';
 import { marginalPrice } from './ttft-terms.ts';
 import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
 import { summarize } from './summary.ts';
-import { NO_TIER_RANK, capacityIn, tierOf, tierRank } from './tiers.ts';
+import { NO_TIER_RANK, capacityIn, tierRank } from './tiers.ts';
 import type {
   CandidateExplanation,
   DecideContext,
   Decision,
   DecisionOutcome,
-  ModifierFactor,
   Policy,
   ReasonCode,
 } from './types.ts';
 import { weightedIndex } from './weighted-pick.ts';
-
-const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
 
 /**
  * Routes one request: candidates → hard filters → capacity tiers → under the
@@ -40,6 +38,11 @@ const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
  * seed give the same Decision. The only mutation is of `ctx.strategyState`
  * (round-robin cursor), by design. `snap` must not be mutated after first use:
  * its compiled view is cached per snapshot object.
+ *
+ * Lean per call: the candidate rows and term values are scratch reused across
+ * calls (`candidate-row.ts`), and `candidates` and `summary` are built on first
+ * read from a compact frame (`explain.ts`) — the same values, built off the
+ * request path when the decision is serialised.
  */
 export function decide(
   req: RequestFacts,
@@ -49,37 +52,24 @@ export function decide(
 ): Decision {
   const now = ctx.now;
   const compiled = compileSnapshot(snap);
-  const candidates = compiled.candidates;
-  const rows: CandidateRow[] = new Array<CandidateRow>(candidates.length);
-  const eligible: CandidateRow[] = [];
+  const scratch = rowsOf(compiled);
+  const { rows, termMs } = scratch;
+  const eligible = scratch.eligible;
+  let eligibleCount = 0;
   let busy = 0;
   let slots = 0;
   let cheapest = Infinity;
   let cheapestMarginal = Infinity;
 
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i] as (typeof candidates)[number];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as CandidateRow;
+    const c = row.c;
     const disqualifications = hardFilters(c, req.client, policy, now);
     const state = c.state;
-    const tier = disqualifications.length === 0 && state !== null ? tierOf(state) : null;
-    const row: CandidateRow = {
-      c,
-      disqualifications,
-      tier,
-      tierRank: tierRank(tier),
-      stateAgeMs: state === null ? null : Math.max(0, now - state.observedAt),
-      baseWeight: 0,
-      modifiers: NO_MODIFIERS,
-      fullWeight: 0,
-      pickWeight: 0,
-      probability: 0,
-      estimatedLatencyMs: null,
-      terms: null,
-      scoreMs: 0,
-    };
-    rows[i] = row;
+    const tier = rowTier(disqualifications, state);
+    resetRow(row, disqualifications, tier, tierRank(tier), stateAgeOf(state, now));
     if (tier !== null && state !== null) {
-      eligible.push(row);
+      eligible[eligibleCount++] = row;
       busy += Math.max(0, state.hotBusy);
       slots += Math.max(0, state.hotBusy) + Math.max(0, state.hotFree);
       if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
@@ -88,16 +78,24 @@ export function decide(
     }
   }
 
+  setLength(eligible, eligibleCount);
+
   // Utilisation of loaded capacity across the app's eligible clusters. With no
   // loaded slots anywhere we are about to start containers: price matters fully.
   const utilization = slots > 0 ? busy / slots : 0;
   const ttft = policy.model === 'ttft';
+  let inputs: TtftInputs | null = null;
+  let alternative = Infinity;
   if (eligible.length > 0 && ttft) {
-    const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
-    const low = cheapestMarginal === Infinity ? 0 : cheapestMarginal;
-    const table = termTable(compiled, policy);
-    for (const row of eligible) predictTtft(row, table, geo, low, policy, now);
-    chargeRetries(eligible, policy, now);
+    inputs = {
+      table: termTable(compiled, policy),
+      geo: req.client.location === null ? null : compiled.geoRttFrom(req.client.location),
+      cheapestMarginal: cheapestMarginal === Infinity ? 0 : cheapestMarginal,
+      policy,
+      now,
+    };
+    for (const row of eligible) predictTtft(row, inputs, termMs);
+    alternative = chargeRetries(eligible, termMs, inputs);
   } else if (eligible.length > 0) {
     const costs = costTable(compiled, cheapest === Infinity ? 0 : cheapest, utilization, policy);
     const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
@@ -117,7 +115,7 @@ export function decide(
       strategy !== 'switchyard'
         ? pickByStrategy(strategy, eligible, req, ctx)
         : ttft
-          ? softmaxPick(landingPool(eligible), policy, ctx.rng)
+          ? softmaxPick(landingPool(eligible, scratch.pool), termMs, policy, ctx.rng)
           : pickInBestTier(eligible, ctx);
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
     outcome = 'routed';
@@ -148,42 +146,115 @@ export function decide(
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
   }
 
-  if (ctx.lean === true) return leanDecision(req, snap, policy, ctx, { strategy, outcome, reason, chosen, fallbacks, pin: pin.note });
-  const explanations: CandidateExplanation[] = new Array<CandidateExplanation>(rows.length);
-  for (let i = 0; i < rows.length; i++) explanations[i] = explain(rows[i] as CandidateRow);
-
-  return {
-    id: ctx.decisionId,
-    at: now,
-    appId: snap.app.id,
-    fn: req.fn,
-    strategy,
-    outcome,
-    chosen: chosen === null ? null : chosen.c.id,
-    fallbacks: fallbacks.map((r) => r.c.id),
-    reason,
-    tier: chosen === null ? null : chosen.tier,
-    stale: ctx.staleSnapshot,
-    synthetic: req.synthetic,
-    policyVersion: policy.version,
-    seed: ctx.seed,
-    candidates: explanations,
-    summary: summarize(outcome, reason, strategy, chosen, eligible.length, rows, ctx.staleSnapshot) + (pin.note === null ? '' : `; ${pin.note.detail}`),
-    ...(pin.note === null ? {} : { jobPin: pin.note }),
-  };
+  const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now);
+  const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
+  return ctx.lean === true ? leanDecision(req, snap, policy, ctx, picked, frame) : new LazyDecision(req, snap, policy, ctx, picked, frame);
 }
+
+const idOf = (r: CandidateRow): string => r.c.id;
 
 interface Picked {
   readonly strategy: StrategyName;
   readonly outcome: DecisionOutcome;
   readonly reason: ReasonCode;
-  readonly chosen: CandidateRow | null;
-  readonly fallbacks: readonly CandidateRow[];
+  /** Candidate index of the chosen row, -1 when none. */
+  readonly chosen: number;
+  readonly eligible: number;
+  readonly fallbacks: readonly string[];
   readonly pin: JobPinNote | null;
 }
 
+/**
+ * The decision, with `candidates` and `summary` as own enumerable getters that build (once)
+ * from the frame: JSON, spreads and deep equality see, in the usual key order, exactly what
+ * an eagerly built decision had. A class with the accessors defined on each instance (one
+ * shared descriptor each, so every instance keeps one fast shape): an object literal with
+ * getters allocates closures per decision and, profiled, kept young garbage alive across
+ * scavenges (pauses of 5–60 ms).
+ */
+class LazyDecision {
+  readonly id: string;
+  readonly at: number;
+  readonly appId: string;
+  readonly fn: string;
+  readonly strategy: StrategyName;
+  readonly outcome: DecisionOutcome;
+  readonly chosen: string | null;
+  readonly fallbacks: readonly string[];
+  readonly reason: ReasonCode;
+  readonly tier: Tier | null;
+  readonly stale: boolean;
+  readonly synthetic: boolean;
+  readonly policyVersion: string;
+  readonly seed: string;
+  declare readonly candidates: readonly CandidateExplanation[];
+  declare readonly summary: string;
+  declare readonly jobPin?: JobPinNote;
+  #frame: DecisionFrame;
+  #picked: Picked;
+  #candidates: readonly CandidateExplanation[] | null = null;
+  #summary: string | null = null;
+
+  constructor(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, p: Picked, frame: DecisionFrame) {
+    this.#frame = frame;
+    this.#picked = p;
+    this.id = ctx.decisionId;
+    this.at = ctx.now;
+    this.appId = snap.app.id;
+    this.fn = req.fn;
+    this.strategy = p.strategy;
+    this.outcome = p.outcome;
+    this.chosen = chosenId(frame, p);
+    this.fallbacks = p.fallbacks;
+    this.reason = p.reason;
+    this.tier = chosenTier(frame, p);
+    this.stale = ctx.staleSnapshot;
+    this.synthetic = req.synthetic;
+    this.policyVersion = policy.version;
+    this.seed = ctx.seed;
+    Object.defineProperty(this, 'candidates', LazyDecision.#candidatesProperty);
+    Object.defineProperty(this, 'summary', LazyDecision.#summaryProperty);
+    if (p.pin !== null) Object.defineProperty(this, 'jobPin', { value: p.pin, enumerable: true, writable: true, configurable: true });
+  }
+
+  static readonly #candidatesProperty: PropertyDescriptor = {
+    get(this: LazyDecision): readonly CandidateExplanation[] {
+      return (this.#candidates ??= explainAll(this.#frame));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+
+  static readonly #summaryProperty: PropertyDescriptor = {
+    get(this: LazyDecision): string {
+      return (this.#summary ??= summaryOf(this.#frame, this.#picked, this.stale));
+    },
+    enumerable: true,
+    configurable: true,
+  };
+}
+
+function chosenId(frame: DecisionFrame, p: Picked): string | null {
+  return p.chosen < 0 ? null : (frame.candidates[p.chosen]?.id ?? null);
+}
+
+function chosenTier(frame: DecisionFrame, p: Picked): Tier | null {
+  const c = frame.candidates[p.chosen];
+  return p.chosen < 0 || c === undefined ? null : rowTier(frame.disqualifications[p.chosen] ?? [], c.state);
+}
+
+function summaryOf(frame: DecisionFrame, p: Picked, stale: boolean): string {
+  const id = chosenId(frame, p);
+  const chosen =
+    id === null
+      ? null
+      : { id, tier: chosenTier(frame, p), probability: probabilityAt(frame, p.chosen), disqualifications: frame.disqualifications[p.chosen] ?? [] };
+  const line = summarize(p.outcome, p.reason, p.strategy, chosen, p.eligible, frame.candidates, frame.disqualifications, stale);
+  return p.pin === null ? line : `${line}; ${p.pin.detail}`;
+}
+
 /** `ctx.lean`: the same decision with only the chosen candidate explained and no summary (bulk replays). */
-function leanDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, p: Picked): Decision {
+function leanDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, p: Picked, frame: DecisionFrame): Decision {
   return {
     id: ctx.decisionId,
     at: ctx.now,
@@ -191,15 +262,15 @@ function leanDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx:
     fn: req.fn,
     strategy: p.strategy,
     outcome: p.outcome,
-    chosen: p.chosen === null ? null : p.chosen.c.id,
-    fallbacks: p.fallbacks.map((r) => r.c.id),
+    chosen: chosenId(frame, p),
+    fallbacks: p.fallbacks,
     reason: p.reason,
-    tier: p.chosen === null ? null : p.chosen.tier,
+    tier: chosenTier(frame, p),
     stale: ctx.staleSnapshot,
     synthetic: req.synthetic,
     policyVersion: policy.version,
     seed: ctx.seed,
-    candidates: p.chosen === null ? [] : [explain(p.chosen)],
+    candidates: p.chosen < 0 ? [] : [explainAt(frame, p.chosen)],
     summary: '',
     ...(p.pin === null ? {} : { jobPin: p.pin }),
   };
@@ -228,7 +299,8 @@ function weigh(
   row.modifiers = [lat, cost, locality, staleness, stat];
   row.fullWeight =
     base * lat.factor * cost.factor * locality.factor * staleness.factor * stat.factor;
-  row.estimatedLatencyMs = latency.ms;
+  row.estimatedLatencyMs = latency.ms ?? 0;
+  row.hasEstimate = latency.ms !== null;
 }
 
 /**
@@ -263,13 +335,16 @@ function pickInBestTier(eligible: readonly CandidateRow[], ctx: DecideContext): 
  * loaded container almost always serves sooner than a start-up elsewhere —
  * else those of the best capacity tier present.
  */
-function landingPool(eligible: readonly CandidateRow[]): CandidateRow[] {
+function landingPool(eligible: readonly CandidateRow[], out: CandidateRow[]): CandidateRow[] {
   let best = NO_TIER_RANK;
   for (const r of eligible) {
     const rank = landingRank(r);
     if (rank < best) best = rank;
   }
-  return eligible.filter((r) => landingRank(r) === best);
+  let k = 0;
+  for (const r of eligible) if (landingRank(r) === best) out[k++] = r;
+  setLength(out, k);
+  return out;
 }
 
 function landingRank(r: CandidateRow): number {
@@ -360,46 +435,4 @@ function better(a: CandidateRow, b: CandidateRow): boolean {
 function faster(a: CandidateRow, b: CandidateRow): boolean {
   if (a.scoreMs !== b.scoreMs) return a.scoreMs < b.scoreMs;
   return a.c.id < b.c.id;
-}
-
-function explain(r: CandidateRow): CandidateExplanation {
-  const cluster = r.c.cluster;
-  const state = r.c.state;
-  const region = cluster === null ? null : cluster.region;
-  const provider = cluster === null ? null : cluster.provider;
-  const pricePerHour = state === null ? null : state.pricePerHour;
-  // The weights model has no terms: its explanations keep their old shape (replays compare them whole).
-  // One object literal per shape, same key order as before: a `{ ...base, terms }` spread of a
-  // 12-field object was over half of a 64-candidate decision's time (profiled).
-  if (r.terms === null)
-    return {
-      clusterId: r.c.id,
-      region,
-      provider,
-      disqualifications: r.disqualifications,
-      tier: r.tier,
-      baseWeight: r.baseWeight,
-      modifiers: r.modifiers,
-      weight: r.pickWeight,
-      probability: r.probability,
-      estimatedLatencyMs: r.estimatedLatencyMs,
-      pricePerHour,
-      stateAgeMs: r.stateAgeMs,
-    };
-  return {
-    clusterId: r.c.id,
-    region,
-    provider,
-    disqualifications: r.disqualifications,
-    tier: r.tier,
-    baseWeight: r.baseWeight,
-    modifiers: r.modifiers,
-    weight: r.pickWeight,
-    probability: r.probability,
-    estimatedLatencyMs: r.estimatedLatencyMs,
-    pricePerHour,
-    stateAgeMs: r.stateAgeMs,
-    terms: r.terms,
-    scoreMs: r.scoreMs,
-  };
 }

@@ -111,14 +111,19 @@ export function localityModifier(
   if (lastServedAt === null) return NEVER_SERVED;
   const age = Math.max(0, now - lastServedAt);
   const window = policy.localityWindowMs;
+  const factor = localityFactor(lastServedAt, now, policy);
   if (age > window || window === 0)
-    return {
-      name: 'locality',
-      factor: 1,
-      detail: `last served ${Math.round(age / 1000)}s ago (outside window)`,
-    };
-  const factor = 1 + policy.weights.locality * (1 - age / window);
+    return { name: 'locality', factor, detail: `last served ${Math.round(age / 1000)}s ago (outside window)` };
   return { name: 'locality', factor, detail: `last served ${Math.round(age / 1000)}s ago` };
+}
+
+/** The factor of `localityModifier` alone: no object, no string (the ttft model scores with it). */
+export function localityFactor(lastServedAt: number | null, now: number, policy: Policy): number {
+  if (lastServedAt === null) return 1;
+  const age = Math.max(0, now - lastServedAt);
+  const window = policy.localityWindowMs;
+  if (age > window || window === 0) return 1;
+  return 1 + policy.weights.locality * (1 - age / window);
 }
 
 /**

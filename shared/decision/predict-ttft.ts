@@ -1,42 +1,83 @@
+import type { ClusterAppState } from '../domain/types.ts';
 import type { CandidateRow } from './candidate-row.ts';
-import { localityModifier } from './modifiers.ts';
+import type { CompiledCandidate } from './compile-snapshot.ts';
+import { localityFactor } from './modifiers.ts';
 import { capacityIn } from './tiers.ts';
+import { IN_PREDICTED, TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import { ageStep, failureRiskTerm } from './ttft-terms.ts';
 import { networkFor, priceFor, queueFor, startupFor, uncertaintyFor } from './ttft-memo.ts';
 import type { TermTable } from './ttft-memo.ts';
 import type { Policy, TtftTerm } from './types.ts';
 
+/** What every candidate's terms of one decision share (kept with the decision to explain it later). */
+export interface TtftInputs {
+  readonly table: TermTable;
+  /** Modelled RTTs from the client (null: client location unknown). */
+  readonly geo: Float64Array | null;
+  /** Cheapest marginal price among the eligible candidates ($/GPU-hour). */
+  readonly cheapestMarginal: number;
+  readonly policy: Policy;
+  readonly now: number;
+}
+
+/**
+ * Every term of one candidate, written into `out` at its TERM slot (`ttft-term-slots.ts`).
+ * Terms are memoised objects (`ttft-memo.ts`), so a memo hit allocates nothing. The one
+ * function both scoring and explaining call, so an explanation cannot drift from the score.
+ * `retryElsewhereMs`: see `failureRiskTerm` (0 on the first pass, `chargeRetries`' after).
+ */
+export function ttftTerms(
+  c: CompiledCandidate,
+  s: ClusterAppState,
+  stateAgeMs: number,
+  x: TtftInputs,
+  retryElsewhereMs: number,
+  out: TtftTerm[],
+): void {
+  const age = ageStep(stateAgeMs);
+  const network = networkFor(c, x);
+  out[TERM.network] = network;
+  out[TERM.queue] = queueFor(x.table, c, s, age);
+  out[TERM.startup] = startupFor(x.table, c, s);
+  const o = c.outcomes;
+  // Without outcomes the term is a constant: pass no doubles (each would be boxed on the call).
+  out[TERM.failureRisk] =
+    o === null ? failureRiskTerm(null, 0, 0, x.policy.ttft) : failureRiskTerm(o, network.ms, x.now, x.policy.ttft, retryElsewhereMs);
+  out[TERM.price] = priceFor(x.table, c, x.cheapestMarginal);
+  out[TERM.uncertainty] = uncertaintyFor(x.table, c, age);
+}
+
+// Reused by every scoring call: scoring reads only the terms' ms.
+const scratchTerms = new Array<TtftTerm>(TERM_COUNT);
+
 /**
  * Scores one eligible candidate under the ttft model: predicted time to first
- * token (network + queue + start-up + failure risk) plus price and
- * uncertainty converted to ms. Capacity where the request would land becomes
- * the base weight, and locality and the static (canary) weight stay
- * multiplicative modifiers, as under the weights model.
+ * token (the IN_PREDICTED terms: network + queue + start-up + failure risk) plus
+ * price and uncertainty converted to ms. Capacity where the request would land
+ * becomes the base weight, and locality and the static (canary) weight stay
+ * multiplicative modifiers, as under the weights model. Term values go to
+ * `termMs` (TERM_COUNT per candidate); nothing is allocated on memo hits.
  */
-export function predictTtft(
-  row: CandidateRow,
-  table: TermTable,
-  geo: Float64Array | null,
-  cheapestMarginal: number,
-  policy: Policy,
-  now: number,
-): void {
+export function predictTtft(row: CandidateRow, x: TtftInputs, termMs: Float64Array): void {
   const c = row.c;
   const s = c.state;
   if (s === null || row.tier === null) return;
-  const age = ageStep(row.stateAgeMs ?? 0);
-  const network = networkFor(c, geo, now, policy);
-  const queue = queueFor(table, c, s, age);
-  const startup = startupFor(table, c, s);
-  const failure = failureRiskTerm(c.outcomes, network.ms, now, policy.ttft);
-  const price = priceFor(table, c, cheapestMarginal);
-  const uncertainty = uncertaintyFor(table, c, age);
-  const predicted = network.ms + queue.ms + startup.ms + failure.ms;
-  row.terms = [network, queue, startup, failure, price, uncertainty];
+  ttftTerms(c, s, row.stateAgeMs ?? 0, x, 0, scratchTerms);
+  const at = c.index * TERM_COUNT;
+  let predicted = 0;
+  for (let k = 0; k < TERM_COUNT; k++) {
+    const ms = (scratchTerms[k] as TtftTerm).ms;
+    termMs[at + k] = ms;
+    if (IN_PREDICTED[k] === true) predicted += ms;
+  }
+  let score = predicted;
+  for (let k = 0; k < TERM_COUNT; k++) if (IN_PREDICTED[k] !== true) score += termMs[at + k] ?? 0;
+  row.scored = true;
   row.estimatedLatencyMs = predicted;
-  row.scoreMs = predicted + price.ms + uncertainty.ms;
+  row.hasEstimate = true;
+  row.scoreMs = score;
   row.baseWeight = Math.max(0, capacityIn(s, row.tier));
-  row.modifiers = [localityModifier(s.lastServedAt, now, policy), c.staticWeightModifier];
+  row.localityFactor = localityFactor(s.lastServedAt, x.now, x.policy);
 }
 
 /**
@@ -44,24 +85,45 @@ export function predictTtft(
  * best candidate without replica faults, so each failing candidate's
  * failure-risk term also pays that candidate's predicted TTFT per failed
  * attempt (`failureRiskTerm`). Without a clean alternative the term stays as
- * scored. Only rows with replica faults change.
+ * scored. Only rows with replica faults change. Returns that alternative's
+ * predicted ms (Infinity when none: nothing was charged).
  */
-export function chargeRetries(rows: readonly CandidateRow[], policy: Policy, now: number): void {
+export function chargeRetries(rows: readonly CandidateRow[], termMs: Float64Array, x: TtftInputs): number {
   let alternative = Infinity;
   for (const r of rows) {
-    if (r.terms === null || (r.terms[3]?.ms ?? 0) > 0) continue;
-    if (r.estimatedLatencyMs !== null && r.estimatedLatencyMs < alternative) alternative = r.estimatedLatencyMs;
+    if (!r.scored || (termMs[r.c.index * TERM_COUNT + TERM.failureRisk] ?? 0) > 0) continue;
+    if (r.estimatedLatencyMs < alternative) alternative = r.estimatedLatencyMs;
   }
-  if (alternative === Infinity) return;
+  if (alternative === Infinity) return alternative;
   for (const r of rows) {
-    const terms = r.terms;
-    const old = terms?.[3];
-    const network = terms?.[0];
-    if (terms === null || old === undefined || network === undefined || !(old.ms > 0)) continue;
-    const failure = failureRiskTerm(r.c.outcomes, network.ms, now, policy.ttft, alternative);
-    const delta = failure.ms - old.ms;
-    r.terms = [terms[0] as TtftTerm, terms[1] as TtftTerm, terms[2] as TtftTerm, failure, terms[4] as TtftTerm, terms[5] as TtftTerm];
-    r.estimatedLatencyMs = (r.estimatedLatencyMs ?? 0) + delta;
+    const at = r.c.index * TERM_COUNT;
+    const old = termMs[at + TERM.failureRisk] ?? 0;
+    if (!r.scored || !(old > 0)) continue;
+    const failure = failureRiskTerm(r.c.outcomes, termMs[at + TERM.network] ?? 0, x.now, x.policy.ttft, alternative);
+    const delta = failure.ms - old;
+    termMs[at + TERM.failureRisk] = failure.ms;
+    r.estimatedLatencyMs += delta;
     r.scoreMs += delta;
   }
+  return alternative;
+}
+
+/**
+ * The term objects of a scored candidate for its explanation: the same `ttftTerms`, with the
+ * failure-risk term recharged exactly as `chargeRetries` did (`alternative` = what it returned).
+ */
+export function explainTerms(
+  c: CompiledCandidate,
+  s: ClusterAppState,
+  stateAgeMs: number,
+  x: TtftInputs,
+  alternative: number,
+): TtftTerm[] {
+  const out = new Array<TtftTerm>(TERM_COUNT);
+  ttftTerms(c, s, stateAgeMs, x, 0, out);
+  const failure = out[TERM.failureRisk] as TtftTerm;
+  const network = out[TERM.network] as TtftTerm;
+  if (alternative !== Infinity && failure.ms > 0)
+    out[TERM.failureRisk] = failureRiskTerm(c.outcomes, network.ms, x.now, x.policy.ttft, alternative);
+  return out;
 }

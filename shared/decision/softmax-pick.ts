@@ -1,4 +1,5 @@
 import type { CandidateRow } from './candidate-row.ts';
+import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import type { Policy, Rng } from './types.ts';
 import { weightedIndex } from './weighted-pick.ts';
 
@@ -30,10 +31,10 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
  * A standby worth keeping warm: loaded replicas (busy or free slots; the share
  * never starts new ones) and no replica faults in its recent outcomes.
  */
-function loaded(r: CandidateRow): boolean {
+function loaded(r: CandidateRow, termMs: Float64Array): boolean {
   const s = r.c.state;
   if (s === null || s.hotBusy + s.hotFree <= 0) return false;
-  return failureMs(r) <= 0;
+  return termOf(r, termMs, TERM.failureRisk) <= 0;
 }
 
 /**
@@ -42,26 +43,28 @@ function loaded(r: CandidateRow): boolean {
  * temperature `t0` — it is measured from outcomes, not guessed from stale
  * load, so widening must not hand a failing cluster its traffic back.
  */
-function weighAll(pool: readonly CandidateRow[], t: number, t0: number): number {
+function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, t: number, t0: number): number {
   let best = Infinity;
   for (const r of pool) best = Math.min(best, r.scoreMs);
   let total = 0;
   for (const r of pool) {
     // Relative to the best score, so the best weight is 1 (no underflow); with t = t0 this is
     // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
-    const failure = failureMs(r);
+    const failure = termOf(r, termMs, TERM.failureRisk);
     const x = t === t0 ? (r.scoreMs - best) / t : (r.scoreMs - failure - best) / t + failure / t0;
     let w = Math.exp(-x) * Math.sqrt(r.baseWeight);
-    for (const m of r.modifiers) w *= m.factor;
+    // The ttft model's modifiers, locality then static weight, multiplied in that order.
+    w *= r.localityFactor;
+    w *= r.c.staticWeightModifier.factor;
     r.fullWeight = w;
     total += w;
   }
   return total;
 }
 
-// Row terms are [network, queue, startup, failure-risk, price, uncertainty] (predict-ttft.ts).
-function failureMs(r: CandidateRow): number {
-  return r.terms?.[3]?.ms ?? 0;
+/** A scored row's term value (ms) in the decision's term scratch (0 when the row is unscored). */
+function termOf(r: CandidateRow, termMs: Float64Array, slot: number): number {
+  return r.scored ? (termMs[r.c.index * TERM_COUNT + slot] ?? 0) : 0;
 }
 
 /**
@@ -72,10 +75,10 @@ function failureMs(r: CandidateRow): number {
 export const SPREAD_QUEUE_CAP_MS = 100;
 
 /** Queue wait (ms) a request would expect under the weights just written: Σ share × queue term, capped. */
-function expectedQueueMs(pool: readonly CandidateRow[], total: number): number {
+function expectedQueueMs(pool: readonly CandidateRow[], termMs: Float64Array, total: number): number {
   if (!(total > 0)) return 0;
   let q = 0;
-  for (const r of pool) q += (r.fullWeight / total) * (r.terms?.[1]?.ms ?? 0);
+  for (const r of pool) q += (r.fullWeight / total) * termOf(r, termMs, TERM.queue);
   return Math.min(q, SPREAD_QUEUE_CAP_MS);
 }
 
@@ -96,25 +99,37 @@ function expectedQueueMs(pool: readonly CandidateRow[], total: number): number {
  * widened as above, then the standby share. Writes each row's weight and probability; consumes exactly
  * one rng draw. Rows must carry `scoreMs` and `baseWeight` (capacity).
  */
-export function softmaxPick(pool: readonly CandidateRow[], policy: Policy, rng: Rng): CandidateRow {
+export function softmaxPick(
+  pool: readonly CandidateRow[],
+  termMs: Float64Array,
+  policy: Policy,
+  rng: Rng,
+): CandidateRow {
   let age = 0;
   for (const r of pool) age += r.stateAgeMs ?? 0;
   const t = temperatureMs(age / Math.max(1, pool.length), policy);
-  let total = weighAll(pool, t, t);
+  let total = weighAll(pool, termMs, t, t);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
-  const spread = policy.ttft.queueSpread * expectedQueueMs(pool, total);
-  if (spread > 0) total = weighAll(pool, t + spread, t);
+  const spread = policy.ttft.queueSpread * expectedQueueMs(pool, termMs, total);
+  if (spread > 0) total = weighAll(pool, termMs, t + spread, t);
   let standbys = 0;
-  for (const r of pool) if (loaded(r)) standbys++;
+  for (const r of pool) if (loaded(r, termMs)) standbys++;
   const uniform = !(total > 0);
   const share = standbys > 0 ? standbyShareOf(pool.length, policy) : 0;
-  const weights = new Array<number>(pool.length);
+  const weights = weightScratch(pool.length);
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
-    r.probability = (1 - share) * own + (loaded(r) ? share / standbys : 0);
+    r.probability = (1 - share) * own + (loaded(r, termMs) ? share / standbys : 0);
     r.pickWeight = r.probability;
     weights[i] = r.probability;
   }
-  return pool[weightedIndex(weights, rng)] ?? (pool[0] as CandidateRow);
+  return pool[weightedIndex(weights, rng, pool.length)] ?? (pool[0] as CandidateRow);
+}
+
+// Pick weights of the current call: reused (decide() is synchronous), grown to the largest pool seen.
+let weightsBuf = new Float64Array(64);
+function weightScratch(n: number): Float64Array {
+  if (weightsBuf.length < n) weightsBuf = new Float64Array(Math.max(n, weightsBuf.length * 2));
+  return weightsBuf;
 }

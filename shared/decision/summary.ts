@@ -1,46 +1,64 @@
-import type { StrategyName } from '../domain/types.ts';
-import type { CandidateRow } from './candidate-row.ts';
+import type { StrategyName, Tier } from '../domain/types.ts';
+import type { Disqualification } from './disqualification.ts';
 import type { DecisionOutcome, ReasonCode } from './types.ts';
 
 const MAX_LISTED = 4;
 
-function disqualifiedList(rows: readonly CandidateRow[]): string {
+/** The chosen candidate as the summary names it. */
+export interface SummaryChoice {
+  readonly id: string;
+  readonly tier: Tier | null;
+  readonly probability: number;
+  readonly disqualifications: readonly Disqualification[];
+}
+
+function codesOf(disqualifications: readonly Disqualification[]): string {
+  return [...new Set(disqualifications.map((d) => d.code))].join(', ');
+}
+
+function disqualifiedList(
+  candidates: readonly { readonly id: string }[],
+  disqualifications: readonly (readonly Disqualification[])[],
+): string {
   const out: string[] = [];
   let count = 0;
-  for (const r of rows) {
-    if (r.disqualifications.length === 0) continue;
+  for (let i = 0; i < candidates.length; i++) {
+    const d = disqualifications[i] ?? [];
+    if (d.length === 0) continue;
     count++;
-    if (out.length < MAX_LISTED)
-      out.push(`${r.c.id} (${[...new Set(r.disqualifications.map((d) => d.code))].join(', ')})`);
+    if (out.length < MAX_LISTED) out.push(`${candidates[i]?.id ?? ''} (${codesOf(d)})`);
   }
   if (count === 0) return '';
   return `; disqualified ${count}: ${out.join(', ')}${count > out.length ? `, +${count - out.length} more` : ''}`;
 }
 
-/** One line a human reads first: what was chosen, how, and what was ruled out. */
+/**
+ * One line a human reads first: what was chosen, how, and what was ruled out.
+ * `candidates[i]` was disqualified by `disqualifications[i]` (empty: eligible).
+ */
 export function summarize(
   outcome: DecisionOutcome,
   reason: ReasonCode,
   strategy: StrategyName,
-  chosen: CandidateRow | null,
+  chosen: SummaryChoice | null,
   eligible: number,
-  rows: readonly CandidateRow[],
+  candidates: readonly { readonly id: string }[],
+  disqualifications: readonly (readonly Disqualification[])[],
   staleSnapshot: boolean,
 ): string {
   const stale = staleSnapshot ? '; snapshot is stale (control-plane state not refreshed)' : '';
-  const disq = disqualifiedList(rows);
+  const disq = disqualifiedList(candidates, disqualifications);
   if (chosen === null) {
     const what =
-      rows.length === 0
+      candidates.length === 0
         ? 'app is deployed to no clusters'
-        : `all ${rows.length} candidates disqualified`;
+        : `all ${candidates.length} candidates disqualified`;
     return `no candidate: ${what}${disq}${stale}`;
   }
   if (outcome === 'panic') {
-    const codes = [...new Set(chosen.disqualifications.map((d) => d.code))].join(', ');
-    return `PANIC: every candidate failed health filters; routed to least-bad ${chosen.c.id} despite ${codes}${disq}${stale}`;
+    return `PANIC: every candidate failed health filters; routed to least-bad ${chosen.id} despite ${codesOf(chosen.disqualifications)}${disq}${stale}`;
   }
   const tier = chosen.tier ?? 'no tier';
   const how = strategy === 'switchyard' ? reason : `${strategy} strategy`;
-  return `chose ${chosen.c.id} (${tier}, p=${chosen.probability.toFixed(2)}) by ${how}; ${eligible} of ${rows.length} eligible${disq}${stale}`;
+  return `chose ${chosen.id} (${tier}, p=${chosen.probability.toFixed(2)}) by ${how}; ${eligible} of ${candidates.length} eligible${disq}${stale}`;
 }

@@ -121,17 +121,22 @@ interface NetworkTable {
 
 const networkTables = new WeakMap<Float64Array, NetworkTable>();
 
+/** What `networkFor` reads besides the candidate (a decision's `TtftInputs`). */
+export interface NetworkInputs {
+  /** Modelled RTTs from the client (`CompiledSnapshot.geoRttFrom`); null: client location unknown. */
+  readonly geo: Float64Array | null;
+  readonly now: number;
+  readonly policy: Policy;
+}
+
 /**
- * `networkTerm` for `c` seen from the client whose modelled RTTs are `rtts`
+ * `networkTerm` for `c` seen from the client whose modelled RTTs are `x.geo`
  * (unique per snapshot and client location): geo model for client → proxy, plus
  * the proxy's own moving-average RTT to the cluster when it is fresh.
  */
-export function networkFor(
-  c: CompiledCandidate,
-  rtts: Float64Array | null,
-  now: number,
-  policy: Policy,
-): TtftTerm {
+export function networkFor(c: CompiledCandidate, x: NetworkInputs): TtftTerm {
+  // One object argument: a timestamp passed on its own is boxed on every (non-inlined) call.
+  const { geo: rtts, now, policy } = x;
   const geo = rtts === null ? NaN : (rtts[c.index] ?? NaN);
   if (rtts === null || Number.isNaN(geo)) return networkTerm(null, '');
   let t = networkTables.get(rtts);

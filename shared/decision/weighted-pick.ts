@@ -3,10 +3,10 @@ import type { Rng } from './types.ts';
 /**
  * Index drawn with probability weights[i] / sum (non-positive weights never
  * drawn); uniform over all entries when no weight is positive; -1 when empty.
- * Consumes exactly one rng draw when there is anything to pick.
+ * Consumes exactly one rng draw when there is anything to pick. Only the first
+ * `n` entries count (a reused scratch buffer may be longer).
  */
-export function weightedIndex(weights: ArrayLike<number>, rng: Rng): number {
-  const n = weights.length;
+export function weightedIndex(weights: ArrayLike<number>, rng: Rng, n = weights.length): number {
   if (n === 0) return -1;
   let total = 0;
   for (let i = 0; i < n; i++) {

@@ -1,0 +1,141 @@
+import type { ClusterAppState, Tier } from '../domain/types.ts';
+import type { CandidateRow } from './candidate-row.ts';
+import type { CompiledCandidate } from './compile-snapshot.ts';
+import type { Disqualification } from './disqualification.ts';
+import { localityModifier } from './modifiers.ts';
+import { explainTerms, type TtftInputs } from './predict-ttft.ts';
+import { tierOf } from './tiers.ts';
+import type { CandidateExplanation, ModifierFactor } from './types.ts';
+
+/**
+ * Explanations are built when read, not in `decide()`: a decision keeps a compact frame of
+ * what its rows held (a few numbers per candidate and references) and builds the
+ * `CandidateExplanation` objects, term lists and modifier strings from it on first access —
+ * usually when the decision is serialised, off the request path. Everything rebuilt is a pure
+ * function of inputs the frame holds (the memoised terms give equal objects), so the
+ * explanation is the one an eager build would have made, field for field and key for key.
+ */
+
+/** The tier a row gets: its state's best tier when no hard filter disqualified it. */
+export function rowTier(disqualifications: readonly Disqualification[], s: ClusterAppState | null): Tier | null {
+  return disqualifications.length === 0 && s !== null ? tierOf(s) : null;
+}
+
+export function stateAgeOf(s: ClusterAppState | null, now: number): number | null {
+  return s === null ? null : Math.max(0, now - s.observedAt);
+}
+
+// Numbers kept per candidate, FIELDS apart.
+const BASE = 0;
+const PICK = 1;
+const PROB = 2;
+const EST = 3;
+const HAS_EST = 4;
+const SCORE = 5;
+const FIELDS = 6;
+
+export interface DecisionFrame {
+  readonly candidates: readonly CompiledCandidate[];
+  readonly disqualifications: readonly (readonly Disqualification[])[];
+  readonly nums: Float64Array;
+  /** weights model: each row's modifiers as weighed; null otherwise. */
+  readonly modifiers: readonly (readonly ModifierFactor[])[] | null;
+  /** ttft model with eligible candidates: the shared inputs of their terms; null otherwise. */
+  readonly ttft: TtftInputs | null;
+  /** What `chargeRetries` returned (Infinity: nothing charged). */
+  readonly alternative: number;
+  readonly now: number;
+}
+
+/** Copies what the explanations need out of the (reused) rows; `candidates` are the compiled snapshot's, in row order. */
+export function captureFrame(
+  candidates: readonly CompiledCandidate[],
+  rows: readonly CandidateRow[],
+  weighed: boolean,
+  ttft: TtftInputs | null,
+  alternative: number,
+  now: number,
+): DecisionFrame {
+  const n = rows.length;
+  const nums = frameNumbers(n * FIELDS);
+  const disqualifications = new Array<readonly Disqualification[]>(n);
+  const modifiers = weighed ? new Array<readonly ModifierFactor[]>(n) : null;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as CandidateRow;
+    const at = i * FIELDS;
+    nums[at + BASE] = r.baseWeight;
+    nums[at + PICK] = r.pickWeight;
+    nums[at + PROB] = r.probability;
+    nums[at + EST] = r.estimatedLatencyMs;
+    nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
+    nums[at + SCORE] = r.scoreMs;
+    disqualifications[i] = r.disqualifications;
+    if (modifiers !== null) modifiers[i] = r.modifiers;
+  }
+  return { candidates, disqualifications, nums, modifiers, ttft, alternative, now };
+}
+
+// Frames take their numbers from a shared slab, in views: a Float64Array of its own would mean
+// an off-heap allocation per decision (more costly than the rest of a small decision's
+// allocations together). Regions are handed out once and never reused, so a frame read much
+// later still holds its own values; a slab is freed when no frame in it is left.
+const SLAB_DOUBLES = 32_768;
+let slab = new Float64Array(SLAB_DOUBLES);
+let slabUsed = 0;
+
+function frameNumbers(count: number): Float64Array {
+  if (count > SLAB_DOUBLES / 4) return new Float64Array(count);
+  if (slabUsed + count > SLAB_DOUBLES) {
+    slab = new Float64Array(SLAB_DOUBLES);
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + count);
+  slabUsed += count;
+  return view;
+}
+
+/** Probability of candidate `i` as the decision left it. */
+export function probabilityAt(f: DecisionFrame, i: number): number {
+  return f.nums[i * FIELDS + PROB] ?? 0;
+}
+
+const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
+
+/** Every candidate's explanation, in candidate order. */
+export function explainAll(f: DecisionFrame): CandidateExplanation[] {
+  const out = new Array<CandidateExplanation>(f.candidates.length);
+  for (let i = 0; i < out.length; i++) out[i] = explainAt(f, i);
+  return out;
+}
+
+export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
+  const c = f.candidates[i] as CompiledCandidate;
+  const cluster = c.cluster;
+  const state = c.state;
+  const disqualifications = f.disqualifications[i] ?? [];
+  const tier = rowTier(disqualifications, state);
+  const stateAgeMs = stateAgeOf(state, f.now);
+  const at = i * FIELDS;
+  const x = f.ttft;
+  const scored = x !== null && tier !== null && state !== null;
+  const modifiers = scored
+    ? [localityModifier(state.lastServedAt, f.now, x.policy), c.staticWeightModifier]
+    : (f.modifiers?.[i] ?? NO_MODIFIERS);
+  const base = {
+    clusterId: c.id,
+    region: cluster === null ? null : cluster.region,
+    provider: cluster === null ? null : cluster.provider,
+    disqualifications,
+    tier,
+    baseWeight: f.nums[at + BASE] ?? 0,
+    modifiers,
+    weight: f.nums[at + PICK] ?? 0,
+    probability: f.nums[at + PROB] ?? 0,
+    estimatedLatencyMs: f.nums[at + HAS_EST] === 1 ? (f.nums[at + EST] ?? 0) : null,
+    pricePerHour: state === null ? null : state.pricePerHour,
+    stateAgeMs,
+  };
+  // The weights model has no terms: its explanations keep their old shape (replays compare them whole).
+  if (!scored) return base;
+  return { ...base, terms: explainTerms(c, state, stateAgeMs ?? 0, x, f.alternative), scoreMs: f.nums[at + SCORE] ?? 0 };
+}
