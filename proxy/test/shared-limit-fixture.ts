@@ -4,40 +4,18 @@
  * replica, and real proxy processes (`proxy/src/server.ts`, optionally with several workers)
  * leasing the app's limit through it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { createInterface } from 'node:readline';
 import { createClient } from '@libsql/client';
 import { migrate } from '../../control/store/migrate.ts';
 import { APP, chatBody } from './harness.ts';
+import { spawnDbProxy, spawnLibsqlServer, type ChildWithUrl } from './libsql-proxy-processes.ts';
 
-export interface LeasingProxy {
-  readonly id: string;
-  readonly url: string;
-  readonly child: ChildProcess;
-}
-
-/** A child process's first JSON stdout line with a `url` (proxy and libSQL server both print one). */
-function readyUrl(child: ChildProcess, what: string): Promise<string> {
-  const lines = createInterface({ input: child.stdout ?? process.stdin });
-  return new Promise<string>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const m = JSON.parse(line) as { url?: unknown };
-      if (typeof m.url === 'string') resolve(m.url);
-    });
-    child.once('exit', (code) => reject(new Error(`${what} exited early with ${code}`)));
-  });
-}
+export type LeasingProxy = ChildWithUrl;
 
 /** The project's libSQL server as its own process, migrated, with `APP` limited to `limit` concurrent requests in its region. */
 export async function spawnLibsql(dbPath: string, replicaUrl: string, limit: number): Promise<{ url: string; child: ChildProcess }> {
-  const env = { ...process.env };
-  delete env['LIBSQL_SERVER_AUTH_TOKEN'];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'libsql-server', '--db', dbPath, '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await readyUrl(child, 'libsql-server');
+  const { url, child } = await spawnLibsqlServer(dbPath);
   const client = createClient({ url });
   await migrate(client);
   const now = Date.now();
@@ -64,22 +42,7 @@ export async function spawnLeasingProxy(
   intervalMs: number,
   env: Record<string, string> = {},
 ): Promise<LeasingProxy> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
-    env: {
-      ...process.env,
-      PROXY_ID: id,
-      PROXY_REGION: 'eu-west',
-      PROXY_PORT: '0',
-      PROXY_JWKS: jwks,
-      SWITCHYARD_DB_URL: dbUrl,
-      PROXY_LOG_LEVEL: process.env['TEST_PROXY_LOG'] ?? 'silent',
-      PROXY_LIMIT_LEASE_INTERVAL_MS: String(intervalMs),
-      PROXY_DRAIN_DEADLINE_MS: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return { id, url: await readyUrl(child, `proxy ${id}`), child };
+  return spawnDbProxy(id, dbUrl, jwks, { PROXY_LIMIT_LEASE_INTERVAL_MS: String(intervalMs), ...env });
 }
 
 /** One long stream; `onAdmitted` when a 200 head arrives. Resolves with the status once the body ends. */
