@@ -9,15 +9,8 @@
 import type { AppLimits } from '../../shared/domain/types.ts';
 import { fairTargets, fallbackShare, grantClaim, type LeaseRow } from '../../shared/limits/lease-share.ts';
 import type { LeaseKind, LeaseWrite, LimitLeaseStore, StoredLease } from './limit-lease-store.ts';
+import { PEER_MEMORY_MS, RenewalLoop, TTL_INTERVALS, USE_INTERVALS } from './lease-renewal.ts';
 
-/** A lease row lives this many intervals in libSQL; the holder stops using it one interval earlier (clock skew). */
-const TTL_INTERVALS = 3;
-const USE_INTERVALS = 2;
-/**
- * A peer counts towards the fallback divisor for this long after it was last seen: a peer whose
- * lease lapsed just before libSQL went away (a slow renewal) still takes its share.
- */
-const PEER_MEMORY_MS = 60_000;
 
 interface Held {
   claim: number;
@@ -53,11 +46,11 @@ export class LimitLeases {
   private readonly refused = new Map<string, number>();
   private readonly admitted = new Map<string, number>();
   private lastRenewAt: number;
-  private timer: NodeJS.Timeout | null = null;
-  private renewing: Promise<void> | null = null;
+  private readonly loop: RenewalLoop;
 
   constructor(private readonly d: LeaseDeps) {
     this.lastRenewAt = d.now();
+    this.loop = new RenewalLoop('limit lease', d.intervalMs, () => this.renew());
   }
 
   /** True while the last committed renewal still covers this proxy's claims. */
@@ -92,28 +85,15 @@ export class LimitLeases {
 
   /** One renewal; failures keep the old claims until they lapse (then the fallback share applies). */
   renewOnce(): Promise<void> {
-    // A hung libSQL call is abandoned after the lease's lifetime: the next tick tries afresh
-    // (should it commit late, its claims are already past their use-by time).
-    const giveUpMs = TTL_INTERVALS * this.d.intervalMs;
-    this.renewing ??= new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`limit lease renewal took over ${giveUpMs} ms`)), giveUpMs);
-      this.renew().then(resolve, reject).finally(() => clearTimeout(t));
-    }).finally(() => {
-      this.renewing = null;
-    });
-    return this.renewing;
+    return this.loop.once();
   }
 
   start(onError: (err: unknown) => void): void {
-    this.timer = setInterval(() => {
-      this.renewOnce().catch(onError);
-    }, this.d.intervalMs);
-    this.timer.unref();
+    this.loop.start(onError);
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    this.loop.stop();
   }
 
   private async renew(): Promise<void> {

@@ -10,11 +10,8 @@
 import type { TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { fairTargets, fallbackShare, grantClaim, type LeaseRow } from '../../shared/limits/lease-share.ts';
 import type { TokenLease, TokenLeaseStore } from './token-lease-store.ts';
+import { PEER_MEMORY_MS, RenewalLoop, TTL_INTERVALS, USE_INTERVALS } from './lease-renewal.ts';
 
-/** As in limit-leases.ts: a row lives 3 intervals, its holder uses it for 2 (clock skew). */
-const TTL_INTERVALS = 3;
-const USE_INTERVALS = 2;
-const PEER_MEMORY_MS = 60_000;
 
 export interface TokenLeaseDeps {
   readonly store: TokenLeaseStore;
@@ -42,11 +39,11 @@ export class TokenLeases {
   private lastRenewAt: number;
   /** Tokens admitted or refused per key since the last renewal: what this proxy wanted. */
   private readonly taken = new Map<string, number>();
-  private timer: NodeJS.Timeout | null = null;
-  private renewing: Promise<void> | null = null;
+  private readonly loop: RenewalLoop;
 
   constructor(private readonly d: TokenLeaseDeps) {
     this.lastRenewAt = d.now();
+    this.loop = new RenewalLoop('token lease', d.intervalMs, () => this.renew());
   }
 
   /** Tokens per minute this proxy enforces for `key` now: its claim, or its fallback share. */
@@ -65,26 +62,15 @@ export class TokenLeases {
   }
 
   renewOnce(): Promise<void> {
-    const giveUpMs = TTL_INTERVALS * this.d.intervalMs;
-    this.renewing ??= new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`token lease renewal took over ${giveUpMs} ms`)), giveUpMs);
-      this.renew().then(resolve, reject).finally(() => clearTimeout(t));
-    }).finally(() => {
-      this.renewing = null;
-    });
-    return this.renewing;
+    return this.loop.once();
   }
 
   start(onError: (err: unknown) => void): void {
-    this.timer = setInterval(() => {
-      this.renewOnce().catch(onError);
-    }, this.d.intervalMs);
-    this.timer.unref();
+    this.loop.start(onError);
   }
 
   stop(): void {
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    this.loop.stop();
   }
 
   private async renew(): Promise<void> {
