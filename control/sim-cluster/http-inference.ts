@@ -61,8 +61,15 @@ function diesAt(ticket: Ticket, i: number): boolean {
 
 function die(replica: Replica, res: ServerResponse): false {
   replica.counters.died += 1;
-  // Destroying the socket (not ending the response) is what a crashed replica looks like.
-  res.socket?.destroy();
+  // Destroying the socket (not ending the response) is what a crashed replica looks like. What
+  // was written before the crash had reached the kernel, so it reaches the client: Node's HTTP
+  // response corks the socket until the next tick, and at high token rates the cut comes in the
+  // same tick as the last writes (the pacer does not wait when behind), so uncork first.
+  const socket = res.socket;
+  if (socket !== null) {
+    while (socket.writableCorked > 0) socket.uncork();
+    socket.destroy();
+  }
   res.destroy();
   return false;
 }

@@ -26,6 +26,19 @@ describe('control: dieMidStream', () => {
     expect(sim.control.snapshot()).toMatchObject({ running: 0, counters: { died: 1 } });
   });
 
+  it('SSE faster than the event loop: what was written before the cut still reaches the client', async () => {
+    // At this rate every token is due at once, so the writes and the cut share one tick.
+    const fast = await startTestCluster({ tokensPerSecond: 1_000_000 });
+    try {
+      fast.control.setDieMidStream(true, 2);
+      const r = await rawRequest(fast.url, { path: '/v1/chat/completions', body: chatBody({ stream: true, max_tokens: 10 }) });
+      expect(r.complete).toBe(false);
+      expect(sseEvents(r.body.slice(0, r.body.lastIndexOf('\n\n') + 2))).toHaveLength(3); // role chunk + 2 tokens
+    } finally {
+      await fast.close();
+    }
+  });
+
   it('the openai SDK stream rejects instead of ending normally', async () => {
     const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sim', maxRetries: 0 });
     const consume = async (): Promise<string> => {
