@@ -5,10 +5,15 @@
  * leasing the app's limit through it.
  */
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from '@libsql/client';
+import { afterAll, beforeAll } from 'vitest';
 import { migrate } from '../../control/store/migrate.ts';
-import { APP, chatBody } from './harness.ts';
+import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import { APP, chatBody, startReplica, testKeys, type TestKeys } from './harness.ts';
 import { spawnDbProxy, spawnLibsqlServer, type ChildWithUrl } from './libsql-proxy-processes.ts';
 
 export type LeasingProxy = ChildWithUrl;
@@ -43,6 +48,42 @@ export async function spawnLeasingProxy(
   env: Record<string, string> = {},
 ): Promise<LeasingProxy> {
   return spawnDbProxy(id, dbUrl, jwks, { PROXY_LIMIT_LEASE_INTERVAL_MS: String(intervalMs), ...env });
+}
+
+/** What `useSharedLimitStack` has started; filled in by its `beforeAll`. */
+export interface SharedLimitStack {
+  db: { url: string; child: ChildProcess };
+  keys: TestKeys;
+  proxies: LeasingProxy[];
+  /** A routing token for `p` (minted once per proxy, 5 min). */
+  tokenOf: (p: LeasingProxy) => string;
+}
+
+/**
+ * Registers the suite's `beforeAll`/`afterAll`: one replica whose streams hold a slot ~0.5 s
+ * (20 tokens/s × 10 tokens; it never refuses itself), the libSQL process limiting `APP` to
+ * `limit` in the region, and the proxies `ids` leasing every `intervalMs` with `env` (e.g.
+ * PROXY_WORKERS). Teardown SIGKILLs everything: a killed primary's workers drain themselves.
+ */
+export function useSharedLimitStack(ids: readonly string[], limit: number, intervalMs: number, env: Record<string, string> = {}): SharedLimitStack {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-shared-limit-'));
+  const tokens = new Map<string, string>();
+  let sim: SimCluster | undefined;
+  const stack = { proxies: [] as LeasingProxy[], tokenOf: (p: LeasingProxy) => tokens.get(p.id) ?? '' } as SharedLimitStack;
+  beforeAll(async () => {
+    stack.keys = await testKeys();
+    sim = await startReplica('c1', 'r0', { tokensPerSecond: 20, slots: 64 });
+    stack.db = await spawnLibsql(join(dir, 'sy.db'), sim.url, limit);
+    stack.proxies.push(...(await Promise.all(ids.map((id) => spawnLeasingProxy(id, stack.db.url, stack.keys.jwks, intervalMs, env)))));
+    for (const p of stack.proxies) tokens.set(p.id, await stack.keys.mint({ aud: p.id, ttlSeconds: 300 }));
+  }, 120_000);
+  afterAll(async () => {
+    for (const p of stack.proxies) p.child.kill('SIGKILL');
+    stack.db.child.kill('SIGKILL');
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return stack;
 }
 
 /** One long stream; `onAdmitted` when a 200 head arrives. Resolves with the status once the body ends. */

@@ -7,45 +7,19 @@
  * never the whole limit on its own.
  */
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import { describe, expect, it } from 'vitest';
 import { concurrencyOvershootBound, fallbackShare } from '../../shared/limits/lease-share.ts';
-import { startReplica, testKeys, type TestKeys } from './harness.ts';
-import { hammer, spawnLeasingProxy, spawnLibsql, stream, type LeasingProxy as Proxy } from './shared-limit-fixture.ts';
+import { hammer, stream, useSharedLimitStack } from './shared-limit-fixture.ts';
 
 const LIMIT = 4;
 // The default interval: renewals take a few round trips, slow on a loaded test machine.
 const INTERVAL_MS = 1_000;
 
 describe('two proxy processes share one concurrency limit through libSQL', () => {
-  let db: { url: string; child: ChildProcess };
-  const dir = mkdtempSync(join(tmpdir(), 'sy-shared-limit-'));
-  let sim: SimCluster;
-  let keys: TestKeys;
-  const proxies: Proxy[] = [];
-
-  beforeAll(async () => {
-    keys = await testKeys();
-    // 20 tokens/s × 10 tokens: each stream holds its slot ~0.5 s; the replica itself never refuses.
-    sim = await startReplica('c1', 'r0', { tokensPerSecond: 20, slots: 64 });
-    db = await spawnLibsql(join(dir, 'sy.db'), sim.url, LIMIT);
-    proxies.push(...(await Promise.all(['proxy-a', 'proxy-b'].map((id) => spawnLeasingProxy(id, db.url, keys.jwks, INTERVAL_MS)))));
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const p of proxies) p.child.kill('SIGKILL');
-    db.child.kill('SIGKILL');
-    await sim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const stack = useSharedLimitStack(['proxy-a', 'proxy-b'], LIMIT, INTERVAL_MS);
 
   it('never has more than the limit in flight across both, and degrades to limit/2 each without libSQL', async () => {
-    const tokens = new Map(await Promise.all(proxies.map(async (p) => [p.id, await keys.mint({ aud: p.id, ttlSeconds: 300 })] as const)));
-    const tokenOf = (p: Proxy): string => tokens.get(p.id) ?? '';
+    const { proxies, tokenOf, db } = stack;
     // 6 clients per proxy keep asking: 12 would-be streams against a limit of 4.
     const { peak, admitted, unexpected } = await hammer(proxies, tokenOf, 6, 6_000);
     expect(unexpected).toEqual([]);
