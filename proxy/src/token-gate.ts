@@ -66,7 +66,7 @@ function gateResult(r: VerifyResult): GateResult {
   };
 }
 
-export function openGate(proxyId: string, clustersFor: (appId: string) => string[]): TokenGate {
+export function openGate(proxyId: string, clustersFor: (appId: string) => readonly string[]): TokenGate {
   return {
     check(headers, target, now) {
       const named = header(headers, 'x-switchyard-cluster');
