@@ -9,7 +9,7 @@ import type { TokenGate } from './token-gate.ts';
 
 export function asyncJobGate(inner: TokenGate, jobs: () => AsyncJobs | null): TokenGate {
   return {
-    async check(headers, target, now, method) {
+    check(headers, target, now, method) {
       const claims = jobs()?.runnerClaims(headers) ?? null;
       if (claims === null) return inner.check(headers, target, now, method);
       if (claims === 'bad-credential' || claims.app !== target.appId) {

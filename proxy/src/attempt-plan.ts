@@ -30,6 +30,8 @@ type Skip = 'circuit-open' | 'no-endpoints' | 'replicas-busy';
 
 /** The token's cluster first, then its fallbacks, each once. */
 export function clustersOf(claims: RoutingClaims): string[] {
+  // Most tokens name no fallback: no Set and two arrays per request for a one-element answer.
+  if (claims.fallbacks.length === 0) return [claims.cluster];
   return [...new Set([claims.cluster, ...claims.fallbacks])];
 }
 

@@ -52,6 +52,8 @@ export class EndpointRegistry {
   private routings = new Map<string, AppRouting>();
   /** Strategy state per (cluster, app) pool: round-robin cursor, outstanding counts. */
   private readonly states = new Map<string, StrategyState>();
+  /** `clustersServing()` answers per app, rebuilt after each refresh (auth-disabled gate: every request). */
+  private serving = new Map<string, readonly string[]>();
   lastRefreshAt = 0;
   lastError: string | null = null;
 
@@ -83,6 +85,7 @@ export class EndpointRegistry {
       this.pools = next;
       this.apps = new Map(apps.map((a) => [a.appId, a]));
       this.routings = new Map();
+      this.serving = new Map();
       this.lastRefreshAt = now;
       this.lastError = null;
     } catch (err) {
@@ -141,6 +144,16 @@ export class EndpointRegistry {
 
   clusterIds(): string[] {
     return [...new Set([...this.pools.keys()].map((k) => k.split('\u0000')[0] ?? ''))];
+  }
+
+  /** The clusters with at least one endpoint row for the app, in `clusterIds()` order. */
+  clustersServing(appId: string): readonly string[] {
+    let ids = this.serving.get(appId);
+    if (ids === undefined) {
+      ids = this.clusterIds().filter((c) => this.endpoints(c, appId).length > 0);
+      this.serving.set(appId, ids);
+    }
+    return ids;
   }
 
   routing(appId: string): AppRouting {

@@ -19,9 +19,23 @@ export type HeaderMap = Record<string, string | string[]>;
 
 type AnyHeaders = IncomingHttpHeaders | OutgoingHttpHeaders;
 
+/**
+ * Parsed Connection values by their text: nearly every request and response says `keep-alive`
+ * (or `close`), and parsing it built a Set per header block, twice per request. Bounded: a value
+ * seen once is not worth keeping, and a client must not grow the map.
+ */
+const LISTED_CACHE_MAX = 64;
+const listedCache = new Map<string, ReadonlySet<string>>();
+
 function listedIn(headers: AnyHeaders): ReadonlySet<string> {
   const raw = headers['connection'];
-  return connectionListed(raw === undefined ? undefined : Array.isArray(raw) ? raw.map(String) : String(raw));
+  if (typeof raw !== 'string') return connectionListed(raw === undefined ? undefined : Array.isArray(raw) ? raw.map(String) : String(raw));
+  let listed = listedCache.get(raw);
+  if (listed === undefined) {
+    listed = connectionListed(raw);
+    if (listedCache.size < LISTED_CACHE_MAX) listedCache.set(raw, listed);
+  }
+  return listed;
 }
 
 function copyWithout(headers: AnyHeaders, drop: (name: string) => boolean): HeaderMap {

@@ -160,7 +160,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const inRegion = wireInRegion(
     config,
     verify === null
-      ? openGate(config.id, (appId) => registry.clusterIds().filter((c) => registry.endpoints(c, appId).length > 0))
+      ? openGate(config.id, (appId) => registry.clustersServing(appId))
       : verifyingGate(config.id, verify),
     deps.db ?? null,
     now,

@@ -28,6 +28,7 @@ import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { admissionFacts, traceNow } from './tracing.ts';
+import type { GateResult } from './token-gate.ts';
 
 type Admitted =
   | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
@@ -52,7 +53,11 @@ function isUpgrade(req: ClientRequest | IncomingMessage): boolean {
   return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' || req.headers[':protocol'] === 'websocket';
 }
 
-async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Promise<Admitted> {
+/**
+ * Admission without a promise when nothing had to be awaited (the usual case: auth disabled, a
+ * token verified before, limits decided in this process): no async frame, no microtask turn.
+ */
+function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Admitted | Promise<Admitted> {
   const parsed = parseRequestTarget(req.url ?? '/');
   if (!parsed.ok) {
     return {
@@ -65,7 +70,11 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   }
   const target = parsed.target;
   if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
-  const gate = await rt.gate.check(req.headers, target, rt.now(), req.method);
+  const gate = rt.gate.check(req.headers, target, rt.now(), req.method);
+  return gate instanceof Promise ? gate.then((g) => afterGate(rt, req, target, g)) : afterGate(rt, req, target, gate);
+}
+
+function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, target: RequestTarget, gate: GateResult): Admitted | Promise<Admitted> {
   if (!gate.ok) return gate;
   // A drain may have begun while the token was verified: start no new upstream work.
   if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)), claims: gate.claims };
@@ -74,12 +83,21 @@ async function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Pr
   if (broken !== null) return { ok: false, error: broken, claims: gate.claims };
   const job = jobKeyOf(req.headers, target.appId, rules.jobKeyHeader);
   if (!job.ok) return { ...job, claims: gate.claims };
-  const pending = acquireLimits(rt, target.appId, gate.claims.rt, limitCharge(rt, req, target));
-  const limit = pending instanceof Promise ? await pending : pending;
-  if (!limit.ok) return { ok: false, claims: gate.claims, error: limit.error };
+  const claims = gate.claims;
   // An in-region caller's Authorization holds its Switchyard key: never forwarded.
-  const policy = { forwardCredentials: rules.forwardAuthorization && gate.claims.iss !== IN_REGION_ISSUER };
-  return { ok: true, claims: gate.claims, target: { ...target, headerPolicy: policy, jobKeyHash: job.hash }, rules, release: limit.release };
+  const admitted: Omit<Extract<Admitted, { ok: true }>, 'release'> = {
+    ok: true,
+    claims,
+    target: { ...target, headerPolicy: { forwardCredentials: rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER }, jobKeyHash: job.hash },
+    rules,
+  };
+  const limit = acquireLimits(rt, target.appId, claims.rt, limitCharge(rt, req, target));
+  return limit instanceof Promise ? limit.then((l) => afterLimits(admitted, l)) : afterLimits(admitted, limit);
+}
+
+function afterLimits(admitted: Omit<Extract<Admitted, { ok: true }>, 'release'>, limit: Limited): Admitted {
+  if (!limit.ok) return { ok: false, claims: admitted.claims, error: limit.error };
+  return { ...admitted, release: limit.release };
 }
 
 /** Async jobs queue past the concurrency limit and run within it (app-limits.ts). */
@@ -126,7 +144,8 @@ function overLimit(what: string, code: 'rate-limited' | 'concurrency-limited', r
 export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {
   if (isJobRoute(req.url)) return handleJobRoute(rt.jobs, req, res);
   const t0 = rt.tracing === null ? 0 : traceNow();
-  const admitted = await admit(rt, req);
+  const pending = admit(rt, req);
+  const admitted = pending instanceof Promise ? await pending : pending;
   // Null unless tracing is on and this request sampled; a refusal's spans end right here.
   const trace = rt.tracing === null ? null : rt.tracing.request(req, t0, admissionFacts(req, admitted));
   if (!admitted.ok) {

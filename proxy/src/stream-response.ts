@@ -36,10 +36,9 @@ function writeHead(
   up: UpstreamResponse,
   clusterId: string,
 ): void {
-  const outHeaders: OutgoingHttpHeaders = {
-    ...downstreamResponseHeaders(up.headers),
-    'x-switchyard-cluster': clusterId,
-  };
+  // A fresh map per answer already: the cluster header goes into it, not into a second copy.
+  const outHeaders: OutgoingHttpHeaders = downstreamResponseHeaders(up.headers);
+  outHeaders['x-switchyard-cluster'] = clusterId;
   if (rt.draining && !('stream' in res)) outHeaders['connection'] = 'close';
   res.writeHead(up.statusCode, outHeaders);
   // Headers at once when no body byte is here yet, so SSE clients see the stream open before the

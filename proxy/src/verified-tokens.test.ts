@@ -48,6 +48,18 @@ describe('a verified token, used again', () => {
     expect(code(await s.verify(token, opts()))).toBe('ok');
   });
 
+  // The hot path: admission awaits nothing for a token it has seen (request-handler.ts).
+  it('is answered without a promise, and so is a refusal of it', async () => {
+    const s = await setup();
+    const token = await s.mint({ fn: FN, now: NOW, ttlSeconds: 60 });
+    expect(s.verify(token, opts())).toBeInstanceOf(Promise);
+    await s.verify(token, opts());
+    const again = s.verify(token, opts({ now: NOW + 1_000 }));
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(code(await again)).toBe('ok');
+    expect(s.verify(token, opts({ app: 'acme/other' }))).not.toBeInstanceOf(Promise);
+  });
+
   it('is forgotten once expired: a later use is checked afresh', async () => {
     const s = await setup();
     const token = await s.mint({ fn: FN, now: NOW, ttlSeconds: 60 });

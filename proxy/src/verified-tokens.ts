@@ -23,7 +23,8 @@ export const VERIFIED_TOKENS_MAX = 4096;
 /** `verify`: the full check (signature and claims) for the `issuer` this proxy trusts. */
 export function rememberVerified(verify: VerifyFn, issuer: string, max = VERIFIED_TOKENS_MAX): VerifyFn {
   const known = new Map<string, Verified>();
-  return async (token, opts) => {
+  // Not async: a token seen before is answered without a promise (token-gate.ts passes it on).
+  return (token, opts) => {
     const hit = known.get(token);
     if (hit !== undefined) {
       const refused = checkVerifiedClaims(hit.claims, { ...opts, issuer });
@@ -36,14 +37,18 @@ export function rememberVerified(verify: VerifyFn, issuer: string, max = VERIFIE
       if (refused.ok === false && refused.error.code === 'expired') known.delete(token);
       return refused;
     }
-    const r = await verify(token, opts);
-    if (r.ok) {
-      if (known.size >= max) {
-        const oldest = known.keys().next();
-        if (oldest.done !== true) known.delete(oldest.value);
-      }
-      known.set(token, r);
-    }
-    return r;
+    const r = verify(token, opts);
+    return r instanceof Promise ? r.then((v) => remember(known, max, token, v)) : remember(known, max, token, r);
   };
+}
+
+function remember(known: Map<string, Verified>, max: number, token: string, r: VerifyResult): VerifyResult {
+  if (r.ok) {
+    if (known.size >= max) {
+      const oldest = known.keys().next();
+      if (oldest.done !== true) known.delete(oldest.value);
+    }
+    known.set(token, r);
+  }
+  return r;
 }

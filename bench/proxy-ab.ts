@@ -1,0 +1,97 @@
+/**
+ * A/B of the regional proxy's hot path on a shared machine: one upstream, one Switchyard proxy
+ * per source tree (e.g. an exported older commit next to this worktree), all up at once, and
+ * short closed-loop runs alternating between them (the order flips each round) so every tree
+ * sees the same window of other load. Prints the median of each figure over the rounds, every
+ * round's req/s, and the load average during the runs.
+ *
+ *   git archive <commit> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/node_modules
+ *   BENCH_ROOTS=/tmp/base,$PWD BENCH_ROUNDS=7 BENCH_SECONDS=1.5 npx tsx bench/proxy-ab.ts
+ *
+ * BENCH_CONNS (default `1,32`), BENCH_WORKERS (PROXY_WORKERS of every proxy, default 1),
+ * BENCH_PROXY_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { firstJsonLine, tsx } from './child-process.ts';
+import { closedLoop } from './proxy/load.ts';
+
+const HERE = fileURLToPath(new URL('..', import.meta.url));
+const env = process.env;
+const roots = (env['BENCH_ROOTS'] ?? HERE).split(',');
+const rounds = Number(env['BENCH_ROUNDS'] ?? 5);
+const seconds = Number(env['BENCH_SECONDS'] ?? 2);
+const conns = (env['BENCH_CONNS'] ?? '1,32').split(',').map(Number);
+const nodeArgs = (env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+
+interface Samples { added50: number[]; added99: number[]; rps: number[]; cpu: number[] }
+interface Target { root: string; child: ChildProcess; url: string; by: Map<number, Samples> }
+
+const median = (a: readonly number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
+
+/** The proxy and, with several workers, its forked children (CPU is summed over them). */
+function pids(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  try {
+    return [pid, ...execFileSync('pgrep', ['-P', String(pid)]).toString().split('\n').filter((l) => l !== '').map(Number)];
+  } catch {
+    return [pid];
+  }
+}
+
+async function main(): Promise<void> {
+  const upstream = tsx('bench/proxy/upstream.ts', []);
+  const { port } = await firstJsonLine<{ port: number }>(upstream, (v) => 'port' in v);
+  const direct = `http://127.0.0.1:${port}`;
+  const endpoints = join(mkdtempSync(join(tmpdir(), 'sy-proxy-ab-')), 'endpoints.json');
+  writeFileSync(endpoints, JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: direct }], apps: [{ id: 'bench/app', requests: { functions: ['*'] } }] }));
+  const targets: Target[] = [];
+  for (const root of roots) {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'proxy/src/server.ts')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...env, PROXY_ID: 'bench', PROXY_PORT: '0', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: endpoints, PROXY_LOG_LEVEL: 'silent', PROXY_WORKERS: env['BENCH_WORKERS'] ?? '1' },
+    });
+    const { url } = await firstJsonLine<{ url: string }>(child, (v) => v['msg'] === 'proxy ready');
+    targets.push({ root, child, url, by: new Map() });
+  }
+  const loads: number[] = [];
+  try {
+    for (let r = 0; r < rounds; r += 1) {
+      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+        for (const c of conns) {
+          loads.push(loadavg()[0] ?? NaN);
+          // Added latency against a direct run just before, in the same moment of load.
+          const base = c === 1 ? await closedLoop(direct, '/', 1, 300, seconds * 1000) : null;
+          const x = await closedLoop(t.url, '/v4/bench/app/small', c, 500, seconds * 1000, pids(t.child.pid));
+          const s = t.by.get(c) ?? { added50: [], added99: [], rps: [], cpu: [] };
+          t.by.set(c, s);
+          s.added50.push(x.p50Ms - (base?.p50Ms ?? 0));
+          s.added99.push(x.p99Ms - (base?.p99Ms ?? 0));
+          s.rps.push(x.rps);
+          s.cpu.push(x.cpuUsPerRequest ?? NaN);
+          if (x.errors > 0) process.stdout.write(`${t.root} c=${c}: ${x.errors} errors\n`);
+        }
+      }
+    }
+  } finally {
+    for (const t of targets) t.child.kill('SIGTERM');
+    upstream.kill('SIGTERM');
+  }
+  for (const t of targets) {
+    for (const [c, s] of t.by) {
+      const what = c === 1 ? 'added p50 / p99' : 'p50 / p99';
+      process.stdout.write(
+        `${t.root} c=${c}: ${what} ${median(s.added50).toFixed(3)} / ${median(s.added99).toFixed(3)} ms, ` +
+          `${median(s.rps).toFixed(0)} req/s, ${median(s.cpu).toFixed(0)} µs CPU/req (medians; req/s per round: ${s.rps.map((v) => v.toFixed(0)).join(' ')})\n`,
+      );
+    }
+  }
+  process.stdout.write(`load average (1 min) during the runs: ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}, median ${median(loads).toFixed(1)}\n`);
+}
+
+await main();
+process.exit(0);

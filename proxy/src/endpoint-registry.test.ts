@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
+import type { EndpointRow } from './store.ts';
+
+const row = (clusterId: string, appId: string, url: string): EndpointRow => ({ clusterId, appId, url, healthy: true, weight: 1 });
+
+/** A source whose rows the test swaps between refreshes. */
+function source(rows: EndpointRow[][]): RegistrySource {
+  let i = 0;
+  return { load: () => Promise.resolve({ endpoints: rows[Math.min(i++, rows.length - 1)] ?? [], apps: [] }) };
+}
+
+// clustersServing is kept per refresh (the auth-disabled gate asks on every request): it must
+// still follow every refresh, and a failed refresh keeps the last good answer with the pools.
+describe('clusters serving an app', () => {
+  it.each([
+    ['a cluster gains the app', [[row('c1', 'a/x', 'http://r1')], [row('c1', 'a/x', 'http://r1'), row('c2', 'a/x', 'http://r2')]], ['c1'], ['c1', 'c2']],
+    ['a cluster loses the app', [[row('c1', 'a/x', 'http://r1'), row('c2', 'a/x', 'http://r2')], [row('c2', 'a/x', 'http://r2')]], ['c1', 'c2'], ['c2']],
+    ['another app only', [[row('c1', 'a/y', 'http://r1')], [row('c1', 'a/y', 'http://r1')]], [], []],
+  ])('follows a refresh when %s', async (_what, rows, before, after) => {
+    const reg = new EndpointRegistry(source(rows), 'round-robin');
+    await reg.refresh(1);
+    expect(reg.clustersServing('a/x')).toEqual(before);
+    await reg.refresh(2);
+    expect(reg.clustersServing('a/x')).toEqual(after);
+  });
+
+  it('keeps its answer when a refresh fails', async () => {
+    let fail = false;
+    const reg = new EndpointRegistry(
+      { load: () => (fail ? Promise.reject(new Error('store down')) : Promise.resolve({ endpoints: [row('c1', 'a/x', 'http://r1')], apps: [] })) },
+      'round-robin',
+    );
+    await reg.refresh(1);
+    fail = true;
+    await reg.refresh(2);
+    expect(reg.lastError).toBe('store down');
+    expect(reg.clustersServing('a/x')).toEqual(['c1']);
+  });
+});
