@@ -6,7 +6,8 @@
  *
  *   BENCH_STREAMS=4000 BENCH_HOLD_S=180 npx tsx bench/proxy-stream-hold.ts
  *
- * BENCH_STEPS (4): streams are opened in this many equal steps, one client process each.
+ * BENCH_STEPS (4): streams are opened in this many equal steps, one client process each;
+ * BENCH_BATCH (50): connections each client opens per 20 ms.
  * The proxy holds two sockets per stream: under a 20,000 open-file limit, at most ~9,900.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 4000);
 const HOLD_S = Number(process.env['BENCH_HOLD_S'] ?? 180);
 const STEPS = Number(process.env['BENCH_STEPS'] ?? 4);
+/** Connections opened per 20 ms by each client (a burst past the listen backlog gets resets). */
+const BATCH = Number(process.env['BENCH_BATCH'] ?? 50);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -80,7 +83,7 @@ export async function run(): Promise<void> {
     let failed = 0;
     for (let s = 0; s < STEPS; s += 1) {
       const n = Math.floor(STREAMS / STEPS) + (s < STREAMS % STEPS ? 1 : 0);
-      const c = tsx('bench/proxy/stream-hold-client.ts', [sse, String(n)]);
+      const c = tsx('bench/proxy/stream-hold-client.ts', [sse, String(n), String(BATCH)]);
       clients.push(c);
       createInterface({ input: c.stdout ?? process.stdin }).on('line', (line) => {
         try {

@@ -73,8 +73,12 @@ class StreamPump implements BodySink {
   private why: string | null = null;
   private fault: AttemptFault | null = null;
   private idle: NodeJS.Timeout | null = null;
-  /** `on`, not `once` (no once-wrapper and state object per stream): finish() removes it. */
-  private readonly onClose = (): void => this.clientClosed();
+  /**
+   * `on`, not `once` (no once-wrapper and state object per stream): finish() removes it. Bound,
+   * not an arrow field: tsx (esbuild keepNames) redefines an arrow field's name, a ~256-byte
+   * property dictionary per stream.
+   */
+  private readonly onClose: () => void = this.clientClosed.bind(this);
   private onDrain: (() => void) | null = null;
 
   constructor(
@@ -109,7 +113,7 @@ class StreamPump implements BodySink {
     if (this.idle !== null) this.idle.refresh();
     if (writeChunk(this.res, chunk)) return true;
     // Made on the first backpressure only: most streams never need it.
-    this.onDrain ??= () => this.up.resume();
+    this.onDrain ??= this.up.resume.bind(this.up);
     this.res.once('drain', this.onDrain);
     return false;
   }
