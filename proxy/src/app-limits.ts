@@ -76,17 +76,28 @@ export class AppLimiter implements Admission {
       }
       c.tokens -= 1;
     }
-    if (charge === 'rate-only') return { ok: true, release: () => undefined };
+    if (charge === 'rate-only') return RATE_ONLY;
     c.inFlight += 1;
-    const counters = c;
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        counters.inFlight -= 1;
-      },
-    };
+    const slot = new Slot(c);
+    return { ok: true, release: slot.free.bind(slot) };
+  }
+}
+
+const RATE_ONLY: LimitVerdict = { ok: true, release: () => undefined };
+
+/**
+ * One held concurrency slot, freed once. A bound method, not an arrow in the verdict's object
+ * literal: under tsx (esbuild keepNames, as production runs) such an arrow has its name
+ * redefined, a ~256-byte property dictionary, and a held stream keeps its slot for hours.
+ */
+class Slot {
+  private released = false;
+
+  constructor(private readonly counters: AppCounters) {}
+
+  free(): void {
+    if (this.released) return;
+    this.released = true;
+    this.counters.inFlight -= 1;
   }
 }

@@ -147,7 +147,10 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
       continue;
     }
     // Returned, not awaited: this frame is not held suspended for the whole life of a stream.
-    if (result.ok) return deliver(rt, ex, plan, a, result.up);
+    if (result.ok) {
+      ex.lastAttemptDelivering();
+      return deliver(rt, ex, plan, a, result.up);
+    }
     a.release();
     sendError(ex.res, errorForFault(result.fault, a.clusterId, retryVerdict(rt, ex, result.fault)));
     return;

@@ -63,6 +63,8 @@ function withLength(
   return out;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export class HttpExchange {
   readonly start: number;
   readonly method: string;
@@ -87,7 +89,7 @@ export class HttpExchange {
     readonly res: ClientResponse,
     readonly claims: RoutingClaims,
     readonly target: RequestTarget,
-    private readonly headers: ReturnType<typeof upstreamRequestHeaders>,
+    private headers: ReturnType<typeof upstreamRequestHeaders>,
   ) {
     this.start = rt.now();
     this.method = (req.method ?? 'GET').toUpperCase();
@@ -104,6 +106,16 @@ export class HttpExchange {
       this.clientGone = true;
       this.ac.abort();
     });
+  }
+
+  /**
+   * The answer being delivered is the last attempt (no retry, no continuation can follow): the
+   * request head and body kept for retries are let go, which a held stream would otherwise keep
+   * for hours (a prompt body can be tens of KB).
+   */
+  lastAttemptDelivering(): void {
+    this.headers = {};
+    if (this.buffered !== null) this.buffered = EMPTY;
   }
 
   /** Some of the client's body was consumed: it cannot be sent again. */

@@ -7,6 +7,7 @@
  * With auth explicitly disabled the gate synthesises claims: the cluster named
  * in `x-switchyard-cluster`, else every cluster serving the app (bench/dev only).
  */
+import { flattenString } from './flat-string.ts';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RoutingClaims, VerifyResult } from '../../shared/tokens/types.ts';
@@ -93,7 +94,8 @@ export function openGate(proxyId: string, clustersFor: (appId: string) => readon
           fn: target.fn,
           cluster,
           fallbacks,
-          did: randomUUID(),
+          // randomUUID() returns a ~28-node string tree (~0.8 KB) the claims keep for a stream's life.
+          did: flattenString(randomUUID()),
           iat,
           exp: iat + 60,
         },
