@@ -48,9 +48,18 @@ function windowTables(r: SimReport, table: (h: string[], rows: string[][]) => st
 function classTable(r: SimReport, table: (h: string[], rows: string[][]) => string): string {
   const names = r.strategies[0]?.classes.map((c) => c.name) ?? [];
   if (names.length < 2) return '';
-  const headers = ['strategy', ...names.flatMap((n) => [`${n} p50`, `${n} p99`])];
-  const body = r.strategies.map((s) => [s.strategy, ...s.classes.flatMap((c) => [num(c.ttfbMs.p50, 0), num(c.ttfbMs.p99, 0)])]);
+  const headers = ['strategy', ...names.flatMap((n) => [`${n} p50`, `${n} p99`, `${n} queued`])];
+  const body = r.strategies.map((s) => [
+    s.strategy,
+    ...s.classes.flatMap((c) => [num(c.ttfbMs.p50, 0), num(c.ttfbMs.p99, 0), queuedShare(c.queued, c.served)]),
+  ]);
   return `TTFB ms by request class\n\n${table(headers, body)}`;
+}
+
+/** Share of a class's served requests that waited in a queue (what its p99 is made of). */
+function queuedShare(queued: number | undefined, served: number): string {
+  if (queued === undefined || served <= 0) return '–';
+  return `${((100 * queued) / served).toFixed(2)}%`;
 }
 
 export function simSummaryText(r: SimReport): string {

@@ -27,6 +27,8 @@ export interface WindowResult {
 export interface ClassResult {
   readonly name: string;
   readonly served: number;
+  /** Requests of the class that waited in a queue (for a free slot or a starting replica). */
+  readonly queued: number;
   readonly ttfbMs: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null };
 }
 
@@ -108,6 +110,7 @@ export class StrategyMetrics {
   private readonly series: Float64Array;
   private readonly windows: WindowMetrics[];
   private readonly classTtfb: Histogram[];
+  private readonly classQueued: Float64Array;
 
   constructor(
     readonly strategy: string,
@@ -125,6 +128,13 @@ export class StrategyMetrics {
     this.series = new Float64Array(SERIES_BUCKETS * regions.length);
     this.windows = windows.map((w) => new WindowMetrics(w, clusterIds.length));
     this.classTtfb = classNames.map(() => new Histogram());
+    this.classQueued = new Float64Array(classNames.length);
+  }
+
+  /** n requests of class `dc` went into a queue. */
+  queued(n: number, dc: number): void {
+    this.queuedRequests += n;
+    this.classQueued[dc] = (this.classQueued[dc] ?? 0) + n;
   }
 
   /** Requests that arrived at t (before routing). */
@@ -218,7 +228,7 @@ export class StrategyMetrics {
       windows: this.windows.map((w) => this.windowResult(w)),
       classes: this.classNames.map((name, i) => {
         const h = this.classTtfb[i] ?? new Histogram();
-        return { name, served: h.toJSON().count, ttfbMs: { p50: round1(h.quantile(0.5)), p95: round1(h.quantile(0.95)), p99: round1(h.quantile(0.99)) } };
+        return { name, served: h.toJSON().count, queued: this.classQueued[i] ?? 0, ttfbMs: { p50: round1(h.quantile(0.5)), p95: round1(h.quantile(0.95)), p99: round1(h.quantile(0.99)) } };
       }),
       events: this.events,
       wallMs,
