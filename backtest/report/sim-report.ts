@@ -56,6 +56,24 @@ function classTable(r: SimReport, table: (h: string[], rows: string[][]) => stri
   return `TTFB ms by request class\n\n${table(headers, body)}`;
 }
 
+/** Per strategy: what its queued requests waited for, and the clusters they queued at (top three). */
+function queueingLines(r: SimReport): string {
+  const lines = r.strategies
+    .filter((s) => s.queueing !== undefined && s.queuedRequests > 0)
+    .map((s) => {
+      const q = s.queueing;
+      const ms = (x: number | null): string => (x === null ? '–' : `${x.toLocaleString('en-US')} ms`);
+      const top = Object.entries(q.byCluster)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`)
+        .join(', ');
+      return `* ${s.strategy}: ${s.queuedRequests.toLocaleString('en-US')} queued; for a slot ${q.slot.requests.toLocaleString('en-US')} (mean ${ms(q.slot.meanWaitMs)}), for a replica start-up ${q.replica.requests.toLocaleString('en-US')} (mean ${ms(q.replica.meanWaitMs)}); most at ${top}`;
+    });
+  return lines.length === 0 ? '' : `Queued requests\n\n${lines.join('\n')}`;
+}
+
 /** Share of a class's served requests that waited in a queue (what its p99 is made of). */
 function queuedShare(queued: number | undefined, served: number): string {
   if (queued === undefined || served <= 0) return '–';
@@ -66,12 +84,12 @@ export function simSummaryText(r: SimReport): string {
   const hours = r.durationMs / 3_600_000;
   const head = `${r.scenario}: ${hours} h simulated, ${r.clusters} clusters, tick ${r.tickSeconds}s, seed ${r.seed}, policy ${r.policyVersion}`;
   const wall = r.strategies.map((s) => `${s.strategy} ${(s.wallMs / 1000).toFixed(1)}s`).join(', ');
-  const extra = [classTable(r, textTable), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, textTable), queueingLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
   return `${head}\n\n${textTable(HEADERS, rows(r))}\n\n${extra === '' ? '' : `${extra}\n\n`}wall time: ${wall}\n`;
 }
 
 export function simMarkdownTable(r: SimReport): string {
-  const extra = [classTable(r, markdownTable), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, markdownTable), queueingLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
   return `${markdownTable(HEADERS, rows(r))}${extra === '' ? '' : `\n\n${extra}`}`;
 }
 

@@ -31,3 +31,18 @@ describe('duration classes at a full cluster', () => {
     expect((a?.queued ?? 0) + (b?.queued ?? 0)).toBe(r?.queuedRequests);
   });
 });
+
+describe('the queueing diagnostic', () => {
+  it('says what queued requests waited for and where they queued', () => {
+    const r = simulate(parseScenario(yaml, 'classes.yaml'), { strategies: ['nearest-region'] }).strategies[0];
+    const q = r?.queueing;
+    const started = (q?.slot.requests ?? 0) + (q?.replica.requests ?? 0);
+    // The small fleet starts at its minimum: some wait for a replica to come up, most for a slot.
+    expect(q?.replica.requests).toBeGreaterThan(0);
+    expect(q?.slot.requests).toBeGreaterThan(0);
+    expect(started).toBeLessThanOrEqual(r?.queuedRequests ?? 0);
+    expect(q?.replica.meanWaitMs).toBeGreaterThanOrEqual(1000); // completions are booked per tick
+    const byCluster = Object.values(q?.byCluster ?? {}).reduce((a, b) => a + b, 0);
+    expect(byCluster).toBe(r?.queuedRequests);
+  });
+});

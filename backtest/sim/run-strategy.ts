@@ -330,7 +330,7 @@ class Simulation {
         const k = part[dc] ?? 0;
         if (k <= 0) continue;
         d.enqueue({ arrivedAt: t, count: k, rttMs: rtt, durationClass: dc });
-        m.queued(k, dc);
+        m.queued(k, dc, cluster);
       }
       this.scaleUp(t, d);
     }
@@ -371,11 +371,11 @@ class Simulation {
     if (n === undefined) return; // dropped by an outage
     d.pending.delete(due);
     d.busy = Math.max(0, d.busy - n);
-    this.drain(t, d);
+    this.drain(t, d, 'slot');
   }
 
-  /** Start queued batches, oldest first, while slots are free. */
-  private drain(t: number, d: Deployment): void {
+  /** Start queued batches, oldest first, while slots are free (`cause`: what freed them). */
+  private drain(t: number, d: Deployment, cause: 'slot' | 'replica'): void {
     let free = d.free;
     while (free > 0) {
       const b = d.head();
@@ -383,6 +383,7 @@ class Simulation {
       const k = Math.min(free, b.count);
       const waited = t - b.arrivedAt;
       this.start(t, d, k, b.rttMs, waited, b.durationClass);
+      this.metrics.dequeued(k, waited, cause);
       d.queueWaitMs = d.queueWaitMs === null ? waited : 0.8 * d.queueWaitMs + 0.2 * waited;
       b.count -= k;
       d.queued -= k;
@@ -421,7 +422,7 @@ class Simulation {
     if (d === undefined || d.generation !== gen) return;
     d.starting -= n;
     d.replicas += n;
-    this.drain(t, d);
+    this.drain(t, d, 'replica');
   }
 
   /** Per tick: GPU spend, and scale-down of replicas idle for the cluster's idle window. */
