@@ -16,7 +16,6 @@ import { Random } from './random.ts';
 import { createRouter, type RouteContext } from './routers.ts';
 import type { ResolvedScenario, SimStrategy } from './scenario.ts';
 import { buildWorld, type SimApp, type SimWorld } from './sim-app.ts';
-import { splitInProportion } from './split-in-proportion.ts';
 import { appSnapshotOf, capture, type Publication } from './visible-state.ts';
 
 /** Simulated time starts on a Monday at 00:00 UTC so the diurnal cycle is easy to read. */
@@ -88,12 +87,6 @@ class Simulation {
   private readonly classCounts: number[];
   private readonly idx: Int32Array;
   private readonly cnt: Float64Array;
-  /** This tick's requests of one client point per cluster × class, their totals, the clusters hit. */
-  private readonly mix: Float64Array;
-  private readonly mixTotal: Float64Array;
-  private readonly touched: Int32Array;
-  private nTouched = 0;
-  private readonly part: Float64Array;
   private readonly clientWeight: number[];
   /** Per client point: traffic multiplier from load-surge incidents. */
   private readonly surge: number[];
@@ -124,10 +117,6 @@ class Simulation {
     this.classCounts = new Array<number>(this.classWeights.length).fill(0);
     this.idx = new Int32Array(this.nClusters);
     this.cnt = new Float64Array(this.nClusters);
-    this.mix = new Float64Array(this.nClusters * this.classCounts.length);
-    this.mixTotal = new Float64Array(this.nClusters);
-    this.touched = new Int32Array(this.nClusters);
-    this.part = new Float64Array(this.classCounts.length);
     const regions = [...new Set(world.domainClusters.map((c) => c.region))];
     const providers = [...new Set(world.domainClusters.map((c) => c.provider))];
     this.metrics = new StrategyMetrics(
@@ -241,46 +230,30 @@ class Simulation {
           this.metrics.noCandidate += n;
           continue;
         }
-        this.routeClasses(router);
-        for (let j = 0; j < this.nTouched; j++) this.arrive(t, app, ci, this.touched[j] ?? 0);
+        // Classes take turns at going first (by tick and client point): requests of one tick
+        // arrive in this order, and the first class takes the free slots, so a fixed order made
+        // the last classes (streams, long jobs) do the queueing and read as a class tail.
+        const nc = this.classCounts.length;
+        const turn = Math.floor(t / this.tickMs) + ci;
+        for (let r = 0; r < nc; r++) {
+          const dc = (turn + r) % nc;
+          const k = this.classCounts[dc] ?? 0;
+          if (k === 0) continue;
+          const m = router.allocate(k, this.idx, this.cnt);
+          for (let j = 0; j < m; j++) {
+            const cnt = this.cnt[j] ?? 0;
+            if (cnt <= 0) continue;
+            const cluster = this.idx[j] ?? 0;
+            this.arrive(t, app, ci, cluster, cnt, dc);
+          }
+        }
       }
     }
     this.housekeeping(t, tickS);
   }
 
-  /**
-   * Routes this tick's requests of one app × client point class by class, and gathers them per
-   * cluster (`mix`: cluster × class counts) so each cluster's free slots are shared by all the
-   * classes that reach it in the tick (`arrive`).
-   */
-  private routeClasses(router: ReturnType<typeof createRouter>): void {
-    const nc = this.classCounts.length;
-    this.nTouched = 0;
-    for (let dc = 0; dc < nc; dc++) {
-      const k = this.classCounts[dc] ?? 0;
-      if (k === 0) continue;
-      const m = router.allocate(k, this.idx, this.cnt);
-      for (let j = 0; j < m; j++) {
-        const cnt = this.cnt[j] ?? 0;
-        if (cnt <= 0) continue;
-        const cluster = this.idx[j] ?? 0;
-        if ((this.mixTotal[cluster] ?? 0) === 0) this.touched[this.nTouched++] = cluster;
-        this.mixTotal[cluster] = (this.mixTotal[cluster] ?? 0) + cnt;
-        this.mix[cluster * nc + dc] = (this.mix[cluster * nc + dc] ?? 0) + cnt;
-      }
-    }
-  }
-
-  /**
-   * The requests of every class that one client point sent to `cluster` this tick arrive
-   * together: faults first (gray failure), then the free slots and the queue places are shared
-   * in proportion to each class's count (`splitInProportion`), so no class queues for another.
-   */
-  private arrive(t: number, app: SimApp, client: number, cluster: number): void {
-    const nc = this.classCounts.length;
-    const counts = this.mix.subarray(cluster * nc, (cluster + 1) * nc);
-    let n = this.mixTotal[cluster] ?? 0;
-    this.mixTotal[cluster] = 0;
+  private arrive(t: number, app: SimApp, client: number, cluster: number, count: number, dc: number): void {
+    let n = count;
     const m = this.metrics;
     m.routed(cluster, n, t);
     const facts = this.world.domainClusters[cluster];
@@ -289,7 +262,6 @@ class Simulation {
     const d = app.byCluster[cluster];
     if (d === undefined || !d.cluster.reachable) {
       m.lost(n, t, 'failed');
-      counts.fill(0);
       return;
     }
     const rtt = this.rtt[client * this.nClusters + cluster] ?? 0;
@@ -299,23 +271,13 @@ class Simulation {
       // Gray failure: the replica answers 5xx; the proxy reports it like any outcome.
       m.lost(faults, t, 'failed');
       m.replicaErrors += faults;
-      this.takeInProportion(n - faults, counts);
       n -= faults;
     }
-    // Which class goes first for a remainder turns with the tick, so none is always last.
-    const first = Math.floor(t / this.tickMs) + client;
     const now = Math.min(n, d.free);
-    const part = this.part;
-    splitInProportion(now, counts, first, part);
-    for (let dc = 0; dc < nc; dc++) {
-      const k = part[dc] ?? 0;
-      counts[dc] = (counts[dc] ?? 0) - k;
-      if (k > 0) this.start(t, d, k, rtt, 0, dc);
-    }
+    if (now > 0) this.start(t, d, now, rtt, 0, dc);
     const rest = n - now;
     if (rest === 0) {
       m.outcomeFaults += d.outcomes.recordAttempts(at, { faults, served: n, refused: 0 });
-      counts.fill(0);
       return;
     }
     const room = Math.max(0, d.queueLimit());
@@ -324,23 +286,10 @@ class Simulation {
     // Queue-full refusals are capacity, not faults: they stay out of the cluster's error rate.
     m.outcomeFaults += d.outcomes.recordAttempts(at, { faults, served: now + queued, refused: rest - queued });
     if (queued > 0) {
-      splitInProportion(queued, counts, first, part);
-      for (let r = 0; r < nc; r++) {
-        const dc = (first + r) % nc;
-        const k = part[dc] ?? 0;
-        if (k <= 0) continue;
-        d.enqueue({ arrivedAt: t, count: k, rttMs: rtt, durationClass: dc });
-        m.queued(k, dc, cluster);
-      }
+      d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
+      m.queued(queued, dc, cluster);
       this.scaleUp(t, d);
     }
-    counts.fill(0);
-  }
-
-  /** Keeps `keep` of the counts, taken from every class in proportion (what survives the faults). */
-  private takeInProportion(keep: number, counts: Float64Array): void {
-    splitInProportion(keep, counts, 0, this.part);
-    counts.set(this.part.subarray(0, counts.length));
   }
 
   /** n requests begin service at t after waiting `waitMs`: record TTFB, schedule completions. */
