@@ -48,21 +48,48 @@ function windowTables(r: SimReport, table: (h: string[], rows: string[][]) => st
 function classTable(r: SimReport, table: (h: string[], rows: string[][]) => string): string {
   const names = r.strategies[0]?.classes.map((c) => c.name) ?? [];
   if (names.length < 2) return '';
-  const headers = ['strategy', ...names.flatMap((n) => [`${n} p50`, `${n} p99`])];
-  const body = r.strategies.map((s) => [s.strategy, ...s.classes.flatMap((c) => [num(c.ttfbMs.p50, 0), num(c.ttfbMs.p99, 0)])]);
+  const headers = ['strategy', ...names.flatMap((n) => [`${n} p50`, `${n} p99`, `${n} queued`])];
+  const body = r.strategies.map((s) => [
+    s.strategy,
+    ...s.classes.flatMap((c) => [num(c.ttfbMs.p50, 0), num(c.ttfbMs.p99, 0), queuedShare(c.queued, c.served)]),
+  ]);
   return `TTFB ms by request class\n\n${table(headers, body)}`;
+}
+
+/** Per strategy: what its queued requests waited for, and the clusters they queued at (top three). */
+function queueingLines(r: SimReport): string {
+  const lines = r.strategies
+    .filter((s) => s.queueing !== undefined && s.queuedRequests > 0)
+    .map((s) => {
+      const q = s.queueing;
+      const ms = (x: number | null): string => (x === null ? '–' : `${x.toLocaleString('en-US')} ms`);
+      const top = Object.entries(q.byCluster)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`)
+        .join(', ');
+      return `* ${s.strategy}: ${s.queuedRequests.toLocaleString('en-US')} queued; for a slot ${q.slot.requests.toLocaleString('en-US')} (mean ${ms(q.slot.meanWaitMs)}), for a replica start-up ${q.replica.requests.toLocaleString('en-US')} (mean ${ms(q.replica.meanWaitMs)}); most at ${top}`;
+    });
+  return lines.length === 0 ? '' : `Queued requests\n\n${lines.join('\n')}`;
+}
+
+/** Share of a class's served requests that waited in a queue (what its p99 is made of). */
+function queuedShare(queued: number | undefined, served: number): string {
+  if (queued === undefined || served <= 0) return '–';
+  return `${((100 * queued) / served).toFixed(2)}%`;
 }
 
 export function simSummaryText(r: SimReport): string {
   const hours = r.durationMs / 3_600_000;
   const head = `${r.scenario}: ${hours} h simulated, ${r.clusters} clusters, tick ${r.tickSeconds}s, seed ${r.seed}, policy ${r.policyVersion}`;
   const wall = r.strategies.map((s) => `${s.strategy} ${(s.wallMs / 1000).toFixed(1)}s`).join(', ');
-  const extra = [classTable(r, textTable), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, textTable), queueingLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
   return `${head}\n\n${textTable(HEADERS, rows(r))}\n\n${extra === '' ? '' : `${extra}\n\n`}wall time: ${wall}\n`;
 }
 
 export function simMarkdownTable(r: SimReport): string {
-  const extra = [classTable(r, markdownTable), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, markdownTable), queueingLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
   return `${markdownTable(HEADERS, rows(r))}${extra === '' ? '' : `\n\n${extra}`}`;
 }
 

@@ -27,6 +27,8 @@ export interface WindowResult {
 export interface ClassResult {
   readonly name: string;
   readonly served: number;
+  /** Requests of the class that waited in a queue (for a free slot or a starting replica). */
+  readonly queued: number;
   readonly ttfbMs: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null };
 }
 
@@ -67,6 +69,16 @@ export interface StrategyResult {
   readonly warmStarts: number;
   /** Requests that waited in a queue (for a free slot or a starting replica). */
   readonly queuedRequests: number;
+  /**
+   * Why queued requests waited: started when a request finished (`slot`) or when a replica
+   * came up (`replica`: they waited for a start-up), with their mean wait; and per cluster,
+   * how many queued there. Tells a herd on stale free slots from scale-up waits.
+   */
+  readonly queueing: {
+    readonly slot: { readonly requests: number; readonly meanWaitMs: number | null };
+    readonly replica: { readonly requests: number; readonly meanWaitMs: number | null };
+    readonly byCluster: Readonly<Record<string, number>>;
+  };
   readonly residencyViolations: number;
   /** GPU spend: provisioned replica-hours × price. */
   readonly cost: number;
@@ -108,6 +120,9 @@ export class StrategyMetrics {
   private readonly series: Float64Array;
   private readonly windows: WindowMetrics[];
   private readonly classTtfb: Histogram[];
+  private readonly classQueued: Float64Array;
+  private readonly clusterQueued: Float64Array;
+  private readonly dequeuedBy = { slot: { n: 0, ms: 0 }, replica: { n: 0, ms: 0 } };
 
   constructor(
     readonly strategy: string,
@@ -125,6 +140,22 @@ export class StrategyMetrics {
     this.series = new Float64Array(SERIES_BUCKETS * regions.length);
     this.windows = windows.map((w) => new WindowMetrics(w, clusterIds.length));
     this.classTtfb = classNames.map(() => new Histogram());
+    this.classQueued = new Float64Array(classNames.length);
+    this.clusterQueued = new Float64Array(clusterIds.length);
+  }
+
+  /** n requests of class `dc` went into a queue at `cluster`. */
+  queued(n: number, dc: number, cluster: number): void {
+    this.queuedRequests += n;
+    this.classQueued[dc] = (this.classQueued[dc] ?? 0) + n;
+    this.clusterQueued[cluster] = (this.clusterQueued[cluster] ?? 0) + n;
+  }
+
+  /** n queued requests started after waiting `waitMs`, freed by a finished request or a new replica. */
+  dequeued(n: number, waitMs: number, cause: 'slot' | 'replica'): void {
+    const b = this.dequeuedBy[cause];
+    b.n += n;
+    b.ms += n * waitMs;
   }
 
   /** Requests that arrived at t (before routing). */
@@ -201,6 +232,11 @@ export class StrategyMetrics {
       coldStarts: this.coldStarts,
       warmStarts: this.warmStarts,
       queuedRequests: this.queuedRequests,
+      queueing: {
+        slot: { requests: this.dequeuedBy.slot.n, meanWaitMs: meanOf(this.dequeuedBy.slot) },
+        replica: { requests: this.dequeuedBy.replica.n, meanWaitMs: meanOf(this.dequeuedBy.replica) },
+        byCluster: Object.fromEntries(this.clusterIds.map((id, i) => [id, this.clusterQueued[i] ?? 0])),
+      },
       residencyViolations: this.residencyViolations,
       cost: Math.round(this.cost * 100) / 100,
       ttfbMs: {
@@ -218,7 +254,7 @@ export class StrategyMetrics {
       windows: this.windows.map((w) => this.windowResult(w)),
       classes: this.classNames.map((name, i) => {
         const h = this.classTtfb[i] ?? new Histogram();
-        return { name, served: h.toJSON().count, ttfbMs: { p50: round1(h.quantile(0.5)), p95: round1(h.quantile(0.95)), p99: round1(h.quantile(0.99)) } };
+        return { name, served: h.toJSON().count, queued: this.classQueued[i] ?? 0, ttfbMs: { p50: round1(h.quantile(0.5)), p95: round1(h.quantile(0.95)), p99: round1(h.quantile(0.99)) } };
       }),
       events: this.events,
       wallMs,
@@ -230,6 +266,10 @@ function shareOf(names: readonly string[], counts: ArrayLike<number>): Record<st
   let total = 0;
   for (let i = 0; i < names.length; i++) total += counts[i] ?? 0;
   return Object.fromEntries(names.map((n, i) => [n, round4((counts[i] ?? 0) / (total || 1))]));
+}
+
+function meanOf(b: { n: number; ms: number }): number | null {
+  return b.n > 0 ? Math.round(b.ms / b.n) : null;
 }
 
 function round1(x: number | null): number | null {

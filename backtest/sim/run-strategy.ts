@@ -230,7 +230,13 @@ class Simulation {
           this.metrics.noCandidate += n;
           continue;
         }
-        for (let dc = 0; dc < this.classCounts.length; dc++) {
+        // Classes take turns at going first (by tick and client point): requests of one tick
+        // arrive in this order, and the first class takes the free slots, so a fixed order made
+        // the last classes (streams, long jobs) do the queueing and read as a class tail.
+        const nc = this.classCounts.length;
+        const turn = Math.floor(t / this.tickMs) + ci;
+        for (let r = 0; r < nc; r++) {
+          const dc = (turn + r) % nc;
           const k = this.classCounts[dc] ?? 0;
           if (k === 0) continue;
           const m = router.allocate(k, this.idx, this.cnt);
@@ -281,7 +287,7 @@ class Simulation {
     m.outcomeFaults += d.outcomes.recordAttempts(at, { faults, served: now + queued, refused: rest - queued });
     if (queued > 0) {
       d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
-      m.queuedRequests += queued;
+      m.queued(queued, dc, cluster);
       this.scaleUp(t, d);
     }
   }
@@ -314,11 +320,11 @@ class Simulation {
     if (n === undefined) return; // dropped by an outage
     d.pending.delete(due);
     d.busy = Math.max(0, d.busy - n);
-    this.drain(t, d);
+    this.drain(t, d, 'slot');
   }
 
-  /** Start queued batches, oldest first, while slots are free. */
-  private drain(t: number, d: Deployment): void {
+  /** Start queued batches, oldest first, while slots are free (`cause`: what freed them). */
+  private drain(t: number, d: Deployment, cause: 'slot' | 'replica'): void {
     let free = d.free;
     while (free > 0) {
       const b = d.head();
@@ -326,6 +332,7 @@ class Simulation {
       const k = Math.min(free, b.count);
       const waited = t - b.arrivedAt;
       this.start(t, d, k, b.rttMs, waited, b.durationClass);
+      this.metrics.dequeued(k, waited, cause);
       d.queueWaitMs = d.queueWaitMs === null ? waited : 0.8 * d.queueWaitMs + 0.2 * waited;
       b.count -= k;
       d.queued -= k;
@@ -364,7 +371,7 @@ class Simulation {
     if (d === undefined || d.generation !== gen) return;
     d.starting -= n;
     d.replicas += n;
-    this.drain(t, d);
+    this.drain(t, d, 'replica');
   }
 
   /** Per tick: GPU spend, and scale-down of replicas idle for the cluster's idle window. */
