@@ -22,6 +22,29 @@ export interface PublishedRow {
   readonly queueWaitMs: number | null;
   readonly outcomeRequests: number;
   readonly outcomeErrors: number;
+  /** The autoscaler's view (`autoscalerView`): loaded replicas, those above the minimum, idle ones. */
+  readonly replicas: number;
+  readonly replicasAboveMin: number;
+  readonly idleReplicas: number;
+}
+
+/**
+ * What an aggregator observes of one deployment's autoscaling: loaded replicas (not those still
+ * starting), how many are above the cluster's minimum, and how many carry no request. The
+ * simulator pools a deployment's slots, so "idle" is what per-replica in-flight counts would
+ * show when the proxy packs requests onto the fewest replicas: replicas beyond
+ * ⌈(busy + queued) ÷ slots per replica⌉. A down cluster has none.
+ */
+export function autoscalerView(d: Deployment): { replicas: number; replicasAboveMin: number; idleReplicas: number } {
+  const c = d.cluster;
+  if (c.down) return { replicas: 0, replicasAboveMin: 0, idleReplicas: 0 };
+  const per = c.spec.concurrencyPerReplica;
+  const loaded = Math.ceil((d.busy + d.queued) / per);
+  return {
+    replicas: d.replicas,
+    replicasAboveMin: Math.max(0, d.replicas - c.minReplicas()),
+    idleReplicas: Math.max(0, d.replicas - loaded),
+  };
 }
 
 /** One published view: a row per deployment index (undefined before the first push). */
@@ -62,6 +85,7 @@ export function capture(
       queueWaitMs: d.queueWaitMs,
       outcomeRequests: d.outcomes.requests(now),
       outcomeErrors: d.outcomes.errors(now),
+      ...autoscalerView(d),
     };
   }
   return { version, rows };
@@ -101,6 +125,11 @@ export function appSnapshotOf(
       coldStartMs: c.spec.coldStartSeconds * 1000,
       serviceMs: app.serviceMs,
       queueWaitMs: row.queueWaitMs,
+      replicas: row.replicas,
+      replicasAboveMin: row.replicasAboveMin,
+      idleReplicas: row.idleReplicas,
+      // The autoscaler's scale-down window, from the cluster's config (an aggregator reads it from the HPA).
+      idleWindowMs: c.spec.scaleDownIdleSeconds * 1000,
     });
     if (row.outcomeRequests > 0)
       outcomes.set(id, { clusterId: id, requests: row.outcomeRequests, replicaErrors: row.outcomeErrors, ttfbMs: null, observedAt: row.observedAt });

@@ -22,6 +22,13 @@ export interface WatchedApp {
    */
   readonly warmStartMs?: number | null;
   readonly coldStartMs?: number | null;
+  /**
+   * The autoscaler's minimum replicas and scale-down idle window (ms) for this app (e.g. the HPA's
+   * minReplicas and scale-down stabilisation): with them the state row says how many replicas are
+   * above the minimum and how long an idle one lives; absent = not reported.
+   */
+  readonly minReplicas?: number | null;
+  readonly idleWindowMs?: number | null;
   /** Read the app's replicas (Ready pods) and warm headroom (free GPUs) from the Kubernetes API. */
   readonly kubernetes?: KubernetesAppSpec | null;
 }
@@ -80,6 +87,8 @@ const rawApp = z.strictObject({
   cold: slots.optional(),
   warmStartMs: z.number().int().positive().max(86_400_000).optional(),
   coldStartMs: z.number().int().positive().max(86_400_000).optional(),
+  minReplicas: z.number().int().nonnegative().optional(),
+  idleWindowMs: z.number().int().nonnegative().max(86_400_000).optional(),
 });
 const rawAggregator = z.strictObject({
   cluster: z.strictObject({
@@ -156,6 +165,8 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
       cold: app.cold ?? null,
       ...(app.warmStartMs === undefined ? {} : { warmStartMs: app.warmStartMs }),
       ...(app.coldStartMs === undefined ? {} : { coldStartMs: app.coldStartMs }),
+      ...(app.minReplicas === undefined ? {} : { minReplicas: app.minReplicas }),
+      ...(app.idleWindowMs === undefined ? {} : { idleWindowMs: app.idleWindowMs }),
       ...(k === undefined
         ? {}
         : {

@@ -30,6 +30,23 @@ describe('summarizeApp', () => {
   });
 });
 
+// What the autoscaler would release, from what the scrape saw: usable replicas, those serving
+// nothing (no request running or waiting), and — when the app's minimum is configured — those above it.
+describe('summarizeApp reports the autoscaler view', () => {
+  it.each([
+    ['no minimum configured', {}, [ok(2), ok(0), ok(0)], { replicas: 3, idleReplicas: 2, replicasAboveMin: null, idleWindowMs: null }],
+    ['above the minimum', { minReplicas: 1, idleWindowMs: 300_000 }, [ok(2), ok(0), ok(0)], { replicas: 3, idleReplicas: 2, replicasAboveMin: 2, idleWindowMs: 300_000 }],
+    ['a replica with only waiting requests is not idle', { minReplicas: 1 }, [ok(0, 3), ok(0)], { replicas: 2, idleReplicas: 1, replicasAboveMin: 1 }],
+    ['below the minimum counts as 0 above', { minReplicas: 4 }, [ok(0), ok(1)], { replicas: 2, idleReplicas: 1, replicasAboveMin: 0 }],
+    // A failing or dead replica serves no one and cannot take a request: it is not counted.
+    ['unusable replicas are not counted', { minReplicas: 0 }, [ok(0), failing(0), dead], { replicas: 1, idleReplicas: 1, replicasAboveMin: 1 }],
+    ['no replicas', { minReplicas: 2 }, [], { replicas: 0, idleReplicas: 0, replicasAboveMin: 0 }],
+  ])('%s', (_name, extra, observations, expected) => {
+    const s = summarizeApp({ clusterId: 'c1', app: { ...app, ...extra }, observations, headroom: { warm: 8, cold: 32 }, pricePerHour: 2.5, previousLastServedAt: null, now: 1000 });
+    expect(s).toMatchObject(expected);
+  });
+});
+
 describe('clusterHealth', () => {
   const s = (health: ClusterAppState['health']): ClusterAppState => ({ ...run([]), health });
   it.each([

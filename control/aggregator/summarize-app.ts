@@ -46,6 +46,7 @@ export function summarizeApp(input: SummarizeInput): ClusterAppState {
   let hotBusy = 0;
   let queued = 0;
   let usable = 0;
+  let idle = 0;
   for (const o of observations) {
     if (o.metrics !== null) {
       hotBusy += o.metrics.running;
@@ -54,8 +55,11 @@ export function summarizeApp(input: SummarizeInput): ClusterAppState {
     if (replicaUsable(o) && o.metrics !== null) {
       usable++;
       hotFree += Math.max(0, app.slotsPerReplica - o.metrics.running);
+      if (o.metrics.running <= 0 && o.metrics.waiting <= 0) idle++;
     }
   }
+  const min = app.minReplicas;
+  const window = app.idleWindowMs;
   return {
     clusterId: input.clusterId,
     appId: app.appId,
@@ -69,6 +73,11 @@ export function summarizeApp(input: SummarizeInput): ClusterAppState {
     health: healthOf(observations.length, usable),
     lastServedAt: hotBusy > 0 ? input.now : input.previousLastServedAt,
     observedAt: input.now,
+    // What the autoscaler would release: usable replicas, those above its minimum, those serving nothing.
+    replicas: usable,
+    idleReplicas: idle,
+    replicasAboveMin: min === undefined || min === null ? null : Math.max(0, usable - min),
+    idleWindowMs: window === undefined || window === null ? null : window,
   };
 }
 

@@ -31,13 +31,16 @@ export async function pushClusterState(
   const statements: InStatement[] = [
     ...push.states.map((s) => ({
       sql: `INSERT INTO cluster_app_state (cluster_id, app_id, hot_free, hot_busy, warm, cold, queued, gpu_type,
-              price_per_hour, health, last_served_at, observed_at, warm_start_ms, cold_start_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              price_per_hour, health, last_served_at, observed_at, warm_start_ms, cold_start_ms,
+              replicas, replicas_above_min, idle_replicas, idle_window_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(cluster_id, app_id) DO UPDATE SET hot_free = excluded.hot_free, hot_busy = excluded.hot_busy,
               warm = excluded.warm, cold = excluded.cold, queued = excluded.queued, gpu_type = excluded.gpu_type,
               price_per_hour = excluded.price_per_hour, health = excluded.health,
               last_served_at = excluded.last_served_at, observed_at = excluded.observed_at,
-              warm_start_ms = excluded.warm_start_ms, cold_start_ms = excluded.cold_start_ms`,
+              warm_start_ms = excluded.warm_start_ms, cold_start_ms = excluded.cold_start_ms,
+              replicas = excluded.replicas, replicas_above_min = excluded.replicas_above_min,
+              idle_replicas = excluded.idle_replicas, idle_window_ms = excluded.idle_window_ms`,
       args: [
         clusterId,
         s.appId,
@@ -53,6 +56,10 @@ export async function pushClusterState(
         s.observedAt,
         s.warmStartMs ?? null,
         s.coldStartMs ?? null,
+        s.replicas ?? null,
+        s.replicasAboveMin ?? null,
+        s.idleReplicas ?? null,
+        s.idleWindowMs ?? null,
       ],
     })),
     {

@@ -230,6 +230,17 @@ export interface ClusterAppState {
    * engines publish it, e.g. vLLM's request queue time); null = none queued lately.
    */
   readonly queueWaitMs?: number | null;
+  /**
+   * The autoscaler's view, as the aggregator observes it (absent or null = not reported):
+   * loaded replicas, how many of them are above the deployment's minimum (the ones the
+   * autoscaler may release), how many carry no request (nothing in flight or queued), and
+   * how long a replica must stay idle before it is released. Carried in
+   * the snapshot; the decision does not price them (tried: BENCHMARKS.md, brain8).
+   */
+  readonly replicas?: number | null;
+  readonly replicasAboveMin?: number | null;
+  readonly idleReplicas?: number | null;
+  readonly idleWindowMs?: number | null;
 }
 
 /**

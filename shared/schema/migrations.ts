@@ -400,6 +400,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE projects ADD COLUMN token_budget_json TEXT`,
     ],
   },
+  {
+    version: 18,
+    name: 'the autoscaler as the aggregator sees it: replicas, above the minimum, idle, idle window',
+    statements: [
+      // NULL = not reported (older aggregators; minimum or idle window not configured); see
+      // ClusterAppState.replicas and the fields after it.
+      `ALTER TABLE cluster_app_state ADD COLUMN replicas INTEGER`,
+      `ALTER TABLE cluster_app_state ADD COLUMN replicas_above_min INTEGER`,
+      `ALTER TABLE cluster_app_state ADD COLUMN idle_replicas INTEGER`,
+      `ALTER TABLE cluster_app_state ADD COLUMN idle_window_ms REAL`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -53,6 +53,11 @@ function parseState(row: Row): ClusterAppState {
   // Absent before schema v5 and null when not reported: left out, so the policy defaults apply.
   const warmStartMs = positiveOrNull(row, 'warm_start_ms', where);
   const coldStartMs = positiveOrNull(row, 'cold_start_ms', where);
+  // Absent before schema v18 and null when not reported: left out (no replica time charged).
+  const replicas = positiveOrNull(row, 'replicas', where);
+  const replicasAboveMin = positiveOrNull(row, 'replicas_above_min', where);
+  const idleReplicas = positiveOrNull(row, 'idle_replicas', where);
+  const idleWindowMs = positiveOrNull(row, 'idle_window_ms', where);
   return {
     clusterId: str(row, 'cluster_id', where),
     appId: str(row, 'app_id', where),
@@ -68,10 +73,14 @@ function parseState(row: Row): ClusterAppState {
     observedAt: int(row, 'observed_at', where),
     ...(warmStartMs === null ? {} : { warmStartMs }),
     ...(coldStartMs === null ? {} : { coldStartMs }),
+    ...(replicas === null ? {} : { replicas }),
+    ...(replicasAboveMin === null ? {} : { replicasAboveMin }),
+    ...(idleReplicas === null ? {} : { idleReplicas }),
+    ...(idleWindowMs === null ? {} : { idleWindowMs }),
   };
 }
 
-/** A start-up time: a negative one is a writer's bug and would make a cluster look faster than instant. */
+/** A start-up time or replica count: a negative one is a writer's bug (a start faster than instant, fewer than no replicas). */
 function positiveOrNull(row: Row, column: string, where: string): number | null {
   const v = numOrNull(row, column, where);
   if (v !== null && v < 0) throw new SnapshotError(`${where}: column ${column} must be >= 0, got ${v}`);
