@@ -24,7 +24,7 @@ const cases = STRATEGIES.flatMap((strategy) =>
   (['ttft', 'weights'] as const).map((model) => ({ strategy, model, p: policy({ model }) as Policy })),
 );
 
-function spreadEagerly(d: Decision): Decision {
+function spreadEagerly(d: Decision): Decision & { readonly route: typeof ROUTE } {
   // What edge.ts and in-region-decide.ts did on the request path before.
   const versioned = { ...d, rollout: ROLLOUT, summary: `${d.summary}; ${ROLLOUT.detail}` };
   return { ...versioned, route: ROUTE };
