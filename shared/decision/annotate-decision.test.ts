@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { realisticSnapshot } from '../../bench/decision.ts';
 import type { AppSnapshot, StrategyName } from '../domain/types.ts';
+import type { RolloutNote } from '../rollout/select-version.ts';
 import { decide } from './decide.ts';
 import { STRATEGIES } from './decisions-unchanged.ts';
 import { annotateDecision, glanceAt } from './lazy-decision.ts';
@@ -12,7 +13,7 @@ import type { Decision, Policy } from './types.ts';
 // the decision log serialises it, after the response. What is logged must be what the eager
 // spread gave, byte for byte, however many decisions on the same snapshot came in between.
 
-const ROLLOUT = { model: 'm', version: 'v2', canary: true, detail: 'rollout m@v2 (canary 10 %)' };
+const ROLLOUT: RolloutNote = { rolloutId: 'r1', model: 'm', version: 'v2', canary: true, reason: 'stable', weightPct: 10, bucket: 3, homeRegion: null, restricted: true, detail: 'rollout m@v2 (canary 10 %)' };
 const ROUTE = { route: 'chat', scores: [0.9, 0.1] };
 
 function appWith(strategy: StrategyName): AppSnapshot {
