@@ -3,7 +3,7 @@ import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.
 import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { captureFrame, rowTier, stateAgeOf } from './explain.ts';
-import { type Picked, headOf, lazyDecision, leanDecision } from './lazy-decision.ts';
+import { type Picked, lazyDecision, leanDecision } from './lazy-decision.ts';
 import { hardFilters } from './hard-filters.ts';
 import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
@@ -147,12 +147,7 @@ export function decide(
 
   const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now);
   const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
-  const head = headOf(
-    { id: ctx.decisionId, at: now, appId: snap.app.id, fn: req.fn, stale: ctx.staleSnapshot, synthetic: req.synthetic, policyVersion: policy.version, seed: ctx.seed },
-    picked,
-    frame,
-  );
-  return ctx.lean === true ? leanDecision(head, frame, picked) : lazyDecision(head, frame, picked);
+  return ctx.lean === true ? leanDecision(req, snap, policy, ctx, frame, picked) : lazyDecision(req, snap, policy, ctx, frame, picked);
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;

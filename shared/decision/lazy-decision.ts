@@ -1,8 +1,8 @@
-import type { StrategyName, Tier } from '../domain/types.ts';
+import type { AppSnapshot, RequestFacts, StrategyName, Tier } from '../domain/types.ts';
 import { type DecisionFrame, estimateAt, explainAll, explainAt, probabilityAt, rowTier } from './explain.ts';
 import type { JobPinNote } from './job-pin.ts';
 import { summarize } from './summary.ts';
-import type { CandidateExplanation, Decision, DecisionHead, DecisionOutcome, ReasonCode } from './types.ts';
+import type { CandidateExplanation, DecideContext, Decision, DecisionHead, DecisionOutcome, Policy, ReasonCode } from './types.ts';
 
 /** What decide() picked, as the lazy explanation needs it. */
 export interface Picked {
@@ -16,28 +16,27 @@ export interface Picked {
   readonly pin: JobPinNote | null;
 }
 
-/** The head fields decide() states outright, in `DecisionHead` order (the order they serialise in). */
-export function headOf(
-  h: Omit<DecisionHead, 'strategy' | 'outcome' | 'chosen' | 'fallbacks' | 'reason' | 'tier'>,
-  p: Picked,
-  frame: DecisionFrame,
-): DecisionHead {
-  return {
-    id: h.id,
-    at: h.at,
-    appId: h.appId,
-    fn: h.fn,
-    strategy: p.strategy,
-    outcome: p.outcome,
-    chosen: chosenId(frame, p),
-    fallbacks: p.fallbacks,
-    reason: p.reason,
-    tier: chosenTier(frame, p),
-    stale: h.stale,
-    synthetic: h.synthetic,
-    policyVersion: h.policyVersion,
-    seed: h.seed,
-  };
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Writes the head fields onto `w` in `DecisionHead` order (the order they serialise in). Field
+ * by field, not from a head object: that object would be one more allocation per decision.
+ */
+function writeHead(w: Partial<Writable<DecisionHead>>, id: string, at: number, appId: string, fn: string, p: Picked, frame: DecisionFrame, stale: boolean, synthetic: boolean, policyVersion: string, seed: string): void {
+  w.id = id;
+  w.at = at;
+  w.appId = appId;
+  w.fn = fn;
+  w.strategy = p.strategy;
+  w.outcome = p.outcome;
+  w.chosen = chosenId(frame, p);
+  w.fallbacks = p.fallbacks;
+  w.reason = p.reason;
+  w.tier = chosenTier(frame, p);
+  w.stale = stale;
+  w.synthetic = synthetic;
+  w.policyVersion = policyVersion;
+  w.seed = seed;
 }
 
 type Extras = readonly (readonly [string, unknown])[];
@@ -64,7 +63,6 @@ class LazyDecision {
   declare readonly candidates: readonly CandidateExplanation[];
   declare readonly summary: string;
   declare readonly jobPin?: JobPinNote;
-  readonly #head: DecisionHead;
   readonly #frame: DecisionFrame;
   readonly #picked: Picked;
   readonly #origin: LazyDecision | null;
@@ -74,19 +72,23 @@ class LazyDecision {
   #candidates: readonly CandidateExplanation[] | null = null;
   #summary: string | null = null;
 
-  constructor(head: DecisionHead, frame: DecisionFrame, p: Picked, origin: LazyDecision | null = null, prefix = '', suffix = '', extras: Extras = NO_EXTRAS) {
-    this.#head = head;
+  /** Then `writeHead`, then `finish`: the head fields come first in key order. */
+  constructor(frame: DecisionFrame, p: Picked, origin: LazyDecision | null = null, prefix = '', suffix = '', extras: Extras = NO_EXTRAS) {
     this.#frame = frame;
     this.#picked = p;
     this.#origin = origin;
     this.#prefix = prefix;
     this.#suffix = suffix;
     this.#extras = extras;
-    Object.assign(this, head);
+  }
+
+  /** Defines the explanation's getters and the notes after the head. */
+  finish(): this {
     Object.defineProperty(this, 'candidates', LazyDecision.#candidatesProperty);
     Object.defineProperty(this, 'summary', LazyDecision.#summaryProperty);
-    if (p.pin !== null) Object.defineProperty(this, 'jobPin', { value: p.pin, enumerable: true, writable: true, configurable: true });
-    for (const [key, value] of extras) Object.defineProperty(this, key, { value, enumerable: true, writable: true, configurable: true });
+    if (this.#picked.pin !== null) Object.defineProperty(this, 'jobPin', { value: this.#picked.pin, enumerable: true, writable: true, configurable: true });
+    for (const [key, value] of this.#extras) Object.defineProperty(this, key, { value, enumerable: true, writable: true, configurable: true });
+    return this;
   }
 
   static readonly #candidatesProperty: PropertyDescriptor = {
@@ -109,7 +111,9 @@ class LazyDecision {
 
   static annotate(d: LazyDecision, prefix: string, suffix: string, extra: Readonly<Record<string, unknown>>): LazyDecision {
     const extras = [...d.#extras, ...Object.entries(extra)];
-    return new LazyDecision(d.#head, d.#frame, d.#picked, d, prefix, suffix, extras);
+    const out = new LazyDecision(d.#frame, d.#picked, d, prefix, suffix, extras);
+    writeHead(out, d.id, d.at, d.appId, d.fn, d.#picked, d.#frame, d.stale, d.synthetic, d.policyVersion, d.seed);
+    return out.finish();
   }
 
   static glance(d: LazyDecision): DecisionGlance {
@@ -129,8 +133,10 @@ class LazyDecision {
 }
 
 /** A lazily explained decision (decide()'s default). */
-export function lazyDecision(head: DecisionHead, frame: DecisionFrame, p: Picked): Decision {
-  return new LazyDecision(head, frame, p);
+export function lazyDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, frame: DecisionFrame, p: Picked): Decision {
+  const d = new LazyDecision(frame, p);
+  writeHead(d, ctx.decisionId, ctx.now, snap.app.id, req.fn, p, frame, ctx.staleSnapshot, req.synthetic, policy.version, ctx.seed);
+  return d.finish();
 }
 
 /**
@@ -186,11 +192,9 @@ function summaryOf(frame: DecisionFrame, p: Picked, stale: boolean): string {
 }
 
 /** `ctx.lean`: the same decision with only the chosen candidate explained and no summary (bulk replays). */
-export function leanDecision(head: DecisionHead, frame: DecisionFrame, p: Picked): Decision {
-  return {
-    ...head,
-    candidates: p.chosen < 0 ? [] : [explainAt(frame, p.chosen)],
-    summary: '',
-    ...(p.pin === null ? {} : { jobPin: p.pin }),
-  };
+export function leanDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, frame: DecisionFrame, p: Picked): Decision {
+  const head: Partial<Writable<DecisionHead>> = {};
+  writeHead(head, ctx.decisionId, ctx.now, snap.app.id, req.fn, p, frame, ctx.staleSnapshot, req.synthetic, policy.version, ctx.seed);
+  // writeHead has set every head field.
+  return { ...(head as DecisionHead), candidates: p.chosen < 0 ? [] : [explainAt(frame, p.chosen)], summary: '', ...(p.pin === null ? {} : { jobPin: p.pin }) };
 }
