@@ -5,7 +5,7 @@
  * says so (`summary` starts with "in-region (<region>)", `input_json` has `scope`).
  */
 import { randomUUID } from 'node:crypto';
-import { decide, seededRng } from '../../shared/decision/index.ts';
+import { annotateDecision, decide, seededRng } from '../../shared/decision/index.ts';
 import { inputJson } from '../../shared/decision/record-json.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import type { AppSnapshot, Cluster, RequestFacts } from '../../shared/domain/types.ts';
@@ -52,9 +52,11 @@ export function scopeSnapshot(s: AppSnapshot, clusters: readonly Cluster[]): App
 }
 
 export interface InRegionDecided {
+  /** Its explanation (`candidates`, `summary`) is built on first read: by the log's batch writer, after the answer. */
   readonly decision: Decision;
   readonly decisionUs: number;
-  readonly inputJson: string;
+  /** The record's `input_json`, built when called (the log calls it when it writes, off the request path). */
+  readonly inputJson: () => string;
 }
 
 export interface InRegionDecideArgs {
@@ -101,8 +103,11 @@ export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyEr
     strategyState: a.strategyState,
   });
   const decisionUs = Math.round((performance.now() - t0) * 10_000) / 10;
-  const decision: Decision = { ...raw, summary: `in-region (${a.region}): ${raw.summary}` };
-  // The edge's own record format (replayable the same way), saying where it was made.
-  const input = inputJson({ request: facts, policy: a.policy, now: a.now, seed, staleSnapshot: a.stale, snapshot, origin: { scope: 'in-region', proxy: a.proxyId, region: a.region } });
+  // Not a spread: that would build the whole explanation here, on the request path.
+  const decision = annotateDecision(raw, `in-region (${a.region}): `, '', {});
+  // The edge's own record format (replayable the same way), saying where it was made. Its inputs
+  // (facts, policy, the memoised scoped snapshot) never change after this call.
+  const input = (): string =>
+    inputJson({ request: facts, policy: a.policy, now: a.now, seed, staleSnapshot: a.stale, snapshot, origin: { scope: 'in-region', proxy: a.proxyId, region: a.region } });
   return { decision, decisionUs, inputJson: input };
 }

@@ -7,10 +7,14 @@
 import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 
+/**
+ * One decision to record. Its explanation and `input_json` are built when the batch is written
+ * (the decision's lazy getters, `inputJson()`), never on the request that made it.
+ */
 export interface InRegionDecisionRow {
   readonly decision: Decision;
   readonly decisionUs: number;
-  readonly inputJson: string;
+  readonly inputJson: () => string;
 }
 
 export interface DecisionWriter {
@@ -69,7 +73,7 @@ function toStatement({ decision: d, decisionUs, inputJson }: InRegionDecisionRow
     sql: INSERT,
     args: [
       d.id, d.at, d.appId, d.fn, d.synthetic ? 1 : 0, d.outcome, d.chosen, d.reason,
-      d.policyVersion, d.seed, d.stale ? 1 : 0, decisionUs, JSON.stringify(d), inputJson,
+      d.policyVersion, d.seed, d.stale ? 1 : 0, decisionUs, JSON.stringify(d), inputJson(),
     ],
   };
 }

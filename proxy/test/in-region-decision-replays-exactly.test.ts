@@ -22,9 +22,9 @@ describe('in-region decision record', () => {
     });
     if (made instanceof Error) throw made;
     expect(made.decision.chosen === 'us-1' || made.decision.chosen === 'us-2').toBe(true);
-    const head = JSON.parse(made.inputJson) as Record<string, unknown>;
+    const head = JSON.parse(made.inputJson()) as Record<string, unknown>;
     expect(head).toMatchObject({ v: 1, scope: 'in-region', proxy: 'proxy-us', region: 'us-east' });
-    const input = parseInputJson(made.inputJson, 'in-region', null);
+    const input = parseInputJson(made.inputJson(), 'in-region', null);
     expect([...input.snapshot.clusters.keys()].sort()).toEqual(['us-1', 'us-2']);
     const again = decide(input.request, input.snapshot, input.policy, {
       now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: made.decision.id, staleSnapshot: input.staleSnapshot,

@@ -1,10 +1,11 @@
-import type { AppSnapshot, RequestFacts, StrategyName, Tier } from '../domain/types.ts';
+import type { AppSnapshot, RequestFacts, StrategyName } from '../domain/types.ts';
 import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
-import { type DecisionFrame, captureFrame, explainAll, explainAt, probabilityAt, rowTier, stateAgeOf } from './explain.ts';
+import { captureFrame, rowTier, stateAgeOf } from './explain.ts';
+import { type Picked, lazyDecision, leanDecision } from './lazy-decision.ts';
 import { hardFilters } from './hard-filters.ts';
-import { honourJobPin, type JobPinNote } from './job-pin.ts';
+import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
@@ -14,10 +15,8 @@ import { termTable } from './ttft-memo.ts';
 import { marginalPrice } from './ttft-terms.ts';
 import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
-import { summarize } from './summary.ts';
 import { NO_TIER_RANK, capacityIn, tierRank } from './tiers.ts';
 import type {
-  CandidateExplanation,
   DecideContext,
   Decision,
   DecisionOutcome,
@@ -148,133 +147,10 @@ export function decide(
 
   const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now);
   const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
-  return ctx.lean === true ? leanDecision(req, snap, policy, ctx, picked, frame) : new LazyDecision(req, snap, policy, ctx, picked, frame);
+  return ctx.lean === true ? leanDecision(req, snap, policy, ctx, frame, picked) : lazyDecision(req, snap, policy, ctx, frame, picked);
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;
-
-interface Picked {
-  readonly strategy: StrategyName;
-  readonly outcome: DecisionOutcome;
-  readonly reason: ReasonCode;
-  /** Candidate index of the chosen row, -1 when none. */
-  readonly chosen: number;
-  readonly eligible: number;
-  readonly fallbacks: readonly string[];
-  readonly pin: JobPinNote | null;
-}
-
-/**
- * The decision, with `candidates` and `summary` as own enumerable getters that build (once)
- * from the frame: JSON, spreads and deep equality see, in the usual key order, exactly what
- * an eagerly built decision had. A class with the accessors defined on each instance (one
- * shared descriptor each, so every instance keeps one fast shape): an object literal with
- * getters allocates closures per decision and, profiled, kept young garbage alive across
- * scavenges (pauses of 5–60 ms).
- */
-class LazyDecision {
-  readonly id: string;
-  readonly at: number;
-  readonly appId: string;
-  readonly fn: string;
-  readonly strategy: StrategyName;
-  readonly outcome: DecisionOutcome;
-  readonly chosen: string | null;
-  readonly fallbacks: readonly string[];
-  readonly reason: ReasonCode;
-  readonly tier: Tier | null;
-  readonly stale: boolean;
-  readonly synthetic: boolean;
-  readonly policyVersion: string;
-  readonly seed: string;
-  declare readonly candidates: readonly CandidateExplanation[];
-  declare readonly summary: string;
-  declare readonly jobPin?: JobPinNote;
-  #frame: DecisionFrame;
-  #picked: Picked;
-  #candidates: readonly CandidateExplanation[] | null = null;
-  #summary: string | null = null;
-
-  constructor(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, p: Picked, frame: DecisionFrame) {
-    this.#frame = frame;
-    this.#picked = p;
-    this.id = ctx.decisionId;
-    this.at = ctx.now;
-    this.appId = snap.app.id;
-    this.fn = req.fn;
-    this.strategy = p.strategy;
-    this.outcome = p.outcome;
-    this.chosen = chosenId(frame, p);
-    this.fallbacks = p.fallbacks;
-    this.reason = p.reason;
-    this.tier = chosenTier(frame, p);
-    this.stale = ctx.staleSnapshot;
-    this.synthetic = req.synthetic;
-    this.policyVersion = policy.version;
-    this.seed = ctx.seed;
-    Object.defineProperty(this, 'candidates', LazyDecision.#candidatesProperty);
-    Object.defineProperty(this, 'summary', LazyDecision.#summaryProperty);
-    if (p.pin !== null) Object.defineProperty(this, 'jobPin', { value: p.pin, enumerable: true, writable: true, configurable: true });
-  }
-
-  static readonly #candidatesProperty: PropertyDescriptor = {
-    get(this: LazyDecision): readonly CandidateExplanation[] {
-      return (this.#candidates ??= explainAll(this.#frame));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-
-  static readonly #summaryProperty: PropertyDescriptor = {
-    get(this: LazyDecision): string {
-      return (this.#summary ??= summaryOf(this.#frame, this.#picked, this.stale));
-    },
-    enumerable: true,
-    configurable: true,
-  };
-}
-
-function chosenId(frame: DecisionFrame, p: Picked): string | null {
-  return p.chosen < 0 ? null : (frame.candidates[p.chosen]?.id ?? null);
-}
-
-function chosenTier(frame: DecisionFrame, p: Picked): Tier | null {
-  const c = frame.candidates[p.chosen];
-  return p.chosen < 0 || c === undefined ? null : rowTier(frame.disqualifications[p.chosen] ?? [], c.state);
-}
-
-function summaryOf(frame: DecisionFrame, p: Picked, stale: boolean): string {
-  const id = chosenId(frame, p);
-  const chosen =
-    id === null
-      ? null
-      : { id, tier: chosenTier(frame, p), probability: probabilityAt(frame, p.chosen), disqualifications: frame.disqualifications[p.chosen] ?? [] };
-  const line = summarize(p.outcome, p.reason, p.strategy, chosen, p.eligible, frame.candidates, frame.disqualifications, stale);
-  return p.pin === null ? line : `${line}; ${p.pin.detail}`;
-}
-
-/** `ctx.lean`: the same decision with only the chosen candidate explained and no summary (bulk replays). */
-function leanDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, p: Picked, frame: DecisionFrame): Decision {
-  return {
-    id: ctx.decisionId,
-    at: ctx.now,
-    appId: snap.app.id,
-    fn: req.fn,
-    strategy: p.strategy,
-    outcome: p.outcome,
-    chosen: chosenId(frame, p),
-    fallbacks: p.fallbacks,
-    reason: p.reason,
-    tier: chosenTier(frame, p),
-    stale: ctx.staleSnapshot,
-    synthetic: req.synthetic,
-    policyVersion: policy.version,
-    seed: ctx.seed,
-    candidates: p.chosen < 0 ? [] : [explainAt(frame, p.chosen)],
-    summary: '',
-    ...(p.pin === null ? {} : { jobPin: p.pin }),
-  };
-}
 
 /** Base weight (capacity in its tier) × latency × cost × locality × staleness × static weight. */
 function weigh(

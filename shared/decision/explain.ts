@@ -99,6 +99,12 @@ export function probabilityAt(f: DecisionFrame, i: number): number {
   return f.nums[i * FIELDS + PROB] ?? 0;
 }
 
+/** `estimatedLatencyMs` of candidate `i`'s explanation, without building it. */
+export function estimateAt(f: DecisionFrame, i: number): number | null {
+  const at = i * FIELDS;
+  return f.nums[at + HAS_EST] === 1 ? (f.nums[at + EST] ?? 0) : null;
+}
+
 const NO_MODIFIERS: readonly ModifierFactor[] = Object.freeze([]);
 
 /** Every candidate's explanation, in candidate order. */
@@ -131,7 +137,7 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
     modifiers,
     weight: f.nums[at + PICK] ?? 0,
     probability: f.nums[at + PROB] ?? 0,
-    estimatedLatencyMs: f.nums[at + HAS_EST] === 1 ? (f.nums[at + EST] ?? 0) : null,
+    estimatedLatencyMs: estimateAt(f, i),
     pricePerHour: state === null ? null : state.pricePerHour,
     stateAgeMs,
   };

@@ -1,6 +1,8 @@
 // Public API of the decision core. Callers import from here, not from individual files.
 export type * from './types.ts';
 export { decide } from './decide.ts';
+export { annotateDecision, glanceAt } from './lazy-decision.ts';
+export type { DecisionGlance } from './lazy-decision.ts';
 export { compileSnapshot } from './compile-snapshot.ts';
 export { DEFAULT_POLICY, POLICY_VARIABLES, parsePolicy, resolveStrategy } from './policy.ts';
 export type { PolicyVariable } from './policy.ts';

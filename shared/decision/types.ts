@@ -73,8 +73,11 @@ export interface CandidateExplanation {
   readonly scoreMs?: number;
 }
 
-/** The full, serialisable result of one routing decision. */
-export interface Decision {
+/**
+ * What a decision states outright, in the order it is serialised: the one list of these fields
+ * (decide() builds the head first; its explanation, `candidates` and `summary`, may be built later).
+ */
+export interface DecisionHead {
   readonly id: string;
   readonly at: number;
   readonly appId: string;
@@ -91,6 +94,10 @@ export interface Decision {
   readonly synthetic: boolean;
   readonly policyVersion: string;
   readonly seed: string;
+}
+
+/** The full, serialisable result of one routing decision. */
+export interface Decision extends DecisionHead {
   readonly candidates: readonly CandidateExplanation[];
   /** One line a human can read: "chose eu-west-1 (hot, p=0.62) ..." */
   readonly summary: string;

@@ -18,7 +18,7 @@ import { clientLocation, devLocationOverride } from './client-location.ts';
 import type { CfProperties } from './client-location.ts';
 import type { EdgeConfig } from './config.ts';
 import { applyCors, preflightResponse } from './cors.ts';
-import { DecisionLog } from './decision-log.ts';
+import { DecisionLog, type DecisionRow } from './decision-log.ts';
 import { inputJson } from '../../shared/decision/record-json.ts';
 import { libsqlDecisionSink } from './decision-sink.ts';
 import { EdgeError, errorResponse, refuse } from './errors.ts';
@@ -32,7 +32,7 @@ import type { AppPath } from '../../shared/http/request-path.ts';
 import { admitRequest, pathRefusal } from './request-admission.ts';
 import { newDecisionId, newSeed } from './request-ids.ts';
 import { decorate, json } from './response-headers.ts';
-import { resolveStrategy, seededRng } from './shared-deps.ts';
+import { annotateDecision, resolveStrategy, seededRng } from './shared-deps.ts';
 import { decideWithCanary } from './canary.ts';
 import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
@@ -300,28 +300,36 @@ export class Edge {
       staleSnapshot: stale,
       strategyState,
     });
-    const versioned = rollout === null ? decided : { ...decided, rollout, summary: `${decided.summary}; ${rollout.detail}` };
+    // Notes are added without a spread, which would build the whole explanation here: the log
+    // line and the record build it after the response (#logAfterResponse), to the same bytes.
+    const versioned = rollout === null ? decided : annotateDecision(decided, '', `; ${rollout.detail}`, { rollout });
     const decisionMs = this.deps.hrNow() - t0;
     // The route (and the classifier's scores) travels with the decision: log, explain, replay input.
-    const decision: RoutedDecision = note === null ? versioned : { ...versioned, route: note };
+    const decision: RoutedDecision = note === null ? versioned : annotateDecision(versioned, '', '', { route: note });
     const decisionUs = Math.round(decisionMs * 1000 * 10) / 10;
-    if (c.logDecisions) {
-      this.deps.log(
-        JSON.stringify({
-          msg: 'decision', id: decision.id, app: decision.appId, fn: decision.fn, mode, outcome: decision.outcome,
-          chosen: decision.chosen, reason: decision.reason, tier: decision.tier, stale: decision.stale,
-          synthetic: decision.synthetic, decisionUs, colo: facts.client.colo, summary: decision.summary,
-          ...(note === null ? {} : { route: note.route }),
-        }),
-      );
-    }
-    if (c.recordDecisions) {
-      this.decisions.record(
-        { decision, decisionUs, canaryJson: canary === null ? null : JSON.stringify(canary), inputJson: inputJson({ request: facts, policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) },
-        waitUntil,
-      );
-    }
+    const record = c.recordDecisions
+      ? (): DecisionRow => ({ decision, decisionUs, canaryJson: canary === null ? null : JSON.stringify(canary), inputJson: inputJson({ request: facts, policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) })
+      : null;
+    if (c.logDecisions || record !== null) this.#logAfterResponse(c.logDecisions ? { decision, decisionUs, mode, colo: facts.client.colo, route: note?.route } : null, record, waitUntil);
     return { decision, snapshot, decisionMs };
+  }
+
+  /**
+   * The decision's log line and record, built a macrotask after the decision — once the response
+   * has been handed back — and kept alive by waitUntil: their summary, explanation and input JSON
+   * cost the request nothing. Everything they read is fixed by then (the decision's frame, the
+   * facts, the snapshot, the strategy state copied before the decision).
+   */
+  #logAfterResponse(line: DecisionLine | null, record: (() => DecisionRow) | null, waitUntil: (p: Promise<unknown>) => void): void {
+    const work = (): void => {
+      if (line !== null) this.deps.log(decisionLine(line));
+      if (record !== null) this.decisions.record(record(), waitUntil);
+    };
+    waitUntil(
+      new Promise<void>((resolve) => setTimeout(resolve, 0))
+        .then(work)
+        .catch((err: unknown) => this.deps.log(JSON.stringify({ level: 'error', msg: 'decision log failed', error: err instanceof Error ? err.message : String(err) }))),
+    );
   }
 
   async #answer(request: Request, url: URL, path: AppPath, d: Decided, mode: AnswerMode, now: number, traced: Traced | null): Promise<Response> {
@@ -381,6 +389,23 @@ export class Edge {
     this.deps.log(JSON.stringify({ level: 'warn', msg: 'every cluster refused', decision: decisionId, tried }));
     return errorResponse(refuse.allRefused(result.attempts.length));
   }
+}
+
+interface DecisionLine {
+  readonly decision: Decision;
+  readonly decisionUs: number;
+  readonly mode: AnswerMode;
+  readonly colo: string | null;
+  readonly route: string | null | undefined;
+}
+
+function decisionLine({ decision, decisionUs, mode, colo, route }: DecisionLine): string {
+  return JSON.stringify({
+    msg: 'decision', id: decision.id, app: decision.appId, fn: decision.fn, mode, outcome: decision.outcome,
+    chosen: decision.chosen, reason: decision.reason, tier: decision.tier, stale: decision.stale,
+    synthetic: decision.synthetic, decisionUs, colo, summary: decision.summary,
+    ...(route === undefined ? {} : { route }),
+  });
 }
 
 /** The edge's CLIENT span for one forward attempt to a cluster's regional proxy. */

@@ -2,7 +2,7 @@
  * The one place the Worker binds to shared/ code (decision, tokens, snapshot), so a renamed or
  * reshaped export is fixed here and nowhere else.
  */
-export { decide, parsePolicy, POLICY_VARIABLES, resolveStrategy, seededRng } from '../../shared/decision/index.ts';
+export { annotateDecision, decide, glanceAt, parsePolicy, POLICY_VARIABLES, resolveStrategy, seededRng } from '../../shared/decision/index.ts';
 export { importSigningKey, importVerificationKeys, signRoutingToken, verifyRoutingToken } from '../../shared/tokens/index.ts';
 export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadAppSnapshot } from '../../shared/snapshot/index.ts';

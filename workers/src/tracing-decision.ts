@@ -1,13 +1,15 @@
 /**
  * The edge decision span's attributes: what was chosen and why, in the names the dashboard and
  * trace views show. Fleet internals that only operators see (prices, seed) stay out: traces may
- * leave the fleet.
+ * leave the fleet. The counts come from `glanceAt`, not `d.candidates`: reading those would build
+ * every candidate's explanation on the request path.
  */
 import type { Decision } from '../../shared/decision/types.ts';
 import type { AttributeValue } from '../../shared/tracing/attributes.ts';
+import { glanceAt } from './shared-deps.ts';
 
 export function decisionAttributes(d: Decision, decisionMs: number, mode: string): Record<string, AttributeValue | null> {
-  const chosen = d.candidates.find((c) => c.clusterId === d.chosen);
+  const glance = glanceAt(d);
   return {
     'switchyard.decision.id': d.id,
     'switchyard.decision.outcome': d.outcome,
@@ -18,9 +20,9 @@ export function decisionAttributes(d: Decision, decisionMs: number, mode: string
     'switchyard.answer_mode': mode,
     'switchyard.cluster.chosen': d.chosen,
     'switchyard.cluster.tier': d.tier,
-    'switchyard.cluster.predicted_latency_ms': chosen?.estimatedLatencyMs ?? null,
-    'switchyard.candidates': d.candidates.length,
-    'switchyard.candidates.eligible': d.candidates.filter((c) => c.disqualifications.length === 0).length,
+    'switchyard.cluster.predicted_latency_ms': glance.chosenEstimatedLatencyMs,
+    'switchyard.candidates': glance.candidates,
+    'switchyard.candidates.eligible': glance.eligible,
     'switchyard.fallbacks': d.fallbacks.join(','),
   };
 }
