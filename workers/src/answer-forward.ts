@@ -19,7 +19,7 @@
  */
 import { forwardedFor } from '../../shared/http/header-rules.ts';
 import { mayTryNext } from './forward-retry.ts';
-import { upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
+import { stripHopByHop, upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 import { upstreamUrl } from './upstream-url.ts';
 import { streamFormat, watchBody } from './watched-body.ts';
 import type { EdgeSpan } from './tracing.ts';
@@ -118,12 +118,13 @@ async function keepRefusal(r: Response): Promise<Response> {
 
 /** The proxy's response as the client gets it: hop-by-hop headers removed, body watched. */
 function relay(r: Response, a: ForwardArgs, clusterId: string): Response {
-  const headers = withoutHopByHop(r.headers);
   const body = r.body === null ? null : watchBody(r.body, {
     format: streamFormat(r.headers),
     onCut: (message) => a.log(JSON.stringify({ level: 'warn', msg: 'upstream cut mid-stream', decision: a.decisionId, cluster: clusterId, error: message })),
   });
-  return new Response(body, { status: r.status, statusText: r.statusText, headers });
+  const res = new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
+  stripHopByHop(res.headers);
+  return res;
 }
 
 /** Sends the request to the first target that accepts it. Never reads an accepted response body. */
