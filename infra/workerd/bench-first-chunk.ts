@@ -25,6 +25,8 @@ const WARMUP = 20;
 const TRACES = process.env['BENCH_TRACES'] !== 'off';
 const EDGES = (process.env['BENCH_EDGES'] ?? 'workerd,wrangler').split(',') as Edge[];
 const BASE = Number(process.env['BENCH_BASE_PORT'] ?? 25_800) + Number(process.env['E2E_PORT_OFFSET'] ?? 0);
+/** Extra edge variables for an experiment, e.g. BENCH_EDGE_VARS='{"EDGE_LOG_DECISIONS":"off"}'. */
+const EXTRA_VARS = JSON.parse(process.env['BENCH_EDGE_VARS'] ?? '{}') as Record<string, string>;
 const LOCATION = JSON.stringify({ colo: 'EWR', country: 'US', continent: 'NA', lat: 40.7, lon: -74.0 });
 const BODY = JSON.stringify({ model: 'demo-llm', stream: true, max_tokens: 1, messages: [{ role: 'user', content: 'first chunk' }] });
 const dispatcher = new Agent({ keepAliveTimeout: 60_000, connections: 4 });
@@ -74,7 +76,7 @@ async function measure(edge: Edge, basePort: number): Promise<Record<string, num
     fresh: true,
     edge,
     traces: TRACES,
-    edgeVars: { EDGE_TRUST_DEV_LOCATION: 'on' },
+    edgeVars: { EDGE_TRUST_DEV_LOCATION: 'on', ...EXTRA_VARS },
     log: () => undefined,
   });
   const out: Record<string, number[]> = { direct: [], forward: [], tokenTotal: [], tokenProxyLeg: [], tokenReused: [] };

@@ -6,10 +6,12 @@
  * (idempotent method, or the proxy marked the refusal `not-started`). When every cluster refuses,
  * the last refusal is answered as the proxy sent it (status, `Retry-After`, body).
  *
- * Retrying needs the request body again. Bodies are streamed, never buffered, so a request with a
- * body is retried only when its size is known and small (≤ RETRYABLE_BODY_BYTES): its stream is
- * tee'd, one branch goes upstream, the other waits for a possible retry. Larger or chunked bodies
- * get exactly one attempt, and a refusal is returned to the client as is.
+ * Retrying needs the request body again. A body of declared, small size (≤ RETRYABLE_BODY_BYTES,
+ * the usual prompt) is read once and sent as bytes to every attempt: workerd then writes it right
+ * behind the request head, whereas a stream body (even of declared length) was pumped through JS
+ * and left 1.5–2 ms after the head (strace of workerd, BENCHMARKS.md), and the proxy waits for the
+ * whole body before it dispatches. Larger or chunked bodies are streamed, never buffered, and get
+ * exactly one attempt; a refusal is returned to the client as is.
  *
  * The client's abort signal goes with every upstream fetch, so a client that leaves before the
  * proxy answers closes the edge's connection to the proxy too; the failure that abort causes ends
@@ -17,7 +19,7 @@
  */
 import { forwardedFor } from '../../shared/http/header-rules.ts';
 import { mayTryNext } from './forward-retry.ts';
-import { upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
+import { stripHopByHop, upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 import { upstreamUrl } from './upstream-url.ts';
 import { streamFormat, watchBody } from './watched-body.ts';
 import type { EdgeSpan } from './tracing.ts';
@@ -65,6 +67,19 @@ function replayable(request: Request): boolean {
   return Number.isFinite(len) && len <= RETRYABLE_BODY_BYTES;
 }
 
+/**
+ * The whole body of a replayable request (null: it has none). Undefined: the client went away or
+ * cut its body before it all came, which is the client's doing, never a cluster's.
+ */
+async function bodyBytes(request: Request): Promise<Uint8Array | null | undefined> {
+  if (request.body === null) return null;
+  try {
+    return new Uint8Array(await request.arrayBuffer());
+  } catch {
+    return undefined;
+  }
+}
+
 /** The client's abort signal, where the runtime provides one (workerd: `enable_request_signal`). */
 function clientSignal(request: Request): AbortSignal | undefined {
   const s = (request as Request & { signal?: AbortSignal | null }).signal;
@@ -103,12 +118,13 @@ async function keepRefusal(r: Response): Promise<Response> {
 
 /** The proxy's response as the client gets it: hop-by-hop headers removed, body watched. */
 function relay(r: Response, a: ForwardArgs, clusterId: string): Response {
-  const headers = withoutHopByHop(r.headers);
   const body = r.body === null ? null : watchBody(r.body, {
     format: streamFormat(r.headers),
     onCut: (message) => a.log(JSON.stringify({ level: 'warn', msg: 'upstream cut mid-stream', decision: a.decisionId, cluster: clusterId, error: message })),
   });
-  return new Response(body, { status: r.status, statusText: r.statusText, headers });
+  const res = new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });
+  stripHopByHop(res.headers);
+  return res;
 }
 
 /** Sends the request to the first target that accepts it. Never reads an accepted response body. */
@@ -116,14 +132,17 @@ export async function forward(a: ForwardArgs): Promise<ForwardResult> {
   const attempts: ForwardAttempt[] = [];
   const canRetry = replayable(a.request);
   const method = a.request.method;
-  let spare: ReadableStream<Uint8Array> | null = a.request.body;
+  const bytes = canRetry ? await bodyBytes(a.request) : null;
+  if (bytes === undefined) return { ok: false, attempts, clientGone: true };
+  // Not replayable: one attempt, with the client's stream as it comes.
+  let stream: ReadableStream<Uint8Array> | null = canRetry ? null : a.request.body;
   let lastRefusal: Response | null = null;
   for (let i = 0; i < a.targets.length; i++) {
     const target = a.targets[i];
     if (target === undefined) break;
     const last = i === a.targets.length - 1 || !canRetry;
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (spare !== null) [body, spare] = last ? [spare, null] : spare.tee();
+    const body = bytes ?? stream;
+    stream = null;
     const span = a.attemptSpan?.(target.clusterId);
     const token = await a.mint(i, span?.traceparent);
     const headers = withClientIp(

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
+import { stripHopByHop, upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
+
+const RESPONSE_CASES: Array<[Record<string, string>, string[]]> = [
+  [{ connection: 'keep-alive, x-trace', 'x-trace': '1', 'keep-alive': 'timeout=5', accept: 'text/event-stream' }, ['accept']],
+  [{ te: 'trailers', upgrade: 'h2c', 'content-type': 'application/json' }, ['content-type']],
+  [{ 'proxy-authorization': 'x', 'set-cookie': 'a=b' }, ['set-cookie']],
+  [{ connection: 'X-Listed', 'x-listed': '1', 'transfer-encoding': 'chunked', 'x-sim-cluster': 'c' }, ['x-sim-cluster']],
+];
 
 describe('withoutHopByHop', () => {
-  it.each([
-    [{ connection: 'keep-alive, x-trace', 'x-trace': '1', 'keep-alive': 'timeout=5', accept: 'text/event-stream' }, ['accept']],
-    [{ te: 'trailers', upgrade: 'h2c', 'content-type': 'application/json' }, ['content-type']],
-    [{ 'proxy-authorization': 'x', 'set-cookie': 'a=b' }, ['set-cookie']],
-  ])('%j keeps %j', (input, kept) => {
+  it.each(RESPONSE_CASES)('%j keeps %j', (input, kept) => {
     expect([...withoutHopByHop(new Headers(input)).keys()].sort()).toEqual(kept.sort());
+  });
+});
+
+// The relay's in-place variant: the same rule, so the same table.
+describe('stripHopByHop', () => {
+  it.each(RESPONSE_CASES)('%j keeps %j', (input, kept) => {
+    const h = new Headers(input);
+    stripHopByHop(h);
+    expect([...h.keys()].sort()).toEqual(kept.sort());
   });
 });
 

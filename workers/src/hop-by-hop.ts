@@ -6,6 +6,7 @@
  * (`x-switchyard-operator-key`) is always stripped here, even when the app forwards credentials.
  */
 import {
+  HOP_BY_HOP,
   STRIP_CREDENTIALS,
   TOKEN_HEADER,
   connectionListed,
@@ -21,6 +22,17 @@ export function withoutHopByHop(headers: Headers): Headers {
   const out = new Headers();
   for (const [name, value] of headers) if (!dropResponseHeader(name, listed)) out.append(name, value);
   return out;
+}
+
+/**
+ * Removes hop-by-hop headers (including those named in `Connection`) from `headers` in place: the
+ * proxy's answer is copied natively into the client's Response and only these few are deleted,
+ * cheaper in workerd than iterating and appending every header in JS (first-chunk path).
+ */
+export function stripHopByHop(headers: Headers): Headers {
+  const listed = connectionListed(headers.get('connection'));
+  for (const name of [...HOP_BY_HOP, ...listed]) if (dropResponseHeader(name, listed)) headers.delete(name);
+  return headers;
 }
 
 /** Headers sent upstream: hop-by-hop, credentials (unless forwarded) and client routing headers removed; ours set. */
