@@ -53,21 +53,23 @@ describe("a killed worker's limit slots come back", () => {
     await kill(p0);
     await Promise.race([first.closed, new Promise((r) => setTimeout(r, 2_000))]);
     if (!first.isClosed()) {
-      await waitFor(async () => (await health()).workers === 2, 'the first worker to be replaced', 20_000);
+      await waitFor(async () => (await health()).workers === 2, 'the first worker to be replaced', 45_000);
       await kill(p1);
     }
     await first.closed;
+    // A replacement worker loads the whole proxy (tsx) before it listens: seconds, or tens of
+    // seconds on a loaded test machine (the suite in parallel timed out at 30 s).
     // Forked is not listening: with both original workers gone the port is closed until a
     // replacement listens. A short request (slot taken and given back) says one serves.
     await waitFor(async () => {
       const r = await rawRequest(proxy.url, { path: `/v4/${APP}/v1/chat/completions`, body: chatBody({ max_tokens: 1 }), headers: { connection: 'close' } }).catch(() => null);
       return r?.status === 200;
-    }, 'a worker serving the port again', 30_000);
+    }, 'a worker serving the port again', 60_000);
 
     // The slot is back: one new stream is admitted, and a second concurrent one is still refused.
     const second = held();
     expect(await second.status).toBe(200);
     const third = held();
     expect(await third.status).toBe(429);
-  }, 90_000);
+  }, 180_000);
 });
