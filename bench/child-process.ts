@@ -3,6 +3,7 @@
  * for the JSON line it prints once ready (its port, its results).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -32,4 +33,22 @@ export function firstJsonLine<T>(child: ChildProcess, accept: (v: Record<string,
     });
     child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
   });
+}
+
+/**
+ * The benches' upstream (bench/proxy/upstream.ts) and a proxy endpoints file in `dir` that
+ * serves `bench/app` from it, every function allowed (the proxy runs with auth disabled).
+ */
+export async function benchUpstream(dir: string): Promise<{ upstream: ChildProcess; port: number; endpointsFile: string }> {
+  const upstream = tsx('bench/proxy/upstream.ts', []);
+  const { port } = await firstJsonLine<{ port: number }>(upstream, (v) => 'port' in v);
+  const endpointsFile = join(dir, 'endpoints.json');
+  writeFileSync(
+    endpointsFile,
+    JSON.stringify({
+      endpoints: [{ cluster: 'c1', app: 'bench/app', url: `http://127.0.0.1:${port}` }],
+      apps: [{ id: 'bench/app', requests: { functions: ['*'] } }],
+    }),
+  );
+  return { upstream, port, endpointsFile };
 }

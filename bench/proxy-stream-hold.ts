@@ -11,13 +11,13 @@
  * The proxy holds two sockets per stream: under a 20,000 open-file limit, at most ~9,900.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { firstJsonLine, tsx } from './child-process.ts';
+import { benchUpstream, firstJsonLine, tsx } from './child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 4000);
@@ -51,16 +51,7 @@ function slope(xs: readonly number[], ys: readonly number[]): number {
 
 export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-bench-hold-'));
-  const upstream = tsx('bench/proxy/upstream.ts', []);
-  const { port } = await firstJsonLine<{ port: number }>(upstream, (v) => 'port' in v);
-  const endpointsFile = join(dir, 'endpoints.json');
-  writeFileSync(
-    endpointsFile,
-    JSON.stringify({
-      endpoints: [{ cluster: 'c1', app: 'bench/app', url: `http://127.0.0.1:${port}` }],
-      apps: [{ id: 'bench/app', requests: { functions: ['*'] } }],
-    }),
-  );
+  const { upstream, endpointsFile } = await benchUpstream(dir);
   const proxy = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy/src/server.ts')], {
     cwd: ROOT,
     env: { ...process.env, PROXY_ID: 'bench', PROXY_PORT: '0', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_LOG_LEVEL: 'silent' },

@@ -10,12 +10,12 @@
  * BENCH_KEEP_SNAPSHOTS=1 (then their paths are printed, for DevTools' comparison view).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { firstJsonLine, tsx } from './child-process.ts';
+import { benchUpstream, firstJsonLine, tsx } from './child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STREAMS = Number(process.env['BENCH_STREAMS'] ?? 3000);
@@ -80,16 +80,7 @@ async function snapshot(pid: number, dir: string): Promise<string> {
 
 export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-bench-streammem-'));
-  const upstream = tsx('bench/proxy/upstream.ts', []);
-  const { port } = await firstJsonLine<{ port: number }>(upstream, (v) => 'port' in v);
-  const endpointsFile = join(dir, 'endpoints.json');
-  writeFileSync(
-    endpointsFile,
-    JSON.stringify({
-      endpoints: [{ cluster: 'c1', app: 'bench/app', url: `http://127.0.0.1:${port}` }],
-      apps: [{ id: 'bench/app', requests: { functions: ['*'] } }],
-    }),
-  );
+  const { upstream, endpointsFile } = await benchUpstream(dir);
   const proxy = spawn(
     process.execPath,
     ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`, '--import', 'tsx', join(ROOT, 'proxy/src/server.ts')],
