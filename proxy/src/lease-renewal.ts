@@ -50,3 +50,30 @@ export class RenewalLoop {
     this.timer = null;
   }
 }
+
+/**
+ * The peers a holder has seen holding leases, per scope, and when: the divisor of the fallback
+ * share once libSQL is gone (this proxy plus every peer seen within PEER_MEMORY_MS).
+ */
+export class PeerMemory {
+  private readonly seen = new Map<string, Map<string, number>>();
+
+  constructor(private readonly self: string) {}
+
+  /** Remembers the holders of `live` rows (at `now`), this proxy's own excepted. */
+  note(live: ReadonlyArray<{ readonly scope: string; readonly proxyId: string }>, now: number): void {
+    for (const l of live) {
+      if (l.proxyId === this.self) continue;
+      const seen = this.seen.get(l.scope) ?? new Map<string, number>();
+      seen.set(l.proxyId, now);
+      this.seen.set(l.scope, seen);
+    }
+  }
+
+  /** This proxy plus the peers seen in `scope` within PEER_MEMORY_MS. */
+  proxiesIn(scope: string, now: number): number {
+    let n = 1;
+    for (const at of this.seen.get(scope)?.values() ?? []) if (now - at < PEER_MEMORY_MS) n += 1;
+    return n;
+  }
+}

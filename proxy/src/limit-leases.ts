@@ -9,7 +9,7 @@
 import type { AppLimits } from '../../shared/domain/types.ts';
 import { fairTargets, fallbackShare, grantClaim, type LeaseRow } from '../../shared/limits/lease-share.ts';
 import type { LeaseKind, LeaseWrite, LimitLeaseStore, StoredLease } from './limit-lease-store.ts';
-import { PEER_MEMORY_MS, RenewalLoop, TTL_INTERVALS, USE_INTERVALS } from './lease-renewal.ts';
+import { PeerMemory, RenewalLoop, TTL_INTERVALS, USE_INTERVALS } from './lease-renewal.ts';
 
 
 interface Held {
@@ -39,7 +39,7 @@ export function scopeKey(limits: AppLimits, region: string): string | null {
 export class LimitLeases {
   private readonly held = new Map<string, Held>();
   /** Peers seen holding leases per scope, and when: the fallback divisor. */
-  private readonly peersSeen = new Map<string, Map<string, number>>();
+  private readonly peers: PeerMemory;
   /** Local time at the start of the last renewal that committed. */
   private renewedAt = -Infinity;
   /** Refusals and admissions since the last renewal, per app × kind: what the proxy wanted. */
@@ -51,6 +51,7 @@ export class LimitLeases {
   constructor(private readonly d: LeaseDeps) {
     this.lastRenewAt = d.now();
     this.loop = new RenewalLoop('limit lease', d.intervalMs, () => this.renew());
+    this.peers = new PeerMemory(d.proxyId);
   }
 
   /** True while the last committed renewal still covers this proxy's claims. */
@@ -68,7 +69,7 @@ export class LimitLeases {
       const h = this.held.get(heldKey(appId, kind));
       if (valid && h !== undefined) return h.claim;
       // Never renewed (libSQL down since start): no peers known, the whole limit — never more.
-      return fallbackShare(limit, this.proxiesIn(scope, now), kind === 'concurrency');
+      return fallbackShare(limit, this.peers.proxiesIn(scope, now), kind === 'concurrency');
     };
     return { maxConcurrency: share('concurrency', limits.maxConcurrency), maxRps: share('rps', limits.maxRps), scope: 'proxy' };
   }
@@ -114,12 +115,7 @@ export class LimitLeases {
       now,
       expiresAt: now + TTL_INTERVALS * this.d.intervalMs,
       decide: (live) => {
-        for (const l of live) {
-          if (l.proxyId === this.d.proxyId) continue;
-          const seen = this.peersSeen.get(l.scope) ?? new Map<string, number>();
-          seen.set(l.proxyId, now);
-          this.peersSeen.set(l.scope, seen);
-        }
+        this.peers.note(live, now);
         const writes: LeaseWrite[] = [];
         next = new Map();
         for (const a of apps) {
@@ -166,12 +162,5 @@ export class LimitLeases {
     const othersHeld = others.reduce((s, l) => s + Math.max(l.claim, l.inUse), 0);
     const claim = grantClaim(limit, othersHeld, target);
     return { write: { scope, appId, kind, claim, want, inUse }, held: { claim } };
-  }
-
-  /** This proxy plus the peers seen in `scope` within PEER_MEMORY_MS. */
-  private proxiesIn(scope: string, now: number): number {
-    let n = 1;
-    for (const at of this.peersSeen.get(scope)?.values() ?? []) if (now - at < PEER_MEMORY_MS) n += 1;
-    return n;
   }
 }

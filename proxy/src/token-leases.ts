@@ -9,8 +9,8 @@
  */
 import type { TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { fairTargets, fallbackShare, grantClaim, type LeaseRow } from '../../shared/limits/lease-share.ts';
-import type { TokenLease, TokenLeaseStore } from './token-lease-store.ts';
-import { PEER_MEMORY_MS, RenewalLoop, TTL_INTERVALS, USE_INTERVALS } from './lease-renewal.ts';
+import type { TokenLeaseStore } from './token-lease-store.ts';
+import { PeerMemory, RenewalLoop, TTL_INTERVALS, USE_INTERVALS } from './lease-renewal.ts';
 
 
 export interface TokenLeaseDeps {
@@ -34,7 +34,7 @@ export function tokenScopeKey(b: TokenBudget, region: string): string | null {
 
 export class TokenLeases {
   private held = new Map<string, number>();
-  private readonly peersSeen = new Map<string, Map<string, number>>();
+  private readonly peers: PeerMemory;
   private renewedAt = -Infinity;
   private lastRenewAt: number;
   /** Tokens admitted or refused per key since the last renewal: what this proxy wanted. */
@@ -44,6 +44,7 @@ export class TokenLeases {
   constructor(private readonly d: TokenLeaseDeps) {
     this.lastRenewAt = d.now();
     this.loop = new RenewalLoop('token lease', d.intervalMs, () => this.renew());
+    this.peers = new PeerMemory(d.proxyId);
   }
 
   /** Tokens per minute this proxy enforces for `key` now: its claim, or its fallback share. */
@@ -53,7 +54,7 @@ export class TokenLeases {
     if (tpm === null || scope === null) return tpm;
     const claim = this.held.get(key);
     if (now < this.renewedAt + USE_INTERVALS * this.d.intervalMs && claim !== undefined) return claim;
-    return fallbackShare(tpm, this.proxiesIn(scope, now), false);
+    return fallbackShare(tpm, this.peers.proxiesIn(scope, now), false);
   }
 
   /** Tokens a request took (reservation, draws) or was refused: the want of the next renewal. */
@@ -91,7 +92,7 @@ export class TokenLeases {
       now,
       expiresAt: now + TTL_INTERVALS * this.d.intervalMs,
       decide: (live) => {
-        this.notePeers(live, now);
+        this.peers.note(live, now);
         next = new Map();
         const writes = shared.map((s) => {
           const others = live.filter((l) => l.scope === s.scope && l.key === s.key && l.proxyId !== this.d.proxyId);
@@ -115,21 +116,6 @@ export class TokenLeases {
     this.renewedAt = now;
     this.lastRenewAt = now;
     this.taken.clear();
-  }
-
-  private notePeers(live: readonly TokenLease[], now: number): void {
-    for (const l of live) {
-      if (l.proxyId === this.d.proxyId) continue;
-      const seen = this.peersSeen.get(l.scope) ?? new Map<string, number>();
-      seen.set(l.proxyId, now);
-      this.peersSeen.set(l.scope, seen);
-    }
-  }
-
-  private proxiesIn(scope: string, now: number): number {
-    let n = 1;
-    for (const at of this.peersSeen.get(scope)?.values() ?? []) if (now - at < PEER_MEMORY_MS) n += 1;
-    return n;
   }
 }
 
