@@ -14,7 +14,8 @@ import { errors } from 'undici';
 import type { H2Connection, H2UpstreamPool, H2Waiter } from './h2-upstream-pool.ts';
 import type { HeaderMap } from './headers.ts';
 import type { AbortWatcher, UpstreamAbort } from './upstream-abort.ts';
-import type { BodySink, UpstreamResponse } from './upstream-call.ts';
+import type { UpstreamResponse } from './upstream-call.ts';
+import { UpstreamBody } from './upstream-body.ts';
 
 const { NGHTTP2_CANCEL } = http2.constants;
 
@@ -27,8 +28,6 @@ export interface H2CallOptions {
   /** Time to the response head; 0 = none. */
   readonly headersTimeout: number;
 }
-
-type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err: Error };
 
 const coded = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 
@@ -59,15 +58,9 @@ function onClose(this: Tagged): void {
   call?.closed(this.rstCode ?? 0);
 }
 
-class H2Call implements H2Waiter, UpstreamResponse, AbortWatcher {
-  statusCode = 0;
-  headers: IncomingHttpHeaders = {};
+class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWatcher {
   private stream: Tagged | null = null;
   private conn: H2Connection | null = null;
-  private sink: BodySink | null = null;
-  private early: Buffer[] = [];
-  private outcome: Outcome | null = null;
-  private headSeen = false;
   private streamErr: Error | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -77,6 +70,7 @@ class H2Call implements H2Waiter, UpstreamResponse, AbortWatcher {
     private readonly signal: UpstreamAbort,
     private settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void } | null,
   ) {
+    super();
     signal.watch(this);
   }
 
@@ -137,8 +131,7 @@ class H2Call implements H2Waiter, UpstreamResponse, AbortWatcher {
   }
 
   data(chunk: Buffer): void {
-    if (this.sink === null) this.early.push(chunk);
-    else if (!this.sink.data(chunk)) this.stream?.pause();
+    this.push(chunk);
   }
 
   streamError(err: Error): void {
@@ -158,18 +151,8 @@ class H2Call implements H2Waiter, UpstreamResponse, AbortWatcher {
     );
   }
 
-  get bodyArrived(): boolean {
-    return this.early.length > 0 || this.outcome !== null;
-  }
-
-  pipe(sink: BodySink): void {
-    this.sink = sink;
-    const early = this.early;
-    this.early = [];
-    let flowing = true;
-    for (const chunk of early) flowing = sink.data(chunk) && flowing;
-    if (!flowing) this.stream?.pause();
-    if (this.outcome !== null) this.deliver(this.outcome);
+  protected pauseSource(): void {
+    this.stream?.pause();
   }
 
   resume(): void {
@@ -206,25 +189,10 @@ class H2Call implements H2Waiter, UpstreamResponse, AbortWatcher {
     this.finish({ kind: 'error', err });
   }
 
-  finish(outcome: Outcome): void {
-    if (this.outcome !== null) return;
-    this.outcome = outcome;
-    this.cleanup();
-    if (this.sink !== null) this.deliver(outcome);
-  }
-
-  private cleanup(): void {
+  protected cleanup(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.signal.unwatch(this);
-  }
-
-  private deliver(outcome: Outcome): void {
-    const sink = this.sink;
-    if (sink === null) return;
-    this.sink = null;
-    if (outcome.kind === 'end') sink.end();
-    else sink.error(outcome.err);
   }
 }
 

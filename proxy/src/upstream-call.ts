@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { errors, util, type Dispatcher } from 'undici';
 import type { AbortWatcher, UpstreamAbort } from './upstream-abort.ts';
+import { UpstreamBody } from './upstream-body.ts';
 
 /** Where the response body goes once the head has been handled. */
 export interface BodySink {
@@ -31,8 +32,6 @@ export interface UpstreamResponse {
   abort(reason: Error): void;
 }
 
-type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err: Error };
-
 /**
  * undici's core handler interface (onConnect / onHeaders / onData / onComplete / onError), which
  * its HTTP/1.1 and HTTP/2 clients call directly. The newer controller interface
@@ -42,22 +41,18 @@ type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err
  */
 type CoreHandler = Required<Pick<Dispatcher.DispatchHandler, 'onConnect' | 'onHeaders' | 'onData' | 'onComplete' | 'onError'>>;
 
-class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
-  statusCode = 0;
-  headers: IncomingHttpHeaders = {};
+class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse, AbortWatcher {
   private abortRequest: ((err?: Error) => void) | null = null;
   private resumeRequest: (() => void) | null = null;
+  /** Read by undici when the next onData returns. */
   private paused = false;
-  private sink: BodySink | null = null;
-  private early: Buffer[] = [];
-  private outcome: Outcome | null = null;
-  private headSeen = false;
 
   constructor(
     private readonly signal: UpstreamAbort,
     /** The head's promise; dropped once settled (its functions would live as long as a stream). */
     private settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void } | null,
   ) {
+    super();
     signal.watch(this);
   }
 
@@ -83,10 +78,7 @@ class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.sink === null) {
-      // The head's promise continuation has not attached the sink yet (same tick).
-      this.early.push(chunk);
-    } else if (!this.sink.data(chunk)) this.paused = true;
+    this.push(chunk);
     return !this.paused;
   }
 
@@ -105,21 +97,6 @@ class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
     this.finish({ kind: 'error', err });
   }
 
-  get bodyArrived(): boolean {
-    return this.early.length > 0 || this.outcome !== null;
-  }
-
-  pipe(sink: BodySink): void {
-    this.sink = sink;
-    const early = this.early;
-    this.early = [];
-    let flowing = true;
-    for (const chunk of early) flowing = sink.data(chunk) && flowing;
-    // Read by undici when the next onData returns.
-    if (!flowing) this.paused = true;
-    if (this.outcome !== null) this.deliver(this.outcome);
-  }
-
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
@@ -132,19 +109,12 @@ class UpstreamCall implements CoreHandler, UpstreamResponse, AbortWatcher {
     // Not yet on a socket: onConnect aborts as soon as undici calls it.
   }
 
-  private finish(outcome: Outcome): void {
-    if (this.outcome !== null) return;
-    this.outcome = outcome;
-    this.signal.unwatch(this);
-    if (this.sink !== null) this.deliver(outcome);
+  protected pauseSource(): void {
+    this.paused = true;
   }
 
-  private deliver(outcome: Outcome): void {
-    const sink = this.sink;
-    if (sink === null) return;
-    this.sink = null;
-    if (outcome.kind === 'end') sink.end();
-    else sink.error(outcome.err);
+  protected cleanup(): void {
+    this.signal.unwatch(this);
   }
 }
 
