@@ -36,6 +36,8 @@ describe('parseProxyConfig', () => {
     ['the CLI default auto', { env: base, file: { workers: 'auto' } }, 'workers', 'auto'],
     ['env beats the CLI default', { env: { ...base, PROXY_WORKERS: '2' }, file: { workers: 'auto' } }, 'workers', 2],
     ['a flag beats the CLI default', { env: base, file: { workers: 'auto' }, flags: { workers: '1' } }, 'workers', 1],
+    ['a listen backlog past the Node default (511) unless set', { env: base }, 'listenBacklog', 65_535],
+    ['listen backlog from env', { env: { ...base, PROXY_LISTEN_BACKLOG: '4096' } }, 'listenBacklog', 4096],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);
@@ -75,6 +77,9 @@ describe('parseProxyConfig', () => {
     ['zero workers', { PROXY_WORKERS: '0' }, 'workers'],
     ['a fractional worker count', { PROXY_WORKERS: '1.5' }, 'workers'],
     ['a worker count that is not a number', { PROXY_WORKERS: 'all' }, 'workers'],
+    ['a zero listen backlog', { PROXY_LISTEN_BACKLOG: '0' }, 'listenBacklog'],
+    ['a listen backlog past a C int', { PROXY_LISTEN_BACKLOG: '2147483648' }, 'listenBacklog'],
+    ['a listen backlog that is not a number', { PROXY_LISTEN_BACKLOG: 'max' }, 'listenBacklog'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);

@@ -22,6 +22,11 @@ export interface ProxyConfig {
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
+  /**
+   * Accept-queue length of the traffic port (`listen(backlog)`); the kernel caps it at
+   * net.core.somaxconn. Node's default 511 resets clients of a reconnect storm.
+   */
+  readonly listenBacklog: number;
   /** With both set: TLS with ALPN h2 + http/1.1; otherwise cleartext HTTP/1.1 + h2c. */
   readonly tlsCertFile: string | null;
   readonly tlsKeyFile: string | null;
@@ -171,6 +176,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   publicUrl: '',
   host: '127.0.0.1',
   port: 8443,
+  listenBacklog: 65_535,
   tlsCertFile: null,
   tlsKeyFile: null,
   authDisabled: false,
@@ -246,6 +252,9 @@ const anyString: FieldParser<string> = Object.assign((raw: string) => ({ ok: tru
 });
 const nullableString: FieldParser<string | null> = anyString;
 
+/** listen(2) takes a C int; the kernel caps it at net.core.somaxconn anyway. */
+const MAX_BACKLOG = 2_147_483_647;
+
 /** `auto` or a whole number of processes, 1..1024. */
 const workerCount: FieldParser<number | 'auto'> = Object.assign(
   (raw: string) => {
@@ -272,6 +281,7 @@ const KINDS = {
   engine: oneOf<EngineSetting>(['auto', ...ENGINES]),
   'otlp-protocol': oneOf(['http/json'] as const),
   workers: workerCount,
+  backlog: integer(1, MAX_BACKLOG),
   'upstream-protocols': upstreamProtocolsField,
 } as const;
 type Kind = keyof typeof KINDS;
@@ -291,6 +301,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],
+  ['listenBacklog', 'PROXY_LISTEN_BACKLOG', 'backlog'],
   ['tlsCertFile', 'PROXY_TLS_CERT_FILE', 'nullable-string'],
   ['tlsKeyFile', 'PROXY_TLS_KEY_FILE', 'nullable-string'],
   ['authDisabled', 'PROXY_AUTH_DISABLED', 'bool'],

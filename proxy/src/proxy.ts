@@ -289,7 +289,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const listeners = createListeners(config, ...handlers);
   await new Promise<void>((resolve, reject) => {
     listeners.server.once('error', reject);
-    listeners.server.listen(config.port, config.host, () => resolve());
+    // A worker's backlog reaches the primary's round-robin listener too (node:cluster passes it).
+    listeners.server.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => resolve());
   });
   const port = (listeners.server.address() as AddressInfo).port;
   const scheme = config.tlsCertFile !== null ? 'https' : 'http';
