@@ -322,10 +322,13 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await refreshPins();
   await leases?.renewOnce().catch(onLeaseError);
   leases?.start(onLeaseError);
+  // Token leases and spend rows are per process: a worker writes (and reads the others') under
+  // its own holder id, else siblings sharing the proxy's id would overwrite each other's spend.
+  const holderId = slot === null ? config.id : `${config.id}#${slot.index}`;
   const tokenLeases = await startTokenLeases(
     store,
     {
-      proxyId: slot === null ? config.id : `${config.id}#${slot.index}`,
+      proxyId: holderId,
       region: config.region,
       intervalMs: config.limitLeaseIntervalMs,
       now,
@@ -335,7 +338,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     (shares) => rt.tokenBudgets.useShares(shares),
     onLeaseError,
   );
-  const spendTimer = startSpendSync(rt, store, registry, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
+  const spendTimer = startSpendSync(rt, store, registry, holderId, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
   const refreshTimer = setInterval(() => {
     void registry.refresh(now()).then(() => clusterLimits?.reportKeys(registry.limitKeys()));
     void refreshPins();

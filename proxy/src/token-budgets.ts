@@ -426,11 +426,15 @@ export function budgetKeys(registry: EndpointRegistry): Array<readonly [string, 
   return [...out.values()];
 }
 
-/** Every `limitLeaseIntervalMs`, when the store can: share spend (`TokenBudgets.syncSpend`). Null without libSQL. */
+/**
+ * Every `limitLeaseIntervalMs`, when the store can: share spend (`TokenBudgets.syncSpend`) under
+ * `holderId` (the proxy id; `<id>#<index>` for a worker of several). Null without libSQL.
+ */
 export function startSpendSync(
   rt: ProxyRuntime,
   store: ProxyStore | null,
   registry: EndpointRegistry,
+  holderId: string,
   onError: (err: unknown) => void,
 ): NodeJS.Timeout | null {
   const sync = store?.syncTokenSpend?.bind(store);
@@ -442,7 +446,7 @@ export function startSpendSync(
     if (budgeted.length === 0) return;
     busy = true;
     rt.tokenBudgets
-      .syncSpend(budgeted, (rows) => sync(rt.config.id, rows, rt.now()))
+      .syncSpend(budgeted, (rows) => sync(holderId, rows, rt.now()))
       .catch(onError)
       .finally(() => {
         busy = false;
