@@ -95,7 +95,7 @@ function coldStartLines(r: SimReport): string {
         .map(([h, n]) => `h${h} ${n}`)
         .join(', ');
       const f = (x: number | null): string => (x === null ? '–' : x.toFixed(2));
-      return `* ${s.strategy}: ${s.coldStarts} cold (warm ${s.warmStarts}); at ${top}; busiest hours ${hours}; ${c.idleElsewhere} while the app had idle replicas on other clusters (mean ${f(c.meanIdleReplicasElsewhere)}); load at the start: own ${f(c.meanOwnLoad)}, app pooled ${f(c.meanAppLoad)}`;
+      return `* ${s.strategy}: ${s.coldStarts} cold (warm ${s.warmStarts}); at ${top}; busiest hours ${hours}; ${c.idleElsewhere} while the app had idle replicas on other clusters (mean ${f(c.meanIdleReplicasElsewhere)}); load at the start: own ${f(c.meanOwnLoad)}, app pooled ${f(c.meanAppLoad)}; the row deciders read showed ${c.meanVisibleFree === null ? '–' : `${Math.round(c.meanVisibleFree * 100)}%`} of its slots free`;
     })
     .filter((l) => l !== '');
   return lines.length === 0 ? '' : `Cold starts\n\n${lines.join('\n')}`;

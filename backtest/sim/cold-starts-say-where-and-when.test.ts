@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simMarkdownTable } from '../report/sim-report.ts';
+import { StrategyMetrics } from './metrics.ts';
 import { runStrategy } from './run-strategy.ts';
 import { parseScenario } from './scenario.ts';
 import { simulate } from './simulate.ts';
@@ -40,10 +41,31 @@ describe('cold starts say where and when they happened', () => {
     expect(c?.idleElsewhere).toBe(r.coldStarts);
     expect(c?.meanIdleReplicasElsewhere).toBe(4);
     expect(c?.meanOwnLoad ?? 0).toBeGreaterThan(1);
+    expect(c?.meanVisibleFree ?? -1).toBeGreaterThanOrEqual(0);
+    expect(c?.meanVisibleFree ?? 2).toBeLessThan(1);
+  });
+
+  it.each([
+    // starts (cluster, hour, n, idle elsewhere, app load, own load, visible free) → detail
+    { name: 'none', starts: [], want: { byCluster: { a: 0, b: 0 }, byHour: [], idleElsewhere: 0, meanIdleReplicasElsewhere: null, meanAppLoad: null, meanOwnLoad: null, meanVisibleFree: null } },
+    {
+      name: 'weighted by replicas started',
+      starts: [
+        { cluster: 0, t: 10_000, n: 1, idleReplicasElsewhere: 0, appLoad: 0.9, ownLoad: 1.1, visibleFree: 0.1 },
+        { cluster: 1, t: 7_300_000, n: 3, idleReplicasElsewhere: 4, appLoad: 0.5, ownLoad: 1.3, visibleFree: 0.3 },
+      ],
+      want: { byCluster: { a: 1, b: 3 }, byHour: [1, 0, 3], idleElsewhere: 3, meanIdleReplicasElsewhere: 3, meanAppLoad: 0.6, meanOwnLoad: 1.25, meanVisibleFree: 0.25 },
+    },
+  ])('aggregation: $name', ({ starts, want }) => {
+    const m = new StrategyMetrics('x', Int32Array.from([0, 0]), ['r'], Int32Array.from([0, 0]), ['p'], 1000, ['a', 'b']);
+    for (const c of starts) m.coldStarted(c);
+    const r = m.result(0);
+    expect(r.coldStarts).toBe(starts.reduce((a, c) => a + c.n, 0));
+    expect(r.coldStartDetail).toEqual(want);
   });
 
   it('the report lists them per strategy', () => {
     const md = simMarkdownTable(simulate(scenario, { strategies: ['nearest-region'] }));
-    expect(md).toMatch(/Cold starts\n\n\* nearest-region: \d+ cold \(warm 0\); at eu-west-a \d+; busiest hours h0 \d+; \d+ while the app had idle replicas on other clusters \(mean 4\.00\)/);
+    expect(md).toMatch(/Cold starts\n\n\* nearest-region: \d+ cold \(warm 0\); at eu-west-a \d+; busiest hours h0 \d+; \d+ while the app had idle replicas on other clusters \(mean 4\.00\); load at the start: own \d+\.\d\d, app pooled \d+\.\d\d; the row deciders read showed \d+% of its slots free/);
   });
 });

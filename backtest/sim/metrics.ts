@@ -49,6 +49,12 @@ export interface ColdStartDetail {
   readonly meanAppLoad: number | null;
   /** Mean, over the cold starts, of this deployment's own (busy + queued) ÷ slots. */
   readonly meanOwnLoad: number | null;
+  /**
+   * Mean, over the cold starts, of the free share of loaded slots in the state row the deciders
+   * were reading then (the last visible publication): how much room they believed was left
+   * when the cluster had in fact filled up (a herd overshoot).
+   */
+  readonly meanVisibleFree: number | null;
 }
 
 /** One cold start's context, as the simulator saw it (true state, not the published view). */
@@ -59,6 +65,8 @@ export interface ColdStartContext {
   readonly idleReplicasElsewhere: number;
   readonly appLoad: number;
   readonly ownLoad: number;
+  /** Free ÷ loaded slots in the visible row of this deployment (0 when it showed none loaded). */
+  readonly visibleFree: number;
 }
 
 export interface WindowSpec {
@@ -155,7 +163,7 @@ export class StrategyMetrics {
   private readonly dequeuedBy = { slot: { n: 0, ms: 0 }, replica: { n: 0, ms: 0 } };
   private readonly coldByCluster: Float64Array;
   private readonly coldByHour: number[] = [];
-  private readonly coldCtx = { idleElsewhere: 0, idleReplicas: 0, appLoad: 0, ownLoad: 0 };
+  private readonly coldCtx = { idleElsewhere: 0, idleReplicas: 0, appLoad: 0, ownLoad: 0, visibleFree: 0 };
 
   constructor(
     readonly strategy: string,
@@ -189,6 +197,7 @@ export class StrategyMetrics {
     this.coldCtx.idleReplicas += c.n * c.idleReplicasElsewhere;
     this.coldCtx.appLoad += c.n * c.appLoad;
     this.coldCtx.ownLoad += c.n * c.ownLoad;
+    this.coldCtx.visibleFree += c.n * c.visibleFree;
   }
 
   private coldStartDetail(): ColdStartDetail {
@@ -201,6 +210,7 @@ export class StrategyMetrics {
       meanIdleReplicasElsewhere: mean(this.coldCtx.idleReplicas),
       meanAppLoad: mean(this.coldCtx.appLoad),
       meanOwnLoad: mean(this.coldCtx.ownLoad),
+      meanVisibleFree: mean(this.coldCtx.visibleFree),
     };
   }
 

@@ -366,8 +366,8 @@ class Simulation {
     }
   }
 
-  /** The app's load around a cold start at d: its own, pooled over its reachable clusters, and idle replicas elsewhere. */
-  private coldContext(d: Deployment): { idleReplicasElsewhere: number; appLoad: number; ownLoad: number } {
+  /** The app's load around a cold start at d: its own, pooled over its reachable clusters, idle replicas elsewhere, and the free share the deciders saw. */
+  private coldContext(d: Deployment): { idleReplicasElsewhere: number; appLoad: number; ownLoad: number; visibleFree: number } {
     const app = this.world.apps[d.appIdx];
     let idle = 0;
     let load = 0;
@@ -378,7 +378,14 @@ class Simulation {
       slots += o.slots;
       if (o !== d) idle += Math.max(0, o.replicas - Math.ceil((o.busy + o.queued) / o.cluster.spec.concurrencyPerReplica));
     }
-    return { idleReplicasElsewhere: idle, appLoad: slots > 0 ? load / slots : 0, ownLoad: d.slots > 0 ? (d.busy + d.queued) / d.slots : 0 };
+    const row = this.visible?.rows[d.idx];
+    const shown = row === undefined ? 0 : row.hotFree + row.hotBusy;
+    return {
+      idleReplicasElsewhere: idle,
+      appLoad: slots > 0 ? load / slots : 0,
+      ownLoad: d.slots > 0 ? (d.busy + d.queued) / d.slots : 0,
+      visibleFree: row !== undefined && shown > 0 ? row.hotFree / shown : 0,
+    };
   }
 
   private onReady(t: number, dep: number, n: number, gen: number): void {
