@@ -74,6 +74,33 @@ function queueingLines(r: SimReport): string {
   return lines.length === 0 ? '' : `Queued requests\n\n${lines.join('\n')}`;
 }
 
+/** Per strategy: where (top clusters) and when (busiest hours) cold starts happened, and whether the app had idle replicas elsewhere then. */
+function coldStartLines(r: SimReport): string {
+  const lines = r.strategies
+    .filter((s) => s.coldStartDetail !== undefined && s.coldStarts > 0)
+    .map((s) => {
+      const c = s.coldStartDetail;
+      if (c === undefined) return '';
+      const top = Object.entries(c.byCluster)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([id, n]) => `${id} ${n}`)
+        .join(', ');
+      const hours = c.byHour
+        .map((n, h) => [h, n] as const)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([h, n]) => `h${h} ${n}`)
+        .join(', ');
+      const f = (x: number | null): string => (x === null ? '–' : x.toFixed(2));
+      return `* ${s.strategy}: ${s.coldStarts} cold (warm ${s.warmStarts}); at ${top}; busiest hours ${hours}; ${c.idleElsewhere} while the app had idle replicas on other clusters (mean ${f(c.meanIdleReplicasElsewhere)}); load at the start: own ${f(c.meanOwnLoad)}, app pooled ${f(c.meanAppLoad)}; the row deciders read showed ${c.meanVisibleFree === null ? '–' : `${Math.round(c.meanVisibleFree * 100)}%`} of its slots free`;
+    })
+    .filter((l) => l !== '');
+  return lines.length === 0 ? '' : `Cold starts\n\n${lines.join('\n')}`;
+}
+
 /** Share of a class's served requests that waited in a queue (what its p99 is made of). */
 function queuedShare(queued: number | undefined, served: number): string {
   if (queued === undefined || served <= 0) return '–';
@@ -84,12 +111,12 @@ export function simSummaryText(r: SimReport): string {
   const hours = r.durationMs / 3_600_000;
   const head = `${r.scenario}: ${hours} h simulated, ${r.clusters} clusters, tick ${r.tickSeconds}s, seed ${r.seed}, policy ${r.policyVersion}`;
   const wall = r.strategies.map((s) => `${s.strategy} ${(s.wallMs / 1000).toFixed(1)}s`).join(', ');
-  const extra = [classTable(r, textTable), queueingLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, textTable), queueingLines(r), coldStartLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
   return `${head}\n\n${textTable(HEADERS, rows(r))}\n\n${extra === '' ? '' : `${extra}\n\n`}wall time: ${wall}\n`;
 }
 
 export function simMarkdownTable(r: SimReport): string {
-  const extra = [classTable(r, markdownTable), queueingLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, markdownTable), queueingLines(r), coldStartLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
   return `${markdownTable(HEADERS, rows(r))}${extra === '' ? '' : `\n\n${extra}`}`;
 }
 

@@ -32,6 +32,43 @@ export interface ClassResult {
   readonly ttfbMs: { readonly p50: number | null; readonly p95: number | null; readonly p99: number | null };
 }
 
+/**
+ * Where and when cold starts happened (a diagnostic: cold = the cluster's warm pool was used up,
+ * i.e. its replicas above the minimum, over all apps, outgrew its warm nodes). `idleElsewhere`:
+ * cold starts made while the same app had a replica carrying nothing on another reachable
+ * cluster (what the decision could have used instead of growing this one).
+ */
+export interface ColdStartDetail {
+  readonly byCluster: Readonly<Record<string, number>>;
+  /** Cold starts per simulated hour (index = hour since the start). */
+  readonly byHour: readonly number[];
+  readonly idleElsewhere: number;
+  /** Mean, over the cold starts, of the app's idle replicas on its other reachable clusters. */
+  readonly meanIdleReplicasElsewhere: number | null;
+  /** Mean, over the cold starts, of the app's pooled load: (busy + queued) ÷ slots over all its reachable clusters. */
+  readonly meanAppLoad: number | null;
+  /** Mean, over the cold starts, of this deployment's own (busy + queued) ÷ slots. */
+  readonly meanOwnLoad: number | null;
+  /**
+   * Mean, over the cold starts, of the free share of loaded slots in the state row the deciders
+   * were reading then (the last visible publication): how much room they believed was left
+   * when the cluster had in fact filled up (a herd overshoot).
+   */
+  readonly meanVisibleFree: number | null;
+}
+
+/** One cold start's context, as the simulator saw it (true state, not the published view). */
+export interface ColdStartContext {
+  readonly cluster: number;
+  readonly t: number;
+  readonly n: number;
+  readonly idleReplicasElsewhere: number;
+  readonly appLoad: number;
+  readonly ownLoad: number;
+  /** Free ÷ loaded slots in the visible row of this deployment (0 when it showed none loaded). */
+  readonly visibleFree: number;
+}
+
 export interface WindowSpec {
   readonly name: string;
   readonly startMs: number;
@@ -66,6 +103,7 @@ export interface StrategyResult {
   readonly failed: number;
   readonly noCandidate: number;
   readonly coldStarts: number;
+  readonly coldStartDetail?: ColdStartDetail;
   readonly warmStarts: number;
   /** Requests that waited in a queue (for a free slot or a starting replica). */
   readonly queuedRequests: number;
@@ -123,6 +161,9 @@ export class StrategyMetrics {
   private readonly classQueued: Float64Array;
   private readonly clusterQueued: Float64Array;
   private readonly dequeuedBy = { slot: { n: 0, ms: 0 }, replica: { n: 0, ms: 0 } };
+  private readonly coldByCluster: Float64Array;
+  private readonly coldByHour: number[] = [];
+  private readonly coldCtx = { idleElsewhere: 0, idleReplicas: 0, appLoad: 0, ownLoad: 0, visibleFree: 0 };
 
   constructor(
     readonly strategy: string,
@@ -142,6 +183,35 @@ export class StrategyMetrics {
     this.classTtfb = classNames.map(() => new Histogram());
     this.classQueued = new Float64Array(classNames.length);
     this.clusterQueued = new Float64Array(clusterIds.length);
+    this.coldByCluster = new Float64Array(clusterIds.length);
+  }
+
+  /** n replicas started on cold nodes, in the context `c`. */
+  coldStarted(c: ColdStartContext): void {
+    this.coldStarts += c.n;
+    this.coldByCluster[c.cluster] = (this.coldByCluster[c.cluster] ?? 0) + c.n;
+    const h = Math.floor(c.t / 3_600_000);
+    while (this.coldByHour.length <= h) this.coldByHour.push(0);
+    this.coldByHour[h] = (this.coldByHour[h] ?? 0) + c.n;
+    if (c.idleReplicasElsewhere > 0) this.coldCtx.idleElsewhere += c.n;
+    this.coldCtx.idleReplicas += c.n * c.idleReplicasElsewhere;
+    this.coldCtx.appLoad += c.n * c.appLoad;
+    this.coldCtx.ownLoad += c.n * c.ownLoad;
+    this.coldCtx.visibleFree += c.n * c.visibleFree;
+  }
+
+  private coldStartDetail(): ColdStartDetail {
+    const n = this.coldStarts;
+    const mean = (x: number): number | null => (n > 0 ? Math.round((x / n) * 100) / 100 : null);
+    return {
+      byCluster: Object.fromEntries(this.clusterIds.map((id, i) => [id, this.coldByCluster[i] ?? 0])),
+      byHour: [...this.coldByHour],
+      idleElsewhere: this.coldCtx.idleElsewhere,
+      meanIdleReplicasElsewhere: mean(this.coldCtx.idleReplicas),
+      meanAppLoad: mean(this.coldCtx.appLoad),
+      meanOwnLoad: mean(this.coldCtx.ownLoad),
+      meanVisibleFree: mean(this.coldCtx.visibleFree),
+    };
   }
 
   /** n requests of class `dc` went into a queue at `cluster`. */
@@ -230,6 +300,7 @@ export class StrategyMetrics {
       failed: this.failed,
       noCandidate: this.noCandidate,
       coldStarts: this.coldStarts,
+      coldStartDetail: this.coldStartDetail(),
       warmStarts: this.warmStarts,
       queuedRequests: this.queuedRequests,
       queueing: {

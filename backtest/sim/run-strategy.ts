@@ -361,9 +361,31 @@ class Simulation {
     }
     if (cold > 0) {
       d.starting += cold;
-      this.metrics.coldStarts += cold;
+      this.metrics.coldStarted({ cluster: c.idx, t, n: cold, ...this.coldContext(d) });
       this.q.push(t + c.spec.coldStartSeconds * 1000, P_READY, { k: 'ready', dep: d.idx, n: cold, gen: d.generation });
     }
+  }
+
+  /** The app's load around a cold start at d: its own, pooled over its reachable clusters, idle replicas elsewhere, and the free share the deciders saw. */
+  private coldContext(d: Deployment): { idleReplicasElsewhere: number; appLoad: number; ownLoad: number; visibleFree: number } {
+    const app = this.world.apps[d.appIdx];
+    let idle = 0;
+    let load = 0;
+    let slots = 0;
+    for (const o of app?.deployments ?? []) {
+      if (!o.cluster.reachable) continue;
+      load += o.busy + o.queued;
+      slots += o.slots;
+      if (o !== d) idle += Math.max(0, o.replicas - Math.ceil((o.busy + o.queued) / o.cluster.spec.concurrencyPerReplica));
+    }
+    const row = this.visible?.rows[d.idx];
+    const shown = row === undefined ? 0 : row.hotFree + row.hotBusy;
+    return {
+      idleReplicasElsewhere: idle,
+      appLoad: slots > 0 ? load / slots : 0,
+      ownLoad: d.slots > 0 ? (d.busy + d.queued) / d.slots : 0,
+      visibleFree: row !== undefined && shown > 0 ? row.hotFree / shown : 0,
+    };
   }
 
   private onReady(t: number, dep: number, n: number, gen: number): void {
