@@ -14,9 +14,9 @@ function free(book: readonly Pair[], until: number, startsOnFree: (at: number) =
   b.take(until, (at, n) => order.add(at, n));
   const freed: Pair[] = [];
   const later: Pair[] = [];
-  for (let e = order.next(); e !== undefined; e = order.next()) {
-    freed.push([e.at, e.payload]);
-    const next = startsOnFree(e.at);
+  while (order.next()) {
+    freed.push([order.at, order.n]);
+    const next = startsOnFree(order.at);
     if (next !== null && !order.offer(next[0], next[1])) later.push(next);
   }
   const left: Pair[] = [];
@@ -44,6 +44,13 @@ describe('completions free their slots at their exact time, in order', () => {
       starts: (at) => (at === 1100 ? [2400, 1] : null),
       freed: [[1100, 1]],
       later: [[2400, 1]],
+    },
+    {
+      name: 'at equal times the tick\'s own completions go before those booked while freeing',
+      book: [[1100, 1], [1300, 5]],
+      until: 2000,
+      starts: (at) => (at === 1100 ? [1300, 1] : null),
+      freed: [[1100, 1], [1300, 5], [1300, 1]],
     },
     { name: 'equal times keep booking order', book: [[1400, 1], [1400, 2]], until: 2000, freed: [[1400, 1], [1400, 2]] },
   ])('$name', ({ book, until, starts, freed, left = [], later = [] }) => {

@@ -3,7 +3,7 @@
  * deployment and tick keeps the run fast) but each with its exact time, so a queued request can
  * start the moment a slot frees instead of at the next tick boundary.
  */
-import { EventQueue, type QueuedEvent } from './event-queue.ts';
+import { EventQueue } from './event-queue.ts';
 
 /** Completions falling due within one tick: exact times and counts, in booking order. */
 export class DueCompletions {
@@ -41,27 +41,51 @@ export class DueCompletions {
 /**
  * Completions freed one after another in time order, up to `until`. Requests that start on a
  * freed slot book completions of their own: those due by `until` join the order (`offer`), so a
- * short request that starts and finishes within the tick frees its slot in turn.
+ * short request that starts and finishes within the tick frees its slot in turn. The tick's own
+ * completions are sorted once; only those booked while freeing go through a heap (ties: the
+ * tick's first, then in the order they were offered).
  */
 export class FreeingOrder {
-  private readonly q = new EventQueue<number>();
+  /** The completion `next()` just freed. */
+  at = 0;
+  n = 0;
+  private readonly ats: number[] = [];
+  private readonly ns: number[] = [];
+  private order: number[] | null = null;
+  private i = 0;
+  private readonly offered = new EventQueue<number>();
 
   constructor(readonly until: number) {}
 
-  /** Adds a completion already known to be due (taken from a tick's book). */
+  /** Adds a completion already known to be due (taken from a tick's book); all before the first `next()`. */
   add(at: number, n: number): void {
-    this.q.push(at, 0, n);
+    this.ats.push(at);
+    this.ns.push(n);
   }
 
   /** Adds a completion booked while freeing, if it falls due by `until`; false when it does not. */
   offer(at: number, n: number): boolean {
     if (at > this.until) return false;
-    this.q.push(at, 0, n);
+    this.offered.push(at, 0, n);
     return true;
   }
 
-  /** The earliest completion not yet freed (ties in the order they were added). */
-  next(): QueuedEvent<number> | undefined {
-    return this.q.pop();
+  /** Moves to the earliest completion not yet freed (`at`, `n`); false when none is left. */
+  next(): boolean {
+    const ats = this.ats;
+    if (this.order === null) this.order = ats.map((_, k) => k).sort((a, b) => (ats[a] ?? 0) - (ats[b] ?? 0) || a - b);
+    const k = this.order[this.i];
+    const later = this.offered.peekTime();
+    if (k !== undefined && (later === undefined || (ats[k] ?? 0) <= later)) {
+      this.i++;
+      this.at = ats[k] ?? 0;
+      this.n = this.ns[k] ?? 0;
+      return true;
+    }
+    const e = this.offered.pop();
+    if (e === undefined) return false;
+    this.at = e.at;
+    this.n = e.payload;
+    return true;
   }
 }

@@ -355,10 +355,10 @@ class Simulation {
 
   private freeInOrder(d: Deployment, order: FreeingOrder): void {
     this.freeing = { dep: d.idx, order };
-    for (let e = order.next(); e !== undefined; e = order.next()) {
+    while (order.next()) {
       this.metrics.events++;
-      d.busy = Math.max(0, d.busy - e.payload);
-      this.drain(e.at, d, 'slot');
+      d.busy = Math.max(0, d.busy - order.n);
+      this.drain(order.at, d, 'slot');
     }
     this.freeing = null;
   }
