@@ -4,6 +4,7 @@
  * slots, FIFO queue of aggregated request batches, pending completions).
  * Requests travel in batches (count + arrival time), never one object each.
  */
+import type { DueCompletions } from './completions.ts';
 import type { ResolvedScenario } from './scenario.ts';
 
 export type ClusterSpec = ResolvedScenario['clusters'][number];
@@ -148,8 +149,8 @@ export class Deployment {
   idleSince: number | null = null;
   /** Bumped by outages so replica-ready events scheduled before them are ignored. */
   generation = 0;
-  /** Pending completions: due tick → request count. */
-  readonly pending = new Map<number, number>();
+  /** Pending completions: due tick → the completions falling due in it, each with its exact time. */
+  readonly pending = new Map<number, DueCompletions>();
 
   constructor(
     readonly idx: number,

@@ -9,6 +9,7 @@ import type { AppSnapshot } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import { estimateRttMs } from '../../shared/geo/index.ts';
 import { residencyAllows } from '../constraints.ts';
+import { DueCompletions, FreeingOrder } from './completions.ts';
 import { EventQueue } from './event-queue.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
 import { SERIES_BUCKETS, StrategyMetrics, type StrategyResult, type WindowSpec } from './metrics.ts';
@@ -90,6 +91,8 @@ class Simulation {
   private readonly clientWeight: number[];
   /** Per client point: traffic multiplier from load-surge incidents. */
   private readonly surge: number[];
+  /** The deployment whose completions are being freed in time order, if any (see `freeInOrder`). */
+  private freeing: { readonly dep: number; readonly order: FreeingOrder } | null = null;
 
   constructor(
     private readonly s: ResolvedScenario,
@@ -307,20 +310,57 @@ class Simulation {
   }
 
   private complete(d: Deployment, at: number, n: number): void {
+    const f = this.freeing;
+    if (f !== null && f.dep === d.idx && f.order.offer(at, n)) return;
     const due = Math.ceil(at / this.tickMs);
-    const had = d.pending.get(due);
-    d.pending.set(due, (had ?? 0) + n);
-    if (had === undefined) this.q.push(due * this.tickMs, P_DONE, { k: 'done', dep: d.idx, due });
+    let b = d.pending.get(due);
+    if (b === undefined) {
+      b = new DueCompletions();
+      d.pending.set(due, b);
+      this.q.push(due * this.tickMs, P_DONE, { k: 'done', dep: d.idx, due });
+    }
+    b.add(at, n);
   }
 
+  /**
+   * The end of a tick: its completions free their slots. With nobody queued the order they
+   * finished in cannot matter (arrivals come on tick boundaries), so they are freed at once;
+   * otherwise one after another at their exact times, each starting queued requests as it frees
+   * a slot, as an engine would, instead of making every queued request wait for the tick.
+   */
   private onDone(t: number, dep: number, due: number): void {
     const d = this.world.deployments[dep];
     if (d === undefined) return;
-    const n = d.pending.get(due);
-    if (n === undefined) return; // dropped by an outage
+    const b = d.pending.get(due);
+    if (b === undefined) return; // dropped by an outage
     d.pending.delete(due);
-    d.busy = Math.max(0, d.busy - n);
-    this.drain(t, d, 'slot');
+    if (d.queued === 0) {
+      d.busy = Math.max(0, d.busy - b.total);
+      return;
+    }
+    const order = new FreeingOrder(t);
+    b.take(Infinity, (at, n) => order.add(at, n));
+    this.freeInOrder(d, order);
+  }
+
+  /** Before an event within a tick changes who gets a slot: free the tick's completions due by t, in order. */
+  private freeDueBy(t: number, d: Deployment): void {
+    if (d.queued === 0) return;
+    const b = d.pending.get(Math.ceil(t / this.tickMs));
+    if (b === undefined || b.total === 0) return;
+    const order = new FreeingOrder(t);
+    b.take(t, (at, n) => order.add(at, n));
+    this.freeInOrder(d, order);
+  }
+
+  private freeInOrder(d: Deployment, order: FreeingOrder): void {
+    this.freeing = { dep: d.idx, order };
+    while (order.next()) {
+      this.metrics.events++;
+      d.busy = Math.max(0, d.busy - order.n);
+      this.drain(order.at, d, 'slot');
+    }
+    this.freeing = null;
   }
 
   /** Start queued batches, oldest first, while slots are free (`cause`: what freed them). */
@@ -391,6 +431,8 @@ class Simulation {
   private onReady(t: number, dep: number, n: number, gen: number): void {
     const d = this.world.deployments[dep];
     if (d === undefined || d.generation !== gen) return;
+    // Slots that freed earlier in this tick go first: the queue's head took them before the replica came up.
+    this.freeDueBy(t, d);
     d.starting -= n;
     d.replicas += n;
     this.drain(t, d, 'replica');
