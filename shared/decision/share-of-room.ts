@@ -23,17 +23,23 @@ export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, o
   for (const r of pool) {
     const m = r.c.state?.inflowByOrigin;
     if (m === undefined || m === null) continue;
-    mine += rateOf(m, origin);
-    for (const v of Object.values(m)) app += v;
+    // This origin's inflow here, kept in shareCap until its cap replaces it (one lookup per row).
+    r.shareCap = rateOf(m, origin);
+    mine += r.shareCap;
+    app += totalOf(m);
   }
-  if (!(mine > 0) || !(app > 0)) return;
+  if (!(mine > 0) || !(app > 0)) {
+    for (const r of pool) r.shareCap = NaN;
+    return;
+  }
   const appShare = mine / app;
   let excess = 0;
   let under = 0;
   for (const r of pool) {
-    let cap = capOf(r, origin, mine, appShare, policy);
+    const own = r.shareCap; // NaN: no inflow data for this row
+    let cap = Number.isNaN(own) ? NaN : capOf(r, own, mine, appShare, policy);
     // A cluster with replica faults gets no more of this origin's traffic than it already does.
-    if (faulty(r, termMs)) cap = Math.min(cap, ownShare(r, origin, mine));
+    if (faulty(r, termMs)) cap = Math.min(cap, own / mine);
     r.shareCap = cap;
     if (Number.isNaN(cap)) cap = 1;
     if (r.probability > cap) {
@@ -85,16 +91,14 @@ function faulty(r: CandidateRow, termMs: Float64Array): boolean {
 }
 
 /** The largest share of this origin's traffic the row may take over the state's horizon (NaN: no inflow data). */
-function capOf(r: CandidateRow, origin: string, mine: number, appShare: number, policy: Policy): number {
+function capOf(r: CandidateRow, own: number, mine: number, appShare: number, policy: Policy): number {
   const s = r.c.state;
   const m = s?.inflowByOrigin;
   if (s === null || m === undefined || m === null) return NaN;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
   const service = s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : policy.ttft.serviceMs;
   const room = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
-  let total = 0;
-  for (const v of Object.values(m)) total += v;
-  const own = rateOf(m, origin);
+  const total = totalOf(m);
   const unclaimed = room - total * h;
   // This origin's claim on the unclaimed room: its share of the app's traffic, or of this
   // cluster's inflow if larger (the clients near a cluster are the ones that want it).
@@ -104,11 +108,21 @@ function capOf(r: CandidateRow, origin: string, mine: number, appShare: number, 
 }
 
 function rateOf(m: Readonly<Record<string, number>>, origin: string): number {
-  return Object.hasOwn(m, origin) ? (m[origin] ?? 0) : 0;
+  // One lookup; the type check keeps an inherited property (a colo named like one) out.
+  const v = m[origin];
+  return typeof v === 'number' ? v : 0;
 }
 
-/** The share of this origin's traffic the row took over the last window (NaN without inflow data). */
-function ownShare(r: CandidateRow, origin: string, mine: number): number {
-  const m = r.c.state?.inflowByOrigin;
-  return m === undefined || m === null ? NaN : rateOf(m, origin) / mine;
+
+// A cluster's total inflow, once per snapshot row (a snapshot may carry hundreds of colos, and
+// every decision on it reads every candidate's total).
+const totals = new WeakMap<object, number>();
+function totalOf(m: Readonly<Record<string, number>>): number {
+  let t = totals.get(m);
+  if (t === undefined) {
+    t = 0;
+    for (const v of Object.values(m)) t += v;
+    totals.set(m, t);
+  }
+  return t;
 }
