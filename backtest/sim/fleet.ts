@@ -144,6 +144,8 @@ export class Deployment {
   queueHead = 0;
   lastServedAt: number | null = null;
   readonly outcomes = new OutcomeWindow();
+  /** Requests that arrived here since the last state capture, by client point (the proxies' outcome rows by origin). */
+  readonly inflow = new Map<number, number>();
   /** Moving average of how long requests that queued here waited (what the engine's metrics publish). */
   queueWaitMs: number | null = null;
   idleSince: number | null = null;

@@ -89,6 +89,7 @@ class Simulation {
   private readonly idx: Int32Array;
   private readonly cnt: Float64Array;
   private readonly clientWeight: number[];
+  private readonly clientNames: string[];
   /** Per client point: traffic multiplier from load-surge incidents. */
   private readonly surge: number[];
   /** The deployment whose completions are being freed in time order, if any (see `freeInOrder`). */
@@ -114,6 +115,7 @@ class Simulation {
     );
     const totalWeight = clients.reduce((a, c) => a + c.weight, 0);
     this.clientWeight = clients.map((c) => c.weight / totalWeight);
+    this.clientNames = clients.map((c) => c.name);
     this.surge = clients.map(() => 1);
     this.classWeights = s.traffic.durations.map((d) => d.weight);
     this.classMeanMs = s.traffic.durations.map((d) => d.meanSeconds * 1000);
@@ -168,7 +170,7 @@ class Simulation {
           this.onReady(t, ev.dep, ev.n, ev.gen);
           break;
         case 'publish': {
-          const pub = capture(++this.version, SIM_EPOCH_MS + t, this.world.deployments, this.lastCaptured);
+          const pub = capture(++this.version, SIM_EPOCH_MS + t, this.world.deployments, this.lastCaptured, this.s.propagation.intervalSeconds * 1000);
           this.lastCaptured = pub;
           q.push(t + this.s.propagation.delaySeconds * 1000, P_VISIBLE, { k: 'visible', pub });
           q.push(t + this.s.propagation.intervalSeconds * 1000, P_PUBLISH, ev);
@@ -199,7 +201,7 @@ class Simulation {
         const pub = this.visible;
         const hit = this.snapCache.get(app.idx);
         if (pub !== null && hit !== undefined && hit.version === pub.version) return hit.snap;
-        const snap = appSnapshotOf(app, this.world.clusters, app.staticClusters, pub ?? { version: 0, rows: [] }, this.visibleAt);
+        const snap = appSnapshotOf(app, this.world.clusters, app.staticClusters, pub ?? { version: 0, rows: [] }, this.visibleAt, this.clientNames);
         this.snapCache.set(app.idx, { version: pub?.version ?? 0, snap });
         return snap;
       },
@@ -259,6 +261,8 @@ class Simulation {
     let n = count;
     const m = this.metrics;
     m.routed(cluster, n, t);
+    const dep = app.byCluster[cluster];
+    if (dep !== undefined) dep.inflow.set(client, (dep.inflow.get(client) ?? 0) + n);
     const facts = this.world.domainClusters[cluster];
     const continent = this.world.requests[app.idx]?.[client]?.client.continent ?? null;
     if (facts !== undefined && !residencyAllows(app.app.residency, facts, continent)) m.residencyViolations += n;

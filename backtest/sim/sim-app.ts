@@ -84,7 +84,7 @@ export function buildWorld(s: ResolvedScenario): SimWorld {
         appId: a.app.id,
         fn: 'v1/chat/completions',
         method: 'POST',
-        client: { colo: null, country: c.country, continent: c.continent as Continent, location: { lat: c.lat, lon: c.lon } },
+        client: { colo: c.name, country: c.country, continent: c.continent as Continent, location: { lat: c.lat, lon: c.lon } },
         affinityKey: null,
         synthetic: true,
       }),

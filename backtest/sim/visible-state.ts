@@ -26,6 +26,8 @@ export interface PublishedRow {
   readonly replicas: number;
   readonly replicasAboveMin: number;
   readonly idleReplicas: number;
+  /** Requests/s by client point over the window since the previous capture. */
+  readonly inflow: ReadonlyMap<number, number>;
 }
 
 /**
@@ -59,6 +61,7 @@ export function capture(
   now: number,
   deployments: readonly Deployment[],
   previous: Publication | null,
+  windowMs = 0,
 ): Publication {
   const rows: Array<PublishedRow | undefined> = new Array<PublishedRow | undefined>(deployments.length);
   for (const d of deployments) {
@@ -86,9 +89,18 @@ export function capture(
       outcomeRequests: d.outcomes.requests(now),
       outcomeErrors: d.outcomes.errors(now),
       ...autoscalerView(d),
+      inflow: inflowRates(d, windowMs),
     };
   }
   return { version, rows };
+}
+
+/** The deployment's arrivals by client point since the last capture, as requests/s; resets the counts. */
+function inflowRates(d: Deployment, windowMs: number): ReadonlyMap<number, number> {
+  const out = new Map<number, number>();
+  if (windowMs > 0) for (const [client, n] of d.inflow) if (n > 0) out.set(client, (n * 1000) / windowMs);
+  d.inflow.clear();
+  return out;
 }
 
 /** Build the AppSnapshot decide() reads for one app from a publication. */
@@ -98,6 +110,7 @@ export function appSnapshotOf(
   staticClusters: ReadonlyMap<string, Cluster>,
   pub: Publication,
   loadedAt: number,
+  clientNames: readonly string[] = [],
 ): AppSnapshot {
   const state = new Map<string, ClusterAppState>();
   const status = new Map<string, ClusterStatus>();
@@ -130,10 +143,17 @@ export function appSnapshotOf(
       idleReplicas: row.idleReplicas,
       // The autoscaler's scale-down window, from the cluster's config (an aggregator reads it from the HPA).
       idleWindowMs: c.spec.scaleDownIdleSeconds * 1000,
+      inflowByOrigin: originsOf(row.inflow, clientNames),
     });
     if (row.outcomeRequests > 0)
       outcomes.set(id, { clusterId: id, requests: row.outcomeRequests, replicaErrors: row.outcomeErrors, ttfbMs: null, observedAt: row.observedAt });
     status.set(id, { clusterId: id, health: row.health, circuitOpen: false, draining: false, observedAt: row.observedAt });
   }
   return { app: app.app, clusters: staticClusters, state, status, latency: new Map(), outcomes, loadedAt };
+}
+
+function originsOf(inflow: ReadonlyMap<number, number>, names: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [client, rate] of inflow) out[names[client] ?? `client-${client}`] = rate;
+  return out;
 }

@@ -34,6 +34,8 @@ export interface CandidateRow {
   scored: boolean;
   /** ttft model: sum of the terms, what the softmax ranks. */
   scoreMs: number;
+  /** ttft model: the most of the deciding origin's traffic this row may take (`share-of-room.ts`); NaN: no cap known. */
+  shareCap: number;
 }
 
 /** The scratch of one compiled snapshot: a row per candidate and their term values (ms). */
@@ -82,6 +84,7 @@ function emptyRow(c: CompiledCandidate): CandidateRow {
     hasEstimate: false,
     scored: false,
     scoreMs: 0.5,
+    shareCap: NaN,
   };
 }
 
@@ -107,6 +110,7 @@ export function resetRow(
   r.hasEstimate = false;
   r.scored = false;
   r.scoreMs = 0;
+  r.shareCap = NaN;
 }
 
 /**

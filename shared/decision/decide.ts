@@ -114,7 +114,7 @@ export function decide(
       strategy !== 'switchyard'
         ? pickByStrategy(strategy, eligible, req, ctx)
         : ttft
-          ? softmaxPick(landingPool(eligible, scratch.pool), termMs, policy, ctx.rng)
+          ? softmaxPick(landingPool(eligible, scratch.pool), termMs, policy, ctx.rng, req.client.colo)
           : pickInBestTier(eligible, ctx);
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
     outcome = 'routed';

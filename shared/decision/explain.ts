@@ -32,7 +32,8 @@ const PROB = 2;
 const EST = 3;
 const HAS_EST = 4;
 const SCORE = 5;
-const FIELDS = 6;
+const CAP = 6;
+const FIELDS = 7;
 
 export interface DecisionFrame {
   readonly candidates: readonly CompiledCandidate[];
@@ -69,6 +70,7 @@ export function captureFrame(
     nums[at + EST] = r.estimatedLatencyMs;
     nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
     nums[at + SCORE] = r.scoreMs;
+    nums[at + CAP] = r.shareCap;
     disqualifications[i] = r.disqualifications;
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
@@ -143,5 +145,8 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   };
   // The weights model has no terms: its explanations keep their old shape (replays compare them whole).
   if (!scored) return base;
-  return { ...base, terms: explainTerms(c, state, stateAgeMs ?? 0, x, f.alternative), scoreMs: f.nums[at + SCORE] ?? 0 };
+  const cap = f.nums[at + CAP] ?? NaN;
+  const scoredPart = { ...base, terms: explainTerms(c, state, stateAgeMs ?? 0, x, f.alternative), scoreMs: f.nums[at + SCORE] ?? 0 };
+  // Only where the snapshot carries inflow by origin (older explanations keep their shape).
+  return Number.isNaN(cap) ? scoredPart : { ...scoredPart, shareCap: cap };
 }

@@ -1,6 +1,7 @@
 import type { CandidateRow } from './candidate-row.ts';
 import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import type { Policy, Rng } from './types.ts';
+import { capByRoom } from './share-of-room.ts';
 import { weightedIndex } from './weighted-pick.ts';
 
 /**
@@ -104,6 +105,7 @@ export function softmaxPick(
   termMs: Float64Array,
   policy: Policy,
   rng: Rng,
+  origin: string | null = null,
 ): CandidateRow {
   let age = 0;
   for (const r of pool) age += r.stateAgeMs ?? 0;
@@ -121,6 +123,10 @@ export function softmaxPick(
     const r = pool[i] as CandidateRow;
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
     r.probability = (1 - share) * own + (loaded(r, termMs) ? share / standbys : 0);
+  }
+  capByRoom(pool, termMs, origin, policy);
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i] as CandidateRow;
     r.pickWeight = r.probability;
     weights[i] = r.probability;
   }

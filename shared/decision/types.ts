@@ -71,6 +71,13 @@ export interface CandidateExplanation {
   readonly terms?: readonly TtftTerm[];
   /** ttft model only: the score the softmax ranks (sum of `terms`). */
   readonly scoreMs?: number;
+  /**
+   * ttft model, snapshot with inflow by origin, known origin (colo): the most of this origin's
+   * traffic the candidate may take before the next state arrives, from its room and the other
+   * origins' inflow (`share-of-room.ts`). `probability` stays at or under it unless every
+   * candidate is at its cap. Absent: no cap known.
+   */
+  readonly shareCap?: number;
 }
 
 /**

@@ -241,6 +241,13 @@ export interface ClusterAppState {
   readonly replicasAboveMin?: number | null;
   readonly idleReplicas?: number | null;
   readonly idleWindowMs?: number | null;
+  /**
+   * Requests/s this cluster received for the app over the last report window, by origin (the
+   * deciding edge colo), from the proxies' outcome rows. Lets a decider bound its own share of
+   * the cluster's room under stale state (`share-of-room.ts`). A plain object so decision records
+   * (`input_json`) replay it as is. Absent: no bound.
+   */
+  readonly inflowByOrigin?: Readonly<Record<string, number>> | null;
 }
 
 /**

@@ -412,6 +412,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE cluster_app_state ADD COLUMN idle_window_ms REAL`,
     ],
   },
+  {
+    version: 19,
+    name: 'each decision\'s origin (the deciding edge colo), for each cluster\'s inflow by origin in the snapshot',
+    statements: [
+      // Filled by the database from the record itself, so no writer (edge, proxy, tools) changes:
+      // input_json is {"v":1,"request":{"client":{"colo":…}}…} (shared/decision/record-json.ts).
+      `ALTER TABLE decisions ADD COLUMN origin TEXT`,
+      `CREATE TRIGGER IF NOT EXISTS decisions_origin AFTER INSERT ON decisions
+         WHEN NEW.origin IS NULL AND json_valid(NEW.input_json)
+       BEGIN
+         UPDATE decisions SET origin = json_extract(NEW.input_json, '$.request.client.colo') WHERE rowid = NEW.rowid;
+       END`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -14,6 +14,7 @@ import { SnapshotError } from './errors.ts';
 import { parseAppRow } from './parse-app.ts';
 import { parseClusterRow } from './parse-cluster.ts';
 import { parseJobPinRows } from './parse-job-pins.ts';
+import { parseInflowRows } from './parse-inflow.ts';
 import { parseOutcomeRows } from './parse-outcomes.ts';
 import { parseRolloutRow, parseVersionRows } from '../rollout/parse-rollout-rows.ts';
 import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, type Row } from './row-values.ts';
@@ -179,13 +180,13 @@ export function buildAppSnapshot(
   now: number,
   options: BuildSnapshotOptions = {},
 ): AppSnapshot | null {
-  // The last parts are optional: readers built before outcome feedback, job pins or rollouts send fewer.
-  if (results.length > SNAPSHOT_PARTS.length || results.length < SNAPSHOT_PARTS.length - 4) {
+  // The last parts are optional: readers built before outcome feedback, job pins, rollouts or inflow send fewer.
+  if (results.length > SNAPSHOT_PARTS.length || results.length < SNAPSHOT_PARTS.length - 5) {
     throw new SnapshotError(
       `expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`,
     );
   }
-  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs, pinsRs, versionsRs, rolloutRs] = results;
+  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs, pinsRs, versionsRs, rolloutRs, inflowRs] = results;
   const appRow = appRs?.rows[0];
   if (appRow === undefined) return null;
   const app = parseAppRow(appRow, appClustersRs?.rows ?? []);
@@ -196,9 +197,11 @@ export function buildAppSnapshot(
     clusters.set(cluster.id, cluster);
   }
   const state = new Map<string, ClusterAppState>();
+  const inflow = inflowRs === undefined ? null : parseInflowRows(inflowRs.rows);
   for (const row of stateRs?.rows ?? []) {
     const s = parseState(row);
-    state.set(s.clusterId, s);
+    // With the inflow part, every row carries a map (empty: nobody sent there in the window).
+    state.set(s.clusterId, inflow === null ? s : { ...s, inflowByOrigin: inflow.get(s.clusterId) ?? {} });
   }
   const proxyRows = new Map<string, ProxyHealthRow[]>();
   const latency = new Map<string, LatencyMeasurement[]>();

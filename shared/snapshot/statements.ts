@@ -21,11 +21,18 @@ export const SNAPSHOT_PARTS = [
   'jobPins',
   'versions',
   'rollout',
+  'inflow',
 ] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
 /** How far back the snapshot sums outcomes: long enough for evidence, short enough to react within a minute. */
 export const OUTCOME_WINDOW_MS = 60_000;
+
+/**
+ * How far back the snapshot counts each cluster's inflow by origin: a few state reports, so the
+ * rate follows shifts in routing within seconds (`ClusterAppState.inflowByOrigin`).
+ */
+export const INFLOW_WINDOW_MS = 10_000;
 
 /**
  * Most job pins one app's snapshot carries (newest first): bounds the edge's memory and refresh
@@ -89,6 +96,15 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
     // Model versions per cluster and the app's rollout (shared/rollout/).
     { sql: 'SELECT cluster_id, model, version FROM deployment_versions WHERE app_id = ? ORDER BY cluster_id, model', args: [appId] },
     { sql: 'SELECT * FROM rollouts WHERE app_id = ?', args: [appId] },
+    {
+      // Per cluster × origin (the deciding colo, migration 19): this app's attempts of the last
+      // INFLOW_WINDOW_MS, refusals included (they arrived all the same).
+      sql: `SELECT o.cluster_id AS cluster_id, d.origin AS origin, COUNT(*) AS requests
+            FROM outcomes o JOIN decisions d ON d.id = o.decision_id
+            WHERE d.app_id = ? AND o.at >= ? AND o.cluster_id IS NOT NULL AND d.origin IS NOT NULL
+            GROUP BY o.cluster_id, d.origin ORDER BY o.cluster_id, d.origin`,
+      args: [appId, now > 0 ? now - INFLOW_WINDOW_MS : 0],
+    },
   ];
 }
 

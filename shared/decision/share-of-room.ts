@@ -1,0 +1,128 @@
+import type { CandidateRow } from './candidate-row.ts';
+import { horizonMs } from './ttft-terms.ts';
+import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
+import type { Policy } from './types.ts';
+
+
+/**
+ * A decider's fair share of each candidate's room under stale state. Every decider acts on the
+ * same published row for about `horizonMs(age)`; over that time a cluster can take its free
+ * slots less its queue plus what its busy slots finish (room). The other origins keep sending
+ * what they sent in the last window (their inflow); what nobody claims yet (room − all inflow
+ * × horizon) is split among origins by their share of the app's traffic, so n deciders reading
+ * the same free slots do not each take all of them. When the room is already over-claimed,
+ * each origin keeps its proportion of the room. Probabilities above the cap move to rows under
+ * their cap (in proportion to their probability, never to rows with replica faults); what no
+ * row can take stays where the softmax put it (every cluster full: the queue terms decide).
+ * Rows without inflow data are not capped; an origin with no inflow anywhere is not capped.
+ */
+export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, origin: string | null, policy: Policy): void {
+  if (origin === null || pool.length < 2) return;
+  let mine = 0;
+  let app = 0;
+  for (const r of pool) {
+    const m = r.c.state?.inflowByOrigin;
+    if (m === undefined || m === null) continue;
+    // This origin's inflow here, kept in shareCap until its cap replaces it (one lookup per row).
+    r.shareCap = rateOf(m, origin);
+    mine += r.shareCap;
+    app += totalOf(m);
+  }
+  if (!(mine > 0) || !(app > 0)) {
+    for (const r of pool) r.shareCap = NaN;
+    return;
+  }
+  const appShare = mine / app;
+  let excess = 0;
+  let under = 0;
+  for (const r of pool) {
+    const own = r.shareCap; // NaN: no inflow data for this row
+    let cap = Number.isNaN(own) ? NaN : capOf(r, own, mine, appShare, policy);
+    // A cluster with replica faults gets no more of this origin's traffic than it already does.
+    if (faulty(r, termMs)) cap = Math.min(cap, own / mine);
+    r.shareCap = cap;
+    if (Number.isNaN(cap)) cap = 1;
+    if (r.probability > cap) {
+      excess += r.probability - cap;
+      r.probability = cap;
+    } else if (!faulty(r, termMs)) under += r.probability;
+  }
+  // Water-fill the excess onto rows under their cap, a few rounds (each round fills some to the cap).
+  for (let round = 0; round < 4 && excess > 1e-12 && under > 0; round++) {
+    const give = excess;
+    let nextUnder = 0;
+    excess = 0;
+    for (const r of pool) {
+      const limit = limitOf(r);
+      if (faulty(r, termMs) || r.probability >= limit) continue;
+      const want = r.probability + (give * r.probability) / under;
+      if (want > limit) {
+        excess += want - limit;
+        r.probability = limit;
+      } else {
+        r.probability = want;
+        nextUnder += want;
+      }
+    }
+    under = nextUnder;
+  }
+  if (excess > 1e-12) {
+    // Every row is at its cap: the rest goes back in proportion to the capped shares, of rows
+    // without replica faults if any (over-full clusters queue; a failing one fails).
+    let clean = 0;
+    let total = 0;
+    for (const r of pool) {
+      total += r.probability;
+      if (!faulty(r, termMs)) clean += r.probability;
+    }
+    const onClean = clean > 0;
+    const base = onClean ? clean : total;
+    if (base > 0) for (const r of pool) if (!onClean || !faulty(r, termMs)) r.probability += (excess * r.probability) / base;
+  }
+}
+
+/** The row's cap as a number (1 where none is known). */
+function limitOf(r: CandidateRow): number {
+  return Number.isNaN(r.shareCap) ? 1 : r.shareCap;
+}
+
+function faulty(r: CandidateRow, termMs: Float64Array): boolean {
+  return r.scored && (termMs[r.c.index * TERM_COUNT + TERM.failureRisk] ?? 0) > 0;
+}
+
+/** The largest share of this origin's traffic the row may take over the state's horizon (NaN: no inflow data). */
+function capOf(r: CandidateRow, own: number, mine: number, appShare: number, policy: Policy): number {
+  const s = r.c.state;
+  const m = s?.inflowByOrigin;
+  if (s === null || m === undefined || m === null) return NaN;
+  const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
+  const service = s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : policy.ttft.serviceMs;
+  const room = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
+  const total = totalOf(m);
+  const unclaimed = room - total * h;
+  // This origin's claim on the unclaimed room: its share of the app's traffic, or of this
+  // cluster's inflow if larger (the clients near a cluster are the ones that want it).
+  const w = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
+  const cap = unclaimed >= 0 ? own * h + unclaimed * w : total > 0 ? (Math.max(0, room) * own) / total : 0;
+  return Math.min(1, cap / (mine * h));
+}
+
+function rateOf(m: Readonly<Record<string, number>>, origin: string): number {
+  // One lookup; the type check keeps an inherited property (a colo named like one) out.
+  const v = m[origin];
+  return typeof v === 'number' ? v : 0;
+}
+
+
+// A cluster's total inflow, once per snapshot row (a snapshot may carry hundreds of colos, and
+// every decision on it reads every candidate's total).
+const totals = new WeakMap<object, number>();
+function totalOf(m: Readonly<Record<string, number>>): number {
+  let t = totals.get(m);
+  if (t === undefined) {
+    t = 0;
+    for (const v of Object.values(m)) t += v;
+    totals.set(m, t);
+  }
+  return t;
+}
