@@ -43,8 +43,13 @@ export interface DecisionBenchResult {
   readonly maxUs: number;
 }
 
-/** A snapshot with `n` clusters spread over every known region, in varied condition. */
-export function realisticSnapshot(n: number): AppSnapshot {
+/**
+ * A snapshot with `n` clusters spread over every known region, in varied condition. With
+ * `inflowColos` > 0 every cluster's state also carries the app's requests/s from that many
+ * deciding colos (the three the bench's clients use among them), as a production snapshot does
+ * once proxies report outcomes (`share-of-room.ts` reads it on every decision).
+ */
+export function realisticSnapshot(n: number, inflowColos = 0): AppSnapshot {
   const clusters = Array.from({ length: n }, (_, i) => {
     const region = REGIONS[i % REGIONS.length];
     return cluster(`c${i}-${region?.id ?? 'x'}`, region?.id ?? 'eu-west', {
@@ -68,6 +73,16 @@ export function realisticSnapshot(n: number): AppSnapshot {
       observedAt: NOW - Math.floor(rng.next() < 0.9 ? rng.next() * 15_000 : rng.next() * 150_000),
     });
   });
+  if (inflowColos > 0) {
+    const colos = ['FRA', 'IAD', 'SIN', ...Array.from({ length: inflowColos }, (_, k) => `C${k}`)].slice(0, inflowColos);
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i];
+      if (s === undefined) continue;
+      const inflow: Record<string, number> = {};
+      for (const colo of colos) inflow[colo] = Math.round(rng.next() * 40) / 10;
+      states[i] = { ...s, inflowByOrigin: inflow };
+    }
+  }
   return snapshot({
     clusters,
     states,
@@ -100,12 +115,17 @@ function percentile(sorted: Float64Array, q: number): number {
 }
 
 // BENCH_ROUTE_MODEL=weights times the previous model on the same snapshots (for a same-load comparison).
+// BENCH_INFLOW_COLOS=N gives every cluster inflow from N deciding colos (0, the default: none).
+const INFLOW_COLOS = Number(process.env['BENCH_INFLOW_COLOS'] ?? '0');
+if (!Number.isInteger(INFLOW_COLOS) || INFLOW_COLOS < 0) {
+  throw new Error(`BENCH_INFLOW_COLOS must be a whole number ≥ 0, got ${process.env['BENCH_INFLOW_COLOS'] ?? ''}`);
+}
 const POLICY: Policy =
   process.env['BENCH_ROUTE_MODEL'] === 'weights' ? { ...DEFAULT_POLICY, model: 'weights' } : DEFAULT_POLICY;
 
 /** One decision per call, rotating the four clients, each with its own seeded RNG as in the Worker. */
 function decider(n: number): (i: number) => void {
-  const snap = realisticSnapshot(n);
+  const snap = realisticSnapshot(n, INFLOW_COLOS);
   const requests = CLIENTS.map((client) => ({
     appId: snap.app.id,
     fn: 'v1/chat/completions',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MODELS, SIZES, STRATEGIES, digestOf } from './decisions-unchanged.ts';
+import { INFLOW_COLOS, MODELS, SIZES, STRATEGIES, digestOf } from './decisions-unchanged.ts';
 
 // Digests recorded from main (9aa3e6f) before the request-path work on decide(): the hot path
 // may get faster, never different.
@@ -11,5 +11,10 @@ const cases = STRATEGIES.flatMap((strategy) => MODELS.flatMap((model) => SIZES.m
 describe('decisions are byte-identical to main', () => {
   it.each(cases)('$strategy, $model model, $n candidates', ({ strategy, model, n }) => {
     expect(digestOf(strategy, model, n)).toBe(recorded[`${strategy}/${model}/${n}`]);
+  });
+
+  // Recorded in session 8 from the first build with share-of-room caps (snapshots with inflow by origin).
+  it.each(SIZES)('switchyard, ttft model, %i candidates, rows with inflow by origin', (n) => {
+    expect(digestOf('switchyard', 'ttft', n, INFLOW_COLOS)).toBe(recorded[`switchyard/ttft/${n}/inflow`]);
   });
 });

@@ -26,8 +26,8 @@ export const SIZES: readonly number[] = [8, 64, 512];
 export const MODELS: readonly Policy['model'][] = ['ttft', 'weights'];
 
 /** sha256 of the serialised decisions of one case (40 decisions on one snapshot, each read after the next is made). */
-export function digestOf(strategy: StrategyName, model: Policy['model'], n: number): string {
-  const base = realisticSnapshot(n);
+export function digestOf(strategy: StrategyName, model: Policy['model'], n: number, inflowColos = 0): string {
+  const base = realisticSnapshot(n, inflowColos);
   const snap = { ...base, app: { ...base.app, strategy } };
   const policy: Policy = { ...DEFAULT_POLICY, model };
   const state: StrategyState = { roundRobinCursor: 0, outstanding: new Map() };
@@ -49,10 +49,14 @@ export function digestOf(strategy: StrategyName, model: Policy['model'], n: numb
   return hash.digest('hex');
 }
 
-/** Every case's digest, keyed `strategy/model/n`. */
+/** Snapshots whose rows carry inflow by origin (the share-of-room caps bind): the ttft model's cases, 40 colos. */
+export const INFLOW_COLOS = 40;
+
+/** Every case's digest, keyed `strategy/model/n`, and `switchyard/ttft/n/inflow` for the inflow cases. */
 export function allDigests(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of STRATEGIES) for (const m of MODELS) for (const n of SIZES) out[`${s}/${m}/${n}`] = digestOf(s, m, n);
+  for (const n of SIZES) out[`switchyard/ttft/${n}/inflow`] = digestOf('switchyard', 'ttft', n, INFLOW_COLOS);
   return out;
 }
 
