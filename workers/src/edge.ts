@@ -301,7 +301,7 @@ export class Edge {
       strategyState,
     });
     // Notes are added without a spread, which would build the whole explanation here: the log
-    // line and the record build it after the response (#logAfterResponse), to the same bytes.
+    // line and the record build it a macrotask later (#logAfterResponse), to the same bytes.
     const versioned = rollout === null ? decided : annotateDecision(decided, '', `; ${rollout.detail}`, { rollout });
     const decisionMs = this.deps.hrNow() - t0;
     // The route (and the classifier's scores) travels with the decision: log, explain, replay input.
@@ -315,10 +315,12 @@ export class Edge {
   }
 
   /**
-   * The decision's log line and record, built a macrotask after the decision — once the response
-   * has been handed back — and kept alive by waitUntil: their summary, explanation and input JSON
-   * cost the request nothing. Everything they read is fixed by then (the decision's frame, the
-   * facts, the snapshot, the strategy state copied before the decision).
+   * The decision's log line and record, built a macrotask after the decision and kept alive by
+   * waitUntil: their summary, explanation and input JSON (~1 ms) stay off the path to the
+   * forward's fetch. For a forward the timer fires while the proxy's answer is in flight, not
+   * after it; moving it after the first chunk resolved no gain (BENCHMARKS.md, session 8) and
+   * would hold the line back by the answer's time to first token. Everything they read is fixed
+   * at the decision (its frame, the facts, the snapshot, the strategy state copied before it).
    */
   #logAfterResponse(line: DecisionLine | null, record: (() => DecisionRow) | null, waitUntil: (p: Promise<unknown>) => void): void {
     const work = (): void => {
