@@ -57,6 +57,7 @@ export function realisticSnapshot(n: number, inflowColos = 0): AppSnapshot {
     });
   });
   const rng = seededRng(`bench-${n}`);
+  const colos = ['FRA', 'IAD', 'SIN', ...Array.from({ length: inflowColos }, (_, k) => `C${k}`)].slice(0, inflowColos);
   const states: ClusterAppState[] = clusters.map((c, i) => {
     const roll = rng.next();
     const health: Health = roll < 0.05 ? 'unhealthy' : roll < 0.1 ? 'degraded' : 'healthy';
@@ -71,18 +72,10 @@ export function realisticSnapshot(n: number, inflowColos = 0): AppSnapshot {
       lastServedAt: rng.next() < 0.4 ? NOW - Math.floor(rng.next() * 900_000) : null,
       // Most fresh, some in the soft-stale band, a few beyond the hard limit.
       observedAt: NOW - Math.floor(rng.next() < 0.9 ? rng.next() * 15_000 : rng.next() * 150_000),
+      // After the other draws, so the snapshot without inflow is the same as before it existed.
+      ...(colos.length === 0 ? {} : { inflowByOrigin: Object.fromEntries(colos.map((colo) => [colo, Math.round(rng.next() * 40) / 10])) }),
     });
   });
-  if (inflowColos > 0) {
-    const colos = ['FRA', 'IAD', 'SIN', ...Array.from({ length: inflowColos }, (_, k) => `C${k}`)].slice(0, inflowColos);
-    for (let i = 0; i < states.length; i++) {
-      const s = states[i];
-      if (s === undefined) continue;
-      const inflow: Record<string, number> = {};
-      for (const colo of colos) inflow[colo] = Math.round(rng.next() * 40) / 10;
-      states[i] = { ...s, inflowByOrigin: inflow };
-    }
-  }
   return snapshot({
     clusters,
     states,

@@ -49,7 +49,12 @@ export function worstHealth(values: readonly Health[]): Health {
   );
 }
 
-function parseState(row: Row): ClusterAppState {
+/**
+ * `inflow`: the row's inflow by origin, built into the same literal (not spread on afterwards:
+ * a state re-spread with one more field made every decide() on it ~3× slower in
+ * bench/decision.ts, its property loads no longer monomorphic).
+ */
+function parseState(row: Row, inflow: Readonly<Record<string, number>> | undefined): ClusterAppState {
   const where = `cluster_app_state row ${String(row['cluster_id'])}/${String(row['app_id'])}`;
   // Absent before schema v5 and null when not reported: left out, so the policy defaults apply.
   const warmStartMs = positiveOrNull(row, 'warm_start_ms', where);
@@ -78,6 +83,7 @@ function parseState(row: Row): ClusterAppState {
     ...(replicasAboveMin === null ? {} : { replicasAboveMin }),
     ...(idleReplicas === null ? {} : { idleReplicas }),
     ...(idleWindowMs === null ? {} : { idleWindowMs }),
+    ...(inflow === undefined ? {} : { inflowByOrigin: inflow }),
   };
 }
 
@@ -199,9 +205,9 @@ export function buildAppSnapshot(
   const state = new Map<string, ClusterAppState>();
   const inflow = inflowRs === undefined ? null : parseInflowRows(inflowRs.rows);
   for (const row of stateRs?.rows ?? []) {
-    const s = parseState(row);
     // With the inflow part, every row carries a map (empty: nobody sent there in the window).
-    state.set(s.clusterId, inflow === null ? s : { ...s, inflowByOrigin: inflow.get(s.clusterId) ?? {} });
+    const s = parseState(row, inflow === null ? undefined : (inflow.get(String(row['cluster_id'])) ?? {}));
+    state.set(s.clusterId, s);
   }
   const proxyRows = new Map<string, ProxyHealthRow[]>();
   const latency = new Map<string, LatencyMeasurement[]>();
