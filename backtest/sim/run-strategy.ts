@@ -17,7 +17,7 @@ import { Random } from './random.ts';
 import { createRouter, type RouteContext } from './routers.ts';
 import type { ResolvedScenario, SimStrategy } from './scenario.ts';
 import { buildWorld, type SimApp, type SimWorld } from './sim-app.ts';
-import { appSnapshotOf, capture, type Publication } from './visible-state.ts';
+import { appSnapshotOf, autoscalerView, capture, type Publication } from './visible-state.ts';
 
 /** Simulated time starts on a Monday at 00:00 UTC so the diurnal cycle is easy to read. */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 5);
@@ -420,7 +420,7 @@ class Simulation {
       if (!o.cluster.reachable) continue;
       load += o.busy + o.queued;
       slots += o.slots;
-      if (o !== d) idle += Math.max(0, o.replicas - Math.ceil((o.busy + o.queued) / o.cluster.spec.concurrencyPerReplica));
+      if (o !== d) idle += autoscalerView(o).idleReplicas;
     }
     const row = this.visible?.rows[d.idx];
     const shown = row === undefined ? 0 : row.hotFree + row.hotBusy;
