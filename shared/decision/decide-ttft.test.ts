@@ -113,6 +113,24 @@ describe('ttft model', () => {
     expect(prob(d, id)).toBeLessThanOrEqual(max);
   });
 
+  // The standby share keeps a fallback warm, but never above what the operator's static weights
+  // allow: a canary at 1 % stays at 1 %, a weight of 0 gets nothing, a 10^6 : 1 split stays pinned.
+  it.each([
+    { name: 'weight 0 gets no standby share', weights: { near: 1, far: 0 }, id: 'far', max: 0 },
+    { name: 'a 10^6 : 1 split keeps the light cluster below 10^-5', weights: { near: 1_000_000, far: 1 }, id: 'far', max: 1e-5 },
+    { name: 'a 1 % canary is not raised to the standby share', weights: { near: 99, far: 1 }, id: 'far', max: 0.0125 },
+    { name: 'equal weights keep the standby share', weights: { near: 1, far: 1 }, id: 'far', min: policy().ttft.standbyShare / 2, max: 0.1 },
+  ])('static weights bound the standby share: $name', ({ weights, id, min, max }) => {
+    const snap = snapshot({
+      clusters: [NEAR, FAR],
+      states: [state('near', roomy), state('far', roomy)],
+      app: { clusterWeights: weights },
+    });
+    const d = decide(request(), snap, policy(), context('t'));
+    expect(prob(d, id)).toBeLessThanOrEqual(max);
+    expect(prob(d, id)).toBeGreaterThanOrEqual(min ?? 0);
+  });
+
   it('explains every term in ms, with price in $', () => {
     const snap = snapshot({
       clusters: [NEAR, MID],

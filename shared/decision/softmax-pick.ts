@@ -19,8 +19,9 @@ export function temperatureMs(meanAgeMs: number, policy: Policy): number {
 
 /**
  * Share a candidate gets besides its softmax share when a constraint leaves
- * few candidates: `standbyShare` spread evenly over those with loaded
- * replicas, so the fallback stays warm and a failover does not land cold.
+ * few candidates: `standbyShare` spread over those with loaded replicas in
+ * proportion to their static weights (even when none is configured), so
+ * the fallback stays warm and a failover does not land cold.
  * 0 when there are many candidates (traffic then keeps several warm anyway).
  */
 export function standbyShareOf(eligible: number, policy: Policy): number {
@@ -114,15 +115,17 @@ export function softmaxPick(
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
   const spread = policy.ttft.queueSpread * expectedQueueMs(pool, termMs, total);
   if (spread > 0) total = weighAll(pool, termMs, t + spread, t);
+  // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
+  // must not be raised to an even split of the share.
   let standbys = 0;
-  for (const r of pool) if (loaded(r, termMs)) standbys++;
+  for (const r of pool) if (loaded(r, termMs)) standbys += r.c.staticWeight;
   const uniform = !(total > 0);
   const share = standbys > 0 ? standbyShareOf(pool.length, policy) : 0;
   const weights = weightScratch(pool.length);
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
-    r.probability = (1 - share) * own + (loaded(r, termMs) ? share / standbys : 0);
+    r.probability = (1 - share) * own + (share > 0 && loaded(r, termMs) ? (share * r.c.staticWeight) / standbys : 0);
   }
   capByRoom(pool, termMs, origin, policy);
   for (let i = 0; i < pool.length; i++) {
