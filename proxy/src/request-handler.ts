@@ -27,8 +27,10 @@ import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
+import type { RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
 import { admissionFacts, traceNow } from './tracing.ts';
 import type { GateResult } from './token-gate.ts';
+import type { RequestTrace } from './tracing-request.ts';
 
 type Admitted =
   | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
@@ -85,19 +87,24 @@ function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, targe
   if (!job.ok) return { ...job, claims: gate.claims };
   const claims = gate.claims;
   // An in-region caller's Authorization holds its Switchyard key: never forwarded.
-  const admitted: Omit<Extract<Admitted, { ok: true }>, 'release'> = {
-    ok: true,
-    claims,
-    target: { ...target, headerPolicy: { forwardCredentials: rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER }, jobKeyHash: job.hash },
-    rules,
-  };
+  const policy = { forwardCredentials: rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER };
+  const admitted: Omit<Extract<Admitted, { ok: true }>, 'release'> = { ok: true, claims, target: admittedTarget(target, policy, job.hash), rules };
   const limit = acquireLimits(rt, target.appId, claims.rt, limitCharge(rt, req, target));
   return limit instanceof Promise ? limit.then((l) => afterLimits(admitted, l)) : afterLimits(admitted, limit);
 }
 
+/**
+ * The admitted target as one literal, not a spread plus two fields: the spread copy got a hidden
+ * class (map + descriptor array, ~200 B) of its own per request, which a held stream keeps for its
+ * whole life (bench/proxy-stream-memory.ts; the admission record below had the same).
+ */
+function admittedTarget(t: RequestTarget, headerPolicy: RequestHeaderPolicy, jobKeyHash: string | null): RequestTarget {
+  return { project: t.project, app: t.app, appId: t.appId, fn: t.fn, upstreamPath: t.upstreamPath, queryToken: t.queryToken, headerPolicy, jobKeyHash };
+}
+
 function afterLimits(admitted: Omit<Extract<Admitted, { ok: true }>, 'release'>, limit: Limited): Admitted {
   if (!limit.ok) return { ok: false, claims: admitted.claims, error: limit.error };
-  return { ...admitted, release: limit.release };
+  return { ok: true, claims: admitted.claims, target: admitted.target, rules: admitted.rules, release: limit.release };
 }
 
 /** Async jobs queue past the concurrency limit and run within it (app-limits.ts). */
@@ -168,6 +175,18 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
   }
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);
   const budgets = requestBudgets(rt.registry, admitted.target.appId);
+  if (budgets.app === null && budgets.project === null) {
+    // Returned, not awaited: this frame (its registers hold the whole admission) is not kept
+    // suspended for the life of a held stream, only the two callbacks' small context.
+    const release = admitted.release;
+    return forwardHttp(rt, req, res, admitted.claims, admitted.target, trace).then(
+      () => exchangeEnded(release, trace, res),
+      (err: unknown) => {
+        exchangeEnded(release, trace, res);
+        throw err;
+      },
+    );
+  }
   // Only an app with a token budget (its own or its project's) pays for reading its body here (token-budgets.ts).
   let meter: TokenMeter | 'pass' | 'answered' = 'pass';
   try {
@@ -179,6 +198,11 @@ export async function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: C
     admitted.release();
     trace?.end(res.statusCode);
   }
+}
+
+function exchangeEnded(release: () => void, trace: RequestTrace | null, res: ClientResponse): void {
+  release();
+  trace?.end(res.statusCode);
 }
 
 export async function handleUpgrade(
