@@ -35,8 +35,12 @@ import type { RequestTrace } from './tracing-request.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
-/** Proxy one exchange whose token passed the gate. Never throws; always ends `res`. */
-export async function forwardHttp(
+/**
+ * Proxy one exchange whose token passed the gate. Never rejects (but for a bug); always ends `res`.
+ * Not async: an exchange with nothing to read or decide before its first attempt (the usual case)
+ * gets no async frame of its own, which a held stream would keep suspended for its whole life.
+ */
+export function forwardHttp(
   rt: ProxyRuntime,
   req: ClientRequest,
   res: ClientResponse,
@@ -61,21 +65,27 @@ export async function forwardHttp(
   rt.inFlight.add(tracked);
   rt.metrics.httpInFlight.n += 1;
   rt.budget.request(ex.start);
+  // Apps that opt in to heartbeats / continuation get their streams managed (issue 14), and a
+  // budgeted or inference-aware app's body is read first: those go through the async path.
+  const streams = rt.registry.routing(target.appId).requests.streams;
+  if (target.tokenMeter !== undefined || streams.heartbeats || streams.continuation || readsPrompt(rt, req, target.appId))
+    return forwardPrepared(rt, req, ex, tracked, streams.heartbeats || streams.continuation);
+  const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, null);
+  return afterAttempts(runAttempts(rt, ex, plan), rt, ex, tracked, plan);
+}
+
+/** forwardHttp's path when the body is read or the stream is managed before the first attempt. */
+async function forwardPrepared(rt: ProxyRuntime, req: ClientRequest, ex: HttpExchange, tracked: TrackedExchange, managedApp: boolean): Promise<void> {
+  const target = ex.target;
   let plan: AttemptPlan | null = null;
   let plain: Promise<void> | null = null;
   try {
     // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
     const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null);
     if (prompt !== null) ex.useBody(prompt.bytes);
-    const p = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
+    const p = new AttemptPlan(rt, target.appId, clustersOf(ex.claims), req.headers, prompt?.hashes ?? null);
     plan = p;
-    // Apps that opt in to heartbeats / continuation get their streams managed (issue 14).
-    // Checked here first: an app without them pays no extra await per request.
-    const streams = rt.registry.routing(target.appId).requests.streams;
-    const managed =
-      streams.heartbeats || streams.continuation
-        ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type'])
-        : null;
+    const managed = managedApp ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']) : null;
     if (managed === null) plain = runAttempts(rt, ex, p);
     else if (managed !== 'answered')
       await runManagedStream(rt, ex, p, managed, { deliver: (a, up) => deliver(rt, ex, p, a, up) });
@@ -84,17 +94,21 @@ export async function forwardHttp(
   } finally {
     if (plain === null) exchangeOver(rt, tracked, plan);
   }
-  if (plain === null) return;
-  // Not awaited: this frame (its registers hold the request's header copy, the prompt, the plan)
-  // is not kept suspended for the life of a held stream; two callbacks and their context are.
-  const over = plan;
-  return plain.then(
-    () => exchangeOver(rt, tracked, over),
+  if (plain === null || plan === null) return;
+  // Not awaited: this frame (its registers hold the prompt and the plan) is not kept suspended for
+  // the life of a held stream.
+  return afterAttempts(plain, rt, ex, tracked, plan);
+}
+
+/** The exchange's end, after its attempts and delivery: two callbacks with a small context. */
+function afterAttempts(attempts: Promise<void>, rt: ProxyRuntime, ex: HttpExchange, tracked: TrackedExchange, plan: AttemptPlan): Promise<void> {
+  return attempts.then(
+    () => exchangeOver(rt, tracked, plan),
     (err: unknown) => {
       try {
         exchangeFailed(ex, err);
       } finally {
-        exchangeOver(rt, tracked, over);
+        exchangeOver(rt, tracked, plan);
       }
     },
   );
