@@ -35,8 +35,12 @@ import type { RequestTrace } from './tracing-request.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
-/** Proxy one exchange whose token passed the gate. Never throws; always ends `res`. */
-export async function forwardHttp(
+/**
+ * Proxy one exchange whose token passed the gate. Never rejects (but for a bug); always ends `res`.
+ * Not async: an exchange with nothing to read or decide before its first attempt (the usual case)
+ * gets no async frame of its own, which a held stream would keep suspended for its whole life.
+ */
+export function forwardHttp(
   rt: ProxyRuntime,
   req: ClientRequest,
   res: ClientResponse,
@@ -61,32 +65,65 @@ export async function forwardHttp(
   rt.inFlight.add(tracked);
   rt.metrics.httpInFlight.n += 1;
   rt.budget.request(ex.start);
+  // Apps that opt in to heartbeats / continuation get their streams managed (issue 14), and a
+  // budgeted or inference-aware app's body is read first: those go through the async path.
+  const streams = rt.registry.routing(target.appId).requests.streams;
+  if (target.tokenMeter !== undefined || streams.heartbeats || streams.continuation || readsPrompt(rt, req, target.appId))
+    return forwardPrepared(rt, req, ex, tracked, streams.heartbeats || streams.continuation);
+  const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, null);
+  return afterAttempts(runAttempts(rt, ex, plan), rt, ex, tracked, plan);
+}
+
+/** forwardHttp's path when the body is read or the stream is managed before the first attempt. */
+async function forwardPrepared(rt: ProxyRuntime, req: ClientRequest, ex: HttpExchange, tracked: TrackedExchange, managedApp: boolean): Promise<void> {
+  const target = ex.target;
   let plan: AttemptPlan | null = null;
+  let plain: Promise<void> | null = null;
   try {
     // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
     const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null);
     if (prompt !== null) ex.useBody(prompt.bytes);
-    const p = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, prompt?.hashes ?? null);
+    const p = new AttemptPlan(rt, target.appId, clustersOf(ex.claims), req.headers, prompt?.hashes ?? null);
     plan = p;
-    // Apps that opt in to heartbeats / continuation get their streams managed (issue 14).
-    // Checked here first: an app without them pays no extra await per request.
-    const streams = rt.registry.routing(target.appId).requests.streams;
-    const managed =
-      streams.heartbeats || streams.continuation
-        ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type'])
-        : null;
-    if (managed === null) await runAttempts(rt, ex, p);
+    const managed = managedApp ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']) : null;
+    if (managed === null) plain = runAttempts(rt, ex, p);
     else if (managed !== 'answered')
       await runManagedStream(rt, ex, p, managed, { deliver: (a, up) => deliver(rt, ex, p, a, up) });
   } catch (err) {
-    // Only reading an inference-aware app's body throws: the client's fault, a 400.
-    if (!(err instanceof ProxyError)) throw err;
-    if (!ex.clientGone) sendError(res, err, 'stream' in res ? {} : { connection: 'close' });
+    exchangeFailed(ex, err);
   } finally {
-    plan?.finish();
-    rt.inFlight.delete(tracked);
-    rt.metrics.httpInFlight.n -= 1;
+    if (plain === null) exchangeOver(rt, tracked, plan);
   }
+  if (plain === null || plan === null) return;
+  // Not awaited: this frame (its registers hold the prompt and the plan) is not kept suspended for
+  // the life of a held stream.
+  return afterAttempts(plain, rt, ex, tracked, plan);
+}
+
+/** The exchange's end, after its attempts and delivery: two callbacks with a small context. */
+function afterAttempts(attempts: Promise<void>, rt: ProxyRuntime, ex: HttpExchange, tracked: TrackedExchange, plan: AttemptPlan): Promise<void> {
+  return attempts.then(
+    () => exchangeOver(rt, tracked, plan),
+    (err: unknown) => {
+      try {
+        exchangeFailed(ex, err);
+      } finally {
+        exchangeOver(rt, tracked, plan);
+      }
+    },
+  );
+}
+
+/** Only reading an inference-aware app's body throws: the client's fault, a 400. */
+function exchangeFailed(ex: HttpExchange, err: unknown): void {
+  if (!(err instanceof ProxyError)) throw err;
+  if (!ex.clientGone) sendError(ex.res, err, 'stream' in ex.res ? {} : { connection: 'close' });
+}
+
+function exchangeOver(rt: ProxyRuntime, tracked: TrackedExchange, plan: AttemptPlan | null): void {
+  plan?.finish();
+  rt.inFlight.delete(tracked);
+  rt.metrics.httpInFlight.n -= 1;
 }
 
 /** The exchange as the drain sees it (a class: no closures built per request). */
@@ -208,7 +245,7 @@ function discard(rt: ProxyRuntime, ex: HttpExchange, a: Attempt, up: UpstreamRes
 }
 
 /** Stream a replica's answer to the client, then record the outcome. */
-async function deliver(
+function deliver(
   rt: ProxyRuntime,
   ex: HttpExchange,
   plan: AttemptPlan,
@@ -221,18 +258,43 @@ async function deliver(
   rt.metrics.attemptsBatch.inc(a.clusterId, String(up.statusCode));
   ex.eventStream = String(up.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
   recordJobPin(rt, ex.target, a, up.statusCode);
-  let result: StreamResult;
   // GenAI metrics (TTFT, tokens, stream ends) and the attempt span's GenAI attributes; null
   // (no wrapper at all) for an answer none of them would be recorded about.
   const watch = watchDelivery(rt, ex, a, up);
+  const seen = watch ?? up;
+  let streamed: Promise<StreamResult>;
   try {
-    const seen = watch ?? up;
-    result = await streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.abortSwitch);
-  } finally {
+    streamed = streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.abortSwitch);
+  } catch (err) {
     a.release();
+    throw err;
   }
+  // A callback, not an async frame kept suspended for the stream's whole life.
+  const status = up.statusCode;
+  return streamed.then(
+    (result) => {
+      a.release();
+      delivered(rt, ex, plan, a, status, ttfb, watch, result);
+    },
+    (err: unknown) => {
+      a.release();
+      throw err;
+    },
+  );
+}
+
+function delivered(
+  rt: ProxyRuntime,
+  ex: HttpExchange,
+  plan: AttemptPlan,
+  a: Attempt,
+  status: number,
+  ttfb: number,
+  watch: ReturnType<typeof watchDelivery>,
+  result: StreamResult,
+): void {
   recordDelivery(watch, ex, a, result);
   if (result.fault !== null) plan.brokeMidBody(a, result.fault);
-  rt.metrics.requestsBatch.inc(a.clusterId, String(up.statusCode));
-  ex.recordAnswer(a, up.statusCode, ttfb, result);
+  rt.metrics.requestsBatch.inc(a.clusterId, String(status));
+  ex.recordAnswer(a, status, ttfb, result);
 }

@@ -14,7 +14,10 @@ export class UpstreamAbort {
   private watchers: AbortWatcher[] | null = null;
 
   watch(w: AbortWatcher): void {
-    (this.watchers ??= []).push(w);
+    // `[w]`, not `[]` then push: a push into an empty array reserves 17 slots (~150 B), which a
+    // held stream's one watcher would keep for hours.
+    if (this.watchers === null) this.watchers = [w];
+    else this.watchers.push(w);
   }
 
   unwatch(w: AbortWatcher): void {
