@@ -3,6 +3,7 @@
  * proxies can live in one process, as tests and benchmarks do).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.ts';
 import { CounterBatch } from './counter-batch.ts';
 
 export interface ProxyMetrics {
@@ -12,7 +13,8 @@ export interface ProxyMetrics {
   readonly attempts: Counter<'cluster' | 'result'>;
   readonly retries: Counter<'reason'>;
   readonly ejections: Counter<'cluster'>;
-  readonly ttfb: Histogram<'cluster'>;
+  /** Observed on every answered attempt: our own bucket counting, not prom-client's (bucket-histogram.ts). */
+  readonly ttfb: BucketHistogram<'cluster'>;
   readonly inFlight: Gauge;
   /**
    * Hot-path form of `inFlight`: a plain count the gauge reads when it is collected
@@ -109,13 +111,13 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       labelNames: ['cluster'],
       registers,
     }),
-    ttfb: new Histogram({
-      name: 'switchyard_proxy_upstream_ttfb_seconds',
-      help: 'Upstream time to response headers',
-      labelNames: ['cluster'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ttfb: new BucketHistogram(
+      'switchyard_proxy_upstream_ttfb_seconds',
+      'Upstream time to response headers',
+      'cluster',
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
-    }),
+    ),
     inFlight: new Gauge({
       name: 'switchyard_proxy_in_flight',
       help: 'HTTP exchanges in flight (streams included)',

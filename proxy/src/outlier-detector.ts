@@ -14,7 +14,11 @@ interface EndpointRecord {
 }
 
 export class OutlierDetector {
-  private readonly records = new Map<string, EndpointRecord>();
+  /**
+   * app → replica URL → record: two lookups of strings the registry already holds, where a
+   * joined `app NUL url` key built a new string (and hashed it) twice per request.
+   */
+  private readonly records = new Map<string, Map<string, EndpointRecord>>();
 
   constructor(
     private readonly consecutive: number,
@@ -32,18 +36,22 @@ export class OutlierDetector {
   }
 
   private rec(appId: string, url: string): EndpointRecord {
-    const k = outlierKey(appId, url);
-    let r = this.records.get(k);
+    let app = this.records.get(appId);
+    if (app === undefined) {
+      app = new Map();
+      this.records.set(appId, app);
+    }
+    let r = app.get(url);
     if (r === undefined) {
       r = { streak: 0, ejections: 0, ejectedUntil: 0 };
-      this.records.set(k, r);
+      app.set(url, r);
     }
     return r;
   }
 
   /** Is `url` ejected for `appId`'s traffic? Other apps on the same replica are not affected. */
   isEjected(appId: string, url: string, now: number): boolean {
-    const r = this.records.get(outlierKey(appId, url));
+    const r = this.records.get(appId)?.get(url);
     return r !== undefined && r.ejectedUntil > now;
   }
 
@@ -65,9 +73,4 @@ export class OutlierDetector {
     this.onEject(appId, url, r.ejectedUntil);
     return true;
   }
-}
-
-/** One record per app × replica URL (a NUL cannot occur in either). */
-export function outlierKey(appId: string, url: string): string {
-  return `${appId}\u0000${url}`;
 }
