@@ -101,6 +101,19 @@ function coldStartLines(r: SimReport): string {
   return lines.length === 0 ? '' : `Cold starts\n\n${lines.join('\n')}`;
 }
 
+/** Per strategy: what the GPU spend bought — busy replicas, and idle ones within and above the minimums. */
+function spendLines(r: SimReport): string {
+  const usd = (x: number): string => `$${Math.round(x).toLocaleString('en-US')}`;
+  const lines = r.strategies.flatMap((s) => {
+    const p = s.spendDetail;
+    if (p === undefined || p.meanReplicas <= 0) return [];
+    return [
+      `* ${s.strategy}: ${usd(s.cost)} for ${p.meanReplicas} replicas on average: ${p.meanBusy} busy, ${p.meanIdleWithinMin} idle within the minimums (${usd(p.idleWithinMinCost)}), ${p.meanIdleAboveMin} idle above them (${usd(p.idleAboveMinCost)})`,
+    ];
+  });
+  return lines.length === 0 ? '' : `Spend\n\n${lines.join('\n')}`;
+}
+
 /** Share of a class's served requests that waited in a queue (what its p99 is made of). */
 function queuedShare(queued: number | undefined, served: number): string {
   if (queued === undefined || served <= 0) return '–';
@@ -111,12 +124,12 @@ export function simSummaryText(r: SimReport): string {
   const hours = r.durationMs / 3_600_000;
   const head = `${r.scenario}: ${hours} h simulated, ${r.clusters} clusters, tick ${r.tickSeconds}s, seed ${r.seed}, policy ${r.policyVersion}`;
   const wall = r.strategies.map((s) => `${s.strategy} ${(s.wallMs / 1000).toFixed(1)}s`).join(', ');
-  const extra = [classTable(r, textTable), queueingLines(r), coldStartLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, textTable), queueingLines(r), coldStartLines(r), spendLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
   return `${head}\n\n${textTable(HEADERS, rows(r))}\n\n${extra === '' ? '' : `${extra}\n\n`}wall time: ${wall}\n`;
 }
 
 export function simMarkdownTable(r: SimReport): string {
-  const extra = [classTable(r, markdownTable), queueingLines(r), coldStartLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, markdownTable), queueingLines(r), coldStartLines(r), spendLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
   return `${markdownTable(HEADERS, rows(r))}${extra === '' ? '' : `\n\n${extra}`}`;
 }
 

@@ -57,6 +57,21 @@ export interface ColdStartDetail {
   readonly meanVisibleFree: number | null;
 }
 
+/**
+ * What the GPU spend bought (a diagnostic for the cost gap between strategies): provisioned
+ * replicas averaged over the run, split into busy replica-equivalents (busy slots ÷ slots per
+ * replica) and idle ones — idle within the deployment's minimum (paid by any strategy) and idle
+ * above it (what the routing and the autoscaler's idle window leave running), with their $.
+ */
+export interface SpendDetail {
+  readonly meanReplicas: number;
+  readonly meanBusy: number;
+  readonly meanIdleWithinMin: number;
+  readonly meanIdleAboveMin: number;
+  readonly idleWithinMinCost: number;
+  readonly idleAboveMinCost: number;
+}
+
 /** One cold start's context, as the simulator saw it (true state, not the published view). */
 export interface ColdStartContext {
   readonly cluster: number;
@@ -104,6 +119,7 @@ export interface StrategyResult {
   readonly noCandidate: number;
   readonly coldStarts: number;
   readonly coldStartDetail?: ColdStartDetail;
+  readonly spendDetail?: SpendDetail;
   readonly warmStarts: number;
   /** Requests that waited in a queue (for a free slot or a starting replica). */
   readonly queuedRequests: number;
@@ -164,6 +180,8 @@ export class StrategyMetrics {
   private readonly coldByCluster: Float64Array;
   private readonly coldByHour: number[] = [];
   private readonly coldCtx = { idleElsewhere: 0, idleReplicas: 0, appLoad: 0, ownLoad: 0, visibleFree: 0 };
+  /** Replica-seconds: provisioned, busy, idle within / above the minimum; $ of the idle parts. */
+  private readonly spend = { seconds: 0, replicas: 0, busy: 0, withinMin: 0, aboveMin: 0, withinMinCost: 0, aboveMinCost: 0 };
 
   constructor(
     readonly strategy: string,
@@ -211,6 +229,41 @@ export class StrategyMetrics {
       meanAppLoad: mean(this.coldCtx.appLoad),
       meanOwnLoad: mean(this.coldCtx.ownLoad),
       meanVisibleFree: mean(this.coldCtx.visibleFree),
+    };
+  }
+
+  /**
+   * One deployment over one tick: `replicas` provisioned (loaded + starting), `busy` replica-
+   * equivalents in use, its minimum replicas, and `dollarsPerReplica` for the tick.
+   */
+  replicaTime(replicas: number, busy: number, min: number, dollarsPerReplica: number, tickS: number): void {
+    const s = this.spend;
+    const used = Math.min(replicas, busy);
+    const withinMin = Math.max(0, Math.min(replicas, min) - used);
+    const aboveMin = Math.max(0, replicas - Math.max(min, used));
+    s.replicas += replicas * tickS;
+    s.busy += used * tickS;
+    s.withinMin += withinMin * tickS;
+    s.aboveMin += aboveMin * tickS;
+    s.withinMinCost += withinMin * dollarsPerReplica;
+    s.aboveMinCost += aboveMin * dollarsPerReplica;
+  }
+
+  /** Advances the run's clock for the spend averages (once per tick). */
+  ticked(tickS: number): void {
+    this.spend.seconds += tickS;
+  }
+
+  private spendDetail(): SpendDetail {
+    const s = this.spend;
+    const mean = (x: number): number => (s.seconds > 0 ? Math.round((x / s.seconds) * 10) / 10 : 0);
+    return {
+      meanReplicas: mean(s.replicas),
+      meanBusy: mean(s.busy),
+      meanIdleWithinMin: mean(s.withinMin),
+      meanIdleAboveMin: mean(s.aboveMin),
+      idleWithinMinCost: Math.round(s.withinMinCost * 100) / 100,
+      idleAboveMinCost: Math.round(s.aboveMinCost * 100) / 100,
     };
   }
 
@@ -301,6 +354,7 @@ export class StrategyMetrics {
       noCandidate: this.noCandidate,
       coldStarts: this.coldStarts,
       coldStartDetail: this.coldStartDetail(),
+      spendDetail: this.spendDetail(),
       warmStarts: this.warmStarts,
       queuedRequests: this.queuedRequests,
       queueing: {

@@ -444,6 +444,7 @@ class Simulation {
 
   /** Per tick: GPU spend, and scale-down of replicas idle for the cluster's idle window. */
   private housekeeping(t: number, tickS: number): void {
+    this.metrics.ticked(tickS);
     for (const c of this.world.clusters) {
       if (c.down) continue;
       let replicas = 0;
@@ -452,6 +453,7 @@ class Simulation {
         if (d === undefined) continue;
         replicas += d.replicas + d.starting;
         const per = c.spec.concurrencyPerReplica;
+        this.metrics.replicaTime(d.replicas + d.starting, d.busy / per, c.minReplicas(), (c.price * tickS) / 3600, tickS);
         const target = Math.max(c.minReplicas(), Math.ceil((d.busy + d.queued) / per));
         if (d.replicas > target && d.starting === 0) {
           if (d.idleSince === null) d.idleSince = t;
