@@ -4,6 +4,7 @@
  * slots, FIFO queue of aggregated request batches, pending completions).
  * Requests travel in batches (count + arrival time), never one object each.
  */
+import { ScalerState } from './autoscaler.ts';
 import type { DueCompletions } from './completions.ts';
 import type { ResolvedScenario } from './scenario.ts';
 
@@ -149,6 +150,8 @@ export class Deployment {
   /** Moving average of how long requests that queued here waited (what the engine's metrics publish). */
   queueWaitMs: number | null = null;
   idleSince: number | null = null;
+  /** The autoscaler's memory: busy + queued sampled once per tick, panic state. */
+  readonly scaler: ScalerState;
   /** Bumped by outages so replica-ready events scheduled before them are ignored. */
   generation = 0;
   /** Pending completions: due tick → the completions falling due in it, each with its exact time. */
@@ -158,8 +161,10 @@ export class Deployment {
     readonly idx: number,
     readonly cluster: ClusterRuntime,
     readonly appIdx: number,
+    tickSeconds = 1,
   ) {
     this.replicas = cluster.spec.minReplicas;
+    this.scaler = new ScalerState(cluster.spec.autoscaler, tickSeconds);
   }
 
   get slots(): number {

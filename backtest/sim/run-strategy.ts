@@ -9,6 +9,7 @@ import type { AppSnapshot } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import { estimateRttMs } from '../../shared/geo/index.ts';
 import { residencyAllows } from '../constraints.ts';
+import { decidesAt, replicasToAdd, targetUtilization } from './autoscaler.ts';
 import { DueCompletions, FreeingOrder } from './completions.ts';
 import { EventQueue } from './event-queue.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
@@ -295,7 +296,8 @@ class Simulation {
     if (queued > 0) {
       d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
       m.queued(queued, dc, cluster);
-      this.scaleUp(t, d);
+      // The pre-session-9 rule; the default (kpa) and hpa autoscalers act on their own schedule in housekeeping.
+      if (d.cluster.spec.autoscaler.kind === 'instant') this.scaleUp(t, d);
     }
   }
 
@@ -385,13 +387,26 @@ class Simulation {
     }
   }
 
-  /** Start enough replicas for the queue: warm nodes first, then cold ones. */
+  /** The `instant` autoscaler: start enough replicas for the queue at once. */
   private scaleUp(t: number, d: Deployment): void {
+    this.startReplicas(t, d, Math.ceil(d.queued / d.cluster.spec.concurrencyPerReplica) - d.starting);
+  }
+
+  /** The kpa / hpa autoscaler, once per tick: sample the demand, and on its schedule start what its rule asks for. */
+  private autoscale(t: number, d: Deployment): void {
+    const spec = d.cluster.spec.autoscaler;
+    if (spec.kind === 'instant') return;
+    d.scaler.add(d.busy + d.queued);
+    if (!decidesAt(spec, t, this.tickMs, d.replicas + d.starting)) return;
+    const k = replicasToAdd(spec, d.scaler, { replicas: d.replicas, starting: d.starting, concurrencyPerReplica: d.cluster.spec.concurrencyPerReplica }, t);
+    if (k > 0) this.startReplicas(t, d, k);
+  }
+
+  /** Start up to `want` replicas (within maxReplicas and the free nodes): warm nodes first, then cold ones. */
+  private startReplicas(t: number, d: Deployment, want: number): void {
     const c = d.cluster;
-    const per = c.spec.concurrencyPerReplica;
-    const need = Math.ceil(d.queued / per) - d.starting;
     const room = c.maxReplicas() - d.replicas - d.starting;
-    let k = Math.min(need, room);
+    let k = Math.min(want, room);
     if (k <= 0) return;
     const warm = Math.min(k, c.warmFree);
     c.warmFree -= warm;
@@ -442,7 +457,7 @@ class Simulation {
     this.drain(t, d, 'replica');
   }
 
-  /** Per tick: GPU spend, and scale-down of replicas idle for the cluster's idle window. */
+  /** Per tick: the autoscaler's scale-up, GPU spend, and scale-down of replicas idle for the cluster's idle window. */
   private housekeeping(t: number, tickS: number): void {
     this.metrics.ticked(tickS);
     for (const c of this.world.clusters) {
@@ -451,10 +466,12 @@ class Simulation {
       for (const app of this.world.apps) {
         const d = app.byCluster[c.idx];
         if (d === undefined) continue;
+        this.autoscale(t, d);
         replicas += d.replicas + d.starting;
-        const per = c.spec.concurrencyPerReplica;
-        this.metrics.replicaTime(d.replicas + d.starting, d.busy / per, c.minReplicas(), (c.price * tickS) / 3600, tickS);
-        const target = Math.max(c.minReplicas(), Math.ceil((d.busy + d.queued) / per));
+        this.metrics.replicaTime(d.replicas + d.starting, d.busy / c.spec.concurrencyPerReplica, c.minReplicas(), (c.price * tickS) / 3600, tickS);
+        // Down towards the autoscaler's own target, so it does not start again what this releases.
+        const per = c.spec.concurrencyPerReplica * targetUtilization(c.spec.autoscaler);
+        const target = Math.max(c.minReplicas(), Math.ceil((d.busy + d.queued) / per - 1e-9));
         if (d.replicas > target && d.starting === 0) {
           if (d.idleSince === null) d.idleSince = t;
           else if (t - d.idleSince >= c.spec.scaleDownIdleSeconds * 1000) {
@@ -536,6 +553,7 @@ class Simulation {
       if (d === undefined) continue;
       d.generation++;
       d.starting = 0;
+      d.scaler.reset();
       // A recovered cluster comes back with its minimum replicas (restarted by its own scheduler).
       d.replicas = down ? 0 : c.minReplicas();
     }

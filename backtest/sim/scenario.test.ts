@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BacktestError } from '../errors.ts';
+import { HPA_DEFAULTS, KPA_DEFAULTS } from './autoscaler.ts';
 import { parseScenario } from './scenario.ts';
 
 const BASE = `
@@ -39,6 +40,48 @@ describe('scenario: valid', () => {
   it.each(readdirSync(join(import.meta.dirname, '../../examples/scenarios')).filter((f) => f.endsWith('.yaml')))('example %s validates', (f) => {
     const path = join(import.meta.dirname, '../../examples/scenarios', f);
     expect(parseScenario(readFileSync(path, 'utf8'), path).name.length).toBeGreaterThan(0);
+  });
+});
+
+describe('scenario: autoscaler', () => {
+  const scalers = (yaml: string) => parseScenario(yaml, 't.yaml').clusters.map((c) => c.autoscaler);
+  const two = BASE.replace('count: 3 }', 'count: 1 }\n  - { id: other, region: eu-west, provider: aws, pricePerHour: 2, autoscaler: { kind: instant } }');
+
+  it.each([
+    { name: 'default: kpa with Knative\'s documented defaults', yaml: BASE, want: [KPA_DEFAULTS, KPA_DEFAULTS, KPA_DEFAULTS] },
+    { name: 'top-level instant reaches every cluster', yaml: `${BASE}autoscaler: { kind: instant }\n`, want: [{ kind: 'instant' }, { kind: 'instant' }, { kind: 'instant' }] },
+    { name: 'per-cluster kind beats the default', yaml: two, want: [KPA_DEFAULTS, { kind: 'instant' }] },
+    {
+      name: 'top-level tuning, a cluster overriding one field',
+      yaml: `${BASE.replace('count: 3 }', 'count: 1, autoscaler: { stableWindowSeconds: 120 } }')}autoscaler: { targetUtilization: 0.8, tickSeconds: 1 }\n`,
+      want: [{ ...KPA_DEFAULTS, targetUtilization: 0.8, tickSeconds: 1, stableWindowSeconds: 120 }],
+    },
+    {
+      name: 'hpa with its defaults, one field tuned',
+      yaml: `${BASE.replace('count: 3 }', 'count: 1 }')}autoscaler: { kind: hpa, syncPeriodSeconds: 30 }\n`,
+      want: [{ ...HPA_DEFAULTS, syncPeriodSeconds: 30 }],
+    },
+    {
+      name: 'a cluster of another kind than the top level ignores its tuning',
+      yaml: `${BASE.replace('count: 3 }', 'count: 1, autoscaler: { kind: kpa } }')}autoscaler: { kind: hpa, tolerance: 0 }\n`,
+      want: [KPA_DEFAULTS],
+    },
+  ])('$name', ({ yaml, want }) => {
+    expect(scalers(yaml)).toEqual(want);
+  });
+
+  it.each([
+    ['unknown kind', `${BASE}autoscaler: { kind: keda }\n`, 'autoscaler.kind'],
+    ['tuning an instant autoscaler', `${BASE}autoscaler: { kind: instant, tolerance: 0.2 }\n`, 'autoscaler: tolerance do not apply to kind instant'],
+    ['an hpa field on the default kpa', BASE.replace('count: 3 }', 'count: 3, autoscaler: { syncPeriodSeconds: 30 } }'), 'clusters[0].autoscaler: syncPeriodSeconds do not apply to kind kpa'],
+    ['a kpa field under a top-level hpa', `${BASE.replace('count: 3 }', 'count: 3, autoscaler: { stableWindowSeconds: 30 } }')}autoscaler: { kind: hpa }\n`, 'clusters[0].autoscaler: stableWindowSeconds do not apply to kind hpa'],
+    ['zero stable window', BASE.replace('count: 3 }', 'count: 3, autoscaler: { stableWindowSeconds: 0 } }'), 'clusters[0].autoscaler.stableWindowSeconds'],
+    ['target above 100 %', `${BASE}autoscaler: { targetUtilization: 1.5 }\n`, 'autoscaler.targetUtilization'],
+    ['negative tolerance', `${BASE}autoscaler: { kind: hpa, tolerance: -0.1 }\n`, 'autoscaler.tolerance'],
+    ['hpa that cannot scale up', `${BASE}autoscaler: { kind: hpa, scaleUpPods: 0, scaleUpPercent: 0 }\n`, 'autoscaler: scaleUpPods and scaleUpPercent are both 0'],
+    ['unknown field', `${BASE}autoscaler: { panicWindow: 6 }\n`, 'panicWindow'],
+  ])('invalid: %s', (_name, yaml, expected) => {
+    expect(problemsOf(yaml).join('\n')).toContain(expected);
   });
 });
 

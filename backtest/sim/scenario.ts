@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { CONTINENTS } from '../../shared/domain/types.ts';
 import { findRegion, REGIONS } from '../../shared/domain/regions.ts';
 import { BacktestError } from '../errors.ts';
+import { HPA_DEFAULTS, KPA_DEFAULTS, type AutoscalerKind, type AutoscalerSpec } from './autoscaler.ts';
 
 export const SIM_STRATEGIES = [
   'switchyard',
@@ -34,6 +35,36 @@ const residency = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('client-continent') }),
 ]);
 
+/**
+ * Overrides of the clusters' autoscaler (see autoscaler.ts): top-level for every cluster,
+ * per cluster on top of that. Default kind kpa (Knative's defaults); `kind: instant` is the
+ * pre-session-9 rule (a replica per queued request), `kind: hpa` an HPA fed by KEDA.
+ */
+const autoscaler = z.strictObject({
+  kind: z.enum(['kpa', 'hpa', 'instant']).optional(),
+  targetUtilization: z.number().gt(0).max(1).optional(),
+  // kpa
+  tickSeconds: positive.optional(),
+  stableWindowSeconds: positive.optional(),
+  panicWindowPercent: z.number().gt(0).max(100).optional(),
+  panicThresholdPercent: positive.optional(),
+  maxScaleUpRate: z.number().gt(1).optional(),
+  // hpa
+  syncPeriodSeconds: positive.optional(),
+  windowSeconds: positive.optional(),
+  tolerance: nonNegative.optional(),
+  scaleUpPods: z.number().int().nonnegative().optional(),
+  scaleUpPercent: nonNegative.optional(),
+  activationSeconds: positive.optional(),
+});
+type AutoscalerOverrides = z.output<typeof autoscaler>;
+type AutoscalerField = Exclude<keyof AutoscalerOverrides, 'kind'>;
+const FIELDS_OF: Record<AutoscalerKind, readonly string[]> = {
+  instant: [],
+  kpa: Object.keys(KPA_DEFAULTS).filter((k) => k !== 'kind'),
+  hpa: Object.keys(HPA_DEFAULTS).filter((k) => k !== 'kind'),
+};
+
 const cluster = z.strictObject({
   id: z.string().min(1),
   region: z.string(),
@@ -53,6 +84,7 @@ const cluster = z.strictObject({
   coldStartSeconds: nonNegative.default(240),
   scaleDownIdleSeconds: positive.default(600),
   maxQueuePerReplica: z.number().int().nonnegative().default(16),
+  autoscaler: autoscaler.optional(),
 });
 
 const client = z.strictObject({
@@ -127,6 +159,7 @@ export const scenarioSchema = z.strictObject({
   durationHours: positive,
   /** Arrivals are aggregated per tick and per client point (a week at 1,000 req/s stays fast). */
   tickSeconds: positive.default(1),
+  autoscaler: autoscaler.optional(),
   propagation: z
     .strictObject({ intervalSeconds: positive.default(2), delaySeconds: nonNegative.default(1) })
     .default({ intervalSeconds: 2, delaySeconds: 1 }),
@@ -150,7 +183,7 @@ export const scenarioSchema = z.strictObject({
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;
-export type ScenarioCluster = Scenario['clusters'][number];
+export type ScenarioCluster = Omit<Scenario['clusters'][number], 'autoscaler'> & { readonly autoscaler: AutoscalerSpec };
 export type ScenarioIncident = Scenario['incidents'][number];
 
 /** A validated scenario with `count` expanded and cluster lists resolved. */
@@ -181,7 +214,10 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   const problems: string[] = [];
   const clusters: Array<ResolvedScenario['clusters'][number]> = [];
   const byBase = new Map<string, string[]>();
+  checkAutoscaler(s.autoscaler, s.autoscaler?.kind ?? 'kpa', 'autoscaler', problems);
   s.clusters.forEach((c, i) => {
+    checkAutoscaler(c.autoscaler, c.autoscaler?.kind ?? s.autoscaler?.kind ?? 'kpa', `clusters[${i}].autoscaler`, problems);
+    const scaler = resolveAutoscaler(s.autoscaler, c.autoscaler);
     const region = findRegion(c.region);
     if (region === undefined) {
       problems.push(`clusters[${i}].region: unknown region "${c.region}" (known: ${REGIONS.map((r) => r.id).join(', ')})`);
@@ -191,7 +227,7 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
     const ids = c.count === 1 ? [c.id] : Array.from({ length: c.count }, (_, k) => `${c.id}-${k + 1}`);
     byBase.set(c.id, ids);
     for (const id of ids) {
-      clusters.push({ ...c, id, continent: region.continent, country: region.country, lat: region.location.lat, lon: region.location.lon });
+      clusters.push({ ...c, autoscaler: scaler, id, continent: region.continent, country: region.country, lat: region.location.lat, lon: region.location.lon });
     }
   });
   const known = new Set(clusters.map((c) => c.id));
@@ -233,6 +269,45 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   if (s.durationHours * 3600 < s.tickSeconds) problems.push('tickSeconds: longer than the whole scenario');
   if (problems.length > 0) throw invalid(file, problems);
   return { ...s, clusters, apps };
+}
+
+/** Each field must belong to the kind it tunes; an hpa must be able to scale up. */
+function checkAutoscaler(a: AutoscalerOverrides | undefined, kind: AutoscalerKind, path: string, problems: string[]): void {
+  if (a === undefined) return;
+  const foreign = Object.keys(a).filter((k) => k !== 'kind' && !FIELDS_OF[kind].includes(k));
+  if (foreign.length > 0) problems.push(`${path}: ${foreign.join(', ')} do not apply to kind ${kind} (its fields: ${FIELDS_OF[kind].join(', ') || 'none'})`);
+  if (a.scaleUpPods === 0 && a.scaleUpPercent === 0) problems.push(`${path}: scaleUpPods and scaleUpPercent are both 0, so it could never scale up`);
+}
+
+/** Defaults of the cluster's kind, then the scenario's top-level overrides (if of the same kind), then the cluster's. */
+function resolveAutoscaler(top: AutoscalerOverrides | undefined, own: AutoscalerOverrides | undefined): AutoscalerSpec {
+  const topKind = top?.kind ?? 'kpa';
+  const kind = own?.kind ?? topKind;
+  if (kind === 'instant') return { kind };
+  const pick = (k: AutoscalerField): number | undefined => own?.[k] ?? (kind === topKind ? top?.[k] : undefined);
+  if (kind === 'hpa') {
+    const d = HPA_DEFAULTS;
+    return {
+      kind,
+      syncPeriodSeconds: pick('syncPeriodSeconds') ?? d.syncPeriodSeconds,
+      windowSeconds: pick('windowSeconds') ?? d.windowSeconds,
+      tolerance: pick('tolerance') ?? d.tolerance,
+      scaleUpPods: pick('scaleUpPods') ?? d.scaleUpPods,
+      scaleUpPercent: pick('scaleUpPercent') ?? d.scaleUpPercent,
+      activationSeconds: pick('activationSeconds') ?? d.activationSeconds,
+      targetUtilization: pick('targetUtilization') ?? d.targetUtilization,
+    };
+  }
+  const d = KPA_DEFAULTS;
+  return {
+    kind,
+    tickSeconds: pick('tickSeconds') ?? d.tickSeconds,
+    stableWindowSeconds: pick('stableWindowSeconds') ?? d.stableWindowSeconds,
+    panicWindowPercent: pick('panicWindowPercent') ?? d.panicWindowPercent,
+    panicThresholdPercent: pick('panicThresholdPercent') ?? d.panicThresholdPercent,
+    targetUtilization: pick('targetUtilization') ?? d.targetUtilization,
+    maxScaleUpRate: pick('maxScaleUpRate') ?? d.maxScaleUpRate,
+  };
 }
 
 function rawRegionProblems(raw: unknown): string[] {

@@ -70,7 +70,7 @@ export function buildWorld(s: ResolvedScenario): SimWorld {
     for (const id of a.clusters) {
       const ci = index.get(id);
       if (ci === undefined) continue;
-      const d = new Deployment(deployments.length, clusters[ci] as ClusterRuntime, ai);
+      const d = new Deployment(deployments.length, clusters[ci] as ClusterRuntime, ai, s.tickSeconds);
       deployments.push(d);
       mine.push(d);
       byCluster[ci] = d;
