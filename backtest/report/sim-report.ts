@@ -114,6 +114,42 @@ function spendLines(r: SimReport): string {
   return lines.length === 0 ? '' : `Spend\n\n${lines.join('\n')}`;
 }
 
+/** Per strategy: where, when and why requests were turned away, and what the deciders read then. */
+function rejectionLines(r: SimReport): string {
+  const top = (m: Readonly<Record<string, number>>, k: number): string =>
+    Object.entries(m)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`)
+      .join(', ');
+  const f = (x: number | null, d = 2): string => (x === null ? '–' : x.toFixed(d));
+  const lines = r.strategies
+    .filter((s) => s.rejectionDetail !== undefined && s.rejected > 0)
+    .map((s) => {
+      const c = s.rejectionDetail;
+      if (c === undefined) return '';
+      const hours = Object.fromEntries(c.byHour.map((n, h) => [`h${h}`, n]));
+      return `* ${s.strategy}: ${s.rejected.toLocaleString('en-US')} rejected; at ${top(c.byCluster, 4)}; hours ${top(hours, 4)}; apps ${top(c.byApp, 2)}; classes ${top(c.byClass, 3)}; clients ${top(c.byClient, 4)}; cluster at max replicas ${c.why.atMaxReplicas.toLocaleString('en-US')}, out of nodes ${c.why.outOfNodes.toLocaleString('en-US')}, before its scale-up counted ${c.why.beforeScaleUp.toLocaleString('en-US')}; the row deciders read: ${f(c.meanStateAgeMs, 0)} ms old, ${c.meanVisibleFree === null ? '–' : `${Math.round(c.meanVisibleFree * 100)}%`} of its slots free, ${f(c.meanVisibleQueued, 1)} queued (true ${f(c.meanTrueQueued, 1)}); the app's idle replicas elsewhere ${f(c.meanIdleReplicasElsewhere)}`;
+    })
+    .filter((l) => l !== '');
+  return lines.length === 0 ? '' : `Rejections\n\n${lines.join('\n')}`;
+}
+
+/** Per strategy: the network RTT's median and the requests sent farther than the nearest allowed cluster (what the p50 is made of). */
+function distanceLines(r: SimReport): string {
+  const lines = r.strategies
+    .filter((s) => s.distanceDetail !== undefined && s.requests > 0)
+    .map((s) => {
+      const d = s.distanceDetail;
+      if (d === undefined) return '';
+      const pct = (x: number): string => `${((100 * x) / s.requests).toFixed(1)}%`;
+      return `* ${s.strategy}: network p50 ${d.networkP50Ms ?? '–'} ms; ${d.farther.toLocaleString('en-US')} (${pct(d.farther)}) sent farther than the nearest allowed cluster (mean +${d.meanExtraMs ?? '–'} ms), ${d.fartherWhileNearFree.toLocaleString('en-US')} (${pct(d.fartherWhileNearFree)}) while it had a free slot`;
+    })
+    .filter((l) => l !== '');
+  return lines.length === 0 ? '' : `Distance\n\n${lines.join('\n')}`;
+}
+
 /** Share of a class's served requests that waited in a queue (what its p99 is made of). */
 function queuedShare(queued: number | undefined, served: number): string {
   if (queued === undefined || served <= 0) return '–';
@@ -124,12 +160,12 @@ export function simSummaryText(r: SimReport): string {
   const hours = r.durationMs / 3_600_000;
   const head = `${r.scenario}: ${hours} h simulated, ${r.clusters} clusters, tick ${r.tickSeconds}s, seed ${r.seed}, policy ${r.policyVersion}`;
   const wall = r.strategies.map((s) => `${s.strategy} ${(s.wallMs / 1000).toFixed(1)}s`).join(', ');
-  const extra = [classTable(r, textTable), queueingLines(r), coldStartLines(r), spendLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, textTable), queueingLines(r), coldStartLines(r), spendLines(r), rejectionLines(r), distanceLines(r), windowTables(r, textTable)].filter((x) => x !== '').join('\n\n');
   return `${head}\n\n${textTable(HEADERS, rows(r))}\n\n${extra === '' ? '' : `${extra}\n\n`}wall time: ${wall}\n`;
 }
 
 export function simMarkdownTable(r: SimReport): string {
-  const extra = [classTable(r, markdownTable), queueingLines(r), coldStartLines(r), spendLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
+  const extra = [classTable(r, markdownTable), queueingLines(r), coldStartLines(r), spendLines(r), rejectionLines(r), distanceLines(r), windowTables(r, markdownTable)].filter((x) => x !== '').join('\n\n');
   return `${markdownTable(HEADERS, rows(r))}${extra === '' ? '' : `\n\n${extra}`}`;
 }
 

@@ -84,6 +84,60 @@ export interface ColdStartContext {
   readonly visibleFree: number;
 }
 
+/**
+ * Where, when and why requests were turned away (queue full at the chosen cluster), and what
+ * the deciders saw then: a diagnostic of a herd on stale state. `why`: the cluster could not
+ * grow (at its maximum replicas, or out of free nodes) or the batch outgrew the queue before
+ * the autoscaler's new replicas (which add queue room) were counted.
+ */
+export interface RejectionDetail {
+  readonly byCluster: Readonly<Record<string, number>>;
+  /** Per simulated hour since the start. */
+  readonly byHour: readonly number[];
+  readonly byClass: Readonly<Record<string, number>>;
+  readonly byClient: Readonly<Record<string, number>>;
+  readonly byApp: Readonly<Record<string, number>>;
+  readonly why: { readonly atMaxReplicas: number; readonly outOfNodes: number; readonly beforeScaleUp: number };
+  /** Means over the rejected requests: the visible row's age, free share of loaded slots, queue; the true queue; the app's idle replicas elsewhere. */
+  readonly meanStateAgeMs: number | null;
+  readonly meanVisibleFree: number | null;
+  readonly meanVisibleQueued: number | null;
+  readonly meanTrueQueued: number | null;
+  readonly meanIdleReplicasElsewhere: number | null;
+}
+
+/** One rejected batch's context, as the simulator saw it. */
+export interface RejectionContext {
+  readonly cluster: number;
+  readonly t: number;
+  readonly n: number;
+  readonly app: string;
+  readonly dc: number;
+  readonly client: number;
+  readonly why: 'atMaxReplicas' | 'outOfNodes' | 'beforeScaleUp';
+  readonly stateAgeMs: number;
+  readonly visibleFree: number;
+  readonly visibleQueued: number;
+  readonly trueQueued: number;
+  readonly idleReplicasElsewhere: number;
+}
+
+/**
+ * How far requests were sent (a diagnostic of the p50): the network RTT's median, and the
+ * requests sent more than FARTHER_MS farther than the nearest cluster residency allows,
+ * with how many of them left that cluster with a free slot at that moment (true state).
+ */
+export interface DistanceDetail {
+  readonly networkP50Ms: number | null;
+  readonly farther: number;
+  readonly fartherWhileNearFree: number;
+  /** Mean extra RTT (ms) of the farther requests over the nearest allowed cluster. */
+  readonly meanExtraMs: number | null;
+}
+
+/** Requests sent within this many ms of the nearest allowed cluster's RTT count as near. */
+export const FARTHER_MS = 5;
+
 export interface WindowSpec {
   readonly name: string;
   readonly startMs: number;
@@ -120,6 +174,8 @@ export interface StrategyResult {
   readonly coldStarts: number;
   readonly coldStartDetail?: ColdStartDetail;
   readonly spendDetail?: SpendDetail;
+  readonly rejectionDetail?: RejectionDetail;
+  readonly distanceDetail?: DistanceDetail;
   readonly warmStarts: number;
   /** Requests that waited in a queue (for a free slot or a starting replica). */
   readonly queuedRequests: number;
@@ -182,6 +238,17 @@ export class StrategyMetrics {
   private readonly coldCtx = { idleElsewhere: 0, idleReplicas: 0, appLoad: 0, ownLoad: 0, visibleFree: 0 };
   /** Replica-seconds: provisioned, busy, idle within / above the minimum; $ of the idle parts. */
   private readonly spend = { seconds: 0, replicas: 0, busy: 0, withinMin: 0, aboveMin: 0, withinMinCost: 0, aboveMinCost: 0 };
+  private readonly network = new Histogram();
+  private readonly far = { n: 0, whileNearFree: 0, extraMs: 0 };
+  private readonly rej = {
+    byCluster: new Map<string, number>(),
+    byHour: [] as number[],
+    byClass: new Map<string, number>(),
+    byClient: new Map<string, number>(),
+    byApp: new Map<string, number>(),
+    why: { atMaxReplicas: 0, outOfNodes: 0, beforeScaleUp: 0 },
+    sum: { stateAgeMs: 0, visibleFree: 0, visibleQueued: 0, trueQueued: 0, idleReplicasElsewhere: 0 },
+  };
 
   constructor(
     readonly strategy: string,
@@ -193,6 +260,7 @@ export class StrategyMetrics {
     private readonly clusterIds: readonly string[] = [],
     windows: readonly WindowSpec[] = [],
     private readonly classNames: readonly string[] = [],
+    private readonly clientNames: readonly string[] = [],
   ) {
     this.byRegion = new Float64Array(regions.length);
     this.byProvider = new Float64Array(providers.length);
@@ -216,6 +284,53 @@ export class StrategyMetrics {
     this.coldCtx.appLoad += c.n * c.appLoad;
     this.coldCtx.ownLoad += c.n * c.ownLoad;
     this.coldCtx.visibleFree += c.n * c.visibleFree;
+  }
+
+  /** n requests of one batch sent at RTT `rttMs` where the nearest allowed cluster is `nearMs` away (`nearFree`: it had a free slot). */
+  distance(rttMs: number, nearMs: number, nearFree: boolean, n: number): void {
+    this.network.record(rttMs, n);
+    if (rttMs <= nearMs + FARTHER_MS) return;
+    this.far.n += n;
+    this.far.extraMs += n * (rttMs - nearMs);
+    if (nearFree) this.far.whileNearFree += n;
+  }
+
+  /** n requests turned away (queue full) in the context `c`; counted in `rejected` by `lost`, not here. */
+  rejectedAt(c: RejectionContext): void {
+    const r = this.rej;
+    const add = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + c.n);
+    add(r.byCluster, this.clusterIds[c.cluster] ?? `#${c.cluster}`);
+    add(r.byClass, this.classNames[c.dc] ?? `#${c.dc}`);
+    add(r.byClient, this.clientNames[c.client] ?? `#${c.client}`);
+    add(r.byApp, c.app);
+    const h = Math.floor(c.t / 3_600_000);
+    while (r.byHour.length <= h) r.byHour.push(0);
+    r.byHour[h] = (r.byHour[h] ?? 0) + c.n;
+    r.why[c.why] += c.n;
+    r.sum.stateAgeMs += c.n * c.stateAgeMs;
+    r.sum.visibleFree += c.n * c.visibleFree;
+    r.sum.visibleQueued += c.n * c.visibleQueued;
+    r.sum.trueQueued += c.n * c.trueQueued;
+    r.sum.idleReplicasElsewhere += c.n * c.idleReplicasElsewhere;
+  }
+
+  private rejectionDetail(): RejectionDetail {
+    const r = this.rej;
+    const n = r.why.atMaxReplicas + r.why.outOfNodes + r.why.beforeScaleUp;
+    const mean = (x: number): number | null => (n > 0 ? Math.round((x / n) * 100) / 100 : null);
+    return {
+      byCluster: Object.fromEntries(r.byCluster),
+      byHour: [...r.byHour],
+      byClass: Object.fromEntries(r.byClass),
+      byClient: Object.fromEntries(r.byClient),
+      byApp: Object.fromEntries(r.byApp),
+      why: { ...r.why },
+      meanStateAgeMs: mean(r.sum.stateAgeMs),
+      meanVisibleFree: mean(r.sum.visibleFree),
+      meanVisibleQueued: mean(r.sum.visibleQueued),
+      meanTrueQueued: mean(r.sum.trueQueued),
+      meanIdleReplicasElsewhere: mean(r.sum.idleReplicasElsewhere),
+    };
   }
 
   private coldStartDetail(): ColdStartDetail {
@@ -355,6 +470,13 @@ export class StrategyMetrics {
       coldStarts: this.coldStarts,
       coldStartDetail: this.coldStartDetail(),
       spendDetail: this.spendDetail(),
+      rejectionDetail: this.rejectionDetail(),
+      distanceDetail: {
+        networkP50Ms: round1(this.network.quantile(0.5)),
+        farther: this.far.n,
+        fartherWhileNearFree: this.far.whileNearFree,
+        meanExtraMs: this.far.n > 0 ? Math.round((this.far.extraMs / this.far.n) * 10) / 10 : null,
+      },
       warmStarts: this.warmStarts,
       queuedRequests: this.queuedRequests,
       queueing: {

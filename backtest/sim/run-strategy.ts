@@ -13,7 +13,7 @@ import { decidesAt, replicasToAdd, targetUtilization } from './autoscaler.ts';
 import { DueCompletions, FreeingOrder } from './completions.ts';
 import { EventQueue } from './event-queue.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
-import { SERIES_BUCKETS, StrategyMetrics, type StrategyResult, type WindowSpec } from './metrics.ts';
+import { SERIES_BUCKETS, StrategyMetrics, type RejectionContext, type StrategyResult, type WindowSpec } from './metrics.ts';
 import { Random } from './random.ts';
 import { createRouter, type RouteContext } from './routers.ts';
 import type { ResolvedScenario, SimStrategy } from './scenario.ts';
@@ -93,6 +93,8 @@ class Simulation {
   private readonly clientNames: string[];
   /** Per client point: traffic multiplier from load-surge incidents. */
   private readonly surge: number[];
+  /** Per (app, client point): the nearest cluster residency allows (-1: none), for the distance diagnostic. */
+  private readonly nearest: Int32Array;
   /** The deployment whose completions are being freed in time order, if any (see `freeInOrder`). */
   private freeing: { readonly dep: number; readonly order: FreeingOrder } | null = null;
 
@@ -123,6 +125,7 @@ class Simulation {
     this.classCounts = new Array<number>(this.classWeights.length).fill(0);
     this.idx = new Int32Array(this.nClusters);
     this.cnt = new Float64Array(this.nClusters);
+    this.nearest = this.nearestAllowed();
     const regions = [...new Set(world.domainClusters.map((c) => c.region))];
     const providers = [...new Set(world.domainClusters.map((c) => c.provider))];
     this.metrics = new StrategyMetrics(
@@ -135,7 +138,27 @@ class Simulation {
       world.domainClusters.map((c) => c.id),
       windowsOf(s),
       s.traffic.durations.map((d) => d.name),
+      clients.map((c) => c.name),
     );
+  }
+
+  private nearestAllowed(): Int32Array {
+    const clients = this.s.traffic.clients;
+    const out = new Int32Array(this.world.apps.length * clients.length).fill(-1);
+    for (const app of this.world.apps) {
+      for (let ci = 0; ci < clients.length; ci++) {
+        const continent = this.world.requests[app.idx]?.[ci]?.client.continent ?? null;
+        let best = -1;
+        for (const d of app.deployments) {
+          const k = d.cluster.idx;
+          const facts = this.world.domainClusters[k];
+          if (facts === undefined || !residencyAllows(app.app.residency, facts, continent)) continue;
+          if (best < 0 || (this.rtt[ci * this.nClusters + k] ?? 0) < (this.rtt[ci * this.nClusters + best] ?? 0)) best = k;
+        }
+        out[app.idx * clients.length + ci] = best;
+      }
+    }
+    return out;
   }
 
   run(): void {
@@ -273,6 +296,7 @@ class Simulation {
       return;
     }
     const rtt = this.rtt[client * this.nClusters + cluster] ?? 0;
+    this.noteDistance(app, client, rtt, n);
     const at = SIM_EPOCH_MS + t;
     const faults = d.cluster.errorRate > 0 ? this.rng.binomial(n, d.cluster.errorRate) : 0;
     if (faults > 0) {
@@ -291,6 +315,7 @@ class Simulation {
     const room = Math.max(0, d.queueLimit());
     const queued = Math.min(rest, room);
     m.lost(rest - queued, t, 'rejected');
+    if (rest > queued) m.rejectedAt({ cluster, t, n: rest - queued, app: app.app.id, dc, client, ...this.rejectionContext(t, d) });
     // Queue-full refusals are capacity, not faults: they stay out of the cluster's error rate.
     m.outcomeFaults += d.outcomes.recordAttempts(at, { faults, served: now + queued, refused: rest - queued });
     if (queued > 0) {
@@ -299,6 +324,15 @@ class Simulation {
       // The pre-session-9 rule; the default (kpa) and hpa autoscalers act on their own schedule in housekeeping.
       if (d.cluster.spec.autoscaler.kind === 'instant') this.scaleUp(t, d);
     }
+  }
+
+  /** Network RTT of n requests and, when sent farther than the nearest allowed cluster, whether that one had a free slot then. */
+  private noteDistance(app: SimApp, client: number, rtt: number, n: number): void {
+    const k = this.nearest[app.idx * this.s.traffic.clients.length + client] ?? -1;
+    if (k < 0) return;
+    const near = app.byCluster[k];
+    const nearRtt = this.rtt[client * this.nClusters + k] ?? 0;
+    this.metrics.distance(rtt, nearRtt, near !== undefined && near.cluster.reachable && near.free > 0, n);
   }
 
   /** n requests begin service at t after waiting `waitMs`: record TTFB, schedule completions. */
@@ -444,6 +478,22 @@ class Simulation {
       appLoad: slots > 0 ? load / slots : 0,
       ownLoad: d.slots > 0 ? (d.busy + d.queued) / d.slots : 0,
       visibleFree: row !== undefined && shown > 0 ? row.hotFree / shown : 0,
+    };
+  }
+
+  /** Why d turned requests away and what the deciders read of it then (a diagnostic; see RejectionDetail). */
+  private rejectionContext(t: number, d: Deployment): Pick<RejectionContext, 'why' | 'stateAgeMs' | 'visibleFree' | 'visibleQueued' | 'trueQueued' | 'idleReplicasElsewhere'> {
+    const c = d.cluster;
+    const why = d.replicas + d.starting >= c.maxReplicas() ? 'atMaxReplicas' : c.warmFree + c.coldFree === 0 ? 'outOfNodes' : 'beforeScaleUp';
+    const row = this.visible?.rows[d.idx];
+    const shown = row === undefined ? 0 : row.hotFree + row.hotBusy;
+    return {
+      why,
+      stateAgeMs: row === undefined ? 0 : SIM_EPOCH_MS + t - row.observedAt,
+      visibleFree: row !== undefined && shown > 0 ? row.hotFree / shown : 0,
+      visibleQueued: row?.queued ?? 0,
+      trueQueued: d.queued,
+      idleReplicasElsewhere: this.coldContext(d).idleReplicasElsewhere,
     };
   }
 
