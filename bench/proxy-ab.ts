@@ -13,10 +13,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstJsonLine, tsx } from './child-process.ts';
+import { alternateRounds, emptySamples, median, pushSample, samplesAt, type Samples } from './proxy/alternating-rounds.ts';
 import { closedLoop } from './proxy/load.ts';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
@@ -27,10 +28,8 @@ const seconds = Number(env['BENCH_SECONDS'] ?? 2);
 const conns = (env['BENCH_CONNS'] ?? '1,32').split(',').map(Number);
 const nodeArgs = (env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 
-interface Samples { added50: number[]; added99: number[]; rps: number[]; cpu: number[] }
 interface Target { root: string; child: ChildProcess; url: string; by: Map<number, Samples> }
 
-const median = (a: readonly number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
 
 /** The proxy and, with several workers, its forked children (CPU is summed over them). */
 function pids(pid: number | undefined): number[] {
@@ -58,25 +57,14 @@ async function main(): Promise<void> {
     const { url } = await firstJsonLine<{ url: string }>(child, (v) => v['msg'] === 'proxy ready');
     targets.push({ root, child, url, by: new Map() });
   }
-  const loads: number[] = [];
+  let loads: number[] = [];
   try {
-    for (let r = 0; r < rounds; r += 1) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-        for (const c of conns) {
-          loads.push(loadavg()[0] ?? NaN);
-          // Added latency against a direct run just before, in the same moment of load.
-          const base = c === 1 ? await closedLoop(direct, '/', 1, 300, seconds * 1000) : null;
-          const x = await closedLoop(t.url, '/v4/bench/app/small', c, 500, seconds * 1000, pids(t.child.pid));
-          const s = t.by.get(c) ?? { added50: [], added99: [], rps: [], cpu: [] };
-          t.by.set(c, s);
-          s.added50.push(x.p50Ms - (base?.p50Ms ?? 0));
-          s.added99.push(x.p99Ms - (base?.p99Ms ?? 0));
-          s.rps.push(x.rps);
-          s.cpu.push(x.cpuUsPerRequest ?? NaN);
-          if (x.errors > 0) process.stdout.write(`${t.root} c=${c}: ${x.errors} errors\n`);
-        }
-      }
-    }
+    loads = await alternateRounds(
+      targets,
+      { label: (t) => t.root, direct, conns, rounds, seconds },
+      (t, c) => closedLoop(t.url, '/v4/bench/app/small', c, 500, seconds * 1000, pids(t.child.pid)),
+      (t, c, r) => pushSample(samplesAt(t.by, c, emptySamples), r),
+    );
   } finally {
     for (const t of targets) t.child.kill('SIGTERM');
     upstream.kill('SIGTERM');

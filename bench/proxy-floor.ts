@@ -8,10 +8,11 @@
  *   BENCH_ROUNDS=7 BENCH_SECONDS=1.5 npx tsx bench/proxy-floor.ts
  */
 import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { benchUpstream, firstJsonLine, tsx } from './child-process.ts';
+import { alternateRounds, emptySamples, median, range, pushSample, samplesAt, type Samples } from './proxy/alternating-rounds.ts';
 import { closedLoop } from './proxy/load.ts';
 
 const env = process.env;
@@ -19,11 +20,8 @@ const rounds = Number(env['BENCH_ROUNDS'] ?? 5);
 const seconds = Number(env['BENCH_SECONDS'] ?? 2);
 const conns = (env['BENCH_CONNS'] ?? '1,32').split(',').map(Number);
 
-interface Samples { added50: number[]; added99: number[]; rps: number[]; cpu: number[] }
 interface Target { name: string; child: ChildProcess; url: string; path: string; by: Map<number, Samples> }
 
-const median = (a: readonly number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
-const range = (a: readonly number[], d = 0): string => `${Math.min(...a).toFixed(d)}–${Math.max(...a).toFixed(d)}`;
 
 async function main(): Promise<void> {
   const { upstream, port, endpointsFile } = await benchUpstream(mkdtempSync(join(tmpdir(), 'sy-proxy-floor-')));
@@ -37,24 +35,14 @@ async function main(): Promise<void> {
     const { port: p } = await firstJsonLine<{ port: number }>(child, (v) => 'port' in v);
     targets.push({ name: `floor ${mode}`, child, url: `http://127.0.0.1:${p}`, path: '/', by: new Map() });
   }
-  const loads: number[] = [];
+  let loads: number[] = [];
   try {
-    for (let r = 0; r < rounds; r += 1) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-        for (const c of conns) {
-          loads.push(loadavg()[0] ?? NaN);
-          const base = c === 1 ? await closedLoop(direct, '/', 1, 300, seconds * 1000) : null;
-          const x = await closedLoop(t.url, t.path, c, 500, seconds * 1000, t.child.pid === undefined ? [] : [t.child.pid]);
-          const s = t.by.get(c) ?? { added50: [], added99: [], rps: [], cpu: [] };
-          t.by.set(c, s);
-          s.added50.push(x.p50Ms - (base?.p50Ms ?? 0));
-          s.added99.push(x.p99Ms - (base?.p99Ms ?? 0));
-          s.rps.push(x.rps);
-          s.cpu.push(x.cpuUsPerRequest ?? NaN);
-          if (x.errors > 0) process.stdout.write(`${t.name} c=${c}: ${x.errors} errors\n`);
-        }
-      }
-    }
+    loads = await alternateRounds(
+      targets,
+      { label: (t) => t.name, direct, conns, rounds, seconds },
+      (t, c) => closedLoop(t.url, t.path, c, 500, seconds * 1000, t.child.pid === undefined ? [] : [t.child.pid]),
+      (t, c, r) => pushSample(samplesAt(t.by, c, emptySamples), r),
+    );
   } finally {
     for (const t of targets) t.child.kill('SIGTERM');
     upstream.kill('SIGTERM');

@@ -13,11 +13,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { benchUpstream } from './child-process.ts';
+import { alternateRounds, emptySamples, median, pushSample, range, samplesAt, type Samples } from './proxy/alternating-rounds.ts';
 import { closedLoop } from './proxy/load.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -29,11 +30,9 @@ const seconds = Number(env['BENCH_SECONDS'] ?? 2);
 const conns = (env['BENCH_CONNS'] ?? '1,32').split(',').map(Number);
 
 interface Gc { scavenges: number; markCompacts: number; pauseMs: number; maxPauseMs: number }
-interface Samples { added50: number[]; added99: number[]; rps: number[]; cpu: number[]; scav10k: number[]; mc10k: number[]; pause10k: number[]; maxPause: number[]; reqs: number[] }
-interface Target { name: string; child: ChildProcess; url: string; gc: Gc; by: Map<number, Samples> }
+interface GcSamples extends Samples { scav10k: number[]; mc10k: number[]; pause10k: number[]; maxPause: number[]; reqs: number[] }
+interface Target { name: string; child: ChildProcess; url: string; gc: Gc; by: Map<number, GcSamples> }
 
-const median = (a: readonly number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
-const range = (a: readonly number[], d = 0): string => `${Math.min(...a).toFixed(d)}–${Math.max(...a).toFixed(d)}`;
 // `[pid:0x…]   1234 ms: Scavenge 5.2 (7.0) -> 4.3 (8.0) MB, 0.85 / 0.00 ms  (…)`
 const GC_LINE = /ms: (Scavenge|Mark-Compact|Mark-sweep)[^,]*, ([\d.]+) \/ [\d.]+ ms/;
 
@@ -81,35 +80,33 @@ async function main(): Promise<void> {
     const e = parseEnv(variantEnv[i]);
     targets.push(await start(`${args.join(' ') || '(defaults)'}${Object.keys(e).length > 0 ? ` ${JSON.stringify(e)}` : ''}`, args, e, endpointsFile));
   }
-  const loads: number[] = [];
+  let loads: number[] = [];
   try {
-    for (let r = 0; r < rounds; r += 1) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-        for (const c of conns) {
-          loads.push(loadavg()[0] ?? NaN);
-          const base = c === 1 ? await closedLoop(direct, '/', 1, 300, seconds * 1000) : null;
-          // GC lines are counted over warm-up + measurement and scaled by the requests of both.
-          const before = { ...t.gc };
-          const x = await closedLoop(t.url, '/v4/bench/app/small', c, 500, seconds * 1000, t.child.pid === undefined ? [] : [t.child.pid]);
-          // Let the last trace lines arrive before reading the counters.
-          await new Promise((res) => setTimeout(res, 50));
-          const total = x.requests * ((seconds * 1000 + 500) / (seconds * 1000));
-          const per10k = (n: number): number => (n / Math.max(1, total)) * 10_000;
-          const s = t.by.get(c) ?? { added50: [], added99: [], rps: [], cpu: [], scav10k: [], mc10k: [], pause10k: [], maxPause: [], reqs: [] };
-          t.by.set(c, s);
-          s.added50.push(x.p50Ms - (base?.p50Ms ?? 0));
-          s.added99.push(x.p99Ms - (base?.p99Ms ?? 0));
-          s.rps.push(x.rps);
-          s.cpu.push(x.cpuUsPerRequest ?? NaN);
-          s.scav10k.push(per10k(t.gc.scavenges - before.scavenges));
-          s.mc10k.push(per10k(t.gc.markCompacts - before.markCompacts));
-          s.pause10k.push(per10k(t.gc.pauseMs - before.pauseMs));
-          s.maxPause.push(t.gc.maxPauseMs);
-          s.reqs.push(x.requests);
-          if (x.errors > 0) process.stdout.write(`${t.name} c=${c}: ${x.errors} errors\n`);
-        }
-      }
-    }
+    let before: Gc | null = null;
+    loads = await alternateRounds(
+      targets,
+      { label: (t) => t.name, direct, conns, rounds, seconds },
+      async (t, c) => {
+        before = { ...t.gc };
+        const x = await closedLoop(t.url, '/v4/bench/app/small', c, 500, seconds * 1000, t.child.pid === undefined ? [] : [t.child.pid]);
+        // Let the last trace lines arrive before reading the counters.
+        await new Promise((res) => setTimeout(res, 50));
+        return x;
+      },
+      (t, c, r) => {
+        const b = before ?? t.gc;
+        // GC lines are counted over warm-up + measurement and scaled by the requests of both.
+        const total = r.x.requests * ((seconds * 1000 + 500) / (seconds * 1000));
+        const per10k = (n: number): number => (n / Math.max(1, total)) * 10_000;
+        const s = samplesAt(t.by, c, () => ({ ...emptySamples(), scav10k: [], mc10k: [], pause10k: [], maxPause: [], reqs: [] }));
+        pushSample(s, r);
+        s.scav10k.push(per10k(t.gc.scavenges - b.scavenges));
+        s.mc10k.push(per10k(t.gc.markCompacts - b.markCompacts));
+        s.pause10k.push(per10k(t.gc.pauseMs - b.pauseMs));
+        s.maxPause.push(t.gc.maxPauseMs);
+        s.reqs.push(r.x.requests);
+      },
+    );
   } finally {
     for (const t of targets) t.child.kill('SIGTERM');
     upstream.kill('SIGTERM');
