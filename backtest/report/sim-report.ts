@@ -56,6 +56,21 @@ function classTable(r: SimReport, table: (h: string[], rows: string[][]) => stri
   return `TTFB ms by request class\n\n${table(headers, body)}`;
 }
 
+/** The k largest non-zero counts of a map, largest first (ties keep the map's order), as "id n, id n". */
+function topCounts(m: Readonly<Record<string, number>>, k: number, fmt: (n: number) => string = (n) => n.toLocaleString('en-US')): string {
+  return Object.entries(m)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([id, n]) => `${id} ${fmt(n)}`)
+    .join(', ');
+}
+
+/** Counts per hour of the run, keyed h0, h1, … */
+function byHourKey(byHour: readonly number[]): Record<string, number> {
+  return Object.fromEntries(byHour.map((n, h) => [`h${h}`, n]));
+}
+
 /** Per strategy: what its queued requests waited for, and the clusters they queued at (top three). */
 function queueingLines(r: SimReport): string {
   const lines = r.strategies
@@ -63,12 +78,7 @@ function queueingLines(r: SimReport): string {
     .map((s) => {
       const q = s.queueing;
       const ms = (x: number | null): string => (x === null ? '–' : `${x.toLocaleString('en-US')} ms`);
-      const top = Object.entries(q.byCluster)
-        .filter(([, n]) => n > 0)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 3)
-        .map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`)
-        .join(', ');
+      const top = topCounts(q.byCluster, 3);
       return `* ${s.strategy}: ${s.queuedRequests.toLocaleString('en-US')} queued; for a slot ${q.slot.requests.toLocaleString('en-US')} (mean ${ms(q.slot.meanWaitMs)}), for a replica start-up ${q.replica.requests.toLocaleString('en-US')} (mean ${ms(q.replica.meanWaitMs)}); most at ${top}`;
     });
   return lines.length === 0 ? '' : `Queued requests\n\n${lines.join('\n')}`;
@@ -81,19 +91,8 @@ function coldStartLines(r: SimReport): string {
     .map((s) => {
       const c = s.coldStartDetail;
       if (c === undefined) return '';
-      const top = Object.entries(c.byCluster)
-        .filter(([, n]) => n > 0)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 4)
-        .map(([id, n]) => `${id} ${n}`)
-        .join(', ');
-      const hours = c.byHour
-        .map((n, h) => [h, n] as const)
-        .filter(([, n]) => n > 0)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 4)
-        .map(([h, n]) => `h${h} ${n}`)
-        .join(', ');
+      const top = topCounts(c.byCluster, 4, String);
+      const hours = topCounts(byHourKey(c.byHour), 4, String);
       const f = (x: number | null): string => (x === null ? '–' : x.toFixed(2));
       return `* ${s.strategy}: ${s.coldStarts} cold (warm ${s.warmStarts}); at ${top}; busiest hours ${hours}; ${c.idleElsewhere} while the app had idle replicas on other clusters (mean ${f(c.meanIdleReplicasElsewhere)}); load at the start: own ${f(c.meanOwnLoad)}, app pooled ${f(c.meanAppLoad)}; the row deciders read showed ${c.meanVisibleFree === null ? '–' : `${Math.round(c.meanVisibleFree * 100)}%`} of its slots free`;
     })
@@ -116,20 +115,14 @@ function spendLines(r: SimReport): string {
 
 /** Per strategy: where, when and why requests were turned away, and what the deciders read then. */
 function rejectionLines(r: SimReport): string {
-  const top = (m: Readonly<Record<string, number>>, k: number): string =>
-    Object.entries(m)
-      .filter(([, n]) => n > 0)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(([id, n]) => `${id} ${n.toLocaleString('en-US')}`)
-      .join(', ');
+  const top = (m: Readonly<Record<string, number>>, k: number): string => topCounts(m, k);
   const f = (x: number | null, d = 2): string => (x === null ? '–' : x.toFixed(d));
   const lines = r.strategies
     .filter((s) => s.rejectionDetail !== undefined && s.rejected > 0)
     .map((s) => {
       const c = s.rejectionDetail;
       if (c === undefined) return '';
-      const hours = Object.fromEntries(c.byHour.map((n, h) => [`h${h}`, n]));
+      const hours = byHourKey(c.byHour);
       return `* ${s.strategy}: ${s.rejected.toLocaleString('en-US')} rejected; at ${top(c.byCluster, 4)}; hours ${top(hours, 4)}; apps ${top(c.byApp, 2)}; classes ${top(c.byClass, 3)}; clients ${top(c.byClient, 4)}; cluster at max replicas ${c.why.atMaxReplicas.toLocaleString('en-US')}, out of nodes ${c.why.outOfNodes.toLocaleString('en-US')}, before its scale-up counted ${c.why.beforeScaleUp.toLocaleString('en-US')}; the row deciders read: ${f(c.meanStateAgeMs, 0)} ms old, ${c.meanVisibleFree === null ? '–' : `${Math.round(c.meanVisibleFree * 100)}%`} of its slots free, ${f(c.meanVisibleQueued, 1)} queued (true ${f(c.meanTrueQueued, 1)}); the app's idle replicas elsewhere ${f(c.meanIdleReplicasElsewhere)}`;
     })
     .filter((l) => l !== '');
