@@ -41,16 +41,17 @@ function rows(file: string): Map<string, Row> {
       continue;
     }
     if (cells.length < 12 || cells[1]?.startsWith('---')) continue;
-    const [, strategy, , p50, p95, p99, , rejected, cold, cost] = cells as string[];
-    if (strategy === undefined || !Number.isFinite(num(p50 ?? ''))) continue;
+    const [, strategy = '', , p50 = '', p95 = '', p99 = '', , rejected = '', cold = '', cost = ''] =
+      cells;
+    if (!Number.isFinite(num(p50))) continue;
     out.set(strategy, {
       strategy,
-      p50: num(p50!),
-      p95: num(p95!),
-      p99: num(p99!),
-      rejected: num(rejected!),
-      cold: num(cold!),
-      cost: num(cost!),
+      p50: num(p50),
+      p95: num(p95),
+      p99: num(p99),
+      rejected: num(rejected),
+      cold: num(cold),
+      cost: num(cost),
     });
   }
   return out;
@@ -74,8 +75,12 @@ const mark = (ok: boolean): string => (ok ? '✔' : '✘');
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
 function summarise(dir: string, baseDir: string | null): void {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.md') && !f.startsWith('price-crash-control'));
-  console.log('| scenario | p50 (nearest) | p95 / p99 (best other) | cold (least-conn) | cost vs least-conn | rejected (min other) |');
+  const files = readdirSync(dir).filter(
+    (f) => f.endsWith('.md') && !f.startsWith('price-crash-control'),
+  );
+  console.log(
+    '| scenario | p50 (nearest) | p95 / p99 (best other) | cold (least-conn) | cost vs least-conn | rejected (min other) |',
+  );
   console.log('|---|---|---|---|---|---|');
   for (const f of files.sort()) {
     const mine = rows(join(dir, f));
@@ -95,7 +100,9 @@ function summarise(dir: string, baseDir: string | null): void {
       nr ? `${mark(sy.p50 <= nr.p50 + 5)} ${sy.p50} (${nr.p50})` : `${sy.p50}`,
       `${mark(sy.p95 <= best95 && sy.p99 <= best99)} ${fmt(sy.p95)} / ${fmt(sy.p99)} (${fmt(best95)} / ${fmt(best99)})`,
       lc ? `${mark(sy.cold <= lc.cold)} ${fmt(sy.cold)} (${fmt(lc.cold)})` : fmt(sy.cold),
-      lc ? `${mark(sy.cost <= lc.cost)} ${(((sy.cost - lc.cost) / lc.cost) * 100).toFixed(1)} %` : fmt(sy.cost),
+      lc
+        ? `${mark(sy.cost <= lc.cost)} ${(((sy.cost - lc.cost) / lc.cost) * 100).toFixed(1)} %`
+        : fmt(sy.cost),
       `${mark(sy.rejected <= minRej)} ${fmt(sy.rejected)} (${fmt(minRej)})`,
     ];
     console.log(`| ${cells.join(' | ')} |`);
@@ -104,7 +111,9 @@ function summarise(dir: string, baseDir: string | null): void {
   const control = windowCost(join(dir, 'price-crash-control.md'), 'after the crash', 'switchyard');
   if (crash !== null && control !== null) {
     const change = ((crash - control) / control) * 100;
-    console.log(`\nprice crash, switchyard cost per 1k requests after the crash vs control: ${crash} vs ${control} = ${change.toFixed(1)} % (bar −20 %: ${mark(change <= -20)})`);
+    console.log(
+      `\nprice crash, switchyard cost per 1k requests after the crash vs control: ${crash} vs ${control} = ${change.toFixed(1)} % (bar −20 %: ${mark(change <= -20)})`,
+    );
   }
 }
 
