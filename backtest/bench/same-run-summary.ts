@@ -1,8 +1,8 @@
 /**
  * Summary of a same-run table (backtest/bench/same-run-table.sh) against issue 10's Done-when:
  * switchyard's p50 against nearest-region's, p95/p99 against the best of all strategies, cold
- * starts and cost against least-connections, rejections against every baseline, and the
- * price crash's cost per 1k requests against its control.
+ * starts and cost against least-connections, rejections against every baseline, and each
+ * price crash's cost per 1k requests against its control (price-crash, price-crash-plentiful).
  *
  *   npx tsx backtest/bench/same-run-summary.ts <dir> [--baseline <dir>]
  *
@@ -73,8 +73,12 @@ function windowCost(file: string, title: string, strategy: string): number | nul
 const mark = (ok: boolean): string => (ok ? '✔' : '✘');
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
+/** Price-crash scenarios, each read against `<name>-control.md`: the original (both cheap clusters
+ * fill up after the crash) and the one where the crashing provider has room (issue 10's wording). */
+const CRASHES = ['price-crash', 'price-crash-plentiful'] as const;
+
 function summarise(dir: string, baseDir: string | null): void {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.md') && !f.startsWith('price-crash-control'));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.md') && !f.endsWith('-control.md'));
   console.log('| scenario | p50 (nearest) | p95 / p99 (best other) | cold (least-conn) | cost vs least-conn | rejected (min other) |');
   console.log('|---|---|---|---|---|---|');
   for (const f of files.sort()) {
@@ -100,12 +104,27 @@ function summarise(dir: string, baseDir: string | null): void {
     ];
     console.log(`| ${cells.join(' | ')} |`);
   }
-  const crash = windowCost(join(dir, 'price-crash.md'), 'after the crash', 'switchyard');
-  const control = windowCost(join(dir, 'price-crash-control.md'), 'after the crash', 'switchyard');
-  if (crash !== null && control !== null) {
-    const change = ((crash - control) / control) * 100;
-    console.log(`\nprice crash, switchyard cost per 1k requests after the crash vs control: ${crash} vs ${control} = ${change.toFixed(1)} % (bar −20 %: ${mark(change <= -20)})`);
-  }
+  for (const name of CRASHES) crashLine(name, dir, baseDir);
+}
+
+/** `strategy`'s cost per 1k requests after the crash against the control's same window (same seed, no crash). */
+function crashChange(name: string, strategy: string, from: string): { text: string; pct: number } | null {
+  const crash = windowCost(join(from, `${name}.md`), 'after the crash', strategy);
+  const control = windowCost(join(from, `${name}-control.md`), 'after the crash', strategy);
+  if (crash === null || control === null) return null;
+  const pct = ((crash - control) / control) * 100;
+  return { text: `${crash} vs ${control} = ${pct.toFixed(1)} %`, pct };
+}
+
+/** switchyard's crash effect against the bar, with least-connections' for scale when the run or the baseline has it. */
+function crashLine(name: string, dir: string, baseDir: string | null): void {
+  const sy = crashChange(name, 'switchyard', dir);
+  if (sy === null) return;
+  const lc = crashChange(name, 'least-connections', dir) ?? (baseDir ? crashChange(name, 'least-connections', baseDir) : null);
+  console.log(
+    `\n${name}, switchyard cost per 1k requests after the crash vs control: ${sy.text} (bar −20 %: ${mark(sy.pct <= -20)})` +
+      (lc ? `; least-connections ${lc.text}` : ''),
+  );
 }
 
 const args = process.argv.slice(2);
