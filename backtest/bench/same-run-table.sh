@@ -4,7 +4,7 @@
 # wall times vary, results do not. Writes <out-dir>/<scenario>.md; then prints the summary
 # against issue 10's Done-when (backtest/bench/same-run-summary.ts).
 #
-#   bash backtest/bench/same-run-table.sh /tmp/table                       # ~20 min on 2 cores
+#   bash backtest/bench/same-run-table.sh /tmp/table                       # ~20 min on 2 cores (queue 1 ~3 min more with the plentiful crash pair)
 #   STRATEGIES=switchyard bash backtest/bench/same-run-table.sh /tmp/sy    # one strategy (~12 min)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +20,8 @@ sim() { local name=$1; shift; npx tsx control/cli/main.ts simulate "$@" --markdo
   sim partial-failure backtest/scenarios/partial-failure.yaml --strategies "$S"
   sim price-crash backtest/scenarios/price-crash.yaml --strategies "$S"
   sim price-crash-control backtest/scenarios/price-crash-control.yaml --strategies "$C"
+  sim price-crash-plentiful backtest/scenarios/price-crash-plentiful.yaml --strategies "$S"
+  sim price-crash-plentiful-control backtest/scenarios/price-crash-plentiful-control.yaml --strategies "$C"
 ) &
 q1=$!
 (

@@ -93,13 +93,35 @@ describe('backtest/scenarios', () => {
     expect(load(f).name.length).toBeGreaterThan(0);
   });
 
-  it('price-crash-control is price-crash without the price change, nothing else', () => {
-    const crash = load('price-crash.yaml');
-    const control = load('price-crash-control.yaml');
+  it.each([
+    ['price-crash.yaml', 'price-crash-control.yaml'],
+    ['price-crash-plentiful.yaml', 'price-crash-plentiful-control.yaml'],
+  ])('the control of %s is the file without the price change, nothing else', (crashFile, controlFile) => {
+    const crash = load(crashFile);
+    const control = load(controlFile);
     expect(crash.prices.length).toBeGreaterThan(0);
     expect(control.prices).toEqual([]);
     const rest = (s: typeof crash) => ({ ...s, name: '', description: '', prices: [] });
     expect(rest(control)).toEqual(rest(crash));
+  });
+
+  // The plentiful variant must stay the same fleet and traffic: only coreweave's room, and a cut
+  // in it instead of the load surge, tell it apart (so its numbers read against price-crash's).
+  it('price-crash-plentiful is price-crash with room on coreweave and a cut in it, nothing else', () => {
+    const old = load('price-crash.yaml');
+    const room = load('price-crash-plentiful.yaml');
+    const same = (s: typeof old) => ({
+      seed: s.seed,
+      durationHours: s.durationHours,
+      traffic: s.traffic,
+      apps: s.apps,
+      prices: s.prices,
+      others: s.clusters.filter((c) => c.provider !== 'coreweave'),
+      coreweave: s.clusters.filter((c) => c.provider === 'coreweave').map((c) => ({ ...c, maxReplicas: 0, warmNodes: 0, coldNodes: 0 })),
+    });
+    expect(same(room)).toEqual(same(old));
+    for (const c of room.clusters.filter((c) => c.provider === 'coreweave')) expect(c.maxReplicas).toBeGreaterThan(30);
+    expect(room.incidents.map((i) => i.kind)).toEqual(['capacity-drain', 'capacity-drain']);
   });
 });
 
