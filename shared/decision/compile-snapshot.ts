@@ -37,6 +37,10 @@ export interface CompiledCandidate {
   readonly staticDisqualifications: readonly Disqualification[];
   /** The app is restricted to the client's continent: checked per request. */
   readonly clientContinentOnly: boolean;
+  /** The state's requests/s by deciding colo (`share-of-room.ts`); null without inflow data. */
+  readonly inflow: Readonly<Record<string, number>> | null;
+  /** Sum of `inflow`'s rates (NaN without inflow data): every decision on the snapshot reads it. */
+  readonly inflowTotal: number;
 }
 
 export interface CompiledSnapshot {
@@ -47,6 +51,12 @@ export interface CompiledSnapshot {
    * locations, so the trigonometry is done once per location per snapshot.
    */
   geoRttFrom(client: GeoPoint): Float64Array;
+  /**
+   * The requests/s each candidate gets from deciding colo `origin` (0 where none is recorded,
+   * NaN for candidates without inflow data), memoised per origin: one Map lookup per decision
+   * instead of a property lookup in a many-colo record per candidate.
+   */
+  inflowFrom(origin: string): Float64Array;
 }
 
 // Bounds the memo when clients report many distinct coordinates (e.g. city-level geolocation).
@@ -111,6 +121,7 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       });
     }
 
+    const inflow = state === null ? null : (state.inflowByOrigin ?? null);
     const configured = app.clusterWeights[id];
     const weight =
       configured === undefined || !Number.isFinite(configured) ? 1 : Math.max(0, configured);
@@ -128,25 +139,60 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       priceLabel: state === null ? '' : formatPrice(state.pricePerHour),
       staticDisqualifications: disq.length === 0 ? EMPTY : disq,
       clientContinentOnly: residency.kind === 'client-continent',
+      inflow,
+      inflowTotal: inflow === null ? NaN : sumOf(inflow),
     });
   }
   const locations: GeoPoint[] = candidates.map(
     (c) => c.cluster?.location ?? { lat: NaN, lon: NaN },
   );
-  const geo = new Map<string, Float64Array>();
+  // Keyed by latitude, then longitude, as numbers: no key string built per decision (Map keys
+  // compare as SameValueZero, so 0 and -0, and any NaN, meet as their strings would).
+  const geo = new Map<number, Map<number, Float64Array>>();
+  let geoEntries = 0;
+  const inflows = new Map<string, Float64Array>();
   return {
     candidates,
     geoRttFrom(client: GeoPoint): Float64Array {
-      const key = `${client.lat},${client.lon}`;
-      let rtts = geo.get(key);
+      let byLon = geo.get(client.lat);
+      let rtts = byLon?.get(client.lon);
       if (rtts === undefined) {
-        if (geo.size >= MAX_GEO_ENTRIES) geo.clear();
+        if (geoEntries >= MAX_GEO_ENTRIES) {
+          geo.clear();
+          geoEntries = 0;
+          byLon = undefined;
+        }
+        if (byLon === undefined) geo.set(client.lat, (byLon = new Map()));
         rtts = estimateRttsMs(client, locations);
-        geo.set(key, rtts);
+        byLon.set(client.lon, rtts);
+        geoEntries++;
       }
       return rtts;
     },
+    inflowFrom(origin: string): Float64Array {
+      let rates = inflows.get(origin);
+      if (rates === undefined) {
+        // Colos number in the hundreds; the bound only guards against unexpected origin strings.
+        if (inflows.size >= MAX_GEO_ENTRIES) inflows.clear();
+        rates = new Float64Array(candidates.length);
+        for (const c of candidates) rates[c.index] = c.inflow === null ? NaN : rateOf(c.inflow, origin);
+        inflows.set(origin, rates);
+      }
+      return rates;
+    },
   };
+}
+
+function rateOf(m: Readonly<Record<string, number>>, origin: string): number {
+  // The type check keeps an inherited property (a colo named like one) out.
+  const v = m[origin];
+  return typeof v === 'number' ? v : 0;
+}
+
+function sumOf(m: Readonly<Record<string, number>>): number {
+  let t = 0;
+  for (const v of Object.values(m)) t += v;
+  return t;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { AppSnapshot, RequestFacts, StrategyName } from '../domain/types.ts';
 import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
-import { compileSnapshot } from './compile-snapshot.ts';
+import { type CompiledSnapshot, compileSnapshot } from './compile-snapshot.ts';
 import { captureFrame, rowTier, stateAgeOf } from './explain.ts';
 import { type Picked, lazyDecision, leanDecision } from './lazy-decision.ts';
-import { hardFilters } from './hard-filters.ts';
+import { type FilterMemo, filterMemos, memoHardFilters } from './hard-filter-memo.ts';
 import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
@@ -54,6 +54,7 @@ export function decide(
   const scratch = rowsOf(compiled);
   const { rows, termMs } = scratch;
   const eligible = scratch.eligible;
+  const filters = filterMemos(compiled);
   let eligibleCount = 0;
   let busy = 0;
   let slots = 0;
@@ -63,7 +64,7 @@ export function decide(
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as CandidateRow;
     const c = row.c;
-    const disqualifications = hardFilters(c, req.client, policy, now);
+    const disqualifications = memoHardFilters(filters[i] as FilterMemo, c, req.client, policy, now);
     const state = c.state;
     const tier = rowTier(disqualifications, state);
     resetRow(row, disqualifications, tier, tierRank(tier), stateAgeOf(state, now));
@@ -114,7 +115,7 @@ export function decide(
       strategy !== 'switchyard'
         ? pickByStrategy(strategy, eligible, req, ctx)
         : ttft
-          ? softmaxPick(landingPool(eligible, scratch.pool), termMs, policy, ctx.rng, req.client.colo)
+          ? softmaxPick(landingPool(eligible, scratch.pool), termMs, policy, ctx.rng, originRates(compiled, req.client.colo))
           : pickInBestTier(eligible, ctx);
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
     outcome = 'routed';
@@ -151,6 +152,11 @@ export function decide(
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;
+
+/** The request's colo's inflow per candidate (share-of-room caps); null when the colo is unknown. */
+function originRates(compiled: CompiledSnapshot, colo: string | null): Float64Array | null {
+  return colo === null ? null : compiled.inflowFrom(colo);
+}
 
 /** Base weight (capacity in its tier) × latency × cost × locality × staleness × static weight. */
 function weigh(
@@ -287,14 +293,38 @@ function rankFallbacks(
   max: number,
   ttft: boolean,
 ): CandidateRow[] {
-  // Selection of the top few by repeated scan: cheaper than sorting 64+ rows for 3 results.
-  const out: CandidateRow[] = [];
   const limit = Math.min(max, eligible.length - 1);
+  // A policy built in code may hold a fractional or infinite count: the scans handle every value.
+  if (!Number.isInteger(limit)) return scanFallbacks(eligible, chosen, limit, ttft);
+  const out: CandidateRow[] = [];
+  if (limit <= 0) return out;
+  // One pass keeping the best `limit` in order (ids are unique, so the order is total and this
+  // is what repeated minimum scans give). A NaN weight or score makes the comparison partial:
+  // then the scans, whose result depends on scan order, decide as they always did.
+  for (const r of eligible) {
+    if (r === chosen) continue;
+    if (Number.isNaN(ttft ? r.scoreMs : r.fullWeight)) return scanFallbacks(eligible, chosen, limit, ttft);
+    if (out.length === limit && !ahead(r, out[limit - 1] as CandidateRow, ttft)) continue;
+    let k = out.length === limit ? limit - 1 : out.length;
+    while (k > 0 && ahead(r, out[k - 1] as CandidateRow, ttft)) {
+      out[k] = out[k - 1] as CandidateRow;
+      k--;
+    }
+    out[k] = r;
+  }
+  return out;
+}
+
+const ahead = (a: CandidateRow, b: CandidateRow, ttft: boolean): boolean => (ttft ? faster(a, b) : better(a, b));
+
+/** Selection by repeated scan (the order rankFallbacks reproduces in one pass when it is total). */
+function scanFallbacks(eligible: readonly CandidateRow[], chosen: CandidateRow, limit: number, ttft: boolean): CandidateRow[] {
+  const out: CandidateRow[] = [];
   while (out.length < limit) {
     let best: CandidateRow | null = null;
     for (const r of eligible) {
       if (r === chosen || out.includes(r)) continue;
-      if (best === null || (ttft ? faster(r, best) : better(r, best))) best = r;
+      if (best === null || ahead(r, best, ttft)) best = r;
     }
     if (best === null) break;
     out.push(best);

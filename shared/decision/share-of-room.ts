@@ -15,18 +15,20 @@ import type { Policy } from './types.ts';
  * their cap (in proportion to their probability, never to rows with replica faults); what no
  * row can take stays where the softmax put it (every cluster full: the queue terms decide).
  * Rows without inflow data are not capped; an origin with no inflow anywhere is not capped.
+ * `rates`: the origin's requests/s per candidate (`CompiledSnapshot.inflowFrom`); null when the
+ * request's colo is unknown.
  */
-export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, origin: string | null, policy: Policy): void {
-  if (origin === null || pool.length < 2) return;
+export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array | null, policy: Policy): void {
+  if (rates === null || pool.length < 2) return;
   let mine = 0;
   let app = 0;
   for (const r of pool) {
-    const m = r.c.state?.inflowByOrigin;
-    if (m === undefined || m === null) continue;
-    // This origin's inflow here, kept in shareCap until its cap replaces it (one lookup per row).
-    r.shareCap = rateOf(m, origin);
+    const c = r.c;
+    if (c.inflow === null) continue;
+    // This origin's inflow here, kept in shareCap until its cap replaces it.
+    r.shareCap = rates[c.index] ?? 0;
     mine += r.shareCap;
-    app += totalOf(m);
+    app += c.inflowTotal;
   }
   if (!(mine > 0) || !(app > 0)) {
     for (const r of pool) r.shareCap = NaN;
@@ -93,36 +95,15 @@ function faulty(r: CandidateRow, termMs: Float64Array): boolean {
 /** The largest share of this origin's traffic the row may take over the state's horizon (NaN: no inflow data). */
 function capOf(r: CandidateRow, own: number, mine: number, appShare: number, policy: Policy): number {
   const s = r.c.state;
-  const m = s?.inflowByOrigin;
-  if (s === null || m === undefined || m === null) return NaN;
+  if (s === null || r.c.inflow === null) return NaN;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
   const service = s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : policy.ttft.serviceMs;
   const room = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
-  const total = totalOf(m);
+  const total = r.c.inflowTotal;
   const unclaimed = room - total * h;
   // This origin's claim on the unclaimed room: its share of the app's traffic, or of this
   // cluster's inflow if larger (the clients near a cluster are the ones that want it).
   const w = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
   const cap = unclaimed >= 0 ? own * h + unclaimed * w : total > 0 ? (Math.max(0, room) * own) / total : 0;
   return Math.min(1, cap / (mine * h));
-}
-
-function rateOf(m: Readonly<Record<string, number>>, origin: string): number {
-  // One lookup; the type check keeps an inherited property (a colo named like one) out.
-  const v = m[origin];
-  return typeof v === 'number' ? v : 0;
-}
-
-
-// A cluster's total inflow, once per snapshot row (a snapshot may carry hundreds of colos, and
-// every decision on it reads every candidate's total).
-const totals = new WeakMap<object, number>();
-function totalOf(m: Readonly<Record<string, number>>): number {
-  let t = totals.get(m);
-  if (t === undefined) {
-    t = 0;
-    for (const v of Object.values(m)) t += v;
-    totals.set(m, t);
-  }
-  return t;
 }

@@ -106,7 +106,7 @@ export function softmaxPick(
   termMs: Float64Array,
   policy: Policy,
   rng: Rng,
-  origin: string | null = null,
+  originRates: Float64Array | null = null,
 ): CandidateRow {
   let age = 0;
   for (const r of pool) age += r.stateAgeMs ?? 0;
@@ -127,7 +127,7 @@ export function softmaxPick(
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
     r.probability = (1 - share) * own + (share > 0 && loaded(r, termMs) ? (share * r.c.staticWeight) / standbys : 0);
   }
-  capByRoom(pool, termMs, origin, policy);
+  capByRoom(pool, termMs, originRates, policy);
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     r.pickWeight = r.probability;

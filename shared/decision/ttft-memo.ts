@@ -121,6 +121,23 @@ interface NetworkTable {
 
 const networkTables = new WeakMap<Float64Array, NetworkTable>();
 
+// The table of the last client looked up: every candidate of a decision asks for the same one,
+// so one identity check replaces a WeakMap lookup per candidate. Holds one geo RTT array alive.
+let lastTable: NetworkTable | null = null;
+let lastRtts: Float64Array | null = null;
+
+function networkTableOf(rtts: Float64Array, policy: Policy): NetworkTable {
+  if (lastRtts === rtts && lastTable !== null && lastTable.policy === policy) return lastTable;
+  let t = networkTables.get(rtts);
+  if (t === undefined || t.policy !== policy) {
+    t = { policy, terms: new Array<TtftTerm | undefined>(rtts.length * 2) };
+    networkTables.set(rtts, t);
+  }
+  lastRtts = rtts;
+  lastTable = t;
+  return t;
+}
+
 /** What `networkFor` reads besides the candidate (a decision's `TtftInputs`). */
 export interface NetworkInputs {
   /** Modelled RTTs from the client (`CompiledSnapshot.geoRttFrom`); null: client location unknown. */
@@ -139,11 +156,7 @@ export function networkFor(c: CompiledCandidate, x: NetworkInputs): TtftTerm {
   const { geo: rtts, now, policy } = x;
   const geo = rtts === null ? NaN : (rtts[c.index] ?? NaN);
   if (rtts === null || Number.isNaN(geo)) return networkTerm(null, '');
-  let t = networkTables.get(rtts);
-  if (t === undefined || t.policy !== policy) {
-    t = { policy, terms: new Array<TtftTerm | undefined>(rtts.length * 2) };
-    networkTables.set(rtts, t);
-  }
+  const t = networkTableOf(rtts, policy);
   const m = c.measured;
   const usable = m !== null && now - m.observedAt <= policy.staleHardMs && m.samples > 0;
   const slot = c.index * 2 + (usable ? 0 : 1);
