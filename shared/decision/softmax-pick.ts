@@ -18,16 +18,16 @@ export function temperatureMs(meanAgeMs: number, policy: Policy): number {
 }
 
 /**
- * Share of the base temperature a pick uses when the share-of-room caps hold its origin.
- * The age widening and the capacity weight exist so deciders acting on the same stale
- * row do not all pile onto it; the caps do that explicitly (each origin gets at most its
- * share of each cluster's room over the state's horizon, the rest goes to the next best),
- * so under them the softmax only has to break near-ties. At the full spread (20 ms widened
- * by age to ~27 ms, × √free slots) a cluster 15–20 ms farther with more free slots got as
- * much traffic as the nearest one with room (week slice: 37 % of requests sent > 5 ms
- * farther while the nearest had a free slot; BENCHMARKS, session 10).
+ * Share of the base temperature a pick uses when the share-of-room caps hold its origin,
+ * without the widening by state age and deciders. That widening exists so deciders acting
+ * on the same stale row do not all pile onto it; the caps now do that explicitly (each
+ * origin gets at most its share of each cluster's room over the state's horizon, the rest
+ * goes to the next best). At the full spread (20 ms widened by age to ~27 ms) a cluster
+ * 15–20 ms farther took a large share from the nearest one with room (week slice: 37 % of
+ * requests sent > 5 ms farther while the nearest had a free slot). 0.5 sharpened p50 more
+ * but cost cold starts (regional-outage 204 vs least-connections 192); BENCHMARKS, session 10.
  */
-export const CAPPED_TEMPERATURE_SHARE = 0.5;
+export const CAPPED_TEMPERATURE_SHARE = 0.75;
 
 /**
  * Share a candidate gets besides its softmax share when a constraint leaves
@@ -57,7 +57,7 @@ function loaded(r: CandidateRow, termMs: Float64Array): boolean {
  * temperature `t0` — it is measured from outcomes, not guessed from stale
  * load, so widening must not hand a failing cluster its traffic back.
  */
-function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, t: number, t0: number, capped: boolean): number {
+function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, t: number, t0: number): number {
   let best = Infinity;
   for (const r of pool) best = Math.min(best, r.scoreMs);
   let total = 0;
@@ -66,8 +66,7 @@ function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, t: number
     // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
     const failure = termOf(r, termMs, TERM.failureRisk);
     const x = t === t0 ? (r.scoreMs - best) / t : (r.scoreMs - failure - best) / t + failure / t0;
-    // Capacity weighs in unless the caps share the room out (then any free capacity counts alike).
-    let w = Math.exp(-x) * (capped ? (r.baseWeight > 0 ? 1 : 0) : Math.sqrt(r.baseWeight));
+    let w = Math.exp(-x) * Math.sqrt(r.baseWeight);
     // The ttft model's modifiers, locality then static weight, multiplied in that order.
     w *= r.localityFactor;
     w *= r.c.staticWeightModifier.factor;
@@ -126,10 +125,10 @@ export function softmaxPick(
   // Under the share-of-room caps the herd is held off by the caps, not by the spread.
   const capped = capsApply(pool, origin);
   const t = capped ? policy.ttft.temperatureMs * CAPPED_TEMPERATURE_SHARE : temperatureMs(age / Math.max(1, pool.length), policy);
-  let total = weighAll(pool, termMs, t, t, capped);
+  let total = weighAll(pool, termMs, t, t);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
   const spread = policy.ttft.queueSpread * expectedQueueMs(pool, termMs, total);
-  if (spread > 0) total = weighAll(pool, termMs, t + spread, t, capped);
+  if (spread > 0) total = weighAll(pool, termMs, t + spread, t);
   // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
   // must not be raised to an even split of the share.
   let standbys = 0;
