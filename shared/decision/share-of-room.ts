@@ -83,6 +83,19 @@ export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, r
   }
 }
 
+/**
+ * Whether `capByRoom` will cap this origin: it has inflow on at least one of the pool's rows
+ * (a decider with no history anywhere, or a pool of one, is not capped).
+ */
+export function capsApply(pool: readonly CandidateRow[], origin: string | null): boolean {
+  if (origin === null || pool.length < 2) return false;
+  for (const r of pool) {
+    const m = r.c.state?.inflowByOrigin;
+    if (m !== undefined && m !== null && rateOf(m, origin) > 0) return true;
+  }
+  return false;
+}
+
 /** The row's cap as a number (1 where none is known). */
 function limitOf(r: CandidateRow): number {
   return Number.isNaN(r.shareCap) ? 1 : r.shareCap;

@@ -1,7 +1,7 @@
 import type { CandidateRow } from './candidate-row.ts';
 import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import type { Policy, Rng } from './types.ts';
-import { capByRoom } from './share-of-room.ts';
+import { capByRoom, capsApply } from './share-of-room.ts';
 import { weightedIndex } from './weighted-pick.ts';
 
 /**
@@ -16,6 +16,18 @@ export function temperatureMs(meanAgeMs: number, policy: Policy): number {
   const deciders = 1 + 0.25 * Math.log2(Math.max(1, p.deciders));
   return p.temperatureMs * age * deciders;
 }
+
+/**
+ * Share of the base temperature a pick uses when the share-of-room caps hold its origin,
+ * without the widening by state age and deciders. That widening exists so deciders acting
+ * on the same stale row do not all pile onto it; the caps now do that explicitly (each
+ * origin gets at most its share of each cluster's room over the state's horizon, the rest
+ * goes to the next best). At the full spread (20 ms widened by age to ~27 ms) a cluster
+ * 15–20 ms farther took a large share from the nearest one with room (week slice: 37 % of
+ * requests sent > 5 ms farther while the nearest had a free slot). 0.5 sharpened p50 more
+ * but cost cold starts (regional-outage 204 vs least-connections 192); BENCHMARKS, session 10.
+ */
+export const CAPPED_TEMPERATURE_SHARE = 0.75;
 
 /**
  * Share a candidate gets besides its softmax share when a constraint leaves
@@ -110,7 +122,9 @@ export function softmaxPick(
 ): CandidateRow {
   let age = 0;
   for (const r of pool) age += r.stateAgeMs ?? 0;
-  const t = temperatureMs(age / Math.max(1, pool.length), policy);
+  // Under the share-of-room caps the herd is held off by the caps, not by the spread.
+  const capped = capsApply(pool, origin);
+  const t = capped ? policy.ttft.temperatureMs * CAPPED_TEMPERATURE_SHARE : temperatureMs(age / Math.max(1, pool.length), policy);
   let total = weighAll(pool, termMs, t, t);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
   const spread = policy.ttft.queueSpread * expectedQueueMs(pool, termMs, total);
