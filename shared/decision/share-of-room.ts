@@ -87,12 +87,10 @@ export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, r
  * Whether `capByRoom` will cap this origin: it has inflow on at least one of the pool's rows
  * (a decider with no history anywhere, or a pool of one, is not capped).
  */
-export function capsApply(pool: readonly CandidateRow[], origin: string | null): boolean {
-  if (origin === null || pool.length < 2) return false;
-  for (const r of pool) {
-    const m = r.c.state?.inflowByOrigin;
-    if (m !== undefined && m !== null && rateOf(m, origin) > 0) return true;
-  }
+export function capsApply(pool: readonly CandidateRow[], rates: Float64Array | null): boolean {
+  if (rates === null || pool.length < 2) return false;
+  // NaN (no inflow data on the row) is not > 0.
+  for (const r of pool) if ((rates[r.c.index] ?? 0) > 0) return true;
   return false;
 }
 

@@ -123,7 +123,7 @@ export function softmaxPick(
   let age = 0;
   for (const r of pool) age += r.stateAgeMs ?? 0;
   // Under the share-of-room caps the herd is held off by the caps, not by the spread.
-  const capped = capsApply(pool, origin);
+  const capped = capsApply(pool, originRates);
   const t = capped ? policy.ttft.temperatureMs * CAPPED_TEMPERATURE_SHARE : temperatureMs(age / Math.max(1, pool.length), policy);
   let total = weighAll(pool, termMs, t, t);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
