@@ -97,7 +97,7 @@ const SPECS = {
     'ROUTE_TEMPERATURE_MS',
     numberInRange(0.1, 10_000),
     t.temperatureMs,
-    'ttft model: softmax temperature in ms for fresh state (a candidate 1 temperature slower gets e⁻¹ of the weight); widens with state age and deciders.',
+    'ttft model: softmax temperature in ms for fresh state (a candidate 1 temperature slower gets e⁻¹ of the weight); widens with state age and deciders, except where the share-of-room caps hold the request origin (then 0.75 × this, unwidened: the caps keep deciders off one stale row).',
   ),
   deciders: spec(
     'ROUTE_DECIDERS',
