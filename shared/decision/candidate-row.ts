@@ -1,6 +1,7 @@
 import type { Tier } from '../domain/types.ts';
 import type { CompiledCandidate, CompiledSnapshot } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
+import { type FilterMemo, emptyFilterMemo } from './hard-filter-memo.ts';
 import { TERM_COUNT } from './ttft-term-slots.ts';
 import type { ModifierFactor } from './types.ts';
 
@@ -46,6 +47,8 @@ export interface CandidateRows {
   /** The decision's eligible rows and the ttft model's landing pool (lists refilled in place, see `setLength`). */
   readonly eligible: CandidateRow[];
   readonly pool: CandidateRow[];
+  /** Each candidate's hard-filter memo (`hard-filter-memo.ts`): kept across decisions on this snapshot. */
+  readonly filters: readonly FilterMemo[];
 }
 
 const scratch = new WeakMap<CompiledSnapshot, CandidateRows>();
@@ -57,7 +60,8 @@ export function rowsOf(compiled: CompiledSnapshot): CandidateRows {
     const n = compiled.candidates.length;
     const rows = new Array<CandidateRow>(n);
     for (let i = 0; i < n; i++) rows[i] = emptyRow(compiled.candidates[i] as CompiledCandidate);
-    s = { rows, termMs: new Float64Array(n * TERM_COUNT), eligible: rows.slice(), pool: rows.slice() };
+    const filters = rows.map(emptyFilterMemo);
+    s = { rows, termMs: new Float64Array(n * TERM_COUNT), eligible: rows.slice(), pool: rows.slice(), filters };
     scratch.set(compiled, s);
   }
   return s;

@@ -4,7 +4,7 @@ import { chooseIndex } from './classic-strategies.ts';
 import { type CompiledSnapshot, compileSnapshot } from './compile-snapshot.ts';
 import { captureFrame, rowTier, stateAgeOf } from './explain.ts';
 import { type Picked, lazyDecision, leanDecision } from './lazy-decision.ts';
-import { type FilterMemo, filterMemos, memoHardFilters } from './hard-filter-memo.ts';
+import { type FilterMemo, memoHardFilters } from './hard-filter-memo.ts';
 import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
@@ -54,7 +54,7 @@ export function decide(
   const scratch = rowsOf(compiled);
   const { rows, termMs } = scratch;
   const eligible = scratch.eligible;
-  const filters = filterMemos(compiled);
+  const filters = scratch.filters;
   let eligibleCount = 0;
   let busy = 0;
   let slots = 0;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientLocation } from '../domain/types.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
-import { filterMemos, memoHardFilters } from './hard-filter-memo.ts';
+import { rowsOf } from './candidate-row.ts';
+import { memoHardFilters } from './hard-filter-memo.ts';
 import { hardFilters } from './hard-filters.ts';
 import { NOW, cluster, policy, request, snapshot, state, status } from './test-fixtures.ts';
 
@@ -44,7 +45,7 @@ const steps: [client: ClientLocation, dtMs: number, policyOver: Partial<ReturnTy
 describe('memoHardFilters', () => {
   it('gives exactly what hardFilters computes, over requests crossing every input it reads', () => {
     const compiled = compileSnapshot(snap);
-    const memos = filterMemos(compiled);
+    const memos = rowsOf(compiled).filters;
     for (const [client, dt, over] of steps) {
       const p = policy(over);
       for (const c of compiled.candidates) {
@@ -58,7 +59,7 @@ describe('memoHardFilters', () => {
   it('returns the same list while the inputs repeat (no list rebuilt per decision)', () => {
     const compiled = compileSnapshot(snap);
     const c = compiled.candidates[1];
-    const memo = filterMemos(compiled)[1];
+    const memo = rowsOf(compiled).filters[1];
     if (c === undefined || memo === undefined) throw new Error('no candidate');
     const first = memoHardFilters(memo, c, FRANKFURT, policy(), NOW + 2_100);
     expect(first.map((d) => d.detail)).toContain('state is 120s old (limit 120s): unknown');

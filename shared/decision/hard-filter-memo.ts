@@ -1,5 +1,5 @@
 import type { ClientLocation } from '../domain/types.ts';
-import type { CompiledCandidate, CompiledSnapshot } from './compile-snapshot.ts';
+import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
 import { hardFilters } from './hard-filters.ts';
 import type { Policy } from './types.ts';
@@ -22,16 +22,9 @@ export interface FilterMemo {
   list: readonly Disqualification[] | null;
 }
 
-const memos = new WeakMap<CompiledSnapshot, FilterMemo[]>();
-
-/** The memo slots of `compiled`, one per candidate (fetch once per decision). */
-export function filterMemos(compiled: CompiledSnapshot): FilterMemo[] {
-  let m = memos.get(compiled);
-  if (m === undefined) {
-    m = compiled.candidates.map(() => ({ continent: null, statusFresh: false, staleLabel: -1, staleHardMs: NaN, list: null }));
-    memos.set(compiled, m);
-  }
-  return m;
+/** An empty memo slot (the first call computes); one per candidate in the row scratch (`rowsOf`). */
+export function emptyFilterMemo(): FilterMemo {
+  return { continent: null, statusFresh: false, staleLabel: -1, staleHardMs: NaN, list: null };
 }
 
 /** Exactly `hardFilters(c, client, policy, now)`, from `memo` when every input it reads repeats. */

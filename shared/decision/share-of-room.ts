@@ -19,7 +19,8 @@ import type { Policy } from './types.ts';
  * request's colo is unknown.
  */
 export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array | null, policy: Policy): void {
-  if (rates === null || pool.length < 2) return;
+  // Rows start each decision uncapped (shareCap NaN): nothing to do where no cap applies.
+  if (rates === null || !capsApply(pool, rates)) return;
   let mine = 0;
   let app = 0;
   for (const r of pool) {
