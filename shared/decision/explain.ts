@@ -4,7 +4,7 @@ import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
 import { localityModifier } from './modifiers.ts';
 import { explainTerms, type TtftInputs } from './predict-ttft.ts';
-import { tierOf } from './tiers.ts';
+import { capacityIn, tierOf } from './tiers.ts';
 import type { CandidateExplanation, ModifierFactor } from './types.ts';
 
 /**
@@ -25,15 +25,15 @@ export function stateAgeOf(s: ClusterAppState | null, now: number): number | nul
   return s === null ? null : Math.max(0, now - s.observedAt);
 }
 
-// Numbers kept per candidate, FIELDS apart.
-const BASE = 0;
-const PICK = 1;
-const PROB = 2;
-const EST = 3;
-const HAS_EST = 4;
-const SCORE = 5;
-const CAP = 6;
-const FIELDS = 7;
+// Numbers kept per candidate, FIELDS apart. Not the base weight: both models give every
+// eligible row max(0, capacity in its tier) and every other row 0 (`baseWeightOf`).
+const PICK = 0;
+const PROB = 1;
+const EST = 2;
+const HAS_EST = 3;
+const SCORE = 4;
+const CAP = 5;
+const FIELDS = 6;
 
 export interface DecisionFrame {
   readonly candidates: readonly CompiledCandidate[];
@@ -65,7 +65,6 @@ export function captureFrame(
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
     const at = i * FIELDS;
-    nums[at + BASE] = r.baseWeight;
     nums[at + PICK] = r.pickWeight;
     nums[at + PROB] = r.probability;
     nums[at + EST] = r.estimatedLatencyMs;
@@ -93,6 +92,11 @@ function frameNumbers(count: number): number[] {
     template = grown;
   }
   return template.slice(0, count);
+}
+
+/** The base weight decide() gave a row (weigh / predictTtft) from its state and tier. */
+function baseWeightOf(s: ClusterAppState | null, tier: Tier | null): number {
+  return s === null || tier === null ? 0 : Math.max(0, capacityIn(s, tier));
 }
 
 /** Probability of candidate `i` as the decision left it. */
@@ -134,7 +138,7 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
     provider: cluster === null ? null : cluster.provider,
     disqualifications,
     tier,
-    baseWeight: f.nums[at + BASE] ?? 0,
+    baseWeight: baseWeightOf(state, tier),
     modifiers,
     weight: f.nums[at + PICK] ?? 0,
     probability: f.nums[at + PROB] ?? 0,
