@@ -3,7 +3,7 @@ import type { CandidateRow } from './candidate-row.ts';
 import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
 import { localityModifier } from './modifiers.ts';
-import { explainTerms, type TtftInputs } from './predict-ttft.ts';
+import { explainScore, type TtftInputs } from './predict-ttft.ts';
 import { capacityIn, tierOf } from './tiers.ts';
 import type { CandidateExplanation, ModifierFactor } from './types.ts';
 
@@ -25,21 +25,24 @@ export function stateAgeOf(s: ClusterAppState | null, now: number): number | nul
   return s === null ? null : Math.max(0, now - s.observedAt);
 }
 
-// Numbers kept per candidate, FIELDS apart. Not the base weight: both models give every
-// eligible row max(0, capacity in its tier) and every other row 0 (`baseWeightOf`).
+// Numbers kept per candidate, `fields` apart: the pick weight and probability, then under the
+// ttft model the share cap (a scored row's estimate and score are rebuilt with its terms,
+// `explainScore`), else the weights model's latency estimate and whether there is one. Not the
+// base weight: both models give every eligible row max(0, capacity in its tier), others 0.
 const PICK = 0;
 const PROB = 1;
+const CAP = 2;
 const EST = 2;
 const HAS_EST = 3;
-const SCORE = 4;
-const CAP = 5;
-const FIELDS = 6;
+const TTFT_FIELDS = 3;
+const WEIGHTS_FIELDS = 4;
 
 export interface DecisionFrame {
   readonly candidates: readonly CompiledCandidate[];
   readonly disqualifications: readonly (readonly Disqualification[])[];
-  /** FIELDS numbers per candidate (a plain array of doubles, see `frameNumbers`). */
+  /** `fields` numbers per candidate (a plain array of doubles, see `frameNumbers`). */
   readonly nums: readonly number[];
+  readonly fields: number;
   /** weights model: each row's modifiers as weighed; null otherwise. */
   readonly modifiers: readonly (readonly ModifierFactor[])[] | null;
   /** ttft model with eligible candidates: the shared inputs of their terms; null otherwise. */
@@ -59,22 +62,24 @@ export function captureFrame(
   now: number,
 ): DecisionFrame {
   const n = rows.length;
-  const nums = frameNumbers(n * FIELDS);
+  const fields = ttft === null ? WEIGHTS_FIELDS : TTFT_FIELDS;
+  const nums = frameNumbers(n * fields);
   const disqualifications = new Array<readonly Disqualification[]>(n);
   const modifiers = weighed ? new Array<readonly ModifierFactor[]>(n) : null;
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
-    const at = i * FIELDS;
+    const at = i * fields;
     nums[at + PICK] = r.pickWeight;
     nums[at + PROB] = r.probability;
-    nums[at + EST] = r.estimatedLatencyMs;
-    nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
-    nums[at + SCORE] = r.scoreMs;
-    nums[at + CAP] = r.shareCap;
+    if (ttft !== null) nums[at + CAP] = r.shareCap;
+    else {
+      nums[at + EST] = r.estimatedLatencyMs;
+      nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
+    }
     disqualifications[i] = r.disqualifications;
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
-  return { candidates, disqualifications, nums, modifiers, ttft, alternative, now };
+  return { candidates, disqualifications, nums, fields, modifiers, ttft, alternative, now };
 }
 
 // Frames keep their numbers on the JS heap, as a packed array of unboxed doubles copied from a
@@ -101,12 +106,22 @@ function baseWeightOf(s: ClusterAppState | null, tier: Tier | null): number {
 
 /** Probability of candidate `i` as the decision left it. */
 export function probabilityAt(f: DecisionFrame, i: number): number {
-  return f.nums[i * FIELDS + PROB] ?? 0;
+  return f.nums[i * f.fields + PROB] ?? 0;
 }
 
-/** `estimatedLatencyMs` of candidate `i`'s explanation, without building it. */
+/** `estimatedLatencyMs` of candidate `i`'s explanation, without building the rest of it. */
 export function estimateAt(f: DecisionFrame, i: number): number | null {
-  const at = i * FIELDS;
+  const x = f.ttft;
+  if (x === null) return weighedEstimate(f, i);
+  const c = f.candidates[i] as CompiledCandidate;
+  const s = c.state;
+  if (s === null || rowTier(f.disqualifications[i] ?? [], s) === null) return null;
+  return explainScore(c, s, stateAgeOf(s, f.now) ?? 0, x, f.alternative).estimatedLatencyMs;
+}
+
+/** Without ttft inputs: the estimate the weights model kept (none under the ttft model). */
+function weighedEstimate(f: DecisionFrame, i: number): number | null {
+  const at = i * f.fields;
   return f.nums[at + HAS_EST] === 1 ? (f.nums[at + EST] ?? 0) : null;
 }
 
@@ -126,9 +141,10 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const disqualifications = f.disqualifications[i] ?? [];
   const tier = rowTier(disqualifications, state);
   const stateAgeMs = stateAgeOf(state, f.now);
-  const at = i * FIELDS;
+  const at = i * f.fields;
   const x = f.ttft;
   const scored = x !== null && tier !== null && state !== null;
+  const score = scored ? explainScore(c, state, stateAgeMs ?? 0, x, f.alternative) : null;
   const modifiers = scored
     ? [localityModifier(state.lastServedAt, f.now, x.policy), c.staticWeightModifier]
     : (f.modifiers?.[i] ?? NO_MODIFIERS);
@@ -142,14 +158,14 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
     modifiers,
     weight: f.nums[at + PICK] ?? 0,
     probability: f.nums[at + PROB] ?? 0,
-    estimatedLatencyMs: estimateAt(f, i),
+    estimatedLatencyMs: score !== null ? score.estimatedLatencyMs : x === null ? weighedEstimate(f, i) : null,
     pricePerHour: state === null ? null : state.pricePerHour,
     stateAgeMs,
   };
   // The weights model has no terms: its explanations keep their old shape (replays compare them whole).
-  if (!scored) return base;
+  if (score === null) return base;
   const cap = f.nums[at + CAP] ?? NaN;
-  const scoredPart = { ...base, terms: explainTerms(c, state, stateAgeMs ?? 0, x, f.alternative), scoreMs: f.nums[at + SCORE] ?? 0 };
+  const scoredPart = { ...base, terms: score.terms, scoreMs: score.scoreMs };
   // Only where the snapshot carries inflow by origin (older explanations keep their shape).
   return Number.isNaN(cap) ? scoredPart : { ...scoredPart, shareCap: cap };
 }
