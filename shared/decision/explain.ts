@@ -86,8 +86,8 @@ export function captureFrame(
 // template (one young allocation, no elements-kind transition). Not off-heap: a Float64Array
 // per decision costs more than the rest of a small decision, and views of shared 256 KB slabs
 // (session 10) left the slabs to full GCs only (20 per 100k decisions at 512 candidates) and
-// touched fresh pages as they filled: on this VM a minor page fault costs tens of µs, and the
-// decisions that took one (~5 % at 64 candidates) averaged 51 µs instead of 15.
+// touched freshly mapped pages as they filled: at 64 candidates the ~36 decisions after each new
+// slab ran ~3× slower (35 µs, not 11), the 64-candidate bench's p95–p98 band.
 let template: number[] = [];
 
 function frameNumbers(count: number): number[] {
