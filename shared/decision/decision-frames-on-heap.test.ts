@@ -6,9 +6,9 @@ import type { Decision } from './types.ts';
 
 // A decision keeps its per-candidate numbers until it is explained (explain.ts). Kept off the
 // JS heap (views of 256 KB Float64Array slabs), they were external memory that only a full GC
-// frees: at 512 candidates ~20 full GCs per 100k decisions, and every new slab's pages faulted
-// in on first touch (tens of µs each on the edge's VMs). On the heap they die with the decision
-// in a scavenge, so deciding must not grow ArrayBuffer memory, however many decisions are kept.
+// frees: at 512 candidates ~20 full GCs per 100k decisions, and the decisions after each new
+// slab ran ~3× slower while touching its fresh pages. On the heap they die with the decision in a
+// scavenge, so deciding must not grow ArrayBuffer memory, however many decisions are kept.
 
 describe('decision frames', () => {
   it('keep their numbers on the JS heap: 200 kept decisions at 512 candidates add no ArrayBuffer memory', () => {
