@@ -3,8 +3,8 @@ import type { CandidateRow } from './candidate-row.ts';
 import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
 import { localityModifier } from './modifiers.ts';
-import { explainTerms, type TtftInputs } from './predict-ttft.ts';
-import { tierOf } from './tiers.ts';
+import { explainScore, type TtftInputs } from './predict-ttft.ts';
+import { capacityIn, tierOf } from './tiers.ts';
 import type { CandidateExplanation, ModifierFactor } from './types.ts';
 
 /**
@@ -25,20 +25,24 @@ export function stateAgeOf(s: ClusterAppState | null, now: number): number | nul
   return s === null ? null : Math.max(0, now - s.observedAt);
 }
 
-// Numbers kept per candidate, FIELDS apart.
-const BASE = 0;
-const PICK = 1;
-const PROB = 2;
-const EST = 3;
-const HAS_EST = 4;
-const SCORE = 5;
-const CAP = 6;
-const FIELDS = 7;
+// Numbers kept per candidate, `fields` apart: the pick weight and probability, then under the
+// ttft model the share cap (a scored row's estimate and score are rebuilt with its terms,
+// `explainScore`), else the weights model's latency estimate and whether there is one. Not the
+// base weight: both models give every eligible row max(0, capacity in its tier), others 0.
+const PICK = 0;
+const PROB = 1;
+const CAP = 2;
+const EST = 2;
+const HAS_EST = 3;
+const TTFT_FIELDS = 3;
+const WEIGHTS_FIELDS = 4;
 
 export interface DecisionFrame {
   readonly candidates: readonly CompiledCandidate[];
   readonly disqualifications: readonly (readonly Disqualification[])[];
-  readonly nums: Float64Array;
+  /** `fields` numbers per candidate (a plain array of doubles, see `frameNumbers`). */
+  readonly nums: readonly number[];
+  readonly fields: number;
   /** weights model: each row's modifiers as weighed; null otherwise. */
   readonly modifiers: readonly (readonly ModifierFactor[])[] | null;
   /** ttft model with eligible candidates: the shared inputs of their terms; null otherwise. */
@@ -58,52 +62,66 @@ export function captureFrame(
   now: number,
 ): DecisionFrame {
   const n = rows.length;
-  const nums = frameNumbers(n * FIELDS);
+  const fields = ttft === null ? WEIGHTS_FIELDS : TTFT_FIELDS;
+  const nums = frameNumbers(n * fields);
   const disqualifications = new Array<readonly Disqualification[]>(n);
   const modifiers = weighed ? new Array<readonly ModifierFactor[]>(n) : null;
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
-    const at = i * FIELDS;
-    nums[at + BASE] = r.baseWeight;
+    const at = i * fields;
     nums[at + PICK] = r.pickWeight;
     nums[at + PROB] = r.probability;
-    nums[at + EST] = r.estimatedLatencyMs;
-    nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
-    nums[at + SCORE] = r.scoreMs;
-    nums[at + CAP] = r.shareCap;
+    if (ttft !== null) nums[at + CAP] = r.shareCap;
+    else {
+      nums[at + EST] = r.estimatedLatencyMs;
+      nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
+    }
     disqualifications[i] = r.disqualifications;
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
-  return { candidates, disqualifications, nums, modifiers, ttft, alternative, now };
+  return { candidates, disqualifications, nums, fields, modifiers, ttft, alternative, now };
 }
 
-// Frames take their numbers from a shared slab, in views: a Float64Array of its own would mean
-// an off-heap allocation per decision (more costly than the rest of a small decision's
-// allocations together). Regions are handed out once and never reused, so a frame read much
-// later still holds its own values; a slab is freed when no frame in it is left.
-const SLAB_DOUBLES = 32_768;
-let slab = new Float64Array(SLAB_DOUBLES);
-let slabUsed = 0;
+// Frames keep their numbers on the JS heap, as a packed array of unboxed doubles copied from a
+// template (one young allocation, no elements-kind transition). Not off-heap: a Float64Array
+// per decision costs more than the rest of a small decision, and views of shared 256 KB slabs
+// (session 10) left the slabs to full GCs only (20 per 100k decisions at 512 candidates) and
+// touched freshly mapped pages as they filled: at 64 candidates the ~36 decisions after each new
+// slab ran ~3× slower (35 µs, not 11), the 64-candidate bench's p95–p98 band.
+let template: number[] = [];
 
-function frameNumbers(count: number): Float64Array {
-  if (count > SLAB_DOUBLES / 4) return new Float64Array(count);
-  if (slabUsed + count > SLAB_DOUBLES) {
-    slab = new Float64Array(SLAB_DOUBLES);
-    slabUsed = 0;
+function frameNumbers(count: number): number[] {
+  if (template.length < count) {
+    const grown: number[] = [];
+    for (let i = 0; i < count; i++) grown.push(0.5);
+    template = grown;
   }
-  const view = slab.subarray(slabUsed, slabUsed + count);
-  slabUsed += count;
-  return view;
+  return template.slice(0, count);
+}
+
+/** The base weight decide() gave a row (weigh / predictTtft) from its state and tier. */
+function baseWeightOf(s: ClusterAppState | null, tier: Tier | null): number {
+  return s === null || tier === null ? 0 : Math.max(0, capacityIn(s, tier));
 }
 
 /** Probability of candidate `i` as the decision left it. */
 export function probabilityAt(f: DecisionFrame, i: number): number {
-  return f.nums[i * FIELDS + PROB] ?? 0;
+  return f.nums[i * f.fields + PROB] ?? 0;
 }
 
-/** `estimatedLatencyMs` of candidate `i`'s explanation, without building it. */
+/** `estimatedLatencyMs` of candidate `i`'s explanation, without building the rest of it. */
 export function estimateAt(f: DecisionFrame, i: number): number | null {
-  const at = i * FIELDS;
+  const x = f.ttft;
+  if (x === null) return weighedEstimate(f, i);
+  const c = f.candidates[i] as CompiledCandidate;
+  const s = c.state;
+  if (s === null || rowTier(f.disqualifications[i] ?? [], s) === null) return null;
+  return explainScore(c, s, stateAgeOf(s, f.now) ?? 0, x, f.alternative).estimatedLatencyMs;
+}
+
+/** Without ttft inputs: the estimate the weights model kept (none under the ttft model). */
+function weighedEstimate(f: DecisionFrame, i: number): number | null {
+  const at = i * f.fields;
   return f.nums[at + HAS_EST] === 1 ? (f.nums[at + EST] ?? 0) : null;
 }
 
@@ -123,9 +141,10 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const disqualifications = f.disqualifications[i] ?? [];
   const tier = rowTier(disqualifications, state);
   const stateAgeMs = stateAgeOf(state, f.now);
-  const at = i * FIELDS;
+  const at = i * f.fields;
   const x = f.ttft;
   const scored = x !== null && tier !== null && state !== null;
+  const score = scored ? explainScore(c, state, stateAgeMs ?? 0, x, f.alternative) : null;
   const modifiers = scored
     ? [localityModifier(state.lastServedAt, f.now, x.policy), c.staticWeightModifier]
     : (f.modifiers?.[i] ?? NO_MODIFIERS);
@@ -135,18 +154,18 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
     provider: cluster === null ? null : cluster.provider,
     disqualifications,
     tier,
-    baseWeight: f.nums[at + BASE] ?? 0,
+    baseWeight: baseWeightOf(state, tier),
     modifiers,
     weight: f.nums[at + PICK] ?? 0,
     probability: f.nums[at + PROB] ?? 0,
-    estimatedLatencyMs: estimateAt(f, i),
+    estimatedLatencyMs: score !== null ? score.estimatedLatencyMs : x === null ? weighedEstimate(f, i) : null,
     pricePerHour: state === null ? null : state.pricePerHour,
     stateAgeMs,
   };
   // The weights model has no terms: its explanations keep their old shape (replays compare them whole).
-  if (!scored) return base;
+  if (score === null) return base;
   const cap = f.nums[at + CAP] ?? NaN;
-  const scoredPart = { ...base, terms: explainTerms(c, state, stateAgeMs ?? 0, x, f.alternative), scoreMs: f.nums[at + SCORE] ?? 0 };
+  const scoredPart = { ...base, terms: score.terms, scoreMs: score.scoreMs };
   // Only where the snapshot carries inflow by origin (older explanations keep their shape).
   return Number.isNaN(cap) ? scoredPart : { ...scoredPart, shareCap: cap };
 }

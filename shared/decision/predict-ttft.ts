@@ -108,22 +108,40 @@ export function chargeRetries(rows: readonly CandidateRow[], termMs: Float64Arra
   return alternative;
 }
 
+/** A scored candidate's terms, predicted TTFT and score, as its explanation shows them. */
+export interface ExplainedScore {
+  readonly terms: TtftTerm[];
+  readonly estimatedLatencyMs: number;
+  readonly scoreMs: number;
+}
+
 /**
- * The term objects of a scored candidate for its explanation: the same `ttftTerms`, with the
- * failure-risk term recharged exactly as `chargeRetries` did (`alternative` = what it returned).
+ * The term objects of a scored candidate for its explanation, and its `estimatedLatencyMs` and
+ * `scoreMs` rebuilt from them: the same `ttftTerms`, summed in slot order as `predictTtft`
+ * summed, then the failure-risk term recharged and its change added exactly as
+ * `chargeRetries` did (`alternative` = what it returned). So a frame need not keep the sums.
  */
-export function explainTerms(
+export function explainScore(
   c: CompiledCandidate,
   s: ClusterAppState,
   stateAgeMs: number,
   x: TtftInputs,
   alternative: number,
-): TtftTerm[] {
+): ExplainedScore {
   const out = new Array<TtftTerm>(TERM_COUNT);
   ttftTerms(c, s, stateAgeMs, x, 0, out);
+  let predicted = 0;
+  for (let k = 0; k < TERM_COUNT; k++) if (IN_PREDICTED[k] === true) predicted += (out[k] as TtftTerm).ms;
+  let score = predicted;
+  for (let k = 0; k < TERM_COUNT; k++) if (IN_PREDICTED[k] !== true) score += (out[k] as TtftTerm).ms;
   const failure = out[TERM.failureRisk] as TtftTerm;
   const network = out[TERM.network] as TtftTerm;
-  if (alternative !== Infinity && failure.ms > 0)
-    out[TERM.failureRisk] = failureRiskTerm(c.outcomes, network.ms, x.now, x.policy.ttft, alternative);
-  return out;
+  if (alternative !== Infinity && failure.ms > 0) {
+    const recharged = failureRiskTerm(c.outcomes, network.ms, x.now, x.policy.ttft, alternative);
+    out[TERM.failureRisk] = recharged;
+    const delta = recharged.ms - failure.ms;
+    predicted += delta;
+    score += delta;
+  }
+  return { terms: out, estimatedLatencyMs: predicted, scoreMs: score };
 }
