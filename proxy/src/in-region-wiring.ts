@@ -8,6 +8,7 @@ import type { SnapshotReader } from '../../shared/snapshot/index.ts';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from './config.ts';
 import { InRegionDecisionLog, type DecisionWriter } from './in-region-decision-log.ts';
+import { primeInRegion } from './in-region-decide.ts';
 import { inRegionGate } from './in-region-gate.ts';
 import { libsqlInRegionSource } from './in-region-source.ts';
 import type { TokenGate } from './token-gate.ts';
@@ -30,6 +31,8 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     maxProxyReportAgeMs: Math.max(30_000, 10 * config.reportIntervalMs),
     now,
     onError,
+    // Off the request path: the first request after a refresh pays a warm decision only.
+    prepareSnapshot: (s) => primeInRegion(s, config.region, DEFAULT_POLICY, now()),
   });
   const gate = inRegionGate(tokens, {
     proxyId: config.id,
