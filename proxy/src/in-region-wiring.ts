@@ -23,6 +23,8 @@ export interface InRegionWiring {
 export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegionDb | null, now: () => number, logger: Logger): InRegionWiring {
   if (db === null || !config.inRegion || config.authDisabled) return { gate: tokens, stop: async () => undefined };
   const onError = (err: unknown): void => logger.warn({ err }, 'in-region: database read or write failed');
+  // One object for the gate and the priming: the term table is cached per policy object.
+  const policy = DEFAULT_POLICY;
   const log = config.inRegionRecordDecisions ? new InRegionDecisionLog(db, now, onError) : null;
   log?.start(1_000);
   const source = libsqlInRegionSource(db, {
@@ -32,12 +34,12 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     now,
     onError,
     // Off the request path: the first request after a refresh pays a warm decision only.
-    prepareSnapshot: (s) => primeInRegion(s, config.region, DEFAULT_POLICY, now()),
+    prepareSnapshot: (s) => primeInRegion(s, config.region, policy, now()),
   });
   const gate = inRegionGate(tokens, {
     proxyId: config.id,
     region: config.region,
-    policy: DEFAULT_POLICY,
+    policy,
     staleMs: Math.max(10_000, 10 * config.inRegionRefreshMs),
     source,
     log,

@@ -37,7 +37,12 @@ export class RefreshingCache<T> {
       hit.refreshing = true;
       this.load(key).then(
         (value) => {
-          this.o.prepare?.(value);
+          try {
+            this.o.prepare?.(value);
+          } catch (err) {
+            // Preparing is an optimisation: the new value is served anyway (unprepared).
+            this.o.onError(err);
+          }
           this.#store(key, value);
         },
         (err: unknown) => {

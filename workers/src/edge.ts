@@ -101,7 +101,7 @@ export class Edge {
       now: deps.now,
       load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs),
       // In the refresh's waitUntil, before the new snapshot is served: the next request pays a warm decision.
-      prepare: (s) => primeSnapshot(s, c.policy, this.#sampleFor(s), deps.now()),
+      prepare: (s) => this.#prime(s),
     });
     this.keys = new SwrCache({
       max: c.maxKeys,
@@ -143,6 +143,15 @@ export class Edge {
       ctx.waitUntil(traced.trace.export(this.deps.fetcher, this.deps.log));
     }
     return res;
+  }
+
+  #prime(snap: AppSnapshot): void {
+    try {
+      primeSnapshot(snap, this.deps.config.policy, this.#sampleFor(snap), this.deps.now());
+    } catch (err) {
+      // An optimisation only: the refreshed snapshot is served anyway, compiled by its first request.
+      this.deps.log(JSON.stringify({ level: 'error', msg: 'priming a refreshed snapshot failed', app: snap.app.id, error: err instanceof Error ? err.message : String(err) }));
+    }
   }
 
   /** A keyless request for `snap`'s app from the last client seen here; null before any request. */
