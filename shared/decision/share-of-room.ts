@@ -1,5 +1,6 @@
 import type { CandidateRow } from './candidate-row.ts';
-import { horizonMs, timingsOf } from './ttft-terms.ts';
+import { horizonMs } from './ttft-terms.ts';
+import type { ClusterAppState } from '../domain/types.ts';
 import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import type { Policy } from './types.ts';
 
@@ -128,19 +129,23 @@ function capOf(r: CandidateRow, own: number, mine: number, appShare: number, pol
 }
 
 /**
- * The start-up slots (warm, cold) this app may take on the row: its headroom less what apps with
- * fewer homes need there (`ClusterAppState.pinnedStartSlots`), warm first as they would start.
- * Those apps cannot go elsewhere; this one can, so its overflow must not start on their nodes.
+ * The start-up slots this app may take on the row, warm (`warm`) or warm and cold: its headroom
+ * less what apps with fewer homes need there (`ClusterAppState.pinnedStartSlots`), taken from the
+ * warm slots first as they would start. Those apps cannot go elsewhere; this one can, so its
+ * overflow must not start on their nodes. Numbers, not an object: called per row per decision.
  */
-export function unpinnedHeadroom(r: CandidateRow): { readonly warm: number; readonly cold: number } {
-  const s = r.c.state;
-  if (s === null) return NO_HEADROOM;
+export function unpinnedHeadroom(s: ClusterAppState, warm: boolean): number {
   const pinned = Math.max(0, s.pinnedStartSlots ?? 0);
-  const warm = Math.max(0, s.warm);
-  const cold = Math.max(0, s.cold);
-  return { warm: Math.max(0, warm - pinned), cold: Math.max(0, cold - Math.max(0, pinned - warm)) };
+  const w = Math.max(0, s.warm);
+  const free = Math.max(0, w - pinned);
+  return warm ? free : free + Math.max(0, Math.max(0, s.cold) - Math.max(0, pinned - w));
 }
-const NO_HEADROOM = Object.freeze({ warm: 0, cold: 0 });
+
+/** The row's warm or cold start time: reported, else the policy's (as `timingsOf`, without its object). */
+function startMs(s: ClusterAppState, policy: Policy, warm: boolean): number {
+  const v = warm ? s.warmStartMs : s.coldStartMs;
+  return v !== undefined && v !== null && v >= 0 ? v : warm ? policy.ttft.warmStartMs : policy.ttft.coldStartMs;
+}
 
 /**
  * Places excess that no row's room can take on start-up headroom: each row may take its share
@@ -157,15 +162,13 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const s = r.c.state;
-    const u = unpinnedHeadroom(r);
-    const headroom = warm ? u.warm : u.warm + u.cold;
+    const headroom = s === null ? 0 : unpinnedHeadroom(s, warm);
     const own = r.c.inflow === null ? NaN : (rates[r.c.index] ?? 0);
     limit[i] = r.probability;
     weight[i] = Infinity;
     if (s === null || Number.isNaN(own) || faulty(r, termMs) || headroom <= 0) continue;
     limit[i] = Math.max(r.probability, capOf(r, own, mine, appShare, policy, headroom));
-    const t = timingsOf(s, policy.ttft);
-    const ms = (termMs[r.c.index * TERM_COUNT + TERM.network] ?? 0) + (warm ? t.warmStartMs : t.coldStartMs);
+    const ms = (termMs[r.c.index * TERM_COUNT + TERM.network] ?? 0) + startMs(s, policy, warm);
     weight[i] = ms;
     if (ms < best) best = ms;
   }
