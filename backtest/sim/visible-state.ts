@@ -161,12 +161,20 @@ function originsOf(inflow: ReadonlyMap<number, number>, names: readonly string[]
   return out;
 }
 
-/** The app's deployments as `homesOf` counts them (GPU types from the static spec). */
-function deployedOf(app: SimApp, clusters: readonly ClusterRuntime[]): Deployed[] {
-  return app.deployments.map((d) => {
-    const spec = (clusters[d.cluster.idx] as ClusterRuntime).spec;
-    return { region: spec.region, continent: spec.continent as Deployed['continent'], gpuType: spec.gpuType, excluded: false };
-  });
+/** The app's homes for a cluster on `continent` (`homesOf`; its deployments never change: cached). */
+const homesCache = new WeakMap<SimApp, Map<string, number>>();
+function homesOn(app: SimApp, clusters: readonly ClusterRuntime[], continent: Deployed['continent']): number {
+  let byContinent = homesCache.get(app);
+  if (byContinent === undefined) homesCache.set(app, (byContinent = new Map()));
+  let n = byContinent.get(continent);
+  if (n === undefined) {
+    const deployed = app.deployments.map((d): Deployed => {
+      const spec = (clusters[d.cluster.idx] as ClusterRuntime).spec;
+      return { region: spec.region, continent: spec.continent as Deployed['continent'], gpuType: spec.gpuType, excluded: false };
+    });
+    byContinent.set(continent, (n = homesOf(app.app.residency, app.app.gpuTypes, deployed, continent)));
+  }
+  return n;
 }
 
 /** What a snapshot loader computes for the app on cluster c: the other apps' published rows there (`pinnedStartSlots`). */
@@ -180,9 +188,8 @@ function pinnedHere(app: SimApp, c: ClusterRuntime, clusters: readonly ClusterRu
     if (row === undefined || !allows(b.app.residency, { region: c.spec.region, continent }, continent)) continue;
     let inflow = 0;
     for (const v of row.inflow.values()) inflow += v;
-    const homes = homesOf(b.app.residency, b.app.gpuTypes, deployedOf(b, clusters), continent);
-    tenants.push({ homes, hotBusy: row.hotBusy, hotFree: row.hotFree, queued: row.queued, inflowPerS: inflow, serviceMs: b.serviceMs });
+    tenants.push({ homes: homesOn(b, clusters, continent), hotBusy: row.hotBusy, hotFree: row.hotFree, queued: row.queued, inflowPerS: inflow, serviceMs: b.serviceMs });
   }
   if (tenants.length === 0) return 0;
-  return pinnedStartSlots(homesOf(app.app.residency, app.app.gpuTypes, deployedOf(app, clusters), continent), tenants, app.serviceMs);
+  return pinnedStartSlots(homesOn(app, clusters, continent), tenants, app.serviceMs);
 }
