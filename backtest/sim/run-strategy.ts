@@ -225,7 +225,7 @@ class Simulation {
         const pub = this.visible;
         const hit = this.snapCache.get(app.idx);
         if (pub !== null && hit !== undefined && hit.version === pub.version) return hit.snap;
-        const snap = appSnapshotOf(app, this.world.clusters, app.staticClusters, pub ?? { version: 0, rows: [] }, this.visibleAt, this.clientNames);
+        const snap = appSnapshotOf(app, this.world.clusters, app.staticClusters, pub ?? { version: 0, rows: [] }, this.visibleAt, this.clientNames, this.world.apps);
         this.snapCache.set(app.idx, { version: pub?.version ?? 0, snap });
         return snap;
       },

@@ -7,6 +7,7 @@
 import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, Health, OutcomeStats } from '../../shared/domain/types.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
 import type { SimApp } from './sim-app.ts';
+import { type Deployed, allows, homesOf, pinnedStartSlots, type TenantLoad } from '../../shared/snapshot/pinned-start-slots.ts';
 
 export interface PublishedRow {
   readonly hotFree: number;
@@ -111,6 +112,7 @@ export function appSnapshotOf(
   pub: Publication,
   loadedAt: number,
   clientNames: readonly string[] = [],
+  apps: readonly SimApp[] = [],
 ): AppSnapshot {
   const state = new Map<string, ClusterAppState>();
   const status = new Map<string, ClusterStatus>();
@@ -144,6 +146,7 @@ export function appSnapshotOf(
       // The autoscaler's scale-down window, from the cluster's config (an aggregator reads it from the HPA).
       idleWindowMs: c.spec.scaleDownIdleSeconds * 1000,
       inflowByOrigin: originsOf(row.inflow, clientNames),
+      pinnedStartSlots: pinnedHere(app, c, clusters, pub, apps),
     });
     if (row.outcomeRequests > 0)
       outcomes.set(id, { clusterId: id, requests: row.outcomeRequests, replicaErrors: row.outcomeErrors, ttfbMs: null, observedAt: row.observedAt });
@@ -156,4 +159,37 @@ function originsOf(inflow: ReadonlyMap<number, number>, names: readonly string[]
   const out: Record<string, number> = {};
   for (const [client, rate] of inflow) out[names[client] ?? `client-${client}`] = rate;
   return out;
+}
+
+/** The app's homes for a cluster on `continent` (`homesOf`; its deployments never change: cached). */
+const homesCache = new WeakMap<SimApp, Map<string, number>>();
+function homesOn(app: SimApp, clusters: readonly ClusterRuntime[], continent: Deployed['continent']): number {
+  let byContinent = homesCache.get(app);
+  if (byContinent === undefined) homesCache.set(app, (byContinent = new Map()));
+  let n = byContinent.get(continent);
+  if (n === undefined) {
+    const deployed = app.deployments.map((d): Deployed => {
+      const spec = (clusters[d.cluster.idx] as ClusterRuntime).spec;
+      return { region: spec.region, continent: spec.continent as Deployed['continent'], gpuType: spec.gpuType, excluded: false };
+    });
+    byContinent.set(continent, (n = homesOf(app.app.residency, app.app.gpuTypes, deployed, continent)));
+  }
+  return n;
+}
+
+/** What a snapshot loader computes for the app on cluster c: the other apps' published rows there (`pinnedStartSlots`). */
+function pinnedHere(app: SimApp, c: ClusterRuntime, clusters: readonly ClusterRuntime[], pub: Publication, apps: readonly SimApp[]): number {
+  const continent = c.spec.continent as Deployed['continent'];
+  const tenants: TenantLoad[] = [];
+  for (const b of apps) {
+    if (b === app) continue;
+    const d = b.byCluster[c.idx];
+    const row = d === undefined ? undefined : pub.rows[d.idx];
+    if (row === undefined || !allows(b.app.residency, { region: c.spec.region, continent }, continent)) continue;
+    let inflow = 0;
+    for (const v of row.inflow.values()) inflow += v;
+    tenants.push({ homes: homesOn(b, clusters, continent), hotBusy: row.hotBusy, hotFree: row.hotFree, queued: row.queued, inflowPerS: inflow, serviceMs: b.serviceMs });
+  }
+  if (tenants.length === 0) return 0;
+  return pinnedStartSlots(homesOn(app, clusters, continent), tenants, app.serviceMs);
 }

@@ -54,8 +54,9 @@ test('migrate, write and read a snapshot over HTTP', async () => {
     1_000,
   );
   const snapshot = await loadAppSnapshot(c, 'p/chat', 2_000);
-  // No outcomes yet: every state row carries an empty inflow-by-origin map (migration 19).
-  expect(snapshot?.state.get('eu-1')).toEqual({ ...sampleState('eu-1', 'p/chat'), inflowByOrigin: {} });
+  // No outcomes yet: every state row carries an empty inflow-by-origin map (migration 19), and
+  // no other app with fewer homes: nothing pinned (the tenants statement ran over HTTP too).
+  expect(snapshot?.state.get('eu-1')).toEqual({ ...sampleState('eu-1', 'p/chat'), inflowByOrigin: {}, pinnedStartSlots: 0 });
   expect(snapshot?.status.get('eu-1')?.health).toBe('healthy');
   expect(snapshot?.clusters.get('eu-1')).toEqual(sampleCluster('eu-1'));
 });

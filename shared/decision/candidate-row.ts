@@ -37,6 +37,8 @@ export interface CandidateRow {
   scoreMs: number;
   /** ttft model: the most of the deciding origin's traffic this row may take (`share-of-room.ts`); NaN: no cap known. */
   shareCap: number;
+  /** ttft model: the share placed on the row's start-up headroom when every row was at its cap (`share-of-room.ts`). */
+  overflowShare: number;
 }
 
 /** The scratch of one compiled snapshot: a row per candidate and their term values (ms). */
@@ -89,6 +91,7 @@ function emptyRow(c: CompiledCandidate): CandidateRow {
     scored: false,
     scoreMs: 0.5,
     shareCap: NaN,
+    overflowShare: 0.5,
   };
 }
 
@@ -115,6 +118,7 @@ export function resetRow(
   r.scored = false;
   r.scoreMs = 0;
   r.shareCap = NaN;
+  r.overflowShare = 0;
 }
 
 /**

@@ -29,6 +29,9 @@ export function stateAgeOf(s: ClusterAppState | null, now: number): number | nul
 // ttft model the share cap (a scored row's estimate and score are rebuilt with its terms,
 // `explainScore`), else the weights model's latency estimate and whether there is one. Not the
 // base weight: both models give every eligible row max(0, capacity in its tier), others 0.
+// Under the ttft model a row the share-of-room overflow reached (`overflowShare` > 0) keeps
+// −overflowShare in PICK: its pick weight is its probability there (softmaxPick sets them
+// equal), so the slot is free, and the frame stays at 3 numbers per candidate.
 const PICK = 0;
 const PROB = 1;
 const CAP = 2;
@@ -69,7 +72,7 @@ export function captureFrame(
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
     const at = i * fields;
-    nums[at + PICK] = r.pickWeight;
+    nums[at + PICK] = ttft !== null && r.overflowShare > 0 ? -r.overflowShare : r.pickWeight;
     nums[at + PROB] = r.probability;
     if (ttft !== null) nums[at + CAP] = r.shareCap;
     else {
@@ -142,6 +145,8 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const tier = rowTier(disqualifications, state);
   const stateAgeMs = stateAgeOf(state, f.now);
   const at = i * f.fields;
+  const pick = f.nums[at + PICK] ?? 0;
+  const probability = f.nums[at + PROB] ?? 0;
   const x = f.ttft;
   const scored = x !== null && tier !== null && state !== null;
   const score = scored ? explainScore(c, state, stateAgeMs ?? 0, x, f.alternative) : null;
@@ -156,8 +161,8 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
     tier,
     baseWeight: baseWeightOf(state, tier),
     modifiers,
-    weight: f.nums[at + PICK] ?? 0,
-    probability: f.nums[at + PROB] ?? 0,
+    weight: pick < 0 ? probability : pick,
+    probability,
     estimatedLatencyMs: score !== null ? score.estimatedLatencyMs : x === null ? weighedEstimate(f, i) : null,
     pricePerHour: state === null ? null : state.pricePerHour,
     stateAgeMs,
@@ -167,5 +172,6 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const cap = f.nums[at + CAP] ?? NaN;
   const scoredPart = { ...base, terms: score.terms, scoreMs: score.scoreMs };
   // Only where the snapshot carries inflow by origin (older explanations keep their shape).
-  return Number.isNaN(cap) ? scoredPart : { ...scoredPart, shareCap: cap };
+  if (Number.isNaN(cap)) return scoredPart;
+  return pick < 0 ? { ...scoredPart, shareCap: cap, overflowShare: -pick } : { ...scoredPart, shareCap: cap };
 }

@@ -1,5 +1,6 @@
 import type { CandidateRow } from './candidate-row.ts';
 import { horizonMs } from './ttft-terms.ts';
+import type { ClusterAppState } from '../domain/types.ts';
 import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import type { Policy } from './types.ts';
 
@@ -69,8 +70,12 @@ export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, r
     }
     under = nextUnder;
   }
+  // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
+  // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, appShare, policy, excess, true);
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, appShare, policy, excess, false);
   if (excess > 1e-12) {
-    // Every row is at its cap: the rest goes back in proportion to the capped shares, of rows
+    // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares, of rows
     // without replica faults if any (over-full clusters queue; a failing one fails).
     let clean = 0;
     let total = 0;
@@ -104,13 +109,16 @@ function faulty(r: CandidateRow, termMs: Float64Array): boolean {
   return r.scored && (termMs[r.c.index * TERM_COUNT + TERM.failureRisk] ?? 0) > 0;
 }
 
-/** The largest share of this origin's traffic the row may take over the state's horizon (NaN: no inflow data). */
-function capOf(r: CandidateRow, own: number, mine: number, appShare: number, policy: Policy): number {
+/**
+ * The largest share of this origin's traffic the row may take over the state's horizon (NaN: no
+ * inflow data); `headroom`: start-up slots counted as room besides the loaded ones.
+ */
+function capOf(r: CandidateRow, own: number, mine: number, appShare: number, policy: Policy, headroom = 0): number {
   const s = r.c.state;
   if (s === null || r.c.inflow === null) return NaN;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
   const service = s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : policy.ttft.serviceMs;
-  const room = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
+  const room = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service + headroom;
   const total = r.c.inflowTotal;
   const unclaimed = room - total * h;
   // This origin's claim on the unclaimed room: its share of the app's traffic, or of this
@@ -118,4 +126,83 @@ function capOf(r: CandidateRow, own: number, mine: number, appShare: number, pol
   const w = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
   const cap = unclaimed >= 0 ? own * h + unclaimed * w : total > 0 ? (Math.max(0, room) * own) / total : 0;
   return Math.min(1, cap / (mine * h));
+}
+
+/**
+ * The start-up slots this app may take on the row, warm (`warm`) or warm and cold: its headroom
+ * less what apps with fewer homes need there (`ClusterAppState.pinnedStartSlots`), taken from the
+ * warm slots first as they would start. Those apps cannot go elsewhere; this one can, so its
+ * overflow must not start on their nodes. Numbers, not an object: called per row per decision.
+ */
+export function unpinnedHeadroom(s: ClusterAppState, warm: boolean): number {
+  const pinned = Math.max(0, s.pinnedStartSlots ?? 0);
+  const w = Math.max(0, s.warm);
+  const free = Math.max(0, w - pinned);
+  return warm ? free : free + Math.max(0, Math.max(0, s.cold) - Math.max(0, pinned - w));
+}
+
+/** The row's warm or cold start time: reported, else the policy's (as `timingsOf`, without its object). */
+function startMs(s: ClusterAppState, policy: Policy, warm: boolean): number {
+  const v = warm ? s.warmStartMs : s.coldStartMs;
+  return v !== undefined && v !== null && v >= 0 ? v : warm ? policy.ttft.warmStartMs : policy.ttft.coldStartMs;
+}
+
+/**
+ * Places excess that no row's room can take on start-up headroom: each row may take its share
+ * of its room plus its unpinned warm slots (`warm`), or warm and cold ones, and the excess is
+ * water-filled over rows by softmax over network + the start-up it waits for (warm, or cold once
+ * the warm headroom is taken) at the base temperature: the nearest cluster that can start a
+ * replica soonest gets it, before a far one or a cold start. Rows with replica faults or without
+ * inflow data take none. Returns what is still left; the added shares go to `overflowShare`.
+ */
+function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array, mine: number, appShare: number, policy: Policy, excess: number, warm: boolean): number {
+  const limit = scratchOf(pool.length, 0);
+  const weight = scratchOf(pool.length, 1);
+  let best = Infinity;
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i] as CandidateRow;
+    const s = r.c.state;
+    const headroom = s === null ? 0 : unpinnedHeadroom(s, warm);
+    const own = r.c.inflow === null ? NaN : (rates[r.c.index] ?? 0);
+    limit[i] = r.probability;
+    weight[i] = Infinity;
+    if (s === null || Number.isNaN(own) || faulty(r, termMs) || headroom <= 0) continue;
+    limit[i] = Math.max(r.probability, capOf(r, own, mine, appShare, policy, headroom));
+    const ms = (termMs[r.c.index * TERM_COUNT + TERM.network] ?? 0) + startMs(s, policy, warm);
+    weight[i] = ms;
+    if (ms < best) best = ms;
+  }
+  let open = 0;
+  for (let i = 0; i < pool.length; i++) {
+    const ms = weight[i] ?? Infinity;
+    weight[i] = ms === Infinity ? 0 : Math.exp(-(ms - best) / policy.ttft.temperatureMs);
+    if ((pool[i] as CandidateRow).probability < (limit[i] ?? 0)) open += weight[i] ?? 0;
+  }
+  for (let round = 0; round < 6 && excess > 1e-12 && open > 0; round++) {
+    const give = excess;
+    let nextOpen = 0;
+    excess = 0;
+    for (let i = 0; i < pool.length; i++) {
+      const r = pool[i] as CandidateRow;
+      const cap = limit[i] ?? 0;
+      const w = weight[i] ?? 0;
+      if (r.probability >= cap || w <= 0) continue;
+      const want = r.probability + (give * w) / open;
+      const next = want > cap ? cap : want;
+      if (want > cap) excess += want - cap;
+      else nextOpen += w;
+      r.overflowShare += next - r.probability;
+      r.probability = next;
+    }
+    open = nextOpen;
+  }
+  return excess;
+}
+
+// Per-call scratch (decide() is synchronous): limits and weights of fillStartUps, grown to the largest pool seen.
+const buffers = [new Float64Array(64), new Float64Array(64)];
+function scratchOf(n: number, k: 0 | 1): Float64Array {
+  let b = buffers[k] as Float64Array;
+  if (b.length < n) buffers[k] = b = new Float64Array(Math.max(n, b.length * 2));
+  return b;
 }

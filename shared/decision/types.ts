@@ -78,6 +78,13 @@ export interface CandidateExplanation {
    * candidate is at its cap. Absent: no cap known.
    */
   readonly shareCap?: number;
+  /**
+   * ttft model, every candidate at its `shareCap`: the share of this origin's traffic placed here
+   * beyond the cap because the cluster can start a replica soonest — its unpinned warm headroom,
+   * then its cold one, nearest first; start-up slots that apps with fewer homes need here are not
+   * taken (`ClusterAppState.pinnedStartSlots`, `share-of-room.ts`). Absent: none.
+   */
+  readonly overflowShare?: number;
 }
 
 /**

@@ -248,6 +248,13 @@ export interface ClusterAppState {
    * (`input_json`) replay it as is. Absent: no bound.
    */
   readonly inflowByOrigin?: Readonly<Record<string, number>> | null;
+  /**
+   * Start-up slots (warm first, then cold) of this cluster's shared nodes that other apps with
+   * fewer homes than this one need here: their demand beyond their loaded slots
+   * (`shared/snapshot/pinned-start-slots.ts`, computed when the snapshot is built). An app that
+   * can go elsewhere does not overflow onto them (`share-of-room.ts`). Absent or null: none known.
+   */
+  readonly pinnedStartSlots?: number | null;
 }
 
 /**

@@ -188,10 +188,12 @@ const cases: Array<[string, string, (s: AppSnapshot | null) => void]> = [
     'p/full',
     (s) => {
       expect([...(s?.state.keys() ?? [])]).toEqual(['eu-1']);
-      // No outcomes in the inflow window: an empty inflow map (the snapshot carries the part).
+      // No outcomes in the inflow window: an empty inflow map (the snapshot carries the part);
+      // no other app with fewer homes: nothing pinned.
       expect(s?.state.get('eu-1')).toEqual({
         ...sampleState('eu-1', 'p/full', { lastServedAt: NOW - 10_000, observedAt: NOW - 500 }),
         inflowByOrigin: {},
+        pinnedStartSlots: 0,
       });
     },
   ],
@@ -318,7 +320,7 @@ test('old proxy reports stop counting for health and circuit, latency is kept', 
 });
 
 test('a wrong number of result sets is refused', () => {
-  expect(() => buildAppSnapshot([{ rows: [] }], NOW)).toThrow(/expected 11 result sets/);
+  expect(() => buildAppSnapshot([{ rows: [] }], NOW)).toThrow(/expected 12 result sets/);
 });
 
 test.each<[Health[], Health]>([

@@ -16,9 +16,11 @@ import { parseClusterRow } from './parse-cluster.ts';
 import { parseJobPinRows } from './parse-job-pins.ts';
 import { parseInflowRows } from './parse-inflow.ts';
 import { parseOutcomeRows } from './parse-outcomes.ts';
+import { parsePinnedSlots } from './parse-tenants.ts';
 import { parseRolloutRow, parseVersionRows } from '../rollout/parse-rollout-rows.ts';
 import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, type Row } from './row-values.ts';
 import { SNAPSHOT_PARTS } from './statements.ts';
+import { DEFAULT_POLICY } from '../decision/policy.ts';
 
 const HEALTHS: readonly Health[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
 
@@ -54,7 +56,7 @@ export function worstHealth(values: readonly Health[]): Health {
  * a state re-spread with one more field made every decide() on it ~3× slower in
  * bench/decision.ts, its property loads no longer monomorphic).
  */
-function parseState(row: Row, inflow: Readonly<Record<string, number>> | undefined): ClusterAppState {
+function parseState(row: Row, inflow: Readonly<Record<string, number>> | undefined, pinned: number | undefined): ClusterAppState {
   const where = `cluster_app_state row ${String(row['cluster_id'])}/${String(row['app_id'])}`;
   // Absent before schema v5 and null when not reported: left out, so the policy defaults apply.
   const warmStartMs = positiveOrNull(row, 'warm_start_ms', where);
@@ -84,6 +86,7 @@ function parseState(row: Row, inflow: Readonly<Record<string, number>> | undefin
     ...(idleReplicas === null ? {} : { idleReplicas }),
     ...(idleWindowMs === null ? {} : { idleWindowMs }),
     ...(inflow === undefined ? {} : { inflowByOrigin: inflow }),
+    ...(pinned === undefined ? {} : { pinnedStartSlots: pinned }),
   };
 }
 
@@ -179,6 +182,11 @@ export interface BuildSnapshotOptions {
    * Their latency measurements are kept (they carry `observedAt`). Default: every report counts.
    */
   readonly maxProxyReportAgeMs?: number;
+  /**
+   * Mean time a request holds a slot, for other apps' demand from their inflow (their state rows
+   * carry none): `pinnedStartSlots`. Default: the default policy's (`ROUTE_SERVICE_MS`).
+   */
+  readonly serviceMs?: number;
 }
 
 export function buildAppSnapshot(
@@ -186,13 +194,13 @@ export function buildAppSnapshot(
   now: number,
   options: BuildSnapshotOptions = {},
 ): AppSnapshot | null {
-  // The last parts are optional: readers built before outcome feedback, job pins, rollouts or inflow send fewer.
-  if (results.length > SNAPSHOT_PARTS.length || results.length < SNAPSHOT_PARTS.length - 5) {
+  // The last parts are optional: readers built before outcome feedback, job pins, rollouts, inflow or tenants send fewer.
+  if (results.length > SNAPSHOT_PARTS.length || results.length < SNAPSHOT_PARTS.length - 6) {
     throw new SnapshotError(
       `expected ${SNAPSHOT_PARTS.length} result sets (${SNAPSHOT_PARTS.join(', ')}), got ${results.length}`,
     );
   }
-  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs, pinsRs, versionsRs, rolloutRs, inflowRs] = results;
+  const [appRs, appClustersRs, clustersRs, stateRs, statusRs, healthRs, outcomesRs, pinsRs, versionsRs, rolloutRs, inflowRs, tenantsRs] = results;
   const appRow = appRs?.rows[0];
   if (appRow === undefined) return null;
   const app = parseAppRow(appRow, appClustersRs?.rows ?? []);
@@ -204,9 +212,12 @@ export function buildAppSnapshot(
   }
   const state = new Map<string, ClusterAppState>();
   const inflow = inflowRs === undefined ? null : parseInflowRows(inflowRs.rows);
-  for (const row of stateRs?.rows ?? []) {
+  const stateRows = stateRs?.rows ?? [];
+  const pinned = tenantsRs === undefined ? null : parsePinnedSlots(app, clusters, stateRows, tenantsRs.rows, options.serviceMs ?? DEFAULT_POLICY.ttft.serviceMs);
+  for (const row of stateRows) {
     // With the inflow part, every row carries a map (empty: nobody sent there in the window).
-    const s = parseState(row, inflow === null ? undefined : (inflow.get(String(row['cluster_id'])) ?? {}));
+    const id = String(row['cluster_id']);
+    const s = parseState(row, inflow === null ? undefined : (inflow.get(id) ?? {}), pinned === null ? undefined : (pinned.get(id) ?? 0));
     state.set(s.clusterId, s);
   }
   const proxyRows = new Map<string, ProxyHealthRow[]>();

@@ -1,0 +1,67 @@
+/**
+ * Pinned start-up slots, against REAL libSQL: an app's snapshot carries, per cluster, the
+ * start-up slots that other apps with fewer homes need there (`pinned-start-slots.ts`), from
+ * their config (residency), their state rows and their inflow, through the store's own writes.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
+import { pushClusterState } from '../../control/store/push-cluster-state.ts';
+import { openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
+import { upsertApp } from '../../control/store/upsert-app.ts';
+import { upsertCluster } from '../../control/store/upsert-cluster.ts';
+import { upsertProject } from '../../control/store/upsert-project.ts';
+import { loadAppSnapshot } from './load-app-snapshot.ts';
+import { INFLOW_WINDOW_MS } from './statements.ts';
+
+const NOW = 1_700_000_000_000;
+let store: TempStore;
+
+beforeAll(async () => {
+  store = await openTempStore();
+  await upsertProject(store.client, { id: 'p', name: 'P' }, 1);
+  await upsertCluster(store.client, sampleCluster('eu1'), 1);
+  await upsertCluster(store.client, sampleCluster('eu2'), 1);
+  await upsertCluster(store.client, sampleCluster('us1', { region: 'us-east', continent: 'NA', country: 'US' }), 1);
+  // chat may go anywhere (3 homes); eu is EU-resident (2 homes); peer goes anywhere too (an equal).
+  await upsertApp(store.client, sampleApp('p', 'chat', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
+  await upsertApp(store.client, sampleApp('p', 'eu', { clusters: ['eu1', 'eu2', 'us1'], residency: { kind: 'continents', continents: ['EU'] } }), 1);
+  await upsertApp(store.client, sampleApp('p', 'peer', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
+  const loads: Record<string, Record<string, { hotBusy: number; hotFree: number; queued: number }>> = {
+    // eu queues 20 beyond its 8 busy slots on eu1: 20 slots must start; peer's queue is not counted.
+    eu1: { 'p/chat': { hotBusy: 8, hotFree: 0, queued: 0 }, 'p/eu': { hotBusy: 8, hotFree: 0, queued: 20 }, 'p/peer': { hotBusy: 8, hotFree: 0, queued: 50 } },
+    // eu has 2 busy + 6 free on eu2 but receives 3 req/s (below): 3 × 10 s = 30 slots, 22 beyond its 8.
+    eu2: { 'p/chat': { hotBusy: 1, hotFree: 4, queued: 0 }, 'p/eu': { hotBusy: 2, hotFree: 6, queued: 0 } },
+    us1: { 'p/chat': { hotBusy: 1, hotFree: 4, queued: 0 }, 'p/eu': { hotBusy: 8, hotFree: 0, queued: 40 } },
+  };
+  for (const [cluster, apps] of Object.entries(loads)) {
+    const status = { clusterId: cluster, health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: NOW };
+    const states = Object.entries(apps).map(([app, load]) => sampleState(cluster, app, { ...load, observedAt: NOW }));
+    await pushClusterState(store.client, cluster, { states, status, endpoints: [] }, NOW);
+  }
+  const outcomes = [];
+  const arrivals = (3 * INFLOW_WINDOW_MS) / 1000;
+  for (let i = 0; i < arrivals; i++) {
+    await store.client.execute({
+      sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
+            VALUES (?, ?, 'p/eu', 'f', 0, 'routed', 'eu2', 'fastest-predicted', 'v', 's', 0, '{}', '{}')`,
+      args: [`d${i}`, NOW - 1000],
+    });
+    outcomes.push({ decisionId: `d${i}`, attempt: 0, proxyId: 'px', clusterId: 'eu2', endpoint: null, status: 200, ttfbMs: 50, durationMs: 10, bytesIn: 0, bytesOut: 0, error: null, at: NOW - 1000 });
+  }
+  await insertOutcomes(store.client, outcomes);
+});
+
+afterAll(() => store.dispose());
+
+test('the app with more homes sees what the EU-only app needs on each cluster', async () => {
+  const snap = await loadAppSnapshot(store.client, 'p/chat', NOW);
+  expect(snap?.state.get('eu1')?.pinnedStartSlots).toBe(20);
+  expect(snap?.state.get('eu2')?.pinnedStartSlots).toBeCloseTo(22, 9);
+  // Residency keeps eu off us1: its queue there is not a need chat must leave room for.
+  expect(snap?.state.get('us1')?.pinnedStartSlots).toBe(0);
+});
+
+test('the EU-only app has fewer homes than the others: nothing is pinned for it', async () => {
+  const snap = await loadAppSnapshot(store.client, 'p/eu', NOW);
+  expect([...(snap?.state.values() ?? [])].map((s) => s.pinnedStartSlots)).toEqual([0, 0, 0]);
+});
