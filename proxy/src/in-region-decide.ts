@@ -5,7 +5,7 @@
  * says so (`summary` starts with "in-region (<region>)", `input_json` has `scope`).
  */
 import { randomUUID } from 'node:crypto';
-import { annotateDecision, decide, seededRng } from '../../shared/decision/index.ts';
+import { annotateDecision, decide, primeSnapshot, seededRng } from '../../shared/decision/index.ts';
 import { inputJson } from '../../shared/decision/record-json.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import type { AppSnapshot, Cluster, RequestFacts } from '../../shared/domain/types.ts';
@@ -51,6 +51,31 @@ export function scopeSnapshot(s: AppSnapshot, clusters: readonly Cluster[]): App
   return out;
 }
 
+// The caller is inside the region: its location is the region's (residency rules still apply).
+function inRegionFacts(snapshot: AppSnapshot, home: Cluster, fn: string, method: string): RequestFacts {
+  return {
+    appId: snapshot.app.id,
+    fn,
+    method,
+    client: { colo: null, country: home.country, continent: home.continent, location: home.location },
+    affinityKey: null,
+    jobKeyHash: null,
+    synthetic: false,
+  };
+}
+
+/**
+ * Does a refreshed snapshot's per-snapshot decision work before it is served: the region-scoped
+ * copy, and its compiled view and caches — every in-region client has the same location, so a
+ * sample decision warms exactly what the next request reads. No-op for apps with no cluster here.
+ */
+export function primeInRegion(snapshot: AppSnapshot, region: string, policy: Policy, now: number): void {
+  const { inRegion } = regionsOf(snapshot, region);
+  const home = inRegion[0];
+  if (home === undefined) return;
+  primeSnapshot(scopeSnapshot(snapshot, inRegion), policy, inRegionFacts(snapshot, home, 'prime', 'POST'), now);
+}
+
 export interface InRegionDecided {
   /** Its explanation (`candidates`, `summary`) is built on first read: by the log's batch writer, after the answer. */
   readonly decision: Decision;
@@ -82,16 +107,7 @@ export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyEr
     return new ProxyError('not-in-region', 421, `${a.snapshot.app.id} has no cluster in ${a.region} (it has ${where}): call it in one of those regions, or through the edge`);
   }
   const snapshot = scopeSnapshot(a.snapshot, inRegion);
-  // The caller is inside the region: its location is the region's (residency rules still apply).
-  const facts: RequestFacts = {
-    appId: a.snapshot.app.id,
-    fn: a.fn,
-    method: a.method,
-    client: { colo: null, country: home.country, continent: home.continent, location: home.location },
-    affinityKey: a.affinityKey,
-    jobKeyHash: a.jobKeyHash,
-    synthetic: false,
-  };
+  const facts: RequestFacts = { ...inRegionFacts(a.snapshot, home, a.fn, a.method), affinityKey: a.affinityKey, jobKeyHash: a.jobKeyHash };
   const seed = randomHex(8);
   const t0 = performance.now();
   const raw = decide(facts, snapshot, a.policy, {

@@ -41,6 +41,8 @@ export interface InRegionSourceOptions {
   readonly maxProxyReportAgeMs: number;
   readonly now: () => number;
   readonly onError: (err: unknown) => void;
+  /** Runs on a background-refreshed snapshot before it is served (`primeInRegion`). */
+  readonly prepareSnapshot?: (snapshot: AppSnapshot) => void;
 }
 
 /** Cached libSQL reads for the in-region gate. */
@@ -48,7 +50,11 @@ export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOption
   const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError };
   const snapshots = new RefreshingCache(
     (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs }),
-    { ...cacheOptions, maxEntries: 10_000 },
+    {
+      ...cacheOptions,
+      maxEntries: 10_000,
+      ...(o.prepareSnapshot === undefined ? {} : { prepare: (s: AppSnapshot | null) => s !== null && o.prepareSnapshot?.(s) }),
+    },
   );
   const apiKeys = new RefreshingCache((hash) => loadApiKey(db, hash), { ...cacheOptions, maxEntries: 10_000 });
   const serviceKeys = new RefreshingCache((hash) => loadServiceKey(db, hash), { ...cacheOptions, maxEntries: 10_000 });

@@ -8,6 +8,7 @@ import type { SnapshotReader } from '../../shared/snapshot/index.ts';
 import type { Logger } from 'pino';
 import type { ProxyConfig } from './config.ts';
 import { InRegionDecisionLog, type DecisionWriter } from './in-region-decision-log.ts';
+import { primeInRegion } from './in-region-decide.ts';
 import { inRegionGate } from './in-region-gate.ts';
 import { libsqlInRegionSource } from './in-region-source.ts';
 import type { TokenGate } from './token-gate.ts';
@@ -22,6 +23,8 @@ export interface InRegionWiring {
 export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegionDb | null, now: () => number, logger: Logger): InRegionWiring {
   if (db === null || !config.inRegion || config.authDisabled) return { gate: tokens, stop: async () => undefined };
   const onError = (err: unknown): void => logger.warn({ err }, 'in-region: database read or write failed');
+  // One object for the gate and the priming: the term table is cached per policy object.
+  const policy = DEFAULT_POLICY;
   const log = config.inRegionRecordDecisions ? new InRegionDecisionLog(db, now, onError) : null;
   log?.start(1_000);
   const source = libsqlInRegionSource(db, {
@@ -30,11 +33,13 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     maxProxyReportAgeMs: Math.max(30_000, 10 * config.reportIntervalMs),
     now,
     onError,
+    // Off the request path: the first request after a refresh pays a warm decision only.
+    prepareSnapshot: (s) => primeInRegion(s, config.region, policy, now()),
   });
   const gate = inRegionGate(tokens, {
     proxyId: config.id,
     region: config.region,
-    policy: DEFAULT_POLICY,
+    policy,
     staleMs: Math.max(10_000, 10 * config.inRegionRefreshMs),
     source,
     log,

@@ -10,12 +10,14 @@ interface Entry<T> {
   refreshing: boolean;
 }
 
-export interface RefreshingCacheOptions {
+export interface RefreshingCacheOptions<T = unknown> {
   readonly refreshMs: number;
   readonly maxEntries: number;
   readonly now: () => number;
   /** A background refresh failed (the last good value stays). */
   readonly onError: (err: unknown) => void;
+  /** Runs on a background-refreshed value before it is served (not on first loads: a caller waits on those). */
+  readonly prepare?: (value: T) => void;
 }
 
 export class RefreshingCache<T> {
@@ -24,7 +26,7 @@ export class RefreshingCache<T> {
 
   constructor(
     private readonly load: (key: string) => Promise<T>,
-    private readonly o: RefreshingCacheOptions,
+    private readonly o: RefreshingCacheOptions<T>,
   ) {}
 
   /** The cached value (refreshed in the background when old), else a fresh load (may throw). */
@@ -34,7 +36,15 @@ export class RefreshingCache<T> {
     if (!hit.refreshing && this.o.now() - hit.loadedAt >= this.o.refreshMs) {
       hit.refreshing = true;
       this.load(key).then(
-        (value) => this.#store(key, value),
+        (value) => {
+          try {
+            this.o.prepare?.(value);
+          } catch (err) {
+            // Preparing is an optimisation: the new value is served anyway (unprepared).
+            this.o.onError(err);
+          }
+          this.#store(key, value);
+        },
         (err: unknown) => {
           hit.refreshing = false;
           this.o.onError(err);

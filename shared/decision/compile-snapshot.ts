@@ -78,6 +78,11 @@ export function compileSnapshot(snap: AppSnapshot): CompiledSnapshot {
   return compiled;
 }
 
+/** Whether `snap`'s compiled view exists already (a decision on it will not compile; see `prime-snapshot.ts`). */
+export function isCompiled(snap: AppSnapshot): boolean {
+  return cache.has(snap);
+}
+
 function build(snap: AppSnapshot): CompiledSnapshot {
   const app = snap.app;
   const excluded = new Set(app.excludedClusters);

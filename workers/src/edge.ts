@@ -20,6 +20,7 @@ import type { EdgeConfig } from './config.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { DecisionLog, type DecisionRow } from './decision-log.ts';
 import { inputJson } from '../../shared/decision/record-json.ts';
+import { primeSnapshot } from '../../shared/decision/prime-snapshot.ts';
 import { libsqlDecisionSink } from './decision-sink.ts';
 import { EdgeError, errorResponse, refuse } from './errors.ts';
 import type { Client } from './libsql.ts';
@@ -84,6 +85,8 @@ export class Edge {
   readonly #strategy: Lru<string, StrategyState>;
   /** This isolate's fast stop for a failing rollout canary (shared/rollout/canary-brake.ts). */
   readonly #brake = new CanaryBrake();
+  /** The last request decided here: a refreshed snapshot is primed with a client like it (same colo). */
+  #lastFacts: RequestFacts | null = null;
 
   constructor(readonly deps: EdgeDeps) {
     const c = deps.config;
@@ -97,6 +100,8 @@ export class Edge {
       staleWaitMs: c.staleRefreshWaitMs,
       now: deps.now,
       load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs),
+      // In the refresh's waitUntil, before the new snapshot is served: the next request pays a warm decision.
+      prepare: (s) => this.#prime(s),
     });
     this.keys = new SwrCache({
       max: c.maxKeys,
@@ -138,6 +143,22 @@ export class Edge {
       ctx.waitUntil(traced.trace.export(this.deps.fetcher, this.deps.log));
     }
     return res;
+  }
+
+  #prime(snap: AppSnapshot): void {
+    try {
+      primeSnapshot(snap, this.deps.config.policy, this.#sampleFor(snap), this.deps.now());
+    } catch (err) {
+      // An optimisation only: the refreshed snapshot is served anyway, compiled by its first request.
+      this.deps.log(JSON.stringify({ level: 'error', msg: 'priming a refreshed snapshot failed', app: snap.app.id, error: err instanceof Error ? err.message : String(err) }));
+    }
+  }
+
+  /** A keyless request for `snap`'s app from the last client seen here; null before any request. */
+  #sampleFor(snap: AppSnapshot): RequestFacts | null {
+    const last = this.#lastFacts;
+    if (last === null) return null;
+    return { appId: snap.app.id, fn: last.fn, method: last.method, client: last.client, affinityKey: null, jobKeyHash: null, synthetic: false };
   }
 
   /** Null when tracing is off; otherwise the trace (sampled or not: the flag travels on either way). */
@@ -229,6 +250,7 @@ export class Edge {
     };
     // Rollout hook (shared/rollout/): the request's model version picks, within the route's
     // clusters, the ones decide() sees.
+    this.#lastFacts = facts;
     const rollout = routeRollout(facts, routed.snapshot, Math.random(), (r) => this.#brake.admits(r));
     const decided = this.#decide(facts, { snapshot: rollout.snapshot, note: routed.note }, now, stale, mode.mode, waitUntil, rollout.note);
     if (traced !== null) {

@@ -34,6 +34,12 @@ export interface SwrOptions<T> {
   readonly maxFirstLoads?: number;
   /** Loads the current value; null means "does not exist". Throws when the source is down. */
   readonly load: (key: string) => Promise<T | null>;
+  /**
+   * Runs on a background-refreshed value before it replaces the served one (e.g. priming a
+   * snapshot's per-snapshot decision caches), so no request pays that work. Not run on first
+   * loads: a request is already waiting on those.
+   */
+  readonly prepare?: (value: T) => void;
   readonly now: () => number;
 }
 
@@ -157,6 +163,7 @@ export class SwrCache<T> {
           this.#store(key, null, this.#o.now());
           return;
         }
+        this.#o.prepare?.(value);
         e.value = value;
         e.loadedAt = this.#o.now();
         e.lastError = null;
