@@ -4,7 +4,10 @@
  * choice that breaks residency, exclusion, hardware or (outside panic mode)
  * health rules is counted as a violation.
  */
-import type { AppSnapshot, Cluster, Continent, Residency } from '../shared/domain/types.ts';
+import type { AppSnapshot, Continent } from '../shared/domain/types.ts';
+import { residencyAllows } from '../shared/domain/residency.ts';
+
+export { residencyAllows };
 import type { Decision, Policy } from '../shared/decision/types.ts';
 
 export type ViolationCode =
@@ -18,24 +21,6 @@ export type ViolationCode =
   | 'unhealthy'
   | 'circuit-open'
   | 'draining';
-
-/** Whether the app's residency rule allows serving a client on `clientContinent` from `cluster`. */
-export function residencyAllows(
-  residency: Residency,
-  cluster: Pick<Cluster, 'region' | 'continent'>,
-  clientContinent: Continent | null,
-): boolean {
-  switch (residency.kind) {
-    case 'any':
-      return true;
-    case 'continents':
-      return residency.continents.includes(cluster.continent);
-    case 'regions':
-      return residency.regions.includes(cluster.region);
-    case 'client-continent':
-      return clientContinent !== null && clientContinent === cluster.continent;
-  }
-}
 
 /** Every hard rule the decision's chosen cluster breaks; empty when compliant or nothing was chosen. */
 export function violationsOf(

@@ -7,7 +7,8 @@
 import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, Health, OutcomeStats } from '../../shared/domain/types.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
 import type { SimApp } from './sim-app.ts';
-import { type Deployed, allows, homesOf, pinnedStartSlots, type TenantLoad } from '../../shared/snapshot/pinned-start-slots.ts';
+import { type Deployed, homesOf, pinnedStartSlots, type TenantLoad } from '../../shared/snapshot/pinned-start-slots.ts';
+import { residencyAllows } from '../../shared/domain/residency.ts';
 
 export interface PublishedRow {
   readonly hotFree: number;
@@ -185,7 +186,7 @@ function pinnedHere(app: SimApp, c: ClusterRuntime, clusters: readonly ClusterRu
     if (b === app) continue;
     const d = b.byCluster[c.idx];
     const row = d === undefined ? undefined : pub.rows[d.idx];
-    if (row === undefined || !allows(b.app.residency, { region: c.spec.region, continent }, continent)) continue;
+    if (row === undefined || !residencyAllows(b.app.residency, { region: c.spec.region, continent }, continent)) continue;
     let inflow = 0;
     for (const v of row.inflow.values()) inflow += v;
     tenants.push({ homes: homesOn(b, clusters, continent), hotBusy: row.hotBusy, hotFree: row.hotFree, queued: row.queued, inflowPerS: inflow, serviceMs: b.serviceMs });

@@ -6,7 +6,8 @@
 import type { App, Cluster, Continent } from '../domain/types.ts';
 import { SnapshotError } from './errors.ts';
 import { parseResidency } from './parse-residency.ts';
-import { type Deployed, allows, homesOf, pinnedStartSlots, type TenantLoad } from './pinned-start-slots.ts';
+import { type Deployed, homesOf, pinnedStartSlots, type TenantLoad } from './pinned-start-slots.ts';
+import { residencyAllows } from '../domain/residency.ts';
 import { bool, int, intOrNull, json, str, strOrNull, type Row } from './row-values.ts';
 import { INFLOW_WINDOW_MS } from './statements.ts';
 
@@ -67,7 +68,7 @@ export function pinnedByCluster(
     const loads: TenantLoad[] = [];
     for (const t of tenants.values()) {
       const load = t.load.get(id);
-      if (load === undefined || !allows(t.residency, c, c.continent)) continue;
+      if (load === undefined || !residencyAllows(t.residency, c, c.continent)) continue;
       loads.push({ ...load, homes: homesOf(t.residency, t.gpuTypes, t.deployments, c.continent) });
     }
     out.set(id, loads.length === 0 ? 0 : pinnedStartSlots(homesOf(app.residency, app.gpuTypes, own, c.continent), loads, fallbackServiceMs));

@@ -8,6 +8,7 @@
  * loader (`build-app-snapshot.ts`) and the simulator's visible state.
  */
 import type { Continent, Residency } from '../domain/types.ts';
+import { residencyAllows } from '../domain/residency.ts';
 
 /** One deployment of an app, as its homes are counted. */
 export interface Deployed {
@@ -23,22 +24,9 @@ export function homesOf(residency: Residency, gpuTypes: readonly string[], deplo
   let n = 0;
   for (const d of deployments) {
     if (d.excluded || (gpuTypes.length > 0 && d.gpuType !== null && !gpuTypes.includes(d.gpuType))) continue;
-    if (allows(residency, d, continent)) n++;
+    if (residencyAllows(residency, d, continent)) n++;
   }
   return n;
-}
-
-export function allows(residency: Residency, d: Pick<Deployed, 'region' | 'continent'>, continent: Continent): boolean {
-  switch (residency.kind) {
-    case 'any':
-      return true;
-    case 'continents':
-      return residency.continents.includes(d.continent);
-    case 'regions':
-      return residency.regions.includes(d.region);
-    case 'client-continent':
-      return d.continent === continent;
-  }
 }
 
 /** Another app's load on the cluster, and how many homes it has. */
