@@ -109,22 +109,27 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
     {
       // The other apps on this app's clusters: their config and every deployment (to count their
       // homes), their load and, on this app's clusters, their attempts of the last INFLOW_WINDOW_MS
-      // (ClusterAppState.pinnedStartSlots, parse-tenants.ts).
-      sql: `SELECT ac.app_id AS app_id, ac.cluster_id AS cluster_id, ac.excluded AS excluded,
+      // (ClusterAppState.pinnedStartSlots, parse-tenants.ts). The attempts are counted in one pass
+      // over the window (outcomes_cluster_at), not once per tenant and cluster.
+      sql: `WITH recent AS (
+              SELECT d.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests
+              FROM outcomes o JOIN decisions d ON d.id = o.decision_id
+              WHERE o.at >= ? AND o.cluster_id IN (${clustersOfApp}) AND d.app_id <> ?
+              GROUP BY d.app_id, o.cluster_id)
+            SELECT ac.app_id AS app_id, ac.cluster_id AS cluster_id, ac.excluded AS excluded,
               c.region AS region, c.continent AS continent, a.residency_json AS residency_json,
               a.gpu_types_json AS gpu_types_json, s.gpu_type AS gpu_type, s.hot_busy AS hot_busy,
               s.hot_free AS hot_free, s.queued AS queued,
-              CASE WHEN ac.cluster_id IN (${clustersOfApp}) THEN
-                (SELECT COUNT(*) FROM outcomes o JOIN decisions d ON d.id = o.decision_id
-                  WHERE d.app_id = ac.app_id AND o.cluster_id = ac.cluster_id AND o.at >= ?) END AS inflow_requests
+              CASE WHEN ac.cluster_id IN (${clustersOfApp}) THEN COALESCE(r.requests, 0) END AS inflow_requests
             FROM app_clusters ac
             JOIN apps a ON a.id = ac.app_id
             JOIN clusters c ON c.id = ac.cluster_id
             LEFT JOIN cluster_app_state s ON s.app_id = ac.app_id AND s.cluster_id = ac.cluster_id
+            LEFT JOIN recent r ON r.app_id = ac.app_id AND r.cluster_id = ac.cluster_id
             WHERE ac.app_id <> ? AND ac.app_id IN
               (SELECT app_id FROM app_clusters WHERE cluster_id IN (${clustersOfApp}))
             ORDER BY ac.app_id, ac.cluster_id`,
-      args: [appId, now > 0 ? now - INFLOW_WINDOW_MS : 0, appId, appId],
+      args: [now > 0 ? now - INFLOW_WINDOW_MS : 0, appId, appId, appId, appId, appId],
     },
   ];
 }
