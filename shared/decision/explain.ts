@@ -29,15 +29,14 @@ export function stateAgeOf(s: ClusterAppState | null, now: number): number | nul
 // ttft model the share cap (a scored row's estimate and score are rebuilt with its terms,
 // `explainScore`), else the weights model's latency estimate and whether there is one. Not the
 // base weight: both models give every eligible row max(0, capacity in its tier), others 0.
-// Under the ttft model a row the share-of-room overflow reached (`overflowShare` > 0) keeps
-// −overflowShare in PICK: its pick weight is its probability there (softmaxPick sets them
-// equal), so the slot is free, and the frame stays at 3 numbers per candidate.
+// Under the ttft model also the share the share-of-room overflow added (`overflowShare`, 0: none).
 const PICK = 0;
 const PROB = 1;
 const CAP = 2;
+const OVERFLOW = 3;
 const EST = 2;
 const HAS_EST = 3;
-const TTFT_FIELDS = 3;
+const TTFT_FIELDS = 4;
 const WEIGHTS_FIELDS = 4;
 
 export interface DecisionFrame {
@@ -72,10 +71,12 @@ export function captureFrame(
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
     const at = i * fields;
-    nums[at + PICK] = ttft !== null && r.overflowShare > 0 ? -r.overflowShare : r.pickWeight;
+    nums[at + PICK] = r.pickWeight;
     nums[at + PROB] = r.probability;
-    if (ttft !== null) nums[at + CAP] = r.shareCap;
-    else {
+    if (ttft !== null) {
+      nums[at + CAP] = r.shareCap;
+      nums[at + OVERFLOW] = r.overflowShare;
+    } else {
       nums[at + EST] = r.estimatedLatencyMs;
       nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
     }
@@ -145,7 +146,6 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const tier = rowTier(disqualifications, state);
   const stateAgeMs = stateAgeOf(state, f.now);
   const at = i * f.fields;
-  const pick = f.nums[at + PICK] ?? 0;
   const probability = f.nums[at + PROB] ?? 0;
   const x = f.ttft;
   const scored = x !== null && tier !== null && state !== null;
@@ -161,7 +161,7 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
     tier,
     baseWeight: baseWeightOf(state, tier),
     modifiers,
-    weight: pick < 0 ? probability : pick,
+    weight: f.nums[at + PICK] ?? 0,
     probability,
     estimatedLatencyMs: score !== null ? score.estimatedLatencyMs : x === null ? weighedEstimate(f, i) : null,
     pricePerHour: state === null ? null : state.pricePerHour,
@@ -173,5 +173,6 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const scoredPart = { ...base, terms: score.terms, scoreMs: score.scoreMs };
   // Only where the snapshot carries inflow by origin (older explanations keep their shape).
   if (Number.isNaN(cap)) return scoredPart;
-  return pick < 0 ? { ...scoredPart, shareCap: cap, overflowShare: -pick } : { ...scoredPart, shareCap: cap };
+  const overflow = f.nums[at + OVERFLOW] ?? 0;
+  return overflow > 0 ? { ...scoredPart, shareCap: cap, overflowShare: overflow } : { ...scoredPart, shareCap: cap };
 }
