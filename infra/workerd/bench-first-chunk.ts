@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { startDevStack, type DevStack } from '../../control/dev/start-dev-stack.ts';
 import { replicaUrls } from '../../control/dev/topology.ts';
+import { RELAY_TO, startNodeRelay, startWorkerdRelay } from './relay-floor.ts';
 
 type Edge = 'workerd' | 'wrangler';
 const N = Number(process.env['BENCH_N'] ?? 150);
@@ -79,23 +80,32 @@ async function measure(edge: Edge, basePort: number): Promise<Record<string, num
     edgeVars: { EDGE_TRUST_DEV_LOCATION: 'on', ...EXTRA_VARS },
     log: () => undefined,
   });
-  const out: Record<string, number[]> = { direct: [], forward: [], tokenTotal: [], tokenProxyLeg: [], tokenReused: [] };
+  const out: Record<string, number[]> = { direct: [], relayWorkerd: [], relayNode: [], forward: [], tokenTotal: [], tokenProxyLeg: [], tokenReused: [] };
+  // The runtimes' floor, same run, same replica: bare relays that do nothing else (relay-floor.ts).
+  const workerdRelay = await startWorkerdRelay(dir, basePort + 190);
+  const nodeRelay = await startNodeRelay(basePort + 191);
   try {
     const auth = { authorization: `Bearer ${s.apiKey}`, 'x-switchyard-dev-location': LOCATION };
     for (let i = 0; i < WARMUP + N; i++) {
       const routed = await firstChunk(`${s.edgeUrl}/v4/acme/chat/v1/chat/completions`, auth);
       const cluster = s.topology.clusters.find((c) => c.id === routed.cluster);
       if (cluster === undefined) throw new Error(`unknown cluster ${routed.cluster}`);
-      const direct = await firstChunk(`${replicaUrls(cluster)[0] ?? ''}/v1/chat/completions`, {});
+      const replica = replicaUrls(cluster)[0] ?? '';
+      const direct = await firstChunk(`${replica}/v1/chat/completions`, {});
+      const viaWorkerd = await firstChunk(`${workerdRelay.url}/v1/chat/completions`, { [RELAY_TO]: replica });
+      const viaNode = await firstChunk(`${nodeRelay.url}/v1/chat/completions`, { [RELAY_TO]: replica });
       const token = await tokenThenProxy(s, auth);
       if (i < WARMUP) continue;
       out['forward']?.push(routed.ms);
       out['direct']?.push(direct.ms);
+      out['relayWorkerd']?.push(viaWorkerd.ms);
+      out['relayNode']?.push(viaNode.ms);
       out['tokenTotal']?.push(token.total);
       out['tokenProxyLeg']?.push(token.proxyLeg);
       out['tokenReused']?.push(token.reused);
     }
   } finally {
+    await Promise.all([workerdRelay.stop(), nodeRelay.stop()]);
     await s.stop();
     await rm(dir, { recursive: true, force: true });
   }
@@ -109,6 +119,8 @@ for (const [i, edge] of EDGES.entries()) {
   const direct = pct(r['direct'] ?? [], 50);
   const label: Record<string, string> = {
     direct: 'direct to the replica',
+    relayWorkerd: 'floor: bare workerd relay (fetch onward, nothing else) → replica',
+    relayNode: 'floor: bare Node relay (node:http + undici, piped) → replica',
     forward: 'edge forwards → proxy → replica',
     tokenProxyLeg: 'token mode: proxy → replica (token in hand)',
     tokenTotal: 'token mode: edge token + proxy → replica',
