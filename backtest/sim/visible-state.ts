@@ -189,15 +189,7 @@ function pinnedHere(app: SimApp, c: ClusterRuntime, clusters: readonly ClusterRu
     if (row === undefined || !residencyAllows(b.app.residency, { region: c.spec.region, continent }, continent)) continue;
     let inflow = 0;
     for (const v of row.inflow.values()) inflow += v;
-    tenants.push({
-      homes: homesOn(b, clusters, continent),
-      hotBusy: row.hotBusy,
-      hotFree: row.hotFree,
-      queued: row.queued,
-      inflowPerS: inflow,
-      serviceMs: b.serviceMs,
-      startable: row.warm + row.cold,
-    });
+    tenants.push({ homes: homesOn(b, clusters, continent), hotBusy: row.hotBusy, hotFree: row.hotFree, queued: row.queued, inflowPerS: inflow, serviceMs: b.serviceMs });
   }
   if (tenants.length === 0) return 0;
   return pinnedStartSlots(homesOn(app, clusters, continent), tenants, app.serviceMs);

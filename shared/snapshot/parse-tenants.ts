@@ -43,7 +43,6 @@ export function parseTenantRows(rows: readonly Row[]): Map<string, Tenant> {
       queued: int(row, 'queued', where),
       inflowPerS: requests === null ? null : requests / (INFLOW_WINDOW_MS / 1000),
       serviceMs: null,
-      startable: int(row, 'warm', where) + int(row, 'cold', where),
     });
   }
   return out;

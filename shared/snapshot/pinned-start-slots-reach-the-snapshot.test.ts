@@ -26,12 +26,11 @@ beforeAll(async () => {
   await upsertApp(store.client, sampleApp('p', 'chat', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
   await upsertApp(store.client, sampleApp('p', 'eu', { clusters: ['eu1', 'eu2', 'us1'], residency: { kind: 'continents', continents: ['EU'] } }), 1);
   await upsertApp(store.client, sampleApp('p', 'peer', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
-  const loads: Record<string, Record<string, { hotBusy: number; hotFree: number; queued: number; warm?: number; cold?: number }>> = {
-    // eu queues 20 beyond its 8 busy slots on eu1: 20 slots must start (it could start 32); peer's queue is not counted.
-    eu1: { 'p/chat': { hotBusy: 8, hotFree: 0, queued: 0 }, 'p/eu': { hotBusy: 8, hotFree: 0, queued: 20, warm: 8, cold: 24 }, 'p/peer': { hotBusy: 8, hotFree: 0, queued: 50 } },
-    // eu has 2 busy + 6 free on eu2 but receives 3 req/s (below): 3 × 10 s = 30 slots, 22 beyond its
-    // 8; its maximum replicas leave it 2 warm + 6 cold slots to start there: 8 is all it can use.
-    eu2: { 'p/chat': { hotBusy: 1, hotFree: 4, queued: 0 }, 'p/eu': { hotBusy: 2, hotFree: 6, queued: 0, warm: 2, cold: 6 } },
+  const loads: Record<string, Record<string, { hotBusy: number; hotFree: number; queued: number }>> = {
+    // eu queues 20 beyond its 8 busy slots on eu1: 20 slots must start; peer's queue is not counted.
+    eu1: { 'p/chat': { hotBusy: 8, hotFree: 0, queued: 0 }, 'p/eu': { hotBusy: 8, hotFree: 0, queued: 20 }, 'p/peer': { hotBusy: 8, hotFree: 0, queued: 50 } },
+    // eu has 2 busy + 6 free on eu2 but receives 3 req/s (below): 3 × 10 s = 30 slots, 22 beyond its 8.
+    eu2: { 'p/chat': { hotBusy: 1, hotFree: 4, queued: 0 }, 'p/eu': { hotBusy: 2, hotFree: 6, queued: 0 } },
     us1: { 'p/chat': { hotBusy: 1, hotFree: 4, queued: 0 }, 'p/eu': { hotBusy: 8, hotFree: 0, queued: 40 } },
   };
   for (const [cluster, apps] of Object.entries(loads)) {
@@ -57,8 +56,7 @@ afterAll(() => store.dispose());
 test('the app with more homes sees what the EU-only app needs on each cluster', async () => {
   const snap = await loadAppSnapshot(store.client, 'p/chat', NOW);
   expect(snap?.state.get('eu1')?.pinnedStartSlots).toBe(20);
-  // On eu2 it needs 22 but can start only 8: holding back more would help no one.
-  expect(snap?.state.get('eu2')?.pinnedStartSlots).toBe(8);
+  expect(snap?.state.get('eu2')?.pinnedStartSlots).toBeCloseTo(22, 9);
   // Residency keeps eu off us1: its queue there is not a need chat must leave room for.
   expect(snap?.state.get('us1')?.pinnedStartSlots).toBe(0);
 });

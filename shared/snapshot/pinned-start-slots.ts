@@ -39,19 +39,12 @@ export interface TenantLoad {
   readonly inflowPerS: number | null;
   /** Mean time a request holds a slot (null: not reported; `fallbackServiceMs` applies). */
   readonly serviceMs: number | null;
-  /**
-   * Slots it could still start here: its row's warm + cold, which the aggregator bounds by the
-   * free nodes and its own maximum replicas (null: not reported, no bound).
-   */
-  readonly startable: number | null;
 }
 
 /**
  * Slots the tenants with fewer homes than `ownHomes` need beyond their loaded ones: their demand
  * (busy + queued, or inflow × service time if larger — a queue lags the arrivals) less their
- * busy and free slots, but no more than each can still start here (`startable`): a need beyond
- * its own maximum replicas is never met by these nodes, so holding them back for it helps no one.
- * Tenants with as many homes or more are this app's equals: not counted.
+ * busy and free slots. Tenants with as many homes or more are this app's equals: not counted.
  */
 export function pinnedStartSlots(ownHomes: number, tenants: readonly TenantLoad[], fallbackServiceMs: number): number {
   let pinned = 0;
@@ -61,8 +54,7 @@ export function pinnedStartSlots(ownHomes: number, tenants: readonly TenantLoad[
     const queued = Math.max(0, t.hotBusy) + Math.max(0, t.queued);
     const service = t.serviceMs !== null && t.serviceMs > 0 ? t.serviceMs : fallbackServiceMs;
     const arriving = t.inflowPerS !== null && t.inflowPerS > 0 ? (t.inflowPerS * service) / 1000 : 0;
-    const need = Math.max(0, Math.max(queued, arriving) - loaded);
-    pinned += t.startable === null ? need : Math.min(need, Math.max(0, t.startable));
+    pinned += Math.max(0, Math.max(queued, arriving) - loaded);
   }
   return pinned;
 }

@@ -124,7 +124,7 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
             SELECT ac.app_id AS app_id, ac.cluster_id AS cluster_id, ac.excluded AS excluded,
               c.region AS region, c.continent AS continent, a.residency_json AS residency_json,
               a.gpu_types_json AS gpu_types_json, s.gpu_type AS gpu_type, s.hot_busy AS hot_busy,
-              s.hot_free AS hot_free, s.queued AS queued, s.warm AS warm, s.cold AS cold,
+              s.hot_free AS hot_free, s.queued AS queued,
               CASE WHEN ac.cluster_id IN (${clustersOfApp}) THEN COALESCE(r.requests, 0) END AS inflow_requests
             FROM app_clusters ac
             JOIN apps a ON a.id = ac.app_id
