@@ -37,7 +37,7 @@ beforeAll(async () => {
   await pushClusterState(db, 'svc-eu1', {
     states: [
       { ...row, clusterId: 'svc-eu1', appId: 'svc/chat', hotBusy: 8, hotFree: 0, warm: 8, cold: 24 },
-      // 2 busy + 6 free; it could start 32 more; it receives 3 req/s (below).
+      // 2 busy + 6 free; it receives 3 req/s (below).
       { ...row, clusterId: 'svc-eu1', appId: 'svc/eu', hotBusy: 2, hotFree: 6, warm: 8, cold: 24 },
     ],
     status: { clusterId: 'svc-eu1', health: 'healthy', circuitOpen: false, draining: false, observedAt: now },
