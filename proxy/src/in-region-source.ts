@@ -5,6 +5,7 @@
  * (refreshing-cache.ts), so a warm request does no I/O.
  */
 import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
+import type { Policy } from '../../shared/decision/types.ts';
 import { loadApiKey, loadAppSnapshot, type Row, type SnapshotReader } from '../../shared/snapshot/index.ts';
 import { bool, str } from '../../shared/snapshot/row-values.ts';
 import { RefreshingCache } from './refreshing-cache.ts';
@@ -39,6 +40,8 @@ export interface InRegionSourceOptions {
   readonly refreshMs: number;
   /** Proxy reports older than this stop counting (as at the edge). */
   readonly maxProxyReportAgeMs: number;
+  /** The policy the in-region path decides with: the snapshot's estimates use its numbers too. */
+  readonly policy: Pick<Policy, 'ttft'>;
   readonly now: () => number;
   readonly onError: (err: unknown) => void;
   /** Runs on a background-refreshed snapshot before it is served (`primeInRegion`). */
@@ -49,7 +52,7 @@ export interface InRegionSourceOptions {
 export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOptions): InRegionSource {
   const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError };
   const snapshots = new RefreshingCache(
-    (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs }),
+    (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs, policy: o.policy }),
     {
       ...cacheOptions,
       maxEntries: 10_000,

@@ -31,6 +31,7 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     refreshMs: config.inRegionRefreshMs,
     // Another proxy's report older than a few of its intervals no longer speaks for a cluster.
     maxProxyReportAgeMs: Math.max(30_000, 10 * config.reportIntervalMs),
+    policy,
     now,
     onError,
     // Off the request path: the first request after a refresh pays a warm decision only.

@@ -25,6 +25,7 @@ describe('in-region snapshot refresh', () => {
     const source = libsqlInRegionSource(store.client, {
       refreshMs: 30,
       maxProxyReportAgeMs: 60_000,
+      policy: DEFAULT_POLICY,
       now: () => Date.now(),
       onError: (err) => {
         throw err;

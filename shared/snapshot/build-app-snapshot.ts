@@ -21,6 +21,7 @@ import { parseRolloutRow, parseVersionRows } from '../rollout/parse-rollout-rows
 import { bool, boolOrNull, int, intOrNull, num, numOrNull, str, type Row } from './row-values.ts';
 import { SNAPSHOT_PARTS } from './statements.ts';
 import { DEFAULT_POLICY } from '../decision/policy.ts';
+import type { Policy } from '../decision/types.ts';
 
 const HEALTHS: readonly Health[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
 
@@ -183,10 +184,12 @@ export interface BuildSnapshotOptions {
    */
   readonly maxProxyReportAgeMs?: number;
   /**
-   * Mean time a request holds a slot, for other apps' demand from their inflow (their state rows
-   * carry none): `pinnedStartSlots`. Default: the default policy's (`ROUTE_SERVICE_MS`).
+   * The policy the reader decides with. Its service time (`ROUTE_SERVICE_TIME`) turns other apps'
+   * inflow into the slots they need (`pinnedStartSlots`; their state rows report no service
+   * time), as the decision turns this app's rows into room: one number for both. Default: the
+   * default policy; the edge's and the proxy's loaders pass the one they decide with.
    */
-  readonly serviceMs?: number;
+  readonly policy?: Pick<Policy, 'ttft'>;
 }
 
 export function buildAppSnapshot(
@@ -213,7 +216,7 @@ export function buildAppSnapshot(
   const state = new Map<string, ClusterAppState>();
   const inflow = inflowRs === undefined ? null : parseInflowRows(inflowRs.rows);
   const stateRows = stateRs?.rows ?? [];
-  const pinned = tenantsRs === undefined ? null : parsePinnedSlots(app, clusters, stateRows, tenantsRs.rows, options.serviceMs ?? DEFAULT_POLICY.ttft.serviceMs);
+  const pinned = tenantsRs === undefined ? null : parsePinnedSlots(app, clusters, stateRows, tenantsRs.rows, (options.policy ?? DEFAULT_POLICY).ttft.serviceMs);
   for (const row of stateRows) {
     // With the inflow part, every row carries a map (empty: nobody sent there in the window).
     const id = String(row['cluster_id']);

@@ -80,14 +80,18 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // records nothing when the client itself went away. A 429 is a refusal for lack of capacity
       // (the engine's queue is full): not a fault, and left out of the attempts and the TTFB too,
       // so a saturated cluster neither looks broken nor looks fast from its instant refusals.
+      // Read from the window's end: the app's clusters' outcomes since `outcomesSince`
+      // (outcomes_cluster_at), each joined to its decision. The unary + keeps SQLite from starting
+      // at decisions_app_at instead, i.e. at every decision the app ever had (nothing prunes them):
+      // a refresh then grew with the app's age (bench/snapshot-load.ts, BENCHMARKS.md).
       sql: `SELECT o.cluster_id AS cluster_id, COUNT(*) AS requests,
               SUM(CASE WHEN o.status = 0 OR (o.status >= 500 AND o.status NOT IN (501, 505)) THEN 1 ELSE 0 END) AS replica_errors,
               AVG(CASE WHEN o.status > 0 AND o.status < 500 THEN o.ttfb_ms END) AS ttfb_ms,
               MAX(o.at) AS observed_at
             FROM outcomes o JOIN decisions d ON d.id = o.decision_id
-            WHERE d.app_id = ? AND o.at >= ? AND o.cluster_id IS NOT NULL AND o.status <> 429
+            WHERE o.cluster_id IN (${clustersOfApp}) AND o.at >= ? AND +d.app_id = ? AND o.status <> 429
             GROUP BY o.cluster_id ORDER BY o.cluster_id`,
-      args: [appId, outcomesSince],
+      args: [appId, outcomesSince, appId],
     },
     {
       sql: `SELECT key_hash, cluster_id, endpoint, expires_at FROM job_pins
@@ -99,12 +103,13 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
     { sql: 'SELECT * FROM rollouts WHERE app_id = ?', args: [appId] },
     {
       // Per cluster × origin (the deciding colo, migration 19): this app's attempts of the last
-      // INFLOW_WINDOW_MS, refusals included (they arrived all the same).
+      // INFLOW_WINDOW_MS, refusals included (they arrived all the same). Read from the window as the
+      // outcomes above.
       sql: `SELECT o.cluster_id AS cluster_id, d.origin AS origin, COUNT(*) AS requests
             FROM outcomes o JOIN decisions d ON d.id = o.decision_id
-            WHERE d.app_id = ? AND o.at >= ? AND o.cluster_id IS NOT NULL AND d.origin IS NOT NULL
+            WHERE o.cluster_id IN (${clustersOfApp}) AND o.at >= ? AND +d.app_id = ? AND d.origin IS NOT NULL
             GROUP BY o.cluster_id, d.origin ORDER BY o.cluster_id, d.origin`,
-      args: [appId, now > 0 ? now - INFLOW_WINDOW_MS : 0],
+      args: [appId, now > 0 ? now - INFLOW_WINDOW_MS : 0, appId],
     },
     {
       // The other apps on this app's clusters: their config and every deployment (to count their

@@ -99,7 +99,7 @@ export class Edge {
       staleMs: c.staleSnapshotMs,
       staleWaitMs: c.staleRefreshWaitMs,
       now: deps.now,
-      load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs),
+      load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs, c.policy),
       // In the refresh's waitUntil, before the new snapshot is served: the next request pays a warm decision.
       prepare: (s) => this.#prime(s),
     });

@@ -3,6 +3,7 @@
  * by hash. Both use the shared statements and row parsers over the Worker's HTTP libSQL client.
  */
 import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
+import type { Policy } from '../../shared/decision/types.ts';
 import type { Client } from './libsql.ts';
 import { loadApiKey, loadAppSnapshot } from './shared-deps.ts';
 import type { SnapshotReader } from './shared-deps.ts';
@@ -19,8 +20,9 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
 // The web client's batch() is structurally a SnapshotReader (mutable arrays, rows as records).
 const reader = (db: Client): SnapshotReader => db as unknown as SnapshotReader;
 
-export function appSnapshotLoader(db: Client, now: () => number, timeoutMs: number): (appId: string) => Promise<AppSnapshot | null> {
-  return (appId) => withTimeout(loadAppSnapshot(reader(db), appId, now()), timeoutMs, `reading ${appId}`);
+/** `policy`: the one the edge decides with (ROUTE_*): the snapshot's estimates use its numbers too. */
+export function appSnapshotLoader(db: Client, now: () => number, timeoutMs: number, policy: Pick<Policy, 'ttft'>): (appId: string) => Promise<AppSnapshot | null> {
+  return (appId) => withTimeout(loadAppSnapshot(reader(db), appId, now(), { policy }), timeoutMs, `reading ${appId}`);
 }
 
 export function apiKeyLoader(db: Client, timeoutMs: number): (hash: string) => Promise<ApiKey | null> {
