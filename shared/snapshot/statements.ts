@@ -80,18 +80,18 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // records nothing when the client itself went away. A 429 is a refusal for lack of capacity
       // (the engine's queue is full): not a fault, and left out of the attempts and the TTFB too,
       // so a saturated cluster neither looks broken nor looks fast from its instant refusals.
-      // Read from the window's end: the app's clusters' outcomes since `outcomesSince`
-      // (outcomes_cluster_at), each joined to its decision. The unary + keeps SQLite from starting
-      // at decisions_app_at instead, i.e. at every decision the app ever had (nothing prunes them):
-      // a refresh then grew with the app's age (bench/snapshot-load.ts, BENCHMARKS.md).
+      // Read from the window: the app's own outcomes by cluster and time (outcomes_app_cluster_at;
+      // migration 20 copies each decision's app and origin onto its outcomes), never joined to
+      // decisions, so a refresh costs the window's rows however old the app is
+      // (bench/snapshot-load.ts, BENCHMARKS.md).
       sql: `SELECT o.cluster_id AS cluster_id, COUNT(*) AS requests,
               SUM(CASE WHEN o.status = 0 OR (o.status >= 500 AND o.status NOT IN (501, 505)) THEN 1 ELSE 0 END) AS replica_errors,
               AVG(CASE WHEN o.status > 0 AND o.status < 500 THEN o.ttfb_ms END) AS ttfb_ms,
               MAX(o.at) AS observed_at
-            FROM outcomes o JOIN decisions d ON d.id = o.decision_id
-            WHERE o.cluster_id IN (${clustersOfApp}) AND o.at >= ? AND +d.app_id = ? AND o.status <> 429
+            FROM outcomes o
+            WHERE o.app_id = ? AND o.cluster_id IN (${clustersOfApp}) AND o.at >= ? AND o.status <> 429
             GROUP BY o.cluster_id ORDER BY o.cluster_id`,
-      args: [appId, outcomesSince, appId],
+      args: [appId, appId, outcomesSince],
     },
     {
       sql: `SELECT key_hash, cluster_id, endpoint, expires_at FROM job_pins
@@ -105,11 +105,11 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // Per cluster × origin (the deciding colo, migration 19): this app's attempts of the last
       // INFLOW_WINDOW_MS, refusals included (they arrived all the same). Read from the window as the
       // outcomes above.
-      sql: `SELECT o.cluster_id AS cluster_id, d.origin AS origin, COUNT(*) AS requests
-            FROM outcomes o JOIN decisions d ON d.id = o.decision_id
-            WHERE o.cluster_id IN (${clustersOfApp}) AND o.at >= ? AND +d.app_id = ? AND d.origin IS NOT NULL
-            GROUP BY o.cluster_id, d.origin ORDER BY o.cluster_id, d.origin`,
-      args: [appId, now > 0 ? now - INFLOW_WINDOW_MS : 0, appId],
+      sql: `SELECT o.cluster_id AS cluster_id, o.origin AS origin, COUNT(*) AS requests
+            FROM outcomes o
+            WHERE o.app_id = ? AND o.cluster_id IN (${clustersOfApp}) AND o.at >= ? AND o.origin IS NOT NULL
+            GROUP BY o.cluster_id, o.origin ORDER BY o.cluster_id, o.origin`,
+      args: [appId, appId, now > 0 ? now - INFLOW_WINDOW_MS : 0],
     },
     {
       // The other apps on this app's clusters: their config and every deployment (to count their
@@ -117,10 +117,10 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // (ClusterAppState.pinnedStartSlots, parse-tenants.ts). The attempts are counted in one pass
       // over the window (outcomes_cluster_at), not once per tenant and cluster.
       sql: `WITH recent AS (
-              SELECT d.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests
-              FROM outcomes o JOIN decisions d ON d.id = o.decision_id
-              WHERE o.at >= ? AND o.cluster_id IN (${clustersOfApp}) AND d.app_id <> ?
-              GROUP BY d.app_id, o.cluster_id)
+              SELECT o.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests
+              FROM outcomes o
+              WHERE o.at >= ? AND o.cluster_id IN (${clustersOfApp}) AND o.app_id <> ?
+              GROUP BY o.app_id, o.cluster_id)
             SELECT ac.app_id AS app_id, ac.cluster_id AS cluster_id, ac.excluded AS excluded,
               c.region AS region, c.continent AS continent, a.residency_json AS residency_json,
               a.gpu_types_json AS gpu_types_json, s.gpu_type AS gpu_type, s.hot_busy AS hot_busy,

@@ -1,0 +1,83 @@
+/**
+ * A snapshot refresh sums the outcome window without joining each outcome to its decision
+ * (migration 20: the database copies the decision's app and origin onto its outcomes), against
+ * REAL libSQL. Before, each refresh of a busy app walked the window's outcomes row by row into
+ * `decisions`: ~1 s at 1,000 decisions/s (bench/snapshot-load.ts). What must still hold: an
+ * outcome that lands before its decision (the edge batches its decision log) counts once the
+ * decision lands, and a database migrated with outcomes already in it keeps them.
+ */
+import { afterEach, expect, test } from 'vitest';
+import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
+import { migrate } from '../../control/store/migrate.ts';
+import { pushClusterState } from '../../control/store/push-cluster-state.ts';
+import { openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
+import { upsertApp } from '../../control/store/upsert-app.ts';
+import { upsertCluster } from '../../control/store/upsert-cluster.ts';
+import { upsertProject } from '../../control/store/upsert-project.ts';
+import { MIGRATIONS } from '../schema/migrations.ts';
+import { loadAppSnapshot } from './load-app-snapshot.ts';
+import { APP_SNAPSHOT_STATEMENTS, INFLOW_WINDOW_MS, SNAPSHOT_PARTS } from './statements.ts';
+
+const NOW = 1_700_000_000_000;
+let store: TempStore | undefined;
+afterEach(() => store?.dispose());
+
+async function fleet(s: TempStore): Promise<void> {
+  await upsertProject(s.client, { id: 'p', name: 'P' }, 1);
+  for (const id of ['c1', 'c2']) await upsertCluster(s.client, sampleCluster(id), 1);
+  await upsertApp(s.client, sampleApp('p', 'a', { clusters: ['c1', 'c2'] }), 1);
+  for (const id of ['c1', 'c2']) {
+    const status = { clusterId: id, health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: NOW };
+    await pushClusterState(s.client, id, { states: [sampleState(id, 'p/a', { observedAt: NOW })], status, endpoints: [] }, NOW);
+  }
+}
+
+async function decision(s: TempStore, id: string, colo: string): Promise<void> {
+  const input = JSON.stringify({ v: 1, request: { appId: 'p/a', client: { colo, country: null, continent: null, location: null } } });
+  await s.client.execute({
+    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
+          VALUES (?, ?, 'p/a', 'f', 0, 'routed', 'c1', 'fastest-predicted', 'v', 's', 0, '{}', ?)`,
+    args: [id, NOW - 1000, input],
+  });
+}
+
+const outcome = (decisionId: string, clusterId: string, status: number) =>
+  ({ decisionId, attempt: 0, proxyId: 'px', clusterId, endpoint: null, status, ttfbMs: 50, durationMs: 10, bytesIn: 0, bytesOut: 0, error: null, at: NOW - 1000 });
+
+test('outcomes that land before their decisions count once the decisions land', async () => {
+  const s = (store = await openTempStore());
+  await fleet(s);
+  await insertOutcomes(s.client, [outcome('d1', 'c1', 200), outcome('d2', 'c1', 503), outcome('d3', 'c2', 200)]);
+  for (const [id, colo] of [['d1', 'FRA'], ['d2', 'FRA'], ['d3', 'AMS']] as const) await decision(s, id, colo);
+  const snap = await loadAppSnapshot(s.client, 'p/a', NOW);
+  expect(snap?.outcomes.get('c1')).toMatchObject({ requests: 2, replicaErrors: 1 });
+  expect(snap?.outcomes.get('c2')).toMatchObject({ requests: 1, replicaErrors: 0 });
+  const per = INFLOW_WINDOW_MS / 1000;
+  expect(snap?.state.get('c1')?.inflowByOrigin).toEqual({ FRA: 2 / per });
+  expect(snap?.state.get('c2')?.inflowByOrigin).toEqual({ AMS: 1 / per });
+});
+
+test('a database migrated with outcomes already in it keeps counting them', async () => {
+  const s = (store = await openTempStore({ migrated: false }));
+  await migrate(s.client, { now: 1, migrations: MIGRATIONS.filter((m) => m.version < 20) });
+  await fleet(s);
+  await decision(s, 'd1', 'FRA');
+  await insertOutcomes(s.client, [outcome('d1', 'c1', 200)]);
+  await migrate(s.client, { now: 2 });
+  const snap = await loadAppSnapshot(s.client, 'p/a', NOW);
+  expect(snap?.outcomes.get('c1')).toMatchObject({ requests: 1 });
+  expect(snap?.state.get('c1')?.inflowByOrigin).toEqual({ FRA: 1 / (INFLOW_WINDOW_MS / 1000) });
+});
+
+test('the outcome and inflow sums read one covering index, never the decisions table', async () => {
+  const s = (store = await openTempStore());
+  const statements = APP_SNAPSHOT_STATEMENTS('p/a', NOW - 60_000, NOW);
+  for (const part of ['outcomes', 'inflow'] as const) {
+    const st = statements[SNAPSHOT_PARTS.indexOf(part)];
+    if (st === undefined) throw new Error(part);
+    const plan = await s.client.execute({ sql: `EXPLAIN QUERY PLAN ${st.sql}`, args: [...st.args] });
+    const text = plan.rows.map((r) => String(r['detail'])).join('\n');
+    expect(text, part).not.toMatch(/\bdecisions\b|\bd\b USING/);
+    expect(text, part).toMatch(/SEARCH o USING COVERING INDEX outcomes_app_cluster_at/);
+  }
+});
