@@ -27,10 +27,12 @@ import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import type { RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
+import { STRIP_CREDENTIALS, type RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
 import { admissionFacts, traceNow } from './tracing.ts';
 import type { GateResult } from './token-gate.ts';
 import type { RequestTrace } from './tracing-request.ts';
+
+const FORWARD_CREDENTIALS: RequestHeaderPolicy = Object.freeze({ forwardCredentials: true });
 
 type Admitted =
   | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
@@ -87,7 +89,8 @@ function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, targe
   if (!job.ok) return { ...job, claims: gate.claims };
   const claims = gate.claims;
   // An in-region caller's Authorization holds its Switchyard key: never forwarded.
-  const policy = { forwardCredentials: rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER };
+  // One of two shared policies, not an object per request kept for a held stream's life.
+  const policy = rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER ? FORWARD_CREDENTIALS : STRIP_CREDENTIALS;
   const admitted: Omit<Extract<Admitted, { ok: true }>, 'release'> = { ok: true, claims, target: admittedTarget(target, policy, job.hash), rules };
   const limit = acquireLimits(rt, target.appId, claims.rt, limitCharge(rt, req, target));
   return limit instanceof Promise ? limit.then((l) => afterLimits(admitted, l)) : afterLimits(admitted, limit);
