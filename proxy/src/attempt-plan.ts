@@ -8,7 +8,8 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import { chooseEndpoint, trackOutstanding } from './choose-endpoint.ts';
+import type { StrategyState } from '../../shared/decision/types.ts';
+import { beginOutstanding, chooseEndpoint, endOutstanding } from './choose-endpoint.ts';
 import type { Endpoint } from './endpoint-registry.ts';
 import { ProxyError, type AttemptFault } from './errors.ts';
 import type { ReplicaPickSummary } from './replica-choice.ts';
@@ -23,8 +24,35 @@ export interface Attempt {
   /** An inference-aware pick's reason and scores (replica-choice.ts); null for other strategies. */
   readonly pick: ReplicaPickSummary | null;
   /** Give the replica's in-flight slot back (idempotent). */
-  readonly release: () => void;
+  release(): void;
 }
+
+/**
+ * The attempt record and its replica slot as one object: a held stream keeps its attempt for
+ * hours, and the release closure (with its context) this replaced was ~120 B more.
+ */
+class TakenAttempt implements Attempt {
+  private released = false;
+
+  constructor(
+    readonly number: number,
+    readonly clusterId: string,
+    readonly endpoint: Endpoint,
+    readonly startedAt: number,
+    readonly pick: ReplicaPickSummary | null,
+    private readonly rt: ProxyRuntime,
+    private readonly counters: StrategyState,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    endOutstanding(this.rt, this.counters, this.endpoint.url);
+  }
+}
+
+/** No replica tried yet in this cluster (what `tried` stands for while it is null). */
+const NONE_TRIED: ReadonlySet<string> = new Set();
 
 type Skip = 'circuit-open' | 'no-endpoints' | 'replicas-busy';
 
@@ -38,7 +66,11 @@ export function clustersOf(claims: RoutingClaims): string[] {
 export class AttemptPlan {
   private index = 0;
   private entered = false;
-  private tried = new Set<string>();
+  /**
+   * Replicas taken in the current cluster: null for none, the URL itself for one (the usual case,
+   * a first attempt that succeeds: no Set kept for a held stream's life), a Set from the second.
+   */
+  private tried: Set<string> | string | null = null;
   /** A replica of the current cluster failed and none has succeeded since. */
   private clusterFailed = false;
   private count = 0;
@@ -65,7 +97,7 @@ export class AttemptPlan {
     while (this.index < this.clusters.length) {
       const clusterId = this.clusters[this.index] ?? '';
       if (this.entered || this.enter(clusterId)) {
-        const choice = chooseEndpoint(this.rt, clusterId, this.appId, this.headers, this.tried, this.prompt);
+        const choice = chooseEndpoint(this.rt, clusterId, this.appId, this.headers, this.triedSet(), this.prompt);
         if (choice.kind === 'picked') return this.take(clusterId, choice.endpoint, choice.pick ?? null);
         if (choice.kind === 'busy') this.skip('replicas-busy');
       }
@@ -103,7 +135,7 @@ export class AttemptPlan {
   restartFor(a: Attempt): void {
     this.leave();
     this.index = Math.max(0, this.clusters.indexOf(a.clusterId));
-    this.tried = new Set([a.endpoint.url]);
+    this.tried = a.endpoint.url;
     this.extra += 1;
   }
 
@@ -178,7 +210,21 @@ export class AttemptPlan {
     this.index += 1;
     this.entered = false;
     this.clusterFailed = false;
-    this.tried = new Set();
+    this.tried = null;
+  }
+
+  private triedSet(): ReadonlySet<string> {
+    const t = this.tried;
+    if (t === null) return NONE_TRIED;
+    if (typeof t !== 'string') return t;
+    const set = new Set([t]);
+    this.tried = set;
+    return set;
+  }
+
+  private wasTried(url: string): boolean {
+    const t = this.tried;
+    return t === url || (t !== null && typeof t !== 'string' && t.has(url));
   }
 
   /**
@@ -192,7 +238,7 @@ export class AttemptPlan {
       .endpoints(clusterId, this.appId)
       .some(
         (e) =>
-          !this.tried.has(e.url) &&
+          !this.wasTried(e.url) &&
           e.reportedHealthy &&
           e.checkedHealthy &&
           !this.rt.outliers.isEjected(this.appId, e.url, now),
@@ -200,11 +246,12 @@ export class AttemptPlan {
   }
 
   private take(clusterId: string, endpoint: Endpoint, pick: ReplicaPickSummary | null): Attempt {
-    this.tried.add(endpoint.url);
+    if (this.tried === null) this.tried = endpoint.url;
+    else (this.triedSet() as Set<string>).add(endpoint.url);
     const number = this.count;
     this.count += 1;
-    const release = trackOutstanding(this.rt, clusterId, this.appId, endpoint.url);
-    return { number, clusterId, endpoint, startedAt: this.rt.now(), pick, release };
+    const counters = beginOutstanding(this.rt, clusterId, this.appId, endpoint.url);
+    return new TakenAttempt(number, clusterId, endpoint, this.rt.now(), pick, this.rt, counters);
   }
 
   private skip(reason: Skip): void {

@@ -14,6 +14,7 @@ import { mathRng, pickTarget } from './endpoint-picker.ts';
 import { chooseByPrompt, type ReplicaPickSummary } from './replica-choice.ts';
 import { pinnedEndpoint } from './job-pins.ts';
 import type { ProxyRuntime } from './runtime.ts';
+import type { StrategyState } from '../../shared/decision/types.ts';
 
 export type EndpointChoice =
   | { readonly kind: 'picked'; readonly endpoint: Endpoint; readonly pick?: ReplicaPickSummary }
@@ -82,21 +83,20 @@ export function chooseEndpoint(
   return endpoint === undefined ? { kind: 'none' } : { kind: 'picked', endpoint };
 }
 
-/** Count a request against an endpoint for least-outstanding / power-of-two and the per-replica cap. */
-export function trackOutstanding(
-  rt: ProxyRuntime,
-  clusterId: string,
-  appId: string,
-  url: string,
-): () => void {
+/**
+ * Count a request against an endpoint for least-outstanding / power-of-two and the per-replica
+ * cap. Returns the counters to give back to (`endOutstanding`): the state as it was at the start,
+ * so a registry refresh in between cannot move the decrement to another request's count.
+ */
+export function beginOutstanding(rt: ProxyRuntime, clusterId: string, appId: string, url: string): StrategyState {
   const state = rt.registry.strategyState(clusterId, appId);
   state.outstanding.set(url, (state.outstanding.get(url) ?? 0) + 1);
   rt.replicas.began(url);
-  let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    state.outstanding.set(url, Math.max(0, (state.outstanding.get(url) ?? 1) - 1));
-    rt.replicas.ended(url);
-  };
+  return state;
+}
+
+/** The request counted by `beginOutstanding` is over (call once). */
+export function endOutstanding(rt: ProxyRuntime, state: StrategyState, url: string): void {
+  state.outstanding.set(url, Math.max(0, (state.outstanding.get(url) ?? 1) - 1));
+  rt.replicas.ended(url);
 }

@@ -27,7 +27,7 @@ import { HttpExchange } from './http-exchange.ts';
 import { managedStreamOf, runManagedStream } from './continuation-session.ts';
 import { recordJobPin } from './job-pins.ts';
 import type { RequestTarget } from './request-target.ts';
-import { streamResponse, type StreamResult } from './stream-response.ts';
+import { streamResponse, type StreamDone, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
 import { recordDelivery, watchDelivery } from './tracing-genai-watch.ts';
@@ -36,10 +36,14 @@ import type { RequestTrace } from './tracing-request.ts';
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 /**
- * Proxy one exchange whose token passed the gate. Never rejects (but for a bug); always ends `res`.
- * Not async: an exchange with nothing to read or decide before its first attempt (the usual case)
- * gets no async frame of its own, which a held stream would keep suspended for its whole life.
+ * Told once, when the exchange is over: `failed` with what escaped it (a bug, never a client's or
+ * replica's fault, which the exchange answers itself). An object, not a promise: see StreamDone.
  */
+export interface ForwardDone {
+  forwardOver(failed: boolean, err: unknown): void;
+}
+
+/** forwardTo as a promise, for callers that await the whole exchange (budgeted apps). */
 export function forwardHttp(
   rt: ProxyRuntime,
   req: ClientRequest,
@@ -48,6 +52,25 @@ export function forwardHttp(
   target: RequestTarget,
   trace: RequestTrace | null = null,
 ): Promise<void> {
+  return new Promise((resolve, reject) => {
+    forwardTo(rt, req, res, claims, target, trace, { forwardOver: (failed, err) => (failed ? reject(err) : resolve()) });
+  });
+}
+
+/**
+ * Proxy one exchange whose token passed the gate; always ends `res`, then tells `done`.
+ * No promise lives as long as the exchange: on the usual path (nothing to read or decide before
+ * the first attempt) a held stream keeps only its StreamPump → Delivery → TrackedExchange → `done`.
+ */
+export function forwardTo(
+  rt: ProxyRuntime,
+  req: ClientRequest,
+  res: ClientResponse,
+  claims: RoutingClaims,
+  target: RequestTarget,
+  trace: RequestTrace | null,
+  done: ForwardDone,
+): void {
   const headers = upstreamRequestHeaders(req.headers, {
     policy: target.headerPolicy, // credentials only for apps that forward them
     clientIp: req.socket?.remoteAddress ?? 'unknown',
@@ -61,56 +84,57 @@ export function forwardHttp(
   delete headers['expect'];
   const ex = new HttpExchange(rt, req, res, claims, target, headers);
   ex.trace = trace;
-  const tracked = new TrackedExchange(rt, ex);
+  const tracked = new TrackedExchange(rt, ex, done);
   rt.inFlight.add(tracked);
   rt.metrics.httpInFlight.n += 1;
   rt.budget.request(ex.start);
   // Apps that opt in to heartbeats / continuation get their streams managed (issue 14), and a
   // budgeted or inference-aware app's body is read first: those go through the async path.
   const streams = rt.registry.routing(target.appId).requests.streams;
-  if (target.tokenMeter !== undefined || streams.heartbeats || streams.continuation || readsPrompt(rt, req, target.appId))
-    return forwardPrepared(rt, req, ex, tracked, streams.heartbeats || streams.continuation);
-  const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, null);
-  return afterAttempts(runAttempts(rt, ex, plan), rt, ex, tracked, plan);
+  if (target.tokenMeter !== undefined || streams.heartbeats || streams.continuation || readsPrompt(rt, req, target.appId)) {
+    void forwardPrepared(rt, req, ex, tracked, streams.heartbeats || streams.continuation);
+    return;
+  }
+  tracked.plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, null);
+  startAttempts(rt, ex, tracked);
 }
 
-/** forwardHttp's path when the body is read or the stream is managed before the first attempt. */
+/** forwardTo's path when the body is read or the stream is managed before the first attempt. */
 async function forwardPrepared(rt: ProxyRuntime, req: ClientRequest, ex: HttpExchange, tracked: TrackedExchange, managedApp: boolean): Promise<void> {
   const target = ex.target;
-  let plan: AttemptPlan | null = null;
-  let plain: Promise<void> | null = null;
   try {
     // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
     const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null);
     if (prompt !== null) ex.useBody(prompt.bytes);
     const p = new AttemptPlan(rt, target.appId, clustersOf(ex.claims), req.headers, prompt?.hashes ?? null);
-    plan = p;
+    tracked.plan = p;
     const managed = managedApp ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']) : null;
-    if (managed === null) plain = runAttempts(rt, ex, p);
-    else if (managed !== 'answered')
-      await runManagedStream(rt, ex, p, managed, { deliver: (a, up) => deliver(rt, ex, p, a, up) });
+    if (managed === null) {
+      // This frame (its registers hold the prompt) ends here: the attempts end the exchange.
+      startAttempts(rt, ex, tracked);
+      return;
+    }
+    if (managed !== 'answered')
+      await runManagedStream(rt, ex, p, managed, { deliver: (a, up) => deliverAsync(rt, ex, p, a, up) });
   } catch (err) {
-    exchangeFailed(ex, err);
-  } finally {
-    if (plain === null) exchangeOver(rt, tracked, plan);
+    tracked.deliveryOver(false, err);
+    return;
   }
-  if (plain === null || plan === null) return;
-  // Not awaited: this frame (its registers hold the prompt and the plan) is not kept suspended for
-  // the life of a held stream.
-  return afterAttempts(plain, rt, ex, tracked, plan);
+  tracked.deliveryOver(true, null);
 }
 
-/** The exchange's end, after its attempts and delivery: two callbacks with a small context. */
-function afterAttempts(attempts: Promise<void>, rt: ProxyRuntime, ex: HttpExchange, tracked: TrackedExchange, plan: AttemptPlan): Promise<void> {
-  return attempts.then(
-    () => exchangeOver(rt, tracked, plan),
-    (err: unknown) => {
-      try {
-        exchangeFailed(ex, err);
-      } finally {
-        exchangeOver(rt, tracked, plan);
-      }
+/**
+ * The attempts' promise settles at the answer's head (or with the error sent), not at the
+ * stream's end: a delivery that started ends the exchange itself, through `tracked`.
+ */
+function startAttempts(rt: ProxyRuntime, ex: HttpExchange, tracked: TrackedExchange): void {
+  const plan = tracked.plan;
+  if (plan === null) throw new Error('startAttempts without a plan');
+  runAttempts(rt, ex, plan, tracked).then(
+    (delivering) => {
+      if (!delivering) tracked.deliveryOver(true, null);
     },
+    (err: unknown) => tracked.deliveryOver(false, err),
   );
 }
 
@@ -120,20 +144,22 @@ function exchangeFailed(ex: HttpExchange, err: unknown): void {
   if (!ex.clientGone) sendError(ex.res, err, 'stream' in ex.res ? {} : { connection: 'close' });
 }
 
-function exchangeOver(rt: ProxyRuntime, tracked: TrackedExchange, plan: AttemptPlan | null): void {
-  plan?.finish();
-  rt.inFlight.delete(tracked);
-  rt.metrics.httpInFlight.n -= 1;
-}
-
-/** The exchange as the drain sees it (a class: no closures built per request). */
-class TrackedExchange implements Tracked {
+/**
+ * The exchange as the drain sees it, and the end of its delivery (a class: no closures built per
+ * request; one object where a held stream kept a chain of promises and their callbacks).
+ */
+class TrackedExchange implements Tracked, DeliveryEnd {
   readonly kind = 'http';
+  plan: AttemptPlan | null = null;
+  private done: ForwardDone | null;
 
   constructor(
     private readonly rt: ProxyRuntime,
     private readonly ex: HttpExchange,
-  ) {}
+    done: ForwardDone,
+  ) {
+    this.done = done;
+  }
 
   close(): void | Promise<void> {
     const ex = this.ex;
@@ -142,6 +168,30 @@ class TrackedExchange implements Tracked {
 
   cutUnanswered(atDeadline: boolean): boolean {
     return drainCut(this.rt, this.ex, atDeadline);
+  }
+
+  /** The exchange is over (once): a ProxyError escaping it is answered, anything else goes up. */
+  deliveryOver(ok: boolean, err: unknown): void {
+    const done = this.done;
+    if (done === null) return;
+    this.done = null;
+    let failed = false;
+    let failure: unknown = null;
+    try {
+      if (!ok) exchangeFailed(this.ex, err);
+    } catch (e) {
+      failed = true;
+      failure = e;
+    }
+    try {
+      this.plan?.finish();
+    } catch (e) {
+      if (!failed) failure = e;
+      failed = true;
+    }
+    this.rt.inFlight.delete(this);
+    this.rt.metrics.httpInFlight.n -= 1;
+    done.forwardOver(failed, failure);
   }
 }
 
@@ -160,8 +210,11 @@ function drainCut(rt: ProxyRuntime, ex: HttpExchange, atDeadline: boolean): bool
   return true;
 }
 
-/** The attempt loop: each attempt ends in a streamed answer, a retry, or an error to the client. */
-async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan): Promise<void> {
+/**
+ * The attempt loop: each attempt ends in a streamed answer, a retry, or an error to the client.
+ * True when a delivery started: it tells `end` when the stream is over.
+ */
+async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan, end: DeliveryEnd): Promise<boolean> {
   let a = plan.next();
   while (a !== null) {
     const result = await ex.call(a);
@@ -169,7 +222,7 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
     if (ex.clientGone || ex.abortSwitch.aborted) {
       if (result.ok) result.up.abort(new Error('client gone'));
       a.release();
-      return;
+      return false;
     }
     const fault = result.ok ? faultForStatus(result.up.statusCode) : result.fault;
     if (fault === null) plan.succeeded(a);
@@ -183,14 +236,15 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
       a = next;
       continue;
     }
-    // Returned, not awaited: this frame is not held suspended for the whole life of a stream.
+    // Not awaited: this frame is not held suspended for the whole life of a stream.
     if (result.ok) {
       ex.lastAttemptDelivering();
-      return deliver(rt, ex, plan, a, result.up);
+      deliver(rt, ex, plan, a, result.up, end);
+      return true;
     }
     a.release();
     sendError(ex.res, errorForFault(result.fault, a.clusterId, retryVerdict(rt, ex, result.fault)));
-    return;
+    return false;
   }
   const err = plan.refusal();
   rt.metrics.requests.inc({ cluster: 'none', status: String(err.status) });
@@ -207,6 +261,7 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
     'request failed',
   );
   sendError(ex.res, err);
+  return false;
 }
 
 /** May this fault be retried at all? Client faults never; otherwise only what cannot double-run. */
@@ -244,14 +299,20 @@ function discard(rt: ProxyRuntime, ex: HttpExchange, a: Attempt, up: UpstreamRes
   ex.recordAnswer(a, up.statusCode, rt.now() - a.startedAt, { bytesOut: 0, error, fault: null });
 }
 
-/** Stream a replica's answer to the client, then record the outcome. */
+/** Told once when a delivery is over: `ok` false with what threw while recording it. */
+interface DeliveryEnd {
+  deliveryOver(ok: boolean, err: unknown): void;
+}
+
+/** Stream a replica's answer to the client, then record the outcome and tell `end`. */
 function deliver(
   rt: ProxyRuntime,
   ex: HttpExchange,
   plan: AttemptPlan,
   a: Attempt,
   up: UpstreamResponse,
-): Promise<void> {
+  end: DeliveryEnd,
+): void {
   const ttfb = rt.now() - a.startedAt;
   rt.latency.ttfb(a.clusterId, ttfb);
   rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
@@ -262,25 +323,47 @@ function deliver(
   // (no wrapper at all) for an answer none of them would be recorded about.
   const watch = watchDelivery(rt, ex, a, up);
   const seen = watch ?? up;
-  let streamed: Promise<StreamResult>;
+  const delivery = new Delivery(rt, ex, plan, a, up.statusCode, ttfb, watch, end);
   try {
-    streamed = streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.abortSwitch);
+    streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.abortSwitch, delivery);
   } catch (err) {
     a.release();
     throw err;
   }
-  // A callback, not an async frame kept suspended for the stream's whole life.
-  const status = up.statusCode;
-  return streamed.then(
-    (result) => {
-      a.release();
-      delivered(rt, ex, plan, a, status, ttfb, watch, result);
-    },
-    (err: unknown) => {
-      a.release();
-      throw err;
-    },
-  );
+}
+
+/** deliver as a promise, for the managed stream's plain answers (continuation-session.ts). */
+function deliverAsync(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan, a: Attempt, up: UpstreamResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    deliver(rt, ex, plan, a, up, { deliveryOver: (ok, err) => (ok ? resolve() : reject(err)) });
+  });
+}
+
+/** What recording a delivered answer needs, kept by its StreamPump until the body is over. */
+class Delivery implements StreamDone {
+  constructor(
+    private readonly rt: ProxyRuntime,
+    private readonly ex: HttpExchange,
+    private readonly plan: AttemptPlan,
+    private readonly a: Attempt,
+    private readonly status: number,
+    private readonly ttfb: number,
+    private readonly watch: ReturnType<typeof watchDelivery>,
+    private readonly end: DeliveryEnd,
+  ) {}
+
+  streamed(result: StreamResult): void {
+    let ok = true;
+    let err: unknown = null;
+    try {
+      this.a.release();
+      delivered(this.rt, this.ex, this.plan, this.a, this.status, this.ttfb, this.watch, result);
+    } catch (e) {
+      ok = false;
+      err = e;
+    }
+    this.end.deliveryOver(ok, err);
+  }
 }
 
 function delivered(

@@ -65,7 +65,10 @@ function withLength(
 
 const EMPTY = Buffer.alloc(0);
 
-export class HttpExchange {
+/**
+ * The exchange is its own abort switch (one object, not two: a held stream keeps both for hours).
+ */
+export class HttpExchange extends UpstreamAbort {
   readonly start: number;
   readonly method: string;
   clientGone = false;
@@ -79,7 +82,6 @@ export class HttpExchange {
   /** The whole client body, when a managed stream read it first: every attempt re-sends it. */
   private buffered: Buffer | null = null;
   private bytesIn = 0;
-  private readonly ac = new UpstreamAbort();
   private readonly bodyExpected: boolean;
   private ttfbMs: number;
 
@@ -91,6 +93,7 @@ export class HttpExchange {
     readonly target: RequestTarget,
     private headers: ReturnType<typeof upstreamRequestHeaders>,
   ) {
+    super();
     this.start = rt.now();
     this.method = (req.method ?? 'GET').toUpperCase();
     this.bodyExpected = hasBody(req);
@@ -101,11 +104,14 @@ export class HttpExchange {
         : rules.nonStreamingTtfbBudgetMs,
       rt.config.upstreamHeadersTimeoutMs,
     );
-    res.on('close', () => {
-      if (res.writableEnded) return;
-      this.clientGone = true;
-      this.ac.abort();
-    });
+    // Bound, not an arrow: no closure and context per exchange (StreamPump's listener, the same).
+    res.on('close', this.clientClosed.bind(this));
+  }
+
+  private clientClosed(): void {
+    if (this.res.writableEnded) return;
+    this.clientGone = true;
+    this.abort();
   }
 
   /**
@@ -124,11 +130,7 @@ export class HttpExchange {
   }
 
   get abortSwitch(): UpstreamAbort {
-    return this.ac;
-  }
-
-  abort(): void {
-    this.ac.abort();
+    return this;
   }
 
   /** The whole body, already read (inference-aware prompt): sent as is, and again on a retry. */
@@ -156,7 +158,7 @@ export class HttpExchange {
           // A replica that accepts and never answers is a hung replica after this long.
           headersTimeout: this.ttfbMs,
         },
-        this.ac,
+        this,
       );
       return { ok: true, up };
     } catch (err) {

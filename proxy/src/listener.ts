@@ -121,6 +121,10 @@ function destroySocket(this: net.Socket): void {
   this.destroy();
 }
 
+function destroyGiven(socket: net.Socket): void {
+  socket.destroy();
+}
+
 /**
  * Hands a cleartext connection to the HTTP/2 or the HTTP/1 server by its first bytes. Nothing of
  * the sniff outlives the decision: no listener, closure or Buffer stays on a connection that is
@@ -128,8 +132,10 @@ function destroySocket(this: net.Socket): void {
  */
 function sniffProtocol(socket: net.Socket, timeoutMs: number, h1: http.Server, h2: http2.Http2Server): void {
   let seen: Buffer | null = null;
-  // Until the protocol is known nobody else times this socket: a silent client is closed.
-  socket.setTimeout(timeoutMs, destroySocket);
+  // Until the protocol is known nobody else times this socket: a silent client is closed. Our own
+  // timer, not socket.setTimeout(): Node keeps a cleared socket timer (its Timeout and bound
+  // callback, ~170 B) on the socket for the connection's whole life, hours for a held stream.
+  const silent = setTimeout(destroyGiven, timeoutMs, socket).unref();
   socket.on('error', destroySocket);
   socket.on('data', function sniff(chunk: Buffer): void {
     const bytes: Buffer = seen === null ? chunk : Buffer.concat([seen, chunk]);
@@ -137,12 +143,12 @@ function sniffProtocol(socket: net.Socket, timeoutMs: number, h1: http.Server, h
     const isH2 = bytes.subarray(0, n).equals(PREFACE.subarray(0, n));
     if (isH2 && bytes.length < PREFACE.length) {
       seen = bytes; // need more bytes to decide
+      silent.refresh(); // an idle deadline, as socket.setTimeout's was
       return;
     }
     seen = null;
     socket.off('data', sniff);
-    socket.setTimeout(0);
-    socket.off('timeout', destroySocket);
+    clearTimeout(silent);
     socket.pause();
     socket.unshift(bytes);
     if (isH2) {
@@ -163,10 +169,15 @@ export function createListeners(
 ): Listeners {
   const sockets = new Set<net.Socket>();
   const h2sessions = new Set<http2.ServerHttp2Session>();
+  // One function for every socket, `on` not `once` ('close' fires once): no once-wrapper, closure
+  // and context kept per connection for its whole life.
+  const untrack = function (this: net.Socket): void {
+    sockets.delete(this);
+  };
   const track = (s: net.Socket): void => {
     tuneSocket(s);
     sockets.add(s);
-    s.once('close', () => sockets.delete(s));
+    s.on('close', untrack);
   };
   const limits = h1Limits(config);
   if (config.tlsCertFile !== null && config.tlsKeyFile !== null) {

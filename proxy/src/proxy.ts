@@ -267,12 +267,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   // forward-websocket narrows each client's offer to the replica's subprotocol before accepting.
   const wss = new WebSocketServers();
   const handlers: Parameters<typeof createListeners> extends [ProxyConfig, ...infer H] ? H : never = [
-    (req, res) => {
-      handleRequest(rt, req, res).catch((err: unknown) => {
-        logger.error({ err }, 'request handler failed');
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    },
+    // Never throws: what escapes a request is logged by handleRequest itself (no promise per request).
+    (req, res) => handleRequest(rt, req, res),
     (req, socket, head) => {
       handleUpgrade(rt, wss, req, socket, head).catch((err: unknown) => {
         logger.error({ err }, 'upgrade handler failed');

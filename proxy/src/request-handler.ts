@@ -15,7 +15,7 @@ import { bodyTooLarge, declaredLength, limitUnknownLengthBody, refuseBody } from
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
-import { forwardHttp } from './forward-http.ts';
+import { forwardHttp, forwardTo, type ForwardDone } from './forward-http.ts';
 import type { LimitCharge, LimitVerdict } from './app-limits.ts';
 import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
@@ -27,10 +27,12 @@ import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import type { RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
+import { STRIP_CREDENTIALS, type RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
 import { admissionFacts, traceNow } from './tracing.ts';
 import type { GateResult } from './token-gate.ts';
 import type { RequestTrace } from './tracing-request.ts';
+
+const FORWARD_CREDENTIALS: RequestHeaderPolicy = Object.freeze({ forwardCredentials: true });
 
 type Admitted =
   | { ok: true; claims: RoutingClaims; target: RequestTarget; rules: AppRequestRules; release: () => void }
@@ -87,7 +89,8 @@ function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, targe
   if (!job.ok) return { ...job, claims: gate.claims };
   const claims = gate.claims;
   // An in-region caller's Authorization holds its Switchyard key: never forwarded.
-  const policy = { forwardCredentials: rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER };
+  // One of two shared policies, not an object per request kept for a held stream's life.
+  const policy = rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER ? FORWARD_CREDENTIALS : STRIP_CREDENTIALS;
   const admitted: Omit<Extract<Admitted, { ok: true }>, 'release'> = { ok: true, claims, target: admittedTarget(target, policy, job.hash), rules };
   const limit = acquireLimits(rt, target.appId, claims.rt, limitCharge(rt, req, target));
   return limit instanceof Promise ? limit.then((l) => afterLimits(admitted, l)) : afterLimits(admitted, limit);
@@ -149,22 +152,52 @@ function overLimit(what: string, code: 'rate-limited' | 'concurrency-limited', r
 }
 
 /**
- * Not async: an admission decided without waiting (the usual case) leads straight to the forward,
- * and a held stream keeps no suspended frame or promise level of this function for its life.
+ * Not async, and no promise on the usual path: an admission decided without waiting leads straight
+ * to the forward, which tells an `AdmissionEnd` when the exchange is over; a held stream keeps no
+ * frame, promise or callback of this function for its life. What escapes is logged here.
  */
-export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): Promise<void> {
-  if (isJobRoute(req.url)) return handleJobRoute(rt.jobs, req, res);
-  const t0 = rt.tracing === null ? 0 : traceNow();
+export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): void {
   try {
+    if (isJobRoute(req.url)) return settle(rt, res, handleJobRoute(rt.jobs, req, res));
+    const t0 = rt.tracing === null ? 0 : traceNow();
     const pending = admit(rt, req);
-    return pending instanceof Promise ? pending.then((a) => handleAdmitted(rt, req, res, t0, a)) : handleAdmitted(rt, req, res, t0, pending);
+    if (pending instanceof Promise) settle(rt, res, pending.then((a) => handleAdmitted(rt, req, res, t0, a)));
+    else settle(rt, res, handleAdmitted(rt, req, res, t0, pending));
   } catch (err) {
-    // What `async` did for a throw here: the caller's catch sees a rejection, not an exception.
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    requestFailed(rt, res, err);
   }
 }
 
-function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, t0: number, admitted: Admitted): Promise<void> {
+function settle(rt: ProxyRuntime, res: ClientResponse, pending: Promise<void> | void): void {
+  if (pending instanceof Promise) pending.catch((err: unknown) => requestFailed(rt, res, err));
+}
+
+/** A bug escaped the request's own error handling: logged, and a bare 500 when nothing was sent. */
+function requestFailed(rt: ProxyRuntime, res: ClientResponse, err: unknown): void {
+  rt.logger.error({ err }, 'request handler failed');
+  if (!res.headersSent) res.writeHead(500).end();
+}
+
+/** The admission's end of a forwarded exchange: its limit slot back, its span ended. */
+class AdmissionEnd implements ForwardDone {
+  constructor(
+    private readonly rt: ProxyRuntime,
+    private readonly res: ClientResponse,
+    private readonly release: () => void,
+    private readonly trace: RequestTrace | null,
+  ) {}
+
+  forwardOver(failed: boolean, err: unknown): void {
+    try {
+      exchangeEnded(this.release, this.trace, this.res);
+    } catch (e) {
+      if (!failed) requestFailed(this.rt, this.res, e);
+    }
+    if (failed) requestFailed(this.rt, this.res, err);
+  }
+}
+
+function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, t0: number, admitted: Admitted): Promise<void> | void {
   // Null unless tracing is on and this request sampled; a refusal's spans end right here.
   const trace = rt.tracing === null ? null : rt.tracing.request(req, t0, admissionFacts(req, admitted));
   if (!admitted.ok) {
@@ -173,22 +206,14 @@ function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientRespons
     const body = refuseBody(req, res);
     sendError(res, admitted.error, rt.draining && req.httpVersionMajor === 1 ? { connection: 'close' } : body.headers);
     body.afterResponse();
-    return Promise.resolve();
+    return;
   }
   if (rt.jobs !== null && wantsAsync(req, admitted.target)) return submitAdmitted(rt.jobs, req, res, admitted, trace);
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);
   const budgets = requestBudgets(rt.registry, admitted.target.appId);
   // Only an app with a token budget (its own or its project's) pays for reading its body here (token-budgets.ts).
   if (budgets.app !== null || budgets.project !== null) return meteredForward(rt, req, res, admitted, trace, budgets);
-  // Two callbacks with a small context are what a held stream keeps of this function.
-  const release = admitted.release;
-  return forwardHttp(rt, req, res, admitted.claims, admitted.target, trace).then(
-    () => exchangeEnded(release, trace, res),
-    (err: unknown) => {
-      exchangeEnded(release, trace, res);
-      throw err;
-    },
-  );
+  forwardTo(rt, req, res, admitted.claims, admitted.target, trace, new AdmissionEnd(rt, res, admitted.release, trace));
 }
 
 type AdmittedOk = Extract<Admitted, { ok: true }>;

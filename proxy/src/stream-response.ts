@@ -2,7 +2,7 @@
  * Pumps one upstream response to the client: headers first (so SSE clients
  * see the stream open), then the body with backpressure both ways, an idle
  * watch only for non-streaming bodies, and an abort the client cannot mistake
- * for a clean end when the upstream dies mid-body. Resolves with what
+ * for a clean end when the upstream dies mid-body. Tells one `StreamDone` what
  * happened instead of stashing it anywhere.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
@@ -20,6 +20,14 @@ export interface StreamResult {
   readonly error: string | null;
   /** A replica fault that cut the body (counted against the replica), or null. */
   readonly fault: AttemptFault | null;
+}
+
+/**
+ * Told once, when the body is over. An object, not a promise: a held stream would keep a promise,
+ * its reactions and their closures (and every promise chained on them) for its whole life.
+ */
+export interface StreamDone {
+  streamed(result: StreamResult): void;
 }
 
 function isStreamingResponse(headers: Record<string, string | string[] | undefined>): boolean {
@@ -84,7 +92,7 @@ class StreamPump implements BodySink {
     private readonly res: ClientResponse,
     private readonly up: UpstreamResponse,
     private readonly ac: UpstreamAbort,
-    private resolve: ((r: StreamResult) => void) | null,
+    private to: StreamDone | null,
   ) {
     res.on('close', this.onClose);
   }
@@ -150,9 +158,9 @@ class StreamPump implements BodySink {
     if (this.idle !== null) clearTimeout(this.idle);
     this.idle = null;
     this.res.off('close', this.onClose);
-    const resolve = this.resolve;
-    this.resolve = null;
-    resolve?.({ bytesOut: this.bytes, error: this.why, fault: this.fault });
+    const to = this.to;
+    this.to = null;
+    to?.streamed({ bytesOut: this.bytes, error: this.why, fault: this.fault });
   }
 }
 
@@ -167,26 +175,29 @@ function flattenSentHead(res: ClientResponse): void {
   if (typeof head === 'string') flattenString(head);
 }
 
+/** Throws only what `writeHead` throws (before anything is sent); `done` is then never told. */
 export function streamResponse(
   rt: ProxyRuntime,
   res: ClientResponse,
   up: UpstreamResponse,
   clusterId: string,
   ac: UpstreamAbort,
-): Promise<StreamResult> {
-  return new Promise((resolve) => {
-    if (res.writableEnded || res.destroyed) {
-      up.abort(new Error('client gone'));
-      resolve({ bytesOut: 0, error: 'client-closed', fault: null });
-      return;
-    }
-    const streaming = isStreamingResponse(up.headers);
-    writeHead(rt, res, up, clusterId);
-    if (streaming) flattenSentHead(res);
-    const pump = new StreamPump(res, up, ac, resolve);
-    up.pipe(pump);
-    // The chunks that came with the head were written (corked) inside pipe(): out in one write now.
-    if (streaming && !pump.ended && pump.bytesOut > 0) flushNow(res);
-    if (!streaming && rt.config.idleTimeoutMs > 0) pump.armIdle(rt.config.idleTimeoutMs);
-  });
+  done: StreamDone,
+): void {
+  if (res.writableEnded || res.destroyed) {
+    up.abort(new Error('client gone'));
+    done.streamed({ bytesOut: 0, error: 'client-closed', fault: null });
+    return;
+  }
+  const streaming = isStreamingResponse(up.headers);
+  writeHead(rt, res, up, clusterId);
+  // Nothing reads the replica's head after this (the content type was read above and by the
+  // caller): a held stream need not keep the parsed header map for hours.
+  up.headWritten();
+  if (streaming) flattenSentHead(res);
+  const pump = new StreamPump(res, up, ac, done);
+  up.pipe(pump);
+  // The chunks that came with the head were written (corked) inside pipe(): out in one write now.
+  if (streaming && !pump.ended && pump.bytesOut > 0) flushNow(res);
+  if (!streaming && rt.config.idleTimeoutMs > 0) pump.armIdle(rt.config.idleTimeoutMs);
 }

@@ -317,6 +317,10 @@ export class TokenMeter implements UpstreamResponse, BodySink {
     return this.up?.bodyArrived ?? false;
   }
 
+  headWritten(): void {
+    this.up?.headWritten();
+  }
+
   pipe(sink: BodySink): void {
     this.sink = sink;
     this.up?.pipe(this);

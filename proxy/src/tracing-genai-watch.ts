@@ -66,6 +66,10 @@ export class GenAiWatch implements UpstreamResponse, BodySink {
     return this.up.bodyArrived;
   }
 
+  headWritten(): void {
+    this.up.headWritten();
+  }
+
   pipe(sink: BodySink): void {
     this.sink = sink;
     this.up.pipe(this);

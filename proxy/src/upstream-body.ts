@@ -9,6 +9,9 @@ import type { BodySink } from './upstream-call.ts';
 
 export type Outcome = { readonly kind: 'end' } | { readonly kind: 'error'; readonly err: Error };
 
+/** What `headers` reads once the client's head is written (frozen: a late write is a bug). */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
+
 export abstract class UpstreamBody {
   statusCode = 0;
   headers: IncomingHttpHeaders = {};
@@ -24,6 +27,11 @@ export abstract class UpstreamBody {
 
   get bodyArrived(): boolean {
     return this.early.length > 0 || this.outcome !== null;
+  }
+
+  /** The parsed head (~200 B) would otherwise stay on a held stream's call for hours. */
+  headWritten(): void {
+    this.headers = NO_HEADERS;
   }
 
   pipe(sink: BodySink): void {

@@ -28,6 +28,8 @@ export interface UpstreamResponse {
   /** Attach the body sink; chunks that arrived before it are delivered first. */
   pipe(sink: BodySink): void;
   resume(): void;
+  /** The client's head was written from `headers`: nothing reads them again, let them go. */
+  headWritten(): void;
   /** Stop the exchange; the sink sees `error(reason)`. */
   abort(reason: Error): void;
 }
