@@ -6,11 +6,13 @@ import type {
   GeoPoint,
   LatencyMeasurement,
   OutcomeStats,
+  Tier,
 } from '../domain/types.ts';
 import { estimateRttsMs } from '../geo/rtt-model.ts';
 import type { Disqualification } from './disqualification.ts';
 import { formatPrice, staticWeightModifier } from './modifiers.ts';
 import { marginalPrice } from './ttft-terms.ts';
+import { tierOf, tierRank } from './tiers.ts';
 import type { ModifierFactor } from './types.ts';
 
 /**
@@ -51,6 +53,9 @@ export interface CompiledCandidate {
   readonly marginalPrice: number;
   /** The state has loaded replicas (hot busy + hot free > 0, unclamped, as the terms test it). */
   readonly hasLoaded: boolean;
+  /** The state's best tier (`tierOf`; null without state) and its TIER_RANK: a row's when no hard filter disqualifies it. */
+  readonly tier: Tier | null;
+  readonly tierRank: number;
 }
 
 export interface CompiledSnapshot {
@@ -162,6 +167,8 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       loadedSlots: state === null ? 0 : Math.max(0, state.hotBusy) + Math.max(0, state.hotFree),
       marginalPrice: state === null ? 0 : marginalPrice(state.pricePerHour, state),
       hasLoaded: state !== null && state.hotBusy + state.hotFree > 0,
+      tier: state === null ? null : tierOf(state),
+      tierRank: tierRank(state === null ? null : tierOf(state)),
     });
   }
   const locations: GeoPoint[] = candidates.map(

@@ -2,7 +2,7 @@ import type { AppSnapshot, RequestFacts, StrategyName } from '../domain/types.ts
 import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { type CompiledSnapshot, compileSnapshot } from './compile-snapshot.ts';
-import { captureFrame, rowTier, stateAgeOf } from './explain.ts';
+import { captureFrame, stateAgeOf } from './explain.ts';
 import { type Picked, lazyDecision, leanDecision } from './lazy-decision.ts';
 import { type FilterMemo, memoHardFilters } from './hard-filter-memo.ts';
 import { honourJobPin } from './job-pin.ts';
@@ -14,7 +14,7 @@ import { chargeRetries, predictTtft, type TtftInputs } from './predict-ttft.ts';
 import { termTable } from './ttft-memo.ts';
 import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
-import { NO_TIER_RANK, capacityIn, tierRank } from './tiers.ts';
+import { NO_TIER_RANK, capacityIn } from './tiers.ts';
 import type {
   DecideContext,
   Decision,
@@ -65,8 +65,9 @@ export function decide(
     const c = row.c;
     const disqualifications = memoHardFilters(filters[i] as FilterMemo, c, req.client, policy, now);
     const state = c.state;
-    const tier = rowTier(disqualifications, state);
-    resetRow(row, disqualifications, tier, tierRank(tier), stateAgeOf(state, now));
+    // rowTier(disqualifications, state), with the state's tier from the compiled view.
+    const tier = disqualifications.length === 0 ? c.tier : null;
+    resetRow(row, disqualifications, tier, tier === null ? NO_TIER_RANK : c.tierRank, stateAgeOf(state, now));
     if (tier !== null && state !== null) {
       eligible[eligibleCount++] = row;
       busy += c.busySlots;

@@ -50,14 +50,12 @@ function loaded(r: CandidateRow, termMs: Float64Array): boolean {
 }
 
 /**
- * Writes each row's softmax weight and returns their sum: the score at
+ * Writes each row's softmax weight and returns their sum (`best`: the pool's lowest score): the score at
  * temperature `t` (ms), except the failure-risk term, which stays at the base
  * temperature `t0` — it is measured from outcomes, not guessed from stale
  * load, so widening must not hand a failing cluster its traffic back.
  */
-function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, t: number, t0: number): number {
-  let best = Infinity;
-  for (const r of pool) best = Math.min(best, r.scoreMs);
+function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, best: number, t: number, t0: number): number {
   let total = 0;
   const widened = t !== t0;
   for (const r of pool) {
@@ -127,10 +125,12 @@ export function softmaxPick(
   // Under the share-of-room caps the herd is held off by the caps, not by the spread.
   const capped = capsApply(pool, originRates);
   const t = capped ? policy.ttft.temperatureMs * CAPPED_TEMPERATURE_SHARE : temperatureMs(meanAgeMs(pool), policy);
-  let total = weighAll(pool, termMs, t, t);
+  let best = Infinity;
+  for (const r of pool) best = Math.min(best, r.scoreMs);
+  let total = weighAll(pool, termMs, best, t, t);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
   const spread = policy.ttft.queueSpread * expectedQueueMs(pool, termMs, total);
-  if (spread > 0) total = weighAll(pool, termMs, t + spread, t);
+  if (spread > 0) total = weighAll(pool, termMs, best, t + spread, t);
   // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
   // must not be raised to an even split of the share.
   let standbys = 0;
@@ -142,12 +142,15 @@ export function softmaxPick(
     const r = pool[i] as CandidateRow;
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
     r.probability = (1 - share) * own + (share > 0 && loaded(r, termMs) ? (share * r.c.staticWeight) / standbys : 0);
+    // Uncapped, these are the pick weights (capByRoom would change nothing).
+    if (!capped) weights[i] = r.pickWeight = r.probability;
   }
-  capByRoom(pool, termMs, originRates, policy, capped);
-  for (let i = 0; i < pool.length; i++) {
-    const r = pool[i] as CandidateRow;
-    r.pickWeight = r.probability;
-    weights[i] = r.probability;
+  if (capped) {
+    capByRoom(pool, termMs, originRates, policy, capped);
+    for (let i = 0; i < pool.length; i++) {
+      const r = pool[i] as CandidateRow;
+      weights[i] = r.pickWeight = r.probability;
+    }
   }
   return pool[weightedIndex(weights, rng, pool.length)] ?? (pool[0] as CandidateRow);
 }
