@@ -6,10 +6,13 @@ import type {
   GeoPoint,
   LatencyMeasurement,
   OutcomeStats,
+  Tier,
 } from '../domain/types.ts';
 import { estimateRttsMs } from '../geo/rtt-model.ts';
 import type { Disqualification } from './disqualification.ts';
 import { formatPrice, staticWeightModifier } from './modifiers.ts';
+import { marginalPrice } from './ttft-terms.ts';
+import { tierOf, tierRank } from './tiers.ts';
 import type { ModifierFactor } from './types.ts';
 
 /**
@@ -41,6 +44,18 @@ export interface CompiledCandidate {
   readonly inflow: Readonly<Record<string, number>> | null;
   /** Sum of `inflow`'s rates (NaN without inflow data): every decision on the snapshot reads it. */
   readonly inflowTotal: number;
+  /**
+   * What every decision reads of the state and what follows from it alone (0 without state):
+   * its hot busy and loaded (busy + free) slots, each clamped at 0, and `marginalPrice`.
+   */
+  readonly busySlots: number;
+  readonly loadedSlots: number;
+  readonly marginalPrice: number;
+  /** The state has loaded replicas (hot busy + hot free > 0, unclamped, as the terms test it). */
+  readonly hasLoaded: boolean;
+  /** The state's best tier (`tierOf`; null without state) and its TIER_RANK: a row's when no hard filter disqualifies it. */
+  readonly tier: Tier | null;
+  readonly tierRank: number;
 }
 
 export interface CompiledSnapshot {
@@ -57,6 +72,8 @@ export interface CompiledSnapshot {
    * instead of a property lookup in a many-colo record per candidate.
    */
   inflowFrom(origin: string): Float64Array;
+  /** Some candidate's state carries inflow by origin (without any, no share-of-room cap applies). */
+  readonly hasInflow: boolean;
 }
 
 // Bounds the memo when clients report many distinct coordinates (e.g. city-level geolocation).
@@ -146,6 +163,12 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       clientContinentOnly: residency.kind === 'client-continent',
       inflow,
       inflowTotal: inflow === null ? NaN : sumOf(inflow),
+      busySlots: state === null ? 0 : Math.max(0, state.hotBusy),
+      loadedSlots: state === null ? 0 : Math.max(0, state.hotBusy) + Math.max(0, state.hotFree),
+      marginalPrice: state === null ? 0 : marginalPrice(state.pricePerHour, state),
+      hasLoaded: state !== null && state.hotBusy + state.hotFree > 0,
+      tier: state === null ? null : tierOf(state),
+      tierRank: tierRank(state === null ? null : tierOf(state)),
     });
   }
   const locations: GeoPoint[] = candidates.map(
@@ -158,6 +181,7 @@ function build(snap: AppSnapshot): CompiledSnapshot {
   const inflows = new Map<string, Float64Array>();
   return {
     candidates,
+    hasInflow: candidates.some((c) => c.inflow !== null),
     geoRttFrom(client: GeoPoint): Float64Array {
       let byLon = geo.get(client.lat);
       let rtts = byLon?.get(client.lon);

@@ -2,7 +2,7 @@ import type { AppSnapshot, RequestFacts, StrategyName } from '../domain/types.ts
 import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { type CompiledSnapshot, compileSnapshot } from './compile-snapshot.ts';
-import { captureFrame, rowTier, stateAgeOf } from './explain.ts';
+import { captureFrame, stateAgeOf } from './explain.ts';
 import { type Picked, lazyDecision, leanDecision } from './lazy-decision.ts';
 import { type FilterMemo, memoHardFilters } from './hard-filter-memo.ts';
 import { honourJobPin } from './job-pin.ts';
@@ -12,10 +12,9 @@ import { latencyModifier, localityModifier, stalenessModifier } from './modifier
 import { leastBadOrder } from './panic.ts';
 import { chargeRetries, predictTtft, type TtftInputs } from './predict-ttft.ts';
 import { termTable } from './ttft-memo.ts';
-import { marginalPrice } from './ttft-terms.ts';
 import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
-import { NO_TIER_RANK, capacityIn, tierRank } from './tiers.ts';
+import { NO_TIER_RANK, capacityIn } from './tiers.ts';
 import type {
   DecideContext,
   Decision,
@@ -66,15 +65,15 @@ export function decide(
     const c = row.c;
     const disqualifications = memoHardFilters(filters[i] as FilterMemo, c, req.client, policy, now);
     const state = c.state;
-    const tier = rowTier(disqualifications, state);
-    resetRow(row, disqualifications, tier, tierRank(tier), stateAgeOf(state, now));
+    // rowTier(disqualifications, state), with the state's tier from the compiled view.
+    const tier = disqualifications.length === 0 ? c.tier : null;
+    resetRow(row, disqualifications, tier, tier === null ? NO_TIER_RANK : c.tierRank, stateAgeOf(state, now));
     if (tier !== null && state !== null) {
       eligible[eligibleCount++] = row;
-      busy += Math.max(0, state.hotBusy);
-      slots += Math.max(0, state.hotBusy) + Math.max(0, state.hotFree);
+      busy += c.busySlots;
+      slots += c.loadedSlots;
       if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
-      const marginal = marginalPrice(state.pricePerHour, state);
-      if (marginal < cheapestMarginal) cheapestMarginal = marginal;
+      if (c.marginalPrice < cheapestMarginal) cheapestMarginal = c.marginalPrice;
     }
   }
 
@@ -94,8 +93,11 @@ export function decide(
       policy,
       now,
     };
-    for (const row of eligible) predictTtft(row, inputs, termMs);
-    alternative = chargeRetries(eligible, termMs, inputs);
+    let faults = false;
+    for (const row of eligible) if (predictTtft(row, inputs, termMs)) faults = true;
+    // Without replica faults nothing is charged, and explanations read the alternative only
+    // for rows with faults (`explainScore`): no second pass.
+    if (faults) alternative = chargeRetries(eligible, termMs, inputs);
   } else if (eligible.length > 0) {
     const costs = costTable(compiled, cheapest === Infinity ? 0 : cheapest, utilization, policy);
     const geo = req.client.location === null ? null : compiled.geoRttFrom(req.client.location);
@@ -153,9 +155,12 @@ export function decide(
 
 const idOf = (r: CandidateRow): string => r.c.id;
 
-/** The request's colo's inflow per candidate (share-of-room caps); null when the colo is unknown. */
+/**
+ * The request's colo's inflow per candidate (share-of-room caps); null when the colo is unknown
+ * or no candidate has inflow data (its column would be all NaN, which caps nothing either).
+ */
 function originRates(compiled: CompiledSnapshot, colo: string | null): Float64Array | null {
-  return colo === null ? null : compiled.inflowFrom(colo);
+  return colo === null || !compiled.hasInflow ? null : compiled.inflowFrom(colo);
 }
 
 /** Base weight (capacity in its tier) × latency × cost × locality × staleness × static weight. */
@@ -218,20 +223,19 @@ function pickInBestTier(eligible: readonly CandidateRow[], ctx: DecideContext): 
  * else those of the best capacity tier present.
  */
 function landingPool(eligible: readonly CandidateRow[], out: CandidateRow[]): CandidateRow[] {
+  // One pass: a better rank restarts the list (eligible rows rank 0–2, below NO_TIER_RANK).
   let best = NO_TIER_RANK;
-  for (const r of eligible) {
-    const rank = landingRank(r);
-    if (rank < best) best = rank;
-  }
   let k = 0;
-  for (const r of eligible) if (landingRank(r) === best) out[k++] = r;
+  for (const r of eligible) {
+    const rank = r.c.hasLoaded ? 0 : r.tierRank;
+    if (rank < best) {
+      best = rank;
+      k = 0;
+    }
+    if (rank === best) out[k++] = r;
+  }
   setLength(out, k);
   return out;
-}
-
-function landingRank(r: CandidateRow): number {
-  const s = r.c.state;
-  return s !== null && s.hotBusy + s.hotFree > 0 ? 0 : r.tierRank;
 }
 
 /** A classic strategy over every eligible cluster (any tier): hard constraints already hold. */

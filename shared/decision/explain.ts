@@ -26,18 +26,21 @@ export function stateAgeOf(s: ClusterAppState | null, now: number): number | nul
 }
 
 // Numbers kept per candidate, `fields` apart: the pick weight and probability, then under the
-// ttft model the share cap (a scored row's estimate and score are rebuilt with its terms,
-// `explainScore`), else the weights model's latency estimate and whether there is one. Not the
-// base weight: both models give every eligible row max(0, capacity in its tier), others 0.
-// Under the ttft model also the share the share-of-room overflow added (`overflowShare`, 0: none).
+// weights model its latency estimate and whether there is one (a ttft-scored row's estimate and
+// score are rebuilt with its terms, `explainScore`). Not the base weight: both models give every
+// eligible row max(0, capacity in its tier), others 0.
 const PICK = 0;
 const PROB = 1;
-const CAP = 2;
-const OVERFLOW = 3;
 const EST = 2;
 const HAS_EST = 3;
-const TTFT_FIELDS = 4;
+const TTFT_FIELDS = 2;
 const WEIGHTS_FIELDS = 4;
+// Under the ttft model, in `caps` (CAP_FIELDS per candidate): the share cap and the share the
+// share-of-room overflow added (`overflowShare`, 0: none). Only decisions whose origin the caps
+// held have any: the others keep no array for them (half the frame's numbers).
+const CAP = 0;
+const OVERFLOW = 1;
+const CAP_FIELDS = 2;
 
 export interface DecisionFrame {
   readonly candidates: readonly CompiledCandidate[];
@@ -45,6 +48,8 @@ export interface DecisionFrame {
   /** `fields` numbers per candidate (a plain array of doubles, see `frameNumbers`). */
   readonly nums: readonly number[];
   readonly fields: number;
+  /** ttft model: CAP_FIELDS numbers per candidate when some row has a share cap; null: none has. */
+  readonly caps: readonly number[] | null;
   /** weights model: each row's modifiers as weighed; null otherwise. */
   readonly modifiers: readonly (readonly ModifierFactor[])[] | null;
   /** ttft model with eligible candidates: the shared inputs of their terms; null otherwise. */
@@ -68,14 +73,19 @@ export function captureFrame(
   const nums = frameNumbers(n * fields);
   const disqualifications = new Array<readonly Disqualification[]>(n);
   const modifiers = weighed ? new Array<readonly ModifierFactor[]>(n) : null;
+  let caps: number[] | null = null;
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
     const at = i * fields;
     nums[at + PICK] = r.pickWeight;
     nums[at + PROB] = r.probability;
     if (ttft !== null) {
-      nums[at + CAP] = r.shareCap;
-      nums[at + OVERFLOW] = r.overflowShare;
+      // An explanation shows the overflow only beside a cap (explainAt): a row without one needs neither.
+      if (!Number.isNaN(r.shareCap)) {
+        caps ??= uncappedNumbers(n);
+        caps[i * CAP_FIELDS + CAP] = r.shareCap;
+        caps[i * CAP_FIELDS + OVERFLOW] = r.overflowShare;
+      }
     } else {
       nums[at + EST] = r.estimatedLatencyMs;
       nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
@@ -83,7 +93,17 @@ export function captureFrame(
     disqualifications[i] = r.disqualifications;
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
-  return { candidates, disqualifications, nums, fields, modifiers, ttft, alternative, now };
+  return { candidates, disqualifications, nums, fields, caps, modifiers, ttft, alternative, now };
+}
+
+/** CAP_FIELDS per candidate, each row uncapped (cap NaN, no overflow) until written. */
+function uncappedNumbers(n: number): number[] {
+  const out = frameNumbers(n * CAP_FIELDS);
+  for (let i = 0; i < n; i++) {
+    out[i * CAP_FIELDS + CAP] = NaN;
+    out[i * CAP_FIELDS + OVERFLOW] = 0;
+  }
+  return out;
 }
 
 // Frames keep their numbers on the JS heap, as a packed array of unboxed doubles copied from a
@@ -169,10 +189,11 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   };
   // The weights model has no terms: its explanations keep their old shape (replays compare them whole).
   if (score === null) return base;
-  const cap = f.nums[at + CAP] ?? NaN;
+  const capAt = i * CAP_FIELDS;
+  const cap = f.caps === null ? NaN : (f.caps[capAt + CAP] ?? NaN);
   const scoredPart = { ...base, terms: score.terms, scoreMs: score.scoreMs };
   // Only where the snapshot carries inflow by origin (older explanations keep their shape).
   if (Number.isNaN(cap)) return scoredPart;
-  const overflow = f.nums[at + OVERFLOW] ?? 0;
+  const overflow = f.caps?.[capAt + OVERFLOW] ?? 0;
   return overflow > 0 ? { ...scoredPart, shareCap: cap, overflowShare: overflow } : { ...scoredPart, shareCap: cap };
 }

@@ -1,11 +1,11 @@
-import type { ClusterAppState } from '../domain/types.ts';
+import type { ClusterAppState, OutcomeStats } from '../domain/types.ts';
 import type { CandidateRow } from './candidate-row.ts';
 import type { CompiledCandidate } from './compile-snapshot.ts';
 import { localityFactor } from './modifiers.ts';
 import { capacityIn } from './tiers.ts';
 import { IN_PREDICTED, TERM, TERM_COUNT } from './ttft-term-slots.ts';
-import { ageStep, failureRiskTerm } from './ttft-terms.ts';
-import { networkFor, priceFor, queueFor, startupFor, uncertaintyFor } from './ttft-memo.ts';
+import { ageStep, failureRiskMs, failureRiskTerm } from './ttft-terms.ts';
+import { networkFor, networkMsFor, priceFor, priceMsFor, queueFor, queueMsFor, startupFor, startupMsFor, uncertaintyFor, uncertaintyMsFor } from './ttft-memo.ts';
 import type { TermTable } from './ttft-memo.ts';
 import type { Policy, TtftTerm } from './types.ts';
 
@@ -47,37 +47,56 @@ export function ttftTerms(
   out[TERM.uncertainty] = uncertaintyFor(x.table, c, age);
 }
 
-// Reused by every scoring call: scoring reads only the terms' ms.
-const scratchTerms = new Array<TtftTerm>(TERM_COUNT);
-
 /**
  * Scores one eligible candidate under the ttft model: predicted time to first
  * token (the IN_PREDICTED terms: network + queue + start-up + failure risk) plus
  * price and uncertainty converted to ms. Capacity where the request would land
  * becomes the base weight, and locality and the static (canary) weight stay
  * multiplicative modifiers, as under the weights model. Term values go to
- * `termMs` (TERM_COUNT per candidate); nothing is allocated on memo hits.
+ * `termMs` (TERM_COUNT per candidate).
+ *
+ * The numbers of `ttftTerms`' terms, read from the memos' ms arrays (`*MsFor`, `failureRiskMs`)
+ * without building or fetching a term object: this runs for every eligible candidate of every
+ * decision, the explanation only when one is read. Summed as `explainScore` sums (slot order,
+ * the IN_PREDICTED terms first), written out: `predict-ttft.test.ts` checks both agree.
+ * Returns whether the row has replica faults (a positive failure-risk term; see `chargeRetries`).
  */
-export function predictTtft(row: CandidateRow, x: TtftInputs, termMs: Float64Array): void {
+export function predictTtft(row: CandidateRow, x: TtftInputs, termMs: Float64Array): boolean {
   const c = row.c;
   const s = c.state;
-  if (s === null || row.tier === null) return;
-  ttftTerms(c, s, row.stateAgeMs ?? 0, x, 0, scratchTerms);
+  if (s === null || row.tier === null) return false;
+  const t = x.table;
+  const age = ageStep(row.stateAgeMs ?? 0);
+  const network = networkMsFor(c, x);
+  const o = c.outcomes;
   const at = c.index * TERM_COUNT;
+  const queue = queueMsFor(t, c, s, age);
+  const startup = startupMsFor(t, c, s);
+  const failure = o === null ? 0 : failureRiskMs(o, network, x.now, x.policy.ttft, 0);
+  const price = priceMsFor(t, c, x.cheapestMarginal);
+  const uncertainty = uncertaintyMsFor(t, c, age);
+  termMs[at + TERM.network] = network;
+  termMs[at + TERM.queue] = queue;
+  termMs[at + TERM.startup] = startup;
+  termMs[at + TERM.failureRisk] = failure;
+  termMs[at + TERM.price] = price;
+  termMs[at + TERM.uncertainty] = uncertainty;
+  // From 0 and one term at a time, as the slot-order loops of explainScore add them.
   let predicted = 0;
-  for (let k = 0; k < TERM_COUNT; k++) {
-    const ms = (scratchTerms[k] as TtftTerm).ms;
-    termMs[at + k] = ms;
-    if (IN_PREDICTED[k] === true) predicted += ms;
-  }
+  predicted += network;
+  predicted += queue;
+  predicted += startup;
+  predicted += failure;
   let score = predicted;
-  for (let k = 0; k < TERM_COUNT; k++) if (IN_PREDICTED[k] !== true) score += termMs[at + k] ?? 0;
+  score += price;
+  score += uncertainty;
   row.scored = true;
   row.estimatedLatencyMs = predicted;
   row.hasEstimate = true;
   row.scoreMs = score;
   row.baseWeight = Math.max(0, capacityIn(s, row.tier));
   row.localityFactor = localityFactor(s.lastServedAt, x.now, x.policy);
+  return failure > 0;
 }
 
 /**
@@ -99,9 +118,10 @@ export function chargeRetries(rows: readonly CandidateRow[], termMs: Float64Arra
     const at = r.c.index * TERM_COUNT;
     const old = termMs[at + TERM.failureRisk] ?? 0;
     if (!r.scored || !(old > 0)) continue;
-    const failure = failureRiskTerm(r.c.outcomes, termMs[at + TERM.network] ?? 0, x.now, x.policy.ttft, alternative);
-    const delta = failure.ms - old;
-    termMs[at + TERM.failureRisk] = failure.ms;
+    // A row with a positive failure term has outcomes.
+    const failure = failureRiskMs(r.c.outcomes as OutcomeStats, termMs[at + TERM.network] ?? 0, x.now, x.policy.ttft, alternative);
+    const delta = failure - old;
+    termMs[at + TERM.failureRisk] = failure;
     r.estimatedLatencyMs += delta;
     r.scoreMs += delta;
   }

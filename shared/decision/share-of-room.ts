@@ -17,11 +17,17 @@ import type { Policy } from './types.ts';
  * row can take stays where the softmax put it (every cluster full: the queue terms decide).
  * Rows without inflow data are not capped; an origin with no inflow anywhere is not capped.
  * `rates`: the origin's requests/s per candidate (`CompiledSnapshot.inflowFrom`); null when the
- * request's colo is unknown.
+ * request's colo is unknown. `applies`: `capsApply(pool, rates)`, when the caller has it already.
  */
-export function capByRoom(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array | null, policy: Policy): void {
+export function capByRoom(
+  pool: readonly CandidateRow[],
+  termMs: Float64Array,
+  rates: Float64Array | null,
+  policy: Policy,
+  applies = capsApply(pool, rates),
+): void {
   // Rows start each decision uncapped (shareCap NaN): nothing to do where no cap applies.
-  if (rates === null || !capsApply(pool, rates)) return;
+  if (rates === null || !applies) return;
   let mine = 0;
   let app = 0;
   for (const r of pool) {

@@ -46,26 +46,22 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
  * never starts new ones) and no replica faults in its recent outcomes.
  */
 function loaded(r: CandidateRow, termMs: Float64Array): boolean {
-  const s = r.c.state;
-  if (s === null || s.hotBusy + s.hotFree <= 0) return false;
-  return termOf(r, termMs, TERM.failureRisk) <= 0;
+  return r.c.hasLoaded && termOf(r, termMs, TERM.failureRisk) <= 0;
 }
 
 /**
- * Writes each row's softmax weight and returns their sum: the score at
+ * Writes each row's softmax weight and returns their sum (`best`: the pool's lowest score): the score at
  * temperature `t` (ms), except the failure-risk term, which stays at the base
  * temperature `t0` — it is measured from outcomes, not guessed from stale
  * load, so widening must not hand a failing cluster its traffic back.
  */
-function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, t: number, t0: number): number {
-  let best = Infinity;
-  for (const r of pool) best = Math.min(best, r.scoreMs);
+function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, best: number, t: number, t0: number): number {
   let total = 0;
+  const widened = t !== t0;
   for (const r of pool) {
     // Relative to the best score, so the best weight is 1 (no underflow); with t = t0 this is
     // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
-    const failure = termOf(r, termMs, TERM.failureRisk);
-    const x = t === t0 ? (r.scoreMs - best) / t : (r.scoreMs - failure - best) / t + failure / t0;
+    const x = widened ? widenedExponent(r, termMs, best, t, t0) : (r.scoreMs - best) / t;
     let w = Math.exp(-x) * Math.sqrt(r.baseWeight);
     // The ttft model's modifiers, locality then static weight, multiplied in that order.
     w *= r.localityFactor;
@@ -74,6 +70,12 @@ function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, t: number
     total += w;
   }
   return total;
+}
+
+/** The exponent at temperature `t` with the failure-risk term kept at `t0`. */
+function widenedExponent(r: CandidateRow, termMs: Float64Array, best: number, t: number, t0: number): number {
+  const failure = termOf(r, termMs, TERM.failureRisk);
+  return (r.scoreMs - failure - best) / t + failure / t0;
 }
 
 /** A scored row's term value (ms) in the decision's term scratch (0 when the row is unscored). */
@@ -120,15 +122,15 @@ export function softmaxPick(
   rng: Rng,
   originRates: Float64Array | null = null,
 ): CandidateRow {
-  let age = 0;
-  for (const r of pool) age += r.stateAgeMs ?? 0;
   // Under the share-of-room caps the herd is held off by the caps, not by the spread.
   const capped = capsApply(pool, originRates);
-  const t = capped ? policy.ttft.temperatureMs * CAPPED_TEMPERATURE_SHARE : temperatureMs(age / Math.max(1, pool.length), policy);
-  let total = weighAll(pool, termMs, t, t);
+  const t = capped ? policy.ttft.temperatureMs * CAPPED_TEMPERATURE_SHARE : temperatureMs(meanAgeMs(pool), policy);
+  let best = Infinity;
+  for (const r of pool) best = Math.min(best, r.scoreMs);
+  let total = weighAll(pool, termMs, best, t, t);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
   const spread = policy.ttft.queueSpread * expectedQueueMs(pool, termMs, total);
-  if (spread > 0) total = weighAll(pool, termMs, t + spread, t);
+  if (spread > 0) total = weighAll(pool, termMs, best, t + spread, t);
   // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
   // must not be raised to an even split of the share.
   let standbys = 0;
@@ -140,14 +142,23 @@ export function softmaxPick(
     const r = pool[i] as CandidateRow;
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
     r.probability = (1 - share) * own + (share > 0 && loaded(r, termMs) ? (share * r.c.staticWeight) / standbys : 0);
+    // Uncapped, these are the pick weights (capByRoom would change nothing).
+    if (!capped) weights[i] = r.pickWeight = r.probability;
   }
-  capByRoom(pool, termMs, originRates, policy);
-  for (let i = 0; i < pool.length; i++) {
-    const r = pool[i] as CandidateRow;
-    r.pickWeight = r.probability;
-    weights[i] = r.probability;
+  if (capped) {
+    capByRoom(pool, termMs, originRates, policy, capped);
+    for (let i = 0; i < pool.length; i++) {
+      const r = pool[i] as CandidateRow;
+      weights[i] = r.pickWeight = r.probability;
+    }
   }
   return pool[weightedIndex(weights, rng, pool.length)] ?? (pool[0] as CandidateRow);
+}
+
+function meanAgeMs(pool: readonly CandidateRow[]): number {
+  let age = 0;
+  for (const r of pool) age += r.stateAgeMs ?? 0;
+  return age / Math.max(1, pool.length);
 }
 
 // Pick weights of the current call: reused (decide() is synchronous), grown to the largest pool seen.

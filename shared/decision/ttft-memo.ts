@@ -17,6 +17,11 @@ import type { Policy, TtftTerm } from './types.ts';
  * age in AGE_STEP_MS steps, the cheapest eligible price), so each is computed
  * and formatted once per distinct input. Entries are keyed by every input the
  * term reads: a memo never changes a result.
+ *
+ * Each memo also keeps its terms' ms in a Float64Array (NaN: not computed), which the
+ * scoring path reads (`*MsFor`): scoring needs only the numbers, and a typed-array read
+ * costs less than fetching a term object and loading its `ms` (term objects come in a few
+ * shapes). The objects are built on the same miss, so both always hold the same term.
  */
 
 /** The memo of one (snapshot, policy): fetch once per decision with `termTable`. */
@@ -29,6 +34,11 @@ export interface TermTable {
   readonly startup: (TtftTerm | undefined)[];
   priceCheapest: number;
   readonly price: (TtftTerm | undefined)[];
+  /** The `ms` of the terms above, per candidate (NaN: not computed). */
+  readonly queueMs: Float64Array;
+  readonly uncertaintyMs: Float64Array;
+  readonly startupMs: Float64Array;
+  readonly priceMs: Float64Array;
 }
 
 const tables = new WeakMap<CompiledSnapshot, TermTable>();
@@ -46,6 +56,10 @@ export function termTable(compiled: CompiledSnapshot, policy: Policy): TermTable
       startup: new Array<TtftTerm | undefined>(n),
       priceCheapest: NaN,
       price: new Array<TtftTerm | undefined>(n),
+      queueMs: new Float64Array(n).fill(NaN),
+      uncertaintyMs: new Float64Array(n).fill(NaN),
+      startupMs: new Float64Array(n).fill(NaN),
+      priceMs: new Float64Array(n).fill(NaN),
     };
     tables.set(compiled, t);
   }
@@ -72,8 +86,15 @@ export function queueFor(
     tm.queueWaitMs,
   );
   t.queue[c.index] = term;
+  t.queueMs[c.index] = term.ms;
   t.queueAge[c.index] = ageStepMs;
   return term;
+}
+
+/** `queueFor(…).ms`. */
+export function queueMsFor(t: TermTable, c: CompiledCandidate, s: ClusterAppState, ageStepMs: number): number {
+  // queueAge is set only together with queue and queueMs (NaN never matches).
+  return t.queueAge[c.index] === ageStepMs ? (t.queueMs[c.index] as number) : queueFor(t, c, s, ageStepMs).ms;
 }
 
 /** `startupTerm` for `c` (fixed by the snapshot). */
@@ -84,17 +105,21 @@ export function startupFor(t: TermTable, c: CompiledCandidate, s: ClusterAppStat
     const tm = timingsOf(s, policy.ttft);
     term = startupTerm(s, tm.warmStartMs, tm.coldStartMs, tm.reported);
     t.startup[c.index] = term;
+    t.startupMs[c.index] = term.ms;
   }
   return term;
+}
+
+/** `startupFor(…).ms`. */
+export function startupMsFor(t: TermTable, c: CompiledCandidate, s: ClusterAppState): number {
+  const ms = t.startupMs[c.index] as number;
+  return ms === ms ? ms : startupFor(t, c, s).ms;
 }
 
 /** `priceTerm` for `c` against this decision's cheapest eligible marginal price. */
 export function priceFor(t: TermTable, c: CompiledCandidate, cheapest: number): TtftTerm {
   const policy = t.policy;
-  if (t.priceCheapest !== cheapest) {
-    t.price.fill(undefined);
-    t.priceCheapest = cheapest;
-  }
+  if (t.priceCheapest !== cheapest) resetPrices(t, cheapest);
   let term = t.price[c.index];
   if (term === undefined) {
     const st = c.state;
@@ -109,14 +134,30 @@ export function priceFor(t: TermTable, c: CompiledCandidate, cheapest: number): 
             c.priceLabel,
           );
     t.price[c.index] = term;
+    t.priceMs[c.index] = term.ms;
   }
   return term;
+}
+
+/** `priceFor(…).ms`. */
+export function priceMsFor(t: TermTable, c: CompiledCandidate, cheapest: number): number {
+  if (t.priceCheapest !== cheapest) resetPrices(t, cheapest);
+  const ms = t.priceMs[c.index] as number;
+  return ms === ms ? ms : priceFor(t, c, cheapest).ms;
+}
+
+function resetPrices(t: TermTable, cheapest: number): void {
+  t.price.fill(undefined);
+  t.priceMs.fill(NaN);
+  t.priceCheapest = cheapest;
 }
 
 interface NetworkTable {
   readonly policy: Policy;
   // Two slots per candidate: [own-proxy RTT usable, geo model only].
   readonly terms: (TtftTerm | undefined)[];
+  /** The terms' ms, same slots (NaN: not computed). */
+  readonly ms: Float64Array;
 }
 
 const networkTables = new WeakMap<Float64Array, NetworkTable>();
@@ -130,7 +171,7 @@ function networkTableOf(rtts: Float64Array, policy: Policy): NetworkTable {
   if (lastRtts === rtts && lastTable !== null && lastTable.policy === policy) return lastTable;
   let t = networkTables.get(rtts);
   if (t === undefined || t.policy !== policy) {
-    t = { policy, terms: new Array<TtftTerm | undefined>(rtts.length * 2) };
+    t = { policy, terms: new Array<TtftTerm | undefined>(rtts.length * 2), ms: new Float64Array(rtts.length * 2).fill(NaN) };
     networkTables.set(rtts, t);
   }
   lastRtts = rtts;
@@ -152,13 +193,12 @@ export interface NetworkInputs {
  * the proxy's own moving-average RTT to the cluster when it is fresh.
  */
 export function networkFor(c: CompiledCandidate, x: NetworkInputs): TtftTerm {
-  // One object argument: a timestamp passed on its own is boxed on every (non-inlined) call.
-  const { geo: rtts, now, policy } = x;
+  const rtts = x.geo;
   const geo = rtts === null ? NaN : (rtts[c.index] ?? NaN);
   if (rtts === null || Number.isNaN(geo)) return networkTerm(null, '');
-  const t = networkTableOf(rtts, policy);
+  const t = networkTableOf(rtts, x.policy);
   const m = c.measured;
-  const usable = m !== null && now - m.observedAt <= policy.staleHardMs && m.samples > 0;
+  const usable = measuredUsable(c, x);
   const slot = c.index * 2 + (usable ? 0 : 1);
   let term = t.terms[slot];
   if (term === undefined) {
@@ -167,8 +207,24 @@ export function networkFor(c: CompiledCandidate, x: NetworkInputs): TtftTerm {
         ? networkTerm(geo + Math.max(0, m.rttMs), 'geo to proxy + measured proxy RTT')
         : networkTerm(geo, 'geo model');
     t.terms[slot] = term;
+    t.ms[slot] = term.ms;
   }
   return term;
+}
+
+/** `networkFor(…).ms`. */
+export function networkMsFor(c: CompiledCandidate, x: NetworkInputs): number {
+  const rtts = x.geo;
+  // Client location unknown, or an unknown cluster: networkTerm(null) is 0 ms.
+  if (rtts === null || Number.isNaN(rtts[c.index] ?? NaN)) return 0;
+  const ms = networkTableOf(rtts, x.policy).ms[c.index * 2 + (measuredUsable(c, x) ? 0 : 1)] as number;
+  return ms === ms ? ms : networkFor(c, x).ms;
+}
+
+/** Whether the cluster's own proxy's RTT is fresh enough to add to the geo model. */
+function measuredUsable(c: CompiledCandidate, x: NetworkInputs): boolean {
+  const m = c.measured;
+  return m !== null && x.now - m.observedAt <= x.policy.staleHardMs && m.samples > 0;
 }
 
 /** `uncertaintyTerm` for `c`'s state `ageStepMs` old (a shared constant while fresh). */
@@ -180,6 +236,13 @@ export function uncertaintyFor(t: TermTable, c: CompiledCandidate, ageStepMs: nu
   if (hit !== undefined && t.uncertaintyAge[c.index] === ageStepMs) return hit;
   const term = uncertaintyTerm(ageStepMs, p.staleSoftMs, p.staleHardMs, p.ttft.staleUncertaintyMs);
   t.uncertainty[c.index] = term;
+  t.uncertaintyMs[c.index] = term.ms;
   t.uncertaintyAge[c.index] = ageStepMs;
   return term;
+}
+
+/** `uncertaintyFor(…).ms` (0 while fresh, as the shared FRESH term). */
+export function uncertaintyMsFor(t: TermTable, c: CompiledCandidate, ageStepMs: number): number {
+  if (ageStepMs <= t.policy.staleSoftMs) return 0;
+  return t.uncertaintyAge[c.index] === ageStepMs ? (t.uncertaintyMs[c.index] as number) : uncertaintyFor(t, c, ageStepMs).ms;
 }

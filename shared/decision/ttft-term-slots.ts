@@ -4,7 +4,8 @@
 // Adding a term: give it the next slot here (before the explanation's later terms only if the
 // recorded order may change: replays compare explanations whole), raise TERM_COUNT, say in
 // IN_PREDICTED whether its ms count towards the predicted TTFT (`estimatedLatencyMs`) or only
-// towards the score, and compute it in `ttftTerms` (predict-ttft.ts). Nothing else changes.
+// towards the score, and compute it in `ttftTerms` and, as a number, in `predictTtft` (both in
+// predict-ttft.ts; `predict-ttft.test.ts` checks they agree). Nothing else changes.
 
 export const TERM = {
   network: 0,

@@ -160,19 +160,40 @@ export function failureRiskTerm(
   policy: TtftPolicy,
   retryElsewhereMs = 0,
 ): TtftTerm {
-  if (o === null || !(now - o.observedAt <= policy.outcomeMaxAgeMs) || o.requests <= 0)
-    return NO_OUTCOMES;
+  if (o === null || !recentOutcomes(o, now, policy)) return NO_OUTCOMES;
   if (o.replicaErrors <= 0) return NO_FAILURES;
-  const e = Math.min(0.95, o.replicaErrors / (o.requests + policy.outcomePrior));
+  const e = failureRate(o, policy);
   const retry = Math.max(0, retryElsewhereMs);
   const perFailure = Math.max(0, networkMs) + policy.retryPenaltyMs + retry;
-  const ms = (e / (1 - e)) * perFailure;
   const elsewhere = retry > 0 ? ` (incl. ${r0(retry)} ms predicted for the retry elsewhere)` : '';
   return {
     name: 'failure-risk',
-    ms,
+    ms: failureRiskMs(o, networkMs, now, policy, retryElsewhereMs),
     detail: `${o.replicaErrors} of ${o.requests} recent requests failed (replica faults; rate ${r2(e)} after a prior of ${policy.outcomePrior}) × ${r0(perFailure)} ms per failed attempt${elsewhere}`,
   };
+}
+
+/** The ms of `failureRiskTerm` alone, without its object and detail string (the scoring path). */
+export function failureRiskMs(
+  o: OutcomeStats,
+  networkMs: number,
+  now: number,
+  policy: TtftPolicy,
+  retryElsewhereMs: number,
+): number {
+  if (!recentOutcomes(o, now, policy) || o.replicaErrors <= 0) return 0;
+  const e = failureRate(o, policy);
+  const perFailure = Math.max(0, networkMs) + policy.retryPenaltyMs + Math.max(0, retryElsewhereMs);
+  return (e / (1 - e)) * perFailure;
+}
+
+// Written as the tests always were (a NaN age is not recent; NaN requests are not "none").
+function recentOutcomes(o: OutcomeStats, now: number, policy: TtftPolicy): boolean {
+  return now - o.observedAt <= policy.outcomeMaxAgeMs && !(o.requests <= 0);
+}
+
+function failureRate(o: OutcomeStats, policy: TtftPolicy): number {
+  return Math.min(0.95, o.replicaErrors / (o.requests + policy.outcomePrior));
 }
 
 /**
