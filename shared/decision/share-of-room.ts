@@ -45,9 +45,15 @@ export function capByRoom(
   const appShare = mine / app;
   let excess = 0;
   let under = 0;
-  for (const r of pool) {
+  growScratch(pool.length);
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i] as CandidateRow;
     const own = r.shareCap; // NaN: no inflow data for this row
-    let cap = Number.isNaN(own) ? NaN : capOf(r, own, mine, appShare, policy);
+    let cap = NaN;
+    if (!Number.isNaN(own)) {
+      claimOf(r, i, own, appShare, policy);
+      cap = capAt(i, own, r.c.inflowTotal, mine, 0);
+    }
     // A cluster with replica faults gets no more of this origin's traffic than it already does.
     if (faulty(r, termMs)) cap = Math.min(cap, own / mine);
     r.shareCap = cap;
@@ -78,8 +84,8 @@ export function capByRoom(
   }
   // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
   // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, appShare, policy, excess, true);
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, appShare, policy, excess, false);
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, policy, excess, true);
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, policy, excess, false);
   if (excess > 1e-12) {
     // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares, of rows
     // without replica faults if any (over-full clusters queue; a failing one fails).
@@ -116,21 +122,32 @@ function faulty(r: CandidateRow, termMs: Float64Array): boolean {
 }
 
 /**
- * The largest share of this origin's traffic the row may take over the state's horizon (NaN: no
- * inflow data); `headroom`: start-up slots counted as room besides the loaded ones.
+ * What the row's cap needs that does not change within a decision, kept at pool position `i`
+ * for `capAt` (capByRoom and both start-up passes ask for it): the state's horizon (s), its
+ * loaded room over it, and this origin's claim on the unclaimed room — its share of the app's
+ * traffic, or of this cluster's inflow if larger (the clients near a cluster are the ones that
+ * want it). Only for rows with state and inflow data (own not NaN).
  */
-function capOf(r: CandidateRow, own: number, mine: number, appShare: number, policy: Policy, headroom = 0): number {
-  const s = r.c.state;
-  if (s === null || r.c.inflow === null) return NaN;
+function claimOf(r: CandidateRow, i: number, own: number, appShare: number, policy: Policy): void {
+  const s = r.c.state as ClusterAppState;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
   const service = s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : policy.ttft.serviceMs;
-  const room = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service + headroom;
   const total = r.c.inflowTotal;
+  horizonBuf[i] = h;
+  roomBuf[i] = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
+  claimBuf[i] = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
+}
+
+/**
+ * The largest share of this origin's traffic the row at pool position `i` may take over the
+ * state's horizon (`claimOf` filled its inputs); `headroom`: start-up slots counted as room
+ * besides the loaded ones. Small enough to be inlined: a call that is not would box its doubles.
+ */
+function capAt(i: number, own: number, total: number, mine: number, headroom: number): number {
+  const h = horizonBuf[i] as number;
+  const room = (roomBuf[i] as number) + headroom;
   const unclaimed = room - total * h;
-  // This origin's claim on the unclaimed room: its share of the app's traffic, or of this
-  // cluster's inflow if larger (the clients near a cluster are the ones that want it).
-  const w = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
-  const cap = unclaimed >= 0 ? own * h + unclaimed * w : total > 0 ? (Math.max(0, room) * own) / total : 0;
+  const cap = unclaimed >= 0 ? own * h + unclaimed * (claimBuf[i] as number) : total > 0 ? (Math.max(0, room) * own) / total : 0;
   return Math.min(1, cap / (mine * h));
 }
 
@@ -161,9 +178,9 @@ function startMs(s: ClusterAppState, policy: Policy, warm: boolean): number {
  * replica soonest gets it, before a far one or a cold start. Rows with replica faults or without
  * inflow data take none. Returns what is still left; the added shares go to `overflowShare`.
  */
-function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array, mine: number, appShare: number, policy: Policy, excess: number, warm: boolean): number {
-  const limit = scratchOf(pool.length, 0);
-  const weight = scratchOf(pool.length, 1);
+function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array, mine: number, policy: Policy, excess: number, warm: boolean): number {
+  const limit = limitBuf;
+  const weight = weightBuf;
   let best = Infinity;
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
@@ -173,7 +190,7 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates
     limit[i] = r.probability;
     weight[i] = Infinity;
     if (s === null || Number.isNaN(own) || faulty(r, termMs) || headroom <= 0) continue;
-    limit[i] = Math.max(r.probability, capOf(r, own, mine, appShare, policy, headroom));
+    limit[i] = Math.max(r.probability, capAt(i, own, r.c.inflowTotal, mine, headroom));
     const ms = (termMs[r.c.index * TERM_COUNT + TERM.network] ?? 0) + startMs(s, policy, warm);
     weight[i] = ms;
     if (ms < best) best = ms;
@@ -181,8 +198,10 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates
   let open = 0;
   for (let i = 0; i < pool.length; i++) {
     const ms = weight[i] ?? Infinity;
-    weight[i] = ms === Infinity ? 0 : Math.exp(-(ms - best) / policy.ttft.temperatureMs);
-    if ((pool[i] as CandidateRow).probability < (limit[i] ?? 0)) open += weight[i] ?? 0;
+    // A row at its limit never opens (probabilities only rise to it): its weight is never read.
+    const opens = (pool[i] as CandidateRow).probability < (limit[i] ?? 0);
+    weight[i] = ms === Infinity || !opens ? 0 : Math.exp(-(ms - best) / policy.ttft.temperatureMs);
+    if (opens) open += weight[i] ?? 0;
   }
   for (let round = 0; round < 6 && excess > 1e-12 && open > 0; round++) {
     const give = excess;
@@ -205,10 +224,20 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates
   return excess;
 }
 
-// Per-call scratch (decide() is synchronous): limits and weights of fillStartUps, grown to the largest pool seen.
-const buffers = [new Float64Array(64), new Float64Array(64)];
-function scratchOf(n: number, k: 0 | 1): Float64Array {
-  let b = buffers[k] as Float64Array;
-  if (b.length < n) buffers[k] = b = new Float64Array(Math.max(n, b.length * 2));
-  return b;
+// Per-call scratch (decide() is synchronous), by pool position, grown to the largest pool seen:
+// limits and weights of fillStartUps, and the cap inputs `claimOf` keeps for `capAt`.
+let limitBuf = new Float64Array(64);
+let weightBuf = new Float64Array(64);
+let horizonBuf = new Float64Array(64);
+let roomBuf = new Float64Array(64);
+let claimBuf = new Float64Array(64);
+
+function growScratch(n: number): void {
+  if (limitBuf.length >= n) return;
+  const size = Math.max(n, limitBuf.length * 2);
+  limitBuf = new Float64Array(size);
+  weightBuf = new Float64Array(size);
+  horizonBuf = new Float64Array(size);
+  roomBuf = new Float64Array(size);
+  claimBuf = new Float64Array(size);
 }
