@@ -50,6 +50,7 @@ export function capByRoom(
     const r = pool[i] as CandidateRow;
     const own = r.shareCap; // NaN: no inflow data for this row
     let cap = NaN;
+    ownBuf[i] = own;
     if (!Number.isNaN(own)) {
       claimOf(r, i, own, appShare, policy);
       cap = capAt(i, own, r.c.inflowTotal, mine, 0);
@@ -84,8 +85,8 @@ export function capByRoom(
   }
   // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
   // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, policy, excess, true);
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, policy, excess, false);
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, true);
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, false);
   if (excess > 1e-12) {
     // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares, of rows
     // without replica faults if any (over-full clusters queue; a failing one fails).
@@ -178,7 +179,7 @@ function startMs(s: ClusterAppState, policy: Policy, warm: boolean): number {
  * replica soonest gets it, before a far one or a cold start. Rows with replica faults or without
  * inflow data take none. Returns what is still left; the added shares go to `overflowShare`.
  */
-function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array, mine: number, policy: Policy, excess: number, warm: boolean): number {
+function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, mine: number, policy: Policy, excess: number, warm: boolean): number {
   const limit = limitBuf;
   const weight = weightBuf;
   let best = Infinity;
@@ -186,7 +187,7 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates
     const r = pool[i] as CandidateRow;
     const s = r.c.state;
     const headroom = s === null ? 0 : unpinnedHeadroom(s, warm);
-    const own = r.c.inflow === null ? NaN : (rates[r.c.index] ?? 0);
+    const own = ownBuf[i] as number; // as capByRoom read it from `rates`
     limit[i] = r.probability;
     weight[i] = Infinity;
     if (s === null || Number.isNaN(own) || faulty(r, termMs) || headroom <= 0) continue;
@@ -225,12 +226,14 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates
 }
 
 // Per-call scratch (decide() is synchronous), by pool position, grown to the largest pool seen:
-// limits and weights of fillStartUps, and the cap inputs `claimOf` keeps for `capAt`.
+// limits and weights of fillStartUps, this origin's rate (NaN: no inflow data) and the cap inputs
+// `claimOf` keeps for `capAt`.
 let limitBuf = new Float64Array(64);
 let weightBuf = new Float64Array(64);
 let horizonBuf = new Float64Array(64);
 let roomBuf = new Float64Array(64);
 let claimBuf = new Float64Array(64);
+let ownBuf = new Float64Array(64);
 
 function growScratch(n: number): void {
   if (limitBuf.length >= n) return;
@@ -240,4 +243,5 @@ function growScratch(n: number): void {
   horizonBuf = new Float64Array(size);
   roomBuf = new Float64Array(size);
   claimBuf = new Float64Array(size);
+  ownBuf = new Float64Array(size);
 }
