@@ -46,6 +46,7 @@ export function capByRoom(
   let excess = 0;
   let under = 0;
   growScratch(pool.length);
+  let open = 0; // rows the water-fill may raise, by pool position in pool order (openBuf)
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const own = r.shareCap; // NaN: no inflow data for this row
@@ -55,23 +56,29 @@ export function capByRoom(
       claimOf(r, i, own, appShare, policy);
       cap = capAt(i, own, r.c.inflowTotal, mine, 0);
     }
+    const bad = faulty(r, termMs);
+    faultBuf[i] = bad ? 1 : 0;
     // A cluster with replica faults gets no more of this origin's traffic than it already does.
-    if (faulty(r, termMs)) cap = Math.min(cap, own / mine);
+    if (bad) cap = Math.min(cap, own / mine);
     r.shareCap = cap;
     if (Number.isNaN(cap)) cap = 1;
     if (r.probability > cap) {
       excess += r.probability - cap;
       r.probability = cap;
-    } else if (!faulty(r, termMs)) under += r.probability;
+    } else if (!bad) under += r.probability;
+    if (!bad && r.probability < cap) openBuf[open++] = i;
   }
-  // Water-fill the excess onto rows under their cap, a few rounds (each round fills some to the cap).
+  // Water-fill the excess onto rows under their cap, a few rounds (each round fills some to the
+  // cap). A row at its cap never reopens: each round walks the rows still open, in pool order.
   for (let round = 0; round < 4 && excess > 1e-12 && under > 0; round++) {
     const give = excess;
     let nextUnder = 0;
+    let still = 0;
     excess = 0;
-    for (const r of pool) {
+    for (let j = 0; j < open; j++) {
+      const i = openBuf[j] as number;
+      const r = pool[i] as CandidateRow;
       const limit = limitOf(r);
-      if (faulty(r, termMs) || r.probability >= limit) continue;
       const want = r.probability + (give * r.probability) / under;
       if (want > limit) {
         excess += want - limit;
@@ -79,9 +86,11 @@ export function capByRoom(
       } else {
         r.probability = want;
         nextUnder += want;
+        if (want < limit) openBuf[still++] = i;
       }
     }
     under = nextUnder;
+    open = still;
   }
   // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
   // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
@@ -92,13 +101,19 @@ export function capByRoom(
     // without replica faults if any (over-full clusters queue; a failing one fails).
     let clean = 0;
     let total = 0;
-    for (const r of pool) {
-      total += r.probability;
-      if (!faulty(r, termMs)) clean += r.probability;
+    for (let i = 0; i < pool.length; i++) {
+      const p = (pool[i] as CandidateRow).probability;
+      total += p;
+      if (faultBuf[i] === 0) clean += p;
     }
     const onClean = clean > 0;
     const base = onClean ? clean : total;
-    if (base > 0) for (const r of pool) if (!onClean || !faulty(r, termMs)) r.probability += (excess * r.probability) / base;
+    if (base > 0) {
+      for (let i = 0; i < pool.length; i++) {
+        const r = pool[i] as CandidateRow;
+        if (!onClean || faultBuf[i] === 0) r.probability += (excess * r.probability) / base;
+      }
+    }
   }
 }
 
@@ -190,50 +205,57 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, mine:
     const own = ownBuf[i] as number; // as capByRoom read it from `rates`
     limit[i] = r.probability;
     weight[i] = Infinity;
-    if (s === null || Number.isNaN(own) || faulty(r, termMs) || headroom <= 0) continue;
+    if (s === null || Number.isNaN(own) || faultBuf[i] === 1 || headroom <= 0) continue;
     limit[i] = Math.max(r.probability, capAt(i, own, r.c.inflowTotal, mine, headroom));
     const ms = (termMs[r.c.index * TERM_COUNT + TERM.network] ?? 0) + startMs(s, policy, warm);
     weight[i] = ms;
     if (ms < best) best = ms;
   }
   let open = 0;
+  let count = 0; // rows that take a share, by pool position in pool order (openBuf)
   for (let i = 0; i < pool.length; i++) {
     const ms = weight[i] ?? Infinity;
     // A row at its limit never opens (probabilities only rise to it): its weight is never read.
     const opens = (pool[i] as CandidateRow).probability < (limit[i] ?? 0);
     weight[i] = ms === Infinity || !opens ? 0 : Math.exp(-(ms - best) / policy.ttft.temperatureMs);
     if (opens) open += weight[i] ?? 0;
+    if (opens && (weight[i] ?? 0) > 0) openBuf[count++] = i;
   }
   for (let round = 0; round < 6 && excess > 1e-12 && open > 0; round++) {
     const give = excess;
     let nextOpen = 0;
+    let still = 0;
     excess = 0;
-    for (let i = 0; i < pool.length; i++) {
+    for (let j = 0; j < count; j++) {
+      const i = openBuf[j] as number;
       const r = pool[i] as CandidateRow;
       const cap = limit[i] ?? 0;
       const w = weight[i] ?? 0;
-      if (r.probability >= cap || w <= 0) continue;
       const want = r.probability + (give * w) / open;
       const next = want > cap ? cap : want;
       if (want > cap) excess += want - cap;
       else nextOpen += w;
       r.overflowShare += next - r.probability;
       r.probability = next;
+      if (next < cap) openBuf[still++] = i;
     }
     open = nextOpen;
+    count = still;
   }
   return excess;
 }
 
 // Per-call scratch (decide() is synchronous), by pool position, grown to the largest pool seen:
 // limits and weights of fillStartUps, this origin's rate (NaN: no inflow data) and the cap inputs
-// `claimOf` keeps for `capAt`.
+// `claimOf` keeps for `capAt`, which rows have replica faults (1) and the rows still open.
 let limitBuf = new Float64Array(64);
 let weightBuf = new Float64Array(64);
 let horizonBuf = new Float64Array(64);
 let roomBuf = new Float64Array(64);
 let claimBuf = new Float64Array(64);
 let ownBuf = new Float64Array(64);
+let faultBuf = new Uint8Array(64);
+let openBuf = new Int32Array(64);
 
 function growScratch(n: number): void {
   if (limitBuf.length >= n) return;
@@ -244,4 +266,6 @@ function growScratch(n: number): void {
   roomBuf = new Float64Array(size);
   claimBuf = new Float64Array(size);
   ownBuf = new Float64Array(size);
+  faultBuf = new Uint8Array(size);
+  openBuf = new Int32Array(size);
 }
