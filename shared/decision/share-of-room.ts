@@ -96,23 +96,28 @@ export function capByRoom(
   // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
   if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, true);
   if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, false);
-  if (excess > 1e-12) {
-    // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares, of rows
-    // without replica faults if any (over-full clusters queue; a failing one fails).
-    let clean = 0;
-    let total = 0;
+  // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
+  if (excess > 1e-12) spreadLeftover(pool, excess);
+}
+
+/**
+ * What no cap or start-up headroom could take, in proportion to the capped shares of rows without
+ * replica faults if any (over-full clusters queue; a failing one fails). Reads `faultBuf`.
+ */
+function spreadLeftover(pool: readonly CandidateRow[], excess: number): void {
+  let clean = 0;
+  let total = 0;
+  for (let i = 0; i < pool.length; i++) {
+    const p = (pool[i] as CandidateRow).probability;
+    total += p;
+    if (faultBuf[i] === 0) clean += p;
+  }
+  const onClean = clean > 0;
+  const base = onClean ? clean : total;
+  if (base > 0) {
     for (let i = 0; i < pool.length; i++) {
-      const p = (pool[i] as CandidateRow).probability;
-      total += p;
-      if (faultBuf[i] === 0) clean += p;
-    }
-    const onClean = clean > 0;
-    const base = onClean ? clean : total;
-    if (base > 0) {
-      for (let i = 0; i < pool.length; i++) {
-        const r = pool[i] as CandidateRow;
-        if (!onClean || faultBuf[i] === 0) r.probability += (excess * r.probability) / base;
-      }
+      const r = pool[i] as CandidateRow;
+      if (!onClean || faultBuf[i] === 0) r.probability += (excess * r.probability) / base;
     }
   }
 }
