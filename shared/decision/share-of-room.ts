@@ -45,26 +45,40 @@ export function capByRoom(
   const appShare = mine / app;
   let excess = 0;
   let under = 0;
-  for (const r of pool) {
+  growScratch(pool.length);
+  let open = 0; // rows the water-fill may raise, by pool position in pool order (openBuf)
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i] as CandidateRow;
     const own = r.shareCap; // NaN: no inflow data for this row
-    let cap = Number.isNaN(own) ? NaN : capOf(r, own, mine, appShare, policy);
+    let cap = NaN;
+    ownBuf[i] = own;
+    if (!Number.isNaN(own)) {
+      claimOf(r, i, own, appShare, policy);
+      cap = capAt(i, own, r.c.inflowTotal, mine, 0);
+    }
+    const bad = faulty(r, termMs);
+    faultBuf[i] = bad ? 1 : 0;
     // A cluster with replica faults gets no more of this origin's traffic than it already does.
-    if (faulty(r, termMs)) cap = Math.min(cap, own / mine);
+    if (bad) cap = Math.min(cap, own / mine);
     r.shareCap = cap;
     if (Number.isNaN(cap)) cap = 1;
     if (r.probability > cap) {
       excess += r.probability - cap;
       r.probability = cap;
-    } else if (!faulty(r, termMs)) under += r.probability;
+    } else if (!bad) under += r.probability;
+    if (!bad && r.probability < cap) openBuf[open++] = i;
   }
-  // Water-fill the excess onto rows under their cap, a few rounds (each round fills some to the cap).
+  // Water-fill the excess onto rows under their cap, a few rounds (each round fills some to the
+  // cap). A row at its cap never reopens: each round walks the rows still open, in pool order.
   for (let round = 0; round < 4 && excess > 1e-12 && under > 0; round++) {
     const give = excess;
     let nextUnder = 0;
+    let still = 0;
     excess = 0;
-    for (const r of pool) {
+    for (let j = 0; j < open; j++) {
+      const i = openBuf[j] as number;
+      const r = pool[i] as CandidateRow;
       const limit = limitOf(r);
-      if (faulty(r, termMs) || r.probability >= limit) continue;
       const want = r.probability + (give * r.probability) / under;
       if (want > limit) {
         excess += want - limit;
@@ -72,26 +86,39 @@ export function capByRoom(
       } else {
         r.probability = want;
         nextUnder += want;
+        if (want < limit) openBuf[still++] = i;
       }
     }
     under = nextUnder;
+    open = still;
   }
   // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
   // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, appShare, policy, excess, true);
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, rates, mine, appShare, policy, excess, false);
-  if (excess > 1e-12) {
-    // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares, of rows
-    // without replica faults if any (over-full clusters queue; a failing one fails).
-    let clean = 0;
-    let total = 0;
-    for (const r of pool) {
-      total += r.probability;
-      if (!faulty(r, termMs)) clean += r.probability;
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, true);
+  if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, false);
+  // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
+  if (excess > 1e-12) spreadLeftover(pool, excess);
+}
+
+/**
+ * What no cap or start-up headroom could take, in proportion to the capped shares of rows without
+ * replica faults if any (over-full clusters queue; a failing one fails). Reads `faultBuf`.
+ */
+function spreadLeftover(pool: readonly CandidateRow[], excess: number): void {
+  let clean = 0;
+  let total = 0;
+  for (let i = 0; i < pool.length; i++) {
+    const p = (pool[i] as CandidateRow).probability;
+    total += p;
+    if (faultBuf[i] === 0) clean += p;
+  }
+  const onClean = clean > 0;
+  const base = onClean ? clean : total;
+  if (base > 0) {
+    for (let i = 0; i < pool.length; i++) {
+      const r = pool[i] as CandidateRow;
+      if (!onClean || faultBuf[i] === 0) r.probability += (excess * r.probability) / base;
     }
-    const onClean = clean > 0;
-    const base = onClean ? clean : total;
-    if (base > 0) for (const r of pool) if (!onClean || !faulty(r, termMs)) r.probability += (excess * r.probability) / base;
   }
 }
 
@@ -116,21 +143,32 @@ function faulty(r: CandidateRow, termMs: Float64Array): boolean {
 }
 
 /**
- * The largest share of this origin's traffic the row may take over the state's horizon (NaN: no
- * inflow data); `headroom`: start-up slots counted as room besides the loaded ones.
+ * What the row's cap needs that does not change within a decision, kept at pool position `i`
+ * for `capAt` (capByRoom and both start-up passes ask for it): the state's horizon (s), its
+ * loaded room over it, and this origin's claim on the unclaimed room — its share of the app's
+ * traffic, or of this cluster's inflow if larger (the clients near a cluster are the ones that
+ * want it). Only for rows with state and inflow data (own not NaN).
  */
-function capOf(r: CandidateRow, own: number, mine: number, appShare: number, policy: Policy, headroom = 0): number {
-  const s = r.c.state;
-  if (s === null || r.c.inflow === null) return NaN;
+function claimOf(r: CandidateRow, i: number, own: number, appShare: number, policy: Policy): void {
+  const s = r.c.state as ClusterAppState;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
   const service = s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : policy.ttft.serviceMs;
-  const room = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service + headroom;
   const total = r.c.inflowTotal;
+  horizonBuf[i] = h;
+  roomBuf[i] = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
+  claimBuf[i] = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
+}
+
+/**
+ * The largest share of this origin's traffic the row at pool position `i` may take over the
+ * state's horizon (`claimOf` filled its inputs); `headroom`: start-up slots counted as room
+ * besides the loaded ones. Small enough to be inlined: a call that is not would box its doubles.
+ */
+function capAt(i: number, own: number, total: number, mine: number, headroom: number): number {
+  const h = horizonBuf[i] as number;
+  const room = (roomBuf[i] as number) + headroom;
   const unclaimed = room - total * h;
-  // This origin's claim on the unclaimed room: its share of the app's traffic, or of this
-  // cluster's inflow if larger (the clients near a cluster are the ones that want it).
-  const w = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
-  const cap = unclaimed >= 0 ? own * h + unclaimed * w : total > 0 ? (Math.max(0, room) * own) / total : 0;
+  const cap = unclaimed >= 0 ? own * h + unclaimed * (claimBuf[i] as number) : total > 0 ? (Math.max(0, room) * own) / total : 0;
   return Math.min(1, cap / (mine * h));
 }
 
@@ -161,54 +199,78 @@ function startMs(s: ClusterAppState, policy: Policy, warm: boolean): number {
  * replica soonest gets it, before a far one or a cold start. Rows with replica faults or without
  * inflow data take none. Returns what is still left; the added shares go to `overflowShare`.
  */
-function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, rates: Float64Array, mine: number, appShare: number, policy: Policy, excess: number, warm: boolean): number {
-  const limit = scratchOf(pool.length, 0);
-  const weight = scratchOf(pool.length, 1);
+function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, mine: number, policy: Policy, excess: number, warm: boolean): number {
+  const limit = limitBuf;
+  const weight = weightBuf;
   let best = Infinity;
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const s = r.c.state;
     const headroom = s === null ? 0 : unpinnedHeadroom(s, warm);
-    const own = r.c.inflow === null ? NaN : (rates[r.c.index] ?? 0);
+    const own = ownBuf[i] as number; // as capByRoom read it from `rates`
     limit[i] = r.probability;
     weight[i] = Infinity;
-    if (s === null || Number.isNaN(own) || faulty(r, termMs) || headroom <= 0) continue;
-    limit[i] = Math.max(r.probability, capOf(r, own, mine, appShare, policy, headroom));
+    if (s === null || Number.isNaN(own) || faultBuf[i] === 1 || headroom <= 0) continue;
+    limit[i] = Math.max(r.probability, capAt(i, own, r.c.inflowTotal, mine, headroom));
     const ms = (termMs[r.c.index * TERM_COUNT + TERM.network] ?? 0) + startMs(s, policy, warm);
     weight[i] = ms;
     if (ms < best) best = ms;
   }
   let open = 0;
+  let count = 0; // rows that take a share, by pool position in pool order (openBuf)
   for (let i = 0; i < pool.length; i++) {
     const ms = weight[i] ?? Infinity;
-    weight[i] = ms === Infinity ? 0 : Math.exp(-(ms - best) / policy.ttft.temperatureMs);
-    if ((pool[i] as CandidateRow).probability < (limit[i] ?? 0)) open += weight[i] ?? 0;
+    // A row at its limit never opens (probabilities only rise to it): its weight is never read.
+    const opens = (pool[i] as CandidateRow).probability < (limit[i] ?? 0);
+    weight[i] = ms === Infinity || !opens ? 0 : Math.exp(-(ms - best) / policy.ttft.temperatureMs);
+    if (opens) open += weight[i] ?? 0;
+    if (opens && (weight[i] ?? 0) > 0) openBuf[count++] = i;
   }
   for (let round = 0; round < 6 && excess > 1e-12 && open > 0; round++) {
     const give = excess;
     let nextOpen = 0;
+    let still = 0;
     excess = 0;
-    for (let i = 0; i < pool.length; i++) {
+    for (let j = 0; j < count; j++) {
+      const i = openBuf[j] as number;
       const r = pool[i] as CandidateRow;
       const cap = limit[i] ?? 0;
       const w = weight[i] ?? 0;
-      if (r.probability >= cap || w <= 0) continue;
       const want = r.probability + (give * w) / open;
       const next = want > cap ? cap : want;
       if (want > cap) excess += want - cap;
       else nextOpen += w;
       r.overflowShare += next - r.probability;
       r.probability = next;
+      if (next < cap) openBuf[still++] = i;
     }
     open = nextOpen;
+    count = still;
   }
   return excess;
 }
 
-// Per-call scratch (decide() is synchronous): limits and weights of fillStartUps, grown to the largest pool seen.
-const buffers = [new Float64Array(64), new Float64Array(64)];
-function scratchOf(n: number, k: 0 | 1): Float64Array {
-  let b = buffers[k] as Float64Array;
-  if (b.length < n) buffers[k] = b = new Float64Array(Math.max(n, b.length * 2));
-  return b;
+// Per-call scratch (decide() is synchronous), by pool position, grown to the largest pool seen:
+// limits and weights of fillStartUps, this origin's rate (NaN: no inflow data) and the cap inputs
+// `claimOf` keeps for `capAt`, which rows have replica faults (1) and the rows still open.
+let limitBuf = new Float64Array(64);
+let weightBuf = new Float64Array(64);
+let horizonBuf = new Float64Array(64);
+let roomBuf = new Float64Array(64);
+let claimBuf = new Float64Array(64);
+let ownBuf = new Float64Array(64);
+let faultBuf = new Uint8Array(64);
+let openBuf = new Int32Array(64);
+
+function growScratch(n: number): void {
+  if (limitBuf.length >= n) return;
+  const size = Math.max(n, limitBuf.length * 2);
+  limitBuf = new Float64Array(size);
+  weightBuf = new Float64Array(size);
+  horizonBuf = new Float64Array(size);
+  roomBuf = new Float64Array(size);
+  claimBuf = new Float64Array(size);
+  ownBuf = new Float64Array(size);
+  faultBuf = new Uint8Array(size);
+  openBuf = new Int32Array(size);
 }
