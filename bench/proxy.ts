@@ -8,7 +8,8 @@
  *   npx tsx bench/proxy.ts          (BENCH_STREAMS=8000 BENCH_SECONDS=4 to tune)
  *
  * While iterating: BENCH_TARGETS=direct,switchyard runs only those rows and
- * then leaves BENCHMARKS.md alone; BENCH_PROXY_NODE_ARGS (e.g. `--cpu-prof
+ * then leaves BENCHMARKS.md alone (a full run appends its table as a new dated subsection at the
+ * end of "## Regional proxy", never replacing earlier runs or notes); BENCH_PROXY_NODE_ARGS (e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof`) is passed to the Switchyard proxy's node.
  * BENCH_WORKERS=N runs every proxy with N workers: Switchyard PROXY_WORKERS=N (node:cluster),
  * nginx `worker_processes N`, HAProxy `nbthread N` (default 1 each).
@@ -23,6 +24,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withRunAppended } from './proxy/benchmarks-section.ts';
 import { closedLoop, type LoadResult } from './proxy/load.ts';
 import { childPids, ensureInstalled, startHaproxy, startNginx, type Started } from './proxy/third-party.ts';
 import { firstJsonLine, tsx } from './child-process.ts';
@@ -196,9 +198,9 @@ function cpu(r: LoadResult): string {
 function report(results: TargetResult[], notes: string[]): string {
   const direct = results.find((r) => r.name === 'direct');
   const lines = [
-    '## Regional proxy',
+    `### Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `Command: \`npx tsx bench/proxy.ts\` (BENCH_SECONDS=${SECONDS}, BENCH_STREAMS=${STREAMS}); ${new Date().toISOString().slice(0, 10)}, ` +
+    `Command: \`npx tsx bench/proxy.ts\` (BENCH_SECONDS=${SECONDS}, BENCH_STREAMS=${STREAMS}); ` +
       `2-core VM, Node ${process.version}, loopback. Upstream: minimal Node HTTP server (own process). ` +
       (WORKERS === 1
         ? 'Each proxy is one process (Switchyard: one Node process, access logs off, auth disabled; nginx: 1 worker; HAProxy: nbthread 1); '
@@ -238,22 +240,11 @@ function report(results: TargetResult[], notes: string[]): string {
   return lines.join('\n');
 }
 
-/** Replace (or append) the "## Regional proxy" section of BENCHMARKS.md, leaving other sections alone. */
-function writeSection(section: string): void {
+/** Record the run in BENCHMARKS.md without touching what is already there. */
+function writeSection(run: string): void {
   const path = join(ROOT, 'BENCHMARKS.md');
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf('## Regional proxy');
-  if (start < 0) {
-    writeFileSync(path, `${text.trimEnd()}\n\n${section}\n`);
-    return;
-  }
-  const rest = text.slice(start + 3);
-  const next = rest.search(/\n## /);
-  const end = next < 0 ? text.length : start + 3 + next + 1;
-  writeFileSync(
-    path,
-    `${text.slice(0, start)}${section}\n${next < 0 ? '' : `\n${text.slice(end)}`}`,
-  );
+  writeFileSync(path, withRunAppended(text, run));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
