@@ -2,11 +2,13 @@
  * Fixtures for tests across the repo: a real, migrated libSQL file database in a temp dir, and
  * small valid domain objects to write into it. Not used by production code.
  */
+import type { Client } from '@libsql/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App, Cluster, ClusterAppState } from '../../shared/domain/types.ts';
 import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
+import { insertOutcomes } from './insert-outcomes.ts';
 import { migrate } from './migrate.ts';
 import { openStore, type Store } from './open-store.ts';
 
@@ -88,4 +90,37 @@ export function sampleState(
     observedAt: 1_000,
     ...overrides,
   };
+}
+
+/**
+ * A routed decision row as the edge logs it, with only what the snapshot's statements read: its
+ * time, app and chosen cluster, and (when `colo` is given, even null) the client's colo in the input.
+ */
+export async function insertRoutedDecision(
+  client: Client,
+  d: { id: string; at: number; appId: string; clusterId: string; colo?: string | null },
+): Promise<void> {
+  const input =
+    d.colo === undefined
+      ? '{}'
+      : JSON.stringify({ v: 1, request: { appId: d.appId, client: { colo: d.colo, country: null, continent: null, location: null } } });
+  await client.execute({
+    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
+          VALUES (?, ?, ?, 'f', 0, 'routed', ?, 'fastest-predicted', 'v', 's', 0, '{}', ?)`,
+    args: [d.id, d.at, d.appId, d.clusterId, input],
+  });
+}
+
+/** `count` requests of `appId` routed to `clusterId` at `at`, each answered 200: inflow the snapshot reads. */
+export async function insertArrivals(
+  client: Client,
+  a: { appId: string; clusterId: string; count: number; at: number; idPrefix?: string },
+): Promise<void> {
+  const outcomes = [];
+  for (let i = 0; i < a.count; i++) {
+    const id = `${a.idPrefix ?? 'd'}${i}`;
+    await insertRoutedDecision(client, { id, at: a.at, appId: a.appId, clusterId: a.clusterId });
+    outcomes.push({ decisionId: id, attempt: 0, proxyId: 'px', clusterId: a.clusterId, endpoint: null, status: 200, ttfbMs: 50, durationMs: 10, bytesIn: 0, bytesOut: 0, error: null, at: a.at });
+  }
+  await insertOutcomes(client, outcomes);
 }

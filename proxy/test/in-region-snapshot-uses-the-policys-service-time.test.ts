@@ -6,9 +6,8 @@
  * long one understated) by the ratio of the two.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
+import { insertArrivals, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
@@ -36,16 +35,7 @@ beforeAll(async () => {
   ];
   const status = { clusterId: 'eu1', health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: NOW };
   await pushClusterState(store.client, 'eu1', { states, status, endpoints: [] }, NOW);
-  const outcomes = [];
-  for (let i = 0; i < (3 * INFLOW_WINDOW_MS) / 1000; i++) {
-    await store.client.execute({
-      sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
-            VALUES (?, ?, 'p/eu', 'f', 0, 'routed', 'eu1', 'fastest-predicted', 'v', 's', 0, '{}', '{}')`,
-      args: [`d${i}`, NOW - 1000],
-    });
-    outcomes.push({ decisionId: `d${i}`, attempt: 0, proxyId: 'px', clusterId: 'eu1', endpoint: null, status: 200, ttfbMs: 50, durationMs: 10, bytesIn: 0, bytesOut: 0, error: null, at: NOW - 1000 });
-  }
-  await insertOutcomes(store.client, outcomes);
+  await insertArrivals(store.client, { appId: 'p/eu', clusterId: 'eu1', count: (3 * INFLOW_WINDOW_MS) / 1000, at: NOW - 1000 });
 });
 
 afterAll(() => store.dispose());

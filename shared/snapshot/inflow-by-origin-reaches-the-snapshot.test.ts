@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
+import { insertRoutedDecision, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
@@ -19,13 +19,8 @@ const NOW = 1_700_000_000_000;
 let store: TempStore;
 
 /** A decision as the edge records it: input_json starts with the request facts. */
-async function decision(id: string, appId: string, colo: string | null): Promise<void> {
-  const input = JSON.stringify({ v: 1, request: { appId, client: { colo, country: null, continent: null, location: null } } });
-  await store.client.execute({
-    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
-          VALUES (?, ?, ?, 'f', 0, 'routed', 'c1', 'fastest-predicted', 'v', 's', 0, '{}', ?)`,
-    args: [id, NOW - 1000, appId, input],
-  });
+function decision(id: string, appId: string, colo: string | null): Promise<void> {
+  return insertRoutedDecision(store.client, { id, at: NOW - 1000, appId, clusterId: 'c1', colo });
 }
 
 function outcome(decisionId: string, clusterId: string, status: number, at = NOW - 1000, attempt = 0) {

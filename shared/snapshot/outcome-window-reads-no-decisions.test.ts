@@ -10,7 +10,7 @@ import { afterEach, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import { migrate } from '../../control/store/migrate.ts';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
+import { insertRoutedDecision, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
@@ -32,13 +32,8 @@ async function fleet(s: TempStore): Promise<void> {
   }
 }
 
-async function decision(s: TempStore, id: string, colo: string): Promise<void> {
-  const input = JSON.stringify({ v: 1, request: { appId: 'p/a', client: { colo, country: null, continent: null, location: null } } });
-  await s.client.execute({
-    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
-          VALUES (?, ?, 'p/a', 'f', 0, 'routed', 'c1', 'fastest-predicted', 'v', 's', 0, '{}', ?)`,
-    args: [id, NOW - 1000, input],
-  });
+function decision(s: TempStore, id: string, colo: string): Promise<void> {
+  return insertRoutedDecision(s.client, { id, at: NOW - 1000, appId: 'p/a', clusterId: 'c1', colo });
 }
 
 const outcome = (decisionId: string, clusterId: string, status: number) =>

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import {
-  openTempStore,
+  insertRoutedDecision, openTempStore,
   sampleApp,
   sampleCluster,
   type TempStore,
@@ -20,12 +20,8 @@ import { OUTCOME_WINDOW_MS } from './statements.ts';
 const NOW = 1_700_000_000_000;
 let store: TempStore;
 
-async function decision(id: string, appId: string): Promise<void> {
-  await store.client.execute({
-    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
-          VALUES (?, ?, ?, 'f', 0, 'routed', 'c1', 'fastest-predicted', 'v', 's', 0, '{}', '{}')`,
-    args: [id, NOW - 1000, appId],
-  });
+function decision(id: string, appId: string): Promise<void> {
+  return insertRoutedDecision(store.client, { id, at: NOW - 1000, appId, clusterId: 'c1' });
 }
 
 function outcome(
