@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import {
-  insertRoutedDecision, openTempStore,
+  insertRoutedDecision,
+  openTempStore,
   sampleApp,
   sampleCluster,
   type TempStore,
