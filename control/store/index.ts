@@ -12,6 +12,7 @@ export { setProxyDraining, upsertProxy } from './upsert-proxy.ts';
 export { upsertProxyClusterHealth } from './upsert-proxy-cluster-health.ts';
 export { insertDecisions } from './insert-decisions.ts';
 export { insertOutcomes } from './insert-outcomes.ts';
+export { pruneDecisionLog, type PruneOptions, type PruneResult } from './prune-decision-log.ts';
 export { readClusterStatusTable } from './read-cluster-status-table.ts';
 export { loadEndpoints } from './load-endpoints.ts';
 export { listApps } from './list-apps.ts';

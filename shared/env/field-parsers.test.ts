@@ -49,7 +49,7 @@ const invalid: Row[] = [
   [
     'unknown unit',
     duration(0, 60_000),
-    '2d',
+    '2w',
     'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)',
   ],
   [

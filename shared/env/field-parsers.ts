@@ -37,17 +37,19 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
   s: 1000,
   m: 60_000,
   h: 3_600_000,
+  d: 86_400_000,
 };
 
-/** Parses "1500", "1500ms", "2s", "1.5s", "5m", "1h" into milliseconds; undefined when malformed. */
+/** Parses "1500", "1500ms", "2s", "1.5s", "5m", "1h", "7d" into milliseconds; undefined when malformed. */
 export function parseDurationMs(raw: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw.trim());
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(raw.trim());
   if (m === null || m[1] === undefined) return undefined;
   const unit = DURATION_UNITS[m[2] ?? ''];
   return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
 }
 
 function formatMs(ms: number): string {
+  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../shared/schema/migrations.ts';
 import { openStore } from '../../store/open-store.ts';
+import { insertRoutedDecision } from '../../store/test-fixtures.ts';
 
 const run = promisify(execFile);
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
@@ -67,4 +68,39 @@ test('a bad URL fails with exit code 1 and an actionable message', async () => {
   const result = await cli(['db', 'migrate', '--db', 'mysql://x']);
   expect(result.code).toBe(1);
   expect(result.stderr).toContain('is not supported: use file:PATH');
+});
+
+test('prune deletes the decision log older than --older-than and says how much went', async () => {
+  const url = `file:${join(dir, 'prune.db')}`;
+  expect((await cli(['db', 'migrate', '--db', url])).code).toBe(0);
+  const store = openStore({ url });
+  const day = 86_400_000;
+  try {
+    for (const [id, age] of [['old', 10 * day], ['older', 9 * day], ['recent', day]] as const) {
+      await insertRoutedDecision(store.client, { id, at: Date.now() - age, appId: 'p/a', clusterId: 'c1' });
+    }
+  } finally {
+    store.close();
+  }
+  const dry = await cli(['db', 'prune', '--db', url, '--older-than', '7d', '--dry-run']);
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toMatch(/^would delete 2 decisions and 0 outcomes from before \d{4}-/);
+  const real = await cli(['db', 'prune', '--db', url, '--older-than', '7d']);
+  expect(real.stdout).toMatch(/^deleted 2 decisions and 0 outcomes from before /);
+  const after = openStore({ url });
+  try {
+    const rs = await after.client.execute('SELECT id FROM decisions');
+    expect(rs.rows.map((r) => r['id'])).toEqual(['recent']);
+  } finally {
+    after.close();
+  }
+});
+
+test.each([
+  { flag: '30m', message: '--older-than: at least 1h' },
+  { flag: 'a week', message: '--older-than: expected a duration such as 36h or 7d, got "a week"' },
+])('prune refuses --older-than $flag with exit code 1 and touches nothing', async ({ flag, message }) => {
+  const result = await cli(['db', 'prune', '--db', `file:${join(dir, 'refused.db')}`, '--older-than', flag]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain(message);
 });

@@ -5,6 +5,8 @@ import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { localPathOf } from '../../store/local-path.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openStore } from '../../store/open-store.ts';
+import { pruneDecisionLog } from '../../store/prune-decision-log.ts';
+import { parseDurationMs } from '../../../shared/env/field-parsers.ts';
 
 /** Apply pending migrations and say what happened, one line each. */
 export async function runDbMigrate(
@@ -28,12 +30,51 @@ export async function runDbMigrate(
   }
 }
 
-/** `switchyard db migrate [--db URL] [--auth-token T]` */
+/** The youngest rows `db prune` may delete: the edge's snapshot reads the last minutes of outcomes. */
+export const MIN_RETENTION_MS = 3_600_000;
+
+/** `--older-than` as milliseconds, or an error that says what is accepted. */
+export function retentionMs(raw: string): number {
+  const ms = parseDurationMs(raw);
+  if (ms === undefined) throw new Error(`--older-than: expected a duration such as 36h or 7d, got ${JSON.stringify(raw)}`);
+  if (ms < MIN_RETENTION_MS) throw new Error(`--older-than: at least 1h (the snapshot reads recent outcomes, and replay and explain need history), got ${raw}`);
+  return ms;
+}
+
+/** Delete decisions and outcomes older than `olderThanMs`, and say how many went (or would). */
+export async function runDbPrune(
+  db: { url: string; authToken: string | undefined },
+  opts: { olderThanMs: number; dryRun: boolean; now: number },
+  out: (line: string) => void,
+): Promise<void> {
+  const store = openStore(db);
+  try {
+    const before = opts.now - opts.olderThanMs;
+    const r = await pruneDecisionLog(store.client, { before, dryRun: opts.dryRun });
+    const verb = opts.dryRun ? 'would delete' : 'deleted';
+    const kept = r.cutoff < before ? ` (kept from ${new Date(r.cutoff).toISOString()}: a rollout in progress reads them)` : '';
+    out(`${verb} ${r.decisions} decisions and ${r.outcomes} outcomes from before ${new Date(r.cutoff).toISOString()}${kept}`);
+  } finally {
+    store.close();
+  }
+}
+
+/** `switchyard db migrate|prune [--db URL] [--auth-token T]` */
 export function register(program: Command): void {
   const db = program.command('db').description('database maintenance');
   withDbFlags(
     db.command('migrate').description('create or upgrade the libSQL schema (idempotent)'),
   ).action(async (opts: DbFlags) => {
     await runDbMigrate(resolveDb(opts, process.env), (line) => process.stdout.write(`${line}\n`));
+  });
+  withDbFlags(
+    db
+      .command('prune')
+      .description('delete decisions and outcomes older than a duration (run it from cron; batched, safe next to live traffic)')
+      .requiredOption('--older-than <duration>', 'how much history to keep, at least 1h (e.g. 36h, 7d)')
+      .option('--dry-run', 'count what would be deleted, delete nothing'),
+  ).action(async (opts: DbFlags & { olderThan: string; dryRun?: boolean }) => {
+    const olderThanMs = retentionMs(opts.olderThan);
+    await runDbPrune(resolveDb(opts, process.env), { olderThanMs, dryRun: opts.dryRun === true, now: Date.now() }, (line) => process.stdout.write(`${line}\n`));
   });
 }
