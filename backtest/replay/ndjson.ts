@@ -143,10 +143,24 @@ function isSpace(c: number | undefined): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
-/** `indexOf` limited to [from, end): -1 when the needle is not in the line. */
+/**
+ * `indexOf` limited to [from, end): -1 when the needle is not in the line. `Buffer.indexOf`
+ * has no end, so an absent needle (a record without a canary note) would scan the rest of the
+ * 1 MB chunk for every line; short ranges are searched here, long ones through a view.
+ */
 function find(buf: Buffer, needle: Buffer, from: number, end: number): number {
-  const i = buf.indexOf(needle, from);
-  return i < 0 || i + needle.length > end ? -1 : i;
+  const last = end - needle.length;
+  if (last - from > 256) {
+    const i = buf.subarray(from, end).indexOf(needle);
+    return i < 0 ? -1 : from + i;
+  }
+  const first = needle[0];
+  outer: for (let i = from; i <= last; i++) {
+    if (buf[i] !== first) continue;
+    for (let j = 1; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
 }
 
 /** `lastIndexOf` of a needle that must end before `end` and start at/after `start`. */
