@@ -21,10 +21,10 @@ afterEach(() => vi.restoreAllMocks());
 /** Counts the bytes Buffer.indexOf looks at (up to its hit, or to the end of the buffer when absent). */
 function countSearchedBytes(): { bytes: number } {
   const seen = { bytes: 0 };
-  const indexOf = Buffer.prototype.indexOf;
-  vi.spyOn(Buffer.prototype, 'indexOf').mockImplementation(function (this: Buffer, value: string | number | Uint8Array, byteOffset?: number, encoding?: BufferEncoding) {
-    const i = indexOf.call(this, value, byteOffset, encoding);
-    const from = byteOffset ?? 0;
+  const indexOf = Buffer.prototype.indexOf as (this: Buffer, ...args: unknown[]) => number;
+  vi.spyOn(Buffer.prototype, 'indexOf').mockImplementation(function (this: Buffer, ...args: unknown[]): number {
+    const i = indexOf.apply(this, args);
+    const from = typeof args[1] === 'number' ? args[1] : 0;
     seen.bytes += (i < 0 ? this.length : i) - from;
     return i;
   });
