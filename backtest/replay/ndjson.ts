@@ -105,14 +105,27 @@ export async function* fileChunks(file: string, chunk = CHUNK): AsyncGenerator<B
   const fh = await open(file, 'r').catch((err: unknown) => {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   });
+  let pending: Promise<unknown> | null = null;
   try {
     let carry: Buffer = Buffer.alloc(0);
     let size = chunk;
-    for (;;) {
+    let pos = 0;
+    // The next read is started before the caller gets this chunk, so the disk (or page cache)
+    // works while the caller parses and replays: without it the thread sat idle for each read.
+    const start = (): { buf: Buffer; head: number; read: Promise<{ bytesRead: number }> } => {
       const buf = Buffer.allocUnsafe(Math.max(size, carry.length * 2));
       carry.copy(buf, 0);
-      const { bytesRead } = await fh.read(buf, carry.length, buf.length - carry.length, null);
-      const filled = carry.length + bytesRead;
+      const read = fh.read(buf, carry.length, buf.length - carry.length, pos);
+      pending = read;
+      return { buf, head: carry.length, read };
+    };
+    let next = start();
+    for (;;) {
+      const { buf, head, read } = next;
+      const { bytesRead } = await read;
+      pending = null;
+      pos += bytesRead;
+      const filled = head + bytesRead;
       if (bytesRead === 0) {
         if (filled > 0) yield buf.subarray(0, filled);
         return;
@@ -122,13 +135,17 @@ export async function* fileChunks(file: string, chunk = CHUNK): AsyncGenerator<B
         // No line ends in this chunk: read on with a bigger buffer.
         carry = buf.subarray(0, filled);
         size = buf.length * 2;
+        next = start();
         continue;
       }
       carry = buf.subarray(last + 1, filled);
       size = chunk;
+      next = start();
       yield buf.subarray(0, last + 1);
     }
   } finally {
+    // A caller that stops early leaves one read in flight: let it land before closing the file.
+    await (pending as Promise<unknown> | null)?.catch(() => undefined);
     await fh.close();
   }
 }
@@ -143,10 +160,24 @@ function isSpace(c: number | undefined): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
-/** `indexOf` limited to [from, end): -1 when the needle is not in the line. */
+/**
+ * `indexOf` limited to [from, end): -1 when the needle is not in the line. `Buffer.indexOf`
+ * has no end, so an absent needle (a record without a canary note) would scan the rest of the
+ * 1 MB chunk for every line; short ranges are searched here, long ones through a view.
+ */
 function find(buf: Buffer, needle: Buffer, from: number, end: number): number {
-  const i = buf.indexOf(needle, from);
-  return i < 0 || i + needle.length > end ? -1 : i;
+  const last = end - needle.length;
+  if (last - from > 256) {
+    const i = buf.subarray(from, end).indexOf(needle);
+    return i < 0 ? -1 : from + i;
+  }
+  const first = needle[0];
+  outer: for (let i = from; i <= last; i++) {
+    if (buf[i] !== first) continue;
+    for (let j = 1; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
 }
 
 /** `lastIndexOf` of a needle that must end before `end` and start at/after `start`. */
