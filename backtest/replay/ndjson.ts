@@ -116,6 +116,9 @@ export async function* fileChunks(file: string, chunk = CHUNK): AsyncGenerator<B
       const buf = Buffer.allocUnsafe(Math.max(size, carry.length * 2));
       carry.copy(buf, 0);
       const read = fh.read(buf, carry.length, buf.length - carry.length, pos);
+      // Handled here too: a caller that drops the generator without return() never awaits this
+      // read, and its failure must not become an unhandled rejection (the loop still sees it).
+      read.catch(() => undefined);
       pending = read;
       return { buf, head: carry.length, read };
     };
