@@ -48,12 +48,14 @@ export interface InRegionSourceOptions {
   readonly prepareSnapshot?: (snapshot: AppSnapshot) => void;
   /** Real entries kept per cache (apps, API keys, service keys), and unknown ones apart; default 10,000. */
   readonly maxEntries?: number;
+  /** Uncached apps or keys read at once per cache, as the edge's EDGE_MAX_FIRST_LOADS; default 64. */
+  readonly maxFirstLoads?: number;
 }
 
 /** Cached libSQL reads for the in-region gate. */
 export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOptions): InRegionSource {
   // Unknown apps and keys (null) are misses: a flood of them never evicts a real entry.
-  const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError, isMiss: (v: unknown) => v === null, maxEntries: o.maxEntries ?? 10_000 };
+  const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError, isMiss: (v: unknown) => v === null, maxEntries: o.maxEntries ?? 10_000, maxFirstLoads: o.maxFirstLoads ?? 64 };
   const snapshots = new RefreshingCache(
     (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs, policy: o.policy }),
     {

@@ -25,6 +25,16 @@ export interface RefreshingCacheOptions<T = unknown> {
   readonly isMiss?: (value: T) => boolean;
   /** Most misses kept (oldest first out); default `maxEntries`. */
   readonly maxMisses?: number;
+  /**
+   * Most first loads (uncached keys) read at once; more are refused with `CacheBusy` rather
+   * than queued on the database every tenant's refreshes share. Absent: no bound.
+   */
+  readonly maxFirstLoads?: number;
+}
+
+/** Too many uncached keys are being read at once: the caller should try again shortly. */
+export class CacheBusy extends Error {
+  override readonly name = 'CacheBusy';
 }
 
 export class RefreshingCache<T> {
@@ -70,6 +80,8 @@ export class RefreshingCache<T> {
   #loadNow(key: string): Promise<T> {
     let p = this.#pending.get(key);
     if (p === undefined) {
+      const max = this.o.maxFirstLoads;
+      if (max !== undefined && this.#pending.size >= max) return Promise.reject(new CacheBusy(`${max} uncached keys are being read already`));
       // One load per key however many requests wait for it.
       p = this.load(key).then((value) => {
         this.#store(key, value);
