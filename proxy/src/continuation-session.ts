@@ -179,7 +179,7 @@ function nextAttempt(
   }
   const next = s.plan.next();
   if (next === null) return null;
-  if (!continuable && !s.rt.budget.tryRetry(s.rt.now())) {
+  if (!continuable && !s.rt.budget.tryRetry(s.ex.target.appId, s.rt.now())) {
     next.release();
     return null;
   }

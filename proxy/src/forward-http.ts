@@ -87,7 +87,7 @@ export function forwardTo(
   const tracked = new TrackedExchange(rt, ex, done);
   rt.inFlight.add(tracked);
   rt.metrics.httpInFlight.n += 1;
-  rt.budget.request(ex.start);
+  rt.budget.request(target.appId, ex.start);
   // Apps that opt in to heartbeats / continuation get their streams managed (issue 14), and a
   // budgeted or inference-aware app's body is read first: those go through the async path.
   const streams = rt.registry.routing(target.appId).requests.streams;
@@ -281,7 +281,7 @@ function nextAttempt(
   if (!retrySafe(ex, fault)) return null;
   const next = plan.next();
   if (next === null) return null;
-  if (rt.budget.tryRetry(rt.now())) return next;
+  if (rt.budget.tryRetry(ex.target.appId, rt.now())) return next;
   next.release();
   return null;
 }

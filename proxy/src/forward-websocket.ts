@@ -244,7 +244,7 @@ export async function connectWithPlan(
       result: r.fault.code,
     });
     // An upgrade is a GET: a replica fault may go elsewhere; the client's own fault may not.
-    if (r.fault.blame !== 'replica' || !rt.budget.tryRetry(rt.now()))
+    if (r.fault.blame !== 'replica' || !rt.budget.tryRetry(target.appId, rt.now()))
       return { kind: 'refused', error: errorForFault(r.fault, a.clusterId, 'not retried') };
     rt.metrics.retries.inc({ reason: r.fault.code });
   }

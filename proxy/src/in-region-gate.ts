@@ -8,6 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Policy, StrategyState } from '../../shared/decision/types.ts';
 import { ProxyError } from './errors.ts';
+import { CacheBusy } from './refreshing-cache.ts';
 import { authorizeInRegion } from './in-region-auth.ts';
 import { decideInRegion } from './in-region-decide.ts';
 import type { InRegionDecisionLog } from './in-region-decision-log.ts';
@@ -36,7 +37,9 @@ function hasToken(headers: IncomingHttpHeaders, target: RequestTarget): boolean 
 }
 
 const unavailable = (err: unknown): ProxyError =>
-  new ProxyError('store-unavailable', 503, `the in-region path cannot read its state: ${err instanceof Error ? err.message : String(err)}`, false, 1);
+  err instanceof CacheBusy
+    ? new ProxyError('in-region-busy', 503, 'too many unknown apps or keys are being looked up at once; retry shortly', false, 1)
+    : new ProxyError('store-unavailable', 503, `the in-region path cannot read its state: ${err instanceof Error ? err.message : String(err)}`, false, 1);
 
 export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGate {
   const strategies = new Map<string, StrategyState>();

@@ -46,21 +46,25 @@ export interface InRegionSourceOptions {
   readonly onError: (err: unknown) => void;
   /** Runs on a background-refreshed snapshot before it is served (`primeInRegion`). */
   readonly prepareSnapshot?: (snapshot: AppSnapshot) => void;
+  /** Real entries kept per cache (apps, API keys, service keys), and unknown ones apart; default 10,000. */
+  readonly maxEntries?: number;
+  /** Uncached apps or keys read at once per cache, as the edge's EDGE_MAX_FIRST_LOADS; default 64. */
+  readonly maxFirstLoads?: number;
 }
 
 /** Cached libSQL reads for the in-region gate. */
 export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOptions): InRegionSource {
-  const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError };
+  // Unknown apps and keys (null) are misses: a flood of them never evicts a real entry.
+  const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError, isMiss: (v: unknown) => v === null, maxEntries: o.maxEntries ?? 10_000, maxFirstLoads: o.maxFirstLoads ?? 64 };
   const snapshots = new RefreshingCache(
     (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs, policy: o.policy }),
     {
       ...cacheOptions,
-      maxEntries: 10_000,
       ...(o.prepareSnapshot === undefined ? {} : { prepare: (s: AppSnapshot | null) => s !== null && o.prepareSnapshot?.(s) }),
     },
   );
-  const apiKeys = new RefreshingCache((hash) => loadApiKey(db, hash), { ...cacheOptions, maxEntries: 10_000 });
-  const serviceKeys = new RefreshingCache((hash) => loadServiceKey(db, hash), { ...cacheOptions, maxEntries: 10_000 });
+  const apiKeys = new RefreshingCache((hash) => loadApiKey(db, hash), cacheOptions);
+  const serviceKeys = new RefreshingCache((hash) => loadServiceKey(db, hash), cacheOptions);
   return {
     snapshot: (appId) => snapshots.get(appId),
     apiKey: (hash) => apiKeys.get(hash),

@@ -27,7 +27,7 @@ import { OutlierDetector } from './outlier-detector.ts';
 import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
 import { WebSocketServers } from './ws-servers.ts';
 import { Reporter } from './reporter.ts';
-import { RetryBudget } from './retry-budget.ts';
+import { RetryBudgets } from './retry-budget.ts';
 import { JobPins } from './job-pins.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
 import { breakerFor, type ProxyRuntime } from './runtime.ts';
@@ -218,7 +218,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       config.outlierMaxEjectionMs,
       (appId, url, until) => rtRef?.peers?.ejected(appId, url, until),
     ),
-    budget: new RetryBudget(config.retryBudgetRatio, config.retryBudgetMin),
+    budget: new RetryBudgets(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(),
     limiter,
     tokenBudgets: new TokenBudgets(now),

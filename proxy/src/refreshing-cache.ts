@@ -2,7 +2,10 @@
  * A small stale-while-revalidate cache for the in-region path's libSQL reads (app snapshots,
  * keys): a warm entry costs a Map lookup; an entry older than `refreshMs` is served as is while
  * one background load replaces it; only a missing entry waits for the database. Bounded: the
- * oldest entry goes first, so random keys sent by a caller cannot grow memory.
+ * oldest entry goes first, so random keys sent by a caller cannot grow memory. Misses (`isMiss`:
+ * an unknown key or app) are kept apart, bounded on their own and forgotten after `refreshMs`:
+ * a flood of random keys evicts only other misses, never a real entry (which a real request
+ * would then have to read again — and could not, with the database down).
  */
 interface Entry<T> {
   value: T;
@@ -18,10 +21,26 @@ export interface RefreshingCacheOptions<T = unknown> {
   readonly onError: (err: unknown) => void;
   /** Runs on a background-refreshed value before it is served (not on first loads: a caller waits on those). */
   readonly prepare?: (value: T) => void;
+  /** A value that says "no such key" (kept apart from real entries); absent: every value is real. */
+  readonly isMiss?: (value: T) => boolean;
+  /** Most misses kept (oldest first out); default `maxEntries`. */
+  readonly maxMisses?: number;
+  /**
+   * Most first loads (uncached keys) read at once; more are refused with `CacheBusy` rather
+   * than queued on the database every tenant's refreshes share. Absent: no bound.
+   */
+  readonly maxFirstLoads?: number;
+}
+
+/** Too many uncached keys are being read at once: the caller should try again shortly. */
+export class CacheBusy extends Error {
+  override readonly name = 'CacheBusy';
 }
 
 export class RefreshingCache<T> {
   readonly #entries = new Map<string, Entry<T>>();
+  /** Misses by key: the value and when it was read. */
+  readonly #misses = new Map<string, { value: T; loadedAt: number }>();
   readonly #pending = new Map<string, Promise<T>>();
 
   constructor(
@@ -32,7 +51,11 @@ export class RefreshingCache<T> {
   /** The cached value (refreshed in the background when old), else a fresh load (may throw). */
   get(key: string): T | Promise<T> {
     const hit = this.#entries.get(key);
-    if (hit === undefined) return this.#loadNow(key);
+    if (hit === undefined) {
+      const miss = this.#misses.get(key);
+      if (miss !== undefined && this.o.now() - miss.loadedAt < this.o.refreshMs) return miss.value;
+      return this.#loadNow(key);
+    }
     if (!hit.refreshing && this.o.now() - hit.loadedAt >= this.o.refreshMs) {
       hit.refreshing = true;
       this.load(key).then(
@@ -57,6 +80,8 @@ export class RefreshingCache<T> {
   #loadNow(key: string): Promise<T> {
     let p = this.#pending.get(key);
     if (p === undefined) {
+      const max = this.o.maxFirstLoads;
+      if (max !== undefined && this.#pending.size >= max) return Promise.reject(new CacheBusy(`${max} uncached keys are being read already`));
       // One load per key however many requests wait for it.
       p = this.load(key).then((value) => {
         this.#store(key, value);
@@ -70,11 +95,24 @@ export class RefreshingCache<T> {
   }
 
   #store(key: string, value: T): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { value, loadedAt: this.o.now(), refreshing: false });
-    if (this.#entries.size > this.o.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    const now = this.o.now();
+    if (this.o.isMiss?.(value) === true) {
+      // A real entry that became a miss (key revoked away, app deleted) stops being served too.
+      this.#entries.delete(key);
+      this.#misses.delete(key);
+      this.#misses.set(key, { value, loadedAt: now });
+      dropOldest(this.#misses, this.o.maxMisses ?? this.o.maxEntries);
+      return;
     }
+    this.#misses.delete(key);
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, loadedAt: now, refreshing: false });
+    dropOldest(this.#entries, this.o.maxEntries);
   }
+}
+
+function dropOldest(m: Map<string, unknown>, max: number): void {
+  if (m.size <= max) return;
+  const oldest = m.keys().next();
+  if (oldest.done !== true) m.delete(oldest.value);
 }

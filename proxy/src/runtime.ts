@@ -12,7 +12,7 @@ import type { EndpointRegistry } from './endpoint-registry.ts';
 import type { LatencyTracker } from './latency-tracker.ts';
 import type { ProxyMetrics } from './metrics.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
-import type { RetryBudget } from './retry-budget.ts';
+import type { RetryBudgets } from './retry-budget.ts';
 import type { Admission } from './app-limits.ts';
 import type { JobPins } from './job-pins.ts';
 import type { AsyncJobs } from './async-jobs.ts';
@@ -48,7 +48,7 @@ export interface ProxyRuntime {
   readonly now: () => number;
   readonly registry: EndpointRegistry;
   readonly outliers: OutlierDetector;
-  readonly budget: RetryBudget;
+  readonly budget: RetryBudgets;
   readonly latency: LatencyTracker;
   /** Per-app admission: this process's AppLimiter, or the cluster primary's (cluster-limits.ts). */
   readonly limiter: Admission;

@@ -15,8 +15,19 @@ interface Tenant {
   readonly residency: App['residency'];
   readonly gpuTypes: readonly string[];
   readonly deployments: Deployed[];
+  /** Its in-flight bound on any one cluster (`inFlightBound`); null: none known. */
+  readonly maxInFlight: number | null;
   /** Its load per cluster id, where it has a state row (homes filled in per cluster). */
   readonly load: Map<string, Omit<TenantLoad, 'homes'>>;
+}
+
+/**
+ * What a tenant's `maxConcurrency` bounds on one cluster: a cluster is reached through the
+ * proxies of its region, and a region- (the default) or global-scope limit is shared by all of
+ * them. A per-proxy limit is not: each of the region's proxies may admit that many.
+ */
+function inFlightBound(maxConcurrency: number | null, scope: string | null): number | null {
+  return scope === 'proxy' ? null : maxConcurrency;
 }
 
 /** Tenant rows grouped by app: config, every deployment (for its homes), its load where it has state. */
@@ -29,7 +40,13 @@ export function parseTenantRows(rows: readonly Row[]): Map<string, Tenant> {
     if (t === undefined) {
       const gpu = json(row, 'gpu_types_json', where);
       if (!Array.isArray(gpu) || gpu.some((g) => typeof g !== 'string')) throw new SnapshotError(`${where}: gpu_types_json must be a JSON array of strings`);
-      t = { residency: parseResidency(json(row, 'residency_json', where), where), gpuTypes: gpu as string[], deployments: [], load: new Map() };
+      t = {
+        residency: parseResidency(json(row, 'residency_json', where), where),
+        gpuTypes: gpu as string[],
+        deployments: [],
+        maxInFlight: inFlightBound(intOrNull(row, 'max_concurrency', where), strOrNull(row, 'limit_scope', where)),
+        load: new Map(),
+      };
       out.set(appId, t);
     }
     const gpuType = strOrNull(row, 'gpu_type', where);
@@ -43,6 +60,7 @@ export function parseTenantRows(rows: readonly Row[]): Map<string, Tenant> {
       queued: int(row, 'queued', where),
       inflowPerS: requests === null ? null : requests / (INFLOW_WINDOW_MS / 1000),
       serviceMs: null,
+      maxInFlight: t.maxInFlight,
     });
   }
   return out;

@@ -39,12 +39,18 @@ export interface TenantLoad {
   readonly inflowPerS: number | null;
   /** Mean time a request holds a slot (null: not reported; `fallbackServiceMs` applies). */
   readonly serviceMs: number | null;
+  /**
+   * Most requests its own limits let be in flight on this cluster (its proxies refuse the rest
+   * before any replica sees them); absent or null: no bound known.
+   */
+  readonly maxInFlight?: number | null;
 }
 
 /**
  * Slots the tenants with fewer homes than `ownHomes` need beyond their loaded ones: their demand
- * (busy + queued, or inflow × service time if larger — a queue lags the arrivals) less their
- * busy and free slots. Tenants with as many homes or more are this app's equals: not counted.
+ * (busy + queued, or inflow × service time if larger — a queue lags the arrivals), never more
+ * than their own limits admit, less their busy and free slots. Tenants with as many homes or
+ * more are this app's equals: not counted.
  */
 export function pinnedStartSlots(ownHomes: number, tenants: readonly TenantLoad[], fallbackServiceMs: number): number {
   let pinned = 0;
@@ -54,7 +60,8 @@ export function pinnedStartSlots(ownHomes: number, tenants: readonly TenantLoad[
     const queued = Math.max(0, t.hotBusy) + Math.max(0, t.queued);
     const service = t.serviceMs !== null && t.serviceMs > 0 ? t.serviceMs : fallbackServiceMs;
     const arriving = t.inflowPerS !== null && t.inflowPerS > 0 ? (t.inflowPerS * service) / 1000 : 0;
-    pinned += Math.max(0, Math.max(queued, arriving) - loaded);
+    const cap = t.maxInFlight !== undefined && t.maxInFlight !== null && t.maxInFlight >= 0 ? t.maxInFlight : Infinity;
+    pinned += Math.max(0, Math.min(cap, Math.max(queued, arriving)) - loaded);
   }
   return pinned;
 }

@@ -113,17 +113,22 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
     },
     {
       // The other apps on this app's clusters: their config and every deployment (to count their
-      // homes), their load and, on this app's clusters, their attempts of the last INFLOW_WINDOW_MS
-      // (ClusterAppState.pinnedStartSlots, parse-tenants.ts). The attempts are counted in one pass
-      // over the window (outcomes_cluster_at), not once per tenant and cluster.
+      // homes), their in-flight limit, their load and, on this app's clusters, their attempts of
+      // the last INFLOW_WINDOW_MS (ClusterAppState.pinnedStartSlots, parse-tenants.ts). The
+      // attempts are counted in one pass over the window (outcomes_cluster_at), not once per
+      // tenant and cluster. Attempts the replica refused as the client's fault (4xx but 429, the
+      // engine's "full") held no slot for a service time: counted, a tenant's flood of malformed
+      // requests would take start-up headroom from every app with more homes.
       sql: `WITH recent AS (
               SELECT o.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests
               FROM outcomes o
               WHERE o.at >= ? AND o.cluster_id IN (${clustersOfApp}) AND o.app_id <> ?
+                AND (o.status < 400 OR o.status >= 500 OR o.status = 429)
               GROUP BY o.app_id, o.cluster_id)
             SELECT ac.app_id AS app_id, ac.cluster_id AS cluster_id, ac.excluded AS excluded,
               c.region AS region, c.continent AS continent, a.residency_json AS residency_json,
-              a.gpu_types_json AS gpu_types_json, s.gpu_type AS gpu_type, s.hot_busy AS hot_busy,
+              a.gpu_types_json AS gpu_types_json, a.max_concurrency AS max_concurrency,
+              a.limit_scope AS limit_scope, s.gpu_type AS gpu_type, s.hot_busy AS hot_busy,
               s.hot_free AS hot_free, s.queued AS queued,
               CASE WHEN ac.cluster_id IN (${clustersOfApp}) THEN COALESCE(r.requests, 0) END AS inflow_requests
             FROM app_clusters ac

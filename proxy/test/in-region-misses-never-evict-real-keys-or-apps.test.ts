@@ -1,0 +1,85 @@
+/**
+ * The in-region path (no edge, no token) caches its libSQL reads. Unknown API keys, service
+ * keys and app ids were cached in the same bounded map as real ones, oldest first out: anyone
+ * who can reach the proxy could send 10,000 random well-formed keys (or app ids) and evict
+ * every real entry, so each real request needed a database read again — and with the database
+ * down, every tenant's in-region traffic failed (503 store-unavailable). Issue 11 item 3 fixed
+ * this at the edge; the in-region path now keeps misses apart, bounded, and never lets them
+ * evict a real entry; and, as the edge does, it reads at most a bounded number of uncached
+ * apps or keys at once (503 `in-region-busy` beyond). Real libSQL (a migrated temp file), the
+ * real in-region source.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceKey } from '../../control/cli/commands/service-keys.ts';
+import { hashApiKey } from '../../control/config/api-key-hash.ts';
+import type { TempStore } from '../../control/store/test-fixtures.ts';
+import { DEFAULT_POLICY } from '../../shared/decision/policy.ts';
+import type { SnapshotReader } from '../../shared/snapshot/index.ts';
+import { libsqlInRegionSource, type InRegionSource } from '../src/in-region-source.ts';
+import { CacheBusy } from '../src/refreshing-cache.ts';
+import { API_KEY, seedInRegionDb } from './in-region-fixture.ts';
+
+// Caches of 200 real entries (production: 10,000) and a flood past them: the same mechanism, in seconds.
+const MAX = 200;
+const FLOOD = 250;
+
+describe('in-region misses never evict real keys or apps', () => {
+  let store: TempStore;
+  let source: InRegionSource;
+  let serviceKeyHash: string;
+  let down = false;
+  beforeAll(async () => {
+    store = await seedInRegionDb('http://127.0.0.1:1');
+    serviceKeyHash = hashApiKey((await createServiceKey(store.client, 'acme/chat', undefined, Date.now())).key);
+    // The real client, behind a switch that makes it fail as a database that went down does.
+    const db: SnapshotReader = {
+      batch: (statements, mode) => (down ? Promise.reject(new Error('database down')) : store.client.batch(statements, mode)),
+    };
+    source = libsqlInRegionSource(db, { refreshMs: 60_000, maxProxyReportAgeMs: 60_000, policy: DEFAULT_POLICY, now: () => Date.now(), onError: () => undefined, maxEntries: MAX });
+  });
+  afterAll(() => store.dispose());
+
+  it('serves the real entries from cache after a flood of misses, with the database down', async () => {
+    expect((await source.apiKey(hashApiKey(API_KEY)))?.projectId).toBe('acme');
+    expect((await source.serviceKey(serviceKeyHash))?.appId).toBe('acme/chat');
+    expect((await source.snapshot('acme/chat'))?.app.id).toBe('acme/chat');
+    for (let i = 0; i < FLOOD; i += 50) {
+      const batch = Array.from({ length: 50 }, (_, j) => i + j);
+      const misses = await Promise.all(
+        batch.flatMap((n) => {
+          const hash = hashApiKey(`sk-${randomBytes(16).toString('hex')}`);
+          return [source.apiKey(hash), source.serviceKey(hash), source.snapshot(`acme/nope-${n}`)];
+        }),
+      );
+      expect(misses.every((m) => m === null)).toBe(true);
+    }
+    down = true;
+    expect((await source.apiKey(hashApiKey(API_KEY)))?.projectId).toBe('acme');
+    expect((await source.serviceKey(serviceKeyHash))?.appId).toBe('acme/chat');
+    expect((await source.snapshot('acme/chat'))?.app.id).toBe('acme/chat');
+  }, 60_000);
+
+  it('reads at most maxFirstLoads uncached keys at once; the rest are told to retry', async () => {
+    let reading = 0;
+    let most = 0;
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const slow: SnapshotReader = {
+      batch: async (statements, mode) => {
+        reading += 1;
+        most = Math.max(most, reading);
+        await held;
+        reading -= 1;
+        return store.client.batch(statements, mode);
+      },
+    };
+    const busy = libsqlInRegionSource(slow, { refreshMs: 60_000, maxProxyReportAgeMs: 60_000, policy: DEFAULT_POLICY, now: () => Date.now(), onError: () => undefined, maxFirstLoads: 8 });
+    const flood = Array.from({ length: 40 }, () => Promise.resolve(busy.apiKey(hashApiKey(`sk-${randomBytes(16).toString('hex')}`))).then(() => 'read', (e: unknown) => (e instanceof CacheBusy ? 'busy' : 'error')));
+    release();
+    const results = await Promise.all(flood);
+    expect(most).toBe(8);
+    expect(results.filter((r) => r === 'read')).toHaveLength(8);
+    expect(results.filter((r) => r === 'busy')).toHaveLength(32);
+  });
+});
