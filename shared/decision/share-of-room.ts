@@ -48,6 +48,8 @@ export function capByRoom(
   // The scratch in locals and parameters: a module variable is reloaded and re-checked at every access.
   const sc = scratchFor(pool.length);
   const openRows = sc.open;
+  const stride = TERM_COUNT;
+  const failureAt = TERM.failureRisk;
   let open = 0; // rows the water-fill may raise, by pool position in pool order (openRows)
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
@@ -58,7 +60,7 @@ export function capByRoom(
       claimOf(sc, i, r, own, appShare, policy);
       cap = capAt(sc, i, own, r.c.inflowTotal, mine, 0);
     }
-    const bad = faulty(r, termMs);
+    const bad = faulty(r, termMs, stride, failureAt);
     sc.fault[i] = bad ? 1 : 0;
     // A cluster with replica faults gets no more of this origin's traffic than it already does.
     if (bad) cap = Math.min(cap, own / mine);
@@ -70,8 +72,22 @@ export function capByRoom(
     } else if (!bad) under += r.probability;
     if (!bad && r.probability < cap) openRows[open++] = i;
   }
-  // Water-fill the excess onto rows under their cap, a few rounds (each round fills some to the
-  // cap). A row at its cap never reopens: each round walks the rows still open, in pool order.
+  excess = fillToCaps(pool, openRows, open, excess, under);
+  // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
+  // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
+  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, true);
+  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, false);
+  // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
+  if (excess > 1e-12) spreadLeftover(pool, sc.fault, excess);
+}
+
+/**
+ * Water-fills `excess` onto the `open` rows under their cap (`openRows`, by pool position in pool
+ * order; `under`: their probabilities' sum) in proportion to their probability, a few rounds (each
+ * round fills some to the cap). A row at its cap never reopens: each round walks the rows still
+ * open, in pool order. Returns what is left.
+ */
+function fillToCaps(pool: readonly CandidateRow[], openRows: Int32Array, open: number, excess: number, under: number): number {
   for (let round = 0; round < 4 && excess > 1e-12 && under > 0; round++) {
     const give = excess;
     let nextUnder = 0;
@@ -94,12 +110,7 @@ export function capByRoom(
     under = nextUnder;
     open = still;
   }
-  // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
-  // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
-  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, true);
-  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, false);
-  // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
-  if (excess > 1e-12) spreadLeftover(pool, sc.fault, excess);
+  return excess;
 }
 
 /**
@@ -140,8 +151,9 @@ function limitOf(r: CandidateRow): number {
   return Number.isNaN(r.shareCap) ? 1 : r.shareCap;
 }
 
-function faulty(r: CandidateRow, termMs: Float64Array): boolean {
-  return r.scored && (termMs[r.c.index * TERM_COUNT + TERM.failureRisk] ?? 0) > 0;
+// `stride`, `failureAt`: TERM_COUNT and TERM.failureRisk, read once per decision (module bindings are reloaded at every access).
+function faulty(r: CandidateRow, termMs: Float64Array, stride: number, failureAt: number): boolean {
+  return r.scored && (termMs[r.c.index * stride + failureAt] as number) > 0;
 }
 
 /**
