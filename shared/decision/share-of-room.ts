@@ -212,6 +212,8 @@ function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], termMs: Flo
   const { own: owns, limit, weight, fault: faults, open: openRows } = sc;
   // Where the row reports no start time, the policy's (as `timingsOf`).
   const fallbackMs = warm ? policy.ttft.warmStartMs : policy.ttft.coldStartMs;
+  const stride = TERM_COUNT;
+  const networkAt = TERM.network;
   let best = Infinity;
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
@@ -223,7 +225,7 @@ function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], termMs: Flo
     if (c.state === null || Number.isNaN(own) || faults[i] === 1 || headroom <= 0) continue;
     limit[i] = Math.max(r.probability, capAt(sc, i, own, c.inflowTotal, mine, headroom));
     const reported = warm ? c.warmStartMs : c.coldStartMs;
-    const ms = (termMs[c.index * TERM_COUNT + TERM.network] ?? 0) + (reported === reported ? reported : fallbackMs);
+    const ms = (termMs[c.index * stride + networkAt] as number) + (reported === reported ? reported : fallbackMs);
     weight[i] = ms;
     if (ms < best) best = ms;
   }
