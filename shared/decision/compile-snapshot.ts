@@ -11,6 +11,7 @@ import type {
 import { estimateRttsMs } from '../geo/rtt-model.ts';
 import type { Disqualification } from './disqualification.ts';
 import { formatPrice, staticWeightModifier } from './modifiers.ts';
+import { unpinnedHeadroom } from './share-of-room.ts';
 import { marginalPrice } from './ttft-terms.ts';
 import { tierOf, tierRank } from './tiers.ts';
 import type { ModifierFactor } from './types.ts';
@@ -56,6 +57,17 @@ export interface CompiledCandidate {
   /** The state's best tier (`tierOf`; null without state) and its TIER_RANK: a row's when no hard filter disqualifies it. */
   readonly tier: Tier | null;
   readonly tierRank: number;
+  /**
+   * What the share-of-room caps read of the state on every capped decision, resolved here as the
+   * snapshot is immutable: the reported service time and warm / cold start times (NaN where not
+   * reported, or not usable: the policy's applies) and the app's unpinned start-up slots, warm and
+   * warm + cold (`unpinnedHeadroom`; 0 without state).
+   */
+  readonly serviceMs: number;
+  readonly warmStartMs: number;
+  readonly coldStartMs: number;
+  readonly warmHeadroom: number;
+  readonly startHeadroom: number;
 }
 
 export interface CompiledSnapshot {
@@ -144,6 +156,7 @@ function build(snap: AppSnapshot): CompiledSnapshot {
     }
 
     const inflow = state === null ? null : (state.inflowByOrigin ?? null);
+    const startUp = startUpFacts(state);
     const configured = app.clusterWeights[id];
     const weight =
       configured === undefined || !Number.isFinite(configured) ? 1 : Math.max(0, configured);
@@ -169,6 +182,11 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       hasLoaded: state !== null && state.hotBusy + state.hotFree > 0,
       tier: state === null ? null : tierOf(state),
       tierRank: tierRank(state === null ? null : tierOf(state)),
+      serviceMs: startUp.serviceMs,
+      warmStartMs: startUp.warmStartMs,
+      coldStartMs: startUp.coldStartMs,
+      warmHeadroom: startUp.warmHeadroom,
+      startHeadroom: startUp.startHeadroom,
     });
   }
   const locations: GeoPoint[] = candidates.map(
@@ -209,6 +227,20 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       }
       return rates;
     },
+  };
+}
+
+type StartUpFacts = Pick<CompiledCandidate, 'serviceMs' | 'warmStartMs' | 'coldStartMs' | 'warmHeadroom' | 'startHeadroom'>;
+
+// The tests `share-of-room.ts` made per decision (`s.serviceMs > 0`, `startMs`), as NaN or not.
+function startUpFacts(s: ClusterAppState | null): StartUpFacts {
+  if (s === null) return { serviceMs: NaN, warmStartMs: NaN, coldStartMs: NaN, warmHeadroom: 0, startHeadroom: 0 };
+  return {
+    serviceMs: s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : NaN,
+    warmStartMs: s.warmStartMs !== undefined && s.warmStartMs !== null && s.warmStartMs >= 0 ? s.warmStartMs : NaN,
+    coldStartMs: s.coldStartMs !== undefined && s.coldStartMs !== null && s.coldStartMs >= 0 ? s.coldStartMs : NaN,
+    warmHeadroom: unpinnedHeadroom(s, true),
+    startHeadroom: unpinnedHeadroom(s, false),
   };
 }
 

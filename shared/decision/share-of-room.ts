@@ -45,19 +45,23 @@ export function capByRoom(
   const appShare = mine / app;
   let excess = 0;
   let under = 0;
-  growScratch(pool.length);
-  let open = 0; // rows the water-fill may raise, by pool position in pool order (openBuf)
+  // The scratch in locals and parameters: a module variable is reloaded and re-checked at every access.
+  const sc = scratchFor(pool.length);
+  const openRows = sc.open;
+  const stride = TERM_COUNT;
+  const failureAt = TERM.failureRisk;
+  let open = 0; // rows the water-fill may raise, by pool position in pool order (openRows)
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const own = r.shareCap; // NaN: no inflow data for this row
     let cap = NaN;
-    ownBuf[i] = own;
+    sc.own[i] = own;
     if (!Number.isNaN(own)) {
-      claimOf(r, i, own, appShare, policy);
-      cap = capAt(i, own, r.c.inflowTotal, mine, 0);
+      claimOf(sc, i, r, own, appShare, policy);
+      cap = capAt(sc, i, own, r.c.inflowTotal, mine, 0);
     }
-    const bad = faulty(r, termMs);
-    faultBuf[i] = bad ? 1 : 0;
+    const bad = faulty(r, termMs, stride, failureAt);
+    sc.fault[i] = bad ? 1 : 0;
     // A cluster with replica faults gets no more of this origin's traffic than it already does.
     if (bad) cap = Math.min(cap, own / mine);
     r.shareCap = cap;
@@ -66,17 +70,31 @@ export function capByRoom(
       excess += r.probability - cap;
       r.probability = cap;
     } else if (!bad) under += r.probability;
-    if (!bad && r.probability < cap) openBuf[open++] = i;
+    if (!bad && r.probability < cap) openRows[open++] = i;
   }
-  // Water-fill the excess onto rows under their cap, a few rounds (each round fills some to the
-  // cap). A row at its cap never reopens: each round walks the rows still open, in pool order.
+  excess = fillToCaps(pool, openRows, open, excess, under);
+  // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
+  // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
+  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, true);
+  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, false);
+  // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
+  if (excess > 1e-12) spreadLeftover(pool, sc.fault, excess);
+}
+
+/**
+ * Water-fills `excess` onto the `open` rows under their cap (`openRows`, by pool position in pool
+ * order; `under`: their probabilities' sum) in proportion to their probability, a few rounds (each
+ * round fills some to the cap). A row at its cap never reopens: each round walks the rows still
+ * open, in pool order. Returns what is left.
+ */
+function fillToCaps(pool: readonly CandidateRow[], openRows: Int32Array, open: number, excess: number, under: number): number {
   for (let round = 0; round < 4 && excess > 1e-12 && under > 0; round++) {
     const give = excess;
     let nextUnder = 0;
     let still = 0;
     excess = 0;
     for (let j = 0; j < open; j++) {
-      const i = openBuf[j] as number;
+      const i = openRows[j] as number;
       const r = pool[i] as CandidateRow;
       const limit = limitOf(r);
       const want = r.probability + (give * r.probability) / under;
@@ -86,38 +104,33 @@ export function capByRoom(
       } else {
         r.probability = want;
         nextUnder += want;
-        if (want < limit) openBuf[still++] = i;
+        if (want < limit) openRows[still++] = i;
       }
     }
     under = nextUnder;
     open = still;
   }
-  // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
-  // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, true);
-  if (excess > 1e-12) excess = fillStartUps(pool, termMs, mine, policy, excess, false);
-  // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
-  if (excess > 1e-12) spreadLeftover(pool, excess);
+  return excess;
 }
 
 /**
  * What no cap or start-up headroom could take, in proportion to the capped shares of rows without
- * replica faults if any (over-full clusters queue; a failing one fails). Reads `faultBuf`.
+ * replica faults if any (over-full clusters queue; a failing one fails): `faults`, by pool position.
  */
-function spreadLeftover(pool: readonly CandidateRow[], excess: number): void {
+function spreadLeftover(pool: readonly CandidateRow[], faults: Uint8Array, excess: number): void {
   let clean = 0;
   let total = 0;
   for (let i = 0; i < pool.length; i++) {
     const p = (pool[i] as CandidateRow).probability;
     total += p;
-    if (faultBuf[i] === 0) clean += p;
+    if (faults[i] === 0) clean += p;
   }
   const onClean = clean > 0;
   const base = onClean ? clean : total;
   if (base > 0) {
     for (let i = 0; i < pool.length; i++) {
       const r = pool[i] as CandidateRow;
-      if (!onClean || faultBuf[i] === 0) r.probability += (excess * r.probability) / base;
+      if (!onClean || faults[i] === 0) r.probability += (excess * r.probability) / base;
     }
   }
 }
@@ -138,25 +151,27 @@ function limitOf(r: CandidateRow): number {
   return Number.isNaN(r.shareCap) ? 1 : r.shareCap;
 }
 
-function faulty(r: CandidateRow, termMs: Float64Array): boolean {
-  return r.scored && (termMs[r.c.index * TERM_COUNT + TERM.failureRisk] ?? 0) > 0;
+// `stride`, `failureAt`: TERM_COUNT and TERM.failureRisk, read once per decision (module bindings are reloaded at every access).
+function faulty(r: CandidateRow, termMs: Float64Array, stride: number, failureAt: number): boolean {
+  return r.scored && (termMs[r.c.index * stride + failureAt] as number) > 0;
 }
 
 /**
- * What the row's cap needs that does not change within a decision, kept at pool position `i`
- * for `capAt` (capByRoom and both start-up passes ask for it): the state's horizon (s), its
- * loaded room over it, and this origin's claim on the unclaimed room — its share of the app's
- * traffic, or of this cluster's inflow if larger (the clients near a cluster are the ones that
- * want it). Only for rows with state and inflow data (own not NaN).
+ * What the row's cap needs that does not change within a decision, kept at pool position `i` of
+ * the scratch for `capAt` (capByRoom and both start-up passes ask for it): the state's
+ * horizon (s), its loaded room over it, and this origin's claim on the unclaimed room — its
+ * share of the app's traffic, or of this cluster's inflow if larger (the clients near a cluster
+ * are the ones that want it). Only for rows with state and inflow data (own not NaN).
  */
-function claimOf(r: CandidateRow, i: number, own: number, appShare: number, policy: Policy): void {
-  const s = r.c.state as ClusterAppState;
+function claimOf(sc: CapScratch, i: number, r: CandidateRow, own: number, appShare: number, policy: Policy): void {
+  const c = r.c;
+  const s = c.state as ClusterAppState;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
-  const service = s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : policy.ttft.serviceMs;
-  const total = r.c.inflowTotal;
-  horizonBuf[i] = h;
-  roomBuf[i] = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
-  claimBuf[i] = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
+  const service = c.serviceMs === c.serviceMs ? c.serviceMs : policy.ttft.serviceMs;
+  const total = c.inflowTotal;
+  sc.horizon[i] = h;
+  sc.room[i] = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
+  sc.claim[i] = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
 }
 
 /**
@@ -164,11 +179,11 @@ function claimOf(r: CandidateRow, i: number, own: number, appShare: number, poli
  * state's horizon (`claimOf` filled its inputs); `headroom`: start-up slots counted as room
  * besides the loaded ones. Small enough to be inlined: a call that is not would box its doubles.
  */
-function capAt(i: number, own: number, total: number, mine: number, headroom: number): number {
-  const h = horizonBuf[i] as number;
-  const room = (roomBuf[i] as number) + headroom;
+function capAt(sc: CapScratch, i: number, own: number, total: number, mine: number, headroom: number): number {
+  const h = sc.horizon[i] as number;
+  const room = (sc.room[i] as number) + headroom;
   const unclaimed = room - total * h;
-  const cap = unclaimed >= 0 ? own * h + unclaimed * (claimBuf[i] as number) : total > 0 ? (Math.max(0, room) * own) / total : 0;
+  const cap = unclaimed >= 0 ? own * h + unclaimed * (sc.claim[i] as number) : total > 0 ? (Math.max(0, room) * own) / total : 0;
   return Math.min(1, cap / (mine * h));
 }
 
@@ -176,19 +191,13 @@ function capAt(i: number, own: number, total: number, mine: number, headroom: nu
  * The start-up slots this app may take on the row, warm (`warm`) or warm and cold: its headroom
  * less what apps with fewer homes need there (`ClusterAppState.pinnedStartSlots`), taken from the
  * warm slots first as they would start. Those apps cannot go elsewhere; this one can, so its
- * overflow must not start on their nodes. Numbers, not an object: called per row per decision.
+ * overflow must not start on their nodes. Resolved once per snapshot (`CompiledCandidate.warmHeadroom`).
  */
 export function unpinnedHeadroom(s: ClusterAppState, warm: boolean): number {
   const pinned = Math.max(0, s.pinnedStartSlots ?? 0);
   const w = Math.max(0, s.warm);
   const free = Math.max(0, w - pinned);
   return warm ? free : free + Math.max(0, Math.max(0, s.cold) - Math.max(0, pinned - w));
-}
-
-/** The row's warm or cold start time: reported, else the policy's (as `timingsOf`, without its object). */
-function startMs(s: ClusterAppState, policy: Policy, warm: boolean): number {
-  const v = warm ? s.warmStartMs : s.coldStartMs;
-  return v !== undefined && v !== null && v >= 0 ? v : warm ? policy.ttft.warmStartMs : policy.ttft.coldStartMs;
 }
 
 /**
@@ -199,32 +208,38 @@ function startMs(s: ClusterAppState, policy: Policy, warm: boolean): number {
  * replica soonest gets it, before a far one or a cold start. Rows with replica faults or without
  * inflow data take none. Returns what is still left; the added shares go to `overflowShare`.
  */
-function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, mine: number, policy: Policy, excess: number, warm: boolean): number {
-  const limit = limitBuf;
-  const weight = weightBuf;
+function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], termMs: Float64Array, mine: number, policy: Policy, excess: number, warm: boolean): number {
+  const { own: owns, limit, weight, fault: faults, open: openRows } = sc;
+  // Where the row reports no start time, the policy's (as `timingsOf`).
+  const fallbackMs = warm ? policy.ttft.warmStartMs : policy.ttft.coldStartMs;
+  const stride = TERM_COUNT;
+  const networkAt = TERM.network;
   let best = Infinity;
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
-    const s = r.c.state;
-    const headroom = s === null ? 0 : unpinnedHeadroom(s, warm);
-    const own = ownBuf[i] as number; // as capByRoom read it from `rates`
+    const c = r.c;
+    const headroom = warm ? c.warmHeadroom : c.startHeadroom; // 0 without state
+    const own = owns[i] as number; // as capByRoom read it from `rates`
     limit[i] = r.probability;
     weight[i] = Infinity;
-    if (s === null || Number.isNaN(own) || faultBuf[i] === 1 || headroom <= 0) continue;
-    limit[i] = Math.max(r.probability, capAt(i, own, r.c.inflowTotal, mine, headroom));
-    const ms = (termMs[r.c.index * TERM_COUNT + TERM.network] ?? 0) + startMs(s, policy, warm);
+    if (c.state === null || Number.isNaN(own) || faults[i] === 1 || headroom <= 0) continue;
+    limit[i] = Math.max(r.probability, capAt(sc, i, own, c.inflowTotal, mine, headroom));
+    const reported = warm ? c.warmStartMs : c.coldStartMs;
+    const ms = (termMs[c.index * stride + networkAt] as number) + (reported === reported ? reported : fallbackMs);
     weight[i] = ms;
     if (ms < best) best = ms;
   }
+  const t = policy.ttft.temperatureMs;
   let open = 0;
-  let count = 0; // rows that take a share, by pool position in pool order (openBuf)
+  let count = 0; // rows that take a share, by pool position in pool order (openRows)
   for (let i = 0; i < pool.length; i++) {
-    const ms = weight[i] ?? Infinity;
+    const ms = weight[i] as number;
     // A row at its limit never opens (probabilities only rise to it): its weight is never read.
-    const opens = (pool[i] as CandidateRow).probability < (limit[i] ?? 0);
-    weight[i] = ms === Infinity || !opens ? 0 : Math.exp(-(ms - best) / policy.ttft.temperatureMs);
-    if (opens) open += weight[i] ?? 0;
-    if (opens && (weight[i] ?? 0) > 0) openBuf[count++] = i;
+    const opens = (pool[i] as CandidateRow).probability < (limit[i] as number);
+    const w = ms === Infinity || !opens ? 0 : Math.exp(-(ms - best) / t);
+    weight[i] = w;
+    if (opens) open += w;
+    if (opens && w > 0) openRows[count++] = i;
   }
   for (let round = 0; round < 6 && excess > 1e-12 && open > 0; round++) {
     const give = excess;
@@ -232,17 +247,17 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, mine:
     let still = 0;
     excess = 0;
     for (let j = 0; j < count; j++) {
-      const i = openBuf[j] as number;
+      const i = openRows[j] as number;
       const r = pool[i] as CandidateRow;
-      const cap = limit[i] ?? 0;
-      const w = weight[i] ?? 0;
+      const cap = limit[i] as number;
+      const w = weight[i] as number;
       const want = r.probability + (give * w) / open;
       const next = want > cap ? cap : want;
       if (want > cap) excess += want - cap;
       else nextOpen += w;
       r.overflowShare += next - r.probability;
       r.probability = next;
-      if (next < cap) openBuf[still++] = i;
+      if (next < cap) openRows[still++] = i;
     }
     open = nextOpen;
     count = still;
@@ -250,27 +265,37 @@ function fillStartUps(pool: readonly CandidateRow[], termMs: Float64Array, mine:
   return excess;
 }
 
-// Per-call scratch (decide() is synchronous), by pool position, grown to the largest pool seen:
-// limits and weights of fillStartUps, this origin's rate (NaN: no inflow data) and the cap inputs
-// `claimOf` keeps for `capAt`, which rows have replica faults (1) and the rows still open.
-let limitBuf = new Float64Array(64);
-let weightBuf = new Float64Array(64);
-let horizonBuf = new Float64Array(64);
-let roomBuf = new Float64Array(64);
-let claimBuf = new Float64Array(64);
-let ownBuf = new Float64Array(64);
-let faultBuf = new Uint8Array(64);
-let openBuf = new Int32Array(64);
+/**
+ * Per-call scratch (decide() is synchronous), by pool position: this origin's rate (NaN: no
+ * inflow data), the cap inputs `claimOf` keeps for `capAt`, the limits and weights of a start-up
+ * pass, which rows have replica faults (1) and the rows still open.
+ */
+interface CapScratch {
+  readonly own: Float64Array;
+  readonly horizon: Float64Array;
+  readonly room: Float64Array;
+  readonly claim: Float64Array;
+  readonly limit: Float64Array;
+  readonly weight: Float64Array;
+  readonly fault: Uint8Array;
+  readonly open: Int32Array;
+}
 
-function growScratch(n: number): void {
-  if (limitBuf.length >= n) return;
-  const size = Math.max(n, limitBuf.length * 2);
-  limitBuf = new Float64Array(size);
-  weightBuf = new Float64Array(size);
-  horizonBuf = new Float64Array(size);
-  roomBuf = new Float64Array(size);
-  claimBuf = new Float64Array(size);
-  ownBuf = new Float64Array(size);
-  faultBuf = new Uint8Array(size);
-  openBuf = new Int32Array(size);
+const newScratch = (n: number): CapScratch => ({
+  own: new Float64Array(n),
+  horizon: new Float64Array(n),
+  room: new Float64Array(n),
+  claim: new Float64Array(n),
+  limit: new Float64Array(n),
+  weight: new Float64Array(n),
+  fault: new Uint8Array(n),
+  open: new Int32Array(n),
+});
+
+// Grown to the largest pool seen.
+let scratch = newScratch(64);
+
+function scratchFor(n: number): CapScratch {
+  if (scratch.own.length < n) scratch = newScratch(Math.max(n, scratch.own.length * 2));
+  return scratch;
 }

@@ -45,8 +45,8 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
  * A standby worth keeping warm: loaded replicas (busy or free slots; the share
  * never starts new ones) and no replica faults in its recent outcomes.
  */
-function loaded(r: CandidateRow, termMs: Float64Array): boolean {
-  return r.c.hasLoaded && termOf(r, termMs, TERM.failureRisk) <= 0;
+function loaded(r: CandidateRow, termMs: Float64Array, stride: number, failureAt: number): boolean {
+  return r.c.hasLoaded && termOf(r, termMs, stride, failureAt) <= 0;
 }
 
 /**
@@ -58,10 +58,12 @@ function loaded(r: CandidateRow, termMs: Float64Array): boolean {
 function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, best: number, t: number, t0: number): number {
   let total = 0;
   const widened = t !== t0;
+  const stride = TERM_COUNT;
+  const failureAt = TERM.failureRisk;
   for (const r of pool) {
     // Relative to the best score, so the best weight is 1 (no underflow); with t = t0 this is
     // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
-    const x = widened ? widenedExponent(r, termMs, best, t, t0) : (r.scoreMs - best) / t;
+    const x = widened ? widenedExponent(r, termMs, stride, failureAt, best, t, t0) : (r.scoreMs - best) / t;
     let w = Math.exp(-x) * Math.sqrt(r.baseWeight);
     // The ttft model's modifiers, locality then static weight, multiplied in that order.
     w *= r.localityFactor;
@@ -73,14 +75,18 @@ function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, best: num
 }
 
 /** The exponent at temperature `t` with the failure-risk term kept at `t0`. */
-function widenedExponent(r: CandidateRow, termMs: Float64Array, best: number, t: number, t0: number): number {
-  const failure = termOf(r, termMs, TERM.failureRisk);
+function widenedExponent(r: CandidateRow, termMs: Float64Array, stride: number, failureAt: number, best: number, t: number, t0: number): number {
+  const failure = termOf(r, termMs, stride, failureAt);
   return (r.scoreMs - failure - best) / t + failure / t0;
 }
 
-/** A scored row's term value (ms) in the decision's term scratch (0 when the row is unscored). */
-function termOf(r: CandidateRow, termMs: Float64Array, slot: number): number {
-  return r.scored ? (termMs[r.c.index * TERM_COUNT + slot] ?? 0) : 0;
+/**
+ * A scored row's term value (ms) in the decision's term scratch (0 when the row is unscored).
+ * Callers read TERM_COUNT and the slot into locals before their loop: a module binding is
+ * reloaded and re-checked at every access, and this runs several times per row per decision.
+ */
+function termOf(r: CandidateRow, termMs: Float64Array, stride: number, slot: number): number {
+  return r.scored ? (termMs[r.c.index * stride + slot] as number) : 0;
 }
 
 /**
@@ -94,7 +100,9 @@ export const SPREAD_QUEUE_CAP_MS = 100;
 function expectedQueueMs(pool: readonly CandidateRow[], termMs: Float64Array, total: number): number {
   if (!(total > 0)) return 0;
   let q = 0;
-  for (const r of pool) q += (r.fullWeight / total) * termOf(r, termMs, TERM.queue);
+  const stride = TERM_COUNT;
+  const queueAt = TERM.queue;
+  for (const r of pool) q += (r.fullWeight / total) * termOf(r, termMs, stride, queueAt);
   return Math.min(q, SPREAD_QUEUE_CAP_MS);
 }
 
@@ -134,14 +142,16 @@ export function softmaxPick(
   // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
   // must not be raised to an even split of the share.
   let standbys = 0;
-  for (const r of pool) if (loaded(r, termMs)) standbys += r.c.staticWeight;
+  const stride = TERM_COUNT;
+  const failureAt = TERM.failureRisk;
+  for (const r of pool) if (loaded(r, termMs, stride, failureAt)) standbys += r.c.staticWeight;
   const uniform = !(total > 0);
   const share = standbys > 0 ? standbyShareOf(pool.length, policy) : 0;
   const weights = weightScratch(pool.length);
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
-    r.probability = (1 - share) * own + (share > 0 && loaded(r, termMs) ? (share * r.c.staticWeight) / standbys : 0);
+    r.probability = (1 - share) * own + (share > 0 && loaded(r, termMs, stride, failureAt) ? (share * r.c.staticWeight) / standbys : 0);
     // Uncapped, these are the pick weights (capByRoom would change nothing).
     if (!capped) weights[i] = r.pickWeight = r.probability;
   }
