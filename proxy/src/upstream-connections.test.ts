@@ -50,7 +50,7 @@ describe('upstream connections (HTTP/1.1 replicas)', () => {
   });
 
   it('the Agent reuses an idle replica connection, and opens another for a concurrent request', async () => {
-    const agent = upstreamAgent(DEFAULT_CONFIG, false);
+    const agent = upstreamAgent({ ...DEFAULT_CONFIG, id: 'test' }, false);
     const origin = `http://127.0.0.1:${port}`;
     const get = async (): Promise<string> => (await request(origin, { dispatcher: agent })).body.text();
     peers.length = 0;
