@@ -77,7 +77,8 @@ export class AttemptPlan {
   private skipped: Skip | null = null;
   /** Attempts granted beyond `maxAttempts` to stream continuations (one per continuation). */
   private extra = 0;
-  private readonly faults: Array<{ readonly clusterId: string; readonly fault: AttemptFault }> = [];
+  /** The failed attempts' faults, for the refusal; null until one fails (most never do). */
+  private faults: Array<{ readonly clusterId: string; readonly fault: AttemptFault }> | null = null;
 
   constructor(
     private readonly rt: ProxyRuntime,
@@ -115,7 +116,9 @@ export class AttemptPlan {
 
   /** An attempt failed: a replica fault counts against the replica (and maybe its cluster). */
   failed(a: Attempt, fault: AttemptFault): void {
-    this.faults.push({ clusterId: a.clusterId, fault });
+    const f = { clusterId: a.clusterId, fault };
+    if (this.faults === null) this.faults = [f];
+    else this.faults.push(f);
     if (fault.blame !== 'replica') return;
     this.clusterFailed = true;
     this.eject(a);
@@ -146,11 +149,12 @@ export class AttemptPlan {
 
   /** Why nothing served the request, as the error the client gets. */
   refusal(): ProxyError {
-    const last = this.faults[this.faults.length - 1];
+    const faults = this.faults ?? [];
+    const last = faults[faults.length - 1];
     const where = this.clusters.join(', ');
     if (last !== undefined) {
-      const list = this.faults.map((f) => `${f.clusterId} ${f.fault.code}`).join(', ');
-      const notStarted = this.faults.every((f) => f.fault.beforeSend);
+      const list = faults.map((f) => `${f.clusterId} ${f.fault.code}`).join(', ');
+      const notStarted = faults.every((f) => f.fault.beforeSend);
       return new ProxyError(
         'all-clusters-failed',
         last.fault.status,

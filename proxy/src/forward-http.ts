@@ -82,7 +82,7 @@ export function forwardTo(
   // The proxy answers `Expect: 100-continue` itself (Node sends the 100 before the body is read);
   // undici refuses the header, and the replica has nothing left to decide about it.
   delete headers['expect'];
-  const ex = new HttpExchange(rt, req, res, claims, target, headers);
+  const ex = new HttpExchange(rt, req, res, claims.did, target, headers);
   ex.trace = trace;
   const tracked = new TrackedExchange(rt, ex, done);
   rt.inFlight.add(tracked);
@@ -92,7 +92,7 @@ export function forwardTo(
   // budgeted or inference-aware app's body is read first: those go through the async path.
   const streams = rt.registry.routing(target.appId).requests.streams;
   if (target.tokenMeter !== undefined || streams.heartbeats || streams.continuation || readsPrompt(rt, req, target.appId)) {
-    void forwardPrepared(rt, req, ex, tracked, streams.heartbeats || streams.continuation);
+    void forwardPrepared(rt, req, ex, tracked, clustersOf(claims), streams.heartbeats || streams.continuation);
     return;
   }
   tracked.plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, null);
@@ -100,13 +100,20 @@ export function forwardTo(
 }
 
 /** forwardTo's path when the body is read or the stream is managed before the first attempt. */
-async function forwardPrepared(rt: ProxyRuntime, req: ClientRequest, ex: HttpExchange, tracked: TrackedExchange, managedApp: boolean): Promise<void> {
+async function forwardPrepared(
+  rt: ProxyRuntime,
+  req: ClientRequest,
+  ex: HttpExchange,
+  tracked: TrackedExchange,
+  clusters: string[],
+  managedApp: boolean,
+): Promise<void> {
   const target = ex.target;
   try {
     // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
     const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req) : null);
     if (prompt !== null) ex.useBody(prompt.bytes);
-    const p = new AttemptPlan(rt, target.appId, clustersOf(ex.claims), req.headers, prompt?.hashes ?? null);
+    const p = new AttemptPlan(rt, target.appId, clusters, req.headers, prompt?.hashes ?? null);
     tracked.plan = p;
     const managed = managedApp ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']) : null;
     if (managed === null) {
@@ -250,7 +257,7 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
   rt.metrics.requests.inc({ cluster: 'none', status: String(err.status) });
   rt.logger.warn(
     {
-      did: ex.claims.did,
+      did: ex.decisionId,
       app: ex.target.appId,
       fn: ex.target.fn,
       method: ex.method,

@@ -6,7 +6,6 @@
  */
 import type { Dispatcher } from 'undici';
 import { Readable } from 'node:stream';
-import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { Attempt } from './attempt-plan.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
 import { ClientBodyError, classifyUpstreamError, type AttemptFault } from './errors.ts';
@@ -64,6 +63,8 @@ function withLength(
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The request head once no attempt can follow: one shared object, not an empty one per stream. */
+const NO_HEADERS: ReturnType<typeof upstreamRequestHeaders> = Object.freeze({});
 
 /**
  * The exchange is its own abort switch (one object, not two: a held stream keeps both for hours).
@@ -89,7 +90,11 @@ export class HttpExchange extends UpstreamAbort {
     private readonly rt: ProxyRuntime,
     private readonly req: ClientRequest,
     readonly res: ClientResponse,
-    readonly claims: RoutingClaims,
+    /**
+     * The decision id is all an exchange needs of its token (outcome records, logs): not the claims
+     * object, its fallbacks list and strings, which a held stream would keep for hours.
+     */
+    readonly decisionId: string,
     readonly target: RequestTarget,
     private headers: ReturnType<typeof upstreamRequestHeaders>,
   ) {
@@ -120,7 +125,7 @@ export class HttpExchange extends UpstreamAbort {
    * for hours (a prompt body can be tens of KB).
    */
   lastAttemptDelivering(): void {
-    this.headers = {};
+    this.headers = NO_HEADERS;
     if (this.buffered !== null) this.buffered = EMPTY;
   }
 
@@ -254,7 +259,7 @@ export class HttpExchange extends UpstreamAbort {
       result: fault.code,
     });
     this.rt.recordOutcome({
-      decisionId: this.claims.did,
+      decisionId: this.decisionId,
       attempt: a.number,
       proxyId: this.rt.config.id,
       clusterId: blamesUpstream ? a.clusterId : null,
@@ -282,7 +287,7 @@ export class HttpExchange extends UpstreamAbort {
     const rt = this.rt;
     const durationMs = rt.now() - this.start;
     rt.recordOutcome({
-      decisionId: this.claims.did,
+      decisionId: this.decisionId,
       attempt: a.number,
       proxyId: rt.config.id,
       clusterId: a.clusterId,
@@ -302,7 +307,7 @@ export class HttpExchange extends UpstreamAbort {
     const { appId: app, fn } = this.target;
     rt.logger.info(
       {
-        did: this.claims.did,
+        did: this.decisionId,
         app,
         fn,
         method: this.method,

@@ -148,6 +148,9 @@ function sniffProtocol(socket: net.Socket, timeoutMs: number, h1: http.Server, h
     }
     seen = null;
     socket.off('data', sniff);
+    // The server it goes to handles the socket's errors itself (both add an 'error' listener on
+    // 'connection'); ours would stay on the connection for its whole life, in a listener array.
+    socket.off('error', destroySocket);
     clearTimeout(silent);
     socket.pause();
     socket.unshift(bytes);

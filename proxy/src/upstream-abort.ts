@@ -11,17 +11,27 @@ export interface AbortWatcher {
 
 export class UpstreamAbort {
   aborted = false;
-  private watchers: AbortWatcher[] | null = null;
+  /**
+   * The first watcher in a field, any further ones in a list: an exchange has one call at a time,
+   * and a held stream would keep a one-element array (~56 B) for hours.
+   */
+  private first: AbortWatcher | null = null;
+  private more: AbortWatcher[] | null = null;
 
   watch(w: AbortWatcher): void {
-    // `[w]`, not `[]` then push: a push into an empty array reserves 17 slots (~150 B), which a
-    // held stream's one watcher would keep for hours.
-    if (this.watchers === null) this.watchers = [w];
-    else this.watchers.push(w);
+    if (this.first === null) this.first = w;
+    else if (this.more === null) this.more = [w];
+    else this.more.push(w);
   }
 
   unwatch(w: AbortWatcher): void {
-    const list = this.watchers;
+    if (this.first === w) {
+      // The oldest remaining watcher moves up, so abort() tells them in watch order.
+      this.first = this.more?.shift() ?? null;
+      if (this.more?.length === 0) this.more = null;
+      return;
+    }
+    const list = this.more;
     if (list === null) return;
     const i = list.indexOf(w);
     if (i >= 0) list.splice(i, 1);
@@ -31,8 +41,11 @@ export class UpstreamAbort {
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    const list = this.watchers;
-    this.watchers = null;
-    if (list !== null) for (const w of list) w.upstreamAborted();
+    const first = this.first;
+    const more = this.more;
+    this.first = null;
+    this.more = null;
+    first?.upstreamAborted();
+    if (more !== null) for (const w of more) w.upstreamAborted();
   }
 }

@@ -16,7 +16,8 @@ export abstract class UpstreamBody {
   statusCode = 0;
   headers: IncomingHttpHeaders = {};
   protected sink: BodySink | null = null;
-  protected early: Buffer[] = [];
+  /** Chunks that came before the sink; null for none (a held stream keeps no empty array). */
+  protected early: Buffer[] | null = null;
   protected outcome: Outcome | null = null;
   protected headSeen = false;
 
@@ -26,7 +27,7 @@ export abstract class UpstreamBody {
   protected abstract cleanup(): void;
 
   get bodyArrived(): boolean {
-    return this.early.length > 0 || this.outcome !== null;
+    return this.early !== null || this.outcome !== null;
   }
 
   /** The parsed head (~200 B) would otherwise stay on a held stream's call for hours. */
@@ -37,17 +38,19 @@ export abstract class UpstreamBody {
   pipe(sink: BodySink): void {
     this.sink = sink;
     const early = this.early;
-    this.early = [];
+    this.early = null;
     let flowing = true;
-    for (const chunk of early) flowing = sink.data(chunk) && flowing;
+    if (early !== null) for (const chunk of early) flowing = sink.data(chunk) && flowing;
     if (!flowing) this.pauseSource();
     if (this.outcome !== null) this.deliver(this.outcome);
   }
 
   /** A body chunk: kept until the sink is attached (the head's continuation runs a tick later). */
   protected push(chunk: Buffer): void {
-    if (this.sink === null) this.early.push(chunk);
-    else if (!this.sink.data(chunk)) this.pauseSource();
+    if (this.sink === null) {
+      if (this.early === null) this.early = [chunk];
+      else this.early.push(chunk);
+    } else if (!this.sink.data(chunk)) this.pauseSource();
   }
 
   finish(outcome: Outcome): void {

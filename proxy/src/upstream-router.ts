@@ -11,8 +11,17 @@ import { H2UpstreamPool } from './h2-upstream-pool.ts';
 import type { HeaderMap } from './headers.ts';
 import { UpstreamAbort } from './upstream-abort.ts';
 import { callUpstream, type UpstreamResponse } from './upstream-call.ts';
+import { upstreamConnector, upstreamPool } from './upstream-connections.ts';
 import { protocolFor } from './upstream-protocols.ts';
 import type { Readable } from 'node:stream';
+
+/**
+ * Read only by undici's WebSocket and EventSource clients, which the proxy does not use; shared so
+ * undici's dispatcher base does not make two empty option objects per connection (each `Client`
+ * is one connection, and a held HTTP/1.1 stream keeps its own for hours).
+ */
+const NO_WEBSOCKET_OPTIONS = Object.freeze({});
+const NO_EVENTSOURCE_OPTIONS = Object.freeze({});
 
 /** The proxy's undici Agent to replicas (one connection per in-flight HTTP/1.1 request). */
 export function upstreamAgent(config: ProxyConfig, allowH2: boolean): Agent {
@@ -20,12 +29,13 @@ export function upstreamAgent(config: ProxyConfig, allowH2: boolean): Agent {
     keepAliveTimeout: 30_000,
     connections: null,
     allowH2,
-    connect: {
-      timeout: config.upstreamConnectTimeoutMs,
-      keepAlive: true,
-      keepAliveInitialDelay: 30_000,
-      noDelay: true,
-    },
+    // Keep-alive, no Nagle and the connect deadline as before; cleartext sockets keep nothing
+    // of the connect once connected (upstream-connections.ts).
+    connect: upstreamConnector({ timeoutMs: config.upstreamConnectTimeoutMs, allowH2 }),
+    // undici's Pool per origin, its per-connection drain listener without a property dictionary.
+    factory: upstreamPool,
+    webSocket: NO_WEBSOCKET_OPTIONS,
+    eventSource: NO_EVENTSOURCE_OPTIONS,
   });
 }
 
