@@ -9,6 +9,7 @@
  *
  * Run: npx tsx bench/worker.ts
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,7 @@ export interface WorkerBenchResult {
 }
 
 const APP = 'acme/chat';
+const OPERATOR_KEY = randomBytes(24).toString('hex');
 
 async function httpLoad(url: string, seconds: number, concurrency: number): Promise<WorkerBenchResult['http']> {
   const latencies: number[] = [];
@@ -72,6 +74,8 @@ export async function run(): Promise<WorkerBenchResult> {
       LIBSQL_URL: text(hrana.url),
       TOKEN_SIGNING_KEY: text(jwk),
       EDGE_BENCH_ROUTE: text('on'),
+      // explain (the synthetic row) is operator-only since issue 11: a key for this run only.
+      EDGE_OPERATOR_KEY: text(OPERATOR_KEY),
       // Per-decision console lines and table writes are off: this measures the decision path.
       EDGE_LOG_DECISIONS: text('off'),
       EDGE_RECORD_DECISIONS: text('off'),
@@ -84,7 +88,7 @@ export async function run(): Promise<WorkerBenchResult> {
   try {
     await worker.ready;
     const base = (await worker.url).toString().replace(/\/$/, '');
-    const auth = { authorization: `Bearer ${KEYS.acme}` };
+    const auth = { authorization: `Bearer ${KEYS.acme}`, 'x-switchyard-operator-key': OPERATOR_KEY };
     const get = async <T>(path: string): Promise<T> => {
       const res = await fetch(`${base}${path}`, { headers: auth });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);

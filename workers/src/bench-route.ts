@@ -8,6 +8,7 @@ import type { RequestFacts } from '../../shared/domain/types.ts';
 import type { Edge } from './edge.ts';
 import { json } from './response-headers.ts';
 import { hashKey } from './auth.ts';
+import { OPERATOR_KEY_HEADER } from './operator.ts';
 import { decide, renderPrompt, seededRng, signRoutingToken } from './shared-deps.ts';
 import { compiledRoutes } from './route-hook.ts';
 import type { AppSnapshot } from '../../shared/domain/types.ts';
@@ -87,6 +88,9 @@ export async function benchRoute(edge: Edge, url: URL, request: Request): Promis
   // kind=explain: the same path without minting a token (synthetic), to isolate the signing cost.
   const target = `${url.origin}/${kind === 'explain' ? 'explain' : 'token'}/v4/${appId}/generate`;
   const headers = new Headers({ authorization: request.headers.get('authorization') ?? '' });
+  // explain is operator-only (operator.ts): the bench's caller passes the key on.
+  const operator = request.headers.get(OPERATOR_KEY_HEADER);
+  if (operator !== null) headers.set(OPERATOR_KEY_HEADER, operator);
   const cf = { colo: 'FRA', country: 'DE', continent: 'EU', latitude: '50.1', longitude: '8.7' };
   for (let b = 0; b < batches; b++) {
     await yieldToIo();
