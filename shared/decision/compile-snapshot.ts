@@ -12,7 +12,7 @@ import { estimateRttsMs } from '../geo/rtt-model.ts';
 import type { Disqualification } from './disqualification.ts';
 import { formatPrice, staticWeightModifier } from './modifiers.ts';
 import { unpinnedHeadroom } from './share-of-room.ts';
-import { marginalPrice } from './ttft-terms.ts';
+import { marginalPrice, reportedMs } from './ttft-terms.ts';
 import { tierOf, tierRank } from './tiers.ts';
 import type { ModifierFactor } from './types.ts';
 
@@ -232,13 +232,13 @@ function build(snap: AppSnapshot): CompiledSnapshot {
 
 type StartUpFacts = Pick<CompiledCandidate, 'serviceMs' | 'warmStartMs' | 'coldStartMs' | 'warmHeadroom' | 'startHeadroom'>;
 
-// The tests `share-of-room.ts` made per decision (`s.serviceMs > 0`, `startMs`), as NaN or not.
+// `timingsOf`'s rule (`reportedMs`), with NaN where the policy's value applies (compiling has no policy).
 function startUpFacts(s: ClusterAppState | null): StartUpFacts {
   if (s === null) return { serviceMs: NaN, warmStartMs: NaN, coldStartMs: NaN, warmHeadroom: 0, startHeadroom: 0 };
   return {
-    serviceMs: s.serviceMs !== undefined && s.serviceMs !== null && s.serviceMs > 0 ? s.serviceMs : NaN,
-    warmStartMs: s.warmStartMs !== undefined && s.warmStartMs !== null && s.warmStartMs >= 0 ? s.warmStartMs : NaN,
-    coldStartMs: s.coldStartMs !== undefined && s.coldStartMs !== null && s.coldStartMs >= 0 ? s.coldStartMs : NaN,
+    serviceMs: reportedMs(s.serviceMs, true) ?? NaN,
+    warmStartMs: reportedMs(s.warmStartMs, false) ?? NaN,
+    coldStartMs: reportedMs(s.coldStartMs, false) ?? NaN,
     warmHeadroom: unpinnedHeadroom(s, true),
     startHeadroom: unpinnedHeadroom(s, false),
   };

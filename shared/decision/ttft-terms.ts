@@ -254,6 +254,14 @@ export function uncertaintyTerm(
   };
 }
 
+/**
+ * A time the aggregator reported that the model may use, else null: start-up times may be 0
+ * (`positive` false), a service time or queue wait must be more. The one rule for every reader.
+ */
+export function reportedMs(v: number | null | undefined, positive: boolean): number | null {
+  return v !== undefined && v !== null && (positive ? v > 0 : v >= 0) ? v : null;
+}
+
 /** Start-up and service times for a state row: reported by the aggregator, else the policy's. */
 export function timingsOf(
   s: ClusterAppState,
@@ -270,10 +278,10 @@ export function timingsOf(
   const v = s.serviceMs;
   const q = s.queueWaitMs;
   return {
-    queueWaitMs: q !== undefined && q !== null && q > 0 ? q : null,
-    warmStartMs: w !== undefined && w !== null && w >= 0 ? w : policy.warmStartMs,
-    coldStartMs: c !== undefined && c !== null && c >= 0 ? c : policy.coldStartMs,
-    serviceMs: v !== undefined && v !== null && v > 0 ? v : policy.serviceMs,
+    queueWaitMs: reportedMs(q, true),
+    warmStartMs: reportedMs(w, false) ?? policy.warmStartMs,
+    coldStartMs: reportedMs(c, false) ?? policy.coldStartMs,
+    serviceMs: reportedMs(v, true) ?? policy.serviceMs,
     reported: w !== undefined && w !== null,
   };
 }
