@@ -111,16 +111,20 @@ export async function insertRoutedDecision(
   });
 }
 
-/** `count` requests of `appId` routed to `clusterId` at `at`, each answered `status` (200): inflow the snapshot reads. */
+/**
+ * `count` requests of `appId` routed to `clusterId` at `at`, each answered `status` (200) after
+ * `durationMs`: inflow the snapshot reads. The default, a minute, is longer than any policy's
+ * service time, which then prices the requests as pinned start-up demand (`parse-tenants.ts`).
+ */
 export async function insertArrivals(
   client: Client,
-  a: { appId: string; clusterId: string; count: number; at: number; idPrefix?: string; status?: number },
+  a: { appId: string; clusterId: string; count: number; at: number; idPrefix?: string; status?: number; durationMs?: number },
 ): Promise<void> {
   const outcomes = [];
   for (let i = 0; i < a.count; i++) {
     const id = `${a.idPrefix ?? 'd'}${i}`;
     await insertRoutedDecision(client, { id, at: a.at, appId: a.appId, clusterId: a.clusterId });
-    outcomes.push({ decisionId: id, attempt: 0, proxyId: 'px', clusterId: a.clusterId, endpoint: null, status: a.status ?? 200, ttfbMs: 50, durationMs: 10, bytesIn: 0, bytesOut: 0, error: null, at: a.at });
+    outcomes.push({ decisionId: id, attempt: 0, proxyId: 'px', clusterId: a.clusterId, endpoint: null, status: a.status ?? 200, ttfbMs: 50, durationMs: a.durationMs ?? 60_000, bytesIn: 0, bytesOut: 0, error: null, at: a.at });
   }
   await insertOutcomes(client, outcomes);
 }

@@ -2,11 +2,19 @@
  * Moving averages of what this proxy measures per cluster: round-trip time of
  * health checks and time to first byte of real responses (EWMA, α = 0.2), the
  * inputs the edge's latency modifier reads from proxy_cluster_health.
+ *
+ * RTT is network (health checks, one per endpoint and interval, the same for every
+ * app); TTFB is every app's server time mixed together. Only RTT may stand for the
+ * cluster in a decision: one tenant's slow answers must not make the cluster look
+ * far for another (the edge reads each app's own TTFB from its outcomes).
  */
 export interface ClusterLatency {
   rttMs: number | null;
   ttfbMs: number | null;
+  /** Every sample, RTT and TTFB. */
   samples: number;
+  /** RTT samples only: what `rttMs` is averaged over. */
+  rttSamples: number;
 }
 
 const ALPHA = 0.2;
@@ -21,7 +29,7 @@ export class LatencyTracker {
   private get(clusterId: string): ClusterLatency {
     let l = this.byCluster.get(clusterId);
     if (l === undefined) {
-      l = { rttMs: null, ttfbMs: null, samples: 0 };
+      l = { rttMs: null, ttfbMs: null, samples: 0, rttSamples: 0 };
       this.byCluster.set(clusterId, l);
     }
     return l;
@@ -31,6 +39,7 @@ export class LatencyTracker {
     const l = this.get(clusterId);
     l.rttMs = ewma(l.rttMs, ms);
     l.samples += 1;
+    l.rttSamples += 1;
   }
 
   ttfb(clusterId: string, ms: number): void {

@@ -93,9 +93,12 @@ export class Reporter {
         clusterId,
         health,
         circuitOpen,
-        rttMs: l?.rttMs ?? l?.ttfbMs ?? 0,
+        // Network only: TTFB mixes every app's server time, so one slow tenant standing in for
+        // a missing RTT made the cluster look far to all others. No RTT yet: 0 samples, and
+        // the edge uses its geo model. TTFB is still reported for operators; no decision reads it.
+        rttMs: l?.rttMs ?? 0,
         ttftMs: l?.ttfbMs ?? null,
-        samples: l?.samples ?? 0,
+        samples: l?.rttMs === null || l?.rttMs === undefined ? 0 : l.rttSamples,
         observedAt: now,
         openCircuitApps,
       };

@@ -91,19 +91,37 @@ describe('decide: switchyard pipeline', () => {
     expect(Math.abs((counts.get('eu-1') ?? 0) / 4000 - (eu?.probability ?? 0))).toBeLessThan(0.03);
   });
 
-  it('adds the own proxy’s measured ttft to the geo leg, and ignores other proxies’ numbers', () => {
+  it('adds the own proxy’s measured rtt to the geo leg, and ignores other proxies’ numbers', () => {
     const snap = snapshot({
       clusters: [EU, EU2],
       latency: [
-        measurement('eu-1', 'proxy-eu-west', { ttftMs: 400 }),
-        measurement('eu-2', 'proxy-us-east', { ttftMs: 900 }),
+        measurement('eu-1', 'proxy-eu-west', { rttMs: 400 }),
+        measurement('eu-2', 'proxy-us-east', { rttMs: 900 }),
       ],
     });
     const [eu1, eu2] = decide(request(), snap, policy(), context()).candidates;
-    expect(eu1?.modifiers[0]?.detail).toMatch(/\(ttft, measured\)$/);
+    expect(eu1?.modifiers[0]?.detail).toMatch(/\(rtt, measured\)$/);
     expect(eu1?.estimatedLatencyMs).toBeGreaterThan(400);
     expect(eu2?.modifiers[0]?.detail).toMatch(/\(geo model\)$/);
     expect(eu2?.estimatedLatencyMs).toBeLessThan(20);
+  });
+
+  // The cluster-wide TTFB a proxy reports mixes every app's server time: one tenant's slow
+  // answers must not make the cluster look far to another. The app's own outcomes may.
+  it('adds the app’s own TTFB on the cluster, never the cluster-wide TTFB of every app', () => {
+    const base = snapshot({
+      clusters: [EU, EU2],
+      latency: [measurement('eu-1', 'proxy-eu-west', { rttMs: 3, ttftMs: 900 })],
+    });
+    const [mixed] = decide(request(), base, policy(), context()).candidates;
+    expect(mixed?.modifiers[0]?.detail).toMatch(/\(rtt, measured\)$/);
+    expect(mixed?.estimatedLatencyMs).toBeLessThan(30);
+    const own = { clusterId: 'eu-1', requests: 20, replicaErrors: 0, ttfbMs: 250, observedAt: NOW - 1000 };
+    const withOwn = { ...base, outcomes: new Map([['eu-1', own]]) };
+    const [eu1] = decide(request(), withOwn, policy(), context()).candidates;
+    expect(eu1?.modifiers[0]?.detail).toMatch(/\(ttft, measured\)$/);
+    expect(eu1?.estimatedLatencyMs).toBeGreaterThan(250);
+    expect(eu1?.estimatedLatencyMs).toBeLessThan(280);
   });
 
   it('is neutral on latency when the client location is unknown', () => {

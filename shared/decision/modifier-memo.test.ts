@@ -20,7 +20,7 @@ const CLUSTERS = [
 ];
 
 function build(): AppSnapshot {
-  return snapshot({
+  const snap = snapshot({
     clusters: CLUSTERS,
     states: [
       state('eu-1', { pricePerHour: 1 }),
@@ -33,6 +33,9 @@ function build(): AppSnapshot {
       measurement('us-1', 'proxy-us-east', { rttMs: 5 }),
     ],
   });
+  // eu-1's own TTFB, as old as its proxy's measurement: both too old past NOW + 20 s.
+  const own = { clusterId: 'eu-1', requests: 20, replicaErrors: 0, ttfbMs: 300, observedAt: NOW - 100_000 };
+  return { ...snap, outcomes: new Map([['eu-1', own]]) };
 }
 
 describe('memoised modifiers', () => {

@@ -1,5 +1,5 @@
 import type { CompiledCandidate, CompiledSnapshot } from './compile-snapshot.ts';
-import { estimateLatency } from './latency-estimate.ts';
+import { LATENCY_SOURCES, estimateLatency, latencySource } from './latency-estimate.ts';
 import { costContext, costModifier, latencyModifier } from './modifiers.ts';
 import type { CostContext } from './modifiers.ts';
 import type { ModifierFactor, Policy } from './types.ts';
@@ -14,18 +14,13 @@ import type { ModifierFactor, Policy } from './types.ts';
 
 interface LatencyTable {
   readonly policy: Policy;
-  // Two slots per candidate: [own-proxy measurement usable, geo model only], filled lazily.
+  // LATENCY_SOURCES slots per candidate, one per `LatencySource`, filled lazily.
   readonly factors: (ModifierFactor | undefined)[];
   readonly ms: Float64Array;
 }
 
 // Keyed by the geo-RTT array, which is unique per (snapshot, client location).
 const latencyTables = new WeakMap<Float64Array, LatencyTable>();
-
-function measurementUsable(c: CompiledCandidate, now: number, maxAgeMs: number): boolean {
-  const m = c.measured;
-  return m !== null && now - m.observedAt <= maxAgeMs && m.samples > 0;
-}
 
 export interface LatencyResult {
   modifier: ModifierFactor;
@@ -49,22 +44,17 @@ export function latencyFor(
   if (table === undefined || table.policy !== policy) {
     table = {
       policy,
-      factors: new Array<ModifierFactor | undefined>(rtts.length * 2),
-      ms: new Float64Array(rtts.length * 2),
+      factors: new Array<ModifierFactor | undefined>(rtts.length * LATENCY_SOURCES),
+      ms: new Float64Array(rtts.length * LATENCY_SOURCES),
     };
     latencyTables.set(rtts, table);
   }
-  const usable = measurementUsable(c, now, policy.staleHardMs);
-  const slot = c.index * 2 + (usable ? 0 : 1);
+  const source = latencySource(c, now, policy.staleHardMs, policy.ttft.outcomeMaxAgeMs);
+  const slot = c.index * LATENCY_SOURCES + source;
   let modifier = table.factors[slot];
   if (modifier === undefined) {
-    // `now` only matters through `usable`, already part of the slot.
-    const est = estimateLatency(
-      usable ? c : { ...c, measured: null },
-      rtts[c.index] ?? null,
-      now,
-      policy.staleHardMs,
-    );
+    // `now` only matters through `source`, already part of the slot.
+    const est = estimateLatency(c, rtts[c.index] ?? null, source);
     modifier = latencyModifier(est, policy);
     table.factors[slot] = modifier;
     table.ms[slot] = est === null ? NaN : est.ms;

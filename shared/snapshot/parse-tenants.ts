@@ -8,7 +8,7 @@ import { SnapshotError } from './errors.ts';
 import { parseResidency } from './parse-residency.ts';
 import { type Deployed, homesOf, pinnedStartSlots, type TenantLoad } from './pinned-start-slots.ts';
 import { residencyAllows } from '../domain/residency.ts';
-import { bool, int, intOrNull, json, str, strOrNull, type Row } from './row-values.ts';
+import { bool, int, intOrNull, json, numOrNull, str, strOrNull, type Row } from './row-values.ts';
 import { INFLOW_WINDOW_MS } from './statements.ts';
 
 interface Tenant {
@@ -59,7 +59,8 @@ export function parseTenantRows(rows: readonly Row[]): Map<string, Tenant> {
       hotFree: int(row, 'hot_free', where),
       queued: int(row, 'queued', where),
       inflowPerS: requests === null ? null : requests / (INFLOW_WINDOW_MS / 1000),
-      serviceMs: null,
+      // The mean duration of its attempts here (`pinnedByCluster` bounds it by the policy's).
+      serviceMs: numOrNull(row, 'mean_duration_ms', where),
       maxInFlight: t.maxInFlight,
     });
   }
@@ -87,7 +88,11 @@ export function pinnedByCluster(
     for (const t of tenants.values()) {
       const load = t.load.get(id);
       if (load === undefined || !residencyAllows(t.residency, c, c.continent)) continue;
-      loads.push({ ...load, homes: homesOf(t.residency, t.gpuTypes, t.deployments, c.continent) });
+      // Priced at its observed mean duration, never above the policy's service time: cheap
+      // requests pin only the slots they hold, and long streams held open pin no more than
+      // before (the policy's time bounds what one tenant can take from the others).
+      const serviceMs = load.serviceMs === null ? null : Math.min(Math.max(1, load.serviceMs), fallbackServiceMs);
+      loads.push({ ...load, serviceMs, homes: homesOf(t.residency, t.gpuTypes, t.deployments, c.continent) });
     }
     out.set(id, loads.length === 0 ? 0 : pinnedStartSlots(homesOf(app.residency, app.gpuTypes, own, c.continent), loads, fallbackServiceMs));
   }

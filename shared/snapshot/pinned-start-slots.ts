@@ -37,7 +37,11 @@ export interface TenantLoad {
   readonly queued: number;
   /** Requests/s it received here over the last inflow window (null: not known). */
   readonly inflowPerS: number | null;
-  /** Mean time a request holds a slot (null: not reported; `fallbackServiceMs` applies). */
+  /**
+   * Mean time a request holds a slot (null: not known; `fallbackServiceMs` applies). The
+   * snapshot loader gives the mean duration of the tenant's recent attempts on the cluster,
+   * bounded by the policy's service time (`parse-tenants.ts`); the simulator its true mean.
+   */
   readonly serviceMs: number | null;
   /**
    * Most requests its own limits let be in flight on this cluster (its proxies refuse the rest

@@ -118,9 +118,12 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // attempts are counted in one pass over the window (outcomes_cluster_at), not once per
       // tenant and cluster. Attempts the replica refused as the client's fault (4xx but 429, the
       // engine's "full") held no slot for a service time: counted, a tenant's flood of malformed
-      // requests would take start-up headroom from every app with more homes.
+      // requests would take start-up headroom from every app with more homes. The attempts'
+      // mean duration prices that inflow (a cheap request holds its slot briefly); a 429 is an
+      // instant refusal, demand but not a duration, so it cannot make a tenant look cheap.
       sql: `WITH recent AS (
-              SELECT o.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests
+              SELECT o.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests,
+                AVG(CASE WHEN o.status <> 429 THEN o.duration_ms END) AS mean_duration_ms
               FROM outcomes o
               WHERE o.at >= ? AND o.cluster_id IN (${clustersOfApp}) AND o.app_id <> ?
                 AND (o.status < 400 OR o.status >= 500 OR o.status = 429)
@@ -130,7 +133,8 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
               a.gpu_types_json AS gpu_types_json, a.max_concurrency AS max_concurrency,
               a.limit_scope AS limit_scope, s.gpu_type AS gpu_type, s.hot_busy AS hot_busy,
               s.hot_free AS hot_free, s.queued AS queued,
-              CASE WHEN ac.cluster_id IN (${clustersOfApp}) THEN COALESCE(r.requests, 0) END AS inflow_requests
+              CASE WHEN ac.cluster_id IN (${clustersOfApp}) THEN COALESCE(r.requests, 0) END AS inflow_requests,
+              r.mean_duration_ms AS mean_duration_ms
             FROM app_clusters ac
             JOIN apps a ON a.id = ac.app_id
             JOIN clusters c ON c.id = ac.cluster_id

@@ -43,6 +43,7 @@ beforeAll(async () => {
     status: { clusterId: 'svc-eu1', health: 'healthy', circuitOpen: false, draining: false, observedAt: now },
     endpoints: [],
   }, now);
+  // Each held its slot a minute: past any policy's service time, which then prices it.
   const outcomes = [];
   for (let i = 0; i < 30; i++) {
     await db.execute({
@@ -50,7 +51,7 @@ beforeAll(async () => {
             VALUES (?, ?, 'svc/eu', 'f', 0, 'routed', 'svc-eu1', 'fastest-predicted', 'v', 's', 0, '{}', '{}')`,
       args: [`svc-d${i}`, now - 1000],
     });
-    outcomes.push({ decisionId: `svc-d${i}`, attempt: 0, proxyId: 'px', clusterId: 'svc-eu1', endpoint: null, status: 200, ttfbMs: 50, durationMs: 10, bytesIn: 0, bytesOut: 0, error: null, at: now - 1000 });
+    outcomes.push({ decisionId: `svc-d${i}`, attempt: 0, proxyId: 'px', clusterId: 'svc-eu1', endpoint: null, status: 200, ttfbMs: 50, durationMs: 60_000, bytesIn: 0, bytesOut: 0, error: null, at: now - 1000 });
   }
   await insertOutcomes(db, outcomes);
 });
