@@ -47,28 +47,62 @@ const TSX_API = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/ap
 const WORKER = new URL('./replay-worker.ts', import.meta.url).href;
 const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER)}); });`;
 
-export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayReport> {
+/** What a replay thread posts back: its totals, a policy-canary record seen, or a failure. */
+export type WorkerMessage = { kind: 'partial'; partial: ReplayPartial } | { kind: 'canary' } | { kind: 'error'; code: string; message: string };
+
+/**
+ * The report of the file's records replayed on `job.threads` threads; null when the file holds
+ * policy-canary notes (threads do not merge the canary side-by-side report: replay it on one).
+ * The threads find such a note themselves as they read their records: a pre-scan of the whole
+ * file for it cost as much CPU as a fifth of the replay.
+ */
+export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayReport | null> {
   const started = performance.now();
   if (!canSplit(job.opts.strategy)) throw new BacktestError('bad-option', `--threads: strategy ${job.opts.strategy ?? ''} keeps state between decisions; replay it with --threads 1`);
-  const parts = await Promise.all(Array.from({ length: job.threads }, (_, thread) => runThread({ ...job, thread })));
-  return reportOf(mergePartials(parts), job.opts, performance.now() - started);
+  const crew: Crew = { workers: [], stopped: false };
+  const parts = await Promise.all(Array.from({ length: job.threads }, (_, thread) => runThread({ ...job, thread }, crew))).catch((err: unknown) => {
+    stopAll(crew);
+    throw err;
+  });
+  const done = parts.filter((p): p is ReplayPartial => p !== null);
+  if (done.length < parts.length) return null;
+  return reportOf(mergePartials(done), job.opts, performance.now() - started);
 }
 
-function runThread(task: WorkerTask): Promise<ReplayPartial> {
+/** The threads of one replay; `stopped` once one met a canary note (or failed) and the rest were ended. */
+interface Crew {
+  readonly workers: Worker[];
+  stopped: boolean;
+}
+
+function stopAll(crew: Crew): void {
+  crew.stopped = true;
+  for (const w of crew.workers) void w.terminate();
+}
+
+/** One thread's partial; null when it met a canary note or was stopped because another did. */
+function runThread(task: WorkerTask, crew: Crew): Promise<ReplayPartial | null> {
   return new Promise((resolve, reject) => {
     const w = new Worker(BOOT, { eval: true, workerData: task });
+    crew.workers.push(w);
     let done = false;
-    w.once('message', (m: { ok: true; partial: ReplayPartial } | { ok: false; code: string; message: string }) => {
+    w.once('message', (m: WorkerMessage) => {
       done = true;
-      if (m.ok) resolve(m.partial);
-      else reject(new BacktestError(m.code as 'bad-record', m.message));
+      if (m.kind === 'partial') resolve(m.partial);
+      else if (m.kind === 'canary') {
+        resolve(null);
+        stopAll(crew);
+      } else reject(new BacktestError(m.code as 'bad-record', m.message));
     });
     w.once('error', (err) => {
       done = true;
       reject(err);
     });
     w.once('exit', (code) => {
-      if (!done) reject(new BacktestError('input-read', `replay thread ${task.thread} exited with code ${code}`));
+      if (done) return;
+      // Ended because another thread met a canary note: its share is not needed.
+      if (crew.stopped) resolve(null);
+      else reject(new BacktestError('input-read', `replay thread ${task.thread} exited with code ${code}`));
     });
   });
 }
