@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BacktestError } from '../errors.ts';
 import { fileChunks, lineEnd, NdjsonDecoder } from './ndjson.ts';
-import { THREAD_BLOCK, type WorkerMessage, type WorkerTask } from './parallel-replay.ts';
+import { THREAD_BLOCK, type WorkerMessage, type WorkerTask } from './replay-task.ts';
 import { ReplayAccumulator } from './replay-engine.ts';
 
 async function run(task: WorkerTask): Promise<void> {
