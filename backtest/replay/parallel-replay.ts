@@ -41,16 +41,24 @@ const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); ret
  * the tsx boot instead cost each thread ~1 s of CPU (its loader thread, resolving and compiling
  * every module again). Falls back to the tsx boot if esbuild cannot be loaded or the bundle fails.
  */
-let bundled: Promise<string> | undefined;
-function workerCode(): Promise<string> {
-  bundled ??= (async (): Promise<string> => {
+let bundled: Promise<WorkerBoot> | undefined;
+export interface WorkerBoot {
+  readonly code: string;
+  /** `bundle`: plain JS, no loader in the thread; `tsx`: the fallback boot. */
+  readonly via: 'bundle' | 'tsx';
+}
+export function workerBoot(): Promise<WorkerBoot> {
+  bundled ??= (async (): Promise<WorkerBoot> => {
     try {
       const esbuild = createRequire(TSX_API_CJS)('esbuild') as typeof import('esbuild');
       const out = await esbuild.build({ entryPoints: [fileURLToPath(WORKER)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
-      return out.outputFiles[0]?.text ?? BOOT;
+      const code = out.outputFiles[0]?.text;
+      // An empty import.meta in the bundle would break at run time: such a module belongs outside the thread.
+      if (code !== undefined && out.warnings.length === 0) return { code, via: 'bundle' };
     } catch {
-      return BOOT;
+      // No esbuild where tsx keeps it: boot through tsx.
     }
+    return { code: BOOT, via: 'tsx' };
   })();
   return bundled;
 }
@@ -65,7 +73,7 @@ export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayRepo
   const started = performance.now();
   if (!canSplit(job.opts.strategy)) throw new BacktestError('bad-option', `--threads: strategy ${job.opts.strategy ?? ''} keeps state between decisions; replay it with --threads 1`);
   const crew: Crew = { workers: [], stopped: false };
-  const code = await workerCode();
+  const { code } = await workerBoot();
   const parts = await Promise.all(Array.from({ length: job.threads }, (_, thread) => runThread(code, { ...job, thread }, crew))).catch((err: unknown) => {
     stopAll(crew);
     throw err;

@@ -7,7 +7,7 @@ import { recordFromNdjsonLine, recordToNdjsonLine } from '../decision-record.ts'
 import { policyFromEnvText } from '../policy-file.ts';
 import { briefOf, type ReplayRecord } from './lazy-record.ts';
 import { readNdjson, writeNdjson } from './ndjson.ts';
-import { replayNdjsonParallel } from './parallel-replay.ts';
+import { replayNdjsonParallel, workerBoot } from './parallel-replay.ts';
 import { makeRecords } from './record-fixtures.ts';
 import { ReplayAccumulator, replayAll, type ReplayReport } from './replay-engine.ts';
 
@@ -68,5 +68,16 @@ describe('the fast replay path reproduces decisions exactly', () => {
     const full = acc.report();
     expect(lean?.moved).toBeGreaterThan(0);
     expect(same(lean)).toEqual(same(full));
+  });
+});
+
+describe('replay threads start without a TypeScript loader', () => {
+  // Booting tsx in each thread cost ~1 s of CPU per thread (a loader thread, every module compiled
+  // again); the worker now runs as one esbuild bundle. A module with import.meta in the worker's
+  // imports, or esbuild gone from tsx, would silently bring the slow boot back.
+  it('the worker is one plain-JS bundle', async () => {
+    const boot = await workerBoot();
+    expect(boot.via).toBe('bundle');
+    expect(boot.code).not.toMatch(/tsx/);
   });
 });
