@@ -83,6 +83,14 @@ export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayRepo
   return reportOf(mergePartials(done), job.opts, performance.now() - started);
 }
 
+/**
+ * A replay thread's young generation. A record's garbage (decoded text, parsed parts, decide()'s
+ * frame) dies within a few records; a small nursery stays in the CPU caches and touches fewer
+ * fresh pages. 40,000 decisions on 2 threads, 5 alternating runs at load 6-8: 5.7 s of CPU with
+ * 12 MB against 6.4 s with V8's default (sys time 1.4 s against 1.7 s); 24 MB was in between.
+ */
+const YOUNG_GENERATION_MB = 12;
+
 /** The threads of one replay; `stopped` once one met a canary note (or failed) and the rest were ended. */
 interface Crew {
   readonly workers: Worker[];
@@ -97,7 +105,7 @@ function stopAll(crew: Crew): void {
 /** One thread's partial; null when it met a canary note or was stopped because another did. */
 function runThread(code: string, task: WorkerTask, crew: Crew): Promise<ReplayPartial | null> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: task });
+    const w = new Worker(code, { eval: true, workerData: task, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     crew.workers.push(w);
     let done = false;
     w.once('message', (m: WorkerMessage) => {
