@@ -57,6 +57,7 @@ try {
   for (const threads of [...new Set([2, defaultThreads()])]) {
     const par = await timed(() => replayNdjsonParallel({ file, opts: lean, threads }));
     const rep = par.value;
+    if (rep === null) throw new Error('the bench file has no canary notes: threads never decline it');
     const same = JSON.stringify({ ...rep, wallMs: 0, decisionsPerSecond: 0 }) === JSON.stringify({ ...acc.report(), wallMs: 0, decisionsPerSecond: 0 });
     console.log(`NDJSON end to end, ${threads} threads: ${rep.records} in ${par.ms.toFixed(0)} ms = ${rate(n, par.ms)}/s wall, ${rate(n, par.cpuMs)}/CPU-s (same report as 1 thread: ${same})`);
   }

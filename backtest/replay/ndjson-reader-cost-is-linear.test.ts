@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_POLICY } from '../decision-port.ts';
-import { hasCanaryNotes, readNdjson, writeNdjson } from './ndjson.ts';
+import { readNdjson, writeNdjson } from './ndjson.ts';
 import { makeRecords } from './record-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-linear-'));
@@ -41,9 +41,6 @@ describe('the NDJSON reader looks at each byte a bounded number of times', () =>
       let n = 0;
       for await (const r of readNdjson(file)) n += r.brief === undefined ? 0 : 1;
       expect(n).toBe(400);
-    }],
-    ['hasCanaryNotes (the pre-scan before threads)', async (): Promise<void> => {
-      expect(await hasCanaryNotes(file)).toBe(false);
     }],
   ])('%s searches at most a few times the file size', async (_name, read) => {
     await ready;

@@ -89,18 +89,6 @@ export function lineEnd(buf: Buffer, s: number): number {
  * A file as Buffers of whole lines (~1 MB each; a longer line gets a bigger buffer).
  * Every chunk is a new Buffer: records keep views into it instead of copies.
  */
-/** Whether any record of the file carries a policy canary's note (stops at the first). */
-export async function hasCanaryNotes(file: string): Promise<boolean> {
-  for await (const buf of fileChunks(file)) {
-    for (let s = 0; s < buf.length; ) {
-      const e = lineEnd(buf, s);
-      if (startsWith(buf, s, e, B.decision) && find(buf, B.canary, s, e) >= 0) return true;
-      s = e + 1;
-    }
-  }
-  return false;
-}
-
 export async function* fileChunks(file: string, chunk = CHUNK): AsyncGenerator<Buffer> {
   const fh = await open(file, 'r').catch((err: unknown) => {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BacktestError } from '../errors.ts';
 import { fileChunks, lineEnd, NdjsonDecoder } from './ndjson.ts';
-import { THREAD_BLOCK, type WorkerTask } from './parallel-replay.ts';
+import { THREAD_BLOCK, type WorkerMessage, type WorkerTask } from './replay-task.ts';
 import { ReplayAccumulator } from './replay-engine.ts';
 
 async function run(task: WorkerTask): Promise<void> {
@@ -18,12 +18,21 @@ async function run(task: WorkerTask): Promise<void> {
         const mine = Math.floor(index / THREAD_BLOCK) % task.threads === task.thread;
         index++;
         // Not ours: skip without decoding a byte of it.
-        if (mine) add(acc, task, dec.record(buf, s, e), index - 1);
+        if (mine) {
+          const r = dec.record(buf, s, e);
+          // A policy canary's side-by-side report is not merged across threads: the caller replays the file on one.
+          if (r.canary !== undefined && r.canary !== null) return post({ kind: 'canary' });
+          add(acc, task, r, index - 1);
+        }
       }
       s = e + 1;
     }
   }
-  parentPort?.postMessage({ ok: true, partial: acc.partial() });
+  post({ kind: 'partial', partial: acc.partial() });
+}
+
+function post(m: WorkerMessage): void {
+  parentPort?.postMessage(m);
 }
 
 function add(acc: ReplayAccumulator, task: WorkerTask, r: Parameters<ReplayAccumulator['add']>[0], index: number): void {
@@ -35,5 +44,5 @@ function add(acc: ReplayAccumulator, task: WorkerTask, r: Parameters<ReplayAccum
 
 run(workerData as WorkerTask).catch((err: unknown) => {
   const code = err instanceof BacktestError ? err.code : 'input-read';
-  parentPort?.postMessage({ ok: false, code, message: err instanceof Error ? err.message : String(err) });
+  post({ kind: 'error', code, message: err instanceof Error ? err.message : String(err) });
 });

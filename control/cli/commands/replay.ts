@@ -6,7 +6,7 @@ import { STRATEGIES, type StrategyName } from '../../../shared/domain/types.ts';
 import type { DecisionRecord } from '../../../backtest/decision-record.ts';
 import { BacktestError } from '../../../backtest/errors.ts';
 import { policyFromEnvText } from '../../../backtest/policy-file.ts';
-import { hasCanaryNotes, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
+import { readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
 import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
 import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtest/replay/parallel-replay.ts';
@@ -64,8 +64,8 @@ export function register(program: Command): void {
         verify: opts.verify && policy === null && strategy === null,
       };
       const threads = opts.threads === undefined ? defaultThreads() : positiveNumber(opts.threads, '--threads');
-      // Threads do not merge the policy-canary side-by-side report: a file with canary notes replays on one.
-      if (opts.input !== undefined && opts.limit === undefined && threads > 1 && canSplit(strategy) && !(await hasCanaryNotes(opts.input))) {
+      // Threads do not merge the policy-canary side-by-side report: a file with canary notes (null) replays on one.
+      if (opts.input !== undefined && opts.limit === undefined && threads > 1 && canSplit(strategy)) {
         const since = opts.since === undefined ? undefined : parseSince(opts.since);
         const report = await replayNdjsonParallel({
           file: opts.input,
@@ -74,8 +74,10 @@ export function register(program: Command): void {
           ...(opts.app === undefined ? {} : { app: opts.app }),
           ...(since === undefined ? {} : { since }),
         });
-        await finish(report, opts.out);
-        return;
+        if (report !== null) {
+          await finish(report, opts.out);
+          return;
+        }
       }
       const acc = new ReplayAccumulator(ropts);
       const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
