@@ -159,12 +159,12 @@ function limitOf(r: CandidateRow): number {
  */
 function claimOf(sc: CapScratch, i: number, r: CandidateRow, own: number, appShare: number, policy: Policy): void {
   const c = r.c;
-  const s = c.state as ClusterAppState;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
   const service = c.serviceMs === c.serviceMs ? c.serviceMs : policy.ttft.serviceMs;
   const total = c.inflowTotal;
   sc.horizon[i] = h;
-  sc.room[i] = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
+  // hotFree − queued + hotBusy × horizon / service, as the state's fields (compiled once per snapshot).
+  sc.room[i] = c.freeLessQueued + (c.hotBusy * h * 1000) / service;
   sc.claim[i] = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
 }
 
@@ -227,10 +227,10 @@ function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], mine: numbe
   let count = 0; // rows that take a share, by pool position in pool order (openRows)
   for (let i = 0; i < pool.length; i++) {
     const ms = weight[i] as number;
-    const r = pool[i] as CandidateRow;
     // A row at its limit never opens (probabilities only rise to it): its weight is never read.
-    const opens = r.probability < (limit[i] as number);
-    const w = ms === Infinity || !opens ? 0 : memoExp(exps, expSlot(r.c.index, use), -(ms - best) / t);
+    const opens = (pool[i] as CandidateRow).probability < (limit[i] as number);
+    // Slot by pool position: any slot is exact (keyed by the argument), and the pool repeats per location.
+    const w = ms === Infinity || !opens ? 0 : memoExp(exps, expSlot(i, use), -(ms - best) / t);
     weight[i] = w;
     if (opens) open += w;
     if (opens && w > 0) openRows[count++] = i;
