@@ -35,6 +35,14 @@ export interface CandidateRow {
   scored: boolean;
   /** ttft model: sum of the terms, what the softmax ranks. */
   scoreMs: number;
+  /**
+   * ttft model: the network, queue and failure-risk terms (ms; 0 when unscored), also in
+   * `CandidateRows.termMs`. Kept on the row because the softmax and the share-of-room caps read
+   * them several times per row per decision, and a field read costs less than an indexed one.
+   */
+  networkMs: number;
+  queueMs: number;
+  failureMs: number;
   /** ttft model: the most of the deciding origin's traffic this row may take (`share-of-room.ts`); NaN: no cap known. */
   shareCap: number;
   /** ttft model: the share placed on the row's start-up headroom when every row was at its cap (`share-of-room.ts`). */
@@ -90,6 +98,9 @@ function emptyRow(c: CompiledCandidate): CandidateRow {
     hasEstimate: false,
     scored: false,
     scoreMs: 0.5,
+    networkMs: 0.5,
+    queueMs: 0.5,
+    failureMs: 0.5,
     shareCap: NaN,
     overflowShare: 0.5,
   };
@@ -117,6 +128,9 @@ export function resetRow(
   r.hasEstimate = false;
   r.scored = false;
   r.scoreMs = 0;
+  r.networkMs = 0;
+  r.queueMs = 0;
+  r.failureMs = 0;
   r.shareCap = NaN;
   r.overflowShare = 0;
 }

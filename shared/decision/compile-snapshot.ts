@@ -68,6 +68,13 @@ export interface CompiledCandidate {
   readonly coldStartMs: number;
   readonly warmHeadroom: number;
   readonly startHeadroom: number;
+  /**
+   * The state's hot free slots less its queue, and its hot busy slots, as reported (NaN without
+   * state): the caps' loaded room (`claimOf`), read here so a capped decision does not load them
+   * from state rows of several shapes.
+   */
+  readonly freeLessQueued: number;
+  readonly hotBusy: number;
 }
 
 export interface CompiledSnapshot {
@@ -187,6 +194,8 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       coldStartMs: startUp.coldStartMs,
       warmHeadroom: startUp.warmHeadroom,
       startHeadroom: startUp.startHeadroom,
+      freeLessQueued: state === null ? NaN : state.hotFree - state.queued,
+      hotBusy: state === null ? NaN : state.hotBusy,
     });
   }
   const locations: GeoPoint[] = candidates.map(

@@ -11,7 +11,7 @@ import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
 import { leastBadOrder } from './panic.ts';
 import { chargeRetries, predictTtft, type TtftInputs } from './predict-ttft.ts';
-import { termTable } from './ttft-memo.ts';
+import { expMemoFor, termTable } from './ttft-memo.ts';
 import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
 import { NO_TIER_RANK, capacityIn } from './tiers.ts';
@@ -117,7 +117,7 @@ export function decide(
       strategy !== 'switchyard'
         ? pickByStrategy(strategy, eligible, req, ctx)
         : ttft
-          ? softmaxPick(landingPool(eligible, scratch.pool), termMs, policy, ctx.rng, originRates(compiled, req.client.colo))
+          ? pickTtft(eligible, scratch.pool, inputs as TtftInputs, ctx, originRates(compiled, req.client.colo))
           : pickInBestTier(eligible, ctx);
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
     outcome = 'routed';
@@ -154,6 +154,11 @@ export function decide(
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;
+
+/** The ttft model's softmax pick over the landing pool, with the exp memo of this client's location. */
+function pickTtft(eligible: readonly CandidateRow[], pool: CandidateRow[], x: TtftInputs, ctx: DecideContext, rates: Float64Array | null): CandidateRow {
+  return softmaxPick(landingPool(eligible, pool), x.policy, ctx.rng, rates, expMemoFor(x.table, x.geo));
+}
 
 /**
  * The request's colo's inflow per candidate (share-of-room caps); null when the colo is unknown

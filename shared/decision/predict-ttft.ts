@@ -94,6 +94,9 @@ export function predictTtft(row: CandidateRow, x: TtftInputs, termMs: Float64Arr
   row.estimatedLatencyMs = predicted;
   row.hasEstimate = true;
   row.scoreMs = score;
+  row.networkMs = network;
+  row.queueMs = queue;
+  row.failureMs = failure;
   row.baseWeight = Math.max(0, capacityIn(s, row.tier));
   row.localityFactor = localityFactor(s.lastServedAt, x.now, x.policy);
   return failure > 0;
@@ -122,6 +125,7 @@ export function chargeRetries(rows: readonly CandidateRow[], termMs: Float64Arra
     const failure = failureRiskMs(r.c.outcomes as OutcomeStats, termMs[at + TERM.network] ?? 0, x.now, x.policy.ttft, alternative);
     const delta = failure - old;
     termMs[at + TERM.failureRisk] = failure;
+    r.failureMs = failure;
     r.estimatedLatencyMs += delta;
     r.scoreMs += delta;
   }

@@ -1,7 +1,7 @@
 import type { CandidateRow } from './candidate-row.ts';
+import { EXP_USE, type ExpMemo, expSlot, memoExp } from './exp-memo.ts';
 import { horizonMs } from './ttft-terms.ts';
 import type { ClusterAppState } from '../domain/types.ts';
-import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import type { Policy } from './types.ts';
 
 
@@ -17,13 +17,14 @@ import type { Policy } from './types.ts';
  * row can take stays where the softmax put it (every cluster full: the queue terms decide).
  * Rows without inflow data are not capped; an origin with no inflow anywhere is not capped.
  * `rates`: the origin's requests/s per candidate (`CompiledSnapshot.inflowFrom`); null when the
- * request's colo is unknown. `applies`: `capsApply(pool, rates)`, when the caller has it already.
+ * request's colo is unknown. `exps`: the exp memo of the start-up weights (`expMemoFor`).
+ * `applies`: `capsApply(pool, rates)`, when the caller has it already.
  */
 export function capByRoom(
   pool: readonly CandidateRow[],
-  termMs: Float64Array,
   rates: Float64Array | null,
   policy: Policy,
+  exps: ExpMemo,
   applies = capsApply(pool, rates),
 ): void {
   // Rows start each decision uncapped (shareCap NaN): nothing to do where no cap applies.
@@ -48,8 +49,6 @@ export function capByRoom(
   // The scratch in locals and parameters: a module variable is reloaded and re-checked at every access.
   const sc = scratchFor(pool.length);
   const openRows = sc.open;
-  const stride = TERM_COUNT;
-  const failureAt = TERM.failureRisk;
   let open = 0; // rows the water-fill may raise, by pool position in pool order (openRows)
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
@@ -60,7 +59,7 @@ export function capByRoom(
       claimOf(sc, i, r, own, appShare, policy);
       cap = capAt(sc, i, own, r.c.inflowTotal, mine, 0);
     }
-    const bad = faulty(r, termMs, stride, failureAt);
+    const bad = r.failureMs > 0; // replica faults (0 when unscored)
     sc.fault[i] = bad ? 1 : 0;
     // A cluster with replica faults gets no more of this origin's traffic than it already does.
     if (bad) cap = Math.min(cap, own / mine);
@@ -75,8 +74,8 @@ export function capByRoom(
   excess = fillToCaps(pool, openRows, open, excess, under);
   // Every row is at its cap: what is left queues wherever it goes, and the queue makes that
   // cluster start replicas. It goes where it starts soonest: warm headroom first, then cold.
-  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, true);
-  if (excess > 1e-12) excess = fillStartUps(sc, pool, termMs, mine, policy, excess, false);
+  if (excess > 1e-12) excess = fillStartUps(sc, pool, mine, policy, excess, true, exps);
+  if (excess > 1e-12) excess = fillStartUps(sc, pool, mine, policy, excess, false, exps);
   // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
   if (excess > 1e-12) spreadLeftover(pool, sc.fault, excess);
 }
@@ -151,11 +150,6 @@ function limitOf(r: CandidateRow): number {
   return Number.isNaN(r.shareCap) ? 1 : r.shareCap;
 }
 
-// `stride`, `failureAt`: TERM_COUNT and TERM.failureRisk, read once per decision (module bindings are reloaded at every access).
-function faulty(r: CandidateRow, termMs: Float64Array, stride: number, failureAt: number): boolean {
-  return r.scored && (termMs[r.c.index * stride + failureAt] as number) > 0;
-}
-
 /**
  * What the row's cap needs that does not change within a decision, kept at pool position `i` of
  * the scratch for `capAt` (capByRoom and both start-up passes ask for it): the state's
@@ -165,12 +159,12 @@ function faulty(r: CandidateRow, termMs: Float64Array, stride: number, failureAt
  */
 function claimOf(sc: CapScratch, i: number, r: CandidateRow, own: number, appShare: number, policy: Policy): void {
   const c = r.c;
-  const s = c.state as ClusterAppState;
   const h = horizonMs(r.stateAgeMs ?? 0) / 1000;
   const service = c.serviceMs === c.serviceMs ? c.serviceMs : policy.ttft.serviceMs;
   const total = c.inflowTotal;
   sc.horizon[i] = h;
-  sc.room[i] = s.hotFree - s.queued + (s.hotBusy * h * 1000) / service;
+  // hotFree − queued + hotBusy × horizon / service, as the state's fields (compiled once per snapshot).
+  sc.room[i] = c.freeLessQueued + (c.hotBusy * h * 1000) / service;
   sc.claim[i] = total > 0 ? Math.min(1, Math.max(appShare, own / total)) : appShare;
 }
 
@@ -208,12 +202,10 @@ export function unpinnedHeadroom(s: ClusterAppState, warm: boolean): number {
  * replica soonest gets it, before a far one or a cold start. Rows with replica faults or without
  * inflow data take none. Returns what is still left; the added shares go to `overflowShare`.
  */
-function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], termMs: Float64Array, mine: number, policy: Policy, excess: number, warm: boolean): number {
+function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], mine: number, policy: Policy, excess: number, warm: boolean, exps: ExpMemo): number {
   const { own: owns, limit, weight, fault: faults, open: openRows } = sc;
   // Where the row reports no start time, the policy's (as `timingsOf`).
   const fallbackMs = warm ? policy.ttft.warmStartMs : policy.ttft.coldStartMs;
-  const stride = TERM_COUNT;
-  const networkAt = TERM.network;
   let best = Infinity;
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
@@ -225,18 +217,20 @@ function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], termMs: Flo
     if (c.state === null || Number.isNaN(own) || faults[i] === 1 || headroom <= 0) continue;
     limit[i] = Math.max(r.probability, capAt(sc, i, own, c.inflowTotal, mine, headroom));
     const reported = warm ? c.warmStartMs : c.coldStartMs;
-    const ms = (termMs[c.index * stride + networkAt] as number) + (reported === reported ? reported : fallbackMs);
+    const ms = r.networkMs + (reported === reported ? reported : fallbackMs);
     weight[i] = ms;
     if (ms < best) best = ms;
   }
   const t = policy.ttft.temperatureMs;
+  const use = warm ? EXP_USE.warmStart : EXP_USE.coldStart;
   let open = 0;
   let count = 0; // rows that take a share, by pool position in pool order (openRows)
   for (let i = 0; i < pool.length; i++) {
     const ms = weight[i] as number;
     // A row at its limit never opens (probabilities only rise to it): its weight is never read.
     const opens = (pool[i] as CandidateRow).probability < (limit[i] as number);
-    const w = ms === Infinity || !opens ? 0 : Math.exp(-(ms - best) / t);
+    // Slot by pool position: any slot is exact (keyed by the argument), and the pool repeats per location.
+    const w = ms === Infinity || !opens ? 0 : memoExp(exps, expSlot(i, use), -(ms - best) / t);
     weight[i] = w;
     if (opens) open += w;
     if (opens && w > 0) openRows[count++] = i;

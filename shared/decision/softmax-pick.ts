@@ -1,5 +1,5 @@
 import type { CandidateRow } from './candidate-row.ts';
-import { TERM, TERM_COUNT } from './ttft-term-slots.ts';
+import { EXP_USE, type ExpMemo, expSlot, memoExp } from './exp-memo.ts';
 import type { Policy, Rng } from './types.ts';
 import { capByRoom, capsApply } from './share-of-room.ts';
 import { weightedIndex } from './weighted-pick.ts';
@@ -45,8 +45,8 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
  * A standby worth keeping warm: loaded replicas (busy or free slots; the share
  * never starts new ones) and no replica faults in its recent outcomes.
  */
-function loaded(r: CandidateRow, termMs: Float64Array, stride: number, failureAt: number): boolean {
-  return r.c.hasLoaded && termOf(r, termMs, stride, failureAt) <= 0;
+function loaded(r: CandidateRow): boolean {
+  return r.c.hasLoaded && r.failureMs <= 0;
 }
 
 /**
@@ -55,16 +55,14 @@ function loaded(r: CandidateRow, termMs: Float64Array, stride: number, failureAt
  * temperature `t0` — it is measured from outcomes, not guessed from stale
  * load, so widening must not hand a failing cluster its traffic back.
  */
-function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, best: number, t: number, t0: number): number {
+function weighAll(pool: readonly CandidateRow[], best: number, t: number, t0: number, exps: ExpMemo, use: number): number {
   let total = 0;
   const widened = t !== t0;
-  const stride = TERM_COUNT;
-  const failureAt = TERM.failureRisk;
   for (const r of pool) {
     // Relative to the best score, so the best weight is 1 (no underflow); with t = t0 this is
     // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
-    const x = widened ? widenedExponent(r, termMs, stride, failureAt, best, t, t0) : (r.scoreMs - best) / t;
-    let w = Math.exp(-x) * Math.sqrt(r.baseWeight);
+    const x = widened ? widenedExponent(r, best, t, t0) : (r.scoreMs - best) / t;
+    let w = memoExp(exps, expSlot(r.c.index, use), -x) * Math.sqrt(r.baseWeight);
     // The ttft model's modifiers, locality then static weight, multiplied in that order.
     w *= r.localityFactor;
     w *= r.c.staticWeightModifier.factor;
@@ -74,19 +72,10 @@ function weighAll(pool: readonly CandidateRow[], termMs: Float64Array, best: num
   return total;
 }
 
-/** The exponent at temperature `t` with the failure-risk term kept at `t0`. */
-function widenedExponent(r: CandidateRow, termMs: Float64Array, stride: number, failureAt: number, best: number, t: number, t0: number): number {
-  const failure = termOf(r, termMs, stride, failureAt);
+/** The exponent at temperature `t` with the failure-risk term (0 when unscored) kept at `t0`. */
+function widenedExponent(r: CandidateRow, best: number, t: number, t0: number): number {
+  const failure = r.failureMs;
   return (r.scoreMs - failure - best) / t + failure / t0;
-}
-
-/**
- * A scored row's term value (ms) in the decision's term scratch (0 when the row is unscored).
- * Callers read TERM_COUNT and the slot into locals before their loop: a module binding is
- * reloaded and re-checked at every access, and this runs several times per row per decision.
- */
-function termOf(r: CandidateRow, termMs: Float64Array, stride: number, slot: number): number {
-  return r.scored ? (termMs[r.c.index * stride + slot] as number) : 0;
 }
 
 /**
@@ -97,12 +86,10 @@ function termOf(r: CandidateRow, termMs: Float64Array, stride: number, slot: num
 export const SPREAD_QUEUE_CAP_MS = 100;
 
 /** Queue wait (ms) a request would expect under the weights just written: Σ share × queue term, capped. */
-function expectedQueueMs(pool: readonly CandidateRow[], termMs: Float64Array, total: number): number {
+function expectedQueueMs(pool: readonly CandidateRow[], total: number): number {
   if (!(total > 0)) return 0;
   let q = 0;
-  const stride = TERM_COUNT;
-  const queueAt = TERM.queue;
-  for (const r of pool) q += (r.fullWeight / total) * termOf(r, termMs, stride, queueAt);
+  for (const r of pool) q += (r.fullWeight / total) * r.queueMs;
   return Math.min(q, SPREAD_QUEUE_CAP_MS);
 }
 
@@ -121,42 +108,41 @@ function expectedQueueMs(pool: readonly CandidateRow[], termMs: Float64Array, to
  * × free capacity where the request would land (so one cluster is never
  * stampeded: its share follows its room) × locality × static weight, with T
  * widened as above, then the standby share. Writes each row's weight and probability; consumes exactly
- * one rng draw. Rows must carry `scoreMs` and `baseWeight` (capacity).
+ * one rng draw. Rows must carry `scoreMs`, `baseWeight` (capacity) and their terms (`predictTtft`). `exps`: the exp memo of this
+ * snapshot and client location (`expMemoFor`; results are Math.exp's, bit for bit).
  */
 export function softmaxPick(
   pool: readonly CandidateRow[],
-  termMs: Float64Array,
   policy: Policy,
   rng: Rng,
-  originRates: Float64Array | null = null,
+  originRates: Float64Array | null,
+  exps: ExpMemo,
 ): CandidateRow {
   // Under the share-of-room caps the herd is held off by the caps, not by the spread.
   const capped = capsApply(pool, originRates);
   const t = capped ? policy.ttft.temperatureMs * CAPPED_TEMPERATURE_SHARE : temperatureMs(meanAgeMs(pool), policy);
   let best = Infinity;
   for (const r of pool) best = Math.min(best, r.scoreMs);
-  let total = weighAll(pool, termMs, best, t, t);
+  let total = weighAll(pool, best, t, t, exps, EXP_USE.softmax);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
-  const spread = policy.ttft.queueSpread * expectedQueueMs(pool, termMs, total);
-  if (spread > 0) total = weighAll(pool, termMs, best, t + spread, t);
+  const spread = policy.ttft.queueSpread * expectedQueueMs(pool, total);
+  if (spread > 0) total = weighAll(pool, best, t + spread, t, exps, EXP_USE.widened);
   // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
   // must not be raised to an even split of the share.
   let standbys = 0;
-  const stride = TERM_COUNT;
-  const failureAt = TERM.failureRisk;
-  for (const r of pool) if (loaded(r, termMs, stride, failureAt)) standbys += r.c.staticWeight;
+  for (const r of pool) if (loaded(r)) standbys += r.c.staticWeight;
   const uniform = !(total > 0);
   const share = standbys > 0 ? standbyShareOf(pool.length, policy) : 0;
   const weights = weightScratch(pool.length);
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
-    r.probability = (1 - share) * own + (share > 0 && loaded(r, termMs, stride, failureAt) ? (share * r.c.staticWeight) / standbys : 0);
+    r.probability = (1 - share) * own + (share > 0 && loaded(r) ? (share * r.c.staticWeight) / standbys : 0);
     // Uncapped, these are the pick weights (capByRoom would change nothing).
     if (!capped) weights[i] = r.pickWeight = r.probability;
   }
   if (capped) {
-    capByRoom(pool, termMs, originRates, policy, capped);
+    capByRoom(pool, originRates, policy, exps, capped);
     for (let i = 0; i < pool.length; i++) {
       const r = pool[i] as CandidateRow;
       weights[i] = r.pickWeight = r.probability;

@@ -1,5 +1,6 @@
 import type { ClusterAppState } from '../domain/types.ts';
 import type { CompiledCandidate, CompiledSnapshot } from './compile-snapshot.ts';
+import { type ExpMemo, newExpMemo } from './exp-memo.ts';
 import {
   busyShare,
   networkTerm,
@@ -39,6 +40,8 @@ export interface TermTable {
   readonly uncertaintyMs: Float64Array;
   readonly startupMs: Float64Array;
   readonly priceMs: Float64Array;
+  /** The pick's exp memo for clients of unknown location (`expMemoFor`). */
+  readonly exps: ExpMemo;
 }
 
 const tables = new WeakMap<CompiledSnapshot, TermTable>();
@@ -60,6 +63,7 @@ export function termTable(compiled: CompiledSnapshot, policy: Policy): TermTable
       uncertaintyMs: new Float64Array(n).fill(NaN),
       startupMs: new Float64Array(n).fill(NaN),
       priceMs: new Float64Array(n).fill(NaN),
+      exps: newExpMemo(n),
     };
     tables.set(compiled, t);
   }
@@ -158,6 +162,8 @@ interface NetworkTable {
   readonly terms: (TtftTerm | undefined)[];
   /** The terms' ms, same slots (NaN: not computed). */
   readonly ms: Float64Array;
+  /** The pick's exp memo for this client location (`expMemoFor`). */
+  readonly exps: ExpMemo;
 }
 
 const networkTables = new WeakMap<Float64Array, NetworkTable>();
@@ -171,12 +177,26 @@ function networkTableOf(rtts: Float64Array, policy: Policy): NetworkTable {
   if (lastRtts === rtts && lastTable !== null && lastTable.policy === policy) return lastTable;
   let t = networkTables.get(rtts);
   if (t === undefined || t.policy !== policy) {
-    t = { policy, terms: new Array<TtftTerm | undefined>(rtts.length * 2), ms: new Float64Array(rtts.length * 2).fill(NaN) };
+    t = {
+      policy,
+      terms: new Array<TtftTerm | undefined>(rtts.length * 2),
+      ms: new Float64Array(rtts.length * 2).fill(NaN),
+      exps: newExpMemo(rtts.length),
+    };
     networkTables.set(rtts, t);
   }
   lastRtts = rtts;
   lastTable = t;
   return t;
+}
+
+/**
+ * The exp memo (`exp-memo.ts`) for a decision on `t`'s snapshot from the client whose modelled
+ * RTTs are `geo` (null: location unknown). One per snapshot and location because that is where
+ * the pick's exp arguments repeat; any memo would give the same results (keyed by the argument).
+ */
+export function expMemoFor(t: TermTable, geo: Float64Array | null): ExpMemo {
+  return geo === null ? t.exps : networkTableOf(geo, t.policy).exps;
 }
 
 /** What `networkFor` reads besides the candidate (a decision's `TtftInputs`). */
