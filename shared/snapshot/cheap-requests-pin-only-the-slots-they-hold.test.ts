@@ -5,8 +5,8 @@
  * app with more homes lost that start-up room on the cluster. The proxies record each attempt's
  * duration; a tenant's inflow is now priced at the mean duration of its attempts there, never
  * above the policy's service time (a tenant holding long streams open still pins no more than
- * before). Instant 429 refusals are demand but not a duration: they cannot make an app look
- * cheap. Against REAL libSQL, through the store's own writes.
+ * before). Attempts that held no slot (429s, fast 5xx, refused connects) are demand but not a
+ * duration: they cannot make an app look cheap. Against REAL libSQL, through the store's own writes.
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
@@ -50,6 +50,11 @@ test.each([
   { what: '60 s streams: bounded by the policy\'s 10 s, 30 slots', batches: [[3, 200, 60_000]], pinned: 22 },
   { what: '4 s each, a third of them 500s after 4 s: 12 slots', batches: [[2, 200, 4_000], [1, 500, 4_000]], pinned: 4 },
   { what: '4 s answers and as many instant 429s: 6 req/s at 4 s, 24 slots', batches: [[3, 200, 4_000], [3, 429, 5]], pinned: 16 },
+  // Fast failures are demand that held no slot: they must not price the tenant as cheap when its
+  // replicas are loading (503) or refusing connections (status 0). Before: 0, 0 and 2 pinned.
+  { what: 'instant 503s of a loading replica: the policy\'s 10 s, 30 slots', batches: [[3, 503, 5]], pinned: 22 },
+  { what: 'refused connects (status 0): the policy\'s 10 s, 30 slots', batches: [[3, 0, 2]], pinned: 22 },
+  { what: '10 s answers and 3/s refused connects: 4 req/s at 10 s, 40 slots', batches: [[1, 200, 10_000], [3, 0, 2]], pinned: 32 },
 ] as const)('eu\'s requests $what: chat leaves $pinned start-up slots on eu2', async ({ batches, pinned }) => {
   for (const [i, [perS, status, durationMs]] of batches.entries())
     await insertArrivals(store.client, { appId: 'p/eu', clusterId: 'eu2', count: perS * PER_S, at: NOW - 1000, status, durationMs, idPrefix: `b${i}-` });

@@ -119,11 +119,13 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // tenant and cluster. Attempts the replica refused as the client's fault (4xx but 429, the
       // engine's "full") held no slot for a service time: counted, a tenant's flood of malformed
       // requests would take start-up headroom from every app with more homes. The attempts'
-      // mean duration prices that inflow (a cheap request holds its slot briefly); a 429 is an
-      // instant refusal, demand but not a duration, so it cannot make a tenant look cheap.
+      // mean duration prices that inflow (a cheap request holds its slot briefly). Only answered,
+      // non-fault attempts give a duration: a 429, a fast 5xx of a loading replica or a refused
+      // connect (status 0) is demand that held no slot, and must not make a tenant look cheap
+      // just when its replicas fail.
       sql: `WITH recent AS (
               SELECT o.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests,
-                AVG(CASE WHEN o.status <> 429 THEN o.duration_ms END) AS mean_duration_ms
+                AVG(CASE WHEN o.status > 0 AND o.status < 400 THEN o.duration_ms END) AS mean_duration_ms
               FROM outcomes o
               WHERE o.at >= ? AND o.cluster_id IN (${clustersOfApp}) AND o.app_id <> ?
                 AND (o.status < 400 OR o.status >= 500 OR o.status = 429)
