@@ -26,6 +26,10 @@ const snap: AppSnapshot = { ...base, outcomes };
 const MODELS = [policy({ model: 'ttft' }), policy({ model: 'weights' })];
 const SEEDS = ['a', 'b', 'c', 'd', 'e', 'f'];
 
+/** The edge's `input_json` of a decision made from `input` (its writer, shared/decision/record-json.ts). */
+const logged = (input: DecisionInput, snapshot = input.snapshot): string =>
+  inputJson({ request: input.request, policy: input.policy, now: input.now, seed: input.seed, staleSnapshot: input.staleSnapshot, snapshot });
+
 /** JSON form of a decision: its choice, its explanation (candidates, terms, summary) and all. */
 const asLogged = (d: Decision): unknown => JSON.parse(JSON.stringify(d));
 
@@ -51,7 +55,7 @@ describe('a snapshot with outcomes replays exactly', () => {
     const cache = new SnapshotCache();
     for (const seed of SEEDS) {
       const { input, decision } = live(pol, seed);
-      const text = inputJson({ ...input, staleSnapshot: false });
+      const text = logged(input);
       for (const back of [parseInputJson(text, seed, null), parseInputJson(text, seed, cache)]) {
         expect(back.snapshot.outcomes).toEqual(outcomes);
         expect(asLogged(redecide(back, decision.id))).toEqual(asLogged(decision));
@@ -72,7 +76,7 @@ describe('a snapshot with outcomes replays exactly', () => {
 
   it('a record written before outcomes were logged still loads, and replays without them', () => {
     const { input } = live(MODELS[0] ?? policy(), 'a');
-    const old = JSON.parse(inputJson({ ...input, snapshot: base })) as { snapshot: Record<string, unknown> };
+    const old = JSON.parse(logged(input, base)) as { snapshot: Record<string, unknown> };
     expect(Object.keys(old.snapshot)).not.toContain('outcomes');
     const back = parseInputJson(JSON.stringify(old), 'old', new SnapshotCache());
     expect(back.snapshot.outcomes).toBeUndefined();
