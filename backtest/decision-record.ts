@@ -9,6 +9,10 @@
  *                       "seed":string,"staleSnapshot":boolean,"snapshot":SerializedSnapshot,
  *                       "strategyState"?:{"roundRobinCursor":number,"outstanding":[[id,n]...]}}
  *   (`strategyState` only for classic stateful strategies: their state just before the decision.)
+ *   SerializedSnapshot = {"app","clusters","state","status","latency","outcomes"?,"jobPins"?,"loadedAt"}
+ *   (`outcomes` = the snapshot's recent OutcomeStats per cluster, which the models read; records
+ *   written before it was logged lack it and replay without outcomes, as they were read before.
+ *   Not the NDJSON line's top-level `outcomes`, which are this request's own proxy attempts.)
  *   explanation_json = Decision (as is)
  *   NDJSON line      = {"v":1,"decision":Decision,"outcomes":OutcomeRecord[],"input":<input_json object>}
  *   Writers should keep `snapshot` (and `input`) last: readers then reuse a snapshot
@@ -22,6 +26,7 @@ import type {
   ClusterStatus,
   JobPin,
   LatencyMeasurement,
+  OutcomeStats,
   RequestFacts,
 } from '../shared/domain/types.ts';
 import type { Decision, Policy, StrategyState } from '../shared/decision/types.ts';
@@ -75,6 +80,8 @@ export interface SerializedSnapshot {
   readonly state: ReadonlyArray<readonly [string, ClusterAppState]>;
   readonly status: ReadonlyArray<readonly [string, ClusterStatus]>;
   readonly latency: ReadonlyArray<readonly [string, readonly LatencyMeasurement[]]>;
+  /** Recent outcomes per cluster; absent in records written before it was logged (replayed without). */
+  readonly outcomes?: ReadonlyArray<readonly [string, OutcomeStats]>;
   readonly loadedAt: number;
 }
 
@@ -97,6 +104,7 @@ export function serializeSnapshot(s: AppSnapshot): SerializedSnapshot {
     state: [...s.state.entries()],
     status: [...s.status.entries()],
     latency: [...s.latency.entries()],
+    ...(s.outcomes === undefined ? {} : { outcomes: [...s.outcomes.entries()] }),
     loadedAt: s.loadedAt,
   };
 }
@@ -110,6 +118,7 @@ export function deserializeSnapshot(raw: unknown, where = 'snapshot'): AppSnapsh
     state: new Map(asEntries<ClusterAppState>(o['state'], `${where}.state`)),
     status: new Map(asEntries<ClusterStatus>(o['status'], `${where}.status`)),
     latency: new Map(asEntries<readonly LatencyMeasurement[]>(o['latency'], `${where}.latency`)),
+    ...(o['outcomes'] === undefined ? {} : { outcomes: new Map(asEntries<OutcomeStats>(o['outcomes'], `${where}.outcomes`)) }),
     // Only the deciding request's pin is recorded (workers/src/decision-record.ts).
     ...(o['jobPins'] === undefined ? {} : { jobPins: new Map(asEntries<JobPin>(o['jobPins'], `${where}.jobPins`)) }),
     loadedAt: asNumber(o['loadedAt'], `${where}.loadedAt`),

@@ -5,7 +5,7 @@
  */
 import { createClient } from '@libsql/client';
 import { MIGRATIONS } from '../../shared/schema/migrations.ts';
-import type { AppSnapshot, Continent, RequestFacts } from '../../shared/domain/types.ts';
+import type { AppSnapshot, Continent, OutcomeStats, RequestFacts } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import { decide, seededRng } from '../decision-port.ts';
 import { toDecisionRow, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
@@ -35,7 +35,7 @@ export function makeRecords(n: number, policy: Policy, seed = 'fixture', startAt
   for (let i = 0; i < n; i++) {
     const now = startAt + i * 50;
     // A new snapshot every 20 decisions, as the Worker refreshes it every second or so.
-    if (snap === null || i % 20 === 0) snap = snapshotFixture({ now, clusters: REPLAY_CLUSTERS });
+    if (snap === null || i % 20 === 0) snap = withRecentOutcomes(snapshotFixture({ now, clusters: REPLAY_CLUSTERS }), i / 20);
     const c = CLIENTS[Math.floor(rnd.next() * CLIENTS.length)] ?? CLIENTS[0];
     if (c === undefined) continue;
     const request: RequestFacts = {
@@ -55,6 +55,20 @@ export function makeRecords(n: number, policy: Policy, seed = 'fixture', startAt
     out.push({ input: { request, snapshot: snap, policy, now, seed: s, staleSnapshot: false }, decision, outcomes });
   }
   return out;
+}
+
+/**
+ * Recent outcomes as the Worker's snapshot carries them: replica faults and a slow TTFB on one
+ * cluster, a clean fast one on another, varying by snapshot. The models read them, so records
+ * that dropped them would not replay exactly (and these fixtures would say so).
+ */
+function withRecentOutcomes(s: AppSnapshot, k: number): AppSnapshot {
+  const at = s.loadedAt - 2_000;
+  const outcomes = new Map<string, OutcomeStats>([
+    ['eu-west-mid', { clusterId: 'eu-west-mid', requests: 40, replicaErrors: 4 + (k % 5), ttfbMs: 300 + (k % 7) * 40, observedAt: at }],
+    ['us-east-cheap', { clusterId: 'us-east-cheap', requests: 30, replicaErrors: 0, ttfbMs: 150 + (k % 3) * 20, observedAt: at }],
+  ]);
+  return { ...s, outcomes };
 }
 
 /** Creates the schema in a libSQL database and inserts the records and their outcomes. */

@@ -9,12 +9,19 @@ import { decide, seededRng } from '../../shared/decision/index.ts';
 import { cluster, NOW, policy, snapshot } from '../../shared/decision/test-fixtures.ts';
 import { decideInRegion } from '../src/in-region-decide.ts';
 
-const snap = snapshot({
+const base = snapshot({
   clusters: [cluster('us-1', 'us-east'), cluster('us-2', 'us-east'), cluster('eu-1', 'eu-west')],
 });
+// Recent outcomes (replica faults and a slow TTFB on us-1) weigh in the models: the record must carry them.
+const outcomes = new Map([
+  ['us-1', { clusterId: 'us-1', requests: 20, replicaErrors: 8, ttfbMs: 800, observedAt: NOW - 1_000 }],
+  ['us-2', { clusterId: 'us-2', requests: 10, replicaErrors: 0, ttfbMs: 60, observedAt: NOW - 1_000 }],
+  ['eu-1', { clusterId: 'eu-1', requests: 10, replicaErrors: 0, ttfbMs: 60, observedAt: NOW - 1_000 }],
+]);
+const snap = { ...base, outcomes };
 
 describe('in-region decision record', () => {
-  it.each(['a', 'b', 'c', 'd'])('replays to the same choice (run %s)', () => {
+  it.each(['a', 'b', 'c', 'd'])('replays to the same choice and explanation, recent outcomes included (run %s)', () => {
     const made = decideInRegion({
       snapshot: snap, region: 'us-east', proxyId: 'proxy-us', fn: 'v1/chat/completions', method: 'POST',
       affinityKey: null, jobKeyHash: null, policy: policy(), now: NOW, stale: false,
@@ -26,10 +33,13 @@ describe('in-region decision record', () => {
     expect(head).toMatchObject({ v: 1, scope: 'in-region', proxy: 'proxy-us', region: 'us-east' });
     const input = parseInputJson(made.inputJson(), 'in-region', null);
     expect([...input.snapshot.clusters.keys()].sort()).toEqual(['us-1', 'us-2']);
+    expect([...(input.snapshot.outcomes?.keys() ?? [])].sort()).toEqual(['us-1', 'us-2']);
     const again = decide(input.request, input.snapshot, input.policy, {
       now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: made.decision.id, staleSnapshot: input.staleSnapshot,
     });
     expect(again.chosen).toBe(made.decision.chosen);
     expect(again.fallbacks).toEqual(made.decision.fallbacks);
+    // The whole explanation, not just the pick: every candidate's terms and probability.
+    expect(JSON.parse(JSON.stringify(again.candidates))).toEqual(JSON.parse(JSON.stringify(made.decision.candidates)));
   });
 });

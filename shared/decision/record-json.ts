@@ -2,7 +2,8 @@
  * The one serialiser of a decision's inputs (the edge's decisions and the regional proxy's
  * in-region ones alike), in the replay format (decision record format v1, read by
  * backtest/decision-record.ts): `input_json` = {v, request, policy, now, seed, staleSnapshot,
- * snapshot} with the snapshot's Maps as `[key, value]` entry arrays. The snapshot part is the same
+ * snapshot} with the snapshot's Maps as `[key, value]` entry arrays (its recent `outcomes` too,
+ * when it has them: the models read them). The snapshot part is the same
  * for every decision made from one snapshot, so it is serialised once per snapshot and spliced in.
  */
 import type { Policy } from './types.ts';
@@ -23,6 +24,8 @@ export function snapshotJson(s: AppSnapshot): string {
       state: [...s.state.entries()],
       status: [...s.status.entries()],
       latency: [...s.latency.entries()],
+      // Optional: the ttft failure-risk term and the weights model read it; absent = none reported.
+      ...(s.outcomes === undefined ? {} : { outcomes: [...s.outcomes.entries()] }),
       loadedAt: s.loadedAt,
     });
     serialised.set(s, json);
