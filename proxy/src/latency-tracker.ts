@@ -6,7 +6,8 @@
  * RTT is network (health checks, one per endpoint and interval, the same for every
  * app); TTFB is every app's server time mixed together. Only RTT may stand for the
  * cluster in a decision: one tenant's slow answers must not make the cluster look
- * far for another (the edge reads each app's own TTFB from its outcomes).
+ * far for another. No TTFB ranks clusters at the edge: even an app's own includes its
+ * server time, which the clusters it does not use would not show.
  */
 export interface ClusterLatency {
   rttMs: number | null;

@@ -100,28 +100,35 @@ describe('decide: switchyard pipeline', () => {
       ],
     });
     const [eu1, eu2] = decide(request(), snap, policy(), context()).candidates;
-    expect(eu1?.modifiers[0]?.detail).toMatch(/\(rtt, measured\)$/);
+    expect(eu1?.modifiers[0]?.detail).toMatch(/\(geo \+ measured proxy RTT\)$/);
     expect(eu1?.estimatedLatencyMs).toBeGreaterThan(400);
     expect(eu2?.modifiers[0]?.detail).toMatch(/\(geo model\)$/);
     expect(eu2?.estimatedLatencyMs).toBeLessThan(20);
   });
 
-  // The cluster-wide TTFB a proxy reports mixes every app's server time: one tenant's slow
-  // answers must not make the cluster look far to another. The app's own outcomes may.
-  it('adds the app’s own TTFB on the cluster, never the cluster-wide TTFB of every app', () => {
+  // A time to first byte includes server time: the app's own (its outcomes) on the clusters it
+  // uses, against a few ms of RTT on those it does not, pushed its traffic away from its clusters
+  // until the outcomes aged out (then back). The cluster-wide TTFB mixes every app's. Neither is
+  // a network latency: two clusters as far and as near by RTT rank alike, whatever the TTFBs.
+  it.each([
+    { name: "the app's own slow TTFB on one cluster, none on the other", ttfbMs: 800, clusterTtftMs: null },
+    { name: "the app's own fast TTFB on one cluster", ttfbMs: 1, clusterTtftMs: null },
+    { name: "every app's TTFB on one cluster (cross-tenant)", ttfbMs: null, clusterTtftMs: 900 },
+  ])('ranks two clusters at the same distance and RTT alike on latency: $name', ({ ttfbMs, clusterTtftMs }) => {
+    const twin = cluster('eu-2', 'eu-west');
     const base = snapshot({
-      clusters: [EU, EU2],
-      latency: [measurement('eu-1', 'proxy-eu-west', { rttMs: 3, ttftMs: 900 })],
+      clusters: [EU, twin],
+      states: [state('eu-1'), state('eu-2')],
+      latency: [measurement('eu-1', 'proxy-eu-west', { rttMs: 3, ttftMs: clusterTtftMs }), measurement('eu-2', 'proxy-eu-west', { rttMs: 3 })],
     });
-    const [mixed] = decide(request(), base, policy(), context()).candidates;
-    expect(mixed?.modifiers[0]?.detail).toMatch(/\(rtt, measured\)$/);
-    expect(mixed?.estimatedLatencyMs).toBeLessThan(30);
-    const own = { clusterId: 'eu-1', requests: 20, replicaErrors: 0, ttfbMs: 250, observedAt: NOW - 1000 };
-    const withOwn = { ...base, outcomes: new Map([['eu-1', own]]) };
-    const [eu1] = decide(request(), withOwn, policy(), context()).candidates;
-    expect(eu1?.modifiers[0]?.detail).toMatch(/\(ttft, measured\)$/);
-    expect(eu1?.estimatedLatencyMs).toBeGreaterThan(250);
-    expect(eu1?.estimatedLatencyMs).toBeLessThan(280);
+    const own = { clusterId: 'eu-1', requests: 20, replicaErrors: 0, ttfbMs, observedAt: NOW - 1000 };
+    const snap = ttfbMs === null ? base : { ...base, outcomes: new Map([['eu-1', own]]) };
+    const [eu1, eu2] = decide(request(), snap, policy(), context()).candidates;
+    expect(eu1?.estimatedLatencyMs).toBe(eu2?.estimatedLatencyMs);
+    expect(eu1?.estimatedLatencyMs).toBeLessThan(30);
+    expect(eu1?.modifiers[0]).toEqual(eu2?.modifiers[0]);
+    expect(eu1?.modifiers[0]?.detail).toMatch(/\(geo \+ measured proxy RTT\)$/);
+    expect(eu1?.probability).toBeCloseTo(eu2?.probability ?? NaN, 9);
   });
 
   it('is neutral on latency when the client location is unknown', () => {

@@ -3,9 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { INFLOW_COLOS, MODELS, SIZES, STRATEGIES, digestOf } from './decisions-unchanged.ts';
 
 // Digests recorded from main (9aa3e6f) before the request-path work on decide(): the hot path
-// may get faster, never different. The weights-model cases were re-recorded in session 14: that
-// model no longer reads the cluster-wide TTFB of every app (a cross-tenant leak), only the app's own
-// TTFB from its outcomes, then its proxy's RTT; the ttft-model cases did not move.
+// may get faster, never different. The weights-model cases were re-recorded twice in session 14:
+// first when that model stopped reading the cluster-wide TTFB of every app (a cross-tenant leak);
+// then when it stopped reading the app's own TTFB too (server time, set against other clusters'
+// RTT) and its explanation was relabelled "(geo + measured proxy RTT)" — the bench snapshot has
+// no outcomes, so only that label moved them (with the old "(rtt, measured)" they match). The
+// ttft-model cases did not move.
 const recorded = JSON.parse(readFileSync(new URL('./fixtures/decision-digests-main.json', import.meta.url), 'utf8')) as Record<string, string>;
 
 const cases = STRATEGIES.flatMap((strategy) => MODELS.flatMap((model) => SIZES.map((n) => ({ strategy, model, n }))));

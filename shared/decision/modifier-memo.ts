@@ -1,5 +1,5 @@
 import type { CompiledCandidate, CompiledSnapshot } from './compile-snapshot.ts';
-import { LATENCY_SOURCES, estimateLatency, latencySource } from './latency-estimate.ts';
+import { estimateLatency, ownRttUsable } from './latency-estimate.ts';
 import { costContext, costModifier, latencyModifier } from './modifiers.ts';
 import type { CostContext } from './modifiers.ts';
 import type { ModifierFactor, Policy } from './types.ts';
@@ -14,7 +14,7 @@ import type { ModifierFactor, Policy } from './types.ts';
 
 interface LatencyTable {
   readonly policy: Policy;
-  // LATENCY_SOURCES slots per candidate, one per `LatencySource`, filled lazily.
+  // Two slots per candidate: [own proxy's RTT fresh, geo model only], filled lazily.
   readonly factors: (ModifierFactor | undefined)[];
   readonly ms: Float64Array;
 }
@@ -44,17 +44,17 @@ export function latencyFor(
   if (table === undefined || table.policy !== policy) {
     table = {
       policy,
-      factors: new Array<ModifierFactor | undefined>(rtts.length * LATENCY_SOURCES),
-      ms: new Float64Array(rtts.length * LATENCY_SOURCES),
+      factors: new Array<ModifierFactor | undefined>(rtts.length * 2),
+      ms: new Float64Array(rtts.length * 2),
     };
     latencyTables.set(rtts, table);
   }
-  const source = latencySource(c, now, policy.staleHardMs, policy.ttft.outcomeMaxAgeMs);
-  const slot = c.index * LATENCY_SOURCES + source;
+  const usable = ownRttUsable(c, now, policy.staleHardMs);
+  const slot = c.index * 2 + (usable ? 0 : 1);
   let modifier = table.factors[slot];
   if (modifier === undefined) {
-    // `now` only matters through `source`, already part of the slot.
-    const est = estimateLatency(c, rtts[c.index] ?? null, source);
+    // `now` only matters through `usable`, already part of the slot.
+    const est = estimateLatency(c, rtts[c.index] ?? null, usable);
     modifier = latencyModifier(est, policy);
     table.factors[slot] = modifier;
     table.ms[slot] = est === null ? NaN : est.ms;

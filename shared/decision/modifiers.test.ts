@@ -18,8 +18,8 @@ const P = policy({
 describe('latencyModifier', () => {
   it.each<[string, Parameters<typeof latencyModifier>[0], number, string]>([
     ['zero latency', { ms: 0, source: 'geo' }, 1, 'est. 0 ms (geo model)'],
-    ['half at latencyHalfMs', { ms: 100, source: 'ttft' }, 0.5, 'est. 100 ms (ttft, measured)'],
-    ['a third at 2× half', { ms: 200, source: 'rtt' }, 1 / 3, 'est. 200 ms (rtt, measured)'],
+    ['half at latencyHalfMs', { ms: 100, source: 'geo' }, 0.5, 'est. 100 ms (geo model)'],
+    ['a third at 2× half', { ms: 200, source: 'rtt' }, 1 / 3, 'est. 200 ms (geo + measured proxy RTT)'],
     ['neutral without estimate', null, 1, 'client location unknown: neutral'],
   ])('%s', (_name, est, factor, detail) => {
     const m = latencyModifier(est, P);

@@ -33,7 +33,7 @@ const NEVER_SERVED: ModifierFactor = Object.freeze({
   detail: 'never served here',
 });
 
-const SOURCE_LABEL = { ttft: 'ttft, measured', rtt: 'rtt, measured', geo: 'geo model' } as const;
+const SOURCE_LABEL = { rtt: 'geo + measured proxy RTT', geo: 'geo model' } as const;
 
 /**
  * (half / (half + est)) ^ weight: 1 at zero latency, 0.5^weight at

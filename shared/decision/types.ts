@@ -36,7 +36,7 @@ export type DecisionOutcome = 'routed' | 'panic' | 'no-candidate';
 export interface ModifierFactor {
   readonly name: 'latency' | 'cost' | 'locality' | 'staleness' | 'static-weight';
   readonly factor: number;
-  /** Human-readable input, e.g. "est. 84 ms (ttft, measured)". */
+  /** Human-readable input, e.g. "est. 84 ms (geo + measured proxy RTT)". */
   readonly detail: string;
 }
 
