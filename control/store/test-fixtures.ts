@@ -113,8 +113,8 @@ export async function insertRoutedDecision(
 
 /**
  * `count` requests of `appId` routed to `clusterId` at `at`, each answered `status` (200) after
- * `durationMs`: inflow the snapshot reads. The default, a minute, is longer than any policy's
- * service time, which then prices the requests as pinned start-up demand (`parse-tenants.ts`).
+ * `durationMs`: inflow the snapshot reads, priced as pinned start-up demand at that mean duration
+ * (`parse-tenants.ts`). The default is the default policy's service time, 10 s.
  */
 export async function insertArrivals(
   client: Client,
@@ -124,7 +124,7 @@ export async function insertArrivals(
   for (let i = 0; i < a.count; i++) {
     const id = `${a.idPrefix ?? 'd'}${i}`;
     await insertRoutedDecision(client, { id, at: a.at, appId: a.appId, clusterId: a.clusterId });
-    outcomes.push({ decisionId: id, attempt: 0, proxyId: 'px', clusterId: a.clusterId, endpoint: null, status: a.status ?? 200, ttfbMs: 50, durationMs: a.durationMs ?? 60_000, bytesIn: 0, bytesOut: 0, error: null, at: a.at });
+    outcomes.push({ decisionId: id, attempt: 0, proxyId: 'px', clusterId: a.clusterId, endpoint: null, status: a.status ?? 200, ttfbMs: 50, durationMs: a.durationMs ?? 10_000, bytesIn: 0, bytesOut: 0, error: null, at: a.at });
   }
   await insertOutcomes(client, outcomes);
 }

@@ -1,7 +1,7 @@
 /**
  * The in-region path's snapshot, against REAL libSQL: the start-up slots other apps with fewer
- * homes need (`pinnedStartSlots`) turn their inflow into busy slots with the service time of the
- * policy the proxy decides with, not a default of its own. Loaded with the default policy
+ * homes need (`pinnedStartSlots`) turn their inflow of unknown duration into busy slots with the
+ * service time of the policy the proxy decides with, not a default of its own. Loaded with the default policy
  * whatever the operator set, an app whose requests are short had its need overstated (and a
  * long one understated) by the ratio of the two.
  */
@@ -35,7 +35,9 @@ beforeAll(async () => {
   ];
   const status = { clusterId: 'eu1', health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: NOW };
   await pushClusterState(store.client, 'eu1', { states, status, endpoints: [] }, NOW);
-  await insertArrivals(store.client, { appId: 'p/eu', clusterId: 'eu1', count: (3 * INFLOW_WINDOW_MS) / 1000, at: NOW - 1000 });
+  // Refused as full (429): demand with no duration of its own, so the policy's service time
+  // prices it (an answered request is priced at its observed duration instead).
+  await insertArrivals(store.client, { appId: 'p/eu', clusterId: 'eu1', count: (3 * INFLOW_WINDOW_MS) / 1000, at: NOW - 1000, status: 429 });
 });
 
 afterAll(() => store.dispose());

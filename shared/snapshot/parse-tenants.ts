@@ -88,11 +88,12 @@ export function pinnedByCluster(
     for (const t of tenants.values()) {
       const load = t.load.get(id);
       if (load === undefined || !residencyAllows(t.residency, c, c.continent)) continue;
-      // Priced at its observed mean duration, never above the policy's service time: cheap
-      // requests pin only the slots they hold, and long streams held open pin no more than
-      // before (the policy's time bounds what one tenant can take from the others).
-      const serviceMs = load.serviceMs === null ? null : Math.min(Math.max(1, load.serviceMs), fallbackServiceMs);
-      loads.push({ ...load, serviceMs, homes: homesOf(t.residency, t.gpuTypes, t.deployments, c.continent) });
+      // Priced at its observed mean duration (Little's law: inflow × time held), as the simulator
+      // prices its tenants: cheap requests pin only the slots they hold, and long ones the slots
+      // they really hold. Capping the time at the policy's starved apps with few homes behind
+      // long-request tenants (week-12h: 0 → 866 rejections); what one tenant can take from the
+      // others is bounded by its region- or global-scope maxConcurrency (`maxInFlight`), not by a guessed time.
+      loads.push({ ...load, homes: homesOf(t.residency, t.gpuTypes, t.deployments, c.continent) });
     }
     out.set(id, loads.length === 0 ? 0 : pinnedStartSlots(homesOf(app.residency, app.gpuTypes, own, c.continent), loads, fallbackServiceMs));
   }

@@ -39,8 +39,9 @@ export interface TenantLoad {
   readonly inflowPerS: number | null;
   /**
    * Mean time a request holds a slot (null: not known; `fallbackServiceMs` applies). The
-   * snapshot loader gives the mean duration of the tenant's recent attempts on the cluster,
-   * bounded by the policy's service time (`parse-tenants.ts`); the simulator its true mean.
+   * snapshot loader gives the mean duration of the tenant's recent answered attempts on the
+   * cluster (`parse-tenants.ts`); the simulator its true mean. Neither is capped: a tenant's
+   * share is bounded by its own limits (`maxInFlight`), not by a guessed time.
    */
   readonly serviceMs: number | null;
   /**

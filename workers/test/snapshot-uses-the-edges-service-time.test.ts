@@ -11,8 +11,9 @@ import type { EnvVars } from '../src/env-parse.ts';
 import { edgeFor } from '../src/index.ts';
 import { mainDb } from './helpers.ts';
 
-// The start-up slots other apps with fewer homes need (`pinnedStartSlots`) turn their inflow into
-// busy slots with a service time. The edge decides with its policy (ROUTE_SERVICE_TIME); its
+// The start-up slots other apps with fewer homes need (`pinnedStartSlots`) turn their inflow of
+// unknown duration (here refused as full, 429: demand that gives no duration) into busy slots with
+// a service time. The edge decides with its policy (ROUTE_SERVICE_TIME); its
 // snapshot loader used the default policy's 10 s whatever the operator set. Its own clusters and
 // apps (project svc), so no other test's snapshot changes.
 const cluster = (id: string, continent: 'EU' | 'NA'): Cluster => ({
@@ -51,7 +52,7 @@ beforeAll(async () => {
             VALUES (?, ?, 'svc/eu', 'f', 0, 'routed', 'svc-eu1', 'fastest-predicted', 'v', 's', 0, '{}', '{}')`,
       args: [`svc-d${i}`, now - 1000],
     });
-    outcomes.push({ decisionId: `svc-d${i}`, attempt: 0, proxyId: 'px', clusterId: 'svc-eu1', endpoint: null, status: 200, ttfbMs: 50, durationMs: 60_000, bytesIn: 0, bytesOut: 0, error: null, at: now - 1000 });
+    outcomes.push({ decisionId: `svc-d${i}`, attempt: 0, proxyId: 'px', clusterId: 'svc-eu1', endpoint: null, status: 429, ttfbMs: 50, durationMs: 5, bytesIn: 0, bytesOut: 0, error: null, at: now - 1000 });
   }
   await insertOutcomes(db, outcomes);
 });
