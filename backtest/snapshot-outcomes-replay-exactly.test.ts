@@ -1,6 +1,6 @@
 /**
  * A snapshot's recent outcomes (replica faults, observed TTFB per cluster) drive the ttft model's
- * failure-risk term and the weights model's latency estimate. The decision record used to drop
+ * failure-risk term. The decision record used to drop
  * them, so a replay with the policy unchanged picked differently (eu-1 152 ms live, 22 ms replayed).
  */
 import { describe, expect, it } from 'vitest';
@@ -46,7 +46,10 @@ function live(pol: (typeof MODELS)[number], seed: string): { input: DecisionInpu
 }
 
 describe('a snapshot with outcomes replays exactly', () => {
-  it.each(MODELS.map((p) => [p.model, p] as const))('%s model: the outcomes change the decision (so the test can tell)', (_m, pol) => {
+  // The ttft model reads them (its failure-risk term); the weights model no longer does (its latency
+  // is geo + network RTT), so its round trips below only prove nothing is lost.
+  it('ttft model: the outcomes change the decision (so the test can tell)', () => {
+    const pol = policy({ model: 'ttft' });
     const without = decide(request(), base, pol, context('a'));
     expect(asLogged(decide(request(), snap, pol, context('a')))).not.toEqual(asLogged(without));
   });
