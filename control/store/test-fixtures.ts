@@ -11,6 +11,9 @@ import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
 import { insertOutcomes } from './insert-outcomes.ts';
 import { migrate } from './migrate.ts';
 import { openStore, type Store } from './open-store.ts';
+import { upsertApp } from './upsert-app.ts';
+import { upsertCluster } from './upsert-cluster.ts';
+import { upsertProject } from './upsert-project.ts';
 
 export interface TempStore extends Store {
   readonly dir: string;
@@ -127,4 +130,18 @@ export async function insertArrivals(
     outcomes.push({ decisionId: id, attempt: 0, proxyId: 'px', clusterId: a.clusterId, endpoint: null, status: a.status ?? 200, ttfbMs: 50, durationMs: a.durationMs ?? 10_000, bytesIn: 0, bytesOut: 0, error: null, at: a.at });
   }
   await insertOutcomes(client, outcomes);
+}
+
+/**
+ * The pinned start-up slots' setting: project `p`, clusters eu1 and eu2 (EU) and us1 (NA), app
+ * `p/chat` on all three (3 homes) and the EU-resident `p/eu` on `eu.clusters` (2 homes: only the
+ * EU ones count), with `eu`'s other overrides (limits …).
+ */
+export async function seedChatAndEuResidentApp(client: Client, eu: Partial<App> = {}): Promise<void> {
+  await upsertProject(client, { id: 'p', name: 'P' }, 1);
+  await upsertCluster(client, sampleCluster('eu1'), 1);
+  await upsertCluster(client, sampleCluster('eu2'), 1);
+  await upsertCluster(client, sampleCluster('us1', { region: 'us-east', continent: 'NA', country: 'US' }), 1);
+  await upsertApp(client, sampleApp('p', 'chat', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
+  await upsertApp(client, sampleApp('p', 'eu', { clusters: ['eu1', 'eu2', 'us1'], residency: { kind: 'continents', continents: ['EU'] }, ...eu }), 1);
 }

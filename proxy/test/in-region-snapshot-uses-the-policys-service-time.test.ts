@@ -7,10 +7,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { insertArrivals, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
-import { upsertApp } from '../../control/store/upsert-app.ts';
-import { upsertCluster } from '../../control/store/upsert-cluster.ts';
-import { upsertProject } from '../../control/store/upsert-project.ts';
+import { insertArrivals, openTempStore, sampleState, seedChatAndEuResidentApp, type TempStore } from '../../control/store/test-fixtures.ts';
 import { DEFAULT_POLICY, parsePolicy } from '../../shared/decision/policy.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import { INFLOW_WINDOW_MS } from '../../shared/snapshot/statements.ts';
@@ -21,13 +18,8 @@ let store: TempStore;
 
 beforeAll(async () => {
   store = await openTempStore();
-  await upsertProject(store.client, { id: 'p', name: 'P' }, 1);
-  await upsertCluster(store.client, sampleCluster('eu1'), 1);
-  await upsertCluster(store.client, sampleCluster('eu2'), 1);
-  await upsertCluster(store.client, sampleCluster('us1', { region: 'us-east', continent: 'NA', country: 'US' }), 1);
   // chat may go anywhere (3 homes); eu is EU-resident (2 homes): chat leaves room for eu's need.
-  await upsertApp(store.client, sampleApp('p', 'chat', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
-  await upsertApp(store.client, sampleApp('p', 'eu', { clusters: ['eu1', 'eu2'], residency: { kind: 'continents', continents: ['EU'] } }), 1);
+  await seedChatAndEuResidentApp(store.client, { clusters: ['eu1', 'eu2'] });
   // On eu1, eu has 2 busy + 6 free slots; it receives 3 req/s (below).
   const states = [
     sampleState('eu1', 'p/chat', { hotBusy: 8, hotFree: 0, observedAt: NOW }),

@@ -5,10 +5,8 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { insertArrivals, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
+import { insertArrivals, openTempStore, sampleApp, sampleState, seedChatAndEuResidentApp, type TempStore } from '../../control/store/test-fixtures.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
-import { upsertCluster } from '../../control/store/upsert-cluster.ts';
-import { upsertProject } from '../../control/store/upsert-project.ts';
 import { loadAppSnapshot } from './load-app-snapshot.ts';
 import { INFLOW_WINDOW_MS } from './statements.ts';
 
@@ -17,13 +15,8 @@ let store: TempStore;
 
 beforeAll(async () => {
   store = await openTempStore();
-  await upsertProject(store.client, { id: 'p', name: 'P' }, 1);
-  await upsertCluster(store.client, sampleCluster('eu1'), 1);
-  await upsertCluster(store.client, sampleCluster('eu2'), 1);
-  await upsertCluster(store.client, sampleCluster('us1', { region: 'us-east', continent: 'NA', country: 'US' }), 1);
   // chat may go anywhere (3 homes); eu is EU-resident (2 homes); peer goes anywhere too (an equal).
-  await upsertApp(store.client, sampleApp('p', 'chat', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
-  await upsertApp(store.client, sampleApp('p', 'eu', { clusters: ['eu1', 'eu2', 'us1'], residency: { kind: 'continents', continents: ['EU'] } }), 1);
+  await seedChatAndEuResidentApp(store.client);
   await upsertApp(store.client, sampleApp('p', 'peer', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
   const loads: Record<string, Record<string, { hotBusy: number; hotFree: number; queued: number }>> = {
     // eu queues 20 beyond its 8 busy slots on eu1: 20 slots must start; peer's queue is not counted.

@@ -11,10 +11,7 @@
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { AppLimits } from '../domain/types.ts';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { insertArrivals, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
-import { upsertApp } from '../../control/store/upsert-app.ts';
-import { upsertCluster } from '../../control/store/upsert-cluster.ts';
-import { upsertProject } from '../../control/store/upsert-project.ts';
+import { insertArrivals, openTempStore, sampleState, seedChatAndEuResidentApp, type TempStore } from '../../control/store/test-fixtures.ts';
 import { loadAppSnapshot } from './load-app-snapshot.ts';
 import { INFLOW_WINDOW_MS } from './statements.ts';
 
@@ -33,12 +30,7 @@ afterEach(() => store.dispose());
  * and receives 3 req/s there answered `status`: at the default 10 s service time, 30 slots.
  */
 async function seed(status: number, euLimits: AppLimits): Promise<void> {
-  await upsertProject(store.client, { id: 'p', name: 'P' }, 1);
-  await upsertCluster(store.client, sampleCluster('eu1'), 1);
-  await upsertCluster(store.client, sampleCluster('eu2'), 1);
-  await upsertCluster(store.client, sampleCluster('us1', { region: 'us-east', continent: 'NA', country: 'US' }), 1);
-  await upsertApp(store.client, sampleApp('p', 'chat', { clusters: ['eu1', 'eu2', 'us1'] }), 1);
-  await upsertApp(store.client, sampleApp('p', 'eu', { clusters: ['eu1', 'eu2', 'us1'], residency: { kind: 'continents', continents: ['EU'] }, limits: euLimits }), 1);
+  await seedChatAndEuResidentApp(store.client, { limits: euLimits });
   const states = [
     sampleState('eu2', 'p/chat', { hotBusy: 1, hotFree: 4, queued: 0, observedAt: NOW }),
     sampleState('eu2', 'p/eu', { hotBusy: 2, hotFree: 6, queued: 0, observedAt: NOW }),

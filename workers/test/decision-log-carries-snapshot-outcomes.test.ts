@@ -8,7 +8,7 @@ import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
 import { decide, seededRng } from '../../shared/decision/index.ts';
 import { DEFAULT_REQUEST_RULES, type App, type Cluster } from '../../shared/domain/types.ts';
-import { call, eventually, mainDb } from './helpers.ts';
+import { call, loggedDecision, mainDb } from './helpers.ts';
 
 // The snapshot's recent outcomes (replica faults, TTFB) weigh in the decision, so the Worker's
 // logged record must carry them: replaying it with the policy unchanged reproduces the decision.
@@ -57,16 +57,11 @@ describe("the Worker's decision log", () => {
     const res = await call('/token/v4/rep/chat/v1/chat/completions', { key: null });
     expect(`${res.status} ${await res.clone().text()}`).toMatch(/^200 /);
     const id = res.headers.get('x-switchyard-decision-id') ?? '';
-    const db = mainDb();
-    const row = await eventually(async () => {
-      const rs = await db.execute({ sql: 'SELECT explanation_json, input_json FROM decisions WHERE id = ?', args: [id] });
-      return rs.rows[0];
-    });
-    db.close();
-    const input = parseInputJson(String(row['input_json']), id, null);
+    const row = await loggedDecision(id);
+    const input = parseInputJson(row.inputJson, id, null);
     expect(input.snapshot.outcomes?.get('rep-eu1')).toMatchObject({ requests: 20, replicaErrors: 8 });
     expect(input.snapshot.outcomes?.get('rep-eu2')).toMatchObject({ requests: 10, replicaErrors: 0, ttfbMs: 40 });
-    const logged = JSON.parse(String(row['explanation_json'])) as { chosen: string; candidates: unknown };
+    const logged = JSON.parse(row.explanationJson) as { chosen: string; candidates: unknown };
     const again = decide(input.request, input.snapshot, input.policy, {
       now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: id, staleSnapshot: input.staleSnapshot,
     });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseInputJson } from '../../backtest/decision-record.ts';
 import { decide, seededRng } from '../../shared/decision/index.ts';
 import type { Decision } from '../../shared/decision/types.ts';
-import { CF, call, eventually, mainDb } from './helpers.ts';
+import { CF, call, loggedDecision } from './helpers.ts';
 
 const chat = (content: string): RequestInit => {
   const body = JSON.stringify({ model: 'chat-70b', messages: [{ role: 'user', content }] });
@@ -30,15 +30,10 @@ describe('decision record built after the response', () => {
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     const id = res.headers.get('x-switchyard-decision-id') ?? '';
-    const db = mainDb();
-    const row = await eventually(async () => {
-      const rs = await db.execute({ sql: 'SELECT explanation_json, input_json FROM decisions WHERE id = ?', args: [id] });
-      return rs.rows[0];
-    });
-    db.close();
-    const explanation = String(row['explanation_json']);
+    const row = await loggedDecision(id);
+    const explanation = row.explanationJson;
     const logged = JSON.parse(explanation) as Logged;
-    const input = parseInputJson(String(row['input_json']), id, null);
+    const input = parseInputJson(row.inputJson, id, null);
     const again = decide(input.request, input.snapshot, input.policy, {
       now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: id, staleSnapshot: input.staleSnapshot,
       ...(input.strategyState === undefined ? {} : { strategyState: input.strategyState }),

@@ -98,3 +98,17 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await sleep(25);
   }
 }
+
+/** The decision log's row for decision `id` (its explanation and input JSON), once the Worker's waitUntil has written it. */
+export async function loggedDecision(id: string): Promise<{ explanationJson: string; inputJson: string }> {
+  const db = mainDb();
+  try {
+    const row = await eventually(async () => {
+      const rs = await db.execute({ sql: 'SELECT explanation_json, input_json FROM decisions WHERE id = ?', args: [id] });
+      return rs.rows[0];
+    });
+    return { explanationJson: String(row['explanation_json']), inputJson: String(row['input_json']) };
+  } finally {
+    db.close();
+  }
+}
