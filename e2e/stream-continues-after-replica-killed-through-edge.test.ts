@@ -46,7 +46,8 @@ describe('a stream continues after its replica is killed, through the edge', () 
       }
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
-    expect(tokens).toBeGreaterThanOrEqual(200);
+    // Seen once under load (session 14): the stream ended quietly after 57 tokens. Say how it ended.
+    expect(tokens, `ended after ${tokens} tokens, finish ${String(finish)}, text ${text.length} chars`).toBeGreaterThanOrEqual(200);
     expect(text).toBe(answerText(200));
     expect(ids.size).toBe(1);
     expect(finish).toBe('length');
