@@ -10,7 +10,7 @@
  *                       "strategyState"?:{"roundRobinCursor":number,"outstanding":[[id,n]...]}}
  *   (`strategyState` only for classic stateful strategies: their state just before the decision.)
  *   SerializedSnapshot = {"app","clusters","state","status","latency","outcomes"?,"jobPins"?,"loadedAt"}
- *   (`outcomes` = the snapshot's recent OutcomeStats per cluster, which the models read; records
+ *   (`outcomes` = the snapshot's recent OutcomeStats per cluster, which the ttft failure-risk term reads; records
  *   written before it was logged lack it and replay without outcomes, as they were read before.
  *   Not the NDJSON line's top-level `outcomes`, which are this request's own proxy attempts.)
  *   explanation_json = Decision (as is)
@@ -31,6 +31,7 @@ import type {
 } from '../shared/domain/types.ts';
 import type { Decision, Policy, StrategyState } from '../shared/decision/types.ts';
 import { DEFAULT_POLICY } from '../shared/decision/policy.ts';
+import { snapshotRecord } from '../shared/decision/record-json.ts';
 import { BacktestError } from './errors.ts';
 
 /**
@@ -96,17 +97,9 @@ export interface SerializedInput {
   readonly strategyState?: { readonly roundRobinCursor: number; readonly outstanding: ReadonlyArray<readonly [string, number]> };
 }
 
-/** AppSnapshot → JSON-safe object (Maps become entry arrays, in insertion order). */
+/** AppSnapshot → JSON-safe object: the edge's own serialiser (`snapshotRecord`), so both write the same record. */
 export function serializeSnapshot(s: AppSnapshot): SerializedSnapshot {
-  return {
-    app: s.app,
-    clusters: [...s.clusters.entries()],
-    state: [...s.state.entries()],
-    status: [...s.status.entries()],
-    latency: [...s.latency.entries()],
-    ...(s.outcomes === undefined ? {} : { outcomes: [...s.outcomes.entries()] }),
-    loadedAt: s.loadedAt,
-  };
+  return snapshotRecord(s);
 }
 
 /** JSON-safe object → AppSnapshot. Throws `bad-record` when the shape is wrong. */

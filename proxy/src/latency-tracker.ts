@@ -12,9 +12,7 @@
 export interface ClusterLatency {
   rttMs: number | null;
   ttfbMs: number | null;
-  /** Every sample, RTT and TTFB. */
-  samples: number;
-  /** RTT samples only: what `rttMs` is averaged over. */
+  /** RTT samples only: what `rttMs` is averaged over (0: no RTT yet). */
   rttSamples: number;
 }
 
@@ -30,7 +28,7 @@ export class LatencyTracker {
   private get(clusterId: string): ClusterLatency {
     let l = this.byCluster.get(clusterId);
     if (l === undefined) {
-      l = { rttMs: null, ttfbMs: null, samples: 0, rttSamples: 0 };
+      l = { rttMs: null, ttfbMs: null, rttSamples: 0 };
       this.byCluster.set(clusterId, l);
     }
     return l;
@@ -39,14 +37,12 @@ export class LatencyTracker {
   rtt(clusterId: string, ms: number): void {
     const l = this.get(clusterId);
     l.rttMs = ewma(l.rttMs, ms);
-    l.samples += 1;
     l.rttSamples += 1;
   }
 
   ttfb(clusterId: string, ms: number): void {
     const l = this.get(clusterId);
     l.ttfbMs = ewma(l.ttfbMs, ms);
-    l.samples += 1;
   }
 
   snapshot(): ReadonlyMap<string, Readonly<ClusterLatency>> {

@@ -98,7 +98,7 @@ export class Reporter {
         // the edge uses its geo model. TTFB is still reported for operators; no decision reads it.
         rttMs: l?.rttMs ?? 0,
         ttftMs: l?.ttfbMs ?? null,
-        samples: l?.rttMs === null || l?.rttMs === undefined ? 0 : l.rttSamples,
+        samples: l?.rttSamples ?? 0,
         observedAt: now,
         openCircuitApps,
       };

@@ -3,7 +3,7 @@
  * in-region ones alike), in the replay format (decision record format v1, read by
  * backtest/decision-record.ts): `input_json` = {v, request, policy, now, seed, staleSnapshot,
  * snapshot} with the snapshot's Maps as `[key, value]` entry arrays (its recent `outcomes` too,
- * when it has them: the models read them). The snapshot part is the same
+ * when it has them: the ttft failure-risk term reads them). The snapshot part is the same
  * for every decision made from one snapshot, so it is serialised once per snapshot and spliced in.
  */
 import type { Policy } from './types.ts';
@@ -14,20 +14,28 @@ export const RECORD_FORMAT_VERSION = 1;
 const serialised = new WeakMap<AppSnapshot, string>();
 const serialisedPolicy = new WeakMap<Policy, string>();
 
-/** JSON of the snapshot (Maps as entry arrays), memoised per snapshot object. */
+/**
+ * The snapshot as a JSON-safe object (Maps become entry arrays, in insertion order): the record's
+ * `snapshot`, for the edge's and proxy's `input_json` and for the NDJSON export alike.
+ */
+export function snapshotRecord(s: AppSnapshot) {
+  return {
+    app: s.app,
+    clusters: [...s.clusters.entries()],
+    state: [...s.state.entries()],
+    status: [...s.status.entries()],
+    latency: [...s.latency.entries()],
+    // Optional: the ttft failure-risk term reads it; absent = none reported.
+    ...(s.outcomes === undefined ? {} : { outcomes: [...s.outcomes.entries()] }),
+    loadedAt: s.loadedAt,
+  };
+}
+
+/** JSON of the snapshot (`snapshotRecord`), memoised per snapshot object. */
 export function snapshotJson(s: AppSnapshot): string {
   let json = serialised.get(s);
   if (json === undefined) {
-    json = JSON.stringify({
-      app: s.app,
-      clusters: [...s.clusters.entries()],
-      state: [...s.state.entries()],
-      status: [...s.status.entries()],
-      latency: [...s.latency.entries()],
-      // Optional: the ttft failure-risk term and the weights model read it; absent = none reported.
-      ...(s.outcomes === undefined ? {} : { outcomes: [...s.outcomes.entries()] }),
-      loadedAt: s.loadedAt,
-    });
+    json = JSON.stringify(snapshotRecord(s));
     serialised.set(s, json);
   }
   return json;

@@ -1,6 +1,7 @@
 import type { ClusterAppState } from '../domain/types.ts';
 import type { CompiledCandidate, CompiledSnapshot } from './compile-snapshot.ts';
 import { type ExpMemo, newExpMemo } from './exp-memo.ts';
+import { ownRttUsable } from './latency-estimate.ts';
 import {
   busyShare,
   networkTerm,
@@ -241,10 +242,9 @@ export function networkMsFor(c: CompiledCandidate, x: NetworkInputs): number {
   return ms === ms ? ms : networkFor(c, x).ms;
 }
 
-/** Whether the cluster's own proxy's RTT is fresh enough to add to the geo model. */
+/** Whether the cluster's own proxy's RTT is fresh enough to add to the geo model (the weights model's rule too). */
 function measuredUsable(c: CompiledCandidate, x: NetworkInputs): boolean {
-  const m = c.measured;
-  return m !== null && x.now - m.observedAt <= x.policy.staleHardMs && m.samples > 0;
+  return ownRttUsable(c, x.now, x.policy.staleHardMs);
 }
 
 /** `uncertaintyTerm` for `c`'s state `ageStepMs` old (a shared constant while fresh). */
