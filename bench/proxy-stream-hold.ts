@@ -8,6 +8,8 @@
  *
  * BENCH_STEPS (4): streams are opened in this many equal steps, one client process each;
  * BENCH_BATCH (50): connections each client opens per 20 ms.
+ * BENCH_PROXY_NODE_ARGS (none): node/V8 flags for the proxy process only, space-separated
+ * (e.g. `--max-semi-space-size=4`), to measure heap sizing against the defaults.
  * The proxy holds two sockets per stream: under a 20,000 open-file limit, at most ~9,900.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +27,7 @@ const HOLD_S = Number(process.env['BENCH_HOLD_S'] ?? 180);
 const STEPS = Number(process.env['BENCH_STEPS'] ?? 4);
 /** Connections opened per 20 ms by each client (a burst past the listen backlog gets resets). */
 const BATCH = Number(process.env['BENCH_BATCH'] ?? 50);
+const PROXY_NODE_ARGS = (process.env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -52,7 +55,7 @@ function slope(xs: readonly number[], ys: readonly number[]): number {
 export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-bench-hold-'));
   const { upstream, endpointsFile } = await benchUpstream(dir);
-  const proxy = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy/src/server.ts')], {
+  const proxy = spawn(process.execPath, [...PROXY_NODE_ARGS, '--import', 'tsx', join(ROOT, 'proxy/src/server.ts')], {
     cwd: ROOT,
     env: { ...process.env, PROXY_ID: 'bench', PROXY_PORT: '0', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
