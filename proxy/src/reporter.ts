@@ -66,7 +66,7 @@ export class Reporter {
 
   clusterHealth(now: number): ClusterHealthRow[] {
     const rt = this.rt();
-    const lat = rt.latency.snapshot();
+    const lat = rt.latency.snapshot(now);
     const ids = new Set([...rt.registry.clusterIds(), ...lat.keys()]);
     const openApps = this.openCircuitApps(now);
     return [...ids].map((clusterId) => {
