@@ -40,6 +40,7 @@ export const SIM_SETTINGS: readonly Setting[] = [
   { key: 'prefillTokensPerSecond', flag: '--prefill-tokens-per-second', env: 'SWITCHYARD_SIM_PREFILL_TOKENS_PER_SECOND', kind: 'number' },
   { key: 'metricNames', flag: '--metric-names', env: 'SWITCHYARD_SIM_METRIC_NAMES', kind: 'string' },
   { key: 'h2cMaxStreams', flag: '--h2c-max-streams', env: 'SWITCHYARD_SIM_H2C_MAX_STREAMS', kind: 'int' },
+  { key: 'apiLoopMsPerRequest', flag: '--api-loop-ms-per-request', env: 'SWITCHYARD_SIM_API_LOOP_MS_PER_REQUEST', kind: 'int' },
   { key: 'replicas', flag: '--replicas', env: 'SWITCHYARD_SIM_REPLICAS', kind: 'int', fallback: 1 },
 ];
 

@@ -32,6 +32,7 @@ describe('validateSimClusterOptions', () => {
       prefillTokensPerSecond: 50_000,
       metricNames: 'vllm',
       h2cMaxStreams: 0,
+      apiLoopMsPerRequest: 0,
       modelVersion: null,
       logger: null,
     });
@@ -51,6 +52,7 @@ describe('validateSimClusterOptions', () => {
     ['no gpu type', { gpuType: ' ' }, 'gpuType'],
     ['zero default tokens', { defaultMaxTokens: 0 }, 'defaultMaxTokens'],
     ['zero idle unload', { idleUnloadMs: 0 }, 'idleUnloadMs'],
+    ['negative loop work', { apiLoopMsPerRequest: -1 }, 'apiLoopMsPerRequest'],
   ])('%s is refused naming %s', (_name, patch, field) => {
     const r = validateSimClusterOptions({ ...good, ...patch } as SimClusterOptions);
     expect(r.ok).toBe(false);

@@ -54,6 +54,13 @@ export interface SimClusterOptions {
    * SETTINGS_MAX_CONCURRENT_STREAMS = N.
    */
   readonly h2cMaxStreams?: number;
+  /**
+   * Milliseconds of API-server event-loop work each running request puts ahead of the small
+   * answers (`/health`, `/metrics`, `/v1/models`). Default 0. vLLM's and SGLang's OpenAI servers
+   * are one asyncio loop that also detokenizes and writes every running stream's chunks, so
+   * under load their `/health` answers late while the socket and the network stay quick.
+   */
+  readonly apiLoopMsPerRequest?: number;
   readonly logger?: SimLogger;
 }
 
@@ -81,6 +88,7 @@ export interface SimClusterConfig {
   readonly prefillTokensPerSecond: number;
   readonly metricNames: MetricNames;
   readonly h2cMaxStreams: number;
+  readonly apiLoopMsPerRequest: number;
   readonly logger: SimLogger | null;
 }
 
@@ -157,6 +165,7 @@ export function validateSimClusterOptions(
     prefillTokensPerSecond: take('prefillTokensPerSecond', positive, 50_000),
     metricNames: take('metricNames', metricNames, 'vllm'),
     h2cMaxStreams: take('h2cMaxStreams', int(0, 1_000_000), 0),
+    apiLoopMsPerRequest: take('apiLoopMsPerRequest', int(0, 60_000), 0),
     logger: input.logger ?? null,
   };
   return issues.length === 0 ? { ok: true, config } : { ok: false, issues };

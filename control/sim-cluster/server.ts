@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { injectedFailure, methodNotAllowed, routeNotFound, SimHttpError } from './errors.ts';
@@ -81,14 +82,22 @@ export async function startSimCluster(options: SimClusterOptions): Promise<SimCl
   const inFlight = new Set<AbortController>();
   const held = new Set<Duplex>();
 
+  /**
+   * The small answers wait behind the API server's loop work for every running request (option
+   * `apiLoopMsPerRequest`; one asyncio loop in vLLM and SGLang), measured when they arrive.
+   */
+  const behindTheLoop = async (signal: AbortSignal): Promise<void> => {
+    const ms = config.apiLoopMsPerRequest * replica.pool.running;
+    if (ms > 0) await sleep(ms, undefined, { signal });
+  };
   const routes: Record<string, Partial<Record<string, Route>>> = {
-    '/health': { GET: (_q, res) => handleHealth(replica, res) },
-    '/metrics': { GET: (_q, res) => handleMetrics(replica, res) },
+    '/health': { GET: (_q, res, signal) => behindTheLoop(signal).then(() => handleHealth(replica, res)) },
+    '/metrics': { GET: (_q, res, signal) => behindTheLoop(signal).then(() => handleMetrics(replica, res)) },
     '/_control': {
       GET: (_q, res) => handleControlGet(replica, res),
       POST: async (req, res) => handleControlPost(replica, await readJsonBody(req), res),
     },
-    '/v1/models': { GET: (_q, res) => handleModels(replica, startedAtS, res) },
+    '/v1/models': { GET: (_q, res, signal) => behindTheLoop(signal).then(() => handleModels(replica, startedAtS, res)) },
     '/v1/chat/completions': { POST: async (req, res, signal) => handleInference(replica, 'chat', await readJsonBody(req), res, signal) },
     '/v1/completions': { POST: async (req, res, signal) => handleInference(replica, 'completion', await readJsonBody(req), res, signal) },
     '/v1/jobs': { POST: async (req, res, signal) => handleJob(replica, await readJsonBody(req, {}), req.headers.accept ?? '', res, signal) },

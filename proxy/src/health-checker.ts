@@ -4,7 +4,8 @@
  * status, connection refused) marks it down at once; silence past the timeout
  * marks it down only when it happens twice in a row, so one slow answer from a
  * busy replica (e.g. one tenant's huge uploads) does not flip the cluster's
- * reported health for everyone. The round trip feeds the cluster's RTT.
+ * reported health for everyone. Each round's 2xx round trips feed the cluster's RTT, per round
+ * (min-rtt-window.ts: the quickest stands for the network, not any replica's busy loop).
  */
 import { classifyUpstreamError } from './errors.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -20,6 +21,8 @@ function isAbortTimeout(err: unknown): boolean {
 }
 
 export async function checkAllOnce(rt: ProxyRuntime): Promise<void> {
+  const roundAt = rt.now();
+  const answers = new Map<string, number[]>();
   await Promise.all(
     rt.registry.allEndpoints().map(async ({ clusterId, endpoint }) => {
       const t0 = rt.now();
@@ -28,7 +31,12 @@ export async function checkAllOnce(rt: ProxyRuntime): Promise<void> {
         const status = await rt.upstreams.probe(clusterId, endpoint.url, rt.config.healthCheckPath, rt.config.healthCheckTimeoutMs);
         endpoint.checkedHealthy = status >= 200 && status < 300;
         endpoint.missedChecks = 0;
-        if (endpoint.checkedHealthy) rt.latency.rtt(clusterId, rt.now() - t0);
+        if (endpoint.checkedHealthy) {
+          const ms = rt.now() - t0;
+          const seen = answers.get(clusterId);
+          if (seen === undefined) answers.set(clusterId, [ms]);
+          else seen.push(ms);
+        }
       } catch (err) {
         const silent =
           classifyUpstreamError(err).code === 'upstream-timeout' || isAbortTimeout(err);
@@ -37,6 +45,7 @@ export async function checkAllOnce(rt: ProxyRuntime): Promise<void> {
       }
     }),
   );
+  for (const [clusterId, ms] of answers) rt.latency.rttRound(clusterId, roundAt, ms);
 }
 
 /** Run checks every interval until stopped; returns the stop function. */

@@ -21,6 +21,7 @@ import { startHealthChecks } from './health-checker.ts';
 import { startReplicaScraper } from './replica-scraper.ts';
 import { ReplicaSignals } from './replica-signals.ts';
 import { LatencyTracker } from './latency-tracker.ts';
+import { rttWindowMs } from './min-rtt-window.ts';
 import { createListeners } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
@@ -219,7 +220,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       (appId, url, until) => rtRef?.peers?.ejected(appId, url, until),
     ),
     budget: new RetryBudgets(config.retryBudgetRatio, config.retryBudgetMin),
-    latency: new LatencyTracker(),
+    latency: new LatencyTracker(rttWindowMs(config.healthCheckIntervalMs)),
     limiter,
     tokenBudgets: new TokenBudgets(now),
     metrics,

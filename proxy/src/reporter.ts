@@ -16,12 +16,23 @@ import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 import type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
 import type { Health } from '../../shared/domain/types.ts';
 import { parseCircuitKey } from './circuit-breaker.ts';
+import type { ClusterLatency } from './latency-tracker.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { ClusterHealthRow, OutcomeRow, ProxyStore } from './store.ts';
 
 const MAX_QUEUE = 50_000;
 const BASE_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * The TTFB as reported, or null when it equals the RTT: proxies from before session 14 wrote
+ * their TTFB into both columns, and the edge reads rtt_ms = ttft_ms as that (latency-estimate.ts).
+ * A coincidence here costs operators one TTFB reading; no decision reads it.
+ */
+export function ttftColumn(l: Readonly<ClusterLatency> | undefined): number | null {
+  const ttfb = l?.ttfbMs ?? null;
+  return ttfb !== null && ttfb === l?.rttMs ? null : ttfb;
+}
 
 export class Reporter {
   private outcomes: WriteBuffer<OutcomeRow> | null = null;
@@ -66,7 +77,7 @@ export class Reporter {
 
   clusterHealth(now: number): ClusterHealthRow[] {
     const rt = this.rt();
-    const lat = rt.latency.snapshot();
+    const lat = rt.latency.snapshot(now);
     const ids = new Set([...rt.registry.clusterIds(), ...lat.keys()]);
     const openApps = this.openCircuitApps(now);
     return [...ids].map((clusterId) => {
@@ -97,7 +108,7 @@ export class Reporter {
         // a missing RTT made the cluster look far to all others. No RTT yet: 0 samples, and
         // the edge uses its geo model. TTFB is still reported for operators; no decision reads it.
         rttMs: l?.rttMs ?? 0,
-        ttftMs: l?.ttfbMs ?? null,
+        ttftMs: ttftColumn(l),
         samples: l?.rttSamples ?? 0,
         observedAt: now,
         openCircuitApps,

@@ -9,10 +9,15 @@ export interface LatencyEstimate {
 /**
  * Whether the cluster's own proxy's RTT is fresh (newer than `maxAgeMs`, from at least one
  * sample) and so stands for the proxy → cluster leg, as in the ttft model's network term.
+ *
+ * Proxies from before session 14 wrote their TTFB (every app's server time) as the RTT until a
+ * health check had measured one, and then the same number in both columns: rtt_ms = ttft_ms. A
+ * proxy now never reports that pair (reporter.ts), so during a rolling deploy such a row is an
+ * old proxy's TTFB and the geo model stands instead.
  */
 export function ownRttUsable(c: CompiledCandidate, now: number, maxAgeMs: number): boolean {
   const m = c.measured;
-  return m !== null && now - m.observedAt <= maxAgeMs && m.samples > 0;
+  return m !== null && now - m.observedAt <= maxAgeMs && m.samples > 0 && m.rttMs !== m.ttftMs;
 }
 
 /**

@@ -211,7 +211,7 @@ export interface NetworkInputs {
 /**
  * `networkTerm` for `c` seen from the client whose modelled RTTs are `x.geo`
  * (unique per snapshot and client location): geo model for client → proxy, plus
- * the proxy's own moving-average RTT to the cluster when it is fresh.
+ * the proxy's own health-check RTT to the cluster (a windowed minimum) when it is fresh.
  */
 export function networkFor(c: CompiledCandidate, x: NetworkInputs): TtftTerm {
   const rtts = x.geo;

@@ -286,8 +286,13 @@ export interface LatencyMeasurement {
   readonly clusterId: string;
   /** Who measured (regional proxy id). */
   readonly source: string;
+  /** Network round trip proxy → cluster: the least health-check answer over a window (proxy/src/min-rtt-window.ts). */
   readonly rttMs: number;
-  /** Time to first token/byte, moving average; preferred over RTT when present. */
+  /**
+   * Time to first byte over every app, moving average: for operators, never a latency in a
+   * decision (it mixes every app's server time). Equal to `rttMs`: an old proxy's TTFB written
+   * as its RTT (latency-estimate.ts `ownRttUsable`).
+   */
   readonly ttftMs: number | null;
   readonly samples: number;
   readonly observedAt: number;

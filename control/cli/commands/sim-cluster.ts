@@ -27,6 +27,7 @@ const HELP: Record<string, string> = {
   jobHeartbeatMs: 'default /v1/jobs heartbeat interval (default 1000)',
   dieAfterTokens: 'tokens sent before dieMidStream cuts the socket (default 3)',
   h2cMaxStreams: 'also serve cleartext HTTP/2 (h2c, prior knowledge) on the same port with this many concurrent streams per connection (default 0 = HTTP/1.1 only)',
+  apiLoopMsPerRequest: "ms of API-server event-loop work each running request puts ahead of /health, /metrics and /v1/models, as in vLLM's and SGLang's one-loop servers (default 0)",
   replicas: 'number of replicas to start on consecutive ports',
 };
 
