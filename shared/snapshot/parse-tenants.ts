@@ -30,41 +30,60 @@ function inFlightBound(maxConcurrency: number | null, scope: string | null): num
   return scope === 'proxy' ? null : maxConcurrency;
 }
 
-/** Tenant rows grouped by app: config, every deployment (for its homes), its load where it has state. */
+/**
+ * Tenant rows grouped by app: config, every deployment (for its homes), its load where it has
+ * state. These are OTHER apps' rows, so one that cannot be read (a hand edit, a newer writer's
+ * residency kind during a rolling deploy) leaves that tenant out of the estimate instead of
+ * failing this app's snapshot: no tenant's config may break another's routing. The unreadable
+ * app still fails loudly where it is the app being loaded (`parseAppRow` is strict).
+ */
 export function parseTenantRows(rows: readonly Row[]): Map<string, Tenant> {
   const out = new Map<string, Tenant>();
+  const unreadable = new Set<string>();
   for (const row of rows) {
-    const where = `tenants row ${String(row['app_id'])}/${String(row['cluster_id'])}`;
-    const appId = str(row, 'app_id', where);
-    let t = out.get(appId);
-    if (t === undefined) {
-      const gpu = json(row, 'gpu_types_json', where);
-      if (!Array.isArray(gpu) || gpu.some((g) => typeof g !== 'string')) throw new SnapshotError(`${where}: gpu_types_json must be a JSON array of strings`);
-      t = {
-        residency: parseResidency(json(row, 'residency_json', where), where),
-        gpuTypes: gpu as string[],
-        deployments: [],
-        maxInFlight: inFlightBound(intOrNull(row, 'max_concurrency', where), strOrNull(row, 'limit_scope', where)),
-        load: new Map(),
-      };
-      out.set(appId, t);
+    const appId = String(row['app_id']);
+    if (unreadable.has(appId)) continue;
+    try {
+      addTenantRow(out, row);
+    } catch (err) {
+      if (!(err instanceof SnapshotError)) throw err;
+      unreadable.add(appId);
+      out.delete(appId);
     }
-    const gpuType = strOrNull(row, 'gpu_type', where);
-    t.deployments.push({ region: str(row, 'region', where), continent: str(row, 'continent', where) as Continent, gpuType, excluded: bool(row, 'excluded', where) });
-    const busy = intOrNull(row, 'hot_busy', where);
-    if (busy === null) continue; // no state row: no load known here
-    const requests = intOrNull(row, 'inflow_requests', where);
-    t.load.set(str(row, 'cluster_id', where), {
-      hotBusy: busy,
-      hotFree: int(row, 'hot_free', where),
-      queued: int(row, 'queued', where),
-      inflowPerS: requests === null ? null : requests / (INFLOW_WINDOW_MS / 1000),
-      // The mean duration of its attempts here (`pinnedByCluster` bounds it by the policy's).
-      serviceMs: numOrNull(row, 'mean_duration_ms', where),
-      maxInFlight: t.maxInFlight,
-    });
   }
   return out;
+}
+
+function addTenantRow(out: Map<string, Tenant>, row: Row): void {
+  const where = `tenants row ${String(row['app_id'])}/${String(row['cluster_id'])}`;
+  const appId = str(row, 'app_id', where);
+  let t = out.get(appId);
+  if (t === undefined) {
+    const gpu = json(row, 'gpu_types_json', where);
+    if (!Array.isArray(gpu) || gpu.some((g) => typeof g !== 'string')) throw new SnapshotError(`${where}: gpu_types_json must be a JSON array of strings`);
+    t = {
+      residency: parseResidency(json(row, 'residency_json', where), where),
+      gpuTypes: gpu as string[],
+      deployments: [],
+      maxInFlight: inFlightBound(intOrNull(row, 'max_concurrency', where), strOrNull(row, 'limit_scope', where)),
+      load: new Map(),
+    };
+    out.set(appId, t);
+  }
+  const gpuType = strOrNull(row, 'gpu_type', where);
+  t.deployments.push({ region: str(row, 'region', where), continent: str(row, 'continent', where) as Continent, gpuType, excluded: bool(row, 'excluded', where) });
+  const busy = intOrNull(row, 'hot_busy', where);
+  if (busy === null) return; // no state row: no load known here
+  const requests = intOrNull(row, 'inflow_requests', where);
+  t.load.set(str(row, 'cluster_id', where), {
+    hotBusy: busy,
+    hotFree: int(row, 'hot_free', where),
+    queued: int(row, 'queued', where),
+    inflowPerS: requests === null ? null : requests / (INFLOW_WINDOW_MS / 1000),
+    // The mean duration of its attempts here (`pinnedByCluster` bounds it by the policy's).
+    serviceMs: numOrNull(row, 'mean_duration_ms', where),
+    maxInFlight: t.maxInFlight,
+  });
 }
 
 /** Pinned start-up slots per cluster id of `app` (clusters without tenants with fewer homes: 0). */
