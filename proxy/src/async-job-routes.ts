@@ -10,7 +10,6 @@ import { connectionListed, dropRequestHeader, STRIP_CREDENTIALS } from '../../sh
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import { jobView } from './async-job-store.ts';
-import { webhookProblem } from './job-webhook.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 import type { RequestTarget } from './request-target.ts';
@@ -75,7 +74,7 @@ export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: Client
   const hook = req.headers['x-switchyard-webhook'];
   const webhookUrl = typeof hook === 'string' && hook !== '' ? hook : null;
   if (webhookUrl !== null) {
-    const problem = webhookProblem(webhookUrl);
+    const problem = jobs.webhookProblem(webhookUrl);
     if (problem !== null) return sendError(res, new ProxyError('webhook-invalid', 400, `x-switchyard-webhook ${problem}`));
     if (!(await jobs.hasWebhookSecret(target.appId))) {
       return sendError(res, new ProxyError('webhook-secret-missing', 400, `${target.appId} has no webhook secret to sign with: an operator creates one with \`switchyard service-keys webhook-secret --app ${target.appId}\``));

@@ -21,7 +21,7 @@ import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { jobView, type JobRow, type JobStore } from './async-job-store.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
-import { deliverWebhook } from './job-webhook.ts';
+import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -38,6 +38,8 @@ export interface AsyncJobsOptions {
   readonly now: () => number;
   readonly logger: Logger;
   readonly dispatcher: Dispatcher;
+  /** Webhooks to loopback, private and link-local addresses allowed (`PROXY_WEBHOOK_ALLOW_PRIVATE`). */
+  readonly webhookAllowInternal?: boolean;
 }
 
 export interface SubmitInput {
@@ -62,8 +64,15 @@ export class AsyncJobs {
   #sweeper: NodeJS.Timeout | null = null;
   /** Jobs waiting out a Retry-After before their next run. */
   readonly #waiting = new Set<NodeJS.Timeout>();
+  /** Webhook notices' own client, made at the first one (`webhookDispatcher`). */
+  #webhooks: Dispatcher | null = null;
 
   constructor(private readonly o: AsyncJobsOptions) {}
+
+  /** Why `url` cannot be a webhook under this proxy's settings, or null. */
+  webhookProblem(url: string): string | null {
+    return webhookProblem(url, this.o.webhookAllowInternal === true);
+  }
 
   /** Begin: the proxy's own URL is known, take up unfinished jobs, sweep expired ones. */
   async start(selfUrl: string, recover = true): Promise<void> {
@@ -82,6 +91,8 @@ export class AsyncJobs {
     for (const t of this.#waiting) clearTimeout(t);
     this.#waiting.clear();
     for (const r of this.#running.values()) r.abort.abort();
+    void this.#webhooks?.close().catch(() => undefined);
+    this.#webhooks = null;
   }
 
   /** The stored claims when `headers` carry this process's runner credential for a running job. */
@@ -145,7 +156,9 @@ export class AsyncJobs {
       if (job?.webhookUrl === null || job === null) return;
       const secret = await this.o.store.webhookSecret(job.appId);
       if (secret === null) return;
-      const ok = await deliverWebhook(job.webhookUrl, secret, jobView(job), this.o.dispatcher, () => Math.floor(this.o.now() / 1000));
+      const allowInternal = this.o.webhookAllowInternal === true;
+      this.#webhooks ??= webhookDispatcher(allowInternal);
+      const ok = await deliverWebhook(job.webhookUrl, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);
       if (!ok) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
     };
     send().catch((err: unknown) => this.o.logger.warn({ err, job: id }, 'async job webhook failed'));

@@ -161,6 +161,8 @@ export interface ProxyConfig {
   readonly jobMaxAttempts: number;
   /** How long after submission a job refused with "try later" (429/503 + Retry-After) is queued again. */
   readonly jobMaxWaitMs: number;
+  /** Async-job webhooks may target loopback, private and link-local addresses (off: refused). */
+  readonly webhookAllowPrivate: boolean;
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
@@ -172,6 +174,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobMaxResultBytes: 64 * 1024 * 1024,
   jobMaxAttempts: 3,
   jobMaxWaitMs: 900_000,
+  webhookAllowPrivate: false,
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -298,6 +301,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobMaxResultBytes', 'PROXY_JOB_MAX_RESULT_BYTES', 'int'],
   ['jobMaxAttempts', 'PROXY_JOB_MAX_ATTEMPTS', 'int'],
   ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
+  ['webhookAllowPrivate', 'PROXY_WEBHOOK_ALLOW_PRIVATE', 'bool'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],

@@ -6,7 +6,8 @@
  * status URL stays the source of truth).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
+import { internalHostProblem, publicOnlyLookup } from './webhook-address.ts';
 
 export const SIGNATURE_HEADER = 'x-switchyard-signature';
 
@@ -26,8 +27,11 @@ export function verifyWebhook(secret: string, body: string, header: string, nowS
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-/** A webhook URL the proxy will call: absolute http(s), no credentials in it. */
-export function webhookProblem(raw: string): string | null {
+/**
+ * A webhook URL the proxy will call: absolute http(s), no credentials in it, and (unless the
+ * operator allows internal addresses) not a loopback, private or link-local address as written.
+ */
+export function webhookProblem(raw: string, allowInternal = false): string | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -36,10 +40,20 @@ export function webhookProblem(raw: string): string | null {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be http or https';
   if (url.username !== '' || url.password !== '') return 'must not carry credentials';
-  return null;
+  return allowInternal ? null : internalHostProblem(url);
 }
 
-export async function deliverWebhook(url: string, secret: string, payload: unknown, dispatcher: Dispatcher, nowS: () => number, attempts = 3): Promise<boolean> {
+/**
+ * The webhook client: its own connection pool (webhooks go to callers' hosts, not to replicas),
+ * and unless internal addresses are allowed, a lookup that refuses names resolving inside.
+ */
+export function webhookDispatcher(allowInternal: boolean): Dispatcher {
+  return new Agent({ connections: 8, ...(allowInternal ? {} : { connect: { lookup: publicOnlyLookup() } }) });
+}
+
+export async function deliverWebhook(url: string, secret: string, payload: unknown, dispatcher: Dispatcher, nowS: () => number, attempts = 3, allowInternal = false): Promise<boolean> {
+  // A URL stored before this rule (or under another setting) is checked again before sending.
+  if (webhookProblem(url, allowInternal) !== null) return false;
   const body = JSON.stringify(payload);
   for (let i = 0; i < attempts; i++) {
     try {

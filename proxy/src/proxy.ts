@@ -247,6 +247,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             maxResultBytes: config.jobMaxResultBytes,
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
+            webhookAllowInternal: config.webhookAllowPrivate,
             now,
             logger,
             dispatcher,

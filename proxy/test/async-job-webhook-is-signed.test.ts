@@ -1,7 +1,9 @@
 /**
  * An async job's completion notice is a webhook signed with the app's secret (HMAC-SHA256 over
  * "<t>.<body>", Stripe/GitHub style) that the receiver can verify; asking for a webhook on an
- * app without a secret is refused at submit (400), not silently dropped later.
+ * app without a secret is refused at submit (400), not silently dropped later. The receiver here
+ * listens on loopback, which only an operator's `webhookAllowPrivate` permits
+ * (webhooks-never-reach-internal-addresses.test.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +36,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-  f = await startInRegionFixture(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+  f = await startInRegionFixture(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { proxyConfig: { webhookAllowPrivate: true } });
 });
 afterAll(async () => {
   await f.close();
