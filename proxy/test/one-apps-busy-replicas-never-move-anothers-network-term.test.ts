@@ -11,27 +11,18 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
-import { upsertApp } from '../../control/store/upsert-app.ts';
-import { upsertCluster } from '../../control/store/upsert-cluster.ts';
-import { upsertProject } from '../../control/store/upsert-project.ts';
-import { decide } from '../../shared/decision/decide.ts';
-import { DEFAULT_POLICY } from '../../shared/decision/policy.ts';
-import { seededRng } from '../../shared/decision/rng.ts';
-import { newStrategyState } from '../../shared/decision/strategy-state.ts';
+import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
 import type { TtftTerm } from '../../shared/decision/types.ts';
-import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
 import { startProxy, type RunningProxy } from '../src/proxy.ts';
 import { libsqlProxyStore } from '../src/store.ts';
-import { PROXY_ID, chatBody, rawRequest, startReplica, testConfig, waitFor } from './harness.ts';
+import { networkTermOnC1, registerOnC1, seedTwoAppsOnOneCluster } from './two-apps-on-one-cluster-fixture.ts';
+import { chatBody, rawRequest, startReplica, testConfig, waitFor } from './harness.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BUSY = 'acme/busy';
 const QUIET = 'acme/quiet';
-const DUBLIN = { colo: 'DUB', country: 'IE', continent: 'EU' as const, location: { lat: 53.3, lon: -6.2 } };
 /** The busy app's long generations: 4 at once, 100 ms of loop work each ahead of /health. */
 const STREAMS = 4;
 const LOOP_MS_PER_REQUEST = 100;
@@ -44,26 +35,12 @@ describe("one app's busy replicas never move another app's network term", () => 
     store = await openTempStore();
     const db = store.client;
     const now = Date.now();
-    await upsertProject(db, { id: 'acme', name: 'Acme' }, now);
-    // c1 is fronted by this proxy; c2 is elsewhere (a second candidate to rank against).
-    await upsertCluster(db, sampleCluster('c1', { proxyId: PROXY_ID }), now);
-    await upsertCluster(db, sampleCluster('c2', { region: 'us-east', continent: 'NA', country: 'US', location: { lat: 38.9, lon: -77.4 }, proxyId: 'proxy-us' }), now);
-    for (const app of [BUSY, QUIET]) await upsertApp(db, sampleApp('acme', app.split('/')[1] ?? '', { clusters: ['c1', 'c2'] }), now);
-    for (const id of ['c1', 'c2'])
-      await pushClusterState(db, id, {
-        states: [BUSY, QUIET].map((appId) => sampleState(id, appId, { observedAt: now })),
-        status: { clusterId: id, health: 'healthy', circuitOpen: false, draining: false, observedAt: now },
-        endpoints: [],
-      }, now);
+    await seedTwoAppsOnOneCluster(db, [BUSY, QUIET], now);
     replicas.push(
       await startReplica('c1', 'busy', { tokensPerSecond: 50, apiLoopMsPerRequest: LOOP_MS_PER_REQUEST }),
       await startReplica('c1', 'quiet', { apiLoopMsPerRequest: LOOP_MS_PER_REQUEST }),
     );
-    for (const [app, r] of [[BUSY, replicas[0]], [QUIET, replicas[1]]] as const)
-      await db.execute({
-        sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)',
-        args: ['c1', app, r?.url ?? '', now],
-      });
+    await registerOnC1(db, [[BUSY, replicas[0]], [QUIET, replicas[1]]], now);
     const dir = await mkdtemp(join(tmpdir(), 'sy-busy-rtt-'));
     const config = await testConfig(dir, { endpoints: [], config: { reportIntervalMs: 100, refreshIntervalMs: 100, healthCheckIntervalMs: 100 } });
     proxy = await startProxy({ ...config, endpointsFile: null }, { store: libsqlProxyStore(db), logger: pino({ level: 'silent' }) });
@@ -80,18 +57,7 @@ describe("one app's busy replicas never move another app's network term", () => 
     return row === undefined ? null : { rttMs: Number(row['rtt_ms']), samples: Number(row['samples']), observedAt: Number(row['observed_at']) };
   };
   /** The quiet app's network term for c1, as the edge would decide now. */
-  const quietAppsNetworkTerm = async (): Promise<TtftTerm | undefined> => {
-    const now = Date.now();
-    const snap = await loadAppSnapshot(store.client, QUIET, now);
-    if (snap === null) throw new Error('no snapshot');
-    const d = decide(
-      { appId: QUIET, fn: 'v1/chat/completions', method: 'POST', client: DUBLIN, affinityKey: null, synthetic: false },
-      snap,
-      DEFAULT_POLICY,
-      { now, rng: seededRng('t'), seed: 't', decisionId: 't', staleSnapshot: false, strategyState: newStrategyState() },
-    );
-    return d.candidates.find((c) => c.clusterId === 'c1')?.terms?.find((t) => t.name === 'network');
-  };
+  const quietAppsNetworkTerm = (): Promise<TtftTerm | undefined> => networkTermOnC1(store.client, QUIET);
   const healthAnswerMs = async (r: SimCluster | undefined): Promise<number> => {
     const t0 = performance.now();
     const res = await fetch(`${r?.url ?? ''}/health`);
