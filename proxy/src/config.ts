@@ -161,6 +161,11 @@ export interface ProxyConfig {
   readonly jobMaxAttempts: number;
   /** How long after submission a job refused with "try later" (429/503 + Retry-After) is queued again. */
   readonly jobMaxWaitMs: number;
+  /**
+   * Unfinished (queued or running) async jobs one app may have on this proxy process; past it a
+   * submit gets 429 `jobs-queue-full`. 0 = derived from the app's maxConcurrency (async-job-queue.ts).
+   */
+  readonly jobMaxQueuedPerApp: number;
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
@@ -172,6 +177,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobMaxResultBytes: 64 * 1024 * 1024,
   jobMaxAttempts: 3,
   jobMaxWaitMs: 900_000,
+  jobMaxQueuedPerApp: 0,
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -298,6 +304,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobMaxResultBytes', 'PROXY_JOB_MAX_RESULT_BYTES', 'int'],
   ['jobMaxAttempts', 'PROXY_JOB_MAX_ATTEMPTS', 'int'],
   ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
+  ['jobMaxQueuedPerApp', 'PROXY_JOB_MAX_QUEUED_PER_APP', 'int'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],

@@ -40,6 +40,7 @@ import { tracingFromConfig } from './tracing.ts';
 import { wireInRegion } from './in-region-wiring.ts';
 import { asyncJobGate } from './async-job-gate.ts';
 import { AsyncJobs } from './async-jobs.ts';
+import { jobQueueCap } from './async-job-queue.ts';
 import { libsqlJobStore } from './async-job-store.ts';
 import type { Client } from '@libsql/client';
 import { tmpdir } from 'node:os';
@@ -246,6 +247,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             maxResultBytes: config.jobMaxResultBytes,
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
+            maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
             now,
             logger,
             dispatcher,
