@@ -5,7 +5,9 @@
  * no database write while it waits: it starts again when one of the app's own jobs ends (its slot
  * is free: the wake-up) or, since a slot may also be held by plain traffic, another cluster
  * worker or another proxy of a shared limit, which this process is not told about, when the
- * app's single retry timer fires (one probe per Retry-After per app, not one per job).
+ * app's single retry timer fires (one probe per Retry-After per app, not one per job). At most
+ * the app's maxConcurrency runs are started at once (the window), so a burst of submits or a
+ * restart's backlog does not send a herd of runs the limit would refuse anyway.
  */
 
 /** Unfinished jobs per app when the proxy sets none: 16 per concurrency slot, 64–1000; 1000 without a limit. */
@@ -19,6 +21,9 @@ export function jobQueueCap(configured: number, maxConcurrency: number | null): 
   return Math.min(JOB_QUEUE_MAX, Math.max(JOB_QUEUE_MIN, JOB_QUEUE_PER_SLOT * maxConcurrency));
 }
 
+/** How often a line waiting only behind its own app's runs probes anyway (a stale window). */
+const PROBE_MS = 1_000;
+
 export class AppJobQueue {
   /** Queued or running here: what the cap counts. */
   readonly #live = new Set<string>();
@@ -28,8 +33,14 @@ export class AppJobQueue {
   /** A run of this app was refused: new jobs wait in line instead of trying too. */
   #blocked = false;
   #timer: NodeJS.Timeout | null = null;
+  /** Runs started and not yet ended or refused. */
+  #inFlight = 0;
 
-  constructor(private readonly start: (id: string) => void) {}
+  constructor(
+    private readonly start: (id: string) => void,
+    /** Runs worth starting at once: the app's maxConcurrency (Infinity without one). */
+    private readonly window: () => number,
+  ) {}
 
   get size(): number {
     return this.#live.size + this.#reserved;
@@ -52,12 +63,15 @@ export class AppJobQueue {
   /** A stored job: runs now unless the app is being refused, then waits its turn. */
   add(id: string): void {
     this.#live.add(id);
-    if (this.#blocked) this.#waiting.push(id);
-    else this.start(id);
+    this.#waiting.push(id);
+    this.#pump();
+    // Waiting behind its own app's runs: their ends wake it; the timer covers a stale window.
+    if (this.#waiting.length > 0) this.#arm(PROBE_MS);
   }
 
   /** The job's run was refused "for now": it goes first in line; the app probes again after `delayMs`. */
   refused(id: string, delayMs: number): void {
+    this.#inFlight--;
     this.#waiting.unshift(id);
     this.#blocked = true;
     this.#arm(delayMs);
@@ -66,7 +80,10 @@ export class AppJobQueue {
   /** The job is over (done, failed, cancelled): its slot is free for the next in line. */
   ended(id: string): void {
     this.#live.delete(id);
-    if (this.#blocked) this.#next();
+    this.#inFlight--;
+    // A slot of the app was just freed: what made it refuse may be over.
+    this.#blocked = false;
+    this.#pump();
   }
 
   /** Cancelled while waiting: no longer counted; it leaves the line when its turn comes. */
@@ -80,12 +97,14 @@ export class AppJobQueue {
     this.#waiting.length = 0;
   }
 
-  #next(): void {
+  #pump(): void {
+    while (!this.#blocked && this.#waiting.length > 0 && this.#inFlight < this.window()) this.#launch();
+  }
+
+  #launch(): void {
     const id = this.#waiting.shift();
-    if (id === undefined) {
-      this.#blocked = false;
-      return;
-    }
+    if (id === undefined) return;
+    this.#inFlight++;
     this.start(id);
   }
 
@@ -94,7 +113,8 @@ export class AppJobQueue {
     if (this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#next();
+      // The probe: one run whatever the window, its answer says whether the app has room.
+      this.#launch();
       if (this.#waiting.length > 0) this.#arm(delayMs);
     }, delayMs);
   }

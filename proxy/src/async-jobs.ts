@@ -39,6 +39,8 @@ export interface AsyncJobsOptions {
   readonly maxWaitMs: number;
   /** Unfinished jobs the app may have on this process (async-job-queue.ts `jobQueueCap`). */
   readonly maxQueuedOf: (appId: string) => number;
+  /** Runs of the app worth starting at once: its maxConcurrency, Infinity without one. */
+  readonly windowOf: (appId: string) => number;
   readonly now: () => number;
   readonly logger: Logger;
   readonly dispatcher: Dispatcher;
@@ -105,7 +107,7 @@ export class AsyncJobs {
   #queue(appId: string): AppJobQueue {
     let q = this.#apps.get(appId);
     if (q === undefined) {
-      q = new AppJobQueue((id) => this.#run(appId, id));
+      q = new AppJobQueue((id) => this.#run(appId, id), () => this.o.windowOf(appId));
       this.#apps.set(appId, q);
     }
     return q;

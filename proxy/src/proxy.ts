@@ -248,6 +248,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
             maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
+            windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
             now,
             logger,
             dispatcher,
