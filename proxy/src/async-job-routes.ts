@@ -68,6 +68,17 @@ function json(res: ClientResponse, status: number, body: unknown, extra: Outgoin
 
 /** Store the admitted request as a job and answer 202. */
 export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number): Promise<void> {
+  // The cap first: a refused submit neither reads its body nor writes a row.
+  const room = jobs.reserve(target.appId);
+  if (room instanceof ProxyError) return sendError(res, room, { connection: 'close' });
+  try {
+    await storeJob(jobs, req, res, target, claims, maxBodyBytes, room);
+  } finally {
+    room();
+  }
+}
+
+async function storeJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number, room: () => void): Promise<void> {
   const method = req.method ?? 'GET';
   const body = method === 'GET' || method === 'HEAD' ? null : await readBody(req, maxBodyBytes, target.appId);
   if (body instanceof ProxyError) return sendError(res, body, { connection: 'close' });
@@ -80,7 +91,7 @@ export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: Client
       return sendError(res, new ProxyError('webhook-secret-missing', 400, `${target.appId} has no webhook secret to sign with: an operator creates one with \`switchyard service-keys webhook-secret --app ${target.appId}\``));
     }
   }
-  const job = await jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims, webhookUrl });
+  const job = await jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims, webhookUrl }, room);
   json(res, 202, jobView(job), { location: `/_switchyard/jobs/${job.id}` });
 }
 

@@ -75,12 +75,18 @@ export interface JobStore {
   get(id: string): Promise<JobRow | null>;
   /** Only while the job is in one of `from` (no resurrecting a cancelled job); true when it moved. */
   update(id: string, from: readonly JobStatus[], change: JobUpdate, now: number): Promise<boolean>;
-  unfinished(proxyId: string): Promise<JobRow[]>;
+  /**
+   * This proxy's queued or running jobs, oldest first, `limit` after `after` (a page), with
+   * `body` null: a restart takes them back without holding every body at once.
+   */
+  unfinished(proxyId: string, after: { createdAt: number; id: string } | null, limit: number): Promise<JobRow[]>;
   /** The app's webhook signing secret, or null when it has none. */
   webhookSecret(appId: string): Promise<string | null>;
   /** Finished jobs past their retention: returns their result files, rows deleted. */
   expire(now: number): Promise<string[]>;
 }
+
+const NO_BODY = 'id, app_id, proxy_id, method, public_path, headers_json, claims_json, retryable, status, attempts, result_status, result_type, result_path, result_bytes, error, created_at, updated_at, expires_at, webhook_url';
 
 export function libsqlJobStore(client: Client): JobStore {
   return {
@@ -106,8 +112,13 @@ export function libsqlJobStore(client: Client): JobStore {
       });
       return rs.rowsAffected > 0;
     },
-    async unfinished(proxyId) {
-      const rs = await client.execute({ sql: `SELECT * FROM async_jobs WHERE proxy_id = ? AND status IN ('queued', 'running') ORDER BY created_at`, args: [proxyId] });
+    async unfinished(proxyId, after, limit) {
+      const from = after ?? { createdAt: -1, id: '' };
+      const rs = await client.execute({
+        sql: `SELECT ${NO_BODY} FROM async_jobs WHERE proxy_id = ? AND status IN ('queued', 'running')
+                AND (created_at > ? OR (created_at = ? AND id > ?)) ORDER BY created_at, id LIMIT ?`,
+        args: [proxyId, from.createdAt, from.createdAt, from.id, limit],
+      });
       return rs.rows.map((r) => toRow(r as unknown as Record<string, unknown>));
     },
     async webhookSecret(appId) {

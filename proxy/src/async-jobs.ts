@@ -20,7 +20,9 @@ import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { jobView, type JobRow, type JobStore } from './async-job-store.ts';
+import { AppJobQueue } from './async-job-queue.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
+import { ProxyError } from './errors.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
@@ -35,6 +37,10 @@ export interface AsyncJobsOptions {
   readonly maxAttempts: number;
   /** How long after submission a refused job ("try later") may still go back to the queue. */
   readonly maxWaitMs: number;
+  /** Unfinished jobs the app may have on this process (async-job-queue.ts `jobQueueCap`). */
+  readonly maxQueuedOf: (appId: string) => number;
+  /** Runs of the app worth starting at once: its maxConcurrency, Infinity without one. */
+  readonly windowOf: (appId: string) => number;
   readonly now: () => number;
   readonly logger: Logger;
   readonly dispatcher: Dispatcher;
@@ -54,6 +60,11 @@ export interface SubmitInput {
 
 class ResultTooLarge extends Error {}
 
+/** Rows read per page when taking jobs back after a restart (without bodies). */
+const RECOVER_PAGE = 200;
+/** Retry-After of a submit refused by the cap: jobs of a full line take seconds, not milliseconds. */
+const QUEUE_FULL_RETRY_S = 5;
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 export class AsyncJobs {
@@ -62,8 +73,8 @@ export class AsyncJobs {
   #stopping = false;
   #selfUrl = '';
   #sweeper: NodeJS.Timeout | null = null;
-  /** Jobs waiting out a Retry-After before their next run. */
-  readonly #waiting = new Set<NodeJS.Timeout>();
+  /** Per app: the cap's count and the line of jobs waiting for a slot (async-job-queue.ts). */
+  readonly #apps = new Map<string, AppJobQueue>();
   /** Webhook notices' own client, made at the first one (`webhookDispatcher`). */
   #webhooks: Dispatcher | null = null;
 
@@ -78,7 +89,7 @@ export class AsyncJobs {
   async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true });
-    if (recover) for (const job of await this.o.store.unfinished(this.o.proxyId)) await this.#recover(job);
+    if (recover) await this.#recoverAll();
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();
   }
@@ -88,8 +99,7 @@ export class AsyncJobs {
     this.#stopping = true;
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
     // Waiting jobs stay `queued` in the database: the next start runs them.
-    for (const t of this.#waiting) clearTimeout(t);
-    this.#waiting.clear();
+    for (const q of this.#apps.values()) q.stop();
     for (const r of this.#running.values()) r.abort.abort();
     void this.#webhooks?.close().catch(() => undefined);
     this.#webhooks = null;
@@ -105,7 +115,27 @@ export class AsyncJobs {
     return (typeof id === 'string' ? this.#running.get(id)?.claims : undefined) ?? 'bad-credential';
   }
 
-  async submit(input: SubmitInput): Promise<JobRow> {
+  #queue(appId: string): AppJobQueue {
+    let q = this.#apps.get(appId);
+    if (q === undefined) {
+      q = new AppJobQueue((id) => this.#run(appId, id), () => this.o.windowOf(appId));
+      this.#apps.set(appId, q);
+    }
+    return q;
+  }
+
+  /**
+   * Room for one more job of `appId`, checked before its body is read: a function giving the room
+   * back (submit takes it over), or the 429 when the app's line is full.
+   */
+  reserve(appId: string): (() => void) | ProxyError {
+    const q = this.#queue(appId);
+    const cap = this.o.maxQueuedOf(appId);
+    if (q.size < cap) return q.reserve();
+    return new ProxyError('jobs-queue-full', 429, `${appId} already has ${q.size} unfinished async jobs on this proxy, its cap (${cap}; PROXY_JOB_MAX_QUEUED_PER_APP, or when unset 16 × the app's maxConcurrency within 64–1000): submit again once some have finished (poll their status URLs), or ask an operator to raise the cap`, false, QUEUE_FULL_RETRY_S);
+  }
+
+  async submit(input: SubmitInput, reservation: () => void = () => undefined): Promise<JobRow> {
     const now = this.o.now();
     const job: JobRow = {
       id: `job_${randomBytes(16).toString('hex')}`,
@@ -130,8 +160,12 @@ export class AsyncJobs {
       expiresAt: Number.MAX_SAFE_INTEGER,
       webhookUrl: input.webhookUrl,
     };
-    await this.o.store.insert(job);
-    this.#run(job);
+    try {
+      await this.o.store.insert(job);
+    } finally {
+      reservation();
+    }
+    this.#queue(job.appId).add(job.id);
     return job;
   }
 
@@ -139,6 +173,7 @@ export class AsyncJobs {
   async cancel(id: string): Promise<boolean> {
     const done = await this.o.store.update(id, ['queued', 'running'], { status: 'cancelled', expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
     if (done) {
+      for (const q of this.#apps.values()) q.forget(id);
       this.#running.get(id)?.abort.abort();
       this.#notify(id);
     }
@@ -168,23 +203,51 @@ export class AsyncJobs {
     return this.o.store.get(id);
   }
 
+  /** Unfinished jobs page by page, without their bodies (each run reads its own). */
+  async #recoverAll(): Promise<void> {
+    let after: { createdAt: number; id: string } | null = null;
+    for (;;) {
+      const page = await this.o.store.unfinished(this.o.proxyId, after, RECOVER_PAGE);
+      for (const job of page) await this.#recover(job);
+      const last = page.at(-1);
+      if (last === undefined || page.length < RECOVER_PAGE) return;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+  }
+
   async #recover(job: JobRow): Promise<void> {
     if (job.status === 'queued' || (job.retryable && job.attempts < this.o.maxAttempts)) {
       this.o.logger.info({ job: job.id, attempts: job.attempts }, 'async job taken up after restart');
-      this.#run(job);
+      this.#queue(job.appId).add(job.id);
       return;
     }
     const why = job.retryable ? `interrupted ${job.attempts} times (the limit)` : 'interrupted by a proxy restart; not retried because the request is not idempotent (send an Idempotency-Key to allow a retry)';
     if (await this.o.store.update(job.id, ['running'], { status: 'failed', error: why, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now())) this.#notify(job.id);
   }
 
-  #run(job: JobRow): void {
-    this.#attempt(job).catch((err: unknown) => this.o.logger.warn({ err, job: job.id }, 'async job bookkeeping failed'));
+  /** One run of a job; a "try later" puts it back in its app's line, anything else ends it there. */
+  #run(appId: string, id: string): void {
+    const q = this.#queue(appId);
+    this.#attempt(id).then(
+      (retryInMs) => {
+        if (this.#stopping) return;
+        if (retryInMs === null) q.ended(id);
+        else q.refused(id, retryInMs);
+      },
+      (err: unknown) => {
+        this.o.logger.warn({ err, job: id }, 'async job bookkeeping failed');
+        q.ended(id);
+      },
+    );
   }
 
-  async #attempt(job: JobRow): Promise<void> {
+  /** Milliseconds until the job may try again ("try later"), or null when this run ended it. */
+  async #attempt(id: string): Promise<number | null> {
+    // Read now, not kept from submit: a waiting job holds no body in memory.
+    const job = await this.o.store.get(id);
+    if (job === null || (job.status !== 'queued' && job.status !== 'running') || this.#stopping) return null;
     const started = await this.o.store.update(job.id, ['queued', 'running'], { status: 'running', attempts: job.attempts + 1 }, this.o.now());
-    if (!started || this.#stopping) return;
+    if (!started || this.#stopping) return null;
     const abort = new AbortController();
     this.#running.set(job.id, { claims: JSON.parse(job.claimsJson) as RoutingClaims, abort });
     const path = join(this.o.dir, `${job.id}.body`);
@@ -196,7 +259,8 @@ export class AsyncJobs {
         signal: abort.signal,
         dispatcher: this.o.dispatcher,
       });
-      if (await this.#requeued(job, res)) return;
+      const retryInMs = await this.#requeued(job, res);
+      if (retryInMs !== undefined) return retryInMs;
       const bytes = await this.#store(res.body, path);
       const type = res.headers['content-type'];
       const finished = await this.o.store.update(job.id, ['running'], {
@@ -208,12 +272,14 @@ export class AsyncJobs {
         expiresAt: this.o.now() + this.o.retentionMs,
       }, this.o.now());
       if (finished) this.#notify(job.id);
+      return null;
     } catch (err) {
       // Going away: leave the job `running`; the next start retries it or fails it, by its rule.
-      if (this.#stopping) return;
+      if (this.#stopping) return null;
       await unlink(path).catch(() => undefined);
       const error = err instanceof ResultTooLarge ? `the result exceeds ${this.o.maxResultBytes} bytes (PROXY_JOB_MAX_RESULT_BYTES)` : `the job's request failed: ${err instanceof Error ? err.message : String(err)}`;
       if (await this.o.store.update(job.id, ['running'], { status: 'failed', error, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now())) this.#notify(job.id);
+      return null;
     } finally {
       this.#running.delete(job.id);
     }
@@ -223,19 +289,15 @@ export class AsyncJobs {
    * "Try later" answers (the proxy's own limits, a drain, an engine shedding load) put the job
    * back in the queue, its attempt not counted (attempts bound interrupted runs, not refusals).
    */
-  async #requeued(job: JobRow, res: Dispatcher.ResponseData): Promise<boolean> {
+  async #requeued(job: JobRow, res: Dispatcher.ResponseData): Promise<number | null | undefined> {
     const now = this.o.now();
     const delay = requeueDelayMs({ status: res.statusCode, retryAfter: res.headers['retry-after'], createdAt: job.createdAt, now, maxWaitMs: this.o.maxWaitMs, random: Math.random() });
-    if (delay === null) return false;
+    if (delay === null) return undefined;
     await res.body.dump();
-    if (!(await this.o.store.update(job.id, ['running'], { status: 'queued', attempts: job.attempts }, now))) return true;
+    // Not queued again (cancelled meanwhile): the job is over.
+    if (!(await this.o.store.update(job.id, ['running'], { status: 'queued', attempts: job.attempts }, now))) return null;
     this.o.logger.info({ job: job.id, status: res.statusCode, waitMs: delay }, 'async job refused for now; queued again');
-    const timer = setTimeout(() => {
-      this.#waiting.delete(timer);
-      if (!this.#stopping) this.#run(job);
-    }, delay);
-    this.#waiting.add(timer);
-    return true;
+    return delay;
   }
 
   /** Streams the answer to `path`, refusing beyond the size bound; returns its length. */

@@ -163,6 +163,11 @@ export interface ProxyConfig {
   readonly jobMaxWaitMs: number;
   /** Async-job webhooks may target loopback, private and link-local addresses (off: refused). */
   readonly webhookAllowPrivate: boolean;
+  /**
+   * Unfinished (queued or running) async jobs one app may have on this proxy process; past it a
+   * submit gets 429 `jobs-queue-full`. 0 = derived from the app's maxConcurrency (async-job-queue.ts).
+   */
+  readonly jobMaxQueuedPerApp: number;
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
@@ -175,6 +180,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobMaxAttempts: 3,
   jobMaxWaitMs: 900_000,
   webhookAllowPrivate: false,
+  jobMaxQueuedPerApp: 0,
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -302,6 +308,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobMaxAttempts', 'PROXY_JOB_MAX_ATTEMPTS', 'int'],
   ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
   ['webhookAllowPrivate', 'PROXY_WEBHOOK_ALLOW_PRIVATE', 'bool'],
+  ['jobMaxQueuedPerApp', 'PROXY_JOB_MAX_QUEUED_PER_APP', 'int'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],

@@ -41,6 +41,7 @@ import { tracingFromConfig } from './tracing.ts';
 import { wireInRegion } from './in-region-wiring.ts';
 import { asyncJobGate } from './async-job-gate.ts';
 import { AsyncJobs } from './async-jobs.ts';
+import { jobQueueCap } from './async-job-queue.ts';
 import { libsqlJobStore } from './async-job-store.ts';
 import type { Client } from '@libsql/client';
 import { tmpdir } from 'node:os';
@@ -248,6 +249,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
             webhookAllowInternal: config.webhookAllowPrivate,
+            maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
+            windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
             now,
             logger,
             dispatcher,

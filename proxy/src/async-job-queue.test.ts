@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppJobQueue, jobQueueCap } from './async-job-queue.ts';
+
+describe('jobQueueCap: unfinished async jobs one app may have on a proxy', () => {
+  it.each([
+    ['set by the proxy', 10, 1, 10],
+    ['maxConcurrency 1: the floor', 0, 1, 64],
+    ['maxConcurrency 8: 16 per slot', 0, 8, 128],
+    ['maxConcurrency 500: the ceiling', 0, 500, 1000],
+    ['no concurrency limit', 0, null, 1000],
+  ])('%s', (_name, configured, maxConcurrency, cap) => {
+    expect(jobQueueCap(configured, maxConcurrency)).toBe(cap);
+  });
+});
+
+describe('AppJobQueue: waiting jobs cost nothing until a slot frees', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  function line(window: number): { q: AppJobQueue; started: string[] } {
+    const started: string[] = [];
+    return { q: new AppJobQueue((id) => started.push(id), () => window), started };
+  }
+
+  it('starts at most the window at once and the next one when one ends', () => {
+    const { q, started } = line(2);
+    for (const id of ['a', 'b', 'c', 'd']) q.add(id);
+    expect(started).toEqual(['a', 'b']);
+    q.ended('a');
+    expect(started).toEqual(['a', 'b', 'c']);
+    expect(q.size).toBe(3);
+  });
+
+  it('after a refusal, one probe per delay for the whole app, not one per job', () => {
+    const { q, started } = line(Number.POSITIVE_INFINITY);
+    q.add('a');
+    q.refused('a', 1_000);
+    for (const id of ['b', 'c', 'd']) q.add(id);
+    expect(started).toEqual(['a']);
+    vi.advanceTimersByTime(1_000);
+    expect(started).toEqual(['a', 'a']);
+    q.refused('a', 1_000);
+    vi.advanceTimersByTime(2_000);
+    expect(started).toHaveLength(4);
+  });
+
+  it('a job of the app ending wakes the line at once', () => {
+    const { q, started } = line(Number.POSITIVE_INFINITY);
+    q.add('a');
+    q.add('b');
+    q.refused('b', 60_000);
+    q.add('c');
+    q.ended('a');
+    expect(started).toEqual(['a', 'b', 'b', 'c']);
+  });
+
+  it('counts reservations toward the cap until given back', () => {
+    const { q } = line(1);
+    const give = q.reserve();
+    expect(q.size).toBe(1);
+    give();
+    give();
+    expect(q.size).toBe(0);
+  });
+});

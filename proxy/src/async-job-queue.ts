@@ -1,0 +1,121 @@
+/**
+ * One app's async jobs on this proxy process: how many it may have unfinished (the cap that keeps
+ * one tenant's backlog from costing every other tenant) and the waiting line of those the app's
+ * limits refused. A waiting job is an id only (its body stays in libSQL) and costs no request and
+ * no database write while it waits: it starts again when one of the app's own jobs ends (its slot
+ * is free: the wake-up) or, since a slot may also be held by plain traffic, another cluster
+ * worker or another proxy of a shared limit, which this process is not told about, when the
+ * app's single retry timer fires (one probe per Retry-After per app, not one per job). At most
+ * the app's maxConcurrency runs are started at once (the window), so a burst of submits or a
+ * restart's backlog does not send a herd of runs the limit would refuse anyway.
+ */
+
+/** Unfinished jobs per app when the proxy sets none: 16 per concurrency slot, 64–1000; 1000 without a limit. */
+export const JOB_QUEUE_PER_SLOT = 16;
+export const JOB_QUEUE_MIN = 64;
+export const JOB_QUEUE_MAX = 1_000;
+
+export function jobQueueCap(configured: number, maxConcurrency: number | null): number {
+  if (configured > 0) return configured;
+  if (maxConcurrency === null) return JOB_QUEUE_MAX;
+  return Math.min(JOB_QUEUE_MAX, Math.max(JOB_QUEUE_MIN, JOB_QUEUE_PER_SLOT * maxConcurrency));
+}
+
+/** How often a line waiting only behind its own app's runs probes anyway (a stale window). */
+const PROBE_MS = 1_000;
+
+export class AppJobQueue {
+  /** Queued or running here: what the cap counts. */
+  readonly #live = new Set<string>();
+  /** Submits past the cap check whose row is not written yet (so a burst cannot overshoot). */
+  #reserved = 0;
+  readonly #waiting: string[] = [];
+  /** A run of this app was refused: new jobs wait in line instead of trying too. */
+  #blocked = false;
+  #timer: NodeJS.Timeout | null = null;
+  /** Runs started and not yet ended or refused. */
+  #inFlight = 0;
+
+  constructor(
+    private readonly start: (id: string) => void,
+    /** Runs worth starting at once: the app's maxConcurrency (Infinity without one). */
+    private readonly window: () => number,
+  ) {}
+
+  get size(): number {
+    return this.#live.size + this.#reserved;
+  }
+
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** A slot for a submit in progress; the returned function gives it back (idempotent). */
+  reserve(): () => void {
+    this.#reserved++;
+    let held = true;
+    return () => {
+      if (held) this.#reserved--;
+      held = false;
+    };
+  }
+
+  /** A stored job: runs now unless the app is being refused, then waits its turn. */
+  add(id: string): void {
+    this.#live.add(id);
+    this.#waiting.push(id);
+    this.#pump();
+    // Waiting behind its own app's runs: their ends wake it; the timer covers a stale window.
+    if (this.#waiting.length > 0) this.#arm(PROBE_MS);
+  }
+
+  /** The job's run was refused "for now": it goes first in line; the app probes again after `delayMs`. */
+  refused(id: string, delayMs: number): void {
+    this.#inFlight--;
+    this.#waiting.unshift(id);
+    this.#blocked = true;
+    this.#arm(delayMs);
+  }
+
+  /** The job is over (done, failed, cancelled): its slot is free for the next in line. */
+  ended(id: string): void {
+    this.#live.delete(id);
+    this.#inFlight--;
+    // A slot of the app was just freed: what made it refuse may be over.
+    this.#blocked = false;
+    this.#pump();
+  }
+
+  /** Cancelled while waiting: no longer counted; it leaves the line when its turn comes. */
+  forget(id: string): void {
+    this.#live.delete(id);
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#waiting.length = 0;
+  }
+
+  #pump(): void {
+    while (!this.#blocked && this.#waiting.length > 0 && this.#inFlight < this.window()) this.#launch();
+  }
+
+  #launch(): void {
+    const id = this.#waiting.shift();
+    if (id === undefined) return;
+    this.#inFlight++;
+    this.start(id);
+  }
+
+  /** One timer per app: a probe every `delayMs` while jobs wait, each refusal of it re-arming. */
+  #arm(delayMs: number): void {
+    if (this.#timer !== null) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      // The probe: one run whatever the window, its answer says whether the app has room.
+      this.#launch();
+      if (this.#waiting.length > 0) this.#arm(delayMs);
+    }, delayMs);
+  }
+}
