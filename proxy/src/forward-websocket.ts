@@ -350,6 +350,7 @@ export function bridge(
     trace?.end(101);
     rt.recordOutcome({
       decisionId: claims.did,
+      appId: target.appId,
       attempt: attempt.number,
       proxyId: rt.config.id,
       clusterId: attempt.clusterId,

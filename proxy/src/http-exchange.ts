@@ -260,6 +260,7 @@ export class HttpExchange extends UpstreamAbort {
     });
     this.rt.recordOutcome({
       decisionId: this.decisionId,
+      appId: this.target.appId,
       attempt: a.number,
       proxyId: this.rt.config.id,
       clusterId: blamesUpstream ? a.clusterId : null,
@@ -288,6 +289,7 @@ export class HttpExchange extends UpstreamAbort {
     const durationMs = rt.now() - this.start;
     rt.recordOutcome({
       decisionId: this.decisionId,
+      appId: this.target.appId,
       attempt: a.number,
       proxyId: rt.config.id,
       clusterId: a.clusterId,

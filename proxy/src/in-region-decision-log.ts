@@ -26,7 +26,10 @@ const INSERT = `INSERT OR IGNORE INTO decisions (id, at, app_id, fn, synthetic, 
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class InRegionDecisionLog {
-  readonly #buffer = new WriteBuffer<InRegionDecisionRow>({ max: 10_000, batch: 200, baseBackoffMs: 1_000, maxBackoffMs: 30_000 });
+  // Full: the app with the most rows buffered loses one, so one app's burst drops its own rows first.
+  readonly #buffer = new WriteBuffer<InRegionDecisionRow>({
+    max: 10_000, batch: 200, baseBackoffMs: 1_000, maxBackoffMs: 30_000, key: (row) => row.decision.appId,
+  });
   #timer: NodeJS.Timeout | null = null;
   #writing: Promise<void> = Promise.resolve();
 

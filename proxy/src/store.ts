@@ -7,6 +7,7 @@
 import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
 import type { JobPinRow } from './job-pins.ts';
+import { outcomesTakeApp } from './outcomes-take-app.ts';
 import { libsqlLeaseStore, type LimitLeaseStore } from './limit-lease-store.ts';
 import { libsqlTokenLeaseStore, type TokenLeaseStore } from './token-lease-store.ts';
 import { resolveTokenBudget, type TokenBudget } from '../../shared/limits/token-budget-config.ts';
@@ -158,6 +159,7 @@ function storedProjectBudgets(rows: ReadonlyArray<Record<string, unknown>>): Map
 
 /** The libSQL implementation of the port. */
 export function libsqlProxyStore(client: Client): ProxyStore {
+  const takesApp = outcomesTakeApp(client);
   return {
     ...libsqlLeaseStore(client),
     ...libsqlTokenLeaseStore(client),
@@ -267,7 +269,8 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     },
     async insertOutcomes(rows) {
       if (rows.length === 0) return;
-      const stmts: InStatement[] = rows.map((o) => outcomeStatement(o, 'replace'));
+      const withApp = await takesApp();
+      const stmts: InStatement[] = rows.map((o) => outcomeStatement(withApp ? o : { ...o, appId: null }, 'replace'));
       await client.batch(stmts, 'write');
     },
   };

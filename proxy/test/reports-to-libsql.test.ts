@@ -101,6 +101,8 @@ describe('the proxy learns endpoints and limits from libSQL and reports back to 
       cluster_id: 'c1',
       status: 200,
       error: null,
+      // Written by the proxy: no decision row exists here, yet the outcome counts for its app.
+      app_id: APP,
     });
     expect(Number(o?.['bytes_out'])).toBeGreaterThan(0);
     expect(Number(o?.['bytes_in'])).toBeGreaterThan(0);

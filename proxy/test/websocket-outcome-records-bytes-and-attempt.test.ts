@@ -77,6 +77,7 @@ describe('a WebSocket outcome records real bytes and the attempt number', () => 
     const row = (await db.execute('SELECT * FROM outcomes WHERE status = 101')).rows[0];
     expect(row).toMatchObject({
       cluster_id: 'c2',
+      app_id: APP,
       attempt: 1,
       bytes_in: Buffer.byteLength(prompt),
       bytes_out: received,

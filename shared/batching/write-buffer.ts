@@ -9,14 +9,19 @@
  *  * after a failed write the records go back (still bounded) and nothing is written until a
  *    backoff with jitter has passed, doubling per consecutive failure up to `maxBackoffMs` — an
  *    outage costs one attempt per backoff period, not one per new record.
+ *
+ * With a `key` (the app), a full buffer drops from the key with the most records buffered, not
+ * whatever arrives next: one app's burst then loses its own records first, not other apps'.
  */
-export interface WriteBufferOptions {
+export interface WriteBufferOptions<T = unknown> {
   /** Records kept while writes fail; beyond this new records are dropped (and counted). */
   readonly max: number;
   /** Records per write. */
   readonly batch: number;
   readonly baseBackoffMs: number;
   readonly maxBackoffMs: number;
+  /** Fair dropping by this key (e.g. the app id); absent: a full buffer drops the arriving record. */
+  readonly key?: (row: T) => string;
 }
 
 export interface WriteBufferStats {
@@ -25,7 +30,11 @@ export interface WriteBufferStats {
   readonly dropped: number;
   readonly failures: number;
   readonly consecutiveFailures: number;
+  /** Drops per key (with a `key` option only); at most MAX_DROP_KEYS keys, the rest under `*`. */
+  readonly droppedByKey?: Readonly<Record<string, number>>;
 }
+
+const MAX_DROP_KEYS = 32;
 
 /** Delay before the next attempt after `failures` consecutive failures: exponential, jittered to [½, 1]×. */
 export function backoffDelay(failures: number, o: Pick<WriteBufferOptions, 'baseBackoffMs' | 'maxBackoffMs'>, random: number): number {
@@ -34,8 +43,11 @@ export function backoffDelay(failures: number, o: Pick<WriteBufferOptions, 'base
 }
 
 export class WriteBuffer<T> {
-  readonly #o: WriteBufferOptions;
+  readonly #o: WriteBufferOptions<T>;
   #rows: T[] = [];
+  /** Records buffered per key (with a `key` option). */
+  readonly #perKey = new Map<string, number>();
+  readonly #droppedByKey = new Map<string, number>();
   #inFlight = false;
   #nextAttemptAt = 0;
   #written = 0;
@@ -43,7 +55,7 @@ export class WriteBuffer<T> {
   #failures = 0;
   #consecutive = 0;
 
-  constructor(options: WriteBufferOptions) {
+  constructor(options: WriteBufferOptions<T>) {
     if (!(options.max >= options.batch && options.batch >= 1)) throw new RangeError('WriteBuffer: need max >= batch >= 1');
     this.#o = options;
   }
@@ -63,11 +75,22 @@ export class WriteBuffer<T> {
 
   /** Buffers a record; false when it was dropped because the buffer is full. */
   push(row: T): boolean {
+    const key = this.#o.key;
     if (this.#rows.length >= this.#o.max) {
-      this.#dropped++;
-      return false;
+      if (key === undefined) {
+        this.#dropped++;
+        return false;
+      }
+      const k = key(row);
+      const heaviest = this.#heaviest();
+      if (heaviest === null || (this.#perKey.get(k) ?? 0) >= heaviest.count) {
+        this.#countDrop(k);
+        return false;
+      }
+      this.#evictNewest(heaviest.key, key);
     }
     this.#rows.push(row);
+    if (key !== undefined) this.#add(key(row), 1);
     return true;
   }
 
@@ -83,7 +106,10 @@ export class WriteBuffer<T> {
   begin(now: number): T[] | null {
     if (this.#inFlight || this.#rows.length === 0 || now < this.#nextAttemptAt) return null;
     this.#inFlight = true;
-    return this.#rows.splice(0, this.#o.batch);
+    const rows = this.#rows.splice(0, this.#o.batch);
+    const key = this.#o.key;
+    if (key !== undefined) for (const r of rows) this.#add(key(r), -1);
+    return rows;
   }
 
   succeeded(rows: readonly T[]): void {
@@ -99,11 +125,22 @@ export class WriteBuffer<T> {
     this.#failures++;
     this.#consecutive++;
     const kept = [...rows, ...this.#rows];
-    if (kept.length > this.#o.max) {
-      this.#dropped += kept.length - this.#o.max;
-      kept.length = this.#o.max;
+    const key = this.#o.key;
+    if (key === undefined) {
+      if (kept.length > this.#o.max) {
+        this.#dropped += kept.length - this.#o.max;
+        kept.length = this.#o.max;
+      }
+      this.#rows = kept;
+      return this.#backOff(now, random);
     }
     this.#rows = kept;
+    for (const r of rows) this.#add(key(r), 1);
+    while (this.#rows.length > this.#o.max) {
+      const heaviest = this.#heaviest();
+      if (heaviest === null) break;
+      this.#evictNewest(heaviest.key, key);
+    }
     return this.#backOff(now, random);
   }
 
@@ -121,6 +158,37 @@ export class WriteBuffer<T> {
   }
 
   stats(): WriteBufferStats {
-    return { buffered: this.#rows.length, written: this.#written, dropped: this.#dropped, failures: this.#failures, consecutiveFailures: this.#consecutive };
+    const s = { buffered: this.#rows.length, written: this.#written, dropped: this.#dropped, failures: this.#failures, consecutiveFailures: this.#consecutive };
+    return this.#o.key === undefined ? s : { ...s, droppedByKey: Object.fromEntries(this.#droppedByKey) };
+  }
+
+  /** The key with the most records buffered: O(keys), paid only when the buffer is full. */
+  #heaviest(): { key: string; count: number } | null {
+    let best: { key: string; count: number } | null = null;
+    for (const [key, count] of this.#perKey) if (best === null || count > best.count) best = { key, count };
+    return best;
+  }
+
+  /** Drops the newest record of `k`: a bursting key's newest rows sit at the end, so the scan is short. */
+  #evictNewest(k: string, key: (row: T) => string): void {
+    for (let i = this.#rows.length - 1; i >= 0; i--) {
+      if (key(this.#rows[i] as T) !== k) continue;
+      this.#rows.splice(i, 1);
+      this.#add(k, -1);
+      this.#countDrop(k);
+      return;
+    }
+  }
+
+  #add(k: string, n: number): void {
+    const c = (this.#perKey.get(k) ?? 0) + n;
+    if (c > 0) this.#perKey.set(k, c);
+    else this.#perKey.delete(k);
+  }
+
+  #countDrop(k: string): void {
+    this.#dropped++;
+    const slot = this.#droppedByKey.has(k) || this.#droppedByKey.size < MAX_DROP_KEYS ? k : '*';
+    this.#droppedByKey.set(slot, (this.#droppedByKey.get(slot) ?? 0) + 1);
   }
 }

@@ -457,6 +457,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS outcomes_app_cluster_at ON outcomes(app_id, cluster_id, at, status, ttfb_ms, origin)`,
     ],
   },
+  {
+    version: 21,
+    name: 'the proxy writes each outcome\'s app itself; the database still fills its origin (and the app for older proxies)',
+    statements: [
+      // An outcome got its app only from its decision row, which the edge may drop under another
+      // app's burst (bounded decision log): the outcome then counted for no app. Newer proxies
+      // write app_id; the triggers below fill whichever of app_id and origin is still NULL, so old
+      // proxies (no app_id) keep working. One UPDATE per outcome insert, as before: the proxy
+      // never wrote origin, so the v20 trigger already fired on every outcome.
+      `DROP TRIGGER IF EXISTS outcomes_decision_app`,
+      `CREATE TRIGGER IF NOT EXISTS outcomes_decision_app AFTER INSERT ON outcomes
+         WHEN NEW.app_id IS NULL OR NEW.origin IS NULL
+       BEGIN
+         UPDATE outcomes SET app_id = COALESCE(NEW.app_id, (SELECT d.app_id FROM decisions d WHERE d.id = NEW.decision_id)),
+           origin = COALESCE(NEW.origin, (SELECT d.origin FROM decisions d WHERE d.id = NEW.decision_id))
+         WHERE rowid = NEW.rowid;
+       END`,
+      `DROP TRIGGER IF EXISTS decisions_outcomes_app`,
+      // Origin as in v20: decisions_origin (v19) may run after this trigger, so read the record too.
+      `CREATE TRIGGER IF NOT EXISTS decisions_outcomes_app AFTER INSERT ON decisions
+       BEGIN
+         UPDATE outcomes SET app_id = COALESCE(app_id, NEW.app_id),
+           origin = COALESCE(origin, NEW.origin, CASE WHEN json_valid(NEW.input_json) THEN json_extract(NEW.input_json, '$.request.client.colo') END)
+         WHERE decision_id = NEW.id AND (app_id IS NULL OR origin IS NULL);
+       END`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

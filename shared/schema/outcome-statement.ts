@@ -6,6 +6,13 @@
 /** What happened to one proxying attempt of a decision. */
 export interface OutcomeRecord {
   readonly decisionId: string;
+  /**
+   * The decision's app, written by the proxy (schema v21) so the outcome counts for its app even
+   * when the decision row never lands (dropped by a full edge buffer). Absent: the database
+   * copies it from the decision, as for older proxies. Give it only to a database at schema v21
+   * or later: before, the triggers would then leave the outcome's origin empty.
+   */
+  readonly appId?: string | null;
   readonly attempt: number;
   readonly proxyId: string;
   readonly clusterId: string | null;
@@ -31,10 +38,12 @@ export function outcomeStatement(
   o: OutcomeRecord,
   onConflict: 'ignore' | 'replace',
 ): { sql: string; args: Array<string | number | null> } {
+  // app_id only when given: a database before schema v20 has no such column.
+  const app = o.appId === undefined || o.appId === null ? null : o.appId;
   return {
-    sql: `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint,
+    sql: `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, ${app === null ? '' : 'app_id, '}attempt, proxy_id, cluster_id, endpoint,
             status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at, replica_pick, stream_recovery)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    args: [o.decisionId, o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.replicaPick ?? null, o.streamRecovery ?? null],
+          VALUES (${app === null ? '' : '?, '}?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    args: [o.decisionId, ...(app === null ? [] : [app]), o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.replicaPick ?? null, o.streamRecovery ?? null],
   };
 }

@@ -28,7 +28,7 @@ export type DecisionSink = (rows: readonly DecisionRow[]) => Promise<void>;
 export interface DecisionLogOptions {
   readonly batch: number;
   readonly flushMs: number;
-  /** Records kept while the sink is failing; beyond this new records are dropped (counted). */
+  /** Records kept while the sink is failing; beyond this the app with the most buffered loses one (counted per app). */
   readonly maxBuffered: number;
   /** First and longest wait after a failed write. */
   readonly baseBackoffMs?: number;
@@ -57,6 +57,8 @@ export class DecisionLog {
       batch: Math.min(options.batch, options.maxBuffered),
       baseBackoffMs: options.baseBackoffMs ?? 500,
       maxBackoffMs: options.maxBackoffMs ?? 10_000,
+      // One buffer for every app of the isolate: a full one drops the bursting app's rows first.
+      key: (row) => row.decision.appId,
     });
   }
 

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../shared/decision/types.ts';
+import { DecisionLog, type DecisionRow } from '../src/decision-log.ts';
+
+// An isolate keeps one bounded decision log for every app. App A bursting past what the
+// database takes must not drop app B's rows: B's outcomes get their app from B's decision rows
+// on older proxies, and explain/replay need them. Before, a full buffer dropped every arriving
+// row, B's included (audit: B lost 8 of 20). Runs in workerd, where the edge runs it.
+const row = (appId: string, n: number): DecisionRow => ({
+  decision: { id: `${appId}-${n}`, appId } as unknown as Decision,
+  inputJson: '{}',
+  decisionUs: 1,
+});
+
+describe("the edge's decision log under one app's burst", () => {
+  it("keeps every row of the quiet app and drops the bursting app's own", async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const written: DecisionRow[] = [];
+    const log = new DecisionLog({
+      batch: 50, flushMs: 1_000, maxBuffered: 1_000, now: () => 0,
+      // The database is slow: the first batch stays in flight while the burst arrives.
+      sink: async (rows) => { await gate; written.push(...rows); },
+      onError: () => undefined,
+    });
+    const pending: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>): void => void pending.push(p);
+    // 3,000 rows of A with one row of B every 150.
+    for (let n = 0; n < 3_000; n++) {
+      log.record(row('p/a', n), waitUntil);
+      if (n % 150 === 0) log.record(row('p/b', n), waitUntil);
+    }
+    open();
+    while (log.buffered > 0 || written.length === 0) await log.flush();
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 50))]);
+
+    const b = written.filter((r) => r.decision.appId === 'p/b');
+    expect(b).toHaveLength(20);
+    expect(written).toHaveLength(1_050);
+    expect(log.stats()).toMatchObject({ dropped: 3_020 - 1_050, droppedByKey: { 'p/a': 3_020 - 1_050 } });
+  });
+});
