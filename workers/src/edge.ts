@@ -19,6 +19,7 @@ import type { CfProperties } from './client-location.ts';
 import type { EdgeConfig } from './config.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { DecisionLog, type DecisionRow } from './decision-log.ts';
+import type { WriteBufferStats } from './shared-deps.ts';
 import { inputJson } from '../../shared/decision/record-json.ts';
 import { primeSnapshot } from '../../shared/decision/prime-snapshot.ts';
 import { libsqlDecisionSink } from './decision-sink.ts';
@@ -127,7 +128,8 @@ export class Edge {
   async handle(request: Request, ctx: WaitUntil): Promise<Response> {
     const url = new URL(request.url);
     // This isolate's decision-log counters: drops during a database outage are visible here.
-    if (url.pathname === '/health') return json({ ok: true, decisionLog: this.decisions.stats() });
+    // Totals only: which apps lost rows names tenants, so it goes to the operator's error log.
+    if (url.pathname === '/health') return json({ ok: true, decisionLog: withoutTenants(this.decisions.stats()) });
     if (url.pathname === '/__bench' && this.deps.config.benchRoute) return benchRoute(this, url, request);
     const parsed = parseAppPath(url.pathname);
     if (!parsed.ok) {
@@ -443,4 +445,10 @@ async function jobKeyHashOf(headers: Headers, appId: string, header: string | nu
   const read = readJobKey(header, header === null ? null : headers.get(header));
   if (!read.ok) throw refuse.badJobKey(read.problem);
   return read.key === null ? null : hashJobKey(appId, read.key);
+}
+
+/** Decision-log stats for the public /health: how many apps lost rows, never which. */
+function withoutTenants(stats: WriteBufferStats): Omit<WriteBufferStats, 'droppedByKey'> & { appsWithDrops: number } {
+  const { droppedByKey, ...totals } = stats;
+  return { ...totals, appsWithDrops: droppedByKey === undefined ? 0 : Object.keys(droppedByKey).length };
 }

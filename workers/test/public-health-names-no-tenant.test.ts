@@ -1,0 +1,35 @@
+import { env as workerEnv } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../shared/decision/types.ts';
+import type { EnvVars } from '../src/env-parse.ts';
+import { edgeFor } from '../src/index.ts';
+
+// The edge's /health is public. Its decision-log counters show drops during a database outage,
+// and since the log drops per app, they learned which apps lost rows: anyone could list tenants
+// and gauge their traffic. /health now gives totals and how many apps lost rows; the names stay
+// in the operator's error log. A real Edge in workerd whose database does not answer (port 1).
+const env = { LIBSQL_URL: 'http://127.0.0.1:1', EDGE_DECISION_BATCH: '1', EDGE_DB_TIMEOUT_MS: '50' };
+
+describe("the edge's public /health during a decision-log outage", () => {
+  it('counts dropped rows and apps without naming any app', async () => {
+    const built = await edgeFor({ ...(workerEnv as unknown as EnvVars), ...env });
+    if (!built.ok) throw new Error('edge config invalid');
+    const edge = built.edge;
+    const pending: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) };
+    for (let n = 0; n < 60; n++)
+      for (const appId of ['tenant-one/private-app', 'tenant-two/other-app'])
+        edge.decisions.record({ decision: { id: `${appId}-${n}`, appId } as unknown as Decision, inputJson: '{}', decisionUs: 1 }, ctx.waitUntil);
+    expect(edge.decisions.stats().droppedByKey).toBeDefined(); // the log itself knows (error log)
+
+    const res = await edge.handle(new Request('https://edge.test/health'), ctx);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).not.toContain('private-app');
+    expect(text).not.toContain('other-app');
+    const body = JSON.parse(text) as { decisionLog: { dropped: number; appsWithDrops: number } };
+    expect(body.decisionLog.dropped).toBeGreaterThan(0);
+    expect(body.decisionLog.appsWithDrops).toBe(2);
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 200))]);
+  });
+});
