@@ -7,6 +7,9 @@ describe('internalAddress', () => {
     ['127.0.0.1', true], ['127.8.9.10', true], ['10.1.2.3', true], ['172.16.0.1', true], ['172.31.255.255', true],
     ['192.168.1.1', true], ['169.254.169.254', true], ['100.64.0.1', true], ['0.0.0.0', true], ['224.0.0.1', true],
     ['::1', true], ['::', true], ['fd12:3456::1', true], ['fe80::1', true], ['::ffff:127.0.0.1', true], ['::ffff:10.0.0.1', true],
+    // IPv4 carried in IPv6: NAT64 (judged by the IPv4 it reaches), IPv4-compatible, 6to4; site-local; local-use NAT64.
+    ['64:ff9b::a00:1', true], ['64:ff9b::10.0.0.1', true], ['64:ff9b::808:808', false], ['::7f00:1', true], ['::127.0.0.1', true],
+    ['2002:7f00:1::', true], ['2002:a9fe:a9fe::1', true], ['2002:808:808::1', false], ['fec0::1', true], ['64:ff9b:1::1', true], ['100::1', true],
     ['8.8.8.8', false], ['172.32.0.1', false], ['100.128.0.1', false], ['2606:4700::1111', false], ['::ffff:8.8.8.8', false],
     ['example.com', false], ['', false],
   ])('%s → %s', (ip, internal) => expect(internalAddress(ip)).toBe(internal));

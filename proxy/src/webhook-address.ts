@@ -15,12 +15,49 @@ for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) INTERNAL.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) INTERNAL.addSubnet(net, prefix, 'ipv6');
+// Unique-local, site-local, link-local, multicast, discard-only, local-use NAT64 (RFC 8215).
+for (const [net, prefix] of [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fec0::', 10], ['fe80::', 10], ['ff00::', 8], ['100::', 64], ['64:ff9b:1::', 48],
+] as const) INTERNAL.addSubnet(net, prefix, 'ipv6');
 
-/** True for an address a webhook must not reach by default (IPv4-mapped IPv6 included). */
+/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail becomes two), or null. */
+function hextets(ip: string): number[] | null {
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  let text = ip.replace(/%.*$/, '');
+  if (v4 !== null) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = text.slice(0, text.length - v4[0].length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const fill = tail === undefined ? 0 : 8 - left.length - right.length;
+  const groups = [...left, ...Array<string>(fill).fill('0'), ...right].map((g) => parseInt(g, 16));
+  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+/**
+ * The IPv4 address an IPv6 one carries to reach it: well-known NAT64 (64:ff9b::/96, which a
+ * DNS64 host uses for every IPv4-only name, so it is judged by its IPv4 address, not refused
+ * whole), IPv4-compatible (::/96) and 6to4 (2002::/16). Null for any other address.
+ */
+function embeddedIpv4(ip: string): string | null {
+  const h = hextets(ip);
+  if (h === null) return null;
+  const v4 = (hi: number, lo: number): string => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  if (h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((g) => g === 0)) return v4(h[6] as number, h[7] as number);
+  if (h.slice(0, 6).every((g) => g === 0)) return v4(h[6] as number, h[7] as number);
+  if (h[0] === 0x2002) return v4(h[1] as number, h[2] as number);
+  return null;
+}
+
+/** True for an address a webhook must not reach by default (IPv4 inside IPv6 judged as IPv4). */
 export function internalAddress(ip: string): boolean {
   const family = isIP(ip);
-  return family !== 0 && INTERNAL.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 0) return false;
+  if (family === 4) return INTERNAL.check(ip, 'ipv4');
+  const v4 = embeddedIpv4(ip);
+  return INTERNAL.check(ip, 'ipv6') || (v4 !== null && INTERNAL.check(v4, 'ipv4'));
 }
 
 /** The reason `url`'s host as written is refused, or null (names are checked at delivery). */
