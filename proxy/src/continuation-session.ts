@@ -321,8 +321,9 @@ function splice(s: Session, a: Attempt, answer: UpstreamResponse): Promise<Step>
       },
       end() {
         if (ttfb === null) first();
-        down.end(relay?.rest() ?? '');
-        settle({ kind: 'finished' }, null, null);
+        const cut = cleanEndIsCut(s.tracker);
+        if (cut === null) down.end(relay?.rest() ?? '');
+        settle(cut === null ? { kind: 'finished' } : { kind: 'failed', fault: cut, upstreamError: null }, cut?.detail ?? null, cut);
       },
       error(err) {
         if (ex.clientGone) {
@@ -336,6 +337,18 @@ function splice(s: Session, a: Attempt, answer: UpstreamResponse): Promise<Step>
       },
     });
   });
+}
+
+/**
+ * A clean end of body before the answer finished (chunks seen, then no `finish_reason` and no
+ * `[DONE]`) is a cut all the same: an ingress or sidecar in front of a dying engine, or a dev
+ * server restarting its Worker, may end the chunked body cleanly. Passed on, the client would take
+ * a short answer for a whole one; so a stream that can be continued is, like after a reset (and
+ * one that then cannot ends with an error event).
+ */
+function cleanEndIsCut(t: StreamTracker | null): AttemptFault | null {
+  if (t === null || t.id === null || t.finished || t.blocked !== null) return null;
+  return { code: 'upstream-reset', blame: 'replica', beforeSend: false, status: 502, detail: 'the replica ended the stream before its answer finished (no finish_reason, no [DONE])' };
 }
 
 /** No attempt is left: an SSE error when the stream is open, else the usual JSON refusal. */
