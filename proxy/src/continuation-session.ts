@@ -3,7 +3,8 @@
  *
  * * heartbeats: `200 text/event-stream` goes out at once and an SSE comment every interval
  *   until the replica's first body byte, then the replica's events are spliced in;
- * * continuation: when the replica dies (or answers a failure) after the stream started, the
+ * * continuation: when the replica dies (or answers a failure, or its body ends cleanly before
+ *   the answer finished: no `finish_reason`, no `[DONE]`) after the stream started, the
  *   request is re-issued on another replica (same cluster, then the token's fallbacks) asking it
  *   to continue the partial answer, and its events are rewritten into the same stream (same id);
  * * whatever cannot go on ends with an `event: error` in the OpenAI format, never silently.
