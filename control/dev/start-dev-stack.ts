@@ -43,12 +43,14 @@ export interface DevStackOptions {
   /** Edge runtime: `wrangler dev` (default) or the self-hosted workerd edge (`switchyard edge --workerd`). */
   readonly edge?: 'wrangler' | 'workerd';
   /**
-   * `wrangler dev` serves a bundle built once into the state dir (`--no-bundle`), not the
-   * checkout's sources. On its sources, wrangler rebuilds and restarts the Worker whenever one of
-   * them changes (an edit, a merge, a checkout in that tree), and a restart ends every stream in
-   * flight through the edge with a clean end of body and no error: wrangler's ProxyWorker passes
-   * the gone Worker's body on as finished, so the OpenAI SDK sees a short answer. Tests must not
-   * depend on nobody touching the checkout while they run; `npm start` keeps the live reload.
+   * `wrangler dev` serves a bundle built once into the state dir (`wrangler deploy --dry-run`),
+   * not the checkout's sources. On its sources, wrangler rebuilds and restarts the Worker whenever
+   * one of them changes (an edit, a merge, a checkout in that tree), and a restart ends every
+   * stream in flight through the edge with a clean end of body and no error: wrangler's
+   * ProxyWorker passes the gone Worker's body on as finished, so the OpenAI SDK sees a short
+   * answer. Tests must not depend on nobody touching the checkout while they run; `npm start`
+   * keeps the live reload. Not `--no-bundle`: wrangler then leaves out its dev middleware, and
+   * the noisy-tenant e2e's unread huge bodies got 503s ("worker restarted mid-request").
    */
   readonly frozenEdge?: boolean;
   /** How often the dashboard reads the database for live updates (default 1000 ms). */
@@ -356,7 +358,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       args: [
         require.resolve('wrangler/bin/wrangler.js'),
         'dev',
-        ...(frozen === null ? [] : [join(frozen, BUNDLE_FILE), '--no-bundle']),
+        ...(frozen === null ? [] : [join(frozen, BUNDLE_FILE)]),
         '--config', join(ROOT, 'wrangler.toml'),
         '--ip', '127.0.0.1',
         '--port', String(topology.edgePort),
