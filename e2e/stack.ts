@@ -53,6 +53,8 @@ export function useStack(
       stateDir: dir,
       fresh: true,
       aggregatorIntervalMs: AGGREGATOR_MS,
+      // An edit or merge in this checkout while the suite runs must not restart the edge mid-test.
+      frozenEdge: true,
       // Off unless a test is about traces: one process and 100 % sampling less for the others.
       traces: opts.traces ?? false,
       ...(opts.edge !== undefined ? { edge: opts.edge } : {}),

@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
 import { parseDocument, stringify } from 'yaml';
 import { generateKeyPair } from '../../shared/tokens/index.ts';
+import { BUNDLE_FILE, wranglerDryRun } from '../../infra/workerd/build-edge.ts';
 import { runApply } from '../config/run-apply.ts';
 import { Supervisor, type ChildSpec } from './supervisor.ts';
 import { devTopology, replicaUrls, type DevTopology } from './topology.ts';
@@ -41,6 +42,17 @@ export interface DevStackOptions {
   readonly traces?: boolean;
   /** Edge runtime: `wrangler dev` (default) or the self-hosted workerd edge (`switchyard edge --workerd`). */
   readonly edge?: 'wrangler' | 'workerd';
+  /**
+   * `wrangler dev` serves a bundle built once into the state dir (`wrangler deploy --dry-run`),
+   * not the checkout's sources. On its sources, wrangler rebuilds and restarts the Worker whenever
+   * one of them changes (an edit, a merge, a checkout in that tree), and a restart ends every
+   * stream in flight through the edge with a clean end of body and no error: wrangler's
+   * ProxyWorker passes the gone Worker's body on as finished, so the OpenAI SDK sees a short
+   * answer. Tests must not depend on nobody touching the checkout while they run; `npm start`
+   * keeps the live reload. Not `--no-bundle`: wrangler then leaves out its dev middleware, and
+   * the noisy-tenant e2e's unread huge bodies got 503s ("worker restarted mid-request").
+   */
+  readonly frozenEdge?: boolean;
   /** How often the dashboard reads the database for live updates (default 1000 ms). */
   readonly dashboardPollMs?: number;
   /**
@@ -151,6 +163,11 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   await mkdir(logDir, { recursive: true });
   await mkdir(join(stateDir, 'aggregators'), { recursive: true });
   const sup = new Supervisor(logDir);
+  // The bundle `wrangler deploy` would upload, built while the rest starts: no source under the
+  // checkout restarts an edge served from it.
+  const frozen = o.edge !== 'workerd' && o.frozenEdge === true ? join(stateDir, 'edge-bundle') : null;
+  const bundled = frozen === null ? Promise.resolve('') : wranglerDryRun(frozen);
+  bundled.catch(() => undefined); // awaited before the edge starts
   const libsqlUrl = `http://127.0.0.1:${topology.libsqlPort}`;
   const edgeUrl = `http://127.0.0.1:${topology.edgePort}`;
   const dashboardUrl = `http://127.0.0.1:${topology.dashboardPort}`;
@@ -333,6 +350,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       ready: `${edgeUrl}/health`,
       readyTimeoutMs: 90_000,
     };
+    if (frozen !== null) await bundled;
     await start(o.edge === 'workerd' ? workerdEdge : {
       name: 'edge',
       role: 'edge Worker (wrangler dev / workerd)',
@@ -340,6 +358,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       args: [
         require.resolve('wrangler/bin/wrangler.js'),
         'dev',
+        ...(frozen === null ? [] : [join(frozen, BUNDLE_FILE)]),
         '--config', join(ROOT, 'wrangler.toml'),
         '--ip', '127.0.0.1',
         '--port', String(topology.edgePort),

@@ -3,7 +3,8 @@
  *
  * * heartbeats: `200 text/event-stream` goes out at once and an SSE comment every interval
  *   until the replica's first body byte, then the replica's events are spliced in;
- * * continuation: when the replica dies (or answers a failure) after the stream started, the
+ * * continuation: when the replica dies (or answers a failure, or its body ends cleanly before
+ *   the answer finished: no `finish_reason`, no `[DONE]`) after the stream started, the
  *   request is re-issued on another replica (same cluster, then the token's fallbacks) asking it
  *   to continue the partial answer, and its events are rewritten into the same stream (same id);
  * * whatever cannot go on ends with an `event: error` in the OpenAI format, never silently.
@@ -321,8 +322,9 @@ function splice(s: Session, a: Attempt, answer: UpstreamResponse): Promise<Step>
       },
       end() {
         if (ttfb === null) first();
-        down.end(relay?.rest() ?? '');
-        settle({ kind: 'finished' }, null, null);
+        const cut = cleanEndIsCut(s.tracker);
+        if (cut === null) down.end(relay?.rest() ?? '');
+        settle(cut === null ? { kind: 'finished' } : { kind: 'failed', fault: cut, upstreamError: null }, cut?.detail ?? null, cut);
       },
       error(err) {
         if (ex.clientGone) {
@@ -336,6 +338,18 @@ function splice(s: Session, a: Attempt, answer: UpstreamResponse): Promise<Step>
       },
     });
   });
+}
+
+/**
+ * A clean end of body before the answer finished (chunks seen, then no `finish_reason` and no
+ * `[DONE]`) is a cut all the same: an ingress or sidecar in front of a dying engine, or a dev
+ * server restarting its Worker, may end the chunked body cleanly. Passed on, the client would take
+ * a short answer for a whole one; so a stream that can be continued is, like after a reset (and
+ * one that then cannot ends with an error event).
+ */
+function cleanEndIsCut(t: StreamTracker | null): AttemptFault | null {
+  if (t === null || t.id === null || t.finished || t.blocked !== null) return null;
+  return { code: 'upstream-reset', blame: 'replica', beforeSend: false, status: 502, detail: 'the replica ended the stream before its answer finished (no finish_reason, no [DONE])' };
 }
 
 /** No attempt is left: an SSE error when the stream is open, else the usual JSON refusal. */
