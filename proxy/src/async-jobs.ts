@@ -69,6 +69,8 @@ class ResultTooLarge extends Error {}
 const RECOVER_PAGE = 200;
 /** Retry-After of a submit refused by the cap: jobs of a full line take seconds, not milliseconds. */
 const QUEUE_FULL_RETRY_S = 5;
+/** A run whose bookkeeping failed (libSQL unreachable) tries again after this; the row stays queued. */
+const BOOKKEEPING_RETRY_MS = 2_000;
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
@@ -242,8 +244,11 @@ export class AsyncJobs {
         else q.refused(id, retryInMs);
       },
       (err: unknown) => {
-        this.o.logger.warn({ err, job: id }, 'async job bookkeeping failed');
-        q.ended(id);
+        this.o.logger.warn({ err, job: id }, 'async job bookkeeping failed; trying again');
+        if (this.#stopping) return;
+        // Its row is still queued (or running, which the next start decides): dropping it from the
+        // line would leave it there unrun until a restart.
+        q.refused(id, BOOKKEEPING_RETRY_MS);
       },
     );
   }
