@@ -81,6 +81,23 @@ describe('AppJobQueue: waiting jobs cost nothing until a slot frees', () => {
     expect(started).toEqual(['a', 'a']);
   });
 
+  it('a job cancelled while waiting is skipped: it does not unblock a refused line', () => {
+    const { q, started } = line(Number.POSITIVE_INFINITY);
+    q.add('a');
+    q.refused('a', 1_000);
+    q.add('b');
+    q.forget('b');
+    q.add('c');
+    vi.advanceTimersByTime(1_000);
+    // The probe is 'a' (first in line); then 'c', never the cancelled 'b'.
+    expect(started).toEqual(['a', 'a']);
+    q.refused('a', 1_000);
+    q.forget('a');
+    vi.advanceTimersByTime(1_000);
+    expect(started).toEqual(['a', 'a', 'c']);
+    expect(q.size).toBe(1);
+  });
+
   it('counts reservations toward the cap until given back', () => {
     const { q } = line(1);
     const give = q.reserve();

@@ -105,7 +105,9 @@ export class AppJobQueue {
   }
 
   #launch(): void {
-    const id = this.#waiting.shift();
+    let id = this.#waiting.shift();
+    // Cancelled while waiting: skipped, so its end cannot pass for a freed slot and unblock the line.
+    while (id !== undefined && !this.#live.has(id)) id = this.#waiting.shift();
     if (id === undefined) return;
     this.#inFlight++;
     this.start(id);

@@ -193,6 +193,8 @@ export class AsyncJobs {
 
   /** The signed completion notice, when the job asked for one (best effort, in the background). */
   #notify(id: string): void {
+    // Stopped: its webhook client is closed, and one made now would never be.
+    if (this.#stopping) return;
     const send = async (): Promise<void> => {
       const job = await this.o.store.get(id);
       if (job?.webhookUrl === null || job === null) return;
