@@ -40,8 +40,9 @@ describe('AppJobQueue: waiting jobs cost nothing until a slot frees', () => {
     vi.advanceTimersByTime(1_000);
     expect(started).toEqual(['a', 'a']);
     q.refused('a', 1_000);
+    // One probe per refusal: the next waits for this probe's answer.
     vi.advanceTimersByTime(2_000);
-    expect(started).toHaveLength(4);
+    expect(started).toEqual(['a', 'a', 'a']);
   });
 
   it('a job of the app ending wakes the line at once', () => {
@@ -52,6 +53,49 @@ describe('AppJobQueue: waiting jobs cost nothing until a slot frees', () => {
     q.add('c');
     q.ended('a');
     expect(started).toEqual(['a', 'b', 'b', 'c']);
+  });
+
+  it('with several jobs waiting, probes wait for the Retry-After, not the 1 s stale-window probe', () => {
+    // Window 1: 'a' runs long; each probe is refused with Retry-After 30 s.
+    const { q, started } = line(1);
+    for (const id of ['a', 'b', 'c']) q.add(id);
+    vi.advanceTimersByTime(1_000);
+    expect(started).toEqual(['a', 'b']);
+    q.refused('b', 30_000);
+    vi.advanceTimersByTime(29_000);
+    expect(started).toEqual(['a', 'b']);
+    vi.advanceTimersByTime(1_000);
+    expect(started).toEqual(['a', 'b', 'b']);
+  });
+
+  it('a probe in flight is not overtaken by the next one while the app is refused', () => {
+    const { q, started } = line(Number.POSITIVE_INFINITY);
+    q.add('a');
+    q.refused('a', 5_000);
+    q.add('b');
+    q.add('c');
+    vi.advanceTimersByTime(5_000);
+    expect(started).toEqual(['a', 'a']);
+    // The probe has not answered yet: no second probe, however long it takes.
+    vi.advanceTimersByTime(60_000);
+    expect(started).toEqual(['a', 'a']);
+  });
+
+  it('a job cancelled while waiting is skipped: it does not unblock a refused line', () => {
+    const { q, started } = line(Number.POSITIVE_INFINITY);
+    q.add('a');
+    q.refused('a', 1_000);
+    q.add('b');
+    q.forget('b');
+    q.add('c');
+    vi.advanceTimersByTime(1_000);
+    // The probe is 'a' (first in line); then 'c', never the cancelled 'b'.
+    expect(started).toEqual(['a', 'a']);
+    q.refused('a', 1_000);
+    q.forget('a');
+    vi.advanceTimersByTime(1_000);
+    expect(started).toEqual(['a', 'a', 'c']);
+    expect(q.size).toBe(1);
   });
 
   it('counts reservations toward the cap until given back', () => {

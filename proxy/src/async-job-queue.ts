@@ -66,7 +66,8 @@ export class AppJobQueue {
     this.#waiting.push(id);
     this.#pump();
     // Waiting behind its own app's runs: their ends wake it; the timer covers a stale window.
-    if (this.#waiting.length > 0) this.#arm(PROBE_MS);
+    // While refused, a run out (a probe) answers with the next delay: no probe ahead of it.
+    if (this.#waiting.length > 0 && (!this.#blocked || this.#inFlight === 0)) this.#arm(PROBE_MS);
   }
 
   /** The job's run was refused "for now": it goes first in line; the app probes again after `delayMs`. */
@@ -74,6 +75,8 @@ export class AppJobQueue {
     this.#inFlight--;
     this.#waiting.unshift(id);
     this.#blocked = true;
+    // The limit's own answer: it replaces a probe armed sooner (a Retry-After of 30 s means 30 s).
+    this.#disarm();
     this.#arm(delayMs);
   }
 
@@ -84,6 +87,7 @@ export class AppJobQueue {
     // A slot of the app was just freed: what made it refuse may be over.
     this.#blocked = false;
     this.#pump();
+    if (this.#waiting.length > 0) this.#arm(PROBE_MS);
   }
 
   /** Cancelled while waiting: no longer counted; it leaves the line when its turn comes. */
@@ -92,8 +96,7 @@ export class AppJobQueue {
   }
 
   stop(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
+    this.#disarm();
     this.#waiting.length = 0;
   }
 
@@ -102,20 +105,31 @@ export class AppJobQueue {
   }
 
   #launch(): void {
-    const id = this.#waiting.shift();
+    let id = this.#waiting.shift();
+    // Cancelled while waiting: skipped, so its end cannot pass for a freed slot and unblock the line.
+    while (id !== undefined && !this.#live.has(id)) id = this.#waiting.shift();
     if (id === undefined) return;
     this.#inFlight++;
     this.start(id);
   }
 
-  /** One timer per app: a probe every `delayMs` while jobs wait, each refusal of it re-arming. */
+  #disarm(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /**
+   * One timer per app. The probe it fires is one run whatever the window; while the app is
+   * refused, the probe's answer arms the next one (a refusal its Retry-After, an end the short
+   * probe), so the timer never probes ahead of the limit's answer.
+   */
   #arm(delayMs: number): void {
     if (this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      // The probe: one run whatever the window, its answer says whether the app has room.
       this.#launch();
-      if (this.#waiting.length > 0) this.#arm(delayMs);
+      // Waiting only behind the app's own runs (a stale window): keep probing.
+      if (!this.#blocked && this.#waiting.length > 0) this.#arm(PROBE_MS);
     }, delayMs);
   }
 }

@@ -76,10 +76,11 @@ export interface JobStore {
   /** Only while the job is in one of `from` (no resurrecting a cancelled job); true when it moved. */
   update(id: string, from: readonly JobStatus[], change: JobUpdate, now: number): Promise<boolean>;
   /**
-   * This proxy's queued or running jobs, oldest first, `limit` after `after` (a page), with
+   * This proxy's queued or running jobs created before `before` (its boot: not the ones submitted
+   * to it since, nor a live sibling worker's), oldest first, `limit` after `after` (a page), with
    * `body` null: a restart takes them back without holding every body at once.
    */
-  unfinished(proxyId: string, after: { createdAt: number; id: string } | null, limit: number): Promise<JobRow[]>;
+  unfinished(proxyId: string, before: number, after: { createdAt: number; id: string } | null, limit: number): Promise<JobRow[]>;
   /** The app's webhook signing secret, or null when it has none. */
   webhookSecret(appId: string): Promise<string | null>;
   /** Finished jobs past their retention: returns their result files, rows deleted. */
@@ -112,12 +113,12 @@ export function libsqlJobStore(client: Client): JobStore {
       });
       return rs.rowsAffected > 0;
     },
-    async unfinished(proxyId, after, limit) {
+    async unfinished(proxyId, before, after, limit) {
       const from = after ?? { createdAt: -1, id: '' };
       const rs = await client.execute({
-        sql: `SELECT ${NO_BODY} FROM async_jobs WHERE proxy_id = ? AND status IN ('queued', 'running')
+        sql: `SELECT ${NO_BODY} FROM async_jobs WHERE proxy_id = ? AND status IN ('queued', 'running') AND created_at < ?
                 AND (created_at > ? OR (created_at = ? AND id > ?)) ORDER BY created_at, id LIMIT ?`,
-        args: [proxyId, from.createdAt, from.createdAt, from.id, limit],
+        args: [proxyId, before, from.createdAt, from.createdAt, from.id, limit],
       });
       return rs.rows.map((r) => toRow(r as unknown as Record<string, unknown>));
     },

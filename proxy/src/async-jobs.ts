@@ -37,6 +37,11 @@ export interface AsyncJobsOptions {
   readonly maxAttempts: number;
   /** How long after submission a refused job ("try later") may still go back to the queue. */
   readonly maxWaitMs: number;
+  /**
+   * When this proxy booted (the primary, in cluster mode), before any listener opened: a restart
+   * takes up only jobs created earlier, never one submitted to it since or a live sibling's.
+   */
+  readonly recoverBefore: number;
   /** Unfinished jobs the app may have on this process (async-job-queue.ts `jobQueueCap`). */
   readonly maxQueuedOf: (appId: string) => number;
   /** Runs of the app worth starting at once: its maxConcurrency, Infinity without one. */
@@ -64,6 +69,8 @@ class ResultTooLarge extends Error {}
 const RECOVER_PAGE = 200;
 /** Retry-After of a submit refused by the cap: jobs of a full line take seconds, not milliseconds. */
 const QUEUE_FULL_RETRY_S = 5;
+/** A run whose bookkeeping failed (libSQL unreachable) tries again after this; the row stays queued. */
+const BOOKKEEPING_RETRY_MS = 2_000;
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
@@ -186,6 +193,8 @@ export class AsyncJobs {
 
   /** The signed completion notice, when the job asked for one (best effort, in the background). */
   #notify(id: string): void {
+    // Stopped: its webhook client is closed, and one made now would never be.
+    if (this.#stopping) return;
     const send = async (): Promise<void> => {
       const job = await this.o.store.get(id);
       if (job?.webhookUrl === null || job === null) return;
@@ -207,7 +216,7 @@ export class AsyncJobs {
   async #recoverAll(): Promise<void> {
     let after: { createdAt: number; id: string } | null = null;
     for (;;) {
-      const page = await this.o.store.unfinished(this.o.proxyId, after, RECOVER_PAGE);
+      const page = await this.o.store.unfinished(this.o.proxyId, this.o.recoverBefore, after, RECOVER_PAGE);
       for (const job of page) await this.#recover(job);
       const last = page.at(-1);
       if (last === undefined || page.length < RECOVER_PAGE) return;
@@ -217,6 +226,8 @@ export class AsyncJobs {
 
   async #recover(job: JobRow): Promise<void> {
     if (job.status === 'queued' || (job.retryable && job.attempts < this.o.maxAttempts)) {
+      // Runs claim only queued rows: an interrupted one goes back to queued first (once, conditionally).
+      if (job.status === 'running' && !(await this.o.store.update(job.id, ['running'], { status: 'queued' }, this.o.now()))) return;
       this.o.logger.info({ job: job.id, attempts: job.attempts }, 'async job taken up after restart');
       this.#queue(job.appId).add(job.id);
       return;
@@ -235,8 +246,11 @@ export class AsyncJobs {
         else q.refused(id, retryInMs);
       },
       (err: unknown) => {
-        this.o.logger.warn({ err, job: id }, 'async job bookkeeping failed');
-        q.ended(id);
+        this.o.logger.warn({ err, job: id }, 'async job bookkeeping failed; trying again');
+        if (this.#stopping) return;
+        // Its row is still queued (or running, which the next start decides): dropping it from the
+        // line would leave it there unrun until a restart.
+        q.refused(id, BOOKKEEPING_RETRY_MS);
       },
     );
   }
@@ -245,8 +259,9 @@ export class AsyncJobs {
   async #attempt(id: string): Promise<number | null> {
     // Read now, not kept from submit: a waiting job holds no body in memory.
     const job = await this.o.store.get(id);
-    if (job === null || (job.status !== 'queued' && job.status !== 'running') || this.#stopping) return null;
-    const started = await this.o.store.update(job.id, ['queued', 'running'], { status: 'running', attempts: job.attempts + 1 }, this.o.now());
+    if (job === null || job.status !== 'queued' || this.#stopping) return null;
+    // Exclusive: only a queued row is claimed, so a second start of the same job is a no-op.
+    const started = await this.o.store.update(job.id, ['queued'], { status: 'running', attempts: job.attempts + 1 }, this.o.now());
     if (!started || this.#stopping) return null;
     const abort = new AbortController();
     this.#running.set(job.id, { claims: JSON.parse(job.claimsJson) as RoutingClaims, abort });

@@ -12,6 +12,8 @@ import type { OutlierDetector } from './outlier-detector.ts';
 export interface WorkerSlot {
   readonly index: number;
   readonly count: number;
+  /** When the primary booted: a restarted worker 0 takes up only jobs older than that, not its live siblings'. */
+  readonly bootedAt?: number;
 }
 
 export const WORKER_ENV = 'SWITCHYARD_PROXY_WORKER';
@@ -30,11 +32,12 @@ export function isPeerMessage(m: unknown): m is PeerMessage {
 /** The slot this process was forked into, or null (a single-process proxy). */
 export function workerSlotFromEnv(env: Readonly<Record<string, string | undefined>>): WorkerSlot | null {
   const raw = env[WORKER_ENV];
-  const m = raw === undefined ? null : /^(\d+)\/(\d+)$/.exec(raw);
+  const m = raw === undefined ? null : /^(\d+)\/(\d+)(?:@(\d+))?$/.exec(raw);
   if (m === null) return null;
   const index = Number(m[1]);
   const count = Number(m[2]);
-  return count >= 1 && index < count ? { index, count } : null;
+  if (count < 1 || index >= count) return null;
+  return m[3] === undefined ? { index, count } : { index, count, bootedAt: Number(m[3]) };
 }
 
 export interface ClusterPeers {

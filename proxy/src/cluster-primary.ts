@@ -36,6 +36,8 @@ interface Slot {
 }
 
 export async function runPrimary(config: ProxyConfig, count: number, logger: Logger): Promise<PrimaryReady> {
+  // Before any worker listens: jobs created since belong to live workers, not to a restart's recovery.
+  const bootedAt = Date.now();
   const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, startedAt: 0, crashes: 0 }));
   let stopping = false;
   let failedExits = 0;
@@ -49,7 +51,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const fork = (index: number): void => {
     const slot = slots[index];
     if (slot === undefined) return;
-    const worker = cluster.fork({ [WORKER_ENV]: `${index}/${count}` });
+    const worker = cluster.fork({ [WORKER_ENV]: `${index}/${count}@${bootedAt}` });
     slot.worker = worker;
     slot.startedAt = Date.now();
     worker.on('message', (m: unknown) => {

@@ -97,6 +97,8 @@ async function loadJwks(config: ProxyConfig): Promise<string> {
 
 export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Promise<RunningProxy> {
   const now = deps.now ?? Date.now;
+  // Before any listener opens: recovery takes up only jobs created before this (async-jobs.ts).
+  const bootedAt = deps.worker?.bootedAt ?? now();
   const logger =
     deps.logger ??
     pino({
@@ -248,6 +250,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             maxResultBytes: config.jobMaxResultBytes,
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
+            recoverBefore: bootedAt,
             webhookAllowInternal: config.webhookAllowPrivate,
             maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
             windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
