@@ -37,7 +37,11 @@ export function promptHashes(bytes: Buffer, blockChars: number): readonly number
   } catch {
     return null;
   }
-  const text = renderPrompt(body);
+  return renderedPromptHashes(renderPrompt(body), blockChars);
+}
+
+/** The block hashes of a prompt already rendered (`renderPrompt`), so a body parsed once serves both. */
+export function renderedPromptHashes(text: string | null, blockChars: number): readonly number[] | null {
   if (text === null) return null;
   const hashes = blockHashes(text, blockChars, MAX_BLOCKS);
   return hashes.length > 0 ? hashes : null;
@@ -47,12 +51,18 @@ function bodyAborted(detail: string): ProxyError {
   return new ProxyError('client-body-aborted', 400, `the client's request body ended early: ${detail}`);
 }
 
+/** Reads the whole body (`readDeclaredBody`) and hashes its prompt. */
+export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest): Promise<PromptBody> {
+  const bytes = await readDeclaredBody(req);
+  return { bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars) };
+}
+
 /**
- * Reads the whole body; a client that stops short gets a 400 and counts against nobody. Plain
- * events, not the async iterator: a small body is usually already here, and the iterator's
- * extra promise turns cost a small request measurable time.
+ * Reads the whole body of a request that declared its length; a client that stops short gets a
+ * 400 and counts against nobody. Plain events, not the async iterator: a small body is usually
+ * already here, and the iterator's extra promise turns cost a small request measurable time.
  */
-export function readPromptBody(rt: ProxyRuntime, req: ClientRequest): Promise<PromptBody> {
+export function readDeclaredBody(req: ClientRequest): Promise<Buffer> {
   const expected = declaredLength(req.headers) ?? 0;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -70,8 +80,7 @@ export function readPromptBody(rt: ProxyRuntime, req: ClientRequest): Promise<Pr
     const onEnd = (): void => {
       cleanup();
       if (got !== expected) return reject(bodyAborted(`${got} of ${expected} bytes arrived`));
-      const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got);
-      resolve({ bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars) });
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, got));
     };
     const onError = (err: Error): void => {
       cleanup();

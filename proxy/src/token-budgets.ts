@@ -30,7 +30,7 @@ import {
 import { declaredLength, refuseBody } from './body-limit.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
-import { readPromptBody, type PromptBody } from './replica-prompt.ts';
+import { readDeclaredBody, renderedPromptHashes, type PromptBody } from './replica-prompt.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyStore, TokenSpendRow } from './store.ts';
 import type { EndpointRegistry } from './endpoint-registry.ts';
@@ -157,6 +157,8 @@ export class TokenBudgets {
 
 interface ParsedBody {
   readonly json: Record<string, unknown> | null;
+  /** The rendered prompt (`renderPrompt`), null when the body holds none. */
+  readonly prompt: string | null;
   readonly promptTokens: number;
   readonly maxCompletion: number | null;
   readonly stream: boolean;
@@ -180,6 +182,7 @@ function parseBody(bytes: Buffer): ParsedBody {
   const opts = json?.['stream_options'];
   return {
     json,
+    prompt: text,
     promptTokens,
     maxCompletion: int('max_completion_tokens') ?? int('max_tokens'),
     stream: json?.['stream'] === true,
@@ -223,15 +226,16 @@ export async function meterRequest(
     body.afterResponse();
     return 'answered';
   }
-  let prompt: PromptBody;
+  let bytes: Buffer;
   try {
-    prompt = await readPromptBody(rt, req);
+    bytes = await readDeclaredBody(req);
   } catch (err) {
     if (!(err instanceof ProxyError)) throw err;
     sendError(res, err, 'stream' in res ? {} : { connection: 'close' });
     return 'answered';
   }
-  const p = parseBody(prompt.bytes);
+  // Parsed once: the budget's count and, for an inference-aware app, the prompt's block hashes.
+  const p = parseBody(bytes);
   const entries = rt.tokenBudgets.entriesOf(target.appId, budgets);
   const now = rt.now();
   const verdict = admitAll(rt.tokenBudgets.ledgers(entries, now), now, p.promptTokens, p.maxCompletion);
@@ -244,7 +248,7 @@ export async function meterRequest(
   }
   rt.tokenBudgets.observe(entries, verdict.reserved.prompt + verdict.reserved.completion);
   const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';
-  const body = { bytes: rewrite(p, prompt.bytes, verdict.completionCap), hashes: inferenceAware ? prompt.hashes : null };
+  const body = { bytes: rewrite(p, bytes, verdict.completionCap), hashes: inferenceAware ? renderedPromptHashes(p.prompt, rt.config.prefixBlockChars) : null };
   return new TokenMeter(rt, target.appId, entries, body, p, verdict.reserved, verdict.completionCap, verdict.tightest);
 }
 
