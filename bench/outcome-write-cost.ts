@@ -1,0 +1,73 @@
+/**
+ * What the database's work per outcome row costs the writer: the proxy's outcome batches
+ * (`outcomeStatement(…, 'replace')`, app_id written as v21+ proxies do, or copied by the database
+ * from the decision as for older proxies) into two migrated libSQL files, one with migration 22's
+ * `inflow_seconds` triggers and one with them dropped, in alternating rounds so both see the same
+ * machine load. Prints µs per outcome row, per round and the median.
+ *
+ * Run: `npx tsx bench/outcome-write-cost.ts` (or `npm run bench -- outcome-write`). Knobs:
+ * BENCH_ROWS (20000 per round), BENCH_ROUNDS (4), BENCH_BATCH (100 rows per batch, one transaction),
+ * BENCH_OUTCOME_APP (1; 0: outcomes without app_id, their decisions inserted first).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@libsql/client';
+import { migrate } from '../control/store/migrate.ts';
+import { openStore } from '../control/store/open-store.ts';
+import { outcomeStatement } from '../shared/schema/outcome-statement.ts';
+
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 20_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
+const BATCH = Number(process.env['BENCH_BATCH'] ?? 100);
+const OUTCOME_APP = (process.env['BENCH_OUTCOME_APP'] ?? '1') === '1';
+const CLUSTERS = Array.from({ length: 50 }, (_, i) => `c${i}`);
+const APPS = ['acme/chat', 'acme/eu-assist', 'acme/batch', 'beta/chat'];
+
+async function writeRound(client: Client, round: number, start: number): Promise<number> {
+  let busy = 0;
+  for (let b = 0; b < ROWS; b += BATCH) {
+    const n = Math.min(BATCH, ROWS - b);
+    const rows = Array.from({ length: n }, (_, k) => {
+      const i = round * ROWS + b + k;
+      // 1,000 outcomes/s of wall time, mixed statuses, as a busy region's proxies write them.
+      return { id: `d${i}`, appId: APPS[i % APPS.length] as string, clusterId: CLUSTERS[(i * 7) % CLUSTERS.length] as string, status: i % 97 === 0 ? 503 : i % 41 === 0 ? 429 : 200, at: start + i };
+    });
+    const decisions = OUTCOME_APP ? [] : rows.map((r) => ({
+      sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
+            VALUES (?, ?, ?, 'f', 0, 'routed', ?, 'fastest-predicted', 'v', 's', 0, '{}', '{"v":1,"request":{"client":{"colo":"FRA"}}}')`,
+      args: [r.id, r.at, r.appId, r.clusterId],
+    }));
+    if (decisions.length > 0) await client.batch(decisions, 'write'); // not timed: the edge's write
+    const outcomes = rows.map((r) => outcomeStatement({ decisionId: r.id, appId: OUTCOME_APP ? r.appId : null, attempt: 0, proxyId: 'px', clusterId: r.clusterId, endpoint: null, status: r.status, ttfbMs: 80, durationMs: 900, bytesIn: 400, bytesOut: 2000, error: null, at: r.at }, 'replace'));
+    const t0 = performance.now();
+    await client.batch(outcomes, 'write');
+    busy += performance.now() - t0;
+  }
+  return (busy * 1000) / ROWS;
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-outcome-write-'));
+  const start = Date.now();
+  const dbs = [['with inflow_seconds triggers', 'ring.db'], ['without (triggers dropped)', 'plain.db']] as const;
+  const stores = dbs.map(([label, file]) => ({ label, store: openStore({ url: `file:${join(dir, file)}` }), us: [] as number[] }));
+  try {
+    for (const s of stores) await migrate(s.store.client, { now: start });
+    const plain = stores[1];
+    if (plain === undefined) throw new Error('no plain store');
+    await plain.store.client.batch(['DROP TRIGGER outcomes_inflow_seconds', 'DROP TRIGGER outcomes_inflow_seconds_late_app'], 'write');
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of round % 2 === 0 ? stores : [...stores].reverse()) s.us.push(await writeRound(s.store.client, round, start));
+    }
+    process.stdout.write(`${ROUNDS} rounds of ${ROWS} outcome rows in batches of ${BATCH}, app_id ${OUTCOME_APP ? 'written' : 'copied by the database from the decision'}\n`);
+    for (const s of stores) process.stdout.write(`${JSON.stringify({ db: s.label, usPerRow: s.us.map((u) => Number(u.toFixed(1))), median: Number(median(s.us).toFixed(1)) })}\n`);
+  } finally {
+    for (const s of stores) s.store.client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
