@@ -1,9 +1,10 @@
 /**
- * What the database's work per outcome row costs the writer: the proxy's outcome batches
- * (`outcomeStatement(…, 'replace')`, app_id written as v21+ proxies do, or copied by the database
- * from the decision as for older proxies) into two migrated libSQL files, one with migration 22's
- * `inflow_seconds` triggers and one with them dropped, in alternating rounds so both see the same
- * machine load. Prints µs per outcome row, per round and the median.
+ * What the database's work per outcome row costs the writer: the proxy's outcome batches (app_id
+ * written as v21+ proxies do, or copied by the database from the decision as for older proxies),
+ * one statement per row (`outcomeStatement`, as proxies before this change wrote them) or
+ * multi-row (`outcomeStatements`), into migrated libSQL files with migration 22's
+ * `inflow_seconds` triggers or with them dropped, in rotating rounds so all see the same machine
+ * load. Prints µs per outcome row, per round and the median.
  *
  * Run: `npx tsx bench/outcome-write-cost.ts` (or `npm run bench -- outcome-write`). Knobs:
  * BENCH_ROWS (20000 per round), BENCH_ROUNDS (4), BENCH_BATCH (100 rows per batch, one transaction),
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import type { Client } from '@libsql/client';
 import { migrate } from '../control/store/migrate.ts';
 import { openStore } from '../control/store/open-store.ts';
-import { outcomeStatement } from '../shared/schema/outcome-statement.ts';
+import { outcomeStatement, outcomeStatements } from '../shared/schema/outcome-statement.ts';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 20_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 4);
@@ -24,7 +25,7 @@ const OUTCOME_APP = (process.env['BENCH_OUTCOME_APP'] ?? '1') === '1';
 const CLUSTERS = Array.from({ length: 50 }, (_, i) => `c${i}`);
 const APPS = ['acme/chat', 'acme/eu-assist', 'acme/batch', 'beta/chat'];
 
-async function writeRound(client: Client, round: number, start: number): Promise<number> {
+async function writeRound(client: Client, multiRow: boolean, round: number, start: number): Promise<number> {
   let busy = 0;
   for (let b = 0; b < ROWS; b += BATCH) {
     const n = Math.min(BATCH, ROWS - b);
@@ -39,7 +40,8 @@ async function writeRound(client: Client, round: number, start: number): Promise
       args: [r.id, r.at, r.appId, r.clusterId],
     }));
     if (decisions.length > 0) await client.batch(decisions, 'write'); // not timed: the edge's write
-    const outcomes = rows.map((r) => outcomeStatement({ decisionId: r.id, appId: OUTCOME_APP ? r.appId : null, attempt: 0, proxyId: 'px', clusterId: r.clusterId, endpoint: null, status: r.status, ttfbMs: 80, durationMs: 900, bytesIn: 400, bytesOut: 2000, error: null, at: r.at }, 'replace'));
+    const records = rows.map((r) => ({ decisionId: r.id, appId: OUTCOME_APP ? r.appId : null, attempt: 0, proxyId: 'px', clusterId: r.clusterId, endpoint: null, status: r.status, ttfbMs: 80, durationMs: 900, bytesIn: 400, bytesOut: 2000, error: null, at: r.at }));
+    const outcomes = multiRow ? outcomeStatements(records, 'replace') : records.map((o) => outcomeStatement(o, 'replace'));
     const t0 = performance.now();
     await client.batch(outcomes, 'write');
     busy += performance.now() - t0;
@@ -52,15 +54,21 @@ const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-outcome-write-'));
   const start = Date.now();
-  const dbs = [['with inflow_seconds triggers', 'ring.db'], ['without (triggers dropped)', 'plain.db']] as const;
-  const stores = dbs.map(([label, file]) => ({ label, store: openStore({ url: `file:${join(dir, file)}` }), us: [] as number[] }));
+  const setups = [
+    { label: 'row per statement, no inflow_seconds triggers (before)', triggers: false, multiRow: false },
+    { label: 'row per statement, with triggers (older proxies after the migration)', triggers: true, multiRow: false },
+    { label: 'multi-row statements, with triggers (after)', triggers: true, multiRow: true },
+    { label: 'multi-row statements, no triggers', triggers: false, multiRow: true },
+  ];
+  const stores = setups.map((x, i) => ({ ...x, store: openStore({ url: `file:${join(dir, `db${i}.sqlite`)}` }), us: [] as number[] }));
   try {
-    for (const s of stores) await migrate(s.store.client, { now: start });
-    const plain = stores[1];
-    if (plain === undefined) throw new Error('no plain store');
-    await plain.store.client.batch(['DROP TRIGGER outcomes_inflow_seconds', 'DROP TRIGGER outcomes_inflow_seconds_late_app'], 'write');
+    for (const s of stores) {
+      await migrate(s.store.client, { now: start });
+      if (!s.triggers) await s.store.client.batch(['DROP TRIGGER outcomes_inflow_seconds', 'DROP TRIGGER outcomes_inflow_seconds_late_app'], 'write');
+    }
     for (let round = 0; round < ROUNDS; round++) {
-      for (const s of round % 2 === 0 ? stores : [...stores].reverse()) s.us.push(await writeRound(s.store.client, round, start));
+      const order = stores.map((_, k) => stores[(k + round) % stores.length]);
+      for (const s of order) if (s !== undefined) s.us.push(await writeRound(s.store.client, s.multiRow, round, start));
     }
     process.stdout.write(`${ROUNDS} rounds of ${ROWS} outcome rows in batches of ${BATCH}, app_id ${OUTCOME_APP ? 'written' : 'copied by the database from the decision'}\n`);
     for (const s of stores) process.stdout.write(`${JSON.stringify({ db: s.label, usPerRow: s.us.map((u) => Number(u.toFixed(1))), median: Number(median(s.us).toFixed(1)) })}\n`);
