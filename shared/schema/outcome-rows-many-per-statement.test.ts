@@ -19,7 +19,7 @@ const row = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord => ({
 test.each([
   ['replace', 'the latest'],
   ['ignore', 'the first'],
-] as const)('%s: every row lands once, a repeated attempt keeps %s', async (rule) => {
+] as const)('%s: every row lands once, a repeated attempt keeps %s', async (rule, _keeps) => {
   const s = (store = await openTempStore());
   const n = 2 * OUTCOME_ROWS_PER_STATEMENT + 7;
   // Rows without an app get it from their decision, already there.
