@@ -141,7 +141,8 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // attempts' mean duration prices that inflow (a cheap request holds its slot briefly). Only
       // answered, non-fault attempts give a duration: a 429, a fast 5xx of a loading replica or a
       // refused connect (status 0) is demand that held no slot, and must not make a tenant look
-      // cheap just when its replicas fail.
+      // cheap just when its replicas fail. INDEXED BY: without ANALYZE statistics SQLite picks the
+      // primary key's cluster prefix, all 64 slots of every tenant, over the window's seconds.
       sql: `WITH recent AS (
               SELECT r.app_id AS app_id, r.cluster_id AS cluster_id,
                 SUM(r.requests * CASE WHEN r.second = ? THEN ? ELSE 1 END) AS requests,
