@@ -15,6 +15,8 @@ const BENCHES: Record<string, readonly string[]> = {
   'push-to-visible': ['bench/push-to-visible.ts'],
   // One app's whole snapshot read on a week-50-clusters fleet, with and without the tenants statement.
   'snapshot-load': ['bench/snapshot-load.ts'],
+  // µs per outcome row written, with and without the database's inflow_seconds triggers (migration 22).
+  'outcome-write': ['bench/outcome-write-cost.ts'],
   replay: ['backtest/bench/replay-throughput.ts', '100000'],
   // Shared-prefix workload through one proxy to 4 simulated replicas, 5 strategies (~2 minutes).
   'replica-choice': ['bench/replica-choice.ts'],

@@ -10,7 +10,9 @@
  *
  * Run: `npx tsx bench/snapshot-load.ts` (or `npm run bench -- snapshot-load`). Knobs:
  * BENCH_RATE (1000), BENCH_HISTORY_S (300), BENCH_INPUT_BYTES (1024, each decision's input_json),
- * BENCH_ITERATIONS (30), BENCH_MODES (file,hrana-http). Each statement that reads outcomes is also timed alone.
+ * BENCH_ITERATIONS (30), BENCH_MODES (file,hrana-http), BENCH_OUTCOME_APP (0; 1: outcomes carry their app_id
+ * as proxies at schema v21+ write them, 0: the database copies it from the decision, as for older
+ * proxies). Each statement that reads outcomes is also timed alone.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,7 @@ const RATE = Number(process.env['BENCH_RATE'] ?? 1000);
 const HISTORY_S = Number(process.env['BENCH_HISTORY_S'] ?? 300);
 const INPUT_BYTES = Number(process.env['BENCH_INPUT_BYTES'] ?? 1024);
 const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 30);
+const OUTCOME_APP = process.env['BENCH_OUTCOME_APP'] === '1';
 const EDGE_DB_TIMEOUT_MS = 2_000;
 
 // week-50-clusters: 10 regions × 5 clusters.
@@ -88,7 +91,7 @@ async function seed(client: Client, now: number): Promise<void> {
       const cluster = eu ? EU[(i * 7) % EU.length] : CLUSTERS[(i * 13) % CLUSTERS.length]?.id;
       const colo = COLOS[i % COLOS.length] as string;
       d.push(`d${i}`, at, eu ? 'acme/eu-assist' : 'acme/chat', `{"v":1,"request":{"client":{"colo":"${colo}"}},"pad":"${pad}"}`);
-      o.push(`d${i}`, `proxy-${i % 10}`, cluster as string, i % 97 === 0 ? 503 : 200, at + 50);
+      o.push(`d${i}`, ...(OUTCOME_APP ? [eu ? 'acme/eu-assist' : 'acme/chat'] : []), `proxy-${i % 10}`, cluster as string, i % 97 === 0 ? 503 : 200, at + 50);
     }
     await client.batch(
       [
@@ -97,7 +100,7 @@ async function seed(client: Client, now: number): Promise<void> {
           args: d,
         },
         {
-          sql: `INSERT INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES ${Array(n).fill('(?, 0, ?, ?, NULL, ?, 80, 900, 400, 2000, NULL, ?)').join(', ')}`,
+          sql: `INSERT INTO outcomes (decision_id, ${OUTCOME_APP ? 'app_id, ' : ''}attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES ${Array(n).fill(`(?, ${OUTCOME_APP ? '?, ' : ''}0, ?, ?, NULL, ?, 80, 900, 400, 2000, NULL, ?)`).join(', ')}`,
           args: o,
         },
       ],
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const writer = openStore({ url: `file:${dbPath}` });
   await seed(writer.client, now);
-  process.stdout.write(`seeded ${CLUSTERS.length} clusters, 2 apps, ${RATE * HISTORY_S} decisions + outcomes (${RATE}/s over ${HISTORY_S} s, input_json ${INPUT_BYTES} B) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`seeded ${CLUSTERS.length} clusters, 2 apps, ${RATE * HISTORY_S} decisions + outcomes (${RATE}/s over ${HISTORY_S} s, input_json ${INPUT_BYTES} B, outcome app_id ${OUTCOME_APP ? 'written' : 'copied by the database'}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   const hrana = await startHranaServer({ dbPath, port: 0 });
   try {
     await plans(writer.client, now);

@@ -1,5 +1,5 @@
 import type { Client } from '@libsql/client';
-import { outcomeStatement } from '../../shared/schema/outcome-statement.ts';
+import { outcomeStatements } from '../../shared/schema/outcome-statement.ts';
 import { guard } from './errors.ts';
 import type { OutcomeRecord } from './types.ts';
 
@@ -10,9 +10,6 @@ export async function insertOutcomes(
 ): Promise<void> {
   if (rows.length === 0) return;
   await guard(`recording ${rows.length} outcomes`, () =>
-    client.batch(
-      rows.map((o) => outcomeStatement(o, 'ignore')),
-      'write',
-    ),
+    client.batch(outcomeStatements(rows, 'ignore'), 'write'),
   );
 }

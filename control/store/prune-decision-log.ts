@@ -8,6 +8,9 @@
  *   to their decisions), so pruning never blinds a canary;
  * - the newest row of each table: the dashboard's live feed follows rowids, and an emptied table
  *   would hand out rowids the feed has already passed.
+ * `inflow_seconds` (migration 22) needs nothing here: a ring of 64 rows per (cluster, app) whose
+ * slots the database restarts on write, and no trigger fires on deleting an outcome, so pruning
+ * old outcomes leaves the recent inflow as it was.
  */
 import type { Client } from '@libsql/client';
 

@@ -4,7 +4,7 @@
  * apps, proxies, proxy_cluster_health, outcomes) so the proxy depends only on
  * `shared/` and a libSQL `Client`, never on control/.
  */
-import { outcomeStatement, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
+import { outcomeStatements, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
 import type { JobPinRow } from './job-pins.ts';
 import { outcomesTakeApp } from './outcomes-take-app.ts';
@@ -270,7 +270,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     async insertOutcomes(rows) {
       if (rows.length === 0) return;
       const withApp = await takesApp();
-      const stmts: InStatement[] = rows.map((o) => outcomeStatement(withApp ? o : { ...o, appId: null }, 'replace'));
+      const stmts: InStatement[] = outcomeStatements(withApp ? rows : rows.map((o) => ({ ...o, appId: null })), 'replace');
       await client.batch(stmts, 'write');
     },
   };

@@ -11,6 +11,21 @@ export interface Migration {
   readonly statements: readonly string[];
 }
 
+/**
+ * One outcome (NEW) into its second's slot of `inflow_seconds` (migration 22): adds to the slot
+ * when it holds the same second, restarts it when it holds an older one, leaves it when newer.
+ */
+const INFLOW_SECONDS_UPSERT = `INSERT INTO inflow_seconds (cluster_id, app_id, slot, second, requests, duration_sum, duration_n)
+         VALUES (NEW.cluster_id, NEW.app_id, (CAST(NEW.at AS INTEGER) / 1000) % 64, CAST(NEW.at AS INTEGER) / 1000, 1,
+           CASE WHEN NEW.status > 0 AND NEW.status < 400 THEN NEW.duration_ms ELSE 0 END,
+           CASE WHEN NEW.status > 0 AND NEW.status < 400 THEN 1 ELSE 0 END)
+         ON CONFLICT (cluster_id, app_id, slot) DO UPDATE SET
+           requests = CASE WHEN second = excluded.second THEN requests + 1 ELSE 1 END,
+           duration_sum = CASE WHEN second = excluded.second THEN duration_sum ELSE 0 END + excluded.duration_sum,
+           duration_n = CASE WHEN second = excluded.second THEN duration_n ELSE 0 END + excluded.duration_n,
+           second = excluded.second
+         WHERE excluded.second >= second;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -482,6 +497,65 @@ export const MIGRATIONS: readonly Migration[] = [
            origin = COALESCE(origin, NEW.origin, CASE WHEN json_valid(NEW.input_json) THEN json_extract(NEW.input_json, '$.request.client.colo') END)
          WHERE decision_id = NEW.id AND (app_id IS NULL OR origin IS NULL);
        END`,
+    ],
+  },
+  {
+    version: 22,
+    name: 'a per-second ring of each app\'s attempts per cluster, kept by the database, so a snapshot reads other tenants\' inflow without scanning their outcomes',
+    statements: [
+      // The tenants statement counted every other app's outcomes of the inflow window on the
+      // app's clusters: its cost grew with the other tenants' traffic (549 ms at 10k outcomes/s,
+      // against the edge's 2 s read timeout), so one tenant's burst could time out every
+      // co-located app's snapshot. One row per (cluster, app, second % 64): a fixed ring, never
+      // pruned, whose rows hold what the tenants statement sums (parse-tenants.ts). `requests`:
+      // attempts but a client's 4xx (429, the engine's "full", counts); `duration_*`: answered,
+      // non-fault attempts (0 < status < 400). `second` is the outcome's own time (at / 1000), so a
+      // proxy's late batch lands in the second it happened.
+      `CREATE TABLE IF NOT EXISTS inflow_seconds (
+         cluster_id TEXT NOT NULL,
+         app_id TEXT NOT NULL,
+         slot INTEGER NOT NULL,              -- second % 64
+         second INTEGER NOT NULL,
+         requests INTEGER NOT NULL,
+         duration_sum REAL NOT NULL,
+         duration_n INTEGER NOT NULL,
+         PRIMARY KEY (cluster_id, app_id, slot)
+       ) WITHOUT ROWID`,
+      // The read's range: only the window's seconds, not 64 rows per tenant. Changes once per
+      // second per (cluster, app) when a slot restarts, not on every outcome.
+      `CREATE INDEX IF NOT EXISTS inflow_seconds_cluster_second ON inflow_seconds(cluster_id, second)`,
+      // Each outcome adds itself once, when it first has both its app and its cluster: at insert
+      // (v21+ proxies write app_id) or when a trigger of v20/v21 fills app_id later (older
+      // proxies; an outcome that lands before its decision). Those triggers set app_id only where
+      // it is NULL, so no outcome is counted twice whichever trigger runs first. A slot whose
+      // second is older restarts; an outcome older than its slot's second (more than 63 s late) is
+      // dropped: it is out of any window read. Not undone: an INSERT OR REPLACE of the same
+      // (decision, attempt, proxy) counts again (a retried batch; a client reusing its token, which
+      // is real inflow anyway), and prune deletes nothing here.
+      `CREATE TRIGGER IF NOT EXISTS outcomes_inflow_seconds AFTER INSERT ON outcomes
+         WHEN NEW.app_id IS NOT NULL AND NEW.cluster_id IS NOT NULL
+           AND (NEW.status < 400 OR NEW.status >= 500 OR NEW.status = 429)
+       BEGIN
+         ${INFLOW_SECONDS_UPSERT}
+       END`,
+      `CREATE TRIGGER IF NOT EXISTS outcomes_inflow_seconds_late_app AFTER UPDATE OF app_id ON outcomes
+         WHEN OLD.app_id IS NULL AND NEW.app_id IS NOT NULL AND NEW.cluster_id IS NOT NULL
+           AND (NEW.status < 400 OR NEW.status >= 500 OR NEW.status = 429)
+       BEGIN
+         ${INFLOW_SECONDS_UPSERT}
+       END`,
+      // The outcomes already there: the last 64 s before the newest outcome (its own clock, not
+      // this machine's: migrated copies and tests keep their times), so a snapshot read right
+      // after the deploy sees the same inflow as before it.
+      `INSERT INTO inflow_seconds (cluster_id, app_id, slot, second, requests, duration_sum, duration_n)
+       SELECT cluster_id, app_id, (CAST(at AS INTEGER) / 1000) % 64, CAST(at AS INTEGER) / 1000, COUNT(*),
+         TOTAL(CASE WHEN status > 0 AND status < 400 THEN duration_ms END),
+         COUNT(CASE WHEN status > 0 AND status < 400 THEN duration_ms END)
+       FROM outcomes
+       WHERE at >= (CAST((SELECT MAX(at) FROM outcomes) AS INTEGER) / 1000 - 63) * 1000
+         AND app_id IS NOT NULL AND cluster_id IS NOT NULL
+         AND (status < 400 OR status >= 500 OR status = 429)
+       GROUP BY cluster_id, app_id, CAST(at AS INTEGER) / 1000`,
     ],
   },
 ];

@@ -74,7 +74,8 @@ function addTenantRow(out: Map<string, Tenant>, row: Row): void {
   t.deployments.push({ region: str(row, 'region', where), continent: str(row, 'continent', where) as Continent, gpuType, excluded: bool(row, 'excluded', where) });
   const busy = intOrNull(row, 'hot_busy', where);
   if (busy === null) return; // no state row: no load known here
-  const requests = intOrNull(row, 'inflow_requests', where);
+  // Attempts in the window; fractional when the window starts inside a second (statements.ts).
+  const requests = numOrNull(row, 'inflow_requests', where);
   t.load.set(str(row, 'cluster_id', where), {
     hotBusy: busy,
     hotFree: int(row, 'hot_free', where),

@@ -42,6 +42,23 @@ export const INFLOW_WINDOW_MS = 10_000;
 export const MAX_SNAPSHOT_JOB_PINS = 4096;
 
 /**
+ * The tenants statement's window over whole seconds (`inflow_seconds`): the seconds from the one
+ * holding `now - INFLOW_WINDOW_MS` on, that first second weighted by the share of it inside the
+ * window. So at a steady rate the count is the exact 10 s window's, not 9–10 s of it (seconds
+ * [nowSec-9, nowSec]) or 10–11 s (one more); when `now - INFLOW_WINDOW_MS` falls on a whole second
+ * the sums equal the old per-outcome count (`at >= now - INFLOW_WINDOW_MS`). Like that count, it
+ * has no upper edge (an outcome stamped after `now` counts). `now = 0` (tests, tools): every
+ * second the ring holds, i.e. each (cluster, app)'s last 64 s of outcomes.
+ * Args, in order: [first second, its weight] × 3 (requests, duration sum, duration count), first second.
+ */
+function tenantWindowArgs(now: number): number[] {
+  const start = now > 0 ? now - INFLOW_WINDOW_MS : 0;
+  const first = Math.floor(start / 1000);
+  const weight = 1 - (start - first * 1000) / 1000;
+  return [first, weight, first, weight, first, weight, first];
+}
+
+/**
  * Statements, in SNAPSHOT_PARTS order, that read everything the pipeline needs about one app.
  * Outcomes are summed from `outcomesSince` (ms epoch; default: all, for tests and tools); job
  * pins are those still live at `now`.
@@ -115,21 +132,25 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       // The other apps on this app's clusters: their config and every deployment (to count their
       // homes), their in-flight limit, their load and, on this app's clusters, their attempts of
       // the last INFLOW_WINDOW_MS (ClusterAppState.pinnedStartSlots, parse-tenants.ts). The
-      // attempts are counted in one pass over the window (outcomes_cluster_at), not once per
-      // tenant and cluster. Attempts the replica refused as the client's fault (4xx but 429, the
-      // engine's "full") held no slot for a service time: counted, a tenant's flood of malformed
-      // requests would take start-up headroom from every app with more homes. The attempts'
-      // mean duration prices that inflow (a cheap request holds its slot briefly). Only answered,
-      // non-fault attempts give a duration: a 429, a fast 5xx of a loading replica or a refused
-      // connect (status 0) is demand that held no slot, and must not make a tenant look cheap
-      // just when its replicas fail.
+      // attempts come from `inflow_seconds` (migration 22: per cluster, app and second, kept by
+      // the database on each outcome write), never from `outcomes`, so the read costs the same
+      // whatever the other tenants' request volume: a tenant's burst must not time out its
+      // neighbours' snapshots. Attempts the replica refused as the client's fault (4xx but 429,
+      // the engine's "full") held no slot for a service time: counted, a tenant's flood of
+      // malformed requests would take start-up headroom from every app with more homes. The
+      // attempts' mean duration prices that inflow (a cheap request holds its slot briefly). Only
+      // answered, non-fault attempts give a duration: a 429, a fast 5xx of a loading replica or a
+      // refused connect (status 0) is demand that held no slot, and must not make a tenant look
+      // cheap just when its replicas fail. INDEXED BY: without ANALYZE statistics SQLite picks the
+      // primary key's cluster prefix, all 64 slots of every tenant, over the window's seconds.
       sql: `WITH recent AS (
-              SELECT o.app_id AS app_id, o.cluster_id AS cluster_id, COUNT(*) AS requests,
-                AVG(CASE WHEN o.status > 0 AND o.status < 400 THEN o.duration_ms END) AS mean_duration_ms
-              FROM outcomes o
-              WHERE o.at >= ? AND o.cluster_id IN (${clustersOfApp}) AND o.app_id <> ?
-                AND (o.status < 400 OR o.status >= 500 OR o.status = 429)
-              GROUP BY o.app_id, o.cluster_id)
+              SELECT r.app_id AS app_id, r.cluster_id AS cluster_id,
+                SUM(r.requests * CASE WHEN r.second = ? THEN ? ELSE 1 END) AS requests,
+                SUM(r.duration_sum * CASE WHEN r.second = ? THEN ? ELSE 1 END)
+                  / SUM(r.duration_n * CASE WHEN r.second = ? THEN ? ELSE 1 END) AS mean_duration_ms
+              FROM inflow_seconds r INDEXED BY inflow_seconds_cluster_second
+              WHERE r.second >= ? AND r.cluster_id IN (${clustersOfApp}) AND r.app_id <> ?
+              GROUP BY r.app_id, r.cluster_id)
             SELECT ac.app_id AS app_id, ac.cluster_id AS cluster_id, ac.excluded AS excluded,
               c.region AS region, c.continent AS continent, a.residency_json AS residency_json,
               a.gpu_types_json AS gpu_types_json, a.max_concurrency AS max_concurrency,
@@ -145,7 +166,7 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
             WHERE ac.app_id <> ? AND ac.app_id IN
               (SELECT app_id FROM app_clusters WHERE cluster_id IN (${clustersOfApp}))
             ORDER BY ac.app_id, ac.cluster_id`,
-      args: [now > 0 ? now - INFLOW_WINDOW_MS : 0, appId, appId, appId, appId, appId],
+      args: [...tenantWindowArgs(now), appId, appId, appId, appId, appId],
     },
   ];
 }
