@@ -1,3 +1,4 @@
+import { boundedText, MAX_REPLICA_PAGE_BYTES } from '../../shared/http/bounded-text.ts';
 import { parseMetrics } from './parse-metrics.ts';
 import { parseModelsBody } from '../../shared/rollout/served-versions.ts';
 import type { ReplicaObservation } from './summarize-app.ts';
@@ -13,7 +14,9 @@ function describe(err: unknown, timeoutMs: number): string {
 async function get(fetchFn: FetchFn, url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   // One deadline covers connecting, headers and body: a replica that trickles bytes counts as hung.
   const res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
-  return { status: res.status, body: await res.text() };
+  // Bounded as the proxy's scraper reads it: one app's huge page must not stall the tick that
+  // pushes every app's capacity on this cluster.
+  return { status: res.status, body: await boundedText(res, MAX_REPLICA_PAGE_BYTES, 'page') };
 }
 
 /**

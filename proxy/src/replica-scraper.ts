@@ -5,33 +5,9 @@
  * leaves the last report to age out; it never marks a replica down (health checks do that).
  */
 import { readEngineMetrics } from '../../shared/engine-metrics/read-engine-metrics.ts';
+import { boundedText, MAX_REPLICA_PAGE_BYTES } from '../../shared/http/bounded-text.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
-/**
- * A real engine's page is tens to a few hundred KB (vLLM with histograms and LoRA labels stays
- * well under 1 MB); past this the page is not read on: at loopback speed an endless page would
- * otherwise be buffered (and parsed on the event loop) for the whole scrape timeout.
- */
-export const MAX_METRICS_BYTES = 4 * 1024 * 1024;
-
-/** The page's text, or an error once it passes MAX_METRICS_BYTES (the rest is never read). */
-async function boundedText(res: Response): Promise<string> {
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_METRICS_BYTES) {
-      await reader.cancel();
-      throw new Error(`/metrics is larger than ${MAX_METRICS_BYTES} bytes`);
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
 
 async function scrapeOne(rt: ProxyRuntime, url: string): Promise<void> {
   const cfg = rt.config;
@@ -41,7 +17,7 @@ async function scrapeOne(rt: ProxyRuntime, url: string): Promise<void> {
       await res.body?.cancel();
       throw new Error(`answered ${res.status}`);
     }
-    const text = await boundedText(res);
+    const text = await boundedText(res, MAX_REPLICA_PAGE_BYTES, '/metrics');
     const r = readEngineMetrics(text, cfg.replicaEngine);
     if (!r.ok) throw new Error(r.reason);
     rt.replicas.observe(url, r.load, rt.now());

@@ -55,6 +55,9 @@ export class Reporter {
       batch: Math.min(MAX_QUEUE, this.rt().config.outcomeBatchSize),
       baseBackoffMs: BASE_BACKOFF_MS,
       maxBackoffMs: MAX_BACKOFF_MS,
+      // A full buffer (libSQL slow or down) drops the bursting app's rows, not a quiet app's: its
+      // outcomes are its next snapshot's failure risk, inflow and pinned-slot demand.
+      key: (r) => r.appId ?? '*',
     });
     return this.outcomes;
   }
