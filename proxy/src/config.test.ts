@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseProxyConfig } from './config.ts';
+import { DEFAULT_CONFIG, formatConfigIssues, parseProxyConfig } from './config.ts';
 
 const base = { PROXY_ID: 'p1', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: '/x.json' };
 
@@ -38,6 +38,8 @@ describe('parseProxyConfig', () => {
     ['a flag beats the CLI default', { env: base, file: { workers: 'auto' }, flags: { workers: '1' } }, 'workers', 1],
     ['a listen backlog past the Node default (511) unless set', { env: base }, 'listenBacklog', 65_535],
     ['listen backlog from env', { env: { ...base, PROXY_LISTEN_BACKLOG: '4096' } }, 'listenBacklog', 4096],
+    ['an in-flight budget from the open-file limit unless set', { env: base }, 'maxInFlight', 'auto'],
+    ['in-flight budget from env', { env: { ...base, PROXY_MAX_IN_FLIGHT: '40' } }, 'maxInFlight', 40],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);
@@ -80,9 +82,19 @@ describe('parseProxyConfig', () => {
     ['a zero listen backlog', { PROXY_LISTEN_BACKLOG: '0' }, 'listenBacklog'],
     ['a listen backlog past a C int', { PROXY_LISTEN_BACKLOG: '2147483648' }, 'listenBacklog'],
     ['a listen backlog that is not a number', { PROXY_LISTEN_BACKLOG: 'max' }, 'listenBacklog'],
+    ['a zero in-flight budget', { PROXY_MAX_IN_FLIGHT: '0' }, 'maxInFlight'],
+    ['a negative in-flight budget', { PROXY_MAX_IN_FLIGHT: '-5' }, 'maxInFlight'],
+    ['an in-flight budget that is not a number', { PROXY_MAX_IN_FLIGHT: 'lots' }, 'maxInFlight'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);
+  });
+
+  it('says what an in-flight budget must be', () => {
+    const r = parseProxyConfig({ env: { ...base, PROXY_MAX_IN_FLIGHT: '1.5' } });
+    expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(
+      '  maxInFlight (env PROXY_MAX_IN_FLIGHT): must be a whole number of requests ≥ 1 (per proxy process) or auto (from the open-file limit), got "1.5"',
+    );
   });
 
   it('refuses to run without keys unless auth is disabled explicitly', () => {

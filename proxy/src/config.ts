@@ -168,6 +168,13 @@ export interface ProxyConfig {
    * submit gets 429 `jobs-queue-full`. 0 = derived from the app's maxConcurrency (async-job-queue.ts).
    */
   readonly jobMaxQueuedPerApp: number;
+  /**
+   * Requests one proxy process may hold at once (every app, every kind: requests, streams,
+   * WebSockets, async-job runs), shared fairly between apps past a high-water mark
+   * (in-flight-budget.ts). `auto`: from the process's open-file limit (each held request costs
+   * ~2 open files): (limit − max(200, 1 %)) ÷ 2, 9,900 under 20,000.
+   */
+  readonly maxInFlight: number | 'auto';
 }
 
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
@@ -181,6 +188,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobMaxWaitMs: 900_000,
   webhookAllowPrivate: false,
   jobMaxQueuedPerApp: 0,
+  maxInFlight: 'auto',
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -277,6 +285,20 @@ const workerCount: FieldParser<number | 'auto'> = Object.assign(
   { expected: 'a whole number of processes (1..1024) or auto' },
 );
 
+/** `auto` or a whole number of requests ≥ 1 (a proxy that may hold nothing would refuse everyone). */
+const IN_FLIGHT_EXPECTED = 'a whole number of requests ≥ 1 (per proxy process) or auto (from the open-file limit)';
+const inFlightBudget: FieldParser<number | 'auto'> = Object.assign(
+  (raw: string) => {
+    const t = raw.trim();
+    if (t === 'auto') return { ok: true as const, value: 'auto' as const };
+    const n = Number(t);
+    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
+      ? { ok: true as const, value: n }
+      : { ok: false as const, expected: IN_FLIGHT_EXPECTED };
+  },
+  { expected: IN_FLIGHT_EXPECTED },
+);
+
 /** The value parsers are shared/env's, the Worker's too: one reading of "an integer", "a boolean". */
 const KINDS = {
   string: anyString,
@@ -290,6 +312,7 @@ const KINDS = {
   engine: oneOf<EngineSetting>(['auto', ...ENGINES]),
   'otlp-protocol': oneOf(['http/json'] as const),
   workers: workerCount,
+  'in-flight': inFlightBudget,
   backlog: integer(1, MAX_BACKLOG),
   'upstream-protocols': upstreamProtocolsField,
 } as const;
@@ -309,6 +332,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
   ['webhookAllowPrivate', 'PROXY_WEBHOOK_ALLOW_PRIVATE', 'bool'],
   ['jobMaxQueuedPerApp', 'PROXY_JOB_MAX_QUEUED_PER_APP', 'int'],
+  ['maxInFlight', 'PROXY_MAX_IN_FLIGHT', 'in-flight'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'int'],

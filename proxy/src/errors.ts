@@ -12,6 +12,7 @@ export type ProxyErrorCode =
   | 'token-invalid'
   | 'rate-limited'
   | 'concurrency-limited'
+  | 'proxy-in-flight-limited'
   | 'draining'
   | 'draining-cut'
   | 'no-endpoints'
@@ -35,6 +36,7 @@ const NOT_STARTED_CODES: ReadonlySet<string> = new Set([
   'draining',
   'rate-limited',
   'concurrency-limited',
+  'proxy-in-flight-limited',
   'no-endpoints',
   'circuit-open',
   'replicas-busy',

@@ -37,6 +37,8 @@ export interface ProxyMetrics {
   readonly genAiTokens: Counter<'app' | 'cluster' | 'type'>;
   /** Streamed answers by how they ended: see `countStream`. */
   readonly genAiStreams: Counter<'app' | 'cluster' | 'result'>;
+  /** Requests refused by this process's in-flight budget, by reason (over-share|full; in-flight-budget.ts). */
+  readonly inFlightBudgetRefusals: Counter<'reason'>;
   /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
   readonly traceSpansDropped: Counter;
   /** Token budgets (token-budgets.ts): tokens charged per app and type (prompt|completion). */
@@ -63,13 +65,20 @@ export function countStream(m: ProxyMetrics, app: string, cluster: string, resul
   m.genAiStreams.inc({ app, cluster, result });
 }
 
-export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
+/** What the in-flight budget gauges read at scrape (in-flight-budget.ts). */
+export interface BudgetReading {
+  readonly total: number;
+  readonly limits: { readonly budget: number };
+}
+
+export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | null = null): ProxyMetrics {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'switchyard_proxy_' });
   const registers = [registry];
   const requestsBatch = new CounterBatch<'cluster' | 'status'>(['cluster', 'status']);
   const attemptsBatch = new CounterBatch<'cluster' | 'result'>(['cluster', 'result']);
   const httpInFlight = { n: 0 };
+  if (budget !== null) budgetGauges(budget, registers);
   return {
     httpInFlight,
     requestsBatch,
@@ -170,6 +179,12 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       labelNames: ['app'],
       registers,
     }),
+    inFlightBudgetRefusals: new Counter({
+      name: 'switchyard_proxy_in_flight_budget_refusals_total',
+      help: 'Requests refused 429 proxy-in-flight-limited by the process\'s in-flight budget (PROXY_MAX_IN_FLIGHT), by reason: over-share (its app held more than its fair share past the high-water mark) or full',
+      labelNames: ['reason'],
+      registers,
+    }),
     traceSpansDropped: new Counter({
       name: 'switchyard_proxy_trace_spans_dropped_total',
       help: 'Spans the OTLP exporter failed to deliver (the collector is down, refused them, or the endpoint is wrong)',
@@ -201,4 +216,24 @@ export function createMetrics(defaultMetrics: boolean): ProxyMetrics {
       registers,
     }),
   };
+}
+
+/** The budget and what is held of it (per process; the primary of several workers sums them). */
+function budgetGauges(budget: BudgetReading, registers: Registry[]): void {
+  new Gauge({
+    name: 'switchyard_proxy_in_flight_budget',
+    help: 'Requests this proxy may hold at once (PROXY_MAX_IN_FLIGHT; a budget per worker process, summed over workers)',
+    registers,
+    collect() {
+      this.set(budget.limits.budget);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_proxy_in_flight_budget_held',
+    help: 'Requests holding a unit of the in-flight budget (upstream work: requests, streams, WebSockets, async-job runs)',
+    registers,
+    collect() {
+      this.set(budget.total);
+    },
+  });
 }

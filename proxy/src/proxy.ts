@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter, type Admission } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
+import { budgetFromConfig, InFlightBudget } from './in-flight-budget.ts';
 import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
 import { startTokenLeases } from './token-leases.ts';
 import type { ProxyConfig } from './config.ts';
@@ -181,7 +182,9 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     // One proxy row and one health report per proxy, not one per worker.
     slot === null || slot.index === 0,
   );
-  const metrics = createMetrics(deps.defaultMetrics ?? false);
+  // Per process: each worker has its own open-file limit (in-flight-budget.ts).
+  const inFlightBudget = new InFlightBudget(budgetFromConfig(config.maxInFlight, logger));
+  const metrics = createMetrics(deps.defaultMetrics ?? false, inFlightBudget);
   // The primary's scrape asks every worker for this registry and sums them.
   if (slot !== null) {
     AggregatorRegistry.setRegistries([metrics.registry]);
@@ -225,6 +228,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     budget: new RetryBudgets(config.retryBudgetRatio, config.retryBudgetMin),
     latency: new LatencyTracker(rttWindowMs(config.healthCheckIntervalMs)),
     limiter,
+    inFlightBudget,
     tokenBudgets: new TokenBudgets(now),
     metrics,
     gate: asyncJobGate(inRegion.gate, () => rtRef?.jobs ?? null),
@@ -353,7 +357,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   reporter.start();
   await reporter.reportOnce();
   logger.info(
-    { id: config.id, url, adminUrl: admin.url, region: config.region, auth: verify === null ? 'disabled' : 'jwks' },
+    { id: config.id, url, adminUrl: admin.url, region: config.region, auth: verify === null ? 'disabled' : 'jwks', maxInFlight: inFlightBudget.limits.budget },
     'proxy listening',
   );
 

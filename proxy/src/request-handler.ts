@@ -1,7 +1,8 @@
 /**
  * The front door for every request and upgrade: the canonical path, draining
  * refusals, the token gate, the app's request rules (declared functions, body
- * limit) and per-app limits, in that order, before any upstream is contacted.
+ * limit), this process's in-flight budget and per-app limits, in that order,
+ * before any upstream is contacted.
  * Carrying bytes is forward-http / forward-websocket. Metrics and health live
  * on the admin listener, never here.
  */
@@ -17,6 +18,7 @@ import { drainingError } from './drain-refusals.ts';
 import { ProxyError } from './errors.ts';
 import { forwardHttp, forwardTo, type ForwardDone } from './forward-http.ts';
 import type { LimitCharge, LimitVerdict } from './app-limits.ts';
+import { overBudget, type BudgetHold } from './in-flight-budget.ts';
 import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
@@ -92,8 +94,23 @@ function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, targe
   // One of two shared policies, not an object per request kept for a held stream's life.
   const policy = rules.forwardAuthorization && claims.iss !== IN_REGION_ISSUER ? FORWARD_CREDENTIALS : STRIP_CREDENTIALS;
   const admitted: Omit<Extract<Admitted, { ok: true }>, 'release'> = { ok: true, claims, target: admittedTarget(target, policy, job.hash), rules };
-  const limit = acquireLimits(rt, target.appId, claims.rt, limitCharge(rt, req, target));
-  return limit instanceof Promise ? limit.then((l) => afterLimits(admitted, l)) : afterLimits(admitted, limit);
+  const charge = limitCharge(rt, req, target);
+  // This process's budget first (local, synchronous): a refusal then takes no limit slot. A job's
+  // submission holds nothing (its run comes back through here with its own unit).
+  const hold = charge === 'rate-only' ? null : rt.inFlightBudget.acquire(target.appId);
+  if (typeof hold === 'string') {
+    rt.metrics.inFlightBudgetRefusals.inc({ reason: hold });
+    return { ok: false, error: overBudget(target.appId, hold), claims };
+  }
+  const limit = acquireLimits(rt, target.appId, claims.rt, charge);
+  if (!(limit instanceof Promise)) return afterLimits(admitted, limit, hold);
+  return limit.then(
+    (l) => afterLimits(admitted, l, hold),
+    (err: unknown) => {
+      hold?.free();
+      throw err;
+    },
+  );
 }
 
 /**
@@ -105,9 +122,18 @@ function admittedTarget(t: RequestTarget, headerPolicy: RequestHeaderPolicy, job
   return { project: t.project, app: t.app, appId: t.appId, fn: t.fn, upstreamPath: t.upstreamPath, queryToken: t.queryToken, headerPolicy, jobKeyHash };
 }
 
-function afterLimits(admitted: Omit<Extract<Admitted, { ok: true }>, 'release'>, limit: Limited): Admitted {
-  if (!limit.ok) return { ok: false, claims: admitted.claims, error: limit.error };
-  return { ok: true, claims: admitted.claims, target: admitted.target, rules: admitted.rules, release: limit.release };
+/** The release frees the budget unit and the limits' slot together, once (in-flight-budget.ts `BudgetHold`). */
+function afterLimits(admitted: Omit<Extract<Admitted, { ok: true }>, 'release'>, limit: Limited, hold: BudgetHold | null): Admitted {
+  if (!limit.ok) {
+    hold?.free();
+    return { ok: false, claims: admitted.claims, error: limit.error };
+  }
+  let release = limit.release;
+  if (hold !== null) {
+    hold.alsoFree = release;
+    release = hold.free.bind(hold);
+  }
+  return { ok: true, claims: admitted.claims, target: admitted.target, rules: admitted.rules, release };
 }
 
 /** Async jobs queue past the concurrency limit and run within it (app-limits.ts). */

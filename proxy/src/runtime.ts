@@ -14,6 +14,7 @@ import type { ProxyMetrics } from './metrics.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudgets } from './retry-budget.ts';
 import type { Admission } from './app-limits.ts';
+import type { InFlightBudget } from './in-flight-budget.ts';
 import type { JobPins } from './job-pins.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import type { OutcomeRow } from './store.ts';
@@ -52,6 +53,8 @@ export interface ProxyRuntime {
   readonly latency: LatencyTracker;
   /** Per-app admission: this process's AppLimiter, or the cluster primary's (cluster-limits.ts). */
   readonly limiter: Admission;
+  /** This process's in-flight budget, shared fairly between apps (in-flight-budget.ts). */
+  readonly inFlightBudget: InFlightBudget;
   /** Per-app LLM token budgets (token-budgets.ts). */
   readonly tokenBudgets: TokenBudgets;
   readonly metrics: ProxyMetrics;
