@@ -63,6 +63,8 @@ class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWa
   private conn: H2Connection | null = null;
   private streamErr: Error | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The head's budget, kept to re-arm it once a streamed body has been sent. */
+  private headersTimeout = 0;
 
   constructor(
     private readonly pool: H2UpstreamPool,
@@ -77,7 +79,8 @@ class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWa
   start(): void {
     const o = this.opts;
     if (o === null) return;
-    if (o.headersTimeout > 0) this.timer = setTimeout(() => this.timedOut(), o.headersTimeout);
+    this.headersTimeout = o.headersTimeout;
+    this.armHeadTimer();
     this.pool.acquire(o.origin, this);
   }
 
@@ -106,7 +109,37 @@ class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWa
     stream.on('error', onError);
     stream.on('close', onClose);
     if (Buffer.isBuffer(o.body)) stream.end(o.body);
-    else if (o.body !== null) sendBody(o.body, stream, this);
+    else if (o.body !== null) {
+      // The client's body is still arriving: its pace is the client's, not the replica's. The
+      // head's clock restarts once the body has all been sent, as undici's does for HTTP/1.1, so a
+      // slow upload is never a replica timeout (which would count against it and eject it).
+      this.clearHeadTimer();
+      sendBody(o.body, stream, this);
+    }
+  }
+
+  /**
+   * The whole request body has been handed to the stream (the replica's turn starts now), or the
+   * stream stopped taking it (`blocked`: a replica that does not read its body is as hung as one
+   * that does not answer, and is timed the same way).
+   */
+  bodySent(): void {
+    if (this.outcome === null && !this.headSeen) this.armHeadTimer();
+  }
+
+  /** The stream took more of the body after being blocked: the client's pace again. */
+  bodyFlowing(): void {
+    this.clearHeadTimer();
+  }
+
+  private armHeadTimer(): void {
+    this.clearHeadTimer();
+    if (this.headersTimeout > 0) this.timer = setTimeout(() => this.timedOut(), this.headersTimeout);
+  }
+
+  private clearHeadTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   failed(err: Error): void {
@@ -119,8 +152,7 @@ class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWa
   }
 
   head(h: H2Headers): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.clearHeadTimer();
     this.headSeen = true;
     this.statusCode = Number(h[':status'] ?? 0);
     const out: IncomingHttpHeaders = {};
@@ -204,7 +236,16 @@ function sendBody(body: Readable, stream: ClientHttp2Stream, call: H2Call): void
   stream.once('close', () => {
     if (!body.readableEnded) body.destroy();
   });
+  body.once('end', () => call.bodySent());
   body.pipe(stream);
+  // Backpressure is the replica's: time it like a missing head until the stream drains. After
+  // pipe's own listener, so the chunk this sees has been written.
+  body.on('data', () => {
+    if (stream.writableNeedDrain && !body.readableEnded) call.bodySent();
+  });
+  stream.on('drain', () => {
+    if (!body.readableEnded) call.bodyFlowing();
+  });
 }
 
 /** Send one request on an HTTP/2 connection; resolves at the response head. */
