@@ -10,6 +10,9 @@ describe('internalAddress', () => {
     // IPv4 carried in IPv6: NAT64 (judged by the IPv4 it reaches), IPv4-compatible, 6to4; site-local; local-use NAT64.
     ['64:ff9b::a00:1', true], ['64:ff9b::10.0.0.1', true], ['64:ff9b::808:808', false], ['::7f00:1', true], ['::127.0.0.1', true],
     ['2002:7f00:1::', true], ['2002:a9fe:a9fe::1', true], ['2002:808:808::1', false], ['fec0::1', true], ['64:ff9b:1::1', true], ['100::1', true],
+    // IPv4-translated (SIIT) and Teredo (server, and the client stored inverted: 0x80ff:fffe = ~127.0.0.1).
+    ['::ffff:0:7f00:1', true], ['::ffff:0:10.0.0.1', true], ['::ffff:0:808:808', false],
+    ['2001:0:a00:1::1', true], ['2001:0:808:808::80ff:fffe', true], ['2001:0:808:808::f7f7:f7f7', false],
     ['8.8.8.8', false], ['172.32.0.1', false], ['100.128.0.1', false], ['2606:4700::1111', false], ['::ffff:8.8.8.8', false],
     ['example.com', false], ['', false],
   ])('%s → %s', (ip, internal) => expect(internalAddress(ip)).toBe(internal));

@@ -37,18 +37,22 @@ function hextets(ip: string): number[] | null {
 }
 
 /**
- * The IPv4 address an IPv6 one carries to reach it: well-known NAT64 (64:ff9b::/96, which a
+ * The IPv4 addresses an IPv6 one carries to reach: well-known NAT64 (64:ff9b::/96, which a
  * DNS64 host uses for every IPv4-only name, so it is judged by its IPv4 address, not refused
- * whole), IPv4-compatible (::/96) and 6to4 (2002::/16). Null for any other address.
+ * whole), IPv4-compatible (::/96), IPv4-translated (::ffff:0:0/96, SIIT), 6to4 (2002::/16) and
+ * Teredo (2001::/32: the server's address and the client's, stored inverted). Empty for any other.
  */
-function embeddedIpv4(ip: string): string | null {
+function embeddedIpv4(ip: string): string[] {
   const h = hextets(ip);
-  if (h === null) return null;
+  if (h === null) return [];
   const v4 = (hi: number, lo: number): string => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
-  if (h[0] === 0x64 && h[1] === 0xff9b && h.slice(2, 6).every((g) => g === 0)) return v4(h[6] as number, h[7] as number);
-  if (h.slice(0, 6).every((g) => g === 0)) return v4(h[6] as number, h[7] as number);
-  if (h[0] === 0x2002) return v4(h[1] as number, h[2] as number);
-  return null;
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = h as [number, number, number, number, number, number, number, number];
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return [v4(g6, g7)];
+  if (h.slice(0, 6).every((g) => g === 0)) return [v4(g6, g7)];
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0xffff && g5 === 0) return [v4(g6, g7)];
+  if (g0 === 0x2002) return [v4(g1, g2)];
+  if (g0 === 0x2001 && g1 === 0) return [v4(g2, g3), v4(g6 ^ 0xffff, g7 ^ 0xffff)];
+  return [];
 }
 
 /** True for an address a webhook must not reach by default (IPv4 inside IPv6 judged as IPv4). */
@@ -56,8 +60,7 @@ export function internalAddress(ip: string): boolean {
   const family = isIP(ip);
   if (family === 0) return false;
   if (family === 4) return INTERNAL.check(ip, 'ipv4');
-  const v4 = embeddedIpv4(ip);
-  return INTERNAL.check(ip, 'ipv6') || (v4 !== null && INTERNAL.check(v4, 'ipv4'));
+  return INTERNAL.check(ip, 'ipv6') || embeddedIpv4(ip).some((v4) => INTERNAL.check(v4, 'ipv4'));
 }
 
 /** The reason `url`'s host as written is refused, or null (names are checked at delivery). */
