@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { BRAKE_RESET_MS, CanaryBrake, brakeBudget } from './canary-brake.ts';
+import { BRAKE_RESET_MS, CanaryBrake, MAX_BRAKE_WINDOWS, brakeBudget } from './canary-brake.ts';
 import type { RolloutView } from './types.ts';
 
 const R: RolloutView = { id: 'ro', model: 'm', stable: 'v1', canary: 'v2', status: 'running', weightPct: 50, heldRegions: [], gates: { errorBudget: 2 } };
@@ -34,6 +34,26 @@ describe('CanaryBrake', () => {
     t += 1;
     expect(brake.admits(R)).toBe(true);
     expect(brake.failures(R)).toBe(0);
+  });
+
+  test("other apps' rollouts never push out a window in use: its failures still brake it", () => {
+    const brake = new CanaryBrake();
+    const others = Array.from({ length: 2 * MAX_BRAKE_WINDOWS }, (_, i): RolloutView => ({ ...R, id: `other-${i}` }));
+    brake.begin(R);
+    brake.end(R, true);
+    others.forEach((o, i) => {
+      brake.begin(o);
+      brake.end(o, false);
+      // R's canary keeps serving meanwhile: its window is in use.
+      if (i % 256 === 0) {
+        brake.begin(R);
+        brake.end(R, false);
+      }
+    });
+    // One more failure of R's canary spends its budget of 2: braked, not forgotten.
+    brake.begin(R);
+    brake.end(R, true);
+    expect(brake.admits(R)).toBe(false);
   });
 
   test('windows are per rollout step: the next weight starts clean', () => {

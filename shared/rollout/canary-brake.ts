@@ -30,8 +30,12 @@ interface Window {
  */
 export const BRAKE_RESET_MS = 30_000;
 
-/** Windows kept at most (one per rollout step seen by this isolate); the oldest go first. */
-const MAX_WINDOWS = 64;
+/**
+ * Windows kept at most (one per rollout step seen by this isolate; a few dozen bytes each); the
+ * least recently used go first, so many apps' rollouts, or one app's many old steps, never push
+ * out a window still in use (which would forget its failures and let its canary through again).
+ */
+export const MAX_BRAKE_WINDOWS = 1024;
 
 export function brakeWindowKey(r: RolloutView): string {
   return `${r.id}\n${r.weightPct}\n${r.status}`;
@@ -50,8 +54,12 @@ export class CanaryBrake {
   #window(r: RolloutView): Window {
     const key = brakeWindowKey(r);
     let w = this.#windows.get(key);
-    if (w === undefined) {
-      if (this.#windows.size >= MAX_WINDOWS) {
+    if (w !== undefined) {
+      // Most recently used last: Map keeps insertion order.
+      this.#windows.delete(key);
+      this.#windows.set(key, w);
+    } else {
+      if (this.#windows.size >= MAX_BRAKE_WINDOWS) {
         const oldest = this.#windows.keys().next();
         if (oldest.done !== true) this.#windows.delete(oldest.value);
       }
