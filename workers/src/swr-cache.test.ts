@@ -34,6 +34,21 @@ function source(extra: { staleMs?: number; staleWaitMs?: number; maxFirstLoads?:
 }
 
 describe('SwrCache', () => {
+  it("a first load runs under the starting request's waitUntil: its client leaving cannot strand the requests sharing it", async () => {
+    // workerd cancels a request's I/O and timers when its client disconnects, unless they were
+    // handed to waitUntil; a shared first load left unsettled would hang every request waiting on
+    // it and hold a maxFirstLoads slot for good. The mechanism is what can be asserted here.
+    const { s, cache } = source();
+    const starter: Promise<unknown>[] = [];
+    const other: Promise<unknown>[] = [];
+    const first = cache.get('a', (p) => void starter.push(p));
+    const second = cache.get('a', (p) => void other.push(p));
+    expect(starter).toHaveLength(1);
+    expect(other).toHaveLength(0);
+    await Promise.all([first, second, ...starter]);
+    expect(s.calls).toBe(1);
+  });
+
   it('single-flights concurrent first loads', async () => {
     const { s, cache, waitUntil } = source();
     const [x, y] = await Promise.all([cache.get('a', waitUntil), cache.get('a', waitUntil)]);
@@ -43,6 +58,7 @@ describe('SwrCache', () => {
   it('serves the old value and refreshes in the background once older than refreshMs', async () => {
     const { s, cache, waitUntil, settle } = source();
     await cache.get('a', waitUntil);
+    await settle(); // the first load, kept alive through the starting request's waitUntil
     s.values.set('a', 2);
     s.now += 50;
     expect((await cache.get('a', waitUntil)).value).toBe(1);

@@ -111,7 +111,7 @@ export class SwrCache<T> {
     if (missingAt !== undefined && now - missingAt < this.#o.negativeMs) {
       return { value: null, loadedAt: missingAt, lastError: null };
     }
-    return this.#firstLoad(key);
+    return this.#firstLoad(key, waitUntil);
   }
 
   /** Forgets a key (e.g. after a config change is known). */
@@ -132,7 +132,13 @@ export class SwrCache<T> {
     return entry;
   }
 
-  #firstLoad(key: string): Promise<SwrHit<T>> {
+  /**
+   * One load per key however many requests wait on it. It runs under the starting request's
+   * `waitUntil`: other requests share it, and workerd cancels a request's I/O and timers when its
+   * client goes away, which would leave the shared load (and every request waiting on it, and its
+   * `maxFirstLoads` slot) unsettled for good.
+   */
+  #firstLoad(key: string, waitUntil: (p: Promise<unknown>) => void): Promise<SwrHit<T>> {
     const inFlight = this.#pending.get(key);
     if (inFlight !== undefined) return inFlight;
     const max = this.#o.maxFirstLoads ?? Infinity;
@@ -149,6 +155,7 @@ export class SwrCache<T> {
       }
     })();
     this.#pending.set(key, p);
+    waitUntil(p.catch(() => undefined));
     return p;
   }
 
