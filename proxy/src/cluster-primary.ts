@@ -68,6 +68,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     });
     worker.on('exit', (code, signal) => {
       slot.worker = null;
+      ready.delete(index);
       // Its requests died with it: their slots are free for the others at once.
       limits.forget(worker);
       if (stopping) {
@@ -119,7 +120,8 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     if (path === HEALTH_PATH) {
       const pids = live().map((w) => w.process.pid);
       res.writeHead(stopping ? 503 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: config.id, draining: stopping, workers: pids.length, of: count, pids }));
+      // `workers`: alive (a replacement counts from its fork); `serving`: alive and listening.
+      res.end(JSON.stringify({ id: config.id, draining: stopping, workers: pids.length, serving: ready.size, of: count, pids }));
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });

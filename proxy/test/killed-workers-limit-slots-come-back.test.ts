@@ -13,6 +13,7 @@ import { holdStream, spawnProxy, type HeldStream, type ProxyProcess } from './pr
 
 interface Health {
   workers: number;
+  serving: number;
   pids: number[];
 }
 
@@ -53,7 +54,8 @@ describe("a killed worker's limit slots come back", () => {
     await kill(p0);
     await Promise.race([first.closed, new Promise((r) => setTimeout(r, 2_000))]);
     if (!first.isClosed()) {
-      await waitFor(async () => (await health()).workers === 2, 'the first worker to be replaced', 45_000);
+      // Serving, not just forked: killing the last listening worker would close the port.
+      await waitFor(async () => (await health()).serving === 2, 'the first worker to be replaced and listening', 60_000);
       await kill(p1);
     }
     await first.closed;

@@ -38,7 +38,8 @@ describe('two proxy workers share one port and one metrics scrape', () => {
     expect(w0 + w1).toBe(n);
     expect(w0).toBeGreaterThan(0);
     expect(w1).toBeGreaterThan(0);
-    const health = (await (await fetch(`${proxy.adminUrl}/_switchyard/health`)).json()) as { workers: number };
+    const health = (await (await fetch(`${proxy.adminUrl}/_switchyard/health`)).json()) as { workers: number; serving: number };
     expect(health.workers).toBe(2);
+    expect(health.serving).toBe(2);
   }, 30_000);
 });
