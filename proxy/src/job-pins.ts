@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { jobKeyDigestInput, readJobKey } from '../../shared/domain/job-key.ts';
+import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 import { ProxyError } from './errors.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
@@ -25,20 +26,44 @@ export interface JobPinRow {
   readonly updatedAt: number;
 }
 
+/** A pin as stored, with the database's change sequence (migration 23). */
+export type StoredJobPin = JobPinRow & { readonly seq: number };
+
+/** One page of pins changed after a seq; `nextSeq` is where the next read starts. */
+export interface JobPinPage {
+  readonly rows: readonly StoredJobPin[];
+  readonly nextSeq: number;
+  /** The page was full: more changed pins wait after `nextSeq`. */
+  readonly more: boolean;
+}
+
 /** The store's side of pins (libsqlProxyStore implements it). */
 export interface JobPinStore {
-  upsertJobPin(row: JobPinRow): Promise<void>;
-  /** Live pins of these clusters, newest first, at most `limit`. */
-  loadJobPins(clusterIds: readonly string[], now: number, limit: number): Promise<JobPinRow[]>;
+  upsertJobPins(rows: readonly JobPinRow[]): Promise<void>;
+  /** Live pins of these clusters changed after `afterSeq`, in change order, at most `limit`. */
+  loadJobPins(clusterIds: readonly string[], now: number, afterSeq: number, limit: number): Promise<JobPinPage>;
   /** Drop these clusters' expired pins: every distinct key adds a row, so the table must shrink too. */
   pruneJobPins(clusterIds: readonly string[], now: number): Promise<void>;
 }
 
-/** Pins one proxy keeps in memory (newest kept): bounds memory whatever clients send. */
+/**
+ * Pins one proxy keeps in memory: bounds memory whatever clients send. When full, the app holding
+ * the most pins loses its oldest: one app's flood of new keys cannot push out another app's pins.
+ */
 const MAX_PINS = 50_000;
 
 /** Longest a sliding pin goes without a store write (`updatedAt` is the last write's time). */
 const STORE_EVERY_MS = 60_000;
+
+/** Changed pins read per query, and queries per refresh (a cold start catches up over a few refreshes). */
+const PAGE = 5_000;
+const PAGES_PER_REFRESH = 10;
+
+/** Expired rows are deleted this often, not on every 2 s refresh. */
+const PRUNE_EVERY_MS = 60_000;
+
+/** Pin writes buffered while libSQL is slow or down; per-app fair drop when full (WriteBuffer `key`). */
+const WRITE_BUFFER = { max: 10_000, batch: 500, baseBackoffMs: 1_000, maxBackoffMs: 30_000 } as const;
 
 export type JobKey = { readonly ok: true; readonly hash: string | null } | { readonly ok: false; readonly error: ProxyError };
 
@@ -53,17 +78,30 @@ export function jobKeyOf(headers: IncomingHttpHeaders, appId: string, header: st
 }
 
 export class JobPins {
-  private readonly pins = new Map<string, JobPinRow>();
+  /** Per app, its pins in recency order (Map order: re-inserting moves a pin to the end). */
+  private readonly byApp = new Map<string, Map<string, JobPinRow>>();
+  private count = 0;
+  private readonly writes = new WriteBuffer<JobPinRow>({ ...WRITE_BUFFER, key: (r) => r.appId });
+  private flushing: Promise<void> | null = null;
+  private refreshing: Promise<void> | null = null;
+  /** The store's seq this proxy has read up to (0: nothing read yet). */
+  private seq = 0;
+  private prunedAt = -Infinity;
 
   constructor(
     private readonly store: JobPinStore | null,
     private readonly proxyId: string,
     private readonly onError: (err: unknown) => void,
+    private readonly max: number = MAX_PINS,
   ) {}
+
+  get size(): number {
+    return this.count;
+  }
 
   /** The live pin of this key, if any. */
   get(appId: string, keyHash: string, now: number): JobPinRow | null {
-    const pin = this.pins.get(`${appId}\n${keyHash}`);
+    const pin = this.byApp.get(appId)?.get(keyHash);
     return pin !== undefined && pin.expiresAt > now ? pin : null;
   }
 
@@ -71,7 +109,7 @@ export class JobPins {
   record(appId: string, keyHash: string, clusterId: string, endpoint: string, pinMs: number, now: number): void {
     // A busy job re-pins the same replica on every request: slide it here, and write the store
     // only every quarter pin time (at most a minute) so the store's pin never falls far behind.
-    const had = this.pins.get(`${appId}\n${keyHash}`);
+    const had = this.byApp.get(appId)?.get(keyHash);
     if (had !== undefined && had.proxyId === this.proxyId && had.clusterId === clusterId && had.endpoint === endpoint &&
         had.expiresAt > now && now - had.updatedAt < Math.min(pinMs / 4, STORE_EVERY_MS)) {
       this.remember({ ...had, expiresAt: now + pinMs });
@@ -79,29 +117,99 @@ export class JobPins {
     }
     const row: JobPinRow = { appId, keyHash, clusterId, endpoint, proxyId: this.proxyId, expiresAt: now + pinMs, updatedAt: now };
     this.remember(row);
-    this.store?.upsertJobPin(row).catch(this.onError);
+    if (this.store === null) return;
+    this.writes.push(row);
+    this.flushing ??= this.flush();
   }
 
-  /** Pins other proxy processes wrote (e.g. this proxy's previous process, before a drain). */
-  async refresh(clusterIds: readonly string[], now: number): Promise<void> {
+  /** Resolves once the pins recorded so far were written (or their write failed and waits to retry). */
+  async settled(): Promise<void> {
+    while (this.flushing !== null) await this.flushing;
+  }
+
+  /**
+   * Pins other proxy processes wrote (e.g. this proxy's previous process, before a drain): only
+   * those changed since the last read. A refresh still running makes the next one a no-op.
+   */
+  refresh(clusterIds: readonly string[], now: number): Promise<void> {
+    this.refreshing ??= this.load(clusterIds, now).finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async load(clusterIds: readonly string[], now: number): Promise<void> {
     if (this.store === null || clusterIds.length === 0) return;
-    await this.store.pruneJobPins(clusterIds, now);
-    const rows = await this.store.loadJobPins(clusterIds, now, MAX_PINS);
-    for (const row of rows.reverse()) {
-      const mine = this.pins.get(`${row.appId}\n${row.keyHash}`);
-      if (mine === undefined || mine.updatedAt < row.updatedAt) this.remember(row);
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      await this.store.pruneJobPins(clusterIds, now);
+      this.prunedAt = now;
     }
-    for (const [k, p] of this.pins) if (!(p.expiresAt > now)) this.pins.delete(k);
+    for (let i = 0; i < PAGES_PER_REFRESH; i++) {
+      const page = await this.store.loadJobPins(clusterIds, now, this.seq, PAGE);
+      for (const row of page.rows) {
+        const { seq: _, ...pin } = row;
+        const mine = this.get(pin.appId, pin.keyHash, -Infinity);
+        if (mine === null || mine.updatedAt < pin.updatedAt) this.remember(pin);
+      }
+      this.seq = page.nextSeq;
+      if (!page.more) break;
+    }
+    this.dropExpired(now);
+  }
+
+  private dropExpired(now: number): void {
+    for (const [appId, pins] of this.byApp) {
+      for (const [k, p] of pins) {
+        if (p.expiresAt > now) continue;
+        pins.delete(k);
+        this.count--;
+      }
+      if (pins.size === 0) this.byApp.delete(appId);
+    }
+  }
+
+  /** Writes buffered pins, one batch in flight; after a failure, waits out the buffer's backoff. */
+  private async flush(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // this tick's pins share one batch
+    try {
+      for (let rows = this.writes.begin(Date.now()); rows !== null; rows = this.writes.begin(Date.now())) {
+        try {
+          await this.store?.upsertJobPins(rows);
+          this.writes.succeeded(rows);
+        } catch (err) {
+          const delay = this.writes.failed(rows, Date.now(), Math.random());
+          this.onError(err);
+          setTimeout(() => {
+            this.flushing ??= this.flush();
+          }, delay).unref();
+          return;
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
   }
 
   private remember(row: JobPinRow): void {
-    const k = `${row.appId}\n${row.keyHash}`;
-    this.pins.delete(k); // re-insert: Map order is recency, the oldest go first
-    this.pins.set(k, row);
-    if (this.pins.size > MAX_PINS) {
-      const oldest = this.pins.keys().next();
-      if (oldest.done !== true) this.pins.delete(oldest.value);
+    let pins = this.byApp.get(row.appId);
+    if (pins === undefined) this.byApp.set(row.appId, (pins = new Map()));
+    if (!pins.delete(row.keyHash)) this.count++; // re-insert: Map order is recency, the oldest go first
+    pins.set(row.keyHash, row);
+    if (this.count > this.max) this.evictFromHeaviest();
+  }
+
+  /** Drops the oldest pin of the app holding the most: O(apps), paid only when full. */
+  private evictFromHeaviest(): void {
+    let heaviest: Map<string, JobPinRow> | null = null;
+    let heaviestApp = '';
+    for (const [appId, pins] of this.byApp) {
+      if (heaviest === null || pins.size > heaviest.size) [heaviest, heaviestApp] = [pins, appId];
     }
+    const oldest = heaviest?.keys().next();
+    if (heaviest === null || oldest === undefined || oldest.done === true) return;
+    heaviest.delete(oldest.value);
+    this.count--;
+    if (heaviest.size === 0) this.byApp.delete(heaviestApp);
   }
 }
 

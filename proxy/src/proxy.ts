@@ -379,6 +379,9 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       stopScraper();
       reporter.stop();
       await reporter.reportOnce();
+      // Pins of the drained jobs reach libSQL before the next process loads them (hand-over).
+      // Bounded: a hung store must not hold the drain.
+      await Promise.race([rt.jobPins.settled(), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
       await inRegion.stop();
       await admin.close();
       // The last spans (drained streams) leave before the process exits.

@@ -6,7 +6,7 @@
  */
 import { outcomeStatements, type OutcomeRecord } from '../../shared/schema/outcome-statement.ts';
 import type { Client, InStatement } from '@libsql/client';
-import type { JobPinRow } from './job-pins.ts';
+import type { JobPinPage, JobPinRow } from './job-pins.ts';
 import { outcomesTakeApp } from './outcomes-take-app.ts';
 import { libsqlLeaseStore, type LimitLeaseStore } from './limit-lease-store.ts';
 import { libsqlTokenLeaseStore, type TokenLeaseStore } from './token-lease-store.ts';
@@ -70,7 +70,8 @@ export interface ProxyStore extends LimitLeaseStore {
   upsertClusterHealth(rows: readonly ClusterHealthRow[]): Promise<void>;
   insertOutcomes(rows: readonly OutcomeRow[]): Promise<void>;
   upsertJobPin(row: JobPinRow): Promise<void>;
-  loadJobPins(clusterIds: readonly string[], now: number, limit: number): Promise<JobPinRow[]>;
+  upsertJobPins(rows: readonly JobPinRow[]): Promise<void>;
+  loadJobPins(clusterIds: readonly string[], now: number, afterSeq: number, limit: number): Promise<JobPinPage>;
   pruneJobPins(clusterIds: readonly string[], now: number): Promise<void>;
   /**
    * Token budgets' global spend (table `token_spend`): write this proxy's spend per app, read the
@@ -86,6 +87,18 @@ export interface TokenSpendRow {
   readonly appId: string;
   readonly periodStart: number;
   readonly usd: number;
+}
+
+/** Only a newer write moves a pin: two proxies racing on one key keep the latest job start. */
+function jobPinUpsert(p: JobPinRow): InStatement {
+  return {
+    sql: `INSERT INTO job_pins (app_id, key_hash, cluster_id, endpoint, proxy_id, expires_at, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT(app_id, key_hash) DO UPDATE SET cluster_id = excluded.cluster_id, endpoint = excluded.endpoint,
+            proxy_id = excluded.proxy_id, expires_at = excluded.expires_at, updated_at = excluded.updated_at
+          WHERE excluded.updated_at >= job_pins.updated_at`,
+    args: [p.appId, p.keyHash, p.clusterId, p.endpoint, p.proxyId, p.expiresAt, p.updatedAt],
+  };
 }
 
 function str(v: unknown): string {
@@ -223,15 +236,10 @@ export function libsqlProxyStore(client: Client): ProxyStore {
       await client.batch(stmts, 'write');
     },
     async upsertJobPin(p) {
-      // Only a newer write moves a pin: two proxies racing on one key keep the latest job start.
-      await client.execute({
-        sql: `INSERT INTO job_pins (app_id, key_hash, cluster_id, endpoint, proxy_id, expires_at, updated_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?)
-              ON CONFLICT(app_id, key_hash) DO UPDATE SET cluster_id = excluded.cluster_id, endpoint = excluded.endpoint,
-                proxy_id = excluded.proxy_id, expires_at = excluded.expires_at, updated_at = excluded.updated_at
-              WHERE excluded.updated_at >= job_pins.updated_at`,
-        args: [p.appId, p.keyHash, p.clusterId, p.endpoint, p.proxyId, p.expiresAt, p.updatedAt],
-      });
+      await client.execute(jobPinUpsert(p));
+    },
+    async upsertJobPins(rows) {
+      if (rows.length > 0) await client.batch(rows.map(jobPinUpsert), 'write');
     },
     async pruneJobPins(clusterIds, now) {
       await client.execute({
@@ -239,14 +247,22 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         args: [now, ...clusterIds],
       });
     },
-    async loadJobPins(clusterIds, now, limit) {
-      const rs = await client.execute({
-        sql: `SELECT app_id, key_hash, cluster_id, endpoint, proxy_id, expires_at, updated_at FROM job_pins
-              WHERE expires_at > ? AND cluster_id IN (${clusterIds.map(() => '?').join(', ')})
-              ORDER BY updated_at DESC LIMIT ?`,
-        args: [now, ...clusterIds, limit],
-      });
-      return rs.rows.map((r) => ({
+    async loadJobPins(clusterIds, now, afterSeq, limit) {
+      // One read transaction: the page (by the seq index, in commit order) and the highest seq,
+      // so a short page moves the cursor past rows skipped here (other clusters', expired).
+      const [page, top] = await client.batch(
+        [
+          {
+            sql: `SELECT app_id, key_hash, cluster_id, endpoint, proxy_id, expires_at, updated_at, seq FROM job_pins
+                  WHERE seq > ? AND expires_at > ? AND cluster_id IN (${clusterIds.map(() => '?').join(', ')})
+                  ORDER BY seq LIMIT ?`,
+            args: [afterSeq, now, ...clusterIds, limit],
+          },
+          'SELECT COALESCE(MAX(seq), 0) AS seq FROM job_pins',
+        ],
+        'read',
+      );
+      const rows = (page?.rows ?? []).map((r) => ({
         appId: str(r['app_id']),
         keyHash: str(r['key_hash']),
         clusterId: str(r['cluster_id']),
@@ -254,7 +270,11 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         proxyId: str(r['proxy_id']),
         expiresAt: Number(r['expires_at']),
         updatedAt: Number(r['updated_at']),
+        seq: Number(r['seq']),
       }));
+      const last = rows[rows.length - 1];
+      const maxSeq = Number(top?.rows[0]?.['seq'] ?? 0);
+      return { rows, nextSeq: rows.length >= limit && last !== undefined ? last.seq : Math.max(afterSeq, maxSeq), more: rows.length >= limit };
     },
     async syncTokenSpend(proxyId, rows, now) {
       const writes: InStatement[] = rows.map((r) => ({

@@ -558,6 +558,30 @@ export const MIGRATIONS: readonly Migration[] = [
        GROUP BY cluster_id, app_id, CAST(at AS INTEGER) / 1000`,
     ],
   },
+  {
+    version: 23,
+    name: 'job pins carry a change sequence: proxies read only the pins changed since their last read, by index',
+    statements: [
+      // Proxies refreshed by reading every live pin, newest first (a full scan and sort every
+      // 2 s per worker). `seq` is assigned by the database in commit order, so "changed since"
+      // needs no clock (no skew between proxies, no late batched write slipping under a cursor).
+      `ALTER TABLE job_pins ADD COLUMN seq INTEGER NOT NULL DEFAULT 0`,
+      `UPDATE job_pins SET seq = rowid`,
+      `CREATE INDEX IF NOT EXISTS job_pins_by_seq ON job_pins(seq)`,
+      // Pruning expired pins reads by expiry, not by scanning the table.
+      `CREATE INDEX IF NOT EXISTS job_pins_by_expiry ON job_pins(expires_at)`,
+      // Triggers, not the proxy's SQL: older proxies still writing pins during a rollout get a seq too.
+      // The update trigger watches only the pin's columns, so its own write of seq does not re-fire it.
+      `CREATE TRIGGER IF NOT EXISTS job_pins_seq_insert AFTER INSERT ON job_pins
+       BEGIN
+         UPDATE job_pins SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_pins) WHERE rowid = NEW.rowid;
+       END`,
+      `CREATE TRIGGER IF NOT EXISTS job_pins_seq_update AFTER UPDATE OF cluster_id, endpoint, proxy_id, expires_at, updated_at ON job_pins
+       BEGIN
+         UPDATE job_pins SET seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_pins) WHERE rowid = NEW.rowid;
+       END`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
