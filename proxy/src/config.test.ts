@@ -80,6 +80,7 @@ describe('parseProxyConfig', () => {
     ['a zero listen backlog', { PROXY_LISTEN_BACKLOG: '0' }, 'listenBacklog'],
     ['a listen backlog past a C int', { PROXY_LISTEN_BACKLOG: '2147483648' }, 'listenBacklog'],
     ['a listen backlog that is not a number', { PROXY_LISTEN_BACKLOG: 'max' }, 'listenBacklog'],
+    ['a per-app results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_PER_APP: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesPerApp'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);
