@@ -27,6 +27,7 @@ import { RetainedResults, type RetainedResult } from './retained-job-results.ts'
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
+import { WebhookLanes } from './webhook-lanes.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -92,6 +93,8 @@ export class AsyncJobs {
   readonly #apps = new Map<string, AppJobQueue>();
   /** Webhook notices' own client, made at the first one (`webhookDispatcher`). */
   #webhooks: Dispatcher | null = null;
+  /** Per app: its notices in flight and waiting, so one app's slow receiver delays only its own. */
+  readonly #webhookLanes = new WebhookLanes();
   /** Per app: its finished results on disk, against its budget. */
   readonly #retained: RetainedResults;
   readonly #resultBudget: number;
@@ -217,8 +220,13 @@ export class AsyncJobs {
       const secret = await this.o.store.webhookSecret(job.appId);
       if (secret === null) return;
       const allowInternal = this.o.webhookAllowInternal === true;
-      this.#webhooks ??= webhookDispatcher(allowInternal);
-      const ok = await deliverWebhook(job.webhookUrl, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);
+      const url = job.webhookUrl;
+      const ok = await this.#webhookLanes.run(job.appId, async () => {
+        // Stopped while it waited its app's turn: the client is closed.
+        if (this.#stopping) return true;
+        this.#webhooks ??= webhookDispatcher(allowInternal);
+        return deliverWebhook(url, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);
+      });
       if (!ok) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
     };
     send().catch((err: unknown) => this.o.logger.warn({ err, job: id }, 'async job webhook failed'));
