@@ -90,8 +90,11 @@ export interface JobStore {
   webhookSecret(appId: string): Promise<string | null>;
   /** Finished jobs past their retention: returns their result files, rows deleted. */
   expire(now: number): Promise<string[]>;
-  /** This proxy's completed jobs whose result file is kept, oldest end first (the restart's budget count). */
-  retained(proxyId: string): Promise<RetainedRow[]>;
+  /**
+   * This proxy's completed jobs that ended before `before` (its boot: not a live sibling worker's
+   * since) whose result file is kept, oldest end first: the restart's count against app budgets.
+   */
+  retained(proxyId: string, before: number): Promise<RetainedRow[]>;
 }
 
 export interface RetainedRow {
@@ -149,11 +152,11 @@ export function libsqlJobStore(client: Client): JobStore {
       await client.execute({ sql: `DELETE FROM async_jobs WHERE expires_at <= ? AND status IN (${FINAL_SQL})`, args: [now] });
       return rs.rows.map((r) => r['result_path']).filter((p): p is string => typeof p === 'string');
     },
-    async retained(proxyId) {
+    async retained(proxyId, before) {
       const rs = await client.execute({
         sql: `SELECT id, app_id, result_path, result_bytes, expires_at FROM async_jobs
-                WHERE proxy_id = ? AND status = 'completed' AND result_path IS NOT NULL ORDER BY expires_at, id`,
-        args: [proxyId],
+                WHERE proxy_id = ? AND status = 'completed' AND result_path IS NOT NULL AND updated_at < ? ORDER BY expires_at, id`,
+        args: [proxyId, before],
       });
       return rs.rows.map((r) => ({ id: String(r['id']), appId: String(r['app_id']), path: String(r['result_path']), bytes: Number(r['result_bytes'] ?? 0), expiresAt: Number(r['expires_at']) }));
     },

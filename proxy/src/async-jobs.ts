@@ -113,8 +113,8 @@ export class AsyncJobs {
   async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true });
-    // Results kept from before a restart count against their app's budget too.
-    for (const r of await this.o.store.retained(this.o.proxyId)) await this.#retain(r.appId, r);
+    // Results kept from before the boot count against their app's budget too.
+    for (const r of await this.o.store.retained(this.o.proxyId, this.o.recoverBefore)) await this.#retain(r.appId, r);
     if (recover) await this.#recoverAll();
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();
