@@ -113,6 +113,7 @@ export async function handleJobRoute(jobs: AsyncJobs | null, req: ClientRequest,
   const job = await jobs.get(id);
   if (job === null) return sendError(res, new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`));
   if (m?.[2] === undefined) return json(res, 200, jobView(job));
+  if (job.status === 'expired') return sendError(res, new ProxyError('job-result-expired', 410, `the result of job ${id} was deleted: ${job.error ?? 'expired'}`));
   if (job.status !== 'completed' || job.resultPath === null) {
     return sendError(res, new ProxyError('job-not-completed', 409, `job ${id} is ${job.status}${job.error === null ? '' : `: ${job.error}`}; poll /_switchyard/jobs/${id}`));
   }

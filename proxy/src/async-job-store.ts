@@ -1,7 +1,12 @@
 /** The `async_jobs` table (schema v11) as a narrow port for async-jobs.ts. */
 import type { Client } from '@libsql/client';
 
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** `expired`: completed, but its result was deleted early to keep the app within its retained-results budget. */
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
+
+/** A job in one of these is over: only a queued run reads the request body, so a final row drops it. */
+export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled', 'expired'];
+const FINAL_SQL = FINAL_STATUSES.map((s) => `'${s}'`).join(', ');
 
 export interface JobRow {
   readonly id: string;
@@ -85,6 +90,19 @@ export interface JobStore {
   webhookSecret(appId: string): Promise<string | null>;
   /** Finished jobs past their retention: returns their result files, rows deleted. */
   expire(now: number): Promise<string[]>;
+  /**
+   * This proxy's completed jobs that ended before `before` (its boot: not a live sibling worker's
+   * since) whose result file is kept, oldest end first: the restart's count against app budgets.
+   */
+  retained(proxyId: string, before: number): Promise<RetainedRow[]>;
+}
+
+export interface RetainedRow {
+  readonly id: string;
+  readonly appId: string;
+  readonly path: string;
+  readonly bytes: number;
+  readonly expiresAt: number;
 }
 
 const NO_BODY = 'id, app_id, proxy_id, method, public_path, headers_json, claims_json, retryable, status, attempts, result_status, result_type, result_path, result_bytes, error, created_at, updated_at, expires_at, webhook_url';
@@ -106,6 +124,8 @@ export function libsqlJobStore(client: Client): JobStore {
     async update(id, from, change, now) {
       const keys = Object.keys(change) as Array<keyof JobUpdate>;
       const sets = keys.map((k) => `${COLUMNS[k]} = ?`);
+      // The request body (up to the app's maxBodyBytes) is dead weight in the shared database once the job is over.
+      if (change.status !== undefined && FINAL_STATUSES.includes(change.status)) sets.push('body = NULL');
       const args = keys.map((k) => change[k] ?? null) as Array<string | number | null>;
       const rs = await client.execute({
         sql: `UPDATE async_jobs SET ${[...sets, 'updated_at = ?'].join(', ')} WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
@@ -128,9 +148,17 @@ export function libsqlJobStore(client: Client): JobStore {
       return typeof v === 'string' ? v : null;
     },
     async expire(now) {
-      const rs = await client.execute({ sql: `SELECT result_path FROM async_jobs WHERE expires_at <= ? AND status IN ('completed', 'failed', 'cancelled')`, args: [now] });
-      await client.execute({ sql: `DELETE FROM async_jobs WHERE expires_at <= ? AND status IN ('completed', 'failed', 'cancelled')`, args: [now] });
+      const rs = await client.execute({ sql: `SELECT result_path FROM async_jobs WHERE expires_at <= ? AND status IN (${FINAL_SQL})`, args: [now] });
+      await client.execute({ sql: `DELETE FROM async_jobs WHERE expires_at <= ? AND status IN (${FINAL_SQL})`, args: [now] });
       return rs.rows.map((r) => r['result_path']).filter((p): p is string => typeof p === 'string');
+    },
+    async retained(proxyId, before) {
+      const rs = await client.execute({
+        sql: `SELECT id, app_id, result_path, result_bytes, expires_at FROM async_jobs
+                WHERE proxy_id = ? AND status = 'completed' AND result_path IS NOT NULL AND updated_at < ? ORDER BY expires_at, id`,
+        args: [proxyId, before],
+      });
+      return rs.rows.map((r) => ({ id: String(r['id']), appId: String(r['app_id']), path: String(r['result_path']), bytes: Number(r['result_bytes'] ?? 0), expiresAt: Number(r['expires_at']) }));
     },
   };
 }

@@ -3,7 +3,9 @@
  * the job in libSQL (async-job-store.ts) and runs it by sending the stored request to itself
  * with a per-process runner credential, so the job takes the normal path — the decision made at
  * submit time, limits, retries, breakers, outcomes. The answer streams into a file (bounded by
- * `maxResultBytes`, never held whole in memory) kept `retentionMs` after the job ends.
+ * `maxResultBytes`, never held whole in memory) kept `retentionMs` after the job ends, and at most
+ * `resultBytesPerApp` of one app's results at once (its oldest go first: retained-job-results.ts).
+ * A finished row drops its request body (async-job-store.ts).
  *
  * After a restart the proxy takes up its unfinished jobs: queued ones run; one that was running
  * runs again only when it may run twice (idempotent method or an Idempotency-Key), up to
@@ -21,9 +23,11 @@ import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { jobView, type JobRow, type JobStore } from './async-job-store.ts';
 import { AppJobQueue } from './async-job-queue.ts';
+import { RetainedResults, type RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
+import { WebhookLanes } from './webhook-lanes.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -34,6 +38,11 @@ export interface AsyncJobsOptions {
   readonly dir: string;
   readonly retentionMs: number;
   readonly maxResultBytes: number;
+  /**
+   * Bytes of finished results one app keeps here (`PROXY_JOB_RESULT_BYTES_PER_APP`); past it its
+   * oldest are deleted early and marked `expired`. Default 4 × `maxResultBytes`.
+   */
+  readonly resultBytesPerApp?: number;
   readonly maxAttempts: number;
   /** How long after submission a refused job ("try later") may still go back to the queue. */
   readonly maxWaitMs: number;
@@ -84,8 +93,16 @@ export class AsyncJobs {
   readonly #apps = new Map<string, AppJobQueue>();
   /** Webhook notices' own client, made at the first one (`webhookDispatcher`). */
   #webhooks: Dispatcher | null = null;
+  /** Per app: its notices in flight and waiting, so one app's slow receiver delays only its own. */
+  readonly #webhookLanes = new WebhookLanes();
+  /** Per app: its finished results on disk, against its budget. */
+  readonly #retained: RetainedResults;
+  readonly #resultBudget: number;
 
-  constructor(private readonly o: AsyncJobsOptions) {}
+  constructor(private readonly o: AsyncJobsOptions) {
+    this.#resultBudget = o.resultBytesPerApp ?? 4 * o.maxResultBytes;
+    this.#retained = new RetainedResults(this.#resultBudget);
+  }
 
   /** Why `url` cannot be a webhook under this proxy's settings, or null. */
   webhookProblem(url: string): string | null {
@@ -96,6 +113,8 @@ export class AsyncJobs {
   async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true });
+    // Results kept from before the boot count against their app's budget too.
+    for (const r of await this.o.store.retained(this.o.proxyId, this.o.recoverBefore)) await this.#retain(r.appId, r);
     if (recover) await this.#recoverAll();
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();
@@ -201,8 +220,13 @@ export class AsyncJobs {
       const secret = await this.o.store.webhookSecret(job.appId);
       if (secret === null) return;
       const allowInternal = this.o.webhookAllowInternal === true;
-      this.#webhooks ??= webhookDispatcher(allowInternal);
-      const ok = await deliverWebhook(job.webhookUrl, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);
+      const url = job.webhookUrl;
+      const ok = await this.#webhookLanes.run(job.appId, async () => {
+        // Stopped while it waited its app's turn: the client is closed.
+        if (this.#stopping) return true;
+        this.#webhooks ??= webhookDispatcher(allowInternal);
+        return deliverWebhook(url, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);
+      });
       if (!ok) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
     };
     send().catch((err: unknown) => this.o.logger.warn({ err, job: id }, 'async job webhook failed'));
@@ -286,7 +310,13 @@ export class AsyncJobs {
         resultBytes: bytes,
         expiresAt: this.o.now() + this.o.retentionMs,
       }, this.o.now());
-      if (finished) this.#notify(job.id);
+      if (!finished) {
+        // Cancelled meanwhile: nobody can read this answer, so it does not stay on disk.
+        await unlink(path).catch(() => undefined);
+        return null;
+      }
+      await this.#retain(job.appId, { id: job.id, path, bytes, expiresAt: this.o.now() + this.o.retentionMs });
+      this.#notify(job.id);
       return null;
     } catch (err) {
       // Going away: leave the job `running`; the next start retries it or fails it, by its rule.
@@ -329,8 +359,27 @@ export class AsyncJobs {
     return bytes;
   }
 
+  /**
+   * Counts a kept result against its app's budget and deletes the app's oldest past it: row first
+   * (`expired`, so its status URL says why and its result URL answers 410), then the file. Never
+   * throws: the job it was called for is already completed.
+   */
+  async #retain(appId: string, result: RetainedResult): Promise<void> {
+    for (const old of this.#retained.add(appId, result)) {
+      const error = `result deleted before its retention ended: ${appId} keeps at most ${this.#resultBudget} bytes of finished results on this proxy (PROXY_JOB_RESULT_BYTES_PER_APP), oldest deleted first`;
+      try {
+        await this.o.store.update(old.id, ['completed'], { status: 'expired', resultPath: null, error }, this.o.now());
+      } catch (err) {
+        // The row still names the file: its result URL answers 410 "gone" once the file is deleted.
+        this.o.logger.warn({ err, job: old.id }, 'could not mark an async job result expired');
+      }
+      await unlink(old.path).catch(() => undefined);
+    }
+  }
+
   async #sweep(): Promise<void> {
     try {
+      this.#retained.expire(this.o.now());
       for (const file of await this.o.store.expire(this.o.now())) await unlink(file).catch(() => undefined);
     } catch (err) {
       this.o.logger.warn({ err }, 'could not expire async jobs');

@@ -157,6 +157,11 @@ export interface ProxyConfig {
   readonly jobRetentionMs: number;
   /** Largest result a job may store; a larger one fails the job. */
   readonly jobMaxResultBytes: number;
+  /**
+   * Bytes of finished job results one app keeps on this proxy process; past it the app's own
+   * oldest are deleted early (status `expired`). 0 = 4 × jobMaxResultBytes.
+   */
+  readonly jobResultBytesPerApp: number;
   /** Runs of one job (restarts included) before it is marked failed. */
   readonly jobMaxAttempts: number;
   /** How long after submission a job refused with "try later" (429/503 + Retry-After) is queued again. */
@@ -184,6 +189,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobsDir: '',
   jobRetentionMs: 3_600_000,
   jobMaxResultBytes: 64 * 1024 * 1024,
+  jobResultBytesPerApp: 0,
   jobMaxAttempts: 3,
   jobMaxWaitMs: 900_000,
   webhookAllowPrivate: false,
@@ -328,6 +334,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobsDir', 'PROXY_JOBS_DIR', 'string'],
   ['jobRetentionMs', 'PROXY_JOB_RETENTION_MS', 'int'],
   ['jobMaxResultBytes', 'PROXY_JOB_MAX_RESULT_BYTES', 'int'],
+  ['jobResultBytesPerApp', 'PROXY_JOB_RESULT_BYTES_PER_APP', 'int'],
   ['jobMaxAttempts', 'PROXY_JOB_MAX_ATTEMPTS', 'int'],
   ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
   ['webhookAllowPrivate', 'PROXY_WEBHOOK_ALLOW_PRIVATE', 'bool'],
@@ -497,6 +504,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'prefixBlockChars', source: 'merged', message: 'prefixBlockChars and prefixIndexBlocks must be ≥ 1, prefixCharsPerToken > 0' });
   if (Number(out['limitLeaseIntervalMs']) < 50)
     issues.push({ field: 'limitLeaseIntervalMs', source: 'merged', message: 'must be ≥ 50 (ms between lease renewals through libSQL)' });
+  if (Number(out['jobResultBytesPerApp']) > 0 && Number(out['jobResultBytesPerApp']) < Number(out['jobMaxResultBytes']))
+    issues.push({ field: 'jobResultBytesPerApp', source: 'merged', message: 'must be 0 (4 × jobMaxResultBytes) or ≥ jobMaxResultBytes (one result must fit)' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

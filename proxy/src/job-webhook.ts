@@ -10,6 +10,8 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { internalHostProblem, publicOnlyLookup } from './webhook-address.ts';
 
 export const SIGNATURE_HEADER = 'x-switchyard-signature';
+/** Connections per receiving host: room for 16 apps' notices at 2 each. */
+export const WEBHOOK_CONNECTIONS_PER_HOST = 32;
 
 export function signWebhook(secret: string, body: string, unixSeconds: number): string {
   const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
@@ -46,9 +48,11 @@ export function webhookProblem(raw: string, allowInternal = false): string | nul
 /**
  * The webhook client: its own connection pool (webhooks go to callers' hosts, not to replicas),
  * and unless internal addresses are allowed, a lookup that refuses names resolving inside.
+ * Each app has at most WEBHOOKS_PER_APP notices in flight (webhook-lanes.ts), so a host's
+ * connections are shared by up to CONNECTIONS / WEBHOOKS_PER_APP apps sending at once.
  */
 export function webhookDispatcher(allowInternal: boolean): Dispatcher {
-  return new Agent({ connections: 8, ...(allowInternal ? {} : { connect: { lookup: publicOnlyLookup() } }) });
+  return new Agent({ connections: WEBHOOK_CONNECTIONS_PER_HOST, ...(allowInternal ? {} : { connect: { lookup: publicOnlyLookup() } }) });
 }
 
 export async function deliverWebhook(url: string, secret: string, payload: unknown, dispatcher: Dispatcher, nowS: () => number, attempts = 3, allowInternal = false): Promise<boolean> {

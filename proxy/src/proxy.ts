@@ -252,6 +252,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             dir: config.jobsDir === '' ? join(tmpdir(), `switchyard-jobs-${config.id}`) : config.jobsDir,
             retentionMs: config.jobRetentionMs,
             maxResultBytes: config.jobMaxResultBytes,
+            resultBytesPerApp: config.jobResultBytesPerApp > 0 ? config.jobResultBytesPerApp : 4 * config.jobMaxResultBytes,
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
             recoverBefore: bootedAt,

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { RetainedResults } from './retained-job-results.ts';
+
+const r = (id: string, bytes: number, expiresAt = 1_000) => ({ id, path: `/jobs/${id}.body`, bytes, expiresAt });
+
+describe('RetainedResults', () => {
+  it.each([
+    { name: 'within budget: nothing deleted', adds: [['a', 4], ['a', 6]], evicted: [], left: { a: 10 } },
+    { name: 'past budget: the app loses its own oldest first', adds: [['a', 4], ['a', 4], ['a', 4]], evicted: ['a1'], left: { a: 8 } },
+    { name: 'one large result drops several old ones', adds: [['a', 3], ['a', 3], ['a', 3], ['a', 9]], evicted: ['a1', 'a2', 'a3'], left: { a: 9 } },
+    { name: 'the newest result is kept even alone past the budget', adds: [['a', 12]], evicted: [], left: { a: 12 } },
+    { name: "another app's results are never deleted", adds: [['b', 9], ['a', 6], ['a', 6]], evicted: ['a1'], left: { a: 6, b: 9 } },
+  ])('$name', ({ adds, evicted, left }) => {
+    const kept = new RetainedResults(10);
+    const out: string[] = [];
+    const seen = new Map<string, number>();
+    for (const [app, bytes] of adds as Array<[string, number]>) {
+      // Ids name the app and its n-th result: a1, a2, b1…
+      seen.set(app, (seen.get(app) ?? 0) + 1);
+      out.push(...kept.add(app, r(`${app}${seen.get(app) ?? 0}`, bytes)).map((e) => e.id));
+    }
+    expect(out).toEqual(evicted);
+    for (const [app, bytes] of Object.entries(left)) expect(kept.bytesOf(app)).toBe(bytes);
+  });
+
+  it('results past their retention stop counting, so new ones fit again', () => {
+    const kept = new RetainedResults(10);
+    kept.add('a', r('old', 8, 100));
+    kept.expire(100);
+    expect(kept.bytesOf('a')).toBe(0);
+    expect(kept.add('a', r('new', 8, 200))).toEqual([]);
+  });
+
+  it('many results stay bounded and are dropped in order', () => {
+    const kept = new RetainedResults(5);
+    const evicted: string[] = [];
+    for (let i = 0; i < 1_000; i++) evicted.push(...kept.add('a', r(`j${i}`, 1, i)).map((e) => e.id));
+    expect(evicted).toEqual(Array.from({ length: 995 }, (_, i) => `j${i}`));
+    expect(kept.bytesOf('a')).toBe(5);
+    kept.expire(997);
+    expect(kept.bytesOf('a')).toBe(2);
+  });
+});

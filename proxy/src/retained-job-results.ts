@@ -1,0 +1,75 @@
+/**
+ * The finished results each app keeps on this proxy's disk, oldest first, against a per-app byte
+ * budget (`PROXY_JOB_RESULT_BYTES_PER_APP`). The unfinished-job cap bounds what an app has in
+ * flight, not what it leaves behind: without this, a batch tenant whose jobs end fast fills the
+ * disk every tenant's results share within one retention period. Past its budget an app loses its
+ * OWN oldest results, never another app's; the newest result is always kept (the budget is at
+ * least the largest result the config allows). No I/O here: async-jobs.ts deletes what this returns.
+ */
+
+export interface RetainedResult {
+  readonly id: string;
+  readonly path: string;
+  readonly bytes: number;
+  /** When the sweeper would delete it anyway. */
+  readonly expiresAt: number;
+}
+
+/** One app's results in the order they ended; `head` skips the dropped ones without shifting. */
+interface AppResults {
+  items: RetainedResult[];
+  head: number;
+  bytes: number;
+}
+
+export class RetainedResults {
+  readonly #apps = new Map<string, AppResults>();
+
+  constructor(private readonly budgetBytes: number) {}
+
+  /** Bytes of results `appId` keeps here. */
+  bytesOf(appId: string): number {
+    return this.#apps.get(appId)?.bytes ?? 0;
+  }
+
+  /**
+   * A result of `appId` was stored: the app's oldest results to delete so it stays within its
+   * budget (amortised O(1) per result).
+   */
+  add(appId: string, result: RetainedResult): RetainedResult[] {
+    let app = this.#apps.get(appId);
+    if (app === undefined) {
+      app = { items: [], head: 0, bytes: 0 };
+      this.#apps.set(appId, app);
+    }
+    app.items.push(result);
+    app.bytes += result.bytes;
+    const evicted: RetainedResult[] = [];
+    while (app.bytes > this.budgetBytes && app.items.length - app.head > 1) evicted.push(this.#dropHead(app));
+    this.#compact(appId, app);
+    return evicted;
+  }
+
+  /** The sweeper deleted results past their retention: stop counting them. */
+  expire(now: number): void {
+    for (const [appId, app] of this.#apps) {
+      while (app.head < app.items.length && (app.items[app.head]?.expiresAt ?? Infinity) <= now) this.#dropHead(app);
+      this.#compact(appId, app);
+    }
+  }
+
+  #dropHead(app: AppResults): RetainedResult {
+    const r = app.items[app.head] as RetainedResult;
+    app.head++;
+    app.bytes -= r.bytes;
+    return r;
+  }
+
+  #compact(appId: string, app: AppResults): void {
+    if (app.head === app.items.length) this.#apps.delete(appId);
+    else if (app.head > 64 && app.head * 2 > app.items.length) {
+      app.items = app.items.slice(app.head);
+      app.head = 0;
+    }
+  }
+}

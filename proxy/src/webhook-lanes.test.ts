@@ -1,0 +1,41 @@
+import { expect, it } from 'vitest';
+import { WebhookLanes } from './webhook-lanes.ts';
+
+/** A task that ends when `finish()` is called; `started` says whether it ran yet. */
+function gate(): { task: () => Promise<string>; started: boolean; finish: (fail?: boolean) => void } {
+  const g = { started: false, finish: (_fail?: boolean) => undefined as void, task: async (): Promise<string> => '' };
+  g.task = () => {
+    g.started = true;
+    return new Promise<string>((resolve, reject) => {
+      g.finish = (fail) => (fail === true ? reject(new Error('down')) : resolve('ok'));
+    });
+  };
+  return g;
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+it("holds an app's third notice until one of its two ends, without holding another app's", async () => {
+  const lanes = new WebhookLanes(2);
+  const [a1, a2, a3, b1] = [gate(), gate(), gate(), gate()];
+  void lanes.run('a', a1.task);
+  void lanes.run('a', a2.task);
+  const third = lanes.run('a', a3.task);
+  void lanes.run('b', b1.task);
+  await tick();
+  expect([a1.started, a2.started, a3.started, b1.started]).toEqual([true, true, false, true]);
+  expect(lanes.waitingOf('a')).toBe(1);
+  a1.finish(true); // a failed delivery frees its slot too
+  await tick();
+  expect(a3.started).toBe(true);
+  a3.finish();
+  expect(await third).toBe('ok');
+});
+
+it('runs one app\'s waiting notices in the order they came', async () => {
+  const lanes = new WebhookLanes(1);
+  const order: number[] = [];
+  await Promise.all([1, 2, 3].map((n) => lanes.run('a', async () => { order.push(n); await tick(); })));
+  expect(order).toEqual([1, 2, 3]);
+  expect(lanes.waitingOf('a')).toBe(0);
+});

@@ -1,0 +1,79 @@
+/**
+ * The webhook client pools connections per receiving host, shared by every app. App A pointing
+ * its job webhooks at a slow path of a host other tenants use too (a shared receiver: Zapier,
+ * Pipedream, a company ingest) used to hold all of them, and app B's notices to the same host
+ * queued behind A's (audit s16: B waited 6 s behind A's 24 slow webhooks). Each app now has at
+ * most 2 notices in flight, the rest in its own line. Real AsyncJobs over a real libSQL file,
+ * a real HTTP target and receiver.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
+import { libsqlJobStore } from '../src/async-job-store.ts';
+import { AsyncJobs } from '../src/async-jobs.ts';
+import { waitFor } from './harness.ts';
+
+const SLOW_MS = 1_000;
+const A_JOBS = 12;
+let target: Server;
+let receiver: Server;
+let db: TempStore;
+let agent: Agent;
+const arrived = new Map<string, number>();
+
+const portOf = (s: Server): number => (s.address() as AddressInfo).port;
+
+beforeAll(async () => {
+  target = createServer((req, res) => {
+    req.resume();
+    res.end('ok');
+  });
+  receiver = createServer((req, res) => {
+    req.resume();
+    const slow = req.url?.startsWith('/a-slow') === true;
+    setTimeout(() => {
+      arrived.set(req.url ?? '', performance.now());
+      res.writeHead(200).end('ok');
+    }, slow ? SLOW_MS : 0);
+  });
+  await Promise.all([target, receiver].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+  db = await openTempStore();
+  agent = new Agent();
+  for (const app of ['a', 'b']) await db.client.execute({ sql: 'INSERT INTO job_webhook_secrets (app_id, secret, created_at) VALUES (?, ?, ?)', args: [app, `secret-${app}`, Date.now()] });
+});
+
+afterAll(async () => {
+  await agent.close();
+  await Promise.all([target, receiver].map((s) => new Promise((r) => s.close(r))));
+  db.dispose();
+});
+
+it("app B's job webhook is not held behind app A's slow webhooks to the same host", async () => {
+  const store = libsqlJobStore(db.client);
+  // 127.0.0.1 stands for a shared public receiver here.
+  const jobs = new AsyncJobs({ proxyId: 'p', store, dir: join(db.dir, 'jobs'), retentionMs: 60_000, maxResultBytes: 1e6, maxAttempts: 3, maxWaitMs: 60_000, recoverBefore: Date.now(), maxQueuedOf: () => 1_000, windowOf: () => Number.POSITIVE_INFINITY, now: Date.now, logger: pino({ level: 'silent' }), dispatcher: agent, webhookAllowInternal: true });
+  const hooks = `http://127.0.0.1:${portOf(receiver)}`;
+  const submit = (appId: string, webhookUrl: string) => jobs.submit({ appId, method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl });
+  try {
+    await jobs.start(`http://127.0.0.1:${portOf(target)}`);
+    const aJobs = await Promise.all(Array.from({ length: A_JOBS }, (_, i) => submit('a', `${hooks}/a-slow/${i}`)));
+    await waitFor(async () => (await Promise.all(aJobs.map((j) => store.get(j.id)))).every((j) => j?.status === 'completed'), "A's jobs complete", 10_000);
+    await new Promise((r) => setTimeout(r, 50));
+
+    const t0 = performance.now();
+    await submit('b', `${hooks}/b/1`);
+    await waitFor(() => arrived.has('/b/1'), "B's webhook arrives", 10_000);
+    const bMs = (arrived.get('/b/1') ?? 0) - t0;
+    console.log(`B's job and webhook took ${bMs.toFixed(0)} ms behind A's ${A_JOBS} slow webhooks (${SLOW_MS} ms each)`);
+    expect(bMs).toBeLessThan(500);
+
+    // A's own notices are still all delivered, only paced.
+    await waitFor(() => [...arrived.keys()].filter((u) => u.startsWith('/a-slow/')).length === A_JOBS, "A's webhooks all arrive", 20_000);
+  } finally {
+    jobs.stop();
+  }
+}, 40_000);
