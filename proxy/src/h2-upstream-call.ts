@@ -236,7 +236,8 @@ function sendBody(body: Readable, stream: ClientHttp2Stream, call: H2Call): void
   stream.once('close', () => {
     if (!body.readableEnded) body.destroy();
   });
-  body.once('end', () => call.bodySent());
+  if (body.readableEnded) call.bodySent();
+  else body.once('end', () => call.bodySent());
   body.pipe(stream);
   // Backpressure is the replica's: time it like a missing head until the stream drains. After
   // pipe's own listener, so the chunk this sees has been written.

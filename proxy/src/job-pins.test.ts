@@ -10,7 +10,7 @@ function countingStore(): JobPinStore & { writes: JobPinRow[] } {
       writes.push(...rows);
       return Promise.resolve();
     },
-    loadJobPins: (_clusters, _now, afterSeq) => Promise.resolve({ rows: [], nextSeq: afterSeq, more: false }),
+    loadJobPins: (_clusters, _now, afterSeq) => Promise.resolve({ rows: [], nextSeq: afterSeq, more: false, top: afterSeq }),
     pruneJobPins: () => Promise.resolve(),
   };
 }

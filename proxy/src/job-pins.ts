@@ -35,6 +35,8 @@ export interface JobPinPage {
   readonly nextSeq: number;
   /** The page was full: more changed pins wait after `nextSeq`. */
   readonly more: boolean;
+  /** The store's latest change number: below this proxy's cursor only if the numbering was reset. */
+  readonly top: number;
 }
 
 /** The store's side of pins (libsqlProxyStore implements it). */
@@ -145,7 +147,13 @@ export class JobPins {
       this.prunedAt = now;
     }
     for (let i = 0; i < PAGES_PER_REFRESH; i++) {
-      const page = await this.store.loadJobPins(clusterIds, now, this.seq, PAGE);
+      let page = await this.store.loadJobPins(clusterIds, now, this.seq, PAGE);
+      // The store numbers changes below what was read here (a database restored, or one where
+      // v23 reused numbers after a prune): read everything again rather than miss pins for good.
+      if (page.top < this.seq) {
+        this.seq = 0;
+        page = await this.store.loadJobPins(clusterIds, now, 0, PAGE);
+      }
       for (const row of page.rows) {
         const { seq: _, ...pin } = row;
         const mine = this.get(pin.appId, pin.keyHash, -Infinity);
@@ -179,9 +187,11 @@ export class JobPins {
         } catch (err) {
           const delay = this.writes.failed(rows, Date.now(), Math.random());
           this.onError(err);
+          // +1 ms: a timer may fire a millisecond before the backoff's Date.now() deadline, and a
+          // retry that finds the buffer still backing off would arm nothing.
           setTimeout(() => {
             this.flushing ??= this.flush();
-          }, delay).unref();
+          }, delay + 1).unref();
           return;
         }
       }

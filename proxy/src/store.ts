@@ -258,7 +258,8 @@ export function libsqlProxyStore(client: Client): ProxyStore {
                   ORDER BY seq LIMIT ?`,
             args: [afterSeq, now, ...clusterIds, limit],
           },
-          'SELECT COALESCE(MAX(seq), 0) AS seq FROM job_pins',
+          // The counter (migration 24), not MAX(seq): prune deletes rows, the counter never goes back.
+          'SELECT COALESCE((SELECT seq FROM job_pins_clock WHERE id = 1), 0) AS seq',
         ],
         'read',
       );
@@ -274,7 +275,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
       }));
       const last = rows[rows.length - 1];
       const maxSeq = Number(top?.rows[0]?.['seq'] ?? 0);
-      return { rows, nextSeq: rows.length >= limit && last !== undefined ? last.seq : Math.max(afterSeq, maxSeq), more: rows.length >= limit };
+      return { rows, nextSeq: rows.length >= limit && last !== undefined ? last.seq : Math.max(afterSeq, maxSeq), more: rows.length >= limit, top: maxSeq };
     },
     async syncTokenSpend(proxyId, rows, now) {
       const writes: InStatement[] = rows.map((r) => ({

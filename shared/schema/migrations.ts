@@ -582,6 +582,29 @@ export const MIGRATIONS: readonly Migration[] = [
        END`,
     ],
   },
+  {
+    version: 24,
+    name: 'job pins take their change sequence from a counter that never goes back, so pruning cannot make new pins reuse numbers proxies have read past',
+    statements: [
+      // v23 numbered a change MAX(seq) + 1 over the rows left: once a quiet spell let prune delete
+      // the newest rows, new pins reused numbers at or below every running proxy's cursor and
+      // were never read by them (a job's next request on another worker lost its replica).
+      `CREATE TABLE IF NOT EXISTS job_pins_clock (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL)`,
+      `INSERT OR IGNORE INTO job_pins_clock (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM job_pins`,
+      `DROP TRIGGER IF EXISTS job_pins_seq_insert`,
+      `DROP TRIGGER IF EXISTS job_pins_seq_update`,
+      `CREATE TRIGGER IF NOT EXISTS job_pins_seq_insert AFTER INSERT ON job_pins
+       BEGIN
+         UPDATE job_pins_clock SET seq = seq + 1 WHERE id = 1;
+         UPDATE job_pins SET seq = (SELECT seq FROM job_pins_clock WHERE id = 1) WHERE rowid = NEW.rowid;
+       END`,
+      `CREATE TRIGGER IF NOT EXISTS job_pins_seq_update AFTER UPDATE OF cluster_id, endpoint, proxy_id, expires_at, updated_at ON job_pins
+       BEGIN
+         UPDATE job_pins_clock SET seq = seq + 1 WHERE id = 1;
+         UPDATE job_pins SET seq = (SELECT seq FROM job_pins_clock WHERE id = 1) WHERE rowid = NEW.rowid;
+       END`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
