@@ -18,14 +18,15 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 it("holds an app's third notice until one of its two ends, without holding another app's", async () => {
   const lanes = new WebhookLanes(2);
   const [a1, a2, a3, b1] = [gate(), gate(), gate(), gate()];
-  void lanes.run('a', a1.task);
+  const first = lanes.run('a', a1.task);
   void lanes.run('a', a2.task);
   const third = lanes.run('a', a3.task);
   void lanes.run('b', b1.task);
   await tick();
   expect([a1.started, a2.started, a3.started, b1.started]).toEqual([true, true, false, true]);
   expect(lanes.waitingOf('a')).toBe(1);
-  a1.finish(true); // a failed delivery frees its slot too
+  a1.finish(true); // a failed delivery frees its slot too, and its caller sees the failure
+  await expect(first).rejects.toThrow('down');
   await tick();
   expect(a3.started).toBe(true);
   a3.finish();
