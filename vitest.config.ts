@@ -1,8 +1,23 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: plain Node tests everywhere; the Worker's tests inside real workerd
+// Four projects: plain Node tests everywhere; the Worker's tests inside real workerd
 // (workers/vitest.config.ts, @cloudflare/vitest-pool-workers); and end-to-end tests that each
-// start the whole local system (`e2e/`), one file at a time so their stacks never compete.
+// start the whole local system (`e2e/`), one file at a time so their stacks never compete (the
+// files of `e2e-shared` share one stack).
+/**
+ * End-to-end files that share one stack (e2e/shared-stack.global.ts): they only send traffic
+ * and read their own decisions. A file that kills, drains, reconfigures, loads or needs other
+ * options than the defaults starts its own (`useStack`).
+ */
+const SHARED_STACK_FILES = [
+  'e2e/app-calls-app-in-region-with-service-key.test.ts',
+  'e2e/dev-stack-libsql-needs-its-token.test.ts',
+  'e2e/long-job-held-through-refreshes.test.ts',
+  'e2e/openai-sdk-through-edge.test.ts',
+  'e2e/residency-eu-only.test.ts',
+  'e2e/websocket-token-then-proxy.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -22,9 +37,25 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['e2e/**/*.test.ts'],
+          exclude: SHARED_STACK_FILES,
+          globalSetup: ['e2e/edge-bundle.global.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
+          // After e2e-shared, never beside it: two stacks at once starve each other's timings.
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'e2e-shared',
+          environment: 'node',
+          include: SHARED_STACK_FILES,
+          globalSetup: ['e2e/shared-stack.global.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          sequence: { groupOrder: 0 },
         },
       },
     ],

@@ -9,9 +9,9 @@
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { createServiceKey, revokeServiceKey } from '../control/cli/commands/service-keys.ts';
-import { useStack } from './stack.ts';
+import { useSharedStack } from './stack.ts';
 
-const h = useStack(24_000);
+const h = useSharedStack();
 const proxyUrl = (id: string): string => h.stack().topology.proxies.find((p) => p.id === id)?.url ?? '';
 const CHAT = { model: 'demo-llm', max_tokens: 3, messages: [{ role: 'user', content: 'hi from app A' }] };
 

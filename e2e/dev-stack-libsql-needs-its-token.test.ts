@@ -6,9 +6,9 @@
  */
 import { createClient } from '@libsql/client';
 import { describe, expect, it } from 'vitest';
-import { useStack } from './stack.ts';
+import { useSharedStack } from './stack.ts';
 
-const h = useStack(23_600);
+const h = useSharedStack();
 
 describe('the dev stack\'s libSQL endpoint', () => {
   it('has a random token that every part uses', async () => {

@@ -3,9 +3,9 @@
  * state many times. Duration: E2E_HOLD_MS (default 4 s in CI; set hours locally).
  */
 import { describe, expect, it } from 'vitest';
-import { REFRESH_MS, useStack } from './stack.ts';
+import { REFRESH_MS, useSharedStack } from './stack.ts';
 
-const h = useStack(21_400);
+const h = useSharedStack();
 const HOLD_MS = Number(process.env['E2E_HOLD_MS'] ?? 4_000);
 
 describe('long job through the proxy', () => {

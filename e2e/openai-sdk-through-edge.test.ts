@@ -4,9 +4,9 @@
  */
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { useStack, waitForDecision } from './stack.ts';
+import { useSharedStack, waitForDecision } from './stack.ts';
 
-const h = useStack(21_000);
+const h = useSharedStack();
 
 describe('openai SDK through the edge', () => {
   it('gets a non-streaming chat completion and the decision is logged with its explanation', async () => {

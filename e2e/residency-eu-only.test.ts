@@ -4,9 +4,9 @@
  * others were never candidates.
  */
 import { describe, expect, it } from 'vitest';
-import { CLIENTS, devLocation, useStack, waitForDecision } from './stack.ts';
+import { CLIENTS, devLocation, useSharedStack, waitForDecision } from './stack.ts';
 
-const h = useStack(21_600);
+const h = useSharedStack();
 const EU = new Set(['eu-west-1', 'eu-central-1']);
 
 describe('EU-only app', () => {

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import { afterAll, beforeAll } from 'vitest';
-import { startDevStack, type DevStack } from '../control/dev/start-dev-stack.ts';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { startDevStack, type DevStack, type DevStackOptions } from '../control/dev/start-dev-stack.ts';
 
 export const REFRESH_MS = 300;
 export const AGGREGATOR_MS = 200;
@@ -31,44 +31,48 @@ function parsePortOffset(raw: string | undefined): number {
   return n;
 }
 
+export interface StackOptions {
+  readonly traces?: boolean;
+  readonly edge?: 'wrangler' | 'workerd';
+  readonly proxyTls?: boolean;
+  readonly modelVersions?: Readonly<Record<string, string>>;
+  readonly rolloutGateMs?: number;
+}
+
+/** The options every e2e stack starts with: short intervals, a frozen edge, traces off unless asked. */
+export function e2eStackOptions(basePort: number, stateDir: string, edgeVars: Record<string, string> = {}, opts: StackOptions = {}, edgeBundleDir?: string): DevStackOptions {
+  return {
+    ...(edgeBundleDir !== undefined ? { edgeBundleDir } : {}),
+    basePort: basePort + PORT_OFFSET,
+    stateDir,
+    fresh: true,
+    aggregatorIntervalMs: AGGREGATOR_MS,
+    // An edit or merge in this checkout while the suite runs must not restart the edge mid-test.
+    frozenEdge: true,
+    // Off unless a test is about traces: one process and 100 % sampling less for the others.
+    traces: opts.traces ?? false,
+    ...(opts.edge !== undefined ? { edge: opts.edge } : {}),
+    ...(opts.proxyTls === true ? { proxyTls: true } : {}),
+    ...(opts.modelVersions !== undefined ? { modelVersions: opts.modelVersions } : {}),
+    ...(opts.rolloutGateMs !== undefined ? { rolloutGateMs: opts.rolloutGateMs } : {}),
+    edgeVars: {
+      EDGE_REFRESH_MS: String(REFRESH_MS),
+      EDGE_DECISION_FLUSH_MS: '200',
+      EDGE_TRUST_DEV_LOCATION: 'on',
+      ...edgeVars,
+    },
+    log: () => undefined,
+  };
+}
+
 /** beforeAll/afterAll that run one stack per test file. `basePort` must differ between files. */
-export function useStack(
-  basePort: number,
-  edgeVars: Record<string, string> = {},
-  opts: {
-    readonly traces?: boolean;
-    readonly edge?: 'wrangler' | 'workerd';
-    readonly proxyTls?: boolean;
-    readonly modelVersions?: Readonly<Record<string, string>>;
-    readonly rolloutGateMs?: number;
-  } = {},
-): StackHandle {
+export function useStack(basePort: number, edgeVars: Record<string, string> = {}, opts: StackOptions = {}): StackHandle {
   let stack: DevStack | undefined;
   let db: Client | undefined;
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-e2e-'));
-    stack = await startDevStack({
-      basePort: basePort + PORT_OFFSET,
-      stateDir: dir,
-      fresh: true,
-      aggregatorIntervalMs: AGGREGATOR_MS,
-      // An edit or merge in this checkout while the suite runs must not restart the edge mid-test.
-      frozenEdge: true,
-      // Off unless a test is about traces: one process and 100 % sampling less for the others.
-      traces: opts.traces ?? false,
-      ...(opts.edge !== undefined ? { edge: opts.edge } : {}),
-      ...(opts.proxyTls === true ? { proxyTls: true } : {}),
-      ...(opts.modelVersions !== undefined ? { modelVersions: opts.modelVersions } : {}),
-      ...(opts.rolloutGateMs !== undefined ? { rolloutGateMs: opts.rolloutGateMs } : {}),
-      edgeVars: {
-        EDGE_REFRESH_MS: String(REFRESH_MS),
-        EDGE_DECISION_FLUSH_MS: '200',
-        EDGE_TRUST_DEV_LOCATION: 'on',
-        ...edgeVars,
-      },
-      log: () => undefined,
-    });
+    stack = await startDevStack(e2eStackOptions(basePort, dir, edgeVars, opts, inject('edgeBundleDir')));
     db = createClient({ url: stack.libsqlUrl, authToken: stack.libsqlAuthToken });
   }, 180_000);
   afterAll(async () => {
@@ -85,6 +89,24 @@ export function useStack(
       if (db === undefined) throw new Error('stack not started');
       return db;
     },
+  };
+}
+
+/** What a test file sees of the stack the `e2e-shared` project starts once (e2e/shared-stack.global.ts). */
+export type SharedStack = Pick<DevStack, 'topology' | 'edgeUrl' | 'libsqlUrl' | 'dashboardUrl' | 'libsqlAuthToken' | 'apiKey' | 'operatorKey'>;
+
+/**
+ * The stack shared by the files of the `e2e-shared` project: each start costs ~20 s of both
+ * cores, so files that only send traffic (they kill, drain, reconfigure or load nothing, and
+ * find their own decisions by id) share one instead of starting their own.
+ */
+export function useSharedStack(): { readonly stack: () => SharedStack; readonly db: () => Client } {
+  let db: Client | undefined;
+  const stack = (): SharedStack => inject('sharedStack');
+  afterAll(() => db?.close());
+  return {
+    stack,
+    db: () => (db ??= createClient({ url: stack().libsqlUrl, authToken: stack().libsqlAuthToken })),
   };
 }
 

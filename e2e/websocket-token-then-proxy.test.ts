@@ -4,9 +4,9 @@
  */
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { useStack } from './stack.ts';
+import { useSharedStack } from './stack.ts';
 
-const h = useStack(21_200);
+const h = useSharedStack();
 
 interface TokenAnswer {
   token: string;
