@@ -69,13 +69,12 @@ export class InFlightBudget {
 }
 
 /**
- * One unit, given back once, with the app limits' slot it was admitted with (`alsoFree`): a bound
- * method, not an arrow, for the reason given on app-limits.ts `Slot` (a held stream keeps it).
+ * One unit, given back once, with the app limits' slot it was admitted with (`alongWith`): a
+ * bound method, not an arrow, for the reason given on app-limits.ts `Slot` (a held stream keeps it).
  */
 export class BudgetHold {
   private released = false;
-  /** The app limits' slot, freed with this unit. */
-  alsoFree: () => void = NOTHING;
+  private slot: () => void = NOTHING;
 
   constructor(
     private readonly budget: InFlightBudget,
@@ -83,11 +82,17 @@ export class BudgetHold {
     private readonly app: AppHold,
   ) {}
 
+  /** The admitted request's release: this unit and the limits' `slot`, together, once. */
+  alongWith(slot: () => void): () => void {
+    this.slot = slot;
+    return this.free.bind(this);
+  }
+
   free(): void {
     if (this.released) return;
     this.released = true;
     this.budget.give(this.appId, this.app);
-    this.alsoFree();
+    this.slot();
   }
 }
 

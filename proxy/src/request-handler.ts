@@ -128,11 +128,7 @@ function afterLimits(admitted: Omit<Extract<Admitted, { ok: true }>, 'release'>,
     hold?.free();
     return { ok: false, claims: admitted.claims, error: limit.error };
   }
-  let release = limit.release;
-  if (hold !== null) {
-    hold.alsoFree = release;
-    release = hold.free.bind(hold);
-  }
+  const release = hold === null ? limit.release : hold.alongWith(limit.release);
   return { ok: true, claims: admitted.claims, target: admitted.target, rules: admitted.rules, release };
 }
 

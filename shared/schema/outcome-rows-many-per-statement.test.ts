@@ -6,7 +6,8 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { insertRoutedDecision, openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
-import { OUTCOME_ROWS_PER_STATEMENT, outcomeStatements, type OutcomeRecord } from './outcome-statement.ts';
+import { ROWS_PER_STATEMENT } from './multi-row-insert.ts';
+import { outcomeStatements, type OutcomeRecord } from './outcome-statement.ts';
 
 let store: TempStore | undefined;
 afterEach(() => store?.dispose());
@@ -21,7 +22,7 @@ test.each([
   ['ignore', 'the first'],
 ] as const)('%s: every row lands once, a repeated attempt keeps %s', async (rule, _keeps) => {
   const s = (store = await openTempStore());
-  const n = 2 * OUTCOME_ROWS_PER_STATEMENT + 7;
+  const n = 2 * ROWS_PER_STATEMENT + 7;
   // Rows without an app get it from their decision, already there.
   for (let i = 1; i < n; i += 2) await insertRoutedDecision(s.client, { id: `d${i}`, at: 1_000, appId: 'p/b', clusterId: 'c1' });
   const rows = [...Array.from({ length: n }, (_, i) => row(i)), row(3, { status: 503, durationMs: 9_999 })];

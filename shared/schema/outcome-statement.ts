@@ -2,6 +2,7 @@
  * The one INSERT for the `outcomes` table, shared by the regional proxy (its writer) and the
  * control-plane store, so the column list cannot drift between them. Pure data.
  */
+import { multiRowInserts, ROWS_PER_STATEMENT, type Arg } from './multi-row-insert.ts';
 
 /** What happened to one proxying attempt of a decision. */
 export interface OutcomeRecord {
@@ -30,40 +31,30 @@ export interface OutcomeRecord {
   readonly streamRecovery?: 'continued' | null;
 }
 
-/** Rows per INSERT in `outcomeStatements`: 50 × 15 columns stays under SQLite's oldest limit of 999 variables. */
-export const OUTCOME_ROWS_PER_STATEMENT = 50;
-
-type OutcomeStatement = { sql: string; args: Array<string | number | null> };
+type OutcomeStatement = { sql: string; args: Arg[] };
 
 /**
  * `ignore` keeps the first row of a retried batch; `replace` lets the latest attempt under the
  * same (decision, attempt, proxy) win, as when a client reuses a token.
  */
 export function outcomeStatement(o: OutcomeRecord, onConflict: 'ignore' | 'replace'): OutcomeStatement {
-  return insertRows([o], onConflict);
+  const [one] = outcomeStatements([o], onConflict);
+  if (one === undefined) throw new Error('unreachable: one row makes one statement');
+  return one;
 }
 
 /**
- * The same rows as `outcomeStatement` each, in multi-row INSERTs of up to `perStatement` rows
- * (same conflict rule, rows applied in order). SQLite compiles the triggers on `outcomes`
+ * The same rows as `outcomeStatement` each, in multi-row INSERTs (`multiRowInserts`: same
+ * conflict rule, rows applied in order). SQLite compiles the triggers on `outcomes`
  * (migrations 20–22) into every statement it prepares, which costs more than the row itself:
  * one statement per row paid it per outcome (bench/outcome-write-cost.ts, BENCHMARKS.md).
  */
-export function outcomeStatements(rows: readonly OutcomeRecord[], onConflict: 'ignore' | 'replace', perStatement = OUTCOME_ROWS_PER_STATEMENT): OutcomeStatement[] {
-  const out: OutcomeStatement[] = [];
-  for (let i = 0; i < rows.length; i += perStatement) out.push(insertRows(rows.slice(i, i + perStatement), onConflict));
-  return out;
-}
-
-function insertRows(rows: readonly OutcomeRecord[], onConflict: 'ignore' | 'replace'): OutcomeStatement {
+export function outcomeStatements(rows: readonly OutcomeRecord[], onConflict: 'ignore' | 'replace', perStatement = ROWS_PER_STATEMENT): OutcomeStatement[] {
   // app_id only when some row has one: a database before schema v20 has no such column. A row
   // without one gets NULL, as if the column were left out (the database copies it from the decision).
   const withApp = rows.some((o) => o.appId !== undefined && o.appId !== null);
-  const values = `(?, ${withApp ? '?, ' : ''}?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-  return {
-    sql: `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, ${withApp ? 'app_id, ' : ''}attempt, proxy_id, cluster_id, endpoint,
-            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at, replica_pick, stream_recovery)
-          VALUES ${rows.map(() => values).join(', ')}`,
-    args: rows.flatMap((o) => [o.decisionId, ...(withApp ? [o.appId ?? null] : []), o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.replicaPick ?? null, o.streamRecovery ?? null]),
-  };
+  const head = `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, ${withApp ? 'app_id, ' : ''}attempt, proxy_id, cluster_id, endpoint,
+            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at, replica_pick, stream_recovery)`;
+  const args = (o: OutcomeRecord): Arg[] => [o.decisionId, ...(withApp ? [o.appId ?? null] : []), o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.replicaPick ?? null, o.streamRecovery ?? null];
+  return multiRowInserts(head, rows.map(args), perStatement);
 }
