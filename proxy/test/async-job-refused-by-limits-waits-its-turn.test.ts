@@ -3,37 +3,23 @@
  * the queue and runs when a slot frees, instead of completing with the 429: absorbing a burst is
  * what callers submit async jobs for. Real proxy, real libSQL, a replica that holds the first job.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor } from './harness.ts';
+import { startHoldingUpstream, type HoldingUpstream } from './holding-upstream.ts';
 import { startInRegionFixture, type InRegionFixture } from './in-region-fixture.ts';
 
-let upstream: Server;
+let upstream: HoldingUpstream;
 let f: InRegionFixture;
-const held: ServerResponse[] = [];
-let calls = 0;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    if (req.method !== 'POST') return void res.writeHead(200).end('ok');
-    const n = ++calls;
-    req.resume();
-    req.on('end', () => {
-      const answer = (): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ call: n }));
-      if (n === 1) held.push(res);
-      else answer();
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  f = await startInRegionFixture(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, {
+  upstream = await startHoldingUpstream();
+  f = await startInRegionFixture(upstream.url, {
     chatLimits: { maxConcurrency: 1, maxRps: null, scope: 'proxy' },
   });
 });
 afterAll(async () => {
-  for (const r of held) r.destroy();
   await f.close();
-  await new Promise((r) => upstream.close(r));
+  await upstream.close();
 });
 
 interface JobStatus { id: string; status: string; attempts: number; resultStatus: number | null; resultUrl: string | null }
@@ -58,7 +44,7 @@ async function refusals(): Promise<number> {
 it('queues a job refused by the concurrency limit again and completes it once the slot frees', async () => {
   const key = await f.serviceKey('acme/chat');
   const first = await submit(key);
-  await waitFor(() => held.length === 1, 'the first job holds the only slot', 10_000);
+  await waitFor(() => upstream.held.length === 1, 'the first job holds the only slot', 10_000);
   const second = await submit(key);
   // Refused at least twice: it came back after its Retry-After and was refused again.
   await waitFor(async () => (await refusals()) >= 2, 'the second job is refused while the slot is held', 15_000);
@@ -67,7 +53,7 @@ it('queues a job refused by the concurrency limit again and completes it once th
   expect(waiting.resultStatus).toBeNull();
   expect(waiting.attempts).toBeLessThanOrEqual(1);
 
-  for (const r of held.splice(0)) r.writeHead(200, { 'content-type': 'application/json' }).end('{"call":1}');
+  upstream.releaseHeld();
   let done = waiting;
   await waitFor(async () => (done = await status(second.id)).status === 'completed', 'the second job completes', 15_000);
   expect(done.resultStatus).toBe(200);

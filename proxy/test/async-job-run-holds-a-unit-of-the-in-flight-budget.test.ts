@@ -4,34 +4,21 @@
  * the app held, a submission is still accepted, its run is refused 429 `proxy-in-flight-limited`
  * and queued again, and it completes once the held request ends. Real proxy, real libSQL.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { waitFor } from './harness.ts';
+import { startHoldingUpstream, type HoldingUpstream } from './holding-upstream.ts';
 import { startInRegionFixture, type InRegionFixture } from './in-region-fixture.ts';
 
-let upstream: Server;
+let upstream: HoldingUpstream;
 let f: InRegionFixture;
-const held: ServerResponse[] = [];
-let calls = 0;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    if (req.method !== 'POST') return void res.writeHead(200).end('ok');
-    const n = ++calls;
-    req.resume();
-    req.on('end', () => {
-      if (n === 1) held.push(res);
-      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ call: n }));
-    });
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  f = await startInRegionFixture(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { proxyConfig: { maxInFlight: 2 } });
+  upstream = await startHoldingUpstream();
+  f = await startInRegionFixture(upstream.url, { proxyConfig: { maxInFlight: 2 } });
 });
 afterAll(async () => {
-  for (const r of held) r.destroy();
   await f.close();
-  await new Promise((r) => upstream.close(r));
+  await upstream.close();
 });
 
 interface JobStatus { id: string; status: string; resultStatus: number | null; resultUrl: string | null }
@@ -49,7 +36,7 @@ it('refuses the run while the app holds its share, accepts the submission, and r
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
   const body = '{"model":"demo-llm","messages":[]}';
   const sync = fetch(CHAT(), { method: 'POST', headers, body });
-  await waitFor(() => held.length === 1, 'the first request is held', 10_000);
+  await waitFor(() => upstream.held.length === 1, 'the first request is held', 10_000);
   expect(f.proxy.runtime.inFlightBudget.total).toBe(1);
 
   const submitted = await fetch(`${CHAT()}?async=1`, { method: 'POST', headers, body });
@@ -58,7 +45,7 @@ it('refuses the run while the app holds its share, accepts the submission, and r
   await waitFor(async () => (await budgetRefusals()) >= 1, 'the run is refused by the budget', 15_000);
   expect((await status(job.id)).status).not.toBe('completed');
 
-  for (const r of held.splice(0)) r.writeHead(200, { 'content-type': 'application/json' }).end('{"call":1}');
+  upstream.releaseHeld();
   expect((await sync).status).toBe(200);
   let done: JobStatus = job;
   await waitFor(async () => (done = await status(job.id)).status === 'completed', 'the job completes', 15_000);
