@@ -83,6 +83,16 @@ const BOOKKEEPING_RETRY_MS = 2_000;
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
+/**
+ * One file per attempt: a job recovered while an earlier run of it still goes on elsewhere (a
+ * restarted worker 0, a second proxy under the same id) has two writers, and the one that loses
+ * the final update deletes only its own. The row keeps the winner's path (`result_path`), so the
+ * result route needs no rule of its own, and rows written as `<id>.body` before this still read.
+ */
+export function resultFile(dir: string, id: string, attempt: number): string {
+  return join(dir, `${id}.${attempt}.body`);
+}
+
 export class AsyncJobs {
   readonly #secret = Buffer.from(randomBytes(24).toString('base64url'));
   readonly #running = new Map<string, { claims: RoutingClaims; abort: AbortController }>();
@@ -289,7 +299,7 @@ export class AsyncJobs {
     if (!started || this.#stopping) return null;
     const abort = new AbortController();
     this.#running.set(job.id, { claims: JSON.parse(job.claimsJson) as RoutingClaims, abort });
-    const path = join(this.o.dir, `${job.id}.body`);
+    const path = resultFile(this.o.dir, job.id, job.attempts + 1);
     try {
       const res = await request(`${this.#selfUrl}${job.publicPath}`, {
         method: job.method as Dispatcher.HttpMethod,
@@ -311,7 +321,8 @@ export class AsyncJobs {
         expiresAt: this.o.now() + this.o.retentionMs,
       }, this.o.now());
       if (!finished) {
-        // Cancelled meanwhile: nobody can read this answer, so it does not stay on disk.
+        // Cancelled meanwhile, or another attempt (a recovery elsewhere) ended the job first: this
+        // file is this attempt's own, so deleting it never touches the result the owner reads.
         await unlink(path).catch(() => undefined);
         return null;
       }
