@@ -21,13 +21,13 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import { jobView, type JobRow, type JobStore } from './async-job-store.ts';
+import { FINAL_STATUSES, jobView, type JobRow, type JobStore } from './async-job-store.ts';
 import { AppJobQueue } from './async-job-queue.ts';
 import { RetainedResults, type RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
-import { WebhookLanes } from './webhook-lanes.ts';
+import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_APP, WebhookDropped, WebhookLanes } from './webhook-lanes.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -60,6 +60,10 @@ export interface AsyncJobsOptions {
   readonly dispatcher: Dispatcher;
   /** Webhooks to loopback, private and link-local addresses allowed (`PROXY_WEBHOOK_ALLOW_PRIVATE`). */
   readonly webhookAllowInternal?: boolean;
+  /** Notices of one app waiting to be sent (`PROXY_WEBHOOK_QUEUE_PER_APP`); past it its oldest is dropped. */
+  readonly webhookQueuePerApp?: number;
+  /** A notice of `appId` was dropped unsent (its line was full): the metric. */
+  readonly onWebhookDropped?: (appId: string) => void;
 }
 
 export interface SubmitInput {
@@ -104,7 +108,7 @@ export class AsyncJobs {
   /** Webhook notices' own client, made at the first one (`webhookDispatcher`). */
   #webhooks: Dispatcher | null = null;
   /** Per app: its notices in flight and waiting, so one app's slow receiver delays only its own. */
-  readonly #webhookLanes = new WebhookLanes();
+  readonly #webhookLanes: WebhookLanes;
   /** Per app: its finished results on disk, against its budget. */
   readonly #retained: RetainedResults;
   readonly #resultBudget: number;
@@ -112,6 +116,7 @@ export class AsyncJobs {
   constructor(private readonly o: AsyncJobsOptions) {
     this.#resultBudget = o.resultBytesPerApp ?? 4 * o.maxResultBytes;
     this.#retained = new RetainedResults(this.#resultBudget);
+    this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_APP, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
   }
 
   /** Why `url` cannot be a webhook under this proxy's settings, or null. */
@@ -231,15 +236,23 @@ export class AsyncJobs {
       if (secret === null) return;
       const allowInternal = this.o.webhookAllowInternal === true;
       const url = job.webhookUrl;
-      const ok = await this.#webhookLanes.run(job.appId, async () => {
+      const sent = await this.#webhookLanes.run(job.appId, async () => {
         // Stopped while it waited its app's turn: the client is closed.
         if (this.#stopping) return true;
         this.#webhooks ??= webhookDispatcher(allowInternal);
         return deliverWebhook(url, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);
       });
-      if (!ok) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
+      if (sent instanceof WebhookDropped) return this.#dropped(job, sent);
+      if (!sent) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
     };
     send().catch((err: unknown) => this.o.logger.warn({ err, job: id }, 'async job webhook failed'));
+  }
+
+  /** A notice pushed out of its app's full line: counted, and said on the job's status (its owner polls). */
+  async #dropped(job: JobRow, why: WebhookDropped): Promise<void> {
+    this.o.onWebhookDropped?.(job.appId);
+    this.o.logger.warn({ job: job.id, app: job.appId, queuePerApp: why.queuePerApp }, 'async job webhook dropped: its app already had that many notices waiting (PROXY_WEBHOOK_QUEUE_PER_APP)');
+    await this.o.store.update(job.id, FINAL_STATUSES, { webhookDroppedAt: this.o.now() }, this.o.now());
   }
 
   get(id: string): Promise<JobRow | null> {

@@ -15,7 +15,7 @@ import { LimitLeases } from './limit-leases.ts';
 import { budgetFromConfig, InFlightBudget } from './in-flight-budget.ts';
 import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
 import { startTokenLeases } from './token-leases.ts';
-import type { ProxyConfig } from './config.ts';
+import { jobResultBudgetPerApp, jobResultBudgetTotal, type ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
 import { startHealthChecks } from './health-checker.ts';
@@ -252,11 +252,14 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             dir: config.jobsDir === '' ? join(tmpdir(), `switchyard-jobs-${config.id}`) : config.jobsDir,
             retentionMs: config.jobRetentionMs,
             maxResultBytes: config.jobMaxResultBytes,
-            resultBytesPerApp: config.jobResultBytesPerApp > 0 ? config.jobResultBytesPerApp : 4 * config.jobMaxResultBytes,
+            resultBytesPerApp: jobResultBudgetPerApp(config),
+            resultBytesTotal: jobResultBudgetTotal(config),
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
             recoverBefore: bootedAt,
             webhookAllowInternal: config.webhookAllowPrivate,
+            webhookQueuePerApp: config.webhookQueuePerApp,
+            onWebhookDropped: (appId) => metrics.jobWebhooksDropped.inc({ app: appId }),
             maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
             windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
             now,
