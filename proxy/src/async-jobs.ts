@@ -4,7 +4,8 @@
  * with a per-process runner credential, so the job takes the normal path — the decision made at
  * submit time, limits, retries, breakers, outcomes. The answer streams into a file (bounded by
  * `maxResultBytes`, never held whole in memory) kept `retentionMs` after the job ends, and at most
- * `resultBytesPerApp` of one app's results at once (its oldest go first: retained-job-results.ts).
+ * `resultBytesPerApp` of one app's results and `resultBytesTotal` of all at once (job-result-ledger.ts;
+ * in a cluster the primary counts for every worker, `reportResult`).
  * A finished row drops its request body (async-job-store.ts).
  *
  * After a restart the proxy takes up its unfinished jobs: queued ones run; one that was running
@@ -23,7 +24,8 @@ import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { FINAL_STATUSES, jobView, type JobRow, type JobStore } from './async-job-store.ts';
 import { AppJobQueue } from './async-job-queue.ts';
-import { RetainedResults, type RetainedResult } from './retained-job-results.ts';
+import { JobResultLedger } from './job-result-ledger.ts';
+import type { RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
@@ -43,6 +45,13 @@ export interface AsyncJobsOptions {
    * oldest are deleted early and marked `expired`. Default 4 × `maxResultBytes`.
    */
   readonly resultBytesPerApp?: number;
+  /** Bytes of finished results all apps keep here (`PROXY_JOB_RESULT_BYTES_TOTAL`). Default: no bound. */
+  readonly resultBytesTotal?: number;
+  /**
+   * A cluster worker: kept results are counted by the primary (job-result-ledger.ts), which this
+   * reports each one to; this process then counts none itself, so each is counted once.
+   */
+  readonly reportResult?: (appId: string, result: RetainedResult) => void;
   readonly maxAttempts: number;
   /** How long after submission a refused job ("try later") may still go back to the queue. */
   readonly maxWaitMs: number;
@@ -109,13 +118,14 @@ export class AsyncJobs {
   #webhooks: Dispatcher | null = null;
   /** Per app: its notices in flight and waiting, so one app's slow receiver delays only its own. */
   readonly #webhookLanes: WebhookLanes;
-  /** Per app: its finished results on disk, against its budget. */
-  readonly #retained: RetainedResults;
-  readonly #resultBudget: number;
+  /** Finished results on disk against their budgets, unless the primary counts them (`reportResult`). */
+  readonly #ledger: JobResultLedger | null;
 
   constructor(private readonly o: AsyncJobsOptions) {
-    this.#resultBudget = o.resultBytesPerApp ?? 4 * o.maxResultBytes;
-    this.#retained = new RetainedResults(this.#resultBudget);
+    this.#ledger =
+      o.reportResult === undefined
+        ? new JobResultLedger({ proxyId: o.proxyId, store: o.store, perAppBytes: o.resultBytesPerApp ?? 4 * o.maxResultBytes, totalBytes: o.resultBytesTotal ?? Number.POSITIVE_INFINITY, now: o.now, logger: o.logger })
+        : null;
     this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_APP, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
   }
 
@@ -128,8 +138,8 @@ export class AsyncJobs {
   async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true });
-    // Results kept from before the boot count against their app's budget too.
-    for (const r of await this.o.store.retained(this.o.proxyId, this.o.recoverBefore)) await this.#retain(r.appId, r);
+    // Results kept from before the boot count against their budgets too (a cluster's primary loads them).
+    await this.#ledger?.load(this.o.recoverBefore);
     if (recover) await this.#recoverAll();
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();
@@ -383,27 +393,19 @@ export class AsyncJobs {
     return bytes;
   }
 
-  /**
-   * Counts a kept result against its app's budget and deletes the app's oldest past it: row first
-   * (`expired`, so its status URL says why and its result URL answers 410), then the file. Never
-   * throws: the job it was called for is already completed.
-   */
+  /** Counts a kept result where this proxy counts them: here, or at the primary. Never throws. */
   async #retain(appId: string, result: RetainedResult): Promise<void> {
-    for (const old of this.#retained.add(appId, result)) {
-      const error = `result deleted before its retention ended: ${appId} keeps at most ${this.#resultBudget} bytes of finished results on this proxy (PROXY_JOB_RESULT_BYTES_PER_APP), oldest deleted first`;
-      try {
-        await this.o.store.update(old.id, ['completed'], { status: 'expired', resultPath: null, error }, this.o.now());
-      } catch (err) {
-        // The row still names the file: its result URL answers 410 "gone" once the file is deleted.
-        this.o.logger.warn({ err, job: old.id }, 'could not mark an async job result expired');
-      }
-      await unlink(old.path).catch(() => undefined);
+    if (this.#ledger !== null) return this.#ledger.add(appId, result);
+    try {
+      this.o.reportResult?.(appId, result);
+    } catch (err) {
+      this.o.logger.warn({ err, job: result.id }, 'could not report an async job result to the primary');
     }
   }
 
   async #sweep(): Promise<void> {
     try {
-      this.#retained.expire(this.o.now());
+      this.#ledger?.expire(this.o.now());
       for (const file of await this.o.store.expire(this.o.now())) await unlink(file).catch(() => undefined);
     } catch (err) {
       this.o.logger.warn({ err }, 'could not expire async jobs');

@@ -158,8 +158,8 @@ export interface ProxyConfig {
   /** Largest result a job may store; a larger one fails the job. */
   readonly jobMaxResultBytes: number;
   /**
-   * Bytes of finished job results one app keeps on this proxy process; past it the app's own
-   * oldest are deleted early (status `expired`). 0 = 4 × jobMaxResultBytes.
+   * Bytes of finished job results one app keeps on this proxy (all its workers); past it the app's
+   * own oldest are deleted early (status `expired`). 0 = 4 × jobMaxResultBytes.
    */
   readonly jobResultBytesPerApp: number;
   /**
