@@ -64,7 +64,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     slot.startedAt = Date.now();
     worker.on('message', (m: unknown) => {
       if (limits.handle(worker, m)) return;
-      if (isJobResultMessage(m)) return void results?.add(m.appId, m);
+      if (isJobResultMessage(m)) return void results?.add(m.appId, { id: m.id, path: m.path, bytes: m.bytes, expiresAt: m.expiresAt });
       if (!isPeerMessage(m)) return;
       if (m.sy === 'ready') {
         url = m.url;
