@@ -32,9 +32,14 @@ export interface JobRow {
   readonly expiresAt: number;
   /** Where to POST the signed completion notice, if the caller asked for one. */
   readonly webhookUrl: string | null;
+  /**
+   * When its notice was dropped unsent because its app's webhook line was full (webhook-lanes.ts);
+   * null when it was not (absent on rows built in code before their first read).
+   */
+  readonly webhookDroppedAt?: number | null;
 }
 
-export type JobUpdate = Partial<Pick<JobRow, 'status' | 'attempts' | 'resultStatus' | 'resultType' | 'resultPath' | 'resultBytes' | 'error' | 'expiresAt'>>;
+export type JobUpdate = Partial<Pick<JobRow, 'status' | 'attempts' | 'resultStatus' | 'resultType' | 'resultPath' | 'resultBytes' | 'error' | 'expiresAt' | 'webhookDroppedAt'>>;
 
 const COLUMNS: Record<keyof JobUpdate, string> = {
   status: 'status',
@@ -45,6 +50,7 @@ const COLUMNS: Record<keyof JobUpdate, string> = {
   resultBytes: 'result_bytes',
   error: 'error',
   expiresAt: 'expires_at',
+  webhookDroppedAt: 'webhook_dropped_at',
 };
 
 function toRow(r: Record<string, unknown>): JobRow {
@@ -72,6 +78,7 @@ function toRow(r: Record<string, unknown>): JobRow {
     updatedAt: Number(r['updated_at']),
     expiresAt: Number(r['expires_at']),
     webhookUrl: s(r['webhook_url']),
+    webhookDroppedAt: num(r['webhook_dropped_at']),
   };
 }
 
@@ -179,6 +186,8 @@ export function jobView(job: JobRow): Record<string, unknown> {
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     expiresAt: job.expiresAt === Number.MAX_SAFE_INTEGER ? null : job.expiresAt,
+    // Only on jobs that asked for a webhook: null = not dropped (sent, failing, or still to go).
+    ...(job.webhookUrl === null ? {} : { webhookDroppedAt: job.webhookDroppedAt ?? null }),
   };
 }
 

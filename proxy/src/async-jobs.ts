@@ -4,7 +4,8 @@
  * with a per-process runner credential, so the job takes the normal path — the decision made at
  * submit time, limits, retries, breakers, outcomes. The answer streams into a file (bounded by
  * `maxResultBytes`, never held whole in memory) kept `retentionMs` after the job ends, and at most
- * `resultBytesPerApp` of one app's results at once (its oldest go first: retained-job-results.ts).
+ * `resultBytesPerApp` of one app's results and `resultBytesTotal` of all at once (job-result-ledger.ts;
+ * in a cluster the primary counts for every worker, `reportResult`).
  * A finished row drops its request body (async-job-store.ts).
  *
  * After a restart the proxy takes up its unfinished jobs: queued ones run; one that was running
@@ -21,13 +22,14 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import { jobView, type JobRow, type JobStore } from './async-job-store.ts';
+import { FINAL_STATUSES, jobView, type JobRow, type JobStore } from './async-job-store.ts';
 import { AppJobQueue } from './async-job-queue.ts';
-import { RetainedResults, type RetainedResult } from './retained-job-results.ts';
+import { JobResultLedger } from './job-result-ledger.ts';
+import type { RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
-import { WebhookLanes } from './webhook-lanes.ts';
+import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_APP, WebhookDropped, WebhookLanes } from './webhook-lanes.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -43,6 +45,13 @@ export interface AsyncJobsOptions {
    * oldest are deleted early and marked `expired`. Default 4 × `maxResultBytes`.
    */
   readonly resultBytesPerApp?: number;
+  /** Bytes of finished results all apps keep here (`PROXY_JOB_RESULT_BYTES_TOTAL`). Default: no bound. */
+  readonly resultBytesTotal?: number;
+  /**
+   * A cluster worker: kept results are counted by the primary (job-result-ledger.ts), which this
+   * reports each one to; this process then counts none itself, so each is counted once.
+   */
+  readonly reportResult?: (appId: string, result: RetainedResult) => void;
   readonly maxAttempts: number;
   /** How long after submission a refused job ("try later") may still go back to the queue. */
   readonly maxWaitMs: number;
@@ -60,6 +69,10 @@ export interface AsyncJobsOptions {
   readonly dispatcher: Dispatcher;
   /** Webhooks to loopback, private and link-local addresses allowed (`PROXY_WEBHOOK_ALLOW_PRIVATE`). */
   readonly webhookAllowInternal?: boolean;
+  /** Notices of one app waiting to be sent (`PROXY_WEBHOOK_QUEUE_PER_APP`); past it its oldest is dropped. */
+  readonly webhookQueuePerApp?: number;
+  /** A notice of `appId` was dropped unsent (its line was full): the metric. */
+  readonly onWebhookDropped?: (appId: string) => void;
 }
 
 export interface SubmitInput {
@@ -83,6 +96,16 @@ const BOOKKEEPING_RETRY_MS = 2_000;
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
+/**
+ * One file per attempt: a job recovered while an earlier run of it still goes on elsewhere (a
+ * restarted worker 0, a second proxy under the same id) has two writers, and the one that loses
+ * the final update deletes only its own. The row keeps the winner's path (`result_path`), so the
+ * result route needs no rule of its own, and rows written as `<id>.body` before this still read.
+ */
+export function resultFile(dir: string, id: string, attempt: number): string {
+  return join(dir, `${id}.${attempt}.body`);
+}
+
 export class AsyncJobs {
   readonly #secret = Buffer.from(randomBytes(24).toString('base64url'));
   readonly #running = new Map<string, { claims: RoutingClaims; abort: AbortController }>();
@@ -94,14 +117,16 @@ export class AsyncJobs {
   /** Webhook notices' own client, made at the first one (`webhookDispatcher`). */
   #webhooks: Dispatcher | null = null;
   /** Per app: its notices in flight and waiting, so one app's slow receiver delays only its own. */
-  readonly #webhookLanes = new WebhookLanes();
-  /** Per app: its finished results on disk, against its budget. */
-  readonly #retained: RetainedResults;
-  readonly #resultBudget: number;
+  readonly #webhookLanes: WebhookLanes;
+  /** Finished results on disk against their budgets, unless the primary counts them (`reportResult`). */
+  readonly #ledger: JobResultLedger | null;
 
   constructor(private readonly o: AsyncJobsOptions) {
-    this.#resultBudget = o.resultBytesPerApp ?? 4 * o.maxResultBytes;
-    this.#retained = new RetainedResults(this.#resultBudget);
+    this.#ledger =
+      o.reportResult === undefined
+        ? new JobResultLedger({ proxyId: o.proxyId, store: o.store, perAppBytes: o.resultBytesPerApp ?? 4 * o.maxResultBytes, totalBytes: o.resultBytesTotal ?? Number.POSITIVE_INFINITY, now: o.now, logger: o.logger })
+        : null;
+    this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_APP, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
   }
 
   /** Why `url` cannot be a webhook under this proxy's settings, or null. */
@@ -113,8 +138,8 @@ export class AsyncJobs {
   async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true });
-    // Results kept from before the boot count against their app's budget too.
-    for (const r of await this.o.store.retained(this.o.proxyId, this.o.recoverBefore)) await this.#retain(r.appId, r);
+    // Results kept from before the boot count against their budgets too (a cluster's primary loads them).
+    await this.#ledger?.load(this.o.recoverBefore);
     if (recover) await this.#recoverAll();
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();
@@ -221,15 +246,23 @@ export class AsyncJobs {
       if (secret === null) return;
       const allowInternal = this.o.webhookAllowInternal === true;
       const url = job.webhookUrl;
-      const ok = await this.#webhookLanes.run(job.appId, async () => {
+      const sent = await this.#webhookLanes.run(job.appId, async () => {
         // Stopped while it waited its app's turn: the client is closed.
         if (this.#stopping) return true;
         this.#webhooks ??= webhookDispatcher(allowInternal);
         return deliverWebhook(url, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);
       });
-      if (!ok) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
+      if (sent instanceof WebhookDropped) return this.#dropped(job, sent);
+      if (!sent) this.o.logger.warn({ job: id }, 'async job webhook not delivered');
     };
     send().catch((err: unknown) => this.o.logger.warn({ err, job: id }, 'async job webhook failed'));
+  }
+
+  /** A notice pushed out of its app's full line: counted, and said on the job's status (its owner polls). */
+  async #dropped(job: JobRow, why: WebhookDropped): Promise<void> {
+    this.o.onWebhookDropped?.(job.appId);
+    this.o.logger.warn({ job: job.id, app: job.appId, queuePerApp: why.queuePerApp }, 'async job webhook dropped: its app already had that many notices waiting (PROXY_WEBHOOK_QUEUE_PER_APP)');
+    await this.o.store.update(job.id, FINAL_STATUSES, { webhookDroppedAt: this.o.now() }, this.o.now());
   }
 
   get(id: string): Promise<JobRow | null> {
@@ -289,7 +322,7 @@ export class AsyncJobs {
     if (!started || this.#stopping) return null;
     const abort = new AbortController();
     this.#running.set(job.id, { claims: JSON.parse(job.claimsJson) as RoutingClaims, abort });
-    const path = join(this.o.dir, `${job.id}.body`);
+    const path = resultFile(this.o.dir, job.id, job.attempts + 1);
     try {
       const res = await request(`${this.#selfUrl}${job.publicPath}`, {
         method: job.method as Dispatcher.HttpMethod,
@@ -311,7 +344,8 @@ export class AsyncJobs {
         expiresAt: this.o.now() + this.o.retentionMs,
       }, this.o.now());
       if (!finished) {
-        // Cancelled meanwhile: nobody can read this answer, so it does not stay on disk.
+        // Cancelled meanwhile, or another attempt (a recovery elsewhere) ended the job first: this
+        // file is this attempt's own, so deleting it never touches the result the owner reads.
         await unlink(path).catch(() => undefined);
         return null;
       }
@@ -359,27 +393,19 @@ export class AsyncJobs {
     return bytes;
   }
 
-  /**
-   * Counts a kept result against its app's budget and deletes the app's oldest past it: row first
-   * (`expired`, so its status URL says why and its result URL answers 410), then the file. Never
-   * throws: the job it was called for is already completed.
-   */
+  /** Counts a kept result where this proxy counts them: here, or at the primary. Never throws. */
   async #retain(appId: string, result: RetainedResult): Promise<void> {
-    for (const old of this.#retained.add(appId, result)) {
-      const error = `result deleted before its retention ended: ${appId} keeps at most ${this.#resultBudget} bytes of finished results on this proxy (PROXY_JOB_RESULT_BYTES_PER_APP), oldest deleted first`;
-      try {
-        await this.o.store.update(old.id, ['completed'], { status: 'expired', resultPath: null, error }, this.o.now());
-      } catch (err) {
-        // The row still names the file: its result URL answers 410 "gone" once the file is deleted.
-        this.o.logger.warn({ err, job: old.id }, 'could not mark an async job result expired');
-      }
-      await unlink(old.path).catch(() => undefined);
+    if (this.#ledger !== null) return this.#ledger.add(appId, result);
+    try {
+      this.o.reportResult?.(appId, result);
+    } catch (err) {
+      this.o.logger.warn({ err, job: result.id }, 'could not report an async job result to the primary');
     }
   }
 
   async #sweep(): Promise<void> {
     try {
-      this.#retained.expire(this.o.now());
+      this.#ledger?.expire(this.o.now());
       for (const file of await this.o.store.expire(this.o.now())) await unlink(file).catch(() => undefined);
     } catch (err) {
       this.o.logger.warn({ err }, 'could not expire async jobs');

@@ -3,7 +3,9 @@
  * traffic itself. It forks one worker per slot (all accept on the one listen port), restarts a
  * worker that dies (exponential backoff, logged), relays circuit/outlier transitions between
  * workers (cluster-peers.ts), is the proxy's one limiter and lease holder for per-app limits
- * (cluster-limits.ts: workers ask it per admission; a dead worker's slots are freed), serves the admin listener with every worker's metrics summed
+ * (cluster-limits.ts: workers ask it per admission; a dead worker's slots are freed), holds the
+ * one count of kept async-job results that every worker reports to (job-result-ledger.ts: each
+ * result counted once, the per-app and total bounds proxy-wide), serves the admin listener with every worker's metrics summed
  * (prom-client AggregatorRegistry), and turns SIGTERM/SIGINT into one drain of all workers,
  * exiting when the last one has finished (0 when all drained cleanly).
  */
@@ -12,7 +14,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
-import type { ProxyConfig } from './config.ts';
+import type { Client } from '@libsql/client';
+import { jobResultBudgetPerApp, jobResultBudgetTotal, type ProxyConfig } from './config.ts';
+import { libsqlJobStore } from './async-job-store.ts';
+import { isJobResultMessage, JobResultLedger } from './job-result-ledger.ts';
 import { HEALTH_PATH } from './admin-listener.ts';
 import { isPeerMessage, WORKER_ENV } from './cluster-peers.ts';
 import { PrimaryLimits } from './cluster-limits.ts';
@@ -45,7 +50,10 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const readyOnce: Array<() => void> = [];
   const ready = new Set<number>();
   const aggregator = new AggregatorRegistry();
-  const limits = await primaryLimits(config, logger);
+  const client = await openStoreClient(config);
+  const limits = primaryLimits(config, client, logger);
+  // Before any worker runs a job: the results already on disk, counted once for all workers.
+  const results = await primaryResultLedger(config, client, bootedAt, logger);
 
   const live = (): Worker[] => slots.flatMap((s) => (s.worker === null ? [] : [s.worker]));
   const fork = (index: number): void => {
@@ -55,7 +63,9 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     slot.worker = worker;
     slot.startedAt = Date.now();
     worker.on('message', (m: unknown) => {
-      if (limits.handle(worker, m) || !isPeerMessage(m)) return;
+      if (limits.handle(worker, m)) return;
+      if (isJobResultMessage(m)) return void results?.add(m.appId, { id: m.id, path: m.path, bytes: m.bytes, expiresAt: m.expiresAt });
+      if (!isPeerMessage(m)) return;
       if (m.sy === 'ready') {
         url = m.url;
         ready.add(index);
@@ -139,9 +149,25 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   return { url, adminUrl };
 }
 
+/**
+ * The proxy's one count of kept job results (every worker reports to it), with the results that
+ * ended before the boot loaded; null without libSQL (no async jobs then).
+ */
+async function primaryResultLedger(config: ProxyConfig, client: Client | null, bootedAt: number, logger: Logger): Promise<JobResultLedger | null> {
+  if (client === null) return null;
+  const ledger = new JobResultLedger({ proxyId: config.id, store: libsqlJobStore(client), perAppBytes: jobResultBudgetPerApp(config), totalBytes: jobResultBudgetTotal(config), now: Date.now, logger });
+  try {
+    await ledger.load(bootedAt);
+  } catch (err) {
+    logger.warn({ err }, 'could not count the async job results kept before this boot (they still expire with their retention)');
+  }
+  // Results past their retention are deleted by the workers' sweeps: stop counting them.
+  setInterval(() => ledger.expire(Date.now()), Math.min(60_000, Math.max(1_000, config.jobRetentionMs / 4))).unref();
+  return ledger;
+}
+
 /** The proxy's one limiter; with libSQL it leases shared limits as the proxy itself (holder = id). */
-async function primaryLimits(config: ProxyConfig, logger: Logger): Promise<PrimaryLimits> {
-  const client = await openStoreClient(config);
+function primaryLimits(config: ProxyConfig, client: Client | null, logger: Logger): PrimaryLimits {
   const store = client === null ? null : libsqlLeaseStore(client);
   // Logged at most once a minute: a libSQL outage would otherwise log every interval.
   let lastLog = -Infinity;

@@ -86,6 +86,9 @@ describe('parseProxyConfig', () => {
     ['a negative in-flight budget', { PROXY_MAX_IN_FLIGHT: '-5' }, 'maxInFlight'],
     ['an in-flight budget that is not a number', { PROXY_MAX_IN_FLIGHT: 'lots' }, 'maxInFlight'],
     ['a per-app results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_PER_APP: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesPerApp'],
+    ['a total results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_TOTAL: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesTotal'],
+    ['a total results budget that is not a number', { PROXY_JOB_RESULT_BYTES_TOTAL: '4GiB' }, 'jobResultBytesTotal'],
+    ['a zero webhook line per app', { PROXY_WEBHOOK_QUEUE_PER_APP: '0' }, 'webhookQueuePerApp'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);

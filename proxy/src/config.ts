@@ -158,16 +158,23 @@ export interface ProxyConfig {
   /** Largest result a job may store; a larger one fails the job. */
   readonly jobMaxResultBytes: number;
   /**
-   * Bytes of finished job results one app keeps on this proxy process; past it the app's own
-   * oldest are deleted early (status `expired`). 0 = 4 × jobMaxResultBytes.
+   * Bytes of finished job results one app keeps on this proxy (all its workers); past it the app's
+   * own oldest are deleted early (status `expired`). 0 = 4 × jobMaxResultBytes.
    */
   readonly jobResultBytesPerApp: number;
+  /**
+   * Bytes of finished job results every app together keeps on this proxy (all its workers); past
+   * it the app holding the most loses its own oldest first. 0 = max(4 GiB, jobResultBytesPerApp).
+   */
+  readonly jobResultBytesTotal: number;
   /** Runs of one job (restarts included) before it is marked failed. */
   readonly jobMaxAttempts: number;
   /** How long after submission a job refused with "try later" (429/503 + Retry-After) is queued again. */
   readonly jobMaxWaitMs: number;
   /** Async-job webhooks may target loopback, private and link-local addresses (off: refused). */
   readonly webhookAllowPrivate: boolean;
+  /** Job webhooks of one app waiting to be sent; past it its oldest waiting one is dropped (and counted). */
+  readonly webhookQueuePerApp: number;
   /**
    * Unfinished (queued or running) async jobs one app may have on this proxy process; past it a
    * submit gets 429 `jobs-queue-full`. 0 = derived from the app's maxConcurrency (async-job-queue.ts).
@@ -182,6 +189,16 @@ export interface ProxyConfig {
   readonly maxInFlight: number | 'auto';
 }
 
+/** Finished job results one app keeps on this proxy: the setting, or 4 × the largest result. */
+export function jobResultBudgetPerApp(c: Pick<ProxyConfig, 'jobResultBytesPerApp' | 'jobMaxResultBytes'>): number {
+  return c.jobResultBytesPerApp > 0 ? c.jobResultBytesPerApp : 4 * c.jobMaxResultBytes;
+}
+
+/** Finished job results all apps keep on this proxy: the setting, or 4 GiB (at least one app's budget). */
+export function jobResultBudgetTotal(c: Pick<ProxyConfig, 'jobResultBytesTotal' | 'jobResultBytesPerApp' | 'jobMaxResultBytes'>): number {
+  return c.jobResultBytesTotal > 0 ? c.jobResultBytesTotal : Math.max(4 * 1024 ** 3, jobResultBudgetPerApp(c));
+}
+
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   inRegion: true,
   inRegionRefreshMs: 1_000,
@@ -190,9 +207,11 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobRetentionMs: 3_600_000,
   jobMaxResultBytes: 64 * 1024 * 1024,
   jobResultBytesPerApp: 0,
+  jobResultBytesTotal: 0,
   jobMaxAttempts: 3,
   jobMaxWaitMs: 900_000,
   webhookAllowPrivate: false,
+  webhookQueuePerApp: 1_000,
   jobMaxQueuedPerApp: 0,
   maxInFlight: 'auto',
   region: 'local',
@@ -335,9 +354,11 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobRetentionMs', 'PROXY_JOB_RETENTION_MS', 'int'],
   ['jobMaxResultBytes', 'PROXY_JOB_MAX_RESULT_BYTES', 'int'],
   ['jobResultBytesPerApp', 'PROXY_JOB_RESULT_BYTES_PER_APP', 'int'],
+  ['jobResultBytesTotal', 'PROXY_JOB_RESULT_BYTES_TOTAL', 'int'],
   ['jobMaxAttempts', 'PROXY_JOB_MAX_ATTEMPTS', 'int'],
   ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
   ['webhookAllowPrivate', 'PROXY_WEBHOOK_ALLOW_PRIVATE', 'bool'],
+  ['webhookQueuePerApp', 'PROXY_WEBHOOK_QUEUE_PER_APP', 'int'],
   ['jobMaxQueuedPerApp', 'PROXY_JOB_MAX_QUEUED_PER_APP', 'int'],
   ['maxInFlight', 'PROXY_MAX_IN_FLIGHT', 'in-flight'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
@@ -506,6 +527,10 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'limitLeaseIntervalMs', source: 'merged', message: 'must be ≥ 50 (ms between lease renewals through libSQL)' });
   if (Number(out['jobResultBytesPerApp']) > 0 && Number(out['jobResultBytesPerApp']) < Number(out['jobMaxResultBytes']))
     issues.push({ field: 'jobResultBytesPerApp', source: 'merged', message: 'must be 0 (4 × jobMaxResultBytes) or ≥ jobMaxResultBytes (one result must fit)' });
+  if (Number(out['jobResultBytesTotal']) > 0 && Number(out['jobResultBytesTotal']) < Number(out['jobMaxResultBytes']))
+    issues.push({ field: 'jobResultBytesTotal', source: 'merged', message: 'must be 0 (max(4 GiB, jobResultBytesPerApp)) or ≥ jobMaxResultBytes (one result must fit)' });
+  if (Number(out['webhookQueuePerApp']) < 1)
+    issues.push({ field: 'webhookQueuePerApp', source: 'merged', message: 'must be ≥ 1 (job webhooks one app may have waiting)' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

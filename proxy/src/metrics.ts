@@ -47,6 +47,8 @@ export interface ProxyMetrics {
   readonly budgetRefusals: Counter<'app' | 'reason'>;
   /** Streams ended at a token budget with an error event, per app. */
   readonly budgetCuts: Counter<'app'>;
+  /** Async-job webhooks dropped unsent because their app's line was full (webhook-lanes.ts), per app. */
+  readonly jobWebhooksDropped: Counter<'app'>;
 }
 
 /**
@@ -176,6 +178,12 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     budgetCuts: new Counter({
       name: 'switchyard_proxy_token_budget_cuts_total',
       help: 'Answers ended at a token budget with an OpenAI-format error event, by app',
+      labelNames: ['app'],
+      registers,
+    }),
+    jobWebhooksDropped: new Counter({
+      name: 'switchyard_proxy_job_webhooks_dropped_total',
+      help: 'Async-job webhooks dropped unsent because their app already had PROXY_WEBHOOK_QUEUE_PER_APP waiting (its oldest goes; the job status says so), by app',
       labelNames: ['app'],
       registers,
     }),

@@ -15,7 +15,9 @@ import { LimitLeases } from './limit-leases.ts';
 import { budgetFromConfig, InFlightBudget } from './in-flight-budget.ts';
 import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
 import { startTokenLeases } from './token-leases.ts';
-import type { ProxyConfig } from './config.ts';
+import type { JobResultMessage } from './job-result-ledger.ts';
+import type { RetainedResult } from './retained-job-results.ts';
+import { jobResultBudgetPerApp, jobResultBudgetTotal, type ProxyConfig } from './config.ts';
 import { drain, type DrainResult } from './drain.ts';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
 import { startHealthChecks } from './health-checker.ts';
@@ -88,6 +90,13 @@ export interface RunningProxy {
   drain(deadlineMs?: number): Promise<DrainResult>;
   /** Immediate stop (drain with a zero deadline). */
   close(): Promise<void>;
+}
+
+/** A worker's kept job result, for the primary's one count of them. */
+function reportToPrimary(appId: string, result: RetainedResult): void {
+  const m: JobResultMessage = { sy: 'job-result', appId, id: result.id, path: result.path, bytes: result.bytes, expiresAt: result.expiresAt };
+  // Disconnected: the primary is gone and this worker with it (an async send error would crash it first).
+  if (process.connected) process.send?.(m);
 }
 
 async function loadJwks(config: ProxyConfig): Promise<string> {
@@ -252,11 +261,16 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             dir: config.jobsDir === '' ? join(tmpdir(), `switchyard-jobs-${config.id}`) : config.jobsDir,
             retentionMs: config.jobRetentionMs,
             maxResultBytes: config.jobMaxResultBytes,
-            resultBytesPerApp: config.jobResultBytesPerApp > 0 ? config.jobResultBytesPerApp : 4 * config.jobMaxResultBytes,
+            resultBytesPerApp: jobResultBudgetPerApp(config),
+            resultBytesTotal: jobResultBudgetTotal(config),
             maxAttempts: config.jobMaxAttempts,
             maxWaitMs: config.jobMaxWaitMs,
             recoverBefore: bootedAt,
             webhookAllowInternal: config.webhookAllowPrivate,
+            webhookQueuePerApp: config.webhookQueuePerApp,
+            onWebhookDropped: (appId) => metrics.jobWebhooksDropped.inc({ app: appId }),
+            // A cluster's primary counts every worker's kept results once (job-result-ledger.ts).
+            ...(slot === null ? {} : { reportResult: reportToPrimary }),
             maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
             windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
             now,

@@ -17,10 +17,29 @@ describe('RetainedResults', () => {
     for (const [app, bytes] of adds as Array<[string, number]>) {
       // Ids name the app and its n-th result: a1, a2, b1…
       seen.set(app, (seen.get(app) ?? 0) + 1);
-      out.push(...kept.add(app, r(`${app}${seen.get(app) ?? 0}`, bytes)).map((e) => e.id));
+      out.push(...kept.add(app, r(`${app}${seen.get(app) ?? 0}`, bytes)).map((e) => e.result.id));
     }
     expect(out).toEqual(evicted);
     for (const [app, bytes] of Object.entries(left)) expect(kept.bytesOf(app)).toBe(bytes);
+  });
+
+  it.each([
+    { name: 'within the total: nothing deleted', adds: [['a', 4], ['b', 4]], evicted: [], left: { a: 4, b: 4 } },
+    { name: 'past the total: the app holding most loses its oldest, not the small one', adds: [['a', 4], ['a', 4], ['b', 2], ['b', 3]], evicted: ['a1:total'], left: { a: 4, b: 5 } },
+    { name: 'max-min fair: the largest keeps losing until it is no longer the largest', adds: [['a', 3], ['a', 3], ['a', 3], ['b', 2], ['c', 7]], evicted: ['a1:total', 'a2:total'], left: { a: 3, b: 2, c: 7 } },
+    { name: 'the result just stored is never the one deleted', adds: [['a', 8], ['b', 9]], evicted: ['a1:total'], left: { a: 0, b: 9 } },
+    { name: 'the app bound first, then the total', adds: [['a', 6], ['b', 5], ['b', 6], ['a', 2]], evicted: ['b1:app', 'a1:total'], left: { a: 2, b: 6 } },
+  ])('total bound: $name', ({ adds, evicted, left }) => {
+    const kept = new RetainedResults(10, 12);
+    const out: string[] = [];
+    const seen = new Map<string, number>();
+    for (const [app, bytes] of adds as Array<[string, number]>) {
+      seen.set(app, (seen.get(app) ?? 0) + 1);
+      out.push(...kept.add(app, r(`${app}${seen.get(app) ?? 0}`, bytes)).map((e) => `${e.result.id}:${e.bound}`));
+    }
+    expect(out).toEqual(evicted);
+    for (const [app, bytes] of Object.entries(left)) expect(kept.bytesOf(app)).toBe(bytes);
+    expect(kept.bytes).toBeLessThanOrEqual(Math.max(12, ...adds.map(([, b]) => Number(b))));
   });
 
   it('results past their retention stop counting, so new ones fit again', () => {
@@ -34,7 +53,7 @@ describe('RetainedResults', () => {
   it('many results stay bounded and are dropped in order', () => {
     const kept = new RetainedResults(5);
     const evicted: string[] = [];
-    for (let i = 0; i < 1_000; i++) evicted.push(...kept.add('a', r(`j${i}`, 1, i)).map((e) => e.id));
+    for (let i = 0; i < 1_000; i++) evicted.push(...kept.add('a', r(`j${i}`, 1, i)).map((e) => e.result.id));
     expect(evicted).toEqual(Array.from({ length: 995 }, (_, i) => `j${i}`));
     expect(kept.bytesOf('a')).toBe(5);
     kept.expire(997);

@@ -4,7 +4,11 @@
  * flight, not what it leaves behind: without this, a batch tenant whose jobs end fast fills the
  * disk every tenant's results share within one retention period. Past its budget an app loses its
  * OWN oldest results, never another app's; the newest result is always kept (the budget is at
- * least the largest result the config allows). No I/O here: async-jobs.ts deletes what this returns.
+ * least the largest result the config allows). No I/O here: job-result-ledger.ts deletes what this returns.
+ *
+ * All apps together keep at most a total (`PROXY_JOB_RESULT_BYTES_TOTAL`): past it the app that
+ * holds the most bytes loses its own oldest result, again and again (max-min fair: a small app
+ * loses nothing while a larger one still holds more), never the result just stored.
  */
 
 export interface RetainedResult {
@@ -22,10 +26,25 @@ interface AppResults {
   bytes: number;
 }
 
+/** A result to delete and which bound it broke: its app's own, or the proxy's total. */
+export interface Eviction {
+  readonly result: RetainedResult;
+  readonly bound: 'app' | 'total';
+}
+
 export class RetainedResults {
   readonly #apps = new Map<string, AppResults>();
+  #total = 0;
 
-  constructor(private readonly budgetBytes: number) {}
+  constructor(
+    private readonly budgetBytes: number,
+    private readonly totalBytes = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Bytes of results all apps keep here. */
+  get bytes(): number {
+    return this.#total;
+  }
 
   /** Bytes of results `appId` keeps here. */
   bytesOf(appId: string): number {
@@ -36,7 +55,7 @@ export class RetainedResults {
    * A result of `appId` was stored: the app's oldest results to delete so it stays within its
    * budget (amortised O(1) per result).
    */
-  add(appId: string, result: RetainedResult): RetainedResult[] {
+  add(appId: string, result: RetainedResult): Eviction[] {
     let app = this.#apps.get(appId);
     if (app === undefined) {
       app = { items: [], head: 0, bytes: 0 };
@@ -44,10 +63,28 @@ export class RetainedResults {
     }
     app.items.push(result);
     app.bytes += result.bytes;
-    const evicted: RetainedResult[] = [];
-    while (app.bytes > this.budgetBytes && app.items.length - app.head > 1) evicted.push(this.#dropHead(app));
+    this.#total += result.bytes;
+    const evicted: Eviction[] = [];
+    while (app.bytes > this.budgetBytes && app.items.length - app.head > 1) evicted.push({ result: this.#dropHead(app), bound: 'app' });
     this.#compact(appId, app);
+    while (this.#total > this.totalBytes) {
+      const victim = this.#largest(result);
+      if (victim === null) break;
+      evicted.push({ result: this.#dropHead(victim[1]), bound: 'total' });
+      this.#compact(victim[0], victim[1]);
+    }
     return evicted;
+  }
+
+  /** The app holding the most bytes that has a result other than `kept` (O(apps): only past the total). */
+  #largest(kept: RetainedResult): [string, AppResults] | null {
+    let best: [string, AppResults] | null = null;
+    for (const entry of this.#apps) {
+      const app = entry[1];
+      if (app.items[app.head] === kept) continue;
+      if (best === null || app.bytes > best[1].bytes) best = entry;
+    }
+    return best;
   }
 
   /** The sweeper deleted results past their retention: stop counting them. */
@@ -62,6 +99,7 @@ export class RetainedResults {
     const r = app.items[app.head] as RetainedResult;
     app.head++;
     app.bytes -= r.bytes;
+    this.#total -= r.bytes;
     return r;
   }
 

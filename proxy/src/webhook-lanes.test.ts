@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { WebhookLanes } from './webhook-lanes.ts';
+import { WebhookDropped, WebhookLanes } from './webhook-lanes.ts';
 
 /** A task that ends when `finish()` is called; `started` says whether it ran yet. */
 function gate(): { task: () => Promise<string>; started: boolean; finish: (fail?: boolean) => void } {
@@ -39,4 +39,23 @@ it('runs one app\'s waiting notices in the order they came', async () => {
   await Promise.all([1, 2, 3].map((n) => lanes.run('a', async () => { order.push(n); await tick(); })));
   expect(order).toEqual([1, 2, 3]);
   expect(lanes.waitingOf('a')).toBe(0);
+});
+
+it("past its line's bound an app's oldest waiting notice is dropped, never another app's", async () => {
+  const lanes = new WebhookLanes(1, 2);
+  const [a1, a2, a3, a4, b1, b2] = [gate(), gate(), gate(), gate(), gate(), gate()];
+  void lanes.run('a', a1.task);
+  const second = lanes.run('a', a2.task);
+  void lanes.run('a', a3.task);
+  void lanes.run('b', b1.task);
+  const bWaiting = lanes.run('b', b2.task);
+  void lanes.run('a', a4.task); // a's line was full (a2, a3): a2 goes
+  expect(await second).toBeInstanceOf(WebhookDropped);
+  expect([lanes.waitingOf('a'), lanes.waitingOf('b')]).toEqual([2, 1]);
+  a1.finish();
+  b1.finish();
+  await tick();
+  expect([a2.started, a3.started, b2.started]).toEqual([false, true, true]);
+  b2.finish();
+  expect(await bWaiting).toBe('ok');
 });

@@ -605,6 +605,11 @@ export const MIGRATIONS: readonly Migration[] = [
        END`,
     ],
   },
+  {
+    version: 25,
+    name: 'an async job records when its webhook was dropped unsent (its app\'s webhook line was full), so its status says so',
+    statements: [`ALTER TABLE async_jobs ADD COLUMN webhook_dropped_at INTEGER`],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -1,0 +1,76 @@
+/**
+ * The one count of a proxy's retained job results (retained-job-results.ts) and the deletions it
+ * decides. Exactly one process of a proxy holds it: a single-process proxy itself, or the primary
+ * of a cluster (cluster-primary.ts), to which workers report each result they keep
+ * (`JobResultMessage`). Each worker used to count on its own — every result that ended before the
+ * boot once per worker, a crashed worker's own results by nobody — so per-app budgets were
+ * per-process and wrong after a restart, and nothing bounded the disk the workers share.
+ */
+import { unlink } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { JobStore } from './async-job-store.ts';
+import { RetainedResults, type Eviction, type RetainedResult } from './retained-job-results.ts';
+
+/** A worker kept a result: the primary counts it. */
+export interface JobResultMessage extends RetainedResult {
+  readonly sy: 'job-result';
+  readonly appId: string;
+}
+
+export function isJobResultMessage(m: unknown): m is JobResultMessage {
+  return typeof m === 'object' && m !== null && (m as { sy?: unknown }).sy === 'job-result';
+}
+
+export interface LedgerOptions {
+  readonly proxyId: string;
+  readonly store: JobStore;
+  readonly perAppBytes: number;
+  readonly totalBytes: number;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+export class JobResultLedger {
+  readonly #retained: RetainedResults;
+
+  constructor(private readonly o: LedgerOptions) {
+    this.#retained = new RetainedResults(o.perAppBytes, o.totalBytes);
+  }
+
+  /** Results kept from before `before` (the boot) count too, so a restart hands out no fresh budget. */
+  async load(before: number): Promise<void> {
+    for (const r of await this.o.store.retained(this.o.proxyId, before)) await this.add(r.appId, r);
+  }
+
+  /**
+   * Counts a kept result and deletes what its bounds push out: row first (`expired`, so its status
+   * URL says why and its result URL answers 410), then the file. Never throws: the job it was
+   * called for is already completed.
+   */
+  async add(appId: string, result: RetainedResult): Promise<void> {
+    for (const e of this.#retained.add(appId, result)) await this.#evict(e);
+  }
+
+  /** The sweeper deleted results past their retention: stop counting them. */
+  expire(now: number): void {
+    this.#retained.expire(now);
+  }
+
+  bytesOf(appId: string): number {
+    return this.#retained.bytesOf(appId);
+  }
+
+  async #evict({ result, bound }: Eviction): Promise<void> {
+    const error =
+      bound === 'app'
+        ? `result deleted before its retention ended: its app keeps at most ${this.o.perAppBytes} bytes of finished results on this proxy (PROXY_JOB_RESULT_BYTES_PER_APP), oldest deleted first`
+        : `result deleted before its retention ended: this proxy keeps at most ${this.o.totalBytes} bytes of finished results in all (PROXY_JOB_RESULT_BYTES_TOTAL), and its app held the most, so lost its oldest`;
+    try {
+      await this.o.store.update(result.id, ['completed'], { status: 'expired', resultPath: null, error }, this.o.now());
+    } catch (err) {
+      // The row still names the file: its result URL answers 410 "gone" once the file is deleted.
+      this.o.logger.warn({ err, job: result.id }, 'could not mark an async job result expired');
+    }
+    await unlink(result.path).catch(() => undefined);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Kept job results are counted once per proxy, not once per worker: a cluster's primary holds the
+ * one count (job-result-ledger.ts) that every worker reports to, with the results from before the
+ * boot loaded once. Each worker used to count on its own, so after a restart every worker counted
+ * the old results as its own and an app kept its budget on every worker (the shared disk held
+ * N × what the operator set). And all apps together keep at most PROXY_JOB_RESULT_BYTES_TOTAL:
+ * past it the app holding the most loses its own oldest (410 job-result-expired), never a small
+ * app. Real AsyncJobs over a real libSQL file, a real HTTP target.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
+import { libsqlJobStore, type JobStore } from '../src/async-job-store.ts';
+import { AsyncJobs, type AsyncJobsOptions } from '../src/async-jobs.ts';
+import { JobResultLedger } from '../src/job-result-ledger.ts';
+import { waitFor } from './harness.ts';
+
+const ANSWER = Buffer.alloc(1_000, 'x');
+let target: Server;
+let db: TempStore;
+let agent: Agent;
+
+beforeAll(async () => {
+  target = createServer((req, res) => {
+    req.resume();
+    res.end(ANSWER);
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  db = await openTempStore();
+  agent = new Agent();
+});
+
+afterAll(async () => {
+  await agent.close();
+  await new Promise((r) => target.close(r));
+  db.dispose();
+});
+
+const targetUrl = (): string => `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+
+function jobs(store: JobStore, dir: string, extra: Partial<AsyncJobsOptions>): AsyncJobs {
+  return new AsyncJobs({ proxyId: 'p', store, dir, retentionMs: 3_600_000, maxResultBytes: ANSWER.length, resultBytesPerApp: 2 * ANSWER.length, maxAttempts: 3, maxWaitMs: 60_000, recoverBefore: Date.now(), maxQueuedOf: () => 1_000, windowOf: () => 1, now: Date.now, logger: pino({ level: 'silent' }), dispatcher: agent, ...extra });
+}
+
+/** Runs one job of `appId` to completion: results end in the order the test makes them. */
+async function complete(j: AsyncJobs, store: JobStore, appId: string): Promise<string> {
+  const job = await j.submit({ appId, method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl: null });
+  await waitFor(async () => (await store.get(job.id))?.status === 'completed', `${appId}'s job completes`, 8_000);
+  return job.id;
+}
+
+async function keptBefore(store: JobStore, dir: string, id: string, appId: string, at: number): Promise<void> {
+  const path = join(dir, `${id}.body`);
+  await writeFile(path, ANSWER);
+  await store.insert({ id, appId, proxyId: 'p', method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claimsJson: '{}', retryable: false, status: 'running', attempts: 1, resultStatus: null, resultType: null, resultPath: null, resultBytes: null, error: null, createdAt: at, updatedAt: at, expiresAt: Number.MAX_SAFE_INTEGER, webhookUrl: null });
+  await store.update(id, ['running'], { status: 'completed', resultStatus: 200, resultPath: path, resultBytes: ANSWER.length, expiresAt: at + 3_600_000 }, at);
+}
+
+it("two workers' results and the ones from before the boot count once against the app's budget", async () => {
+  const store = libsqlJobStore(db.client);
+  const dir = join(db.dir, 'workers');
+  await mkdir(dir, { recursive: true });
+  const before = Date.now() - 10_000;
+  // Before the restart: app a kept its whole budget (2 results), app b one.
+  await keptBefore(store, dir, 'w_old_a1', 'a', before);
+  await keptBefore(store, dir, 'w_old_a2', 'a', before + 1);
+  await keptBefore(store, dir, 'w_old_b1', 'b', before + 2);
+  // The primary: loads the old results once, before any worker runs a job.
+  const ledger = new JobResultLedger({ proxyId: 'p', store, perAppBytes: 2 * ANSWER.length, totalBytes: Number.POSITIVE_INFINITY, now: Date.now, logger: pino({ level: 'silent' }) });
+  await ledger.load(Date.now());
+  const workers = [0, 1].map(() => jobs(store, dir, { reportResult: (appId, r) => void ledger.add(appId, r) }));
+  try {
+    for (const w of workers) await w.start(targetUrl(), false);
+    const mine = [await complete(workers[0] as AsyncJobs, store, 'a'), await complete(workers[1] as AsyncJobs, store, 'a')];
+    // The proxy as a whole holds 2 of a's results, its budget: the 2 old ones went, oldest first.
+    await waitFor(async () => (await store.get('w_old_a2'))?.status === 'expired', "a's old results are deleted", 2_000);
+    expect((await store.get('w_old_a1'))?.status).toBe('expired');
+    expect(await stat(join(dir, 'w_old_a1.body')).catch(() => null)).toBeNull();
+    for (const id of mine) expect((await store.get(id))?.status).toBe('completed');
+    expect(ledger.bytesOf('a')).toBe(2 * ANSWER.length);
+    expect((await store.get('w_old_b1'))?.status).toBe('completed');
+  } finally {
+    for (const w of workers) w.stop();
+  }
+});
+
+it('past the total the app holding the most loses its own oldest; the small app keeps its result', async () => {
+  const store = libsqlJobStore(db.client);
+  const dir = join(db.dir, 'total');
+  const j = jobs(store, dir, { resultBytesPerApp: 3 * ANSWER.length, resultBytesTotal: 3 * ANSWER.length, recoverBefore: 0 });
+  try {
+    await j.start(targetUrl(), false);
+    const a = [await complete(j, store, 'a'), await complete(j, store, 'a')];
+    const b = await complete(j, store, 'b');
+    const a3 = await complete(j, store, 'a');
+    // 4 results, room for 3: a holds the most (3), so a loses its oldest; b is never touched.
+    await waitFor(async () => (await store.get(a[0] as string))?.status === 'expired', "a's oldest is deleted", 2_000);
+    expect((await store.get(a[0] as string))?.error).toContain('PROXY_JOB_RESULT_BYTES_TOTAL');
+    for (const id of [a[1] as string, b, a3]) expect((await store.get(id))?.status).toBe('completed');
+  } finally {
+    j.stop();
+  }
+});
