@@ -144,6 +144,11 @@ export class WriteBuffer<T> {
     return this.#backOff(now, random);
   }
 
+  /** Ends a backoff now (a drain's last write): the next `begin` may start at once. */
+  retryNow(): void {
+    this.#nextAttemptAt = 0;
+  }
+
   /** A related write to the same store failed (e.g. a health row): back off all the same. */
   noteFailure(now: number, random: number): number {
     this.#failures++;
