@@ -396,15 +396,15 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       // Pins of the drained jobs reach libSQL before the next process loads them (hand-over),
       // written now even if a retry backoff runs. Bounded: a hung store must not hold the drain.
       const pins = await rt.jobPins.flushNow(DRAIN_PIN_WAIT_MS);
-      if (pins.unwritten > 0 || pins.dropped > 0)
-        logger.warn({ pinsUnwritten: pins.unwritten, pinsDropped: pins.dropped }, 'job pins not written before the drain ended; their jobs lose their replica after the hand-off');
+      if (pins.unwritten > 0)
+        logger.warn({ pinsUnwritten: pins.unwritten }, 'job pins not written before the drain ended; their jobs lose their replica after the hand-off');
       await inRegion.stop();
       await admin.close();
       // The last spans (drained streams) leave before the process exits.
       await rt.tracing?.shutdown().catch(() => undefined);
       await upstreams.close();
       if (ownsDispatcher) await dispatcher.close().catch(() => undefined);
-      logger.info({ ...result, pinsUnwritten: pins.unwritten }, 'proxy drained');
+      logger.info({ ...result, pinsUnwritten: pins.unwritten, pinsDroppedSinceStart: pins.dropped }, 'proxy drained');
       return result;
     })();
     return drained;

@@ -154,13 +154,16 @@ export class Reporter {
     return this.writing;
   }
 
-  /** `last`: a drain's report (draining row, last outcomes), tried even while backing off. */
-  async reportOnce(last = false): Promise<void> {
+  /**
+   * `force`: a drain's report (the draining row, the last outcomes), tried even while backing off:
+   * the process is about to end, so the rows would otherwise be lost.
+   */
+  async reportOnce(force = false): Promise<void> {
     if (this.store === null) return;
     const rt = this.rt();
     const now = rt.now();
     const buf = this.buffer();
-    if (last) buf.retryNow();
+    if (force) buf.retryNow();
     // The store failed recently: wait out the backoff instead of hammering it every interval.
     if (now < buf.nextAttemptAt) return;
     if (!this.reportsProxy) return this.flushOutcomes();

@@ -80,3 +80,26 @@ test('a hung outcome write or proxy-row write ends at its deadline, and the outc
   expect(Number(rs.rows[0]?.['n'])).toBe(20);
   client.close();
 }, 20_000);
+
+test("a drain's last report writes the outcomes at once, even while a failed write's backoff runs", async () => {
+  const client = await openStoreClient({ storeUrl: relay.url, storeAuthToken: null });
+  if (client === null) throw new Error('no client');
+  relay.hang = true;
+  const warnings: string[] = [];
+  const rt = {
+    config: { outcomeBatchSize: 10 },
+    now: () => Date.now(),
+    metrics: { storeDeadlines: new Counter({ name: 'store_deadlines_2_total', help: 'test', labelNames: ['call'], registers: [] }) },
+    logger: { warn: (_o: unknown, msg: string) => warnings.push(msg), info: () => undefined, error: () => undefined },
+  } as unknown as ProxyRuntime;
+  // A sibling worker's reporter: outcomes only.
+  const reporter = new Reporter(() => rt, libsqlProxyStore(client), () => 1, false, 200);
+  for (let i = 100; i < 110; i++) reporter.record(row(i));
+  await waitFor(() => warnings.length === 1, 'the outcome write to pass its deadline', 2_000);
+  relay.hang = false;
+  await reporter.reportOnce(true); // within the 500 ms backoff
+  expect(reporter.stats()).toMatchObject({ buffered: 0, written: 10 });
+  const rs = await direct.execute("SELECT COUNT(*) AS n FROM outcomes WHERE decision_id LIKE 'd-10_'");
+  expect(Number(rs.rows[0]?.['n'])).toBe(10);
+  client.close();
+}, 10_000);
