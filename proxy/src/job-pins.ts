@@ -14,6 +14,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { jobKeyDigestInput, readJobKey } from '../../shared/domain/job-key.ts';
 import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 import { ProxyError } from './errors.ts';
+import { STORE_CALL_DEADLINE_MS, withDeadline } from './store-deadline.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 export interface JobPinRow {
@@ -67,6 +68,14 @@ const PRUNE_EVERY_MS = 60_000;
 /** Pin writes buffered while libSQL is slow or down; per-app fair drop when full (WriteBuffer `key`). */
 const WRITE_BUFFER = { max: 10_000, batch: 500, baseBackoffMs: 1_000, maxBackoffMs: 30_000 } as const;
 
+/** What a drain's last write left behind: those jobs lose their replica after the hand-off. */
+export interface PinsNotWritten {
+  /** Pins still buffered (or their write unanswered) when the drain's wait ended. */
+  readonly unwritten: number;
+  /** Pins dropped since start because the buffer was full (libSQL slow or down). */
+  readonly dropped: number;
+}
+
 export type JobKey = { readonly ok: true; readonly hash: string | null } | { readonly ok: false; readonly error: ProxyError };
 
 /** The request's job key hash (null: the app has no job key header, or none was sent). */
@@ -85,6 +94,10 @@ export class JobPins {
   private count = 0;
   private readonly writes = new WriteBuffer<JobPinRow>({ ...WRITE_BUFFER, key: (r) => r.appId });
   private flushing: Promise<void> | null = null;
+  /** The write retry armed after a failure (a drain cancels it and writes at once). */
+  private retry: NodeJS.Timeout | null = null;
+  /** Rows of the write in flight. */
+  private writingRows = 0;
   private refreshing: Promise<void> | null = null;
   /** The store's seq this proxy has read up to (0: nothing read yet). */
   private seq = 0;
@@ -95,6 +108,8 @@ export class JobPins {
     private readonly proxyId: string,
     private readonly onError: (err: unknown) => void,
     private readonly max: number = MAX_PINS,
+    /** Each store call's deadline (tests shorten it). */
+    private readonly deadlineMs: number = STORE_CALL_DEADLINE_MS,
   ) {}
 
   get size(): number {
@@ -130,6 +145,33 @@ export class JobPins {
   }
 
   /**
+   * A drain's last write: every buffered pin now, even while a retry backoff runs (its timer is
+   * cancelled). Without it the pins recorded just before a drain die with this process, and the
+   * next process routes their jobs' next requests anywhere. Waits at most `waitMs` (a hung store
+   * must not hold the drain) and one failed write ends it; returns what was left unwritten.
+   */
+  async flushNow(waitMs: number): Promise<PinsNotWritten> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    const last = (async () => {
+      await this.settled(); // a write in flight ends first (bounded by its deadline)
+      this.cancelRetry();
+      this.writes.retryNow();
+      this.flushing ??= this.flush();
+      await this.settled();
+    })();
+    await Promise.race([last, waited]).finally(() => clearTimeout(timer));
+    return { unwritten: this.writes.size + this.writingRows, dropped: this.writes.stats().dropped };
+  }
+
+  private cancelRetry(): void {
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+  }
+
+  /**
    * Pins other proxy processes wrote (e.g. this proxy's previous process, before a drain): only
    * those changed since the last read. A refresh still running makes the next one a no-op.
    */
@@ -143,16 +185,16 @@ export class JobPins {
   private async load(clusterIds: readonly string[], now: number): Promise<void> {
     if (this.store === null || clusterIds.length === 0) return;
     if (now - this.prunedAt >= PRUNE_EVERY_MS) {
-      await this.store.pruneJobPins(clusterIds, now);
+      await withDeadline(this.store.pruneJobPins(clusterIds, now), this.deadlineMs, 'job pin prune');
       this.prunedAt = now;
     }
     for (let i = 0; i < PAGES_PER_REFRESH; i++) {
-      let page = await this.store.loadJobPins(clusterIds, now, this.seq, PAGE);
+      let page = await this.page(clusterIds, now, this.seq);
       // The store numbers changes below what was read here (a database restored, or one where
       // v23 reused numbers after a prune): read everything again rather than miss pins for good.
       if (page.top < this.seq) {
         this.seq = 0;
-        page = await this.store.loadJobPins(clusterIds, now, 0, PAGE);
+        page = await this.page(clusterIds, now, 0);
       }
       for (const row of page.rows) {
         const { seq: _, ...pin } = row;
@@ -163,6 +205,11 @@ export class JobPins {
       if (!page.more) break;
     }
     this.dropExpired(now);
+  }
+
+  private page(clusterIds: readonly string[], now: number, afterSeq: number): Promise<JobPinPage> {
+    if (this.store === null) return Promise.resolve({ rows: [], nextSeq: afterSeq, more: false, top: afterSeq });
+    return withDeadline(this.store.loadJobPins(clusterIds, now, afterSeq, PAGE), this.deadlineMs, 'job pin read');
   }
 
   private dropExpired(now: number): void {
@@ -181,18 +228,25 @@ export class JobPins {
     await new Promise<void>((resolve) => setImmediate(resolve)); // this tick's pins share one batch
     try {
       for (let rows = this.writes.begin(Date.now()); rows !== null; rows = this.writes.begin(Date.now())) {
+        this.writingRows = rows.length;
         try {
-          await this.store?.upsertJobPins(rows);
+          // A write past its deadline counts as failed: its rows go back (bounded) and are retried
+          // after the backoff; the upsert keeps the newest pin if the late one lands after all.
+          if (this.store !== null) await withDeadline(this.store.upsertJobPins(rows), this.deadlineMs, 'job pin write');
           this.writes.succeeded(rows);
         } catch (err) {
           const delay = this.writes.failed(rows, Date.now(), Math.random());
           this.onError(err);
           // +1 ms: a timer may fire a millisecond before the backoff's Date.now() deadline, and a
           // retry that finds the buffer still backing off would arm nothing.
-          setTimeout(() => {
+          this.retry = setTimeout(() => {
+            this.retry = null;
             this.flushing ??= this.flush();
-          }, delay + 1).unref();
+          }, delay + 1);
+          this.retry.unref();
           return;
+        } finally {
+          this.writingRows = 0;
         }
       }
     } finally {

@@ -41,6 +41,8 @@ export interface ProxyMetrics {
   readonly inFlightBudgetRefusals: Counter<'reason'>;
   /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
   readonly traceSpansDropped: Counter;
+  /** Background libSQL calls that passed their deadline (store-deadline.ts), by call. */
+  readonly storeDeadlines: Counter<'call'>;
   /** Token budgets (token-budgets.ts): tokens charged per app and type (prompt|completion). */
   readonly budgetTokens: Counter<'app' | 'type'>;
   /** Requests refused by a token budget, per app and reason (tokens|spend). */
@@ -196,6 +198,12 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     traceSpansDropped: new Counter({
       name: 'switchyard_proxy_trace_spans_dropped_total',
       help: 'Spans the OTLP exporter failed to deliver (the collector is down, refused them, or the endpoint is wrong)',
+      registers,
+    }),
+    storeDeadlines: new Counter({
+      name: 'switchyard_proxy_store_deadlines_total',
+      help: 'Background libSQL calls (job pin read/write/prune, outcome and proxy-row writes) abandoned unanswered after their deadline; the loop moved on',
+      labelNames: ['call'],
       registers,
     }),
     genAiStreams: new Counter({

@@ -31,6 +31,7 @@ import { OutlierDetector } from './outlier-detector.ts';
 import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
 import { WebSocketServers } from './ws-servers.ts';
 import { Reporter } from './reporter.ts';
+import { StoreDeadlineError } from './store-deadline.ts';
 import { RetryBudgets } from './retry-budget.ts';
 import { JobPins } from './job-pins.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
@@ -54,6 +55,9 @@ import { AggregatorRegistry, Gauge } from 'prom-client';
 import { processPeers, type WorkerSlot } from './cluster-peers.ts';
 import { processChannel, workerAdmission } from './cluster-limits.ts';
 import { scopeKey } from './limit-leases.ts';
+
+/** A drain's longest wait for its last job pin write (the store hung: the drain goes on). */
+const DRAIN_PIN_WAIT_MS = 2_000;
 
 export interface ProxyDeps {
   readonly store?: ProxyStore;
@@ -194,6 +198,9 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   // Per process: each worker has its own open-file limit (in-flight-budget.ts).
   const inFlightBudget = new InFlightBudget(budgetFromConfig(config.maxInFlight, logger));
   const metrics = createMetrics(deps.defaultMetrics ?? false, inFlightBudget);
+  const countDeadline = (err: unknown): void => {
+    if (err instanceof StoreDeadlineError) metrics.storeDeadlines.inc({ call: err.call });
+  };
   // The primary's scrape asks every worker for this registry and sums them.
   if (slot !== null) {
     AggregatorRegistry.setRegistries([metrics.registry]);
@@ -251,7 +258,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     ),
     recordOutcome: (row) => reporter.record(row),
     tracing: tracingFromConfig(config, deps.traceExporter, onDropped),
-    jobPins: new JobPins(store, config.id, (err: unknown) => logger.warn({ err }, 'could not write a job pin')),
+    jobPins: new JobPins(store, config.id, (err: unknown) => {
+      countDeadline(err);
+      logger.warn({ err }, 'could not write a job pin');
+    }),
     jobs:
       deps.db === undefined
         ? null
@@ -341,7 +351,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await rt.jobs?.start(jobsUrl, slot === null || slot.index === 0);
 
   const refreshPins = (): Promise<void> =>
-    rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => logger.warn({ err }, 'could not load job pins'));
+    rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => {
+      countDeadline(err);
+      logger.warn({ err }, 'could not load job pins');
+    });
   await refreshPins();
   await leases?.renewOnce().catch(onLeaseError);
   leases?.start(onLeaseError);
@@ -381,7 +394,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     drained ??= (async () => {
       // Interrupted jobs stay `running` in the database: the next start retries or fails them.
       rt.jobs?.stop();
-      const result = await drain(rt, listeners, () => reporter.reportOnce(), deadlineMs);
+      const result = await drain(rt, listeners, () => reporter.reportOnce(true), deadlineMs);
       if (jobListeners !== null) {
         jobListeners.server.close();
         for (const sock of jobListeners.sockets) sock.destroy();
@@ -393,17 +406,19 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       stopChecks();
       stopScraper();
       reporter.stop();
-      await reporter.reportOnce();
-      // Pins of the drained jobs reach libSQL before the next process loads them (hand-over).
-      // Bounded: a hung store must not hold the drain.
-      await Promise.race([rt.jobPins.settled(), new Promise<void>((r) => setTimeout(r, 2_000).unref())]);
+      await reporter.reportOnce(true);
+      // Pins of the drained jobs reach libSQL before the next process loads them (hand-over),
+      // written now even if a retry backoff runs. Bounded: a hung store must not hold the drain.
+      const pins = await rt.jobPins.flushNow(DRAIN_PIN_WAIT_MS);
+      if (pins.unwritten > 0)
+        logger.warn({ pinsUnwritten: pins.unwritten }, 'job pins not written before the drain ended; their jobs lose their replica after the hand-off');
       await inRegion.stop();
       await admin.close();
       // The last spans (drained streams) leave before the process exits.
       await rt.tracing?.shutdown().catch(() => undefined);
       await upstreams.close();
       if (ownsDispatcher) await dispatcher.close().catch(() => undefined);
-      logger.info({ ...result }, 'proxy drained');
+      logger.info({ ...result, pinsUnwritten: pins.unwritten, pinsDroppedSinceStart: pins.dropped }, 'proxy drained');
       return result;
     })();
     return drained;

@@ -19,6 +19,7 @@ import { parseCircuitKey } from './circuit-breaker.ts';
 import type { ClusterLatency } from './latency-tracker.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { ClusterHealthRow, OutcomeRow, ProxyStore } from './store.ts';
+import { STORE_CALL_DEADLINE_MS, StoreDeadlineError, withDeadline } from './store-deadline.ts';
 
 const MAX_QUEUE = 50_000;
 const BASE_BACKOFF_MS = 500;
@@ -46,6 +47,8 @@ export class Reporter {
     private readonly random: () => number = Math.random,
     /** Write the proxy row and cluster health (false: a sibling worker does; outcomes are still ours). */
     private readonly reportsProxy = true,
+    /** Each store call's deadline: a hung store fails the write (and backs off) instead of holding it. */
+    private readonly deadlineMs: number = STORE_CALL_DEADLINE_MS,
   ) {}
 
   /** Built on first use: the runtime (and its batch size) exists only after construction. */
@@ -138,9 +141,10 @@ export class Reporter {
       const buf = this.buffer();
       for (let rows = buf.begin(this.rt().now()); rows !== null; rows = buf.begin(this.rt().now())) {
         try {
-          await store.insertOutcomes(rows);
+          await withDeadline(store.insertOutcomes(rows), this.deadlineMs, 'outcome write');
           buf.succeeded(rows);
         } catch (err) {
+          this.countDeadline(err);
           const delay = buf.failed(rows, this.rt().now(), this.random());
           this.rt().logger.warn({ err, rows: rows.length, retryInMs: delay, ...buf.stats() }, 'writing outcomes failed; kept for a later try');
           return;
@@ -150,30 +154,35 @@ export class Reporter {
     return this.writing;
   }
 
-  async reportOnce(): Promise<void> {
+  /**
+   * `force`: a drain's report (the draining row, the last outcomes), tried even while backing off:
+   * the process is about to end, so the rows would otherwise be lost.
+   */
+  async reportOnce(force = false): Promise<void> {
     if (this.store === null) return;
     const rt = this.rt();
     const now = rt.now();
     const buf = this.buffer();
+    if (force) buf.retryNow();
     // The store failed recently: wait out the backoff instead of hammering it every interval.
     if (now < buf.nextAttemptAt) return;
     if (!this.reportsProxy) return this.flushOutcomes();
     try {
-      await this.store.upsertProxy({
-        id: rt.config.id,
-        url: rt.config.publicUrl,
-        region: rt.config.region,
-        draining: rt.draining,
-        observedAt: now,
-      });
-      await this.store.upsertClusterHealth(this.clusterHealth(now));
+      const row = { id: rt.config.id, url: rt.config.publicUrl, region: rt.config.region, draining: rt.draining, observedAt: now };
+      await withDeadline(this.store.upsertProxy(row), this.deadlineMs, 'proxy row write');
+      await withDeadline(this.store.upsertClusterHealth(this.clusterHealth(now)), this.deadlineMs, 'cluster health write');
     } catch (err) {
+      this.countDeadline(err);
       // Same store: the shared backoff applies to the next attempts of both.
       const delay = buf.noteFailure(rt.now(), this.random());
       rt.logger.warn({ err, retryInMs: delay }, 'reporting to the store failed');
       return;
     }
     await this.flushOutcomes();
+  }
+
+  private countDeadline(err: unknown): void {
+    if (err instanceof StoreDeadlineError) this.rt().metrics.storeDeadlines.inc({ call: err.call });
   }
 
   private registerMetrics(): void {

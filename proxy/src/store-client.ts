@@ -11,13 +11,26 @@ import type { ProxyConfig } from './config.ts';
  */
 export const STORE_BUSY_TIMEOUT_MS = 2_000;
 
+/**
+ * Longest one HTTP request to libSQL may take, answer body included, before it is aborted. Without
+ * it a request to a hung server waits out undici's own timeouts (5 minutes) and keeps one of the
+ * client's 20 concurrent request slots meanwhile: a few hung requests and every store call of
+ * the process queues. Longer than the background loops' deadline (STORE_CALL_DEADLINE_MS) since
+ * request-path calls (an async job's body) share the client. `ws:` URLs do not use fetch.
+ */
+export const STORE_REQUEST_TIMEOUT_MS = 10_000;
+
 /** The proxy's libSQL client (workers and the cluster primary alike); loaded lazily. */
-export async function openStoreClient(config: Pick<ProxyConfig, 'storeUrl' | 'storeAuthToken'>): Promise<Client | null> {
+export async function openStoreClient(
+  config: Pick<ProxyConfig, 'storeUrl' | 'storeAuthToken'>,
+  requestTimeoutMs: number = STORE_REQUEST_TIMEOUT_MS,
+): Promise<Client | null> {
   if (config.storeUrl === null) return null;
   const { createClient } = await import('@libsql/client');
   return createClient({
     url: config.storeUrl,
     ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
     timeout: STORE_BUSY_TIMEOUT_MS,
+    fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) }),
   });
 }

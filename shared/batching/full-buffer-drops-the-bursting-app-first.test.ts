@@ -67,3 +67,37 @@ describe('a full buffer drops from the app with the most rows buffered', () => {
     expect(b.stats()).toEqual({ buffered: 10, written: 0, dropped: 2, failures: 0, consecutiveFailures: 0 });
   });
 });
+
+describe('a full buffer with many apps', () => {
+  // The heaviest app's rows first, then 4,000 one-row apps: each push into the full buffer used to
+  // scan every app for the heaviest and then every row after its newest (key() on each), so a
+  // request's outcome cost O(rows) once libSQL was down. Now a push asks for its own key once.
+  it('drops the heaviest app’s newest rows, asks each arriving row for its key once, and writes in arrival order', () => {
+    let keyCalls = 0;
+    const b = new WriteBuffer<Row>({ max: 10_000, batch: 500, baseBackoffMs: 100, maxBackoffMs: 1_000, key: (r) => (keyCalls++, r.app) });
+    let n = 0;
+    for (let i = 0; i < 6_000; i++) b.push({ app: 'heavy', n: n++ });
+    for (let i = 0; i < 4_000; i++) b.push({ app: `small-${i}`, n: n++ });
+    // A failed write puts its batch back (the heaviest's oldest rows, still first in line).
+    const inFlight = b.begin(0) ?? [];
+    for (let i = 0; i < 500; i++) b.push({ app: `late-${i}`, n: n++ });
+    b.failed(inFlight, 0, 0);
+    keyCalls = 0;
+    for (let i = 0; i < 3_000; i++) b.push({ app: `new-${i}`, n: n++ });
+    expect(keyCalls).toBe(3_000);
+
+    const written: Row[] = [];
+    for (let rows = b.begin(1_000); rows !== null; rows = b.begin(1_000)) {
+      written.push(...rows);
+      b.succeeded(rows);
+    }
+    const heavy = written.filter((r) => r.app === 'heavy');
+    // 13,500 rows offered, 10,000 kept: the heavy app lost its 3,500 newest, no other app lost any.
+    expect(written).toHaveLength(10_000);
+    expect(heavy.map((r) => r.n)).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
+    expect(written.filter((r) => r.app !== 'heavy')).toHaveLength(7_500);
+    expect(b.stats()).toMatchObject({ buffered: 0, dropped: 3_500, droppedByKey: { heavy: 3_500 } });
+    // In arrival order, the failed batch first.
+    expect(written.map((r) => r.n)).toEqual([...written.map((r) => r.n)].sort((x, y) => x - y));
+  });
+});

@@ -11,7 +11,8 @@
  *    outage costs one attempt per backoff period, not one per new record.
  *
  * With a `key` (the app), a full buffer drops from the key with the most records buffered, not
- * whatever arrives next: one app's burst then loses its own records first, not other apps'.
+ * whatever arrives next: one app's burst then loses its own records first, not other apps'. A push
+ * costs O(1) amortised whatever the number of keys (the push is on the request path).
  */
 export interface WriteBufferOptions<T = unknown> {
   /** Records kept while writes fail; beyond this new records are dropped (and counted). */
@@ -42,11 +43,32 @@ export function backoffDelay(failures: number, o: Pick<WriteBufferOptions, 'base
   return Math.round(ceiling / 2 + (ceiling / 2) * Math.min(1, Math.max(0, random)));
 }
 
+/** A buffered record and its key ('' without a `key` option); null once written or dropped. */
+type Slot<T> = { readonly row: T; readonly key: string } | null;
+
+/** One key's buffered records: their slot numbers, oldest first from `head` (a deque). */
+interface KeyRows {
+  readonly at: number[];
+  head: number;
+}
+
+/** Slots wasted (written or dropped) before the array is compacted, at least. */
+const COMPACT_AFTER = 1_024;
+
 export class WriteBuffer<T> {
   readonly #o: WriteBufferOptions<T>;
-  #rows: T[] = [];
-  /** Records buffered per key (with a `key` option). */
-  readonly #perKey = new Map<string, number>();
+  /**
+   * Records in arrival order. Written and dropped ones leave a null (compacted once they
+   * outnumber the live ones), so dropping a key's newest record costs O(1), not a scan and a copy.
+   */
+  #slots: Slot<T>[] = [];
+  /** The first slot not yet handed out. */
+  #first = 0;
+  #live = 0;
+  /** With a `key`: each key's records, and the keys by how many they hold (the heaviest in O(1)). */
+  readonly #byKey = new Map<string, KeyRows>();
+  readonly #byCount = new Map<number, Set<string>>();
+  #maxCount = 0;
   readonly #droppedByKey = new Map<string, number>();
   #inFlight = false;
   #nextAttemptAt = 0;
@@ -61,7 +83,7 @@ export class WriteBuffer<T> {
   }
 
   get size(): number {
-    return this.#rows.length;
+    return this.#live;
   }
 
   get inFlight(): boolean {
@@ -73,30 +95,29 @@ export class WriteBuffer<T> {
     return this.#nextAttemptAt;
   }
 
-  /** Buffers a record; false when it was dropped because the buffer is full. */
+  /** Buffers a record; false when it was dropped because the buffer is full. O(1) amortised. */
   push(row: T): boolean {
-    const key = this.#o.key;
-    if (this.#rows.length >= this.#o.max) {
-      if (key === undefined) {
+    const k = this.#keyOf(row);
+    if (this.#live >= this.#o.max) {
+      if (this.#o.key === undefined) {
         this.#dropped++;
         return false;
       }
-      const k = key(row);
       const heaviest = this.#heaviest();
-      if (heaviest === null || (this.#perKey.get(k) ?? 0) >= heaviest.count) {
+      if (heaviest === null || this.#count(k) >= this.#maxCount) {
         this.#countDrop(k);
         return false;
       }
-      this.#evictNewest(heaviest.key, key);
+      this.#evictNewest(heaviest);
     }
-    this.#rows.push(row);
-    if (key !== undefined) this.#add(key(row), 1);
+    this.#append(row, k);
+    this.#compactIfWasteful();
     return true;
   }
 
   /** A full batch is waiting (callers write at once then, and otherwise on a timer). */
   get batchReady(): boolean {
-    return this.#rows.length >= this.#o.batch;
+    return this.#live >= this.#o.batch;
   }
 
   /**
@@ -104,11 +125,19 @@ export class WriteBuffer<T> {
    * caller must report the result with `succeeded` or `failed`.
    */
   begin(now: number): T[] | null {
-    if (this.#inFlight || this.#rows.length === 0 || now < this.#nextAttemptAt) return null;
+    if (this.#inFlight || this.#live === 0 || now < this.#nextAttemptAt) return null;
     this.#inFlight = true;
-    const rows = this.#rows.splice(0, this.#o.batch);
-    const key = this.#o.key;
-    if (key !== undefined) for (const r of rows) this.#add(key(r), -1);
+    const rows: T[] = [];
+    while (rows.length < this.#o.batch && this.#first < this.#slots.length) {
+      const slot = this.#slots[this.#first];
+      this.#slots[this.#first++] = null;
+      if (slot === null || slot === undefined) continue;
+      rows.push(slot.row);
+      this.#live--;
+      // The oldest live slot is its key's oldest record.
+      if (this.#o.key !== undefined) this.#takeOldest(slot.key);
+    }
+    this.#compactIfWasteful();
     return rows;
   }
 
@@ -124,24 +153,23 @@ export class WriteBuffer<T> {
     this.#inFlight = false;
     this.#failures++;
     this.#consecutive++;
-    const kept = [...rows, ...this.#rows];
-    const key = this.#o.key;
-    if (key === undefined) {
-      if (kept.length > this.#o.max) {
-        this.#dropped += kept.length - this.#o.max;
-        kept.length = this.#o.max;
-      }
-      this.#rows = kept;
-      return this.#backOff(now, random);
+    const kept = [...rows.map((row) => ({ row, key: this.#keyOf(row) })), ...this.#liveSlots()];
+    if (this.#o.key === undefined && kept.length > this.#o.max) {
+      this.#dropped += kept.length - this.#o.max;
+      kept.length = this.#o.max;
     }
-    this.#rows = kept;
-    for (const r of rows) this.#add(key(r), 1);
-    while (this.#rows.length > this.#o.max) {
+    this.#rebuild(kept);
+    while (this.#live > this.#o.max) {
       const heaviest = this.#heaviest();
       if (heaviest === null) break;
-      this.#evictNewest(heaviest.key, key);
+      this.#evictNewest(heaviest);
     }
     return this.#backOff(now, random);
+  }
+
+  /** Ends a backoff now (a drain's last write): the next `begin` may start at once. */
+  retryNow(): void {
+    this.#nextAttemptAt = 0;
   }
 
   /** A related write to the same store failed (e.g. a health row): back off all the same. */
@@ -158,32 +186,103 @@ export class WriteBuffer<T> {
   }
 
   stats(): WriteBufferStats {
-    const s = { buffered: this.#rows.length, written: this.#written, dropped: this.#dropped, failures: this.#failures, consecutiveFailures: this.#consecutive };
+    const s = { buffered: this.#live, written: this.#written, dropped: this.#dropped, failures: this.#failures, consecutiveFailures: this.#consecutive };
     return this.#o.key === undefined ? s : { ...s, droppedByKey: Object.fromEntries(this.#droppedByKey) };
   }
 
-  /** The key with the most records buffered: O(keys), paid only when the buffer is full. */
-  #heaviest(): { key: string; count: number } | null {
-    let best: { key: string; count: number } | null = null;
-    for (const [key, count] of this.#perKey) if (best === null || count > best.count) best = { key, count };
-    return best;
+  /** The same function everywhere: one key per row whatever the key function returns. */
+  #keyOf(row: T): string {
+    return this.#o.key === undefined ? '' : this.#o.key(row);
   }
 
-  /** Drops the newest record of `k`: a bursting key's newest rows sit at the end, so the scan is short. */
-  #evictNewest(k: string, key: (row: T) => string): void {
-    for (let i = this.#rows.length - 1; i >= 0; i--) {
-      if (key(this.#rows[i] as T) !== k) continue;
-      this.#rows.splice(i, 1);
-      this.#add(k, -1);
-      this.#countDrop(k);
-      return;
+  #count(k: string): number {
+    const r = this.#byKey.get(k);
+    return r === undefined ? 0 : r.at.length - r.head;
+  }
+
+  /** A key holding the most records (of several, the first to reach that count), or null. */
+  #heaviest(): string | null {
+    const keys = this.#byCount.get(this.#maxCount);
+    if (keys === undefined) return null;
+    for (const k of keys) return k;
+    return null;
+  }
+
+  #append(row: T, k: string): void {
+    const at = this.#slots.length;
+    this.#slots.push({ row, key: k });
+    this.#live++;
+    if (this.#o.key === undefined) return;
+    let r = this.#byKey.get(k);
+    if (r === undefined) this.#byKey.set(k, (r = { at: [], head: 0 }));
+    r.at.push(at);
+    this.#moved(k, r.at.length - r.head - 1, r.at.length - r.head);
+  }
+
+  /** Drops the newest record of `k`. */
+  #evictNewest(k: string): void {
+    const r = this.#byKey.get(k);
+    const at = r?.at.pop();
+    if (r === undefined || at === undefined) return;
+    this.#slots[at] = null;
+    this.#live--;
+    this.#forgetIfEmpty(k, r);
+    this.#countDrop(k);
+  }
+
+  #takeOldest(k: string): void {
+    const r = this.#byKey.get(k);
+    if (r === undefined) return;
+    r.head++;
+    this.#forgetIfEmpty(k, r);
+  }
+
+  /** `k` lost one record: re-file it by its count, and drop it once it holds none. */
+  #forgetIfEmpty(k: string, r: KeyRows): void {
+    const n = r.at.length - r.head;
+    this.#moved(k, n + 1, n);
+    if (n === 0) this.#byKey.delete(k);
+  }
+
+  /** Re-files `k` from count `from` to `to` (they differ by one, so the maximum moves by one too). */
+  #moved(k: string, from: number, to: number): void {
+    const old = this.#byCount.get(from);
+    old?.delete(k);
+    if (old !== undefined && old.size === 0) {
+      this.#byCount.delete(from);
+      if (from === this.#maxCount) this.#maxCount = to;
     }
+    if (to > 0) {
+      let keys = this.#byCount.get(to);
+      if (keys === undefined) this.#byCount.set(to, (keys = new Set()));
+      keys.add(k);
+    }
+    if (to > this.#maxCount) this.#maxCount = to;
   }
 
-  #add(k: string, n: number): void {
-    const c = (this.#perKey.get(k) ?? 0) + n;
-    if (c > 0) this.#perKey.set(k, c);
-    else this.#perKey.delete(k);
+  #liveSlots(): Array<{ row: T; key: string }> {
+    const out: Array<{ row: T; key: string }> = [];
+    for (let i = this.#first; i < this.#slots.length; i++) {
+      const slot = this.#slots[i];
+      if (slot !== null && slot !== undefined) out.push(slot);
+    }
+    return out;
+  }
+
+  /** Once most slots are spent, copies the live ones into a new array: O(1) per operation, amortised. */
+  #compactIfWasteful(): void {
+    const wasted = this.#slots.length - this.#live;
+    if (wasted > COMPACT_AFTER && wasted > this.#live) this.#rebuild(this.#liveSlots());
+  }
+
+  #rebuild(slots: ReadonlyArray<{ row: T; key: string }>): void {
+    this.#slots = [];
+    this.#first = 0;
+    this.#live = 0;
+    this.#byKey.clear();
+    this.#byCount.clear();
+    this.#maxCount = 0;
+    for (const s of slots) this.#append(s.row, s.key);
   }
 
   #countDrop(k: string): void {
