@@ -10,6 +10,7 @@ import type { ApiKey } from '../../shared/domain/types.ts';
 import type { AppPath } from '../../shared/http/request-path.ts';
 import { authorize } from './auth.ts';
 import type { AuthView } from './auth-view.ts';
+import type { AppGate } from './shared-deps.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { errorResponse, refuse, type EdgeError } from './errors.ts';
 import type { SwrCache } from './swr-cache.ts';
@@ -24,8 +25,14 @@ export interface GateInput {
   readonly waitUntil: (p: Promise<unknown>) => void;
 }
 
-/** Null: the snapshot may be read. Otherwise the answer, given without it. */
-export async function gateApp(g: GateInput): Promise<Response | null> {
+/**
+ * `pass`: the snapshot may be read; `checked` is the gate the key passed (null: none, the app was
+ * not in the view), so the caller re-checks only if the snapshot's app disagrees with it.
+ * Otherwise the answer, given without the snapshot.
+ */
+export type GateOutcome = { readonly pass: true; readonly checked: AppGate | null } | { readonly pass: false; readonly response: Response };
+
+export async function gateApp(g: GateInput): Promise<GateOutcome> {
   const { request, path } = g;
   const gate = (await g.view.gates(g.waitUntil)).get(path.appId);
   if (gate === undefined) {
@@ -33,14 +40,14 @@ export async function gateApp(g: GateInput): Promise<Response | null> {
     // project may ask the database (its own cost); everyone else gets what the read would say.
     const owner = { id: path.appId, projectId: path.projectId, authRequired: true };
     const denied = await authorize(request.headers, owner, g.keys, g.waitUntil);
-    return denied === null ? null : errorResponse(refuse.unknownApp(path.appId));
+    return denied === null ? { pass: true, checked: null } : { pass: false, response: errorResponse(refuse.unknownApp(path.appId)) };
   }
   if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
-    return preflightResponse(gate.corsOrigins, request);
+    return { pass: false, response: preflightResponse(gate.corsOrigins, request) };
   }
   const denied = g.early ?? (await authorize(request.headers, { id: path.appId, ...gate }, g.keys, g.waitUntil));
-  if (denied === null) return null;
-  const res = errorResponse(denied);
-  applyCors(res.headers, gate.corsOrigins, request.headers.get('origin'));
-  return res;
+  if (denied === null) return { pass: true, checked: gate };
+  const response = errorResponse(denied);
+  applyCors(response.headers, gate.corsOrigins, request.headers.get('origin'));
+  return { pass: false, response };
 }

@@ -53,7 +53,7 @@ interface Traced {
   decide: EdgeSpan | null;
 }
 import { hashJobKey, readJobKey } from '../../shared/domain/job-key.ts';
-import type { RouteNote } from './shared-deps.ts';
+import type { AppGate, RouteNote } from './shared-deps.ts';
 import { routeRequest, type Routed } from './route-hook.ts';
 
 /** A decision plus the app route it was made for (absent for apps without routes). */
@@ -219,9 +219,11 @@ export class Edge {
     const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
     const synthetic = mode.ok && (mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1');
     const early = !mode.ok ? mode.error : synthetic ? await checkOperator(request.headers, this.deps.config.operatorKey) : null;
+    let checked: AppGate | null = null;
     if (this.deps.config.auth) {
-      const refused = await gateApp({ request, path, early, view: this.authView, keys: this.keys, waitUntil });
-      if (refused !== null) return refused;
+      const gated = await gateApp({ request, path, early, view: this.authView, keys: this.keys, waitUntil });
+      if (!gated.pass) return gated.response;
+      checked = gated.checked;
     }
     const hit = await this.snapshots.get(path.appId, waitUntil);
     const snapshot = hit.value;
@@ -244,8 +246,8 @@ export class Edge {
     }
     if (!mode.ok) return withCors(errorResponse(mode.error));
     if (early !== null) return withCors(errorResponse(early));
-    if (this.deps.config.auth) {
-      // Again on the snapshot's app (a key cache hit): the gate may be a clock check older.
+    // Again on the snapshot's app when it disagrees with the gate checked (one is a refresh older).
+    if (this.deps.config.auth && !sameGate(checked, snapshot.app)) {
       const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
@@ -466,6 +468,11 @@ async function jobKeyHashOf(headers: Headers, appId: string, header: string | nu
   const read = readJobKey(header, header === null ? null : headers.get(header));
   if (!read.ok) throw refuse.badJobKey(read.problem);
   return read.key === null ? null : hashJobKey(appId, read.key);
+}
+
+/** Whether the key check against `checked` also holds for `app`. */
+function sameGate(checked: AppGate | null, app: AppSnapshot['app']): boolean {
+  return checked !== null && checked.authRequired === app.authRequired && checked.projectId === app.projectId;
 }
 
 /** Decision-log stats for the public /health: how many apps lost rows, never which. */
