@@ -610,6 +610,32 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'an async job records when its webhook was dropped unsent (its app\'s webhook line was full), so its status says so',
     statements: [`ALTER TABLE async_jobs ADD COLUMN webhook_dropped_at INTEGER`],
   },
+  {
+    version: 26,
+    name: "an auth clock bumped by every change to api_keys and to an app's gate (existence, project, auth, CORS), so the edge re-reads keys only when it moved",
+    statements: [
+      // The edge reads this one row at most once a second (workers/src/auth-view.ts) instead of
+      // every cached key every second; the triggers keep revocation as fast as before. The WHEN
+      // clauses skip no-op upserts (`apply` rewrites every row), which would re-read every key.
+      `CREATE TABLE IF NOT EXISTS auth_clock (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL)`,
+      `INSERT OR IGNORE INTO auth_clock (id, seq) VALUES (1, 0)`,
+      `CREATE TRIGGER IF NOT EXISTS auth_clock_key_insert AFTER INSERT ON api_keys
+       BEGIN UPDATE auth_clock SET seq = seq + 1 WHERE id = 1; END`,
+      `CREATE TRIGGER IF NOT EXISTS auth_clock_key_update AFTER UPDATE ON api_keys
+       WHEN OLD.hash IS NOT NEW.hash OR OLD.project_id IS NOT NEW.project_id OR OLD.revoked IS NOT NEW.revoked
+       BEGIN UPDATE auth_clock SET seq = seq + 1 WHERE id = 1; END`,
+      `CREATE TRIGGER IF NOT EXISTS auth_clock_key_delete AFTER DELETE ON api_keys
+       BEGIN UPDATE auth_clock SET seq = seq + 1 WHERE id = 1; END`,
+      `CREATE TRIGGER IF NOT EXISTS auth_clock_app_insert AFTER INSERT ON apps
+       BEGIN UPDATE auth_clock SET seq = seq + 1 WHERE id = 1; END`,
+      `CREATE TRIGGER IF NOT EXISTS auth_clock_app_update AFTER UPDATE ON apps
+       WHEN OLD.id IS NOT NEW.id OR OLD.project_id IS NOT NEW.project_id OR OLD.auth_required IS NOT NEW.auth_required
+         OR OLD.cors_origins_json IS NOT NEW.cors_origins_json
+       BEGIN UPDATE auth_clock SET seq = seq + 1 WHERE id = 1; END`,
+      `CREATE TRIGGER IF NOT EXISTS auth_clock_app_delete AFTER DELETE ON apps
+       BEGIN UPDATE auth_clock SET seq = seq + 1 WHERE id = 1; END`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -2,7 +2,9 @@
 export { SnapshotError } from './errors.ts';
 export {
   API_KEY_STATEMENT,
+  APP_GATES_STATEMENT,
   APP_IDS_STATEMENT,
+  AUTH_CLOCK_STATEMENT,
   APP_SNAPSHOT_STATEMENTS,
   SNAPSHOT_PARTS,
   type Statement,
@@ -14,12 +16,15 @@ export {
   type SnapshotResults,
 } from './build-app-snapshot.ts';
 export { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
+export { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-gates.ts';
 export { parseAppRow } from './parse-app.ts';
 export { parseClusterRow } from './parse-cluster.ts';
 export { parseResidency } from './parse-residency.ts';
 export {
   loadApiKey,
+  loadAppGates,
   loadAppIds,
+  loadAuthClock,
   loadAppSnapshot,
   type SnapshotReader,
 } from './load-app-snapshot.ts';

@@ -5,10 +5,13 @@
 import type { ApiKey, AppSnapshot } from '../domain/types.ts';
 import { buildAppSnapshot, type BuildSnapshotOptions } from './build-app-snapshot.ts';
 import { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
+import { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-gates.ts';
 import type { Row } from './row-values.ts';
 import {
   API_KEY_STATEMENT,
+  APP_GATES_STATEMENT,
   APP_IDS_STATEMENT,
+  AUTH_CLOCK_STATEMENT,
   APP_SNAPSHOT_STATEMENTS,
   OUTCOME_WINDOW_MS,
   type Statement,
@@ -49,4 +52,26 @@ export async function loadAppIds(db: SnapshotReader): Promise<string[]> {
 export async function loadApiKey(db: SnapshotReader, hash: string): Promise<ApiKey | null> {
   const [rs] = await db.batch([mutable(API_KEY_STATEMENT(hash))], 'read');
   return parseApiKeyRow(rs?.rows[0]);
+}
+
+/** The auth clock alone: one row, read by each edge isolate at most once a second. */
+export async function loadAuthClock(db: SnapshotReader): Promise<number> {
+  const [rs] = await db.batch([mutable(AUTH_CLOCK_STATEMENT)], 'read');
+  return parseAuthClockRow(rs?.rows[0]);
+}
+
+/**
+ * The clock and every app's gate in one consistent read. A database not yet migrated to v26 (a
+ * Worker deployed before `db migrate`) has no clock: its gates come with clock -1, and the edge,
+ * unable to read the clock, re-reads keys and gates every check as it did before the clock.
+ */
+export async function loadAppGates(db: SnapshotReader): Promise<{ clock: number; gates: Map<string, AppGate> }> {
+  try {
+    const [clock, gates] = await db.batch([mutable(AUTH_CLOCK_STATEMENT), mutable(APP_GATES_STATEMENT)], 'read');
+    return { clock: parseAuthClockRow(clock?.rows[0]), gates: parseAppGateRows(gates?.rows ?? []) };
+  } catch (err) {
+    if (!/no such table:? (main\.)?auth_clock/i.test(err instanceof Error ? err.message : String(err))) throw err;
+    const [gates] = await db.batch([mutable(APP_GATES_STATEMENT)], 'read');
+    return { clock: -1, gates: parseAppGateRows(gates?.rows ?? []) };
+  }
 }

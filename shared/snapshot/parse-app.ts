@@ -14,6 +14,11 @@ function stringArray(value: unknown, where: string, column: string): string[] {
   return value as string[];
 }
 
+/** `cors_origins_json`: shared with the edge's pre-snapshot gates (parse-app-gates.ts). */
+export function parseCorsOrigins(appRow: Row, where: string): string[] {
+  return stringArray(json(appRow, 'cors_origins_json', where), where, 'cors_origins_json');
+}
+
 /** `default` (the config named none) becomes null: the policy's default strategy applies. */
 /** NULL (rows written before schema v10) = 'region'. */
 function limitScope(value: string | null, where: string): LimitScope {
@@ -86,7 +91,7 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
     affinityHeader: strOrNull(appRow, 'affinity_header', where),
     authRequired: bool(appRow, 'auth_required', where),
     limits: { maxConcurrency, maxRps, scope },
-    corsOrigins: stringArray(json(appRow, 'cors_origins_json', where), where, 'cors_origins_json'),
+    corsOrigins: parseCorsOrigins(appRow, where),
     clusterWeights,
     requests: requestRules(appRow, where),
     ...routes(appRow, clusters, where),

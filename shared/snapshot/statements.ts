@@ -178,3 +178,15 @@ export const APP_IDS_STATEMENT: Statement = { sql: 'SELECT id FROM apps ORDER BY
 export function API_KEY_STATEMENT(hash: string): Statement {
   return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys WHERE hash = ?', args: [hash] };
 }
+
+/** The auth clock (schema v26): moves on every change to `api_keys` or to an app's gate. */
+export const AUTH_CLOCK_STATEMENT: Statement = { sql: 'SELECT seq FROM auth_clock WHERE id = 1', args: [] };
+
+/**
+ * What the edge checks before it loads a snapshot, for every app: who owns it, whether it takes
+ * keyless calls, which origins may read its refusals. Read with the clock, in one batch.
+ */
+export const APP_GATES_STATEMENT: Statement = {
+  sql: 'SELECT id, project_id, auth_required, cors_origins_json FROM apps',
+  args: [],
+};

@@ -31,7 +31,7 @@ export function bearerKey(headers: Headers): string | null {
  */
 export async function authorize(
   headers: Headers,
-  app: App,
+  app: Pick<App, 'id' | 'projectId' | 'authRequired'>,
   keys: SwrCache<ApiKey>,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<EdgeError | null> {

@@ -2,13 +2,14 @@
  * `GET /__bench?app=<project/app>&kind=decide|request&n=<calls per batch>&batches=<k>`, enabled only
  * by EDGE_BENCH_ROUTE=on. Times work inside the isolate, where workerd's clock is coarse (1 ms, and
  * frozen between I/O in production): so each batch of `n` calls is timed as a whole and the
- * per-call cost is the batch mean. Percentiles are over batch means.
+ * per-call cost is the batch mean. Percentiles are over batch means. Needs the operator key.
  */
 import type { RequestFacts } from '../../shared/domain/types.ts';
 import type { Edge } from './edge.ts';
 import { json } from './response-headers.ts';
 import { hashKey } from './auth.ts';
-import { OPERATOR_KEY_HEADER } from './operator.ts';
+import { checkOperator, OPERATOR_KEY_HEADER } from './operator.ts';
+import { errorResponse } from './errors.ts';
 import { decide, renderPrompt, seededRng, signRoutingToken } from './shared-deps.ts';
 import { compiledRoutes } from './route-hook.ts';
 import type { AppSnapshot } from '../../shared/domain/types.ts';
@@ -41,6 +42,10 @@ export async function benchRoute(edge: Edge, url: URL, request: Request): Promis
   const batches = Math.max(1, Math.min(1_000, Number(url.searchParams.get('batches') ?? 50)));
   const pending: Promise<unknown>[] = [];
   const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) };
+  // Operator-only, checked before any snapshot read: a benchmarking edge must not let anyone make
+  // it read (and run batches of decisions on) any tenant's snapshot.
+  const notOperator = await checkOperator(request.headers, edge.deps.config.operatorKey);
+  if (notOperator !== null) return errorResponse(notOperator);
   const hit = await edge.snapshots.get(appId, ctx.waitUntil);
   const snapshot = hit.value;
   if (snapshot === null) return json({ error: `unknown app ${appId}` }, 404);

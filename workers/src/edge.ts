@@ -13,6 +13,8 @@ import { redirectResponse } from './answer-redirect.ts';
 import { tokenResponse } from './answer-token.ts';
 
 import { authorize } from './auth.ts';
+import { AuthView } from './auth-view.ts';
+import { gateApp } from './app-gate.ts';
 import { benchRoute } from './bench-route.ts';
 import { clientLocation, devLocationOverride } from './client-location.ts';
 import type { CfProperties } from './client-location.ts';
@@ -36,7 +38,7 @@ import { newDecisionId, newSeed } from './request-ids.ts';
 import { decorate, json } from './response-headers.ts';
 import { annotateDecision, resolveStrategy, seededRng } from './shared-deps.ts';
 import { decideWithCanary } from './canary.ts';
-import { apiKeyLoader, appSnapshotLoader } from './snapshot-source.ts';
+import { apiKeyLoader, appSnapshotLoader, authViewLoaders } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
 import { checkOperator } from './operator.ts';
 import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
@@ -51,7 +53,7 @@ interface Traced {
   decide: EdgeSpan | null;
 }
 import { hashJobKey, readJobKey } from '../../shared/domain/job-key.ts';
-import type { RouteNote } from './shared-deps.ts';
+import type { AppGate, RouteNote } from './shared-deps.ts';
 import { routeRequest, type Routed } from './route-hook.ts';
 
 /** A decision plus the app route it was made for (absent for apps without routes). */
@@ -77,11 +79,16 @@ interface Decided {
   readonly decisionMs: number;
 }
 
+/** Keys and gates are re-read at least this often even when the auth clock stands still. */
+const KEY_MAX_AGE_MS = 60_000;
+
 const APP_ROUTE_PREFIXES = ['/v4/', '/token/', '/explain/', '/v4', '/token', '/explain'];
 
 export class Edge {
   readonly snapshots: SwrCache<AppSnapshot>;
   readonly keys: SwrCache<ApiKey>;
+  /** Every app's gate and the auth clock: what is checked before a snapshot is read. */
+  readonly authView: AuthView;
   readonly decisions: DecisionLog;
   readonly #strategy: Lru<string, StrategyState>;
   /** This isolate's fast stop for a failing rollout canary (shared/rollout/canary-brake.ts). */
@@ -104,14 +111,24 @@ export class Edge {
       // In the refresh's waitUntil, before the new snapshot is served: the next request pays a warm decision.
       prepare: (s) => this.#prime(s),
     });
+    // Keys are re-read when the auth clock moves (auth-view.ts), not every EDGE_REFRESH_MS: the
+    // refresh here is the long safety net. Unknown keys too are forgotten when the clock moves.
     this.keys = new SwrCache({
       max: c.maxKeys,
       maxNegative: c.maxNegative,
       maxFirstLoads: c.maxFirstLoads,
-      refreshMs: c.refreshMs,
+      refreshMs: Math.max(c.refreshMs, KEY_MAX_AGE_MS),
       negativeMs: c.negativeCacheMs,
       now: deps.now,
       load: apiKeyLoader(deps.db, c.dbTimeoutMs),
+    });
+    this.authView = new AuthView({
+      checkMs: c.refreshMs,
+      maxAgeMs: Math.max(c.refreshMs, KEY_MAX_AGE_MS),
+      now: deps.now,
+      ...authViewLoaders(deps.db, c.dbTimeoutMs),
+      onMove: () => this.keys.reloadAll(),
+      log: deps.log,
     });
     this.decisions = new DecisionLog({
       batch: c.decisionBatch,
@@ -198,6 +215,16 @@ export class Edge {
 
   async #handleApp(request: Request, url: URL, path: AppPath, ctx: WaitUntil, traced: Traced | null): Promise<Response> {
     const waitUntil = (p: Promise<unknown>): void => ctx.waitUntil(p);
+    // Neither needs the snapshot: decided first, so a refused request never reads one.
+    const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
+    const synthetic = mode.ok && (mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1');
+    const early = !mode.ok ? mode.error : synthetic ? await checkOperator(request.headers, this.deps.config.operatorKey) : null;
+    let checked: AppGate | null = null;
+    if (this.deps.config.auth) {
+      const gated = await gateApp({ request, path, early, view: this.authView, keys: this.keys, waitUntil });
+      if (!gated.pass) return gated.response;
+      checked = gated.checked;
+    }
     const hit = await this.snapshots.get(path.appId, waitUntil);
     const snapshot = hit.value;
     if (snapshot === null) throw refuse.unknownApp(path.appId);
@@ -217,14 +244,10 @@ export class Edge {
       }
       return withCors(errorResponse(inadmissible));
     }
-    const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
     if (!mode.ok) return withCors(errorResponse(mode.error));
-    const synthetic = mode.mode === 'explain' || request.headers.get('x-switchyard-synthetic') === '1';
-    if (synthetic) {
-      const notOperator = await checkOperator(request.headers, this.deps.config.operatorKey);
-      if (notOperator !== null) return withCors(errorResponse(notOperator));
-    }
-    if (this.deps.config.auth) {
+    if (early !== null) return withCors(errorResponse(early));
+    // Again on the snapshot's app when it disagrees with the gate checked (one is a refresh older).
+    if (this.deps.config.auth && !sameGate(checked, snapshot.app)) {
       const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
@@ -445,6 +468,11 @@ async function jobKeyHashOf(headers: Headers, appId: string, header: string | nu
   const read = readJobKey(header, header === null ? null : headers.get(header));
   if (!read.ok) throw refuse.badJobKey(read.problem);
   return read.key === null ? null : hashJobKey(appId, read.key);
+}
+
+/** Whether the key check against `checked` also holds for `app`. */
+function sameGate(checked: AppGate | null, app: AppSnapshot['app']): boolean {
+  return checked !== null && checked.authRequired === app.authRequired && checked.projectId === app.projectId;
 }
 
 /** Decision-log stats for the public /health: how many apps lost rows, never which. */

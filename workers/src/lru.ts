@@ -37,4 +37,18 @@ export class Lru<K, V> {
   delete(key: K): void {
     this.#map.delete(key);
   }
+
+  /** The value without making it the most recently used (a look that must not keep it alive). */
+  peek(key: K): V | undefined {
+    return this.#map.get(key);
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+
+  /** Entries from least to most recently used. */
+  entries(): IterableIterator<[K, V]> {
+    return this.#map.entries();
+  }
 }

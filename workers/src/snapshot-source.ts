@@ -5,8 +5,8 @@
 import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import type { Client } from './libsql.ts';
-import { loadApiKey, loadAppSnapshot } from './shared-deps.ts';
-import type { SnapshotReader } from './shared-deps.ts';
+import { loadApiKey, loadAppGates, loadAppSnapshot, loadAuthClock } from './shared-deps.ts';
+import type { AppGate, SnapshotReader } from './shared-deps.ts';
 
 /** Rejects when the database has not answered in `ms`: a hung read must not hang requests. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -27,4 +27,15 @@ export function appSnapshotLoader(db: Client, now: () => number, timeoutMs: numb
 
 export function apiKeyLoader(db: Client, timeoutMs: number): (hash: string) => Promise<ApiKey | null> {
   return (hash) => withTimeout(loadApiKey(reader(db), hash), timeoutMs, 'reading an API key');
+}
+
+/** The auth clock (one row) and every app's gate with the clock, for the AuthView. */
+export function authViewLoaders(db: Client, timeoutMs: number): {
+  loadClock: () => Promise<number>;
+  loadGates: () => Promise<{ clock: number; gates: Map<string, AppGate> }>;
+} {
+  return {
+    loadClock: () => withTimeout(loadAuthClock(reader(db)), timeoutMs, 'reading the auth clock'),
+    loadGates: () => withTimeout(loadAppGates(reader(db)), timeoutMs, 'reading app gates'),
+  };
 }

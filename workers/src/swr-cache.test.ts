@@ -176,3 +176,59 @@ describe('SwrCache first loads in flight', () => {
     expect(s.calls).toBe(3);
   });
 });
+
+// The auth clock moved (auth-view.ts): keys are re-read now, not at their next refresh.
+describe('SwrCache.reloadAll', () => {
+  it('re-reads every entry and forgets every miss, so a revoked value and a created key both land', async () => {
+    const { s, cache, waitUntil } = source();
+    expect((await cache.get('a', waitUntil)).value).toBe(1);
+    expect((await cache.get('new', waitUntil)).value).toBeNull();
+    s.values.set('a', 2);
+    s.values.set('new', 7);
+    await cache.reloadAll();
+    expect(cache.peek('a')).toBe(2);
+    expect((await cache.get('new', waitUntil)).value).toBe(7);
+  });
+
+  it('a first load that raced the change answers its requests but is not kept', async () => {
+    const { s, cache, waitUntil } = source();
+    let open = (): void => undefined;
+    s.gate = new Promise<void>((r) => (open = r));
+    const racing = cache.get('a', waitUntil);
+    await cache.reloadAll();
+    open();
+    expect((await racing).value).toBe(1);
+    s.gate = null;
+    expect(cache.peek('a')).toBeUndefined();
+    s.values.set('a', 3);
+    expect((await cache.get('a', waitUntil)).value).toBe(3);
+  });
+
+  it('a refresh already in flight (it read before the change) is followed by one more read', async () => {
+    let value = 1;
+    let now = 0;
+    let hold: Promise<void> | null = null;
+    const cache = new SwrCache<number>({
+      max: 2, maxNegative: 2, refreshMs: 100, negativeMs: 50, now: () => now,
+      load: async () => {
+        const read = value; // the read happens first, the answer arrives later
+        await (hold ?? Promise.resolve());
+        return read;
+      },
+    });
+    const pending: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>): void => void pending.push(p);
+    await cache.get('a', waitUntil);
+    now += 200;
+    let open = (): void => undefined;
+    hold = new Promise<void>((r) => (open = r));
+    await cache.get('a', waitUntil); // background refresh reads 1, answers later
+    value = 4;
+    const reload = cache.reloadAll();
+    hold = null;
+    open();
+    await reload;
+    await Promise.all(pending);
+    expect(cache.peek('a')).toBe(4);
+  });
+});

@@ -77,6 +77,8 @@ export class SwrCache<T> {
   readonly #missing: Lru<string, number>;
   /** First loads in flight, so concurrent cold requests share one query. */
   readonly #pending = new Map<string, Promise<SwrHit<T>>>();
+  /** Bumped by `reloadAll`: a first load that began before it may hold the old answer. */
+  #generation = 0;
 
   constructor(options: SwrOptions<T>) {
     this.#o = options;
@@ -114,6 +116,28 @@ export class SwrCache<T> {
     return this.#firstLoad(key, waitUntil);
   }
 
+  /** The cached value (null: known missing), or undefined; never loads, refreshes or reorders. */
+  peek(key: string): T | null | undefined {
+    const e = this.#entries.peek(key);
+    if (e !== undefined) return e.value;
+    const missingAt = this.#missing.peek(key);
+    return missingAt !== undefined && this.#o.now() - missingAt < this.#o.negativeMs ? null : undefined;
+  }
+
+  /**
+   * The source changed (e.g. the auth clock moved): forget every "does not exist" answer (a key
+   * just created works at once) and re-read every cached entry now, each as its background refresh.
+   */
+  reloadAll(): Promise<void> {
+    this.#generation++;
+    this.#missing.clear();
+    // A refresh already in flight may have read the source before the change: read again after it.
+    const refreshes = [...this.#entries.entries()].map(([key, e]) =>
+      (e.refreshing ?? Promise.resolve()).then(() => this.#refresh(key, e)),
+    );
+    return Promise.all(refreshes).then(() => undefined);
+  }
+
   /** Forgets a key (e.g. after a config change is known). */
   invalidate(key: string): void {
     this.#entries.delete(key);
@@ -143,10 +167,13 @@ export class SwrCache<T> {
     if (inFlight !== undefined) return inFlight;
     const max = this.#o.maxFirstLoads ?? Infinity;
     if (this.#pending.size >= max) return Promise.reject(new FirstLoadsFull(`${max} first loads in flight`));
+    const generation = this.#generation;
     const p = (async (): Promise<SwrHit<T>> => {
       try {
         const value = await this.#o.load(key);
         const t = this.#o.now();
+        // The source changed while this read was in flight: answer the waiting requests, keep nothing.
+        if (generation !== this.#generation) return { value, loadedAt: t, lastError: null };
         return this.#store(key, value, t) ?? { value: null, loadedAt: t, lastError: null };
       } catch (err) {
         throw new SourceUnavailable(err instanceof Error ? err.message : String(err));

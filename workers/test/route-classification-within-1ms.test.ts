@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call } from './helpers.ts';
+import { call, OPERATOR_KEY } from './helpers.ts';
 
 interface Stats {
   readonly perCallUs: { mean: number; p50: number; p99: number; max: number };
@@ -7,7 +7,7 @@ interface Stats {
 }
 
 async function bench(kind: string, n: number): Promise<Stats> {
-  const res = await call(`/__bench?app=acme/routed&kind=${kind}&n=${n}&batches=50`, { env: { EDGE_BENCH_ROUTE: 'on' } });
+  const res = await call(`/__bench?app=acme/routed&kind=${kind}&n=${n}&batches=50`, { env: { EDGE_BENCH_ROUTE: 'on' }, init: { headers: { 'x-switchyard-operator-key': OPERATOR_KEY } } });
   expect(res.status).toBe(200);
   return (await res.json()) as Stats;
 }

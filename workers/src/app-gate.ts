@@ -1,0 +1,53 @@
+/**
+ * Everything the edge decides about a request before it may read the app's snapshot (P1: an
+ * unauthenticated client must not make the isolate read, or cache, any tenant's snapshot). The
+ * app's gate comes from the isolate's auth view (auth-view.ts: one read for every app, refreshed
+ * by the auth clock) and the key from the key cache, so a refused request costs no snapshot read.
+ * The answers are the ones the snapshot-first path gave: 404 for an app the view does not know,
+ * preflights from the app's origins, then the mode/operator refusal, then 401/403 for the key.
+ */
+import type { ApiKey } from '../../shared/domain/types.ts';
+import type { AppPath } from '../../shared/http/request-path.ts';
+import { authorize } from './auth.ts';
+import type { AuthView } from './auth-view.ts';
+import type { AppGate } from './shared-deps.ts';
+import { applyCors, preflightResponse } from './cors.ts';
+import { errorResponse, refuse, type EdgeError } from './errors.ts';
+import type { SwrCache } from './swr-cache.ts';
+
+export interface GateInput {
+  readonly request: Request;
+  readonly path: AppPath;
+  /** A refusal the request earns whatever its key (bad answer mode, missing operator key). */
+  readonly early: EdgeError | null;
+  readonly view: AuthView;
+  readonly keys: SwrCache<ApiKey>;
+  readonly waitUntil: (p: Promise<unknown>) => void;
+}
+
+/**
+ * `pass`: the snapshot may be read; `checked` is the gate the key passed (null: none, the app was
+ * not in the view), so the caller re-checks only if the snapshot's app disagrees with it.
+ * Otherwise the answer, given without the snapshot.
+ */
+export type GateOutcome = { readonly pass: true; readonly checked: AppGate | null } | { readonly pass: false; readonly response: Response };
+
+export async function gateApp(g: GateInput): Promise<GateOutcome> {
+  const { request, path } = g;
+  const gate = (await g.view.gates(g.waitUntil)).get(path.appId);
+  if (gate === undefined) {
+    // Not in the view: unknown, or created since the last clock check. Only a key of the path's
+    // project may ask the database (its own cost); everyone else gets what the read would say.
+    const owner = { id: path.appId, projectId: path.projectId, authRequired: true };
+    const denied = await authorize(request.headers, owner, g.keys, g.waitUntil);
+    return denied === null ? { pass: true, checked: null } : { pass: false, response: errorResponse(refuse.unknownApp(path.appId)) };
+  }
+  if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
+    return { pass: false, response: preflightResponse(gate.corsOrigins, request) };
+  }
+  const denied = g.early ?? (await authorize(request.headers, { id: path.appId, ...gate }, g.keys, g.waitUntil));
+  if (denied === null) return { pass: true, checked: gate };
+  const response = errorResponse(denied);
+  applyCors(response.headers, gate.corsOrigins, request.headers.get('origin'));
+  return { pass: false, response };
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { AuthView } from './auth-view.ts';
+import type { AppGate } from './shared-deps.ts';
+import { SourceUnavailable } from './swr-cache.ts';
+
+const gate: AppGate = { projectId: 'p', authRequired: true, corsOrigins: [] };
+
+/** A database with a clock the test moves, counting what the view reads. */
+function world() {
+  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, logs: [] as string[], pending: [] as Promise<unknown>[] };
+  const view = new AuthView({
+    checkMs: 1_000,
+    maxAgeMs: 60_000,
+    now: () => w.now,
+    loadClock: async () => {
+      w.clockReads++;
+      if (w.down) throw new Error('db down');
+      if (w.noClock) throw new Error('SQLITE_ERROR: no such table: auth_clock');
+      return w.clock;
+    },
+    loadGates: async () => {
+      w.gateReads++;
+      if (w.down) throw new Error('db down');
+      return { clock: w.clock, gates: new Map([['p/a', gate]]) };
+    },
+    onMove: async () => void w.moves++,
+    log: (l) => void w.logs.push(l),
+  });
+  const get = async () => {
+    const g = await view.gates((p) => void w.pending.push(p));
+    await Promise.all(w.pending.splice(0));
+    return g;
+  };
+  return { w, get };
+}
+
+describe('AuthView', () => {
+  it.each([
+    ['the clock stood still', (w: { clock: number }) => void w, 0, 0],
+    ['the clock moved', (w: { clock: number }) => void w.clock++, 1, 1],
+  ])('%s: gates re-read %i times, keys told %i times', async (_name, change, gateReads, moves) => {
+    const { w, get } = world();
+    await get();
+    change(w);
+    w.now += 1_000;
+    await get();
+    expect([w.gateReads - 1, w.moves, w.clockReads]).toEqual([gateReads, moves, 1]);
+  });
+
+  it('reads the clock at most once per checkMs however many requests', async () => {
+    const { w, get } = world();
+    await get();
+    for (let i = 0; i < 100; i++) {
+      w.now += 50;
+      await get();
+    }
+    expect(w.clockReads).toBe(5);
+  });
+
+  it('re-reads everything after maxAgeMs even if the clock never moves', async () => {
+    const { w, get } = world();
+    await get();
+    w.now += 60_000;
+    await get();
+    expect([w.gateReads, w.moves]).toEqual([2, 1]);
+  });
+
+  it('database down: the first read is SourceUnavailable; later, the last view is kept and logged once', async () => {
+    const { w, get } = world();
+    w.down = true;
+    await expect(get()).rejects.toBeInstanceOf(SourceUnavailable);
+    w.down = false;
+    await get();
+    w.down = true;
+    for (let i = 0; i < 3; i++) {
+      w.now += 1_000;
+      expect((await get()).get('p/a')).toEqual(gate);
+    }
+    expect(w.logs).toHaveLength(1);
+  });
+
+  it('a database without the clock (Worker deployed before db migrate): keys re-read every check, as before', async () => {
+    const { w, get } = world();
+    w.noClock = true;
+    await get();
+    for (let i = 0; i < 3; i++) {
+      w.now += 1_000;
+      await get();
+    }
+    expect([w.gateReads, w.moves]).toEqual([4, 3]);
+  });
+});

@@ -1,0 +1,79 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { hashKey } from '../src/auth.ts';
+import { countingEdge } from './counting-edge.ts';
+import { call, fixtures, mainDb, sleep } from './helpers.ts';
+import type { ErrorJson } from './helpers.ts';
+
+// Keys used to be re-read every EDGE_REFRESH_MS (1 s) each, in every isolate: database reads grew
+// with keys × isolates. Now an isolate reads the auth clock (one row, schema v26) once a second and
+// re-reads its keys only when the clock moved. Revocation must stay as fast as before, and a key
+// created after a client tried it must not wait out the unknown-key cache (5 s) to work.
+const env = { EDGE_REFRESH_MS: '1000', EDGE_STALE_SNAPSHOT_MS: '30000' };
+const BOUND_MS = 2_500; // EDGE_REFRESH_MS + a few reads, as with the 1 s key refresh it replaces
+const PATH = '/token/v4/acme/chat/generate';
+const db = mainDb();
+const created: string[] = [];
+
+async function createKey(revoked = false): Promise<string> {
+  const key = `sk_clock_test_${crypto.randomUUID().replaceAll('-', '')}`;
+  const id = `k-clock-${created.length}-${Date.now()}`;
+  created.push(id);
+  await db.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, ?, ?)', args: [id, 'acme', await hashKey(key), revoked ? 1 : 0, Date.now()] });
+  return key;
+}
+
+/** Calls until the answer has `status`; returns how long that took. */
+async function msUntil(key: string, status: number): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const res = await call(PATH, { env, key });
+    if (res.status === status) {
+      console.log(JSON.stringify({ until: status, ms: Date.now() - t0 }));
+      return Date.now() - t0;
+    }
+    if (Date.now() - t0 > 10_000) throw new Error(`still ${res.status} after 10 s`);
+    await sleep(50);
+  }
+}
+
+describe('key changes reach the edge through the auth clock', () => {
+  afterAll(async () => {
+    for (const id of created) await db.execute({ sql: 'DELETE FROM api_keys WHERE id = ?', args: [id] });
+    db.close();
+  });
+
+  it('a revoked key is refused within the old bound', async () => {
+    const key = await createKey();
+    expect((await call(PATH, { env, key })).status).toBe(200);
+    await db.execute({ sql: 'UPDATE api_keys SET revoked = 1 WHERE hash = ?', args: [await hashKey(key)] });
+    expect(await msUntil(key, 403)).toBeLessThanOrEqual(BOUND_MS);
+    expect(((await (await call(PATH, { env, key })).json()) as ErrorJson).error.code).toBe('revoked-key');
+  });
+
+  it('a key created after a client was refused with it works within the same bound', async () => {
+    const key = `sk_clock_test_${crypto.randomUUID().replaceAll('-', '')}`;
+    expect((await call(PATH, { env, key })).status).toBe(401); // now remembered as unknown
+    const id = `k-clock-late-${Date.now()}`;
+    created.push(id);
+    await db.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, ?)', args: [id, 'acme', await hashKey(key), Date.now()] });
+    expect(await msUntil(key, 200)).toBeLessThanOrEqual(BOUND_MS);
+  });
+
+  it('warm keys cost no key read per second: one clock row instead', async () => {
+    const e = await countingEdge(env);
+    const keys = [fixtures.keys.acme, fixtures.keys.other, fixtures.keys.revoked, 'sk_not_a_real_key_at_all'];
+    for (const key of keys) await e.call(PATH, key);
+    const warm = { ...e.reads };
+    for (let second = 0; second < 30; second++) {
+      e.advance(1_000);
+      for (const key of keys) await e.call(PATH, key);
+    }
+    const keyReads = e.reads.key - warm.key;
+    const clockReads = e.reads.clock - warm.clock;
+    console.log(JSON.stringify({ seconds: 30, keys: keys.length, keyReads, clockReads, gateReads: e.reads.gates - warm.gates }));
+    // 30 s × 4 keys was 90+ reads (the unknown one every 5 s besides). Now only a clock move
+    // (another scenario writing keys meanwhile, or the 60 s max age) re-reads them.
+    expect(keyReads).toBeLessThanOrEqual(4 * 3 + 6);
+    expect(clockReads).toBeLessThanOrEqual(30);
+  });
+});
