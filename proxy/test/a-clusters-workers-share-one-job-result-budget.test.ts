@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../control/store/migrate.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import { APP, chatBody, rawRequest, startReplica, testKeys, waitFor, type TestKeys } from './harness.ts';
-import { spawnDbProxy, spawnLibsqlServer, type ChildWithUrl } from './libsql-proxy-processes.ts';
+import { seedAcmeChat, spawnDbProxy, spawnLibsqlServer, type ChildWithUrl } from './libsql-proxy-processes.ts';
 
 const PROXY = 'proxy-jr';
 const JOBS = 12;
@@ -33,15 +33,7 @@ describe("a cluster's workers share one results budget per app", () => {
     db = await spawnLibsqlServer(join(dir, 'sy.db'));
     client = createClient({ url: db.url });
     await migrate(client);
-    const now = Date.now();
-    await client.execute({ sql: 'INSERT INTO projects (id, name, updated_at) VALUES (?, ?, ?)', args: ['acme', 'Acme', now] });
-    await client.execute({
-      sql: `INSERT INTO apps (id, project_id, name, strategy, auth_required, max_concurrency, max_rps, affinity_header,
-              residency_json, gpu_types_json, cors_origins_json, requests_json, updated_at)
-            VALUES (?, 'acme', 'chat', 'round-robin', 1, NULL, NULL, NULL, '{"kind":"any"}', '[]', '[]', '{}', ?)`,
-      args: [APP, now],
-    });
-    await client.execute({ sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)', args: ['c1', APP, sim.url, now] });
+    await seedAcmeChat(client, sim.url);
     proxy = await spawnDbProxy(PROXY, db.url, keys.jwks, {
       PROXY_WORKERS: '2',
       PROXY_JOBS_DIR: join(dir, 'jobs'),

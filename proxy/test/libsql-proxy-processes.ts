@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Client } from '@libsql/client';
+import { APP } from './harness.ts';
 
 export interface ChildWithUrl {
   readonly id: string;
@@ -51,4 +53,17 @@ export async function spawnDbProxy(id: string, dbUrl: string, jwks: string, env:
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return { id, url: await readyUrl(child, `proxy ${id}`), child };
+}
+
+/** Project `acme`, its keyed app `acme/chat` (round-robin, no limits, `requests` as given) and one healthy endpoint on c1. */
+export async function seedAcmeChat(client: Client, endpointUrl: string, requests: Record<string, unknown> = {}): Promise<void> {
+  const now = Date.now();
+  await client.execute({ sql: 'INSERT INTO projects (id, name, updated_at) VALUES (?, ?, ?)', args: ['acme', 'Acme', now] });
+  await client.execute({
+    sql: `INSERT INTO apps (id, project_id, name, strategy, auth_required, max_concurrency, max_rps, affinity_header,
+            residency_json, gpu_types_json, cors_origins_json, requests_json, updated_at)
+          VALUES (?, 'acme', 'chat', 'round-robin', 1, NULL, NULL, NULL, '{"kind":"any"}', '[]', '[]', ?, ?)`,
+    args: [APP, JSON.stringify(requests), now],
+  });
+  await client.execute({ sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)', args: ['c1', APP, endpointUrl, now] });
 }

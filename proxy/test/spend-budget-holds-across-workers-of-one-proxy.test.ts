@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../control/store/migrate.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import { APP, chatBody, rawRequest, startReplica, testKeys, waitFor, type TestKeys } from './harness.ts';
-import { spawnDbProxy, spawnLibsqlServer, type ChildWithUrl } from './libsql-proxy-processes.ts';
+import { seedAcmeChat, spawnDbProxy, spawnLibsqlServer, type ChildWithUrl } from './libsql-proxy-processes.ts';
 
 // $1 per output token, prompts free: 10 completion tokens spend the whole $10 day.
 const tokenBudget = { spend: { usd: 10, period: 'day' }, pricePerMillionTokens: { input: 0, output: 1_000_000 } };
@@ -34,18 +34,7 @@ describe('a spend budget holds across the workers of one proxy', () => {
     db = await spawnLibsqlServer(join(dir, 'sy.db'));
     client = createClient({ url: db.url });
     await migrate(client);
-    const now = Date.now();
-    await client.execute({ sql: 'INSERT INTO projects (id, name, updated_at) VALUES (?, ?, ?)', args: ['acme', 'Acme', now] });
-    await client.execute({
-      sql: `INSERT INTO apps (id, project_id, name, strategy, auth_required, max_concurrency, max_rps, affinity_header,
-              residency_json, gpu_types_json, cors_origins_json, requests_json, updated_at)
-            VALUES (?, 'acme', 'chat', 'round-robin', 1, NULL, NULL, NULL, '{"kind":"any"}', '[]', '[]', ?, ?)`,
-      args: [APP, JSON.stringify({ tokenBudget }), now],
-    });
-    await client.execute({
-      sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)',
-      args: ['c1', APP, sim.url, now],
-    });
+    await seedAcmeChat(client, sim.url, { tokenBudget });
     proxy = await spawnDbProxy(PROXY, db.url, keys.jwks, { PROXY_WORKERS: '2', PROXY_LIMIT_LEASE_INTERVAL_MS: '200' });
   }, 120_000);
 
