@@ -7,39 +7,26 @@
  *
  * Real libSQL (the hrana server over a database file) behind a relay that hangs until told not to.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startHranaServer, type HranaServer } from '../../control/hrana/server.ts';
-import { migrate } from '../../control/store/index.ts';
 import { Reporter } from '../src/reporter.ts';
 import type { ProxyRuntime } from '../src/runtime.ts';
 import { openStoreClient } from '../src/store-client.ts';
 import { libsqlProxyStore, type OutcomeRow } from '../src/store.ts';
 import { waitFor } from './harness.ts';
-import { startRelay, type HungRelay } from './hung-libsql-relay.ts';
+import { startLibsqlBehindRelay, type HungRelay, type LibsqlBehindRelay } from './hung-libsql-relay.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hung-libsql-reporter-'));
-let server: HranaServer;
+let db: LibsqlBehindRelay;
 let direct: Client;
 let relay: HungRelay;
 
 beforeAll(async () => {
-  server = await startHranaServer({ dbPath: join(dir, 'db.sqlite'), port: 0 });
-  direct = createClient({ url: server.url });
-  await migrate(direct, { now: 1 });
-  relay = await startRelay({ host: '127.0.0.1', port: server.port });
+  db = await startLibsqlBehindRelay('hung-libsql-reporter-');
+  ({ direct, relay } = db);
 });
 
-afterAll(async () => {
-  await relay.close();
-  direct.close();
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => db.close());
 
 const row = (i: number): OutcomeRow =>
   ({ decisionId: `d-${i}`, attempt: 1, proxyId: 'p1', clusterId: 'c1', endpoint: 'http://r', status: 200, ttfbMs: 1, durationMs: 2, bytesIn: 0, bytesOut: 0, error: null, at: Date.now() }) as OutcomeRow;

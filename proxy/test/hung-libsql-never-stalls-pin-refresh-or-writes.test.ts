@@ -9,13 +9,8 @@
  * Real libSQL (the hrana server over a database file), reached through a relay that can hang:
  * it accepts connections and never answers, until the test lets it forward again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createClient, type Client } from '@libsql/client';
+import type { Client } from '@libsql/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startHranaServer, type HranaServer } from '../../control/hrana/server.ts';
-import { migrate } from '../../control/store/index.ts';
 import { sampleApp, sampleCluster } from '../../control/store/test-fixtures.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
@@ -25,31 +20,23 @@ import { openStoreClient } from '../src/store-client.ts';
 import { StoreDeadlineError } from '../src/store-deadline.ts';
 import { libsqlProxyStore, type ProxyStore } from '../src/store.ts';
 import { waitFor } from './harness.ts';
-import { startRelay, type HungRelay } from './hung-libsql-relay.ts';
+import { startLibsqlBehindRelay, type HungRelay, type LibsqlBehindRelay } from './hung-libsql-relay.ts';
 
 const T = Date.now();
 const PIN = { appId: 'p/a', clusterId: 'c1', endpoint: 'http://r1', proxyId: 'other', expiresAt: T + 600_000, updatedAt: T };
-const dir = mkdtempSync(join(tmpdir(), 'hung-libsql-pins-'));
-let server: HranaServer;
+let db: LibsqlBehindRelay;
 let direct: Client;
 let relay: HungRelay;
 
 beforeAll(async () => {
-  server = await startHranaServer({ dbPath: join(dir, 'db.sqlite'), port: 0 });
-  direct = createClient({ url: server.url });
-  await migrate(direct, { now: 1 });
+  db = await startLibsqlBehindRelay('hung-libsql-pins-');
+  ({ direct, relay } = db);
   await upsertProject(direct, { id: 'p', name: 'P' }, 1);
   await upsertCluster(direct, sampleCluster('c1'), 1);
   await upsertApp(direct, sampleApp('p', 'a', { clusters: ['c1'] }), 1);
-  relay = await startRelay({ host: '127.0.0.1', port: server.port });
 });
 
-afterAll(async () => {
-  await relay.close();
-  direct.close();
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => db.close());
 
 /** The proxy's store through the relay, hung until the test sets `relay.hang = false`. */
 async function storeBehindRelay(requestTimeoutMs?: number): Promise<ProxyStore> {

@@ -4,7 +4,13 @@
  * forwards them. Setting `hang` closes the connections it forwarded (a client's pooled keep-alive
  * connection would otherwise bypass the hang). Connections it holds are destroyed on close.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type Client } from '@libsql/client';
+import { startHranaServer } from '../../control/hrana/server.ts';
+import { migrate } from '../../control/store/index.ts';
 import type { AddressInfo } from 'node:net';
 
 export interface HungRelay {
@@ -55,4 +61,31 @@ export async function startRelay(target: { host: string; port: number }, hang = 
     },
   };
   return relay;
+}
+
+export interface LibsqlBehindRelay {
+  /** Straight to the server: the test's own reads and seeding. */
+  readonly direct: Client;
+  /** In front of the same server: what the code under test is given (`relay.url`). */
+  readonly relay: HungRelay;
+  close(): Promise<void>;
+}
+
+/** The project's libSQL server on a fresh migrated file, with a relay in front of it (hung from the start). */
+export async function startLibsqlBehindRelay(prefix: string): Promise<LibsqlBehindRelay> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const server = await startHranaServer({ dbPath: join(dir, 'db.sqlite'), port: 0 });
+  const direct = createClient({ url: server.url });
+  await migrate(direct, { now: 1 });
+  const relay = await startRelay({ host: '127.0.0.1', port: server.port });
+  return {
+    direct,
+    relay,
+    close: async () => {
+      await relay.close();
+      direct.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
