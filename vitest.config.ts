@@ -42,8 +42,6 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
-          // After e2e-shared, never beside it: two stacks at once starve each other's timings.
-          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -51,11 +49,13 @@ export default defineConfig({
           name: 'e2e-shared',
           environment: 'node',
           include: SHARED_STACK_FILES,
+          // Run it by itself (`vitest run --project e2e-shared`, as package.json does): vitest runs
+          // every selected project's globalSetup before any file, so beside the e2e project this
+          // stack would idle through every other file's run and load the machine under them.
           globalSetup: ['e2e/shared-stack.global.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,
-          sequence: { groupOrder: 0 },
         },
       },
     ],
