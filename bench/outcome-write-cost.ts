@@ -56,7 +56,7 @@ async function writeRound(client: Client, multiRow: boolean, round: number, star
     }));
     if (decisions.length > 0) await client.batch(decisions, 'write'); // not timed: the edge's write
     const records = rows.map((r) => ({ decisionId: r.id, appId: OUTCOME_APP ? r.appId : null, attempt: 0, proxyId: 'px', clusterId: r.clusterId, endpoint: null, status: r.status, ttfbMs: 80, durationMs: 900, bytesIn: 400, bytesOut: 2000, error: null, at: r.at }));
-    const outcomes = multiRow ? outcomeStatements(records, 'replace') : records.map((o) => outcomeStatement(o, 'replace'));
+    const outcomes = multiRow ? outcomeStatements(records, 'update') : records.map((o) => outcomeStatement(o, 'update'));
     const t0 = performance.now();
     await client.batch(outcomes, 'write');
     busy += performance.now() - t0;

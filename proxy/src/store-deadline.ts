@@ -3,7 +3,9 @@
  * proxy-row writes). These loops never overlap their calls, so one request that never returns (a
  * hung server, a half-open connection) would stall every later one until undici's own timeouts,
  * minutes later. On expiry the caller moves on as if the call had failed; the transport aborts
- * the HTTP request itself (store-client.ts), and a late answer is ignored.
+ * the HTTP request itself (store-client.ts), and a late answer is ignored. The call may still
+ * commit after that, and the caller retries it: every write bounded here is idempotent (pins and
+ * proxy rows are upserts, outcomes are never inserted twice: outcome-statement.ts).
  */
 
 /**

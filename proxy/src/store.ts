@@ -291,7 +291,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     async insertOutcomes(rows) {
       if (rows.length === 0) return;
       const withApp = await takesApp();
-      const stmts: InStatement[] = outcomeStatements(withApp ? rows : rows.map((o) => ({ ...o, appId: null })), 'replace');
+      const stmts: InStatement[] = outcomeStatements(withApp ? rows : rows.map((o) => ({ ...o, appId: null })), 'update');
       await client.batch(stmts, 'write');
     },
   };

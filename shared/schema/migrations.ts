@@ -529,9 +529,9 @@ export const MIGRATIONS: readonly Migration[] = [
       // proxies; an outcome that lands before its decision). Those triggers set app_id only where
       // it is NULL, so no outcome is counted twice whichever trigger runs first. A slot whose
       // second is older restarts; an outcome older than its slot's second (more than 63 s late) is
-      // dropped: it is out of any window read. Not undone: an INSERT OR REPLACE of the same
-      // (decision, attempt, proxy) counts again (a retried batch; a client reusing its token, which
-      // is real inflow anyway), and prune deletes nothing here.
+      // dropped: it is out of any window read. Writers never re-insert a row already there
+      // (outcome-statement.ts: OR IGNORE, or an upsert), so a retried batch counts once; prune
+      // deletes nothing here.
       `CREATE TRIGGER IF NOT EXISTS outcomes_inflow_seconds AFTER INSERT ON outcomes
          WHEN NEW.app_id IS NOT NULL AND NEW.cluster_id IS NOT NULL
            AND (NEW.status < 400 OR NEW.status >= 500 OR NEW.status = 429)

@@ -11,15 +11,16 @@ export const ROWS_PER_STATEMENT = 50;
 export type Arg = string | number | null;
 
 /**
- * `head` is everything before VALUES (`INSERT OR IGNORE INTO t (a, b)`); every row has the same
- * number of args. Rows keep their order, so conflict rules apply as if written one by one.
+ * `head` is everything before VALUES (`INSERT OR IGNORE INTO t (a, b)`), `tail` anything after the
+ * rows (an upsert's `ON CONFLICT … DO UPDATE`); every row has the same number of args. Rows keep
+ * their order, so conflict rules apply as if written one by one.
  */
-export function multiRowInserts(head: string, rows: ReadonlyArray<readonly Arg[]>, perStatement = ROWS_PER_STATEMENT): Array<{ sql: string; args: Arg[] }> {
+export function multiRowInserts(head: string, rows: ReadonlyArray<readonly Arg[]>, perStatement = ROWS_PER_STATEMENT, tail = ''): Array<{ sql: string; args: Arg[] }> {
   const out: Array<{ sql: string; args: Arg[] }> = [];
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
     const one = `(${Array((chunk[0] ?? []).length).fill('?').join(', ')})`;
-    out.push({ sql: `${head} VALUES ${chunk.map(() => one).join(', ')}`, args: chunk.flat() });
+    out.push({ sql: `${head} VALUES ${chunk.map(() => one).join(', ')}${tail === '' ? '' : ` ${tail}`}`, args: chunk.flat() });
   }
   return out;
 }

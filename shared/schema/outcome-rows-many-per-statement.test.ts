@@ -18,7 +18,7 @@ const row = (i: number, over: Partial<OutcomeRecord> = {}): OutcomeRecord => ({
 });
 
 test.each([
-  ['replace', 'the latest'],
+  ['update', 'the latest'],
   ['ignore', 'the first'],
 ] as const)('%s: every row lands once, a repeated attempt keeps %s', async (rule, _keeps) => {
   const s = (store = await openTempStore());
@@ -33,5 +33,5 @@ test.each([
   expect(rs.rows).toHaveLength(n);
   expect(rs.rows.every((r, i) => r['app_id'] === (i % 2 === 0 ? 'p/a' : 'p/b'))).toBe(true);
   const d3 = rs.rows.find((r) => r['decision_id'] === 'd3');
-  expect([d3?.['status'], d3?.['duration_ms']]).toEqual(rule === 'replace' ? [503, 9_999] : [200, 3]);
+  expect([d3?.['status'], d3?.['duration_ms']]).toEqual(rule === 'update' ? [503, 9_999] : [200, 3]);
 });

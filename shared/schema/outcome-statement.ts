@@ -34,10 +34,15 @@ export interface OutcomeRecord {
 type OutcomeStatement = { sql: string; args: Arg[] };
 
 /**
- * `ignore` keeps the first row of a retried batch; `replace` lets the latest attempt under the
- * same (decision, attempt, proxy) win, as when a client reuses a token.
+ * `ignore` keeps the first row of a retried batch; `update` lets the latest attempt under the
+ * same (decision, attempt, proxy) win, as when a client reuses a token. Either way a row already
+ * there is never inserted again, so the `AFTER INSERT` triggers (app, origin, the inflow ring of
+ * migration 22) run once per outcome: an `INSERT OR REPLACE` deleted and re-inserted it, and a
+ * batch retried after a lost answer (it had committed) counted its outcomes twice as inflow.
  */
-export function outcomeStatement(o: OutcomeRecord, onConflict: 'ignore' | 'replace'): OutcomeStatement {
+export type OutcomeConflict = 'ignore' | 'update';
+
+export function outcomeStatement(o: OutcomeRecord, onConflict: OutcomeConflict): OutcomeStatement {
   const [one] = outcomeStatements([o], onConflict);
   if (one === undefined) throw new Error('unreachable: one row makes one statement');
   return one;
@@ -49,12 +54,17 @@ export function outcomeStatement(o: OutcomeRecord, onConflict: 'ignore' | 'repla
  * (migrations 20–22) into every statement it prepares, which costs more than the row itself:
  * one statement per row paid it per outcome (bench/outcome-write-cost.ts, BENCHMARKS.md).
  */
-export function outcomeStatements(rows: readonly OutcomeRecord[], onConflict: 'ignore' | 'replace', perStatement = ROWS_PER_STATEMENT): OutcomeStatement[] {
+export function outcomeStatements(rows: readonly OutcomeRecord[], onConflict: OutcomeConflict, perStatement = ROWS_PER_STATEMENT): OutcomeStatement[] {
   // app_id only when some row has one: a database before schema v20 has no such column. A row
   // without one gets NULL, as if the column were left out (the database copies it from the decision).
   const withApp = rows.some((o) => o.appId !== undefined && o.appId !== null);
-  const head = `INSERT OR ${onConflict === 'ignore' ? 'IGNORE' : 'REPLACE'} INTO outcomes (decision_id, ${withApp ? 'app_id, ' : ''}attempt, proxy_id, cluster_id, endpoint,
-            status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at, replica_pick, stream_recovery)`;
+  const head = `INSERT ${onConflict === 'ignore' ? 'OR IGNORE ' : ''}INTO outcomes (decision_id, ${withApp ? 'app_id, ' : ''}attempt, proxy_id, ${MEASURED.join(', ')})`;
   const args = (o: OutcomeRecord): Arg[] => [o.decisionId, ...(withApp ? [o.appId ?? null] : []), o.attempt, o.proxyId, o.clusterId, o.endpoint, o.status, o.ttfbMs, o.durationMs, o.bytesIn, o.bytesOut, o.error, o.at, o.replicaPick ?? null, o.streamRecovery ?? null];
-  return multiRowInserts(head, rows.map(args), perStatement);
+  return multiRowInserts(head, rows.map(args), perStatement, onConflict === 'update' ? LATEST_WINS : '');
 }
+
+/** What one attempt measured: the columns the latest attempt of a reused token overwrites. */
+const MEASURED = ['cluster_id', 'endpoint', 'status', 'ttfb_ms', 'duration_ms', 'bytes_in', 'bytes_out', 'error', 'at', 'replica_pick', 'stream_recovery'];
+
+// app_id and origin stay as first written or filled by the triggers.
+const LATEST_WINS = `ON CONFLICT (decision_id, attempt, proxy_id) DO UPDATE SET ${MEASURED.map((c) => `${c} = excluded.${c}`).join(', ')}`;
