@@ -227,6 +227,9 @@ export class AsyncJobs {
       for (const q of this.#apps.values()) q.forget(id);
       this.#running.get(id)?.abort.abort();
       this.#notify(id);
+      // No result is served for a cancelled job: files a crashed earlier run left go too.
+      const job = await this.o.store.get(id);
+      if (job !== null) await this.#discardRuns(job.id, job.attempts);
     }
     return done;
   }
@@ -290,7 +293,19 @@ export class AsyncJobs {
       return;
     }
     const why = job.retryable ? `interrupted ${job.attempts} times (the limit)` : 'interrupted by a proxy restart; not retried because the request is not idempotent (send an Idempotency-Key to allow a retry)';
-    if (await this.o.store.update(job.id, ['running'], { status: 'failed', error: why, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now())) this.#notify(job.id);
+    if (!(await this.o.store.update(job.id, ['running'], { status: 'failed', error: why, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now()))) return;
+    await this.#discardRuns(job.id, job.attempts);
+    this.#notify(job.id);
+  }
+
+  /**
+   * Deletes the result files of a job's runs 1..`upTo`: the partial answers of runs a
+   * crash interrupted (no catch ran to delete them; no row points at them, so no budget counts
+   * them). Called once the job has ended, so no run of it still needs its file: a run that is
+   * still going elsewhere loses its final update anyway and only writes to a deleted file.
+   */
+  async #discardRuns(id: string, upTo: number): Promise<void> {
+    for (let n = 1; n <= upTo; n++) await unlink(resultFile(this.o.dir, id, n)).catch(() => undefined);
   }
 
   /** One run of a job; a "try later" puts it back in its app's line, anything else ends it there. */
@@ -350,14 +365,18 @@ export class AsyncJobs {
         return null;
       }
       await this.#retain(job.appId, { id: job.id, path, bytes, expiresAt: this.o.now() + this.o.retentionMs });
+      await this.#discardRuns(job.id, job.attempts);
       this.#notify(job.id);
       return null;
     } catch (err) {
+      // The partial answer is no one's result, whatever happens next: the next run writes its own file.
+      await unlink(path).catch(() => undefined);
       // Going away: leave the job `running`; the next start retries it or fails it, by its rule.
       if (this.#stopping) return null;
-      await unlink(path).catch(() => undefined);
       const error = err instanceof ResultTooLarge ? `the result exceeds ${this.o.maxResultBytes} bytes (PROXY_JOB_MAX_RESULT_BYTES)` : `the job's request failed: ${err instanceof Error ? err.message : String(err)}`;
-      if (await this.o.store.update(job.id, ['running'], { status: 'failed', error, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now())) this.#notify(job.id);
+      if (!(await this.o.store.update(job.id, ['running'], { status: 'failed', error, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now()))) return null;
+      await this.#discardRuns(job.id, job.attempts);
+      this.#notify(job.id);
       return null;
     } finally {
       this.#running.delete(job.id);
