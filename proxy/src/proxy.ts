@@ -31,7 +31,7 @@ import { OutlierDetector } from './outlier-detector.ts';
 import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
 import { WebSocketServers } from './ws-servers.ts';
 import { Reporter } from './reporter.ts';
-import { StoreDeadlineError } from './store-deadline.ts';
+import { StoreDeadlineError, withDeadline } from './store-deadline.ts';
 import { RetryBudgets } from './retry-budget.ts';
 import { JobPins } from './job-pins.ts';
 import { staticFileSource, storeSource } from './registry-sources.ts';
@@ -58,6 +58,13 @@ import { scopeKey } from './limit-leases.ts';
 
 /** A drain's longest wait for its last job pin write (the store hung: the drain goes on). */
 const DRAIN_PIN_WAIT_MS = 2_000;
+/**
+ * A drain's longest wait for each of its two reports (the draining row first, the last outcomes
+ * at the end). Each store call has its own 5 s deadline, but a slow store that still answers
+ * would make a report take that per outcome batch, holding a deploy for minutes.
+ */
+const DRAIN_MARK_WAIT_MS = 2_000;
+const DRAIN_REPORT_WAIT_MS = 5_000;
 
 export interface ProxyDeps {
   readonly store?: ProxyStore;
@@ -394,7 +401,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     drained ??= (async () => {
       // Interrupted jobs stay `running` in the database: the next start retries or fails them.
       rt.jobs?.stop();
-      const result = await drain(rt, listeners, () => reporter.reportOnce(true), deadlineMs);
+      const result = await drain(rt, listeners, () => withDeadline(reporter.reportOnce(true), DRAIN_MARK_WAIT_MS, 'drain: marking draining'), deadlineMs);
       if (jobListeners !== null) {
         jobListeners.server.close();
         for (const sock of jobListeners.sockets) sock.destroy();
@@ -406,7 +413,9 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       stopChecks();
       stopScraper();
       reporter.stop();
-      await reporter.reportOnce(true);
+      await withDeadline(reporter.reportOnce(true), DRAIN_REPORT_WAIT_MS, 'drain: last report').catch((err: unknown) =>
+        logger.warn({ err, outcomesUnwritten: reporter.stats().buffered }, 'the last outcomes were not all written before the drain ended'),
+      );
       // Pins of the drained jobs reach libSQL before the next process loads them (hand-over),
       // written now even if a retry backoff runs. Bounded: a hung store must not hold the drain.
       const pins = await rt.jobPins.flushNow(DRAIN_PIN_WAIT_MS);

@@ -84,7 +84,7 @@ it('a drain mid-answer deletes its run’s file; the next run’s result is the 
 it.each([
   ['PUT', 'completed', 'run 2 completes it'],
   ['POST', 'failed', 'not idempotent: failed at the restart'],
-] as const)('%s job after a crash mid-answer: ends %s (%s), and the crashed run’s file is gone', async (method, ends) => {
+] as const)('%s job after a crash mid-answer: ends %s (%s), and the crashed run’s file is gone', async (method, ends, _why) => {
   const store = libsqlJobStore(db.client);
   const dir = join(db.dir, `jobs-crashed-${method}`);
   const id = `job_${method === 'PUT' ? 'aa' : 'bb'}${'0'.repeat(30)}`;
