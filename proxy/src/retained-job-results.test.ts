@@ -26,8 +26,10 @@ describe('RetainedResults', () => {
   it.each([
     { name: 'within the total: nothing deleted', adds: [['a', 4], ['b', 4]], evicted: [], left: { a: 4, b: 4 } },
     { name: 'past the total: the app holding most loses its oldest, not the small one', adds: [['a', 4], ['a', 4], ['b', 2], ['b', 3]], evicted: ['a1:total'], left: { a: 4, b: 5 } },
-    { name: 'max-min fair: the largest keeps losing until it is no longer the largest', adds: [['a', 3], ['a', 3], ['a', 3], ['b', 2], ['c', 7]], evicted: ['a1:total', 'a2:total'], left: { a: 3, b: 2, c: 7 } },
-    { name: 'the result just stored is never the one deleted', adds: [['a', 8], ['b', 9]], evicted: ['a1:total'], left: { a: 0, b: 9 } },
+    { name: 'max-min fair: the largest keeps losing until it is no longer the largest', adds: [['a', 3], ['a', 3], ['a', 3], ['b', 2], ['c', 5]], evicted: ['a1:total', 'a2:total'], left: { a: 3, b: 2, c: 5 } },
+    { name: 'max-min fair: a new result larger than what is left is its own app’s loss', adds: [['a', 3], ['a', 3], ['a', 3], ['b', 2], ['c', 7]], evicted: ['a1:total', 'c1:total'], left: { a: 6, b: 2, c: 0 } },
+    { name: 'the result just stored goes when it alone makes its app the largest', adds: [['a', 8], ['b', 9]], evicted: ['b1:total'], left: { a: 8, b: 0 } },
+    { name: 'the result just stored stays when another app holds more', adds: [['a', 5], ['a', 4], ['b', 4]], evicted: ['a1:total'], left: { a: 4, b: 4 } },
     { name: 'the app bound first, then the total', adds: [['a', 6], ['b', 5], ['b', 6], ['a', 2]], evicted: ['b1:app', 'a1:total'], left: { a: 2, b: 6 } },
   ])('total bound: $name', ({ adds, evicted, left }) => {
     const kept = new RetainedResults(10, 12);

@@ -8,7 +8,8 @@
  *
  * All apps together keep at most a total (`PROXY_JOB_RESULT_BYTES_TOTAL`): past it the app that
  * holds the most bytes loses its own oldest result, again and again (max-min fair: a small app
- * loses nothing while a larger one still holds more), never the result just stored.
+ * loses nothing while a larger one still holds more). That may be the result just stored, when
+ * its app holds the most with it alone: one tenant's large result never deletes a smaller one's.
  */
 
 export interface RetainedResult {
@@ -68,7 +69,7 @@ export class RetainedResults {
     while (app.bytes > this.budgetBytes && app.items.length - app.head > 1) evicted.push({ result: this.#dropHead(app), bound: 'app' });
     this.#compact(appId, app);
     while (this.#total > this.totalBytes) {
-      const victim = this.#largest(result);
+      const victim = this.#largest();
       if (victim === null) break;
       evicted.push({ result: this.#dropHead(victim[1]), bound: 'total' });
       this.#compact(victim[0], victim[1]);
@@ -76,14 +77,10 @@ export class RetainedResults {
     return evicted;
   }
 
-  /** The app holding the most bytes that has a result other than `kept` (O(apps): only past the total). */
-  #largest(kept: RetainedResult): [string, AppResults] | null {
+  /** The app holding the most bytes (O(apps): only past the total). */
+  #largest(): [string, AppResults] | null {
     let best: [string, AppResults] | null = null;
-    for (const entry of this.#apps) {
-      const app = entry[1];
-      if (app.items[app.head] === kept) continue;
-      if (best === null || app.bytes > best[1].bytes) best = entry;
-    }
+    for (const entry of this.#apps) if (best === null || entry[1].bytes > best[1].bytes) best = entry;
     return best;
   }
 
