@@ -5,67 +5,52 @@
  * there. And a result written by the previous version as `<id>.body` is still served after the
  * upgrade. Real libSQL, a real HTTP target, the real result route on a real socket.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Agent } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
 import { libsqlJobStore, type JobStore } from '../src/async-job-store.ts';
 import { handleJobRoute } from '../src/async-job-routes.ts';
-import { AsyncJobs } from '../src/async-jobs.ts';
+import type { AsyncJobs } from '../src/async-jobs.ts';
 import type { ClientRequest, ClientResponse } from '../src/client-io.ts';
+import { testJobs, useJobTarget } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
-let target: Server;
-let route: Server;
-let db: TempStore;
-let agent: Agent;
 /** The runs the target holds: the first is answered once the second has arrived. */
 const held: ServerResponse[] = [];
+const target = useJobTarget((req, res) => {
+  req.resume();
+  held.push(res);
+});
+let route: Server;
 let served: AsyncJobs | null = null;
 
 beforeAll(async () => {
-  target = createServer((req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    held.push(res);
-  });
   route = createServer((req, res) => void handleJobRoute(served, req as ClientRequest, res as ClientResponse));
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => route.listen(0, '127.0.0.1', r));
-  db = await openTempStore();
-  agent = new Agent();
 });
 
 afterAll(async () => {
-  await agent.close();
-  await new Promise((r) => target.close(r));
   await new Promise((r) => route.close(r));
-  db.dispose();
 });
 
-const targetUrl = (): string => `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
 const resultOf = (id: string): Promise<Response> => fetch(`http://127.0.0.1:${(route.address() as AddressInfo).port}/_switchyard/jobs/${id}/result`);
-
-function jobs(store: JobStore, dir: string, recoverBefore: number): AsyncJobs {
-  return new AsyncJobs({ proxyId: 'p', store, dir, retentionMs: 3_600_000, maxResultBytes: 1_000_000, maxAttempts: 3, maxWaitMs: 60_000, recoverBefore, maxQueuedOf: () => 1_000, windowOf: () => 1, now: Date.now, logger: pino({ level: 'silent' }), dispatcher: agent });
-}
+const jobs = (store: JobStore, dir: string, recoverBefore: number): AsyncJobs => testJobs(target, store, dir, { recoverBefore });
 
 it('the run that loses deletes only its own file: the winner’s answer is served whole', async () => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, 'jobs-twice');
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'jobs-twice');
   const first = jobs(store, dir, 0);
   let second: AsyncJobs | null = null;
   try {
-    await first.start(targetUrl(), false);
+    await first.start(target.url(), false);
     // PUT: idempotent, so a restart may run it again while the first run still waits.
     const job = await first.submit({ appId: 'a', method: 'PUT', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl: null });
     await waitFor(() => held.length === 1, 'the first run reaches the target', 5_000);
     // A restart elsewhere takes the still-running job up (it was created before that boot).
     second = jobs(store, dir, Date.now() + 1);
-    await second.start(targetUrl(), true);
+    await second.start(target.url(), true);
     await waitFor(() => held.length === 2, 'the second run reaches the target', 5_000);
     // The first run ends the job; then the second run's answer arrives and loses the final update.
     held[0]?.end('first run answer');
@@ -84,8 +69,8 @@ it('the run that loses deletes only its own file: the winner’s answer is serve
 });
 
 it('a result written by the previous version as <id>.body is still served', async () => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, 'jobs-old');
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'jobs-old');
   await mkdir(dir, { recursive: true });
   const id = `job_${'ab'.repeat(16)}`;
   const path = join(dir, `${id}.body`);
@@ -95,7 +80,7 @@ it('a result written by the previous version as <id>.body is still served', asyn
   await store.update(id, ['running'], { status: 'completed', resultStatus: 200, resultType: 'text/plain', resultPath: path, resultBytes: 28, expiresAt: at + 3_600_000 }, at);
   const upgraded = jobs(store, dir, Date.now());
   try {
-    await upgraded.start(targetUrl(), true);
+    await upgraded.start(target.url(), true);
     served = upgraded;
     const res = await resultOf(id);
     expect(res.status).toBe(200);

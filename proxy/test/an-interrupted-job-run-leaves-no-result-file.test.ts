@@ -5,51 +5,28 @@
  * ends (completed, failed, cancelled) the files of its crashed earlier runs go too. Real libSQL,
  * a real HTTP target that sends part of an answer and then holds.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Agent } from 'undici';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
-import type { JobRow } from '../src/async-job-store.ts';
-import { libsqlJobStore, type JobStore } from '../src/async-job-store.ts';
-import { AsyncJobs, resultFile } from '../src/async-jobs.ts';
+import { afterAll, expect, it } from 'vitest';
+import { libsqlJobStore, type JobRow, type JobStore } from '../src/async-job-store.ts';
+import { resultFile, type AsyncJobs } from '../src/async-jobs.ts';
+import { testJobs, useJobTarget } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
-let target: Server;
-let db: TempStore;
-let agent: Agent;
 /** `partial`: the target sends headers and part of the body, then holds the answer. */
 let mode: 'partial' | 'answer' = 'partial';
 const held: ServerResponse[] = [];
-
-beforeAll(async () => {
-  target = createServer((req, res) => {
-    req.resume();
-    if (mode === 'answer') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('whole answer');
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.write('partial answer, the rest never comes');
-    held.push(res);
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  db = await openTempStore();
-  agent = new Agent();
+const target = useJobTarget((req, res) => {
+  req.resume();
+  if (mode === 'answer') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('whole answer');
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.write('partial answer, the rest never comes');
+  held.push(res);
 });
+afterAll(() => held.forEach((r) => r.destroy()));
 
-afterAll(async () => {
-  for (const r of held) r.destroy();
-  await agent.close();
-  await new Promise((r) => target.close(r));
-  db.dispose();
-});
-
-const targetUrl = (): string => `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
-
-function jobs(store: JobStore, dir: string, recoverBefore: number): AsyncJobs {
-  return new AsyncJobs({ proxyId: 'p', store, dir, retentionMs: 3_600_000, maxResultBytes: 1_000_000, maxAttempts: 3, maxWaitMs: 60_000, recoverBefore, maxQueuedOf: () => 1_000, windowOf: () => 1, now: Date.now, logger: pino({ level: 'silent' }), dispatcher: agent });
-}
+const jobs = (store: JobStore, dir: string, recoverBefore: number): AsyncJobs => testJobs(target, store, dir, { recoverBefore });
 
 /** A job a crashed process was running (run 1), with the partial file that run left. */
 async function crashedRun(store: JobStore, dir: string, id: string, method: string): Promise<void> {
@@ -61,11 +38,11 @@ async function crashedRun(store: JobStore, dir: string, id: string, method: stri
 }
 
 it('a drain mid-answer deletes its run’s file; the next run’s result is the only file', async () => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, 'jobs-drained');
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'jobs-drained');
   mode = 'partial';
   const first = jobs(store, dir, 0);
-  await first.start(targetUrl(), false);
+  await first.start(target.url(), false);
   const job = await first.submit({ appId: 'a', method: 'PUT', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl: null });
   await waitFor(async () => (await readdir(dir)).length === 1 && held.length === 1, 'run 1 writes part of its answer', 5_000);
   first.stop();
@@ -73,7 +50,7 @@ it('a drain mid-answer deletes its run’s file; the next run’s result is the 
   mode = 'answer';
   const next = jobs(store, dir, Date.now() + 1);
   try {
-    await next.start(targetUrl(), true);
+    await next.start(target.url(), true);
     await waitFor(async () => (await store.get(job.id))?.status === 'completed', 'run 2 completes the job', 5_000);
     expect(await readdir(dir)).toEqual([`${job.id}.2.body`]);
   } finally {
@@ -85,14 +62,14 @@ it.each([
   ['PUT', 'completed', 'run 2 completes it'],
   ['POST', 'failed', 'not idempotent: failed at the restart'],
 ] as const)('%s job after a crash mid-answer: ends %s (%s), and the crashed run’s file is gone', async (method, ends, _why) => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, `jobs-crashed-${method}`);
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, `jobs-crashed-${method}`);
   const id = `job_${method === 'PUT' ? 'aa' : 'bb'}${'0'.repeat(30)}`;
   await crashedRun(store, dir, id, method);
   mode = 'answer';
   const restarted = jobs(store, dir, Date.now());
   try {
-    await restarted.start(targetUrl(), true);
+    await restarted.start(target.url(), true);
     await waitFor(async () => (await store.get(id))?.status === ends, `the job ends ${ends}`, 5_000);
     await waitFor(async () => (await readdir(dir)).join() === (ends === 'completed' ? `${id}.2.body` : ''), 'only the result (if any) is left', 5_000);
   } finally {
@@ -101,13 +78,13 @@ it.each([
 });
 
 it('cancelling a job deletes what its crashed run left', async () => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, 'jobs-cancelled');
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'jobs-cancelled');
   const id = `job_${'cc'.repeat(16)}`;
   await crashedRun(store, dir, id, 'PUT');
   const here = jobs(store, dir, 0);
   try {
-    await here.start(targetUrl(), false); // not taken up here: it belongs to a later boot's recovery
+    await here.start(target.url(), false); // not taken up here: it belongs to a later boot's recovery
     expect(await here.cancel(id)).toBe(true);
     expect(await readdir(dir)).toEqual([]);
   } finally {

@@ -7,44 +7,24 @@
  * past it the app holding the most loses its own oldest (410 job-result-expired), never a small
  * app. Real AsyncJobs over a real libSQL file, a real HTTP target.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
-import { Agent } from 'undici';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
+import { expect, it } from 'vitest';
 import { libsqlJobStore, type JobStore } from '../src/async-job-store.ts';
-import { AsyncJobs, type AsyncJobsOptions } from '../src/async-jobs.ts';
+import type { AsyncJobs, AsyncJobsOptions } from '../src/async-jobs.ts';
 import { JobResultLedger } from '../src/job-result-ledger.ts';
+import { testJobs, useJobTarget } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
 const ANSWER = Buffer.alloc(1_000, 'x');
-let target: Server;
-let db: TempStore;
-let agent: Agent;
-
-beforeAll(async () => {
-  target = createServer((req, res) => {
-    req.resume();
-    res.end(ANSWER);
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  db = await openTempStore();
-  agent = new Agent();
+const target = useJobTarget((req, res) => {
+  req.resume();
+  res.end(ANSWER);
 });
-
-afterAll(async () => {
-  await agent.close();
-  await new Promise((r) => target.close(r));
-  db.dispose();
-});
-
-const targetUrl = (): string => `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
 
 function jobs(store: JobStore, dir: string, extra: Partial<AsyncJobsOptions>): AsyncJobs {
-  return new AsyncJobs({ proxyId: 'p', store, dir, retentionMs: 3_600_000, maxResultBytes: ANSWER.length, resultBytesPerApp: 2 * ANSWER.length, maxAttempts: 3, maxWaitMs: 60_000, recoverBefore: Date.now(), maxQueuedOf: () => 1_000, windowOf: () => 1, now: Date.now, logger: pino({ level: 'silent' }), dispatcher: agent, ...extra });
+  return testJobs(target, store, dir, { maxResultBytes: ANSWER.length, resultBytesPerApp: 2 * ANSWER.length, recoverBefore: Date.now(), ...extra });
 }
 
 /** Runs one job of `appId` to completion: results end in the order the test makes them. */
@@ -62,8 +42,8 @@ async function keptBefore(store: JobStore, dir: string, id: string, appId: strin
 }
 
 it("two workers' results and the ones from before the boot count once against the app's budget", async () => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, 'workers');
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'workers');
   await mkdir(dir, { recursive: true });
   const before = Date.now() - 10_000;
   // Before the restart: app a kept its whole budget (2 results), app b one.
@@ -75,7 +55,7 @@ it("two workers' results and the ones from before the boot count once against th
   await ledger.load(Date.now());
   const workers = [0, 1].map(() => jobs(store, dir, { reportResult: (appId, r) => void ledger.add(appId, r) }));
   try {
-    for (const w of workers) await w.start(targetUrl(), false);
+    for (const w of workers) await w.start(target.url(), false);
     const mine = [await complete(workers[0] as AsyncJobs, store, 'a'), await complete(workers[1] as AsyncJobs, store, 'a')];
     // The proxy as a whole holds 2 of a's results, its budget: the 2 old ones went, oldest first.
     await waitFor(async () => (await store.get('w_old_a2'))?.status === 'expired', "a's old results are deleted", 2_000);
@@ -90,11 +70,11 @@ it("two workers' results and the ones from before the boot count once against th
 });
 
 it('past the total the app holding the most loses its own oldest; the small app keeps its result', async () => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, 'total');
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'total');
   const j = jobs(store, dir, { resultBytesPerApp: 3 * ANSWER.length, resultBytesTotal: 3 * ANSWER.length, recoverBefore: 0 });
   try {
-    await j.start(targetUrl(), false);
+    await j.start(target.url(), false);
     const a = [await complete(j, store, 'a'), await complete(j, store, 'a')];
     const b = await complete(j, store, 'b');
     const a3 = await complete(j, store, 'a');

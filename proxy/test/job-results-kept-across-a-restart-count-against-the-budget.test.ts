@@ -3,37 +3,17 @@
  * results an app left on disk before the proxy booted are counted at start, so a restart does not
  * hand the app a fresh budget on top of what it already keeps. Real libSQL, a real HTTP target.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Agent } from 'undici';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
+import { expect, it } from 'vitest';
 import { libsqlJobStore, type JobRow } from '../src/async-job-store.ts';
-import { AsyncJobs } from '../src/async-jobs.ts';
+import { testJobs, useJobTarget } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
 const ANSWER = Buffer.alloc(1_000, 'x');
-let target: Server;
-let db: TempStore;
-let agent: Agent;
-
-beforeAll(async () => {
-  target = createServer((req, res) => {
-    req.resume();
-    res.end(ANSWER);
-  });
-  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-  db = await openTempStore();
-  agent = new Agent();
-});
-
-afterAll(async () => {
-  await agent.close();
-  await new Promise((r) => target.close(r));
-  db.dispose();
+const target = useJobTarget((req, res) => {
+  req.resume();
+  res.end(ANSWER);
 });
 
 function finished(id: string, appId: string, path: string, at: number): JobRow {
@@ -41,8 +21,8 @@ function finished(id: string, appId: string, path: string, at: number): JobRow {
 }
 
 it("an app's results from before the boot count, so its oldest go first after a restart; another app's stay", async () => {
-  const store = libsqlJobStore(db.client);
-  const dir = join(db.dir, 'jobs');
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'jobs');
   await mkdir(dir, { recursive: true });
   const before = Date.now() - 10_000;
   // Before the restart: app a kept 2 results (its whole budget), app b one.
@@ -53,9 +33,9 @@ it("an app's results from before the boot count, so its oldest go first after a 
     await store.insert({ ...finished(id, app, path, at), status: 'running' });
     await store.update(id, ['running'], { status: 'completed', resultStatus: 200, resultPath: path, resultBytes: ANSWER.length, expiresAt: at + 3_600_000 }, at);
   }
-  const jobs = new AsyncJobs({ proxyId: 'p', store, dir, retentionMs: 3_600_000, maxResultBytes: ANSWER.length, resultBytesPerApp: 2 * ANSWER.length, maxAttempts: 3, maxWaitMs: 60_000, recoverBefore: Date.now(), maxQueuedOf: () => 1_000, windowOf: () => 1, now: Date.now, logger: pino({ level: 'silent' }), dispatcher: agent });
+  const jobs = testJobs(target, store, dir, { maxResultBytes: ANSWER.length, resultBytesPerApp: 2 * ANSWER.length, recoverBefore: Date.now() });
   try {
-    await jobs.start(`http://127.0.0.1:${(target.address() as AddressInfo).port}`);
+    await jobs.start(target.url());
     const job = await jobs.submit({ appId: 'a', method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl: null });
     await waitFor(async () => (await store.get(job.id))?.status === 'completed', 'the new job completes', 8_000);
     await waitFor(async () => (await store.get('old_a1'))?.status === 'expired', "a's oldest result is deleted", 2_000);

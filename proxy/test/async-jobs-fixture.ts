@@ -1,0 +1,61 @@
+/**
+ * What the async-job tests that drive `AsyncJobs` directly share: a real HTTP target (the job's
+ * request goes there), a real libSQL file and one undici Agent, made before the file's tests and
+ * closed after; and `AsyncJobs` with test defaults, each test overriding what it is about.
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { Agent } from 'undici';
+import { afterAll, beforeAll } from 'vitest';
+import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
+import type { JobStore } from '../src/async-job-store.ts';
+import { AsyncJobs, type AsyncJobsOptions } from '../src/async-jobs.ts';
+
+export interface JobTarget {
+  /** The libSQL file the jobs' rows live in (its `dir` holds the tests' result directories). */
+  readonly db: TempStore;
+  readonly agent: Agent;
+  /** Where the jobs' requests go. */
+  url(): string;
+}
+
+/** Registers the file's beforeAll/afterAll: a target answering with `handler`, a database, an Agent. */
+export function useJobTarget(handler: RequestListener): JobTarget {
+  let server: Server | undefined;
+  let db: TempStore | undefined;
+  let agent: Agent | undefined;
+  beforeAll(async () => {
+    server = createServer(handler);
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    db = await openTempStore();
+    agent = new Agent();
+  });
+  afterAll(async () => {
+    await agent?.close();
+    await new Promise((r) => (server === undefined ? r(undefined) : server.close(r)));
+    db?.dispose();
+  });
+  const ready = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is made in beforeAll`);
+    return v;
+  };
+  return {
+    get db() {
+      return ready(db, 'the database');
+    },
+    get agent() {
+      return ready(agent, 'the agent');
+    },
+    url: () => `http://127.0.0.1:${(ready(server, 'the target').address() as AddressInfo).port}`,
+  };
+}
+
+/** `AsyncJobs` on `store`, results in `dir`, requests through the target's Agent; `extra` wins. */
+export function testJobs(target: JobTarget, store: JobStore, dir: string, extra: Partial<AsyncJobsOptions> = {}): AsyncJobs {
+  return new AsyncJobs({
+    proxyId: 'p', store, dir, retentionMs: 3_600_000, maxResultBytes: 1_000_000, maxAttempts: 3, maxWaitMs: 60_000,
+    recoverBefore: 0, maxQueuedOf: () => 1_000, windowOf: () => 1, now: Date.now, logger: pino({ level: 'silent' }),
+    dispatcher: target.agent, ...extra,
+  });
+}
