@@ -20,26 +20,32 @@ export interface JobTarget {
   url(): string;
 }
 
-/** Registers the file's beforeAll/afterAll: a target answering with `handler`, a database, an Agent. */
-export function useJobTarget(handler: RequestListener): JobTarget {
+/** An HTTP server answering with `handler` on 127.0.0.1, started before the file's tests and closed after. */
+export function useServer(handler: RequestListener): { url(): string } {
   let server: Server | undefined;
-  let db: TempStore | undefined;
-  let agent: Agent | undefined;
   beforeAll(async () => {
     server = createServer(handler);
     await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+  });
+  afterAll(async () => {
+    await new Promise((r) => (server === undefined ? r(undefined) : server.close(r)));
+  });
+  return { url: () => `http://127.0.0.1:${(ready(server, 'the server').address() as AddressInfo).port}` };
+}
+
+/** Registers the file's beforeAll/afterAll: a target answering with `handler`, a database, an Agent. */
+export function useJobTarget(handler: RequestListener): JobTarget {
+  const server = useServer(handler);
+  let db: TempStore | undefined;
+  let agent: Agent | undefined;
+  beforeAll(async () => {
     db = await openTempStore();
     agent = new Agent();
   });
   afterAll(async () => {
     await agent?.close();
-    await new Promise((r) => (server === undefined ? r(undefined) : server.close(r)));
     db?.dispose();
   });
-  const ready = <T>(v: T | undefined, what: string): T => {
-    if (v === undefined) throw new Error(`${what} is made in beforeAll`);
-    return v;
-  };
   return {
     get db() {
       return ready(db, 'the database');
@@ -47,8 +53,18 @@ export function useJobTarget(handler: RequestListener): JobTarget {
     get agent() {
       return ready(agent, 'the agent');
     },
-    url: () => `http://127.0.0.1:${(ready(server, 'the target').address() as AddressInfo).port}`,
+    url: server.url,
   };
+}
+
+/** Each app's webhook signing secret (`secret-<app>`), so its jobs' notices are sent. */
+export async function webhookSecrets(db: TempStore, apps: readonly string[]): Promise<void> {
+  for (const app of apps) await db.client.execute({ sql: 'INSERT INTO job_webhook_secrets (app_id, secret, created_at) VALUES (?, ?, ?)', args: [app, `secret-${app}`, Date.now()] });
+}
+
+function ready<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`${what} is made in beforeAll`);
+  return v;
 }
 
 /** `AsyncJobs` on `store`, results in `dir`, requests through the target's Agent; `extra` wins. */

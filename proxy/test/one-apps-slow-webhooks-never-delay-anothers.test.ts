@@ -6,60 +6,38 @@
  * most 2 notices in flight, the rest in its own line. Real AsyncJobs over a real libSQL file,
  * a real HTTP target and receiver.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import pino from 'pino';
-import { Agent } from 'undici';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTempStore, type TempStore } from '../../control/store/test-fixtures.ts';
+import { beforeAll, expect, it } from 'vitest';
 import { libsqlJobStore } from '../src/async-job-store.ts';
-import { AsyncJobs } from '../src/async-jobs.ts';
+import { testJobs, useJobTarget, useServer, webhookSecrets } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
 const SLOW_MS = 1_000;
 const A_JOBS = 12;
-let target: Server;
-let receiver: Server;
-let db: TempStore;
-let agent: Agent;
 const arrived = new Map<string, number>();
 
-const portOf = (s: Server): number => (s.address() as AddressInfo).port;
-
-beforeAll(async () => {
-  target = createServer((req, res) => {
-    req.resume();
-    res.end('ok');
-  });
-  receiver = createServer((req, res) => {
-    req.resume();
-    const slow = req.url?.startsWith('/a-slow') === true;
-    setTimeout(() => {
-      arrived.set(req.url ?? '', performance.now());
-      res.writeHead(200).end('ok');
-    }, slow ? SLOW_MS : 0);
-  });
-  await Promise.all([target, receiver].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
-  db = await openTempStore();
-  agent = new Agent();
-  for (const app of ['a', 'b']) await db.client.execute({ sql: 'INSERT INTO job_webhook_secrets (app_id, secret, created_at) VALUES (?, ?, ?)', args: [app, `secret-${app}`, Date.now()] });
+const target = useJobTarget((req, res) => {
+  req.resume();
+  res.end('ok');
 });
-
-afterAll(async () => {
-  await agent.close();
-  await Promise.all([target, receiver].map((s) => new Promise((r) => s.close(r))));
-  db.dispose();
+const receiver = useServer((req, res) => {
+  req.resume();
+  const slow = req.url?.startsWith('/a-slow') === true;
+  setTimeout(() => {
+    arrived.set(req.url ?? '', performance.now());
+    res.writeHead(200).end('ok');
+  }, slow ? SLOW_MS : 0);
 });
+beforeAll(() => webhookSecrets(target.db, ['a', 'b']));
 
 it("app B's job webhook is not held behind app A's slow webhooks to the same host", async () => {
-  const store = libsqlJobStore(db.client);
+  const store = libsqlJobStore(target.db.client);
   // 127.0.0.1 stands for a shared public receiver here.
-  const jobs = new AsyncJobs({ proxyId: 'p', store, dir: join(db.dir, 'jobs'), retentionMs: 60_000, maxResultBytes: 1e6, maxAttempts: 3, maxWaitMs: 60_000, recoverBefore: Date.now(), maxQueuedOf: () => 1_000, windowOf: () => Number.POSITIVE_INFINITY, now: Date.now, logger: pino({ level: 'silent' }), dispatcher: agent, webhookAllowInternal: true });
-  const hooks = `http://127.0.0.1:${portOf(receiver)}`;
+  const jobs = testJobs(target, store, join(target.db.dir, 'jobs'), { retentionMs: 60_000, recoverBefore: Date.now(), windowOf: () => Number.POSITIVE_INFINITY, webhookAllowInternal: true });
+  const hooks = receiver.url();
   const submit = (appId: string, webhookUrl: string) => jobs.submit({ appId, method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl });
   try {
-    await jobs.start(`http://127.0.0.1:${portOf(target)}`);
+    await jobs.start(target.url());
     const aJobs = await Promise.all(Array.from({ length: A_JOBS }, (_, i) => submit('a', `${hooks}/a-slow/${i}`)));
     await waitFor(async () => (await Promise.all(aJobs.map((j) => store.get(j.id)))).every((j) => j?.status === 'completed'), "A's jobs complete", 10_000);
     await new Promise((r) => setTimeout(r, 50));
