@@ -41,6 +41,8 @@ export interface ProxyMetrics {
   readonly inFlightBudgetRefusals: Counter<'reason'>;
   /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
   readonly traceSpansDropped: Counter;
+  /** Spans not queued for export: their app held its fair share of the queue (tracing-fair-queue.ts). */
+  readonly traceSpansShed: Counter<'app'>;
   /** Background libSQL calls that passed their deadline (store-deadline.ts), by call. */
   readonly storeDeadlines: Counter<'call'>;
   /** Token budgets (token-budgets.ts): tokens charged per app and type (prompt|completion). */
@@ -198,6 +200,12 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     traceSpansDropped: new Counter({
       name: 'switchyard_proxy_trace_spans_dropped_total',
       help: 'Spans the OTLP exporter failed to deliver (the collector is down, refused them, or the endpoint is wrong)',
+      registers,
+    }),
+    traceSpansShed: new Counter({
+      name: 'switchyard_proxy_trace_spans_shed_total',
+      help: 'Spans not queued for export because their app already held its fair share of the export queue (the collector is slower than the spans come); app "" = requests whose token did not verify',
+      labelNames: ['app'],
       registers,
     }),
     storeDeadlines: new Counter({

@@ -36,6 +36,7 @@ import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { ClientRequest } from './client-io.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { RequestTrace } from './tracing-request.ts';
+import { ANONYMOUS, FairSpanQueue } from './tracing-fair-queue.ts';
 
 export interface ProxyTracingConfig {
   /** OTLP/HTTP traces URL (`…/v1/traces`). */
@@ -75,6 +76,19 @@ const header = (v: string | string[] | undefined): string | undefined => (Array.
 /** Told when an export failed: how many spans were lost and why. */
 export type DroppedSpans = (count: number, error: Error | undefined) => void;
 
+/** What the tracing reports and, for tests, what it exports to and how many spans it queues. */
+export interface TracingHooks {
+  /** The exporter (tests); default OTLP/HTTP JSON to the configured URL. */
+  readonly exporter?: SpanExporter;
+  readonly onDropped?: DroppedSpans;
+  /** A span not queued because its app (ANONYMOUS: ''; no verified app) held its fair share. */
+  readonly onShed?: (app: string) => void;
+  /** Spans waiting for export, all apps together. */
+  readonly maxQueueSize?: number;
+}
+
+const MAX_QUEUED_SPANS = 8192;
+
 /**
  * The SDK's exporter reports failures only to its `diag` logger, silent by default: an operator
  * whose collector is down or mistyped saw nothing at all. This passes every result on and tells
@@ -105,22 +119,21 @@ export class ProxyTracing {
     private readonly provider: BasicTracerProvider,
     private readonly tracer: Tracer,
     private readonly cfg: ProxyTracingConfig,
+    private readonly queue: FairSpanQueue,
   ) {}
 
   /** Tracing with the OTLP/HTTP JSON exporter, or the exporter given (tests). */
-  static create(cfg: ProxyTracingConfig, exporter?: SpanExporter, onDropped?: DroppedSpans): ProxyTracing {
-    const inner = exporter ?? new OTLPTraceExporter({ url: cfg.tracesUrl, timeoutMillis: 5_000 });
+  static create(cfg: ProxyTracingConfig, hooks: TracingHooks = {}): ProxyTracing {
+    const inner = hooks.exporter ?? new OTLPTraceExporter({ url: cfg.tracesUrl, timeoutMillis: 5_000 });
+    const maxQueueSize = hooks.maxQueueSize ?? MAX_QUEUED_SPANS;
+    const queue = new FairSpanQueue(maxQueueSize, hooks.onShed ?? (() => undefined));
+    const reporting = hooks.onDropped === undefined ? inner : new ReportingExporter(inner, hooks.onDropped);
     const provider = new BasicTracerProvider({
       sampler: new SharedRuleSampler(cfg.sampleRatio),
       resource: resourceFromAttributes({ 'service.name': cfg.serviceName, 'service.instance.id': cfg.proxyId, 'cloud.region': cfg.region }),
-      spanProcessors: [
-        new BatchSpanProcessor(onDropped === undefined ? inner : new ReportingExporter(inner, onDropped), {
-          maxQueueSize: 8192,
-          scheduledDelayMillis: 1_000,
-        }),
-      ],
+      spanProcessors: [queue.processor(new BatchSpanProcessor(queue.exporter(reporting), { maxQueueSize, scheduledDelayMillis: 1_000 }))],
     });
-    return new ProxyTracing(provider, provider.getTracer('switchyard-proxy'), cfg);
+    return new ProxyTracing(provider, provider.getTracer('switchyard-proxy'), cfg, queue);
   }
 
   /**
@@ -173,6 +186,9 @@ export class ProxyTracing {
       if (fromHeader?.traceId !== sc.traceId) delete req.headers['tracestate'];
       return null;
     }
+    // Its spans queue for export within its app's share; a request whose token did not verify
+    // names an app only by its path, so its spans share the anonymous one.
+    this.queue.assign(server, admission.claims !== null && appId !== null ? appId : ANONYMOUS);
     const under = trace.setSpan(ROOT_CONTEXT, server);
     const admit: Span = this.tracer.startSpan('proxy admission', { startTime: startMs, attributes: attrs({ 'switchyard.admission.result': admission.refusal?.code ?? 'admitted' }) }, under);
     admit.end();
@@ -202,11 +218,10 @@ export function tracingFromConfig(
     readonly id: string;
     readonly region: string;
   },
-  exporter?: SpanExporter,
-  onDropped?: DroppedSpans,
+  hooks: TracingHooks = {},
 ): ProxyTracing | null {
   const url = tracesUrl(config.otlpTracesEndpoint, config.otlpEndpoint);
-  if (url === null && exporter === undefined) return null;
+  if (url === null && hooks.exporter === undefined) return null;
   return ProxyTracing.create(
     {
       tracesUrl: url ?? '',
@@ -216,8 +231,7 @@ export function tracingFromConfig(
       proxyId: config.id,
       region: config.region,
     },
-    exporter,
-    onDropped,
+    hooks,
   );
 }
 
