@@ -38,8 +38,9 @@ it("an app's results from before the boot count, so its oldest go first after a 
     await jobs.start(target.url());
     const job = await jobs.submit({ appId: 'a', method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl: null });
     await waitFor(async () => (await store.get(job.id))?.status === 'completed', 'the new job completes', 8_000);
-    await waitFor(async () => (await store.get('old_a1'))?.status === 'expired', "a's oldest result is deleted", 2_000);
-    expect(await stat(join(dir, 'old_a1.body')).catch(() => null)).toBeNull();
+    // The row is marked first, then the file goes (job-result-ledger.ts): wait for both.
+    await waitFor(async () => (await store.get('old_a1'))?.status === 'expired', "a's oldest result is marked expired", 2_000);
+    await waitFor(async () => (await stat(join(dir, 'old_a1.body')).catch(() => null)) === null, "a's oldest result file is deleted", 2_000);
     expect((await store.get('old_a2'))?.status).toBe('completed');
     expect((await store.get('old_b1'))?.status).toBe('completed');
     expect((await stat(join(dir, 'old_b1.body'))).size).toBe(ANSWER.length);
