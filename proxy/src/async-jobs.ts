@@ -227,8 +227,9 @@ export class AsyncJobs {
       for (const q of this.#apps.values()) q.forget(id);
       this.#running.get(id)?.abort.abort();
       this.#notify(id);
-      // No result is served for a cancelled job: files a crashed earlier run left go too.
-      const job = await this.o.store.get(id);
+      // No result is served for a cancelled job: files a crashed earlier run left go too (best
+      // effort: the cancel itself is done, and a database blip here must not answer it with 5xx).
+      const job = await this.o.store.get(id).catch(() => null);
       if (job !== null) await this.#discardRuns(job.id, job.attempts);
     }
     return done;
