@@ -26,6 +26,7 @@ export {
   loadAppIds,
   loadAuthClock,
   loadAppSnapshot,
+  type AuthRead,
   type SnapshotReader,
 } from './load-app-snapshot.ts';
 export type { Row } from './row-values.ts';

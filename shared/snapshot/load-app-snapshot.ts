@@ -4,11 +4,12 @@
  */
 import type { ApiKey, AppSnapshot } from '../domain/types.ts';
 import { buildAppSnapshot, type BuildSnapshotOptions } from './build-app-snapshot.ts';
-import { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
+import { parseApiKeyRow, parseApiKeyRows, parseAppIdRows } from './parse-api-key.ts';
 import { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-gates.ts';
 import type { Row } from './row-values.ts';
 import {
   API_KEY_STATEMENT,
+  API_KEYS_STATEMENT,
   APP_GATES_STATEMENT,
   APP_IDS_STATEMENT,
   AUTH_CLOCK_STATEMENT,
@@ -60,18 +61,30 @@ export async function loadAuthClock(db: SnapshotReader): Promise<number> {
   return parseAuthClockRow(rs?.rows[0]);
 }
 
+/** What the edge checks before it reads a snapshot, as of one auth clock value. */
+export interface AuthRead {
+  readonly clock: number;
+  readonly gates: Map<string, AppGate>;
+  /**
+   * Every API key by hash, as of the same clock; null when the edge looks keys up one by one
+   * (more than `maxKeys`, or a database before v26, whose keys cannot be known current).
+   */
+  readonly keys: Map<string, ApiKey> | null;
+}
+
 /**
- * The clock and every app's gate in one consistent read. A database not yet migrated to v26 (a
- * Worker deployed before `db migrate`) has no clock: its gates come with clock -1, and the edge,
- * unable to read the clock, re-reads keys and gates every check as it did before the clock.
+ * The clock, every app's gate and (up to `maxKeys`) every key in one consistent read. A database
+ * not yet migrated to v26 (a Worker deployed before `db migrate`) has no clock: its gates come
+ * with clock -1 and no keys, and the edge, unable to read the clock, re-reads keys and gates every
+ * check as it did before the clock.
  */
-export async function loadAppGates(db: SnapshotReader): Promise<{ clock: number; gates: Map<string, AppGate> }> {
+export async function loadAppGates(db: SnapshotReader, maxKeys = 0): Promise<AuthRead> {
   try {
-    const [clock, gates] = await db.batch([mutable(AUTH_CLOCK_STATEMENT), mutable(APP_GATES_STATEMENT)], 'read');
-    return { clock: parseAuthClockRow(clock?.rows[0]), gates: parseAppGateRows(gates?.rows ?? []) };
+    const [clock, gates, keys] = await db.batch([mutable(AUTH_CLOCK_STATEMENT), mutable(APP_GATES_STATEMENT), mutable(API_KEYS_STATEMENT(maxKeys))], 'read');
+    return { clock: parseAuthClockRow(clock?.rows[0]), gates: parseAppGateRows(gates?.rows ?? []), keys: maxKeys === 0 ? null : parseApiKeyRows(keys?.rows ?? [], maxKeys) };
   } catch (err) {
     if (!/no such table:? (main\.)?auth_clock/i.test(err instanceof Error ? err.message : String(err))) throw err;
     const [gates] = await db.batch([mutable(APP_GATES_STATEMENT)], 'read');
-    return { clock: -1, gates: parseAppGateRows(gates?.rows ?? []) };
+    return { clock: -1, gates: parseAppGateRows(gates?.rows ?? []), keys: null };
   }
 }

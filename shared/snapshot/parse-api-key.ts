@@ -15,6 +15,17 @@ export function parseApiKeyRow(row: Row | undefined): ApiKey | null {
   };
 }
 
+/** The rows of `API_KEYS_STATEMENT(limit)` by hash, or null when there are more than `limit`. */
+export function parseApiKeyRows(rows: readonly Row[], limit: number): Map<string, ApiKey> | null {
+  if (rows.length > limit) return null;
+  const keys = new Map<string, ApiKey>();
+  for (const row of rows) {
+    const key = parseApiKeyRow(row);
+    if (key !== null) keys.set(key.hash, key);
+  }
+  return keys;
+}
+
 /** The rows of `APP_IDS_STATEMENT`. */
 export function parseAppIdRows(rows: readonly Row[]): string[] {
   return rows.map((row) => str(row, 'id', 'apps row'));

@@ -179,6 +179,14 @@ export function API_KEY_STATEMENT(hash: string): Statement {
   return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys WHERE hash = ?', args: [hash] };
 }
 
+/**
+ * Every API key as the edge checks it (hashes only), up to `limit` + 1 rows: more than `limit`
+ * tells the edge the table is too large to hold, and it looks keys up one by one instead.
+ */
+export function API_KEYS_STATEMENT(limit: number): Statement {
+  return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys LIMIT ?', args: [limit + 1] };
+}
+
 /** The auth clock (schema v26): moves on every change to `api_keys` or to an app's gate. */
 export const AUTH_CLOCK_STATEMENT: Statement = { sql: 'SELECT seq FROM auth_clock WHERE id = 1', args: [] };
 

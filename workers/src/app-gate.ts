@@ -2,18 +2,16 @@
  * Everything the edge decides about a request before it may read the app's snapshot (P1: an
  * unauthenticated client must not make the isolate read, or cache, any tenant's snapshot). The
  * app's gate comes from the isolate's auth view (auth-view.ts: one read for every app, refreshed
- * by the auth clock) and the key from the key cache, so a refused request costs no snapshot read.
+ * by the auth clock) and the key from the same view, so a refused request costs no snapshot read.
  * The answers are the ones the snapshot-first path gave: 404 for an app the view does not know,
  * preflights from the app's origins, then the mode/operator refusal, then 401/403 for the key.
  */
-import type { ApiKey } from '../../shared/domain/types.ts';
 import type { AppPath } from '../../shared/http/request-path.ts';
-import { authorize } from './auth.ts';
+import { authorize, type KeyLookup } from './auth.ts';
 import type { AuthView } from './auth-view.ts';
 import type { AppGate } from './shared-deps.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { errorResponse, refuse, type EdgeError } from './errors.ts';
-import type { SwrCache } from './swr-cache.ts';
 
 export interface GateInput {
   readonly request: Request;
@@ -21,7 +19,7 @@ export interface GateInput {
   /** A refusal the request earns whatever its key (bad answer mode, missing operator key). */
   readonly early: EdgeError | null;
   readonly view: AuthView;
-  readonly keys: SwrCache<ApiKey>;
+  readonly keys: KeyLookup;
   readonly waitUntil: (p: Promise<unknown>) => void;
 }
 

@@ -1,16 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import type { ApiKey } from '../../shared/domain/types.ts';
 import { AuthView } from './auth-view.ts';
 import type { AppGate } from './shared-deps.ts';
 import { SourceUnavailable } from './swr-cache.ts';
 
 const gate: AppGate = { projectId: 'p', authRequired: true, corsOrigins: [] };
+const key = (hash: string): ApiKey => ({ id: `id-${hash}`, projectId: 'p', hash, revoked: false });
 
 /** A database with a clock the test moves, counting what the view reads. */
 function world() {
-  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, logs: [] as string[], pending: [] as Promise<unknown>[] };
+  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null };
   const view = new AuthView({
     checkMs: 1_000,
     maxAgeMs: 60_000,
+    recheckMs: 250,
     now: () => w.now,
     loadClock: async () => {
       w.clockReads++;
@@ -21,7 +24,7 @@ function world() {
     loadGates: async () => {
       w.gateReads++;
       if (w.down) throw new Error('db down');
-      return { clock: w.clock, gates: new Map([['p/a', gate]]) };
+      return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys) };
     },
     onMove: async () => void w.moves++,
     log: (l) => void w.logs.push(l),
@@ -31,7 +34,11 @@ function world() {
     await Promise.all(w.pending.splice(0));
     return g;
   };
-  return { w, get };
+  const recheck = async () => {
+    await view.recheck((p) => void w.pending.push(p));
+    await Promise.all(w.pending.splice(0));
+  };
+  return { w, get, view, recheck };
 }
 
 describe('AuthView', () => {
@@ -88,5 +95,46 @@ describe('AuthView', () => {
       await get();
     }
     expect([w.gateReads, w.moves]).toEqual([4, 3]);
+  });
+
+  it.each([
+    // keys the database holds, the hash asked → what the view answers
+    ['a key it holds', 'h1', 'id-h1'],
+    ['a key it does not hold: none (no read of its own)', 'h9', null],
+  ])('%s', async (_name, hash, id) => {
+    const { w, get, view } = world();
+    await get();
+    expect(view.key(hash)?.id ?? null).toBe(id);
+    expect([w.clockReads, w.gateReads]).toEqual([0, 1]);
+  });
+
+  it('holds no keys when the read brings none (too many for the isolate): the edge looks them up one by one', async () => {
+    const { w, get, view } = world();
+    w.keys = null;
+    await get();
+    expect(view.key('h1')).toBeUndefined();
+  });
+
+  it('a flood of unknown keys costs one clock read per recheckMs, not one read per key', async () => {
+    const { w, get, view, recheck } = world();
+    await get();
+    for (let i = 0; i < 1_000; i++) {
+      w.now += 1; // 1,000 unknown keys within one second
+      await recheck();
+      expect(view.key(`random-${i}`)).toBeNull();
+    }
+    expect([w.clockReads, w.gateReads]).toEqual([4, 1]);
+  });
+
+  it('a key created since the last check is found by the recheck its first request makes', async () => {
+    const { w, get, view, recheck } = world();
+    await get();
+    w.keys?.set('h2', key('h2'));
+    w.clock++; // the key's insert moved the clock
+    w.now += 300;
+    expect(view.key('h2')).toBeNull();
+    await recheck();
+    expect(view.key('h2')?.id).toBe('id-h2');
+    expect([w.clockReads, w.gateReads]).toEqual([1, 2]);
   });
 });

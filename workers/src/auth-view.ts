@@ -1,12 +1,21 @@
 /**
  * The isolate's view of what may be checked before any snapshot is read: every app's gate (owner,
- * keyless or not, CORS origins), kept fresh by the auth clock (schema v26). The clock is one row,
- * read at most once per `checkMs` and off the request path; only when it moved (or `maxAgeMs`
- * passed) are the gates re-read and `onMove` told (the edge re-reads its cached keys then). So the
- * database cost is one row per isolate per second, whatever the number of keys, and a key change
- * reaches the isolate within `checkMs` plus two reads, as fast as the 1 s key refresh it replaces.
+ * keyless or not, CORS origins) and every API key's hash, kept fresh by the auth clock (schema
+ * v26). The clock is one row, read at most once per `checkMs` and off the request path; only when
+ * it moved (or `maxAgeMs` passed) are gates and keys re-read and `onMove` told. So the database
+ * cost is one row per isolate per second, whatever the number of keys, and a key change reaches
+ * the isolate within `checkMs` plus two reads.
+ *
+ * A key the view does not hold costs no read of its own: the view holds them all, so an unknown
+ * key can only be one created since the last clock check, and `recheck` answers that with one
+ * clock read shared by every waiter and at most one per `recheckMs`. A flood of made-up keys thus
+ * costs the database a few rows a second per isolate, never one read per key (before, each took
+ * a first-load slot and, with a slow database, every other tenant's uncached key got 503).
+ * With more keys than the view may hold (`keys` null in the read) the edge looks keys up one by
+ * one as before.
  */
-import type { AppGate } from './shared-deps.ts';
+import type { ApiKey } from '../../shared/domain/types.ts';
+import type { AppGate, AuthRead } from './shared-deps.ts';
 import { SourceUnavailable } from './swr-cache.ts';
 
 export interface AuthViewOptions {
@@ -15,8 +24,10 @@ export interface AuthViewOptions {
   /** Gates and keys are re-read at least this often even if the clock stood still. */
   readonly maxAgeMs: number;
   readonly now: () => number;
+  /** An unknown key's clock check runs at most this often (a flood shares them). */
+  readonly recheckMs: number;
   readonly loadClock: () => Promise<number>;
-  readonly loadGates: () => Promise<{ readonly clock: number; readonly gates: Map<string, AppGate> }>;
+  readonly loadGates: () => Promise<AuthRead>;
   /** The clock moved: re-read what depends on it. Never rejects. */
   readonly onMove: () => Promise<void>;
   readonly log: (line: string) => void;
@@ -25,6 +36,7 @@ export interface AuthViewOptions {
 export class AuthView {
   readonly #o: AuthViewOptions;
   #gates: Map<string, AppGate> | null = null;
+  #keys: Map<string, ApiKey> | null = null;
   #clock = -1;
   #loadedAt = 0;
   #checkedAt = 0;
@@ -50,6 +62,28 @@ export class AuthView {
     return this.#gates;
   }
 
+  /**
+   * The key with this hash as of the view's clock: null when there is none, undefined when the
+   * view holds no keys (too many, an old schema, not loaded yet): then look it up one by one.
+   */
+  key(hash: string): ApiKey | null | undefined {
+    if (this.#keys === null) return undefined;
+    return this.#keys.get(hash) ?? null;
+  }
+
+  /**
+   * A key the view does not know may be newer than the view: check the clock now (re-reading
+   * gates and keys if it moved), unless a check ran within `recheckMs` — then its answer stands.
+   * Never rejects; a database that does not answer leaves the view as it was.
+   */
+  async recheck(waitUntil: (p: Promise<unknown>) => void): Promise<void> {
+    if (this.#checking === null && this.#o.now() - this.#checkedAt >= this.#o.recheckMs) {
+      this.#checking = this.#check().finally(() => (this.#checking = null));
+      waitUntil(this.#checking);
+    }
+    await this.#checking;
+  }
+
   /** One shared first read, under the starting request's waitUntil (see SwrCache#firstLoad). */
   #firstLoad(waitUntil: (p: Promise<unknown>) => void): Promise<Map<string, AppGate>> {
     this.#first ??= (async (): Promise<Map<string, AppGate>> => {
@@ -65,8 +99,9 @@ export class AuthView {
     return this.#first;
   }
 
-  #install(read: { readonly clock: number; readonly gates: Map<string, AppGate> }): Map<string, AppGate> {
+  #install(read: AuthRead): Map<string, AppGate> {
     this.#gates = read.gates;
+    this.#keys = read.keys;
     this.#clock = read.clock;
     this.#loadedAt = this.#checkedAt = this.#o.now();
     return read.gates;

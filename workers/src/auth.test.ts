@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiKey, App } from '../../shared/domain/types.ts';
+import type { App } from '../../shared/domain/types.ts';
 import { authorize, bearerKey, hashKey } from './auth.ts';
-import { SwrCache } from './swr-cache.ts';
 
 describe('hashKey', () => {
   it('is hex SHA-256', async () => {
@@ -31,11 +30,8 @@ describe('authorize checks the key format before the lookup', () => {
     ['well formed but unknown', 'sy_0123456789abcdef', 'unknown-key', 1],
   ])('%s', async (_name, key, code, reads) => {
     let loads = 0;
-    const keys = new SwrCache<ApiKey>({
-      max: 4, maxNegative: 4, refreshMs: 1_000, negativeMs: 1_000, now: () => 0,
-      load: () => { loads++; return Promise.resolve(null); },
-    });
-    const denied = await authorize(new Headers({ authorization: `Bearer ${key}` }), app, keys, () => undefined);
+    const lookup = () => ((loads += 1), Promise.resolve(null));
+    const denied = await authorize(new Headers({ authorization: `Bearer ${key}` }), app, lookup, () => undefined);
     expect([denied?.code, loads]).toEqual([code, reads]);
   });
 });

@@ -1,13 +1,16 @@
 /**
  * API key check: `Authorization: Bearer <key>` is hashed (SHA-256, hex — the stored form) and
- * looked up in a per-isolate SWR cache of `api_keys`, so a warm key costs one digest and no I/O.
- * A key outside the config's key rule (`shared/domain/api-key-shape.ts`) is refused before that.
+ * looked up in the isolate's copy of `api_keys` (auth-view.ts; edge.ts `#lookupKey`), so a key
+ * costs one digest and no I/O. A key outside the config's key rule
+ * (`shared/domain/api-key-shape.ts`) is refused before that.
  */
 import { isWellFormedKey } from '../../shared/domain/api-key-shape.ts';
 import type { ApiKey, App } from '../../shared/domain/types.ts';
 import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
-import type { SwrCache } from './swr-cache.ts';
+
+/** The key with this hash, or null; may throw SourceUnavailable when it must be read and the database is down. */
+export type KeyLookup = (hash: string, waitUntil: (p: Promise<unknown>) => void) => Promise<ApiKey | null>;
 
 /** Hex SHA-256 of a key, as stored in `api_keys.hash`. */
 export async function hashKey(key: string): Promise<string> {
@@ -25,14 +28,11 @@ export function bearerKey(headers: Headers): string | null {
   return m?.[1] ?? null;
 }
 
-/**
- * Null when the request may call the app; otherwise the refusal. `keys` may throw
- * SourceUnavailable when the key is not cached and the database is down.
- */
+/** Null when the request may call the app; otherwise the refusal. */
 export async function authorize(
   headers: Headers,
   app: Pick<App, 'id' | 'projectId' | 'authRequired'>,
-  keys: SwrCache<ApiKey>,
+  lookup: KeyLookup,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<EdgeError | null> {
   if (!app.authRequired) return null;
@@ -40,7 +40,7 @@ export async function authorize(
   if (key === null) return refuse.missingKey();
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse.unknownKey();
-  const found = (await keys.get(await hashKey(key), waitUntil)).value;
+  const found = await lookup(await hashKey(key), waitUntil);
   if (found === null) return refuse.unknownKey();
   if (found.revoked) return refuse.revokedKey();
   if (found.projectId !== app.projectId) return refuse.wrongProject(app.id);

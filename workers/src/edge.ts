@@ -12,7 +12,7 @@ import type { AnswerMode } from './answer-mode.ts';
 import { redirectResponse } from './answer-redirect.ts';
 import { tokenResponse } from './answer-token.ts';
 
-import { authorize } from './auth.ts';
+import { authorize, type KeyLookup } from './auth.ts';
 import { AuthView } from './auth-view.ts';
 import { gateApp } from './app-gate.ts';
 import { benchRoute } from './bench-route.ts';
@@ -81,6 +81,8 @@ interface Decided {
 
 /** Keys and gates are re-read at least this often even when the auth clock stands still. */
 const KEY_MAX_AGE_MS = 60_000;
+/** An unknown key checks the auth clock at most this often per isolate (keys created since the last check). */
+const KEY_RECHECK_MS = 250;
 
 const APP_ROUTE_PREFIXES = ['/v4/', '/token/', '/explain/', '/v4', '/token', '/explain'];
 
@@ -111,22 +113,25 @@ export class Edge {
       // In the refresh's waitUntil, before the new snapshot is served: the next request pays a warm decision.
       prepare: (s) => this.#prime(s),
     });
-    // Keys are re-read when the auth clock moves (auth-view.ts), not every EDGE_REFRESH_MS: the
-    // refresh here is the long safety net. Unknown keys too are forgotten when the clock moves.
+    const keyMaxAgeMs = Math.max(c.refreshMs, KEY_MAX_AGE_MS);
+    // Keys one by one: only when the auth view holds none (more than EDGE_MAX_KEYS, a database
+    // before v26). Re-read when the auth clock moves, not every EDGE_REFRESH_MS: the refresh here
+    // is the long safety net. Unknown keys too are forgotten when the clock moves.
     this.keys = new SwrCache({
       max: c.maxKeys,
       maxNegative: c.maxNegative,
       maxFirstLoads: c.maxFirstLoads,
-      refreshMs: Math.max(c.refreshMs, KEY_MAX_AGE_MS),
+      refreshMs: keyMaxAgeMs,
       negativeMs: c.negativeCacheMs,
       now: deps.now,
       load: apiKeyLoader(deps.db, c.dbTimeoutMs),
     });
     this.authView = new AuthView({
       checkMs: c.refreshMs,
-      maxAgeMs: Math.max(c.refreshMs, KEY_MAX_AGE_MS),
+      maxAgeMs: keyMaxAgeMs,
+      recheckMs: KEY_RECHECK_MS,
       now: deps.now,
-      ...authViewLoaders(deps.db, c.dbTimeoutMs),
+      ...authViewLoaders(deps.db, c.dbTimeoutMs, c.maxKeys),
       onMove: () => this.keys.reloadAll(),
       log: deps.log,
     });
@@ -140,6 +145,19 @@ export class Edge {
     });
     this.#strategy = new Lru(c.maxApps);
   }
+
+  /**
+   * A key from the auth view, which holds every key as of its clock: one it does not know may
+   * be newer than the view, so the clock is checked (shared, rate-limited) before the refusal.
+   * Without keys in the view (too many, old schema), one read per key through the key cache.
+   */
+  readonly #lookupKey: KeyLookup = async (hash, waitUntil) => {
+    const known = this.authView.key(hash);
+    if (known === undefined) return (await this.keys.get(hash, waitUntil)).value;
+    if (known !== null) return known;
+    await this.authView.recheck(waitUntil);
+    return this.authView.key(hash) ?? null;
+  };
 
   /** Answers one request. Never throws: every failure becomes a typed JSON error. */
   async handle(request: Request, ctx: WaitUntil): Promise<Response> {
@@ -221,7 +239,7 @@ export class Edge {
     const early = !mode.ok ? mode.error : synthetic ? await checkOperator(request.headers, this.deps.config.operatorKey) : null;
     let checked: AppGate | null = null;
     if (this.deps.config.auth) {
-      const gated = await gateApp({ request, path, early, view: this.authView, keys: this.keys, waitUntil });
+      const gated = await gateApp({ request, path, early, view: this.authView, keys: this.#lookupKey, waitUntil });
       if (!gated.pass) return gated.response;
       checked = gated.checked;
     }
@@ -248,7 +266,7 @@ export class Edge {
     if (early !== null) return withCors(errorResponse(early));
     // Again on the snapshot's app when it disagrees with the gate checked (one is a refresh older).
     if (this.deps.config.auth && !sameGate(checked, snapshot.app)) {
-      const denied = await authorize(request.headers, snapshot.app, this.keys, waitUntil);
+      const denied = await authorize(request.headers, snapshot.app, this.#lookupKey, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
     // Routes inside the app (route-hook.ts): the decision sees the matched route's clusters/limits/strategy.

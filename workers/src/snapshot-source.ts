@@ -6,7 +6,7 @@ import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import type { Client } from './libsql.ts';
 import { loadApiKey, loadAppGates, loadAppSnapshot, loadAuthClock } from './shared-deps.ts';
-import type { AppGate, SnapshotReader } from './shared-deps.ts';
+import type { AuthRead, SnapshotReader } from './shared-deps.ts';
 
 /** Rejects when the database has not answered in `ms`: a hung read must not hang requests. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -29,13 +29,13 @@ export function apiKeyLoader(db: Client, timeoutMs: number): (hash: string) => P
   return (hash) => withTimeout(loadApiKey(reader(db), hash), timeoutMs, 'reading an API key');
 }
 
-/** The auth clock (one row) and every app's gate with the clock, for the AuthView. */
-export function authViewLoaders(db: Client, timeoutMs: number): {
+/** The auth clock (one row), and every app's gate and (up to `maxKeys`) key with it, for the AuthView. */
+export function authViewLoaders(db: Client, timeoutMs: number, maxKeys: number): {
   loadClock: () => Promise<number>;
-  loadGates: () => Promise<{ clock: number; gates: Map<string, AppGate> }>;
+  loadGates: () => Promise<AuthRead>;
 } {
   return {
     loadClock: () => withTimeout(loadAuthClock(reader(db)), timeoutMs, 'reading the auth clock'),
-    loadGates: () => withTimeout(loadAppGates(reader(db)), timeoutMs, 'reading app gates'),
+    loadGates: () => withTimeout(loadAppGates(reader(db), maxKeys), timeoutMs, 'reading app gates and keys'),
   };
 }

@@ -1,0 +1,63 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { hashKey } from '../src/auth.ts';
+import { countingEdge } from './counting-edge.ts';
+import { fixtures, mainDb } from './helpers.ts';
+import type { ErrorJson } from './helpers.ts';
+
+// P1: each distinct well-formed key the isolate had not seen cost one libSQL read, under one of
+// the EDGE_MAX_FIRST_LOADS slots; a client sending made-up keys (to any app it could name) filled
+// those slots whenever the database was slow, and every other tenant's uncached key got 503
+// edge-busy. The isolate now holds every key's hash with the app gates (one read, refreshed by the
+// auth clock): a made-up key is refused from memory, and one created a moment ago is found by a
+// clock check that all unknown keys share (at most one per 250 ms).
+const env = { EDGE_REFRESH_MS: '1000', EDGE_STALE_SNAPSHOT_MS: '30000' };
+const PATH = '/token/v4/acme/chat/generate';
+const db = mainDb();
+const created: string[] = [];
+
+describe('made-up keys cost the database nothing', () => {
+  afterAll(async () => {
+    for (const id of created) await db.execute({ sql: 'DELETE FROM api_keys WHERE id = ?', args: [id] });
+    db.close();
+  });
+
+  it('200 distinct made-up keys in a second: 401 each, no key read, a few clock reads', async () => {
+    const e = await countingEdge(env);
+    expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200);
+    const before = { ...e.reads };
+    for (let i = 0; i < 200; i++) {
+      e.advance(5);
+      const res = await e.call(PATH, `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as ErrorJson).error.code).toBe('unknown-key');
+    }
+    const reads = { key: e.reads.key - before.key, clock: e.reads.clock - before.clock, gates: e.reads.gates - before.gates, snapshot: e.reads.snapshot - before.snapshot };
+    console.log(JSON.stringify({ madeUpKeys: 200, ...reads }));
+    expect(reads.key).toBe(0); // was 200: one per key
+    expect(reads.clock).toBeLessThanOrEqual(5);
+    expect(reads.snapshot).toBe(0);
+    // The project's real key still works at once.
+    expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200);
+  });
+
+  it('a key created after the isolate loaded its keys works on its first request', async () => {
+    const e = await countingEdge(env);
+    expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200);
+    const key = `sk_new_key_${crypto.randomUUID().replaceAll('-', '')}`;
+    const id = `k-made-up-test-${Date.now()}`;
+    created.push(id);
+    await db.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, ?)', args: [id, 'acme', await hashKey(key), Date.now()] });
+    e.advance(300);
+    const before = { ...e.reads };
+    expect((await e.call(PATH, key)).status).toBe(200);
+    // One clock read showed it moved; one read of gates and keys brought the new key.
+    expect([e.reads.clock - before.clock, e.reads.gates - before.gates, e.reads.key - before.key]).toEqual([1, 1, 0]);
+  });
+
+  it('more keys than EDGE_MAX_KEYS: the isolate looks keys up one by one, as before', async () => {
+    const e = await countingEdge({ ...env, EDGE_MAX_KEYS: '1' });
+    expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200);
+    expect((await e.call(PATH, `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`)).status).toBe(401);
+    expect(e.reads.key).toBe(2);
+  });
+});
