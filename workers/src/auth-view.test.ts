@@ -137,4 +137,21 @@ describe('AuthView', () => {
     expect(view.key('h2')?.id).toBe('id-h2');
     expect([w.clockReads, w.gateReads]).toEqual([1, 2]);
   });
+
+  // Past EDGE_MAX_KEYS each isolate quietly went back to one read per key: the operator is told.
+  it.each([
+    ['keys held from the start and after', [true, true], []],
+    ['too many from the start', [false], ['warn']],
+    ['too many after a re-read, then few enough again', [true, false, false, true], ['warn', 'info']],
+  ] as const)('%s', async (_name, reads, levels) => {
+    const { w, get } = world();
+    for (const holds of reads) {
+      w.keys = holds ? new Map([['h1', key('h1')]]) : null;
+      w.clock++;
+      w.now += 1_000;
+      await get();
+    }
+    expect(w.logs.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(levels);
+  });
 });
+

@@ -100,6 +100,14 @@ export class AuthView {
   }
 
   #install(read: AuthRead): Map<string, AppGate> {
+    // An operator past EDGE_MAX_KEYS should know each isolate reads keys one by one again: one
+    // line when the view starts without them or stops holding them (or holds them again), not
+    // one per re-read. A database before v26 (clock -1) never holds them, and says so elsewhere.
+    const held = this.#gates === null ? true : this.#keys !== null;
+    const holds = read.keys !== null;
+    if (read.clock !== -1 && holds !== held) {
+      this.#o.log(JSON.stringify(holds ? { level: 'info', msg: 'auth view holds every API key again' } : { level: 'warn', msg: 'more API keys than EDGE_MAX_KEYS: this isolate reads each key on its first use' }));
+    }
     this.#gates = read.gates;
     this.#keys = read.keys;
     this.#clock = read.clock;

@@ -156,7 +156,10 @@ export class Edge {
     if (known === undefined) return (await this.keys.get(hash, waitUntil)).value;
     if (known !== null) return known;
     await this.authView.recheck(waitUntil);
-    return this.authView.key(hash) ?? null;
+    // The re-read may have found more keys than EDGE_MAX_KEYS (the view then holds none): this
+    // key, maybe the one just created, is then looked up like every other, not refused unread.
+    const after = this.authView.key(hash);
+    return after === undefined ? (await this.keys.get(hash, waitUntil)).value : after;
   };
 
   /** Answers one request. Never throws: every failure becomes a typed JSON error. */

@@ -60,4 +60,20 @@ describe('made-up keys cost the database nothing', () => {
     expect((await e.call(PATH, `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`)).status).toBe(401);
     expect(e.reads.key).toBe(2);
   });
+
+  it('a new key that takes the table past EDGE_MAX_KEYS is looked up, not refused unread', async () => {
+    const count = Number((await db.execute('SELECT count(*) AS n FROM api_keys')).rows[0]?.n);
+    const e = await countingEdge({ ...env, EDGE_MAX_KEYS: String(count + 1) });
+    expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200); // the view holds every key
+    const key = `sk_past_max_${crypto.randomUUID().replaceAll('-', '')}`;
+    for (const [i, k] of [key, `sk_filler_${crypto.randomUUID()}`].entries()) {
+      const id = `k-past-max-${i}-${Date.now()}`;
+      created.push(id);
+      await db.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, ?)', args: [id, 'acme', await hashKey(k), Date.now()] });
+    }
+    e.advance(300); // past the unknown-key recheck interval
+    // Its recheck re-reads the keys, finds too many to hold, and the key must then be read.
+    expect((await e.call(PATH, key)).status).toBe(200);
+  });
 });
+
