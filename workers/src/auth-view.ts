@@ -106,7 +106,7 @@ export class AuthView {
     const held = this.#gates === null ? true : this.#keys !== null;
     const holds = read.keys !== null;
     if (read.clock !== -1 && holds !== held) {
-      this.#o.log(JSON.stringify(holds ? { level: 'info', msg: 'auth view holds every API key again' } : { level: 'warn', msg: 'more API keys than EDGE_MAX_KEYS: this isolate reads each key on its first use' }));
+      this.#o.log(JSON.stringify(holds ? { level: 'info', msg: 'auth view holds every API key again' } : { level: 'warn', msg: 'more API keys than an isolate holds (EDGE_MAX_KEYS, at most 20000): this isolate reads each key on its first use' }));
     }
     this.#gates = read.gates;
     this.#keys = read.keys;

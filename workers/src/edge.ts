@@ -83,6 +83,12 @@ interface Decided {
 const KEY_MAX_AGE_MS = 60_000;
 /** An unknown key checks the auth clock at most this often per isolate (keys created since the last check). */
 const KEY_RECHECK_MS = 250;
+/**
+ * Most keys an isolate holds all of (min with EDGE_MAX_KEYS): every key change re-reads them all in
+ * every isolate (~128 B a key, ~50 ms at 10,000), so one tenant changing keys often must not make
+ * every isolate pull megabytes a second. Past it, keys are read one by one, as before.
+ */
+const VIEW_MAX_KEYS = 20_000;
 
 const APP_ROUTE_PREFIXES = ['/v4/', '/token/', '/explain/', '/v4', '/token', '/explain'];
 
@@ -131,7 +137,7 @@ export class Edge {
       maxAgeMs: keyMaxAgeMs,
       recheckMs: KEY_RECHECK_MS,
       now: deps.now,
-      ...authViewLoaders(deps.db, c.dbTimeoutMs, c.maxKeys),
+      ...authViewLoaders(deps.db, c.dbTimeoutMs, Math.min(c.maxKeys, VIEW_MAX_KEYS)),
       onMove: () => this.keys.reloadAll(),
       log: deps.log,
     });
