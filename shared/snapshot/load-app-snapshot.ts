@@ -10,6 +10,7 @@ import type { Row } from './row-values.ts';
 import {
   API_KEY_STATEMENT,
   API_KEYS_STATEMENT,
+  API_KEY_COUNT_STATEMENT,
   APP_GATES_STATEMENT,
   APP_IDS_STATEMENT,
   AUTH_CLOCK_STATEMENT,
@@ -80,8 +81,9 @@ export interface AuthRead {
  */
 export async function loadAppGates(db: SnapshotReader, maxKeys = 0): Promise<AuthRead> {
   try {
-    const [clock, gates, keys] = await db.batch([mutable(AUTH_CLOCK_STATEMENT), mutable(APP_GATES_STATEMENT), mutable(API_KEYS_STATEMENT(maxKeys))], 'read');
-    return { clock: parseAuthClockRow(clock?.rows[0]), gates: parseAppGateRows(gates?.rows ?? []), keys: maxKeys === 0 ? null : parseApiKeyRows(keys?.rows ?? [], maxKeys) };
+    const [clock, gates, count, keys] = await db.batch([mutable(AUTH_CLOCK_STATEMENT), mutable(APP_GATES_STATEMENT), mutable(API_KEY_COUNT_STATEMENT), mutable(API_KEYS_STATEMENT(maxKeys))], 'read');
+    const n = Number(count?.rows[0]?.['n'] ?? 0);
+    return { clock: parseAuthClockRow(clock?.rows[0]), gates: parseAppGateRows(gates?.rows ?? []), keys: maxKeys === 0 ? null : parseApiKeyRows(keys?.rows ?? [], n, maxKeys) };
   } catch (err) {
     if (!/no such table:? (main\.)?auth_clock/i.test(err instanceof Error ? err.message : String(err))) throw err;
     const [gates] = await db.batch([mutable(APP_GATES_STATEMENT)], 'read');

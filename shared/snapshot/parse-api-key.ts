@@ -15,9 +15,12 @@ export function parseApiKeyRow(row: Row | undefined): ApiKey | null {
   };
 }
 
-/** The rows of `API_KEYS_STATEMENT(limit)` by hash, or null when there are more than `limit`. */
-export function parseApiKeyRows(rows: readonly Row[], limit: number): Map<string, ApiKey> | null {
-  if (rows.length > limit) return null;
+/**
+ * The rows of `API_KEYS_STATEMENT(limit)` by hash, or null when there are more than `limit` keys
+ * (`count`, from `API_KEY_COUNT_STATEMENT`).
+ */
+export function parseApiKeyRows(rows: readonly Row[], count: number, limit: number): Map<string, ApiKey> | null {
+  if (count > limit) return null;
   const keys = new Map<string, ApiKey>();
   for (const row of rows) {
     const key = parseApiKeyRow(row);

@@ -180,12 +180,15 @@ export function API_KEY_STATEMENT(hash: string): Statement {
 }
 
 /**
- * Every API key as the edge checks it (hashes only), up to `limit` + 1 rows: more than `limit`
- * tells the edge the table is too large to hold, and it looks keys up one by one instead.
+ * Every API key as the edge checks it (hashes only), or no rows at all when there are more than
+ * `limit`: then the edge looks keys up one by one, and no re-read carries rows it would drop.
+ * With `API_KEY_COUNT_STATEMENT` in the same batch, which tells the two empty answers apart.
  */
 export function API_KEYS_STATEMENT(limit: number): Statement {
-  return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys LIMIT ?', args: [limit + 1] };
+  return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys WHERE (SELECT COUNT(*) FROM api_keys) <= ?', args: [limit] };
 }
+
+export const API_KEY_COUNT_STATEMENT: Statement = { sql: 'SELECT COUNT(*) AS n FROM api_keys', args: [] };
 
 /** The auth clock (schema v26): moves on every change to `api_keys` or to an app's gate. */
 export const AUTH_CLOCK_STATEMENT: Statement = { sql: 'SELECT seq FROM auth_clock WHERE id = 1', args: [] };

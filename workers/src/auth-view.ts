@@ -24,13 +24,18 @@ export interface AuthViewOptions {
   /** Gates and keys are re-read at least this often even if the clock stood still. */
   readonly maxAgeMs: number;
   readonly now: () => number;
-  /** An unknown key's clock check runs at most this often (a flood shares them). */
+  /** An unknown key's clock check starts at most this often (a flood shares them). */
   readonly recheckMs: number;
   readonly loadClock: () => Promise<number>;
   readonly loadGates: () => Promise<AuthRead>;
-  /** The clock moved: re-read what depends on it. Never rejects. */
-  readonly onMove: () => Promise<void>;
+  /**
+   * Gates and keys were re-read; `holdsKeys`: the view holds every key (the per-key cache is not
+   * consulted, so it may be emptied) or not (it is, so re-read it). Never rejects.
+   */
+  readonly onMove: (holdsKeys: boolean) => Promise<void>;
   readonly log: (line: string) => void;
+  /** Waits `ms` (tests pass a clock of their own); default setTimeout. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export class AuthView {
@@ -40,7 +45,11 @@ export class AuthView {
   #clock = -1;
   #loadedAt = 0;
   #checkedAt = 0;
-  #checking: Promise<void> | null = null;
+  /** When the last clock check started: unknown keys' checks are spaced from it. */
+  #checkStartedAt = 0;
+  #checking: Promise<boolean> | null = null;
+  /** The next check every unknown key seen since the last one started waits for. */
+  #nextRecheck: Promise<boolean> | null = null;
   #first: Promise<Map<string, AppGate>> | null = null;
   /** One log line per outage, not one per second. */
   #failing = false;
@@ -55,10 +64,7 @@ export class AuthView {
    */
   async gates(waitUntil: (p: Promise<unknown>) => void): Promise<ReadonlyMap<string, AppGate>> {
     if (this.#gates === null) return this.#firstLoad(waitUntil);
-    if (this.#checking === null && this.#o.now() - this.#checkedAt >= this.#o.checkMs) {
-      this.#checking = this.#check().finally(() => (this.#checking = null));
-      waitUntil(this.#checking);
-    }
+    if (this.#checking === null && this.#o.now() - this.#checkedAt >= this.#o.checkMs) waitUntil(this.#startCheck());
     return this.#gates;
   }
 
@@ -72,16 +78,31 @@ export class AuthView {
   }
 
   /**
-   * A key the view does not know may be newer than the view: check the clock now (re-reading
-   * gates and keys if it moved), unless a check ran within `recheckMs` — then its answer stands.
-   * Never rejects; a database that does not answer leaves the view as it was.
+   * A key the view does not know may be newer than the view: the answer is a clock check that
+   * starts after this call (an earlier one may have read the clock before the key was committed),
+   * re-reading gates and keys if it moved. Every caller until that check starts shares it, and it
+   * starts `recheckMs` after the previous one at the soonest, so a flood of unknown keys costs at
+   * most one clock read per `recheckMs`; a key just created waits that long at most. True when
+   * the check read the database; false when it could not (the view is as it was). Never rejects.
    */
-  async recheck(waitUntil: (p: Promise<unknown>) => void): Promise<void> {
-    if (this.#checking === null && this.#o.now() - this.#checkedAt >= this.#o.recheckMs) {
-      this.#checking = this.#check().finally(() => (this.#checking = null));
-      waitUntil(this.#checking);
-    }
-    await this.#checking;
+  recheck(waitUntil: (p: Promise<unknown>) => void): Promise<boolean> {
+    if (this.#nextRecheck !== null) return this.#nextRecheck;
+    // `then` runs after this assignment even when no wait is needed.
+    const next = this.#recheckTurn().then(() => {
+      this.#nextRecheck = null; // callers from now on wait for the check after this one
+      return this.#startCheck();
+    });
+    this.#nextRecheck = next;
+    waitUntil(next);
+    return next;
+  }
+
+  /** Until an unknown key's check may start: `recheckMs` after the last one, and no check running. */
+  async #recheckTurn(): Promise<void> {
+    const wait = this.#checkStartedAt + this.#o.recheckMs - this.#o.now();
+    if (wait > 0) await (this.#o.sleep ?? sleep)(wait);
+    // A check running now may have started before some of the waiters came: let it end first.
+    if (this.#checking !== null) await this.#checking;
   }
 
   /** One shared first read, under the starting request's waitUntil (see SwrCache#firstLoad). */
@@ -115,27 +136,48 @@ export class AuthView {
     return read.gates;
   }
 
-  async #check(): Promise<void> {
-    this.#checkedAt = this.#o.now();
+  #startCheck(): Promise<boolean> {
+    const running: Promise<boolean> = this.#check().finally(() => {
+      if (this.#checking === running) this.#checking = null;
+    });
+    this.#checking = running;
+    return running;
+  }
+
+  /** True when the database answered (the view is current as of now), false when it did not. */
+  async #check(): Promise<boolean> {
+    this.#checkedAt = this.#checkStartedAt = this.#o.now();
     try {
       const tooOld = this.#o.now() - this.#loadedAt >= this.#o.maxAgeMs;
-      // Unreadable (database down, or not yet at schema v26): re-read as if it moved, as every
-      // key was re-read each second before the clock; with the database down that fails too.
-      const clock = tooOld ? null : await this.#o.loadClock().catch(() => null);
+      // No clock table (a database before v26): re-read as if it moved, as every key was re-read
+      // each second before the clock. Any other failure (database down) fails the check here,
+      // without a second read waiting out its own timeout.
+      const clock = tooOld ? null : await this.#o.loadClock().catch((err: unknown) => (noClockTable(err) ? null : Promise.reject(err)));
       if (clock !== null && clock === this.#clock) {
         this.#failing = false;
-        return;
+        return true;
       }
       this.#install(await this.#o.loadGates());
       this.#failing = false;
-      await this.#o.onMove();
+      // Not awaited: an unknown key waiting on this check must not wait for a key cache reload.
+      void this.#o.onMove(this.#keys !== null);
+      return true;
     } catch (err) {
       // Database down: keep the last view (and the keys cached with it), as the snapshots do.
-      if (this.#failing) return;
+      if (!this.#failing) this.#o.log(JSON.stringify({ level: 'warn', msg: 'auth clock unreadable; keeping the last view', error: err instanceof Error ? err.message : String(err) }));
       this.#failing = true;
-      this.#o.log(JSON.stringify({ level: 'warn', msg: 'auth clock unreadable; keeping the last view', error: err instanceof Error ? err.message : String(err) }));
+      return false;
     } finally {
       this.#checkedAt = this.#o.now();
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The database has no `auth_clock` table yet (before schema v26). */
+function noClockTable(err: unknown): boolean {
+  return /no such table:? (main\.)?auth_clock/i.test(err instanceof Error ? err.message : String(err));
 }

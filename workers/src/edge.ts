@@ -138,7 +138,8 @@ export class Edge {
       recheckMs: KEY_RECHECK_MS,
       now: deps.now,
       ...authViewLoaders(deps.db, c.dbTimeoutMs, Math.min(c.maxKeys, VIEW_MAX_KEYS)),
-      onMove: () => this.keys.reloadAll(),
+      // Holding every key, the view answers alone: the per-key cache would only go stale.
+      onMove: (holdsKeys) => (holdsKeys ? Promise.resolve(this.keys.clear()) : this.keys.reloadAll()),
       log: deps.log,
     });
     this.decisions = new DecisionLog({
@@ -161,11 +162,12 @@ export class Edge {
     const known = this.authView.key(hash);
     if (known === undefined) return (await this.keys.get(hash, waitUntil)).value;
     if (known !== null) return known;
-    await this.authView.recheck(waitUntil);
-    // The re-read may have found more keys than EDGE_MAX_KEYS (the view then holds none): this
-    // key, maybe the one just created, is then looked up like every other, not refused unread.
+    const checked = await this.authView.recheck(waitUntil);
+    // The re-read may have found more keys than the view holds (it then holds none), or the
+    // database did not answer: this key, maybe one just created, is then looked up like any
+    // other (503 when the database is down), not refused unread.
     const after = this.authView.key(hash);
-    return after === undefined ? (await this.keys.get(hash, waitUntil)).value : after;
+    return after === undefined || (after === null && !checked) ? (await this.keys.get(hash, waitUntil)).value : after;
   };
 
   /** Answers one request. Never throws: every failure becomes a typed JSON error. */

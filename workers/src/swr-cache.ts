@@ -138,6 +138,13 @@ export class SwrCache<T> {
     return Promise.all(refreshes).then(() => undefined);
   }
 
+  /** Forgets everything (the values are now kept elsewhere and would only go stale here). */
+  clear(): void {
+    this.#generation++;
+    this.#entries.clear();
+    this.#missing.clear();
+  }
+
   /** Forgets a key (e.g. after a config change is known). */
   invalidate(key: string): void {
     this.#entries.delete(key);

@@ -59,7 +59,7 @@ describe('key changes reach the edge through the auth clock', () => {
     expect(await msUntil(key, 200)).toBeLessThanOrEqual(BOUND_MS);
   });
 
-  it('warm keys cost no key read per second: one clock row instead', async () => {
+  it('warm keys cost no key read per second: one clock row instead (two with an unknown key)', async () => {
     const e = await countingEdge(env);
     const keys = [fixtures.keys.acme, fixtures.keys.other, fixtures.keys.revoked, 'sk_not_a_real_key_at_all'];
     for (const key of keys) await e.call(PATH, key);
@@ -74,6 +74,7 @@ describe('key changes reach the edge through the auth clock', () => {
     // 30 s × 4 keys was 90+ reads (the unknown one every 5 s besides). Now only a clock move
     // (another scenario writing keys meanwhile, or the 60 s max age) re-reads them.
     expect(keyReads).toBeLessThanOrEqual(4 * 3 + 6);
-    expect(clockReads).toBeLessThanOrEqual(30);
+    // One a second, and one more a second for the unknown key's own check (it may be new).
+    expect(clockReads).toBeLessThanOrEqual(60);
   });
 });

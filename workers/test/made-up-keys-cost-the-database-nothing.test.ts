@@ -21,20 +21,20 @@ describe('made-up keys cost the database nothing', () => {
     db.close();
   });
 
-  it('200 distinct made-up keys in a second: 401 each, no key read, a few clock reads', async () => {
+  it('200 distinct made-up keys at once: 401 each, no key read, one clock read', async () => {
     const e = await countingEdge(env);
     expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200);
     const before = { ...e.reads };
-    for (let i = 0; i < 200; i++) {
-      e.advance(5);
-      const res = await e.call(PATH, `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`);
+    e.advance(300);
+    const answers = await Promise.all(Array.from({ length: 200 }, () => e.call(PATH, `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`)));
+    for (const res of answers) {
       expect(res.status).toBe(401);
       expect(((await res.json()) as ErrorJson).error.code).toBe('unknown-key');
     }
     const reads = { key: e.reads.key - before.key, clock: e.reads.clock - before.clock, gates: e.reads.gates - before.gates, snapshot: e.reads.snapshot - before.snapshot };
     console.log(JSON.stringify({ madeUpKeys: 200, ...reads }));
     expect(reads.key).toBe(0); // was 200: one per key
-    expect(reads.clock).toBeLessThanOrEqual(5);
+    expect(reads.clock).toBeLessThanOrEqual(2);
     expect(reads.snapshot).toBe(0);
     // The project's real key still works at once.
     expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200);
