@@ -45,7 +45,6 @@ export class FairSpanQueue {
         // Unsampled spans are not queued (the SDK skips them): nothing to count.
         if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return inner.onEnd(span);
         const key = keys.get(span) ?? ANONYMOUS;
-        keys.set(span, key);
         if (!shares.tryAdd(key)) return onShed(key);
         inner.onEnd(span);
       },

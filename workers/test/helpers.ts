@@ -6,6 +6,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { createClient } from '@libsql/client/web';
 import type { Client } from '@libsql/client/web';
+import { hashKey } from '../src/auth.ts';
 import worker from '../src/index.ts';
 import type { Fixtures, PushBody, SeenRequest } from '../fixtures/types.ts';
 
@@ -87,6 +88,27 @@ export function mainDb(): Client {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * API keys a test adds to the fixture database (project acme): `add` inserts one (a fresh random
+ * key unless given) and returns it; `removeAll` (in afterAll) deletes them and closes `db`.
+ */
+export function addedKeys(db: Client, prefix: string): { add(o?: { key?: string; revoked?: boolean }): Promise<string>; removeAll(): Promise<void> } {
+  const ids: string[] = [];
+  return {
+    async add(o = {}) {
+      const key = o.key ?? `sk_${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
+      const id = `k-${prefix}-${ids.length}-${Date.now()}`;
+      ids.push(id);
+      await db.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, ?, ?)', args: [id, 'acme', await hashKey(key), o.revoked === true ? 1 : 0, Date.now()] });
+      return key;
+    },
+    async removeAll() {
+      for (const id of ids) await db.execute({ sql: 'DELETE FROM api_keys WHERE id = ?', args: [id] });
+      db.close();
+    },
+  };
+}
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashKey } from '../src/auth.ts';
 import { countingEdge } from './counting-edge.ts';
-import { call, fixtures, mainDb, sleep } from './helpers.ts';
+import { addedKeys, call, fixtures, mainDb, sleep } from './helpers.ts';
 import type { ErrorJson } from './helpers.ts';
 
 // Keys used to be re-read every EDGE_REFRESH_MS (1 s) each, in every isolate: database reads grew
@@ -12,15 +12,7 @@ const env = { EDGE_REFRESH_MS: '1000', EDGE_STALE_SNAPSHOT_MS: '30000' };
 const BOUND_MS = 2_500; // EDGE_REFRESH_MS + a few reads, as with the 1 s key refresh it replaces
 const PATH = '/token/v4/acme/chat/generate';
 const db = mainDb();
-const created: string[] = [];
-
-async function createKey(revoked = false): Promise<string> {
-  const key = `sk_clock_test_${crypto.randomUUID().replaceAll('-', '')}`;
-  const id = `k-clock-${created.length}-${Date.now()}`;
-  created.push(id);
-  await db.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, ?, ?)', args: [id, 'acme', await hashKey(key), revoked ? 1 : 0, Date.now()] });
-  return key;
-}
+const added = addedKeys(db, 'clock_test');
 
 /** Calls until the answer has `status`; returns how long that took. */
 async function msUntil(key: string, status: number): Promise<number> {
@@ -37,13 +29,10 @@ async function msUntil(key: string, status: number): Promise<number> {
 }
 
 describe('key changes reach the edge through the auth clock', () => {
-  afterAll(async () => {
-    for (const id of created) await db.execute({ sql: 'DELETE FROM api_keys WHERE id = ?', args: [id] });
-    db.close();
-  });
+  afterAll(() => added.removeAll());
 
   it('a revoked key is refused within the old bound', async () => {
-    const key = await createKey();
+    const key = await added.add();
     expect((await call(PATH, { env, key })).status).toBe(200);
     await db.execute({ sql: 'UPDATE api_keys SET revoked = 1 WHERE hash = ?', args: [await hashKey(key)] });
     expect(await msUntil(key, 403)).toBeLessThanOrEqual(BOUND_MS);
@@ -53,9 +42,7 @@ describe('key changes reach the edge through the auth clock', () => {
   it('a key created after a client was refused with it works within the same bound', async () => {
     const key = `sk_clock_test_${crypto.randomUUID().replaceAll('-', '')}`;
     expect((await call(PATH, { env, key })).status).toBe(401); // now remembered as unknown
-    const id = `k-clock-late-${Date.now()}`;
-    created.push(id);
-    await db.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, ?)', args: [id, 'acme', await hashKey(key), Date.now()] });
+    await added.add({ key });
     expect(await msUntil(key, 200)).toBeLessThanOrEqual(BOUND_MS);
   });
 
