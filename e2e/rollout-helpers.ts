@@ -24,6 +24,8 @@ export interface ChatResult {
   readonly cluster: string | null;
   readonly decision: string | null;
   readonly at: number;
+  /** The start of the body when the status is not 200: a failing assertion then says why. */
+  readonly error: string | null;
 }
 
 /** One small non-streaming chat completion through the edge (body read to the end). */
@@ -33,13 +35,14 @@ export async function chat(edgeUrl: string, apiKey: string, client: Parameters<t
     headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'x-job-id': jobKey, ...devLocation(client) },
     body: JSON.stringify({ model: 'demo-llm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
   });
-  await res.text();
+  const text = await res.text();
   return {
     status: res.status,
     version: res.headers.get('x-switchyard-model-version'),
     cluster: res.headers.get('x-sim-cluster'),
     decision: res.headers.get('x-switchyard-decision-id'),
     at: Date.now(),
+    error: res.status === 200 ? null : text.slice(0, 300),
   };
 }
 
