@@ -21,6 +21,8 @@ export interface GateInput {
   readonly view: AuthView;
   readonly keys: KeyLookup;
   readonly waitUntil: (p: Promise<unknown>) => void;
+  /** When the request arrived (the edge's clock): an app created before it must not get 404. */
+  readonly arrivedAt: number;
 }
 
 /**
@@ -32,13 +34,17 @@ export type GateOutcome = { readonly pass: true; readonly checked: AppGate | nul
 
 export async function gateApp(g: GateInput): Promise<GateOutcome> {
   const { request, path } = g;
-  const gate = (await g.view.gates(g.waitUntil)).get(path.appId);
+  let gate = (await g.view.gates(g.waitUntil)).get(path.appId);
   if (gate === undefined) {
-    // Not in the view: unknown, or created since the last clock check. Only a key of the path's
-    // project may ask the database (its own cost); everyone else gets what the read would say.
+    // Not in the view: unknown, or created since the last clock check. A key of the path's
+    // project may read the snapshot (its own cost); any other request, a keyless app's first
+    // client included, waits for one clock check that started after it arrived, shared by every
+    // such request and at most one per 250 ms (as an unknown key does), before the 404.
     const owner = { id: path.appId, projectId: path.projectId, authRequired: true };
     const denied = await authorize(request.headers, owner, g.keys, g.waitUntil);
-    return denied === null ? { pass: true, checked: null } : { pass: false, response: errorResponse(refuse.unknownApp(path.appId)) };
+    if (denied === null) return { pass: true, checked: null };
+    if (await g.view.recheckSince(g.arrivedAt, g.waitUntil)) gate = (await g.view.gates(g.waitUntil)).get(path.appId);
+    if (gate === undefined) return { pass: false, response: errorResponse(refuse.unknownApp(path.appId)) };
   }
   if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
     return { pass: false, response: preflightResponse(gate.corsOrigins, request) };

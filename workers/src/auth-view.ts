@@ -47,6 +47,8 @@ export class AuthView {
   #checkedAt = 0;
   /** When the last clock check started: unknown keys' checks are spaced from it. */
   #checkStartedAt = 0;
+  /** When the last read the database answered started (-1: none yet). */
+  #answeredFrom = -1;
   #checking: Promise<boolean> | null = null;
   /** The next check every unknown key seen since the last one started waits for. */
   #nextRecheck: Promise<boolean> | null = null;
@@ -97,6 +99,15 @@ export class AuthView {
     return next;
   }
 
+  /**
+   * `recheck`, unless a read the database answered started at or after `since` (the caller's
+   * arrival): the view is then as fresh as a new check would make it, e.g. after the caller's own
+   * unknown key was rechecked.
+   */
+  recheckSince(since: number, waitUntil: (p: Promise<unknown>) => void): Promise<boolean> {
+    return this.#answeredFrom >= since ? Promise.resolve(true) : this.recheck(waitUntil);
+  }
+
   /** Until an unknown key's check may start: `recheckMs` after the last one, and no check running. */
   async #recheckTurn(): Promise<void> {
     const wait = this.#checkStartedAt + this.#o.recheckMs - this.#o.now();
@@ -108,8 +119,11 @@ export class AuthView {
   /** One shared first read, under the starting request's waitUntil (see SwrCache#firstLoad). */
   #firstLoad(waitUntil: (p: Promise<unknown>) => void): Promise<Map<string, AppGate>> {
     this.#first ??= (async (): Promise<Map<string, AppGate>> => {
+      const started = this.#o.now();
       try {
-        return this.#install(await this.#o.loadGates());
+        const gates = this.#install(await this.#o.loadGates());
+        this.#answeredFrom = started;
+        return gates;
       } catch (err) {
         throw new SourceUnavailable(err instanceof Error ? err.message : String(err));
       } finally {
@@ -146,7 +160,8 @@ export class AuthView {
 
   /** True when the database answered (the view is current as of now), false when it did not. */
   async #check(): Promise<boolean> {
-    this.#checkedAt = this.#checkStartedAt = this.#o.now();
+    const started = this.#o.now();
+    this.#checkedAt = this.#checkStartedAt = started;
     try {
       const tooOld = this.#o.now() - this.#loadedAt >= this.#o.maxAgeMs;
       // No clock table (a database before v26): re-read as if it moved, as every key was re-read
@@ -155,10 +170,12 @@ export class AuthView {
       const clock = tooOld ? null : await this.#o.loadClock().catch((err: unknown) => (noClockTable(err) ? null : Promise.reject(err)));
       if (clock !== null && clock === this.#clock) {
         this.#failing = false;
+        this.#answeredFrom = started;
         return true;
       }
       this.#install(await this.#o.loadGates());
       this.#failing = false;
+      this.#answeredFrom = started;
       // Not awaited: an unknown key waiting on this check must not wait for a key cache reload.
       void this.#o.onMove(this.#keys !== null);
       return true;

@@ -243,6 +243,7 @@ export class Edge {
   }
 
   async #handleApp(request: Request, url: URL, path: AppPath, ctx: WaitUntil, traced: Traced | null): Promise<Response> {
+    const arrivedAt = this.deps.now();
     const waitUntil = (p: Promise<unknown>): void => ctx.waitUntil(p);
     // Neither needs the snapshot: decided first, so a refused request never reads one.
     const mode = chooseAnswerMode(path.kind, url, request.headers, this.deps.config.answerMode);
@@ -250,7 +251,7 @@ export class Edge {
     const early = !mode.ok ? mode.error : synthetic ? await checkOperator(request.headers, this.deps.config.operatorKey) : null;
     let checked: AppGate | null = null;
     if (this.deps.config.auth) {
-      const gated = await gateApp({ request, path, early, view: this.authView, keys: this.#lookupKey, waitUntil });
+      const gated = await gateApp({ request, path, early, view: this.authView, keys: this.#lookupKey, waitUntil, arrivedAt });
       if (!gated.pass) return gated.response;
       checked = gated.checked;
     }
