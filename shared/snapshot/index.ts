@@ -22,6 +22,7 @@ export { parseClusterRow } from './parse-cluster.ts';
 export { parseResidency } from './parse-residency.ts';
 export {
   loadApiKey,
+  loadApiKeysByHash,
   loadAppGates,
   loadAppIds,
   loadAuthClock,

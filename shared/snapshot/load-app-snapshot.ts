@@ -9,6 +9,7 @@ import { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-g
 import type { Row } from './row-values.ts';
 import {
   API_KEY_STATEMENT,
+  API_KEYS_BY_HASH_STATEMENTS,
   API_KEYS_STATEMENT,
   API_KEY_COUNT_STATEMENT,
   APP_GATES_STATEMENT,
@@ -54,6 +55,19 @@ export async function loadAppIds(db: SnapshotReader): Promise<string[]> {
 export async function loadApiKey(db: SnapshotReader, hash: string): Promise<ApiKey | null> {
   const [rs] = await db.batch([mutable(API_KEY_STATEMENT(hash))], 'read');
   return parseApiKeyRow(rs?.rows[0]);
+}
+
+/** The keys with these hashes that exist, by hash, in one round trip (none read for none asked). */
+export async function loadApiKeysByHash(db: SnapshotReader, hashes: readonly string[]): Promise<Map<string, ApiKey>> {
+  const keys = new Map<string, ApiKey>();
+  if (hashes.length === 0) return keys;
+  for (const rs of await db.batch(API_KEYS_BY_HASH_STATEMENTS(hashes).map(mutable), 'read')) {
+    for (const row of rs.rows) {
+      const key = parseApiKeyRow(row);
+      if (key !== null) keys.set(key.hash, key);
+    }
+  }
+  return keys;
 }
 
 /** The auth clock alone: one row, read by each edge isolate at most once a second. */

@@ -188,6 +188,23 @@ export function API_KEYS_STATEMENT(limit: number): Statement {
   return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys WHERE (SELECT COUNT(*) FROM api_keys) <= ?', args: [limit] };
 }
 
+/** Hashes per `API_KEYS_BY_HASH_STATEMENTS` statement: well under SQLite's bound on parameters. */
+export const KEYS_PER_STATEMENT = 500;
+
+/**
+ * The keys with these hashes, `KEYS_PER_STATEMENT` to a statement (one batch, one round trip):
+ * how the edge re-reads the keys it caches one by one when the auth clock moves. Parse each with
+ * `parseApiKeyRow`; a hash with no row is a key that no longer exists.
+ */
+export function API_KEYS_BY_HASH_STATEMENTS(hashes: readonly string[]): Statement[] {
+  const out: Statement[] = [];
+  for (let i = 0; i < hashes.length; i += KEYS_PER_STATEMENT) {
+    const part = hashes.slice(i, i + KEYS_PER_STATEMENT);
+    out.push({ sql: `SELECT id, project_id, hash, revoked FROM api_keys WHERE hash IN (${part.map(() => '?').join(', ')})`, args: part });
+  }
+  return out;
+}
+
 export const API_KEY_COUNT_STATEMENT: Statement = { sql: 'SELECT COUNT(*) AS n FROM api_keys', args: [] };
 
 /** The auth clock (schema v26): moves on every change to `api_keys` or to an app's gate. */

@@ -38,7 +38,7 @@ import { newDecisionId, newSeed } from './request-ids.ts';
 import { decorate, json } from './response-headers.ts';
 import { annotateDecision, resolveStrategy, seededRng } from './shared-deps.ts';
 import { decideWithCanary } from './canary.ts';
-import { apiKeyLoader, appSnapshotLoader, authViewLoaders } from './snapshot-source.ts';
+import { apiKeyLoader, apiKeysLoader, appSnapshotLoader, authViewLoaders } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
 import { checkOperator } from './operator.ts';
 import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
@@ -131,6 +131,7 @@ export class Edge {
       negativeMs: c.negativeCacheMs,
       now: deps.now,
       load: apiKeyLoader(deps.db, c.dbTimeoutMs),
+      loadMany: apiKeysLoader(deps.db, c.dbTimeoutMs),
     });
     this.authView = new AuthView({
       checkMs: c.refreshMs,

@@ -5,7 +5,7 @@
 import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import type { Client } from './libsql.ts';
-import { loadApiKey, loadAppGates, loadAppSnapshot, loadAuthClock } from './shared-deps.ts';
+import { loadApiKey, loadApiKeysByHash, loadAppGates, loadAppSnapshot, loadAuthClock } from './shared-deps.ts';
 import type { AuthRead, SnapshotReader } from './shared-deps.ts';
 
 /** Rejects when the database has not answered in `ms`: a hung read must not hang requests. */
@@ -27,6 +27,11 @@ export function appSnapshotLoader(db: Client, now: () => number, timeoutMs: numb
 
 export function apiKeyLoader(db: Client, timeoutMs: number): (hash: string) => Promise<ApiKey | null> {
   return (hash) => withTimeout(loadApiKey(reader(db), hash), timeoutMs, 'reading an API key');
+}
+
+/** Many keys by hash in one round trip: the key cache's re-read when the auth clock moves. */
+export function apiKeysLoader(db: Client, timeoutMs: number): (hashes: readonly string[]) => Promise<Map<string, ApiKey>> {
+  return (hashes) => withTimeout(loadApiKeysByHash(reader(db), hashes), timeoutMs, `re-reading ${hashes.length} API keys`);
 }
 
 /** The auth clock (one row), and every app's gate and (up to `maxKeys`) key with it, for the AuthView. */

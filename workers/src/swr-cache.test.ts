@@ -232,3 +232,55 @@ describe('SwrCache.reloadAll', () => {
     expect(cache.peek('a')).toBe(4);
   });
 });
+
+// With thousands of keys cached one by one (more keys than an isolate holds), each auth change
+// re-read every cached key with its own query, all at once. `loadMany` makes it one read.
+describe('SwrCache.reloadAll with loadMany', () => {
+  function bulk() {
+    const s = { now: 0, loads: 0, bulkReads: [] as string[][], down: false, values: new Map([['a', 1], ['b', 2], ['c', 3]]) };
+    const cache = new SwrCache<number>({
+      max: 10, maxNegative: 10, refreshMs: 100, negativeMs: 50, now: () => s.now,
+      load: async (k) => {
+        s.loads++;
+        return s.values.get(k) ?? null;
+      },
+      loadMany: async (keys) => {
+        s.bulkReads.push([...keys]);
+        if (s.down) throw new Error('db down');
+        return new Map(keys.flatMap((k) => (s.values.has(k) ? [[k, s.values.get(k) as number] as const] : [])));
+      },
+    });
+    return { s, cache };
+  }
+
+  it.each([
+    ['a changed value lands', (v: Map<string, number>) => v.set('a', 10), { a: 10, b: 2, c: 3 }],
+    ['a deleted key becomes a miss', (v: Map<string, number>) => v.delete('b'), { a: 1, b: null, c: 3 }],
+    ['nothing changed', () => undefined, { a: 1, b: 2, c: 3 }],
+  ])('%s: one read for every cached entry, none one by one', async (_, change, expected) => {
+    const { s, cache } = bulk();
+    for (const k of ['a', 'b', 'c']) await cache.get(k, () => undefined);
+    s.loads = 0;
+    change(s.values);
+    await cache.reloadAll();
+    expect(s.bulkReads).toEqual([['a', 'b', 'c']]);
+    expect(s.loads).toBe(0);
+    expect(Object.fromEntries(['a', 'b', 'c'].map((k) => [k, cache.peek(k) ?? null]))).toEqual(expected);
+  });
+
+  it('a failed read keeps every value and says why', async () => {
+    const { s, cache } = bulk();
+    await cache.get('a', () => undefined);
+    s.down = true;
+    s.values.set('a', 9);
+    await cache.reloadAll();
+    const hit = await cache.get('a', () => undefined); // within refreshMs: no refresh starts
+    expect([hit.value, hit.lastError]).toEqual([1, 'db down']);
+  });
+
+  it('reads nothing when nothing is cached', async () => {
+    const { s, cache } = bulk();
+    await cache.reloadAll();
+    expect(s.bulkReads).toEqual([]);
+  });
+});

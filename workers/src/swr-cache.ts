@@ -35,6 +35,11 @@ export interface SwrOptions<T> {
   /** Loads the current value; null means "does not exist". Throws when the source is down. */
   readonly load: (key: string) => Promise<T | null>;
   /**
+   * Loads many in one read (a key missing from the answer does not exist); when given,
+   * `reloadAll` reads every cached entry with one call instead of one `load` each.
+   */
+  readonly loadMany?: (keys: readonly string[]) => Promise<ReadonlyMap<string, T>>;
+  /**
    * Runs on a background-refreshed value before it replaces the served one (e.g. priming a
    * snapshot's per-snapshot decision caches), so no request pays that work. Not run on first
    * loads: a request is already waiting on those.
@@ -131,11 +136,45 @@ export class SwrCache<T> {
   reloadAll(): Promise<void> {
     this.#generation++;
     this.#missing.clear();
+    const entries = [...this.#entries.entries()];
+    const loadMany = this.#o.loadMany;
     // A refresh already in flight may have read the source before the change: read again after it.
-    const refreshes = [...this.#entries.entries()].map(([key, e]) =>
-      (e.refreshing ?? Promise.resolve()).then(() => this.#refresh(key, e)),
-    );
+    if (loadMany !== undefined) {
+      if (entries.length === 0) return Promise.resolve();
+      return Promise.all(entries.map(([, e]) => e.refreshing)).then(() => this.#reloadMany(entries, loadMany));
+    }
+    const refreshes = entries.map(([key, e]) => (e.refreshing ?? Promise.resolve()).then(() => this.#refresh(key, e)));
     return Promise.all(refreshes).then(() => undefined);
+  }
+
+  /**
+   * Every entry in one read: with thousands of keys cached, one read per key at each auth change
+   * was thousands of concurrent queries per isolate. Entries evicted or replaced meanwhile are left
+   * alone; a failed read keeps every value, as a failed refresh does. Never rejects.
+   */
+  async #reloadMany(entries: ReadonlyArray<[string, Entry<T>]>, loadMany: (keys: readonly string[]) => Promise<ReadonlyMap<string, T>>): Promise<void> {
+    const started = this.#o.now();
+    for (const [, e] of entries) e.lastAttemptAt = started;
+    let values: ReadonlyMap<string, T>;
+    try {
+      values = await loadMany(entries.map(([key]) => key));
+    } catch (err) {
+      for (const [, e] of entries) e.lastError = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    const t = this.#o.now();
+    for (const [key, e] of entries) {
+      if (this.#entries.peek(key) !== e) continue;
+      const value = values.get(key);
+      if (value === undefined) {
+        this.#store(key, null, t);
+        continue;
+      }
+      this.#o.prepare?.(value);
+      e.value = value;
+      e.loadedAt = t;
+      e.lastError = null;
+    }
   }
 
   /** Forgets everything (the values are now kept elsewhere and would only go stale here). */
