@@ -1,6 +1,7 @@
 /**
  * The automatic gates: the canary's live outcomes against the stable version's over the current
- * step — replica error rate (plus an absolute error budget), TTFT p95 and cut streams. Pure.
+ * step — replica error rate (plus an absolute error budget), TTFT p95 (p50 while samples are few)
+ * and cut streams. Pure.
  */
 import type { GateConfig } from './types.ts';
 
@@ -15,7 +16,15 @@ export interface VersionOutcomes {
   readonly ttfbMs: readonly number[];
 }
 
-export type GateName = 'error-budget' | 'error-rate' | 'ttft-p95' | 'cut-streams';
+export type GateName = 'error-budget' | 'error-rate' | 'ttft-p95' | 'ttft-p50' | 'cut-streams';
+
+/**
+ * TTFT samples each side needs before the gate compares p95s. With fewer, the nearest-rank p95
+ * is the slowest request, so one stall (a GC pause, a noisy neighbour) rolled a healthy canary
+ * back — likelier the fewer canary samples against stable's many; medians are compared instead,
+ * which a canary that is slow throughout fails as well.
+ */
+export const MIN_TAIL_SAMPLES = 20;
 
 export interface GateFailure {
   readonly gate: GateName;
@@ -35,6 +44,7 @@ export interface GateSummary {
   readonly errorRate: number;
   readonly cutRate: number;
   readonly ttftP95Ms: number | null;
+  readonly ttftP50Ms: number | null;
 }
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; null for none. */
@@ -47,7 +57,18 @@ export function percentile(values: readonly number[], p: number): number | null 
 
 function summarize(o: VersionOutcomes): GateSummary {
   const n = o.requests;
-  return { requests: n, errorRate: n > 0 ? o.errors / n : 0, cutRate: n > 0 ? o.cut / n : 0, ttftP95Ms: percentile(o.ttfbMs, 95) };
+  return { requests: n, errorRate: n > 0 ? o.errors / n : 0, cutRate: n > 0 ? o.cut / n : 0, ttftP95Ms: percentile(o.ttfbMs, 95), ttftP50Ms: percentile(o.ttfbMs, 50) };
+}
+
+/** The TTFT gate: p95 against p95 with enough samples on both sides, else median against median. */
+function ttftFailure(canary: VersionOutcomes, stable: VersionOutcomes, c: GateSummary, s: GateSummary, gates: GateConfig): GateFailure | null {
+  const tail = Math.min(canary.ttfbMs.length, stable.ttfbMs.length) >= MIN_TAIL_SAMPLES;
+  const [cMs, sMs, p] = tail ? [c.ttftP95Ms, s.ttftP95Ms, 'p95'] : [c.ttftP50Ms, s.ttftP50Ms, 'p50'];
+  if (cMs === null || sMs === null) return null;
+  const limit = sMs * gates.maxTtftP95Ratio + gates.ttftSlackMs;
+  if (cMs <= limit) return null;
+  const why = tail ? '' : ` (medians: fewer than ${MIN_TAIL_SAMPLES} TTFT samples on a side)`;
+  return { gate: tail ? 'ttft-p95' : 'ttft-p50', detail: `canary TTFT ${p} ${Math.round(cMs)} ms > ${Math.round(limit)} ms (stable ${Math.round(sMs)} ms × ${gates.maxTtftP95Ratio} + ${gates.ttftSlackMs} ms)${why}` };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
@@ -74,12 +95,8 @@ export function evaluateGates(canary: VersionOutcomes, stable: VersionOutcomes, 
     if (c.cutRate - s.cutRate > gates.maxCutRateDelta) {
       failures.push({ gate: 'cut-streams', detail: `canary cut streams ${pct(c.cutRate)} vs stable ${pct(s.cutRate)} (allowed +${pct(gates.maxCutRateDelta)})` });
     }
-    if (c.ttftP95Ms !== null && s.ttftP95Ms !== null) {
-      const limit = s.ttftP95Ms * gates.maxTtftP95Ratio + gates.ttftSlackMs;
-      if (c.ttftP95Ms > limit) {
-        failures.push({ gate: 'ttft-p95', detail: `canary TTFT p95 ${Math.round(c.ttftP95Ms)} ms > ${Math.round(limit)} ms (stable ${Math.round(s.ttftP95Ms)} ms × ${gates.maxTtftP95Ratio} + ${gates.ttftSlackMs} ms)` });
-      }
-    }
+    const ttft = ttftFailure(canary, stable, c, s, gates);
+    if (ttft !== null) failures.push(ttft);
   }
   const result = failures.length > 0 ? 'fail' : enough ? 'pass' : 'wait';
   return { result, failures, canary: c, stable: s };

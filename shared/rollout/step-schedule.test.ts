@@ -8,7 +8,7 @@ const R: Rollout = {
   steps: [10, 50, 100], stepIndex: 0, stepStartedAt: 1000, holdMs: 500, gates: DEFAULT_GATES, autoPromote: false,
   reason: null, startedAt: 1000, updatedAt: 1000,
 };
-const summary = { requests: 0, errorRate: 0, cutRate: 0, ttftP95Ms: null };
+const summary = { requests: 0, errorRate: 0, cutRate: 0, ttftP95Ms: null, ttftP50Ms: null };
 const verdict = (result: GateVerdict['result']): GateVerdict => ({
   result, failures: result === 'fail' ? [{ gate: 'error-budget', detail: '9 > 5' }] : [], canary: summary, stable: summary,
 });
