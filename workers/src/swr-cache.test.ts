@@ -283,4 +283,25 @@ describe('SwrCache.reloadAll with loadMany', () => {
     await cache.reloadAll();
     expect(s.bulkReads).toEqual([]);
   });
+
+  it('a second re-read never lands before an older one still in flight (a revocation is not undone)', async () => {
+    const answers: Array<(m: Map<string, number>) => void> = [];
+    const cache = new SwrCache<number>({
+      max: 4, maxNegative: 4, refreshMs: 100, negativeMs: 50, now: () => 0,
+      load: async () => 1,
+      loadMany: () => new Promise((r) => answers.push(r)),
+    });
+    await cache.get('a', () => undefined);
+    const first = cache.reloadAll(); // reads before the revocation
+    const second = cache.reloadAll(); // reads after it
+    await new Promise((r) => setTimeout(r, 0));
+    // Answer the newest read in flight first: the older one then arrives last.
+    if (answers.length === 2) answers[1]?.(new Map([['a', 2]]));
+    answers[0]?.(new Map([['a', 1]]));
+    await first;
+    await new Promise((r) => setTimeout(r, 0));
+    answers[1]?.(new Map([['a', 2]]));
+    await second;
+    expect(cache.peek('a')).toBe(2);
+  });
 });

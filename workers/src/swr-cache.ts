@@ -84,6 +84,8 @@ export class SwrCache<T> {
   readonly #pending = new Map<string, Promise<SwrHit<T>>>();
   /** Bumped by `reloadAll`: a first load that began before it may hold the old answer. */
   #generation = 0;
+  /** The last `loadMany` re-read: the next waits for it, so an older answer never lands last. */
+  #bulk: Promise<void> = Promise.resolve();
 
   constructor(options: SwrOptions<T>) {
     this.#o = options;
@@ -140,8 +142,10 @@ export class SwrCache<T> {
     const loadMany = this.#o.loadMany;
     // A refresh already in flight may have read the source before the change: read again after it.
     if (loadMany !== undefined) {
-      if (entries.length === 0) return Promise.resolve();
-      return Promise.all(entries.map(([, e]) => e.refreshing)).then(() => this.#reloadMany(entries, loadMany));
+      if (entries.length === 0) return this.#bulk;
+      const after = Promise.all([this.#bulk, ...entries.map(([, e]) => e.refreshing)]);
+      this.#bulk = after.then(() => this.#reloadMany(entries, loadMany));
+      return this.#bulk;
     }
     const refreshes = entries.map(([key, e]) => (e.refreshing ?? Promise.resolve()).then(() => this.#refresh(key, e)));
     return Promise.all(refreshes).then(() => undefined);
@@ -170,7 +174,11 @@ export class SwrCache<T> {
         this.#store(key, null, t);
         continue;
       }
-      this.#o.prepare?.(value);
+      try {
+        this.#o.prepare?.(value);
+      } catch {
+        // An optimisation only (as on the per-entry path's callers): the value is served anyway.
+      }
       e.value = value;
       e.loadedAt = t;
       e.lastError = null;
