@@ -9,7 +9,7 @@ const key = (hash: string): ApiKey => ({ id: `id-${hash}`, projectId: 'p', hash,
 
 /** A database with a clock the test moves, counting what the view reads. */
 function world() {
-  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null };
+  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, carried: [] as string[][], logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null };
   const view = new AuthView({
     checkMs: 1_000,
     maxAgeMs: 60_000,
@@ -26,7 +26,10 @@ function world() {
       if (w.down) throw new Error('db down');
       return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys) };
     },
-    onMove: async () => void w.moves++,
+    onMove: async (_holds, carried) => {
+      w.moves++;
+      w.carried.push([...carried.keys()]);
+    },
     log: (l) => void w.logs.push(l),
     // The test's clock: a recheck's wait for its turn moves it.
     sleep: async (ms) => void (w.now += ms),
@@ -169,3 +172,37 @@ describe('AuthView', () => {
   });
 });
 
+
+// Crossing EDGE_MAX_KEYS: the keys this isolate answered are carried to the per-key cache (as of
+// the last read), so they need no first load each; keys it never answered are not.
+describe('AuthView when it stops holding keys', () => {
+  it.each([
+    ['used keys only, as last read', ['h1', 'h3'], ['h1', 'h3']],
+    ['none used: nothing', [], []],
+    ['a made-up hash is not carried', ['h1', 'nope'], ['h1']],
+  ])('%s', async (_, asked, carried) => {
+    const { w, get, view } = world();
+    w.keys = new Map(['h1', 'h2', 'h3'].map((h) => [h, key(h)]));
+    await get();
+    for (const h of asked) view.key(h);
+    w.keys = null; // too many to hold now
+    w.clock++;
+    w.now += 1_000;
+    await get();
+    expect(view.key('h1')).toBeUndefined();
+    expect(w.carried).toEqual([carried]);
+  });
+
+  it('carries nothing while it keeps holding keys, or once it has stopped', async () => {
+    const { w, get, view } = world();
+    await get();
+    view.key('h1');
+    for (const keys of [new Map([['h1', key('h1')]]), null, null]) {
+      w.keys = keys;
+      w.clock++;
+      w.now += 1_000;
+      await get();
+    }
+    expect(w.carried).toEqual([[], ['h1'], []]);
+  });
+});

@@ -30,9 +30,11 @@ export interface AuthViewOptions {
   readonly loadGates: () => Promise<AuthRead>;
   /**
    * Gates and keys were re-read; `holdsKeys`: the view holds every key (the per-key cache is not
-   * consulted, so it may be emptied) or not (it is, so re-read it). Never rejects.
+   * consulted, so it may be emptied) or not (it is, so re-read it). `carried`: when the view has
+   * just stopped holding keys, the ones this isolate answered from it (as of the last read), so
+   * the per-key cache need not start empty. Never rejects.
    */
-  readonly onMove: (holdsKeys: boolean) => Promise<void>;
+  readonly onMove: (holdsKeys: boolean, carried: ReadonlyMap<string, ApiKey>) => Promise<void>;
   readonly log: (line: string) => void;
   /** Waits `ms` (tests pass a clock of their own); default setTimeout. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -42,6 +44,8 @@ export class AuthView {
   readonly #o: AuthViewOptions;
   #gates: Map<string, AppGate> | null = null;
   #keys: Map<string, ApiKey> | null = null;
+  /** Hashes of the keys answered from the view since it last started holding them. */
+  #used = new Set<string>();
   #clock = -1;
   #loadedAt = 0;
   #checkedAt = 0;
@@ -76,7 +80,10 @@ export class AuthView {
    */
   key(hash: string): ApiKey | null | undefined {
     if (this.#keys === null) return undefined;
-    return this.#keys.get(hash) ?? null;
+    const k = this.#keys.get(hash);
+    if (k === undefined) return null;
+    this.#used.add(hash);
+    return k;
   }
 
   /**
@@ -150,6 +157,26 @@ export class AuthView {
     return read.gates;
   }
 
+  /**
+   * The keys in use to carry to the per-key cache when the view stops holding keys (else none):
+   * crossing EDGE_MAX_KEYS — one tenant creating keys — must not send every other tenant's key in
+   * use to a first load at once (past EDGE_MAX_FIRST_LOADS, 503). Forgets keys no longer held.
+   */
+  #carry(before: Map<string, ApiKey> | null): ReadonlyMap<string, ApiKey> {
+    const out = new Map<string, ApiKey>();
+    if (this.#keys !== null) {
+      const now = this.#keys;
+      if (this.#used.size > now.size) this.#used = new Set([...this.#used].filter((h) => now.has(h)));
+      return out;
+    }
+    if (before !== null) for (const h of this.#used) {
+      const k = before.get(h);
+      if (k !== undefined) out.set(h, k);
+    }
+    this.#used = new Set();
+    return out;
+  }
+
   #startCheck(): Promise<boolean> {
     const running: Promise<boolean> = this.#check().finally(() => {
       if (this.#checking === running) this.#checking = null;
@@ -173,11 +200,12 @@ export class AuthView {
         this.#answeredFrom = started;
         return true;
       }
+      const before = this.#keys;
       this.#install(await this.#o.loadGates());
       this.#failing = false;
       this.#answeredFrom = started;
       // Not awaited: an unknown key waiting on this check must not wait for a key cache reload.
-      void this.#o.onMove(this.#keys !== null);
+      void this.#o.onMove(this.#keys !== null, this.#carry(before));
       return true;
     } catch (err) {
       // Database down: keep the last view (and the keys cached with it), as the snapshots do.

@@ -139,8 +139,10 @@ export class Edge {
       recheckMs: KEY_RECHECK_MS,
       now: deps.now,
       ...authViewLoaders(deps.db, c.dbTimeoutMs, Math.min(c.maxKeys, VIEW_MAX_KEYS)),
-      // Holding every key, the view answers alone: the per-key cache would only go stale.
-      onMove: (holdsKeys) => (holdsKeys ? Promise.resolve(this.keys.clear()) : this.keys.reloadAll()),
+      // Holding every key, the view answers alone: the per-key cache would only go stale. Not
+      // holding them, the cache is re-read in one read (with the keys in use carried over, if the
+      // view has just stopped holding them).
+      onMove: (holdsKeys, carried) => (holdsKeys ? Promise.resolve(this.keys.clear()) : this.keys.seed(carried)),
       log: deps.log,
     });
     this.decisions = new DecisionLog({

@@ -305,3 +305,59 @@ describe('SwrCache.reloadAll with loadMany', () => {
     expect(cache.peek('a')).toBe(2);
   });
 });
+
+// When the auth view stops holding every key (they outgrew EDGE_MAX_KEYS), the keys in use are
+// carried into the per-key cache instead of each needing a first load at once.
+describe('SwrCache.seed', () => {
+  function seeded() {
+    const s = { loads: 0, bulkReads: [] as string[][], down: false, release: null as (() => void) | null, values: new Map([['a', 1], ['b', 2]]) };
+    const cache = new SwrCache<number>({
+      max: 10, maxNegative: 10, refreshMs: 100, negativeMs: 50, now: () => 0,
+      load: async (k) => {
+        s.loads++;
+        return s.values.get(k) ?? null;
+      },
+      loadMany: async (keys) => {
+        s.bulkReads.push([...keys]);
+        await new Promise<void>((r) => (s.release = r));
+        if (s.down) throw new Error('db down');
+        return new Map(keys.flatMap((k) => (s.values.has(k) ? [[k, s.values.get(k) as number] as const] : [])));
+      },
+    });
+    return { s, cache };
+  }
+  const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+  it.each([
+    ['the source agrees', () => undefined, false, { a: 1, b: 2 }],
+    ['a value changed since it was read elsewhere (a revoked key)', (v: Map<string, number>) => v.set('a', 10), false, { a: 10, b: 2 }],
+    ['a value deleted since', (v: Map<string, number>) => v.delete('b'), false, { a: 1, b: null }],
+    ['the confirming read fails: served as read', (v: Map<string, number>) => v.set('a', 10), true, { a: 1, b: 2 }],
+  ])('%s: requests wait for one read, none loads on its own', async (_, change, down, expected) => {
+    const { s, cache } = seeded();
+    change(s.values);
+    s.down = down;
+    const confirmed = cache.seed(new Map([['a', 1], ['b', 2]]));
+    const hits = Promise.all(['a', 'b'].map((k) => cache.get(k, () => undefined)));
+    let answered = false;
+    void hits.then(() => (answered = true));
+    await tick();
+    expect(answered).toBe(false); // not served before the read ends
+    s.release?.();
+    await confirmed;
+    expect(Object.fromEntries((await hits).map((h, i) => [['a', 'b'][i], h.value]))).toEqual(expected);
+    expect([s.bulkReads, s.loads]).toEqual([[['a', 'b']], 0]);
+  });
+
+  it('keeps an entry already cached, and confirms it in the same read', async () => {
+    const { s, cache } = seeded();
+    const first = cache.get('a', () => undefined);
+    expect((await first).value).toBe(1);
+    s.values.set('a', 5);
+    const confirmed = cache.seed(new Map([['a', 1], ['b', 2]]));
+    await tick();
+    s.release?.();
+    await confirmed;
+    expect([cache.peek('a'), cache.peek('b'), s.bulkReads]).toEqual([5, 2, [['a', 'b']]]);
+  });
+});

@@ -63,6 +63,8 @@ interface Entry<T> {
   lastAttemptAt: number;
   lastError: string | null;
   refreshing: Promise<void> | null;
+  /** A seeded value's confirming read (`seed`): `get` waits for it before serving the value. */
+  confirming: Promise<void> | null;
 }
 
 /** Thrown when there is nothing cached and the source cannot be read. */
@@ -106,6 +108,10 @@ export class SwrCache<T> {
     const now = this.#o.now();
     const e = this.#entries.get(key);
     if (e !== undefined) {
+      if (e.confirming !== null) {
+        await e.confirming;
+        return this.get(key, waitUntil);
+      }
       const { staleMs, staleWaitMs = 0 } = this.#o;
       if (staleMs !== undefined && staleWaitMs > 0 && now - e.loadedAt >= staleMs && e.lastError === null) {
         const refresh = this.#refresh(key, e);
@@ -149,6 +155,28 @@ export class SwrCache<T> {
     }
     const refreshes = entries.map(([key, e]) => (e.refreshing ?? Promise.resolve()).then(() => this.#refresh(key, e)));
     return Promise.all(refreshes).then(() => undefined);
+  }
+
+  /**
+   * Takes values read elsewhere (the auth view's keys, when it stops holding them all) and
+   * confirms them with every other cached entry in one `reloadAll`. Until that read ends `get`
+   * waits for it rather than serve them, so a value changed since (a key revoked in the very
+   * change that crossed the limit) is never served; if it fails, they are served as read (as a
+   * failed refresh keeps the last value). Entries already cached are kept. Never rejects.
+   */
+  seed(values: ReadonlyMap<string, T>): Promise<void> {
+    const at = this.#o.now();
+    const seeded: Array<Entry<T>> = [];
+    for (const [key, value] of values) {
+      if (this.#entries.peek(key) !== undefined) continue;
+      const e = this.#store(key, value, at);
+      if (e !== null) seeded.push(e);
+    }
+    const confirmed = this.reloadAll().then(() => {
+      for (const e of seeded) if (e.confirming === confirmed) e.confirming = null;
+    });
+    for (const e of seeded) e.confirming = confirmed;
+    return confirmed;
   }
 
   /**
@@ -205,7 +233,7 @@ export class SwrCache<T> {
       return null;
     }
     this.#missing.delete(key);
-    const entry: Entry<T> = { value, loadedAt: at, lastAttemptAt: at, lastError: null, refreshing: null };
+    const entry: Entry<T> = { value, loadedAt: at, lastAttemptAt: at, lastError: null, refreshing: null, confirming: null };
     this.#entries.set(key, entry);
     return entry;
   }
