@@ -97,13 +97,4 @@ describe('AppJobQueue: waiting jobs cost nothing until a slot frees', () => {
     expect(started).toEqual(['a', 'a', 'c']);
     expect(q.size).toBe(1);
   });
-
-  it('counts reservations toward the cap until given back', () => {
-    const { q } = line(1);
-    const give = q.reserve();
-    expect(q.size).toBe(1);
-    give();
-    give();
-    expect(q.size).toBe(0);
-  });
 });

@@ -1,7 +1,7 @@
 /**
- * One app's async jobs on this proxy process: how many it may have unfinished (the cap that keeps
- * one tenant's backlog from costing every other tenant) and the waiting line of those the app's
- * limits refused. A waiting job is an id only (its body stays in libSQL) and costs no request and
+ * One app's async jobs on this proxy process: how many it may have unfinished (`jobQueueCap`, the
+ * cap that keeps one tenant's backlog from costing every other tenant; counted per proxy through
+ * `jobSlotKey`) and the waiting line of those the app's limits refused. A waiting job is an id only (its body stays in libSQL) and costs no request and
  * no database write while it waits: it starts again when one of the app's own jobs ends (its slot
  * is free: the wake-up) or, since a slot may also be held by plain traffic, another cluster
  * worker or another proxy of a shared limit, which this process is not told about, when the
@@ -9,6 +9,8 @@
  * the app's maxConcurrency runs are started at once (the window), so a burst of submits or a
  * restart's backlog does not send a herd of runs the limit would refuse anyway.
  */
+
+import type { AppLimits } from '../../shared/domain/types.ts';
 
 /** Unfinished jobs per app when the proxy sets none: 16 per concurrency slot, 64–1000; 1000 without a limit. */
 export const JOB_QUEUE_PER_SLOT = 16;
@@ -21,14 +23,22 @@ export function jobQueueCap(configured: number, maxConcurrency: number | null): 
   return Math.min(JOB_QUEUE_MAX, Math.max(JOB_QUEUE_MIN, JOB_QUEUE_PER_SLOT * maxConcurrency));
 }
 
+/**
+ * The cap is counted as a slot per unfinished job in the proxy's admission (app-limits.ts) under
+ * this key: one process counts alone, a cluster's workers through their primary
+ * (cluster-limits.ts), so the cap holds per proxy, not once per worker. Scope `proxy`: never leased.
+ */
+const SLOT_PREFIX = 'jobs:';
+export const jobSlotKey = (appId: string): string => SLOT_PREFIX + appId;
+export const appOfJobSlot = (key: string): string => key.slice(SLOT_PREFIX.length);
+export const jobSlotLimits = (cap: number): AppLimits => ({ maxConcurrency: cap, maxRps: null, scope: 'proxy' });
+
 /** How often a line waiting only behind its own app's runs probes anyway (a stale window). */
 const PROBE_MS = 1_000;
 
 export class AppJobQueue {
-  /** Queued or running here: what the cap counts. */
+  /** Queued or running here. */
   readonly #live = new Set<string>();
-  /** Submits past the cap check whose row is not written yet (so a burst cannot overshoot). */
-  #reserved = 0;
   readonly #waiting: string[] = [];
   /** A run of this app was refused: new jobs wait in line instead of trying too. */
   #blocked = false;
@@ -43,21 +53,11 @@ export class AppJobQueue {
   ) {}
 
   get size(): number {
-    return this.#live.size + this.#reserved;
+    return this.#live.size;
   }
 
   get waiting(): number {
     return this.#waiting.length;
-  }
-
-  /** A slot for a submit in progress; the returned function gives it back (idempotent). */
-  reserve(): () => void {
-    this.#reserved++;
-    let held = true;
-    return () => {
-      if (held) this.#reserved--;
-      held = false;
-    };
   }
 
   /** A stored job: runs now unless the app is being refused, then waits its turn. */

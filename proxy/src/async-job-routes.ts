@@ -69,16 +69,18 @@ function json(res: ClientResponse, status: number, body: unknown, extra: Outgoin
 /** Store the admitted request as a job and answer 202. */
 export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number): Promise<void> {
   // The cap first: a refused submit neither reads its body nor writes a row.
-  const room = jobs.reserve(target.appId);
+  const room = await jobs.reserve(target.appId);
   if (room instanceof ProxyError) return sendError(res, room, { connection: 'close' });
+  // A stored job holds the room until it ends (`submit` takes it); a refused submit gives it back.
+  const held = { room: room as (() => void) | null };
   try {
-    await storeJob(jobs, req, res, target, claims, maxBodyBytes, room);
+    await storeJob(jobs, req, res, target, claims, maxBodyBytes, held);
   } finally {
-    room();
+    held.room?.();
   }
 }
 
-async function storeJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number, room: () => void): Promise<void> {
+async function storeJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number, held: { room: (() => void) | null }): Promise<void> {
   const method = req.method ?? 'GET';
   const body = method === 'GET' || method === 'HEAD' ? null : await readBody(req, maxBodyBytes, target.appId);
   if (body instanceof ProxyError) return sendError(res, body, { connection: 'close' });
@@ -91,6 +93,8 @@ async function storeJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse
       return sendError(res, new ProxyError('webhook-secret-missing', 400, `${target.appId} has no webhook secret to sign with: an operator creates one with \`switchyard service-keys webhook-secret --app ${target.appId}\``));
     }
   }
+  const room = held.room ?? undefined;
+  held.room = null; // submit gives it back itself if the row cannot be written
   const job = await jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims, webhookUrl }, room);
   json(res, 202, jobView(job), { location: `/_switchyard/jobs/${job.id}` });
 }

@@ -23,7 +23,8 @@ import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { FINAL_STATUSES, jobView, type JobRow, type JobStore } from './async-job-store.ts';
-import { AppJobQueue } from './async-job-queue.ts';
+import { AppJobQueue, appOfJobSlot, jobSlotKey, jobSlotLimits } from './async-job-queue.ts';
+import { AppLimiter, type Admission } from './app-limits.ts';
 import { JobResultLedger } from './job-result-ledger.ts';
 import type { RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
@@ -60,8 +61,14 @@ export interface AsyncJobsOptions {
    * takes up only jobs created earlier, never one submitted to it since or a live sibling's.
    */
   readonly recoverBefore: number;
-  /** Unfinished jobs the app may have on this process (async-job-queue.ts `jobQueueCap`). */
+  /** Unfinished jobs the app may have on this proxy (async-job-queue.ts `jobQueueCap`). */
   readonly maxQueuedOf: (appId: string) => number;
+  /**
+   * Where each unfinished job holds a slot of its app's cap (`jobSlotKey`): a cluster worker's
+   * primary (cluster-limits.ts `workerAdmission`), so the cap holds per proxy, not once per worker.
+   * Default: counted in this process.
+   */
+  readonly slots?: Admission;
   /** Runs of the app worth starting at once: its maxConcurrency, Infinity without one. */
   readonly windowOf: (appId: string) => number;
   readonly now: () => number;
@@ -120,12 +127,16 @@ export class AsyncJobs {
   readonly #webhookLanes: WebhookLanes;
   /** Finished results on disk against their budgets, unless the primary counts them (`reportResult`). */
   readonly #ledger: JobResultLedger | null;
+  /** The cap's count (`slots`), and the slot each unfinished job of this process holds. */
+  readonly #slots: Admission;
+  readonly #held = new Map<string, () => void>();
 
   constructor(private readonly o: AsyncJobsOptions) {
     this.#ledger =
       o.reportResult === undefined
         ? new JobResultLedger({ proxyId: o.proxyId, store: o.store, perAppBytes: o.resultBytesPerApp ?? 4 * o.maxResultBytes, totalBytes: o.resultBytesTotal ?? Number.POSITIVE_INFINITY, now: o.now, logger: o.logger })
         : null;
+    this.#slots = o.slots ?? new AppLimiter((key) => jobSlotLimits(o.maxQueuedOf(appOfJobSlot(key))));
     this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_APP, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
   }
 
@@ -152,6 +163,9 @@ export class AsyncJobs {
     // Waiting jobs stay `queued` in the database: the next start runs them.
     for (const q of this.#apps.values()) q.stop();
     for (const r of this.#running.values()) r.abort.abort();
+    // Their jobs stay unfinished in libSQL for the next start, which counts them again.
+    for (const release of this.#held.values()) release();
+    this.#held.clear();
     void this.#webhooks?.close().catch(() => undefined);
     this.#webhooks = null;
   }
@@ -177,13 +191,14 @@ export class AsyncJobs {
 
   /**
    * Room for one more job of `appId`, checked before its body is read: a function giving the room
-   * back (submit takes it over), or the 429 when the app's line is full.
+   * back (submit hands it to the job, which holds it until it ends), or the 429 when the app has
+   * its cap of unfinished jobs on this proxy (all its workers together).
    */
-  reserve(appId: string): (() => void) | ProxyError {
-    const q = this.#queue(appId);
+  async reserve(appId: string): Promise<(() => void) | ProxyError> {
+    const v = await this.#slots.acquire(jobSlotKey(appId), this.o.now(), 'slot-only');
+    if (v.ok) return v.release;
     const cap = this.o.maxQueuedOf(appId);
-    if (q.size < cap) return q.reserve();
-    return new ProxyError('jobs-queue-full', 429, `${appId} already has ${q.size} unfinished async jobs on this proxy, its cap (${cap}; PROXY_JOB_MAX_QUEUED_PER_APP, or when unset 16 × the app's maxConcurrency within 64–1000): submit again once some have finished (poll their status URLs), or ask an operator to raise the cap`, false, QUEUE_FULL_RETRY_S);
+    return new ProxyError('jobs-queue-full', 429, `${appId} already has ${cap} unfinished async jobs on this proxy, its cap (PROXY_JOB_MAX_QUEUED_PER_APP, or when unset 16 × the app's maxConcurrency within 64–1000): submit again once some have finished (poll their status URLs), or ask an operator to raise the cap`, false, QUEUE_FULL_RETRY_S);
   }
 
   async submit(input: SubmitInput, reservation: () => void = () => undefined): Promise<JobRow> {
@@ -213,9 +228,11 @@ export class AsyncJobs {
     };
     try {
       await this.o.store.insert(job);
-    } finally {
+    } catch (err) {
       reservation();
+      throw err;
     }
+    this.#held.set(job.id, reservation);
     this.#queue(job.appId).add(job.id);
     return job;
   }
@@ -225,6 +242,7 @@ export class AsyncJobs {
     const done = await this.o.store.update(id, ['queued', 'running'], { status: 'cancelled', expiresAt: this.o.now() + this.o.retentionMs }, this.o.now());
     if (done) {
       for (const q of this.#apps.values()) q.forget(id);
+      this.#release(id);
       this.#running.get(id)?.abort.abort();
       this.#notify(id);
       // No result is served for a cancelled job: files a crashed earlier run left go too (best
@@ -290,6 +308,10 @@ export class AsyncJobs {
       // Runs claim only queued rows: an interrupted one goes back to queued first (once, conditionally).
       if (job.status === 'running' && !(await this.o.store.update(job.id, ['running'], { status: 'queued' }, this.o.now()))) return;
       this.o.logger.info({ job: job.id, attempts: job.attempts }, 'async job taken up after restart');
+      // It counts against its app's cap like a new one; past the cap (the cap was lowered) it runs
+      // all the same, uncounted: it was accepted before.
+      const slot = await this.#slots.acquire(jobSlotKey(job.appId), this.o.now(), 'slot-only');
+      if (slot.ok) this.#held.set(job.id, slot.release);
       this.#queue(job.appId).add(job.id);
       return;
     }
@@ -297,6 +319,12 @@ export class AsyncJobs {
     if (!(await this.o.store.update(job.id, ['running'], { status: 'failed', error: why, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now()))) return;
     await this.#discardRuns(job.id, job.attempts);
     this.#notify(job.id);
+  }
+
+  /** The job is over: its slot of the app's cap is free. */
+  #release(id: string): void {
+    this.#held.get(id)?.();
+    this.#held.delete(id);
   }
 
   /**
@@ -315,8 +343,10 @@ export class AsyncJobs {
     this.#attempt(id).then(
       (retryInMs) => {
         if (this.#stopping) return;
-        if (retryInMs === null) q.ended(id);
-        else q.refused(id, retryInMs);
+        if (retryInMs === null) {
+          q.ended(id);
+          this.#release(id);
+        } else q.refused(id, retryInMs);
       },
       (err: unknown) => {
         this.o.logger.warn({ err, job: id }, 'async job bookkeeping failed; trying again');

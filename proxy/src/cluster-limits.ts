@@ -48,13 +48,15 @@ export function processChannel(): WorkerChannel {
   };
 }
 
+/** One id space per process: several admissions (request limits, job caps) share the channel. */
+let nextAcquireId = 1;
+
 const PRIMARY_GONE: LimitVerdict = { ok: false, code: 'concurrency-limited', retryAfterS: 1 };
 
 /** A worker's admission: limited keys through the primary, unlimited ones locally with no IPC. */
 export function workerAdmission(limitsOf: (key: string) => AppLimits, channel: WorkerChannel): Admission & { reportKeys(keys: ReadonlyArray<readonly [string, AppLimits]>): void } {
   const pending = new Map<number, { key: string; resolve: (v: LimitVerdict) => void }>();
   const held = new Map<string, number>();
-  let nextId = 1;
   let lastKeys = '';
   const count = (key: string, d: number): void => {
     const n = (held.get(key) ?? 0) + d;
@@ -96,7 +98,7 @@ export function workerAdmission(limitsOf: (key: string) => AppLimits, channel: W
       const limits = limitsOf(key);
       if (unlimited(limits)) return { ok: true, release: () => undefined };
       if (!channel.connected()) return PRIMARY_GONE;
-      const id = nextId++;
+      const id = nextAcquireId++;
       return new Promise<LimitVerdict>((resolve) => {
         pending.set(id, { key, resolve });
         channel.send({ sy: 'lim-acquire', id, key, charge, limits });

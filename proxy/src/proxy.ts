@@ -45,7 +45,7 @@ import { tracingFromConfig } from './tracing.ts';
 import { wireInRegion } from './in-region-wiring.ts';
 import { asyncJobGate } from './async-job-gate.ts';
 import { AsyncJobs } from './async-jobs.ts';
-import { jobQueueCap } from './async-job-queue.ts';
+import { appOfJobSlot, jobQueueCap, jobSlotLimits } from './async-job-queue.ts';
 import { libsqlJobStore } from './async-job-store.ts';
 import type { Client } from '@libsql/client';
 import { tmpdir } from 'node:os';
@@ -289,6 +289,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             // A cluster's primary counts every worker's kept results once (job-result-ledger.ts).
             ...(slot === null ? {} : { reportResult: reportToPrimary }),
             maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
+            // A cluster's workers count every app's unfinished jobs at the primary: one cap per proxy.
+            ...(slot === null ? {} : { slots: workerAdmission((key) => jobSlotLimits(jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appOfJobSlot(key)).maxConcurrency)), processChannel()) }),
             windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
             now,
             logger,

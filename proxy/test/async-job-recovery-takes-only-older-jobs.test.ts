@@ -64,7 +64,7 @@ it.each(['POST', 'PUT'])('a %s job submitted while recovery reads its pages runs
     async unfinished(proxyId, before, after, limit) {
       const page = await base.unfinished(proxyId, before, after, limit);
       if (pages++ === 0) {
-        const give = jobs?.reserve('a');
+        const give = await jobs?.reserve('a');
         const job = await jobs?.submit({ appId: 'a', method, publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl: null }, give as () => void);
         submitted = job?.id ?? '';
       }
