@@ -150,7 +150,7 @@ export class AsyncJobs {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true });
     // Results kept from before the boot count against their budgets too (a cluster's primary loads them).
-    await this.#ledger?.load(this.o.recoverBefore);
+    await this.#ledger?.loadUntilDone(this.o.recoverBefore);
     if (recover) await this.#recoverAll();
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();

@@ -149,6 +149,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   return { url, adminUrl };
 }
 
+
 /**
  * The proxy's one count of kept job results (every worker reports to it), with the results that
  * ended before the boot loaded; null without libSQL (no async jobs then).
@@ -156,11 +157,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
 async function primaryResultLedger(config: ProxyConfig, client: Client | null, bootedAt: number, logger: Logger): Promise<JobResultLedger | null> {
   if (client === null) return null;
   const ledger = new JobResultLedger({ proxyId: config.id, store: libsqlJobStore(client), perAppBytes: jobResultBudgetPerApp(config), totalBytes: jobResultBudgetTotal(config), now: Date.now, logger });
-  try {
-    await ledger.load(bootedAt);
-  } catch (err) {
-    logger.warn({ err }, 'could not count the async job results kept before this boot (they still expire with their retention)');
-  }
+  await ledger.loadUntilDone(bootedAt);
   // Results past their retention are deleted by the workers' sweeps: stop counting them.
   setInterval(() => ledger.expire(Date.now()), Math.min(60_000, Math.max(1_000, config.jobRetentionMs / 4))).unref();
   return ledger;

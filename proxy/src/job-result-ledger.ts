@@ -21,6 +21,9 @@ export function isJobResultMessage(m: unknown): m is JobResultMessage {
   return typeof m === 'object' && m !== null && (m as { sy?: unknown }).sy === 'job-result';
 }
 
+/** How often a boot during a libSQL blip tries again to count the results kept before it. */
+const LEDGER_RETRY_MS = 10_000;
+
 export interface LedgerOptions {
   readonly proxyId: string;
   readonly store: JobStore;
@@ -37,9 +40,36 @@ export class JobResultLedger {
     this.#retained = new RetainedResults(o.perAppBytes, o.totalBytes);
   }
 
-  /** Results kept from before `before` (the boot) count too, so a restart hands out no fresh budget. */
+  /**
+   * Results kept from before `before` (the boot) count too, so a restart hands out no fresh budget.
+   * They are older than any result counted since, so they go in front of them (newest first).
+   */
   async load(before: number): Promise<void> {
-    for (const r of await this.o.store.retained(this.o.proxyId, before)) await this.add(r.appId, r);
+    const rows = await this.o.store.retained(this.o.proxyId, before);
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const r = rows[i] as (typeof rows)[number];
+      for (const e of this.#retained.addOlder(r.appId, r)) await this.#evict(e);
+    }
+  }
+
+  /**
+   * `load`, tried again every `retryMs` until libSQL answers: a boot during a libSQL blip used to
+   * leave the results kept before it uncounted until they expired (an app could keep its budget
+   * twice over on the disk all apps share). Resolves after the first try; never rejects.
+   */
+  async loadUntilDone(before: number, retryMs = LEDGER_RETRY_MS): Promise<void> {
+    try {
+      await this.load(before);
+    } catch (err) {
+      this.o.logger.warn({ err }, `could not count the async job results kept before this boot; trying again every ${retryMs} ms`);
+      const retry = (): void => {
+        this.load(before).then(
+          () => this.o.logger.info('counted the async job results kept before this boot'),
+          () => void setTimeout(retry, retryMs).unref(),
+        );
+      };
+      setTimeout(retry, retryMs).unref();
+    }
   }
 
   /**

@@ -61,4 +61,23 @@ describe('RetainedResults', () => {
     kept.expire(997);
     expect(kept.bytesOf('a')).toBe(2);
   });
+
+  // The results kept before a boot can be counted late (libSQL answered the primary only later):
+  // they are older than every result counted since and must be the first to go.
+  it.each([
+    { name: 'late old results go in front: the oldest is deleted, never the new one', newer: [['n1', 4]], older: [['o2', 4], ['o1', 4]], evicted: ['o1'], left: 8 },
+    { name: 'past the budget the oldest go, newest of the old kept with the new one', newer: [['n1', 6]], older: [['o3', 3], ['o2', 3], ['o1', 3]], evicted: ['o2', 'o1'], left: 9 },
+    { name: 'within budget: nothing deleted', newer: [['n1', 2]], older: [['o1', 2]], evicted: [], left: 4 },
+  ])('addOlder: $name', ({ newer, older, evicted, left }) => {
+    const kept = new RetainedResults(10);
+    const out: string[] = [];
+    for (const [id, bytes] of newer as Array<[string, number]>) out.push(...kept.add('a', r(id, bytes, 2_000)).map((e) => e.result.id));
+    // Newest of the old first, as the ledger loads them.
+    for (const [id, bytes] of older as Array<[string, number]>) out.push(...kept.addOlder('a', r(id, bytes, 1_000)).map((e) => e.result.id));
+    expect(out).toEqual(evicted);
+    expect(kept.bytesOf('a')).toBe(left);
+    // Order kept: expiring the old ones leaves the new.
+    kept.expire(1_000);
+    expect(kept.bytesOf('a')).toBe((newer as Array<[string, number]>).reduce((n, [, b]) => n + b, 0));
+  });
 });

@@ -57,12 +57,32 @@ export class RetainedResults {
    * budget (amortised O(1) per result).
    */
   add(appId: string, result: RetainedResult): Eviction[] {
+    const app = this.#app(appId);
+    app.items.push(result);
+    return this.#counted(appId, app, result);
+  }
+
+  /**
+   * A result that ended before every one `appId` has counted (the ones kept before a boot, loaded
+   * late): it goes in front, so it is the first of them deleted, never a newer one.
+   */
+  addOlder(appId: string, result: RetainedResult): Eviction[] {
+    const app = this.#app(appId);
+    if (app.head > 0) app.items[--app.head] = result;
+    else app.items.unshift(result);
+    return this.#counted(appId, app, result);
+  }
+
+  #app(appId: string): AppResults {
     let app = this.#apps.get(appId);
     if (app === undefined) {
       app = { items: [], head: 0, bytes: 0 };
       this.#apps.set(appId, app);
     }
-    app.items.push(result);
+    return app;
+  }
+
+  #counted(appId: string, app: AppResults, result: RetainedResult): Eviction[] {
     app.bytes += result.bytes;
     this.#total += result.bytes;
     const evicted: Eviction[] = [];

@@ -86,3 +86,30 @@ it('past the total the app holding the most loses its own oldest; the small app 
     j.stop();
   }
 });
+
+it('a boot during a libSQL blip counts the old results once libSQL answers, and they go first', async () => {
+  const base = libsqlJobStore(target.db.client);
+  let down = true;
+  const store: JobStore = { ...base, retained: (proxyId, before) => (down ? Promise.reject(new Error('libSQL unreachable')) : base.retained(proxyId, before)) };
+  const dir = join(target.db.dir, 'blip');
+  await mkdir(dir, { recursive: true });
+  const before = Date.now() - 10_000;
+  await keptBefore(base, dir, 'blip_old_a1', 'blip', before);
+  await keptBefore(base, dir, 'blip_old_a2', 'blip', before + 1);
+  const ledger = new JobResultLedger({ proxyId: 'p', store, perAppBytes: 2 * ANSWER.length, totalBytes: Number.POSITIVE_INFINITY, now: Date.now, logger: pino({ level: 'silent' }) });
+  await ledger.loadUntilDone(Date.now(), 50); // fails: the old results are not counted yet
+  const w = jobs(base, dir, { reportResult: (appId, r) => void ledger.add(appId, r) });
+  try {
+    await w.start(target.url(), false);
+    const mine = await complete(w, base, 'blip');
+    expect(ledger.bytesOf('blip')).toBe(ANSWER.length);
+    down = false;
+    // Counted on a later try (it used to be never: the app kept 3 results against a budget of 2).
+    await waitFor(async () => (await base.get('blip_old_a1'))?.status === 'expired', 'the oldest old result is deleted', 2_000);
+    expect(ledger.bytesOf('blip')).toBe(2 * ANSWER.length);
+    expect((await base.get('blip_old_a2'))?.status).toBe('completed');
+    expect((await base.get(mine))?.status).toBe('completed');
+  } finally {
+    w.stop();
+  }
+});
