@@ -48,7 +48,7 @@ export class JobResultLedger {
     const rows = await this.o.store.retained(this.o.proxyId, before);
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i] as (typeof rows)[number];
-      for (const e of this.#retained.addOlder(r.appId, r)) await this.#evict(e);
+      for (const e of this.#retained.addOlder(r.appId, r)) await this.#evict(e, false);
     }
   }
 
@@ -78,7 +78,7 @@ export class JobResultLedger {
    * called for is already completed.
    */
   async add(appId: string, result: RetainedResult): Promise<void> {
-    for (const e of this.#retained.add(appId, result)) await this.#evict(e);
+    for (const e of this.#retained.add(appId, result)) await this.#evict(e, e.result === result);
   }
 
   /** The sweeper deleted results past their retention: stop counting them. */
@@ -90,11 +90,15 @@ export class JobResultLedger {
     return this.#retained.bytesOf(appId);
   }
 
-  async #evict({ result, bound }: Eviction): Promise<void> {
+  /** `justStored`: the result that was being counted went itself (its app alone held the most). */
+  async #evict({ result, bound }: Eviction, justStored: boolean): Promise<void> {
+    const total = `this proxy keeps at most ${this.o.totalBytes} bytes of finished results in all (PROXY_JOB_RESULT_BYTES_TOTAL)`;
     const error =
       bound === 'app'
         ? `result deleted before its retention ended: its app keeps at most ${this.o.perAppBytes} bytes of finished results on this proxy (PROXY_JOB_RESULT_BYTES_PER_APP), oldest deleted first`
-        : `result deleted before its retention ended: this proxy keeps at most ${this.o.totalBytes} bytes of finished results in all (PROXY_JOB_RESULT_BYTES_TOTAL), and its app held the most, so lost its oldest`;
+        : justStored
+          ? `result deleted as it was stored: ${total}, and with it its app would have held the most`
+          : `result deleted before its retention ended: ${total}, and its app held the most, so lost its oldest`;
     try {
       await this.o.store.update(result.id, ['completed'], { status: 'expired', resultPath: null, error }, this.o.now());
     } catch (err) {

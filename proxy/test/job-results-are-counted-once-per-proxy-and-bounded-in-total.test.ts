@@ -113,3 +113,19 @@ it('a boot during a libSQL blip counts the old results once libSQL answers, and 
     w.stop();
   }
 });
+
+it('a result deleted as it is stored (with it its app alone would hold the most) says so', async () => {
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'just-stored');
+  await mkdir(dir, { recursive: true });
+  const at = Date.now();
+  await keptBefore(store, dir, 'js_b1', 'js-b', at);
+  await keptBefore(store, dir, 'js_a1', 'js-a', at + 1);
+  const ledger = new JobResultLedger({ proxyId: 'p', store, perAppBytes: 3_000, totalBytes: 2_000, now: Date.now, logger: pino({ level: 'silent' }) });
+  await ledger.add('js-b', { id: 'js_b1', path: join(dir, 'js_b1.body'), bytes: 1_000, expiresAt: at + 3_600_000 });
+  await ledger.add('js-a', { id: 'js_a1', path: join(dir, 'js_a1.body'), bytes: 1_500, expiresAt: at + 3_600_000 });
+  const gone = await store.get('js_a1');
+  expect(gone?.status).toBe('expired');
+  expect(gone?.error).toContain('deleted as it was stored'); // it said "lost its oldest"
+  expect((await store.get('js_b1'))?.status).toBe('completed');
+});
