@@ -118,6 +118,8 @@ export class Edge {
       load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs, c.policy),
       // In the refresh's waitUntil, before the new snapshot is served: the next request pays a warm decision.
       prepare: (s) => this.#prime(s),
+      // One tenant's many apps in use evict its own snapshots, never another tenant's.
+      groupOf: (_appId, s) => s.app.projectId,
     });
     const keyMaxAgeMs = Math.max(c.refreshMs, KEY_MAX_AGE_MS);
     // Keys one by one: only when the auth view holds none (more than EDGE_MAX_KEYS, a database
@@ -132,6 +134,7 @@ export class Edge {
       now: deps.now,
       load: apiKeyLoader(deps.db, c.dbTimeoutMs),
       loadMany: apiKeysLoader(deps.db, c.dbTimeoutMs),
+      groupOf: (_hash, k) => k.projectId,
     });
     this.authView = new AuthView({
       checkMs: c.refreshMs,
@@ -153,7 +156,7 @@ export class Edge {
       onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m, decisionLog: this.decisions.stats() })),
       now: deps.now,
     });
-    this.#strategy = new Lru(c.maxApps);
+    this.#strategy = new Lru(c.maxApps, (key) => key.slice(0, key.indexOf('/')));
   }
 
   /**

@@ -45,6 +45,11 @@ export interface SwrOptions<T> {
    * loads: a request is already waiting on those.
    */
   readonly prepare?: (value: T) => void;
+  /**
+   * The tenant an entry belongs to: when full, the tenant holding the most entries loses its own
+   * least recently used one (lru.ts), so one tenant's many apps or keys never evict another's.
+   */
+  readonly groupOf?: (key: string, value: T) => string;
   readonly now: () => number;
 }
 
@@ -91,7 +96,8 @@ export class SwrCache<T> {
 
   constructor(options: SwrOptions<T>) {
     this.#o = options;
-    this.#entries = new Lru(options.max);
+    const groupOf = options.groupOf;
+    this.#entries = new Lru(options.max, groupOf === undefined ? null : (key, e) => groupOf(key, e.value));
     this.#missing = new Lru(options.maxNegative);
   }
 
