@@ -15,6 +15,7 @@ import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
 import { resolveTokenBudget, type TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import type { RegistrySource } from './endpoint-registry.ts';
 import type { AppSettings, EndpointRow, ProxyStore } from './store.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 
 export function storeSource(store: ProxyStore): RegistrySource {
   return {
@@ -96,7 +97,7 @@ export function parseStaticEndpoints(doc: unknown): {
       maxConcurrency: optNum(a['maxConcurrency']),
       maxRps: optNum(a['maxRps']),
       requests: rules.rules,
-      projectBudget: projectBudgets.get(a['id'].split('/')[0] ?? '') ?? null,
+      projectBudget: projectBudgets.get(projectOfAppId(a['id'])) ?? null,
     });
   });
   if (problems.length > 0) throw new Error(`invalid endpoints file:\n  ${problems.join('\n  ')}`);

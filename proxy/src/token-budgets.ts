@@ -36,6 +36,7 @@ import type { ProxyStore, TokenSpendRow } from './store.ts';
 import type { EndpointRegistry } from './endpoint-registry.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { BodySink, UpstreamResponse } from './upstream-call.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 
 /** Characters per prompt token for the admission estimate (English text ≈ 4); settled to usage. */
 const CHARS_PER_TOKEN = 4;
@@ -93,7 +94,7 @@ export class TokenBudgets {
   entriesOf(appId: string, b: RequestBudgets): BudgetEntry[] {
     const out: BudgetEntry[] = [];
     if (b.app !== null) out.push(this.of(appId, 'app', appId, b.app));
-    const projectId = appId.split('/')[0] ?? appId;
+    const projectId = projectOfAppId(appId);
     if (b.project !== null) out.push(this.of(projectBudgetKey(projectId), 'project', projectId, b.project));
     return out;
   }
@@ -428,7 +429,7 @@ export function budgetKeys(registry: EndpointRegistry): Array<readonly [string, 
   for (const id of registry.appIds()) {
     const b = requestBudgets(registry, id);
     if (b.app !== null) out.set(id, [id, 'app', b.app]);
-    const key = projectBudgetKey(id.split('/')[0] ?? id);
+    const key = projectBudgetKey(projectOfAppId(id));
     if (b.project !== null) out.set(key, [key, 'project', b.project]);
   }
   return [...out.values()];

@@ -113,3 +113,9 @@ export function parseAppPath(pathname: string, kinds: readonly RouteKind[] = ['p
     path: { kind, projectId: project.value, appName: app.value, appId, fn, publicPath: `/v4/${appId}/${fn}` },
   };
 }
+
+/** The project of an app id `<project>/<app>` (the whole id when it has no `/`): the one rule. */
+export function projectOfAppId(appId: string): string {
+  const i = appId.indexOf('/');
+  return i < 0 ? appId : appId.slice(0, i);
+}

@@ -28,7 +28,7 @@ import { libsqlDecisionSink } from './decision-sink.ts';
 import { EdgeError, errorResponse, refuse } from './errors.ts';
 import type { Client } from './libsql.ts';
 import { Lru } from './lru.ts';
-import { parseAppPath } from '../../shared/http/request-path.ts';
+import { parseAppPath, projectOfAppId } from '../../shared/http/request-path.ts';
 import { routeRollout, type RolloutNote } from '../../shared/rollout/select-version.ts';
 import { CanaryBrake } from '../../shared/rollout/canary-brake.ts';
 import { clientKeyOf } from './client-key.ts';
@@ -118,8 +118,10 @@ export class Edge {
       load: appSnapshotLoader(deps.db, deps.now, c.dbTimeoutMs, c.policy),
       // In the refresh's waitUntil, before the new snapshot is served: the next request pays a warm decision.
       prepare: (s) => this.#prime(s),
-      // One tenant's many apps in use evict its own snapshots, never another tenant's.
+      // One tenant's many apps in use evict its own snapshots, never another tenant's, and take at
+      // most half of the first loads in flight.
       groupOf: (_appId, s) => s.app.projectId,
+      firstLoadGroupOf: projectOfAppId,
     });
     const keyMaxAgeMs = Math.max(c.refreshMs, KEY_MAX_AGE_MS);
     // Keys one by one: only when the auth view holds none (more than EDGE_MAX_KEYS, a database
@@ -156,7 +158,7 @@ export class Edge {
       onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m, decisionLog: this.decisions.stats() })),
       now: deps.now,
     });
-    this.#strategy = new Lru(c.maxApps, (key) => key.slice(0, key.indexOf('/')));
+    this.#strategy = new Lru(c.maxApps, projectOfAppId);
   }
 
   /**

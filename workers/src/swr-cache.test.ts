@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 
 /** A controllable source: real promises, a settable clock, and a switch to fail. */
-function source(extra: { staleMs?: number; staleWaitMs?: number; maxFirstLoads?: number } = {}) {
+function source(extra: { staleMs?: number; staleWaitMs?: number; maxFirstLoads?: number; firstLoadGroupOf?: (key: string) => string } = {}) {
   const s = {
     now: 1_000,
     calls: 0,
@@ -174,6 +174,26 @@ describe('SwrCache first loads in flight', () => {
     s.gate = null;
     expect((await cache.get('c', waitUntil)).value).toBeNull();
     expect(s.calls).toBe(3);
+  });
+});
+
+// One tenant's flood of first loads on a slow database took every slot: another tenant's first
+// request got 503 edge-busy. Now one tenant holds at most half of them.
+describe('SwrCache first loads per tenant', () => {
+  it.each([
+    { name: 'a tenant holds at most half: the other still loads', max: 4, keys: ['a/1', 'a/2', 'a/3', 'b/1'], refused: ['a/3'] },
+    { name: 'two tenants at their halves: a third waits for the total bound', max: 4, keys: ['a/1', 'a/2', 'b/1', 'b/2', 'c/1'], refused: ['c/1'] },
+    { name: 'a bound of one: one tenant may still load', max: 1, keys: ['a/1', 'b/1'], refused: ['b/1'] },
+  ])('$name', async ({ max, keys, refused }) => {
+    const { s, cache, waitUntil } = source({ maxFirstLoads: max, firstLoadGroupOf: (k) => k.slice(0, k.indexOf('/')) });
+    let open = (): void => undefined;
+    s.gate = new Promise<void>((r) => (open = r));
+    const out = keys.map((k) => cache.get(k, waitUntil).then(() => null, (e: unknown) => (e instanceof FirstLoadsFull ? k : String(e))));
+    open();
+    expect((await Promise.all(out)).filter((k) => k !== null)).toEqual(refused);
+    // Their slots are free again once the loads end.
+    s.gate = null;
+    expect((await cache.get(refused[0] as string, waitUntil)).lastError).toBeNull();
   });
 });
 

@@ -32,6 +32,12 @@ export interface SwrOptions<T> {
   readonly staleWaitMs?: number;
   /** First loads (nothing cached) in flight at once; beyond it `get` throws `FirstLoadsFull`. */
   readonly maxFirstLoads?: number;
+  /**
+   * The tenant a key's first load is for (known before the load): one tenant holds at most half
+   * of `maxFirstLoads` (at least one), so its flood of first loads on a slow database leaves the
+   * rest to the other tenants.
+   */
+  readonly firstLoadGroupOf?: (key: string) => string;
   /** Loads the current value; null means "does not exist". Throws when the source is down. */
   readonly load: (key: string) => Promise<T | null>;
   /**
@@ -89,6 +95,8 @@ export class SwrCache<T> {
   readonly #missing: Lru<string, number>;
   /** First loads in flight, so concurrent cold requests share one query. */
   readonly #pending = new Map<string, Promise<SwrHit<T>>>();
+  /** First loads in flight per tenant (`firstLoadGroupOf`). */
+  readonly #pendingByGroup = new Map<string, number>();
   /** Bumped by `reloadAll`: a first load that began before it may hold the old answer. */
   #generation = 0;
   /** The last `loadMany` re-read: the next waits for it, so an older answer never lands last. */
@@ -255,6 +263,11 @@ export class SwrCache<T> {
     if (inFlight !== undefined) return inFlight;
     const max = this.#o.maxFirstLoads ?? Infinity;
     if (this.#pending.size >= max) return Promise.reject(new FirstLoadsFull(`${max} first loads in flight`));
+    const group = this.#o.firstLoadGroupOf?.(key);
+    const groupMax = Math.max(1, Math.floor(max / 2));
+    const inGroup = group === undefined ? 0 : (this.#pendingByGroup.get(group) ?? 0);
+    if (group !== undefined && inGroup >= groupMax) return Promise.reject(new FirstLoadsFull(`${groupMax} first loads in flight for one tenant, half of ${max}`));
+    if (group !== undefined) this.#pendingByGroup.set(group, inGroup + 1);
     const generation = this.#generation;
     const p = (async (): Promise<SwrHit<T>> => {
       try {
@@ -267,6 +280,11 @@ export class SwrCache<T> {
         throw new SourceUnavailable(err instanceof Error ? err.message : String(err));
       } finally {
         this.#pending.delete(key);
+        if (group !== undefined) {
+          const n = (this.#pendingByGroup.get(group) ?? 1) - 1;
+          if (n === 0) this.#pendingByGroup.delete(group);
+          else this.#pendingByGroup.set(group, n);
+        }
       }
     })();
     this.#pending.set(key, p);

@@ -25,4 +25,18 @@ describe('unfamiliar apps on a slow database', () => {
     // The read in flight still ends as the database being unreachable.
     expect((await first).status).toBe(503);
   });
+
+  it("one tenant's flood holds at most half of the reads: another tenant's first request still reads", async () => {
+    const two = { ...env, EDGE_MAX_FIRST_LOADS: '2' };
+    const mine = call('/token/v4/acme/flood-c/generate', { env: two });
+    await new Promise((r) => setTimeout(r, 200));
+    const more = await call('/token/v4/acme/flood-d/generate', { env: two });
+    expect([more.status, ((await more.json()) as ErrorJson).error.code]).toEqual([503, 'edge-busy']); // acme's half is taken
+    const t0 = Date.now();
+    // Another tenant's read starts (it was refused: acme held both): it ends as the database being unreachable.
+    const theirs = await call('/token/v4/other/flood-e/generate', { env: two });
+    expect(((await theirs.json()) as ErrorJson).error.code).not.toBe('edge-busy');
+    expect(Date.now() - t0).toBeGreaterThan(1_000);
+    expect((await mine).status).toBe(503);
+  });
 });
