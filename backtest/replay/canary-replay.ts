@@ -51,7 +51,6 @@ export class CanaryReplay {
         seed: input.seed,
         decisionId: served.id,
         staleSnapshot: input.staleSnapshot,
-        lean: true,
         ...(input.strategyState === undefined ? {} : { strategyState: { roundRobinCursor: input.strategyState.roundRobinCursor, outstanding: new Map(input.strategyState.outstanding) } }),
       });
     const candidate = run(input.policy);

@@ -9,7 +9,7 @@ import type { AppSnapshot, StrategyName } from '../../shared/domain/types.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import { violationsOf, type ViolationCode } from '../constraints.ts';
 import type { DecisionRecord } from '../decision-record.ts';
-import { decide, newStrategyState, seededRng } from '../decision-port.ts';
+import { decide, glanceAt, newStrategyState, seededRng } from '../decision-port.ts';
 import { quantileOf } from '../stats/histogram.ts';
 import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
 import { briefOf, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
@@ -130,12 +130,6 @@ function emptyPartial(): ReplayPartial {
   };
 }
 
-/** The replayed side as the accounting needs it: a lean Decision or a full one. */
-function chosenNumbers(d: Decision): { latency: number | null; price: number | null } {
-  const c = d.candidates.find((x) => x.clusterId === d.chosen);
-  return { latency: c?.estimatedLatencyMs ?? null, price: c?.pricePerHour ?? null };
-}
-
 export class ReplayAccumulator {
   private readonly p: ReplayPartial = emptyPartial();
   private readonly states = new Map<string, StrategyState>();
@@ -148,9 +142,10 @@ export class ReplayAccumulator {
   /**
    * Re-run one record and fold the comparison into the totals; returns the new decision.
    * `index` is the record's position in its source (default: how many were added before),
-   * so threads that each take some records add up to the same totals. Without `verify`
-   * the re-run is lean (`DecideContext.lean`) and the recorded side is read from the
-   * record's brief when a fast reader gave one, so its explanation is never parsed.
+   * so threads that each take some records add up to the same totals. The re-run's chosen
+   * numbers come from its glance, so its explanation is never built (unless `verify` compares
+   * it); without `verify` the recorded side is read from the record's brief when a fast reader
+   * gave one, so its explanation is never parsed either.
    */
   add(r: ReplayRecord, index = this.p.n): Decision {
     const { input } = r;
@@ -165,7 +160,6 @@ export class ReplayAccumulator {
       decisionId: before.id,
       staleSnapshot: input.staleSnapshot,
       strategyState: this.stateFor(input.request.appId, r),
-      lean: !verify,
     });
     if (r.canary !== undefined && r.canary !== null) this.canary.add(input, before, r.canary);
     const p = this.p;
@@ -192,7 +186,9 @@ export class ReplayAccumulator {
     const va: ViolationCode[] = violationsOf(after, input.snapshot, continent, policy, input.now);
     for (const v of va) bump(p.violations.after, v);
     if (va.length > 0) p.afterViolations++;
-    const a = chosenNumbers(after);
+    // The chosen numbers without building the explanation (a full one per record was a quarter of a lean replay's CPU).
+    const g = glanceAt(after);
+    const a = { latency: g.chosenEstimatedLatencyMs, price: g.chosenPricePerHour };
     if (before.chosenLatencyMs !== null) p.estBefore.push(before.chosenLatencyMs);
     if (a.latency !== null) p.estAfter.push(a.latency);
     const outcome = r.outcomes.find((o) => o.ttfbMs !== null) ?? r.outcomes[0];

@@ -9,7 +9,8 @@ async function run(task: WorkerTask): Promise<void> {
   const acc = new ReplayAccumulator(task.opts);
   const dec = new NdjsonDecoder(task.file);
   let index = 0;
-  for await (const buf of fileChunks(task.file)) {
+  // Records are replayed and dropped before the next chunk is asked for: the chunk buffers can be reused.
+  for await (const buf of fileChunks(task.file, undefined, { recycle: true })) {
     for (let s = 0; s < buf.length; ) {
       const e = lineEnd(buf, s);
       const kind = dec.kind(buf, s, e);

@@ -56,16 +56,16 @@ describe('annotateDecision', () => {
     expect(JSON.stringify(inRegion)).toBe(JSON.stringify({ ...d, summary: `in-region (eu-west): ${d.summary}` }));
   });
 
-  it('annotates an eager (lean) decision by spreading it', () => {
+  it('annotates an eager decision (a plain copy, as one read back from JSON) by spreading it', () => {
     const snap = appWith('switchyard');
-    const d = decide(request({ appId: snap.app.id }), snap, policy(), context('l', { lean: true }));
+    const d = { ...decide(request({ appId: snap.app.id }), snap, policy(), context('l')) };
     const a = annotateDecision(d, '<', '>', { rollout: ROLLOUT });
-    expect(a).toEqual({ ...d, rollout: ROLLOUT, summary: '<>' });
+    expect(a).toEqual({ ...d, rollout: ROLLOUT, summary: `<${d.summary}>` });
   });
 });
 
 describe('glanceAt', () => {
-  it.each(cases)('$strategy, $model model: the counts and the chosen estimate the explanation would give', ({ strategy, p }) => {
+  it.each(cases)('$strategy, $model model: the counts and the chosen estimate and price the explanation would give', ({ strategy, p }) => {
     const snap = appWith(strategy);
     const req = request({ appId: snap.app.id });
     const d = decide(req, snap, p, context('g'));
@@ -75,6 +75,7 @@ describe('glanceAt', () => {
       candidates: d.candidates.length,
       eligible: d.candidates.filter((c) => c.disqualifications.length === 0).length,
       chosenEstimatedLatencyMs: chosen?.estimatedLatencyMs ?? null,
+      chosenPricePerHour: chosen?.pricePerHour ?? null,
     });
     expect(glanceAt({ ...d })).toEqual(glance);
   });

@@ -3,7 +3,7 @@ import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.
 import { chooseIndex } from './classic-strategies.ts';
 import { type CompiledSnapshot, compileSnapshot } from './compile-snapshot.ts';
 import { captureFrame, stateAgeOf } from './explain.ts';
-import { type Picked, lazyDecision, leanDecision } from './lazy-decision.ts';
+import { type Picked, lazyDecision } from './lazy-decision.ts';
 import { type FilterMemo, memoHardFilters } from './hard-filter-memo.ts';
 import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
@@ -150,7 +150,7 @@ export function decide(
 
   const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now);
   const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
-  return ctx.lean === true ? leanDecision(req, snap, policy, ctx, frame, picked) : lazyDecision(req, snap, policy, ctx, frame, picked);
+  return lazyDecision(req, snap, policy, ctx, frame, picked);
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;

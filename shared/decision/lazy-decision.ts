@@ -1,5 +1,5 @@
 import type { AppSnapshot, RequestFacts, StrategyName, Tier } from '../domain/types.ts';
-import { type DecisionFrame, estimateAt, explainAll, explainAt, probabilityAt, rowTier } from './explain.ts';
+import { type DecisionFrame, estimateAt, explainAll, probabilityAt, rowTier } from './explain.ts';
 import type { JobPinNote } from './job-pin.ts';
 import { summarize } from './summary.ts';
 import type { CandidateExplanation, DecideContext, Decision, DecisionHead, DecisionOutcome, Policy, ReasonCode } from './types.ts';
@@ -124,7 +124,8 @@ class LazyDecision {
       if ((f.disqualifications[i] ?? []).length === 0) eligible++;
       if (chosen < 0 && f.candidates[i]?.id === d.chosen) chosen = i;
     }
-    return { candidates: f.candidates.length, eligible, chosenEstimatedLatencyMs: chosen < 0 ? null : estimateAt(f, chosen) };
+    const state = chosen < 0 ? null : (f.candidates[chosen]?.state ?? null);
+    return { candidates: f.candidates.length, eligible, chosenEstimatedLatencyMs: chosen < 0 ? null : estimateAt(f, chosen), chosenPricePerHour: state === null ? null : state.pricePerHour };
   }
 
   static is(d: Decision): d is Decision & LazyDecision {
@@ -160,6 +161,8 @@ export interface DecisionGlance {
   readonly eligible: number;
   /** The chosen candidate's `estimatedLatencyMs` (null when none chosen or no estimate). */
   readonly chosenEstimatedLatencyMs: number | null;
+  /** The chosen candidate's `pricePerHour` (null when none chosen or no state). */
+  readonly chosenPricePerHour: number | null;
 }
 
 export function glanceAt(d: Decision): DecisionGlance {
@@ -169,6 +172,7 @@ export function glanceAt(d: Decision): DecisionGlance {
     candidates: d.candidates.length,
     eligible: d.candidates.filter((c) => c.disqualifications.length === 0).length,
     chosenEstimatedLatencyMs: chosen?.estimatedLatencyMs ?? null,
+    chosenPricePerHour: chosen?.pricePerHour ?? null,
   };
 }
 
@@ -191,10 +195,3 @@ function summaryOf(frame: DecisionFrame, p: Picked, stale: boolean): string {
   return p.pin === null ? line : `${line}; ${p.pin.detail}`;
 }
 
-/** `ctx.lean`: the same decision with only the chosen candidate explained and no summary (bulk replays). */
-export function leanDecision(req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, frame: DecisionFrame, p: Picked): Decision {
-  const head: Partial<Writable<DecisionHead>> = {};
-  writeHead(head, ctx.decisionId, ctx.now, snap.app.id, req.fn, p, frame, ctx.staleSnapshot, req.synthetic, policy.version, ctx.seed);
-  // writeHead has set every head field.
-  return { ...(head as DecisionHead), candidates: p.chosen < 0 ? [] : [explainAt(frame, p.chosen)], summary: '', ...(p.pin === null ? {} : { jobPin: p.pin }) };
-}

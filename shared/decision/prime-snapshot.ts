@@ -34,7 +34,6 @@ export function primeSnapshot(
       decisionId: 'prime',
       staleSnapshot: false,
       strategyState: newStrategyState(),
-      lean: true,
     });
   }
   return compiled;

@@ -198,12 +198,6 @@ export interface DecideContext {
   readonly staleSnapshot: boolean;
   /** Mutable per-app counters for stateful classic strategies (round robin, least outstanding). */
   readonly strategyState?: StrategyState;
-  /**
-   * Lean decision for bulk replays: the same choice, fallbacks, reason and tier, but
-   * `candidates` holds only the chosen candidate's explanation and `summary` is empty
-   * (building every explanation is about half of decide()'s garbage). Default false.
-   */
-  readonly lean?: boolean;
 }
 
 /** State that classic strategies keep between calls (per app or per upstream pool). */

@@ -114,7 +114,8 @@ function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRec
   if (opts.input !== undefined) {
     const file = opts.input;
     return {
-      records: () => filtered(readNdjson(file), opts.app, since, limit),
+      // The replay and the export each finish a record before they take the next: reuse the read buffers.
+      records: () => filtered(readNdjson(file, undefined, { recycle: true }), opts.app, since, limit),
       count: () => countLines(file),
     };
   }
@@ -140,9 +141,13 @@ async function* filtered(src: AsyncIterable<DecisionRecord>, app: string | undef
   }
 }
 
-async function countLines(file: string): Promise<number> {
+/** Newlines in the file (the progress bar's total): memchr through each chunk, not a JS loop per byte. */
+export async function countLines(file: string): Promise<number> {
   let n = 0;
-  for await (const chunk of createReadStream(file)) for (const b of chunk as Buffer) if (b === 10) n++;
+  for await (const chunk of createReadStream(file)) {
+    const b = chunk as Buffer;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  }
   return n;
 }
 
