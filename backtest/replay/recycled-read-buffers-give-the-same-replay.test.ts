@@ -60,11 +60,11 @@ describe('reused read buffers', () => {
     ['chunks smaller than one record (every line carried over and grown)', 4096],
     ['chunks of a few records', 64 * 1024],
     ['the default 1 MB chunks', undefined],
-  ])('give the same replay report as fresh buffers, lean and verified: %s', async (_, chunk) => {
+  ])('give the same replay report as fresh buffers, unverified and verified: %s', async (_, chunk) => {
     await ready;
-    const freshLean = await replayed(chunk, false, false);
-    expect(freshLean.moved).toBeGreaterThan(0);
-    expect(same(await replayed(chunk, true, false))).toEqual(same(freshLean));
+    const freshUnverified = await replayed(chunk, false, false);
+    expect(freshUnverified.moved).toBeGreaterThan(0);
+    expect(same(await replayed(chunk, true, false))).toEqual(same(freshUnverified));
     // Verify decodes each record's decision bytes after reading it: those bytes must still be intact.
     const verified = await replayed(chunk, true, true);
     expect(verified.identical).toBe(300);

@@ -188,9 +188,8 @@ export class ReplayAccumulator {
     if (va.length > 0) p.afterViolations++;
     // The chosen numbers without building the explanation (a full one per record was a quarter of a lean replay's CPU).
     const g = glanceAt(after);
-    const a = { latency: g.chosenEstimatedLatencyMs, price: g.chosenPricePerHour };
     if (before.chosenLatencyMs !== null) p.estBefore.push(before.chosenLatencyMs);
-    if (a.latency !== null) p.estAfter.push(a.latency);
+    if (g.chosenEstimatedLatencyMs !== null) p.estAfter.push(g.chosenEstimatedLatencyMs);
     const outcome = r.outcomes.find((o) => o.ttfbMs !== null) ?? r.outcomes[0];
     if (outcome?.ttfbMs !== undefined && outcome.ttfbMs !== null) {
       p.ttfb.push(outcome.ttfbMs);
@@ -200,7 +199,7 @@ export class ReplayAccumulator {
     if (outcome !== undefined) p.withDuration++;
     const block = (p.costBlocks[Math.floor(index / COST_BLOCK)] ??= [0, 0]);
     block[0] += costOf(before.chosenPricePerHour, durationMs);
-    block[1] += costOf(a.price, durationMs);
+    block[1] += costOf(g.chosenPricePerHour, durationMs);
     return after;
   }
 
