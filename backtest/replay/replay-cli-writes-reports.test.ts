@@ -25,6 +25,8 @@ describe('switchyard replay (child process, file database)', () => {
     const out = join(dir, 'out');
     const { stdout } = await cli(['replay', '--db', url, '--policy', join(dir, 'no-cost.env'), '--out', out]);
     expect(stdout).toContain('replayed 300 decisions');
+    // A file without ROUTE_POLICY_VERSION is named, not passed off as the default policy.
+    expect(stdout).toContain(`(policy ${join(dir, 'no-cost.env')} (version default),`);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as ReplayReport;
     expect(report.records).toBe(300);
     expect(report.moved).toBeGreaterThan(0);
@@ -37,6 +39,7 @@ describe('switchyard replay (child process, file database)', () => {
     await cli(['replay', '--db', url, '--export-ndjson', nd]);
     const again = await cli(['replay', '--input', nd, '--out', join(dir, 'out2')]);
     expect(again.stdout).toContain('identical to recorded: 300/300');
+    expect(again.stdout).toContain('(policy as recorded,');
     // Three CLI processes, two drawing charts: allow for a loaded machine.
   }, 60_000);
 

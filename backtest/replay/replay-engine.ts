@@ -23,6 +23,8 @@ export interface ReplayOptions {
   readonly assumedDurationMs: number;
   /** Compare whole decisions (not only the chosen cluster) to prove exact reproduction. */
   readonly verify: boolean;
+  /** Where `policy` came from (the --policy file), for the report's heading. */
+  readonly policySource?: string;
 }
 
 type Counts = Record<string, number>;
@@ -62,6 +64,8 @@ export interface ReplayReport {
   /** Per time bucket: decisions and moved decisions (for the report's chart). */
   readonly series: { readonly bucketMs: number; readonly startAt: number; readonly total: readonly number[]; readonly moved: readonly number[] };
   readonly policyVersion: string | null;
+  /** The file the altered policy was read from (null: none named). */
+  readonly policySource: string | null;
   /**
    * Decisions per ranking model before and after (ttft: estimates are predicted time to first
    * token; weights: network latency only), so old-vs-new comparisons say what they compare.
@@ -329,6 +333,7 @@ export function reportOf(p: ReplayPartial, opts: ReplayOptions, wallMs: number, 
     },
     series: { bucketMs, startAt: Number.isFinite(lo) ? lo : 0, total, moved },
     policyVersion: opts.policy?.version ?? null,
+    policySource: opts.policy === null ? null : (opts.policySource ?? null),
     models: sortedPair(p.models),
     strategy: opts.strategy,
     canary,

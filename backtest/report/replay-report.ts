@@ -21,7 +21,7 @@ function lat(s: LatencySummary): string[] {
 
 export function replaySummaryText(r: ReplayReport): string {
   const out: string[] = [];
-  out.push(`replayed ${num(r.records)} decisions (policy ${r.policyVersion ?? 'as recorded'}, strategy ${r.strategy ?? 'as recorded'}) in ${num(r.wallMs)} ms (${num(r.decisionsPerSecond)}/s)`);
+  out.push(`replayed ${num(r.records)} decisions (policy ${policyLabel(r)}, strategy ${r.strategy ?? 'as recorded'}) in ${num(r.wallMs)} ms (${num(r.decisionsPerSecond)}/s)`);
   const models = (c: Record<string, number>): string => Object.entries(c).map(([m, n]) => `${m} ${num(n)}`).join(', ') || '-';
   out.push(`model: before ${models(r.models.before)}; after ${models(r.models.after)} (ttft estimates are predicted time to first token, weights estimates network latency only)`);
   out.push(`moved: ${num(r.moved)} (${pct(r.movedShare, 2)})${r.identical === null ? '' : `; identical to recorded: ${num(r.identical)}/${num(r.records)}`}`);
@@ -76,4 +76,10 @@ export function replayHtml(r: ReplayReport): string {
       ]),
     },
   ]);
+}
+
+/** A --policy file is named with its version: a file without ROUTE_POLICY_VERSION is not the default policy. */
+function policyLabel(r: ReplayReport): string {
+  if (r.policyVersion === null) return 'as recorded';
+  return r.policySource === null ? r.policyVersion : `${r.policySource} (version ${r.policyVersion})`;
 }

@@ -62,6 +62,7 @@ export function register(program: Command): void {
         strategy,
         assumedDurationMs: positiveNumber(opts.assumeDurationMs, '--assume-duration-ms'),
         verify: opts.verify && policy === null && strategy === null,
+        ...(opts.policy === undefined ? {} : { policySource: opts.policy }),
       };
       const threads = opts.threads === undefined ? defaultThreads() : positiveNumber(opts.threads, '--threads');
       // Threads do not merge the policy-canary side-by-side report: a file with canary notes (null) replays on one.
