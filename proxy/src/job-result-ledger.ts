@@ -46,8 +46,12 @@ export class JobResultLedger {
    */
   async load(before: number): Promise<void> {
     const rows = await this.o.store.retained(this.o.proxyId, before);
+    const now = this.o.now();
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i] as (typeof rows)[number];
+      // Past its retention (the sweeper deletes it; during a libSQL outage it could not): counting
+      // it would only push other apps' live results out under the total bound.
+      if (r.expiresAt <= now) continue;
       for (const e of this.#retained.addOlder(r.appId, r)) await this.#evict(e, false);
     }
   }
