@@ -160,6 +160,7 @@ export class AsyncJobs {
   stop(): void {
     this.#stopping = true;
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    this.#ledger?.stop();
     // Waiting jobs stay `queued` in the database: the next start runs them.
     for (const q of this.#apps.values()) q.stop();
     for (const r of this.#running.values()) r.abort.abort();

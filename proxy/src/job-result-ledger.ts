@@ -35,6 +35,8 @@ export interface LedgerOptions {
 
 export class JobResultLedger {
   readonly #retained: RetainedResults;
+  #retry: NodeJS.Timeout | null = null;
+  #stopped = false;
 
   constructor(private readonly o: LedgerOptions) {
     this.#retained = new RetainedResults(o.perAppBytes, o.totalBytes);
@@ -67,13 +69,23 @@ export class JobResultLedger {
     } catch (err) {
       this.o.logger.warn({ err }, `could not count the async job results kept before this boot; trying again every ${retryMs} ms`);
       const retry = (): void => {
+        this.#retry = null;
         this.load(before).then(
           () => this.o.logger.info('counted the async job results kept before this boot'),
-          () => void setTimeout(retry, retryMs).unref(),
+          () => {
+            if (!this.#stopped) this.#retry = setTimeout(retry, retryMs).unref();
+          },
         );
       };
-      setTimeout(retry, retryMs).unref();
+      if (!this.#stopped) this.#retry = setTimeout(retry, retryMs).unref();
     }
+  }
+
+  /** No more retries of the boot count (a stopped proxy that goes on in the same process). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
   }
 
   /**

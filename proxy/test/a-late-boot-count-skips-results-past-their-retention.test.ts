@@ -54,3 +54,15 @@ it("a late boot load never counts results already past their retention against a
   const fresh = await base.get('fresh_1');
   expect({ status: fresh?.status, error: fresh?.error }).toEqual({ status: 'completed', error: null });
 });
+
+it('a stopped ledger tries the boot count no more (a proxy stopped and started again in one process)', async () => {
+  let tries = 0;
+  const store: JobStore = { ...libsqlJobStore(target.db.client), retained: () => (tries++, Promise.reject(new Error('libSQL unreachable'))) };
+  const ledger = new JobResultLedger({ proxyId: 'p', store, perAppBytes: 10_000, totalBytes: 1_500, now: Date.now, logger: pino({ level: 'silent' }) });
+  await ledger.loadUntilDone(Date.now(), 20);
+  await waitFor(() => Promise.resolve(tries >= 2), 'it retries while running', 2_000);
+  ledger.stop();
+  const stoppedAt = tries;
+  await new Promise((r) => setTimeout(r, 120));
+  expect(tries).toBe(stoppedAt);
+});
