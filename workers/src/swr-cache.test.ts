@@ -381,3 +381,31 @@ describe('SwrCache.seed', () => {
     expect([cache.peek('a'), cache.peek('b'), s.bulkReads]).toEqual([5, 2, [['a', 'b']]]);
   });
 });
+
+describe('SwrCache grouped by tenant (the snapshot cache as edge.ts builds it)', () => {
+  it("a flooding tenant never sends a steady tenant at exactly its fair share back to the database (ties went against it)", async () => {
+    const tenantOf = (k: string): string => k.slice(0, k.indexOf('/'));
+    let bReads = 0;
+    const cache = new SwrCache<{ projectId: string }>({
+      max: 3,
+      maxNegative: 10,
+      refreshMs: 1e9,
+      negativeMs: 1e9,
+      now: () => 0,
+      load: (k) => {
+        if (k.startsWith('b/')) bReads++;
+        return Promise.resolve({ projectId: tenantOf(k) });
+      },
+      groupOf: (_k, v) => v.projectId,
+    });
+    const waitUntil = (): void => undefined;
+    await cache.get('b/1', waitUntil);
+    await cache.get('b/2', waitUntil);
+    const warm = bReads;
+    for (let i = 0; i < 100; i++) {
+      await cache.get(`a/${i}`, waitUntil);
+      await cache.get(`b/${(i % 2) + 1}`, waitUntil);
+    }
+    expect(bReads - warm).toBe(0);
+  });
+});
