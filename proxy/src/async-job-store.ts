@@ -102,6 +102,8 @@ export interface JobStore {
    * since) whose result file is kept, oldest end first: the restart's count against app budgets.
    */
   retained(proxyId: string, before: number): Promise<RetainedRow[]>;
+  /** Which of `ids` are cancelled (another worker or proxy took the DELETE). */
+  cancelledAmong(ids: readonly string[]): Promise<string[]>;
 }
 
 export interface RetainedRow {
@@ -111,6 +113,9 @@ export interface RetainedRow {
   readonly bytes: number;
   readonly expiresAt: number;
 }
+
+/** Ids per statement of a cancel check (well under SQLite's bound-parameter limit). */
+const CANCEL_CHECK_CHUNK = 500;
 
 const NO_BODY = 'id, app_id, proxy_id, method, public_path, headers_json, claims_json, retryable, status, attempts, result_status, result_type, result_path, result_bytes, error, created_at, updated_at, expires_at, webhook_url';
 
@@ -158,6 +163,15 @@ export function libsqlJobStore(client: Client): JobStore {
       const rs = await client.execute({ sql: `SELECT result_path FROM async_jobs WHERE expires_at <= ? AND status IN (${FINAL_SQL})`, args: [now] });
       await client.execute({ sql: `DELETE FROM async_jobs WHERE expires_at <= ? AND status IN (${FINAL_SQL})`, args: [now] });
       return rs.rows.map((r) => r['result_path']).filter((p): p is string => typeof p === 'string');
+    },
+    async cancelledAmong(ids) {
+      const out: string[] = [];
+      for (let i = 0; i < ids.length; i += CANCEL_CHECK_CHUNK) {
+        const chunk = ids.slice(i, i + CANCEL_CHECK_CHUNK);
+        const rs = await client.execute({ sql: `SELECT id FROM async_jobs WHERE status = 'cancelled' AND id IN (${chunk.map(() => '?').join(', ')})`, args: [...chunk] });
+        for (const r of rs.rows) out.push(String(r['id']));
+      }
+      return out;
     },
     async retained(proxyId, before) {
       const rs = await client.execute({

@@ -80,7 +80,16 @@ export interface AsyncJobsOptions {
   readonly webhookQueuePerApp?: number;
   /** A notice of `appId` was dropped unsent (its line was full): the metric. */
   readonly onWebhookDropped?: (appId: string) => void;
+  /** How often running jobs are checked for a cancel taken by another worker or proxy (ms). */
+  readonly cancelCheckMs?: number;
 }
+
+/**
+ * A DELETE lands on whichever worker (or proxy) the client's connection reached; only that one
+ * can abort a run it holds itself. The others see the cancel by reading their running jobs'
+ * rows this often, so an hours-long run does not go on holding a GPU for nobody.
+ */
+const CANCEL_CHECK_MS = 2_000;
 
 export interface SubmitInput {
   readonly appId: string;
@@ -119,6 +128,8 @@ export class AsyncJobs {
   #stopping = false;
   #selfUrl = '';
   #sweeper: NodeJS.Timeout | null = null;
+  #cancelCheck: NodeJS.Timeout | null = null;
+  #checkingCancels = false;
   /** Per app: the cap's count and the line of jobs waiting for a slot (async-job-queue.ts). */
   readonly #apps = new Map<string, AppJobQueue>();
   /** Webhook notices' own client, made at the first one (`webhookDispatcher`). */
@@ -154,12 +165,32 @@ export class AsyncJobs {
     if (recover) await this.#recoverAll();
     this.#sweeper = setInterval(() => void this.#sweep(), Math.min(60_000, Math.max(1_000, this.o.retentionMs / 4)));
     this.#sweeper.unref();
+    this.#cancelCheck = setInterval(() => void this.#abortCancelledElsewhere(), this.o.cancelCheckMs ?? CANCEL_CHECK_MS);
+    this.#cancelCheck.unref();
+  }
+
+  /** Aborts the runs here whose jobs another worker or proxy cancelled (`CANCEL_CHECK_MS`). */
+  async #abortCancelledElsewhere(): Promise<void> {
+    if (this.#running.size === 0 || this.#checkingCancels || this.#stopping) return;
+    this.#checkingCancels = true;
+    try {
+      for (const id of await this.o.store.cancelledAmong([...this.#running.keys()])) {
+        this.o.logger.info({ job: id }, 'async job cancelled through another worker or proxy; stopping its run here');
+        this.#running.get(id)?.abort.abort();
+      }
+    } catch (err) {
+      // The next check tries again; a run only goes on a little longer.
+      this.o.logger.debug({ err }, 'could not check running async jobs for cancels');
+    } finally {
+      this.#checkingCancels = false;
+    }
   }
 
   /** Stop running (a drain or crash): interrupted jobs stay `running` for the next start to decide. */
   stop(): void {
     this.#stopping = true;
     if (this.#sweeper !== null) clearInterval(this.#sweeper);
+    if (this.#cancelCheck !== null) clearInterval(this.#cancelCheck);
     this.#ledger?.stop();
     // Waiting jobs stay `queued` in the database: the next start runs them.
     for (const q of this.#apps.values()) q.stop();
