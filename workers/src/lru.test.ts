@@ -49,7 +49,7 @@ describe('Lru with groups (max-min fair between tenants)', () => {
     expect(bMisses).toBe(0);
   });
 
-  it('evicts as a scan of every group would, through gets, deletes and clears (random operations)', () => {
+  it('evicts by its rule through random sets, gets, deletes and clears', () => {
     let seed = 7;
     // An LCG's high bits (its low bits cycle with short periods).
     const rnd = (n: number): number => Math.floor(((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
