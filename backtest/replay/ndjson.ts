@@ -10,8 +10,11 @@
  * Lines are found with `Buffer.indexOf`, the structural keys of a writer-layout
  * line are found in the bytes, and only the small parts (decision head, outcomes,
  * input head) are decoded and parsed; the explanation stays bytes until someone
- * reads `record.decision`. Each chunk is a fresh Buffer, so a record's bytes stay
- * valid for as long as the record lives.
+ * reads `record.decision`. By default each chunk is a fresh Buffer, so a record's
+ * bytes stay valid for as long as the record lives. With `{ recycle: true }` the
+ * chunks are two reused buffers: a record's `decision` (and anything else read from
+ * its bytes) must be taken before the next record is asked for — a caller that
+ * collects records and reads them later must not pass it.
  */
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
