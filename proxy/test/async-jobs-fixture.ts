@@ -3,8 +3,10 @@
  * request goes there), a real libSQL file and one undici Agent, made before the file's tests and
  * closed after; and `AsyncJobs` with test defaults, each test overriding what it is about.
  */
+import { writeFile } from 'node:fs/promises';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import pino from 'pino';
 import { Agent } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
@@ -74,4 +76,22 @@ export function testJobs(target: JobTarget, store: JobStore, dir: string, extra:
     recoverBefore: 0, maxQueuedOf: () => 1_000, windowOf: () => 1, now: Date.now, logger: pino({ level: 'silent' }),
     dispatcher: target.agent, ...extra,
   });
+}
+
+/** A completed job of `appId` whose result (`content`) is kept in `dir`, ended at `endedAt`; returns the file. */
+export async function completedJob(store: JobStore, dir: string, id: string, appId: string, content: string | Buffer, endedAt: number, expiresAt = endedAt + 3_600_000): Promise<string> {
+  const path = join(dir, `${id}.body`);
+  await writeFile(path, content);
+  await store.insert({ id, appId, proxyId: 'p', method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claimsJson: '{}', retryable: false, status: 'running', attempts: 1, resultStatus: null, resultType: null, resultPath: null, resultBytes: null, error: null, createdAt: endedAt, updatedAt: endedAt, expiresAt: Number.MAX_SAFE_INTEGER, webhookUrl: null });
+  await store.update(id, ['running'], { status: 'completed', resultStatus: 200, resultPath: path, resultBytes: Buffer.byteLength(content), expiresAt }, endedAt);
+  return path;
+}
+
+/** `base` whose read of the results kept before a boot fails until `up()`: a boot during a libSQL blip. */
+export function retainedDownUntilUp(base: JobStore): { readonly store: JobStore; up(): void } {
+  let down = true;
+  return {
+    store: { ...base, retained: (proxyId, before) => (down ? Promise.reject(new Error('libSQL unreachable')) : base.retained(proxyId, before)) },
+    up: () => void (down = false),
+  };
 }

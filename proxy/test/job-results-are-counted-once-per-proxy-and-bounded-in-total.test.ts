@@ -7,14 +7,14 @@
  * past it the app holding the most loses its own oldest (410 job-result-expired), never a small
  * app. Real AsyncJobs over a real libSQL file, a real HTTP target.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import { libsqlJobStore, type JobStore } from '../src/async-job-store.ts';
 import type { AsyncJobs, AsyncJobsOptions } from '../src/async-jobs.ts';
 import { JobResultLedger } from '../src/job-result-ledger.ts';
-import { testJobs, useJobTarget } from './async-jobs-fixture.ts';
+import { completedJob, retainedDownUntilUp, testJobs, useJobTarget } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
 const ANSWER = Buffer.alloc(1_000, 'x');
@@ -35,10 +35,7 @@ async function complete(j: AsyncJobs, store: JobStore, appId: string): Promise<s
 }
 
 async function keptBefore(store: JobStore, dir: string, id: string, appId: string, at: number): Promise<void> {
-  const path = join(dir, `${id}.body`);
-  await writeFile(path, ANSWER);
-  await store.insert({ id, appId, proxyId: 'p', method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claimsJson: '{}', retryable: false, status: 'running', attempts: 1, resultStatus: null, resultType: null, resultPath: null, resultBytes: null, error: null, createdAt: at, updatedAt: at, expiresAt: Number.MAX_SAFE_INTEGER, webhookUrl: null });
-  await store.update(id, ['running'], { status: 'completed', resultStatus: 200, resultPath: path, resultBytes: ANSWER.length, expiresAt: at + 3_600_000 }, at);
+  await completedJob(store, dir, id, appId, ANSWER, at);
 }
 
 it("two workers' results and the ones from before the boot count once against the app's budget", async () => {
@@ -89,8 +86,7 @@ it('past the total the app holding the most loses its own oldest; the small app 
 
 it('a boot during a libSQL blip counts the old results once libSQL answers, and they go first', async () => {
   const base = libsqlJobStore(target.db.client);
-  let down = true;
-  const store: JobStore = { ...base, retained: (proxyId, before) => (down ? Promise.reject(new Error('libSQL unreachable')) : base.retained(proxyId, before)) };
+  const { store, up } = retainedDownUntilUp(base);
   const dir = join(target.db.dir, 'blip');
   await mkdir(dir, { recursive: true });
   const before = Date.now() - 10_000;
@@ -103,7 +99,7 @@ it('a boot during a libSQL blip counts the old results once libSQL answers, and 
     await w.start(target.url(), false);
     const mine = await complete(w, base, 'blip');
     expect(ledger.bytesOf('blip')).toBe(ANSWER.length);
-    down = false;
+    up();
     // Counted on a later try (it used to be never: the app kept 3 results against a budget of 2).
     await waitFor(async () => (await base.get('blip_old_a1'))?.status === 'expired', 'the oldest old result is deleted', 2_000);
     expect(ledger.bytesOf('blip')).toBe(2 * ANSWER.length);
