@@ -9,7 +9,7 @@ import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
-import { leastBadOrder } from './panic.ts';
+import { leastBadOrder, spreadOverQueues } from './panic.ts';
 import { chargeRetries, predictTtft, type TtftInputs } from './predict-ttft.ts';
 import { expMemoFor, termTable } from './ttft-memo.ts';
 import { softmaxPick } from './softmax-pick.ts';
@@ -131,11 +131,13 @@ export function decide(
             : 'weighted-pick';
   } else if (policy.panic === 'least-bad') {
     const order = leastBadOrder(rows);
-    const first = order[0];
+    // All full and otherwise fine: spread by expected queue wait, not all onto the first by id.
+    const full = spreadOverQueues(order, policy.ttft.serviceMs);
+    const first = full > 1 ? order[weightedIndex(order.map(probabilityOf), ctx.rng, full)] : order[0];
     if (first !== undefined) {
       chosen = first;
-      first.probability = 1;
-      fallbacks = order.slice(1, 1 + policy.maxFallbacks);
+      if (full <= 1) first.probability = 1;
+      fallbacks = order.filter((r) => r !== first).slice(0, policy.maxFallbacks);
       outcome = 'panic';
       reason = 'panic';
     }
@@ -154,6 +156,7 @@ export function decide(
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;
+const probabilityOf = (r: CandidateRow): number => r.probability;
 
 /** The ttft model's softmax pick over the landing pool, with the exp memo of this client's location. */
 function pickTtft(eligible: readonly CandidateRow[], pool: CandidateRow[], x: TtftInputs, ctx: DecideContext, rates: Float64Array | null): CandidateRow {

@@ -46,3 +46,43 @@ export function leastBadOrder(rows: readonly CandidateRow[]): CandidateRow[] {
     return a.c.id < b.c.id ? -1 : a.c.id > b.c.id ? 1 : 0;
   });
 }
+
+/** Full but otherwise fine: fresh, healthy, circuit closed; the request would queue there. */
+function onlyFull(r: CandidateRow): boolean {
+  const d = r.disqualifications;
+  return d.length === 1 && d[0]?.code === 'no-capacity' && r.c.state !== null;
+}
+
+/**
+ * A saturated fleet: the least-bad candidates are all full (no free, warm or cold slot) and
+ * otherwise fine, so the request queues wherever it goes. The order's last tie-break is the id,
+ * so every decider sent its overflow to the same cluster however long its queue had grown
+ * (americas-hpa's first hour: 1,801 rejections at one cluster while another had 1 queued).
+ * Instead each full candidate gets a share in proportion to how fast it would reach the
+ * request, 1 / expected wait = slots / ((queued + 1) × service time), written to `probability`;
+ * the full rows are re-ordered by share (ties keep the least-bad order). Returns how many rows
+ * share (0 when the first of `order` is not full: the plain least-bad pick stands).
+ */
+export function spreadOverQueues(order: CandidateRow[], defaultServiceMs: number): number {
+  let n = 0;
+  while (n < order.length && onlyFull(order[n] as CandidateRow)) n++;
+  if (n === 0) return 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const r = order[i] as CandidateRow;
+    const s = r.c.state;
+    const slots = s === null ? 0 : Math.max(0, s.hotBusy) + Math.max(0, s.hotFree);
+    const queued = s === null ? 0 : Math.max(0, s.queued);
+    const service = r.c.serviceMs > 0 ? r.c.serviceMs : defaultServiceMs;
+    // A row with no loaded slot drains nothing until it starts one: weight 0 unless all are so.
+    r.probability = slots / ((queued + 1) * service);
+    total += r.probability;
+  }
+  for (let i = 0; i < n; i++) {
+    const r = order[i] as CandidateRow;
+    r.probability = total > 0 ? r.probability / total : 1 / n;
+  }
+  const head = order.slice(0, n).sort((a, b) => b.probability - a.probability);
+  for (let i = 0; i < n; i++) order[i] = head[i] as CandidateRow;
+  return n;
+}

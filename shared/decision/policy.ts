@@ -238,7 +238,7 @@ const SPECS = {
     'ROUTE_PANIC',
     oneOf(PANIC_MODES),
     d.panic,
-    'When every candidate fails health checks: `least-bad` routes to the least-bad one anyway, `off` refuses. Never overrides residency, exclusions, hardware or draining.',
+    'When every candidate fails health checks: `least-bad` routes to the least-bad one anyway (spread by expected queue wait when the least bad are all full), `off` refuses. Never overrides residency, exclusions, hardware or draining.',
   ),
   maxFallbacks: spec(
     'ROUTE_MAX_FALLBACKS',

@@ -56,7 +56,9 @@ export function summarize(
     return `no candidate: ${what}${disq}${stale}`;
   }
   if (outcome === 'panic') {
-    return `PANIC: every candidate failed health filters; routed to least-bad ${chosen.id} despite ${codesOf(chosen.disqualifications)}${disq}${stale}`;
+    // Below 1: every least-bad candidate was full, and the pick was spread by expected queue wait.
+    const spread = chosen.probability < 1 ? ` (p=${chosen.probability.toFixed(2)}, every one full: spread by expected queue wait)` : '';
+    return `PANIC: every candidate failed health filters; routed to least-bad ${chosen.id}${spread} despite ${codesOf(chosen.disqualifications)}${disq}${stale}`;
   }
   const tier = chosen.tier ?? 'no tier';
   const how = strategy === 'switchyard' ? reason : `${strategy} strategy`;
