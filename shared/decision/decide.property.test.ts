@@ -265,7 +265,15 @@ describe('decide: properties over random snapshots', () => {
             expect(codes.has('stale')).toBe(true);
           else {
             if (st.health === 'unhealthy') expect(codes.has('unhealthy')).toBe(true);
-            if (st.hotFree + st.warm + st.cold === 0) expect(codes.has('no-capacity')).toBe(true);
+            // A full cluster is disqualified unless admitted to queue (ttft, loaded replicas, nothing
+            // else wrong, and no eligible cluster that can start a replica: full-clusters-queue.test.ts).
+            if (st.hotFree + st.warm + st.cold === 0 && !codes.has('no-capacity')) {
+              const startable = d.candidates.some((x) => {
+                const xs = s.snap.state.get(x.clusterId);
+                return x.disqualifications.length === 0 && xs !== undefined && (xs.warm > 0 || xs.cold > 0);
+              });
+              expect({ model: s.policy.model, busy: st.hotBusy > 0, startable, codes: codes.size }).toEqual({ model: 'ttft', busy: true, startable: false, codes: 0 });
+            }
           }
           if (status?.draining === true) expect(codes.has('draining')).toBe(true);
           if (status?.circuitOpen === true) expect(codes.has('circuit-open')).toBe(true);

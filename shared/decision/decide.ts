@@ -9,12 +9,12 @@ import { honourJobPin } from './job-pin.ts';
 import { costFor, costTable, latencyFor } from './modifier-memo.ts';
 import type { CostTable, LatencyResult } from './modifier-memo.ts';
 import { latencyModifier, localityModifier, stalenessModifier } from './modifiers.ts';
-import { leastBadOrder, spreadOverQueues } from './panic.ts';
+import { fullButFine, leastBadOrder, spreadOverQueues } from './panic.ts';
 import { chargeRetries, predictTtft, type TtftInputs } from './predict-ttft.ts';
 import { expMemoFor, termTable } from './ttft-memo.ts';
 import { softmaxPick } from './softmax-pick.ts';
 import { resolveStrategy } from './policy.ts';
-import { NO_TIER_RANK, capacityIn } from './tiers.ts';
+import { NO_TIER_RANK, QUEUED_TIER, TIER_RANK, capacityIn } from './tiers.ts';
 import type {
   DecideContext,
   Decision,
@@ -59,6 +59,9 @@ export function decide(
   let slots = 0;
   let cheapest = Infinity;
   let cheapestMarginal = Infinity;
+  const ttft = policy.model === 'ttft';
+  let startable = false; // an eligible cluster can start a replica
+  let queues = false; // a full cluster with loaded replicas, disqualified for that alone
 
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as CandidateRow;
@@ -74,6 +77,18 @@ export function decide(
       slots += c.loadedSlots;
       if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
       if (c.marginalPrice < cheapestMarginal) cheapestMarginal = c.marginalPrice;
+      if (state.warm > 0 || state.cold > 0) startable = true;
+    } else if (c.hasLoaded && fullButFine(row)) queues = true;
+  }
+  // ttft, and no eligible cluster can start a replica: every request queues somewhere, so the
+  // full clusters queue too, and the queue terms say where the wait is shortest. While one can
+  // start replicas they stay out: the excess goes there and makes it start them.
+  if (ttft && queues && !startable) {
+    for (const row of rows) {
+      if (!row.c.hasLoaded || !fullButFine(row)) continue;
+      resetRow(row, row.c.staticDisqualifications, QUEUED_TIER, TIER_RANK.hot, row.stateAgeMs);
+      eligible[eligibleCount++] = row;
+      if (row.c.marginalPrice < cheapestMarginal) cheapestMarginal = row.c.marginalPrice;
     }
   }
 
@@ -82,7 +97,6 @@ export function decide(
   // Utilisation of loaded capacity across the app's eligible clusters. With no
   // loaded slots anywhere we are about to start containers: price matters fully.
   const utilization = slots > 0 ? busy / slots : 0;
-  const ttft = policy.model === 'ttft';
   let inputs: TtftInputs | null = null;
   let alternative = Infinity;
   if (eligible.length > 0 && ttft) {

@@ -4,7 +4,7 @@ import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
 import { localityModifier } from './modifiers.ts';
 import { explainScore, type TtftInputs } from './predict-ttft.ts';
-import { capacityIn, tierOf } from './tiers.ts';
+import { landingCapacity, landingTier } from './tiers.ts';
 import type { CandidateExplanation, ModifierFactor } from './types.ts';
 
 /**
@@ -16,9 +16,9 @@ import type { CandidateExplanation, ModifierFactor } from './types.ts';
  * explanation is the one an eager build would have made, field for field and key for key.
  */
 
-/** The tier a row gets: its state's best tier when no hard filter disqualified it. */
+/** The tier a row gets when no hard filter disqualified it (`landingTier`). */
 export function rowTier(disqualifications: readonly Disqualification[], s: ClusterAppState | null): Tier | null {
-  return disqualifications.length === 0 && s !== null ? tierOf(s) : null;
+  return disqualifications.length === 0 && s !== null ? landingTier(s) : null;
 }
 
 export function stateAgeOf(s: ClusterAppState | null, now: number): number | null {
@@ -125,7 +125,7 @@ function frameNumbers(count: number): number[] {
 
 /** The base weight decide() gave a row (weigh / predictTtft) from its state and tier. */
 function baseWeightOf(s: ClusterAppState | null, tier: Tier | null): number {
-  return s === null || tier === null ? 0 : Math.max(0, capacityIn(s, tier));
+  return s === null || tier === null ? 0 : landingCapacity(s, tier);
 }
 
 /** Probability of candidate `i` as the decision left it. */

@@ -48,7 +48,7 @@ export function leastBadOrder(rows: readonly CandidateRow[]): CandidateRow[] {
 }
 
 /** Full but otherwise fine: fresh, healthy, circuit closed; the request would queue there. */
-function onlyFull(r: CandidateRow): boolean {
+export function fullButFine(r: CandidateRow): boolean {
   const d = r.disqualifications;
   return d.length === 1 && d[0]?.code === 'no-capacity' && r.c.state !== null;
 }
@@ -65,7 +65,7 @@ function onlyFull(r: CandidateRow): boolean {
  */
 export function spreadOverQueues(order: CandidateRow[], defaultServiceMs: number): number {
   let n = 0;
-  while (n < order.length && onlyFull(order[n] as CandidateRow)) n++;
+  while (n < order.length && fullButFine(order[n] as CandidateRow)) n++;
   if (n === 0) return 0;
   let total = 0;
   for (let i = 0; i < n; i++) {

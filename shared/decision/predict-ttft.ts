@@ -2,7 +2,7 @@ import type { ClusterAppState, OutcomeStats } from '../domain/types.ts';
 import type { CandidateRow } from './candidate-row.ts';
 import type { CompiledCandidate } from './compile-snapshot.ts';
 import { localityFactor } from './modifiers.ts';
-import { capacityIn } from './tiers.ts';
+import { landingCapacity } from './tiers.ts';
 import { IN_PREDICTED, TERM, TERM_COUNT } from './ttft-term-slots.ts';
 import { ageStep, failureRiskMs, failureRiskTerm } from './ttft-terms.ts';
 import { networkFor, networkMsFor, priceFor, priceMsFor, queueFor, queueMsFor, startupFor, startupMsFor, uncertaintyFor, uncertaintyMsFor } from './ttft-memo.ts';
@@ -97,7 +97,7 @@ export function predictTtft(row: CandidateRow, x: TtftInputs, termMs: Float64Arr
   row.networkMs = network;
   row.queueMs = queue;
   row.failureMs = failure;
-  row.baseWeight = Math.max(0, capacityIn(s, row.tier));
+  row.baseWeight = landingCapacity(s, row.tier);
   row.localityFactor = localityFactor(s.lastServedAt, x.now, x.policy);
   return failure > 0;
 }

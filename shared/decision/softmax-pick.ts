@@ -43,10 +43,12 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
 
 /**
  * A standby worth keeping warm: loaded replicas (busy or free slots; the share
- * never starts new ones) and no replica faults in its recent outcomes.
+ * never starts new ones) and no replica faults in its recent outcomes. Not a full
+ * cluster with nothing to start (it queues: `QUEUED_TIER`): it is as warm as it
+ * gets, and a share would only lengthen its queue.
  */
 function loaded(r: CandidateRow): boolean {
-  return r.c.hasLoaded && r.failureMs <= 0;
+  return r.c.hasLoaded && r.failureMs <= 0 && r.c.tier !== null;
 }
 
 /**

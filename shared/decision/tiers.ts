@@ -24,3 +24,23 @@ export function tierRank(tier: Tier | null): number {
 export function capacityIn(s: ClusterAppState, tier: Tier): number {
   return tier === 'hot' ? s.hotFree : tier === 'warm' ? s.warm : s.cold;
 }
+
+/**
+ * The tier of a full cluster admitted as a candidate (ttft, when no eligible cluster can start a
+ * replica: `decide.ts`): the request waits in its queue for a loaded replica's slot, and the
+ * queue term says how long.
+ */
+export const QUEUED_TIER: Tier = 'hot';
+
+/** Base weight of a full cluster's queue: one slot, taken as its loaded replicas free one. */
+export const QUEUE_SLOT_WEIGHT = 1;
+
+/** The tier an eligible row lands in: the state's best, else (full, it queues) QUEUED_TIER. */
+export function landingTier(s: ClusterAppState): Tier {
+  return tierOf(s) ?? QUEUED_TIER;
+}
+
+/** An eligible row's base weight: its slots in `tier`, or one slot for a full cluster's queue. */
+export function landingCapacity(s: ClusterAppState, tier: Tier): number {
+  return Math.max(0, capacityIn(s, tier)) || QUEUE_SLOT_WEIGHT;
+}
