@@ -178,11 +178,14 @@ describe('SwrCache first loads in flight', () => {
 });
 
 // One tenant's flood of first loads on a slow database took every slot: another tenant's first
-// request got 503 edge-busy. Now one tenant holds at most half of them.
+// request got 503 edge-busy. Then one tenant held at most half of them, so two tenants' floods
+// still took every slot. Now a quarter stays for tenants with none in flight.
 describe('SwrCache first loads per tenant', () => {
   it.each([
     { name: 'a tenant holds at most half: the other still loads', max: 4, keys: ['a/1', 'a/2', 'a/3', 'b/1'], refused: ['a/3'] },
-    { name: 'two tenants at their halves: a third waits for the total bound', max: 4, keys: ['a/1', 'a/2', 'b/1', 'b/2', 'c/1'], refused: ['c/1'] },
+    { name: 'two tenants flooding leave a slot to a third', max: 4, keys: ['a/1', 'a/2', 'b/1', 'b/2', 'c/1'], refused: ['b/2'] },
+    { name: 'two tenants flooding leave a quarter to tenants with none in flight', max: 8, keys: ['a/1', 'a/2', 'a/3', 'a/4', 'b/1', 'b/2', 'b/3', 'b/4', 'c/1', 'd/1'], refused: ['b/3', 'b/4'] },
+    { name: 'tenants with none in flight take the last slots, up to the total bound', max: 4, keys: ['a/1', 'a/2', 'b/1', 'c/1', 'd/1'], refused: ['d/1'] },
     { name: 'a bound of one: one tenant may still load', max: 1, keys: ['a/1', 'b/1'], refused: ['b/1'] },
   ])('$name', async ({ max, keys, refused }) => {
     const { s, cache, waitUntil } = source({ maxFirstLoads: max, firstLoadGroupOf: (k) => k.slice(0, k.indexOf('/')) });

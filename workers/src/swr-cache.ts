@@ -34,8 +34,9 @@ export interface SwrOptions<T> {
   readonly maxFirstLoads?: number;
   /**
    * The tenant a key's first load is for (known before the load): one tenant holds at most half
-   * of `maxFirstLoads` (at least one), so its flood of first loads on a slow database leaves the
-   * rest to the other tenants.
+   * of `maxFirstLoads` (at least one), and a quarter (at least one) stays for tenants with none
+   * in flight (`firstLoadRefusal`), so floods of first loads on a slow database leave room to the
+   * other tenants.
    */
   readonly firstLoadGroupOf?: (key: string) => string;
   /** Loads the current value; null means "does not exist". Throws when the source is down. */
@@ -86,6 +87,23 @@ export class SourceUnavailable extends Error {
 /** Thrown when too many first loads are in flight: the caller answers 503 with Retry-After. */
 export class FirstLoadsFull extends Error {
   override readonly name = 'FirstLoadsFull';
+}
+
+/**
+ * Why a tenant holding `inGroup` first loads may not start another while `total` of `max` are
+ * in flight (null: it may). A tenant with none in flight needs only a free slot. One with some
+ * holds at most half of `max` (at least one) and leaves a quarter (at least one) to tenants with
+ * none: with half each, two tenants' floods on a slow database took every slot, and a third
+ * tenant's first request got 503 edge-busy.
+ */
+export function firstLoadRefusal(total: number, inGroup: number, max: number): string | null {
+  if (total >= max) return `${max} first loads in flight`;
+  if (inGroup === 0) return null;
+  const groupMax = Math.max(1, Math.floor(max / 2));
+  if (inGroup >= groupMax) return `${groupMax} first loads in flight for one tenant, half of ${max}`;
+  const reserve = Math.max(1, Math.ceil(max / 4));
+  if (total >= max - reserve) return `${total} of ${max} first loads in flight: the last ${reserve} are kept for tenants with none`;
+  return null;
 }
 
 export class SwrCache<T> {
@@ -264,9 +282,9 @@ export class SwrCache<T> {
     const max = this.#o.maxFirstLoads ?? Infinity;
     if (this.#pending.size >= max) return Promise.reject(new FirstLoadsFull(`${max} first loads in flight`));
     const group = this.#o.firstLoadGroupOf?.(key);
-    const groupMax = Math.max(1, Math.floor(max / 2));
     const inGroup = group === undefined ? 0 : (this.#pendingByGroup.get(group) ?? 0);
-    if (group !== undefined && inGroup >= groupMax) return Promise.reject(new FirstLoadsFull(`${groupMax} first loads in flight for one tenant, half of ${max}`));
+    const refused = group === undefined ? null : firstLoadRefusal(this.#pending.size, inGroup, max);
+    if (refused !== null) return Promise.reject(new FirstLoadsFull(refused));
     if (group !== undefined) this.#pendingByGroup.set(group, inGroup + 1);
     const generation = this.#generation;
     const p = (async (): Promise<SwrHit<T>> => {
