@@ -60,7 +60,9 @@ export function decide(
   let cheapest = Infinity;
   let cheapestMarginal = Infinity;
   const ttft = policy.model === 'ttft';
-  let startable = false; // an eligible cluster can start a replica
+  const strategy: StrategyName = resolveStrategy(snap.app.strategy, policy);
+  let loadedEligible = false; // an eligible cluster has loaded replicas (the landing pool is those)
+  let startable = false; // an eligible cluster the request may land on can start a replica
   let queues = false; // a full cluster with loaded replicas, disqualified for that alone
 
   for (let i = 0; i < rows.length; i++) {
@@ -77,15 +79,19 @@ export function decide(
       slots += c.loadedSlots;
       if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
       if (c.marginalPrice < cheapestMarginal) cheapestMarginal = c.marginalPrice;
-      if (state.warm > 0 || state.cold > 0) startable = true;
-    } else if (c.hasLoaded && fullButFine(row)) queues = true;
+      if (c.hasLoaded) loadedEligible = true;
+      if (c.hasLoaded && (state.warm > 0 || state.cold > 0)) startable = true;
+    } else if (queueable(row)) queues = true;
   }
-  // ttft, and no eligible cluster can start a replica: every request queues somewhere, so the
-  // full clusters queue too, and the queue terms say where the wait is shortest. While one can
-  // start replicas they stay out: the excess goes there and makes it start them.
-  if (ttft && queues && !startable) {
+  // The switchyard ranking under ttft, and no cluster the request may land on can start a replica
+  // (none is eligible, or the eligible ones with loaded replicas, the landing pool, cannot;
+  // eligible clusters without are all start-ups, which add capacity: not then): every request
+  // queues somewhere, so the full clusters queue too, and the queue terms say where the wait is
+  // shortest. While one can start replicas they stay out: the excess goes there and makes it
+  // start them. Classic strategies never read the queue term: for them full clusters stay out.
+  if (ttft && strategy === 'switchyard' && queues && (eligibleCount === 0 || (loadedEligible && !startable))) {
     for (const row of rows) {
-      if (!row.c.hasLoaded || !fullButFine(row)) continue;
+      if (!queueable(row)) continue;
       resetRow(row, row.c.staticDisqualifications, QUEUED_TIER, TIER_RANK.hot, row.stateAgeMs);
       eligible[eligibleCount++] = row;
       if (row.c.marginalPrice < cheapestMarginal) cheapestMarginal = row.c.marginalPrice;
@@ -120,7 +126,6 @@ export function decide(
     for (const row of eligible) weigh(row, geo, policy, now, costs, latency);
   }
 
-  const strategy: StrategyName = resolveStrategy(snap.app.strategy, policy);
   let chosen: CandidateRow | null = null;
   let fallbacks: readonly CandidateRow[] = [];
   let outcome: DecisionOutcome = 'no-candidate';
@@ -171,6 +176,12 @@ export function decide(
 
 const idOf = (r: CandidateRow): string => r.c.id;
 const probabilityOf = (r: CandidateRow): number => r.probability;
+
+/** A full cluster with loaded replicas (finite counts) and nothing else wrong: it may queue requests. */
+function queueable(row: CandidateRow): boolean {
+  const s = row.c.state;
+  return row.c.hasLoaded && s !== null && Number.isFinite(s.queued) && Number.isFinite(s.hotBusy) && fullButFine(row);
+}
 
 /** The ttft model's softmax pick over the landing pool, with the exp memo of this client's location. */
 function pickTtft(eligible: readonly CandidateRow[], pool: CandidateRow[], x: TtftInputs, ctx: DecideContext, rates: Float64Array | null): CandidateRow {

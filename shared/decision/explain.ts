@@ -28,7 +28,8 @@ export function stateAgeOf(s: ClusterAppState | null, now: number): number | nul
 // Numbers kept per candidate, `fields` apart: the pick weight and probability, then under the
 // weights model its latency estimate and whether there is one (a ttft-scored row's estimate and
 // score are rebuilt with its terms, `explainScore`). Not the base weight: both models give every
-// eligible row max(0, capacity in its tier), others 0.
+// eligible row `landingCapacity` (its slots in its tier, one slot for a full cluster admitted to
+// queue), others 0.
 const PICK = 0;
 const PROB = 1;
 const EST = 2;

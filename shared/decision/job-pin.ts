@@ -36,8 +36,9 @@ export function honourJobPin(
   const row = rows.find((r) => r.c.id === pin.clusterId);
   if (row === undefined)
     return { row: null, note: { clusterId: pin.clusterId, honoured: false, detail: `job pin to ${pin.clusterId} broken: the app is no longer deployed there` } };
-  if (row.tier === null) {
-    const why = row.disqualifications.map((d) => `${d.code}: ${d.detail}`).join('; ') || 'not eligible';
+  // A full cluster admitted only to queue (decide.ts, ttft) breaks the pin as it always did: no capacity.
+  if (row.tier === null || row.c.tier === null) {
+    const why = row.tier === null ? row.disqualifications.map((d) => `${d.code}: ${d.detail}`).join('; ') || 'not eligible' : 'no-capacity: no free, warm or cold slot (the request would only queue)';
     return { row: null, note: { clusterId: pin.clusterId, honoured: false, detail: `job pin to ${pin.clusterId} broken by a hard rule (${why})` } };
   }
   for (const r of rows) r.probability = r === row ? 1 : 0;

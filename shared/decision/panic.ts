@@ -61,7 +61,8 @@ export function fullButFine(r: CandidateRow): boolean {
  * Instead each full candidate gets a share in proportion to how fast it would reach the
  * request, 1 / expected wait = slots / ((queued + 1) × service time), written to `probability`;
  * the full rows are re-ordered by share (ties keep the least-bad order). Returns how many rows
- * share (0 when the first of `order` is not full: the plain least-bad pick stands).
+ * share (0 when the first of `order` is not full, or none has a loaded slot: the plain least-bad
+ * pick stands).
  */
 export function spreadOverQueues(order: CandidateRow[], defaultServiceMs: number): number {
   let n = 0;
@@ -74,13 +75,20 @@ export function spreadOverQueues(order: CandidateRow[], defaultServiceMs: number
     const slots = s === null ? 0 : Math.max(0, s.hotBusy) + Math.max(0, s.hotFree);
     const queued = s === null ? 0 : Math.max(0, s.queued);
     const service = r.c.serviceMs > 0 ? r.c.serviceMs : defaultServiceMs;
-    // A row with no loaded slot drains nothing until it starts one: weight 0 unless all are so.
-    r.probability = slots / ((queued + 1) * service);
+    // A row with no loaded slot drains nothing until it starts one (weight 0); a corrupt count
+    // (NaN) must not make the whole spread uniform.
+    const w = slots / ((queued + 1) * service);
+    r.probability = Number.isFinite(w) && w > 0 ? w : 0;
     total += r.probability;
+  }
+  // Nothing drains anywhere (no loaded slot): the plain least-bad pick stands.
+  if (!(total > 0)) {
+    for (let i = 0; i < n; i++) (order[i] as CandidateRow).probability = 0;
+    return 0;
   }
   for (let i = 0; i < n; i++) {
     const r = order[i] as CandidateRow;
-    r.probability = total > 0 ? r.probability / total : 1 / n;
+    r.probability /= total;
   }
   const head = order.slice(0, n).sort((a, b) => b.probability - a.probability);
   for (let i = 0; i < n; i++) order[i] = head[i] as CandidateRow;

@@ -55,6 +55,7 @@ export function capByRoom(
     const own = r.shareCap; // NaN: no inflow data for this row
     let cap = NaN;
     sc.own[i] = own;
+    sc.before[i] = r.probability;
     if (!Number.isNaN(own)) {
       claimOf(sc, i, r, own, appShare, policy);
       cap = capAt(sc, i, own, r.c.inflowTotal, mine, 0);
@@ -77,7 +78,7 @@ export function capByRoom(
   if (excess > 1e-12) excess = fillStartUps(sc, pool, mine, policy, excess, true, exps);
   if (excess > 1e-12) excess = fillStartUps(sc, pool, mine, policy, excess, false, exps);
   // No start-up headroom left anywhere: the rest goes back in proportion to the capped shares.
-  if (excess > 1e-12) spreadLeftover(pool, sc.fault, excess);
+  if (excess > 1e-12) spreadLeftover(pool, sc.fault, sc.before, excess);
 }
 
 /**
@@ -115,23 +116,32 @@ function fillToCaps(pool: readonly CandidateRow[], openRows: Int32Array, open: n
 /**
  * What no cap or start-up headroom could take, in proportion to the capped shares of rows without
  * replica faults if any (over-full clusters queue; a failing one fails): `faults`, by pool position.
+ * When every cap is 0 (each cluster has more queued than its busy slots drain over the horizon,
+ * as in a saturated fleet whose full clusters queue), in proportion to the softmax's shares
+ * before capping (`before`): the queue terms decide, and the probabilities still sum to 1.
  */
-function spreadLeftover(pool: readonly CandidateRow[], faults: Uint8Array, excess: number): void {
+function spreadLeftover(pool: readonly CandidateRow[], faults: Uint8Array, before: Float64Array, excess: number): void {
+  if (!spreadIn(pool, faults, excess, null)) spreadIn(pool, faults, excess, before);
+}
+
+/** Adds `excess` in proportion to `weights` (null: the rows' probabilities) of the clean rows, or of all; false when they sum to 0. */
+function spreadIn(pool: readonly CandidateRow[], faults: Uint8Array, excess: number, weights: Float64Array | null): boolean {
   let clean = 0;
   let total = 0;
   for (let i = 0; i < pool.length; i++) {
-    const p = (pool[i] as CandidateRow).probability;
+    const p = weights === null ? (pool[i] as CandidateRow).probability : (weights[i] as number);
     total += p;
     if (faults[i] === 0) clean += p;
   }
   const onClean = clean > 0;
   const base = onClean ? clean : total;
-  if (base > 0) {
-    for (let i = 0; i < pool.length; i++) {
-      const r = pool[i] as CandidateRow;
-      if (!onClean || faults[i] === 0) r.probability += (excess * r.probability) / base;
-    }
+  if (!(base > 0)) return false;
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i] as CandidateRow;
+    const p = weights === null ? r.probability : (weights[i] as number);
+    if (!onClean || faults[i] === 0) r.probability += (excess * p) / base;
   }
+  return true;
 }
 
 /**
@@ -266,6 +276,8 @@ function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], mine: numbe
  */
 interface CapScratch {
   readonly own: Float64Array;
+  /** The softmax's probability, before any cap: where a leftover goes when every row is capped to 0. */
+  readonly before: Float64Array;
   readonly horizon: Float64Array;
   readonly room: Float64Array;
   readonly claim: Float64Array;
@@ -277,6 +289,7 @@ interface CapScratch {
 
 const newScratch = (n: number): CapScratch => ({
   own: new Float64Array(n),
+  before: new Float64Array(n),
   horizon: new Float64Array(n),
   room: new Float64Array(n),
   claim: new Float64Array(n),
