@@ -80,7 +80,7 @@ export function decide(
       if (state.pricePerHour > 0 && state.pricePerHour < cheapest) cheapest = state.pricePerHour;
       if (c.marginalPrice < cheapestMarginal) cheapestMarginal = c.marginalPrice;
       if (c.hasLoaded) loadedEligible = true;
-      if (c.hasLoaded && (state.warm > 0 || state.cold > 0)) startable = true;
+      if (c.hasLoaded && c.startHeadroom > 0) startable = true;
     } else if (queueable(row)) queues = true;
   }
   // The switchyard ranking under ttft, and no cluster the request may land on can start a replica

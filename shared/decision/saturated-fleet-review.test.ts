@@ -2,7 +2,7 @@
 // queue under ttft, 31fbf91). F1–F5 each failed on 31fbf91 (F5 on 8eaad91 too) and name what
 // went wrong; the last block held throughout.
 import { describe, expect, it } from 'vitest';
-import type { ClusterAppState, StrategyName } from '../domain/types.ts';
+import type { AppSnapshot, ClusterAppState, OutcomeStats, StrategyName } from '../domain/types.ts';
 import { decide } from './decide.ts';
 import { NOW, cluster, context, policy, request, snapshot, state } from './test-fixtures.ts';
 import type { Decision } from './types.ts';
@@ -91,5 +91,36 @@ describe('saturated fleets: explanations and determinism', () => {
     expect(d.outcome).toBe('routed');
     for (const c of d.candidates) expect([c.tier, c.baseWeight, c.disqualifications.length]).toEqual(['hot', 1, 0]);
     expect(d.candidates.reduce((a, c) => a + c.probability, 0)).toBeCloseTo(1, 12);
+  });
+});
+
+// A second reader of the fixes above (53019e8): R1 failed before too, and admitting full clusters
+// made it common; R2 was the one-free-slot herd again, through start-up slots pinned for others.
+describe('R1: a row with replica faults never takes the leftover of clean rows capped to 0', () => {
+  it('a clean full cluster capped to 0 next to a gray-failing one with free slots: the failing one gets no more than uncapped', () => {
+    const base = snapshot({
+      clusters: [cluster('near', 'eu-central'), cluster('mid', 'eu-west')],
+      states: [state('near', full({ queued: 8, inflowByOrigin: { FRA: 1 } })), state('mid', full({ hotFree: 2, hotBusy: 22, inflowByOrigin: { FRA: 1 } }))],
+    });
+    const s: AppSnapshot = { ...base, outcomes: new Map<string, OutcomeStats>([['mid', { clusterId: 'mid', requests: 200, replicaErrors: 100, ttfbMs: null, observedAt: NOW - 1000 }]]) };
+    const uncapped: AppSnapshot = { ...s, state: new Map([...s.state].map(([k, v]) => [k, { ...v, inflowByOrigin: null }])) };
+    const d = decide(request(), s, policy(), context());
+    const u = decide(request(), uncapped, policy(), context());
+    expect(d.candidates.reduce((a, c) => a + c.probability, 0)).toBeCloseTo(1, 12);
+    expect(prob(d, 'mid')).toBeLessThanOrEqual(prob(u, 'mid') + 1e-12);
+  });
+});
+
+describe('R2: start-up slots pinned for other apps do not keep the full clusters out', () => {
+  it("the only warm slots are another app's: the empty-queue full cluster shares with the one free slot", () => {
+    const s = snapshot({
+      clusters: [cluster('near', 'eu-central'), cluster('mid', 'eu-west'), cluster('far', 'eu-west')],
+      states: [
+        state('near', full({ warm: 2, pinnedStartSlots: 2, queued: 100, inflowByOrigin: { FRA: 1 } })),
+        state('mid', full({ hotFree: 1, hotBusy: 23, queued: 0, inflowByOrigin: { FRA: 1 } })),
+        state('far', full({ queued: 0, inflowByOrigin: { FRA: 1 } })),
+      ],
+    });
+    expect(prob(decide(request(), s, policy(), context()), 'far')).toBeGreaterThan(0);
   });
 });

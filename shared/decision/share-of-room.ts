@@ -121,11 +121,13 @@ function fillToCaps(pool: readonly CandidateRow[], openRows: Int32Array, open: n
  * before capping (`before`): the queue terms decide, and the probabilities still sum to 1.
  */
 function spreadLeftover(pool: readonly CandidateRow[], faults: Uint8Array, before: Float64Array, excess: number): void {
-  if (!spreadIn(pool, faults, excess, null)) spreadIn(pool, faults, excess, before);
+  // Clean rows first, by capped then by pre-cap shares; only then rows with replica faults.
+  if (spreadIn(pool, faults, excess, null, true) || spreadIn(pool, faults, excess, before, true)) return;
+  if (!spreadIn(pool, faults, excess, null, false)) spreadIn(pool, faults, excess, before, false);
 }
 
 /** Adds `excess` in proportion to `weights` (null: the rows' probabilities) of the clean rows, or of all; false when they sum to 0. */
-function spreadIn(pool: readonly CandidateRow[], faults: Uint8Array, excess: number, weights: Float64Array | null): boolean {
+function spreadIn(pool: readonly CandidateRow[], faults: Uint8Array, excess: number, weights: Float64Array | null, cleanOnly: boolean): boolean {
   let clean = 0;
   let total = 0;
   for (let i = 0; i < pool.length; i++) {
@@ -133,7 +135,7 @@ function spreadIn(pool: readonly CandidateRow[], faults: Uint8Array, excess: num
     total += p;
     if (faults[i] === 0) clean += p;
   }
-  const onClean = clean > 0;
+  const onClean = cleanOnly || clean > 0;
   const base = onClean ? clean : total;
   if (!(base > 0)) return false;
   for (let i = 0; i < pool.length; i++) {
