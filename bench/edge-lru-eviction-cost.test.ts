@@ -21,14 +21,18 @@ function perSetUs(tenants: number): number {
     for (let i = 0; i < n; i++) lru.set(`flood/app#r${(round * n + i) % 5_000}`, 1);
     rounds.push(((performance.now() - t0) / n) * 1000);
   }
-  return rounds.sort((a, b) => a - b)[2] as number;
+  // The least disturbed round: the suite runs files in parallel on few cores, and a busy round
+  // only ever adds time.
+  return Math.min(...rounds);
 }
 
 describe('the edge LRU with tenant groups', () => {
   it('costs the same per eviction with 20,000 tenants as with 1,000 (no scan of every group)', () => {
     const small = perSetUs(1_000);
     const large = perSetUs(20_000);
-    // A scan of every group makes this ~20×; constant work stays within cache effects.
-    expect(large / small).toBeLessThan(4);
+    // A scan of every group makes this ~17–21×; constant work stays within cache effects (~1×
+    // idle; 4.6× was seen once under the full suite's load with a median of rounds, so the bound
+    // leaves room for that and still fails a scan).
+    expect(large / small).toBeLessThan(8);
   });
 });
