@@ -51,6 +51,16 @@ describe('ttft model, no cluster can start a replica: a full cluster with loaded
     expect(queue?.ms).toBeGreaterThan(10_000);
   });
 
+  it('the summary says a full cluster was chosen to queue, and a cluster with a free slot is not so marked', () => {
+    const picks = new Map<string, string>();
+    for (let i = 0; i < 200 && picks.size < 2; i++) {
+      const d = decideFor(full({ queued: 1 }), full({ hotFree: 1, hotBusy: 23 }), policy(), `s${i}`);
+      if (d.chosen !== null) picks.set(d.chosen, d.summary);
+    }
+    expect(picks.get('near')).toMatch(/^chose near \(hot, p=0\.\d\d, full: queues, no cluster it may land on can start a replica\) by fastest-predicted/);
+    expect(picks.get('mid')).toMatch(/^chose mid \(hot, p=0\.\d\d\) by fastest-predicted/);
+  });
+
   it.each([
     { name: 'no loaded replica and nothing to start: nothing would serve', p: policy(), near: full({ hotBusy: 0 }), mid: full({ hotFree: 4, hotBusy: 20 }) },
     { name: 'another cluster can start replicas: the excess goes there', p: policy(), near: full(), mid: full({ hotFree: 1, hotBusy: 23, warm: 8 }) },

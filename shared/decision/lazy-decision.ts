@@ -2,6 +2,7 @@ import type { AppSnapshot, RequestFacts, StrategyName, Tier } from '../domain/ty
 import { type DecisionFrame, estimateAt, explainAll, probabilityAt, rowTier } from './explain.ts';
 import type { JobPinNote } from './job-pin.ts';
 import { summarize } from './summary.ts';
+import { tierOf } from './tiers.ts';
 import type { CandidateExplanation, DecideContext, Decision, DecisionHead, DecisionOutcome, Policy, ReasonCode } from './types.ts';
 
 /** What decide() picked, as the lazy explanation needs it. */
@@ -185,12 +186,19 @@ function chosenTier(frame: DecisionFrame, p: Picked): Tier | null {
   return p.chosen < 0 || c === undefined ? null : rowTier(frame.disqualifications[p.chosen] ?? [], c.state);
 }
 
+/** Whether the chosen row is a full cluster admitted to queue: eligible, and its state offers no slot. */
+function chosenQueues(frame: DecisionFrame, p: Picked): boolean {
+  const c = frame.candidates[p.chosen];
+  const s = c?.state ?? null;
+  return p.outcome === 'routed' && s !== null && (frame.disqualifications[p.chosen] ?? []).length === 0 && tierOf(s) === null;
+}
+
 function summaryOf(frame: DecisionFrame, p: Picked, stale: boolean): string {
   const id = chosenId(frame, p);
   const chosen =
     id === null
       ? null
-      : { id, tier: chosenTier(frame, p), probability: probabilityAt(frame, p.chosen), disqualifications: frame.disqualifications[p.chosen] ?? [] };
+      : { id, tier: chosenTier(frame, p), probability: probabilityAt(frame, p.chosen), disqualifications: frame.disqualifications[p.chosen] ?? [], queues: chosenQueues(frame, p) };
   const line = summarize(p.outcome, p.reason, p.strategy, chosen, p.eligible, frame.candidates, frame.disqualifications, stale);
   return p.pin === null ? line : `${line}; ${p.pin.detail}`;
 }

@@ -10,6 +10,8 @@ export interface SummaryChoice {
   readonly tier: Tier | null;
   readonly probability: number;
   readonly disqualifications: readonly Disqualification[];
+  /** A full cluster admitted to queue (no cluster the request may land on could start a replica). */
+  readonly queues?: boolean;
 }
 
 function codesOf(disqualifications: readonly Disqualification[]): string {
@@ -62,5 +64,6 @@ export function summarize(
   }
   const tier = chosen.tier ?? 'no tier';
   const how = strategy === 'switchyard' ? reason : `${strategy} strategy`;
-  return `chose ${chosen.id} (${tier}, p=${chosen.probability.toFixed(2)}) by ${how}; ${eligible} of ${candidates.length} eligible${disq}${stale}`;
+  const queues = chosen.queues === true ? ', full: queues, no cluster it may land on can start a replica' : '';
+  return `chose ${chosen.id} (${tier}, p=${chosen.probability.toFixed(2)}${queues}) by ${how}; ${eligible} of ${candidates.length} eligible${disq}${stale}`;
 }
