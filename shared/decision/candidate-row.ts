@@ -139,6 +139,11 @@ export function resetRow(
  * Ends a scratch list refilled by index at `n` entries. Truncating keeps the list's backing
  * store (setting `length = 0` and pushing would allocate a new one on every decision).
  */
+/** An eligible row whose state offers no slot: a full cluster admitted only to queue (`QUEUED_TIER`, decide.ts). */
+export function queuesOnly(r: CandidateRow): boolean {
+  return r.tier !== null && r.c.tier === null;
+}
+
 export function setLength(list: CandidateRow[], n: number): void {
   if (list.length !== n) list.length = n;
 }

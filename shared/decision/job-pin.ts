@@ -7,7 +7,7 @@
  * scores; pure, and it touches only the rows' probabilities.
  */
 import type { JobPin } from '../domain/types.ts';
-import type { CandidateRow } from './candidate-row.ts';
+import { type CandidateRow, queuesOnly } from './candidate-row.ts';
 
 /** What the decision says about a pin it saw (recorded with the decision). */
 export interface JobPinNote {
@@ -37,8 +37,10 @@ export function honourJobPin(
   if (row === undefined)
     return { row: null, note: { clusterId: pin.clusterId, honoured: false, detail: `job pin to ${pin.clusterId} broken: the app is no longer deployed there` } };
   // A full cluster admitted only to queue (decide.ts, ttft) breaks the pin as it always did: no capacity.
-  if (row.tier === null || row.c.tier === null) {
-    const why = row.tier === null ? row.disqualifications.map((d) => `${d.code}: ${d.detail}`).join('; ') || 'not eligible' : 'no-capacity: no free, warm or cold slot (the request would only queue)';
+  if (row.tier === null || queuesOnly(row)) {
+    const why = queuesOnly(row)
+      ? 'no-capacity: no free, warm or cold slot (the request would only queue)'
+      : row.disqualifications.map((d) => `${d.code}: ${d.detail}`).join('; ') || 'not eligible';
     return { row: null, note: { clusterId: pin.clusterId, honoured: false, detail: `job pin to ${pin.clusterId} broken by a hard rule (${why})` } };
   }
   for (const r of rows) r.probability = r === row ? 1 : 0;

@@ -1,4 +1,5 @@
 import type { CandidateRow } from './candidate-row.ts';
+import type { ClusterAppState } from '../domain/types.ts';
 import { onlyHealthCodes } from './disqualification.ts';
 
 // Lexicographic "least bad" order: first compare by what matters most for a
@@ -71,9 +72,9 @@ export function spreadOverQueues(order: CandidateRow[], defaultServiceMs: number
   let total = 0;
   for (let i = 0; i < n; i++) {
     const r = order[i] as CandidateRow;
-    const s = r.c.state;
-    const slots = s === null ? 0 : Math.max(0, s.hotBusy) + Math.max(0, s.hotFree);
-    const queued = s === null ? 0 : Math.max(0, s.queued);
+    const s = r.c.state as ClusterAppState; // fullButFine: has state
+    const slots = Math.max(0, s.hotBusy) + Math.max(0, s.hotFree);
+    const queued = Math.max(0, s.queued);
     const service = r.c.serviceMs > 0 ? r.c.serviceMs : defaultServiceMs;
     // A row with no loaded slot drains nothing until it starts one (weight 0); a corrupt count
     // (NaN) must not make the whole spread uniform.

@@ -1,4 +1,4 @@
-import type { CandidateRow } from './candidate-row.ts';
+import { type CandidateRow, queuesOnly } from './candidate-row.ts';
 import { EXP_USE, type ExpMemo, expSlot, memoExp } from './exp-memo.ts';
 import type { Policy, Rng } from './types.ts';
 import { capByRoom, capsApply } from './share-of-room.ts';
@@ -48,7 +48,7 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
  * gets, and a share would only lengthen its queue.
  */
 function loaded(r: CandidateRow): boolean {
-  return r.c.hasLoaded && r.failureMs <= 0 && r.c.tier !== null;
+  return r.c.hasLoaded && r.failureMs <= 0 && !queuesOnly(r);
 }
 
 /**
