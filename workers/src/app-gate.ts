@@ -7,7 +7,7 @@
  * preflights from the app's origins, then the mode/operator refusal, then 401/403 for the key.
  */
 import type { AppPath } from '../../shared/http/request-path.ts';
-import { authorize, type KeyLookup } from './auth.ts';
+import { authorize, type KeyLookup, UNKNOWN_APPS_TENANT } from './auth.ts';
 import type { AuthView } from './auth-view.ts';
 import type { AppGate } from './shared-deps.ts';
 import { applyCors, preflightResponse } from './cors.ts';
@@ -41,7 +41,7 @@ export async function gateApp(g: GateInput): Promise<GateOutcome> {
     // client included, waits for one clock check that started after it arrived, shared by every
     // such request and at most one per 250 ms (as an unknown key does), before the 404.
     const owner = { id: path.appId, projectId: path.projectId, authRequired: true };
-    const denied = await authorize(request.headers, owner, g.keys, g.waitUntil);
+    const denied = await authorize(request.headers, owner, g.keys, g.waitUntil, UNKNOWN_APPS_TENANT);
     if (denied === null) return { pass: true, checked: null };
     if (await g.view.recheckSince(g.arrivedAt, g.waitUntil)) gate = (await g.view.gates(g.waitUntil)).get(path.appId);
     if (gate === undefined) return { pass: false, response: errorResponse(refuse.unknownApp(path.appId)) };

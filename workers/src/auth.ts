@@ -9,8 +9,13 @@ import type { ApiKey, App } from '../../shared/domain/types.ts';
 import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
 
-/** The key with this hash, or null; may throw SourceUnavailable when it must be read and the database is down. */
-export type KeyLookup = (hash: string, waitUntil: (p: Promise<unknown>) => void) => Promise<ApiKey | null>;
+/**
+ * The key with this hash, or null; may throw SourceUnavailable when it must be read and the
+ * database is down. `tenant`: the project whose app the request calls. A key's own project is
+ * known only once it is read, so a read it needs counts against that project's share of the
+ * reads in flight: made-up keys sent to one tenant's apps never hold another tenant's reads.
+ */
+export type KeyLookup = (hash: string, tenant: string, waitUntil: (p: Promise<unknown>) => void) => Promise<ApiKey | null>;
 
 /** Hex SHA-256 of a key, as stored in `api_keys.hash`. */
 export async function hashKey(key: string): Promise<string> {
@@ -28,19 +33,30 @@ export function bearerKey(headers: Headers): string | null {
   return m?.[1] ?? null;
 }
 
-/** Null when the request may call the app; otherwise the refusal. */
+/**
+ * Reads of keys sent to apps the edge does not know count against this one tenant: a made-up
+ * project in the path must not make each of its keys a tenant of its own, with reads to spare.
+ */
+export const UNKNOWN_APPS_TENANT = '\u0000unknown-apps';
+
+/**
+ * Null when the request may call the app; otherwise the refusal. `tenant`: whom a key read it
+ * needs counts against (`KeyLookup`): the app's project, or `UNKNOWN_APPS_TENANT` for an app the
+ * edge does not know (its project is only a claim).
+ */
 export async function authorize(
   headers: Headers,
   app: Pick<App, 'id' | 'projectId' | 'authRequired'>,
   lookup: KeyLookup,
   waitUntil: (p: Promise<unknown>) => void,
+  tenant: string = app.projectId,
 ): Promise<EdgeError | null> {
   if (!app.authRequired) return null;
   const key = bearerKey(headers);
   if (key === null) return refuse.missingKey();
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse.unknownKey();
-  const found = await lookup(await hashKey(key), waitUntil);
+  const found = await lookup(await hashKey(key), tenant, waitUntil);
   if (found === null) return refuse.unknownKey();
   if (found.revoked) return refuse.revokedKey();
   if (found.projectId !== app.projectId) return refuse.wrongProject(app.id);

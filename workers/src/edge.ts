@@ -166,16 +166,16 @@ export class Edge {
    * be newer than the view, so the clock is checked (shared, rate-limited) before the refusal.
    * Without keys in the view (too many, old schema), one read per key through the key cache.
    */
-  readonly #lookupKey: KeyLookup = async (hash, waitUntil) => {
+  readonly #lookupKey: KeyLookup = async (hash, tenant, waitUntil) => {
     const known = this.authView.key(hash);
-    if (known === undefined) return (await this.keys.get(hash, waitUntil)).value;
+    if (known === undefined) return (await this.keys.get(hash, waitUntil, tenant)).value;
     if (known !== null) return known;
     const checked = await this.authView.recheck(waitUntil);
     // The re-read may have found more keys than the view holds (it then holds none), or the
     // database did not answer: this key, maybe one just created, is then looked up like any
     // other (503 when the database is down), not refused unread.
     const after = this.authView.key(hash);
-    return after === undefined || (after === null && !checked) ? (await this.keys.get(hash, waitUntil)).value : after;
+    return after === undefined || (after === null && !checked) ? (await this.keys.get(hash, waitUntil, tenant)).value : after;
   };
 
   /** Answers one request. Never throws: every failure becomes a typed JSON error. */

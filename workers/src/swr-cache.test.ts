@@ -198,6 +198,17 @@ describe('SwrCache first loads per tenant', () => {
     s.gate = null;
     expect((await cache.get(refused[0] as string, waitUntil)).lastError).toBeNull();
   });
+
+  // A key's tenant is known only after its read: the caller names the tenant it is for.
+  it('a tenant passed to get groups the first load (the key cache: made-up keys for one tenant)', async () => {
+    const { s, cache, waitUntil } = source({ maxFirstLoads: 4 });
+    let open = (): void => undefined;
+    s.gate = new Promise<void>((r) => (open = r));
+    const calls: Array<[string, string]> = [['k1', 'a'], ['k2', 'a'], ['k3', 'a'], ['k4', 'b'], ['k5', 'a']];
+    const out = calls.map(([k, t]) => cache.get(k, waitUntil, t).then(() => null, (e: unknown) => (e instanceof FirstLoadsFull ? k : String(e))));
+    open();
+    expect((await Promise.all(out)).filter((k) => k !== null)).toEqual(['k3', 'k5']);
+  });
 });
 
 // The auth clock moved (auth-view.ts): keys are re-read now, not at their next refresh.

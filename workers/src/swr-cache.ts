@@ -36,7 +36,8 @@ export interface SwrOptions<T> {
    * The tenant a key's first load is for (known before the load): one tenant holds at most half
    * of `maxFirstLoads` (at least one), and a quarter (at least one) stays for tenants with none
    * in flight (`firstLoadRefusal`), so floods of first loads on a slow database leave room to the
-   * other tenants.
+   * other tenants. A caller that knows the tenant better (an API key's is only known after its
+   * read) passes it to `get` instead.
    */
   readonly firstLoadGroupOf?: (key: string) => string;
   /** Loads the current value; null means "does not exist". Throws when the source is down. */
@@ -134,15 +135,16 @@ export class SwrCache<T> {
 
   /**
    * Returns the cached value, scheduling a background refresh through `waitUntil` when it is
-   * older than `refreshMs`. Waits on the source only when nothing usable is cached.
+   * older than `refreshMs`. Waits on the source only when nothing usable is cached; that first
+   * load counts against `group` (else `firstLoadGroupOf(key)`, else no tenant).
    */
-  async get(key: string, waitUntil: (p: Promise<unknown>) => void): Promise<SwrHit<T>> {
+  async get(key: string, waitUntil: (p: Promise<unknown>) => void, group?: string): Promise<SwrHit<T>> {
     const now = this.#o.now();
     const e = this.#entries.get(key);
     if (e !== undefined) {
       if (e.confirming !== null) {
         await e.confirming;
-        return this.get(key, waitUntil);
+        return this.get(key, waitUntil, group);
       }
       const { staleMs, staleWaitMs = 0 } = this.#o;
       if (staleMs !== undefined && staleWaitMs > 0 && now - e.loadedAt >= staleMs && e.lastError === null) {
@@ -158,7 +160,7 @@ export class SwrCache<T> {
     if (missingAt !== undefined && now - missingAt < this.#o.negativeMs) {
       return { value: null, loadedAt: missingAt, lastError: null };
     }
-    return this.#firstLoad(key, waitUntil);
+    return this.#firstLoad(key, waitUntil, group ?? this.#o.firstLoadGroupOf?.(key));
   }
 
   /** The cached value (null: known missing), or undefined; never loads, refreshes or reorders. */
@@ -276,12 +278,11 @@ export class SwrCache<T> {
    * client goes away, which would leave the shared load (and every request waiting on it, and its
    * `maxFirstLoads` slot) unsettled for good.
    */
-  #firstLoad(key: string, waitUntil: (p: Promise<unknown>) => void): Promise<SwrHit<T>> {
+  #firstLoad(key: string, waitUntil: (p: Promise<unknown>) => void, group: string | undefined): Promise<SwrHit<T>> {
     const inFlight = this.#pending.get(key);
     if (inFlight !== undefined) return inFlight;
     const max = this.#o.maxFirstLoads ?? Infinity;
     if (this.#pending.size >= max) return Promise.reject(new FirstLoadsFull(`${max} first loads in flight`));
-    const group = this.#o.firstLoadGroupOf?.(key);
     const inGroup = group === undefined ? 0 : (this.#pendingByGroup.get(group) ?? 0);
     const refused = group === undefined ? null : firstLoadRefusal(this.#pending.size, inGroup, max);
     if (refused !== null) return Promise.reject(new FirstLoadsFull(refused));

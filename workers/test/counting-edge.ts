@@ -25,6 +25,8 @@ export interface CountingEdge {
   readonly reads: Record<Kind, number>;
   /** Moves the edge's clock. */
   advance(ms: number): void;
+  /** Key reads from now on wait until `release` (a slow database for them alone). */
+  holdKeyReads(): { release(): void };
   /** One request through the edge, its background work settled. */
   call(path: string, key: string | null, headers?: Record<string, string>, method?: string): Promise<Response>;
 }
@@ -34,6 +36,7 @@ export async function countingEdge(vars: Record<string, string> = {}): Promise<C
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const client = createClient({ url: fixtures.libsqlUrl });
   const reads: Record<Kind, number> = { snapshot: 0, key: 0, clock: 0, gates: 0, other: 0 };
+  let keyGate: Promise<void> | null = null;
   const db = new Proxy(client, {
     get(target, prop): unknown {
       if (prop === 'batch') {
@@ -42,7 +45,8 @@ export async function countingEdge(vars: Record<string, string> = {}): Promise<C
           const kinds = new Set(stmts.map((s) => kindOf(s.sql)));
           const kind: Kind = kinds.has('gates') ? 'gates' : (kinds.values().next().value ?? 'other');
           reads[kind]++;
-          return target.batch(stmts, mode as 'read');
+          const gate = kind === 'key' ? keyGate : null;
+          return gate === null ? target.batch(stmts, mode as 'read') : gate.then(() => target.batch(stmts, mode as 'read'));
         };
       }
       const v = Reflect.get(target, prop) as unknown;
@@ -55,6 +59,16 @@ export async function countingEdge(vars: Record<string, string> = {}): Promise<C
     edge,
     reads,
     advance: (ms) => void (t += ms),
+    holdKeyReads() {
+      let release = (): void => undefined;
+      keyGate = new Promise<void>((r) => (release = r));
+      return {
+        release: () => {
+          keyGate = null;
+          release();
+        },
+      };
+    },
     async call(path, key, headers = {}, method = 'GET') {
       const h = new Headers({ 'x-switchyard-mode': 'token', ...headers });
       if (key !== null) h.set('authorization', `Bearer ${key}`);
