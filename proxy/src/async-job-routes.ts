@@ -122,7 +122,13 @@ export async function handleJobRoute(jobs: AsyncJobs | null, req: ClientRequest,
     return sendError(res, new ProxyError('job-not-completed', 409, `job ${id} is ${job.status}${job.error === null ? '' : `: ${job.error}`}; poll /_switchyard/jobs/${id}`));
   }
   const file = createReadStream(job.resultPath);
-  file.once('error', () => sendError(res, new ProxyError('unknown-job', 410, `the result of job ${id} is gone`)));
+  // `pipe` never closes its source: a client gone mid-download left the file open for good (one
+  // descriptor per abandoned download, and a deleted result's disk blocks). Closed with the answer.
+  res.once('close', () => file.destroy());
+  file.once('error', () => {
+    if (!res.headersSent) sendError(res, new ProxyError('unknown-job', 410, `the result of job ${id} is gone`));
+    else res.destroy();
+  });
   file.once('open', () => {
     res.writeHead(job.resultStatus ?? 200, { 'content-type': job.resultType ?? 'application/octet-stream', 'content-length': job.resultBytes ?? undefined, 'x-switchyard-job': job.id });
     file.pipe(res as NodeJS.WritableStream);
