@@ -5,6 +5,7 @@
 import type { Client } from '@libsql/client';
 import type { VersionOutcomes } from '../../shared/rollout/gate-evaluation.ts';
 import type { Rollout } from '../../shared/rollout/types.ts';
+import { endedByClient } from '../../shared/http/client-ended.ts';
 
 /** Most outcome rows read per evaluation: bounds the controller's work on a busy app. */
 export const MAX_GATE_ROWS = 20_000;
@@ -28,7 +29,7 @@ export async function readVersionOutcomes(client: Client, r: Rollout, since: num
     side.requests++;
     // Same rule as the snapshot's error rate: 5xx or no answer is the replica's; a client's 4xx is not.
     if (status >= 500 || status === 0) side.errors++;
-    else if (error !== null && error !== 'client-closed' && status < 400) side.cut++;
+    else if (error !== null && !endedByClient(error) && status < 400) side.cut++;
     const ttfb = row['ttfb_ms'];
     if (status > 0 && status < 500 && typeof ttfb === 'number') side.ttfbMs.push(ttfb);
   }

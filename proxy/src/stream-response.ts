@@ -6,6 +6,7 @@
  * happened instead of stashing it anywhere.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { CLIENT_CLOSED, CLIENT_STALLED } from '../../shared/http/client-ended.ts';
 import { abortResponse, writeChunk, type ClientResponse } from './client-io.ts';
 import { classifyUpstreamError, type AttemptFault } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
@@ -87,6 +88,8 @@ class StreamPump implements BodySink {
    */
   private readonly onClose: () => void = this.clientClosed.bind(this);
   private onDrain: (() => void) | null = null;
+  /** The upstream is paused until the client reads (backpressure): silence is not the replica's. */
+  private waitingForClient = false;
 
   constructor(
     private readonly res: ClientResponse,
@@ -101,6 +104,14 @@ class StreamPump implements BodySink {
   armIdle(ms: number): void {
     if (this.done) return;
     this.idle = setTimeout(() => {
+      if (this.waitingForClient) {
+        // The replica was paused for a client that read nothing since: the client's doing. It
+        // was blamed on the replica, and three such clients at once ejected it for their app.
+        this.why = CLIENT_STALLED;
+        this.ac.abort();
+        this.up.abort(new Error('client stopped reading'));
+        return;
+      }
       this.why = 'idle-timeout';
       this.fault = { code: 'upstream-timeout', blame: 'replica', beforeSend: false, status: 504, detail: 'idle-timeout' };
       this.up.abort(new Error('idle timeout'));
@@ -120,9 +131,15 @@ class StreamPump implements BodySink {
     if (this.idle !== null) this.idle.refresh();
     if (writeChunk(this.res, chunk)) return true;
     // Made on the first backpressure only: most streams never need it.
-    this.onDrain ??= this.up.resume.bind(this.up);
+    this.onDrain ??= this.clientDrained.bind(this);
     this.res.once('drain', this.onDrain);
+    this.waitingForClient = true;
     return false;
+  }
+
+  private clientDrained(): void {
+    this.waitingForClient = false;
+    this.up.resume();
   }
 
   end(): void {
@@ -133,7 +150,7 @@ class StreamPump implements BodySink {
   error(err: Error): void {
     if (this.done) return;
     // Our own abort (client left, drain) is recorded as the client's doing, not the upstream's.
-    if (this.ac.aborted && this.why === null) this.why = 'client-closed';
+    if (this.ac.aborted && this.why === null) this.why = CLIENT_CLOSED;
     if (this.why === null) {
       this.fault = classifyUpstreamError(err);
       this.why = this.fault.detail;
@@ -146,7 +163,7 @@ class StreamPump implements BodySink {
 
   private clientClosed(): void {
     if (this.res.writableEnded) return;
-    this.why ??= 'client-closed';
+    this.why ??= CLIENT_CLOSED;
     this.ac.abort();
     this.up.abort(new Error('client closed'));
     this.finish();
@@ -186,7 +203,7 @@ export function streamResponse(
 ): void {
   if (res.writableEnded || res.destroyed) {
     up.abort(new Error('client gone'));
-    done.streamed({ bytesOut: 0, error: 'client-closed', fault: null });
+    done.streamed({ bytesOut: 0, error: CLIENT_CLOSED, fault: null });
     return;
   }
   const streaming = isStreamingResponse(up.headers);

@@ -11,6 +11,7 @@ import type { ProxyRuntime } from './runtime.ts';
 import type { StreamResult } from './stream-response.ts';
 import type { RequestTrace } from './tracing-request.ts';
 import type { BodySink, UpstreamResponse } from './upstream-call.ts';
+import { endedByClient } from '../../shared/http/client-ended.ts';
 
 /** Bytes of the answer's end kept to find the usage object (a usage chunk is ~200 bytes). */
 const TAIL_BYTES = 8 * 1024;
@@ -185,5 +186,5 @@ export function recordDelivery(watch: GenAiWatch | null, ex: GenAiExchange, a: G
 }
 
 function endOf(result: StreamResult): GenAiOutcome['ended'] {
-  return result.error === null ? 'completed' : result.error === 'client-closed' ? 'client_closed' : 'cut';
+  return result.error === null ? 'completed' : endedByClient(result.error) ? 'client_closed' : 'cut';
 }

@@ -12,6 +12,7 @@ import type { AttemptFault } from './errors.ts';
 import type { HeaderMap } from './headers.ts';
 import type { StreamResult } from './stream-response.ts';
 import type { GenAiOutcome } from './tracing-genai-watch.ts';
+import { endedByClient } from '../../shared/http/client-ended.ts';
 
 /** Request body bytes kept to read `model` / `stream` (and, opted in, the messages). */
 const BODY_BYTES = 256 * 1024;
@@ -152,11 +153,11 @@ export class RequestTrace {
       'gen_ai.response.time_to_first_chunk': g === null || g === undefined || g.firstChunkMs === null ? undefined : g.firstChunkMs / 1000,
       'switchyard.stream.end': g?.streaming === true ? g.ended : undefined,
     }));
-    const failed = end.status >= 500 ? String(end.status) : end.result.error !== null && end.result.error !== 'client-closed' ? (end.result.fault?.code ?? end.result.error) : null;
+    const failed = end.status >= 500 ? String(end.status) : end.result.error !== null && !endedByClient(end.result.error) ? (end.result.fault?.code ?? end.result.error) : null;
     if (failed !== null) {
       span.setAttribute('error.type', failed);
       span.setStatus({ code: SpanStatusCode.ERROR, message: failed });
-    } else if (end.result.error === 'client-closed') span.setAttribute('switchyard.client_closed', true);
+    } else if (endedByClient(end.result.error)) span.setAttribute('switchyard.client_closed', true);
     span.end();
   }
 

@@ -1,0 +1,79 @@
+/**
+ * A client that stops reading a large answer is never a hung replica. The proxy pauses the
+ * replica while the client does not read (backpressure); the idle timer (`PROXY_IDLE_TIMEOUT_MS`)
+ * kept running through that pause, fired, and recorded `upstream-timeout` blamed on the replica:
+ * three such clients at once ejected the replica for every other client of the app (audit s24).
+ * Now a timer that fires while the replica waits for the client ends the answer as the client's
+ * doing (`client-stalled`): no fault, no ejection; a replica that goes silent on its own is still
+ * cut and blamed.
+ */
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, startTestProxy, testKeys } from './harness.ts';
+
+const PATH = `/v4/${APP}/v1/chat/completions`;
+const BIG = Buffer.alloc(32 * 1024 * 1024, 'x');
+let upstream: Server;
+let url: string;
+let proxy: RunningProxy;
+let keys: Awaited<ReturnType<typeof testKeys>>;
+let silentAfterHead = false;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    req.resume();
+    if (req.url === '/health') return void res.end('ok');
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(BIG.length) });
+      // A hung replica: the head and a little of the body, then nothing.
+      if (silentAfterHead) res.write(BIG.subarray(0, 1024));
+      else res.end(BIG);
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  keys = await testKeys();
+  proxy = await startTestProxy({
+    endpoints: [{ cluster: 'c1', url }],
+    jwks: keys.jwks,
+    // 300 ms stands for the default 60 s; one failure ejects.
+    config: { idleTimeoutMs: 300, outlierConsecutiveFailures: 1 },
+  });
+});
+afterAll(async () => {
+  await proxy.close();
+  upstream.closeAllConnections();
+  await new Promise((r) => upstream.close(r));
+});
+
+/** Asks for the answer over a raw socket, reads its first bytes, then reads nothing more. */
+function stallAfterFirstBytes(token: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const body = '{"model":"demo-llm","messages":[]}';
+    const s = connect(proxy.port, '127.0.0.1', () => {
+      s.write(`POST ${PATH} HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nx-switchyard-token: ${token}\r\n\r\n${body}`);
+    });
+    s.once('data', () => {
+      s.pause();
+      resolve(s);
+    });
+    s.on('error', reject);
+  });
+}
+
+it('three clients that stop reading a 32 MiB answer eject no replica; a replica gone silent is still cut', async () => {
+  const stalled = await Promise.all([0, 1, 2].map(async () => stallAfterFirstBytes(await keys.mint())));
+  await new Promise((r) => setTimeout(r, 1_500));
+  // Was ejected: each pause was recorded as the replica's idle timeout.
+  expect(proxy.runtime.outliers.isEjected(APP, url, Date.now())).toBe(false);
+  for (const s of stalled) s.destroy();
+
+  // The timer still does its job for a replica that stops sending on its own.
+  silentAfterHead = true;
+  const res = await fetch(`http://127.0.0.1:${proxy.port}${PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-switchyard-token': await keys.mint() }, body: '{"model":"demo-llm","messages":[]}' });
+  expect(res.status).toBe(200);
+  await expect(res.arrayBuffer()).rejects.toThrow();
+  expect(proxy.runtime.outliers.isEjected(APP, url, Date.now())).toBe(true);
+}, 20_000);
