@@ -9,7 +9,7 @@
  */
 import http2, { type ClientHttp2Stream, type IncomingHttpHeaders as H2Headers } from 'node:http2';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { errors } from 'undici';
 import type { H2Connection, H2UpstreamPool, H2Waiter } from './h2-upstream-pool.ts';
 import type { HeaderMap } from './headers.ts';
@@ -108,8 +108,14 @@ class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWa
     stream.on('end', onEnd);
     stream.on('error', onError);
     stream.on('close', onClose);
-    if (Buffer.isBuffer(o.body)) stream.end(o.body);
-    else if (o.body !== null) {
+    if (Buffer.isBuffer(o.body) && o.body.length <= BODY_PIECE) stream.end(o.body);
+    else if (Buffer.isBuffer(o.body)) {
+      // Whole in one write, a large body sat in the connection's outbound queue until the replica
+      // read it, and past maxSessionMemory every other stream on the connection (any app's) was
+      // reset: in pieces as the stream drains, the queue holds a few of them. Timed like any body.
+      this.clearHeadTimer();
+      sendBody(Readable.from(pieces(o.body), { objectMode: false }), stream, this);
+    } else if (o.body !== null) {
       // The client's body is still arriving: its pace is the client's, not the replica's. The
       // head's clock restarts once the body has all been sent, as undici's does for HTTP/1.1, so a
       // slow upload is never a replica timeout (which would count against it and eject it).
@@ -229,6 +235,13 @@ class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWa
 }
 
 /** Streams the client's body; its failure (ClientBodyError: the client's fault) ends the call. */
+/** Largest piece of a held body written to an HTTP/2 stream at once (its default window). */
+const BODY_PIECE = 64 * 1024;
+
+function* pieces(body: Buffer): Generator<Buffer> {
+  for (let at = 0; at < body.length; at += BODY_PIECE) yield body.subarray(at, at + BODY_PIECE);
+}
+
 function sendBody(body: Readable, stream: ClientHttp2Stream, call: H2Call): void {
   body.once('error', (err: Error) => {
     call.fail(err);
