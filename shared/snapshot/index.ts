@@ -30,4 +30,4 @@ export {
   type AuthRead,
   type SnapshotReader,
 } from './load-app-snapshot.ts';
-export type { Row } from './row-values.ts';
+export type { Row, UnreadableRow } from './row-values.ts';

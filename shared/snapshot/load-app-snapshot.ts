@@ -6,7 +6,7 @@ import type { ApiKey, AppSnapshot } from '../domain/types.ts';
 import { buildAppSnapshot, type BuildSnapshotOptions } from './build-app-snapshot.ts';
 import { parseApiKeyRow, parseApiKeyRows, parseAppIdRows } from './parse-api-key.ts';
 import { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-gates.ts';
-import type { Row } from './row-values.ts';
+import type { Row, UnreadableRow } from './row-values.ts';
 import {
   API_KEY_STATEMENT,
   API_KEYS_BY_HASH_STATEMENTS,
@@ -62,10 +62,9 @@ export async function loadApiKeysByHash(db: SnapshotReader, hashes: readonly str
   const keys = new Map<string, ApiKey>();
   if (hashes.length === 0) return keys;
   for (const rs of await db.batch(API_KEYS_BY_HASH_STATEMENTS(hashes).map(mutable), 'read')) {
-    for (const row of rs.rows) {
-      const key = parseApiKeyRow(row);
-      if (key !== null) keys.set(key.hash, key);
-    }
+    // Every tenant's cached keys in one read: an unreadable row must not fail it (a failed re-read
+    // keeps every value, revoked ones too). Left out, that key reads as gone: refused.
+    for (const [hash, key] of parseApiKeyRows(rs.rows, 0, Infinity).keys ?? []) keys.set(hash, key);
   }
   return keys;
 }
@@ -85,6 +84,11 @@ export interface AuthRead {
    * (more than `maxKeys`, or a database before v26, whose keys cannot be known current).
    */
   readonly keys: Map<string, ApiKey> | null;
+  /**
+   * Rows left out because they cannot be read: their apps are unknown to the edge and their keys
+   * refused, for their tenant alone. Names tenants: the operator's log only.
+   */
+  readonly unreadable: readonly UnreadableRow[];
 }
 
 /**
@@ -97,10 +101,14 @@ export async function loadAppGates(db: SnapshotReader, maxKeys = 0): Promise<Aut
   try {
     const [clock, gates, count, keys] = await db.batch([mutable(AUTH_CLOCK_STATEMENT), mutable(APP_GATES_STATEMENT), mutable(API_KEY_COUNT_STATEMENT), mutable(API_KEYS_STATEMENT(maxKeys))], 'read');
     const n = Number(count?.rows[0]?.['n'] ?? 0);
-    return { clock: parseAuthClockRow(clock?.rows[0]), gates: parseAppGateRows(gates?.rows ?? []), keys: maxKeys === 0 ? null : parseApiKeyRows(keys?.rows ?? [], n, maxKeys) };
+    // Row by row: one tenant's unreadable app or key must not fail every tenant's auth view.
+    const g = parseAppGateRows(gates?.rows ?? []);
+    const k = maxKeys === 0 ? { keys: null, unreadable: [] } : parseApiKeyRows(keys?.rows ?? [], n, maxKeys);
+    return { clock: parseAuthClockRow(clock?.rows[0]), gates: g.gates, keys: k.keys, unreadable: [...g.unreadable, ...k.unreadable] };
   } catch (err) {
     if (!/no such table:? (main\.)?auth_clock/i.test(err instanceof Error ? err.message : String(err))) throw err;
     const [gates] = await db.batch([mutable(APP_GATES_STATEMENT)], 'read');
-    return { clock: -1, gates: parseAppGateRows(gates?.rows ?? []), keys: null };
+    const g = parseAppGateRows(gates?.rows ?? []);
+    return { clock: -1, gates: g.gates, keys: null, unreadable: g.unreadable };
   }
 }

@@ -1,6 +1,6 @@
 /** Maps `api_keys` and app-id rows to domain values. */
 import type { ApiKey } from '../domain/types.ts';
-import { bool, str, type Row } from './row-values.ts';
+import { bool, parseEachRow, str, type Row, type UnreadableRow } from './row-values.ts';
 
 /** The first row of `API_KEY_STATEMENT`'s result, or null when there is none (unknown key). */
 export function parseApiKeyRow(row: Row | undefined): ApiKey | null {
@@ -16,17 +16,17 @@ export function parseApiKeyRow(row: Row | undefined): ApiKey | null {
 }
 
 /**
- * The rows of `API_KEYS_STATEMENT(limit)` by hash, or null when there are more than `limit` keys
- * (`count`, from `API_KEY_COUNT_STATEMENT`).
+ * The rows of `API_KEYS_STATEMENT(limit)` (or `API_KEYS_BY_HASH_STATEMENTS`) by hash, or null when
+ * there are more than `limit` keys (`count`, from `API_KEY_COUNT_STATEMENT`). A row that cannot be
+ * read is left out and returned in `unreadable`: its key is then refused as unknown (never
+ * accepted), and every other tenant's keys, revocations included, still take effect.
  */
-export function parseApiKeyRows(rows: readonly Row[], count: number, limit: number): Map<string, ApiKey> | null {
-  if (count > limit) return null;
+export function parseApiKeyRows(rows: readonly Row[], count: number, limit: number): { keys: Map<string, ApiKey> | null; unreadable: UnreadableRow[] } {
+  if (count > limit) return { keys: null, unreadable: [] };
+  const { values, unreadable } = parseEachRow(rows, 'api_keys', (row) => parseApiKeyRow(row));
   const keys = new Map<string, ApiKey>();
-  for (const row of rows) {
-    const key = parseApiKeyRow(row);
-    if (key !== null) keys.set(key.hash, key);
-  }
-  return keys;
+  for (const key of values) if (key !== null) keys.set(key.hash, key);
+  return { keys, unreadable };
 }
 
 /** The rows of `APP_IDS_STATEMENT`. */

@@ -73,3 +73,30 @@ export function json(row: Row, column: string, where: string): unknown {
     return fail(row, column, 'valid JSON', where);
   }
 }
+
+/** A row left out of a read that serves every tenant; for the operator's log, never a client. */
+export interface UnreadableRow {
+  readonly table: string;
+  readonly id: string;
+  /** The SnapshotError's message: the column and value to fix. */
+  readonly error: string;
+}
+
+/**
+ * Each row parsed on its own: one that does not fit (SnapshotError) is left out and reported, so
+ * one tenant's bad row never fails a read every tenant depends on. Other errors still throw.
+ */
+export function parseEachRow<T>(rows: readonly Row[], table: string, parse: (row: Row) => T): { values: T[]; unreadable: UnreadableRow[] } {
+  const values: T[] = [];
+  const unreadable: UnreadableRow[] = [];
+  for (const row of rows) {
+    try {
+      values.push(parse(row));
+    } catch (err) {
+      if (!(err instanceof SnapshotError)) throw err;
+      const id = row['id'];
+      unreadable.push({ table, id: typeof id === 'string' ? id : String(id), error: err.message });
+    }
+  }
+  return { values, unreadable };
+}

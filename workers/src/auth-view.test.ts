@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../shared/domain/types.ts';
 import { AuthView } from './auth-view.ts';
-import type { AppGate } from './shared-deps.ts';
+import type { AppGate, UnreadableRow } from './shared-deps.ts';
 import { SourceUnavailable } from './swr-cache.ts';
 
 const gate: AppGate = { projectId: 'p', authRequired: true, corsOrigins: [] };
@@ -9,7 +9,7 @@ const key = (hash: string): ApiKey => ({ id: `id-${hash}`, projectId: 'p', hash,
 
 /** A database with a clock the test moves, counting what the view reads. */
 function world() {
-  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, carried: [] as string[][], logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null };
+  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, carried: [] as string[][], logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null, unreadable: [] as UnreadableRow[] };
   const view = new AuthView({
     checkMs: 1_000,
     maxAgeMs: 60_000,
@@ -24,7 +24,7 @@ function world() {
     loadGates: async () => {
       w.gateReads++;
       if (w.down) throw new Error('db down');
-      return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys) };
+      return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys), unreadable: [...w.unreadable] };
     },
     onMove: async (_holds, carried) => {
       w.moves++;
@@ -169,6 +169,26 @@ describe('AuthView', () => {
       await get();
     }
     expect(w.logs.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(levels);
+  });
+
+  // The read leaves one tenant's unreadable rows out rather than fail every tenant's view: the
+  // operator is told which, once per change, not once per re-read.
+  const bad: UnreadableRow = { table: 'apps', id: 'q/bad', error: 'apps row "q/bad": column cors_origins_json must be valid JSON, got "not json"' };
+  const badKey: UnreadableRow = { table: 'api_keys', id: 'k9', error: 'api_keys row "k9": column revoked must be 0 or 1, got 2' };
+  it.each([
+    ['none unreadable', [[], []], []],
+    ['one unreadable, read again and again: logged once', [[bad], [bad], [bad]], [['error', ['q/bad']]]],
+    ['another joins it, then both are fixed', [[bad], [bad, badKey], []], [['error', ['q/bad']], ['error', ['q/bad', 'k9']], ['info', null]]],
+  ] as const)('unreadable rows: %s', async (_name, reads, logged) => {
+    const { w, get } = world();
+    for (const rows of reads) {
+      w.unreadable = [...rows];
+      w.clock++;
+      w.now += 1_000;
+      await get();
+    }
+    const lines = w.logs.map((l) => JSON.parse(l) as { level: string; rows?: UnreadableRow[] });
+    expect(lines.map((l) => [l.level, l.rows?.map((r) => r.id) ?? null])).toEqual(logged);
   });
 });
 

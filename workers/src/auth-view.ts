@@ -59,6 +59,8 @@ export class AuthView {
   #first: Promise<Map<string, AppGate>> | null = null;
   /** One log line per outage, not one per second. */
   #failing = false;
+  /** The unreadable rows last logged (JSON): logged again only when they change. */
+  #unreadable = '[]';
 
   constructor(options: AuthViewOptions) {
     this.#o = options;
@@ -149,6 +151,15 @@ export class AuthView {
     const holds = read.keys !== null;
     if (read.clock !== -1 && holds !== held) {
       this.#o.log(JSON.stringify(holds ? { level: 'info', msg: 'auth view holds every API key again' } : { level: 'warn', msg: 'more API keys than an isolate holds (EDGE_MAX_KEYS, at most 20000): this isolate reads each key on its first use' }));
+    }
+    // Rows the read left out (one tenant's bad row must not fail every tenant's view): the
+    // operator must know, but one line when they change, not one per re-read.
+    const unreadable = JSON.stringify(read.unreadable);
+    if (unreadable !== this.#unreadable) {
+      this.#o.log(JSON.stringify(read.unreadable.length > 0
+        ? { level: 'error', msg: 'unreadable rows left out of the auth view: their apps are unknown and their keys refused until fixed', rows: read.unreadable }
+        : { level: 'info', msg: 'the auth view reads every row again' }));
+      this.#unreadable = unreadable;
     }
     this.#gates = read.gates;
     this.#keys = read.keys;

@@ -6,7 +6,7 @@ export { annotateDecision, decide, glanceAt, parsePolicy, POLICY_VARIABLES, reso
 export { importSigningKey, importVerificationKeys, signRoutingToken, verifyRoutingToken } from '../../shared/tokens/index.ts';
 export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadApiKeysByHash, loadAppGates, loadAppSnapshot, loadAuthClock, type AuthRead } from '../../shared/snapshot/index.ts';
-export type { AppGate } from '../../shared/snapshot/index.ts';
+export type { AppGate, UnreadableRow } from '../../shared/snapshot/index.ts';
 export type { SnapshotReader } from '../../shared/snapshot/index.ts';
 export { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 export type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
