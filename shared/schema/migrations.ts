@@ -636,6 +636,16 @@ export const MIGRATIONS: readonly Migration[] = [
        BEGIN UPDATE auth_clock SET seq = seq + 1 WHERE id = 1; END`,
     ],
   },
+  {
+    version: 27,
+    name: "app_clusters by cluster, so an app's snapshot finds the other apps on its clusters without scanning every tenant's rows",
+    statements: [
+      // The snapshot's tenants statement asks which apps are on this app's clusters; with only the
+      // (app_id, cluster_id) key that was a scan of every tenant's app_clusters rows on every
+      // refresh (p/chat 2.4 → 18 ms beside another tenant's 10k apps × 20 clusters).
+      `CREATE INDEX IF NOT EXISTS app_clusters_by_cluster ON app_clusters(cluster_id, app_id)`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
