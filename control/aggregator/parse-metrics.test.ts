@@ -31,6 +31,9 @@ describe('parseMetrics', () => {
     ['a negative gauge', 'vllm:num_requests_running -1\n', /expected a finite number >= 0/],
     ['a NaN gauge', 'vllm:num_requests_running NaN\n', /expected a finite number >= 0/],
     ['metrics without the running gauge', 'vllm:num_requests_waiting 1\n', /no running-requests gauge/],
+    // Finite but absurd: summed over replicas it overflows (one-apps-absurd-metrics-stop-no-push.test.ts).
+    ['an implausible running count', 'vllm:num_requests_running 1e308\n', /implausible/],
+    ['an implausible waiting count', 'vllm:num_requests_running 1\nvllm:num_requests_waiting 2000000\n', /implausible/],
   ])('refuses %s', (_name, text, reason) => {
     const r = parseMetrics(text);
     expect(r.ok).toBe(false);

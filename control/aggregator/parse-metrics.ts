@@ -16,6 +16,18 @@ export interface ReplicaMetrics {
   readonly modelLoaded: boolean | null;
 }
 
+/**
+ * Most requests one replica can plausibly report running or waiting. Each gauge is checked
+ * finite, but a sum over replicas of absurd values (two at 1e308) is not: one app's bogus page
+ * turned its row non-finite and libSQL refused the whole cluster's push, every app's.
+ */
+export const MAX_REPLICA_REQUESTS = 1_000_000;
+
+/** Whether a replica's counts could be real; anything else is a bad scrape, like garbage. */
+export function plausibleLoad(m: Pick<ReplicaMetrics, 'running' | 'waiting'>): boolean {
+  return m.running <= MAX_REPLICA_REQUESTS && m.waiting <= MAX_REPLICA_REQUESTS;
+}
+
 export type MetricsResult = { readonly ok: true; readonly metrics: ReplicaMetrics } | { readonly ok: false; readonly reason: string };
 
 /**
@@ -26,5 +38,6 @@ export function parseMetrics(text: string, engine: EngineSetting = 'auto'): Metr
   const r = readEngineMetrics(text, engine);
   if (!r.ok) return r;
   const l = r.load;
+  if (!plausibleLoad(l)) return { ok: false, reason: `${l.running} running / ${l.waiting} waiting, more than ${MAX_REPLICA_REQUESTS} is implausible` };
   return { ok: true, metrics: { running: l.running, waiting: l.waiting, cacheUsage: l.kvUsage, modelLoaded: l.modelLoaded } };
 }

@@ -20,6 +20,8 @@ describe('summarizeApp', () => {
     ['one dead replica', [ok(0), dead], { hotFree: 4, hotBusy: 0, health: 'degraded' }],
     ['all failing', [failing(0), dead], { hotFree: 0, health: 'unhealthy' }],
     ['no replicas', [], { hotFree: 0, hotBusy: 0, health: 'unhealthy', lastServedAt: 5 }],
+    // Two at 1e308 summed to Infinity, which libSQL refuses: they count as bad scrapes instead.
+    ['implausible counts are bad scrapes', [ok(1), ok(1e308), ok(0, 1e308)], { hotFree: 3, hotBusy: 1, queued: 0, health: 'degraded' }],
   ])('%s', (_name, observations, expected) => {
     expect(run(observations)).toMatchObject({ ...expected, warm: 8, cold: 32, gpuType: 'H100', pricePerHour: 2.5, observedAt: 1000, clusterId: 'c1', appId: 'acme/chat' });
   });

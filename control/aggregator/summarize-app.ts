@@ -1,5 +1,5 @@
 import type { ClusterAppState, Health } from '../../shared/domain/types.ts';
-import type { ReplicaMetrics } from './parse-metrics.ts';
+import { plausibleLoad, type ReplicaMetrics } from './parse-metrics.ts';
 import type { WatchedApp } from './aggregator-config.ts';
 import type { ServedModel } from '../../shared/rollout/served-versions.ts';
 
@@ -26,7 +26,12 @@ export interface SummarizeInput {
 
 /** A replica counts only when both `/health` and `/metrics` answered sensibly. */
 export function replicaUsable(o: ReplicaObservation): boolean {
-  return o.healthy && o.metrics !== null;
+  return o.healthy && readable(o.metrics);
+}
+
+/** Metrics worth counting: implausible counts are a bad scrape (parse-metrics.ts refuses them too). */
+function readable(m: ReplicaMetrics | null): m is ReplicaMetrics {
+  return m !== null && plausibleLoad(m);
 }
 
 /** healthy when every replica is usable, degraded when some are, unhealthy when none (or none exist). */
@@ -48,11 +53,12 @@ export function summarizeApp(input: SummarizeInput): ClusterAppState {
   let usable = 0;
   let idle = 0;
   for (const o of observations) {
-    if (o.metrics !== null) {
+    // Bounded per replica, so the sums stay finite and this app's row never fails the cluster's push.
+    if (readable(o.metrics)) {
       hotBusy += o.metrics.running;
       queued += o.metrics.waiting;
     }
-    if (replicaUsable(o) && o.metrics !== null) {
+    if (replicaUsable(o) && readable(o.metrics)) {
       usable++;
       hotFree += Math.max(0, app.slotsPerReplica - o.metrics.running);
       if (o.metrics.running <= 0 && o.metrics.waiting <= 0) idle++;
