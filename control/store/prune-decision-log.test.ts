@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { insertOutcomes } from './insert-outcomes.ts';
-import { pruneDecisionLog } from './prune-decision-log.ts';
+import { PICK_OUTCOMES, pruneDecisionLog } from './prune-decision-log.ts';
 import { insertRoutedDecision, openTempStore, type TempStore } from './test-fixtures.ts';
 
 const HOUR = 3_600_000;
@@ -39,7 +39,7 @@ test.each([
 ])('rows older than the cutoff go for every app, younger ones stay: $name', async ({ batch }) => {
   await seed([['p/a', 50], ['p/b', 49], ['p/a', 48], ['p/a-b', 30], ['p/a', 2], ['p/b', 1], ['p/a', 0]]);
   const r = await pruneDecisionLog(store.client, { before: NOW - 24 * HOUR, batch });
-  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, decisions: 4, outcomes: 4 });
+  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map(), decisions: 4, outcomes: 4 });
   expect(await ids('decisions')).toEqual(['d4', 'd5', 'd6']);
   expect(await ids('outcomes')).toEqual(['d4', 'd5', 'd6']);
 });
@@ -47,7 +47,7 @@ test.each([
 test('a dry run counts what would go and deletes nothing', async () => {
   await seed([['p/a', 50], ['p/b', 49], ['p/a', 1]]);
   const r = await pruneDecisionLog(store.client, { before: NOW - 24 * HOUR, dryRun: true });
-  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, decisions: 2, outcomes: 2 });
+  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map(), decisions: 2, outcomes: 2 });
   expect(await ids('decisions')).toEqual(['d0', 'd1', 'd2']);
 });
 
@@ -69,13 +69,39 @@ test.each([
 ])('a $status rollout keeps the outcomes since its step began: $kept', async ({ status, kept }) => {
   await seed([['p/a', 50], ['p/a', 40], ['p/a', 30], ['p/a', 1]]);
   const stepStarted = NOW - 45 * HOUR;
+  await insertRollout('p/a', status, stepStarted);
+  const r = await pruneDecisionLog(store.client, { before: NOW - 24 * HOUR });
+  expect(r.cutoff).toBe(NOW - 24 * HOUR);
+  expect(r.heldBack.get('p/a')).toBe(kept ? stepStarted : undefined);
+  expect(await ids('decisions')).toEqual(kept ? ['d1', 'd2', 'd3'] : ['d3']);
+});
+
+async function insertRollout(appId: string, status: string, stepStarted: number): Promise<void> {
   await store.client.execute({
     sql: `INSERT INTO rollouts (app_id, id, model, stable_version, canary_version, status, weight_pct, steps_json, step_index,
             step_started_at, hold_ms, held_regions_json, gates_json, auto_promote, reason, started_at, updated_at)
-          VALUES ('p/a', 'r1', 'm', 'v1', 'v2', ?, 10, '[10,50,100]', 0, ?, 600000, '[]', '{}', 1, NULL, ?, ?)`,
-    args: [status, stepStarted, stepStarted, stepStarted],
+          VALUES (?, 'r1', 'm', 'v1', 'v2', ?, 10, '[10,50,100]', 0, ?, 600000, '[]', '{}', 1, NULL, ?, ?)`,
+    args: [appId, status, stepStarted, stepStarted, stepStarted],
   });
+}
+
+// One tenant's rollout paused for weeks held back every tenant's log: the cutoff was the minimum
+// over all rollouts, applied to every app's decisions and to all outcomes.
+test.each([
+  { name: 'a paused rollout', status: 'paused' },
+  { name: 'a running rollout', status: 'running' },
+])("$name keeps only its own app's rows; other apps prune at the normal cutoff", async ({ status }) => {
+  await seed([['p/a', 400], ['q/b', 400], ['p/a', 300], ['q/b', 300], ['p/a', 200], ['q/b', 200], ['q/b', 1]]);
+  await insertRollout('p/a', status, NOW - 500 * HOUR);
   const r = await pruneDecisionLog(store.client, { before: NOW - 24 * HOUR });
-  expect(r.cutoff).toBe(kept ? stepStarted : NOW - 24 * HOUR);
-  expect(await ids('decisions')).toEqual(kept ? ['d1', 'd2', 'd3'] : ['d3']);
+  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map([['p/a', NOW - 500 * HOUR]]), decisions: 3, outcomes: 3 });
+  expect(await ids('decisions')).toEqual(['d0', 'd2', 'd4', 'd6']);
+  expect(await ids('outcomes')).toEqual(['d0', 'd2', 'd4', 'd6']);
+});
+
+test("each outcomes batch reads one app's index range, not every app's outcomes", async () => {
+  const rs = await store.client.execute({ sql: `EXPLAIN QUERY PLAN ${PICK_OUTCOMES} LIMIT 5000`, args: ['q/b', 'c1', NOW] });
+  const plan = rs.rows.map((row) => String(row['detail']));
+  expect(plan).toContainEqual(expect.stringMatching(/SEARCH outcomes USING COVERING INDEX outcomes_app_cluster_at \(app_id=\? AND cluster_id=\? AND at<\?\)/));
+  expect(plan.filter((d) => d.startsWith('SCAN outcomes') && !d.includes('MAX'))).toEqual([]);
 });

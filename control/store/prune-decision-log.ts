@@ -4,8 +4,9 @@
  * app-scoped read walks a bigger index. Rows older than a cutoff go, in small batches (each its
  * own statement, so the edge's and proxies' batched writes never wait long behind one delete).
  * Kept whatever the cutoff:
- * - what a rollout in progress still judges its gates on (outcomes since its step began, joined
- *   to their decisions), so pruning never blinds a canary;
+ * - what a rollout in progress still judges its gates on (its app's outcomes since its step
+ *   began, and that app's decisions), so pruning never blinds a canary. Only that app's: one
+ *   tenant's rollout paused for weeks used to hold back every tenant's log;
  * - the newest row of each table: the dashboard's live feed follows rowids, and an emptied table
  *   would hand out rowids the feed has already passed.
  * `inflow_seconds` (migration 22) needs nothing here: a ring of 64 rows per (cluster, app) whose
@@ -24,39 +25,60 @@ export interface PruneOptions {
 }
 
 export interface PruneResult {
-  /** The cutoff applied: `before`, or earlier when a rollout in progress needs older rows. */
+  /** The cutoff applied to every app without a rollout in progress: `before`. */
   readonly cutoff: number;
+  /** Apps whose running or paused rollout began its step before `before`: their own, earlier cutoff. */
+  readonly heldBack: ReadonlyMap<string, number>;
   readonly decisions: number;
   readonly outcomes: number;
 }
 
 const DEFAULT_BATCH = 5_000;
 
+/** Per app, so each batch is found through decisions_app_at(app_id, at), not a table scan. */
+export const PICK_DECISIONS = `SELECT rowid FROM decisions WHERE app_id = ? AND at < ? AND rowid < (SELECT MAX(rowid) FROM decisions)`;
+/**
+ * Per (app, cluster), so each batch is one range of outcomes_app_cluster_at: through outcomes_at
+ * every batch would walk again past the old rows a held-back app keeps.
+ */
+export const PICK_OUTCOMES = `SELECT rowid FROM outcomes WHERE app_id IS ? AND cluster_id IS ? AND at < ? AND rowid < (SELECT MAX(rowid) FROM outcomes)`;
+
 export async function pruneDecisionLog(client: Client, opts: PruneOptions): Promise<PruneResult> {
   const batch = opts.batch ?? DEFAULT_BATCH;
-  const cutoff = await cutoffKeepingRollouts(client, opts.before);
+  const dryRun = opts.dryRun === true;
+  const heldBack = await rolloutCutoffs(client, opts.before);
+  const cutoffOf = (appId: string | null): number => (appId === null ? undefined : heldBack.get(appId)) ?? opts.before;
   const apps = await client.execute('SELECT DISTINCT app_id FROM decisions');
   let decisions = 0;
   for (const row of apps.rows) {
     const appId = String(row['app_id']);
-    // Per app, so each batch is found through decisions_app_at(app_id, at), not a table scan.
-    const pick = `SELECT rowid FROM decisions WHERE app_id = ? AND at < ? AND rowid < (SELECT MAX(rowid) FROM decisions)`;
-    decisions += await drain(client, 'decisions', pick, [appId, cutoff], batch, opts.dryRun === true);
+    decisions += await drain(client, 'decisions', PICK_DECISIONS, [appId, cutoffOf(appId)], batch, dryRun);
   }
-  // outcomes_at(at) finds them; each outcome goes by its own time.
-  const pickOutcomes = `SELECT rowid FROM outcomes WHERE at < ? AND rowid < (SELECT MAX(rowid) FROM outcomes)`;
-  const outcomes = await drain(client, 'outcomes', pickOutcomes, [cutoff], batch, opts.dryRun === true);
-  return { cutoff, decisions, outcomes };
+  // `IS` also matches outcomes without an app (an old proxy's, whose decision never landed) or
+  // cluster: they go at the normal cutoff.
+  const groups = await client.execute('SELECT DISTINCT app_id, cluster_id FROM outcomes');
+  let outcomes = 0;
+  for (const row of groups.rows) {
+    const appId = cellOrNull(row['app_id']);
+    outcomes += await drain(client, 'outcomes', PICK_OUTCOMES, [appId, cellOrNull(row['cluster_id']), cutoffOf(appId)], batch, dryRun);
+  }
+  return { cutoff: opts.before, heldBack, decisions, outcomes };
 }
 
-/** The earliest step start of a running or paused rollout, if that is before `before`. */
-async function cutoffKeepingRollouts(client: Client, before: number): Promise<number> {
-  const rs = await client.execute(`SELECT MIN(step_started_at) AS since FROM rollouts WHERE status IN ('running', 'paused')`);
-  const since = rs.rows[0]?.['since'];
-  return typeof since === 'number' || typeof since === 'bigint' ? Math.min(before, Number(since)) : before;
+/** Per app with a running or paused rollout, its step's start when that is before `before`. */
+async function rolloutCutoffs(client: Client, before: number): Promise<Map<string, number>> {
+  const rs = await client.execute({
+    sql: `SELECT app_id, MIN(step_started_at) AS since FROM rollouts WHERE status IN ('running', 'paused') AND step_started_at < ? GROUP BY app_id`,
+    args: [before],
+  });
+  return new Map(rs.rows.map((r) => [String(r['app_id']), Number(r['since'])]));
 }
 
-async function drain(client: Client, table: 'decisions' | 'outcomes', pick: string, args: Array<string | number>, batch: number, dryRun: boolean): Promise<number> {
+function cellOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+async function drain(client: Client, table: 'decisions' | 'outcomes', pick: string, args: Array<string | number | null>, batch: number, dryRun: boolean): Promise<number> {
   if (dryRun) {
     const rs = await client.execute({ sql: `SELECT count(*) AS n FROM (${pick})`, args });
     return Number(rs.rows[0]?.['n'] ?? 0);

@@ -52,7 +52,9 @@ export async function runDbPrune(
     const before = opts.now - opts.olderThanMs;
     const r = await pruneDecisionLog(store.client, { before, dryRun: opts.dryRun });
     const verb = opts.dryRun ? 'would delete' : 'deleted';
-    const kept = r.cutoff < before ? ` (kept from ${new Date(r.cutoff).toISOString()}: a rollout in progress reads them)` : '';
+    // Held back per app: only a rollout's own app keeps its older rows.
+    const held = [...r.heldBack].map(([app, at]) => `${app} from ${new Date(at).toISOString()}`);
+    const kept = held.length > 0 ? ` (kept ${held.join(', ')}: a rollout in progress reads them)` : '';
     out(`${verb} ${r.decisions} decisions and ${r.outcomes} outcomes from before ${new Date(r.cutoff).toISOString()}${kept}`);
   } finally {
     store.close();
