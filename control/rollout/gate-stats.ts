@@ -1,6 +1,6 @@
 /**
- * Live outcomes per version for the gates: the proxies' `outcomes` of the app's decisions since
- * the step began, each attributed to the version its cluster serves (`deployment_versions`).
+ * Live outcomes per version for the gates: the proxies' `outcomes` of the app since the step
+ * began, each attributed to the version its cluster serves (`deployment_versions`).
  */
 import type { Client } from '@libsql/client';
 import type { VersionOutcomes } from '../../shared/rollout/gate-evaluation.ts';
@@ -10,15 +10,24 @@ import { endedByClient } from '../../shared/http/client-ended.ts';
 /** Most outcome rows read per evaluation: bounds the controller's work on a busy app. */
 export const MAX_GATE_ROWS = 20_000;
 
+/**
+ * Filtered on the outcome's own app (schema v21): it joined each outcome to its decision and
+ * filtered on `d.app_id`, so every tenant's outcomes on the app's clusters since the step began
+ * were read (140 ms per rollout per pass with 500k co-tenant outcomes). The version comes from
+ * the outcome's cluster, so no decision is needed. CROSS JOIN keeps the app's few version rows
+ * outside: each is then one range (app, cluster, at >= since) of outcomes_app_cluster_at, where
+ * outcomes first would read every outcome the app ever had.
+ */
+export const VERSION_OUTCOMES_SQL = `SELECT v.version AS version, o.status AS status, o.ttfb_ms AS ttfb_ms, o.error AS error
+          FROM deployment_versions v
+          CROSS JOIN outcomes o ON o.app_id = v.app_id AND o.cluster_id = v.cluster_id AND o.at >= ?
+          WHERE v.app_id = ? AND v.model = ? AND v.version IN (?, ?)
+          ORDER BY o.at DESC LIMIT ?`;
+
 export async function readVersionOutcomes(client: Client, r: Rollout, since: number): Promise<{ stable: VersionOutcomes; canary: VersionOutcomes }> {
   const rs = await client.execute({
-    sql: `SELECT v.version AS version, o.status AS status, o.ttfb_ms AS ttfb_ms, o.error AS error
-          FROM outcomes o
-          JOIN decisions d ON d.id = o.decision_id
-          JOIN deployment_versions v ON v.app_id = d.app_id AND v.cluster_id = o.cluster_id AND v.model = ?
-          WHERE d.app_id = ? AND o.at >= ? AND v.version IN (?, ?)
-          ORDER BY o.at DESC LIMIT ?`,
-    args: [r.model, r.appId, since, r.stable, r.canary, MAX_GATE_ROWS],
+    sql: VERSION_OUTCOMES_SQL,
+    args: [since, r.appId, r.model, r.stable, r.canary, MAX_GATE_ROWS],
   });
   const empty = (): { requests: number; errors: number; cut: number; ttfbMs: number[] } => ({ requests: 0, errors: 0, cut: 0, ttfbMs: [] });
   const acc = { stable: empty(), canary: empty() };
