@@ -24,23 +24,44 @@ export interface EvaluationResult {
   readonly detail: string | null;
 }
 
-/** One pass over every running rollout. A conflict (an operator acted meanwhile) skips that app this round. */
-export async function evaluateRollouts(client: Client, now: number): Promise<EvaluationResult[]> {
-  const out: EvaluationResult[] = [];
-  for (const r of await readRunningRollouts(client)) {
-    const { stable, canary } = await readVersionOutcomes(client, r, r.stepStartedAt);
-    const verdict = evaluateGates(canary, stable, r.gates);
-    const step = nextStep(r, verdict, now);
+/** A rollout this pass could not read or evaluate; the others went on. */
+export interface EvaluationFailure {
+  readonly appId: string;
+  readonly error: string;
+}
+
+export interface PassResult {
+  readonly evaluated: EvaluationResult[];
+  readonly failed: EvaluationFailure[];
+}
+
+/**
+ * One pass over every running rollout, each on its own: one tenant's malformed row or failing
+ * evaluation is reported in `failed` and skipped, never stopping the others' advances and
+ * rollbacks. A conflict (an operator acted meanwhile) skips that app this round.
+ */
+export async function evaluateRollouts(client: Client, now: number): Promise<PassResult> {
+  const evaluated: EvaluationResult[] = [];
+  const failed: EvaluationFailure[] = [];
+  for (const read of await readRunningRollouts(client)) {
+    if (!read.ok) {
+      failed.push({ appId: read.appId, error: read.error });
+      continue;
+    }
+    const r = read.rollout;
     try {
+      const { stable, canary } = await readVersionOutcomes(client, r, r.stepStartedAt);
+      const verdict = evaluateGates(canary, stable, r.gates);
+      const step = nextStep(r, verdict, now);
       // A hold only records the verdict (updated_at unchanged, so an operator's command is not refused for it).
       await updateRollout(client, r, step.rollout, verdict);
+      evaluated.push({ appId: r.appId, action: step.action, weightPct: step.rollout.weightPct, detail: step.rollout.reason });
     } catch (err) {
       if (err instanceof RolloutError && err.code === 'ROLLOUT_CONFLICT') continue;
-      throw err;
+      failed.push({ appId: r.appId, error: err instanceof Error ? err.message : String(err) });
     }
-    out.push({ appId: r.appId, action: step.action, weightPct: step.rollout.weightPct, detail: step.rollout.reason });
   }
-  return out;
+  return { evaluated, failed };
 }
 
 export interface Controller {
@@ -54,9 +75,11 @@ export function startController(client: Client, intervalMs: number, log: Control
   let running: Promise<void> = Promise.resolve();
   const pass = async (): Promise<void> => {
     try {
-      for (const e of await evaluateRollouts(client, now())) {
+      const { evaluated, failed } = await evaluateRollouts(client, now());
+      for (const e of evaluated) {
         if (e.action !== 'hold' && e.action !== 'none') log.info({ app: e.appId, action: e.action, weightPct: e.weightPct, reason: e.detail }, `rollout ${e.action}`);
       }
+      for (const f of failed) log.warn({ app: f.appId, err: f.error }, 'rollout skipped this interval: its row or evaluation failed');
     } catch (err) {
       log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rollout evaluation failed; retrying next interval');
     }

@@ -14,12 +14,22 @@ export async function readRollout(client: Client, appId: string): Promise<Rollou
   return parseRolloutRow(rs.rows[0] as Record<string, unknown> | undefined);
 }
 
-/** Rollouts the controller acts on. */
-export async function readRunningRollouts(client: Client): Promise<Rollout[]> {
+/** A running rollout's row, or why it could not be read (its app only). */
+export type RunningRollout = { readonly ok: true; readonly rollout: Rollout } | { readonly ok: false; readonly appId: string; readonly error: string };
+
+/**
+ * Rollouts the controller acts on, each parsed on its own: one tenant's malformed row (say
+ * `steps_json='[10,"x"]'`) threw for the whole list, and no tenant's canary advanced or rolled back.
+ */
+export async function readRunningRollouts(client: Client): Promise<RunningRollout[]> {
   const rs = await client.execute("SELECT * FROM rollouts WHERE status = 'running' ORDER BY app_id");
-  return rs.rows.flatMap((row) => {
-    const r = parseRolloutRow(row as Record<string, unknown>);
-    return r === null ? [] : [r];
+  return rs.rows.flatMap((row): RunningRollout[] => {
+    try {
+      const r = parseRolloutRow(row as Record<string, unknown>);
+      return r === null ? [] : [{ ok: true, rollout: r }];
+    } catch (err) {
+      return [{ ok: false, appId: String(row['app_id']), error: err instanceof Error ? err.message : String(err) }];
+    }
   });
 }
 
