@@ -73,22 +73,3 @@ describe('the nearest cluster with room wins under share-of-room caps', () => {
     expect(p).toBeLessThanOrEqual(max);
   });
 });
-
-// Found in review of the change above: where every cap is 0 (each full cluster has more queued
-// than its busy slots finish over the horizon) the caps keep nobody apart, and the leftover went
-// back by the sharp shares: every capped decider reading one stale row sent all of its traffic to
-// the cluster showing one queued request fewer (p 1.000; session 23's herd). It now goes by the
-// widened shares, as for an origin with no caps.
-describe('every cap 0 in a saturated pool', () => {
-  const full = (queued: number): Partial<ClusterAppState> => ({ hotFree: 0, hotBusy: 24, warm: 0, cold: 0, queued, observedAt: NOW - 3000, inflowByOrigin: { FRA: 3, AMS: 9 } });
-  it('a capped origin spreads like an uncapped one: one queued request fewer does not take everything', () => {
-    const snap = snapshot({
-      clusters: [cluster('a', 'eu-central'), cluster('b', 'eu-north'), cluster('c', 'eu-west')],
-      states: [state('a', full(40)), state('b', full(41)), state('c', full(42))],
-    });
-    const d = decide(request(), snap, policy(), context());
-    expect(d.candidates.map((c) => c.shareCap)).toEqual([0, 0, 0]);
-    expect(prob(d, 'a')).toBeLessThan(0.9);
-    expect(prob(d, 'c')).toBeGreaterThan(0.02);
-  });
-});

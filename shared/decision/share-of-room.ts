@@ -18,9 +18,7 @@ import type { Policy } from './types.ts';
  * Rows without inflow data are not capped; an origin with no inflow anywhere is not capped.
  * `rates`: the origin's requests/s per candidate (`CompiledSnapshot.inflowFrom`); null when the
  * request's colo is unknown. `exps`: the exp memo of the start-up weights (`expMemoFor`).
- * `applies`: `capsApply(pool, rates)`, when the caller has it already. `leftoverShares`: what a
- * leftover no cap can take goes by when every cap is 0 (by pool position; default the rows'
- * probabilities before capping).
+ * `applies`: `capsApply(pool, rates)`, when the caller has it already.
  */
 export function capByRoom(
   pool: readonly CandidateRow[],
@@ -28,7 +26,6 @@ export function capByRoom(
   policy: Policy,
   exps: ExpMemo,
   applies = capsApply(pool, rates),
-  leftoverShares: Float64Array | null = null,
 ): void {
   // Rows start each decision uncapped (shareCap NaN): nothing to do where no cap applies.
   if (rates === null || !applies) return;
@@ -58,7 +55,7 @@ export function capByRoom(
     const own = r.shareCap; // NaN: no inflow data for this row
     let cap = NaN;
     sc.own[i] = own;
-    sc.before[i] = leftoverShares === null ? r.probability : (leftoverShares[i] as number);
+    sc.before[i] = r.probability;
     if (!Number.isNaN(own)) {
       claimOf(sc, i, r, own, appShare, policy);
       cap = capAt(sc, i, own, r.c.inflowTotal, mine, 0);
@@ -281,7 +278,7 @@ function fillStartUps(sc: CapScratch, pool: readonly CandidateRow[], mine: numbe
  */
 interface CapScratch {
   readonly own: Float64Array;
-  /** The softmax's probability before any cap (or the widened shares `capByRoom` was given): where a leftover goes when every row is capped to 0. */
+  /** The softmax's probability, before any cap: where a leftover goes when every row is capped to 0. */
   readonly before: Float64Array;
   readonly horizon: Float64Array;
   readonly room: Float64Array;

@@ -59,39 +59,19 @@ function loaded(r: CandidateRow): boolean {
  */
 function weighAll(pool: readonly CandidateRow[], best: number, t: number, t0: number, exps: ExpMemo, use: number): number {
   let total = 0;
-  for (const r of pool) total += r.fullWeight = weightOf(r, best, t, t0, exps, use);
+  const widened = t !== t0;
+  for (const r of pool) {
+    // Relative to the best score, so the best weight is 1 (no underflow); with t = t0 this is
+    // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
+    const x = widened ? widenedExponent(r, best, t, t0) : (r.scoreMs - best) / t;
+    let w = memoExp(exps, expSlot(r.c.index, use), -x) * Math.sqrt(r.baseWeight);
+    // The ttft model's modifiers, locality then static weight, multiplied in that order.
+    w *= r.localityFactor;
+    w *= r.c.staticWeightModifier.factor;
+    r.fullWeight = w;
+    total += w;
+  }
   return total;
-}
-
-function weightOf(r: CandidateRow, best: number, t: number, t0: number, exps: ExpMemo, use: number): number {
-  // Relative to the best score, so the best weight is 1 (no underflow); with t = t0 this is
-  // exactly exp(−(score − best) / t), bit for bit as before the widening existed.
-  const x = t !== t0 ? widenedExponent(r, best, t, t0) : (r.scoreMs - best) / t;
-  let w = memoExp(exps, expSlot(r.c.index, use), -x) * Math.sqrt(r.baseWeight);
-  // The ttft model's modifiers, locality then static weight, multiplied in that order.
-  w *= r.localityFactor;
-  w *= r.c.staticWeightModifier.factor;
-  return w;
-}
-
-/**
- * The probabilities the widened softmax would give (`probabilityOf` over `weightOf` at `t`), in
- * pool order, for `capByRoom`'s leftover: where the caps cannot hold the origin's traffic (every
- * row full to its cap, no start-up room) they keep nobody apart, and the sharp shares would send
- * every decider reading one stale row to the queue one request shorter (session 23's herd).
- */
-function widenedShares(pool: readonly CandidateRow[], best: number, t: number, t0: number, exps: ExpMemo, share: number, standbys: number): Float64Array {
-  const out = leftoverScratch(pool.length);
-  let total = 0;
-  for (let i = 0; i < pool.length; i++) total += out[i] = weightOf(pool[i] as CandidateRow, best, t, t0, exps, EXP_USE.widened);
-  for (let i = 0; i < pool.length; i++) out[i] = probabilityOf(pool[i] as CandidateRow, out[i] as number, total, pool.length, share, standbys);
-  return out;
-}
-
-/** A row's probability from its weight: its softmax share (uniform when every weight is 0), then the standby share. */
-function probabilityOf(r: CandidateRow, weight: number, total: number, n: number, share: number, standbys: number): number {
-  const own = total > 0 ? weight / total : 1 / n;
-  return (1 - share) * own + (share > 0 && loaded(r) ? (share * r.c.staticWeight) / standbys : 0);
 }
 
 /** The exponent at temperature `t` with the failure-risk term (0 when unscored) kept at `t0`. */
@@ -151,24 +131,24 @@ export function softmaxPick(
   // Not where the caps hold the origin: they keep deciders off a stale row, and a temperature
   // widened by up to 300 ms there flattened the queue terms, so a saturated pool kept feeding its
   // longest queues (price-crash-control's crash + double load p99 13,725 ms; 1,454 without).
-  // What the caps cannot hold still goes by the widened shares (`widenedShares`).
-  const spread = policy.ttft.queueSpread * expectedQueueMs(pool, total);
-  if (spread > 0 && !capped) total = weighAll(pool, best, t + spread, t, exps, EXP_USE.widened);
+  const spread = capped ? 0 : policy.ttft.queueSpread * expectedQueueMs(pool, total);
+  if (spread > 0) total = weighAll(pool, best, t + spread, t, exps, EXP_USE.widened);
   // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
   // must not be raised to an even split of the share.
   let standbys = 0;
   for (const r of pool) if (loaded(r)) standbys += r.c.staticWeight;
+  const uniform = !(total > 0);
   const share = standbys > 0 ? standbyShareOf(pool.length, policy) : 0;
   const weights = weightScratch(pool.length);
   for (let i = 0; i < pool.length; i++) {
     const r = pool[i] as CandidateRow;
-    r.probability = probabilityOf(r, r.fullWeight, total, pool.length, share, standbys);
+    const own = uniform ? 1 / pool.length : r.fullWeight / total;
+    r.probability = (1 - share) * own + (share > 0 && loaded(r) ? (share * r.c.staticWeight) / standbys : 0);
     // Uncapped, these are the pick weights (capByRoom would change nothing).
     if (!capped) weights[i] = r.pickWeight = r.probability;
   }
   if (capped) {
-    const leftover = spread > 0 ? widenedShares(pool, best, t + spread, t, exps, share, standbys) : null;
-    capByRoom(pool, originRates, policy, exps, capped, leftover);
+    capByRoom(pool, originRates, policy, exps, capped);
     for (let i = 0; i < pool.length; i++) {
       const r = pool[i] as CandidateRow;
       weights[i] = r.pickWeight = r.probability;
@@ -188,11 +168,4 @@ let weightsBuf = new Float64Array(64);
 function weightScratch(n: number): Float64Array {
   if (weightsBuf.length < n) weightsBuf = new Float64Array(Math.max(n, weightsBuf.length * 2));
   return weightsBuf;
-}
-
-// The widened shares of the current call (`widenedShares`), reused likewise.
-let leftoverBuf = new Float64Array(64);
-function leftoverScratch(n: number): Float64Array {
-  if (leftoverBuf.length < n) leftoverBuf = new Float64Array(Math.max(n, leftoverBuf.length * 2));
-  return leftoverBuf;
 }
