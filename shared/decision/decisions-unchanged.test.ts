@@ -18,9 +18,7 @@ describe('decisions are byte-identical to main', () => {
     expect(digestOf(strategy, model, n)).toBe(recorded[`${strategy}/${model}/${n}`]);
   });
 
-  // Recorded in session 8 from the first build with share-of-room caps (snapshots with inflow by
-  // origin); re-recorded in session 24, when the queue-aware widening stopped applying to origins
-  // the caps hold (softmax-pick.ts; the cases without inflow did not move).
+  // Recorded in session 8 from the first build with share-of-room caps (snapshots with inflow by origin).
   it.each(SIZES)('switchyard, ttft model, %i candidates, rows with inflow by origin', (n) => {
     expect(digestOf('switchyard', 'ttft', n, INFLOW_COLOS)).toBe(recorded[`switchyard/ttft/${n}/inflow`]);
   });

@@ -56,16 +56,6 @@ describe('the nearest cluster with room wins under share-of-room caps', () => {
       min: 0.3,
       max: 0.7,
     },
-    {
-      // Both about full under the caps, the far one with a queue: the queue-aware widening (up to
-      // +300 ms of temperature) used to flatten that queue's term and keep feeding it
-      // (price-crash-control's pile-up); the caps keep deciders apart, so it no longer applies.
-      name: 'a saturated pool under the caps: the longer queue gets next to nothing',
-      near: { hotFree: 2, hotBusy: 38, warm: 0, cold: 0, inflowByOrigin: FRA_ON_BOTH.near },
-      far: { hotFree: 1, hotBusy: 39, queued: 3, warm: 0, cold: 0, inflowByOrigin: FRA_ON_BOTH.far },
-      min: 0.95,
-      max: 1,
-    },
   ])('$name', ({ near, far, min, max }) => {
     const d = decide(request(), snap(near, far), policy(), context());
     const p = prob(d, 'near');

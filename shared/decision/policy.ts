@@ -174,7 +174,7 @@ const SPECS = {
     'ROUTE_QUEUE_SPREAD',
     numberInRange(0, 100),
     t.queueSpread,
-    'ttft model: where the sharp pick would send requests into a queue, the softmax temperature widens by this × the queue wait (ms) it expects, so a saturated region spreads its traffic instead of herding onto the clusters that look free in stale state; not where the share-of-room caps hold the request origin (they keep deciders apart there). 0 turns it off.',
+    'ttft model: where the sharp pick would send requests into a queue, the softmax temperature widens by this × the queue wait (ms) it expects, so a saturated region spreads its traffic instead of herding onto the clusters that look free in stale state. 0 turns it off.',
   ),
   latency: spec(
     'ROUTE_WEIGHT_LATENCY',

@@ -104,8 +104,7 @@ function expectedQueueMs(pool: readonly CandidateRow[], total: number): number {
  * by `queueSpread` × that expected wait (capped at SPREAD_QUEUE_CAP_MS; the
  * failure-risk term keeps the base temperature): traffic spreads over the clusters
  * scoring near the best only in the regions and hours that are saturated,
- * and stays on the nearest cluster everywhere else. Only for origins the share-of-room
- * caps do not hold: the caps do that job where they apply, as for the age widening.
+ * and stays on the nearest cluster everywhere else.
  *
  * Probabilistic pick over predicted time: weight = exp(−(score − best) / T)
  * × free capacity where the request would land (so one cluster is never
@@ -128,10 +127,7 @@ export function softmaxPick(
   for (const r of pool) best = Math.min(best, r.scoreMs);
   let total = weighAll(pool, best, t, t, exps, EXP_USE.softmax);
   // Second pass only where the sharp pick would send traffic into a queue: widen by its expected wait.
-  // Not where the caps hold the origin: they keep deciders off a stale row, and a temperature
-  // widened by up to 300 ms there flattened the queue terms, so a saturated pool kept feeding its
-  // longest queues (price-crash-control's crash + double load p99 13,725 ms; 1,454 without).
-  const spread = capped ? 0 : policy.ttft.queueSpread * expectedQueueMs(pool, total);
+  const spread = policy.ttft.queueSpread * expectedQueueMs(pool, total);
   if (spread > 0) total = weighAll(pool, best, t + spread, t, exps, EXP_USE.widened);
   // The standby share follows the operator's static weights: a canary at 1 % or a weight of 0
   // must not be raised to an even split of the share.
