@@ -234,7 +234,6 @@ class H2Call extends UpstreamBody implements H2Waiter, UpstreamResponse, AbortWa
   }
 }
 
-/** Streams the client's body; its failure (ClientBodyError: the client's fault) ends the call. */
 /** Largest piece of a held body written to an HTTP/2 stream at once (its default window). */
 const BODY_PIECE = 64 * 1024;
 
@@ -242,6 +241,7 @@ function* pieces(body: Buffer): Generator<Buffer> {
   for (let at = 0; at < body.length; at += BODY_PIECE) yield body.subarray(at, at + BODY_PIECE);
 }
 
+/** Streams the client's body; its failure (ClientBodyError: the client's fault) ends the call. */
 function sendBody(body: Readable, stream: ClientHttp2Stream, call: H2Call): void {
   body.once('error', (err: Error) => {
     call.fail(err);

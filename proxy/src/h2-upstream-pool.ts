@@ -8,6 +8,15 @@
  * sent only after the server's SETTINGS arrived, so a server's lower limit is never overrun.
  */
 import http2, { type ClientHttp2Session } from 'node:http2';
+
+/**
+ * Streams this proxy opens on one upstream connection, whatever the replica allows (Node's and
+ * Envoy's servers allow ~unlimited): each stream with a held body keeps a piece of it queued, and
+ * 700 of them on one connection passed its session memory and got every stream on it reset, any
+ * app's. nginx's default for clients is 128.
+ */
+export const LOCAL_MAX_STREAMS = 128;
+const SESSION_MEMORY_MB = 32;
 import net from 'node:net';
 
 /** What a call needs from the pool: a stream slot on a connection, or why there is none. */
@@ -124,6 +133,9 @@ class H2Origin {
   private connect(): void {
     const session = http2.connect(this.url, {
       settings: { enablePush: false },
+      // What its streams may hold queued at once (MB): LOCAL_MAX_STREAMS held bodies of a piece
+      // each, with room for answers; past it Node resets every new stream on the connection.
+      maxSessionMemory: SESSION_MEMORY_MB,
       // Cleartext: our own socket, with Nagle off like undici's (small SSE frames go out at once).
       ...(this.cleartext ? { createConnection: () => net.connect({ host: this.host, port: this.port, noDelay: true }) } : {}),
     });
@@ -138,7 +150,7 @@ class H2Origin {
     }, this.connectTimeoutMs);
     timer.unref();
     session.on('remoteSettings', (s) => {
-      conn.maxStreams = Math.max(1, s.maxConcurrentStreams ?? 100);
+      conn.maxStreams = Math.max(1, Math.min(LOCAL_MAX_STREAMS, s.maxConcurrentStreams ?? 100));
       if (!conn.settled) {
         conn.settled = true;
         clearTimeout(timer);

@@ -139,6 +139,8 @@ class StreamPump implements BodySink {
 
   private clientDrained(): void {
     this.waitingForClient = false;
+    // The replica's turn again, with its whole idle budget: the client's pause is not its time.
+    if (this.idle !== null) this.idle.refresh();
     this.up.resume();
   }
 

@@ -8,6 +8,7 @@
  * cut and blamed.
  */
 import { createServer, type Server } from 'node:http';
+import http2 from 'node:http2';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
@@ -25,6 +26,13 @@ beforeAll(async () => {
   upstream = createServer((req, res) => {
     req.resume();
     if (req.url === '/health') return void res.end('ok');
+    if (req.headers['x-test'] === 'slow-tail') {
+      // 20 KB at once (more than the client's window and the proxy's buffer), then the last bytes 700 ms later (a generation that finishes late).
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(Buffer.alloc(20_000, 'y'));
+      setTimeout(() => res.end('tail'), 700);
+      return;
+    }
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(BIG.length) });
       // A hung replica: the head and a little of the body, then nothing.
@@ -38,8 +46,8 @@ beforeAll(async () => {
   proxy = await startTestProxy({
     endpoints: [{ cluster: 'c1', url }],
     jwks: keys.jwks,
-    // 300 ms stands for the default 60 s; one failure ejects.
-    config: { idleTimeoutMs: 300, outlierConsecutiveFailures: 1 },
+    // 600 ms stands for the default 60 s; one failure ejects.
+    config: { idleTimeoutMs: 600, outlierConsecutiveFailures: 1 },
   });
 });
 afterAll(async () => {
@@ -63,6 +71,30 @@ function stallAfterFirstBytes(token: string): Promise<Socket> {
   });
 }
 
+// Found in review: after the client read again the replica had only what was left of the timer
+// (600 ms less the client's 450 ms pause), so its next bytes 250 ms later were an idle timeout
+// blamed on it. The replica's budget now restarts when the client drains.
+it('a client that pauses and reads again leaves the replica its whole idle budget', async () => {
+  silentAfterHead = false;
+  const session = http2.connect(`http://127.0.0.1:${proxy.port}`, { settings: { initialWindowSize: 1024 } });
+  const stream = session.request({ ':method': 'POST', ':path': PATH, 'content-type': 'application/json', 'x-switchyard-token': await keys.mint(), 'x-test': 'slow-tail' });
+  stream.end('{"model":"demo-llm","messages":[]}');
+  stream.pause();
+  await new Promise((r) => setTimeout(r, 450));
+  let body = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (c: string) => (body += c));
+  const ended = await new Promise<boolean>((resolve) => {
+    stream.on('end', () => resolve(true));
+    stream.on('close', () => resolve(false));
+    setTimeout(() => resolve(false), 5_000); // a cut h2 answer may not even close
+    stream.resume();
+  });
+  session.close();
+  expect([ended, body.endsWith('tail')]).toEqual([true, true]);
+  expect(proxy.runtime.outliers.isEjected(APP, url, Date.now())).toBe(false);
+}, 20_000);
+
 it('three clients that stop reading a 32 MiB answer eject no replica; a replica gone silent is still cut', async () => {
   const stalled = await Promise.all([0, 1, 2].map(async () => stallAfterFirstBytes(await keys.mint())));
   await new Promise((r) => setTimeout(r, 1_500));
@@ -77,3 +109,4 @@ it('three clients that stop reading a 32 MiB answer eject no replica; a replica 
   await expect(res.arrayBuffer()).rejects.toThrow();
   expect(proxy.runtime.outliers.isEjected(APP, url, Date.now())).toBe(true);
 }, 20_000);
+

@@ -17,6 +17,9 @@ import { UpstreamAbort } from '../src/upstream-abort.ts';
 let server: http2.Http2Server;
 let origin: string;
 let pool: H2UpstreamPool;
+/** A server with Node's default settings (no stream limit worth the name), reading as slowly. */
+let open: http2.Http2Server;
+let openOrigin: string;
 
 beforeAll(async () => {
   // Reads `/v1/big` bodies only after 2 s (a slow reader, or 64 KiB windows over a long RTT).
@@ -40,15 +43,20 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  open = http2.createServer();
+  open.on('stream', (s, h) => server.emit('stream', s, h));
+  await new Promise<void>((r) => open.listen(0, '127.0.0.1', r));
+  openOrigin = `http://127.0.0.1:${(open.address() as AddressInfo).port}`;
   pool = new H2UpstreamPool(2_000, 30_000);
 });
 afterAll(async () => {
   pool.close?.();
   await new Promise((r) => server.close(r));
+  await new Promise((r) => open.close(r));
 });
 
-const call = (path: string, body: Buffer) =>
-  callH2Upstream(pool, { origin, path, method: 'POST', headers: { 'content-type': 'application/json' }, body, headersTimeout: 10_000 }, new UpstreamAbort());
+const call = (path: string, body: Buffer, to = origin) =>
+  callH2Upstream(pool, { origin: to, path, method: 'POST', headers: { 'content-type': 'application/json' }, body, headersTimeout: 10_000 }, new UpstreamAbort());
 
 async function text(up: Awaited<ReturnType<typeof call>>): Promise<string> {
   const chunks: Buffer[] = [];
@@ -71,3 +79,15 @@ it("another app's small requests on the same connection are answered while two 6
   const answers = await Promise.all(big.map(async (p) => text(await p)));
   expect(answers).toEqual(['big-ok', 'big-ok']);
 }, 20_000);
+
+// Found in review: one piece per stream still adds up. 700 such bodies on one connection to a
+// server that allows any number of streams passed its session memory again; a connection now
+// carries at most LOCAL_MAX_STREAMS of them, with room in its session memory for that many.
+it('700 waiting bodies of 70 KB to a server that allows any number of streams leave room for another request', async () => {
+  const waiting = Array.from({ length: 700 }, () => call('/v1/big', Buffer.alloc(70_000, 32), openOrigin));
+  await new Promise((r) => setTimeout(r, 300));
+  const up = await call('/v1/small', Buffer.from('{}'), openOrigin).catch((e: Error) => e);
+  expect(up instanceof Error ? up.message : `${up.statusCode} ${await text(up)}`).toBe('200 small-ok');
+  const answers = await Promise.all(waiting.map(async (p) => text(await p)));
+  expect(answers.every((a) => a === 'big-ok')).toBe(true);
+}, 30_000);
