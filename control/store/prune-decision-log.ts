@@ -56,13 +56,43 @@ export async function pruneDecisionLog(client: Client, opts: PruneOptions): Prom
   }
   // `IS` also matches outcomes without an app (an old proxy's, whose decision never landed) or
   // cluster: they go at the normal cutoff.
-  const groups = await client.execute('SELECT DISTINCT app_id, cluster_id FROM outcomes');
   let outcomes = 0;
-  for (const row of groups.rows) {
-    const appId = cellOrNull(row['app_id']);
-    outcomes += await drain(client, 'outcomes', PICK_OUTCOMES, [appId, cellOrNull(row['cluster_id']), cutoffOf(appId)], batch, dryRun);
+  for (let g = await firstGroup(client); g !== null; g = await nextGroup(client, g)) {
+    outcomes += await drain(client, 'outcomes', PICK_OUTCOMES, [g.app, g.cluster, cutoffOf(g.app)], batch, dryRun);
   }
   return { cutoff: opts.before, heldBack, decisions, outcomes };
+}
+
+interface Group {
+  readonly app: string | null;
+  readonly cluster: string | null;
+}
+
+/**
+ * The (app, cluster) groups of `outcomes` one index seek at a time (a skip scan of
+ * outcomes_app_cluster_at, NULLs first): `SELECT DISTINCT` read the whole index on every prune,
+ * a table that grows by hundreds of GB a day (SQLite skips ahead only after ANALYZE).
+ */
+export const FIRST_GROUP = 'SELECT app_id, cluster_id FROM outcomes ORDER BY app_id, cluster_id LIMIT 1';
+export const NEXT_CLUSTER = 'SELECT app_id, cluster_id FROM outcomes WHERE app_id IS ? AND cluster_id > ? ORDER BY app_id, cluster_id LIMIT 1';
+const NEXT_CLUSTER_AFTER_NULL = 'SELECT app_id, cluster_id FROM outcomes WHERE app_id IS ? AND cluster_id IS NOT NULL ORDER BY app_id, cluster_id LIMIT 1';
+export const NEXT_APP = 'SELECT app_id, cluster_id FROM outcomes WHERE app_id > ? ORDER BY app_id, cluster_id LIMIT 1';
+const NEXT_APP_AFTER_NULL = 'SELECT app_id, cluster_id FROM outcomes WHERE app_id IS NOT NULL ORDER BY app_id, cluster_id LIMIT 1';
+
+async function firstGroup(client: Client): Promise<Group | null> {
+  return groupOf(await client.execute(FIRST_GROUP));
+}
+
+async function nextGroup(client: Client, g: Group): Promise<Group | null> {
+  const sameApp = g.cluster === null ? { sql: NEXT_CLUSTER_AFTER_NULL, args: [g.app] } : { sql: NEXT_CLUSTER, args: [g.app, g.cluster] };
+  const next = groupOf(await client.execute(sameApp));
+  if (next !== null) return next;
+  return groupOf(await client.execute(g.app === null ? NEXT_APP_AFTER_NULL : { sql: NEXT_APP, args: [g.app] }));
+}
+
+function groupOf(rs: { rows: ReadonlyArray<Record<string, unknown>> }): Group | null {
+  const row = rs.rows[0];
+  return row === undefined ? null : { app: cellOrNull(row['app_id']), cluster: cellOrNull(row['cluster_id']) };
 }
 
 /** Per app with a running or paused rollout, its step's start when that is before `before`. */
