@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countingEdge } from './counting-edge.ts';
+import { countingEdge, type CountingEdge } from './counting-edge.ts';
 import { fixtures } from './helpers.ts';
 import type { ErrorJson } from './helpers.ts';
 
@@ -12,24 +12,40 @@ import type { ErrorJson } from './helpers.ts';
 const env = { EDGE_REFRESH_MS: '1000', EDGE_STALE_SNAPSHOT_MS: '30000', EDGE_MAX_KEYS: '1', EDGE_MAX_FIRST_LOADS: '4' };
 const madeUp = (): string => `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`;
 
+/** Polls until the edge has started `n` key reads, for at most 2 s (a refused read never starts). */
+async function untilKeyReads(e: CountingEdge, n: number): Promise<void> {
+  const end = Date.now() + 2_000;
+  while (e.reads.key < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+}
+
+/**
+ * With key reads held: the flood on `paths` (made-up keys) takes what it may, then the other
+ * tenant's real key asks for a read; then the reads go on. Their status and the flood's answers.
+ */
+async function floodThenTheirs(e: CountingEdge, paths: readonly string[]): Promise<{ theirs: number; flood: string[] }> {
+  const slow = e.holdKeyReads();
+  const before = e.reads.key;
+  const flood = paths.map((p) => e.call(p, madeUp()));
+  await untilKeyReads(e, before + 2); // half of four: the flood's share
+  const theirs = e.call('/token/v4/other/home/generate', fixtures.keys.other);
+  await untilKeyReads(e, before + 3);
+  slow.release();
+  const status = (await theirs).status;
+  const answers = await Promise.all(flood);
+  const codes = await Promise.all(answers.map(async (r) => `${r.status} ${((await r.json()) as ErrorJson).error.code}`));
+  return { theirs: status, flood: codes.sort() };
+}
+
 describe("made-up keys on a slow database hold only their tenant's reads", () => {
   it("a flood of made-up keys on acme's app leaves another tenant's first key read room", async () => {
     const e = await countingEdge(env);
-    // Both apps' gates and snapshots are warm; neither real key has been read yet.
+    // Both apps' gates are warm; neither real key has been read yet.
     expect((await e.call('/token/v4/acme/chat/generate', null)).status).toBe(401);
     expect((await e.call('/token/v4/other/home/generate', null)).status).toBe(401);
-    const slow = e.holdKeyReads();
-    const flood = Array.from({ length: 6 }, () => e.call('/token/v4/acme/chat/generate', madeUp()));
-    await new Promise((r) => setTimeout(r, 50));
-    const theirs = e.call('/token/v4/other/home/generate', fixtures.keys.other);
-    await new Promise((r) => setTimeout(r, 50));
-    slow.release();
-    // Was 503 edge-busy: the flood held all four reads.
-    expect((await theirs).status).toBe(200);
-    const answers = await Promise.all(flood);
-    const codes = await Promise.all(answers.map(async (r) => `${r.status} ${((await r.json()) as ErrorJson).error.code}`));
-    // Two reads for acme (half of four), then edge-busy at once; the reads that ran found nothing.
-    expect(codes.sort()).toEqual(['401 unknown-key', '401 unknown-key', '503 edge-busy', '503 edge-busy', '503 edge-busy', '503 edge-busy']);
+    const r = await floodThenTheirs(e, Array.from({ length: 6 }, () => '/token/v4/acme/chat/generate'));
+    // Was 503 edge-busy: the flood held all four reads. Two reads for acme (half of four), then
+    // edge-busy at once; the reads that ran found nothing.
+    expect(r).toEqual({ theirs: 200, flood: ['401 unknown-key', '401 unknown-key', '503 edge-busy', '503 edge-busy', '503 edge-busy', '503 edge-busy'] });
   });
 
   // The path's project is a claim until its app is known: made-up projects, each a tenant with
@@ -37,15 +53,7 @@ describe("made-up keys on a slow database hold only their tenant's reads", () =>
   it('made-up keys on made-up projects share one tenant: a real tenant still reads', async () => {
     const e = await countingEdge(env);
     expect((await e.call('/token/v4/other/home/generate', null)).status).toBe(401);
-    const slow = e.holdKeyReads();
-    const flood = Array.from({ length: 6 }, (_, i) => e.call(`/token/v4/made-up-${i}/app/generate`, madeUp()));
-    await new Promise((r) => setTimeout(r, 50));
-    const theirs = e.call('/token/v4/other/home/generate', fixtures.keys.other);
-    await new Promise((r) => setTimeout(r, 50));
-    slow.release();
-    expect((await theirs).status).toBe(200);
-    const answers = await Promise.all(flood);
-    const codes = await Promise.all(answers.map(async (r) => `${r.status} ${((await r.json()) as ErrorJson).error.code}`));
-    expect(codes.sort()).toEqual(['404 unknown-app', '404 unknown-app', '503 edge-busy', '503 edge-busy', '503 edge-busy', '503 edge-busy']);
+    const r = await floodThenTheirs(e, Array.from({ length: 6 }, (_, i) => `/token/v4/made-up-${i}/app/generate`));
+    expect(r).toEqual({ theirs: 200, flood: ['404 unknown-app', '404 unknown-app', '503 edge-busy', '503 edge-busy', '503 edge-busy', '503 edge-busy'] });
   });
 });
