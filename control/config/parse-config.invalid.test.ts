@@ -36,6 +36,9 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['unknown limit scope', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    limits: {maxConcurrency: 4, scope: planet}\n`, 'apps[0].limits.scope', 13, /proxy.*region.*global/],
     ['zero concurrency limit', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    limits: {maxConcurrency: 0}\n`, 'apps[0].limits.maxConcurrency', 13, /0|positive|greater/i],
     ['unknown section', `${base}app: []\n`, 'app', 9, /unknown section 'app'/],
+    // Every edge isolate holds every app's CORS list: one tenant's must stay small (session 24 audit).
+    ['too many CORS origins', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: [${Array.from({ length: 65 }, (_, i) => `'https://o${i}.example'`).join(', ')}]\n`, 'apps[0].corsOrigins', 13, /at most 64 CORS origins/],
+    ['a CORS origin too long', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: ['https://${'a'.repeat(300)}.example']\n`, 'apps[0].corsOrigins[0]', 13, /at most 300 characters/],
   ])('%s', (_name, text, path, line, message) => {
     const r = parseConfig(text, 'cfg.yaml');
     expect(r.valid).toBe(false);

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Bounds of an app's CORS list (every edge isolate holds every app's list). */
+export const MAX_CORS_ORIGINS = 64;
+export const MAX_CORS_ORIGIN_CHARS = 300;
+
 /**
  * The config file's shape before semantic checks. Objects are strict so a misspelt field
  * (`residencey:`) is an error instead of a silently ignored default.
@@ -50,7 +54,12 @@ export const rawApp = z.strictObject({
       scope: z.enum(['proxy', 'region', 'global']).optional(),
     })
     .optional(),
-  corsOrigins: z.array(z.string().min(1)).optional(),
+  // Every edge isolate holds every app's gate, CORS origins included, and re-reads them all on
+  // each auth change: one tenant's list must stay small for everyone's read to.
+  corsOrigins: z
+    .array(z.string().min(1).max(MAX_CORS_ORIGIN_CHARS, `a CORS origin is at most ${MAX_CORS_ORIGIN_CHARS} characters (scheme, host, port)`))
+    .max(MAX_CORS_ORIGINS, `at most ${MAX_CORS_ORIGINS} CORS origins per app (use '*' to allow any)`)
+    .optional(),
   clusterWeights: z.record(z.string(), z.number().nonnegative()).optional(),
   // Checked by shared/domain/request-rules.ts, the same reader the edge and proxy use.
   requests: z.unknown().optional(),
