@@ -25,7 +25,7 @@ export interface SummarizeInput {
 }
 
 /** A replica counts only when both `/health` and `/metrics` answered sensibly. */
-export function replicaUsable(o: ReplicaObservation): boolean {
+export function replicaUsable(o: ReplicaObservation): o is ReplicaObservation & { readonly metrics: ReplicaMetrics } {
   return o.healthy && readable(o.metrics);
 }
 
@@ -58,7 +58,7 @@ export function summarizeApp(input: SummarizeInput): ClusterAppState {
       hotBusy += o.metrics.running;
       queued += o.metrics.waiting;
     }
-    if (replicaUsable(o) && readable(o.metrics)) {
+    if (replicaUsable(o)) {
       usable++;
       hotFree += Math.max(0, app.slotsPerReplica - o.metrics.running);
       if (o.metrics.running <= 0 && o.metrics.waiting <= 0) idle++;

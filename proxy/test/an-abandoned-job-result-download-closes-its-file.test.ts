@@ -5,33 +5,30 @@
  * process, and a result deleted by retention kept its disk blocks: one client looping "GET the
  * result, read a chunk, reset" ran the proxy out of file descriptors for every tenant (audit s24).
  */
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { useServer } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 import { startInRegionFixture, type InRegionFixture } from './in-region-fixture.ts';
 
 const MIB = 1024 * 1024;
 const ANSWER = Buffer.alloc(8 * MIB, 'x');
-let upstream: Server;
+const upstream = useServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(req.method === 'POST' ? ANSWER : 'ok'));
+});
 let f: InRegionFixture;
 let jobsDir: string;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(req.method === 'POST' ? ANSWER : 'ok'));
-  });
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   jobsDir = await mkdtemp(join(tmpdir(), 'sy-job-downloads-'));
-  f = await startInRegionFixture(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { proxyConfig: { jobsDir, jobMaxResultBytes: 16 * MIB } });
+  f = await startInRegionFixture(upstream.url(), { proxyConfig: { jobsDir, jobMaxResultBytes: 16 * MIB } });
 });
 afterAll(async () => {
   await f.close();
-  await new Promise((r) => upstream.close(r));
   await rm(jobsDir, { recursive: true, force: true });
 });
 
