@@ -1,6 +1,6 @@
 /**
- * This process's in-flight budget (PROXY_MAX_IN_FLIGHT), shared fairly between apps
- * (shared/limits/in-flight-share.ts): every request that starts upstream work holds one unit
+ * This process's in-flight budget (PROXY_MAX_IN_FLIGHT), shared fairly between projects, and
+ * within a project's share between its apps (shared/limits/in-flight-share.ts): every request that starts upstream work holds one unit
  * until its exchange ends — plain requests, streams, WebSockets, async-job runs (not their
  * submission). Per process: with PROXY_WORKERS > 1 each worker has its own open-file limit and
  * its own budget, decided locally and synchronously (no primary round trip).
@@ -24,47 +24,70 @@ export function budgetFromConfig(maxInFlight: number | 'auto', logger: Logger, f
 }
 
 interface AppHold {
+  readonly appId: string;
   n: number;
 }
 
-export type BudgetRefusal = 'over-share' | 'full';
+interface ProjectHold {
+  readonly project: string;
+  n: number;
+  /** Its apps holding work: an entry goes when the app's last request ends. */
+  readonly apps: Map<string, AppHold>;
+}
+
+export type BudgetRefusal = 'over-share' | 'over-app-share' | 'full';
 
 export class InFlightBudget {
   readonly limits: InFlightLimits;
-  /** Requests held now, all apps. */
+  /** Requests held now, all projects. */
   total = 0;
-  // Only apps holding work: an entry goes when its last request ends (bounded by what is in flight).
-  private readonly apps = new Map<string, AppHold>();
+  // Only projects holding work: an entry goes when its last request ends (bounded by what is in flight).
+  private readonly projects = new Map<string, ProjectHold>();
 
   constructor(budget: number) {
     this.limits = inFlightLimits(budget);
   }
 
-  /** Apps holding at least one request now. */
-  get appsHolding(): number {
-    return this.apps.size;
+  /** Projects holding at least one request now. */
+  get projectsHolding(): number {
+    return this.projects.size;
   }
 
-  /** One unit for `appId`, or why not. */
-  acquire(appId: string): BudgetHold | BudgetRefusal {
-    const held = this.apps.get(appId);
-    const verdict = fairShareVerdict(this.limits, this.total, held?.n ?? 0, this.apps.size);
+  /** One unit for `appId` of `project` (the tenant whose share it counts against), or why not. */
+  acquire(project: string, appId: string): BudgetHold | BudgetRefusal {
+    const p = this.projects.get(project);
+    const a = p?.apps.get(appId);
+    const verdict = fairShareVerdict(this.limits, {
+      total: this.total,
+      projectsHolding: this.projects.size,
+      projectHolds: p?.n ?? 0,
+      appsHolding: p?.apps.size ?? 0,
+      appHolds: a?.n ?? 0,
+    });
     if (verdict !== 'admit') return verdict;
-    let app = held;
+    let proj = p;
+    if (proj === undefined) {
+      proj = { project, n: 0, apps: new Map() };
+      this.projects.set(project, proj);
+    }
+    let app = a;
     if (app === undefined) {
-      app = { n: 0 };
-      this.apps.set(appId, app);
+      app = { appId, n: 0 };
+      proj.apps.set(appId, app);
     }
     app.n += 1;
+    proj.n += 1;
     this.total += 1;
-    return new BudgetHold(this, appId, app);
+    return new BudgetHold(this, proj, app);
   }
 
   /** @internal BudgetHold's release. */
-  give(appId: string, app: AppHold): void {
+  give(proj: ProjectHold, app: AppHold): void {
     this.total -= 1;
+    proj.n -= 1;
     app.n -= 1;
-    if (app.n === 0) this.apps.delete(appId);
+    if (app.n === 0) proj.apps.delete(app.appId);
+    if (proj.n === 0) this.projects.delete(proj.project);
   }
 }
 
@@ -78,7 +101,7 @@ export class BudgetHold {
 
   constructor(
     private readonly budget: InFlightBudget,
-    private readonly appId: string,
+    private readonly proj: ProjectHold,
     private readonly app: AppHold,
   ) {}
 
@@ -91,18 +114,23 @@ export class BudgetHold {
   free(): void {
     if (this.released) return;
     this.released = true;
-    this.budget.give(this.appId, this.app);
+    this.budget.give(this.proj, this.app);
     this.slot();
   }
 }
 
 const NOTHING = (): void => undefined;
 
-/** The 429 for a refusal: names only the caller's own app, never who else holds the proxy. */
-export function overBudget(appId: string, why: BudgetRefusal): ProxyError {
+/**
+ * The 429 for a refusal: names only the caller's own project and app, never who else holds the
+ * proxy. Past the high-water mark the bound is the project's: all its apps together.
+ */
+export function overBudget(project: string, appId: string, why: BudgetRefusal): ProxyError {
   const message =
     why === 'full'
       ? 'this proxy holds as many requests as it may (its in-flight budget); retry after 1s or through another proxy'
-      : `${appId} holds more than its fair share of this proxy's in-flight requests while the proxy is nearly full; retry after 1s`;
+      : why === 'over-share'
+        ? `project ${project} (all its apps together) holds its fair share of this proxy's in-flight requests while the proxy is nearly full; retry after 1s, when some of the project's requests have ended, or through another proxy`
+        : `${appId} holds its part of project ${project}'s fair share of this proxy's in-flight requests while the proxy is nearly full (the project's other apps keep the rest); retry after 1s`;
   return new ProxyError('proxy-in-flight-limited', 429, message, false, 1);
 }

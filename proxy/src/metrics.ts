@@ -37,8 +37,8 @@ export interface ProxyMetrics {
   readonly genAiTokens: Counter<'app' | 'cluster' | 'type'>;
   /** Streamed answers by how they ended: see `countStream`. */
   readonly genAiStreams: Counter<'app' | 'cluster' | 'result'>;
-  /** Requests refused by this process's in-flight budget, by reason (over-share|full; in-flight-budget.ts). */
-  readonly inFlightBudgetRefusals: Counter<'reason'>;
+  /** Requests refused by this process's in-flight budget, by reason (over-share|over-app-share|full) and project (in-flight-budget.ts). */
+  readonly inFlightBudgetRefusals: Counter<'reason' | 'project'>;
   /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
   readonly traceSpansDropped: Counter;
   /** Spans not queued for export: their app held its fair share of the queue (tracing-fair-queue.ts). */
@@ -193,8 +193,8 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     }),
     inFlightBudgetRefusals: new Counter({
       name: 'switchyard_proxy_in_flight_budget_refusals_total',
-      help: 'Requests refused 429 proxy-in-flight-limited by the process\'s in-flight budget (PROXY_MAX_IN_FLIGHT), by reason: over-share (its app held more than its fair share past the high-water mark) or full',
-      labelNames: ['reason'],
+      help: 'Requests refused 429 proxy-in-flight-limited by the process\'s in-flight budget (PROXY_MAX_IN_FLIGHT), by reason and project: over-share (the project, all its apps together, held its fair share past the high-water mark), over-app-share (the app held its part of its project\'s share) or full (project "")',
+      labelNames: ['reason', 'project'],
       registers,
     }),
     traceSpansDropped: new Counter({

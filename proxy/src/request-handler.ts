@@ -97,10 +97,11 @@ function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, targe
   const charge = limitCharge(rt, req, target);
   // This process's budget first (local, synchronous): a refusal then takes no limit slot. A job's
   // submission holds nothing (its run comes back through here with its own unit).
-  const hold = charge === 'rate-only' ? null : rt.inFlightBudget.acquire(target.appId);
+  const hold = charge === 'rate-only' ? null : rt.inFlightBudget.acquire(target.project, target.appId);
   if (typeof hold === 'string') {
-    rt.metrics.inFlightBudgetRefusals.inc({ reason: hold });
-    return { ok: false, error: overBudget(target.appId, hold), claims };
+    // The project is the tenant whose share was spent: the operator sees who (a full proxy blames nobody).
+    rt.metrics.inFlightBudgetRefusals.inc({ reason: hold, project: hold === 'full' ? '' : target.project });
+    return { ok: false, error: overBudget(target.project, target.appId, hold), claims };
   }
   const limit = acquireLimits(rt, target.appId, claims.rt, charge);
   if (!(limit instanceof Promise)) return afterLimits(admitted, limit, hold);

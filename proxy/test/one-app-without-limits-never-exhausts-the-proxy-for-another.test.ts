@@ -3,77 +3,21 @@
  * liked, until the process's open files ran out and accept() and upstream connects failed with
  * EMFILE for every tenant. With a per-process in-flight budget (PROXY_MAX_IN_FLIGHT=40, so a
  * high-water mark of 36), app A, flooding with held streams and a WebSocket, is refused 429
- * `proxy-in-flight-limited` past the mark while app B (no limits either) is still served, and
- * nothing of the refusals counts against the replica. Every unit comes back when A's clients go.
+ * `proxy-in-flight-limited` past the mark while app B of another project (no limits either) is
+ * still served, and nothing of the refusals counts against the replica. Every unit comes back when A's clients go.
  */
 import { once } from 'node:events';
-import { createServer, request, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import type { RunningProxy } from '../src/proxy.ts';
 import { rawRequest, startTestProxy, waitFor } from './harness.ts';
+import { holdingReplica, open, type Opened } from './stream-holding-replica.ts';
 
 const A = 'acme/a';
-const B = 'acme/b';
+const B = 'globex/b';
 const BUDGET = 40;
 const HIGH_WATER = 36;
-
-/** A replica that holds every `/v1/hold` stream open (one event, then nothing) and answers the rest at once. */
-async function holdingReplica(): Promise<{ url: string; seen: () => number; close: () => Promise<void> }> {
-  let seen = 0;
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/health') return void res.end('ok');
-    seen += 1;
-    if (req.url?.startsWith('/v1/hold') === true) {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write('data: held\n\n');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-  });
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws) => {
-    seen += 1;
-    ws.send('hello');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen: () => seen,
-    close: async () => {
-      for (const c of wss.clients) c.terminate();
-      wss.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
-
-interface Opened {
-  readonly status: number;
-  readonly res: IncomingMessage;
-  readonly req: ClientRequest;
-  readonly body: Promise<string>;
-}
-
-/** Opens a GET and resolves at its answer's head (the stream stays held until `req.destroy()`). */
-function open(base: string, path: string): Promise<Opened> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, base), { method: 'GET', agent: false }, (res) => {
-      res.setEncoding('utf8');
-      let text = '';
-      const body = new Promise<string>((done) => {
-        res.on('data', (c: string) => (text += c));
-        res.on('close', () => done(text));
-        res.on('error', () => done(text));
-      });
-      resolve({ status: res.statusCode ?? 0, res, req, body });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('one app without limits never exhausts the proxy for another', () => {
   let replica: Awaited<ReturnType<typeof holdingReplica>>;
@@ -142,8 +86,8 @@ describe('one app without limits never exhausts the proxy for another', () => {
 
   it('counts the refusals, and nothing against the replica', async () => {
     const text = await proxy.runtime.metrics.registry.metrics();
-    expect(text).toContain('switchyard_proxy_in_flight_budget_refusals_total{reason="over-share"} 2');
-    expect(text).toContain('switchyard_proxy_in_flight_budget_refusals_total{reason="full"} 1');
+    expect(text).toContain('switchyard_proxy_in_flight_budget_refusals_total{reason="over-share",project="acme"} 2');
+    expect(text).toContain('switchyard_proxy_in_flight_budget_refusals_total{reason="full",project=""} 1');
     expect(text).toContain('switchyard_proxy_refusals_total{code="proxy-in-flight-limited"} 3');
     expect(text).toMatch(/switchyard_proxy_in_flight_budget_held 40\b/);
     // Only admitted work reached the replica: 36 of A (the WebSocket too), 3 + 4 of B.
@@ -161,7 +105,7 @@ describe('one app without limits never exhausts the proxy for another', () => {
     for (const h of held.splice(0)) h.req.destroy();
     socket?.terminate();
     await waitFor(() => proxy.runtime.inFlightBudget.total === 0, 'every unit back');
-    expect(proxy.runtime.inFlightBudget.appsHolding).toBe(0);
+    expect(proxy.runtime.inFlightBudget.projectsHolding).toBe(0);
     const again = await open(proxy.url, `/v4/${A}/v1/hold`);
     expect(again.status).toBe(200);
     again.req.destroy();

@@ -15,25 +15,35 @@ describe('inFlightLimits', () => {
 
 describe('fairShareVerdict (budget 40, high-water 36)', () => {
   const l = inFlightLimits(40);
-  it.each<[string, number, number, number, ShareVerdict]>([
-    ['below high-water: even a flooding app', 35, 35, 1, 'admit'],
-    ['a lone app at high-water is refused (headroom kept for the next app)', 36, 36, 1, 'over-share'],
-    ['a newcomer past high-water gets in', 36, 0, 1, 'admit'],
-    ['a quiet app under its share gets in', 38, 3, 2, 'admit'],
-    ['the flood past high-water stays refused', 38, 35, 2, 'over-share'],
-    ['at the budget everyone is refused, even a newcomer', 40, 0, 2, 'full'],
-    ['above the budget (lowered at runtime) too', 41, 1, 2, 'full'],
-    ['equal share among four: 10 each', 37, 9, 4, 'admit'],
-    ['equal share among four: the 11th is refused', 37, 10, 4, 'over-share'],
-    ['share counts the newcomer: 40 ÷ 5 = 8', 37, 0, 4, 'admit'],
-  ])('%s', (_name, total, appHolds, appsHolding, verdict) => {
-    expect(fairShareVerdict(l, total, appHolds, appsHolding)).toBe(verdict);
+  // total, projects holding, project holds, its apps holding, app holds
+  it.each<[string, [number, number, number, number, number], ShareVerdict]>([
+    ['below high-water: even a flooding app', [35, 1, 35, 1, 35], 'admit'],
+    ['a lone app at high-water is refused (headroom kept for the next project)', [36, 1, 36, 1, 36], 'over-share'],
+    ['a newcomer past high-water gets in', [36, 1, 0, 0, 0], 'admit'],
+    ['a quiet project under its share gets in', [38, 2, 3, 1, 3], 'admit'],
+    ['the flood past high-water stays refused', [38, 2, 35, 1, 35], 'over-share'],
+    ['at the budget everyone is refused, even a newcomer', [40, 2, 0, 0, 0], 'full'],
+    ['above the budget (lowered at runtime) too', [41, 2, 1, 1, 1], 'full'],
+    ['equal share among four projects: 10 each', [37, 4, 9, 1, 9], 'admit'],
+    ['equal share among four projects: the 11th is refused', [37, 4, 10, 1, 10], 'over-share'],
+    ['share counts the newcomer: 40 ÷ 5 = 8', [37, 4, 0, 0, 0], 'admit'],
+    // A tenant is a project: its many apps share its one share.
+    ['a project flooding through 20 apps holds one share: its new app is refused', [37, 2, 20, 20, 0], 'over-share'],
+    ['a project of 20 apps is refused where one app would be', [36, 1, 36, 20, 1], 'over-share'],
+    ['another project still gets in beside a 20-app flood', [37, 2, 0, 0, 0], 'admit'],
+    // Inside its project's share (20 of 40 here), an app gets an equal part of it.
+    ['a lone app of its project takes the whole project share', [37, 2, 19, 1, 19], 'admit'],
+    ['an app past its part of the project share is refused', [37, 2, 15, 2, 14], 'over-app-share'],
+    ['its sibling under its part gets in', [37, 2, 15, 2, 1], 'admit'],
+    ['a sibling new to the flood counts itself: 20 ÷ 2', [37, 2, 15, 1, 0], 'admit'],
+  ])('%s', (_name, [total, projectsHolding, projectHolds, appsHolding, appHolds], verdict) => {
+    expect(fairShareVerdict(l, { total, projectsHolding, projectHolds, appsHolding, appHolds })).toBe(verdict);
   });
 
   it('a budget of 1 admits one request and then refuses', () => {
     const one = inFlightLimits(1);
-    expect(fairShareVerdict(one, 0, 0, 0)).toBe('admit');
-    expect(fairShareVerdict(one, 1, 1, 1)).toBe('full');
+    expect(fairShareVerdict(one, { total: 0, projectsHolding: 0, projectHolds: 0, appsHolding: 0, appHolds: 0 })).toBe('admit');
+    expect(fairShareVerdict(one, { total: 1, projectsHolding: 1, projectHolds: 1, appsHolding: 1, appHolds: 1 })).toBe('full');
   });
 });
 

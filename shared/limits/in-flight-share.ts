@@ -1,28 +1,47 @@
 /**
- * One proxy process's in-flight budget shared fairly between apps (issue 10 P1, tenant
+ * One proxy process's in-flight budget shared fairly between tenants (issue 10 P1, tenant
  * isolation): the pure rules behind proxy/src/in-flight-budget.ts. Every held request costs the
- * process ~2 open files (client and upstream sockets), so an app without limits that holds
+ * process ~2 open files (client and upstream sockets), so a tenant without limits that holds
  * thousands of streams would otherwise exhaust the open-file limit and make accept() and
  * upstream connects fail with EMFILE for every tenant.
  *
- * Below the high-water mark everyone is admitted. Above it, an app is admitted only while it
- * holds less than an equal share of the budget among the apps holding work (counting itself, and
- * never fewer than two, so a lone flood cannot take the headroom kept for the next app): the
- * max-min share when every app wants more. At the budget everyone is refused.
+ * A tenant is a project, not an app: shares were per app once, so a project that created 20 apps
+ * got 20 shares and could fill the budget past every other project's share. Below the high-water
+ * mark everyone is admitted. Above it, a project is admitted only while it holds less than an
+ * equal share of the budget among the projects holding work (counting itself, and never fewer
+ * than two, so a lone flood cannot take the headroom kept for the next tenant): the max-min share
+ * when every project wants more. Within its project's share an app is admitted only while it
+ * holds less than an equal part of that share among the project's apps holding work, so one app's
+ * flood leaves room for its siblings too. At the budget everyone is refused.
  */
 
 export interface InFlightLimits {
   /** Requests this process may hold at once. */
   readonly budget: number;
-  /** Below this total, every app is admitted. */
+  /** Below this total, every request is admitted. */
   readonly highWater: number;
 }
 
-export type ShareVerdict = 'admit' | 'over-share' | 'full';
+/** `over-share`: the project holds its share; `over-app-share`: the app holds its part of it. */
+export type ShareVerdict = 'admit' | 'over-share' | 'over-app-share' | 'full';
+
+/** What is held when one more request asks: the process's, its project's and its app's. */
+export interface Holding {
+  /** Requests the process holds, all projects. */
+  readonly total: number;
+  /** Projects with at least one request in flight. */
+  readonly projectsHolding: number;
+  /** Requests the caller's project holds, all its apps. */
+  readonly projectHolds: number;
+  /** Apps of the caller's project with at least one request in flight. */
+  readonly appsHolding: number;
+  /** Requests the caller's app holds. */
+  readonly appHolds: number;
+}
 
 /**
  * Headroom above the high-water mark: a tenth of the budget, at most 256. A few hundred slots is
- * room enough for other apps to get in (and their share grows as the flood's requests end),
+ * room enough for other projects to get in (and their share grows as the flood's requests end),
  * while a lone app may still hold ~97 % of a large budget (bench/proxy-stream-hold.ts: 9,500
  * streams of one app under a 20,000 open-file limit).
  */
@@ -33,15 +52,15 @@ export function inFlightLimits(budget: number): InFlightLimits {
   return { budget, highWater: Math.max(0, budget - headroom) };
 }
 
-/**
- * The verdict for one more request of an app holding `appHolds`, while the process holds
- * `total` for `appsHolding` apps (those with at least one request in flight).
- */
-export function fairShareVerdict(l: InFlightLimits, total: number, appHolds: number, appsHolding: number): ShareVerdict {
-  if (total >= l.budget) return 'full';
-  if (total < l.highWater) return 'admit';
-  const apps = Math.max(2, appsHolding + (appHolds === 0 ? 1 : 0));
-  return appHolds < l.budget / apps ? 'admit' : 'over-share';
+/** The verdict for one more request of an app, given what is held (`Holding`). */
+export function fairShareVerdict(l: InFlightLimits, h: Holding): ShareVerdict {
+  if (h.total >= l.budget) return 'full';
+  if (h.total < l.highWater) return 'admit';
+  const projectShare = l.budget / Math.max(2, h.projectsHolding + (h.projectHolds === 0 ? 1 : 0));
+  if (h.projectHolds >= projectShare) return 'over-share';
+  // A project's only app may take the whole project share: no floor of two inside a project.
+  const appShare = projectShare / Math.max(1, h.appsHolding + (h.appHolds === 0 ? 1 : 0));
+  return h.appHolds < appShare ? 'admit' : 'over-app-share';
 }
 
 /**

@@ -1,0 +1,64 @@
+/**
+ * A replica that holds streams open, and a client that opens them: the in-flight budget's tests
+ * fill the proxy with held work and see who else still gets in.
+ */
+import { request, createServer, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+/** A replica that holds every `/v1/hold` stream open (one event, then nothing) and answers the rest at once. */
+export async function holdingReplica(): Promise<{ url: string; seen: () => number; close: () => Promise<void> }> {
+  let seen = 0;
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/health') return void res.end('ok');
+    seen += 1;
+    if (req.url?.startsWith('/v1/hold') === true) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: held\n\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => {
+    seen += 1;
+    ws.send('hello');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen: () => seen,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+export interface Opened {
+  readonly status: number;
+  readonly res: IncomingMessage;
+  readonly req: ClientRequest;
+  readonly body: Promise<string>;
+}
+
+/** Opens a GET and resolves at its answer's head (the stream stays held until `req.destroy()`). */
+export function open(base: string, path: string): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, base), { method: 'GET', agent: false }, (res) => {
+      res.setEncoding('utf8');
+      let text = '';
+      const body = new Promise<string>((done) => {
+        res.on('data', (c: string) => (text += c));
+        res.on('close', () => done(text));
+        res.on('error', () => done(text));
+      });
+      resolve({ status: res.statusCode ?? 0, res, req, body });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
