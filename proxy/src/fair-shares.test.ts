@@ -1,42 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import { FairShares } from './fair-shares.ts';
 
-/** Adds `n` items of `key`; how many were let in. */
-const fill = (q: FairShares, key: string, n: number): number => Array.from({ length: n }).filter(() => q.tryAdd(key)).length;
+/** Adds `n` items of `key` (`tenant/app`, its tenant the part before the slash); how many were let in. */
+const fill = (q: FairShares, key: string, n: number): number =>
+  Array.from({ length: n }).filter(() => q.tryAdd(key.split('/')[0] ?? key, key)).length;
+
+/** `count` keys of one tenant: `t/k0`, `t/k1`, … */
+const keysOf = (tenant: string, count: number): string[] => Array.from({ length: count }, (_, i) => `${tenant}/k${i}`);
 
 describe('FairShares', () => {
   it.each([
     // capacity, then [key, tries] in order → admitted per step
-    { name: 'one key alone takes half', cap: 100, steps: [['a', 1_000]], admitted: [50] },
-    { name: 'a key arriving while another is at its share still finds room', cap: 100, steps: [['a', 1_000], ['b', 1_000]], admitted: [50, 34] },
-    { name: 'three keys: the later ones get their thirds and quarters', cap: 120, steps: [['a', 1_000], ['b', 1_000], ['c', 1_000]], admitted: [60, 40, 20] },
-    { name: 'a key within its share is never refused', cap: 100, steps: [['a', 10], ['b', 10], ['a', 10]], admitted: [10, 10, 10] },
-    { name: 'capacity 1: the only slot goes to nobody past half', cap: 1, steps: [['a', 3]], admitted: [1] },
+    { name: 'one key alone takes half', cap: 100, steps: [['a/x', 1_000]], admitted: [50] },
+    { name: 'a tenant arriving while another is at its share still finds room', cap: 100, steps: [['a/x', 1_000], ['b/x', 1_000]], admitted: [50, 34] },
+    { name: 'three tenants: the later ones get their thirds and quarters', cap: 120, steps: [['a/x', 1_000], ['b/x', 1_000], ['c/x', 1_000]], admitted: [60, 40, 20] },
+    { name: 'a key within its share is never refused', cap: 100, steps: [['a/x', 10], ['b/x', 10], ['a/x', 10]], admitted: [10, 10, 10] },
+    { name: 'capacity 1: the only slot goes to nobody past half', cap: 1, steps: [['a/x', 3]], admitted: [1] },
+    // The share is the tenant's: a second key of a tenant at its share gets nothing more.
+    { name: 'a second key of a tenant at its share is refused', cap: 100, steps: [['a/x', 1_000], ['a/y', 1_000], ['b/x', 1_000]], admitted: [50, 0, 34] },
+    // Within a tenant's share its keys split it: the first key stops at its part once a sibling holds some.
+    { name: 'keys of one tenant split its share', cap: 100, steps: [['a/x', 10], ['a/y', 1_000], ['a/x', 1_000]], admitted: [10, 25, 15] },
   ])('$name', ({ cap, steps, admitted }) => {
     const q = new FairShares(cap);
     expect(steps.map(([key, n]) => fill(q, key as string, n as number))).toEqual(admitted);
     expect(q.total).toBeLessThanOrEqual(cap);
   });
 
-  it('items that leave make room again, for their key first', () => {
-    const q = new FairShares(10);
-    expect(fill(q, 'a', 20)).toBe(5);
-    for (let i = 0; i < 5; i++) q.remove('a');
-    expect(q.heldBy('a')).toBe(0);
-    expect(q.total).toBe(0);
-    expect(fill(q, 'a', 20)).toBe(5);
+  it('a tenant bursting through 20 keys holds what one key would, and another tenant still finds room', () => {
+    const q = new FairShares(100);
+    for (let round = 0; round < 50; round++) for (const k of keysOf('flood', 20)) fill(q, k, 1);
+    expect(q.heldBy('flood')).toBe(50);
+    expect(fill(q, 'quiet/x', 1_000)).toBe(34);
   });
 
-  it('never goes past capacity however many keys arrive', () => {
+  it('items that leave make room again, for their tenant first', () => {
+    const q = new FairShares(10);
+    expect(fill(q, 'a/x', 20)).toBe(5);
+    for (let i = 0; i < 5; i++) q.remove('a', 'a/x');
+    expect(q.heldBy('a', 'a/x')).toBe(0);
+    expect(q.heldBy('a')).toBe(0);
+    expect(q.total).toBe(0);
+    expect(fill(q, 'a/x', 20)).toBe(5);
+  });
+
+  it('never goes past capacity however many tenants arrive', () => {
     const q = new FairShares(64);
-    for (let k = 0; k < 500; k++) fill(q, `k${k}`, 10);
+    for (let k = 0; k < 500; k++) fill(q, `t${k}/x`, 10);
     expect(q.total).toBeLessThanOrEqual(64);
   });
 
   it('removing what a key does not hold changes nothing', () => {
     const q = new FairShares(10);
-    q.tryAdd('a');
-    q.remove('b');
-    expect([q.total, q.heldBy('a')]).toEqual([1, 1]);
+    q.tryAdd('a', 'a/x');
+    q.remove('b', 'b/x');
+    q.remove('a', 'a/y');
+    expect([q.total, q.heldBy('a'), q.heldBy('a', 'a/x')]).toEqual([1, 1, 1]);
   });
 });

@@ -1,41 +1,63 @@
 /**
- * One bounded queue shared by many keys (apps), filled max-min fairly: a key may add an item only
- * while it holds fewer than `capacity / (holders + 1)` (itself counted among the holders) and the
- * queue has room. So one busy key alone takes at most half, two at most a third each, and a key
- * that arrives while others fill the queue still finds room — one tenant's burst never crowds
- * another out of what the queue is for. No I/O; the caller says when items leave (`remove`).
+ * One bounded queue shared by many tenants (projects), filled max-min fairly: a tenant may add an
+ * item only while it holds fewer than `capacity / (holders + 1)` (itself counted among the
+ * holders) and the queue has room. So one busy tenant alone takes at most half, two at most a
+ * third each, and a tenant that arrives while others fill the queue still finds room — one
+ * tenant's burst never crowds another out of what the queue is for. The share is the tenant's,
+ * not each of its keys' (apps): a project bursting through 20 apps holds one share, not 20.
+ * Within its tenant's share a key may add while it holds less than an equal part of that share
+ * among the tenant's keys holding items (a tenant's only key may use the whole share).
+ * No I/O; the caller says when items leave (`remove`).
  */
+interface Tenant {
+  n: number;
+  /** Items per key of this tenant (keys holding none are gone). */
+  readonly keys: Map<string, number>;
+}
+
 export class FairShares {
-  readonly #held = new Map<string, number>();
+  readonly #tenants = new Map<string, Tenant>();
   #total = 0;
 
   constructor(readonly capacity: number) {}
 
-  /** Items queued now, all keys together. */
+  /** Items queued now, all tenants together. */
   get total(): number {
     return this.#total;
   }
 
-  heldBy(key: string): number {
-    return this.#held.get(key) ?? 0;
+  /** Items `tenant` holds, all its keys; or, with `key`, that key's. */
+  heldBy(tenant: string, key?: string): number {
+    const t = this.#tenants.get(tenant);
+    return (key === undefined ? t?.n : t?.keys.get(key)) ?? 0;
   }
 
-  /** True (and counted) when `key` may add one more item now. */
-  tryAdd(key: string): boolean {
-    const mine = this.#held.get(key) ?? 0;
-    const holders = this.#held.size + (mine === 0 ? 1 : 0);
-    if (this.#total >= this.capacity || mine >= this.capacity / (holders + 1)) return false;
-    this.#held.set(key, mine + 1);
+  /** True (and counted) when `key` of `tenant` may add one more item now. */
+  tryAdd(tenant: string, key: string): boolean {
+    const t = this.#tenants.get(tenant);
+    const ours = t?.n ?? 0;
+    const holders = this.#tenants.size + (ours === 0 ? 1 : 0);
+    const share = this.capacity / (holders + 1);
+    if (this.#total >= this.capacity || ours >= share) return false;
+    const mine = t?.keys.get(key) ?? 0;
+    if (mine >= share / ((t?.keys.size ?? 0) + (mine === 0 ? 1 : 0))) return false;
+    let held = t;
+    if (held === undefined) this.#tenants.set(tenant, (held = { n: 0, keys: new Map() }));
+    held.keys.set(key, mine + 1);
+    held.n += 1;
     this.#total += 1;
     return true;
   }
 
-  /** One item of `key` left the queue. */
-  remove(key: string): void {
-    const mine = this.#held.get(key);
-    if (mine === undefined) return;
-    if (mine <= 1) this.#held.delete(key);
-    else this.#held.set(key, mine - 1);
+  /** One item of `key` of `tenant` left the queue. */
+  remove(tenant: string, key: string): void {
+    const t = this.#tenants.get(tenant);
+    const mine = t?.keys.get(key);
+    if (t === undefined || mine === undefined) return;
+    if (mine <= 1) t.keys.delete(key);
+    else t.keys.set(key, mine - 1);
+    t.n -= 1;
+    if (t.n === 0) this.#tenants.delete(tenant);
     this.#total -= 1;
   }
 }

@@ -42,7 +42,7 @@ export interface ProxyMetrics {
   /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
   readonly traceSpansDropped: Counter;
   /** Spans not queued for export: their app held its fair share of the queue (tracing-fair-queue.ts). */
-  readonly traceSpansShed: Counter<'app'>;
+  readonly traceSpansShed: Counter<'project' | 'app'>;
   /** Background libSQL calls that passed their deadline (store-deadline.ts), by call. */
   readonly storeDeadlines: Counter<'call'>;
   /** Token budgets (token-budgets.ts): tokens charged per app and type (prompt|completion). */
@@ -204,8 +204,8 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     }),
     traceSpansShed: new Counter({
       name: 'switchyard_proxy_trace_spans_shed_total',
-      help: 'Spans not queued for export because their app already held its fair share of the export queue (the collector is slower than the spans come); app "" = requests whose token did not verify',
-      labelNames: ['app'],
+      help: 'Spans not queued for export because their project (all its apps together) already held its fair share of the export queue, or their app its part of it (the collector is slower than the spans come), by project and app; "" = requests whose token did not verify',
+      labelNames: ['project', 'app'],
       registers,
     }),
     storeDeadlines: new Counter({

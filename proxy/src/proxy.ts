@@ -264,7 +264,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       Math.max(3 * config.replicaScrapeIntervalMs, 1_000),
     ),
     recordOutcome: (row) => reporter.record(row),
-    tracing: tracingFromConfig(config, { ...(deps.traceExporter === undefined ? {} : { exporter: deps.traceExporter }), onDropped, onShed: (app) => metrics.traceSpansShed.inc({ app }) }),
+    tracing: tracingFromConfig(config, { ...(deps.traceExporter === undefined ? {} : { exporter: deps.traceExporter }), onDropped, onShed: (o) => metrics.traceSpansShed.inc({ project: o.project, app: o.app }) }),
     jobPins: new JobPins(store, config.id, (err: unknown) => {
       countDeadline(err);
       logger.warn({ err }, 'could not write a job pin');

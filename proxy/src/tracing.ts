@@ -36,7 +36,7 @@ import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { ClientRequest } from './client-io.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { RequestTrace } from './tracing-request.ts';
-import { ANONYMOUS, FairSpanQueue } from './tracing-fair-queue.ts';
+import { ANONYMOUS, FairSpanQueue, ownerOf, type SpanOwner } from './tracing-fair-queue.ts';
 
 export interface ProxyTracingConfig {
   /** OTLP/HTTP traces URL (`…/v1/traces`). */
@@ -81,8 +81,11 @@ export interface TracingHooks {
   /** The exporter (tests); default OTLP/HTTP JSON to the configured URL. */
   readonly exporter?: SpanExporter;
   readonly onDropped?: DroppedSpans;
-  /** A span not queued because its app (ANONYMOUS: ''; no verified app) held its fair share. */
-  readonly onShed?: (app: string) => void;
+  /**
+   * A span not queued because its project held its fair share, or its app its part of it
+   * (ANONYMOUS: project and app ''; no verified app).
+   */
+  readonly onShed?: (owner: SpanOwner) => void;
   /** Spans waiting for export, all apps together. */
   readonly maxQueueSize?: number;
 }
@@ -186,9 +189,9 @@ export class ProxyTracing {
       if (fromHeader?.traceId !== sc.traceId) delete req.headers['tracestate'];
       return null;
     }
-    // Its spans queue for export within its app's share; a request whose token did not verify
-    // names an app only by its path, so its spans share the anonymous one.
-    this.queue.assign(server, admission.claims !== null && appId !== null ? appId : ANONYMOUS);
+    // Its spans queue for export within its project's share; a request whose token did not
+    // verify names an app only by its path, so its spans share the anonymous one.
+    this.queue.assign(server, admission.claims !== null && appId !== null ? ownerOf(appId) : ANONYMOUS);
     const under = trace.setSpan(ROOT_CONTEXT, server);
     const admit: Span = this.tracer.startSpan('proxy admission', { startTime: startMs, attributes: attrs({ 'switchyard.admission.result': admission.refusal?.code ?? 'admitted' }) }, under);
     admit.end();

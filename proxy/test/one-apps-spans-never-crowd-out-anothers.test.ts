@@ -2,9 +2,11 @@
  * The proxy's span export queue is shared by every app. When spans come faster than the collector
  * takes them (a burst of sampled requests, a slow collector), the SDK's queue filled with the
  * bursting app's spans and dropped everything that ended next — every other app's traces too.
- * Now each app queues within its fair share: a burst costs the bursting app its own spans (counted
- * per app), and a quiet app's spans are all exported. A request whose token did not verify names
- * its app only by its path: such spans share one anonymous share, whatever app they name.
+ * Now each tenant (project) queues within its fair share: a burst costs the bursting project its
+ * own spans (counted per project and app), and a quiet project's spans are all exported — also
+ * when the burst comes through many apps of one project, which once held a share per app. A
+ * request whose token did not verify names its app only by its path: such spans share one
+ * anonymous share, whatever app they name.
  * The real OpenTelemetry SDK (BatchSpanProcessor) behind ProxyTracing; the exporter records what
  * the collector would receive.
  */
@@ -31,7 +33,7 @@ function tracing(): { t: ProxyTracing; collector: Collector; shed: Map<string, n
   const collector = new Collector();
   const shed = new Map<string, number>();
   const cfg = { tracesUrl: '', sampleRatio: 1, serviceName: 'test', contentApps: new Set<string>(), proxyId: 'px', region: 'r1' };
-  const t = ProxyTracing.create(cfg, { exporter: collector, maxQueueSize: QUEUE, onShed: (app) => shed.set(app, (shed.get(app) ?? 0) + 1) });
+  const t = ProxyTracing.create(cfg, { exporter: collector, maxQueueSize: QUEUE, onShed: ({ app }) => shed.set(app, (shed.get(app) ?? 0) + 1) });
   return { t, collector, shed };
 }
 
@@ -47,15 +49,26 @@ function request(t: ProxyTracing, app: string, verified: boolean): void {
 const exportedOf = (c: Collector, app: string): number =>
   c.spans.filter((s) => s.attributes['switchyard.app'] === app || (s.parentSpanContext !== undefined && c.spans.some((p) => p.spanContext().spanId === s.parentSpanContext?.spanId && p.attributes['switchyard.app'] === app))).length;
 
-it("a burst of one app's spans leaves room for another app's, and costs only the bursting app", async () => {
+it("a burst of one app's spans leaves room for another project's, and costs only the bursting app", async () => {
   const { t, collector, shed } = tracing();
   for (let i = 0; i < 1_000; i++) request(t, 'acme/burst', true);
-  for (let i = 0; i < 10; i++) request(t, 'acme/quiet', true);
+  for (let i = 0; i < 10; i++) request(t, 'globex/quiet', true);
   await t.flush();
-  expect(exportedOf(collector, 'acme/quiet')).toBe(20);
+  expect(exportedOf(collector, 'globex/quiet')).toBe(20);
   expect(exportedOf(collector, 'acme/burst')).toBe(QUEUE / 2);
   expect(shed.get('acme/burst')).toBe(2_000 - QUEUE / 2);
-  expect(shed.has('acme/quiet')).toBe(false);
+  expect(shed.has('globex/quiet')).toBe(false);
+  await t.shutdown();
+});
+
+it("a project bursting through 20 apps holds one share: another project's spans are all exported", async () => {
+  const { t, collector } = tracing();
+  const apps = Array.from({ length: 20 }, (_, i) => `flood/a${i}`);
+  for (let i = 0; i < 100; i++) for (const app of apps) request(t, app, true);
+  for (let i = 0; i < 10; i++) request(t, 'globex/quiet', true);
+  await t.flush();
+  expect(exportedOf(collector, 'globex/quiet')).toBe(20);
+  expect(apps.reduce((n, app) => n + exportedOf(collector, app), 0)).toBe(QUEUE / 2);
   await t.shutdown();
 });
 
