@@ -30,7 +30,7 @@ import type { RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
-import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_APP, WebhookDropped, WebhookLanes } from './webhook-lanes.ts';
+import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_PROJECT, WebhookDropped, WebhookLanes } from './webhook-lanes.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -148,7 +148,7 @@ export class AsyncJobs {
         ? new JobResultLedger({ proxyId: o.proxyId, store: o.store, perAppBytes: o.resultBytesPerApp ?? 4 * o.maxResultBytes, totalBytes: o.resultBytesTotal ?? Number.POSITIVE_INFINITY, now: o.now, logger: o.logger })
         : null;
     this.#slots = o.slots ?? new AppLimiter((key) => jobSlotLimits(o.maxQueuedOf(appOfJobSlot(key))));
-    this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_APP, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
+    this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_PROJECT, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
   }
 
   /** Why `url` cannot be a webhook under this proxy's settings, or null. */
@@ -301,7 +301,7 @@ export class AsyncJobs {
       const allowInternal = this.o.webhookAllowInternal === true;
       const url = job.webhookUrl;
       const sent = await this.#webhookLanes.run(job.appId, async () => {
-        // Stopped while it waited its app's turn: the client is closed.
+        // Stopped while it waited its turn: the client is closed.
         if (this.#stopping) return true;
         this.#webhooks ??= webhookDispatcher(allowInternal);
         return deliverWebhook(url, secret, jobView(job), this.#webhooks, () => Math.floor(this.o.now() / 1000), 3, allowInternal);

@@ -10,7 +10,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { internalHostProblem, publicOnlyLookup } from './webhook-address.ts';
 
 export const SIGNATURE_HEADER = 'x-switchyard-signature';
-/** Connections per receiving host: room for 16 apps' notices at 2 each. */
+/** Connections per receiving host: room for 16 projects' notices at 2 each. */
 export const WEBHOOK_CONNECTIONS_PER_HOST = 32;
 
 export function signWebhook(secret: string, body: string, unixSeconds: number): string {
@@ -48,8 +48,9 @@ export function webhookProblem(raw: string, allowInternal = false): string | nul
 /**
  * The webhook client: its own connection pool (webhooks go to callers' hosts, not to replicas),
  * and unless internal addresses are allowed, a lookup that refuses names resolving inside.
- * Each app has at most WEBHOOKS_PER_APP notices in flight (webhook-lanes.ts), so a host's
- * connections are shared by up to CONNECTIONS / WEBHOOKS_PER_APP apps sending at once.
+ * Each project has at most WEBHOOKS_PER_PROJECT notices in flight, all its apps together
+ * (webhook-lanes.ts), so a host's connections are shared by up to CONNECTIONS /
+ * WEBHOOKS_PER_PROJECT projects sending at once, however many apps each has.
  */
 export function webhookDispatcher(allowInternal: boolean): Dispatcher {
   return new Agent({ connections: WEBHOOK_CONNECTIONS_PER_HOST, ...(allowInternal ? {} : { connect: { lookup: publicOnlyLookup() } }) });

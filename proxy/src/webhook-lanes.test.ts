@@ -59,3 +59,36 @@ it("past its line's bound an app's oldest waiting notice is dropped, never anoth
   b2.finish();
   expect(await bWaiting).toBe('ok');
 });
+
+it("a project's apps share its slots: its 20 apps hold 2, and another project's notice starts at once", async () => {
+  const lanes = new WebhookLanes(2);
+  const flood = Array.from({ length: 20 }, () => gate());
+  flood.forEach((g, i) => void lanes.run(`flood/a${i}`, g.task));
+  const other = gate();
+  void lanes.run('quiet/b', other.task);
+  await tick();
+  expect(flood.filter((g) => g.started)).toHaveLength(2);
+  expect(other.started).toBe(true);
+});
+
+it("a project's apps take turns at its slots: a sibling waits behind one notice, not the whole flood", async () => {
+  const lanes = new WebhookLanes(1);
+  const [a1, a2, a3, b1] = [gate(), gate(), gate(), gate()];
+  void lanes.run('p/a', a1.task);
+  void lanes.run('p/a', a2.task);
+  void lanes.run('p/a', a3.task);
+  void lanes.run('p/b', b1.task);
+  await tick();
+  expect([lanes.waitingOf('p/a'), lanes.waitingOf('p/b')]).toEqual([2, 1]);
+  a1.finish();
+  await tick();
+  expect([a2.started, b1.started]).toEqual([true, false]);
+  a2.finish();
+  await tick();
+  // p/b's turn, though p/a was there first with more.
+  expect([a3.started, b1.started]).toEqual([false, true]);
+  b1.finish();
+  await tick();
+  expect(a3.started).toBe(true);
+  a3.finish();
+});
