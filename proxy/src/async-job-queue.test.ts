@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppJobQueue, jobQueueCap } from './async-job-queue.ts';
+import { AppJobQueue, jobProjectCap, jobQueueCap, jobSlotKey, jobSlotLimitsOf, projectJobSlotKey } from './async-job-queue.ts';
 
 describe('jobQueueCap: unfinished async jobs one app may have on a proxy', () => {
   it.each([
@@ -10,6 +10,29 @@ describe('jobQueueCap: unfinished async jobs one app may have on a proxy', () =>
     ['no concurrency limit', 0, null, 1000],
   ])('%s', (_name, configured, maxConcurrency, cap) => {
     expect(jobQueueCap(configured, maxConcurrency)).toBe(cap);
+  });
+});
+
+describe("jobProjectCap: unfinished async jobs one project may have on a proxy, all its apps together", () => {
+  it.each([
+    // configured per project, configured per app → cap
+    [0, 0, 1_000],
+    [0, 5_000, 5_000],
+    [0, 10, 1_000],
+    [200, 0, 200],
+    [200, 5_000, 200],
+  ])('project %i, app %i → %i', (project, app, cap) => {
+    expect(jobProjectCap(project, app)).toBe(cap);
+  });
+});
+
+describe('jobSlotLimitsOf: which cap a slot key counts against', () => {
+  it.each([
+    [jobSlotKey('acme/chat'), 7],
+    [jobSlotKey('jobs-project:x/y'), 7],
+    [projectJobSlotKey('acme'), 300],
+  ])('%s → %i', (key, cap) => {
+    expect(jobSlotLimitsOf(key, (appId) => (appId.includes('/') ? 7 : -1), 300)).toEqual({ maxConcurrency: cap, maxRps: null, scope: 'proxy' });
   });
 });
 

@@ -1,13 +1,15 @@
 /**
- * One app's async jobs on this proxy process: how many it may have unfinished (`jobQueueCap`, the
- * cap that keeps one tenant's backlog from costing every other tenant; counted per proxy through
- * `jobSlotKey`) and the waiting line of those the app's limits refused. A waiting job is an id only (its body stays in libSQL) and costs no request and
- * no database write while it waits: it starts again when one of the app's own jobs ends (its slot
- * is free: the wake-up) or, since a slot may also be held by plain traffic, another cluster
- * worker or another proxy of a shared limit, which this process is not told about, when the
- * app's single retry timer fires (one probe per Retry-After per app, not one per job). At most
- * the app's maxConcurrency runs are started at once (the window), so a burst of submits or a
- * restart's backlog does not send a herd of runs the limit would refuse anyway.
+ * One app's async jobs on this proxy process: how many it may have unfinished (`jobQueueCap`, and
+ * within its project's `jobProjectCap`, all the project's apps together: the caps that keep one
+ * tenant's backlog from costing every other tenant; counted per proxy through `jobSlotKey` and
+ * `projectJobSlotKey`) and the waiting line of those the app's limits refused. A waiting job is
+ * an id only (its body stays in libSQL) and costs no request and no database write while it
+ * waits: it starts again when one of the app's own jobs ends (its slot is free: the wake-up) or,
+ * since a slot may also be held by plain traffic, another cluster worker or another proxy of a
+ * shared limit, which this process is not told about, when the app's single retry timer fires
+ * (one probe per Retry-After per app, not one per job). At most the app's maxConcurrency runs are
+ * started at once (the window), so a burst of submits or a restart's backlog does not send a herd
+ * of runs the limit would refuse anyway.
  */
 
 import type { AppLimits } from '../../shared/domain/types.ts';
@@ -24,14 +26,30 @@ export function jobQueueCap(configured: number, maxConcurrency: number | null): 
 }
 
 /**
- * The cap is counted as a slot per unfinished job in the proxy's admission (app-limits.ts) under
- * this key: one process counts alone, a cluster's workers through their primary
- * (cluster-limits.ts), so the cap holds per proxy, not once per worker. Scope `proxy`: never leased.
+ * Unfinished jobs of one project, all its apps together, when the proxy sets none: what one app
+ * may have at most. The app's cap follows its own limits, but the bound between tenants is the
+ * project's: a project that created 20 apps once kept 20 apps' caps of jobs on a proxy.
+ */
+export function jobProjectCap(configuredProject: number, configuredApp: number): number {
+  return configuredProject > 0 ? configuredProject : Math.max(JOB_QUEUE_MAX, configuredApp);
+}
+
+/**
+ * The caps are counted as a slot per unfinished job in the proxy's admission (app-limits.ts),
+ * one under the app's key and one under its project's: one process counts alone, a cluster's
+ * workers through their primary (cluster-limits.ts), so the caps hold per proxy, not once per
+ * worker. Scope `proxy`: never leased.
  */
 const SLOT_PREFIX = 'jobs:';
+const PROJECT_SLOT_PREFIX = 'jobs-project:';
 export const jobSlotKey = (appId: string): string => SLOT_PREFIX + appId;
-export const appOfJobSlot = (key: string): string => key.slice(SLOT_PREFIX.length);
+export const projectJobSlotKey = (project: string): string => PROJECT_SLOT_PREFIX + project;
 export const jobSlotLimits = (cap: number): AppLimits => ({ maxConcurrency: cap, maxRps: null, scope: 'proxy' });
+
+/** The limits of a job slot key: its project's cap (`projectJobSlotKey`), else its app's. */
+export function jobSlotLimitsOf(key: string, appCap: (appId: string) => number, projectCap: number): AppLimits {
+  return jobSlotLimits(key.startsWith(PROJECT_SLOT_PREFIX) ? projectCap : appCap(key.slice(SLOT_PREFIX.length)));
+}
 
 /** How often a line waiting only behind its own app's runs probes anyway (a stale window). */
 const PROBE_MS = 1_000;

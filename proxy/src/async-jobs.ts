@@ -21,9 +21,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { FINAL_STATUSES, jobView, type JobRow, type JobStore } from './async-job-store.ts';
-import { AppJobQueue, appOfJobSlot, jobSlotKey, jobSlotLimits } from './async-job-queue.ts';
+import { AppJobQueue, JOB_QUEUE_MAX, jobSlotKey, jobSlotLimitsOf, projectJobSlotKey } from './async-job-queue.ts';
 import { AppLimiter, type Admission } from './app-limits.ts';
 import { JobResultLedger } from './job-result-ledger.ts';
 import type { RetainedResult } from './retained-job-results.ts';
@@ -64,9 +65,14 @@ export interface AsyncJobsOptions {
   /** Unfinished jobs the app may have on this proxy (async-job-queue.ts `jobQueueCap`). */
   readonly maxQueuedOf: (appId: string) => number;
   /**
-   * Where each unfinished job holds a slot of its app's cap (`jobSlotKey`): a cluster worker's
-   * primary (cluster-limits.ts `workerAdmission`), so the cap holds per proxy, not once per worker.
-   * Default: counted in this process.
+   * Unfinished jobs a project may have on this proxy, all its apps together (async-job-queue.ts
+   * `jobProjectCap`). Default: JOB_QUEUE_MAX.
+   */
+  readonly maxQueuedPerProject?: number;
+  /**
+   * Where each unfinished job holds a slot of its app's cap (`jobSlotKey`) and of its project's
+   * (`projectJobSlotKey`): a cluster worker's primary (cluster-limits.ts `workerAdmission`), so
+   * the caps hold per proxy, not once per worker. Default: counted in this process.
    */
   readonly slots?: Admission;
   /** Runs of the app worth starting at once: its maxConcurrency, Infinity without one. */
@@ -147,7 +153,7 @@ export class AsyncJobs {
       o.reportResult === undefined
         ? new JobResultLedger({ proxyId: o.proxyId, store: o.store, perAppBytes: o.resultBytesPerApp ?? 4 * o.maxResultBytes, totalBytes: o.resultBytesTotal ?? Number.POSITIVE_INFINITY, now: o.now, logger: o.logger })
         : null;
-    this.#slots = o.slots ?? new AppLimiter((key) => jobSlotLimits(o.maxQueuedOf(appOfJobSlot(key))));
+    this.#slots = o.slots ?? new AppLimiter((key) => jobSlotLimitsOf(key, o.maxQueuedOf, this.#projectCap()));
     this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_PROJECT, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
   }
 
@@ -221,16 +227,40 @@ export class AsyncJobs {
     return q;
   }
 
+  #projectCap(): number {
+    return this.o.maxQueuedPerProject ?? JOB_QUEUE_MAX;
+  }
+
   /**
    * Room for one more job of `appId`, checked before its body is read: a function giving the room
-   * back (submit hands it to the job, which holds it until it ends), or the 429 when the app has
-   * its cap of unfinished jobs on this proxy (all its workers together).
+   * back (submit hands it to the job, which holds it until it ends), or the 429 when the app, or
+   * its project (all its apps together), has its cap of unfinished jobs on this proxy (all its
+   * workers together).
    */
   async reserve(appId: string): Promise<(() => void) | ProxyError> {
-    const v = await this.#slots.acquire(jobSlotKey(appId), this.o.now(), 'slot-only');
-    if (v.ok) return v.release;
-    const cap = this.o.maxQueuedOf(appId);
-    return new ProxyError('jobs-queue-full', 429, `${appId} already has ${cap} unfinished async jobs on this proxy, its cap (PROXY_JOB_MAX_QUEUED_PER_APP, or when unset 16 × the app's maxConcurrency within 64–1000): submit again once some have finished (poll their status URLs), or ask an operator to raise the cap`, false, QUEUE_FULL_RETRY_S);
+    const slots = await this.#take(appId);
+    if (typeof slots === 'function') return slots;
+    if (slots === 'app') {
+      const cap = this.o.maxQueuedOf(appId);
+      return new ProxyError('jobs-queue-full', 429, `${appId} already has ${cap} unfinished async jobs on this proxy, its cap (PROXY_JOB_MAX_QUEUED_PER_APP, or when unset 16 × the app's maxConcurrency within 64–1000): submit again once some have finished (poll their status URLs), or ask an operator to raise the cap`, false, QUEUE_FULL_RETRY_S);
+    }
+    const project = projectOfAppId(appId);
+    return new ProxyError('jobs-queue-full', 429, `project ${project} already has ${this.#projectCap()} unfinished async jobs on this proxy, all its apps together: its cap (PROXY_JOB_MAX_QUEUED_PER_PROJECT): submit again once some of the project's jobs have finished (poll their status URLs), or ask an operator to raise the cap`, false, QUEUE_FULL_RETRY_S);
+  }
+
+  /** A slot of the app's cap and one of its project's (both or neither), or which cap is full. */
+  async #take(appId: string): Promise<(() => void) | 'app' | 'project'> {
+    const app = await this.#slots.acquire(jobSlotKey(appId), this.o.now(), 'slot-only');
+    if (!app.ok) return 'app';
+    const project = await this.#slots.acquire(projectJobSlotKey(projectOfAppId(appId)), this.o.now(), 'slot-only');
+    if (!project.ok) {
+      app.release();
+      return 'project';
+    }
+    return () => {
+      app.release();
+      project.release();
+    };
   }
 
   async submit(input: SubmitInput, reservation: () => void = () => undefined): Promise<JobRow> {
@@ -340,10 +370,10 @@ export class AsyncJobs {
       // Runs claim only queued rows: an interrupted one goes back to queued first (once, conditionally).
       if (job.status === 'running' && !(await this.o.store.update(job.id, ['running'], { status: 'queued' }, this.o.now()))) return;
       this.o.logger.info({ job: job.id, attempts: job.attempts }, 'async job taken up after restart');
-      // It counts against its app's cap like a new one; past the cap (the cap was lowered) it runs
-      // all the same, uncounted: it was accepted before.
-      const slot = await this.#slots.acquire(jobSlotKey(job.appId), this.o.now(), 'slot-only');
-      if (slot.ok) this.#held.set(job.id, slot.release);
+      // It counts against its app's and project's caps like a new one; past them (a cap was
+      // lowered) it runs all the same, uncounted: it was accepted before.
+      const slots = await this.#take(job.appId);
+      if (typeof slots === 'function') this.#held.set(job.id, slots);
       this.#queue(job.appId).add(job.id);
       return;
     }

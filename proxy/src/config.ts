@@ -181,8 +181,14 @@ export interface ProxyConfig {
    */
   readonly jobMaxQueuedPerApp: number;
   /**
+   * Unfinished async jobs one project may have on this proxy process, all its apps together (the
+   * bound between tenants: more apps buy no more); past it a submit gets 429 `jobs-queue-full`.
+   * 0 = max(1000, jobMaxQueuedPerApp): what one app may have at most (async-job-queue.ts).
+   */
+  readonly jobMaxQueuedPerProject: number;
+  /**
    * Requests one proxy process may hold at once (every app, every kind: requests, streams,
-   * WebSockets, async-job runs), shared fairly between apps past a high-water mark
+   * WebSockets, async-job runs), shared fairly between projects past a high-water mark
    * (in-flight-budget.ts). `auto`: from the process's open-file limit (each held request costs
    * ~2 open files): (limit − max(200, 1 %)) ÷ 2, 9,900 under 20,000.
    */
@@ -213,6 +219,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   webhookAllowPrivate: false,
   webhookQueuePerApp: 1_000,
   jobMaxQueuedPerApp: 0,
+  jobMaxQueuedPerProject: 0,
   maxInFlight: 'auto',
   region: 'local',
   publicUrl: '',
@@ -360,6 +367,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['webhookAllowPrivate', 'PROXY_WEBHOOK_ALLOW_PRIVATE', 'bool'],
   ['webhookQueuePerApp', 'PROXY_WEBHOOK_QUEUE_PER_APP', 'int'],
   ['jobMaxQueuedPerApp', 'PROXY_JOB_MAX_QUEUED_PER_APP', 'int'],
+  ['jobMaxQueuedPerProject', 'PROXY_JOB_MAX_QUEUED_PER_PROJECT', 'int'],
   ['maxInFlight', 'PROXY_MAX_IN_FLIGHT', 'in-flight'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],

@@ -45,7 +45,7 @@ import { tracingFromConfig } from './tracing.ts';
 import { wireInRegion } from './in-region-wiring.ts';
 import { asyncJobGate } from './async-job-gate.ts';
 import { AsyncJobs } from './async-jobs.ts';
-import { appOfJobSlot, jobQueueCap, jobSlotLimits } from './async-job-queue.ts';
+import { jobProjectCap, jobQueueCap, jobSlotLimitsOf } from './async-job-queue.ts';
 import { libsqlJobStore } from './async-job-store.ts';
 import type { Client } from '@libsql/client';
 import { tmpdir } from 'node:os';
@@ -235,6 +235,9 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     lastDropLog = now();
     logger.warn({ spans: count, error: error?.message }, 'trace export failed: spans dropped (check the OTLP endpoint)');
   };
+  // Unfinished async jobs: an app's cap from its own limits, within its project's (async-job-queue.ts).
+  const jobCapOf = (appId: string): number => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency);
+  const projectJobCap = jobProjectCap(config.jobMaxQueuedPerProject, config.jobMaxQueuedPerApp);
   const rt: ProxyRuntime = {
     config,
     dispatcher,
@@ -288,9 +291,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
             onWebhookDropped: (appId) => metrics.jobWebhooksDropped.inc({ app: appId }),
             // A cluster's primary counts every worker's kept results once (job-result-ledger.ts).
             ...(slot === null ? {} : { reportResult: reportToPrimary }),
-            maxQueuedOf: (appId) => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency),
-            // A cluster's workers count every app's unfinished jobs at the primary: one cap per proxy.
-            ...(slot === null ? {} : { slots: workerAdmission((key) => jobSlotLimits(jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appOfJobSlot(key)).maxConcurrency)), processChannel()) }),
+            maxQueuedOf: jobCapOf,
+            maxQueuedPerProject: projectJobCap,
+            // A cluster's workers count every app's and project's unfinished jobs at the primary: one cap per proxy.
+            ...(slot === null ? {} : { slots: workerAdmission((key) => jobSlotLimitsOf(key, jobCapOf, projectJobCap), processChannel()) }),
             windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
             now,
             logger,
