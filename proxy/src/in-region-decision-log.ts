@@ -6,6 +6,7 @@
  */
 import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 import type { Decision } from '../../shared/decision/types.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { multiRowInserts, type Arg } from '../../shared/schema/multi-row-insert.ts';
 
 /**
@@ -26,9 +27,10 @@ const INSERT = `INSERT OR IGNORE INTO decisions (id, at, app_id, fn, synthetic, 
   policy_version, seed, stale, decision_us, explanation_json, input_json)`;
 
 export class InRegionDecisionLog {
-  // Full: the app with the most rows buffered loses one, so one app's burst drops its own rows first.
+  // Full: the project with the most rows buffered loses one, so one tenant's burst drops its own
+  // rows first, however many apps it bursts through.
   readonly #buffer = new WriteBuffer<InRegionDecisionRow>({
-    max: 10_000, batch: 200, baseBackoffMs: 1_000, maxBackoffMs: 30_000, key: (row) => row.decision.appId,
+    max: 10_000, batch: 200, baseBackoffMs: 1_000, maxBackoffMs: 30_000, key: (row) => projectOfAppId(row.decision.appId),
   });
   #timer: NodeJS.Timeout | null = null;
   #writing: Promise<void> = Promise.resolve();

@@ -14,6 +14,7 @@
 import { Gauge } from 'prom-client';
 import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 import type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import type { Health } from '../../shared/domain/types.ts';
 import { parseCircuitKey } from './circuit-breaker.ts';
 import type { ClusterLatency } from './latency-tracker.ts';
@@ -58,9 +59,10 @@ export class Reporter {
       batch: Math.min(MAX_QUEUE, this.rt().config.outcomeBatchSize),
       baseBackoffMs: BASE_BACKOFF_MS,
       maxBackoffMs: MAX_BACKOFF_MS,
-      // A full buffer (libSQL slow or down) drops the bursting app's rows, not a quiet app's: its
-      // outcomes are its next snapshot's failure risk, inflow and pinned-slot demand.
-      key: (r) => r.appId ?? '*',
+      // A full buffer (libSQL slow or down) drops the bursting tenant's rows, not a quiet one's:
+      // its outcomes are its next snapshot's failure risk, inflow and pinned-slot demand. Keyed by
+      // project: per app, a project bursting through 20 apps held 20 shares of the buffer.
+      key: (r) => (r.appId == null ? '*' : projectOfAppId(r.appId)),
     });
     return this.outcomes;
   }
