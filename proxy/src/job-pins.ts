@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { jobKeyDigestInput, readJobKey } from '../../shared/domain/job-key.ts';
 import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { ProxyError } from './errors.ts';
 import { STORE_CALL_DEADLINE_MS, withDeadline } from './store-deadline.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -50,8 +51,10 @@ export interface JobPinStore {
 }
 
 /**
- * Pins one proxy keeps in memory: bounds memory whatever clients send. When full, the app holding
- * the most pins loses its oldest: one app's flood of new keys cannot push out another app's pins.
+ * Pins one proxy keeps in memory: bounds memory whatever clients send. When full, the project
+ * holding the most pins loses the oldest of its app holding the most: one tenant's flood of new
+ * keys cannot push out another's pins, however many apps it floods through (by app alone, a
+ * project of 20 apps held 20 shares), nor one app's flood its sibling apps'.
  */
 const MAX_PINS = 50_000;
 
@@ -65,7 +68,7 @@ const PAGES_PER_REFRESH = 10;
 /** Expired rows are deleted this often, not on every 2 s refresh. */
 const PRUNE_EVERY_MS = 60_000;
 
-/** Pin writes buffered while libSQL is slow or down; per-app fair drop when full (WriteBuffer `key`). */
+/** Pin writes buffered while libSQL is slow or down; per-project fair drop when full (WriteBuffer `key`). */
 const WRITE_BUFFER = { max: 10_000, batch: 500, baseBackoffMs: 1_000, maxBackoffMs: 30_000 } as const;
 
 /** What a drain's last write left behind: those jobs lose their replica after the hand-off. */
@@ -88,11 +91,19 @@ export function jobKeyOf(headers: IncomingHttpHeaders, appId: string, header: st
   return { ok: true, hash: createHash('sha256').update(jobKeyDigestInput(appId, value)).digest('hex') };
 }
 
+/** One project's pins: how many, and its apps' (the same maps as `byApp`). */
+interface ProjectPins {
+  n: number;
+  readonly apps: Map<string, Map<string, JobPinRow>>;
+}
+
 export class JobPins {
   /** Per app, its pins in recency order (Map order: re-inserting moves a pin to the end). */
   private readonly byApp = new Map<string, Map<string, JobPinRow>>();
+  /** Per project (the tenant), its apps' pins: whom a full memory takes from. */
+  private readonly byProject = new Map<string, ProjectPins>();
   private count = 0;
-  private readonly writes = new WriteBuffer<JobPinRow>({ ...WRITE_BUFFER, key: (r) => r.appId });
+  private readonly writes = new WriteBuffer<JobPinRow>({ ...WRITE_BUFFER, key: (r) => projectOfAppId(r.appId) });
   private flushing: Promise<void> | null = null;
   /** The write retry armed after a failure (a drain cancels it and writes at once). */
   private retry: NodeJS.Timeout | null = null;
@@ -214,12 +225,7 @@ export class JobPins {
 
   private dropExpired(now: number): void {
     for (const [appId, pins] of this.byApp) {
-      for (const [k, p] of pins) {
-        if (p.expiresAt > now) continue;
-        pins.delete(k);
-        this.count--;
-      }
-      if (pins.size === 0) this.byApp.delete(appId);
+      for (const [k, p] of pins) if (p.expiresAt <= now) this.forget(appId, pins, k);
     }
   }
 
@@ -256,24 +262,54 @@ export class JobPins {
 
   private remember(row: JobPinRow): void {
     let pins = this.byApp.get(row.appId);
-    if (pins === undefined) this.byApp.set(row.appId, (pins = new Map()));
-    if (!pins.delete(row.keyHash)) this.count++; // re-insert: Map order is recency, the oldest go first
+    const project = pins === undefined ? this.projectOf(row.appId) : null;
+    if (pins === undefined) {
+      this.byApp.set(row.appId, (pins = new Map()));
+      project?.apps.set(row.appId, pins);
+    }
+    // Re-insert: Map order is recency, the oldest go first.
+    if (!pins.delete(row.keyHash)) {
+      this.count++;
+      (project ?? this.projectOf(row.appId)).n++;
+    }
     pins.set(row.keyHash, row);
     if (this.count > this.max) this.evictFromHeaviest();
   }
 
-  /** Drops the oldest pin of the app holding the most: O(apps), paid only when full. */
-  private evictFromHeaviest(): void {
-    let heaviest: Map<string, JobPinRow> | null = null;
-    let heaviestApp = '';
-    for (const [appId, pins] of this.byApp) {
-      if (heaviest === null || pins.size > heaviest.size) [heaviest, heaviestApp] = [pins, appId];
-    }
-    const oldest = heaviest?.keys().next();
-    if (heaviest === null || oldest === undefined || oldest.done === true) return;
-    heaviest.delete(oldest.value);
+  private projectOf(appId: string): ProjectPins {
+    const id = projectOfAppId(appId);
+    let p = this.byProject.get(id);
+    if (p === undefined) this.byProject.set(id, (p = { n: 0, apps: new Map() }));
+    return p;
+  }
+
+  /** Drops one pin of `appId`, and the app's and project's entries once they hold none. */
+  private forget(appId: string, pins: Map<string, JobPinRow>, keyHash: string): void {
+    if (!pins.delete(keyHash)) return;
     this.count--;
-    if (heaviest.size === 0) this.byApp.delete(heaviestApp);
+    const id = projectOfAppId(appId);
+    const project = this.byProject.get(id);
+    if (project !== undefined) project.n--;
+    if (pins.size === 0) {
+      this.byApp.delete(appId);
+      project?.apps.delete(appId);
+    }
+    if (project !== undefined && project.n === 0) this.byProject.delete(id);
+  }
+
+  /**
+   * Drops the oldest pin of the heaviest project's heaviest app: O(projects + that project's
+   * apps), paid only when full.
+   */
+  private evictFromHeaviest(): void {
+    let heaviest: ProjectPins | null = null;
+    for (const p of this.byProject.values()) if (heaviest === null || p.n > heaviest.n) heaviest = p;
+    let pins: Map<string, JobPinRow> | null = null;
+    let appId = '';
+    for (const [a, m] of heaviest?.apps ?? []) if (pins === null || m.size > pins.size) [pins, appId] = [m, a];
+    const oldest = pins?.keys().next();
+    if (pins === null || oldest === undefined || oldest.done === true) return;
+    this.forget(appId, pins, oldest.value);
   }
 }
 

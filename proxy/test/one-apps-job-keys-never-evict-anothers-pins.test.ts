@@ -3,6 +3,8 @@
  * every answered request with a new key adds a pin. Up to s16 the proxy kept the 50,000 newest pins
  * over all apps, in memory and in each 2 s refresh from libSQL, so A's flood pushed out app B's
  * pin and B's job lost its replica; and every refresh re-read and re-sorted every live pin.
+ * The tenant is the project: a project flooding through 20 apps held 20 shares of the memory and
+ * of the write buffer, and another project's pins were the ones pushed out.
  * Against REAL libSQL (file, as the proxy's store).
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -24,6 +26,33 @@ test("in memory: app A's 50,000 new job keys leave app B's live pin in place", (
   // A at 100 new conversations/s for ~8 minutes (well inside a 10-minute pin).
   for (let i = 0; i < 50_000; i++) pins.record('p/a', hex(i), 'c1', 'http://a-r1', PIN_MS, NOW + 1 + i * 10);
   expect(pins.get('p/b', B_KEY, NOW + 500_001)?.endpoint).toBe('http://b-r1');
+});
+
+test("in memory: project P's new job keys through 20 apps leave project Q's pins in place", () => {
+  const pins = new JobPins(null, 'px', () => undefined, 1_000);
+  for (let i = 0; i < 200; i++) pins.record('q/b', hex(1e6 + i), 'c1', 'http://b-r1', PIN_MS, NOW);
+  for (let i = 0; i < 20_000; i++) pins.record(`p/a${i % 20}`, hex(i), 'c1', 'http://a-r1', PIN_MS, NOW + 1 + i);
+  const kept = Array.from({ length: 200 }, (_, i) => pins.get('q/b', hex(1e6 + i), NOW + 30_000)).filter((p) => p !== null);
+  expect(kept).toHaveLength(200);
+  expect(pins.size).toBe(1_000);
+});
+
+test("written: project P's burst of pins through 20 apps never drops project Q's from the write buffer", async () => {
+  const written: string[] = [];
+  const db: JobPinStore = {
+    upsertJobPins: async (rows) => void written.push(...rows.map((r) => r.appId)),
+    loadJobPins: () => Promise.reject(new Error('unused')),
+    pruneJobPins: () => Promise.resolve(),
+  };
+  const pins = new JobPins(db, 'px', () => undefined);
+  // One tick's pins (the buffer holds 10,000): 20,000 over 20 apps of p, and 2,000 of q/b
+  // among them, more than any one of p's apps keeps (~475), far less than p's share.
+  for (let i = 0; i < 20_000; i++) {
+    pins.record(`p/a${i % 20}`, hex(i), 'c1', 'http://a-r1', PIN_MS, NOW);
+    if (i % 10 === 0) pins.record('q/b', hex(1e6 + i), 'c1', 'http://b-r1', PIN_MS, NOW);
+  }
+  await pins.settled();
+  expect(written.filter((a) => a === 'q/b')).toHaveLength(2_000);
 });
 
 let store: TempStore;
