@@ -164,7 +164,8 @@ export interface ProxyConfig {
   readonly jobResultBytesPerApp: number;
   /**
    * Bytes of finished job results every app together keeps on this proxy (all its workers); past
-   * it the app holding the most loses its own oldest first. 0 = max(4 GiB, jobResultBytesPerApp).
+   * it the project holding the most (all its apps together) loses its largest app's oldest first.
+   * 0 = max(4 GiB, jobResultBytesPerApp).
    */
   readonly jobResultBytesTotal: number;
   /** Runs of one job (restarts included) before it is marked failed. */

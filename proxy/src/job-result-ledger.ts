@@ -106,15 +106,15 @@ export class JobResultLedger {
     return this.#retained.bytesOf(appId);
   }
 
-  /** `justStored`: the result that was being counted went itself (its app alone held the most). */
+  /** `justStored`: the result that was being counted went itself (with it, its project held the most). */
   async #evict({ result, bound }: Eviction, justStored: boolean): Promise<void> {
     const total = `this proxy keeps at most ${this.o.totalBytes} bytes of finished results in all (PROXY_JOB_RESULT_BYTES_TOTAL)`;
     const error =
       bound === 'app'
         ? `result deleted before its retention ended: its app keeps at most ${this.o.perAppBytes} bytes of finished results on this proxy (PROXY_JOB_RESULT_BYTES_PER_APP), oldest deleted first`
         : justStored
-          ? `result deleted as it was stored: ${total}, and with it its app would have held the most`
-          : `result deleted before its retention ended: ${total}, and its app held the most, so lost its oldest`;
+          ? `result deleted as it was stored: ${total}, and with it its project (all its apps together) would have held the most`
+          : `result deleted before its retention ended: ${total}, and its project (all its apps together) held the most, so its app holding the most lost its oldest`;
     try {
       await this.o.store.update(result.id, ['completed'], { status: 'expired', resultPath: null, error }, this.o.now());
     } catch (err) {

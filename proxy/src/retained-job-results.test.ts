@@ -31,6 +31,9 @@ describe('RetainedResults', () => {
     { name: 'the result just stored goes when it alone makes its app the largest', adds: [['a', 8], ['b', 9]], evicted: ['b1:total'], left: { a: 8, b: 0 } },
     { name: 'the result just stored stays when another app holds more', adds: [['a', 5], ['a', 4], ['b', 4]], evicted: ['a1:total'], left: { a: 4, b: 4 } },
     { name: 'the app bound first, then the total', adds: [['a', 6], ['b', 5], ['b', 6], ['a', 2]], evicted: ['b1:app', 'a1:total'], left: { a: 2, b: 6 } },
+    // The tenant is the project: its apps hold one share of the total.
+    { name: "a project's many apps are one tenant: they lose, not another project that holds more than any one of them", adds: [['q/b', 5], ['p/a', 3], ['p/c', 3], ['p/d', 3], ['p/e', 3]], evicted: ['p/a1:total', 'p/c1:total'], left: { 'q/b': 5, 'p/a': 0, 'p/c': 0, 'p/d': 3, 'p/e': 3 } },
+    { name: 'within the project holding the most, its app holding the most loses', adds: [['p/a', 6], ['p/b', 2], ['q/c', 5]], evicted: ['p/a1:total'], left: { 'p/a': 0, 'p/b': 2, 'q/c': 5 } },
   ])('total bound: $name', ({ adds, evicted, left }) => {
     const kept = new RetainedResults(10, 12);
     const out: string[] = [];

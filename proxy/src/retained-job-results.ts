@@ -6,11 +6,14 @@
  * OWN oldest results, never another app's; the newest result is always kept (the budget is at
  * least the largest result the config allows). No I/O here: job-result-ledger.ts deletes what this returns.
  *
- * All apps together keep at most a total (`PROXY_JOB_RESULT_BYTES_TOTAL`): past it the app that
- * holds the most bytes loses its own oldest result, again and again (max-min fair: a small app
- * loses nothing while a larger one still holds more). That may be the result just stored, when
- * its app holds the most with it alone: one tenant's large result never deletes a smaller one's.
+ * All apps together keep at most a total (`PROXY_JOB_RESULT_BYTES_TOTAL`): past it the project
+ * (the tenant) that holds the most bytes, all its apps together, loses the oldest result of its
+ * app holding the most, again and again (max-min fair: a small project loses nothing while a
+ * larger one still holds more; by app alone, a project of 20 apps held 20 shares of the total).
+ * That may be the result just stored, when its project holds the most with it alone: one
+ * tenant's large result never deletes a smaller one's.
  */
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 
 export interface RetainedResult {
   readonly id: string;
@@ -22,6 +25,7 @@ export interface RetainedResult {
 
 /** One app's results in the order they ended; `head` skips the dropped ones without shifting. */
 interface AppResults {
+  readonly project: string;
   items: RetainedResult[];
   head: number;
   bytes: number;
@@ -35,6 +39,8 @@ export interface Eviction {
 
 export class RetainedResults {
   readonly #apps = new Map<string, AppResults>();
+  /** Bytes per project holding any. */
+  readonly #projects = new Map<string, number>();
   #total = 0;
 
   constructor(
@@ -76,7 +82,7 @@ export class RetainedResults {
   #app(appId: string): AppResults {
     let app = this.#apps.get(appId);
     if (app === undefined) {
-      app = { items: [], head: 0, bytes: 0 };
+      app = { project: projectOfAppId(appId), items: [], head: 0, bytes: 0 };
       this.#apps.set(appId, app);
     }
     return app;
@@ -85,6 +91,7 @@ export class RetainedResults {
   #counted(appId: string, app: AppResults, result: RetainedResult): Eviction[] {
     app.bytes += result.bytes;
     this.#total += result.bytes;
+    this.#projects.set(app.project, (this.#projects.get(app.project) ?? 0) + result.bytes);
     const evicted: Eviction[] = [];
     while (app.bytes > this.budgetBytes && app.items.length - app.head > 1) evicted.push({ result: this.#dropHead(app), bound: 'app' });
     this.#compact(appId, app);
@@ -97,10 +104,13 @@ export class RetainedResults {
     return evicted;
   }
 
-  /** The app holding the most bytes (O(apps): only past the total). */
+  /** The app holding the most bytes of the project holding the most (O(apps): only past the total). */
   #largest(): [string, AppResults] | null {
+    let project: string | null = null;
+    let most = -1;
+    for (const [p, bytes] of this.#projects) if (bytes > most) [project, most] = [p, bytes];
     let best: [string, AppResults] | null = null;
-    for (const entry of this.#apps) if (best === null || entry[1].bytes > best[1].bytes) best = entry;
+    for (const entry of this.#apps) if (entry[1].project === project && (best === null || entry[1].bytes > best[1].bytes)) best = entry;
     return best;
   }
 
@@ -117,6 +127,9 @@ export class RetainedResults {
     app.head++;
     app.bytes -= r.bytes;
     this.#total -= r.bytes;
+    const left = (this.#projects.get(app.project) ?? 0) - r.bytes;
+    if (left > 0) this.#projects.set(app.project, left);
+    else this.#projects.delete(app.project);
     return r;
   }
 

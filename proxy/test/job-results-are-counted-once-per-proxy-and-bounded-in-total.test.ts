@@ -4,8 +4,10 @@
  * boot loaded once. Each worker used to count on its own, so after a restart every worker counted
  * the old results as its own and an app kept its budget on every worker (the shared disk held
  * N × what the operator set). And all apps together keep at most PROXY_JOB_RESULT_BYTES_TOTAL:
- * past it the app holding the most loses its own oldest (410 job-result-expired), never a small
- * app. Real AsyncJobs over a real libSQL file, a real HTTP target.
+ * past it the project holding the most (all its apps together) loses its largest app's oldest
+ * (410 job-result-expired), never a smaller tenant's; by app alone, a project spreading its
+ * results over many apps held a share per app. Real AsyncJobs over a real libSQL file, a real
+ * HTTP target.
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -79,6 +81,23 @@ it('past the total the app holding the most loses its own oldest; the small app 
     await waitFor(async () => (await store.get(a[0] as string))?.status === 'expired', "a's oldest is deleted", 2_000);
     expect((await store.get(a[0] as string))?.error).toContain('PROXY_JOB_RESULT_BYTES_TOTAL');
     for (const id of [a[1] as string, b, a3]) expect((await store.get(id))?.status).toBe('completed');
+  } finally {
+    j.stop();
+  }
+});
+
+it("past the total a project's many apps are one tenant: they lose their oldest, not another project's results", async () => {
+  const store = libsqlJobStore(target.db.client);
+  const dir = join(target.db.dir, 'total-projects');
+  const j = jobs(store, dir, { resultBytesPerApp: 3 * ANSWER.length, resultBytesTotal: 4 * ANSWER.length, recoverBefore: 0 });
+  try {
+    await j.start(target.url(), false);
+    const q = [await complete(j, store, 'q/b'), await complete(j, store, 'q/b')];
+    const p = [await complete(j, store, 'p/a1'), await complete(j, store, 'p/a2'), await complete(j, store, 'p/a3')];
+    // 5 results, room for 4: project p holds 3 over three apps, q/b 2 in one. p loses its oldest.
+    await waitFor(async () => (await store.get(p[0] as string))?.status === 'expired', "p's oldest is deleted", 2_000);
+    expect((await store.get(p[0] as string))?.error).toContain('its project (all its apps together) held the most');
+    for (const id of [...q, p[1] as string, p[2] as string]) expect((await store.get(id))?.status).toBe('completed');
   } finally {
     j.stop();
   }
