@@ -10,6 +10,7 @@
  * (the Worker serves them on `/health`).
  */
 import type { Decision } from '../../shared/decision/types.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { WriteBuffer } from './shared-deps.ts';
 import type { WriteBufferStats } from './shared-deps.ts';
 
@@ -28,7 +29,7 @@ export type DecisionSink = (rows: readonly DecisionRow[]) => Promise<void>;
 export interface DecisionLogOptions {
   readonly batch: number;
   readonly flushMs: number;
-  /** Records kept while the sink is failing; beyond this the app with the most buffered loses one (counted per app). */
+  /** Records kept while the sink is failing; beyond this the project with the most buffered loses one (counted per project). */
   readonly maxBuffered: number;
   /** First and longest wait after a failed write. */
   readonly baseBackoffMs?: number;
@@ -57,8 +58,9 @@ export class DecisionLog {
       batch: Math.min(options.batch, options.maxBuffered),
       baseBackoffMs: options.baseBackoffMs ?? 500,
       maxBackoffMs: options.maxBackoffMs ?? 10_000,
-      // One buffer for every app of the isolate: a full one drops the bursting app's rows first.
-      key: (row) => row.decision.appId,
+      // One buffer for every tenant of the isolate: a full one drops the bursting project's rows
+      // first. Keyed by project: per app, a project bursting through 50 apps held 50 shares.
+      key: (row) => projectOfAppId(row.decision.appId),
     });
   }
 

@@ -514,7 +514,7 @@ function sameGate(checked: AppGate | null, app: AppSnapshot['app']): boolean {
 }
 
 /** Decision-log stats for the public /health: how many apps lost rows, never which. */
-function withoutTenants(stats: WriteBufferStats): Omit<WriteBufferStats, 'droppedByKey'> & { appsWithDrops: number } {
+function withoutTenants(stats: WriteBufferStats): Omit<WriteBufferStats, 'droppedByKey'> & { projectsWithDrops: number } {
   const { droppedByKey, ...totals } = stats;
-  return { ...totals, appsWithDrops: droppedByKey === undefined ? 0 : Object.keys(droppedByKey).length };
+  return { ...totals, projectsWithDrops: droppedByKey === undefined ? 0 : Object.keys(droppedByKey).length };
 }

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../shared/decision/types.ts';
 import { DecisionLog, type DecisionRow } from '../src/decision-log.ts';
 
-// An isolate keeps one bounded decision log for every app. App A bursting past what the
-// database takes must not drop app B's rows: B's outcomes get their app from B's decision rows
+// An isolate keeps one bounded decision log for every tenant. App A bursting past what the
+// database takes must not drop app B's rows (B in another project: the buffer is fair between
+// projects, and within a project the newest row is dropped): B's outcomes get their app from B's decision rows
 // on older proxies, and explain/replay need them. Before, a full buffer dropped every arriving
 // row, B's included (audit: B lost 8 of 20). Runs in workerd, where the edge runs it.
 const row = (appId: string, n: number): DecisionRow => ({
@@ -28,15 +29,41 @@ describe("the edge's decision log under one app's burst", () => {
     // 3,000 rows of A with one row of B every 150.
     for (let n = 0; n < 3_000; n++) {
       log.record(row('p/a', n), waitUntil);
-      if (n % 150 === 0) log.record(row('p/b', n), waitUntil);
+      if (n % 150 === 0) log.record(row('q/b', n), waitUntil);
     }
     open();
     while (log.buffered > 0 || written.length === 0) await log.flush();
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 50))]);
 
-    const b = written.filter((r) => r.decision.appId === 'p/b');
+    const b = written.filter((r) => r.decision.appId === 'q/b');
     expect(b).toHaveLength(20);
     expect(written).toHaveLength(1_050);
-    expect(log.stats()).toMatchObject({ dropped: 3_020 - 1_050, droppedByKey: { 'p/a': 3_020 - 1_050 } });
+    expect(log.stats()).toMatchObject({ dropped: 3_020 - 1_050, droppedByKey: { p: 3_020 - 1_050 } });
+  });
+
+  // A tenant is a project. Keyed by app, a project bursting through 50 apps held 50 shares of
+  // the buffer: each of its apps kept ~19 rows, the other project's one app more, so the
+  // other project's rows were the ones dropped (before: 22 of 200 kept).
+  it("keeps every row of another project when one project bursts through many apps", async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (open = r));
+    const written: DecisionRow[] = [];
+    const log = new DecisionLog({
+      batch: 50, flushMs: 1_000, maxBuffered: 1_000, now: () => 0,
+      sink: async (rows) => { await gate; written.push(...rows); },
+      onError: () => undefined,
+    });
+    const pending: Promise<unknown>[] = [];
+    const waitUntil = (p: Promise<unknown>): void => void pending.push(p);
+    for (let n = 0; n < 5_000; n++) {
+      log.record(row(`burst/app-${n % 50}`, n), waitUntil);
+      if (n % 25 === 0) log.record(row('quiet/app', n), waitUntil);
+    }
+    open();
+    while (log.buffered > 0 || written.length === 0) await log.flush();
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 50))]);
+
+    expect(written.filter((r) => r.decision.appId === 'quiet/app')).toHaveLength(200);
+    expect(Object.keys(log.stats().droppedByKey ?? {})).toEqual(['burst']);
   });
 });

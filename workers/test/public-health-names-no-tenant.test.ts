@@ -6,12 +6,12 @@ import { edgeFor } from '../src/index.ts';
 
 // The edge's /health is public. Its decision-log counters show drops during a database outage,
 // and since the log drops per app, they learned which apps lost rows: anyone could list tenants
-// and gauge their traffic. /health now gives totals and how many apps lost rows; the names stay
+// and gauge their traffic. /health now gives totals and how many projects lost rows (the log drops per project); the names stay
 // in the operator's error log. A real Edge in workerd whose database does not answer (port 1).
 const env = { LIBSQL_URL: 'http://127.0.0.1:1', EDGE_DECISION_BATCH: '1', EDGE_DB_TIMEOUT_MS: '50' };
 
 describe("the edge's public /health during a decision-log outage", () => {
-  it('counts dropped rows and apps without naming any app', async () => {
+  it('counts dropped rows and projects without naming any app or project', async () => {
     const built = await edgeFor({ ...(workerEnv as unknown as EnvVars), ...env });
     if (!built.ok) throw new Error('edge config invalid');
     const edge = built.edge;
@@ -27,9 +27,10 @@ describe("the edge's public /health during a decision-log outage", () => {
     expect(res.status).toBe(200);
     expect(text).not.toContain('private-app');
     expect(text).not.toContain('other-app');
-    const body = JSON.parse(text) as { decisionLog: { dropped: number; appsWithDrops: number } };
+    const body = JSON.parse(text) as { decisionLog: { dropped: number; projectsWithDrops: number } };
     expect(body.decisionLog.dropped).toBeGreaterThan(0);
-    expect(body.decisionLog.appsWithDrops).toBe(2);
+    expect(body.decisionLog.projectsWithDrops).toBe(2);
+    expect(text).not.toContain('tenant-one');
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 200))]);
   });
 });
