@@ -3,7 +3,7 @@ import type { Decision } from '../../shared/decision/types.ts';
 import { DecisionLog } from './decision-log.ts';
 import type { DecisionRow } from './decision-log.ts';
 
-const row = (id: string): DecisionRow => ({ decision: { id } as unknown as Decision, inputJson: '{}', decisionUs: 1 });
+const row = (id: string): DecisionRow => ({ decision: { id, appId: 'acme/chat' } as unknown as Decision, inputJson: '{}', decisionUs: 1 });
 
 function harness(batch: number, flushMs = 5, maxBuffered = 3) {
   const written: string[][] = [];
