@@ -646,6 +646,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS app_clusters_by_cluster ON app_clusters(cluster_id, app_id)`,
     ],
   },
+  {
+    version: 28,
+    name: "api_keys by project, so the edge's auth view counts each project's keys without sorting every tenant's",
+    statements: [
+      // The edge holds keys per project (shared/snapshot/statements.ts PROJECT_KEY_TOTALS): each
+      // auth view re-read groups api_keys by project and reads the keys of the projects that fit.
+      // Without this index both sorted or scanned the whole table in a temporary b-tree.
+      `CREATE INDEX IF NOT EXISTS api_keys_by_project ON api_keys(project_id)`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
