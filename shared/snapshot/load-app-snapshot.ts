@@ -4,19 +4,19 @@
  */
 import type { ApiKey, AppSnapshot } from '../domain/types.ts';
 import { buildAppSnapshot, type BuildSnapshotOptions } from './build-app-snapshot.ts';
-import { parseApiKeyRow, parseApiKeyRows, parseAppIdRows } from './parse-api-key.ts';
+import { parseApiKeyRow, parseApiKeyRows, parseAppIdRows, parseUnheldProjectRows } from './parse-api-key.ts';
 import { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-gates.ts';
 import type { Row, UnreadableRow } from './row-values.ts';
 import {
   API_KEY_STATEMENT,
   API_KEYS_BY_HASH_STATEMENTS,
   API_KEYS_STATEMENT,
-  API_KEY_COUNT_STATEMENT,
   APP_GATES_STATEMENT,
   APP_IDS_STATEMENT,
   AUTH_CLOCK_STATEMENT,
   APP_SNAPSHOT_STATEMENTS,
   OUTCOME_WINDOW_MS,
+  UNHELD_PROJECTS_STATEMENT,
   type Statement,
 } from './statements.ts';
 
@@ -64,7 +64,7 @@ export async function loadApiKeysByHash(db: SnapshotReader, hashes: readonly str
   for (const rs of await db.batch(API_KEYS_BY_HASH_STATEMENTS(hashes).map(mutable), 'read')) {
     // Every tenant's cached keys in one read: an unreadable row must not fail it (a failed re-read
     // keeps every value, revoked ones too). Left out, that key reads as gone: refused.
-    for (const [hash, key] of parseApiKeyRows(rs.rows, 0, Infinity).keys ?? []) keys.set(hash, key);
+    for (const [hash, key] of parseApiKeyRows(rs.rows).keys) keys.set(hash, key);
   }
   return keys;
 }
@@ -80,10 +80,17 @@ export interface AuthRead {
   readonly clock: number;
   readonly gates: Map<string, AppGate>;
   /**
-   * Every API key by hash, as of the same clock; null when the edge looks keys up one by one
-   * (more than `maxKeys`, or a database before v26, whose keys cannot be known current).
+   * By hash, every API key of every project but those in `unheld`, as of the same clock; null
+   * when the edge looks every key up one by one (`maxKeys` 0, or a database before v26, whose keys
+   * cannot be known current).
    */
   readonly keys: Map<string, ApiKey> | null;
+  /**
+   * The projects with more keys than fit beside the others' (`API_KEYS_STATEMENT`): their keys
+   * are looked up one by one. Any other project's key not in `keys` does not exist. Names
+   * tenants: the operator's log only.
+   */
+  readonly unheld: ReadonlySet<string>;
   /**
    * Rows left out because they cannot be read: their apps are unknown to the edge and their keys
    * refused, for their tenant alone. Names tenants: the operator's log only.
@@ -92,23 +99,26 @@ export interface AuthRead {
 }
 
 /**
- * The clock, every app's gate and (up to `maxKeys`) every key in one consistent read. A database
- * not yet migrated to v26 (a Worker deployed before `db migrate`) has no clock: its gates come
- * with clock -1 and no keys, and the edge, unable to read the clock, re-reads keys and gates every
- * check as it did before the clock.
+ * The clock, every app's gate and the keys of the projects that fit in `maxKeys` (smallest first)
+ * in one consistent read. A database not yet migrated to v26 (a Worker deployed before `db
+ * migrate`) has no clock: its gates come with clock -1 and no keys, and the edge, unable to read
+ * the clock, re-reads keys and gates every check as it did before the clock.
  */
 export async function loadAppGates(db: SnapshotReader, maxKeys = 0): Promise<AuthRead> {
   try {
-    const [clock, gates, count, keys] = await db.batch([mutable(AUTH_CLOCK_STATEMENT), mutable(APP_GATES_STATEMENT), mutable(API_KEY_COUNT_STATEMENT), mutable(API_KEYS_STATEMENT(maxKeys))], 'read');
-    const n = Number(count?.rows[0]?.['n'] ?? 0);
+    const statements = [AUTH_CLOCK_STATEMENT, APP_GATES_STATEMENT, ...(maxKeys === 0 ? [] : [API_KEYS_STATEMENT(maxKeys), UNHELD_PROJECTS_STATEMENT(maxKeys)])];
+    const [clock, gates, keys, unheld] = await db.batch(statements.map(mutable), 'read');
     // Row by row: one tenant's unreadable app or key must not fail every tenant's auth view.
     const g = parseAppGateRows(gates?.rows ?? []);
-    const k = maxKeys === 0 ? { keys: null, unreadable: [] } : parseApiKeyRows(keys?.rows ?? [], n, maxKeys);
-    return { clock: parseAuthClockRow(clock?.rows[0]), gates: g.gates, keys: k.keys, unreadable: [...g.unreadable, ...k.unreadable] };
+    const clockValue = parseAuthClockRow(clock?.rows[0]);
+    if (maxKeys === 0) return { clock: clockValue, gates: g.gates, keys: null, unheld: new Set(), unreadable: g.unreadable };
+    const k = parseApiKeyRows(keys?.rows ?? []);
+    const u = parseUnheldProjectRows(unheld?.rows ?? []);
+    return { clock: clockValue, gates: g.gates, keys: k.keys, unheld: u.projects, unreadable: [...g.unreadable, ...k.unreadable, ...u.unreadable] };
   } catch (err) {
     if (!/no such table:? (main\.)?auth_clock/i.test(err instanceof Error ? err.message : String(err))) throw err;
     const [gates] = await db.batch([mutable(APP_GATES_STATEMENT)], 'read');
     const g = parseAppGateRows(gates?.rows ?? []);
-    return { clock: -1, gates: g.gates, keys: null, unreadable: g.unreadable };
+    return { clock: -1, gates: g.gates, keys: null, unheld: new Set(), unreadable: g.unreadable };
   }
 }

@@ -16,17 +16,24 @@ export function parseApiKeyRow(row: Row | undefined): ApiKey | null {
 }
 
 /**
- * The rows of `API_KEYS_STATEMENT(limit)` (or `API_KEYS_BY_HASH_STATEMENTS`) by hash, or null when
- * there are more than `limit` keys (`count`, from `API_KEY_COUNT_STATEMENT`). A row that cannot be
- * read is left out and returned in `unreadable`: its key is then refused as unknown (never
- * accepted), and every other tenant's keys, revocations included, still take effect.
+ * The rows of `API_KEYS_STATEMENT(limit)` (or `API_KEYS_BY_HASH_STATEMENTS`) by hash. A row that
+ * cannot be read is left out and returned in `unreadable`: its key is then refused as unknown
+ * (never accepted), and every other tenant's keys, revocations included, still take effect.
  */
-export function parseApiKeyRows(rows: readonly Row[], count: number, limit: number): { keys: Map<string, ApiKey> | null; unreadable: UnreadableRow[] } {
-  if (count > limit) return { keys: null, unreadable: [] };
+export function parseApiKeyRows(rows: readonly Row[]): { keys: Map<string, ApiKey>; unreadable: UnreadableRow[] } {
   const { values, unreadable } = parseEachRow(rows, 'api_keys', (row) => parseApiKeyRow(row));
   const keys = new Map<string, ApiKey>();
   for (const key of values) if (key !== null) keys.set(key.hash, key);
   return { keys, unreadable };
+}
+
+/**
+ * The rows of `UNHELD_PROJECTS_STATEMENT`: the projects whose keys are looked up one by one. An
+ * unreadable one is reported; its keys, held neither way, are refused as unknown.
+ */
+export function parseUnheldProjectRows(rows: readonly Row[]): { projects: Set<string>; unreadable: UnreadableRow[] } {
+  const { values, unreadable } = parseEachRow(rows, 'api_keys project', (row) => str(row, 'id', 'api_keys project'));
+  return { projects: new Set(values), unreadable };
 }
 
 /** The rows of `APP_IDS_STATEMENT`. */

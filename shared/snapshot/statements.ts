@@ -180,12 +180,35 @@ export function API_KEY_STATEMENT(hash: string): Statement {
 }
 
 /**
- * Every API key as the edge checks it (hashes only), or no rows at all when there are more than
- * `limit`: then the edge looks keys up one by one, and no re-read carries rows it would drop.
- * With `API_KEY_COUNT_STATEMENT` in the same batch, which tells the two empty answers apart.
+ * Which projects' keys the edge holds: whole projects, by ascending key count (ties by project
+ * id), while the running total stays within `limit`. So one project creating more keys than fit
+ * loses its own place in memory, never another's (a project's keys are held all or none: a miss is
+ * then an unknown key, with no read). `running` is that total up to and including the project.
+ * Used by both statements below, in one read batch, so they agree.
+ */
+const PROJECT_KEY_TOTALS = `WITH per_project AS (SELECT project_id, COUNT(*) AS n FROM api_keys GROUP BY project_id),
+  totals AS (SELECT project_id, SUM(n) OVER (ORDER BY n, project_id ROWS UNBOUNDED PRECEDING) AS running FROM per_project)`;
+
+/**
+ * Every API key (hashes only) of the projects that fit in `limit` (`PROJECT_KEY_TOTALS`), as the
+ * edge checks them; the keys of the others are looked up one by one (`UNHELD_PROJECTS_STATEMENT`).
+ * Parse with `parseApiKeyRows`.
  */
 export function API_KEYS_STATEMENT(limit: number): Statement {
-  return { sql: 'SELECT id, project_id, hash, revoked FROM api_keys WHERE (SELECT COUNT(*) FROM api_keys) <= ?', args: [limit] };
+  return {
+    sql: `${PROJECT_KEY_TOTALS}
+      SELECT k.id, k.project_id, k.hash, k.revoked FROM api_keys k
+      WHERE k.project_id IN (SELECT project_id FROM totals WHERE running <= ?)`,
+    args: [limit],
+  };
+}
+
+/**
+ * The projects whose keys do not fit in `limit` beside `API_KEYS_STATEMENT(limit)`'s: the edge
+ * looks their keys up one by one. Parse with `parseUnheldProjectRows`.
+ */
+export function UNHELD_PROJECTS_STATEMENT(limit: number): Statement {
+  return { sql: `${PROJECT_KEY_TOTALS} SELECT project_id AS id FROM totals WHERE running > ? ORDER BY running`, args: [limit] };
 }
 
 /** Hashes per `API_KEYS_BY_HASH_STATEMENTS` statement: well under SQLite's bound on parameters. */
@@ -204,8 +227,6 @@ export function API_KEYS_BY_HASH_STATEMENTS(hashes: readonly string[]): Statemen
   }
   return out;
 }
-
-export const API_KEY_COUNT_STATEMENT: Statement = { sql: 'SELECT COUNT(*) AS n FROM api_keys', args: [] };
 
 /** The auth clock (schema v26): moves on every change to `api_keys` or to an app's gate. */
 export const AUTH_CLOCK_STATEMENT: Statement = { sql: 'SELECT seq FROM auth_clock WHERE id = 1', args: [] };

@@ -9,7 +9,7 @@ const key = (hash: string): ApiKey => ({ id: `id-${hash}`, projectId: 'p', hash,
 
 /** A database with a clock the test moves, counting what the view reads. */
 function world() {
-  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, carried: [] as string[][], logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null, unreadable: [] as UnreadableRow[] };
+  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, carried: [] as string[][], logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null, unheld: new Set<string>(), unreadable: [] as UnreadableRow[] };
   const view = new AuthView({
     checkMs: 1_000,
     maxAgeMs: 60_000,
@@ -24,7 +24,7 @@ function world() {
     loadGates: async () => {
       w.gateReads++;
       if (w.down) throw new Error('db down');
-      return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys), unreadable: [...w.unreadable] };
+      return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys), unheld: new Set(w.unheld), unreadable: [...w.unreadable] };
     },
     onMove: async (_holds, carried) => {
       w.moves++;
@@ -109,15 +109,28 @@ describe('AuthView', () => {
   ])('%s', async (_name, hash, id) => {
     const { w, get, view } = world();
     await get();
-    expect(view.key(hash)?.id ?? null).toBe(id);
+    expect(view.key(hash, 'p')?.id ?? null).toBe(id);
     expect([w.clockReads, w.gateReads]).toEqual([0, 1]);
   });
 
-  it('holds no keys when the read brings none (too many for the isolate): the edge looks them up one by one', async () => {
+  it('holds no keys when the read brings none (an old schema): the edge looks them up one by one', async () => {
     const { w, get, view } = world();
     w.keys = null;
     await get();
-    expect(view.key('h1')).toBeUndefined();
+    expect(view.key('h1', 'p')).toBeUndefined();
+  });
+
+  // One project with more keys than fit used to make every project's keys be read one by one.
+  it("a project with too many keys is looked up one by one; another project's keys are still held", async () => {
+    const { w, get, view } = world();
+    w.keys = new Map([['q1', { ...key('q1'), projectId: 'q' }]]);
+    w.unheld = new Set(['p']);
+    await get();
+    expect(view.key('h1', 'p')).toBeUndefined(); // p's: read it
+    expect(view.key('q1', 'q')?.id).toBe('id-q1');
+    expect(view.key('made-up', 'q')).toBeNull(); // q's keys are all held: unknown, no read
+    expect(view.key('q1', 'p')?.projectId).toBe('q'); // q's key on p's app: refused as q's
+    expect(view.key('made-up', 'no-keys')).toBeNull(); // a project with no keys holds them all
   });
 
   it('unknown keys arriving together share one clock read', async () => {
@@ -128,7 +141,7 @@ describe('AuthView', () => {
     for (let i = 0; i < 1_000; i++) waits.push(view.recheck((p) => void w.pending.push(p)));
     await Promise.all([...waits, ...w.pending.splice(0)]);
     expect([w.clockReads, w.gateReads]).toEqual([1, 1]);
-    expect(view.key('random')).toBeNull();
+    expect(view.key('random', 'p')).toBeNull();
   });
 
   it('unknown keys one after another: at most one clock read per recheckMs, each from after its key arrived', async () => {
@@ -138,7 +151,7 @@ describe('AuthView', () => {
     for (let i = 0; i < 40; i++) {
       w.now += 10; // a made-up key every 10 ms, each waiting for its own answer
       await recheck();
-      expect(view.key(`random-${i}`)).toBeNull();
+      expect(view.key(`random-${i}`, 'p')).toBeNull();
     }
     expect(w.clockReads).toBeLessThanOrEqual(Math.floor((w.now - started) / 250) + 1);
   });
@@ -149,26 +162,30 @@ describe('AuthView', () => {
     w.keys?.set('h2', key('h2'));
     w.clock++; // the key's insert moved the clock
     w.now += 300;
-    expect(view.key('h2')).toBeNull();
+    expect(view.key('h2', 'p')).toBeNull();
     await recheck();
-    expect(view.key('h2')?.id).toBe('id-h2');
+    expect(view.key('h2', 'p')?.id).toBe('id-h2');
     expect([w.clockReads, w.gateReads]).toEqual([1, 2]);
   });
 
-  // Past EDGE_MAX_KEYS each isolate quietly went back to one read per key: the operator is told.
+  // Past EDGE_MAX_KEYS each isolate quietly went back to one read per key: the operator is told
+  // which project's keys are read one by one, once per change.
   it.each([
     ['keys held from the start and after', [true, true], []],
-    ['too many from the start', [false], ['warn']],
-    ['too many after a re-read, then few enough again', [true, false, false, true], ['warn', 'info']],
-  ] as const)('%s', async (_name, reads, levels) => {
+    ['too many from the start', [false], ['warn p']],
+    ['too many after a re-read, then few enough again', [true, false, false, true], ['warn p', 'info p']],
+  ] as const)('%s', async (_name, reads, lines) => {
     const { w, get } = world();
     for (const holds of reads) {
-      w.keys = holds ? new Map([['h1', key('h1')]]) : null;
+      w.keys = holds ? new Map([['h1', key('h1')]]) : new Map();
+      w.unheld = new Set(holds ? [] : ['p']);
       w.clock++;
       w.now += 1_000;
       await get();
     }
-    expect(w.logs.map((l) => (JSON.parse(l) as { level: string }).level)).toEqual(levels);
+    const logged = w.logs.map((l) => JSON.parse(l) as { level: string; msg: string; project: string });
+    expect(logged.map((l) => `${l.level} ${l.project}`)).toEqual(lines);
+    if (lines.length > 0) expect(logged[0]?.msg).toMatch(/^project p has more keys than fit; its keys are read one by one/);
   });
 
   // The read leaves one tenant's unreadable rows out rather than fail every tenant's view: the
@@ -193,8 +210,9 @@ describe('AuthView', () => {
 });
 
 
-// Crossing EDGE_MAX_KEYS: the keys this isolate answered are carried to the per-key cache (as of
-// the last read), so they need no first load each; keys it never answered are not.
+// Crossing EDGE_MAX_KEYS: the keys this isolate answered of the project that no longer fits are
+// carried to the per-key cache (as of the last read), so they need no first load each; keys it
+// never answered are not, nor those of projects still held.
 describe('AuthView when it stops holding keys', () => {
   it.each([
     ['used keys only, as last read', ['h1', 'h3'], ['h1', 'h3']],
@@ -204,25 +222,43 @@ describe('AuthView when it stops holding keys', () => {
     const { w, get, view } = world();
     w.keys = new Map(['h1', 'h2', 'h3'].map((h) => [h, key(h)]));
     await get();
-    for (const h of asked) view.key(h);
-    w.keys = null; // too many to hold now
+    for (const h of asked) view.key(h, 'p');
+    w.keys = new Map(); // p has too many to hold now
+    w.unheld = new Set(['p']);
     w.clock++;
     w.now += 1_000;
     await get();
-    expect(view.key('h1')).toBeUndefined();
+    expect(view.key('h1', 'p')).toBeUndefined();
     expect(w.carried).toEqual([carried]);
   });
 
   it('carries nothing while it keeps holding keys, or once it has stopped', async () => {
     const { w, get, view } = world();
     await get();
-    view.key('h1');
-    for (const keys of [new Map([['h1', key('h1')]]), null, null]) {
+    view.key('h1', 'p');
+    for (const keys of [new Map([['h1', key('h1')]]), new Map<string, ApiKey>(), new Map<string, ApiKey>()]) {
       w.keys = keys;
+      w.unheld = new Set(keys.size === 0 ? ['p'] : []);
       w.clock++;
       w.now += 1_000;
       await get();
     }
     expect(w.carried).toEqual([[], ['h1'], []]);
+  });
+
+  it("carries only the unheld project's keys: another project's stay in the view", async () => {
+    const { w, get, view } = world();
+    const q = (h: string): ApiKey => ({ ...key(h), projectId: 'q' });
+    w.keys = new Map([['h1', key('h1')], ['q1', q('q1')]]);
+    await get();
+    view.key('h1', 'p');
+    view.key('q1', 'q');
+    w.keys = new Map([['q1', q('q1')]]);
+    w.unheld = new Set(['p']);
+    w.clock++;
+    w.now += 1_000;
+    await get();
+    expect(w.carried).toEqual([['h1']]);
+    expect(view.key('q1', 'q')?.id).toBe('id-q1');
   });
 });

@@ -6,13 +6,15 @@
  * cost is one row per isolate per second, whatever the number of keys, and a key change reaches
  * the isolate within `checkMs` plus two reads.
  *
- * A key the view does not hold costs no read of its own: the view holds them all, so an unknown
- * key can only be one created since the last clock check, and `recheck` answers that with one
- * clock read shared by every waiter and at most one per `recheckMs`. A flood of made-up keys thus
- * costs the database a few rows a second per isolate, never one read per key (before, each took
- * a first-load slot and, with a slow database, every other tenant's uncached key got 503).
- * With more keys than the view may hold (`keys` null in the read) the edge looks keys up one by
- * one as before.
+ * Keys are held per project: every key of every project that fits (smallest first, up to
+ * EDGE_MAX_KEYS in all), so one project with too many keys reads its own keys one by one and
+ * every other tenant's stay in memory. A key the view does not hold, checked for an app whose
+ * project it holds, costs no read of its own: an unknown key can only be one created since the
+ * last clock check, and `recheck` answers that with one clock read shared by every waiter and at
+ * most one per `recheckMs`. A flood of made-up keys thus costs the database a few rows a second
+ * per isolate, never one read per key (before, each took a first-load slot and, with a slow
+ * database, every other tenant's uncached key got 503). For a project in `unheld` (or with no
+ * keys in the read at all: an old schema) the edge looks keys up one by one as before.
  */
 import type { ApiKey } from '../../shared/domain/types.ts';
 import type { AppGate, AuthRead } from './shared-deps.ts';
@@ -29,10 +31,10 @@ export interface AuthViewOptions {
   readonly loadClock: () => Promise<number>;
   readonly loadGates: () => Promise<AuthRead>;
   /**
-   * Gates and keys were re-read; `holdsKeys`: the view holds every key (the per-key cache is not
-   * consulted, so it may be emptied) or not (it is, so re-read it). `carried`: when the view has
-   * just stopped holding keys, the ones this isolate answered from it (as of the last read), so
-   * the per-key cache need not start empty. Never rejects.
+   * Gates and keys were re-read; `holdsKeys`: the view holds every project's keys (the per-key
+   * cache is not consulted, so it may be emptied) or not (it is, so re-read it). `carried`: the
+   * keys this isolate answered from the view (as of the last read) of projects it has just stopped
+   * holding, so the per-key cache need not start empty. Never rejects.
    */
   readonly onMove: (holdsKeys: boolean, carried: ReadonlyMap<string, ApiKey>) => Promise<void>;
   readonly log: (line: string) => void;
@@ -44,6 +46,8 @@ export class AuthView {
   readonly #o: AuthViewOptions;
   #gates: Map<string, AppGate> | null = null;
   #keys: Map<string, ApiKey> | null = null;
+  /** Projects whose keys the view does not hold (too many): read one by one. */
+  #unheld: ReadonlySet<string> = new Set();
   /** Hashes of the keys answered from the view since it last started holding them. */
   #used = new Set<string>();
   #clock = -1;
@@ -77,13 +81,16 @@ export class AuthView {
   }
 
   /**
-   * The key with this hash as of the view's clock: null when there is none, undefined when the
-   * view holds no keys (too many, an old schema, not loaded yet): then look it up one by one.
+   * The key with this hash as of the view's clock, checked for an app of `projectId` (a key of
+   * another project is still returned: the caller refuses it as such). Null when there is none:
+   * the view holds all of that project's keys, and a key of a project it does not hold would be
+   * refused for this app anyway. Undefined when the view does not hold that project's keys (too
+   * many, an old schema, not loaded yet): then look it up one by one.
    */
-  key(hash: string): ApiKey | null | undefined {
+  key(hash: string, projectId: string): ApiKey | null | undefined {
     if (this.#keys === null) return undefined;
     const k = this.#keys.get(hash);
-    if (k === undefined) return null;
+    if (k === undefined) return this.#unheld.has(projectId) ? undefined : null;
     this.#used.add(hash);
     return k;
   }
@@ -144,14 +151,8 @@ export class AuthView {
   }
 
   #install(read: AuthRead): Map<string, AppGate> {
-    // An operator past EDGE_MAX_KEYS should know each isolate reads keys one by one again: one
-    // line when the view starts without them or stops holding them (or holds them again), not
-    // one per re-read. A database before v26 (clock -1) never holds them, and says so elsewhere.
-    const held = this.#gates === null ? true : this.#keys !== null;
-    const holds = read.keys !== null;
-    if (read.clock !== -1 && holds !== held) {
-      this.#o.log(JSON.stringify(holds ? { level: 'info', msg: 'auth view holds every API key again' } : { level: 'warn', msg: 'more API keys than an isolate holds (EDGE_MAX_KEYS, at most 20000): this isolate reads each key on its first use' }));
-    }
+    // A database before v26 (clock -1) never holds keys, and says so elsewhere.
+    if (read.clock !== -1) this.#logUnheld(read);
     // Rows the read left out (one tenant's bad row must not fail every tenant's view): the
     // operator must know, but one line when they change, not one per re-read.
     const unreadable = JSON.stringify(read.unreadable);
@@ -163,28 +164,47 @@ export class AuthView {
     }
     this.#gates = read.gates;
     this.#keys = read.keys;
+    this.#unheld = read.unheld;
     this.#clock = read.clock;
     this.#loadedAt = this.#checkedAt = this.#o.now();
     return read.gates;
   }
 
   /**
-   * The keys in use to carry to the per-key cache when the view stops holding keys (else none):
-   * crossing EDGE_MAX_KEYS — one tenant creating keys — must not send every other tenant's key in
-   * use to a first load at once (past EDGE_MAX_FIRST_LOADS, 503). Forgets keys no longer held.
+   * An operator should know which project's keys each isolate reads one by one (its apps' key
+   * checks cost reads): one line when a project stops fitting or fits again, not one per re-read.
+   * Names projects: the operator's log only.
+   */
+  #logUnheld(read: AuthRead): void {
+    const before = this.#gates === null || this.#keys !== null ? this.#unheld : null;
+    if (read.keys === null) {
+      if (before !== null) this.#o.log(JSON.stringify({ level: 'warn', msg: 'the auth view holds no API keys (EDGE_MAX_KEYS 0): every key is read one by one' }));
+      return;
+    }
+    const stopped = [...read.unheld].filter((p) => before === null || !before.has(p));
+    const fit = before === null ? [] : [...before].filter((p) => !read.unheld.has(p));
+    // Bounded: a change that moves many projects at once must not flood the log.
+    for (const p of stopped.slice(0, MAX_PROJECT_LINES)) this.#o.log(JSON.stringify({ level: 'warn', msg: `project ${p} has more keys than fit; its keys are read one by one (EDGE_MAX_KEYS, at most 20000, holds the projects with fewer keys first)`, project: p }));
+    for (const p of fit.slice(0, MAX_PROJECT_LINES)) this.#o.log(JSON.stringify({ level: 'info', msg: `project ${p}'s keys fit again: the auth view holds them`, project: p }));
+    const more = Math.max(0, stopped.length - MAX_PROJECT_LINES) + Math.max(0, fit.length - MAX_PROJECT_LINES);
+    if (more > 0) this.#o.log(JSON.stringify({ level: 'warn', msg: `${more} more projects' keys stopped or started fitting in the auth view`, unheld: read.unheld.size }));
+  }
+
+  /**
+   * The keys in use to carry to the per-key cache, of the projects the view has just stopped
+   * holding: one tenant creating keys must not send its own keys in use to a first load at once
+   * (past EDGE_MAX_FIRST_LOADS, 503). Forgets keys no longer held.
    */
   #carry(before: Map<string, ApiKey> | null): ReadonlyMap<string, ApiKey> {
     const out = new Map<string, ApiKey>();
-    if (this.#keys !== null) {
-      const now = this.#keys;
-      if (this.#used.size > now.size) this.#used = new Set([...this.#used].filter((h) => now.has(h)));
-      return out;
+    const now = this.#keys;
+    for (const h of this.#used) {
+      if (now?.has(h) === true) continue;
+      this.#used.delete(h);
+      const k = before?.get(h);
+      // Gone from a project still held: deleted, so nothing to carry.
+      if (k !== undefined && (now === null || this.#unheld.has(k.projectId))) out.set(h, k);
     }
-    if (before !== null) for (const h of this.#used) {
-      const k = before.get(h);
-      if (k !== undefined) out.set(h, k);
-    }
-    this.#used = new Set();
     return out;
   }
 
@@ -216,7 +236,7 @@ export class AuthView {
       this.#failing = false;
       this.#answeredFrom = started;
       // Not awaited: an unknown key waiting on this check must not wait for a key cache reload.
-      void this.#o.onMove(this.#keys !== null, this.#carry(before));
+      void this.#o.onMove(this.#keys !== null && this.#unheld.size === 0, this.#carry(before));
       return true;
     } catch (err) {
       // Database down: keep the last view (and the keys cached with it), as the snapshots do.
@@ -228,6 +248,9 @@ export class AuthView {
     }
   }
 }
+
+/** Projects named per re-read in the log when they stop (or start) fitting; the rest are counted. */
+const MAX_PROJECT_LINES = 10;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -11,11 +11,13 @@ import type { EdgeError } from './errors.ts';
 
 /**
  * The key with this hash, or null; may throw SourceUnavailable when it must be read and the
- * database is down. `tenant`: the project whose app the request calls. A key's own project is
- * known only once it is read, so a read it needs counts against that project's share of the
- * reads in flight: made-up keys sent to one tenant's apps never hold another tenant's reads.
+ * database is down. `projectId`: the project of the app the request calls (a key of any other
+ * is refused, so when the isolate holds that project's keys a miss needs no read). `tenant`: whom
+ * a read counts against — that project, or `UNKNOWN_APPS_TENANT`. A key's own project is known
+ * only once it is read, so a read it needs counts against that project's share of the reads in
+ * flight: made-up keys sent to one tenant's apps never hold another tenant's reads.
  */
-export type KeyLookup = (hash: string, tenant: string, waitUntil: (p: Promise<unknown>) => void) => Promise<ApiKey | null>;
+export type KeyLookup = (hash: string, projectId: string, tenant: string, waitUntil: (p: Promise<unknown>) => void) => Promise<ApiKey | null>;
 
 /** Hex SHA-256 of a key, as stored in `api_keys.hash`. */
 export async function hashKey(key: string): Promise<string> {
@@ -56,7 +58,7 @@ export async function authorize(
   if (key === null) return refuse.missingKey();
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse.unknownKey();
-  const found = await lookup(await hashKey(key), tenant, waitUntil);
+  const found = await lookup(await hashKey(key), app.projectId, tenant, waitUntil);
   if (found === null) return refuse.unknownKey();
   if (found.revoked) return refuse.revokedKey();
   if (found.projectId !== app.projectId) return refuse.wrongProject(app.id);

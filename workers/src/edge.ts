@@ -84,9 +84,10 @@ const KEY_MAX_AGE_MS = 60_000;
 /** An unknown key checks the auth clock at most this often per isolate (keys created since the last check). */
 const KEY_RECHECK_MS = 250;
 /**
- * Most keys an isolate holds all of (min with EDGE_MAX_KEYS): every key change re-reads them all in
- * every isolate (~128 B a key, ~50 ms at 10,000), so one tenant changing keys often must not make
- * every isolate pull megabytes a second. Past it, keys are read one by one, as before.
+ * Most keys an isolate holds (min with EDGE_MAX_KEYS), whole projects smallest first: every key
+ * change re-reads them all in every isolate (~128 B a key, ~50 ms at 10,000), so one tenant
+ * changing keys often must not make every isolate pull megabytes a second. The keys of a project
+ * that does not fit are read one by one.
  */
 const VIEW_MAX_KEYS = 20_000;
 
@@ -124,8 +125,8 @@ export class Edge {
       firstLoadGroupOf: projectOfAppId,
     });
     const keyMaxAgeMs = Math.max(c.refreshMs, KEY_MAX_AGE_MS);
-    // Keys one by one: only when the auth view holds none (more than EDGE_MAX_KEYS, a database
-    // before v26). Re-read when the auth clock moves, not every EDGE_REFRESH_MS: the refresh here
+    // Keys one by one: only those of a project the auth view does not hold (more keys than fit
+    // in EDGE_MAX_KEYS beside the smaller projects'; every project with a database before v26). Re-read when the auth clock moves, not every EDGE_REFRESH_MS: the refresh here
     // is the long safety net. Unknown keys too are forgotten when the clock moves.
     this.keys = new SwrCache({
       max: c.maxKeys,
@@ -144,9 +145,9 @@ export class Edge {
       recheckMs: KEY_RECHECK_MS,
       now: deps.now,
       ...authViewLoaders(deps.db, c.dbTimeoutMs, Math.min(c.maxKeys, VIEW_MAX_KEYS)),
-      // Holding every key, the view answers alone: the per-key cache would only go stale. Not
-      // holding them, the cache is re-read in one read (with the keys in use carried over, if the
-      // view has just stopped holding them).
+      // Holding every project's keys, the view answers alone: the per-key cache would only go
+      // stale. Otherwise the cache is re-read in one read (with the keys in use of the projects
+      // the view has just stopped holding carried over).
       onMove: (holdsKeys, carried) => (holdsKeys ? Promise.resolve(this.keys.clear()) : this.keys.seed(carried)),
       log: deps.log,
     });
@@ -162,19 +163,20 @@ export class Edge {
   }
 
   /**
-   * A key from the auth view, which holds every key as of its clock: one it does not know may
-   * be newer than the view, so the clock is checked (shared, rate-limited) before the refusal.
-   * Without keys in the view (too many, old schema), one read per key through the key cache.
+   * A key from the auth view, which holds every key of the app's project as of its clock (unless
+   * that project has more keys than fit): one it does not know may be newer than the view, so the
+   * clock is checked (shared, rate-limited) before the refusal. For a project whose keys the view
+   * does not hold (too many, old schema), one read per key through the key cache.
    */
-  readonly #lookupKey: KeyLookup = async (hash, tenant, waitUntil) => {
-    const known = this.authView.key(hash);
+  readonly #lookupKey: KeyLookup = async (hash, projectId, tenant, waitUntil) => {
+    const known = this.authView.key(hash, projectId);
     if (known === undefined) return (await this.keys.get(hash, waitUntil, tenant)).value;
     if (known !== null) return known;
     const checked = await this.authView.recheck(waitUntil);
-    // The re-read may have found more keys than the view holds (it then holds none), or the
-    // database did not answer: this key, maybe one just created, is then looked up like any
-    // other (503 when the database is down), not refused unread.
-    const after = this.authView.key(hash);
+    // The re-read may have found the project has more keys than fit (the view then no longer
+    // holds them), or the database did not answer: this key, maybe one just created, is then
+    // looked up like any other (503 when the database is down), not refused unread.
+    const after = this.authView.key(hash, projectId);
     return after === undefined || (after === null && !checked) ? (await this.keys.get(hash, waitUntil, tenant)).value : after;
   };
 

@@ -23,6 +23,8 @@ export interface CountingEdge {
   readonly edge: Edge;
   /** Read batches by kind (a snapshot is one batch of several statements). */
   readonly reads: Record<Kind, number>;
+  /** The edge's operator log lines. */
+  readonly logs: string[];
   /** Moves the edge's clock. */
   advance(ms: number): void;
   /** Key reads from now on wait until `release` (a slow database for them alone). */
@@ -31,10 +33,11 @@ export interface CountingEdge {
   call(path: string, key: string | null, headers?: Record<string, string>, method?: string): Promise<Response>;
 }
 
+/** `vars.LIBSQL_URL`: another fixture database than the main one. */
 export async function countingEdge(vars: Record<string, string> = {}): Promise<CountingEdge> {
   const parsed = await loadConfig({ ...(env as unknown as Record<string, string>), EDGE_RECORD_DECISIONS: 'off', ...vars });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  const client = createClient({ url: fixtures.libsqlUrl });
+  const client = createClient({ url: vars['LIBSQL_URL'] ?? fixtures.libsqlUrl });
   const reads: Record<Kind, number> = { snapshot: 0, key: 0, clock: 0, gates: 0, other: 0 };
   let keyGate: Promise<void> | null = null;
   const db = new Proxy(client, {
@@ -54,10 +57,12 @@ export async function countingEdge(vars: Record<string, string> = {}): Promise<C
     },
   }) as Client;
   let t = Date.now();
-  const edge = new Edge({ config: parsed.config, db, fetcher: (i, init) => fetch(i, init), now: () => t, hrNow: () => performance.now(), log: () => undefined });
+  const logs: string[] = [];
+  const edge = new Edge({ config: parsed.config, db, fetcher: (i, init) => fetch(i, init), now: () => t, hrNow: () => performance.now(), log: (l) => void logs.push(l) });
   return {
     edge,
     reads,
+    logs,
     advance: (ms) => void (t += ms),
     holdKeyReads() {
       let release = (): void => undefined;

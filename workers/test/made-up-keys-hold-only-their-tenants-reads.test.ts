@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countingEdge, type CountingEdge } from './counting-edge.ts';
-import { fixtures } from './helpers.ts';
+import { fixtures, mainDb } from './helpers.ts';
 import type { ErrorJson } from './helpers.ts';
 
 // P1: past EDGE_MAX_KEYS the isolate reads keys one by one, and a key's project is known only
@@ -9,6 +9,8 @@ import type { ErrorJson } from './helpers.ts';
 // first request with its real key got 503 edge-busy. A key's read now counts against the
 // project whose app the request calls: such a flood holds at most half of the reads and leaves a
 // quarter to tenants with none in flight (swr-cache.ts `firstLoadRefusal`).
+// Keys are held per project, so only projects with more keys than fit are read one by one: here
+// both, acme (two keys) and other (its seed key and one more, added below), past EDGE_MAX_KEYS 1.
 const env = { EDGE_REFRESH_MS: '1000', EDGE_STALE_SNAPSHOT_MS: '30000', EDGE_MAX_KEYS: '1', EDGE_MAX_FIRST_LOADS: '4' };
 const madeUp = (): string => `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`;
 
@@ -36,6 +38,15 @@ async function floodThenTheirs(e: CountingEdge, paths: readonly string[]): Promi
   return { theirs: status, flood: codes.sort() };
 }
 
+const db = mainDb();
+beforeAll(async () => {
+  await db.execute({ sql: "INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES ('k-other-second', 'other', ?, 0, 1)", args: ['0'.repeat(64)] });
+});
+afterAll(async () => {
+  await db.execute("DELETE FROM api_keys WHERE id = 'k-other-second'");
+  db.close();
+});
+
 describe("made-up keys on a slow database hold only their tenant's reads", () => {
   it("a flood of made-up keys on acme's app leaves another tenant's first key read room", async () => {
     const e = await countingEdge(env);
@@ -48,12 +59,20 @@ describe("made-up keys on a slow database hold only their tenant's reads", () =>
     expect(r).toEqual({ theirs: 200, flood: ['401 unknown-key', '401 unknown-key', '503 edge-busy', '503 edge-busy', '503 edge-busy', '503 edge-busy'] });
   });
 
-  // The path's project is a claim until its app is known: made-up projects, each a tenant with
-  // no read in flight, would again take every read.
-  it('made-up keys on made-up projects share one tenant: a real tenant still reads', async () => {
+  // The path's project is a claim until its app is known: made-up apps, each a tenant with no
+  // read in flight, would again take every read. (Made-up projects have no keys, all of which the
+  // view holds: their keys cost no read at all.)
+  it('made-up keys on made-up apps share one tenant: a real tenant still reads', async () => {
     const e = await countingEdge(env);
     expect((await e.call('/token/v4/other/home/generate', null)).status).toBe(401);
-    const r = await floodThenTheirs(e, Array.from({ length: 6 }, (_, i) => `/token/v4/made-up-${i}/app/generate`));
+    const r = await floodThenTheirs(e, Array.from({ length: 6 }, (_, i) => `/token/v4/acme/made-up-${i}/generate`));
     expect(r).toEqual({ theirs: 200, flood: ['404 unknown-app', '404 unknown-app', '503 edge-busy', '503 edge-busy', '503 edge-busy', '503 edge-busy'] });
+  });
+
+  it('made-up keys on made-up projects cost no key read', async () => {
+    const e = await countingEdge(env);
+    const answers = await Promise.all(Array.from({ length: 6 }, async (_, i) => (await e.call(`/token/v4/made-up-${i}/app/generate`, madeUp())).status));
+    expect(answers).toEqual([404, 404, 404, 404, 404, 404]);
+    expect(e.reads.key).toBe(0);
   });
 });
