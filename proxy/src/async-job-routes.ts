@@ -2,16 +2,20 @@
  * The HTTP side of async jobs: submitting an admitted request as a job (202 + job id + status
  * URL) and `/_switchyard/jobs/<id>` (status), `…/result` (the stored answer, streamed from its
  * file) and `DELETE …` (cancel). The job id is 128 random bits and is the capability to read or
- * cancel the job (like a presigned URL): share it only with whoever may see the result.
+ * cancel the job (like a presigned URL): share it only with whoever may see the result. Those
+ * routes take no token, so their libSQL lookups go through a bounded, fair share of the store
+ * (job-route-reads.ts); a malformed id is refused before any of it.
  */
 import { createReadStream } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { connectionListed, dropRequestHeader, STRIP_CREDENTIALS } from '../../shared/http/header-rules.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { AsyncJobs } from './async-jobs.ts';
-import { jobView } from './async-job-store.ts';
+import { jobView, type JobRow } from './async-job-store.ts';
+import { clientAddressKey } from './client-address-key.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
+import type { JobRouteReads } from './job-route-reads.ts';
 import type { RequestTarget } from './request-target.ts';
 
 const JOB_PATH = /^\/_switchyard\/jobs\/(job_[0-9a-f]{32})(\/result)?$/;
@@ -99,29 +103,44 @@ async function storeJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse
   json(res, 202, jobView(job), { location: `/_switchyard/jobs/${job.id}` });
 }
 
-/** `GET|DELETE /_switchyard/jobs/<id>` and `GET /_switchyard/jobs/<id>/result`. */
-export async function handleJobRoute(jobs: AsyncJobs | null, req: ClientRequest, res: ClientResponse): Promise<void> {
+/** `GET|DELETE /_switchyard/jobs/<id>` and `GET /_switchyard/jobs/<id>/result`; `refused` counts and logs a refusal. */
+export async function handleJobRoute(reads: JobRouteReads | null, req: ClientRequest, res: ClientResponse, refused: (err: ProxyError) => void = () => undefined): Promise<void> {
   req.resume();
-  if (jobs === null) return sendError(res, new ProxyError('async-unavailable', 501, 'async jobs need the proxy to have a database (SWITCHYARD_DB_URL)'));
+  const refuse = (err: ProxyError): void => {
+    refused(err);
+    sendError(res, err);
+  };
+  if (reads === null) return sendError(res, new ProxyError('async-unavailable', 501, 'async jobs need the proxy to have a database (SWITCHYARD_DB_URL)'));
+  // The id's shape first: a malformed one costs no store read and no share of them.
   const m = JOB_PATH.exec(req.url ?? '');
   const id = m?.[1];
   if (id === undefined) return sendError(res, new ProxyError('not-found', 404, 'expected /_switchyard/jobs/<job id>[/result]'));
   const method = req.method ?? 'GET';
+  const client = clientAddressKey(req.socket?.remoteAddress);
   if (method === 'DELETE' && m?.[2] === undefined) {
-    const cancelled = await jobs.cancel(id);
-    const job = await jobs.get(id);
-    if (job === null) return sendError(res, new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`));
-    return json(res, cancelled ? 200 : 409, jobView(job));
+    const done = await reads.cancel(id, client);
+    if (done instanceof ProxyError) return refuse(done);
+    if (done.job === null) return sendError(res, unknownJob(id));
+    return json(res, done.cancelled ? 200 : 409, jobView(done.job));
   }
   if (method !== 'GET' && method !== 'HEAD') return sendError(res, new ProxyError('client-unsupported', 405, 'jobs take GET (status, result) and DELETE (cancel)'));
-  const job = await jobs.get(id);
-  if (job === null) return sendError(res, new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`));
+  const job = await reads.get(id, client);
+  if (job instanceof ProxyError) return refuse(job);
+  if (job === null) return sendError(res, unknownJob(id));
   if (m?.[2] === undefined) return json(res, 200, jobView(job));
   if (job.status === 'expired') return sendError(res, new ProxyError('job-result-expired', 410, `the result of job ${id} was deleted: ${job.error ?? 'expired'}`));
   if (job.status !== 'completed' || job.resultPath === null) {
     return sendError(res, new ProxyError('job-not-completed', 409, `job ${id} is ${job.status}${job.error === null ? '' : `: ${job.error}`}; poll /_switchyard/jobs/${id}`));
   }
-  const file = createReadStream(job.resultPath);
+  streamResult(res, job, job.resultPath);
+}
+
+const unknownJob = (id: string): ProxyError => new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`);
+
+/** The stored answer, from its file. */
+function streamResult(res: ClientResponse, job: JobRow, path: string): void {
+  const id = job.id;
+  const file = createReadStream(path);
   // `pipe` never closes its source: a client gone mid-download left the file open for good (one
   // descriptor per abandoned download, and a deleted result's disk blocks). Closed with the answer.
   res.once('close', () => file.destroy());

@@ -40,6 +40,8 @@ describe('parseProxyConfig', () => {
     ['listen backlog from env', { env: { ...base, PROXY_LISTEN_BACKLOG: '4096' } }, 'listenBacklog', 4096],
     ['an in-flight budget from the open-file limit unless set', { env: base }, 'maxInFlight', 'auto'],
     ['in-flight budget from env', { env: { ...base, PROXY_MAX_IN_FLIGHT: '40' } }, 'maxInFlight', 40],
+    ['4 job-route store reads at once unless set', { env: base }, 'jobRouteReads', 4],
+    ['job-route store reads from env', { env: { ...base, PROXY_JOB_ROUTE_READS: '10' } }, 'jobRouteReads', 10],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);
@@ -89,6 +91,8 @@ describe('parseProxyConfig', () => {
     ['a total results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_TOTAL: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesTotal'],
     ['a total results budget that is not a number', { PROXY_JOB_RESULT_BYTES_TOTAL: '4GiB' }, 'jobResultBytesTotal'],
     ['a zero webhook line per app', { PROXY_WEBHOOK_QUEUE_PER_APP: '0' }, 'webhookQueuePerApp'],
+    ['no job-route store reads', { PROXY_JOB_ROUTE_READS: '0' }, 'jobRouteReads'],
+    ['job-route store reads past half the store client', { PROXY_JOB_ROUTE_READS: '11' }, 'jobRouteReads'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);

@@ -11,6 +11,7 @@ import { ENGINES } from '../../shared/engine-metrics/engines.ts';
 import type { EngineSetting } from '../../shared/engine-metrics/read-engine-metrics.ts';
 import { DEFAULT_SCORER } from '../../shared/prefix-cache/score-replicas.ts';
 import { otlpUrlProblem } from '../../shared/tracing/trace-settings.ts';
+import { STORE_CONCURRENCY } from './store-client.ts';
 import { NO_UPSTREAM_PROTOCOLS, upstreamProtocolsField, type UpstreamProtocols } from './upstream-protocols.ts';
 
 export interface ProxyConfig {
@@ -188,6 +189,13 @@ export interface ProxyConfig {
    */
   readonly jobMaxQueuedPerProject: number;
   /**
+   * libSQL requests the job routes (`GET|DELETE /_switchyard/jobs/<id>`, no token) may hold at
+   * once per process, shared fairly between client addresses (job-route-reads.ts); past it they
+   * get 429/503 with Retry-After. At most half the store client's slots (STORE_CONCURRENCY), so
+   * leases, outcome writes and submissions keep the rest.
+   */
+  readonly jobRouteReads: number;
+  /**
    * Requests one proxy process may hold at once (every app, every kind: requests, streams,
    * WebSockets, async-job runs), shared fairly between projects past a high-water mark
    * (in-flight-budget.ts). `auto`: from the process's open-file limit (each held request costs
@@ -221,6 +229,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   webhookQueuePerApp: 1_000,
   jobMaxQueuedPerApp: 0,
   jobMaxQueuedPerProject: 0,
+  jobRouteReads: 4,
   maxInFlight: 'auto',
   region: 'local',
   publicUrl: '',
@@ -347,6 +356,7 @@ const KINDS = {
   workers: workerCount,
   'in-flight': inFlightBudget,
   backlog: integer(1, MAX_BACKLOG),
+  'job-route-reads': integer(1, STORE_CONCURRENCY / 2),
   'upstream-protocols': upstreamProtocolsField,
 } as const;
 type Kind = keyof typeof KINDS;
@@ -369,6 +379,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['webhookQueuePerApp', 'PROXY_WEBHOOK_QUEUE_PER_APP', 'int'],
   ['jobMaxQueuedPerApp', 'PROXY_JOB_MAX_QUEUED_PER_APP', 'int'],
   ['jobMaxQueuedPerProject', 'PROXY_JOB_MAX_QUEUED_PER_PROJECT', 'int'],
+  ['jobRouteReads', 'PROXY_JOB_ROUTE_READS', 'job-route-reads'],
   ['maxInFlight', 'PROXY_MAX_IN_FLIGHT', 'in-flight'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],

@@ -45,6 +45,7 @@ import { tracingFromConfig } from './tracing.ts';
 import { wireInRegion } from './in-region-wiring.ts';
 import { asyncJobGate } from './async-job-gate.ts';
 import { AsyncJobs } from './async-jobs.ts';
+import { JobRouteReads } from './job-route-reads.ts';
 import { jobProjectCap, jobQueueCap, jobSlotLimitsOf } from './async-job-queue.ts';
 import { libsqlJobStore } from './async-job-store.ts';
 import type { Client } from '@libsql/client';
@@ -238,6 +239,34 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   // Unfinished async jobs: an app's cap from its own limits, within its project's (async-job-queue.ts).
   const jobCapOf = (appId: string): number => jobQueueCap(config.jobMaxQueuedPerApp, registry.limitsOf(appId).maxConcurrency);
   const projectJobCap = jobProjectCap(config.jobMaxQueuedPerProject, config.jobMaxQueuedPerApp);
+  const jobs: AsyncJobs | null =
+    deps.db === undefined
+      ? null
+      : new AsyncJobs({
+          proxyId: config.id,
+          store: libsqlJobStore(deps.db),
+          dir: config.jobsDir === '' ? join(tmpdir(), `switchyard-jobs-${config.id}`) : config.jobsDir,
+          retentionMs: config.jobRetentionMs,
+          maxResultBytes: config.jobMaxResultBytes,
+          resultBytesPerApp: jobResultBudgetPerApp(config),
+          resultBytesTotal: jobResultBudgetTotal(config),
+          maxAttempts: config.jobMaxAttempts,
+          maxWaitMs: config.jobMaxWaitMs,
+          recoverBefore: bootedAt,
+          webhookAllowInternal: config.webhookAllowPrivate,
+          webhookQueuePerApp: config.webhookQueuePerApp,
+          onWebhookDropped: (appId) => metrics.jobWebhooksDropped.inc({ app: appId }),
+          // A cluster's primary counts every worker's kept results once (job-result-ledger.ts).
+          ...(slot === null ? {} : { reportResult: reportToPrimary }),
+          maxQueuedOf: jobCapOf,
+          maxQueuedPerProject: projectJobCap,
+          // A cluster's workers count every app's and project's unfinished jobs at the primary: one cap per proxy.
+          ...(slot === null ? {} : { slots: workerAdmission((key) => jobSlotLimitsOf(key, jobCapOf, projectJobCap), processChannel()) }),
+          windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
+          now,
+          logger,
+          dispatcher,
+        });
   const rt: ProxyRuntime = {
     config,
     dispatcher,
@@ -272,34 +301,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       countDeadline(err);
       logger.warn({ err }, 'could not write a job pin');
     }),
-    jobs:
-      deps.db === undefined
-        ? null
-        : new AsyncJobs({
-            proxyId: config.id,
-            store: libsqlJobStore(deps.db),
-            dir: config.jobsDir === '' ? join(tmpdir(), `switchyard-jobs-${config.id}`) : config.jobsDir,
-            retentionMs: config.jobRetentionMs,
-            maxResultBytes: config.jobMaxResultBytes,
-            resultBytesPerApp: jobResultBudgetPerApp(config),
-            resultBytesTotal: jobResultBudgetTotal(config),
-            maxAttempts: config.jobMaxAttempts,
-            maxWaitMs: config.jobMaxWaitMs,
-            recoverBefore: bootedAt,
-            webhookAllowInternal: config.webhookAllowPrivate,
-            webhookQueuePerApp: config.webhookQueuePerApp,
-            onWebhookDropped: (appId) => metrics.jobWebhooksDropped.inc({ app: appId }),
-            // A cluster's primary counts every worker's kept results once (job-result-ledger.ts).
-            ...(slot === null ? {} : { reportResult: reportToPrimary }),
-            maxQueuedOf: jobCapOf,
-            maxQueuedPerProject: projectJobCap,
-            // A cluster's workers count every app's and project's unfinished jobs at the primary: one cap per proxy.
-            ...(slot === null ? {} : { slots: workerAdmission((key) => jobSlotLimitsOf(key, jobCapOf, projectJobCap), processChannel()) }),
-            windowOf: (appId) => registry.limitsOf(appId).maxConcurrency ?? Number.POSITIVE_INFINITY,
-            now,
-            logger,
-            dispatcher,
-          }),
+    jobs,
+    jobRoutes: jobs === null ? null : new JobRouteReads(jobs, { slots: config.jobRouteReads, now, onDeadline: (call) => metrics.storeDeadlines.inc({ call }) }),
     peers:
       slot === null
         ? null

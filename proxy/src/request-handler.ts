@@ -181,7 +181,7 @@ function overLimit(what: string, code: 'rate-limited' | 'concurrency-limited', r
  */
 export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): void {
   try {
-    if (isJobRoute(req.url)) return settle(rt, res, handleJobRoute(rt.jobs, req, res));
+    if (isJobRoute(req.url)) return settle(rt, res, handleJobRoute(rt.jobRoutes, req, res, (err) => jobRouteRefused(rt, req, err)));
     const t0 = rt.tracing === null ? 0 : traceNow();
     const pending = admit(rt, req);
     if (pending instanceof Promise) settle(rt, res, pending.then((a) => handleAdmitted(rt, req, res, t0, a)));
@@ -189,6 +189,12 @@ export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientR
   } catch (err) {
     requestFailed(rt, res, err);
   }
+}
+
+/** A job route refused (its share of store reads, or the store): counted and logged like any refusal. */
+function jobRouteRefused(rt: ProxyRuntime, req: ClientRequest, err: ProxyError): void {
+  rt.metrics.refusals.inc({ code: err.code });
+  rt.logger.info({ method: req.method, status: err.status, code: err.code, client: req.socket?.remoteAddress }, 'refused');
 }
 
 function settle(rt: ProxyRuntime, res: ClientResponse, pending: Promise<void> | void): void {

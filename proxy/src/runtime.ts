@@ -17,6 +17,7 @@ import type { Admission } from './app-limits.ts';
 import type { InFlightBudget } from './in-flight-budget.ts';
 import type { JobPins } from './job-pins.ts';
 import type { AsyncJobs } from './async-jobs.ts';
+import type { JobRouteReads } from './job-route-reads.ts';
 import type { OutcomeRow } from './store.ts';
 import type { ReplicaSignals } from './replica-signals.ts';
 import type { TokenGate } from './token-gate.ts';
@@ -71,6 +72,8 @@ export interface ProxyRuntime {
   readonly jobPins: JobPins;
   /** Async jobs (async-jobs.ts); null without a database. */
   jobs: AsyncJobs | null;
+  /** The job routes' bounded, fair store lookups (job-route-reads.ts); null without a database. */
+  readonly jobRoutes: JobRouteReads | null;
   /** Sibling worker processes on the same port (cluster-peers.ts); null when this process is alone. */
   readonly peers: ClusterPeers | null;
   draining: boolean;

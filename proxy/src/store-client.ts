@@ -14,11 +14,19 @@ export const STORE_BUSY_TIMEOUT_MS = 2_000;
 /**
  * Longest one HTTP request to libSQL may take, answer body included, before it is aborted. Without
  * it a request to a hung server waits out undici's own timeouts (5 minutes) and keeps one of the
- * client's 20 concurrent request slots meanwhile: a few hung requests and every store call of
+ * client's STORE_CONCURRENCY request slots meanwhile: a few hung requests and every store call of
  * the process queues. Longer than the background loops' deadline (STORE_CALL_DEADLINE_MS) since
  * request-path calls (an async job's body) share the client. `ws:` URLs do not use fetch.
  */
 export const STORE_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Requests the proxy's libSQL client runs at once (over HTTP; more wait in its queue): @libsql/client's
+ * own default, named here because everything the process stores shares them — limit and token
+ * leases, outcome and pin writes, job submissions, runs and lookups. Work a client can start
+ * without a token gets a bounded share (job-route-reads.ts), so it can never take them all.
+ */
+export const STORE_CONCURRENCY = 20;
 
 /** The proxy's libSQL client (workers and the cluster primary alike); loaded lazily. */
 export async function openStoreClient(
@@ -31,6 +39,7 @@ export async function openStoreClient(
     url: config.storeUrl,
     ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
     timeout: STORE_BUSY_TIMEOUT_MS,
+    concurrency: STORE_CONCURRENCY,
     fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) }),
   });
 }

@@ -14,6 +14,7 @@ import { libsqlJobStore, type JobStore } from '../src/async-job-store.ts';
 import { handleJobRoute } from '../src/async-job-routes.ts';
 import type { AsyncJobs } from '../src/async-jobs.ts';
 import type { ClientRequest, ClientResponse } from '../src/client-io.ts';
+import { JobRouteReads } from '../src/job-route-reads.ts';
 import { testJobs, useJobTarget } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
@@ -27,7 +28,7 @@ let route: Server;
 let served: AsyncJobs | null = null;
 
 beforeAll(async () => {
-  route = createServer((req, res) => void handleJobRoute(served, req as ClientRequest, res as ClientResponse));
+  route = createServer((req, res) => void handleJobRoute(served === null ? null : new JobRouteReads(served, { slots: 4, now: Date.now }), req as ClientRequest, res as ClientResponse));
   await new Promise<void>((r) => route.listen(0, '127.0.0.1', r));
 });
 

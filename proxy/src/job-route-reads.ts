@@ -1,0 +1,133 @@
+/**
+ * What the job routes (`GET|DELETE /_switchyard/jobs/<id>`) may ask of libSQL. They take no token
+ * (the id is the capability), and each lookup used to go straight to the store client, whose 20
+ * request slots (store-client.ts) also carry every tenant's limit and token leases, outcome writes
+ * and job submissions: one client sending made-up ids, or polling hard, while the database was
+ * slow held them all. So:
+ *
+ * - lookups hold at most `slots` store requests at once (PROXY_JOB_ROUTE_READS), fairly between
+ *   client addresses (store-read-share.ts); past that the answer is a 429 (this address's share)
+ *   or 503 (the whole share) with Retry-After, at once — never a wait in the store's queue;
+ * - concurrent lookups of one id share one read, without a slot of their own;
+ * - an id found unknown is answered from memory for a few seconds: a job id is known to a client
+ *   only from the 202 that follows its row's insert, so an unknown id does not become a job later
+ *   (kept short all the same, for a database read from a replica that may lag the insert);
+ * - a lookup waits at most `deadlineMs` for its answer (503 `job-store-unavailable`), and keeps
+ *   its slot until the store call itself ends, so a hung database cannot take more than the share.
+ */
+import type { JobRow } from './async-job-store.ts';
+import type { AsyncJobs } from './async-jobs.ts';
+import { ProxyError } from './errors.ts';
+import { STORE_CALL_DEADLINE_MS, StoreDeadlineError, withDeadline } from './store-deadline.ts';
+import { StoreReadShare, type ShareRefusal } from './store-read-share.ts';
+
+/** How long an unknown id is answered from memory: long enough to absorb a polling loop, short enough for a lagging replica. */
+const UNKNOWN_TTL_MS = 5_000;
+/** Unknown ids remembered at most (oldest first out): a flood of made-up ids costs at most this much memory. */
+const MAX_UNKNOWN = 10_000;
+/** Retry-After of a refusal by the share: a lookup takes milliseconds, so a second is plenty. */
+const BUSY_RETRY_S = 1;
+/** Retry-After when libSQL did not answer: give it a moment. */
+const STORE_RETRY_S = 2;
+
+export interface JobRouteReadsOptions {
+  /** Store requests in flight at once for the job routes, per process (PROXY_JOB_ROUTE_READS, default 4 of STORE_CONCURRENCY's 20). */
+  readonly slots: number;
+  readonly now: () => number;
+  /** Longest a lookup waits for libSQL (default: the background loops' STORE_CALL_DEADLINE_MS). */
+  readonly deadlineMs?: number;
+  /** A lookup passed its deadline (the metric). */
+  readonly onDeadline?: (call: string) => void;
+}
+
+export interface Cancelled {
+  /** It was queued or running and is now cancelled. */
+  readonly cancelled: boolean;
+  /** The row after the cancel; null when there is no such job. */
+  readonly job: JobRow | null;
+}
+
+export class JobRouteReads {
+  readonly #share: StoreReadShare;
+  readonly #reading = new Map<string, Promise<JobRow | null>>();
+  /** Unknown ids → when they stop being answered from memory. */
+  readonly #unknown = new Map<string, number>();
+
+  constructor(
+    private readonly jobs: Pick<AsyncJobs, 'get' | 'cancel'>,
+    private readonly o: JobRouteReadsOptions,
+  ) {
+    this.#share = new StoreReadShare(o.slots);
+  }
+
+  /** The job's row, null when there is none, or the refusal to answer with. */
+  async get(id: string, client: string): Promise<JobRow | null | ProxyError> {
+    if (this.#isUnknown(id)) return null;
+    let read = this.#reading.get(id);
+    if (read === undefined) {
+      const slot = this.#share.acquire(client);
+      if (typeof slot !== 'function') return this.#refusal(slot);
+      read = this.#held(slot, this.jobs.get(id)).then((row) => this.#remember(id, row));
+      this.#reading.set(id, read);
+      const done = (): void => void this.#reading.delete(id);
+      read.then(done, done);
+    }
+    return this.#answer(read, 'status');
+  }
+
+  /** Cancels the job (`AsyncJobs.cancel`) and reads it back, or the refusal to answer with. */
+  async cancel(id: string, client: string): Promise<Cancelled | ProxyError> {
+    if (this.#isUnknown(id)) return { cancelled: false, job: null };
+    const slot = this.#share.acquire(client);
+    if (typeof slot !== 'function') return this.#refusal(slot);
+    const work = (async (): Promise<Cancelled> => {
+      const cancelled = await this.jobs.cancel(id);
+      return { cancelled, job: this.#remember(id, await this.jobs.get(id)) };
+    })();
+    return this.#answer(this.#held(slot, work), 'cancel');
+  }
+
+  /** `work`, its slot given back when the store call itself ends (not at our deadline). */
+  #held<T>(slot: () => void, work: Promise<T>): Promise<T> {
+    work.then(slot, slot);
+    return work;
+  }
+
+  async #answer<T>(work: Promise<T>, call: 'status' | 'cancel'): Promise<T | ProxyError> {
+    const ms = this.o.deadlineMs ?? STORE_CALL_DEADLINE_MS;
+    try {
+      return await withDeadline(work, ms, `job ${call} lookup`);
+    } catch (err) {
+      const timedOut = err instanceof StoreDeadlineError;
+      if (timedOut) this.o.onDeadline?.(err.call);
+      const why = timedOut ? `no answer within ${ms} ms` : 'it failed';
+      const hint = call === 'cancel' ? ": the cancel may have been applied, GET the job's status before trying again" : '';
+      return new ProxyError('job-store-unavailable', 503, `the job database could not be read (${why}); retry after ${STORE_RETRY_S}s${hint}`, false, STORE_RETRY_S);
+    }
+  }
+
+  #refusal(why: ShareRefusal): ProxyError {
+    return why === 'over-share'
+      ? new ProxyError('job-lookups-over-share', 429, `this client address already has its share of this proxy's ${this.o.slots} concurrent job lookups in flight; retry after ${BUSY_RETRY_S}s, and poll fewer jobs at once (a webhook, x-switchyard-webhook, needs no polling)`, false, BUSY_RETRY_S)
+      : new ProxyError('job-lookups-busy', 503, `this proxy is already answering ${this.o.slots} job lookups at once (PROXY_JOB_ROUTE_READS, a share of its database connections kept apart from request traffic); retry after ${BUSY_RETRY_S}s`, false, BUSY_RETRY_S);
+  }
+
+  #isUnknown(id: string): boolean {
+    const until = this.#unknown.get(id);
+    if (until === undefined) return false;
+    if (this.o.now() < until) return true;
+    this.#unknown.delete(id);
+    return false;
+  }
+
+  #remember(id: string, row: JobRow | null): JobRow | null {
+    if (row !== null) return row;
+    this.#unknown.delete(id);
+    this.#unknown.set(id, this.o.now() + UNKNOWN_TTL_MS);
+    if (this.#unknown.size > MAX_UNKNOWN) {
+      const oldest = this.#unknown.keys().next();
+      if (oldest.done !== true) this.#unknown.delete(oldest.value);
+    }
+    return null;
+  }
+}
