@@ -30,6 +30,7 @@ import { JobResultLedger } from './job-result-ledger.ts';
 import type { RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
+import { RefreshingCache } from './refreshing-cache.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
 import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_PROJECT, WebhookDropped, WebhookLanes } from './webhook-lanes.ts';
 
@@ -116,6 +117,9 @@ const QUEUE_FULL_RETRY_S = 5;
 /** A run whose bookkeeping failed (libSQL unreachable) tries again after this; the row stays queued. */
 const BOOKKEEPING_RETRY_MS = 2_000;
 
+/** How often a kept "this app has a webhook secret" is read again in the background. */
+const WEBHOOK_SECRET_REFRESH_MS = 10_000;
+
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /**
@@ -147,8 +151,18 @@ export class AsyncJobs {
   /** The cap's count (`slots`), and the slot each unfinished job of this process holds. */
   readonly #slots: Admission;
   readonly #held = new Map<string, () => void>();
+  /** Apps known to have a webhook secret (`hasWebhookSecret`). */
+  readonly #hasSecret: RefreshingCache<boolean>;
 
   constructor(private readonly o: AsyncJobsOptions) {
+    this.#hasSecret = new RefreshingCache((appId) => o.store.webhookSecret(appId).then((s) => s !== null), {
+      refreshMs: WEBHOOK_SECRET_REFRESH_MS,
+      maxEntries: 10_000,
+      maxMisses: 0,
+      isMiss: (has) => !has,
+      now: o.now,
+      onError: (err) => o.logger.debug({ err }, 'could not re-read an app\'s webhook secret (the last answer stays)'),
+    });
     this.#ledger =
       o.reportResult === undefined
         ? new JobResultLedger({ proxyId: o.proxyId, store: o.store, perAppBytes: o.resultBytesPerApp ?? 4 * o.maxResultBytes, totalBytes: o.resultBytesTotal ?? Number.POSITIVE_INFINITY, now: o.now, logger: o.logger })
@@ -315,8 +329,15 @@ export class AsyncJobs {
     return done;
   }
 
+  /**
+   * Checked on every submit that asks for a webhook, so it must not cost a read each: a burst of
+   * such submits (an open app takes them without a token) queued one store read apiece on the
+   * client every tenant's leases share. Concurrent checks of an app share one read, and a "yes" is
+   * kept (re-read in the background every WEBHOOK_SECRET_REFRESH_MS); a "no" is never kept, so a
+   * secret an operator has just created counts at the next submit.
+   */
   async hasWebhookSecret(appId: string): Promise<boolean> {
-    return (await this.o.store.webhookSecret(appId)) !== null;
+    return this.#hasSecret.get(appId);
   }
 
   /** The signed completion notice, when the job asked for one (best effort, in the background). */

@@ -1,6 +1,6 @@
 /**
- * A small stale-while-revalidate cache for the in-region path's libSQL reads (app snapshots,
- * keys): a warm entry costs a Map lookup; an entry older than `refreshMs` is served as is while
+ * A small stale-while-revalidate cache for libSQL reads on a request's path (the in-region path's
+ * app snapshots and keys; whether an app has a webhook secret, async-jobs.ts): a warm entry costs a Map lookup; an entry older than `refreshMs` is served as is while
  * one background load replaces it; only a missing entry waits for the database. Bounded: the
  * oldest entry goes first, so random keys sent by a caller cannot grow memory. Misses (`isMiss`:
  * an unknown key or app) are kept apart, bounded on their own and forgotten after `refreshMs`:
