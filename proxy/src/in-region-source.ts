@@ -8,7 +8,7 @@ import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import { loadApiKey, loadAppSnapshot, type Row, type SnapshotReader } from '../../shared/snapshot/index.ts';
 import { bool, str } from '../../shared/snapshot/row-values.ts';
-import { RefreshingCache } from './refreshing-cache.ts';
+import { FirstLoadSlots, RefreshingCache } from './refreshing-cache.ts';
 
 /** A per-app service key as stored: it opens exactly one app, in-region only. */
 export interface ServiceKey {
@@ -48,14 +48,23 @@ export interface InRegionSourceOptions {
   readonly prepareSnapshot?: (snapshot: AppSnapshot) => void;
   /** Real entries kept per cache (apps, API keys, service keys), and unknown ones apart; default 10,000. */
   readonly maxEntries?: number;
-  /** Uncached apps or keys read at once per cache, as the edge's EDGE_MAX_FIRST_LOADS; default 64. */
+  /** Uncached apps and keys read at once, all three caches together; default IN_REGION_FIRST_LOADS. */
   readonly maxFirstLoads?: number;
 }
+
+/**
+ * Uncached apps and keys the in-region path reads at once (a caller without a token can send
+ * made-up ones): a share of the store client's STORE_CONCURRENCY (20) slots, so leases, outcome
+ * writes and submissions keep the rest. It was 64 per cache (the edge's EDGE_MAX_FIRST_LOADS,
+ * where each isolate has its own connection), 192 reads queued on those 20 slots.
+ */
+export const IN_REGION_FIRST_LOADS = 8;
 
 /** Cached libSQL reads for the in-region gate. */
 export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOptions): InRegionSource {
   // Unknown apps and keys (null) are misses: a flood of them never evicts a real entry.
-  const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError, isMiss: (v: unknown) => v === null, maxEntries: o.maxEntries ?? 10_000, maxFirstLoads: o.maxFirstLoads ?? 64 };
+  const firstLoads = new FirstLoadSlots(o.maxFirstLoads ?? IN_REGION_FIRST_LOADS);
+  const cacheOptions = { refreshMs: o.refreshMs, now: o.now, onError: o.onError, isMiss: (v: unknown) => v === null, maxEntries: o.maxEntries ?? 10_000, firstLoads };
   const snapshots = new RefreshingCache(
     (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs, policy: o.policy }),
     {

@@ -26,10 +26,17 @@ export interface RefreshingCacheOptions<T = unknown> {
   /** Most misses kept (oldest first out); default `maxEntries`. */
   readonly maxMisses?: number;
   /**
-   * Most first loads (uncached keys) read at once; more are refused with `CacheBusy` rather
-   * than queued on the database every tenant's refreshes share. Absent: no bound.
+   * Most first loads (uncached keys) read at once, counted across every cache given the same
+   * slots; more are refused with `CacheBusy` rather than queued on the database every tenant's
+   * leases and writes share. Absent: no bound.
    */
-  readonly maxFirstLoads?: number;
+  readonly firstLoads?: FirstLoadSlots;
+}
+
+/** First loads in flight, shared by the caches given it: one bound for all of a path's reads. */
+export class FirstLoadSlots {
+  held = 0;
+  constructor(readonly max: number) {}
 }
 
 /** Too many uncached keys are being read at once: the caller should try again shortly. */
@@ -80,14 +87,18 @@ export class RefreshingCache<T> {
   #loadNow(key: string): Promise<T> {
     let p = this.#pending.get(key);
     if (p === undefined) {
-      const max = this.o.maxFirstLoads;
-      if (max !== undefined && this.#pending.size >= max) return Promise.reject(new CacheBusy(`${max} uncached keys are being read already`));
+      const slots = this.o.firstLoads;
+      if (slots !== undefined && slots.held >= slots.max) return Promise.reject(new CacheBusy(`${slots.max} uncached keys are being read already`));
+      if (slots !== undefined) slots.held += 1;
       // One load per key however many requests wait for it.
       p = this.load(key).then((value) => {
         this.#store(key, value);
         return value;
       });
-      const settled = (): void => void this.#pending.delete(key);
+      const settled = (): void => {
+        this.#pending.delete(key);
+        if (slots !== undefined) slots.held -= 1;
+      };
       p.then(settled, settled);
       this.#pending.set(key, p);
     }

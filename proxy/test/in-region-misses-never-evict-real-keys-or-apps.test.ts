@@ -6,7 +6,8 @@
  * down, every tenant's in-region traffic failed (503 store-unavailable). Issue 11 item 3 fixed
  * this at the edge; the in-region path now keeps misses apart, bounded, and never lets them
  * evict a real entry; and, as the edge does, it reads at most a bounded number of uncached
- * apps or keys at once (503 `in-region-busy` beyond). Real libSQL (a migrated temp file), the
+ * apps or keys at once (503 `in-region-busy` beyond) — one bound for its three caches together,
+ * a share of the store client's slots. Real libSQL (a migrated temp file), the
  * real in-region source.
  */
 import { randomBytes } from 'node:crypto';
@@ -36,7 +37,8 @@ describe('in-region misses never evict real keys or apps', () => {
     const db: SnapshotReader = {
       batch: (statements, mode) => (down ? Promise.reject(new Error('database down')) : store.client.batch(statements, mode)),
     };
-    source = libsqlInRegionSource(db, { refreshMs: 60_000, maxProxyReportAgeMs: 60_000, policy: DEFAULT_POLICY, now: () => Date.now(), onError: () => undefined, maxEntries: MAX });
+    // Its flood comes 150 lookups at a time: this test is about eviction, not the first-load bound.
+    source = libsqlInRegionSource(db, { refreshMs: 60_000, maxProxyReportAgeMs: 60_000, policy: DEFAULT_POLICY, now: () => Date.now(), onError: () => undefined, maxEntries: MAX, maxFirstLoads: 150 });
   });
   afterAll(() => store.dispose());
 
@@ -60,7 +62,7 @@ describe('in-region misses never evict real keys or apps', () => {
     expect((await source.snapshot('acme/chat'))?.app.id).toBe('acme/chat');
   }, 60_000);
 
-  it('reads at most maxFirstLoads uncached keys at once; the rest are told to retry', async () => {
+  it('reads at most maxFirstLoads uncached apps and keys at once, all its caches together; the rest are told to retry', async () => {
     let reading = 0;
     let most = 0;
     let release = (): void => undefined;
@@ -75,11 +77,28 @@ describe('in-region misses never evict real keys or apps', () => {
       },
     };
     const busy = libsqlInRegionSource(slow, { refreshMs: 60_000, maxProxyReportAgeMs: 60_000, policy: DEFAULT_POLICY, now: () => Date.now(), onError: () => undefined, maxFirstLoads: 8 });
-    const flood = Array.from({ length: 40 }, () => Promise.resolve(busy.apiKey(hashApiKey(`sk-${randomBytes(16).toString('hex')}`))).then(() => 'read', (e: unknown) => (e instanceof CacheBusy ? 'busy' : 'error')));
+    // Made-up API keys, service keys and app ids: each cache used to read 8 at once of its own
+    // (24 here; 3 × 64 by default, queued on the store client's 20 slots).
+    const lookups = Array.from({ length: 40 }, (_, i) => {
+      const hash = hashApiKey(`sk-${randomBytes(16).toString('hex')}`);
+      return i % 3 === 0 ? busy.apiKey(hash) : i % 3 === 1 ? busy.serviceKey(hash) : busy.snapshot(`acme/nope-${i}`);
+    });
+    const flood = lookups.map((l) => Promise.resolve(l).then(() => 'read', (e: unknown) => (e instanceof CacheBusy ? 'busy' : 'error')));
     release();
     const results = await Promise.all(flood);
     expect(most).toBe(8);
     expect(results.filter((r) => r === 'read')).toHaveLength(8);
     expect(results.filter((r) => r === 'busy')).toHaveLength(32);
+  });
+
+  it('a first load that ends gives its slot back, failed or not', async () => {
+    let fail = true;
+    const flaky: SnapshotReader = {
+      batch: (statements, mode) => (fail ? Promise.reject(new Error('database down')) : store.client.batch(statements, mode)),
+    };
+    const one = libsqlInRegionSource(flaky, { refreshMs: 60_000, maxProxyReportAgeMs: 60_000, policy: DEFAULT_POLICY, now: () => Date.now(), onError: () => undefined, maxFirstLoads: 1 });
+    for (let i = 0; i < 3; i++) await expect(Promise.resolve(one.apiKey(hashApiKey(`sk-${randomBytes(16).toString('hex')}`)))).rejects.toThrow('database down');
+    fail = false;
+    expect(await one.serviceKey(hashApiKey(`sk-${randomBytes(16).toString('hex')}`))).toBeNull();
   });
 });
