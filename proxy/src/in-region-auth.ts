@@ -37,13 +37,13 @@ export async function authorizeInRegion(
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse('key-unknown', 401, 'unknown key');
   const hash = createHash('sha256').update(key, 'utf8').digest('hex');
-  const apiKey = await source.apiKey(hash);
+  const apiKey = await source.apiKey(hash, app.projectId);
   if (apiKey !== null) {
     if (apiKey.revoked) return refuse('key-revoked', 401, 'this API key has been revoked');
     if (apiKey.projectId !== app.projectId) return refuse('key-wrong-project', 403, `this API key does not belong to the project of ${app.id}`);
     return { kind: 'api-key', keyId: apiKey.id };
   }
-  const serviceKey = await source.serviceKey(hash);
+  const serviceKey = await source.serviceKey(hash, app.projectId);
   if (serviceKey === null) return refuse('key-unknown', 401, 'unknown key');
   if (serviceKey.revoked) return refuse('key-revoked', 401, 'this service key has been revoked');
   if (serviceKey.appId !== app.id) return refuse('key-wrong-app', 403, `this service key opens ${serviceKey.appId}, not ${app.id}`);

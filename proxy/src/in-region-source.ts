@@ -17,11 +17,20 @@ export interface ServiceKey {
   readonly revoked: boolean;
 }
 
+/**
+ * `projectId` on the key lookups: the project of the app called, the tenant a first load counts
+ * against (the app is known by then). An app snapshot is read before the app is known to exist,
+ * so every uncached app counts as one group (`UNKNOWN_APPS`): made-up app ids share one part of
+ * the first loads, never every tenant's.
+ */
 export interface InRegionSource {
   snapshot(appId: string): AppSnapshot | null | Promise<AppSnapshot | null>;
-  apiKey(hash: string): ApiKey | null | Promise<ApiKey | null>;
-  serviceKey(hash: string): ServiceKey | null | Promise<ServiceKey | null>;
+  apiKey(hash: string, projectId: string): ApiKey | null | Promise<ApiKey | null>;
+  serviceKey(hash: string, projectId: string): ServiceKey | null | Promise<ServiceKey | null>;
 }
+
+/** The group every uncached app snapshot's first load counts against (not a project id: those have no spaces). */
+const UNKNOWN_APPS = 'apps not yet read';
 
 export function parseServiceKeyRow(row: Row | undefined): ServiceKey | null {
   if (row === undefined) return null;
@@ -75,8 +84,8 @@ export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOption
   const apiKeys = new RefreshingCache((hash) => loadApiKey(db, hash), cacheOptions);
   const serviceKeys = new RefreshingCache((hash) => loadServiceKey(db, hash), cacheOptions);
   return {
-    snapshot: (appId) => snapshots.get(appId),
-    apiKey: (hash) => apiKeys.get(hash),
-    serviceKey: (hash) => serviceKeys.get(hash),
+    snapshot: (appId) => snapshots.get(appId, UNKNOWN_APPS),
+    apiKey: (hash, projectId) => apiKeys.get(hash, projectId),
+    serviceKey: (hash, projectId) => serviceKeys.get(hash, projectId),
   };
 }

@@ -7,6 +7,8 @@
  * a flood of random keys evicts only other misses, never a real entry (which a real request
  * would then have to read again — and could not, with the database down).
  */
+import { FairShares } from './fair-shares.ts';
+
 interface Entry<T> {
   value: T;
   loadedAt: number;
@@ -33,11 +35,70 @@ export interface RefreshingCacheOptions<T = unknown> {
   readonly firstLoads?: FirstLoadSlots;
 }
 
-/** First loads in flight, shared by the caches given it: one bound for all of a path's reads. */
+/**
+ * First loads in flight, shared by the caches given it: one bound for all of a path's reads,
+ * shared max-min fairly between groups (the tenants they are read for, `FairShares`), so one
+ * tenant's made-up keys hold at most half while alone and another tenant's first load still
+ * finds a slot. A load that finds none waits its turn for up to `waitMs` (a proxy's restart
+ * brings many real first loads at once, each a few ms: they queue, they are not refused), a
+ * bounded number per group; past either it is refused (`CacheBusy`).
+ */
 export class FirstLoadSlots {
-  held = 0;
-  constructor(readonly max: number) {}
+  readonly #shares: FairShares;
+  readonly #waiting: Array<{ readonly group: string; readonly grant: () => void }> = [];
+  readonly #waitingBy = new Map<string, number>();
+
+  constructor(
+    readonly max: number,
+    readonly waitMs = FIRST_LOAD_WAIT_MS,
+    readonly maxWaitingPerGroup = FIRST_LOAD_WAITERS,
+  ) {
+    this.#shares = new FairShares(max);
+  }
+
+  /** Loads in flight now, every group. */
+  get held(): number {
+    return this.#shares.total;
+  }
+
+  /** Resolves true when `group` holds a slot (give it back with `give`), false when refused. */
+  take(group: string): boolean | Promise<boolean> {
+    const waiting = this.#waitingBy.get(group) ?? 0;
+    // In turn within its group; another group's waiters (held back by their share) do not block it.
+    if (waiting === 0 && this.#shares.tryAdd(group, group)) return true;
+    if (waiting >= this.maxWaitingPerGroup || this.waitMs <= 0) return false;
+    this.#waitingBy.set(group, waiting + 1);
+    return new Promise<boolean>((resolve) => {
+      const entry = { group, grant: () => done(true) };
+      const timer = setTimeout(() => done(false), this.waitMs);
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        const i = this.#waiting.indexOf(entry);
+        if (i >= 0) this.#waiting.splice(i, 1);
+        const n = (this.#waitingBy.get(group) ?? 1) - 1;
+        if (n === 0) this.#waitingBy.delete(group);
+        else this.#waitingBy.set(group, n);
+        resolve(ok);
+      };
+      this.#waiting.push(entry);
+    });
+  }
+
+  give(group: string): void {
+    this.#shares.remove(group, group);
+    // Oldest first among those whose group's share has room (`grant` removes the entry).
+    for (let i = 0; i < this.#waiting.length && this.#shares.total < this.max; ) {
+      const w = this.#waiting[i] as { group: string; grant: () => void };
+      if (this.#shares.tryAdd(w.group, w.group)) w.grant();
+      else i++;
+    }
+  }
 }
+
+/** Longest a first load waits for a slot before it is refused: a few loads' time on a slow store. */
+export const FIRST_LOAD_WAIT_MS = 1_000;
+/** First loads waiting per group at most; the rest are refused at once (a flood costs bounded memory). */
+export const FIRST_LOAD_WAITERS = 64;
 
 /** Too many uncached keys are being read at once: the caller should try again shortly. */
 export class CacheBusy extends Error {
@@ -55,13 +116,16 @@ export class RefreshingCache<T> {
     private readonly o: RefreshingCacheOptions<T>,
   ) {}
 
-  /** The cached value (refreshed in the background when old), else a fresh load (may throw). */
-  get(key: string): T | Promise<T> {
+  /**
+   * The cached value (refreshed in the background when old), else a fresh load (may throw).
+   * `group`: whom a first load counts against in `firstLoads` (the tenant it is read for).
+   */
+  get(key: string, group = ''): T | Promise<T> {
     const hit = this.#entries.get(key);
     if (hit === undefined) {
       const miss = this.#misses.get(key);
       if (miss !== undefined && this.o.now() - miss.loadedAt < this.o.refreshMs) return miss.value;
-      return this.#loadNow(key);
+      return this.#loadNow(key, group);
     }
     if (!hit.refreshing && this.o.now() - hit.loadedAt >= this.o.refreshMs) {
       hit.refreshing = true;
@@ -84,25 +148,34 @@ export class RefreshingCache<T> {
     return hit.value;
   }
 
-  #loadNow(key: string): Promise<T> {
+  #loadNow(key: string, group: string): Promise<T> {
     let p = this.#pending.get(key);
     if (p === undefined) {
       const slots = this.o.firstLoads;
-      if (slots !== undefined && slots.held >= slots.max) return Promise.reject(new CacheBusy(`${slots.max} uncached keys are being read already`));
-      if (slots !== undefined) slots.held += 1;
-      // One load per key however many requests wait for it.
-      p = this.load(key).then((value) => {
-        this.#store(key, value);
-        return value;
-      });
-      const settled = (): void => {
-        this.#pending.delete(key);
-        if (slots !== undefined) slots.held -= 1;
-      };
+      // One load per key however many requests wait for it (a waiting one included).
+      p = slots === undefined ? this.#read(key) : this.#readInSlot(key, group, slots);
+      const settled = (): void => void this.#pending.delete(key);
       p.then(settled, settled);
       this.#pending.set(key, p);
     }
     return p;
+  }
+
+  async #readInSlot(key: string, group: string, slots: FirstLoadSlots): Promise<T> {
+    const taken = slots.take(group);
+    if (!(taken === true || (await taken))) throw new CacheBusy(`${slots.max} uncached keys are being read already (and ${slots.waitMs} ms passed, or too many wait)`);
+    try {
+      return await this.#read(key);
+    } finally {
+      slots.give(group);
+    }
+  }
+
+  #read(key: string): Promise<T> {
+    return this.load(key).then((value) => {
+      this.#store(key, value);
+      return value;
+    });
   }
 
   #store(key: string, value: T): void {
