@@ -43,3 +43,16 @@ test(':memory: and file: stores execute statements', async () => {
   }
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('a file: URL whose directory is missing names that directory, not a bare libSQL code', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-open-'));
+  try {
+    const missing = join(dir, 'no-such-dir');
+    const url = `file:${join(missing, 'x.db')}`;
+    expect(() => openStore({ url })).toThrow(`its directory ${missing} does not exist`);
+    expect(() => openStore({ url })).toThrow(expect.objectContaining({ code: 'invalid-url' }));
+    expect(() => openStore({ url: `file:${dir}` })).toThrow(`${dir} is a directory`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

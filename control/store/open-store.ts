@@ -2,8 +2,11 @@
  * Opening a libSQL database: one entry point for local files, in-memory databases, the local
  * Hrana HTTP endpoint and Turso, so callers only ever change a URL and a token.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { StoreError, toStoreError } from './errors.ts';
+import { localPathOf } from './local-path.ts';
 
 export interface StoreOptions {
   readonly url: string;
@@ -65,6 +68,23 @@ export function openStore(options: StoreOptions): Store {
     });
     return { client, url: options.url, close: () => client.close() };
   } catch (err) {
-    throw toStoreError(`opening ${options.url}`, err);
+    throw localFileProblem(options.url, err) ?? toStoreError(`opening ${options.url}`, err);
   }
+}
+
+/**
+ * libSQL reports a local file it cannot open as `ConnectionFailed(…: 14)` (SQLITE_CANTOPEN) with
+ * no path problem named; say which directory is missing or is not one.
+ */
+function localFileProblem(url: string, err: unknown): StoreError | null {
+  const path = localPathOf(url);
+  if (path === null || path === ':memory:') return null;
+  const dir = dirname(resolve(path));
+  let problem: string | null = null;
+  if (!existsSync(dir)) problem = `its directory ${dir} does not exist: create it or fix the path`;
+  else if (!statSync(dir).isDirectory()) problem = `${dir} is not a directory: fix the path`;
+  else if (existsSync(path) && statSync(path).isDirectory())
+    problem = `${resolve(path)} is a directory: name a database file inside it`;
+  if (problem === null) return null;
+  return new StoreError('invalid-url', `cannot open database ${url}: ${problem}`, { cause: err });
 }
