@@ -29,11 +29,38 @@ export interface ServeOptions {
 }
 
 /**
+ * The `--config` file as a mapping of ProxyConfig keys. Every failure names the file: a missing
+ * file, YAML that does not parse and a document that is not a mapping (a list, a scalar).
+ */
+export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err);
+    throw new Error(`config file ${path}: cannot read it (${reason})`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.replace(/:$/, '');
+    throw new Error(`config file ${path}: not valid YAML: ${first}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(
+      `config file ${path}: must be a mapping of camelCase ProxyConfig keys (e.g. "port: 8798"), got ${Array.isArray(doc) ? 'a list' : typeof doc}`,
+    );
+  return doc as Record<string, unknown>;
+}
+
+/**
  * Parse config, start the proxy and install signal handlers. Throws with every config issue listed.
  * Resolves to null in the primary of several workers (it serves no traffic itself).
  */
 export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | null> {
-  const file = opts.configFile === undefined ? {} : (parseYaml(await readFile(opts.configFile, 'utf8')) as Record<string, unknown>);
+  const file = opts.configFile === undefined ? {} : await readConfigFile(opts.configFile);
   const sources: ConfigSources = {
     env: opts.env,
     flags: opts.flags ?? {},
