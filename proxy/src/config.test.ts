@@ -98,6 +98,15 @@ describe('parseProxyConfig', () => {
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);
   });
 
+  it.each([
+    ['a port that is not a number', { PROXY_PORT: 'abc' }, '  port (env PROXY_PORT): must be an integer between 0 and 65535, got "abc"'],
+    ['an admin port past 65535', { PROXY_ADMIN_PORT: '70000' }, '  adminPort (env PROXY_ADMIN_PORT): must be an integer between 0 and 65535, got "70000"'],
+    ['a negative timeout', { PROXY_IDLE_TIMEOUT_MS: '-1' }, '  idleTimeoutMs (env PROXY_IDLE_TIMEOUT_MS): must be a whole number ≥ 0, got "-1"'],
+  ])('says what is wrong with %s in words, not 0..MAX_SAFE_INTEGER', (_n, env, message) => {
+    const r = parseProxyConfig({ env: { ...base, ...env } });
+    expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(message);
+  });
+
   it('says what an in-flight budget must be', () => {
     const r = parseProxyConfig({ env: { ...base, PROXY_MAX_IN_FLIGHT: '1.5' } });
     expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(

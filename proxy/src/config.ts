@@ -341,11 +341,23 @@ const inFlightBudget: FieldParser<number | 'auto'> = Object.assign(
   { expected: IN_FLIGHT_EXPECTED },
 );
 
+/** A count or a duration in ms: "≥ 0", not "between 0 and 9007199254740991". */
+const WHOLE_NUMBER_EXPECTED = 'a whole number ≥ 0';
+const safeInteger = integer(0, Number.MAX_SAFE_INTEGER);
+const wholeNumber: FieldParser<number> = Object.assign(
+  (raw: string) => {
+    const r = safeInteger(raw);
+    return r.ok ? r : { ok: false as const, expected: WHOLE_NUMBER_EXPECTED };
+  },
+  { expected: WHOLE_NUMBER_EXPECTED },
+);
+
 /** The value parsers are shared/env's, the Worker's too: one reading of "an integer", "a boolean". */
 const KINDS = {
   string: anyString,
   'nullable-string': nullableString,
-  int: integer(0, Number.MAX_SAFE_INTEGER),
+  int: wholeNumber,
+  port: integer(0, 65535),
   ratio: numberInRange(0, 1),
   bool: boolean(),
   strategy: oneOf(STRATEGIES.filter((s) => s !== 'switchyard')),
@@ -383,7 +395,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['maxInFlight', 'PROXY_MAX_IN_FLIGHT', 'in-flight'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
-  ['port', 'PROXY_PORT', 'int'],
+  ['port', 'PROXY_PORT', 'port'],
   ['listenBacklog', 'PROXY_LISTEN_BACKLOG', 'backlog'],
   ['tlsCertFile', 'PROXY_TLS_CERT_FILE', 'nullable-string'],
   ['tlsKeyFile', 'PROXY_TLS_KEY_FILE', 'nullable-string'],
@@ -427,7 +439,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['drainStartGraceMs', 'PROXY_DRAIN_START_GRACE_MS', 'int'],
   ['edgeUrl', 'PROXY_EDGE_URL', 'nullable-string'],
   ['adminHost', 'PROXY_ADMIN_HOST', 'string'],
-  ['adminPort', 'PROXY_ADMIN_PORT', 'int'],
+  ['adminPort', 'PROXY_ADMIN_PORT', 'port'],
   ['workers', 'PROXY_WORKERS', 'workers'],
   ['metricsPath', 'PROXY_METRICS_PATH', 'string'],
   ['replicaScrapeIntervalMs', 'PROXY_REPLICA_SCRAPE_INTERVAL_MS', 'int'],
@@ -532,7 +544,7 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({
       field: 'storeUrl',
       source: 'merged',
-      message: 'set SWITCHYARD_DB_URL or PROXY_ENDPOINTS_FILE so the proxy knows the replicas',
+      message: 'set SWITCHYARD_DB_URL (--db) or PROXY_ENDPOINTS_FILE (--endpoints-file) so the proxy knows the replicas',
     });
   for (const field of ['headersTimeoutMs', 'sniffTimeoutMs', 'maxHeaderBytes', 'http2MaxConcurrentStreams'] as const) {
     if (Number(out[field]) < 1) issues.push({ field, source: 'merged', message: 'must be ≥ 1 (a connection limit cannot be off)' });
