@@ -46,6 +46,11 @@ export async function readServed(client: Client, appId: string): Promise<ServedR
 
 const invalid = (message: string): RolloutError => new RolloutError('ROLLOUT_INVALID', message);
 
+async function appExists(client: Client, appId: string): Promise<boolean> {
+  const rs = await client.execute({ sql: 'SELECT 1 FROM apps WHERE id = ?', args: [appId] });
+  return rs.rows.length > 0;
+}
+
 /** Resolve model, stable version and held regions from what is served; every mistake is a ROLLOUT_INVALID. */
 export function planRollout(req: StartRequest, served: readonly ServedRow[], now: number, id: string): Rollout {
   const models = [...new Set(served.map((s) => s.model))];
@@ -69,7 +74,10 @@ export function planRollout(req: StartRequest, served: readonly ServedRow[], now
 }
 
 export async function startRollout(client: Client, req: StartRequest, now: number): Promise<Rollout> {
-  const r = planRollout(req, await readServed(client, req.appId), now, `ro_${randomBytes(6).toString('hex')}`);
+  const served = await readServed(client, req.appId);
+  // Nothing served can mean a mistyped app: say so rather than blame the aggregators.
+  if (served.length === 0 && !(await appExists(client, req.appId))) throw invalid(`no app ${req.appId}: check the name (project/app) or apply its config first (switchyard apply)`);
+  const r = planRollout(req, served, now, `ro_${randomBytes(6).toString('hex')}`);
   await insertRollout(client, r);
   return r;
 }
