@@ -6,11 +6,10 @@
  * has 2 in flight, all its apps together: the other project's notice is sent at once. Real
  * AsyncJobs over a real libSQL file, a real HTTP target and receiver.
  */
-import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { libsqlJobStore } from '../src/async-job-store.ts';
 import { WEBHOOK_CONNECTIONS_PER_HOST } from '../src/job-webhook.ts';
-import { testJobs, useJobTarget, useServer, webhookSecrets } from './async-jobs-fixture.ts';
+import { useJobTarget, useServer, webhookJobs, webhookSecrets } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
 const SLOW_MS = 2_000;
@@ -39,10 +38,8 @@ beforeAll(() => webhookSecrets(target.db, [...FLOOD_APPS, OTHER]));
 
 it("a project's many apps with slow webhooks never delay another project's notice", async () => {
   const store = libsqlJobStore(target.db.client);
-  // 127.0.0.1 stands for a shared public receiver here.
-  const jobs = testJobs(target, store, join(target.db.dir, 'jobs'), { retentionMs: 60_000, recoverBefore: Date.now(), windowOf: () => Number.POSITIVE_INFINITY, webhookAllowInternal: true });
+  const { jobs, submit } = webhookJobs(target, store);
   const hooks = receiver.url();
-  const submit = (appId: string, webhookUrl: string) => jobs.submit({ appId, method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl });
   try {
     await jobs.start(target.url());
     const flood = await Promise.all(FLOOD_APPS.flatMap((app) => [0, 1].map((i) => submit(app, `${hooks}/${app}/${i}`))));

@@ -78,6 +78,16 @@ export function testJobs(target: JobTarget, store: JobStore, dir: string, extra:
   });
 }
 
+/**
+ * Jobs whose webhook notices go to 127.0.0.1 receivers (standing for a shared public one), run at
+ * once whatever their app's window, and a submit of a bodiless POST with a webhook; `extra` wins.
+ */
+export function webhookJobs(target: JobTarget, store: JobStore, extra: Partial<AsyncJobsOptions> = {}): { jobs: AsyncJobs; submit: (appId: string, webhookUrl: string) => ReturnType<AsyncJobs['submit']> } {
+  const jobs = testJobs(target, store, join(target.db.dir, 'jobs'), { retentionMs: 60_000, recoverBefore: Date.now(), windowOf: () => Number.POSITIVE_INFINITY, webhookAllowInternal: true, ...extra });
+  const submit = (appId: string, webhookUrl: string): ReturnType<AsyncJobs['submit']> => jobs.submit({ appId, method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl });
+  return { jobs, submit };
+}
+
 /** A completed job of `appId` whose result (`content`) is kept in `dir`, ended at `endedAt`; returns the file. */
 export async function completedJob(store: JobStore, dir: string, id: string, appId: string, content: string | Buffer, endedAt: number, expiresAt = endedAt + 3_600_000): Promise<string> {
   const path = join(dir, `${id}.body`);

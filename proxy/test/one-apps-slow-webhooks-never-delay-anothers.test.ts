@@ -6,10 +6,9 @@
  * most 2 notices in flight, the rest in its own line. Real AsyncJobs over a real libSQL file,
  * a real HTTP target and receiver.
  */
-import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
 import { libsqlJobStore } from '../src/async-job-store.ts';
-import { testJobs, useJobTarget, useServer, webhookSecrets } from './async-jobs-fixture.ts';
+import { useJobTarget, useServer, webhookJobs, webhookSecrets } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
 const SLOW_MS = 1_000;
@@ -32,10 +31,8 @@ beforeAll(() => webhookSecrets(target.db, ['a', 'b']));
 
 it("app B's job webhook is not held behind app A's slow webhooks to the same host", async () => {
   const store = libsqlJobStore(target.db.client);
-  // 127.0.0.1 stands for a shared public receiver here.
-  const jobs = testJobs(target, store, join(target.db.dir, 'jobs'), { retentionMs: 60_000, recoverBefore: Date.now(), windowOf: () => Number.POSITIVE_INFINITY, webhookAllowInternal: true });
+  const { jobs, submit } = webhookJobs(target, store);
   const hooks = receiver.url();
-  const submit = (appId: string, webhookUrl: string) => jobs.submit({ appId, method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl });
   try {
     await jobs.start(target.url());
     const aJobs = await Promise.all(Array.from({ length: A_JOBS }, (_, i) => submit('a', `${hooks}/a-slow/${i}`)));

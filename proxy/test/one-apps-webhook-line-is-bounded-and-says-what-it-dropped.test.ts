@@ -7,10 +7,9 @@
  * a real HTTP target and receiver.
  */
 import type { ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { jobView, libsqlJobStore } from '../src/async-job-store.ts';
-import { testJobs, useJobTarget, useServer, webhookSecrets } from './async-jobs-fixture.ts';
+import { useJobTarget, useServer, webhookJobs, webhookSecrets } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
 
 const QUEUE = 3;
@@ -36,9 +35,8 @@ afterAll(() => heldA.forEach((res) => res.destroy()));
 it("past its line's bound an app's oldest waiting notice is dropped, counted and said on its status; another app's is sent at once", async () => {
   const store = libsqlJobStore(target.db.client);
   const dropped: string[] = [];
-  const jobs = testJobs(target, store, join(target.db.dir, 'jobs'), { retentionMs: 60_000, recoverBefore: Date.now(), windowOf: () => Number.POSITIVE_INFINITY, webhookAllowInternal: true, webhookQueuePerApp: QUEUE, onWebhookDropped: (app) => dropped.push(app) });
+  const { jobs, submit } = webhookJobs(target, store, { webhookQueuePerApp: QUEUE, onWebhookDropped: (app) => dropped.push(app) });
   const hooks = receiver.url();
-  const submit = (appId: string, webhookUrl: string) => jobs.submit({ appId, method: 'POST', publicPath: '/v1/x', headers: {}, body: null, claims: {} as never, webhookUrl });
   try {
     await jobs.start(target.url());
     const aJobs = await Promise.all(Array.from({ length: A_JOBS }, (_, i) => submit('a', `${hooks}/a/${i}`)));

@@ -13,28 +13,39 @@ const row = (appId: string, n: number): DecisionRow => ({
   decisionUs: 1,
 });
 
+/**
+ * Records `rows` into a log of 1,000 whose database is slow (the first batch stays in flight while
+ * they arrive), then lets it drain; returns the log and what reached the database.
+ */
+async function burst(rows: Iterable<DecisionRow>): Promise<{ log: DecisionLog; written: DecisionRow[] }> {
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const written: DecisionRow[] = [];
+  const log = new DecisionLog({
+    batch: 50, flushMs: 1_000, maxBuffered: 1_000, now: () => 0,
+    sink: async (batch) => { await gate; written.push(...batch); },
+    onError: () => undefined,
+  });
+  const pending: Promise<unknown>[] = [];
+  const waitUntil = (p: Promise<unknown>): void => void pending.push(p);
+  for (const r of rows) log.record(r, waitUntil);
+  open();
+  while (log.buffered > 0 || written.length === 0) await log.flush();
+  await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 50))]);
+  return { log, written };
+}
+
 describe("the edge's decision log under one app's burst", () => {
   it("keeps every row of the quiet app and drops the bursting app's own", async () => {
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (open = r));
-    const written: DecisionRow[] = [];
-    const log = new DecisionLog({
-      batch: 50, flushMs: 1_000, maxBuffered: 1_000, now: () => 0,
-      // The database is slow: the first batch stays in flight while the burst arrives.
-      sink: async (rows) => { await gate; written.push(...rows); },
-      onError: () => undefined,
-    });
-    const pending: Promise<unknown>[] = [];
-    const waitUntil = (p: Promise<unknown>): void => void pending.push(p);
     // 3,000 rows of A with one row of B every 150.
-    for (let n = 0; n < 3_000; n++) {
-      log.record(row('p/a', n), waitUntil);
-      if (n % 150 === 0) log.record(row('q/b', n), waitUntil);
-    }
-    open();
-    while (log.buffered > 0 || written.length === 0) await log.flush();
-    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 50))]);
-
+    const { log, written } = await burst(
+      (function* () {
+        for (let n = 0; n < 3_000; n++) {
+          yield row('p/a', n);
+          if (n % 150 === 0) yield row('q/b', n);
+        }
+      })(),
+    );
     const b = written.filter((r) => r.decision.appId === 'q/b');
     expect(b).toHaveLength(20);
     expect(written).toHaveLength(1_050);
@@ -45,24 +56,14 @@ describe("the edge's decision log under one app's burst", () => {
   // the buffer: each of its apps kept ~19 rows, the other project's one app more, so the
   // other project's rows were the ones dropped (before: 22 of 200 kept).
   it("keeps every row of another project when one project bursts through many apps", async () => {
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (open = r));
-    const written: DecisionRow[] = [];
-    const log = new DecisionLog({
-      batch: 50, flushMs: 1_000, maxBuffered: 1_000, now: () => 0,
-      sink: async (rows) => { await gate; written.push(...rows); },
-      onError: () => undefined,
-    });
-    const pending: Promise<unknown>[] = [];
-    const waitUntil = (p: Promise<unknown>): void => void pending.push(p);
-    for (let n = 0; n < 5_000; n++) {
-      log.record(row(`burst/app-${n % 50}`, n), waitUntil);
-      if (n % 25 === 0) log.record(row('quiet/app', n), waitUntil);
-    }
-    open();
-    while (log.buffered > 0 || written.length === 0) await log.flush();
-    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 50))]);
-
+    const { log, written } = await burst(
+      (function* () {
+        for (let n = 0; n < 5_000; n++) {
+          yield row(`burst/app-${n % 50}`, n);
+          if (n % 25 === 0) yield row('quiet/app', n);
+        }
+      })(),
+    );
     expect(written.filter((r) => r.decision.appId === 'quiet/app')).toHaveLength(200);
     expect(Object.keys(log.stats().droppedByKey ?? {})).toEqual(['burst']);
   });
