@@ -32,7 +32,7 @@ import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
 import { RefreshingCache } from './refreshing-cache.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
-import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_PROJECT, WebhookDropped, WebhookLanes } from './webhook-lanes.ts';
+import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_PROJECT, WebhookDropped, WebhookLanes, webhookQueuePerProject } from './webhook-lanes.ts';
 
 export const RUNNER_HEADER = 'x-switchyard-job-runner';
 export const JOB_HEADER = 'x-switchyard-job';
@@ -85,6 +85,8 @@ export interface AsyncJobsOptions {
   readonly webhookAllowInternal?: boolean;
   /** Notices of one app waiting to be sent (`PROXY_WEBHOOK_QUEUE_PER_APP`); past it its oldest is dropped. */
   readonly webhookQueuePerApp?: number;
+  /** Notices of one project waiting to be sent (`PROXY_WEBHOOK_QUEUE_PER_PROJECT`); past it the oldest of its longest line is dropped. */
+  readonly webhookQueuePerProject?: number;
   /** A notice of `appId` was dropped unsent (its line was full): the metric. */
   readonly onWebhookDropped?: (appId: string) => void;
   /** How often running jobs are checked for a cancel taken by another worker or proxy (ms). */
@@ -168,7 +170,8 @@ export class AsyncJobs {
         ? new JobResultLedger({ proxyId: o.proxyId, store: o.store, perAppBytes: o.resultBytesPerApp ?? 4 * o.maxResultBytes, totalBytes: o.resultBytesTotal ?? Number.POSITIVE_INFINITY, now: o.now, logger: o.logger })
         : null;
     this.#slots = o.slots ?? new AppLimiter((key) => jobSlotLimitsOf(key, o.maxQueuedOf, this.#projectCap()));
-    this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_PROJECT, o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP);
+    const perApp = o.webhookQueuePerApp ?? WEBHOOK_QUEUE_PER_APP;
+    this.#webhookLanes = new WebhookLanes(WEBHOOKS_PER_PROJECT, perApp, o.webhookQueuePerProject ?? webhookQueuePerProject(0, perApp));
   }
 
   /** Why `url` cannot be a webhook under this proxy's settings, or null. */
@@ -366,7 +369,8 @@ export class AsyncJobs {
   /** A notice pushed out of its app's full line: counted, and said on the job's status (its owner polls). */
   async #dropped(job: JobRow, why: WebhookDropped): Promise<void> {
     this.o.onWebhookDropped?.(job.appId);
-    this.o.logger.warn({ job: job.id, app: job.appId, queuePerApp: why.queuePerApp }, 'async job webhook dropped: its app already had that many notices waiting (PROXY_WEBHOOK_QUEUE_PER_APP)');
+    const knob = why.full === 'app' ? 'its app already had that many notices waiting (PROXY_WEBHOOK_QUEUE_PER_APP)' : "its project's apps together already had that many waiting and its app's line was the longest (PROXY_WEBHOOK_QUEUE_PER_PROJECT)";
+    this.o.logger.warn({ job: job.id, app: job.appId, full: why.full, bound: why.bound }, `async job webhook dropped: ${knob}`);
     await this.o.store.update(job.id, FINAL_STATUSES, { webhookDroppedAt: this.o.now() }, this.o.now());
   }
 

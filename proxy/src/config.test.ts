@@ -91,6 +91,8 @@ describe('parseProxyConfig', () => {
     ['a total results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_TOTAL: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesTotal'],
     ['a total results budget that is not a number', { PROXY_JOB_RESULT_BYTES_TOTAL: '4GiB' }, 'jobResultBytesTotal'],
     ['a zero webhook line per app', { PROXY_WEBHOOK_QUEUE_PER_APP: '0' }, 'webhookQueuePerApp'],
+    ['a negative webhook line per project', { PROXY_WEBHOOK_QUEUE_PER_PROJECT: '-1' }, 'webhookQueuePerProject'],
+    ['a webhook line per project that is not a number', { PROXY_WEBHOOK_QUEUE_PER_PROJECT: 'lots' }, 'webhookQueuePerProject'],
     ['no job-route store reads', { PROXY_JOB_ROUTE_READS: '0' }, 'jobRouteReads'],
     ['job-route store reads past half the store client', { PROXY_JOB_ROUTE_READS: '11' }, 'jobRouteReads'],
   ])('refuses %s', (_n, env, field) => {

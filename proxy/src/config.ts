@@ -178,6 +178,11 @@ export interface ProxyConfig {
   /** Job webhooks of one app waiting to be sent; past it its oldest waiting one is dropped (and counted). */
   readonly webhookQueuePerApp: number;
   /**
+   * Job webhooks of one project (all its apps) waiting to be sent; past it the oldest of its
+   * longest line is dropped. 0 = max(1000, webhookQueuePerApp) (webhook-lanes.ts).
+   */
+  readonly webhookQueuePerProject: number;
+  /**
    * Unfinished (queued or running) async jobs one app may have on this proxy process; past it a
    * submit gets 429 `jobs-queue-full`. 0 = derived from the app's maxConcurrency (async-job-queue.ts).
    */
@@ -227,6 +232,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobMaxWaitMs: 900_000,
   webhookAllowPrivate: false,
   webhookQueuePerApp: 1_000,
+  webhookQueuePerProject: 0,
   jobMaxQueuedPerApp: 0,
   jobMaxQueuedPerProject: 0,
   jobRouteReads: 4,
@@ -389,6 +395,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobMaxWaitMs', 'PROXY_JOB_MAX_WAIT_MS', 'int'],
   ['webhookAllowPrivate', 'PROXY_WEBHOOK_ALLOW_PRIVATE', 'bool'],
   ['webhookQueuePerApp', 'PROXY_WEBHOOK_QUEUE_PER_APP', 'int'],
+  ['webhookQueuePerProject', 'PROXY_WEBHOOK_QUEUE_PER_PROJECT', 'int'],
   ['jobMaxQueuedPerApp', 'PROXY_JOB_MAX_QUEUED_PER_APP', 'int'],
   ['jobMaxQueuedPerProject', 'PROXY_JOB_MAX_QUEUED_PER_PROJECT', 'int'],
   ['jobRouteReads', 'PROXY_JOB_ROUTE_READS', 'job-route-reads'],
@@ -563,6 +570,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'jobResultBytesTotal', source: 'merged', message: 'must be 0 (max(4 GiB, jobResultBytesPerApp)) or ≥ jobMaxResultBytes (one result must fit)' });
   if (Number(out['webhookQueuePerApp']) < 1)
     issues.push({ field: 'webhookQueuePerApp', source: 'merged', message: 'must be ≥ 1 (job webhooks one app may have waiting)' });
+  if (Number(out['webhookQueuePerProject']) < 0)
+    issues.push({ field: 'webhookQueuePerProject', source: 'merged', message: 'must be 0 (max(1000, webhookQueuePerApp)) or ≥ 1 (job webhooks one project may have waiting, all its apps together)' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

@@ -187,7 +187,7 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     }),
     jobWebhooksDropped: new Counter({
       name: 'switchyard_proxy_job_webhooks_dropped_total',
-      help: 'Async-job webhooks dropped unsent because their app already had PROXY_WEBHOOK_QUEUE_PER_APP waiting (its oldest goes; the job status says so), by app',
+      help: 'Async-job webhooks dropped unsent because their app already had PROXY_WEBHOOK_QUEUE_PER_APP waiting, or their project PROXY_WEBHOOK_QUEUE_PER_PROJECT (the oldest of its longest line goes; the job status says so), by app',
       labelNames: ['app'],
       registers,
     }),

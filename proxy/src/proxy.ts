@@ -45,6 +45,7 @@ import { tracingFromConfig } from './tracing.ts';
 import { wireInRegion } from './in-region-wiring.ts';
 import { asyncJobGate } from './async-job-gate.ts';
 import { AsyncJobs } from './async-jobs.ts';
+import { webhookQueuePerProject } from './webhook-lanes.ts';
 import { JobRouteReads } from './job-route-reads.ts';
 import { jobProjectCap, jobQueueCap, jobSlotLimitsOf } from './async-job-queue.ts';
 import { libsqlJobStore } from './async-job-store.ts';
@@ -255,6 +256,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
           recoverBefore: bootedAt,
           webhookAllowInternal: config.webhookAllowPrivate,
           webhookQueuePerApp: config.webhookQueuePerApp,
+          webhookQueuePerProject: webhookQueuePerProject(config.webhookQueuePerProject, config.webhookQueuePerApp),
           onWebhookDropped: (appId) => metrics.jobWebhooksDropped.inc({ app: appId }),
           // A cluster's primary counts every worker's kept results once (job-result-ledger.ts).
           ...(slot === null ? {} : { reportResult: reportToPrimary }),

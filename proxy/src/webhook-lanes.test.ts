@@ -92,3 +92,37 @@ it("a project's apps take turns at its slots: a sibling waits behind one notice,
   expect(a3.started).toBe(true);
   a3.finish();
 });
+
+it("a project's lines together hold at most its bound: more apps buy no more memory, and the app holding most loses first", async () => {
+  // One slot, 2 waiting per app, 5 per project: the slot is held, then 8 apps send 2 notices each.
+  const lanes = new WebhookLanes(1, 2, 5);
+  void lanes.run('p/busy', gate().task);
+  const sent = new Map<string, Array<Promise<string | WebhookDropped>>>();
+  for (let i = 0; i < 8; i++) for (let k = 0; k < 2; k++) {
+    const app = `p/a${i}`;
+    sent.set(app, [...(sent.get(app) ?? []), lanes.run(app, gate().task)]);
+  }
+  const waiting = [...sent.keys()].reduce((n, app) => n + lanes.waitingOf(app), 0);
+  expect(waiting).toBe(5);
+  // Every drop says which bound pushed it out.
+  const dropped = (await Promise.all([...sent.values()].flat().map((p) => Promise.race([p, tick().then(() => null)])))).filter((r) => r instanceof WebhookDropped);
+  expect(dropped).toHaveLength(11);
+  expect(new Set(dropped.map((d) => (d as WebhookDropped).full))).toEqual(new Set(['project']));
+  // No app holds more than 1 notice more than another: a flooding sibling cannot crowd out the rest.
+  const lengths = [...sent.keys()].map((app) => lanes.waitingOf(app));
+  expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(1);
+  // Another project is untouched by p's bound.
+  const other = lanes.run('q/x', gate().task);
+  expect(await Promise.race([other, tick().then(() => 'running')])).toBe('running');
+});
+
+it('one flooding app of a full project loses its own notices, not its sibling\'s', async () => {
+  const lanes = new WebhookLanes(1, 100, 4);
+  void lanes.run('p/busy', gate().task);
+  const quiet = lanes.run('p/quiet', gate().task);
+  const flood = Array.from({ length: 10 }, () => lanes.run('p/flood', gate().task));
+  expect([lanes.waitingOf('p/quiet'), lanes.waitingOf('p/flood')]).toEqual([1, 3]);
+  expect(await Promise.race([quiet, tick().then(() => 'waiting')])).toBe('waiting');
+  const floodDrops = (await Promise.all(flood.map((p) => Promise.race([p, tick().then(() => null)])))).filter((r) => r instanceof WebhookDropped);
+  expect(floodDrops).toHaveLength(7);
+});
