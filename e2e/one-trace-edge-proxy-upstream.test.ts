@@ -115,6 +115,11 @@ describe('one trace per request, edge → proxy → upstream', () => {
     const listed = (await listRecentTraces(h.db(), 20)).find((t) => t.traceId === traceId);
     expect(listed).toMatchObject({ rootName: edgeName, service: 'switchyard-edge', spanCount: 6, error: false });
     await expectNoSecrets(spans, [s.apiKey, 'sy_token']);
+    // Both server spans name the tenant once its key / token verified; every span of the trace is
+    // stored under it (the receiver's row cap is shared by project).
+    expect([edgeServer.attributes['switchyard.project'], proxyServer.attributes['switchyard.project']]).toEqual(['acme', 'acme']);
+    const projects = await h.db().execute({ sql: 'SELECT DISTINCT project FROM trace_spans WHERE trace_id = ?', args: [traceId] });
+    expect(projects.rows.map((r) => r['project'])).toEqual(['acme']);
   });
 
   it('token mode: the proxy continues the decision span named in the token, not the client header', async () => {

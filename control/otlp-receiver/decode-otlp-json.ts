@@ -5,6 +5,8 @@
  * A malformed span is skipped and counted (the OTLP partial-success answer reports it).
  */
 
+import { PROJECT_ATTRIBUTE } from '../../shared/tracing/attributes.ts';
+
 export interface SpanRow {
   readonly traceId: string;
   readonly spanId: string;
@@ -18,6 +20,11 @@ export interface SpanRow {
   /** 0 unset, 1 ok, 2 error (OTLP `Status.code`). */
   readonly statusCode: number;
   readonly attributes: Record<string, unknown>;
+  /**
+   * The tenant the span's trace belongs to: its `switchyard.project` attribute, which the edge and
+   * the proxy set on a request's server span only once its key or token verified ('' otherwise).
+   */
+  readonly project: string;
 }
 
 export interface DecodedSpans {
@@ -102,6 +109,8 @@ function decodeSpan(s: unknown, service: string, latestStartNs: bigint | null): 
   // Retention keeps the newest starts and ages by start: a span dated far ahead would never age
   // out and would push real spans out of the row cap.
   if (latestStartNs !== null && BigInt(start) > latestStartNs) return 'startTimeUnixNano is more than an hour ahead of the receiver\'s clock: check the sender\'s clock';
+  const attributes = attributeMap(s['attributes']);
+  const project = attributes[PROJECT_ATTRIBUTE];
   return {
     traceId,
     spanId,
@@ -112,7 +121,8 @@ function decodeSpan(s: unknown, service: string, latestStartNs: bigint | null): 
     startUnixNano: start,
     endUnixNano: end,
     statusCode: enumValue(isObj(s['status']) ? s['status']['code'] : 0, STATUS),
-    attributes: attributeMap(s['attributes']),
+    attributes,
+    project: typeof project === 'string' && project.length <= 256 ? project : '',
   };
 }
 

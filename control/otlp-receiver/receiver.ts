@@ -106,6 +106,9 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
   await o.db.execute('SELECT 1 FROM trace_spans LIMIT 1').catch((err: unknown) => {
     throw new Error(`the database has no trace_spans table (run \`switchyard db migrate\`): ${err instanceof Error ? err.message : String(err)}`);
   });
+  await o.db.execute('SELECT project FROM trace_spans LIMIT 1').catch((err: unknown) => {
+    throw new Error(`the database's trace_spans table predates schema 29 (no project column; run \`switchyard db migrate\`): ${err instanceof Error ? err.message : String(err)}`);
+  });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0];

@@ -5,6 +5,7 @@
  */
 import type { Client, InStatement, Row } from '@libsql/client';
 import type { SpanRow } from './decode-otlp-json.ts';
+import { fairRowCaps } from './fair-row-caps.ts';
 
 export interface TraceSummary {
   readonly traceId: string;
@@ -41,7 +42,10 @@ export interface StoredSpan {
 }
 
 export interface Retention {
-  /** Newest spans kept; older ones are deleted on the next prune. */
+  /**
+   * Spans kept, shared between projects (fair-row-caps.ts): past it each project over its share
+   * loses its oldest spans on the next prune, so one tenant's burst never prunes another's.
+   */
   readonly maxRows: number;
   /** Spans that started longer ago than this are deleted on the next prune. */
   readonly maxAgeMs: number;
@@ -52,33 +56,49 @@ export const DEFAULT_RETENTION: Retention = { maxRows: 50_000, maxAgeMs: 24 * 3_
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
-/** Stores spans; a span sent twice (an exporter retry) replaces itself. */
+/**
+ * Stores spans; a span sent twice (an exporter retry) replaces itself. A span takes its trace's
+ * project: its own `switchyard.project`, else one stored for the trace; a trace's spans exported
+ * before its server span (children end first) take the project when that span arrives.
+ */
 export async function insertSpans(db: Client, rows: readonly SpanRow[]): Promise<void> {
   if (rows.length === 0) return;
   const stmts: InStatement[] = rows.map((r) => ({
     sql: `INSERT OR REPLACE INTO trace_spans (trace_id, span_id, parent_span_id, name, service, kind,
-            start_unix_nano, end_unix_nano, status_code, attributes_json)
-          VALUES (?, ?, ?, ?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?)`,
-    args: [r.traceId, r.spanId, r.parentSpanId, r.name, r.service, r.kind, r.startUnixNano, r.endUnixNano, r.statusCode, JSON.stringify(r.attributes)],
+            start_unix_nano, end_unix_nano, status_code, attributes_json, project)
+          VALUES (?, ?, ?, ?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?,
+            COALESCE(NULLIF(?, ''), (SELECT project FROM trace_spans WHERE trace_id = ? AND project <> '' LIMIT 1), ''))`,
+    args: [r.traceId, r.spanId, r.parentSpanId, r.name, r.service, r.kind, r.startUnixNano, r.endUnixNano, r.statusCode, JSON.stringify(r.attributes), r.project, r.traceId],
   }));
+  const named = new Map<string, string>();
+  for (const r of rows) if (r.project !== '' && !named.has(r.traceId)) named.set(r.traceId, r.project);
+  for (const [traceId, project] of named) {
+    stmts.push({ sql: `UPDATE trace_spans SET project = ? WHERE trace_id = ? AND project = ''`, args: [project, traceId] });
+  }
   await db.batch(stmts, 'write');
 }
 
-/** Deletes spans beyond the row cap or older than the age limit; returns how many went. */
+/**
+ * Deletes spans older than the age limit, then each project's oldest past its fair share of the
+ * row cap (fair-row-caps.ts); returns how many went.
+ */
 export async function pruneSpans(db: Client, retention: Retention, nowMs: number): Promise<number> {
   const cutoff = (BigInt(Math.max(0, Math.floor(nowMs - retention.maxAgeMs))) * 1_000_000n).toString();
-  const [byAge, byRows] = await db.batch(
-    [
-      { sql: 'DELETE FROM trace_spans WHERE start_unix_nano < CAST(? AS INTEGER)', args: [cutoff] },
-      {
-        sql: `DELETE FROM trace_spans WHERE start_unix_nano < (
-                SELECT start_unix_nano FROM trace_spans ORDER BY start_unix_nano DESC LIMIT 1 OFFSET ?)`,
-        args: [retention.maxRows - 1],
-      },
-    ],
-    'write',
+  const byAge = await db.execute({ sql: 'DELETE FROM trace_spans WHERE start_unix_nano < CAST(? AS INTEGER)', args: [cutoff] });
+  const counts = await db.execute('SELECT project, COUNT(*) AS n FROM trace_spans GROUP BY project');
+  const caps = fairRowCaps(new Map(counts.rows.map((r) => [str(r['project']), num(r['n'])])), retention.maxRows);
+  if (caps.size === 0) return byAge.rowsAffected;
+  const stmts: InStatement[] = [...caps].map(([project, keep]) =>
+    keep <= 0
+      ? { sql: 'DELETE FROM trace_spans WHERE project = ?', args: [project] }
+      : {
+          sql: `DELETE FROM trace_spans WHERE project = ? AND start_unix_nano < (
+                  SELECT start_unix_nano FROM trace_spans WHERE project = ? ORDER BY start_unix_nano DESC LIMIT 1 OFFSET ?)`,
+          args: [project, project, keep - 1],
+        },
   );
-  return (byAge?.rowsAffected ?? 0) + (byRows?.rowsAffected ?? 0);
+  const byRows = await db.batch(stmts, 'write');
+  return byRows.reduce((n, r) => n + r.rowsAffected, byAge.rowsAffected);
 }
 
 /** Whether the table exists: a database migrated by an older Switchyard has none (tracing not enabled). */

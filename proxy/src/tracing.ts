@@ -28,7 +28,8 @@ import {
   type SamplingResult,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
-import { safeAttributes, type AttributeValue } from '../../shared/tracing/attributes.ts';
+import { PROJECT_ATTRIBUTE, safeAttributes, type AttributeValue } from '../../shared/tracing/attributes.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { shouldSample, untrustedParentSampled } from '../../shared/tracing/sampling.ts';
 import { chooseParent, formatTraceparent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
 import { tracesUrl } from '../../shared/tracing/trace-settings.ts';
@@ -161,6 +162,8 @@ export class ProxyTracing {
     });
     const method = (req.method ?? 'GET').toUpperCase();
     const appId = admission.appId;
+    // The tenant only when the token verified: a path alone names any project.
+    const project = admission.claims !== null && appId !== null ? projectOfAppId(appId) : undefined;
     const allowContent = appId !== null && this.cfg.contentApps.has(appId);
     const attrs = (a: Record<string, AttributeValue | null | undefined>) => safeAttributes(a, { allowContent });
     const server = this.tracer.startSpan(
@@ -174,6 +177,7 @@ export class ProxyTracing {
           'network.protocol.version': req.httpVersion,
           'switchyard.proxy.id': this.cfg.proxyId,
           'switchyard.app': appId,
+          [PROJECT_ATTRIBUTE]: project,
           'switchyard.function': admission.fn,
           'switchyard.decision.id': admission.claims?.did,
           'switchyard.cluster.chosen': admission.claims?.cluster,

@@ -81,3 +81,16 @@ it('unverified requests naming many apps share one anonymous share', async () =>
   expect(shed.get('')).toBe(1_000 - QUEUE / 2);
   await t.shutdown();
 });
+
+it('a server span names its project for the trace store only when its token verified', async () => {
+  const { t, collector } = tracing();
+  request(t, 'acme/chat', true);
+  request(t, 'globex/chat', false);
+  await t.flush();
+  const servers = collector.spans.filter((s) => s.attributes['switchyard.app'] !== undefined);
+  expect(servers.map((s) => [s.attributes['switchyard.app'], s.attributes['switchyard.project']])).toEqual([
+    ['acme/chat', 'acme'],
+    ['globex/chat', undefined],
+  ]);
+  await t.shutdown();
+});

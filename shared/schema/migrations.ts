@@ -656,6 +656,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS api_keys_by_project ON api_keys(project_id)`,
     ],
   },
+  {
+    version: 29,
+    name: "trace spans by project, so the OTLP receiver's row cap is shared fairly between tenants",
+    statements: [
+      // The project whose authenticated request made the trace ('' = none known: unauthenticated,
+      // or a span exported before its trace's server span). The receiver's row cap was one list of
+      // the newest spans: one tenant's burst of sampled traces pruned every other tenant's.
+      `ALTER TABLE trace_spans ADD COLUMN project TEXT NOT NULL DEFAULT ''`,
+      `CREATE INDEX IF NOT EXISTS trace_spans_by_project ON trace_spans(project, start_unix_nano)`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

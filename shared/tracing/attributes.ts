@@ -17,6 +17,13 @@ export interface AttributeRules {
   readonly allowContent: boolean;
 }
 
+/**
+ * The project (tenant) of a request's trace, set on its server span by the edge and the proxy only
+ * once the request's API key or routing token verified (a path alone names any project). The
+ * OTLP receiver shares its row cap between projects by it (control/otlp-receiver/trace-store.ts).
+ */
+export const PROJECT_ATTRIBUTE = 'switchyard.project';
+
 /** Longest string value kept (content included); longer values are cut, marked with `…`. */
 export const MAX_ATTRIBUTE_CHARS = 4096;
 

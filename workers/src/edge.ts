@@ -44,6 +44,7 @@ import { checkOperator } from './operator.ts';
 import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
 import { EdgeTrace, randomHex, type EdgeSpan } from './tracing.ts';
+import { PROJECT_ATTRIBUTE } from '../../shared/tracing/attributes.ts';
 import { decisionAttributes } from './tracing-decision.ts';
 
 /** A traced request: its trace, the edge's SERVER span, and the decision span once decided. */
@@ -291,6 +292,8 @@ export class Edge {
       const denied = await authorize(request.headers, snapshot.app, this.#lookupKey, waitUntil);
       if (denied !== null) return withCors(errorResponse(denied));
     }
+    // The tenant, now that the key checked out (or auth is off): the trace store shares its rows by it.
+    traced?.server.set({ [PROJECT_ATTRIBUTE]: snapshot.app.projectId });
     // Routes inside the app (route-hook.ts): the decision sees the matched route's clusters/limits/strategy.
     const routed = await routeRequest(request, url, path.fn, snapshot, mode.mode);
     const now = this.deps.now();

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .requiredOption('--db <url>', 'libSQL URL (file:, http:, libsql:); auth token from env LIBSQL_AUTH_TOKEN')
     .option('--host <host>', 'listen host; beyond loopback needs env OTLP_RECEIVER_TOKEN (exporters send Authorization: Bearer <token>)', '127.0.0.1')
     .option('--port <port>', 'listen port (0 = random)', '4318')
-    .option('--max-rows <n>', 'spans kept (newest)', String(DEFAULT_RETENTION.maxRows))
+    .option('--max-rows <n>', 'spans kept, shared fairly between projects (each keeps its newest)', String(DEFAULT_RETENTION.maxRows))
     .option('--max-age-s <s>', 'spans older than this are deleted', String(DEFAULT_RETENTION.maxAgeMs / 1000))
     .action(async (opts: { db: string; host: string; port: string; maxRows: string; maxAgeS: string }) => {
       const port = /^\d+$/.test(opts.port) && Number(opts.port) <= 65535 ? Number(opts.port) : NaN;
