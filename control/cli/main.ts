@@ -2,8 +2,12 @@
  * `switchyard`: the one operator command. Each subcommand lives in
  * `commands/<name>.ts` and exports `register(program)`; add yours to the list.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import type { CommandModule } from './command-module.ts';
+import { commandPath, unknownCommandIn } from './unknown-command.ts';
+
+/** Exit status of a usage error (unknown command or option, missing value), as in POSIX tools. */
+const USAGE_EXIT_CODE = 2;
 
 /** Each module registers the one top-level command it is named after. */
 const modules: Record<string, () => Promise<CommandModule>> = {
@@ -42,12 +46,23 @@ async function main(): Promise<void> {
   const program = new Command('switchyard')
     .description('Switchyard: global request router for GPU and AI inference workloads')
     .showHelpAfterError()
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // Commander's usage errors throw (every subcommand inherits this) so main decides the exit code.
+    .exitOverride();
   for (const load of modulesFor(process.argv)) (await load()).register(program);
+  const unknown = unknownCommandIn(program, process.argv.slice(2));
+  if (unknown !== null) {
+    unknown.parent.error(`error: unknown command '${unknown.path}' (see \`${commandPath(unknown.parent)} --help\`)`, { code: 'commander.unknownCommand' });
+  }
   await program.parseAsync(process.argv);
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    // Commander has printed the message (and help); --help and --version end here with 0.
+    process.exitCode = err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    return;
+  }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`switchyard: ${message}\n`);
   process.exitCode = 1;

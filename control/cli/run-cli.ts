@@ -1,0 +1,34 @@
+/**
+ * Test helper: runs `switchyard …` as a real child process (tsx on main.ts) and returns its exit
+ * code and output, so CLI tests check what an operator sees, exit status included.
+ */
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const tsx = createRequire(import.meta.url).resolve('tsx/cli');
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `env` entries set to undefined are removed from the child's environment. */
+export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  try {
+    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], { env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: unknown; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
