@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CommandModule } from './command-module.ts';
+import { checkRequiredOptionsLast } from './required-options-checked-last.ts';
 import { commandPath, unknownCommandIn } from './unknown-command.ts';
 
 /** Exit status of a usage error (unknown command or option, missing value), as in POSIX tools. */
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     // Commander's usage errors throw (every subcommand inherits this) so main decides the exit code.
     .exitOverride();
   for (const load of modulesFor(process.argv)) (await load()).register(program);
+  checkRequiredOptionsLast(program);
   const unknown = unknownCommandIn(program, process.argv.slice(2));
   if (unknown !== null) {
     unknown.parent.error(`error: unknown command '${unknown.path}' (see \`${commandPath(unknown.parent)} --help\`)`, { code: 'commander.unknownCommand' });
