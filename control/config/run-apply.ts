@@ -4,6 +4,7 @@ import { openStore } from '../store/open-store.ts';
 import { applyConfig } from './apply-config.ts';
 import { formatIssue } from './config-issue.ts';
 import { formatChange } from './diff-config.ts';
+import { nothingToApply } from './nothing-to-apply.ts';
 import { parseConfig } from './parse-config.ts';
 
 export interface RunApplyOptions {
@@ -17,8 +18,9 @@ export interface RunApplyOptions {
 }
 
 /**
- * `switchyard apply`: validate the whole file first (any error → print them all, touch nothing,
- * exit 1), then migrate, diff and write the changes in one batch. Returns the exit code.
+ * `switchyard apply`: validate the whole file first (any error, or a file that declares nothing
+ * → print them all, touch nothing, exit 1), then migrate, diff and write the changes in one
+ * batch. Returns the exit code.
  */
 export async function runApply(o: RunApplyOptions): Promise<number> {
   let text: string;
@@ -32,6 +34,11 @@ export async function runApply(o: RunApplyOptions): Promise<number> {
   if (!parsed.valid) {
     for (const issue of parsed.errors) o.err(formatIssue(issue));
     o.err(`${parsed.errors.length} error${parsed.errors.length === 1 ? '' : 's'} in ${o.file}; nothing was changed`);
+    return 1;
+  }
+  const nothing = nothingToApply(text, parsed.config, o.file);
+  if (nothing !== null) {
+    o.err(`${nothing}; nothing was changed`);
     return 1;
   }
   const store = openStore({ url: o.dbUrl, authToken: o.authToken });
