@@ -56,7 +56,26 @@ async function main(): Promise<void> {
   if (unknown !== null) {
     unknown.parent.error(`error: unknown command '${unknown.path}' (see \`${commandPath(unknown.parent)} --help\`)`, { code: 'commander.unknownCommand' });
   }
-  await program.parseAsync(process.argv);
+  let action: Command = program;
+  program.hook('preAction', (_program, running) => {
+    action = running;
+  });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) throw err;
+    throw await asStoreError(err, commandPath(action).replace(/^switchyard ?/, '') || 'switchyard');
+  }
+}
+
+/**
+ * The CLI's one boundary for libSQL errors: they become the store's typed errors
+ * (control/store/errors.ts), so e.g. a database that was never migrated says to run
+ * `switchyard db migrate` whichever command met it. Loaded on failure only (startup cost).
+ */
+async function asStoreError(err: unknown, action: string): Promise<unknown> {
+  const [{ LibsqlError }, { toStoreError }] = await Promise.all([import('@libsql/client'), import('../store/errors.ts')]);
+  return err instanceof LibsqlError ? toStoreError(action, err) : err;
 }
 
 main().catch((err: unknown) => {

@@ -17,15 +17,21 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** `env` entries set to undefined are removed from the child's environment. */
-export async function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+/**
+ * `env` entries set to undefined are removed from the child's environment. A child still running
+ * after `timeoutMs` (default 30 s) is killed and reported with code -1, so a hang fails the test.
+ */
+export async function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
   try {
-    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], { env, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], { env, timeout: options.timeoutMs ?? 30_000, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: unknown; stdout?: string; stderr?: string };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { guard } from '../../store/errors.ts';
 import { openStore } from '../../store/open-store.ts';
 import { startController } from '../../rollout/controller.ts';
 import { RolloutError } from '../../rollout/errors.ts';
@@ -91,6 +92,13 @@ export function register(program: Command): void {
     }
     const logger = pino({ level: opts.logLevel, base: { component: 'rollout-controller' } });
     const store = openStore(resolveDb(opts, process.env));
+    try {
+      // An unmigrated database fails the start (exit 1, "run `switchyard db migrate`"), not every interval.
+      await guard('rollout run', () => store.client.execute('SELECT 1 FROM rollouts LIMIT 1'));
+    } catch (err) {
+      store.close();
+      throw err;
+    }
     const controller = startController(store.client, interval, logger);
     logger.info({ intervalMs: interval }, 'rollout controller started');
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
