@@ -4,6 +4,7 @@
  */
 import { parseSteps } from '../../shared/rollout/step-schedule.ts';
 import { DEFAULT_GATES, type GateConfig } from '../../shared/rollout/types.ts';
+import { parseAppRef } from '../../shared/domain/app-ref.ts';
 import type { StartRequest } from './rollout-operations.ts';
 
 export interface StartFlags {
@@ -37,7 +38,8 @@ export function parseStartFlags(appId: string, f: StartFlags): { ok: true; reque
     }
     return n;
   };
-  if (!/^[^/\s]+\/[^/\s]+$/.test(appId)) errors.push(`the app must be <project>/<app>, got '${appId}'`);
+  const app = parseAppRef(appId);
+  if (!app.ok) errors.push(app.message);
   if (f.to === undefined || f.to.trim() === '') errors.push('--to <version> is required: the canary version to roll out');
   const steps = parseSteps(f.steps ?? DEFAULT_STEPS);
   if (!steps.ok) errors.push(steps.message);

@@ -13,6 +13,7 @@ import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtes
 import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
 import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
 import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
+import { appRefArgument } from '../app-ref-argument.ts';
 
 interface ReplayFlags {
   db?: string;
@@ -38,7 +39,7 @@ export function register(program: Command): void {
     .option('--db <url>', 'libSQL URL to read the decisions table from (file:…, http://…, libsql://…)')
     .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
     .option('--input <file.ndjson>', 'read decision records from NDJSON instead of a database')
-    .option('--app <project/app>', 'only this app')
+    .option('--app <project/app>', 'only this app', appRefArgument)
     .option('--since <time>', 'only decisions at/after this time (ISO 8601 or ms since epoch)')
     .option('--limit <n>', 'at most n decisions')
     .option('--policy <file.env>', 'altered policy as ROUTE_*=value lines (the Worker vars)')

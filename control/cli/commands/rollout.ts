@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { guard } from '../../store/errors.ts';
 import { openStore } from '../../store/open-store.ts';
+import { appRefArgument } from '../app-ref-argument.ts';
 import { startController } from '../../rollout/controller.ts';
 import { RolloutError } from '../../rollout/errors.ts';
 import { formatRolloutStatus } from '../../rollout/format-status.ts';
@@ -58,7 +59,7 @@ export function register(program: Command): void {
       out(`started ${r.id}: ${r.appId} ${r.model} ${r.stable} → ${r.canary} at ${r.weightPct} % (steps ${r.steps.join(' → ')})${r.heldRegions.length > 0 ? `, held on ${r.stable}: ${r.heldRegions.join(', ')}` : ''}`);
     });
   });
-  withDbFlags(rollout.command('status <app>').description('the rollout: status, weight, step, held regions, last gate verdict, versions served')
+  withDbFlags(rollout.command('status').argument('<app>', 'the app, <project>/<app>', appRefArgument).description('the rollout: status, weight, step, held regions, last gate verdict, versions served')
     .option('--json', 'machine-readable'),
   ).action(async (app: string, opts: DbFlags & { json?: boolean }) => {
     await withClient(opts, async (client) => {
@@ -72,7 +73,7 @@ export function register(program: Command): void {
     ['promote', 'make the canary the stable version for everyone'],
     ['abort', 'send all traffic back to the stable version'],
   ] as const) {
-    withDbFlags(rollout.command(`${op} <app>`).description(what)).action(async (app: string, opts: DbFlags) => {
+    withDbFlags(rollout.command(op).argument('<app>', 'the app, <project>/<app>', appRefArgument).description(what)).action(async (app: string, opts: DbFlags) => {
       await withClient(opts, async (client) => {
         const r = await operate(client, app, op as Operation, Date.now());
         out(`${r.appId}: ${r.status}, ${r.model} stable ${r.stable}, canary ${r.canary} at ${r.weightPct} %`);

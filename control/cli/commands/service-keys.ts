@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { hashApiKey, isWellFormedKey } from '../../config/api-key-hash.ts';
 import { openStore } from '../../store/open-store.ts';
+import { appRefArgument } from '../app-ref-argument.ts';
 
 export interface CreatedServiceKey {
   readonly id: string;
@@ -70,7 +71,7 @@ async function withClient<T>(opts: DbFlags, f: (client: Client) => Promise<T>): 
 export function register(program: Command): void {
   const cmd = program.command('service-keys').description('per-app keys for in-region calls through a regional proxy');
   withDbFlags(
-    cmd.command('create').description('create a key for one app and print it once').requiredOption('--app <project/app>', 'the app the key opens').option('--id <id>', 'key id (default: svc-<random>)'),
+    cmd.command('create').description('create a key for one app and print it once').requiredOption('--app <project/app>', 'the app the key opens', appRefArgument).option('--id <id>', 'key id (default: svc-<random>)'),
   ).action(async (opts: DbFlags & { app: string; id?: string }) => {
     const created = await withClient(opts, (c) => createServiceKey(c, opts.app, opts.id, Date.now()));
     process.stdout.write(`created service key ${created.id} for ${created.appId}\n  key (shown once, store it as a secret): ${created.key}\n`);
@@ -83,12 +84,12 @@ export function register(program: Command): void {
     },
   );
   withDbFlags(
-    cmd.command('webhook-secret').description('create or rotate the secret that signs an app\'s async-job webhooks (printed once)').requiredOption('--app <project/app>', 'the app'),
+    cmd.command('webhook-secret').description('create or rotate the secret that signs an app\'s async-job webhooks (printed once)').requiredOption('--app <project/app>', 'the app', appRefArgument),
   ).action(async (opts: DbFlags & { app: string }) => {
     const secret = await withClient(opts, (c) => setWebhookSecret(c, opts.app, Date.now()));
     process.stdout.write(`webhook secret for ${opts.app} (give it to the webhook receiver; a rotation replaces it):\n  ${secret}\n`);
   });
-  withDbFlags(cmd.command('list').description('list keys (ids, apps, state; never the keys)').option('--app <project/app>', 'only this app')).action(
+  withDbFlags(cmd.command('list').description('list keys (ids, apps, state; never the keys)').option('--app <project/app>', 'only this app', appRefArgument)).action(
     async (opts: DbFlags & { app?: string }) => {
       const rows = await withClient(opts, async (c) =>
         (await c.execute({ sql: 'SELECT id, app_id, revoked, created_at FROM service_keys WHERE ? IS NULL OR app_id = ? ORDER BY app_id, id', args: [opts.app ?? null, opts.app ?? null] })).rows,
