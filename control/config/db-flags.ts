@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { requireDbEnv } from '../../shared/env/db-env.ts';
 
 /** Where the CLI finds the database when neither --db nor LIBSQL_URL says. */
 export const DEFAULT_DB_URL = 'file:.switchyard/switchyard.db';
@@ -15,10 +16,14 @@ export function withDbFlags(cmd: Command): Command {
     .option('--auth-token <token>', 'database auth token (default: $LIBSQL_AUTH_TOKEN)');
 }
 
-/** Resolves the flags against the environment; env is read here, in the entrypoint, only. */
+/**
+ * Resolves the flags against the environment (shared/env/db-env.ts: LIBSQL_* or the SWITCHYARD_DB_*
+ * aliases; a DbEnvError when the two disagree); env is read here, in the entrypoint, only.
+ */
 export function resolveDb(flags: DbFlags, env: NodeJS.ProcessEnv): { url: string; authToken: string | undefined } {
+  const fromEnv = requireDbEnv(env);
   return {
-    url: flags.db ?? env['LIBSQL_URL'] ?? DEFAULT_DB_URL,
-    authToken: flags.authToken ?? env['LIBSQL_AUTH_TOKEN'] ?? undefined,
+    url: flags.db ?? fromEnv.url ?? DEFAULT_DB_URL,
+    authToken: flags.authToken ?? fromEnv.authToken,
   };
 }

@@ -2,6 +2,7 @@
  * `switchyard dashboard` settings: flags and environment parsed once, in the entrypoint, into
  * a fully-defaulted object, with every invalid field reported at once.
  */
+import { readDbEnv } from '../../shared/env/db-env.ts';
 
 export interface DashboardConfig {
   readonly host: string;
@@ -66,8 +67,10 @@ export function parseDashboardConfig(flags: DashboardFlags, env: Readonly<Record
   const feedSize = intIn('--feed-size', flags.feedSize, DASHBOARD_DEFAULTS.feedSize, 1, 1000, errors);
   const host = flags.host ?? DASHBOARD_DEFAULTS.host;
   if (host === '') errors.push('--host must not be empty');
-  const dbUrl = flags.db ?? env['LIBSQL_URL'];
-  if (dbUrl === undefined || dbUrl === '') errors.push('--db (or LIBSQL_URL) is required: the database the edge and aggregators use');
+  const dbEnv = readDbEnv(env);
+  if (!dbEnv.ok) errors.push(...dbEnv.errors.map((e) => e.message));
+  const dbUrl = flags.db ?? (dbEnv.ok ? dbEnv.value.url : undefined);
+  if (dbEnv.ok && (dbUrl === undefined || dbUrl === '')) errors.push('--db (or LIBSQL_URL) is required: the database the edge and aggregators use');
   if (errors.length > 0 || dbUrl === undefined) return { ok: false, errors };
   return {
     ok: true,
@@ -75,7 +78,7 @@ export function parseDashboardConfig(flags: DashboardFlags, env: Readonly<Record
       host,
       port,
       dbUrl,
-      dbAuthToken: flags.authToken ?? env['LIBSQL_AUTH_TOKEN'],
+      dbAuthToken: flags.authToken ?? (dbEnv.ok ? dbEnv.value.authToken : undefined),
       operatorKey,
       pollMs,
       bucketMs,

@@ -296,7 +296,8 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
             '--workers', '1',
           ]),
           env: {
-            SWITCHYARD_DB_AUTH_TOKEN: libsqlAuthToken,
+            // The canonical name, so a LIBSQL_AUTH_TOKEN inherited from the shell is replaced, not contradicted.
+            LIBSQL_AUTH_TOKEN: libsqlAuthToken,
             // Where a draining proxy sends its clients back to (drain hand-off).
             PROXY_EDGE_URL: edgeUrl,
             ...(tls !== null ? { PROXY_TLS_CERT_FILE: tls.cert, PROXY_TLS_KEY_FILE: tls.key } : {}),

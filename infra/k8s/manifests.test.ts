@@ -19,6 +19,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadAggregatorConfig } from '../../control/aggregator/load-aggregator-config.ts';
 import { HEALTH_PATH } from '../../proxy/src/admin-listener.ts';
 import { DEFAULT_CONFIG, parseProxyConfig } from '../../proxy/src/config.ts';
+import { DB_ENV_NAMES } from '../../shared/env/db-env.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
@@ -63,10 +64,14 @@ function proxyEnvNames(): string[] {
   return [...seen];
 }
 
-/** The aggregator reads its database from env in its CLI entrypoint (config file for the rest). */
+/**
+ * The aggregator reads its database from env in its CLI entrypoint (config file for the rest),
+ * through the one database env rule (names and aliases) when it calls requireDbEnv.
+ */
 function aggregatorEnvNames(): string[] {
   const src = readFileSync(join(ROOT, 'control/cli/commands/aggregator.ts'), 'utf8');
-  return [...src.matchAll(/process\.env\['([A-Z0-9_]+)'\]/g)].map((m) => m[1] ?? '');
+  const db = src.includes('requireDbEnv(process.env)') ? Object.values(DB_ENV_NAMES).flatMap((n) => [n.name, n.alias]) : [];
+  return [...[...src.matchAll(/process\.env\['([A-Z0-9_]+)'\]/g)].map((m) => m[1] ?? ''), ...db];
 }
 
 const proxy = one<Deployment>('Deployment', 'proxy-us-east');
@@ -90,7 +95,7 @@ describe('kubernetes manifests', () => {
     expect(envNames(pc).filter((n) => !known.includes(n))).toEqual([]);
     const env: Record<string, string> = {};
     for (const e of pc.env ?? []) env[e.name] = e.value ?? (e.valueFrom?.secretKeyRef !== undefined ? `from-secret-${e.name}` : '');
-    env['SWITCHYARD_DB_URL'] = 'libsql://switchyard-example.turso.io';
+    env['LIBSQL_URL'] = 'libsql://switchyard-example.turso.io';
     const parsed = parseProxyConfig({ env });
     expect(parsed.ok ? [] : parsed.issues).toEqual([]);
   });

@@ -110,7 +110,7 @@ export async function handleJobRoute(reads: JobRouteReads | null, req: ClientReq
     refused(err);
     sendError(res, err);
   };
-  if (reads === null) return sendError(res, new ProxyError('async-unavailable', 501, 'async jobs need the proxy to have a database (SWITCHYARD_DB_URL)'));
+  if (reads === null) return sendError(res, new ProxyError('async-unavailable', 501, 'async jobs need the proxy to have a database (LIBSQL_URL)'));
   // The id's shape first: a malformed one costs no store read and no share of them.
   const m = JOB_PATH.exec(req.url ?? '');
   const id = m?.[1];

@@ -42,9 +42,22 @@ describe('parseProxyConfig', () => {
     ['in-flight budget from env', { env: { ...base, PROXY_MAX_IN_FLIGHT: '40' } }, 'maxInFlight', 40],
     ['4 job-route store reads at once unless set', { env: base }, 'jobRouteReads', 4],
     ['job-route store reads from env', { env: { ...base, PROXY_JOB_ROUTE_READS: '10' } }, 'jobRouteReads', 10],
+    // One database env rule for every Node part (shared/env/db-env.ts): LIBSQL_*, or the older SWITCHYARD_DB_* aliases.
+    ['the database from LIBSQL_URL', { env: { ...base, LIBSQL_URL: 'file:a.db' } }, 'storeUrl', 'file:a.db'],
+    ['the database from the alias SWITCHYARD_DB_URL', { env: { ...base, SWITCHYARD_DB_URL: 'file:a.db' } }, 'storeUrl', 'file:a.db'],
+    ['its token from LIBSQL_AUTH_TOKEN', { env: { ...base, LIBSQL_AUTH_TOKEN: 't' } }, 'storeAuthToken', 't'],
+    ['its token from the alias SWITCHYARD_DB_AUTH_TOKEN', { env: { ...base, SWITCHYARD_DB_AUTH_TOKEN: 't' } }, 'storeAuthToken', 't'],
+    ['--db over either name', { env: { ...base, LIBSQL_URL: 'file:a.db' }, flags: { storeUrl: 'file:b.db' } }, 'storeUrl', 'file:b.db'],
   ])('%s', (_n, sources, field, value) => {
     const r = parseProxyConfig(sources);
     expect(r.ok && r.config[field as keyof typeof DEFAULT_CONFIG]).toBe(value);
+  });
+
+  it('refuses LIBSQL_URL and SWITCHYARD_DB_URL set to different databases, naming both', () => {
+    const r = parseProxyConfig({ env: { ...base, LIBSQL_URL: 'file:a.db', SWITCHYARD_DB_URL: 'file:b.db' } });
+    expect(r.ok ? [] : r.issues.map((i) => i.message)).toEqual([
+      'LIBSQL_URL and SWITCHYARD_DB_URL are both set, to different values: set only LIBSQL_URL (SWITCHYARD_DB_URL is its older alias)',
+    ]);
   });
 
   it('reports every invalid field at once', () => {

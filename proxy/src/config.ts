@@ -4,6 +4,7 @@
  * (never silently defaulted), so an operator fixes a bad deploy in one pass.
  */
 import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
+import { readDbEnv } from '../../shared/env/db-env.ts';
 import { boolean, integer, numberInRange, oneOf } from '../../shared/env/field-parsers.ts';
 import type { FieldParser } from '../../shared/env/types.ts';
 import { DEFAULT_ISSUER } from '../../shared/tokens/constants.ts';
@@ -410,8 +411,9 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jwks', 'PROXY_JWKS', 'nullable-string'],
   ['jwksFile', 'PROXY_JWKS_FILE', 'nullable-string'],
   ['tokenIssuer', 'PROXY_TOKEN_ISSUER', 'string'],
-  ['storeUrl', 'SWITCHYARD_DB_URL', 'nullable-string'],
-  ['storeAuthToken', 'SWITCHYARD_DB_AUTH_TOKEN', 'nullable-string'],
+  // Read through shared/env/db-env.ts: SWITCHYARD_DB_URL / SWITCHYARD_DB_AUTH_TOKEN are accepted aliases.
+  ['storeUrl', 'LIBSQL_URL', 'nullable-string'],
+  ['storeAuthToken', 'LIBSQL_AUTH_TOKEN', 'nullable-string'],
   ['endpointsFile', 'PROXY_ENDPOINTS_FILE', 'nullable-string'],
   ['defaultStrategy', 'PROXY_DEFAULT_STRATEGY', 'strategy'],
   ['refreshIntervalMs', 'PROXY_REFRESH_INTERVAL_MS', 'int'],
@@ -513,10 +515,18 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
       if (!known.has(key)) issues.push({ field: key, source: where, message: 'unknown field' });
     }
   }
+  // The database settings come from the one reading every Node part shares (name or alias).
+  const db = readDbEnv(sources.env ?? {});
+  if (!db.ok) for (const e of db.errors) issues.push({ field: 'storeUrl', source: `env ${e.variable}`, message: e.message });
+  const fromDb: Readonly<Record<string, string | undefined>> = {
+    LIBSQL_URL: db.ok ? db.value.url : undefined,
+    LIBSQL_AUTH_TOKEN: db.ok ? db.value.authToken : undefined,
+  };
+  const env = (name: string): string | undefined => (Object.hasOwn(fromDb, name) ? fromDb[name] : sources.env?.[name]);
   for (const [key, envName, kind] of FIELDS) {
     const candidates: Array<[string, unknown]> = [
       ['file', sources.file?.[key]],
-      [`env ${envName}`, sources.env?.[envName]],
+      [`env ${envName}`, env(envName)],
       ['flags', sources.flags?.[key]],
     ];
     for (const [source, raw] of candidates) {
@@ -551,7 +561,7 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({
       field: 'storeUrl',
       source: 'merged',
-      message: 'set SWITCHYARD_DB_URL (--db) or PROXY_ENDPOINTS_FILE (--endpoints-file) so the proxy knows the replicas',
+      message: 'set LIBSQL_URL (--db) or PROXY_ENDPOINTS_FILE (--endpoints-file) so the proxy knows the replicas',
     });
   for (const field of ['headersTimeoutMs', 'sniffTimeoutMs', 'maxHeaderBytes', 'http2MaxConcurrentStreams'] as const) {
     if (Number(out[field]) < 1) issues.push({ field, source: 'merged', message: 'must be ≥ 1 (a connection limit cannot be off)' });

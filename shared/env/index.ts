@@ -10,3 +10,5 @@ export {
 } from './field-parsers.ts';
 export { EnvReader, formatConfigErrors } from './env-reader.ts';
 export type { Env } from './env-reader.ts';
+export { DB_ENV_NAMES, DbEnvError, readDbEnv, requireDbEnv } from './db-env.ts';
+export type { DbEnv } from './db-env.ts';

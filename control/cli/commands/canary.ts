@@ -14,6 +14,7 @@ import { readNdjson } from '../../../backtest/replay/ndjson.ts';
 import type { ReplayRecord } from '../../../backtest/replay/lazy-record.ts';
 import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
 import { quantileOf } from '../../../backtest/stats/histogram.ts';
+import { requireDbEnv } from '../../../shared/env/db-env.ts';
 
 interface DbFlags {
   db: string;
@@ -53,7 +54,7 @@ export function register(program: Command): void {
 }
 
 function dbOf(opts: DbFlags): ReturnType<typeof createClient> {
-  const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'];
+  const authToken = opts.authToken ?? requireDbEnv(process.env).authToken;
   return createClient(authToken === undefined ? { url: opts.db } : { url: opts.db, authToken });
 }
 
@@ -139,7 +140,7 @@ export async function promote(opts: DbFlags & { maxP99Regression: string }): Pro
   if (!Number.isFinite(limit) || limit < 0) throw new BacktestError('bad-option', `--max-p99-regression ${opts.maxP99Regression}: expected a share ≥ 0, e.g. 0.1`);
   const c = await latestCanary(opts);
   if (c === null) return { ok: false, text: 'no canary decisions in the log: set ROUTE_CANARY_PERCENT and ROUTE_CANARY_POLICY first\n' };
-  const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'];
+  const authToken = opts.authToken ?? requireDbEnv(process.env).authToken;
   const acc = new ReplayAccumulator({ policy: c.policy, strategy: null, assumedDurationMs: 1000, verify: false });
   const q = { url: opts.db, since: sinceOf(opts), ...(authToken === undefined ? {} : { authToken }) };
   for await (const r of readRecordsFromDb(q)) acc.add(r);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { createClient } from '@libsql/client';
 import { startOtlpReceiver } from '../../otlp-receiver/receiver.ts';
 import { DEFAULT_RETENTION } from '../../otlp-receiver/trace-store.ts';
+import { requireDbEnv } from '../../../shared/env/db-env.ts';
 
 function positiveInt(name: string, raw: string): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
@@ -26,7 +27,7 @@ export function register(program: Command): void {
       const port = /^\d+$/.test(opts.port) && Number(opts.port) <= 65535 ? Number(opts.port) : NaN;
       if (Number.isNaN(port)) throw new Error(`otlp-receiver: --port must be 0..65535, got ${JSON.stringify(opts.port)}`);
       const retention = { maxRows: positiveInt('--max-rows', opts.maxRows), maxAgeMs: positiveInt('--max-age-s', opts.maxAgeS) * 1000 };
-      const token = process.env['LIBSQL_AUTH_TOKEN'];
+      const token = requireDbEnv(process.env).authToken;
       const db = createClient({ url: opts.db, ...(token !== undefined && token !== '' ? { authToken: token } : {}) });
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
       // From the environment, not a flag: a flag's value shows in `ps` to every local user.

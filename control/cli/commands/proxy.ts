@@ -1,6 +1,7 @@
 /**
- * `switchyard proxy`: run a regional proxy. Flags override env (PROXY_*,
- * SWITCHYARD_DB_URL) which override `--config <file>`; see proxy/src/config.ts.
+ * `switchyard proxy`: run a regional proxy. Flags override env (PROXY_*, LIBSQL_URL /
+ * LIBSQL_AUTH_TOKEN or their aliases SWITCHYARD_DB_*) which override `--config <file>`; see
+ * proxy/src/config.ts and shared/env/db-env.ts.
  */
 import type { Command } from 'commander';
 import { serveProxy } from '../../../proxy/src/server.ts';
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .option('--public-url <url>', 'URL clients reach this proxy at, env PROXY_PUBLIC_URL')
     .option('--admin-host <host>', 'admin listener (metrics, health) host, env PROXY_ADMIN_HOST (default 127.0.0.1)')
     .option('--admin-port <port>', 'admin listener port, env PROXY_ADMIN_PORT (default: a free port)')
-    .option('--db <url>', 'libSQL URL, env SWITCHYARD_DB_URL')
+    .option('--db <url>', 'libSQL URL, env LIBSQL_URL (older alias SWITCHYARD_DB_URL); token from env LIBSQL_AUTH_TOKEN')
     .option('--jwks-file <file>', 'public keys (JWKS), env PROXY_JWKS_FILE')
     .option(
       '--token-issuer <iss>',

@@ -14,6 +14,7 @@ import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/r
 import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
 import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
+import { requireDbEnv } from '../../../shared/env/db-env.ts';
 
 interface ReplayFlags {
   db?: string;
@@ -121,7 +122,7 @@ function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRec
       count: () => countLines(file),
     };
   }
-  const authToken = opts.authToken ?? process.env['LIBSQL_AUTH_TOKEN'];
+  const authToken = opts.authToken ?? requireDbEnv(process.env).authToken;
   const q = {
     url: opts.db ?? '',
     ...(authToken === undefined ? {} : { authToken }),

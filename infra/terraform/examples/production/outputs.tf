@@ -1,5 +1,5 @@
 output "libsql_url" {
-  description = "Give to the proxies (SWITCHYARD_DB_URL) and aggregators (db.url), and to `switchyard db migrate`."
+  description = "Give to the proxies and aggregators (LIBSQL_URL), and to `switchyard db migrate`."
   value       = module.database.libsql_url
 }
 
