@@ -3,6 +3,7 @@
  * merged file < env < flags, and every invalid field is reported at once
  * (never silently defaulted), so an operator fixes a bad deploy in one pass.
  */
+import { parseAppRef } from '../../shared/domain/app-ref.ts';
 import { STRATEGIES, type StrategyName } from '../../shared/domain/types.ts';
 import { readDbEnv } from '../../shared/env/db-env.ts';
 import { boolean, integer, numberInRange, oneOf } from '../../shared/env/field-parsers.ts';
@@ -592,7 +593,7 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     if (problem !== null) issues.push({ field, source: 'merged', message: problem });
   }
   for (const app of String(out['traceContentApps']).split(',').map((a) => a.trim()).filter((a) => a !== '')) {
-    if (!/^[^/\s]+\/[^/\s]+$/.test(app))
+    if (!parseAppRef(app).ok)
       issues.push({ field: 'traceContentApps', source: 'merged', message: `"${app}" is not an app id (project/app)` });
   }
   if (out['edgeUrl'] !== null && !/^https?:\/\/[^/?#\s]+\/?$/.test(String(out['edgeUrl'])))
