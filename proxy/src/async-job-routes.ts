@@ -16,6 +16,7 @@ import { clientAddressKey } from './client-address-key.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 import type { JobRouteReads } from './job-route-reads.ts';
+import { jobStoreUnavailable } from './job-store-unavailable.ts';
 import type { RequestTarget } from './request-target.ts';
 
 const JOB_PATH = /^\/_switchyard\/jobs\/(job_[0-9a-f]{32})(\/result)?$/;
@@ -70,8 +71,20 @@ function json(res: ClientResponse, status: number, body: unknown, extra: Outgoin
   res.end(data);
 }
 
-/** Store the admitted request as a job and answer 202. */
-export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse, target: RequestTarget, claims: RoutingClaims, maxBodyBytes: number): Promise<void> {
+/**
+ * Store the admitted request as a job and answer 202. A libSQL failure on the way (the webhook
+ * secret's read, the row's insert) is answered 503 `job-store-unavailable` (job-store-unavailable.ts)
+ * and reported to `storeFailed` with its cause (counted and logged), never thrown into a bare 500.
+ */
+export async function submitJob(
+  jobs: AsyncJobs,
+  req: ClientRequest,
+  res: ClientResponse,
+  target: RequestTarget,
+  claims: RoutingClaims,
+  maxBodyBytes: number,
+  storeFailed: (err: ProxyError, cause: unknown) => void = () => undefined,
+): Promise<void> {
   // The cap first: a refused submit neither reads its body nor writes a row.
   const room = await jobs.reserve(target.appId);
   if (room instanceof ProxyError) return sendError(res, room, { connection: 'close' });
@@ -79,6 +92,11 @@ export async function submitJob(jobs: AsyncJobs, req: ClientRequest, res: Client
   const held = { room: room as (() => void) | null };
   try {
     await storeJob(jobs, req, res, target, claims, maxBodyBytes, held);
+  } catch (cause) {
+    if (!(cause instanceof JobStoreFailed)) throw cause;
+    const err = jobStoreUnavailable(cause.what, 'it failed');
+    storeFailed(err, cause.cause);
+    sendError(res, err);
   } finally {
     held.room?.();
   }
@@ -93,14 +111,30 @@ async function storeJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse
   if (webhookUrl !== null) {
     const problem = jobs.webhookProblem(webhookUrl);
     if (problem !== null) return sendError(res, new ProxyError('webhook-invalid', 400, `x-switchyard-webhook ${problem}`));
-    if (!(await jobs.hasWebhookSecret(target.appId))) {
+    if (!(await storeCall(jobs.hasWebhookSecret(target.appId), "the app's webhook secret could not be read"))) {
       return sendError(res, new ProxyError('webhook-secret-missing', 400, `${target.appId} has no webhook secret to sign with: an operator creates one with \`switchyard service-keys webhook-secret --app ${target.appId}\``));
     }
   }
   const room = held.room ?? undefined;
   held.room = null; // submit gives it back itself if the row cannot be written
-  const job = await jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims, webhookUrl }, room);
+  const job = await storeCall(jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims, webhookUrl }, room), 'the job could not be stored');
   json(res, 202, jobView(job), { location: `/_switchyard/jobs/${job.id}` });
+}
+
+/** A submit's libSQL call failed: `what` it was for, the foreign error as `cause`. */
+class JobStoreFailed extends Error {
+  override readonly name = 'JobStoreFailed';
+  constructor(
+    readonly what: string,
+    override readonly cause: unknown,
+  ) {
+    super(what);
+  }
+}
+
+/** `call`, its failure (libSQL's error) marked as the store's, for `submitJob` to answer 503. */
+function storeCall<T>(call: Promise<T>, what: string): Promise<T> {
+  return call.catch((err: unknown) => Promise.reject(new JobStoreFailed(what, err)));
 }
 
 /** `GET|DELETE /_switchyard/jobs/<id>` and `GET /_switchyard/jobs/<id>/result`; `refused` counts and logs a refusal. */

@@ -18,6 +18,7 @@
 import type { JobRow } from './async-job-store.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import { ProxyError } from './errors.ts';
+import { jobStoreUnavailable } from './job-store-unavailable.ts';
 import { STORE_CALL_DEADLINE_MS, StoreDeadlineError, withDeadline } from './store-deadline.ts';
 import { StoreReadShare, type ShareRefusal } from './store-read-share.ts';
 
@@ -27,8 +28,6 @@ const UNKNOWN_TTL_MS = 5_000;
 const MAX_UNKNOWN = 10_000;
 /** Retry-After of a refusal by the share: a lookup takes milliseconds, so a second is plenty. */
 const BUSY_RETRY_S = 1;
-/** Retry-After when libSQL did not answer: give it a moment. */
-const STORE_RETRY_S = 2;
 
 export interface JobRouteReadsOptions {
   /** Store requests in flight at once for the job routes, per process (PROXY_JOB_ROUTE_READS, default 4 of STORE_CONCURRENCY's 20). */
@@ -102,7 +101,7 @@ export class JobRouteReads {
       if (timedOut) this.o.onDeadline?.(err.call);
       const why = timedOut ? `no answer within ${ms} ms` : 'it failed';
       const hint = call === 'cancel' ? ": the cancel may have been applied, GET the job's status before trying again" : '';
-      return new ProxyError('job-store-unavailable', 503, `the job database could not be read (${why}); retry after ${STORE_RETRY_S}s${hint}`, false, STORE_RETRY_S);
+      return jobStoreUnavailable(call === 'cancel' ? 'the cancel could not be confirmed' : 'the job could not be read', why, hint);
     }
   }
 

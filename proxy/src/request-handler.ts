@@ -197,6 +197,12 @@ function jobRouteRefused(rt: ProxyRuntime, req: ClientRequest, err: ProxyError):
   rt.logger.info({ method: req.method, status: err.status, code: err.code, client: req.socket?.remoteAddress }, 'refused');
 }
 
+/** A submit's libSQL call failed: counted as a refusal, logged with libSQL's error; no replica or cluster is blamed. */
+function jobStoreFailed(rt: ProxyRuntime, req: ClientRequest, err: ProxyError, cause: unknown): void {
+  rt.metrics.refusals.inc({ code: err.code });
+  rt.logger.warn({ err: cause, method: req.method, status: err.status, code: err.code }, err.message);
+}
+
 function settle(rt: ProxyRuntime, res: ClientResponse, pending: Promise<void> | void): void {
   if (pending instanceof Promise) pending.catch((err: unknown) => requestFailed(rt, res, err));
 }
@@ -237,7 +243,7 @@ function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientRespons
     body.afterResponse();
     return;
   }
-  if (rt.jobs !== null && wantsAsync(req, admitted.target)) return submitAdmitted(rt.jobs, req, res, admitted, trace);
+  if (rt.jobs !== null && wantsAsync(req, admitted.target)) return submitAdmitted(rt, rt.jobs, req, res, admitted, trace);
   limitUnknownLengthBody(req, res, admitted.target.appId, admitted.rules.maxBodyBytes);
   const budgets = requestBudgets(rt.registry, admitted.target.appId);
   // Only an app with a token budget (its own or its project's) pays for reading its body here (token-budgets.ts).
@@ -247,10 +253,10 @@ function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientRespons
 
 type AdmittedOk = Extract<Admitted, { ok: true }>;
 
-async function submitAdmitted(jobs: NonNullable<ProxyRuntime['jobs']>, req: ClientRequest, res: ClientResponse, admitted: AdmittedOk, trace: RequestTrace | null): Promise<void> {
+async function submitAdmitted(rt: ProxyRuntime, jobs: NonNullable<ProxyRuntime['jobs']>, req: ClientRequest, res: ClientResponse, admitted: AdmittedOk, trace: RequestTrace | null): Promise<void> {
   // The job re-enters through the front door when it runs (its own slot then): free this one now.
   try {
-    await submitJob(jobs, req, res, admitted.target, admitted.claims, admitted.rules.maxBodyBytes);
+    await submitJob(jobs, req, res, admitted.target, admitted.claims, admitted.rules.maxBodyBytes, (err, cause) => jobStoreFailed(rt, req, err, cause));
   } finally {
     admitted.release();
     trace?.end(res.statusCode);
