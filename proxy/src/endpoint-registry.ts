@@ -112,6 +112,11 @@ export class EndpointRegistry {
     return out;
   }
 
+  /** An app with a settings row (store or static file): it exists. */
+  hasApp(appId: string): boolean {
+    return this.apps.has(appId);
+  }
+
   /** Apps with a settings row (store or static file). */
   appIds(): string[] {
     return [...this.apps.keys()];

@@ -8,6 +8,7 @@ import type { ApiKey, AppSnapshot } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import { loadApiKey, loadAppSnapshot, type Row, type SnapshotReader } from '../../shared/snapshot/index.ts';
 import { bool, str } from '../../shared/snapshot/row-values.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { FirstLoadSlots, RefreshingCache } from './refreshing-cache.ts';
 
 /** A per-app service key as stored: it opens exactly one app, in-region only. */
@@ -19,9 +20,10 @@ export interface ServiceKey {
 
 /**
  * `projectId` on the key lookups: the project of the app called, the tenant a first load counts
- * against (the app is known by then). An app snapshot is read before the app is known to exist,
- * so every uncached app counts as one group (`UNKNOWN_APPS`): made-up app ids share one part of
- * the first loads, never every tenant's.
+ * against (the app is known by then). An app snapshot is read before the snapshot says the app
+ * exists: an app the proxy's registry knows (`knownApp`) counts against its own project, any other
+ * id against one group (`UNKNOWN_APPS`), so made-up app ids share one part of the first loads and
+ * never hold a real app's (they used to share it with every real app's first load too).
  */
 export interface InRegionSource {
   snapshot(appId: string): AppSnapshot | null | Promise<AppSnapshot | null>;
@@ -59,6 +61,11 @@ export interface InRegionSourceOptions {
   readonly maxEntries?: number;
   /** Uncached apps and keys read at once, all three caches together; default IN_REGION_FIRST_LOADS. */
   readonly maxFirstLoads?: number;
+  /**
+   * Apps known to exist (the proxy's registry: every app with a settings row): their first loads
+   * count against their project; other ids against the made-up group. Default: none known.
+   */
+  readonly knownApp?: (appId: string) => boolean;
 }
 
 /**
@@ -84,7 +91,7 @@ export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOption
   const apiKeys = new RefreshingCache((hash) => loadApiKey(db, hash), cacheOptions);
   const serviceKeys = new RefreshingCache((hash) => loadServiceKey(db, hash), cacheOptions);
   return {
-    snapshot: (appId) => snapshots.get(appId, UNKNOWN_APPS),
+    snapshot: (appId) => snapshots.get(appId, o.knownApp?.(appId) === true ? projectOfAppId(appId) : UNKNOWN_APPS),
     apiKey: (hash, projectId) => apiKeys.get(hash, projectId),
     serviceKey: (hash, projectId) => serviceKeys.get(hash, projectId),
   };

@@ -20,7 +20,8 @@ export interface InRegionWiring {
   stop(): Promise<void>;
 }
 
-export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegionDb | null, now: () => number, logger: Logger): InRegionWiring {
+/** `knownApp`: the registry knows this app (its first load then counts against its project, not the made-up ids'). */
+export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegionDb | null, now: () => number, logger: Logger, knownApp: (appId: string) => boolean = () => false): InRegionWiring {
   if (db === null || !config.inRegion || config.authDisabled) return { gate: tokens, stop: async () => undefined };
   const onError = (err: unknown): void => logger.warn({ err }, 'in-region: database read or write failed');
   // One object for the gate and the priming: the term table is cached per policy object.
@@ -36,6 +37,7 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     onError,
     // Off the request path: the first request after a refresh pays a warm decision only.
     prepareSnapshot: (s) => primeInRegion(s, config.region, policy, now()),
+    knownApp,
   });
   const gate = inRegionGate(tokens, {
     proxyId: config.id,

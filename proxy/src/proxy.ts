@@ -192,6 +192,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     deps.db ?? null,
     now,
     logger,
+    (appId) => registry.hasApp(appId),
   );
   let rtRef: ProxyRuntime | null = null;
   const reporter = new Reporter(
