@@ -94,7 +94,8 @@ export async function submitJob(
     await storeJob(jobs, req, res, target, claims, maxBodyBytes, held);
   } catch (cause) {
     if (!(cause instanceof JobStoreFailed)) throw cause;
-    const err = jobStoreUnavailable(cause.what, 'it failed');
+    // Our own refusal (no turn to write: `job-submits-busy`) as is; libSQL's failure as the 503.
+    const err = cause.cause instanceof ProxyError ? cause.cause : jobStoreUnavailable(cause.what, 'it failed');
     storeFailed(err, cause.cause);
     sendError(res, err);
   } finally {

@@ -30,7 +30,7 @@ import { JobResultLedger } from './job-result-ledger.ts';
 import type { RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
 import { ProxyError } from './errors.ts';
-import { RefreshingCache } from './refreshing-cache.ts';
+import { FirstLoadSlots, RefreshingCache } from './refreshing-cache.ts';
 import { deliverWebhook, webhookDispatcher, webhookProblem } from './job-webhook.ts';
 import { WEBHOOK_QUEUE_PER_APP, WEBHOOKS_PER_PROJECT, WebhookDropped, WebhookLanes, webhookQueuePerProject } from './webhook-lanes.ts';
 
@@ -119,6 +119,19 @@ const QUEUE_FULL_RETRY_S = 5;
 /** A run whose bookkeeping failed (libSQL unreachable) tries again after this; the row stays queued. */
 const BOOKKEEPING_RETRY_MS = 2_000;
 
+/**
+ * Job-row inserts (submits) in flight at once per process, shared max-min fairly between projects
+ * (one alone holds half, 4): a share of the store client's STORE_CONCURRENCY (20) slots, so one
+ * tenant's burst of submits (to an open app: anyone, no key) while libSQL is slow never holds every
+ * tenant's leases, writes and lookups. The cost: one project's burst is written 4 at a time (at
+ * 50 ms a write, 80 submits a second per process) and waits its turn, not the store's queue.
+ */
+export const JOB_SUBMIT_WRITES = 8;
+/** Longest a submit waits for its turn to write before 503 `job-submits-busy`: the store calls' deadline. */
+const JOB_SUBMIT_WAIT_MS = 5_000;
+/** Retry-After of a submit that found no turn to write. */
+const SUBMITS_BUSY_RETRY_S = 1;
+
 /** How often a kept "this app has a webhook secret" is read again in the background. */
 const WEBHOOK_SECRET_REFRESH_MS = 10_000;
 
@@ -155,6 +168,11 @@ export class AsyncJobs {
   readonly #held = new Map<string, () => void>();
   /** Apps known to have a webhook secret (`hasWebhookSecret`). */
   readonly #hasSecret: RefreshingCache<boolean>;
+  /**
+   * Turns to insert a job's row, fair between projects (`JOB_SUBMIT_WRITES`). Waiters need no
+   * bound of their own: each holds a reservation of its app's and project's cap of unfinished jobs.
+   */
+  readonly #writes = new FirstLoadSlots(JOB_SUBMIT_WRITES, JOB_SUBMIT_WAIT_MS, Number.POSITIVE_INFINITY);
 
   constructor(private readonly o: AsyncJobsOptions) {
     this.#hasSecret = new RefreshingCache((appId) => o.store.webhookSecret(appId).then((s) => s !== null), {
@@ -305,11 +323,19 @@ export class AsyncJobs {
       expiresAt: Number.MAX_SAFE_INTEGER,
       webhookUrl: input.webhookUrl,
     };
+    const project = projectOfAppId(job.appId);
+    const turn = this.#writes.take(project);
+    if (!(turn === true || (await turn))) {
+      reservation();
+      throw new ProxyError('job-submits-busy', 503, `this proxy's database writes for job submissions are all taken and ${job.appId}'s did not get a turn within ${JOB_SUBMIT_WAIT_MS} ms (the database is slow, or project ${project} submits many jobs at once); retry after ${SUBMITS_BUSY_RETRY_S}s`, false, SUBMITS_BUSY_RETRY_S);
+    }
     try {
       await this.o.store.insert(job);
     } catch (err) {
       reservation();
       throw err;
+    } finally {
+      this.#writes.give(project);
     }
     this.#held.set(job.id, reservation);
     this.#queue(job.appId).add(job.id);
