@@ -1,5 +1,5 @@
 /**
- * The edge's grouped LRU (workers/src/lru.ts) evicts on the request path: the strategy-state cache
+ * The edge's grouped LRU (shared/caching/lru.ts) evicts on the request path: the strategy-state cache
  * sets an entry per `<app>#<route>` and the per-key cache on each first load. Picking the victim
  * used to scan every group: with 10,000 one-entry tenants an insert cost ~74 µs (a plain LRU
  * 0.2 µs), and a client choosing new routes could make every one of its requests pay it. Here
@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { projectOfAppId } from '../shared/http/request-path.ts';
-import { Lru } from '../workers/src/lru.ts';
+import { Lru } from '../shared/caching/lru.ts';
 
 /** µs per set once the LRU is full of `tenants` one-entry tenants, one tenant inserting new keys. */
 function perSetUs(tenants: number): number {

@@ -97,3 +97,24 @@ describe('what is never remembered', () => {
     expect(s.checked).toEqual([a, b, c, b]);
   });
 });
+
+// Token mode: each edge answer is a fresh token, so a tenant can hold any number of valid ones
+// and send them all. One list of the most recent tokens let its flood push every other tenant's
+// token out, and each of their requests paid a signature check on the libuv pool again.
+describe('many tokens of one project', () => {
+  it('never push out another project’s token: the project holding the most loses its own', async () => {
+    const s = await setup(8);
+    const quiet = await s.mint({ app: 'quiet/chat', fn: FN, now: NOW });
+    const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => s.mint({ app: 'loud/chat', fn: FN, now: NOW, did: `f${i}` })));
+    await s.verify(quiet, opts({ app: 'quiet/chat' }));
+    for (const t of flood) await s.verify(t, opts({ app: 'loud/chat' }));
+    // The flood is over budget only against itself; the quiet tenant's token is still known.
+    expect(code(await s.verify(quiet, opts({ app: 'quiet/chat' })))).toBe('ok');
+    expect(s.checked.filter((t) => t === quiet)).toHaveLength(1);
+    // Its many apps are one tenant: a second app of the loud project takes from the same share.
+    const other = await s.mint({ app: 'loud/embed', fn: FN, now: NOW });
+    await s.verify(other, opts({ app: 'loud/embed' }));
+    await s.verify(quiet, opts({ app: 'quiet/chat' }));
+    expect(s.checked.filter((t) => t === quiet)).toHaveLength(1);
+  });
+});

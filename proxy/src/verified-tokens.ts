@@ -9,8 +9,14 @@
  *     issuer, audience, app, function), against this request and the clock now, so an expired
  *     token or one for another app or function is refused exactly as before;
  *   * the memory belongs to one verifier, which holds one key set: new keys, new verifier, empty.
- * Bounded: at most `max` tokens; the least recently used goes first.
+ * Bounded: at most `max` tokens, shared max-min fairly between projects (the tenant, whatever its
+ * number of apps): when full, the project holding the most loses its least recently used. A
+ * tenant in token mode can hold any number of valid tokens (each edge answer is a fresh one); with
+ * one list of the most recent, its flood pushed every other tenant's token out, and each of their
+ * requests paid the signature check again.
  */
+import { Lru } from '../../shared/caching/lru.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { checkVerifiedClaims } from '../../shared/tokens/index.ts';
 import type { VerifyResult } from '../../shared/tokens/types.ts';
 import type { VerifyFn } from './token-gate.ts';
@@ -22,33 +28,25 @@ export const VERIFIED_TOKENS_MAX = 4096;
 
 /** `verify`: the full check (signature and claims) for the `issuer` this proxy trusts. */
 export function rememberVerified(verify: VerifyFn, issuer: string, max = VERIFIED_TOKENS_MAX): VerifyFn {
-  const known = new Map<string, Verified>();
+  const known = new Lru<string, Verified>(max, (_token, v) => projectOfAppId(v.claims.app));
   // Not async: a token seen before is answered without a promise (token-gate.ts passes it on).
   return (token, opts) => {
-    const hit = known.get(token);
+    const hit = known.peek(token);
     if (hit !== undefined) {
       const refused = checkVerifiedClaims(hit.claims, { ...opts, issuer });
       if (refused === null) {
-        // Most recently used last: a Map iterates in insertion order.
-        known.delete(token);
-        known.set(token, hit);
+        known.get(token); // now the most recently used
         return hit;
       }
       if (refused.ok === false && refused.error.code === 'expired') known.delete(token);
       return refused;
     }
     const r = verify(token, opts);
-    return r instanceof Promise ? r.then((v) => remember(known, max, token, v)) : remember(known, max, token, r);
+    return r instanceof Promise ? r.then((v) => remember(known, token, v)) : remember(known, token, r);
   };
 }
 
-function remember(known: Map<string, Verified>, max: number, token: string, r: VerifyResult): VerifyResult {
-  if (r.ok) {
-    if (known.size >= max) {
-      const oldest = known.keys().next();
-      if (oldest.done !== true) known.delete(oldest.value);
-    }
-    known.set(token, r);
-  }
+function remember(known: Lru<string, Verified>, token: string, r: VerifyResult): VerifyResult {
+  if (r.ok) known.set(token, r);
   return r;
 }

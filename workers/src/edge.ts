@@ -27,7 +27,7 @@ import { primeSnapshot } from '../../shared/decision/prime-snapshot.ts';
 import { libsqlDecisionSink } from './decision-sink.ts';
 import { EdgeError, errorResponse, refuse } from './errors.ts';
 import type { Client } from './libsql.ts';
-import { Lru } from './lru.ts';
+import { Lru } from './shared-deps.ts';
 import { parseAppPath, projectOfAppId } from '../../shared/http/request-path.ts';
 import { routeRollout, type RolloutNote } from '../../shared/rollout/select-version.ts';
 import { CanaryBrake } from '../../shared/rollout/canary-brake.ts';

@@ -8,6 +8,7 @@ export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadApiKeysByHash, loadAppGates, loadAppSnapshot, loadAuthClock, type AuthRead } from '../../shared/snapshot/index.ts';
 export type { AppGate, UnreadableRow } from '../../shared/snapshot/index.ts';
 export type { SnapshotReader } from '../../shared/snapshot/index.ts';
+export { Lru } from '../../shared/caching/lru.ts';
 export { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 export type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
 export { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';

@@ -16,7 +16,7 @@
  * the first request after an idle spell is decided on fresh state, not on the state of before the
  * spell. When the source is known to be down, the old value is served at once.
  */
-import { Lru } from './lru.ts';
+import { Lru } from './shared-deps.ts';
 
 export interface SwrOptions<T> {
   /** Real (existing) entries kept. */
@@ -55,7 +55,7 @@ export interface SwrOptions<T> {
   readonly prepare?: (value: T) => void;
   /**
    * The tenant an entry belongs to: when full, the tenant holding the most entries loses its own
-   * least recently used one (lru.ts), so one tenant's many apps or keys never evict another's.
+   * least recently used one (shared/caching/lru.ts), so one tenant's many apps or keys never evict another's.
    */
   readonly groupOf?: (key: string, value: T) => string;
   readonly now: () => number;

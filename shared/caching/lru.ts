@@ -1,7 +1,8 @@
 /**
- * A small bounded LRU map: an isolate serves many apps but must not grow without bound
- * (EDGE_MAX_APPS). Map iteration order is insertion order, so re-inserting on read keeps the most
- * recently used entry last and the eviction candidate first.
+ * A small bounded LRU map: an edge isolate or a proxy serves many tenants but must not grow
+ * without bound (the edge's EDGE_MAX_APPS, the proxy's remembered tokens). Map iteration order
+ * is insertion order, so re-inserting on read keeps the most recently used entry last and the
+ * eviction candidate first.
  *
  * With `groupOf` (an entry's tenant), eviction is max-min fair between groups: when full, the
  * group holding the most entries loses its own least recently used one. Among equally large
