@@ -54,6 +54,7 @@ interface Traced {
   decide: EdgeSpan | null;
 }
 import { hashJobKey, readJobKey } from '../../shared/domain/job-key.ts';
+import { hashAffinityKey } from '../../shared/domain/affinity-key.ts';
 import type { AppGate, RouteNote } from './shared-deps.ts';
 import { routeRequest, type Routed } from './route-hook.ts';
 
@@ -298,7 +299,9 @@ export class Edge {
     const routed = await routeRequest(request, url, path.fn, snapshot, mode.mode);
     const now = this.deps.now();
     const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
-    const affinityKey = snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader);
+    // Client data of any length: decided on and recorded only as its hash (shared/domain/affinity-key.ts).
+    const affinityHeader = snapshot.app.affinityHeader === null ? null : request.headers.get(snapshot.app.affinityHeader);
+    const affinityKey = affinityHeader === null ? null : await hashAffinityKey(affinityHeader);
     const jobKeyHash = await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader);
     // Keyless requests under a rollout or policy canary stick to one arm by the client's salted identity.
     const needsClientKey = affinityKey === null && jobKeyHash === null && (snapshot.rollout !== undefined || this.deps.config.canary !== null);
