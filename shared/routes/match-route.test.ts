@@ -40,6 +40,16 @@ describe('matchRoute: first route whose conditions all hold', () => {
     if (why !== null) expect(m.note.why).toEqual(why);
   });
 
+  // The model is the client's (the body's, up to ROUTE_BODY_MAX_BYTES, or a header of any length)
+  // and the note goes into every decision record, held in a buffer all tenants share.
+  it('names a long model by its start and length, not its whole text', () => {
+    const model = `coder-${'x'.repeat(60_000)}`;
+    const m = matchRoute(compiled, { ...base, model });
+    if (!m.ok) throw new Error('unexpected');
+    expect(m.note.route).toBe('by-model');
+    expect(m.note.why).toEqual([`model ${model.slice(0, 64)}… (60006 characters)`]);
+  });
+
   it('records the classifier scores when it ran, and why', () => {
     const m = matchRoute(compiled, { ...base, prompt: 'summarise the key points of this article' });
     if (!m.ok) throw new Error('unexpected');

@@ -82,7 +82,7 @@ function holds(c: CompiledRoute, input: RouteInput, classify: () => Classificati
   const why: string[] = [];
   if (c.models !== null) {
     if (input.model === null || !c.models.test(input.model)) return null;
-    why.push(`model ${input.model}`);
+    why.push(`model ${shownModel(input.model)}`);
   }
   if (c.paths !== null) {
     if (!c.paths(input.fn)) return null;
@@ -111,6 +111,18 @@ function holds(c: CompiledRoute, input: RouteInput, classify: () => Classificati
     why.push(`intent ${intent} ${round(score)}`);
   }
   return why;
+}
+
+/** Models longer than this are named by their start and length in a route's why. */
+const MODEL_SHOWN_CHARS = 64;
+
+/**
+ * The client's model as a route's why names it. It is client data (the body's, or a header of any
+ * length) and the why goes into every decision record, held in a buffer all tenants share: a glob
+ * like `coder-*` matched a 60 KB model and put all of it there.
+ */
+function shownModel(model: string): string {
+  return model.length <= MODEL_SHOWN_CHARS ? model : `${model.slice(0, MODEL_SHOWN_CHARS)}… (${model.length} characters)`;
 }
 
 /** The first route whose conditions all hold (or the declared one), with why. */

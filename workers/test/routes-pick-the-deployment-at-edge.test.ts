@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CF, OPERATOR_KEY, call, explain, fixtures } from './helpers.ts';
+import { CF, OPERATOR_KEY, call, explain, fixtures, loggedDecision } from './helpers.ts';
 import type { ErrorJson, TokenBody } from './helpers.ts';
 
 // acme/routed (fixtures/seed.ts): routes as in examples/routes.yaml — coder-* model or the
@@ -65,6 +65,17 @@ describe('routes inside an app pick the deployment at the edge', () => {
     expect(((await byRoute.json()) as TokenBody).url).toContain(new URL(fixtures.proxies.us).host);
     const d = (await explain('/v4/acme/routed/v1/chat/completions', { init: { headers: { 'x-switchyard-model': 'coder-1' } } })) as RoutedDecision;
     expect(d.route).toMatchObject({ route: 'code-by-model', prompt: 'absent' });
+  });
+
+  // The model is the client's: a 60 KB one must not make the decision record (in the isolate's
+  // one buffer, shared by every tenant, and in the decisions table) 60 KB larger.
+  it('a long declared model is recorded by its start and length, not its whole text', async () => {
+    const model = `coder-${'x'.repeat(60_000)}`;
+    const res = await call('/token/v4/acme/routed/v1/chat/completions', { cf: CF.dublin, init: { headers: { 'x-switchyard-model': model } } });
+    expect(res.status).toBe(200);
+    const row = await loggedDecision(res.headers.get('x-switchyard-decision-id') ?? '');
+    expect(JSON.parse(row.explanationJson)).toMatchObject({ route: { route: 'code-by-model', why: [`model ${model.slice(0, 64)}… (60006 characters)`] } });
+    expect(row.explanationJson.length + row.inputJson.length).toBeLessThan(60_000);
   });
 
   it('an unknown declared route is a 400 that lists the known ones', async () => {
