@@ -5,6 +5,7 @@
  * proxy's region (in-region-decide.ts), and admitted with claims of issuer `in-region`, so
  * everything after the gate (rules, limits, forwarding, outcomes) is the normal path.
  */
+import { hashAffinityKey } from '../../shared/domain/affinity-key.ts';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Policy, StrategyState } from '../../shared/decision/types.ts';
 import { ProxyError } from './errors.ts';
@@ -59,13 +60,15 @@ export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGa
     const job = jobKeyOf(headers, target.appId, snapshot.app.requests.jobKeyHeader);
     if (!job.ok) return job;
     const affinity = snapshot.app.affinityHeader === null ? undefined : headers[snapshot.app.affinityHeader.toLowerCase()];
+    // Decided on and recorded as its hash, as at the edge (shared/domain/affinity-key.ts).
+    const affinityRaw = (Array.isArray(affinity) ? affinity[0] : affinity) ?? null;
     const decided = decideInRegion({
       snapshot,
       region: o.region,
       proxyId: o.proxyId,
       fn: target.fn,
       method,
-      affinityKey: (Array.isArray(affinity) ? affinity[0] : affinity) ?? null,
+      affinityKey: affinityRaw === null ? null : await hashAffinityKey(affinityRaw),
       jobKeyHash: job.hash,
       policy: o.policy,
       now,
