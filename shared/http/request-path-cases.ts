@@ -31,6 +31,11 @@ export const PATH_CASES: readonly (readonly [string, PathExpectation])[] = [
   ['/v4', { refused: 'not-app-path' }],
   // Malformed app paths: 400, never a 500 and never a different function.
   ['/v4/', { refused: 'bad-path' }],
+  // A function path past 1,024 characters (canonical form; each %XX counts 3) is refused.
+  [`/v4/acme/chat/v1/${'a'.repeat(1021)}`, { kind: 'public', appId: 'acme/chat', fn: `v1/${'a'.repeat(1021)}` }],
+  [`/v4/acme/chat/v1/${'a'.repeat(1022)}`, { refused: 'bad-path' }],
+  [`/v4/acme/chat/v1/${'%C3%A9'.repeat(200)}`, { refused: 'bad-path' }],
+  [`/v4/acme/chat/${'x/'.repeat(8000)}y`, { refused: 'bad-path' }],
   ['/v4/acme', { refused: 'bad-path' }],
   ['/v4/acme/chat', { refused: 'bad-path' }],
   ['/v4/acme/chat/', { refused: 'bad-path' }],

@@ -47,6 +47,14 @@ const PREFIXES: readonly (readonly [string, RouteKind])[] = [
 
 const bad = (reason: string): PathResult => ({ ok: false, code: 'bad-path', reason });
 
+/**
+ * Longest function path (canonical form). Names are capped at 128; the function is client data
+ * that goes into every decision record (its explanation and input), so without a cap a tenant's
+ * clients could make each of its rows ~16 KB (the platform's URL limit) in buffers shared by all.
+ * Real function paths (`v1/chat/completions`, `openai/deployments/<name>/…`) are far shorter.
+ */
+export const MAX_FUNCTION_CHARS = 1024;
+
 const utf8 = new TextEncoder();
 
 function encodeCanonical(decoded: string): string {
@@ -94,6 +102,8 @@ export function parseAppPath(pathname: string, kinds: readonly RouteKind[] = ['p
   const hit = PREFIXES.find(([prefix, kind]) => kinds.includes(kind) && pathname.startsWith(prefix));
   if (hit === undefined) return { ok: false, code: 'not-app-path', reason: 'expected /v4/<project>/<app>/<function>' };
   const [prefix, kind] = hit;
+  // Canonical segments are at most 3 × their raw length: a raw path past that cannot fit.
+  if (pathname.length - prefix.length > 3 * (2 * 128 + 2 + MAX_FUNCTION_CHARS)) return bad(`the path is ${pathname.length} characters: a function path may hold at most ${MAX_FUNCTION_CHARS}`);
   const parts = pathname.slice(prefix.length).split('/');
   if (parts.length < 3) return bad('expected /v4/<project>/<app>/<function>');
   const project = name(parts[0] ?? '', 'project');
@@ -107,6 +117,7 @@ export function parseAppPath(pathname: string, kinds: readonly RouteKind[] = ['p
     fnParts.push(seg.segment);
   }
   const fn = fnParts.join('/');
+  if (fn.length > MAX_FUNCTION_CHARS) return bad(`the function path is ${fn.length} characters (canonical form): at most ${MAX_FUNCTION_CHARS}`);
   const appId = `${project.value}/${app.value}`;
   return {
     ok: true,
