@@ -12,7 +12,6 @@ import { connectionListed, dropRequestHeader, STRIP_CREDENTIALS } from '../../sh
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import { jobView, type JobRow } from './async-job-store.ts';
-import { clientAddressKey } from './client-address-key.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 import type { JobRouteReads } from './job-route-reads.ts';
@@ -151,7 +150,7 @@ export async function handleJobRoute(reads: JobRouteReads | null, req: ClientReq
   const id = m?.[1];
   if (id === undefined) return sendError(res, new ProxyError('not-found', 404, 'expected /_switchyard/jobs/<job id>[/result]'));
   const method = req.method ?? 'GET';
-  const client = clientAddressKey(req.socket?.remoteAddress);
+  const client = reads.clientOf(req.socket?.remoteAddress, req.headers['x-forwarded-for']);
   if (method === 'DELETE' && m?.[2] === undefined) {
     const done = await reads.cancel(id, client);
     if (done instanceof ProxyError) return refuse(done);

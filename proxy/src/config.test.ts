@@ -107,6 +107,8 @@ describe('parseProxyConfig', () => {
     ['a negative webhook line per project', { PROXY_WEBHOOK_QUEUE_PER_PROJECT: '-1' }, 'webhookQueuePerProject'],
     ['a webhook line per project that is not a number', { PROXY_WEBHOOK_QUEUE_PER_PROJECT: 'lots' }, 'webhookQueuePerProject'],
     ['no job-route store reads', { PROXY_JOB_ROUTE_READS: '0' }, 'jobRouteReads'],
+    ['a trusted proxy that is not an address', { PROXY_TRUSTED_PROXIES: '10.0.0.0/8,lb.internal' }, 'trustedProxies'],
+    ['a trusted range with a bad prefix', { PROXY_TRUSTED_PROXIES: '10.0.0.0/40' }, 'trustedProxies'],
     ['job-route store reads past half the store client', { PROXY_JOB_ROUTE_READS: '11' }, 'jobRouteReads'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });

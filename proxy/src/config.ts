@@ -15,6 +15,7 @@ import { DEFAULT_SCORER } from '../../shared/prefix-cache/score-replicas.ts';
 import { otlpUrlProblem } from '../../shared/tracing/trace-settings.ts';
 import { STORE_CONCURRENCY } from './store-client.ts';
 import { NO_UPSTREAM_PROTOCOLS, upstreamProtocolsField, type UpstreamProtocols } from './upstream-protocols.ts';
+import { NO_TRUSTED_PROXIES, trustedProxiesField, type TrustedProxies } from './trusted-proxies.ts';
 
 export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
@@ -81,6 +82,11 @@ export interface ProxyConfig {
    * streams on one connection (h2c on http:// endpoints). Unnamed clusters: `*`, else http1.
    */
   readonly upstreamProtocols: UpstreamProtocols;
+  /**
+   * Peers believed about `X-Forwarded-For` (a load balancer in front of the proxy), so the
+   * unauthenticated job routes share their store reads per client, not per balancer (trusted-proxies.ts).
+   */
+  readonly trustedProxies: TrustedProxies;
   readonly reportIntervalMs: number;
   /**
    * Shared app limits (scope region/global): each proxy renews its lease through libSQL this
@@ -277,6 +283,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   upstreamHeadersTimeoutMs: 600_000,
   upstreamAllowH2: false,
   upstreamProtocols: NO_UPSTREAM_PROTOCOLS,
+  trustedProxies: NO_TRUSTED_PROXIES,
   reportIntervalMs: 2_000,
   limitLeaseIntervalMs: 1_000,
   outcomeBatchSize: 200,
@@ -378,6 +385,7 @@ const KINDS = {
   backlog: integer(1, MAX_BACKLOG),
   'job-route-reads': integer(1, STORE_CONCURRENCY / 2),
   'upstream-protocols': upstreamProtocolsField,
+  'trusted-proxies': trustedProxiesField,
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -440,6 +448,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['upstreamHeadersTimeoutMs', 'PROXY_UPSTREAM_HEADERS_TIMEOUT_MS', 'int'],
   ['upstreamAllowH2', 'PROXY_UPSTREAM_ALLOW_H2', 'bool'],
   ['upstreamProtocols', 'PROXY_UPSTREAM_PROTOCOLS', 'upstream-protocols'],
+  ['trustedProxies', 'PROXY_TRUSTED_PROXIES', 'trusted-proxies'],
   ['reportIntervalMs', 'PROXY_REPORT_INTERVAL_MS', 'int'],
   ['limitLeaseIntervalMs', 'PROXY_LIMIT_LEASE_INTERVAL_MS', 'int'],
   ['outcomeBatchSize', 'PROXY_OUTCOME_BATCH_SIZE', 'int'],

@@ -15,6 +15,8 @@
  * - a lookup waits at most `deadlineMs` for its answer (503 `job-store-unavailable`), and keeps
  *   its slot until the store call itself ends, so a hung database cannot take more than the share.
  */
+import { clientAddressKey } from './client-address-key.ts';
+import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies.ts';
 import type { JobRow } from './async-job-store.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import { ProxyError } from './errors.ts';
@@ -37,6 +39,8 @@ export interface JobRouteReadsOptions {
   readonly deadlineMs?: number;
   /** A lookup passed its deadline (the metric). */
   readonly onDeadline?: (call: string) => void;
+  /** Peers believed about X-Forwarded-For (PROXY_TRUSTED_PROXIES); none: the socket's address. */
+  readonly trustedProxies?: TrustedProxies;
 }
 
 export interface Cancelled {
@@ -57,6 +61,11 @@ export class JobRouteReads {
     private readonly o: JobRouteReadsOptions,
   ) {
     this.#share = new StoreReadShare(o.slots);
+  }
+
+  /** The fairness key of the caller: its address (a trusted balancer's X-Forwarded-For), IPv6 by /64. */
+  clientOf(remote: string | undefined, forwardedFor: string | string[] | undefined): string {
+    return clientAddressKey(clientAddress(this.o.trustedProxies ?? NO_TRUSTED_PROXIES, remote, forwardedFor));
   }
 
   /** The job's row, null when there is none, or the refusal to answer with. */
