@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Client } from '@libsql/client';
+import { guard } from '../store/errors.ts';
 import { decodeOtlpJson } from './decode-otlp-json.ts';
 import { DEFAULT_RETENTION, insertSpans, pruneSpans, type Retention } from './trace-store.ts';
 
@@ -102,13 +103,9 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
   const problem = receiverOptionsProblem(o);
   if (problem !== null) throw new Error(`otlp-receiver: ${problem}`);
   let stored = 0;
-  // Fails fast with a clear message when the database has not been migrated to the span table.
-  await o.db.execute('SELECT 1 FROM trace_spans LIMIT 1').catch((err: unknown) => {
-    throw new Error(`the database has no trace_spans table (run \`switchyard db migrate\`): ${err instanceof Error ? err.message : String(err)}`);
-  });
-  await o.db.execute('SELECT project FROM trace_spans LIMIT 1').catch((err: unknown) => {
-    throw new Error(`the database's trace_spans table predates schema 29 (no project column; run \`switchyard db migrate\`): ${err instanceof Error ? err.message : String(err)}`);
-  });
+  // Fails fast with the store's one message when the database lacks the span table (or predates
+  // schema 29's project column): "schema-missing … run `switchyard db migrate`".
+  await guard('otlp-receiver: reading trace_spans (schema 29)', () => o.db.execute('SELECT project FROM trace_spans LIMIT 1'));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0];

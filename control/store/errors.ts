@@ -9,7 +9,7 @@ export type StoreErrorCode =
   | 'invalid-url' // the database URL is not one libSQL can open
   | 'unreachable' // network / server failure talking to a remote database
   | 'unauthorized' // the server refused the auth token
-  | 'schema-missing' // a table is missing: the database was never migrated
+  | 'schema-missing' // a table or column is missing: the database was never migrated, or by older code
   | 'schema-too-new' // the database was migrated by newer code than this checkout
   | 'constraint' // a row violates a key or foreign key (e.g. app of an unknown project)
   | 'busy' // another writer holds the lock for longer than the busy timeout
@@ -31,7 +31,8 @@ function classify(err: LibsqlError): StoreErrorCode {
   const code = `${err.code} ${err.extendedCode ?? ''}`;
   if (code.includes('URL_INVALID') || code.includes('URL_SCHEME_NOT_SUPPORTED'))
     return 'invalid-url';
-  if (/no such table/i.test(err.message)) return 'schema-missing';
+  // A missing table, or a missing column: a database migrated by older code than this checkout.
+  if (/no such (table|column)/i.test(err.message)) return 'schema-missing';
   if (code.includes('CONSTRAINT')) return 'constraint';
   if (code.includes('BUSY') || code.includes('LOCKED')) return 'busy';
   if (/\b(401|403)\b|unauthori[sz]ed|auth/i.test(err.message)) return 'unauthorized';
