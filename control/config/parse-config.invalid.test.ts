@@ -38,6 +38,8 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['unknown section', `${base}app: []\n`, 'app', 9, /unknown section 'app'/],
     // Every edge isolate holds every app's CORS list: one tenant's must stay small (session 24 audit).
     ['too many CORS origins', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: [${Array.from({ length: 65 }, (_, i) => `'https://o${i}.example'`).join(', ')}]\n`, 'apps[0].corsOrigins', 13, /at most 64 CORS origins/],
+    // The edge reads the header with Headers.get: a name it refuses threw on every request (500).
+    ['affinity header that is not a header name', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], affinityHeader: 'x session'}\n`, 'apps[0].affinityHeader', 10, /HTTP header name/],
     ['a CORS origin too long', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: ['https://${'a'.repeat(300)}.example']\n`, 'apps[0].corsOrigins[0]', 13, /at most 300 characters/],
   ])('%s', (_name, text, path, line, message) => {
     const r = parseConfig(text, 'cfg.yaml');

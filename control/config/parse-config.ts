@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CONTINENTS, STRATEGIES, type ApiKey, type App, type Cluster, type Continent, type Project, type StrategyName } from '../../shared/domain/types.ts';
 import { findRegion } from '../../shared/domain/regions.ts';
 import { resolveRequestRules } from '../../shared/domain/request-rules.ts';
+import { isHeaderName } from '../../shared/http/header-name.ts';
 import { resolveTokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { resolveRoutes } from '../../shared/routes/resolve-routes.ts';
 import { hashApiKey, isSha256Hex, isWellFormedKey } from './api-key-hash.ts';
@@ -203,6 +204,7 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
     const strategy = value.strategy ?? null;
     if (strategy !== null && !isStrategy(strategy)) fail(at('strategy'), `unknown strategy '${strategy}' (known: ${STRATEGIES.join(', ')})`);
     const affinityHeader = value.affinityHeader?.toLowerCase() ?? null;
+    if (affinityHeader !== null && !isHeaderName(affinityHeader)) fail(at('affinityHeader'), `'${value.affinityHeader ?? ''}' is not an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~, at most 64), e.g. x-session-id`);
     if (strategy === 'consistent-hash' && affinityHeader === null) fail(at('strategy'), "strategy 'consistent-hash' needs an affinityHeader");
 
     const residency = parseResidency(value.residency);

@@ -6,6 +6,7 @@
 import { resolveTokenBudget } from '../limits/token-budget-config.ts';
 import { resolveStreamRules } from './stream-rules.ts';
 import { DEFAULT_REQUEST_RULES, type AppRequestRules } from './types.ts';
+import { isHeaderName } from '../http/header-name.ts';
 
 export interface RequestRulesProblem {
   /** Key path inside the rules object (`['functions', 2]`), [] for the object itself. */
@@ -21,8 +22,6 @@ const KEYS = new Set(Object.keys(DEFAULT_REQUEST_RULES));
 /** RFC 3986 pchar without percent-encoding: a canonical segment needs no decoding. */
 const SEGMENT = /^[A-Za-z0-9\-._~!$&'()+,;=:@]+$/;
 const MAX_BODY_LIMIT = 1024 * 1024 * 1024;
-/** A lower-case RFC 7230 token: how edge (fetch Headers) and proxy (Node) both see header names. */
-const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 
 /** Why a function pattern is not canonical, or null when it is. */
 export function functionPatternProblem(pattern: string): string | null {
@@ -119,7 +118,7 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
     streams,
     jobKeyHeader: pick(
       'jobKeyHeader',
-      (v): v is string | null => v === null || (typeof v === 'string' && HEADER_NAME.test(v)),
+      (v): v is string | null => v === null || (typeof v === 'string' && isHeaderName(v)),
       'must be a lower-case HTTP header name such as "x-job-id", or null',
       d.jobKeyHeader,
     ),

@@ -6,6 +6,7 @@
 import { functionPatternProblem } from '../domain/request-rules.ts';
 import { STRATEGIES, type AppLimits, type StrategyName } from '../domain/types.ts';
 import { NO_ROUTES, type AppRoutes, type Route, type RouteConditions } from './types.ts';
+import { isHeaderName } from '../http/header-name.ts';
 
 export interface RoutesProblem {
   /** Key path from the app (`['routes', 1, 'when', 'regex', 0]`). */
@@ -21,7 +22,6 @@ type Path = readonly (string | number)[];
 type Report = (path: Path, message: string) => void;
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
-const HEADER_NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]{1,64}$/;
 const WHEN_KEYS = ['models', 'paths', 'headers', 'keywords', 'regex', 'intent', 'minScore'];
 const ROUTE_KEYS = ['name', 'when', 'target', 'clusters', 'limits', 'strategy'];
 /** Examples per intent needed for a classifier worth trusting; fewer is a config error. */
@@ -78,7 +78,7 @@ function conditions(v: unknown, at: Path, intents: ReadonlySet<string>, report: 
     else {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(v['headers'])) {
-        if (!HEADER_NAME.test(name.toLowerCase())) report([...at, 'headers', name], 'not a valid header name');
+        if (!isHeaderName(name.toLowerCase())) report([...at, 'headers', name], 'not a valid header name');
         else if (typeof value !== 'string') report([...at, 'headers', name], 'must be a string (a glob on the value)');
         else headers[name.toLowerCase()] = value;
       }
