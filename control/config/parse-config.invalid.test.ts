@@ -40,6 +40,9 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['too many CORS origins', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: [${Array.from({ length: 65 }, (_, i) => `'https://o${i}.example'`).join(', ')}]\n`, 'apps[0].corsOrigins', 13, /at most 64 CORS origins/],
     // The edge reads the header with Headers.get: a name it refuses threw on every request (500).
     ['affinity header that is not a header name', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], affinityHeader: 'x session'}\n`, 'apps[0].affinityHeader', 10, /HTTP header name/],
+    // Origins are compared exactly with the browser's Origin header: these could never match.
+    ['a CORS origin without a scheme', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: ['app.example.com']\n`, 'apps[0].corsOrigins[0]', 13, /scheme:\/\/host/],
+    ['a CORS origin with a path', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: ['https://app.example.com/']\n`, 'apps[0].corsOrigins[0]', 13, /https:\/\/app\.example\.com'/],
     ['a CORS origin too long', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: ['https://${'a'.repeat(300)}.example']\n`, 'apps[0].corsOrigins[0]', 13, /at most 300 characters/],
   ])('%s', (_name, text, path, line, message) => {
     const r = parseConfig(text, 'cfg.yaml');

@@ -8,6 +8,7 @@ import { resolveTokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { resolveRoutes } from '../../shared/routes/resolve-routes.ts';
 import { hashApiKey, isSha256Hex, isWellFormedKey } from './api-key-hash.ts';
 import { formatPath, type ConfigIssue } from './config-issue.ts';
+import { corsOriginProblem } from './cors-origin.ts';
 import { parseResidency } from './residency.ts';
 import { rawApiKey, rawApp, rawCluster, rawProject, SECTIONS, type RawApiKey, type RawApp, type RawCluster, type RawProject } from './raw-schema.ts';
 import type { DesiredConfig } from './types.ts';
@@ -205,6 +206,10 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
     if (strategy !== null && !isStrategy(strategy)) fail(at('strategy'), `unknown strategy '${strategy}' (known: ${STRATEGIES.join(', ')})`);
     const affinityHeader = value.affinityHeader?.toLowerCase() ?? null;
     if (affinityHeader !== null && !isHeaderName(affinityHeader)) fail(at('affinityHeader'), `'${value.affinityHeader ?? ''}' is not an HTTP header name (letters, digits and !#$%&'*+-.^_\`|~, at most 64), e.g. x-session-id`);
+    (value.corsOrigins ?? []).forEach((o, i) => {
+      const problem = corsOriginProblem(o);
+      if (problem !== null) fail(at('corsOrigins', i), problem);
+    });
     if (strategy === 'consistent-hash' && affinityHeader === null) fail(at('strategy'), "strategy 'consistent-hash' needs an affinityHeader");
 
     const residency = parseResidency(value.residency);

@@ -56,6 +56,13 @@ apps:
     expect(r.config?.projects[0]).toEqual({ id: 'p', name: 'p' });
   });
 
+  it.each(['*', 'https://app.example.com', 'http://localhost:3000', 'https://[::1]:8443', 'chrome-extension://abcdefghijklmnop'])('accepts the CORS origin %s', (origin) => {
+    const text = `projects: [{id: p}]\nclusters:\n  - {id: c1, region: us-west, provider: x, proxyUrl: 'https://p.example', proxyId: p1}\napps:\n  - {project: p, name: a, clusters: [c1], corsOrigins: ['${origin}']}\n`;
+    const r = parseConfig(text, 'x.yaml');
+    expect(r.errors).toEqual([]);
+    expect(r.config?.apps[0]?.corsOrigins).toEqual([origin]);
+  });
+
   it('accepts an empty file as an empty config', () => {
     expect(parseConfig('', 'empty.yaml')).toMatchObject({ valid: true, config: { projects: [], apps: [] } });
   });
