@@ -19,6 +19,7 @@ export const refuse = {
   keyMissing: () => new DashboardError('operator-key-missing', 401, 'The dashboard is for operators: send x-switchyard-operator-key (or Authorization: Bearer) or sign in at /login.'),
   keyWrong: () => new DashboardError('operator-key-wrong', 401, 'The operator key is wrong; `switchyard dev` prints the current one (it changes each start).'),
   notFound: (what: string) => new DashboardError('not-found', 404, `${what} not found.`),
+  noSpans: (traceId: string) => new DashboardError('not-found', 404, `Trace ${traceId} has no stored spans.`),
   method: (allowed: string) => new DashboardError('method-not-allowed', 405, `Use ${allowed}.`),
   badRequest: (message: string) => new DashboardError('bad-request', 400, message),
   crossSite: () => new DashboardError('cross-site', 403, 'Cross-site form posts are refused; sign in from the dashboard itself.'),

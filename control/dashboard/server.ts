@@ -152,7 +152,12 @@ export function createDashboardServer(d: ServerDeps): Server {
       if (!ID.test(id)) throw refuse.badRequest('A trace id is 1–128 letters, digits or ._:-');
       const spans = await getTrace(d.client, id);
       const view = spans === null ? null : waterfallView(id, spans);
-      return kind === 'traces' ? html(res, 200, tracePage(id, view)) : json(res, view === null ? 404 : 200, view ?? { enabled: false });
+      // A trace with no stored spans is unknown, like an unknown decision (a 200 with no rows read as found).
+      const unknown = view !== null && view.rows.length === 0;
+      if (kind === 'traces') return html(res, unknown ? 404 : 200, tracePage(id, view));
+      if (view === null) return json(res, 404, { enabled: false });
+      if (unknown) throw refuse.noSpans(id);
+      return json(res, 200, view);
     }
     if (kind === 'reports' && file !== undefined) {
       const p = safeReportPath(d.reportsDir, id, file);

@@ -62,7 +62,13 @@ describe('trace view', () => {
     expect(html).not.toContain('style="');
   });
 
-  it('an unknown trace says it has no spans', async () => {
-    expect(await (await fetch(`${d.url}/traces/nope`, { headers: withKey })).text()).toContain('has no stored spans');
+  // Like an unknown decision: a script polling for a trace must not read "200, no spans" as found.
+  it('an unknown trace is a 404: its page says it has no spans, the API says not-found', async () => {
+    const page = await fetch(`${d.url}/traces/nope`, { headers: withKey });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('has no stored spans');
+    const api = await fetch(`${d.url}/api/traces/nope`, { headers: withKey });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toEqual({ error: { code: 'not-found', message: 'Trace nope has no stored spans.' } });
   });
 });
