@@ -135,6 +135,11 @@ describe('scenario: invalid', () => {
     ['incident after the end', `${BASE}incidents: [{ kind: cluster-outage, cluster: gpu, startHours: 5, durationHours: 1 }]`, 'incidents[0].startHours'],
     ['price for unknown provider', `${BASE}prices: [{ atHours: 0, provider: gcp, pricePerHour: 1 }]`, 'prices[0].provider'],
     ['bad residency', BASE.replace('share: 1 }', 'share: 1, residency: { kind: continents, continents: [XX] } }'), 'apps[0].residency'],
+    // Per-app results (rejections, residency violations) are reported by id: two apps under one id were merged.
+    ['duplicate app id', BASE.replace('apps: [{ id: acme/chat, share: 1 }]', 'apps: [{ id: acme/chat, share: 1 }, { id: acme/chat, share: 2 }]'), 'apps[1].id: duplicate app "acme/chat" (also apps[0])'],
+    ['duplicate cluster id', `${BASE}  - { id: gpu-2, region: eu-west, provider: aws, pricePerHour: 2 }\n`, 'clusters[1].id: duplicate cluster "gpu-2" (clusters[0] with count 3 makes gpu-1..gpu-3)'],
+    ['window after the end', `${BASE}windows: [{ name: late, startHours: 2, durationHours: 1 }]`, 'windows[0].startHours: starts after the scenario ends (1 h)'],
+    ['price change after the end', `${BASE}prices: [{ atHours: 3, provider: aws, pricePerHour: 1 }]`, 'prices[0].atHours: after the scenario ends (1 h)'],
   ])('%s', (_name, yaml, expected) => {
     const problems = problemsOf(yaml);
     expect(problems.join('\n')).toContain(expected);

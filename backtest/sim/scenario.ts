@@ -214,6 +214,8 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   const problems: string[] = [];
   const clusters: Array<ResolvedScenario['clusters'][number]> = [];
   const byBase = new Map<string, string[]>();
+  /** Which entry first made each cluster id (after count expansion), to name both sides of a clash. */
+  const madeBy = new Map<string, string>();
   checkAutoscaler(s.autoscaler, s.autoscaler?.kind ?? 'kpa', 'autoscaler', problems);
   s.clusters.forEach((c, i) => {
     checkAutoscaler(c.autoscaler, c.autoscaler?.kind ?? s.autoscaler?.kind ?? 'kpa', `clusters[${i}].autoscaler`, problems);
@@ -225,13 +227,17 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
     }
     if (c.maxReplicas < c.minReplicas) problems.push(`clusters[${i}].maxReplicas: must be ≥ minReplicas (${c.minReplicas})`);
     const ids = c.count === 1 ? [c.id] : Array.from({ length: c.count }, (_, k) => `${c.id}-${k + 1}`);
+    for (const id of ids) {
+      const first = madeBy.get(id);
+      if (first === undefined) madeBy.set(id, `clusters[${i}]${c.count === 1 ? '' : ` with count ${c.count} makes ${c.id}-1..${c.id}-${c.count}`}`);
+      else problems.push(`clusters[${i}].id: duplicate cluster "${id}" (${first})`);
+    }
     byBase.set(c.id, ids);
     for (const id of ids) {
       clusters.push({ ...c, autoscaler: scaler, id, continent: region.continent, country: region.country, lat: region.location.lat, lon: region.location.lon });
     }
   });
   const known = new Set(clusters.map((c) => c.id));
-  if (known.size !== clusters.length) problems.push('clusters: ids must be unique (after count expansion)');
   const resolve = (id: string, path: string): string[] => {
     const ids = byBase.get(id) ?? (known.has(id) ? [id] : undefined);
     if (ids === undefined) {
@@ -244,6 +250,13 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
     ...a,
     clusters: a.clusters === undefined ? [...known] : a.clusters.flatMap((id, k) => resolve(id, `apps[${i}].clusters[${k}]`)),
   }));
+  // Per-app results (rejections, residency violations) are reported by id: ids must tell apps apart.
+  const appAt = new Map<string, number>();
+  s.apps.forEach((a, i) => {
+    const first = appAt.get(a.id);
+    if (first === undefined) appAt.set(a.id, i);
+    else problems.push(`apps[${i}].id: duplicate app "${a.id}" (also apps[${first}])`);
+  });
   s.apps.forEach((a, i) => {
     if (a.residency.kind === 'regions') {
       a.residency.regions.forEach((r, k) => {
@@ -260,7 +273,13 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
     if (inc.kind === 'price-spike') checkTarget(inc, path);
     if (inc.startHours >= s.durationHours) problems.push(`${path}.startHours: starts after the scenario ends (${s.durationHours} h)`);
   });
-  s.prices.forEach((p, i) => checkTarget(p, `prices[${i}]`));
+  s.prices.forEach((p, i) => {
+    checkTarget(p, `prices[${i}]`);
+    if (p.atHours >= s.durationHours) problems.push(`prices[${i}].atHours: after the scenario ends (${s.durationHours} h), so it never applies`);
+  });
+  s.windows.forEach((w, i) => {
+    if (w.startHours >= s.durationHours) problems.push(`windows[${i}].startHours: starts after the scenario ends (${s.durationHours} h)`);
+  });
   function checkTarget(t: { provider?: string | undefined; cluster?: string | undefined }, path: string): void {
     if ((t.provider === undefined) === (t.cluster === undefined)) problems.push(`${path}: give exactly one of provider or cluster`);
     if (t.provider !== undefined && !providers.has(t.provider)) problems.push(`${path}.provider: no cluster has provider "${t.provider}"`);
