@@ -5,5 +5,6 @@
 export { decide } from '../shared/decision/decide.ts';
 export { glanceAt } from '../shared/decision/lazy-decision.ts';
 export { DEFAULT_POLICY, parsePolicy } from '../shared/decision/policy.ts';
+export { unknownPolicyVariable } from '../shared/decision/unknown-policy-variable.ts';
 export { seededRng } from '../shared/decision/rng.ts';
 export { newStrategyState } from '../shared/decision/strategy-state.ts';

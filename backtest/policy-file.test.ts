@@ -17,6 +17,8 @@ describe('policy env file: invalid', () => {
     ['a line without =', 'ROUTE_WEIGHT_COST=1\nnonsense here\n', ['p.env:2', 'KEY=VALUE']],
     ['a bad value names file, line and variable', '\nROUTE_WEIGHT_COST=cheap\n', ['p.env:2', 'ROUTE_WEIGHT_COST']],
     ['every bad value at once', 'ROUTE_WEIGHT_COST=-1\nROUTE_PANIC=maybe\n', ['p.env:1', 'p.env:2', 'ROUTE_PANIC']],
+    // Else the replay ran the default under the file's name, and reported it as the altered policy.
+    ['a misspelt policy variable', 'ROUTE_MODLE=weights\n', ['p.env:1', 'ROUTE_MODLE is not a policy variable (did you mean ROUTE_MODEL?)']],
   ])('%s', (_name, text, parts) => {
     let err: unknown;
     try {

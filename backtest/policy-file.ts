@@ -4,7 +4,7 @@
  * the file, the line and the variable.
  */
 import type { Policy } from '../shared/decision/types.ts';
-import { parsePolicy } from './decision-port.ts';
+import { parsePolicy, unknownPolicyVariable } from './decision-port.ts';
 import { BacktestError } from './errors.ts';
 
 export interface EnvFileLine {
@@ -41,12 +41,20 @@ export function policyFromEnv(lines: readonly EnvFileLine[], file: string): Poli
     env[l.key] = l.value;
     where.set(l.key, l.line);
   }
-  const r = parsePolicy(env);
-  if (r.ok) return r.value;
-  const problems = r.errors.map((e) => {
-    const line = where.get(e.variable) ?? where.get(e.variable.split('/')[0] ?? '');
-    return `${file}${line === undefined ? '' : `:${line}`}: ${e.message}`;
+  // Other vars (EDGE_*, the canary's) may share the file; a ROUTE_* name parsePolicy does not read is a typo.
+  const unknown = lines.flatMap((l) => {
+    const why = l.key.startsWith('ROUTE_') && !l.key.startsWith('ROUTE_CANARY_') ? unknownPolicyVariable(l.key) : null;
+    return why === null ? [] : [`${file}:${l.line}: ${why}`];
   });
+  const r = parsePolicy(env);
+  if (r.ok && unknown.length === 0) return r.value;
+  const problems = [
+    ...unknown,
+    ...(r.ok ? [] : r.errors).map((e) => {
+      const line = where.get(e.variable) ?? where.get(e.variable.split('/')[0] ?? '');
+      return `${file}${line === undefined ? '' : `:${line}`}: ${e.message}`;
+    }),
+  ];
   throw new BacktestError('policy-file', `invalid policy in ${file}:\n  ${problems.join('\n  ')}`, problems);
 }
 

@@ -27,6 +27,14 @@ describe('parseCanary', () => {
     }
   });
 
+  // A typo was dropped silently: the canary ran the stable values under the candidate's name.
+  it('refuses an override that is not a policy variable, naming the one meant', () => {
+    const r = parseCanary({ ROUTE_CANARY_PERCENT: '5', ROUTE_CANARY_POLICY: '{"ROUTE_POLICY_VERSION":"v2","ROUTE_LATENCY_VALUE_UDS":"0"}' }, DEFAULT_POLICY);
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([
+      'ROUTE_CANARY_POLICY: key ROUTE_LATENCY_VALUE_UDS: ROUTE_LATENCY_VALUE_UDS is not a policy variable (did you mean ROUTE_LATENCY_VALUE_USD?)',
+    ]);
+  });
+
   it('the candidate is the stable vars with the overrides on top', () => {
     const r = parseCanary({ ROUTE_MAX_FALLBACKS: '1', ROUTE_CANARY_PERCENT: '5', ROUTE_CANARY_POLICY: POLICY }, DEFAULT_POLICY);
     expect(r.ok && r.value?.policy).toMatchObject({ version: 'v2', maxFallbacks: 1, ttft: { usdPerGpuHourPerMs: 0 } });

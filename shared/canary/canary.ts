@@ -17,6 +17,7 @@
  * one policy, and the slice is the same on every edge. Pure: no I/O.
  */
 import { parsePolicy } from '../decision/policy.ts';
+import { unknownPolicyVariable } from '../decision/unknown-policy-variable.ts';
 import type { Decision, Policy } from '../decision/types.ts';
 import type { ConfigError, Env, ParseResult } from '../env/index.ts';
 
@@ -80,6 +81,7 @@ export function parseCanary(env: Env, stable: Policy): ParseResult<CanaryConfig 
     for (const [k, v] of Object.entries(o)) {
       if (!k.startsWith('ROUTE_') || k.startsWith('ROUTE_CANARY_')) fail(CANARY_POLICY_VAR, undefined, `key ${k}: only ROUTE_* policy variables (not ROUTE_CANARY_*) can be overridden`);
       else if (typeof v !== 'string' && typeof v !== 'number') fail(CANARY_POLICY_VAR, undefined, `key ${k}: the value must be a string or number, as a Worker var`);
+      else if (unknownPolicyVariable(k) !== null) fail(CANARY_POLICY_VAR, undefined, `key ${k}: ${unknownPolicyVariable(k) ?? ''}`);
       else overrides[k] = String(v);
     }
   } catch {
