@@ -46,6 +46,9 @@ export async function readServed(client: Client, appId: string): Promise<ServedR
 
 const invalid = (message: string): RolloutError => new RolloutError('ROLLOUT_INVALID', message);
 
+/** What an operator is told for an app id that names no app: the one wording for every command. */
+const noSuchApp = (appId: string): string => `no app ${appId}: check the name (project/app) or apply its config first (switchyard apply)`;
+
 async function appExists(client: Client, appId: string): Promise<boolean> {
   const rs = await client.execute({ sql: 'SELECT 1 FROM apps WHERE id = ?', args: [appId] });
   return rs.rows.length > 0;
@@ -76,7 +79,7 @@ export function planRollout(req: StartRequest, served: readonly ServedRow[], now
 export async function startRollout(client: Client, req: StartRequest, now: number): Promise<Rollout> {
   const served = await readServed(client, req.appId);
   // Nothing served can mean a mistyped app: say so rather than blame the aggregators.
-  if (served.length === 0 && !(await appExists(client, req.appId))) throw invalid(`no app ${req.appId}: check the name (project/app) or apply its config first (switchyard apply)`);
+  if (served.length === 0 && !(await appExists(client, req.appId))) throw invalid(noSuchApp(req.appId));
   const r = planRollout(req, served, now, `ro_${randomBytes(6).toString('hex')}`);
   await insertRollout(client, r);
   return r;
@@ -84,7 +87,11 @@ export async function startRollout(client: Client, req: StartRequest, now: numbe
 
 async function existing(client: Client, appId: string): Promise<Rollout> {
   const r = await readRollout(client, appId);
-  if (r === null) throw new RolloutError('ROLLOUT_NOT_FOUND', `${appId} has no rollout; start one with \`switchyard rollout start ${appId} --to <version>\``);
+  if (r === null) {
+    // A mistyped app has no rollout either: say so, rather than advise a start that cannot work.
+    const message = (await appExists(client, appId)) ? `${appId} has no rollout; start one with \`switchyard rollout start ${appId} --to <version>\`` : noSuchApp(appId);
+    throw new RolloutError('ROLLOUT_NOT_FOUND', message);
+  }
   return r;
 }
 
