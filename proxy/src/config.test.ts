@@ -106,6 +106,9 @@ describe('parseProxyConfig', () => {
     ['a zero webhook line per app', { PROXY_WEBHOOK_QUEUE_PER_APP: '0' }, 'webhookQueuePerApp'],
     ['a negative webhook line per project', { PROXY_WEBHOOK_QUEUE_PER_PROJECT: '-1' }, 'webhookQueuePerProject'],
     ['a webhook line per project that is not a number', { PROXY_WEBHOOK_QUEUE_PER_PROJECT: 'lots' }, 'webhookQueuePerProject'],
+    // Was taken as is and written to the proxies table as this proxy's address.
+    ['a public URL that is not a URL', { PROXY_PUBLIC_URL: 'proxy.example.com' }, 'publicUrl'],
+    ['a public URL that is not http(s)', { PROXY_PUBLIC_URL: 'ftp://proxy.example.com' }, 'publicUrl'],
     ['no job-route store reads', { PROXY_JOB_ROUTE_READS: '0' }, 'jobRouteReads'],
     ['a trusted proxy that is not an address', { PROXY_TRUSTED_PROXIES: '10.0.0.0/8,lb.internal' }, 'trustedProxies'],
     ['a trusted range with a bad prefix', { PROXY_TRUSTED_PROXIES: '10.0.0.0/40' }, 'trustedProxies'],

@@ -21,7 +21,10 @@ export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
   readonly id: string;
   readonly region: string;
-  /** URL the edge redirects clients to (written to the proxies table). */
+  /**
+   * URL clients reach this proxy at, recorded in the proxies table. The edge does not read it: it
+   * forwards and redirects to the proxyUrl of each cluster in the applied config.
+   */
   readonly publicUrl: string;
   readonly host: string;
   /** 0 picks a free port (tests). */
@@ -607,6 +610,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
   }
   if (out['edgeUrl'] !== null && !/^https?:\/\/[^/?#\s]+\/?$/.test(String(out['edgeUrl'])))
     issues.push({ field: 'edgeUrl', source: 'merged', message: 'must be an http(s) origin such as https://edge.example.com' });
+  if (out['publicUrl'] !== '' && !isHttpUrl(String(out['publicUrl'])))
+    issues.push({ field: 'publicUrl', source: 'merged', message: 'must be the http(s) URL clients reach this proxy at, such as https://proxy-eu.example.com (the proxies table records it)' });
   if (out['upstreamAllowH2'] === true && (out['upstreamProtocols'] as UpstreamProtocols).fallback !== null)
     issues.push({
       field: 'upstreamAllowH2',
@@ -615,6 +620,16 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     });
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, config: out as unknown as ProxyConfig };
+}
+
+/** An absolute http:// or https:// URL (a base path is allowed, as in a cluster's proxyUrl). */
+function isHttpUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** One line per issue, for startup errors. */
