@@ -5,6 +5,7 @@
  * With `PROXY_WORKERS` > 1 this process becomes the cluster primary
  * (cluster-primary.ts) and each forked worker runs this same entrypoint.
  */
+import { drainThenExit } from './drain-exit.ts';
 import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -97,17 +98,16 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    proxy.runtime.logger.info({ signal, deadlineMs: config.drainDeadlineMs }, 'draining');
-    proxy
-      .drain()
-      .then(() => {
-        client?.close();
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        proxy.runtime.logger.error({ err }, 'drain failed');
-        process.exit(1);
-      });
+    const logger = proxy.runtime.logger;
+    logger.info({ signal, deadlineMs: config.drainDeadlineMs }, 'draining');
+    drainThenExit({
+      drain: () => proxy.drain(),
+      deadlineMs: config.drainDeadlineMs,
+      after: () => client?.close(),
+      exit: (code) => process.exit(code),
+      onFailed: (err) => logger.error({ err }, 'drain failed'),
+      onOverrun: (waitedMs) => logger.error({ waitedMs, deadlineMs: config.drainDeadlineMs }, 'drain did not finish past its deadline: exiting without it'),
+    });
   };
   // `on`, not `once`: a repeated signal (tsx's CLI re-sends one when its child is slow to
   // acknowledge; a supervisor signals the whole process group) must not meet Node's default
