@@ -283,6 +283,7 @@ export function recordFromNdjsonLine(line: string, where: string, cache: Snapsho
   if (cache !== null && i > 0 && line.endsWith('}')) {
     try {
       const head = JSON.parse(`${line.slice(0, i)}}`) as Record<string, unknown>;
+      if (head['v'] !== undefined) checkVersion(head, where);
       return {
         input: parseInputJson(line.slice(i + INPUT_KEY.length, -1), `${where}: input`, cache),
         decision: asObject(head['decision'], `${where}: decision`) as unknown as Decision,
@@ -304,6 +305,8 @@ export function recordFromNdjsonLine(line: string, where: string, cache: Snapsho
 /** A record from a parsed NDJSON line (`{"v":1,"decision":…,"outcomes":…,"input":…}`, any key order). */
 export function recordFromObject(raw: unknown, where: string): DecisionRecord {
   const o = asObject(raw, where);
+  // A line's own format version (the input's is checked with it): a newer writer's line is refused, not read as v1.
+  if (o['v'] !== undefined) checkVersion(o, where);
   return {
     input: deserializeInput(o['input'], `${where}: input`),
     decision: asObject(o['decision'], `${where}: decision`) as unknown as Decision,

@@ -83,6 +83,8 @@ describe('NDJSON reader: a malformed line is a bad-record error naming file and 
     { name: 'snapshot line not JSON', text: `{"v":1,"snapshotId":"s1","snapshot":{\n${good}\n`, line: 1, message: /not valid JSON/ },
     { name: 'snapshot id not a string', text: `{"v":1,"snapshotId":7,"snapshot":{}}\n`, line: 1, message: /snapshotId must be a string/ },
     { name: 'bad snapshot, found when used', text: `{"v":1,"snapshotId":"s1","snapshot":{"app":1}}\n\n${good}\n`, line: 3, message: /snapshot s1 \(.*:1\)/ },
+    { name: 'a newer record format, other key order', text: `${snapLine('s1')}\n${otherOrder(a).replace('"v":1,"decision"', '"v":2,"decision"')}\n`, line: 2, message: /\.v is 2; this replay reads decision record format v1/ },
+    { name: 'a newer record format, plain line', text: `${recordToNdjsonLine(a).replace('{"v":1,', '{"v":2,')}\n`, line: 1, message: /\.v is 2; this replay reads decision record format v1/ },
     { name: 'wrong input version', text: `${snapLine('s1')}\n${good.replace('"input":{"v":1', '"input":{"v":2')}\n`, line: 2, message: /input\.v is 2/ },
     { name: 'seed missing', text: `${snapLine('s1')}\n${good.replace(/("input":\{.*)"seed":"[^"]*",/, '$1')}\n`, line: 2, message: /seed must be a string/ },
     { name: 'decision head broken', text: `${snapLine('s1')}\n${good.replace('"id":"', '"id":')}\n`, line: 2, message: /not valid JSON/ },
