@@ -7,7 +7,7 @@
  * a flood of random keys evicts only other misses, never a real entry (which a real request
  * would then have to read again — and could not, with the database down).
  */
-import { FairShares } from './fair-shares.ts';
+import { FairShares } from '../../shared/caching/fair-shares.ts';
 
 interface Entry<T> {
   value: T;

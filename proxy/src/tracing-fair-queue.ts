@@ -11,7 +11,7 @@
 import { trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { projectOfAppId } from '../../shared/http/request-path.ts';
-import { FairShares } from './fair-shares.ts';
+import { FairShares } from '../../shared/caching/fair-shares.ts';
 
 /** Whose share a span counts against: its project, and its app within it. */
 export interface SpanOwner {
