@@ -56,4 +56,35 @@ describe('FairShares', () => {
     q.remove('a', 'a/y');
     expect([q.total, q.heldBy('a'), q.heldBy('a', 'a/x')]).toEqual([1, 1, 1]);
   });
+
+  it.each([
+    // [capacity, tenant's adds (each an amount), what it holds after]
+    [4_000, [1_000, 1_000, 1_000], 2_000],
+    [4_000, [1_500, 1_000], 1_500],
+    [4_000, [2_000, 1], 2_000],
+    [4_000, [2_001], 0],
+    [10, [1, 1, 1, 1, 1, 1], 5],
+  ])('weighted: capacity %i, adds %j → holds %i (never past its share)', (capacity, adds, holds) => {
+    const q = new FairShares(capacity);
+    for (const n of adds) q.tryAdd('a', 'a', n);
+    expect(q.heldBy('a')).toBe(holds);
+  });
+
+  it('weighted: a second tenant finds its share while the first holds its own; release is by weight', () => {
+    const q = new FairShares(4_000);
+    while (q.tryAdd('a', 'a', 1_000));
+    expect(q.heldBy('a')).toBe(2_000);
+    expect(q.tryAdd('b', 'b', 1_000)).toBe(true);
+    expect(q.tryAdd('b', 'b', 1_000)).toBe(false); // a third of 4,000 each now
+    q.remove('a', 'a', 1_000);
+    q.remove('a', 'a', 1_000);
+    q.remove('b', 'b', 1_000);
+    expect([q.total, q.heldBy('a'), q.heldBy('b')]).toEqual([0, 0, 0]);
+  });
+
+  it('weighted: never past capacity', () => {
+    const q = new FairShares(3_000);
+    for (let t = 0; t < 50; t++) q.tryAdd(`t${t}`, `t${t}`, 700);
+    expect(q.total).toBeLessThanOrEqual(3_000);
+  });
 });

@@ -8,6 +8,10 @@
  * Within its tenant's share a key may add while it holds less than an equal part of that share
  * among the tenant's keys holding items (a tenant's only key may use the whole share).
  * No I/O; the caller says when items leave (`remove`).
+ *
+ * Items may weigh more than one (`amount`, e.g. bytes): a tenant then may add while what it would
+ * hold is within its share (`held + amount - 1 < share`, the same test as `held < share` for one
+ * item), and the queue has room for all of it.
  */
 interface Tenant {
   n: number;
@@ -32,32 +36,34 @@ export class FairShares {
     return (key === undefined ? t?.n : t?.keys.get(key)) ?? 0;
   }
 
-  /** True (and counted) when `key` of `tenant` may add one more item now. */
-  tryAdd(tenant: string, key: string): boolean {
+  /** True (and counted) when `key` of `tenant` may add one more item (of weight `amount`) now. */
+  tryAdd(tenant: string, key: string, amount = 1): boolean {
     const t = this.#tenants.get(tenant);
     const ours = t?.n ?? 0;
     const holders = this.#tenants.size + (ours === 0 ? 1 : 0);
     const share = this.capacity / (holders + 1);
-    if (this.#total >= this.capacity || ours >= share) return false;
+    const over = amount - 1;
+    if (this.#total + over >= this.capacity || ours + over >= share) return false;
     const mine = t?.keys.get(key) ?? 0;
-    if (mine >= share / ((t?.keys.size ?? 0) + (mine === 0 ? 1 : 0))) return false;
+    if (mine + over >= share / ((t?.keys.size ?? 0) + (mine === 0 ? 1 : 0))) return false;
     let held = t;
     if (held === undefined) this.#tenants.set(tenant, (held = { n: 0, keys: new Map() }));
-    held.keys.set(key, mine + 1);
-    held.n += 1;
-    this.#total += 1;
+    held.keys.set(key, mine + amount);
+    held.n += amount;
+    this.#total += amount;
     return true;
   }
 
-  /** One item of `key` of `tenant` left the queue. */
-  remove(tenant: string, key: string): void {
+  /** One item (of weight `amount`, as added) of `key` of `tenant` left the queue. */
+  remove(tenant: string, key: string, amount = 1): void {
     const t = this.#tenants.get(tenant);
     const mine = t?.keys.get(key);
     if (t === undefined || mine === undefined) return;
-    if (mine <= 1) t.keys.delete(key);
-    else t.keys.set(key, mine - 1);
-    t.n -= 1;
-    if (t.n === 0) this.#tenants.delete(tenant);
-    this.#total -= 1;
+    const gone = Math.min(amount, mine);
+    if (mine <= gone) t.keys.delete(key);
+    else t.keys.set(key, mine - gone);
+    t.n -= gone;
+    if (t.n <= 0) this.#tenants.delete(tenant);
+    this.#total -= gone;
   }
 }

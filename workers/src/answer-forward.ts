@@ -13,10 +13,18 @@
  * whole body before it dispatches. Larger or chunked bodies are streamed, never buffered, and get
  * exactly one attempt; a refusal is returned to the client as is.
  *
+ * Held bodies are bounded per isolate (`retryBudget`, EDGE_RETRY_BUFFER_BYTES) and shared
+ * max-min fairly by project (shared/caching/fair-shares.ts): ~120 concurrent 1 MB POSTs of one
+ * tenant against a slow model held more than the isolate's 128 MB until the answers came, and the
+ * isolate's reset killed every other tenant's requests in it. A body past its project's share (or
+ * with the budget full) is not refused: it is streamed like a large one and gets one attempt. Its
+ * bytes are released when the proxy's answer head arrives or the forward ends otherwise.
+ *
  * The client's abort signal goes with every upstream fetch, so a client that leaves before the
  * proxy answers closes the edge's connection to the proxy too; the failure that abort causes ends
  * the walk (no token minted nor fetch made for fallbacks nobody waits for).
  */
+import type { FairShares } from '../../shared/caching/fair-shares.ts';
 import { forwardedFor } from '../../shared/http/header-rules.ts';
 import { mayTryNext } from './forward-retry.ts';
 import { stripHopByHop, upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
@@ -58,13 +66,16 @@ export interface ForwardArgs {
   readonly fetcher: typeof fetch;
   /** The app's `requests.forwardAuthorization`: pass the client's credentials on. */
   readonly forwardCredentials?: boolean;
+  /** The isolate's bytes for bodies held to re-send, and the project the request counts against. */
+  readonly retryBudget?: { readonly shares: FairShares; readonly project: string };
   readonly log: (line: string) => void;
 }
 
-function replayable(request: Request): boolean {
-  if (request.body === null) return true;
+/** Declared body bytes a replay would hold (0: no body); null: too large or undeclared, streamed. */
+function replayBytes(request: Request): number | null {
+  if (request.body === null) return 0;
   const len = Number(request.headers.get('content-length') ?? NaN);
-  return Number.isFinite(len) && len <= RETRYABLE_BODY_BYTES;
+  return Number.isSafeInteger(len) && len >= 0 && len <= RETRYABLE_BODY_BYTES ? len : null;
 }
 
 /**
@@ -129,8 +140,26 @@ function relay(r: Response, a: ForwardArgs, clusterId: string): Response {
 
 /** Sends the request to the first target that accepts it. Never reads an accepted response body. */
 export async function forward(a: ForwardArgs): Promise<ForwardResult> {
+  const size = replayBytes(a.request);
+  const budget = a.retryBudget;
+  const held = size !== null && size > 0 && budget !== undefined ? size : 0;
+  if (budget !== undefined && held > 0 && !budget.shares.tryAdd(budget.project, budget.project, held)) {
+    a.log(JSON.stringify({
+      level: 'info', msg: 'forward without retry: body not buffered', decision: a.decisionId,
+      why: `project past its share of the isolate's ${budget.shares.capacity} retry-buffer bytes (holds ${budget.shares.heldBy(budget.project)}, ${budget.shares.total} held in all); body of ${held} bytes streamed, one attempt`,
+    }));
+    return attempt(a, false);
+  }
+  try {
+    return await attempt(a, size !== null);
+  } finally {
+    // The answer head has arrived (the accepted body streams on unbuffered), or the forward failed.
+    if (budget !== undefined && held > 0) budget.shares.remove(budget.project, budget.project, held);
+  }
+}
+
+async function attempt(a: ForwardArgs, canRetry: boolean): Promise<ForwardResult> {
   const attempts: ForwardAttempt[] = [];
-  const canRetry = replayable(a.request);
   const method = a.request.method;
   const bytes = canRetry ? await bodyBytes(a.request) : null;
   if (bytes === undefined) return { ok: false, attempts, clientGone: true };

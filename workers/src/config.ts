@@ -37,6 +37,11 @@ export interface EdgeConfig {
   readonly tokenTtlSeconds: number;
   readonly tokenIssuer: string;
   readonly auth: boolean;
+  /**
+   * Bytes of request bodies an isolate holds to re-send on a fallback (EDGE_RETRY_BUFFER_BYTES),
+   * shared max-min fairly by project; a body past its project's share is streamed, not retried.
+   */
+  readonly retryBufferBytes: number;
   readonly logDecisions: boolean;
   readonly recordDecisions: boolean;
   readonly decisionBatch: number;
@@ -72,6 +77,7 @@ export const EDGE_DEFAULTS = {
   EDGE_MAX_APPS: 1_000,
   EDGE_MAX_NEGATIVE: 10_000,
   EDGE_MAX_FIRST_LOADS: 64,
+  EDGE_RETRY_BUFFER_BYTES: 32 * 1024 * 1024,
   EDGE_STALE_REFRESH_WAIT_MS: 250,
   EDGE_DB_TIMEOUT_MS: 2_000,
   EDGE_MAX_KEYS: 10_000,
@@ -110,6 +116,8 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   const maxApps = r.int('EDGE_MAX_APPS', D.EDGE_MAX_APPS, 1, 1_000_000);
   const maxNegative = r.int('EDGE_MAX_NEGATIVE', D.EDGE_MAX_NEGATIVE, 1, 1_000_000);
   const maxFirstLoads = r.int('EDGE_MAX_FIRST_LOADS', D.EDGE_MAX_FIRST_LOADS, 1, 10_000);
+  // At most 96 MiB: the isolate's limit is 128 MB and the rest of the Worker needs room too.
+  const retryBufferBytes = r.int('EDGE_RETRY_BUFFER_BYTES', D.EDGE_RETRY_BUFFER_BYTES, 0, 96 * 1024 * 1024);
   const staleRefreshWaitMs = r.int('EDGE_STALE_REFRESH_WAIT_MS', D.EDGE_STALE_REFRESH_WAIT_MS, 0, 25_000);
   const dbTimeoutMs = r.int('EDGE_DB_TIMEOUT_MS', D.EDGE_DB_TIMEOUT_MS, 50, 25_000);
   const maxKeys = r.int('EDGE_MAX_KEYS', D.EDGE_MAX_KEYS, 1, 1_000_000);
@@ -173,6 +181,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       refreshMs,
       staleSnapshotMs,
       negativeCacheMs,
+      retryBufferBytes,
       maxApps,
       maxNegative,
       maxFirstLoads,

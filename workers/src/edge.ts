@@ -19,6 +19,7 @@ import { benchRoute } from './bench-route.ts';
 import { clientLocation, devLocationOverride } from './client-location.ts';
 import type { CfProperties } from './client-location.ts';
 import type { EdgeConfig } from './config.ts';
+import { FairShares } from '../../shared/caching/fair-shares.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { DecisionLog, type DecisionRow } from './decision-log.ts';
 import type { WriteBufferStats } from './shared-deps.ts';
@@ -104,11 +105,14 @@ export class Edge {
   readonly #strategy: Lru<string, StrategyState>;
   /** This isolate's fast stop for a failing rollout canary (shared/rollout/canary-brake.ts). */
   readonly #brake = new CanaryBrake();
+  /** Bytes of request bodies held to re-send on a fallback, shared fairly by project (answer-forward.ts). */
+  readonly #retryBuffers: FairShares;
   /** The last request decided here: a refreshed snapshot is primed with a client like it (same colo). */
   #lastFacts: RequestFacts | null = null;
 
   constructor(readonly deps: EdgeDeps) {
     const c = deps.config;
+    this.#retryBuffers = new FairShares(c.retryBufferBytes);
     this.snapshots = new SwrCache({
       max: c.maxApps,
       maxNegative: c.maxNegative,
@@ -469,6 +473,7 @@ export class Edge {
       ...(traced === null ? {} : { attemptSpan: (clusterId: string) => forwardSpan(traced, clusterId, snapshot) }),
       fetcher: this.deps.fetcher,
       forwardCredentials: snapshot.app.requests.forwardAuthorization,
+      retryBudget: { shares: this.#retryBuffers, project: snapshot.app.projectId },
       log: this.deps.log,
     });
     return result.ok ? result.response : this.#forwardFailed(result, decision.id);

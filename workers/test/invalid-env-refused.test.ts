@@ -12,6 +12,8 @@ describe('invalid environment', () => {
     [{ LIBSQL_URL: '' }, ['LIBSQL_URL']],
     [{ LIBSQL_URL: 'ftp://db.internal/?authToken=s3cret-db-token' }, ['LIBSQL_URL']],
     [{ EDGE_OPERATOR_KEY: 'short' }, ['EDGE_OPERATOR_KEY']],
+    [{ EDGE_RETRY_BUFFER_BYTES: '128MB' }, ['EDGE_RETRY_BUFFER_BYTES']],
+    [{ EDGE_RETRY_BUFFER_BYTES: '200000000' }, ['EDGE_RETRY_BUFFER_BYTES']],
   ])('%j → 500 naming %j', async (env, names) => {
     const res = await call('/v4/acme/chat/generate', { env });
     expect(res.status).toBe(500);
