@@ -37,6 +37,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "EDGE_OTLP_TRACES_URL", fromEnvironment = "EDGE_OTLP_TRACES_URL"),
     (name = "EDGE_RECORD_DECISIONS", fromEnvironment = "EDGE_RECORD_DECISIONS"),
     (name = "EDGE_REFRESH_MS", fromEnvironment = "EDGE_REFRESH_MS"),
+    (name = "EDGE_RETRY_BUFFER_BYTES", fromEnvironment = "EDGE_RETRY_BUFFER_BYTES"),
     (name = "EDGE_STALE_REFRESH_WAIT_MS", fromEnvironment = "EDGE_STALE_REFRESH_WAIT_MS"),
     (name = "EDGE_STALE_SNAPSHOT_MS", fromEnvironment = "EDGE_STALE_SNAPSHOT_MS"),
     (name = "EDGE_TOKEN_ISSUER", fromEnvironment = "EDGE_TOKEN_ISSUER"),
