@@ -12,10 +12,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TempStore } from '../../control/store/test-fixtures.ts';
 import { DEFAULT_POLICY } from '../../shared/decision/policy.ts';
-import type { SnapshotReader } from '../../shared/snapshot/index.ts';
 import { libsqlInRegionSource } from '../src/in-region-source.ts';
 import { CacheBusy } from '../src/refreshing-cache.ts';
-import { seedInRegionDb } from './in-region-fixture.ts';
+import { heldSnapshotReader, seedInRegionDb } from './in-region-fixture.ts';
 
 let store: TempStore;
 beforeAll(async () => {
@@ -24,17 +23,7 @@ beforeAll(async () => {
 afterAll(() => store.dispose());
 
 it("a flood of made-up app ids leaves a known app's first load a slot, started at once", async () => {
-  let release = (): void => undefined;
-  const held = new Promise<void>((r) => (release = r));
-  let reading = 0;
-  const slow: SnapshotReader = {
-    batch: async (statements, mode) => {
-      reading += 1;
-      await held;
-      reading -= 1;
-      return store.client.batch(statements, mode);
-    },
-  };
+  const { reader: slow, reading, release } = heldSnapshotReader(store.client);
   // What the proxy's registry knows: the apps with a settings row.
   const known = new Set(['acme/chat', 'acme/open']);
   const source = libsqlInRegionSource(slow, { refreshMs: 60_000, maxProxyReportAgeMs: 60_000, policy: DEFAULT_POLICY, now: () => Date.now(), onError: () => undefined, maxFirstLoads: 8, knownApp: (id) => known.has(id) });
@@ -43,13 +32,13 @@ it("a flood of made-up app ids leaves a known app's first load a slot, started a
   const settled: string[] = [];
   const flood = Array.from({ length: 100 }, (_, i) => outcome(source.snapshot(`acme/made-up-${i}`)).then((r) => (settled.push(r), r)));
   await new Promise((r) => setTimeout(r, 50));
-  expect(reading).toBe(4);
+  expect(reading()).toBe(4);
   expect(settled.filter((r) => r === 'busy')).toHaveLength(32);
   // A real app not cached yet (a restart): was refused at once behind the flood's 64 waiters.
   const real = outcome(source.snapshot('acme/chat'));
   const realDone = await Promise.race([real, new Promise<string>((r) => setTimeout(() => r('still waiting'), 50))]);
   expect(realDone).not.toBe('busy');
-  expect(reading).toBe(5);
+  expect(reading()).toBe(5);
   release();
   expect(await real).toBe('read');
   expect((await source.snapshot('acme/chat'))?.app.id).toBe('acme/chat');

@@ -5,6 +5,7 @@
  * on c1). For the in-region tests and bench/in-region.ts.
  */
 import type { Client } from '@libsql/client';
+import type { SnapshotReader } from '../../shared/snapshot/index.ts';
 import pino from 'pino';
 import { createServiceKey } from '../../control/cli/commands/service-keys.ts';
 import { hashApiKey } from '../../control/config/api-key-hash.ts';
@@ -68,4 +69,20 @@ export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuth
       store.dispose();
     },
   };
+}
+
+/** A snapshot reader over `client` whose reads wait until `release()`; `reading()` counts those waiting. */
+export function heldSnapshotReader(client: Client): { reader: SnapshotReader; reading: () => number; release: () => void } {
+  let release = (): void => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  let reading = 0;
+  const reader: SnapshotReader = {
+    batch: async (statements, mode) => {
+      reading += 1;
+      await held;
+      reading -= 1;
+      return client.batch(statements, mode);
+    },
+  };
+  return { reader, reading: () => reading, release: () => release() };
 }
