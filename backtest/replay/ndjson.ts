@@ -177,33 +177,36 @@ function isSpace(c: number | undefined): boolean {
 }
 
 /**
- * `indexOf` limited to [from, end): -1 when the needle is not in the line. `Buffer.indexOf`
- * has no end, so an absent needle (a record without a canary note) would scan the rest of the
- * 1 MB chunk for every line; short ranges are searched here, long ones through a view.
+ * `indexOf` limited to [from, end): -1 when the needle is not there. Short ranges are
+ * searched here; long ones with `Buffer.indexOf`, which has no end, so callers pass a view of
+ * one line (`NdjsonDecoder.record`): an absent needle then costs at most the rest of the line,
+ * never the rest of the 1 MB chunk, and no view is made per search (a view per search was a
+ * quarter of the reader's garbage).
  */
-function find(buf: Buffer, needle: Buffer, from: number, end: number): number {
+function find(line: Buffer, needle: Buffer, from: number, end: number): number {
   const last = end - needle.length;
   if (last - from > 256) {
-    const i = buf.subarray(from, end).indexOf(needle);
-    return i < 0 ? -1 : from + i;
+    const i = line.indexOf(needle, from);
+    return i < 0 || i > last ? -1 : i;
   }
   const first = needle[0];
   outer: for (let i = from; i <= last; i++) {
-    if (buf[i] !== first) continue;
-    for (let j = 1; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
+    if (line[i] !== first) continue;
+    for (let j = 1; j < needle.length; j++) if (line[i + j] !== needle[j]) continue outer;
     return i;
   }
   return -1;
 }
 
-/** `lastIndexOf` of a needle that must end before `end` and start at/after `start`. */
-function findLast(buf: Buffer, needle: Buffer, start: number, end: number): number {
-  const i = buf.lastIndexOf(needle, end - needle.length);
+/** `lastIndexOf` of a needle that must end before `end` and start at/after `start` (bounded by the view's start). */
+function findLast(line: Buffer, needle: Buffer, start: number, end: number): number {
+  const i = line.lastIndexOf(needle, end - needle.length);
   return i < start ? -1 : i;
 }
 
 interface StoredSnapshot {
-  readonly bytes: Buffer;
+  /** The snapshot's JSON, kept as a string: JSON.parse wants one, and a heap string costs no external allocation per line. */
+  readonly text: string;
   /** `file:line` of the snapshot line, for errors found when it is first parsed. */
   readonly at: string;
   parsed: AppSnapshot | null;
@@ -223,6 +226,8 @@ export class NdjsonDecoder {
   private lastPolicy: Policy | null = null;
   private readonly needles = new Map<string, Buffer>();
   private readonly cache = new SnapshotCache();
+  /** Where a record's small parts are joined before their one JSON.parse (grown as needed). */
+  private scratch = Buffer.allocUnsafe(4096);
   /** Lines fed so far (the current line's 1-based number). */
   n = 0;
 
@@ -251,29 +256,32 @@ export class NdjsonDecoder {
   snapshotLine(buf: Buffer, s: number, end: number): void {
     const where = this.where();
     const e = trimEnd(buf, s, end);
-    const k = find(buf, B.snapshotKey, s + B.snapshotLine.length, e);
+    // The key follows the id: look no further than a long id would reach (else the line is parsed whole).
+    const k = find(buf, B.snapshotKey, s + B.snapshotLine.length, Math.min(e, s + B.snapshotLine.length + 256));
     if (k > 0 && buf[e - 1] === 125) {
       const id = parseJson(buf.toString('utf8', s + B.snapshotLine.length, k), `${where}: snapshotId`);
       if (typeof id === 'string') {
-        this.snapshots.set(id, { bytes: Buffer.from(buf.subarray(k + B.snapshotKey.length, e - 1)), at: where, parsed: null });
+        this.snapshots.set(id, { text: buf.toString('utf8', k + B.snapshotKey.length, e - 1), at: where, parsed: null });
         return;
       }
     }
     const o = parseObject(buf.toString('utf8', s, e), where);
     if (typeof o['snapshotId'] !== 'string') throw new BacktestError('bad-record', `${where}: snapshotId must be a string`);
-    this.snapshots.set(o['snapshotId'], { bytes: Buffer.from(JSON.stringify(o['snapshot'] ?? null)), at: where, parsed: null });
+    this.snapshots.set(o['snapshotId'], { text: JSON.stringify(o['snapshot'] ?? null), at: where, parsed: null });
   }
 
   /** Takes a record line already counted by `kind`. */
   record(buf: Buffer, s: number, end: number): ReplayRecord {
     const where = this.where();
-    const e = trimEnd(buf, s, end);
-    const r = findLast(buf, B.ref, s, e);
+    // One view of the line: every search below is bounded by it and no other view is made.
+    const line = buf.subarray(s, trimEnd(buf, s, end));
+    const e = line.length;
+    const r = findLast(line, B.ref, 0, e);
     // No snapshotRef anywhere: a plain v1 line with its snapshot inline.
-    if (r < 0) return recordFromNdjsonLine(buf.toString('utf8', s, e), where, this.cache);
-    const writer = startsWith(buf, s, e, B.decision) && buf[r - 1] === 44 && buf[e - 1] === 125 && buf[e - 2] === 125 && buf[e - 3] === 34;
-    const fast = writer ? this.writerLayout(buf, s, r - 1, this.snapshot(buf.toString('utf8', r + B.ref.length, e - 3), where), where) : null;
-    return fast ?? this.wholeLine(buf.toString('utf8', s, e), where);
+    if (r < 0) return recordFromNdjsonLine(line.toString('utf8'), where, this.cache);
+    const writer = startsWith(line, 0, e, B.decision) && line[r - 1] === 44 && line[e - 1] === 125 && line[e - 2] === 125 && line[e - 3] === 34;
+    const fast = writer ? this.writerLayout(line, r - 1, this.snapshot(line.toString('utf8', r + B.ref.length, e - 3), where), where) : null;
+    return fast ?? this.wholeLine(line.toString('utf8'), where);
   }
 
   /** Another key order or shape: parse it whole, resolving a snapshotRef to the stored snapshot. */
@@ -296,33 +304,52 @@ export class NdjsonDecoder {
   }
 
   /** `{"v":1,"decision":{…,"candidates":…},"outcomes":[…],"input":{…,"policy":{…},"now":…,"snapshotRef":"…"}}`; null on another shape. */
-  private writerLayout(buf: Buffer, s: number, r: number, snapshot: AppSnapshot, where: string): ReplayRecord | null {
-    const ds = s + B.decision.length;
-    const ci = find(buf, B.candidates, ds, r);
-    const ii = ci < 0 ? -1 : findLast(buf, B.input, ci, r);
-    const oi = ii < 0 ? -1 : findLast(buf, B.outcomes, ci, ii);
-    const pi = oi < 0 ? -1 : find(buf, B.policy, ii, r);
-    const ni = pi < 0 ? -1 : find(buf, B.now, pi, r);
+  private writerLayout(line: Buffer, r: number, snapshot: AppSnapshot, where: string): ReplayRecord | null {
+    const ds = B.decision.length;
+    const ci = find(line, B.candidates, ds, r);
+    const ii = ci < 0 ? -1 : findLast(line, B.input, ci, r);
+    const oi = ii < 0 ? -1 : findLast(line, B.outcomes, ci, ii);
+    const pi = oi < 0 ? -1 : find(line, B.policy, ii, r);
+    const ni = pi < 0 ? -1 : find(line, B.now, pi, r);
     if (ni < 0) return null;
     const os = oi + B.outcomes.length;
-    const cai = find(buf, B.canary, os, ii);
-    const headText = buf.toString('utf8', ds, ci);
-    const outcomesText = buf.toString('utf8', os, cai < 0 ? ii : cai);
-    const inputText = `${buf.toString('utf8', ii + B.input.length, pi)}${buf.toString('utf8', ni, r)}}`;
-    // One JSON.parse for the three small parts; only a line that fails it is taken apart to name the bad part.
-    let parts = tryParse(`[${headText}},${outcomesText},${inputText}]`);
+    const cai = find(line, B.canary, os, ii);
+    const oe = cai < 0 ? ii : cai;
+    // One JSON.parse for the three small parts, `[head},outcomes,input-without-policy}]`, copied
+    // into one reused buffer and decoded once; only a line that fails it is taken apart to name the bad part.
+    let parts = tryParse(this.joined(line, ds, ci, os, oe, ii + B.input.length, pi, ni, r));
     if (!Array.isArray(parts) || parts.length !== 3) {
-      const head = tryParse(`${headText}}`);
+      const head = tryParse(`${line.toString('utf8', ds, ci)}}`);
       if (head === undefined) return null;
-      parts = [head, parseJson(outcomesText, `${where}: outcomes`), parseJson(inputText, `${where}: input`)];
+      const inputText = `${line.toString('utf8', ii + B.input.length, pi)}${line.toString('utf8', ni, r)}}`;
+      parts = [head, parseJson(line.toString('utf8', os, oe), `${where}: outcomes`), parseJson(inputText, `${where}: input`)];
     }
     const [head, outcomes, inputHead] = parts as unknown[];
-    const brief = this.brief(buf, head, ci, oi);
+    const brief = this.brief(line, head, ci, oi);
     if (brief === null || !isObject(inputHead)) return null;
-    const policy = this.policy(buf, pi + B.policy.length, ni, where);
+    const policy = this.policy(line, pi + B.policy.length, ni, where);
     const input = inputWith(inputHead, policy, snapshot, `${where}: input`);
-    const canary = cai < 0 ? null : canaryFromText(buf.toString('utf8', cai + B.canary.length, ii), where);
-    return new LazyRecord(input, Array.isArray(outcomes) ? (outcomes as OutcomeRecord[]) : NO_OUTCOMES, brief, buf.subarray(ds, oi), `${where}: decision`, canary);
+    const canary = cai < 0 ? null : canaryFromText(line.toString('utf8', cai + B.canary.length, ii), where);
+    return new LazyRecord(input, Array.isArray(outcomes) ? (outcomes as OutcomeRecord[]) : NO_OUTCOMES, brief, line.subarray(ds, oi), `${where}: decision`, canary);
+  }
+
+  /** `[` head `},` outcomes `,` input head, input tail `}]` as one string, built in `scratch`. */
+  private joined(line: Buffer, ds: number, ci: number, os: number, oe: number, is: number, pi: number, ni: number, r: number): string {
+    const need = ci - ds + (oe - os) + (pi - is) + (r - ni) + 8;
+    if (this.scratch.length < need) this.scratch = Buffer.allocUnsafe(need * 2);
+    const out = this.scratch;
+    let at = 0;
+    out[at++] = 91; // [
+    at += line.copy(out, at, ds, ci);
+    out[at++] = 125; // }
+    out[at++] = 44; // ,
+    at += line.copy(out, at, os, oe);
+    out[at++] = 44;
+    at += line.copy(out, at, is, pi);
+    at += line.copy(out, at, ni, r);
+    out[at++] = 125;
+    out[at++] = 93; // ]
+    return out.toString('utf8', 0, at);
   }
 
   /**
@@ -331,12 +358,12 @@ export class NdjsonDecoder {
    * the chosen candidate's two numbers are read from the bytes. Null on another shape.
    * Structural keys cannot occur inside JSON strings (their quotes would be escaped).
    */
-  private brief(buf: Buffer, parsedHead: unknown, ci: number, de: number): DecisionBrief | null {
+  private brief(line: Buffer, parsedHead: unknown, ci: number, de: number): DecisionBrief | null {
     return briefFromHead(parsedHead, (chosen) => {
-      const at = find(buf, this.needle(chosen), ci, de);
+      const at = find(line, this.needle(chosen), ci, de);
       if (at < 0) return null;
-      const l = numberAfter(buf, B.latency, at, de);
-      const p = numberAfter(buf, B.price, at, de);
+      const l = numberAfter(line, B.latency, at, de);
+      const p = numberAfter(line, B.price, at, de);
       return l === undefined || p === undefined ? null : { latency: l, price: p };
     });
   }
@@ -374,7 +401,7 @@ export class NdjsonDecoder {
     if (s === undefined) throw new BacktestError('bad-record', `${where}: snapshotRef "${id}" names no earlier snapshot line`);
     if (s.parsed === null) {
       const what = `${where}: snapshot ${id} (${s.at})`;
-      s.parsed = deserializeSnapshot(parseJson(s.bytes.toString('utf8'), what), what);
+      s.parsed = deserializeSnapshot(parseJson(s.text, what), what);
       this.parsedOrder.push(s);
       if (this.parsedOrder.length > PARSED_SNAPSHOTS) {
         const old = this.parsedOrder.shift();

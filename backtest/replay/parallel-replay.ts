@@ -1,10 +1,11 @@
 /**
- * `switchyard replay --input file.ndjson` across worker threads. Every thread
- * reads the whole file (splitting lines is cheap) but parses and re-runs only
- * its own blocks of records (block b goes to thread b mod N); the main thread
- * adds the partial totals up. Costs are summed per block and blocks in order,
- * counts are keyed, latency lists are sorted before quantiles: the report is
- * the same for any thread count, and the same as a single-threaded replay.
+ * `switchyard replay --input file.ndjson` on N threads: the calling thread and N − 1 worker
+ * threads. Every thread reads the whole file (splitting lines is cheap) but parses and re-runs
+ * only the blocks of records it claims (`replay-share.ts`, first come first served); the calling
+ * thread starts at once, workers join as they boot, and the partial totals are added up.
+ * Costs are summed per block and blocks in order, counts are keyed, latency lists are sorted
+ * before quantiles: the report is the same for any thread count and any split, and the same as
+ * a single-threaded replay.
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
@@ -13,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { StrategyName } from '../../shared/domain/types.ts';
 import { BacktestError } from '../errors.ts';
 import { mergePartials, reportOf, type ReplayPartial, type ReplayReport } from './replay-engine.ts';
+import { allTaken, claimSlots, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
 import type { ParallelJob, WorkerMessage, WorkerTask } from './replay-task.ts';
 
 export { THREAD_BLOCK, type ParallelJob, type WorkerTask, type WorkerMessage } from './replay-task.ts';
@@ -67,20 +69,60 @@ export function workerBoot(): Promise<WorkerBoot> {
  * The report of the file's records replayed on `job.threads` threads; null when the file holds
  * policy-canary notes (threads do not merge the canary side-by-side report: replay it on one).
  * The threads find such a note themselves as they read their records: a pre-scan of the whole
- * file for it cost as much CPU as a fifth of the replay.
+ * file for it cost as much CPU as a fifth of the replay. The calling thread replays from the
+ * first record while the workers boot (bundle, thread start: ~0.3 s that was idle before); a
+ * worker that has not claimed a block by the time every block is taken is ended unstarted.
  */
 export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayReport | null> {
   const started = performance.now();
   if (!canSplit(job.opts.strategy)) throw new BacktestError('bad-option', `--threads: strategy ${job.opts.strategy ?? ''} keeps state between decisions; replay it with --threads 1`);
-  const crew: Crew = { workers: [], stopped: false };
-  const { code } = await workerBoot();
-  const parts = await Promise.all(Array.from({ length: job.threads }, (_, thread) => runThread(code, { ...job, thread }, crew))).catch((err: unknown) => {
-    stopAll(crew);
-    throw err;
+  const workers = Math.max(0, Math.floor(job.threads) - 1);
+  const shared = new SharedArrayBuffer(claimSlots(workers) * Int32Array.BYTES_PER_ELEMENT);
+  const claims = new Int32Array(shared);
+  const crew: Crew = { workers: [], stopped: false, done: false, claims };
+  let booted = false;
+  const helpers = workerBoot().then(({ code }) => {
+    booted = true;
+    return Promise.all(Array.from({ length: workers }, (_, worker) => (crew.done ? Promise.resolve(null) : runThread(code, { ...job, claims: shared, worker }, crew))));
   });
-  const done = parts.filter((p): p is ReplayPartial => p !== null);
-  if (done.length < parts.length) return null;
-  return reportOf(mergePartials(done), job.opts, performance.now() - started);
+  // Awaited below; handled here too, so a worker's failure while this thread still replays is not an unhandled rejection.
+  helpers.catch(() => undefined);
+  try {
+    const own = job.callerReplays === false && workers > 0 ? await workersOnly(claims) : await replayShare(job, claims);
+    if (own.kind !== 'partial') {
+      // A canary note (here or in a worker, which then stopped everyone): workers stop at their next block.
+      Atomics.store(claims, STOP, 1);
+      await helpers;
+      return null;
+    }
+    // Every block is taken: a worker that never tried to claim one holds none.
+    crew.done = true;
+    crew.workers.forEach((w, n) => {
+      if (Atomics.load(claims, WORKER_SLOTS + n) === 0) void w.terminate();
+    });
+    // Still bundling: no worker was started and none will be (a small file, done before they could help).
+    const theirs = booted ? await helpers : [];
+    const parts = [own.partial];
+    for (const t of theirs) {
+      if (t === 'canary') return null;
+      if (t !== null) parts.push(t);
+    }
+    return reportOf(mergePartials(parts), job.opts, performance.now() - started);
+  } catch (err) {
+    Atomics.store(claims, STOP, 1);
+    stopAll(crew);
+    await helpers.catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The calling thread's share when it takes none: wait for the workers to take every block. */
+async function workersOnly(claims: Int32Array): Promise<ShareResult> {
+  for (;;) {
+    if (Atomics.load(claims, STOP) !== 0) return { kind: 'stopped' };
+    if (allTaken(claims)) return { kind: 'partial', partial: mergePartials([]), blocks: 0 };
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /**
@@ -91,40 +133,51 @@ export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayRepo
  */
 const YOUNG_GENERATION_MB = 12;
 
-/** The threads of one replay; `stopped` once one met a canary note (or failed) and the rest were ended. */
+/** The worker threads of one replay; `stopped` once one met a canary note or failed; `done` once every block is taken. */
 interface Crew {
   readonly workers: Worker[];
   stopped: boolean;
+  done: boolean;
+  readonly claims: Int32Array;
 }
 
 function stopAll(crew: Crew): void {
   crew.stopped = true;
+  Atomics.store(crew.claims, STOP, 1);
   for (const w of crew.workers) void w.terminate();
 }
 
-/** One thread's partial; null when it met a canary note or was stopped because another did. */
-function runThread(code: string, task: WorkerTask, crew: Crew): Promise<ReplayPartial | null> {
+/** One worker's partial; 'canary' when it met a canary note; null when it took no block or was ended. */
+function runThread(code: string, task: WorkerTask, crew: Crew): Promise<ReplayPartial | 'canary' | null> {
   return new Promise((resolve, reject) => {
     const w = new Worker(code, { eval: true, workerData: task, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-    crew.workers.push(w);
+    crew.workers[task.worker] = w;
     let done = false;
     w.once('message', (m: WorkerMessage) => {
       done = true;
-      if (m.kind === 'partial') resolve(m.partial);
+      if (m.kind === 'partial') resolve(m.blocks > 0 ? m.partial : null);
       else if (m.kind === 'canary') {
-        resolve(null);
+        resolve('canary');
         stopAll(crew);
-      } else reject(new BacktestError(m.code as 'bad-record', m.message));
+      } else if (m.kind === 'stopped') resolve(null);
+      else {
+        Atomics.store(crew.claims, STOP, 1);
+        reject(new BacktestError(m.code as 'bad-record', m.message));
+      }
     });
     w.once('error', (err) => {
       done = true;
+      Atomics.store(crew.claims, STOP, 1);
       reject(err);
     });
     w.once('exit', (code) => {
       if (done) return;
-      // Ended because another thread met a canary note: its share is not needed.
-      if (crew.stopped) resolve(null);
-      else reject(new BacktestError('input-read', `replay thread ${task.thread} exited with code ${code}`));
+      // Ended unstarted (every block taken) or because another thread met a canary note: its share is not needed.
+      if (crew.stopped || crew.done) resolve(null);
+      else {
+        Atomics.store(crew.claims, STOP, 1);
+        reject(new BacktestError('input-read', `replay thread ${task.worker + 1} exited with code ${code}`));
+      }
     });
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { ReplayOptions, ReplayPartial } from './replay-engine.ts';
 
-/** Records per block handed to one thread (a multiple of the cost block). */
+/** Records per block claimed by one thread (a multiple of the cost block). */
 export const THREAD_BLOCK = 1024;
 
 export interface ParallelJob {
@@ -13,11 +13,20 @@ export interface ParallelJob {
   readonly threads: number;
   readonly app?: string;
   readonly since?: number;
+  /** false: the calling thread only waits and the workers take every block (tests of the worker path; default true). */
+  readonly callerReplays?: boolean;
 }
 
 export interface WorkerTask extends ParallelJob {
-  readonly thread: number;
+  /** The shared claim counter and stop flag (`replay-share.ts`), one SharedArrayBuffer for all threads. */
+  readonly claims: SharedArrayBuffer;
+  /** This worker's number (0-based; the calling thread is not counted). */
+  readonly worker: number;
 }
 
-/** What a replay thread posts back: its totals, a policy-canary record seen, or a failure. */
-export type WorkerMessage = { kind: 'partial'; partial: ReplayPartial } | { kind: 'canary' } | { kind: 'error'; code: string; message: string };
+/** What a replay thread posts back: its totals (and how many blocks it took), a policy-canary record seen, stopped by another thread, or a failure. */
+export type WorkerMessage =
+  | { kind: 'partial'; partial: ReplayPartial; blocks: number }
+  | { kind: 'canary' }
+  | { kind: 'stopped' }
+  | { kind: 'error'; code: string; message: string };
