@@ -4,6 +4,7 @@ import type { Disqualification } from './disqualification.ts';
 import { type FilterMemo, emptyFilterMemo } from './hard-filter-memo.ts';
 import { TERM_COUNT } from './ttft-term-slots.ts';
 import type { ModifierFactor } from './types.ts';
+import { OwnerMemo } from '../caching/owner-memo.ts';
 
 /**
  * Working record for one candidate during a decision (internal). Rows are scratch: one set
@@ -61,7 +62,7 @@ export interface CandidateRows {
   readonly filters: readonly FilterMemo[];
 }
 
-const scratch = new WeakMap<CompiledSnapshot, CandidateRows>();
+const scratch = new OwnerMemo<CompiledSnapshot, CandidateRows>('candidate rows');
 
 /** The row scratch of `compiled` (created on first use; decide() is synchronous, so never shared by two live calls). */
 export function rowsOf(compiled: CompiledSnapshot): CandidateRows {

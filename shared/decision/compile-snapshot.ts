@@ -15,6 +15,7 @@ import { unpinnedHeadroom } from './share-of-room.ts';
 import { marginalPrice, reportedMs } from './ttft-terms.ts';
 import { tierOf, tierRank } from './tiers.ts';
 import type { ModifierFactor } from './types.ts';
+import { OwnerMemo } from '../caching/owner-memo.ts';
 
 /**
  * Everything about one candidate that depends only on the snapshot, resolved
@@ -102,7 +103,7 @@ const EMPTY: readonly Disqualification[] = Object.freeze([]);
 
 // Snapshots are immutable values replaced wholesale on refresh, so the
 // compiled view can be cached on the object itself and dropped with it.
-const cache = new WeakMap<AppSnapshot, CompiledSnapshot>();
+const cache = new OwnerMemo<AppSnapshot, CompiledSnapshot>('compiled snapshot');
 
 /** The compiled view of `snap` (cached per snapshot object; call at refresh time to keep it off the hot path). */
 export function compileSnapshot(snap: AppSnapshot): CompiledSnapshot {

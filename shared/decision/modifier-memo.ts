@@ -3,6 +3,7 @@ import { estimateLatency, ownRttUsable } from './latency-estimate.ts';
 import { costContext, costModifier, latencyModifier } from './modifiers.ts';
 import type { CostContext } from './modifiers.ts';
 import type { ModifierFactor, Policy } from './types.ts';
+import { OwnerMemo } from '../caching/owner-memo.ts';
 
 /**
  * Memo of the latency and cost modifiers, which for a given snapshot depend
@@ -20,7 +21,7 @@ interface LatencyTable {
 }
 
 // Keyed by the geo-RTT array, which is unique per (snapshot, client location).
-const latencyTables = new WeakMap<Float64Array, LatencyTable>();
+const latencyTables = new OwnerMemo<Float64Array, LatencyTable>('latency table');
 
 export interface LatencyResult {
   modifier: ModifierFactor;
@@ -72,7 +73,7 @@ export interface CostTable {
   readonly factors: (ModifierFactor | undefined)[];
 }
 
-const costTables = new WeakMap<CompiledSnapshot, CostTable>();
+const costTables = new OwnerMemo<CompiledSnapshot, CostTable>('cost table');
 
 /** The cost table for this decision's (cheapest, utilisation, policy); reused while they repeat. */
 export function costTable(

@@ -12,6 +12,7 @@ import {
   uncertaintyTerm,
 } from './ttft-terms.ts';
 import type { Policy, TtftTerm } from './types.ts';
+import { OwnerMemo } from '../caching/owner-memo.ts';
 
 /**
  * Thin memo around whole ttft terms. For one snapshot a term depends only on
@@ -45,7 +46,7 @@ export interface TermTable {
   readonly exps: ExpMemo;
 }
 
-const tables = new WeakMap<CompiledSnapshot, TermTable>();
+const tables = new OwnerMemo<CompiledSnapshot, TermTable>('term table');
 
 export function termTable(compiled: CompiledSnapshot, policy: Policy): TermTable {
   let t = tables.get(compiled);
@@ -167,10 +168,10 @@ interface NetworkTable {
   readonly exps: ExpMemo;
 }
 
-const networkTables = new WeakMap<Float64Array, NetworkTable>();
+const networkTables = new OwnerMemo<Float64Array, NetworkTable>('network table');
 
 // The table of the last client looked up: every candidate of a decision asks for the same one,
-// so one identity check replaces a WeakMap lookup per candidate. Holds one geo RTT array alive.
+// so one identity check replaces a memo lookup per candidate. Holds one geo RTT array alive.
 let lastTable: NetworkTable | null = null;
 let lastRtts: Float64Array | null = null;
 
