@@ -11,6 +11,7 @@ import { violationsOf, type ViolationCode } from '../constraints.ts';
 import type { DecisionRecord } from '../decision-record.ts';
 import { decide, glanceAt, newStrategyState, seededRng } from '../decision-port.ts';
 import { quantileOf } from '../stats/histogram.ts';
+import { OwnerMemo } from '../../shared/caching/owner-memo.ts';
 import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
 import { briefOf, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 
@@ -138,7 +139,8 @@ export class ReplayAccumulator {
   private readonly p: ReplayPartial = emptyPartial();
   private readonly states = new Map<string, StrategyState>();
   private readonly canary = new CanaryReplay();
-  private readonly overridden = new WeakMap<AppSnapshot, AppSnapshot>();
+  // On the snapshot itself, not in a WeakMap, whose entries V8's minor GC keeps (owner-memo.ts).
+  private readonly overridden = new OwnerMemo<AppSnapshot, AppSnapshot>('strategy override');
   private readonly started = performance.now();
 
   constructor(private readonly opts: ReplayOptions) {}
