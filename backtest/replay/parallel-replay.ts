@@ -80,10 +80,11 @@ export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayRepo
   const shared = new SharedArrayBuffer(claimSlots(workers) * Int32Array.BYTES_PER_ELEMENT);
   const claims = new Int32Array(shared);
   const crew: Crew = { workers: [], stopped: false, done: false, claims };
-  let booted = false;
+  // Each started worker's result, by worker number (none while the bundle is still being built).
+  const results: Promise<ReplayPartial | 'canary' | null>[] = [];
   const helpers = workerBoot().then(({ code }) => {
-    booted = true;
-    return Promise.all(Array.from({ length: workers }, (_, worker) => (crew.done ? Promise.resolve(null) : runThread(code, { ...job, claims: shared, worker }, crew))));
+    for (let worker = 0; worker < workers && !crew.done; worker++) results.push(runThread(code, { ...job, claims: shared, worker }, crew));
+    return Promise.all(results);
   });
   // Awaited below; handled here too, so a worker's failure while this thread still replays is not an unhandled rejection.
   helpers.catch(() => undefined);
@@ -95,13 +96,16 @@ export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayRepo
       await helpers;
       return null;
     }
-    // Every block is taken: a worker that never tried to claim one holds none.
+    // Every block is taken: a worker that never tried to claim one holds none; it is ended, not waited
+    // for (a small file is done before a worker has booted), and none is started after this.
     crew.done = true;
-    crew.workers.forEach((w, n) => {
-      if (Atomics.load(claims, WORKER_SLOTS + n) === 0) void w.terminate();
-    });
-    // Still bundling: no worker was started and none will be (a small file, done before they could help).
-    const theirs = booted ? await helpers : [];
+    const theirs = await Promise.all(
+      results.map((result, n) => {
+        if (Atomics.load(claims, WORKER_SLOTS + n) !== 0) return result;
+        void crew.workers[n]?.terminate();
+        return null;
+      }),
+    );
     const parts = [own.partial];
     for (const t of theirs) {
       if (t === 'canary') return null;
