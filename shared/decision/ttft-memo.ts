@@ -7,6 +7,7 @@ import {
   networkTerm,
   priceTerm,
   queueTerm,
+  queueTermMs,
   startupTerm,
   timingsOf,
   uncertaintyTerm,
@@ -30,7 +31,9 @@ import { OwnerMemo } from '../caching/owner-memo.ts';
 /** The memo of one (snapshot, policy): fetch once per decision with `termTable`. */
 export interface TermTable {
   readonly policy: Policy;
+  /** The age step `queueMs` holds, and the one the `queue` term (with its detail) was built for. */
   readonly queueAge: Float64Array;
+  readonly queueTermAge: Float64Array;
   readonly queue: (TtftTerm | undefined)[];
   readonly uncertaintyAge: Float64Array;
   readonly uncertainty: (TtftTerm | undefined)[];
@@ -55,6 +58,7 @@ export function termTable(compiled: CompiledSnapshot, policy: Policy): TermTable
     t = {
       policy,
       queueAge: new Float64Array(n).fill(NaN),
+      queueTermAge: new Float64Array(n).fill(NaN),
       queue: new Array<TtftTerm | undefined>(n),
       uncertaintyAge: new Float64Array(n).fill(NaN),
       uncertainty: new Array<TtftTerm | undefined>(n),
@@ -72,7 +76,7 @@ export function termTable(compiled: CompiledSnapshot, policy: Policy): TermTable
   return t;
 }
 
-/** `queueTerm` for `c` (whose state row is `s`) with that state `ageStepMs` old. */
+/** `queueTerm` for `c` (whose state row is `s`) with that state `ageStepMs` old (its explanation). */
 export function queueFor(
   t: TermTable,
   c: CompiledCandidate,
@@ -81,7 +85,7 @@ export function queueFor(
 ): TtftTerm {
   const policy = t.policy;
   const hit = t.queue[c.index];
-  if (hit !== undefined && t.queueAge[c.index] === ageStepMs) return hit;
+  if (hit !== undefined && t.queueTermAge[c.index] === ageStepMs) return hit;
   const tm = timingsOf(s, policy.ttft);
   const term = queueTerm(
     s,
@@ -92,15 +96,24 @@ export function queueFor(
     tm.queueWaitMs,
   );
   t.queue[c.index] = term;
+  t.queueTermAge[c.index] = ageStepMs;
   t.queueMs[c.index] = term.ms;
   t.queueAge[c.index] = ageStepMs;
   return term;
 }
 
-/** `queueFor(…).ms`. */
+/**
+ * `queueFor(…).ms`, without building the term: the age step changes with every few
+ * decisions, and its detail text was most of what scoring allocated per candidate.
+ */
 export function queueMsFor(t: TermTable, c: CompiledCandidate, s: ClusterAppState, ageStepMs: number): number {
-  // queueAge is set only together with queue and queueMs (NaN never matches).
-  return t.queueAge[c.index] === ageStepMs ? (t.queueMs[c.index] as number) : queueFor(t, c, s, ageStepMs).ms;
+  // queueAge is set only together with queueMs (NaN never matches).
+  if (t.queueAge[c.index] === ageStepMs) return t.queueMs[c.index] as number;
+  const tm = timingsOf(s, t.policy.ttft);
+  const ms = queueTermMs(s, ageStepMs, tm.serviceMs, tm.warmStartMs, tm.coldStartMs, tm.queueWaitMs);
+  t.queueMs[c.index] = ms;
+  t.queueAge[c.index] = ageStepMs;
+  return ms;
 }
 
 /** `startupTerm` for `c` (fixed by the snapshot). */

@@ -11,6 +11,7 @@ import {
   networkTerm,
   priceTerm,
   queueTerm,
+  queueTermMs,
   startupTerm,
   uncertaintyTerm,
 } from './ttft-terms.ts';
@@ -74,6 +75,8 @@ describe('queueTerm', () => {
     expect(t.ms).toBeGreaterThanOrEqual(lo);
     expect(t.ms).toBeLessThanOrEqual(hi);
     expect(t.detail).toMatch(/slots/);
+    // The scoring path's number (no detail text built) is the explanation's, to the bit.
+    for (const observed of [null, 10, 1000]) expect(queueTermMs(s, age, 10_000, 15_000, 240_000, observed)).toBe(queueTerm(s, age, 10_000, 15_000, 240_000, observed).ms);
   });
 
   it('uses the observed wait of queued requests when slots free in bigger steps than service ÷ slots', () => {

@@ -105,6 +105,39 @@ export function queueTerm(
   coldStartMs: number,
   observedWaitMs: number | null = null,
 ): TtftTerm {
+  const q = queueShape(s, ageMs, serviceMs, warmStartMs, coldStartMs, observedWaitMs);
+  const capped = q.raw > q.cap ? `; capped by ${s.warm > 0 ? 'warm' : 'cold'} start ${r0(q.cap)} ms` : '';
+  return {
+    name: 'queue',
+    ms: Math.min(q.raw, q.cap),
+    detail: `${q.free} free / ${q.slots} slots, ${q.queued} queued, state ${r0(ageMs)} ms old → ${r2(q.positions)} ahead × ${r0(q.perPosition)} ms${capped}`,
+  };
+}
+
+/** `queueTerm(…).ms` without its detail text: the scoring path needs only the number. */
+export function queueTermMs(
+  s: QueueInputs,
+  ageMs: number,
+  serviceMs: number,
+  warmStartMs: number,
+  coldStartMs: number,
+  observedWaitMs: number | null = null,
+): number {
+  const q = queueShape(s, ageMs, serviceMs, warmStartMs, coldStartMs, observedWaitMs);
+  return Math.min(q.raw, q.cap);
+}
+
+/** One shape, filled in place by `queueShape` (decide() is synchronous): no allocation per candidate. */
+const shape = { free: 0, slots: 0, queued: 0, positions: 0, perPosition: 0, cap: 0, raw: 0 };
+
+function queueShape(
+  s: QueueInputs,
+  ageMs: number,
+  serviceMs: number,
+  warmStartMs: number,
+  coldStartMs: number,
+  observedWaitMs: number | null,
+): typeof shape {
   const busy = Math.max(0, s.hotBusy);
   const free = Math.max(0, s.hotFree);
   const queued = Math.max(0, s.queued);
@@ -115,15 +148,14 @@ export function queueTerm(
   const ahead = queued + 1 - free;
   const sigma = Math.sqrt((2 * Math.max(1, busy) * horizonMs(ageMs)) / Math.max(1, serviceMs));
   const positions = expectedPositive(ahead, sigma);
-  const cap = s.warm > 0 ? warmStartMs : s.cold > 0 ? coldStartMs : Infinity;
-  const raw = positions * perPosition;
-  const ms = Math.min(raw, cap);
-  const capped = raw > cap ? `; capped by ${s.warm > 0 ? 'warm' : 'cold'} start ${r0(cap)} ms` : '';
-  return {
-    name: 'queue',
-    ms,
-    detail: `${free} free / ${slots} slots, ${queued} queued, state ${r0(ageMs)} ms old → ${r2(positions)} ahead × ${r0(perPosition)} ms${capped}`,
-  };
+  shape.free = free;
+  shape.slots = slots;
+  shape.queued = queued;
+  shape.positions = positions;
+  shape.perPosition = perPosition;
+  shape.cap = s.warm > 0 ? warmStartMs : s.cold > 0 ? coldStartMs : Infinity;
+  shape.raw = positions * perPosition;
+  return shape;
 }
 
 /** Start-up wait when no replica is loaded: the tier the request would land in. */
