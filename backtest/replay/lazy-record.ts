@@ -12,17 +12,16 @@ import type { Decision } from '../../shared/decision/types.ts';
 import { type DecisionInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
 import { BacktestError } from '../errors.ts';
 
-/** What a replay reads of the recorded decision when it does not verify it whole. */
+/**
+ * What a replay reads of the recorded decision when it does not verify it whole: the head fields
+ * `decide()` writes first (id … chosen) and the chosen candidate's latency estimate and price.
+ */
 export interface DecisionBrief {
   readonly id: string;
   readonly at: number;
   readonly appId: string;
-  readonly strategy: Decision['strategy'];
   readonly outcome: Decision['outcome'];
   readonly chosen: string | null;
-  readonly fallbacks: readonly string[];
-  readonly reason: Decision['reason'];
-  readonly tier: Decision['tier'];
   readonly chosenLatencyMs: number | null;
   readonly chosenPricePerHour: number | null;
 }
@@ -40,12 +39,8 @@ export function briefOf(d: Decision): DecisionBrief {
     id: d.id,
     at: d.at,
     appId: d.appId,
-    strategy: d.strategy,
     outcome: d.outcome,
     chosen: d.chosen,
-    fallbacks: d.fallbacks,
-    reason: d.reason,
-    tier: d.tier,
     chosenLatencyMs: c?.estimatedLatencyMs ?? null,
     chosenPricePerHour: c?.pricePerHour ?? null,
   };
@@ -87,7 +82,7 @@ export function briefFromHead(head: unknown, chosenNumbers: (chosen: string) => 
   if (typeof head !== 'object' || head === null || Array.isArray(head)) return null;
   const h = head as Record<string, unknown>;
   const chosen = h['chosen'];
-  if (typeof h['id'] !== 'string' || typeof h['at'] !== 'number' || !Array.isArray(h['fallbacks'])) return null;
+  if (typeof h['id'] !== 'string' || typeof h['at'] !== 'number' || typeof h['outcome'] !== 'string') return null;
   if (chosen !== null && typeof chosen !== 'string') return null;
   const numbers = chosen === null ? { latency: null, price: null } : chosenNumbers(chosen);
   if (numbers === null) return null;
@@ -95,12 +90,8 @@ export function briefFromHead(head: unknown, chosenNumbers: (chosen: string) => 
     id: h['id'],
     at: h['at'],
     appId: String(h['appId']),
-    strategy: h['strategy'] as Decision['strategy'],
     outcome: h['outcome'] as Decision['outcome'],
     chosen,
-    fallbacks: h['fallbacks'] as string[],
-    reason: h['reason'] as Decision['reason'],
-    tier: (h['tier'] ?? null) as Decision['tier'],
     chosenLatencyMs: numbers.latency,
     chosenPricePerHour: numbers.price,
   };

@@ -53,6 +53,8 @@ const B = {
   ref: Buffer.from(REF_KEY),
   decision: Buffer.from(DECISION_PREFIX),
   candidates: Buffer.from(CANDIDATES_KEY),
+  /** The head key after `chosen` in decide()'s order: the brief needs nothing from here on. */
+  fallbacks: Buffer.from(',"fallbacks":'),
   outcomes: Buffer.from(OUTCOMES_KEY),
   input: Buffer.from(INPUT_KEY),
   policy: Buffer.from(POLICY_KEY),
@@ -315,9 +317,12 @@ export class NdjsonDecoder {
     const os = oi + B.outcomes.length;
     const cai = find(line, B.canary, os, ii);
     const oe = cai < 0 ? ii : cai;
+    // The head up to `chosen` (decide() writes id, at, appId, fn, strategy, outcome, chosen first): the
+    // brief reads nothing after it. Another order keeps the whole head.
+    const fi = find(line, B.fallbacks, ds, ci);
     // One JSON.parse for the three small parts, `[head},outcomes,input-without-policy}]`, copied
     // into one reused buffer and decoded once; only a line that fails it is taken apart to name the bad part.
-    let parts = tryParse(this.joined(line, ds, ci, os, oe, ii + B.input.length, pi, ni, r));
+    let parts = tryParse(this.joined(line, ds, fi < 0 ? ci : fi, os, oe, ii + B.input.length, pi, ni, r));
     if (!Array.isArray(parts) || parts.length !== 3) {
       const head = tryParse(`${line.toString('utf8', ds, ci)}}`);
       if (head === undefined) return null;
