@@ -40,8 +40,8 @@ function checkKid(kid: unknown, where: string): string {
 }
 
 /** A fresh Ed25519 key pair as JWKs with `kid`, `alg: EdDSA` and `use: sig` set. */
-export async function generateKeyPair(kid: string): Promise<KeyPairJwks> {
-  checkKid(kid, 'generateKeyPair');
+export async function generateKeyPair(kid: string, where = 'generateKeyPair'): Promise<KeyPairJwks> {
+  checkKid(kid, where);
   const { privateKey, publicKey } = await joseGenerateKeyPair('Ed25519', { extractable: true });
   const meta = { kid, alg: TOKEN_ALG, use: 'sig' };
   return {

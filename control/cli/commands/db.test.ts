@@ -99,6 +99,8 @@ test('prune deletes the decision log older than --older-than and says how much w
 test.each([
   { flag: '30m', message: '--older-than: at least 1h' },
   { flag: 'a week', message: '--older-than: expected a duration such as 36h or 7d, got "a week"' },
+  // Past any date: it was an uncaught "Invalid time value".
+  { flag: '999999999d', message: '--older-than: at most 36500d' },
 ])('prune refuses --older-than $flag with exit code 1 and touches nothing', async ({ flag, message }) => {
   const result = await cli(['db', 'prune', '--db', `file:${join(dir, 'refused.db')}`, '--older-than', flag]);
   expect(result.code).toBe(1);

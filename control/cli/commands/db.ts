@@ -33,11 +33,15 @@ export async function runDbMigrate(
 /** The youngest rows `db prune` may delete: the edge's snapshot reads the last minutes of outcomes. */
 export const MIN_RETENTION_MS = 3_600_000;
 
+/** The oldest cutoff `db prune` takes: further back than this is before any record (and past what a date can hold). */
+export const MAX_RETENTION_MS = 100 * 365 * 86_400_000;
+
 /** `--older-than` as milliseconds, or an error that says what is accepted. */
 export function retentionMs(raw: string): number {
   const ms = parseDurationMs(raw);
   if (ms === undefined) throw new Error(`--older-than: expected a duration such as 36h or 7d, got ${JSON.stringify(raw)}`);
   if (ms < MIN_RETENTION_MS) throw new Error(`--older-than: at least 1h (the snapshot reads recent outcomes, and replay and explain need history), got ${raw}`);
+  if (ms > MAX_RETENTION_MS) throw new Error(`--older-than: at most 36500d (100 years; no record is older), got ${raw}`);
   return ms;
 }
 

@@ -76,3 +76,10 @@ test('generate writes a 0600 private JWK and a JWKS, never prints the key; --rot
     'kid one is already in',
   );
 });
+
+test('a bad --kid is named as the option, not as an internal function', async () => {
+  const bad = await cli(['keys', 'generate', '--kid', 'has space', '--out', join(dir, 'bad')]);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain('--kid: "kid" must be 1-64 characters');
+  expect(bad.stderr).not.toContain('generateKeyPair');
+});

@@ -43,7 +43,7 @@ export async function generateKeys(
   ) {
     throw new Error(`kid ${options.kid} is already in ${publicKeys}: choose another --kid`);
   }
-  const pair = await generateKeyPair(options.kid);
+  const pair = await generateKeyPair(options.kid, '--kid');
   mkdirSync(dir, { recursive: true });
   writeFileSync(signingKey, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600 });
   // writeFile's mode applies only when creating; a rotated file keeps whatever mode it had.

@@ -94,6 +94,11 @@ export function register(program: Command): void {
       const rows = await withClient(opts, async (c) =>
         (await c.execute({ sql: 'SELECT id, app_id, revoked, created_at FROM service_keys WHERE ? IS NULL OR app_id = ? ORDER BY app_id, id', args: [opts.app ?? null, opts.app ?? null] })).rows,
       );
+      if (rows.length === 0) {
+        const scope = opts.app === undefined ? '' : ` for ${opts.app}`;
+        process.stdout.write(`no service keys${scope}; create one with: switchyard service-keys create --app ${opts.app ?? '<project/app>'}\n`);
+        return;
+      }
       for (const r of rows) process.stdout.write(`${String(r['id'])}\t${String(r['app_id'])}\t${Number(r['revoked']) === 0 ? 'active' : 'revoked'}\t${new Date(Number(r['created_at'])).toISOString()}\n`);
     },
   );
