@@ -3,7 +3,7 @@ import type { CandidateRow } from './candidate-row.ts';
 import type { CompiledCandidate } from './compile-snapshot.ts';
 import type { Disqualification } from './disqualification.ts';
 import { localityModifier } from './modifiers.ts';
-import { explainScore, type TtftInputs } from './predict-ttft.ts';
+import { explainedEstimateMs, explainScore, type TtftInputs } from './predict-ttft.ts';
 import { landingCapacity, landingTier } from './tiers.ts';
 import type { CandidateExplanation, ModifierFactor } from './types.ts';
 
@@ -141,7 +141,7 @@ export function estimateAt(f: DecisionFrame, i: number): number | null {
   const c = f.candidates[i] as CompiledCandidate;
   const s = c.state;
   if (s === null || rowTier(f.disqualifications[i] ?? [], s) === null) return null;
-  return explainScore(c, s, stateAgeOf(s, f.now) ?? 0, x, f.alternative).estimatedLatencyMs;
+  return explainedEstimateMs(c, s, stateAgeOf(s, f.now) ?? 0, x, f.alternative);
 }
 
 /** Without ttft inputs: the estimate the weights model kept (none under the ttft model). */

@@ -5,7 +5,7 @@ import { resetRow, rowsOf } from './candidate-row.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { stateAgeOf } from './explain.ts';
 import { DEFAULT_POLICY } from './policy.ts';
-import { explainScore, predictTtft, ttftTerms, type TtftInputs } from './predict-ttft.ts';
+import { explainedEstimateMs, explainScore, predictTtft, ttftTerms, type TtftInputs } from './predict-ttft.ts';
 import { seededRng } from './rng.ts';
 import { NOW } from './test-fixtures.ts';
 import { termTable } from './ttft-memo.ts';
@@ -66,6 +66,10 @@ describe('predictTtft scores with the numbers the explanation shows', () => {
       expect([...termMs.subarray(at, at + TERM_COUNT)]).toEqual(terms.map((t) => t.ms));
       const explained = explainScore(row.c, s, row.stateAgeMs ?? 0, x, Infinity);
       expect([row.estimatedLatencyMs, row.scoreMs]).toEqual([explained.estimatedLatencyMs, explained.scoreMs]);
+      // The glance's number (no term objects built) is the explanation's, with and without a retry recharge.
+      for (const alternative of [Infinity, 12.5, 400]) {
+        expect(explainedEstimateMs(row.c, s, row.stateAgeMs ?? 0, x, alternative)).toBe(explainScore(row.c, s, row.stateAgeMs ?? 0, x, alternative).estimatedLatencyMs);
+      }
       scored++;
     }
     expect(scored).toBeGreaterThan(40);

@@ -169,3 +169,31 @@ export function explainScore(
   }
   return { terms: out, estimatedLatencyMs: predicted, scoreMs: score };
 }
+
+/**
+ * `explainScore(…).estimatedLatencyMs` without building any term object: the same numbers from the
+ * memos' ms arrays, added in the same order as `predictTtft` (and so as `explainScore`), then the
+ * failure-risk term recharged as `chargeRetries` did. A decision's glance (what a replay reads
+ * per record) needs only this number of its chosen candidate; building the terms formatted six
+ * detail strings for it.
+ */
+export function explainedEstimateMs(
+  c: CompiledCandidate,
+  s: ClusterAppState,
+  stateAgeMs: number,
+  x: TtftInputs,
+  alternative: number,
+): number {
+  const t = x.table;
+  const age = ageStep(stateAgeMs);
+  const network = networkMsFor(c, x);
+  const o = c.outcomes;
+  const failure = o === null ? 0 : failureRiskMs(o, network, x.now, x.policy.ttft, 0);
+  let predicted = 0;
+  predicted += network;
+  predicted += queueMsFor(t, c, s, age);
+  predicted += startupMsFor(t, c, s);
+  predicted += failure;
+  if (alternative !== Infinity && failure > 0) predicted += failureRiskMs(o as OutcomeStats, network, x.now, x.policy.ttft, alternative) - failure;
+  return predicted;
+}
