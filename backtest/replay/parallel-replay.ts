@@ -27,8 +27,14 @@ export function canSplit(strategy: StrategyName | null): boolean {
   return strategy === null || !STATEFUL.has(strategy);
 }
 
-export function defaultThreads(): number {
-  return availableParallelism();
+/**
+ * One replay thread per core but one. A replay thread keeps ~1.25 cores busy (V8's concurrent GC
+ * and compiler and libuv's file reads run beside it: 4.1 s of CPU for 3.3 s of wall on one thread),
+ * so the last core is left to that work: on 2 cores, 2 threads replayed no faster than 1 and
+ * spent 30 % more CPU (BENCHMARKS, replay session 27).
+ */
+export function defaultThreads(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1);
 }
 
 // The worker is TypeScript. Fallback boot: register tsx's loader in the thread, then import it (as the CLI

@@ -6,7 +6,7 @@ import { DEFAULT_POLICY } from '../decision-port.ts';
 import { BacktestError } from '../errors.ts';
 import { policyFromEnvText } from '../policy-file.ts';
 import { readNdjson, writeNdjson } from './ndjson.ts';
-import { replayNdjsonParallel } from './parallel-replay.ts';
+import { defaultThreads, replayNdjsonParallel } from './parallel-replay.ts';
 import { makeRecords } from './record-fixtures.ts';
 import { mergePartials, ReplayAccumulator, reportOf, type ReplayReport } from './replay-engine.ts';
 import { claimBlock, claimSlots, NEXT_BLOCK, replayShare, type ShareResult } from './replay-share.ts';
@@ -76,4 +76,15 @@ describe('a block goes to the first thread that reaches it', () => {
     writeFileSync(empty, '');
     for (const callerReplays of [true, false]) expect((await replayNdjsonParallel({ file: empty, opts, threads: 2, callerReplays }))?.records).toBe(0);
   }, 60_000);
+});
+
+describe('the default thread count', () => {
+  it.each([
+    [1, 1],
+    [2, 1],
+    [4, 3],
+    [16, 15],
+  ])('%i cores: %i replay threads (one core left to V8 background work)', (cores, threads) => {
+    expect(defaultThreads(cores)).toBe(threads);
+  });
 });
