@@ -2,7 +2,8 @@
  * `switchyard edge --workerd`: the edge Worker self-hosted on workerd, the runtime Cloudflare
  * runs. The bundle is the one `wrangler deploy` would upload; the variables are wrangler.toml's
  * `[vars]`, overridden by the environment, overridden by `--env-file` (secrets go there or in the
- * environment, never in a config file). See infra/workerd/README.md.
+ * environment, never in a config file); the database by the one DB env rule (infra/workerd/
+ * edge-env.ts). See infra/workerd/README.md.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { BUNDLE_FILE, buildEdge, workerdBinary } from '../../../infra/workerd/build-edge.ts';
+import { edgeWorkerEnv } from '../../../infra/workerd/edge-env.ts';
 import { readWranglerConfig, workerVariableNames } from '../../../infra/workerd/worker-env.ts';
 import { renderWorkerdConfig } from '../../../infra/workerd/workerd-config.ts';
 
@@ -29,18 +31,9 @@ function parsePort(value: string): number {
   return n;
 }
 
-/** The Worker's environment: wrangler.toml [vars] < process environment < --env-file. */
-function workerEnv(vars: Readonly<Record<string, string>>, variables: readonly string[], envFile: string | undefined): Record<string, string> {
-  const env: Record<string, string> = { ...vars };
-  for (const name of variables) {
-    const v = process.env[name];
-    if (v !== undefined) env[name] = v;
-  }
-  if (envFile !== undefined) {
-    const parsed = parseEnv(readFileSync(envFile, 'utf8')) as Record<string, string | undefined>;
-    for (const [k, v] of Object.entries(parsed)) if (v !== undefined) env[k] = v;
-  }
-  return env;
+/** The `--env-file` entries (none without one). */
+function readEnvFile(envFile: string | undefined): Record<string, string | undefined> {
+  return envFile === undefined ? {} : (parseEnv(readFileSync(envFile, 'utf8')) as Record<string, string | undefined>);
 }
 
 async function writeReferenceConfig(file: string): Promise<void> {
@@ -63,7 +56,7 @@ async function run(opts: EdgeOptions): Promise<void> {
     );
     return;
   }
-  const env = { ...process.env, ...workerEnv(built.vars, built.variables, opts.envFile) };
+  const env = { ...process.env, ...edgeWorkerEnv(built.vars, built.variables, process.env, readEnvFile(opts.envFile)) };
   const child = spawn(workerdBinary(), ['serve', built.config, '--socket-addr', `http=${opts.host}:${port}`], { env, stdio: 'inherit' });
   // Exec-like: signals go to workerd, its exit code becomes ours.
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
@@ -85,7 +78,7 @@ export function register(program: Command): void {
     .option('--workerd', 'run under the workerd binary shipped with wrangler')
     .option('--host <host>', 'listen address, env SWITCHYARD_EDGE_HOST', process.env['SWITCHYARD_EDGE_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'listen port, env SWITCHYARD_EDGE_PORT', process.env['SWITCHYARD_EDGE_PORT'] ?? '8787')
-    .option('--env-file <file>', 'KEY=value lines: Worker vars and secrets (LIBSQL_URL, LIBSQL_AUTH_TOKEN, TOKEN_SIGNING_KEY, ...)')
+    .option('--env-file <file>', 'KEY=value lines: Worker vars and secrets (LIBSQL_URL or its alias SWITCHYARD_DB_URL, LIBSQL_AUTH_TOKEN, TOKEN_SIGNING_KEY, ...)')
     .option('--out-dir <dir>', 'where the bundle and edge.capnp are built', '.switchyard/workerd')
     .option('--build-only', 'build the bundle, edge.capnp and worker.json (for Terraform), print how to run workerd, and exit')
     .option('--write-config <file>', 'write the workerd config only (e.g. infra/workerd/edge.capnp) and exit')
