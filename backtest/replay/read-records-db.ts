@@ -6,6 +6,7 @@ import { createClient, type Client, type InValue } from '@libsql/client';
 import { parseInputJson, SnapshotCache, type OutcomeRecord } from '../decision-record.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
+import { toStoreError } from '../../control/store/errors.ts';
 import { briefFromText, LazyRecord, type ReplayRecord } from './lazy-record.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
@@ -155,8 +156,12 @@ function parseJson(v: unknown, where: string): unknown {
   }
 }
 
+/**
+ * The store's one rule says what went wrong and what to do (an unmigrated database: migrate it;
+ * an unreachable one: check the server), so the replay never tells a user with a down server to
+ * run a migration.
+ */
 function dbError(q: DbQuery, err: unknown): BacktestError {
   if (err instanceof BacktestError) return err;
-  const msg = err instanceof Error ? err.message : String(err);
-  return new BacktestError('input-read', `cannot read decisions from ${q.url}: ${msg} (is it a Switchyard database? run \`switchyard db migrate\`)`);
+  return new BacktestError('input-read', toStoreError(`reading decisions from ${q.url}`, err).message);
 }
