@@ -1,4 +1,5 @@
 import { CodedError } from '../../shared/errors/coded-error.ts';
+import { OPERATOR_KEY_REFUSAL_STATUS } from '../../shared/http/operator-key-refusal.ts';
 
 /** Every refusal the dashboard answers with: a stable code, an HTTP status and a message to act on. */
 export type DashboardErrorCode =
@@ -16,8 +17,8 @@ export class DashboardError extends CodedError<DashboardErrorCode> {
 }
 
 export const refuse = {
-  keyMissing: () => new DashboardError('operator-key-missing', 401, 'The dashboard is for operators: send x-switchyard-operator-key (or Authorization: Bearer) or sign in at /login.'),
-  keyWrong: () => new DashboardError('operator-key-wrong', 401, 'The operator key is wrong; `switchyard dev` prints the current one (it changes each start).'),
+  keyMissing: () => new DashboardError('operator-key-missing', OPERATOR_KEY_REFUSAL_STATUS, 'The dashboard is for operators: send x-switchyard-operator-key (or Authorization: Bearer) or sign in at /login.'),
+  keyWrong: () => new DashboardError('operator-key-wrong', OPERATOR_KEY_REFUSAL_STATUS, 'The operator key is wrong; `switchyard dev` prints the current one (it changes each start).'),
   notFound: (what: string) => new DashboardError('not-found', 404, `${what} not found.`),
   noSpans: (traceId: string) => new DashboardError('not-found', 404, `Trace ${traceId} has no stored spans.`),
   method: (allowed: string) => new DashboardError('method-not-allowed', 405, `Use ${allowed}.`),

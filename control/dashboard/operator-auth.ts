@@ -8,8 +8,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { OPERATOR_KEY_HEADER } from '../../shared/http/operator-key-refusal.ts';
 
-export const OPERATOR_KEY_HEADER = 'x-switchyard-operator-key';
+export { OPERATOR_KEY_HEADER };
 export const SESSION_COOKIE = 'switchyard_session';
 export const SESSION_TTL_MS = 12 * 3_600_000;
 /** Sessions kept at once; the oldest is dropped beyond this (a flood of logins cannot grow memory). */

@@ -4,6 +4,7 @@
  * cookie. The key never appears in a URL, a cookie or an answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR_KEY_CHALLENGE } from '../../shared/http/operator-key-refusal.ts';
 import { startTestDashboard, TEST_OPERATOR_KEY, withKey, type TestDashboard } from './test-fixtures.ts';
 
 let d: TestDashboard;
@@ -30,6 +31,8 @@ describe('operator gate', () => {
   ])('$path with $headers → $status $code', async ({ path, headers, status, code }) => {
     const res = await fetch(`${d.url}${path}`, { headers });
     expect(res.status).toBe(status);
+    // The edge answers a missing or wrong operator key the same way (shared/http/operator-key-refusal.ts).
+    expect(res.headers.get('www-authenticate')).toBe(OPERATOR_KEY_CHALLENGE);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
   });
 
@@ -59,6 +62,7 @@ describe('operator gate', () => {
   it('a wrong key at the form gets the form again with 401 and no cookie', async () => {
     const res = await fetch(`${d.url}/login`, form('nope'));
     expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe(OPERATOR_KEY_CHALLENGE);
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(await res.text()).toContain('not the operator key');
   });

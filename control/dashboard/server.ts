@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Client } from '@libsql/client';
+import { isOperatorKeyRefusal, OPERATOR_KEY_CHALLENGE, OPERATOR_KEY_REFUSAL_STATUS } from '../../shared/http/operator-key-refusal.ts';
 import { DashboardError, refuse } from './errors.ts';
 import { explanationView } from './explanation-view.ts';
 import { escapeHtml } from './html.ts';
@@ -47,13 +48,18 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-const json = (res: ServerResponse, status: number, value: unknown): void => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+const json = (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void =>
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), headers);
 const html = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => send(res, status, 'text/html; charset=utf-8', body, headers);
 const redirect = (res: ServerResponse, to: string, headers: Record<string, string> = {}): void => send(res, 303, 'text/plain', '', { location: to, ...headers });
 
+/** A missing or wrong operator key is answered as the edge answers it: 401 with the challenge. */
+const CHALLENGE = { 'www-authenticate': OPERATOR_KEY_CHALLENGE };
+
 function sendError(res: ServerResponse, err: DashboardError, asHtml: boolean): void {
-  if (asHtml) html(res, err.status, `<!doctype html><title>${err.status}</title><p>${escapeHtml(err.message)}</p>`);
-  else json(res, err.status, { error: { code: err.code, message: err.message } });
+  const headers = isOperatorKeyRefusal(err.code) ? CHALLENGE : {};
+  if (asHtml) html(res, err.status, `<!doctype html><title>${err.status}</title><p>${escapeHtml(err.message)}</p>`, headers);
+  else json(res, err.status, { error: { code: err.code, message: err.message } }, headers);
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -100,7 +106,7 @@ export function createDashboardServer(d: ServerDeps): Server {
     if (!sameOrigin(req)) throw refuse.crossSite();
     const token = (await readForm(req)).get('token') ?? '';
     if (token === '' || !sameSecret(token, d.operatorKey)) {
-      html(res, 401, loginPage('That is not the operator key.'));
+      html(res, OPERATOR_KEY_REFUSAL_STATUS, loginPage('That is not the operator key.'), CHALLENGE);
       return;
     }
     const secure = req.headers['x-forwarded-proto'] === 'https';

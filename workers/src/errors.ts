@@ -3,6 +3,8 @@
  * caller can act on. Foreign failures (libSQL, fetch, jose) are converted into these at the
  * boundary where they happen, so the router only ever renders `EdgeError`s.
  */
+import { isOperatorKeyRefusal, OPERATOR_KEY_CHALLENGE, OPERATOR_KEY_REFUSAL_STATUS } from '../../shared/http/operator-key-refusal.ts';
+
 export type EdgeErrorCode =
   | 'bad-path' // 400: not /v4/<project>/<app>/<function>
   | 'bad-mode' // 400: unknown sy_mode / x-switchyard-mode
@@ -23,8 +25,8 @@ export type EdgeErrorCode =
   | 'edge-busy' // 503 + Retry-After: too many uncached apps/keys being read at once (EDGE_MAX_FIRST_LOADS)
   | 'all-refused' // 502: every chosen/fallback proxy refused or was unreachable
   | 'client-gone' // 499: the client aborted before the proxy answered (nobody reads this answer)
-  | 'operator-key-missing' // 401: explain / synthetic without x-switchyard-operator-key
-  | 'operator-key-wrong' // 403: explain / synthetic with a wrong operator key
+  | 'operator-key-missing' // 401 + WWW-Authenticate: explain / synthetic without x-switchyard-operator-key
+  | 'operator-key-wrong' // 401 + WWW-Authenticate: explain / synthetic with a wrong operator key (shared/http/operator-key-refusal.ts)
   | 'explain-disabled' // 403: EDGE_OPERATOR_KEY is not set, so explain is off
   | 'internal' // 500: an unexpected failure (details in the log, never in the answer)
   | 'bad-config'; // 500: the Worker's environment variables are invalid
@@ -57,6 +59,7 @@ export function errorResponse(err: EdgeError, headers?: HeadersInit): Response {
   const h = new Headers(headers);
   h.set('content-type', 'application/json; charset=utf-8');
   h.set('cache-control', 'no-store');
+  if (isOperatorKeyRefusal(err.code)) h.set('www-authenticate', OPERATOR_KEY_CHALLENGE);
   return new Response(JSON.stringify(body), { status: err.status, headers: h });
 }
 
@@ -108,8 +111,9 @@ export const refuse = {
     new EdgeError('all-refused', 502, `Every cluster tried (${tried}) refused the request or was unreachable. Retry shortly.`),
   clientGone: (): EdgeError => new EdgeError('client-gone', 499, 'The client closed the request before a cluster answered.'),
   operatorKeyMissing: (): EdgeError =>
-    new EdgeError('operator-key-missing', 401, 'Explanations and synthetic requests are for operators: send the operator key in x-switchyard-operator-key.'),
-  operatorKeyWrong: (): EdgeError => new EdgeError('operator-key-wrong', 403, 'The operator key is not valid.'),
+    new EdgeError('operator-key-missing', OPERATOR_KEY_REFUSAL_STATUS, 'Explanations and synthetic requests are for operators: send the operator key in x-switchyard-operator-key.'),
+  operatorKeyWrong: (): EdgeError =>
+    new EdgeError('operator-key-wrong', OPERATOR_KEY_REFUSAL_STATUS, "The operator key is not valid: send this edge's EDGE_OPERATOR_KEY in x-switchyard-operator-key."),
   explainDisabled: (): EdgeError =>
     new EdgeError('explain-disabled', 403, 'Explanations and synthetic requests are disabled on this edge: the operator sets EDGE_OPERATOR_KEY (a Worker secret) to enable them.'),
   internal: (): EdgeError => new EdgeError('internal', 500, 'Unexpected edge failure; it has been logged. Retry shortly.'),

@@ -4,10 +4,11 @@
  * `explain` and synthetic requests therefore need `x-switchyard-operator-key` equal to the Worker
  * secret `EDGE_OPERATOR_KEY`; without that secret they are disabled.
  */
+import { OPERATOR_KEY_HEADER } from '../../shared/http/operator-key-refusal.ts';
 import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
 
-export const OPERATOR_KEY_HEADER = 'x-switchyard-operator-key';
+export { OPERATOR_KEY_HEADER };
 
 async function digest(s: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
@@ -21,7 +22,7 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
   return diff === 0;
 }
 
-/** Null when the request carries the operator key; otherwise the refusal. */
+/** Null when the request carries the operator key; otherwise the refusal (401 for a missing or wrong key). */
 export async function checkOperator(headers: Headers, operatorKey: string | undefined): Promise<EdgeError | null> {
   if (operatorKey === undefined) return refuse.explainDisabled();
   const given = headers.get(OPERATOR_KEY_HEADER);
