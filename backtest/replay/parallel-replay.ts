@@ -79,12 +79,17 @@ export function workerBoot(): Promise<WorkerBoot> {
  * first record while the workers boot (bundle, thread start: ~0.3 s that was idle before); a
  * worker that has not claimed a block by the time every block is taken is ended unstarted.
  */
-export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayReport | null> {
+export async function replayNdjsonParallel(job: ParallelJob, progress?: (records: number) => void): Promise<ReplayReport | null> {
   const started = performance.now();
-  if (!canSplit(job.opts.strategy)) throw new BacktestError('bad-option', `--threads: strategy ${job.opts.strategy ?? ''} keeps state between decisions; replay it with --threads 1`);
   const workers = Math.max(0, Math.floor(job.threads) - 1);
   const shared = new SharedArrayBuffer(claimSlots(workers) * Int32Array.BYTES_PER_ELEMENT);
   const claims = new Int32Array(shared);
+  if (workers === 0) {
+    // One thread: every record in order (so any strategy, and canary notes too), no worker to boot.
+    const alone = await replayShare(job, claims, -1, true, progress);
+    return alone.kind === 'partial' && alone.accumulator !== null ? alone.accumulator.report() : null;
+  }
+  if (!canSplit(job.opts.strategy)) throw new BacktestError('bad-option', `--threads: strategy ${job.opts.strategy ?? ''} keeps state between decisions; replay it with --threads 1`);
   const crew: Crew = { workers: [], stopped: false, done: false, claims };
   // Each started worker's result, by worker number (none while the bundle is still being built).
   const results: Promise<ReplayPartial | 'canary' | null>[] = [];
@@ -130,7 +135,7 @@ export async function replayNdjsonParallel(job: ParallelJob): Promise<ReplayRepo
 async function workersOnly(claims: Int32Array): Promise<ShareResult> {
   for (;;) {
     if (Atomics.load(claims, STOP) !== 0) return { kind: 'stopped' };
-    if (allTaken(claims)) return { kind: 'partial', partial: mergePartials([]), blocks: 0 };
+    if (allTaken(claims)) return { kind: 'partial', partial: mergePartials([]), blocks: 0, accumulator: null };
     await new Promise((r) => setTimeout(r, 5));
   }
 }

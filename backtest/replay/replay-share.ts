@@ -26,7 +26,10 @@ export function claimSlots(workers: number): number {
   return WORKER_SLOTS + workers;
 }
 
-export type ShareResult = { readonly kind: 'partial'; readonly partial: ReplayPartial; readonly blocks: number } | { readonly kind: 'canary' } | { readonly kind: 'stopped' };
+export type ShareResult =
+  | { readonly kind: 'partial'; readonly partial: ReplayPartial; readonly blocks: number; readonly accumulator: ReplayAccumulator | null }
+  | { readonly kind: 'canary' }
+  | { readonly kind: 'stopped' };
 
 /**
  * Whether this thread takes block `b`. Every thread walks the blocks in order and has either
@@ -44,8 +47,13 @@ export function allTaken(claims: Int32Array): boolean {
   return total > 0 && Atomics.load(claims, NEXT_BLOCK) >= total - 1;
 }
 
-/** `slot`: the worker's own slot (`WORKER_SLOTS + n`), or -1 for the calling thread. */
-export async function replayShare(job: ParallelJob, claims: Int32Array, slot = -1): Promise<ShareResult> {
+/**
+ * `slot`: the worker's own slot (`WORKER_SLOTS + n`), or -1 for the calling thread. `alone`: the only
+ * thread, which takes every block without claiming and replays policy-canary records too (its
+ * accumulator's report then has the canary side-by-side). `progress`: called with how many records
+ * this thread has passed (replayed or left to another), at each block.
+ */
+export async function replayShare(job: ParallelJob, claims: Int32Array, slot = -1, alone = false, progress?: (records: number) => void): Promise<ShareResult> {
   const acc = new ReplayAccumulator(job.opts);
   const dec = new NdjsonDecoder(job.file);
   let index = 0;
@@ -62,18 +70,24 @@ export async function replayShare(job: ParallelJob, claims: Int32Array, slot = -
         const b = Math.floor(index / THREAD_BLOCK);
         if (b !== block) {
           block = b;
-          if (Atomics.load(claims, STOP) !== 0) return { kind: 'stopped' };
-          if (slot >= 0) Atomics.store(claims, slot, 1);
-          mine = claimBlock(claims, b);
-          if (mine) blocks++;
-          else if (allTaken(claims)) return { kind: 'partial', partial: acc.partial(), blocks };
+          if (b > 0) progress?.(index);
+          if (alone) {
+            blocks++;
+            mine = true;
+          } else {
+            if (Atomics.load(claims, STOP) !== 0) return { kind: 'stopped' };
+            if (slot >= 0) Atomics.store(claims, slot, 1);
+            mine = claimBlock(claims, b);
+            if (mine) blocks++;
+            else if (allTaken(claims)) return { kind: 'partial', partial: acc.partial(), blocks, accumulator: acc };
+          }
         }
         index++;
         // Not ours: skip without decoding a byte of it.
         if (mine) {
           const r = dec.record(buf, s, e);
           // A policy canary's side-by-side report is not merged across threads: the caller replays the file on one.
-          if (r.canary !== undefined && r.canary !== null) {
+          if (!alone && r.canary !== undefined && r.canary !== null) {
             Atomics.store(claims, STOP, 1);
             return { kind: 'canary' };
           }
@@ -84,7 +98,8 @@ export async function replayShare(job: ParallelJob, claims: Int32Array, slot = -
     }
   }
   Atomics.store(claims, TOTAL_BLOCKS, Math.ceil(index / THREAD_BLOCK) + 1);
-  return { kind: 'partial', partial: acc.partial(), blocks };
+  progress?.(index);
+  return { kind: 'partial', partial: acc.partial(), blocks, accumulator: acc };
 }
 
 function add(acc: ReplayAccumulator, job: ParallelJob, r: ReplayRecord, index: number): void {

@@ -78,6 +78,18 @@ describe('a block goes to the first thread that reaches it', () => {
   }, 60_000);
 });
 
+describe('one thread', () => {
+  it('replays every record in order through the block reader: a stateful strategy gives the report of a plain loop, progress is reported per block', async () => {
+    const roundRobin = { ...opts, strategy: 'round-robin' } as const;
+    const seen: number[] = [];
+    const one = await replayNdjsonParallel({ file, opts: roundRobin, threads: 1 }, (n) => seen.push(n));
+    const acc = new ReplayAccumulator(roundRobin);
+    for await (const r of readNdjson(file)) acc.add(r);
+    expect(same(one)).toEqual(same(acc.report()));
+    expect(seen).toEqual([THREAD_BLOCK, 2 * THREAD_BLOCK, 3 * THREAD_BLOCK, 3 * THREAD_BLOCK + 100]);
+  }, 60_000);
+});
+
 describe('the default thread count', () => {
   it.each([
     [1, 1],

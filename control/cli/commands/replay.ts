@@ -67,23 +67,30 @@ export function register(program: Command): void {
         ...(opts.policy === undefined ? {} : { policySource: opts.policy }),
       };
       const threads = opts.threads === undefined ? defaultThreads() : positiveNumber(opts.threads, '--threads');
-      // Threads do not merge the policy-canary side-by-side report: a file with canary notes (null) replays on one.
-      if (opts.input !== undefined && opts.limit === undefined && threads > 1 && canSplit(strategy)) {
+      const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
+      // A file without --limit is read by the block reader (on one thread it replays every record in
+      // order: any strategy, canary notes too). Threads do not merge the policy-canary side-by-side
+      // report: a file with canary notes (null) replays on one.
+      if (opts.input !== undefined && opts.limit === undefined && (Math.floor(threads) === 1 || canSplit(strategy))) {
         const since = opts.since === undefined ? undefined : parseSince(opts.since);
-        const report = await replayNdjsonParallel({
-          file: opts.input,
-          opts: ropts,
-          threads: Math.floor(threads),
-          ...(opts.app === undefined ? {} : { app: opts.app }),
-          ...(since === undefined ? {} : { since }),
-        });
+        bar?.start(await source.count(), 0);
+        const report = await replayNdjsonParallel(
+          {
+            file: opts.input,
+            opts: ropts,
+            threads: Math.floor(threads),
+            ...(opts.app === undefined ? {} : { app: opts.app }),
+            ...(since === undefined ? {} : { since }),
+          },
+          bar === null ? undefined : (n) => bar.update(n),
+        );
+        bar?.stop();
         if (report !== null) {
           await finish(report, opts.out);
           return;
         }
       }
       const acc = new ReplayAccumulator(ropts);
-      const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
       bar?.start(await source.count(), 0);
       let n = 0;
       for await (const r of source.records()) {
