@@ -102,8 +102,10 @@ export async function replayNdjsonParallel(job: ParallelJob, progress?: (records
   try {
     const own = job.callerReplays === false && workers > 0 ? await workersOnly(claims) : await replayShare(job, claims);
     if (own.kind !== 'partial') {
-      // A canary note (here or in a worker, which then stopped everyone): workers stop at their next block.
+      // A canary note (here or in a worker, which then stopped everyone): workers stop at their next
+      // block, and none is started after this.
       Atomics.store(claims, STOP, 1);
+      crew.done = true;
       await helpers;
       return null;
     }

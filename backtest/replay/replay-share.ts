@@ -4,7 +4,7 @@
  * re-runs the blocks it claims and only counts (and keeps the snapshot lines of) the others.
  * Claims are first come, first served through one shared counter, so a thread that started
  * late (a worker still booting) or runs slower simply claims fewer blocks. Which thread took
- * a block never changes the report (`mergePartials`).
+ * a block never changes the report (`mergePartials`). A replay on one thread runs this alone.
  */
 import { fileChunks, lineEnd, NdjsonDecoder } from './ndjson.ts';
 import { ReplayAccumulator, type ReplayPartial } from './replay-engine.ts';
