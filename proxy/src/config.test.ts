@@ -112,6 +112,8 @@ describe('parseProxyConfig', () => {
     ['no job-route store reads', { PROXY_JOB_ROUTE_READS: '0' }, 'jobRouteReads'],
     ['a trusted proxy that is not an address', { PROXY_TRUSTED_PROXIES: '10.0.0.0/8,lb.internal' }, 'trustedProxies'],
     ['a trusted range with a bad prefix', { PROXY_TRUSTED_PROXIES: '10.0.0.0/40' }, 'trustedProxies'],
+    ['a token failure budget without a window', { PROXY_TOKEN_FAILURE_BUDGET: '20' }, 'tokenFailureBudget'],
+    ['a token failure budget of zero failures', { PROXY_TOKEN_FAILURE_BUDGET: '0/10s' }, 'tokenFailureBudget'],
     ['job-route store reads past half the store client', { PROXY_JOB_ROUTE_READS: '11' }, 'jobRouteReads'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
@@ -125,6 +127,22 @@ describe('parseProxyConfig', () => {
   ])('says what is wrong with %s in words, not 0..MAX_SAFE_INTEGER', (_n, env, message) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(message);
+  });
+
+  it.each([
+    [undefined, { failures: 20, windowMs: 10_000 }],
+    ['5/60s', { failures: 5, windowMs: 60_000 }],
+    ['off', null],
+  ])('reads PROXY_TOKEN_FAILURE_BUDGET=%s', (raw, budget) => {
+    const r = parseProxyConfig({ env: { ...base, ...(raw === undefined ? {} : { PROXY_TOKEN_FAILURE_BUDGET: raw }) } });
+    expect(r.ok ? r.config.tokenFailureBudget : r.issues).toEqual(budget);
+  });
+
+  it('says what a token failure budget must be', () => {
+    const r = parseProxyConfig({ env: { ...base, PROXY_TOKEN_FAILURE_BUDGET: '20 per 10s' } });
+    expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(
+      '  tokenFailureBudget (env PROXY_TOKEN_FAILURE_BUDGET): must be off, or <failures>/<seconds>s with whole numbers ≥ 1 (e.g. 20/10s: 20 failed token checks per client per 10 s), got "20 per 10s"',
+    );
   });
 
   it('says what an in-flight budget must be', () => {

@@ -16,6 +16,7 @@ import { otlpUrlProblem } from '../../shared/tracing/trace-settings.ts';
 import { STORE_CONCURRENCY } from './store-client.ts';
 import { NO_UPSTREAM_PROTOCOLS, upstreamProtocolsField, type UpstreamProtocols } from './upstream-protocols.ts';
 import { NO_TRUSTED_PROXIES, trustedProxiesField, type TrustedProxies } from './trusted-proxies.ts';
+import { DEFAULT_FAILURE_BUDGET, failureBudgetField, type FailureBudget } from './token-failure-throttle.ts';
 
 export interface ProxyConfig {
   /** This proxy's id: the routing-token audience it accepts. */
@@ -90,6 +91,11 @@ export interface ProxyConfig {
    * unauthenticated job routes share their store reads per client, not per balancer (trusted-proxies.ts).
    */
   readonly trustedProxies: TrustedProxies;
+  /**
+   * Failed token verifications a client (by address, trustedProxies applied) may cause before
+   * its unknown tokens are refused 429 unchecked (token-failure-throttle.ts); null: no bound.
+   */
+  readonly tokenFailureBudget: FailureBudget | null;
   readonly reportIntervalMs: number;
   /**
    * Shared app limits (scope region/global): each proxy renews its lease through libSQL this
@@ -287,6 +293,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   upstreamAllowH2: false,
   upstreamProtocols: NO_UPSTREAM_PROTOCOLS,
   trustedProxies: NO_TRUSTED_PROXIES,
+  tokenFailureBudget: DEFAULT_FAILURE_BUDGET,
   reportIntervalMs: 2_000,
   limitLeaseIntervalMs: 1_000,
   outcomeBatchSize: 200,
@@ -389,6 +396,7 @@ const KINDS = {
   'job-route-reads': integer(1, STORE_CONCURRENCY / 2),
   'upstream-protocols': upstreamProtocolsField,
   'trusted-proxies': trustedProxiesField,
+  'failure-budget': failureBudgetField,
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -452,6 +460,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['upstreamAllowH2', 'PROXY_UPSTREAM_ALLOW_H2', 'bool'],
   ['upstreamProtocols', 'PROXY_UPSTREAM_PROTOCOLS', 'upstream-protocols'],
   ['trustedProxies', 'PROXY_TRUSTED_PROXIES', 'trusted-proxies'],
+  ['tokenFailureBudget', 'PROXY_TOKEN_FAILURE_BUDGET', 'failure-budget'],
   ['reportIntervalMs', 'PROXY_REPORT_INTERVAL_MS', 'int'],
   ['limitLeaseIntervalMs', 'PROXY_LIMIT_LEASE_INTERVAL_MS', 'int'],
   ['outcomeBatchSize', 'PROXY_OUTCOME_BATCH_SIZE', 'int'],

@@ -86,8 +86,8 @@ export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGa
     return { ok: true, claims };
   };
   return {
-    async check(headers, target, now, method = 'GET') {
-      if (hasToken(headers, target)) return tokens.check(headers, target, now, method);
+    async check(headers, target, now, method = 'GET', remote) {
+      if (hasToken(headers, target)) return tokens.check(headers, target, now, method, remote);
       try {
         return await check(headers, target, now, method);
       } catch (err) {

@@ -53,6 +53,8 @@ export interface ProxyMetrics {
   readonly budgetCuts: Counter<'app'>;
   /** Async-job webhooks dropped unsent because their app's line was full (webhook-lanes.ts), per app. */
   readonly jobWebhooksDropped: Counter<'app'>;
+  /** Full routing-token checks (signature and claims; remembered tokens are not), by result (ok|failed). */
+  readonly tokenVerifications: Counter<'result'>;
 }
 
 /**
@@ -183,6 +185,12 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
       name: 'switchyard_proxy_token_budget_cuts_total',
       help: 'Answers ended at a token budget with an OpenAI-format error event, by app',
       labelNames: ['app'],
+      registers,
+    }),
+    tokenVerifications: new Counter({
+      name: 'switchyard_proxy_token_verifications_total',
+      help: 'Full routing-token checks (Ed25519 signature and claims), by result (ok|failed); tokens remembered as verified and tokens refused token-failures-throttled (PROXY_TOKEN_FAILURE_BUDGET, counted in switchyard_proxy_refusals_total) are not checked',
+      labelNames: ['result'],
       registers,
     }),
     jobWebhooksDropped: new Counter({

@@ -183,7 +183,14 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   };
   const verify = config.authDisabled
     ? null
-    : (deps.verify ?? (await jwksVerifier(await loadJwks(config), config.tokenIssuer)));
+    : (deps.verify ??
+      (await jwksVerifier(await loadJwks(config), {
+        issuer: config.tokenIssuer,
+        failureBudget: config.tokenFailureBudget,
+        trustedProxies: config.trustedProxies,
+        // Called only by requests, after `metrics` below exists.
+        onFullCheck: (result) => metrics.tokenVerifications.inc({ result }),
+      })));
   const inRegion = wireInRegion(
     config,
     verify === null

@@ -76,7 +76,7 @@ function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Admitted
   }
   const target = parsed.target;
   if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
-  const gate = rt.gate.check(req.headers, target, rt.now(), req.method);
+  const gate = rt.gate.check(req.headers, target, rt.now(), req.method, req.socket.remoteAddress);
   return gate instanceof Promise ? gate.then((g) => afterGate(rt, req, target, g)) : afterGate(rt, req, target, gate);
 }
 

@@ -14,11 +14,17 @@ import type { RoutingClaims, VerifyResult } from '../../shared/tokens/types.ts';
 import { ProxyError } from './errors.ts';
 import type { RequestTarget } from './request-target.ts';
 
-/** A result without a promise when it needs no I/O (a token verified before: verified-tokens.ts). */
+/** A token's verdict, or a refusal decided without checking it (a throttled client: verifier.ts). */
+export type GateVerifyResult = VerifyResult | { readonly ok: false; readonly error: ProxyError };
+
+/**
+ * A result without a promise when it needs no I/O (a token verified before: verified-tokens.ts).
+ * `remote` / `forwardedFor`: who sent it, read only when the token must be checked in full.
+ */
 export type VerifyFn = (
   token: string,
-  opts: { now: number; audience: string; app: string; fn: string },
-) => VerifyResult | Promise<VerifyResult>;
+  opts: { now: number; audience: string; app: string; fn: string; remote?: string | undefined; forwardedFor?: string | string[] | undefined },
+) => GateVerifyResult | Promise<GateVerifyResult>;
 
 export type GateResult =
   | { readonly ok: true; readonly claims: RoutingClaims }
@@ -28,9 +34,10 @@ export interface TokenGate {
   /**
    * `method`: the request's method (the in-region gate's decision uses it). A plain result when
    * nothing had to be awaited (auth disabled, a token verified before): admission then costs no
-   * promise and no microtask turn per request.
+   * promise and no microtask turn per request. `remote`: the socket's address (with the headers'
+   * X-Forwarded-For, the client's key for the failed-verification bound: verifier.ts).
    */
-  check(headers: IncomingHttpHeaders, target: RequestTarget, now: number, method?: string): GateResult | Promise<GateResult>;
+  check(headers: IncomingHttpHeaders, target: RequestTarget, now: number, method?: string, remote?: string): GateResult | Promise<GateResult>;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | null {
@@ -41,7 +48,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | null {
 
 export function verifyingGate(audience: string, verify: VerifyFn): TokenGate {
   return {
-    check(headers, target, now) {
+    check(headers, target, now, _method, remote) {
       const token = header(headers, 'x-switchyard-token') ?? target.queryToken;
       if (token === null) {
         return {
@@ -53,14 +60,15 @@ export function verifyingGate(audience: string, verify: VerifyFn): TokenGate {
           ),
         };
       }
-      const r = verify(token, { now, audience, app: target.appId, fn: target.fn });
+      const r = verify(token, { now, audience, app: target.appId, fn: target.fn, remote, forwardedFor: headers['x-forwarded-for'] });
       return r instanceof Promise ? r.then(gateResult) : gateResult(r);
     },
   };
 }
 
-function gateResult(r: VerifyResult): GateResult {
+function gateResult(r: GateVerifyResult): GateResult {
   if (r.ok) return { ok: true, claims: r.claims };
+  if (r.error instanceof ProxyError) return { ok: false, error: r.error };
   return {
     ok: false,
     error: new ProxyError(`token-${r.error.code}`, r.error.status, r.error.message),

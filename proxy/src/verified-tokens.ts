@@ -19,7 +19,7 @@ import { Lru } from '../../shared/caching/lru.ts';
 import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { checkVerifiedClaims } from '../../shared/tokens/index.ts';
 import type { VerifyResult } from '../../shared/tokens/types.ts';
-import type { VerifyFn } from './token-gate.ts';
+import type { GateVerifyResult, VerifyFn } from './token-gate.ts';
 
 type Verified = Extract<VerifyResult, { ok: true }>;
 
@@ -46,7 +46,7 @@ export function rememberVerified(verify: VerifyFn, issuer: string, max = VERIFIE
   };
 }
 
-function remember(known: Lru<string, Verified>, token: string, r: VerifyResult): VerifyResult {
+function remember(known: Lru<string, Verified>, token: string, r: GateVerifyResult): GateVerifyResult {
   if (r.ok) known.set(token, r);
   return r;
 }

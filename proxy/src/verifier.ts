@@ -3,13 +3,68 @@
  * (the same code the Worker's tests exercise): audience = proxy id, app and fn
  * must match, expiry with the shared clock skew. Never throws for a bad token.
  * A token verified once is remembered until it expires (verified-tokens.ts).
+ *
+ * Order: remembered tokens first, then the per-client failure bound, then the full check. So a
+ * client over its failure budget still has every token it holds verified answered (cheaply, no
+ * signature check), and only its unknown tokens are refused 429 until its bucket refills.
  */
 import { DEFAULT_ISSUER, importVerificationKeys, verifyRoutingToken } from '../../shared/tokens/index.ts';
-import type { VerifyFn } from './token-gate.ts';
+import { clientAddressKey } from './client-address-key.ts';
+import { ProxyError } from './errors.ts';
+import { TokenFailureThrottle, type FailureBudget } from './token-failure-throttle.ts';
+import type { GateVerifyResult, VerifyFn } from './token-gate.ts';
+import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies.ts';
 import { rememberVerified } from './verified-tokens.ts';
 
-/** `issuer`: the edge's EDGE_TOKEN_ISSUER; tokens with another `iss` are refused. */
-export async function jwksVerifier(jwksText: string, issuer: string = DEFAULT_ISSUER): Promise<VerifyFn> {
+export interface VerifierOptions {
+  /** The edge's EDGE_TOKEN_ISSUER; tokens with another `iss` are refused. */
+  readonly issuer?: string;
+  /** Failed full checks a client may cause (PROXY_TOKEN_FAILURE_BUDGET); null: no bound. */
+  readonly failureBudget?: FailureBudget | null;
+  /** Who the client is behind a balancer (PROXY_TRUSTED_PROXIES), as for the job routes. */
+  readonly trustedProxies?: TrustedProxies;
+  /** Each full check's outcome (the metric): the bound's effect is observable as fewer of these. */
+  readonly onFullCheck?: (result: 'ok' | 'failed') => void;
+}
+
+export async function jwksVerifier(jwksText: string, o: VerifierOptions = {}): Promise<VerifyFn> {
   const keys = await importVerificationKeys(JSON.parse(jwksText) as { keys: unknown[] });
-  return rememberVerified((token, opts) => verifyRoutingToken(token, keys, { ...opts, issuer }), issuer);
+  const issuer = o.issuer ?? DEFAULT_ISSUER;
+  const full: VerifyFn = async (token, opts) => {
+    const r = await verifyRoutingToken(token, keys, { now: opts.now, audience: opts.audience, app: opts.app, fn: opts.fn, issuer });
+    o.onFullCheck?.(r.ok ? 'ok' : 'failed');
+    return r;
+  };
+  const budget = o.failureBudget === undefined ? null : o.failureBudget;
+  const bounded = budget === null ? full : throttleFailures(full, new TokenFailureThrottle(budget), o.trustedProxies ?? NO_TRUSTED_PROXIES);
+  return rememberVerified(bounded, issuer);
+}
+
+/**
+ * `verify`, refused without being run for a client whose failures have used its budget. Only the
+ * client is charged: nothing here touches a replica, cluster or another client's bucket.
+ */
+export function throttleFailures(verify: VerifyFn, throttle: TokenFailureThrottle, trusted: TrustedProxies): VerifyFn {
+  return (token, opts) => {
+    const client = clientAddressKey(clientAddress(trusted, opts.remote, opts.forwardedFor));
+    const waitS = throttle.retryAfterS(client, opts.now);
+    if (waitS !== null) return { ok: false, error: throttledError(throttle, waitS) };
+    const note = (r: GateVerifyResult): GateVerifyResult => {
+      if (!r.ok) throttle.failed(client, opts.now);
+      return r;
+    };
+    const r = verify(token, opts);
+    return r instanceof Promise ? r.then(note) : note(r);
+  };
+}
+
+function throttledError(throttle: TokenFailureThrottle, waitS: number): ProxyError {
+  const { failures, windowMs } = throttle.budget;
+  return new ProxyError(
+    'token-failures-throttled',
+    429,
+    `too many routing tokens from this client failed verification (over ${failures} per ${windowMs / 1000}s); new tokens are not checked for ${waitS}s: fetch a fresh token from the edge and retry after ${waitS}s (tokens already verified keep working)`,
+    false,
+    waitS,
+  );
 }

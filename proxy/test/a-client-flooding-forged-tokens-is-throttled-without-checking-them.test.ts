@@ -1,0 +1,80 @@
+/**
+ * One client sending forged routing tokens costs the proxy an Ed25519 check each, CPU every tenant
+ * shares. Past its failure budget (PROXY_TOKEN_FAILURE_BUDGET) its unknown tokens are refused 429
+ * unchecked; tokens it already had verified still pass, and a client at another address (here:
+ * another X-Forwarded-For behind a trusted balancer) is served throughout.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, chatBody, rawRequest, startReplica, startTestProxy, testKeys, type RawResponse } from './harness.ts';
+import { metricSum } from './proxy-processes.ts';
+
+const BUDGET = 5;
+const CLIENT_A = '198.51.100.7';
+const CLIENT_B = '203.0.113.9';
+
+describe('a client flooding forged tokens is throttled without checking them', () => {
+  let sim: SimCluster;
+  let proxy: RunningProxy;
+  let keys: Awaited<ReturnType<typeof testKeys>>;
+  beforeAll(async () => {
+    keys = await testKeys();
+    sim = await startReplica('c1', 'r0');
+    proxy = await startTestProxy({
+      endpoints: [{ cluster: 'c1', url: sim.url }],
+      jwks: keys.jwks,
+      // A minute's window: no failure comes back during the test.
+      config: { trustedProxies: '127.0.0.1,::1', tokenFailureBudget: `${BUDGET}/60s` },
+    });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await sim.close();
+  });
+
+  const send = (client: string, token: string): Promise<RawResponse> =>
+    rawRequest(proxy.url, {
+      path: `/v4/${APP}/v1/chat/completions`,
+      body: chatBody({ max_tokens: 2 }),
+      headers: { 'x-switchyard-token': token, 'x-forwarded-for': client },
+    });
+  const metrics = async (): Promise<string> => (await fetch(`${proxy.adminUrl}/_switchyard/metrics`)).text();
+  const code = (r: RawResponse): string => (JSON.parse(r.body) as { error: { code: string } }).error.code;
+
+  it('refuses 429 past the budget, stops checking signatures, and spares held tokens and other clients', async () => {
+    const held = await keys.mint();
+    expect((await send(CLIENT_A, held)).status).toBe(200); // A's token, now remembered as verified
+
+    for (let i = 0; i < BUDGET; i++) {
+      const r = await send(CLIENT_A, await keys.forge());
+      expect([r.status, code(r)]).toEqual([401, 'token-bad-signature']);
+      expect((await send(CLIENT_B, await keys.mint())).status).toBe(200);
+    }
+    const failedAtBudget = metricSum(await metrics(), 'switchyard_proxy_token_verifications_total', { result: 'failed' });
+    expect(failedAtBudget).toBe(BUDGET);
+    const upstreamBefore = sim.control.snapshot().counters.requests;
+
+    for (let i = 0; i < 20; i++) {
+      const r = await send(CLIENT_A, await keys.forge());
+      expect([r.status, code(r)]).toEqual([429, 'token-failures-throttled']);
+      expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(r.body).error.message).toMatch(/retry after \d+s/);
+    }
+    const text = await metrics();
+    // Not one more signature check for A's flood, and nothing reached the replica for it.
+    expect(metricSum(text, 'switchyard_proxy_token_verifications_total', { result: 'failed' })).toBe(failedAtBudget);
+    expect(sim.control.snapshot().counters.requests).toBe(upstreamBefore);
+    expect(metricSum(text, 'switchyard_proxy_refusals_total', { code: 'token-failures-throttled' })).toBe(20);
+    expect(text).not.toContain(CLIENT_A); // no client address as a label
+
+    // A's remembered token still passes; a token A never had checked waits for the bucket.
+    expect((await send(CLIENT_A, held)).status).toBe(200);
+    expect((await send(CLIENT_A, await keys.mint())).status).toBe(429);
+
+    // B: its own budget, untouched by A's, and its valid tokens served.
+    expect((await send(CLIENT_B, await keys.mint())).status).toBe(200);
+    const forgedByB = await send(CLIENT_B, await keys.forge());
+    expect([forgedByB.status, code(forgedByB)]).toEqual([401, 'token-bad-signature']);
+  });
+});
