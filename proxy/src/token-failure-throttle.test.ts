@@ -33,6 +33,15 @@ describe('TokenFailureThrottle', () => {
     expect(t.retryAfterS('d', 3)).not.toBeNull();
   });
 
+  it('forgets a client whose bucket has refilled', () => {
+    const t = new TokenFailureThrottle(BUDGET);
+    t.failed('a', 0);
+    expect(t.retryAfterS('a', 999)).toBeNull();
+    expect(t.size).toBe(1);
+    expect(t.retryAfterS('a', 1_000)).toBeNull();
+    expect(t.size).toBe(0);
+  });
+
   it('a spray of 100k addresses stays within the bound', () => {
     const t = new TokenFailureThrottle({ failures: 1, windowMs: 60_000 }, 1_000);
     for (let i = 0; i < 100_000; i++) t.failed(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, i);

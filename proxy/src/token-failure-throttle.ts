@@ -9,7 +9,7 @@
  * Bounded: at most `maxClients` keys, least recently failing evicted first, so an attacker
  * spraying addresses cannot grow memory (eviction only forgets a bucket, which then starts full:
  * a sprayer gets at most `failures` checks per address it controls, as without eviction).
- * A full bucket is forgotten too. Pure: time is passed in; never throws.
+ * A bucket found full again is forgotten too. Pure: time is passed in; never throws.
  */
 
 export interface FailureBudget {
@@ -51,6 +51,8 @@ export class TokenFailureThrottle {
     const b = this.#buckets.get(client);
     if (b === undefined) return null;
     const level = this.#level(b, now);
+    // Refilled completely: the same as no record, so the memory goes back.
+    if (level >= this.budget.failures) this.#buckets.delete(client);
     if (level >= 1) return null;
     return Math.max(1, Math.ceil((1 - level) / this.#perMs / 1000));
   }
