@@ -189,7 +189,7 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     }),
     tokenVerifications: new Counter({
       name: 'switchyard_proxy_token_verifications_total',
-      help: 'Full routing-token checks (Ed25519 signature and claims), by result (ok|failed); tokens remembered as verified and tokens refused token-failures-throttled (PROXY_TOKEN_FAILURE_BUDGET, counted in switchyard_proxy_refusals_total) are not checked',
+      help: 'Routing-token signature checks (Ed25519), by result (ok|failed = the signature does not verify); tokens remembered as verified, tokens refused from their unverified claims (expired, another proxy or app) and tokens refused token-failures-throttled (PROXY_TOKEN_FAILURE_BUDGET, counted in switchyard_proxy_refusals_total) are not checked',
       labelNames: ['result'],
       registers,
     }),

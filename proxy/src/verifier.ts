@@ -23,7 +23,7 @@ export interface VerifierOptions {
   readonly failureBudget?: FailureBudget | null;
   /** Who the client is behind a balancer (PROXY_TRUSTED_PROXIES), as for the job routes. */
   readonly trustedProxies?: TrustedProxies;
-  /** Each full check's outcome (the metric): the bound's effect is observable as fewer of these. */
+  /** Each signature check's outcome (the metric): the bound's effect is observable as fewer of these. */
   readonly onFullCheck?: (result: 'ok' | 'failed') => void;
 }
 
@@ -32,7 +32,8 @@ export async function jwksVerifier(jwksText: string, o: VerifierOptions = {}): P
   const issuer = o.issuer ?? DEFAULT_ISSUER;
   const full: VerifyFn = async (token, opts) => {
     const r = await verifyRoutingToken(token, keys, { now: opts.now, audience: opts.audience, app: opts.app, fn: opts.fn, issuer });
-    o.onFullCheck?.(r.ok ? 'ok' : 'failed');
+    // A refusal from the unverified claims (expired, another proxy's, …) checked no signature.
+    if (r.ok || r.error.code === 'bad-signature') o.onFullCheck?.(r.ok ? 'ok' : 'failed');
     return r;
   };
   const budget = o.failureBudget === undefined ? null : o.failureBudget;
@@ -49,8 +50,11 @@ export function throttleFailures(verify: VerifyFn, throttle: TokenFailureThrottl
     const client = clientAddressKey(clientAddress(trusted, opts.remote, opts.forwardedFor));
     const waitS = throttle.retryAfterS(client, opts.now);
     if (waitS !== null) return { ok: false, error: throttledError(throttle, waitS) };
+    // Only a signature that does not verify is charged: that is what a forgery costs. Expired and
+    // misrouted tokens are refused before any signature check (shared/tokens/verify.ts) and are
+    // what many honest clients behind one address send when their tokens age out.
     const note = (r: GateVerifyResult): GateVerifyResult => {
-      if (!r.ok) throttle.failed(client, opts.now);
+      if (!r.ok && r.error.code === 'bad-signature') throttle.failed(client, opts.now);
       return r;
     };
     const r = verify(token, opts);

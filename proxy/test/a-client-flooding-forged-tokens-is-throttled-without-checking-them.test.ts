@@ -42,6 +42,21 @@ describe('a client flooding forged tokens is throttled without checking them', (
   const metrics = async (): Promise<string> => (await fetch(`${proxy.adminUrl}/_switchyard/metrics`)).text();
   const code = (r: RawResponse): string => (JSON.parse(r.body) as { error: { code: string } }).error.code;
 
+  // Runs first: the budget is per address, and C's must be untouched when it starts.
+  it('expired and misrouted tokens (honest clients behind one address) cost no signature check and never use the budget', async () => {
+    const CLIENT_C = '192.0.2.44';
+    const checksBefore = metricSum(await metrics(), 'switchyard_proxy_token_verifications_total', {});
+    for (let i = 0; i < 4 * BUDGET; i++) {
+      const expired = await send(CLIENT_C, await keys.mint({ now: Date.now() - 3_600_000 }));
+      expect([expired.status, code(expired)]).toEqual([401, 'token-expired']);
+      const misrouted = await send(CLIENT_C, await keys.mint({ aud: 'another-proxy' }));
+      expect(code(misrouted)).toBe('token-wrong-audience');
+    }
+    // Refused from the unverified claims: not one Ed25519 check for them (failed or not).
+    expect(metricSum(await metrics(), 'switchyard_proxy_token_verifications_total', {})).toBe(checksBefore);
+    expect((await send(CLIENT_C, await keys.mint())).status).toBe(200);
+  });
+
   it('refuses 429 past the budget, stops checking signatures, and spares held tokens and other clients', async () => {
     const held = await keys.mint();
     expect((await send(CLIENT_A, held)).status).toBe(200); // A's token, now remembered as verified

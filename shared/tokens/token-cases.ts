@@ -164,6 +164,18 @@ export const TOKEN_CASES: readonly TokenCase[] = [
     expect: { code: 'expired' },
   },
   {
+    // Refused from its unverified claims, before any signature check: a stale client costs the proxy no Ed25519 check.
+    name: 'expired and signed by an untrusted key: refused as expired, unchecked',
+    token: (f) => f.sign({}, { key: f.impostor }),
+    options: { now: NOW + (TTL + 31) * 1000 },
+    expect: { code: 'expired' },
+  },
+  {
+    name: "another proxy's token with a forged signature: refused for its audience, unchecked",
+    token: (f) => f.sign({ aud: 'proxy-us' }, { key: f.impostor }),
+    expect: { code: 'wrong-audience' },
+  },
+  {
     name: 'issued in the future beyond skew',
     token: (f) => f.sign({}, { now: NOW + 120_000 }),
     expect: { code: 'not-yet-valid' },

@@ -2,7 +2,7 @@
  * Token verification for the regional proxy. Never throws: every failure becomes a TokenError
  * value with a stable code, a status and a message telling the client what to do.
  */
-import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_ISSUER, MAX_TOKEN_LENGTH, TOKEN_ALG, TOKEN_TYP } from './constants.ts';
 import { tokenError } from './errors.ts';
 import { fnAllowed } from './fn-allowed.ts';
@@ -138,6 +138,12 @@ export async function verifyRoutingToken(
         `routing token key ${JSON.stringify(kid ?? null)} is not trusted by this proxy (rotated out?): ${RENEW}`,
       );
     }
+    // The claims are checked on the unverified payload first: a token refused anyway (expired,
+    // another proxy's or app's) then costs no Ed25519 check, so a stale or misrouted client costs
+    // the proxy nothing and only forgeries pay for the signature check (bounded per client by the
+    // proxy). A forged token with such claims is refused for them, which tells it nothing.
+    const early = unverifiedRefusal(token, options);
+    if (early !== null) return early;
     const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     let payload: Record<string, unknown>;
     try {
@@ -164,4 +170,16 @@ export async function verifyRoutingToken(
       `routing token could not be verified (${err instanceof Error ? err.message : String(err)}): ${RENEW}`,
     );
   }
+}
+
+/** `checkVerifiedClaims` on the payload before its signature is checked; null when it passes or does not parse (the full check then says why). */
+function unverifiedRefusal(token: string, options: VerifyOptions): VerifyResult | null {
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    return null;
+  }
+  const claims = parseClaims(payload);
+  return typeof claims === 'string' ? null : checkVerifiedClaims(claims, options);
 }
