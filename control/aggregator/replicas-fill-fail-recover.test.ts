@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../sim-cluster/server.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { startAggregator, type Aggregator } from './start-aggregator.ts';
-import { aggregatorConfig, occupySlot, startReplicas, stateRow, tempDb, type TempDb } from './test-fixtures.ts';
+import { aggregatorConfig, occupySlot, startReplicas, stateRow, tempDb, waitFor, type TempDb } from './test-fixtures.ts';
 
 let replicas: SimCluster[] = [];
 let db: TempDb;
@@ -17,7 +17,9 @@ beforeAll(async () => {
   // A second, independent client: what another process (the Worker's loader) would see.
   reader = openStore({ url: `file:${db.path}` });
   const app = { appId: 'acme/chat', gpuType: 'H100', slotsPerReplica: 2, replicas: replicas.map((r) => r.url), warm: null, cold: null };
-  agg = startAggregator(aggregatorConfig([app]), { client: db.store.client, now: () => clock });
+  // No replica here is ever slow on purpose (failing ones answer 503 at once): a generous scrape
+  // deadline keeps a loaded CI machine's slow answers from reading as failures.
+  agg = startAggregator(aggregatorConfig([app], { scrapeTimeoutMs: 10_000 }), { client: db.store.client, now: () => clock });
 });
 
 afterAll(async () => {
@@ -63,6 +65,8 @@ describe('aggregator writes rows as replicas fill up, fail and recover', () => {
 
   it('one failing replica degrades the app; its free slots no longer count', async () => {
     for (const j of jobs.splice(0)) j.abort();
+    // An abort frees its slot only once the replica sees the connection close.
+    await waitFor(async () => replicas.every((r) => r.control.snapshot().running === 0), 'aborted jobs free their slots', 20_000);
     const [a] = replicas;
     a?.control.setFail(true);
     const row = await tick();

@@ -7,25 +7,33 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
-import { APP, startTestProxy } from './harness.ts';
+import { APP, startTestProxy, waitFor } from './harness.ts';
 
 describe('health checks tolerate one slow answer', () => {
   let mode: 'ok' | 'slow' | 'down' = 'ok';
+  let checksSeen = 0;
   let server: Server;
   let url = '';
   let proxy: RunningProxy;
   beforeAll(async () => {
     server = createServer((req, res) => {
+      checksSeen += 1;
+      // 'slow' never answers, so a check misses whatever the machine's load; the timeout is
+      // generous so an immediate answer never misses on a loaded CI machine either (a 100 ms
+      // timeout did: a missed 'ok' check turned the first slow check into the second miss).
       if (mode === 'down') res.writeHead(503).end();
-      else setTimeout(() => res.writeHead(200).end('{"status":"ok"}'), mode === 'slow' ? 400 : 0);
+      else if (mode === 'ok') res.writeHead(200).end('{"status":"ok"}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url }],
-      config: { healthCheckIntervalMs: 600_000, healthCheckTimeoutMs: 100 },
+      config: { healthCheckIntervalMs: 600_000, healthCheckTimeoutMs: 1_500 },
     });
-    await proxy.refresh(); // after the start-up round, so it cannot see the slow mode below
+    await proxy.refresh();
+    // The start-up round (not awaited by startProxy) must have been answered too, or it could
+    // see the slow mode below and count as one more miss.
+    await waitFor(() => checksSeen >= 2 && healthy() === true, 'the start-up and first health rounds answered');
   });
   afterAll(async () => {
     await proxy.close();
