@@ -142,8 +142,8 @@ export async function verifyRoutingToken(
     // another proxy's or app's) then costs no Ed25519 check, so a stale or misrouted client costs
     // the proxy nothing and only forgeries pay for the signature check (bounded per client by the
     // proxy). A forged token with such claims is refused for them, which tells it nothing.
-    const early = unverifiedRefusal(token, options);
-    if (early !== null) return early;
+    const early = unverifiedClaims(token, options);
+    if (early !== null && 'ok' in early) return early;
     const skew = options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     let payload: Record<string, unknown>;
     try {
@@ -157,6 +157,8 @@ export async function verifyRoutingToken(
     } catch (err) {
       return fromJose(err, kid);
     }
+    // The verified payload is the one checked above: its claims passed already.
+    if (early !== null) return { ok: true, claims: early, kid };
     const claims = parseClaims(payload);
     if (typeof claims === 'string')
       return fail('malformed', `routing token claims are invalid: ${claims}: ${RENEW}`);
@@ -172,8 +174,12 @@ export async function verifyRoutingToken(
   }
 }
 
-/** `checkVerifiedClaims` on the payload before its signature is checked; null when it passes or does not parse (the full check then says why). */
-function unverifiedRefusal(token: string, options: VerifyOptions): VerifyResult | null {
+/**
+ * `checkVerifiedClaims` on the payload before its signature is checked: the refusal, or the claims
+ * that passed (the signature check then needs only to confirm them); null when the payload does not
+ * parse (the full check then says why).
+ */
+function unverifiedClaims(token: string, options: VerifyOptions): VerifyResult | RoutingClaims | null {
   let payload: Record<string, unknown>;
   try {
     payload = decodeJwt(token);
@@ -181,5 +187,6 @@ function unverifiedRefusal(token: string, options: VerifyOptions): VerifyResult 
     return null;
   }
   const claims = parseClaims(payload);
-  return typeof claims === 'string' ? null : checkVerifiedClaims(claims, options);
+  if (typeof claims === 'string') return null;
+  return checkVerifiedClaims(claims, options) ?? claims;
 }
