@@ -37,6 +37,7 @@ import { briefFromHead, LazyRecord, type DecisionBrief, type ReplayRecord } from
 import { BacktestError } from '../errors.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 import { parseCanaryJson } from './canary-replay.ts';
+import { lineToken } from './line-numbers.ts';
 
 const SNAPSHOT_LINE = '{"v":1,"snapshotId":';
 const SNAPSHOT_KEY = ',"snapshot":';
@@ -102,22 +103,58 @@ export interface ChunkOptions {
    * against 0.15 s reused (about 4 µs per 6 KB record), paid by every replay thread.
    */
   readonly recycle?: boolean;
+  /**
+   * Byte ranges to read, one after another (default: the whole file): called for the first and
+   * then again as soon as the last read of each range has landed, null for no more. Only the
+   * lines that start in [from, to) are given, the last one whole however far past `to` it ends:
+   * ranges that meet share out a file's lines with none lost or given twice.
+   */
+  readonly ranges?: () => ByteRange | null;
+  /** Set before each chunk is given: the file offset of its first byte, and which range (0-based) it is from. */
+  readonly cursor?: { at: number; range: number };
 }
+
+export interface ByteRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+const EMPTY_BUF = Buffer.alloc(0);
 
 /**
  * A file as Buffers of whole lines (~1 MB each; a longer line gets a bigger buffer).
  * Every chunk is a new Buffer, so records can keep views into it instead of copies, unless
- * `opts.recycle` (then a chunk must be done with before the next is asked for).
+ * `opts.recycle` (then a chunk must be done with before the next is asked for). One file handle
+ * and one pair of buffers serve every range, and a range's first read starts while the caller
+ * still has the last chunk of the one before.
  */
 export async function* fileChunks(file: string, chunk = CHUNK, opts: ChunkOptions = {}): AsyncGenerator<Buffer> {
   const fh = await open(file, 'r').catch((err: unknown) => {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   });
+  let whole = false;
+  const ranges = opts.ranges ?? ((): ByteRange | null => (whole ? null : ((whole = true), { from: 0, to: Infinity })));
   let pending: Promise<unknown> | null = null;
   try {
-    let carry: Buffer = Buffer.alloc(0);
+    let range = ranges();
+    if (range === null) return;
+    let rangeNo = 0;
+    let carry: Buffer = EMPTY_BUF;
     let size = chunk;
     let pos = 0;
+    // The file offset of `carry`'s first byte.
+    let base = 0;
+    let skipping = false;
+    const begin = (r: ByteRange): void => {
+      // A range that starts mid-file reads from the byte before it: the line that byte ends (or
+      // runs through) belongs to the range before.
+      pos = r.from > 0 ? r.from - 1 : 0;
+      base = pos;
+      skipping = r.from > 0;
+      carry = EMPTY_BUF;
+      size = chunk;
+    };
+    begin(range);
     // With `recycle`: the buffer the caller was last given, free once it asks for the next chunk.
     let spare: Buffer | null = null;
     // The next read is started before the caller gets this chunk, so the disk (or page cache)
@@ -141,24 +178,69 @@ export async function* fileChunks(file: string, chunk = CHUNK, opts: ChunkOption
       pending = null;
       pos += bytesRead;
       const filled = head + bytesRead;
-      if (bytesRead === 0) {
-        if (filled > 0) yield buf.subarray(0, filled);
-        return;
+      let first = 0;
+      if (skipping) {
+        // Drop the end of the line the range before owns (up to and including its '\n').
+        const nl = buf.indexOf(10);
+        if (bytesRead > 0 && (nl < 0 || nl >= filled)) {
+          base += filled;
+          carry = EMPTY_BUF;
+          next = start();
+          continue;
+        }
+        first = nl < 0 || nl >= filled ? filled : nl + 1;
+        skipping = false;
       }
-      const last = buf.lastIndexOf(10, filled - 1);
-      if (last < 0) {
-        // No line ends in this chunk: read on with a bigger buffer.
-        carry = buf.subarray(0, filled);
-        size = buf.length * 2;
-        next = start();
-        continue;
+      const at = base + first;
+      // [first, end) goes to the caller; `ended`: the range has no more lines.
+      let end = first;
+      let ended = at >= range.to || bytesRead === 0;
+      if (!ended) {
+        let last = buf.lastIndexOf(10, filled - 1);
+        if (last < first) {
+          // No line ends in this chunk: read on with a bigger buffer.
+          carry = buf.subarray(first, filled);
+          base = at;
+          size = buf.length * 2;
+          next = start();
+          continue;
+        }
+        if (base + last + 1 >= range.to) {
+          // The range's last line is the one running through byte `to - 1`: it ends at the first '\n' from there.
+          last = buf.indexOf(10, range.to - 1 - base);
+          ended = true;
+        } else {
+          // `start` copies the carry out of `buf` and reads into another buffer: `buf` stays whole
+          // until the caller, having asked for the next chunk, is done with it.
+          carry = buf.subarray(last + 1, filled);
+          base += last + 1;
+          size = chunk;
+          next = start();
+        }
+        end = last + 1;
+      } else if (bytesRead === 0 && at < range.to) {
+        // The file's last line, with no '\n' after it.
+        end = filled;
       }
-      carry = buf.subarray(last + 1, filled);
-      size = chunk;
-      // `start` copies the carry out of `buf` and reads into another buffer: `buf` stays whole
-      // until the caller, having asked for the next chunk, is done with it.
-      next = start();
-      yield buf.subarray(0, last + 1);
+      const given = rangeNo;
+      if (ended) {
+        // The next range's first read starts before the caller gets this one's last chunk.
+        const r = ranges();
+        range = r;
+        if (r !== null) {
+          rangeNo++;
+          begin(r);
+          next = start();
+        }
+      }
+      if (end > first) {
+        if (opts.cursor !== undefined) {
+          opts.cursor.at = at;
+          opts.cursor.range = given;
+        }
+        yield buf.subarray(first, end);
+      }
+      if (range === null) return;
       if (opts.recycle === true) spare = buf;
     }
   } finally {
@@ -206,7 +288,7 @@ function findLast(line: Buffer, needle: Buffer, start: number, end: number): num
   return i < start ? -1 : i;
 }
 
-interface StoredSnapshot {
+export interface StoredSnapshot {
   /** The snapshot's JSON, kept as a string: JSON.parse wants one, and a heap string costs no external allocation per line. */
   readonly text: string;
   /** `file:line` of the snapshot line, for errors found when it is first parsed. */
@@ -214,11 +296,46 @@ interface StoredSnapshot {
   parsed: AppSnapshot | null;
 }
 
+/** Whether the line at [s, e) is a snapshot line (`{"v":1,"snapshotId":…`). */
+export function isSnapshotLine(buf: Buffer, s: number, e: number): boolean {
+  return startsWith(buf, s, e, B.snapshotLine);
+}
+
+/** A snapshot line's id and its snapshot, kept unparsed; `at` names the line in errors. */
+export function snapshotOfLine(buf: Buffer, s: number, end: number, at: string): { readonly id: string; readonly stored: StoredSnapshot } {
+  const e = trimEnd(buf, s, end);
+  // The key follows the id: look no further than a long id would reach (else the line is parsed whole).
+  const k = find(buf, B.snapshotKey, s + B.snapshotLine.length, Math.min(e, s + B.snapshotLine.length + 256));
+  if (k > 0 && buf[e - 1] === 125) {
+    const id = parseJson(buf.toString('utf8', s + B.snapshotLine.length, k), `${at}: snapshotId`);
+    if (typeof id === 'string') return { id, stored: { text: buf.toString('utf8', k + B.snapshotKey.length, e - 1), at, parsed: null } };
+  }
+  const o = parseObject(buf.toString('utf8', s, e), at);
+  if (typeof o['snapshotId'] !== 'string') throw new BacktestError('bad-record', `${at}: snapshotId must be a string`);
+  return { id: o['snapshotId'], stored: { text: JSON.stringify(o['snapshot'] ?? null), at, parsed: null } };
+}
+
+/**
+ * Where a replay thread that reads byte ranges of a file (`replay-share.ts`) finds the snapshot
+ * lines that lie before its range (`snapshot-index.ts`).
+ */
+export interface SnapshotSource {
+  /** Notes a snapshot line the decoder read, at its byte offset. */
+  add(id: string, offset: number, stored: StoredSnapshot): void;
+  /** The last snapshot line with this id before the current range; undefined if there is none. */
+  lookup(id: string): StoredSnapshot | undefined;
+}
+
 /**
  * Turns NDJSON lines (byte ranges of a chunk) into records. Snapshot lines are kept
  * as bytes and parsed when a record first refers to them; a record line in the
  * writer's layout is split at its structural keys so only its small parts are parsed.
  * Bad lines throw a `bad-record` error naming the file and line number.
+ *
+ * With a `SnapshotSource` the decoder reads ranges of a file, not necessarily in order or
+ * all of them (`enterRange`): a snapshot named by a record and not seen in the current run
+ * of ranges comes from the source, and a line whose number is not known (the lines before
+ * its range were not counted) is named by a `lineToken` that `withLineNumbers` resolves.
  */
 export class NdjsonDecoder {
   private readonly snapshots = new Map<string, StoredSnapshot>();
@@ -230,14 +347,35 @@ export class NdjsonDecoder {
   private readonly cache = new SnapshotCache();
   /** Where a record's small parts are joined before their one JSON.parse (grown as needed). */
   private scratch = Buffer.allocUnsafe(4096);
-  /** Lines fed so far (the current line's 1-based number). */
+  /** Lines fed so far (the current line's 1-based number, when `linesKnown`). */
   n = 0;
+  /** Whether `n` counts from the file's first line (false after a range that does not follow the last one). */
+  private linesKnown = true;
+  /** The file offset of the current chunk's first byte (set by a range reader; 0 otherwise). */
+  chunkAt = 0;
+  /** The file offset of the current line. */
+  private lineAt = 0;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly source?: SnapshotSource,
+  ) {}
+
+  /**
+   * The next lines come from another range of the file. `follows`: it starts where the last one
+   * ended, so line numbers and the snapshots seen so far still hold; otherwise a snapshot line
+   * between the two ranges may have redefined an id, so records look their snapshots up afresh.
+   */
+  enterRange(follows: boolean): void {
+    if (follows) return;
+    this.snapshots.clear();
+    this.linesKnown = false;
+  }
 
   /** What the line at [s, e) is, without parsing it; counts it. */
   kind(buf: Buffer, s: number, e: number): 'blank' | 'snapshot' | 'record' {
     this.n++;
+    this.lineAt = this.chunkAt + s;
     if (startsWith(buf, s, e, B.snapshotLine)) return 'snapshot';
     for (let i = s; i < e; i++) if (!isSpace(buf[i])) return 'record';
     return 'blank';
@@ -256,20 +394,9 @@ export class NdjsonDecoder {
 
   /** Takes a snapshot line already counted by `kind`. */
   snapshotLine(buf: Buffer, s: number, end: number): void {
-    const where = this.where();
-    const e = trimEnd(buf, s, end);
-    // The key follows the id: look no further than a long id would reach (else the line is parsed whole).
-    const k = find(buf, B.snapshotKey, s + B.snapshotLine.length, Math.min(e, s + B.snapshotLine.length + 256));
-    if (k > 0 && buf[e - 1] === 125) {
-      const id = parseJson(buf.toString('utf8', s + B.snapshotLine.length, k), `${where}: snapshotId`);
-      if (typeof id === 'string') {
-        this.snapshots.set(id, { text: buf.toString('utf8', k + B.snapshotKey.length, e - 1), at: where, parsed: null });
-        return;
-      }
-    }
-    const o = parseObject(buf.toString('utf8', s, e), where);
-    if (typeof o['snapshotId'] !== 'string') throw new BacktestError('bad-record', `${where}: snapshotId must be a string`);
-    this.snapshots.set(o['snapshotId'], { text: JSON.stringify(o['snapshot'] ?? null), at: where, parsed: null });
+    const { id, stored } = snapshotOfLine(buf, s, end, this.where());
+    this.snapshots.set(id, stored);
+    this.source?.add(id, this.lineAt, stored);
   }
 
   /** Takes a record line already counted by `kind`. */
@@ -302,7 +429,7 @@ export class NdjsonDecoder {
   }
 
   private where(): string {
-    return `${this.file}:${this.n}`;
+    return `${this.file}:${this.linesKnown ? this.n : lineToken(this.lineAt)}`;
   }
 
   /** `{"v":1,"decision":{…,"candidates":…},"outcomes":[…],"input":{…,"policy":{…},"now":…,"snapshotRef":"…"}}`; null on another shape. */
@@ -402,7 +529,11 @@ export class NdjsonDecoder {
   }
 
   private snapshot(id: string, where: string): AppSnapshot {
-    const s = this.snapshots.get(id);
+    let s = this.snapshots.get(id);
+    if (s === undefined && this.source !== undefined) {
+      s = this.source.lookup(id);
+      if (s !== undefined) this.snapshots.set(id, s);
+    }
     if (s === undefined) throw new BacktestError('bad-record', `${where}: snapshotRef "${id}" names no earlier snapshot line`);
     if (s.parsed === null) {
       const what = `${where}: snapshot ${id} (${s.at})`;

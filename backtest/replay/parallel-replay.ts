@@ -1,12 +1,12 @@
 /**
  * `switchyard replay --input file.ndjson` on N threads: the calling thread and N − 1 worker
- * threads. Every thread reads the whole file (splitting lines is cheap) but parses and re-runs
- * only the blocks of records it claims (`replay-share.ts`, first come first served); the calling
- * thread starts at once, workers join as they boot, and the partial totals are added up.
- * Costs are summed per block and blocks in order, counts are keyed, latency lists are sorted
- * before quantiles: the report is the same for any thread count and any split, and the same as
- * a single-threaded replay.
+ * threads. Each thread reads and re-runs only the byte blocks of the file it claims
+ * (`replay-share.ts`, first come first served); the calling thread starts at once, workers join
+ * as they boot, and the partial totals are added up. Costs are exact sums, counts are keyed,
+ * latency lists are sorted before quantiles: the report is the same for any thread count and
+ * any split, and the same as a single-threaded replay.
  */
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,7 +17,7 @@ import { mergePartials, reportOf, type ReplayPartial, type ReplayReport } from '
 import { allTaken, claimSlots, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
 import type { ParallelJob, WorkerMessage, WorkerTask } from './replay-task.ts';
 
-export { THREAD_BLOCK, type ParallelJob, type WorkerTask, type WorkerMessage } from './replay-task.ts';
+export { BLOCK_BYTES, type ParallelJob, type WorkerTask, type WorkerMessage } from './replay-task.ts';
 
 /** Strategies whose decisions depend on earlier ones (state outside the record): those replay in order on one thread. */
 const STATEFUL: ReadonlySet<StrategyName> = new Set<StrategyName>(['round-robin', 'least-outstanding', 'power-of-two']);
@@ -79,8 +79,10 @@ export function workerBoot(): Promise<WorkerBoot> {
  * first record while the workers boot (bundle, thread start: ~0.3 s that was idle before); a
  * worker that has not claimed a block by the time every block is taken is ended unstarted.
  */
-export async function replayNdjsonParallel(job: ParallelJob, progress?: (records: number) => void): Promise<ReplayReport | null> {
+export async function replayNdjsonParallel(whole: ParallelJob, progress?: (records: number) => void): Promise<ReplayReport | null> {
   const started = performance.now();
+  // Every thread splits the bytes the file had now (a file still being appended to keeps its start).
+  const job: ParallelJob = { ...whole, size: whole.size ?? (await fileSize(whole.file)) };
   const workers = Math.max(0, Math.floor(job.threads) - 1);
   const shared = new SharedArrayBuffer(claimSlots(workers) * Int32Array.BYTES_PER_ELEMENT);
   const claims = new Int32Array(shared);
@@ -130,6 +132,14 @@ export async function replayNdjsonParallel(job: ParallelJob, progress?: (records
     stopAll(crew);
     await helpers.catch(() => undefined);
     throw err;
+  }
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (err) {
+    throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   }
 }
 

@@ -28,14 +28,21 @@ export const REPLAY_CLUSTERS: readonly ClusterSpec[] = [
   { id: 'eu-north-down', region: 'eu-north', provider: 'budgetgpu', price: 0.9, hotFree: 10, health: 'unhealthy' },
 ];
 
-export function makeRecords(n: number, policy: Policy, seed = 'fixture', startAt = 1_750_000_000_000): DecisionRecord[] {
+/**
+ * `firstSnapshotEvery`: every k-th decision is made on the first snapshot again (an app whose
+ * state did not change), so a file's records name a snapshot line written long before them.
+ */
+export function makeRecords(n: number, policy: Policy, seed = 'fixture', startAt = 1_750_000_000_000, firstSnapshotEvery = 0): DecisionRecord[] {
   const rnd = new Random(seed);
   const out: DecisionRecord[] = [];
-  let snap: AppSnapshot | null = null;
+  let fresh: AppSnapshot | null = null;
+  let first: AppSnapshot | null = null;
   for (let i = 0; i < n; i++) {
     const now = startAt + i * 50;
     // A new snapshot every 20 decisions, as the Worker refreshes it every second or so.
-    if (snap === null || i % 20 === 0) snap = withRecentOutcomes(snapshotFixture({ now, clusters: REPLAY_CLUSTERS }), i / 20);
+    if (fresh === null || i % 20 === 0) fresh = withRecentOutcomes(snapshotFixture({ now, clusters: REPLAY_CLUSTERS }), i / 20);
+    first ??= fresh;
+    const snap = firstSnapshotEvery > 0 && i % firstSnapshotEvery === 0 ? first : fresh;
     const c = CLIENTS[Math.floor(rnd.next() * CLIENTS.length)] ?? CLIENTS[0];
     if (c === undefined) continue;
     const request: RequestFacts = {

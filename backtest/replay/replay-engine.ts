@@ -14,6 +14,7 @@ import { quantileOf } from '../stats/histogram.ts';
 import { OwnerMemo } from '../../shared/caching/owner-memo.ts';
 import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
 import { briefOf, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
+import { addExact, exactValue, mergeExact, type ExactSum } from './exact-sum.ts';
 
 export interface ReplayOptions {
   /** Replace every record's policy (null: keep each record's own). */
@@ -80,9 +81,6 @@ export interface ReplayReport {
 }
 
 const SERIES = 48;
-/** Costs are summed per block of this many records, then the blocks in order: the same total however records are split over threads. */
-export const COST_BLOCK = 1024;
-
 /** Everything an accumulator has folded in, as plain data: worker threads send it back and `mergePartials` adds them up. */
 export interface ReplayPartial {
   n: number;
@@ -101,8 +99,9 @@ export interface ReplayPartial {
   readonly estAfter: number[];
   readonly ttfb: number[];
   readonly ttfbUnmoved: number[];
-  /** Per cost block (record index / COST_BLOCK): [before, after], each summed in record order. */
-  readonly costBlocks: Record<number, [number, number]>;
+  /** Cost before and after as exact sums (`exact-sum.ts`): the same total however records are split over threads. */
+  readonly costBefore: ExactSum;
+  readonly costAfter: ExactSum;
   withDuration: number;
   // Parallel number arrays (unboxed doubles), not tuples: a long replay allocates nothing per record here.
   readonly pointAt: number[];
@@ -128,7 +127,8 @@ function emptyPartial(): ReplayPartial {
     estAfter: [],
     ttfb: [],
     ttfbUnmoved: [],
-    costBlocks: {},
+    costBefore: [],
+    costAfter: [],
     withDuration: 0,
     pointAt: [],
     pointMoved: [],
@@ -147,8 +147,9 @@ export class ReplayAccumulator {
 
   /**
    * Re-run one record and fold the comparison into the totals; returns the new decision.
-   * `index` is the record's position in its source (default: how many were added before),
-   * so threads that each take some records add up to the same totals. The re-run's chosen
+   * `index` is the record's position in its source (default: how many were added before; a
+   * file's threads pass its byte offset), so the first difference is the same whichever
+   * thread met it. The re-run's chosen
    * numbers come from its glance, so its explanation is never built (unless `verify` compares
    * it); without `verify` the recorded side is read from the record's brief when a fast reader
    * gave one, so its explanation is never parsed either.
@@ -203,9 +204,8 @@ export class ReplayAccumulator {
     }
     const durationMs = outcome?.durationMs ?? this.opts.assumedDurationMs;
     if (outcome !== undefined) p.withDuration++;
-    const block = (p.costBlocks[Math.floor(index / COST_BLOCK)] ??= [0, 0]);
-    block[0] += costOf(before.chosenPricePerHour, durationMs);
-    block[1] += costOf(g.chosenPricePerHour, durationMs);
+    addExact(p.costBefore, costOf(before.chosenPricePerHour, durationMs));
+    addExact(p.costAfter, costOf(g.chosenPricePerHour, durationMs));
     return after;
   }
 
@@ -267,7 +267,8 @@ export function mergePartials(parts: readonly ReplayPartial[]): ReplayPartial {
     for (const k of ['estBefore', 'estAfter', 'ttfb', 'ttfbUnmoved', 'pointAt', 'pointMoved'] as const) {
       for (const x of p[k]) m[k].push(x);
     }
-    for (const [b, v] of Object.entries(p.costBlocks)) m.costBlocks[Number(b)] = v;
+    mergeExact(m.costBefore, p.costBefore);
+    mergeExact(m.costAfter, p.costAfter);
     m.withDuration += p.withDuration;
   }
   return m;
@@ -303,14 +304,8 @@ export function reportOf(p: ReplayPartial, opts: ReplayOptions, wallMs: number, 
     total[b] = (total[b] ?? 0) + 1;
     moved[b] = (moved[b] ?? 0) + (p.pointMoved[i] ?? 0);
   });
-  let costBefore = 0;
-  let costAfter = 0;
-  for (const b of Object.keys(p.costBlocks).map(Number).sort((x, y) => x - y)) {
-    const v = p.costBlocks[b];
-    if (v === undefined) continue;
-    costBefore += v[0];
-    costAfter += v[1];
-  }
+  const costBefore = exactValue(p.costBefore);
+  const costAfter = exactValue(p.costAfter);
   return {
     kind: 'replay',
     records: p.n,

@@ -1,19 +1,24 @@
 /**
  * One thread's share of a parallel replay (`parallel-replay.ts`): the calling thread and each
- * worker thread run this over the whole file. Records go in blocks of THREAD_BLOCK; a thread
- * re-runs the blocks it claims and only counts (and keeps the snapshot lines of) the others.
- * Claims are first come, first served through one shared counter, so a thread that started
- * late (a worker still booting) or runs slower simply claims fewer blocks. Which thread took
- * a block never changes the report (`mergePartials`). A replay on one thread runs this alone.
+ * worker thread run this. The file goes in byte blocks of BLOCK_BYTES; a thread claims the next
+ * block through one shared counter (first come, first served, so a thread that started late or
+ * runs slower simply claims fewer) and reads only the lines that start in it: no thread reads
+ * another's records. Snapshot lines from before a block come from `SnapshotIndex`. Which thread
+ * took a block never changes the report (`mergePartials`). A replay on one thread runs this
+ * alone, every block in order.
  */
-import { fileChunks, lineEnd, NdjsonDecoder } from './ndjson.ts';
-import { ReplayAccumulator, type ReplayPartial } from './replay-engine.ts';
+import { stat } from 'node:fs/promises';
+import { BacktestError } from '../errors.ts';
 import type { ReplayRecord } from './lazy-record.ts';
-import { THREAD_BLOCK, type ParallelJob } from './replay-task.ts';
+import { withLineNumbers } from './line-numbers.ts';
+import { fileChunks, lineEnd, NdjsonDecoder, type ByteRange } from './ndjson.ts';
+import { ReplayAccumulator, type ReplayPartial } from './replay-engine.ts';
+import { BLOCK_BYTES, type ParallelJob } from './replay-task.ts';
+import { SnapshotIndex } from './snapshot-index.ts';
 
 /**
  * Slots of the shared Int32Array: the next unclaimed block; a stop flag (a canary note was met, or
- * a thread failed); the file's block count + 1 once a thread has read to its end (0: not yet); then one
+ * a thread failed); the file's block count + 1 (0: no thread has looked at the file yet); then one
  * slot per worker, set before its first claim (a worker whose slot is still 0 when every block is
  * taken holds none and can be ended).
  */
@@ -27,79 +32,117 @@ export function claimSlots(workers: number): number {
 }
 
 export type ShareResult =
-  | { readonly kind: 'partial'; readonly partial: ReplayPartial; readonly blocks: number; readonly accumulator: ReplayAccumulator | null }
+  | {
+      readonly kind: 'partial';
+      readonly partial: ReplayPartial;
+      readonly blocks: number;
+      readonly accumulator: ReplayAccumulator | null;
+    }
   | { readonly kind: 'canary' }
   | { readonly kind: 'stopped' };
 
-/**
- * Whether this thread takes block `b`. Every thread walks the blocks in order and has either
- * taken or found taken each block before `b`, so the counter is at `b` (block b is free) or past
- * it (another thread took it); one compare-and-swap decides between threads arriving together.
- */
-export function claimBlock(claims: Int32Array, b: number): boolean {
-  return Atomics.load(claims, NEXT_BLOCK) === b && Atomics.compareExchange(claims, NEXT_BLOCK, b, b + 1) === b;
+/** The next block for this thread (each block goes to exactly one), or -1 when every block is taken. */
+export function claimNext(claims: Int32Array, total: number): number {
+  if (Atomics.load(claims, NEXT_BLOCK) >= total) return -1;
+  const b = Atomics.add(claims, NEXT_BLOCK, 1);
+  return b < total ? b : -1;
 }
 
-/** Whether every block has been taken, so a thread that took none of the rest can stop reading. */
+/** Whether every block has been taken, so a thread that took none of them can be ended. */
 export function allTaken(claims: Int32Array): boolean {
-  // TOTAL_BLOCKS holds the block count + 1 (0: no thread has reached the end yet).
   const total = Atomics.load(claims, TOTAL_BLOCKS);
   return total > 0 && Atomics.load(claims, NEXT_BLOCK) >= total - 1;
 }
 
+/** Records between progress reports of a replay alone. */
+const PROGRESS_EVERY = 1024;
+
 /**
  * `slot`: the worker's own slot (`WORKER_SLOTS + n`), or -1 for the calling thread. `alone`: the only
- * thread, which takes every block without claiming and replays policy-canary records too (its
- * accumulator's report then has the canary side-by-side). `progress`: called with how many records
- * this thread has passed (replayed or left to another), at each block.
+ * thread, which takes every block in order without claiming and replays policy-canary records too
+ * (its accumulator's report then has the canary side-by-side). `progress`: called with how many
+ * records this thread has replayed, every PROGRESS_EVERY and at the end.
  */
-export async function replayShare(job: ParallelJob, claims: Int32Array, slot = -1, alone = false, progress?: (records: number) => void): Promise<ShareResult> {
+export async function replayShare(
+  job: ParallelJob,
+  claims: Int32Array,
+  slot = -1,
+  alone = false,
+  progress?: (records: number) => void,
+): Promise<ShareResult> {
+  const size = job.size ?? (await fileSize(job.file));
+  const blockBytes = job.blockBytes ?? BLOCK_BYTES;
+  const total = Math.ceil(size / blockBytes);
+  Atomics.store(claims, TOTAL_BLOCKS, total + 1);
   const acc = new ReplayAccumulator(job.opts);
-  const dec = new NdjsonDecoder(job.file);
-  let index = 0;
-  let block = -1;
-  let mine = false;
-  let blocks = 0;
-  // Records are replayed and dropped before the next chunk is asked for: the chunk buffers can be reused.
-  for await (const buf of fileChunks(job.file, undefined, { recycle: true })) {
-    for (let s = 0; s < buf.length; ) {
-      const e = lineEnd(buf, s);
-      const kind = dec.kind(buf, s, e);
-      if (kind === 'snapshot') dec.snapshotLine(buf, s, e);
-      else if (kind === 'record') {
-        const b = Math.floor(index / THREAD_BLOCK);
-        if (b !== block) {
-          block = b;
-          if (b > 0) progress?.(index);
-          if (alone) {
-            blocks++;
-            mine = true;
-          } else {
-            if (Atomics.load(claims, STOP) !== 0) return { kind: 'stopped' };
-            if (slot >= 0) Atomics.store(claims, slot, 1);
-            mine = claimBlock(claims, b);
-            if (mine) blocks++;
-            else if (allTaken(claims)) return { kind: 'partial', partial: acc.partial(), blocks, accumulator: acc };
-          }
-        }
-        index++;
-        // Not ours: skip without decoding a byte of it.
-        if (mine) {
+  const index = new SnapshotIndex(job.file, size, blockBytes);
+  const dec = new NdjsonDecoder(job.file, index);
+  // The blocks this thread took, in the order it took them; the reader asks for the next one as it finishes one.
+  const taken: number[] = [];
+  let stopped = false;
+  const claim = (): ByteRange | null => {
+    if (!alone && Atomics.load(claims, STOP) !== 0) {
+      stopped = true;
+      return null;
+    }
+    if (slot >= 0) Atomics.store(claims, slot, 1);
+    const last = taken[taken.length - 1] ?? -1;
+    const b = alone ? (last + 1 < total ? last + 1 : -1) : claimNext(claims, total);
+    if (b < 0) return null;
+    taken.push(b);
+    return { from: b * blockBytes, to: Math.min(size, (b + 1) * blockBytes) };
+  };
+  const cursor = { at: 0, range: -1 };
+  let range = -1;
+  let records = 0;
+  try {
+    // Records are replayed and dropped before the next chunk is asked for: the chunk buffers can be reused.
+    for await (const buf of fileChunks(job.file, undefined, {
+      recycle: true,
+      ranges: claim,
+      cursor,
+    })) {
+      if (cursor.range !== range) {
+        range = cursor.range;
+        const b = taken[range] ?? 0;
+        index.enter(b);
+        dec.enterRange(b === (taken[range - 1] ?? -1) + 1);
+      }
+      dec.chunkAt = cursor.at;
+      for (let s = 0; s < buf.length;) {
+        const e = lineEnd(buf, s);
+        const kind = dec.kind(buf, s, e);
+        if (kind === 'snapshot') dec.snapshotLine(buf, s, e);
+        else if (kind === 'record') {
           const r = dec.record(buf, s, e);
           // A policy canary's side-by-side report is not merged across threads: the caller replays the file on one.
           if (!alone && r.canary !== undefined && r.canary !== null) {
             Atomics.store(claims, STOP, 1);
             return { kind: 'canary' };
           }
-          add(acc, job, r, index - 1);
+          // The byte offset orders the record among every thread's (which difference came first).
+          add(acc, job, r, cursor.at + s);
+          if (++records % PROGRESS_EVERY === 0) progress?.(records);
         }
+        s = e + 1;
       }
-      s = e + 1;
     }
+  } catch (err) {
+    throw await withLineNumbers(err, job.file);
+  } finally {
+    index.close();
   }
-  Atomics.store(claims, TOTAL_BLOCKS, Math.ceil(index / THREAD_BLOCK) + 1);
-  progress?.(index);
-  return { kind: 'partial', partial: acc.partial(), blocks, accumulator: acc };
+  if (stopped) return { kind: 'stopped' };
+  if (records % PROGRESS_EVERY !== 0 || records === 0) progress?.(records);
+  return { kind: 'partial', partial: acc.partial(), blocks: taken.length, accumulator: acc };
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (err) {
+    throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
+  }
 }
 
 function add(acc: ReplayAccumulator, job: ParallelJob, r: ReplayRecord, index: number): void {

@@ -4,8 +4,12 @@
  */
 import type { ReplayOptions, ReplayPartial } from './replay-engine.ts';
 
-/** Records per block claimed by one thread (a multiple of the cost block). */
-export const THREAD_BLOCK = 1024;
+/**
+ * Bytes per block claimed by one thread: a thread reads only the lines that start in its blocks
+ * (~700 records of ~6 KB). Small enough that threads finish together, large enough that looking
+ * back for a snapshot line before a block is rare work.
+ */
+export const BLOCK_BYTES = 4 << 20;
 
 export interface ParallelJob {
   readonly file: string;
@@ -15,6 +19,10 @@ export interface ParallelJob {
   readonly since?: number;
   /** false: the calling thread only waits and the workers take every block (tests of the worker path; default true). */
   readonly callerReplays?: boolean;
+  /** The file's size when the replay started (every thread splits the same bytes); read by the thread if absent. */
+  readonly size?: number;
+  /** Block size (tests; default `BLOCK_BYTES`). */
+  readonly blockBytes?: number;
 }
 
 export interface WorkerTask extends ParallelJob {

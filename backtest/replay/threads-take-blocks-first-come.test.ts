@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,19 +9,22 @@ import { readNdjson, writeNdjson } from './ndjson.ts';
 import { defaultThreads, replayNdjsonParallel } from './parallel-replay.ts';
 import { makeRecords } from './record-fixtures.ts';
 import { mergePartials, ReplayAccumulator, reportOf, type ReplayReport } from './replay-engine.ts';
-import { claimBlock, claimSlots, NEXT_BLOCK, replayShare, type ShareResult } from './replay-share.ts';
-import { THREAD_BLOCK } from './replay-task.ts';
+import { claimNext, claimSlots, NEXT_BLOCK, replayShare, type ShareResult } from './replay-share.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-claims-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = join(dir, 'records.ndjson');
 const opts = { policy: policyFromEnvText('ROUTE_LATENCY_VALUE_USD=0', 'test.env'), strategy: null, assumedDurationMs: 1000, verify: false } as const;
 const same = (r: ReplayReport | null): unknown => (r === null ? null : { ...r, wallMs: 0, decisionsPerSecond: 0 });
+const RECORDS = 3172;
+/** Blocks of 1 MB (~170 records of ~6 KB): about 19 in the file. */
+const blockBytes = 1 << 20;
 let oneThread: ReplayReport;
+let blocks = 0;
 
 beforeAll(async () => {
-  // Just over 3 blocks, so a split has something to share out.
-  await writeNdjson(file, makeRecords(3 * THREAD_BLOCK + 100, DEFAULT_POLICY, 'claims'));
+  await writeNdjson(file, makeRecords(RECORDS, DEFAULT_POLICY, 'claims'));
+  blocks = Math.ceil(statSync(file).size / blockBytes);
   const acc = new ReplayAccumulator(opts);
   for await (const r of readNdjson(file)) acc.add(r);
   oneThread = acc.report();
@@ -29,44 +32,47 @@ beforeAll(async () => {
 
 describe('a block goes to the first thread that reaches it', () => {
   it.each([
-    // [counter before, block asked for, taken?, counter after]
-    [0, 0, true, 1],
-    [3, 3, true, 4],
-    [4, 3, false, 4], // another thread took it
-    [9, 3, false, 9],
-  ])('counter at %i, block %i: taken %s, counter then %i', (before, block, taken, after) => {
+    // [counter before, blocks in the file, block taken (-1: none left), counter after]
+    [0, 5, 0, 1],
+    [3, 5, 3, 4],
+    [4, 5, 4, 5],
+    [5, 5, -1, 5], // every block taken: the counter stays
+    [9, 5, -1, 9],
+  ])('counter at %i of %i blocks: takes block %i, counter then %i', (before, total, taken, after) => {
     const claims = new Int32Array(claimSlots(0));
     claims[NEXT_BLOCK] = before;
-    expect(claimBlock(claims, block)).toBe(taken);
+    expect(claimNext(claims, total)).toBe(taken);
     expect(claims[NEXT_BLOCK]).toBe(after);
   });
 
   it('two readers at once take every block once between them and add up to the one-thread report', async () => {
     const claims = new Int32Array(claimSlots(0));
-    const [a, b] = (await Promise.all([replayShare({ file, opts, threads: 2 }, claims), replayShare({ file, opts, threads: 2 }, claims)])) as [ShareResult, ShareResult];
+    const [a, b] = (await Promise.all([replayShare({ file, opts, threads: 2, blockBytes }, claims), replayShare({ file, opts, threads: 2, blockBytes }, claims)])) as [ShareResult, ShareResult];
     if (a.kind !== 'partial' || b.kind !== 'partial') throw new Error('both shares should finish');
-    expect(a.blocks + b.blocks).toBe(4);
-    expect(a.partial.n + b.partial.n).toBe(3 * THREAD_BLOCK + 100);
+    expect(blocks).toBeGreaterThan(10);
+    expect(a.blocks + b.blocks).toBe(blocks);
+    expect(a.partial.n + b.partial.n).toBe(RECORDS);
     expect(same(reportOf(mergePartials([a.partial, b.partial]), opts, 0))).toEqual(same(oneThread));
   });
 
   it('workers alone (the calling thread taking none) give the one-thread report', async () => {
-    const two = await replayNdjsonParallel({ file, opts, threads: 3, callerReplays: false });
-    expect(two?.records).toBe(3 * THREAD_BLOCK + 100);
+    const two = await replayNdjsonParallel({ file, opts, threads: 3, callerReplays: false, blockBytes });
+    expect(two?.records).toBe(RECORDS);
     expect(same(two)).toEqual(same(oneThread));
   }, 60_000);
 
   it('the calling thread with a worker gives the one-thread report', async () => {
-    expect(same(await replayNdjsonParallel({ file, opts, threads: 2 }))).toEqual(same(oneThread));
+    expect(same(await replayNdjsonParallel({ file, opts, threads: 2, blockBytes }))).toEqual(same(oneThread));
   }, 60_000);
 
   it("a bad line in a worker's block fails the replay with its line number, not a hang or a partial report", async () => {
     const lines = readFileSync(file, 'utf8').split('\n');
-    const bad = lines.findIndex((l, k) => k > 2 * THREAD_BLOCK && l.startsWith('{"v":1,"decision"'));
+    const bad = lines.findIndex((l, k) => k > 2_000 && l.startsWith('{"v":1,"decision"'));
     lines[bad] = `${lines[bad]?.slice(0, 200) ?? ''}`;
     const broken = join(dir, 'broken.ndjson');
     writeFileSync(broken, lines.join('\n'));
-    const run = replayNdjsonParallel({ file: broken, opts, threads: 2, callerReplays: false });
+    // Two workers: a block's line number is not known to a thread that skipped the blocks before it.
+    const run = replayNdjsonParallel({ file: broken, opts, threads: 3, callerReplays: false, blockBytes });
     await expect(run).rejects.toBeInstanceOf(BacktestError);
     await expect(run).rejects.toThrow(`broken.ndjson:${bad + 1}`);
   }, 60_000);
@@ -74,19 +80,19 @@ describe('a block goes to the first thread that reaches it', () => {
   it('an empty file is an empty report on any thread count', async () => {
     const empty = join(dir, 'empty.ndjson');
     writeFileSync(empty, '');
-    for (const callerReplays of [true, false]) expect((await replayNdjsonParallel({ file: empty, opts, threads: 2, callerReplays }))?.records).toBe(0);
+    for (const callerReplays of [true, false]) expect((await replayNdjsonParallel({ file: empty, opts, threads: 2, callerReplays, blockBytes }))?.records).toBe(0);
   }, 60_000);
 });
 
 describe('one thread', () => {
-  it('replays every record in order through the block reader: a stateful strategy gives the report of a plain loop, progress is reported per block', async () => {
+  it('replays every record in order through the block reader: a stateful strategy gives the report of a plain loop, progress is reported every 1,024 records', async () => {
     const roundRobin = { ...opts, strategy: 'round-robin' } as const;
     const seen: number[] = [];
-    const one = await replayNdjsonParallel({ file, opts: roundRobin, threads: 1 }, (n) => seen.push(n));
+    const one = await replayNdjsonParallel({ file, opts: roundRobin, threads: 1, blockBytes }, (n) => seen.push(n));
     const acc = new ReplayAccumulator(roundRobin);
     for await (const r of readNdjson(file)) acc.add(r);
     expect(same(one)).toEqual(same(acc.report()));
-    expect(seen).toEqual([THREAD_BLOCK, 2 * THREAD_BLOCK, 3 * THREAD_BLOCK, 3 * THREAD_BLOCK + 100]);
+    expect(seen).toEqual([1024, 2048, 3072, RECORDS]);
   }, 60_000);
 });
 

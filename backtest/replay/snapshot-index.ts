@@ -1,0 +1,131 @@
+/**
+ * The snapshot lines a replay thread needs from before the blocks it reads. Threads take a
+ * file in byte blocks (`replay-share.ts`) and read only their own; a record names its
+ * snapshot by id (`snapshotRef`), written once where it first appeared, which can be in a
+ * block another thread read. The index looks backwards from the current block, from the end
+ * of each earlier block, stopping at the nearest line with that id: the writer emits a
+ * snapshot just before the records that use it, so that is usually a few records back. Each
+ * byte is looked at most once per thread, and the nearest earlier line with the id wins, as
+ * it does for a reader that reads every line in order (ids written twice, as in two files
+ * joined with `cat`, included).
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { BacktestError } from '../errors.ts';
+import { lineToken } from './line-numbers.ts';
+import {
+  isSnapshotLine,
+  snapshotOfLine,
+  type SnapshotSource,
+  type StoredSnapshot,
+} from './ndjson.ts';
+
+/** Bytes looked at per step backwards (~40 records of the writer's layout). */
+const STEP = 256 * 1024;
+/** Bytes read past a step's end, so a line starting just before it can be told a snapshot line. */
+const PEEK = 64;
+
+export class SnapshotIndex implements SnapshotSource {
+  /** Byte offsets of the snapshot lines seen, by id. */
+  private readonly offsets = new Map<string, number[]>();
+  private readonly byOffset = new Map<number, StoredSnapshot>();
+  /** Per block: every line starting from here to the block's end has been looked at (absent: none). */
+  private readonly scannedFrom = new Map<number, number>();
+  private fd: number | null = null;
+  private block = -1;
+
+  constructor(
+    private readonly file: string,
+    private readonly size: number,
+    private readonly blockBytes: number,
+  ) {}
+
+  /** The thread now reads block `b` whole: its snapshot lines come through `add` as they are read. */
+  enter(b: number): void {
+    this.block = b;
+    this.scannedFrom.set(b, b * this.blockBytes);
+  }
+
+  add(id: string, offset: number, stored: StoredSnapshot): void {
+    const list = this.offsets.get(id);
+    if (list === undefined) this.offsets.set(id, [offset]);
+    else list.push(offset);
+    this.byOffset.set(offset, stored);
+  }
+
+  lookup(id: string): StoredSnapshot | undefined {
+    for (let j = this.block - 1; j >= 0; j--) {
+      const lo = j * this.blockBytes;
+      const hi = Math.min(this.size, lo + this.blockBytes);
+      for (;;) {
+        const from = this.scannedFrom.get(j) ?? hi;
+        const found = this.latest(id, from, hi);
+        if (found !== undefined) return found;
+        if (from <= lo) break;
+        this.scanBack(lo, from);
+        this.scannedFrom.set(j, Math.max(lo, from - STEP));
+      }
+    }
+    return undefined;
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /** The snapshot of the last line with this id starting in [from, to). */
+  private latest(id: string, from: number, to: number): StoredSnapshot | undefined {
+    const list = this.offsets.get(id);
+    if (list === undefined) return undefined;
+    let best = -1;
+    for (const at of list) if (at >= from && at < to && at > best) best = at;
+    return best < 0 ? undefined : this.byOffset.get(best);
+  }
+
+  /** Notes the snapshot lines starting in [max(lo, to − STEP), to). */
+  private scanBack(lo: number, to: number): void {
+    const a = Math.max(lo, to - STEP);
+    // From the byte before `a`: a line starts at `a` if that byte ends the line before.
+    const rs = a > 0 ? a - 1 : 0;
+    const buf = this.read(rs, Math.min(this.size, to + PEEK) - rs);
+    const starts: number[] = a === 0 ? [0] : [];
+    for (let i = buf.indexOf(10); i >= 0 && rs + i + 1 < to; i = buf.indexOf(10, i + 1))
+      if (rs + i + 1 >= a) starts.push(rs + i + 1);
+    for (const p of starts) {
+      const s = p - rs;
+      if (!isSnapshotLine(buf, s, buf.length)) continue;
+      const e = buf.indexOf(10, s);
+      const line = e >= 0 ? buf.subarray(s, e) : this.lineAt(p);
+      const { id, stored } = snapshotOfLine(line, 0, line.length, `${this.file}:${lineToken(p)}`);
+      this.add(id, p, stored);
+    }
+  }
+
+  /** The whole line starting at `p` (without its '\n'). */
+  private lineAt(p: number): Buffer {
+    let len = 1 << 20;
+    for (;;) {
+      const buf = this.read(p, Math.min(len, this.size - p));
+      const e = buf.indexOf(10);
+      if (e >= 0) return buf.subarray(0, e);
+      if (p + buf.length >= this.size) return buf;
+      len *= 2;
+    }
+  }
+
+  private read(at: number, length: number): Buffer {
+    try {
+      this.fd ??= openSync(this.file, 'r');
+      const buf = Buffer.allocUnsafe(Math.max(0, length));
+      let got = 0;
+      while (got < buf.length) {
+        const n = readSync(this.fd, buf, got, buf.length - got, at + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return buf.subarray(0, got);
+    } catch (err) {
+      throw new BacktestError('input-read', `cannot read ${this.file}: ${(err as Error).message}`);
+    }
+  }
+}
