@@ -28,13 +28,14 @@ export function canSplit(strategy: StrategyName | null): boolean {
 }
 
 /**
- * One replay thread per core but one. A replay thread keeps ~1.25 cores busy (V8's concurrent GC
- * and compiler and libuv's file reads run beside it: 4.1 s of CPU for 3.3 s of wall on one thread),
- * so the last core is left to that work: on 2 cores, 2 threads replayed no faster than 1 and
- * spent 30 % more CPU (BENCHMARKS, replay session 27).
+ * One replay thread per core. A thread reads only its own blocks of the file, so a second thread
+ * adds its records' work and little else: on 2 cores, 2 threads replayed 200,000 decisions at
+ * 65–69k/s against 56–59k/s on 1, and 3 threads at 59k/s (BENCHMARKS, replay session 28). One
+ * thread keeps ~1.25 cores busy (V8's concurrent GC and compiler, libuv's reads), which is why
+ * two on two cores are not twice as fast.
  */
 export function defaultThreads(cores = availableParallelism()): number {
-  return Math.max(1, cores - 1);
+  return Math.max(1, cores);
 }
 
 // The worker is TypeScript. Fallback boot: register tsx's loader in the thread, then import it (as the CLI

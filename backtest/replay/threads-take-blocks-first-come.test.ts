@@ -99,10 +99,10 @@ describe('one thread', () => {
 describe('the default thread count', () => {
   it.each([
     [1, 1],
-    [2, 1],
-    [4, 3],
-    [16, 15],
-  ])('%i cores: %i replay threads (one core left to V8 background work)', (cores, threads) => {
+    [2, 2],
+    [4, 4],
+    [0, 1],
+  ])('%i cores: %i replay threads (one per core, at least one)', (cores, threads) => {
     expect(defaultThreads(cores)).toBe(threads);
   });
 });

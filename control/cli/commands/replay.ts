@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
     .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay')
     .option('--no-verify', 'skip whole-decision comparison (it is on by default when nothing is altered)')
-    .option('--threads <n>', 'with --input and no --limit: threads sharing the records, this one included (default: one per core but one; same report for any count)')
+    .option('--threads <n>', 'with --input and no --limit: threads sharing the records, this one included (default: one per core; each reads only its own byte blocks of the file; same report for any count)')
     .action(async (opts: ReplayFlags) => {
       const source = sourceOf(opts);
       if (opts.exportNdjson !== undefined) {
