@@ -11,6 +11,7 @@
 import { DEFAULT_ISSUER, importVerificationKeys, verifyRoutingToken } from '../../shared/tokens/index.ts';
 import { clientAddressKey } from './client-address-key.ts';
 import { ProxyError } from './errors.ts';
+import { CHECK_WAITERS_PER_CLIENT, TokenCheckSlots } from './token-check-slots.ts';
 import { TokenFailureThrottle, type FailureBudget } from './token-failure-throttle.ts';
 import type { GateVerifyResult, VerifyFn } from './token-gate.ts';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies.ts';
@@ -42,24 +43,60 @@ export async function jwksVerifier(jwksText: string, o: VerifierOptions = {}): P
 }
 
 /**
- * `verify`, refused without being run for a client whose failures have used its budget. Only the
- * client is charged: nothing here touches a replica, cluster or another client's bucket.
+ * `verify`, refused without being run for a client whose failures have used its budget. A client's
+ * checks run a few at a time (token-check-slots.ts) and each waiting one asks the budget again when
+ * its turn comes, so a burst of forgeries sent together is refused once the budget is used instead
+ * of being checked whole. Only the client is charged: nothing here touches a replica, cluster or
+ * another client's bucket or slots.
  */
-export function throttleFailures(verify: VerifyFn, throttle: TokenFailureThrottle, trusted: TrustedProxies): VerifyFn {
+export function throttleFailures(verify: VerifyFn, throttle: TokenFailureThrottle, trusted: TrustedProxies, slots = new TokenCheckSlots()): VerifyFn {
   return (token, opts) => {
     const client = clientAddressKey(clientAddress(trusted, opts.remote, opts.forwardedFor));
-    const waitS = throttle.retryAfterS(client, opts.now);
-    if (waitS !== null) return { ok: false, error: throttledError(throttle, waitS) };
+    const refused = (): GateVerifyResult | null => {
+      const waitS = throttle.retryAfterS(client, opts.now);
+      return waitS === null ? null : { ok: false, error: throttledError(throttle, waitS) };
+    };
     // Only a signature that does not verify is charged: that is what a forgery costs. Expired and
     // misrouted tokens are refused before any signature check (shared/tokens/verify.ts) and are
     // what many honest clients behind one address send when their tokens age out.
     const note = (r: GateVerifyResult): GateVerifyResult => {
+      slots.release(client);
       if (!r.ok && r.error.code === 'bad-signature') throttle.failed(client, opts.now);
       return r;
     };
-    const r = verify(token, opts);
-    return r instanceof Promise ? r.then(note) : note(r);
+    const run = (): GateVerifyResult | Promise<GateVerifyResult> => {
+      let r: GateVerifyResult | Promise<GateVerifyResult>;
+      try {
+        r = verify(token, opts);
+      } catch (err) {
+        slots.release(client);
+        throw err;
+      }
+      return r instanceof Promise ? r.then(note, (err: unknown) => (slots.release(client), Promise.reject(err))) : note(r);
+    };
+    const early = refused();
+    if (early !== null) return early;
+    const slot = slots.take(client);
+    if (slot === 'now') return run();
+    if (slot === 'full') return { ok: false, error: busyError() };
+    return slot.then(() => {
+      // Checks that ran while this one waited may have used the budget.
+      const late = refused();
+      if (late === null) return run();
+      slots.release(client);
+      return late;
+    });
   };
+}
+
+function busyError(): ProxyError {
+  return new ProxyError(
+    'token-checks-throttled',
+    429,
+    `too many routing tokens from this client are waiting to be checked (over ${CHECK_WAITERS_PER_CLIENT}); retry after 1s (tokens already verified keep working)`,
+    false,
+    1,
+  );
 }
 
 function throttledError(throttle: TokenFailureThrottle, waitS: number): ProxyError {

@@ -2,13 +2,15 @@
  * One client sending forged routing tokens costs the proxy an Ed25519 check each, CPU every tenant
  * shares. Past its failure budget (PROXY_TOKEN_FAILURE_BUDGET) its unknown tokens are refused 429
  * unchecked; tokens it already had verified still pass, and a client at another address (here:
- * another X-Forwarded-For behind a trusted balancer) is served throughout.
+ * another X-Forwarded-For behind a trusted balancer) is served throughout. Forgeries sent all at
+ * once are bounded too: a client's checks run a few at a time, the rest waiting their turn.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, chatBody, rawRequest, startReplica, startTestProxy, testKeys, type RawResponse } from './harness.ts';
 import { metricSum } from './proxy-processes.ts';
+import { CHECK_SLOTS_PER_CLIENT } from '../src/token-check-slots.ts';
 
 const BUDGET = 5;
 const CLIENT_A = '198.51.100.7';
@@ -91,5 +93,23 @@ describe('a client flooding forged tokens is throttled without checking them', (
     expect((await send(CLIENT_B, await keys.mint())).status).toBe(200);
     const forgedByB = await send(CLIENT_B, await keys.forge());
     expect([forgedByB.status, code(forgedByB)]).toEqual([401, 'token-bad-signature']);
+  });
+
+  it('a burst of forgeries sent at once costs about the budget in checks, not one per token; an honest burst from another address is all served', async () => {
+    const CLIENT_D = '192.0.2.91';
+    const CLIENT_E = '192.0.2.92';
+    const before = metricSum(await metrics(), 'switchyard_proxy_token_verifications_total', { result: 'failed' });
+    const forged = await Promise.all(Array.from({ length: 40 }, () => keys.forge()));
+    const valid = await Promise.all(Array.from({ length: 20 }, () => keys.mint()));
+    const [flood, honest] = await Promise.all([Promise.all(forged.map((t) => send(CLIENT_D, t))), Promise.all(valid.map((t) => send(CLIENT_E, t)))]);
+    const codes = flood.map((r) => `${r.status} ${code(r)}`);
+    const checked = codes.filter((c) => c === '401 token-bad-signature').length;
+    expect(codes.filter((c) => c !== '401 token-bad-signature' && c !== '429 token-failures-throttled')).toEqual([]);
+    // The budget, plus at most the checks already running when it ran out (was: all 40 checked).
+    expect(checked).toBeGreaterThanOrEqual(BUDGET);
+    expect(checked).toBeLessThanOrEqual(BUDGET + CHECK_SLOTS_PER_CLIENT - 1);
+    expect(metricSum(await metrics(), 'switchyard_proxy_token_verifications_total', { result: 'failed' }) - before).toBe(checked);
+    // Many clients behind one address, each with a fresh token, sent together: queued a few checks' time, never refused.
+    expect(honest.map((r) => r.status)).toEqual(valid.map(() => 200));
   });
 });
