@@ -6,7 +6,6 @@
  * latency lists are sorted before quantiles: the report is the same for any thread count and
  * any split, and the same as a single-threaded replay.
  */
-import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { StrategyName } from '../../shared/domain/types.ts';
 import { BacktestError } from '../errors.ts';
 import { mergePartials, reportOf, type ReplayPartial, type ReplayReport } from './replay-engine.ts';
-import { allTaken, claimSlots, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
+import { allTaken, claimSlots, fileSize, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
 import type { ParallelJob, WorkerMessage, WorkerTask } from './replay-task.ts';
 
 export { BLOCK_BYTES, type ParallelJob, type WorkerTask, type WorkerMessage } from './replay-task.ts';
@@ -133,14 +132,6 @@ export async function replayNdjsonParallel(whole: ParallelJob, progress?: (recor
     stopAll(crew);
     await helpers.catch(() => undefined);
     throw err;
-  }
-}
-
-async function fileSize(file: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch (err) {
-    throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   }
 }
 

@@ -137,7 +137,8 @@ export async function replayShare(
   return { kind: 'partial', partial: acc.partial(), blocks: taken.length, accumulator: acc };
 }
 
-async function fileSize(file: string): Promise<number> {
+/** The file's size in bytes; an unreadable file is an `input-read` error naming it. */
+export async function fileSize(file: string): Promise<number> {
   try {
     return (await stat(file)).size;
   } catch (err) {
