@@ -22,6 +22,23 @@ describe('TokenFailureThrottle', () => {
     }
   });
 
+  // Budget 2 per client per 2 s, total 2 × 2 = 4 in all (one back every 500 ms).
+  // Each step: [client, at ms, 'fail' | 'ask'], and for 'ask' the expected refusal (null: may check).
+  it.each([
+    ['failures everywhere use the total: a client that failed waits for it, one that has not is still checked', [['a', 0, 'fail'], ['b', 0, 'fail'], ['c', 0, 'fail'], ['d', 0, 'fail'], ['a', 0, 'ask', { waitS: 1, scope: 'all' }], ['e', 0, 'ask', null]]],
+    ['the total refills with time', [['a', 0, 'fail'], ['b', 0, 'fail'], ['c', 0, 'fail'], ['d', 0, 'fail'], ['a', 499, 'ask', { waitS: 1, scope: 'all' }], ['a', 500, 'ask', null]]],
+    ["a client's own budget is asked first", [['a', 0, 'fail'], ['a', 0, 'fail'], ['a', 0, 'ask', { waitS: 1, scope: 'client' }], ['b', 0, 'fail'], ['b', 0, 'ask', null]]],
+    ['under the total, a client that failed once may check again', [['a', 0, 'fail'], ['b', 0, 'fail'], ['a', 0, 'ask', null]]],
+  ] as const)('%s', (_name, steps) => {
+    const t = new TokenFailureThrottle({ failures: 2, windowMs: 2_000 }, 100, 2);
+    expect(t.total).toBe(4);
+    for (const step of steps) {
+      const [client, at, what] = step;
+      if (what === 'fail') t.failed(client, at);
+      else expect(t.refusal(client, at)).toEqual(step[3]);
+    }
+  });
+
   it('holds at most maxClients keys, evicting the least recently failing', () => {
     const t = new TokenFailureThrottle({ failures: 1, windowMs: 60_000 }, 3);
     for (const c of ['a', 'b', 'c']) t.failed(c, 0);

@@ -6,9 +6,15 @@
  * `failures` that refills over `windowMs`; a failure takes one, and an empty bucket means the
  * client's next unknown token is refused without being checked until one has refilled.
  *
+ * Many addresses: one attacker with many addresses would get `failures` checks for each. So
+ * there is also a total over all clients (TOTAL_FACTOR × `failures` per `windowMs`): once failures
+ * everywhere have used it, every client that has itself failed recently waits for the total to
+ * refill, unchecked. A client that has not failed (an honest one: expired and misrouted tokens are
+ * refused before any check and never fail here) is still checked, so under a spray each address
+ * costs one check, not `failures`.
+ *
  * Bounded: at most `maxClients` keys, least recently failing evicted first, so an attacker
- * spraying addresses cannot grow memory (eviction only forgets a bucket, which then starts full:
- * a sprayer gets at most `failures` checks per address it controls, as without eviction).
+ * spraying addresses cannot grow memory (eviction only forgets a bucket, which then starts full).
  * A bucket found full again is forgotten too. Pure: time is passed in; never throws.
  */
 
@@ -25,6 +31,15 @@ export const DEFAULT_FAILURE_BUDGET: FailureBudget = Object.freeze({ failures: 2
 /** ~100 B per key: about 1 MB at most. */
 export const FAILURE_CLIENTS_MAX = 10_000;
 
+/** The total over all clients, in client budgets: 20/10s per client → 200/10s in all. */
+export const TOTAL_FACTOR = 10;
+
+/** Why a client waits: its own failures, or failures everywhere with its own among them. */
+export interface Refusal {
+  readonly waitS: number;
+  readonly scope: 'client' | 'all';
+}
+
 interface Bucket {
   level: number;
   at: number;
@@ -33,12 +48,18 @@ interface Bucket {
 export class TokenFailureThrottle {
   readonly #buckets = new Map<string, Bucket>();
   readonly #perMs: number;
+  /** Failures over all clients the total allows at once. */
+  readonly total: number;
+  #all: Bucket;
 
   constructor(
     readonly budget: FailureBudget,
     private readonly maxClients = FAILURE_CLIENTS_MAX,
+    totalFactor = TOTAL_FACTOR,
   ) {
     this.#perMs = budget.failures / budget.windowMs;
+    this.total = budget.failures * totalFactor;
+    this.#all = { level: this.total, at: 0 };
   }
 
   /** Keys held now (tests, the memory bound). */
@@ -48,17 +69,27 @@ export class TokenFailureThrottle {
 
   /** Null when `client` may have its token checked; else whole seconds until it may (≥ 1). */
   retryAfterS(client: string, now: number): number | null {
+    return this.refusal(client, now)?.waitS ?? null;
+  }
+
+  /** Null when `client` may have its token checked; else how long it waits, and why. */
+  refusal(client: string, now: number): Refusal | null {
     const b = this.#buckets.get(client);
     if (b === undefined) return null;
     const level = this.#level(b, now);
     // Refilled completely: the same as no record, so the memory goes back.
-    if (level >= this.budget.failures) this.#buckets.delete(client);
-    if (level >= 1) return null;
-    return Math.max(1, Math.ceil((1 - level) / this.#perMs / 1000));
+    if (level >= this.budget.failures) {
+      this.#buckets.delete(client);
+      return null;
+    }
+    if (level < 1) return { waitS: waitS(1 - level, this.#perMs), scope: 'client' };
+    const all = this.#allLevel(now);
+    return all >= 1 ? null : { waitS: waitS(1 - all, this.total / this.budget.windowMs), scope: 'all' };
   }
 
-  /** A verification by `client` failed: it takes one from the bucket. */
+  /** A verification by `client` failed: it takes one from its bucket and one from the total. */
   failed(client: string, now: number): void {
+    this.#all = { level: Math.max(0, this.#allLevel(now) - 1), at: now };
     const b = this.#buckets.get(client);
     const level = b === undefined ? this.budget.failures : this.#level(b, now);
     // Delete then set: the map's order is least recently failing first, the eviction order.
@@ -71,12 +102,21 @@ export class TokenFailureThrottle {
     return Math.min(this.budget.failures, b.level + Math.max(0, now - b.at) * this.#perMs);
   }
 
+  #allLevel(now: number): number {
+    return Math.min(this.total, this.#all.level + (Math.max(0, now - this.#all.at) * this.total) / this.budget.windowMs);
+  }
+
   #evictOldest(): void {
     for (const key of this.#buckets.keys()) {
       this.#buckets.delete(key);
       return;
     }
   }
+}
+
+/** Whole seconds (≥ 1) until a bucket refilling at `perMs` has gained `missing`. */
+function waitS(missing: number, perMs: number): number {
+  return Math.max(1, Math.ceil(missing / perMs / 1000));
 }
 
 const EXPECTED = 'off, or <failures>/<seconds>s with whole numbers ≥ 1 (e.g. 20/10s: 20 failed token checks per client per 10 s)';

@@ -12,7 +12,7 @@ import { DEFAULT_ISSUER, importVerificationKeys, verifyRoutingToken } from '../.
 import { clientAddressKey } from './client-address-key.ts';
 import { ProxyError } from './errors.ts';
 import { CHECK_WAITERS_PER_CLIENT, TokenCheckSlots } from './token-check-slots.ts';
-import { TokenFailureThrottle, type FailureBudget } from './token-failure-throttle.ts';
+import { TokenFailureThrottle, type FailureBudget, type Refusal } from './token-failure-throttle.ts';
 import type { GateVerifyResult, VerifyFn } from './token-gate.ts';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies.ts';
 import { rememberVerified } from './verified-tokens.ts';
@@ -53,8 +53,8 @@ export function throttleFailures(verify: VerifyFn, throttle: TokenFailureThrottl
   return (token, opts) => {
     const client = clientAddressKey(clientAddress(trusted, opts.remote, opts.forwardedFor));
     const refused = (): GateVerifyResult | null => {
-      const waitS = throttle.retryAfterS(client, opts.now);
-      return waitS === null ? null : { ok: false, error: throttledError(throttle, waitS) };
+      const r = throttle.refusal(client, opts.now);
+      return r === null ? null : { ok: false, error: throttledError(throttle, r) };
     };
     // Only a signature that does not verify is charged: that is what a forgery costs. Expired and
     // misrouted tokens are refused before any signature check (shared/tokens/verify.ts) and are
@@ -99,12 +99,16 @@ function busyError(): ProxyError {
   );
 }
 
-function throttledError(throttle: TokenFailureThrottle, waitS: number): ProxyError {
+function throttledError(throttle: TokenFailureThrottle, { waitS, scope }: Refusal): ProxyError {
   const { failures, windowMs } = throttle.budget;
+  const why =
+    scope === 'client'
+      ? `too many routing tokens from this client failed verification (over ${failures} per ${windowMs / 1000}s)`
+      : `routing tokens from many clients are failing verification (over ${throttle.total} per ${windowMs / 1000}s in all), this client's among them`;
   return new ProxyError(
     'token-failures-throttled',
     429,
-    `too many routing tokens from this client failed verification (over ${failures} per ${windowMs / 1000}s); new tokens are not checked for ${waitS}s: fetch a fresh token from the edge and retry after ${waitS}s (tokens already verified keep working)`,
+    `${why}; new tokens are not checked for ${waitS}s: fetch a fresh token from the edge and retry after ${waitS}s (tokens already verified keep working)`,
     false,
     waitS,
   );

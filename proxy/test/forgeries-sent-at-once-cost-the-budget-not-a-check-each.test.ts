@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHECK_SLOTS_PER_CLIENT } from '../src/token-check-slots.ts';
+import { TOTAL_FACTOR } from '../src/token-failure-throttle.ts';
 import { jwksVerifier } from '../src/verifier.ts';
 import { APP, PROXY_ID, testKeys } from './harness.ts';
 
@@ -44,5 +45,31 @@ describe('forgeries sent at once cost the budget in checks, not one check each',
     const now = Date.now();
     const results = await Promise.all(valid.map(async (t) => verify(t, { now, audience: PROXY_ID, app: APP, fn: '*', remote: '198.51.100.30' })));
     expect(results.map((r) => r.ok)).toEqual(valid.map(() => true));
+  });
+
+  it('forgeries from many addresses: once failures in all use the total, each further address costs one check, not its budget', async () => {
+    const keys = await testKeys();
+    let checks = 0;
+    const verify = await jwksVerifier(keys.jwks, { failureBudget: { failures: BUDGET, windowMs: 60_000 }, onFullCheck: () => checks++ });
+    const forged = await Promise.all(Array.from({ length: BUDGET }, () => keys.forge()));
+    const now = Date.now();
+    const at = (remote: string) => ({ now, audience: PROXY_ID, app: APP, fn: '*', remote });
+    const addresses = Array.from({ length: 60 }, (_, i) => `10.7.${i >> 8}.${i & 255}`);
+    const refusals: string[] = [];
+    for (const remote of addresses) {
+      for (const t of forged) {
+        const r = await verify(t, at(remote));
+        if (!r.ok && r.error.code === 'token-failures-throttled') refusals.push(r.error.message);
+      }
+    }
+    const total = BUDGET * TOTAL_FACTOR;
+    // The first addresses use their budgets until the total is used (10 × 5 = 50), then one check per address (50 more).
+    // Was: every address its whole budget, 60 × 5 = 300 checks.
+    expect(checks).toBe(total + (addresses.length - total / BUDGET));
+    expect(refusals[refusals.length - 1]).toMatch(/from many clients are failing verification \(over 50 per 60s in all\), this client's among them/);
+    // An address that has sent no forgery is still checked, and its valid token passes; one that forged waits.
+    expect((await verify(await keys.mint(), at('10.8.0.1'))).ok).toBe(true);
+    const forger = await verify(await keys.mint(), at(addresses[59] ?? ''));
+    expect(forger.ok ? 'ok' : forger.error.code).toBe('token-failures-throttled');
   });
 });
