@@ -256,6 +256,26 @@ export async function* fileChunks(file: string, chunk = CHUNK, opts: ChunkOption
   }
 }
 
+/** Record lines in a file (the replay's progress total): snapshot and blank lines are not records. */
+export async function countRecordLines(file: string): Promise<number> {
+  let n = 0;
+  for await (const buf of fileChunks(file, undefined, { recycle: true })) {
+    for (let s = 0; s < buf.length; ) {
+      const e = lineEnd(buf, s);
+      if (!startsWith(buf, s, e, B.snapshotLine)) {
+        for (let i = s; i < e; i++) {
+          if (!isSpace(buf[i])) {
+            n++;
+            break;
+          }
+        }
+      }
+      s = e + 1;
+    }
+  }
+  return n;
+}
+
 function startsWith(buf: Buffer, s: number, e: number, needle: Buffer): boolean {
   if (e - s < needle.length) return false;
   for (let i = 0; i < needle.length; i++) if (buf[s + i] !== needle[i]) return false;

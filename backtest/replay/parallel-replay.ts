@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type { StrategyName } from '../../shared/domain/types.ts';
 import { BacktestError } from '../errors.ts';
 import { mergePartials, reportOf, type ReplayPartial, type ReplayReport } from './replay-engine.ts';
-import { allTaken, claimSlots, fileSize, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
+import { allTaken, claimSlots, fileSize, RECORDS, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
 import type { ParallelJob, WorkerMessage, WorkerTask } from './replay-task.ts';
 
 export { BLOCK_BYTES, type ParallelJob, type WorkerTask, type WorkerMessage } from './replay-task.ts';
@@ -102,7 +102,8 @@ export async function replayNdjsonParallel(whole: ParallelJob, progress?: (recor
   // Awaited below; handled here too, so a worker's failure while this thread still replays is not an unhandled rejection.
   helpers.catch(() => undefined);
   try {
-    const own = job.callerReplays === false && workers > 0 ? await workersOnly(claims) : await replayShare(job, claims);
+    // The calling thread reports every thread's records as it goes (workers add theirs to a shared count).
+    const own = job.callerReplays === false && workers > 0 ? await workersOnly(claims) : await replayShare(job, claims, -1, false, progress);
     if (own.kind !== 'partial') {
       // A canary note (here or in a worker, which then stopped everyone): workers stop at their next
       // block, and none is started after this.
@@ -126,7 +127,9 @@ export async function replayNdjsonParallel(whole: ParallelJob, progress?: (recor
       if (t === 'canary') return null;
       if (t !== null) parts.push(t);
     }
-    return reportOf(mergePartials(parts), job.opts, performance.now() - started);
+    const merged = mergePartials(parts);
+    progress?.(Atomics.load(claims, RECORDS));
+    return reportOf(merged, job.opts, performance.now() - started);
   } catch (err) {
     Atomics.store(claims, STOP, 1);
     stopAll(crew);

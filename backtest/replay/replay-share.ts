@@ -18,14 +18,17 @@ import { SnapshotIndex } from './snapshot-index.ts';
 
 /**
  * Slots of the shared Int32Array: the next unclaimed block; a stop flag (a canary note was met, or
- * a thread failed); the file's block count + 1 (0: no thread has looked at the file yet); then one
+ * a thread failed); the file's block count + 1 (0: no thread has looked at the file yet); the records
+ * all threads have replayed (for progress); then one
  * slot per worker, set before its first claim (a worker whose slot is still 0 when every block is
  * taken holds none and can be ended).
  */
 export const NEXT_BLOCK = 0;
 export const STOP = 1;
 export const TOTAL_BLOCKS = 2;
-export const WORKER_SLOTS = 3;
+/** Records replayed by every thread so far, in steps of PROGRESS_EVERY (and each thread's rest at its end). */
+export const RECORDS = 3;
+export const WORKER_SLOTS = 4;
 
 export function claimSlots(workers: number): number {
   return WORKER_SLOTS + workers;
@@ -54,14 +57,14 @@ export function allTaken(claims: Int32Array): boolean {
   return total > 0 && Atomics.load(claims, NEXT_BLOCK) >= total - 1;
 }
 
-/** Records between progress reports of a replay alone. */
+/** Records between progress reports. */
 const PROGRESS_EVERY = 1024;
 
 /**
  * `slot`: the worker's own slot (`WORKER_SLOTS + n`), or -1 for the calling thread. `alone`: the only
  * thread, which takes every block in order without claiming and replays policy-canary records too
  * (its accumulator's report then has the canary side-by-side). `progress`: called with how many
- * records this thread has replayed, every PROGRESS_EVERY and at the end.
+ * records all threads have replayed, every PROGRESS_EVERY records of this thread and at its end.
  */
 export async function replayShare(
   job: ParallelJob,
@@ -122,7 +125,10 @@ export async function replayShare(
           }
           // The byte offset orders the record among every thread's (which difference came first).
           add(acc, job, r, cursor.at + s);
-          if (++records % PROGRESS_EVERY === 0) progress?.(records);
+          if (++records % PROGRESS_EVERY === 0) {
+            const all = Atomics.add(claims, RECORDS, PROGRESS_EVERY) + PROGRESS_EVERY;
+            progress?.(all);
+          }
         }
         s = e + 1;
       }
@@ -133,7 +139,9 @@ export async function replayShare(
     index.close();
   }
   if (stopped) return { kind: 'stopped' };
-  if (records % PROGRESS_EVERY !== 0 || records === 0) progress?.(records);
+  const rest = records % PROGRESS_EVERY;
+  const all = Atomics.add(claims, RECORDS, rest) + rest;
+  if (rest !== 0 || records === 0) progress?.(all);
   return { kind: 'partial', partial: acc.partial(), blocks: taken.length, accumulator: acc };
 }
 

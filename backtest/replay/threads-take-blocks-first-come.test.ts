@@ -65,6 +65,15 @@ describe('a block goes to the first thread that reaches it', () => {
     expect(same(await replayNdjsonParallel({ file, opts, threads: 2, blockBytes }))).toEqual(same(oneThread));
   }, 60_000);
 
+  it("progress on several threads counts every thread's records, ending at the file's count (the CLI's bar)", async () => {
+    const seen: number[] = [];
+    const two = await replayNdjsonParallel({ file, opts, threads: 2, blockBytes }, (n) => seen.push(n));
+    expect(two?.records).toBe(RECORDS);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.at(-1)).toBe(RECORDS);
+    expect(seen.every((n, i) => i === 0 || n >= (seen[i - 1] ?? 0))).toBe(true);
+  }, 60_000);
+
   it("a bad line in a worker's block fails the replay with its line number, not a hang or a partial report", async () => {
     const lines = readFileSync(file, 'utf8').split('\n');
     const bad = lines.findIndex((l, k) => k > 2_000 && l.startsWith('{"v":1,"decision"'));

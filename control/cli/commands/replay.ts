@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { STRATEGIES, type StrategyName } from '../../../shared/domain/types.ts';
 import type { DecisionRecord } from '../../../backtest/decision-record.ts';
 import { BacktestError } from '../../../backtest/errors.ts';
 import { policyFromEnvText } from '../../../backtest/policy-file.ts';
-import { readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
+import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
 import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
 import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtest/replay/parallel-replay.ts';
@@ -126,7 +125,7 @@ function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRec
     return {
       // The replay and the export each finish a record before they take the next: reuse the read buffers.
       records: () => filtered(readNdjson(file, undefined, { recycle: true }), opts.app, since, limit),
-      count: () => countLines(file),
+      count: () => countRecordLines(file),
     };
   }
   const authToken = opts.authToken ?? requireDbEnv(process.env).authToken;
@@ -149,16 +148,6 @@ async function* filtered(src: AsyncIterable<DecisionRecord>, app: string | undef
     n++;
     yield r;
   }
-}
-
-/** Newlines in the file (the progress bar's total): memchr through each chunk, not a JS loop per byte. */
-export async function countLines(file: string): Promise<number> {
-  let n = 0;
-  for await (const chunk of createReadStream(file)) {
-    const b = chunk as Buffer;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
-  }
-  return n;
 }
 
 async function readText(file: string): Promise<string> {
