@@ -262,18 +262,18 @@ export async function countRecordLines(file: string): Promise<number> {
   for await (const buf of fileChunks(file, undefined, { recycle: true })) {
     for (let s = 0; s < buf.length; ) {
       const e = lineEnd(buf, s);
-      if (!startsWith(buf, s, e, B.snapshotLine)) {
-        for (let i = s; i < e; i++) {
-          if (!isSpace(buf[i])) {
-            n++;
-            break;
-          }
-        }
-      }
+      if (lineKind(buf, s, e) === 'record') n++;
       s = e + 1;
     }
   }
   return n;
+}
+
+/** What the line at [s, e) is, without parsing it. */
+function lineKind(buf: Buffer, s: number, e: number): 'blank' | 'snapshot' | 'record' {
+  if (startsWith(buf, s, e, B.snapshotLine)) return 'snapshot';
+  for (let i = s; i < e; i++) if (!isSpace(buf[i])) return 'record';
+  return 'blank';
 }
 
 function startsWith(buf: Buffer, s: number, e: number, needle: Buffer): boolean {
@@ -402,9 +402,7 @@ export class NdjsonDecoder {
   kind(buf: Buffer, s: number, e: number): 'blank' | 'snapshot' | 'record' {
     this.n++;
     this.lineAt = this.chunkAt + s;
-    if (startsWith(buf, s, e, B.snapshotLine)) return 'snapshot';
-    for (let i = s; i < e; i++) if (!isSpace(buf[i])) return 'record';
-    return 'blank';
+    return lineKind(buf, s, e);
   }
 
   /** Feeds one line; returns its record, or null for a snapshot or blank line. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseFailureBudget, TokenFailureThrottle } from './token-failure-throttle.ts';
 
 const BUDGET = { failures: 3, windowMs: 3_000 }; // one failure back per second
+/** Null when the client may have its token checked; else whole seconds until it may. */
+const waitS = (t: TokenFailureThrottle, client: string, now: number): number | null => t.refusal(client, now)?.waitS ?? null;
 
 describe('TokenFailureThrottle', () => {
   // Each step: [client, at ms, 'fail' | 'ask'], and for 'ask' the expected retry-after (null: may check).
@@ -18,7 +20,7 @@ describe('TokenFailureThrottle', () => {
     for (const step of steps) {
       const [client, at, what] = step;
       if (what === 'fail') t.failed(client, at);
-      else expect(t.retryAfterS(client, at)).toBe(step[3]);
+      else expect(waitS(t, client, at)).toBe(step[3]);
     }
   });
 
@@ -45,17 +47,17 @@ describe('TokenFailureThrottle', () => {
     t.failed('a', 1); // a fails again: now the most recent
     t.failed('d', 2); // evicts b
     expect(t.size).toBe(3);
-    expect(t.retryAfterS('b', 3)).toBeNull();
-    expect(t.retryAfterS('a', 3)).not.toBeNull();
-    expect(t.retryAfterS('d', 3)).not.toBeNull();
+    expect(waitS(t, 'b', 3)).toBeNull();
+    expect(waitS(t, 'a', 3)).not.toBeNull();
+    expect(waitS(t, 'd', 3)).not.toBeNull();
   });
 
   it('forgets a client whose bucket has refilled', () => {
     const t = new TokenFailureThrottle(BUDGET);
     t.failed('a', 0);
-    expect(t.retryAfterS('a', 999)).toBeNull();
+    expect(waitS(t, 'a', 999)).toBeNull();
     expect(t.size).toBe(1);
-    expect(t.retryAfterS('a', 1_000)).toBeNull();
+    expect(waitS(t, 'a', 1_000)).toBeNull();
     expect(t.size).toBe(0);
   });
 

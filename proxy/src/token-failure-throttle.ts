@@ -67,11 +67,6 @@ export class TokenFailureThrottle {
     return this.#buckets.size;
   }
 
-  /** Null when `client` may have its token checked; else whole seconds until it may (≥ 1). */
-  retryAfterS(client: string, now: number): number | null {
-    return this.refusal(client, now)?.waitS ?? null;
-  }
-
   /** Null when `client` may have its token checked; else how long it waits, and why. */
   refusal(client: string, now: number): Refusal | null {
     const b = this.#buckets.get(client);
