@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { PROXY_WORKER_SUITES } from './proxy/test/proxy-worker-suites.ts';
 
-// Four projects: plain Node tests everywhere; the Worker's tests inside real workerd
+// Five projects: plain Node tests everywhere; the proxy's socket-level scenarios again with the
+// proxy in worker processes; the Worker's tests inside real workerd
 // (workers/vitest.config.ts, @cloudflare/vitest-pool-workers); and end-to-end tests that each
 // start the whole local system (`e2e/`), one file at a time so their stacks never compete (the
 // files of `e2e-shared` share one stack).
@@ -32,6 +34,18 @@ export default defineConfig({
         },
       },
       './workers/vitest.config.ts',
+      {
+        // The proxy's socket-level scenario files again, against a primary and two worker
+        // processes: how `switchyard proxy` runs by default (proxy/test/proxy-worker-suites.ts).
+        test: {
+          name: 'proxy-workers',
+          environment: 'node',
+          include: PROXY_WORKER_SUITES,
+          env: { SY_TEST_PROXY_WORKERS: '2' },
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
       {
         test: {
           name: 'e2e',

@@ -19,6 +19,7 @@ import { startSimCluster, type SimCluster } from '../../control/sim-cluster/serv
 import type { SimClusterOptions } from '../../control/sim-cluster/options.ts';
 import { parseProxyConfig, type ProxyConfig } from '../src/config.ts';
 import { startProxy, type ProxyDeps, type RunningProxy } from '../src/proxy.ts';
+import { startProxyInWorkers, workersFromEnv } from './proxy-in-workers.ts';
 
 export const APP = 'acme/chat';
 export const PROXY_ID = 'proxy-test';
@@ -105,29 +106,41 @@ export interface ProxyFixture {
   readonly deps?: ProxyDeps;
 }
 
-export async function testConfig(dir: string, f: ProxyFixture): Promise<ProxyConfig> {
+/** The fixture's config as ProxyConfig keys (what flags or a `--config` file would hold). */
+async function testFlags(dir: string, f: ProxyFixture): Promise<Record<string, unknown>> {
   const endpointsFile = join(dir, 'endpoints.json');
   await writeFile(
     endpointsFile,
     JSON.stringify({ endpoints: f.endpoints.map((e) => ({ app: APP, ...e })), apps: f.apps ?? [], projects: f.projects ?? [] }),
   );
-  const parsed = parseProxyConfig({
-    flags: {
-      id: PROXY_ID,
-      port: 0,
-      endpointsFile,
-      logLevel: 'silent',
-      healthCheckIntervalMs: 60_000,
-      ...(f.jwks !== undefined ? { jwks: f.jwks } : { authDisabled: true }),
-      ...f.config,
-    },
-  });
+  return {
+    id: PROXY_ID,
+    port: 0,
+    endpointsFile,
+    logLevel: 'silent',
+    healthCheckIntervalMs: 60_000,
+    ...(f.jwks !== undefined ? { jwks: f.jwks } : { authDisabled: true }),
+    ...f.config,
+  };
+}
+
+export async function testConfig(dir: string, f: ProxyFixture): Promise<ProxyConfig> {
+  const parsed = parseProxyConfig({ flags: await testFlags(dir, f) });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.config;
 }
 
+/**
+ * The proxy under test: in this process, or with `SY_TEST_PROXY_WORKERS=N` as N worker
+ * processes behind one port, the way `switchyard proxy` runs by default (proxy-in-workers.ts).
+ */
 export async function startTestProxy(f: ProxyFixture): Promise<RunningProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-'));
+  const workers = workersFromEnv();
+  if (workers !== null) {
+    if (f.deps !== undefined) throw new Error('injected deps exist only for an in-process proxy: leave this test out of the proxy-workers list');
+    return startProxyInWorkers(dir, await testFlags(dir, f), workers);
+  }
   return startProxy(await testConfig(dir, f), { logger: pino({ level: 'silent' }), ...f.deps });
 }
 

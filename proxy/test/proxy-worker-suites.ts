@@ -1,0 +1,47 @@
+/**
+ * Proxy scenario files that also run against the proxy as `switchyard proxy` runs it by default:
+ * a node:cluster primary and worker processes on one port (the `proxy-workers` vitest project sets
+ * SY_TEST_PROXY_WORKERS=2; proxy-in-workers.ts). Each runs unchanged: it talks to the proxy only
+ * over its sockets and its admin listener (one scrape sums every worker).
+ *
+ * Not here: files that read the proxy's in-process state (`proxy.runtime`, `refresh()`, a drain's
+ * result, injected deps), what several workers keep global having its own `PROXY_WORKERS=2` tests;
+ * and four that count per-process things by design: budgeted-body-is-parsed-once and
+ * first-sse-chunk-is-not-held (spies in the test's own process), sse-through-h2c-upstream-matches-http1
+ * (one h2c upstream connection per process), a-client-flooding-forged-tokens-is-throttled-without-checking-them
+ * (the failure budget is per process, proxy/README.md).
+ */
+export const PROXY_WORKER_SUITES = [
+  'proxy/test/chunked-body-over-the-limit-of-a-managed-stream-is-413.test.ts',
+  'proxy/test/client-leaving-mid-stream-is-not-a-cut-stream.test.ts',
+  'proxy/test/continuation-keeps-heartbeating-until-its-first-token.test.ts',
+  'proxy/test/credentials-stop-at-proxy-and-query-passes-raw.test.ts',
+  'proxy/test/h2c-stream-continues-when-its-connection-dies.test.ts',
+  'proxy/test/heartbeats-before-the-first-token.test.ts',
+  'proxy/test/held-connections-outlive-request-timeouts.test.ts',
+  'proxy/test/held-stream-outlives-timeouts.test.ts',
+  'proxy/test/http2-and-http1-clients.test.ts',
+  'proxy/test/inference-aware-bodies-pass-unchanged.test.ts',
+  'proxy/test/made-up-cluster-names-never-become-metric-series.test.ts',
+  'proxy/test/managed-stream-records-genai-metrics.test.ts',
+  'proxy/test/managed-streams-never-buffer-uploads.test.ts',
+  'proxy/test/one-apps-retries-never-spend-anothers-retry-budget.test.ts',
+  'proxy/test/over-limits-get-429.test.ts',
+  'proxy/test/oversized-websocket-messages-are-closed-1009.test.ts',
+  'proxy/test/pinned-job-returns-to-its-replica.test.ts',
+  'proxy/test/proxy-trusts-the-configured-token-issuer.test.ts',
+  'proxy/test/refused-request-bodies-are-not-read-forever.test.ts',
+  'proxy/test/refused-tokens-never-reach-upstream.test.ts',
+  'proxy/test/replica-cannot-forge-switchyard-headers.test.ts',
+  'proxy/test/replica-internal-and-malformed-paths-never-reach-upstream.test.ts',
+  'proxy/test/shared-prefix-requests-land-on-the-replica-holding-the-prefix.test.ts',
+  'proxy/test/slow-header-clients-are-closed.test.ts',
+  'proxy/test/stream-cut-at-project-budget-matches-engine-usage.test.ts',
+  'proxy/test/stream-error-events-name-no-replica-address.test.ts',
+  'proxy/test/streamed-chat-arrives-token-by-token.test.ts',
+  'proxy/test/tls-alpn-serves-h2-and-http1.test.ts',
+  'proxy/test/upstream-dies-mid-stream.test.ts',
+  'proxy/test/websocket-client-gone-during-admission-frees-its-slot.test.ts',
+  'proxy/test/websocket-over-http2-extended-connect.test.ts',
+  'proxy/test/websocket-replica-greeting-in-the-101-packet-reaches-the-client.test.ts',
+];
