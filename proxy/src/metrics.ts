@@ -23,6 +23,12 @@ export interface ProxyMetrics {
   readonly httpInFlight: { n: number };
   readonly websockets: Gauge;
   readonly circuitOpen: Gauge<'cluster'>;
+  /**
+   * What `circuitOpen` reads at each scrape: every known cluster → whether any app's circuit on it
+   * is open now (startProxy sets it once the breakers exist). Read at scrape, not at report time:
+   * a proxy without a store never reports, and the gauge must not lag the breaker.
+   */
+  readonly circuits: { read: () => ReadonlyMap<string, boolean> };
   readonly streamRecoveries: Counter<'cluster' | 'result'>;
   readonly heartbeatStreams: Counter;
   /** Hot-path form of `requests` (cluster, status): counted in a Map, summed in at scrape. */
@@ -86,9 +92,11 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
   const requestsBatch = new CounterBatch<'cluster' | 'status'>(['cluster', 'status']);
   const attemptsBatch = new CounterBatch<'cluster' | 'result'>(['cluster', 'result']);
   const httpInFlight = { n: 0 };
+  const circuits = { read: (): ReadonlyMap<string, boolean> => new Map() };
   if (budget !== null) budgetGauges(budget, registers);
   return {
     httpInFlight,
+    circuits,
     requestsBatch,
     attemptsBatch,
     registry,
@@ -243,9 +251,15 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     }),
     circuitOpen: new Gauge({
       name: 'switchyard_proxy_circuit_open',
-      help: '1 when the cluster circuit is open',
+      help: "1 when the circuit of at least one app on the cluster is open (circuits are per cluster × app; the store's open_circuit_apps_json says which)",
       labelNames: ['cluster'],
       registers,
+      // Every worker shares circuit transitions (cluster-peers.ts): the primary's scrape shows one 1, not one per worker.
+      aggregator: 'max',
+      collect() {
+        this.reset();
+        for (const [cluster, open] of circuits.read()) this.set({ cluster }, open ? 1 : 0);
+      },
     }),
   };
 }

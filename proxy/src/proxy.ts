@@ -105,6 +105,15 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/** Every cluster the proxy knows → whether any app's circuit on it is open (the gauge, at scrape). */
+function openCircuitsByCluster(rt: ProxyRuntime): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const id of rt.registry.clusterIds()) out.set(id, false);
+  const now = rt.now();
+  for (const [key, breaker] of rt.breakers) if (breaker.current(now) === 'open') out.set(parseCircuitKey(key).clusterId, true);
+  return out;
+}
+
 /** A worker's kept job result, for the primary's one count of them. */
 function reportToPrimary(appId: string, result: RetainedResult): void {
   const m: JobResultMessage = { sy: 'job-result', appId, id: result.id, path: result.path, bytes: result.bytes, expiresAt: result.expiresAt };
@@ -326,6 +335,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     draining: false,
   };
   rtRef = rt;
+  metrics.circuits.read = () => openCircuitsByCluster(rt);
 
   // forward-websocket narrows each client's offer to the replica's subprotocol before accepting.
   const wss = new WebSocketServers();

@@ -105,7 +105,6 @@ export class Reporter {
             : up < eps.length
               ? 'degraded'
               : 'healthy';
-      rt.metrics.circuitOpen.set({ cluster: clusterId }, circuitOpen ? 1 : 0);
       const l = lat.get(clusterId);
       return {
         proxyId: rt.config.id,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { circuitKey } from '../src/circuit-breaker.ts';
 import type { RunningProxy } from '../src/proxy.ts';
-import { APP, chatBody, rawRequest, startReplica, startTestProxy, testKeys } from './harness.ts';
+import { APP, chatBody, rawRequest, scrapeMetrics, startReplica, startTestProxy, testKeys } from './harness.ts';
+import { metricSum } from './proxy-processes.ts';
 
 describe("a dead cluster sends traffic to the token's fallback", () => {
   let dead: SimCluster;
@@ -39,8 +39,12 @@ describe("a dead cluster sends traffic to the token's fallback", () => {
       expect(r.headers['x-switchyard-cluster']).toBe('c2');
       expect(r.headers['x-sim-cluster']).toBe('c2');
     }
-    // Two whole-cluster failures opened c1's circuit: the third request skipped it.
-    expect(proxy.runtime.breakers.get(circuitKey('c1', APP))?.current(Date.now())).toBe('open');
+    // Whole-cluster failures opened c1's circuit (this app is its only one), and the operator's
+    // scrape says so at once, with no store to report to (it said nothing before: the gauge was
+    // set only when cluster health was written to libSQL). One 1 however many workers share it.
+    const scrape = await scrapeMetrics(proxy);
+    expect(metricSum(scrape, 'switchyard_proxy_circuit_open', { cluster: 'c1' })).toBe(1);
+    expect(scrape).toMatch(/^switchyard_proxy_circuit_open\{cluster="c2"\} 0$/m);
     expect(live.control.snapshot().counters.requests).toBe(3);
   });
 

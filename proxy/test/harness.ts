@@ -144,6 +144,11 @@ export async function startTestProxy(f: ProxyFixture): Promise<RunningProxy> {
   return startProxy(await testConfig(dir, f), { logger: pino({ level: 'silent' }), ...f.deps });
 }
 
+/** The admin listener's Prometheus scrape: what an operator sees (one sum over every worker). */
+export async function scrapeMetrics(proxy: RunningProxy): Promise<string> {
+  return (await fetch(`${proxy.adminUrl}/_switchyard/metrics`)).text();
+}
+
 export interface RawResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;

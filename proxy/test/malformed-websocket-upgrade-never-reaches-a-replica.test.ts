@@ -11,7 +11,8 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { RunningProxy } from '../src/proxy.ts';
-import { APP, startTestProxy, testKeys } from './harness.ts';
+import { APP, scrapeMetrics, startTestProxy, testKeys } from './harness.ts';
+import { metricSum } from './proxy-processes.ts';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
@@ -77,9 +78,7 @@ describe('a malformed WebSocket upgrade never reaches a replica', () => {
   });
 
   it('counts the refusals as client-invalid, and a good upgrade still goes through', async () => {
-    const refusals = await proxy.runtime.metrics.refusals.get();
-    const invalid = refusals.values.find((v) => v.labels.code === 'client-invalid');
-    expect(invalid?.value).toBe(4);
+    expect(metricSum(await scrapeMetrics(proxy), 'switchyard_proxy_refusals_total', { code: 'client-invalid' })).toBe(4);
     const token = await keys.mint({ fn: 'v1/ws' });
     const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v4/${APP}/v1/ws`, {
       headers: { 'x-switchyard-token': token },

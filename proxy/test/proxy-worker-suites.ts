@@ -16,6 +16,7 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/client-leaving-mid-stream-is-not-a-cut-stream.test.ts',
   'proxy/test/continuation-keeps-heartbeating-until-its-first-token.test.ts',
   'proxy/test/credentials-stop-at-proxy-and-query-passes-raw.test.ts',
+  'proxy/test/dead-cluster-fails-over-to-fallback.test.ts',
   'proxy/test/h2c-stream-continues-when-its-connection-dies.test.ts',
   'proxy/test/heartbeats-before-the-first-token.test.ts',
   'proxy/test/held-connections-outlive-request-timeouts.test.ts',
@@ -24,6 +25,7 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/inference-aware-bodies-pass-unchanged.test.ts',
   'proxy/test/made-up-cluster-names-never-become-metric-series.test.ts',
   'proxy/test/managed-stream-records-genai-metrics.test.ts',
+  'proxy/test/malformed-websocket-upgrade-never-reaches-a-replica.test.ts',
   'proxy/test/managed-streams-never-buffer-uploads.test.ts',
   'proxy/test/one-apps-retries-never-spend-anothers-retry-budget.test.ts',
   'proxy/test/over-limits-get-429.test.ts',
@@ -44,4 +46,5 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/websocket-client-gone-during-admission-frees-its-slot.test.ts',
   'proxy/test/websocket-over-http2-extended-connect.test.ts',
   'proxy/test/websocket-replica-greeting-in-the-101-packet-reaches-the-client.test.ts',
+  'proxy/test/websocket-round-trip.test.ts',
 ];
