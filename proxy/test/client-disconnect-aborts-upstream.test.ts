@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
-import { APP, chatBody, startReplica, startTestProxy, testKeys, waitFor } from './harness.ts';
+import { APP, chatBody, scrapeMetrics, startReplica, startTestProxy, testKeys, waitFor } from './harness.ts';
+import { metricSum } from './proxy-processes.ts';
 
 describe('a client that goes away mid-stream aborts the upstream request', () => {
   let sim: SimCluster;
@@ -42,7 +43,7 @@ describe('a client that goes away mid-stream aborts the upstream request', () =>
       () => sim.control.snapshot().counters.aborted === 1,
       'the replica to see the abort',
     );
-    await waitFor(() => proxy.runtime.inFlight.size === 0, 'the proxy to drop the exchange');
+    await waitFor(async () => metricSum(await scrapeMetrics(proxy), 'switchyard_proxy_in_flight') === 0, 'the proxy to drop the exchange');
     expect(sim.control.snapshot().counters.completed).toBe(0);
   });
 });

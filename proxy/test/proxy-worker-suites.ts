@@ -2,7 +2,8 @@
  * Proxy scenario files that also run against the proxy as `switchyard proxy` runs it by default:
  * a node:cluster primary and worker processes on one port (the `proxy-workers` vitest project sets
  * SY_TEST_PROXY_WORKERS=2; proxy-in-workers.ts). Each runs unchanged: it talks to the proxy only
- * over its sockets and its admin listener (one scrape sums every worker).
+ * over its sockets and its admin listener (one scrape sums every worker), reading the proxy's
+state as an operator does, from the scrape (`scrapeMetrics`).
  *
  * Not here: files that read the proxy's in-process state (`proxy.runtime`, `refresh()`, a drain's
  * result, injected deps), what several workers keep global having its own `PROXY_WORKERS=2` tests;
@@ -13,6 +14,8 @@
  */
 export const PROXY_WORKER_SUITES = [
   'proxy/test/chunked-body-over-the-limit-of-a-managed-stream-is-413.test.ts',
+  'proxy/test/client-disconnect-aborts-upstream.test.ts',
+  'proxy/test/client-faults-never-count-against-a-cluster.test.ts',
   'proxy/test/client-leaving-mid-stream-is-not-a-cut-stream.test.ts',
   'proxy/test/continuation-keeps-heartbeating-until-its-first-token.test.ts',
   'proxy/test/credentials-stop-at-proxy-and-query-passes-raw.test.ts',
@@ -24,11 +27,12 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/http2-and-http1-clients.test.ts',
   'proxy/test/inference-aware-bodies-pass-unchanged.test.ts',
   'proxy/test/made-up-cluster-names-never-become-metric-series.test.ts',
-  'proxy/test/managed-stream-records-genai-metrics.test.ts',
   'proxy/test/malformed-websocket-upgrade-never-reaches-a-replica.test.ts',
+  'proxy/test/managed-stream-records-genai-metrics.test.ts',
   'proxy/test/managed-streams-never-buffer-uploads.test.ts',
   'proxy/test/one-apps-retries-never-spend-anothers-retry-budget.test.ts',
   'proxy/test/over-limits-get-429.test.ts',
+  'proxy/test/oversized-bodies-get-413-before-upstream.test.ts',
   'proxy/test/oversized-websocket-messages-are-closed-1009.test.ts',
   'proxy/test/pinned-job-returns-to-its-replica.test.ts',
   'proxy/test/proxy-trusts-the-configured-token-issuer.test.ts',
