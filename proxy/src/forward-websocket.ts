@@ -47,6 +47,12 @@ const WS_HEADERS = new Set([
 
 /** Refuse an upgrade on the raw socket (no HTTP response object exists yet). */
 export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
+  // The client may have left while it was being admitted: nobody to tell, and writing after its
+  // end would raise an error.
+  if (socket.destroyed || socket.writableEnded) {
+    socket.destroy();
+    return;
+  }
   const body = JSON.stringify(err.toJSON());
   const lines = [
     `HTTP/1.1 ${err.status} ${err.code}`,
@@ -59,6 +65,19 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   if (err.retryAfterS !== null) lines.push(`retry-after: ${err.retryAfterS}`);
   if (err.reconnect !== null) lines.push(`x-switchyard-reconnect: ${err.reconnect}`);
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/**
+ * Node's HTTP server takes its error handler off a socket it hands to 'upgrade': until the
+ * WebSocket library owns it, a reset or a write after the client's end would be an unhandled
+ * 'error' and end the whole process (every tenant's streams). One shared function, no closure.
+ */
+export function guardUpgradeSocket(socket: Duplex): void {
+  socket.on('error', destroyOnError);
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 const NONE_LISTED: ReadonlySet<string> = new Set();

@@ -149,6 +149,16 @@ export async function scrapeMetrics(proxy: RunningProxy): Promise<string> {
   return (await fetch(`${proxy.adminUrl}/_switchyard/metrics`)).text();
 }
 
+/**
+ * The pids serving the proxy: its workers' (the primary's health answer) in worker mode, else this
+ * process's. A change means a process died under the test (in-process, vitest reports the crash).
+ */
+export async function servingPids(proxy: RunningProxy): Promise<number[]> {
+  if (workersFromEnv() === null) return [process.pid];
+  const health = (await (await fetch(`${proxy.adminUrl}/_switchyard/health`)).json()) as { pids?: number[] };
+  return [...(health.pids ?? [])].sort((a, b) => a - b);
+}
+
 export interface RawResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;

@@ -45,7 +45,10 @@ export async function startProxyInWorkers(dir: string, config: Record<string, un
     detached: true,
   });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+    if (process.env['SY_DEBUG_STDERR']) process.stderr.write(d);
+  });
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null }));
   live.add(child.pid);
   void exited.then(() => live.delete(child.pid));

@@ -13,6 +13,7 @@ state as an operator does, from the scrape (`scrapeMetrics`).
  * (the failure budget is per process, proxy/README.md).
  */
 export const PROXY_WORKER_SUITES = [
+  'proxy/test/a-websocket-client-gone-before-its-refusal-never-crashes-the-proxy.test.ts',
   'proxy/test/chunked-body-over-the-limit-of-a-managed-stream-is-413.test.ts',
   'proxy/test/client-disconnect-aborts-upstream.test.ts',
   'proxy/test/client-faults-never-count-against-a-cluster.test.ts',
