@@ -67,19 +67,6 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
   socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
-/**
- * Node's HTTP server takes its error handler off a socket it hands to 'upgrade': until the
- * WebSocket library owns it, a reset or a write after the client's end would be an unhandled
- * 'error' and end the whole process (every tenant's streams). One shared function, no closure.
- */
-export function guardUpgradeSocket(socket: Duplex): void {
-  socket.on('error', destroyOnError);
-}
-
-function destroyOnError(this: Duplex): void {
-  this.destroy();
-}
-
 const NONE_LISTED: ReadonlySet<string> = new Set();
 
 const PASS_BACK_SKIP = new Set([

@@ -21,6 +21,7 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:h
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from './config.ts';
+import { guardRawSocket } from './raw-socket-guard.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0');
@@ -42,9 +43,12 @@ type OnH2Connect = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
  * `connect` on the TLS server fires for HTTP/2 CONNECT streams (req, res) and, with allowHTTP1,
  * for HTTP/1.1 CONNECT requests (req, socket): those are not proxied (405).
  */
-function onConnectEvent(onH2Connect: OnH2Connect) {
+export function onConnectEvent(onH2Connect: OnH2Connect) {
   return (req: Http2ServerRequest | IncomingMessage, second: Http2ServerResponse | Duplex): void => {
     if (req.httpVersionMajor === 2 && 'stream' in second) return onH2Connect(req as Http2ServerRequest, second);
+    // An HTTP/1.1 CONNECT's raw socket (raw-socket-guard.ts): a client that reset it would make
+    // this refusal's write an unhandled 'error'.
+    guardRawSocket(second as Duplex);
     (second as Duplex).end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   };
 }

@@ -23,7 +23,8 @@ import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.t
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
 import { jobKeyOf } from './job-pins.ts';
-import { forwardWebSocket, guardUpgradeSocket, refuseUpgrade } from './forward-websocket.ts';
+import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
+import { guardRawSocket } from './raw-socket-guard.ts';
 import { forwardH2WebSocket } from './ws-h2.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -295,7 +296,7 @@ export async function handleUpgrade(
   socket: Duplex,
   head: Buffer,
 ): Promise<void> {
-  guardUpgradeSocket(socket);
+  guardRawSocket(socket);
   if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
     refuseUpgrade(socket, new ProxyError('not-found', 400, 'only WebSocket upgrades are proxied'));
     return;
