@@ -1,9 +1,9 @@
 /** Helpers for the rollout e2e files: the real CLI, chat requests through the edge, waiting for rows. */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Client } from '@libsql/client';
+import { switchyardCommand } from '../control/cli/switchyard-command.ts';
 import { parseRolloutRow } from '../shared/rollout/parse-rollout-rows.ts';
 import type { Rollout } from '../shared/rollout/types.ts';
 import { devLocation, sleep } from './stack.ts';
@@ -13,8 +13,8 @@ const run = promisify(execFile);
 
 /** `switchyard <args>` as a child process, as an operator would run it. */
 export async function switchyardCli(args: readonly string[], env: Record<string, string>): Promise<string> {
-  const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-  const { stdout } = await run(process.execPath, [tsx, `${ROOT}control/cli/main.ts`, ...args], { env: { ...process.env, ...env }, cwd: ROOT });
+  const cli = switchyardCommand(args);
+  const { stdout } = await run(cli.command, cli.args, { env: { ...process.env, ...env }, cwd: ROOT });
   return stdout;
 }
 

@@ -1,15 +1,12 @@
 /**
- * Test helper: runs `switchyard …` as a real child process (tsx on main.ts) and returns its exit
+ * Test helper: runs `switchyard …` as a real child process (`switchyardCommand`) and returns its exit
  * code and output, so CLI tests check what an operator sees, exit status included.
  */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { switchyardCommand } from './switchyard-command.ts';
 
 const run = promisify(execFile);
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 export interface CliResult {
   readonly code: number;
@@ -31,7 +28,8 @@ export async function runCli(
     else env[k] = v;
   }
   try {
-    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], { env, timeout: options.timeoutMs ?? 30_000, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
+    const cli = switchyardCommand(args);
+    const { stdout, stderr } = await run(cli.command, cli.args, { env, timeout: options.timeoutMs ?? 30_000, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: unknown; stdout?: string; stderr?: string };

@@ -12,12 +12,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import { parseDocument, stringify } from 'yaml';
 import { generateKeyPair } from '../../shared/tokens/index.ts';
 import { BUNDLE_FILE, wranglerDryRun } from '../../infra/workerd/build-edge.ts';
 import { runApply } from '../config/run-apply.ts';
+import { switchyardCommand } from '../cli/switchyard-command.ts';
 import { Supervisor, type ChildSpec } from './supervisor.ts';
 import { devTopology, replicaUrls, type DevTopology } from './topology.ts';
 
@@ -98,15 +99,9 @@ export interface DevStack {
 /** The demo key from examples/demo.yaml; apply stores only its SHA-256. */
 export const DEMO_API_KEY = 'sk-acme-demo-0123456789abcdef';
 
-/**
- * Children run as `node --import tsx`, one process each, not through tsx's CLI: the CLI is a
- * parent process that re-sends SIGTERM to its child when the child does not acknowledge within
- * 30 ms and SIGKILLs it 30 ms later — on a loaded machine that killed a draining proxy before it
- * could hand its streams off (e2e pinned-job-returns-to-its-cluster-after-proxy-drain).
- */
+/** Children run as `node --import tsx` (`switchyardCommand` says why not through tsx's CLI). */
 function switchyard(args: readonly string[]): { command: string; args: string[] } {
-  const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/loader.mjs')).href;
-  return { command: process.execPath, args: ['--import', tsx, join(ROOT, 'control/cli/main.ts'), ...args] };
+  return switchyardCommand(args);
 }
 
 async function ensureKeys(dir: string): Promise<{ privateJwk: string; jwksFile: string }> {

@@ -1,20 +1,21 @@
 /** `switchyard dashboard` as a real child process: bad settings are a startup error naming each one. */
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
+import { switchyardCommand } from '../switchyard-command.ts';
 
 const run = promisify(execFile);
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const argv = (args: readonly string[]): [string, string[]] => {
+  const c = switchyardCommand(args);
+  return [c.command, c.args];
+};
 
 test('refuses to start without the operator key or a database, naming both, exit 2', async () => {
   const env = { ...process.env };
   delete env['SWITCHYARD_OPERATOR_KEY'];
   delete env['EDGE_OPERATOR_KEY'];
   delete env['LIBSQL_URL'];
-  const err = await run(process.execPath, [tsx, main, 'dashboard', '--port', 'x'], { env }).then(
+  const err = await run(...argv(['dashboard', '--port', 'x']), { env }).then(
     () => null,
     (e: unknown) => e as { code?: number; stderr?: string },
   );

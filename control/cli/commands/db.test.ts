@@ -1,19 +1,20 @@
 /** `switchyard db migrate` run as a real child process against a real file database. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
+import { switchyardCommand } from '../switchyard-command.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../shared/schema/migrations.ts';
 import { openStore } from '../../store/open-store.ts';
 import { insertRoutedDecision } from '../../store/test-fixtures.ts';
 
 const run = promisify(execFile);
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const argv = (args: readonly string[]): [string, string[]] => {
+  const c = switchyardCommand(args);
+  return [c.command, c.args];
+};
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-db-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -22,7 +23,7 @@ async function cli(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], {
+    const { stdout, stderr } = await run(...argv([...args]), {
       cwd: dir,
       env: { ...process.env, ...env },
     });

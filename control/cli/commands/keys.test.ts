@@ -1,26 +1,27 @@
 /** `switchyard keys generate` as a real child process; the written files are used for real. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
+import { switchyardCommand } from '../switchyard-command.ts';
 import { importSigningKey, importVerificationKeys } from '../../../shared/tokens/keys.ts';
 import { signRoutingToken } from '../../../shared/tokens/sign.ts';
 import { verifyRoutingToken } from '../../../shared/tokens/verify.ts';
 import { generateKeys, PUBLIC_KEYS_FILE, SIGNING_KEY_FILE } from './keys.ts';
 
 const run = promisify(execFile);
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const argv = (args: readonly string[]): [string, string[]] => {
+  const c = switchyardCommand(args);
+  return [c.command, c.args];
+};
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-keys-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [tsx, main, ...args], { cwd: dir });
+    const { stdout, stderr } = await run(...argv([...args]), { cwd: dir });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
