@@ -7,6 +7,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { constants as h2, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { ProxyError } from './errors.ts';
+import { lingerIfBodyUnread } from './lingering-close.ts';
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest;
 export type ClientResponse = ServerResponse | Http2ServerResponse;
@@ -42,6 +43,8 @@ export function sendError(
   if (refused !== null) headers['x-switchyard-refused'] = refused;
   if (err.retryAfterS !== null) headers['retry-after'] = String(err.retryAfterS);
   if (err.reconnect !== null) headers['x-switchyard-reconnect'] = err.reconnect;
+  // A refusal that closes the connection while the client is still sending: let it read the answer.
+  if (headers['connection'] === 'close' || res.getHeader('connection') === 'close') lingerIfBodyUnread(res.req, res);
   res.writeHead(err.status, headers);
   res.end(body);
 }

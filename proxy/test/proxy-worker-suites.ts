@@ -10,12 +10,10 @@ state as an operator does, from the scrape (`scrapeMetrics`).
  * and four that count per-process things by design: budgeted-body-is-parsed-once and
  * first-sse-chunk-is-not-held (spies in the test's own process), sse-through-h2c-upstream-matches-http1
  * (one h2c upstream connection per process), a-client-flooding-forged-tokens-is-throttled-without-checking-them
- * (the failure budget is per process, proxy/README.md). And oversized-bodies-get-413-before-upstream:
- * the 413 closes the connection while its chunked client is still writing, and with three more
- * processes on the machine the client saw EPIPE before it read the 413 (1 run in 3; there is no
- * lingering close, which would keep reading for a while so the client gets its answer).
+ * (the failure budget is per process, proxy/README.md).
  */
 export const PROXY_WORKER_SUITES = [
+  'proxy/test/a-refused-upload-still-reads-its-answer.test.ts',
   'proxy/test/a-websocket-client-gone-before-its-refusal-never-crashes-the-proxy.test.ts',
   'proxy/test/chunked-body-over-the-limit-of-a-managed-stream-is-413.test.ts',
   'proxy/test/client-disconnect-aborts-upstream.test.ts',
@@ -36,6 +34,7 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/managed-streams-never-buffer-uploads.test.ts',
   'proxy/test/one-apps-retries-never-spend-anothers-retry-budget.test.ts',
   'proxy/test/over-limits-get-429.test.ts',
+  'proxy/test/oversized-bodies-get-413-before-upstream.test.ts',
   'proxy/test/oversized-websocket-messages-are-closed-1009.test.ts',
   'proxy/test/pinned-job-returns-to-its-replica.test.ts',
   'proxy/test/proxy-trusts-the-configured-token-issuer.test.ts',
