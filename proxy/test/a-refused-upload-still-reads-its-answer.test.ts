@@ -11,11 +11,13 @@
  * client of a loaded machine, made deterministic.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
 import { LINGER_IDLE_MS, LINGER_MAX_MS } from '../src/lingering-close.ts';
 import { startEchoReplica, type EchoReplica } from './echo-replica.ts';
 import { APP, startTestProxy, testKeys } from './harness.ts';
+import { selfSignedCert } from './self-signed-cert.ts';
 
 const LIMIT = 64 * 1024;
 /** What the client declares (as a length, or as one chunk's size): more than it can send in the test's time. */
@@ -29,11 +31,13 @@ interface Answer {
 }
 
 /** Sends `head`, writes body for `writeMs` as fast as it can (or slowly, for ever), then reads. */
-function lateReader(url: string, head: string, writeMs: number, opts: { halfOpen?: boolean; probeAtMs?: number; slowly?: boolean } = {}): Promise<Answer> {
+function lateReader(url: string, head: string, writeMs: number, opts: { halfOpen?: boolean; probeAtMs?: number; slowly?: boolean; ca?: Buffer } = {}): Promise<Answer> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     // halfOpen: the client does not close its side when the proxy's FIN arrives (most clients do).
-    const socket: Socket = connect({ port: Number(port), host: hostname, allowHalfOpen: opts.halfOpen === true });
+    const where = { port: Number(port), host: hostname, allowHalfOpen: opts.halfOpen === true };
+    // ca: the proxy's TLS listener, HTTP/1.1 by ALPN.
+    const socket: Socket = opts.ca === undefined ? connect(where) : tlsConnect({ ...where, ca: opts.ca, ALPNProtocols: ['http/1.1'] });
     const chunk = Buffer.alloc(64 * 1024, 120);
     let text = '';
     let error: string | null = null;
@@ -42,7 +46,7 @@ function lateReader(url: string, head: string, writeMs: number, opts: { halfOpen
     let sent = 0;
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
     socket.on('close', () => resolve({ text, error, closedAfterMs: firstAt === 0 ? -1 : performance.now() - firstAt }));
-    socket.once('connect', () => {
+    socket.once(opts.ca === undefined ? 'connect' : 'secureConnect', () => {
       socket.pause(); // reads nothing until writeMs has passed
       socket.write(head);
       const pump = (): void => {
@@ -78,10 +82,20 @@ function lateReader(url: string, head: string, writeMs: number, opts: { halfOpen
 describe('a client uploading a large body it will not be allowed reads its refusal', () => {
   let replica: EchoReplica;
   let proxy: RunningProxy;
+  let tlsProxy: RunningProxy;
+  let ca: Buffer;
   let keys: Awaited<ReturnType<typeof testKeys>>;
   beforeAll(async () => {
     keys = await testKeys();
     replica = await startEchoReplica();
+    const tls = await selfSignedCert();
+    ca = tls.ca;
+    tlsProxy = await startTestProxy({
+      endpoints: [{ cluster: 'c1', url: replica.url }],
+      apps: [{ id: APP, requests: { maxBodyBytes: LIMIT } }],
+      jwks: keys.jwks,
+      config: { tlsCertFile: tls.certFile, tlsKeyFile: tls.keyFile },
+    });
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: replica.url }],
       apps: [{ id: APP, requests: { maxBodyBytes: LIMIT } }],
@@ -89,6 +103,7 @@ describe('a client uploading a large body it will not be allowed reads its refus
     });
   });
   afterAll(async () => {
+    await tlsProxy.close();
     await proxy.close();
     await replica.close();
   });
@@ -106,6 +121,11 @@ describe('a client uploading a large body it will not be allowed reads its refus
     expect(a.text.slice(0, 12), `connection error ${a.error}`).toBe(`HTTP/1.1 ${status}`);
     expect(a.text.toLowerCase()).toContain('connection: close');
     expect(a.text).toContain('"error"');
+  });
+
+  it('over TLS (HTTP/1.1 by ALPN) too: 413', async () => {
+    const a = await lateReader(tlsProxy.url, head(`content-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n`), 300, { ca });
+    expect(a.text.slice(0, 12), `connection error ${a.error}`).toBe('HTTP/1.1 413');
   });
 
   it('still closes a connection whose client keeps sending and never reads to the end', async () => {

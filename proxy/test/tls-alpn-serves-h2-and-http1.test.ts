@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
 import https from 'node:https';
 import http2 from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, startReplica, startTestProxy, testKeys } from './harness.ts';
+import { selfSignedCert } from './self-signed-cert.ts';
 
 describe('TLS listener negotiates h2 or http/1.1 with ALPN on one port', () => {
   let sim: SimCluster;
@@ -16,39 +13,13 @@ describe('TLS listener negotiates h2 or http/1.1 with ALPN on one port', () => {
   let ca: Buffer;
   beforeAll(async () => {
     keys = await testKeys();
-    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-tls-'));
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    // A throwaway self-signed certificate from the real openssl binary.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    ca = await readFile(cert);
+    const tls = await selfSignedCert();
+    ca = tls.ca;
     sim = await startReplica('c1', 'r0');
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: sim.url }],
       jwks: keys.jwks,
-      config: { tlsCertFile: cert, tlsKeyFile: key },
+      config: { tlsCertFile: tls.certFile, tlsKeyFile: tls.keyFile },
     });
   });
   afterAll(async () => {
