@@ -11,8 +11,11 @@
  * proxy half-closes and keeps reading and dropping what arrives until the client closes its side,
  * sends nothing for a LINGER_IDLE_MS check, or LINGER_MAX_MS have passed, then closes.
  */
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
+import { ProxyError } from './errors.ts';
 
 /** A lingering connection is checked this often and closed when nothing arrived since the last check (nginx's lingering_timeout is 5 s). */
 export const LINGER_IDLE_MS = 1_000;
@@ -34,7 +37,11 @@ export function lingerIfBodyUnread(req: ClientRequest, res: ClientResponse): voi
   socket.destroySoon = lingeringDestroySoon;
 }
 
+/** Sockets in their lingering close. */
+const lingering = new WeakSet<Socket>();
+
 function lingeringDestroySoon(this: Socket): void {
+  lingering.add(this);
   // After this FIN the socket stays readable, and Node's HTTP parser goes on reading it (the resumed
   // request drops the body). The client's FIN ends the readable side and the socket closes itself
   // (most clients close when they see ours); otherwise it is closed when it goes quiet or at the cap.
@@ -47,4 +54,46 @@ function lingeringDestroySoon(this: Socket): void {
     if (quiet || Date.now() - started + LINGER_IDLE_MS > LINGER_MAX_MS) this.destroy();
   }, LINGER_IDLE_MS).unref();
   this.once('close', () => clearInterval(check));
+}
+
+/**
+ * The answer to a request Node's HTTP/1 parser could not read (the server's 'clientError'), as a
+ * JSON refusal like every other, then a lingering close: the client is usually still sending the
+ * headers or body that broke the parse, and closing at once would reset the answer away (Node's
+ * own handler writes a bare 400/431 and destroys the socket). A request timeout (408) closes at
+ * once: its client is the one that stopped sending. An error while an answer is being written, or
+ * on a socket already gone, only closes.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex, maxHeaderBytes: number): void {
+  const s = socket as Socket;
+  // The parser fails again on every chunk that follows: the first answer stands while the socket lingers.
+  if (s.destroyed || lingering.has(s)) return;
+  // Node's own rule (its default handler): an answer may be written unless one is under way on
+  // this socket (`_httpMessage`, the response the server has assigned to it, headers sent).
+  const current = (s as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (err.code === 'ECONNRESET' || !s.writable || current?.headersSent === true) {
+    s.destroy();
+    return;
+  }
+  const refusal = clientErrorRefusal(err.code, maxHeaderBytes);
+  const body = JSON.stringify(refusal.toJSON());
+  const head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
+  s.write(head + body);
+  if (refusal.status === 408) {
+    s.destroySoon();
+    return;
+  }
+  // The parser goes on reading what still arrives (and failing on it, which lands here again).
+  lingeringDestroySoon.call(s);
+}
+
+/** The refusal for a parse error's code (llhttp's HPE_* codes, Node's request timeout). */
+export function clientErrorRefusal(code: string | undefined, maxHeaderBytes: number): ProxyError {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return new ProxyError('headers-too-large', 431, `the request's headers are more than ${maxHeaderBytes} bytes (the proxy's maxHeaderBytes); send fewer or shorter headers`);
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new ProxyError('request-timeout', 408, `the request's headers or body did not arrive in time (the proxy's headersTimeoutMs / requestTimeoutMs)`);
+  }
+  return new ProxyError('malformed-request', 400, `the request is not valid HTTP/1.1 (${code ?? 'parse error'}); check its request line, headers and framing`);
 }

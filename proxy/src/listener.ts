@@ -21,6 +21,7 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:h
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from './config.ts';
+import { answerClientError } from './lingering-close.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
 
@@ -203,11 +204,13 @@ export function createListeners(
     secure.on('secureConnection', track);
     secure.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
     secure.on('upgrade', onUpgrade);
+    secure.on('clientError', (err: Error, socket: Duplex) => answerClientError(err, socket, config.maxHeaderBytes));
     secure.on('connect', onConnectEvent(onH2Connect));
     return { server: secure, h1: secure, h2sessions, sockets };
   }
   const h1 = http.createServer({ ...limits, maxHeaderSize: config.maxHeaderBytes }, onRequest);
   h1.on('upgrade', onUpgrade);
+  h1.on('clientError', (err: Error, socket: Duplex) => answerClientError(err, socket, config.maxHeaderBytes));
   // Arms the header/request deadline checks (setupConnectionsTracking) without owning a port.
   h1.emit('listening');
   const h2 = http2.createServer(h2Options(config), onRequest);

@@ -123,6 +123,19 @@ describe('a client uploading a large body it will not be allowed reads its refus
     expect(a.text).toContain('"error"');
   });
 
+  it('headers over the limit: 431, with what to fix', async () => {
+    // 64 KiB of one header (the proxy's default limit is 16 KiB), then the body the client goes on sending.
+    const a = await lateReader(proxy.url, head(`content-length: ${BODY}\r\nx-big: ${'a'.repeat(64 * 1024)}\r\n`), 300);
+    expect(a.text.slice(0, 12), `connection error ${a.error}`).toBe('HTTP/1.1 431');
+    expect(a.text).toMatch(/"code":"headers-too-large"/);
+  });
+
+  it('a request the parser cannot read: 400, with what was wrong', async () => {
+    const a = await lateReader(proxy.url, `POST /v4/${APP}/v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 12\r\ncontent-length: 13\r\n\r\n`, 300);
+    expect(a.text.slice(0, 12), `connection error ${a.error}`).toBe('HTTP/1.1 400');
+    expect(a.text).toMatch(/"code":"malformed-request"/);
+  });
+
   it('over TLS (HTTP/1.1 by ALPN) too: 413', async () => {
     const a = await lateReader(tlsProxy.url, head(`content-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n`), 300, { ca });
     expect(a.text.slice(0, 12), `connection error ${a.error}`).toBe('HTTP/1.1 413');

@@ -93,7 +93,7 @@ describe('slow-header clients are closed within the timeout while normal traffic
       path: `/v4/${APP}/v1/models`,
       headers: { 'x-switchyard-token': token, 'x-big': 'a'.repeat(20_000) },
     }).catch(() => ({ status: 0 }));
-    expect([0, 431]).toContain(r.status);
+    expect(r.status).toBe(431);
   });
 
   it('closes an HTTP/2 session that never opens a stream', async () => {
