@@ -8,6 +8,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { constants as h2, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { ProxyError } from './errors.ts';
 import { lingerIfBodyUnread } from './lingering-close.ts';
+import { refusalResponse } from './refusal-response.ts';
 
 export type ClientRequest = IncomingMessage | Http2ServerRequest;
 export type ClientResponse = ServerResponse | Http2ServerResponse;
@@ -32,17 +33,8 @@ export function sendError(
     abortResponse(res);
     return;
   }
-  const body = Buffer.from(JSON.stringify(err.toJSON()));
-  const headers: OutgoingHttpHeaders = {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': body.length,
-    'cache-control': 'no-store',
-    ...extra,
-  };
-  const refused = err.refusedHeader();
-  if (refused !== null) headers['x-switchyard-refused'] = refused;
-  if (err.retryAfterS !== null) headers['retry-after'] = String(err.retryAfterS);
-  if (err.reconnect !== null) headers['x-switchyard-reconnect'] = err.reconnect;
+  const { body, headers: base } = refusalResponse(err);
+  const headers: OutgoingHttpHeaders = { ...base, ...extra };
   // A refusal that closes the connection while the client is still sending: let it read the answer.
   if (headers['connection'] === 'close' || res.getHeader('connection') === 'close') lingerIfBodyUnread(res.req, res);
   res.writeHead(err.status, headers);

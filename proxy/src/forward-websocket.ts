@@ -30,6 +30,7 @@ import { clientHost, clientProto, type ClientRequest } from './client-io.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 import { recordJobPin } from './job-pins.ts';
+import { rawRefusal } from './refusal-response.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
 import { clientHandshakeError } from './ws-client-handshake.ts';
@@ -53,18 +54,7 @@ export function refuseUpgrade(socket: Duplex, err: ProxyError): void {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify(err.toJSON());
-  const lines = [
-    `HTTP/1.1 ${err.status} ${err.code}`,
-    'content-type: application/json; charset=utf-8',
-    `content-length: ${Buffer.byteLength(body)}`,
-    'connection: close',
-  ];
-  const refused = err.refusedHeader();
-  if (refused !== null) lines.push(`x-switchyard-refused: ${refused}`);
-  if (err.retryAfterS !== null) lines.push(`retry-after: ${err.retryAfterS}`);
-  if (err.reconnect !== null) lines.push(`x-switchyard-reconnect: ${err.reconnect}`);
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  socket.end(rawRefusal(err));
 }
 
 const NONE_LISTED: ReadonlySet<string> = new Set();

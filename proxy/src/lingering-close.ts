@@ -11,11 +11,11 @@
  * proxy half-closes and keeps reading and dropping what arrives until the client closes its side,
  * sends nothing for a LINGER_IDLE_MS check, or LINGER_MAX_MS have passed, then closes.
  */
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
+import { rawRefusal } from './refusal-response.ts';
 
 /** A lingering connection is checked this often and closed when nothing arrived since the last check (nginx's lingering_timeout is 5 s). */
 export const LINGER_IDLE_MS = 1_000;
@@ -76,9 +76,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
     return;
   }
   const refusal = clientErrorRefusal(err.code, maxHeaderBytes);
-  const body = JSON.stringify(refusal.toJSON());
-  const head = `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`;
-  s.write(head + body);
+  s.write(rawRefusal(refusal));
   if (refusal.status === 408) {
     s.destroySoon();
     return;
