@@ -143,12 +143,14 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     upstreamAgent(config, config.upstreamAllowH2);
   const upstreams = new UpstreamRouter(config, dispatcher);
   const store = deps.store ?? null;
+  // An endpoints file named by the operator is the source even with a store (which then still takes
+  // reports, outcomes and spend): `--endpoints-file` says "these replicas, not the store's".
   const source =
     deps.source ??
-    (store !== null
-      ? storeSource(store)
-      : config.endpointsFile !== null
-        ? staticFileSource(config.endpointsFile)
+    (config.endpointsFile !== null
+      ? staticFileSource(config.endpointsFile)
+      : store !== null
+        ? storeSource(store)
         : null);
   if (source === null)
     throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');

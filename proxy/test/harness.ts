@@ -19,6 +19,8 @@ import { startSimCluster, type SimCluster } from '../../control/sim-cluster/serv
 import type { SimClusterOptions } from '../../control/sim-cluster/options.ts';
 import { parseProxyConfig, type ProxyConfig } from '../src/config.ts';
 import { startProxy, type ProxyDeps, type RunningProxy } from '../src/proxy.ts';
+import { libsqlProxyStore } from '../src/store.ts';
+import { openStoreClient } from '../src/store-client.ts';
 import { startProxyInWorkers, workersFromEnv } from './proxy-in-workers.ts';
 
 export const APP = 'acme/chat';
@@ -141,7 +143,12 @@ export async function startTestProxy(f: ProxyFixture): Promise<RunningProxy> {
     if (f.deps !== undefined) throw new Error('injected deps exist only for an in-process proxy: leave this test out of the proxy-workers list');
     return startProxyInWorkers(dir, await testFlags(dir, f), workers);
   }
-  return startProxy(await testConfig(dir, f), { logger: pino({ level: 'silent' }), ...f.deps });
+  const config = await testConfig(dir, f);
+  const client = f.deps?.store === undefined ? await openStoreClient(config) : null;
+  if (client === null) return startProxy(config, { logger: pino({ level: 'silent' }), ...f.deps });
+  // A `storeUrl` in the fixture's config: libSQL wired as `switchyard proxy` wires it (server.ts).
+  const proxy = await startProxy(config, { logger: pino({ level: 'silent' }), store: libsqlProxyStore(client), db: client, ...f.deps });
+  return { ...proxy, close: () => proxy.close().finally(() => client.close()) };
 }
 
 /** The admin listener's Prometheus scrape: what an operator sees (one sum over every worker). */

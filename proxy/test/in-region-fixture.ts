@@ -58,7 +58,7 @@ export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuth
   const db = store.client;
   const keys = await testKeys();
   const dir = await mkdtemp(join(tmpdir(), 'sy-in-region-'));
-  const config = await testConfig(dir, { endpoints: [], jwks: keys.jwks, config: { region: 'r1', ...o.proxyConfig } });
+  const config = await testConfig(dir, { endpoints: [], jwks: keys.jwks, config: { region: 'r1', endpointsFile: null, storeUrl: store.url, ...o.proxyConfig } });
   const proxy = await startProxy(config, { logger: pino({ level: 'silent' }), store: libsqlProxyStore(db), db });
   return {
     proxy,

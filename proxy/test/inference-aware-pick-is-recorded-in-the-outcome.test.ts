@@ -7,14 +7,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../control/store/migrate.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { startProxy, type RunningProxy } from '../src/proxy.ts';
-import { libsqlProxyStore } from '../src/store.ts';
-import { APP, startReplica, testConfig, waitFor } from './harness.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, startReplica, startTestProxy, waitFor } from './harness.ts';
 
 const body = (q: string): string =>
   JSON.stringify({
@@ -48,11 +46,10 @@ describe('the inference-aware pick is recorded in the outcome', () => {
         args: ['c1', APP, s.url, now],
       });
     }
-    const config = await testConfig(dir, { endpoints: [], config: { reportIntervalMs: 100, replicaExploreRate: 0 } });
-    proxy = await startProxy(
-      { ...config, endpointsFile: null, storeUrl: `file:${join(dir, 'sy.db')}` },
-      { store: libsqlProxyStore(db), logger: pino({ level: 'silent' }) },
-    );
+    proxy = await startTestProxy({
+      endpoints: [],
+      config: { reportIntervalMs: 100, replicaExploreRate: 0, endpointsFile: null, storeUrl: `file:${join(dir, 'sy.db')}` },
+    });
   });
   afterAll(async () => {
     await proxy.close();

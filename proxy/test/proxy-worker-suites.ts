@@ -7,14 +7,16 @@ state as an operator does, from the scrape (`scrapeMetrics`).
  *
  * Not here: files that read the proxy's in-process state (`proxy.runtime`, `refresh()`, a drain's
  * result, injected deps), what several workers keep global having its own `PROXY_WORKERS=2` tests;
- * and four that count per-process things by design: budgeted-body-is-parsed-once and
+ * and five that count per-process things by design: budgeted-body-is-parsed-once and
  * first-sse-chunk-is-not-held (spies in the test's own process), sse-through-h2c-upstream-matches-http1
  * (one h2c upstream connection per process), a-client-flooding-forged-tokens-is-throttled-without-checking-them
- * (the failure budget is per process, proxy/README.md).
+ * (the failure budget is per process, proxy/README.md), inference-aware-pick-is-recorded-in-the-outcome
+(the replica signals that make the second pick a `score`, not a `hash`, are per worker, proxy/README.md).
  */
 export const PROXY_WORKER_SUITES = [
   'proxy/test/a-refused-upload-still-reads-its-answer.test.ts',
   'proxy/test/a-websocket-client-gone-before-its-refusal-never-crashes-the-proxy.test.ts',
+  'proxy/test/an-endpoints-file-beside-libsql-is-the-replica-source.test.ts',
   'proxy/test/chunked-body-over-the-limit-of-a-managed-stream-is-413.test.ts',
   'proxy/test/client-disconnect-aborts-upstream.test.ts',
   'proxy/test/client-faults-never-count-against-a-cluster.test.ts',
@@ -44,12 +46,15 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/replica-internal-and-malformed-paths-never-reach-upstream.test.ts',
   'proxy/test/shared-prefix-requests-land-on-the-replica-holding-the-prefix.test.ts',
   'proxy/test/slow-header-clients-are-closed.test.ts',
+  'proxy/test/stream-continues-when-its-replica-dies.test.ts',
   'proxy/test/stream-cut-at-project-budget-matches-engine-usage.test.ts',
+  'proxy/test/stream-ended-cleanly-mid-answer-is-continued.test.ts',
   'proxy/test/stream-error-events-name-no-replica-address.test.ts',
   'proxy/test/streamed-chat-arrives-token-by-token.test.ts',
   'proxy/test/tls-alpn-serves-h2-and-http1.test.ts',
   'proxy/test/upstream-dies-mid-stream.test.ts',
   'proxy/test/websocket-client-gone-during-admission-frees-its-slot.test.ts',
+  'proxy/test/websocket-outcome-records-bytes-and-attempt.test.ts',
   'proxy/test/websocket-over-http2-extended-connect.test.ts',
   'proxy/test/websocket-replica-greeting-in-the-101-packet-reaches-the-client.test.ts',
   'proxy/test/websocket-round-trip.test.ts',

@@ -61,7 +61,7 @@ export function useSlowLibsqlProxy(hold: (body: string) => boolean, proxyConfig:
     if (client === null) throw new Error('no store client');
     dir = await mkdtemp(join(tmpdir(), 'sy-slow-libsql-'));
     const keys = await testKeys();
-    const config = await testConfig(dir, { endpoints: [], jwks: keys.jwks, config: { region: 'r1', jobsDir: join(dir, 'jobs'), ...proxyConfig } });
+    const config = await testConfig(dir, { endpoints: [], jwks: keys.jwks, config: { region: 'r1', endpointsFile: null, storeUrl: relay.url, jobsDir: join(dir, 'jobs'), ...proxyConfig } });
     proxy = await startProxy(config, { logger: pino({ level: 'silent' }), store: libsqlProxyStore(client), db: client });
   });
   afterAll(async () => {

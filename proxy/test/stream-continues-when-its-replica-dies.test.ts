@@ -9,15 +9,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerText } from '../../control/sim-cluster/openai-format.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import { migrate } from '../../control/store/migrate.ts';
-import { startProxy, type RunningProxy } from '../src/proxy.ts';
-import { staticFileSource } from '../src/registry-sources.ts';
-import { libsqlProxyStore } from '../src/store.ts';
-import { APP, chatBody, rawRequest, sseData, startReplica, testConfig, testKeys, waitFor } from './harness.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys, waitFor } from './harness.ts';
 
 interface Chunk {
   id: string;
@@ -33,18 +30,14 @@ describe('a stream continues when its replica dies', () => {
     keys = await testKeys();
     sims = [await startReplica('c1', 'r0', { tokensPerSecond: 100 }), await startReplica('c1', 'r1', { tokensPerSecond: 100 })];
     const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-cont-'));
-    db = createClient({ url: `file:${join(dir, 'sy.db')}` });
+    // Worker processes write the file too: wait for their lock rather than fail (SQLITE_BUSY).
+    db = createClient({ url: `file:${join(dir, 'sy.db')}`, timeout: 5_000 });
     await migrate(db);
-    const config = await testConfig(dir, {
+    proxy = await startTestProxy({
       endpoints: sims.map((s) => ({ cluster: 'c1', url: s.url })),
       apps: [{ id: APP, requests: { streams: { continuation: true } } }],
       jwks: keys.jwks,
-      config: { reportIntervalMs: 50, outcomeBatchSize: 1 },
-    });
-    proxy = await startProxy(config, {
-      store: libsqlProxyStore(db),
-      source: staticFileSource(join(dir, 'endpoints.json')),
-      logger: pino({ level: 'silent' }),
+      config: { storeUrl: `file:${join(dir, 'sy.db')}`, reportIntervalMs: 50, outcomeBatchSize: 1 },
     });
   });
   afterAll(async () => {

@@ -7,16 +7,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerText, tokenText } from '../../control/sim-cluster/openai-format.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { startProxy, type RunningProxy } from '../src/proxy.ts';
-import { staticFileSource } from '../src/registry-sources.ts';
-import { APP, chatBody, rawRequest, sseData, startReplica, testConfig, testKeys } from './harness.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys } from './harness.ts';
 
 const SENT = 5;
 
@@ -61,13 +56,11 @@ describe('a stream body that ends cleanly mid-answer', () => {
     keys = await testKeys();
     ender = await startCleanEnder();
     sim = await startReplica('c2', 'r0');
-    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-clean-end-'));
-    const config = await testConfig(dir, {
+    proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: ender.url }, { cluster: 'c2', url: sim.url }],
       apps: [{ id: APP, requests: { streams: { continuation: true } } }],
       jwks: keys.jwks,
     });
-    proxy = await startProxy(config, { source: staticFileSource(join(dir, 'endpoints.json')), logger: pino({ level: 'silent' }) });
   });
   afterAll(async () => {
     await proxy.close();

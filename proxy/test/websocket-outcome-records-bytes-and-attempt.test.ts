@@ -8,15 +8,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { migrate } from '../../control/store/migrate.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import { startProxy, type RunningProxy } from '../src/proxy.ts';
-import { staticFileSource } from '../src/registry-sources.ts';
-import { libsqlProxyStore } from '../src/store.ts';
-import { APP, startReplica, testConfig, testKeys, waitFor } from './harness.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, startReplica, startTestProxy, testKeys, waitFor } from './harness.ts';
 
 describe('a WebSocket outcome records real bytes and the attempt number', () => {
   let dead: SimCluster;
@@ -30,20 +27,16 @@ describe('a WebSocket outcome records real bytes and the attempt number', () => 
     await dead.close();
     live = await startReplica('c2', 'r0', { tokensPerSecond: 1000 });
     const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-ws-'));
-    db = createClient({ url: `file:${join(dir, 'sy.db')}` });
+    // Worker processes write the file too: wait for their lock rather than fail (SQLITE_BUSY).
+    db = createClient({ url: `file:${join(dir, 'sy.db')}`, timeout: 5_000 });
     await migrate(db);
-    const config = await testConfig(dir, {
+    proxy = await startTestProxy({
       endpoints: [
         { cluster: 'c1', url: dead.url },
         { cluster: 'c2', url: live.url },
       ],
       jwks: keys.jwks,
-      config: { reportIntervalMs: 50, outcomeBatchSize: 1 },
-    });
-    proxy = await startProxy(config, {
-      store: libsqlProxyStore(db),
-      source: staticFileSource(join(dir, 'endpoints.json')),
-      logger: pino({ level: 'silent' }),
+      config: { storeUrl: `file:${join(dir, 'sy.db')}`, reportIntervalMs: 50, outcomeBatchSize: 1 },
     });
   });
   afterAll(async () => {

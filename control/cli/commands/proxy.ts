@@ -28,7 +28,7 @@ export function register(program: Command): void {
     )
     .option(
       '--endpoints-file <file>',
-      'static endpoints instead of the store, env PROXY_ENDPOINTS_FILE',
+      'static endpoints instead of the store\'s (libSQL, if set, still takes reports), env PROXY_ENDPOINTS_FILE',
     )
     .option('--auth-disabled', 'accept requests without a routing token (development only)')
     .option(
