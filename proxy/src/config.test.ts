@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, formatConfigIssues, parseProxyConfig } from './config.ts';
+import { DEFAULT_CONFIG, formatConfigIssues, parseProxyConfig, replicaSource } from './config.ts';
 
 const base = { PROXY_ID: 'p1', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: '/x.json' };
 
@@ -155,5 +155,17 @@ describe('parseProxyConfig', () => {
   it('refuses to run without keys unless auth is disabled explicitly', () => {
     const r = parseProxyConfig({ env: { PROXY_ID: 'p1', PROXY_ENDPOINTS_FILE: '/x' } });
     expect(r.ok ? [] : r.issues.map((i) => i.message).join()).toContain('PROXY_AUTH_DISABLED');
+  });
+});
+
+describe('where the replicas come from (the ready line names it)', () => {
+  it.each([
+    ['file only', { PROXY_ENDPOINTS_FILE: '/e.json' }, 'endpoints file /e.json'],
+    ['libSQL only', { LIBSQL_URL: 'file:/tmp/sy.db' }, 'libsql'],
+    ['both: the file names the replicas', { PROXY_ENDPOINTS_FILE: '/e.json', LIBSQL_URL: 'file:/tmp/sy.db' }, 'endpoints file /e.json'],
+  ])('%s', (_name, env, source) => {
+    const r = parseProxyConfig({ env: { PROXY_ID: 'p1', PROXY_AUTH_DISABLED: 'true', ...env } });
+    if (!r.ok) throw new Error(formatConfigIssues(r.issues));
+    expect(replicaSource(r.config)).toBe(source);
   });
 });

@@ -236,6 +236,16 @@ export function jobResultBudgetTotal(c: Pick<ProxyConfig, 'jobResultBytesTotal' 
   return c.jobResultBytesTotal > 0 ? c.jobResultBytesTotal : Math.max(4 * 1024 ** 3, jobResultBudgetPerApp(c));
 }
 
+/**
+ * Where the proxy's replicas and app rules come from: an endpoints file the operator named wins
+ * over libSQL (`--endpoints-file`: "static endpoints instead of the store's"); libSQL, when set,
+ * still takes outcomes, reports and spend either way.
+ */
+export function replicaSource(c: Pick<ProxyConfig, 'endpointsFile' | 'storeUrl'>): string | null {
+  if (c.endpointsFile !== null) return `endpoints file ${c.endpointsFile}`;
+  return c.storeUrl !== null ? 'libsql' : null;
+}
+
 export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   inRegion: true,
   inRegionRefreshMs: 1_000,

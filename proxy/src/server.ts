@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import pino from 'pino';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { formatConfigIssues, parseProxyConfig, type ConfigSources } from './config.ts';
+import { formatConfigIssues, parseProxyConfig, replicaSource, type ConfigSources } from './config.ts';
 import type { RunningProxy } from './proxy.ts';
 import { runPrimary } from './cluster-primary.ts';
 import { workerSlotFromEnv } from './cluster-peers.ts';
@@ -77,7 +77,7 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   if (slot === null && workers > 1) {
     const primary = await runPrimary(config, workers, pino({ level: config.logLevel }));
     process.stdout.write(
-      `${JSON.stringify({ msg: 'proxy ready', url: primary.url, adminUrl: primary.adminUrl, id: config.id, workers })}\n`,
+      `${JSON.stringify({ msg: 'proxy ready', url: primary.url, adminUrl: primary.adminUrl, id: config.id, workers, replicas: replicaSource(config) })}\n`,
     );
     return null;
   }
@@ -122,7 +122,7 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   }
   // Parent processes (tests, supervisors) read this line to learn the port.
   process.stdout.write(
-    `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, adminUrl: proxy.adminUrl, id: config.id })}\n`,
+    `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, adminUrl: proxy.adminUrl, id: config.id, replicas: replicaSource(config) })}\n`,
   );
   return proxy;
 }
