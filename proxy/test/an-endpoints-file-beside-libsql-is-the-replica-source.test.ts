@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrate } from '../../control/store/migrate.ts';
+import { sampleApp } from '../../control/store/test-fixtures.ts';
+import { upsertApp } from '../../control/store/upsert-app.ts';
+import { upsertProject } from '../../control/store/upsert-project.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, chatBody, rawRequest, startReplica, startTestProxy, waitFor } from './harness.ts';
@@ -28,12 +31,8 @@ beforeAll(async () => {
   db = createClient({ url, timeout: 5_000 });
   await migrate(db);
   const now = Date.now();
-  await db.execute({ sql: 'INSERT INTO projects (id, name, updated_at) VALUES (?, ?, ?)', args: ['acme', 'Acme', now] });
-  await db.execute({
-    sql: `INSERT INTO apps (id, project_id, name, strategy, auth_required, max_concurrency, max_rps, affinity_header, residency_json, gpu_types_json, cors_origins_json, updated_at)
-          VALUES (?, 'acme', 'chat', 'round-robin', 0, NULL, NULL, NULL, '{"kind":"any"}', '[]', '[]', ?)`,
-    args: [APP, now],
-  });
+  await upsertProject(db, { id: 'acme', name: 'Acme' }, now);
+  await upsertApp(db, sampleApp('acme', 'chat', { authRequired: false }), now);
   await db.execute({
     sql: 'INSERT INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at) VALUES (?, ?, ?, 1, 1, ?)',
     args: ['c1', APP, fromStore.url, now],
