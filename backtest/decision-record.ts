@@ -8,12 +8,13 @@
  *   input_json       = {"v":1,"request":RequestFacts,"policy":Policy,"now":number,
  *                       "seed":string,"staleSnapshot":boolean,"snapshot":SerializedSnapshot,
  *                       "strategyState"?:{"roundRobinCursor":number,"outstanding":[[id,n]...]}}
- *   (`strategyState` only for classic stateful strategies: their state just before the decision.)
+ *   (`strategyState` only for classic stateful strategies: their state just before the decision.
+ *   A proxy's in-region record also has `"scope":"in-region","proxy","region"` after `v`.)
  *   SerializedSnapshot = {"app","clusters","state","status","latency","outcomes"?,"jobPins"?,"loadedAt"}
  *   (`outcomes` = the snapshot's recent OutcomeStats per cluster, which the ttft failure-risk term reads; records
  *   written before it was logged lack it and replay without outcomes, as they were read before.
  *   Not the NDJSON line's top-level `outcomes`, which are this request's own proxy attempts.)
- *   explanation_json = Decision (as is)
+ *   explanation_json = Decision (as is, with its maker's notes: shared/decision/decision-notes.ts)
  *   NDJSON line      = {"v":1,"decision":Decision,"outcomes":OutcomeRecord[],"input":<input_json object>}
  *   Writers should keep `snapshot` (and `input`) last: readers then reuse a snapshot
  *   shared by consecutive decisions without parsing it again. Other orders still parse.
@@ -32,6 +33,7 @@ import type {
 import type { Decision, Policy, StrategyState } from '../shared/decision/types.ts';
 import { DEFAULT_POLICY } from '../shared/decision/policy.ts';
 import { snapshotRecord } from '../shared/decision/record-json.ts';
+import type { RecordOrigin } from '../shared/decision/decision-notes.ts';
 import { BacktestError } from './errors.ts';
 
 /**
@@ -57,6 +59,8 @@ export interface DecisionInput {
   readonly staleSnapshot: boolean;
   /** Round-robin / least-outstanding state just before the decision, when the strategy uses it. */
   readonly strategyState?: StrategyState;
+  /** Where the decision was made, when not at the edge (the proxy's in-region records). */
+  readonly origin?: RecordOrigin;
 }
 
 /** One row of the `outcomes` table: what happened when the request was proxied. */
@@ -88,6 +92,10 @@ export interface SerializedSnapshot {
 
 export interface SerializedInput {
   readonly v: number;
+  /** `scope`, `region`, `proxy`: where the decision was made, when not at the edge. */
+  readonly scope?: string;
+  readonly region?: string;
+  readonly proxy?: string;
   readonly request: RequestFacts;
   readonly policy: Policy;
   readonly now: number;
@@ -124,6 +132,7 @@ export function serializeInput(input: DecisionInput): SerializedInput {
   // text without parsing it again (see `parseInputJson`).
   return {
     v: RECORD_FORMAT_VERSION,
+    ...input.origin,
     request: input.request,
     policy: input.policy,
     now: input.now,
@@ -213,14 +222,31 @@ export function inputWith(o: Record<string, unknown>, policy: Policy, snapshot: 
       outstanding: new Map(asEntries<number>(so['outstanding'], `${where}.strategyState.outstanding`)),
     };
   }
+  const origin = originOf(o, where);
   return {
     ...(strategyState === undefined ? {} : { strategyState }),
+    ...(origin === undefined ? {} : { origin }),
     request: asObject(o['request'], `${where}.request`) as unknown as RequestFacts,
     policy,
     now: asNumber(o['now'], `${where}.now`),
     seed,
     staleSnapshot: o['staleSnapshot'] === true,
     snapshot,
+  };
+}
+
+/** The record's `scope`/`region`/`proxy` keys (record-json.ts writes them before `request`). */
+function originOf(o: Record<string, unknown>, where: string): RecordOrigin | undefined {
+  const { scope, region, proxy } = o;
+  if (scope === undefined) return undefined;
+  if (typeof scope !== 'string') throw new BacktestError('bad-record', `${where}.scope must be a string`);
+  for (const [k, v] of [['region', region], ['proxy', proxy]] as const) {
+    if (v !== undefined && typeof v !== 'string') throw new BacktestError('bad-record', `${where}.${k} must be a string`);
+  }
+  return {
+    scope,
+    ...(typeof region === 'string' ? { region } : {}),
+    ...(typeof proxy === 'string' ? { proxy } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 // The Worker's own serialiser: replay must read exactly what the edge writes.
 import { inputJson } from '../shared/decision/record-json.ts';
+import { noteRollout, noteRoute } from '../shared/decision/decision-notes.ts';
+import type { Decision } from '../shared/decision/types.ts';
 import { DEFAULT_POLICY, decide, seededRng } from './decision-port.ts';
 import { parseInputJson, SnapshotCache } from './decision-record.ts';
 import { replayAll } from './replay/replay-engine.ts';
@@ -58,5 +60,40 @@ describe("the Worker's input_json", () => {
     expect(new Set(records.map((r) => r.decision.chosen)).size).toBeGreaterThan(1); // it does rotate
     const report = replayAll(records, { policy: null, strategy: null, assumedDurationMs: 1000, verify: true });
     expect(report.identical).toBe(5);
+  });
+
+  it('replays a decision made under a rollout and a matched route whole, its notes included', () => {
+    // The edge adds these notes (workers/src/edge.ts) after decide(); replay with nothing changed
+    // must still report every such decision identical, not as a difference.
+    const now = 1_760_000_000_000;
+    const snapshot = snapshotFixture({ now });
+    const request = {
+      appId: snapshot.app.id,
+      fn: 'v1/chat/completions',
+      method: 'POST',
+      client: { colo: 'FRA', country: 'DE', continent: 'EU' as const, location: { lat: 50.1, lon: 8.7 } },
+      affinityKey: null,
+      synthetic: false,
+    };
+    const rollout = {
+      rolloutId: 'r1', model: 'llama', version: 'v2', canary: true, reason: 'sticky-hash' as const,
+      weightPct: 10, bucket: 3, homeRegion: null, restricted: true, detail: 'rollout r1: v2 (canary, bucket 3 < 10 %)',
+    };
+    const route = { route: 'code', target: null, reason: 'matched' as const, why: ['keyword "def"'] };
+    const records = ['a', 'b', 'c'].map((seed, i) => {
+      const raw = decide(request, snapshot, DEFAULT_POLICY, { now, rng: seededRng(seed), seed, decisionId: `n${i}`, staleSnapshot: false });
+      const noted = i === 0 ? noteRollout(raw, rollout) : i === 1 ? noteRoute(raw, route) : noteRoute(noteRollout(raw, rollout), route);
+      const text = inputJson({ request, policy: DEFAULT_POLICY, now, seed, staleSnapshot: false, snapshot });
+      return { input: parseInputJson(text, `row ${i}`, null), decision: JSON.parse(JSON.stringify(noted)) as Decision, outcomes: [] };
+    });
+    expect(records[2]?.decision.summary).toMatch(/; rollout r1: v2/);
+    const report = replayAll(records, { policy: null, strategy: null, assumedDurationMs: 1000, verify: true });
+    expect(report.firstDifference).toBeNull();
+    expect(report.identical).toBe(3);
+    // And a changed note is still a difference: the notes are compared, not skipped.
+    const last = records[2];
+    if (last === undefined) throw new Error('no records');
+    const tampered = { ...last, decision: { ...last.decision, summary: `${last.decision.summary}!` } };
+    expect(replayAll([tampered], { policy: null, strategy: null, assumedDurationMs: 1000, verify: true }).identical).toBe(0);
   });
 });

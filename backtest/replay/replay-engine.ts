@@ -9,7 +9,7 @@ import type { AppSnapshot, StrategyName } from '../../shared/domain/types.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import { violationsOf, type ViolationCode } from '../constraints.ts';
 import type { DecisionRecord } from '../decision-record.ts';
-import { decide, glanceAt, newStrategyState, seededRng } from '../decision-port.ts';
+import { decide, glanceAt, newStrategyState, seededRng, withNotesOf } from '../decision-port.ts';
 import { quantileOf } from '../stats/histogram.ts';
 import { OwnerMemo } from '../../shared/caching/owner-memo.ts';
 import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
@@ -176,7 +176,8 @@ export class ReplayAccumulator {
     const moved = after.chosen !== before.chosen;
     if (moved) p.moved++;
     if (verify) {
-      if (deepEqual(after, r.decision)) p.identical++;
+      // The recorded decision carries its maker's notes (in-region, rollout, route): add them back.
+      if (deepEqual(withNotesOf(after, r.decision, input.origin), r.decision)) p.identical++;
       else if (index < p.firstDifferenceAt) {
         p.firstDifferenceAt = index;
         p.firstDifference = `${before.id}: recorded ${before.chosen ?? 'none'} (${r.decision.summary}) vs replayed ${after.chosen ?? 'none'} (${after.summary})`;

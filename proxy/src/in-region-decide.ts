@@ -5,7 +5,8 @@
  * says so (`summary` starts with "in-region (<region>)", `input_json` has `scope`).
  */
 import { randomUUID } from 'node:crypto';
-import { annotateDecision, decide, primeSnapshot, seededRng } from '../../shared/decision/index.ts';
+import { decide, primeSnapshot, seededRng } from '../../shared/decision/index.ts';
+import { noteInRegion } from '../../shared/decision/decision-notes.ts';
 import { inputJson } from '../../shared/decision/record-json.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import type { AppSnapshot, Cluster, RequestFacts } from '../../shared/domain/types.ts';
@@ -120,7 +121,7 @@ export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyEr
   });
   const decisionUs = Math.round((performance.now() - t0) * 10_000) / 10;
   // Not a spread: that would build the whole explanation here, on the request path.
-  const decision = annotateDecision(raw, `in-region (${a.region}): `, '', {});
+  const decision = noteInRegion(raw, a.region);
   // The edge's own record format (replayable the same way), saying where it was made. Its inputs
   // (facts, policy, the memoised scoped snapshot) never change after this call.
   const input = (): string =>

@@ -3,8 +3,14 @@
  * record format (shared/decision/record-json.ts), so the replay reader parses it and re-deciding
  * from the record reproduces the choice. The proxy used to hand-write its own `input_json`.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseInputJson } from '../../backtest/decision-record.ts';
+import { readNdjson, writeNdjson } from '../../backtest/replay/ndjson.ts';
+import { replayAll } from '../../backtest/replay/replay-engine.ts';
+import type { Decision } from '../../shared/decision/types.ts';
 import { decide, seededRng } from '../../shared/decision/index.ts';
 import { cluster, NOW, policy, snapshot } from '../../shared/decision/test-fixtures.ts';
 import { decideInRegion } from '../src/in-region-decide.ts';
@@ -21,7 +27,10 @@ const outcomes = new Map([
 const snap = { ...base, outcomes };
 
 describe('in-region decision record', () => {
-  it.each(['a', 'b', 'c', 'd'])('replays to the same choice and explanation, recent outcomes included (run %s)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'in-region-replay-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(['a', 'b', 'c', 'd'])('replays to the same choice and explanation, recent outcomes included (run %s)', async (run) => {
     const made = decideInRegion({
       snapshot: snap, region: 'us-east', proxyId: 'proxy-us', fn: 'v1/chat/completions', method: 'POST',
       affinityKey: null, jobKeyHash: null, policy: policy(), now: NOW, stale: false,
@@ -41,5 +50,17 @@ describe('in-region decision record', () => {
     expect(again.fallbacks).toEqual(made.decision.fallbacks);
     // The whole explanation, not just the pick: every candidate's terms and probability.
     expect(JSON.parse(JSON.stringify(again.candidates))).toEqual(JSON.parse(JSON.stringify(made.decision.candidates)));
+    // `switchyard replay` with nothing changed: the whole decision, its "in-region (us-east): "
+    // summary included, is reproduced, from the row and after an NDJSON export of it.
+    const recorded = { input, decision: JSON.parse(JSON.stringify(made.decision)) as Decision, outcomes: [] };
+    expect(recorded.decision.summary).toMatch(/^in-region \(us-east\): /);
+    const file = join(dir, `${run}.ndjson`);
+    await writeNdjson(file, [recorded]);
+    const exported = [];
+    for await (const r of readNdjson(file)) exported.push(r);
+    expect(exported[0]?.input.origin).toEqual({ scope: 'in-region', proxy: 'proxy-us', region: 'us-east' });
+    const report = replayAll([recorded, ...exported], { policy: null, strategy: null, assumedDurationMs: 1000, verify: true });
+    expect(report.firstDifference).toBeNull();
+    expect(report.identical).toBe(2);
   });
 });

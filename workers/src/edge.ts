@@ -37,7 +37,7 @@ import type { AppPath } from '../../shared/http/request-path.ts';
 import { admitRequest, pathRefusal } from './request-admission.ts';
 import { newDecisionId, newSeed } from './request-ids.ts';
 import { decorate, json } from './response-headers.ts';
-import { annotateDecision, resolveStrategy, seededRng } from './shared-deps.ts';
+import { noteRollout, noteRoute, resolveStrategy, seededRng } from './shared-deps.ts';
 import { decideWithCanary } from './canary.ts';
 import { apiKeyLoader, apiKeysLoader, appSnapshotLoader, authViewLoaders } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
@@ -399,10 +399,10 @@ export class Edge {
     });
     // Notes are added without a spread, which would build the whole explanation here: the log
     // line and the record build it a macrotask later (#logAfterResponse), to the same bytes.
-    const versioned = rollout === null ? decided : annotateDecision(decided, '', `; ${rollout.detail}`, { rollout });
+    const versioned = rollout === null ? decided : noteRollout(decided, rollout);
     const decisionMs = this.deps.hrNow() - t0;
     // The route (and the classifier's scores) travels with the decision: log, explain, replay input.
-    const decision: RoutedDecision = note === null ? versioned : annotateDecision(versioned, '', '', { route: note });
+    const decision: RoutedDecision = note === null ? versioned : noteRoute(versioned, note);
     const decisionUs = Math.round(decisionMs * 1000 * 10) / 10;
     const record = c.recordDecisions
       ? (): DecisionRow => ({ decision, decisionUs, canaryJson: canary === null ? null : JSON.stringify(canary), inputJson: inputJson({ request: facts, policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) })

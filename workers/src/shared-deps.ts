@@ -2,7 +2,8 @@
  * The one place the Worker binds to shared/ code (decision, tokens, snapshot), so a renamed or
  * reshaped export is fixed here and nowhere else.
  */
-export { annotateDecision, decide, glanceAt, parsePolicy, POLICY_VARIABLES, resolveStrategy, seededRng } from '../../shared/decision/index.ts';
+export { noteRollout, noteRoute } from '../../shared/decision/decision-notes.ts';
+export { decide, glanceAt, parsePolicy, POLICY_VARIABLES, resolveStrategy, seededRng } from '../../shared/decision/index.ts';
 export { importSigningKey, importVerificationKeys, signRoutingToken, verifyRoutingToken } from '../../shared/tokens/index.ts';
 export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadApiKeysByHash, loadAppGates, loadAppSnapshot, loadAuthClock, type AuthRead } from '../../shared/snapshot/index.ts';
