@@ -65,8 +65,30 @@ apps:
   - {project: acme, name: a, clusters: [c1], strategy: nope}
 `;
     const r = parseConfig(text, 'cfg.yaml');
-    expect(r.errors.map((e) => e.path).sort()).toEqual(['apiKeys[0].key', 'apps[0].clusters[0]', 'apps[0].strategy', 'clusters[0].region']);
+    // c1 is declared (with a bad region): the app that uses it is not told it is undeclared.
+    expect(r.errors.map((e) => e.path).sort()).toEqual(['apiKeys[0].key', 'apps[0].strategy', 'clusters[0].region']);
     expect(r.errors.map(formatIssue)).toContain("cfg.yaml:3: clusters[0].region: unknown region 'nowhere' (see shared/domain/regions.ts for the known regions)");
+  });
+
+  it('still checks an element with an unknown field, and never calls an invalid declaration undeclared', () => {
+    const text = `projects: [{id: acme}]
+clusters:
+  - {id: c1, region: eu-west, provider: x, proxyUrl: 'http://x', proxyId: p, price: 2}
+  - {id: c2, region: mars, provider: x, proxyUrl: 'http://x', proxyId: p}
+apps:
+  - {project: acme, name: chat, clusters: [c1, nope], residency: moon, maxx: 1}
+  - {project: acme, name: chat2, clusters: [c1, c2]}
+`;
+    const r = parseConfig(text, 'cfg.yaml');
+    expect(r.valid).toBe(false);
+    // Before: the unknown fields hid apps[0]'s other problems, and c1/c2 were "undeclared" in apps[1].
+    expect(r.errors.map((e) => `${e.path}: ${e.message}`).sort()).toEqual([
+      "apps[0].clusters[1]: app 'acme/chat' refers to undeclared cluster 'nope'",
+      "apps[0].maxx: unknown field 'maxx'",
+      expect.stringMatching(/^apps\[0\]\.residency: unknown residency 'moon'/),
+      "clusters[0].price: unknown field 'price'",
+      expect.stringMatching(/^clusters\[1\]\.region: unknown region 'mars'/),
+    ]);
   });
 
   it('reports YAML syntax errors with their line', () => {

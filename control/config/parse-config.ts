@@ -54,10 +54,12 @@ export function parseConfig(text: string, file: string): ParseResult {
   const apps = items(top, 'apps', rawApp, report);
 
   const projectOut = checkProjects(projects, report);
-  const projectIds = new Set(projectOut.map((p) => p.id));
+  // References are checked against every declared id, valid or not: an invalid project or
+  // cluster has its own error, and calling it undeclared as well would send the reader astray.
+  const projectIds = declaredIds(top, 'projects');
   const keyOut = checkApiKeys(apiKeys, projectIds, report);
   const clusterOut = checkClusters(clusters, report);
-  const appOut = checkApps(apps, projectIds, new Map(clusterOut.map((c) => [c.id, c])), report);
+  const appOut = checkApps(apps, projectIds, new Map(clusterOut.map((c) => [c.id, c])), declaredIds(top, 'clusters'), report);
 
   if (errors.length > 0) return { valid: false, config: null, errors };
   return { valid: true, config: { projects: projectOut, apiKeys: keyOut, clusters: clusterOut, apps: appOut }, errors: [] };
@@ -90,8 +92,27 @@ function items<S extends z.ZodType>(top: Record<string, unknown>, section: strin
         for (const k of issue.keys) report([...path, k], `unknown field '${k}'`);
       } else report(path, issue.message);
     }
+    // Only unknown top-level fields: the rest still gets its semantic checks, so one run shows
+    // everything to fix (the config stays invalid: the fields were reported above).
+    const unknown = r.error.issues.every((i) => i.code === 'unrecognized_keys' && i.path.length === 0);
+    if (!unknown || typeof el !== 'object' || el === null) return;
+    const drop = new Set(r.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : [])));
+    const rest = schema.safeParse(Object.fromEntries(Object.entries(el).filter(([k]) => !drop.has(k))));
+    if (rest.success) out.push({ index, value: rest.data });
   });
   return out;
+}
+
+/** The string `id`s a section's elements declare, whether or not the elements are valid. */
+function declaredIds(top: Record<string, unknown>, section: string): Set<string> {
+  const list = top[section];
+  const ids = new Set<string>();
+  if (!Array.isArray(list)) return ids;
+  for (const el of list as unknown[]) {
+    const id = typeof el === 'object' && el !== null ? (el as Record<string, unknown>)['id'] : undefined;
+    if (typeof id === 'string') ids.add(id);
+  }
+  return ids;
 }
 
 function checkProjects(projects: Item<RawProject>[], report: Report): Project[] {
@@ -172,7 +193,13 @@ function isStrategy(s: string): s is StrategyName {
   return (STRATEGIES as readonly string[]).includes(s);
 }
 
-function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, clusters: ReadonlyMap<string, Cluster>, report: Report): App[] {
+function checkApps(
+  apps: Item<RawApp>[],
+  projectIds: ReadonlySet<string>,
+  clusters: ReadonlyMap<string, Cluster>,
+  declaredClusters: ReadonlySet<string>,
+  report: Report,
+): App[] {
   const seen = new Set<string>();
   const out: App[] = [];
   for (const { index, value } of apps) {
@@ -189,7 +216,8 @@ function checkApps(apps: Item<RawApp>[], projectIds: ReadonlySet<string>, cluste
 
     const deployed = new Set<string>();
     value.clusters.forEach((c, i) => {
-      if (!clusters.has(c)) fail(at('clusters', i), `app '${id}' refers to undeclared cluster '${c}'`);
+      if (!declaredClusters.has(c)) fail(at('clusters', i), `app '${id}' refers to undeclared cluster '${c}'`);
+      else if (!clusters.has(c)) ok = false; // declared, but invalid: its own error says why
       if (deployed.has(c)) fail(at('clusters', i), `cluster '${c}' listed twice`);
       deployed.add(c);
     });
