@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileRoutes, matchRoute, type RouteInput } from './match-route.ts';
-import { resolveRoutes } from './resolve-routes.ts';
+import { resolveRoutes, ROUTE_LIMITS } from './resolve-routes.ts';
 
 const resolved = resolveRoutes(
   [
@@ -50,6 +50,20 @@ describe('matchRoute: first route whose conditions all hold', () => {
     expect(m.note.why).toEqual([`model ${model.slice(0, 64)}… (60006 characters)`]);
   });
 
+  // A tenant's pattern runs on its clients' prompts on a thread every tenant shares: JavaScript's
+  // backtracking engine took 0.6 s for `(a+)+$` on 27 characters, seconds on 30 (audit, session 32).
+  it("runs a tenant's regex in linear time, whatever the pattern and the prompt", () => {
+    const r = resolveRoutes([{ name: 'evil', when: { regex: ['(a+)+$', '(a|a)*b'] }, target: { model: 'm' } }], undefined, ['a']);
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const evil = compileRoutes(r.routes);
+    for (const prompt of [`${'a'.repeat(30)}!`, `${'a'.repeat(64 * 1024)}!`]) {
+      const t0 = performance.now();
+      expect(matchRoute(evil, { ...base, prompt })).toMatchObject({ ok: true, route: null });
+      expect(performance.now() - t0).toBeLessThan(250);
+    }
+    expect(matchRoute(evil, { ...base, prompt: 'AAAB' })).toMatchObject({ ok: true, route: { name: 'evil' } });
+  });
+
   it('records the classifier scores when it ran, and why', () => {
     const m = matchRoute(compiled, { ...base, prompt: 'summarise the key points of this article' });
     if (!m.ok) throw new Error('unexpected');
@@ -81,6 +95,16 @@ describe('resolveRoutes: every problem at once', () => {
     ['unknown field and strategy', [{ name: 'r', target: { model: 'm' }, strategy: 'best', colour: 1 }], undefined, [['routes', 0, 'colour'], ['routes', 0, 'strategy']]],
     ['duplicate names', [{ name: 'r', target: { model: 'm' } }, { name: 'r', target: { model: 'm' } }], undefined, [['routes', 1, 'name']]],
     ['too few examples, one intent', undefined, { a: ['x'] }, [['intents', 'a'], ['intents']]],
+    // What one app may make the edge do per request and per snapshot is bounded (ROUTE_LIMITS).
+    ['a regex RE2 cannot run in linear time', [{ name: 'r', target: { model: 'm' }, when: { regex: ['(?<=x)y', '(a)\\1'] } }], undefined, [['routes', 0, 'when', 'regex', 0], ['routes', 0, 'when', 'regex', 1]]],
+    ['too many regexes over all routes', [0, 1].map((i) => ({ name: `r${i}`, target: { model: 'm' }, when: { regex: Array.from({ length: 5 }, (_, j) => `x${j}`) } })), undefined, [['routes']]],
+    ['a regex too long', [{ name: 'r', target: { model: 'm' }, when: { regex: ['x'.repeat(ROUTE_LIMITS.regexChars + 1)] } }], undefined, [['routes', 0, 'when', 'regex', 0]]],
+    ['too many keywords over all routes', [{ name: 'r', target: { model: 'm' }, when: { keywords: Array.from({ length: ROUTE_LIMITS.keywords + 1 }, (_, i) => `k${i}`) } }], undefined, [['routes']]],
+    ['a keyword too long', [{ name: 'r', target: { model: 'm' }, when: { keywords: ['k'.repeat(ROUTE_LIMITS.keywordChars + 1)] } }], undefined, [['routes', 0, 'when', 'keywords', 0]]],
+    ['too many model globs', [{ name: 'r', target: { model: 'm' }, when: { models: Array.from({ length: ROUTE_LIMITS.globs + 1 }, (_, i) => `m${i}-*`) } }], undefined, [['routes', 0, 'when', 'models']]],
+    ['too many routes', Array.from({ length: ROUTE_LIMITS.routes + 1 }, (_, i) => ({ name: `r${i}`, target: { model: 'm' } })), undefined, [['routes']]],
+    ['too many intents', undefined, Object.fromEntries(Array.from({ length: ROUTE_LIMITS.intents + 1 }, (_, i) => [`i${i}`, ['a', 'b', 'c', 'd', 'e']])), [['intents']]],
+    ['too many examples', undefined, { a: Array.from({ length: ROUTE_LIMITS.examplesPerIntent + 1 }, (_, i) => `e${i}`), b: ['a', 'b', 'c', 'd', 'e'] }, [['intents', 'a']]],
   ])('%s', (_name, routes, intents, paths) => {
     const r = resolveRoutes(routes, intents, ['a']);
     if (r.ok) throw new Error('expected problems');

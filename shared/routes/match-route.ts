@@ -2,7 +2,10 @@
  * Picks an app's route for one request: compiled once per snapshot (regexes, the intent
  * classifier trained from the examples), then matched in order per request. Pure.
  */
+import type { RE2JS } from 're2js';
 import { compileFunctionAllowList, type FunctionMatcher } from '../http/function-allow-list.ts';
+import { compileGlobs } from './glob-match.ts';
+import { compileRouteRegex } from './route-regex.ts';
 import { trainIntentClassifier, type Classification, type IntentClassifier } from './intent-classifier.ts';
 import type { AppRoutes, Route, RouteNote } from './types.ts';
 
@@ -25,11 +28,12 @@ export type RouteMatch =
 
 interface CompiledRoute {
   readonly route: Route;
-  readonly models: RegExp | null;
+  readonly models: ((model: string) => boolean) | null;
   readonly paths: FunctionMatcher | null;
-  readonly headers: readonly (readonly [string, RegExp])[];
+  readonly headers: readonly (readonly [string, (value: string) => boolean])[];
   readonly keywords: RegExp | null;
-  readonly regex: readonly RegExp[];
+  /** RE2 (linear time): a tenant's pattern on a client's prompt must never backtrack. */
+  readonly regex: readonly RE2JS[];
 }
 
 export interface CompiledRoutes {
@@ -43,10 +47,6 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function globs(patterns: readonly string[]): RegExp {
-  return new RegExp(`^(?:${patterns.map((p) => p.split('*').map(escape).join('.*')).join('|')})$`, 'i');
-}
-
 /** Whole words: a keyword is not found inside a longer word ("def" is not in "default"). */
 function keywordRegex(words: readonly string[]): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${words.map(escape).join('|')})(?![\\p{L}\\p{N}_])`, 'iu');
@@ -58,11 +58,11 @@ export function compileRoutes(app: AppRoutes): CompiledRoutes {
     const w = route.when;
     return {
       route,
-      models: w.models === undefined ? null : globs(w.models),
+      models: w.models === undefined ? null : compileGlobs(w.models),
       paths: w.paths === undefined ? null : compileFunctionAllowList(w.paths),
-      headers: Object.entries(w.headers ?? {}).map(([name, value]) => [name, globs([value])] as const),
+      headers: Object.entries(w.headers ?? {}).map(([name, value]) => [name, compileGlobs([value])] as const),
       keywords: w.keywords === undefined ? null : keywordRegex(w.keywords),
-      regex: (w.regex ?? []).map((r) => new RegExp(r, 'iu')),
+      regex: (w.regex ?? []).map(compileRouteRegex),
     };
   });
   const usesIntent = app.routes.some((r) => r.when.intent !== undefined);
@@ -81,7 +81,7 @@ function round(n: number): number {
 function holds(c: CompiledRoute, input: RouteInput, classify: () => Classification | null): string[] | null {
   const why: string[] = [];
   if (c.models !== null) {
-    if (input.model === null || !c.models.test(input.model)) return null;
+    if (input.model === null || !c.models(input.model)) return null;
     why.push(`model ${shownModel(input.model)}`);
   }
   if (c.paths !== null) {
@@ -90,7 +90,7 @@ function holds(c: CompiledRoute, input: RouteInput, classify: () => Classificati
   }
   for (const [name, re] of c.headers) {
     const v = input.header(name);
-    if (v === null || !re.test(v)) return null;
+    if (v === null || !re(v)) return null;
     why.push(`header ${name}`);
   }
   if (c.keywords !== null) {

@@ -7,6 +7,7 @@ import { functionPatternProblem } from '../domain/request-rules.ts';
 import { STRATEGIES, type AppLimits, type StrategyName } from '../domain/types.ts';
 import { NO_ROUTES, type AppRoutes, type Route, type RouteConditions } from './types.ts';
 import { isHeaderName } from '../http/header-name.ts';
+import { routeRegexProblem } from './route-regex.ts';
 
 export interface RoutesProblem {
   /** Key path from the app (`['routes', 1, 'when', 'regex', 0]`). */
@@ -26,6 +27,27 @@ const WHEN_KEYS = ['models', 'paths', 'headers', 'keywords', 'regex', 'intent', 
 const ROUTE_KEYS = ['name', 'when', 'target', 'clusters', 'limits', 'strategy'];
 /** Examples per intent needed for a classifier worth trusting; fewer is a config error. */
 export const MIN_EXAMPLES = 5;
+
+/**
+ * Bounds on what one app's routes make the edge do per request and per snapshot: its requests
+ * share an isolate's thread with every other tenant's (64 keywords or 8 regexes over a 64 KiB
+ * prompt cost ~3 ms and ~2 ms each; 4,096 keywords cost 4 s), and every intent example is
+ * trained on at load.
+ */
+export const ROUTE_LIMITS = {
+  routes: 32,
+  /** Per route: model globs, header conditions. */
+  globs: 32,
+  globChars: 256,
+  /** Per app, over all its routes. */
+  keywords: 64,
+  keywordChars: 64,
+  regexes: 8,
+  regexChars: 256,
+  intents: 16,
+  examplesPerIntent: 100,
+  exampleChars: 1_000,
+} as const;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -48,13 +70,16 @@ function strings(v: unknown, at: Path, report: Report, check?: (s: string) => st
   return v as string[];
 }
 
+function longerThan(max: number, what: string): (s: string) => string | null {
+  return (s) => (s.length > max ? `${what} is at most ${max} characters (got ${s.length})` : null);
+}
+
 function regexProblem(s: string): string | null {
-  try {
-    new RegExp(s, 'iu');
-    return null;
-  } catch (err) {
-    return `not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`;
-  }
+  return longerThan(ROUTE_LIMITS.regexChars, 'a regex')(s) ?? routeRegexProblem(s);
+}
+
+function listAtMost(list: readonly unknown[] | undefined, max: number, what: string, at: Path, report: Report): void {
+  if (list !== undefined && list.length > max) report(at, `at most ${max} ${what} (got ${list.length})`);
 }
 
 function conditions(v: unknown, at: Path, intents: ReadonlySet<string>, report: Report): RouteConditions {
@@ -65,11 +90,12 @@ function conditions(v: unknown, at: Path, intents: ReadonlySet<string>, report: 
   }
   unknownKeys(v, WHEN_KEYS, at, report);
   const out: { -readonly [K in keyof RouteConditions]: RouteConditions[K] } = {};
-  const models = strings(v['models'], [...at, 'models'], report);
+  const models = strings(v['models'], [...at, 'models'], report, longerThan(ROUTE_LIMITS.globChars, 'a model glob'));
+  listAtMost(models, ROUTE_LIMITS.globs, 'model globs per route', [...at, 'models'], report);
   if (models !== undefined) out.models = models;
   const paths = strings(v['paths'], [...at, 'paths'], report, functionPatternProblem);
   if (paths !== undefined) out.paths = paths;
-  const keywords = strings(v['keywords'], [...at, 'keywords'], report);
+  const keywords = strings(v['keywords'], [...at, 'keywords'], report, longerThan(ROUTE_LIMITS.keywordChars, 'a keyword'));
   if (keywords !== undefined) out.keywords = keywords.map((k) => k.toLowerCase());
   const regex = strings(v['regex'], [...at, 'regex'], report, regexProblem);
   if (regex !== undefined) out.regex = regex;
@@ -77,9 +103,11 @@ function conditions(v: unknown, at: Path, intents: ReadonlySet<string>, report: 
     if (!isRecord(v['headers'])) report([...at, 'headers'], 'must be a mapping of header name to value pattern');
     else {
       const headers: Record<string, string> = {};
+      listAtMost(Object.keys(v['headers']), ROUTE_LIMITS.globs, 'header conditions per route', [...at, 'headers'], report);
       for (const [name, value] of Object.entries(v['headers'])) {
         if (!isHeaderName(name.toLowerCase())) report([...at, 'headers', name], 'not a valid header name');
         else if (typeof value !== 'string') report([...at, 'headers', name], 'must be a string (a glob on the value)');
+        else if (value.length > ROUTE_LIMITS.globChars) report([...at, 'headers', name], `a header glob is at most ${ROUTE_LIMITS.globChars} characters`);
         else headers[name.toLowerCase()] = value;
       }
       out.headers = headers;
@@ -148,11 +176,13 @@ function intentExamples(v: unknown, report: Report): Record<string, string[]> {
     return {};
   }
   const out: Record<string, string[]> = {};
+  listAtMost(Object.keys(v), ROUTE_LIMITS.intents, 'intents per app', ['intents'], report);
   for (const [label, list] of Object.entries(v)) {
     if (!NAME.test(label)) report(['intents', label], 'intent names are lowercase letters, digits and dashes');
-    const examples = strings(list, ['intents', label], report);
+    const examples = strings(list, ['intents', label], report, longerThan(ROUTE_LIMITS.exampleChars, 'an example utterance'));
     if (examples === undefined) continue;
     if (examples.length < MIN_EXAMPLES) report(['intents', label], `give at least ${MIN_EXAMPLES} example utterances (got ${examples.length})`);
+    listAtMost(examples, ROUTE_LIMITS.examplesPerIntent, 'example utterances per intent', ['intents', label], report);
     out[label] = examples;
   }
   if (Object.keys(out).length === 1) report(['intents'], 'declare at least two intents: a classifier with one label always answers it');
@@ -169,6 +199,7 @@ export function resolveRoutes(rawRoutes: unknown, rawIntents: unknown, appCluste
   if (rawRoutes !== undefined && rawRoutes !== null) {
     if (!Array.isArray(rawRoutes)) report(['routes'], 'must be a list of routes');
     else {
+      listAtMost(rawRoutes, ROUTE_LIMITS.routes, 'routes per app', ['routes'], report);
       const names = new Set<string>();
       rawRoutes.forEach((r: unknown, i) => {
         const parsed = route(r, i, appClusters, new Set(Object.keys(intents)), report);
@@ -179,6 +210,10 @@ export function resolveRoutes(rawRoutes: unknown, rawIntents: unknown, appCluste
       });
     }
   }
+  const keywords = routes.reduce((n, r) => n + (r.when.keywords?.length ?? 0), 0);
+  if (keywords > ROUTE_LIMITS.keywords) report(['routes'], `at most ${ROUTE_LIMITS.keywords} keywords per app, over all its routes (got ${keywords})`);
+  const regexes = routes.reduce((n, r) => n + (r.when.regex?.length ?? 0), 0);
+  if (regexes > ROUTE_LIMITS.regexes) report(['routes'], `at most ${ROUTE_LIMITS.regexes} regexes per app, over all its routes (got ${regexes})`);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, routes: { routes, intents } };
 }
