@@ -166,18 +166,23 @@ export async function handleJobRoute(reads: JobRouteReads | null, req: ClientReq
   if (job.status !== 'completed' || job.resultPath === null) {
     return sendError(res, new ProxyError('job-not-completed', 409, `job ${id} is ${job.status}${job.error === null ? '' : `: ${job.error}`}; poll /_switchyard/jobs/${id}`));
   }
-  streamResult(res, job, job.resultPath);
+  const release = reads.download(job.appId);
+  if (release instanceof ProxyError) return refuse(release);
+  streamResult(res, job, job.resultPath, release);
 }
 
 const unknownJob = (id: string): ProxyError => new ProxyError('unknown-job', 404, `no job ${id} (unknown, or expired)`);
 
 /** The stored answer, from its file. */
-function streamResult(res: ClientResponse, job: JobRow, path: string): void {
+function streamResult(res: ClientResponse, job: JobRow, path: string, release: () => void): void {
   const id = job.id;
   const file = createReadStream(path);
   // `pipe` never closes its source: a client gone mid-download left the file open for good (one
   // descriptor per abandoned download, and a deleted result's disk blocks). Closed with the answer.
-  res.once('close', () => file.destroy());
+  res.once('close', () => {
+    file.destroy();
+    release();
+  });
   file.once('error', () => {
     if (!res.headersSent) sendError(res, new ProxyError('unknown-job', 410, `the result of job ${id} is gone`));
     else res.destroy();

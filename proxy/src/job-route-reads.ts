@@ -20,6 +20,7 @@ import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './truste
 import type { JobRow } from './async-job-store.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import { ProxyError } from './errors.ts';
+import { overBudget, type InFlightBudget } from './in-flight-budget.ts';
 import { jobStoreUnavailable } from './job-store-unavailable.ts';
 import { STORE_CALL_DEADLINE_MS, StoreDeadlineError, withDeadline } from './store-deadline.ts';
 import { StoreReadShare, type ShareRefusal } from './store-read-share.ts';
@@ -30,6 +31,13 @@ const UNKNOWN_TTL_MS = 5_000;
 const MAX_UNKNOWN = 10_000;
 /** Retry-After of a refusal by the share: a lookup takes milliseconds, so a second is plenty. */
 const BUSY_RETRY_S = 1;
+/**
+ * Result downloads one app may have open at once at this process. Each holds a socket, a file
+ * descriptor and, once retention deletes the result, its disk blocks until it ends: one client
+ * pausing hundreds of downloads of a finished job ran the proxy out of descriptors for every
+ * tenant, and kept evicted results' bytes outside the result budgets (audit, session 32).
+ */
+export const JOB_DOWNLOADS_PER_APP = 4;
 
 export interface JobRouteReadsOptions {
   /** Store requests in flight at once for the job routes, per process (PROXY_JOB_ROUTE_READS, default 4 of STORE_CONCURRENCY's 20). */
@@ -41,6 +49,10 @@ export interface JobRouteReadsOptions {
   readonly onDeadline?: (call: string) => void;
   /** Peers believed about X-Forwarded-For (PROXY_TRUSTED_PROXIES); none: the socket's address. */
   readonly trustedProxies?: TrustedProxies;
+  /** This process's in-flight budget: a result download holds a unit of it, like any request. */
+  readonly budget?: Pick<InFlightBudget, 'acquire'>;
+  /** Result downloads open at once per app (default JOB_DOWNLOADS_PER_APP). */
+  readonly downloadsPerApp?: number;
 }
 
 export interface Cancelled {
@@ -55,6 +67,8 @@ export class JobRouteReads {
   readonly #reading = new Map<string, Promise<JobRow | null>>();
   /** Unknown ids → when they stop being answered from memory. */
   readonly #unknown = new Map<string, number>();
+  /** App → result downloads open now. */
+  readonly #downloads = new Map<string, number>();
 
   constructor(
     private readonly jobs: Pick<AsyncJobs, 'get' | 'cancel'>,
@@ -93,6 +107,31 @@ export class JobRouteReads {
       return { cancelled, job: this.#remember(id, await this.jobs.get(id)) };
     })();
     return this.#answer(this.#held(slot, work), 'cancel');
+  }
+
+  /**
+   * Admits one download of `appId`'s job result: its release (call it when the answer closes;
+   * once is enough, twice is harmless), or the refusal to answer with.
+   */
+  download(appId: string): (() => void) | ProxyError {
+    const open = this.#downloads.get(appId) ?? 0;
+    const max = this.o.downloadsPerApp ?? JOB_DOWNLOADS_PER_APP;
+    if (open >= max) {
+      return new ProxyError('job-downloads-limited', 429, `${appId} already has ${open} job result downloads open at this proxy (at most ${max} at once); retry after ${BUSY_RETRY_S}s, when one has finished`, false, BUSY_RETRY_S);
+    }
+    const project = appId.slice(0, Math.max(0, appId.indexOf('/')));
+    const hold = this.o.budget?.acquire(project, appId) ?? null;
+    if (typeof hold === 'string') return overBudget(project, appId, hold);
+    this.#downloads.set(appId, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      hold?.free();
+      const left = (this.#downloads.get(appId) ?? 1) - 1;
+      if (left > 0) this.#downloads.set(appId, left);
+      else this.#downloads.delete(appId);
+    };
   }
 
   /** `work`, its slot given back when the store call itself ends (not at our deadline). */

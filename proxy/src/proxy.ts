@@ -323,7 +323,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       logger.warn({ err }, 'could not write a job pin');
     }),
     jobs,
-    jobRoutes: jobs === null ? null : new JobRouteReads(jobs, { slots: config.jobRouteReads, now, onDeadline: (call) => metrics.storeDeadlines.inc({ call }), trustedProxies: config.trustedProxies }),
+    jobRoutes: jobs === null ? null : new JobRouteReads(jobs, { slots: config.jobRouteReads, now, onDeadline: (call) => metrics.storeDeadlines.inc({ call }), trustedProxies: config.trustedProxies, budget: inFlightBudget }),
     peers:
       slot === null
         ? null
