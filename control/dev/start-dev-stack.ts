@@ -19,6 +19,7 @@ import { generateKeyPair } from '../../shared/tokens/index.ts';
 import { BUNDLE_FILE, wranglerDryRun } from '../../infra/workerd/build-edge.ts';
 import { runApply } from '../config/run-apply.ts';
 import { switchyardCommand } from '../cli/switchyard-command.ts';
+import { claimStack } from './claim-stack.ts';
 import { Supervisor, type ChildSpec } from './supervisor.ts';
 import { devTopology, replicaUrls, type DevTopology } from './topology.ts';
 
@@ -157,11 +158,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   const stateDir = resolve(o.stateDir);
   const logDir = join(stateDir, 'logs');
   const dbFile = join(stateDir, 'switchyard.db');
-  if (o.fresh) {
-    for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) await rm(f, { force: true });
-  }
-  await mkdir(logDir, { recursive: true });
-  await mkdir(join(stateDir, 'aggregators'), { recursive: true });
+  // Before anything destructive: a second start would otherwise wipe the live stack's database
+  // below, and the live stack's libSQL would answer the new one's /health.
+  const lock = await claimStack(stateDir, topology, { traces: o.traces !== false, inspector: o.edge !== 'workerd' });
   const sup = new Supervisor(logDir);
   // The bundle `wrangler deploy` would upload, built while the rest starts: no source under the
   // checkout restarts an edge served from it.
@@ -175,8 +174,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   // The local libSQL endpoint runs arbitrary SQL for whoever can reach it: only the stack's own
   // parts get this token (issue 11 #6).
   const libsqlAuthToken = randomBytes(24).toString('hex');
-  // Port base+8 (topology.ts leaves base+2..10 to the edge's helpers): the OTLP receiver.
-  const otlpUrl = o.traces === false ? null : `http://127.0.0.1:${o.basePort + 8}`;
+  const otlpUrl = o.traces === false ? null : `http://127.0.0.1:${topology.otlpPort}`;
   const otlpEnv: Record<string, string> = otlpUrl === null ? {} : { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlpUrl}/v1/traces`, OTEL_TRACES_SAMPLER_ARG: '1' };
 
   const start = async (spec: ChildSpec): Promise<void> => {
@@ -186,6 +184,11 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
 
   let tls: { cert: string; key: string; pem: string } | null = null;
   try {
+    if (o.fresh) {
+      for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) await rm(f, { force: true });
+    }
+    await mkdir(logDir, { recursive: true });
+    await mkdir(join(stateDir, 'aggregators'), { recursive: true });
     const keys = await ensureKeys(join(stateDir, 'keys'));
     if (o.proxyTls === true) tls = await selfSignedCert(join(stateDir, 'keys'));
 
@@ -215,7 +218,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       await start({
         name: 'otlp-receiver',
         role: 'OTLP trace receiver (spans into libSQL)',
-        ...switchyard(['otlp-receiver', '--db', libsqlUrl, '--host', '127.0.0.1', '--port', String(o.basePort + 8)]),
+        ...switchyard(['otlp-receiver', '--db', libsqlUrl, '--host', '127.0.0.1', '--port', String(topology.otlpPort)]),
         env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken },
         ready: `${otlpUrl}/health`,
       });
@@ -363,7 +366,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
         '--config', join(ROOT, 'wrangler.toml'),
         '--ip', '127.0.0.1',
         '--port', String(topology.edgePort),
-        '--inspector-port', String(topology.edgePort + 2),
+        '--inspector-port', String(topology.inspectorPort),
         '--env-file', envFile,
         '--persist-to', join(stateDir, 'wrangler'),
         '--show-interactive-dev-session=false',
@@ -376,6 +379,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     await dashboardStarted;
   } catch (err) {
     await sup.stopAll(2_000);
+    await lock.release();
     throw err;
   }
 
@@ -392,6 +396,9 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     supervisor: sup,
     proxyCa: tls?.pem ?? null,
     killCluster: (id) => sup.kill(`sim-${id}`),
-    stop: () => sup.stopAll(),
+    stop: async () => {
+      await sup.stopAll();
+      await lock.release();
+    },
   };
 }

@@ -36,19 +36,29 @@ export interface DevCluster {
 
 export interface DevTopology {
   readonly edgePort: number;
+  /** `wrangler dev`'s inspector (the self-hosted workerd edge has none). */
+  readonly inspectorPort: number;
   readonly libsqlPort: number;
   /** The operations dashboard (`switchyard dashboard`). */
   readonly dashboardPort: number;
+  /** Our OTLP trace receiver (`switchyard otlp-receiver`), when traces are on. */
+  readonly otlpPort: number;
   readonly proxies: readonly DevProxy[];
   readonly clusters: readonly DevCluster[];
 }
+
+/** `switchyard dev`'s (and `npm start`'s) edge port when neither --port nor SWITCHYARD_PORT says otherwise. */
+export const DEFAULT_DEV_BASE_PORT = 8787;
 
 export interface PortPlan {
   /** The edge Worker's port; everything else is offset from it. */
   readonly basePort: number;
 }
 
-/** Port layout: edge = base, libSQL = base+1, dashboard = base+7, proxies = base+11.., their admin ports base+21.., replicas = base+101.. */
+/**
+ * Port layout: edge = base, libSQL = base+1, wrangler's inspector = base+2, dashboard = base+7,
+ * OTLP receiver = base+8, proxies = base+11.., their admin ports base+21.., replicas = base+101..
+ */
 export function devTopology({ basePort }: PortPlan): DevTopology {
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) {
     throw new Error(`base port must be an integer between 1024 and 65000, got ${basePort}`);
@@ -90,7 +100,29 @@ export function devTopology({ basePort }: PortPlan): DevTopology {
       apps: ['acme/chat'],
     }),
   ];
-  return { edgePort: basePort, libsqlPort: basePort + 1, dashboardPort: basePort + 7, proxies, clusters };
+  return { edgePort: basePort, inspectorPort: basePort + 2, libsqlPort: basePort + 1, dashboardPort: basePort + 7, otlpPort: basePort + 8, proxies, clusters };
+}
+
+export interface DevPort {
+  readonly port: number;
+  /** What listens there, for messages: "edge Worker", "regional proxy proxy-us-east (admin)". */
+  readonly what: string;
+}
+
+/** Every port a stack started with these options listens on: what a start checks is free first. */
+export function devPorts(t: DevTopology, o: { readonly traces: boolean; readonly inspector: boolean }): DevPort[] {
+  return [
+    { port: t.edgePort, what: 'edge Worker' },
+    { port: t.libsqlPort, what: 'local libSQL endpoint' },
+    ...(o.inspector ? [{ port: t.inspectorPort, what: "edge Worker's inspector" }] : []),
+    { port: t.dashboardPort, what: 'operations dashboard' },
+    ...(o.traces ? [{ port: t.otlpPort, what: 'OTLP trace receiver' }] : []),
+    ...t.proxies.flatMap((p) => [
+      { port: p.port, what: `regional proxy ${p.id}` },
+      { port: p.adminPort, what: `regional proxy ${p.id} (admin)` },
+    ]),
+    ...t.clusters.flatMap((c) => replicaUrls(c).map((_, i) => ({ port: c.firstPort + i, what: `simulated cluster ${c.id}` }))),
+  ];
 }
 
 export function replicaUrls(c: DevCluster): string[] {

@@ -3,8 +3,10 @@
  */
 import type { Command } from 'commander';
 import { banner } from '../../dev/banner.ts';
+import { DevStackError } from '../../dev/errors.ts';
 import { startDevStack } from '../../dev/start-dev-stack.ts';
 import { StartError } from '../../dev/supervisor.ts';
+import { DEFAULT_DEV_BASE_PORT } from '../../dev/topology.ts';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -15,9 +17,12 @@ function parsePort(value: string): number {
 export function register(program: Command): void {
   program
     .command('dev')
-    .description('Run the whole system locally: libSQL, edge Worker (workerd), 2 regional proxies, 4 simulated GPU clusters with aggregators')
-    .option('--port <port>', 'edge port; other ports follow it (libSQL +1, proxies +11.., replicas +101..), env SWITCHYARD_PORT', process.env['SWITCHYARD_PORT'] ?? '8787')
-    .option('--state-dir <dir>', 'database, keys, generated configs and logs', process.env['SWITCHYARD_STATE_DIR'] ?? '.switchyard/dev')
+    .description(
+      'Run the whole system locally: libSQL, edge Worker (workerd), 2 regional proxies, 4 simulated GPU clusters with aggregators. ' +
+        'Refuses, changing nothing, while another stack runs from the same state dir or holds one of its ports',
+    )
+    .option('--port <port>', 'edge port; other ports follow it (libSQL +1, proxies +11.., replicas +101..), env SWITCHYARD_PORT', process.env['SWITCHYARD_PORT'] ?? String(DEFAULT_DEV_BASE_PORT))
+    .option('--state-dir <dir>', 'database, keys, generated configs and logs; one running stack each, env SWITCHYARD_STATE_DIR', process.env['SWITCHYARD_STATE_DIR'] ?? '.switchyard/dev')
     .option('--keep-data', 'keep the previous run\'s database instead of starting fresh')
     .option('--workerd', 'run the edge self-hosted on workerd (`switchyard edge --workerd`) instead of `wrangler dev`')
     .action(async (opts: { port: string; stateDir: string; keepData?: boolean; workerd?: boolean }) => {
@@ -29,7 +34,7 @@ export function register(program: Command): void {
       } catch (err) {
         const msg = err instanceof StartError || err instanceof Error ? err.message : String(err);
         process.stderr.write(`\nswitchyard dev: ${msg}\n`);
-        process.exitCode = 1;
+        process.exitCode = err instanceof DevStackError ? err.exitCode : 1;
         return;
       }
       process.stdout.write(banner(stack));
