@@ -5,7 +5,7 @@
  * stack's libSQL answered the new one's /health.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,14 @@ import { runCli } from '../cli/run-cli.ts';
 import { DevStackError } from './errors.ts';
 import { startDevStack } from './start-dev-stack.ts';
 import { LOCK_FILE } from './state-dir-lock.ts';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sy-dev-ports-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 /** An ephemeral port held open; a stack based one below it wants it for libSQL (base + 1). */
 async function holdPort(): Promise<{ server: Server; port: number }> {
@@ -37,7 +45,7 @@ afterAll(() => new Promise<void>((resolve) => held.server.close(() => resolve())
 
 describe('a start whose libSQL port is taken', () => {
   it('refuses with the port and its role, and keeps the database and no lock', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sy-dev-ports-'));
+    const dir = await tempDir();
     const db = createClient({ url: `file:${join(dir, 'switchyard.db')}` });
     await db.execute('CREATE TABLE kept (v TEXT)');
     await db.execute("INSERT INTO kept VALUES ('from the last run')");
@@ -66,7 +74,7 @@ describe('a start whose libSQL port is taken', () => {
   });
 
   it('makes `switchyard dev` exit 1 with that message', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sy-dev-ports-'));
+    const dir = await tempDir();
     const r = await runCli(['dev', '--port', String(held.port - 1), '--state-dir', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(

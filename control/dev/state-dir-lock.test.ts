@@ -4,12 +4,20 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DevStackError } from './errors.ts';
 import { LOCK_FILE, lockStateDir } from './state-dir-lock.ts';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sy-dev-lock-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 const owner = {
   pid: process.pid,
@@ -35,7 +43,7 @@ describe('taking the state dir lock', () => {
     { name: 'a lock whose process is gone', existing: (): string | null => lockOf(deadPid) },
     { name: 'a half-written lock', existing: (): string | null => '{"pid": 12' },
   ])('succeeds over $name, and the lock names this process', async ({ existing }) => {
-    const dir = await mkdtemp(join(tmpdir(), 'sy-dev-lock-'));
+    const dir = await tempDir();
     const before = existing();
     if (before !== null) await writeFile(join(dir, LOCK_FILE), before);
     const lock = await lockStateDir(dir, owner);
@@ -49,7 +57,7 @@ describe('taking the state dir lock', () => {
   });
 
   it('refuses while the holder runs, naming its pid, state dir and ports, and leaves its lock', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sy-dev-lock-'));
+    const dir = await tempDir();
     const first = await lockStateDir(dir, owner);
     const err = await lockStateDir(dir, { ...owner, edgeUrl: 'http://127.0.0.1:9787' }).catch(
       (e: unknown) => e,
@@ -74,7 +82,7 @@ describe('taking the state dir lock', () => {
   });
 
   it('release leaves a lock that another start has taken since', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'sy-dev-lock-'));
+    const dir = await tempDir();
     const lock = await lockStateDir(dir, owner);
     await writeFile(join(dir, LOCK_FILE), lockOf(process.pid));
     await lock.release();
