@@ -79,7 +79,8 @@ export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGa
     o.log?.record(decided);
     const d = decided.decision;
     if (d.chosen === null) {
-      return { ok: false, error: new ProxyError('no-candidate', 503, `no cluster in ${o.region} can take ${target.appId} now: ${d.summary}`, false, 1) };
+      // As the edge's: no cluster, provider or cause for the client; the record holds why (explain by id).
+      return { ok: false, error: new ProxyError('no-candidate', 503, `No cluster in ${o.region} may serve this request right now. Retry shortly; operators can explain the decision by its id ${d.id} (the decision log).`, false, 1) };
     }
     const iat = Math.floor(now / 1000);
     const claims = { iss: IN_REGION_ISSUER, aud: o.proxyId, app: target.appId, fn: target.fn, cluster: d.chosen, fallbacks: d.fallbacks, did: d.id, iat, exp: iat + 60 };
