@@ -10,6 +10,7 @@ import {
   type CryptoKey,
   type JWK,
 } from 'jose';
+import { isWellFormedKeyId, KEY_ID_RULE } from '../domain/key-id.ts';
 import { TOKEN_ALG } from './constants.ts';
 import { TokenKeyError } from './errors.ts';
 
@@ -28,12 +29,10 @@ export interface KeyPairJwks {
   readonly publicJwk: JWK;
 }
 
-const KID = /^[A-Za-z0-9._-]{1,64}$/;
-
 function checkKid(kid: unknown, where: string): string {
-  if (typeof kid !== 'string' || !KID.test(kid)) {
+  if (!isWellFormedKeyId(kid)) {
     throw new TokenKeyError(
-      `${where}: "kid" must be 1-64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(kid)}`,
+      `${where}: "kid" must be ${KEY_ID_RULE}, got ${JSON.stringify(kid)}`,
     );
   }
   return kid;

@@ -11,7 +11,9 @@ import type { Command } from 'commander';
 import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { hashApiKey, isWellFormedKey } from '../../config/api-key-hash.ts';
 import { openStore } from '../../store/open-store.ts';
+import { isWellFormedKeyId, KEY_ID_RULE } from '../../../shared/domain/key-id.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
+import { keyIdArgument } from '../key-id-argument.ts';
 
 export interface CreatedServiceKey {
   readonly id: string;
@@ -27,6 +29,8 @@ export async function createServiceKey(client: Client, appId: string, id: string
   const key = `sk-svc-${randomBytes(24).toString('base64url')}`;
   if (!isWellFormedKey(key)) throw new Error('internal: generated key breaks the key rule');
   const keyId = id ?? `svc-${randomBytes(4).toString('hex')}`;
+  // The id is printed one per line by `list`: a line break in it would forge rows.
+  if (!isWellFormedKeyId(keyId)) throw new Error(`service key id ${JSON.stringify(keyId)}: must be ${KEY_ID_RULE}`);
   try {
     await client.execute({
       sql: 'INSERT INTO service_keys (id, app_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, ?)',
@@ -67,11 +71,16 @@ async function withClient<T>(opts: DbFlags, f: (client: Client) => Promise<T>): 
   }
 }
 
+/** An id as `list` prints it: one written before ids were checked is quoted, so it cannot forge a line. */
+function shownId(id: unknown): string {
+  return isWellFormedKeyId(id) ? id : JSON.stringify(String(id));
+}
+
 /** `switchyard service-keys …` */
 export function register(program: Command): void {
   const cmd = program.command('service-keys').description('per-app keys for in-region calls through a regional proxy');
   withDbFlags(
-    cmd.command('create').description('create a key for one app and print it once').requiredOption('--app <project/app>', 'the app the key opens', appRefArgument).option('--id <id>', 'key id (default: svc-<random>)'),
+    cmd.command('create').description('create a key for one app and print it once').requiredOption('--app <project/app>', 'the app the key opens', appRefArgument).option('--id <id>', `key id, ${KEY_ID_RULE} (default: svc-<random>)`, keyIdArgument),
   ).action(async (opts: DbFlags & { app: string; id?: string }) => {
     const created = await withClient(opts, (c) => createServiceKey(c, opts.app, opts.id, Date.now()));
     process.stdout.write(`created service key ${created.id} for ${created.appId}\n  key (shown once, store it as a secret): ${created.key}\n`);
@@ -99,7 +108,7 @@ export function register(program: Command): void {
         process.stdout.write(`no service keys${scope}; create one with: switchyard service-keys create --app ${opts.app ?? '<project/app>'}\n`);
         return;
       }
-      for (const r of rows) process.stdout.write(`${String(r['id'])}\t${String(r['app_id'])}\t${Number(r['revoked']) === 0 ? 'active' : 'revoked'}\t${new Date(Number(r['created_at'])).toISOString()}\n`);
+      for (const r of rows) process.stdout.write(`${shownId(r['id'])}\t${String(r['app_id'])}\t${Number(r['revoked']) === 0 ? 'active' : 'revoked'}\t${new Date(Number(r['created_at'])).toISOString()}\n`);
     },
   );
 }
