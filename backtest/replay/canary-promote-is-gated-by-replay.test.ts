@@ -46,18 +46,18 @@ describe('policy canary: replay shows both sides, status compares policies, prom
     expect(rep.canary?.records).toBe(20);
     expect(rep.canary?.reproduced).toEqual({ candidate: 20, stable: 20 });
     expect(rep.canary?.agree).toBeLessThan(20);
-    const status = await statusText({ db: url, sinceHours: '24' });
+    const status = await statusText({ url, authToken: undefined, sinceHours: '24' });
     expect(status).toMatch(/cheap-v2 \(candidate\)/);
     expect(status).toMatch(/^default /m);
   });
 
   it('refuses a candidate whose replayed p99 rises beyond the threshold, and prints the vars for one within it', async () => {
     const url = await dbWithCanary('promote', { ROUTE_POLICY_VERSION: 'cheap-v2', ROUTE_LATENCY_VALUE_USD: '0.0001' });
-    const refused = await promote({ db: url, sinceHours: '24', maxP99Regression: '0.1' });
+    const refused = await promote({ url, authToken: undefined, sinceHours: '24', maxP99Regression: '0.1' });
     expect(refused.ok).toBe(false);
     expect(refused.text).toContain('refusing to promote');
     expect(refused.text).toContain('p99 latency estimate rises');
-    const allowed = await promote({ db: url, sinceHours: '24', maxP99Regression: '1000' });
+    const allowed = await promote({ url, authToken: undefined, sinceHours: '24', maxP99Regression: '1000' });
     expect(allowed.ok).toBe(true);
     expect(allowed.text).toContain('ROUTE_POLICY_VERSION=cheap-v2\nROUTE_LATENCY_VALUE_USD=0.0001');
   });

@@ -75,7 +75,7 @@ describe('an NDJSON export of a policy canary', () => {
 
     const status = await statusTextFromRecords(readNdjson(file));
     expect(status).toMatch(/cheap-v2 \(candidate\)/);
-    expect(status).toBe(await statusText({ db: url, sinceHours: '24' }));
+    expect(status).toBe(await statusText({ url, authToken: undefined, sinceHours: '24' }));
   }, 120_000); // two CLI child processes: ~10 s on this shared machine
 
   it('a file without canary decisions has no notes and replays as before', async () => {

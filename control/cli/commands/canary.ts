@@ -3,7 +3,6 @@
  * (ROUTE_CANARY_PERCENT / ROUTE_CANARY_POLICY, shared/canary), and a promotion gate that
  * replays the last day of decisions under the candidate first.
  */
-import { createClient } from '@libsql/client';
 import type { Command } from 'commander';
 import type { CanaryNote } from '../../../shared/canary/canary.ts';
 import { parseInputJson } from '../../../backtest/decision-record.ts';
@@ -14,11 +13,11 @@ import { readNdjson } from '../../../backtest/replay/ndjson.ts';
 import type { ReplayRecord } from '../../../backtest/replay/lazy-record.ts';
 import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
 import { quantileOf } from '../../../backtest/stats/histogram.ts';
-import { requireDbEnv } from '../../../shared/env/db-env.ts';
+import { resolveDb, withDbFlags, type ResolvedDb } from '../../config/db-flags.ts';
+import { openStore } from '../../store/open-store.ts';
+import { decisionSource } from '../decision-source.ts';
 
-interface DbFlags {
-  db: string;
-  authToken?: string;
+interface WindowFlags {
   sinceHours: string;
 }
 
@@ -27,45 +26,37 @@ export const DEFAULT_MAX_P99_REGRESSION = 0.1;
 
 export function register(program: Command): void {
   const canary = program.command('canary').description('policy canaries: live outcomes per policy, and a replay-gated promotion');
-  canary
-    .command('status')
-    .description('requests, p50/p95 TTFB and error rate per policy (outcomes joined to decisions)')
-    .option('--db <url>', 'libSQL URL of the control-plane database')
-    .option('--input <file.ndjson>', 'read decision records from an NDJSON export (`replay --export-ndjson`) instead')
-    .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
-    .option('--since-hours <h>', 'only decisions of the last h hours (with --db)', '24')
-    .action(async (opts: Partial<DbFlags> & { input?: string; sinceHours: string }) => {
-      if ((opts.db === undefined) === (opts.input === undefined)) throw new BacktestError('bad-option', 'give exactly one of --db <url> or --input <file.ndjson>');
-      const text = opts.input !== undefined ? await statusTextFromRecords(readNdjson(opts.input)) : await statusText({ ...opts, db: opts.db ?? '' });
+  withDbFlags(canary.command('status').description('requests, p50/p95 TTFB and error rate per policy (outcomes joined to decisions)'))
+    .option('--input <file.ndjson>', 'read decision records from an NDJSON export (`replay --export-ndjson`) instead of the database')
+    .option('--since-hours <h>', 'only decisions of the last h hours (from the database)', '24')
+    .action(async (opts: { db?: string; authToken?: string; input?: string; sinceHours: string }) => {
+      const from = decisionSource(opts, process.env);
+      const text = 'input' in from ? await statusTextFromRecords(readNdjson(from.input)) : await statusText({ ...from.db, sinceHours: opts.sinceHours });
       process.stdout.write(text);
     });
-  canary
-    .command('promote')
-    .description('replay the last day under the candidate; refuse on hard-constraint (e.g. residency) violations or a p99 regression, else print the vars to set')
-    .requiredOption('--db <url>', 'libSQL URL of the control-plane database')
-    .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
+  withDbFlags(
+    canary
+      .command('promote')
+      .description('replay the last day under the candidate; refuse on hard-constraint (e.g. residency) violations or a p99 regression, else print the vars to set'),
+  )
     .option('--since-hours <h>', 'replay the decisions of the last h hours', '24')
     .option('--max-p99-regression <share>', 'largest allowed rise of the p99 latency estimate (0.1 = +10 %)', String(DEFAULT_MAX_P99_REGRESSION))
-    .action(async (opts: DbFlags & { maxP99Regression: string }) => {
-      const r = await promote(opts);
+    .action(async (opts: { db?: string; authToken?: string; sinceHours: string; maxP99Regression: string }) => {
+      const r = await promote({ ...resolveDb(opts, process.env), sinceHours: opts.sinceHours, maxP99Regression: opts.maxP99Regression });
       process.stdout.write(r.text);
       if (!r.ok) process.exitCode = 3;
     });
 }
 
-function dbOf(opts: DbFlags): ReturnType<typeof createClient> {
-  const authToken = opts.authToken ?? requireDbEnv(process.env).authToken;
-  return createClient(authToken === undefined ? { url: opts.db } : { url: opts.db, authToken });
-}
-
-function sinceOf(opts: DbFlags): number {
+function sinceOf(opts: WindowFlags): number {
   const h = Number(opts.sinceHours);
   if (!Number.isFinite(h) || h <= 0) throw new BacktestError('bad-option', `--since-hours ${opts.sinceHours}: expected a positive number`);
   return Date.now() - h * 3_600_000;
 }
 
-export async function statusText(opts: DbFlags): Promise<string> {
-  const db = dbOf(opts);
+/** The per-policy table from the database `opts` names (resolved by the caller: control/config/db-flags.ts). */
+export async function statusText(opts: ResolvedDb & WindowFlags): Promise<string> {
+  const db = openStore(opts).client;
   try {
     const rs = await db.execute({
       sql: `SELECT d.id, d.policy_version, d.canary_json IS NOT NULL AS canary, o.status, o.ttfb_ms
@@ -121,8 +112,8 @@ class PolicyOutcomes {
 }
 
 /** The newest canary decision's note and the candidate policy it was made with. */
-async function latestCanary(opts: DbFlags): Promise<{ note: CanaryNote; policy: ReturnType<typeof parseInputJson>['policy'] } | null> {
-  const db = dbOf(opts);
+async function latestCanary(opts: ResolvedDb): Promise<{ note: CanaryNote; policy: ReturnType<typeof parseInputJson>['policy'] } | null> {
+  const db = openStore(opts).client;
   try {
     const rs = await db.execute('SELECT canary_json, input_json FROM decisions WHERE canary_json IS NOT NULL ORDER BY at DESC LIMIT 1');
     const row = rs.rows[0];
@@ -135,14 +126,13 @@ async function latestCanary(opts: DbFlags): Promise<{ note: CanaryNote; policy: 
   }
 }
 
-export async function promote(opts: DbFlags & { maxP99Regression: string }): Promise<{ ok: boolean; text: string }> {
+export async function promote(opts: ResolvedDb & WindowFlags & { maxP99Regression: string }): Promise<{ ok: boolean; text: string }> {
   const limit = Number(opts.maxP99Regression);
   if (!Number.isFinite(limit) || limit < 0) throw new BacktestError('bad-option', `--max-p99-regression ${opts.maxP99Regression}: expected a share ≥ 0, e.g. 0.1`);
   const c = await latestCanary(opts);
   if (c === null) return { ok: false, text: 'no canary decisions in the log: set ROUTE_CANARY_PERCENT and ROUTE_CANARY_POLICY first\n' };
-  const authToken = opts.authToken ?? requireDbEnv(process.env).authToken;
   const acc = new ReplayAccumulator({ policy: c.policy, strategy: null, assumedDurationMs: 1000, verify: false });
-  const q = { url: opts.db, since: sinceOf(opts), ...(authToken === undefined ? {} : { authToken }) };
+  const q = { url: opts.url, since: sinceOf(opts), ...(opts.authToken === undefined ? {} : { authToken: opts.authToken }) };
   for await (const r of readRecordsFromDb(q)) acc.add(r);
   const rep = acc.report();
   const before = rep.latency.estimatedBefore.p99;

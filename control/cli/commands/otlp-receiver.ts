@@ -3,10 +3,9 @@
  * database's `trace_spans` table (control/otlp-receiver/). `npm start` runs it for the local stack.
  */
 import type { Command } from 'commander';
-import { createClient } from '@libsql/client';
+import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { startOtlpReceiver } from '../../otlp-receiver/receiver.ts';
 import { DEFAULT_RETENTION } from '../../otlp-receiver/trace-store.ts';
-import { requireDbEnv } from '../../../shared/env/db-env.ts';
 
 function positiveInt(name: string, raw: string): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
@@ -15,20 +14,21 @@ function positiveInt(name: string, raw: string): number {
 }
 
 export function register(program: Command): void {
-  program
-    .command('otlp-receiver')
-    .description('Receive OTLP/HTTP JSON traces and store them in libSQL (local trace viewing without a collector)')
-    .requiredOption('--db <url>', 'libSQL URL (file:, http:, libsql:); auth token from env LIBSQL_AUTH_TOKEN')
+  withDbFlags(
+    program
+      .command('otlp-receiver')
+      .description('Receive OTLP/HTTP JSON traces and store them in libSQL (local trace viewing without a collector)'),
+  )
     .option('--host <host>', 'listen host; beyond loopback needs env OTLP_RECEIVER_TOKEN (exporters send Authorization: Bearer <token>)', '127.0.0.1')
     .option('--port <port>', 'listen port (0 = random)', '4318')
     .option('--max-rows <n>', 'spans kept, shared fairly between projects (each keeps its newest)', String(DEFAULT_RETENTION.maxRows))
     .option('--max-age-s <s>', 'spans older than this are deleted', String(DEFAULT_RETENTION.maxAgeMs / 1000))
-    .action(async (opts: { db: string; host: string; port: string; maxRows: string; maxAgeS: string }) => {
+    .action(async (opts: DbFlags & { host: string; port: string; maxRows: string; maxAgeS: string }) => {
       const port = /^\d+$/.test(opts.port) && Number(opts.port) <= 65535 ? Number(opts.port) : NaN;
       if (Number.isNaN(port)) throw new Error(`otlp-receiver: --port must be 0..65535, got ${JSON.stringify(opts.port)}`);
       const retention = { maxRows: positiveInt('--max-rows', opts.maxRows), maxAgeMs: positiveInt('--max-age-s', opts.maxAgeS) * 1000 };
-      const token = requireDbEnv(process.env).authToken;
-      const db = createClient({ url: opts.db, ...(token !== undefined && token !== '' ? { authToken: token } : {}) });
+      const store = openDb(opts, process.env);
+      const db = store.client;
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
       // From the environment, not a flag: a flag's value shows in `ps` to every local user.
       const rxToken = process.env['OTLP_RECEIVER_TOKEN'];
@@ -37,7 +37,7 @@ export function register(program: Command): void {
       process.stdout.write(`${JSON.stringify({ msg: 'otlp receiver ready', url: rx.url, tracesUrl: rx.tracesUrl })}\n`);
       const stop = (): void => {
         void rx.close().finally(() => {
-          db.close();
+          store.close();
           process.exit(0);
         });
       };

@@ -12,8 +12,9 @@ import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtes
 import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
 import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
 import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
+import { withDbFlags } from '../../config/db-flags.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
-import { requireDbEnv } from '../../../shared/env/db-env.ts';
+import { decisionSource } from '../decision-source.ts';
 
 interface ReplayFlags {
   db?: string;
@@ -33,12 +34,12 @@ interface ReplayFlags {
 
 /** `switchyard replay`: re-run logged decisions under a changed policy/strategy and report the difference. */
 export function register(program: Command): void {
-  program
-    .command('replay')
-    .description('back-test: re-run logged decisions through decide() with a changed policy or strategy and report what moves')
-    .option('--db <url>', 'libSQL URL to read the decisions table from (file:…, http://…, libsql://…)')
-    .option('--auth-token <token>', 'libSQL auth token (or LIBSQL_AUTH_TOKEN)')
-    .option('--input <file.ndjson>', 'read decision records from NDJSON instead of a database')
+  withDbFlags(
+    program
+      .command('replay')
+      .description('back-test: re-run logged decisions through decide() with a changed policy or strategy and report what moves'),
+  )
+    .option('--input <file.ndjson>', 'read decision records from NDJSON instead of the database')
     .option('--app <project/app>', 'only this app', appRefArgument)
     .option('--since <time>', 'only decisions at/after this time (ISO 8601 or ms since epoch)')
     .option('--limit <n>', 'at most n decisions')
@@ -115,23 +116,20 @@ async function finish(report: ReplayReport, out: string | undefined): Promise<vo
 }
 
 function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRecord>; count: () => Promise<number> } {
-  if ((opts.db === undefined) === (opts.input === undefined)) {
-    throw new BacktestError('bad-option', 'give exactly one of --db <url> or --input <file.ndjson>');
-  }
+  const from = decisionSource(opts, process.env);
   const limit = opts.limit === undefined ? undefined : positiveNumber(opts.limit, '--limit');
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
-  if (opts.input !== undefined) {
-    const file = opts.input;
+  if ('input' in from) {
+    const file = from.input;
     return {
       // The replay and the export each finish a record before they take the next: reuse the read buffers.
       records: () => filtered(readNdjson(file, undefined, { recycle: true }), opts.app, since, limit),
       count: () => countRecordLines(file),
     };
   }
-  const authToken = opts.authToken ?? requireDbEnv(process.env).authToken;
   const q = {
-    url: opts.db ?? '',
-    ...(authToken === undefined ? {} : { authToken }),
+    url: from.db.url,
+    ...(from.db.authToken === undefined ? {} : { authToken: from.db.authToken }),
     ...(opts.app === undefined ? {} : { app: opts.app }),
     ...(since === undefined ? {} : { since }),
     ...(limit === undefined ? {} : { limit }),

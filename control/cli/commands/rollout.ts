@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { guard } from '../../store/errors.ts';
-import { openStore } from '../../store/open-store.ts';
+import type { Store } from '../../store/open-store.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
 import { startController } from '../../rollout/controller.ts';
 import { RolloutError } from '../../rollout/errors.ts';
@@ -13,8 +13,8 @@ import { DEFAULT_HOLD_MS, DEFAULT_STEPS, parseStartFlags, type StartFlags } from
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** Run one database action; a RolloutError is the operator's to fix: its message and exit code 1. */
-async function withClient(opts: DbFlags, fn: (client: ReturnType<typeof openStore>['client']) => Promise<void>): Promise<void> {
-  const store = openStore(resolveDb(opts, process.env));
+async function withClient(opts: DbFlags, fn: (client: Store['client']) => Promise<void>): Promise<void> {
+  const store = openDb(opts, process.env);
   try {
     await fn(store.client);
   } catch (err) {
@@ -92,7 +92,7 @@ export function register(program: Command): void {
       return;
     }
     const logger = pino({ level: opts.logLevel, base: { component: 'rollout-controller' } });
-    const store = openStore(resolveDb(opts, process.env));
+    const store = openDb(opts, process.env);
     try {
       // An unmigrated database fails the start (exit 1, "run `switchyard db migrate`"), not every interval.
       await guard('rollout run', () => store.client.execute('SELECT 1 FROM rollouts LIMIT 1'));

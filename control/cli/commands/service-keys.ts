@@ -8,9 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@libsql/client';
 import type { Command } from 'commander';
-import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { hashApiKey, isWellFormedKey } from '../../config/api-key-hash.ts';
-import { openStore } from '../../store/open-store.ts';
 import { isWellFormedKeyId, KEY_ID_RULE } from '../../../shared/domain/key-id.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
 import { keyIdArgument } from '../key-id-argument.ts';
@@ -63,7 +62,7 @@ export async function setWebhookSecret(client: Client, appId: string, now: numbe
 }
 
 async function withClient<T>(opts: DbFlags, f: (client: Client) => Promise<T>): Promise<T> {
-  const store = openStore(resolveDb(opts, process.env));
+  const store = openDb(opts, process.env);
   try {
     return await f(store.client);
   } finally {

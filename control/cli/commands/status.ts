@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
 import { formatStatusTable, readStatus } from '../../aggregator/status-table.ts';
-import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
-import { openStore } from '../../store/open-store.ts';
+import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 
 /** `switchyard status [--db URL]`: clusters, health, freshness and per-app capacity as aggregators pushed them. */
 export function register(program: Command): void {
   withDbFlags(
     program.command('status').description('table of clusters: region, provider, health, state age, hot/warm/cold per app, price, draining'),
   ).action(async (opts: DbFlags) => {
-    const db = resolveDb(opts, process.env);
-    const store = openStore({ url: db.url, authToken: db.authToken });
+    const store = openDb(opts, process.env);
     try {
       process.stdout.write(`${formatStatusTable(await readStatus(store.client), Date.now())}\n`);
     } finally {
