@@ -4,11 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CommandModule } from './command-module.ts';
+import { EXIT, EXIT_CODES_HELP, exitCodeOf, usageProblems } from './exit-codes.ts';
 import { checkRequiredOptionsLast } from './required-options-checked-last.ts';
-import { commandPath, unknownCommandIn } from './unknown-command.ts';
-
-/** Exit status of a usage error (unknown command or option, missing value), as in POSIX tools. */
-const USAGE_EXIT_CODE = 2;
+import { commandPath, missingCommandIn, missingCommandMessage, unknownCommandIn } from './unknown-command.ts';
 
 /** Each module registers the one top-level command it is named after. */
 const modules: Record<string, () => Promise<CommandModule>> = {
@@ -49,13 +47,16 @@ async function main(): Promise<void> {
     .showHelpAfterError()
     .enablePositionalOptions()
     // Commander's usage errors throw (every subcommand inherits this) so main decides the exit code.
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', EXIT_CODES_HELP);
   for (const load of modulesFor(process.argv)) (await load()).register(program);
   checkRequiredOptionsLast(program);
   const unknown = unknownCommandIn(program, process.argv.slice(2));
   if (unknown !== null) {
     unknown.parent.error(`error: unknown command '${unknown.path}' (see \`${commandPath(unknown.parent)} --help\`)`, { code: 'commander.unknownCommand' });
   }
+  const group = missingCommandIn(program, process.argv.slice(2));
+  if (group !== null) group.error(missingCommandMessage(group), { code: 'commander.missingCommand', exitCode: EXIT.usage });
   let action: Command = program;
   program.hook('preAction', (_program, running) => {
     action = running;
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) throw err;
+    // An action's usage error reads as commander's own: each problem, then the command's help.
+    const problems = usageProblems(err);
+    if (problems !== null) action.error(problems.map((p) => `error: ${p}`).join('\n'), { code: 'switchyard.usage', exitCode: EXIT.usage });
     throw await asStoreError(err, commandPath(action).replace(/^switchyard ?/, '') || 'switchyard');
   }
 }
@@ -79,12 +83,7 @@ async function asStoreError(err: unknown, action: string): Promise<unknown> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    // Commander has printed the message (and help); --help and --version end here with 0.
-    process.exitCode = err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
-    return;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`switchyard: ${message}\n`);
-  process.exitCode = 1;
+  // Commander has printed its message (and help); --help ends here with 0.
+  if (!(err instanceof CommanderError)) process.stderr.write(`switchyard: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = exitCodeOf(err);
 });

@@ -23,7 +23,7 @@ test.each([
   [['rollout', 'status', 'badformat'], 2],
   [['rollout', 'pause', 'badformat'], 2],
   [['rollout', 'abort', 'badformat'], 2],
-  [['rollout', 'start', 'badformat', '--to', 'v2'], 1], // every start flag is checked at once, exit 1
+  [['rollout', 'start', 'badformat', '--to', 'v2'], 2], // every start flag is checked at once, a usage error too
   [['service-keys', 'create', '--app', 'a/b/c'], 2],
   [['replay', '--app', 'badformat'], 2],
 ])('switchyard %j', async (args, code) => {

@@ -16,6 +16,7 @@ import { quantileOf } from '../../../backtest/stats/histogram.ts';
 import { resolveDb, withDbFlags, type ResolvedDb } from '../../config/db-flags.ts';
 import { openStore } from '../../store/open-store.ts';
 import { decisionSource } from '../decision-source.ts';
+import { EXIT } from '../exit-codes.ts';
 
 interface WindowFlags {
   sinceHours: string;
@@ -41,10 +42,11 @@ export function register(program: Command): void {
   )
     .option('--since-hours <h>', 'replay the decisions of the last h hours', '24')
     .option('--max-p99-regression <share>', 'largest allowed rise of the p99 latency estimate (0.1 = +10 %)', String(DEFAULT_MAX_P99_REGRESSION))
+    .addHelpText('after', `\nExit status ${EXIT.refused}: refused (violations, a p99 rise past the limit, or no canary decisions to judge); 0: the vars to set are printed.`)
     .action(async (opts: { db?: string; authToken?: string; sinceHours: string; maxP99Regression: string }) => {
       const r = await promote({ ...resolveDb(opts, process.env), sinceHours: opts.sinceHours, maxP99Regression: opts.maxP99Regression });
       process.stdout.write(r.text);
-      if (!r.ok) process.exitCode = 3;
+      if (!r.ok) process.exitCode = EXIT.refused;
     });
 }
 
@@ -56,13 +58,14 @@ function sinceOf(opts: WindowFlags): number {
 
 /** The per-policy table from the database `opts` names (resolved by the caller: control/config/db-flags.ts). */
 export async function statusText(opts: ResolvedDb & WindowFlags): Promise<string> {
+  const since = sinceOf(opts);
   const db = openStore(opts).client;
   try {
     const rs = await db.execute({
       sql: `SELECT d.id, d.policy_version, d.canary_json IS NOT NULL AS canary, o.status, o.ttfb_ms
             FROM decisions d JOIN outcomes o ON o.decision_id = d.id
             WHERE d.at >= ? AND d.synthetic = 0 ORDER BY d.at`,
-      args: [sinceOf(opts)],
+      args: [since],
     });
     const per = new PolicyOutcomes();
     for (const row of rs.rows) {
@@ -129,10 +132,12 @@ async function latestCanary(opts: ResolvedDb): Promise<{ note: CanaryNote; polic
 export async function promote(opts: ResolvedDb & WindowFlags & { maxP99Regression: string }): Promise<{ ok: boolean; text: string }> {
   const limit = Number(opts.maxP99Regression);
   if (!Number.isFinite(limit) || limit < 0) throw new BacktestError('bad-option', `--max-p99-regression ${opts.maxP99Regression}: expected a share ≥ 0, e.g. 0.1`);
+  // Every option is judged before the database is opened.
+  const since = sinceOf(opts);
   const c = await latestCanary(opts);
   if (c === null) return { ok: false, text: 'no canary decisions in the log: set ROUTE_CANARY_PERCENT and ROUTE_CANARY_POLICY first\n' };
   const acc = new ReplayAccumulator({ policy: c.policy, strategy: null, assumedDurationMs: 1000, verify: false });
-  const q = { url: opts.url, since: sinceOf(opts), ...(opts.authToken === undefined ? {} : { authToken: opts.authToken }) };
+  const q = { url: opts.url, since, ...(opts.authToken === undefined ? {} : { authToken: opts.authToken }) };
   for await (const r of readRecordsFromDb(q)) acc.add(r);
   const rep = acc.report();
   const before = rep.latency.estimatedBefore.p99;

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { DASHBOARD_DEFAULTS, parseDashboardConfig, type DashboardFlags } from '../../dashboard/dashboard-config.ts';
 import { startDashboard } from '../../dashboard/start-dashboard.ts';
+import { EXIT } from '../exit-codes.ts';
 
 export function register(program: Command): void {
   program
@@ -23,7 +24,7 @@ export function register(program: Command): void {
       const parsed = parseDashboardConfig(flags, process.env);
       if (!parsed.ok) {
         process.stderr.write(`switchyard dashboard: invalid settings:\n${parsed.errors.map((e) => `  - ${e}`).join('\n')}\n`);
-        process.exitCode = 2;
+        process.exitCode = EXIT.usage;
         return;
       }
       const handle = await startDashboard(parsed.config, (line) => process.stderr.write(`${line}\n`));

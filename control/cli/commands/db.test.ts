@@ -102,8 +102,8 @@ test.each([
   { flag: 'a week', message: '--older-than: expected a duration such as 36h or 7d, got "a week"' },
   // Past any date: it was an uncaught "Invalid time value".
   { flag: '999999999d', message: '--older-than: at most 36500d' },
-])('prune refuses --older-than $flag with exit code 1 and touches nothing', async ({ flag, message }) => {
+])('prune refuses --older-than $flag as a usage error (exit 2) and touches nothing', async ({ flag, message }) => {
   const result = await cli(['db', 'prune', '--db', `file:${join(dir, 'refused.db')}`, '--older-than', flag]);
-  expect(result.code).toBe(1);
+  expect(result.code).toBe(2);
   expect(result.stderr).toContain(message);
 });

@@ -7,6 +7,7 @@ import { migrate } from '../../store/migrate.ts';
 import { openStore } from '../../store/open-store.ts';
 import { pruneDecisionLog } from '../../store/prune-decision-log.ts';
 import { parseDurationMs } from '../../../shared/env/field-parsers.ts';
+import { UsageError } from '../exit-codes.ts';
 
 /** Apply pending migrations and say what happened, one line each. */
 export async function runDbMigrate(
@@ -36,12 +37,12 @@ export const MIN_RETENTION_MS = 3_600_000;
 /** The oldest cutoff `db prune` takes: further back than this is before any record (and past what a date can hold). */
 export const MAX_RETENTION_MS = 100 * 365 * 86_400_000;
 
-/** `--older-than` as milliseconds, or an error that says what is accepted. */
+/** `--older-than` as milliseconds, or a usage error that says what is accepted. */
 export function retentionMs(raw: string): number {
   const ms = parseDurationMs(raw);
-  if (ms === undefined) throw new Error(`--older-than: expected a duration such as 36h or 7d, got ${JSON.stringify(raw)}`);
-  if (ms < MIN_RETENTION_MS) throw new Error(`--older-than: at least 1h (the snapshot reads recent outcomes, and replay and explain need history), got ${raw}`);
-  if (ms > MAX_RETENTION_MS) throw new Error(`--older-than: at most 36500d (100 years; no record is older), got ${raw}`);
+  if (ms === undefined) throw new UsageError(`--older-than: expected a duration such as 36h or 7d, got ${JSON.stringify(raw)}`);
+  if (ms < MIN_RETENTION_MS) throw new UsageError(`--older-than: at least 1h (the snapshot reads recent outcomes, and replay and explain need history), got ${raw}`);
+  if (ms > MAX_RETENTION_MS) throw new UsageError(`--older-than: at most 36500d (100 years; no record is older), got ${raw}`);
   return ms;
 }
 

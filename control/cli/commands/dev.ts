@@ -7,10 +7,11 @@ import { DevStackError } from '../../dev/errors.ts';
 import { startDevStack } from '../../dev/start-dev-stack.ts';
 import { StartError } from '../../dev/supervisor.ts';
 import { DEFAULT_DEV_BASE_PORT } from '../../dev/topology.ts';
+import { UsageError } from '../exit-codes.ts';
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1024 || n > 65_000) throw new Error(`--port must be an integer between 1024 and 65000, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1024 || n > 65_000) throw new UsageError(`--port must be an integer between 1024 and 65000, got ${JSON.stringify(value)}`);
   return n;
 }
 

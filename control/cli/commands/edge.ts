@@ -14,6 +14,7 @@ import { BUNDLE_FILE, buildEdge, workerdBinary } from '../../../infra/workerd/bu
 import { edgeWorkerEnv } from '../../../infra/workerd/edge-env.ts';
 import { readWranglerConfig, workerVariableNames } from '../../../infra/workerd/worker-env.ts';
 import { renderWorkerdConfig } from '../../../infra/workerd/workerd-config.ts';
+import { UsageError } from '../exit-codes.ts';
 
 interface EdgeOptions {
   workerd?: boolean;
@@ -27,7 +28,7 @@ interface EdgeOptions {
 
 function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new Error(`--port must be an integer 1..65535, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new UsageError(`--port must be an integer 1..65535, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -47,7 +48,7 @@ async function run(opts: EdgeOptions): Promise<void> {
   if (opts.writeConfig !== undefined) return writeReferenceConfig(opts.writeConfig);
   const port = parsePort(opts.port);
   if (opts.buildOnly !== true && opts.workerd !== true) {
-    throw new Error('serving needs --workerd (on Cloudflare use `wrangler deploy` or infra/terraform; locally `switchyard dev`); --build-only only builds');
+    throw new UsageError('serving needs --workerd (on Cloudflare use `wrangler deploy` or infra/terraform; locally `switchyard dev`); --build-only only builds');
   }
   const built = await buildEdge(opts.outDir);
   if (opts.buildOnly === true) {

@@ -78,9 +78,9 @@ test('generate writes a 0600 private JWK and a JWKS, never prints the key; --rot
   );
 });
 
-test('a bad --kid is named as the option, not as an internal function', async () => {
+test('a bad --kid is named as the option, not as an internal function: a usage error', async () => {
   const bad = await cli(['keys', 'generate', '--kid', 'has space', '--out', join(dir, 'bad')]);
-  expect(bad.code).toBe(1);
-  expect(bad.stderr).toContain('--kid: "kid" must be 1-64 characters');
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("option '--kid <id>' argument 'has space' is invalid. a key id must be 1-64 characters");
   expect(bad.stderr).not.toContain('generateKeyPair');
 });

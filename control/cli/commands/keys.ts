@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateKeyPair } from '../../../shared/tokens/keys.ts';
+import { KEY_ID_RULE } from '../../../shared/domain/key-id.ts';
+import { keyIdArgument } from '../key-id-argument.ts';
 
 export const SIGNING_KEY_FILE = 'signing-key.jwk.json';
 export const PUBLIC_KEYS_FILE = 'public-keys.jwks.json';
@@ -66,7 +68,7 @@ export function register(program: Command): void {
     .description(
       `write an Ed25519 signing key (${SIGNING_KEY_FILE}, for the edge) and ${PUBLIC_KEYS_FILE} (for proxies)`,
     )
-    .option('--kid <id>', 'key id (default: k-<date>-<random>)')
+    .option('--kid <id>', `key id, ${KEY_ID_RULE} (default: k-<date>-<random>)`, keyIdArgument)
     .option('--out <dir>', 'output directory', DEFAULT_OUT)
     .option('--rotate', 'replace an existing signing key; its public key stays in the JWKS', false)
     .action(async (opts: { kid?: string; out: string; rotate: boolean }) => {

@@ -11,6 +11,7 @@ import {
   type LibsqlServerFlags,
 } from '../../hrana/cli-flags.ts';
 import { startHranaServer } from '../../hrana/server.ts';
+import { UsageError } from '../exit-codes.ts';
 
 export function register(program: Command): void {
   program
@@ -30,7 +31,7 @@ export function register(program: Command): void {
     )
     .action(async (flags: LibsqlServerFlags) => {
       const parsed = parseLibsqlServerFlags(flags, process.env);
-      if (!parsed.ok) throw new Error(`libsql-server: ${parsed.errors.join('; ')}`);
+      if (!parsed.ok) throw new UsageError(parsed.errors);
       const logger = pino({ name: 'libsql-server' });
       const server = await startHranaServer({ ...parsed.config, logger });
       // The "hrana server listening" log line carries the URL for scripts waiting on startup.

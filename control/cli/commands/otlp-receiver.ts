@@ -6,10 +6,11 @@ import type { Command } from 'commander';
 import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { startOtlpReceiver } from '../../otlp-receiver/receiver.ts';
 import { DEFAULT_RETENTION } from '../../otlp-receiver/trace-store.ts';
+import { UsageError } from '../exit-codes.ts';
 
 function positiveInt(name: string, raw: string): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`otlp-receiver: ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -25,7 +26,7 @@ export function register(program: Command): void {
     .option('--max-age-s <s>', 'spans older than this are deleted', String(DEFAULT_RETENTION.maxAgeMs / 1000))
     .action(async (opts: DbFlags & { host: string; port: string; maxRows: string; maxAgeS: string }) => {
       const port = /^\d+$/.test(opts.port) && Number(opts.port) <= 65535 ? Number(opts.port) : NaN;
-      if (Number.isNaN(port)) throw new Error(`otlp-receiver: --port must be 0..65535, got ${JSON.stringify(opts.port)}`);
+      if (Number.isNaN(port)) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(opts.port)}`);
       const retention = { maxRows: positiveInt('--max-rows', opts.maxRows), maxAgeMs: positiveInt('--max-age-s', opts.maxAgeS) * 1000 };
       const store = openDb(opts, process.env);
       const db = store.client;

@@ -15,6 +15,7 @@ import { defaultReportDir, writeReport } from '../../../backtest/report/write-re
 import { withDbFlags } from '../../config/db-flags.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
 import { decisionSource } from '../decision-source.ts';
+import { EXIT } from '../exit-codes.ts';
 
 interface ReplayFlags {
   db?: string;
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
     .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay')
     .option('--no-verify', 'skip whole-decision comparison (it is on by default when nothing is altered)')
+    .addHelpText('after', `\nExit status ${EXIT.refused}: some decisions break a hard constraint (residency, …) under the altered policy.`)
     .option('--threads <n>', 'with --input and no --limit: threads sharing the records, this one included (default: one per core; each reads only its own byte blocks of the file; same report for any count)')
     .action(async (opts: ReplayFlags) => {
       const source = sourceOf(opts);
@@ -111,7 +113,7 @@ async function finish(report: ReplayReport, out: string | undefined): Promise<vo
   process.stdout.write(`\nreport: ${files.join(', ')}\n`);
   if (report.violations.afterTotal > 0) {
     process.stderr.write(`replay: ${report.violations.afterTotal} decisions break a hard constraint under the altered policy\n`);
-    process.exitCode = 2;
+    process.exitCode = EXIT.refused;
   }
 }
 

@@ -4,6 +4,7 @@ import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { guard } from '../../store/errors.ts';
 import type { Store } from '../../store/open-store.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
+import { UsageError } from '../exit-codes.ts';
 import { startController } from '../../rollout/controller.ts';
 import { RolloutError } from '../../rollout/errors.ts';
 import { formatRolloutStatus } from '../../rollout/format-status.ts';
@@ -49,11 +50,7 @@ export function register(program: Command): void {
       .option('--gate-max-cut-rate-delta <x>', 'canary cut-stream rate above stable that rolls back (0..1)'),
   ).action(async (app: string, opts: StartFlags & DbFlags) => {
     const parsed = parseStartFlags(app, opts);
-    if (!parsed.ok) {
-      for (const e of parsed.errors) process.stderr.write(`error ROLLOUT_INVALID: ${e}\n`);
-      process.exitCode = 1;
-      return;
-    }
+    if (!parsed.ok) throw new UsageError(parsed.errors);
     await withClient(opts, async (client) => {
       const r = await startRollout(client, parsed.request, Date.now());
       out(`started ${r.id}: ${r.appId} ${r.model} ${r.stable} → ${r.canary} at ${r.weightPct} % (steps ${r.steps.join(' → ')})${r.heldRegions.length > 0 ? `, held on ${r.stable}: ${r.heldRegions.join(', ')}` : ''}`);
@@ -87,9 +84,7 @@ export function register(program: Command): void {
   ).action(async (opts: DbFlags & { intervalMs: string; logLevel: string }) => {
     const interval = Number(opts.intervalMs);
     if (!Number.isInteger(interval) || interval < 10 || interval > 3_600_000) {
-      process.stderr.write(`error ROLLOUT_INVALID: --interval-ms must be a whole number in 10..3600000, got '${opts.intervalMs}'\n`);
-      process.exitCode = 1;
-      return;
+      throw new UsageError(`--interval-ms must be a whole number in 10..3600000, got '${opts.intervalMs}'`);
     }
     const logger = pino({ level: opts.logLevel, base: { component: 'rollout-controller' } });
     const store = openDb(opts, process.env);

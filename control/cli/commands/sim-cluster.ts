@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { resolveCliConfig, SIM_SETTINGS } from '../../sim-cluster/cli-config.ts';
 import { startReplicas } from '../../sim-cluster/run-replicas.ts';
+import { UsageError } from '../exit-codes.ts';
 
 interface SimFlags {
   readonly config?: string;
@@ -53,7 +54,7 @@ export function register(program: Command): void {
     }
     const resolved = resolveCliConfig({ flags, env: process.env, file });
     if (!resolved.ok) throw new Error(`sim-cluster: invalid settings:\n  ${resolved.errors.join('\n  ')}`);
-    if (!pino.levels.values[flags.logLevel]) throw new Error(`--log-level: expected one of ${Object.keys(pino.levels.values).join(', ')}, got '${flags.logLevel}'`);
+    if (!pino.levels.values[flags.logLevel]) throw new UsageError(`--log-level: expected one of ${Object.keys(pino.levels.values).join(', ')}, got '${flags.logLevel}'`);
 
     // JSON lines on stdout, written synchronously so nothing is lost on shutdown.
     const root = pino({ level: flags.logLevel, base: { service: 'sim-cluster' } }, pino.destination({ fd: 1, sync: true }));

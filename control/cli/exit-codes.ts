@@ -1,0 +1,52 @@
+/**
+ * The CLI's exit statuses, one table for every command (documented in `switchyard --help` and
+ * control/README.md), and the one mapping from a thrown error to its status.
+ */
+import { CommanderError } from 'commander';
+import { BacktestError } from '../../backtest/errors.ts';
+
+export const EXIT = {
+  /** The command ran and failed: the database, a file, a state it found (its message says which). */
+  failed: 1,
+  /** A usage error, as in POSIX tools: unknown or missing command, option or argument, or a value no command can take. */
+  usage: 2,
+  /** A gate said no: `canary promote` refused, `replay` found hard-constraint violations. */
+  refused: 3,
+} as const;
+
+/** Printed under `switchyard --help`. */
+export const EXIT_CODES_HELP = `
+Exit status:
+  0  success
+  ${EXIT.failed}  the command failed (database unreachable, unmigrated or missing a row; a file it cannot use; a rollout in the wrong state)
+  ${EXIT.usage}  usage error: unknown or missing command, option or argument, an invalid value, or --db/LIBSQL_URL naming no database
+  ${EXIT.refused}  refused by a gate: \`canary promote\` will not promote, \`replay\` found hard-constraint violations`;
+
+/**
+ * A usage error an action finds (a value no option parser could judge alone, options that exclude
+ * each other, every invalid flag of a group at once). main prints each problem and the command's
+ * help, and exits 2.
+ */
+export class UsageError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super(list.join('; '));
+    this.name = 'UsageError';
+    this.problems = list;
+  }
+}
+
+/** The problems of an error that is a usage error, or null. A BacktestError 'bad-option' is one by its definition. */
+export function usageProblems(err: unknown): readonly string[] | null {
+  if (err instanceof UsageError) return err.problems;
+  if (err instanceof BacktestError && err.code === 'bad-option') return [err.message];
+  return null;
+}
+
+/** The exit status for an error that reached main (Commander has printed its own message). */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.usage;
+  return usageProblems(err) === null ? EXIT.failed : EXIT.usage;
+}
