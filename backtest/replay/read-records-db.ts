@@ -2,11 +2,12 @@
  * Reads decision records (with their outcomes) from libSQL — a `file:` path,
  * the local Hrana endpoint or Turso — page by page, oldest first.
  */
-import { createClient, type Client, type InValue } from '@libsql/client';
+import type { Client, InValue } from '@libsql/client';
 import { parseInputJson, SnapshotCache, type OutcomeRecord } from '../decision-record.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
-import { toStoreError } from '../../control/store/errors.ts';
+import { StoreError, toStoreError } from '../../control/store/errors.ts';
+import { openStore } from '../../control/store/open-store.ts';
 import { briefFromText, LazyRecord, type ReplayRecord } from './lazy-record.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
@@ -84,10 +85,13 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecor
   }
 }
 
+/** The store's opener: a URL naming no database is its 'not-found' error, and no file is created. */
 function open(q: DbQuery): Client {
   try {
-    return createClient(q.authToken === undefined ? { url: q.url } : { url: q.url, authToken: q.authToken });
+    return openStore({ url: q.url, authToken: q.authToken, create: false }).client;
   } catch (err) {
+    // Already names the database and what to do; keeping its code keeps its exit status.
+    if (err instanceof StoreError) throw err;
     throw dbError(q, err);
   }
 }

@@ -3,7 +3,7 @@
  * (control/store/errors.ts): an unmigrated database says to migrate it; an unreachable one says
  * to check the server, not to migrate. Real file database, a closed port for the unreachable one.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { countRecords, readRecordsFromDb } from './read-records-db.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-unreadable-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A database with no tables (an empty file is one); a missing file is the store's 'not-found'.
+writeFileSync(join(dir, 'empty.db'), '');
 
 async function firstRecord(url: string): Promise<unknown> {
   for await (const r of readRecordsFromDb({ url })) return r;

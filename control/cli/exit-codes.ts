@@ -24,23 +24,29 @@ Exit status:
 
 /**
  * A usage error an action finds (a value no option parser could judge alone, options that exclude
- * each other, every invalid flag of a group at once). main prints each problem and the command's
- * help, and exits 2.
+ * each other, every invalid flag of a group at once). main prints each problem and, unless
+ * `showHelp` is false (a --db naming no database: the help would bury the one line that matters),
+ * the command's help, and exits 2.
  */
 export class UsageError extends Error {
   readonly problems: readonly string[];
+  readonly showHelp: boolean;
 
-  constructor(problems: string | readonly string[]) {
+  constructor(problems: string | readonly string[], options: { showHelp?: boolean; cause?: unknown } = {}) {
     const list = typeof problems === 'string' ? [problems] : problems;
-    super(list.join('; '));
+    super(list.join('; '), { cause: options.cause });
     this.name = 'UsageError';
     this.problems = list;
+    this.showHelp = options.showHelp ?? true;
   }
 }
 
-/** The problems of an error that is a usage error, or null. A BacktestError 'bad-option' is one by its definition. */
+/**
+ * The problems of a usage error to print with the command's help, or null. A BacktestError
+ * 'bad-option' is one by its definition.
+ */
 export function usageProblems(err: unknown): readonly string[] | null {
-  if (err instanceof UsageError) return err.problems;
+  if (err instanceof UsageError) return err.showHelp ? err.problems : null;
   if (err instanceof BacktestError && err.code === 'bad-option') return [err.message];
   return null;
 }
@@ -48,5 +54,5 @@ export function usageProblems(err: unknown): readonly string[] | null {
 /** The exit status for an error that reached main (Commander has printed its own message). */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.usage;
-  return usageProblems(err) === null ? EXIT.failed : EXIT.usage;
+  return err instanceof UsageError || usageProblems(err) !== null ? EXIT.usage : EXIT.failed;
 }

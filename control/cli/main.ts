@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CommandModule } from './command-module.ts';
-import { EXIT, EXIT_CODES_HELP, exitCodeOf, usageProblems } from './exit-codes.ts';
+import { EXIT, EXIT_CODES_HELP, exitCodeOf, UsageError, usageProblems } from './exit-codes.ts';
 import { checkRequiredOptionsLast } from './required-options-checked-last.ts';
 import { commandPath, missingCommandIn, missingCommandMessage, unknownCommandIn } from './unknown-command.ts';
 
@@ -75,10 +75,12 @@ async function main(): Promise<void> {
 /**
  * The CLI's one boundary for libSQL errors: they become the store's typed errors
  * (control/store/errors.ts), so e.g. a database that was never migrated says to run
- * `switchyard db migrate` whichever command met it. Loaded on failure only (startup cost).
+ * `switchyard db migrate` whichever command met it; a --db/LIBSQL_URL naming no database is a
+ * usage error (exit 2). Loaded on failure only (startup cost).
  */
 async function asStoreError(err: unknown, action: string): Promise<unknown> {
-  const [{ LibsqlError }, { toStoreError }] = await Promise.all([import('@libsql/client'), import('../store/errors.ts')]);
+  const [{ LibsqlError }, { StoreError, toStoreError }] = await Promise.all([import('@libsql/client'), import('../store/errors.ts')]);
+  if (err instanceof StoreError && err.code === 'not-found') return new UsageError(err.message, { showHelp: false, cause: err });
   return err instanceof LibsqlError ? toStoreError(action, err) : err;
 }
 

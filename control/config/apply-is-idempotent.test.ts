@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,11 +21,20 @@ async function apply(text: string, dryRun = false): Promise<{ code: number; out:
 }
 
 describe('apply converges the database and is idempotent', () => {
-  it('dry run on a fresh database lists changes but writes nothing', async () => {
-    // A dry run never migrates, so the fresh database is still empty and reading it fails loudly.
-    const r = await apply(demo, true);
-    expect(r.code).toBe(1);
-    expect(r.err.join('\n')).toMatch(/schema-missing|no such table/);
+  it('dry run where there is no database yet creates none and says so', async () => {
+    // A dry run never migrates or creates: the store refuses the missing file (the CLI: exit 2).
+    await expect(apply(demo, true)).rejects.toMatchObject({ name: 'StoreError', code: 'not-found' });
+    expect(existsSync(join(dir, 'db.sqlite'))).toBe(false);
+  });
+
+  it('dry run on a fresh, unmigrated database lists nothing and fails loudly', async () => {
+    const empty = join(dir, 'empty.sqlite');
+    writeFileSync(empty, '');
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runApply({ file: join(dir, 'config.yaml'), dbUrl: `file:${empty}`, dryRun: true, now: 1_000, out: (l) => out.push(l), err: (l) => err.push(l) });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/schema-missing|no such table/);
   });
 
   it('first apply creates everything, second prints "no changes"', async () => {

@@ -5,7 +5,7 @@
  * reads or writes the database goes through `resolveDb` / `openDb`, so none ignores LIBSQL_URL.
  */
 import type { Command } from 'commander';
-import { requireDbEnv } from '../../shared/env/db-env.ts';
+import { DB_ENV_NAMES, DbEnvError, requireDbEnv } from '../../shared/env/db-env.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 
 /** Where the CLI finds the database when neither --db nor LIBSQL_URL says. */
@@ -30,7 +30,9 @@ export function withDbFlags(cmd: Command): Command {
 
 /**
  * Resolves the flags against the environment (a DbEnvError when a name and its alias disagree)
- * and then `fallback`; env is read here, in the entrypoint, only.
+ * and then `fallback`; env is read here, in the entrypoint, only. A LIBSQL_URL set blank is
+ * refused when it would decide: elsewhere blank means unset, but here that means the default
+ * file, and `LIBSQL_URL=$URL` with URL unset must not quietly open a local database.
  */
 export function resolveDb(
   flags: DbFlags,
@@ -38,13 +40,33 @@ export function resolveDb(
   fallback: { url?: string | null; authToken?: string | null } = {},
 ): ResolvedDb {
   const fromEnv = requireDbEnv(env);
+  if (flags.db === undefined && fromEnv.url === undefined && (fallback.url ?? null) === null) refuseBlankUrl(env);
   return {
     url: flags.db ?? fromEnv.url ?? fallback.url ?? DEFAULT_DB_URL,
     authToken: flags.authToken ?? fromEnv.authToken ?? fallback.authToken ?? undefined,
   };
 }
 
-/** Opens the database `resolveDb` names. */
+function refuseBlankUrl(env: NodeJS.ProcessEnv): void {
+  const { name, alias } = DB_ENV_NAMES.url;
+  const blank = [name, alias].filter((n) => env[n] !== undefined);
+  if (blank.length === 0) return;
+  const which = blank.join(' and ');
+  throw new DbEnvError(
+    [{ variable: which, value: undefined, message: `${which} ${blank.length === 1 ? 'is' : 'are'} set but blank: set ${name} to the database URL, pass --db, or unset ${which} to use ${DEFAULT_DB_URL}` }],
+    'db-env-blank',
+  );
+}
+
+/**
+ * Opens the database `resolveDb` found. Only `db migrate` and `apply` pass `create`: for every
+ * other command a missing local file is a 'not-found' StoreError (exit 2) and none is created.
+ */
+export function openResolvedDb(db: ResolvedDb, options: { create?: boolean } = {}): Store {
+  return openStore({ ...db, create: options.create ?? false });
+}
+
+/** `openResolvedDb(resolveDb(flags, env))`: what a command that uses an existing database calls. */
 export function openDb(flags: DbFlags, env: NodeJS.ProcessEnv): Store {
-  return openStore(resolveDb(flags, env));
+  return openResolvedDb(resolveDb(flags, env));
 }

@@ -41,7 +41,8 @@ export async function runApply(o: RunApplyOptions): Promise<number> {
     o.err(`${nothing}; nothing was changed`);
     return 1;
   }
-  const store = openStore({ url: o.dbUrl, authToken: o.authToken });
+  // A dry run reads what is there: it never creates a database (only a real apply, which migrates).
+  const store = openStore({ url: o.dbUrl, authToken: o.authToken, create: !o.dryRun });
   try {
     // Applying to a fresh database is the first thing a new deployment does; migrating is idempotent.
     if (!o.dryRun) await migrate(store.client, { now: o.now });

@@ -16,7 +16,8 @@ export interface DashboardHandle {
 }
 
 export async function startDashboard(c: DashboardConfig, log: (line: string) => void = () => undefined): Promise<DashboardHandle> {
-  const store = openStore({ url: c.dbUrl, authToken: c.dbAuthToken });
+  // Read-only: a path that names no database is refused, never created empty.
+  const store = openStore({ url: c.dbUrl, authToken: c.dbAuthToken, create: false });
   const now = (): number => Date.now();
   const poller = new LivePoller({
     client: store.client,

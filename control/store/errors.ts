@@ -7,6 +7,7 @@ import { SnapshotError } from '../../shared/snapshot/errors.ts';
 
 export type StoreErrorCode =
   | 'invalid-url' // the database URL is not one libSQL can open
+  | 'not-found' // a local database file that does not exist, where none may be created
   | 'unreachable' // network / server failure talking to a remote database
   | 'unauthorized' // the server refused the auth token
   | 'schema-missing' // a table or column is missing: the database was never migrated, or by older code
@@ -43,6 +44,7 @@ function classify(err: LibsqlError): StoreErrorCode {
 
 const HINTS: Readonly<Record<StoreErrorCode, string>> = {
   'invalid-url': 'use file:PATH, :memory:, http(s)://HOST or libsql://HOST',
+  'not-found': 'run `switchyard db migrate` to create it, or fix the URL',
   unreachable: 'check that the database server is running and the URL is right',
   unauthorized: 'check --auth-token / LIBSQL_AUTH_TOKEN',
   'schema-missing': 'run `switchyard db migrate` against this database',

@@ -13,6 +13,12 @@ export interface StoreOptions {
   readonly authToken?: string | undefined;
   /** How long a local file write waits for another writer's lock (ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * Whether a missing local database file may be created (libSQL's own behaviour, the default).
+   * false: a StoreError 'not-found' instead, and no file is left behind — for everything that
+   * reads or writes an existing database, where a typo in the path must not yield an empty one.
+   */
+  readonly create?: boolean;
 }
 
 export interface Store {
@@ -58,6 +64,7 @@ export function validateStoreUrl(url: string): void {
 /** Open a store. Synchronous: libSQL connects lazily on the first statement. */
 export function openStore(options: StoreOptions): Store {
   validateStoreUrl(options.url);
+  if (options.create === false) refuseMissingFile(options.url);
   try {
     const client = createClient({
       url: options.url,
@@ -70,6 +77,16 @@ export function openStore(options: StoreOptions): Store {
   } catch (err) {
     throw localFileProblem(options.url, err) ?? toStoreError(`opening ${options.url}`, err);
   }
+}
+
+/** A `file:` URL whose file does not exist: a StoreError 'not-found' naming the path. */
+function refuseMissingFile(url: string): void {
+  const path = localPathOf(url);
+  if (path === null || path === ':memory:' || existsSync(path)) return;
+  throw new StoreError(
+    'not-found',
+    `no database at ${resolve(path)}; run \`switchyard db migrate --db ${url}\` or check --db/LIBSQL_URL`,
+  );
 }
 
 /**

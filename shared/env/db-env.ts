@@ -20,14 +20,18 @@ export const DB_ENV_NAMES = {
   authToken: { name: 'LIBSQL_AUTH_TOKEN', alias: 'SWITCHYARD_DB_AUTH_TOKEN' },
 } as const;
 
-/** A conflict between a name and its alias, as a typed error for entrypoints that throw. */
+/**
+ * A conflict between a name and its alias ('db-env-conflict'), or a name set blank where that
+ * would fall back to a default database ('db-env-blank', the CLI's rule), for entrypoints that throw.
+ */
 export class DbEnvError extends Error {
-  readonly code = 'db-env-conflict';
+  readonly code: 'db-env-conflict' | 'db-env-blank';
   readonly errors: readonly ConfigError[];
 
-  constructor(errors: readonly ConfigError[]) {
+  constructor(errors: readonly ConfigError[], code: DbEnvError['code'] = 'db-env-conflict') {
     super(errors.map((e) => e.message).join('; '));
     this.name = 'DbEnvError';
+    this.code = code;
     this.errors = errors;
   }
 }

@@ -5,8 +5,7 @@ import type { ClusterView } from '../../aggregator/kubernetes-view.ts';
 import { startAggregator } from '../../aggregator/start-aggregator.ts';
 import type { AggregatorFlags } from '../../aggregator/flags-to-config.ts';
 import { formatIssue } from '../../config/config-issue.ts';
-import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
-import { openStore } from '../../store/open-store.ts';
+import { openResolvedDb, resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,7 +42,7 @@ export function register(program: Command): void {
     const config = loaded.config;
     const logger = pino({ level: opts.logLevel, base: { component: 'aggregator', cluster: config.cluster.id } });
     // The config file's `db` sits under --db and LIBSQL_URL, over the default.
-    const store = openStore(resolveDb(opts, process.env, config.db));
+    const store = openResolvedDb(resolveDb(opts, process.env, config.db));
     // Apps with a `kubernetes` block are read from the cluster's API (in-cluster service account);
     // the client is loaded only then, so other commands do not pay for it.
     let clusterView: (() => Promise<ClusterView>) | undefined;

@@ -3,7 +3,7 @@
  * (exit 1) saying to run `switchyard db migrate`, the store's one schema-missing rule
  * (control/store/errors.ts), instead of a bare SQLite error or a controller retrying forever.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -23,7 +23,10 @@ test.each([
   [['rollout', 'abort', 'acme/chat']],
   [['rollout', 'run', '--interval-ms', '100']],
 ])('switchyard %j', async (args) => {
-  const db = `file:${join(dir, `${args.slice(0, 2).join('-')}.db`)}`;
+  const path = join(dir, `${args.slice(0, 2).join('-')}.db`);
+  // An existing database with no tables (an empty file is one): a missing file is another error.
+  writeFileSync(path, '');
+  const db = `file:${path}`;
   const r = await runCli([...args, '--db', db], { timeoutMs: 20_000 });
   expect(r.code, r.stderr).toBe(1);
   expect(r.stderr).toContain('(schema-missing)');

@@ -13,8 +13,7 @@ import { readNdjson } from '../../../backtest/replay/ndjson.ts';
 import type { ReplayRecord } from '../../../backtest/replay/lazy-record.ts';
 import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
 import { quantileOf } from '../../../backtest/stats/histogram.ts';
-import { resolveDb, withDbFlags, type ResolvedDb } from '../../config/db-flags.ts';
-import { openStore } from '../../store/open-store.ts';
+import { openResolvedDb, resolveDb, withDbFlags, type ResolvedDb } from '../../config/db-flags.ts';
 import { decisionSource } from '../decision-source.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -59,7 +58,7 @@ function sinceOf(opts: WindowFlags): number {
 /** The per-policy table from the database `opts` names (resolved by the caller: control/config/db-flags.ts). */
 export async function statusText(opts: ResolvedDb & WindowFlags): Promise<string> {
   const since = sinceOf(opts);
-  const db = openStore(opts).client;
+  const db = openResolvedDb(opts).client;
   try {
     const rs = await db.execute({
       sql: `SELECT d.id, d.policy_version, d.canary_json IS NOT NULL AS canary, o.status, o.ttfb_ms
@@ -116,7 +115,7 @@ class PolicyOutcomes {
 
 /** The newest canary decision's note and the candidate policy it was made with. */
 async function latestCanary(opts: ResolvedDb): Promise<{ note: CanaryNote; policy: ReturnType<typeof parseInputJson>['policy'] } | null> {
-  const db = openStore(opts).client;
+  const db = openResolvedDb(opts).client;
   try {
     const rs = await db.execute('SELECT canary_json, input_json FROM decisions WHERE canary_json IS NOT NULL ORDER BY at DESC LIMIT 1');
     const row = rs.rows[0];

@@ -1,23 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openResolvedDb, resolveDb, withDbFlags, type DbFlags, type ResolvedDb } from '../../config/db-flags.ts';
 import { localPathOf } from '../../store/local-path.ts';
 import { migrate } from '../../store/migrate.ts';
-import { openStore } from '../../store/open-store.ts';
 import { pruneDecisionLog } from '../../store/prune-decision-log.ts';
 import { parseDurationMs } from '../../../shared/env/field-parsers.ts';
 import { UsageError } from '../exit-codes.ts';
 
 /** Apply pending migrations and say what happened, one line each. */
 export async function runDbMigrate(
-  db: { url: string; authToken: string | undefined },
+  db: ResolvedDb,
   out: (line: string) => void,
 ): Promise<void> {
   const path = localPathOf(db.url);
   // A first run on a fresh checkout should just work: create the database's directory.
   if (path !== null) mkdirSync(dirname(path), { recursive: true });
-  const store = openStore(db);
+  const store = openResolvedDb(db, { create: true });
   try {
     const result = await migrate(store.client);
     for (const m of result.applied) out(`applied migration ${m.version}: ${m.name}`);
@@ -48,11 +47,11 @@ export function retentionMs(raw: string): number {
 
 /** Delete decisions and outcomes older than `olderThanMs`, and say how many went (or would). */
 export async function runDbPrune(
-  db: { url: string; authToken: string | undefined },
+  db: ResolvedDb,
   opts: { olderThanMs: number; dryRun: boolean; now: number },
   out: (line: string) => void,
 ): Promise<void> {
-  const store = openStore(db);
+  const store = openResolvedDb(db);
   try {
     const before = opts.now - opts.olderThanMs;
     const r = await pruneDecisionLog(store.client, { before, dryRun: opts.dryRun });
