@@ -10,6 +10,7 @@ import { CLIENT_CLOSED, CLIENT_STALLED } from '../../shared/http/client-ended.ts
 import { abortResponse, writeChunk, type ClientResponse } from './client-io.ts';
 import { classifyUpstreamError, type AttemptFault } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
+import { lingerIfBodyUnread } from './lingering-close.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { UpstreamAbort } from './upstream-abort.ts';
 import type { BodySink, UpstreamResponse } from './upstream-call.ts';
@@ -49,7 +50,17 @@ function writeHead(
   // A fresh map per answer already: the cluster header goes into it, not into a second copy.
   const outHeaders: OutgoingHttpHeaders = downstreamResponseHeaders(up.headers);
   outHeaders['x-switchyard-cluster'] = clusterId;
-  if (rt.draining && !('stream' in res)) outHeaders['connection'] = 'close';
+  if (!('stream' in res)) {
+    if (rt.draining) outHeaders['connection'] = 'close';
+    // The replica answered before the client's body was all here (a 413 at its own limit): the
+    // rest is never read, so this connection cannot carry another request (kept alive, the next
+    // one waited behind the unread bytes until the keep-alive timeout reset it). Closed, after a
+    // lingering read so the client still gets this answer.
+    if (!res.req.complete) {
+      outHeaders['connection'] = 'close';
+      lingerIfBodyUnread(res.req, res);
+    }
+  }
   res.writeHead(up.statusCode, outHeaders);
   // Headers at once when no body byte is here yet, so SSE clients see the stream open before the
   // first event. When the first event arrived with the replica's head (usual on loopback and in
@@ -113,7 +124,13 @@ class StreamPump implements BodySink {
         return;
       }
       this.why = 'idle-timeout';
-      this.fault = { code: 'upstream-timeout', blame: 'replica', beforeSend: false, status: 504, detail: 'idle-timeout' };
+      this.fault = {
+        code: 'upstream-timeout',
+        blame: 'replica',
+        beforeSend: false,
+        status: 504,
+        detail: 'idle-timeout',
+      };
       this.up.abort(new Error('idle timeout'));
     }, ms);
   }

@@ -1,0 +1,63 @@
+/**
+ * A replica that answers before it has read the whole body (the simulated one, like vLLM or
+ * OpenAI, sends 413 once more than 1 MiB arrived): the proxy passes the 413 on while the rest of
+ * the client's body is still arriving. It used to do so on a kept-alive connection and leave that
+ * rest unread, so the next request on the connection was never parsed: it hung until the
+ * keep-alive timeout reset it. Through the edge that next request can be anyone's (workerd pools
+ * its connections to a proxy): it got a 502 after ~5 s. Now such an answer says `Connection:
+ * close` and the proxy reads and drops what still comes (a lingering close), so the client reads
+ * the whole 413 and opens a new connection for its next request.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, startReplica, startTestProxy, testKeys } from './harness.ts';
+
+/** Over the replica's 1 MiB, under the app's default 8 MiB: the proxy forwards it. */
+const BODY = 6 * 1024 * 1024;
+
+describe('an upload the replica refuses early', () => {
+  let sim: SimCluster;
+  let proxy: RunningProxy;
+  let keys: Awaited<ReturnType<typeof testKeys>>;
+  beforeAll(async () => {
+    keys = await testKeys();
+    sim = await startReplica('c1', 'r0');
+    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: sim.url }], jwks: keys.jwks });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await sim.close();
+  });
+
+  it('gets its 413 whole, and the connection never carries an unread body into the next request', async () => {
+    const socket: Socket = connect(proxy.port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.on('error', () => undefined);
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (text += d));
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    const head = async (): Promise<string> =>
+      `POST /v4/${APP}/v1/chat/completions HTTP/1.1\r\nhost: p\r\ncontent-type: application/json\r\ncontent-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n\r\n`;
+    // The whole body at once (the kernel buffers take most of it), then, as a pooled connection
+    // is reused, the next request right behind it.
+    socket.write(await head());
+    socket.write(Buffer.alloc(BODY, 0x61));
+    const second = await head();
+    await new Promise((r) => setTimeout(r, 300));
+    if (socket.writable) socket.write(second);
+    socket.write(Buffer.alloc(BODY, 0x61));
+    const started = performance.now();
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
+    const first = text.split('\r\n\r\n');
+    expect(first[0]).toMatch(/^HTTP\/1\.1 413/);
+    expect(first[0]?.toLowerCase()).toContain('connection: close');
+    expect(first[1]).toContain('body_too_large');
+    // Closed within the linger, never left for the keep-alive timeout to reset.
+    expect(socket.destroyed || socket.readableEnded).toBe(true);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    socket.destroy();
+  });
+});
