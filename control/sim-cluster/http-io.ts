@@ -9,11 +9,19 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function readJsonBody(req: IncomingMessage, emptyAs?: unknown): Promise<unknown> {
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const part of req) {
+  // destroyOnReturn false: the 413 is answered at once while the rest of the body is read and
+  // dropped, as a well-behaved server does. Left unread on a kept-alive connection, it stalled the
+  // sender (the proxy) until the keep-alive timeout reset the connection.
+  for await (const part of req.iterator({ destroyOnReturn: false })) {
     const buf = part as Buffer;
     size += buf.length;
-    if (size > BODY_LIMIT_BYTES) throw bodyTooLarge(BODY_LIMIT_BYTES);
+    if (size > BODY_LIMIT_BYTES) break;
     parts.push(buf);
+  }
+  if (size > BODY_LIMIT_BYTES) {
+    // After the loop: the iterator's listener is gone, so the stream flows (and drops) again.
+    req.resume();
+    throw bodyTooLarge(BODY_LIMIT_BYTES);
   }
   const text = Buffer.concat(parts).toString('utf8');
   if (text.trim() === '') {
@@ -27,9 +35,18 @@ export async function readJsonBody(req: IncomingMessage, emptyAs?: unknown): Pro
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -39,12 +56,17 @@ export function sendError(res: ServerResponse, err: SimHttpError): void {
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = err.retryAfterS === null ? {} : { 'retry-after': String(err.retryAfterS) };
+  const headers: Record<string, string> =
+    err.retryAfterS === null ? {} : { 'retry-after': String(err.retryAfterS) };
   sendJson(res, err.status, err.toBody(), headers);
 }
 
 /** Writes one piece and waits for `drain` when the client reads slowly (no unbounded buffering). */
-export async function writeFlushed(res: ServerResponse, data: string, signal: AbortSignal): Promise<void> {
+export async function writeFlushed(
+  res: ServerResponse,
+  data: string,
+  signal: AbortSignal,
+): Promise<void> {
   if (!res.write(data)) await once(res, 'drain', { signal });
 }
 
@@ -52,4 +74,3 @@ export async function writeFlushed(res: ServerResponse, data: string, signal: Ab
 export function isAbort(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (err instanceof Error && err.name === 'AbortError');
 }
-
