@@ -79,9 +79,6 @@ export function forwardTo(
     traceId,
     spanId,
   });
-  // The proxy answers `Expect: 100-continue` itself (Node sends the 100 before the body is read);
-  // undici refuses the header, and the replica has nothing left to decide about it.
-  delete headers['expect'];
   const ex = new HttpExchange(rt, req, res, claims.did, target, headers);
   ex.trace = trace;
   const tracked = new TrackedExchange(rt, ex, done);

@@ -3,7 +3,7 @@
  * on `Headers`) and the regional proxy (`proxy/src/headers.ts`, on Node header objects):
  *
  * * hop-by-hop (RFC 9110 §7.6.1): describe one connection, never cross a hop, either way —
- *   plus every name the `Connection` header lists;
+ *   plus every name the `Connection` header lists; `Expect` is answered by each hop itself;
  * * credentials: the client's Switchyard API key (`Authorization`) and cookies are for the
  *   edge; replicas get them only when the app sets `requests.forwardAuthorization`;
  * * Switchyard's own request headers: the routing token and mode are ours; a client's copy is
@@ -58,7 +58,9 @@ export const STRIP_CREDENTIALS: RequestHeaderPolicy = Object.freeze({ forwardCre
 const NONE: ReadonlySet<string> = new Set();
 
 /** Lower-cased names listed in `Connection` values (`close` and `keep-alive` included). */
-export function connectionListed(value: string | readonly string[] | null | undefined): ReadonlySet<string> {
+export function connectionListed(
+  value: string | readonly string[] | null | undefined,
+): ReadonlySet<string> {
   if (value === null || value === undefined) return NONE;
   const out = new Set<string>();
   for (const v of typeof value === 'string' ? [value] : value) {
@@ -86,9 +88,28 @@ export function dropReplicaResponseHeader(name: string, listed: ReadonlySet<stri
   return dropResponseHeader(name, listed) || name.startsWith(SWITCHYARD_HEADER_PREFIX);
 }
 
+/**
+ * `Expect: 100-continue` is answered by the hop that receives it (workerd for the edge, Node for
+ * the proxy), never passed on: fetch has no interim responses. Sent on by the edge, the proxy's
+ * `100 Continue` came back as the answer's status and workerd's Response refused it (a 500 for
+ * every curl upload over 1 MiB, which curl sends with the expectation); undici refuses the header.
+ */
+const ANSWERED_PER_HOP = 'expect';
+
 /** Whether a (lower-case) client request header must not reach the next hop. `host` is the next hop's. */
-export function dropRequestHeader(name: string, listed: ReadonlySet<string>, policy: RequestHeaderPolicy): boolean {
-  if (HOP_BY_HOP.has(name) || listed.has(name) || name === 'host' || SWITCHYARD_CLIENT_HEADERS.has(name)) return true;
+export function dropRequestHeader(
+  name: string,
+  listed: ReadonlySet<string>,
+  policy: RequestHeaderPolicy,
+): boolean {
+  if (
+    HOP_BY_HOP.has(name) ||
+    listed.has(name) ||
+    name === 'host' ||
+    name === ANSWERED_PER_HOP ||
+    SWITCHYARD_CLIENT_HEADERS.has(name)
+  )
+    return true;
   return !policy.forwardCredentials && CREDENTIAL_HEADERS.has(name);
 }
 

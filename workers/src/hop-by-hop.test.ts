@@ -2,10 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { stripHopByHop, upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 
 const RESPONSE_CASES: Array<[Record<string, string>, string[]]> = [
-  [{ connection: 'keep-alive, x-trace', 'x-trace': '1', 'keep-alive': 'timeout=5', accept: 'text/event-stream' }, ['accept']],
+  [
+    {
+      connection: 'keep-alive, x-trace',
+      'x-trace': '1',
+      'keep-alive': 'timeout=5',
+      accept: 'text/event-stream',
+    },
+    ['accept'],
+  ],
   [{ te: 'trailers', upgrade: 'h2c', 'content-type': 'application/json' }, ['content-type']],
   [{ 'proxy-authorization': 'x', 'set-cookie': 'a=b' }, ['set-cookie']],
-  [{ connection: 'X-Listed', 'x-listed': '1', 'transfer-encoding': 'chunked', 'x-sim-cluster': 'c' }, ['x-sim-cluster']],
+  [
+    {
+      connection: 'X-Listed',
+      'x-listed': '1',
+      'transfer-encoding': 'chunked',
+      'x-sim-cluster': 'c',
+    },
+    ['x-sim-cluster'],
+  ],
 ];
 
 describe('withoutHopByHop', () => {
@@ -25,16 +41,32 @@ describe('stripHopByHop', () => {
 
 describe('upstreamHeaders', () => {
   it('replaces a client-supplied token with the edge one', () => {
-    const h = upstreamHeaders(new Headers({ 'x-switchyard-token': 'forged', 'x-switchyard-mode': 'forward' }), 'real', 'd1');
+    const h = upstreamHeaders(
+      new Headers({ 'x-switchyard-token': 'forged', 'x-switchyard-mode': 'forward' }),
+      'real',
+      'd1',
+    );
     expect(h.get('x-switchyard-token')).toBe('real');
     expect(h.get('x-switchyard-mode')).toBeNull();
     expect(h.get('x-switchyard-decision-id')).toBe('d1');
   });
 
-  const client = { authorization: 'Bearer sy-key', cookie: 'session=1', 'proxy-authorization': 'x', host: 'edge', accept: '*/*' };
+  // `Expect` is answered by each hop (workerd here): passed on, the proxy's `100 Continue` became the answer.
+  const client = {
+    authorization: 'Bearer sy-key',
+    cookie: 'session=1',
+    'proxy-authorization': 'x',
+    host: 'edge',
+    accept: '*/*',
+    expect: '100-continue',
+  };
   it.each([
     ['strips credentials by default', undefined, ['accept']],
-    ['keeps them when the app forwards them', { forwardCredentials: true }, ['accept', 'authorization', 'cookie']],
+    [
+      'keeps them when the app forwards them',
+      { forwardCredentials: true },
+      ['accept', 'authorization', 'cookie'],
+    ],
   ])('%s', (_name, policy, kept) => {
     const h = upstreamHeaders(new Headers(client), 't', 'd', policy);
     expect([...h.keys()].filter((k) => !k.startsWith('x-switchyard-')).sort()).toEqual(kept);
@@ -46,7 +78,12 @@ describe('the operator key (a credential of ours) never goes upstream', () => {
     ['by default', undefined],
     ['even when the app forwards client credentials', { forwardCredentials: true }],
   ])('%s', (_name, policy) => {
-    const h = upstreamHeaders(new Headers({ 'x-switchyard-operator-key': 'op-secret', accept: '*/*' }), 't', 'd', policy);
+    const h = upstreamHeaders(
+      new Headers({ 'x-switchyard-operator-key': 'op-secret', accept: '*/*' }),
+      't',
+      'd',
+      policy,
+    );
     expect(h.get('x-switchyard-operator-key')).toBeNull();
     expect(h.get('accept')).toBe('*/*');
   });
