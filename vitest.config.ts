@@ -13,6 +13,7 @@ import { PROXY_WORKER_SUITES } from './proxy/test/proxy-worker-suites.ts';
  */
 const SHARED_STACK_FILES = [
   'e2e/app-calls-app-in-region-with-service-key.test.ts',
+  'e2e/async-job-submitted-at-the-edge-is-polled-at-its-location.test.ts',
   'e2e/dev-stack-libsql-needs-its-token.test.ts',
   'e2e/long-job-held-through-refreshes.test.ts',
   'e2e/openai-sdk-through-edge.test.ts',

@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { connectionListed, dropRequestHeader, STRIP_CREDENTIALS } from '../../shared/http/header-rules.ts';
+import { JOB_PATH, JOBS_PREFIX, jobPath } from '../../shared/http/job-path.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { AsyncJobs } from './async-jobs.ts';
 import { jobView, type JobRow } from './async-job-store.ts';
@@ -18,11 +19,10 @@ import type { JobRouteReads } from './job-route-reads.ts';
 import { jobStoreUnavailable } from './job-store-unavailable.ts';
 import type { RequestTarget } from './request-target.ts';
 
-const JOB_PATH = /^\/_switchyard\/jobs\/(job_[0-9a-f]{32})(\/result)?$/;
 const ASYNC_PARAM = /^async=(1|true)$/i;
 
 export function isJobRoute(url: string | undefined): boolean {
-  return url?.startsWith('/_switchyard/jobs/') ?? false;
+  return url?.startsWith(JOBS_PREFIX) ?? false;
 }
 
 /** `?async=1` (or `true`) or `x-switchyard-async: 1`. */
@@ -118,7 +118,7 @@ async function storeJob(jobs: AsyncJobs, req: ClientRequest, res: ClientResponse
   const room = held.room ?? undefined;
   held.room = null; // submit gives it back itself if the row cannot be written
   const job = await storeCall(jobs.submit({ appId: target.appId, method, publicPath: replayPath(target), headers: replayHeaders(req), body, claims, webhookUrl }, room), 'the job could not be stored');
-  json(res, 202, jobView(job), { location: `/_switchyard/jobs/${job.id}` });
+  json(res, 202, jobView(job), { location: jobPath(job.id) });
 }
 
 /** A submit's libSQL call failed: `what` it was for, the foreign error as `cause`. */

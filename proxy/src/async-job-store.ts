@@ -1,5 +1,6 @@
 /** The `async_jobs` table (schema v11) as a narrow port for async-jobs.ts. */
 import type { Client } from '@libsql/client';
+import { jobPath } from '../../shared/http/job-path.ts';
 
 /** `expired`: completed, but its result was deleted early to keep the app within its retained-results budget. */
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
@@ -186,7 +187,7 @@ export function libsqlJobStore(client: Client): JobStore {
 
 /** What status answers and webhooks say about a job (never its request headers or body). */
 export function jobView(job: JobRow): Record<string, unknown> {
-  const base = `/_switchyard/jobs/${job.id}`;
+  const base = jobPath(job.id);
   return {
     id: job.id,
     app: job.appId,

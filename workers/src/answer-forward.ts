@@ -28,6 +28,7 @@ import type { FairShares } from '../../shared/caching/fair-shares.ts';
 import { forwardedFor } from '../../shared/http/header-rules.ts';
 import { mayTryNext } from './forward-retry.ts';
 import { stripHopByHop, upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
+import { isJobAccepted, jobAccepted } from './job-location.ts';
 import { upstreamUrl } from './upstream-url.ts';
 import { streamFormat, watchBody } from './watched-body.ts';
 import type { EdgeSpan } from './tracing.ts';
@@ -199,7 +200,13 @@ async function attempt(a: ForwardArgs, canRetry: boolean): Promise<ForwardResult
     span?.set({ 'http.response.status_code': response.status });
     span?.end(response.status >= 500 ? String(response.status) : undefined);
     attempts.push({ clusterId: target.clusterId, status: response.status, error: null });
-    if (last || !mayTryNext(method, response)) return { ok: true, response: relay(response, a, target.clusterId), attempts };
+    if (last || !mayTryNext(method, response)) {
+      // A job the proxy took: its URLs are made absolute at that proxy (job-location.ts).
+      const answer = isJobAccepted(response)
+        ? await jobAccepted(response, target.proxyUrl)
+        : relay(response, a, target.clusterId);
+      return { ok: true, response: answer, attempts };
+    }
     lastRefusal = await keepRefusal(response);
   }
   if (lastRefusal !== null) return { ok: true, response: lastRefusal, attempts };

@@ -5,10 +5,18 @@
  */
 import { appendParam, splitQuery } from '../../shared/http/raw-query.ts';
 
-export function upstreamUrl(proxyUrl: string, publicPath: string, search: string, token?: string): string {
-  const u = new URL(proxyUrl);
-  // A proxy may live under a base path (e.g. https://eu.example.com/sy): keep it.
-  const base = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+export function upstreamUrl(
+  proxyUrl: string,
+  publicPath: string,
+  search: string,
+  token?: string,
+): string {
   const query = splitQuery(search).search;
-  return `${base}${publicPath}${token === undefined ? query : appendParam(query, 'sy_token', token)}`;
+  return `${proxyBase(proxyUrl)}${publicPath}${token === undefined ? query : appendParam(query, 'sy_token', token)}`;
+}
+
+/** What a proxy's root-relative paths are resolved against: a proxy may live under a base path (e.g. https://eu.example.com/sy), kept. */
+export function proxyBase(proxyUrl: string): string {
+  const u = new URL(proxyUrl);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
