@@ -4,7 +4,6 @@
  * background loops (endpoint refresh, health checks, reporting), and returns a
  * handle with `drain()` and `close()`. Signals are the entrypoint's business.
  */
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { UpstreamRouter, upstreamAgent } from './upstream-router.ts';
@@ -41,6 +40,7 @@ import type { AppLimits } from '../../shared/domain/types.ts';
 import type { ProxyStore } from './store.ts';
 import { openGate, verifyingGate, type VerifyFn } from './token-gate.ts';
 import { jwksVerifier } from './verifier.ts';
+import { readJwks } from './load-jwks.ts';
 import { tracingFromConfig } from './tracing.ts';
 import { wireInRegion } from './in-region-wiring.ts';
 import { asyncJobGate } from './async-job-gate.ts';
@@ -121,12 +121,6 @@ function reportToPrimary(appId: string, result: RetainedResult): void {
   if (process.connected) process.send?.(m);
 }
 
-async function loadJwks(config: ProxyConfig): Promise<string> {
-  if (config.jwks !== null) return config.jwks;
-  if (config.jwksFile !== null) return readFile(config.jwksFile, 'utf8');
-  throw new Error('no JWKS configured (PROXY_JWKS or PROXY_JWKS_FILE) and auth is not disabled');
-}
-
 export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Promise<RunningProxy> {
   const now = deps.now ?? Date.now;
   // Before any listener opens: recovery takes up only jobs created before this (async-jobs.ts).
@@ -195,7 +189,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const verify = config.authDisabled
     ? null
     : (deps.verify ??
-      (await jwksVerifier(await loadJwks(config), {
+      (await jwksVerifier(await readJwks(config), {
         issuer: config.tokenIssuer,
         failureBudget: config.tokenFailureBudget,
         trustedProxies: config.trustedProxies,

@@ -17,6 +17,7 @@ import type { RunningProxy } from './proxy.ts';
 import { runPrimary } from './cluster-primary.ts';
 import { workerSlotFromEnv } from './cluster-peers.ts';
 import { openStoreClient } from './store-client.ts';
+import { parseJwks, readJwks } from './load-jwks.ts';
 
 export interface ServeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -75,6 +76,9 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
   const slot = cluster.isWorker ? workerSlotFromEnv(opts.env) : null;
   if (slot === null && workers > 1) {
+    // Workers load the keys; a bad JWKS refuses the start here, once, instead of in every worker
+    // while the primary (which loads none) stays up serving nothing.
+    if (!config.authDisabled) await parseJwks(await readJwks(config));
     const primary = await runPrimary(config, workers, pino({ level: config.logLevel }));
     process.stdout.write(
       `${JSON.stringify({ msg: 'proxy ready', url: primary.url, adminUrl: primary.adminUrl, id: config.id, workers, replicas: replicaSource(config) })}\n`,

@@ -8,8 +8,9 @@
  * client over its failure budget still has every token it holds verified answered (cheaply, no
  * signature check), and only its unknown tokens are refused 429 until its bucket refills.
  */
-import { DEFAULT_ISSUER, importVerificationKeys, verifyRoutingToken } from '../../shared/tokens/index.ts';
+import { DEFAULT_ISSUER, verifyRoutingToken } from '../../shared/tokens/index.ts';
 import { clientAddressKey } from './client-address-key.ts';
+import { parseJwks, type JwksText } from './load-jwks.ts';
 import { ProxyError } from './errors.ts';
 import { CHECK_WAITERS_PER_CLIENT, TokenCheckSlots } from './token-check-slots.ts';
 import { TokenFailureThrottle, type FailureBudget, type Refusal } from './token-failure-throttle.ts';
@@ -28,8 +29,8 @@ export interface VerifierOptions {
   readonly onFullCheck?: (result: 'ok' | 'failed') => void;
 }
 
-export async function jwksVerifier(jwksText: string, o: VerifierOptions = {}): Promise<VerifyFn> {
-  const keys = await importVerificationKeys(JSON.parse(jwksText) as { keys: unknown[] });
+export async function jwksVerifier(jwks: JwksText, o: VerifierOptions = {}): Promise<VerifyFn> {
+  const keys = await parseJwks(jwks);
   const issuer = o.issuer ?? DEFAULT_ISSUER;
   const full: VerifyFn = async (token, opts) => {
     const r = await verifyRoutingToken(token, keys, { now: opts.now, audience: opts.audience, app: opts.app, fn: opts.fn, issuer });

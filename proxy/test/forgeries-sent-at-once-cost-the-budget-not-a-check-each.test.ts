@@ -21,7 +21,7 @@ describe('forgeries sent at once cost the budget in checks, not one check each',
   ])('%s: 40 forged tokens at once per address', async (_, addresses) => {
     const keys = await testKeys();
     let checks = 0;
-    const verify = await jwksVerifier(keys.jwks, { failureBudget: { failures: BUDGET, windowMs: 60_000 }, onFullCheck: () => checks++ });
+    const verify = await jwksVerifier({ text: keys.jwks, source: 'test' }, { failureBudget: { failures: BUDGET, windowMs: 60_000 }, onFullCheck: () => checks++ });
     const forged = await Promise.all(Array.from({ length: 40 }, () => keys.forge()));
     const now = Date.now();
     const results = await Promise.all(
@@ -40,7 +40,7 @@ describe('forgeries sent at once cost the budget in checks, not one check each',
 
   it('40 valid tokens at once from one address (many clients behind one NAT) all pass: queued, never refused', async () => {
     const keys = await testKeys();
-    const verify = await jwksVerifier(keys.jwks, { failureBudget: { failures: BUDGET, windowMs: 60_000 } });
+    const verify = await jwksVerifier({ text: keys.jwks, source: 'test' }, { failureBudget: { failures: BUDGET, windowMs: 60_000 } });
     const valid = await Promise.all(Array.from({ length: 40 }, () => keys.mint()));
     const now = Date.now();
     const results = await Promise.all(valid.map(async (t) => verify(t, { now, audience: PROXY_ID, app: APP, fn: '*', remote: '198.51.100.30' })));
@@ -50,7 +50,7 @@ describe('forgeries sent at once cost the budget in checks, not one check each',
   it('forgeries from many addresses: once failures in all use the total, each further address costs one check, not its budget', async () => {
     const keys = await testKeys();
     let checks = 0;
-    const verify = await jwksVerifier(keys.jwks, { failureBudget: { failures: BUDGET, windowMs: 60_000 }, onFullCheck: () => checks++ });
+    const verify = await jwksVerifier({ text: keys.jwks, source: 'test' }, { failureBudget: { failures: BUDGET, windowMs: 60_000 }, onFullCheck: () => checks++ });
     const forged = await Promise.all(Array.from({ length: BUDGET }, () => keys.forge()));
     const now = Date.now();
     const at = (remote: string) => ({ now, audience: PROXY_ID, app: APP, fn: '*', remote });

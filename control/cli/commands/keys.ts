@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -17,12 +17,36 @@ export interface GenerateKeysOptions {
   readonly rotate: boolean;
 }
 
+/** The keys already in the JWKS at `path` (none if there is no file); every problem names the file. */
 function readPublicKeys(path: string): unknown[] {
   if (!existsSync(path)) return [];
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { keys?: unknown };
-  if (!Array.isArray(parsed.keys))
-    throw new Error(`${path} is not a JWKS ({"keys": [...]}); move it away and retry`);
-  return parsed.keys;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const reason = err instanceof SyntaxError ? 'not valid JSON' : `cannot read it (${String(err)})`;
+    throw new Error(`${path}: ${reason}; it should be the JWKS ({"keys": [...]}) an earlier \`keys generate\` wrote: fix it or move it away and retry`);
+  }
+  const keys = typeof parsed === 'object' && parsed !== null ? (parsed as { keys?: unknown }).keys : undefined;
+  if (!Array.isArray(keys)) throw new Error(`${path} is not a JWKS ({"keys": [...]}); move it away and retry`);
+  return keys;
+}
+
+/** A --out that is a file is named as such; mkdir said only EEXIST. */
+function refuseFileAsOutDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new Error(`--out ${dir} is a file, not a directory: name a directory for the keys (default ${DEFAULT_OUT})`);
+  }
+}
+
+/** `dir`, created if missing; a failure (a file on the way: ENOTDIR, no permission) names it. */
+function makeOutDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new Error(`--out ${dir}: cannot create the directory (${code}): name a directory you can write`);
+  }
 }
 
 /** Write a new Ed25519 signing key (mode 0600) and add its public key to the JWKS. Returns the paths. */
@@ -30,6 +54,8 @@ export async function generateKeys(
   options: GenerateKeysOptions,
 ): Promise<{ signingKey: string; publicKeys: string }> {
   const dir = resolve(options.outDir);
+  // Before anything is read or generated: a bad --out is the first thing to fix.
+  refuseFileAsOutDir(dir);
   const signingKey = join(dir, SIGNING_KEY_FILE);
   const publicKeys = join(dir, PUBLIC_KEYS_FILE);
   if (existsSync(signingKey) && !options.rotate) {
@@ -46,7 +72,7 @@ export async function generateKeys(
     throw new Error(`kid ${options.kid} is already in ${publicKeys}: choose another --kid`);
   }
   const pair = await generateKeyPair(options.kid, '--kid');
-  mkdirSync(dir, { recursive: true });
+  makeOutDir(dir);
   writeFileSync(signingKey, `${JSON.stringify(pair.privateJwk, null, 2)}\n`, { mode: 0o600 });
   // writeFile's mode applies only when creating; a rotated file keeps whatever mode it had.
   chmodSync(signingKey, 0o600);
