@@ -32,7 +32,10 @@ export class UsageError extends Error {
   readonly problems: readonly string[];
   readonly showHelp: boolean;
 
-  constructor(problems: string | readonly string[], options: { showHelp?: boolean; cause?: unknown } = {}) {
+  constructor(
+    problems: string | readonly string[],
+    options: { showHelp?: boolean; cause?: unknown } = {},
+  ) {
     const list = typeof problems === 'string' ? [problems] : problems;
     super(list.join('; '), { cause: options.cause });
     this.name = 'UsageError';
