@@ -19,10 +19,15 @@ interface JobView {
 }
 
 describe('an async job submitted at the edge', () => {
-  it('is polled at the Location the edge answered with, then its result fetched', async () => {
-    const submit = await fetch(`${h.stack().edgeUrl}/v4/acme/chat/v1/chat/completions?async=1`, {
+  // Asked for by query or by header: the header was stripped at the edge (a synchronous 200).
+  it.each([
+    ['?async=1', '?async=1', {}],
+    ['x-switchyard-async: 1', '', { 'x-switchyard-async': '1' }],
+  ])('(%s) is polled at the Location the edge answered with, then its result fetched', async (_how, query, asked) => {
+    const submit = await fetch(`${h.stack().edgeUrl}/v4/acme/chat/v1/chat/completions${query}`, {
       method: 'POST',
       headers: {
+        ...asked,
         authorization: `Bearer ${h.stack().apiKey}`,
         'content-type': 'application/json',
         ...devLocation(CLIENTS.frankfurt),

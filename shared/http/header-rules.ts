@@ -48,6 +48,14 @@ export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
   'x-switchyard-job-runner',
 ]);
 
+/**
+ * Of those, the client's requests to the proxy itself (an async job and its webhook,
+ * proxy/src/async-job-routes.ts): the edge passes them on to the proxy, which never passes them
+ * to a replica. Stripped at the edge too, `x-switchyard-async: 1` through the edge silently got a
+ * synchronous answer, and no webhook could be asked for there.
+ */
+export const PROXY_DIRECTED_HEADERS: readonly string[] = ['x-switchyard-async', 'x-switchyard-webhook'];
+
 export interface RequestHeaderPolicy {
   /** `requests.forwardAuthorization` of the app: keep `Authorization` and cookies. */
   readonly forwardCredentials: boolean;

@@ -73,6 +73,24 @@ describe('upstreamHeaders', () => {
   });
 });
 
+describe("what the client asks of the proxy reaches it, the proxy's own credential never", () => {
+  it('passes the async-job and webhook headers on, drops the job-runner credential', () => {
+    const h = upstreamHeaders(
+      new Headers({
+        'x-switchyard-async': '1',
+        'x-switchyard-webhook': 'https://hooks.example/done',
+        'x-switchyard-job-runner': 'forged',
+      }),
+      't',
+      'd',
+    );
+    // Were stripped: an async job asked for by header got a synchronous answer through the edge.
+    expect(h.get('x-switchyard-async')).toBe('1');
+    expect(h.get('x-switchyard-webhook')).toBe('https://hooks.example/done');
+    expect(h.get('x-switchyard-job-runner')).toBeNull();
+  });
+});
+
 describe('the operator key (a credential of ours) never goes upstream', () => {
   it.each([
     ['by default', undefined],

@@ -7,6 +7,7 @@
  */
 import {
   HOP_BY_HOP,
+  PROXY_DIRECTED_HEADERS,
   STRIP_CREDENTIALS,
   TOKEN_HEADER,
   connectionListed,
@@ -47,6 +48,11 @@ export function upstreamHeaders(
   for (const [name, value] of incoming) if (!dropRequestHeader(name, listed, policy)) out.append(name, value);
   // Our operator credential, never the app's: stripped whatever the app forwards (L3).
   out.delete(OPERATOR_KEY_HEADER);
+  // What the client asks of the proxy itself (async job, webhook): the proxy reads and strips it.
+  for (const name of PROXY_DIRECTED_HEADERS) {
+    const v = incoming.get(name);
+    if (v !== null) out.set(name, v);
+  }
   out.set(TOKEN_HEADER, token);
   out.set('x-switchyard-decision-id', decisionId);
   return out;
