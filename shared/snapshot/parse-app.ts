@@ -3,6 +3,7 @@ import { describeProblems, resolveRequestRules } from '../domain/request-rules.t
 import { DEFAULT_STRATEGY_MARKER, LIMIT_SCOPES, STRATEGIES, type App, type AppRequestRules, type LimitScope, type StrategyName } from '../domain/types.ts';
 import { describeRoutesProblems, resolveRoutes } from '../routes/resolve-routes.ts';
 import type { AppRoutes } from '../routes/types.ts';
+import { Lru } from '../caching/lru.ts';
 import { SnapshotError } from './errors.ts';
 import { parseResidency } from './parse-residency.ts';
 import { bool, intOrNull, json, num, numOrNull, str, strOrNull, type Row } from './row-values.ts';
@@ -43,14 +44,28 @@ function requestRules(appRow: Row, where: string): AppRequestRules {
   throw new SnapshotError(`${where}: requests_json is invalid (${describeProblems(result.problems)})`);
 }
 
+/**
+ * Each app's last routes, by the row text they were read from: a refresh whose `routes_json` (and
+ * clusters) did not change hands back the same object, so what is compiled from it per object
+ * (the edge's route matchers and trained intent classifier, workers/src/route-hook.ts) is reused,
+ * not rebuilt after every refresh (once a second per isolate and routed app). One entry per app.
+ */
+const lastRoutes = new Lru<string, { readonly text: string; readonly clusters: string; readonly routes: AppRoutes | null }>(4_096);
+
 /** `routes_json` may be missing (a database before the routes migration): no routes then. */
-function routes(appRow: Row, clusters: readonly string[], where: string): { routes?: AppRoutes } {
+function routes(appRow: Row, appId: string, clusters: readonly string[], where: string): { routes?: AppRoutes } {
   if (appRow['routes_json'] === undefined) return {};
+  const text = str(appRow, 'routes_json', where);
+  const clusterKey = clusters.join('\n');
+  const last = lastRoutes.get(appId);
+  if (last !== undefined && last.text === text && last.clusters === clusterKey) return last.routes === null ? {} : { routes: last.routes };
   const value = json(appRow, 'routes_json', where);
   const raw = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   const result = resolveRoutes(raw['routes'], raw['intents'], clusters);
   if (!result.ok) throw new SnapshotError(`${where}: routes_json is invalid (${describeRoutesProblems(result.problems)})`);
-  return result.routes.routes.length === 0 ? {} : { routes: result.routes };
+  const parsed = result.routes.routes.length === 0 ? null : result.routes;
+  lastRoutes.set(appId, { text, clusters: clusterKey, routes: parsed });
+  return parsed === null ? {} : { routes: parsed };
 }
 
 /**
@@ -94,6 +109,6 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
     corsOrigins: parseCorsOrigins(appRow, where),
     clusterWeights,
     requests: requestRules(appRow, where),
-    ...routes(appRow, clusters, where),
+    ...routes(appRow, id, clusters, where),
   };
 }
