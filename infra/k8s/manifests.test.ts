@@ -66,11 +66,13 @@ function proxyEnvNames(): string[] {
 
 /**
  * The aggregator reads its database from env in its CLI entrypoint (config file for the rest),
- * through the one database env rule (names and aliases) when it calls requireDbEnv.
+ * through the one database env rule (names and aliases): requireDbEnv, or resolveDb
+ * (control/config/db-flags.ts), which every command's --db/LIBSQL_URL resolution goes through.
  */
 function aggregatorEnvNames(): string[] {
   const src = readFileSync(join(ROOT, 'control/cli/commands/aggregator.ts'), 'utf8');
-  const db = src.includes('requireDbEnv(process.env)') ? Object.values(DB_ENV_NAMES).flatMap((n) => [n.name, n.alias]) : [];
+  const readsDbEnv = /(requireDbEnv|resolveDb)\([^)]*process\.env/.test(src);
+  const db = readsDbEnv ? Object.values(DB_ENV_NAMES).flatMap((n) => [n.name, n.alias]) : [];
   return [...[...src.matchAll(/process\.env\['([A-Z0-9_]+)'\]/g)].map((m) => m[1] ?? ''), ...db];
 }
 
