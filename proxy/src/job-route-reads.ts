@@ -19,6 +19,7 @@ import { clientAddressKey } from './client-address-key.ts';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies.ts';
 import type { JobRow } from './async-job-store.ts';
 import type { AsyncJobs } from './async-jobs.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { ProxyError } from './errors.ts';
 import { overBudget, type InFlightBudget } from './in-flight-budget.ts';
 import { jobStoreUnavailable } from './job-store-unavailable.ts';
@@ -119,7 +120,7 @@ export class JobRouteReads {
     if (open >= max) {
       return new ProxyError('job-downloads-limited', 429, `${appId} already has ${open} job result downloads open at this proxy (at most ${max} at once); retry after ${BUSY_RETRY_S}s, when one has finished`, false, BUSY_RETRY_S);
     }
-    const project = appId.slice(0, Math.max(0, appId.indexOf('/')));
+    const project = projectOfAppId(appId);
     const hold = this.o.budget?.acquire(project, appId) ?? null;
     if (typeof hold === 'string') return overBudget(project, appId, hold);
     this.#downloads.set(appId, open + 1);
