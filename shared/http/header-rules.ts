@@ -54,7 +54,7 @@ export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
  * to a replica. Stripped at the edge too, `x-switchyard-async: 1` through the edge silently got a
  * synchronous answer, and no webhook could be asked for there.
  */
-export const PROXY_DIRECTED_HEADERS: readonly string[] = ['x-switchyard-async', 'x-switchyard-webhook'];
+export const PROXY_DIRECTED_HEADERS: ReadonlySet<string> = new Set(['x-switchyard-async', 'x-switchyard-webhook']);
 
 export interface RequestHeaderPolicy {
   /** `requests.forwardAuthorization` of the app: keep `Authorization` and cookies. */
@@ -119,6 +119,20 @@ export function dropRequestHeader(
   )
     return true;
   return !policy.forwardCredentials && CREDENTIAL_HEADERS.has(name);
+}
+
+/**
+ * The same rule for the edge's hop to the regional proxy: what the client asks of the proxy itself
+ * (`PROXY_DIRECTED_HEADERS`) crosses it, unless the client's own `Connection` lists it as
+ * hop-by-hop; everything else is as `dropRequestHeader`.
+ */
+export function dropRequestHeaderTowardProxy(
+  name: string,
+  listed: ReadonlySet<string>,
+  policy: RequestHeaderPolicy,
+): boolean {
+  if (PROXY_DIRECTED_HEADERS.has(name)) return listed.has(name);
+  return dropRequestHeader(name, listed, policy);
 }
 
 export interface ForwardedFacts {

@@ -89,6 +89,16 @@ describe("what the client asks of the proxy reaches it, the proxy's own credenti
     expect(h.get('x-switchyard-webhook')).toBe('https://hooks.example/done');
     expect(h.get('x-switchyard-job-runner')).toBeNull();
   });
+
+  it("keeps them off the hop when the client's Connection lists them (hop-by-hop by its own word)", () => {
+    const h = upstreamHeaders(
+      new Headers({ connection: 'x-switchyard-async', 'x-switchyard-async': '1', 'x-switchyard-webhook': 'https://hooks.example/done' }),
+      't',
+      'd',
+    );
+    expect(h.get('x-switchyard-async')).toBeNull();
+    expect(h.get('x-switchyard-webhook')).toBe('https://hooks.example/done');
+  });
 });
 
 describe('the operator key (a credential of ours) never goes upstream', () => {

@@ -7,11 +7,10 @@
  */
 import {
   HOP_BY_HOP,
-  PROXY_DIRECTED_HEADERS,
   STRIP_CREDENTIALS,
   TOKEN_HEADER,
   connectionListed,
-  dropRequestHeader,
+  dropRequestHeaderTowardProxy,
   dropResponseHeader,
   type RequestHeaderPolicy,
 } from '../../shared/http/header-rules.ts';
@@ -36,7 +35,7 @@ export function stripHopByHop(headers: Headers): Headers {
   return headers;
 }
 
-/** Headers sent upstream: hop-by-hop, credentials (unless forwarded) and client routing headers removed; ours set. */
+/** Headers sent to the proxy: hop-by-hop, credentials (unless forwarded) and client routing headers removed; ours set. */
 export function upstreamHeaders(
   incoming: Headers,
   token: string,
@@ -45,14 +44,10 @@ export function upstreamHeaders(
 ): Headers {
   const listed = connectionListed(incoming.get('connection'));
   const out = new Headers();
-  for (const [name, value] of incoming) if (!dropRequestHeader(name, listed, policy)) out.append(name, value);
+  // What the client asks of the proxy itself (async job, webhook) goes on: the proxy reads and strips it.
+  for (const [name, value] of incoming) if (!dropRequestHeaderTowardProxy(name, listed, policy)) out.append(name, value);
   // Our operator credential, never the app's: stripped whatever the app forwards (L3).
   out.delete(OPERATOR_KEY_HEADER);
-  // What the client asks of the proxy itself (async job, webhook): the proxy reads and strips it.
-  for (const name of PROXY_DIRECTED_HEADERS) {
-    const v = incoming.get(name);
-    if (v !== null) out.set(name, v);
-  }
   out.set(TOKEN_HEADER, token);
   out.set('x-switchyard-decision-id', decisionId);
   return out;
