@@ -5,7 +5,8 @@
  * alone, as least outstanding does. Response streaming is untouched.
  */
 import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
-import { blockHashes } from '../../shared/prefix-cache/block-hashes.ts';
+import { blockHashes, tenantSeed } from '../../shared/prefix-cache/block-hashes.ts';
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { declaredLength } from './body-limit.ts';
 import type { ClientRequest } from './client-io.ts';
 import { ProxyError } from './errors.ts';
@@ -29,21 +30,24 @@ export function readsPrompt(rt: ProxyRuntime, req: ClientRequest, appId: string)
   return length !== null && length > 0 && length <= rt.config.promptBodyMaxBytes && type.includes('json');
 }
 
-/** The prompt's block hashes, or null (not JSON, no prompt, shorter than one block). */
-export function promptHashes(bytes: Buffer, blockChars: number): readonly number[] | null {
+/**
+ * The prompt's block hashes for `appId`, or null (not JSON, no prompt, shorter than one block).
+ * Salted by the app's project (`tenantSeed`): only the same tenant's prompts share a prefix.
+ */
+export function promptHashes(bytes: Buffer, blockChars: number, appId: string): readonly number[] | null {
   let body: unknown;
   try {
     body = JSON.parse(bytes.toString('utf8'));
   } catch {
     return null;
   }
-  return renderedPromptHashes(renderPrompt(body), blockChars);
+  return renderedPromptHashes(renderPrompt(body), blockChars, appId);
 }
 
 /** The block hashes of a prompt already rendered (`renderPrompt`), so a body parsed once serves both. */
-export function renderedPromptHashes(text: string | null, blockChars: number): readonly number[] | null {
+export function renderedPromptHashes(text: string | null, blockChars: number, appId: string): readonly number[] | null {
   if (text === null) return null;
-  const hashes = blockHashes(text, blockChars, MAX_BLOCKS);
+  const hashes = blockHashes(text, blockChars, MAX_BLOCKS, tenantSeed(projectOfAppId(appId)));
   return hashes.length > 0 ? hashes : null;
 }
 
@@ -52,9 +56,9 @@ function bodyAborted(detail: string): ProxyError {
 }
 
 /** Reads the whole body (`readDeclaredBody`) and hashes its prompt. */
-export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest): Promise<PromptBody> {
+export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest, appId: string): Promise<PromptBody> {
   const bytes = await readDeclaredBody(req);
-  return { bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars) };
+  return { bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars, appId) };
 }
 
 /**

@@ -249,7 +249,7 @@ export async function meterRequest(
   }
   rt.tokenBudgets.observe(entries, verdict.reserved.prompt + verdict.reserved.completion);
   const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';
-  const body = { bytes: rewrite(p, bytes, verdict.completionCap), hashes: inferenceAware ? renderedPromptHashes(p.prompt, rt.config.prefixBlockChars) : null };
+  const body = { bytes: rewrite(p, bytes, verdict.completionCap), hashes: inferenceAware ? renderedPromptHashes(p.prompt, rt.config.prefixBlockChars, target.appId) : null };
   return new TokenMeter(rt, target.appId, entries, body, p, verdict.reserved, verdict.completionCap, verdict.tightest);
 }
 

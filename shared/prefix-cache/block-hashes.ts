@@ -35,11 +35,24 @@ function chainHash(prev: number, text: string, start: number, end: number): numb
   return (fmix32(b) & 0x1fffff) * TWO_32 + fmix32(a);
 }
 
-/** Hashes of the whole blocks of `text`, at most `maxBlocks` of them (a long prompt's tail adds little). */
-export function blockHashes(text: string, blockChars: number, maxBlocks: number): number[] {
+/**
+ * The chain's starting value for one tenant (project): the same prompt hashes differently in two
+ * projects, so one tenant's prompts never steer another's to the replica that cached them. A
+ * shared replica's prefix cache answers a hit faster, so steering would turn "is this prefix
+ * cached?" into a probe of what another tenant sends.
+ */
+export function tenantSeed(tenant: string): number {
+  return chainHash(0, tenant, 0, tenant.length);
+}
+
+/**
+ * Hashes of the whole blocks of `text`, at most `maxBlocks` of them (a long prompt's tail adds
+ * little), chained from `seed` (`tenantSeed`; 0 = unsalted).
+ */
+export function blockHashes(text: string, blockChars: number, maxBlocks: number, seed = 0): number[] {
   const n = Math.min(Math.floor(text.length / blockChars), maxBlocks);
   const out = new Array<number>(n);
-  let prev = 0;
+  let prev = seed;
   for (let i = 0; i < n; i++) {
     prev = chainHash(prev, text, i * blockChars, (i + 1) * blockChars);
     out[i] = prev;

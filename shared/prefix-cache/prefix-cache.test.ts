@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockHashes } from './block-hashes.ts';
+import { blockHashes, tenantSeed } from './block-hashes.ts';
 import { PrefixIndex } from './prefix-index.ts';
 import { renderPrompt } from './render-prompt.ts';
 import { DEFAULT_SCORER, scoreReplicas, type ReplicaView } from './score-replicas.ts';
@@ -47,6 +47,13 @@ describe('blockHashes', () => {
     // The same block text after a different prefix hashes differently.
     expect(blockHashes('q'.repeat(64) + 'y'.repeat(64), 64, 10)[1]).not.toBe(ha[1]);
     expect(Number.isSafeInteger(ha[1])).toBe(true);
+  });
+  it('salts the chain per tenant: the same prompt shares nothing across projects, everything within one', () => {
+    const acme = blockHashes(a, 64, 10, tenantSeed('acme'));
+    const globex = blockHashes(a, 64, 10, tenantSeed('globex'));
+    expect(blockHashes(a, 64, 10, tenantSeed('acme'))).toEqual(acme);
+    expect(acme.filter((h) => globex.includes(h))).toEqual([]);
+    expect(acme.every((h) => Number.isSafeInteger(h))).toBe(true);
   });
 });
 
