@@ -6,26 +6,18 @@
  * tells one tenant what another sends. The proxy must never steer one tenant's prompt to the
  * replica that cached another's; its own tenant's prompts still follow their prefix.
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startReplica, startTestProxy } from './harness.ts';
+import { chatBody, sendChat } from './prefix-chat.ts';
 
 const VICTIM = 'acme/chat';
 const PROBER = 'globex/chat';
 const PROMPTS = 8;
 
-const system = (k: number): string => Array.from({ length: 600 }, (_, i) => `secret-${k}-rule-${i}`).join(' ');
-const chat = (k: number, question: string): string =>
-  JSON.stringify({
-    model: 'demo-llm',
-    max_tokens: 2,
-    messages: [
-      { role: 'system', content: system(k) },
-      { role: 'user', content: question },
-    ],
-  });
+const chat = (k: number, question: string): string => chatBody(`secret-${k}`, question);
 
 describe("one tenant's prompts never steer another's to the replica that cached them", () => {
   const replicas: SimCluster[] = [];
@@ -52,15 +44,9 @@ describe("one tenant's prompts never steer another's to the replica that cached 
   });
 
   async function send(app: string, body: string): Promise<{ replica: string; cached: number }> {
-    const r = await request(`${proxy.url}/v4/${app}/v1/chat/completions`, {
-      method: 'POST',
-      dispatcher: client,
-      body,
-      headers: { 'content-type': 'application/json' },
-    });
-    await r.body.text();
-    expect(r.statusCode).toBe(200);
-    return { replica: String(r.headers['x-sim-replica']), cached: Number(r.headers['x-sim-cached-tokens']) };
+    const r = await sendChat(proxy.url, app, body, client);
+    expect(r.status).toBe(200);
+    return r;
   }
 
   it('sends the prober to a replica of its own choosing, not to the victim cache, prompt after prompt', async () => {

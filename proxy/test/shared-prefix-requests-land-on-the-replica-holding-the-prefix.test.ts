@@ -11,19 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, startReplica, startTestProxy } from './harness.ts';
+import { chatBody, sendChat } from './prefix-chat.ts';
 
-const system = (tenant: string): string =>
-  Array.from({ length: 600 }, (_, i) => `${tenant}-rule-${i}`).join(' ');
-const chat = (tenant: string, question: string, extra: Record<string, unknown> = {}): string =>
-  JSON.stringify({
-    model: 'demo-llm',
-    max_tokens: 2,
-    messages: [
-      { role: 'system', content: system(tenant) },
-      { role: 'user', content: question },
-    ],
-    ...extra,
-  });
+const chat = chatBody;
 
 describe('shared-prefix requests land on the replica holding the prefix', () => {
   const replicas: SimCluster[] = [];
@@ -47,15 +37,9 @@ describe('shared-prefix requests land on the replica holding the prefix', () => 
   });
 
   async function send(body: string, via: RunningProxy = proxy): Promise<{ replica: string; cached: number }> {
-    const r = await request(`${via.url}/v4/${APP}/v1/chat/completions`, {
-      method: 'POST',
-      dispatcher: client,
-      body,
-      headers: { 'content-type': 'application/json' },
-    });
-    await r.body.text();
-    expect(r.statusCode).toBe(200);
-    return { replica: String(r.headers['x-sim-replica']), cached: Number(r.headers['x-sim-cached-tokens']) };
+    const r = await sendChat(via.url, APP, body, client);
+    expect(r.status).toBe(200);
+    return r;
   }
 
   it('sends every request of a tenant to the replica that cached its system prompt', async () => {
