@@ -3,23 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { inputJson } from '../shared/decision/record-json.ts';
 import { noteRollout, noteRoute } from '../shared/decision/decision-notes.ts';
 import type { Decision } from '../shared/decision/types.ts';
+import type { RequestFacts } from '../shared/domain/types.ts';
 import { DEFAULT_POLICY, decide, seededRng } from './decision-port.ts';
 import { parseInputJson, SnapshotCache } from './decision-record.ts';
 import { replayAll } from './replay/replay-engine.ts';
 import { snapshotFixture } from './test-fixtures.ts';
 
+/** A chat request from Frankfurt to the snapshot's app, as the edge decides it. */
+function requestFrom(snapshot: { readonly app: { readonly id: string } }): RequestFacts {
+  return {
+    appId: snapshot.app.id,
+    fn: 'v1/chat/completions',
+    method: 'POST',
+    client: { colo: 'FRA', country: 'DE', continent: 'EU', location: { lat: 50.1, lon: 8.7 } },
+    affinityKey: null,
+    synthetic: false,
+  };
+}
+
 describe("the Worker's input_json", () => {
   it('parses into the same inputs and replays to the same decision', () => {
     const now = 1_760_000_000_000;
     const snapshot = snapshotFixture({ now });
-    const request = {
-      appId: snapshot.app.id,
-      fn: 'v1/chat/completions',
-      method: 'POST',
-      client: { colo: 'FRA', country: 'DE', continent: 'EU' as const, location: { lat: 50.1, lon: 8.7 } },
-      affinityKey: null,
-      synthetic: false,
-    };
+    const request = requestFrom(snapshot);
     const cache = new SnapshotCache();
     const records = ['a', 'b', 'c'].map((seed, i) => {
       const decision = decide(request, snapshot, DEFAULT_POLICY, { now, rng: seededRng(seed), seed, decisionId: `d${i}`, staleSnapshot: false });
@@ -36,14 +42,7 @@ describe("the Worker's input_json", () => {
     const now = 1_760_000_000_000;
     const base = snapshotFixture({ now });
     const snapshot = { ...base, app: { ...base.app, strategy: 'round-robin' as const } };
-    const request = {
-      appId: snapshot.app.id,
-      fn: 'v1/chat/completions',
-      method: 'POST',
-      client: { colo: 'FRA', country: 'DE', continent: 'EU' as const, location: { lat: 50.1, lon: 8.7 } },
-      affinityKey: null,
-      synthetic: false,
-    };
+    const request = requestFrom(snapshot);
     // One isolate-lifetime state advancing across decisions, as in the Worker; the isolate had
     // already decided before the logged window starts (records come from many isolates).
     const state = { roundRobinCursor: 0, outstanding: new Map<string, number>() };
@@ -67,14 +66,7 @@ describe("the Worker's input_json", () => {
     // must still report every such decision identical, not as a difference.
     const now = 1_760_000_000_000;
     const snapshot = snapshotFixture({ now });
-    const request = {
-      appId: snapshot.app.id,
-      fn: 'v1/chat/completions',
-      method: 'POST',
-      client: { colo: 'FRA', country: 'DE', continent: 'EU' as const, location: { lat: 50.1, lon: 8.7 } },
-      affinityKey: null,
-      synthetic: false,
-    };
+    const request = requestFrom(snapshot);
     const rollout = {
       rolloutId: 'r1', model: 'llama', version: 'v2', canary: true, reason: 'sticky-hash' as const,
       weightPct: 10, bucket: 3, homeRegion: null, restricted: true, detail: 'rollout r1: v2 (canary, bucket 3 < 10 %)',
