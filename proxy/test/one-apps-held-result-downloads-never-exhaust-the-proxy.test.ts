@@ -8,33 +8,15 @@
  * of the in-flight budget like any request; past that it gets a 429 that says so.
  */
 import { connect, type Socket } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { JOB_DOWNLOADS_PER_APP } from '../src/job-route-reads.ts';
-import { useServer } from './async-jobs-fixture.ts';
 import { waitFor } from './harness.ts';
-import { startInRegionFixture, type InRegionFixture } from './in-region-fixture.ts';
+import { RESULT, useJobResultProxy } from './job-result-fixture.ts';
 
-const MIB = 1024 * 1024;
-const ANSWER = Buffer.alloc(8 * MIB, 'x');
-const upstream = useServer((req, res) => {
-  req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(req.method === 'POST' ? ANSWER : 'ok'));
-});
-let f: InRegionFixture;
-let jobsDir: string;
+const proxy = useJobResultProxy('sy-held-downloads-');
 const held: Socket[] = [];
-
-beforeAll(async () => {
-  jobsDir = await mkdtemp(join(tmpdir(), 'sy-held-downloads-'));
-  f = await startInRegionFixture(upstream.url(), { proxyConfig: { jobsDir, jobMaxResultBytes: 16 * MIB } });
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of held) s.destroy();
-  await f.close();
-  await rm(jobsDir, { recursive: true, force: true });
 });
 
 /** GET the result over a raw socket and stop reading after its first bytes, keeping it open. */
@@ -50,21 +32,13 @@ function hold(port: number, id: string): Promise<Socket> {
   });
 }
 
-async function finishedJob(): Promise<string> {
-  const res = await fetch(`${f.proxy.url}/v4/acme/open/v1/chat/completions?async=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"demo-llm"}' });
-  expect(res.status).toBe(202);
-  const id = ((await res.json()) as { id: string }).id;
-  await waitFor(async () => ((await (await fetch(`${f.proxy.url}/_switchyard/jobs/${id}`)).json()) as { status: string }).status === 'completed', 'the job completes', 20_000);
-  return id;
-}
-
 it("an app's paused downloads stop at its cap with a 429 that says why, and a finished one frees its place", async () => {
-  const id = await finishedJob();
-  const port = Number(new URL(f.proxy.url).port);
+  const id = await proxy.finishedJob();
+  const port = proxy.port();
   for (let i = 0; i < JOB_DOWNLOADS_PER_APP; i++) held.push(await hold(port, id));
 
   // Was a 200 and one more held socket and descriptor, without end.
-  const over = await fetch(`${f.proxy.url}/_switchyard/jobs/${id}/result`);
+  const over = await fetch(`${proxy.url()}/_switchyard/jobs/${id}/result`);
   expect(over.status).toBe(429);
   expect(over.headers.get('retry-after')).toBe('1');
   expect(((await over.json()) as { error: { code: string; message: string } }).error).toMatchObject({
@@ -72,17 +46,17 @@ it("an app's paused downloads stop at its cap with a 429 that says why, and a fi
     message: expect.stringContaining(`acme/open already has ${JOB_DOWNLOADS_PER_APP} job result downloads open`),
   });
   // The job's status is still answered, and requests are unaffected.
-  expect((await fetch(`${f.proxy.url}/_switchyard/jobs/${id}`)).status).toBe(200);
+  expect((await fetch(`${proxy.url()}/_switchyard/jobs/${id}`)).status).toBe(200);
 
   // One download ends: its place is free again.
   held.pop()?.destroy();
   await waitFor(async () => {
-    const again = await fetch(`${f.proxy.url}/_switchyard/jobs/${id}/result`);
+    const again = await fetch(`${proxy.url()}/_switchyard/jobs/${id}/result`);
     if (again.status !== 200) {
       await again.body?.cancel();
       return false;
     }
-    expect((await again.arrayBuffer()).byteLength).toBe(ANSWER.length);
+    expect((await again.arrayBuffer()).byteLength).toBe(RESULT.length);
     return true;
   }, 'a download is admitted once one has ended', 5_000);
 });
