@@ -1,0 +1,121 @@
+/**
+ * Builds and runs the `switchyard` program for one command line and resolves to its exit status.
+ * main.ts calls it with the process's arguments and streams; tests call it in-process
+ * (run-cli-in-process.ts) so each case does not pay for a Node process of its own.
+ */
+import { Command, CommanderError } from 'commander';
+import type { CommandModule } from './command-module.ts';
+import { EXIT, EXIT_CODES_HELP, exitCodeOf, UsageError, usageProblems } from './exit-codes.ts';
+import { checkRequiredOptionsLast } from './required-options-checked-last.ts';
+import { commandPath, missingCommandIn, missingCommandMessage, unknownCommandIn } from './unknown-command.ts';
+
+/** Each module registers the one top-level command it is named after. */
+const modules: Record<string, () => Promise<CommandModule>> = {
+  // keep one line per command module, alphabetical
+  aggregator: () => import('./commands/aggregator.ts'),
+  apply: () => import('./commands/apply.ts'),
+  canary: () => import('./commands/canary.ts'),
+  dashboard: () => import('./commands/dashboard.ts'),
+  db: () => import('./commands/db.ts'),
+  dev: () => import('./commands/dev.ts'),
+  edge: () => import('./commands/edge.ts'),
+  keys: () => import('./commands/keys.ts'),
+  'libsql-server': () => import('./commands/libsql-server.ts'),
+  'otlp-receiver': () => import('./commands/otlp-receiver.ts'),
+  proxy: () => import('./commands/proxy.ts'),
+  replay: () => import('./commands/replay.ts'),
+  rollout: () => import('./commands/rollout.ts'),
+  'service-keys': () => import('./commands/service-keys.ts'),
+  'sim-cluster': () => import('./commands/sim-cluster.ts'),
+  simulate: () => import('./commands/simulate.ts'),
+  status: () => import('./commands/status.ts'),
+};
+
+/**
+ * The modules to load: only the named command's when the first argument names one. Loading
+ * all seventeen (libSQL client, charts, servers) cost ~1.3 s of CPU under tsx before any
+ * command ran; the full list is still loaded for help, no command or an unknown one.
+ */
+export function modulesFor(args: readonly string[]): Array<() => Promise<CommandModule>> {
+  const first = args[0];
+  const one = first === undefined || !Object.hasOwn(modules, first) ? undefined : modules[first];
+  return one === undefined ? Object.values(modules) : [one];
+}
+
+/**
+ * Where commander writes (help, usage errors) and where the last-resort error line goes. Commands
+ * themselves write to process.stdout/stderr and report a status other than 0 in process.exitCode.
+ */
+export interface CliOutput {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  /** The width help wraps at; when absent, commander's default (a terminal's width, else 80). */
+  helpWidth?: number;
+}
+
+/**
+ * Runs `switchyard <args>` (the words after the program name). Resolves to the exit status: the
+ * mapped status of an error that ended the command (its message printed first), else whatever
+ * status the command set in process.exitCode, else 0. A long-running command resolves once it
+ * has started; its signal handlers decide how the process ends.
+ */
+export async function runSwitchyard(args: readonly string[], output: CliOutput): Promise<number> {
+  try {
+    await parseAndRun(args, output);
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    // Commander has printed its message (and help); --help ends here with 0.
+    if (!(err instanceof CommanderError)) output.writeErr(`switchyard: ${err instanceof Error ? err.message : String(err)}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+async function parseAndRun(args: readonly string[], output: CliOutput): Promise<void> {
+  const width = output.helpWidth;
+  const program = new Command('switchyard')
+    // Before any subcommand is added: `.command()` copies the output settings into each one.
+    .configureOutput({
+      writeOut: (text) => output.writeOut(text),
+      writeErr: (text) => output.writeErr(text),
+      ...(width === undefined ? {} : { getOutHelpWidth: () => width, getErrHelpWidth: () => width }),
+    })
+    .description('Switchyard: global request router for GPU and AI inference workloads')
+    .showHelpAfterError()
+    .enablePositionalOptions()
+    // Commander's usage errors throw (every subcommand inherits this) so runSwitchyard decides the exit code.
+    .exitOverride()
+    .addHelpText('after', EXIT_CODES_HELP);
+  for (const load of modulesFor(args)) (await load()).register(program);
+  checkRequiredOptionsLast(program);
+  const unknown = unknownCommandIn(program, args);
+  if (unknown !== null) {
+    unknown.parent.error(`error: unknown command '${unknown.path}' (see \`${commandPath(unknown.parent)} --help\`)`, { code: 'commander.unknownCommand' });
+  }
+  const group = missingCommandIn(program, args);
+  if (group !== null) group.error(missingCommandMessage(group), { code: 'commander.missingCommand', exitCode: EXIT.usage });
+  let action: Command = program;
+  program.hook('preAction', (_program, running) => {
+    action = running;
+  });
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) throw err;
+    // An action's usage error reads as commander's own: each problem, then the command's help.
+    const problems = usageProblems(err);
+    if (problems !== null) action.error(problems.map((p) => `error: ${p}`).join('\n'), { code: 'switchyard.usage', exitCode: EXIT.usage });
+    throw await asStoreError(err, commandPath(action).replace(/^switchyard ?/, '') || 'switchyard');
+  }
+}
+
+/**
+ * The CLI's one boundary for libSQL errors: they become the store's typed errors
+ * (control/store/errors.ts), so e.g. a database that was never migrated says to run
+ * `switchyard db migrate` whichever command met it; a --db/LIBSQL_URL naming no database is a
+ * usage error (exit 2). Loaded on failure only (startup cost).
+ */
+async function asStoreError(err: unknown, action: string): Promise<unknown> {
+  const [{ LibsqlError }, { StoreError, toStoreError }] = await Promise.all([import('@libsql/client'), import('../store/errors.ts')]);
+  if (err instanceof StoreError && err.code === 'not-found') return new UsageError(err.message, { showHelp: false, cause: err });
+  return err instanceof LibsqlError ? toStoreError(action, err) : err;
+}
