@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/run-cli.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 import { DevStackError } from './errors.ts';
 import { startDevStack } from './start-dev-stack.ts';
 import { LOCK_FILE } from './state-dir-lock.ts';
@@ -75,7 +75,7 @@ describe('a start whose libSQL port is taken', () => {
 
   it('makes `switchyard dev` exit 1 with that message', async () => {
     const dir = await tempDir();
-    const r = await runCli(['dev', '--port', String(held.port - 1), '--state-dir', dir]);
+    const r = await runCliInProcess(['dev', '--port', String(held.port - 1), '--state-dir', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`switchyard dev: ports? (\\d+ \\([^)]*\\), )*${held.port} \\(local libSQL endpoint\\)[^.]* already in use`));
   });

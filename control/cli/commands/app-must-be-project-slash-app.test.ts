@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-app-ref-'));
 const db = `file:${join(dir, 'sw.db')}`;
 beforeAll(async () => {
-  expect((await runCli(['db', 'migrate', '--db', db])).code).toBe(0);
+  expect((await runCliInProcess(['db', 'migrate', '--db', db])).code).toBe(0);
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,14 +27,14 @@ test.each([
   [['service-keys', 'create', '--app', 'a/b/c'], 2],
   [['replay', '--app', 'badformat'], 2],
 ])('switchyard %j', async (args, code) => {
-  const r = await runCli([...args, '--db', db]);
+  const r = await runCliInProcess([...args, '--db', db]);
   expect(r.code, r.stderr).toBe(code);
   expect(r.stderr).toContain('the app must be <project>/<app>, e.g. acme/chat');
   expect(r.stderr).not.toMatch(/no app|has no rollout/);
 }, 60_000);
 
 test('a well-formed app that does not exist is still named as missing', async () => {
-  const r = await runCli(['service-keys', 'create', '--app', 'acme/nosuch', '--db', db]);
+  const r = await runCliInProcess(['service-keys', 'create', '--app', 'acme/nosuch', '--db', db]);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('no app acme/nosuch');
 }, 60_000);

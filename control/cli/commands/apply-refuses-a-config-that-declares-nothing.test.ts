@@ -1,13 +1,13 @@
 /**
  * `switchyard apply` with a file that declares nothing (empty, only comments, or only empty
  * sections) is an error naming the file, and the database is left exactly as it was: not even
- * migrated. A real file database, the CLI as a child process.
+ * migrated. A real file database, the CLI in-process (run-cli-in-process.ts).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-apply-empty-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,7 +24,7 @@ test.each([
   writeFileSync(file, text);
   const db = join(dir, `${name.replaceAll(' ', '-')}.db`);
   for (const extra of [[], ['--dry-run']]) {
-    const r = await runCli(['apply', '-f', file, '--db', `file:${db}`, ...extra]);
+    const r = await runCliInProcess(['apply', '-f', file, '--db', `file:${db}`, ...extra]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file} ${said}`);
     expect(r.stdout).not.toContain('no changes');

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-unmigrated-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +27,7 @@ test.each([
   // An existing database with no tables (an empty file is one): a missing file is another error.
   writeFileSync(path, '');
   const db = `file:${path}`;
-  const r = await runCli([...args, '--db', db], { timeoutMs: 20_000 });
+  const r = await runCliInProcess([...args, '--db', db]);
   expect(r.code, r.stderr).toBe(1);
   expect(r.stderr).toContain('(schema-missing)');
   expect(r.stderr).toContain('run `switchyard db migrate` against this database');

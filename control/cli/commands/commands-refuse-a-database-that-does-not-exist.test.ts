@@ -3,14 +3,14 @@
  * `db migrate` and `apply` (they create it): exit 2, the path named with the command that creates
  * it, and no file left behind. They created an empty database and then failed on a missing table
  * (or, for `status`, showed an empty fleet). A LIBSQL_URL set blank is refused naming LIBSQL_URL
- * instead of falling back to the default database. The CLI as child processes, real files.
+ * instead of falling back to the default database. The CLI in-process (run-cli-in-process.ts), real files.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 const cwd = mkdtempSync(join(tmpdir(), 'switchyard-no-db-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -58,7 +58,7 @@ test.each([
   'switchyard %j with --db naming no file: exit 2, the path named, no file created',
   async (args) => {
     const env = { SWITCHYARD_OPERATOR_KEY: 'k'.repeat(32) };
-    const r = await runCli([...args, '--db', db], { cwd, env, timeoutMs: 20_000 });
+    const r = await runCliInProcess([...args, '--db', db], { cwd, env});
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(NO_DB);
     expect(existsSync(path)).toBe(false);
@@ -67,7 +67,7 @@ test.each([
 );
 
 test('the same database named by LIBSQL_URL is refused alike', async () => {
-  const r = await runCli(['status'], { cwd, env: { LIBSQL_URL: db } });
+  const r = await runCliInProcess(['status'], { cwd, env: { LIBSQL_URL: db } });
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toContain(NO_DB);
   expect(existsSync(path)).toBe(false);
@@ -76,7 +76,7 @@ test('the same database named by LIBSQL_URL is refused alike', async () => {
 test.each([[' '], [''], ['\t']])(
   'LIBSQL_URL=%j is a startup error naming it, not the default database',
   async (blank) => {
-    const r = await runCli(['status'], {
+    const r = await runCliInProcess(['status'], {
       cwd,
       env: { LIBSQL_URL: blank, SWITCHYARD_DB_URL: undefined },
     });
@@ -90,10 +90,10 @@ test.each([[' '], [''], ['\t']])(
 );
 
 test('--db still wins over a blank LIBSQL_URL, and `db migrate` still creates the database', async () => {
-  const migrate = await runCli(['db', 'migrate', '--db', db], { cwd, env: { LIBSQL_URL: ' ' } });
+  const migrate = await runCliInProcess(['db', 'migrate', '--db', db], { cwd, env: { LIBSQL_URL: ' ' } });
   expect(migrate.code, migrate.stderr).toBe(0);
   expect(existsSync(path)).toBe(true);
-  const status = await runCli(['status', '--db', db], { cwd, env: { LIBSQL_URL: ' ' } });
+  const status = await runCliInProcess(['status', '--db', db], { cwd, env: { LIBSQL_URL: ' ' } });
   expect(status.code, status.stderr).toBe(0);
   rmSync(path);
 }, 60_000);

@@ -1,8 +1,9 @@
 /**
  * `replay`, `canary status|promote` and `otlp-receiver` find the database as every other command
  * does (control/config/db-flags.ts): --db, else LIBSQL_URL, else the default. They read --db
- * only (promote and the receiver even required it). The CLI as child processes, run in a
- * directory with no default database, against a real migrated file database named by LIBSQL_URL.
+ * only (promote and the receiver even required it). The CLI in-process (the receiver, a server,
+ * as a child process), run in a directory with no default database, against a real migrated file
+ * database named by LIBSQL_URL.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { insertArrivals, openTempStore, type TempStore } from '../../store/test-fixtures.ts';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 import { switchyardCommand } from '../switchyard-command.ts';
 
 let store: TempStore;
@@ -48,7 +49,7 @@ test.each([
 ])(
   'switchyard %j reads LIBSQL_URL',
   async (args, code, said) => {
-    const r = await runCli(args, { cwd, env });
+    const r = await runCliInProcess(args, { cwd, env });
     expect(r.code, r.stderr).toBe(code);
     expect(r.stdout).toMatch(said);
   },

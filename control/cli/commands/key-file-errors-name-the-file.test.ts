@@ -3,14 +3,14 @@
  * generate` and `proxy`: they said only "Expected property name … in JSON at position 1",
  * "EEXIST: file already exists, mkdir" or "Unexpected token 'k', "keys: …" is not valid JSON" —
  * and a proxy with several workers kept its primary up, serving nothing, while each worker failed.
- * The CLI as child processes, real files; the proxy reads a real migrated database.
+ * The CLI in-process (run-cli-in-process.ts), real files; the proxy reads a real migrated database.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openTempStore, type TempStore } from '../../store/test-fixtures.ts';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-key-files-'));
 let store: TempStore;
@@ -57,7 +57,7 @@ test.each([
 ])(
   'keys generate with %s names the file',
   async (_what, args, said) => {
-    const r = await runCli(args, { cwd: dir });
+    const r = await runCliInProcess(args, { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(said);
   },
@@ -107,7 +107,7 @@ test.each([
       '--jwks-file',
       jwks,
     ];
-    const r = await runCli(args, { cwd: dir, timeoutMs: 20_000 });
+    const r = await runCliInProcess(args, { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(said);
   },

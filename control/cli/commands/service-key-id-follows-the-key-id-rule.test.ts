@@ -1,13 +1,13 @@
 /**
  * `service-keys create --id` takes only ids of the one key-id rule (shared/domain/key-id.ts, the
  * token kid's): an empty id, or one with a line break that forged a row in `service-keys list`,
- * is a usage error (exit 2) and writes nothing. The CLI as a child process, a real file database.
+ * is a usage error (exit 2) and writes nothing. The CLI in-process, a real file database.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openTempStore, sampleApp, type TempStore } from '../../store/test-fixtures.ts';
 import { upsertApp } from '../../store/upsert-app.ts';
 import { upsertProject } from '../../store/upsert-project.ts';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 let store: TempStore;
 let db: string;
@@ -27,7 +27,7 @@ test.each([
 ])(
   'an id that is %s is refused, exit 2, nothing written',
   async (_what, id) => {
-    const r = await runCli([
+    const r = await runCliInProcess([
       'service-keys',
       'create',
       '--app',
@@ -50,7 +50,7 @@ test.each([
 test('a well-formed id is taken and listed on one line', async () => {
   expect(
     (
-      await runCli([
+      await runCliInProcess([
         'service-keys',
         'create',
         '--app',
@@ -62,7 +62,7 @@ test('a well-formed id is taken and listed on one line', async () => {
       ])
     ).code,
   ).toBe(0);
-  const list = await runCli(['service-keys', 'list', '--db', db]);
+  const list = await runCliInProcess(['service-keys', 'list', '--db', db]);
   expect(list.stdout.trim().split('\n')).toEqual([
     expect.stringMatching(/^svc\.ok_1-a\tacme\/chat\tactive\t/),
   ]);

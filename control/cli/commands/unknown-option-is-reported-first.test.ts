@@ -1,6 +1,6 @@
 /** An unknown option is named before any missing required option: the typo is what to fix first. */
 import { expect, test } from 'vitest';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 test.each([
   [['apply', '--bogus'], "unknown option '--bogus'"],
@@ -8,7 +8,7 @@ test.each([
   [['service-keys', 'create', '--ap', 'acme/chat'], "unknown option '--ap'"],
   [['canary', 'promote', '--bogus'], "unknown option '--bogus'"],
 ])('switchyard %j names the unknown option, exit 2', async (args, said) => {
-  const r = await runCli(args);
+  const r = await runCliInProcess(args);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(said);
   expect(r.stderr).not.toContain('required option');
@@ -19,7 +19,7 @@ test.each([
   [['apply', '--dry-run'], "required option '-f, --file <path>' not specified"],
   [['service-keys', 'create'], "required option '--app <project/app>' not specified"],
 ])('switchyard %j still names the missing required option, exit 2', async (args, said) => {
-  const r = await runCli(args);
+  const r = await runCliInProcess(args);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(said);
 }, 60_000);

@@ -2,13 +2,14 @@
  * Every usage error exits 2 and names what is missing or wrong, whichever command found it:
  * commander (unknown option), a bare command group (it printed its help and nothing else) or an
  * action's own check (they exited 1). The other non-zero statuses are documented in the help.
- * The CLI as child processes; nothing here reaches a database.
+ * The CLI in-process (run-cli-in-process.ts), in a temporary working directory; nothing here
+ * reaches a database.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { runCli } from '../run-cli.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
 const cwd = mkdtempSync(join(tmpdir(), 'switchyard-usage-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -54,7 +55,7 @@ test.each([
 ])(
   'switchyard %j exits 2 naming the problem',
   async (args, said) => {
-    const r = await runCli(args, { cwd });
+    const r = await runCliInProcess(args, { cwd });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`error: ${said}`);
     expect(r.stderr).toContain('Usage: switchyard');
@@ -73,7 +74,7 @@ test.each([
 ])(
   'switchyard %j documents the exit statuses',
   async (args, said) => {
-    const r = await runCli(args, { cwd });
+    const r = await runCliInProcess(args, { cwd });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(said);
   },
