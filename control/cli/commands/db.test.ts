@@ -1,42 +1,20 @@
-/** `switchyard db migrate` run as a real child process against a real file database. */
-import { execFile } from 'node:child_process';
+/** `switchyard db migrate` and `prune`, in-process (run-cli-in-process.ts), against real file databases. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
-import { switchyardCommand } from '../switchyard-command.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
+import type { CliResult } from '../run-cli.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../shared/schema/migrations.ts';
 import { openStore } from '../../store/open-store.ts';
 import { insertRoutedDecision } from '../../store/test-fixtures.ts';
 
-const run = promisify(execFile);
-const argv = (args: readonly string[]): [string, string[]] => {
-  const c = switchyardCommand(args);
-  return [c.command, c.args];
-};
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-db-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(...argv([...args]), {
-      cwd: dir,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? '',
-    };
-  }
-}
+/** `env` entries set to undefined are unset for the run. */
+const cli = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> =>
+  runCliInProcess(args, { cwd: dir, env });
 
 test('migrate creates the directory, applies once, then says up to date; LIBSQL_URL is the default', async () => {
   const url = `file:${join(dir, 'nested', 'a', 'sw.db')}`;
@@ -59,8 +37,7 @@ test('migrate creates the directory, applies once, then says up to date; LIBSQL_
 });
 
 test('without --db or LIBSQL_URL it uses file:.switchyard/switchyard.db in the working directory', async () => {
-  const env = { LIBSQL_URL: undefined } as unknown as NodeJS.ProcessEnv;
-  const result = await cli(['db', 'migrate'], env);
+  const result = await cli(['db', 'migrate'], { LIBSQL_URL: undefined });
   expect(result.code).toBe(0);
   expect(result.stdout).toContain(`file:.switchyard/switchyard.db is now at schema version ${SCHEMA_VERSION}`);
 });

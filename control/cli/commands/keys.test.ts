@@ -1,37 +1,19 @@
-/** `switchyard keys generate` as a real child process; the written files are used for real. */
-import { execFile } from 'node:child_process';
+/** `switchyard keys generate`, in-process (run-cli-in-process.ts); the written files are used for real. */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
-import { switchyardCommand } from '../switchyard-command.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
+import type { CliResult } from '../run-cli.ts';
 import { importSigningKey, importVerificationKeys } from '../../../shared/tokens/keys.ts';
 import { signRoutingToken } from '../../../shared/tokens/sign.ts';
 import { verifyRoutingToken } from '../../../shared/tokens/verify.ts';
 import { generateKeys, PUBLIC_KEYS_FILE, SIGNING_KEY_FILE } from './keys.ts';
 
-const run = promisify(execFile);
-const argv = (args: readonly string[]): [string, string[]] => {
-  const c = switchyardCommand(args);
-  return [c.command, c.args];
-};
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-keys-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(...argv([...args]), { cwd: dir });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return {
-      code: typeof e.code === 'number' ? e.code : -1,
-      stdout: e.stdout ?? '',
-      stderr: e.stderr ?? '',
-    };
-  }
-}
+const cli = (args: string[]): Promise<CliResult> => runCliInProcess(args, { cwd: dir });
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8')) as unknown;
 
@@ -60,7 +42,7 @@ test('generate writes a 0600 private JWK and a JWKS, never prints the key; --rot
   expect(again.code).toBe(1);
   expect(again.stderr).toContain('--rotate');
 
-  // Rotation in-process (each CLI start costs seconds): same function the command calls.
+  // Rotation through the function the command calls.
   await generateKeys({ kid: 'two', outDir: out, rotate: true });
   const jwks = readJson(publicPath) as { keys: Array<{ kid: string; d?: string }> };
   expect(jwks.keys.map((k) => k.kid)).toEqual(['one', 'two']);

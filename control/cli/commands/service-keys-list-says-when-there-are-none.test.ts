@@ -1,20 +1,18 @@
-/** `switchyard service-keys list` as a real child process against a real file database. */
-import { execFile } from 'node:child_process';
+/** `switchyard service-keys list`, in-process (run-cli-in-process.ts), against a real file database. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, expect, test } from 'vitest';
-import { switchyardCommand } from '../switchyard-command.ts';
+import { runCliInProcess } from '../run-cli-in-process.ts';
 
-const run = promisify(execFile);
-const argv = (args: readonly string[]): [string, string[]] => {
-  const c = switchyardCommand(args);
-  return [c.command, c.args];
-};
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-service-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const cli = async (args: string[]): Promise<string> => (await run(...argv([...args]), { cwd: dir })).stdout;
+/** The command's stdout; it must succeed. */
+const cli = async (args: string[]): Promise<string> => {
+  const r = await runCliInProcess(args, { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
+};
 
 test('an empty list says so and how to create a key (it printed nothing)', async () => {
   const db = `file:${join(dir, 'keys.db')}`;
