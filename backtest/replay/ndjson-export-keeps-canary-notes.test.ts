@@ -4,17 +4,16 @@
  * and `switchyard canary status --input` read them back. Before, the export dropped them and a
  * replay of the file showed no canary at all.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canaryNote, parseCanary } from '../../shared/canary/canary.ts';
 import { decide, DEFAULT_POLICY, seededRng } from '../decision-port.ts';
 import { serializeInput } from '../decision-record.ts';
 import { statusText, statusTextFromRecords } from '../../control/cli/commands/canary.ts';
+import { runCliInProcess } from '../../control/cli/run-cli-in-process.ts';
 import { readNdjson, writeNdjson } from './ndjson.ts';
 import { replayNdjsonParallel } from './parallel-replay.ts';
 import { readRecordsFromDb } from './read-records-db.ts';
@@ -22,7 +21,6 @@ import { makeRecords, writeRecordsToDb } from './record-fixtures.ts';
 import { ReplayAccumulator } from './replay-engine.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'canary-ndjson-'));
-const root = resolve(import.meta.dirname, '../..');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function dbWithCanary(): Promise<string> {
@@ -66,8 +64,11 @@ describe('an NDJSON export of a policy canary', () => {
     expect(b.identical).toBe(200);
 
     // The CLI asked for 2 threads replays such a file on one: the same canary report as --threads 1.
-    const cli = (threads: string): Promise<{ stdout: string }> =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', join(root, 'control/cli/main.ts'), 'replay', '--input', file, '--threads', threads, '--out', join(dir, `out-${threads}`)], { cwd: root, timeout: 60_000 });
+    const cli = async (threads: string): Promise<{ stdout: string }> => {
+      const r = await runCliInProcess(['replay', '--input', file, '--threads', threads, '--out', join(dir, `out-${threads}`)]);
+      expect(r.code, r.stderr).toBe(0);
+      return r;
+    };
     const untimed = (text: string): string => text.replace(/ in [\d,]+ ms \([\d,]+\/s\)/, '').replace(/\nreport: .*/s, '');
     const [two, one] = [await cli('2'), await cli('1')];
     expect(two.stdout).toMatch(/canary/i);
@@ -76,7 +77,7 @@ describe('an NDJSON export of a policy canary', () => {
     const status = await statusTextFromRecords(readNdjson(file));
     expect(status).toMatch(/cheap-v2 \(candidate\)/);
     expect(status).toBe(await statusText({ url, authToken: undefined, sinceHours: '24' }));
-  }, 120_000); // two CLI child processes: ~10 s on this shared machine
+  }, 120_000); // a threaded replay and two CLI runs drawing charts: allow for a loaded machine
 
   it('a file without canary decisions has no notes and replays as before', async () => {
     const file = join(dir, 'plain.ndjson');

@@ -1,23 +1,24 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../control/cli/run-cli-in-process.ts';
+import type { CliResult } from '../../control/cli/run-cli.ts';
 import { DEFAULT_POLICY } from '../decision-port.ts';
 import { makeRecords, writeRecordsToDb } from './record-fixtures.ts';
 import type { ReplayReport } from './replay-engine.ts';
 
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'replay-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', join(root, 'control/cli/main.ts'), ...args], { cwd: root, timeout: 60_000 });
+/** A run that must succeed (exit 0). */
+async function cli(args: string[]): Promise<CliResult> {
+  const r = await runCliInProcess(args);
+  expect(r.code, r.stderr).toBe(0);
+  return r;
 }
 
-describe('switchyard replay (child process, file database)', () => {
+describe('switchyard replay (in-process, file database)', () => {
   it('writes JSON, HTML and text reports; NDJSON export replays the same', async () => {
     const url = `file:${join(dir, 'd.db')}`;
     await writeRecordsToDb(url, makeRecords(300, DEFAULT_POLICY));
@@ -40,15 +41,13 @@ describe('switchyard replay (child process, file database)', () => {
     const again = await cli(['replay', '--input', nd, '--out', join(dir, 'out2')]);
     expect(again.stdout).toContain('identical to recorded: 300/300');
     expect(again.stdout).toContain('(policy as recorded,');
-    // Three CLI processes, two drawing charts: allow for a loaded machine.
+    // Three CLI runs, two drawing charts: allow for a loaded machine.
   }, 60_000);
 
   it('refuses a bad policy file naming file, line and variable', async () => {
     writeFileSync(join(dir, 'bad.env'), '# x\nROUTE_WEIGHT_COST=lots\n');
-    const err = await cli(['replay', '--input', join(dir, 'none.ndjson'), '--policy', join(dir, 'bad.env')]).then(
-      () => null,
-      (e: unknown) => e as { stderr: string },
-    );
-    expect(err?.stderr).toMatch(/bad\.env:2: .*ROUTE_WEIGHT_COST/);
+    const r = await runCliInProcess(['replay', '--input', join(dir, 'none.ndjson'), '--policy', join(dir, 'bad.env')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/bad\.env:2: .*ROUTE_WEIGHT_COST/);
   });
 });

@@ -1,27 +1,21 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../control/cli/run-cli-in-process.ts';
 import { SMALL_SCENARIO } from './sim-fixture.ts';
 import type { SimReport } from './simulate.ts';
 
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', join(root, 'control/cli/main.ts'), ...args], { cwd: root, timeout: 60_000 });
-}
-
-describe('switchyard simulate (child process)', () => {
+describe('switchyard simulate (in-process)', () => {
   it('prints the table and writes a self-contained HTML report and JSON', async () => {
     const file = join(dir, 'small.yaml');
     writeFileSync(file, SMALL_SCENARIO);
     const out = join(dir, 'out');
-    const { stdout } = await cli(['simulate', file, '--strategies', 'switchyard,nearest-region', '--hours', '0.05', '--out', out, '--markdown']);
+    const { code, stdout, stderr } = await runCliInProcess(['simulate', file, '--strategies', 'switchyard,nearest-region', '--hours', '0.05', '--out', out, '--markdown']);
+    expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/switchyard\s+[\d,]+/);
     expect(stdout).toContain('| strategy |');
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as SimReport;
@@ -35,11 +29,9 @@ describe('switchyard simulate (child process)', () => {
   it('refuses an invalid scenario with every problem and its path', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, SMALL_SCENARIO.replace('region: us-east', 'region: us-east-9').replace('ratePerSecond: 40', 'ratePerSecond: -1'));
-    const err = await cli(['simulate', file]).then(
-      () => null,
-      (e: unknown) => e as { stderr: string },
-    );
-    expect(err?.stderr).toContain('clusters[0].region: unknown region "us-east-9"');
-    expect(err?.stderr).toContain('traffic.ratePerSecond');
+    const r = await runCliInProcess(['simulate', file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('clusters[0].region: unknown region "us-east-9"');
+    expect(r.stderr).toContain('traffic.ratePerSecond');
   });
 });
