@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import { afterAll, expect, test } from 'vitest';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 
 // The real CLI in a child process: JSON-line logs, a working endpoint, clean
-// exit on SIGTERM, and a non-zero exit naming a bad flag.
+// exit on SIGTERM. A bad flag, which starts nothing, in-process: a non-zero exit naming it.
 const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hrana-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,11 +50,7 @@ test('serves the database, logs JSON lines and exits 0 on SIGTERM', async () => 
 });
 
 test('a bad flag exits non-zero with a message naming it', async () => {
-  const child = run(['--db', join(dir, 'bad.db'), '--port', 'eighty']);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  expect(await exited(child)).not.toBe(0);
-  expect(stderr).toMatch(/--port must be an integer/);
+  const r = await runCliInProcess(['libsql-server', '--db', join(dir, 'bad.db'), '--port', 'eighty'], { env: { LIBSQL_SERVER_AUTH_TOKEN: 'cli-token' } });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(/--port must be an integer/);
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../cli/run-cli-in-process.ts';
 import { rawRequest } from './harness.ts';
 
 const MAIN = join(import.meta.dirname, '../../cli/main.ts');
@@ -48,12 +49,9 @@ describe('switchyard sim-cluster CLI', () => {
     expect(code).toBe(0);
   });
 
+  // Starts nothing: in-process (run-cli-in-process.ts), not a child.
   it('exits non-zero naming every bad flag', async () => {
-    const child = run(['--cluster-id', 'x', '--slots', 'many', '--tokens-per-second', '-3']);
-    let stderr = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (d: string) => (stderr += d));
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const { code, stderr } = await runCliInProcess(['sim-cluster', '--cluster-id', 'x', '--slots', 'many', '--tokens-per-second', '-3']);
     expect(code).toBe(1);
     expect(stderr).toContain("--slots: expected a whole number, got 'many'");
     expect(stderr).toContain('--tokens-per-second: must be a finite number > 0');
