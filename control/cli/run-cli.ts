@@ -1,6 +1,8 @@
 /**
  * Test helper: runs `switchyard …` as a real child process (`switchyardCommand`) and returns its exit
- * code and output, so CLI tests check what an operator sees, exit status included.
+ * code and output, so CLI tests check what an operator sees, exit status included. A case that
+ * needs no process of its own (no signal, no server) uses runCliInProcess instead: the same result
+ * without ~1 s of Node and tsx start.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
