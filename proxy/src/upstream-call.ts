@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { errors, util, type Dispatcher } from 'undici';
 import type { AbortWatcher, UpstreamAbort } from './upstream-abort.ts';
 import { UpstreamBody } from './upstream-body.ts';
+import type { CarriedRequest, UpstreamClient } from './upstream-client.ts';
 
 /** Where the response body goes once the head has been handled. */
 export interface BodySink {
@@ -43,14 +44,20 @@ export interface UpstreamResponse {
  */
 type CoreHandler = Required<Pick<Dispatcher.DispatchHandler, 'onConnect' | 'onHeaders' | 'onData' | 'onComplete' | 'onError'>>;
 
-class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse, AbortWatcher {
+class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse, AbortWatcher, CarriedRequest {
   private abortRequest: ((err?: Error) => void) | null = null;
   private resumeRequest: (() => void) | null = null;
   /** Read by undici when the next onData returns. */
   private paused = false;
+  /** The HTTP/1.1 connection carrying this request, until its answer's end (upstream-client.ts). */
+  private carrier: UpstreamClient | null = null;
+  /** undici has written the whole request, body included, to the socket. */
+  private requestSent = false;
 
   constructor(
     private readonly signal: UpstreamAbort,
+    /** The request carries a body, which the replica may leave unread. */
+    private readonly sendsBody: boolean,
     /** The head's promise; dropped once settled (its functions would live as long as a stream). */
     private settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void } | null,
   ) {
@@ -60,6 +67,14 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
 
   upstreamAborted(): void {
     this.abort(new errors.RequestAbortedError());
+  }
+
+  carriedBy(connection: UpstreamClient): void {
+    this.carrier = connection;
+  }
+
+  onRequestSent(): void {
+    this.requestSent = true;
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -85,7 +100,22 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
   }
 
   onComplete(): void {
+    if (this.mayLeaveBodyUnread()) this.carrier?.closeAfterResponse();
+    this.carrier = null;
     this.finish({ kind: 'end' });
+  }
+
+  /**
+   * Could the connection still hold bytes of this request's body the replica never read? Yes if
+   * they were not all written (an answer before the end of the upload), and after any refusal:
+   * a replica may refuse at the head (413, 401, 429) and keep the connection alive without
+   * reading the body, and nothing on the proxy's side tells whether it read it. Such a connection
+   * carries no other request (its next request would be parsed from the body's leftovers).
+   */
+  private mayLeaveBodyUnread(): boolean {
+    if (!this.sendsBody) return false;
+    const queued = this.carrier?.unsentBytes ?? 0;
+    return !this.requestSent || queued > 0 || this.statusCode >= 400;
   }
 
   onError(err: Error): void {
@@ -116,6 +146,7 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
   }
 
   protected cleanup(): void {
+    this.carrier = null;
     this.signal.unwatch(this);
   }
 }
@@ -127,6 +158,6 @@ export function callUpstream(
   signal: UpstreamAbort,
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    dispatcher.dispatch(opts, new UpstreamCall(signal, { resolve, reject }));
+    dispatcher.dispatch(opts, new UpstreamCall(signal, opts.body != null, { resolve, reject }));
   });
 }

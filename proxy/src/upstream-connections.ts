@@ -13,6 +13,7 @@
  */
 import net from 'node:net';
 import { buildConnector, errors, Pool } from 'undici';
+import { upstreamClient } from './upstream-client.ts';
 
 export interface ConnectorOptions {
   /** Connect deadline in ms (0: none), as undici's `connect.timeout`. */
@@ -137,7 +138,10 @@ if (POOL_ON_DRAIN !== null && typeof BASE_ON_DRAIN === 'function') {
   });
 }
 
-/** The Agent's `factory`: an UpstreamPool per origin (undici's default is a Pool). */
+/**
+ * The Agent's `factory`: an UpstreamPool per origin (undici's default is a Pool), its connections
+ * UpstreamClients (closed after a response that may have left a body unread, upstream-client.ts).
+ */
 export function upstreamPool(origin: string | URL, opts: Pool.Options): Pool {
-  return new UpstreamPool(origin, opts);
+  return new UpstreamPool(origin, { ...opts, factory: upstreamClient });
 }

@@ -1,0 +1,80 @@
+/**
+ * A replica that refuses an upload at its head (413) without reading the body, and keeps the
+ * connection alive (a real server that does not drain, unlike the simulated one): the body's
+ * bytes are still on that connection, ahead of whatever the proxy sends on it next. The proxy
+ * pooled it and sent the next request behind them; the replica never got to it, and that
+ * request (anyone's) failed after the time-to-first-byte budget, counted against the replica.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { RunningProxy } from '../src/proxy.ts';
+import { APP, rawRequest, scrapeMetrics, startTestProxy, testKeys } from './harness.ts';
+import { metricSum } from './proxy-processes.ts';
+
+const PATH = `/v4/${APP}/v1/chat/completions`;
+
+let replica: Server;
+let proxy: RunningProxy;
+let keys: Awaited<ReturnType<typeof testKeys>>;
+const sockets = new Set<Socket>();
+
+/**
+ * One request per read of a head: a POST with a body is refused (413, kept alive) and the
+ * connection is never read again; anything else gets a 200 and the next head is awaited.
+ */
+function serve(s: Socket): void {
+  sockets.add(s);
+  s.on('close', () => sockets.delete(s));
+  s.on('error', () => undefined);
+  let buf = '';
+  const onData = (d: Buffer): void => {
+    buf += d.toString('latin1');
+    const end = buf.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = buf.slice(0, end).toLowerCase();
+    buf = buf.slice(end + 4);
+    const length = /content-length: *(\d+)/.exec(head);
+    if (head.startsWith('post ') && length !== null && Number(length[1]) > 0) {
+      const body = '{"error":"request entity too large"}';
+      s.write(`HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\n\r\n${body}`);
+      s.off('data', onData);
+      s.pause();
+      return;
+    }
+    s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\n{"ok":true}');
+  };
+  s.on('data', onData);
+}
+
+beforeEach(async () => {
+  replica = createServer(serve);
+  await new Promise<void>((r) => replica.listen(0, '127.0.0.1', r));
+  keys = await testKeys();
+  proxy = await startTestProxy({
+    endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(replica.address() as AddressInfo).port}` }],
+    jwks: keys.jwks,
+    // Fresh per case. One failure would open the circuit or eject the replica; a hung request shows in 2 s.
+    config: { circuitFailureThreshold: 1, outlierConsecutiveFailures: 1, upstreamHeadersTimeoutMs: 2_000 },
+  });
+});
+afterEach(async () => {
+  await proxy.close();
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => replica.close(r));
+});
+
+it.each([
+  ['a small body, all here before the proxy sends it', 16 * 1024],
+  ['a body bigger than the socket buffers take at once', 3 * 1024 * 1024],
+])('%s: the refusal passes on, and the next request gets its answer', async (_what, size) => {
+  const base = `http://127.0.0.1:${proxy.port}`;
+  const refused = await rawRequest(base, { path: PATH, headers: { 'x-switchyard-token': await keys.mint() }, body: 'a'.repeat(size) });
+  expect(refused.status).toBe(413);
+  for (let i = 0; i < 3; i++) {
+    const next = await rawRequest(base, { method: 'GET', path: `/v4/${APP}/v1/models`, headers: { 'x-switchyard-token': await keys.mint() } });
+    expect(next.status).toBe(200);
+  }
+  const scrape = await scrapeMetrics(proxy);
+  expect(scrape).toMatch(/^switchyard_proxy_circuit_open\{cluster="c1"\} 0$/m);
+  expect(metricSum(scrape, 'switchyard_proxy_outlier_ejections_total')).toBe(0);
+}, 20_000);
