@@ -65,7 +65,7 @@ export interface ProxyConfig {
   readonly maxAttempts: number;
   /** Client side: time to receive request headers (HTTP/1; enforced on sniffed sockets too). */
   readonly headersTimeoutMs: number;
-  /** Client side: time to receive a whole HTTP/1 request, body included (not the response); 0 = off. */
+  /** Client side: time to receive a whole request, body included (not the response), HTTP/1 and HTTP/2 streams; 0 = off. */
   readonly requestTimeoutMs: number;
   /** Cleartext port: time for a new connection's first bytes (HTTP/1 vs h2c sniff). */
   readonly sniffTimeoutMs: number;

@@ -21,6 +21,7 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:h
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from './config.ts';
+import { watchRequestDeadline } from './h2-request-deadline.ts';
 import { answerClientError } from './lingering-close.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
@@ -96,7 +97,8 @@ function h2Options(config: ProxyConfig): http2.ServerOptions {
 /**
  * Sessions track their open streams: a session must open its first stream within the header
  * timeout, and one with no open stream for the keep-alive timeout is closed (GOAWAY), just as
- * an idle HTTP/1 keep-alive connection is. Streams themselves have no duration cap.
+ * an idle HTTP/1 keep-alive connection is. A stream's request body must arrive within the request
+ * timeout, as an HTTP/1 request's (h2-request-deadline.ts); its answer has no duration cap.
  */
 function watchSession(config: ProxyConfig, s: http2.ServerHttp2Session, sessions: Set<http2.ServerHttp2Session>): void {
   sessions.add(s);
@@ -107,7 +109,8 @@ function watchSession(config: ProxyConfig, s: http2.ServerHttp2Session, sessions
     idle = setTimeout(() => s.close(), config.keepAliveTimeoutMs);
     idle.unref();
   };
-  s.on('stream', (stream: http2.ServerHttp2Stream) => {
+  s.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    watchRequestDeadline(stream, headers, config.requestTimeoutMs);
     open += 1;
     if (idle !== null) clearTimeout(idle);
     idle = null;

@@ -20,6 +20,7 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/a-websocket-client-gone-before-its-refusal-never-crashes-the-proxy.test.ts',
   'proxy/test/an-endpoints-file-beside-libsql-is-the-replica-source.test.ts',
   'proxy/test/a-replica-that-leaves-a-body-unread-never-poisons-the-next-request.test.ts',
+  'proxy/test/a-slow-http2-request-body-times-out-like-http1.test.ts',
   'proxy/test/an-upload-the-replica-refuses-early-never-stalls-the-next-request.test.ts',
   'proxy/test/chunked-body-over-the-limit-of-a-managed-stream-is-413.test.ts',
   'proxy/test/client-disconnect-aborts-upstream.test.ts',
