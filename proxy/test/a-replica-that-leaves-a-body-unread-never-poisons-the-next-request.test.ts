@@ -17,12 +17,14 @@ let replica: Server;
 let proxy: RunningProxy;
 let keys: Awaited<ReturnType<typeof testKeys>>;
 const sockets = new Set<Socket>();
+let accepted = 0;
 
 /**
  * One request per read of a head: a POST with a body is refused (413, kept alive) and the
  * connection is never read again; anything else gets a 200 and the next head is awaited.
  */
 function serve(s: Socket): void {
+  accepted += 1;
   sockets.add(s);
   s.on('close', () => sockets.delete(s));
   s.on('error', () => undefined);
@@ -47,6 +49,7 @@ function serve(s: Socket): void {
 }
 
 beforeEach(async () => {
+  accepted = 0;
   replica = createServer(serve);
   await new Promise<void>((r) => replica.listen(0, '127.0.0.1', r));
   keys = await testKeys();
@@ -74,6 +77,10 @@ it.each([
     const next = await rawRequest(base, { method: 'GET', path: `/v4/${APP}/v1/models`, headers: { 'x-switchyard-token': await keys.mint() } });
     expect(next.status).toBe(200);
   }
+  // Only the refused upload's connection was closed: the others are kept alive as before (one for
+  // the refusal, one for the three answers; one more if they were spread over two worker processes).
+  expect(accepted).toBeGreaterThanOrEqual(2);
+  expect(accepted).toBeLessThanOrEqual(3);
   const scrape = await scrapeMetrics(proxy);
   expect(scrape).toMatch(/^switchyard_proxy_circuit_open\{cluster="c1"\} 0$/m);
   expect(metricSum(scrape, 'switchyard_proxy_outlier_ejections_total')).toBe(0);
