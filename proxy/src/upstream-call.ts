@@ -70,7 +70,8 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
   }
 
   carriedBy(connection: UpstreamClient): void {
-    this.carrier = connection;
+    // Without a body nothing can be left unread: a held GET stream keeps no reference.
+    if (this.sendsBody) this.carrier = connection;
   }
 
   onRequestSent(): void {
