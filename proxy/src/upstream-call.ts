@@ -56,8 +56,8 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
 
   constructor(
     private readonly signal: UpstreamAbort,
-    /** The request carries a body, which the replica may leave unread. */
-    private readonly sendsBody: boolean,
+    /** Bytes of the request's body (Infinity: streamed, length unknown); 0: none. */
+    private readonly bodyBytes: number,
     /** The head's promise; dropped once settled (its functions would live as long as a stream). */
     private settle: { resolve(r: UpstreamResponse): void; reject(e: Error): void } | null,
   ) {
@@ -71,7 +71,7 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
 
   carriedBy(connection: UpstreamClient): void {
     // Without a body nothing can be left unread: a held GET stream keeps no reference.
-    if (this.sendsBody) this.carrier = connection;
+    if (this.bodyBytes > 0) this.carrier = connection;
   }
 
   onRequestSent(): void {
@@ -108,15 +108,18 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
 
   /**
    * Could the connection still hold bytes of this request's body the replica never read? Yes if
-   * they were not all written (an answer before the end of the upload), and after any refusal:
-   * a replica may refuse at the head (413, 401, 429) and keep the connection alive without
-   * reading the body, and nothing on the proxy's side tells whether it read it. Such a connection
-   * carries no other request (its next request would be parsed from the body's leftovers).
+   * they were not all written (an answer before the end of the upload), and after a refusal of a
+   * body larger than one read takes (`UNREAD_BODY_BYTES`): a replica may refuse at the head (413,
+   * 401, 429) and keep the connection alive without reading the rest, and nothing on the proxy's
+   * side tells whether it did. Such a connection carries no other request (its next request would
+   * be parsed from the body's leftovers). A small body arrives with its head and an HTTP server
+   * reads it or closes: closing after every refused small POST would leave a TIME_WAIT socket per
+   * refusal, and one tenant's flood of bad requests would use up the ports to a shared replica.
    */
   private mayLeaveBodyUnread(): boolean {
-    if (!this.sendsBody) return false;
+    if (this.bodyBytes === 0) return false;
     const queued = this.carrier?.unsentBytes ?? 0;
-    return !this.requestSent || queued > 0 || this.statusCode >= 400;
+    return !this.requestSent || queued > 0 || (this.statusCode >= 400 && this.bodyBytes > UNREAD_BODY_BYTES);
   }
 
   onError(err: Error): void {
@@ -152,6 +155,21 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
   }
 }
 
+/** Past this, a refused body may not all have been read by the replica (a socket read's worth). */
+export const UNREAD_BODY_BYTES = 64 * 1024;
+
+/** The body's size: its bytes, else its declared length, else Infinity (a stream of unknown length). */
+function bodyBytesOf(opts: Dispatcher.DispatchOptions): number {
+  const body = opts.body;
+  if (body === null || body === undefined) return 0;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  const headers = opts.headers;
+  const declared = headers === null || headers === undefined || Array.isArray(headers) ? undefined : (headers as Record<string, unknown>)['content-length'];
+  const n = Number(declared);
+  return declared !== undefined && Number.isFinite(n) ? n : Infinity;
+}
+
 /** Send one request; resolves with the response head, rejects with undici's error before it. */
 export function callUpstream(
   dispatcher: Dispatcher,
@@ -159,6 +177,6 @@ export function callUpstream(
   signal: UpstreamAbort,
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
-    dispatcher.dispatch(opts, new UpstreamCall(signal, opts.body != null, { resolve, reject }));
+    dispatcher.dispatch(opts, new UpstreamCall(signal, bodyBytesOf(opts), { resolve, reject }));
   });
 }

@@ -4,7 +4,10 @@
  * bytes are still on that connection, ahead of whatever the proxy sends on it next. The proxy
  * pooled it and sent the next request behind them; the replica never got to it, and that
  * request (anyone's) failed after the time-to-first-byte budget, counted against the replica.
+ * A refused body larger than one read (upstream-call.ts UNREAD_BODY_BYTES) now closes its
+ * connection; a small one, which an HTTP server reads with its head or closes, does not.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
@@ -67,7 +70,7 @@ afterEach(async () => {
 });
 
 it.each([
-  ['a small body, all here before the proxy sends it', 16 * 1024],
+  ['a body bigger than one read, all in the socket buffers before the answer', 256 * 1024],
   ['a body bigger than the socket buffers take at once', 3 * 1024 * 1024],
 ])('%s: the refusal passes on, and the next request gets its answer', async (_what, size) => {
   const base = `http://127.0.0.1:${proxy.port}`;
@@ -84,4 +87,34 @@ it.each([
   const scrape = await scrapeMetrics(proxy);
   expect(scrape).toMatch(/^switchyard_proxy_circuit_open\{cluster="c1"\} 0$/m);
   expect(metricSum(scrape, 'switchyard_proxy_outlier_ejections_total')).toBe(0);
+}, 20_000);
+
+it('a replica that reads and refuses small bodies keeps its connection: no socket per refusal', async () => {
+  // An HTTP server reads a small body that came with its head (or closes): closing after every
+  // refused small POST left a TIME_WAIT socket each, and a tenant's flood of bad requests could
+  // use up the proxy's ports to a replica other tenants share.
+  let connections = 0;
+  const http = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad request"}'));
+  });
+  http.on('connection', () => (connections += 1));
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const via = await startTestProxy({
+    endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }],
+    jwks: keys.jwks,
+  });
+  try {
+    const base = `http://127.0.0.1:${via.port}`;
+    for (let i = 0; i < 40; i++) {
+      const r = await rawRequest(base, { path: PATH, headers: { 'x-switchyard-token': await keys.mint() }, body: '{"model":' });
+      expect(r.status).toBe(400);
+    }
+    // One kept-alive connection (one per worker process with two); was 40, one per refusal.
+    expect(connections).toBeLessThanOrEqual(2);
+  } finally {
+    await via.close();
+    http.closeAllConnections();
+    await new Promise((r) => http.close(r));
+  }
 }, 20_000);
