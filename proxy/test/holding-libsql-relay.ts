@@ -26,7 +26,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export async function startHoldingRelay(target: string, hold: (body: string) => boolean): Promise<HoldingRelay> {
+/**
+ * `slowMs`: once released, each matching request is still forwarded that much later (a database
+ * that is slow for those statements, not stopped).
+ */
+export async function startHoldingRelay(target: string, hold: (body: string) => boolean, slowMs = 0): Promise<HoldingRelay> {
   const waiting = new Set<() => void>();
   let holding = true;
   let matched = 0;
@@ -49,7 +53,7 @@ export async function startHoldingRelay(target: string, hold: (body: string) => 
             res.once('close', () => (waiting.delete(resolve), resolve()));
           });
           if (res.destroyed) return;
-        }
+        } else if (slowMs > 0) await new Promise((r) => setTimeout(r, slowMs));
       }
       await forward(req, res, body);
     })().catch(() => res.destroy());

@@ -10,9 +10,11 @@
  *    backoff with jitter has passed, doubling per consecutive failure up to `maxBackoffMs` — an
  *    outage costs one attempt per backoff period, not one per new record.
  *
- * With a `key` (the app), a full buffer drops from the key with the most records buffered, not
- * whatever arrives next: one app's burst then loses its own records first, not other apps'. A push
- * costs O(1) amortised whatever the number of keys (the push is on the request path).
+ * With a `key` (the tenant), a full buffer drops from the key with the most records buffered, not
+ * whatever arrives next: one tenant's burst then loses its own records first, not other tenants'.
+ * And a write takes the keys' records in turn, not in arrival order: a tenant's backlog never
+ * delays another's records by more than a batch. A push costs O(1) amortised whatever the number
+ * of keys (the push is on the request path); a write O(batch).
  */
 export interface WriteBufferOptions<T = unknown> {
   /** Records kept while writes fail; beyond this new records are dropped (and counted). */
@@ -127,6 +129,13 @@ export class WriteBuffer<T> {
   begin(now: number): T[] | null {
     if (this.#inFlight || this.#live === 0 || now < this.#nextAttemptAt) return null;
     this.#inFlight = true;
+    const rows = this.#o.key === undefined ? this.#takeInOrder() : this.#takeInTurn();
+    this.#compactIfWasteful();
+    return rows;
+  }
+
+  /** Without a key: the oldest records. */
+  #takeInOrder(): T[] {
     const rows: T[] = [];
     while (rows.length < this.#o.batch && this.#first < this.#slots.length) {
       const slot = this.#slots[this.#first];
@@ -134,10 +143,34 @@ export class WriteBuffer<T> {
       if (slot === null || slot === undefined) continue;
       rows.push(slot.row);
       this.#live--;
-      // The oldest live slot is its key's oldest record.
-      if (this.#o.key !== undefined) this.#takeOldest(slot.key);
     }
-    this.#compactIfWasteful();
+    return rows;
+  }
+
+  /**
+   * With a key: one record of each key in turn, each key's oldest first. In arrival order, a key
+   * with a backlog (one tenant's burst while the database is slow) made every other key's records
+   * wait behind all of it. A key still holding records moves to the back of `#byKey`, which this
+   * loop then reaches again (a Map's iteration visits entries added during it); so the next batch
+   * also starts where this one stopped.
+   */
+  #takeInTurn(): T[] {
+    const rows: T[] = [];
+    for (const [k, r] of this.#byKey) {
+      if (rows.length >= this.#o.batch) break;
+      const at = r.at[r.head];
+      const slot = at === undefined ? null : this.#slots[at];
+      if (at === undefined || slot === null || slot === undefined) break; // unreachable: a key in the map holds a record
+      this.#slots[at] = null;
+      rows.push(slot.row);
+      this.#live--;
+      this.#takeOldest(k);
+      if (this.#byKey.has(k)) {
+        this.#byKey.delete(k);
+        this.#byKey.set(k, r);
+      }
+    }
+    while (this.#first < this.#slots.length && this.#slots[this.#first] === null) this.#first++;
     return rows;
   }
 
