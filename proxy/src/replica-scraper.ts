@@ -4,8 +4,7 @@
  * the one shared engine reader. Only what a real engine publishes is read. A failed scrape
  * leaves the last report to age out; it never marks a replica down (health checks do that).
  */
-import { readEngineMetrics } from '../../shared/engine-metrics/read-engine-metrics.ts';
-import { boundedText, MAX_REPLICA_PAGE_BYTES } from '../../shared/http/bounded-text.ts';
+import { readReplicaMetricsPage } from './replica-metrics-page.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 
@@ -17,8 +16,7 @@ async function scrapeOne(rt: ProxyRuntime, url: string): Promise<void> {
       await res.body?.cancel();
       throw new Error(`answered ${res.status}`);
     }
-    const text = await boundedText(res, MAX_REPLICA_PAGE_BYTES, '/metrics');
-    const r = readEngineMetrics(text, cfg.replicaEngine);
+    const r = await readReplicaMetricsPage(res, cfg.replicaEngine);
     if (!r.ok) throw new Error(r.reason);
     rt.replicas.observe(url, r.load, rt.now());
   } catch (err) {

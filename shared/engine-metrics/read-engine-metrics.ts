@@ -4,7 +4,7 @@
  * engine is configured or detected from which family names are present.
  */
 import { ALL_ENGINE_FAMILIES, ENGINE_NAMES, ENGINES, type EngineName } from './engines.ts';
-import { parsePrometheusText, type Sample } from './prometheus-text.ts';
+import { parsePrometheusText, type ParsedText, type Sample } from './prometheus-text.ts';
 
 export interface EngineLoad {
   readonly engine: EngineName;
@@ -77,7 +77,11 @@ function cacheConfig(families: Families, names: readonly string[]): { blockSize:
 
 /** Reads one `/metrics` body as `engine` says (or as detected); refuses garbage with a reason. */
 export function readEngineMetrics(text: string, engine: EngineSetting = 'auto'): EngineMetricsResult {
-  const parsed = parsePrometheusText(text, ALL_ENGINE_FAMILIES);
+  return engineLoadOf(parsePrometheusText(text, ALL_ENGINE_FAMILIES), engine);
+}
+
+/** The families of a page parsed for `ALL_ENGINE_FAMILIES` (at once, or piece by piece), read as `engine` says. */
+export function engineLoadOf(parsed: ParsedText, engine: EngineSetting = 'auto'): EngineMetricsResult {
   if (!parsed.ok) return parsed;
   const families = parsed.samples;
   const name = engine === 'auto' ? detectEngine(families) : engine;

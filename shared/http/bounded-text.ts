@@ -7,7 +7,8 @@
  * a process that serves every app on the cluster.
  */
 /**
- * The most of a replica's page the proxy and the aggregator read. vLLM's `/metrics` with
+ * The most of a replica's page the aggregator reads (the proxy's scraper reads less, and a slice
+ * at a time: proxy/src/replica-metrics-page.ts). vLLM's `/metrics` with
  * histograms and LoRA labels stays well under 1 MB; past this the page is not read on: at
  * loopback speed an endless page would otherwise be buffered and parsed on the event loop for the
  * whole scrape timeout.
