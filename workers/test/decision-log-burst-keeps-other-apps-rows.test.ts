@@ -67,4 +67,19 @@ describe("the edge's decision log under one app's burst", () => {
     expect(written.filter((r) => r.decision.appId === 'quiet/app')).toHaveLength(200);
     expect(Object.keys(log.stats().droppedByKey ?? {})).toEqual(['burst']);
   });
+
+  // A full buffer's writes went in arrival order: B's row, arriving behind A's backlog, waited for
+  // all of it (1,000 rows, 20 writes) however slow each write. Projects now take turns in each
+  // write (shared/batching/write-buffer.ts), so it goes out in the first write after the one in flight.
+  it("writes the quiet project's row in the next write, not behind the bursting one's backlog", async () => {
+    const { written } = await burst(
+      (function* () {
+        for (let n = 0; n < 1_500; n++) yield row('p/a', n);
+        yield row('q/b', 0);
+      })(),
+    );
+    const before = written.findIndex((r) => r.decision.appId === 'q/b');
+    expect(before).toBeGreaterThanOrEqual(0);
+    expect(before).toBeLessThan(2 * 50);
+  });
 });
