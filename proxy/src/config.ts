@@ -137,6 +137,8 @@ export interface ProxyConfig {
   readonly replicaEngine: EngineSetting;
   /** inference-aware: JSON bodies up to this size are read to find the prompt; larger → load only. */
   readonly promptBodyMaxBytes: number;
+  /** Bytes of request bodies this process holds whole at once, shared fairly between projects (body-buffers.ts). */
+  readonly bufferedBodyBytes: number;
   /** Characters per prefix block (≈ 16 tokens at 4 characters a token). */
   readonly prefixBlockChars: number;
   /** The engine tokenizer's characters per token: sizes our prefix LRU from its KV capacity. */
@@ -320,6 +322,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   replicaScrapeTimeoutMs: 500,
   replicaEngine: 'auto',
   promptBodyMaxBytes: 256 * 1024,
+  bufferedBodyBytes: 256 * 1024 * 1024,
   prefixBlockChars: 64,
   prefixCharsPerToken: 4,
   prefixIndexBlocks: 65_536,
@@ -487,6 +490,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['replicaScrapeTimeoutMs', 'PROXY_REPLICA_SCRAPE_TIMEOUT_MS', 'int'],
   ['replicaEngine', 'PROXY_REPLICA_ENGINE', 'engine'],
   ['promptBodyMaxBytes', 'PROXY_PROMPT_BODY_MAX_BYTES', 'int'],
+  ['bufferedBodyBytes', 'PROXY_BUFFERED_BODY_BYTES', 'int'],
   ['prefixBlockChars', 'PROXY_PREFIX_BLOCK_CHARS', 'int'],
   ['prefixCharsPerToken', 'PROXY_PREFIX_CHARS_PER_TOKEN', 'number'],
   ['prefixIndexBlocks', 'PROXY_PREFIX_INDEX_BLOCKS', 'int'],
@@ -614,6 +618,8 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
     issues.push({ field: 'webhookQueuePerApp', source: 'merged', message: 'must be ≥ 1 (job webhooks one app may have waiting)' });
   if (Number(out['webhookQueuePerProject']) < 0)
     issues.push({ field: 'webhookQueuePerProject', source: 'merged', message: 'must be 0 (max(1000, webhookQueuePerApp)) or ≥ 1 (job webhooks one project may have waiting, all its apps together)' });
+  if (Number(out['bufferedBodyBytes']) < 2 * Number(out['promptBodyMaxBytes']))
+    issues.push({ field: 'bufferedBodyBytes', source: 'merged', message: 'must be ≥ 2 × promptBodyMaxBytes (one project may hold half; a prompt read whole must fit)' });
   if (Number(out['maxAttempts']) < 1)
     issues.push({ field: 'maxAttempts', source: 'merged', message: 'must be ≥ 1' });
   if (typeof out['metricsPath'] !== 'string' || !String(out['metricsPath']).startsWith('/'))

@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter, type Admission } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
+import { BodyBuffers } from './body-buffers.ts';
 import { budgetFromConfig, InFlightBudget } from './in-flight-budget.ts';
 import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
 import { startTokenLeases } from './token-leases.ts';
@@ -299,6 +300,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     latency: new LatencyTracker(rttWindowMs(config.healthCheckIntervalMs)),
     limiter,
     inFlightBudget,
+    bodyBuffers: new BodyBuffers(config.bufferedBodyBytes),
     tokenBudgets: new TokenBudgets(now),
     metrics,
     gate: asyncJobGate(inRegion.gate, () => rtRef?.jobs ?? null),

@@ -19,6 +19,8 @@ import { ProxyError } from './errors.ts';
 import { forwardHttp, forwardTo, type ForwardDone } from './forward-http.ts';
 import type { LimitCharge, LimitVerdict } from './app-limits.ts';
 import { overBudget, type BudgetHold } from './in-flight-budget.ts';
+import { bufferedBodyBytes } from './body-buffers.ts';
+import { readsPrompt } from './replica-prompt.ts';
 import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
@@ -233,7 +235,8 @@ class AdmissionEnd implements ForwardDone {
   }
 }
 
-function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, t0: number, admitted: Admitted): Promise<void> | void {
+function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, t0: number, given: Admitted): Promise<void> | void {
+  const admitted = withBodyHold(rt, req, given);
   // Null unless tracing is on and this request sampled; a refusal's spans end right here.
   const trace = rt.tracing === null ? null : rt.tracing.request(req, t0, admissionFacts(req, admitted));
   if (!admitted.ok) {
@@ -253,6 +256,33 @@ function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientRespons
 }
 
 type AdmittedOk = Extract<Admitted, { ok: true }>;
+
+/**
+ * A request whose body the proxy will hold whole takes its bytes from the process's body memory
+ * (body-buffers.ts) before any is read, given back with the admission's release; past its
+ * project's share it is refused like any admission (the in-flight unit and limit slot freed).
+ */
+function withBodyHold(rt: ProxyRuntime, req: ClientRequest, admitted: Admitted): Admitted {
+  if (!admitted.ok) return admitted;
+  const appId = admitted.target.appId;
+  const budgets = requestBudgets(rt.registry, appId);
+  const streams = admitted.rules.streams;
+  const bytes = bufferedBodyBytes(req, {
+    asyncJob: rt.jobs !== null && wantsAsync(req, admitted.target),
+    budgeted: budgets.app !== null || budgets.project !== null,
+    readsPrompt: () => readsPrompt(rt, req, appId),
+    managedStreams: streams.heartbeats || streams.continuation,
+    maxBodyBytes: admitted.rules.maxBodyBytes,
+  });
+  if (bytes === 0) return admitted;
+  const hold = rt.bodyBuffers.hold(admitted.target.project, appId, bytes);
+  if (hold instanceof ProxyError) {
+    admitted.release();
+    return { ok: false, error: hold, claims: admitted.claims };
+  }
+  const release = admitted.release;
+  return { ok: true, claims: admitted.claims, target: admitted.target, rules: admitted.rules, release: () => (hold(), release()) };
+}
 
 async function submitAdmitted(rt: ProxyRuntime, jobs: NonNullable<ProxyRuntime['jobs']>, req: ClientRequest, res: ClientResponse, admitted: AdmittedOk, trace: RequestTrace | null): Promise<void> {
   // The job re-enters through the front door when it runs (its own slot then): free this one now.

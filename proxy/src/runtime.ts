@@ -14,6 +14,7 @@ import type { ProxyMetrics } from './metrics.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudgets } from './retry-budget.ts';
 import type { Admission } from './app-limits.ts';
+import type { BodyBuffers } from './body-buffers.ts';
 import type { InFlightBudget } from './in-flight-budget.ts';
 import type { JobPins } from './job-pins.ts';
 import type { AsyncJobs } from './async-jobs.ts';
@@ -56,6 +57,8 @@ export interface ProxyRuntime {
   readonly limiter: Admission;
   /** This process's in-flight budget, shared fairly between apps (in-flight-budget.ts). */
   readonly inFlightBudget: InFlightBudget;
+  /** This process's memory for bodies held whole, shared fairly between projects (body-buffers.ts). */
+  readonly bodyBuffers: BodyBuffers;
   /** Per-app LLM token budgets (token-budgets.ts). */
   readonly tokenBudgets: TokenBudgets;
   readonly metrics: ProxyMetrics;
