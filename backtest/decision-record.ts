@@ -10,6 +10,11 @@
  *                       "strategyState"?:{"roundRobinCursor":number,"outstanding":[[id,n]...]}}
  *   (`strategyState` only for classic stateful strategies: their state just before the decision.
  *   A proxy's in-region record also has `"scope":"in-region","proxy","region"` after `v`.)
+ *   Since migration 30 a libSQL row names its snapshot instead of carrying it:
+ *   {…,"staleSnapshot":…,"strategyState"?,"jobPins"?:[[keyHash,JobPin]],"snapshotRef":id}, the
+ *   snapshot being `decision_snapshots.json` for `id` (written once per content, in the same batch)
+ *   and `jobPins` this request's pin, which an inline snapshot carried inside. An NDJSON file's
+ *   records name theirs the same way (`snapshotRef` → an earlier snapshot line). Readers take both.
  *   SerializedSnapshot = {"app","clusters","state","status","latency","outcomes"?,"jobPins"?,"loadedAt"}
  *   (`outcomes` = the snapshot's recent OutcomeStats per cluster, which the ttft failure-risk term reads; records
  *   written before it was logged lack it and replay without outcomes, as they were read before.
@@ -32,7 +37,7 @@ import type {
 } from '../shared/domain/types.ts';
 import type { Decision, Policy, StrategyState } from '../shared/decision/types.ts';
 import { DEFAULT_POLICY } from '../shared/decision/policy.ts';
-import { snapshotRecord } from '../shared/decision/record-json.ts';
+import { inputRecord, snapshotRecord, type SnapshotRow } from '../shared/decision/record-json.ts';
 import type { RecordOrigin } from '../shared/decision/decision-notes.ts';
 import { BacktestError } from './errors.ts';
 
@@ -151,31 +156,52 @@ export function serializeInput(input: DecisionInput): SerializedInput {
 }
 
 /**
- * Remembers the last few snapshots by their JSON text. Consecutive decisions
- * share one snapshot (the Worker refreshes it about once a second), so replay
- * parses it once and decide() compiles it once.
+ * Remembers the last few snapshots by their JSON text (inline records) or their id (records
+ * that name theirs). Consecutive decisions share one snapshot (the Worker refreshes it about once
+ * a second), so replay parses it once and decide() compiles it once.
  */
 export class SnapshotCache {
   private readonly map = new Map<string, AppSnapshot>();
-  constructor(private readonly size = 8) {}
+  private readonly refs = new Map<string, AppSnapshot>();
+  constructor(private readonly size = 8, private readonly refSize = 64) {}
 
   get(text: string, where: string): AppSnapshot {
-    const hit = this.map.get(text);
-    if (hit !== undefined) return hit;
-    const snap = deserializeSnapshot(JSON.parse(text), where);
-    if (this.map.size >= this.size) {
-      const oldest = this.map.keys().next().value;
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
-    this.map.set(text, snap);
-    return snap;
+    return this.map.get(text) ?? remember(this.map, this.size, text, deserializeSnapshot(JSON.parse(text), where));
+  }
+
+  /** The snapshot stored as `id`, parsed from `text()` the first time it is asked for. */
+  byId(id: string, text: () => string, where: string): AppSnapshot {
+    return this.refs.get(id) ?? remember(this.refs, this.refSize, id, deserializeSnapshot(parseJson(text(), where), where));
   }
 }
 
-const SNAPSHOT_KEY = '"snapshot":';
+function remember(map: Map<string, AppSnapshot>, size: number, key: string, snap: AppSnapshot): AppSnapshot {
+  if (map.size >= size) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+  map.set(key, snap);
+  return snap;
+}
 
-/** Parse `input_json` text, reusing cached snapshots when the text ends with the snapshot (v1 writers do). */
-export function parseInputJson(text: string, where: string, cache: SnapshotCache | null): DecisionInput {
+/** The JSON of the snapshot stored as `id` (`decision_snapshots.json`); undefined when the reader has none. */
+export type SnapshotTexts = (id: string) => string | undefined;
+
+const SNAPSHOT_KEY = '"snapshot":';
+const REF_KEY = ',"snapshotRef":';
+
+/**
+ * Parse `input_json` text. A record naming its snapshot (`"snapshotRef"`, last as record-json.ts
+ * writes it) resolves it through `snapshots`, each id parsed once per cache; an inline snapshot
+ * is reused from the cache when the text ends with it (v1 writers before migration 30 did).
+ */
+export function parseInputJson(text: string, where: string, cache: SnapshotCache | null, snapshots?: SnapshotTexts): DecisionInput {
+  const r = text.lastIndexOf(REF_KEY);
+  if (r > 0 && text.endsWith('"}')) {
+    const head = tryParse(`${text.slice(0, r)}}`);
+    const id = tryParse(text.slice(r + REF_KEY.length, -1));
+    if (isRecord(head) && typeof id === 'string') return referencedInput(head, id, where, cache, snapshots);
+  }
   const i = cache === null ? -1 : text.lastIndexOf(SNAPSHOT_KEY);
   if (cache !== null && i > 0 && text.endsWith('}')) {
     try {
@@ -187,13 +213,58 @@ export function parseInputJson(text: string, where: string, cache: SnapshotCache
       // Another key order or shape: fall through to the plain parse, which reports real errors.
     }
   }
-  let raw: unknown;
+  const raw = parseJson(text, where);
+  if (isRecord(raw) && raw['snapshot'] === undefined && typeof raw['snapshotRef'] === 'string') {
+    return referencedInput(raw, raw['snapshotRef'], where, cache, snapshots);
+  }
+  return deserializeInput(raw, where);
+}
+
+/** An input naming its snapshot: the stored one, with this request's job pin (kept in the row) added. */
+function referencedInput(o: Record<string, unknown>, id: string, where: string, cache: SnapshotCache | null, snapshots: SnapshotTexts | undefined): DecisionInput {
+  checkVersion(o, where);
+  const text = (): string => {
+    const t = snapshots?.(id);
+    if (t === undefined) throw new BacktestError('bad-record', `${where} names snapshot ${id}, which is not in decision_snapshots`);
+    return t;
+  };
+  const what = `${where}: snapshot ${id}`;
+  const stored = cache === null ? deserializeSnapshot(parseJson(text(), what), what) : cache.byId(id, text, what);
+  const pins = o['jobPins'];
+  const snapshot = pins === undefined ? stored : { ...stored, jobPins: new Map(asEntries<JobPin>(pins, `${where}.jobPins`)) };
+  return inputWith(o, withModel(asObject(o['policy'], `${where}.policy`) as unknown as Policy), snapshot, where);
+}
+
+/** A writer's `inputRecord` (its `input_json` and the snapshot row it names) read back as replay reads the row. */
+export function parseInputRecord(rec: { readonly inputJson: string; readonly snapshot: { readonly id: string; readonly json: string } }, where: string, cache: SnapshotCache | null = null): DecisionInput {
+  return parseInputJson(rec.inputJson, where, cache, (id) => (id === rec.snapshot.id ? rec.snapshot.json : undefined));
+}
+
+/** Pulls the `policy` of an `input_json`, either form, without resolving its snapshot (canary status). */
+export function policyOfInputJson(text: string, where: string): Policy {
+  const o = asObject(parseJson(text, where), where);
+  checkVersion(o, where);
+  return deserializePolicy(o['policy'], `${where}.policy`);
+}
+
+function tryParse(text: string): unknown {
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch (err) {
     throw new BacktestError('bad-record', `${where}: not valid JSON (${(err as Error).message})`);
   }
-  return deserializeInput(raw, where);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const EMPTY_SNAPSHOT_JSON = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
@@ -289,6 +360,29 @@ export function toDecisionRow(
     explanation_json: JSON.stringify(decision),
     input_json: JSON.stringify(serializeInput(input)),
   };
+}
+
+/**
+ * The row as the edge and the proxy write it since migration 30 (shared/decision/record-json.ts
+ * `inputRecord`): `input_json` names the snapshot, stored once as `snapshot` in `decision_snapshots`.
+ */
+export function toReferencedDecisionRow(
+  input: DecisionInput,
+  decision: Decision,
+  decisionUs: number | null = null,
+): { readonly row: Record<string, string | number | null>; readonly snapshot: SnapshotRow } {
+  const ss = input.strategyState;
+  const rec = inputRecord({
+    request: input.request,
+    policy: input.policy,
+    now: input.now,
+    seed: input.seed,
+    staleSnapshot: input.staleSnapshot,
+    ...(ss === undefined ? {} : { strategyState: { roundRobinCursor: ss.roundRobinCursor, outstanding: [...ss.outstanding.entries()] } }),
+    snapshot: input.snapshot,
+    ...(input.origin === undefined ? {} : { origin: Object.fromEntries(Object.entries(input.origin).filter((e): e is [string, string] => typeof e[1] === 'string')) }),
+  });
+  return { row: { ...toDecisionRow(input, decision, decisionUs), input_json: rec.inputJson, snapshot_id: rec.snapshot.id }, snapshot: rec.snapshot };
 }
 
 /** One NDJSON line (no trailing newline); `input` last so its snapshot text can be reused. */

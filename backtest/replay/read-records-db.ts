@@ -1,6 +1,8 @@
 /**
  * Reads decision records (with their outcomes) from libSQL — a `file:` path,
- * the local Hrana endpoint or Turso — page by page, oldest first.
+ * the local Hrana endpoint or Turso — page by page, oldest first. A row naming its
+ * snapshot (migration 30) has it read once per page from `decision_snapshots`, and not at all
+ * when the cache already parsed it; older rows carry theirs inline.
  */
 import type { Client, InValue } from '@libsql/client';
 import { parseInputJson, SnapshotCache, type OutcomeRecord } from '../decision-record.ts';
@@ -43,17 +45,21 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecor
   let after: { at: number; id: string } | null = null;
   let left = q.limit ?? Infinity;
   const cache = new SnapshotCache();
+  /** Snapshot JSON by id, for this page's rows (and recent ones: a snapshot spans pages). */
+  const texts = new Map<string, string>();
   try {
     // canary_json arrived with migration 10: older databases replay without canary notes.
     const cols = await db.execute('PRAGMA table_info(decisions)').catch((err: unknown) => {
       throw dbError(q, err);
     });
     const canaryCol = cols.rows.some((r) => r['name'] === 'canary_json') ? ', canary_json' : '';
+    // snapshot_id arrived with migration 30: older databases hold every snapshot inline.
+    const snapshotCol = cols.rows.some((r) => r['name'] === 'snapshot_id') ? ', snapshot_id' : '';
     while (left > 0) {
       const { where, args } = filter(q, after);
       const rs = await db
         .execute({
-          sql: `SELECT id, at, explanation_json, input_json${canaryCol} FROM decisions ${where} ORDER BY at, id LIMIT ?`,
+          sql: `SELECT id, at, explanation_json, input_json${canaryCol}${snapshotCol} FROM decisions ${where} ORDER BY at, id LIMIT ?`,
           args: [...args, Math.min(page, left)],
         })
         .catch((err: unknown) => {
@@ -64,10 +70,13 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecor
       const outcomes = await readOutcomes(db, ids).catch((err: unknown) => {
         throw dbError(q, err);
       });
+      await readSnapshots(db, rs.rows, texts).catch((err: unknown) => {
+        throw dbError(q, err);
+      });
       for (const row of rs.rows) {
         const id = String(row['id']);
         const where = `decisions row ${id}`;
-        const input = parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache);
+        const input = parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache, (sid) => texts.get(sid));
         const explanation = textOf(row['explanation_json'], `${where}: explanation_json`);
         const brief = briefFromText(explanation);
         // The explanation is parsed only if the replay reads it whole (verify); see lazy-record.ts.
@@ -112,6 +121,21 @@ function filter(q: DbQuery, after: { at: number; id: string } | null = null): { 
     args.push(after.at, after.at, after.id);
   }
   return { where: conds.length === 0 ? '' : `WHERE ${conds.join(' AND ')}`, args };
+}
+
+/**
+ * Adds to `texts` the stored JSON of the snapshots a page's rows name that it lacks; past 256 it
+ * first forgets those this page does not name. Each is parsed once by the cache, from here.
+ */
+async function readSnapshots(db: Client, rows: ReadonlyArray<Record<string, unknown>>, texts: Map<string, string>): Promise<void> {
+  const page = new Set(rows.map((r) => r['snapshot_id']).filter((v): v is string => typeof v === 'string'));
+  if (texts.size > 256) for (const id of texts.keys()) if (!page.has(id)) texts.delete(id);
+  const missing = [...page].filter((id) => !texts.has(id));
+  for (let i = 0; i < missing.length; i += 500) {
+    const chunk = missing.slice(i, i + 500);
+    const rs = await db.execute({ sql: `SELECT id, json FROM decision_snapshots WHERE id IN (${chunk.map(() => '?').join(',')})`, args: chunk });
+    for (const r of rs.rows) texts.set(String(r['id']), String(r['json']));
+  }
 }
 
 async function readOutcomes(db: Client, ids: readonly string[]): Promise<Map<string, OutcomeRecord[]>> {

@@ -3,12 +3,12 @@
  * over a snapshot, a fresh seeded RNG per decision — and written to a real
  * libSQL database with the real schema. Used by tests and the replay benchmark.
  */
-import { createClient } from '@libsql/client';
+import { createClient, type Client } from '@libsql/client';
 import { MIGRATIONS } from '../../shared/schema/migrations.ts';
 import type { AppSnapshot, Continent, OutcomeStats, RequestFacts } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import { decide, seededRng } from '../decision-port.ts';
-import { toDecisionRow, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
+import { toDecisionRow, toReferencedDecisionRow, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
 import { Random } from '../sim/random.ts';
 import { snapshotFixture, type ClusterSpec } from '../test-fixtures.ts';
 
@@ -78,24 +78,36 @@ function withRecentOutcomes(s: AppSnapshot, k: number): AppSnapshot {
   return { ...s, outcomes };
 }
 
-/** Creates the schema in a libSQL database and inserts the records and their outcomes. */
-export async function writeRecordsToDb(url: string, records: readonly DecisionRecord[]): Promise<void> {
+/**
+ * Creates the schema in a libSQL database and inserts the records and their outcomes: each row
+ * naming its snapshot, stored once (as the edge and proxy write them since migration 30), or with
+ * the snapshot inline (`'inline'`: rows written before it).
+ */
+export async function writeRecordsToDb(url: string, records: readonly DecisionRecord[], form: RowForm = 'referenced'): Promise<void> {
   const db = createClient({ url });
   try {
     for (const m of MIGRATIONS) for (const sql of m.statements) await db.execute(sql);
-    const stmts = records.flatMap((r) => {
-      const row = toDecisionRow(r.input, r.decision, 12.5);
-      const cols = Object.keys(row);
-      return [
-        { sql: `INSERT INTO decisions (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`, args: Object.values(row) },
-        ...r.outcomes.map((o) => ({
-          sql: 'INSERT INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-          args: [r.decision.id, o.attempt, o.proxyId, o.clusterId, null, o.status, o.ttfbMs, o.durationMs, 100, 1000, null, r.decision.at + 10],
-        })),
-      ];
-    });
-    for (let i = 0; i < stmts.length; i += 500) await db.batch(stmts.slice(i, i + 500), 'write');
+    await insertRecords(db, records, form);
   } finally {
     db.close();
   }
+}
+
+export type RowForm = 'referenced' | 'inline';
+
+/** Inserts records and their outcomes into a migrated database, in either row form. */
+export async function insertRecords(db: Client, records: readonly DecisionRecord[], form: RowForm): Promise<void> {
+  const stmts = records.flatMap((r) => {
+    const { row, snapshot } = form === 'inline' ? { row: toDecisionRow(r.input, r.decision, 12.5), snapshot: null } : toReferencedDecisionRow(r.input, r.decision, 12.5);
+    const cols = Object.keys(row);
+    return [
+      ...(snapshot === null ? [] : [{ sql: 'INSERT OR IGNORE INTO decision_snapshots (id, json, at) VALUES (?, ?, ?)', args: [snapshot.id, snapshot.json, snapshot.at] }]),
+      { sql: `INSERT INTO decisions (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`, args: Object.values(row) },
+      ...r.outcomes.map((o) => ({
+        sql: 'INSERT INTO outcomes (decision_id, attempt, proxy_id, cluster_id, endpoint, status, ttfb_ms, duration_ms, bytes_in, bytes_out, error, at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+        args: [r.decision.id, o.attempt, o.proxyId, o.clusterId, null, o.status, o.ttfbMs, o.durationMs, 100, 1000, null, r.decision.at + 10],
+      })),
+    ];
+  });
+  for (let i = 0; i < stmts.length; i += 500) await db.batch(stmts.slice(i, i + 500), 'write');
 }

@@ -39,7 +39,7 @@ test.each([
 ])('rows older than the cutoff go for every app, younger ones stay: $name', async ({ batch }) => {
   await seed([['p/a', 50], ['p/b', 49], ['p/a', 48], ['p/a-b', 30], ['p/a', 2], ['p/b', 1], ['p/a', 0]]);
   const r = await pruneDecisionLog(store.client, { before: NOW - 24 * HOUR, batch });
-  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map(), decisions: 4, outcomes: 4 });
+  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map(), decisions: 4, outcomes: 4, snapshots: 0 });
   expect(await ids('decisions')).toEqual(['d4', 'd5', 'd6']);
   expect(await ids('outcomes')).toEqual(['d4', 'd5', 'd6']);
 });
@@ -47,7 +47,7 @@ test.each([
 test('a dry run counts what would go and deletes nothing', async () => {
   await seed([['p/a', 50], ['p/b', 49], ['p/a', 1]]);
   const r = await pruneDecisionLog(store.client, { before: NOW - 24 * HOUR, dryRun: true });
-  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map(), decisions: 2, outcomes: 2 });
+  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map(), decisions: 2, outcomes: 2, snapshots: 0 });
   expect(await ids('decisions')).toEqual(['d0', 'd1', 'd2']);
 });
 
@@ -94,7 +94,7 @@ test.each([
   await seed([['p/a', 400], ['q/b', 400], ['p/a', 300], ['q/b', 300], ['p/a', 200], ['q/b', 200], ['q/b', 1]]);
   await insertRollout('p/a', status, NOW - 500 * HOUR);
   const r = await pruneDecisionLog(store.client, { before: NOW - 24 * HOUR });
-  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map([['p/a', NOW - 500 * HOUR]]), decisions: 3, outcomes: 3 });
+  expect(r).toEqual({ cutoff: NOW - 24 * HOUR, heldBack: new Map([['p/a', NOW - 500 * HOUR]]), decisions: 3, outcomes: 3, snapshots: 0 });
   expect(await ids('decisions')).toEqual(['d0', 'd2', 'd4', 'd6']);
   expect(await ids('outcomes')).toEqual(['d0', 'd2', 'd4', 'd6']);
 });

@@ -9,6 +9,10 @@
  *   tenant's rollout paused for weeks used to hold back every tenant's log;
  * - the newest row of each table: the dashboard's live feed follows rowids, and an emptied table
  *   would hand out rowids the feed has already passed.
+ * Then the snapshots (`decision_snapshots`, migration 30) no remaining decision names: only those
+ * loaded before the cutoff can be (a decision is made after its snapshot loaded), each checked
+ * with one seek of decisions_snapshot_id. A writer remembers a snapshot as written for minutes,
+ * never an hour (shared/decision/written-snapshots.ts), so none it will name again is deleted.
  * `inflow_seconds` (migration 22) needs nothing here: a ring of 64 rows per (cluster, app) whose
  * slots the database restarts on write, and no trigger fires on deleting an outcome, so pruning
  * old outcomes leaves the recent inflow as it was.
@@ -31,6 +35,8 @@ export interface PruneResult {
   readonly heldBack: ReadonlyMap<string, number>;
   readonly decisions: number;
   readonly outcomes: number;
+  /** Stored snapshots no decision names any more (a dry run: an estimate, those no decision it keeps would name). */
+  readonly snapshots: number;
 }
 
 const DEFAULT_BATCH = 5_000;
@@ -60,7 +66,25 @@ export async function pruneDecisionLog(client: Client, opts: PruneOptions): Prom
   for (let g = await firstGroup(client); g !== null; g = await nextGroup(client, g)) {
     outcomes += await drain(client, 'outcomes', PICK_OUTCOMES, [g.app, g.cluster, cutoffOf(g.app)], batch, dryRun);
   }
-  return { cutoff: opts.before, heldBack, decisions, outcomes };
+  const snapshots = dryRun ? await countOrphanSnapshots(client, opts.before, heldBack) : await drain(client, 'decision_snapshots', PICK_SNAPSHOTS, [opts.before], batch, false);
+  return { cutoff: opts.before, heldBack, decisions, outcomes, snapshots };
+}
+
+/** Through decision_snapshots_at, then one seek of decisions_snapshot_id each. */
+export const PICK_SNAPSHOTS = `SELECT s.rowid FROM decision_snapshots s WHERE s.at < ? AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.snapshot_id = s.id)`;
+
+/**
+ * What a prune would delete: snapshots loaded before the cutoff that no decision it keeps names (at
+ * or after the cutoff, or of an app a rollout holds back — all of that app's, so this errs low).
+ */
+async function countOrphanSnapshots(client: Client, before: number, heldBack: ReadonlyMap<string, number>): Promise<number> {
+  const held = [...heldBack.keys()];
+  const rs = await client.execute({
+    sql: `SELECT count(*) AS n FROM decision_snapshots s WHERE s.at < ? AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.snapshot_id = s.id
+            AND (d.at >= ? OR d.app_id IN (${held.map(() => '?').join(',')})))`,
+    args: [before, before, ...held],
+  });
+  return Number(rs.rows[0]?.['n'] ?? 0);
 }
 
 interface Group {
@@ -108,7 +132,7 @@ function cellOrNull(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
-async function drain(client: Client, table: 'decisions' | 'outcomes', pick: string, args: Array<string | number | null>, batch: number, dryRun: boolean): Promise<number> {
+async function drain(client: Client, table: 'decisions' | 'outcomes' | 'decision_snapshots', pick: string, args: Array<string | number | null>, batch: number, dryRun: boolean): Promise<number> {
   if (dryRun) {
     const rs = await client.execute({ sql: `SELECT count(*) AS n FROM (${pick})`, args });
     return Number(rs.rows[0]?.['n'] ?? 0);

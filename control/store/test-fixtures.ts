@@ -97,20 +97,21 @@ export function sampleState(
 
 /**
  * A routed decision row as the edge logs it, with only what the snapshot's statements read: its
- * time, app and chosen cluster, and (when `colo` is given, even null) the client's colo in the input.
+ * time, app and chosen cluster, and (when `colo` is given, even null) the client's colo in the input;
+ * `snapshotId`: the `decision_snapshots` row it names.
  */
 export async function insertRoutedDecision(
   client: Client,
-  d: { id: string; at: number; appId: string; clusterId: string; colo?: string | null },
+  d: { id: string; at: number; appId: string; clusterId: string; colo?: string | null; snapshotId?: string },
 ): Promise<void> {
   const input =
     d.colo === undefined
       ? '{}'
       : JSON.stringify({ v: 1, request: { appId: d.appId, client: { colo: d.colo, country: null, continent: null, location: null } } });
   await client.execute({
-    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json)
-          VALUES (?, ?, ?, 'f', 0, 'routed', ?, 'fastest-predicted', 'v', 's', 0, '{}', ?)`,
-    args: [d.id, d.at, d.appId, d.clusterId, input],
+    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json, snapshot_id)
+          VALUES (?, ?, ?, 'f', 0, 'routed', ?, 'fastest-predicted', 'v', 's', 0, '{}', ?, ?)`,
+    args: [d.id, d.at, d.appId, d.clusterId, input, d.snapshotId ?? null],
   });
 }
 

@@ -12,7 +12,7 @@ import { InRegionDecisionLog, type InRegionDecisionRow } from './in-region-decis
 const row = (appId: string, n: number): InRegionDecisionRow => ({
   decision: { id: `${appId}-${n}`, at: 0, appId, fn: 'chat', synthetic: false, outcome: 'forward', chosen: 'c1', reason: '', policyVersion: 1, seed: 1, stale: false } as unknown as Decision,
   decisionUs: 1,
-  inputJson: () => '{}',
+  input: () => ({ inputJson: '{}', snapshot: { id: 'snap', json: '{}', at: 0 } }),
 });
 
 test("a project bursting through 20 apps loses its own decision rows, never another project's", async () => {

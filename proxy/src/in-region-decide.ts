@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { decide, primeSnapshot, seededRng } from '../../shared/decision/index.ts';
 import { noteInRegion } from '../../shared/decision/decision-notes.ts';
-import { inputJson } from '../../shared/decision/record-json.ts';
+import { inputRecord, type InputRecord } from '../../shared/decision/record-json.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
 import type { AppSnapshot, Cluster, RequestFacts } from '../../shared/domain/types.ts';
 import { ProxyError } from './errors.ts';
@@ -81,8 +81,8 @@ export interface InRegionDecided {
   /** Its explanation (`candidates`, `summary`) is built on first read: by the log's batch writer, after the answer. */
   readonly decision: Decision;
   readonly decisionUs: number;
-  /** The record's `input_json`, built when called (the log calls it when it writes, off the request path). */
-  readonly inputJson: () => string;
+  /** The record's `input_json` and the snapshot it names, built when called (the log calls it when it writes, off the request path). */
+  readonly input: () => InputRecord;
 }
 
 export interface InRegionDecideArgs {
@@ -124,7 +124,7 @@ export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyEr
   const decision = noteInRegion(raw, a.region);
   // The edge's own record format (replayable the same way), saying where it was made. Its inputs
   // (facts, policy, the memoised scoped snapshot) never change after this call.
-  const input = (): string =>
-    inputJson({ request: facts, policy: a.policy, now: a.now, seed, staleSnapshot: a.stale, snapshot, origin: { scope: 'in-region', proxy: a.proxyId, region: a.region } });
-  return { decision, decisionUs, inputJson: input };
+  const input = (): InputRecord =>
+    inputRecord({ request: facts, policy: a.policy, now: a.now, seed, staleSnapshot: a.stale, snapshot, origin: { scope: 'in-region', proxy: a.proxyId, region: a.region } });
+  return { decision, decisionUs, input };
 }

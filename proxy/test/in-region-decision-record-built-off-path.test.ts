@@ -37,14 +37,19 @@ describe('in-region decision record built after the answer', () => {
       made.push(d);
     }
     await log.flush();
-    // Rows of 14 columns, many to an INSERT.
-    const rows = written.flatMap((st) => Array.from({ length: st.args.length / 14 }, (_, k) => st.args.slice(14 * k, 14 * k + 14)));
+    // Rows of 15 columns, many to an INSERT, after the one snapshot they all name (id, json, at).
+    const [snapshotInsert, ...decisionInserts] = written;
+    expect(snapshotInsert?.sql).toMatch(/^INSERT OR IGNORE INTO decision_snapshots /);
+    expect(snapshotInsert?.args.length).toBe(3);
+    const stored = new Map([[String(snapshotInsert?.args[0]), String(snapshotInsert?.args[1])]]);
+    const rows = decisionInserts.flatMap((st) => Array.from({ length: st.args.length / 15 }, (_, k) => st.args.slice(15 * k, 15 * k + 15)));
     expect(rows.length).toBe(6);
     const scoped = scopeSnapshot(snap, regionsOf(snap, region).inRegion);
     for (const [i, row] of rows.entries()) {
       const explanation = String(row[12]);
       const inputJson = String(row[13]);
-      const input = parseInputJson(inputJson, 'in-region', null);
+      expect(row[14]).toBe(snapshotInsert?.args[0]);
+      const input = parseInputJson(inputJson, 'in-region', null, (id) => stored.get(id));
       expect(input.snapshot.clusters.size).toBe(scoped.clusters.size);
       const again = decide(input.request, scoped, input.policy, {
         now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: made[i]?.decision.id ?? '', staleSnapshot: input.staleSnapshot,

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseInputJson } from '../../backtest/decision-record.ts';
+import { parseInputRecord } from '../../backtest/decision-record.ts';
 import { readNdjson, writeNdjson } from '../../backtest/replay/ndjson.ts';
 import { replayAll } from '../../backtest/replay/replay-engine.ts';
 import type { Decision } from '../../shared/decision/types.ts';
@@ -38,9 +38,9 @@ describe('in-region decision record', () => {
     });
     if (made instanceof Error) throw made;
     expect(made.decision.chosen === 'us-1' || made.decision.chosen === 'us-2').toBe(true);
-    const head = JSON.parse(made.inputJson()) as Record<string, unknown>;
+    const head = JSON.parse(made.input().inputJson) as Record<string, unknown>;
     expect(head).toMatchObject({ v: 1, scope: 'in-region', proxy: 'proxy-us', region: 'us-east' });
-    const input = parseInputJson(made.inputJson(), 'in-region', null);
+    const input = parseInputRecord(made.input(), 'in-region');
     expect([...input.snapshot.clusters.keys()].sort()).toEqual(['us-1', 'us-2']);
     expect([...(input.snapshot.outcomes?.keys() ?? [])].sort()).toEqual(['us-1', 'us-2']);
     const again = decide(input.request, input.snapshot, input.policy, {

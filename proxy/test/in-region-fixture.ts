@@ -28,6 +28,8 @@ export const API_KEY = 'sk-acme-in-region-test-0123456789';
 export interface InRegionFixture {
   readonly proxy: RunningProxy;
   readonly client: Client;
+  /** The database's URL (a `file:` one), for readers that open their own client (replay). */
+  readonly url: string;
   /** A new service key opening `appId`. */
   serviceKey(appId: string): Promise<string>;
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuth
   return {
     proxy,
     client: db,
+    url: store.url,
     serviceKey: async (appId) => (await createServiceKey(db, appId, undefined, Date.now())).key,
     async close() {
       await proxy.close();

@@ -10,13 +10,17 @@
  * (the Worker serves them on `/health`).
  */
 import type { Decision } from '../../shared/decision/types.ts';
+import type { SnapshotRow } from '../../shared/decision/record-json.ts';
 import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { WriteBuffer } from './shared-deps.ts';
 import type { WriteBufferStats } from './shared-deps.ts';
 
 export interface DecisionRow {
   readonly decision: Decision;
+  /** Names its snapshot (`"snapshotRef"`) when `snapshot` is given; `inputRecord` builds both. */
   readonly inputJson: string;
+  /** The `decision_snapshots` row `inputJson` names, written in the same batch. */
+  readonly snapshot?: SnapshotRow;
   /** Time spent in decide(), microseconds. */
   readonly decisionUs: number;
   /** Policy canary: both policies' choices (`CanaryNote` JSON) for a request in the slice. */

@@ -23,7 +23,7 @@ import { FairShares } from '../../shared/caching/fair-shares.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { DecisionLog, type DecisionRow } from './decision-log.ts';
 import type { WriteBufferStats } from './shared-deps.ts';
-import { inputJson } from '../../shared/decision/record-json.ts';
+import { inputRecord } from '../../shared/decision/record-json.ts';
 import { primeSnapshot } from '../../shared/decision/prime-snapshot.ts';
 import { libsqlDecisionSink } from './decision-sink.ts';
 import { EdgeError, errorResponse, refuse } from './errors.ts';
@@ -161,7 +161,7 @@ export class Edge {
       batch: c.decisionBatch,
       flushMs: c.decisionFlushMs,
       maxBuffered: c.decisionBatch * 20,
-      sink: libsqlDecisionSink(deps.db, c.dbTimeoutMs * 5),
+      sink: libsqlDecisionSink(deps.db, c.dbTimeoutMs * 5, deps.now),
       onError: (m) => deps.log(JSON.stringify({ level: 'error', msg: m, decisionLog: this.decisions.stats() })),
       now: deps.now,
     });
@@ -405,7 +405,7 @@ export class Edge {
     const decision: RoutedDecision = note === null ? versioned : noteRoute(versioned, note);
     const decisionUs = Math.round(decisionMs * 1000 * 10) / 10;
     const record = c.recordDecisions
-      ? (): DecisionRow => ({ decision, decisionUs, canaryJson: canary === null ? null : JSON.stringify(canary), inputJson: inputJson({ request: facts, policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) })
+      ? (): DecisionRow => ({ decision, decisionUs, canaryJson: canary === null ? null : JSON.stringify(canary), ...inputRecord({ request: facts, policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) })
       : null;
     if (c.logDecisions || record !== null) this.#logAfterResponse(c.logDecisions ? { decision, decisionUs, mode, colo: facts.client.colo, route: note?.route } : null, record, waitUntil);
     return { decision, snapshot, decisionMs };

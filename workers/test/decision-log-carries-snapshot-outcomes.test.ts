@@ -58,7 +58,7 @@ describe("the Worker's decision log", () => {
     expect(`${res.status} ${await res.clone().text()}`).toMatch(/^200 /);
     const id = res.headers.get('x-switchyard-decision-id') ?? '';
     const row = await loggedDecision(id);
-    const input = parseInputJson(row.inputJson, id, null);
+    const input = parseInputJson(row.inputJson, id, null, () => row.snapshotJson);
     expect(input.snapshot.outcomes?.get('rep-eu1')).toMatchObject({ requests: 20, replicaErrors: 8 });
     expect(input.snapshot.outcomes?.get('rep-eu2')).toMatchObject({ requests: 10, replicaErrors: 0, ttfbMs: 40 });
     const logged = JSON.parse(row.explanationJson) as { chosen: string; candidates: unknown };

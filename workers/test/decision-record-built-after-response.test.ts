@@ -33,7 +33,7 @@ describe('decision record built after the response', () => {
     const row = await loggedDecision(id);
     const explanation = row.explanationJson;
     const logged = JSON.parse(explanation) as Logged;
-    const input = parseInputJson(row.inputJson, id, null);
+    const input = parseInputJson(row.inputJson, id, null, () => row.snapshotJson);
     const again = decide(input.request, input.snapshot, input.policy, {
       now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: id, staleSnapshot: input.staleSnapshot,
       ...(input.strategyState === undefined ? {} : { strategyState: input.strategyState }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OPERATOR_KEY, call, eventually, mainDb } from './helpers.ts';
+import { LOGGED_COLUMNS, LOGGED_SNAPSHOT, OPERATOR_KEY, call, eventually, mainDb } from './helpers.ts';
 
 const asOperator = { 'x-switchyard-operator-key': OPERATOR_KEY };
 
@@ -19,7 +19,7 @@ describe('decision log', () => {
     const db = mainDb();
     const rows = await eventually(async () => {
       const rs = await db.execute({
-        sql: 'SELECT id, synthetic, app_id, chosen_cluster, seed, explanation_json, input_json FROM decisions WHERE id IN (?, ?, ?)',
+        sql: `SELECT ${LOGGED_COLUMNS} FROM decisions d ${LOGGED_SNAPSHOT} WHERE d.id IN (?, ?, ?)`,
         args: [explained.decision.id, headerId, realId],
       });
       return rs.rows.length === 3 ? rs.rows : undefined;
@@ -31,7 +31,10 @@ describe('decision log', () => {
     expect(Number(r?.['synthetic'])).toBe(0);
     const input = JSON.parse(String(r?.['input_json'])) as Record<string, unknown>;
     expect(input).toMatchObject({ v: 1, seed: String(r?.['seed']), request: { appId: 'acme/chat', fn: 'generate' } });
-    expect((input['snapshot'] as { clusters: unknown[] }).clusters.length).toBe(2);
+    // The snapshot is stored once, by content, and the row names it (migration 30).
+    expect(input['snapshot']).toBeUndefined();
+    expect(input['snapshotRef']).toBe(r?.['snapshot_id']);
+    expect((JSON.parse(String(r?.['snapshot_json'])) as { clusters: unknown[] }).clusters.length).toBe(2);
     expect(JSON.parse(String(r?.['explanation_json']))).toMatchObject({ id: realId, chosen: r?.['chosen_cluster'] });
     db.close();
   });

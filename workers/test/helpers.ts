@@ -121,16 +121,24 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
-/** The decision log's row for decision `id` (its explanation and input JSON), once the Worker's waitUntil has written it. */
-export async function loggedDecision(id: string): Promise<{ explanationJson: string; inputJson: string }> {
+/**
+ * The decision log's row for decision `id` (its explanation and input JSON, and the JSON of the
+ * snapshot it names in `decision_snapshots`), once the Worker's waitUntil has written it.
+ */
+export async function loggedDecision(id: string): Promise<{ explanationJson: string; inputJson: string; snapshotJson: string | undefined }> {
   const db = mainDb();
   try {
     const row = await eventually(async () => {
-      const rs = await db.execute({ sql: 'SELECT explanation_json, input_json FROM decisions WHERE id = ?', args: [id] });
+      const rs = await db.execute({ sql: `SELECT ${LOGGED_COLUMNS} FROM decisions d ${LOGGED_SNAPSHOT} WHERE d.id = ?`, args: [id] });
       return rs.rows[0];
     });
-    return { explanationJson: String(row['explanation_json']), inputJson: String(row['input_json']) };
+    const snapshot = row['snapshot_json'];
+    return { explanationJson: String(row['explanation_json']), inputJson: String(row['input_json']), snapshotJson: typeof snapshot === 'string' ? snapshot : undefined };
   } finally {
     db.close();
   }
 }
+
+/** A logged decision's columns with its stored snapshot's JSON (`snapshot_json`, NULL for an inline one). */
+export const LOGGED_COLUMNS = 'd.*, s.json AS snapshot_json';
+export const LOGGED_SNAPSHOT = 'LEFT JOIN decision_snapshots s ON s.id = d.snapshot_id';

@@ -5,7 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashJobKey } from '../../shared/domain/job-key.ts';
-import { OPERATOR_KEY, call, eventually, mainDb } from './helpers.ts';
+import { parseInputJson } from '../../backtest/decision-record.ts';
+import { decide, seededRng } from '../../shared/decision/index.ts';
+import { OPERATOR_KEY, call, eventually, loggedDecision, mainDb } from './helpers.ts';
 import type { ErrorJson } from './helpers.ts';
 
 const asOperator = { 'x-switchyard-operator-key': OPERATOR_KEY };
@@ -53,5 +55,21 @@ describe('job pins at the edge', () => {
     expect(input).toContain(hash);
     expect(input).not.toContain('job-7');
     db.close();
+  });
+
+  it('the pin stays in the decision row, not in the snapshot it shares, and replays the pinned choice', async () => {
+    const pinned = await call('/token/v4/acme/jobs/v1/chat/completions', { init: { method: 'POST', headers: { 'x-job-id': 'job-7' } } });
+    const id = pinned.headers.get('x-switchyard-decision-id') ?? '';
+    const row = await loggedDecision(id);
+    expect(row.snapshotJson).toBeDefined();
+    expect(row.snapshotJson).not.toContain(hash);
+    const input = parseInputJson(row.inputJson, id, null, () => row.snapshotJson);
+    expect([...(input.snapshot.jobPins?.keys() ?? [])]).toEqual([hash]);
+    const again = decide(input.request, input.snapshot, input.policy, {
+      now: input.now, rng: seededRng(input.seed), seed: input.seed, decisionId: id, staleSnapshot: input.staleSnapshot,
+      ...(input.strategyState === undefined ? {} : { strategyState: input.strategyState }),
+    });
+    expect(again.reason).toBe('pinned-job');
+    expect(row.explanationJson).toBe(JSON.stringify(again));
   });
 });

@@ -3,7 +3,7 @@ import type { CanaryNote } from '../../shared/canary/canary.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { parseInputJson } from '../../backtest/decision-record.ts';
 import { CanaryReplay, parseCanaryJson } from '../../backtest/replay/canary-replay.ts';
-import { call, eventually, mainDb } from './helpers.ts';
+import { LOGGED_COLUMNS, LOGGED_SNAPSHOT, call, eventually, mainDb } from './helpers.ts';
 import type { ErrorJson, TokenBody } from './helpers.ts';
 
 // A candidate that ignores price and network entirely (picks by queue/start-up alone): it
@@ -25,7 +25,7 @@ describe('policy canary at 5 %', () => {
     const db = mainDb();
     const rows = await eventually(async () => {
       const rs = await db.execute({
-        sql: `SELECT id, policy_version, chosen_cluster, explanation_json, input_json, canary_json FROM decisions WHERE id IN (${ids.map(() => '?').join(',')})`,
+        sql: `SELECT ${LOGGED_COLUMNS} FROM decisions d ${LOGGED_SNAPSHOT} WHERE d.id IN (${ids.map(() => '?').join(',')})`,
         args: ids,
       });
       return rs.rows.length === N ? rs.rows : undefined;
@@ -42,7 +42,7 @@ describe('policy canary at 5 %', () => {
       expect(r['policy_version']).toBe('canary-v2');
       expect(note).toMatchObject({ policy: 'canary-v2', percent: 5, served: 'candidate', chosen: r['chosen_cluster'], stablePolicy: 'default' });
       expect(typeof note.stableChosen).toBe('string');
-      const input = parseInputJson(String(r['input_json']), 'input_json', null);
+      const input = parseInputJson(String(r['input_json']), 'input_json', null, () => String(r['snapshot_json']));
       expect(input.policy.version).toBe('canary-v2');
       const decision = JSON.parse(String(r['explanation_json'])) as Decision;
       replay.add(input, decision, note);

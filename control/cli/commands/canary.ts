@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { CanaryNote } from '../../../shared/canary/canary.ts';
-import { parseInputJson } from '../../../backtest/decision-record.ts';
+import { policyOfInputJson } from '../../../backtest/decision-record.ts';
 import { BacktestError } from '../../../backtest/errors.ts';
 import { parseCanaryJson } from '../../../backtest/replay/canary-replay.ts';
 import { readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
@@ -114,7 +114,7 @@ class PolicyOutcomes {
 }
 
 /** The newest canary decision's note and the candidate policy it was made with. */
-async function latestCanary(opts: ResolvedDb): Promise<{ note: CanaryNote; policy: ReturnType<typeof parseInputJson>['policy'] } | null> {
+async function latestCanary(opts: ResolvedDb): Promise<{ note: CanaryNote; policy: ReturnType<typeof policyOfInputJson> } | null> {
   const db = openResolvedDb(opts).client;
   try {
     const rs = await db.execute('SELECT canary_json, input_json FROM decisions WHERE canary_json IS NOT NULL ORDER BY at DESC LIMIT 1');
@@ -122,7 +122,8 @@ async function latestCanary(opts: ResolvedDb): Promise<{ note: CanaryNote; polic
     if (row === undefined) return null;
     const note = parseCanaryJson(row['canary_json'], 'newest canary decision');
     if (note === null) return null;
-    return { note, policy: parseInputJson(String(row['input_json']), 'newest canary decision: input_json', null).policy };
+    // Only the policy: a row naming its snapshot needs no read of decision_snapshots for it.
+    return { note, policy: policyOfInputJson(String(row['input_json']), 'newest canary decision: input_json') };
   } finally {
     db.close();
   }

@@ -62,9 +62,9 @@ test('prune deletes the decision log older than --older-than and says how much w
   }
   const dry = await cli(['db', 'prune', '--db', url, '--older-than', '7d', '--dry-run']);
   expect(dry.code).toBe(0);
-  expect(dry.stdout).toMatch(/^would delete 2 decisions and 0 outcomes from before \d{4}-/);
+  expect(dry.stdout).toMatch(/^would delete 2 decisions, 0 outcomes and 0 snapshots no decision names from before \d{4}-/);
   const real = await cli(['db', 'prune', '--db', url, '--older-than', '7d']);
-  expect(real.stdout).toMatch(/^deleted 2 decisions and 0 outcomes from before /);
+  expect(real.stdout).toMatch(/^deleted 2 decisions, 0 outcomes and 0 snapshots no decision names from before /);
   const after = openStore({ url });
   try {
     const rs = await after.client.execute('SELECT id FROM decisions');

@@ -59,7 +59,7 @@ export async function runDbPrune(
     // Held back per app: only a rollout's own app keeps its older rows.
     const held = [...r.heldBack].map(([app, at]) => `${app} from ${new Date(at).toISOString()}`);
     const kept = held.length > 0 ? ` (kept ${held.join(', ')}: a rollout in progress reads them)` : '';
-    out(`${verb} ${r.decisions} decisions and ${r.outcomes} outcomes from before ${new Date(r.cutoff).toISOString()}${kept}`);
+    out(`${verb} ${r.decisions} decisions, ${r.outcomes} outcomes and ${r.snapshots} snapshots no decision names from before ${new Date(r.cutoff).toISOString()}${kept}`);
   } finally {
     store.close();
   }
