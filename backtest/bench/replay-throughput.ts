@@ -2,6 +2,9 @@
  * Replay throughput: decisions re-run per second, in memory and end to end
  * from an NDJSON file and from a libSQL file database.
  * Run: npx tsx backtest/bench/replay-throughput.ts [records]
+ * The libSQL lines are per row form: `referenced` (since migration 30: input_json names the
+ * snapshot, stored once in decision_snapshots) and `inline` (before it), with the bytes each
+ * decision costs in the database.
  * (the os load average is printed first: this machine's cores are shared). Each end-to-end
  * line also gives decisions per CPU-second (process.cpuUsage, all threads): on a loaded
  * machine the wall-clock rate measures the other processes, the CPU rate measures replay.
@@ -13,7 +16,10 @@ import { decide, DEFAULT_POLICY, seededRng } from '../decision-port.ts';
 import { policyFromEnvText } from '../policy-file.ts';
 import { readNdjson, writeNdjson } from '../replay/ndjson.ts';
 import { readRecordsFromDb } from '../replay/read-records-db.ts';
-import { makeRecords, writeRecordsToDb } from '../replay/record-fixtures.ts';
+import { makeRecords, writeRecordsToDb, type RowForm } from '../replay/record-fixtures.ts';
+import type { DecisionRecord } from '../decision-record.ts';
+import type { Policy } from '../../shared/decision/types.ts';
+import { createClient } from '@libsql/client';
 import { defaultThreads, replayNdjsonParallel } from '../replay/parallel-replay.ts';
 import { ReplayAccumulator, replayAll } from '../replay/replay-engine.ts';
 
@@ -62,13 +68,28 @@ try {
     console.log(`NDJSON end to end, ${threads} threads: ${rep.records} in ${par.ms.toFixed(0)} ms = ${rate(n, par.ms)}/s wall, ${rate(n, par.cpuMs)}/CPU-s (same report as 1 thread: ${same})`);
   }
   const dbN = Math.min(n, 20_000);
-  const url = `file:${join(dir, 'd.db')}`;
-  await writeRecordsToDb(url, records.slice(0, dbN));
-  const t = performance.now();
-  const acc2 = new ReplayAccumulator({ policy: altered, strategy: null, assumedDurationMs: 1000, verify: false });
-  for await (const r of readRecordsFromDb({ url, pageSize: 5000 })) acc2.add(r);
-  const ms = performance.now() - t;
-  console.log(`libSQL file end to end: ${dbN} in ${ms.toFixed(0)} ms = ${Math.round((dbN / ms) * 1000).toLocaleString('en-US')}/s`);
+  // Rows as written since migration 30 (each naming its snapshot, stored once) and before it (inline).
+  for (const form of ['referenced', 'inline'] as const) await dbRun(form, records.slice(0, dbN), join(dir, `${form}.db`), altered);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Writes the records in one row form, says the bytes per decision, and replays them from the file. */
+async function dbRun(form: RowForm, records: readonly DecisionRecord[], path: string, policy: Policy): Promise<void> {
+  const url = `file:${path}`;
+  await writeRecordsToDb(url, records, form);
+  const db = createClient({ url });
+  const size = await db.execute(`SELECT (SELECT sum(length(input_json)) FROM decisions) AS input, (SELECT sum(length(explanation_json)) FROM decisions) AS explanation,
+    (SELECT coalesce(sum(length(json)), 0) FROM decision_snapshots) AS snapshots, (SELECT count(*) FROM decision_snapshots) AS stored`);
+  await db.execute('VACUUM');
+  const pages = await db.execute('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()');
+  db.close();
+  const row: Record<string, unknown> = size.rows[0] ?? {};
+  const per = (k: string): number => Math.round(Number(row[k]) / records.length);
+  console.log(`libSQL ${form}: per decision input_json ${per('input')} B + explanation ${per('explanation')} B + its share of ${String(row['stored'])} stored snapshots ${per('snapshots')} B; database ${Math.round(Number(pages.rows[0]?.['bytes']) / records.length)} B/decision after VACUUM`);
+  const acc = new ReplayAccumulator({ policy, strategy: null, assumedDurationMs: 1000, verify: false });
+  const run = await timed(async () => {
+    for await (const r of readRecordsFromDb({ url, pageSize: 5000 })) acc.add(r);
+  });
+  console.log(`libSQL ${form} end to end: ${records.length} in ${run.ms.toFixed(0)} ms = ${rate(records.length, run.ms)}/s wall, ${rate(records.length, run.cpuMs)}/CPU-s`);
 }
