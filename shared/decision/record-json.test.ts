@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from './types.ts';
 import { DEFAULT_REQUEST_RULES, type AppSnapshot } from '../domain/types.ts';
-import { inputJson } from './record-json.ts';
+import { inputJson, inputRecord } from './record-json.ts';
+import { snapshotId } from './snapshot-id.ts';
 
 const snapshot: AppSnapshot = {
   app: {
@@ -33,5 +34,30 @@ describe('inputJson', () => {
     expect(snap['clusters']).toEqual([['c1', snapshot.clusters.get('c1')]]);
     expect(snap['latency']).toEqual([['c1', snapshot.latency.get('c1')]]);
     expect(snap['loadedAt']).toBe(123);
+  });
+});
+
+describe('inputRecord', () => {
+  const request = { appId: 'p/a', fn: 'f', method: 'GET', client: { colo: 'DUB', country: null, continent: null, location: null }, affinityKey: null, synthetic: false };
+  const pin = { keyHash: 'h1', clusterId: 'c1', endpoint: null, expiresAt: 9 };
+  const pinned = { ...snapshot, jobPins: new Map([['h1', pin], ['h2', { ...pin, keyHash: 'h2' }]]) };
+  const args = { policy: { version: 'v' } as unknown as Policy, now: 456, seed: 'abc', staleSnapshot: false, snapshot: pinned };
+
+  it("names the snapshot by its content's id, keeps the request's own pin in the row, and shares one snapshot row", () => {
+    const a = inputRecord({ ...args, request: { ...request, jobKeyHash: 'h1' } });
+    const b = inputRecord({ ...args, request });
+    expect(a.snapshot).toBe(b.snapshot);
+    expect(a.snapshot.id).toBe(snapshotId(a.snapshot.json));
+    expect(a.snapshot.at).toBe(123);
+    expect(a.snapshot.json).not.toContain('jobPins');
+    const parsed = JSON.parse(a.inputJson) as Record<string, unknown>;
+    expect(parsed).toMatchObject({ v: 1, now: 456, seed: 'abc', request: { client: { colo: 'DUB' } }, snapshotRef: a.snapshot.id });
+    expect(parsed['snapshot']).toBeUndefined();
+    expect(parsed['jobPins']).toEqual([['h1', pin]]);
+    expect(a.inputJson.endsWith(`"snapshotRef":${JSON.stringify(a.snapshot.id)}}`)).toBe(true);
+    expect(JSON.parse(b.inputJson)).not.toHaveProperty('jobPins');
+    // The same bytes as the inline form's snapshot, less the pin spliced into it.
+    const inline = JSON.parse(inputJson({ ...args, request })) as { snapshot: unknown };
+    expect(JSON.parse(a.snapshot.json)).toEqual(inline.snapshot);
   });
 });

@@ -5,7 +5,7 @@
  * that prepares one statement per row pays it per row (bench/outcome-write-cost.ts). Pure data.
  */
 
-/** 50 rows × up to 15 columns stays under SQLite's oldest limit of 999 variables per statement. */
+/** 50 rows × up to 16 columns stays under SQLite's oldest limit of 999 variables per statement. */
 export const ROWS_PER_STATEMENT = 50;
 
 export type Arg = string | number | null;

@@ -34,6 +34,8 @@ describe('decision log', () => {
     // The snapshot is stored once, by content, and the row names it (migration 30).
     expect(input['snapshot']).toBeUndefined();
     expect(input['snapshotRef']).toBe(r?.['snapshot_id']);
+    // The database's trigger still finds the client's colo in the row (migration 19).
+    expect(r?.['origin']).toBe('DUB');
     expect((JSON.parse(String(r?.['snapshot_json'])) as { clusters: unknown[] }).clusters.length).toBe(2);
     expect(JSON.parse(String(r?.['explanation_json']))).toMatchObject({ id: realId, chosen: r?.['chosen_cluster'] });
     db.close();
