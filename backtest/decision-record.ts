@@ -230,9 +230,21 @@ function referencedInput(o: Record<string, unknown>, id: string, where: string, 
   };
   const what = `${where}: snapshot ${id}`;
   const stored = cache === null ? deserializeSnapshot(parseJson(text(), what), what) : cache.byId(id, text, what);
-  const pins = o['jobPins'];
-  const snapshot = pins === undefined ? stored : { ...stored, jobPins: new Map(asEntries<JobPin>(pins, `${where}.jobPins`)) };
-  return inputWith(o, withModel(asObject(o['policy'], `${where}.policy`) as unknown as Policy), snapshot, where);
+  return inputWith(o, withModel(asObject(o['policy'], `${where}.policy`) as unknown as Policy), withRecordPins(stored, o, where), where);
+}
+
+/**
+ * A shared snapshot with the request's own job pin, which a record naming its snapshot keeps
+ * beside the reference (`"jobPins"`, in a libSQL row or an NDJSON line): the snapshot as is without one.
+ */
+export function withRecordPins(stored: AppSnapshot, input: Record<string, unknown>, where: string): AppSnapshot {
+  const pins = input['jobPins'];
+  return pins === undefined ? stored : { ...stored, jobPins: new Map(asEntries<JobPin>(pins, `${where}.jobPins`)) };
+}
+
+/** The request's job pin as a record naming its snapshot carries it (none: `{}`). */
+export function recordPins(snapshot: AppSnapshot): { readonly jobPins?: Array<[string, JobPin]> } {
+  return snapshot.jobPins === undefined || snapshot.jobPins.size === 0 ? {} : { jobPins: [...snapshot.jobPins.entries()] };
 }
 
 /** A writer's `inputRecord` (its `input_json` and the snapshot row it names) read back as replay reads the row. */

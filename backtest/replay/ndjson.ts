@@ -27,10 +27,12 @@ import {
   inputWith,
   recordFromNdjsonLine,
   recordFromObject,
+  recordPins,
   RECORD_FORMAT_VERSION,
   serializeInput,
   serializeSnapshot,
   SnapshotCache,
+  withRecordPins,
   type OutcomeRecord,
 } from '../decision-record.ts';
 import { briefFromHead, LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
@@ -444,7 +446,7 @@ export class NdjsonDecoder {
     if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
       const ref = (input as Record<string, unknown>)['snapshotRef'];
       if (typeof ref === 'string') {
-        const snapshot = this.snapshot(ref, where);
+        const snapshot = withRecordPins(this.snapshot(ref, where), input as Record<string, unknown>, `${where}: input`);
         const rec = recordFromObject({ ...o, input: { ...input, snapshot: EMPTY } }, where);
         return { ...rec, input: { ...rec.input, snapshot }, canary: canaryOf(o['canary'], where) };
       }
@@ -484,7 +486,7 @@ export class NdjsonDecoder {
     const brief = this.brief(line, head, ci, oi);
     if (brief === null || !isObject(inputHead)) return null;
     const policy = this.policy(line, pi + B.policy.length, ni, where);
-    const input = inputWith(inputHead, policy, snapshot, `${where}: input`);
+    const input = inputWith(inputHead, policy, withRecordPins(snapshot, inputHead, `${where}: input`), `${where}: input`);
     const canary = cai < 0 ? null : canaryFromText(line.toString('utf8', cai + B.canary.length, ii), where);
     return new LazyRecord(input, Array.isArray(outcomes) ? (outcomes as OutcomeRecord[]) : NO_OUTCOMES, brief, line.subarray(ds, oi), `${where}: decision`, canary);
   }
@@ -662,7 +664,9 @@ export async function writeNdjson(file: string, records: AsyncIterable<ReplayRec
     // A policy canary's note (both policies' choices) goes with its record, so replay and
     // `canary status --input` read it back from the file as they do from libSQL.
     const canary = r.canary === undefined || r.canary === null ? {} : { canary: r.canary };
-    await write(`${JSON.stringify({ v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, ...canary, input: { ...input, snapshotRef: id } })}\n`);
+    // The request's own job pin is not in the shared snapshot line: it stays with the record, as in libSQL.
+    const line = { v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, ...canary, input: { ...input, ...recordPins(r.input.snapshot), snapshotRef: id } };
+    await write(`${JSON.stringify(line)}\n`);
     n++;
   }
   out.end();
