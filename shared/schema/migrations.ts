@@ -682,9 +682,10 @@ export const MIGRATIONS: readonly Migration[] = [
        )`,
       `CREATE INDEX IF NOT EXISTS decision_snapshots_at ON decision_snapshots(at)`,
       // The row's `input_json` says `"snapshotRef":id`; the column lets prune and replay find a
-      // snapshot's decisions by index. NULL: an older row with its snapshot inline.
+      // snapshot's decisions by index. NULL: an older row with its snapshot inline, which the
+      // partial index leaves out (building it still reads the table once, writing nothing for them).
       `ALTER TABLE decisions ADD COLUMN snapshot_id TEXT`,
-      `CREATE INDEX IF NOT EXISTS decisions_snapshot_id ON decisions(snapshot_id)`,
+      `CREATE INDEX IF NOT EXISTS decisions_snapshot_id ON decisions(snapshot_id) WHERE snapshot_id IS NOT NULL`,
     ],
   },
 ];
