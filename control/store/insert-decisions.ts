@@ -4,7 +4,9 @@ import type { DecisionRecord } from './types.ts';
 
 /**
  * Log decisions in one transaction. INSERT OR IGNORE makes a retried batch harmless: a decision
- * id is written once.
+ * id is written once. `input` is stored as given, with no `snapshot_id`: the edge's and proxy's
+ * writers store the snapshot once in `decision_snapshots` and name it (shared/decision/record-json.ts
+ * `inputRecord`, migration 30); replay reads either form.
  */
 export async function insertDecisions(
   client: Client,
