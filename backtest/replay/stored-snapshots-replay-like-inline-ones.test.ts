@@ -68,6 +68,6 @@ describe('decision rows naming a stored snapshot', () => {
     const db = createClient({ url });
     await db.execute('DELETE FROM decision_snapshots');
     db.close();
-    await expect(collect(readRecordsFromDb({ url }))).rejects.toThrow(/names snapshot [0-9a-f]{16}-\w+, which is not in decision_snapshots/);
+    await expect(collect(readRecordsFromDb({ url }))).rejects.toThrow(/names snapshot \S+:[0-9a-f]{16}-\w+, which is not in decision_snapshots/);
   });
 });

@@ -47,7 +47,7 @@ describe('inputRecord', () => {
     const a = inputRecord({ ...args, request: { ...request, jobKeyHash: 'h1' } });
     const b = inputRecord({ ...args, request });
     expect(a.snapshot).toBe(b.snapshot);
-    expect(a.snapshot.id).toBe(snapshotId(a.snapshot.json));
+    expect(a.snapshot.id).toBe(snapshotId(pinned.app.id, a.snapshot.json));
     expect(a.snapshot.at).toBe(123);
     expect(a.snapshot.json).not.toContain('jobPins');
     const parsed = JSON.parse(a.inputJson) as Record<string, unknown>;

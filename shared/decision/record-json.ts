@@ -72,7 +72,7 @@ export function snapshotRow(s: AppSnapshot): SnapshotRow {
   let row = stored.get(s);
   if (row === undefined) {
     const json = snapshotJson(s);
-    row = { id: snapshotId(json), json, at: s.loadedAt };
+    row = { id: snapshotId(s.app.id, json), json, at: s.loadedAt };
     stored.set(s, row);
   }
   return row;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WrittenSnapshots } from './written-snapshots.ts';
 import { snapshotId } from './snapshot-id.ts';
 
-const snap = (json: string, at = 0) => ({ id: snapshotId(json), json, at });
+const snap = (json: string, at = 0) => ({ id: snapshotId('p/a', json), json, at });
 const A = snap('{"a":1}');
 const B = snap('{"b":2}');
 
@@ -43,13 +43,18 @@ describe('WrittenSnapshots', () => {
 });
 
 describe('snapshotId', () => {
+  const id = (json: string): string => snapshotId('p/a', json);
   it('is the same for the same JSON and differs on any one changed character or length', () => {
     const json = JSON.stringify({ app: 'p/a', loadedAt: 1_750_000_000_000, clusters: [['c1', { x: 1 }]] });
-    expect(snapshotId(json)).toBe(snapshotId(`${json}`));
-    expect(snapshotId(json)).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(id(json)).toBe(id(`${json}`));
+    expect(id(json)).toMatch(/^p\/a:[0-9a-f]{16}-[0-9a-z]+$/);
     const ids = new Set<string>();
-    for (let i = 0; i < json.length; i++) ids.add(snapshotId(`${json.slice(0, i)}${String.fromCharCode(json.charCodeAt(i) ^ 1)}${json.slice(i + 1)}`));
+    for (let i = 0; i < json.length; i++) ids.add(id(`${json.slice(0, i)}${String.fromCharCode(json.charCodeAt(i) ^ 1)}${json.slice(i + 1)}`));
     expect(ids.size).toBe(json.length);
-    expect(ids.has(snapshotId(json))).toBe(false);
+    expect(ids.has(id(json))).toBe(false);
+  });
+  it("is namespaced by app: the same text under another tenant's app never names the same row", () => {
+    const json = '{"same":"text"}';
+    expect(snapshotId('acme/chat', json)).not.toBe(snapshotId('globex/chat', json));
   });
 });
