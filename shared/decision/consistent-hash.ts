@@ -5,20 +5,11 @@
  * moves only the keys it owned, and adding one takes only the keys it now
  * wins — with no ring to build or rebuild.
  */
+import { fmix32 } from '../hashing/fmix32.ts';
 
 /** FNV-1a over UTF-16 code units, continuing from `h` (so hashing key then id hashes their concatenation). */
 function fnv1a(s: string, h: number): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-/** murmur3's finaliser: FNV alone mixes its last characters poorly into the high bits. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
   return h >>> 0;
 }
 

@@ -8,6 +8,7 @@
  * by one tenant (whose config is part of its snapshots) can only ever name its own app's rows,
  * never make another tenant's decisions replay from its snapshot or its own from another's.
  */
+import { fmix32 } from '../hashing/fmix32.ts';
 export function snapshotId(appId: string, json: string): string {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
@@ -17,17 +18,7 @@ export function snapshotId(appId: string, json: string): string {
     b = Math.imul(b ^ c, 0x5bd1e995);
     b ^= b >>> 13;
   }
-  return `${appId}:${hex(fmix(a))}${hex(fmix(b ^ json.length))}-${json.length.toString(36)}`;
-}
-
-/** murmur3's finaliser: every input bit reaches every output bit. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return `${appId}:${hex(fmix32(a))}${hex(fmix32(b ^ json.length))}-${json.length.toString(36)}`;
 }
 
 function hex(n: number): string {

@@ -4,20 +4,12 @@
  * share their first i+1 blocks. Only whole blocks count (engines cache whole blocks only).
  * The proxy has no tokenizer, so a block is `blockChars` characters (≈ 4 per token). Pure.
  */
+import { fmix32 } from '../hashing/fmix32.ts';
 
 const FNV_PRIME = 16777619;
 const SEED_A = 2166136261;
 const SEED_B = 0x9747b28c;
 const TWO_32 = 4294967296;
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** One 53-bit hash of (previous hash, text[start, end)): two 32-bit FNV-1a lanes combined. */
 function chainHash(prev: number, text: string, start: number, end: number): number {
