@@ -108,10 +108,12 @@ export async function insertRoutedDecision(
     d.colo === undefined
       ? '{}'
       : JSON.stringify({ v: 1, request: { appId: d.appId, client: { colo: d.colo, country: null, continent: null, location: null } } });
+  // The column only when named: tests also write rows into databases migrated short of migration 30.
+  const ref = d.snapshotId === undefined ? { column: '', value: '', args: [] } : { column: ', snapshot_id', value: ', ?', args: [d.snapshotId] };
   await client.execute({
-    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json, snapshot_id)
-          VALUES (?, ?, ?, 'f', 0, 'routed', ?, 'fastest-predicted', 'v', 's', 0, '{}', ?, ?)`,
-    args: [d.id, d.at, d.appId, d.clusterId, input, d.snapshotId ?? null],
+    sql: `INSERT INTO decisions (id, at, app_id, fn, synthetic, outcome, chosen_cluster, reason, policy_version, seed, stale, explanation_json, input_json${ref.column})
+          VALUES (?, ?, ?, 'f', 0, 'routed', ?, 'fastest-predicted', 'v', 's', 0, '{}', ?${ref.value})`,
+    args: [d.id, d.at, d.appId, d.clusterId, input, ...ref.args],
   });
 }
 
