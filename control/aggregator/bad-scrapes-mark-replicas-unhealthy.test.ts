@@ -38,7 +38,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => probe.close(() => r()));
   db = await tempDb('agg-bad-');
   const replicas = [good[0]?.url ?? '', urlOf(garbage), urlOf(hanging), refusedUrl];
-  agg = startAggregator(aggregatorConfig([{ appId: 'acme/chat', gpuType: 'H100', slotsPerReplica: 3, replicas, warm: null, cold: null }], { scrapeTimeoutMs: 200 }), {
+  // The hanging replica waits out the timeout; the good one must answer within it on a loaded CI machine (200 ms did not, once).
+  agg = startAggregator(aggregatorConfig([{ appId: 'acme/chat', gpuType: 'H100', slotsPerReplica: 3, replicas, warm: null, cold: null }], { scrapeTimeoutMs: 600 }), {
     client: db.store.client,
   });
 });

@@ -15,7 +15,7 @@ import { chatBody, sendChat } from './prefix-chat.ts';
 
 const VICTIM = 'acme/chat';
 const PROBER = 'globex/chat';
-const PROMPTS = 8;
+const PROMPTS = 16;
 
 const chat = (k: number, question: string): string => chatBody(`secret-${k}`, question);
 
@@ -58,8 +58,9 @@ describe("one tenant's prompts never steer another's to the replica that cached 
       const probe = await send(PROBER, chat(k, 'anything'));
       if (probe.replica === victim.replica) steered++;
     }
-    // Unsalted, every probe went to the victim's replica (8 of 8) and was served from its cache.
-    // Salted, the prober's prompt hashes to its own replica: by chance the victim's 1 time in 4.
-    expect(steered).toBeLessThanOrEqual(PROMPTS / 2);
+    // Unsalted, every probe went to the victim's replica (16 of 16) and was served from its cache.
+    // Salted, the prober's prompt lands by its own hash and the replicas' loads: the victim's about
+    // 1 time in 4 (5 of 8 once on a loaded CI machine; 12 or more of 16 has odds ~2e-5).
+    expect(steered).toBeLessThan((PROMPTS * 3) / 4);
   });
 });
