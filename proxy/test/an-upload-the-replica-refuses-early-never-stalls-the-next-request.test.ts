@@ -6,7 +6,8 @@
  * keep-alive timeout reset it. Through the edge that next request can be anyone's (workerd pools
  * its connections to a proxy): it got a 502 after ~5 s. Now such an answer says `Connection:
  * close` and the proxy reads and drops what still comes (a lingering close), so the client reads
- * the whole 413 and opens a new connection for its next request.
+ * the whole 413 and opens a new connection for its next request. (When the whole body came
+ * through before the answer, the connection stays open and serves the next request at once.)
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,13 +51,26 @@ describe('an upload the replica refuses early', () => {
     if (socket.writable) socket.write(second);
     socket.write(Buffer.alloc(BODY, 0x61));
     const started = performance.now();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000))]);
+    const answers = (): number => text.split('HTTP/1.1 ').length - 1;
+    // Either ends it: the connection closed, or (below) the next request answered on it.
+    const settled = new Promise<void>((r) => {
+      const check = setInterval(() => answers() >= 2 && (clearInterval(check), r()), 20);
+      void closed.then(() => (clearInterval(check), r()));
+    });
+    await Promise.race([settled, new Promise((r) => setTimeout(r, 10_000))]);
     const first = text.split('\r\n\r\n');
     expect(first[0]).toMatch(/^HTTP\/1\.1 413/);
-    expect(first[0]?.toLowerCase()).toContain('connection: close');
     expect(first[1]).toContain('body_too_large');
-    // Closed within the linger, never left for the keep-alive timeout to reset.
-    expect(socket.destroyed || socket.readableEnded).toBe(true);
+    if (first[0]?.toLowerCase().includes('connection: close') === true) {
+      // The body was still arriving: closed within the linger, never left for the keep-alive timeout to reset.
+      expect(socket.destroyed || socket.readableEnded).toBe(true);
+    } else {
+      // The whole body had already come through (the replica reads what it refuses; on a loaded
+      // machine it can all pass before its answer does): nothing unread, so the connection serves
+      // the next request at once.
+      expect(answers()).toBeGreaterThanOrEqual(2);
+    }
+    // Was neither: the next request sat behind the unread body until the keep-alive timeout.
     expect(performance.now() - started).toBeLessThan(5_000);
     socket.destroy();
   });
