@@ -6,34 +6,17 @@
  * sending) their bodies held the proxy's in-flight slots and the replicas' connections forever.
  */
 import http2 from 'node:http2';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import type { RunningProxy } from '../src/proxy.ts';
-import { APP, scrapeMetrics, startReplica, startTestProxy, testKeys } from './harness.ts';
+import { expect, it } from 'vitest';
+import { APP, scrapeMetrics } from './harness.ts';
+import { useSignedProxy } from './signed-proxy-fixture.ts';
 import { metricSum } from './proxy-processes.ts';
 
 const PATH = `/v4/${APP}/v1/chat/completions`;
 const REQUEST_TIMEOUT_MS = 1_500;
 const SLACK_MS = 1_500;
 
-let sim: SimCluster;
-let proxy: RunningProxy;
-let keys: Awaited<ReturnType<typeof testKeys>>;
-
-beforeAll(async () => {
-  keys = await testKeys();
-  sim = await startReplica('c1', 'r0');
-  proxy = await startTestProxy({
-    endpoints: [{ cluster: 'c1', url: sim.url }],
-    jwks: keys.jwks,
-    // One failure would open the circuit or eject the replica.
-    config: { headersTimeoutMs: 1_000, requestTimeoutMs: REQUEST_TIMEOUT_MS, circuitFailureThreshold: 1, outlierConsecutiveFailures: 1 },
-  });
-});
-afterAll(async () => {
-  await proxy.close();
-  await sim.close();
-});
+// One failure would open the circuit or eject the replica.
+const f = useSignedProxy({ headersTimeoutMs: 1_000, requestTimeoutMs: REQUEST_TIMEOUT_MS, circuitFailureThreshold: 1, outlierConsecutiveFailures: 1 });
 
 interface Ended {
   status: number;
@@ -44,7 +27,7 @@ interface Ended {
 /** A POST whose body starts and then stops coming: the stream is never ended by the client. */
 async function stalledUpload(session: http2.ClientHttp2Session, drip: boolean): Promise<Ended> {
   const started = performance.now();
-  const stream = session.request({ ':method': 'POST', ':path': PATH, 'content-type': 'application/json', 'x-switchyard-token': await keys.mint() });
+  const stream = session.request({ ':method': 'POST', ':path': PATH, 'content-type': 'application/json', 'x-switchyard-token': await f.keys.mint() });
   stream.write('{"model":"demo-llm","messages":[');
   const dripping = drip ? setInterval(() => stream.write(' '), 200) : null;
   return new Promise((resolve) => {
@@ -62,13 +45,13 @@ async function stalledUpload(session: http2.ClientHttp2Session, drip: boolean): 
 }
 
 it('refuses a stalled or dripping HTTP/2 upload with 408 at the request timeout, blaming no replica', async () => {
-  const session = http2.connect(proxy.url);
+  const session = http2.connect(f.proxy.url);
   session.on('error', () => undefined);
   const ended = await Promise.race([
     Promise.all([stalledUpload(session, false), stalledUpload(session, true)]),
     new Promise<null>((r) => setTimeout(() => r(null), REQUEST_TIMEOUT_MS + 2 * SLACK_MS)),
   ]);
-  const during = await scrapeMetrics(proxy);
+  const during = await scrapeMetrics(f.proxy);
   session.destroy();
   expect(ended, 'the streams were still open').not.toBeNull();
   for (const e of ended ?? []) {

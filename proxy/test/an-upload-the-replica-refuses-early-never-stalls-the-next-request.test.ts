@@ -10,30 +10,18 @@
  * through before the answer, the connection stays open and serves the next request at once.)
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimCluster } from '../../control/sim-cluster/server.ts';
-import type { RunningProxy } from '../src/proxy.ts';
-import { APP, startReplica, startTestProxy, testKeys } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { APP } from './harness.ts';
+import { useSignedProxy } from './signed-proxy-fixture.ts';
 
 /** Over the replica's 1 MiB, under the app's default 8 MiB: the proxy forwards it. */
 const BODY = 6 * 1024 * 1024;
 
 describe('an upload the replica refuses early', () => {
-  let sim: SimCluster;
-  let proxy: RunningProxy;
-  let keys: Awaited<ReturnType<typeof testKeys>>;
-  beforeAll(async () => {
-    keys = await testKeys();
-    sim = await startReplica('c1', 'r0');
-    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: sim.url }], jwks: keys.jwks });
-  });
-  afterAll(async () => {
-    await proxy.close();
-    await sim.close();
-  });
+  const f = useSignedProxy();
 
   it('gets its 413 whole, and the connection never carries an unread body into the next request', async () => {
-    const socket: Socket = connect(proxy.port, '127.0.0.1');
+    const socket: Socket = connect(f.proxy.port, '127.0.0.1');
     await new Promise<void>((r) => socket.once('connect', () => r()));
     socket.on('error', () => undefined);
     let text = '';
@@ -41,7 +29,7 @@ describe('an upload the replica refuses early', () => {
     socket.on('data', (d: string) => (text += d));
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     const head = async (): Promise<string> =>
-      `POST /v4/${APP}/v1/chat/completions HTTP/1.1\r\nhost: p\r\ncontent-type: application/json\r\ncontent-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n\r\n`;
+      `POST /v4/${APP}/v1/chat/completions HTTP/1.1\r\nhost: p\r\ncontent-type: application/json\r\ncontent-length: ${BODY}\r\nx-switchyard-token: ${await f.keys.mint()}\r\n\r\n`;
     // The whole body at once (the kernel buffers take most of it), then, as a pooled connection
     // is reused, the next request right behind it.
     socket.write(await head());
