@@ -4,13 +4,13 @@ import { BodyBuffers, bufferedBodyBytes, type BufferedBodyFacts } from './body-b
 import { ProxyError } from './errors.ts';
 
 const req = (method: string, headers: Record<string, string>): ClientRequest => ({ method, headers }) as unknown as ClientRequest;
-const facts = (f: Partial<BufferedBodyFacts>): BufferedBodyFacts => ({
+const facts = (f: Partial<Omit<BufferedBodyFacts, 'budgeted'>> & { budgeted?: boolean }): BufferedBodyFacts => ({
   asyncJob: false,
-  budgeted: false,
   readsPrompt: () => false,
   managedStreams: false,
   maxBodyBytes: 8_000_000,
   ...f,
+  budgeted: () => f.budgeted === true,
 });
 
 describe('bufferedBodyBytes: which bodies the proxy holds whole, and how many bytes it charges', () => {

@@ -54,8 +54,8 @@ export class BodyBuffers {
 export interface BufferedBodyFacts {
   /** The body goes to an async job (stored whole). */
   readonly asyncJob: boolean;
-  /** The app or its project has a token budget (the body is counted whole). */
-  readonly budgeted: boolean;
+  /** The app or its project has a token budget (the body is counted whole); asked only of a POST with a length. */
+  budgeted: () => boolean;
   /** inference-aware and its prompt will be read (replica-prompt.ts `readsPrompt`). */
   readsPrompt: () => boolean;
   /** The app manages streams (heartbeats or continuation): JSON POSTs are read whole. */
@@ -74,6 +74,6 @@ export function bufferedBodyBytes(req: ClientRequest, f: BufferedBodyFacts): num
   if (length === 0 || (length === null && req.headers['transfer-encoding'] === undefined && !('stream' in req))) return 0;
   const json = String(req.headers['content-type'] ?? 'application/json').toLowerCase().includes('json');
   // A budgeted POST without a length is refused 411 unread (token-budgets.ts).
-  const whole = f.asyncJob || (method === 'POST' && ((f.budgeted && length !== null) || (f.managedStreams && json) || f.readsPrompt()));
+  const whole = f.asyncJob || (method === 'POST' && ((length !== null && f.budgeted()) || (f.managedStreams && json) || f.readsPrompt()));
   return whole ? (length ?? f.maxBodyBytes) : 0;
 }

@@ -265,11 +265,13 @@ type AdmittedOk = Extract<Admitted, { ok: true }>;
 function withBodyHold(rt: ProxyRuntime, req: ClientRequest, admitted: Admitted): Admitted {
   if (!admitted.ok) return admitted;
   const appId = admitted.target.appId;
-  const budgets = requestBudgets(rt.registry, appId);
   const streams = admitted.rules.streams;
   const bytes = bufferedBodyBytes(req, {
     asyncJob: rt.jobs !== null && wantsAsync(req, admitted.target),
-    budgeted: budgets.app !== null || budgets.project !== null,
+    budgeted: () => {
+      const budgets = requestBudgets(rt.registry, appId);
+      return budgets.app !== null || budgets.project !== null;
+    },
     readsPrompt: () => readsPrompt(rt, req, appId),
     managedStreams: streams.heartbeats || streams.continuation,
     maxBodyBytes: admitted.rules.maxBodyBytes,
