@@ -6,11 +6,10 @@
  * latency lists are sorted before quantiles: the report is the same for any thread count and
  * any split, and the same as a single-threaded replay.
  */
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StrategyName } from '../../shared/domain/types.ts';
+import { threadBoot, type ThreadBoot } from '../../proxy/src/typescript-thread.ts';
 import { BacktestError } from '../errors.ts';
 import { mergePartials, reportOf, type ReplayPartial, type ReplayReport } from './replay-engine.ts';
 import { allTaken, claimSlots, fileSize, RECORDS, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
@@ -37,38 +36,11 @@ export function defaultThreads(cores = availableParallelism()): number {
   return Math.max(1, cores);
 }
 
-// The worker is TypeScript. Fallback boot: register tsx's loader in the thread, then import it (as the CLI
-// itself runs). require.resolve gives the package's `require` entry (index.cjs); its `import` entry is index.mjs beside it.
-const TSX_API_CJS = createRequire(import.meta.url).resolve('tsx/esm/api');
-const TSX_API = pathToFileURL(TSX_API_CJS.replace(/\.cjs$/, '.mjs')).href;
 const WORKER = new URL('./replay-worker.ts', import.meta.url);
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER.href)}); });`;
 
-/**
- * The worker's code as one plain-JS script, bundled once per process with tsx's own esbuild (~0.2 s);
- * the tsx boot instead cost each thread ~1 s of CPU (its loader thread, resolving and compiling
- * every module again). Falls back to the tsx boot if esbuild cannot be loaded or the bundle fails.
- */
-let bundled: Promise<WorkerBoot> | undefined;
-export interface WorkerBoot {
-  readonly code: string;
-  /** `bundle`: plain JS, no loader in the thread; `tsx`: the fallback boot. */
-  readonly via: 'bundle' | 'tsx';
-}
-export function workerBoot(): Promise<WorkerBoot> {
-  bundled ??= (async (): Promise<WorkerBoot> => {
-    try {
-      const esbuild = createRequire(TSX_API_CJS)('esbuild') as typeof import('esbuild');
-      const out = await esbuild.build({ entryPoints: [fileURLToPath(WORKER)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
-      const code = out.outputFiles[0]?.text;
-      // An empty import.meta in the bundle would break at run time: such a module belongs outside the thread.
-      if (code !== undefined && out.warnings.length === 0) return { code, via: 'bundle' };
-    } catch {
-      // No esbuild where tsx keeps it: boot through tsx.
-    }
-    return { code: BOOT, via: 'tsx' };
-  })();
-  return bundled;
+/** The replay worker's boot code (bundled once per process: proxy/src/typescript-thread.ts). */
+export function workerBoot(): Promise<ThreadBoot> {
+  return threadBoot(WORKER);
 }
 
 /**

@@ -139,6 +139,8 @@ export interface ProxyConfig {
   readonly promptBodyMaxBytes: number;
   /** Bytes of request bodies this process holds whole at once, shared fairly between projects (body-buffers.ts). */
   readonly bufferedBodyBytes: number;
+  /** Bodies of this size or more that the proxy must parse are parsed on its parse thread, not the event loop (body-parser.ts). */
+  readonly bodyParseThreadBytes: number;
   /** Characters per prefix block (≈ 16 tokens at 4 characters a token). */
   readonly prefixBlockChars: number;
   /** The engine tokenizer's characters per token: sizes our prefix LRU from its KV capacity. */
@@ -323,6 +325,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   replicaEngine: 'auto',
   promptBodyMaxBytes: 256 * 1024,
   bufferedBodyBytes: 256 * 1024 * 1024,
+  bodyParseThreadBytes: 32 * 1024,
   prefixBlockChars: 64,
   prefixCharsPerToken: 4,
   prefixIndexBlocks: 65_536,
@@ -491,6 +494,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['replicaEngine', 'PROXY_REPLICA_ENGINE', 'engine'],
   ['promptBodyMaxBytes', 'PROXY_PROMPT_BODY_MAX_BYTES', 'int'],
   ['bufferedBodyBytes', 'PROXY_BUFFERED_BODY_BYTES', 'int'],
+  ['bodyParseThreadBytes', 'PROXY_BODY_PARSE_THREAD_BYTES', 'int'],
   ['prefixBlockChars', 'PROXY_PREFIX_BLOCK_CHARS', 'int'],
   ['prefixCharsPerToken', 'PROXY_PREFIX_CHARS_PER_TOKEN', 'number'],
   ['prefixIndexBlocks', 'PROXY_PREFIX_INDEX_BLOCKS', 'int'],

@@ -108,7 +108,7 @@ async function forwardPrepared(
   const target = ex.target;
   try {
     // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
-    const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req, target.appId) : null);
+    const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req, target) : null);
     if (prompt !== null) ex.useBody(prompt.bytes);
     const p = new AttemptPlan(rt, target.appId, clusters, req.headers, prompt?.hashes ?? null);
     tracked.plan = p;

@@ -12,6 +12,7 @@ import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter, type Admission } from './app-limits.ts';
 import { LimitLeases } from './limit-leases.ts';
 import { BodyBuffers } from './body-buffers.ts';
+import { BodyParser } from './body-parser.ts';
 import { budgetFromConfig, InFlightBudget } from './in-flight-budget.ts';
 import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
 import { startTokenLeases } from './token-leases.ts';
@@ -301,6 +302,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     limiter,
     inFlightBudget,
     bodyBuffers: new BodyBuffers(config.bufferedBodyBytes),
+    bodyParser: new BodyParser(config.bodyParseThreadBytes),
     tokenBudgets: new TokenBudgets(now),
     metrics,
     gate: asyncJobGate(inRegion.gate, () => rtRef?.jobs ?? null),
@@ -453,6 +455,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       // The last spans (drained streams) leave before the process exits.
       await rt.tracing?.shutdown().catch(() => undefined);
       await upstreams.close();
+      await rt.bodyParser.close();
       if (ownsDispatcher) await dispatcher.close().catch(() => undefined);
       logger.info({ ...result, pinsUnwritten: pins.unwritten, pinsDroppedSinceStart: pins.dropped }, 'proxy drained');
       return result;

@@ -4,16 +4,10 @@
  * GET, no or unknown length, over the cap, not JSON — is never read here and is chosen by load
  * alone, as least outstanding does. Response streaming is untouched.
  */
-import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
-import { blockHashes, tenantSeed } from '../../shared/prefix-cache/block-hashes.ts';
-import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { declaredLength } from './body-limit.ts';
 import type { ClientRequest } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 import type { ProxyRuntime } from './runtime.ts';
-
-/** A prompt past this many blocks (256 K characters at the default size) adds nothing to a choice. */
-const MAX_BLOCKS = 4096;
 
 export interface PromptBody {
   /** The body exactly as received: what is forwarded. */
@@ -30,35 +24,16 @@ export function readsPrompt(rt: ProxyRuntime, req: ClientRequest, appId: string)
   return length !== null && length > 0 && length <= rt.config.promptBodyMaxBytes && type.includes('json');
 }
 
-/**
- * The prompt's block hashes for `appId`, or null (not JSON, no prompt, shorter than one block).
- * Salted by the app's project (`tenantSeed`): only the same tenant's prompts share a prefix.
- */
-export function promptHashes(bytes: Buffer, blockChars: number, appId: string): readonly number[] | null {
-  let body: unknown;
-  try {
-    body = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return null;
-  }
-  return renderedPromptHashes(renderPrompt(body), blockChars, appId);
-}
-
-/** The block hashes of a prompt already rendered (`renderPrompt`), so a body parsed once serves both. */
-export function renderedPromptHashes(text: string | null, blockChars: number, appId: string): readonly number[] | null {
-  if (text === null) return null;
-  const hashes = blockHashes(text, blockChars, MAX_BLOCKS, tenantSeed(projectOfAppId(appId)));
-  return hashes.length > 0 ? hashes : null;
-}
-
 function bodyAborted(detail: string): ProxyError {
   return new ProxyError('client-body-aborted', 400, `the client's request body ended early: ${detail}`);
 }
 
 /** Reads the whole body (`readDeclaredBody`) and hashes its prompt. */
-export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest, appId: string): Promise<PromptBody> {
+export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest, target: { readonly appId: string; readonly project: string }): Promise<PromptBody> {
   const bytes = await readDeclaredBody(req);
-  return { bytes, hashes: promptHashes(bytes, rt.config.prefixBlockChars, appId) };
+  // Parsed on the parse thread if large (body-parser.ts); the bytes are copied there, forwarded from here.
+  const hashes = await rt.bodyParser.run(target.project, { op: 'prompt', bytes, hashing: { blockChars: rt.config.prefixBlockChars, appId: target.appId } });
+  return { bytes, hashes };
 }
 
 /**

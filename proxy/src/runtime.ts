@@ -14,6 +14,7 @@ import type { ProxyMetrics } from './metrics.ts';
 import type { OutlierDetector } from './outlier-detector.ts';
 import type { RetryBudgets } from './retry-budget.ts';
 import type { Admission } from './app-limits.ts';
+import type { BodyParser } from './body-parser.ts';
 import type { BodyBuffers } from './body-buffers.ts';
 import type { InFlightBudget } from './in-flight-budget.ts';
 import type { JobPins } from './job-pins.ts';
@@ -59,6 +60,8 @@ export interface ProxyRuntime {
   readonly inFlightBudget: InFlightBudget;
   /** This process's memory for bodies held whole, shared fairly between projects (body-buffers.ts). */
   readonly bodyBuffers: BodyBuffers;
+  /** Parses bodies the proxy must understand; large ones on the parse thread, projects in turn (body-parser.ts). */
+  readonly bodyParser: BodyParser;
   /** Per-app LLM token budgets (token-budgets.ts). */
   readonly tokenBudgets: TokenBudgets;
   readonly metrics: ProxyMetrics;

@@ -13,7 +13,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { genAiUsageFromTail } from '../../shared/tracing/genai.ts';
 import type { TokenBudget } from '../../shared/limits/token-budget-config.ts';
-import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
 import { SseUsageFilter } from '../../shared/limits/sse-usage.ts';
 import {
   admitAll,
@@ -30,7 +29,8 @@ import {
 import { declaredLength, refuseBody } from './body-limit.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
-import { readDeclaredBody, renderedPromptHashes, type PromptBody } from './replica-prompt.ts';
+import { readDeclaredBody, type PromptBody } from './replica-prompt.ts';
+import { asBuffer, type BodyFacts } from './budgeted-body.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyStore, TokenSpendRow } from './store.ts';
 import type { EndpointRegistry } from './endpoint-registry.ts';
@@ -38,8 +38,6 @@ import type { ProxyRuntime } from './runtime.ts';
 import type { BodySink, UpstreamResponse } from './upstream-call.ts';
 import { projectOfAppId } from '../../shared/http/request-path.ts';
 
-/** Characters per prompt token for the admission estimate (English text ≈ 4); settled to usage. */
-const CHARS_PER_TOKEN = 4;
 /** Bytes of a non-streaming answer's end searched for its `usage` object. */
 const TAIL_BYTES = 8 * 1024;
 
@@ -156,57 +154,6 @@ export class TokenBudgets {
   }
 }
 
-interface ParsedBody {
-  readonly json: Record<string, unknown> | null;
-  /** The rendered prompt (`renderPrompt`), null when the body holds none. */
-  readonly prompt: string | null;
-  readonly promptTokens: number;
-  readonly maxCompletion: number | null;
-  readonly stream: boolean;
-  readonly askedUsage: boolean;
-}
-
-function parseBody(bytes: Buffer): ParsedBody {
-  let v: unknown;
-  try {
-    v = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    v = null;
-  }
-  const json = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  const text = json === null ? null : renderPrompt(json);
-  const promptTokens = Math.max(1, Math.ceil((text?.length ?? bytes.length) / CHARS_PER_TOKEN));
-  const int = (k: string): number | null => {
-    const n = json?.[k];
-    return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : null;
-  };
-  const opts = json?.['stream_options'];
-  return {
-    json,
-    prompt: text,
-    promptTokens,
-    maxCompletion: int('max_completion_tokens') ?? int('max_tokens'),
-    stream: json?.['stream'] === true,
-    askedUsage: typeof opts === 'object' && opts !== null && (opts as { include_usage?: unknown }).include_usage === true,
-  };
-}
-
-/** The body the engine gets: usage asked for on streams, max_tokens lowered to the cap. */
-function rewrite(p: ParsedBody, bytes: Buffer, cap: number | null): Buffer {
-  const json = p.json;
-  if (json === null || ((!p.stream || p.askedUsage) && cap === null)) return bytes;
-  const out: Record<string, unknown> = { ...json };
-  if (p.stream && !p.askedUsage) {
-    const opts = json['stream_options'];
-    out['stream_options'] = { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true };
-  }
-  if (cap !== null) {
-    if (json['max_completion_tokens'] !== undefined) out['max_completion_tokens'] = cap;
-    if (json['max_tokens'] !== undefined) out['max_tokens'] = cap;
-  }
-  return Buffer.from(JSON.stringify(out));
-}
-
 /**
  * Admission for a budgeted app (its own budget and/or its project's): a meter for the exchange,
  * `pass` for what has no body to meter (GET …), or `answered` after answering the client (a 429,
@@ -235,8 +182,12 @@ export async function meterRequest(
     sendError(res, err, 'stream' in res ? {} : { connection: 'close' });
     return 'answered';
   }
-  // Parsed once: the budget's count and, for an inference-aware app, the prompt's block hashes.
-  const p = parseBody(bytes);
+  // Parsed once (on the parse thread if large: body-parser.ts): the budget's count and, for an
+  // inference-aware app, the prompt's block hashes.
+  const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';
+  const hashing = inferenceAware ? { blockChars: rt.config.prefixBlockChars, appId: target.appId } : null;
+  const parsed = await rt.bodyParser.run(target.project, { op: 'budgeted', bytes, hashing });
+  const p = parsed.facts;
   const entries = rt.tokenBudgets.entriesOf(target.appId, budgets);
   const now = rt.now();
   const verdict = admitAll(rt.tokenBudgets.ledgers(entries, now), now, p.promptTokens, p.maxCompletion);
@@ -248,8 +199,9 @@ export async function meterRequest(
     return 'answered';
   }
   rt.tokenBudgets.observe(entries, verdict.reserved.prompt + verdict.reserved.completion);
-  const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';
-  const body = { bytes: rewrite(p, bytes, verdict.completionCap), hashes: inferenceAware ? renderedPromptHashes(p.prompt, rt.config.prefixBlockChars, target.appId) : null };
+  const cap = verdict.completionCap;
+  const sent = cap === null ? parsed.bytes : await rt.bodyParser.run(target.project, { op: 'capped', bytes: parsed.bytes, cap });
+  const body = { bytes: asBuffer(sent), hashes: parsed.hashes };
   return new TokenMeter(rt, target.appId, entries, body, p, verdict.reserved, verdict.completionCap, verdict.tightest);
 }
 
@@ -280,7 +232,7 @@ export class TokenMeter implements UpstreamResponse, BodySink {
     private readonly appId: string,
     private readonly entries: readonly BudgetEntry[],
     readonly body: PromptBody,
-    private readonly parsed: ParsedBody,
+    private readonly parsed: BodyFacts,
     private readonly reserved: TokenCount,
     private readonly cap: number | null,
     /** Index in `entries` of the budget that ends this answer (its cap, else the draw that failed). */

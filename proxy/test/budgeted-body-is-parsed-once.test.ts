@@ -1,9 +1,9 @@
 /**
- * A token-budgeted app's request body is JSON-parsed once on the proxy's event loop, whether or
- * not the app also routes by prompt (inference-aware): the budget's count and the prompt's block
- * hashes come from the same parse. Before, the body reader always hashed the prompt (one parse)
- * and the budget parsed it again, so a tenant's large bodies cost every tenant on the proxy twice
- * their parse time.
+ * A token-budgeted app's request body is JSON-parsed once (on the event loop; a large one on the
+ * parse thread, body-parser.ts), whether or not the app also routes by prompt (inference-aware):
+ * the budget's count and the prompt's block hashes come from the same parse. Before, the body
+ * reader always hashed the prompt (one parse) and the budget parsed it again, so a tenant's large
+ * bodies cost every tenant on the proxy twice their parse time.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';

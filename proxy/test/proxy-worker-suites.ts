@@ -7,7 +7,7 @@ state as an operator does, from the scrape (`scrapeMetrics`).
  *
  * Not here: files that read the proxy's in-process state (`proxy.runtime`, `refresh()`, a drain's
  * result, injected deps), what several workers keep global having its own `PROXY_WORKERS=2` tests;
- * and ten that count per-process things by design: one-apps-held-result-downloads-never-exhaust-the-proxy
+ * and eleven that count per-process things by design: one-apps-held-result-downloads-never-exhaust-the-proxy
  * (the download cap is per process, proxy/README.md), budgeted-body-is-parsed-once and
  * first-sse-chunk-is-not-held (spies in the test's own process), sse-through-h2c-upstream-matches-http1
  * (one h2c upstream connection per process), a-client-flooding-forged-tokens-is-throttled-without-checking-them
@@ -16,7 +16,8 @@ state as an operator does, from the scrape (`scrapeMetrics`).
  * one-tenants-prompts-never-steer-another-to-their-cache (the same: a prefix is followed within one worker),
  * one-tenants-held-bodies-never-take-the-proxys-memory (the body allowance is per process, proxy/README.md),
  * one-tenants-outcome-backlog-never-delays-anothers-outcomes (one process's write buffer), and
- * one-apps-large-replica-metrics-never-stall-anothers-requests (the event loop of the test's own process).
+ * one-apps-large-replica-metrics-never-stall-anothers-requests and
+ * one-tenants-large-bodies-never-stall-anothers-requests (the event loop of the test's own process).
  */
 export const PROXY_WORKER_SUITES = [
   'proxy/test/a-full-duplex-upload-is-paced-by-its-replica.test.ts',

@@ -1,0 +1,36 @@
+/**
+ * The parse thread's work (body-parse-thread.ts), one function for both sides: the event loop
+ * runs it itself for small bodies, the thread for large ones, so the answer never depends on
+ * where a body was parsed.
+ */
+import { budgetedBody, cappedBody, type BudgetedBody, type PromptHashing } from './budgeted-body.ts';
+import { promptHashes } from './prompt-hashes.ts';
+
+export type ParseTask =
+  | { readonly op: 'budgeted'; readonly bytes: Uint8Array; readonly hashing: PromptHashing | null }
+  | { readonly op: 'capped'; readonly bytes: Uint8Array; readonly cap: number }
+  | { readonly op: 'prompt'; readonly bytes: Uint8Array; readonly hashing: PromptHashing };
+
+export type ParseResult<T extends ParseTask> = T extends { op: 'budgeted' } ? BudgetedBody : T extends { op: 'capped' } ? Uint8Array : readonly number[] | null;
+
+export function runParseTask<T extends ParseTask>(task: T): ParseResult<T> {
+  switch (task.op) {
+    case 'budgeted':
+      return budgetedBody(task.bytes, task.hashing) as ParseResult<T>;
+    case 'capped':
+      return cappedBody(task.bytes, task.cap) as ParseResult<T>;
+    case 'prompt':
+      return promptHashes(task.bytes, task.hashing.blockChars, task.hashing.appId) as ParseResult<T>;
+  }
+}
+
+/** The result's bytes, moved (not copied) across the thread boundary. */
+export function resultBuffers(result: BudgetedBody | Uint8Array | readonly number[] | null): ArrayBuffer[] {
+  const bytes = result instanceof Uint8Array ? result : result !== null && 'bytes' in result ? result.bytes : null;
+  return bytes !== null && ownsWholeBuffer(bytes) ? [bytes.buffer as ArrayBuffer] : [];
+}
+
+/** A view that is its whole ArrayBuffer can be transferred; a slice of a shared pool must be copied. */
+export function ownsWholeBuffer(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
+}

@@ -1,0 +1,81 @@
+/**
+ * What a token-budgeted app's request body says (prompt size, max tokens, stream, usage asked)
+ * and the body the engine gets instead (usage asked for on streams; max tokens lowered to the
+ * budget's cap). Pure, so the same code runs on the event loop for small bodies and on the parse
+ * thread (body-parse-thread.ts) for large ones, whose parse cost is the sender's to choose.
+ */
+import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
+import { renderedPromptHashes } from './prompt-hashes.ts';
+
+/** Characters per prompt token for the admission estimate (English text ≈ 4); settled to usage. */
+const CHARS_PER_TOKEN = 4;
+
+/** What admission needs to know of a budgeted body. */
+export interface BodyFacts {
+  readonly promptTokens: number;
+  readonly maxCompletion: number | null;
+  readonly stream: boolean;
+  readonly askedUsage: boolean;
+}
+
+export interface BudgetedBody {
+  readonly facts: BodyFacts;
+  /** The body to forward: as received, or with `stream_options.include_usage` added on a stream. */
+  readonly bytes: Uint8Array;
+  /** The prompt's prefix-block hashes when asked for (an inference-aware app), else null. */
+  readonly hashes: readonly number[] | null;
+}
+
+/** Where the prompt's hashes are wanted (inference-aware apps): block size and the app (its project salts them). */
+export interface PromptHashing {
+  readonly blockChars: number;
+  readonly appId: string;
+}
+
+function parseObject(bytes: Uint8Array): Record<string, unknown> | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+  } catch {
+    return null;
+  }
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function positiveInt(json: Record<string, unknown> | null, key: string): number | null {
+  const n = json?.[key];
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/** The body parsed once: its facts, its prompt's hashes (when asked), and the stream's usage rewrite. */
+export function budgetedBody(bytes: Uint8Array, hashing: PromptHashing | null): BudgetedBody {
+  const json = parseObject(bytes);
+  const text = json === null ? null : renderPrompt(json);
+  const opts = json?.['stream_options'];
+  const facts: BodyFacts = {
+    promptTokens: Math.max(1, Math.ceil((text?.length ?? bytes.length) / CHARS_PER_TOKEN)),
+    maxCompletion: positiveInt(json, 'max_completion_tokens') ?? positiveInt(json, 'max_tokens'),
+    stream: json?.['stream'] === true,
+    askedUsage: typeof opts === 'object' && opts !== null && (opts as { include_usage?: unknown }).include_usage === true,
+  };
+  const hashes = hashing === null ? null : renderedPromptHashes(text, hashing.blockChars, hashing.appId);
+  if (json === null || !facts.stream || facts.askedUsage) return { facts, bytes, hashes };
+  // The engine's own usage settles a stream: ask for it (its chunk is stripped if the client did not).
+  const out = { ...json, stream_options: { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true } };
+  return { facts, bytes: Buffer.from(JSON.stringify(out)), hashes };
+}
+
+/** The body with its max tokens lowered to `cap`, so the engine itself stops at the budget. */
+export function cappedBody(bytes: Uint8Array, cap: number): Uint8Array {
+  const json = parseObject(bytes);
+  if (json === null) return bytes;
+  const out: Record<string, unknown> = { ...json };
+  if (json['max_completion_tokens'] !== undefined) out['max_completion_tokens'] = cap;
+  if (json['max_tokens'] !== undefined) out['max_tokens'] = cap;
+  return Buffer.from(JSON.stringify(out));
+}
+
+/** Bytes made here or moved back from the parse thread (a plain Uint8Array there) as the Buffer the proxy sends. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
