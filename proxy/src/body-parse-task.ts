@@ -4,14 +4,28 @@
  * where a body was parsed.
  */
 import { budgetedBody, cappedBody, type BudgetedBody, type PromptHashing } from './budgeted-body.ts';
+import { continuationBody, streamFacts, type StreamFacts, type StreamKind } from './continuation-request.ts';
 import { promptHashes } from './prompt-hashes.ts';
 
 export type ParseTask =
   | { readonly op: 'budgeted'; readonly bytes: Uint8Array; readonly hashing: PromptHashing | null }
   | { readonly op: 'capped'; readonly bytes: Uint8Array; readonly cap: number }
-  | { readonly op: 'prompt'; readonly bytes: Uint8Array; readonly hashing: PromptHashing };
+  | { readonly op: 'prompt'; readonly bytes: Uint8Array; readonly hashing: PromptHashing }
+  | { readonly op: 'stream'; readonly bytes: Uint8Array; readonly upstreamPath: string; readonly accept: string | string[] | undefined }
+  | { readonly op: 'continuation'; readonly bytes: Uint8Array; readonly kind: StreamKind | null; readonly text: string; readonly tokens: number };
 
-export type ParseResult<T extends ParseTask> = T extends { op: 'budgeted' } ? BudgetedBody : T extends { op: 'capped' } ? Uint8Array : readonly number[] | null;
+/** Ops whose body stays with the caller (forwarded or kept as received): copied to the thread, not moved. */
+export function keepsBody(task: ParseTask): boolean {
+  return task.op === 'prompt' || task.op === 'stream' || task.op === 'continuation';
+}
+
+export type ParseResult<T extends ParseTask> = T extends { op: 'budgeted' }
+  ? BudgetedBody
+  : T extends { op: 'capped' | 'continuation' }
+    ? Uint8Array
+    : T extends { op: 'stream' }
+      ? StreamFacts
+      : readonly number[] | null;
 
 export function runParseTask<T extends ParseTask>(task: T): ParseResult<T> {
   switch (task.op) {
@@ -21,11 +35,15 @@ export function runParseTask<T extends ParseTask>(task: T): ParseResult<T> {
       return cappedBody(task.bytes, task.cap) as ParseResult<T>;
     case 'prompt':
       return promptHashes(task.bytes, task.hashing.blockChars, task.hashing.appId) as ParseResult<T>;
+    case 'stream':
+      return streamFacts(task.upstreamPath, task.accept, task.bytes) as ParseResult<T>;
+    case 'continuation':
+      return continuationBody({ kind: task.kind, raw: task.bytes }, task.text, task.tokens) as Uint8Array as ParseResult<T>;
   }
 }
 
 /** The result's bytes, moved (not copied) across the thread boundary. */
-export function resultBuffers(result: BudgetedBody | Uint8Array | readonly number[] | null): ArrayBuffer[] {
+export function resultBuffers(result: BudgetedBody | StreamFacts | Uint8Array | readonly number[] | null): ArrayBuffer[] {
   const bytes = result instanceof Uint8Array ? result : result !== null && 'bytes' in result ? result.bytes : null;
   return bytes !== null && ownsWholeBuffer(bytes) ? [bytes.buffer as ArrayBuffer] : [];
 }

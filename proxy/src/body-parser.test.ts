@@ -26,6 +26,9 @@ describe('a body parsed on the thread gives what it gives in place, bytes and al
     ['max tokens capped', () => ({ op: 'capped', bytes: json({ ...chat, max_completion_tokens: 500, max_tokens: 500 }), cap: 7 })],
     ['prompt hashes', () => ({ op: 'prompt', bytes: json(chat), hashing })],
     ['no prompt: no hashes', () => ({ op: 'prompt', bytes: json({ model: 'm' }), hashing })],
+    ['a managed stream that can be continued', () => ({ op: 'stream', bytes: json({ ...chat, stream: true }), upstreamPath: '/v1/chat/completions', accept: undefined })],
+    ['a managed stream that cannot', () => ({ op: 'stream', bytes: json({ ...chat, n: 2 }), upstreamPath: '/v1/chat/completions', accept: 'text/event-stream' })],
+    ['a continuation', () => ({ op: 'continuation', bytes: json({ ...chat, stream: true, max_tokens: 9 }), kind: 'chat', text: 'It is', tokens: 2 })],
   ];
   it.each(cases)('%s', async (_name, task) => {
     const inPlace = await parser(Number.POSITIVE_INFINITY).run('acme', task());

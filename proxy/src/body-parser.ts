@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ParseReply, ParseRequest } from './body-parse-thread.ts';
 import { asBuffer } from './budgeted-body.ts';
-import { ownsWholeBuffer, runParseTask, type ParseResult, type ParseTask } from './body-parse-task.ts';
+import { keepsBody, ownsWholeBuffer, runParseTask, type ParseResult, type ParseTask } from './body-parse-task.ts';
 import { ProxyError } from './errors.ts';
 import { threadBoot } from './typescript-thread.ts';
 
@@ -45,8 +45,8 @@ export class BodyParser {
   }
 
   /**
-   * `task` run for `project`'s request. A body parsed on the thread is moved there, not copied
-   * (budgeted and capped: the caller uses the result's bytes); a prompt's is copied (forwarded as is).
+   * `task` run for `project`'s request. A body parsed on the thread is moved there, not copied,
+   * when the caller goes on with the result's bytes (budgeted, capped), else copied (`keepsBody`).
    */
   run<T extends ParseTask>(project: string, task: T): Promise<ParseResult<T>> {
     if (task.bytes.byteLength < this.threadBytes) return Promise.resolve(runParseTask(task));
@@ -82,9 +82,10 @@ export class BodyParser {
     if (queue.length > 0) this.#turns.push(project);
     else this.#queues.delete(project);
     this.#busy = next;
+    // A slice of a larger buffer would clone or move all of it: the body's own bytes only.
     const own = ownsWholeBuffer(next.task.bytes) ? next.task.bytes : new Uint8Array(next.task.bytes);
     const request: ParseRequest = { id: next.id, task: { ...next.task, bytes: own } };
-    thread.postMessage(request, next.task.op === 'prompt' ? [] : [own.buffer as ArrayBuffer]);
+    thread.postMessage(request, keepsBody(next.task) ? [] : [own.buffer as ArrayBuffer]);
   }
 
   #boot(): void {

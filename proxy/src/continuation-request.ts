@@ -7,16 +7,24 @@
  * (when the client itself already ended on an assistant message it continues, the text is
  * appended to that message); for `/v1/completions` the text is appended to the prompt. The token
  * limit shrinks by the tokens already sent (one per content event, what vLLM streams).
+ *
+ * The body is kept as received and parsed again only to continue: a parsed 8 MiB body is several
+ * times its size on the heap for the stream's life, and the body allowance counts bytes received.
  */
 export type StreamKind = 'chat' | 'completion';
 
-export interface StreamRequest {
+/** What a managed stream decides on; `streamFacts` (on the parse thread for a large body). */
+export interface StreamFacts {
   /** `"stream": true` in the JSON body, or `Accept: text/event-stream`. */
   readonly streaming: boolean;
   readonly kind: StreamKind | null;
   /** Why this request cannot be continued on another replica, or null when it can. */
   readonly notContinuable: string | null;
-  readonly body: Readonly<Record<string, unknown>> | null;
+}
+
+export interface StreamRequest extends StreamFacts {
+  /** The body as received (sent again on a plain retry, parsed again to continue). */
+  readonly raw: Uint8Array;
 }
 
 function kindOf(upstreamPath: string): StreamKind | null {
@@ -31,9 +39,9 @@ function acceptsEventStream(accept: string | string[] | undefined): boolean {
   return a.toLowerCase().includes('text/event-stream');
 }
 
-function parseObject(raw: Buffer): Record<string, unknown> | null {
+function parseObject(raw: Uint8Array): Record<string, unknown> | null {
   try {
-    const v: unknown = JSON.parse(raw.toString('utf8'));
+    const v: unknown = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
@@ -49,20 +57,16 @@ function whyNot(kind: StreamKind | null, b: Record<string, unknown> | null): str
   return null;
 }
 
-/** Reads the parts of a buffered request body a managed stream decides on. */
-export function readStreamRequest(
-  upstreamPath: string,
-  accept: string | string[] | undefined,
-  raw: Buffer,
-): StreamRequest {
+/** The parts of a buffered request body a managed stream decides on. */
+export function streamFacts(upstreamPath: string, accept: string | string[] | undefined, raw: Uint8Array): StreamFacts {
   const body = parseObject(raw);
   const kind = kindOf(upstreamPath);
-  return {
-    streaming: body?.['stream'] === true || acceptsEventStream(accept),
-    kind,
-    notContinuable: whyNot(kind, body),
-    body,
-  };
+  return { streaming: body?.['stream'] === true || acceptsEventStream(accept), kind, notContinuable: whyNot(kind, body) };
+}
+
+/** `streamFacts` in place (tests, small bodies), with the body kept. */
+export function readStreamRequest(upstreamPath: string, accept: string | string[] | undefined, raw: Uint8Array): StreamRequest {
+  return { ...streamFacts(upstreamPath, accept, raw), raw };
 }
 
 function shrink(b: Record<string, unknown>, key: string, used: number): void {
@@ -71,8 +75,8 @@ function shrink(b: Record<string, unknown>, key: string, used: number): void {
 }
 
 /** The request that asks a replica to continue `text` (already sent as `tokens` content events). */
-export function continuationBody(req: StreamRequest, text: string, tokens: number): Buffer {
-  const b: Record<string, unknown> = { ...(req.body ?? {}) };
+export function continuationBody(req: Pick<StreamRequest, 'kind' | 'raw'>, text: string, tokens: number): Buffer {
+  const b: Record<string, unknown> = parseObject(req.raw) ?? {};
   for (const key of ['max_tokens', 'max_completion_tokens']) shrink(b, key, tokens);
   if (req.kind === 'completion') {
     b['prompt'] = `${String(b['prompt'])}${text}`;

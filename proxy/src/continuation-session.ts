@@ -18,9 +18,10 @@
 import type { AppStreamRules } from '../../shared/domain/stream-rules.ts';
 import type { Attempt, AttemptPlan } from './attempt-plan.ts';
 import { sendError } from './client-io.ts';
-import { continuationBody, readStreamRequest, type StreamRequest } from './continuation-request.ts';
+import { asBuffer } from './budgeted-body.ts';
+import type { StreamFacts, StreamRequest } from './continuation-request.ts';
 import { ContinuableRelay, StreamTracker } from './continuation-sse.ts';
-import { classifyUpstreamError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
+import { classifyUpstreamError, errorForFault, faultForStatus, ProxyError, type AttemptFault } from './errors.ts';
 import { downstreamResponseHeaders } from './headers.ts';
 import { recordJobPin } from './job-pins.ts';
 import { countStream } from './metrics.ts';
@@ -100,7 +101,15 @@ export async function managedStreamOf(
     sendError(ex.res, errorForFault(fault, 'none', 'the request body could not be read'));
     return 'answered';
   }
-  const request = readStreamRequest(ex.target.upstreamPath, accept, body);
+  let facts: StreamFacts;
+  try {
+    // On the parse thread if large (body-parser.ts): the body's JSON is the sender's to make costly.
+    facts = await rt.bodyParser.run(ex.target.project, { op: 'stream', bytes: body, upstreamPath: ex.target.upstreamPath, accept });
+  } catch (err) {
+    sendError(ex.res, err instanceof ProxyError ? err : new ProxyError('body-parse-failed', 503, 'the request body could not be read; retry', false, 1));
+    return 'answered';
+  }
+  const request: StreamRequest = { ...facts, raw: body };
   if (!request.streaming) return null;
   ex.markStreaming();
   return { body, request, rules };
@@ -147,7 +156,13 @@ export async function runManagedStream(
         endFailed(s, a, step);
         return;
       }
-      body = next.body;
+      const sent = 'body' in next ? next.body : await continuedBody(s, next.partial);
+      if (sent instanceof ProxyError) {
+        next.attempt.release();
+        endFailed(s, a, step, `the continuation request could not be built (${sent.code})`);
+        return;
+      }
+      body = sent;
       a = next.attempt;
       // A continuation prefills prompt + partial answer first: beat until its first byte too.
       if (m.rules.heartbeats && s.down.opened) s.down.startHeartbeats(m.rules.heartbeatIntervalMs);
@@ -168,7 +183,7 @@ function nextAttempt(
   s: Session,
   a: Attempt,
   fault: AttemptFault,
-): { readonly attempt: Attempt; readonly body: Buffer } | null {
+): { readonly attempt: Attempt; readonly body: Buffer } | { readonly attempt: Attempt; readonly partial: PartialAnswer } | null {
   a.release();
   if (fault.blame === 'client') return null;
   const t = s.tracker;
@@ -190,7 +205,23 @@ function nextAttempt(
     s.continuations += 1;
     if (t.id !== null) t.startContinuation();
   }
-  return { attempt: next, body: t.tokens > 0 ? continuationBody(s.m.request, t.text, t.tokens) : s.m.body };
+  return t.tokens > 0 ? { attempt: next, partial: { text: t.text, tokens: t.tokens } } : { attempt: next, body: s.m.body };
+}
+
+/** The answer so far, to be continued: its text, sent as `tokens` content events. */
+interface PartialAnswer {
+  readonly text: string;
+  readonly tokens: number;
+}
+
+/** The request that continues `partial` (built on the parse thread for a large body), or why it could not be built. */
+async function continuedBody(s: Session, partial: PartialAnswer): Promise<Buffer | ProxyError> {
+  const task = { op: 'continuation', bytes: s.m.request.raw, kind: s.m.request.kind, text: partial.text, tokens: partial.tokens } as const;
+  try {
+    return asBuffer(await s.rt.bodyParser.run(s.ex.target.project, task));
+  } catch (err) {
+    return err instanceof ProxyError ? err : new ProxyError('body-parse-failed', 503, String(err), false, 1);
+  }
 }
 
 /** One upstream attempt: the call, then (for a 200 event stream) the splice. */
@@ -353,14 +384,15 @@ function cleanEndIsCut(t: StreamTracker | null): AttemptFault | null {
 }
 
 /** No attempt is left: an SSE error when the stream is open, else the usual JSON refusal. */
-function endFailed(s: Session, a: Attempt, step: Extract<Step, { kind: 'failed' }>): void {
+function endFailed(s: Session, a: Attempt, step: Extract<Step, { kind: 'failed' }>, reason?: string): void {
   const { rt, down, tracker } = s;
   const why =
-    tracker !== null
+    reason ??
+    (tracker !== null
       ? (tracker.blocked ?? (tracker.finished ? 'the answer had finished' : s.continuations >= MAX_CONTINUATIONS ? `the stream was continued ${MAX_CONTINUATIONS} times` : 'no replica was left to continue it'))
       : s.m.rules.continuation
         ? (s.m.request.notContinuable ?? 'it cannot be continued')
-        : `${s.rt.config.id} does not continue streams of this app (requests.streams.continuation)`;
+        : `${s.rt.config.id} does not continue streams of this app (requests.streams.continuation)`);
   if (s.m.rules.continuation && down.opened)
     rt.metrics.streamRecoveries.inc({ cluster: a.clusterId, result: tracker === null || tracker.blocked !== null ? 'impossible' : 'exhausted' });
   if (!down.opened) {

@@ -37,7 +37,8 @@ describe('a stream continues when its replica dies', () => {
       endpoints: sims.map((s) => ({ cluster: 'c1', url: s.url })),
       apps: [{ id: APP, requests: { streams: { continuation: true } } }],
       jwks: keys.jwks,
-      config: { storeUrl: `file:${join(dir, 'sy.db')}`, reportIntervalMs: 50, outcomeBatchSize: 1 },
+      // Every body through the parse thread (a large one's path): the continuation is built there.
+      config: { storeUrl: `file:${join(dir, 'sy.db')}`, reportIntervalMs: 50, outcomeBatchSize: 1, bodyParseThreadBytes: 1 },
     });
   });
   afterAll(async () => {
