@@ -17,8 +17,15 @@ import { threadBoot } from './typescript-thread.ts';
 
 const ENTRY = new URL('./body-parse-thread.ts', import.meta.url);
 
+/** What the parser reports (metrics): bodies waiting, and the thread's time on a project's body. */
+export interface BodyParserHooks {
+  queued?(bodies: number): void;
+  parsed?(project: string, seconds: number): void;
+}
+
 interface Pending {
   readonly id: number;
+  readonly project: string;
   readonly task: ParseTask;
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -30,12 +37,16 @@ export class BodyParser {
   /** Projects with queued bodies, in turn order. */
   #turns: string[] = [];
   #busy: Pending | null = null;
+  #busySince = 0;
   #thread: Worker | null = null;
   #booting: Promise<void> | null = null;
   #nextId = 1;
   #closed = false;
 
-  constructor(readonly threadBytes: number) {}
+  constructor(
+    readonly threadBytes: number,
+    private readonly hooks: BodyParserHooks = {},
+  ) {}
 
   /** Bodies waiting for the thread, all projects (the one being parsed included). */
   get queued(): number {
@@ -52,12 +63,13 @@ export class BodyParser {
     if (task.bytes.byteLength < this.threadBytes) return Promise.resolve(runParseTask(task));
     if (this.#closed) return Promise.reject(stopped());
     return new Promise<ParseResult<T>>((resolve, reject) => {
-      const pending: Pending = { id: this.#nextId++, task, resolve: (v) => resolve(fromThread(v) as ParseResult<T>), reject };
+      const pending: Pending = { id: this.#nextId++, project, task, resolve: (v) => resolve(fromThread(v) as ParseResult<T>), reject };
       const queue = this.#queues.get(project);
       if (queue === undefined) {
         this.#queues.set(project, [pending]);
         this.#turns.push(project);
       } else queue.push(pending);
+      this.hooks.queued?.(this.queued);
       this.#pump();
     });
   }
@@ -82,6 +94,7 @@ export class BodyParser {
     if (queue.length > 0) this.#turns.push(project);
     else this.#queues.delete(project);
     this.#busy = next;
+    this.#busySince = performance.now();
     // A slice of a larger buffer would clone or move all of it: the body's own bytes only.
     const own = ownsWholeBuffer(next.task.bytes) ? next.task.bytes : new Uint8Array(next.task.bytes);
     const request: ParseRequest = { id: next.id, task: { ...next.task, bytes: own } };
@@ -112,6 +125,8 @@ export class BodyParser {
     const done = this.#busy;
     if (done === null || done.id !== reply.id) return;
     this.#busy = null;
+    this.hooks.parsed?.(done.project, (performance.now() - this.#busySince) / 1_000);
+    this.hooks.queued?.(this.queued);
     if (reply.ok) done.resolve(reply.value);
     else done.reject(new ProxyError('body-parse-failed', 500, `the proxy could not read this request body: ${reply.message}`));
     this.#pump();
@@ -124,6 +139,7 @@ export class BodyParser {
     const busy = this.#busy;
     this.#busy = null;
     busy?.reject(new ProxyError('body-parse-failed', 503, `the proxy's parse thread stopped while reading this request body (${err.message}); retry`, false, 1));
+    this.hooks.queued?.(this.queued);
     this.#pump();
   }
 
@@ -132,6 +148,7 @@ export class BodyParser {
     this.#busy = null;
     this.#queues.clear();
     this.#turns = [];
+    this.hooks.queued?.(0);
     for (const p of all) p.reject(err);
   }
 }

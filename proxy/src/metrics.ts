@@ -22,6 +22,9 @@ export interface ProxyMetrics {
    */
   readonly httpInFlight: { n: number };
   readonly websockets: Gauge;
+  /** Large bodies waiting for (or on) the parse thread, and the thread's time per project (body-parser.ts). */
+  readonly bodyParseQueued: Gauge;
+  readonly bodyParseSeconds: Counter<'project'>;
   readonly circuitOpen: Gauge<'cluster'>;
   /**
    * What `circuitOpen` reads at each scrape: every known cluster → whether any app's circuit on it
@@ -154,6 +157,17 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     websockets: new Gauge({
       name: 'switchyard_proxy_websockets',
       help: 'Open proxied WebSockets',
+      registers,
+    }),
+    bodyParseQueued: new Gauge({
+      name: 'switchyard_proxy_body_parse_queued',
+      help: 'Request bodies waiting for the parse thread or on it (bodies of PROXY_BODY_PARSE_THREAD_BYTES or more that the proxy parses: token-budgeted, inference-aware prompts, managed streams)',
+      registers,
+    }),
+    bodyParseSeconds: new Counter({
+      name: 'switchyard_proxy_body_parse_thread_seconds_total',
+      help: "Time the parse thread spent on each project's bodies, by project (the thread takes projects in turn)",
+      labelNames: ['project'],
       registers,
     }),
     genAiTimeToFirstChunk: new Histogram({

@@ -302,7 +302,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     limiter,
     inFlightBudget,
     bodyBuffers: new BodyBuffers(config.bufferedBodyBytes),
-    bodyParser: new BodyParser(config.bodyParseThreadBytes),
+    bodyParser: new BodyParser(config.bodyParseThreadBytes, {
+      queued: (n) => metrics.bodyParseQueued.set(n),
+      parsed: (project, seconds) => metrics.bodyParseSeconds.inc({ project }, seconds),
+    }),
     tokenBudgets: new TokenBudgets(now),
     metrics,
     gate: asyncJobGate(inRegion.gate, () => rtRef?.jobs ?? null),

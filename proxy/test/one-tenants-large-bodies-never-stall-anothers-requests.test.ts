@@ -15,7 +15,7 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startEchoReplica, type EchoReplica } from './echo-replica.ts';
-import { startTestProxy } from './harness.ts';
+import { scrapeMetrics, startTestProxy } from './harness.ts';
 
 const A = 'acme/chat';
 /** The same project's app with managed streams: its JSON POSTs are read to decide on continuation. */
@@ -83,6 +83,11 @@ it("serves project B without stalls while project A sends 8 MiB bodies that must
   // A was served too: it is not refused, only kept off the loop every tenant shares.
   expect(sent.length).toBeGreaterThanOrEqual(2);
   expect(new Set(sent)).toEqual(new Set([200]));
+  // The operator sees whose bodies took the parse thread's time, and that none wait now.
+  const scrape = await scrapeMetrics(proxy);
+  expect(Number(/^switchyard_proxy_body_parse_thread_seconds_total\{project="acme"\} (\S+)$/m.exec(scrape)?.[1])).toBeGreaterThan(0.1);
+  expect(scrape).not.toContain('switchyard_proxy_body_parse_thread_seconds_total{project="other"}');
+  expect(scrape).toMatch(/^switchyard_proxy_body_parse_queued 0$/m);
   // On the loop, each of A's bodies held it ~0.6 s: B got 3 requests a second (alone: ~300-600)
   // and waited up to 0.8-1.2 s. The bounds leave room for a loaded machine's own stalls.
   expect({ alone, beside }).toEqual({
