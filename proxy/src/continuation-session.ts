@@ -333,7 +333,7 @@ function splice(s: Session, a: Attempt, answer: UpstreamResponse): Promise<Step>
       rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
       rt.metrics.attemptsBatch.inc(a.clusterId, '200');
       down.stopHeartbeats();
-      if (!down.opened) down.open({ ...downstreamResponseHeaders(up.headers), 'x-switchyard-cluster': a.clusterId });
+      if (!down.opened) down.open({ ...downstreamResponseHeaders(up.headers, ex.target.appId), 'x-switchyard-cluster': a.clusterId });
       if (continuing) {
         down.comment(`switchyard: the replica died mid-stream; continued on ${a.clusterId} (continuation ${s.continuations})`);
         rt.metrics.streamRecoveries.inc({ cluster: a.clusterId, result: 'continued' });

@@ -329,7 +329,7 @@ function deliver(
   const seen = watch ?? up;
   const delivery = new Delivery(rt, ex, plan, a, up.statusCode, ttfb, watch, end);
   try {
-    streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.abortSwitch, delivery);
+    streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.target.appId, ex.abortSwitch, delivery);
   } catch (err) {
     a.release();
     throw err;

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, type WebSocketServer } from 'ws';
 import type { WebSocketServers } from './ws-servers.ts';
 import { dropReplicaResponseHeader } from '../../shared/http/header-rules.ts';
+import { scopeReplicaCookies } from '../../shared/http/replica-cookies.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
 import {
@@ -81,6 +82,7 @@ function connectUpstream(
   headers: Record<string, string>,
   ttfbMs: number,
   maxPayload: number,
+  appId: string,
 ): Promise<Connected> {
   return new Promise((resolve) => {
     let ws: WebSocket;
@@ -100,7 +102,9 @@ function connectUpstream(
     ws.once('upgrade', (res) => {
       for (const [k, v] of Object.entries(res.headers)) {
         if (v === undefined || PASS_BACK_SKIP.has(k) || dropReplicaResponseHeader(k, NONE_LISTED)) continue;
-        for (const one of Array.isArray(v) ? v : [v]) responseHeaders.push(`${k}: ${one}`);
+        // Its cookies stay on its app's path, as on any answer (shared/http/replica-cookies.ts).
+        const values = k === 'set-cookie' ? scopeReplicaCookies(v, appId) : Array.isArray(v) ? v : [v];
+        for (const one of values) responseHeaders.push(`${k}: ${one}`);
       }
     });
     ws.once('open', () => {
@@ -226,7 +230,7 @@ export async function connectWithPlan(
     const wsUrl = `${a.endpoint.url.replace(/^http/, 'ws')}${target.upstreamPath}`;
     // Sampled: the attempt's CLIENT span, its traceparent on the handshake (the replica's trace continues it).
     const tp = trace?.attemptHeaders({ number: a.number, clusterId: a.clusterId, endpointUrl: a.endpoint.url, method: 'GET', path: target.upstreamPath }, {})['traceparent'];
-    const r = await connectUpstream(wsUrl, protocols, typeof tp === 'string' ? { ...headers, traceparent: tp } : headers, ttfbMs, maxPayload);
+    const r = await connectUpstream(wsUrl, protocols, typeof tp === 'string' ? { ...headers, traceparent: tp } : headers, ttfbMs, maxPayload, target.appId);
     a.release();
     if (r.ok) trace?.attemptUpgraded(a.number);
     else trace?.attemptEnded(a.number, { kind: 'failed', fault: r.fault });

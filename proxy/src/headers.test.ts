@@ -110,6 +110,6 @@ describe('downstreamResponseHeaders', () => {
     ['any x-switchyard-*, any case', { 'X-Switchyard-Cluster': 'c9', 'x-switchyard-x': 'y' }, {}],
     ['look-alikes kept', { 'x-switchyardish': '1', 'x-sy': '2' }, { 'x-switchyardish': '1', 'x-sy': '2' }],
   ])('%s', (_name, input, expected) => {
-    expect(downstreamResponseHeaders(input)).toEqual(expected);
+    expect(downstreamResponseHeaders(input, 'acme/chat')).toEqual(expected);
   });
 });

@@ -14,6 +14,7 @@ import {
   forwardedHeaders,
   type RequestHeaderPolicy,
 } from '../../shared/http/header-rules.ts';
+import { scopeReplicaCookies } from '../../shared/http/replica-cookies.ts';
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -88,11 +89,18 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
   return out;
 }
 
-/** The headers to send the client for a replica's response: no hop-by-hop, no `x-switchyard-*`. */
+/**
+ * The headers to send the client for a response of a replica of `appId`: no hop-by-hop, no
+ * `x-switchyard-*`, its cookies scoped to the app's path (shared/http/replica-cookies.ts).
+ */
 export function downstreamResponseHeaders(
   headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+  appId: string,
 ): HeaderMap {
   const h = headers as IncomingHttpHeaders;
   const listed = listedIn(h);
-  return copyWithout(h, (name) => dropReplicaResponseHeader(name, listed));
+  const out = copyWithout(h, (name) => dropReplicaResponseHeader(name, listed));
+  const cookies = out['set-cookie'];
+  if (cookies !== undefined) out['set-cookie'] = scopeReplicaCookies(cookies, appId);
+  return out;
 }

@@ -46,9 +46,10 @@ function writeHead(
   res: ClientResponse,
   up: UpstreamResponse,
   clusterId: string,
+  appId: string,
 ): void {
   // A fresh map per answer already: the cluster header goes into it, not into a second copy.
-  const outHeaders: OutgoingHttpHeaders = downstreamResponseHeaders(up.headers);
+  const outHeaders: OutgoingHttpHeaders = downstreamResponseHeaders(up.headers, appId);
   outHeaders['x-switchyard-cluster'] = clusterId;
   if (!('stream' in res)) {
     if (rt.draining) outHeaders['connection'] = 'close';
@@ -217,6 +218,8 @@ export function streamResponse(
   res: ClientResponse,
   up: UpstreamResponse,
   clusterId: string,
+  /** The app the replica serves: its cookies are scoped to it. */
+  appId: string,
   ac: UpstreamAbort,
   done: StreamDone,
 ): void {
@@ -226,7 +229,7 @@ export function streamResponse(
     return;
   }
   const streaming = isStreamingResponse(up.headers);
-  writeHead(rt, res, up, clusterId);
+  writeHead(rt, res, up, clusterId, appId);
   // Nothing reads the replica's head after this (the content type was read above and by the
   // caller): a held stream need not keep the parsed header map for hours.
   up.headWritten();

@@ -1,0 +1,87 @@
+/**
+ * Every app answers on the same origin (the edge's host, a proxy's host), and a replica sees its
+ * app at `/` (the proxy cuts `/v4/<project>/<app>`), so a replica's `Set-Cookie: sid=…; Path=/`
+ * reached the browser scoped to the whole origin: the browser then sent tenant B's session cookie
+ * with every request to tenant A's app, and an app with `requests.forwardAuthorization` passed it
+ * to A's replica. The proxy scopes what a replica sets to the app's own path (its `Path` below
+ * `/v4/<project>/<app>`, never a `Domain`), on plain answers, managed streams and WebSocket
+ * handshakes alike.
+ */
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { RunningProxy } from '../src/proxy.ts';
+import { rawRequest, startTestProxy, testKeys } from './harness.ts';
+
+const SET = ['sid=secret; Path=/; Domain=example.com; HttpOnly; Secure; SameSite=Lax', 'pref=dark; path=/settings', 'plain=1'];
+
+describe("a replica's cookies stay on its own app's path", () => {
+  let replica: Server;
+  let wss: WebSocketServer;
+  let proxy: RunningProxy;
+  let keys: Awaited<ReturnType<typeof testKeys>>;
+  beforeAll(async () => {
+    keys = await testKeys();
+    replica = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const sse = req.url?.startsWith('/v1/chat') === true;
+        res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/json', 'set-cookie': SET });
+        res.end(sse ? 'data: {"choices":[{"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n' : '{}');
+      });
+    });
+    wss = new WebSocketServer({ server: replica });
+    wss.on('headers', (headers) => headers.push(...SET.map((c) => `Set-Cookie: ${c}`)));
+    await new Promise<void>((resolve) => replica.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(replica.address() as AddressInfo).port}`;
+    proxy = await startTestProxy({
+      endpoints: [
+        { cluster: 'c1', app: 'tenant-b/ui', url },
+        { cluster: 'c1', app: 'tenant-b/chat', url },
+      ],
+      apps: [{ id: 'tenant-b/chat', requests: { streams: { heartbeats: true, heartbeatIntervalMs: 5_000 } } }],
+      jwks: keys.jwks,
+    });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    wss.close();
+    await new Promise<void>((resolve) => replica.close(() => resolve()));
+  });
+
+  const scoped = (app: string): string[] => [
+    `sid=secret; HttpOnly; Secure; SameSite=Lax; Path=/v4/${app}/`,
+    `pref=dark; Path=/v4/${app}/settings`,
+    'plain=1',
+  ];
+
+  it('a plain answer', async () => {
+    const r = await rawRequest(proxy.url, {
+      method: 'GET',
+      path: '/v4/tenant-b/ui/v1/page',
+      headers: { 'x-switchyard-token': await keys.mint({ app: 'tenant-b/ui' }) },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers['set-cookie']).toEqual(scoped('tenant-b/ui'));
+  });
+
+  it('a managed stream', async () => {
+    const r = await rawRequest(proxy.url, {
+      path: '/v4/tenant-b/chat/v1/chat/completions',
+      body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      headers: { 'x-switchyard-token': await keys.mint({ app: 'tenant-b/chat' }) },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers['set-cookie']).toEqual(scoped('tenant-b/chat'));
+  });
+
+  it('a WebSocket handshake', async () => {
+    const token = await keys.mint({ app: 'tenant-b/ui' });
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v4/tenant-b/ui/v1/ws?sy_token=${token}`);
+    const [res] = (await once(ws, 'upgrade')) as [{ headers: Record<string, string | string[] | undefined> }];
+    expect(res.headers['set-cookie']).toEqual(scoped('tenant-b/ui'));
+    ws.terminate();
+  });
+});
