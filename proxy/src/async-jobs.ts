@@ -112,6 +112,18 @@ export interface SubmitInput {
 
 class ResultTooLarge extends Error {}
 
+/**
+ * A failed run as the job's `error`, which whoever holds the id reads: what failed, in the
+ * client's terms. Never the foreign error's text, which named this proxy's result directory
+ * (a file error) or its loopback runner address (a socket error); that goes to the log.
+ */
+function runFailure(err: unknown): string {
+  const syscall = typeof err === 'object' && err !== null ? (err as { syscall?: unknown }).syscall : undefined;
+  return typeof syscall === 'string' && /^(open|write|close|mkdir|unlink|rename)$/.test(syscall)
+    ? "the job's request failed: this proxy could not store its answer; an operator finds the cause in the proxy's log under the job's id"
+    : "the job's request failed: its answer was cut off or never came; submit it again";
+}
+
 /** Rows read per page when taking jobs back after a restart (without bodies). */
 const RECOVER_PAGE = 200;
 /** Retry-After of a submit refused by the cap: jobs of a full line take seconds, not milliseconds. */
@@ -517,7 +529,8 @@ export class AsyncJobs {
       await unlink(path).catch(() => undefined);
       // Going away: leave the job `running`; the next start retries it or fails it, by its rule.
       if (this.#stopping) return null;
-      const error = err instanceof ResultTooLarge ? `the result exceeds ${this.o.maxResultBytes} bytes (PROXY_JOB_MAX_RESULT_BYTES)` : `the job's request failed: ${err instanceof Error ? err.message : String(err)}`;
+      const error = err instanceof ResultTooLarge ? `the result exceeds ${this.o.maxResultBytes} bytes (PROXY_JOB_MAX_RESULT_BYTES)` : runFailure(err);
+      if (!(err instanceof ResultTooLarge)) this.o.logger.warn({ err, job: job.id, app: job.appId }, 'async job run failed');
       if (!(await this.o.store.update(job.id, ['running'], { status: 'failed', error, expiresAt: this.o.now() + this.o.retentionMs }, this.o.now()))) return null;
       await this.#discardRuns(job.id, job.attempts);
       this.#notify(job.id);
