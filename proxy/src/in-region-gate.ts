@@ -30,6 +30,8 @@ export interface InRegionGateOptions {
   readonly source: InRegionSource;
   /** Null: decisions are not recorded. */
   readonly log: InRegionDecisionLog | null;
+  /** A read failed (or a bug threw) while deciding for `appId`: the cause, for the operator's log. */
+  readonly failed: (err: unknown, appId: string) => void;
 }
 
 function hasToken(headers: IncomingHttpHeaders, target: RequestTarget): boolean {
@@ -37,10 +39,14 @@ function hasToken(headers: IncomingHttpHeaders, target: RequestTarget): boolean 
   return (h !== undefined && h !== '') || target.queryToken !== null;
 }
 
+/**
+ * The caller's 503. Never the foreign error's text (libSQL's names the database's host, its answer
+ * or a file; a bug's names our code), which goes to the log (`failed`) instead.
+ */
 const unavailable = (err: unknown): ProxyError =>
   err instanceof CacheBusy
     ? new ProxyError('in-region-busy', 503, 'too many unknown apps or keys are being looked up at once; retry shortly', false, 1)
-    : new ProxyError('store-unavailable', 503, `the in-region path cannot read its state: ${err instanceof Error ? err.message : String(err)}`, false, 1);
+    : new ProxyError('store-unavailable', 503, 'the in-region path cannot read its state (the database did not answer); retry shortly, or call through the edge', false, 1);
 
 export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGate {
   const strategies = new Map<string, StrategyState>();
@@ -92,6 +98,7 @@ export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGa
       try {
         return await check(headers, target, now, method);
       } catch (err) {
+        if (!(err instanceof CacheBusy)) o.failed(err, target.appId);
         return { ok: false, error: unavailable(err) };
       }
     },

@@ -46,6 +46,7 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     staleMs: Math.max(10_000, 10 * config.inRegionRefreshMs),
     source,
     log,
+    failed: (err, app) => logger.warn({ err, app }, 'in-region: could not decide (503 store-unavailable)'),
   });
   return { gate, stop: async () => log?.stop() };
 }

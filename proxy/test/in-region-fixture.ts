@@ -55,13 +55,23 @@ export async function seedInRegionDb(upstreamUrl: string, o: { forwardAuthorizat
   return store;
 }
 
-export async function startInRegionFixture(upstreamUrl: string, o: { forwardAuthorization?: boolean; chatLimits?: AppLimits; proxyConfig?: Record<string, unknown> } = {}): Promise<InRegionFixture> {
+export async function startInRegionFixture(
+  upstreamUrl: string,
+  o: {
+    forwardAuthorization?: boolean;
+    chatLimits?: AppLimits;
+    proxyConfig?: Record<string, unknown>;
+    /** The client the proxy is given, around the real one (a failing database). */
+    wrapDb?: (client: Client) => Client;
+    logger?: pino.Logger;
+  } = {},
+): Promise<InRegionFixture> {
   const store = await seedInRegionDb(upstreamUrl, o);
   const db = store.client;
   const keys = await testKeys();
   const dir = await mkdtemp(join(tmpdir(), 'sy-in-region-'));
   const config = await testConfig(dir, { endpoints: [], jwks: keys.jwks, config: { region: 'r1', endpointsFile: null, storeUrl: store.url, ...o.proxyConfig } });
-  const proxy = await startProxy(config, { logger: pino({ level: 'silent' }), store: libsqlProxyStore(db), db });
+  const proxy = await startProxy(config, { logger: o.logger ?? pino({ level: 'silent' }), store: libsqlProxyStore(db), db: o.wrapDb?.(db) ?? db });
   return {
     proxy,
     client: db,
