@@ -9,9 +9,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { OPERATOR_KEY_HEADER } from '../../shared/http/operator-key-refusal.ts';
+import { OPERATOR_SESSION_COOKIE } from '../../shared/http/header-rules.ts';
 
 export { OPERATOR_KEY_HEADER };
-export const SESSION_COOKIE = 'switchyard_session';
+// Named in shared/: the edge and the proxy never forward it to an app.
+export const SESSION_COOKIE = OPERATOR_SESSION_COOKIE;
 export const SESSION_TTL_MS = 12 * 3_600_000;
 /** Sessions kept at once; the oldest is dropped beyond this (a flood of logins cannot grow memory). */
 export const MAX_SESSIONS = 1_000;

@@ -12,6 +12,7 @@ import {
   dropRequestHeader,
   dropResponseHeader,
   forwardedHeaders,
+  withoutOperatorCookies,
   type RequestHeaderPolicy,
 } from '../../shared/http/header-rules.ts';
 import { scopeReplicaCookies } from '../../shared/http/replica-cookies.ts';
@@ -80,6 +81,13 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
   const listed = listedIn(headers);
   const policy = facts.policy ?? STRIP_CREDENTIALS;
   const out = copyWithout(headers, (name) => dropRequestHeader(name, listed, policy));
+  // Cookies pass only for an app that forwards credentials, and never the operator's own.
+  const cookie = out['cookie'];
+  if (cookie !== undefined) {
+    const kept = withoutOperatorCookies(Array.isArray(cookie) ? cookie.join('; ') : cookie);
+    if (kept === null) delete out['cookie'];
+    else out['cookie'] = kept;
+  }
   Object.assign(out, forwardedHeaders({ xff: first(out['x-forwarded-for']), forwarded: first(out['forwarded']) }, facts));
   const tp = first(out['traceparent']);
   if (tp === undefined || !TRACEPARENT.test(tp)) {

@@ -46,6 +46,7 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/managed-stream-records-genai-metrics.test.ts',
   'proxy/test/managed-streams-never-buffer-uploads.test.ts',
   'proxy/test/one-apps-retries-never-spend-anothers-retry-budget.test.ts',
+  'proxy/test/operator-session-cookie-never-reaches-a-replica.test.ts',
   'proxy/test/over-limits-get-429.test.ts',
   'proxy/test/oversized-bodies-get-413-before-upstream.test.ts',
   'proxy/test/oversized-websocket-messages-are-closed-1009.test.ts',

@@ -56,6 +56,29 @@ export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
  */
 export const PROXY_DIRECTED_HEADERS: ReadonlySet<string> = new Set(['x-switchyard-async', 'x-switchyard-webhook']);
 
+/**
+ * The operator dashboard's session cookie (control/dashboard/operator-auth.ts): an operator's
+ * credential, not an app's. Cookies ignore ports, so a dashboard on the edge's or a proxy's host
+ * (every part of `switchyard dev` is on 127.0.0.1) has the browser send it with every request to
+ * every app there: it never crosses the edge or the proxy, even for an app that forwards its
+ * clients' cookies (`requests.forwardAuthorization`), as the operator key never does.
+ */
+export const OPERATOR_SESSION_COOKIE = 'switchyard_session';
+
+/**
+ * A `Cookie` header value without Switchyard's own cookies (`OPERATOR_SESSION_COOKIE`), the other
+ * pairs byte for byte; null when none is left. The value as is when it holds none (no allocation).
+ */
+export function withoutOperatorCookies(cookie: string): string | null {
+  if (!cookie.includes(OPERATOR_SESSION_COOKIE)) return cookie;
+  const kept = cookie.split(';').filter((pair) => {
+    const eq = pair.indexOf('=');
+    return (eq < 0 ? pair : pair.slice(0, eq)).trim() !== OPERATOR_SESSION_COOKIE;
+  });
+  const out = kept.join(';').trim();
+  return out === '' ? null : out;
+}
+
 export interface RequestHeaderPolicy {
   /** `requests.forwardAuthorization` of the app: keep `Authorization` and cookies. */
   readonly forwardCredentials: boolean;

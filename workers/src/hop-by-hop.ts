@@ -12,6 +12,7 @@ import {
   connectionListed,
   dropRequestHeaderTowardProxy,
   dropResponseHeader,
+  withoutOperatorCookies,
   type RequestHeaderPolicy,
 } from '../../shared/http/header-rules.ts';
 import { OPERATOR_KEY_HEADER } from './operator.ts';
@@ -46,8 +47,15 @@ export function upstreamHeaders(
   const out = new Headers();
   // What the client asks of the proxy itself (async job, webhook) goes on: the proxy reads and strips it.
   for (const [name, value] of incoming) if (!dropRequestHeaderTowardProxy(name, listed, policy)) out.append(name, value);
-  // Our operator credential, never the app's: stripped whatever the app forwards (L3).
+  // Our operator credentials, never the app's: stripped whatever the app forwards (L3), the
+  // dashboard's session cookie too (a dashboard on this host gets it sent here: ports do not count).
   out.delete(OPERATOR_KEY_HEADER);
+  const cookie = out.get('cookie');
+  if (cookie !== null) {
+    const kept = withoutOperatorCookies(cookie);
+    if (kept === null) out.delete('cookie');
+    else if (kept !== cookie) out.set('cookie', kept);
+  }
   out.set(TOKEN_HEADER, token);
   out.set('x-switchyard-decision-id', decisionId);
   return out;
