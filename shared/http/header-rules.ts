@@ -42,10 +42,12 @@ export const SWITCHYARD_CLIENT_HEADERS: ReadonlySet<string> = new Set([
   TOKEN_HEADER,
   'x-switchyard-mode',
   'x-switchyard-operator-key',
-  // Async jobs (proxy/src/async-jobs.ts): the submit flag and the proxy's own runner credential.
+  // Async jobs (proxy/src/async-jobs.ts): the submit flag, the proxy's own runner credential and
+  // the id of the job it runs (the capability to read and cancel the job: never a replica's).
   'x-switchyard-async',
   'x-switchyard-webhook',
   'x-switchyard-job-runner',
+  'x-switchyard-job',
 ]);
 
 /**
