@@ -358,10 +358,19 @@ export async function handleUpgrade(
     await forwardWebSocket(rt, wss, req, socket, head, admitted.claims, admitted.target, trace);
   } catch (err) {
     release();
-    const error = new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true);
+    const error = unexpectedUpgradeFailure(rt, admitted.target.appId, err);
     trace?.end(error.status, error.code);
     refuseUpgrade(socket, error);
   }
+}
+
+/**
+ * A WebSocket forward that threw unexpectedly: the cause is logged, never sent (its text can name
+ * a replica's address or a file); the client gets a 502 it may retry elsewhere.
+ */
+function unexpectedUpgradeFailure(rt: ProxyRuntime, appId: string, err: unknown): ProxyError {
+  rt.logger.warn({ err, app: appId }, 'a WebSocket forward failed unexpectedly');
+  return new ProxyError('upstream-error', 502, `the WebSocket of ${appId} could not be forwarded; retry`, true);
 }
 
 /** An HTTP/2 extended CONNECT (RFC 8441): the same admission as an HTTP/1.1 upgrade (ws-h2.ts). */
@@ -383,7 +392,7 @@ export async function handleH2Connect(rt: ProxyRuntime, req: Http2ServerRequest,
     return;
   }
   await forwardH2WebSocket(rt, req, res, admitted.claims, admitted.target, trace).catch((err: unknown) => {
-    const error = new ProxyError('upstream-error', 502, err instanceof Error ? err.message : String(err), true);
+    const error = unexpectedUpgradeFailure(rt, admitted.target.appId, err);
     trace?.end(error.status, error.code);
     sendError(res, error);
   });
