@@ -49,11 +49,16 @@ function serverSocketOver(stream: ServerHttp2Stream, protocol: string, maxPayloa
 }
 
 /** The replica's handshake headers as an h2 header object (pseudo/hop-by-hop already dropped). */
-function h2Headers(lines: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+function h2Headers(lines: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
   for (const line of lines) {
     const i = line.indexOf(': ');
-    if (i > 0) out[line.slice(0, i).toLowerCase()] = line.slice(i + 2);
+    if (i <= 0) continue;
+    const name = line.slice(0, i).toLowerCase();
+    const value = line.slice(i + 2);
+    // A repeated field (each Set-Cookie is its own line) stays repeated: keeping one lost cookies.
+    const had = out[name];
+    out[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
   }
   return out;
 }

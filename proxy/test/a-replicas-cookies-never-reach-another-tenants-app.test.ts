@@ -9,6 +9,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -83,5 +84,26 @@ describe("a replica's cookies stay on its own app's path", () => {
     const [res] = (await once(ws, 'upgrade')) as [{ headers: Record<string, string | string[] | undefined> }];
     expect(res.headers['set-cookie']).toEqual(scoped('tenant-b/ui'));
     ws.terminate();
+  });
+
+  // Each cookie, not only the last: the HTTP/2 answer kept one value per header name.
+  it('a WebSocket over HTTP/2 (extended CONNECT)', async () => {
+    const session = http2.connect(proxy.url);
+    try {
+      await once(session, 'remoteSettings');
+      const stream = session.request({
+        ':method': 'CONNECT',
+        ':protocol': 'websocket',
+        ':path': '/v4/tenant-b/ui/v1/ws',
+        'sec-websocket-version': '13',
+        'x-switchyard-token': await keys.mint({ app: 'tenant-b/ui' }),
+      });
+      const [head] = (await once(stream, 'response')) as [Record<string, string | string[] | undefined>];
+      expect(head[':status']).toBe(200);
+      expect(head['set-cookie']).toEqual(scoped('tenant-b/ui'));
+      stream.close();
+    } finally {
+      session.close();
+    }
   });
 });
