@@ -143,3 +143,21 @@ export class LazyRecord implements ReplayRecord {
     return this.parsed;
   }
 }
+
+/**
+ * A record read with its brief only (`readRecordsFromDb` with `briefOnly`: a replay that does not
+ * verify): its explanation was never fetched, so reading `decision` is a caller's mistake, said so.
+ */
+export class BriefRecord implements ReplayRecord {
+  constructor(
+    readonly input: DecisionInput,
+    readonly outcomes: readonly OutcomeRecord[],
+    readonly brief: DecisionBrief,
+    private readonly where: string,
+    readonly canary: CanaryNote | null = null,
+  ) {}
+
+  get decision(): Decision {
+    throw new BacktestError('bad-option', `${this.where} was read with its brief only (briefOnly): read it without briefOnly to verify or export whole decisions`);
+  }
+}

@@ -2,15 +2,16 @@
  * Reads decision records (with their outcomes) from libSQL — a `file:` path,
  * the local Hrana endpoint or Turso — page by page, oldest first. A row naming its
  * snapshot (migration 30) has it read once per page from `decision_snapshots`, and not at all
- * when the cache already parsed it; older rows carry theirs inline.
+ * when the cache already parsed it; older rows carry theirs inline. With `briefOnly` (a replay
+ * that does not verify) a row's ~5 KB explanation is never fetched, only its brief.
  */
 import type { Client, InValue } from '@libsql/client';
-import { parseInputJson, SnapshotCache, type OutcomeRecord } from '../decision-record.ts';
+import { parseInputJson, SnapshotCache, type DecisionInput, type OutcomeRecord } from '../decision-record.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
 import { StoreError, toStoreError } from '../../control/store/errors.ts';
 import { openStore } from '../../control/store/open-store.ts';
-import { briefFromText, LazyRecord, type ReplayRecord } from './lazy-record.ts';
+import { briefFromHead, briefFromText, BriefRecord, LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 
@@ -22,6 +23,12 @@ export interface DbQuery {
   readonly since?: number;
   readonly limit?: number;
   readonly pageSize?: number;
+  /**
+   * Read each decision's brief instead of its ~5 KB explanation: the row's head columns and the
+   * chosen candidate's estimate and price, which SQLite cuts out of `explanation_json`. What a
+   * replay that does not verify uses; the records' `decision` then throws (see `BriefRecord`).
+   */
+  readonly briefOnly?: boolean;
 }
 
 /** Number of records the query will return (for the progress bar). */
@@ -39,6 +46,9 @@ export async function countRecords(q: DbQuery): Promise<number> {
   }
 }
 
+type Row = Record<string, unknown>;
+
+/** The query's decision records with their outcomes, oldest first, a page of rows at a time. */
 export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecord> {
   const db = open(q);
   const page = q.pageSize ?? 2000;
@@ -48,49 +58,121 @@ export async function* readRecordsFromDb(q: DbQuery): AsyncGenerator<ReplayRecor
   /** Snapshot JSON by id, for this page's rows (and recent ones: a snapshot spans pages). */
   const texts = new Map<string, string>();
   try {
-    // canary_json arrived with migration 10: older databases replay without canary notes.
-    const cols = await db.execute('PRAGMA table_info(decisions)').catch((err: unknown) => {
-      throw dbError(q, err);
-    });
-    const canaryCol = cols.rows.some((r) => r['name'] === 'canary_json') ? ', canary_json' : '';
-    // snapshot_id arrived with migration 30: older databases hold every snapshot inline.
-    const snapshotCol = cols.rows.some((r) => r['name'] === 'snapshot_id') ? ', snapshot_id' : '';
+    const optional = await guarded(q, optionalColumns(db));
     while (left > 0) {
-      const { where, args } = filter(q, after);
-      const rs = await db
-        .execute({
-          sql: `SELECT id, at, explanation_json, input_json${canaryCol}${snapshotCol} FROM decisions ${where} ORDER BY at, id LIMIT ?`,
-          args: [...args, Math.min(page, left)],
-        })
-        .catch((err: unknown) => {
-          throw dbError(q, err);
-        });
-      if (rs.rows.length === 0) return;
-      const ids = rs.rows.map((r) => String(r['id']));
-      const outcomes = await readOutcomes(db, ids).catch((err: unknown) => {
-        throw dbError(q, err);
-      });
-      await readSnapshots(db, rs.rows, texts).catch((err: unknown) => {
-        throw dbError(q, err);
-      });
-      for (const row of rs.rows) {
-        const id = String(row['id']);
+      const { rows, briefs } = await readPage(db, q, optional, after, Math.min(page, left));
+      if (rows.length === 0) return;
+      const ids = rows.map((r) => String(r['id']));
+      const outcomes = await guarded(q, readOutcomes(db, ids));
+      await guarded(q, readSnapshots(db, rows, texts));
+      // Rows whose brief SQLite could not cut out (another shape) are read whole, as without briefOnly.
+      const missing = briefs === null ? [] : ids.filter((_, i) => briefs[i] === null);
+      const explanations = await guarded(q, readExplanations(db, missing));
+      for (const [i, row] of rows.entries()) {
+        const id = ids[i] ?? '';
         const where = `decisions row ${id}`;
         const input = parseInputJson(textOf(row['input_json'], `${where}: input_json`), `${where}: input_json`, cache, (sid) => texts.get(sid));
-        const explanation = textOf(row['explanation_json'], `${where}: explanation_json`);
-        const brief = briefFromText(explanation);
-        // The explanation is parsed only if the replay reads it whole (verify); see lazy-record.ts.
         const canary = canaryOf(row['canary_json'], `${where}: canary_json`);
+        const outs = outcomes.get(id) ?? [];
+        const brief = briefs?.[i] ?? null;
         yield brief === null
-          ? { input, decision: parseJson(explanation, `${where}: explanation_json`) as Decision, outcomes: outcomes.get(id) ?? [], canary }
-          : new LazyRecord(input, outcomes.get(id) ?? [], brief, explanation, `${where}: explanation_json`, canary);
+          ? wholeRecord(input, outs, textOf(row['explanation_json'] ?? explanations.get(id), `${where}: explanation_json`), where, canary)
+          : new BriefRecord(input, outs, brief, where, canary);
         after = { at: Number(row['at']), id };
       }
-      left -= rs.rows.length;
-      if (rs.rows.length < page) return;
+      left -= rows.length;
+      if (rows.length < page) return;
     }
   } finally {
     db.close();
+  }
+}
+
+/** A record from its whole explanation; parsed only if the replay reads it whole (verify): see lazy-record.ts. */
+function wholeRecord(input: DecisionInput, outcomes: readonly OutcomeRecord[], explanation: string, where: string, canary: CanaryNote | null): ReplayRecord {
+  const brief = briefFromText(explanation);
+  return brief === null
+    ? { input, decision: parseJson(explanation, `${where}: explanation_json`) as Decision, outcomes, canary }
+    : new LazyRecord(input, outcomes, brief, explanation, `${where}: explanation_json`, canary);
+}
+
+/** The columns later migrations added that a replay reads, as `, name` for each the database has. */
+async function optionalColumns(db: Client): Promise<string> {
+  const cols = await db.execute('PRAGMA table_info(decisions)');
+  const has = (name: string): boolean => cols.rows.some((r) => r['name'] === name);
+  // canary_json arrived with migration 10 (older databases replay without canary notes);
+  // snapshot_id with migration 30 (older databases hold every snapshot inline).
+  return `${has('canary_json') ? ', canary_json' : ''}${has('snapshot_id') ? ', snapshot_id' : ''}`;
+}
+
+/**
+ * The chosen candidate's estimate and price as JSON text (`[ms, $/h]`): `->` keeps each number's
+ * text as written, so JavaScript reads the same double `JSON.parse` would (`->>` goes through
+ * SQLite's own conversion). Null for no candidate named or found.
+ */
+const CHOSEN_NUMBERS = `CASE WHEN chosen_cluster IS NULL THEN NULL ELSE (SELECT json_array(c.value -> 'estimatedLatencyMs', c.value -> 'pricePerHour')
+  FROM json_each(explanation_json, '$.candidates') c WHERE c.value ->> 'clusterId' = chosen_cluster LIMIT 1) END AS chosen_numbers`;
+
+/**
+ * One page of rows, oldest first. With `briefOnly`, each row's brief (null: read it whole) in
+ * place of its explanation; a page holding an explanation SQLite cannot parse is read whole,
+ * so the reader names the row as it does without briefOnly.
+ */
+async function readPage(db: Client, q: DbQuery, optional: string, after: { at: number; id: string } | null, n: number): Promise<{ rows: Row[]; briefs: Array<DecisionBrief | null> | null }> {
+  const { where, args } = filter(q, after);
+  const select = (cols: string): Promise<Row[]> =>
+    db.execute({ sql: `SELECT ${cols}${optional} FROM decisions ${where} ORDER BY at, id LIMIT ?`, args: [...args, n] }).then((rs) => rs.rows);
+  if (q.briefOnly === true) {
+    try {
+      const rows = await select(`id, at, app_id, outcome, chosen_cluster, input_json, ${CHOSEN_NUMBERS}`);
+      return { rows, briefs: rows.map(briefOfRow) };
+    } catch (err) {
+      if (!/malformed JSON/i.test(err instanceof Error ? err.message : String(err))) throw dbError(q, err);
+    }
+  }
+  return { rows: await guarded(q, select('id, at, explanation_json, input_json')), briefs: null };
+}
+
+/**
+ * A row's brief from its head columns (every writer fills them from the same Decision as its
+ * `explanation_json`) and the chosen candidate's numbers; null when either has another shape.
+ */
+function briefOfRow(row: Row): DecisionBrief | null {
+  const head = { id: row['id'], at: row['at'], appId: row['app_id'], outcome: row['outcome'], chosen: row['chosen_cluster'] };
+  return briefFromHead(head, () => {
+    const v = typeof row['chosen_numbers'] === 'string' ? tryParse(row['chosen_numbers']) : null;
+    if (!Array.isArray(v) || v.length !== 2) return null;
+    const [latency, price] = v as unknown[];
+    return isNumberOrNull(latency) && isNumberOrNull(price) ? { latency, price } : null;
+  });
+}
+
+function isNumberOrNull(v: unknown): v is number | null {
+  return v === null || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readExplanations(db: Client, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  const rs = await db.execute({ sql: `SELECT id, explanation_json FROM decisions WHERE id IN (${ids.map(() => '?').join(',')})`, args: [...ids] });
+  for (const r of rs.rows) if (typeof r['explanation_json'] === 'string') out.set(String(r['id']), r['explanation_json']);
+  return out;
+}
+
+/** Awaits a database step, its failure said the store's way (`dbError`). */
+async function guarded<T>(q: DbQuery, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    throw dbError(q, err);
   }
 }
 

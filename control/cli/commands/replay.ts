@@ -95,7 +95,8 @@ export function register(program: Command): void {
       const acc = new ReplayAccumulator(ropts);
       bar?.start(await source.count(), 0);
       let n = 0;
-      for await (const r of source.records()) {
+      // Without verify the replay reads each recorded decision's brief, never its whole explanation.
+      for await (const r of source.records({ briefOnly: !ropts.verify })) {
         acc.add(r);
         if (++n % 5000 === 0) bar?.update(n);
       }
@@ -117,7 +118,8 @@ async function finish(report: ReplayReport, out: string | undefined): Promise<vo
   }
 }
 
-function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRecord>; count: () => Promise<number> } {
+/** `briefOnly`: the caller reads only each record's brief (libSQL then never fetches explanations; NDJSON decodes them lazily anyway). */
+function sourceOf(opts: ReplayFlags): { records: (read?: { briefOnly: boolean }) => AsyncIterable<DecisionRecord>; count: () => Promise<number> } {
   const from = decisionSource(opts, process.env);
   const limit = opts.limit === undefined ? undefined : positiveNumber(opts.limit, '--limit');
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
@@ -136,7 +138,7 @@ function sourceOf(opts: ReplayFlags): { records: () => AsyncIterable<DecisionRec
     ...(since === undefined ? {} : { since }),
     ...(limit === undefined ? {} : { limit }),
   };
-  return { records: () => readRecordsFromDb(q), count: () => countRecords(q) };
+  return { records: (read) => readRecordsFromDb({ ...q, briefOnly: read?.briefOnly ?? false }), count: () => countRecords(q) };
 }
 
 async function* filtered(src: AsyncIterable<DecisionRecord>, app: string | undefined, since: number | undefined, limit: number | undefined): AsyncGenerator<DecisionRecord> {
