@@ -199,7 +199,9 @@ function filter(q: DbQuery, after: { at: number; id: string } | null = null): { 
     args.push(q.since);
   }
   if (after !== null) {
-    conds.push('(at > ? OR (at = ? AND id > ?))');
+    // After (at, id), written with a plain `at >= ?` so `--app` pages seek `decisions_app_at`
+    // (app_id = ? AND at > ?) instead of walking all the app's rows from its first for every page.
+    conds.push('at >= ? AND (at > ? OR id > ?)');
     args.push(after.at, after.at, after.id);
   }
   return { where: conds.length === 0 ? '' : `WHERE ${conds.join(' AND ')}`, args };
