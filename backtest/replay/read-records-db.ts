@@ -119,9 +119,7 @@ const CHOSEN_NUMBERS = `CASE WHEN chosen_cluster IS NULL THEN NULL ELSE (SELECT 
  * so the reader names the row as it does without briefOnly.
  */
 async function readPage(db: Client, q: DbQuery, optional: string, after: { at: number; id: string } | null, n: number): Promise<{ rows: Row[]; briefs: Array<DecisionBrief | null> | null }> {
-  const { where, args } = filter(q, after);
-  const select = (cols: string): Promise<Row[]> =>
-    db.execute({ sql: `SELECT ${cols}${optional} FROM decisions ${where} ORDER BY at, id LIMIT ?`, args: [...args, n] }).then((rs) => rs.rows);
+  const select = (cols: string): Promise<Row[]> => db.execute(pageQuery(q, `${cols}${optional}`, after, n)).then((rs) => rs.rows);
   if (q.briefOnly === true) {
     try {
       const rows = await select(`id, at, app_id, outcome, chosen_cluster, input_json, ${CHOSEN_NUMBERS}`);
@@ -185,6 +183,15 @@ function open(q: DbQuery): Client {
     if (err instanceof StoreError) throw err;
     throw dbError(q, err);
   }
+}
+
+/**
+ * The statement of one page: `n` rows after `after` in (at, id) order. It seeks an index, never
+ * sorts the table: `decisions_app_at` with an app, else `decisions_at` (migration 31).
+ */
+export function pageQuery(q: DbQuery, cols: string, after: { at: number; id: string } | null, n: number): { sql: string; args: InValue[] } {
+  const { where, args } = filter(q, after);
+  return { sql: `SELECT ${cols} FROM decisions ${where} ORDER BY at, id LIMIT ?`, args: [...args, n] };
 }
 
 function filter(q: DbQuery, after: { at: number; id: string } | null = null): { where: string; args: InValue[] } {
