@@ -14,11 +14,6 @@ export type ParseTask =
   | { readonly op: 'stream'; readonly bytes: Uint8Array; readonly upstreamPath: string; readonly accept: string | string[] | undefined }
   | { readonly op: 'continuation'; readonly bytes: Uint8Array; readonly kind: StreamKind | null; readonly text: string; readonly tokens: number };
 
-/** Ops whose body stays with the caller (forwarded or kept as received): copied to the thread, not moved. */
-export function keepsBody(task: ParseTask): boolean {
-  return task.op === 'prompt' || task.op === 'stream' || task.op === 'continuation';
-}
-
 export type ParseResult<T extends ParseTask> = T extends { op: 'budgeted' }
   ? BudgetedBody
   : T extends { op: 'capped' | 'continuation' }
@@ -49,6 +44,6 @@ export function resultBuffers(result: BudgetedBody | StreamFacts | Uint8Array | 
 }
 
 /** A view that is its whole ArrayBuffer can be transferred; a slice of a shared pool must be copied. */
-export function ownsWholeBuffer(bytes: Uint8Array): boolean {
+function ownsWholeBuffer(bytes: Uint8Array): boolean {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
 }

@@ -49,14 +49,18 @@ it("takes projects' bodies in turn: one project's backlog never goes before anot
   expect(done).toEqual(['acme1', 'other1', 'acme2', 'acme3']);
 });
 
-it('a prompt body is copied to the thread (it is forwarded from here); a budgeted one is moved', async () => {
+// A request's body can be a chunk others hold too (a tracer's capture): moving it would empty theirs.
+it("leaves the caller's body as it was: a copy goes to the thread", async () => {
   const p = parser(0);
   const prompt = json(chat);
   await p.run('acme', { op: 'prompt', bytes: prompt, hashing });
   expect(prompt.toString()).toBe(JSON.stringify(chat));
-  const budgeted = Buffer.from(JSON.stringify({ ...chat, stream: true }));
+  // Past 4 KiB a Buffer has an ArrayBuffer of its own: the kind that could be moved.
+  const long = { ...chat, stream: true, messages: [{ role: 'user', content: 'x'.repeat(10_000) }] };
+  const budgeted = json(long);
   const out = await p.run('acme', { op: 'budgeted', bytes: budgeted, hashing: null });
   expect(JSON.parse(out.bytes.toString())).toMatchObject({ stream_options: { include_usage: true } });
+  expect(budgeted.toString()).toBe(JSON.stringify(long));
 });
 
 it('refuses bodies still queued when the proxy closes, as a retryable 503', async () => {

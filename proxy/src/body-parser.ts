@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ParseReply, ParseRequest } from './body-parse-thread.ts';
 import { asBuffer } from './budgeted-body.ts';
-import { keepsBody, ownsWholeBuffer, runParseTask, type ParseResult, type ParseTask } from './body-parse-task.ts';
+import { runParseTask, type ParseResult, type ParseTask } from './body-parse-task.ts';
 import { ProxyError } from './errors.ts';
 import { threadBoot } from './typescript-thread.ts';
 
@@ -55,10 +55,7 @@ export class BodyParser {
     return n;
   }
 
-  /**
-   * `task` run for `project`'s request. A body parsed on the thread is moved there, not copied,
-   * when the caller goes on with the result's bytes (budgeted, capped), else copied (`keepsBody`).
-   */
+  /** `task` run for `project`'s request; the caller's bytes are never moved or changed. */
   run<T extends ParseTask>(project: string, task: T): Promise<ParseResult<T>> {
     if (task.bytes.byteLength < this.threadBytes) return Promise.resolve(runParseTask(task));
     if (this.#closed) return Promise.reject(stopped());
@@ -95,10 +92,11 @@ export class BodyParser {
     else this.#queues.delete(project);
     this.#busy = next;
     this.#busySince = performance.now();
-    // A slice of a larger buffer would clone or move all of it: the body's own bytes only.
-    const own = ownsWholeBuffer(next.task.bytes) ? next.task.bytes : new Uint8Array(next.task.bytes);
-    const request: ParseRequest = { id: next.id, task: { ...next.task, bytes: own } };
-    thread.postMessage(request, keepsBody(next.task) ? [] : [own.buffer as ArrayBuffer]);
+    // A copy moved to the thread: the caller's buffer may be a request chunk that others hold
+    // too (a tracer's capture), and a slice would clone its whole pool. One memcpy, ~1 ms at 8 MiB.
+    const copy = new Uint8Array(next.task.bytes);
+    const request: ParseRequest = { id: next.id, task: { ...next.task, bytes: copy } };
+    thread.postMessage(request, [copy.buffer]);
   }
 
   #boot(): void {
