@@ -2,9 +2,9 @@
  * Graceful drain: stop accepting, tell the store (so the edge stops choosing
  * us), and tell every client:
  * * new requests on open connections get 503 + jittered Retry-After (HTTP/1.1
- *   with `Connection: close`); idle HTTP/1.1 keep-alive connections are not cut
- *   (a request already on the wire would meet ECONNRESET instead of that 503):
- *   they end at their keep-alive timeout or with their next answer;
+ *   with `Connection: close`); idle HTTP/1.1 keep-alive connections are closed at
+ *   once and busy ones after their last answer (idle-keep-alive.ts), as nginx and
+ *   HAProxy do: waiting out their keep-alive timeout held every drain that long;
  * * HTTP/2 sessions get GOAWAY;
  * * no new upstream work: `drainStartGraceMs` into the drain, requests with no
  *   answer head yet that are safe to cut (idempotent, or never dispatched) are cut
@@ -17,6 +17,7 @@
  *   with 1001 spread over the last window (so clients do not all reconnect at
  *   once); whatever is left at the deadline is refused (no head yet) or cut.
  */
+import { closeIdleKeepAlive } from './idle-keep-alive.ts';
 import type { Listeners } from './listener.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
@@ -51,6 +52,7 @@ export async function drain(
   const closed = new Promise<void>((resolve) => listeners.server.close(() => resolve()));
   // HTTP/2: GOAWAY; streams already open finish, new ones go elsewhere.
   for (const s of listeners.h2sessions) s.close();
+  closeIdleKeepAlive(listeners.sockets);
   await markDraining().catch((err: unknown) => rt.logger.warn({ err }, 'could not mark draining in the store'));
 
   const deadline = started + deadlineMs;

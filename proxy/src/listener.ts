@@ -22,6 +22,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from './config.ts';
 import { watchRequestDeadline } from './h2-request-deadline.ts';
+import { countRequest } from './idle-keep-alive.ts';
 import { answerClientError } from './lingering-close.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
@@ -206,12 +207,15 @@ export function createListeners(
     Object.assign(secure, limits, { maxHeaderSize: config.maxHeaderBytes });
     secure.on('secureConnection', track);
     secure.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
+    secure.on('request', countRequest);
     secure.on('upgrade', onUpgrade);
     secure.on('clientError', (err: Error, socket: Duplex) => answerClientError(err, socket, config.maxHeaderBytes));
     secure.on('connect', onConnectEvent(onH2Connect));
     return { server: secure, h1: secure, h2sessions, sockets };
   }
   const h1 = http.createServer({ ...limits, maxHeaderSize: config.maxHeaderBytes }, onRequest);
+  // Drain closes idle keep-alive connections at once (idle-keep-alive.ts).
+  h1.on('request', countRequest);
   h1.on('upgrade', onUpgrade);
   h1.on('clientError', (err: Error, socket: Duplex) => answerClientError(err, socket, config.maxHeaderBytes));
   // Arms the header/request deadline checks (setupConnectionsTracking) without owning a port.

@@ -63,8 +63,8 @@ export async function startProxyInWorkers(dir: string, config: Record<string, un
   });
   let stopped: Promise<unknown> | null = null;
   const stop = (): Promise<unknown> => {
-    // SIGTERM drains every worker; idle keep-alive connections are left to their timeout by
-    // design (drain.ts), so a teardown that has not finished in a second ends the group.
+    // SIGTERM drains every worker, closing the tests' idle keep-alive connections at once
+    // (idle-keep-alive.ts); a teardown that has not finished in a second ends the group.
     stopped ??=
       child.exitCode !== null || child.signalCode !== null
         ? Promise.resolve()
