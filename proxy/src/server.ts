@@ -75,10 +75,10 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   const config = parsed.config;
   const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
   const slot = cluster.isWorker ? workerSlotFromEnv(opts.env) : null;
+  // A bad JWKS refuses the start before anything is opened: once, not in every worker while the
+  // primary (which loads no keys) stays up serving nothing, and before the libSQL client (below).
+  if (slot === null && !config.authDisabled) await parseJwks(await readJwks(config));
   if (slot === null && workers > 1) {
-    // Workers load the keys; a bad JWKS refuses the start here, once, instead of in every worker
-    // while the primary (which loads none) stays up serving nothing.
-    if (!config.authDisabled) await parseJwks(await readJwks(config));
     const primary = await runPrimary(config, workers, pino({ level: config.logLevel }));
     process.stdout.write(
       `${JSON.stringify({ msg: 'proxy ready', url: primary.url, adminUrl: primary.adminUrl, id: config.id, workers, replicas: replicaSource(config) })}\n`,
@@ -97,7 +97,13 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
       ...(client === null ? {} : { store: libsqlProxyStore(client), db: client, defaultMetrics: true }),
       ...(slot === null ? {} : { worker: slot }),
     },
-  );
+  ).catch((err: unknown) => {
+    // A start that failed (port in use, a store that refused a read) closes the client it was
+    // given: open (a libsql:// or ws:// URL holds a WebSocket) it kept `switchyard proxy`, which
+    // lets the event loop end after printing the error, running forever.
+    client?.close();
+    throw err;
+  });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -1,0 +1,98 @@
+/**
+ * `switchyard proxy` (one process) that cannot start exits with its startup error and status 1 by
+ * itself, its libSQL connection closed. The CLI sets the exit status and lets the event loop end;
+ * with a libSQL URL over WebSocket (`ws://`, and `libsql://`, Turso's) the client's socket kept
+ * it running forever after printing the error, on a bad JWKS as on a port already in use. The
+ * libSQL server here is a WebSocket endpoint that speaks no further than the client's hello: what
+ * matters is whether the proxy's connection to it is left open.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP } from './harness.ts';
+
+interface Run {
+  readonly code: number | null;
+  readonly stderr: string;
+  /** From the error's first byte on stderr to the exit. */
+  readonly exitAfterErrorMs: number;
+}
+
+/** The CLI as `switchyard proxy` runs it; killed (code null) if it has not exited within `waitMs`. */
+async function runProxyCli(env: Record<string, string>, waitMs: number): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', '1'], {
+    env: { ...process.env, PROXY_ID: 'proxy-test', PROXY_LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let errorAt = Infinity;
+  child.stderr.on('data', (d: Buffer) => {
+    errorAt = Math.min(errorAt, Date.now());
+    stderr += d.toString();
+  });
+  const hung = setTimeout(() => child.kill('SIGKILL'), waitMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(hung);
+  return { code, stderr, exitAfterErrorMs: Date.now() - errorAt };
+}
+
+describe('a one-process proxy that cannot start', () => {
+  let libsql: WebSocketServer;
+  let libsqlUrl: string;
+  let endpointsFile: string;
+  const open = new Set<unknown>();
+  let connections = 0;
+  beforeAll(async () => {
+    libsql = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (offered) => [...offered][0] ?? false });
+    libsql.on('connection', (ws) => {
+      connections += 1;
+      open.add(ws);
+      ws.on('close', () => open.delete(ws));
+    });
+    await once(libsql, 'listening');
+    libsqlUrl = `ws://127.0.0.1:${(libsql.address() as AddressInfo).port}`;
+    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-start-'));
+    endpointsFile = join(dir, 'endpoints.json');
+    await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ app: APP, cluster: 'c1', url: 'http://127.0.0.1:9' }] }));
+  });
+  afterAll(() => new Promise<void>((r) => libsql.close(() => r())));
+
+  // Startup alone takes 1–4 s on a loaded machine; a run left open was killed here.
+  const WAIT_MS = 20_000;
+
+  it('on a bad JWKS, says which key is wrong and exits 1', async () => {
+    const run = await runProxyCli(
+      { LIBSQL_URL: libsqlUrl, PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: '0', PROXY_JWKS: '{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}' },
+      WAIT_MS,
+    );
+    expect(run.stderr).toContain('PROXY_JWKS: verification key #0: expected an Ed25519 key');
+    expect(run.code).toBe(1);
+    expect(run.exitAfterErrorMs).toBeLessThan(2000);
+    expect(open.size).toBe(0);
+  }, 60_000);
+
+  it('on a port in use, says so and exits 1 with its libSQL connection closed', async () => {
+    const before = connections;
+    const port = (libsql.address() as AddressInfo).port;
+    const run = await runProxyCli(
+      { LIBSQL_URL: libsqlUrl, PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_HOST: '127.0.0.1', PROXY_AUTH_DISABLED: 'true' },
+      WAIT_MS,
+    );
+    expect(run.stderr).toContain('EADDRINUSE');
+    expect(run.code).toBe(1);
+    expect(run.exitAfterErrorMs).toBeLessThan(2000);
+    // It had connected (the client opens its socket at once), and closed that connection.
+    expect(connections).toBeGreaterThan(before);
+    await waitUntil(() => open.size === 0);
+  }, 60_000);
+});
+
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !ok(); i += 1) await new Promise((r) => setTimeout(r, 20));
+  expect(ok()).toBe(true);
+}
