@@ -108,18 +108,20 @@ class UpstreamCall extends UpstreamBody implements CoreHandler, UpstreamResponse
 
   /**
    * Could the connection still hold bytes of this request's body the replica never read? Yes if
-   * they were not all written (an answer before the end of the upload), and after a refusal of a
-   * body larger than one read takes (`UNREAD_BODY_BYTES`): a replica may refuse at the head (413,
-   * 401, 429) and keep the connection alive without reading the rest, and nothing on the proxy's
-   * side tells whether it did. Such a connection carries no other request (its next request would
-   * be parsed from the body's leftovers). A small body arrives with its head and an HTTP server
-   * reads it or closes: closing after every refused small POST would leave a TIME_WAIT socket per
-   * refusal, and one tenant's flood of bad requests would use up the ports to a shared replica.
+   * they were not all written (an answer before the end of the upload), and after any answer to a
+   * body larger than one read takes (`UNREAD_BODY_BYTES`): a replica may answer at the head (a 413,
+   * 401 or 429, and a 200 too: a handler that answers from the head) and keep the connection alive
+   * without reading the rest, and nothing on the proxy's side tells whether it did (loopback
+   * buffers take megabytes, so even a 3 MiB body looked sent). Such a connection carries no other
+   * request (its next request, anyone's, would be parsed from the body's leftovers). A small body
+   * arrives with its head and an HTTP server reads it or closes: closing after every small POST
+   * would leave a TIME_WAIT socket per request, and one tenant's flood would use up the ports to a
+   * shared replica. A large one costs a new connection per request, small beside its upload.
    */
   private mayLeaveBodyUnread(): boolean {
     if (this.bodyBytes === 0) return false;
     const queued = this.carrier?.unsentBytes ?? 0;
-    return !this.requestSent || queued > 0 || (this.statusCode >= 400 && this.bodyBytes > UNREAD_BODY_BYTES);
+    return !this.requestSent || queued > 0 || this.bodyBytes > UNREAD_BODY_BYTES;
   }
 
   onError(err: Error): void {

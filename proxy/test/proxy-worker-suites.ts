@@ -24,6 +24,7 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/a-refused-upload-still-reads-its-answer.test.ts',
   'proxy/test/a-websocket-client-gone-before-its-refusal-never-crashes-the-proxy.test.ts',
   'proxy/test/an-endpoints-file-beside-libsql-is-the-replica-source.test.ts',
+  'proxy/test/a-replica-that-answers-2xx-without-reading-the-body-never-poisons-the-next-request.test.ts',
   'proxy/test/a-replicas-cookies-never-reach-another-tenants-app.test.ts',
   'proxy/test/a-replica-that-leaves-a-body-unread-never-poisons-the-next-request.test.ts',
   'proxy/test/a-slow-http2-request-body-times-out-like-http1.test.ts',
