@@ -9,7 +9,7 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, rawRequest, scrapeMetrics, startTestProxy, testKeys } from './harness.ts';
 import { metricSum } from './proxy-processes.ts';
@@ -51,48 +51,53 @@ function serve(s: Socket): void {
   s.on('data', onData);
 }
 
-beforeEach(async () => {
-  accepted = 0;
-  replica = createServer(serve);
-  await new Promise<void>((r) => replica.listen(0, '127.0.0.1', r));
-  keys = await testKeys();
-  proxy = await startTestProxy({
-    endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(replica.address() as AddressInfo).port}` }],
-    jwks: keys.jwks,
-    // Fresh per case. One failure would open the circuit or eject the replica; a hung request shows in 2 s.
-    config: { circuitFailureThreshold: 1, outlierConsecutiveFailures: 1, upstreamHeadersTimeoutMs: 2_000 },
+// A proxy per case in front of the replica that never reads a refused body; the small-body case
+// below brings its own replica and proxy, so it no longer starts this one unused.
+describe('a replica that never reads a refused body', () => {
+  beforeEach(async () => {
+    accepted = 0;
+    replica = createServer(serve);
+    await new Promise<void>((r) => replica.listen(0, '127.0.0.1', r));
+    keys = await testKeys();
+    proxy = await startTestProxy({
+      endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(replica.address() as AddressInfo).port}` }],
+      jwks: keys.jwks,
+      // Fresh per case. One failure would open the circuit or eject the replica; a hung request shows in 2 s.
+      config: { circuitFailureThreshold: 1, outlierConsecutiveFailures: 1, upstreamHeadersTimeoutMs: 2_000 },
+    });
   });
-});
-afterEach(async () => {
-  await proxy.close();
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => replica.close(r));
-});
+  afterEach(async () => {
+    await proxy.close();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => replica.close(r));
+  });
 
-it.each([
-  ['a body bigger than one read, all in the socket buffers before the answer', 256 * 1024],
-  ['a body bigger than the socket buffers take at once', 3 * 1024 * 1024],
-])('%s: the refusal passes on, and the next request gets its answer', async (_what, size) => {
-  const base = `http://127.0.0.1:${proxy.port}`;
-  const refused = await rawRequest(base, { path: PATH, headers: { 'x-switchyard-token': await keys.mint() }, body: 'a'.repeat(size) });
-  expect(refused.status).toBe(413);
-  for (let i = 0; i < 3; i++) {
-    const next = await rawRequest(base, { method: 'GET', path: `/v4/${APP}/v1/models`, headers: { 'x-switchyard-token': await keys.mint() } });
-    expect(next.status).toBe(200);
-  }
-  // Only the refused upload's connection was closed: the others are kept alive as before (one for
-  // the refusal, one for the three answers; one more if they were spread over two worker processes).
-  expect(accepted).toBeGreaterThanOrEqual(2);
-  expect(accepted).toBeLessThanOrEqual(3);
-  const scrape = await scrapeMetrics(proxy);
-  expect(scrape).toMatch(/^switchyard_proxy_circuit_open\{cluster="c1"\} 0$/m);
-  expect(metricSum(scrape, 'switchyard_proxy_outlier_ejections_total')).toBe(0);
-}, 20_000);
+  it.each([
+    ['a body bigger than one read, all in the socket buffers before the answer', 256 * 1024],
+    ['a body bigger than the socket buffers take at once', 3 * 1024 * 1024],
+  ])('%s: the refusal passes on, and the next request gets its answer', async (_what, size) => {
+    const base = `http://127.0.0.1:${proxy.port}`;
+    const refused = await rawRequest(base, { path: PATH, headers: { 'x-switchyard-token': await keys.mint() }, body: 'a'.repeat(size) });
+    expect(refused.status).toBe(413);
+    for (let i = 0; i < 3; i++) {
+      const next = await rawRequest(base, { method: 'GET', path: `/v4/${APP}/v1/models`, headers: { 'x-switchyard-token': await keys.mint() } });
+      expect(next.status).toBe(200);
+    }
+    // Only the refused upload's connection was closed: the others are kept alive as before (one for
+    // the refusal, one for the three answers; one more if they were spread over two worker processes).
+    expect(accepted).toBeGreaterThanOrEqual(2);
+    expect(accepted).toBeLessThanOrEqual(3);
+    const scrape = await scrapeMetrics(proxy);
+    expect(scrape).toMatch(/^switchyard_proxy_circuit_open\{cluster="c1"\} 0$/m);
+    expect(metricSum(scrape, 'switchyard_proxy_outlier_ejections_total')).toBe(0);
+  }, 20_000);
+});
 
 it('a replica that reads and refuses small bodies keeps its connection: no socket per refusal', async () => {
   // An HTTP server reads a small body that came with its head (or closes): closing after every
   // refused small POST left a TIME_WAIT socket each, and a tenant's flood of bad requests could
   // use up the proxy's ports to a replica other tenants share.
+  const keys = await testKeys();
   let connections = 0;
   const http = createHttpServer((req, res) => {
     req.resume();
