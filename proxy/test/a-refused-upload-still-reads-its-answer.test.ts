@@ -90,17 +90,20 @@ describe('a client uploading a large body it will not be allowed reads its refus
     replica = await startEchoReplica();
     const tls = await selfSignedCert();
     ca = tls.ca;
-    tlsProxy = await startTestProxy({
-      endpoints: [{ cluster: 'c1', url: replica.url }],
-      apps: [{ id: APP, requests: { maxBodyBytes: LIMIT } }],
-      jwks: keys.jwks,
-      config: { tlsCertFile: tls.certFile, tlsKeyFile: tls.keyFile },
-    });
-    proxy = await startTestProxy({
-      endpoints: [{ cluster: 'c1', url: replica.url }],
-      apps: [{ id: APP, requests: { maxBodyBytes: LIMIT } }],
-      jwks: keys.jwks,
-    });
+    // Started side by side: with SY_TEST_PROXY_WORKERS each is a cluster of processes to spawn.
+    [tlsProxy, proxy] = await Promise.all([
+      startTestProxy({
+        endpoints: [{ cluster: 'c1', url: replica.url }],
+        apps: [{ id: APP, requests: { maxBodyBytes: LIMIT } }],
+        jwks: keys.jwks,
+        config: { tlsCertFile: tls.certFile, tlsKeyFile: tls.keyFile },
+      }),
+      startTestProxy({
+        endpoints: [{ cluster: 'c1', url: replica.url }],
+        apps: [{ id: APP, requests: { maxBodyBytes: LIMIT } }],
+        jwks: keys.jwks,
+      }),
+    ]);
   });
   afterAll(async () => {
     await tlsProxy.close();
@@ -141,19 +144,23 @@ describe('a client uploading a large body it will not be allowed reads its refus
     expect(a.text.slice(0, 12), `connection error ${a.error}`).toBe('HTTP/1.1 413');
   });
 
-  it('still closes a connection whose client keeps sending and never reads to the end', async () => {
-    const a = await lateReader(proxy.url, head(`content-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n`), 100, { halfOpen: true, slowly: true });
-    expect(a.text.slice(0, 12)).toBe('HTTP/1.1 413');
-    // Closed by the proxy's cap on lingering, not left open for as long as the client likes.
-    expect(a.closedAfterMs).toBeGreaterThan(LINGER_MAX_MS / 2);
-    expect(a.closedAfterMs).toBeLessThan(LINGER_MAX_MS + 3_000);
-  }, 30_000);
+  // The two ends of a lingering close wait out real linger timers (LINGER_MAX_MS, 2 × LINGER_IDLE_MS),
+  // each on its own connection: they wait side by side.
+  describe.concurrent('a lingering close ends', () => {
+    it('still closes a connection whose client keeps sending and never reads to the end', async () => {
+      const a = await lateReader(proxy.url, head(`content-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n`), 100, { halfOpen: true, slowly: true });
+      expect(a.text.slice(0, 12)).toBe('HTTP/1.1 413');
+      // Closed by the proxy's cap on lingering, not left open for as long as the client likes.
+      expect(a.closedAfterMs).toBeGreaterThan(LINGER_MAX_MS / 2);
+      expect(a.closedAfterMs).toBeLessThan(LINGER_MAX_MS + 3_000);
+    }, 30_000);
 
-  it('closes a lingering connection once its client stops sending, even if it never closes its side', async () => {
-    const a = await lateReader(proxy.url, head(`content-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n`), 100, { halfOpen: true, probeAtMs: 2 * LINGER_IDLE_MS + 600 });
-    expect(a.text.slice(0, 12)).toBe('HTTP/1.1 413');
-    // Quiet for one check (LINGER_IDLE_MS apart), closed at the next: the probe finds it closed.
-    expect(a.error).toMatch(/EPIPE|ECONNRESET/);
-    expect(a.closedAfterMs).toBeLessThan(2 * LINGER_IDLE_MS + 1_500);
+    it('closes a lingering connection once its client stops sending, even if it never closes its side', async () => {
+      const a = await lateReader(proxy.url, head(`content-length: ${BODY}\r\nx-switchyard-token: ${await keys.mint()}\r\n`), 100, { halfOpen: true, probeAtMs: 2 * LINGER_IDLE_MS + 600 });
+      expect(a.text.slice(0, 12)).toBe('HTTP/1.1 413');
+      // Quiet for one check (LINGER_IDLE_MS apart), closed at the next: the probe finds it closed.
+      expect(a.error).toMatch(/EPIPE|ECONNRESET/);
+      expect(a.closedAfterMs).toBeLessThan(2 * LINGER_IDLE_MS + 1_500);
+    });
   });
 });
