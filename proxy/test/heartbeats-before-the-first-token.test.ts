@@ -4,7 +4,7 @@
  * with a status, or by never answering within `ttfbBudgetMs` — ends the stream with an OpenAI
  * `error` event, never silently.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
@@ -12,30 +12,50 @@ import type { RunningProxy } from '../src/proxy.ts';
 import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys } from './harness.ts';
 
 const HEARTBEAT_MS = 200;
-const BUDGET_MS = 3_000;
+// A first token at 1 s is several beats in and a full second inside the budget.
+const FIRST_TOKEN_MS = 1_000;
+const BUDGET_MS = 2_000;
+/** An app of the same proxy whose replica fails with a status after a few beats. */
+const FAILING_APP = 'acme/failing';
 
 describe('heartbeats before the first token', () => {
   let sim: SimCluster;
+  let failing: Server;
   let proxy: RunningProxy;
   let keys: Awaited<ReturnType<typeof testKeys>>;
   beforeAll(async () => {
     keys = await testKeys();
     sim = await startReplica('c1', 'r0', { tokensPerSecond: 100 });
+    failing = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'the engine died', type: 'server_error', param: null, code: 'engine_dead' } }));
+      }, HEARTBEAT_MS * 3);
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    // One proxy for both apps: with SY_TEST_PROXY_WORKERS a second would be a second cluster to spawn.
     proxy = await startTestProxy({
-      endpoints: [{ cluster: 'c1', url: sim.url }],
-      apps: [{ id: APP, requests: { ttfbBudgetMs: BUDGET_MS, streams: { heartbeats: true, heartbeatIntervalMs: HEARTBEAT_MS } } }],
+      endpoints: [
+        { cluster: 'c1', url: sim.url },
+        { cluster: 'c2', app: FAILING_APP, url: `http://127.0.0.1:${(failing.address() as AddressInfo).port}` },
+      ],
+      apps: [
+        { id: APP, requests: { ttfbBudgetMs: BUDGET_MS, streams: { heartbeats: true, heartbeatIntervalMs: HEARTBEAT_MS } } },
+        { id: FAILING_APP, requests: { streams: { heartbeats: true, heartbeatIntervalMs: HEARTBEAT_MS } } },
+      ],
       jwks: keys.jwks,
     });
   });
   afterAll(async () => {
     await proxy.close();
     await sim.close();
+    await new Promise((r) => failing.close(r));
   });
   const post = async (body: string): Promise<Awaited<ReturnType<typeof rawRequest>>> =>
     rawRequest(proxy.url, { path: `/v4/${APP}/v1/chat/completions`, body, headers: { 'x-switchyard-token': await keys.mint() } });
 
   it('answers at once, beats until the first token, then streams the whole answer', async () => {
-    sim.control.apply({ reset: true, firstTokenDelayMs: 1_500 });
+    sim.control.apply({ reset: true, firstTokenDelayMs: FIRST_TOKEN_MS });
     const r = await post(chatBody({ stream: true, max_tokens: 10 }));
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toContain('text/event-stream');
@@ -71,32 +91,15 @@ describe('heartbeats before the first token', () => {
   });
 
   it("turns a replica's later failure status into an OpenAI error event", async () => {
-    const failing = createServer((_req, res) => {
-      setTimeout(() => {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'the engine died', type: 'server_error', param: null, code: 'engine_dead' } }));
-      }, HEARTBEAT_MS * 3);
+    const r = await rawRequest(proxy.url, {
+      path: `/v4/${FAILING_APP}/v1/chat/completions`,
+      body: chatBody({ stream: true }),
+      headers: { 'x-switchyard-token': await keys.mint({ app: FAILING_APP, cluster: 'c2' }) },
     });
-    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
-    const other = await startTestProxy({
-      endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(failing.address() as AddressInfo).port}` }],
-      apps: [{ id: APP, requests: { streams: { heartbeats: true, heartbeatIntervalMs: HEARTBEAT_MS } } }],
-      jwks: keys.jwks,
-    });
-    try {
-      const r = await rawRequest(other.url, {
-        path: `/v4/${APP}/v1/chat/completions`,
-        body: chatBody({ stream: true }),
-        headers: { 'x-switchyard-token': await keys.mint() },
-      });
-      expect(r.status).toBe(200);
-      expect(r.body).toContain(': heartbeat');
-      expect(r.body).toContain('event: error\ndata: {"error":{"message":"the engine died","type":"server_error","param":null,"code":"engine_dead"}}\n\n');
-      expect(r.complete).toBe(true);
-    } finally {
-      await other.close();
-      failing.close();
-    }
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(': heartbeat');
+    expect(r.body).toContain('event: error\ndata: {"error":{"message":"the engine died","type":"server_error","param":null,"code":"engine_dead"}}\n\n');
+    expect(r.complete).toBe(true);
   });
 
   it('leaves non-streaming requests of the same app alone', async () => {
