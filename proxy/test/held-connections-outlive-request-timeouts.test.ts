@@ -12,7 +12,8 @@ import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testK
 
 const HOLD_MS = 2500;
 
-describe('held connections outlive the request timeouts', () => {
+// The two cases hold their own connections past the same timeouts: they wait side by side.
+describe.concurrent('held connections outlive the request timeouts', () => {
   let sim: SimCluster;
   let proxy: RunningProxy;
   let keys: Awaited<ReturnType<typeof testKeys>>;
