@@ -14,9 +14,12 @@ import { APP, startReplica, startTestProxy } from './harness.ts';
 import { chatBody, sendChat } from './prefix-chat.ts';
 
 const chat = chatBody;
+/** A second inference-aware app of the same proxy, on replicas that name their metrics as SGLang does. */
+const SGLANG_APP = 'acme/sglang';
 
 describe('shared-prefix requests land on the replica holding the prefix', () => {
   const replicas: SimCluster[] = [];
+  const sglang: SimCluster[] = [];
   let proxy: RunningProxy;
   const client = new Agent({ connections: 32 });
 
@@ -24,20 +27,25 @@ describe('shared-prefix requests land on the replica holding the prefix', () => 
     for (let i = 0; i < 4; i++) {
       replicas.push(await startReplica('c1', `r${i}`, { slots: 2, queue: 64, tokensPerSecond: 2000, prefillTokensPerSecond: 20_000 }));
     }
+    for (let i = 0; i < 2; i++) sglang.push(await startReplica('c1', `s${i}`, { slots: 2, queue: 64, tokensPerSecond: 2000, metricNames: 'sglang' }));
+    // One proxy for both apps: with SY_TEST_PROXY_WORKERS a second would be a second cluster to spawn.
     proxy = await startTestProxy({
-      endpoints: replicas.map((r) => ({ cluster: 'c1', url: r.url })),
-      apps: [{ id: APP, strategy: 'inference-aware' }],
+      endpoints: [...replicas.map((r) => ({ cluster: 'c1', url: r.url })), ...sglang.map((r) => ({ cluster: 'c1', app: SGLANG_APP, url: r.url }))],
+      apps: [
+        { id: APP, strategy: 'inference-aware' },
+        { id: SGLANG_APP, strategy: 'inference-aware' },
+      ],
       config: { replicaScrapeIntervalMs: 100, replicaExploreRate: 0 },
     });
   });
   afterAll(async () => {
     await proxy.close();
     await client.close();
-    await Promise.all(replicas.map((r) => r.close()));
+    await Promise.all([...replicas, ...sglang].map((r) => r.close()));
   });
 
-  async function send(body: string, via: RunningProxy = proxy): Promise<{ replica: string; cached: number }> {
-    const r = await sendChat(via.url, APP, body, client);
+  async function send(body: string, app = APP, via: Agent = client): Promise<{ replica: string; cached: number }> {
+    const r = await sendChat(proxy.url, app, body, via);
     expect(r.status).toBe(200);
     return r;
   }
@@ -63,16 +71,11 @@ describe('shared-prefix requests land on the replica holding the prefix', () => 
   });
 
   it.each(['vllm', 'sglang'] as const)('falls back to the shortest queue when the holder is skewed busy (%s metric names)', async (names) => {
-    const pool = names === 'vllm' ? replicas : await Promise.all([0, 1].map((i) => startReplica('c1', `s${i}`, { slots: 2, queue: 64, tokensPerSecond: 2000, metricNames: names })));
-    const via =
-      names === 'vllm'
-        ? proxy
-        : await startTestProxy({
-            endpoints: pool.map((r) => ({ cluster: 'c1', url: r.url })),
-            apps: [{ id: APP, strategy: 'inference-aware' }],
-            config: { replicaScrapeIntervalMs: 100, replicaExploreRate: 0 },
-          });
-    const holder = await send(chat('beta', 'warm up'), via);
+    const [pool, app] = names === 'vllm' ? [replicas, APP] : [sglang, SGLANG_APP];
+    // Its own connection, kept alive, for the new app: one worker process sees both requests (with
+    // SY_TEST_PROXY_WORKERS a worker scrapes only replicas it has picked among).
+    const via = names === 'vllm' ? client : new Agent({ connections: 1 });
+    const holder = await send(chat('beta', 'warm up'), app, via);
     const busy = pool.find((r) => r.config.replicaId === holder.replica);
     expect(busy).toBeDefined();
     // Load the holder behind the proxy's back: 2 running + 10 waiting, as its /metrics will say.
@@ -87,13 +90,12 @@ describe('shared-prefix requests land on the replica holding the prefix', () => 
     );
     try {
       await sleep(400); // a few scrapes
-      const moved = await send(chat('beta', 'while busy'), via);
+      const moved = await send(chat('beta', 'while busy'), app, via);
       expect(moved.replica).not.toBe(holder.replica);
     } finally {
       hold.abort();
       await Promise.all(direct);
-      if (via !== proxy) await via.close();
-      if (pool !== replicas) await Promise.all(pool.map((r) => r.close()));
+      if (via !== client) await via.close();
     }
   });
 });
