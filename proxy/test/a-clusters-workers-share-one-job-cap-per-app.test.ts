@@ -29,7 +29,8 @@ describe("a cluster's workers share one cap of unfinished jobs per app", () => {
 
   beforeAll(async () => {
     keys = await testKeys();
-    // 40 tokens at 5 a second: each job stays unfinished for ~8 s while the others are submitted.
+    // 20 tokens at 5 a second: each job stays unfinished for ~4 s while the others are submitted
+    // (all eight submits take under 1 s on a loaded 2-core machine).
     sim = await startReplica('c1', 'r0', { tokensPerSecond: 5 });
     db = await spawnLibsqlServer(join(dir, 'sy.db'));
     client = createClient({ url: db.url });
@@ -53,7 +54,7 @@ describe("a cluster's workers share one cap of unfinished jobs per app", () => {
     // A fresh connection per submit: the primary hands connections to the workers in turn.
     const res = await rawRequest(proxy.url, {
       path: `/v4/${APP}/v1/chat/completions`,
-      body: chatBody({ max_tokens: 40 }),
+      body: chatBody({ max_tokens: 20 }),
       headers: { 'x-switchyard-token': await keys.mint({ aud: PROXY }), 'x-switchyard-async': '1', connection: 'close' },
     });
     const code = res.status === 202 ? undefined : (JSON.parse(res.body) as { error?: { code?: string } }).error?.code;
