@@ -7,52 +7,22 @@
  * was parsed from the body's leftovers, and answered 504 after the time-to-first-byte budget.
  * Small bodies' connections stay pooled.
  */
-import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, rawRequest, scrapeMetrics, startTestProxy, testKeys } from './harness.ts';
+import { keptAliveAnswer, neverReadingReplica, postsToAReadingReplica, type NeverReadingReplica } from './never-reading-replica.ts';
 import { metricSum } from './proxy-processes.ts';
 
 const OTHER = 'acme/other';
 
-let replica: Server;
+let replica: NeverReadingReplica;
 let proxy: RunningProxy;
 let keys: Awaited<ReturnType<typeof testKeys>>;
-const sockets = new Set<Socket>();
-
-/**
- * One request per head: a POST with a body gets a 200 at once, kept alive, and the connection is
- * never read again (its body stays unread); anything else gets a 200 and the next head is awaited.
- */
-function serve(s: Socket): void {
-  sockets.add(s);
-  s.on('close', () => sockets.delete(s));
-  s.on('error', () => undefined);
-  let buf = '';
-  const onData = (d: Buffer): void => {
-    buf += d.toString('latin1');
-    const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const head = buf.slice(0, end).toLowerCase();
-    buf = buf.slice(end + 4);
-    const length = /content-length: *(\d+)/.exec(head);
-    if (head.startsWith('post ') && length !== null && Number(length[1]) > 0) {
-      s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 15\r\nconnection: keep-alive\r\n\r\n{"queued":true}');
-      s.off('data', onData);
-      s.pause();
-      return;
-    }
-    s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\n{"ok":true}');
-  };
-  s.on('data', onData);
-}
 
 beforeEach(async () => {
-  replica = createServer(serve);
-  await new Promise<void>((r) => replica.listen(0, '127.0.0.1', r));
+  replica = await neverReadingReplica(keptAliveAnswer('200 OK', '{"queued":true}'));
   keys = await testKeys();
-  const url = `http://127.0.0.1:${(replica.address() as AddressInfo).port}`;
+  const url = replica.url;
   proxy = await startTestProxy({
     // Two tenants on one replica: the proxy's connections to it are one pool.
     endpoints: [{ cluster: 'c1', url }, { cluster: 'c1', app: OTHER, url }],
@@ -63,8 +33,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await proxy.close();
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => replica.close(r));
+  await replica.close();
 });
 
 it.each([
@@ -88,28 +57,8 @@ it.each([
 it('small POSTs answered 200 keep their connection: no socket per request', async () => {
   // A small body arrives with its head: closing after each would leave a TIME_WAIT socket per
   // request, and one tenant's flood could use up the proxy's ports to a replica others share.
-  let connections = 0;
-  const http = createHttpServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
-  });
-  http.on('connection', () => (connections += 1));
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const via = await startTestProxy({
-    endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }],
-    jwks: keys.jwks,
-  });
-  try {
-    const base = `http://127.0.0.1:${via.port}`;
-    for (let i = 0; i < 40; i++) {
-      const r = await rawRequest(base, { path: `/v4/${APP}/v1/chat/completions`, headers: { 'x-switchyard-token': await keys.mint() }, body: `{"prompt":"${'p'.repeat(32 * 1024)}"}` });
-      expect(r.status).toBe(200);
-    }
-    // One kept-alive connection (one per worker process with two).
-    expect(connections).toBeLessThanOrEqual(2);
-  } finally {
-    await via.close();
-    http.closeAllConnections();
-    await new Promise((r) => http.close(r));
-  }
+  const { statuses, connections } = await postsToAReadingReplica(keys, 40, `{"prompt":"${'p'.repeat(32 * 1024)}"}`, 200);
+  expect(statuses).toEqual(new Set([200]));
+  // One kept-alive connection (one per worker process with two).
+  expect(connections).toBeLessThanOrEqual(2);
 }, 20_000);

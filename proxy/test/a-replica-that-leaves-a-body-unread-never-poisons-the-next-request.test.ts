@@ -7,60 +7,26 @@
  * A refused body larger than one read (upstream-call.ts UNREAD_BODY_BYTES) now closes its
  * connection; a small one, which an HTTP server reads with its head or closes, does not.
  */
-import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
 import { APP, rawRequest, scrapeMetrics, startTestProxy, testKeys } from './harness.ts';
+import { keptAliveAnswer, neverReadingReplica, postsToAReadingReplica, type NeverReadingReplica } from './never-reading-replica.ts';
 import { metricSum } from './proxy-processes.ts';
 
 const PATH = `/v4/${APP}/v1/chat/completions`;
 
-let replica: Server;
+let replica: NeverReadingReplica;
 let proxy: RunningProxy;
 let keys: Awaited<ReturnType<typeof testKeys>>;
-const sockets = new Set<Socket>();
-let accepted = 0;
-
-/**
- * One request per read of a head: a POST with a body is refused (413, kept alive) and the
- * connection is never read again; anything else gets a 200 and the next head is awaited.
- */
-function serve(s: Socket): void {
-  accepted += 1;
-  sockets.add(s);
-  s.on('close', () => sockets.delete(s));
-  s.on('error', () => undefined);
-  let buf = '';
-  const onData = (d: Buffer): void => {
-    buf += d.toString('latin1');
-    const end = buf.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const head = buf.slice(0, end).toLowerCase();
-    buf = buf.slice(end + 4);
-    const length = /content-length: *(\d+)/.exec(head);
-    if (head.startsWith('post ') && length !== null && Number(length[1]) > 0) {
-      const body = '{"error":"request entity too large"}';
-      s.write(`HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\n\r\n${body}`);
-      s.off('data', onData);
-      s.pause();
-      return;
-    }
-    s.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\n{"ok":true}');
-  };
-  s.on('data', onData);
-}
 
 // A proxy per case in front of the replica that never reads a refused body; the small-body case
 // below brings its own replica and proxy, so it no longer starts this one unused.
 describe('a replica that never reads a refused body', () => {
   beforeEach(async () => {
-    accepted = 0;
-    replica = createServer(serve);
-    await new Promise<void>((r) => replica.listen(0, '127.0.0.1', r));
+    replica = await neverReadingReplica(keptAliveAnswer('413 Payload Too Large', '{"error":"request entity too large"}'));
     keys = await testKeys();
     proxy = await startTestProxy({
-      endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(replica.address() as AddressInfo).port}` }],
+      endpoints: [{ cluster: 'c1', url: replica.url }],
       jwks: keys.jwks,
       // Fresh per case. One failure would open the circuit or eject the replica; a hung request shows in 2 s.
       config: { circuitFailureThreshold: 1, outlierConsecutiveFailures: 1, upstreamHeadersTimeoutMs: 2_000 },
@@ -68,8 +34,7 @@ describe('a replica that never reads a refused body', () => {
   });
   afterEach(async () => {
     await proxy.close();
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => replica.close(r));
+    await replica.close();
   });
 
   it.each([
@@ -85,8 +50,8 @@ describe('a replica that never reads a refused body', () => {
     }
     // Only the refused upload's connection was closed: the others are kept alive as before (one for
     // the refusal, one for the three answers; one more if they were spread over two worker processes).
-    expect(accepted).toBeGreaterThanOrEqual(2);
-    expect(accepted).toBeLessThanOrEqual(3);
+    expect(replica.accepted()).toBeGreaterThanOrEqual(2);
+    expect(replica.accepted()).toBeLessThanOrEqual(3);
     const scrape = await scrapeMetrics(proxy);
     expect(scrape).toMatch(/^switchyard_proxy_circuit_open\{cluster="c1"\} 0$/m);
     expect(metricSum(scrape, 'switchyard_proxy_outlier_ejections_total')).toBe(0);
@@ -97,29 +62,8 @@ it('a replica that reads and refuses small bodies keeps its connection: no socke
   // An HTTP server reads a small body that came with its head (or closes): closing after every
   // refused small POST left a TIME_WAIT socket each, and a tenant's flood of bad requests could
   // use up the proxy's ports to a replica other tenants share.
-  const keys = await testKeys();
-  let connections = 0;
-  const http = createHttpServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad request"}'));
-  });
-  http.on('connection', () => (connections += 1));
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const via = await startTestProxy({
-    endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }],
-    jwks: keys.jwks,
-  });
-  try {
-    const base = `http://127.0.0.1:${via.port}`;
-    for (let i = 0; i < 40; i++) {
-      const r = await rawRequest(base, { path: PATH, headers: { 'x-switchyard-token': await keys.mint() }, body: '{"model":' });
-      expect(r.status).toBe(400);
-    }
-    // One kept-alive connection (one per worker process with two); was 40, one per refusal.
-    expect(connections).toBeLessThanOrEqual(2);
-  } finally {
-    await via.close();
-    http.closeAllConnections();
-    await new Promise((r) => http.close(r));
-  }
+  const { statuses, connections } = await postsToAReadingReplica(await testKeys(), 40, '{"model":', 400);
+  expect(statuses).toEqual(new Set([400]));
+  // One kept-alive connection (one per worker process with two); was 40, one per refusal.
+  expect(connections).toBeLessThanOrEqual(2);
 }, 20_000);
