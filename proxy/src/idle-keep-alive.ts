@@ -42,7 +42,10 @@ export function countRequest(req: ClientRequest, res: ClientResponse): void {
 }
 
 function answered(this: ServerResponse): void {
-  const socket = this.req.socket as KeepAliveSocket;
+  // Null once Node has let go of the connection (a refused upload's lingering close, a destroyed
+  // socket): nothing left to keep alive or to close, and reading through it threw on the loop.
+  const socket = this.req.socket as KeepAliveSocket | null;
+  if (socket === null) return;
   const left = (socket[inFlight] ?? 1) - 1;
   socket[inFlight] = left;
   if (left > 0) return;
