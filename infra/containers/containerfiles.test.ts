@@ -43,7 +43,8 @@ describe.each(IMAGES)('%s image', (image) => {
   it('runs tini as PID 1 in exec form, so SIGTERM reaches Node', () => {
     const entry = execForm(d.getENTRYPOINTs()[0]);
     expect(entry?.slice(0, 3)).toEqual(['/usr/bin/tini', '--', 'node']);
-    expect(entry).toEqual(expect.arrayContaining(['--import', 'tsx', 'control/cli/main.ts']));
+    // The built CLI (npm run build), not TypeScript through tsx's loader in every process.
+    expect(entry?.slice(3)).toEqual(['dist/main.mjs']);
     expect(execForm(d.getCMDs()[0])).not.toBeNull();
     const runs = d.getInstructions().filter((i) => i.getKeyword() === 'RUN').map((i) => i.getArgumentsContent() ?? '');
     expect(runs.some((r) => /apt-get install[^&]*\btini\b/.test(r))).toBe(true);
@@ -77,16 +78,22 @@ describe.each(IMAGES)('%s image', (image) => {
         cpSync(join(ROOT, src), target, { recursive: true });
       }
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+      // The image's build step, run as the Containerfile says, on exactly those files.
+      const build = d.getInstructions().find((i) => i.getKeyword() === 'RUN' && /build-dist\.ts/.test(i.getArgumentsContent() ?? ''));
+      expect(build, 'a RUN that builds dist/').toBeDefined();
+      const built = spawnSync('sh', ['-c', build?.getArgumentsContent() ?? 'false'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      expect(built.status, built.stderr).toBe(0);
       const entry = execForm(d.getENTRYPOINTs()[0]) ?? [];
       const cmd = execForm(d.getCMDs()[0]) ?? [];
       const r = spawnSync(process.execPath, [...entry.slice(3), cmd[0] ?? '', '--help'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
       expect(r.stderr).toBe('');
+      expect(entry.join(' ')).not.toMatch(/tsx/);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(`Usage: switchyard ${cmd[0] ?? '?'}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 90_000);
 
   const builder = ['docker', 'podman'].find((b) => spawnSync(b, ['info'], { stdio: 'ignore', timeout: 5_000 }).status === 0);
   it.skipIf(process.env['SWITCHYARD_BUILD_IMAGES'] !== '1' || builder === undefined)('builds with docker/podman', () => {

@@ -27,9 +27,19 @@ export function threadBoot(entry: URL): Promise<ThreadBoot> {
   return boot;
 }
 
+/** tsx's own esbuild (tsx is a production dependency, so it is there wherever we run), else null. */
+export function tsxEsbuild(): typeof import('esbuild') | null {
+  try {
+    return createRequire(TSX_API_CJS)('esbuild') as typeof import('esbuild');
+  } catch {
+    return null;
+  }
+}
+
 async function bundle(entry: URL): Promise<ThreadBoot> {
   try {
-    const esbuild = createRequire(TSX_API_CJS)('esbuild') as typeof import('esbuild');
+    const esbuild = tsxEsbuild();
+    if (esbuild === null) throw new Error('no esbuild');
     const out = await esbuild.build({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
     const code = out.outputFiles[0]?.text;
     // An empty import.meta in the bundle would break at run time: such a module belongs outside the thread.

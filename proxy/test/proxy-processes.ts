@@ -23,11 +23,13 @@ export async function spawnProxy(
   endpoints: ReadonlyArray<{ cluster: string; app?: string; url: string }>,
   env: Record<string, string>,
   apps: ReadonlyArray<Record<string, unknown>> = [],
+  /** What node runs (default: the TypeScript entry through tsx), e.g. a built `dist/main.mjs proxy`. */
+  command: readonly string[] = ['--import', 'tsx', 'proxy/src/server.ts'],
 ): Promise<ProxyProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-proc-'));
   const endpointsFile = join(dir, 'endpoints.json');
   await writeFile(endpointsFile, JSON.stringify({ endpoints: endpoints.map((e) => ({ app: APP, ...e })), apps }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
+  const child = spawn(process.execPath, [...command], {
     env: {
       ...process.env,
       PROXY_ID,
