@@ -43,6 +43,8 @@ export default defineConfig({
           environment: 'node',
           include: PROXY_WORKER_SUITES,
           env: { SY_TEST_PROXY_WORKERS: '2' },
+          // Their proxies run from the built CLI, as the images and systemd units run them.
+          globalSetup: ['proxy/test/built-cli.global.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
