@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { parseDocument, stringify } from 'yaml';
 import { generateKeyPair } from '../../shared/tokens/index.ts';
 import { BUNDLE_FILE, wranglerDryRun } from '../../infra/workerd/build-edge.ts';
 import { runApply } from '../config/run-apply.ts';
+import { buildDist } from '../build/build-dist.ts';
 import { switchyardCommand } from '../cli/switchyard-command.ts';
 import { claimStack } from './claim-stack.ts';
 import { Supervisor, type ChildSpec } from './supervisor.ts';
@@ -100,9 +101,29 @@ export interface DevStack {
 /** The demo key from examples/demo.yaml; apply stores only its SHA-256. */
 export const DEMO_API_KEY = 'sk-acme-demo-0123456789abcdef';
 
-/** Children run as `node --import tsx` (`switchyardCommand` says why not through tsx's CLI). */
-function switchyard(args: readonly string[]): { command: string; args: string[] } {
-  return switchyardCommand(args);
+interface StackCli {
+  command(args: readonly string[]): { command: string; args: string[] };
+  dispose(): Promise<void>;
+}
+
+/**
+ * The CLI the stack's children run: built once per start (`npm run build`'s code, ~1 s), so each of
+ * its ~14 processes starts without tsx's loader (~1.2 s less CPU and ~30 MB less each; the images
+ * run the same build), from the sources as they are now. Source maps on, so logs name .ts lines.
+ * Through tsx (`switchyardCommand`) when the build fails, with a line saying why.
+ */
+async function stackCli(log: (line: string) => void): Promise<StackCli> {
+  try {
+    await mkdir(join(ROOT, '.switchyard'), { recursive: true });
+    const dist = await buildDist(await mkdtemp(join(ROOT, '.switchyard', 'dist-dev-')));
+    return {
+      command: (args) => ({ command: process.execPath, args: ['--enable-source-maps', dist.entry, ...args] }),
+      dispose: () => rm(dist.outDir, { recursive: true, force: true }),
+    };
+  } catch (err) {
+    log(`  could not build the CLI (${err instanceof Error ? err.message : String(err)}); children run the TypeScript through tsx`);
+    return { command: switchyardCommand, dispose: async () => undefined };
+  }
 }
 
 async function ensureKeys(dir: string): Promise<{ privateJwk: string; jwksFile: string }> {
@@ -161,6 +182,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   // Before anything destructive: a second start would otherwise wipe the live stack's database
   // below, and the live stack's libSQL would answer the new one's /health.
   const lock = await claimStack(stateDir, topology, { traces: o.traces !== false, inspector: o.edge !== 'workerd' });
+  const cli = await stackCli(log);
   const sup = new Supervisor(logDir);
   // The bundle `wrangler deploy` would upload, built while the rest starts: no source under the
   // checkout restarts an edge served from it.
@@ -195,7 +217,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     await start({
       name: 'libsql',
       role: 'local libSQL endpoint',
-      ...switchyard(['libsql-server', '--db', dbFile, '--host', '127.0.0.1', '--port', String(topology.libsqlPort)]),
+      ...cli.command(['libsql-server', '--db', dbFile, '--host', '127.0.0.1', '--port', String(topology.libsqlPort)]),
       env: { LIBSQL_SERVER_AUTH_TOKEN: libsqlAuthToken },
       ready: `${libsqlUrl}/health`,
     });
@@ -218,7 +240,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       await start({
         name: 'otlp-receiver',
         role: 'OTLP trace receiver (spans into libSQL)',
-        ...switchyard(['otlp-receiver', '--db', libsqlUrl, '--host', '127.0.0.1', '--port', String(topology.otlpPort)]),
+        ...cli.command(['otlp-receiver', '--db', libsqlUrl, '--host', '127.0.0.1', '--port', String(topology.otlpPort)]),
         env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken },
         ready: `${otlpUrl}/health`,
       });
@@ -229,7 +251,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
         start({
           name: `sim-${c.id}`,
           role: `simulated GPU cluster (${c.id})`,
-          ...switchyard([
+          ...cli.command([
             'sim-cluster',
             '--cluster-id', c.id,
             '--replica-id', 'r0',
@@ -268,7 +290,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
         await start({
           name: `aggregator-${c.id}`,
           role: `cluster aggregator (${c.id})`,
-          ...switchyard(['aggregator', '--config', file]),
+          ...cli.command(['aggregator', '--config', file]),
           env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken },
           ready: () => rowsFor(libsqlUrl, libsqlAuthToken, c.id),
         });
@@ -280,7 +302,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
         start({
           name: p.id,
           role: `regional proxy (${p.region})`,
-          ...switchyard([
+          ...cli.command([
             'proxy',
             '--id', p.id,
             '--region', p.region,
@@ -310,7 +332,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     await start({
       name: 'rollout-controller',
       role: 'rollout controller (gates, steps)',
-      ...switchyard(['rollout', 'run', '--db', libsqlUrl, '--interval-ms', String(o.rolloutGateMs ?? 5000)]),
+      ...cli.command(['rollout', 'run', '--db', libsqlUrl, '--interval-ms', String(o.rolloutGateMs ?? 5000)]),
       env: { LIBSQL_AUTH_TOKEN: libsqlAuthToken },
       ready: async () => true,
     });
@@ -319,7 +341,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     const dashboardStarted = start({
       name: 'dashboard',
       role: 'operations dashboard',
-      ...switchyard([
+      ...cli.command([
         'dashboard',
         '--db', libsqlUrl,
         '--host', '127.0.0.1',
@@ -350,7 +372,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     const workerdEdge: ChildSpec = {
       name: 'edge',
       role: 'edge Worker (self-hosted workerd)',
-      ...switchyard(['edge', '--workerd', '--host', '127.0.0.1', '--port', String(topology.edgePort), '--env-file', envFile, '--out-dir', join(stateDir, 'workerd')]),
+      ...cli.command(['edge', '--workerd', '--host', '127.0.0.1', '--port', String(topology.edgePort), '--env-file', envFile, '--out-dir', join(stateDir, 'workerd')]),
       ready: `${edgeUrl}/health`,
       readyTimeoutMs: 90_000,
     };
@@ -379,6 +401,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     await dashboardStarted;
   } catch (err) {
     await sup.stopAll(2_000);
+    await cli.dispose();
     await lock.release();
     throw err;
   }
@@ -398,6 +421,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
     killCluster: (id) => sup.kill(`sim-${id}`),
     stop: async () => {
       await sup.stopAll();
+      await cli.dispose();
       await lock.release();
     },
   };
