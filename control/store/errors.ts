@@ -46,7 +46,8 @@ const HINTS: Readonly<Record<StoreErrorCode, string>> = {
   'invalid-url': 'use file:PATH, :memory:, http(s)://HOST or libsql://HOST',
   'not-found': 'run `switchyard db migrate` to create it, or fix the URL',
   unreachable: 'check that the database server is running and the URL is right',
-  unauthorized: 'check --auth-token / LIBSQL_AUTH_TOKEN',
+  // `switchyard proxy` has no --auth-token: it reads the token from the environment only.
+  unauthorized: 'check the database auth token: LIBSQL_AUTH_TOKEN, or --auth-token where the command has it',
   'schema-missing': 'run `switchyard db migrate` against this database',
   'schema-too-new': 'upgrade this checkout of switchyard',
   constraint: 'write the referenced row (project, app, cluster) first or fix the key',

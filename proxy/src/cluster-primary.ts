@@ -46,6 +46,10 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, startedAt: 0, crashes: 0 }));
   let stopping = false;
   let failedExits = 0;
+  // Until every worker has listened once, a worker that exits failed to start (a libSQL that
+  // refuses the token, a bad file): restarting it would loop on the same error while the proxy
+  // never says ready, so the primary stops the others and exits 1, as one process does.
+  let started = false;
   let url = '';
   const readyOnce: Array<() => void> = [];
   const ready = new Set<number>();
@@ -81,6 +85,12 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
       ready.delete(index);
       // Its requests died with it: their slots are free for the others at once.
       limits.forget(worker);
+      if (!started && !stopping) {
+        logger.error({ worker: index, pid: worker.process.pid, code, signal }, 'proxy worker failed to start (its error is above): stopping the others');
+        failedExits += 1;
+        stop('a worker failed to start');
+        return;
+      }
       if (stopping) {
         if (code !== 0) failedExits += 1;
         if (live().length === 0) process.exit(failedExits === 0 ? 0 : 1);
@@ -101,7 +111,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     logger.info({ signal, workers: live().length, deadlineMs: config.drainDeadlineMs }, 'draining all workers');
     // Every worker drains at once; the primary exits when the last has finished.
     for (const w of live()) w.process.kill('SIGTERM');
-    if (live().length === 0) process.exit(0);
+    if (live().length === 0) process.exit(failedExits === 0 ? 0 : 1);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -109,6 +119,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const allReady = new Promise<void>((resolve) => readyOnce.push(resolve));
   for (let i = 0; i < count; i += 1) fork(i);
   await allReady;
+  started = true;
   // As a single process does: shared limits are leased before the proxy says it is ready.
   await limits.start();
 

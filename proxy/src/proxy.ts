@@ -26,7 +26,7 @@ import { startReplicaScraper } from './replica-scraper.ts';
 import { ReplicaSignals } from './replica-signals.ts';
 import { LatencyTracker } from './latency-tracker.ts';
 import { rttWindowMs } from './min-rtt-window.ts';
-import { createListeners } from './listener.ts';
+import { createListeners, type Listeners } from './listener.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
 import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
@@ -372,22 +372,34 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     publicUrl: config.publicUrl === '' ? url : config.publicUrl,
   };
   Object.assign(rt, { config: runtimeConfig });
+  // A step that fails once the port is open (job recovery reading a libSQL that refuses the token)
+  // closes what the start opened: else `switchyard proxy` printed the error and its listeners kept
+  // the process running forever, serving nothing.
+  const opened: Array<() => unknown> = [() => closeListeners(listeners)];
+  const failStart = async (err: unknown): Promise<never> => {
+    for (const close of opened.reverse()) await Promise.resolve().then(close).catch(() => undefined);
+    throw err;
+  };
   // Workers leave metrics and health to the primary, which sums them (cluster-primary.ts).
-  const admin = slot === null ? await startAdminListener(rt) : { url: '', close: () => Promise.resolve() };
+  const admin = slot === null ? await startAdminListener(rt).catch(failStart) : { url: '', close: () => Promise.resolve() };
+  opened.push(() => admin.close());
   // Jobs replay through our own listener (loopback), so they start once it listens; of several
   // workers only the first recovers the interrupted ones (else each would run them again).
   // A worker replays its jobs through a loopback port of its own (`exclusive`: not shared with
   // its siblings), since a job's runner credential is known to the worker running it only.
   const jobListeners =
     slot === null || rt.jobs === null ? null : createListeners({ ...runtimeConfig, tlsCertFile: null, tlsKeyFile: null }, ...handlers);
-  if (jobListeners !== null)
+  if (jobListeners !== null) {
+    opened.push(() => closeListeners(jobListeners));
     await new Promise<void>((resolve, reject) => {
       jobListeners.server.once('error', reject);
       jobListeners.server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve());
-    });
+    }).catch(failStart);
+  }
   const jobsUrl =
     jobListeners === null ? url : `http://127.0.0.1:${(jobListeners.server.address() as AddressInfo).port}`;
-  await rt.jobs?.start(jobsUrl, slot === null || slot.index === 0);
+  opened.push(() => rt.jobs?.stop());
+  await rt.jobs?.start(jobsUrl, slot === null || slot.index === 0).catch(failStart);
 
   const refreshPins = (): Promise<void> =>
     rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => {
@@ -480,4 +492,11 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       await doDrain(0);
     },
   };
+}
+
+/** Stops listening and drops every connection (a start that failed has no requests to finish). */
+function closeListeners(listeners: Listeners): void {
+  listeners.server.close();
+  for (const session of listeners.h2sessions) session.destroy();
+  for (const socket of listeners.sockets) socket.destroy();
 }

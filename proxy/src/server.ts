@@ -100,8 +100,11 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   ).catch((err: unknown) => {
     // A start that failed (port in use, a store that refused a read) closes the client it was
     // given: open (a libsql:// or ws:// URL holds a WebSocket) it kept `switchyard proxy`, which
-    // lets the event loop end after printing the error, running forever.
+    // lets the event loop end after printing the error, running forever. A worker's channel to its
+    // primary holds its loop the same way: let go of it (`worker.disconnect()`, not the process's,
+    // which exits 0 at once) so the worker prints its error, exits 1 and the primary sees it.
     client?.close();
+    if (slot !== null) cluster.worker?.disconnect();
     throw err;
   });
   let stopping = false;

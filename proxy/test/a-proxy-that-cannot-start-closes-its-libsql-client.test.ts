@@ -4,7 +4,9 @@
  * with a libSQL URL over WebSocket (`ws://`, and `libsql://`, Turso's) the client's socket kept
  * it running forever after printing the error, on a bad JWKS as on a port already in use. The
  * libSQL server here is a WebSocket endpoint that speaks no further than the client's hello: what
- * matters is whether the proxy's connection to it is left open.
+ * matters is whether the proxy's connection to it is left open. A libSQL that refuses the token
+ * (a real Hrana endpoint with another token) failed the start only once the proxy listened: it
+ * printed "proxy failed (unauthorized)" and kept its listeners open, running forever.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHranaServer, type HranaServer } from '../../control/hrana/server.ts';
+import { migrate } from '../../control/store/index.ts';
+import { openStore } from '../../control/store/open-store.ts';
 import { APP } from './harness.ts';
 
 interface Run {
@@ -24,8 +29,8 @@ interface Run {
 }
 
 /** The CLI as `switchyard proxy` runs it; killed (code null) if it has not exited within `waitMs`. */
-async function runProxyCli(env: Record<string, string>, waitMs: number): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', '1'], {
+async function runProxyCli(env: Record<string, string>, waitMs: number, workers = 1): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', String(workers)], {
     env: { ...process.env, PROXY_ID: 'proxy-test', PROXY_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -45,6 +50,7 @@ describe('a one-process proxy that cannot start', () => {
   let libsql: WebSocketServer;
   let libsqlUrl: string;
   let endpointsFile: string;
+  let dir: string;
   const open = new Set<unknown>();
   let connections = 0;
   beforeAll(async () => {
@@ -56,7 +62,7 @@ describe('a one-process proxy that cannot start', () => {
     });
     await once(libsql, 'listening');
     libsqlUrl = `ws://127.0.0.1:${(libsql.address() as AddressInfo).port}`;
-    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-start-'));
+    dir = await mkdtemp(join(tmpdir(), 'sy-proxy-start-'));
     endpointsFile = join(dir, 'endpoints.json');
     await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ app: APP, cluster: 'c1', url: 'http://127.0.0.1:9' }] }));
   });
@@ -90,6 +96,31 @@ describe('a one-process proxy that cannot start', () => {
     expect(connections).toBeGreaterThan(before);
     await waitUntil(() => open.size === 0);
   }, 60_000);
+
+  // One process, and a primary with two workers (`switchyard proxy`'s default): the worker that
+  // recovers jobs failed, and the primary waited for it forever.
+  it.each([1, 2])('on a libSQL that refuses its token, says so and exits 1 (%i worker(s))', async (workers) => {
+    const dbPath = join(dir, `refusing-${workers}.db`);
+    const setup = openStore({ url: `file:${dbPath}` });
+    await migrate(setup.client, { now: Date.now() });
+    setup.close();
+    const hrana: HranaServer = await startHranaServer({ dbPath, port: 0, authToken: 'the-right-token-0123456789' });
+    try {
+      const run = await runProxyCli(
+        { LIBSQL_URL: hrana.url, LIBSQL_AUTH_TOKEN: 'a-wrong-token-0123456789', PROXY_PORT: '0', PROXY_AUTH_DISABLED: 'true' },
+        // Three processes start under tsx: on a loaded machine that alone took 16 s.
+        workers === 1 ? WAIT_MS : 45_000,
+        workers,
+      );
+      expect(run.stderr).toContain('(unauthorized)');
+      expect(run.stderr).toContain('LIBSQL_AUTH_TOKEN');
+      expect(run.code).toBe(1);
+      // A sibling worker that did start drains (no requests) before the primary exits.
+      expect(run.exitAfterErrorMs).toBeLessThan(5000);
+    } finally {
+      await hrana.close();
+    }
+  }, 90_000);
 });
 
 async function waitUntil(ok: () => boolean): Promise<void> {
