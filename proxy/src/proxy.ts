@@ -152,6 +152,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     throw new Error('no endpoint source: pass a store or set PROXY_ENDPOINTS_FILE');
   const registry = new EndpointRegistry(source, config.defaultStrategy);
   await registry.refresh(now());
+  // A file the operator named that cannot be used refuses the start (it said "ready" with no
+  // replicas); a store that fails is retried by the refreshes instead: it comes back by itself.
+  if (config.endpointsFile !== null && registry.lastError !== null)
+    throw new Error(`endpoints file ${config.endpointsFile} (--endpoints-file / PROXY_ENDPOINTS_FILE): ${registry.lastError}`);
   const slot = deps.worker ?? null;
   // A cluster worker leaves every limited key to its primary, the proxy's one limiter and lease
   // holder (cluster-limits.ts); one process counts and leases on its own.

@@ -44,6 +44,7 @@ export function parseStaticEndpoints(doc: unknown): {
   const endpoints: EndpointRow[] = [];
   const apps: AppSettings[] = [];
   const eps = Array.isArray(root['endpoints']) ? root['endpoints'] : [];
+  if (!Array.isArray(root['endpoints'])) problems.push('endpoints: expected a list of {cluster, app, url}');
   eps.forEach((raw, i) => {
     const e = asRecord(raw);
     const { cluster, app, url } = e;
@@ -107,7 +108,14 @@ export function parseStaticEndpoints(doc: unknown): {
 export function staticFileSource(path: string): RegistrySource {
   return {
     async load() {
-      return parseStaticEndpoints(parseYaml(await readFile(path, 'utf8')));
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new Error(code === 'ENOENT' ? 'cannot read it (no such file)' : `cannot read it (${String(err)})`);
+      }
+      return parseStaticEndpoints(parseYaml(text));
     },
   };
 }
