@@ -124,8 +124,8 @@ export interface ProxyConfig {
   /** 0 picks a free port (printed in the ready line). */
   readonly adminPort: number;
   /**
-   * Proxy processes sharing the listen port (node:cluster): a count or `auto` (one per core,
-   * os.availableParallelism()). 1 runs the proxy in this process, no primary. Default 1 here;
+   * Proxy processes sharing the listen port (node:cluster): a count or `auto` (one per usable
+   * core: the CPUs it may run on, capped by its cgroup's CPU quota, usable-cores.ts). 1 runs the proxy in this process, no primary. Default 1 here;
    * `switchyard proxy` defaults to `auto` (server.ts `defaults`, under file, env and flags).
    */
   readonly workers: number | 'auto';

@@ -8,7 +8,6 @@
 import { drainThenExit } from './drain-exit.ts';
 import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import pino from 'pino';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -17,6 +16,7 @@ import type { RunningProxy } from './proxy.ts';
 import { runPrimary } from './cluster-primary.ts';
 import { workerSlotFromEnv } from './cluster-peers.ts';
 import { openStoreClient } from './store-client.ts';
+import { usableCores } from './usable-cores.ts';
 import { parseJwks, readJwks } from './load-jwks.ts';
 
 export interface ServeOptions {
@@ -73,7 +73,7 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   if (!parsed.ok)
     throw new Error(`invalid proxy configuration:\n${formatConfigIssues(parsed.issues)}`);
   const config = parsed.config;
-  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  const workers = config.workers === 'auto' ? usableCores() : config.workers;
   const slot = cluster.isWorker ? workerSlotFromEnv(opts.env) : null;
   // A bad JWKS refuses the start before anything is opened: once, not in every worker while the
   // primary (which loads no keys) stays up serving nothing, and before the libSQL client (below).

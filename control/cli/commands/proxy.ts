@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--auth-disabled', 'accept requests without a routing token (development only)')
     .option(
       '--workers <n>',
-      'proxy processes sharing the port (node:cluster): a count or auto = one per core, env PROXY_WORKERS (default auto; per-app limits are counted by the primary, proxy/README.md)',
+      'proxy processes sharing the port (node:cluster): a count or auto = one per core this process may use (a container CPU limit counts), env PROXY_WORKERS (default auto; per-app limits are counted by the primary, proxy/README.md)',
     )
     .action(async (opts: Record<string, string | boolean | undefined>) => {
       const flags: Record<string, unknown> = {};
