@@ -6,7 +6,6 @@
  * latency lists are sorted before quantiles: the report is the same for any thread count and
  * any split, and the same as a single-threaded replay.
  */
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { StrategyName } from '../../shared/domain/types.ts';
 import { threadBoot, type ThreadBoot } from '../../proxy/src/typescript-thread.ts';
@@ -14,6 +13,7 @@ import { BacktestError } from '../errors.ts';
 import { mergePartials, reportOf, type ReplayPartial, type ReplayReport } from './replay-engine.ts';
 import { allTaken, claimSlots, fileSize, RECORDS, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
 import type { ParallelJob, WorkerMessage, WorkerTask } from './replay-task.ts';
+import { usableCores } from '../../proxy/src/usable-cores.ts';
 
 export { BLOCK_BYTES, type ParallelJob, type WorkerTask, type WorkerMessage } from './replay-task.ts';
 
@@ -32,7 +32,7 @@ export function canSplit(strategy: StrategyName | null): boolean {
  * thread keeps ~1.25 cores busy (V8's concurrent GC and compiler, libuv's reads), which is why
  * two on two cores are not twice as fast.
  */
-export function defaultThreads(cores = availableParallelism()): number {
+export function defaultThreads(cores = usableCores()): number {
   return Math.max(1, cores);
 }
 

@@ -51,7 +51,7 @@ export function register(program: Command): void {
     .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay')
     .option('--no-verify', 'skip whole-decision comparison (it is on by default when nothing is altered)')
     .addHelpText('after', `\nExit status ${EXIT.refused}: some decisions break a hard constraint (residency, …) under the altered policy.`)
-    .option('--threads <n>', 'with --input and no --limit: threads sharing the records, this one included (default: one per core; each reads only its own byte blocks of the file; same report for any count)')
+    .option('--threads <n>', 'with --input and no --limit: threads sharing the records, this one included (default: one per core it may use, a container CPU limit included; each reads only its own byte blocks of the file; same report for any count)')
     .action(async (opts: ReplayFlags) => {
       const source = sourceOf(opts);
       if (opts.exportNdjson !== undefined) {
