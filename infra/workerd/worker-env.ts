@@ -13,10 +13,12 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WRANGLER_TOML = join(ROOT, 'wrangler.toml');
 
 /**
- * The Worker's env parser. Loaded by path (not a static import) because the Worker's modules are
- * typed against workers-types (a different tsconfig); only `loadConfig`'s reads matter here.
+ * The Worker's env parser. Not a static import: the Worker's modules are typed against
+ * workers-types (a different tsconfig), and `as string` keeps TypeScript from following this one
+ * while esbuild still sees the literal (the built CLI bundles it; a path it imported at run time
+ * would be a .ts file beside the sources). Only `loadConfig`'s reads matter here.
  */
-const WORKER_CONFIG_MODULE: string = '../../workers/src/config.ts';
+const loadWorkerConfig = (): Promise<unknown> => import('../../workers/src/config.ts' as string);
 type LoadConfig = (env: Readonly<Record<string, unknown>>) => Promise<unknown>;
 
 /** Variables that hold credentials: Worker secrets, never `[vars]`, never in a config file. */
@@ -37,7 +39,7 @@ export async function workerVariableNames(): Promise<string[]> {
       },
     },
   );
-  const { loadConfig } = (await import(WORKER_CONFIG_MODULE)) as { loadConfig: LoadConfig };
+  const { loadConfig } = (await loadWorkerConfig()) as { loadConfig: LoadConfig };
   await loadConfig(probe);
   for (const v of POLICY_VARIABLES) seen.add(v.name);
   return [...seen].sort();
