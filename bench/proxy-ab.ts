@@ -8,14 +8,19 @@
  *   git archive <commit> | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/node_modules
  *   BENCH_ROOTS=/tmp/base,$PWD BENCH_ROUNDS=7 BENCH_SECONDS=1.5 npx tsx bench/proxy-ab.ts
  *
+ * A root named `dist` is this tree's built CLI (`npm run build`'s code: `node dist/main.mjs proxy`,
+ * as the images run it), e.g. BENCH_ROOTS=$PWD,dist compares it with the TypeScript through tsx.
+ *
  * BENCH_CONNS (default `1,32`), BENCH_WORKERS (PROXY_WORKERS of every proxy, default 1),
  * BENCH_PROXY_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDist } from '../control/build/build-dist.ts';
 import { firstJsonLine, tsx } from './child-process.ts';
 import { alternateRounds, emptySamples, median, pushSample, samplesAt, type Samples } from './proxy/alternating-rounds.ts';
 import { closedLoop } from './proxy/load.ts';
@@ -28,7 +33,7 @@ const seconds = Number(env['BENCH_SECONDS'] ?? 2);
 const conns = (env['BENCH_CONNS'] ?? '1,32').split(',').map(Number);
 const nodeArgs = (env['BENCH_PROXY_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 
-interface Target { root: string; child: ChildProcess; url: string; by: Map<number, Samples> }
+interface Target { root: string; child: ChildProcess; url: string; by: Map<number, Samples>; builtDir: string | null }
 
 
 /** The proxy and, with several workers, its forked children (CPU is summed over them). */
@@ -48,14 +53,17 @@ async function main(): Promise<void> {
   const endpoints = join(mkdtempSync(join(tmpdir(), 'sy-proxy-ab-')), 'endpoints.json');
   writeFileSync(endpoints, JSON.stringify({ endpoints: [{ cluster: 'c1', app: 'bench/app', url: direct }], apps: [{ id: 'bench/app', requests: { functions: ['*'] } }] }));
   const targets: Target[] = [];
+  mkdirSync(join(HERE, '.switchyard'), { recursive: true });
   for (const root of roots) {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'proxy/src/server.ts')], {
-      cwd: root,
+    const built = root === 'dist' ? await buildDist(await mkdtemp(join(HERE, '.switchyard', 'dist-ab-'))) : null;
+    const command = built === null ? ['--import', 'tsx', join(root, 'proxy/src/server.ts')] : [built.entry, 'proxy'];
+    const child = spawn(process.execPath, [...nodeArgs, ...command], {
+      cwd: built === null ? root : HERE,
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...env, PROXY_ID: 'bench', PROXY_PORT: '0', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: endpoints, PROXY_LOG_LEVEL: 'silent', PROXY_WORKERS: env['BENCH_WORKERS'] ?? '1' },
     });
     const { url } = await firstJsonLine<{ url: string }>(child, (v) => v['msg'] === 'proxy ready');
-    targets.push({ root, child, url, by: new Map() });
+    targets.push({ root, child, url, by: new Map(), builtDir: built?.outDir ?? null });
   }
   let loads: number[] = [];
   try {
@@ -68,6 +76,7 @@ async function main(): Promise<void> {
   } finally {
     for (const t of targets) t.child.kill('SIGTERM');
     upstream.kill('SIGTERM');
+    for (const t of targets) if (t.builtDir !== null) rmSync(t.builtDir, { recursive: true, force: true });
   }
   for (const t of targets) {
     for (const [c, s] of t.by) {
