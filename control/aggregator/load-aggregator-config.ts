@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { makeLocator } from '../config/yaml-locator.ts';
 import { validateAggregatorConfig, type AggregatorConfigResult } from './aggregator-config.ts';
-import { mergeAggregatorFlags, type AggregatorFlags } from './flags-to-config.ts';
+import { blameFlags, mergeAggregatorFlags, type AggregatorFlags } from './flags-to-config.ts';
 
 /**
  * The entrypoint's one call: read the YAML file (if any), overlay the flags, validate the
- * result. Lines in issues point into the file for fields the flags did not override.
+ * result. Lines in issues point into the file for fields the flags did not override; the others
+ * name their flag.
  */
 export async function loadAggregatorConfig(file: string | null, flags: AggregatorFlags): Promise<AggregatorConfigResult> {
   let base: unknown = undefined;
@@ -31,5 +32,6 @@ export async function loadAggregatorConfig(file: string | null, flags: Aggregato
   }
   const merged = mergeAggregatorFlags(base, flags);
   if (merged.issues.length > 0) return { ok: false, issues: merged.issues };
-  return validateAggregatorConfig(merged.raw, file ?? 'flags', locate);
+  const result = validateAggregatorConfig(merged.raw, file ?? 'flags', locate);
+  return result.ok ? result : { ok: false, issues: result.issues.map((i) => blameFlags(i, merged.setByFlags, file !== null)) };
 }

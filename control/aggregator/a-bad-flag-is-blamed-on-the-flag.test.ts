@@ -1,0 +1,36 @@
+/**
+ * A flag overrides the file's field, so a bad flag value is reported against the flag, not the
+ * file's line it replaced: `--interval abc` over examples/aggregator.yaml used to print
+ * `examples/aggregator.yaml:29: intervalMs: …`, sending the operator to a line that was fine.
+ * Without a file, a missing field names the flag that sets it.
+ */
+import { expect, it } from 'vitest';
+import { formatIssue } from '../config/config-issue.ts';
+import { loadAggregatorConfig } from './load-aggregator-config.ts';
+
+const FILE = 'examples/aggregator.yaml';
+
+it.each([
+  [{ interval: 'abc' }, 'flags: intervalMs (--interval): '],
+  [{ scrapeTimeout: '5' }, 'flags: scrapeTimeoutMs (--scrape-timeout): '],
+  [{ region: 'mars' }, "flags: cluster.region (--region): unknown region 'mars'"],
+  [{ warm: '-1' }, 'flags: headroom.warm (--warm): '],
+])('a bad flag over the file is blamed on the flag: %o', async (flags, expected) => {
+  const loaded = await loadAggregatorConfig(FILE, flags);
+  expect(loaded.ok).toBe(false);
+  const lines = loaded.ok ? [] : loaded.issues.map(formatIssue);
+  expect(lines.join('\n')).toContain(expected);
+  expect(lines.join('\n')).not.toContain(`${FILE}:`);
+});
+
+it('a fine file with fine flags loads', async () => {
+  expect((await loadAggregatorConfig(FILE, { interval: '2000' })).ok).toBe(true);
+});
+
+it('without a file, a missing field names the flag that sets it', async () => {
+  const loaded = await loadAggregatorConfig(null, { app: ['acme/chat=http://127.0.0.1:9001'] });
+  const text = loaded.ok ? '' : loaded.issues.map(formatIssue).join('\n');
+  expect(text).toContain('flags: cluster.id (--cluster-id): ');
+  expect(text).toContain('flags: cluster.proxyUrl (--proxy-url): ');
+  expect(text).toContain('flags: apps.acme/chat.slotsPerReplica (--slots): ');
+});
