@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BacktestError } from '../errors.ts';
 
 /** reports/<timestamp>/ — the default output folder (timestamp read here, in the CLI layer). */
 export function defaultReportDir(now: Date): string {
@@ -16,4 +17,19 @@ export async function writeReport(dir: string, files: { json: unknown; html: str
     writeFile(out[2] ?? '', files.text),
   ]);
   return out;
+}
+
+/**
+ * Makes the `--out` folder before a run, so one that cannot be made (a file of that name) is a
+ * usage error at once instead of after a run of minutes.
+ */
+export async function prepareReportDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new BacktestError('bad-option', `--out ${dir} is a file, not a folder: name a folder for the report`);
+    throw new BacktestError('input-read', `--out ${dir}: cannot make the report folder (${(err as Error).message})`);
+  }
 }

@@ -11,7 +11,7 @@ import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
 import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtest/replay/parallel-replay.ts';
 import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
 import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
-import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
+import { defaultReportDir, prepareReportDir, writeReport } from '../../../backtest/report/write-report.ts';
 import { withDbFlags } from '../../config/db-flags.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
 import { decisionSource } from '../decision-source.ts';
@@ -69,6 +69,7 @@ export function register(program: Command): void {
         ...(opts.policy === undefined ? {} : { policySource: opts.policy }),
       };
       const threads = opts.threads === undefined ? defaultThreads() : positiveNumber(opts.threads, '--threads');
+      if (opts.out !== undefined) await prepareReportDir(opts.out);
       const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
       // A file without --limit is read by the block reader (on one thread it replays every record in
       // order: any strategy, canary notes too). Threads do not merge the policy-canary side-by-side

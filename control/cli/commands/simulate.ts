@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { BacktestError } from '../../../backtest/errors.ts';
 import { parseEnvFile, policyFromEnv } from '../../../backtest/policy-file.ts';
 import { simMarkdownTable, simHtml, simSummaryText } from '../../../backtest/report/sim-report.ts';
-import { defaultReportDir, writeReport } from '../../../backtest/report/write-report.ts';
+import { defaultReportDir, prepareReportDir, writeReport } from '../../../backtest/report/write-report.ts';
 import { parseScenario, SIM_STRATEGIES, type SimStrategy } from '../../../backtest/sim/scenario.ts';
 import { simulate } from '../../../backtest/sim/simulate.ts';
 
@@ -47,6 +47,7 @@ export function register(program: Command): void {
         traffic: { ...parsed.traffic, ...(opts.rate === undefined ? {} : { ratePerSecond: positive(opts.rate, '--rate') }) },
       };
       const strategies = opts.strategies === undefined ? undefined : parseStrategies(opts.strategies);
+      if (opts.out !== undefined) await prepareReportDir(opts.out);
       const started = performance.now();
       const report = simulate(scenario, {
         ...(strategies === undefined ? {} : { strategies }),
