@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
-import { admitRequest } from './request-admission.ts';
+import { parseAppPath } from '../../shared/http/request-path.ts';
+import { admitRequest, pathRefusal } from './request-admission.ts';
 
 // A GET with a body cannot be built with `new Request` (workerd refuses), but arrives from the
 // network; the check reads only method, headers and body.
@@ -29,5 +30,18 @@ describe('admitRequest', () => {
     expect(err?.message).not.toContain('v1/');
     expect(err?.details).toBeUndefined();
     expect(err?.logDetail).toContain('v1/chat/completions, v1/models');
+  });
+});
+
+describe('pathRefusal', () => {
+  // "/v4/acme/chat" (no function) used to read "… expected /v4/<project>/<app>/<function>. Use
+  // /v4/<project>/<app>/<function>.": the shape said twice.
+  it.each(['/v4/acme/chat', '/v4/acme', '/v4/acme/chat/a//b'])('%s: names the path and the shape once', (path) => {
+    const parsed = parseAppPath(path);
+    if (parsed.ok) throw new Error(`${path} parsed`);
+    const err = pathRefusal(path, parsed);
+    expect(err.status).toBe(400);
+    expect(err.message).toContain(`"${path}" is not a canonical app path`);
+    expect(err.message.split('/v4/<project>/<app>/<function>').length - 1).toBe(1);
   });
 });

@@ -13,7 +13,10 @@ import { EdgeError, refuse } from './errors.ts';
 /** The refusal for a path the shared parser did not accept. */
 export function pathRefusal(pathname: string, refusal: PathRefusal): EdgeError {
   if (refusal.code === 'not-app-path') return refuse.notFound(pathname);
-  return new EdgeError('bad-path', 400, `"${pathname}" is not a canonical app path: ${refusal.reason}. Use /v4/<project>/<app>/<function>.`);
+  // Some reasons already name the shape; say it once.
+  const shape = '/v4/<project>/<app>/<function>';
+  const hint = refusal.reason.includes(shape) ? '' : ` Use ${shape}.`;
+  return new EdgeError('bad-path', 400, `"${pathname}" is not a canonical app path: ${refusal.reason}.${hint}`);
 }
 
 function declaredLength(headers: Headers): number | null {
