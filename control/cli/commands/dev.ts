@@ -9,9 +9,10 @@ import { StartError } from '../../dev/supervisor.ts';
 import { DEFAULT_DEV_BASE_PORT } from '../../dev/topology.ts';
 import { UsageError } from '../exit-codes.ts';
 
-function parsePort(value: string): number {
+/** `from`: what set the value (--port, or SWITCHYARD_PORT behind the option's default). */
+function parsePort(value: string, from: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1024 || n > 65_000) throw new UsageError(`--port must be an integer between 1024 and 65000, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1024 || n > 65_000) throw new UsageError(`${from} must be an integer between 1024 and 65000, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -26,8 +27,9 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'database, keys, generated configs and logs; one running stack each, env SWITCHYARD_STATE_DIR', process.env['SWITCHYARD_STATE_DIR'] ?? '.switchyard/dev')
     .option('--keep-data', 'keep the previous run\'s database instead of starting fresh')
     .option('--workerd', 'run the edge self-hosted on workerd (`switchyard edge --workerd`) instead of `wrangler dev`')
-    .action(async (opts: { port: string; stateDir: string; keepData?: boolean; workerd?: boolean }) => {
-      const basePort = parsePort(opts.port);
+    .action(async (opts: { port: string; stateDir: string; keepData?: boolean; workerd?: boolean }, cmd: Command) => {
+      const fromEnv = cmd.getOptionValueSource('port') === 'default' && process.env['SWITCHYARD_PORT'] !== undefined;
+      const basePort = parsePort(opts.port, fromEnv ? 'SWITCHYARD_PORT' : '--port');
       process.stdout.write(`Starting Switchyard on 127.0.0.1:${basePort} (state in ${opts.stateDir}) ...\n`);
       let stack;
       try {

@@ -80,3 +80,10 @@ test.each([
   },
   60_000,
 );
+
+// The port came from the environment, not a flag: the message used to say "--port".
+test('switchyard dev with a bad SWITCHYARD_PORT names the variable', async () => {
+  const r = await runCliInProcess(['dev'], { cwd, env: { SWITCHYARD_PORT: 'xyz' } });
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toContain('error: SWITCHYARD_PORT must be an integer between 1024 and 65000, got "xyz"');
+});
