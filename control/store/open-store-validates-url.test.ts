@@ -16,6 +16,9 @@ const accepted = [
 const refused: Array<[string, RegExp]> = [
   ['', /is not supported/],
   ['switchyard.db', /is not supported/],
+  // A bare path is the common slip: the message says what to write instead.
+  ['.switchyard/dev/switchyard.db', /did you mean file:\.switchyard\/dev\/switchyard\.db\?/],
+  ['/var/lib/sy.db', /did you mean file:\/var\/lib\/sy\.db\?/],
   ['postgres://localhost/db', /is not supported: use file:PATH/],
   ['file:', /needs a path/],
   ['http://', /no valid host/],

@@ -37,9 +37,11 @@ export function validateStoreUrl(url: string): void {
   if (url === ':memory:') return;
   const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined || !(SCHEMES as readonly string[]).includes(scheme)) {
+    // No scheme and a path's look (`/…`, `./…`, `dir/file.db`): most likely a file meant as one.
+    const path = scheme === undefined && /[/\\]|\.db$/.test(url) ? ` (did you mean file:${url}?)` : '';
     throw new StoreError(
       'invalid-url',
-      `database URL ${JSON.stringify(url)} is not supported: use file:PATH, :memory:, http(s)://HOST[:PORT] or libsql://HOST`,
+      `database URL ${JSON.stringify(url)} is not supported${path}: use file:PATH, :memory:, http(s)://HOST[:PORT] or libsql://HOST`,
     );
   }
   if (scheme === 'file:') {
