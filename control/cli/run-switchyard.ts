@@ -3,6 +3,7 @@
  * main.ts calls it with the process's arguments and streams; tests call it in-process
  * (run-cli-in-process.ts) so each case does not pay for a Node process of its own.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import type { CommandModule } from './command-module.ts';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf, UsageError, usageProblems } from './exit-codes.ts';
@@ -80,6 +81,7 @@ async function parseAndRun(args: readonly string[], output: CliOutput): Promise<
       ...(width === undefined ? {} : { getOutHelpWidth: () => width, getErrHelpWidth: () => width }),
     })
     .description('Switchyard: global request router for GPU and AI inference workloads')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .showHelpAfterError()
     .enablePositionalOptions()
     // Commander's usage errors throw (every subcommand inherits this) so runSwitchyard decides the exit code.
@@ -118,4 +120,11 @@ async function asStoreError(err: unknown, action: string): Promise<unknown> {
   const [{ LibsqlError }, { StoreError, toStoreError }] = await Promise.all([import('@libsql/client'), import('../store/errors.ts')]);
   if (err instanceof StoreError && err.code === 'not-found') return new UsageError(err.message, { showHelp: false, cause: err });
   return err instanceof LibsqlError ? toStoreError(action, err) : err;
+}
+
+/** The checkout's version (package.json), for `switchyard --version`. */
+function packageVersion(): string {
+  const pkg: unknown = createRequire(import.meta.url)('../../package.json');
+  const version = typeof pkg === 'object' && pkg !== null ? (pkg as { version?: unknown }).version : undefined;
+  return typeof version === 'string' ? version : 'unknown';
 }

@@ -42,9 +42,12 @@ export function unknownCommandIn(program: Command, args: readonly string[]): Unk
  * `switchyard rollout --db x`), or null. Asking for help is not a missing command.
  */
 export function missingCommandIn(program: Command, args: readonly string[]): Command | null {
-  if (args.some((a) => a === 'help' || a === '--help' || a === '-h')) return null;
+  if (args.some((a) => a === 'help' || a === '--help' || a === '-h' || a === '--version' || a === '-V')) return null;
   const { at, unknown } = walk(program, args);
-  return unknown === null && at.commands.length > 0 ? at : null;
+  // `switchyard --bogus`: the program takes no options but help and version, so the option is
+  // what to fix (commander names it). A group's (`rollout --db x`) may belong to its subcommands.
+  const programOption = at === program && args.some((a) => a.startsWith('-'));
+  return unknown === null && at.commands.length > 0 && !programOption ? at : null;
 }
 
 /** `error: … needs a command: migrate, prune (see …)`, naming the group's subcommands. */

@@ -23,3 +23,17 @@ test.each([
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(said);
 }, 60_000);
+
+// The program's own options: `switchyard --bogus` said "`switchyard` needs a command" and
+// `switchyard --version` was such a bogus option.
+test('switchyard --bogus names the unknown option, exit 2', async () => {
+  const r = await runCliInProcess(['--bogus']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("error: unknown option '--bogus'");
+}, 60_000);
+
+test.each([['--version'], ['-V']])('switchyard %s prints the version, exit 0', async (flag) => {
+  const r = await runCliInProcess([flag]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+}, 60_000);
