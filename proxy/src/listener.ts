@@ -134,6 +134,10 @@ function destroyGiven(socket: net.Socket): void {
   socket.destroy();
 }
 
+function destroyFailedHandshake(_err: Error, socket: net.Socket): void {
+  socket.destroy();
+}
+
 /**
  * Hands a cleartext connection to the HTTP/2 or the HTTP/1 server by its first bytes. Nothing of
  * the sniff outlives the decision: no listener, closure or Buffer stays on a connection that is
@@ -205,6 +209,9 @@ export function createListeners(
     );
     // The secure server takes its HTTP/1 deadlines as properties, not options (Node 20).
     Object.assign(secure, limits, { maxHeaderSize: config.maxHeaderBytes });
+    // A failed or timed-out handshake is no HTTP request: close it now. Node's secure server passes
+    // it on to 'clientError', whose HTTP/1 refusal and lingering close held it a second longer.
+    secure.prependListener('tlsClientError', destroyFailedHandshake);
     secure.on('secureConnection', track);
     secure.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
     secure.on('request', countRequest);

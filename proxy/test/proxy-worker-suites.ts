@@ -58,6 +58,7 @@ export const PROXY_WORKER_SUITES = [
   'proxy/test/replica-cannot-forge-switchyard-headers.test.ts',
   'proxy/test/replica-internal-and-malformed-paths-never-reach-upstream.test.ts',
   'proxy/test/shared-prefix-requests-land-on-the-replica-holding-the-prefix.test.ts',
+  'proxy/test/slow-and-silent-tls-clients-are-closed.test.ts',
   'proxy/test/slow-header-clients-are-closed.test.ts',
   'proxy/test/stream-continues-when-its-replica-dies.test.ts',
   'proxy/test/stream-cut-at-project-budget-matches-engine-usage.test.ts',
