@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyRuntime } from './runtime.ts';
+import { ADMIN_LISTENER, listenOrExplain } from './listen-error.ts';
 
 export interface AdminListener {
   readonly url: string;
@@ -40,10 +41,7 @@ function handle(rt: ProxyRuntime, req: http.IncomingMessage, res: http.ServerRes
 
 export async function startAdminListener(rt: ProxyRuntime): Promise<AdminListener> {
   const server = http.createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => handle(rt, req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(rt.config.adminPort, rt.config.adminHost, () => resolve());
-  });
+  await listenOrExplain(server, { port: rt.config.adminPort, host: rt.config.adminHost }, ADMIN_LISTENER);
   const { port } = server.address() as AddressInfo;
   const host = rt.config.adminHost.includes(':') ? `[${rt.config.adminHost}]` : rt.config.adminHost;
   return {

@@ -23,6 +23,8 @@ export type PeerMessage =
   | { readonly sy: 'circuit'; readonly key: string; readonly state: 'open' | 'closed'; readonly at: number }
   | { readonly sy: 'eject'; readonly appId: string; readonly url: string; readonly until: number }
   | { readonly sy: 'ready'; readonly url: string }
+  /** A worker's start failed: the primary fails the whole start with this message. */
+  | { readonly sy: 'start-failed'; readonly message: string }
   | { readonly sy: 'drain' };
 
 export function isPeerMessage(m: unknown): m is PeerMessage {

@@ -10,15 +10,17 @@
  * exiting when the last one has finished (0 when all drained cleanly).
  */
 import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, type RegistryContentType } from 'prom-client';
 import type { Client } from '@libsql/client';
 import { jobResultBudgetPerApp, jobResultBudgetTotal, type ProxyConfig } from './config.ts';
 import { libsqlJobStore } from './async-job-store.ts';
 import { isJobResultMessage, JobResultLedger } from './job-result-ledger.ts';
 import { HEALTH_PATH } from './admin-listener.ts';
+import { ADMIN_LISTENER, listenOrExplain } from './listen-error.ts';
 import { isPeerMessage, WORKER_ENV } from './cluster-peers.ts';
 import { PrimaryLimits } from './cluster-limits.ts';
 import { libsqlLeaseStore } from './limit-lease-store.ts';
@@ -28,6 +30,8 @@ const BASE_RESTART_MS = 250;
 const MAX_RESTART_MS = 30_000;
 /** A worker that lived this long before dying starts the backoff afresh. */
 const STABLE_MS = 60_000;
+/** How long the workers of a failed start get to exit on SIGTERM before they are killed. */
+const STOP_WORKERS_MS = 5_000;
 
 export interface PrimaryReady {
   readonly url: string;
@@ -45,21 +49,39 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
   const bootedAt = Date.now();
   const slots: Slot[] = Array.from({ length: count }, () => ({ worker: null, startedAt: 0, crashes: 0 }));
   let stopping = false;
-  let failedExits = 0;
-  // Until every worker has listened once, a worker that exits failed to start (a libSQL that
-  // refuses the token, a bad file): restarting it would loop on the same error while the proxy
-  // never says ready, so the primary stops the others and exits 1, as one process does.
   let started = false;
+  let abandoned = false;
+  let failedExits = 0;
+  // The first failure of the start wins (a worker's own message, else its death).
+  let failStart: (err: Error) => void = () => undefined;
+  const startFailed = new Promise<never>((_resolve, reject) => (failStart = reject));
+  startFailed.catch(() => undefined);
   let url = '';
   const readyOnce: Array<() => void> = [];
   const ready = new Set<number>();
   const aggregator = new AggregatorRegistry();
-  const client = await openStoreClient(config);
+  const live = (): Worker[] => slots.flatMap((s) => (s.worker === null ? [] : [s.worker]));
+  const admin = primaryAdmin(config, aggregator, logger, () => {
+    const pids = live().map((w) => w.process.pid);
+    // `workers`: alive (a replacement counts from its fork); `serving`: alive and listening.
+    const body = { id: config.id, draining: stopping, workers: pids.length, serving: ready.size, of: count, pids };
+    return { status: stopping || !started ? 503 : 200, body };
+  });
+  // First: a port in use fails the start before a worker is forked or libSQL opened.
+  await listenOrExplain(admin, { port: config.adminPort, host: config.adminHost }, ADMIN_LISTENER);
+  admin.unref();
+  const client = await openStoreClient(config).catch((err: unknown) => {
+    admin.close();
+    throw err;
+  });
   const limits = primaryLimits(config, client, logger);
   // Before any worker runs a job: the results already on disk, counted once for all workers.
-  const results = await primaryResultLedger(config, client, bootedAt, logger);
+  const results = await primaryResultLedger(config, client, bootedAt, logger).catch((err: unknown) => {
+    admin.close();
+    client?.close();
+    throw err;
+  });
 
-  const live = (): Worker[] => slots.flatMap((s) => (s.worker === null ? [] : [s.worker]));
   const fork = (index: number): void => {
     const slot = slots[index];
     if (slot === undefined) return;
@@ -70,6 +92,13 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
       if (limits.handle(worker, m)) return;
       if (isJobResultMessage(m)) return void results?.add(m.appId, { id: m.id, path: m.path, bytes: m.bytes, expiresAt: m.expiresAt });
       if (!isPeerMessage(m)) return;
+      if (m.sy === 'start-failed') {
+        if (!started) return failStart(new Error(m.message));
+        // A replacement that cannot start waits to be stopped (server.ts): stopped, it is forked again later.
+        logger.error({ worker: index, pid: worker.process.pid, err: m.message }, 'proxy worker could not start');
+        worker.process.kill('SIGTERM');
+        return;
+      }
       if (m.sy === 'ready') {
         url = m.url;
         ready.add(index);
@@ -85,17 +114,15 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
       ready.delete(index);
       // Its requests died with it: their slots are free for the others at once.
       limits.forget(worker);
-      if (!started && !stopping) {
-        logger.error({ worker: index, pid: worker.process.pid, code, signal }, 'proxy worker failed to start (its error is above): stopping the others');
-        failedExits += 1;
-        stop('a worker failed to start');
-        return;
-      }
+      // A failed start waits for its workers itself (stopWorkers).
+      if (abandoned) return;
       if (stopping) {
         if (code !== 0) failedExits += 1;
         if (live().length === 0) process.exit(failedExits === 0 ? 0 : 1);
         return;
       }
+      // Before the proxy has started a death fails the start: restarting would repeat it forever.
+      if (!started) return failStart(new Error(`proxy worker ${index} exited (${signal ?? `code ${code}`}) before it was ready`));
       slot.crashes = Date.now() - slot.startedAt >= STABLE_MS ? 1 : slot.crashes + 1;
       const delayMs = Math.min(MAX_RESTART_MS, BASE_RESTART_MS * 2 ** (slot.crashes - 1));
       logger.error({ worker: index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'proxy worker died; restarting it');
@@ -111,19 +138,43 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     logger.info({ signal, workers: live().length, deadlineMs: config.drainDeadlineMs }, 'draining all workers');
     // Every worker drains at once; the primary exits when the last has finished.
     for (const w of live()) w.process.kill('SIGTERM');
-    if (live().length === 0) process.exit(failedExits === 0 ? 0 : 1);
+    if (live().length === 0) process.exit(0);
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const onSigterm = (): void => stop('SIGTERM');
+  const onSigint = (): void => stop('SIGINT');
+  process.on('SIGTERM', onSigterm);
+  process.on('SIGINT', onSigint);
 
   const allReady = new Promise<void>((resolve) => readyOnce.push(resolve));
-  for (let i = 0; i < count; i += 1) fork(i);
-  await allReady;
-  started = true;
-  // As a single process does: shared limits are leased before the proxy says it is ready.
-  await limits.start();
+  try {
+    for (let i = 0; i < count; i += 1) fork(i);
+    await Promise.race([allReady, startFailed]);
+    // As a single process does: shared limits are leased before the proxy says it is ready.
+    await Promise.race([limits.start(), startFailed]);
+    started = true;
+    const { port } = admin.address() as AddressInfo;
+    const host = config.adminHost.includes(':') ? `[${config.adminHost}]` : config.adminHost;
+    const adminUrl = `http://${host}:${port}`;
+    logger.info({ id: config.id, url, adminUrl, workers: count }, 'proxy workers listening');
+    return { url, adminUrl };
+  } catch (err) {
+    // Nothing of a failed start stays: no worker serving without a primary that answers for it,
+    // no libSQL connection, no lease timer; `switchyard proxy` prints the error and exits 1.
+    stopping = true;
+    abandoned = true;
+    process.off('SIGTERM', onSigterm);
+    process.off('SIGINT', onSigint);
+    await stopWorkers(live());
+    limits.stop();
+    client?.close();
+    admin.close();
+    throw err;
+  }
+}
 
-  const admin = http.createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
+/** The primary's admin listener: every worker's metrics summed, and the primary's health answer. */
+function primaryAdmin(config: ProxyConfig, aggregator: AggregatorRegistry<RegistryContentType>, logger: Logger, health: () => { status: number; body: object }): http.Server {
+  return http.createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === config.metricsPath) {
       aggregator.clusterMetrics().then(
@@ -139,27 +190,30 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
       return;
     }
     if (path === HEALTH_PATH) {
-      const pids = live().map((w) => w.process.pid);
-      res.writeHead(stopping ? 503 : 200, { 'content-type': 'application/json' });
-      // `workers`: alive (a replacement counts from its fork); `serving`: alive and listening.
-      res.end(JSON.stringify({ id: config.id, draining: stopping, workers: pids.length, serving: ready.size, of: count, pids }));
+      const { status, body } = health();
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { code: 'not-found', message: `admin paths: ${config.metricsPath}, ${HEALTH_PATH}` } }));
   });
-  await new Promise<void>((resolve, reject) => {
-    admin.once('error', reject);
-    admin.listen(config.adminPort, config.adminHost, () => resolve());
-  });
-  admin.unref();
-  const { port } = admin.address() as AddressInfo;
-  const host = config.adminHost.includes(':') ? `[${config.adminHost}]` : config.adminHost;
-  const adminUrl = `http://${host}:${port}`;
-  logger.info({ id: config.id, url, adminUrl, workers: count }, 'proxy workers listening');
-  return { url, adminUrl };
 }
 
+/**
+ * Stops the workers of a failed start and resolves once every one has exited: SIGTERM (a worker
+ * that started drains its nothing; one still starting has no handler yet and dies), then SIGKILL
+ * for any still alive after STOP_WORKERS_MS.
+ */
+async function stopWorkers(workers: Worker[]): Promise<void> {
+  const exited = workers.map((w) => (w.isDead() ? Promise.resolve() : once(w, 'exit').then(() => undefined)));
+  for (const w of workers) if (!w.isDead()) w.process.kill('SIGTERM');
+  const killLate = setTimeout(() => {
+    for (const w of workers) if (!w.isDead()) w.process.kill('SIGKILL');
+  }, STOP_WORKERS_MS);
+  await Promise.all(exited);
+  clearTimeout(killLate);
+}
 
 /**
  * The proxy's one count of kept job results (every worker reports to it), with the results that

@@ -27,6 +27,7 @@ import { ReplicaSignals } from './replica-signals.ts';
 import { LatencyTracker } from './latency-tracker.ts';
 import { rttWindowMs } from './min-rtt-window.ts';
 import { createListeners, type Listeners } from './listener.ts';
+import { listenOrExplain, TRAFFIC_LISTENER } from './listen-error.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
 import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
@@ -363,11 +364,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     },
   ];
   const listeners = createListeners(config, ...handlers);
-  await new Promise<void>((resolve, reject) => {
-    listeners.server.once('error', reject);
-    // A worker's backlog reaches the primary's round-robin listener too (node:cluster passes it).
-    listeners.server.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => resolve());
-  });
+  // A worker's backlog reaches the primary's round-robin listener too (node:cluster passes it).
+  await listenOrExplain(listeners.server, { port: config.port, host: config.host, backlog: config.listenBacklog }, TRAFFIC_LISTENER);
   const port = (listeners.server.address() as AddressInfo).port;
   const scheme = config.tlsCertFile !== null ? 'https' : 'http';
   const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

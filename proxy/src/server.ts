@@ -59,9 +59,14 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
 
 /**
  * Parse config, start the proxy and install signal handlers. Throws with every config issue listed.
- * Resolves to null in the primary of several workers (it serves no traffic itself).
+ * Resolves to null in the primary of several workers (it serves no traffic itself), and in a
+ * worker whose start failed (reported to the primary, which throws it).
  */
-export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | null> {
+export function serveProxy(opts: ServeOptions): Promise<RunningProxy | null> {
+  return cluster.isWorker ? serve(opts).catch(reportFailedStart) : serve(opts);
+}
+
+async function serve(opts: ServeOptions): Promise<RunningProxy | null> {
   const file = opts.configFile === undefined ? {} : await readConfigFile(opts.configFile);
   const sources: ConfigSources = {
     env: opts.env,
@@ -100,11 +105,9 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
   ).catch((err: unknown) => {
     // A start that failed (port in use, a store that refused a read) closes the client it was
     // given: open (a libsql:// or ws:// URL holds a WebSocket) it kept `switchyard proxy`, which
-    // lets the event loop end after printing the error, running forever. A worker's channel to its
-    // primary holds its loop the same way: let go of it (`worker.disconnect()`, not the process's,
-    // which exits 0 at once) so the worker prints its error, exits 1 and the primary sees it.
+    // lets the event loop end after printing the error, running forever. A worker reports its
+    // failure to the primary, which stops every worker and exits 1 (reportFailedStart below).
     client?.close();
-    if (slot !== null) cluster.worker?.disconnect();
     throw err;
   });
   let stopping = false;
@@ -138,6 +141,17 @@ export async function serveProxy(opts: ServeOptions): Promise<RunningProxy | nul
     `${JSON.stringify({ msg: 'proxy ready', url: proxy.url, adminUrl: proxy.adminUrl, id: config.id, replicas: replicaSource(config) })}\n`,
   );
   return proxy;
+}
+
+/**
+ * A worker's failed start goes to the primary, which prints it once for all workers, stops them
+ * and exits 1 (cluster-primary.ts). The worker prints nothing (every worker would print the same
+ * line) and exits 1 when the primary stops it or goes away (the IPC channel then ends).
+ */
+function reportFailedStart(err: unknown): null {
+  process.send?.({ sy: 'start-failed', message: err instanceof Error ? err.message : String(err) });
+  process.exitCode = 1;
+  return null;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

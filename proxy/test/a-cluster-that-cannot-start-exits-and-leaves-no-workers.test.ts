@@ -1,0 +1,147 @@
+/**
+ * `switchyard proxy` with several workers that cannot start prints one line naming the cause and
+ * the setting to change, exits 1 promptly, and leaves no worker process and nothing listening.
+ * It used to print the error and run on: with its admin port in use the primary stayed up with
+ * its workers serving traffic and no metrics or health; with its traffic port in use every worker
+ * printed the error and the primary waited for them forever.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir, readFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { APP } from './harness.ts';
+
+interface Run {
+  readonly code: number | null;
+  readonly stderr: string;
+  /** From the error's first byte on stderr to the exit. */
+  readonly exitAfterErrorMs: number;
+  /** Every worker the primary forked while it ran. */
+  readonly children: ReadonlySet<number>;
+}
+
+/**
+ * The proxy workers whose parent is `parent` (from /proc: node:cluster forks each worker as a
+ * child running the same script). Not tsx's esbuild service, a child that exits on its own once
+ * its parent has gone.
+ */
+async function workersOf(parent: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid …; comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid !== parent) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('control/cli/main.ts')) found.push(Number(name));
+  }
+  return found;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const everyChild = new Set<number>();
+
+/** The CLI as an operator runs it; killed (code null) if it has not exited within `waitMs`. */
+async function runProxyCli(env: Record<string, string>, waitMs: number): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', '2'], {
+    env: { ...process.env, PROXY_ID: 'proxy-test', PROXY_LOG_LEVEL: 'silent', PROXY_AUTH_DISABLED: 'true', PROXY_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let errorAt = Infinity;
+  child.stderr.on('data', (d: Buffer) => {
+    errorAt = Math.min(errorAt, Date.now());
+    stderr += d.toString();
+  });
+  const children = new Set<number>();
+  let running = true;
+  const watching = (async () => {
+    while (running) {
+      for (const pid of await workersOf(child.pid ?? -1)) {
+        children.add(pid);
+        everyChild.add(pid);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  const hung = setTimeout(() => child.kill('SIGKILL'), waitMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  running = false;
+  await watching;
+  clearTimeout(hung);
+  return { code, stderr, exitAfterErrorMs: Date.now() - errorAt, children };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** True when `port` can be listened on again (nothing of the proxy holds it). */
+async function isFree(port: number): Promise<boolean> {
+  const s = createServer();
+  const ok = await new Promise<boolean>((resolve) => {
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (ok) await new Promise<void>((r) => s.close(() => r()));
+  return ok;
+}
+
+describe('a proxy of several workers that cannot start', () => {
+  let taken: Server;
+  let takenPort: number;
+  let endpointsFile: string;
+  beforeAll(async () => {
+    taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    takenPort = (taken.address() as AddressInfo).port;
+    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-cluster-start-'));
+    endpointsFile = join(dir, 'endpoints.json');
+    await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ app: APP, cluster: 'c1', url: 'http://127.0.0.1:9' }] }));
+  });
+  // A run that hung left its workers behind: none outlives the file.
+  afterEach(() => {
+    for (const pid of everyChild) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  });
+  afterAll(() => new Promise<void>((r) => taken.close(() => r())));
+
+  // Startup alone takes 1–4 s on a loaded machine; a run left open is killed here.
+  const WAIT_MS = 20_000;
+
+  it.each([
+    { name: 'its admin port', where: 'admin', says: ['the admin listener (metrics, health) cannot listen on', 'EADDRINUSE', 'PROXY_ADMIN_PORT'] },
+    { name: 'its traffic port', where: 'traffic', says: ['the proxy cannot listen on', 'EADDRINUSE', 'PROXY_PORT'] },
+  ] as const)('with $name in use, says so in one line, exits 1 and leaves no worker or listener', async ({ where, says }) => {
+    const other = await freePort();
+    const [port, adminPort] = where === 'admin' ? [other, takenPort] : [takenPort, other];
+    const run = await runProxyCli({ PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_ADMIN_PORT: String(adminPort) }, WAIT_MS);
+    // Every worker it forked is gone (SIGTERM reaches them at once; none is orphaned to run on).
+    await new Promise((r) => setTimeout(r, 200));
+    const survivors = [...run.children].filter(isAlive);
+    expect({ code: run.code, survivors }).toEqual({ code: 1, survivors: [] });
+    // The traffic port is tried by the workers, so they were forked; the admin port before any.
+    if (where === 'traffic') expect(run.children.size).toBeGreaterThanOrEqual(2);
+    expect(run.exitAfterErrorMs).toBeLessThan(3000);
+    expect(await isFree(other)).toBe(true);
+    const lines = run.stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    for (const s of says) expect(lines[0]).toContain(s);
+    expect(lines[0]).toContain(`127.0.0.1:${takenPort}`);
+  }, 60_000);
+});
