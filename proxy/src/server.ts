@@ -18,6 +18,7 @@ import { workerSlotFromEnv } from './cluster-peers.ts';
 import { openStoreClient } from './store-client.ts';
 import { usableCores } from './usable-cores.ts';
 import { parseJwks, readJwks } from './load-jwks.ts';
+import { checkTlsFiles } from './tls-files.ts';
 
 export interface ServeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -83,6 +84,8 @@ async function serve(opts: ServeOptions): Promise<RunningProxy | null> {
   // A bad JWKS refuses the start before anything is opened: once, not in every worker while the
   // primary (which loads no keys) stays up serving nothing, and before the libSQL client (below).
   if (slot === null && !config.authDisabled) await parseJwks(await readJwks(config));
+  // So is an unusable TLS certificate or key, named (tls-files.ts).
+  if (slot === null) await checkTlsFiles(config);
   if (slot === null && workers > 1) {
     const primary = await runPrimary(config, workers, pino({ level: config.logLevel }));
     process.stdout.write(

@@ -1,6 +1,7 @@
 /**
- * `switchyard proxy` with several workers that cannot start prints one line naming the cause and
- * the setting to change, exits 1 promptly, and leaves no worker process and nothing listening.
+ * `switchyard proxy` with several workers that cannot start (a port in use, an unusable TLS
+ * certificate) prints one line naming the cause and the setting to change, exits 1 promptly, and
+ * leaves no worker process and nothing listening.
  * It used to print the error and run on: with its admin port in use the primary stayed up with
  * its workers serving traffic and no metrics or health; with its traffic port in use every worker
  * printed the error and the primary waited for them forever.
@@ -107,12 +108,15 @@ describe('a proxy of several workers that cannot start', () => {
   let taken: Server;
   let takenPort: number;
   let endpointsFile: string;
+  let garbageFile: string;
   beforeAll(async () => {
     taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
     takenPort = (taken.address() as AddressInfo).port;
     const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-cluster-start-'));
     endpointsFile = join(dir, 'endpoints.json');
+    garbageFile = join(dir, 'garbage.pem');
+    await writeFile(garbageFile, 'not a pem\n');
     await writeFile(endpointsFile, JSON.stringify({ endpoints: [{ app: APP, cluster: 'c1', url: 'http://127.0.0.1:9' }] }));
   });
   // A run that hung left its workers behind: none outlives the file.
@@ -125,23 +129,26 @@ describe('a proxy of several workers that cannot start', () => {
   const WAIT_MS = 20_000;
 
   it.each([
-    { name: 'its admin port', where: 'admin', says: ['the admin listener (metrics, health) cannot listen on', 'EADDRINUSE', 'PROXY_ADMIN_PORT'] },
-    { name: 'its traffic port', where: 'traffic', says: ['the proxy cannot listen on', 'EADDRINUSE', 'PROXY_PORT'] },
-  ] as const)('with $name in use, says so in one line, exits 1 and leaves no worker or listener', async ({ where, says }) => {
+    { name: 'its admin port in use', where: 'admin', says: ['the admin listener (metrics, health) cannot listen on 127.0.0.1:TAKEN', 'EADDRINUSE', 'PROXY_ADMIN_PORT'] },
+    { name: 'its traffic port in use', where: 'traffic', says: ['the proxy cannot listen on 127.0.0.1:TAKEN', 'EADDRINUSE', 'PROXY_PORT'] },
+    { name: 'a TLS certificate that is not one', where: 'tls', says: ['tlsCertFile (PROXY_TLS_CERT_FILE) ', ': not a PEM certificate'] },
+  ] as const)('with $name, says so in one line, exits 1 and leaves no worker or listener', async ({ where, says }) => {
     const other = await freePort();
-    const [port, adminPort] = where === 'admin' ? [other, takenPort] : [takenPort, other];
-    const run = await runProxyCli({ PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_ADMIN_PORT: String(adminPort) }, WAIT_MS);
+    const [port, adminPort] = where === 'admin' ? [other, takenPort] : where === 'traffic' ? [takenPort, other] : [other, 0];
+    const tls: Record<string, string> = where === 'tls' ? { PROXY_TLS_CERT_FILE: garbageFile, PROXY_TLS_KEY_FILE: garbageFile } : {};
+    const run = await runProxyCli({ PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_ADMIN_PORT: String(adminPort), ...tls }, WAIT_MS);
     // Every worker it forked is gone (SIGTERM reaches them at once; none is orphaned to run on).
     await new Promise((r) => setTimeout(r, 200));
     const survivors = [...run.children].filter(isAlive);
     expect({ code: run.code, survivors }).toEqual({ code: 1, survivors: [] });
-    // The traffic port is tried by the workers, so they were forked; the admin port before any.
+    // The traffic port is tried by the workers, so they were forked; the admin port and the TLS
+    // files are checked before any is.
     if (where === 'traffic') expect(run.children.size).toBeGreaterThanOrEqual(2);
+    else expect(run.children.size).toBe(0);
     expect(run.exitAfterErrorMs).toBeLessThan(3000);
     expect(await isFree(other)).toBe(true);
     const lines = run.stderr.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
-    for (const s of says) expect(lines[0]).toContain(s);
-    expect(lines[0]).toContain(`127.0.0.1:${takenPort}`);
+    for (const s of says) expect(lines[0]).toContain(s.replace('TAKEN', String(takenPort)));
   }, 60_000);
 });
