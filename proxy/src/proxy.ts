@@ -366,6 +366,15 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const listeners = createListeners(config, ...handlers);
   // A worker's backlog reaches the primary's round-robin listener too (node:cluster passes it).
   await listenOrExplain(listeners.server, { port: config.port, host: config.host, backlog: config.listenBacklog }, TRAFFIC_LISTENER);
+  // What the start opens from here on is closed again when a later step fails: a port left
+  // listening kept a failed `switchyard proxy` running, and serving, after it printed its error.
+  const undo: Array<() => unknown> = [() => closeListeners(listeners)];
+  const step = <T>(p: Promise<T>): Promise<T> =>
+    p.catch(async (err: unknown) => {
+      // Last opened, first closed; one that fails to close does not stop the others.
+      for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => undefined);
+      throw err;
+    });
   const port = (listeners.server.address() as AddressInfo).port;
   const scheme = config.tlsCertFile !== null ? 'https' : 'http';
   const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -374,17 +383,9 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     publicUrl: config.publicUrl === '' ? url : config.publicUrl,
   };
   Object.assign(rt, { config: runtimeConfig });
-  // A step that fails once the port is open (job recovery reading a libSQL that refuses the token)
-  // closes what the start opened: else `switchyard proxy` printed the error and its listeners kept
-  // the process running forever, serving nothing.
-  const opened: Array<() => unknown> = [() => closeListeners(listeners)];
-  const failStart = async (err: unknown): Promise<never> => {
-    for (const close of opened.reverse()) await Promise.resolve().then(close).catch(() => undefined);
-    throw err;
-  };
   // Workers leave metrics and health to the primary, which sums them (cluster-primary.ts).
-  const admin = slot === null ? await startAdminListener(rt).catch(failStart) : { url: '', close: () => Promise.resolve() };
-  opened.push(() => admin.close());
+  const admin = slot === null ? await step(startAdminListener(rt)) : { url: '', close: () => Promise.resolve() };
+  undo.push(() => admin.close());
   // Jobs replay through our own listener (loopback), so they start once it listens; of several
   // workers only the first recovers the interrupted ones (else each would run them again).
   // A worker replays its jobs through a loopback port of its own (`exclusive`: not shared with
@@ -392,16 +393,18 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const jobListeners =
     slot === null || rt.jobs === null ? null : createListeners({ ...runtimeConfig, tlsCertFile: null, tlsKeyFile: null }, ...handlers);
   if (jobListeners !== null) {
-    opened.push(() => closeListeners(jobListeners));
-    await new Promise<void>((resolve, reject) => {
-      jobListeners.server.once('error', reject);
-      jobListeners.server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve());
-    }).catch(failStart);
+    undo.push(() => closeListeners(jobListeners));
+    await step(
+      new Promise<void>((resolve, reject) => {
+        jobListeners.server.once('error', reject);
+        jobListeners.server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve());
+      }),
+    );
   }
   const jobsUrl =
     jobListeners === null ? url : `http://127.0.0.1:${(jobListeners.server.address() as AddressInfo).port}`;
-  opened.push(() => rt.jobs?.stop());
-  await rt.jobs?.start(jobsUrl, slot === null || slot.index === 0).catch(failStart);
+  undo.push(() => rt.jobs?.stop());
+  await step(rt.jobs?.start(jobsUrl, slot === null || slot.index === 0) ?? Promise.resolve());
 
   const refreshPins = (): Promise<void> =>
     rt.jobPins.refresh(registry.clusterIds(), now()).catch((err: unknown) => {
@@ -411,10 +414,11 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   await refreshPins();
   await leases?.renewOnce().catch(onLeaseError);
   leases?.start(onLeaseError);
+  undo.push(() => leases?.stop());
   // Token leases and spend rows are per process: a worker writes (and reads the others') under
   // its own holder id, else siblings sharing the proxy's id would overwrite each other's spend.
   const holderId = slot === null ? config.id : `${config.id}#${slot.index}`;
-  const tokenLeases = await startTokenLeases(
+  const tokenLeases = await step(startTokenLeases(
     store,
     {
       proxyId: holderId,
@@ -426,7 +430,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     },
     (shares) => rt.tokenBudgets.useShares(shares),
     onLeaseError,
-  );
+  ));
+  undo.push(() => tokenLeases?.stop());
   const spendTimer = startSpendSync(rt, store, registry, holderId, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
   const refreshTimer = setInterval(() => {
     void registry.refresh(now()).then(() => clusterLimits?.reportKeys(registry.limitKeys()));
@@ -436,7 +441,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   const stopChecks = startHealthChecks(rt);
   const stopScraper = startReplicaScraper(rt);
   reporter.start();
-  await reporter.reportOnce();
+  undo.push(() => (spendTimer === null ? undefined : clearInterval(spendTimer)), () => clearInterval(refreshTimer), stopChecks, stopScraper, () => reporter.stop());
+  await step(reporter.reportOnce());
   logger.info(
     { id: config.id, url, adminUrl: admin.url, region: config.region, auth: verify === null ? 'disabled' : 'jwks', maxInFlight: inFlightBudget.limits.budget },
     'proxy listening',
@@ -496,9 +502,9 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   };
 }
 
-/** Stops listening and drops every connection (a start that failed has no requests to finish). */
-function closeListeners(listeners: Listeners): void {
-  listeners.server.close();
-  for (const session of listeners.h2sessions) session.destroy();
-  for (const socket of listeners.sockets) socket.destroy();
+/** Stops a listener of a start that failed: its port, and any connection it accepted meanwhile. */
+function closeListeners(l: Listeners): void {
+  l.server.close();
+  for (const socket of l.sockets) socket.destroy();
+  for (const session of l.h2sessions) session.destroy();
 }

@@ -1,10 +1,11 @@
 /**
- * `switchyard proxy` with several workers that cannot start (a port in use, an unusable TLS
- * certificate) prints one line naming the cause and the setting to change, exits 1 promptly, and
- * leaves no worker process and nothing listening.
- * It used to print the error and run on: with its admin port in use the primary stayed up with
- * its workers serving traffic and no metrics or health; with its traffic port in use every worker
- * printed the error and the primary waited for them forever.
+ * `switchyard proxy` that cannot start (a port in use, an unusable TLS certificate, a libSQL that
+ * refuses it), as a cluster of workers or one process, prints one line naming the cause, exits 1
+ * promptly, and leaves no worker process and nothing listening.
+ * It used to print the error and run on: a cluster with its admin port in use stayed up with its
+ * workers serving traffic and no metrics or health; with its traffic port in use every worker
+ * printed the error and the primary waited for them forever; one process that failed after its
+ * traffic port was open (admin port in use, libSQL refusing the first write) kept that port open.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -55,8 +56,8 @@ function isAlive(pid: number): boolean {
 const everyChild = new Set<number>();
 
 /** The CLI as an operator runs it; killed (code null) if it has not exited within `waitMs`. */
-async function runProxyCli(env: Record<string, string>, waitMs: number): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', '2'], {
+async function runProxyCli(workers: number, env: Record<string, string>, waitMs: number): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', String(workers)], {
     env: { ...process.env, PROXY_ID: 'proxy-test', PROXY_LOG_LEVEL: 'silent', PROXY_AUTH_DISABLED: 'true', PROXY_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -104,7 +105,7 @@ async function isFree(port: number): Promise<boolean> {
   return ok;
 }
 
-describe('a proxy of several workers that cannot start', () => {
+describe('a proxy that cannot start', () => {
   let taken: Server;
   let takenPort: number;
   let endpointsFile: string;
@@ -113,7 +114,7 @@ describe('a proxy of several workers that cannot start', () => {
     taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
     takenPort = (taken.address() as AddressInfo).port;
-    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-cluster-start-'));
+    const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-failed-start-'));
     endpointsFile = join(dir, 'endpoints.json');
     garbageFile = join(dir, 'garbage.pem');
     await writeFile(garbageFile, 'not a pem\n');
@@ -128,22 +129,27 @@ describe('a proxy of several workers that cannot start', () => {
   // Startup alone takes 1–4 s on a loaded machine; a run left open is killed here.
   const WAIT_MS = 20_000;
 
+  const ADMIN_IN_USE = ['the admin listener (metrics, health) cannot listen on 127.0.0.1:TAKEN', 'EADDRINUSE', 'PROXY_ADMIN_PORT'];
   it.each([
-    { name: 'its admin port in use', where: 'admin', says: ['the admin listener (metrics, health) cannot listen on 127.0.0.1:TAKEN', 'EADDRINUSE', 'PROXY_ADMIN_PORT'] },
-    { name: 'its traffic port in use', where: 'traffic', says: ['the proxy cannot listen on 127.0.0.1:TAKEN', 'EADDRINUSE', 'PROXY_PORT'] },
-    { name: 'a TLS certificate that is not one', where: 'tls', says: ['tlsCertFile (PROXY_TLS_CERT_FILE) ', ': not a PEM certificate'] },
-  ] as const)('with $name, says so in one line, exits 1 and leaves no worker or listener', async ({ where, says }) => {
+    { workers: 2, name: 'its admin port in use', where: 'admin', says: ADMIN_IN_USE },
+    { workers: 2, name: 'its traffic port in use', where: 'traffic', says: ['the proxy cannot listen on 127.0.0.1:TAKEN', 'EADDRINUSE', 'PROXY_PORT'] },
+    { workers: 2, name: 'a TLS certificate that is not one', where: 'tls', says: ['tlsCertFile (PROXY_TLS_CERT_FILE) ', ': not a PEM certificate'] },
+    // One process opens its traffic port first: these fail after it, which must close it again.
+    { workers: 1, name: 'its admin port in use', where: 'admin', says: ADMIN_IN_USE },
+    { workers: 1, name: 'a libSQL URL where nothing listens', where: 'libsql', says: [] },
+  ] as const)('$workers worker(s) with $name: says so in one line, exits 1 and leaves no worker or listener', async ({ workers, where, says }) => {
     const other = await freePort();
     const [port, adminPort] = where === 'admin' ? [other, takenPort] : where === 'traffic' ? [takenPort, other] : [other, 0];
-    const tls: Record<string, string> = where === 'tls' ? { PROXY_TLS_CERT_FILE: garbageFile, PROXY_TLS_KEY_FILE: garbageFile } : {};
-    const run = await runProxyCli({ PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_ADMIN_PORT: String(adminPort), ...tls }, WAIT_MS);
+    const extra: Record<string, string> =
+      where === 'tls' ? { PROXY_TLS_CERT_FILE: garbageFile, PROXY_TLS_KEY_FILE: garbageFile } : where === 'libsql' ? { LIBSQL_URL: `http://127.0.0.1:${await freePort()}` } : {};
+    const run = await runProxyCli(workers, { PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_ADMIN_PORT: String(adminPort), ...extra }, WAIT_MS);
     // Every worker it forked is gone (SIGTERM reaches them at once; none is orphaned to run on).
     await new Promise((r) => setTimeout(r, 200));
     const survivors = [...run.children].filter(isAlive);
     expect({ code: run.code, survivors }).toEqual({ code: 1, survivors: [] });
     // The traffic port is tried by the workers, so they were forked; the admin port and the TLS
     // files are checked before any is.
-    if (where === 'traffic') expect(run.children.size).toBeGreaterThanOrEqual(2);
+    if (workers > 1 && where === 'traffic') expect(run.children.size).toBeGreaterThanOrEqual(2);
     else expect(run.children.size).toBe(0);
     expect(run.exitAfterErrorMs).toBeLessThan(3000);
     expect(await isFree(other)).toBe(true);
