@@ -105,6 +105,36 @@ export function parseStaticEndpoints(doc: unknown): {
   return { endpoints, apps };
 }
 
+const ENDPOINTS_SETTING = 'endpointsFile (PROXY_ENDPOINTS_FILE, --endpoints-file)';
+
+/**
+ * Loads the endpoints file once at start, every failure a startup error naming the setting and
+ * the file. The running registry keeps its last good load on a bad reload (a file mid-edit), but
+ * a proxy started on a missing or broken file said `proxy ready` and refused every request.
+ */
+export async function checkEndpointsFile(path: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(err);
+    throw new Error(`${ENDPOINTS_SETTING} ${path}: cannot read it (${reason})`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.replace(/:$/, '');
+    throw new Error(`${ENDPOINTS_SETTING} ${path}: not valid JSON or YAML: ${first}`);
+  }
+  try {
+    parseStaticEndpoints(doc);
+  } catch (err) {
+    throw new Error(`${ENDPOINTS_SETTING} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 export function staticFileSource(path: string): RegistrySource {
   return {
     async load() {

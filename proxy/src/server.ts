@@ -86,6 +86,8 @@ async function serve(opts: ServeOptions): Promise<RunningProxy | null> {
   if (slot === null && !config.authDisabled) await parseJwks(await readJwks(config));
   // So is an unusable TLS certificate or key, named (tls-files.ts).
   if (slot === null) await checkTlsFiles(config);
+  // And an endpoints file that cannot be read or parsed (registry-sources.ts).
+  if (slot === null && config.endpointsFile !== null) await (await import('./registry-sources.ts')).checkEndpointsFile(config.endpointsFile);
   if (slot === null && workers > 1) {
     const primary = await runPrimary(config, workers, pino({ level: config.logLevel }));
     process.stdout.write(
