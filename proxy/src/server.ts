@@ -153,8 +153,11 @@ async function serve(opts: ServeOptions): Promise<RunningProxy | null> {
  * and exits 1 (cluster-primary.ts). The worker prints nothing (every worker would print the same
  * line) and exits 1 when the primary stops it or goes away (the IPC channel then ends).
  */
-function reportFailedStart(err: unknown): null {
-  process.send?.({ sy: 'start-failed', message: err instanceof Error ? err.message : String(err) });
+async function reportFailedStart(err: unknown): Promise<null> {
+  // In the words one process prints: a libSQL error as the store's typed error, with its hint.
+  const [{ LibsqlError }, { toStoreError }] = await Promise.all([import('@libsql/client'), import('../../control/store/errors.ts')]);
+  const shown = err instanceof LibsqlError ? toStoreError('proxy', err) : err;
+  process.send?.({ sy: 'start-failed', message: shown instanceof Error ? shown.message : String(shown) });
   process.exitCode = 1;
   return null;
 }

@@ -48,7 +48,7 @@ describe('an endpoints file the proxy cannot use', () => {
     if (content !== null) await writeFile(file, content);
     const run = await runProxy(file);
     expect(run.stdout).not.toContain('proxy ready');
-    expect(run.stderr).toContain(`endpoints file ${file}`);
+    expect(run.stderr).toContain(`endpointsFile (PROXY_ENDPOINTS_FILE, --endpoints-file) ${file}`);
     expect(run.stderr).toContain(problem);
     expect(run.code).toBe(1);
   }, 60_000);
