@@ -59,6 +59,14 @@ export async function buildDist(outDir: string = join(ROOT, 'dist')): Promise<Bu
   return { outDir: out, entry: join(out, 'main.mjs'), files, ms: performance.now() - t0 };
 }
 
+/**
+ * The expression rewritten, spelt so it never appears in this file's own strings: the build
+ * rewrites this file too, and a literal here became the source URL in the built CLI, so the
+ * builds `switchyard dev` makes from `node dist/main.mjs` rewrote nothing (the dashboard looked
+ * for its files beside the bundle and the stack failed to start).
+ */
+const META_URL = ['import', 'meta', 'url'].join('.');
+
 /** Each of our modules keeps its own `import.meta.url`: its source file's, relative to the bundle. */
 function ownSourceUrls(outDir: string): import('esbuild').Plugin {
   return {
@@ -69,8 +77,8 @@ function ownSourceUrls(outDir: string): import('esbuild').Plugin {
         if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
         const source = await readFile(args.path, 'utf8');
         const rel = relative(outDir, args.path).split(sep).join('/');
-        const url = `new URL(${JSON.stringify(rel)}, import.meta.url).href`;
-        return { contents: source.replaceAll('import.meta.url', url), loader: 'ts' };
+        const url = `new URL(${JSON.stringify(rel)}, ${META_URL}).href`;
+        return { contents: source.replaceAll(META_URL, url), loader: 'ts' };
       });
     },
   };
