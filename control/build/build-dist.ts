@@ -67,8 +67,14 @@ export async function buildDist(outDir: string = join(ROOT, 'dist')): Promise<Bu
  */
 const META_URL = ['import', 'meta', 'url'].join('.');
 
-/** Each of our modules keeps its own `import.meta.url`: its source file's, relative to the bundle. */
-function ownSourceUrls(outDir: string): import('esbuild').Plugin {
+/** import.meta's other file-relative members; in a bundle they would name the bundle's file. */
+const OTHER_FILE_MEMBERS = /\bimport\.meta\.(dirname|filename|resolve)\b/;
+
+/**
+ * Each of our modules keeps its own `import.meta.url`: its source file's, relative to the bundle.
+ * A module using import.meta's dirname, filename or resolve fails the build (exported for its test).
+ */
+export function ownSourceUrls(outDir: string): import('esbuild').Plugin {
   return {
     name: 'own-source-urls',
     setup(build) {
@@ -77,6 +83,8 @@ function ownSourceUrls(outDir: string): import('esbuild').Plugin {
         if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
         const source = await readFile(args.path, 'utf8');
         const rel = relative(outDir, args.path).split(sep).join('/');
+        const other = OTHER_FILE_MEMBERS.exec(source);
+        if (other !== null) return { errors: [{ text: `${relative(ROOT, args.path)}: ${other[0]} would name the built file, not this one; derive it from ${META_URL}` }] };
         const url = `new URL(${JSON.stringify(rel)}, ${META_URL}).href`;
         return { contents: source.replaceAll(META_URL, url), loader: 'ts' };
       });
