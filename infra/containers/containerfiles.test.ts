@@ -71,11 +71,15 @@ describe.each(IMAGES)('%s image', (image) => {
     const dir = mkdtempSync(join(tmpdir(), `switchyard-image-${image}-`));
     try {
       for (const c of d.getCOPYs()) {
-        const [src, dest] = c.getArguments().map((a) => a.getValue());
-        if (src === undefined || dest === undefined) continue;
-        const target = dest === './' ? join(dir, src) : join(dir, dest);
-        mkdirSync(dirname(target), { recursive: true });
-        cpSync(join(ROOT, src), target, { recursive: true });
+        // COPY <src>... <dest>: every argument but the last is a source.
+        const args = c.getArguments().map((a) => a.getValue());
+        const dest = args.at(-1);
+        if (dest === undefined) continue;
+        for (const src of args.slice(0, -1)) {
+          const target = dest === './' ? join(dir, src) : join(dir, dest);
+          mkdirSync(dirname(target), { recursive: true });
+          cpSync(join(ROOT, src), target, { recursive: true });
+        }
       }
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
       // The image's build step, run as the Containerfile says, on exactly those files.
