@@ -28,15 +28,29 @@ describe('per-app limits answer 429 with Retry-After', () => {
   });
 
   it('refuses the third concurrent stream while two are in flight, then admits after they finish', async () => {
-    const send = async (): Promise<Awaited<ReturnType<typeof rawRequest>>> =>
+    // Each stream's first chunk says it was admitted and holds its slot (~1 s at 20 tokens/s).
+    const send = async (onChunk?: () => void): Promise<Awaited<ReturnType<typeof rawRequest>>> =>
       rawRequest(proxy.url, {
         path: `/v4/${APP}/v1/chat/completions`,
-        body: chatBody({ stream: true, max_tokens: 10 }),
+        body: chatBody({ stream: true, max_tokens: 20 }),
         headers: { 'x-switchyard-token': await keys.mint() },
+        ...(onChunk === undefined ? {} : { onChunk }),
       });
-    const a = send();
-    const b = send();
-    await new Promise((r) => setTimeout(r, 100));
+    let admitted = 0;
+    let bothAdmitted: () => void = () => undefined;
+    const both = new Promise<void>((r) => (bothAdmitted = r));
+    const streaming = (): Promise<Awaited<ReturnType<typeof rawRequest>>> => {
+      let seen = false;
+      return send(() => {
+        if (seen) return;
+        seen = true;
+        if ((admitted += 1) === 2) bothAdmitted();
+      });
+    };
+    const a = streaming();
+    const b = streaming();
+    // Not a fixed pause: on a loaded machine with worker processes 100 ms did not always see both in.
+    await both;
     const c = await send();
     expect(c.status).toBe(429);
     expect(JSON.parse(c.body)).toMatchObject({ error: { code: 'concurrency-limited' } });
