@@ -11,6 +11,7 @@ import {
   type VerificationKeySet,
 } from '../../shared/tokens/index.ts';
 import type { ProxyConfig } from './config.ts';
+import { unreadableReason } from './file-reasons.ts';
 
 export interface JwksText {
   readonly text: string;
@@ -32,11 +33,8 @@ export async function readJwks(config: Pick<ProxyConfig, 'jwks' | 'jwksFile'>): 
   try {
     return { text: await readFile(config.jwksFile, 'utf8'), source };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(err);
     throw new TokenKeyError(
-      `${source} (--jwks-file / PROXY_JWKS_FILE): cannot read it (${reason})`,
+      `${source} (--jwks-file / PROXY_JWKS_FILE): cannot read it (${unreadableReason(err)})`,
     );
   }
 }

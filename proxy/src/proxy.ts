@@ -36,7 +36,7 @@ import { Reporter } from './reporter.ts';
 import { StoreDeadlineError, withDeadline } from './store-deadline.ts';
 import { RetryBudgets } from './retry-budget.ts';
 import { JobPins } from './job-pins.ts';
-import { staticFileSource, storeSource } from './registry-sources.ts';
+import { endpointsFileError, staticFileSource, storeSource } from './registry-sources.ts';
 import { breakerFor, type ProxyRuntime } from './runtime.ts';
 import { parseCircuitKey } from './circuit-breaker.ts';
 import type { AppLimits } from '../../shared/domain/types.ts';
@@ -156,7 +156,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   // A file the operator named that cannot be used refuses the start (it said "ready" with no
   // replicas); a store that fails is retried by the refreshes instead: it comes back by itself.
   if (config.endpointsFile !== null && registry.lastError !== null)
-    throw new Error(`endpoints file ${config.endpointsFile} (--endpoints-file / PROXY_ENDPOINTS_FILE): ${registry.lastError}`);
+    throw endpointsFileError(config.endpointsFile, registry.lastError);
   const slot = deps.worker ?? null;
   // A cluster worker leaves every limited key to its primary, the proxy's one limiter and lease
   // holder (cluster-limits.ts); one process counts and leases on its own.

@@ -16,6 +16,7 @@ import { resolveTokenBudget, type TokenBudget } from '../../shared/limits/token-
 import type { RegistrySource } from './endpoint-registry.ts';
 import type { AppSettings, EndpointRow, ProxyStore } from './store.ts';
 import { projectOfAppId } from '../../shared/http/request-path.ts';
+import { parseProblem, unreadableReason } from './file-reasons.ts';
 
 export function storeSource(store: ProxyStore): RegistrySource {
   return {
@@ -107,45 +108,40 @@ export function parseStaticEndpoints(doc: unknown): {
 
 const ENDPOINTS_SETTING = 'endpointsFile (PROXY_ENDPOINTS_FILE, --endpoints-file)';
 
-/**
- * Loads the endpoints file once at start, every failure a startup error naming the setting and
- * the file. The running registry keeps its last good load on a bad reload (a file mid-edit), but
- * a proxy started on a missing or broken file said `proxy ready` and refused every request.
- */
-export async function checkEndpointsFile(path: string): Promise<void> {
+/** The endpoints file read and checked; a failure says what is wrong (the caller names the file). */
+async function loadEndpointsFile(path: string): Promise<ReturnType<typeof parseStaticEndpoints>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(err);
-    throw new Error(`${ENDPOINTS_SETTING} ${path}: cannot read it (${reason})`);
+    throw new Error(`cannot read it (${unreadableReason(err)})`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.replace(/:$/, '');
-    throw new Error(`${ENDPOINTS_SETTING} ${path}: not valid JSON or YAML: ${first}`);
+    throw new Error(`not valid JSON or YAML: ${parseProblem(err)}`);
   }
-  try {
-    parseStaticEndpoints(doc);
-  } catch (err) {
-    throw new Error(`${ENDPOINTS_SETTING} ${path}: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return parseStaticEndpoints(doc);
+}
+
+/** A startup error for an endpoints file the proxy cannot use: the setting, the file and why. */
+export function endpointsFileError(path: string, reason: unknown): Error {
+  return new Error(`${ENDPOINTS_SETTING} ${path}: ${reason instanceof Error ? reason.message : String(reason)}`);
+}
+
+/**
+ * Loads the endpoints file once at start, every failure a startup error naming the setting and
+ * the file (in a cluster, before any worker is forked). The running registry keeps its last good
+ * load on a bad reload (a file mid-edit), but a proxy started on a missing or broken file said
+ * `proxy ready` and refused every request.
+ */
+export async function checkEndpointsFile(path: string): Promise<void> {
+  await loadEndpointsFile(path).catch((err: unknown) => {
+    throw endpointsFileError(path, err);
+  });
 }
 
 export function staticFileSource(path: string): RegistrySource {
-  return {
-    async load() {
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new Error(code === 'ENOENT' ? 'cannot read it (no such file)' : `cannot read it (${String(err)})`);
-      }
-      return parseStaticEndpoints(parseYaml(text));
-    },
-  };
+  return { load: () => loadEndpointsFile(path) };
 }

@@ -19,6 +19,8 @@ import { openStoreClient } from './store-client.ts';
 import { usableCores } from './usable-cores.ts';
 import { parseJwks, readJwks } from './load-jwks.ts';
 import { checkTlsFiles } from './tls-files.ts';
+import { parseProblem, unreadableReason } from './file-reasons.ts';
+import { checkEndpointsFile } from './registry-sources.ts';
 
 export interface ServeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -40,15 +42,13 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err);
-    throw new Error(`config file ${path}: cannot read it (${reason})`);
+    throw new Error(`config file ${path}: cannot read it (${unreadableReason(err)})`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.replace(/:$/, '');
-    throw new Error(`config file ${path}: not valid YAML: ${first}`);
+    throw new Error(`config file ${path}: not valid YAML: ${parseProblem(err)}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc))
@@ -87,7 +87,7 @@ async function serve(opts: ServeOptions): Promise<RunningProxy | null> {
   // So is an unusable TLS certificate or key, named (tls-files.ts).
   if (slot === null) await checkTlsFiles(config);
   // And an endpoints file that cannot be read or parsed (registry-sources.ts).
-  if (slot === null && config.endpointsFile !== null) await (await import('./registry-sources.ts')).checkEndpointsFile(config.endpointsFile);
+  if (slot === null && config.endpointsFile !== null) await checkEndpointsFile(config.endpointsFile);
   if (slot === null && workers > 1) {
     const primary = await runPrimary(config, workers, pino({ level: config.logLevel }));
     process.stdout.write(

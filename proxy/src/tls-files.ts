@@ -8,6 +8,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ProxyConfig } from './config.ts';
+import { unreadableReason } from './file-reasons.ts';
 
 const CERT = 'tlsCertFile (PROXY_TLS_CERT_FILE)';
 const KEY = 'tlsKeyFile (PROXY_TLS_KEY_FILE)';
@@ -25,9 +26,7 @@ async function readSetting(setting: string, path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(err);
-    throw new TlsFileError(`${setting} ${path}: cannot read it (${reason})`);
+    throw new TlsFileError(`${setting} ${path}: cannot read it (${unreadableReason(err)})`);
   }
 }
 
