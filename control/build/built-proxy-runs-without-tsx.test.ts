@@ -4,29 +4,14 @@
  * through both workers, with the body-parse thread (whose entry is found from a module's own
  * `import.meta.url`) and a graceful exit on SIGTERM.
  */
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../sim-cluster/server.ts';
 import { APP, chatBody, rawRequest, startReplica } from '../../proxy/test/harness.ts';
 import { metricSum, spawnProxy, type ProxyProcess } from '../../proxy/test/proxy-processes.ts';
+import { childProcesses } from '../../proxy/test/proxy-cli-run.ts';
 import { buildDist, ROOT, type BuiltDist } from './build-dist.ts';
-
-/** The command lines of `pid`'s child processes. */
-async function childCommands(pid: number): Promise<string[][]> {
-  const out: string[][] = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = await readFile(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push((await readFile(`/proc/${d}/cmdline`, 'utf8')).split('\0').filter((a) => a !== ''));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
 
 describe('the built CLI runs the proxy without tsx', () => {
   let dist: BuiltDist;
@@ -68,7 +53,7 @@ describe('the built CLI runs the proxy without tsx', () => {
 
     const pid = proxy.child.pid ?? 0;
     const primary = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-    const workers = (await childCommands(pid)).filter((c) => c.includes(dist.entry));
+    const workers = (await childProcesses(pid)).map((c) => c.cmdline).filter((c) => c.includes(dist.entry));
     expect(workers).toHaveLength(2);
     for (const cmd of [primary, ...workers]) expect(cmd.join(' ')).not.toMatch(/tsx/);
   }, 30_000);

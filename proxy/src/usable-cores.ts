@@ -68,7 +68,7 @@ export function cgroupCpuLimit(fsRoot = '/'): number | null {
   }
   if (v1Cpu !== null) {
     // Mounted under the controllers' joined name ("cpu,cpuacct"), often also linked as "cpu".
-    for (const mount of [v1Cpu.mount, 'cpu']) {
+    for (const mount of new Set([v1Cpu.mount, 'cpu'])) {
       for (const dir of upToRoot(v1Cpu.path)) {
         const base = join(fsRoot, 'sys/fs/cgroup', mount, dir);
         const quota = read(join(base, 'cpu.cfs_quota_us'));

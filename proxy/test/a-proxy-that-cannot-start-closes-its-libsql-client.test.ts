@@ -8,7 +8,6 @@
  * (a real Hrana endpoint with another token) failed the start only once the proxy listened: it
  * printed "proxy failed (unauthorized)" and kept its listeners open, running forever.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -20,31 +19,7 @@ import { startHranaServer, type HranaServer } from '../../control/hrana/server.t
 import { migrate } from '../../control/store/index.ts';
 import { openStore } from '../../control/store/open-store.ts';
 import { APP } from './harness.ts';
-
-interface Run {
-  readonly code: number | null;
-  readonly stderr: string;
-  /** From the error's first byte on stderr to the exit. */
-  readonly exitAfterErrorMs: number;
-}
-
-/** The CLI as `switchyard proxy` runs it; killed (code null) if it has not exited within `waitMs`. */
-async function runProxyCli(env: Record<string, string>, waitMs: number, workers = 1): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', String(workers)], {
-    env: { ...process.env, PROXY_ID: 'proxy-test', PROXY_LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  let errorAt = Infinity;
-  child.stderr.on('data', (d: Buffer) => {
-    errorAt = Math.min(errorAt, Date.now());
-    stderr += d.toString();
-  });
-  const hung = setTimeout(() => child.kill('SIGKILL'), waitMs);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(hung);
-  return { code, stderr, exitAfterErrorMs: Date.now() - errorAt };
-}
+import { runProxyCli } from './proxy-cli-run.ts';
 
 describe('a one-process proxy that cannot start', () => {
   let libsql: WebSocketServer;

@@ -7,42 +7,13 @@
  * printed the error and the primary waited for them forever; one process that failed after its
  * traffic port was open (admin port in use, libSQL refusing the first write) kept that port open.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readdir, readFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { APP } from './harness.ts';
-
-interface Run {
-  readonly code: number | null;
-  readonly stderr: string;
-  /** From the error's first byte on stderr to the exit. */
-  readonly exitAfterErrorMs: number;
-  /** Every worker the primary forked while it ran. */
-  readonly children: ReadonlySet<number>;
-}
-
-/**
- * The proxy workers whose parent is `parent` (from /proc: node:cluster forks each worker as a
- * child running the same script). Not tsx's esbuild service, a child that exits on its own once
- * its parent has gone.
- */
-async function workersOf(parent: number): Promise<number[]> {
-  const found: number[] = [];
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    // pid (comm) state ppid …; comm may hold spaces and parentheses.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid !== parent) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes('control/cli/main.ts')) found.push(Number(name));
-  }
-  return found;
-}
+import { everyProxyCliChild, runProxyCli } from './proxy-cli-run.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -51,39 +22,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-const everyChild = new Set<number>();
-
-/** The CLI as an operator runs it; killed (code null) if it has not exited within `waitMs`. */
-async function runProxyCli(workers: number, env: Record<string, string>, waitMs: number): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', String(workers)], {
-    env: { ...process.env, PROXY_ID: 'proxy-test', PROXY_LOG_LEVEL: 'silent', PROXY_AUTH_DISABLED: 'true', PROXY_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  let errorAt = Infinity;
-  child.stderr.on('data', (d: Buffer) => {
-    errorAt = Math.min(errorAt, Date.now());
-    stderr += d.toString();
-  });
-  const children = new Set<number>();
-  let running = true;
-  const watching = (async () => {
-    while (running) {
-      for (const pid of await workersOf(child.pid ?? -1)) {
-        children.add(pid);
-        everyChild.add(pid);
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
-  const hung = setTimeout(() => child.kill('SIGKILL'), waitMs);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  running = false;
-  await watching;
-  clearTimeout(hung);
-  return { code, stderr, exitAfterErrorMs: Date.now() - errorAt, children };
 }
 
 async function freePort(): Promise<number> {
@@ -122,7 +60,7 @@ describe('a proxy that cannot start', () => {
   });
   // A run that hung left its workers behind: none outlives the file.
   afterEach(() => {
-    for (const pid of everyChild) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of everyProxyCliChild) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   });
   afterAll(() => new Promise<void>((r) => taken.close(() => r())));
 
@@ -143,7 +81,11 @@ describe('a proxy that cannot start', () => {
     const [port, adminPort] = where === 'admin' ? [other, takenPort] : where === 'traffic' ? [takenPort, other] : [other, 0];
     const extra: Record<string, string> =
       where === 'tls' ? { PROXY_TLS_CERT_FILE: garbageFile, PROXY_TLS_KEY_FILE: garbageFile } : where === 'libsql' ? { LIBSQL_URL: `http://127.0.0.1:${await freePort()}` } : {};
-    const run = await runProxyCli(workers, { PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_ADMIN_PORT: String(adminPort), ...extra }, WAIT_MS);
+    const run = await runProxyCli(
+      { PROXY_AUTH_DISABLED: 'true', PROXY_HOST: '127.0.0.1', PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_PORT: String(port), PROXY_ADMIN_PORT: String(adminPort), ...extra },
+      WAIT_MS,
+      workers,
+    );
     // Every worker it forked is gone (SIGTERM reaches them at once; none is orphaned to run on).
     await new Promise((r) => setTimeout(r, 200));
     const survivors = [...run.children].filter(isAlive);
