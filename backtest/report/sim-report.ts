@@ -79,7 +79,9 @@ function queueingLines(r: SimReport): string {
       const q = s.queueing;
       const ms = (x: number | null): string => (x === null ? '–' : `${x.toLocaleString('en-US')} ms`);
       const top = topCounts(q.byCluster, 3);
-      return `* ${s.strategy}: ${s.queuedRequests.toLocaleString('en-US')} queued; for a slot ${q.slot.requests.toLocaleString('en-US')} (mean ${ms(q.slot.meanWaitMs)}), for a replica start-up ${q.replica.requests.toLocaleString('en-US')} (mean ${ms(q.replica.meanWaitMs)}); most at ${top}`;
+      const f = q.whileFreeElsewhere;
+      const elsewhere = f === undefined ? '' : `; ${f.requests.toLocaleString('en-US')} while an allowed cluster had a free slot${f.meanRttMs === null ? '' : ` (its round trip ${ms(f.meanRttMs)} on average)`}`;
+      return `* ${s.strategy}: ${s.queuedRequests.toLocaleString('en-US')} queued; for a slot ${q.slot.requests.toLocaleString('en-US')} (mean ${ms(q.slot.meanWaitMs)}), for a replica start-up ${q.replica.requests.toLocaleString('en-US')} (mean ${ms(q.replica.meanWaitMs)}); most at ${top}${elsewhere}`;
     });
   return lines.length === 0 ? '' : `Queued requests\n\n${lines.join('\n')}`;
 }

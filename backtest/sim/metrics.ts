@@ -188,6 +188,13 @@ export interface StrategyResult {
     readonly slot: { readonly requests: number; readonly meanWaitMs: number | null };
     readonly replica: { readonly requests: number; readonly meanWaitMs: number | null };
     readonly byCluster: Readonly<Record<string, number>>;
+    /**
+     * Of the queued requests, those that queued while another cluster residency allows had a
+     * free slot (true state, reachable, no injected faults), with the mean RTT from their client
+     * to the nearest such cluster: queueing that placement, not capacity, caused. Absent in
+     * reports written before session 36.
+     */
+    readonly whileFreeElsewhere?: { readonly requests: number; readonly meanRttMs: number | null };
   };
   readonly residencyViolations: number;
   /** GPU spend: provisioned replica-hours × price. */
@@ -233,6 +240,7 @@ export class StrategyMetrics {
   private readonly classQueued: Float64Array;
   private readonly clusterQueued: Float64Array;
   private readonly dequeuedBy = { slot: { n: 0, ms: 0 }, replica: { n: 0, ms: 0 } };
+  private readonly queuedFreeElsewhere = { n: 0, ms: 0 };
   private readonly coldByCluster: Float64Array;
   private readonly coldByHour: number[] = [];
   private readonly coldCtx = { idleElsewhere: 0, idleReplicas: 0, appLoad: 0, ownLoad: 0, visibleFree: 0 };
@@ -383,8 +391,13 @@ export class StrategyMetrics {
   }
 
   /** n requests of class `dc` went into a queue at `cluster`. */
-  queued(n: number, dc: number, cluster: number): void {
+  /** n requests queued at `cluster`; `freeElsewhereRtt`: the client's RTT to the nearest allowed cluster with a free slot then (NaN: none). */
+  queued(n: number, dc: number, cluster: number, freeElsewhereRtt = NaN): void {
     this.queuedRequests += n;
+    if (freeElsewhereRtt === freeElsewhereRtt) {
+      this.queuedFreeElsewhere.n += n;
+      this.queuedFreeElsewhere.ms += n * freeElsewhereRtt;
+    }
     this.classQueued[dc] = (this.classQueued[dc] ?? 0) + n;
     this.clusterQueued[cluster] = (this.clusterQueued[cluster] ?? 0) + n;
   }
@@ -483,6 +496,7 @@ export class StrategyMetrics {
         slot: { requests: this.dequeuedBy.slot.n, meanWaitMs: meanOf(this.dequeuedBy.slot) },
         replica: { requests: this.dequeuedBy.replica.n, meanWaitMs: meanOf(this.dequeuedBy.replica) },
         byCluster: Object.fromEntries(this.clusterIds.map((id, i) => [id, this.clusterQueued[i] ?? 0])),
+        whileFreeElsewhere: { requests: this.queuedFreeElsewhere.n, meanRttMs: meanOf(this.queuedFreeElsewhere) },
       },
       residencyViolations: this.residencyViolations,
       cost: Math.round(this.cost * 100) / 100,

@@ -320,10 +320,28 @@ class Simulation {
     m.outcomeFaults += d.outcomes.recordAttempts(at, { faults, served: now + queued, refused: rest - queued });
     if (queued > 0) {
       d.enqueue({ arrivedAt: t, count: queued, rttMs: rtt, durationClass: dc });
-      m.queued(queued, dc, cluster);
+      m.queued(queued, dc, cluster, this.freeElsewhereRtt(app, client, d));
       // The pre-session-9 rule; the default (kpa) and hpa autoscalers act on their own schedule in housekeeping.
       if (d.cluster.spec.autoscaler.kind === 'instant') this.scaleUp(t, d);
     }
+  }
+
+  /**
+   * RTT from the client to the nearest other cluster that residency allows, reachable, without
+   * injected replica faults, with a free slot now (true state), or NaN if none: a request that
+   * queues while one exists was placed on stale or capped numbers, not for lack of room.
+   */
+  private freeElsewhereRtt(app: SimApp, client: number, here: Deployment): number {
+    const continent = this.world.requests[app.idx]?.[client]?.client.continent ?? null;
+    let best = NaN;
+    for (const e of app.deployments) {
+      if (e === here || e.free <= 0 || !e.cluster.reachable || e.cluster.errorRate > 0) continue;
+      const facts = this.world.domainClusters[e.cluster.idx];
+      if (facts === undefined || !residencyAllows(app.app.residency, facts, continent)) continue;
+      const rtt = this.rtt[client * this.nClusters + e.cluster.idx] ?? 0;
+      if (!(rtt >= best)) best = rtt;
+    }
+    return best;
   }
 
   /** Network RTT of n requests and, when sent farther than the nearest allowed cluster, whether that one had a free slot then. */
