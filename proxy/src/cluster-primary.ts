@@ -11,15 +11,14 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type RegistryContentType } from 'prom-client';
 import type { Client } from '@libsql/client';
 import { jobResultBudgetPerApp, jobResultBudgetTotal, type ProxyConfig } from './config.ts';
 import { libsqlJobStore } from './async-job-store.ts';
 import { isJobResultMessage, JobResultLedger } from './job-result-ledger.ts';
-import { HEALTH_PATH } from './admin-listener.ts';
+import { adminServer, adminUrl } from './admin-listener.ts';
 import { ADMIN_LISTENER, listenOrExplain } from './listen-error.ts';
 import { isPeerMessage, WORKER_ENV } from './cluster-peers.ts';
 import { PrimaryLimits } from './cluster-limits.ts';
@@ -152,11 +151,9 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
     // As a single process does: shared limits are leased before the proxy says it is ready.
     await Promise.race([limits.start(), startFailed]);
     started = true;
-    const { port } = admin.address() as AddressInfo;
-    const host = config.adminHost.includes(':') ? `[${config.adminHost}]` : config.adminHost;
-    const adminUrl = `http://${host}:${port}`;
-    logger.info({ id: config.id, url, adminUrl, workers: count }, 'proxy workers listening');
-    return { url, adminUrl };
+    const adminAt = adminUrl(admin, config.adminHost);
+    logger.info({ id: config.id, url, adminUrl: adminAt, workers: count }, 'proxy workers listening');
+    return { url, adminUrl: adminAt };
   } catch (err) {
     // Nothing of a failed start stays: no worker serving without a primary that answers for it,
     // no libSQL connection, no lease timer; `switchyard proxy` prints the error and exits 1.
@@ -174,29 +171,11 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
 
 /** The primary's admin listener: every worker's metrics summed, and the primary's health answer. */
 function primaryAdmin(config: ProxyConfig, aggregator: AggregatorRegistry<RegistryContentType>, logger: Logger, health: () => { status: number; body: object }): http.Server {
-  return http.createServer({ headersTimeout: 5_000, requestTimeout: 10_000 }, (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === config.metricsPath) {
-      aggregator.clusterMetrics().then(
-        (body) => {
-          res.writeHead(200, { 'content-type': aggregator.contentType });
-          res.end(body);
-        },
-        (err: unknown) => {
-          logger.error({ err }, 'metrics collection from the workers failed');
-          res.writeHead(500).end();
-        },
-      );
-      return;
-    }
-    if (path === HEALTH_PATH) {
-      const { status, body } = health();
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'not-found', message: `admin paths: ${config.metricsPath}, ${HEALTH_PATH}` } }));
+  return adminServer({
+    metricsPath: config.metricsPath,
+    metrics: async () => ({ body: await aggregator.clusterMetrics(), contentType: aggregator.contentType }),
+    metricsFailed: (err) => logger.error({ err }, 'metrics collection from the workers failed'),
+    health,
   });
 }
 
