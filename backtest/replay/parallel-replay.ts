@@ -38,7 +38,7 @@ export function defaultThreads(cores = usableCores()): number {
 
 const WORKER = new URL('./replay-worker.ts', import.meta.url);
 
-/** The replay worker's boot code (bundled once per process: proxy/src/typescript-thread.ts). */
+/** The replay worker's boot code (the build's file, or bundled once per process: proxy/src/typescript-thread.ts). */
 export function workerBoot(): Promise<ThreadBoot> {
   return threadBoot(WORKER);
 }

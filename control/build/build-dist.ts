@@ -2,22 +2,30 @@
  * `npm run build`: the `switchyard` CLI as plain JavaScript in `dist/` (ESM, one chunk per command,
  * packages left to node_modules), for production: `node dist/main.mjs proxy`. Run through tsx, every
  * process (a proxy's primary and each of its workers) spent ~1 s of CPU and ~37 MB of memory on
- * tsx's loader thread and on compiling ~430 modules at start; from `dist/` none of that.
- * `npm start` and the tests keep running the TypeScript through tsx.
+ * tsx's loader thread and on compiling ~430 modules at start; from `dist/` none of that. The
+ * worker threads' entries are built too (`dist/threads/`), so the built CLI needs neither tsx nor
+ * esbuild at run time. `npm start` and the tests keep running the TypeScript through tsx.
  *
  * `dist/` must stay beside the sources it was built from: `import.meta.url` in a module becomes
  * that module's own source URL, relative to the output file (assets, thread entries and child
  * commands are found next to the .ts file), and packages resolve from the repository's node_modules.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tsxEsbuild } from '../../proxy/src/typescript-thread.ts';
+import { THREAD_BUNDLE, tsxEsbuild } from '../../proxy/src/typescript-thread.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The CLI's entry module; `dist/main.mjs` is built from it. */
 const ENTRY = join(ROOT, 'control/cli/main.ts');
+
+/**
+ * Every module `threadBoot` starts a thread from (proxy/src/typescript-thread.ts): each is built
+ * into one self-contained script in dist/threads/, so the built CLI needs neither esbuild nor tsx
+ * at run time. A thread entry missing here fails the built CLI with a message naming this list.
+ */
+export const THREAD_ENTRIES: readonly string[] = ['proxy/src/body-parse-thread.ts', 'backtest/replay/replay-worker.ts'];
 
 export interface BuiltDist {
   readonly outDir: string;
@@ -36,6 +44,7 @@ export async function buildDist(outDir: string = join(ROOT, 'dist')): Promise<Bu
   const t0 = performance.now();
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
+  const threads = await buildThreads(esbuild, out);
   const result = await esbuild.build({
     entryPoints: { main: ENTRY },
     outdir: out,
@@ -50,13 +59,31 @@ export async function buildDist(outDir: string = join(ROOT, 'dist')): Promise<Bu
     keepNames: true,
     sourcemap: 'linked',
     logLevel: 'silent',
+    define: { SWITCHYARD_BUILT_THREADS: JSON.stringify(threads) },
     plugins: [ownSourceUrls(out)],
   });
   if (result.warnings.length > 0) throw new Error(`build: ${result.warnings.map((w) => w.text).join('; ')}`);
   // Node reads .mjs as ESM wherever it lies; the marker keeps tools that look for one from guessing.
   await writeFile(join(out, 'package.json'), '{ "type": "module" }\n');
-  const files = Object.keys(result.metafile?.outputs ?? {}).length;
+  const files = Object.keys(result.metafile?.outputs ?? {}).length + THREAD_ENTRIES.length;
   return { outDir: out, entry: join(out, 'main.mjs'), files, ms: performance.now() - t0 };
+}
+
+/**
+ * Builds each thread entry into `outDir/threads/<name>.cjs` as the run-time bundle would make it;
+ * returns entry (from the root) → built file relative to the entry, for `threadBoot`.
+ */
+async function buildThreads(esbuild: typeof import('esbuild'), outDir: string): Promise<Record<string, string>> {
+  const built: Record<string, string> = {};
+  for (const entry of THREAD_ENTRIES) {
+    const source = join(ROOT, entry);
+    const file = join(outDir, 'threads', `${basename(entry, '.ts')}.cjs`);
+    const result = await esbuild.build({ ...THREAD_BUNDLE, entryPoints: [source], outfile: file });
+    // A warning (an import.meta the CommonJS script would leave empty) would break the thread at run time.
+    if (result.warnings.length > 0) throw new Error(`build: thread ${entry}: ${result.warnings.map((w) => w.text).join('; ')}`);
+    built[entry] = relative(dirname(source), file).split(sep).join('/');
+  }
+  return built;
 }
 
 /**
