@@ -19,6 +19,15 @@ export function tsx(script: string, args: readonly string[] = [], env: Record<st
   });
 }
 
+/** `node [nodeArgs] <entry> [args]`: a built CLI (`npm run build`, as production runs it), stdout piped for JSON lines. */
+export function builtCli(entry: string, args: readonly string[] = [], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, entry, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
 /** The first line of the child's stdout that is JSON and `accept`s; rejects if the child exits first. */
 export function firstJsonLine<T>(child: ChildProcess, accept: (v: Record<string, unknown>) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
