@@ -11,6 +11,7 @@ import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
 import { StoreError, toStoreError } from '../../control/store/errors.ts';
 import { openStore } from '../../control/store/open-store.ts';
+import { redactDatabaseUrl } from '../../shared/errors/database-unreachable.ts';
 import { briefFromHead, briefFromText, BriefRecord, LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
@@ -282,5 +283,5 @@ function parseJson(v: unknown, where: string): unknown {
  */
 function dbError(q: DbQuery, err: unknown): BacktestError {
   if (err instanceof BacktestError) return err;
-  return new BacktestError('input-read', toStoreError(`reading decisions from ${q.url}`, err).message);
+  return new BacktestError('input-read', toStoreError(`reading decisions from ${redactDatabaseUrl(q.url)}`, err).message);
 }

@@ -21,7 +21,8 @@ async function firstRecord(url: string): Promise<unknown> {
 
 describe.each([
   ['an unmigrated database', `file:${join(dir, 'empty.db')}`, '(schema-missing)', 'run `switchyard db migrate` against this database'],
-  ['an unreachable server', 'http://127.0.0.1:1', '(unreachable)', 'check that the database server is running'],
+  // Port 1 is one fetch will not connect to: the message says so rather than "fetch failed".
+  ['an unreachable server', 'http://127.0.0.1:1', '(unreachable)', 'cannot reach the database at http://127.0.0.1:1 (bad port): fetch refuses to connect to this port'],
 ])('%s', (_name, url, code, hint) => {
   it.each([
     ['counting', () => countRecords({ url })],

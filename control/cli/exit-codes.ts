@@ -19,7 +19,7 @@ export const EXIT_CODES_HELP = `
 Exit status:
   0  success
   ${EXIT.failed}  the command failed (database unreachable, unmigrated or missing a row; a file it cannot use; a rollout in the wrong state)
-  ${EXIT.usage}  usage error: unknown or missing command, option or argument, an invalid value, or --db/LIBSQL_URL naming no database
+  ${EXIT.usage}  usage error: unknown or missing command, option or argument, an invalid value, or --db/LIBSQL_URL naming no database or one libSQL cannot open
   ${EXIT.refused}  refused by a gate: \`canary promote\` will not promote, \`replay\` found hard-constraint violations`;
 
 /**

@@ -113,13 +113,20 @@ async function parseAndRun(args: readonly string[], output: CliOutput): Promise<
 /**
  * The CLI's one boundary for libSQL errors: they become the store's typed errors
  * (control/store/errors.ts), so e.g. a database that was never migrated says to run
- * `switchyard db migrate` whichever command met it; a --db/LIBSQL_URL naming no database is a
- * usage error (exit 2). Loaded on failure only (startup cost).
+ * `switchyard db migrate` whichever command met it, and a server that could not be reached is
+ * named with the reason (a store the command used without the store's guard, e.g. the proxy's).
+ * A --db/LIBSQL_URL naming no database, or none libSQL can open, is a usage error (exit 2).
+ * Loaded on failure only (startup cost).
  */
 async function asStoreError(err: unknown, action: string): Promise<unknown> {
-  const [{ LibsqlError }, { StoreError, toStoreError }] = await Promise.all([import('@libsql/client'), import('../store/errors.ts')]);
-  if (err instanceof StoreError && err.code === 'not-found') return new UsageError(err.message, { showHelp: false, cause: err });
-  return err instanceof LibsqlError ? toStoreError(action, err) : err;
+  const [{ LibsqlError }, { StoreError, toStoreError }, { DatabaseUnreachableError }] = await Promise.all([
+    import('@libsql/client'),
+    import('../store/errors.ts'),
+    import('../../shared/errors/database-unreachable.ts'),
+  ]);
+  const typed = err instanceof LibsqlError || err instanceof DatabaseUnreachableError ? toStoreError(action, err) : err;
+  if (typed instanceof StoreError && (typed.code === 'not-found' || typed.code === 'invalid-url')) return new UsageError(typed.message, { showHelp: false, cause: typed });
+  return typed;
 }
 
 /** The checkout's version (package.json), for `switchyard --version`. */

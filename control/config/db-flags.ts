@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { DB_ENV_NAMES, DbEnvError, requireDbEnv } from '../../shared/env/db-env.ts';
-import { openStore, type Store } from '../store/open-store.ts';
+import { openStore, validateStoreUrl, type Store } from '../store/open-store.ts';
 
 /** Where the CLI finds the database when neither --db nor LIBSQL_URL says. */
 export const DEFAULT_DB_URL = 'file:.switchyard/switchyard.db';
@@ -41,10 +41,19 @@ export function resolveDb(
 ): ResolvedDb {
   const fromEnv = requireDbEnv(env);
   if (flags.db === undefined && fromEnv.url === undefined && (fallback.url ?? null) === null) refuseBlankUrl(env);
-  return {
-    url: flags.db ?? fromEnv.url ?? fallback.url ?? DEFAULT_DB_URL,
-    authToken: flags.authToken ?? fromEnv.authToken ?? fallback.authToken ?? undefined,
-  };
+  const url = flags.db ?? fromEnv.url ?? fallback.url ?? DEFAULT_DB_URL;
+  // A URL libSQL cannot open (`ftp://…`, a bare path) is judged here, naming where it came from:
+  // a StoreError 'invalid-url', which the CLI reports as a usage error before anything is opened.
+  validateStoreUrl(url, urlSource(flags, env, fallback));
+  return { url, authToken: flags.authToken ?? fromEnv.authToken ?? fallback.authToken ?? undefined };
+}
+
+/** Which setting decided the URL, as the operator would write it. */
+function urlSource(flags: DbFlags, env: NodeJS.ProcessEnv, fallback: { url?: string | null }): string {
+  if (flags.db !== undefined) return '--db';
+  const { name, alias } = DB_ENV_NAMES.url;
+  for (const n of [name, alias]) if ((env[n] ?? '').trim() !== '') return n;
+  return (fallback.url ?? null) !== null ? "the config file's db.url" : 'the default database URL';
 }
 
 function refuseBlankUrl(env: NodeJS.ProcessEnv): void {

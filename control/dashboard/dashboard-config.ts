@@ -3,6 +3,7 @@
  * a fully-defaulted object, with every invalid field reported at once.
  */
 import { readDbEnv } from '../../shared/env/db-env.ts';
+import { storeUrlProblem } from '../store/open-store.ts';
 
 export interface DashboardConfig {
   readonly host: string;
@@ -71,6 +72,8 @@ export function parseDashboardConfig(flags: DashboardFlags, env: Readonly<Record
   if (!dbEnv.ok) errors.push(...dbEnv.errors.map((e) => e.message));
   const dbUrl = flags.db ?? (dbEnv.ok ? dbEnv.value.url : undefined);
   if (dbEnv.ok && (dbUrl === undefined || dbUrl === '')) errors.push('--db (or LIBSQL_URL) is required: the database the edge and aggregators use');
+  const urlProblem = dbUrl === undefined || dbUrl === '' ? null : storeUrlProblem(dbUrl, flags.db !== undefined ? '--db' : 'LIBSQL_URL');
+  if (urlProblem !== null) errors.push(urlProblem);
   if (errors.length > 0 || dbUrl === undefined) return { ok: false, errors };
   return {
     ok: true,

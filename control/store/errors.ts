@@ -3,6 +3,7 @@
  * act on. libSQL, network and row-shape errors are converted here and nowhere else.
  */
 import { LibsqlError } from '@libsql/client';
+import { DatabaseUnreachableError } from '../../shared/errors/database-unreachable.ts';
 import { SnapshotError } from '../../shared/snapshot/errors.ts';
 
 export type StoreErrorCode =
@@ -60,6 +61,9 @@ const HINTS: Readonly<Record<StoreErrorCode, string>> = {
 /** Convert anything thrown while doing `action` into a StoreError (idempotent). */
 export function toStoreError(action: string, err: unknown): StoreError {
   if (err instanceof StoreError) return err;
+  // Already says the URL, why and what to check.
+  if (err instanceof DatabaseUnreachableError)
+    return new StoreError('unreachable', `${action} failed (unreachable): ${err.message}`, { cause: err });
   let code: StoreErrorCode = 'failed';
   let detail = String(err);
   if (err instanceof LibsqlError) {

@@ -19,7 +19,7 @@ const refused: Array<[string, RegExp]> = [
   // A bare path is the common slip: the message says what to write instead.
   ['.switchyard/dev/switchyard.db', /did you mean file:\.switchyard\/dev\/switchyard\.db\?/],
   ['/var/lib/sy.db', /did you mean file:\/var\/lib\/sy\.db\?/],
-  ['postgres://localhost/db', /is not supported: use file:PATH/],
+  ['postgres://localhost/db', /is not supported: it has scheme postgres:; use file:PATH, libsql:\/\/HOST, http\(s\):\/\/HOST\[:PORT\], ws\(s\)/],
   ['file:', /needs a path/],
   ['http://', /no valid host/],
 ];

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
+import { fetchNamingDatabase, redactDatabaseUrl } from '../../shared/errors/database-unreachable.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { localPathOf } from './local-path.ts';
 
@@ -27,40 +28,41 @@ export interface Store {
   close(): void;
 }
 
-const SCHEMES = ['file:', 'http:', 'https:', 'libsql:', 'ws:', 'wss:'] as const;
+/** What @libsql/client opens (its URL_SCHEME_NOT_SUPPORTED lists the same), besides `:memory:`. */
+const SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'] as const;
 
 /** Aggregators and the CLI write the same file concurrently; wait for the lock instead of failing. */
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
-/** Refuse URLs libSQL cannot open with a message that says what would work. */
-export function validateStoreUrl(url: string): void {
-  if (url === ':memory:') return;
+/**
+ * What is wrong with a URL libSQL cannot open, said so it tells what would work, or null.
+ * `source` names where the URL came from (`--db`, `LIBSQL_URL`, …) so the operator knows what
+ * to fix; the URL is shown without credentials.
+ */
+export function storeUrlProblem(url: string, source = 'database URL'): string | null {
+  if (url === ':memory:') return null;
+  const shown = `${source} ${JSON.stringify(redactDatabaseUrl(url))}`;
   const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined || !(SCHEMES as readonly string[]).includes(scheme)) {
     // No scheme and a path's look (`/…`, `./…`, `dir/file.db`): most likely a file meant as one.
     const path = scheme === undefined && /[/\\]|\.db$/.test(url) ? ` (did you mean file:${url}?)` : '';
-    throw new StoreError(
-      'invalid-url',
-      `database URL ${JSON.stringify(url)} is not supported${path}: use file:PATH, :memory:, http(s)://HOST[:PORT] or libsql://HOST`,
-    );
+    const given = scheme === undefined ? 'has no scheme' : `has scheme ${scheme}`;
+    return `${shown} is not supported: it ${given}${path}; use file:PATH, libsql://HOST, http(s)://HOST[:PORT], ws(s)://HOST[:PORT] or :memory:`;
   }
-  if (scheme === 'file:') {
-    if (url.length <= 'file:'.length)
-      throw new StoreError(
-        'invalid-url',
-        'database URL "file:" needs a path, e.g. file:.switchyard/switchyard.db',
-      );
-    return;
-  }
+  if (scheme === 'file:') return url.length <= 'file:'.length ? `${shown} needs a path, e.g. file:.switchyard/switchyard.db` : null;
+  let host = '';
   try {
-    const parsed = new URL(url);
-    if (parsed.hostname === '') throw new Error('no host');
+    host = new URL(url).hostname;
   } catch {
-    throw new StoreError(
-      'invalid-url',
-      `database URL ${JSON.stringify(url)} has no valid host: use e.g. http://127.0.0.1:8080 or libsql://db-org.turso.io`,
-    );
+    // reported below
   }
+  return host === '' ? `${shown} has no valid host: use e.g. http://127.0.0.1:8080 or libsql://db-org.turso.io` : null;
+}
+
+/** `storeUrlProblem` as a StoreError 'invalid-url' (the CLI reports it as a usage error, exit 2). */
+export function validateStoreUrl(url: string, source?: string): void {
+  const problem = storeUrlProblem(url, source);
+  if (problem !== null) throw new StoreError('invalid-url', problem);
 }
 
 /** Open a store. Synchronous: libSQL connects lazily on the first statement. */
@@ -74,6 +76,8 @@ export function openStore(options: StoreOptions): Store {
         ? { authToken: options.authToken }
         : {}),
       timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      // http(s): and libsql: go over fetch, whose "fetch failed" names neither the URL nor why.
+      fetch: fetchNamingDatabase(options.url, (request) => fetch(request)),
     });
     return { client, url: options.url, close: () => client.close() };
   } catch (err) {

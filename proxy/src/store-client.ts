@@ -1,4 +1,5 @@
 import type { Client } from '@libsql/client';
+import { fetchNamingDatabase } from '../../shared/errors/database-unreachable.ts';
 import type { ProxyConfig } from './config.ts';
 
 /**
@@ -40,6 +41,7 @@ export async function openStoreClient(
     ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
     timeout: STORE_BUSY_TIMEOUT_MS,
     concurrency: STORE_CONCURRENCY,
-    fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) }),
+    // A failed request names the URL and why (ECONNREFUSED, timeout…), not a bare "fetch failed".
+    fetch: fetchNamingDatabase(config.storeUrl, (request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) })),
   });
 }

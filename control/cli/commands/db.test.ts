@@ -42,10 +42,10 @@ test('without --db or LIBSQL_URL it uses file:.switchyard/switchyard.db in the w
   expect(result.stdout).toContain(`file:.switchyard/switchyard.db is now at schema version ${SCHEMA_VERSION}`);
 });
 
-test('a bad URL fails with exit code 1 and an actionable message', async () => {
+test('a URL libSQL cannot open is a usage error (exit 2) with an actionable message', async () => {
   const result = await cli(['db', 'migrate', '--db', 'mysql://x']);
-  expect(result.code).toBe(1);
-  expect(result.stderr).toContain('is not supported: use file:PATH');
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('--db "mysql://x" is not supported: it has scheme mysql:; use file:PATH');
 });
 
 test('prune deletes the decision log older than --older-than and says how much went', async () => {

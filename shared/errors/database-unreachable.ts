@@ -1,0 +1,83 @@
+/**
+ * A libSQL server that could not be reached, said once for every Node part (CLI, aggregator,
+ * dashboard, proxy): the URL tried (credentials left out), why in one word (the socket's code:
+ * ECONNREFUSED, ENOTFOUND, timeout, …) and what to check. fetch itself only says "fetch failed"
+ * and keeps the reason two causes down, where a CLI that prints `err.message` never looks.
+ * Pure: the caller's fetch wrapper (control/store/open-store.ts, proxy/src/store-client.ts)
+ * throws it.
+ */
+import { CodedError } from './coded-error.ts';
+
+/**
+ * The URL without what may be secret: user info, the query (`?authToken=`) and the fragment.
+ * Plain string edits, so a `file:` path reads as it was written.
+ */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/[?#].*$/s, '').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
+/**
+ * The first error code found down the cause chain (and inside an AggregateError: Node's
+ * happy-eyeballs connect tries each address), `timeout` for an aborted-by-timer request, else
+ * null. undici's connect timeout and a refused port keep their own names.
+ */
+export function networkReason(err: unknown): string | null {
+  let at: unknown = err;
+  for (let depth = 0; depth < 6 && at !== null && typeof at === 'object'; depth++) {
+    const e = at as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+    if (e.name === 'TimeoutError') return 'timeout';
+    if (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e.code)) return e.code;
+    if (e.message === 'bad port') return 'bad port';
+    at = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
+  }
+  return null;
+}
+
+/** What an operator checks for each reason. */
+function hintFor(reason: string | null): string {
+  if (reason === 'ECONNREFUSED') return 'nothing listens there: start the database server (e.g. `switchyard libsql-server`) or fix the host and port';
+  if (reason === 'ENOTFOUND' || reason === 'EAI_AGAIN') return 'the host name does not resolve: check its spelling and DNS';
+  if (reason === 'timeout' || reason === 'ETIMEDOUT' || (reason?.startsWith('UND_ERR_') === true && reason.includes('TIMEOUT')))
+    return 'no answer in time: check that the server is up and that no firewall drops the connection';
+  if (reason === 'bad port') return 'fetch refuses to connect to this port (one browsers block): run the server on another port';
+  if (reason !== null && /CERT|TLS|SSL|SELF_SIGNED/.test(reason))
+    return "the TLS handshake failed: check the server's certificate, or use http:// for a server without TLS";
+  if (reason === 'ECONNRESET' || reason === 'UND_ERR_SOCKET') return "the connection was cut: check that the server speaks the URL's scheme (http: or https:) and its logs";
+  return 'check that the database server is running and the URL is right';
+}
+
+/** A request to the libSQL server at `url` that failed before any answer came. */
+export class DatabaseUnreachableError extends CodedError<'database-unreachable'> {
+  override readonly name = 'DatabaseUnreachableError';
+  /** The URL tried, credentials left out. */
+  readonly url: string;
+  /** ECONNREFUSED, ENOTFOUND, timeout, …; null when the failure named none. */
+  readonly reason: string | null;
+
+  constructor(url: string, cause: unknown) {
+    const reason = networkReason(cause);
+    const shown = redactDatabaseUrl(url);
+    super('database-unreachable', 503, `cannot reach the database at ${shown} (${reason ?? describe(cause)}): ${hintFor(reason)}`, { cause });
+    this.url = shown;
+    this.reason = reason;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * `fetchImpl` for @libsql/client's `fetch` option: a request that fails before an answer
+ * (refused, no such host, timeout, TLS) becomes a DatabaseUnreachableError naming `url`.
+ * The caller passes the fetch (shared/ does no I/O).
+ */
+export function fetchNamingDatabase(
+  url: string,
+  fetchImpl: (request: Request) => Promise<Response>,
+): (request: Request) => Promise<Response> {
+  return (request) =>
+    fetchImpl(request).catch((err: unknown) => {
+      throw new DatabaseUnreachableError(url, err);
+    });
+}
