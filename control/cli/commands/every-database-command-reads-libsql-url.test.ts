@@ -37,10 +37,11 @@ afterAll(() => {
 });
 
 test.each([
+  // No decision for acme/none: refused, listing the apps of LIBSQL_URL's database.
   [
     ['replay', '--app', 'acme/none', '--export-ndjson', 'out.ndjson'],
-    0,
-    'exported 0 decision records',
+    1,
+    /no decisions for app acme\/none in file:\S+; apps with decisions: acme\/chat$/m,
   ],
   // The three decisions inserted above: the database LIBSQL_URL names was read.
   [['canary', 'status'], 0, /^v {29}\s+3 /m],
@@ -51,7 +52,7 @@ test.each([
   async (args, code, said) => {
     const r = await runCliInProcess(args, { cwd, env });
     expect(r.code, r.stderr).toBe(code);
-    expect(r.stdout).toMatch(said);
+    expect(r.stdout + r.stderr).toMatch(said);
   },
   60_000,
 );

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { STRATEGIES, type StrategyName } from '../../../shared/domain/types.ts';
+import { redactDatabaseUrl } from '../../../shared/errors/database-unreachable.ts';
 import type { DecisionRecord } from '../../../backtest/decision-record.ts';
 import { BacktestError } from '../../../backtest/errors.ts';
 import { policyFromEnvText } from '../../../backtest/policy-file.ts';
+import { appsWithDecisionsInDb, appsWithDecisionsInFile, noDecisionsForApp } from '../../../backtest/replay/apps-with-decisions.ts';
 import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
 import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
@@ -56,6 +58,8 @@ export function register(program: Command): void {
       const source = sourceOf(opts);
       if (opts.exportNdjson !== undefined) {
         const n = await writeNdjson(opts.exportNdjson, source.records());
+        if (n === 0 && opts.app !== undefined) await rm(opts.exportNdjson, { force: true });
+        await refuseEmptySelection(n, opts);
         process.stdout.write(`exported ${n} decision records to ${opts.exportNdjson}\n`);
         return;
       }
@@ -89,6 +93,7 @@ export function register(program: Command): void {
         );
         bar?.stop();
         if (report !== null) {
+          await refuseEmptySelection(report.records, opts);
           await finish(report, opts.out);
           return;
         }
@@ -103,8 +108,21 @@ export function register(program: Command): void {
       }
       bar?.update(n);
       bar?.stop();
+      await refuseEmptySelection(n, opts);
       await finish(acc.report(), opts.out);
     });
+}
+
+/**
+ * `--app` that matched no decision is an error naming the app, the source and the apps that do
+ * have decisions (exit 1), not an empty report: a mistyped app id must not read as "nothing moved".
+ */
+async function refuseEmptySelection(n: number, opts: ReplayFlags): Promise<void> {
+  if (n > 0 || opts.app === undefined) return;
+  const from = decisionSource(opts, process.env);
+  const since = opts.since === undefined ? undefined : parseSince(opts.since);
+  if ('input' in from) throw noDecisionsForApp(opts.app, from.input, await appsWithDecisionsInFile(from.input), since);
+  throw noDecisionsForApp(opts.app, redactDatabaseUrl(from.db.url), await appsWithDecisionsInDb(from.db), since);
 }
 
 async function finish(report: ReplayReport, out: string | undefined): Promise<void> {

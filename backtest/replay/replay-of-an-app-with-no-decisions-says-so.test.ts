@@ -1,0 +1,63 @@
+/**
+ * `switchyard replay --app X` where the log has no decision for X fails (exit 1) naming the app,
+ * the source and the apps that do have decisions, from the database and from an NDJSON export
+ * alike; it wrote an empty report and exited 0, so a mistyped app read as "nothing moved". An
+ * export of no records is refused too and leaves no file. The CLI in-process, a real file database.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { runCliInProcess } from '../../control/cli/run-cli-in-process.ts';
+import { DEFAULT_POLICY } from '../decision-port.ts';
+import { noDecisionsForApp } from './apps-with-decisions.ts';
+import { makeRecords, writeRecordsToDb } from './record-fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'replay-no-decisions-'));
+const db = `file:${join(dir, 'd.db')}`;
+const nd = join(dir, 'all.ndjson');
+let app = '';
+beforeAll(async () => {
+  const records = makeRecords(20, DEFAULT_POLICY);
+  app = records[0]?.decision.appId ?? '';
+  await writeRecordsToDb(db, records);
+  const r = await runCliInProcess(['replay', '--db', db, '--export-ndjson', nd]);
+  expect(r.code, r.stderr).toBe(0);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test.each([
+  ['--db', () => ['--db', db], () => db],
+  ['--input', () => ['--input', nd], () => nd],
+])('from %s: exit 1, the app, the source and the apps with decisions named', async (_from, source, shown) => {
+  const out = join(dir, 'report');
+  const r = await runCliInProcess(['replay', ...source(), '--app', 'acme/typo', '--out', out]);
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain(`no decisions for app acme/typo in ${shown()}; apps with decisions: ${app}`);
+  expect(existsSync(join(out, 'report.json'))).toBe(false);
+}, 60_000);
+
+test('--since is part of the message; the app itself still replays', async () => {
+  const r = await runCliInProcess(['replay', '--db', db, '--app', app, '--since', '2100-01-01T00:00:00Z', '--out', join(dir, 'late')]);
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain(`no decisions for app ${app} at or after 2100-01-01T00:00:00.000Z in ${db}`);
+  const ok = await runCliInProcess(['replay', '--input', nd, '--app', app, '--out', join(dir, 'ok')]);
+  expect(ok.code, ok.stderr).toBe(0);
+  expect(ok.stdout).toContain('replayed 20 decisions');
+}, 60_000);
+
+test('an export of no records is refused and leaves no file', async () => {
+  const file = join(dir, 'none.ndjson');
+  const r = await runCliInProcess(['replay', '--db', db, '--app', 'acme/typo', '--export-ndjson', file]);
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain('no decisions for app acme/typo');
+  expect(existsSync(file)).toBe(false);
+}, 60_000);
+
+test('past ten apps the list ends with …; none at all is said', () => {
+  const apps = Array.from({ length: 11 }, (_, i) => `p/a${i}`);
+  expect(noDecisionsForApp('p/x', 'log.ndjson', apps).message).toBe(
+    `no decisions for app p/x in log.ndjson; apps with decisions: ${apps.slice(0, 10).join(', ')}, …`,
+  );
+  expect(noDecisionsForApp('p/x', 'log.ndjson', []).message).toBe('no decisions for app p/x in log.ndjson; it has no decisions for any app');
+});
