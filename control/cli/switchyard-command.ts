@@ -16,5 +16,6 @@ const TSX_LOADER = pathToFileURL(join(dirname(require.resolve('tsx/package.json'
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 export function switchyardCommand(args: readonly string[]): { command: string; args: string[] } {
-  return { command: process.execPath, args: ['--import', TSX_LOADER, MAIN, ...args] };
+  // `--`: the args are the CLI's, never Node's (Node 20 would take `--env-file <file>` for its own).
+  return { command: process.execPath, args: ['--import', TSX_LOADER, '--', MAIN, ...args] };
 }

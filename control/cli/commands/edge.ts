@@ -32,9 +32,23 @@ function parsePort(value: string): number {
   return n;
 }
 
-/** The `--env-file` entries (none without one). */
+/**
+ * The `--env-file` entries (none without one). A file it cannot read is a startup error naming
+ * it (exit 1), found before the bundle is built. The option reaches us only because the launcher
+ * ends Node's own options with `--` (bin/switchyard.js): Node 20 otherwise takes a script's
+ * `--env-file <missing>` for its own and exits 9 before any of our code runs.
+ */
 function readEnvFile(envFile: string | undefined): Record<string, string | undefined> {
-  return envFile === undefined ? {} : (parseEnv(readFileSync(envFile, 'utf8')) as Record<string, string | undefined>);
+  if (envFile === undefined) return {};
+  let text: string;
+  try {
+    text = readFileSync(envFile, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(err);
+    throw new Error(`--env-file ${envFile}: cannot read it (${why})`, { cause: err });
+  }
+  return parseEnv(text) as Record<string, string | undefined>;
 }
 
 async function writeReferenceConfig(file: string): Promise<void> {
@@ -50,6 +64,7 @@ async function run(opts: EdgeOptions): Promise<void> {
   if (opts.buildOnly !== true && opts.workerd !== true) {
     throw new UsageError('serving needs --workerd (on Cloudflare use `wrangler deploy` or infra/terraform; locally `switchyard dev`); --build-only only builds');
   }
+  const fileVars = opts.buildOnly === true ? {} : readEnvFile(opts.envFile);
   const built = await buildEdge(opts.outDir);
   if (opts.buildOnly === true) {
     process.stdout.write(
@@ -57,7 +72,7 @@ async function run(opts: EdgeOptions): Promise<void> {
     );
     return;
   }
-  const env = { ...process.env, ...edgeWorkerEnv(built.vars, built.variables, process.env, readEnvFile(opts.envFile)) };
+  const env = { ...process.env, ...edgeWorkerEnv(built.vars, built.variables, process.env, fileVars) };
   const child = spawn(workerdBinary(), ['serve', built.config, '--socket-addr', `http=${opts.host}:${port}`], { env, stdio: 'inherit' });
   // Exec-like: signals go to workerd, its exit code becomes ours.
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
