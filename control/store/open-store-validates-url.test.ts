@@ -12,6 +12,7 @@ const accepted = [
   'https://db.example.com',
   'libsql://db-org.turso.io',
   'ws://127.0.0.1:8080',
+  'wss://user:pass@db.example.com',
 ];
 const refused: Array<[string, RegExp]> = [
   ['', /is not supported/],
@@ -22,6 +23,8 @@ const refused: Array<[string, RegExp]> = [
   ['postgres://localhost/db', /is not supported: it has scheme postgres:; use file:PATH, libsql:\/\/HOST, http\(s\):\/\/HOST\[:PORT\], ws\(s\)/],
   ['file:', /needs a path/],
   ['http://', /no valid host/],
+  // fetch refused it with an error that printed the password.
+  ['http://user:secret@127.0.0.1:8080', /"http:\/\/127\.0\.0\.1:8080" carries a user name or password: give the database token with --auth-token or LIBSQL_AUTH_TOKEN/],
 ];
 
 test.each(accepted)('accepts %s', (url) => {

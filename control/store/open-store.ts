@@ -50,13 +50,18 @@ export function storeUrlProblem(url: string, source = 'database URL'): string | 
     return `${shown} is not supported: it ${given}${path}; use file:PATH, libsql://HOST, http(s)://HOST[:PORT], ws(s)://HOST[:PORT] or :memory:`;
   }
   if (scheme === 'file:') return url.length <= 'file:'.length ? `${shown} needs a path, e.g. file:.switchyard/switchyard.db` : null;
-  let host = '';
+  let parsed: URL | null = null;
   try {
-    host = new URL(url).hostname;
+    parsed = new URL(url);
   } catch {
     // reported below
   }
-  return host === '' ? `${shown} has no valid host: use e.g. http://127.0.0.1:8080 or libsql://db-org.turso.io` : null;
+  if (parsed === null || parsed.hostname === '') return `${shown} has no valid host: use e.g. http://127.0.0.1:8080 or libsql://db-org.turso.io`;
+  // Over HTTP (libsql: is HTTP in this client) fetch refuses such a URL with an error that
+  // repeats it, password and all; ws(s): may carry a server's basic auth.
+  if (!scheme.startsWith('ws') && (parsed.username !== '' || parsed.password !== ''))
+    return `${shown} carries a user name or password: give the database token with --auth-token or LIBSQL_AUTH_TOKEN instead`;
+  return null;
 }
 
 /** `storeUrlProblem` as a StoreError 'invalid-url' (the CLI reports it as a usage error, exit 2). */

@@ -47,3 +47,10 @@ test('the proxy refuses it before it listens, exit 2', async () => {
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toContain('got "ftp:"');
 }, 60_000);
+
+test('a URL with a password is refused without printing it', async () => {
+  const r = await runCliInProcess(['status', '--db', 'http://user:secret@127.0.0.1:8080'], { cwd, env });
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toContain('--db "http://127.0.0.1:8080" carries a user name or password: give the database token with --auth-token or LIBSQL_AUTH_TOKEN instead');
+  expect(r.stderr).not.toContain('secret');
+}, 60_000);
