@@ -28,13 +28,16 @@ describe('parseDashboardConfig (valid)', () => {
 describe('parseDashboardConfig (invalid: every problem reported at once)', () => {
   it.each([
     { name: 'no key, no db', flags: {}, env: {}, want: ['SWITCHYARD_OPERATOR_KEY is required', '--db (or LIBSQL_URL) is required'] },
-    { name: 'short key', flags: { db: 'x' }, env: { SWITCHYARD_OPERATOR_KEY: 'short' }, want: ['at least 16'] },
+    { name: 'short key', flags: { db: 'http://x' }, env: { SWITCHYARD_OPERATOR_KEY: 'short' }, want: ['at least 16'] },
     {
       name: 'bad numbers',
-      flags: { db: 'x', port: 'abc', pollMs: '5', bucketMs: '1.5', keepBuckets: '1', feedSize: '5000', host: '' },
+      flags: { db: 'http://x', port: 'abc', pollMs: '5', bucketMs: '1.5', keepBuckets: '1', feedSize: '5000', host: '' },
       env: { SWITCHYARD_OPERATOR_KEY: KEY },
       want: ['--port', '--poll-ms', '--bucket-ms', '--keep-buckets', '--feed-size', '--host'],
     },
+    // A URL libSQL cannot open is one of the problems, named by where it came from.
+    { name: 'bad db URL', flags: { db: 'ftp://x', port: 'abc' }, env: { SWITCHYARD_OPERATOR_KEY: KEY }, want: ['--port', '--db "ftp://x" is not supported: it has scheme ftp:'] },
+    { name: 'bad LIBSQL_URL', flags: {}, env: { SWITCHYARD_OPERATOR_KEY: KEY, LIBSQL_URL: 'a.db' }, want: ['LIBSQL_URL "a.db" is not supported: it has no scheme (did you mean file:a.db?)'] },
   ])('$name', ({ flags, env, want }) => {
     const r = parseDashboardConfig(flags, env);
     expect(r.ok).toBe(false);
