@@ -44,7 +44,7 @@ function classify(err: LibsqlError): StoreErrorCode {
 }
 
 const HINTS: Readonly<Record<StoreErrorCode, string>> = {
-  'invalid-url': 'use file:PATH, :memory:, http(s)://HOST or libsql://HOST',
+  'invalid-url': 'use file:PATH, libsql://HOST, http(s)://HOST[:PORT], ws(s)://HOST[:PORT] or :memory: (--db, LIBSQL_URL)',
   'not-found': 'run `switchyard db migrate` to create it, or fix the URL',
   unreachable: 'check that the database server is running and the URL is right',
   // `switchyard proxy` has no --auth-token: it reads the token from the environment only.

@@ -46,6 +46,7 @@ test('the proxy refuses it before it listens, exit 2', async () => {
   const r = await runCliInProcess(['proxy', '--id', 'p1', '--region', 'eu', '--port', '0', '--auth-disabled', '--workers', '1', '--db', 'ftp://x'], { cwd, env });
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toContain('got "ftp:"');
+  expect(r.stderr).toContain(`— ${ACCEPTED} (--db, LIBSQL_URL)`);
 }, 60_000);
 
 test('a URL with a password is refused without printing it', async () => {
