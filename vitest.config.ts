@@ -30,6 +30,9 @@ export default defineConfig({
           environment: 'node',
           include: ['**/*.test.ts'],
           exclude: ['node_modules/**', 'workers/**', 'e2e/**', '.wrangler/**'],
+          // The `switchyard` processes its files start (proxies, libSQL servers, aggregators) run
+          // from one build of the CLI per run, not each through tsx (control/build/test-cli-command.ts).
+          globalSetup: ['control/build/built-cli.global.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -43,8 +46,9 @@ export default defineConfig({
           environment: 'node',
           include: PROXY_WORKER_SUITES,
           env: { SY_TEST_PROXY_WORKERS: '2' },
-          // Their proxies run from the built CLI, as the images and systemd units run them.
-          globalSetup: ['proxy/test/built-cli.global.ts'],
+          // Their proxies run from the built CLI, as the images and systemd units run them (the
+          // node project's build when both run).
+          globalSetup: ['control/build/built-cli.global.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCliCommand } from '../build/test-cli-command.ts';
 import type { SimCluster } from '../sim-cluster/server.ts';
 import { startReplicas, stateRow, tempDb, waitFor, type TempDb } from './test-fixtures.ts';
 
-const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 let replicas: SimCluster[] = [];
 let db: TempDb;
 let child: ChildProcess;
@@ -14,38 +13,32 @@ let stderr = '';
 beforeAll(async () => {
   replicas = await startReplicas(1, 2);
   db = await tempDb('agg-cli-');
-  child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      main,
-      'aggregator',
-      '--db',
-      `file:${db.path}`,
-      '--cluster-id',
-      'c1',
-      '--region',
-      'ap-southeast',
-      '--provider',
-      'aws',
-      '--proxy-url',
-      'http://127.0.0.1:1',
-      '--proxy-id',
-      'proxy-us-east',
-      '--gpu',
-      'A100=1.25',
-      '--app',
-      `acme/chat=${replicas[0]?.url ?? ''}`,
-      '--slots',
-      '2',
-      '--interval',
-      '100',
-      '--scrape-timeout',
-      '100',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const cli = testCliCommand([
+    'aggregator',
+    '--db',
+    `file:${db.path}`,
+    '--cluster-id',
+    'c1',
+    '--region',
+    'ap-southeast',
+    '--provider',
+    'aws',
+    '--proxy-url',
+    'http://127.0.0.1:1',
+    '--proxy-id',
+    'proxy-us-east',
+    '--gpu',
+    'A100=1.25',
+    '--app',
+    `acme/chat=${replicas[0]?.url ?? ''}`,
+    '--slots',
+    '2',
+    '--interval',
+    '100',
+    '--scrape-timeout',
+    '100',
+  ]);
+  child = spawn(cli.command, cli.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
 });

@@ -2,22 +2,23 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import { afterAll, expect, test } from 'vitest';
+import { testCliCommand } from '../build/test-cli-command.ts';
 import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 
 // The real CLI in a child process: JSON-line logs, a working endpoint, clean
 // exit on SIGTERM. A bad flag, which starts nothing, in-process: a non-zero exit naming it.
-const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hrana-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const run = (args: string[]): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', main, 'libsql-server', ...args], {
+const run = (args: string[]): ChildProcess => {
+  const cli = testCliCommand(['libsql-server', ...args]);
+  return spawn(cli.command, cli.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LIBSQL_SERVER_AUTH_TOKEN: 'cli-token' },
   });
+};
 
 const exited = (child: ChildProcess): Promise<number | null> =>
   new Promise((resolve) => child.once('exit', (code) => resolve(code)));

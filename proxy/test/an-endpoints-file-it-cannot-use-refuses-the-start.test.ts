@@ -10,6 +10,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { testCliCommand } from '../../control/build/test-cli-command.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -18,7 +19,8 @@ beforeAll(async () => {
 
 /** `switchyard proxy` with this endpoints file; killed (code null) if still running after 20 s. */
 async function runProxy(endpointsFile: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', '1', '--endpoints-file', endpointsFile], {
+  const cli = testCliCommand(['proxy', '--workers', '1', '--endpoints-file', endpointsFile]);
+  const child = spawn(cli.command, cli.args, {
     env: { ...withoutDatabase(process.env), PROXY_ID: 'proxy-test', PROXY_REGION: 'eu-west', PROXY_PORT: '0', PROXY_AUTH_DISABLED: 'true', PROXY_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

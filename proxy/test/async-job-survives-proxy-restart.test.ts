@@ -1,6 +1,6 @@
 /**
  * Async jobs survive a proxy crash (issue 18 #2), with real processes: the proxy is
- * `proxy/src/server.ts` in a child process over a real libSQL file database; two jobs are
+ * `switchyard proxy --workers 1` in a child process over a real libSQL file database; two jobs are
  * submitted (`?async=1`, 202) and both are mid-request at the replica when the proxy is
  * SIGKILLed. The restarted proxy (same id, same database) runs the job that may run twice
  * (Idempotency-Key) again to completion and marks the other failed with the reason — neither is
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { testCliCommand } from '../../control/build/test-cli-command.ts';
 import type { TempStore } from '../../control/store/test-fixtures.ts';
 import { createServiceKey } from '../../control/cli/commands/service-keys.ts';
 import { PROXY_ID, testKeys, waitFor } from './harness.ts';
@@ -32,7 +33,9 @@ let proxy: { child: ChildProcess; url: string } | null = null;
 let key = '';
 
 async function startProxyProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'proxy/src/server.ts')], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // One process: the SIGKILL below is then the whole proxy's crash.
+  const cli = testCliCommand(['proxy', '--workers', '1']);
+  const child = spawn(cli.command, cli.args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout ?? process.stdin }).on('line', (line) => {
       if (line.includes('"proxy ready"')) resolve((JSON.parse(line) as { url: string }).url);

@@ -1,11 +1,12 @@
 /**
  * Real processes around one libSQL: the project's libSQL server (Hrana over HTTP) and proxies
- * reading it (`SWITCHYARD_DB_URL`), each started from proxy/src/server.ts. For tests of what
+ * reading it (`SWITCHYARD_DB_URL`), each `switchyard proxy` (test-cli-command.ts). For tests of what
  * proxies share through libSQL (limits, token budgets).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Client } from '@libsql/client';
+import { testCliCommand } from '../../control/build/test-cli-command.ts';
 import { APP } from './harness.ts';
 
 export interface ChildWithUrl {
@@ -29,7 +30,8 @@ function readyUrl(child: ChildProcess, what: string): Promise<string> {
 export async function spawnLibsqlServer(dbPath: string): Promise<ChildWithUrl> {
   const env = { ...process.env };
   delete env['LIBSQL_SERVER_AUTH_TOKEN'];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'libsql-server', '--db', dbPath, '--port', '0'], {
+  const cli = testCliCommand(['libsql-server', '--db', dbPath, '--port', '0']);
+  const child = spawn(cli.command, cli.args, {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -37,7 +39,8 @@ export async function spawnLibsqlServer(dbPath: string): Promise<ChildWithUrl> {
 }
 
 export async function spawnDbProxy(id: string, dbUrl: string, jwks: string, env: Record<string, string> = {}): Promise<ChildWithUrl> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'proxy/src/server.ts'], {
+  const cli = testCliCommand(['proxy']);
+  const child = spawn(cli.command, cli.args, {
     env: {
       ...process.env,
       PROXY_ID: id,
@@ -48,6 +51,8 @@ export async function spawnDbProxy(id: string, dbUrl: string, jwks: string, env:
       PROXY_LOG_LEVEL: process.env['TEST_PROXY_LOG'] ?? 'silent',
       PROXY_DRAIN_DEADLINE_MS: '0',
       PROXY_HEALTH_CHECK_INTERVAL_MS: '60000',
+      // One process unless the test asks for workers (the command's own default is one per core).
+      PROXY_WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,11 +1,12 @@
 /**
- * Test fixture: `switchyard proxy` run as an operator runs it (the CLI, through tsx), for tests of
+ * Test fixture: `switchyard proxy` run as an operator runs it (the built CLI), for tests of
  * how it ends: its exit status, its stderr, how long after its first error line it exited, and
  * every worker process it forked meanwhile (read from /proc, to check none outlives it).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
+import { testCliCommand } from '../../control/build/test-cli-command.ts';
 
 export interface ProxyCliRun {
   /** Null when it had not exited within the wait and was killed. */
@@ -38,10 +39,11 @@ export async function childProcesses(parent: number): Promise<Array<{ pid: numbe
 /**
  * Runs `switchyard proxy --workers <workers>` with `env` over the test's environment; killed (code
  * null) if it has not exited within `waitMs`. Workers are the children running the same script
- * (not tsx's esbuild service, a child that exits on its own once its parent has gone).
+ * (through tsx, not tsx's esbuild service, a child that exits on its own once its parent has gone).
  */
 export async function runProxyCli(env: Record<string, string>, waitMs: number, workers = 1): Promise<ProxyCliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli/main.ts', 'proxy', '--workers', String(workers)], {
+  const cli = testCliCommand(['proxy', '--workers', String(workers)]);
+  const child = spawn(cli.command, cli.args, {
     env: { ...process.env, PROXY_ID: 'proxy-test', PROXY_LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -56,7 +58,7 @@ export async function runProxyCli(env: Record<string, string>, waitMs: number, w
   const watching = (async () => {
     while (running) {
       for (const c of await childProcesses(child.pid ?? -1)) {
-        if (!c.cmdline.some((a) => a.endsWith('control/cli/main.ts'))) continue;
+        if (!c.cmdline.includes(cli.entry)) continue;
         children.add(c.pid);
         everyProxyCliChild.add(c.pid);
       }

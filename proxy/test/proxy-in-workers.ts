@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { testCliCommand } from '../../control/build/test-cli-command.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 
 /** Process groups still running: ended if the test process exits first (a crash, a timeout). */
@@ -34,25 +34,13 @@ function inProcessOnly(what: string): never {
   throw new Error(`${what} exists only for an in-process proxy; this test cannot run with SY_TEST_PROXY_WORKERS (leave it out of the proxy-workers list)`);
 }
 
-/**
- * The built CLI's entry (`dist/main.mjs`), set by the proxy-workers project's global setup
- * (built-cli.global.ts): its proxies then run as the images run them, `node dist/main.mjs proxy
- * --config <file>`. Unset (a file run by hand with SY_TEST_PROXY_WORKERS), the TypeScript runs
- * through tsx from serve-from-config-file.ts.
- */
-export const BUILT_CLI_ENV = 'SY_TEST_PROXY_BUILT_CLI';
-
-function proxyCommand(configFile: string): string[] {
-  const built = process.env[BUILT_CLI_ENV];
-  if (built !== undefined && built !== '') return [built, 'proxy', '--config', configFile];
-  return ['--import', 'tsx', fileURLToPath(new URL('./serve-from-config-file.ts', import.meta.url)), configFile];
-}
-
 /** Starts `config` (ProxyConfig keys, as a --config file would hold them) in `workers` processes. */
 export async function startProxyInWorkers(dir: string, config: Record<string, unknown>, workers: number): Promise<RunningProxy> {
   const file = join(dir, 'proxy-config.json');
   await writeFile(file, JSON.stringify({ ...config, workers }));
-  const child = spawn(process.execPath, proxyCommand(file), {
+  // `switchyard proxy --config <file>`, from the run's build of the CLI (test-cli-command.ts).
+  const cli = testCliCommand(['proxy', '--config', file]);
+  const child = spawn(cli.command, cli.args, {
     env: { ...process.env, SY_TEST_PROXY_WORKERS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: teardown can end the primary and its workers together.

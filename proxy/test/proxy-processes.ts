@@ -1,5 +1,5 @@
 /**
- * Starts `proxy/src/server.ts` as a real child process (one process, or a cluster primary with
+ * Starts `switchyard proxy` as a real child process (one process, or a cluster primary with
  * `PROXY_WORKERS` workers) over a static endpoints file, and reads its `proxy ready` line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
+import { testCliCommand } from '../../control/build/test-cli-command.ts';
 import { APP, chatBody, PROXY_ID } from './harness.ts';
 
 export interface ProxyProcess {
@@ -23,8 +24,8 @@ export async function spawnProxy(
   endpoints: ReadonlyArray<{ cluster: string; app?: string; url: string }>,
   env: Record<string, string>,
   apps: ReadonlyArray<Record<string, unknown>> = [],
-  /** What node runs (default: the TypeScript entry through tsx), e.g. a built `dist/main.mjs proxy`. */
-  command: readonly string[] = ['--import', 'tsx', 'proxy/src/server.ts'],
+  /** What node runs (default: `switchyard proxy` from the run's build, test-cli-command.ts), e.g. another build's `main.mjs proxy`. */
+  command: readonly string[] = testCliCommand(['proxy']).args,
 ): Promise<ProxyProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-proc-'));
   const endpointsFile = join(dir, 'endpoints.json');
@@ -38,6 +39,8 @@ export async function spawnProxy(
       PROXY_ENDPOINTS_FILE: endpointsFile,
       PROXY_LOG_LEVEL: 'silent',
       PROXY_HEALTH_CHECK_INTERVAL_MS: '60000',
+      // One process unless the test asks for workers (the command's own default is one per core).
+      PROXY_WORKERS: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -12,6 +12,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { testCliCommand } from '../../control/build/test-cli-command.ts';
 import { APP, PROXY_ID } from './harness.ts';
 
 const CPU = '/sys/fs/cgroup/cpu';
@@ -41,7 +42,8 @@ describe.skipIf('why' in group)(`--workers auto under a one-core CPU quota${'why
     // Into the group first, then the real CLI with its default `auto`.
     const env: NodeJS.ProcessEnv = { ...process.env, PROXY_ID, PROXY_PORT: '0', PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: endpointsFile, PROXY_LOG_LEVEL: 'silent' };
     delete env['PROXY_WORKERS'];
-    const child = spawn('sh', ['-c', `echo $$ > ${join(group.dir, 'tasks')} && exec "$0" --import tsx control/cli/main.ts proxy`, process.execPath], {
+    const cli = testCliCommand(['proxy']);
+    const child = spawn('sh', ['-c', `echo $$ > ${join(group.dir, 'tasks')} && exec "$0" "$@"`, cli.command, ...cli.args], {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });

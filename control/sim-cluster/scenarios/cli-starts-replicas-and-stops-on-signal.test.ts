@@ -4,15 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testCliCommand } from '../../build/test-cli-command.ts';
 import { runCliInProcess } from '../../cli/run-cli-in-process.ts';
 import { rawRequest } from './harness.ts';
 
-const MAIN = join(import.meta.dirname, '../../cli/main.ts');
 const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, 'sim-cluster', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = testCliCommand(['sim-cluster', ...args]);
+  return spawn(cli.command, cli.args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Reads JSON log lines until `count` replicas report listening; returns their URLs. */
