@@ -50,6 +50,33 @@ export async function spawnLeasingProxy(
   return spawnDbProxy(id, dbUrl, jwks, { PROXY_LIMIT_LEASE_INTERVAL_MS: String(intervalMs), ...env });
 }
 
+/**
+ * Waits until every proxy in `ids` has a live concurrency lease row for `APP`: the condition of
+ * the documented bound "in flight ≤ limit while every proxy renews" (proxy/README.md, Global
+ * limits). A proxy whose first renewal failed (a loaded machine, two first writes at once) has
+ * never reached libSQL as far as its limits go and admits up to the whole limit on its own, the
+ * other documented case; tests of the renewing bound start their traffic after this. Throws,
+ * naming who holds what, if a proxy never gets a lease.
+ */
+async function everyProxyHoldsALease(dbUrl: string, ids: readonly string[], timeoutMs = 30_000): Promise<void> {
+  const client = createClient({ url: dbUrl });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const rs = await client.execute({
+        sql: "SELECT DISTINCT proxy_id FROM limit_leases WHERE app_id = ? AND kind = 'concurrency' AND expires_at > ?",
+        args: [APP, Date.now()],
+      });
+      const holders = rs.rows.map((r) => String(r['proxy_id']));
+      if (ids.every((id) => holders.includes(id))) return;
+      if (Date.now() > deadline) throw new Error(`after ${timeoutMs} ms only [${holders.join(', ')}] of [${ids.join(', ')}] hold a lease for ${APP}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    client.close();
+  }
+}
+
 /** What `useSharedLimitStack` has started; filled in by its `beforeAll`. */
 export interface SharedLimitStack {
   db: { url: string; child: ChildProcess };
@@ -76,6 +103,7 @@ export function useSharedLimitStack(ids: readonly string[], limit: number, inter
     stack.db = await spawnLibsql(join(dir, 'sy.db'), sim.url, limit);
     stack.proxies.push(...(await Promise.all(ids.map((id) => spawnLeasingProxy(id, stack.db.url, stack.keys.jwks, intervalMs, env)))));
     for (const p of stack.proxies) tokens.set(p.id, await stack.keys.mint({ aud: p.id, ttlSeconds: 300 }));
+    await everyProxyHoldsALease(stack.db.url, ids);
   }, 120_000);
   afterAll(async () => {
     for (const p of stack.proxies) p.child.kill('SIGKILL');
