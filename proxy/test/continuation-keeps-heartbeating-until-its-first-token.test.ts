@@ -11,7 +11,10 @@ import type { RunningProxy } from '../src/proxy.ts';
 import { APP, chatBody, rawRequest, startTestProxy } from './harness.ts';
 
 const HEARTBEAT_MS = 100;
-const CONTINUATION_PREFILL_MS = 900;
+// Long beside the beat, so a beat late by most of a second on a loaded machine is still told
+// apart from a silent prefill (the gap then is the whole prefill; at 900 ms a beat 350 ms late
+// failed it).
+const CONTINUATION_PREFILL_MS = 2_000;
 
 const chunk = (content: string, finish: string | null = null): string =>
   `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: finish }] })}\n\n`;
