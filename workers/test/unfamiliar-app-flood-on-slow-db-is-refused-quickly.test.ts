@@ -4,7 +4,7 @@
  * `edge-busy` with Retry-After at once, instead of queueing one more database read.
  */
 import { describe, expect, it } from 'vitest';
-import { call, fixtures } from './helpers.ts';
+import { call, eventually, fixtures, seenByProxies } from './helpers.ts';
 import type { ErrorJson } from './helpers.ts';
 
 // A "database" that accepts the connection and never answers. With keys on, app names are
@@ -13,10 +13,21 @@ import type { ErrorJson } from './helpers.ts';
 // those of callers that passed it, which EDGE_AUTH=off lets every request be.
 const env = { LIBSQL_URL: `${fixtures.proxies.eu}/hang-db/`, EDGE_MAX_FIRST_LOADS: '1', EDGE_DB_TIMEOUT_MS: '3000', EDGE_AUTH: 'off' };
 
+/**
+ * Until the hanging database has seen `app`'s read: its request then holds a read slot. A fixed
+ * pause (200 ms) can end on a loaded machine before that read starts; the next request then
+ * takes the slot instead of being refused.
+ */
+async function untilReading(app: string): Promise<void> {
+  const reading = async (): Promise<true | undefined> =>
+    (await seenByProxies()).some((r) => r.path.startsWith('/hang-db/') && r.body.includes(app)) || undefined;
+  await eventually(reading, 20_000);
+}
+
 describe('unfamiliar apps on a slow database', () => {
   it('the read beyond the bound is refused at once with 503 edge-busy and Retry-After', async () => {
     const first = call('/token/v4/acme/flood-a/generate', { env });
-    await new Promise((r) => setTimeout(r, 200));
+    await untilReading('acme/flood-a');
     const t0 = Date.now();
     const res = await call('/token/v4/acme/flood-b/generate', { env });
     const body = (await res.json()) as ErrorJson;
@@ -29,7 +40,7 @@ describe('unfamiliar apps on a slow database', () => {
   it("one tenant's flood holds at most half of the reads: another tenant's first request still reads", async () => {
     const two = { ...env, EDGE_MAX_FIRST_LOADS: '2' };
     const mine = call('/token/v4/acme/flood-c/generate', { env: two });
-    await new Promise((r) => setTimeout(r, 200));
+    await untilReading('acme/flood-c');
     const more = await call('/token/v4/acme/flood-d/generate', { env: two });
     expect([more.status, ((await more.json()) as ErrorJson).error.code]).toEqual([503, 'edge-busy']); // acme's half is taken
     const t0 = Date.now();
