@@ -21,16 +21,25 @@ let url: string;
 let proxy: RunningProxy;
 let keys: Awaited<ReturnType<typeof testKeys>>;
 let silentAfterHead = false;
+// 1.5 s stands for the default 60 s. The slow-tail case needs a client pause shorter than it and a
+// tail that comes later than it after the replica's first bytes, but sooner after the pause:
+// at 600 ms the room for a late timer or a slow dispatch on a loaded machine was 100-150 ms.
+const IDLE_MS = 1_500;
+const TAIL_MS = 1_800; // the replica's last bytes, after its first
+const PAUSE_MS = 800; // the client's pause, counted from the replica's first bytes
+/** Resolved when the slow-tail replica has written its first bytes. */
+let wroteHead: () => void = () => undefined;
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
     req.resume();
     if (req.url === '/health') return void res.end('ok');
     if (req.headers['x-test'] === 'slow-tail') {
-      // 20 KB at once (more than the client's window and the proxy's buffer), then the last bytes 700 ms later (a generation that finishes late).
+      // 20 KB at once (more than the client's window and the proxy's buffer), then the last bytes later (a generation that finishes late).
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write(Buffer.alloc(20_000, 'y'));
-      setTimeout(() => res.end('tail'), 700);
+      wroteHead();
+      setTimeout(() => res.end('tail'), TAIL_MS);
       return;
     }
     req.on('end', () => {
@@ -46,8 +55,8 @@ beforeAll(async () => {
   proxy = await startTestProxy({
     endpoints: [{ cluster: 'c1', url }],
     jwks: keys.jwks,
-    // 600 ms stands for the default 60 s; one failure ejects.
-    config: { idleTimeoutMs: 600, outlierConsecutiveFailures: 1 },
+    // One failure ejects.
+    config: { idleTimeoutMs: IDLE_MS, outlierConsecutiveFailures: 1 },
   });
 });
 afterAll(async () => {
@@ -72,22 +81,26 @@ function stallAfterFirstBytes(token: string): Promise<Socket> {
 }
 
 // Found in review: after the client read again the replica had only what was left of the timer
-// (600 ms less the client's 450 ms pause), so its next bytes 250 ms later were an idle timeout
-// blamed on it. The replica's budget now restarts when the client drains.
+// (the idle budget less the client's pause), so its next bytes were an idle timeout blamed on
+// it. The replica's budget now restarts when the client drains.
 it('a client that pauses and reads again leaves the replica its whole idle budget', async () => {
   silentAfterHead = false;
   const session = http2.connect(`http://127.0.0.1:${proxy.port}`, { settings: { initialWindowSize: 1024 } });
   const stream = session.request({ ':method': 'POST', ':path': PATH, 'content-type': 'application/json', 'x-switchyard-token': await keys.mint(), 'x-test': 'slow-tail' });
+  const replicaWrote = new Promise<void>((r) => (wroteHead = r));
   stream.end('{"model":"demo-llm","messages":[]}');
   stream.pause();
-  await new Promise((r) => setTimeout(r, 450));
+  // Counted from the replica's first bytes, not from sending: on a loaded machine the request can
+  // take a while to reach the replica.
+  await replicaWrote;
+  await new Promise((r) => setTimeout(r, PAUSE_MS));
   let body = '';
   stream.setEncoding('utf8');
   stream.on('data', (c: string) => (body += c));
   const ended = await new Promise<boolean>((resolve) => {
     stream.on('end', () => resolve(true));
     stream.on('close', () => resolve(false));
-    setTimeout(() => resolve(false), 5_000); // a cut h2 answer may not even close
+    setTimeout(() => resolve(false), TAIL_MS + 5_000); // a cut h2 answer may not even close
     stream.resume();
   });
   session.close();
@@ -97,7 +110,7 @@ it('a client that pauses and reads again leaves the replica its whole idle budge
 
 it('three clients that stop reading a 32 MiB answer eject no replica; a replica gone silent is still cut', async () => {
   const stalled = await Promise.all([0, 1, 2].map(async () => stallAfterFirstBytes(await keys.mint())));
-  await new Promise((r) => setTimeout(r, 1_500));
+  await new Promise((r) => setTimeout(r, 2 * IDLE_MS));
   // Was ejected: each pause was recorded as the replica's idle timeout.
   expect(proxy.runtime.outliers.isEjected(APP, url, Date.now())).toBe(false);
   for (const s of stalled) s.destroy();
