@@ -15,6 +15,7 @@ import type { Worker } from 'node:cluster';
 import type { AppLimits } from '../../shared/domain/types.ts';
 import { AppLimiter, type Admission, type LimitCharge, type LimitVerdict } from './app-limits.ts';
 import { LimitLeases, scopeKey } from './limit-leases.ts';
+import { firstClaimAdmission } from './first-claim-admission.ts';
 import type { LimitLeaseStore } from './limit-lease-store.ts';
 
 /** Worker → primary and primary → worker limit messages (`sy` marks ours among other IPC). */
@@ -130,7 +131,7 @@ export class PrimaryLimits {
   private readonly known = new Map<string, AppLimits>();
   private readonly grants = new Map<Worker, Map<number, () => void>>();
   private readonly leases: LimitLeases | null;
-  private readonly limiter: AppLimiter;
+  private readonly limiter: Admission;
 
   constructor(private readonly d: PrimaryLimitsDeps) {
     this.leases =
@@ -146,13 +147,15 @@ export class PrimaryLimits {
             inFlight: (key) => this.limiter.inFlight(key),
           });
     const leases = this.leases;
-    this.limiter = new AppLimiter(
+    const limitsOf = (key: string): AppLimits => this.known.get(key) ?? { maxConcurrency: null, maxRps: null };
+    const local = new AppLimiter(
       (key, t) => {
-        const limits = this.known.get(key) ?? { maxConcurrency: null, maxRps: null };
+        const limits = limitsOf(key);
         return leases !== null && scopeKey(limits, d.region) !== null ? leases.effective(key, limits, t) : limits;
       },
       leases === null ? undefined : (key, verdict) => leases.observe(key, verdict),
     );
+    this.limiter = leases === null ? local : firstClaimAdmission(local, leases, limitsOf, d.now);
   }
 
   /** First renewal (the workers have reported their keys), then one every interval. */
@@ -182,18 +185,24 @@ export class PrimaryLimits {
     } else if (m.sy === 'lim-acquire') {
       this.known.set(m.key, m.limits);
       const v = this.limiter.acquire(m.key, this.d.now(), m.charge);
-      if (!worker.isConnected()) {
-        if (v.ok) v.release();
-        return true;
-      }
-      if (v.ok) this.grantsOf(worker).set(m.id, v.release);
-      worker.send(v.ok ? { sy: 'lim-verdict', id: m.id, ok: true } : { sy: 'lim-verdict', id: m.id, ok: false, code: v.code, retryAfterS: v.retryAfterS });
+      if (v instanceof Promise) void v.then((verdict) => this.answer(worker, m.id, verdict));
+      else this.answer(worker, m.id, v);
     } else if (m.sy === 'lim-release') {
       const g = this.grants.get(worker);
       g?.get(m.id)?.();
       g?.delete(m.id);
     }
     return true;
+  }
+
+  /** Sends a worker its verdict; a slot granted to a worker that has gone is given back at once. */
+  private answer(worker: Worker, id: number, v: LimitVerdict): void {
+    if (!worker.isConnected()) {
+      if (v.ok) v.release();
+      return;
+    }
+    if (v.ok) this.grantsOf(worker).set(id, v.release);
+    worker.send(v.ok ? { sy: 'lim-verdict', id, ok: true } : { sy: 'lim-verdict', id, ok: false, code: v.code, retryAfterS: v.retryAfterS });
   }
 
   /** A worker died (or was replaced): every slot it held is free again. */

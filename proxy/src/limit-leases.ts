@@ -74,6 +74,34 @@ export class LimitLeases {
     return { maxConcurrency: share('concurrency', limits.maxConcurrency), maxRps: share('rps', limits.maxRps), scope: 'proxy' };
   }
 
+  /**
+   * True while leases are renewed but none covers this key yet: a key (app or route) that became
+   * limited, or known, since the last renewal. Admitting it now would use the fallback share,
+   * the whole limit when no peer is known yet, on every proxy at once; `claimNew` first.
+   */
+  unclaimed(appId: string, limits: AppLimits, now: number): boolean {
+    if (scopeKey(limits, this.d.region) === null || !this.leaseValid(now)) return false;
+    const missing = (kind: LeaseKind, limit: number | null): boolean => limit !== null && !this.held.has(heldKey(appId, kind));
+    return missing('concurrency', limits.maxConcurrency) || missing('rps', limits.maxRps);
+  }
+
+  /**
+   * A renewal that covers keys new since the last one, waited for at most `waitMs` (after which,
+   * or if it fails, `effective` gives the fallback share as before). A renewal already running
+   * may have started without the new key: then one more.
+   */
+  async claimNew(appId: string, limits: AppLimits, waitMs: number): Promise<void> {
+    const deadline = this.d.now() + waitMs;
+    for (let round = 0; round < 2 && this.unclaimed(appId, limits, this.d.now()); round++) {
+      const left = deadline - this.d.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, left)));
+      await Promise.race([this.loop.once().catch(() => undefined), late]);
+      clearTimeout(timer);
+    }
+  }
+
   /** AppLimiter reports each verdict: wants for the next renewal. */
   observe(appId: string, verdict: 'admitted' | 'concurrency-limited' | 'rate-limited'): void {
     const bump = (m: Map<string, number>, kind: LeaseKind): void => {

@@ -10,6 +10,7 @@ import { UpstreamRouter, upstreamAgent } from './upstream-router.ts';
 import pino, { type Logger } from 'pino';
 import { startAdminListener } from './admin-listener.ts';
 import { AppLimiter, type Admission } from './app-limits.ts';
+import { firstClaimAdmission } from './first-claim-admission.ts';
 import { LimitLeases } from './limit-leases.ts';
 import { BodyBuffers } from './body-buffers.ts';
 import { BodyParser } from './body-parser.ts';
@@ -180,12 +181,12 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     const limits = registry.limitsOf(key);
     return leases !== null && scopeKey(limits, config.region) !== null ? leases.effective(key, limits, t) : limits;
   };
-  const limiter: Admission =
-    clusterLimits ??
-    new AppLimiter(
-      limitsOf,
-      leases === null ? undefined : (appId, verdict) => leases.observe(appId, verdict),
-    );
+  const localLimiter = (): Admission => {
+    if (leases === null) return new AppLimiter(limitsOf);
+    const local = new AppLimiter(limitsOf, (appId, verdict) => leases.observe(appId, verdict));
+    return firstClaimAdmission(local, leases, (key) => registry.limitsOf(key), now);
+  };
+  const limiter: Admission = clusterLimits ?? localLimiter();
   // Logged at most once a minute: a libSQL outage would otherwise log every interval.
   let lastLeaseLog = -Infinity;
   const onLeaseError = (err: unknown): void => {
