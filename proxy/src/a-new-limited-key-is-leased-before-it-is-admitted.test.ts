@@ -35,7 +35,7 @@ afterEach(() => {
 
 /** One proxy's admission as proxy.ts wires it; `gate` false: the AppLimiter alone (before). */
 async function proxy(id: string, known: Map<string, AppLimits>, gate: boolean): Promise<Admission> {
-  let limiter: AppLimiter | undefined;
+  const counted: { limiter?: AppLimiter } = {};
   const leases = new LimitLeases({
     store: libsqlLeaseStore(db),
     proxyId: id,
@@ -43,16 +43,17 @@ async function proxy(id: string, known: Map<string, AppLimits>, gate: boolean): 
     intervalMs: 60_000, // no timer renewals in the test: only the first-claim ones
     now: Date.now,
     limitedApps: () => [...known],
-    inFlight: (key) => limiter?.inFlight(key) ?? 0,
+    inFlight: (key) => counted.limiter?.inFlight(key) ?? 0,
   });
   await leases.renewOnce(); // renewed, no limited key yet
-  limiter = new AppLimiter(
+  const limiter = new AppLimiter(
     (key, t) => {
       const limits = known.get(key) ?? { maxConcurrency: null, maxRps: null };
       return scopeKey(limits, 'eu-west') !== null ? leases.effective(key, limits, t) : limits;
     },
     (key, verdict) => leases.observe(key, verdict),
   );
+  counted.limiter = limiter;
   const limitsOf = (key: string): AppLimits => known.get(key) ?? { maxConcurrency: null, maxRps: null };
   return gate ? firstClaimAdmission(limiter, leases, limitsOf, Date.now) : limiter;
 }
