@@ -3,7 +3,7 @@
  * empty report and exit 0, so a mistyped app looked like an app nothing moved for. The message
  * names the app, the source and (cheaply) the apps that do have decisions.
  */
-import { openStore } from '../../control/store/open-store.ts';
+import { openStore, type StoreDeadline } from '../../control/store/open-store.ts';
 import { toStoreError } from '../../control/store/errors.ts';
 import { redactDatabaseUrl } from '../../shared/errors/database-unreachable.ts';
 import { BacktestError } from '../errors.ts';
@@ -16,8 +16,8 @@ export const LISTED_APPS = 10;
  * Up to `max` + 1 app ids with decisions in a libSQL log, one `decisions_app_at` seek per id
  * (migration 31): the next id after the last, never a scan of the log.
  */
-export async function appsWithDecisionsInDb(db: { url: string; authToken?: string | undefined }, max = LISTED_APPS): Promise<string[]> {
-  const store = openStore({ url: db.url, authToken: db.authToken, create: false });
+export async function appsWithDecisionsInDb(db: { url: string; authToken?: string | undefined } & StoreDeadline, max = LISTED_APPS): Promise<string[]> {
+  const store = openStore({ ...db, create: false });
   try {
     const rs = await store.client.execute({
       sql: `WITH RECURSIVE app(id) AS (

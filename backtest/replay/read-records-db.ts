@@ -10,13 +10,13 @@ import { parseInputJson, SnapshotCache, type DecisionInput, type OutcomeRecord }
 import type { Decision } from '../../shared/decision/types.ts';
 import { BacktestError } from '../errors.ts';
 import { StoreError, toStoreError } from '../../control/store/errors.ts';
-import { openStore } from '../../control/store/open-store.ts';
+import { openStore, type StoreDeadline } from '../../control/store/open-store.ts';
 import { redactDatabaseUrl } from '../../shared/errors/database-unreachable.ts';
 import { briefFromHead, briefFromText, BriefRecord, LazyRecord, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 
-export interface DbQuery {
+export interface DbQuery extends StoreDeadline {
   readonly url: string;
   readonly authToken?: string;
   readonly app?: string;
@@ -178,7 +178,7 @@ async function guarded<T>(q: DbQuery, p: Promise<T>): Promise<T> {
 /** The store's opener: a URL naming no database is its 'not-found' error, and no file is created. */
 function open(q: DbQuery): Client {
   try {
-    return openStore({ url: q.url, authToken: q.authToken, create: false }).client;
+    return openStore({ url: q.url, authToken: q.authToken, requestTimeoutMs: q.requestTimeoutMs, requestTimeoutSetting: q.requestTimeoutSetting, create: false }).client;
   } catch (err) {
     // Already names the database and what to do; keeping its code keeps its exit status.
     if (err instanceof StoreError) throw err;

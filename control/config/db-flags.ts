@@ -6,10 +6,15 @@
  */
 import type { Command } from 'commander';
 import { DB_ENV_NAMES, DbEnvError, requireDbEnv } from '../../shared/env/db-env.ts';
-import { openStore, validateStoreUrl, type Store } from '../store/open-store.ts';
+import { duration } from '../../shared/env/field-parsers.ts';
+import { DEFAULT_STORE_REQUEST_TIMEOUT_MS, openStore, validateStoreUrl, type Store } from '../store/open-store.ts';
 
 /** Where the CLI finds the database when neither --db nor LIBSQL_URL says. */
 export const DEFAULT_DB_URL = 'file:.switchyard/switchyard.db';
+
+/** How long one request to a libSQL server may take before the command gives up (CLI and aggregator). */
+export const DB_TIMEOUT_ENV = 'SWITCHYARD_DB_TIMEOUT_MS';
+const dbTimeout = duration(10, 3_600_000);
 
 export interface DbFlags {
   readonly db?: string;
@@ -19,6 +24,9 @@ export interface DbFlags {
 export interface ResolvedDb {
   readonly url: string;
   readonly authToken: string | undefined;
+  /** From DB_TIMEOUT_ENV, else DEFAULT_STORE_REQUEST_TIMEOUT_MS; named in a timeout's message. */
+  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutSetting?: string;
 }
 
 /** Adds `--db` and `--auth-token` (defaulting to LIBSQL_URL / LIBSQL_AUTH_TOKEN) to a command. */
@@ -45,7 +53,21 @@ export function resolveDb(
   // A URL libSQL cannot open (`ftp://…`, a bare path) is judged here, naming where it came from:
   // a StoreError 'invalid-url', which the CLI reports as a usage error before anything is opened.
   validateStoreUrl(url, urlSource(flags, env, fallback));
-  return { url, authToken: flags.authToken ?? fromEnv.authToken ?? fallback.authToken ?? undefined };
+  return {
+    url,
+    authToken: flags.authToken ?? fromEnv.authToken ?? fallback.authToken ?? undefined,
+    requestTimeoutMs: requestTimeoutFrom(env),
+    requestTimeoutSetting: DB_TIMEOUT_ENV,
+  };
+}
+
+/** DB_TIMEOUT_ENV in ms (a bare number, or 500ms, 30s, 2m), else the default; a DbEnvError when malformed. */
+function requestTimeoutFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env[DB_TIMEOUT_ENV];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_STORE_REQUEST_TIMEOUT_MS;
+  const parsed = dbTimeout(raw);
+  if (parsed.ok) return parsed.value;
+  throw new DbEnvError([{ variable: DB_TIMEOUT_ENV, value: raw, message: `${DB_TIMEOUT_ENV}=${JSON.stringify(raw)}: expected ${parsed.expected}` }], 'db-env-invalid');
 }
 
 /** Which setting decided the URL, as the operator would write it. */

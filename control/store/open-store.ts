@@ -20,7 +20,16 @@ export interface StoreOptions {
    * reads or writes an existing database, where a typo in the path must not yield an empty one.
    */
   readonly create?: boolean;
+  /**
+   * Longest one HTTP request to a libSQL server may take (ms; default
+   * DEFAULT_STORE_REQUEST_TIMEOUT_MS); `requestTimeoutSetting` names what sets it, for the message.
+   */
+  readonly requestTimeoutMs?: number | undefined;
+  readonly requestTimeoutSetting?: string | undefined;
 }
+
+/** What a caller that resolved the database (control/config/db-flags.ts) passes on to openStore. */
+export type StoreDeadline = Pick<StoreOptions, 'requestTimeoutMs' | 'requestTimeoutSetting'>;
 
 export interface Store {
   readonly client: Client;
@@ -33,6 +42,14 @@ const SCHEMES = ['file:', 'libsql:', 'http:', 'https:', 'ws:', 'wss:'] as const;
 
 /** Aggregators and the CLI write the same file concurrently; wait for the lock instead of failing. */
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Without a deadline a server that accepts the connection and never answers holds a command for
+ * undici's own 5 minutes, silently. Every caller's statements are short (the aggregator's push,
+ * a command's reads and writes; libSQL over HTTP has no long poll), so 30 s only ends hung ones.
+ * The proxy has its own client and deadline (proxy/src/store-client.ts).
+ */
+export const DEFAULT_STORE_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * What is wrong with a URL libSQL cannot open, said so it tells what would work, or null.
@@ -74,6 +91,7 @@ export function validateStoreUrl(url: string, source?: string): void {
 export function openStore(options: StoreOptions): Store {
   validateStoreUrl(options.url);
   if (options.create === false) refuseMissingFile(options.url);
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_STORE_REQUEST_TIMEOUT_MS;
   try {
     const client = createClient({
       url: options.url,
@@ -82,7 +100,10 @@ export function openStore(options: StoreOptions): Store {
         : {}),
       timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
       // http(s): and libsql: go over fetch, whose "fetch failed" names neither the URL nor why.
-      fetch: fetchNamingDatabase(options.url, (request) => fetch(request)),
+      fetch: fetchNamingDatabase(options.url, (request) => fetch(request, { signal: AbortSignal.timeout(timeoutMs) }), {
+        timeoutMs,
+        ...(options.requestTimeoutSetting === undefined ? {} : { setting: options.requestTimeoutSetting }),
+      }),
     });
     return { client, url: options.url, close: () => client.close() };
   } catch (err) {

@@ -21,11 +21,12 @@ export const DB_ENV_NAMES = {
 } as const;
 
 /**
- * A conflict between a name and its alias ('db-env-conflict'), or a name set blank where that
- * would fall back to a default database ('db-env-blank', the CLI's rule), for entrypoints that throw.
+ * A conflict between a name and its alias ('db-env-conflict'), a name set blank where that
+ * would fall back to a default database ('db-env-blank', the CLI's rule), or a value that is not
+ * one ('db-env-invalid', e.g. the CLI's request timeout), for entrypoints that throw.
  */
 export class DbEnvError extends Error {
-  readonly code: 'db-env-conflict' | 'db-env-blank';
+  readonly code: 'db-env-conflict' | 'db-env-blank' | 'db-env-invalid';
   readonly errors: readonly ConfigError[];
 
   constructor(errors: readonly ConfigError[], code: DbEnvError['code'] = 'db-env-conflict') {

@@ -46,6 +46,15 @@ function hintFor(reason: string | null): string {
   return 'check that the database server is running and the URL is right';
 }
 
+/**
+ * The caller's own deadline, so a `timeout` says how long was waited and what sets it
+ * (e.g. `SWITCHYARD_DB_TIMEOUT_MS`); without it the message says only `timeout`.
+ */
+export interface RequestDeadline {
+  readonly timeoutMs: number;
+  readonly setting?: string;
+}
+
 /** A request to the libSQL server at `url` that failed before any answer came. */
 export class DatabaseUnreachableError extends CodedError<'database-unreachable'> {
   override readonly name = 'DatabaseUnreachableError';
@@ -54,10 +63,13 @@ export class DatabaseUnreachableError extends CodedError<'database-unreachable'>
   /** ECONNREFUSED, ENOTFOUND, timeout, …; null when the failure named none. */
   readonly reason: string | null;
 
-  constructor(url: string, cause: unknown) {
+  constructor(url: string, cause: unknown, deadline?: RequestDeadline) {
     const reason = networkReason(cause);
     const shown = redactDatabaseUrl(url);
-    super('database-unreachable', 503, `cannot reach the database at ${shown} (${reason ?? describe(cause)}): ${hintFor(reason)}`, { cause });
+    const ours = reason === 'timeout' && deadline !== undefined;
+    const why = ours ? `no answer within ${deadline.timeoutMs} ms` : (reason ?? describe(cause));
+    const wait = ours && deadline.setting !== undefined ? `; ${deadline.setting} sets how long to wait` : '';
+    super('database-unreachable', 503, `cannot reach the database at ${shown} (${why}): ${hintFor(reason)}${wait}`, { cause });
     this.url = shown;
     this.reason = reason;
   }
@@ -70,14 +82,16 @@ function describe(err: unknown): string {
 /**
  * `fetchImpl` for @libsql/client's `fetch` option: a request that fails before an answer
  * (refused, no such host, timeout, TLS) becomes a DatabaseUnreachableError naming `url`.
- * The caller passes the fetch (shared/ does no I/O).
+ * The caller passes the fetch (shared/ does no I/O) and, when that fetch has a deadline, says
+ * which, for the message.
  */
 export function fetchNamingDatabase(
   url: string,
   fetchImpl: (request: Request) => Promise<Response>,
+  deadline?: RequestDeadline,
 ): (request: Request) => Promise<Response> {
   return (request) =>
     fetchImpl(request).catch((err: unknown) => {
-      throw new DatabaseUnreachableError(url, err);
+      throw new DatabaseUnreachableError(url, err, deadline);
     });
 }

@@ -138,7 +138,7 @@ export async function promote(opts: ResolvedDb & WindowFlags & { maxP99Regressio
   if (c === null) return { ok: false, text: 'no canary decisions in the log: set ROUTE_CANARY_PERCENT and ROUTE_CANARY_POLICY first\n' };
   const acc = new ReplayAccumulator({ policy: c.policy, strategy: null, assumedDurationMs: 1000, verify: false });
   // The gate compares estimates and violations, never whole decisions: each row's brief is enough.
-  const q = { url: opts.url, since, briefOnly: true, ...(opts.authToken === undefined ? {} : { authToken: opts.authToken }) };
+  const q = { url: opts.url, since, briefOnly: true, ...(opts.authToken === undefined ? {} : { authToken: opts.authToken }), requestTimeoutMs: opts.requestTimeoutMs, requestTimeoutSetting: opts.requestTimeoutSetting };
   for await (const r of readRecordsFromDb(q)) acc.add(r);
   const rep = acc.report();
   const before = rep.latency.estimatedBefore.p99;

@@ -153,6 +153,8 @@ function sourceOf(opts: ReplayFlags): { records: (read?: { briefOnly: boolean })
   const q = {
     url: from.db.url,
     ...(from.db.authToken === undefined ? {} : { authToken: from.db.authToken }),
+    requestTimeoutMs: from.db.requestTimeoutMs,
+    requestTimeoutSetting: from.db.requestTimeoutSetting,
     ...(opts.app === undefined ? {} : { app: opts.app }),
     ...(since === undefined ? {} : { since }),
     ...(limit === undefined ? {} : { limit }),
