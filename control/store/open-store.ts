@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createClient, type Client } from '@libsql/client';
-import { fetchNamingDatabase, redactDatabaseUrl } from '../../shared/errors/database-unreachable.ts';
+import { clientNamingDatabase, fetchNamingDatabase, redactDatabaseUrl } from '../../shared/errors/database-unreachable.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { localPathOf } from './local-path.ts';
 
@@ -105,7 +105,9 @@ export function openStore(options: StoreOptions): Store {
         ...(options.requestTimeoutSetting === undefined ? {} : { setting: options.requestTimeoutSetting }),
       }),
     });
-    return { client, url: options.url, close: () => client.close() };
+    // ws(s): does not go through fetch: its socket failures are named on the client instead.
+    const named = /^wss?:/i.test(options.url) ? clientNamingDatabase(options.url, client) : client;
+    return { client: named, url: options.url, close: () => client.close() };
   } catch (err) {
     throw localFileProblem(options.url, err) ?? toStoreError(`opening ${options.url}`, err);
   }

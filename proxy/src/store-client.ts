@@ -1,5 +1,5 @@
 import type { Client } from '@libsql/client';
-import { fetchNamingDatabase } from '../../shared/errors/database-unreachable.ts';
+import { clientNamingDatabase, fetchNamingDatabase } from '../../shared/errors/database-unreachable.ts';
 import type { ProxyConfig } from './config.ts';
 
 /**
@@ -17,7 +17,7 @@ export const STORE_BUSY_TIMEOUT_MS = 2_000;
  * it a request to a hung server waits out undici's own timeouts (5 minutes) and keeps one of the
  * client's STORE_CONCURRENCY request slots meanwhile: a few hung requests and every store call of
  * the process queues. Longer than the background loops' deadline (STORE_CALL_DEADLINE_MS) since
- * request-path calls (an async job's body) share the client. `ws:` URLs do not use fetch.
+ * request-path calls (an async job's body) share the client. `ws:` URLs do not use fetch (no deadline).
  */
 export const STORE_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -36,7 +36,7 @@ export async function openStoreClient(
 ): Promise<Client | null> {
   if (config.storeUrl === null) return null;
   const { createClient } = await import('@libsql/client');
-  return createClient({
+  const client = createClient({
     url: config.storeUrl,
     ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
     timeout: STORE_BUSY_TIMEOUT_MS,
@@ -44,4 +44,6 @@ export async function openStoreClient(
     // A failed request names the URL and why (ECONNREFUSED, timeout…), not a bare "fetch failed".
     fetch: fetchNamingDatabase(config.storeUrl, (request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) })),
   });
+  // ws(s): does not go through fetch: its socket failures are named on the client instead.
+  return /^wss?:/i.test(config.storeUrl) ? clientNamingDatabase(config.storeUrl, client) : client;
 }

@@ -14,6 +14,9 @@ test.each([
   ['our own deadline', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'timeout', 'no answer in time'],
   ['a port fetch refuses', fetchFailed(new Error('bad port')), 'bad port', 'fetch refuses to connect to this port'],
   ['a certificate', fetchFailed(coded('DEPTH_ZERO_SELF_SIGNED_CERT')), 'DEPTH_ZERO_SELF_SIGNED_CERT', 'the TLS handshake failed'],
+  // The WebSocket transport keeps only the socket error's text.
+  ['a WebSocket refused', new Error('connect ECONNREFUSED 127.0.0.1:8080'), 'ECONNREFUSED', 'nothing listens there'],
+  ['a WebSocket host unknown', new Error('getaddrinfo ENOTFOUND db.invalid'), 'ENOTFOUND', 'the host name does not resolve'],
   ['nothing named', fetchFailed(new Error('other')), null, 'check that the database server is running'],
 ])('%s: reason %j and what to check', (_name, err, reason, hint) => {
   expect(networkReason(err)).toBe(reason);

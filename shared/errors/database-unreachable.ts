@@ -3,8 +3,8 @@
  * dashboard, proxy): the URL tried (credentials left out), why in one word (the socket's code:
  * ECONNREFUSED, ENOTFOUND, timeout, …) and what to check. fetch itself only says "fetch failed"
  * and keeps the reason two causes down, where a CLI that prints `err.message` never looks.
- * Pure: the caller's fetch wrapper (control/store/open-store.ts, proxy/src/store-client.ts)
- * throws it.
+ * Pure: the caller's fetch wrapper, or for ws(s): its client wrapper (control/store/open-store.ts,
+ * proxy/src/store-client.ts), throws it.
  */
 import { CodedError } from './coded-error.ts';
 
@@ -28,6 +28,9 @@ export function networkReason(err: unknown): string | null {
     if (e.name === 'TimeoutError') return 'timeout';
     if (typeof e.code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(e.code)) return e.code;
     if (e.message === 'bad port') return 'bad port';
+    // Node's socket errors read `<syscall> <CODE> <address>`; the WebSocket transport keeps only that text.
+    const code = typeof e.message === 'string' ? /^(?:connect|getaddrinfo|read|write) (E[A-Z0-9_]+)\b/.exec(e.message)?.[1] : undefined;
+    if (code !== undefined) return code;
     at = e.cause ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
   }
   return null;
@@ -94,4 +97,38 @@ export function fetchNamingDatabase(
     fetchImpl(request).catch((err: unknown) => {
       throw new DatabaseUnreachableError(url, err, deadline);
     });
+}
+
+/** The client methods that talk to the server (@libsql/client's Client). */
+const SERVER_CALLS = new Set<PropertyKey>(['execute', 'batch', 'migrate', 'transaction', 'executeMultiple', 'sync']);
+
+/**
+ * A libSQL client over `ws:`/`wss:` whose calls that fail on the socket (refused, no such host:
+ * a LibsqlError HRANA_WEBSOCKET_ERROR whose text names the code) throw a DatabaseUnreachableError
+ * naming `url`, as fetchNamingDatabase does over HTTP; other failures (a 401 on the upgrade, SQL)
+ * pass unchanged. The WebSocket transport takes no fetch to wrap, so the client is.
+ */
+export function clientNamingDatabase<C extends object>(url: string, client: C): C {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      // The client keeps private fields: its methods run on it, never on the proxy.
+      if (!SERVER_CALLS.has(prop)) return value.bind(target);
+      return async (...args: unknown[]): Promise<unknown> => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (err) {
+          throw socketFailure(url, err) ?? err;
+        }
+      };
+    },
+  });
+}
+
+function socketFailure(url: string, err: unknown): DatabaseUnreachableError | null {
+  const e = err as { code?: unknown; cause?: unknown } | null;
+  if (e === null || typeof e !== 'object' || e.code !== 'HRANA_WEBSOCKET_ERROR') return null;
+  // Past the LibsqlError's own code, to the socket's.
+  return networkReason(e.cause) === null ? null : new DatabaseUnreachableError(url, e.cause);
 }
