@@ -4,6 +4,7 @@
  * unknown-option and argument checks (into a preAction hook), with commander's own message.
  */
 import type { Command, Option } from 'commander';
+import { errorText } from './error-line.ts';
 
 /** Call once, after every command is registered. */
 export function checkRequiredOptionsLast(program: Command): void {
@@ -19,7 +20,7 @@ export function checkRequiredOptionsLast(program: Command): void {
     for (let cmd: Command | null = action; cmd !== null; cmd = cmd.parent) {
       for (const o of required.get(cmd) ?? []) {
         if (cmd.getOptionValue(o.attributeName()) === undefined) {
-          action.error(`error: required option '${o.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+          action.error(errorText(`required option '${o.flags}' not specified`), { code: 'commander.missingMandatoryOptionValue' });
         }
       }
     }

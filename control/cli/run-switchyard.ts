@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import type { CommandModule } from './command-module.ts';
+import { errorLine, errorText } from './error-line.ts';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf, UsageError, usageProblems } from './exit-codes.ts';
 import { checkRequiredOptionsLast } from './required-options-checked-last.ts';
 import { commandPath, missingCommandIn, missingCommandMessage, unknownCommandIn } from './unknown-command.ts';
@@ -66,7 +67,7 @@ export async function runSwitchyard(args: readonly string[], output: CliOutput):
     return Number(process.exitCode ?? 0);
   } catch (err) {
     // Commander has printed its message (and help); --help ends here with 0.
-    if (!(err instanceof CommanderError)) output.writeErr(`switchyard: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (!(err instanceof CommanderError)) output.writeErr(errorLine(err instanceof Error ? err.message : String(err)));
     return exitCodeOf(err);
   }
 }
@@ -91,7 +92,7 @@ async function parseAndRun(args: readonly string[], output: CliOutput): Promise<
   checkRequiredOptionsLast(program);
   const unknown = unknownCommandIn(program, args);
   if (unknown !== null) {
-    unknown.parent.error(`error: unknown command '${unknown.path}' (see \`${commandPath(unknown.parent)} --help\`)`, { code: 'commander.unknownCommand' });
+    unknown.parent.error(errorText(`unknown command '${unknown.path}' (see \`${commandPath(unknown.parent)} --help\`)`), { code: 'commander.unknownCommand' });
   }
   const group = missingCommandIn(program, args);
   if (group !== null) group.error(missingCommandMessage(group), { code: 'commander.missingCommand', exitCode: EXIT.usage });
@@ -105,7 +106,7 @@ async function parseAndRun(args: readonly string[], output: CliOutput): Promise<
     if (err instanceof CommanderError) throw err;
     // An action's usage error reads as commander's own: each problem, then the command's help.
     const problems = usageProblems(err);
-    if (problems !== null) action.error(problems.map((p) => `error: ${p}`).join('\n'), { code: 'switchyard.usage', exitCode: EXIT.usage });
+    if (problems !== null) action.error(problems.map((p) => errorText(p)).join('\n'), { code: 'switchyard.usage', exitCode: EXIT.usage });
     throw await asStoreError(err, commandPath(action).replace(/^switchyard ?/, '') || 'switchyard');
   }
 }

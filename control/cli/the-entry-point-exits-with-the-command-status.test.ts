@@ -3,7 +3,7 @@
  * process's exit code, and what it prints reaches the process's own stdout and stderr. The other
  * CLI tests run the program in-process (run-cli-in-process.ts); these three cover each way a
  * status reaches the process: a usage error commander reports (2), an error the command threw
- * (1, printed as `switchyard: …`), and a status the command set itself (3, a refusing gate).
+ * (1, printed as `error: …`), and a status the command set itself (3, a refusing gate).
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openTempStore, type TempStore } from '../store/test-fixtures.ts';
@@ -23,11 +23,11 @@ test('a usage error: exit 2, the problem and the help on stderr', async () => {
   expect(r.stderr).toContain('Usage: switchyard db');
 }, 60_000);
 
-test('an error the command threw: exit 1, one `switchyard:` line on stderr', async () => {
+test('an error the command threw: exit 1, one `error:` line on stderr', async () => {
   const r = await runCli(['status'], { env: { LIBSQL_URL: ' ', SWITCHYARD_DB_URL: undefined } });
   expect(r.code, r.stderr).toBe(1);
   expect(r.stderr).toBe(
-    'switchyard: LIBSQL_URL is set but blank: set LIBSQL_URL to the database URL, pass --db, or unset LIBSQL_URL to use file:.switchyard/switchyard.db\n',
+    'error: LIBSQL_URL is set but blank: set LIBSQL_URL to the database URL, pass --db, or unset LIBSQL_URL to use file:.switchyard/switchyard.db\n',
   );
 }, 60_000);
 

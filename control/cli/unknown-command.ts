@@ -5,6 +5,7 @@
  * word of what was wrong; so the walk is done here, through the registered command tree, first.
  */
 import type { Command } from 'commander';
+import { errorText } from './error-line.ts';
 
 export interface UnknownCommand {
   /** The command whose subcommands the name was looked up among (the program for a top-level one). */
@@ -53,7 +54,7 @@ export function missingCommandIn(program: Command, args: readonly string[]): Com
 /** `error: … needs a command: migrate, prune (see …)`, naming the group's subcommands. */
 export function missingCommandMessage(group: Command): string {
   const names = group.commands.map((c) => c.name()).filter((n) => n !== 'help');
-  return `error: \`${commandPath(group)}\` needs a command: ${names.join(', ')} (see \`${commandPath(group)} --help\`)`;
+  return errorText(`\`${commandPath(group)}\` needs a command: ${names.join(', ')} (see \`${commandPath(group)} --help\`)`);
 }
 
 /** The `switchyard …` words naming `cmd`, for messages such as "see `switchyard canary --help`". */

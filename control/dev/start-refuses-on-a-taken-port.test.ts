@@ -77,6 +77,6 @@ describe('a start whose libSQL port is taken', () => {
     const dir = await tempDir();
     const r = await runCliInProcess(['dev', '--port', String(held.port - 1), '--state-dir', dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`switchyard dev: ports? (\\d+ \\([^)]*\\), )*${held.port} \\(local libSQL endpoint\\)[^.]* already in use`));
+    expect(r.stderr).toMatch(new RegExp(`error: ports? (\\d+ \\([^)]*\\), )*${held.port} \\(local libSQL endpoint\\)[^.]* already in use`));
   });
 });

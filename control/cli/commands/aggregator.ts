@@ -6,6 +6,7 @@ import { startAggregator } from '../../aggregator/start-aggregator.ts';
 import type { AggregatorFlags } from '../../aggregator/flags-to-config.ts';
 import { formatIssue } from '../../config/config-issue.ts';
 import { openResolvedDb, resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { errorLine } from '../error-line.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -34,8 +35,8 @@ export function register(program: Command): void {
   ).action(async (opts: AggregatorFlags & DbFlags & { config?: string; logLevel: string }) => {
     const loaded = await loadAggregatorConfig(opts.config ?? null, opts);
     if (!loaded.ok) {
-      for (const issue of loaded.issues) process.stderr.write(`${formatIssue(issue)}\n`);
-      process.stderr.write('aggregator not started: fix the config above\n');
+      for (const issue of loaded.issues) process.stderr.write(errorLine(formatIssue(issue)));
+      process.stderr.write(errorLine('aggregator not started: fix the config above'));
       process.exitCode = 1;
       return;
     }

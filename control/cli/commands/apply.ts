@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { runApply } from '../../config/run-apply.ts';
+import { errorLine } from '../error-line.ts';
 
 /** `switchyard apply -f config.yaml [--db URL] [--dry-run]` */
 export function register(program: Command): void {
@@ -19,7 +20,7 @@ export function register(program: Command): void {
       dryRun: opts.dryRun,
       now: Date.now(),
       out: (line) => process.stdout.write(`${line}\n`),
-      err: (line) => process.stderr.write(`${line}\n`),
+      err: (line) => process.stderr.write(errorLine(line)),
     });
   });
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { DASHBOARD_DEFAULTS, parseDashboardConfig, type DashboardFlags } from '../../dashboard/dashboard-config.ts';
 import { startDashboard } from '../../dashboard/start-dashboard.ts';
 import { EXIT } from '../exit-codes.ts';
+import { errorLine } from '../error-line.ts';
 
 export function register(program: Command): void {
   program
@@ -23,7 +24,7 @@ export function register(program: Command): void {
     .action(async (flags: DashboardFlags) => {
       const parsed = parseDashboardConfig(flags, process.env);
       if (!parsed.ok) {
-        process.stderr.write(`switchyard dashboard: invalid settings:\n${parsed.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+        for (const e of parsed.errors) process.stderr.write(errorLine(e));
         process.exitCode = EXIT.usage;
         return;
       }

@@ -8,6 +8,7 @@ import { startDevStack } from '../../dev/start-dev-stack.ts';
 import { StartError } from '../../dev/supervisor.ts';
 import { DEFAULT_DEV_BASE_PORT } from '../../dev/topology.ts';
 import { UsageError } from '../exit-codes.ts';
+import { errorLine } from '../error-line.ts';
 
 /** `from`: what set the value (--port, or SWITCHYARD_PORT behind the option's default). */
 function parsePort(value: string, from: string): number {
@@ -36,7 +37,7 @@ export function register(program: Command): void {
         stack = await startDevStack({ basePort, stateDir: opts.stateDir, fresh: opts.keepData !== true, edge: opts.workerd === true ? 'workerd' : 'wrangler' });
       } catch (err) {
         const msg = err instanceof StartError || err instanceof Error ? err.message : String(err);
-        process.stderr.write(`\nswitchyard dev: ${msg}\n`);
+        process.stderr.write(`\n${errorLine(msg)}`);
         process.exitCode = err instanceof DevStackError ? err.exitCode : 1;
         return;
       }
@@ -53,7 +54,7 @@ export function register(program: Command): void {
             process.exit(0);
           },
           (e: unknown) => {
-            process.stderr.write(`error while stopping: ${String(e)}\n`);
+            process.stderr.write(errorLine(`stopping failed: ${String(e)}`));
             process.exit(1);
           },
         );

@@ -39,6 +39,6 @@ test.each([
   ]) {
     const r = await run(args);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toBe(`switchyard: --env-file ${missing}: cannot read it (no such file)\n`);
+    expect(r.stderr).toBe(`error: --env-file ${missing}: cannot read it (no such file)\n`);
   }
 }, 60_000);

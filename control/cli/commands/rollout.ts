@@ -4,6 +4,7 @@ import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { guard } from '../../store/errors.ts';
 import type { Store } from '../../store/open-store.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
+import { errorLine } from '../error-line.ts';
 import { UsageError } from '../exit-codes.ts';
 import { startController } from '../../rollout/controller.ts';
 import { RolloutError } from '../../rollout/errors.ts';
@@ -20,7 +21,7 @@ async function withClient(opts: DbFlags, fn: (client: Store['client']) => Promis
     await fn(store.client);
   } catch (err) {
     if (!(err instanceof RolloutError)) throw err;
-    process.stderr.write(`error ${err.code}: ${err.message}\n`);
+    process.stderr.write(errorLine(err.message, err.code));
     process.exitCode = 1;
   } finally {
     store.close();
