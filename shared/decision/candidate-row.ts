@@ -48,6 +48,8 @@ export interface CandidateRow {
   shareCap: number;
   /** ttft model: the share placed on the row's start-up headroom when every row was at its cap (`share-of-room.ts`). */
   overflowShare: number;
+  /** ttft model: the share the failover reserve moved off (negative) or onto (positive) the row (`failover-reserve.ts`). */
+  reserveShare: number;
 }
 
 /** The scratch of one compiled snapshot: a row per candidate and their term values (ms). */
@@ -104,6 +106,7 @@ function emptyRow(c: CompiledCandidate): CandidateRow {
     failureMs: 0.5,
     shareCap: NaN,
     overflowShare: 0.5,
+    reserveShare: 0.5,
   };
 }
 
@@ -134,6 +137,7 @@ export function resetRow(
   r.failureMs = 0;
   r.shareCap = NaN;
   r.overflowShare = 0;
+  r.reserveShare = 0;
 }
 
 /**

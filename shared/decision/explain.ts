@@ -51,6 +51,8 @@ export interface DecisionFrame {
   readonly fields: number;
   /** ttft model: CAP_FIELDS numbers per candidate when some row has a share cap; null: none has. */
   readonly caps: readonly number[] | null;
+  /** ttft model: each candidate's `reserveShare` when the failover reserve moved a share; null: it did not (most decisions). */
+  readonly reserve: readonly number[] | null;
   /** weights model: each row's modifiers as weighed; null otherwise. */
   readonly modifiers: readonly (readonly ModifierFactor[])[] | null;
   /** ttft model with eligible candidates: the shared inputs of their terms; null otherwise. */
@@ -75,6 +77,7 @@ export function captureFrame(
   const disqualifications = new Array<readonly Disqualification[]>(n);
   const modifiers = weighed ? new Array<readonly ModifierFactor[]>(n) : null;
   let caps: number[] | null = null;
+  let reserve: number[] | null = null;
   for (let i = 0; i < n; i++) {
     const r = rows[i] as CandidateRow;
     const at = i * fields;
@@ -87,6 +90,10 @@ export function captureFrame(
         caps[i * CAP_FIELDS + CAP] = r.shareCap;
         caps[i * CAP_FIELDS + OVERFLOW] = r.overflowShare;
       }
+      if (r.reserveShare !== 0) {
+        reserve ??= new Array<number>(n).fill(0);
+        reserve[i] = r.reserveShare;
+      }
     } else {
       nums[at + EST] = r.estimatedLatencyMs;
       nums[at + HAS_EST] = r.hasEstimate ? 1 : 0;
@@ -94,7 +101,7 @@ export function captureFrame(
     disqualifications[i] = r.disqualifications;
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
-  return { candidates, disqualifications, nums, fields, caps, modifiers, ttft, alternative, now };
+  return { candidates, disqualifications, nums, fields, caps, reserve, modifiers, ttft, alternative, now };
 }
 
 /** CAP_FIELDS per candidate, each row uncapped (cap NaN, no overflow) until written. */
@@ -193,8 +200,10 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const capAt = i * CAP_FIELDS;
   const cap = f.caps === null ? NaN : (f.caps[capAt + CAP] ?? NaN);
   const scoredPart = { ...base, terms: score.terms, scoreMs: score.scoreMs };
-  // Only where the snapshot carries inflow by origin (older explanations keep their shape).
-  if (Number.isNaN(cap)) return scoredPart;
+  const reserve = f.reserve?.[i] ?? 0;
+  // Only where the snapshot carries inflow by origin, or the reserve moved a share (older explanations keep their shape).
+  if (Number.isNaN(cap)) return reserve === 0 ? scoredPart : { ...scoredPart, reserveShare: reserve };
   const overflow = f.caps?.[capAt + OVERFLOW] ?? 0;
-  return overflow > 0 ? { ...scoredPart, shareCap: cap, overflowShare: overflow } : { ...scoredPart, shareCap: cap };
+  const capPart = overflow > 0 ? { ...scoredPart, shareCap: cap, overflowShare: overflow } : { ...scoredPart, shareCap: cap };
+  return reserve === 0 ? capPart : { ...capPart, reserveShare: reserve };
 }

@@ -127,7 +127,7 @@ describe('parsePolicy: invalid', () => {
 describe('POLICY_VARIABLES', () => {
   it('documents every variable parsePolicy reads, each with a default that parses', () => {
     const names = POLICY_VARIABLES.map((v) => v.name);
-    expect(names).toHaveLength(27);
+    expect(names).toHaveLength(28);
     for (const v of POLICY_VARIABLES) {
       expect(v.description.length).toBeGreaterThan(10);
       if (v.name === 'ROUTE_STALE_SOFT' || v.name === 'ROUTE_STALE_HARD') continue;

@@ -29,6 +29,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
     staleUncertaintyMs: 200,
     standbyShare: 0.05,
     standbyMaxCandidates: 3,
+    failoverReserve: 0,
     queueSpread: 3,
   }),
   weights: Object.freeze({ latency: 2, cost: 0.5, locality: 0.5 }),
@@ -170,6 +171,12 @@ const SPECS = {
     t.standbyMaxCandidates,
     'ttft model: the standby share applies when at most this many candidates are eligible.',
   ),
+  failoverReserve: spec(
+    'ROUTE_FAILOVER_RESERVE',
+    numberInRange(0, 4),
+    t.failoverReserve,
+    'ttft model, when few candidates are eligible (as the standby share): the candidate carrying the most busy slots keeps at most the share whose load the others\' free slots × this could take if it failed (N+1), so a failover does not wait for cold starts; 1 sizes for the busiest failing (N+1). Costs money in steady state (the cheap cluster carries less): 0, the default, leaves it off.',
+  ),
   queueSpread: spec(
     'ROUTE_QUEUE_SPREAD',
     numberInRange(0, 100),
@@ -281,6 +288,7 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
       staleUncertaintyMs: read(SPECS.staleUncertainty),
       standbyShare: read(SPECS.standbyShare),
       standbyMaxCandidates: read(SPECS.standbyMax),
+      failoverReserve: read(SPECS.failoverReserve),
       queueSpread: read(SPECS.queueSpread),
     },
     weights: {

@@ -2,6 +2,7 @@ import { type CandidateRow, queuesOnly } from './candidate-row.ts';
 import { EXP_USE, type ExpMemo, expSlot, memoExp } from './exp-memo.ts';
 import type { Policy, Rng } from './types.ts';
 import { capByRoom, capsApply } from './share-of-room.ts';
+import { reserveForFailover } from './failover-reserve.ts';
 import { weightedIndex } from './weighted-pick.ts';
 
 /**
@@ -109,7 +110,7 @@ function expectedQueueMs(pool: readonly CandidateRow[], total: number): number {
  * Probabilistic pick over predicted time: weight = exp(−(score − best) / T)
  * × free capacity where the request would land (so one cluster is never
  * stampeded: its share follows its room) × locality × static weight, with T
- * widened as above, then the standby share. Writes each row's weight and probability; consumes exactly
+ * widened as above, then the standby share and the failover reserve (`failover-reserve.ts`). Writes each row's weight and probability; consumes exactly
  * one rng draw. Rows must carry `scoreMs`, `baseWeight` (capacity) and their terms (`predictTtft`). `exps`: the exp memo of this
  * snapshot and client location (`expMemoFor`; results are Math.exp's, bit for bit).
  */
@@ -136,19 +137,19 @@ export function softmaxPick(
   const uniform = !(total > 0);
   const share = standbys > 0 ? standbyShareOf(pool.length, policy) : 0;
   const weights = weightScratch(pool.length);
-  for (let i = 0; i < pool.length; i++) {
-    const r = pool[i] as CandidateRow;
+  for (const r of pool) {
     const own = uniform ? 1 / pool.length : r.fullWeight / total;
     r.probability = (1 - share) * own + (share > 0 && loaded(r) ? (share * r.c.staticWeight) / standbys : 0);
-    // Uncapped, these are the pick weights (capByRoom would change nothing).
-    if (!capped) weights[i] = r.pickWeight = r.probability;
   }
   if (capped) {
+    // Few candidates: the busiest keeps no more than the others could take over if it failed.
+    // Under the caps only: they hold what it moves within the others' room (the excess goes back).
+    if (share > 0 && policy.ttft.failoverReserve > 0) reserveForFailover(pool, policy.ttft.failoverReserve);
     capByRoom(pool, originRates, policy, exps, capped);
-    for (let i = 0; i < pool.length; i++) {
-      const r = pool[i] as CandidateRow;
-      weights[i] = r.pickWeight = r.probability;
-    }
+  }
+  for (let i = 0; i < pool.length; i++) {
+    const r = pool[i] as CandidateRow;
+    weights[i] = r.pickWeight = r.probability;
   }
   return pool[weightedIndex(weights, rng, pool.length)] ?? (pool[0] as CandidateRow);
 }

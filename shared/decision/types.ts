@@ -85,6 +85,12 @@ export interface CandidateExplanation {
    * taken (`ClusterAppState.pinnedStartSlots`, `share-of-room.ts`). Absent: none.
    */
   readonly overflowShare?: number;
+  /**
+   * ttft model, few candidates (`failover-reserve.ts`): the share of this origin's traffic the
+   * failover reserve moved off the candidate carrying the most busy slots (negative) and onto the
+   * others (positive), so that their free slots could take its load if it failed. Absent: none moved.
+   */
+  readonly reserveShare?: number;
 }
 
 /**
@@ -146,6 +152,11 @@ export interface TtftPolicy {
   readonly standbyShare: number;
   /** "Few": the standby share applies when at most this many candidates are eligible. */
   readonly standbyMaxCandidates: number;
+  /**
+   * N+1 sizing among few candidates (`failover-reserve.ts`): the busiest keeps at most the share
+   * whose busy load the others' free slots × this could take if it failed. 0 turns it off.
+   */
+  readonly failoverReserve: number;
   /**
    * Softmax widening where picks would queue: the temperature grows by this × the queue
    * wait (ms) the first-pass pick expects (`softmax-pick.ts`). 0 turns it off.
