@@ -77,7 +77,7 @@ function round3(x: number): number {
 }
 
 /** Exact quantile of a small in-memory sample (replay), or null when empty. */
-export function quantileOf(sorted: readonly number[], q: number): number | null {
+export function quantileOf(sorted: ArrayLike<number>, q: number): number | null {
   if (sorted.length === 0) return null;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i] ?? null;
