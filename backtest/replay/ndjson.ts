@@ -19,7 +19,7 @@
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
-import type { AppSnapshot } from '../../shared/domain/types.ts';
+import type { AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import {
   deserializePolicy,
@@ -40,6 +40,8 @@ import { BacktestError } from '../errors.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import { lineToken } from './line-numbers.ts';
+import { find, findLast, matchesAt } from './byte-search.ts';
+import { RecordScanner } from './record-scan.ts';
 
 const SNAPSHOT_LINE = '{"v":1,"snapshotId":';
 const SNAPSHOT_KEY = ',"snapshot":';
@@ -60,6 +62,8 @@ const B = {
   fallbacks: Buffer.from(',"fallbacks":'),
   outcomes: Buffer.from(OUTCOMES_KEY),
   input: Buffer.from(INPUT_KEY),
+  /** What `writeNdjson` writes first in a record's input (no origin keys before the request). */
+  inputHead: Buffer.from('{"v":1,"request":'),
   policy: Buffer.from(POLICY_KEY),
   now: Buffer.from(NOW_KEY),
   /** A policy canary's note (`decisions.canary_json`), written between outcomes and input. */
@@ -288,34 +292,6 @@ function isSpace(c: number | undefined): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;
 }
 
-/**
- * `indexOf` limited to [from, end): -1 when the needle is not there. Short ranges are
- * searched here; long ones with `Buffer.indexOf`, which has no end, so callers pass a view of
- * one line (`NdjsonDecoder.record`): an absent needle then costs at most the rest of the line,
- * never the rest of the 1 MB chunk, and no view is made per search (a view per search was a
- * quarter of the reader's garbage).
- */
-function find(line: Buffer, needle: Buffer, from: number, end: number): number {
-  const last = end - needle.length;
-  if (last - from > 256) {
-    const i = line.indexOf(needle, from);
-    return i < 0 || i > last ? -1 : i;
-  }
-  const first = needle[0];
-  outer: for (let i = from; i <= last; i++) {
-    if (line[i] !== first) continue;
-    for (let j = 1; j < needle.length; j++) if (line[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-/** `lastIndexOf` of a needle that must end before `end` and start at/after `start` (bounded by the view's start). */
-function findLast(line: Buffer, needle: Buffer, start: number, end: number): number {
-  const i = line.lastIndexOf(needle, end - needle.length);
-  return i < start ? -1 : i;
-}
-
 export interface StoredSnapshot {
   /** The snapshot's JSON, kept as a string: JSON.parse wants one, and a heap string costs no external allocation per line. */
   readonly text: string;
@@ -373,6 +349,9 @@ export class NdjsonDecoder {
   private lastPolicy: Policy | null = null;
   private readonly needles = new Map<string, Buffer>();
   private readonly cache = new SnapshotCache();
+  private readonly scan = new RecordScanner();
+  /** Record lines read by the strict scan (`scanned`), for tests that prove it is taken. */
+  scannedLines = 0;
   /** Where a record's small parts are joined before their one JSON.parse (grown as needed). */
   private scratch = Buffer.allocUnsafe(4096);
   /** Lines fed so far (the current line's 1-based number, when `linesKnown`). */
@@ -435,8 +414,47 @@ export class NdjsonDecoder {
     // No snapshotRef anywhere: a plain v1 line with its snapshot inline.
     if (r < 0) return recordFromNdjsonLine(line.toString('utf8'), where, this.cache);
     const writer = startsWith(line, 0, e, B.decision) && line[r - 1] === 44 && line[e - 1] === 125 && line[e - 2] === 125 && line[e - 3] === 34;
-    const fast = writer ? this.writerLayout(line, r - 1, this.snapshot(line.toString('utf8', r + B.ref.length, e - 3), where), where) : null;
+    if (!writer) return this.wholeLine(line.toString('utf8'), where);
+    const snapshot = this.snapshot(line.toString('utf8', r + B.ref.length, e - 3), where);
+    const fast = this.scanned(line, r - 1, snapshot, where) ?? this.writerLayout(line, r - 1, snapshot, where);
     return fast ?? this.wholeLine(line.toString('utf8'), where);
+  }
+
+  /**
+   * A writer-layout line read without `JSON.parse` (`record-scan.ts`): its small parts in the one
+   * strict shape `writeNdjson` writes, with the policy of the record before; null for anything
+   * else (a new policy, a canary note, origin keys, a strategy state, job pins, escapes or
+   * non-ASCII text), which `writerLayout` then reads as before. The keys are found from the
+   * line's end, where they are near: only the head's `candidates` is searched forwards.
+   */
+  private scanned(line: Buffer, r: number, snapshot: AppSnapshot, where: string): ReplayRecord | null {
+    const sc = this.scan;
+    const ds = B.decision.length;
+    const policy = this.lastPolicy;
+    const last = this.lastPolicyBytes;
+    const ni = findLast(line, B.now, ds, r);
+    if (policy === null || last === null || ni < 0 || !sc.tail(line, ni + B.now.length, r)) return null;
+    // The policy ends where `now` starts: the same bytes as the record before's, or not this path.
+    const pi = ni - last.length - B.policy.length;
+    if (pi < ds || !matchesAt(line, B.policy, pi) || line.compare(last, 0, last.length, pi + B.policy.length, ni) !== 0) return null;
+    const ii = findLast(line, B.input, ds, pi);
+    const rs = ii + B.input.length + B.inputHead.length;
+    if (ii < 0 || !matchesAt(line, B.inputHead, ii + B.input.length)) return null;
+    const oi = findLast(line, B.outcomes, ds, ii);
+    if (oi < 0 || !sc.head(line, ds, oi) || !matchesAt(line, B.fallbacks, sc.pos)) return null;
+    const os = oi + B.outcomes.length;
+    const ci = find(line, B.candidates, sc.pos, oi);
+    if (ci < 0 || find(line, B.canary, os, ii) >= 0) return null;
+    const request = sc.request(line, rs, pi);
+    const outcomes = ii - os === 2 && line[os] === 91 && line[os + 1] === 93 ? NO_OUTCOMES : tryParse(line.toString('utf8', os, ii));
+    if (request === null || !Array.isArray(outcomes)) return null;
+    const numbers = sc.chosen === null ? { latency: null, price: null } : this.chosenNumbers(line, sc.chosen, ci, oi);
+    if (numbers === null) return null;
+    const brief: DecisionBrief = { id: sc.id, at: sc.at, appId: sc.appId, outcome: sc.outcome as DecisionBrief['outcome'], chosen: sc.chosen, chosenLatencyMs: numbers.latency, chosenPricePerHour: numbers.price };
+    // inputWith's keys, in its order, for a record with no strategy state, origin or job pin.
+    const input = { request: request as RequestFacts, policy, now: sc.now, seed: sc.seed, staleSnapshot: sc.stale, snapshot };
+    this.scannedLines++;
+    return new LazyRecord(input, outcomes as OutcomeRecord[], brief, line.subarray(ds, oi), `${where}: decision`, null);
   }
 
   /** Another key order or shape: parse it whole, resolving a snapshotRef to the stored snapshot. */
@@ -517,13 +535,16 @@ export class NdjsonDecoder {
    * Structural keys cannot occur inside JSON strings (their quotes would be escaped).
    */
   private brief(line: Buffer, parsedHead: unknown, ci: number, de: number): DecisionBrief | null {
-    return briefFromHead(parsedHead, (chosen) => {
-      const at = find(line, this.needle(chosen), ci, de);
-      if (at < 0) return null;
-      const l = numberAfter(line, B.latency, at, de);
-      const p = numberAfter(line, B.price, at, de);
-      return l === undefined || p === undefined ? null : { latency: l, price: p };
-    });
+    return briefFromHead(parsedHead, (chosen) => this.chosenNumbers(line, chosen, ci, de));
+  }
+
+  /** The chosen candidate's latency estimate and price, read from the candidates' bytes [ci, de); null when not found. */
+  private chosenNumbers(line: Buffer, chosen: string, ci: number, de: number): { latency: number | null; price: number | null } | null {
+    const at = find(line, this.needle(chosen), ci, de);
+    if (at < 0) return null;
+    const l = numberAfter(line, B.latency, at, de);
+    const p = numberAfter(line, B.price, at, de);
+    return l === undefined || p === undefined ? null : { latency: l, price: p };
   }
 
 
