@@ -114,4 +114,14 @@ describe("the reader's byte scan of a record's small parts gives what JSON.parse
     expect(edited[at]).not.toBe(lines[at]);
     expectSame(decoded(edited).records, parsedWhole(edited));
   }, 60_000);
+
+  it('names the line of a scanned record whose explanation turns out broken when its decision is read', async () => {
+    const lines = await writerLines();
+    const at = lines.findIndex((l, k) => k > 40 && l.startsWith('{"v":1,"decision":'));
+    const edited = lines.map((l, k) => (k === at ? l.replace(',"summary":"', ',"summary":') : l));
+    const dec = decoded(edited);
+    const r = dec.records[edited.slice(0, at).filter((l) => l.startsWith('{"v":1,"decision":')).length];
+    expect(r?.brief?.id).toBe((JSON.parse(lines[at] ?? '') as { decision: { id: string } }).decision.id);
+    expect(() => r?.decision).toThrow(new RegExp(`^t\\.ndjson:${at + 1}: decision: not valid JSON`));
+  }, 60_000);
 });

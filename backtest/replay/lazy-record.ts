@@ -11,6 +11,7 @@ import type { CanaryNote } from '../../shared/canary/canary.ts';
 import type { Decision } from '../../shared/decision/types.ts';
 import { type DecisionInput, type DecisionRecord, type OutcomeRecord } from '../decision-record.ts';
 import { BacktestError } from '../errors.ts';
+import { lineToken } from './line-numbers.ts';
 
 /**
  * What a replay reads of the recorded decision when it does not verify it whole: the head fields
@@ -125,6 +126,24 @@ export function parseDecisionText(text: string, where: string): Decision {
   return d as Decision;
 }
 
+/**
+ * Where a record's line is (`file:line: part`), put into words only when an error needs it: a
+ * string per record, made as the line was read, was ~0.5 µs of a ~9 µs NDJSON read. `known`:
+ * `line` is the line's number; otherwise the byte offset it starts at (`lineToken`).
+ */
+export class LineRef {
+  constructor(
+    private readonly file: string,
+    private readonly line: number,
+    private readonly known: boolean,
+    private readonly part: string,
+  ) {}
+
+  toString(): string {
+    return `${this.file}:${this.known ? this.line : lineToken(this.line)}: ${this.part}`;
+  }
+}
+
 /** A record whose Decision is parsed from its text only when read. */
 export class LazyRecord implements ReplayRecord {
   private parsed: Decision | null = null;
@@ -134,12 +153,12 @@ export class LazyRecord implements ReplayRecord {
     readonly brief: DecisionBrief,
     /** The Decision's JSON: text, or bytes (a view into the reader's chunk) decoded only when read. */
     private readonly decisionText: string | Buffer,
-    private readonly where: string,
+    private readonly where: string | LineRef,
     readonly canary: CanaryNote | null = null,
   ) {}
 
   get decision(): Decision {
-    this.parsed ??= parseDecisionText(typeof this.decisionText === 'string' ? this.decisionText : this.decisionText.toString('utf8'), this.where);
+    this.parsed ??= parseDecisionText(typeof this.decisionText === 'string' ? this.decisionText : this.decisionText.toString('utf8'), String(this.where));
     return this.parsed;
   }
 }
