@@ -448,7 +448,7 @@ export class NdjsonDecoder {
     const ci = find(line, B.candidates, sc.pos, oi);
     if (ci < 0 || find(line, B.canary, os, ii) >= 0) return null;
     const request = sc.request(line, rs, pi);
-    const outcomes = ii - os === 2 && line[os] === 91 && line[os + 1] === 93 ? NO_OUTCOMES : tryParse(line.toString('utf8', os, ii));
+    const outcomes = ii - os === 2 && line[os] === 91 && line[os + 1] === 93 ? NO_OUTCOMES : (sc.outcomeList(line, os, ii) ?? tryParse(line.toString('utf8', os, ii)));
     if (request === null || !Array.isArray(outcomes)) return null;
     const numbers = sc.chosen === null ? { latency: null, price: null } : this.chosenNumbers(line, sc.chosen, ci, oi);
     if (numbers === null) return null;

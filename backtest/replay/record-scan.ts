@@ -10,6 +10,7 @@
  * Anything else returns false and the caller parses the line the general way, so a value read
  * here is always the value `JSON.parse` gives (`fast-record-scan-matches-json-parse.test.ts`).
  */
+import type { OutcomeRecord } from '../decision-record.ts';
 import { matchesAt } from './byte-search.ts';
 
 const key = (s: string): Buffer => Buffer.from(s);
@@ -23,6 +24,12 @@ const K = {
   chosen: key(',"chosen":'),
   seed: key(',"seed":'),
   stale: key(',"staleSnapshot":'),
+  attempt: key('{"attempt":'),
+  proxyId: key(',"proxyId":'),
+  clusterId: key(',"clusterId":'),
+  status: key(',"status":'),
+  ttfbMs: key(',"ttfbMs":'),
+  durationMs: key(',"durationMs":'),
   true: key('true'),
   false: key('false'),
   null: key('null'),
@@ -74,6 +81,7 @@ export class RecordScanner {
   private readonly appIds = new RecentStrings();
   private readonly outcomes = new RecentStrings();
   private readonly chosenIds = new RecentStrings();
+  private readonly proxyIds = new RecentStrings();
   /** Parsed requests by their bytes (as latin1 text: one char per byte, so equal keys are equal bytes). */
   private readonly requests = new Map<string, object>();
 
@@ -114,6 +122,46 @@ export class RecordScanner {
     else if (this.key(line, K.false)) this.stale = false;
     else return false;
     return this.pos === end;
+  }
+
+  /**
+   * The outcomes array [from, end) as `decision-record.ts` writes them (`{"attempt":…,"proxyId":…,
+   * "clusterId":…,"status":…,"ttfbMs":…,"durationMs":…}` each), as JSON.parse would build it; null
+   * for another shape.
+   */
+  outcomeList(line: Buffer, from: number, end: number): OutcomeRecord[] | null {
+    this.pos = from;
+    if (line[from] !== 91) return null;
+    const out: OutcomeRecord[] = [];
+    this.pos++;
+    for (;;) {
+      const o = this.outcome1(line, end);
+      if (o === null) return null;
+      out.push(o);
+      if (line[this.pos] !== 44) break;
+      this.pos++;
+    }
+    return line[this.pos] === 93 && this.pos + 1 === end ? out : null;
+  }
+
+  private outcome1(line: Buffer, end: number): OutcomeRecord | null {
+    if (!this.key(line, K.attempt) || !this.number(line, end)) return null;
+    const attempt = this.value;
+    if (!this.key(line, K.proxyId) || this.string(line, end) < 0) return null;
+    const proxyId = this.proxyIds.get(line, this.strStart, this.pos - 1);
+    if (!this.key(line, K.clusterId)) return null;
+    let clusterId: string | null = null;
+    if (this.string(line, end) >= 0) clusterId = this.chosenIds.get(line, this.strStart, this.pos - 1);
+    else if (!this.key(line, K.null)) return null;
+    if (!this.key(line, K.status) || !this.number(line, end)) return null;
+    const status = this.value;
+    if (!this.key(line, K.ttfbMs)) return null;
+    let ttfbMs: number | null = null;
+    if (this.number(line, end)) ttfbMs = this.value;
+    else if (!this.key(line, K.null)) return null;
+    if (!this.key(line, K.durationMs) || !this.number(line, end) || line[this.pos] !== 125) return null;
+    this.pos++;
+    return { attempt, proxyId, clusterId, status, ttfbMs, durationMs: this.value };
   }
 
   /**
