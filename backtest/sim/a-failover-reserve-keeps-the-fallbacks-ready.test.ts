@@ -17,6 +17,7 @@ const OUTAGE_AT = 0.5;
 const END = 1.25;
 
 interface RawScenario {
+  apps: Array<{ id: string; failoverReserve?: number }>;
   durationHours: number;
   incidents: unknown[];
   windows: unknown[];
@@ -30,6 +31,11 @@ raw.incidents = [
 ];
 raw.windows = [{ name: 'outage', startHours: OUTAGE_AT, durationHours: END - OUTAGE_AT }];
 const scenario = validateScenario(raw, 'eu-failover-surge.yaml (short clock)');
+// The same with the reserve set on the EU-only app alone (its config's `failoverReserve`).
+const euOnly = validateScenario(
+  { ...raw, apps: raw.apps.map((a) => (a.id === 'bank/assistant' ? { ...a, failoverReserve: 1 } : a)) },
+  'eu-failover-surge.yaml (short clock, failoverReserve on bank/assistant)',
+);
 
 function run(reserve: number) {
   const policy: Policy = { ...DEFAULT_POLICY, ttft: { ...DEFAULT_POLICY.ttft, failoverReserve: reserve } };
@@ -49,5 +55,11 @@ describe('the failover reserve: a residency-bound app whose cheap cluster fails'
   it('with ROUTE_FAILOVER_RESERVE=1 the fallbacks take the load at once: p99 under 500 ms, nothing rejected', () => {
     expect(outageP99(on)).toBeLessThan(500);
     expect(on.rejected).toBe(0);
+  });
+
+  it("with failoverReserve: 1 on the EU-only app alone (the policy's off) it is as ready: p99 under 500 ms", () => {
+    const app = runStrategy(euOnly, 'switchyard', DEFAULT_POLICY);
+    expect(outageP99(app)).toBeLessThan(500);
+    expect(app.rejected).toBe(0);
   });
 });

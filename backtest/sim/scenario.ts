@@ -109,6 +109,8 @@ const app = z.strictObject({
   residency: residency.default({ kind: 'any' }),
   /** Cluster ids (after `count` expansion, or the base id to mean all its copies); default all. */
   clusters: z.array(z.string()).optional(),
+  /** The app's own failover reserve (App.failoverReserve, 0–4); absent: the policy's. */
+  failoverReserve: z.number().min(0).max(4).optional(),
 });
 
 const window = { startHours: nonNegative, durationHours: positive };

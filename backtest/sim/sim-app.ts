@@ -63,6 +63,7 @@ export function buildWorld(s: ResolvedScenario): SimWorld {
       corsOrigins: ['*'],
       clusterWeights: {},
       requests: DEFAULT_REQUEST_RULES,
+      ...(a.failoverReserve === undefined ? {} : { failoverReserve: a.failoverReserve }),
     };
     const byCluster: Array<Deployment | undefined> = new Array<Deployment | undefined>(clusters.length).fill(undefined);
     const mine: Deployment[] = [];

@@ -27,6 +27,7 @@ function normalizeApp(app: App): Record<string, unknown> {
     clusterWeights: weights,
     requests: app.requests,
     routes: app.routes ?? NO_ROUTES,
+    failoverReserve: app.failoverReserve ?? null,
   };
 }
 

@@ -278,6 +278,7 @@ function checkApps(
       clusterWeights: value.clusterWeights ?? {},
       requests: requests.rules,
       ...(routes.routes.routes.length === 0 ? {} : { routes: routes.routes }),
+      ...(value.failoverReserve === undefined ? {} : { failoverReserve: value.failoverReserve }),
     });
   }
   return out;

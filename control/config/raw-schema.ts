@@ -61,6 +61,12 @@ export const rawApp = z.strictObject({
     .max(MAX_CORS_ORIGINS, `at most ${MAX_CORS_ORIGINS} CORS origins per app (use '*' to allow any)`)
     .optional(),
   clusterWeights: z.record(z.string(), z.number().nonnegative()).optional(),
+  // The same range as ROUTE_FAILOVER_RESERVE (shared/decision/policy.ts), which it overrides.
+  failoverReserve: z
+    .number()
+    .min(0, 'failoverReserve must be between 0 (off) and 4')
+    .max(4, 'failoverReserve must be between 0 (off) and 4')
+    .optional(),
   // Checked by shared/domain/request-rules.ts, the same reader the edge and proxy use.
   requests: z.unknown().optional(),
   // Checked by shared/routes/resolve-routes.ts, the same reader the snapshot uses.

@@ -35,6 +35,7 @@ test('projects, clusters and apps written by the store read back as the same dom
     limits: { maxConcurrency: 8, maxRps: 2.5, scope: 'global' },
     corsOrigins: ['*'],
     clusterWeights: { 'eu-1': 0.9, 'us-1': 0.1 },
+    failoverReserve: 1.5,
     requests: { functions: ['generate', 'v1/*'], maxBodyBytes: 1024, forwardAuthorization: true, ttfbBudgetMs: 5000, nonStreamingTtfbBudgetMs: 90000, maxInFlightPerReplica: 4,
       streams: { heartbeats: true, heartbeatIntervalMs: 5000, continuation: true, continuationMaxChars: 1000 }, jobKeyHeader: 'x-job-id', jobPinSeconds: 600, tokenBudget: null },
   });
@@ -53,8 +54,10 @@ test('projects, clusters and apps written by the store read back as the same dom
   await upsertApp(c, shrunk, 12);
   expect(await listApps(c)).toEqual([shrunk]);
 
-  // No strategy in the config: stored as 'default', read back as null (the policy decides).
-  const unset = { ...shrunk, strategy: null, affinityHeader: null };
+  // No strategy or failover reserve in the config: stored as 'default' and NULL, read back as
+  // null and absent (the policy decides).
+  const { failoverReserve: _set, ...noReserve } = shrunk;
+  const unset = { ...noReserve, strategy: null, affinityHeader: null };
   await upsertApp(c, unset, 13);
   expect(await listApps(c)).toEqual([unset]);
 });
@@ -79,6 +82,10 @@ test('inputs the schema cannot hold are refused before writing', async () => {
       1,
     ),
   ).rejects.toMatchObject({ code: 'invalid-input' });
+  await expect(upsertApp(store.client, sampleApp('acme', 'a', { failoverReserve: 5 }), 1)).rejects.toMatchObject({
+    code: 'invalid-input',
+    message: expect.stringMatching(/failoverReserve must be between 0 \(off\) and 4, got 5/),
+  });
   await expect(
     upsertApiKey(store.client, { id: 'k', projectId: 'acme', hash: 'not-hex', revoked: false }, 1),
   ).rejects.toMatchObject({ code: 'invalid-input' });
@@ -102,4 +109,9 @@ test('a stored row that does not fit the domain is reported as invalid-data nami
   const err = await listApps(store.client).catch((e: unknown) => e);
   expect(err).toMatchObject({ code: 'invalid-data' });
   expect(String((err as Error).message)).toContain('apps row "acme/chat"');
+
+  await store.client.execute(`UPDATE apps SET residency_json = '{"kind":"any"}', failover_reserve = 9`);
+  const reserve = await listApps(store.client).catch((e: unknown) => e);
+  expect(reserve).toMatchObject({ code: 'invalid-data' });
+  expect(String((reserve as Error).message)).toMatch(/apps row "acme\/chat": failover_reserve must be between 0 and 4/);
 });

@@ -77,6 +77,10 @@ export function appStatements(app: App, now: number): InStatement[] {
   if (mc !== null && (!Number.isInteger(mc) || mc < 0)) {
     throw new StoreError('invalid-input', `app ${app.id}: maxConcurrency must be a non-negative integer or null`);
   }
+  const reserve = app.failoverReserve;
+  if (reserve !== undefined && !(reserve >= 0 && reserve <= 4)) {
+    throw new StoreError('invalid-input', `app ${app.id}: failoverReserve must be between 0 (off) and 4, got ${reserve}`);
+  }
   const clusterIds = [...new Set([...app.clusters, ...app.excludedClusters])];
   const excluded = new Set(app.excludedClusters);
   return [
@@ -110,6 +114,8 @@ export function appStatements(app: App, now: number): InStatement[] {
     },
     // Routes (schema: routes_json) in their own statement so the app row above stays as it was.
     { sql: 'UPDATE apps SET routes_json = ? WHERE id = ?', args: [JSON.stringify(app.routes ?? NO_ROUTES), app.id] },
+    // Schema v32, likewise; NULL: the policy's ROUTE_FAILOVER_RESERVE applies.
+    { sql: 'UPDATE apps SET failover_reserve = ? WHERE id = ?', args: [reserve ?? null, app.id] },
     { sql: 'DELETE FROM app_clusters WHERE app_id = ?', args: [app.id] },
     ...clusterIds.map((clusterId) => ({
       sql: 'INSERT INTO app_clusters (app_id, cluster_id, weight, excluded) VALUES (?, ?, ?, ?)',

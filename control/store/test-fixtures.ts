@@ -11,6 +11,7 @@ import { DEFAULT_REQUEST_RULES } from '../../shared/domain/types.ts';
 import { insertOutcomes } from './insert-outcomes.ts';
 import { migrate } from './migrate.ts';
 import { openStore, type Store } from './open-store.ts';
+import { appStatements } from './static-config-statements.ts';
 import { upsertApp } from './upsert-app.ts';
 import { upsertCluster } from './upsert-cluster.ts';
 import { upsertProject } from './upsert-project.ts';
@@ -20,6 +21,20 @@ export interface TempStore extends Store {
   readonly path: string;
   /** Close the client and delete the directory. */
   dispose(): void;
+}
+
+// Columns of `apps` newer than some tests' older schemas, with the version that added them:
+// `upsertAppAtSchema` leaves their statements out (apply always migrates before it writes).
+const APP_COLUMNS_SINCE: ReadonlyArray<readonly [column: string, version: number]> = [['failover_reserve', 32]];
+
+/** `upsertApp` into a database migrated only up to `version`, as a control plane of then wrote it. */
+export async function upsertAppAtSchema(client: Client, app: App, now: number, version: number): Promise<void> {
+  const newer = APP_COLUMNS_SINCE.filter(([, since]) => since > version).map(([column]) => column);
+  const statements = appStatements(app, now).filter((st) => {
+    const sql = typeof st === 'string' ? st : st.sql;
+    return !newer.some((column) => sql.includes(column));
+  });
+  await client.batch(statements, 'write');
 }
 
 /** Open a fresh file database in a new temp directory, migrated unless `migrated: false`. */

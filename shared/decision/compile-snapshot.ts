@@ -94,6 +94,8 @@ export interface CompiledSnapshot {
   inflowFrom(origin: string): Float64Array;
   /** Some candidate's state carries inflow by origin (without any, no share-of-room cap applies). */
   readonly hasInflow: boolean;
+  /** The app's own failover reserve; null: the policy's applies (compiling has no policy). */
+  readonly failoverReserve: number | null;
 }
 
 // Bounds the memo when clients report many distinct coordinates (e.g. city-level geolocation).
@@ -210,6 +212,7 @@ function build(snap: AppSnapshot): CompiledSnapshot {
   return {
     candidates,
     hasInflow: candidates.some((c) => c.inflow !== null),
+    failoverReserve: app.failoverReserve ?? null,
     geoRttFrom(client: GeoPoint): Float64Array {
       let byLon = geo.get(client.lat);
       let rtts = byLon?.get(client.lon);

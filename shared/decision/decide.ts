@@ -136,7 +136,7 @@ export function decide(
       strategy !== 'switchyard'
         ? pickByStrategy(strategy, eligible, req, ctx)
         : ttft
-          ? pickTtft(eligible, scratch.pool, inputs as TtftInputs, ctx, originRates(compiled, req.client.colo))
+          ? pickTtft(eligible, scratch.pool, inputs as TtftInputs, ctx, compiled, req.client.colo)
           : pickInBestTier(eligible, ctx);
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
     outcome = 'routed';
@@ -183,9 +183,13 @@ function queueable(row: CandidateRow): boolean {
   return row.c.hasLoaded && s !== null && Number.isFinite(s.queued) && Number.isFinite(s.hotBusy) && fullButFine(row);
 }
 
-/** The ttft model's softmax pick over the landing pool, with the exp memo of this client's location. */
-function pickTtft(eligible: readonly CandidateRow[], pool: CandidateRow[], x: TtftInputs, ctx: DecideContext, rates: Float64Array | null): CandidateRow {
-  return softmaxPick(landingPool(eligible, pool), x.policy, ctx.rng, rates, expMemoFor(x.table, x.geo));
+/**
+ * The ttft model's softmax pick over the landing pool, with the exp memo of this client's location
+ * and the app's failover reserve (its own, else the policy's).
+ */
+function pickTtft(eligible: readonly CandidateRow[], pool: CandidateRow[], x: TtftInputs, ctx: DecideContext, compiled: CompiledSnapshot, colo: string | null): CandidateRow {
+  const reserve = compiled.failoverReserve ?? x.policy.ttft.failoverReserve;
+  return softmaxPick(landingPool(eligible, pool), x.policy, ctx.rng, originRates(compiled, colo), expMemoFor(x.table, x.geo), reserve);
 }
 
 /**

@@ -120,3 +120,24 @@ describe('the failover reserve: among few candidates the busiest keeps only what
     expect(candidate(d, 'cheap').reserveShare).toBeUndefined();
   });
 });
+
+describe("an app's own failoverReserve overrides the policy's ROUTE_FAILOVER_RESERVE", () => {
+  const appSnap = (failoverReserve: number): AppSnapshot => {
+    const s = snap(CONCENTRATED);
+    return { ...s, app: { ...s.app, failoverReserve } };
+  };
+  const probabilities = (d: Decision): number[] => d.candidates.map((c) => c.probability);
+
+  it('on for the app with the policy off: it moves as the policy at the same value would', () => {
+    const d = decide(request(), appSnap(1), policy(), context());
+    expect(DEFAULT_POLICY.ttft.failoverReserve).toBe(0);
+    expect(candidate(d, 'cheap').reserveShare).toBeLessThan(0);
+    expect(probabilities(d)).toEqual(probabilities(decide(request(), snap(CONCENTRATED), withReserve('1'), context())));
+  });
+
+  it('off for the app (0) with the policy on: nothing moves', () => {
+    const d = decide(request(), appSnap(0), withReserve('1'), context());
+    for (const c of d.candidates) expect(c.reserveShare).toBeUndefined();
+    expect(probabilities(d)).toEqual(probabilities(decide(request(), snap(CONCENTRATED), policy(), context())));
+  });
+});

@@ -110,7 +110,8 @@ function expectedQueueMs(pool: readonly CandidateRow[], total: number): number {
  * Probabilistic pick over predicted time: weight = exp(−(score − best) / T)
  * × free capacity where the request would land (so one cluster is never
  * stampeded: its share follows its room) × locality × static weight, with T
- * widened as above, then the standby share and the failover reserve (`failover-reserve.ts`). Writes each row's weight and probability; consumes exactly
+ * widened as above, then the standby share and the failover reserve (`failover-reserve.ts`; `reserve`: the
+ * app's, else the policy's). Writes each row's weight and probability; consumes exactly
  * one rng draw. Rows must carry `scoreMs`, `baseWeight` (capacity) and their terms (`predictTtft`). `exps`: the exp memo of this
  * snapshot and client location (`expMemoFor`; results are Math.exp's, bit for bit).
  */
@@ -120,6 +121,7 @@ export function softmaxPick(
   rng: Rng,
   originRates: Float64Array | null,
   exps: ExpMemo,
+  reserve: number,
 ): CandidateRow {
   // Under the share-of-room caps the herd is held off by the caps, not by the spread.
   const capped = capsApply(pool, originRates);
@@ -144,7 +146,7 @@ export function softmaxPick(
   if (capped) {
     // Few candidates: the busiest keeps no more than the others could take over if it failed.
     // Under the caps only: they hold what it moves within the others' room (the excess goes back).
-    if (share > 0 && policy.ttft.failoverReserve > 0) reserveForFailover(pool, policy.ttft.failoverReserve);
+    if (share > 0 && reserve > 0) reserveForFailover(pool, reserve);
     capByRoom(pool, originRates, policy, exps, capped);
   }
   for (let i = 0; i < pool.length; i++) {

@@ -137,6 +137,12 @@ export interface App {
   readonly requests: AppRequestRules;
   /** Routes inside the app (shared/routes/); absent = none, the app's own settings apply. */
   readonly routes?: AppRoutes;
+  /**
+   * The failover reserve for this app (0–4, 0 = off; `shared/decision/failover-reserve.ts`);
+   * absent = the policy's `ROUTE_FAILOVER_RESERVE`. Per app because it costs money wherever it
+   * applies: an operator turns it on for the residency-bound apps whose outage tail matters.
+   */
+  readonly failoverReserve?: number;
 }
 
 /**

@@ -699,6 +699,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS decisions_at ON decisions(at, id)`,
     ],
   },
+  {
+    version: 32,
+    name: "an app's own failover reserve, overriding the policy's ROUTE_FAILOVER_RESERVE for that app",
+    statements: [
+      // 0–4 (App.failoverReserve); NULL = the policy's value, as before.
+      `ALTER TABLE apps ADD COLUMN failover_reserve REAL`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

@@ -7,7 +7,7 @@
  */
 import { afterEach, expect, test } from 'vitest';
 import { migrate } from '../../control/store/migrate.ts';
-import { openTempStore, sampleApp, type TempStore } from '../../control/store/test-fixtures.ts';
+import { openTempStore, sampleApp, upsertAppAtSchema, type TempStore } from '../../control/store/test-fixtures.ts';
 import { upsertApiKey } from '../../control/store/upsert-api-key.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
@@ -66,7 +66,7 @@ test('a database not yet at v26 still gives the gates (clock -1), so an edge dep
   store = await openTempStore({ migrated: false });
   await migrate(store.client, { now: 1, migrations: MIGRATIONS.filter((m) => m.version < 26) });
   await upsertProject(store.client, { id: 'p', name: 'P' }, 1);
-  await upsertApp(store.client, sampleApp('p', 'a', { authRequired: true }), 1);
+  await upsertAppAtSchema(store.client, sampleApp('p', 'a', { authRequired: true }), 1, 25);
   const { clock, gates } = await loadAppGates(store.client);
   expect(clock).toBe(-1);
   expect(gates.get('p/a')?.authRequired).toBe(true);

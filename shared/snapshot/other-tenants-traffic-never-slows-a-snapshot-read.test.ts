@@ -11,11 +11,11 @@
 import { afterEach, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import { migrate } from '../../control/store/migrate.ts';
-import { openTempStore, sampleApp, sampleCluster, type TempStore } from '../../control/store/test-fixtures.ts';
+import { openTempStore, sampleApp, sampleCluster, type TempStore, upsertAppAtSchema } from '../../control/store/test-fixtures.ts';
 import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
-import { MIGRATIONS } from '../schema/migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../schema/migrations.ts';
 import { parseTenantRows } from './parse-tenants.ts';
 import type { Row } from './row-values.ts';
 import { APP_SNAPSHOT_STATEMENTS, INFLOW_WINDOW_MS, SNAPSHOT_PARTS } from './statements.ts';
@@ -64,12 +64,13 @@ async function tenantRows(s: TempStore, appId: string, now: number): Promise<Row
 }
 
 /** p/a reads; p/b is on both of its clusters and a third one; p/c shares c2 only. */
-async function fleet(s: TempStore): Promise<void> {
+/** `schema`: the version `s` is migrated to (default: the latest). */
+async function fleet(s: TempStore, schema = SCHEMA_VERSION): Promise<void> {
   await upsertProject(s.client, { id: 'p', name: 'P' }, 1);
   for (const id of ['c1', 'c2', 'c3']) await upsertCluster(s.client, sampleCluster(id), 1);
-  await upsertApp(s.client, sampleApp('p', 'a', { clusters: ['c1', 'c2'] }), 1);
-  await upsertApp(s.client, sampleApp('p', 'b', { clusters: ['c1', 'c2', 'c3'] }), 1);
-  await upsertApp(s.client, sampleApp('p', 'c', { clusters: ['c2'] }), 1);
+  await upsertAppAtSchema(s.client, sampleApp('p', 'a', { clusters: ['c1', 'c2'] }), 1, schema);
+  await upsertAppAtSchema(s.client, sampleApp('p', 'b', { clusters: ['c1', 'c2', 'c3'] }), 1, schema);
+  await upsertAppAtSchema(s.client, sampleApp('p', 'c', { clusters: ['c2'] }), 1, schema);
 }
 
 /** How an outcome gets its app: written by the proxy, copied from its decision, or filled when the decision lands later. */
@@ -165,7 +166,7 @@ test('a window starting inside a second counts that second by the share of it in
 test('a database migrated with outcomes already in it reads the same right away, and keeps counting', async () => {
   const s = (store = await openTempStore({ migrated: false }));
   await migrate(s.client, { now: 1, migrations: MIGRATIONS.filter((m) => m.version < 22) });
-  await fleet(s);
+  await fleet(s, 21);
   const attempts = mixedAttempts(NOW);
   await write(s, attempts);
   const before = await oldSums(s, 'p/a', NOW);

@@ -10,11 +10,10 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import { migrate } from '../../control/store/migrate.ts';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { insertRoutedDecision, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
-import { upsertApp } from '../../control/store/upsert-app.ts';
+import { insertRoutedDecision, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore, upsertAppAtSchema } from '../../control/store/test-fixtures.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
-import { MIGRATIONS } from '../schema/migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../schema/migrations.ts';
 import { loadAppSnapshot } from './load-app-snapshot.ts';
 import { INFLOW_WINDOW_MS } from './statements.ts';
 
@@ -23,10 +22,11 @@ const PER_S = 1 / (INFLOW_WINDOW_MS / 1000);
 let store: TempStore | undefined;
 afterEach(() => store?.dispose());
 
-async function fleet(s: TempStore): Promise<void> {
+/** `schema`: the version `s` is migrated to (default: the latest). */
+async function fleet(s: TempStore, schema = SCHEMA_VERSION): Promise<void> {
   await upsertProject(s.client, { id: 'p', name: 'P' }, 1);
   await upsertCluster(s.client, sampleCluster('c1'), 1);
-  await upsertApp(s.client, sampleApp('p', 'a', { clusters: ['c1'] }), 1);
+  await upsertAppAtSchema(s.client, sampleApp('p', 'a', { clusters: ['c1'] }), 1, schema);
   const status = { clusterId: 'c1', health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: NOW };
   await pushClusterState(s.client, 'c1', { states: [sampleState('c1', 'p/a', { observedAt: NOW })], status, endpoints: [] }, NOW);
 }
@@ -76,7 +76,7 @@ describe('app and origin whichever row lands first', () => {
 test('a v20 database migrated to v21 keeps its outcomes and fills new ones from either writer', async () => {
   const s = (store = await openTempStore({ migrated: false }));
   await migrate(s.client, { now: 1, migrations: MIGRATIONS.filter((m) => m.version < 21) });
-  await fleet(s);
+  await fleet(s, 20);
   await decision(s, 'old');
   await insertOutcomes(s.client, [outcome('old', undefined)]);
   await migrate(s.client, { now: 2 });

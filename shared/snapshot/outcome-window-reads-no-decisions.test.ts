@@ -10,11 +10,10 @@ import { afterEach, expect, test } from 'vitest';
 import { insertOutcomes } from '../../control/store/insert-outcomes.ts';
 import { migrate } from '../../control/store/migrate.ts';
 import { pushClusterState } from '../../control/store/push-cluster-state.ts';
-import { insertRoutedDecision, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore } from '../../control/store/test-fixtures.ts';
-import { upsertApp } from '../../control/store/upsert-app.ts';
+import { insertRoutedDecision, openTempStore, sampleApp, sampleCluster, sampleState, type TempStore, upsertAppAtSchema } from '../../control/store/test-fixtures.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
-import { MIGRATIONS } from '../schema/migrations.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../schema/migrations.ts';
 import { loadAppSnapshot } from './load-app-snapshot.ts';
 import { APP_SNAPSHOT_STATEMENTS, INFLOW_WINDOW_MS, SNAPSHOT_PARTS } from './statements.ts';
 
@@ -22,10 +21,11 @@ const NOW = 1_700_000_000_000;
 let store: TempStore | undefined;
 afterEach(() => store?.dispose());
 
-async function fleet(s: TempStore): Promise<void> {
+/** `schema`: the version `s` is migrated to (default: the latest). */
+async function fleet(s: TempStore, schema = SCHEMA_VERSION): Promise<void> {
   await upsertProject(s.client, { id: 'p', name: 'P' }, 1);
   for (const id of ['c1', 'c2']) await upsertCluster(s.client, sampleCluster(id), 1);
-  await upsertApp(s.client, sampleApp('p', 'a', { clusters: ['c1', 'c2'] }), 1);
+  await upsertAppAtSchema(s.client, sampleApp('p', 'a', { clusters: ['c1', 'c2'] }), 1, schema);
   for (const id of ['c1', 'c2']) {
     const status = { clusterId: id, health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: NOW };
     await pushClusterState(s.client, id, { states: [sampleState(id, 'p/a', { observedAt: NOW })], status, endpoints: [] }, NOW);
@@ -55,7 +55,7 @@ test('outcomes that land before their decisions count once the decisions land', 
 test('a database migrated with outcomes already in it keeps counting them', async () => {
   const s = (store = await openTempStore({ migrated: false }));
   await migrate(s.client, { now: 1, migrations: MIGRATIONS.filter((m) => m.version < 20) });
-  await fleet(s);
+  await fleet(s, 19);
   await decision(s, 'd1', 'FRA');
   await insertOutcomes(s.client, [outcome('d1', 'c1', 200)]);
   await migrate(s.client, { now: 2 });

@@ -68,6 +68,14 @@ function routes(appRow: Row, appId: string, clusters: readonly string[], where: 
   return parsed === null ? {} : { routes: parsed };
 }
 
+/** `failover_reserve`: NULL or missing (before schema v32) = absent, the policy's value applies. */
+function failoverReserve(appRow: Row, where: string): { failoverReserve?: number } {
+  const value = numOrNull(appRow, 'failover_reserve', where);
+  if (value === null) return {};
+  if (value >= 0 && value <= 4) return { failoverReserve: value };
+  throw new SnapshotError(`${where}: failover_reserve must be between 0 and 4 or NULL, got ${value}`);
+}
+
 /**
  * `appRow` has the columns of `apps`; `clusterRows` the columns of `app_clusters`
  * (cluster_id, weight, excluded) for this app. Excluded clusters stay in `clusters` because
@@ -110,5 +118,6 @@ export function parseAppRow(appRow: Row, clusterRows: readonly Row[]): App {
     clusterWeights,
     requests: requestRules(appRow, where),
     ...routes(appRow, id, clusters, where),
+    ...failoverReserve(appRow, where),
   };
 }
