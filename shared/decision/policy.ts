@@ -175,7 +175,7 @@ const SPECS = {
     'ROUTE_FAILOVER_RESERVE',
     numberInRange(0, 4),
     t.failoverReserve,
-    'ttft model, when few candidates are eligible (as the standby share): the candidate carrying the most busy slots keeps at most the share whose load the others\' free slots × this could take if it failed (N+1), so a failover does not wait for cold starts; 1 sizes for the busiest failing (N+1). Costs money in steady state (the cheap cluster carries less): 0, the default, leaves it off.',
+    'ttft model, when few candidates are eligible (as the standby share): the candidate carrying the most busy slots keeps at most the share whose load the others\' free slots × this could take if it failed (N+1), so a failover does not wait for cold starts; 1 sizes for the busiest failing (N+1). Costs money in steady state (the cheap cluster carries less): 0, the default, leaves it off. An app\'s `failoverReserve` overrides it for that app.',
   ),
   queueSpread: spec(
     'ROUTE_QUEUE_SPREAD',
