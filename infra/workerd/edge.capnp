@@ -53,6 +53,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "ROUTE_COST_FADE_UTILIZATION", fromEnvironment = "ROUTE_COST_FADE_UTILIZATION"),
     (name = "ROUTE_DECIDERS", fromEnvironment = "ROUTE_DECIDERS"),
     (name = "ROUTE_DEFAULT_STRATEGY", fromEnvironment = "ROUTE_DEFAULT_STRATEGY"),
+    (name = "ROUTE_FAILOVER_RESERVE", fromEnvironment = "ROUTE_FAILOVER_RESERVE"),
     (name = "ROUTE_LATENCY_HALF_MS", fromEnvironment = "ROUTE_LATENCY_HALF_MS"),
     (name = "ROUTE_LATENCY_VALUE_USD", fromEnvironment = "ROUTE_LATENCY_VALUE_USD"),
     (name = "ROUTE_LOCALITY_WINDOW", fromEnvironment = "ROUTE_LOCALITY_WINDOW"),
