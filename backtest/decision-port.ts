@@ -3,6 +3,7 @@
  * simulator are guaranteed to run the same code the Worker runs.
  */
 export { decide } from '../shared/decision/decide.ts';
+export { type ChosenBrief, chosenBriefOf, decideChosen } from '../shared/decision/chosen-brief.ts';
 export { withNotesOf } from '../shared/decision/decision-notes.ts';
 export { glanceAt } from '../shared/decision/lazy-decision.ts';
 export { DEFAULT_POLICY, parsePolicy } from '../shared/decision/policy.ts';

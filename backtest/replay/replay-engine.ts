@@ -6,10 +6,10 @@
  * decision must come out identical; `identical` counts that.
  */
 import type { AppSnapshot, StrategyName } from '../../shared/domain/types.ts';
-import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
+import type { Policy, StrategyState } from '../../shared/decision/types.ts';
 import { violationsOf, type ViolationCode } from '../constraints.ts';
 import type { DecisionRecord } from '../decision-record.ts';
-import { decide, glanceAt, newStrategyState, seededRng, withNotesOf } from '../decision-port.ts';
+import { type ChosenBrief, chosenBriefOf, decide, decideChosen, newStrategyState, seededRng, withNotesOf } from '../decision-port.ts';
 import { quantileOf } from '../stats/histogram.ts';
 import { OwnerMemo } from '../../shared/caching/owner-memo.ts';
 import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
@@ -146,28 +146,30 @@ export class ReplayAccumulator {
   constructor(private readonly opts: ReplayOptions) {}
 
   /**
-   * Re-run one record and fold the comparison into the totals; returns the new decision.
-   * `index` is the record's position in its source (default: how many were added before; a
-   * file's threads pass its byte offset), so the first difference is the same whichever
-   * thread met it. The re-run's chosen
-   * numbers come from its glance, so its explanation is never built (unless `verify` compares
-   * it); without `verify` the recorded side is read from the record's brief when a fast reader
-   * gave one, so its explanation is never parsed either.
+   * Re-run one record and fold the comparison into the totals; returns the re-run's chosen
+   * cluster and numbers. `index` is the record's position in its source (default: how many were
+   * added before; a file's threads pass its byte offset), so the first difference is the same
+   * whichever thread met it. Without `verify` the re-run builds no Decision (`decideChosen`),
+   * let alone its explanation, and the recorded side is read from the record's brief when a
+   * fast reader gave one, so its explanation is never parsed either.
    */
-  add(r: ReplayRecord, index = this.p.n): Decision {
+  add(r: ReplayRecord, index = this.p.n): ChosenBrief {
     const { input } = r;
     const verify = this.opts.verify;
     const before: DecisionBrief = !verify && r.brief !== undefined ? r.brief : briefOf(r.decision);
     const policy = this.opts.policy ?? input.policy;
     const snapshot = this.opts.strategy === null ? input.snapshot : this.withStrategy(input.snapshot, this.opts.strategy);
-    const after = decide(input.request, snapshot, policy, {
+    const ctx = {
       now: input.now,
       rng: seededRng(input.seed),
       seed: input.seed,
       decisionId: before.id,
       staleSnapshot: input.staleSnapshot,
       strategyState: this.stateFor(input.request.appId, r),
-    });
+    };
+    // Only `verify` compares whole decisions; the totals need the chosen cluster and its numbers.
+    const decision = verify ? decide(input.request, snapshot, policy, ctx) : null;
+    const after = decision === null ? decideChosen(input.request, snapshot, policy, ctx) : chosenBriefOf(decision);
     if (r.canary !== undefined && r.canary !== null) this.canary.add(input, before, r.canary);
     const p = this.p;
     p.n++;
@@ -175,12 +177,12 @@ export class ReplayAccumulator {
     bump(p.models.after, policy.model);
     const moved = after.chosen !== before.chosen;
     if (moved) p.moved++;
-    if (verify) {
+    if (decision !== null) {
       // The recorded decision carries its maker's notes (in-region, rollout, route): add them back.
-      if (deepEqual(withNotesOf(after, r.decision, input.origin), r.decision)) p.identical++;
+      if (deepEqual(withNotesOf(decision, r.decision, input.origin), r.decision)) p.identical++;
       else if (index < p.firstDifferenceAt) {
         p.firstDifferenceAt = index;
-        p.firstDifference = `${before.id}: recorded ${before.chosen ?? 'none'} (${r.decision.summary}) vs replayed ${after.chosen ?? 'none'} (${after.summary})`;
+        p.firstDifference = `${before.id}: recorded ${before.chosen ?? 'none'} (${r.decision.summary}) vs replayed ${decision.chosen ?? 'none'} (${decision.summary})`;
       }
     }
     p.pointAt.push(before.at);
@@ -194,10 +196,8 @@ export class ReplayAccumulator {
     const va: ViolationCode[] = violationsOf(after, input.snapshot, continent, policy, input.now);
     for (const v of va) bump(p.violations.after, v);
     if (va.length > 0) p.afterViolations++;
-    // The chosen numbers without building the explanation (a full one per record was a quarter of a lean replay's CPU).
-    const g = glanceAt(after);
     if (before.chosenLatencyMs !== null) p.estBefore.push(before.chosenLatencyMs);
-    if (g.chosenEstimatedLatencyMs !== null) p.estAfter.push(g.chosenEstimatedLatencyMs);
+    if (after.chosenEstimatedLatencyMs !== null) p.estAfter.push(after.chosenEstimatedLatencyMs);
     const outcome = r.outcomes.find((o) => o.ttfbMs !== null) ?? r.outcomes[0];
     if (outcome?.ttfbMs !== undefined && outcome.ttfbMs !== null) {
       p.ttfb.push(outcome.ttfbMs);
@@ -206,7 +206,7 @@ export class ReplayAccumulator {
     const durationMs = outcome?.durationMs ?? this.opts.assumedDurationMs;
     if (outcome !== undefined) p.withDuration++;
     addExact(p.costBefore, costOf(before.chosenPricePerHour, durationMs));
-    addExact(p.costAfter, costOf(g.chosenPricePerHour, durationMs));
+    addExact(p.costAfter, costOf(after.chosenPricePerHour, durationMs));
     return after;
   }
 

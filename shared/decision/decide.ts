@@ -2,7 +2,7 @@ import type { AppSnapshot, RequestFacts, StrategyName } from '../domain/types.ts
 import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.ts';
 import { chooseIndex } from './classic-strategies.ts';
 import { type CompiledSnapshot, compileSnapshot } from './compile-snapshot.ts';
-import { captureFrame, stateAgeOf } from './explain.ts';
+import { captureFrame, type DecisionFrame, stateAgeOf } from './explain.ts';
 import { type Picked, lazyDecision } from './lazy-decision.ts';
 import { type FilterMemo, memoHardFilters } from './hard-filter-memo.ts';
 import { honourJobPin } from './job-pin.ts';
@@ -48,6 +48,24 @@ export function decide(
   policy: Policy,
   ctx: DecideContext,
 ): Decision {
+  return decideWith(req, snap, policy, ctx, lazyDecision);
+}
+
+/** What becomes of a decision's frame and pick: the lazy Decision, or a caller's smaller brief. */
+export type DecisionFinish<T> = (req: RequestFacts, snap: AppSnapshot, policy: Policy, ctx: DecideContext, frame: DecisionFrame, p: Picked) => T;
+
+/**
+ * decide(), handing its frame and pick to `finish` instead of building the Decision: a replay
+ * that only totals the chosen cluster (`chosen-brief.ts`) skips the decision object. A function
+ * value, not a closure: each caller passes a module-level function and nothing is allocated.
+ */
+export function decideWith<T>(
+  req: RequestFacts,
+  snap: AppSnapshot,
+  policy: Policy,
+  ctx: DecideContext,
+  finish: DecisionFinish<T>,
+): T {
   const now = ctx.now;
   const compiled = compileSnapshot(snap);
   const scratch = rowsOf(compiled);
@@ -171,7 +189,7 @@ export function decide(
 
   const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now);
   const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
-  return lazyDecision(req, snap, policy, ctx, frame, picked);
+  return finish(req, snap, policy, ctx, frame, picked);
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;

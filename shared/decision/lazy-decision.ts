@@ -120,13 +120,9 @@ class LazyDecision {
   static glance(d: LazyDecision): DecisionGlance {
     const f = d.#frame;
     let eligible = 0;
-    let chosen = -1;
-    for (let i = 0; i < f.candidates.length; i++) {
-      if ((f.disqualifications[i] ?? []).length === 0) eligible++;
-      if (chosen < 0 && f.candidates[i]?.id === d.chosen) chosen = i;
-    }
-    const state = chosen < 0 ? null : (f.candidates[chosen]?.state ?? null);
-    return { candidates: f.candidates.length, eligible, chosenEstimatedLatencyMs: chosen < 0 ? null : estimateAt(f, chosen), chosenPricePerHour: state === null ? null : state.pricePerHour };
+    for (let i = 0; i < f.candidates.length; i++) if ((f.disqualifications[i] ?? []).length === 0) eligible++;
+    const chosen = indexOfId(f, d.chosen);
+    return { candidates: f.candidates.length, eligible, chosenEstimatedLatencyMs: chosenEstimateAt(f, chosen), chosenPricePerHour: chosenPriceAt(f, chosen) };
   }
 
   static is(d: Decision): d is Decision & LazyDecision {
@@ -177,7 +173,24 @@ export function glanceAt(d: Decision): DecisionGlance {
   };
 }
 
-function chosenId(frame: DecisionFrame, p: Picked): string | null {
+/** The first candidate row with id `id`, -1 when none (null: none chosen). */
+export function indexOfId(f: DecisionFrame, id: string | null): number {
+  for (let i = 0; i < f.candidates.length; i++) if (f.candidates[i]?.id === id) return i;
+  return -1;
+}
+
+/** The glance's `chosenEstimatedLatencyMs` of row `i` (-1: none chosen). */
+export function chosenEstimateAt(f: DecisionFrame, i: number): number | null {
+  return i < 0 ? null : estimateAt(f, i);
+}
+
+/** The glance's `chosenPricePerHour` of row `i` (-1: none chosen). */
+export function chosenPriceAt(f: DecisionFrame, i: number): number | null {
+  const state = i < 0 ? null : (f.candidates[i]?.state ?? null);
+  return state === null ? null : state.pricePerHour;
+}
+
+export function chosenId(frame: DecisionFrame, p: Picked): string | null {
   return p.chosen < 0 ? null : (frame.candidates[p.chosen]?.id ?? null);
 }
 
