@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../store/open-store.ts';
 import { hashApiKey } from './api-key-hash.ts';
+import { type Applied, applyText } from './apply-fixture.ts';
 import { runApply } from './run-apply.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'apply-idem-'));
@@ -11,14 +12,7 @@ const dbUrl = `file:${join(dir, 'db.sqlite')}`;
 const demo = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function apply(text: string, dryRun = false): Promise<{ code: number; out: string[]; err: string[] }> {
-  const file = join(dir, 'config.yaml');
-  writeFileSync(file, text);
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runApply({ file, dbUrl, dryRun, now: 1_000, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const apply = (text: string, dryRun = false): Promise<Applied> => applyText(dir, dbUrl, text, dryRun);
 
 describe('apply converges the database and is idempotent', () => {
   it('dry run where there is no database yet creates none and says so', async () => {

@@ -3,14 +3,14 @@
  * with its path and line, written by `apply` into REAL libSQL, read back as "no changes", and
  * in the app snapshot the edge decides from; removing it hands the app back to the policy.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
 import { openStore } from '../store/open-store.ts';
 import { parseConfig } from './parse-config.ts';
-import { runApply } from './run-apply.ts';
+import { applyText } from './apply-fixture.ts';
 
 const config = (reserve: string): string => `projects:
   - id: bank
@@ -45,11 +45,7 @@ describe('apply and the app snapshot', () => {
   const dbUrl = `file:${join(dir, 'db.sqlite')}`;
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const apply = async (text: string): Promise<string[]> => {
-    const file = join(dir, 'config.yaml');
-    writeFileSync(file, text);
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runApply({ file, dbUrl, dryRun: false, now: 1_000, out: (l) => out.push(l), err: (l) => err.push(l) });
+    const { code, out, err } = await applyText(dir, dbUrl, text);
     expect({ code, err }).toEqual({ code: 0, err: [] });
     return out;
   };

@@ -3,14 +3,14 @@
  * once, with its path and line), written by `apply`, read back as "no changes", removable, and
  * read by the proxy's store for every app of the project. Old configs without it stay valid.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { libsqlProxyStore } from '../../proxy/src/store.ts';
 import { openStore } from '../store/open-store.ts';
 import { parseConfig } from './parse-config.ts';
-import { runApply } from './run-apply.ts';
+import { applyText } from './apply-fixture.ts';
 
 const config = (budget: string): string => `projects:
   - id: acme
@@ -69,11 +69,7 @@ describe('apply and the proxy store', () => {
   const dbUrl = `file:${join(dir, 'db.sqlite')}`;
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const apply = async (text: string): Promise<string[]> => {
-    const file = join(dir, 'config.yaml');
-    writeFileSync(file, text);
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runApply({ file, dbUrl, dryRun: false, now: 1_000, out: (l) => out.push(l), err: (l) => err.push(l) });
+    const { code, out, err } = await applyText(dir, dbUrl, text);
     expect({ code, err }).toEqual({ code: 0, err: [] });
     return out;
   };

@@ -1,25 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
 import { openStore } from '../store/open-store.ts';
 import { parseConfig } from './parse-config.ts';
-import { runApply } from './run-apply.ts';
+import { type Applied, applyText } from './apply-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'apply-routes-'));
 const dbUrl = `file:${join(dir, 'db.sqlite')}`;
 const example = readFileSync(new URL('../../examples/routes.yaml', import.meta.url), 'utf8');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function apply(text: string): Promise<{ code: number; out: string[]; err: string[] }> {
-  const file = join(dir, 'config.yaml');
-  writeFileSync(file, text);
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runApply({ file, dbUrl, dryRun: false, now: 1_000, out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
+const apply = (text: string): Promise<Applied> => applyText(dir, dbUrl, text);
 
 describe('routes go through libSQL into the app snapshot', () => {
   it('apply stores examples/routes.yaml; the snapshot holds the same routes; a second apply changes nothing', async () => {
