@@ -106,8 +106,7 @@ export function openStore(options: StoreOptions): Store {
       }),
     });
     // ws(s): does not go through fetch: its socket failures are named on the client instead.
-    const named = /^wss?:/i.test(options.url) ? clientNamingDatabase(options.url, client) : client;
-    return { client: named, url: options.url, close: () => client.close() };
+    return { client: clientNamingDatabase(options.url, client), url: options.url, close: () => client.close() };
   } catch (err) {
     throw localFileProblem(options.url, err) ?? toStoreError(`opening ${options.url}`, err);
   }

@@ -45,5 +45,5 @@ export async function openStoreClient(
     fetch: fetchNamingDatabase(config.storeUrl, (request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) })),
   });
   // ws(s): does not go through fetch: its socket failures are named on the client instead.
-  return /^wss?:/i.test(config.storeUrl) ? clientNamingDatabase(config.storeUrl, client) : client;
+  return clientNamingDatabase(config.storeUrl, client);
 }

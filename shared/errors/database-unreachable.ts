@@ -106,9 +106,11 @@ const SERVER_CALLS = new Set<PropertyKey>(['execute', 'batch', 'migrate', 'trans
  * A libSQL client over `ws:`/`wss:` whose calls that fail on the socket (refused, no such host:
  * a LibsqlError HRANA_WEBSOCKET_ERROR whose text names the code) throw a DatabaseUnreachableError
  * naming `url`, as fetchNamingDatabase does over HTTP; other failures (a 401 on the upgrade, SQL)
- * pass unchanged. The WebSocket transport takes no fetch to wrap, so the client is.
+ * pass unchanged. The WebSocket transport takes no fetch to wrap, so the client is. Any other
+ * scheme goes over fetch (fetchNamingDatabase names its failures): the client comes back as it is.
  */
 export function clientNamingDatabase<C extends object>(url: string, client: C): C {
+  if (!/^wss?:/i.test(url)) return client;
   return new Proxy(client, {
     get(target, prop) {
       const value: unknown = Reflect.get(target, prop, target);
