@@ -1,6 +1,7 @@
 /** One replay worker thread (`parallel-replay.ts`): its share of the file's records, folded into a partial. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BacktestError } from '../errors.ts';
+import { NUMBER_LISTS } from './replay-engine.ts';
 import { replayShare, STOP, WORKER_SLOTS } from './replay-share.ts';
 import type { WorkerMessage, WorkerTask } from './replay-task.ts';
 
@@ -16,7 +17,9 @@ async function run(task: WorkerTask): Promise<void> {
 }
 
 function post(m: WorkerMessage): void {
-  parentPort?.postMessage(m);
+  // A partial's number lists go as their buffers, moved rather than copied (the thread ends after this).
+  const moved = m.kind === 'partial' ? NUMBER_LISTS.map((k) => m.partial[k].buf.buffer as ArrayBuffer) : [];
+  parentPort?.postMessage(m, moved);
 }
 
 run(workerData as WorkerTask).catch((err: unknown) => {
