@@ -27,7 +27,7 @@ describe('a replay thread’s number list', () => {
   it('survives a structured clone with its buffer moved, as a thread posts it', () => {
     const l = numberList(4);
     for (let i = 0; i < 10; i++) pushNumber(l, i / 3);
-    const copy = structuredClone(l, { transfer: [l.buf.buffer] });
+    const copy = structuredClone(l, { transfer: [l.buf.buffer as ArrayBuffer] });
     expect([...numbersOf(copy)]).toEqual(Array.from({ length: 10 }, (_, i) => i / 3));
   });
 });

@@ -6,6 +6,7 @@
  * latency lists are sorted before quantiles: the report is the same for any thread count and
  * any split, and the same as a single-threaded replay.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { StrategyName } from '../../shared/domain/types.ts';
 import { threadBoot, type ThreadBoot } from '../../proxy/src/typescript-thread.ts';
@@ -34,6 +35,27 @@ export function canSplit(strategy: StrategyName | null): boolean {
  */
 export function defaultThreads(cores = usableCores()): number {
   return Math.max(1, cores);
+}
+
+/**
+ * Whether V8's young-generation collections should run on the collecting thread alone: when the
+ * replay threads take every core, a scavenge split over V8's helper threads only contends with the
+ * other replay thread. The built CLI replayed 200,000 records on 2 threads at a median 94k/s with
+ * parallel scavenges off against 88k/s with them on (5 alternating runs each, 2 cores); one thread
+ * is as fast or a little faster with them on (a helper then has an idle core). BENCHMARKS, replay,
+ * session 38.
+ */
+export function serialScavengesPay(threads: number, cores = usableCores()): boolean {
+  return threads > 1 && threads >= cores;
+}
+
+/**
+ * Turns parallel scavenges off for the whole process (every thread's heap). Node 20's V8 reads
+ * the flag at each scavenge, so it takes effect once set; it is process-wide, so only a process
+ * that is about to replay on every core (the CLI) sets it, never a library caller.
+ */
+export function serialScavenges(): void {
+  setFlagsFromString('--no-parallel-scavenge');
 }
 
 const WORKER = new URL('./replay-worker.ts', import.meta.url);

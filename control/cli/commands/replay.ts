@@ -10,7 +10,7 @@ import { appsWithDecisionsInDb, appsWithDecisionsInFile, noDecisionsForApp } fro
 import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
 import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
-import { canSplit, defaultThreads, replayNdjsonParallel } from '../../../backtest/replay/parallel-replay.ts';
+import { canSplit, defaultThreads, replayNdjsonParallel, serialScavenges, serialScavengesPay } from '../../../backtest/replay/parallel-replay.ts';
 import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
 import { replayHtml, replaySummaryText } from '../../../backtest/report/replay-report.ts';
 import { defaultReportDir, prepareReportDir, writeReport } from '../../../backtest/report/write-report.ts';
@@ -81,6 +81,7 @@ export function register(program: Command): void {
       if (opts.input !== undefined && opts.limit === undefined && (Math.floor(threads) === 1 || canSplit(strategy))) {
         const since = opts.since === undefined ? undefined : parseSince(opts.since);
         bar?.start(await source.count(), 0);
+        if (serialScavengesPay(Math.floor(threads))) serialScavenges();
         const report = await replayNdjsonParallel(
           {
             file: opts.input,
