@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendNumbers, numberList, numbersOf, pushNumber } from './number-list.ts';
+import { appendNumbers, concatNumbers, numberList, numbersOf, pushNumber } from './number-list.ts';
 
 describe('a replay thread’s number list', () => {
   it('keeps every number in order across growth', () => {
@@ -29,5 +29,22 @@ describe('a replay thread’s number list', () => {
     for (let i = 0; i < 10; i++) pushNumber(l, i / 3);
     const copy = structuredClone(l, { transfer: [l.buf.buffer as ArrayBuffer] });
     expect([...numbersOf(copy)]).toEqual(Array.from({ length: 10 }, (_, i) => i / 3));
+  });
+});
+
+describe('concatenated number lists', () => {
+  it.each([
+    ['none', []],
+    ['one empty', [[]]],
+    ['one', [[1, 2]]],
+    ['one among empties', [[], [3, 4], []]],
+    ['three', [[1], [2, 3], [4, 5, 6]]],
+  ])('hold every list’s numbers in order: %s', (_name, parts) => {
+    const lists = parts.map((xs) => {
+      const l = numberList(1);
+      for (const x of xs) pushNumber(l, x);
+      return l;
+    });
+    expect([...numbersOf(concatNumbers(lists))]).toEqual(parts.flat());
   });
 });

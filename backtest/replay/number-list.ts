@@ -27,6 +27,19 @@ export function appendNumbers(into: NumberList, from: NumberList): void {
   into.n += from.n;
 }
 
+/**
+ * One list of every list's numbers, in order: the only list with any numbers itself, else one
+ * buffer of exactly their size (a fresh buffer costs a page fault per 4 KB on this kind of VM:
+ * growing by doubling while appending cost 5x more than the copying).
+ */
+export function concatNumbers(lists: readonly NumberList[]): NumberList {
+  const full = lists.filter((l) => l.n > 0);
+  if (full.length === 1 && full[0] !== undefined) return full[0];
+  const out = numberList(full.reduce((n, l) => n + l.n, 0));
+  for (const l of full) appendNumbers(out, l);
+  return out;
+}
+
 /** The list's numbers (a view: valid until the list grows). */
 export function numbersOf(list: NumberList): Float64Array {
   return list.buf.subarray(0, list.n);
