@@ -142,12 +142,13 @@ async function workersOnly(claims: Int32Array): Promise<ShareResult> {
 }
 
 /**
- * A replay thread's young generation. A record's garbage (decoded text, parsed parts, decide()'s
- * frame) dies within a few records; a small nursery stays in the CPU caches and touches fewer
- * fresh pages. 40,000 decisions on 2 threads, 5 alternating runs at load 6-8: 5.7 s of CPU with
- * 12 MB against 6.4 s with V8's default (sys time 1.4 s against 1.7 s); 24 MB was in between.
+ * A replay thread's young generation: 48 MB, what the calling thread has by default (Node 20),
+ * now that the CLI makes every scavenge serial when the threads fill the cores
+ * (`serialScavenges`). Built CLI, 200,000 records on 2 threads, 4 alternating runs each
+ * (session 38): median 95.6k/s with 48 MB against 91.7k/s with 12 MB (the earlier choice,
+ * measured with parallel scavenges at load 6-8), 89k/s with 24 and 91k/s with 96.
  */
-const YOUNG_GENERATION_MB = 12;
+const YOUNG_GENERATION_MB = 48;
 
 /** The worker threads of one replay; `stopped` once one met a canary note or failed; `done` once every block is taken. */
 interface Crew {
