@@ -39,6 +39,7 @@ import { briefFromHead, LazyRecord, LineRef, type DecisionBrief, type ReplayReco
 import { BacktestError } from '../errors.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 import { parseCanaryJson } from './canary-replay.ts';
+import { readLineAt } from './line-at.ts';
 import { lineToken } from './line-numbers.ts';
 import { find, findLast, matchesAt } from './byte-search.ts';
 import { RecordScanner } from './record-scan.ts';
@@ -84,7 +85,10 @@ const CHUNK = 1 << 20;
  */
 export async function* readNdjson(file: string, chunk = CHUNK, opts: ChunkOptions = {}): AsyncGenerator<ReplayRecord> {
   const dec = new NdjsonDecoder(file);
-  for await (const buf of fileChunks(file, chunk, opts)) {
+  const cursor = { at: 0, range: 0 };
+  dec.offsetsKnown = true;
+  for await (const buf of fileChunks(file, chunk, { ...opts, cursor })) {
+    dec.chunkAt = cursor.at;
     let s = 0;
     while (s < buf.length) {
       const e = lineEnd(buf, s);
@@ -293,11 +297,16 @@ function isSpace(c: number | undefined): boolean {
 }
 
 export interface StoredSnapshot {
-  /** The snapshot's JSON, kept as a string: JSON.parse wants one, and a heap string costs no external allocation per line. */
-  readonly text: string;
+  /**
+   * The snapshot's JSON, kept as a string (JSON.parse wants one, and a heap string costs no
+   * external allocation per line); null once parsed when the line can be read again from the file.
+   */
+  text: string | null;
   /** `file:line` of the snapshot line, for errors found when it is first parsed. */
   readonly at: string;
   parsed: AppSnapshot | null;
+  /** The line's byte offset in the file, where its text is read again if needed; -1: not known (the text is kept). */
+  readonly offset: number;
 }
 
 /** Whether the line at [s, e) is a snapshot line (`{"v":1,"snapshotId":…`). */
@@ -305,18 +314,18 @@ export function isSnapshotLine(buf: Buffer, s: number, e: number): boolean {
   return startsWith(buf, s, e, B.snapshotLine);
 }
 
-/** A snapshot line's id and its snapshot, kept unparsed; `at` names the line in errors. */
-export function snapshotOfLine(buf: Buffer, s: number, end: number, at: string): { readonly id: string; readonly stored: StoredSnapshot } {
+/** A snapshot line's id and its snapshot, kept unparsed; `at` names the line in errors, `offset` is where it starts in the file (-1: not known). */
+export function snapshotOfLine(buf: Buffer, s: number, end: number, at: string, offset = -1): { readonly id: string; readonly stored: StoredSnapshot } {
   const e = trimEnd(buf, s, end);
   // The key follows the id: look no further than a long id would reach (else the line is parsed whole).
   const k = find(buf, B.snapshotKey, s + B.snapshotLine.length, Math.min(e, s + B.snapshotLine.length + 256));
   if (k > 0 && buf[e - 1] === 125) {
     const id = parseJson(buf.toString('utf8', s + B.snapshotLine.length, k), `${at}: snapshotId`);
-    if (typeof id === 'string') return { id, stored: { text: buf.toString('utf8', k + B.snapshotKey.length, e - 1), at, parsed: null } };
+    if (typeof id === 'string') return { id, stored: { text: buf.toString('utf8', k + B.snapshotKey.length, e - 1), at, parsed: null, offset } };
   }
   const o = parseObject(buf.toString('utf8', s, e), at);
   if (typeof o['snapshotId'] !== 'string') throw new BacktestError('bad-record', `${at}: snapshotId must be a string`);
-  return { id: o['snapshotId'], stored: { text: JSON.stringify(o['snapshot'] ?? null), at, parsed: null } };
+  return { id: o['snapshotId'], stored: { text: JSON.stringify(o['snapshot'] ?? null), at, parsed: null, offset } };
 }
 
 /**
@@ -358,8 +367,14 @@ export class NdjsonDecoder {
   n = 0;
   /** Whether `n` counts from the file's first line (false after a range that does not follow the last one). */
   private linesKnown = true;
-  /** The file offset of the current chunk's first byte (set by a range reader; 0 otherwise). */
+  /** The file offset of the current chunk's first byte (set by whoever reads the file for the decoder). */
   chunkAt = 0;
+  /**
+   * Whether `chunkAt` is set, so a parsed snapshot's text can be dropped and read again from its
+   * line's offset: kept for every snapshot line of a file, the texts were the replay's whole growth
+   * in memory (a 1M-record file: 400 MB at its end) and, promoted to the old generation, ~5 % of its CPU.
+   */
+  offsetsKnown = false;
   /** The file offset of the current line. */
   private lineAt = 0;
 
@@ -397,9 +412,16 @@ export class NdjsonDecoder {
     return this.record(buf, s, e);
   }
 
+  /** Characters of snapshot text the decoder still holds (tests: it must not grow with the file). */
+  retainedSnapshotText(): number {
+    let n = 0;
+    for (const s of this.snapshots.values()) n += s.text?.length ?? 0;
+    return n;
+  }
+
   /** Takes a snapshot line already counted by `kind`. */
   snapshotLine(buf: Buffer, s: number, end: number): void {
-    const { id, stored } = snapshotOfLine(buf, s, end, this.where());
+    const { id, stored } = snapshotOfLine(buf, s, end, this.where(), this.offsetsKnown ? this.lineAt : -1);
     this.snapshots.set(id, stored);
     this.source?.add(id, this.lineAt, stored);
   }
@@ -592,7 +614,8 @@ export class NdjsonDecoder {
     if (s === undefined) throw new BacktestError('bad-record', `${this.where()}: snapshotRef "${id}" names no earlier snapshot line`);
     if (s.parsed === null) {
       const what = `${this.where()}: snapshot ${id} (${s.at})`;
-      s.parsed = deserializeSnapshot(parseJson(s.text, what), what);
+      s.parsed = deserializeSnapshot(parseJson(s.text ?? this.textAgain(s), what), what);
+      if (s.offset >= 0) s.text = null;
       this.parsedOrder.push(s);
       if (this.parsedOrder.length > PARSED_SNAPSHOTS) {
         const old = this.parsedOrder.shift();
@@ -600,6 +623,13 @@ export class NdjsonDecoder {
       }
     }
     return s.parsed;
+  }
+
+  /** A parsed-then-dropped snapshot's text, read again from its line (rare: a record naming a snapshot parsed long before). */
+  private textAgain(s: StoredSnapshot): string {
+    const line = readLineAt(this.file, s.offset);
+    // A line just read always carries its text.
+    return snapshotOfLine(line, 0, line.length, s.at, s.offset).stored.text as string;
   }
 }
 

@@ -80,6 +80,7 @@ export async function replayShare(
   const acc = new ReplayAccumulator(job.opts);
   const index = new SnapshotIndex(job.file, size, blockBytes);
   const dec = new NdjsonDecoder(job.file, index);
+  dec.offsetsKnown = true;
   // The blocks this thread took, in the order it took them; the reader asks for the next one as it finishes one.
   const taken: number[] = [];
   let stopped = false;

@@ -9,8 +9,9 @@
  * it does for a reader that reads every line in order (ids written twice, as in two files
  * joined with `cat`, included).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { BacktestError } from '../errors.ts';
+import { lineOf, readAt } from './line-at.ts';
 import { lineToken } from './line-numbers.ts';
 import {
   isSnapshotLine,
@@ -96,34 +97,22 @@ export class SnapshotIndex implements SnapshotSource {
       if (!isSnapshotLine(buf, s, buf.length)) continue;
       const e = buf.indexOf(10, s);
       const line = e >= 0 ? buf.subarray(s, e) : this.lineAt(p);
-      const { id, stored } = snapshotOfLine(line, 0, line.length, `${this.file}:${lineToken(p)}`);
+      const { id, stored } = snapshotOfLine(line, 0, line.length, `${this.file}:${lineToken(p)}`, p);
       this.add(id, p, stored);
     }
   }
 
-  /** The whole line starting at `p` (without its '\n'). */
   private lineAt(p: number): Buffer {
-    let len = 1 << 20;
-    for (;;) {
-      const buf = this.read(p, Math.min(len, this.size - p));
-      const e = buf.indexOf(10);
-      if (e >= 0) return buf.subarray(0, e);
-      if (p + buf.length >= this.size) return buf;
-      len *= 2;
-    }
+    return lineOf(this.open(), this.file, p, this.size);
   }
 
   private read(at: number, length: number): Buffer {
+    return readAt(this.open(), this.file, at, length);
+  }
+
+  private open(): number {
     try {
-      this.fd ??= openSync(this.file, 'r');
-      const buf = Buffer.allocUnsafe(Math.max(0, length));
-      let got = 0;
-      while (got < buf.length) {
-        const n = readSync(this.fd, buf, got, buf.length - got, at + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return buf.subarray(0, got);
+      return (this.fd ??= openSync(this.file, 'r'));
     } catch (err) {
       throw new BacktestError('input-read', `cannot read ${this.file}: ${(err as Error).message}`);
     }

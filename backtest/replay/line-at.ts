@@ -1,0 +1,50 @@
+/**
+ * Reading one line of a file by its byte offset, synchronously: a replay thread looking back
+ * for a snapshot line before its block (`snapshot-index.ts`), or reading a snapshot's text again
+ * after dropping it (`ndjson.ts`). Rare next to the streaming reads, so plain `readSync`.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { BacktestError } from '../errors.ts';
+
+/** Up to `length` bytes of the open file from `at` (fewer at its end). */
+export function readAt(fd: number, file: string, at: number, length: number): Buffer {
+  try {
+    const buf = Buffer.allocUnsafe(Math.max(0, length));
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, at + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } catch (err) {
+    throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The whole line of the open file starting at `p`, without its '\n'. */
+export function lineOf(fd: number, file: string, p: number, size: number): Buffer {
+  let len = 1 << 20;
+  for (;;) {
+    const buf = readAt(fd, file, p, Math.min(len, size - p));
+    const e = buf.indexOf(10);
+    if (e >= 0) return buf.subarray(0, e);
+    if (p + buf.length >= size) return buf;
+    len *= 2;
+  }
+}
+
+/** The line starting at byte `p` of `file`, opening and closing it. */
+export function readLineAt(file: string, p: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return lineOf(fd, file, p, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
