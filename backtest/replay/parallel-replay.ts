@@ -28,10 +28,10 @@ export function canSplit(strategy: StrategyName | null): boolean {
 
 /**
  * One replay thread per core. A thread reads only its own blocks of the file, so a second thread
- * adds its records' work and little else: on 2 cores, 2 threads replayed 200,000 decisions at
- * 65–69k/s against 56–59k/s on 1, and 3 threads at 59k/s (BENCHMARKS, replay session 28). One
- * thread keeps ~1.25 cores busy (V8's concurrent GC and compiler, libuv's reads), which is why
- * two on two cores are not twice as fast.
+ * adds its records' work and little else: on 2 cores the built CLI replayed 200,000 decisions at
+ * ~104k/s on 2 threads against ~81k/s on 1 (BENCHMARKS, replay session 38), 1M at ~150k/s. One
+ * thread keeps more than a core busy (V8's concurrent GC and compiler, libuv's reads), which is
+ * why two on two cores are not twice as fast on a short file.
  */
 export function defaultThreads(cores = usableCores()): number {
   return Math.max(1, cores);
