@@ -93,6 +93,7 @@ export function openStore(options: StoreOptions): Store {
   if (options.create === false) refuseMissingFile(options.url);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_STORE_REQUEST_TIMEOUT_MS;
   try {
+    const deadline = { timeoutMs, ...(options.requestTimeoutSetting === undefined ? {} : { setting: options.requestTimeoutSetting }) };
     const client = createClient({
       url: options.url,
       ...(options.authToken !== undefined && options.authToken !== ''
@@ -100,13 +101,10 @@ export function openStore(options: StoreOptions): Store {
         : {}),
       timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
       // http(s): and libsql: go over fetch, whose "fetch failed" names neither the URL nor why.
-      fetch: fetchNamingDatabase(options.url, (request) => fetch(request, { signal: AbortSignal.timeout(timeoutMs) }), {
-        timeoutMs,
-        ...(options.requestTimeoutSetting === undefined ? {} : { setting: options.requestTimeoutSetting }),
-      }),
+      fetch: fetchNamingDatabase(options.url, (request) => fetch(request, { signal: AbortSignal.timeout(timeoutMs) }), deadline),
     });
-    // ws(s): does not go through fetch: its socket failures are named on the client instead.
-    return { client: clientNamingDatabase(options.url, client), url: options.url, close: () => client.close() };
+    // ws(s): does not go through fetch: its socket failures and deadline are kept on the client instead.
+    return { client: clientNamingDatabase(options.url, client, deadline), url: options.url, close: () => client.close() };
   } catch (err) {
     throw localFileProblem(options.url, err) ?? toStoreError(`opening ${options.url}`, err);
   }

@@ -36,14 +36,15 @@ export async function openStoreClient(
 ): Promise<Client | null> {
   if (config.storeUrl === null) return null;
   const { createClient } = await import('@libsql/client');
+  const deadline = { timeoutMs: requestTimeoutMs };
   const client = createClient({
     url: config.storeUrl,
     ...(config.storeAuthToken !== null ? { authToken: config.storeAuthToken } : {}),
     timeout: STORE_BUSY_TIMEOUT_MS,
     concurrency: STORE_CONCURRENCY,
     // A failed request names the URL and why (ECONNREFUSED, timeout…), not a bare "fetch failed".
-    fetch: fetchNamingDatabase(config.storeUrl, (request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) })),
+    fetch: fetchNamingDatabase(config.storeUrl, (request) => fetch(request, { signal: AbortSignal.timeout(requestTimeoutMs) }), deadline),
   });
-  // ws(s): does not go through fetch: its socket failures are named on the client instead.
-  return clientNamingDatabase(config.storeUrl, client);
+  // ws(s): does not go through fetch: its socket failures and deadline are kept on the client instead.
+  return clientNamingDatabase(config.storeUrl, client, deadline);
 }

@@ -106,10 +106,13 @@ const SERVER_CALLS = new Set<PropertyKey>(['execute', 'batch', 'migrate', 'trans
  * A libSQL client over `ws:`/`wss:` whose calls that fail on the socket (refused, no such host:
  * a LibsqlError HRANA_WEBSOCKET_ERROR whose text names the code) throw a DatabaseUnreachableError
  * naming `url`, as fetchNamingDatabase does over HTTP; other failures (a 401 on the upgrade, SQL)
- * pass unchanged. The WebSocket transport takes no fetch to wrap, so the client is. Any other
- * scheme goes over fetch (fetchNamingDatabase names its failures): the client comes back as it is.
+ * pass unchanged. With a `deadline`, a call with no answer in that time throws one too (reason
+ * `timeout`), as an HTTP request's signal ends it: a server that accepts the socket and never
+ * answers the upgrade otherwise held a command forever. The WebSocket transport takes no fetch
+ * to wrap, so the client is. Any other scheme goes over fetch (fetchNamingDatabase names its
+ * failures and its fetch carries the deadline): the client comes back as it is.
  */
-export function clientNamingDatabase<C extends object>(url: string, client: C): C {
+export function clientNamingDatabase<C extends object>(url: string, client: C, deadline?: RequestDeadline): C {
   if (!/^wss?:/i.test(url)) return client;
   return new Proxy(client, {
     get(target, prop) {
@@ -119,13 +122,29 @@ export function clientNamingDatabase<C extends object>(url: string, client: C): 
       if (!SERVER_CALLS.has(prop)) return value.bind(target);
       return async (...args: unknown[]): Promise<unknown> => {
         try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          return await withinDeadline((value as (...a: unknown[]) => Promise<unknown>).apply(target, args), deadline);
         } catch (err) {
+          if (err instanceof DeadlinePassed) throw new DatabaseUnreachableError(url, err, deadline);
           throw socketFailure(url, err) ?? err;
         }
       };
     },
   });
+}
+
+/** A call that had no answer by its deadline (`networkReason` reads its name as `timeout`). */
+class DeadlinePassed extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** `call`'s result, or a DeadlinePassed once `deadline` has passed without one (the call itself is left to end or not). */
+function withinDeadline<T>(call: Promise<T>, deadline: RequestDeadline | undefined): Promise<T> {
+  if (deadline === undefined) return call;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const passed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlinePassed(`no answer within ${deadline.timeoutMs} ms`)), deadline.timeoutMs);
+  });
+  return Promise.race([call, passed]).finally(() => clearTimeout(timer));
 }
 
 function socketFailure(url: string, err: unknown): DatabaseUnreachableError | null {

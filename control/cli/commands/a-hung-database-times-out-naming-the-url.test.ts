@@ -2,7 +2,8 @@
  * A libSQL server that accepts the connection and never answers ends a command after the
  * request timeout (SWITCHYARD_DB_TIMEOUT_MS, 30 s by default) with the URL tried (its token left
  * out), how long it waited and what to check, exit 1 as for a refused port. Before, the command
- * waited out undici's own 5 minutes without a word. The CLI in-process against a real socket.
+ * waited out undici's own 5 minutes without a word (over ws(s), forever). The CLI in-process
+ * against a real socket.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -30,17 +31,23 @@ afterAll(async () => {
 
 const env = { LIBSQL_AUTH_TOKEN: 'token-never-printed', SWITCHYARD_DB_URL: undefined, SWITCHYARD_DB_TIMEOUT_MS: '300ms' };
 
+// ws(s) takes no fetch (the WebSocket transport): a server that accepts the socket and never
+// answers the upgrade held the command forever until the client's calls got the same deadline.
 test.each([
-  [['status'], 'reading cluster status failed (unreachable)'],
-  [['replay', '--app', 'acme/chat'], 'failed (unreachable)'],
-  [['db', 'migrate'], 'migrating the database failed (unreachable)'],
-])('switchyard %j gives up after SWITCHYARD_DB_TIMEOUT_MS, naming the URL and what to check', async (args, action) => {
+  ['http', ['status'], 'reading cluster status failed (unreachable)'],
+  ['http', ['replay', '--app', 'acme/chat'], 'failed (unreachable)'],
+  ['http', ['db', 'migrate'], 'migrating the database failed (unreachable)'],
+  ['ws', ['status'], 'reading cluster status failed (unreachable)'],
+  ['ws', ['replay', '--app', 'acme/chat'], 'failed (unreachable)'],
+  ['ws', ['db', 'migrate'], 'migrating the database failed (unreachable)'],
+])('switchyard over %s %j gives up after SWITCHYARD_DB_TIMEOUT_MS, naming the URL and what to check', async (scheme, args, action) => {
   const started = Date.now();
-  const r = await runCliInProcess([...args, '--db', `${url}?authToken=secret-in-url`], { env });
+  const at = url.replace(/^http/, scheme);
+  const r = await runCliInProcess([...args, '--db', `${at}?authToken=secret-in-url`], { env });
   expect(r.code, r.stderr).toBe(1);
   expect(r.stderr).toContain(action);
   expect(r.stderr).toContain(
-    `cannot reach the database at ${url} (no answer within 300 ms): no answer in time: check that the server is up and that no firewall drops the connection; SWITCHYARD_DB_TIMEOUT_MS sets how long to wait`,
+    `cannot reach the database at ${at} (no answer within 300 ms): no answer in time: check that the server is up and that no firewall drops the connection; SWITCHYARD_DB_TIMEOUT_MS sets how long to wait`,
   );
   expect(r.stderr).not.toMatch(/token-never-printed|secret-in-url/);
   expect(Date.now() - started).toBeLessThan(5_000);
