@@ -101,7 +101,10 @@ async function serveB(ms: number): Promise<{ perSecond: number; worstMs: number;
   return { perSecond: Math.round((latencies.length * 1_000) / ms), worstMs: Math.round(Math.max(...latencies)), loopHeldMs: Math.round(loop.max / 1e6) };
 }
 
-it("serves app B without stalls while app A's replicas' large pages are scraped", async () => {
+// One retry: the loop's longest hold is this process's, so a neighbour's burst on a loaded machine
+// can exceed the bound once (323 ms against 276 in a CI run beside two benchmarking helpers); a
+// scrape that parses a page in one go holds it on every attempt, so the retry still fails it.
+it("serves app B without stalls while app A's replicas' large pages are scraped", { retry: 1, timeout: 30_000 }, async () => {
   const alone = await serveB(2_000);
   // A's picks make its replicas wanted: the proxy scrapes them every second from now on.
   for (let i = 0; i < 6; i++) await timed(A);
@@ -111,4 +114,4 @@ it("serves app B without stalls while app A's replicas' large pages are scraped"
   // The machine's own noise (other tests on a loaded box) is in both. Parsed in one go, each
   // scrape held the loop ~150 ms a page: B waited up to 0.7-1 s, at a fifth to a half of its pace.
   expect({ alone, beside }).toEqual({ alone, beside: { ...beside, loopHeldMs: expect.toSatisfy((ms: number) => ms < Math.max(250, 3 * alone.loopHeldMs)) } });
-}, 30_000);
+});
