@@ -83,21 +83,32 @@ function describe(err: unknown): string {
 }
 
 /**
- * `fetchImpl` for @libsql/client's `fetch` option: a request that fails before an answer
- * (refused, no such host, timeout, TLS) becomes a DatabaseUnreachableError naming `url`.
- * The caller passes the fetch (shared/ does no I/O) and, when that fetch has a deadline, says
- * which, for the message.
+ * `fetchImpl` for @libsql/client's `fetch` option: a request that fails before its whole answer
+ * (refused, no such host, timeout, TLS, a body cut or stalled after the headers) becomes a
+ * DatabaseUnreachableError naming `url`. The body is read here, inside the fetch's deadline: a
+ * server that sent its headers and then stalled ended a command with the abort's bare "The
+ * operation was aborted due to timeout" (the client reads every answer whole anyway). The caller
+ * passes the fetch (shared/ does no I/O) and, when that fetch has a deadline, says which, for the
+ * message.
  */
 export function fetchNamingDatabase(
   url: string,
   fetchImpl: (request: Request) => Promise<Response>,
   deadline?: RequestDeadline,
 ): (request: Request) => Promise<Response> {
-  return (request) =>
-    fetchImpl(request).catch((err: unknown) => {
+  return async (request) => {
+    try {
+      const res = await fetchImpl(request);
+      const body = res.body === null || NULL_BODY.has(res.status) ? null : await res.arrayBuffer();
+      return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    } catch (err) {
       throw new DatabaseUnreachableError(url, err, deadline);
-    });
+    }
+  };
 }
+
+/** Statuses whose Response may not carry a body (the constructor throws on one). */
+const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /** The client methods that talk to the server (@libsql/client's Client). */
 const SERVER_CALLS = new Set<PropertyKey>(['execute', 'batch', 'migrate', 'transaction', 'executeMultiple', 'sync']);

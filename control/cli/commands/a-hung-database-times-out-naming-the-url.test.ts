@@ -10,23 +10,34 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runCliInProcess } from '../run-cli-in-process.ts';
 
 let server: Server;
+let stalling: Server;
 const sockets = new Set<Socket>();
 let accepted = 0;
 let url = '';
-beforeAll(async () => {
-  // Accepts, reads and never writes a byte: a hung server, not a closed port.
-  server = createServer((socket) => {
-    accepted++;
+let stallingUrl = '';
+
+async function listen(onSocket: (socket: Socket) => void): Promise<{ server: Server; url: string }> {
+  const s = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    onSocket(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const address = s.address();
+  return { server: s, url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` };
+}
+
+beforeAll(async () => {
+  // Accepts, reads and never writes a byte: a hung server, not a closed port.
+  ({ server, url } = await listen(() => accepted++));
+  // Answers every request with its headers and the first bytes of a body it never finishes.
+  ({ server: stalling, url: stallingUrl } = await listen((socket) => {
+    socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"base'));
+  }));
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.all([server, stalling].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 
 const env = { LIBSQL_AUTH_TOKEN: 'token-never-printed', SWITCHYARD_DB_URL: undefined, SWITCHYARD_DB_TIMEOUT_MS: '300ms' };
@@ -51,6 +62,14 @@ test.each([
   );
   expect(r.stderr).not.toMatch(/token-never-printed|secret-in-url/);
   expect(Date.now() - started).toBeLessThan(5_000);
+}, 10_000);
+
+// The headers came, the body stalled: the abort ended the command with its bare "The operation
+// was aborted due to timeout" until the body was read inside the same deadline.
+test.each([[['status']], [['db', 'migrate']]])('switchyard %j against a server that stalls after its headers says the same', async (args) => {
+  const r = await runCliInProcess([...args, '--db', stallingUrl], { env });
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain(`cannot reach the database at ${stallingUrl} (no answer within 300 ms): no answer in time`);
 }, 10_000);
 
 test('a SWITCHYARD_DB_TIMEOUT_MS that is no duration is refused before anything is opened', async () => {
