@@ -24,7 +24,8 @@ export function readAt(fd: number, file: string, at: number, length: number): Bu
 
 /** The whole line of the open file starting at `p`, without its '\n'. */
 export function lineOf(fd: number, file: string, p: number, size: number): Buffer {
-  let len = 1 << 20;
+  // A snapshot line is a few KB (64 KB holds one of ~60 clusters); read on in doubling steps.
+  let len = 64 * 1024;
   for (;;) {
     const buf = readAt(fd, file, p, Math.min(len, size - p));
     const e = buf.indexOf(10);

@@ -76,6 +76,13 @@ const EMPTY = { app: {}, clusters: [], state: [], status: [], latency: [], loade
 const NO_OUTCOMES: readonly OutcomeRecord[] = Object.freeze([]);
 /** Parsed snapshots kept at once; older ones are parsed again if a record still names them. */
 const PARSED_SNAPSHOTS = 64;
+/**
+ * Snapshot lines whose text is kept (the most recently read or looked up); an older line's text
+ * is read again from the file if a record names it once its parsed copy is gone. Enough for a log
+ * whose records alternate between many edge isolates' snapshots to re-parse from memory; few
+ * enough that a replay's memory does not grow with the file (a few MB of text).
+ */
+export const KEPT_SNAPSHOT_TEXTS = 1024;
 const CHUNK = 1 << 20;
 
 /**
@@ -299,7 +306,8 @@ function isSpace(c: number | undefined): boolean {
 export interface StoredSnapshot {
   /**
    * The snapshot's JSON, kept as a string (JSON.parse wants one, and a heap string costs no
-   * external allocation per line); null once parsed when the line can be read again from the file.
+   * external allocation per line); null once the line is no longer among the last ones read
+   * (`KEPT_SNAPSHOT_TEXTS`) and can be read again from the file.
    */
   text: string | null;
   /** `file:line` of the snapshot line, for errors found when it is first parsed. */
@@ -361,6 +369,8 @@ export class NdjsonDecoder {
   private readonly scan = new RecordScanner();
   /** Record lines read by the strict scan (`scanned`), for tests that prove it is taken. */
   scannedLines = 0;
+  /** Snapshot texts read again from the file (`textAgain`), for tests that prove it stays rare. */
+  textsReadAgain = 0;
   /** Where a record's small parts are joined before their one JSON.parse (grown as needed). */
   private scratch = Buffer.allocUnsafe(4096);
   /** Lines fed so far (the current line's 1-based number, when `linesKnown`). */
@@ -369,19 +379,23 @@ export class NdjsonDecoder {
   private linesKnown = true;
   /** The file offset of the current chunk's first byte (set by whoever reads the file for the decoder). */
   chunkAt = 0;
-  /**
-   * Whether `chunkAt` is set, so a parsed snapshot's text can be dropped and read again from its
-   * line's offset: kept for every snapshot line of a file, the texts were the replay's whole growth
-   * in memory (a 1M-record file: 400 MB at its end) and, promoted to the old generation, ~5 % of its CPU.
-   */
+  /** Whether `chunkAt` is set, so a snapshot line's text can be dropped and read again from its offset (`keep`). */
   offsetsKnown = false;
   /** The file offset of the current line. */
   private lineAt = 0;
 
+  /** The snapshot lines whose text is kept, a ring in the order they were read or looked up. */
+  private readonly kept: (StoredSnapshot | undefined)[];
+  private keptAt = 0;
+
+  /** `keptTexts`: how many snapshot lines keep their text (tests set a few; default KEPT_SNAPSHOT_TEXTS). */
   constructor(
     private readonly file: string,
     private readonly source?: SnapshotSource,
-  ) {}
+    keptTexts = KEPT_SNAPSHOT_TEXTS,
+  ) {
+    this.kept = new Array<StoredSnapshot | undefined>(Math.max(1, keptTexts));
+  }
 
   /**
    * The next lines come from another range of the file. `follows`: it starts where the last one
@@ -422,6 +436,7 @@ export class NdjsonDecoder {
   /** Takes a snapshot line already counted by `kind`. */
   snapshotLine(buf: Buffer, s: number, end: number): void {
     const { id, stored } = snapshotOfLine(buf, s, end, this.where(), this.offsetsKnown ? this.lineAt : -1);
+    this.keep(stored);
     this.snapshots.set(id, stored);
     this.source?.add(id, this.lineAt, stored);
   }
@@ -609,13 +624,15 @@ export class NdjsonDecoder {
     let s = this.snapshots.get(id);
     if (s === undefined && this.source !== undefined) {
       s = this.source.lookup(id);
-      if (s !== undefined) this.snapshots.set(id, s);
+      if (s !== undefined) {
+        this.keep(s);
+        this.snapshots.set(id, s);
+      }
     }
     if (s === undefined) throw new BacktestError('bad-record', `${this.where()}: snapshotRef "${id}" names no earlier snapshot line`);
     if (s.parsed === null) {
       const what = `${this.where()}: snapshot ${id} (${s.at})`;
       s.parsed = deserializeSnapshot(parseJson(s.text ?? this.textAgain(s), what), what);
-      if (s.offset >= 0) s.text = null;
       this.parsedOrder.push(s);
       if (this.parsedOrder.length > PARSED_SNAPSHOTS) {
         const old = this.parsedOrder.shift();
@@ -625,11 +642,27 @@ export class NdjsonDecoder {
     return s.parsed;
   }
 
-  /** A parsed-then-dropped snapshot's text, read again from its line (rare: a record naming a snapshot parsed long before). */
+  /**
+   * Keeps `s`'s text and drops the text of the line kept longest, if it can be read again (its
+   * offset is known). Kept for every snapshot line, the texts were a replay's whole growth in
+   * memory (a 1M-record file: 400 MB at its end) and, live in V8's old generation, ~5 % of its CPU.
+   */
+  private keep(s: StoredSnapshot): void {
+    if (s.offset < 0) return;
+    const old = this.kept[this.keptAt];
+    if (old !== undefined && old !== s) old.text = null;
+    this.kept[this.keptAt] = s;
+    this.keptAt = (this.keptAt + 1) % this.kept.length;
+  }
+
+  /** A dropped snapshot text, read again from its line (rare: a record naming a snapshot read long before). */
   private textAgain(s: StoredSnapshot): string {
+    this.textsReadAgain++;
     const line = readLineAt(this.file, s.offset);
-    // A line just read always carries its text.
-    return snapshotOfLine(line, 0, line.length, s.at, s.offset).stored.text as string;
+    // A line just read always carries its text; kept again as if just read.
+    s.text = snapshotOfLine(line, 0, line.length, s.at, s.offset).stored.text as string;
+    this.keep(s);
+    return s.text;
   }
 }
 

@@ -79,7 +79,7 @@ export async function replayShare(
   Atomics.store(claims, TOTAL_BLOCKS, total + 1);
   const acc = new ReplayAccumulator(job.opts);
   const index = new SnapshotIndex(job.file, size, blockBytes);
-  const dec = new NdjsonDecoder(job.file, index);
+  const dec = new NdjsonDecoder(job.file, index, job.keptSnapshotTexts);
   dec.offsetsKnown = true;
   // The blocks this thread took, in the order it took them; the reader asks for the next one as it finishes one.
   const taken: number[] = [];

@@ -23,6 +23,8 @@ export interface ParallelJob {
   readonly size?: number;
   /** Block size (tests; default `BLOCK_BYTES`). */
   readonly blockBytes?: number;
+  /** Snapshot lines whose text a thread keeps (tests; default `KEPT_SNAPSHOT_TEXTS`). */
+  readonly keptSnapshotTexts?: number;
 }
 
 export interface WorkerTask extends ParallelJob {
