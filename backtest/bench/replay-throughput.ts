@@ -10,10 +10,14 @@
  * (the os load average is printed first: this machine's cores are shared). Each end-to-end
  * line also gives decisions per CPU-second (process.cpuUsage, all threads): on a loaded
  * machine the wall-clock rate measures the other processes, the CPU rate measures replay.
+ * The `switchyard replay` lines run the command in its own process, from source, as an operator
+ * does (issue 16's bar is that command), and give the rate it prints.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decide, DEFAULT_POLICY, seededRng } from '../decision-port.ts';
 import { policyFromEnvText } from '../policy-file.ts';
 import { readNdjson, writeNdjson } from '../replay/ndjson.ts';
@@ -26,6 +30,8 @@ import { defaultThreads, replayNdjsonParallel } from '../replay/parallel-replay.
 import { ReplayAccumulator, replayAll } from '../replay/replay-engine.ts';
 
 const n = Number(process.argv[2] ?? 200_000);
+/** The operator's launcher (tsx from source). */
+const CLI = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
 const rate = (k: number, ms: number): string => Math.round((k / ms) * 1000).toLocaleString('en-US');
 /** Wall time and CPU time (user + system, every thread of the process) of a run. */
 async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number }> {
@@ -68,6 +74,14 @@ try {
     if (rep === null) throw new Error('the bench file has no canary notes: threads never decline it');
     const same = JSON.stringify({ ...rep, wallMs: 0, decisionsPerSecond: 0 }) === JSON.stringify({ ...acc.report(), wallMs: 0, decisionsPerSecond: 0 });
     console.log(`NDJSON end to end, ${threads} threads: ${rep.records} in ${par.ms.toFixed(0)} ms = ${rate(n, par.ms)}/s wall, ${rate(n, par.cpuMs)}/CPU-s (same report as 1 thread: ${same})`);
+  }
+  // The command itself, as an operator runs it (its own process: the CLI turns parallel scavenges
+  // off when its threads fill the cores, which a library caller never does); the rate it prints.
+  writeFileSync(join(dir, 'lean.env'), 'ROUTE_WEIGHT_COST=0\n');
+  for (const threads of [...new Set([1, defaultThreads()])]) {
+    const out = execFileSync(process.execPath, [CLI, 'replay', '--input', file, '--policy', join(dir, 'lean.env'), '--threads', String(threads), '--out', join(dir, `report-${threads}`)], { encoding: 'utf8' });
+    const printed = /replayed ([\d,]+) decisions .* \(([\d,]+)\/s\)/.exec(out);
+    console.log(`switchyard replay --input, ${threads} thread${threads === 1 ? '' : 's'} (from source): ${printed === null ? `no rate printed: ${out.slice(0, 200)}` : `${printed[1] ?? ''} at ${printed[2] ?? ''}/s as printed`}`);
   }
   const dbN = Math.min(n, 20_000);
   // Rows as written since migration 30 (each naming its snapshot, stored once) and before it (inline).
