@@ -74,8 +74,16 @@ const B = {
 };
 const EMPTY = { app: {}, clusters: [], state: [], status: [], latency: [], loadedAt: 0 };
 const NO_OUTCOMES: readonly OutcomeRecord[] = Object.freeze([]);
-/** Parsed snapshots kept at once; older ones are parsed again if a record still names them. */
+/**
+ * Parsed snapshots kept at once, at first; older ones are parsed again if a record still names
+ * them. A log of one isolate's decisions needs one at a time; one whose records alternate between
+ * many edge isolates' snapshots needs one per isolate, so the decoder doubles its room each time
+ * it has parsed again as many snapshots as it keeps, up to PARSED_SNAPSHOTS_MOST (a parsed snapshot
+ * with its decide() memos is tens of KB; kept longer than the 20 records it serves in a one-isolate
+ * log, it lives into the old generation for nothing).
+ */
 const PARSED_SNAPSHOTS = 64;
+const PARSED_SNAPSHOTS_MOST = 1024;
 /**
  * Snapshot lines whose text is kept (the most recently read or looked up); an older line's text
  * is read again from the file if a record names it once its parsed copy is gone. Enough for a log
@@ -313,6 +321,8 @@ export interface StoredSnapshot {
   /** `file:line` of the snapshot line, for errors found when it is first parsed. */
   readonly at: string;
   parsed: AppSnapshot | null;
+  /** Whether it has been parsed before (parsing it again says the decoder keeps too few). */
+  parsedBefore?: boolean;
   /** The line's byte offset in the file, where its text is read again if needed; -1: not known (the text is kept). */
   readonly offset: number;
 }
@@ -361,6 +371,10 @@ export interface SnapshotSource {
 export class NdjsonDecoder {
   private readonly snapshots = new Map<string, StoredSnapshot>();
   private readonly parsedOrder: StoredSnapshot[] = [];
+  /** How many parsed snapshots are kept now (`PARSED_SNAPSHOTS`, doubled while they are parsed again). */
+  private parsedRoom = PARSED_SNAPSHOTS;
+  /** Snapshots parsed again since the room last grew. */
+  private parsedAgain = 0;
   private readonly policies = new Map<string, Policy>();
   private lastPolicyBytes: Buffer | null = null;
   private lastPolicy: Policy | null = null;
@@ -371,6 +385,8 @@ export class NdjsonDecoder {
   scannedLines = 0;
   /** Snapshot texts read again from the file (`textAgain`), for tests that prove it stays rare. */
   textsReadAgain = 0;
+  /** Snapshots parsed, again ones included (tests: alternating isolates must not parse one per record). */
+  snapshotsParsed = 0;
   /** Where a record's small parts are joined before their one JSON.parse (grown as needed). */
   private scratch = Buffer.allocUnsafe(4096);
   /** Lines fed so far (the current line's 1-based number, when `linesKnown`). */
@@ -633,8 +649,14 @@ export class NdjsonDecoder {
     if (s.parsed === null) {
       const what = `${this.where()}: snapshot ${id} (${s.at})`;
       s.parsed = deserializeSnapshot(parseJson(s.text ?? this.textAgain(s), what), what);
+      this.snapshotsParsed++;
+      if (s.parsedBefore === true && ++this.parsedAgain >= this.parsedRoom && this.parsedRoom < PARSED_SNAPSHOTS_MOST) {
+        this.parsedRoom *= 2;
+        this.parsedAgain = 0;
+      }
+      s.parsedBefore = true;
       this.parsedOrder.push(s);
-      if (this.parsedOrder.length > PARSED_SNAPSHOTS) {
+      if (this.parsedOrder.length > this.parsedRoom) {
         const old = this.parsedOrder.shift();
         if (old !== undefined) old.parsed = null;
       }
