@@ -3,14 +3,11 @@
  * with its path and line, written by `apply` into REAL libSQL, read back as "no changes", and
  * in the app snapshot the edge decides from; removing it hands the app back to the policy.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
 import { openStore } from '../store/open-store.ts';
 import { parseConfig } from './parse-config.ts';
-import { applyText } from './apply-fixture.ts';
+import { applyDatabase } from './apply-fixture.ts';
 
 const config = (reserve: string): string => `projects:
   - id: bank
@@ -41,14 +38,7 @@ describe('parse', () => {
 });
 
 describe('apply and the app snapshot', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'apply-failover-reserve-'));
-  const dbUrl = `file:${join(dir, 'db.sqlite')}`;
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const apply = async (text: string): Promise<string[]> => {
-    const { code, out, err } = await applyText(dir, dbUrl, text);
-    expect({ code, err }).toEqual({ code: 0, err: [] });
-    return out;
-  };
+  const { dbUrl, apply } = applyDatabase('apply-failover-reserve-');
   const reserves = async (): Promise<Array<number | undefined>> => {
     const store = openStore({ url: dbUrl });
     try {

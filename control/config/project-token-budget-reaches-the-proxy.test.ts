@@ -3,14 +3,11 @@
  * once, with its path and line), written by `apply`, read back as "no changes", removable, and
  * read by the proxy's store for every app of the project. Old configs without it stay valid.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { libsqlProxyStore } from '../../proxy/src/store.ts';
 import { openStore } from '../store/open-store.ts';
 import { parseConfig } from './parse-config.ts';
-import { applyText } from './apply-fixture.ts';
+import { applyDatabase } from './apply-fixture.ts';
 
 const config = (budget: string): string => `projects:
   - id: acme
@@ -65,14 +62,7 @@ describe('parse', () => {
 });
 
 describe('apply and the proxy store', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'apply-project-budget-'));
-  const dbUrl = `file:${join(dir, 'db.sqlite')}`;
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const apply = async (text: string): Promise<string[]> => {
-    const { code, out, err } = await applyText(dir, dbUrl, text);
-    expect({ code, err }).toEqual({ code: 0, err: [] });
-    return out;
-  };
+  const { dbUrl, apply } = applyDatabase('apply-project-budget-');
 
   it('is written, read back as no change, removable, and reaches every app of the project at the proxy', async () => {
     expect(await apply(config(BUDGET))).toContain('+ project acme');
