@@ -35,14 +35,18 @@ export function lineOf(fd: number, file: string, p: number, size: number): Buffe
   }
 }
 
-/** The line starting at byte `p` of `file`, opening and closing it. */
-export function readLineAt(file: string, p: number): Buffer {
-  let fd: number;
+/** `file` opened for reading; one that cannot be is an `input-read` error naming it. */
+export function openToRead(file: string): number {
   try {
-    fd = openSync(file, 'r');
+    return openSync(file, 'r');
   } catch (err) {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   }
+}
+
+/** The line starting at byte `p` of `file`, opening and closing it. */
+export function readLineAt(file: string, p: number): Buffer {
+  const fd = openToRead(file);
   try {
     return lineOf(fd, file, p, fstatSync(fd).size);
   } finally {

@@ -9,9 +9,8 @@
  * it does for a reader that reads every line in order (ids written twice, as in two files
  * joined with `cat`, included).
  */
-import { closeSync, openSync } from 'node:fs';
-import { BacktestError } from '../errors.ts';
-import { lineOf, readAt } from './line-at.ts';
+import { closeSync } from 'node:fs';
+import { lineOf, openToRead, readAt } from './line-at.ts';
 import { lineToken } from './line-numbers.ts';
 import {
   isSnapshotLine,
@@ -111,10 +110,6 @@ export class SnapshotIndex implements SnapshotSource {
   }
 
   private open(): number {
-    try {
-      return (this.fd ??= openSync(this.file, 'r'));
-    } catch (err) {
-      throw new BacktestError('input-read', `cannot read ${this.file}: ${(err as Error).message}`);
-    }
+    return (this.fd ??= openToRead(this.file));
   }
 }
