@@ -1,6 +1,6 @@
 /**
  * `switchyard replay --input file.ndjson` on N threads: the calling thread and N − 1 worker
- * threads. Each thread reads and re-runs only the byte blocks of the file it claims
+ * threads. Each thread reads and re-runs only the runs of byte blocks of the file it claims
  * (`replay-share.ts`, first come first served); the calling thread starts at once, workers join
  * as they boot, and the partial totals are added up. Costs are exact sums, counts are keyed,
  * latency lists are sorted before quantiles: the report is the same for any thread count and
@@ -136,7 +136,7 @@ export async function replayNdjsonParallel(whole: ParallelJob, progress?: (recor
 async function workersOnly(claims: Int32Array): Promise<ShareResult> {
   for (;;) {
     if (Atomics.load(claims, STOP) !== 0) return { kind: 'stopped' };
-    if (allTaken(claims)) return { kind: 'partial', partial: mergePartials([]), blocks: 0, accumulator: null };
+    if (allTaken(claims)) return { kind: 'partial', partial: mergePartials([]), blocks: 0, runs: 0, accumulator: null };
     await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -1,11 +1,12 @@
 /**
  * One thread's share of a parallel replay (`parallel-replay.ts`): the calling thread and each
  * worker thread run this. The file goes in byte blocks of BLOCK_BYTES; a thread claims the next
- * block through one shared counter (first come, first served, so a thread that started late or
- * runs slower simply claims fewer) and reads only the lines that start in it: no thread reads
- * another's records. Snapshot lines from before a block come from `SnapshotIndex`. Which thread
- * took a block never changes the report (`mergePartials`). A replay on one thread runs this
- * alone, every block in order.
+ * run of blocks through one shared counter (first come, first served, so a thread that started late
+ * or runs slower simply claims fewer) and reads only the lines that start in it: no thread reads
+ * another's records. Runs are long at first and shorten as the file is used up (`claimNext`), so a
+ * thread rarely starts somewhere new, and snapshot lines from before a run come from
+ * `SnapshotIndex`. Which thread took a block never changes the report (`mergePartials`). A replay
+ * on one thread runs this alone, every block in order.
  */
 import { stat } from 'node:fs/promises';
 import { BacktestError } from '../errors.ts';
@@ -39,16 +40,35 @@ export type ShareResult =
       readonly kind: 'partial';
       readonly partial: ReplayPartial;
       readonly blocks: number;
+      /** Runs of blocks taken: places in the file where this thread started reading. */
+      readonly runs: number;
       readonly accumulator: ReplayAccumulator | null;
     }
   | { readonly kind: 'canary' }
   | { readonly kind: 'stopped' };
 
-/** The next block for this thread (each block goes to exactly one), or -1 when every block is taken. */
-export function claimNext(claims: Int32Array, total: number): number {
-  if (Atomics.load(claims, NEXT_BLOCK) >= total) return -1;
-  const b = Atomics.add(claims, NEXT_BLOCK, 1);
-  return b < total ? b : -1;
+/** Consecutive blocks one thread reads in one go: [first, first + count). */
+export interface BlockRun {
+  readonly first: number;
+  readonly count: number;
+}
+
+/**
+ * The next run of blocks for one of `claimants` threads (each block goes to exactly one), or null
+ * when every block is taken. A run is a (2 × claimants)th of the blocks left, at least one: long
+ * while much is left, single blocks at the end so the threads still finish together ("guided"
+ * scheduling). A thread pays for each place it starts reading: the snapshots its records name were
+ * written before it, often in another thread's blocks, so it looks them up and parses them again.
+ * A log alternating between many edge isolates' snapshots needs every isolate's, and with one
+ * block per claim two threads replayed it slower than one (BENCHMARKS, replay session 39).
+ */
+export function claimNext(claims: Int32Array, total: number, claimants = 1): BlockRun | null {
+  for (;;) {
+    const next = Atomics.load(claims, NEXT_BLOCK);
+    if (next >= total) return null;
+    const count = Math.max(1, Math.floor((total - next) / (2 * Math.max(1, claimants))));
+    if (Atomics.compareExchange(claims, NEXT_BLOCK, next, next + count) === next) return { first: next, count };
+  }
 }
 
 /** Whether every block has been taken, so a thread that took none of them can be ended. */
@@ -81,8 +101,9 @@ export async function replayShare(
   const index = new SnapshotIndex(job.file, size, blockBytes);
   const dec = new NdjsonDecoder(job.file, index, job.keptSnapshotTexts);
   dec.offsetsKnown = true;
-  // The blocks this thread took, in the order it took them; the reader asks for the next one as it finishes one.
-  const taken: number[] = [];
+  // The runs of blocks this thread took, in the order it took them; the reader asks for the next one as it finishes one.
+  const taken: BlockRun[] = [];
+  let blocks = 0;
   let stopped = false;
   const claim = (): ByteRange | null => {
     if (!alone && Atomics.load(claims, STOP) !== 0) {
@@ -90,27 +111,30 @@ export async function replayShare(
       return null;
     }
     if (slot >= 0) Atomics.store(claims, slot, 1);
-    const last = taken[taken.length - 1] ?? -1;
-    const b = alone ? (last + 1 < total ? last + 1 : -1) : claimNext(claims, total);
-    if (b < 0) return null;
-    taken.push(b);
-    return { from: b * blockBytes, to: Math.min(size, (b + 1) * blockBytes) };
+    const last = taken[taken.length - 1];
+    const after = last === undefined ? 0 : last.first + last.count;
+    const run = alone ? (after < total ? { first: after, count: total - after } : null) : claimNext(claims, total, job.threads);
+    if (run === null) return null;
+    taken.push(run);
+    blocks += run.count;
+    return { from: run.first * blockBytes, to: Math.min(size, (run.first + run.count) * blockBytes) };
   };
   const cursor = { at: 0, range: -1 };
   let range = -1;
   let records = 0;
   try {
     // Records are replayed and dropped before the next chunk is asked for: the chunk buffers can be reused.
-    for await (const buf of fileChunks(job.file, undefined, {
+    reading: for await (const buf of fileChunks(job.file, undefined, {
       recycle: true,
       ranges: claim,
       cursor,
     })) {
       if (cursor.range !== range) {
         range = cursor.range;
-        const b = taken[range] ?? 0;
-        index.enter(b);
-        dec.enterRange(b === (taken[range - 1] ?? -1) + 1);
+        const run = taken[range] ?? { first: 0, count: 1 };
+        const before = taken[range - 1];
+        index.enter(run.first, run.count);
+        dec.enterRange(run.first === (before === undefined ? 0 : before.first + before.count));
       }
       dec.chunkAt = cursor.at;
       for (let s = 0; s < buf.length;) {
@@ -129,6 +153,11 @@ export async function replayShare(
           if (++records % PROGRESS_EVERY === 0) {
             const all = Atomics.add(claims, RECORDS, PROGRESS_EVERY) + PROGRESS_EVERY;
             progress?.(all);
+            // Another thread met a canary note or failed: a long run is not read to its end for nothing.
+            if (!alone && Atomics.load(claims, STOP) !== 0) {
+              stopped = true;
+              break reading;
+            }
           }
         }
         s = e + 1;
@@ -143,7 +172,7 @@ export async function replayShare(
   const rest = records % PROGRESS_EVERY;
   const all = Atomics.add(claims, RECORDS, rest) + rest;
   if (rest !== 0 || records === 0) progress?.(all);
-  return { kind: 'partial', partial: acc.partial(), blocks: taken.length, accumulator: acc };
+  return { kind: 'partial', partial: acc.partial(), blocks, runs: taken.length, accumulator: acc };
 }
 
 /** The file's size in bytes; an unreadable file is an `input-read` error naming it. */

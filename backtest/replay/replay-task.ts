@@ -5,9 +5,9 @@
 import type { ReplayOptions, ReplayPartial } from './replay-engine.ts';
 
 /**
- * Bytes per block claimed by one thread: a thread reads only the lines that start in its blocks
- * (~700 records of ~6 KB). Small enough that threads finish together, large enough that looking
- * back for a snapshot line before a block is rare work.
+ * Bytes per block: a thread claims runs of blocks (`claimNext`) and reads only the lines that
+ * start in them (~700 records of ~6 KB a block). The last runs are single blocks: small enough
+ * that threads finish together.
  */
 export const BLOCK_BYTES = 4 << 20;
 

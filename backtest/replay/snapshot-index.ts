@@ -1,5 +1,5 @@
 /**
- * The snapshot lines a replay thread needs from before the blocks it reads. Threads take a
+ * The snapshot lines a replay thread needs from before the run of blocks it reads. Threads take a
  * file in byte blocks (`replay-share.ts`) and read only their own; a record names its
  * snapshot by id (`snapshotRef`), written once where it first appeared, which can be in a
  * block another thread read. The index looks backwards from the current block, from the end
@@ -39,10 +39,10 @@ export class SnapshotIndex implements SnapshotSource {
     private readonly blockBytes: number,
   ) {}
 
-  /** The thread now reads block `b` whole: its snapshot lines come through `add` as they are read. */
-  enter(b: number): void {
-    this.block = b;
-    this.scannedFrom.set(b, b * this.blockBytes);
+  /** The thread now reads blocks [first, first + count) whole: their snapshot lines come through `add` as they are read. */
+  enter(first: number, count = 1): void {
+    this.block = first;
+    for (let b = first; b < first + count; b++) this.scannedFrom.set(b, b * this.blockBytes);
   }
 
   add(id: string, offset: number, stored: StoredSnapshot): void {

@@ -30,19 +30,32 @@ beforeAll(async () => {
   oneThread = acc.report();
 }, 120_000);
 
-describe('a block goes to the first thread that reaches it', () => {
+describe('a run of blocks goes to the first thread that reaches it', () => {
   it.each([
-    // [counter before, blocks in the file, block taken (-1: none left), counter after]
-    [0, 5, 0, 1],
-    [3, 5, 3, 4],
-    [4, 5, 4, 5],
-    [5, 5, -1, 5], // every block taken: the counter stays
-    [9, 5, -1, 9],
-  ])('counter at %i of %i blocks: takes block %i, counter then %i', (before, total, taken, after) => {
+    // [counter before, blocks in the file, threads claiming, run taken (null: none left), counter after]
+    [0, 5, 1, { first: 0, count: 2 }, 2],
+    [0, 64, 2, { first: 0, count: 16 }, 16], // a quarter of what is left for one of two threads
+    [16, 64, 2, { first: 16, count: 12 }, 28],
+    [60, 64, 2, { first: 60, count: 1 }, 61], // single blocks at the end
+    [3, 5, 2, { first: 3, count: 1 }, 4],
+    [4, 5, 2, { first: 4, count: 1 }, 5],
+    [5, 5, 2, null, 5], // every block taken: the counter stays
+    [9, 5, 2, null, 9],
+  ])('counter at %i of %i blocks, %i thread(s): takes %j, counter then %i', (before, total, threads, taken, after) => {
     const claims = new Int32Array(claimSlots(0));
     claims[NEXT_BLOCK] = before;
-    expect(claimNext(claims, total)).toBe(taken);
+    expect(claimNext(claims, total, threads)).toEqual(taken);
     expect(claims[NEXT_BLOCK]).toBe(after);
+  });
+
+  it('every block is taken exactly once, in runs that shorten: two threads start reading in a few places, not at every block', () => {
+    const claims = new Int32Array(claimSlots(0));
+    const taken: number[] = [];
+    let runs = 0;
+    for (let run = claimNext(claims, 64, 2); run !== null; run = claimNext(claims, 64, 2), runs++)
+      for (let b = run.first; b < run.first + run.count; b++) taken.push(b);
+    expect(taken).toEqual(Array.from({ length: 64 }, (_, b) => b));
+    expect(runs).toBe(15);
   });
 
   it('two readers at once take every block once between them and add up to the one-thread report', async () => {
@@ -51,6 +64,8 @@ describe('a block goes to the first thread that reaches it', () => {
     if (a.kind !== 'partial' || b.kind !== 'partial') throw new Error('both shares should finish');
     expect(blocks).toBeGreaterThan(10);
     expect(a.blocks + b.blocks).toBe(blocks);
+    // Each run is a place a thread starts reading and looks its snapshots up again: fewer runs than blocks.
+    expect(a.runs + b.runs).toBeLessThan(blocks);
     expect(a.partial.n + b.partial.n).toBe(RECORDS);
     expect(same(reportOf(mergePartials([a.partial, b.partial]), opts, 0))).toEqual(same(oneThread));
   });
