@@ -31,6 +31,7 @@ export class SnapshotIndex implements SnapshotSource {
   /** Per block: every line starting from here to the block's end has been looked at (absent: none). */
   private readonly scannedFrom = new Map<number, number>();
   private fd: number | null = null;
+  private step: Buffer | null = null;
   private block = -1;
 
   constructor(
@@ -105,8 +106,10 @@ export class SnapshotIndex implements SnapshotSource {
     return lineOf(this.open(), this.file, p, this.size);
   }
 
+  /** Bytes [at, at + length), in one buffer reused by every step: only subarrays of it are read, never kept. */
   private read(at: number, length: number): Buffer {
-    return readAt(this.open(), this.file, at, length);
+    this.step ??= Buffer.allocUnsafe(STEP + PEEK + 1);
+    return readAt(this.open(), this.file, at, length, this.step);
   }
 
   private open(): number {
