@@ -32,6 +32,29 @@ describe('explanationView', () => {
       },
     },
     {
+      name: 'share adjustments after the scores: the cap, the overflow, the failover reserve and whose setting it was',
+      input: {
+        chosen: 'near',
+        candidates: [
+          { ...ttftCandidate, clusterId: 'near', probability: 0.6, shareCap: 0.25, overflowShare: 0.1, reserveShare: 0.2, reserveFrom: 'app' },
+          { ...ttftCandidate, clusterId: 'cheap', probability: 0.4, reserveShare: -0.2, reserveFrom: 'policy' },
+        ],
+      },
+      want: {
+        chosen: 'near', fallbacks: [], summary: '', ids: ['near', 'cheap'],
+        first: {
+          terms: [
+            { name: 'network', value: 40, unit: 'ms' },
+            { name: 'price', value: 25, unit: 'ms' },
+            { name: 'share cap', value: 0.25, unit: 'share' },
+            { name: 'overflow', value: 0.1, unit: 'move' },
+            { name: 'failover reserve', value: 0.2, unit: 'move', detail: expect.stringContaining("set by the app's failoverReserve") },
+          ],
+        },
+        last: { terms: [{ name: 'network' }, { name: 'price' }, { name: 'failover reserve', value: -0.2, unit: 'move', detail: expect.stringContaining('set by ROUTE_FAILOVER_RESERVE') }] },
+      },
+    },
+    {
       name: 'weights model: modifiers as factors',
       input: { chosen: 'a', candidates: [{ clusterId: 'a', probability: 1, modifiers: [{ name: 'cost', factor: 0.5, detail: 'busy' }] }] },
       want: { chosen: 'a', fallbacks: [], summary: '', ids: ['a'], first: { terms: [{ name: 'cost', value: 0.5, unit: '×', detail: 'busy' }], scoreMs: null }, last: { chosen: true } },

@@ -1,16 +1,28 @@
 /**
  * A decision's drill-down: every candidate with every term of its score in ms and $ (ttft
- * model) or its modifiers (weights model), from the `explanation_json` the edge logged. Pure.
- * Tolerant of older or partial records: a missing field shows as null, never throws.
+ * model) or its modifiers (weights model), and what changed its share after the softmax (the
+ * share-of-room cap, the overflow, the failover reserve and whose setting that was), from the
+ * `explanation_json` the edge logged: without those a probability can differ from its score's
+ * with nothing on screen saying why. Pure. Tolerant of older or partial records: a missing field
+ * shows as null, never throws.
  */
 
 export interface TermView {
   readonly name: string;
-  /** Milliseconds (ttft terms) or a multiplicative factor (weights modifiers). */
+  /**
+   * Milliseconds (ttft terms), a multiplicative factor (weights modifiers), a share of the
+   * origin's traffic (0–1) or a share moved (signed: − off this candidate, + onto it).
+   */
   readonly value: number;
-  readonly unit: 'ms' | '×';
+  readonly unit: 'ms' | '×' | 'share' | 'move';
   readonly detail: string;
 }
+
+/** The settings an operator changes for the failover reserve, by where the decision took it from. */
+const RESERVE_SETTING: Readonly<Record<string, string>> = {
+  app: "the app's failoverReserve",
+  policy: 'ROUTE_FAILOVER_RESERVE (fleet policy)',
+};
 
 export interface CandidateView {
   readonly clusterId: string;
@@ -55,7 +67,23 @@ function termsOf(c: Obj): TermView[] {
   const modifiers = listOf(c['modifiers'])
     .filter(isObj)
     .map((m): TermView => ({ name: strOf(m['name']) ?? '?', value: numOf(m['factor']) ?? 0, unit: '×', detail: strOf(m['detail']) ?? '' }));
-  return [...terms, ...modifiers];
+  return [...terms, ...modifiers, ...sharesOf(c)];
+}
+
+/** The share adjustments `decide()` made after scoring (`CandidateExplanation.shareCap`, `overflowShare`, `reserveShare`). */
+function sharesOf(c: Obj): TermView[] {
+  const out: TermView[] = [];
+  const cap = numOf(c['shareCap']);
+  if (cap !== null) out.push({ name: 'share cap', value: cap, unit: 'share', detail: "the most of this origin's traffic it may take before the next state: its free room against the other origins' inflow" });
+  const overflow = numOf(c['overflowShare']);
+  if (overflow !== null) out.push({ name: 'overflow', value: overflow, unit: 'move', detail: 'placed beyond the cap: every candidate was at its cap and this one can start a replica soonest' });
+  const reserve = numOf(c['reserveShare']);
+  if (reserve !== null) {
+    const from = RESERVE_SETTING[strOf(c['reserveFrom']) ?? ''] ?? 'a failover reserve setting';
+    const what = reserve < 0 ? 'moved off the busiest candidate' : 'moved here';
+    out.push({ name: 'failover reserve', value: reserve, unit: 'move', detail: `${what} so the others' free slots could take its load if it failed; set by ${from}` });
+  }
+  return out;
 }
 
 function candidateView(c: Obj, chosen: string | null): CandidateView {

@@ -187,7 +187,7 @@ export function decideWith<T>(
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
   }
 
-  const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now);
+  const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now, compiled.failoverReserve === null ? 'policy' : 'app');
   const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
   return finish(req, snap, policy, ctx, frame, picked);
 }

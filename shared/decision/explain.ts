@@ -5,7 +5,7 @@ import type { Disqualification } from './disqualification.ts';
 import { localityModifier } from './modifiers.ts';
 import { explainedEstimateMs, explainScore, type TtftInputs } from './predict-ttft.ts';
 import { landingCapacity, landingTier } from './tiers.ts';
-import type { CandidateExplanation, ModifierFactor } from './types.ts';
+import type { CandidateExplanation, ModifierFactor, ReserveSource } from './types.ts';
 
 /**
  * Explanations are built when read, not in `decide()`: a decision keeps a compact frame of
@@ -53,6 +53,8 @@ export interface DecisionFrame {
   readonly caps: readonly number[] | null;
   /** ttft model: each candidate's `reserveShare` when the failover reserve moved a share; null: it did not (most decisions). */
   readonly reserve: readonly number[] | null;
+  /** Whose failover reserve setting moved them (`reserve` non-null). */
+  readonly reserveFrom: ReserveSource;
   /** weights model: each row's modifiers as weighed; null otherwise. */
   readonly modifiers: readonly (readonly ModifierFactor[])[] | null;
   /** ttft model with eligible candidates: the shared inputs of their terms; null otherwise. */
@@ -70,6 +72,7 @@ export function captureFrame(
   ttft: TtftInputs | null,
   alternative: number,
   now: number,
+  reserveFrom: ReserveSource,
 ): DecisionFrame {
   const n = rows.length;
   const fields = ttft === null ? WEIGHTS_FIELDS : TTFT_FIELDS;
@@ -101,7 +104,7 @@ export function captureFrame(
     disqualifications[i] = r.disqualifications;
     if (modifiers !== null) modifiers[i] = r.modifiers;
   }
-  return { candidates, disqualifications, nums, fields, caps, reserve, modifiers, ttft, alternative, now };
+  return { candidates, disqualifications, nums, fields, caps, reserve, reserveFrom, modifiers, ttft, alternative, now };
 }
 
 /** CAP_FIELDS per candidate, each row uncapped (cap NaN, no overflow) until written. */
@@ -202,8 +205,8 @@ export function explainAt(f: DecisionFrame, i: number): CandidateExplanation {
   const scoredPart = { ...base, terms: score.terms, scoreMs: score.scoreMs };
   const reserve = f.reserve?.[i] ?? 0;
   // Only where the snapshot carries inflow by origin, or the reserve moved a share (older explanations keep their shape).
-  if (Number.isNaN(cap)) return reserve === 0 ? scoredPart : { ...scoredPart, reserveShare: reserve };
+  if (Number.isNaN(cap)) return reserve === 0 ? scoredPart : { ...scoredPart, reserveShare: reserve, reserveFrom: f.reserveFrom };
   const overflow = f.caps?.[capAt + OVERFLOW] ?? 0;
   const capPart = overflow > 0 ? { ...scoredPart, shareCap: cap, overflowShare: overflow } : { ...scoredPart, shareCap: cap };
-  return reserve === 0 ? capPart : { ...capPart, reserveShare: reserve };
+  return reserve === 0 ? capPart : { ...capPart, reserveShare: reserve, reserveFrom: f.reserveFrom };
 }

@@ -61,6 +61,9 @@ describe('the failover reserve: among few candidates the busiest keeps only what
     // The others' 48 free slots against its 200 busy: it keeps about a quarter of its share.
     expect(cheapOn.probability).toBeLessThan(cheapOff.probability * 0.35);
     expect(cheapOn.reserveShare).toBeLessThan(0);
+    // The fleet policy's setting (ROUTE_FAILOVER_RESERVE): the app sets none.
+    expect(cheapOn.reserveFrom).toBe('policy');
+    expect(cheapOff.reserveFrom).toBeUndefined();
     const added = (candidate(on, 'near').reserveShare ?? 0) + (candidate(on, 'uk').reserveShare ?? 0);
     expect(added).toBeCloseTo(-(cheapOn.reserveShare ?? 0), 9);
     const total = on.candidates.reduce((s, c) => s + c.probability, 0);
@@ -132,12 +135,15 @@ describe("an app's own failoverReserve overrides the policy's ROUTE_FAILOVER_RES
     const d = decide(request(), appSnap(1), policy(), context());
     expect(DEFAULT_POLICY.ttft.failoverReserve).toBe(0);
     expect(candidate(d, 'cheap').reserveShare).toBeLessThan(0);
+    // Each row the reserve moved names the app's setting, the one an operator would change.
+    for (const c of d.candidates) expect(c.reserveFrom).toBe(c.reserveShare === undefined ? undefined : 'app');
     expect(probabilities(d)).toEqual(probabilities(decide(request(), snap(CONCENTRATED), withReserve('1'), context())));
   });
 
   it('off for the app (0) with the policy on: nothing moves', () => {
     const d = decide(request(), appSnap(0), withReserve('1'), context());
     for (const c of d.candidates) expect(c.reserveShare).toBeUndefined();
+    for (const c of d.candidates) expect(c.reserveFrom).toBeUndefined();
     expect(probabilities(d)).toEqual(probabilities(decide(request(), snap(CONCENTRATED), policy(), context())));
   });
 });

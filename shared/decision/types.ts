@@ -91,7 +91,15 @@ export interface CandidateExplanation {
    * others (positive), so that their free slots could take its load if it failed. Absent: none moved.
    */
   readonly reserveShare?: number;
+  /**
+   * Beside `reserveShare`: whose setting the reserve was, the app's own (`failoverReserve` in its
+   * config) or the fleet policy's (`ROUTE_FAILOVER_RESERVE`), so an operator knows which to change.
+   */
+  readonly reserveFrom?: ReserveSource;
 }
+
+/** Where a decision's failover reserve came from: the app's config, else the fleet policy. */
+export type ReserveSource = 'app' | 'policy';
 
 /**
  * What a decision states outright, in the order it is serialised: the one list of these fields

@@ -76,11 +76,18 @@
     while (tbody.rows.length > FEED_MAX) tbody.deleteRow(-1);
   }
 
+  function termValue(t) {
+    if (t.unit === 'ms') return ` ${fmt(t.value)} ms`;
+    if (t.unit === 'share') return ` ${(t.value * 100).toFixed(1)}%`;
+    if (t.unit === 'move') return ` ${t.value > 0 ? '+' : ''}${(t.value * 100).toFixed(1)}%`;
+    return ` ×${fmt(t.value, 3)}`;
+  }
+
   function termList(terms) {
     const ul = el('ul', null, 'terms');
     for (const t of terms) {
       const li = el('li');
-      li.append(el('b', t.name), el('span', t.unit === 'ms' ? ` ${fmt(t.value)} ms` : ` ×${fmt(t.value, 3)}`), el('span', ` ${t.detail}`, 'muted'));
+      li.append(el('b', t.name), el('span', termValue(t)), el('span', ` ${t.detail}`, 'muted'));
       ul.append(li);
     }
     return ul;
