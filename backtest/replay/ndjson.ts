@@ -40,6 +40,7 @@ import { BacktestError } from '../errors.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import { readLineAt } from './line-at.ts';
+import { SnapshotSections } from './snapshot-sections.ts';
 import { lineToken } from './line-numbers.ts';
 import { find, findLast, matchesAt } from './byte-search.ts';
 import { RecordScanner } from './record-scan.ts';
@@ -380,6 +381,8 @@ export class NdjsonDecoder {
   private lastPolicy: Policy | null = null;
   private readonly needles = new Map<string, Buffer>();
   private readonly cache = new SnapshotCache();
+  /** Snapshot lines parsed part by part, parts unchanged since the last one reused (`snapshot-sections.ts`). */
+  readonly sections = new SnapshotSections();
   private readonly scan = new RecordScanner();
   /** Record lines read by the strict scan (`scanned`), for tests that prove it is taken. */
   scannedLines = 0;
@@ -648,7 +651,8 @@ export class NdjsonDecoder {
     if (s === undefined) throw new BacktestError('bad-record', `${this.where()}: snapshotRef "${id}" names no earlier snapshot line`);
     if (s.parsed === null) {
       const what = `${this.where()}: snapshot ${id} (${s.at})`;
-      s.parsed = deserializeSnapshot(parseJson(s.text ?? this.textAgain(s), what), what);
+      const text = s.text ?? this.textAgain(s);
+      s.parsed = deserializeSnapshot(this.sections.parse(text) ?? parseJson(text, what), what);
       this.snapshotsParsed++;
       if (s.parsedBefore === true && ++this.parsedAgain >= this.parsedRoom && this.parsedRoom < PARSED_SNAPSHOTS_MOST) {
         this.parsedRoom *= 2;
