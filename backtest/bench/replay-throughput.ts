@@ -11,7 +11,8 @@
  * line also gives decisions per CPU-second (process.cpuUsage, all threads): on a loaded
  * machine the wall-clock rate measures the other processes, the CPU rate measures replay.
  * The `switchyard replay` lines run the command in its own process, from source, as an operator
- * does (issue 16's bar is that command), and give the rate it prints.
+ * does (issue 16's bar is that command), and give the rate it prints: on the bench file (one
+ * isolate's log) and on a log of 50 edge isolates interleaved in time order, as a fleet's is.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,9 @@ import { defaultThreads, replayNdjsonParallel } from '../replay/parallel-replay.
 import { ReplayAccumulator, replayAll } from '../replay/replay-engine.ts';
 
 const n = Number(process.argv[2] ?? 200_000);
+/** Edge isolates in the fleet-shaped log (BENCHMARKS, replay session 39: two threads had replayed such a log slower than one). */
+const ISOLATES = 50;
+
 /** The operator's launcher (tsx from source). */
 const CLI = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
 const rate = (k: number, ms: number): string => Math.round((k / ms) * 1000).toLocaleString('en-US');
@@ -78,11 +82,12 @@ try {
   // The command itself, as an operator runs it (its own process: the CLI turns parallel scavenges
   // off when its threads fill the cores, which a library caller never does); the rate it prints.
   writeFileSync(join(dir, 'lean.env'), 'ROUTE_WEIGHT_COST=0\n');
-  for (const threads of [...new Set([1, defaultThreads()])]) {
-    const out = execFileSync(process.execPath, [CLI, 'replay', '--input', file, '--policy', join(dir, 'lean.env'), '--threads', String(threads), '--out', join(dir, `report-${threads}`)], { encoding: 'utf8' });
-    const printed = /replayed ([\d,]+) decisions .* \(([\d,]+)\/s\)/.exec(out);
-    console.log(`switchyard replay --input, ${threads} thread${threads === 1 ? '' : 's'} (from source): ${printed === null ? `no rate printed: ${out.slice(0, 200)}` : `${printed[1] ?? ''} at ${printed[2] ?? ''}/s as printed`}`);
-  }
+  for (const threads of [...new Set([1, defaultThreads()])]) cliRun(file, threads, dir, '');
+  // A fleet's log: many edge isolates, each deciding on its own snapshot, exported in time order,
+  // so consecutive records name different snapshots (the file above is one isolate's).
+  const fleet = join(dir, 'fleet.ndjson');
+  await writeNdjson(fleet, interleaved(ISOLATES, Math.ceil(n / ISOLATES)));
+  for (const threads of [...new Set([1, defaultThreads()])]) cliRun(fleet, threads, dir, `, a log of ${ISOLATES} isolates`);
   const dbN = Math.min(n, 20_000);
   // Rows as written since migration 30 (each naming its snapshot, stored once) and before it (inline).
   for (const form of ['referenced', 'inline'] as const) await dbRun(form, records.slice(0, dbN), join(dir, `${form}.db`), altered);
@@ -91,6 +96,19 @@ try {
 }
 
 /** Writes the records in one row form, says the bytes per decision, and replays them from the file. */
+/** `switchyard replay --input file` in its own process, from source; prints the rate it printed. */
+function cliRun(file: string, threads: number, dir: string, what: string): void {
+  const out = execFileSync(process.execPath, [CLI, 'replay', '--input', file, '--policy', join(dir, 'lean.env'), '--threads', String(threads), '--out', join(dir, `report-${threads}`)], { encoding: 'utf8' });
+  const printed = /replayed ([\d,]+) decisions .* \(([\d,]+)\/s\)/.exec(out);
+  console.log(`switchyard replay --input${what}, ${threads} thread${threads === 1 ? '' : 's'} (from source): ${printed === null ? `no rate printed: ${out.slice(0, 200)}` : `${printed[1] ?? ''} at ${printed[2] ?? ''}/s as printed`}`);
+}
+
+/** `isolates` fixture runs of `per` records each, record by record in turn. */
+function* interleaved(isolates: number, per: number): Generator<DecisionRecord> {
+  const runs = Array.from({ length: isolates }, (_, i) => makeRecords(per, DEFAULT_POLICY, `isolate-${i}`, 1_750_000_000_000 + i));
+  for (let j = 0; j < per; j++) for (const run of runs) if (run[j] !== undefined) yield run[j] as DecisionRecord;
+}
+
 async function dbRun(form: RowForm, records: readonly DecisionRecord[], path: string, policy: Policy): Promise<void> {
   const url = `file:${path}`;
   await writeRecordsToDb(url, records, form);
