@@ -7,6 +7,7 @@ export type BacktestErrorCode =
   | 'policy-file' // the --policy env file has invalid lines or values
   | 'scenario-invalid' // a simulator scenario failed validation
   | 'input-read' // an input file or database could not be read
+  | 'output-write' // an output file (an NDJSON export) could not be written
   | 'no-decisions' // the selection (--app, --since) matched no decision record
   | 'bad-option'; // a CLI option has an unusable value
 

@@ -19,6 +19,7 @@
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
 import type { AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
 import type { Policy } from '../../shared/decision/types.ts';
 import {
@@ -40,6 +41,7 @@ import { BacktestError } from '../errors.ts';
 import type { CanaryNote } from '../../shared/canary/canary.ts';
 import { parseCanaryJson } from './canary-replay.ts';
 import { readLineAt } from './line-at.ts';
+import { gunzipLines, isGzipFile } from './gzip-lines.ts';
 import { SnapshotSections } from './snapshot-sections.ts';
 import { lineToken } from './line-numbers.ts';
 import { find, findLast, matchesAt } from './byte-search.ts';
@@ -97,12 +99,14 @@ const CHUNK = 1 << 20;
 /**
  * Reads records, each distinct snapshot parsed once and decisions parsed only when read.
  * `recycle`: see `fileChunks`; only for a caller that is done with each record (and its lazy
- * decision) before it asks for the next, as a replay loop is.
+ * decision) before it asks for the next, as a replay loop is. `keptSnapshotTexts`: tests (default
+ * `KEPT_SNAPSHOT_TEXTS`).
  */
-export async function* readNdjson(file: string, chunk = CHUNK, opts: ChunkOptions = {}): AsyncGenerator<ReplayRecord> {
-  const dec = new NdjsonDecoder(file);
+export async function* readNdjson(file: string, chunk = CHUNK, opts: ChunkOptions & { readonly keptSnapshotTexts?: number } = {}): AsyncGenerator<ReplayRecord> {
+  const dec = new NdjsonDecoder(file, undefined, opts.keptSnapshotTexts);
   const cursor = { at: 0, range: 0 };
-  dec.offsetsKnown = true;
+  // A compressed file's offsets are not the file's: its snapshot texts are kept, never read back.
+  dec.offsetsKnown = !(await isGzipFile(file));
   for await (const buf of fileChunks(file, chunk, { ...opts, cursor })) {
     dec.chunkAt = cursor.at;
     let s = 0;
@@ -157,6 +161,12 @@ const RANGE_TAIL = 64 * 1024;
  * still has the last chunk of the one before.
  */
 export async function* fileChunks(file: string, chunk = CHUNK, opts: ChunkOptions = {}): AsyncGenerator<Buffer> {
+  if (await isGzipFile(file)) {
+    // Read once, in order (`gzip-lines.ts`): byte ranges of a compressed file do not exist.
+    if (opts.ranges !== undefined) throw new BacktestError('bad-option', `${file} is gzip-compressed: it can only be read in order, on one thread`);
+    yield* gunzipLines(file, chunk, opts.cursor);
+    return;
+  }
   const fh = await open(file, 'r').catch((err: unknown) => {
     throw new BacktestError('input-read', `cannot read ${file}: ${(err as Error).message}`);
   });
@@ -751,43 +761,66 @@ function canaryFromText(text: string, where: string): CanaryNote | null {
   }
 }
 
-/** Writes records as NDJSON, each distinct snapshot once; returns how many records were written. */
+/**
+ * Writes records as NDJSON, each distinct snapshot once; returns how many records were written.
+ * A file named `*.gz` is written gzip-compressed (read back as it is: `gzip-lines.ts`). A file
+ * that cannot be written is an `output-write` error naming it (it was an unhandled stream error
+ * that ended the process); what reading the records throws is thrown as it is.
+ */
 export async function writeNdjson(file: string, records: AsyncIterable<ReplayRecord> | Iterable<ReplayRecord>): Promise<number> {
-  const out = createWriteStream(file, { encoding: 'utf8' });
+  const sink = createWriteStream(file);
+  const gzip = file.endsWith('.gz') ? createGzip() : null;
+  const out = gzip ?? sink;
+  const broken = new Promise<never>((_, reject) => {
+    sink.once('error', reject);
+    gzip?.once('error', reject);
+  }).catch((err: unknown) => {
+    throw new BacktestError('output-write', `cannot write ${file}: ${(err as Error).message}`);
+  });
+  // Raced below; handled here too, so a failure while the records are still being read is not unhandled.
+  broken.catch(() => undefined);
+  gzip?.pipe(sink);
   const ids = new Map<string, string>();
   let lastObject: AppSnapshot | null = null;
   let lastId = '';
   let nextId = 1;
   let n = 0;
   const write = async (s: string): Promise<void> => {
-    if (!out.write(s)) await once(out, 'drain');
+    if (!out.write(s)) await Promise.race([once(out, 'drain'), broken]);
   };
-  for await (const r of records) {
-    let id = r.input.snapshot === lastObject ? lastId : undefined;
-    if (id === undefined) {
-      const text = JSON.stringify(serializeSnapshot(r.input.snapshot));
-      id = ids.get(text);
+  try {
+    for await (const r of records) {
+      let id = r.input.snapshot === lastObject ? lastId : undefined;
       if (id === undefined) {
-        id = `s${nextId++}`;
-        // Bounded memory: only recent snapshots can repeat in practice.
-        if (ids.size > 1000) ids.clear();
-        ids.set(text, id);
-        await write(`${SNAPSHOT_LINE}${JSON.stringify(id)},"snapshot":${text}}\n`);
+        const text = JSON.stringify(serializeSnapshot(r.input.snapshot));
+        id = ids.get(text);
+        if (id === undefined) {
+          id = `s${nextId++}`;
+          // Bounded memory: only recent snapshots can repeat in practice.
+          if (ids.size > 1000) ids.clear();
+          ids.set(text, id);
+          await write(`${SNAPSHOT_LINE}${JSON.stringify(id)},"snapshot":${text}}\n`);
+        }
+        lastObject = r.input.snapshot;
+        lastId = id;
       }
-      lastObject = r.input.snapshot;
-      lastId = id;
+      const { snapshot: _omit, ...input } = serializeInput(r.input);
+      void _omit;
+      // A policy canary's note (both policies' choices) goes with its record, so replay and
+      // `canary status --input` read it back from the file as they do from libSQL.
+      const canary = r.canary === undefined || r.canary === null ? {} : { canary: r.canary };
+      // The request's own job pin is not in the shared snapshot line: it stays with the record, as in libSQL.
+      const line = { v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, ...canary, input: { ...input, ...recordPins(r.input.snapshot), snapshotRef: id } };
+      await write(`${JSON.stringify(line)}\n`);
+      n++;
     }
-    const { snapshot: _omit, ...input } = serializeInput(r.input);
-    void _omit;
-    // A policy canary's note (both policies' choices) goes with its record, so replay and
-    // `canary status --input` read it back from the file as they do from libSQL.
-    const canary = r.canary === undefined || r.canary === null ? {} : { canary: r.canary };
-    // The request's own job pin is not in the shared snapshot line: it stays with the record, as in libSQL.
-    const line = { v: RECORD_FORMAT_VERSION, decision: r.decision, outcomes: r.outcomes, ...canary, input: { ...input, ...recordPins(r.input.snapshot), snapshotRef: id } };
-    await write(`${JSON.stringify(line)}\n`);
-    n++;
+    out.end();
+    // Done when the file's own stream has finished (a gzip stream finishes before its last bytes land).
+    await Promise.race([once(sink, 'finish'), broken]);
+  } catch (err) {
+    sink.destroy();
+    gzip?.destroy();
+    throw err;
   }
-  out.end();
-  await once(out, 'finish');
   return n;
 }

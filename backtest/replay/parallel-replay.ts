@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { StrategyName } from '../../shared/domain/types.ts';
 import { threadBoot, type ThreadBoot } from '../../proxy/src/typescript-thread.ts';
 import { BacktestError } from '../errors.ts';
+import { isGzipFile } from './gzip-lines.ts';
 import { mergePartials, reportOf, type ReplayPartial, type ReplayReport } from './replay-engine.ts';
 import { allTaken, claimSlots, fileSize, RECORDS, replayShare, STOP, WORKER_SLOTS, type ShareResult } from './replay-share.ts';
 import type { ParallelJob, WorkerMessage, WorkerTask } from './replay-task.ts';
@@ -67,7 +68,8 @@ export function workerBoot(): Promise<ThreadBoot> {
 
 /**
  * The report of the file's records replayed on `job.threads` threads; null when the file holds
- * policy-canary notes (threads do not merge the canary side-by-side report: replay it on one).
+ * policy-canary notes (threads do not merge the canary side-by-side report: replay it on one) or
+ * is gzip-compressed (it has no byte blocks: read it in order, `readNdjson`).
  * The threads find such a note themselves as they read their records: a pre-scan of the whole
  * file for it cost as much CPU as a fifth of the replay. The calling thread replays from the
  * first record while the workers boot (bundle, thread start: ~0.3 s that was idle before); a
@@ -75,6 +77,7 @@ export function workerBoot(): Promise<ThreadBoot> {
  */
 export async function replayNdjsonParallel(whole: ParallelJob, progress?: (records: number) => void): Promise<ReplayReport | null> {
   const started = performance.now();
+  if (await isGzipFile(whole.file)) return null;
   // Every thread splits the bytes the file had now (a file still being appended to keeps its start).
   const job: ParallelJob = { ...whole, size: whole.size ?? (await fileSize(whole.file)) };
   const workers = Math.max(0, Math.floor(job.threads) - 1);

@@ -8,6 +8,7 @@ import { BacktestError } from '../../../backtest/errors.ts';
 import { policyFromEnvText } from '../../../backtest/policy-file.ts';
 import { appsWithDecisionsInDb, appsWithDecisionsInFile, noDecisionsForApp } from '../../../backtest/replay/apps-with-decisions.ts';
 import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
+import { isGzipFile } from '../../../backtest/replay/gzip-lines.ts';
 import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
 import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
 import { canSplit, defaultThreads, replayNdjsonParallel, serialScavenges, serialScavengesPay } from '../../../backtest/replay/parallel-replay.ts';
@@ -42,7 +43,7 @@ export function register(program: Command): void {
       .command('replay')
       .description('back-test: re-run logged decisions through decide() with a changed policy or strategy and report what moves'),
   )
-    .option('--input <file.ndjson>', 'read decision records from NDJSON instead of the database')
+    .option('--input <file.ndjson>', 'read decision records from NDJSON instead of the database (gzip-compressed too, e.g. file.ndjson.gz: read in order on one thread)')
     .option('--app <project/app>', 'only this app', appRefArgument)
     .option('--since <time>', 'only decisions at/after this time (ISO 8601 or ms since epoch)')
     .option('--limit <n>', 'at most n decisions')
@@ -50,7 +51,7 @@ export function register(program: Command): void {
     .option('--strategy <name>', `force a strategy on every app (${STRATEGIES.join(', ')})`)
     .option('--assume-duration-ms <ms>', 'request duration for cost when no outcome was recorded', '1000')
     .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
-    .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay')
+    .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay (a name ending .gz writes it gzip-compressed)')
     .option('--no-verify', 'skip whole-decision comparison (it is on by default when nothing is altered)')
     .addHelpText('after', `\nExit status ${EXIT.refused}: some decisions break a hard constraint (residency, …) under the altered policy.`)
     .option('--threads <n>', 'with --input and no --limit: threads sharing the records, this one included (default: one per core it may use, a container CPU limit included; each reads only its own byte blocks of the file; same report for any count)')
@@ -78,7 +79,12 @@ export function register(program: Command): void {
       // A file without --limit is read by the block reader (on one thread it replays every record in
       // order: any strategy, canary notes too). Threads do not merge the policy-canary side-by-side
       // report: a file with canary notes (null) replays on one.
-      if (opts.input !== undefined && opts.limit === undefined && (Math.floor(threads) === 1 || canSplit(strategy))) {
+      // A gzip-compressed file has no byte blocks to share out: it is read in order, on this thread.
+      const compressed = opts.input !== undefined && (await isGzipFile(opts.input));
+      if (compressed && opts.threads !== undefined && Math.floor(threads) > 1) {
+        process.stderr.write(`replay: ${opts.input ?? ''} is gzip-compressed, so it is read in order on one thread (--threads shares out plain NDJSON files)\n`);
+      }
+      if (opts.input !== undefined && !compressed && opts.limit === undefined && (Math.floor(threads) === 1 || canSplit(strategy))) {
         const since = opts.since === undefined ? undefined : parseSince(opts.since);
         bar?.start(await source.count(), 0);
         if (serialScavengesPay(Math.floor(threads))) serialScavenges();
