@@ -121,6 +121,10 @@ export async function replayShare(
   };
   const cursor = { at: 0, range: -1 };
   let range = -1;
+  // Where the last run this thread entered ends: a run with no line start in it (all inside a long
+  // line from another thread's block) gives no chunk and is never entered, so `taken[range - 1]`
+  // cannot say whether the next run follows what the decoder last read.
+  let enteredEnd = 0;
   let records = 0;
   try {
     // Records are replayed and dropped before the next chunk is asked for: the chunk buffers can be reused.
@@ -132,9 +136,9 @@ export async function replayShare(
       if (cursor.range !== range) {
         range = cursor.range;
         const run = taken[range] ?? { first: 0, count: 1 };
-        const before = taken[range - 1];
         index.enter(run.first, run.count);
-        dec.enterRange(run.first === (before === undefined ? 0 : before.first + before.count));
+        dec.enterRange(run.first === enteredEnd);
+        enteredEnd = run.first + run.count;
       }
       dec.chunkAt = cursor.at;
       for (let s = 0; s < buf.length;) {
