@@ -183,7 +183,7 @@ export class ReplayAccumulator {
     if (moved) p.moved++;
     if (decision !== null) {
       // The recorded decision carries its maker's notes (in-region, rollout, route): add them back.
-      if (deepEqual(withNotesOf(decision, r.decision, input.origin), r.decision)) p.identical++;
+      if (deepEqual(withNotesOf(decision, r.decision, input.origin), r.decision, ADDED_SINCE)) p.identical++;
       else if (index < p.firstDifferenceAt) {
         p.firstDifferenceAt = index;
         p.firstDifference = `${before.id}: recorded ${before.chosen ?? 'none'} (${r.decision.summary}) vs replayed ${decision.chosen ?? 'none'} (${decision.summary})`;
@@ -359,12 +359,20 @@ function cloneState(s: StrategyState): StrategyState {
 }
 
 /** Structural equality of JSON-shaped values (what a Decision is), without serialising both sides. */
-export function deepEqual(a: unknown, b: unknown): boolean {
+/**
+ * Explanation fields added after decisions were first logged with their feature: a recorded
+ * decision without one is compared without it (a log from before `reserveFrom` still verifies).
+ */
+const ADDED_SINCE: ReadonlySet<string> = new Set(['reserveFrom']);
+const NONE: ReadonlySet<string> = new Set();
+
+/** Deep equality of JSON-like values; a key of `a` named in `addedSince` and absent from `b` is not compared. */
+export function deepEqual(a: unknown, b: unknown, addedSince: ReadonlySet<string> = NONE): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], addedSince)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -372,9 +380,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const rb = b as Record<string, unknown>;
   let n = 0;
   for (const k in ra) {
-    if (ra[k] === undefined) continue;
+    if (ra[k] === undefined || (rb[k] === undefined && addedSince.has(k))) continue;
     n++;
-    if (!deepEqual(ra[k], rb[k])) return false;
+    if (!deepEqual(ra[k], rb[k], addedSince)) return false;
   }
   for (const k in rb) if (rb[k] !== undefined) n--;
   return n === 0;

@@ -55,6 +55,15 @@ describe('explanationView', () => {
       },
     },
     {
+      name: 'an unknown reserveFrom (a name Object.prototype has) reads as a generic setting, never as its properties',
+      input: { chosen: 'a', candidates: [{ ...ttftCandidate, clusterId: 'a', reserveShare: -0.1, reserveFrom: 'constructor' }, { ...ttftCandidate, clusterId: 'b', probability: 0, reserveShare: 0.1, reserveFrom: '__proto__' }] },
+      want: {
+        chosen: 'a', fallbacks: [], summary: '', ids: ['a', 'b'],
+        first: { terms: [{ name: 'network' }, { name: 'price' }, { name: 'failover reserve', detail: expect.stringMatching(/set by a failover reserve setting$/) }] },
+        last: { terms: [{ name: 'network' }, { name: 'price' }, { name: 'failover reserve', detail: expect.stringMatching(/set by a failover reserve setting$/) }] },
+      },
+    },
+    {
       name: 'weights model: modifiers as factors',
       input: { chosen: 'a', candidates: [{ clusterId: 'a', probability: 1, modifiers: [{ name: 'cost', factor: 0.5, detail: 'busy' }] }] },
       want: { chosen: 'a', fallbacks: [], summary: '', ids: ['a'], first: { terms: [{ name: 'cost', value: 0.5, unit: '×', detail: 'busy' }], scoreMs: null }, last: { chosen: true } },

@@ -19,10 +19,10 @@ export interface TermView {
 }
 
 /** The settings an operator changes for the failover reserve, by where the decision took it from. */
-const RESERVE_SETTING: Readonly<Record<string, string>> = {
-  app: "the app's failoverReserve",
-  policy: 'ROUTE_FAILOVER_RESERVE (fleet policy)',
-};
+const RESERVE_SETTING: ReadonlyMap<string, string> = new Map([
+  ['app', "the app's failoverReserve"],
+  ['policy', 'ROUTE_FAILOVER_RESERVE (fleet policy)'],
+]);
 
 export interface CandidateView {
   readonly clusterId: string;
@@ -79,7 +79,7 @@ function sharesOf(c: Obj): TermView[] {
   if (overflow !== null) out.push({ name: 'overflow', value: overflow, unit: 'move', detail: 'placed beyond the cap: every candidate was at its cap and this one can start a replica soonest' });
   const reserve = numOf(c['reserveShare']);
   if (reserve !== null) {
-    const from = RESERVE_SETTING[strOf(c['reserveFrom']) ?? ''] ?? 'a failover reserve setting';
+    const from = RESERVE_SETTING.get(strOf(c['reserveFrom']) ?? '') ?? 'a failover reserve setting';
     const what = reserve < 0 ? 'moved off the busiest candidate' : 'moved here';
     out.push({ name: 'failover reserve', value: reserve, unit: 'move', detail: `${what} so the others' free slots could take its load if it failed; set by ${from}` });
   }
