@@ -104,10 +104,10 @@ const CHUNK = 1 << 20;
  */
 export async function* readNdjson(file: string, chunk = CHUNK, opts: ChunkOptions & { readonly keptSnapshotTexts?: number } = {}): AsyncGenerator<ReplayRecord> {
   const dec = new NdjsonDecoder(file, undefined, opts.keptSnapshotTexts);
-  const cursor = { at: 0, range: 0 };
-  // A compressed file's offsets are not the file's: its snapshot texts are kept, never read back.
-  dec.offsetsKnown = !(await isGzipFile(file));
+  const cursor: ChunkCursor = { at: 0, range: 0 };
   for await (const buf of fileChunks(file, chunk, { ...opts, cursor })) {
+    // A compressed file's offsets are not the file's: its snapshot texts are kept, never read back.
+    dec.offsetsKnown = cursor.compressed !== true;
     dec.chunkAt = cursor.at;
     let s = 0;
     while (s < buf.length) {
@@ -141,7 +141,14 @@ export interface ChunkOptions {
    */
   readonly ranges?: () => ByteRange | null;
   /** Set before each chunk is given: the file offset of its first byte, and which range (0-based) it is from. */
-  readonly cursor?: { at: number; range: number };
+  readonly cursor?: ChunkCursor;
+}
+
+/** Where a chunk comes from: its first byte's offset, its range, and whether the file is compressed (then `at` is an offset in the decompressed text, not the file's). */
+export interface ChunkCursor {
+  at: number;
+  range: number;
+  compressed?: boolean;
 }
 
 export interface ByteRange {
@@ -164,6 +171,7 @@ export async function* fileChunks(file: string, chunk = CHUNK, opts: ChunkOption
   if (await isGzipFile(file)) {
     // Read once, in order (`gzip-lines.ts`): byte ranges of a compressed file do not exist.
     if (opts.ranges !== undefined) throw new BacktestError('bad-option', `${file} is gzip-compressed: it can only be read in order, on one thread`);
+    if (opts.cursor !== undefined) opts.cursor.compressed = true;
     yield* gunzipLines(file, chunk, opts.cursor);
     return;
   }

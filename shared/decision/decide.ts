@@ -3,6 +3,7 @@ import { type CandidateRow, resetRow, rowsOf, setLength } from './candidate-row.
 import { chooseIndex } from './classic-strategies.ts';
 import { type CompiledSnapshot, compileSnapshot } from './compile-snapshot.ts';
 import { captureFrame, type DecisionFrame, stateAgeOf } from './explain.ts';
+import { reserveSetting, reserveSource } from './failover-reserve.ts';
 import { type Picked, lazyDecision } from './lazy-decision.ts';
 import { type FilterMemo, memoHardFilters } from './hard-filter-memo.ts';
 import { honourJobPin } from './job-pin.ts';
@@ -187,7 +188,7 @@ export function decideWith<T>(
     fallbacks = rankFallbacks(eligible, chosen, policy.maxFallbacks, ttft);
   }
 
-  const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now, compiled.failoverReserve === null ? 'policy' : 'app');
+  const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now, reserveSource(compiled.failoverReserve));
   const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
   return finish(req, snap, policy, ctx, frame, picked);
 }
@@ -206,8 +207,7 @@ function queueable(row: CandidateRow): boolean {
  * and the app's failover reserve (its own, else the policy's).
  */
 function pickTtft(eligible: readonly CandidateRow[], pool: CandidateRow[], x: TtftInputs, ctx: DecideContext, compiled: CompiledSnapshot, colo: string | null): CandidateRow {
-  const reserve = compiled.failoverReserve ?? x.policy.ttft.failoverReserve;
-  return softmaxPick(landingPool(eligible, pool), x.policy, ctx.rng, originRates(compiled, colo), expMemoFor(x.table, x.geo), reserve);
+  return softmaxPick(landingPool(eligible, pool), x.policy, ctx.rng, originRates(compiled, colo), expMemoFor(x.table, x.geo), reserveSetting(compiled.failoverReserve, x.policy));
 }
 
 /**

@@ -1,4 +1,15 @@
 import type { CandidateRow } from './candidate-row.ts';
+import type { Policy, ReserveSource } from './types.ts';
+
+/** The reserve a decision applies: the app's own `failoverReserve`, else the policy's `ROUTE_FAILOVER_RESERVE`. */
+export function reserveSetting(app: number | null, policy: Policy): number {
+  return app ?? policy.ttft.failoverReserve;
+}
+
+/** Whose setting `reserveSetting` took, as the explanation names it. */
+export function reserveSource(app: number | null): ReserveSource {
+  return app === null ? 'policy' : 'app';
+}
 
 /**
  * N+1 sizing where a constraint leaves few candidates (e.g. an EU-only app with three EU
