@@ -3,7 +3,7 @@
  * empty report and exit 0, so a mistyped app looked like an app nothing moved for. The message
  * names the app, the source and (cheaply) the apps that do have decisions.
  */
-import { openStore, type StoreDeadline } from '../../control/store/open-store.ts';
+import type { StoreDeadline } from '../../control/store/open-store.ts';
 import { toStoreError } from '../../control/store/errors.ts';
 import { redactDatabaseUrl } from '../../shared/errors/database-unreachable.ts';
 import { BacktestError } from '../errors.ts';
@@ -17,6 +17,8 @@ export const LISTED_APPS = 10;
  * (migration 31): the next id after the last, never a scan of the log.
  */
 export async function appsWithDecisionsInDb(db: { url: string; authToken?: string | undefined } & StoreDeadline, max = LISTED_APPS): Promise<string[]> {
+  // Loaded here: `replay --input` imports this module and never opens a database.
+  const { openStore } = await import('../../control/store/open-store.ts');
   const store = openStore({ ...db, create: false });
   try {
     const rs = await store.client.execute({

@@ -3,11 +3,13 @@
  * (shared/env/db-env.ts: LIBSQL_URL / LIBSQL_AUTH_TOKEN or their SWITCHYARD_DB_* aliases), else a
  * command's own fallback (the aggregator's config file), else DEFAULT_DB_URL. Every command that
  * reads or writes the database goes through `resolveDb` / `openDb`, so none ignores LIBSQL_URL.
+ * Opening is in open-db.ts: resolving loads no libSQL client, so a command that turns out to read
+ * no database (replay --input) starts without it.
  */
 import type { Command } from 'commander';
 import { DB_ENV_NAMES, DbEnvError, requireDbEnv } from '../../shared/env/db-env.ts';
 import { duration } from '../../shared/env/field-parsers.ts';
-import { DEFAULT_STORE_REQUEST_TIMEOUT_MS, openStore, validateStoreUrl, type Store } from '../store/open-store.ts';
+import { DEFAULT_STORE_REQUEST_TIMEOUT_MS, validateStoreUrl } from '../store/store-url.ts';
 
 /** Where the CLI finds the database when neither --db nor LIBSQL_URL says. */
 export const DEFAULT_DB_URL = 'file:.switchyard/switchyard.db';
@@ -87,17 +89,4 @@ function refuseBlankUrl(env: NodeJS.ProcessEnv): void {
     [{ variable: which, value: undefined, message: `${which} ${blank.length === 1 ? 'is' : 'are'} set but blank: set ${name} to the database URL, pass --db, or unset ${which} to use ${DEFAULT_DB_URL}` }],
     'db-env-blank',
   );
-}
-
-/**
- * Opens the database `resolveDb` found. Only `db migrate` and `apply` pass `create`: for every
- * other command a missing local file is a 'not-found' StoreError (exit 2) and none is created.
- */
-export function openResolvedDb(db: ResolvedDb, options: { create?: boolean } = {}): Store {
-  return openStore({ ...db, create: options.create ?? false });
-}
-
-/** `openResolvedDb(resolveDb(flags, env))`: what a command that uses an existing database calls. */
-export function openDb(flags: DbFlags, env: NodeJS.ProcessEnv): Store {
-  return openResolvedDb(resolveDb(flags, env));
 }

@@ -2,7 +2,7 @@
  * Every failure of the store is a StoreError with a stable `code` and a message an operator can
  * act on. libSQL, network and row-shape errors are converted here and nowhere else.
  */
-import { LibsqlError } from '@libsql/client';
+import type { LibsqlError } from '@libsql/client';
 import { DatabaseUnreachableError } from '../../shared/errors/database-unreachable.ts';
 import { SnapshotError } from '../../shared/snapshot/errors.ts';
 
@@ -27,6 +27,15 @@ export class StoreError extends Error {
     this.name = 'StoreError';
     this.code = code;
   }
+}
+
+/**
+ * A libSQL client error, told by its name and code rather than `instanceof`: this module is on every
+ * command's startup path (validating a --db URL), and loading the client for the class costs ~0.1 s
+ * that commands reading no database (replay --input, simulate) need not pay.
+ */
+function isLibsqlError(err: unknown): err is LibsqlError {
+  return err instanceof Error && (err.name === 'LibsqlError' || err.name === 'LibsqlBatchError');
 }
 
 function classify(err: LibsqlError): StoreErrorCode {
@@ -66,7 +75,7 @@ export function toStoreError(action: string, err: unknown): StoreError {
     return new StoreError('unreachable', `${action} failed (unreachable): ${err.message}`, { cause: err });
   let code: StoreErrorCode = 'failed';
   let detail = String(err);
-  if (err instanceof LibsqlError) {
+  if (isLibsqlError(err)) {
     code = classify(err);
     detail = err.message;
   } else if (err instanceof SnapshotError) {

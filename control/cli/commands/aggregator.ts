@@ -5,7 +5,8 @@ import type { ClusterView } from '../../aggregator/kubernetes-view.ts';
 import { startAggregator } from '../../aggregator/start-aggregator.ts';
 import type { AggregatorFlags } from '../../aggregator/flags-to-config.ts';
 import { formatIssue } from '../../config/config-issue.ts';
-import { openResolvedDb, resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openResolvedDb } from '../../config/open-db.ts';
 import { errorLine } from '../error-line.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -13,7 +13,8 @@ import { readNdjson } from '../../../backtest/replay/ndjson.ts';
 import type { ReplayRecord } from '../../../backtest/replay/lazy-record.ts';
 import { ReplayAccumulator } from '../../../backtest/replay/replay-engine.ts';
 import { quantileOf } from '../../../backtest/stats/histogram.ts';
-import { openResolvedDb, resolveDb, withDbFlags, type ResolvedDb } from '../../config/db-flags.ts';
+import { resolveDb, withDbFlags, type ResolvedDb } from '../../config/db-flags.ts';
+import { openResolvedDb } from '../../config/open-db.ts';
 import { decisionSource } from '../decision-source.ts';
 import { EXIT } from '../exit-codes.ts';
 

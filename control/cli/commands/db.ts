@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { openResolvedDb, resolveDb, withDbFlags, type DbFlags, type ResolvedDb } from '../../config/db-flags.ts';
+import { resolveDb, withDbFlags, type DbFlags, type ResolvedDb } from '../../config/db-flags.ts';
+import { openResolvedDb } from '../../config/open-db.ts';
 import { localPathOf } from '../../store/local-path.ts';
 import { migrate } from '../../store/migrate.ts';
 import { pruneDecisionLog } from '../../store/prune-decision-log.ts';

@@ -3,7 +3,8 @@
  * database's `trace_spans` table (control/otlp-receiver/). `npm start` runs it for the local stack.
  */
 import type { Command } from 'commander';
-import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openDb } from '../../config/open-db.ts';
 import { startOtlpReceiver } from '../../otlp-receiver/receiver.ts';
 import { DEFAULT_RETENTION } from '../../otlp-receiver/trace-store.ts';
 import { UsageError } from '../exit-codes.ts';

@@ -1,6 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { STRATEGIES, type StrategyName } from '../../../shared/domain/types.ts';
 import { redactDatabaseUrl } from '../../../shared/errors/database-unreachable.ts';
 import type { DecisionRecord } from '../../../backtest/decision-record.ts';
@@ -9,7 +8,6 @@ import { policyFromEnvText } from '../../../backtest/policy-file.ts';
 import { appsWithDecisionsInDb, appsWithDecisionsInFile, noDecisionsForApp } from '../../../backtest/replay/apps-with-decisions.ts';
 import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { isGzipFile } from '../../../backtest/replay/gzip-lines.ts';
-import { countRecords, readRecordsFromDb } from '../../../backtest/replay/read-records-db.ts';
 import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
 import { canSplit, defaultThreads, replayNdjsonParallel, serialScavenges, serialScavengesPay } from '../../../backtest/replay/parallel-replay.ts';
 import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
@@ -75,7 +73,8 @@ export function register(program: Command): void {
       };
       const threads = opts.threads === undefined ? defaultThreads() : positiveNumber(opts.threads, '--threads');
       if (opts.out !== undefined) await prepareReportDir(opts.out);
-      const bar = process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
+      // The bar's library is loaded only when there is a terminal to draw it on.
+      const bar = process.stderr.isTTY ? new (await import('cli-progress')).SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
       // A file without --limit is read by the block reader (on one thread it replays every record in
       // order: any strategy, canary notes too). Threads do not merge the policy-canary side-by-side
       // report: a file with canary notes (null) replays on one.
@@ -166,7 +165,14 @@ function sourceOf(opts: ReplayFlags): { records: (read?: { briefOnly: boolean })
     ...(since === undefined ? {} : { since }),
     ...(limit === undefined ? {} : { limit }),
   };
-  return { records: (read) => readRecordsFromDb({ ...q, briefOnly: read?.briefOnly ?? false }), count: () => countRecords(q) };
+  return { records: (read) => recordsFromDb({ ...q, briefOnly: read?.briefOnly ?? false }), count: async () => (await dbReader()).countRecords(q) };
+}
+
+/** The database reader, loaded only when the records come from a database: it brings the libSQL client (~0.1 s to load). */
+const dbReader = (): Promise<typeof import('../../../backtest/replay/read-records-db.ts')> => import('../../../backtest/replay/read-records-db.ts');
+
+async function* recordsFromDb(q: Parameters<typeof import('../../../backtest/replay/read-records-db.ts').readRecordsFromDb>[0]): AsyncGenerator<DecisionRecord> {
+  yield* (await dbReader()).readRecordsFromDb(q);
 }
 
 async function* filtered(src: AsyncIterable<DecisionRecord>, app: string | undefined, since: number | undefined, limit: number | undefined): AsyncGenerator<DecisionRecord> {

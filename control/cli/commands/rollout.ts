@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openDb } from '../../config/open-db.ts';
 import { guard } from '../../store/errors.ts';
 import type { Store } from '../../store/open-store.ts';
 import { appRefArgument } from '../app-ref-argument.ts';

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@libsql/client';
 import type { Command } from 'commander';
-import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openDb } from '../../config/open-db.ts';
 import { hashApiKey, isWellFormedKey } from '../../config/api-key-hash.ts';
 import { isWellFormedKeyId, KEY_ID_RULE } from '../../../shared/domain/key-id.ts';
 import { appRefArgument } from '../app-ref-argument.ts';

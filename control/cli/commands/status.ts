@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatStatusTable, readStatus } from '../../aggregator/status-table.ts';
-import { openDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { withDbFlags, type DbFlags } from '../../config/db-flags.ts';
+import { openDb } from '../../config/open-db.ts';
 
 /** `switchyard status [--db URL]`: clusters, health, freshness and per-app capacity as aggregators pushed them. */
 export function register(program: Command): void {
