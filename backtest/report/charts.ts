@@ -6,15 +6,20 @@
 import { createRequire } from 'node:module';
 import type * as Echarts from 'echarts';
 import type { EChartsCoreOption } from 'echarts/core';
+import { requireWithCodeCache } from './code-cache.ts';
 
 /**
  * Loaded on first use, as the library's minified single-file build: every `switchyard` command imports
  * the report modules (the CLI registers all subcommands), and only a report should pay for charts.
+ * Compiled through V8's code cache (code-cache.ts): ~0.1 s less per report.
  */
-let loaded: typeof Echarts | undefined;
+let loaded: { lib: typeof Echarts; save(): void } | undefined;
 function echarts(): typeof Echarts {
-  loaded ??= createRequire(import.meta.url)('echarts/dist/echarts.min.js') as typeof Echarts;
-  return loaded;
+  if (loaded === undefined) {
+    const m = requireWithCodeCache(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'));
+    loaded = { lib: m.exports as typeof Echarts, save: m.save };
+  }
+  return loaded.lib;
 }
 
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#64748b', '#a16207'];
@@ -44,6 +49,8 @@ function render(option: EChartsCoreOption, width = W, height = H): string {
     return chart.renderToSVGString();
   } finally {
     chart.dispose();
+    // After the first chart: the code it compiled is cached too.
+    loaded?.save();
   }
 }
 
