@@ -3,7 +3,7 @@
  * compiled already, and the cache on disk would not be what was tested.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,19 @@ describe('ECharts through the code cache', () => {
     const second = load(cache);
     expect(second.cache).toBe('hit');
     expect(second.svg).toBe(first.svg);
+  }, 60_000);
+
+  it("a new cache removes those of the library's earlier versions, not other files", () => {
+    const cache = join(dir, 'c');
+    mkdirSync(cache);
+    writeFileSync(join(cache, 'echarts.min.js-0123456789abcdef-1.v8cache'), 'an older release');
+    writeFileSync(join(cache, 'other.js-0123456789abcdef-1.v8cache'), 'another file');
+    load(cache);
+    const left = readdirSync(cache).sort();
+    expect(left).toHaveLength(2);
+    expect(left[0]).toMatch(/^echarts\.min\.js-[0-9a-f]{16}-\d+\.v8cache$/);
+    expect(left[0]).not.toContain('0123456789abcdef');
+    expect(left[1]).toBe('other.js-0123456789abcdef-1.v8cache');
   }, 60_000);
 
   it('a damaged cache is refused by V8, the file compiles as usual and the cache is written again', () => {

@@ -3,12 +3,13 @@
  * ECharts' single-file build is 1 MB of JavaScript that every report compiled afresh: ~0.1 s, a
  * fifth of replaying a small decision log end to end. V8 checks a cache against the source, its own
  * version and its flags (the file name carries `cachedDataVersionTag`, which covers both) and
- * rejects a mismatch; the file is then compiled as usual and the cache written again. A cache that
- * cannot be written (a read-only install) costs only the saving. The cache sits with node_modules,
- * not in a shared temporary directory: compiled code is trusted as the packages are.
+ * rejects a mismatch; the file is then compiled as usual and the cache written again, and caches
+ * of the file's earlier versions are removed. A cache that cannot be written (a read-only install)
+ * costs only the saving. The cache sits with node_modules, not in a shared temporary directory:
+ * compiled code is trusted as the packages are.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, sep } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
@@ -62,6 +63,9 @@ export function requireWithCodeCache(file: string, cacheDir: string | null = cac
         const tmp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(tmp, script.createCachedData());
         renameSync(tmp, cacheFile);
+        // Caches of the file's earlier versions are never read again (each V8 flag set keeps its own).
+        const own = `${basename(file)}-`;
+        for (const f of readdirSync(cacheDir as string)) if (f.startsWith(own) && !f.startsWith(`${own}${digest}-`)) rmSync(join(cacheDir as string, f), { force: true });
       } catch {
         // read-only or full: the next load compiles again
       }
