@@ -3,7 +3,7 @@
  * compiled already, and the cache on disk would not be what was tested.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,16 @@ describe('ECharts through the code cache', () => {
     const damaged = load(cache);
     expect(damaged.cache).toBe('rejected');
     expect(damaged.svg).toBe(drawn);
+    expect(load(cache).cache).toBe('hit');
+  }, 60_000);
+
+  it('a cache file others may write is not used, and is replaced by one of our own', () => {
+    const cache = join(dir, 'd');
+    load(cache);
+    const [file] = readdirSync(cache);
+    chmodSync(join(cache, file ?? ''), 0o666);
+    expect(load(cache).cache).toBe('miss');
+    expect(statSync(join(cache, file ?? '')).mode & 0o022).toBe(0);
     expect(load(cache).cache).toBe('hit');
   }, 60_000);
 

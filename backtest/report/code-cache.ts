@@ -6,14 +6,16 @@
  * rejects a mismatch; the file is then compiled as usual and the cache written again, and caches
  * of the file's earlier versions are removed. A cache that cannot be written (a read-only install)
  * costs only the saving. The cache sits with node_modules, not in a shared temporary directory:
- * compiled code is trusted as the packages are.
+ * compiled code is trusted as the packages are, and a cache file another account owns or may write
+ * is not used.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, sep } from 'node:path';
 import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
+import { threadId } from 'node:worker_threads';
 
 export interface CachedModule {
   readonly exports: unknown;
@@ -33,12 +35,14 @@ export function cacheDirFor(file: string): string | null {
 }
 
 export function requireWithCodeCache(file: string, cacheDir: string | null = cacheDirFor(file)): CachedModule {
-  const source = readFileSync(file, 'utf8');
+  const text = readFileSync(file, 'utf8');
+  // As Node's loader: a leading byte-order mark is not JavaScript.
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const digest = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const cacheFile = cacheDir === null ? null : join(cacheDir, `${basename(file)}-${digest}-${cachedDataVersionTag()}.v8cache`);
   let cachedData: Buffer | undefined;
   try {
-    if (cacheFile !== null) cachedData = readFileSync(cacheFile);
+    if (cacheFile !== null && ownedAlone(cacheFile)) cachedData = readFileSync(cacheFile);
   } catch {
     // no cache yet
   }
@@ -57,18 +61,35 @@ export function requireWithCodeCache(file: string, cacheDir: string | null = cac
     save: () => {
       if (saved || cacheFile === null) return;
       saved = true;
+      const tmp = `${cacheFile}.${process.pid}-${threadId}.tmp`;
       try {
         mkdirSync(dirname(cacheFile), { recursive: true });
         // Written whole, then renamed: a reader never sees half a cache.
-        const tmp = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(tmp, script.createCachedData());
+        writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
         renameSync(tmp, cacheFile);
         // Caches of the file's earlier versions are never read again (each V8 flag set keeps its own).
-        const own = `${basename(file)}-`;
-        for (const f of readdirSync(cacheDir as string)) if (f.startsWith(own) && !f.startsWith(`${own}${digest}-`)) rmSync(join(cacheDir as string, f), { force: true });
+        const mine = new RegExp(`^${basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([0-9a-f]{16})-\\d+\\.v8cache$`);
+        for (const f of readdirSync(dirname(cacheFile))) {
+          const version = mine.exec(f)?.[1];
+          if (version !== undefined && version !== digest) rmSync(join(dirname(cacheFile), f), { force: true });
+        }
       } catch {
-        // read-only or full: the next load compiles again
+        // read-only or full: the next load compiles again; a half-written file is not left behind
+        try {
+          rmSync(tmp, { force: true });
+        } catch {
+          // nothing more to do
+        }
       }
     },
   };
+}
+
+/**
+ * Whether a cache file is this user's and writable by nobody else: a cache is run as compiled code, so
+ * one another account could have written (a shared or restored cache folder) is not used.
+ */
+function ownedAlone(file: string): boolean {
+  const st = statSync(file);
+  return (process.getuid === undefined || st.uid === process.getuid()) && (st.mode & 0o022) === 0;
 }

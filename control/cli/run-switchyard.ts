@@ -122,12 +122,11 @@ async function parseAndRun(args: readonly string[], output: CliOutput): Promise<
  * Loaded on failure only (startup cost).
  */
 async function asStoreError(err: unknown, action: string): Promise<unknown> {
-  const [{ LibsqlError }, { StoreError, toStoreError }, { DatabaseUnreachableError }] = await Promise.all([
-    import('@libsql/client'),
+  const [{ isLibsqlError, StoreError, toStoreError }, { DatabaseUnreachableError }] = await Promise.all([
     import('../store/errors.ts'),
     import('../../shared/errors/database-unreachable.ts'),
   ]);
-  const typed = err instanceof LibsqlError || err instanceof DatabaseUnreachableError ? toStoreError(action, err) : err;
+  const typed = isLibsqlError(err) || err instanceof DatabaseUnreachableError ? toStoreError(action, err) : err;
   if (typed instanceof StoreError && (typed.code === 'not-found' || typed.code === 'invalid-url')) return new UsageError(typed.message, { showHelp: false, cause: typed });
   return typed;
 }

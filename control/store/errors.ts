@@ -30,11 +30,12 @@ export class StoreError extends Error {
 }
 
 /**
- * A libSQL client error, told by its name and code rather than `instanceof`: this module is on every
- * command's startup path (validating a --db URL), and loading the client for the class costs ~0.1 s
- * that commands reading no database (replay --input, simulate) need not pay.
+ * A libSQL client error, told by its name rather than `instanceof`: this module is on every command's
+ * startup path (validating a --db URL) and on every failure's, and loading the client for the class
+ * costs ~0.1 s that commands reading no database (replay --input, simulate) need not pay; where the
+ * client's native library cannot load, that import would also replace the error being reported.
  */
-function isLibsqlError(err: unknown): err is LibsqlError {
+export function isLibsqlError(err: unknown): err is LibsqlError {
   return err instanceof Error && (err.name === 'LibsqlError' || err.name === 'LibsqlBatchError');
 }
 

@@ -155,12 +155,11 @@ async function serve(opts: ServeOptions): Promise<RunningProxy | null> {
  */
 async function reportFailedStart(err: unknown): Promise<null> {
   // In the words one process prints: a libSQL error as the store's typed error, with its hint.
-  const [{ LibsqlError }, { toStoreError }, { DatabaseUnreachableError }] = await Promise.all([
-    import('@libsql/client'),
+  const [{ isLibsqlError, toStoreError }, { DatabaseUnreachableError }] = await Promise.all([
     import('../../control/store/errors.ts'),
     import('../../shared/errors/database-unreachable.ts'),
   ]);
-  const shown = err instanceof LibsqlError || err instanceof DatabaseUnreachableError ? toStoreError('proxy', err) : err;
+  const shown = isLibsqlError(err) || err instanceof DatabaseUnreachableError ? toStoreError('proxy', err) : err;
   process.send?.({ sy: 'start-failed', message: shown instanceof Error ? shown.message : String(shown) });
   process.exitCode = 1;
   return null;
