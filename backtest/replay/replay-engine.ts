@@ -358,7 +358,6 @@ function cloneState(s: StrategyState): StrategyState {
   return { roundRobinCursor: s.roundRobinCursor, outstanding: new Map(s.outstanding) };
 }
 
-/** Structural equality of JSON-shaped values (what a Decision is), without serialising both sides. */
 /**
  * Explanation fields added after decisions were first logged with their feature: a recorded
  * decision without one is compared without it (a log from before `reserveFrom` still verifies).
@@ -366,7 +365,10 @@ function cloneState(s: StrategyState): StrategyState {
 const ADDED_SINCE: ReadonlySet<string> = new Set(['reserveFrom']);
 const NONE: ReadonlySet<string> = new Set();
 
-/** Deep equality of JSON-like values; a key of `a` named in `addedSince` and absent from `b` is not compared. */
+/**
+ * Structural equality of JSON-shaped values (what a Decision is), without serialising both sides;
+ * a key of `a` named in `addedSince` and absent from `b` is not compared.
+ */
 export function deepEqual(a: unknown, b: unknown, addedSince: ReadonlySet<string> = NONE): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;

@@ -6,20 +6,17 @@
 import { createRequire } from 'node:module';
 import type * as Echarts from 'echarts';
 import type { EChartsCoreOption } from 'echarts/core';
-import { requireWithCodeCache } from './code-cache.ts';
+import { type CachedModule, requireWithCodeCache } from './code-cache.ts';
 
 /**
  * Loaded on first use, as the library's minified single-file build: every `switchyard` command imports
  * the report modules (the CLI registers all subcommands), and only a report should pay for charts.
  * Compiled through V8's code cache (code-cache.ts): ~0.1 s less per report.
  */
-let loaded: { lib: typeof Echarts; save(): void } | undefined;
+let loaded: CachedModule | undefined;
 function echarts(): typeof Echarts {
-  if (loaded === undefined) {
-    const m = requireWithCodeCache(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'));
-    loaded = { lib: m.exports as typeof Echarts, save: m.save };
-  }
-  return loaded.lib;
+  loaded ??= requireWithCodeCache(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'));
+  return loaded.exports as typeof Echarts;
 }
 
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#64748b', '#a16207'];

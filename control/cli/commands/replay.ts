@@ -8,6 +8,7 @@ import { policyFromEnvText } from '../../../backtest/policy-file.ts';
 import { appsWithDecisionsInDb, appsWithDecisionsInFile, noDecisionsForApp } from '../../../backtest/replay/apps-with-decisions.ts';
 import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { isGzipFile } from '../../../backtest/replay/gzip-lines.ts';
+import type { DbQuery } from '../../../backtest/replay/read-records-db.ts';
 import { canarySummaryText } from '../../../backtest/replay/canary-replay.ts';
 import { canSplit, defaultThreads, replayNdjsonParallel, serialScavenges, serialScavengesPay } from '../../../backtest/replay/parallel-replay.ts';
 import { ReplayAccumulator, type ReplayReport } from '../../../backtest/replay/replay-engine.ts';
@@ -171,7 +172,7 @@ function sourceOf(opts: ReplayFlags): { records: (read?: { briefOnly: boolean })
 /** The database reader, loaded only when the records come from a database: it brings the libSQL client (~0.1 s to load). */
 const dbReader = (): Promise<typeof import('../../../backtest/replay/read-records-db.ts')> => import('../../../backtest/replay/read-records-db.ts');
 
-async function* recordsFromDb(q: Parameters<typeof import('../../../backtest/replay/read-records-db.ts').readRecordsFromDb>[0]): AsyncGenerator<DecisionRecord> {
+async function* recordsFromDb(q: DbQuery): AsyncGenerator<DecisionRecord> {
   yield* (await dbReader()).readRecordsFromDb(q);
 }
 
