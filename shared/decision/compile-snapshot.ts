@@ -201,9 +201,9 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       hotBusy: state === null ? NaN : state.hotBusy,
     });
   }
-  const locations: GeoPoint[] = candidates.map(
-    (c) => c.cluster?.location ?? { lat: NaN, lon: NaN },
-  );
+  // A loop, not map: see rowsOf (candidate-row.ts) on elements kinds and deoptimization.
+  const locations: GeoPoint[] = [];
+  for (const c of candidates) locations.push(c.cluster?.location ?? { lat: NaN, lon: NaN });
   // Keyed by latitude, then longitude, as numbers: no key string built per decision (Map keys
   // compare as SameValueZero, so 0 and -0, and any NaN, meet as their strings would).
   const geo = new Map<number, Map<number, Float64Array>>();
