@@ -5,14 +5,15 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { type CommandName, registerCommandIndex } from './command-index.ts';
 import type { CommandModule } from './command-module.ts';
 import { errorLine, errorText } from './error-line.ts';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf, UsageError, usageProblems } from './exit-codes.ts';
 import { checkRequiredOptionsLast } from './required-options-checked-last.ts';
 import { commandPath, missingCommandIn, missingCommandMessage, unknownCommandIn } from './unknown-command.ts';
 
-/** Each module registers the one top-level command it is named after. */
-const modules: Record<string, () => Promise<CommandModule>> = {
+/** Each module registers the one top-level command it is named after (every command of the index, no other). */
+const modules: Record<CommandName, () => Promise<CommandModule>> = {
   // keep one line per command module, alphabetical
   aggregator: () => import('./commands/aggregator.ts'),
   apply: () => import('./commands/apply.ts'),
@@ -34,16 +35,19 @@ const modules: Record<string, () => Promise<CommandModule>> = {
 };
 
 /**
- * The modules to load: only the named command's when the first argument names one. Loading
- * all seventeen (libSQL client, charts, servers) cost ~1.3 s of CPU under tsx before any
- * command ran; the full list is still loaded for help, no command or an unknown one.
+ * The module to load: the named command's when the first argument (or the one after `help`)
+ * names one, else none: the program's help, its version, no command and an unknown one are
+ * answered from the command index (command-index.ts). Loading all seventeen (libSQL client,
+ * charts, servers) cost ~1.3 s of CPU under tsx, and ~0.5 s of a built `switchyard --help`.
  */
 export function modulesFor(args: readonly string[]): Array<() => Promise<CommandModule>> {
-  // The version alone needs no command (all seventeen took ~0.5 s of a 0.6 s `switchyard --version`).
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return [];
-  const first = args[0];
-  const one = first === undefined || !Object.hasOwn(modules, first) ? undefined : modules[first];
-  return one === undefined ? Object.values(modules) : [one];
+  const name = args[0] === 'help' ? args[1] : args[0];
+  return name !== undefined && Object.hasOwn(modules, name) ? [modules[name as CommandName]] : [];
+}
+
+/** Every command module (the command index's test registers them all). */
+export function allCommandModules(): Array<() => Promise<CommandModule>> {
+  return Object.values(modules);
 }
 
 /**
@@ -75,22 +79,10 @@ export async function runSwitchyard(args: readonly string[], output: CliOutput):
 }
 
 async function parseAndRun(args: readonly string[], output: CliOutput): Promise<void> {
-  const width = output.helpWidth;
-  const program = new Command('switchyard')
-    // Before any subcommand is added: `.command()` copies the output settings into each one.
-    .configureOutput({
-      writeOut: (text) => output.writeOut(text),
-      writeErr: (text) => output.writeErr(text),
-      ...(width === undefined ? {} : { getOutHelpWidth: () => width, getErrHelpWidth: () => width }),
-    })
-    .description('Switchyard: global request router for GPU and AI inference workloads')
-    .version(packageVersion(), '-V, --version', 'print the version and exit')
-    .showHelpAfterError()
-    .enablePositionalOptions()
-    // Commander's usage errors throw (every subcommand inherits this) so runSwitchyard decides the exit code.
-    .exitOverride()
-    .addHelpText('after', EXIT_CODES_HELP);
-  for (const load of modulesFor(args)) (await load()).register(program);
+  const program = newProgram(output);
+  const loads = modulesFor(args);
+  if (loads.length === 0) registerCommandIndex(program);
+  for (const load of loads) (await load()).register(program);
   checkRequiredOptionsLast(program);
   const unknown = unknownCommandIn(program, args);
   if (unknown !== null) {
@@ -111,6 +103,25 @@ async function parseAndRun(args: readonly string[], output: CliOutput): Promise<
     if (problems !== null) action.error(problems.map((p) => errorText(p)).join('\n'), { code: 'switchyard.usage', exitCode: EXIT.usage });
     throw await asStoreError(err, commandPath(action).replace(/^switchyard ?/, '') || 'switchyard');
   }
+}
+
+/** The `switchyard` program with its own options and help, before any command is added. */
+export function newProgram(output: CliOutput): Command {
+  const width = output.helpWidth;
+  return new Command('switchyard')
+    // Before any subcommand is added: `.command()` copies the output settings into each one.
+    .configureOutput({
+      writeOut: (text) => output.writeOut(text),
+      writeErr: (text) => output.writeErr(text),
+      ...(width === undefined ? {} : { getOutHelpWidth: () => width, getErrHelpWidth: () => width }),
+    })
+    .description('Switchyard: global request router for GPU and AI inference workloads')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .showHelpAfterError()
+    .enablePositionalOptions()
+    // Commander's usage errors throw (every subcommand inherits this) so runSwitchyard decides the exit code.
+    .exitOverride()
+    .addHelpText('after', EXIT_CODES_HELP);
 }
 
 /**

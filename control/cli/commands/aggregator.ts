@@ -8,6 +8,7 @@ import { formatIssue } from '../../config/config-issue.ts';
 import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { openResolvedDb } from '../../config/open-db.ts';
 import { errorLine } from '../error-line.ts';
+import { describeCommand } from '../command-index.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -16,7 +17,7 @@ export function register(program: Command): void {
   withDbFlags(
     program
       .command('aggregator')
-      .description("scrape a cluster's replicas and push its capacity, health and price to libSQL every interval")
+      .description(describeCommand('aggregator'))
       .option('-c, --config <file>', 'aggregator YAML (see examples/aggregator.yaml); flags override its fields')
       .option('--cluster-id <id>', 'the cluster this aggregator reports (as in the config applied with `switchyard apply`)')
       .option('--region <region>', 'a known region, e.g. eu-west')

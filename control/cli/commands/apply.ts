@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { runApply } from '../../config/run-apply.ts';
 import { errorLine } from '../error-line.ts';
+import { describeCommand } from '../command-index.ts';
 
 /** `switchyard apply -f config.yaml [--db URL] [--dry-run]` */
 export function register(program: Command): void {
   withDbFlags(
     program
       .command('apply')
-      .description('validate a declarative config (projects, API keys, clusters, apps) and write what changed in one batch')
+      .description(describeCommand('apply'))
       .requiredOption('-f, --file <path>', 'YAML config file (see examples/demo.yaml)')
       .option('--dry-run', 'print what would change without writing', false),
   ).action(async (opts: DbFlags & { file: string; dryRun: boolean }) => {

@@ -17,6 +17,7 @@ import { resolveDb, withDbFlags, type ResolvedDb } from '../../config/db-flags.t
 import { openResolvedDb } from '../../config/open-db.ts';
 import { decisionSource } from '../decision-source.ts';
 import { EXIT } from '../exit-codes.ts';
+import { describeCommand } from '../command-index.ts';
 
 interface WindowFlags {
   sinceHours: string;
@@ -26,7 +27,7 @@ interface WindowFlags {
 export const DEFAULT_MAX_P99_REGRESSION = 0.1;
 
 export function register(program: Command): void {
-  const canary = program.command('canary').description('policy canaries: live outcomes per policy, and a replay-gated promotion');
+  const canary = program.command('canary').description(describeCommand('canary'));
   withDbFlags(canary.command('status').description('requests, p50/p95 TTFB and error rate per policy (outcomes joined to decisions)'))
     .option('--input <file.ndjson>', 'read decision records from an NDJSON export (`replay --export-ndjson`) instead of the database')
     .option('--since-hours <h>', 'only decisions of the last h hours (from the database)', '24')

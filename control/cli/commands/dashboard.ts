@@ -7,11 +7,12 @@ import { DASHBOARD_DEFAULTS, parseDashboardConfig, type DashboardFlags } from '.
 import { startDashboard } from '../../dashboard/start-dashboard.ts';
 import { EXIT } from '../exit-codes.ts';
 import { errorLine } from '../error-line.ts';
+import { describeCommand } from '../command-index.ts';
 
 export function register(program: Command): void {
   program
     .command('dashboard')
-    .description('operations dashboard in the browser (operators only: needs SWITCHYARD_OPERATOR_KEY in the environment)')
+    .description(describeCommand('dashboard'))
     .option('--db <url>', 'database URL (default: $LIBSQL_URL)')
     .option('--auth-token <token>', 'database auth token (default: $LIBSQL_AUTH_TOKEN)')
     .option('--host <host>', 'listen address', DASHBOARD_DEFAULTS.host)

@@ -8,6 +8,7 @@ import { migrate } from '../../store/migrate.ts';
 import { pruneDecisionLog } from '../../store/prune-decision-log.ts';
 import { parseDurationMs } from '../../../shared/env/field-parsers.ts';
 import { UsageError } from '../exit-codes.ts';
+import { describeCommand } from '../command-index.ts';
 
 /** Apply pending migrations and say what happened, one line each. */
 export async function runDbMigrate(
@@ -68,7 +69,7 @@ export async function runDbPrune(
 
 /** `switchyard db migrate|prune [--db URL] [--auth-token T]` */
 export function register(program: Command): void {
-  const db = program.command('db').description('database maintenance');
+  const db = program.command('db').description(describeCommand('db'));
   withDbFlags(
     db.command('migrate').description('create or upgrade the libSQL schema (idempotent)'),
   ).action(async (opts: DbFlags) => {

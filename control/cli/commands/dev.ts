@@ -9,6 +9,7 @@ import { StartError } from '../../dev/supervisor.ts';
 import { DEFAULT_DEV_BASE_PORT } from '../../dev/topology.ts';
 import { UsageError } from '../exit-codes.ts';
 import { errorLine } from '../error-line.ts';
+import { describeCommand } from '../command-index.ts';
 
 /** `from`: what set the value (--port, or SWITCHYARD_PORT behind the option's default). */
 function parsePort(value: string, from: string): number {
@@ -20,10 +21,7 @@ function parsePort(value: string, from: string): number {
 export function register(program: Command): void {
   program
     .command('dev')
-    .description(
-      'Run the whole system locally: libSQL, edge Worker (workerd), 2 regional proxies, 4 simulated GPU clusters with aggregators. ' +
-        'Refuses, changing nothing, while another stack runs from the same state dir or holds one of its ports',
-    )
+    .description(describeCommand('dev'))
     .option('--port <port>', 'edge port; other ports follow it (libSQL +1, proxies +11.., replicas +101..), env SWITCHYARD_PORT', process.env['SWITCHYARD_PORT'] ?? String(DEFAULT_DEV_BASE_PORT))
     .option('--state-dir <dir>', 'database, keys, generated configs and logs; one running stack each, env SWITCHYARD_STATE_DIR', process.env['SWITCHYARD_STATE_DIR'] ?? '.switchyard/dev')
     .option('--keep-data', 'keep the previous run\'s database instead of starting fresh')

@@ -15,6 +15,7 @@ import { edgeWorkerEnv } from '../../../infra/workerd/edge-env.ts';
 import { readWranglerConfig, workerVariableNames } from '../../../infra/workerd/worker-env.ts';
 import { renderWorkerdConfig } from '../../../infra/workerd/workerd-config.ts';
 import { UsageError } from '../exit-codes.ts';
+import { describeCommand } from '../command-index.ts';
 
 interface EdgeOptions {
   workerd?: boolean;
@@ -90,7 +91,7 @@ async function run(opts: EdgeOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command('edge')
-    .description('Serve the edge Worker self-hosted on workerd (the same bundle `wrangler deploy` uploads)')
+    .description(describeCommand('edge'))
     .option('--workerd', 'run under the workerd binary shipped with wrangler')
     .option('--host <host>', 'listen address, env SWITCHYARD_EDGE_HOST', process.env['SWITCHYARD_EDGE_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'listen port, env SWITCHYARD_EDGE_PORT', process.env['SWITCHYARD_EDGE_PORT'] ?? '8787')

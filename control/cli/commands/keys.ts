@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { generateKeyPair } from '../../../shared/tokens/keys.ts';
 import { KEY_ID_RULE } from '../../../shared/domain/key-id.ts';
 import { keyIdArgument } from '../key-id-argument.ts';
+import { describeCommand } from '../command-index.ts';
 
 export const SIGNING_KEY_FILE = 'signing-key.jwk.json';
 export const PUBLIC_KEYS_FILE = 'public-keys.jwks.json';
@@ -88,7 +89,7 @@ const defaultKid = (): string =>
 
 /** `switchyard keys generate [--kid ID] [--out DIR] [--rotate]` */
 export function register(program: Command): void {
-  const keys = program.command('keys').description('routing-token signing keys');
+  const keys = program.command('keys').description(describeCommand('keys'));
   keys
     .command('generate')
     .description(

@@ -12,11 +12,12 @@ import {
 } from '../../hrana/cli-flags.ts';
 import { startHranaServer } from '../../hrana/server.ts';
 import { UsageError } from '../exit-codes.ts';
+import { describeCommand } from '../command-index.ts';
 
 export function register(program: Command): void {
   program
     .command('libsql-server')
-    .description('Serve a libSQL database file over Hrana/HTTP (local stand-in for Turso)')
+    .description(describeCommand('libsql-server'))
     .option('--db <file>', 'database file to serve (created if missing)')
     .option('--host <host>', 'listen host', '127.0.0.1')
     .option('--port <port>', 'listen port (0 = random)', '8080')

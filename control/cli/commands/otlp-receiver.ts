@@ -8,6 +8,7 @@ import { openDb } from '../../config/open-db.ts';
 import { startOtlpReceiver } from '../../otlp-receiver/receiver.ts';
 import { DEFAULT_RETENTION } from '../../otlp-receiver/trace-store.ts';
 import { UsageError } from '../exit-codes.ts';
+import { describeCommand } from '../command-index.ts';
 
 function positiveInt(name: string, raw: string): number {
   const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
@@ -19,7 +20,7 @@ export function register(program: Command): void {
   withDbFlags(
     program
       .command('otlp-receiver')
-      .description('Receive OTLP/HTTP JSON traces and store them in libSQL (local trace viewing without a collector)'),
+      .description(describeCommand('otlp-receiver')),
   )
     .option('--host <host>', 'listen host; beyond loopback needs env OTLP_RECEIVER_TOKEN (exporters send Authorization: Bearer <token>)', '127.0.0.1')
     .option('--port <port>', 'listen port (0 = random)', '4318')

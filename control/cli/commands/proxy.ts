@@ -5,13 +5,12 @@
  */
 import type { Command } from 'commander';
 import { serveProxy } from '../../../proxy/src/server.ts';
+import { describeCommand } from '../command-index.ts';
 
 export function register(program: Command): void {
   program
     .command('proxy')
-    .description(
-      'Run a regional proxy: verify routing tokens and carry HTTP/1.1, HTTP/2, SSE and WebSockets to clusters',
-    )
+    .description(describeCommand('proxy'))
     .option('--config <file>', 'YAML/JSON config file (camelCase keys of ProxyConfig)')
     .option('--id <id>', 'proxy id (token audience), env PROXY_ID')
     .option('--region <region>', 'region, env PROXY_REGION')

@@ -18,6 +18,7 @@ import { withDbFlags } from '../../config/db-flags.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
 import { decisionSource } from '../decision-source.ts';
 import { EXIT } from '../exit-codes.ts';
+import { describeCommand } from '../command-index.ts';
 
 interface ReplayFlags {
   db?: string;
@@ -40,7 +41,7 @@ export function register(program: Command): void {
   withDbFlags(
     program
       .command('replay')
-      .description('back-test: re-run logged decisions through decide() with a changed policy or strategy and report what moves'),
+      .description(describeCommand('replay')),
   )
     .option('--input <file.ndjson>', 'read decision records from NDJSON instead of the database (gzip-compressed too, e.g. file.ndjson.gz: read in order on one thread)')
     .option('--app <project/app>', 'only this app', appRefArgument)

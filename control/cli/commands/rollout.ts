@@ -12,6 +12,7 @@ import { RolloutError } from '../../rollout/errors.ts';
 import { formatRolloutStatus } from '../../rollout/format-status.ts';
 import { operate, rolloutStatus, startRollout, type Operation } from '../../rollout/rollout-operations.ts';
 import { DEFAULT_HOLD_MS, DEFAULT_STEPS, parseStartFlags, type StartFlags } from '../../rollout/start-flags.ts';
+import { describeCommand } from '../command-index.ts';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -31,7 +32,7 @@ async function withClient(opts: DbFlags, fn: (client: Store['client']) => Promis
 
 /** `switchyard rollout start|status|pause|resume|promote|abort|run` */
 export function register(program: Command): void {
-  const rollout = program.command('rollout').description('model version rollouts: weighted steps, sticky sessions, held regions, automatic gates');
+  const rollout = program.command('rollout').description(describeCommand('rollout'));
   withDbFlags(
     rollout
       .command('start <app>')

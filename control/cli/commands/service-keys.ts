@@ -14,6 +14,7 @@ import { hashApiKey, isWellFormedKey } from '../../config/api-key-hash.ts';
 import { isWellFormedKeyId, KEY_ID_RULE } from '../../../shared/domain/key-id.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
 import { keyIdArgument } from '../key-id-argument.ts';
+import { describeCommand } from '../command-index.ts';
 
 export interface CreatedServiceKey {
   readonly id: string;
@@ -78,7 +79,7 @@ function shownId(id: unknown): string {
 
 /** `switchyard service-keys …` */
 export function register(program: Command): void {
-  const cmd = program.command('service-keys').description('per-app keys for in-region calls through a regional proxy');
+  const cmd = program.command('service-keys').description(describeCommand('service-keys'));
   withDbFlags(
     cmd.command('create').description('create a key for one app and print it once').requiredOption('--app <project/app>', 'the app the key opens', appRefArgument).option('--id <id>', `key id, ${KEY_ID_RULE} (default: svc-<random>)`, keyIdArgument),
   ).action(async (opts: DbFlags & { app: string; id?: string }) => {

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { resolveCliConfig, SIM_SETTINGS } from '../../sim-cluster/cli-config.ts';
 import { startReplicas } from '../../sim-cluster/run-replicas.ts';
 import { UsageError } from '../exit-codes.ts';
+import { describeCommand } from '../command-index.ts';
 
 interface SimFlags {
   readonly config?: string;
@@ -41,7 +42,7 @@ const HELP: Record<string, string> = {
 export function register(program: Command): void {
   const cmd = program
     .command('sim-cluster')
-    .description('run simulated OpenAI-compatible GPU inference replicas (SSE, WebSocket, jobs, vLLM metrics, fault injection)')
+    .description(describeCommand('sim-cluster'))
     .option('--config <file>', 'YAML file of settings (camelCase keys, e.g. "slots: 4"); flags and env override it')
     .option('--log-level <level>', 'pino level; debug logs every request', 'info');
   for (const s of SIM_SETTINGS) {

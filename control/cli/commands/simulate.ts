@@ -6,6 +6,7 @@ import { simMarkdownTable, simHtml, simSummaryText } from '../../../backtest/rep
 import { defaultReportDir, prepareReportDir, writeReport } from '../../../backtest/report/write-report.ts';
 import { parseScenario, SIM_STRATEGIES, type SimStrategy } from '../../../backtest/sim/scenario.ts';
 import { simulate } from '../../../backtest/sim/simulate.ts';
+import { describeCommand } from '../command-index.ts';
 
 interface SimulateFlags {
   strategies?: string;
@@ -22,7 +23,7 @@ interface SimulateFlags {
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('discrete-event simulation of a global GPU fleet: compare switchyard with classic strategies on one scenario')
+    .description(describeCommand('simulate'))
     .argument('<scenario>', 'scenario YAML (see backtest/README.md and examples/scenarios/)')
     .option('--strategies <list>', `comma-separated subset of ${SIM_STRATEGIES.join(', ')}`)
     .option('--hours <h>', "override the scenario's durationHours (scale a run down or up)")
