@@ -1,6 +1,7 @@
 /**
  * `switchyard`: the one operator command. Each subcommand lives in `commands/<name>.ts` and
- * exports `register(program)`; add yours to the list in run-switchyard.ts. This file is the
+ * exports `register(program)`; add yours to the command index (command-index.ts: its description
+ * and how help lists it) and to the module list in run-switchyard.ts. This file is the
  * process entry: the program runs on this process's arguments and streams, and its status
  * becomes the exit code.
  */
