@@ -33,7 +33,7 @@ export function lineOf(fd: number, file: string, p: number, size: number): Buffe
   let len = 64 * 1024;
   for (;;) {
     const buf = readAt(fd, file, p, Math.min(len, size - p));
-    const e = buf.indexOf(10, 0);
+    const e = buf.indexOf(10, 0); // an explicit offset: see the first-line search in ndjson.ts
     if (e >= 0) return buf.subarray(0, e);
     if (p + buf.length >= size) return buf;
     len *= 2;

@@ -90,6 +90,7 @@ export class SnapshotIndex implements SnapshotSource {
     const rs = a > 0 ? a - 1 : 0;
     const buf = this.read(rs, Math.min(this.size, to + PEEK) - rs);
     const starts: number[] = a === 0 ? [0] : [];
+    // An explicit offset: see the first-line search in ndjson.ts.
     for (let i = buf.indexOf(10, 0); i >= 0 && rs + i + 1 < to; i = buf.indexOf(10, i + 1))
       if (rs + i + 1 >= a) starts.push(rs + i + 1);
     for (const p of starts) {

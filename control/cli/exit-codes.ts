@@ -12,6 +12,8 @@ export const EXIT = {
   usage: 2,
   /** A gate said no: `canary promote` refused, `replay` found hard-constraint violations. */
   refused: 3,
+  /** The reader of the output closed it before the command was done (`… | head`): 128 + SIGPIPE, as a Unix tool killed by it. */
+  outputClosed: 141,
 } as const;
 
 /** Printed under `switchyard --help`. */
@@ -20,7 +22,8 @@ Exit status:
   0  success
   ${EXIT.failed}  the command failed (database unreachable, unmigrated or missing a row; a file it cannot use; a rollout in the wrong state)
   ${EXIT.usage}  usage error: unknown or missing command, option or argument, an invalid value, or --db/LIBSQL_URL naming no database or one libSQL cannot open
-  ${EXIT.refused}  refused by a gate: \`canary promote\` will not promote, \`replay\` found hard-constraint violations`;
+  ${EXIT.refused}  refused by a gate: \`canary promote\` will not promote, \`replay\` found hard-constraint violations
+  ${EXIT.outputClosed}  the output's reader closed it before the command was done (\`switchyard … | head\`), as for SIGPIPE`;
 
 /**
  * A usage error an action finds (a value no option parser could judge alone, options that exclude

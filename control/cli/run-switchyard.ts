@@ -35,13 +35,15 @@ const modules: Record<CommandName, () => Promise<CommandModule>> = {
 };
 
 /**
- * The module to load: the named command's when the first argument (or the one after `help`)
- * names one, else none: the program's help, its version, no command and an unknown one are
+ * The module to load: the named command's when the first word (or the one after `help`) names
+ * one, else none: the program's help, its version, no command and an unknown one are
  * answered from the command index (command-index.ts). Loading all seventeen (libSQL client,
  * charts, servers) cost ~1.3 s of CPU under tsx, and ~0.5 s of a built `switchyard --help`.
  */
 export function modulesFor(args: readonly string[]): Array<() => Promise<CommandModule>> {
-  const name = args[0] === 'help' ? args[1] : args[0];
+  // The program's options (help, version, `--`) come before the command's name, if anything does.
+  const words = args.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
   return name !== undefined && Object.hasOwn(modules, name) ? [modules[name as CommandName]] : [];
 }
 

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const TSX_LOADER = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/loader.mjs')).href;
+/** tsx's loader for `node --import`, by file URL (any working directory). */
+export const TSX_LOADER = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/loader.mjs')).href;
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 export function switchyardCommand(args: readonly string[]): { command: string; args: string[] } {

@@ -73,8 +73,9 @@ export function rowsOf(compiled: CompiledSnapshot): CandidateRows {
     const n = compiled.candidates.length;
     const rows = new Array<CandidateRow>(n);
     for (let i = 0; i < n; i++) rows[i] = emptyRow(compiled.candidates[i] as CompiledCandidate);
-    // Built by a loop, not rows.map: map's result array has one elements kind when it runs in the
-    // interpreter and another once optimized, and decide() deoptimized on the change (replay warm-up).
+    // Built by a loop, not rows.map: run in the interpreter, map made one elements kind of array,
+    // and once this builder was optimized its inlined map made another; decide(), optimized on the
+    // first, was thrown away on the second (replay warm-up).
     const filters: FilterMemo[] = [];
     for (let i = 0; i < n; i++) filters.push(emptyFilterMemo());
     s = { rows, termMs: new Float64Array(n * TERM_COUNT), eligible: rows.slice(), pool: rows.slice(), filters };

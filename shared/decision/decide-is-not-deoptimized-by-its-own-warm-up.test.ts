@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { TSX_LOADER } from '../../control/cli/switchyard-command.ts';
 
 /**
  * decide() over a stream of new snapshots, as a replay or a busy edge runs it, in a process
@@ -8,11 +9,11 @@ import { describe, expect, it } from 'vitest';
  * the builder runs in the interpreter and another once it is optimized: decide() and the RTT
  * estimate, optimized on the first kind, were thrown away ("wrong map") and compiled again,
  * on every thread of a replay (~5 % of a 200,000-record replay's wall time; BENCHMARKS,
- * replay, session 41).
+ * replay, session 41). Node 20's V8 (TurboFan only), as the project pins.
  */
 const SCRIPT = `
-import { decide } from './shared/decision/decide.ts';
-import { cluster, context, policy, request, snapshot, state } from './shared/decision/test-fixtures.ts';
+import { decide } from ${JSON.stringify(new URL('./decide.ts', import.meta.url).href)};
+import { cluster, context, policy, request, snapshot, state } from ${JSON.stringify(new URL('./test-fixtures.ts', import.meta.url).href)};
 const regions = ['eu-central', 'eu-west', 'us-east', 'ap-northeast', 'eu-north'];
 const p = policy();
 const clients = [
@@ -31,12 +32,14 @@ console.log('done');
 
 describe('decide() keeps its optimized code while new snapshots arrive', () => {
   it('is never deoptimized for a wrong map of its own scratch arrays', () => {
-    const out = execFileSync(process.execPath, ['--trace-deopt', '--import', 'tsx', '--input-type=module', '-e', SCRIPT], {
+    const out = execFileSync(process.execPath, ['--trace-opt', '--trace-deopt', '--import', TSX_LOADER, '--input-type=module', '-e', SCRIPT], {
       encoding: 'utf8',
       timeout: 60_000,
       maxBuffer: 64 << 20,
     });
     expect(out).toContain('done');
+    // Both were optimized (else there is nothing to lose), and neither code was thrown away for a map.
+    for (const fn of ['decideWith', 'estimateRttsMs']) expect(out).toMatch(new RegExp(`completed optimizing [^\\n]*<JSFunction ${fn} `));
     const wrongMap = out.split('\n').filter((l) => l.includes('reason: wrong map') && /<JSFunction (decideWith|estimateRttsMs) /.test(l));
     expect(wrongMap).toEqual([]);
   }, 90_000);
