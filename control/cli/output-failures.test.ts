@@ -35,4 +35,13 @@ describe('a failed write to the CLI output', () => {
     for (let i = 0; i < 3; i++) o.stdout.emit('error', fail('ENOSPC'));
     expect(o.written).toHaveLength(1);
   });
+
+  it('says nothing of the writes that fail after a closed pipe destroyed the stream', () => {
+    const o = io();
+    watchOutputFailures(() => true, o);
+    o.stdout.emit('error', fail('EPIPE'));
+    o.stdout.emit('error', fail('ERR_STREAM_DESTROYED'));
+    expect(o.written).toEqual([]);
+    expect(o.exits).toEqual([]);
+  });
 });

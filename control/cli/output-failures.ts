@@ -29,10 +29,11 @@ export function watchOutputFailures(started: () => boolean, io: ProcessOutput = 
   let said = false;
   const failed = (stream: 'stdout' | 'stderr') => (err: NodeJS.ErrnoException): void => {
     const closed = err.code === 'EPIPE';
-    // Only stdout's failures can be told (on stderr), and once: every later write fails the same way.
-    if (!closed && stream === 'stdout' && !said) {
+    // Only stdout's first failure is told (on stderr): every later write fails too, if only for
+    // writing to the stream the failure destroyed.
+    if (stream === 'stdout' && !said) {
       said = true;
-      io.stderr.write(errorLine(`cannot write to stdout: ${err.message}`));
+      if (!closed) io.stderr.write(errorLine(`cannot write to stdout: ${err.message}`));
     }
     if (!started()) io.exit(closed ? EXIT.outputClosed : EXIT.failed);
   };
