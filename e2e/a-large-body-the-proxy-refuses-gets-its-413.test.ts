@@ -89,6 +89,31 @@ function chunkedUpload(): Promise<Answer> {
   );
 }
 
+/**
+ * 2 MiB chunked, then nothing more and no end, as curl stops sending at an error status: the
+ * answer must still end (workerd ended a subrequest's answer only after its upload; the client
+ * waited forever, watched-body.ts).
+ */
+async function stalledUpload(): Promise<Answer> {
+  let at = 0;
+  const stop = new AbortController();
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller): Promise<void> | void {
+      if (at >= 2 * 1024 * 1024) return new Promise<void>(() => undefined);
+      controller.enqueue(BODY.subarray(at, at + 64 * 1024));
+      at += 64 * 1024;
+    },
+  });
+  try {
+    const res = await fetch(`${h.stack().edgeUrl}${PATH}`, { method: 'POST', headers: headers(), body, duplex: 'half', signal: stop.signal } as RequestInit);
+    const text = res.text();
+    const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the answer did not end within 10 s')), 10_000));
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: await Promise.race([text, late]) };
+  } finally {
+    stop.abort();
+  }
+}
+
 /** Upstream attempts (every proxy, every cluster, by result) and ejections. */
 async function proxyCounters(): Promise<{ attempts: Record<string, number>; ejections: number }> {
   const attempts: Record<string, number> = {};
@@ -110,6 +135,7 @@ describe('a body over 1 MiB that the replica refuses', () => {
     ['sent as curl sends it (Expect: 100-continue)', curlLikeUpload],
     ['sent by fetch', () => fetchUpload()],
     ['sent chunked', chunkedUpload],
+    ['stalled by its client at the answer', stalledUpload],
   ])('%s gets the 413 with its error, once, counted against no cluster', async (_name, upload) => {
     const before = await proxyCounters();
     const res = await upload();

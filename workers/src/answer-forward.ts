@@ -30,7 +30,7 @@ import { mayTryNext } from './forward-retry.ts';
 import { stripHopByHop, upstreamHeaders, withoutHopByHop } from './hop-by-hop.ts';
 import { isJobAccepted, jobAccepted } from './job-location.ts';
 import { upstreamUrl } from './upstream-url.ts';
-import { streamFormat, watchBody } from './watched-body.ts';
+import { declaredBodyLength, streamFormat, watchBody } from './watched-body.ts';
 import type { EdgeSpan } from './tracing.ts';
 
 export const RETRYABLE_BODY_BYTES = 1024 * 1024;
@@ -132,6 +132,7 @@ async function keepRefusal(r: Response): Promise<Response> {
 function relay(r: Response, a: ForwardArgs, clusterId: string): Response {
   const body = r.body === null ? null : watchBody(r.body, {
     format: streamFormat(r.headers),
+    length: declaredBodyLength(r.headers),
     onCut: (message) => a.log(JSON.stringify({ level: 'warn', msg: 'upstream cut mid-stream', decision: a.decisionId, cluster: clusterId, error: message })),
   });
   const res = new Response(body, { status: r.status, statusText: r.statusText, headers: r.headers });

@@ -23,6 +23,13 @@ export type StreamFormat = 'sse' | 'ndjson' | 'opaque';
 
 export interface WatchOptions {
   readonly format: StreamFormat;
+  /**
+   * The body's length when the answer declares it (Content-Length, no content coding): the body
+   * ends at its last byte. workerd delivers the end of a subrequest's answer only once its request
+   * body is sent, so a proxy's early refusal of an upload the client stopped sending (as curl does
+   * at an error status) never ended at the client, and the proxy's close after it read as a cut.
+   */
+  readonly length?: number | null;
   /** Called once when the upstream body fails mid-answer (logging). */
   readonly onCut: (message: string) => void;
 }
@@ -37,8 +44,15 @@ export function cutRecord(format: StreamFormat, message: string): Uint8Array | n
 
 export function watchBody(upstream: ReadableStream<Uint8Array>, o: WatchOptions): ReadableStream<Uint8Array> {
   const reader = upstream.getReader();
+  let left = o.length ?? Infinity;
+  // The declared length arrived: ended here, the connection let go without waiting for the upload.
+  const whole = (controller: ReadableStreamDefaultController<Uint8Array>): void => {
+    controller.close();
+    reader.cancel().catch(() => undefined);
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller): Promise<void> {
+      if (left <= 0) return whole(controller);
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
@@ -50,8 +64,10 @@ export function watchBody(upstream: ReadableStream<Uint8Array>, o: WatchOptions)
         controller.error(new Error(message));
         return;
       }
-      if (chunk.done) controller.close();
-      else controller.enqueue(chunk.value);
+      if (chunk.done) return controller.close();
+      left -= chunk.value.byteLength;
+      controller.enqueue(chunk.value);
+      if (left <= 0) whole(controller);
     },
     async cancel(reason: unknown): Promise<void> {
       await reader.cancel(reason);
@@ -60,6 +76,15 @@ export function watchBody(upstream: ReadableStream<Uint8Array>, o: WatchOptions)
 }
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/jsonlines', 'application/json-seq'];
+
+/** The body's declared length, or null when it has none or a content coding changes it on the way. */
+export function declaredBodyLength(headers: Headers): number | null {
+  const coding = headers.get('content-encoding');
+  if (coding !== null && coding.trim().toLowerCase() !== 'identity') return null;
+  const raw = headers.get('content-length');
+  if (raw === null || !/^\d{1,15}$/.test(raw.trim())) return null;
+  return Number(raw.trim());
+}
 
 /** The stream format of a response, by content type. */
 export function streamFormat(headers: Headers): StreamFormat {
