@@ -44,7 +44,8 @@ type OnH2Connect = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 
 /**
  * `connect` on the TLS server fires for HTTP/2 CONNECT streams (req, res) and, with allowHTTP1,
- * for HTTP/1.1 CONNECT requests (req, socket): those are not proxied (405).
+ * for HTTP/1.1 CONNECT requests (req, socket), as on the cleartext HTTP/1 server: those are not
+ * proxied (405).
  */
 export function onConnectEvent(onH2Connect: OnH2Connect) {
   return (req: Http2ServerRequest | IncomingMessage, second: Http2ServerResponse | Duplex): void => {
@@ -80,6 +81,17 @@ function h1Limits(config: ProxyConfig): H1Limits {
   };
 }
 
+/**
+ * Header lines are limited by their bytes alone (`maxHeaderBytes`: 431 over it). A count limit
+ * as well dropped the lines past Node's HTTP/1.1 default of 1,000 without a word, Content-Length
+ * and tokens among them, so the request forwarded was another than the one received; so HTTP/1.1
+ * servers get `maxHeadersCount` 0 (none), and HTTP/2 a count no header list within the bytes can
+ * reach (every entry costs bytes against `maxHeaderListSize`).
+ */
+function headerCountCeiling(config: ProxyConfig): number {
+  return Math.max(128, config.maxHeaderBytes);
+}
+
 function h2Options(config: ProxyConfig): http2.ServerOptions {
   return {
     settings: {
@@ -88,6 +100,9 @@ function h2Options(config: ProxyConfig): http2.ServerOptions {
       // RFC 8441: WebSockets over h2 streams (extended CONNECT, ws-h2.ts).
       enableConnectProtocol: true,
     },
+    // Headers are bounded by their bytes (maxHeaderBytes), as on HTTP/1.1: Node's default of 128
+    // entries reset a stream with a few more small headers (ENHANCE_YOUR_CALM, no answer at all).
+    maxHeaderListPairs: headerCountCeiling(config),
     maxSessionRejectedStreams: 100,
     maxSessionInvalidFrames: 1000,
     // Upgrade attempts (h2c via Upgrade) and unknown ALPN: close instead of waiting.
@@ -208,7 +223,7 @@ export function createListeners(
       onRequest,
     );
     // The secure server takes its HTTP/1 deadlines as properties, not options (Node 20).
-    Object.assign(secure, limits, { maxHeaderSize: config.maxHeaderBytes });
+    Object.assign(secure, limits, { maxHeaderSize: config.maxHeaderBytes, maxHeadersCount: 0, requireHostHeader: false });
     // A failed or timed-out handshake is no HTTP request: close it now. Node's secure server passes
     // it on to 'clientError', whose HTTP/1 refusal and lingering close held it a second longer.
     secure.prependListener('tlsClientError', destroyFailedHandshake);
@@ -220,10 +235,14 @@ export function createListeners(
     secure.on('connect', onConnectEvent(onH2Connect));
     return { server: secure, h1: secure, h2sessions, sockets };
   }
-  const h1 = http.createServer({ ...limits, maxHeaderSize: config.maxHeaderBytes }, onRequest);
+  // Host is checked with the proxy's JSON refusal (http1-head-rules.ts), not Node's bare 400.
+  const h1 = http.createServer({ ...limits, maxHeaderSize: config.maxHeaderBytes, requireHostHeader: false }, onRequest);
+  h1.maxHeadersCount = 0;
   // Drain closes idle keep-alive connections at once (idle-keep-alive.ts).
   h1.on('request', countRequest);
   h1.on('upgrade', onUpgrade);
+  // HTTP/1.1 CONNECT: 405, as on the TLS listener (without a listener Node closes the socket unanswered).
+  h1.on('connect', onConnectEvent(onH2Connect));
   h1.on('clientError', (err: Error, socket: Duplex) => answerClientError(err, socket, config.maxHeaderBytes));
   // Arms the header/request deadline checks (setupConnectionsTracking) without owning a port.
   h1.emit('listening');

@@ -27,6 +27,7 @@ import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-r
 import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
+import { malformedHttp1Head } from './http1-head-rules.ts';
 import { forwardH2WebSocket } from './ws-h2.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -184,6 +185,8 @@ function overLimit(what: string, code: 'rate-limited' | 'concurrency-limited', r
  */
 export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse): void {
   try {
+    const bad = 'stream' in req ? null : malformedHttp1Head(req);
+    if (bad !== null) return refuseMalformed(rt, req, res, bad);
     if (isJobRoute(req.url)) return settle(rt, res, handleJobRoute(rt.jobRoutes, req, res, (err) => jobRouteRefused(rt, req, err)));
     const t0 = rt.tracing === null ? 0 : traceNow();
     const pending = admit(rt, req);
@@ -192,6 +195,13 @@ export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientR
   } catch (err) {
     requestFailed(rt, res, err);
   }
+}
+
+/** Not valid HTTP/1 (http1-head-rules.ts): refused before anything reads it, the connection closed after. */
+function refuseMalformed(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, err: ProxyError): void {
+  rt.metrics.refusals.inc({ code: err.code });
+  rt.logger.info({ method: req.method, status: err.status, code: err.code, client: req.socket?.remoteAddress }, 'refused');
+  sendError(res, err, { connection: 'close' });
 }
 
 /** A job route refused (its share of store reads, or the store): counted and logged like any refusal. */
@@ -329,6 +339,12 @@ export async function handleUpgrade(
   head: Buffer,
 ): Promise<void> {
   guardRawSocket(socket);
+  const bad = malformedHttp1Head(req);
+  if (bad !== null) {
+    rt.metrics.refusals.inc({ code: bad.code });
+    refuseUpgrade(socket, bad);
+    return;
+  }
   if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
     refuseUpgrade(socket, new ProxyError('not-found', 400, 'only WebSocket upgrades are proxied'));
     return;

@@ -36,6 +36,8 @@ export async function startEchoReplica(): Promise<EchoReplica> {
       res.end(JSON.stringify({ rawUrl: r.rawUrl, headers: r.headers, bodyBytes: n }));
     });
   });
+  // Every header line the proxy sends, not Node's first 1,000.
+  server.maxHeadersCount = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
