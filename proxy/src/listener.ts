@@ -25,6 +25,7 @@ import { watchRequestDeadline } from './h2-request-deadline.ts';
 import { countRequest } from './idle-keep-alive.ts';
 import { answerClientError } from './lingering-close.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
+import { upgradeOrServe } from './unspoken-upgrade.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0');
@@ -206,6 +207,8 @@ export function createListeners(
     sockets.delete(this);
   };
   const track = (s: net.Socket): void => {
+    // A TLS connection fed to the server again (unspoken-upgrade.ts) is tracked once.
+    if (sockets.has(s)) return;
     tuneSocket(s);
     sockets.add(s);
     s.on('close', untrack);
@@ -230,7 +233,7 @@ export function createListeners(
     secure.on('secureConnection', track);
     secure.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
     secure.on('request', countRequest);
-    secure.on('upgrade', onUpgrade);
+    secure.on('upgrade', upgradeOrServe(onUpgrade, (s) => secure.emit('secureConnection', s)));
     secure.on('clientError', (err: Error, socket: Duplex) => answerClientError(err, socket, config.maxHeaderBytes));
     secure.on('connect', onConnectEvent(onH2Connect));
     return { server: secure, h1: secure, h2sessions, sockets };
@@ -240,7 +243,7 @@ export function createListeners(
   h1.maxHeadersCount = 0;
   // Drain closes idle keep-alive connections at once (idle-keep-alive.ts).
   h1.on('request', countRequest);
-  h1.on('upgrade', onUpgrade);
+  h1.on('upgrade', upgradeOrServe(onUpgrade, (s) => h1.emit('connection', s)));
   // HTTP/1.1 CONNECT: 405, as on the TLS listener (without a listener Node closes the socket unanswered).
   h1.on('connect', onConnectEvent(onH2Connect));
   h1.on('clientError', (err: Error, socket: Duplex) => answerClientError(err, socket, config.maxHeaderBytes));

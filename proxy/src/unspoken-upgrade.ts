@@ -1,0 +1,51 @@
+/**
+ * An Upgrade the proxy does not speak is ignored, as RFC 9110 §7.8 lets a server do, and the
+ * request served over HTTP/1.1 (nginx and HAProxy do the same): `curl --http2` and Java's
+ * HttpClient offer `Upgrade: h2c` on an http:// URL, and were refused 400. Node 20 hands every
+ * request that asks for an upgrade to the 'upgrade' listener with the connection's parser already
+ * detached, and has no way to decline; so the head is written back without the upgrade and the
+ * socket given to the HTTP/1 server again as a new connection, which parses that head, the body
+ * after it (`head`: the bytes the old parser had not read) and the requests that follow.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+const UPGRADE_TOKENS = new Set(['upgrade', 'http2-settings']);
+
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/** The request's head as it came (latin1, as Node decoded it), less Upgrade and what names it. */
+export function headWithoutUpgrade(req: IncomingMessage): Buffer {
+  const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (UPGRADE_TOKENS.has(lower)) continue;
+    if (lower === 'connection') {
+      const kept = value.split(',').map((t) => t.trim()).filter((t) => t !== '' && !UPGRADE_TOKENS.has(t.toLowerCase()));
+      if (kept.length > 0) lines.push(`${name}: ${kept.join(', ')}`);
+      continue;
+    }
+    lines.push(`${name}: ${value}`);
+  }
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
+/** `onUpgrade` for WebSockets; any other upgrade is fed back to the HTTP/1 server without it. */
+export function upgradeOrServe(
+  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+  feedAgain: (socket: Duplex) => void,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (req, socket, head) => {
+    if (isWebSocketUpgrade(req)) return onUpgrade(req, socket, head);
+    socket.pause();
+    if (head.length > 0) socket.unshift(head);
+    socket.unshift(headWithoutUpgrade(req));
+    feedAgain(socket);
+    socket.resume();
+  };
+}
