@@ -115,6 +115,22 @@ describe('parseProxyConfig', () => {
     ['a token failure budget without a window', { PROXY_TOKEN_FAILURE_BUDGET: '20' }, 'tokenFailureBudget'],
     ['a token failure budget of zero failures', { PROXY_TOKEN_FAILURE_BUDGET: '0/10s' }, 'tokenFailureBudget'],
     ['job-route store reads past half the store client', { PROXY_JOB_ROUTE_READS: '11' }, 'jobRouteReads'],
+    // Accepted, then the first h2c request killed the process (ERR_HTTP2_INVALID_SETTING_VALUE).
+    ['HTTP/2 streams past a 32-bit SETTINGS value', { PROXY_HTTP2_MAX_CONCURRENT_STREAMS: '4294967296' }, 'http2MaxConcurrentStreams'],
+    ['header bytes past a 32-bit SETTINGS value', { PROXY_MAX_HEADER_BYTES: '99999999999' }, 'maxHeaderBytes'],
+    // Node fires a timer past 2^31 − 1 ms after 1 ms, or refuses it naming its own option.
+    ['a sniff timeout past what a timer holds', { PROXY_SNIFF_TIMEOUT_MS: '4294967296' }, 'sniffTimeoutMs'],
+    ['a drain deadline past what a timer holds', { PROXY_DRAIN_DEADLINE_MS: '2147483648' }, 'drainDeadlineMs'],
+    // Accepted: a timer every millisecond (a core spent), a report that failed every scrape.
+    ['a zero refresh interval', { PROXY_REFRESH_INTERVAL_MS: '0' }, 'refreshIntervalMs'],
+    ['a zero health-check interval', { PROXY_HEALTH_CHECK_INTERVAL_MS: '0' }, 'healthCheckIntervalMs'],
+    ['a zero report interval', { PROXY_REPORT_INTERVAL_MS: '0' }, 'reportIntervalMs'],
+    ['a zero outcome batch', { PROXY_OUTCOME_BATCH_SIZE: '0' }, 'outcomeBatchSize'],
+    ['a zero circuit threshold', { PROXY_CIRCUIT_FAILURE_THRESHOLD: '0' }, 'circuitFailureThreshold'],
+    ['a zero outlier threshold', { PROXY_OUTLIER_CONSECUTIVE_FAILURES: '0' }, 'outlierConsecutiveFailures'],
+    ['zero job attempts', { PROXY_JOB_MAX_ATTEMPTS: '0' }, 'jobMaxAttempts'],
+    // Accepted, and every probe failed in the HTTP client: health checking silently did nothing.
+    ['a health-check path without its /', { PROXY_HEALTH_CHECK_PATH: 'health' }, 'healthCheckPath'],
   ])('refuses %s', (_n, env, field) => {
     const r = parseProxyConfig({ env: { ...base, ...env } });
     expect(r.ok ? [] : r.issues.map((i) => i.field)).toContain(field);

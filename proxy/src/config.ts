@@ -393,6 +393,34 @@ const wholeNumber: FieldParser<number> = Object.assign(
   { expected: WHOLE_NUMBER_EXPECTED },
 );
 
+/**
+ * Whole numbers whose 0 has no meaning: an interval of 0 ran its timer every millisecond (a core
+ * spent re-reading the replica source or probing replicas), a batch of 0 failed every report.
+ */
+const AT_LEAST: ReadonlyArray<readonly [keyof ProxyConfig, number, string]> = [
+  ['refreshIntervalMs', 10, 'ms between reads of the replica source; 0 would re-read it without pause'],
+  ['healthCheckIntervalMs', 10, 'ms between health-check rounds; 0 would probe without pause'],
+  ['reportIntervalMs', 10, 'ms between reports to libSQL; 0 would report without pause'],
+  ['outcomeBatchSize', 1, 'outcome rows per libSQL write'],
+  ['circuitFailureThreshold', 1, 'failures that open a circuit'],
+  ['outlierConsecutiveFailures', 1, 'failures in a row that eject a replica'],
+  ['jobMaxAttempts', 1, 'runs of one job before it fails'],
+];
+
+/** Node's timers hold at most 2^31 − 1 ms (a longer one fires after 1 ms); HTTP/2 SETTINGS are 32-bit. */
+const TIMER_MAX_MS = 2_147_483_647;
+const TIMER_FIELDS = [
+  'inRegionRefreshMs', 'refreshIntervalMs', 'healthCheckIntervalMs', 'healthCheckTimeoutMs', 'outlierBaseEjectionMs',
+  'outlierMaxEjectionMs', 'circuitOpenMs', 'headersTimeoutMs', 'requestTimeoutMs', 'sniffTimeoutMs', 'idleTimeoutMs',
+  'keepAliveTimeoutMs', 'upstreamConnectTimeoutMs', 'upstreamHeadersTimeoutMs', 'reportIntervalMs', 'limitLeaseIntervalMs',
+  'drainDeadlineMs', 'drainWsWindowMs', 'drainStartGraceMs', 'replicaScrapeIntervalMs', 'replicaScrapeTimeoutMs',
+] as const satisfies ReadonlyArray<keyof ProxyConfig>;
+const AT_MOST: ReadonlyArray<readonly [keyof ProxyConfig, number, string]> = [
+  ...TIMER_FIELDS.map((f) => [f, TIMER_MAX_MS, 'ms a Node timer can wait, about 24.8 days'] as const),
+  ['maxHeaderBytes', 4_294_967_295, 'HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE is 32-bit'],
+  ['http2MaxConcurrentStreams', 4_294_967_295, 'HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS is 32-bit'],
+];
+
 /** The value parsers are shared/env's, the Worker's too: one reading of "an integer", "a boolean". */
 const KINDS = {
   string: anyString,
@@ -606,6 +634,14 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
   for (const field of ['headersTimeoutMs', 'sniffTimeoutMs', 'maxHeaderBytes', 'http2MaxConcurrentStreams'] as const) {
     if (Number(out[field]) < 1) issues.push({ field, source: 'merged', message: 'must be ≥ 1 (a connection limit cannot be off)' });
   }
+  for (const [field, min, why] of AT_LEAST) {
+    if (Number(out[field]) < min) issues.push({ field, source: 'merged', message: `must be ≥ ${min} (${why})` });
+  }
+  for (const [field, max, why] of AT_MOST) {
+    if (Number(out[field]) > max) issues.push({ field, source: 'merged', message: `must be ≤ ${max} (${why})` });
+  }
+  if (typeof out['healthCheckPath'] !== 'string' || !String(out['healthCheckPath']).startsWith('/'))
+    issues.push({ field: 'healthCheckPath', source: 'merged', message: 'must start with / (a path on each replica, e.g. /health)' });
   if (Number(out['requestTimeoutMs']) > 0 && Number(out['requestTimeoutMs']) < Number(out['headersTimeoutMs']))
     issues.push({ field: 'requestTimeoutMs', source: 'merged', message: 'must be 0 (off) or ≥ headersTimeoutMs' });
   if (Number(out['adminPort']) > 65535)
