@@ -47,11 +47,25 @@ describe('loadConfig: invalid (every problem reported at once)', () => {
     [{ LIBSQL_URL: undefined, TOKEN_SIGNING_KEY: undefined }, ['LIBSQL_URL', 'TOKEN_SIGNING_KEY']],
     [{ TOKEN_SIGNING_KEY: 'not json' }, ['TOKEN_SIGNING_KEY']],
     [{ ROUTE_MAX_FALLBACKS: '99', EDGE_ANSWER_MODE: 'x' }, ['ROUTE_MAX_FALLBACKS', 'EDGE_ANSWER_MODE']],
+    // A misspelt override ran the default policy unannounced (replay and simulate refused it).
+    [{ ROUTE_WEIGT_LATENCY: '2' }, ['ROUTE_WEIGT_LATENCY']],
   ])('%j → %j', async (vars, names) => {
     const r = await loadConfig({ ...base, ...vars });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.map((e) => e.variable).sort()).toEqual([...names].sort());
     expect(JSON.stringify(r.errors)).not.toContain('"d"'); // the private key is never echoed
+  });
+});
+
+describe('loadConfig: policy variables', () => {
+  it('names the variable a misspelt one was meant to be', async () => {
+    const r = await loadConfig({ ...base, ROUTE_LATENCY_VALUE_UDS: '0.02' });
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([expect.stringContaining('did you mean ROUTE_LATENCY_VALUE_USD?')]);
+  });
+
+  it('takes every policy variable and the canary variables', async () => {
+    const r = await loadConfig({ ...base, ROUTE_LATENCY_VALUE_USD: '0.05', ROUTE_CANARY_PERCENT: '10', ROUTE_CANARY_POLICY: '{"ROUTE_POLICY_VERSION":"warm-v2","ROUTE_TEMPERATURE_MS":"30"}' });
+    expect(r.ok ? [] : r.errors).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { DEFAULT_ANSWER_MODES } from './answer-mode.ts';
 import type { DefaultAnswerMode } from './answer-mode.ts';
 import { EnvReader } from './env-parse.ts';
 import type { EnvProblem, EnvVars } from './env-parse.ts';
-import { importSigningKey, parseCanary, parsePolicy } from './shared-deps.ts';
+import { importSigningKey, parseCanary, parsePolicy, unknownPolicyVariable } from './shared-deps.ts';
 import type { CanaryConfig } from './shared-deps.ts';
 import type { SigningKey } from './shared-deps.ts';
 import { otlpUrlProblem, validRatio } from '../../shared/tracing/index.ts';
@@ -148,6 +148,13 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   const policyResult = parsePolicy(stringVars(env));
   if (!policyResult.ok) {
     for (const e of policyResult.errors) r.problem(e.variable, e.value ?? null, e.message);
+  }
+  // A misspelt override (`ROUTE_WEIGT_LATENCY`) ran the default unannounced; replay, simulate and
+  // the canary already refused the same name.
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('ROUTE_') || name.startsWith('ROUTE_CANARY_')) continue;
+    const why = unknownPolicyVariable(name);
+    if (why !== null) r.problem(name, null, why);
   }
   // Read through `r` (not only the string copy) so the var-name probe (infra/workerd/worker-env.ts) lists them.
   const canaryVars = { ROUTE_CANARY_PERCENT: r.raw('ROUTE_CANARY_PERCENT'), ROUTE_CANARY_POLICY: r.raw('ROUTE_CANARY_POLICY') };

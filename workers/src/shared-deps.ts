@@ -4,6 +4,7 @@
  */
 export { noteRollout, noteRoute } from '../../shared/decision/decision-notes.ts';
 export { decide, glanceAt, parsePolicy, POLICY_VARIABLES, resolveStrategy, seededRng } from '../../shared/decision/index.ts';
+export { unknownPolicyVariable } from '../../shared/decision/unknown-policy-variable.ts';
 export { importSigningKey, importVerificationKeys, signRoutingToken, verifyRoutingToken } from '../../shared/tokens/index.ts';
 export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadApiKeysByHash, loadAppGates, loadAppSnapshot, loadAuthClock, type AuthRead } from '../../shared/snapshot/index.ts';
