@@ -99,12 +99,25 @@ function clientSignal(request: Request): AbortSignal | undefined {
 }
 
 /**
- * Adds the connecting client's address (`CF-Connecting-IP`, set by Cloudflare and not forgeable
- * by the client) to `x-forwarded-for`, so the proxy sees who called rather than a client's claim.
+ * The connecting client's address when something the client cannot forge put it there: Cloudflare
+ * sets `CF-Connecting-IP` (replacing any the client sent) and gives every request its `cf`
+ * properties. A self-hosted workerd has neither, so a `CF-Connecting-IP` there is the client's own
+ * claim: passed on, it let a client take another's address at the proxy (its per-client shares)
+ * and pick its rollout arm. Null then: the proxy sees the edge's address, as behind any balancer
+ * that adds none.
  */
-export function withClientIp(headers: Headers, incoming: Headers): Headers {
-  const ip = incoming.get('cf-connecting-ip');
-  if (ip === null || ip.trim() === '') return headers;
+export function attestedClientIp(request: Request): string | null {
+  if (typeof (request as Request & { cf?: unknown }).cf !== 'object') return null;
+  const ip = request.headers.get('cf-connecting-ip')?.trim() ?? '';
+  return ip === '' ? null : ip;
+}
+
+/**
+ * Adds the connecting client's address (`attestedClientIp`) to `x-forwarded-for`, so the proxy
+ * sees who called rather than a client's claim.
+ */
+export function withClientIp(headers: Headers, ip: string | null): Headers {
+  if (ip === null) return headers;
   const prior = headers.get('x-forwarded-for');
   headers.set('x-forwarded-for', prior === null || prior.trim() === '' ? ip : `${prior}, ${ip}`);
   // Forwarded too: a client-sent element must not stay the last (the one a proxy trusts) unmarked.
@@ -178,7 +191,7 @@ async function attempt(a: ForwardArgs, canRetry: boolean): Promise<ForwardResult
     const token = await a.mint(i, span?.traceparent);
     const headers = withClientIp(
       upstreamHeaders(a.request.headers, token, a.decisionId, { forwardCredentials: a.forwardCredentials ?? false }),
-      a.request.headers,
+      attestedClientIp(a.request),
     );
     if (span !== undefined) headers.set('traceparent', span.traceparent);
     let response: Response;

@@ -5,7 +5,7 @@
  */
 import type { Decision, StrategyState } from '../../shared/decision/types.ts';
 import type { ApiKey, AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
-import { forward } from './answer-forward.ts';
+import { attestedClientIp, forward } from './answer-forward.ts';
 import type { ForwardAttempt, ForwardTarget } from './answer-forward.ts';
 import { chooseAnswerMode } from './answer-mode.ts';
 import type { AnswerMode } from './answer-mode.ts';
@@ -309,7 +309,7 @@ export class Edge {
     const jobKeyHash = await jobKeyHashOf(request.headers, path.appId, snapshot.app.requests.jobKeyHeader);
     // Keyless requests under a rollout or policy canary stick to one arm by the client's salted identity.
     const needsClientKey = affinityKey === null && jobKeyHash === null && (snapshot.rollout !== undefined || this.deps.config.canary !== null);
-    const clientKey = needsClientKey ? await clientKeyOf(request.headers, path.appId, this.deps.config.clientKeySalt) : null;
+    const clientKey = needsClientKey ? await clientKeyOf(request.headers, path.appId, this.deps.config.clientKeySalt, attestedClientIp(request)) : null;
     const facts: RequestFacts = {
       appId: path.appId,
       fn: path.fn,
