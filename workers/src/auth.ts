@@ -35,6 +35,11 @@ export function bearerKey(headers: Headers): string | null {
   return m?.[1] ?? null;
 }
 
+/** Two Authorization headers reach the Worker joined by a comma ("Bearer a, Bearer b"). */
+function sentTwice(headers: Headers): boolean {
+  return /^\s*Bearer\s+\S+\s*,\s*Bearer\s/i.test(headers.get('authorization') ?? '');
+}
+
 /**
  * Reads of keys sent to apps the edge does not know count against this one tenant: a made-up
  * project in the path must not make each of its keys a tenant of its own, with reads to spare.
@@ -55,7 +60,7 @@ export async function authorize(
 ): Promise<EdgeError | null> {
   if (!app.authRequired) return null;
   const key = bearerKey(headers);
-  if (key === null) return refuse.missingKey();
+  if (key === null) return sentTwice(headers) ? refuse.twoAuthorizations() : refuse.missingKey();
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse.unknownKey();
   const found = await lookup(await hashKey(key), app.projectId, tenant, waitUntil);

@@ -94,7 +94,25 @@ const KEY_RECHECK_MS = 250;
  */
 const VIEW_MAX_KEYS = 20_000;
 
-const APP_ROUTE_PREFIXES = ['/v4/', '/token/', '/explain/', '/v4', '/token', '/explain'];
+/** Paths that are meant as app routes: malformed, they are 400 `bad-path`; anything else 404. */
+const APP_ROUTE_PREFIXES = ['/v4/', '/token/', '/explain/'];
+
+function looksLikeAppRoute(pathname: string): boolean {
+  return APP_ROUTE_PREFIXES.some((p) => pathname === p.slice(0, -1) || pathname.startsWith(p));
+}
+
+/**
+ * The request target's path as the client sent it. WHATWG URL parsing turns `\` into `/`, so
+ * `/v4/acme/chat/v1\models` was served as `v1/models` where the proxy, reading the raw target,
+ * refuses it (one canonical path rule: shared/http/request-path.ts). Cloudflare normalizes backslashes
+ * before a Worker runs; a self-hosted or local edge does not.
+ */
+function rawPath(requestUrl: string): string {
+  const start = requestUrl.indexOf('/', requestUrl.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const end = requestUrl.search(/[?#]/);
+  return requestUrl.slice(start, end < 0 || end < start ? undefined : end);
+}
 
 export class Edge {
   readonly snapshots: SwrCache<AppSnapshot>;
@@ -191,12 +209,16 @@ export class Edge {
     const url = new URL(request.url);
     // This isolate's decision-log counters: drops during a database outage are visible here.
     // Totals only: which apps lost rows names tenants, so it goes to the operator's error log.
-    if (url.pathname === '/health') return json({ ok: true, decisionLog: withoutTenants(this.decisions.stats()) });
+    if (url.pathname === '/health') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return errorResponse(refuse.methodNotAllowed('/health', 'GET, HEAD'), { allow: 'GET, HEAD' });
+      return json({ ok: true, decisionLog: withoutTenants(this.decisions.stats()) });
+    }
     if (url.pathname === '/__bench' && this.deps.config.benchRoute) return benchRoute(this, url, request);
+    const raw = rawPath(request.url);
+    if (raw.includes('\\')) return errorResponse(refuse.badPath(raw));
     const parsed = parseAppPath(url.pathname);
     if (!parsed.ok) {
-      const looksLikeApp = APP_ROUTE_PREFIXES.some((p) => url.pathname === p || url.pathname.startsWith(p));
-      return errorResponse(parsed.code === 'not-app-path' && looksLikeApp ? refuse.badPath(url.pathname) : pathRefusal(url.pathname, parsed));
+      return errorResponse(parsed.code === 'not-app-path' && looksLikeAppRoute(url.pathname) ? refuse.badPath(url.pathname) : pathRefusal(url.pathname, parsed));
     }
     const path = parsed.path;
     const traced = this.#startTrace(request, path);

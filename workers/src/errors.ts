@@ -20,6 +20,7 @@ export type EdgeErrorCode =
   | 'revoked-key' // 403
   | 'unknown-app' // 404
   | 'not-found' // 404: no such route
+  | 'method-not-allowed' // 405 + Allow: e.g. POST /health
   | 'no-candidate' // 503: the decision found no cluster that may serve the request
   | 'no-snapshot' // 503: database unreachable and nothing cached for this app
   | 'edge-busy' // 503 + Retry-After: too many uncached apps/keys being read at once (EDGE_MAX_FIRST_LOADS)
@@ -72,7 +73,7 @@ export const refuse = {
       `"${path}" is not a Switchyard route: use /v4/<project>/<app>/<function>, /token/v4/..., or /explain/v4/...`,
     ),
   badMode: (mode: string): EdgeError =>
-    new EdgeError('bad-mode', 400, `Unknown answer mode "${mode}": use forward, redirect or token.`),
+    new EdgeError('bad-mode', 400, `Unknown answer mode ${JSON.stringify(mode.slice(0, 64))}: use forward, redirect or token.`),
   upgradeNeedsToken: (tokenPath: string): EdgeError =>
     new EdgeError(
       'upgrade-needs-token',
@@ -81,6 +82,10 @@ export const refuse = {
     ),
   missingKey: (): EdgeError =>
     new EdgeError('missing-key', 401, 'This app requires an API key: send "Authorization: Bearer <key>".'),
+  methodNotAllowed: (path: string, allow: string): EdgeError =>
+    new EdgeError('method-not-allowed', 405, `${path} answers ${allow} only.`),
+  twoAuthorizations: (): EdgeError =>
+    new EdgeError('missing-key', 401, 'The request has more than one Authorization header: send exactly one, "Authorization: Bearer <key>".'),
   unknownKey: (): EdgeError =>
     new EdgeError('unknown-key', 401, 'The API key is not recognised: check it, or create one for this project.'),
   wrongProject: (appId: string): EdgeError =>
