@@ -31,8 +31,25 @@ function asRecord(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
 }
 
-function optNum(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+/**
+ * An optional limit: absent is none; anything else must be a positive number (a whole one when
+ * `whole`). A string `"1"` used to mean no limit at all, and a negative rate refused every request.
+ */
+function optLimit(v: unknown, where: string, whole: boolean, problems: string[]): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0 && (!whole || Number.isInteger(v))) return v;
+  problems.push(`${where}: expected ${whole ? 'a whole number ≥ 1' : 'a number > 0'} (or leave it out for no limit), got ${JSON.stringify(v)}`);
+  return null;
+}
+
+/** A replica URL the proxy can send to: http(s), with a host. */
+function urlProblem(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? null : `expected an http:// or https:// URL, got ${JSON.stringify(url)}`;
+  } catch {
+    return `expected an http:// or https:// URL, got ${JSON.stringify(url)}`;
+  }
 }
 
 /** Parse the static endpoints document; throws one error listing every bad entry. */
@@ -53,12 +70,17 @@ export function parseStaticEndpoints(doc: unknown): {
       problems.push(`endpoints[${i}]: needs string cluster, app and url`);
       return;
     }
+    const badUrl = urlProblem(url);
+    // Every request to it failed as 400 client-invalid, blamed on the client.
+    if (badUrl !== null) problems.push(`endpoints[${i}].url: ${badUrl}`);
+    const weight = e['weight'] ?? 1;
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) problems.push(`endpoints[${i}].weight: expected a number ≥ 0, got ${JSON.stringify(weight)}`);
     endpoints.push({
       clusterId: cluster,
       appId: app,
       url,
       healthy: true,
-      weight: optNum(e['weight']) ?? 1,
+      weight: typeof weight === 'number' ? weight : 1,
     });
   });
   const projectBudgets = new Map<string, TokenBudget>();
@@ -70,8 +92,11 @@ export function parseStaticEndpoints(doc: unknown): {
     if (typeof p['id'] === 'string' && b.budget !== null) projectBudgets.set(p['id'], b.budget);
   });
   const appList = Array.isArray(root['apps']) ? root['apps'] : [];
+  const seen = new Set<string>();
   appList.forEach((raw, i) => {
     const a = asRecord(raw);
+    if (typeof a['id'] === 'string' && seen.has(a['id'])) problems.push(`apps[${i}]: ${a['id']} is listed twice (one entry per app)`);
+    if (typeof a['id'] === 'string') seen.add(a['id']);
     const strategy = a['strategy'] ?? 'round-robin';
     if (
       typeof a['id'] !== 'string' ||
@@ -96,8 +121,8 @@ export function parseStaticEndpoints(doc: unknown): {
       routeLimits: routes.limits,
       strategy: strategy as StrategyName,
       affinityHeader: typeof a['affinityHeader'] === 'string' ? a['affinityHeader'] : null,
-      maxConcurrency: optNum(a['maxConcurrency']),
-      maxRps: optNum(a['maxRps']),
+      maxConcurrency: optLimit(a['maxConcurrency'], `apps[${i}].maxConcurrency`, true, problems),
+      maxRps: optLimit(a['maxRps'], `apps[${i}].maxRps`, false, problems),
       requests: rules.rules,
       projectBudget: projectBudgets.get(projectOfAppId(a['id'])) ?? null,
     });
