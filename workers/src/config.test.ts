@@ -31,6 +31,9 @@ describe('loadConfig: valid', () => {
     [{ EDGE_TOKEN_TTL_SECONDS: '300' }, { tokenTtlSeconds: 300 }],
     [{ EDGE_MAX_APPS: '5', EDGE_DECISION_BATCH: '1' }, { maxApps: 5, decisionBatch: 1 }],
     [{ LIBSQL_URL: 'libsql://db-org.turso.io', LIBSQL_AUTH_TOKEN: 'tok' }, { libsqlUrl: 'libsql://db-org.turso.io', libsqlAuthToken: 'tok' }],
+    // Blank is unset, as on the proxy: a blank issuer was "", and proxies refused every token.
+    [{ EDGE_TOKEN_ISSUER: '   ' }, { tokenIssuer: 'switchyard-edge' }],
+    [{ EDGE_TOKEN_TTL_SECONDS: ' ' }, { tokenTtlSeconds: 30 }],
   ])('%j', async (vars, expected) => {
     const r = await loadConfig({ ...base, ...vars });
     expect(r.ok && r.config).toMatchObject(expected);

@@ -16,15 +16,20 @@ export class EnvReader {
   readonly problems: EnvProblem[] = [];
   constructor(private readonly env: EnvVars) {}
 
-  /** The raw string value, or undefined when unset/empty. Non-strings are reported. */
+  /**
+   * The trimmed string value, or undefined when unset, empty or blank (a blank EDGE_TOKEN_ISSUER
+   * was the issuer "", where the proxy reads a blank PROXY_TOKEN_ISSUER as its default, so every
+   * token was refused). Non-strings are reported.
+   */
   raw(name: string): string | undefined {
     const v = this.env[name];
-    if (v === undefined || v === null || v === '') return undefined;
+    if (v === undefined || v === null) return undefined;
     if (typeof v !== 'string') {
       this.problems.push({ variable: name, value: String(v), message: 'must be a string (set it under [vars] or as a secret)' });
       return undefined;
     }
-    return v.trim();
+    const t = v.trim();
+    return t === '' ? undefined : t;
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
