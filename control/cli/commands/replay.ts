@@ -73,7 +73,7 @@ export function register(program: Command): void {
         verify: opts.verify && policy === null && strategy === null,
         ...(opts.policy === undefined ? {} : { policySource: opts.policy }),
       };
-      const threads = opts.threads === undefined ? defaultThreads() : positiveNumber(opts.threads, '--threads');
+      const threads = opts.threads === undefined ? defaultThreads() : wholeNumber(opts.threads, '--threads', MAX_THREADS);
       if (opts.out !== undefined) await prepareReportDir(opts.out);
       // The bar's library is loaded only when there is a terminal to draw it on.
       const bar = process.stderr.isTTY ? new (await import('cli-progress')).SingleBar({ stream: process.stderr, format: 'replay [{bar}] {value}/{total} {eta}s' }) : null;
@@ -148,7 +148,7 @@ async function finish(report: ReplayReport, out: string | undefined): Promise<vo
 /** `briefOnly`: the caller reads only each record's brief (libSQL then never fetches explanations; NDJSON decodes them lazily anyway). */
 function sourceOf(opts: ReplayFlags): { records: (read?: { briefOnly: boolean }) => AsyncIterable<DecisionRecord>; count: () => Promise<number> } {
   const from = decisionSource(opts, process.env);
-  const limit = opts.limit === undefined ? undefined : positiveNumber(opts.limit, '--limit');
+  const limit = opts.limit === undefined ? undefined : wholeNumber(opts.limit, '--limit', Number.MAX_SAFE_INTEGER);
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
   if ('input' in from) {
     const file = from.input;
@@ -208,6 +208,19 @@ function parseSince(s: string): number {
   const t = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
   if (!Number.isFinite(t)) throw new BacktestError('bad-option', `--since ${s}: expected an ISO 8601 time or ms since the epoch`);
   return t;
+}
+
+/**
+ * Worker threads a replay may start: each is an isolate with its own heap and compile (tens of MB),
+ * and beyond the cores they only compete (`--threads 1e12` died allocating).
+ */
+const MAX_THREADS = 256;
+
+/** A count: `--limit 2.5` failed inside libSQL (SQLITE_MISMATCH), `--threads 0.5` ran. */
+function wholeNumber(s: string, flag: string, max: number): number {
+  const n = /^\d+$/.test(s.trim()) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new BacktestError('bad-option', `${flag} ${s}: expected a whole number from 1 to ${max}`);
+  return n;
 }
 
 function positiveNumber(s: string, flag: string): number {

@@ -39,14 +39,19 @@ export function register(program: Command): void {
       const overrides = opts.policy === undefined ? [] : parseEnvFile(await readText(opts.policy), opts.policy);
       // Validate the file on its own first so errors carry its own line numbers.
       if (opts.policy !== undefined) policyFromEnv(overrides, opts.policy);
-      const scenario = {
-        ...parsed,
-        policy: { ...parsed.policy, ...Object.fromEntries(overrides.map((l) => [l.key, l.value])) },
+      const flagged = {
         ...(opts.hours === undefined ? {} : { durationHours: positive(opts.hours, '--hours') }),
         ...(opts.tickSeconds === undefined ? {} : { tickSeconds: positive(opts.tickSeconds, '--tick-seconds') }),
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-        traffic: { ...parsed.traffic, ...(opts.rate === undefined ? {} : { ratePerSecond: positive(opts.rate, '--rate') }) },
       };
+      const rate = opts.rate === undefined ? {} : { ratePerSecond: positive(opts.rate, '--rate') };
+      const merged = {
+        ...parsed,
+        policy: { ...parsed.policy, ...Object.fromEntries(overrides.map((l) => [l.key, l.value])) },
+        ...flagged,
+        traffic: { ...parsed.traffic, ...rate },
+      };
+      const scenario = withFlags(merged, opts);
       const strategies = opts.strategies === undefined ? undefined : parseStrategies(opts.strategies);
       if (opts.out !== undefined) await prepareReportDir(opts.out);
       const started = performance.now();
@@ -78,6 +83,18 @@ function parseStrategies(list: string): SimStrategy[] {
     throw new BacktestError('bad-option', `--strategies: unknown ${bad.join(', ') || '(empty)'}; expected some of ${SIM_STRATEGIES.join(', ')}`);
   }
   return names as SimStrategy[];
+}
+
+/**
+ * The file's rule that a tick fits in the run, for the flags that change either: `--tick-seconds
+ * 1e9` was taken and reported 143 billion requests. (The rest of the file's rules stay the file's:
+ * `--hours` may cut a run before its incidents and price changes.)
+ */
+function withFlags<T extends { durationHours: number; tickSeconds: number }>(merged: T, opts: SimulateFlags): T {
+  if ((opts.hours !== undefined || opts.tickSeconds !== undefined) && merged.durationHours * 3600 < merged.tickSeconds) {
+    throw new BacktestError('bad-option', `${opts.tickSeconds === undefined ? `--hours ${opts.hours}` : `--tick-seconds ${opts.tickSeconds}`}: a tick of ${merged.tickSeconds} s is longer than the run (${merged.durationHours} h)`);
+  }
+  return merged;
 }
 
 function positive(s: string, flag: string): number {

@@ -8,6 +8,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, expect, test } from 'vitest';
 import { runCliInProcess } from '../run-cli-in-process.ts';
 
@@ -45,6 +46,12 @@ test.each([
     'give --db <url> or --input <file.ndjson>, not both',
   ],
   [['replay', '--input', 'x.ndjson', '--strategy', 'nosuch'], '--strategy nosuch: expected one of'],
+  // Ran with half a thread; died allocating a trillion; failed inside libSQL (SQLITE_MISMATCH).
+  [['replay', '--input', 'x.ndjson', '--threads', '0.5'], '--threads 0.5: expected a whole number from 1 to 256'],
+  [['replay', '--input', 'x.ndjson', '--threads', '1e12'], '--threads 1e12: expected a whole number from 1 to 256'],
+  [['replay', '--input', 'x.ndjson', '--limit', '2.5'], '--limit 2.5: expected a whole number from 1 to'],
+  // Taken, and reported 143 billion requests (the file refuses a tick longer than the run).
+  [['simulate', fileURLToPath(new URL('../../../examples/scenarios/steady-global.yaml', import.meta.url)), '--tick-seconds', '1e9'], '--tick-seconds 1e9: a tick of 1000000000 s is longer than the run (24 h)'],
   [
     ['canary', 'promote', '--since-hours', '-1', '--db', db],
     '--since-hours -1: expected a positive number',
