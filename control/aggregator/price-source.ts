@@ -7,7 +7,7 @@ export interface PriceSource {
   current(): Promise<Readonly<Record<string, number>>>;
 }
 
-function parsePrices(text: string): Record<string, number> | string {
+export function parsePrices(text: string): Record<string, number> | string {
   let raw: unknown;
   try {
     raw = parse(text);

@@ -24,6 +24,8 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['unknown strategy', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    strategy: fastest\n`, 'apps[0].strategy', 13, /unknown strategy 'fastest'/],
     ['bad residency', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    residency: moon-only\n`, 'apps[0].residency', 13, /unknown residency 'moon-only'/],
     ['residency excluding every cluster', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], residency: na-only}\n`, 'apps[0].residency', 10, /excludes every cluster/],
+    ['exclusions covering every cluster', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], excludedClusters: [c1]}\n`, 'apps[0].excludedClusters', 10, /excludes every cluster app 'acme\/chat' is deployed to/],
+    ['a YAML alias bomb', `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [${Array(10).fill('*a').join(', ')}]\nc: &c [${Array(10).fill('*b').join(', ')}]\nd: &d [${Array(10).fill('*c').join(', ')}]\ne: &e [${Array(10).fill('*d').join(', ')}]\nf: &f [${Array(10).fill('*e').join(', ')}]\ng: &g [${Array(10).fill('*f').join(', ')}]\n`, '', 1, /YAML: /],
     ['unknown residency region', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], residency: {regions: [eu-westt]}}\n`, 'apps[0].residency', 10, /unknown region eu-westt/],
     ['unknown field', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    residencey: any\n`, 'apps[0].residencey', 13, /unknown field 'residencey'/],
     ['undeclared project', `${base}apps:\n  - {project: other, name: chat, clusters: [c1]}\n`, 'apps[0].project', 10, /undeclared project 'other'/],

@@ -38,7 +38,14 @@ export function parseConfig(text: string, file: string): ParseResult {
   }
   if (errors.length > 0) return { valid: false, config: null, errors };
 
-  const root: unknown = doc.toJS() ?? {};
+  let root: unknown;
+  try {
+    root = doc.toJS() ?? {};
+  } catch (e) {
+    // An alias bomb (`Excessive alias count`): said without the file's name before.
+    report([], `YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    return { valid: false, config: null, errors };
+  }
   if (typeof root !== 'object' || root === null || Array.isArray(root)) {
     report([], `the config must be a mapping with sections ${SECTIONS.join(', ')}`);
     return { valid: false, config: null, errors };
@@ -225,6 +232,10 @@ function checkApps(
     excluded.forEach((c, i) => {
       if (!deployed.has(c)) fail(at('excludedClusters', i), `excluded cluster '${c}' is not in this app's clusters`);
     });
+    // As a residency that leaves nothing: the app could never be routed.
+    if (deployed.size > 0 && [...deployed].every((c) => excluded.includes(c))) {
+      fail(at('excludedClusters'), `excludes every cluster app '${id}' is deployed to; drain one with \`switchyard apply\` of fewer exclusions, or remove the app`);
+    }
     for (const c of Object.keys(value.clusterWeights ?? {})) {
       if (!deployed.has(c)) fail(at('clusterWeights', c), `weight for cluster '${c}', which is not in this app's clusters`);
     }
