@@ -234,7 +234,7 @@ function checkApps(
     });
     // As a residency that leaves nothing: the app could never be routed.
     if (deployed.size > 0 && [...deployed].every((c) => excluded.includes(c))) {
-      fail(at('excludedClusters'), `excludes every cluster app '${id}' is deployed to; drain one with \`switchyard apply\` of fewer exclusions, or remove the app`);
+      fail(at('excludedClusters'), `excludes every cluster app '${id}' is deployed to, so no request could be routed (leave one in, or remove the app)`);
     }
     for (const c of Object.keys(value.clusterWeights ?? {})) {
       if (!deployed.has(c)) fail(at('clusterWeights', c), `weight for cluster '${c}', which is not in this app's clusters`);
