@@ -68,4 +68,26 @@ describe('apply converges the database and is idempotent', () => {
     store.close();
     expect(rs.rows[0]?.['provider']).toBe('crusoe');
   });
+
+  // Dry run listed "+ api key acme-demo-2"; the write then failed on SQLite's UNIQUE(api_keys.hash)
+  // with a hint to write "the referenced row first".
+  it.each([true, false])('a stored key under a new id is refused by name, dry run %s, nothing changed', async (dryRun) => {
+    const stored = async (): Promise<unknown[]> => {
+      const store = openStore({ url: dbUrl });
+      try {
+        const rs = await store.client.execute("SELECT (SELECT name FROM projects WHERE id = 'acme') AS name, (SELECT group_concat(id) FROM api_keys) AS keys");
+        return [rs.rows[0]?.['name'], rs.rows[0]?.['keys']];
+      } finally {
+        store.close();
+      }
+    };
+    const before = await stored();
+    const renamed = demo.replace('id: acme-demo', 'id: acme-demo-2').replace('name: Acme Inc.', 'name: Acme Renamed');
+    const r = await apply(renamed, dryRun);
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toContain("apiKeys: key 'acme-demo-2' is already stored as 'acme-demo'");
+    expect(r.err.join('\n')).not.toMatch(/SQLITE|referenced row/);
+    expect(await stored()).toEqual(before);
+  });
 });
+
