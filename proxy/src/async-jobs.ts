@@ -212,7 +212,12 @@ export class AsyncJobs {
   /** Begin: the proxy's own URL is known, take up unfinished jobs, sweep expired ones. */
   async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
-    await mkdir(this.o.dir, { recursive: true });
+    await mkdir(this.o.dir, { recursive: true }).catch((err: unknown) => {
+      // Named as every other file setting is (file-reasons.ts): Node's `EEXIST … mkdir` named neither.
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it is a file, not a directory' : code === 'EACCES' ? 'permission denied' : String(err);
+      throw new Error(`jobsDir (PROXY_JOBS_DIR) ${this.o.dir}: cannot make the job results directory: ${why}`);
+    });
     // Results kept from before the boot count against their budgets too (a cluster's primary loads them).
     await this.#ledger?.loadUntilDone(this.o.recoverBefore);
     if (recover) await this.#recoverAll();
