@@ -215,7 +215,7 @@ export class AsyncJobs {
     await mkdir(this.o.dir, { recursive: true }).catch((err: unknown) => {
       // Named as every other file setting is (file-reasons.ts): Node's `EEXIST … mkdir` named neither.
       const code = (err as NodeJS.ErrnoException | null)?.code;
-      const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it is a file, not a directory' : code === 'EACCES' ? 'permission denied' : String(err);
+      const why = code === 'EEXIST' ? 'it is a file, not a directory' : code === 'ENOTDIR' ? 'a folder on its path is a file' : code === 'EACCES' ? 'permission denied' : String(err);
       throw new Error(`jobsDir (PROXY_JOBS_DIR) ${this.o.dir}: cannot make the job results directory: ${why}`);
     });
     // Results kept from before the boot count against their budgets too (a cluster's primary loads them).

@@ -346,7 +346,15 @@ export async function handleUpgrade(
     return;
   }
   if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-    refuseUpgrade(socket, new ProxyError('not-found', 400, 'only WebSocket upgrades are proxied'));
+    // An offer the listener could not serve over HTTP/1.1 (unspoken-upgrade.ts): a body, or other
+    // requests before or after it on the connection.
+    const err = new ProxyError(
+      'upgrade-unsupported',
+      400,
+      `Upgrade: ${String(req.headers.upgrade ?? '')} is not spoken here, and is ignored only on a request without a body that is alone on its connection: send this one without the Upgrade header (or speak HTTP/2 with prior knowledge)`,
+    );
+    rt.metrics.refusals.inc({ code: err.code });
+    refuseUpgrade(socket, err);
     return;
   }
   const t0 = rt.tracing === null ? 0 : traceNow();

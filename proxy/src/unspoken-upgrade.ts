@@ -3,11 +3,12 @@
  * request served over HTTP/1.1 (nginx and HAProxy do the same): `curl --http2` and Java's
  * HttpClient offer `Upgrade: h2c` on an http:// URL, and were refused 400. Node 20 hands every
  * request that asks for an upgrade to the 'upgrade' listener with the connection's parser already
- * detached, and has no way to decline; so the head is written back without the upgrade and the
- * socket given to the HTTP/1 server again as a new connection, which parses that head, the body
- * after it (`head`: the bytes the old parser had not read) and the requests that follow.
+ * detached, and has no way to decline (`shouldUpgradeCallback` came later); so the head is written
+ * back without the upgrade and the socket given to the HTTP/1 server again as a new connection,
+ * which parses that head and the requests that follow it.
  */
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 const UPGRADE_TOKENS = new Set(['upgrade', 'http2-settings']);
@@ -35,15 +36,28 @@ export function headWithoutUpgrade(req: IncomingMessage): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
+/**
+ * Fed again only when nothing else rides on the bytes: no body (a Node whose parser reads an
+ * upgrade request's body itself would leave the rebuilt head's length to the next request's bytes),
+ * nothing pipelined after it (`head`), no answer to an earlier request still going out (the new
+ * connection state would queue this one behind an answer it never sees end), and the socket
+ * itself. Anything else is refused by `onUpgrade` (400 `upgrade-unsupported`), never forwarded.
+ */
+export function canServeWithoutUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+  const length = req.headers['content-length'];
+  const bodiless = (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
+  const busy = (socket as { _httpMessage?: unknown })._httpMessage;
+  return bodiless && head.length === 0 && socket instanceof Socket && (busy === undefined || busy === null);
+}
+
 /** `onUpgrade` for WebSockets; any other upgrade is fed back to the HTTP/1 server without it. */
 export function upgradeOrServe(
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
   feedAgain: (socket: Duplex) => void,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
-    if (isWebSocketUpgrade(req)) return onUpgrade(req, socket, head);
+    if (isWebSocketUpgrade(req) || !canServeWithoutUpgrade(req, socket, head)) return onUpgrade(req, socket, head);
     socket.pause();
-    if (head.length > 0) socket.unshift(head);
     socket.unshift(headWithoutUpgrade(req));
     feedAgain(socket);
     socket.resume();

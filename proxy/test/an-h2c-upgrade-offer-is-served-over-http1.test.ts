@@ -1,9 +1,10 @@
 /**
  * A client that offers `Upgrade: h2c` (`curl --http2` on an http:// URL, Java's HttpClient by
  * default) is served over HTTP/1.1, the upgrade ignored as RFC 9110 §7.8 allows; it was refused
- * 400 `not-found` ("only WebSocket upgrades are proxied"). The body after the head and the
- * requests after it on the connection are served too, on the cleartext and the TLS port, and a
- * connection that offers it on every request costs nothing per offer.
+ * 400 `not-found` ("only WebSocket upgrades are proxied"). The requests after it on the
+ * connection are served too, on the cleartext and the TLS port, and a connection that offers it
+ * on every request costs nothing per offer. An offer with a body, or with other requests
+ * pipelined around it, is refused 400 `upgrade-unsupported`.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -84,23 +85,36 @@ function suite(name: string, tls: boolean): void {
       return s;
     };
 
-    it('serves a POST that offers h2c, its body whole, and the request after it on the connection', async () => {
+    it('serves a GET that offers h2c, and the request after it on the connection', async () => {
       const socket = await open();
       try {
-        const body = '{"messages":[{"role":"user","content":"hi"}]}';
-        const [first, second] = await exchange(
-          socket,
-          `POST /v4/acme/chat/v1/offer?one HTTP/1.1\r\nHost: p\r\n${OFFER}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
-            `GET /v4/acme/chat/v1/offer?two HTTP/1.1\r\nHost: p\r\n\r\n`,
-          2,
-        );
+        const [first] = await exchange(socket, `GET /v4/acme/chat/v1/offer?one HTTP/1.1\r\nHost: p\r\n${OFFER}\r\n`, 1);
+        const [second] = await exchange(socket, `GET /v4/acme/chat/v1/offer?two HTTP/1.1\r\nHost: p\r\n\r\n`, 1);
         expect(first?.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
         expect(second?.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
         const seen = replica.received.find((r) => r.rawUrl === '/v1/offer?one');
-        expect(seen?.bodyBytes).toBe(body.length);
         expect(seen?.headers['upgrade']).toBeUndefined();
         expect(seen?.headers['http2-settings']).toBeUndefined();
         expect(replica.received.some((r) => r.rawUrl === '/v1/offer?two')).toBe(true);
+      } finally {
+        socket.destroy();
+      }
+    });
+
+    // Fed again, a body would be framed by whatever parser reads it (a newer Node's reads an upgrade
+    // request's body itself), and a request pipelined around the offer would be queued behind an
+    // answer the new connection state never sees end: refused, never forwarded.
+    it.each([
+      ['with a body', (b: string) => `POST /v4/acme/chat/v1/offer?${b} HTTP/1.1\r\nHost: p\r\n${OFFER}Content-Length: 2\r\n\r\n{}`],
+      ['with a request pipelined after it', (b: string) => `GET /v4/acme/chat/v1/offer?${b} HTTP/1.1\r\nHost: p\r\n${OFFER}\r\nGET /v4/acme/chat/v1/offer?${b}-next HTTP/1.1\r\nHost: p\r\n\r\n`],
+    ])('an offer %s is refused 400 upgrade-unsupported, nothing forwarded', async (name, bytes) => {
+      const marker = name.replace(/\W+/g, '-');
+      const socket = await open();
+      try {
+        const [answer] = await exchange(socket, bytes(marker), 1);
+        expect(answer?.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+        expect(answer).toContain('"code":"upgrade-unsupported"');
+        expect(replica.received.filter((r) => r.rawUrl.includes(marker))).toEqual([]);
       } finally {
         socket.destroy();
       }
