@@ -7,6 +7,7 @@ export { type ChosenBrief, chosenBriefOf, decideChosen } from '../shared/decisio
 export { withNotesOf } from '../shared/decision/decision-notes.ts';
 export { glanceAt } from '../shared/decision/lazy-decision.ts';
 export { DEFAULT_POLICY, parsePolicy } from '../shared/decision/policy.ts';
-export { unknownPolicyVariable } from '../shared/decision/unknown-policy-variable.ts';
+export { unknownRouteVariable } from '../shared/decision/unknown-policy-variable.ts';
+export { CANARY_VARIABLES } from '../shared/canary/canary.ts';
 export { seededRng } from '../shared/decision/rng.ts';
 export { newStrategyState } from '../shared/decision/strategy-state.ts';

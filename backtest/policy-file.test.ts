@@ -7,6 +7,7 @@ describe('policy env file: valid', () => {
     ['empty file', '', { cost: 0.5 }],
     ['comments, export and quotes', '# tune\nexport ROUTE_WEIGHT_COST="0"\n\nROUTE_WEIGHT_LATENCY=\'3\'\n', { cost: 0, latency: 3 }],
     ['unrelated variables ignored', 'EDGE_CACHE_TTL=5\nROUTE_WEIGHT_COST=2', { cost: 2 }],
+    ['the canary\'s variables beside the policy', 'ROUTE_CANARY_PERCENT=5\nROUTE_WEIGHT_COST=2', { cost: 2 }],
   ])('%s', (_name, text, weights) => {
     expect(policyFromEnvText(text, 'p.env').weights).toMatchObject(weights);
   });
@@ -19,6 +20,7 @@ describe('policy env file: invalid', () => {
     ['every bad value at once', 'ROUTE_WEIGHT_COST=-1\nROUTE_PANIC=maybe\n', ['p.env:1', 'p.env:2', 'ROUTE_PANIC']],
     // Else the replay ran the default under the file's name, and reported it as the altered policy.
     ['a misspelt policy variable', 'ROUTE_MODLE=weights\n', ['p.env:1', 'ROUTE_MODLE is not a policy variable (did you mean ROUTE_MODEL?)']],
+    ['a misspelt canary variable', 'ROUTE_CANARY_PERCNT=5\n', ['p.env:1', 'did you mean ROUTE_CANARY_PERCENT?']],
   ])('%s', (_name, text, parts) => {
     let err: unknown;
     try {

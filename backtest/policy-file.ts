@@ -4,7 +4,7 @@
  * the file, the line and the variable.
  */
 import type { Policy } from '../shared/decision/types.ts';
-import { parsePolicy, unknownPolicyVariable } from './decision-port.ts';
+import { CANARY_VARIABLES, parsePolicy, unknownRouteVariable } from './decision-port.ts';
 import { BacktestError } from './errors.ts';
 
 export interface EnvFileLine {
@@ -43,7 +43,7 @@ export function policyFromEnv(lines: readonly EnvFileLine[], file: string): Poli
   }
   // Other vars (EDGE_*, the canary's) may share the file; a ROUTE_* name parsePolicy does not read is a typo.
   const unknown = lines.flatMap((l) => {
-    const why = l.key.startsWith('ROUTE_') && !l.key.startsWith('ROUTE_CANARY_') ? unknownPolicyVariable(l.key) : null;
+    const why = l.key.startsWith('ROUTE_') ? unknownRouteVariable(l.key, CANARY_VARIABLES) : null;
     return why === null ? [] : [`${file}:${l.line}: ${why}`];
   });
   const r = parsePolicy(env);

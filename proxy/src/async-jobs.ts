@@ -26,6 +26,7 @@ import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { FINAL_STATUSES, jobView, type JobRow, type JobStore } from './async-job-store.ts';
 import { AppJobQueue, JOB_QUEUE_MAX, jobSlotKey, jobSlotLimitsOf, projectJobSlotKey } from './async-job-queue.ts';
 import { AppLimiter, type Admission } from './app-limits.ts';
+import { unmakeableDirReason } from './file-reasons.ts';
 import { JobResultLedger } from './job-result-ledger.ts';
 import type { RetainedResult } from './retained-job-results.ts';
 import { requeueDelayMs } from './async-job-requeue.ts';
@@ -213,10 +214,7 @@ export class AsyncJobs {
   async start(selfUrl: string, recover = true): Promise<void> {
     this.#selfUrl = selfUrl;
     await mkdir(this.o.dir, { recursive: true }).catch((err: unknown) => {
-      // Named as every other file setting is (file-reasons.ts): Node's `EEXIST … mkdir` named neither.
-      const code = (err as NodeJS.ErrnoException | null)?.code;
-      const why = code === 'EEXIST' ? 'it is a file, not a directory' : code === 'ENOTDIR' ? 'a folder on its path is a file' : code === 'EACCES' ? 'permission denied' : String(err);
-      throw new Error(`jobsDir (PROXY_JOBS_DIR) ${this.o.dir}: cannot make the job results directory: ${why}`);
+      throw new Error(`jobsDir (PROXY_JOBS_DIR) ${this.o.dir}: cannot make the job results directory: ${unmakeableDirReason(err)}`);
     });
     // Results kept from before the boot count against their budgets too (a cluster's primary loads them).
     await this.#ledger?.loadUntilDone(this.o.recoverBefore);

@@ -28,12 +28,13 @@ import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
 import { malformedHttp1Head } from './http1-head-rules.ts';
+import { unspokenUpgradeRefusal } from './unspoken-upgrade.ts';
 import { forwardH2WebSocket } from './ws-h2.ts';
 import { parseRequestTarget, type RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
 import type { WebSocketServers } from './ws-servers.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
-import { STRIP_CREDENTIALS, type RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
+import { asksForWebSocket, STRIP_CREDENTIALS, type RequestHeaderPolicy } from '../../shared/http/header-rules.ts';
 import { admissionFacts, traceNow } from './tracing.ts';
 import type { GateResult } from './token-gate.ts';
 import type { RequestTrace } from './tracing-request.ts';
@@ -59,10 +60,6 @@ function checkRules(req: ClientRequest | IncomingMessage, target: RequestTarget,
   return null;
 }
 
-function isUpgrade(req: ClientRequest | IncomingMessage): boolean {
-  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket' || req.headers[':protocol'] === 'websocket';
-}
-
 /**
  * Admission without a promise when nothing had to be awaited (the usual case: auth disabled, a
  * token verified before, limits decided in this process): no async frame, no microtask turn.
@@ -79,7 +76,7 @@ function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Admitted
     };
   }
   const target = parsed.target;
-  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)) };
+  if (rt.draining) return { ok: false, error: drainingError(rt, target, asksForWebSocket(req.headers.upgrade, req.headers[':protocol'])) };
   const gate = rt.gate.check(req.headers, target, rt.now(), req.method, req.socket.remoteAddress);
   return gate instanceof Promise ? gate.then((g) => afterGate(rt, req, target, g)) : afterGate(rt, req, target, gate);
 }
@@ -87,7 +84,7 @@ function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Admitted
 function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, target: RequestTarget, gate: GateResult): Admitted | Promise<Admitted> {
   if (!gate.ok) return gate;
   // A drain may have begun while the token was verified: start no new upstream work.
-  if (rt.draining) return { ok: false, error: drainingError(rt, target, isUpgrade(req)), claims: gate.claims };
+  if (rt.draining) return { ok: false, error: drainingError(rt, target, asksForWebSocket(req.headers.upgrade, req.headers[':protocol'])), claims: gate.claims };
   const rules = rt.registry.routing(target.appId).requests;
   const broken = checkRules(req, target, rules);
   if (broken !== null) return { ok: false, error: broken, claims: gate.claims };
@@ -187,7 +184,7 @@ export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientR
   try {
     const bad = 'stream' in req ? null : malformedHttp1Head(req);
     if (bad !== null) return refuseMalformed(rt, req, res, bad);
-    if (isJobRoute(req.url)) return settle(rt, res, handleJobRoute(rt.jobRoutes, req, res, (err) => jobRouteRefused(rt, req, err)));
+    if (isJobRoute(req.url)) return settle(rt, res, handleJobRoute(rt.jobRoutes, req, res, (err) => refusalNoted(rt, req, err)));
     const t0 = rt.tracing === null ? 0 : traceNow();
     const pending = admit(rt, req);
     if (pending instanceof Promise) settle(rt, res, pending.then((a) => handleAdmitted(rt, req, res, t0, a)));
@@ -199,13 +196,12 @@ export function handleRequest(rt: ProxyRuntime, req: ClientRequest, res: ClientR
 
 /** Not valid HTTP/1 (http1-head-rules.ts): refused before anything reads it, the connection closed after. */
 function refuseMalformed(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, err: ProxyError): void {
-  rt.metrics.refusals.inc({ code: err.code });
-  rt.logger.info({ method: req.method, status: err.status, code: err.code, client: req.socket?.remoteAddress }, 'refused');
+  refusalNoted(rt, req, err);
   sendError(res, err, { connection: 'close' });
 }
 
-/** A job route refused (its share of store reads, or the store): counted and logged like any refusal. */
-function jobRouteRefused(rt: ProxyRuntime, req: ClientRequest, err: ProxyError): void {
+/** A refusal answered outside the forwarding path (a malformed head, a job route): counted and logged. */
+function refusalNoted(rt: ProxyRuntime, req: ClientRequest, err: ProxyError): void {
   rt.metrics.refusals.inc({ code: err.code });
   rt.logger.info({ method: req.method, status: err.status, code: err.code, client: req.socket?.remoteAddress }, 'refused');
 }
@@ -345,14 +341,10 @@ export async function handleUpgrade(
     refuseUpgrade(socket, bad);
     return;
   }
-  if (String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+  if (!asksForWebSocket(req.headers.upgrade)) {
     // An offer the listener could not serve over HTTP/1.1 (unspoken-upgrade.ts): a body, or other
     // requests before or after it on the connection.
-    const err = new ProxyError(
-      'upgrade-unsupported',
-      400,
-      `Upgrade: ${String(req.headers.upgrade ?? '')} is not spoken here, and is ignored only on a request without a body that is alone on its connection: send this one without the Upgrade header (or speak HTTP/2 with prior knowledge)`,
-    );
+    const err = unspokenUpgradeRefusal(req);
     rt.metrics.refusals.inc({ code: err.code });
     refuseUpgrade(socket, err);
     return;

@@ -10,12 +10,10 @@
 import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { asksForWebSocket } from '../../shared/http/header-rules.ts';
+import { ProxyError } from './errors.ts';
 
 const UPGRADE_TOKENS = new Set(['upgrade', 'http2-settings']);
-
-export function isWebSocketUpgrade(req: IncomingMessage): boolean {
-  return String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
-}
 
 /** The request's head as it came (latin1, as Node decoded it), less Upgrade and what names it. */
 export function headWithoutUpgrade(req: IncomingMessage): Buffer {
@@ -50,13 +48,22 @@ export function canServeWithoutUpgrade(req: IncomingMessage, socket: Duplex, hea
   return bodiless && head.length === 0 && socket instanceof Socket && (busy === undefined || busy === null);
 }
 
+/** The answer to an offer `canServeWithoutUpgrade` turned down, which reaches `onUpgrade`. */
+export function unspokenUpgradeRefusal(req: IncomingMessage): ProxyError {
+  return new ProxyError(
+    'upgrade-unsupported',
+    400,
+    `Upgrade: ${req.headers.upgrade ?? ''} is not spoken here, and is ignored only on a request without a body that is alone on its connection: send this one without the Upgrade header (or speak HTTP/2 with prior knowledge)`,
+  );
+}
+
 /** `onUpgrade` for WebSockets; any other upgrade is fed back to the HTTP/1 server without it. */
 export function upgradeOrServe(
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
   feedAgain: (socket: Duplex) => void,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return (req, socket, head) => {
-    if (isWebSocketUpgrade(req) || !canServeWithoutUpgrade(req, socket, head)) return onUpgrade(req, socket, head);
+    if (asksForWebSocket(req.headers.upgrade) || !canServeWithoutUpgrade(req, socket, head)) return onUpgrade(req, socket, head);
     socket.pause();
     socket.unshift(headWithoutUpgrade(req));
     feedAgain(socket);

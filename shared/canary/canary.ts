@@ -23,6 +23,8 @@ import type { ConfigError, Env, ParseResult } from '../env/index.ts';
 
 export const CANARY_PERCENT_VAR = 'ROUTE_CANARY_PERCENT';
 export const CANARY_POLICY_VAR = 'ROUTE_CANARY_POLICY';
+/** Every `ROUTE_CANARY_*` name the canary reads (any other is a typo: `unknownRouteVariable`). */
+export const CANARY_VARIABLES: readonly string[] = [CANARY_PERCENT_VAR, CANARY_POLICY_VAR];
 const BUCKETS = 10_000;
 
 export interface CanaryConfig {

@@ -11,10 +11,22 @@ const KNOWN = new Set(NAMES);
 
 /** Why `name` is not a policy variable (with the nearest one when it looks like a typo), or null. */
 export function unknownPolicyVariable(name: string): string | null {
-  if (KNOWN.has(name)) return null;
-  const near = NAMES.map((n) => [n, editDistance(n, name)] as const).sort((a, b) => a[1] - b[1])[0];
-  const hint = near !== undefined && near[1] <= 3 ? `did you mean ${near[0]}?` : 'see workers/README.md for the ROUTE_* variables';
-  return `${name} is not a policy variable (${hint})`;
+  return KNOWN.has(name) ? null : `${name} is not a policy variable (${nearestHint(name, NAMES)})`;
+}
+
+/**
+ * The same for a whole environment's `ROUTE_*` names, where the canary's variables
+ * (`also`) are known too and a misspelt one (`ROUTE_CANARY_PERCNT`) would leave the canary off
+ * unannounced; the hint looks among both.
+ */
+export function unknownRouteVariable(name: string, also: readonly string[]): string | null {
+  if (KNOWN.has(name) || also.includes(name)) return null;
+  return `${name} is not a policy variable (${nearestHint(name, [...NAMES, ...also])})`;
+}
+
+function nearestHint(name: string, names: readonly string[]): string {
+  const near = names.map((n) => [n, editDistance(n, name)] as const).sort((a, b) => a[1] - b[1])[0];
+  return near !== undefined && near[1] <= 3 ? `did you mean ${near[0]}?` : 'see workers/README.md for the ROUTE_* variables';
 }
 
 /** Levenshtein distance: names are short, so the quadratic table is cheap. */

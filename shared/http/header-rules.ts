@@ -28,6 +28,15 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'http2-settings',
 ]);
 
+/**
+ * A WebSocket opening handshake: HTTP/1.1 `Upgrade: websocket` (RFC 6455 §4.1, token compared
+ * case-insensitively) or HTTP/2 extended CONNECT with `:protocol: websocket` (RFC 8441 §4). The
+ * edge answers these only in token mode; the proxy holds them.
+ */
+export function asksForWebSocket(upgrade: string | null | undefined, protocol?: unknown): boolean {
+  return upgrade?.toLowerCase() === 'websocket' || protocol === 'websocket';
+}
+
 /** Client credentials meant for Switchyard, not for the app's replicas. */
 export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie']);
 

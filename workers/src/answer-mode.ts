@@ -1,6 +1,7 @@
 import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
 import type { RouteKind } from '../../shared/http/request-path.ts';
+import { asksForWebSocket } from '../../shared/http/header-rules.ts';
 
 /** How the edge answers after deciding. `explain` is the synthetic route: never forwarded. */
 export type AnswerMode = 'forward' | 'redirect' | 'token' | 'explain';
@@ -26,7 +27,7 @@ export function chooseAnswerMode(
   // Workers cannot hand a WebSocket to a regional proxy that will hold it for hours, and a
   // WebSocket client cannot read a JSON body from a failed handshake: only an explicit token
   // request is meaningful here.
-  if ((headers.get('upgrade') ?? '').toLowerCase() === 'websocket') {
+  if (asksForWebSocket(headers.get('upgrade'))) {
     if (asked === 'token') return { ok: true, mode: 'token' };
     return { ok: false, error: refuse.upgradeNeedsToken(`/token${url.pathname}`) };
   }

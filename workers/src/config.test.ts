@@ -52,6 +52,8 @@ describe('loadConfig: invalid (every problem reported at once)', () => {
     [{ ROUTE_MAX_FALLBACKS: '99', EDGE_ANSWER_MODE: 'x' }, ['ROUTE_MAX_FALLBACKS', 'EDGE_ANSWER_MODE']],
     // A misspelt override ran the default policy unannounced (replay and simulate refused it).
     [{ ROUTE_WEIGT_LATENCY: '2' }, ['ROUTE_WEIGT_LATENCY']],
+    // And a misspelt canary variable left the canary off unannounced.
+    [{ ROUTE_CANARY_PERCNT: '10', ROUTE_CANARY_POLICY: '{"ROUTE_POLICY_VERSION":"v2"}' }, ['ROUTE_CANARY_PERCNT']],
   ])('%j → %j', async (vars, names) => {
     const r = await loadConfig({ ...base, ...vars });
     expect(r.ok).toBe(false);
@@ -65,6 +67,11 @@ describe('loadConfig: policy variables', () => {
   it('names the variable a misspelt one was meant to be', async () => {
     const r = await loadConfig({ ...base, ROUTE_LATENCY_VALUE_UDS: '0.02' });
     expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([expect.stringContaining('did you mean ROUTE_LATENCY_VALUE_USD?')]);
+  });
+
+  it('names the canary variable a misspelt one was meant to be', async () => {
+    const r = await loadConfig({ ...base, ROUTE_CANARY_PRECENT: '5' });
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([expect.stringContaining('did you mean ROUTE_CANARY_PERCENT?')]);
   });
 
   it('takes every policy variable and the canary variables', async () => {

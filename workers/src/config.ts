@@ -9,7 +9,7 @@ import { DEFAULT_ANSWER_MODES } from './answer-mode.ts';
 import type { DefaultAnswerMode } from './answer-mode.ts';
 import { EnvReader } from './env-parse.ts';
 import type { EnvProblem, EnvVars } from './env-parse.ts';
-import { importSigningKey, parseCanary, parsePolicy, unknownPolicyVariable } from './shared-deps.ts';
+import { CANARY_VARIABLES, importSigningKey, parseCanary, parsePolicy, unknownRouteVariable } from './shared-deps.ts';
 import type { CanaryConfig } from './shared-deps.ts';
 import type { SigningKey } from './shared-deps.ts';
 import { otlpUrlProblem, validRatio } from '../../shared/tracing/index.ts';
@@ -149,11 +149,11 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   if (!policyResult.ok) {
     for (const e of policyResult.errors) r.problem(e.variable, e.value ?? null, e.message);
   }
-  // A misspelt override (`ROUTE_WEIGT_LATENCY`) ran the default unannounced; replay, simulate and
-  // the canary already refused the same name.
+  // A misspelt override (`ROUTE_WEIGT_LATENCY`) ran the default unannounced, and a misspelt canary
+  // variable (`ROUTE_CANARY_PERCNT`) left the canary off; replay, simulate and the canary refuse both.
   for (const name of Object.keys(env)) {
-    if (!name.startsWith('ROUTE_') || name.startsWith('ROUTE_CANARY_')) continue;
-    const why = unknownPolicyVariable(name);
+    if (!name.startsWith('ROUTE_')) continue;
+    const why = unknownRouteVariable(name, CANARY_VARIABLES);
     if (why !== null) r.problem(name, null, why);
   }
   // Read through `r` (not only the string copy) so the var-name probe (infra/workerd/worker-env.ts) lists them.

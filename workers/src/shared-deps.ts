@@ -4,7 +4,7 @@
  */
 export { noteRollout, noteRoute } from '../../shared/decision/decision-notes.ts';
 export { decide, glanceAt, parsePolicy, POLICY_VARIABLES, resolveStrategy, seededRng } from '../../shared/decision/index.ts';
-export { unknownPolicyVariable } from '../../shared/decision/unknown-policy-variable.ts';
+export { unknownRouteVariable } from '../../shared/decision/unknown-policy-variable.ts';
 export { importSigningKey, importVerificationKeys, signRoutingToken, verifyRoutingToken } from '../../shared/tokens/index.ts';
 export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadApiKeysByHash, loadAppGates, loadAppSnapshot, loadAuthClock, type AuthRead } from '../../shared/snapshot/index.ts';
@@ -17,5 +17,5 @@ export { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
 export { compileRoutes, matchRoute } from '../../shared/routes/match-route.ts';
 export type { CompiledRoutes, RouteInput } from '../../shared/routes/match-route.ts';
 export type { AppRoutes, Route, RouteNote } from '../../shared/routes/types.ts';
-export { canaryNote, inCanary, parseCanary } from '../../shared/canary/canary.ts';
+export { CANARY_VARIABLES, canaryNote, inCanary, parseCanary } from '../../shared/canary/canary.ts';
 export type { CanaryConfig, CanaryNote } from '../../shared/canary/canary.ts';
