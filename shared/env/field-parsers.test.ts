@@ -64,7 +64,7 @@ const invalid: Row[] = [
     '2m',
     'a duration between 0ms and 1m (e.g. 1500, 1500ms, 2s, 5m)',
   ],
-  ['bad boolean', boolean(), 'maybe', 'one of true, false, 1, 0, on, off'],
+  ['bad boolean', boolean(), 'maybe', 'one of on, off, true, false, 1, 0, yes, no'],
   ['bad enum', oneOf(['a', 'b'] as const), 'c', 'one of a, b'],
   ['enum case', oneOf(['a', 'b'] as const), 'A', 'one of a, b'],
   ['empty string', nonEmptyString(), ' ', 'a non-empty string'],

@@ -80,7 +80,7 @@ const BOOLEANS: Readonly<Record<string, boolean>> = {
 
 /** true/false, 1/0, on/off, yes/no (case-insensitive). */
 export function boolean(): FieldParser<boolean> {
-  return parser('one of true, false, 1, 0, on, off', (raw) => BOOLEANS[raw.toLowerCase()]);
+  return parser('one of on, off, true, false, 1, 0, yes, no', (raw) => BOOLEANS[raw.toLowerCase()]);
 }
 
 /** Exactly one of `values` (case-sensitive: these are identifiers). */

@@ -34,6 +34,9 @@ describe('loadConfig: valid', () => {
     // Blank is unset, as on the proxy: a blank issuer was "", and proxies refused every token.
     [{ EDGE_TOKEN_ISSUER: '   ' }, { tokenIssuer: 'switchyard-edge' }],
     [{ EDGE_TOKEN_TTL_SECONDS: ' ' }, { tokenTtlSeconds: 30 }],
+    // Switches read as the proxy reads them (shared/env): its PROXY_AUTH_DISABLED=yes works, so must EDGE_AUTH=no.
+    [{ EDGE_AUTH: 'no' }, { auth: false }],
+    [{ EDGE_AUTH: 'Yes' }, { auth: true }],
   ])('%j', async (vars, expected) => {
     const r = await loadConfig({ ...base, ...vars });
     expect(r.ok && r.config).toMatchObject(expected);

@@ -3,6 +3,7 @@
  * Worker can report every invalid variable at once. Missing (undefined or empty) means "use the
  * named default"; present-but-invalid is always an error, never a silent default.
  */
+import { boolean, integer, oneOf, type FieldParser } from './shared-deps.ts';
 export interface EnvProblem {
   readonly variable: string;
   /** The offending value; secrets are redacted by the caller. */
@@ -33,34 +34,25 @@ export class EnvReader {
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      this.problems.push({ variable: name, value: v, message: `must be an integer from ${min} to ${max}` });
-      return fallback;
-    }
-    return n;
+    return this.#parsed(name, fallback, integer(min, max));
   }
 
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(v)) {
-      this.problems.push({ variable: name, value: v, message: `must be one of ${allowed.join(', ')}` });
-      return fallback;
-    }
-    return v as T;
+    return this.#parsed(name, fallback, oneOf(allowed));
   }
 
-  /** `on`/`off` (also true/false, 1/0) switch. */
+  /** `on`/`off` switch (the proxy's readings too: true/false, 1/0, yes/no). */
   flag(name: string, fallback: boolean): boolean {
+    return this.#parsed(name, fallback, boolean());
+  }
+
+  /** Read with the value parsers the proxy and the CLI use (shared/env), so a value means one thing everywhere. */
+  #parsed<T>(name: string, fallback: T, parse: FieldParser<T>): T {
     const v = this.raw(name);
     if (v === undefined) return fallback;
-    const lower = v.toLowerCase();
-    if (['on', 'true', '1'].includes(lower)) return true;
-    if (['off', 'false', '0'].includes(lower)) return false;
-    this.problems.push({ variable: name, value: v, message: 'must be on or off' });
+    const r = parse(v);
+    if (r.ok) return r.value;
+    this.problems.push({ variable: name, value: v, message: `must be ${r.expected}` });
     return fallback;
   }
 

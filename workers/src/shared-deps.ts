@@ -19,3 +19,5 @@ export type { CompiledRoutes, RouteInput } from '../../shared/routes/match-route
 export type { AppRoutes, Route, RouteNote } from '../../shared/routes/types.ts';
 export { CANARY_VARIABLES, canaryNote, inCanary, parseCanary } from '../../shared/canary/canary.ts';
 export type { CanaryConfig, CanaryNote } from '../../shared/canary/canary.ts';
+export { boolean, integer, oneOf } from '../../shared/env/field-parsers.ts';
+export type { FieldParser } from '../../shared/env/types.ts';
