@@ -119,6 +119,14 @@ export interface ProxyConfig {
    * upstream and answered 503 + Retry-After: a draining proxy starts no new generations.
    */
   readonly drainStartGraceMs: number;
+  /**
+   * How long into a drain the listener still takes new connections, answering each request 503
+   * `draining` + `not-started` (`Connection: close`) for the edge to re-send elsewhere. An edge
+   * that has not yet read the draining mark (its refresh, a Service's endpoint update) meets a
+   * refused connection otherwise, which it cannot tell from a cut one and so never re-sends for a
+   * POST: every such request failed 502 while healthy fallbacks stood by. Capped by the deadline.
+   */
+  readonly drainAcceptMs: number;
   /** The admin listener (metrics, health): never on the public traffic port. */
   readonly adminHost: string;
   /** 0 picks a free port (printed in the ready line). */
@@ -316,6 +324,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   drainRetryAfterS: 5,
   edgeUrl: null,
   drainStartGraceMs: 2_000,
+  drainAcceptMs: 5_000,
   adminHost: '127.0.0.1',
   adminPort: 0,
   workers: 1,
@@ -413,7 +422,7 @@ const TIMER_FIELDS = [
   'inRegionRefreshMs', 'refreshIntervalMs', 'healthCheckIntervalMs', 'healthCheckTimeoutMs', 'outlierBaseEjectionMs',
   'outlierMaxEjectionMs', 'circuitOpenMs', 'headersTimeoutMs', 'requestTimeoutMs', 'sniffTimeoutMs', 'idleTimeoutMs',
   'keepAliveTimeoutMs', 'upstreamConnectTimeoutMs', 'upstreamHeadersTimeoutMs', 'reportIntervalMs', 'limitLeaseIntervalMs',
-  'drainDeadlineMs', 'drainWsWindowMs', 'drainStartGraceMs', 'replicaScrapeIntervalMs', 'replicaScrapeTimeoutMs',
+  'drainDeadlineMs', 'drainWsWindowMs', 'drainStartGraceMs', 'drainAcceptMs', 'replicaScrapeIntervalMs', 'replicaScrapeTimeoutMs',
 ] as const satisfies ReadonlyArray<keyof ProxyConfig>;
 const AT_MOST: ReadonlyArray<readonly [keyof ProxyConfig, number, string]> = [
   ...TIMER_FIELDS.map((f) => [f, TIMER_MAX_MS, 'ms a Node timer can wait, about 24.8 days'] as const),
@@ -512,6 +521,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['drainWsWindowMs', 'PROXY_DRAIN_WS_WINDOW_MS', 'int'],
   ['drainRetryAfterS', 'PROXY_DRAIN_RETRY_AFTER_S', 'int'],
   ['drainStartGraceMs', 'PROXY_DRAIN_START_GRACE_MS', 'int'],
+  ['drainAcceptMs', 'PROXY_DRAIN_ACCEPT_MS', 'int'],
   ['edgeUrl', 'PROXY_EDGE_URL', 'nullable-string'],
   ['adminHost', 'PROXY_ADMIN_HOST', 'string'],
   ['adminPort', 'PROXY_ADMIN_PORT', 'port'],

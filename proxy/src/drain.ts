@@ -1,6 +1,8 @@
 /**
- * Graceful drain: stop accepting, tell the store (so the edge stops choosing
- * us), and tell every client:
+ * Graceful drain: tell the store (so the edge stops choosing us), keep accepting
+ * for `drainAcceptMs` (an edge that has not read the mark yet gets a 503
+ * `not-started` it re-sends elsewhere, where a refused connection would fail a
+ * POST it cannot know was never sent), then stop accepting; and tell every client:
  * * new requests on open connections get 503 + jittered Retry-After (HTTP/1.1
  *   with `Connection: close`); idle HTTP/1.1 keep-alive connections are closed at
  *   once and busy ones after their last answer (idle-keep-alive.ts), as nginx and
@@ -49,10 +51,11 @@ export async function drain(
 ): Promise<DrainResult> {
   const started = Date.now();
   rt.draining = true;
-  const closed = new Promise<void>((resolve) => listeners.server.close(() => resolve()));
-  // HTTP/2: GOAWAY; streams already open finish, new ones go elsewhere.
-  for (const s of listeners.h2sessions) s.close();
-  closeIdleKeepAlive(listeners.sockets);
+  const acceptUntil = started + Math.min(rt.config.drainAcceptMs, deadlineMs);
+  let closed: Promise<void> | null = null;
+  const stopAccepting = (): Promise<void> => (closed ??= new Promise<void>((resolve) => listeners.server.close(() => resolve())));
+  if (Date.now() >= acceptUntil) void stopAccepting();
+  letClientsGo(listeners);
   await markDraining().catch((err: unknown) => rt.logger.warn({ err }, 'could not mark draining in the store'));
 
   const deadline = started + deadlineMs;
@@ -61,7 +64,11 @@ export async function drain(
   let wsSpread = false;
   let refusedUnstarted = 0;
   let graceOver = false;
-  while ((rt.inFlight.size > 0 || listeners.sockets.size > 0) && Date.now() < deadline) {
+  while ((closed === null || rt.inFlight.size > 0 || listeners.sockets.size > 0) && Date.now() < deadline) {
+    if (closed === null && Date.now() >= acceptUntil) {
+      void stopAccepting();
+      letClientsGo(listeners); // and those that connected while the listener still took them
+    }
     if (!graceOver && Date.now() >= graceEnd) {
       graceOver = true;
       refusedUnstarted = refuseUnanswered(rt, false);
@@ -79,8 +86,14 @@ export async function drain(
   await Promise.all([...rt.inFlight].map((t) => t.close()));
   for (const s of listeners.sockets) s.destroy();
   for (const s of listeners.h2sessions) s.destroy();
-  await closed;
+  await stopAccepting();
   return { forced, refusedUnstarted, durationMs: Date.now() - started };
+}
+
+/** HTTP/2: GOAWAY (streams already open finish, new ones go elsewhere); idle HTTP/1.1 connections closed. */
+function letClientsGo(listeners: Listeners): void {
+  for (const s of listeners.h2sessions) s.close();
+  closeIdleKeepAlive(listeners.sockets);
 }
 
 /** Close open WebSockets with 1001 at evenly spread instants over `windowMs`. */
