@@ -9,9 +9,9 @@ import type { TokenGate } from './token-gate.ts';
 
 export function asyncJobGate(inner: TokenGate, jobs: () => AsyncJobs | null): TokenGate {
   return {
-    check(headers, target, now, method, remote) {
+    check(headers, target, now, method, remote, connection) {
       const claims = jobs()?.runnerClaims(headers) ?? null;
-      if (claims === null) return inner.check(headers, target, now, method, remote);
+      if (claims === null) return inner.check(headers, target, now, method, remote, connection);
       if (claims === 'bad-credential' || claims.app !== target.appId) {
         return { ok: false, error: new ProxyError('job-runner-invalid', 401, 'not this proxy\'s job runner credential') };
       }

@@ -93,8 +93,8 @@ export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGa
     return { ok: true, claims };
   };
   return {
-    async check(headers, target, now, method = 'GET', remote) {
-      if (hasToken(headers, target)) return tokens.check(headers, target, now, method, remote);
+    async check(headers, target, now, method = 'GET', remote, connection) {
+      if (hasToken(headers, target)) return tokens.check(headers, target, now, method, remote, connection);
       try {
         return await check(headers, target, now, method);
       } catch (err) {

@@ -61,6 +61,14 @@ function checkRules(req: ClientRequest | IncomingMessage, target: RequestTarget,
 }
 
 /**
+ * The connection a request came on: its HTTP/2 session (the compat request's `socket` is a new
+ * proxy object per stream), else its socket.
+ */
+function connectionOf(req: ClientRequest | IncomingMessage): object {
+  return (req as { stream?: { session?: object } }).stream?.session ?? req.socket;
+}
+
+/**
  * Admission without a promise when nothing had to be awaited (the usual case: auth disabled, a
  * token verified before, limits decided in this process): no async frame, no microtask turn.
  */
@@ -77,7 +85,7 @@ function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Admitted
   }
   const target = parsed.target;
   if (rt.draining) return { ok: false, error: drainingError(rt, target, asksForWebSocket(req.headers.upgrade, req.headers[':protocol'])) };
-  const gate = rt.gate.check(req.headers, target, rt.now(), req.method, req.socket.remoteAddress);
+  const gate = rt.gate.check(req.headers, target, rt.now(), req.method, req.socket.remoteAddress, connectionOf(req));
   return gate instanceof Promise ? gate.then((g) => afterGate(rt, req, target, g)) : afterGate(rt, req, target, gate);
 }
 

@@ -23,7 +23,16 @@ export type GateVerifyResult = VerifyResult | { readonly ok: false; readonly err
  */
 export type VerifyFn = (
   token: string,
-  opts: { now: number; audience: string; app: string; fn: string; remote?: string | undefined; forwardedFor?: string | string[] | undefined },
+  opts: {
+    now: number;
+    audience: string;
+    app: string;
+    fn: string;
+    remote?: string | undefined;
+    forwardedFor?: string | string[] | undefined;
+    /** The connection it came on (an HTTP/1.1 socket, an HTTP/2 session): see token-failure-keys.ts. */
+    connection?: object | undefined;
+  },
 ) => GateVerifyResult | Promise<GateVerifyResult>;
 
 export type GateResult =
@@ -35,9 +44,10 @@ export interface TokenGate {
    * `method`: the request's method (the in-region gate's decision uses it). A plain result when
    * nothing had to be awaited (auth disabled, a token verified before): admission then costs no
    * promise and no microtask turn per request. `remote`: the socket's address (with the headers'
-   * X-Forwarded-For, the client's key for the failed-verification bound: verifier.ts).
+   * X-Forwarded-For, the client's key for the failed-verification bound: verifier.ts); `connection`
+   * the socket or HTTP/2 session it came on (a connection that verified a token has its own bound).
    */
-  check(headers: IncomingHttpHeaders, target: RequestTarget, now: number, method?: string, remote?: string): GateResult | Promise<GateResult>;
+  check(headers: IncomingHttpHeaders, target: RequestTarget, now: number, method?: string, remote?: string, connection?: object): GateResult | Promise<GateResult>;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | null {
@@ -48,7 +58,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | null {
 
 export function verifyingGate(audience: string, verify: VerifyFn): TokenGate {
   return {
-    check(headers, target, now, _method, remote) {
+    check(headers, target, now, _method, remote, connection) {
       const token = header(headers, 'x-switchyard-token') ?? target.queryToken;
       if (token === null) {
         return {
@@ -60,7 +70,7 @@ export function verifyingGate(audience: string, verify: VerifyFn): TokenGate {
           ),
         };
       }
-      const r = verify(token, { now, audience, app: target.appId, fn: target.fn, remote, forwardedFor: headers['x-forwarded-for'] });
+      const r = verify(token, { now, audience, app: target.appId, fn: target.fn, remote, forwardedFor: headers['x-forwarded-for'], connection });
       return r instanceof Promise ? r.then(gateResult) : gateResult(r);
     },
   };

@@ -13,6 +13,7 @@ import { clientAddressKey } from './client-address-key.ts';
 import { parseJwks, type JwksText } from './load-jwks.ts';
 import { ProxyError } from './errors.ts';
 import { CHECK_WAITERS_PER_CLIENT, TokenCheckSlots } from './token-check-slots.ts';
+import { TokenFailureKeys } from './token-failure-keys.ts';
 import { TokenFailureThrottle, type FailureBudget, type Refusal } from './token-failure-throttle.ts';
 import type { GateVerifyResult, VerifyFn } from './token-gate.ts';
 import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies.ts';
@@ -50,9 +51,17 @@ export async function jwksVerifier(jwks: JwksText, o: VerifierOptions = {}): Pro
  * of being checked whole. Only the client is charged: nothing here touches a replica, cluster or
  * another client's bucket or slots.
  */
-export function throttleFailures(verify: VerifyFn, throttle: TokenFailureThrottle, trusted: TrustedProxies, slots = new TokenCheckSlots()): VerifyFn {
+export function throttleFailures(
+  verify: VerifyFn,
+  throttle: TokenFailureThrottle,
+  trusted: TrustedProxies,
+  slots = new TokenCheckSlots(),
+  keys = new TokenFailureKeys(),
+): VerifyFn {
   return (token, opts) => {
-    const client = clientAddressKey(clientAddress(trusted, opts.remote, opts.forwardedFor));
+    const address = clientAddress(trusted, opts.remote, opts.forwardedFor);
+    // A connection that has verified a token is its own client (token-failure-keys.ts).
+    const client = keys.key(clientAddressKey(address), opts.connection, address === opts.remote);
     const refused = (): GateVerifyResult | null => {
       const r = throttle.refusal(client, opts.now);
       return r === null ? null : { ok: false, error: throttledError(throttle, r) };
@@ -62,7 +71,8 @@ export function throttleFailures(verify: VerifyFn, throttle: TokenFailureThrottl
     // what many honest clients behind one address send when their tokens age out.
     const note = (r: GateVerifyResult): GateVerifyResult => {
       slots.release(client);
-      if (!r.ok && r.error.code === 'bad-signature') throttle.failed(client, opts.now);
+      if (r.ok) keys.verified(opts.connection);
+      else if (r.error.code === 'bad-signature') throttle.failed(client, opts.now);
       return r;
     };
     const run = (): GateVerifyResult | Promise<GateVerifyResult> => {

@@ -7,11 +7,11 @@ state as an operator does, from the scrape (`scrapeMetrics`).
  *
  * Not here: files that read the proxy's in-process state (`proxy.runtime`, `refresh()`, a drain's
  * result, injected deps), what several workers keep global having its own `PROXY_WORKERS=2` tests;
- * and eleven that count per-process things by design: one-apps-held-result-downloads-never-exhaust-the-proxy
+ * and twelve that count per-process things by design: one-apps-held-result-downloads-never-exhaust-the-proxy
  * (the download cap is per process, proxy/README.md), budgeted-body-is-parsed-once and
  * first-sse-chunk-is-not-held (spies in the test's own process), sse-through-h2c-upstream-matches-http1
  * (one h2c upstream connection per process), a-client-flooding-forged-tokens-is-throttled-without-checking-them
- * (the failure budget is per process, proxy/README.md), inference-aware-pick-is-recorded-in-the-outcome
+ * and a-forger-at-the-edges-address-never-throttles-the-edges-connections (the failure budget is per process, proxy/README.md), inference-aware-pick-is-recorded-in-the-outcome
  * (the replica signals that make the second pick a `score`, not a `hash`, are per worker, proxy/README.md),
  * one-tenants-prompts-never-steer-another-to-their-cache (the same: a prefix is followed within one worker),
  * one-tenants-held-bodies-never-take-the-proxys-memory (the body allowance is per process, proxy/README.md),
