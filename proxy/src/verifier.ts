@@ -100,13 +100,21 @@ export function throttleFailures(
   };
 }
 
+/**
+ * Both throttle refusals come before any upstream contact, and the client the budget counts may be
+ * the edge's address shared with a forger: `not-started` lets the edge send even a POST to its next
+ * fallback's proxy (its own budget) instead of handing another tenant the 429.
+ */
+const NOT_STARTED = true;
+
 function busyError(): ProxyError {
   return new ProxyError(
     'token-checks-throttled',
     429,
     `too many routing tokens from this client are waiting to be checked (over ${CHECK_WAITERS_PER_CLIENT}); retry after 1s (tokens already verified keep working)`,
-    false,
+    true,
     1,
+    NOT_STARTED,
   );
 }
 
@@ -120,7 +128,8 @@ function throttledError(throttle: TokenFailureThrottle, { waitS, scope }: Refusa
     'token-failures-throttled',
     429,
     `${why}; new tokens are not checked for ${waitS}s: fetch a fresh token from the edge and retry after ${waitS}s (tokens already verified keep working)`,
-    false,
+    true,
     waitS,
+    NOT_STARTED,
   );
 }

@@ -15,10 +15,14 @@ import type { RunningProxy } from '../src/proxy.ts';
 import { APP, chatBody, startReplica, startTestProxy, testKeys } from './harness.ts';
 
 const BUDGET = 5;
+/** Refused before any upstream contact: the edge may send it, even a POST, to its next fallback. */
+const THROTTLED = { status: 429, code: 'token-failures-throttled', refused: 'not-started' };
 
 interface Answer {
   readonly status: number;
   readonly code: string | null;
+  /** `x-switchyard-refused` on a refusal (the edge's fallback contract), omitted on a 200. */
+  readonly refused?: string | null;
 }
 
 describe("a forger at the edge's address never throttles the edge's connections", () => {
@@ -55,8 +59,10 @@ describe("a forger at the edge's address never throttles the edge's connections"
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
           res.on('end', () => {
-            const code = res.statusCode === 200 ? null : ((JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null);
-            resolve({ status: res.statusCode ?? 0, code });
+            if (res.statusCode === 200) return resolve({ status: 200, code: null });
+            const code = (JSON.parse(text) as { error?: { code?: string } }).error?.code ?? null;
+            const refused = res.headers['x-switchyard-refused'];
+            resolve({ status: res.statusCode ?? 0, code, refused: typeof refused === 'string' ? refused : null });
           });
         },
       );
@@ -68,20 +74,21 @@ describe("a forger at the edge's address never throttles the edge's connections"
     expect(await send(await keys.mint(), edge)).toEqual({ status: 200, code: null });
 
     // The forger, on connections of its own from the same address: its budget, then 429 unchecked.
-    for (let i = 0; i < BUDGET; i++) expect(await send(await keys.forge(), false)).toEqual({ status: 401, code: 'token-bad-signature' });
-    for (let i = 0; i < 5; i++) expect(await send(await keys.forge(), false)).toEqual({ status: 429, code: 'token-failures-throttled' });
+    for (let i = 0; i < BUDGET; i++) expect(await send(await keys.forge(), false)).toEqual({ status: 401, code: 'token-bad-signature', refused: null });
+    for (let i = 0; i < 5; i++) expect(await send(await keys.forge(), false)).toEqual(THROTTLED);
 
     // The edge's fresh tokens on its connection are still checked and served (was: 429 every one).
     for (let i = 0; i < 5; i++) expect(await send(await keys.mint(), edge)).toEqual({ status: 200, code: null });
 
-    // A new connection from the throttled address has proven nothing: the address's bound holds.
-    expect(await send(await keys.mint(), false)).toEqual({ status: 429, code: 'token-failures-throttled' });
+    // A new connection from the throttled address has proven nothing: the address's bound holds,
+    // and the refusal says nothing started, so the edge tries its next fallback's proxy.
+    expect(await send(await keys.mint(), false)).toEqual(THROTTLED);
   });
 
   it('a proven connection that forges is bound by its own budget like any client', async () => {
     expect(await send(await keys.mint(), edge)).toEqual({ status: 200, code: null });
-    for (let i = 0; i < BUDGET; i++) expect(await send(await keys.forge(), edge)).toEqual({ status: 401, code: 'token-bad-signature' });
-    expect(await send(await keys.forge(), edge)).toEqual({ status: 429, code: 'token-failures-throttled' });
-    expect(await send(await keys.mint(), edge)).toEqual({ status: 429, code: 'token-failures-throttled' });
+    for (let i = 0; i < BUDGET; i++) expect(await send(await keys.forge(), edge)).toEqual({ status: 401, code: 'token-bad-signature', refused: null });
+    expect(await send(await keys.forge(), edge)).toEqual(THROTTLED);
+    expect(await send(await keys.mint(), edge)).toEqual(THROTTLED);
   });
 });
