@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { banner } from '../../dev/banner.ts';
 import { DevStackError } from '../../dev/errors.ts';
+import { exitReports } from '../../dev/exit-report.ts';
 import { startDevStack } from '../../dev/start-dev-stack.ts';
 import { StartError } from '../../dev/supervisor.ts';
 import { DEFAULT_DEV_BASE_PORT } from '../../dev/topology.ts';
@@ -60,13 +61,10 @@ export function register(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       // Tell the user when a part dies on its own instead of leaving a half-working stack.
-      const watch = setInterval(() => {
-        for (const c of s.supervisor.running) {
-          if (c.exited && !stopping && !c.spec.name.startsWith('sim-')) {
-            process.stderr.write(`\n${c.spec.role} [${c.spec.name}] exited; see ${c.logFile}\n`);
-            clearInterval(watch);
-          }
-        }
+      const reported = new Set<string>();
+      setInterval(() => {
+        if (stopping) return;
+        for (const line of exitReports(s.supervisor.running, reported)) process.stderr.write(line);
       }, 1000);
     });
 }
