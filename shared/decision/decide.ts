@@ -189,11 +189,19 @@ export function decideWith<T>(
   }
 
   const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now, reserveSource(compiled.failoverReserve));
-  const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note };
+  const fasterPredicted = reason === 'fastest-predicted' && chosen !== null ? predictedFaster(eligible, chosen) : 0;
+  const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note, fasterPredicted };
   return finish(req, snap, policy, ctx, frame, picked);
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;
+
+/** Eligible rows predicted faster than the chosen one: the softmax draw need not take the fastest. */
+function predictedFaster(eligible: readonly CandidateRow[], chosen: CandidateRow): number {
+  let n = 0;
+  for (const r of eligible) if (r.scoreMs < chosen.scoreMs) n++;
+  return n;
+}
 const probabilityOf = (r: CandidateRow): number => r.probability;
 
 /** A full cluster with loaded replicas (finite counts) and nothing else wrong: it may queue requests. */
