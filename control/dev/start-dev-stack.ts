@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
@@ -23,9 +22,9 @@ import { switchyardCommand } from '../cli/switchyard-command.ts';
 import { claimStack } from './claim-stack.ts';
 import { Supervisor, type ChildSpec } from './supervisor.ts';
 import { devTopology, replicaUrls, type DevTopology } from './topology.ts';
+import { WRANGLER_DEV_ENV, wranglerDevArgs } from './wrangler-dev.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
 
 export interface DevStackOptions {
   /** Edge port; every other port is derived from it (see topology.ts). */
@@ -381,20 +380,15 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
       name: 'edge',
       role: 'edge Worker (wrangler dev / workerd)',
       command: process.execPath,
-      args: [
-        require.resolve('wrangler/bin/wrangler.js'),
-        'dev',
-        ...(frozen === null ? [] : [join(frozen, BUNDLE_FILE)]),
-        '--config', join(ROOT, 'wrangler.toml'),
-        '--ip', '127.0.0.1',
-        '--port', String(topology.edgePort),
-        '--inspector-port', String(topology.inspectorPort),
-        '--env-file', envFile,
-        '--persist-to', join(stateDir, 'wrangler'),
-        '--show-interactive-dev-session=false',
-        '--log-level', 'warn',
-      ],
-      env: { WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+      args: wranglerDevArgs({
+        configFile: join(ROOT, 'wrangler.toml'),
+        bundle: frozen === null ? null : join(frozen, BUNDLE_FILE),
+        port: topology.edgePort,
+        inspectorPort: topology.inspectorPort,
+        envFile,
+        persistTo: join(stateDir, 'wrangler'),
+      }),
+      env: { ...WRANGLER_DEV_ENV },
       ready: `${edgeUrl}/health`,
       readyTimeoutMs: 90_000,
     });
