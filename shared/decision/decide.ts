@@ -189,15 +189,15 @@ export function decideWith<T>(
   }
 
   const frame = captureFrame(compiled.candidates, rows, !ttft && eligible.length > 0, inputs, alternative, now, reserveSource(compiled.failoverReserve));
-  const fasterPredicted = reason === 'fastest-predicted' && chosen !== null ? predictedFaster(eligible, chosen) : 0;
-  const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note, fasterPredicted };
+  const scoredBetter = reason === 'fastest-predicted' && chosen !== null ? scoredBetterThan(eligible, chosen) : 0;
+  const picked: Picked = { strategy, outcome, reason, chosen: chosen === null ? -1 : chosen.c.index, eligible: eligible.length, fallbacks: fallbacks.map(idOf), pin: pin.note, scoredBetter };
   return finish(req, snap, policy, ctx, frame, picked);
 }
 
 const idOf = (r: CandidateRow): string => r.c.id;
 
-/** Eligible rows predicted faster than the chosen one: the softmax draw need not take the fastest. */
-function predictedFaster(eligible: readonly CandidateRow[], chosen: CandidateRow): number {
+/** Eligible rows with a better (lower) score than the chosen one: the softmax draw need not take the best. */
+function scoredBetterThan(eligible: readonly CandidateRow[], chosen: CandidateRow): number {
   let n = 0;
   for (const r of eligible) if (r.scoreMs < chosen.scoreMs) n++;
   return n;

@@ -8,9 +8,9 @@ import { INFLOW_COLOS, MODELS, SIZES, STRATEGIES, digestOf } from './decisions-u
 // then when it stopped reading the app's own TTFB too (server time, set against other clusters'
 // RTT) and its explanation was relabelled "(geo + measured proxy RTT)" — the bench snapshot has
 // no outcomes, so only that label moved them (with the old "(rtt, measured)" they match). The
-// ttft-model cases did not move then. In session 43 the ttft cases that draw a slower cluster were
-// re-recorded when their summary stopped saying "by fastest-predicted" for it (summary.ts
-// howPicked): hashed with every summary masked, all cases match the previous build.
+// ttft-model cases did not move then. In session 43 the ttft cases whose draw took a cluster
+// another scored better than were re-recorded when their summary stopped saying "by
+// fastest-predicted" for it (summary.ts howPicked): with every summary masked, all cases match.
 const recorded = JSON.parse(readFileSync(new URL('./fixtures/decision-digests-main.json', import.meta.url), 'utf8')) as Record<string, string>;
 
 const cases = STRATEGIES.flatMap((strategy) => MODELS.flatMap((model) => SIZES.map((n) => ({ strategy, model, n }))));

@@ -57,8 +57,8 @@ describe('ttft model, no cluster can start a replica: a full cluster with loaded
       const d = decideFor(full({ queued: 1 }), full({ hotFree: 1, hotBusy: 23 }), policy(), `s${i}`);
       if (d.chosen !== null) picks.set(d.chosen, d.summary);
     }
-    // near (p≈0.16) is predicted slower than mid: a draw, not the fastest (summary.ts howPicked).
-    expect(picks.get('near')).toMatch(/^chose near \(hot, p=0\.\d\d, full: queues, no cluster it may land on can start a replica\) by a draw over predicted time to first token \(1 eligible cluster predicted faster\)/);
+    // near (p≈0.16) scored worse than mid: a draw, not the best (summary.ts howPicked).
+    expect(picks.get('near')).toMatch(/^chose near \(hot, p=0\.\d\d, full: queues, no cluster it may land on can start a replica\) by a draw over predicted TTFT and price \(1 eligible cluster scored better\)/);
     expect(picks.get('mid')).toMatch(/^chose mid \(hot, p=0\.\d\d\) by fastest-predicted/);
   });
 

@@ -15,8 +15,8 @@ export interface Picked {
   readonly eligible: number;
   readonly fallbacks: readonly string[];
   readonly pin: JobPinNote | null;
-  /** ttft model (reason `fastest-predicted`): eligible candidates predicted faster than the chosen one. */
-  readonly fasterPredicted: number;
+  /** ttft model (reason `fastest-predicted`): eligible candidates that scored better than the chosen one. */
+  readonly scoredBetter: number;
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -213,7 +213,7 @@ function summaryOf(frame: DecisionFrame, p: Picked, stale: boolean): string {
   const chosen =
     id === null
       ? null
-      : { id, tier: chosenTier(frame, p), probability: probabilityAt(frame, p.chosen), disqualifications: frame.disqualifications[p.chosen] ?? [], queues: chosenQueues(frame, p), fasterPredicted: p.fasterPredicted };
+      : { id, tier: chosenTier(frame, p), probability: probabilityAt(frame, p.chosen), disqualifications: frame.disqualifications[p.chosen] ?? [], queues: chosenQueues(frame, p), scoredBetter: p.scoredBetter };
   const line = summarize(p.outcome, p.reason, p.strategy, chosen, p.eligible, frame.candidates, frame.disqualifications, stale);
   return p.pin === null ? line : `${line}; ${p.pin.detail}`;
 }

@@ -12,8 +12,8 @@ export interface SummaryChoice {
   readonly disqualifications: readonly Disqualification[];
   /** A full cluster admitted to queue (no cluster the request may land on could start a replica). */
   readonly queues?: boolean;
-  /** ttft model: eligible candidates predicted faster than this one (the draw took a slower one). */
-  readonly fasterPredicted?: number;
+  /** ttft model: eligible candidates that scored better than this one (the draw took a worse one). */
+  readonly scoredBetter?: number;
 }
 
 function codesOf(disqualifications: readonly Disqualification[]): string {
@@ -38,13 +38,14 @@ function disqualifiedList(
 
 /**
  * The reason as the summary words it. `fastest-predicted` names the ttft model's pick, a softmax
- * draw over predicted time to first token: when it drew a slower cluster, "by fastest-predicted"
- * read as a claim that the chosen one was predicted fastest, so the summary says what happened.
+ * draw over each candidate's score (predicted time to first token plus its price and uncertainty
+ * terms): when it drew a cluster another scored better than, "by fastest-predicted" read as a
+ * claim that the chosen one was predicted fastest, so the summary says what happened.
  */
-function howPicked(reason: ReasonCode, fasterPredicted: number): string {
-  if (reason !== 'fastest-predicted' || fasterPredicted === 0) return reason;
-  const others = fasterPredicted === 1 ? '1 eligible cluster' : `${fasterPredicted} eligible clusters`;
-  return `a draw over predicted time to first token (${others} predicted faster)`;
+function howPicked(reason: ReasonCode, scoredBetter: number): string {
+  if (reason !== 'fastest-predicted' || scoredBetter === 0) return reason;
+  const others = scoredBetter === 1 ? '1 eligible cluster' : `${scoredBetter} eligible clusters`;
+  return `a draw over predicted TTFT and price (${others} scored better)`;
 }
 
 /**
@@ -76,7 +77,7 @@ export function summarize(
     return `PANIC: every candidate failed health filters; routed to least-bad ${chosen.id}${spread} despite ${codesOf(chosen.disqualifications)}${disq}${stale}`;
   }
   const tier = chosen.tier ?? 'no tier';
-  const how = strategy !== 'switchyard' ? `${strategy} strategy` : howPicked(reason, chosen.fasterPredicted ?? 0);
+  const how = strategy !== 'switchyard' ? `${strategy} strategy` : howPicked(reason, chosen.scoredBetter ?? 0);
   const queues = chosen.queues === true ? ', full: queues, no cluster it may land on can start a replica' : '';
   return `chose ${chosen.id} (${tier}, p=${chosen.probability.toFixed(2)}${queues}) by ${how}; ${eligible} of ${candidates.length} eligible${disq}${stale}`;
 }
