@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isWellFormedKey } from '../../shared/domain/api-key-shape.ts';
 import type { App } from '../../shared/domain/types.ts';
+import { callerKeyRefusal, type CallerKeyRefusal } from '../../shared/http/caller-key-refusal.ts';
 import { ProxyError } from './errors.ts';
 import type { InRegionSource } from './in-region-source.ts';
 
@@ -21,7 +22,8 @@ function bearerKey(headers: IncomingHttpHeaders): string | null {
   return m?.[1] ?? null;
 }
 
-const refuse = (code: string, status: number, message: string): ProxyError => new ProxyError(code, status, message);
+/** The edge's refusal for the same mistake (shared/http/caller-key-refusal.ts): one code per mistake, whichever hop answers. */
+const refuse = (r: CallerKeyRefusal): ProxyError => new ProxyError(r.code, r.status, r.message);
 
 /** The caller, or the refusal. May throw when a key is not cached and the database is down. */
 export async function authorizeInRegion(
@@ -31,21 +33,19 @@ export async function authorizeInRegion(
 ): Promise<Caller | ProxyError> {
   if (!app.authRequired) return { kind: 'open' };
   const key = bearerKey(headers);
-  if (key === null) {
-    return refuse('key-missing', 401, `${app.id} requires a key: send "Authorization: Bearer <project API key or service key of ${app.id}>"`);
-  }
+  if (key === null) return refuse(callerKeyRefusal.missing(`<project API key or service key of ${app.id}>`));
   // A key no config could hold is unknown without a database read (random keys cost nothing).
-  if (!isWellFormedKey(key)) return refuse('key-unknown', 401, 'unknown key');
+  if (!isWellFormedKey(key)) return refuse(callerKeyRefusal.unknown());
   const hash = createHash('sha256').update(key, 'utf8').digest('hex');
   const apiKey = await source.apiKey(hash, app.projectId);
   if (apiKey !== null) {
-    if (apiKey.revoked) return refuse('key-revoked', 401, 'this API key has been revoked');
-    if (apiKey.projectId !== app.projectId) return refuse('key-wrong-project', 403, `this API key does not belong to the project of ${app.id}`);
+    if (apiKey.revoked) return refuse(callerKeyRefusal.revoked());
+    if (apiKey.projectId !== app.projectId) return refuse(callerKeyRefusal.wrongProject(app.id));
     return { kind: 'api-key', keyId: apiKey.id };
   }
   const serviceKey = await source.serviceKey(hash, app.projectId);
-  if (serviceKey === null) return refuse('key-unknown', 401, 'unknown key');
-  if (serviceKey.revoked) return refuse('key-revoked', 401, 'this service key has been revoked');
-  if (serviceKey.appId !== app.id) return refuse('key-wrong-app', 403, `this service key opens ${serviceKey.appId}, not ${app.id}`);
+  if (serviceKey === null) return refuse(callerKeyRefusal.unknown());
+  if (serviceKey.revoked) return refuse(callerKeyRefusal.revoked('service key'));
+  if (serviceKey.appId !== app.id) return refuse(callerKeyRefusal.wrongApp(serviceKey.appId, app.id));
   return { kind: 'service-key', keyId: serviceKey.id };
 }

@@ -45,5 +45,5 @@ it('admits a keyless caller only to an app that disables auth', async () => {
   await open.text();
   const closed = await post('chat', {});
   expect(closed.status).toBe(401);
-  expect(((await closed.json()) as { error: { code: string } }).error.code).toBe('key-missing');
+  expect(((await closed.json()) as { error: { code: string } }).error.code).toBe('missing-key');
 });

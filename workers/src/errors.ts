@@ -3,6 +3,7 @@
  * caller can act on. Foreign failures (libSQL, fetch, jose) are converted into these at the
  * boundary where they happen, so the router only ever renders `EdgeError`s.
  */
+import { callerKeyRefusal, type CallerKeyRefusal, type CallerKeyRefusalCode } from '../../shared/http/caller-key-refusal.ts';
 import { isOperatorKeyRefusal, OPERATOR_KEY_CHALLENGE, OPERATOR_KEY_REFUSAL_STATUS } from '../../shared/http/operator-key-refusal.ts';
 
 export type EdgeErrorCode =
@@ -65,6 +66,11 @@ export function errorResponse(err: EdgeError, headers?: HeadersInit): Response {
 }
 
 /** Short constructors so call sites read as the refusal they make. */
+/** A refused caller key, as the proxy in-region refuses it too (shared/http/caller-key-refusal.ts). */
+function keyRefusal<C extends CallerKeyRefusalCode & EdgeErrorCode>(r: CallerKeyRefusal<C>): EdgeError {
+  return new EdgeError(r.code, r.status, r.message);
+}
+
 export const refuse = {
   badPath: (path: string): EdgeError =>
     new EdgeError(
@@ -80,20 +86,16 @@ export const refuse = {
       426,
       `WebSocket upgrades are not proxied by the edge. GET ${tokenPath} for a routing token, then connect to its "url" with the token in the x-switchyard-token header (or ?sy_token=).`,
     ),
-  missingKey: (): EdgeError =>
-    new EdgeError('missing-key', 401, 'This app requires an API key: send "Authorization: Bearer <key>".'),
+  missingKey: (): EdgeError => keyRefusal(callerKeyRefusal.missing()),
   methodNotAllowed: (path: string, allow: string): EdgeError =>
     new EdgeError('method-not-allowed', 405, `${path} answers ${allow} only.`),
-  twoAuthorizations: (): EdgeError =>
-    new EdgeError('missing-key', 401, 'The request has more than one Authorization header: send exactly one, "Authorization: Bearer <key>".'),
-  unknownKey: (): EdgeError =>
-    new EdgeError('unknown-key', 401, 'The API key is not recognised: check it, or create one for this project.'),
-  wrongProject: (appId: string): EdgeError =>
-    new EdgeError('wrong-project', 403, `The API key belongs to another project and may not call ${appId}.`),
-  revokedKey: (): EdgeError => new EdgeError('revoked-key', 403, 'The API key has been revoked: create a new one.'),
+  twoAuthorizations: (): EdgeError => keyRefusal(callerKeyRefusal.twoAuthorizations()),
+  unknownKey: (): EdgeError => keyRefusal(callerKeyRefusal.unknown()),
+  wrongProject: (appId: string): EdgeError => keyRefusal(callerKeyRefusal.wrongProject(appId)),
+  revokedKey: (): EdgeError => keyRefusal(callerKeyRefusal.revoked()),
   unknownApp: (appId: string): EdgeError =>
     new EdgeError('unknown-app', 404, `No app "${appId}": check the project and app names in the URL.`),
-  // Admission runs before auth (L8): an anonymous caller learns only that its function is not served.
+  // Admission runs after the key check, but an open app (`auth: false`) lets anyone reach it: the caller learns only that its function is not served.
   unknownFunction: (appId: string, fn: string, declared: readonly string[]): EdgeError =>
     new EdgeError('unknown-function', 404, `${appId} does not expose "${fn}".`, undefined, `declared functions: ${declared.join(', ')}`),
   notFound: (path: string): EdgeError => new EdgeError('not-found', 404, `No route for "${path}".`),
