@@ -2,10 +2,11 @@
  * One poller per dashboard process, however many browsers watch: every `pollMs` it reads the
  * fleet and the decisions/outcomes that arrived since its last tick, folds them into the
  * bounded aggregates and feed, and hands each subscriber the same small update. Ticks never
- * overlap; a failing database shows as an error on the page, not a crash.
+ * overlap; a failing database shows as an error on the page, not a crash, beside the last fleet
+ * read, aged to the current time.
  */
 import type { Client } from '@libsql/client';
-import { fleetView, type FleetRegionView } from './fleet-view.ts';
+import { fleetView, type FleetRegionView, type FleetRow } from './fleet-view.ts';
 import { LiveAggregates, type BucketView } from './live-aggregates.ts';
 import { readFleet } from './read-fleet.ts';
 import { readMaxRowids, readNewRows, type Cursors, type FeedRow } from './read-decisions.ts';
@@ -55,7 +56,8 @@ export class LivePoller {
   readonly #subscribers = new Set<(tick: LiveTick) => void>();
   #cursors: Cursors | null = null;
   #feed: FeedItem[] = [];
-  #fleet: FleetRegionView[] = [];
+  // The last rows read, not a view: during an outage ages keep growing and health turns stale.
+  #fleetRows: FleetRow[] = [];
   #error: string | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
@@ -88,7 +90,7 @@ export class LivePoller {
 
   state(): LiveState {
     const now = this.#o.now();
-    return { at: now, bucketMs: this.#o.bucketMs, fleet: this.#fleet, feed: this.#feed, buckets: this.#agg.view(now), error: this.#error };
+    return { at: now, bucketMs: this.#o.bucketMs, fleet: fleetView(this.#fleetRows, now), feed: this.#feed, buckets: this.#agg.view(now), error: this.#error };
   }
 
   #schedule(delay: number): void {
@@ -114,7 +116,7 @@ export class LivePoller {
         readFleet(this.#o.client),
       ]);
       this.#cursors = rows.cursors;
-      this.#fleet = fleetView(fleetRows, this.#o.now());
+      this.#fleetRows = fleetRows;
       feed = rows.feed.map(strip);
       newDecisions = rows.newDecisions;
       this.#feed = [...feed, ...this.#feed].slice(0, this.#o.feedSize);
@@ -130,7 +132,7 @@ export class LivePoller {
     // The current bucket is always sent so the charts' time axis moves even without traffic.
     const tick: LiveTick = {
       at: now,
-      fleet: this.#fleet,
+      fleet: fleetView(this.#fleetRows, now),
       feed,
       newDecisions,
       buckets: this.#agg.view(now, Math.min(from, this.#agg.bucketOf(now))),
