@@ -3,7 +3,7 @@ import { ageText, fleetView, healthView, priceText, type FleetRow } from './flee
 
 const row = (over: Partial<FleetRow>): FleetRow => ({
   id: 'c1', region: 'eu', provider: 'p', health: 'healthy', draining: false, proxyDraining: false, circuitOpen: false,
-  hotFree: 3, hotBusy: 1, warm: 4, cold: 16, queued: 0, minPricePerHour: 2.5, maxPricePerHour: 2.5, gpuTypes: 'H100',
+  hotFree: 3, hotBusy: 1, warm: 4, cold: 16, queued: 0, capacityExact: true, minPricePerHour: 2.5, maxPricePerHour: 2.5, gpuTypes: 'H100',
   observedAt: 1_000, ...over,
 });
 
@@ -63,6 +63,7 @@ describe('fleetView', () => {
     { over: {}, want: { health: 'healthy', circuit: 'closed', draining: false, hot: '3 free / 1 busy', stateAge: '0.5s', price: '$2.50/h' } },
     { over: { circuitOpen: true, health: 'degraded' }, want: { health: 'degraded', circuit: 'open' } },
     { over: { proxyDraining: true }, want: { draining: true } },
+    { over: { capacityExact: false }, want: { hot: '3+ free / 1+ busy' } },
     { over: { observedAt: null, health: null }, want: { health: 'unknown', stateAge: 'never' } },
     { over: { observedAt: -10_000 }, want: { health: 'stale', stateAge: '12s' } },
     { over: { gpuTypes: '' }, want: { gpu: '-' } },

@@ -4,7 +4,7 @@
  * proxy_cluster_health). Pure: rows in, view model out.
  */
 
-/** What `read-fleet.ts` returns per cluster (summed over the cluster's apps). */
+/** What `read-fleet.ts` returns per cluster (capacity over its apps: cluster-capacity.ts). */
 export interface FleetRow {
   readonly id: string;
   readonly region: string;
@@ -20,6 +20,8 @@ export interface FleetRow {
   readonly warm: number;
   readonly cold: number;
   readonly queued: number;
+  /** False when apps list overlapping but different replicas: the capacity figures are lower bounds. */
+  readonly capacityExact: boolean;
   readonly minPricePerHour: number | null;
   readonly maxPricePerHour: number | null;
   readonly gpuTypes: string;
@@ -76,6 +78,12 @@ export function priceText(min: number | null, max: number | null): string {
   return min === max ? `$${min.toFixed(2)}/h` : `$${min.toFixed(2)}–${max.toFixed(2)}/h`;
 }
 
+/** `8 free / 2 busy`; `8+ free / 2+ busy` when shared replicas make the figures lower bounds. */
+export function hotText(r: Pick<FleetRow, 'hotFree' | 'hotBusy' | 'capacityExact'>): string {
+  const plus = r.capacityExact ? '' : '+';
+  return `${r.hotFree}${plus} free / ${r.hotBusy}${plus} busy`;
+}
+
 export function fleetView(rows: readonly FleetRow[], now: number): FleetRegionView[] {
   const regions = new Map<string, FleetClusterView[]>();
   for (const r of [...rows].sort((a, b) => a.region.localeCompare(b.region) || a.id.localeCompare(b.id))) {
@@ -87,7 +95,7 @@ export function fleetView(rows: readonly FleetRow[], now: number): FleetRegionVi
       health: healthView(r.health, ageMs),
       circuit: r.circuitOpen ? 'open' : 'closed',
       draining: r.draining || r.proxyDraining,
-      hot: `${r.hotFree} free / ${r.hotBusy} busy`,
+      hot: hotText(r),
       warm: r.warm,
       cold: r.cold,
       queued: r.queued,
