@@ -144,11 +144,11 @@ describe('libSQL down under load', () => {
       for (const p of s.topology.proxies) {
         let buffered = -1;
         for (let i = 0; i < 60 && buffered !== 0; i++) {
-          buffered = await metric(p.adminUrl, 'switchyard_proxy_report_records{state="buffered"}');
+          buffered = await metric(p.adminUrl, 'switchyard_proxy_report_records_buffered');
           if (buffered !== 0) await sleep(1_000);
         }
         expect(buffered).toBe(0);
-        expect(Number.isFinite(await metric(p.adminUrl, 'switchyard_proxy_report_records{state="dropped"}'))).toBe(true);
+        expect(Number.isFinite(await metric(p.adminUrl, 'switchyard_proxy_report_records_total{state="dropped"}'))).toBe(true);
       }
       expect(Date.now() - killedAt).toBeLessThan(OUTAGE_MS + 70_000);
     } finally {

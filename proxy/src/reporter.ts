@@ -7,11 +7,11 @@
  * the shared `WriteBuffer` rule — bounded queue (new rows beyond it dropped and
  * counted), one write in flight, backoff with jitter after a failure — and the
  * periodic proxy/health upserts wait out the same backoff, so a dead store gets
- * one attempt per backoff period and one log line per failure. Counters are on
- * `/metrics` as `switchyard_proxy_report_records{state}` and
- * `switchyard_proxy_report_failures_total`.
+ * one attempt per backoff period and one log line per failure. On `/metrics`:
+ * `switchyard_proxy_report_records_buffered` (gauge), `switchyard_proxy_report_records_total{state}`
+ * (written|dropped) and `switchyard_proxy_report_failures_total` (counters; several workers' sum).
  */
-import { Gauge } from 'prom-client';
+import { Counter, Gauge, type Metric } from 'prom-client';
 import { WriteBuffer } from '../../shared/batching/write-buffer.ts';
 import type { WriteBufferStats } from '../../shared/batching/write-buffer.ts';
 import { projectOfAppId } from '../../shared/http/request-path.ts';
@@ -40,7 +40,7 @@ export class Reporter {
   private outcomes: WriteBuffer<OutcomeRow> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
-  private gauges: Gauge[] = [];
+  private metrics: Metric[] = [];
 
   constructor(
     private readonly rt: () => ProxyRuntime,
@@ -189,32 +189,44 @@ export class Reporter {
   private registerMetrics(): void {
     const registers = [this.rt().metrics.registry];
     const stats = (): WriteBufferStats => this.stats();
-    this.gauges = [
+    // The write buffer's counts since start are counters, set to the count at each scrape (reset,
+    // inc): typed gauge, promtool flags the `_total` and dashboards cannot tell rate() applies.
+    // The primary of several workers sums counters as it summed the gauges.
+    this.metrics = [
       new Gauge({
-        name: 'switchyard_proxy_report_records',
-        help: 'Outcome records by state: buffered now, written, dropped (store down, queue full) since start',
+        name: 'switchyard_proxy_report_records_buffered',
+        help: 'Outcome records waiting to be written to the store',
+        registers,
+        collect() {
+          this.set(stats().buffered);
+        },
+      }),
+      new Counter({
+        name: 'switchyard_proxy_report_records_total',
+        help: 'Outcome records since start, by state: written to the store, dropped (store down, queue full)',
         labelNames: ['state'],
         registers,
         collect() {
           const s = stats();
-          this.set({ state: 'buffered' }, s.buffered);
-          this.set({ state: 'written' }, s.written);
-          this.set({ state: 'dropped' }, s.dropped);
+          this.reset();
+          this.inc({ state: 'written' }, s.written);
+          this.inc({ state: 'dropped' }, s.dropped);
         },
       }),
-      new Gauge({
+      new Counter({
         name: 'switchyard_proxy_report_failures_total',
         help: 'Failed writes to the store (outcomes, proxy and health rows) since start',
         registers,
         collect() {
-          this.set(stats().failures);
+          this.reset();
+          this.inc(stats().failures);
         },
       }),
     ];
   }
 
   start(): void {
-    if (this.gauges.length === 0) this.registerMetrics();
+    if (this.metrics.length === 0) this.registerMetrics();
     this.timer = setInterval(() => void this.reportOnce(), this.rt().config.reportIntervalMs);
     this.timer.unref();
   }

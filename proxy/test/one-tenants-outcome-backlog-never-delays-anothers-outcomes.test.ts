@@ -59,7 +59,7 @@ async function call(app: string): Promise<void> {
 }
 
 async function buffered(): Promise<number> {
-  const m = /switchyard_proxy_report_records\{state="buffered"\} (\d+)/.exec(await scrapeMetrics(proxy));
+  const m = /switchyard_proxy_report_records_buffered (\d+)/.exec(await scrapeMetrics(proxy));
   return Number(m?.[1] ?? 0);
 }
 
