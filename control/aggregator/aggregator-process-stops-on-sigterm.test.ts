@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCliCommand } from '../build/test-cli-command.ts';
+import { repeatedJsonKeys } from '../cli/repeated-json-keys.ts';
 import type { SimCluster } from '../sim-cluster/server.ts';
 import { startReplicas, stateRow, tempDb, waitFor, type TempDb } from './test-fixtures.ts';
 
@@ -67,5 +68,16 @@ describe('switchyard aggregator as a process', () => {
       .map((l) => JSON.parse(l) as { msg: string; cluster: string });
     expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['aggregator started', 'database reachable', 'shutting down', 'aggregator stopped']));
     expect(lines.every((l) => l.cluster === 'c1')).toBe(true);
+  });
+
+  // `cluster` was bound on the logger and logged again by every aggregator line: written twice,
+  // which JSON.parse hides and some log pipelines reject. Read from the raw lines.
+  it('writes each JSON key once per line', () => {
+    const repeats = stdout
+      .trim()
+      .split('\n')
+      .map((line) => ({ line, keys: repeatedJsonKeys(line) }))
+      .filter((l) => l.keys.length > 0);
+    expect(repeats).toEqual([]);
   });
 });

@@ -69,6 +69,8 @@ export interface Aggregator {
  * as soon as the database answers again (older, superseded snapshots are never replayed).
  */
 export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps): Aggregator {
+  // Lines name no cluster: the process's logger binds it once (cli/commands/aggregator.ts), and
+  // a `cluster` here as well wrote the JSON key twice on every line, which some log pipelines reject.
   const log = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const fetchFn: FetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
@@ -107,7 +109,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       if (countedPods.size > MAX_COUNTED_PODS) countedPods.delete(countedPods.values().next().value ?? '');
       const before = est;
       est = addTieredStartSample(est, p.ms, p.tier, defaults);
-      if (est !== before) log.info({ cluster: clusterId, app: app.appId, pod: p.uid, startMs: p.ms, tier: p.tier }, 'pod start-up observed');
+      if (est !== before) log.info({ app: app.appId, pod: p.uid, startMs: p.ms, tier: p.tier }, 'pod start-up observed');
     }
     // On Kubernetes the pods' own conditions time start-ups; scrape timing would also count a
     // replica that missed one scrape as a one-interval "start-up".
@@ -118,7 +120,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       if (sampleMs === null) continue;
       const before = est;
       est = addStartSample(est, sampleMs, defaults);
-      if (est !== before) log.info({ cluster: clusterId, app: app.appId, replica: o.url, startMs: sampleMs }, 'replica start-up observed');
+      if (est !== before) log.info({ app: app.appId, replica: o.url, startMs: sampleMs }, 'replica start-up observed');
     }
     startEstimates.set(app.appId, est);
     return { warmStartMs: est.warmStartMs ?? app.warmStartMs ?? null, coldStartMs: est.coldStartMs ?? app.coldStartMs ?? null };
@@ -139,10 +141,10 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     if (deps.clusterView === undefined) return null;
     try {
       view = await deps.clusterView();
-      if (viewFailing) log.info({ cluster: clusterId }, 'Kubernetes API reachable again');
+      if (viewFailing) log.info({}, 'Kubernetes API reachable again');
       viewFailing = false;
     } catch (err) {
-      if (!viewFailing) log.warn({ cluster: clusterId, err: err instanceof Error ? err.message : String(err) }, 'Kubernetes API read failed; using the last view');
+      if (!viewFailing) log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Kubernetes API read failed; using the last view');
       viewFailing = true;
     }
     return view;
@@ -167,8 +169,8 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
         const key = `${app.appId} ${o.url}`;
         const usable = replicaUsable(o);
         if (replicaHealthy.get(key) !== usable) {
-          if (usable) log.info({ cluster: clusterId, app: app.appId, replica: o.url }, 'replica healthy');
-          else log.warn({ cluster: clusterId, app: app.appId, replica: o.url, problem: o.problem }, 'replica unhealthy');
+          if (usable) log.info({ app: app.appId, replica: o.url }, 'replica healthy');
+          else log.warn({ app: app.appId, replica: o.url, problem: o.problem }, 'replica unhealthy');
           replicaHealthy.set(key, usable);
         }
         endpoints.push({ appId: app.appId, url: o.url, healthy: usable, weight: 1 });
@@ -177,7 +179,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       const price = priceTable[app.gpuType];
       if (price === undefined && !unpriced.has(app.gpuType)) {
         unpriced.add(app.gpuType);
-        log.warn({ cluster: clusterId, gpuType: app.gpuType }, 'no price for this GPU type; reporting 0 until one is configured');
+        log.warn({ gpuType: app.gpuType }, 'no price for this GPU type; reporting 0 until one is configured');
       } else if (price !== undefined) unpriced.delete(app.gpuType);
       const state = summarizeApp({
         clusterId,
@@ -203,7 +205,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       registered = true;
       await pushClusterState(deps.client, clusterId, { states: snapshot.states, status: snapshot.status, endpoints: snapshot.endpoints }, snapshot.observedAt);
       await pushDeploymentVersions(deps.client, clusterId, snapshot.versions, snapshot.observedAt);
-      if (dbState !== 'up') log.info({ cluster: clusterId, afterFailures: failures }, dbState === 'down' ? 'database reachable again; pushed newest state' : 'database reachable');
+      if (dbState !== 'up') log.info({ afterFailures: failures }, dbState === 'down' ? 'database reachable again; pushed newest state' : 'database reachable');
       dbState = 'up';
       failures = 0;
       nextPushAt = 0;
@@ -214,8 +216,8 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       failures++;
       registered = false;
       nextPushAt = now() + delay;
-      if (dbState !== 'down') log.error({ cluster: clusterId, err: message }, 'database unreachable; keeping the newest snapshot and retrying with backoff');
-      else log.debug({ cluster: clusterId, err: message, attempt: failures, retryInMs: delay }, 'push failed again');
+      if (dbState !== 'down') log.error({ err: message }, 'database unreachable; keeping the newest snapshot and retrying with backoff');
+      else log.debug({ err: message, attempt: failures, retryInMs: delay }, 'push failed again');
       dbState = 'down';
       return message;
     }
@@ -240,14 +242,14 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     if (stopped) return;
     timer = setTimeout(() => {
       enqueue(false)
-        .catch((err: unknown) => log.error({ cluster: clusterId, err: err instanceof Error ? err.message : String(err) }, 'tick failed'))
+        .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'tick failed'))
         .finally(schedule);
     }, config.intervalMs);
   }
 
-  log.info({ cluster: clusterId, apps: config.apps.map((a) => a.appId), intervalMs: config.intervalMs }, 'aggregator started');
+  log.info({ apps: config.apps.map((a) => a.appId), intervalMs: config.intervalMs }, 'aggregator started');
   enqueue(false)
-    .catch((err: unknown) => log.error({ cluster: clusterId, err: err instanceof Error ? err.message : String(err) }, 'tick failed'))
+    .catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'tick failed'))
     .finally(schedule);
 
   return {
@@ -255,7 +257,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       stopped = true;
       if (timer !== null) clearTimeout(timer);
       await chain;
-      log.info({ cluster: clusterId }, 'aggregator stopped');
+      log.info({}, 'aggregator stopped');
     },
     lastSnapshot: () => latest,
     tickNow: () => enqueue(true),

@@ -43,6 +43,8 @@ export function register(program: Command): void {
       return;
     }
     const config = loaded.config;
+    // The one source of `cluster` on this process's lines (startAggregator adds none): pino writes a
+    // key bound here and again in a call twice, and some log pipelines reject the line.
     const logger = pino({ level: opts.logLevel, base: { component: 'aggregator', cluster: config.cluster.id } });
     // The config file's `db` sits under --db and LIBSQL_URL, over the default.
     const store = openResolvedDb(resolveDb(opts, process.env, config.db));
