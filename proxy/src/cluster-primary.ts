@@ -94,7 +94,7 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
       if (m.sy === 'start-failed') {
         if (!started) return failStart(new Error(m.message));
         // A replacement that cannot start waits to be stopped (server.ts): stopped, it is forked again later.
-        logger.error({ worker: index, pid: worker.process.pid, err: m.message }, 'proxy worker could not start');
+        logger.error({ worker: index, workerPid: worker.process.pid, err: m.message }, 'proxy worker could not start');
         worker.process.kill('SIGTERM');
         return;
       }
@@ -124,7 +124,9 @@ export async function runPrimary(config: ProxyConfig, count: number, logger: Log
       if (!started) return failStart(new Error(`proxy worker ${index} exited (${signal ?? `code ${code}`}) before it was ready`));
       slot.crashes = Date.now() - slot.startedAt >= STABLE_MS ? 1 : slot.crashes + 1;
       const delayMs = Math.min(MAX_RESTART_MS, BASE_RESTART_MS * 2 ** (slot.crashes - 1));
-      logger.error({ worker: index, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'proxy worker died; restarting it');
+      // `workerPid`, not `pid`: pino's base already writes the primary's `pid`, and a second one
+      // made the key appear twice on the line (JSON.parse keeps the last, some pipelines the first).
+      logger.error({ worker: index, workerPid: worker.process.pid, code, signal, restartInMs: delayMs }, 'proxy worker died; restarting it');
       setTimeout(() => {
         if (!stopping) fork(index);
       }, delayMs).unref();

@@ -1,8 +1,10 @@
 /**
  * A proxy worker that dies (SIGKILL) is replaced by the primary, and the proxy keeps answering
- * on its port meanwhile (the other worker takes the connections).
+ * on its port meanwhile (the other worker takes the connections). The primary's line saying so
+ * names the dead worker's pid once, apart from its own `pid` (pino's base): it wrote `pid` twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repeatedJsonKeys } from '../../control/cli/repeated-json-keys.ts';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import { APP, chatBody, rawRequest, startReplica, waitFor } from './harness.ts';
 import { spawnProxy, type ProxyProcess } from './proxy-processes.ts';
@@ -15,9 +17,11 @@ interface Health {
 describe('a crashed proxy worker is restarted', () => {
   let sim: SimCluster;
   let proxy: ProxyProcess;
+  let stdout = '';
   beforeAll(async () => {
     sim = await startReplica('c1', 'r0');
-    proxy = await spawnProxy([{ cluster: 'c1', url: sim.url }], { PROXY_WORKERS: '2' });
+    proxy = await spawnProxy([{ cluster: 'c1', url: sim.url }], { PROXY_WORKERS: '2', PROXY_LOG_LEVEL: 'error' });
+    proxy.child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   }, 30_000);
   afterAll(async () => {
     proxy.child.kill('SIGTERM');
@@ -45,5 +49,7 @@ describe('a crashed proxy worker is restarted', () => {
       const h = await health();
       return h.workers === 2 && !h.pids.includes(victim);
     }, 'a replacement worker', 20_000);
+    const died = stdout.split('\n').find((l) => l.includes('proxy worker died'));
+    expect(died && { keysTwice: repeatedJsonKeys(died), workerPid: (JSON.parse(died) as { workerPid?: number }).workerPid }).toEqual({ keysTwice: [], workerPid: victim });
   }, 40_000);
 });
