@@ -2,7 +2,6 @@ import type { Client } from '@libsql/client';
 import { guard } from '../store/errors.ts';
 import { applyStatements } from './apply-statements.ts';
 import { diffConfig, type ConfigChange } from './diff-config.ts';
-import { readCurrentConfig } from './read-current-config.ts';
 import type { ApiKey } from '../../shared/domain/types.ts';
 import type { DesiredConfig } from './types.ts';
 
@@ -13,12 +12,12 @@ export interface ApplyOptions {
 }
 
 /**
- * Converges the database to a validated config: diff against what is stored, then write every
- * change in one batch. Idempotent: a second run finds no changes and writes nothing.
- * Throws StoreError (database unreachable, not migrated, ...) with nothing written.
+ * Converges the database to a validated config: diff against `current` (what readCurrentConfig
+ * read, and what the config's references were resolved against), then write every change in one
+ * batch. Idempotent: a second run finds no changes and writes nothing.
+ * Throws StoreError (database unreachable, ...) with nothing written.
  */
-export async function applyConfig(client: Client, desired: DesiredConfig, options: ApplyOptions): Promise<readonly ConfigChange[]> {
-  const current = await readCurrentConfig(client);
+export async function applyConfig(client: Client, current: DesiredConfig, desired: DesiredConfig, options: ApplyOptions): Promise<readonly ConfigChange[]> {
   const conflicts = storedKeyConflicts(current.apiKeys, desired.apiKeys);
   if (conflicts.length > 0) throw new Error(`${conflicts.join('\n')}\nnothing was changed`);
   const changes = diffConfig(current, desired);

@@ -17,7 +17,7 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['unknown region', `projects: [{id: acme}]\nclusters:\n  - id: c9\n    region: mars-north\n    provider: x\n    proxyUrl: http://x\n    proxyId: p\n`, 'clusters[0].region', 4, /unknown region 'mars-north'/],
     ['duplicate cluster', `${base}  - id: c1\n    region: us-east\n    provider: x\n    proxyUrl: http://x\n    proxyId: p\n`, 'clusters[1].id', 9, /duplicate cluster 'c1'/],
     ['duplicate app', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1]}\n  - {project: acme, name: chat, clusters: [c1]}\n`, 'apps[1].name', 11, /duplicate app 'acme\/chat'/],
-    ['undeclared cluster', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1, nope]\n`, 'apps[0].clusters[1]', 12, /undeclared cluster 'nope'/],
+    ['undeclared cluster', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1, nope]\n`, 'apps[0].clusters[1]', 12, /cluster 'nope', which is neither declared in this file nor stored in the database/],
     ['malformed key', `${base}apiKeys:\n  - id: k\n    project: acme\n    key: "short key"\n`, 'apiKeys[0].key', 12, /malformed API key/],
     ['malformed hash', `${base}apiKeys:\n  - {id: k, project: acme, hash: XYZ}\n`, 'apiKeys[0].hash', 10, /malformed hash/],
     ['key and hash both', `${base}apiKeys:\n  - {id: k, project: acme, hash: ${'a'.repeat(64)}, key: sk-0123456789abcdefg}\n`, 'apiKeys[0]', 10, /exactly one of 'key'/],
@@ -28,7 +28,7 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['a YAML alias bomb', `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [${Array(10).fill('*a').join(', ')}]\nc: &c [${Array(10).fill('*b').join(', ')}]\nd: &d [${Array(10).fill('*c').join(', ')}]\ne: &e [${Array(10).fill('*d').join(', ')}]\nf: &f [${Array(10).fill('*e').join(', ')}]\ng: &g [${Array(10).fill('*f').join(', ')}]\n`, '', 1, /YAML: /],
     ['unknown residency region', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], residency: {regions: [eu-westt]}}\n`, 'apps[0].residency', 10, /unknown region eu-westt/],
     ['unknown field', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    residencey: any\n`, 'apps[0].residencey', 13, /unknown field 'residencey'/],
-    ['undeclared project', `${base}apps:\n  - {project: other, name: chat, clusters: [c1]}\n`, 'apps[0].project', 10, /undeclared project 'other'/],
+    ['undeclared project', `${base}apps:\n  - {project: other, name: chat, clusters: [c1]}\n`, 'apps[0].project', 10, /project 'other', which is neither declared in this file nor stored in the database/],
     ['bad proxy URL', `projects: []\nclusters:\n  - {id: c1, region: eu-west, provider: x, proxyUrl: 'ftp://x', proxyId: p}\n`, 'clusters[0].proxyUrl', 3, /http\(s\) URL/],
     ['weight for undeployed cluster', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], clusterWeights: {c2: 1}}\n`, 'apps[0].clusterWeights.c2', 10, /not in this app's clusters/],
     ['consistent-hash without header', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], strategy: consistent-hash}\n`, 'apps[0].strategy', 10, /needs an affinityHeader/],
@@ -85,7 +85,7 @@ apps:
     expect(r.valid).toBe(false);
     // Before: the unknown fields hid apps[0]'s other problems, and c1/c2 were "undeclared" in apps[1].
     expect(r.errors.map((e) => `${e.path}: ${e.message}`).sort()).toEqual([
-      "apps[0].clusters[1]: app 'acme/chat' refers to undeclared cluster 'nope'",
+      "apps[0].clusters[1]: app 'acme/chat' refers to cluster 'nope', which is neither declared in this file nor stored in the database (declare it under 'clusters:', or apply the file that declares it first)",
       "apps[0].maxx: unknown field 'maxx'",
       expect.stringMatching(/^apps\[0\]\.residency: unknown residency 'moon'/),
       "clusters[0].price: unknown field 'price'",

@@ -11,6 +11,8 @@ import { formatPath, type ConfigIssue } from './config-issue.ts';
 import { corsOriginProblem } from './cors-origin.ts';
 import { parseResidency } from './residency.ts';
 import { rawApiKey, rawApp, rawCluster, rawProject, SECTIONS, type RawApiKey, type RawApp, type RawCluster, type RawProject } from './raw-schema.ts';
+import { missing, references, type References } from './references.ts';
+import { NOTHING_STORED, type NOT_READ_YET, type StoredRows } from './stored-rows.ts';
 import type { DesiredConfig } from './types.ts';
 import { makeLocator } from './yaml-locator.ts';
 
@@ -23,8 +25,10 @@ type Path = readonly PropertyKey[];
 /**
  * Parses and validates a config file. Never throws on bad input: every problem is returned at
  * once, each with the file, YAML path and line, so one `apply` run shows everything to fix.
+ * References (a key's or app's project, an app's clusters) resolve to rows the file declares or
+ * `stored` holds; with NOT_READ_YET, those the file does not declare are left for a second pass.
  */
-export function parseConfig(text: string, file: string): ParseResult {
+export function parseConfig(text: string, file: string, stored: StoredRows | typeof NOT_READ_YET = NOTHING_STORED): ParseResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const locate = makeLocator(doc, lines);
@@ -61,12 +65,12 @@ export function parseConfig(text: string, file: string): ParseResult {
   const apps = items(top, 'apps', rawApp, report);
 
   const projectOut = checkProjects(projects, report);
-  // References are checked against every declared id, valid or not: an invalid project or
-  // cluster has its own error, and calling it undeclared as well would send the reader astray.
-  const projectIds = declaredIds(top, 'projects');
-  const keyOut = checkApiKeys(apiKeys, projectIds, report);
   const clusterOut = checkClusters(clusters, report);
-  const appOut = checkApps(apps, projectIds, new Map(clusterOut.map((c) => [c.id, c])), declaredIds(top, 'clusters'), report);
+  // References are checked against every declared id, valid or not: an invalid project or
+  // cluster has its own error, and calling it missing as well would send the reader astray.
+  const refs = references(declaredIds(top, 'projects'), declaredIds(top, 'clusters'), clusterOut, stored);
+  const keyOut = checkApiKeys(apiKeys, refs, report);
+  const appOut = checkApps(apps, refs, report);
 
   if (errors.length > 0) return { valid: false, config: null, errors };
   return { valid: true, config: { projects: projectOut, apiKeys: keyOut, clusters: clusterOut, apps: appOut }, errors: [] };
@@ -135,7 +139,7 @@ function checkProjects(projects: Item<RawProject>[], report: Report): Project[] 
   return out;
 }
 
-function checkApiKeys(keys: Item<RawApiKey>[], projectIds: ReadonlySet<string>, report: Report): ApiKey[] {
+function checkApiKeys(keys: Item<RawApiKey>[], refs: References, report: Report): ApiKey[] {
   const ids = new Set<string>();
   const hashes = new Set<string>();
   const out: ApiKey[] = [];
@@ -143,7 +147,7 @@ function checkApiKeys(keys: Item<RawApiKey>[], projectIds: ReadonlySet<string>, 
     const at = (...rest: PropertyKey[]): Path => ['apiKeys', index, ...rest];
     if (ids.has(value.id)) report(at('id'), `duplicate API key id '${value.id}'`);
     ids.add(value.id);
-    if (!projectIds.has(value.project)) report(at('project'), `API key refers to undeclared project '${value.project}'`);
+    if (!refs.hasProject(value.project)) report(at('project'), `API key refers to ${missing('project', value.project)}`);
     let hash: string | null = null;
     if ((value.key === undefined) === (value.hash === undefined)) {
       report(at(), "give exactly one of 'key' (plaintext, hashed on apply) or 'hash' (hex SHA-256)");
@@ -200,13 +204,8 @@ function isStrategy(s: string): s is StrategyName {
   return (STRATEGIES as readonly string[]).includes(s);
 }
 
-function checkApps(
-  apps: Item<RawApp>[],
-  projectIds: ReadonlySet<string>,
-  clusters: ReadonlyMap<string, Cluster>,
-  declaredClusters: ReadonlySet<string>,
-  report: Report,
-): App[] {
+function checkApps(apps: Item<RawApp>[], refs: References, report: Report): App[] {
+  const clusters = refs.clusters;
   const seen = new Set<string>();
   const out: App[] = [];
   for (const { index, value } of apps) {
@@ -219,12 +218,12 @@ function checkApps(
     };
     if (seen.has(id)) fail(at('name'), `duplicate app '${id}'`);
     seen.add(id);
-    if (!projectIds.has(value.project)) fail(at('project'), `app refers to undeclared project '${value.project}'`);
+    if (!refs.hasProject(value.project)) fail(at('project'), `app refers to ${missing('project', value.project)}`);
 
     const deployed = new Set<string>();
     value.clusters.forEach((c, i) => {
-      if (!declaredClusters.has(c)) fail(at('clusters', i), `app '${id}' refers to undeclared cluster '${c}'`);
-      else if (!clusters.has(c)) ok = false; // declared, but invalid: its own error says why
+      if (!refs.hasCluster(c)) fail(at('clusters', i), `app '${id}' refers to ${missing('cluster', c)}`);
+      else if (refs.isInvalidCluster(c)) ok = false; // declared, but invalid: its own error says why
       if (deployed.has(c)) fail(at('clusters', i), `cluster '${c}' listed twice`);
       deployed.add(c);
     });
@@ -256,7 +255,7 @@ function checkApps(
     else {
       const allowed = [...deployed].filter((c) => {
         const cl = clusters.get(c);
-        if (cl === undefined) return true;
+        if (cl === undefined) return true; // not read yet, or invalid: judged once known
         const r = residency.residency;
         if (r.kind === 'continents') return r.continents.includes(cl.continent);
         if (r.kind === 'regions') return r.regions.includes(cl.region);

@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { migrate } from '../store/migrate.ts';
 import { openStore } from '../store/open-store.ts';
 import { applyConfig } from './apply-config.ts';
-import { formatIssue } from './config-issue.ts';
+import { formatIssue, type ConfigIssue } from './config-issue.ts';
 import { formatChange } from './diff-config.ts';
 import { nothingToApply } from './nothing-to-apply.ts';
 import { parseConfig } from './parse-config.ts';
+import { readCurrentConfig } from './read-current-config.ts';
+import { NOT_READ_YET, storedRows } from './stored-rows.ts';
 
 export interface RunApplyOptions {
   readonly file: string;
@@ -19,8 +21,9 @@ export interface RunApplyOptions {
 
 /**
  * `switchyard apply`: validate the whole file first (any error, or a file that declares nothing
- * → print them all, touch nothing, exit 1), then migrate, diff and write the changes in one
- * batch. Returns the exit code.
+ * → print them all, touch nothing, exit 1), then migrate, resolve the file's references against
+ * what it declares and what the database holds (one unresolved → print them all, exit 1), diff
+ * and write the changes in one batch. Returns the exit code.
  */
 export async function runApply(o: RunApplyOptions): Promise<number> {
   let text: string;
@@ -30,13 +33,11 @@ export async function runApply(o: RunApplyOptions): Promise<number> {
     o.err(`cannot read ${o.file}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  const parsed = parseConfig(text, o.file);
-  if (!parsed.valid) {
-    for (const issue of parsed.errors) o.err(formatIssue(issue));
-    o.err(`${parsed.errors.length} error${parsed.errors.length === 1 ? '' : 's'} in ${o.file}; nothing was changed`);
-    return 1;
-  }
-  const nothing = nothingToApply(text, parsed.config, o.file);
+  // The file's own problems, before any database is opened (references it does not satisfy wait
+  // for the second parse, once the store has been read).
+  const local = parseConfig(text, o.file, NOT_READ_YET);
+  if (!local.valid) return refuse(local.errors, o);
+  const nothing = nothingToApply(text, local.config, o.file);
   if (nothing !== null) {
     o.err(`${nothing}; nothing was changed`);
     return 1;
@@ -46,7 +47,10 @@ export async function runApply(o: RunApplyOptions): Promise<number> {
   try {
     // Applying to a fresh database is the first thing a new deployment does; migrating is idempotent.
     if (!o.dryRun) await migrate(store.client, { now: o.now });
-    const changes = await applyConfig(store.client, parsed.config, { now: o.now, dryRun: o.dryRun });
+    const current = await readCurrentConfig(store.client);
+    const parsed = parseConfig(text, o.file, storedRows(current));
+    if (!parsed.valid) return refuse(parsed.errors, o);
+    const changes = await applyConfig(store.client, current, parsed.config, { now: o.now, dryRun: o.dryRun });
     for (const c of changes) o.out(formatChange(c));
     if (changes.length === 0) o.out('no changes');
     else if (o.dryRun) o.out(`dry run: ${changes.length} change${changes.length === 1 ? '' : 's'} not applied`);
@@ -57,4 +61,11 @@ export async function runApply(o: RunApplyOptions): Promise<number> {
   } finally {
     store.close();
   }
+}
+
+/** Prints every issue and the verdict; the exit code of a refused file. */
+function refuse(errors: readonly ConfigIssue[], o: RunApplyOptions): number {
+  for (const issue of errors) o.err(formatIssue(issue));
+  o.err(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${o.file}; nothing was changed`);
+  return 1;
 }
