@@ -35,7 +35,9 @@ export async function readFleet(client: Client): Promise<FleetRow[]> {
     const urls = new Map<string, string[]>();
     for (const r of (replicas?.rows ?? []) as unknown as Row[]) {
       const key = `${str(r, 'cluster_id', 'app_endpoints row')} ${str(r, 'app_id', 'app_endpoints row')}`;
-      urls.set(key, [...(urls.get(key) ?? []), str(r, 'url', 'app_endpoints row')]);
+      let list = urls.get(key);
+      if (list === undefined) urls.set(key, (list = []));
+      list.push(str(r, 'url', 'app_endpoints row'));
     }
     const perCluster = new Map<string, AppCapacity[]>();
     for (const r of (apps?.rows ?? []) as unknown as Row[]) {
@@ -50,7 +52,9 @@ export async function readFleet(client: Client): Promise<FleetRow[]> {
         queued: int(r, 'queued', where),
         replicas: urls.get(`${clusterId} ${appId}`) ?? [],
       };
-      perCluster.set(clusterId, [...(perCluster.get(clusterId) ?? []), app]);
+      let list = perCluster.get(clusterId);
+      if (list === undefined) perCluster.set(clusterId, (list = []));
+      list.push(app);
     }
     return ((clusters?.rows ?? []) as unknown as Row[]).map((r) => {
       const id = str(r, 'id', 'clusters row');
