@@ -48,7 +48,7 @@ export function renderMetrics(m: MetricsInput): string {
     },
     { name: 'vllm:prompt_tokens_total', type: 'counter', help: 'Number of prefill tokens processed.', samples: [[model, c.promptTokens]] },
     { name: 'vllm:generation_tokens_total', type: 'counter', help: 'Number of generation tokens processed.', samples: [[model, c.generationTokens]] },
-    { name: 'sim_slots_total', type: 'gauge', help: 'Concurrent generation slots of this replica.', samples: [[model, m.slots]] },
+    { name: 'sim_slots', type: 'gauge', help: 'Concurrent generation slots of this replica (a gauge: no _total, which Prometheus keeps for counters).', samples: [[model, m.slots]] },
     { name: 'sim_model_loaded', type: 'gauge', help: '1 when the model is loaded (no cold start pending).', samples: [[model, m.modelLoaded ? 1 : 0]] },
     {
       name: 'sim_replica_info',

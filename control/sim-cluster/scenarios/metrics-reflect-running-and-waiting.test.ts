@@ -37,7 +37,7 @@ describe('metrics text parses and reflects running/waiting', () => {
     expect(m.get(`vllm:num_requests_running${label}`)).toBe(0);
     expect(m.get(`vllm:num_requests_waiting${label}`)).toBe(0);
     expect(m.get(`vllm:gpu_cache_usage_perc${label}`)).toBe(0);
-    expect(m.get(`sim_slots_total${label}`)).toBe(2);
+    expect(m.get(`sim_slots${label}`)).toBe(2);
     expect(m.get('sim_replica_info{model_name="demo-llm",cluster_id="test-cluster",replica_id="r0",gpu_type="H100"}')).toBe(1);
   });
 
