@@ -11,7 +11,11 @@
  * (measured on the code before this change: ~218 → 328 MB in the first 30 s at 50 req/s, still
  * growing ~2 MB/s minutes later), so "within 20 % of before" is read as: at the end of the outage
  * the edge is within 20 % of before plus what the same traffic added per second before the outage.
- * The proxies (Node) do not grow like that and are held to the plain 20 %.
+ * The proxies (Node) do not grow like that and are held to the plain 20 %, read as the highest of
+ * their samples (every 2.5 s) over the baseline against the highest over the outage's last 30 s:
+ * their RSS saws by up to ~60 MB with garbage collection alone, so one reading each could read a
+ * trough before and a crest during. A leak or an unbounded buffer raises the crests, which this
+ * still catches.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +23,12 @@ import { sleep, useStack } from './stack.ts';
 
 const OUTAGE_MS = Number(process.env['E2E_LIBSQL_OUTAGE_MS'] ?? 120_000);
 const BASELINE_MS = 25_000;
+/**
+ * Not measured. The proxies' RSS climbs for the first ~40 s of this load with the database up
+ * (V8 sizing its heap: 238 → 285 MB, then flat), so a baseline taken sooner reads part of that
+ * climb as the outage's growth: one run failed at +21.5 % that way.
+ */
+const WARMUP_MS = 40_000;
 const RATE_PER_S = 50;
 
 const h = useStack(23_400, { ROUTE_STALE_SOFT: '5m', ROUTE_STALE_HARD: '10m', EDGE_LOG_DECISIONS: 'off' });
@@ -43,6 +53,11 @@ function groupRssKb(pgid: number, comm: RegExp): number {
     }
   }
   return total;
+}
+
+/** The highest of the samples taken in [from, to). */
+function crestKb(samples: ReadonlyArray<{ at: number; kb: number }>, from: number, to: number): number {
+  return Math.max(...samples.filter((x) => x.at >= from && x.at < to).map((x) => x.kb));
 }
 
 function p50(xs: readonly number[]): number {
@@ -83,9 +98,15 @@ describe('libSQL down under load', () => {
     };
     const load = setInterval(fire, 1000 / RATE_PER_S);
     const edgeRss: Array<{ at: number; kb: number }> = [];
-    const sampler = setInterval(() => edgeRss.push({ at: Date.now(), kb: rss().edge }), 5_000);
+    const proxyRss: Array<{ at: number; kb: number }> = [];
+    const sampler = setInterval(() => {
+      const now = Date.now();
+      const r = rss();
+      edgeRss.push({ at: now, kb: r.edge });
+      proxyRss.push({ at: now, kb: r.proxies });
+    }, 2_500);
     try {
-      await sleep(5_000); // warm-up, not measured
+      await sleep(WARMUP_MS);
       const baseFrom = Date.now();
       await sleep(BASELINE_MS);
       const rssBefore = rss();
@@ -112,7 +133,11 @@ describe('libSQL down under load', () => {
       const report = {
         requests: samples.length, failed: failed.length,
         p50BaseMs: p50(base), p50OutageMs: p50(outage),
-        rssKb: { before: rssBefore, during: rssDuring, edgeBaselineGrowthKbPerS: Math.round(slopeKbPerMs * 1000), edgeSamples: edgeRss.map((x) => x.kb) },
+        rssKb: {
+          before: rssBefore, during: rssDuring, edgeBaselineGrowthKbPerS: Math.round(slopeKbPerMs * 1000), edgeSamples: edgeRss.map((x) => x.kb),
+          proxiesCrest: { before: crestKb(proxyRss, baseFrom, killedAt), lastOutage30s: crestKb(proxyRss, Math.max(killedAt, restartedAt - 30_000), restartedAt) },
+          proxySamples: proxyRss.map((x) => x.kb),
+        },
       };
       console.log(JSON.stringify(report));
       expect(failed.slice(0, 3)).toEqual([]);
@@ -120,14 +145,14 @@ describe('libSQL down under load', () => {
       // Within 20 % (+1 ms: a local request takes a few ms, below what a scheduler hiccup moves).
       expect(report.p50OutageMs).toBeLessThanOrEqual(report.p50BaseMs * 1.2 + 1);
       expect(rssDuring.edge).toBeLessThanOrEqual(rssBefore.edge * 1.2 + slopeKbPerMs * (restartedAt - killedAt));
-      expect(rssDuring.proxies).toBeLessThanOrEqual(rssBefore.proxies * 1.2);
+      expect(report.rssKb.proxiesCrest.lastOutage30s).toBeLessThanOrEqual(report.rssKb.proxiesCrest.before * 1.2);
 
       // Every decision the clients saw is in the table or counted as dropped, once the buffers drain.
       const ids = samples.flatMap((x) => (x.decision === null ? [] : [x.decision]));
       let stats = { buffered: -1, dropped: 0, written: 0 };
       for (let i = 0; i < 60 && stats.buffered !== 0; i++) {
         await sleep(1_000);
-        stats = ((await (await fetch(`${s.edgeUrl}/health`)).json()) as { decisionLog: typeof stats }).decisionLog;
+        stats = ((await (await fetch(`${s.edgeUrl}/health`, { headers: { 'x-switchyard-operator-key': s.operatorKey } })).json()) as { decisionLog: typeof stats }).decisionLog;
       }
       expect(stats.buffered).toBe(0);
       let stored = 0;
@@ -155,5 +180,5 @@ describe('libSQL down under load', () => {
       clearInterval(load);
       clearInterval(sampler);
     }
-  }, OUTAGE_MS + BASELINE_MS + 150_000);
+  }, WARMUP_MS + OUTAGE_MS + BASELINE_MS + 145_000);
 });
