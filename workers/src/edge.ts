@@ -41,7 +41,7 @@ import { noteRollout, noteRoute, resolveStrategy, seededRng } from './shared-dep
 import { decideWithCanary } from './canary.ts';
 import { apiKeyLoader, apiKeysLoader, appSnapshotLoader, authViewLoaders } from './snapshot-source.ts';
 import { mintToken } from './mint-token.ts';
-import { checkOperator } from './operator.ts';
+import { OPERATOR_KEY_HEADER, checkOperator } from './operator.ts';
 import { FirstLoadsFull, SourceUnavailable, SwrCache } from './swr-cache.ts';
 import { upstreamUrl } from './upstream-url.ts';
 import { EdgeTrace, randomHex, type EdgeSpan } from './tracing.ts';
@@ -207,12 +207,7 @@ export class Edge {
   /** Answers one request. Never throws: every failure becomes a typed JSON error. */
   async handle(request: Request, ctx: WaitUntil): Promise<Response> {
     const url = new URL(request.url);
-    // This isolate's decision-log counters: drops during a database outage are visible here.
-    // Totals only: which apps lost rows names tenants, so it goes to the operator's error log.
-    if (url.pathname === '/health') {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return errorResponse(refuse.methodNotAllowed('/health', 'GET, HEAD'), { allow: 'GET, HEAD' });
-      return json({ ok: true, decisionLog: withoutTenants(this.decisions.stats()) });
-    }
+    if (url.pathname === '/health') return this.#health(request);
     if (url.pathname === '/__bench' && this.deps.config.benchRoute) return benchRoute(this, url, request);
     const raw = rawPath(request.url);
     if (raw.includes('\\')) return errorResponse(refuse.badPath(raw));
@@ -229,6 +224,19 @@ export class Edge {
       ctx.waitUntil(traced.trace.export(this.deps.fetcher, this.deps.log));
     }
     return res;
+  }
+
+  /**
+   * Liveness for anyone; with the operator key, this isolate's decision-log counters (drops during
+   * a database outage show here). The counters stay behind the key: `written` moves by one per
+   * request, so polling it gave anyone the isolate's request rate, a competitor's traffic when
+   * tenants are few. Totals only even then: which apps lost rows goes to the operator's error log.
+   */
+  async #health(request: Request): Promise<Response> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return errorResponse(refuse.methodNotAllowed('/health', 'GET, HEAD'), { allow: 'GET, HEAD' });
+    if (!request.headers.has(OPERATOR_KEY_HEADER)) return json({ ok: true });
+    const refused = await checkOperator(request.headers, this.deps.config.operatorKey);
+    return refused !== null ? errorResponse(refused) : json({ ok: true, decisionLog: withoutTenants(this.decisions.stats()) });
   }
 
   #prime(snap: AppSnapshot): void {
@@ -548,7 +556,7 @@ function sameGate(checked: AppGate | null, app: AppSnapshot['app']): boolean {
   return checked !== null && checked.authRequired === app.authRequired && checked.projectId === app.projectId;
 }
 
-/** Decision-log stats for the public /health: how many apps lost rows, never which. */
+/** Decision-log stats for the operator's /health: how many projects lost rows, never which. */
 function withoutTenants(stats: WriteBufferStats): Omit<WriteBufferStats, 'droppedByKey'> & { projectsWithDrops: number } {
   const { droppedByKey, ...totals } = stats;
   return { ...totals, projectsWithDrops: droppedByKey === undefined ? 0 : Object.keys(droppedByKey).length };

@@ -118,10 +118,10 @@ export const refuse = {
     new EdgeError('all-refused', 502, `Every cluster tried (${tried}) refused the request or was unreachable. Retry shortly.`),
   clientGone: (): EdgeError => new EdgeError('client-gone', 499, 'The client closed the request before a cluster answered.'),
   operatorKeyMissing: (): EdgeError =>
-    new EdgeError('operator-key-missing', OPERATOR_KEY_REFUSAL_STATUS, 'Explanations and synthetic requests are for operators: send the operator key in x-switchyard-operator-key.'),
+    new EdgeError('operator-key-missing', OPERATOR_KEY_REFUSAL_STATUS, 'Explanations, synthetic requests and the /health counters are for operators: send the operator key in x-switchyard-operator-key.'),
   operatorKeyWrong: (): EdgeError =>
     new EdgeError('operator-key-wrong', OPERATOR_KEY_REFUSAL_STATUS, "The operator key is not valid: send this edge's EDGE_OPERATOR_KEY in x-switchyard-operator-key."),
   explainDisabled: (): EdgeError =>
-    new EdgeError('explain-disabled', 403, 'Explanations and synthetic requests are disabled on this edge: the operator sets EDGE_OPERATOR_KEY (a Worker secret) to enable them.'),
+    new EdgeError('explain-disabled', 403, 'Explanations, synthetic requests and the /health counters are disabled on this edge: the operator sets EDGE_OPERATOR_KEY (a Worker secret) to enable them.'),
   internal: (): EdgeError => new EdgeError('internal', 500, 'Unexpected edge failure; it has been logged. Retry shortly.'),
 };

@@ -22,7 +22,7 @@ describe('paths the edge refuses', () => {
   it('answers /health', async () => {
     const res = await call('/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, decisionLog: { dropped: 0 } });
+    expect(await res.json()).toEqual({ ok: true });
   });
 
   it('refuses a WebSocket upgrade on the forwarding route with 426 pointing at the token route', async () => {

@@ -6,12 +6,15 @@ import { edgeFor } from '../src/index.ts';
 
 // The edge's /health is public. Its decision-log counters show drops during a database outage,
 // and since the log drops per app, they learned which apps lost rows: anyone could list tenants
-// and gauge their traffic. /health now gives totals and how many projects lost rows (the log drops per project); the names stay
-// in the operator's error log. A real Edge in workerd whose database does not answer (port 1).
-const env = { LIBSQL_URL: 'http://127.0.0.1:1', EDGE_DECISION_BATCH: '1', EDGE_DB_TIMEOUT_MS: '50' };
+// and gauge their traffic. Then totals only, and `written` still moved by one per request: polling
+// it gave anyone the isolate's request rate. Now the public answer is liveness alone; the operator
+// key shows totals and how many projects lost rows (the log drops per project), never names (those
+// stay in the operator's error log). A real Edge in workerd whose database does not answer (port 1).
+const OPERATOR_KEY = 'health-operator-key-0123456789';
+const env = { LIBSQL_URL: 'http://127.0.0.1:1', EDGE_DECISION_BATCH: '1', EDGE_DB_TIMEOUT_MS: '50', EDGE_OPERATOR_KEY: OPERATOR_KEY };
 
-describe("the edge's public /health during a decision-log outage", () => {
-  it('counts dropped rows and projects without naming any app or project', async () => {
+describe("the edge's /health during a decision-log outage", () => {
+  it('tells the public only that it is up; the operator gets counts that name no app or project', async () => {
     const built = await edgeFor({ ...(workerEnv as unknown as EnvVars), ...env });
     if (!built.ok) throw new Error('edge config invalid');
     const edge = built.edge;
@@ -22,7 +25,14 @@ describe("the edge's public /health during a decision-log outage", () => {
         edge.decisions.record({ decision: { id: `${appId}-${n}`, appId } as unknown as Decision, inputJson: '{}', decisionUs: 1 }, ctx.waitUntil);
     expect(edge.decisions.stats().droppedByKey).toBeDefined(); // the log itself knows (error log)
 
-    const res = await edge.handle(new Request('https://edge.test/health'), ctx);
+    const open = await edge.handle(new Request('https://edge.test/health'), ctx);
+    expect(open.status).toBe(200);
+    expect(await open.json()).toEqual({ ok: true });
+    const wrong = await edge.handle(new Request('https://edge.test/health', { headers: { 'x-switchyard-operator-key': 'not-the-key-at-all' } }), ctx);
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('operator-key-wrong');
+
+    const res = await edge.handle(new Request('https://edge.test/health', { headers: { 'x-switchyard-operator-key': OPERATOR_KEY } }), ctx);
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text).not.toContain('private-app');
