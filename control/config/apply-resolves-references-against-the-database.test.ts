@@ -5,11 +5,12 @@
  * 'acme'", and an app file naming stored clusters with "refers to undeclared cluster". A
  * reference to a row in neither is refused naming file:line, with nothing written. Real libSQL.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../store/open-store.ts';
 import { applyDatabase, applyText } from './apply-fixture.ts';
+import { runApply } from './run-apply.ts';
 
 const demo = readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8');
 const { dir, dbUrl, apply } = applyDatabase('apply-refs-');
@@ -59,6 +60,32 @@ describe('apply: a partial file refers to stored rows', () => {
       expect(r.err.at(-1)).toBe(`1 error in ${join(dir, 'config.yaml')}; nothing was changed`);
     }
     expect(await dump()).toBe(before);
+  });
+
+  // A file with its own problem and an unresolved reference: both in one run (the reference was
+  // reported only once the file's own problem had been fixed and apply run again).
+  it('a file with its own error and a reference in neither gets both in one run', async () => {
+    const text = appFile.replace('eu-central-1]', 'eu-north-9]').replace('residency: eu-only', 'residency: eu-onyl');
+    const before = await dump();
+    const r = await applyText(dir, dbUrl, text, false);
+    expect(r.code).toBe(1);
+    expect(r.err.some((l) => l.includes("apps[0].residency"))).toBe(true);
+    expect(r.err).toContain(join(dir, `config.yaml:4: apps[0].clusters[1]: app 'acme/batch' refers to cluster 'eu-north-9', ${NEITHER} (declare it under 'clusters:', or apply the file that declares it first)`));
+    expect(r.err.at(-1)).toBe(`2 errors in ${join(dir, 'config.yaml')}; nothing was changed`);
+    expect(await dump()).toBe(before);
+  });
+
+  it('a database that cannot be read leaves the file\'s own errors and says the references went unchecked', async () => {
+    const text = appFile.replace('eu-central-1]', 'eu-north-9]').replace('residency: eu-only', 'residency: eu-onyl');
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, text);
+    const err: string[] = [];
+    const code = await runApply({ file, dbUrl: `file:${join(dir, 'no-such.sqlite')}`, dryRun: false, now: 1_000, out: () => undefined, err: (l) => err.push(l) });
+    expect(code).toBe(1);
+    expect(err.filter((l) => l.includes('eu-north-9'))).toEqual([]);
+    expect(err.at(-2)).toMatch(/^\(references to rows this file does not declare were not checked: .+\)$/);
+    expect(err.at(-1)).toBe(`1 error in ${file}; nothing was changed`);
+    expect(existsSync(join(dir, 'no-such.sqlite'))).toBe(false);
   });
 
   // The rule (control/config/README.md): a row the file declares is the whole row, omitted fields

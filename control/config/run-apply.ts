@@ -7,7 +7,7 @@ import { formatChange } from './diff-config.ts';
 import { nothingToApply } from './nothing-to-apply.ts';
 import { parseConfig } from './parse-config.ts';
 import { readCurrentConfig } from './read-current-config.ts';
-import { NOT_READ_YET, storedRows } from './stored-rows.ts';
+import { NOT_READ_YET, storedRows, type StoredRows } from './stored-rows.ts';
 
 export interface RunApplyOptions {
   readonly file: string;
@@ -36,7 +36,10 @@ export async function runApply(o: RunApplyOptions): Promise<number> {
   // The file's own problems, before any database is opened (references it does not satisfy wait
   // for the second parse, once the store has been read).
   const local = parseConfig(text, o.file, NOT_READ_YET);
-  if (!local.valid) return refuse(local.errors, o);
+  if (!local.valid) {
+    const all = await withReferenceErrors(text, local.errors, o);
+    return refuse(all.errors, o, all.unchecked);
+  }
   const nothing = nothingToApply(text, local.config, o.file);
   if (nothing !== null) {
     o.err(`${nothing}; nothing was changed`);
@@ -63,9 +66,32 @@ export async function runApply(o: RunApplyOptions): Promise<number> {
   }
 }
 
+/**
+ * A file refused for its own problems is also checked against what the database holds, so its
+ * unresolved references show in the same run rather than the next one (read only: nothing is
+ * created or migrated for a refused file). When the database cannot be read, the file's own
+ * problems stand alone and a last line says the references were not checked, and why.
+ */
+async function withReferenceErrors(text: string, local: readonly ConfigIssue[], o: RunApplyOptions): Promise<{ errors: readonly ConfigIssue[]; unchecked: string | null }> {
+  let rows: StoredRows;
+  let store: ReturnType<typeof openStore> | null = null;
+  try {
+    store = openStore({ url: o.dbUrl, authToken: o.authToken, create: false });
+    rows = storedRows(await readCurrentConfig(store.client));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return { errors: local, unchecked: `references to rows this file does not declare were not checked: ${why}` };
+  } finally {
+    store?.close();
+  }
+  const all = parseConfig(text, o.file, rows);
+  return { errors: all.valid ? local : all.errors, unchecked: null };
+}
+
 /** Prints every issue and the verdict; the exit code of a refused file. */
-function refuse(errors: readonly ConfigIssue[], o: RunApplyOptions): number {
+function refuse(errors: readonly ConfigIssue[], o: RunApplyOptions, unchecked: string | null = null): number {
   for (const issue of errors) o.err(formatIssue(issue));
+  if (unchecked !== null) o.err(`(${unchecked})`);
   o.err(`${errors.length} error${errors.length === 1 ? '' : 's'} in ${o.file}; nothing was changed`);
   return 1;
 }
