@@ -47,9 +47,13 @@ export interface Holding {
  */
 export const MAX_HEADROOM = 256;
 
+/** Slots of `budget` kept above the high-water mark for the next tenant: a tenth, 1..MAX_HEADROOM. */
+export function headroomOf(budget: number): number {
+  return Math.min(MAX_HEADROOM, Math.max(1, Math.ceil(budget / 10)));
+}
+
 export function inFlightLimits(budget: number): InFlightLimits {
-  const headroom = Math.min(MAX_HEADROOM, Math.max(1, Math.ceil(budget / 10)));
-  return { budget, highWater: Math.max(0, budget - headroom) };
+  return { budget, highWater: Math.max(0, budget - headroomOf(budget)) };
 }
 
 /** The verdict for one more request of an app, given what is held (`Holding`). */
