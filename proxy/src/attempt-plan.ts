@@ -3,13 +3,15 @@
  * then its fallbacks (skipping open circuits), picks a replica for each
  * attempt (choose-endpoint), and does all the breaker / outlier accounting
  * from classified faults. Only replica faults count: a client's fault or our
- * own abort leaves the replica, its cluster's circuit and the reports alone.
+ * own abort leaves the replica, its cluster's circuit and the reports alone; so does a replica
+ * skipped because the project holds its fair share of it (the tenant's load, not a fault).
  * Callers do the I/O: plan → call → (stream) → record.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import type { StrategyState } from '../../shared/decision/types.ts';
 import { beginOutstanding, chooseEndpoint, endOutstanding } from './choose-endpoint.ts';
+import type { ProjectLoad } from './replica-shares.ts';
 import type { Endpoint } from './endpoint-registry.ts';
 import { ProxyError, type AttemptFault } from './errors.ts';
 import type { ReplicaPickSummary } from './replica-choice.ts';
@@ -42,19 +44,24 @@ class TakenAttempt implements Attempt {
     readonly pick: ReplicaPickSummary | null,
     private readonly rt: ProxyRuntime,
     private readonly counters: StrategyState,
+    private readonly share: ProjectLoad,
   ) {}
 
   release(): void {
     if (this.released) return;
     this.released = true;
     endOutstanding(this.rt, this.counters, this.endpoint.url);
+    this.rt.replicaShares.give(this.share);
   }
 }
 
 /** No replica tried yet in this cluster (what `tried` stands for while it is null). */
 const NONE_TRIED: ReadonlySet<string> = new Set();
 
-type Skip = 'circuit-open' | 'no-endpoints' | 'replicas-busy';
+type Skip = 'circuit-open' | 'no-endpoints' | 'replicas-busy' | 'replica-share-exceeded';
+
+/** Which skip names the refusal: the highest rank, the later of equals. */
+const SKIP_RANK: Readonly<Record<Skip, number>> = { 'no-endpoints': 0, 'circuit-open': 1, 'replicas-busy': 1, 'replica-share-exceeded': 2 };
 
 /** The token's cluster first, then its fallbacks, each once. */
 export function clustersOf(claims: RoutingClaims): string[] {
@@ -83,6 +90,8 @@ export class AttemptPlan {
   constructor(
     private readonly rt: ProxyRuntime,
     private readonly appId: string,
+    /** The app's project: the tenant whose fair share of each replica counts (replica-shares.ts). */
+    private readonly project: string,
     private readonly clusters: readonly string[],
     private readonly headers: IncomingHttpHeaders,
     private readonly prompt: readonly number[] | null = null,
@@ -98,9 +107,10 @@ export class AttemptPlan {
     while (this.index < this.clusters.length) {
       const clusterId = this.clusters[this.index] ?? '';
       if (this.entered || this.enter(clusterId)) {
-        const choice = chooseEndpoint(this.rt, clusterId, this.appId, this.headers, this.triedSet(), this.prompt);
+        const choice = chooseEndpoint(this.rt, clusterId, this.appId, this.project, this.headers, this.triedSet(), this.prompt);
         if (choice.kind === 'picked') return this.take(clusterId, choice.endpoint, choice.pick ?? null);
         if (choice.kind === 'busy') this.skip('replicas-busy');
+        else if (choice.kind === 'over-share') this.skip('replica-share-exceeded');
       }
       this.leave();
     }
@@ -172,6 +182,17 @@ export class AttemptPlan {
         true,
         1,
       );
+    if (this.skipped === 'replica-share-exceeded') {
+      // Counted here, once per refused request: the operator sees whose share ran out.
+      this.rt.metrics.replicaShareRefusals.inc({ project: this.project });
+      return new ProxyError(
+        'replica-share-exceeded',
+        429,
+        `project ${this.project} (all its apps together) holds its fair share of every replica of ${this.appId} in ${where} on this proxy while other projects' work shares them; retry after 1s, when some of the project's requests have ended, or through another cluster`,
+        true,
+        1,
+      );
+    }
     if (this.skipped === 'replicas-busy')
       return new ProxyError(
         'replicas-busy',
@@ -195,7 +216,7 @@ export class AttemptPlan {
       return false;
     }
     if (!breakerFor(this.rt, clusterId, this.appId).allow(this.rt.now())) {
-      this.skipped = 'circuit-open';
+      this.skip('circuit-open');
       return false;
     }
     this.entered = true;
@@ -255,12 +276,15 @@ export class AttemptPlan {
     const number = this.count;
     this.count += 1;
     const counters = beginOutstanding(this.rt, clusterId, this.appId, endpoint.url);
-    return new TakenAttempt(number, clusterId, endpoint, this.rt.now(), pick, this.rt, counters);
+    const now = this.rt.now();
+    const share = this.rt.replicaShares.take(endpoint.url, this.project, now);
+    return new TakenAttempt(number, clusterId, endpoint, now, pick, this.rt, counters, share);
   }
 
   private skip(reason: Skip): void {
-    // A busy or open cluster says more about why we refused than one without replicas here.
-    if (this.skipped === null || reason === 'replicas-busy') this.skipped = reason;
+    // The project's own share says most about why we refused; a busy or open cluster says more
+    // than one without replicas here.
+    if (this.skipped === null || SKIP_RANK[reason] >= SKIP_RANK[this.skipped]) this.skipped = reason;
   }
 
   private eject(a: Attempt): void {

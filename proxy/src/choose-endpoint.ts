@@ -4,7 +4,10 @@
  * already tried by this request, below the per-replica in-flight cap). When
  * every endpoint looks down we still try the untried ones below their cap
  * (panic mode) rather than refuse on possibly stale data; a replica at its cap
- * is never tried, so one hung replica cannot soak up the app's concurrency.
+ * is never tried, so one hung replica cannot soak up the app's concurrency. Nor is a replica
+ * other projects' apps also list where the caller's project holds its fair share of a contended
+ * engine (replica-shares.ts): its siblings are tried instead, and when every one is over share the
+ * request is refused, not sent.
  * `inference-aware` apps with a prompt are scored by replica-choice.ts; without one they get
  * least outstanding.
  */
@@ -20,6 +23,8 @@ export type EndpointChoice =
   | { readonly kind: 'picked'; readonly endpoint: Endpoint; readonly pick?: ReplicaPickSummary }
   /** Untried replicas exist but every one is at its in-flight cap. */
   | { readonly kind: 'busy' }
+  /** Untried replicas exist, and the project holds its fair share of every one below its cap. */
+  | { readonly kind: 'over-share' }
   | { readonly kind: 'none' };
 
 /**
@@ -42,6 +47,8 @@ export function chooseEndpoint(
   rt: ProxyRuntime,
   clusterId: string,
   appId: string,
+  /** The tenant whose fair share of each replica counts (the app's project). */
+  project: string,
   headers: IncomingHttpHeaders,
   tried: ReadonlySet<string>,
   /** The prompt's block hashes (inference-aware apps that sent one), else null. */
@@ -56,10 +63,24 @@ export function chooseEndpoint(
     routing.limits.maxConcurrency,
     pool.length,
   );
-  const untried = pool.filter((e) => !tried.has(e.url));
-  const all =
-    cap === null ? untried : untried.filter((e) => (state.outstanding.get(e.url) ?? 0) < cap);
-  if (all.length === 0) return { kind: untried.length > 0 ? 'busy' : 'none' };
+  // One pass, one array: untried, below the app's cap, within the project's share.
+  let capped = 0;
+  let overShare = 0;
+  const shares = rt.replicaShares;
+  const registry = rt.registry;
+  const all = pool.filter((e) => {
+    if (tried.has(e.url)) return false;
+    if (cap !== null && (state.outstanding.get(e.url) ?? 0) >= cap) {
+      capped += 1;
+      return false;
+    }
+    if (registry.sharedByProjects(e.url) && shares.verdict(e.url, project, now) === 'over-share') {
+      overShare += 1;
+      return false;
+    }
+    return true;
+  });
+  if (all.length === 0) return { kind: overShare > 0 ? 'over-share' : capped > 0 ? 'busy' : 'none' };
   const usable = all.filter(
     (e) => e.reportedHealthy && e.checkedHealthy && !rt.outliers.isEjected(appId, e.url, now),
   );

@@ -40,6 +40,9 @@ describe('parseProxyConfig', () => {
     ['listen backlog from env', { env: { ...base, PROXY_LISTEN_BACKLOG: '4096' } }, 'listenBacklog', 4096],
     ['an in-flight budget from the open-file limit unless set', { env: base }, 'maxInFlight', 'auto'],
     ['in-flight budget from env', { env: { ...base, PROXY_MAX_IN_FLIGHT: '40' } }, 'maxInFlight', 40],
+    ['replica slots learnt from 429s unless set', { env: base }, 'replicaSlots', 'learn'],
+    ['replica slots from env', { env: { ...base, PROXY_REPLICA_SLOTS: '16' } }, 'replicaSlots', 16],
+    ['replica shares off', { env: { ...base, PROXY_REPLICA_SLOTS: 'off' } }, 'replicaSlots', 'off'],
     ['4 job-route store reads at once unless set', { env: base }, 'jobRouteReads', 4],
     ['job-route store reads from env', { env: { ...base, PROXY_JOB_ROUTE_READS: '10' } }, 'jobRouteReads', 10],
     // One database env rule for every Node part (shared/env/db-env.ts): LIBSQL_*, or the older SWITCHYARD_DB_* aliases.
@@ -100,6 +103,8 @@ describe('parseProxyConfig', () => {
     ['a zero in-flight budget', { PROXY_MAX_IN_FLIGHT: '0' }, 'maxInFlight'],
     ['a negative in-flight budget', { PROXY_MAX_IN_FLIGHT: '-5' }, 'maxInFlight'],
     ['an in-flight budget that is not a number', { PROXY_MAX_IN_FLIGHT: 'lots' }, 'maxInFlight'],
+    ['zero replica slots', { PROXY_REPLICA_SLOTS: '0' }, 'replicaSlots'],
+    ['replica slots that are not a number', { PROXY_REPLICA_SLOTS: 'many' }, 'replicaSlots'],
     ['a per-app results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_PER_APP: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesPerApp'],
     ['a total results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_TOTAL: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesTotal'],
     ['a total results budget that is not a number', { PROXY_JOB_RESULT_BYTES_TOTAL: '4GiB' }, 'jobResultBytesTotal'],

@@ -14,6 +14,7 @@ import type { EngineSetting } from '../../shared/engine-metrics/read-engine-metr
 import { DEFAULT_SCORER } from '../../shared/prefix-cache/score-replicas.ts';
 import { otlpUrlProblem } from '../../shared/tracing/trace-settings.ts';
 import { STORE_CONCURRENCY } from './store-client.ts';
+import type { ReplicaSlotsSetting } from './replica-shares.ts';
 import { NO_UPSTREAM_PROTOCOLS, upstreamProtocolsField, type UpstreamProtocols } from './upstream-protocols.ts';
 import { NO_TRUSTED_PROXIES, trustedProxiesField, type TrustedProxies } from './trusted-proxies.ts';
 import { DEFAULT_FAILURE_BUDGET, failureBudgetField, type FailureBudget } from './token-failure-throttle.ts';
@@ -236,6 +237,13 @@ export interface ProxyConfig {
    * ~2 open files): (limit − max(200, 1 %)) ÷ 2, 9,900 under 20,000.
    */
   readonly maxInFlight: number | 'auto';
+  /**
+   * Concurrent requests one replica (engine) holds, for its fair share between projects
+   * (replica-shares.ts): a number (every replica's, e.g. the engines' --max-num-seqs plus queue
+   * as one proxy process sees it), `learn` (from what this proxy held when the replica answered
+   * 429) or `off`.
+   */
+  readonly replicaSlots: ReplicaSlotsSetting;
 }
 
 /** Finished job results one app keeps on this proxy: the setting, or 4 × the largest result. */
@@ -276,6 +284,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobMaxQueuedPerProject: 0,
   jobRouteReads: 4,
   maxInFlight: 'auto',
+  replicaSlots: 'learn',
   region: 'local',
   publicUrl: '',
   host: '127.0.0.1',
@@ -391,6 +400,20 @@ const inFlightBudget: FieldParser<number | 'auto'> = Object.assign(
   { expected: IN_FLIGHT_EXPECTED },
 );
 
+/** `learn`, `off` or a whole number of slots ≥ 1 (0 would refuse every project at every replica). */
+const REPLICA_SLOTS_EXPECTED = 'learn (from the replicas\' 429 answers), off, or a whole number of slots ≥ 1 per replica';
+const replicaSlots: FieldParser<ReplicaSlotsSetting> = Object.assign(
+  (raw: string) => {
+    const t = raw.trim();
+    if (t === 'learn' || t === 'off') return { ok: true as const, value: t as 'learn' | 'off' };
+    const n = Number(t);
+    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
+      ? { ok: true as const, value: n }
+      : { ok: false as const, expected: REPLICA_SLOTS_EXPECTED };
+  },
+  { expected: REPLICA_SLOTS_EXPECTED },
+);
+
 /** A count or a duration in ms: "≥ 0", not "between 0 and 9007199254740991". */
 const WHOLE_NUMBER_EXPECTED = 'a whole number ≥ 0';
 const safeInteger = integer(0, Number.MAX_SAFE_INTEGER);
@@ -445,6 +468,7 @@ const KINDS = {
   'otlp-protocol': oneOf(['http/json'] as const),
   workers: workerCount,
   'in-flight': inFlightBudget,
+  'replica-slots': replicaSlots,
   backlog: integer(1, MAX_BACKLOG),
   'job-route-reads': integer(1, STORE_CONCURRENCY / 2),
   'upstream-protocols': upstreamProtocolsField,
@@ -474,6 +498,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobMaxQueuedPerProject', 'PROXY_JOB_MAX_QUEUED_PER_PROJECT', 'int'],
   ['jobRouteReads', 'PROXY_JOB_ROUTE_READS', 'job-route-reads'],
   ['maxInFlight', 'PROXY_MAX_IN_FLIGHT', 'in-flight'],
+  ['replicaSlots', 'PROXY_REPLICA_SLOTS', 'replica-slots'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],
   ['port', 'PROXY_PORT', 'port'],

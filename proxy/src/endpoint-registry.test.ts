@@ -38,3 +38,19 @@ describe('clusters serving an app', () => {
     expect(reg.clustersServing('a/x')).toEqual(['c1']);
   });
 });
+
+// Replica shares apply only where another project's work could be crowded out (replica-shares.ts).
+describe('replicas shared by projects', () => {
+  it.each<[string, EndpointRow[], boolean]>([
+    ['one app', [row('c1', 'a/x', 'http://r1')], false],
+    ['two apps of one project', [row('c1', 'a/x', 'http://r1'), row('c1', 'a/y', 'http://r1')], false],
+    ['one app in two clusters', [row('c1', 'a/x', 'http://r1'), row('c2', 'a/x', 'http://r1')], false],
+    ['apps of two projects', [row('c1', 'a/x', 'http://r1'), row('c1', 'b/x', 'http://r1')], true],
+    ['apps of two projects in different clusters', [row('c1', 'a/x', 'http://r1'), row('c2', 'b/x', 'http://r1')], true],
+    ['apps of two projects on different URLs', [row('c1', 'a/x', 'http://r1'), row('c1', 'b/x', 'http://r2')], false],
+  ])('%s', async (_what, rows, shared) => {
+    const reg = new EndpointRegistry(source([rows]), 'round-robin');
+    await reg.refresh(1);
+    expect(reg.sharedByProjects('http://r1')).toBe(shared);
+  });
+});

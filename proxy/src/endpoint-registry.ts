@@ -45,6 +45,22 @@ const UNLIMITED: AppLimits = Object.freeze({ maxConcurrency: null, maxRps: null 
 
 const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${appId}`;
 
+/** The project of an app id (`project/app`). */
+const projectOf = (appId: string): string => appId.slice(0, Math.max(0, appId.indexOf('/')));
+
+/** URLs whose rows belong to apps of at least two projects. */
+function sharedAcrossProjects(rows: readonly EndpointRow[]): ReadonlySet<string> {
+  const firstProject = new Map<string, string>();
+  const shared = new Set<string>();
+  for (const row of rows) {
+    const project = projectOf(row.appId);
+    const seen = firstProject.get(row.url);
+    if (seen === undefined) firstProject.set(row.url, project);
+    else if (seen !== project) shared.add(row.url);
+  }
+  return shared;
+}
+
 export class EndpointRegistry {
   private pools = new Map<string, Endpoint[]>();
   private apps = new Map<string, AppSettings>();
@@ -54,6 +70,8 @@ export class EndpointRegistry {
   private readonly states = new Map<string, StrategyState>();
   /** `clustersServing()` answers per app, rebuilt after each refresh (auth-disabled gate: every request). */
   private serving = new Map<string, readonly string[]>();
+  /** Replica URLs listed by apps of two or more projects: only there can one tenant crowd out another. */
+  private sharedUrls: ReadonlySet<string> = new Set();
   lastRefreshAt = 0;
   lastError: string | null = null;
 
@@ -83,6 +101,7 @@ export class EndpointRegistry {
         next.set(k, list);
       }
       this.pools = next;
+      this.sharedUrls = sharedAcrossProjects(endpoints);
       this.apps = new Map(apps.map((a) => [a.appId, a]));
       this.routings = new Map();
       this.serving = new Map();
@@ -91,6 +110,11 @@ export class EndpointRegistry {
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /** Whether apps of more than one project list this replica URL (replica-shares.ts applies there). */
+  sharedByProjects(url: string): boolean {
+    return this.sharedUrls.has(url);
   }
 
   endpoints(clusterId: string, appId: string): readonly Endpoint[] {

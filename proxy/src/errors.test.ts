@@ -109,6 +109,7 @@ describe('x-switchyard-refused', () => {
     [new ProxyError('circuit-open', 503, 'm', true, 1), 'not-started'],
     [new ProxyError('draining', 503, 'm', true, 5), 'not-started'],
     [new ProxyError('concurrency-limited', 429, 'm', false, 1), 'not-started'],
+    [new ProxyError('replica-share-exceeded', 429, 'm', true, 1), 'not-started'],
     [new ProxyError('all-clusters-failed', 503, 'm', true, 1, true), 'not-started'],
     [new ProxyError('all-clusters-failed', 502, 'm', true, 1, false), '1'],
     [new ProxyError('upstream-reset', 502, 'm', true, 1), '1'],

@@ -18,6 +18,7 @@ export type ProxyErrorCode =
   | 'no-endpoints'
   | 'circuit-open'
   | 'replicas-busy'
+  | 'replica-share-exceeded'
   | 'client-invalid'
   | 'client-unsupported'
   | 'client-body-aborted'
@@ -40,6 +41,7 @@ const NOT_STARTED_CODES: ReadonlySet<string> = new Set([
   'no-endpoints',
   'circuit-open',
   'replicas-busy',
+  'replica-share-exceeded',
 ]);
 
 export class ProxyError extends Error {

@@ -92,7 +92,7 @@ export function forwardTo(
     void forwardPrepared(rt, req, ex, tracked, clustersOf(claims), streams.heartbeats || streams.continuation);
     return;
   }
-  tracked.plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers, null);
+  tracked.plan = new AttemptPlan(rt, target.appId, target.project, clustersOf(claims), req.headers, null);
   startAttempts(rt, ex, tracked);
 }
 
@@ -110,7 +110,7 @@ async function forwardPrepared(
     // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
     const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req, target) : null);
     if (prompt !== null) ex.useBody(prompt.bytes);
-    const p = new AttemptPlan(rt, target.appId, clusters, req.headers, prompt?.hashes ?? null);
+    const p = new AttemptPlan(rt, target.appId, target.project, clusters, req.headers, prompt?.hashes ?? null);
     tracked.plan = p;
     const managed = managedApp ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']) : null;
     if (managed === null) {

@@ -172,7 +172,7 @@ export async function forwardWebSocket(
   if (!offered.ok) return refuse(new ProxyError('client-invalid', 400, offered.message));
   const invalid = clientHandshakeError(req.method, req.headers);
   if (invalid !== null) return refuse(invalid);
-  const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
+  const plan = new AttemptPlan(rt, target.appId, target.project, clustersOf(claims), req.headers);
   // The app's body limit bounds every message, both ways (ws closes with 1009 past it).
   const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {

@@ -165,6 +165,8 @@ export class HttpExchange extends UpstreamAbort {
         },
         this,
       );
+      // A replica's 429 says how much of it this proxy may hold (replica-shares.ts, `learn`).
+      if (up.statusCode === 429) this.rt.replicaShares.refusedBy(a.endpoint.url, this.rt.now());
       return { ok: true, up };
     } catch (err) {
       return { ok: false, fault: classifyUpstreamError(err, { aborted: this.clientGone }) };

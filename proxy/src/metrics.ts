@@ -48,6 +48,8 @@ export interface ProxyMetrics {
   readonly genAiStreams: Counter<'app' | 'cluster' | 'result'>;
   /** Requests refused by this process's in-flight budget, by reason (over-share|over-app-share|full) and project (in-flight-budget.ts). */
   readonly inFlightBudgetRefusals: Counter<'reason' | 'project'>;
+  /** Requests refused 429 replica-share-exceeded: their project held its share of every replica tried (replica-shares.ts). */
+  readonly replicaShareRefusals: Counter<'project'>;
   /** Spans the OTLP exporter failed to deliver (collector down, refused, misconfigured). */
   readonly traceSpansDropped: Counter;
   /** Spans not queued for export: their app held its fair share of the queue (tracing-fair-queue.ts). */
@@ -225,6 +227,12 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
       name: 'switchyard_proxy_in_flight_budget_refusals_total',
       help: 'Requests refused 429 proxy-in-flight-limited by the process\'s in-flight budget (PROXY_MAX_IN_FLIGHT), by reason and project: over-share (the project, all its apps together, held its fair share past the high-water mark), over-app-share (the app held its part of its project\'s share) or full (project "")',
       labelNames: ['reason', 'project'],
+      registers,
+    }),
+    replicaShareRefusals: new Counter({
+      name: 'switchyard_proxy_replica_share_refusals_total',
+      help: 'Requests refused 429 replica-share-exceeded, by project: the project (all its apps together) held its fair share of every replica it could be sent to while other projects\' work shared them (PROXY_REPLICA_SLOTS)',
+      labelNames: ['project'],
       registers,
     }),
     traceSpansDropped: new Counter({

@@ -25,6 +25,7 @@ import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
 import { startHealthChecks } from './health-checker.ts';
 import { startReplicaScraper } from './replica-scraper.ts';
 import { ReplicaSignals } from './replica-signals.ts';
+import { ReplicaShares } from './replica-shares.ts';
 import { LatencyTracker } from './latency-tracker.ts';
 import { rttWindowMs } from './min-rtt-window.ts';
 import { createListeners, type Listeners } from './listener.ts';
@@ -323,6 +324,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       config.prefixIndexBlocks,
       Math.max(3 * config.replicaScrapeIntervalMs, 1_000),
     ),
+    replicaShares: new ReplicaShares(config.replicaSlots),
     recordOutcome: (row) => reporter.record(row),
     tracing: tracingFromConfig(config, { ...(deps.traceExporter === undefined ? {} : { exporter: deps.traceExporter }), onDropped, onShed: (o) => metrics.traceSpansShed.inc({ project: o.project, app: o.app }) }),
     jobPins: new JobPins(store, config.id, (err: unknown) => {

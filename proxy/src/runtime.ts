@@ -22,6 +22,7 @@ import type { AsyncJobs } from './async-jobs.ts';
 import type { JobRouteReads } from './job-route-reads.ts';
 import type { OutcomeRow } from './store.ts';
 import type { ReplicaSignals } from './replica-signals.ts';
+import type { ReplicaShares } from './replica-shares.ts';
 import type { TokenGate } from './token-gate.ts';
 import type { ProxyTracing } from './tracing.ts';
 import type { ClusterPeers } from './cluster-peers.ts';
@@ -71,6 +72,8 @@ export interface ProxyRuntime {
   readonly inFlight: Set<Tracked>;
   /** Engine reports, own in-flight counts and the prefix index, per replica (inference-aware). */
   readonly replicas: ReplicaSignals;
+  /** Each replica's slots shared fairly between projects (replica-shares.ts). */
+  readonly replicaShares: ReplicaShares;
   readonly recordOutcome: (row: OutcomeRow) => void;
   /** OpenTelemetry traces; null when no OTLP endpoint is configured (then tracing costs nothing). */
   readonly tracing: ProxyTracing | null;

@@ -79,7 +79,7 @@ export async function forwardH2WebSocket(
   if (!offered.ok) return refuse(new ProxyError('client-invalid', 400, offered.message));
   const invalid = h2HandshakeError(req.headers);
   if (invalid !== null) return refuse(invalid);
-  const plan = new AttemptPlan(rt, target.appId, clustersOf(claims), req.headers);
+  const plan = new AttemptPlan(rt, target.appId, target.project, clustersOf(claims), req.headers);
   const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {
     const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload, trace);

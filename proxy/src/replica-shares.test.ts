@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { REGROW_MS } from '../../shared/limits/replica-share.ts';
+import { ReplicaShares, type ProjectLoad } from './replica-shares.ts';
+
+const R = 'http://r1';
+
+function fill(s: ReplicaShares, project: string, n: number, now = 0): ProjectLoad[] {
+  return Array.from({ length: n }, () => s.take(R, project, now));
+}
+
+describe('ReplicaShares', () => {
+  it('admits everyone at a replica whose capacity is unknown (learn, no 429 yet)', () => {
+    const s = new ReplicaShares('learn');
+    fill(s, 'a', 50);
+    expect(s.verdict(R, 'a', 0)).toBe('admit');
+  });
+
+  it('shares a configured capacity: a lone project stops at the high-water mark, a newcomer gets in', () => {
+    const s = new ReplicaShares(4);
+    const a = fill(s, 'a', 3);
+    expect(s.verdict(R, 'a', 0)).toBe('over-share');
+    expect(s.verdict(R, 'b', 0)).toBe('admit');
+    for (const h of a) s.give(h);
+    expect(s.held(R, 'a')).toBe(0);
+    expect(s.verdict(R, 'a', 0)).toBe('admit');
+  });
+
+  it('learns the capacity from a 429 (without the refused request) and grows it while no 429 comes', () => {
+    const s = new ReplicaShares('learn');
+    const held = fill(s, 'a', 5, 1_000);
+    s.refusedBy(R, 1_000);
+    expect(s.capacityOf(R, 1_000)).toBe(4);
+    s.give(held.pop() as ProjectLoad);
+    expect(s.verdict(R, 'a', 1_000)).toBe('over-share');
+    expect(s.verdict(R, 'b', 1_000)).toBe('admit');
+    expect(s.capacityOf(R, 1_000 + 2 * REGROW_MS)).toBe(6);
+  });
+
+  it('learns nothing when off or configured, nor from a 429 to its only request', () => {
+    for (const setting of ['off', 8] as const) {
+      const s = new ReplicaShares(setting);
+      fill(s, 'a', 3);
+      s.refusedBy(R, 0);
+      expect(s.capacityOf(R, 0)).toBe(setting === 'off' ? 0 : 8);
+    }
+    const lone = new ReplicaShares('learn');
+    fill(lone, 'a', 1);
+    lone.refusedBy(R, 0);
+    expect(lone.capacityOf(R, 0)).toBe(0);
+  });
+
+  it('counts a project as holding only while it holds a request there', () => {
+    const s = new ReplicaShares(4);
+    const b = s.take(R, 'b', 0);
+    s.give(b);
+    fill(s, 'a', 3);
+    // b's idle entry is kept (no allocation per request) but not counted: a is still alone.
+    expect(s.verdict(R, 'a', 0)).toBe('over-share');
+    fill(s, 'b', 1);
+    // Two projects now: a's share is 2, and it holds 3.
+    expect(s.verdict(R, 'a', 0)).toBe('over-share');
+    expect(s.verdict(R, 'b', 0)).toBe('admit');
+  });
+});

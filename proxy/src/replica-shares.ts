@@ -1,0 +1,123 @@
+/**
+ * Each replica's slots shared fairly between projects (shared/limits/replica-share.ts): what this
+ * proxy holds at each replica URL, in total and per project (every app and cluster listing the
+ * URL counts: the engine's slots are one pool), and the replica's capacity, configured
+ * (PROXY_REPLICA_SLOTS) or learnt from its 429s. choose-endpoint.ts skips a replica that apps of
+ * two or more projects list (EndpointRegistry.sharedByProjects) where the caller's project is over
+ * its share; the attempt planner takes a hold on the replica it picks (every replica: cheap).
+ * Per process, like the in-flight budget: with PROXY_WORKERS > 1 each worker counts its own.
+ */
+import { capacityLearnt, capacityNow, replicaShareVerdict, type ReplicaVerdict } from '../../shared/limits/replica-share.ts';
+
+/** `learn` from the replicas' 429s, a fixed number of slots per replica, or `off`. */
+export type ReplicaSlotsSetting = number | 'learn' | 'off';
+
+/** Idle entries (no request held) are swept this often; a learnt capacity this old is forgotten with them. */
+const SWEEP_MS = 600_000;
+const FORGET_MS = 3_600_000;
+
+interface ReplicaLoad {
+  readonly url: string;
+  /** Requests this proxy holds there, all projects. */
+  total: number;
+  /** Projects holding at least one request there (entries of `projects` with n > 0). */
+  holding: number;
+  /**
+   * Every project that held work there since the last sweep: kept while idle, so a replica used
+   * one request at a time allocates nothing per request. Bounded by the projects whose apps list
+   * the URL (a request only takes a replica its app lists).
+   */
+  readonly projects: Map<string, ProjectLoad>;
+  /** Capacity taught by the last 429 (0: none yet), and when. */
+  learnt: number;
+  learntAt: number;
+}
+
+/** One project's requests at one replica: also the hold an attempt gives back. */
+export interface ProjectLoad {
+  readonly project: string;
+  readonly replica: ReplicaLoad;
+  n: number;
+}
+
+export class ReplicaShares {
+  private readonly replicas = new Map<string, ReplicaLoad>();
+  private lastSweep = 0;
+
+  constructor(private readonly slots: ReplicaSlotsSetting) {}
+
+  /** Whether `project` may send one more request to `url` now. */
+  verdict(url: string, project: string, now: number): ReplicaVerdict {
+    const r = this.replicas.get(url);
+    if (r === undefined || r.total === 0) return 'admit';
+    return replicaShareVerdict(this.capacity(r, now), r.total, r.holding, r.projects.get(project)?.n ?? 0);
+  }
+
+  /** Count one request of `project` at `url`; give it back with `give` (once). */
+  take(url: string, project: string, now: number): ProjectLoad {
+    if (now - this.lastSweep > SWEEP_MS) this.sweep(now);
+    let r = this.replicas.get(url);
+    if (r === undefined) {
+      r = { url, total: 0, holding: 0, projects: new Map(), learnt: 0, learntAt: 0 };
+      this.replicas.set(url, r);
+    }
+    let p = r.projects.get(project);
+    if (p === undefined) {
+      p = { project, replica: r, n: 0 };
+      r.projects.set(project, p);
+    }
+    if (p.n === 0) r.holding += 1;
+    p.n += 1;
+    r.total += 1;
+    return p;
+  }
+
+  give(p: ProjectLoad): void {
+    const r = p.replica;
+    p.n -= 1;
+    r.total -= 1;
+    if (p.n === 0) r.holding -= 1;
+  }
+
+  /**
+   * The replica answered 429 while this proxy held `total` there (the refused request included):
+   * in `learn` mode that is its capacity now.
+   */
+  refusedBy(url: string, now: number): void {
+    if (this.slots !== 'learn') return;
+    const r = this.replicas.get(url);
+    if (r === undefined) return;
+    const learnt = capacityLearnt(r.total);
+    if (learnt === 0) return;
+    r.learnt = learnt;
+    r.learntAt = now;
+  }
+
+  /** The capacity the rule uses for `url` now; 0 is unknown (everyone admitted). */
+  capacityOf(url: string, now: number): number {
+    const r = this.replicas.get(url);
+    return r === undefined ? (typeof this.slots === 'number' ? this.slots : 0) : this.capacity(r, now);
+  }
+
+  /** Requests of `project` this proxy holds at `url` (tests, debugging). */
+  held(url: string, project: string): number {
+    return this.replicas.get(url)?.projects.get(project)?.n ?? 0;
+  }
+
+  private capacity(r: ReplicaLoad, now: number): number {
+    if (typeof this.slots === 'number') return this.slots;
+    return this.slots === 'off' ? 0 : capacityNow(r.learnt, now - r.learntAt);
+  }
+
+  /** Drops idle projects, and idle replicas without a recent learnt capacity (departed URLs). */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [url, r] of this.replicas) {
+      if (r.total === 0 && (r.learnt === 0 || now - r.learntAt > FORGET_MS)) {
+        this.replicas.delete(url);
+        continue;
+      }
+      for (const [project, p] of r.projects) if (p.n === 0) r.projects.delete(project);
+    }
+  }
+}
