@@ -4,6 +4,7 @@
  * store's app_endpoints/apps tables, or a static file). The hot path only
  * reads the maps; a failed refresh keeps the last good view.
  */
+import { projectOfAppId } from '../../shared/http/request-path.ts';
 import { routeLimitKey } from '../../shared/routes/route-limits.ts';
 import {
   DEFAULT_REQUEST_RULES,
@@ -45,15 +46,12 @@ const UNLIMITED: AppLimits = Object.freeze({ maxConcurrency: null, maxRps: null 
 
 const key = (clusterId: string, appId: string): string => `${clusterId}\u0000${appId}`;
 
-/** The project of an app id (`project/app`). */
-const projectOf = (appId: string): string => appId.slice(0, Math.max(0, appId.indexOf('/')));
-
 /** URLs whose rows belong to apps of at least two projects. */
 function sharedAcrossProjects(rows: readonly EndpointRow[]): ReadonlySet<string> {
   const firstProject = new Map<string, string>();
   const shared = new Set<string>();
   for (const row of rows) {
-    const project = projectOf(row.appId);
+    const project = projectOfAppId(row.appId);
     const seen = firstProject.get(row.url);
     if (seen === undefined) firstProject.set(row.url, project);
     else if (seen !== project) shared.add(row.url);
