@@ -18,7 +18,10 @@ async function scrapeOne(rt: ProxyRuntime, url: string): Promise<void> {
     }
     const r = await readReplicaMetricsPage(res, cfg.replicaEngine);
     if (!r.ok) throw new Error(r.reason);
-    rt.replicas.observe(url, r.load, rt.now());
+    const now = rt.now();
+    rt.replicas.observe(url, r.load, now);
+    // A queue at the engine says how many slots it has (replica-shares.ts, `learn`).
+    if (r.load.waiting > 0) rt.replicaShares.queuedAt(url, r.load.running, now);
   } catch (err) {
     rt.logger.debug({ endpoint: url, err: err instanceof Error ? err.message : String(err) }, 'replica metrics scrape failed');
   }

@@ -49,6 +49,24 @@ describe('ReplicaShares', () => {
     expect(lone.capacityOf(R, 0)).toBe(0);
   });
 
+  it('learns the capacity of an engine that queues from the running count a scrape saw while it queued', () => {
+    const s = new ReplicaShares('learn');
+    fill(s, 'a', 6, 1_000);
+    s.queuedAt(R, 4, 1_000);
+    expect(s.capacityOf(R, 1_000)).toBe(4);
+    expect(s.verdict(R, 'a', 1_000)).toBe('over-share');
+    expect(s.verdict(R, 'b', 1_000)).toBe('admit');
+    // Nothing held there yet: the capacity is kept for when there is.
+    const fresh = new ReplicaShares('learn');
+    fresh.queuedAt(R, 8, 0);
+    expect(fresh.capacityOf(R, 0)).toBe(8);
+    for (const setting of ['off', 3] as const) {
+      const t = new ReplicaShares(setting);
+      t.queuedAt(R, 8, 0);
+      expect(t.capacityOf(R, 0)).toBe(setting === 'off' ? 0 : 3);
+    }
+  });
+
   it('counts a project as holding only while it holds a request there', () => {
     const s = new ReplicaShares(4);
     const b = s.take(R, 'b', 0);

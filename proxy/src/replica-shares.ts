@@ -93,6 +93,24 @@ export class ReplicaShares {
     r.learntAt = now;
   }
 
+  /**
+   * A scrape of the replica's `/metrics` (inference-aware apps' replicas: replica-scraper.ts) found
+   * requests waiting: an engine that queues instead of refusing (vLLM's and SGLang's default) is
+   * full at the `running` it reports, and never answers the 429 `refusedBy` learns from. In
+   * `learn` mode that is its capacity now (the engine's, over every proxy: an upper bound of what
+   * this one may hold, so it never refuses too early).
+   */
+  queuedAt(url: string, running: number, now: number): void {
+    if (this.slots !== 'learn' || running <= 0) return;
+    let r = this.replicas.get(url);
+    if (r === undefined) {
+      r = { url, total: 0, holding: 0, projects: new Map(), learnt: 0, learntAt: 0 };
+      this.replicas.set(url, r);
+    }
+    r.learnt = running;
+    r.learntAt = now;
+  }
+
   /** The capacity the rule uses for `url` now; 0 is unknown (everyone admitted). */
   capacityOf(url: string, now: number): number {
     const r = this.replicas.get(url);
