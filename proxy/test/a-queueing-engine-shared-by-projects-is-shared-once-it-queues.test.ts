@@ -6,12 +6,13 @@
  * replica's `/metrics` (inference-aware apps' replicas) that finds requests waiting teaches the
  * capacity (the running count), so the flood is held to its share and the other project is sent.
  */
-import { request, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startReplica, startTestProxy, waitFor } from './harness.ts';
+import { open, type Opened } from './stream-holding-replica.ts';
 
 const HOG = 'hog/chat';
 const QUIET = 'quiet/chat';
@@ -19,33 +20,10 @@ const SLOTS = 4;
 /** Long enough to hash into prefix blocks: a prompt is what makes the pick inference-aware (and scraped). */
 const SYSTEM = Array.from({ length: 200 }, (_, i) => `policy-${i}`).join(' ');
 
-interface Opened {
-  readonly status: number;
-  readonly req: ClientRequest;
-  readonly body: Promise<string>;
-}
-
 /** POSTs a long streamed chat and resolves at the answer's head (a queued one: when it starts). */
 function openStream(base: string, app: string): Promise<Opened> {
   const payload = JSON.stringify({ model: 'demo-llm', max_tokens: 4000, stream: true, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: `hi from ${app}` }] });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(`/v4/${app}/v1/chat/completions`, base),
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-      (res) => {
-        res.setEncoding('utf8');
-        let text = '';
-        const body = new Promise<string>((done) => {
-          res.on('data', (c: string) => (text += c));
-          res.on('close', () => done(text));
-          res.on('error', () => done(text));
-        });
-        resolve({ status: res.statusCode ?? 0, req, body });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return open(base, `/v4/${app}/v1/chat/completions`, payload);
 }
 
 /** The replica's queued requests, as its /metrics says. */

@@ -7,44 +7,20 @@
  * refused `429 replica-share-exceeded` (not started, so the edge re-sends it to its next cluster)
  * only when it is over share everywhere; the other project is still served there.
  */
-import { request, type ClientRequest, type IncomingHttpHeaders } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startReplica, startTestProxy, waitFor } from './harness.ts';
+import { open, type Opened } from './stream-holding-replica.ts';
 
 const HOG = 'hog/chat';
 const QUIET = 'quiet/chat';
 const SLOTS = 4;
 
-interface Opened {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly req: ClientRequest;
-  readonly body: Promise<string>;
-}
-
 /** POSTs a long streamed chat (4,000 tokens at 5 a second) and resolves at the answer's head. */
 function openStream(base: string, app: string): Promise<Opened> {
   const payload = JSON.stringify({ model: 'demo-llm', max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'hi' }] });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(`/v4/${app}/v1/chat/completions`, base),
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
-      (res) => {
-        res.setEncoding('utf8');
-        let text = '';
-        const body = new Promise<string>((done) => {
-          res.on('data', (c: string) => (text += c));
-          res.on('close', () => done(text));
-          res.on('error', () => done(text));
-        });
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, req, body });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return open(base, `/v4/${app}/v1/chat/completions`, payload);
 }
 
 /** The replica's running requests, as its /metrics says. */
@@ -88,7 +64,7 @@ describe("one project's held streams never take a shared replica's every slot", 
       expect(held).toHaveLength(6);
       for (const r of replicas) expect(proxy.runtime.replicaShares.held(r.url, 'hog')).toBe(3);
       expect(refusal?.status).toBe(429);
-      expect(refusal?.headers['x-switchyard-refused']).toBe('not-started');
+      expect(refusal?.res.headers['x-switchyard-refused']).toBe('not-started');
       const body = JSON.parse((await refusal?.body) ?? '{}') as { error: { code: string; message: string } };
       expect(body.error.code).toBe('replica-share-exceeded');
       expect(body.error.message).toContain('project hog (all its apps together) holds its fair share of every replica');
@@ -163,7 +139,7 @@ describe("one project's held streams never take a shared replica's every slot", 
       // Before, the flood's next stream took the freed slot and the other project got slots_full.
       const hog = await openStream(proxy.url, HOG);
       expect(hog.status).toBe(429);
-      expect(hog.headers['x-switchyard-refused']).toBe('not-started');
+      expect(hog.res.headers['x-switchyard-refused']).toBe('not-started');
       expect(JSON.parse(await hog.body)).toMatchObject({ error: { code: 'replica-share-exceeded' } });
       const quiet = await openStream(proxy.url, QUIET);
       expect(quiet.status).toBe(200);

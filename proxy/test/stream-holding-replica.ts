@@ -44,10 +44,14 @@ export interface Opened {
   readonly body: Promise<string>;
 }
 
-/** Opens a GET and resolves at its answer's head (the stream stays held until `req.destroy()`). */
-export function open(base: string, path: string): Promise<Opened> {
+/**
+ * Opens a GET (or, with `json`, a POST of it) and resolves at its answer's head (the stream stays
+ * held until `req.destroy()`).
+ */
+export function open(base: string, path: string, json?: string): Promise<Opened> {
+  const post = json === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) } };
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, base), { method: 'GET', agent: false }, (res) => {
+    const req = request(new URL(path, base), { method: 'GET', agent: false, ...post }, (res) => {
       res.setEncoding('utf8');
       let text = '';
       const body = new Promise<string>((done) => {
@@ -58,7 +62,7 @@ export function open(base: string, path: string): Promise<Opened> {
       resolve({ status: res.statusCode ?? 0, res, req, body });
     });
     req.on('error', reject);
-    req.end();
+    req.end(json);
   });
 }
 
