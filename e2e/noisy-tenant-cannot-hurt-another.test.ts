@@ -20,6 +20,23 @@ const FRANKFURT = devLocation(CLIENTS.frankfurt);
 const EDGE_HUGE = process.env['E2E_NOISY_EDGE_HUGE_BODIES'] !== '0';
 /** Statuses the edge gave the huge bodies (each must be 413). */
 const edgeHugeStatuses: number[] = [];
+/**
+ * Every request has a deadline, so one that never ends fails the test naming it rather than
+ * running into the test's timeout with nothing said (a CI run did: 150 s, no message). B's
+ * streams take ~0.1–1 s; a B request past its deadline is one of B's errors. A's noise requests
+ * past theirs are listed (`A requests past their deadline`), not failures: hurting A is allowed.
+ */
+const B_TIMEOUT_MS = 30_000;
+const NOISE_TIMEOUT_MS = 30_000;
+const noiseHung: string[] = [];
+const noiseSignal = (): AbortSignal => AbortSignal.timeout(NOISE_TIMEOUT_MS);
+/** A noise request's failure: '' as any other, and listed when it was its deadline. */
+const noiseFailed =
+  (kind: string) =>
+  (err: unknown): string => {
+    if (err instanceof Error && err.name === 'TimeoutError') noiseHung.push(kind);
+    return '';
+  };
 
 /** What decides routing: cluster health and every proxy's health / circuit report (not its latencies). */
 async function routingState(): Promise<string> {
@@ -55,6 +72,7 @@ async function tokenFor(fn: string): Promise<{ token: string; url: string }> {
   const res = await fetch(`${h.stack().edgeUrl}/token/v4/acme/chat/${fn}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${h.stack().apiKey}`, ...FRANKFURT },
+    signal: noiseSignal(),
   });
   if (res.status !== 200) throw new Error(`token answer ${res.status}: ${await res.text()}`);
   return (await res.json()) as { token: string; url: string };
@@ -75,9 +93,11 @@ function expectContinue(url: string, token: string, body: string): Promise<numbe
     req.on('continue', () => req.end(body));
     req.on('response', (res) => {
       res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      // 'close' too: a response cut before its end (the timeout below) never emits 'end'.
+      res.on('close', () => resolve(res.statusCode ?? 0));
     });
     req.on('error', () => resolve(-1));
+    req.on('close', () => resolve(-1));
     req.setTimeout(10_000, () => req.destroy());
     req.flushHeaders();
   });
@@ -156,7 +176,11 @@ async function noiseRound(huge: string, viaEdgeToo: boolean): Promise<void> {
       method: 'POST',
       headers: { authorization: 'Bearer sk-not-a-real-key', ...FRANKFURT },
       body: chat(),
-    }).then((r) => r.text()),
+      signal: noiseSignal(),
+    }).then(
+      (r) => r.text(),
+      noiseFailed('bad key via edge'),
+    ),
     // Huge bodies at full speed go to the proxy, and every third round through the edge, which
     // must refuse them with 413 from the declared length without reading them.
     viaEdgeToo
@@ -168,22 +192,24 @@ async function noiseRound(huge: string, viaEdgeToo: boolean): Promise<void> {
             ...FRANKFURT,
           },
           body: huge,
+          signal: noiseSignal(),
         }).then(
           async (r) => {
             edgeHugeStatuses.push(r.status);
             await r.body?.cancel();
             return '';
           },
-          () => '',
+          noiseFailed('huge body via edge'),
         )
       : Promise.resolve(''),
     fetch(chatToken.url, {
       method: 'POST',
       headers: { 'x-switchyard-token': chatToken.token, 'content-type': 'application/json' },
       body: huge,
+      signal: noiseSignal(),
     }).then(
       (r) => r.text(),
-      () => '',
+      noiseFailed('huge body to proxy'),
     ),
     ...[
       '/v4/%zz/a/b',
@@ -193,16 +219,18 @@ async function noiseRound(huge: string, viaEdgeToo: boolean): Promise<void> {
     ].map((p) =>
       fetch(`${edge}${p}`, {
         headers: { authorization: `Bearer ${h.stack().apiKey}`, ...FRANKFURT },
+        signal: noiseSignal(),
       }).then(
         (r) => r.text(),
-        () => '',
+        noiseFailed(`odd path ${p}`),
       ),
     ),
     fetch(`${chatToken.url.replace(path, '/v4/acme/chat/%zz')}`, {
       headers: { 'x-switchyard-token': chatToken.token },
+      signal: noiseSignal(),
     }).then(
       (r) => r.text(),
-      () => '',
+      noiseFailed('bad escape to proxy'),
     ),
   ]);
 }
@@ -218,6 +246,7 @@ async function streamOnce(): Promise<string | null> {
         ...FRANKFURT,
       },
       body: chat({ stream: true, max_tokens: 12 }),
+      signal: AbortSignal.timeout(B_TIMEOUT_MS),
     });
     const text = await res.text();
     if (res.status !== 200) return `${res.status} ${text.slice(0, 200)}`;
@@ -251,7 +280,7 @@ describe('a noisy tenant cannot hurt another', () => {
       const tenantA = Array.from({ length: 3 }, async (_, sender) => {
         for (let round = 0; Date.now() < until; round += 1)
           await noiseRound(huge, EDGE_HUGE && sender === 0 && round % 3 === 0).catch(
-            () => undefined,
+            noiseFailed('token'),
           );
       });
       const watcher = (async () => {
@@ -263,6 +292,7 @@ describe('a noisy tenant cannot hurt another', () => {
         }
       })();
       await Promise.all([...tenantB, ...tenantA, watcher]);
+      if (noiseHung.length > 0) console.log(`A requests past their deadline: ${JSON.stringify(noiseHung)}`);
 
       expect(bErrors, bErrors.slice(0, 3).join('\n')).toEqual([]);
       expect(bDone).toBeGreaterThan(20);
