@@ -56,11 +56,7 @@ export class ReplicaShares {
   /** Count one request of `project` at `url`; give it back with `give` (once). */
   take(url: string, project: string, now: number): ProjectLoad {
     if (now - this.lastSweep > SWEEP_MS) this.sweep(now);
-    let r = this.replicas.get(url);
-    if (r === undefined) {
-      r = { url, total: 0, holding: 0, projects: new Map(), learnt: 0, learntAt: 0 };
-      this.replicas.set(url, r);
-    }
+    const r = this.entry(url);
     let p = r.projects.get(project);
     if (p === undefined) {
       p = { project, replica: r, n: 0 };
@@ -102,11 +98,7 @@ export class ReplicaShares {
    */
   queuedAt(url: string, running: number, now: number): void {
     if (this.slots !== 'learn' || running <= 0) return;
-    let r = this.replicas.get(url);
-    if (r === undefined) {
-      r = { url, total: 0, holding: 0, projects: new Map(), learnt: 0, learntAt: 0 };
-      this.replicas.set(url, r);
-    }
+    const r = this.entry(url);
     r.learnt = running;
     r.learntAt = now;
   }
@@ -120,6 +112,15 @@ export class ReplicaShares {
   /** Requests of `project` this proxy holds at `url` (tests, debugging). */
   held(url: string, project: string): number {
     return this.replicas.get(url)?.projects.get(project)?.n ?? 0;
+  }
+
+  private entry(url: string): ReplicaLoad {
+    let r = this.replicas.get(url);
+    if (r === undefined) {
+      r = { url, total: 0, holding: 0, projects: new Map(), learnt: 0, learntAt: 0 };
+      this.replicas.set(url, r);
+    }
+    return r;
   }
 
   private capacity(r: ReplicaLoad, now: number): number {
