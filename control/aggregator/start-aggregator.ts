@@ -173,7 +173,8 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
           else log.warn({ app: app.appId, replica: o.url, problem: o.problem }, 'replica unhealthy');
           replicaHealthy.set(key, usable);
         }
-        endpoints.push({ appId: app.appId, url: o.url, healthy: usable, weight: 1 });
+        // The replica's slots, so proxies share it fairly between projects before its first 429.
+        endpoints.push({ appId: app.appId, url: o.url, healthy: usable, weight: 1, slots: app.slotsPerReplica });
       }
       const startups = observeStartups(app, observations, at, v?.startups.get(app.appId) ?? []);
       const price = priceTable[app.gpuType];

@@ -1,5 +1,5 @@
 import type { Client } from '@libsql/client';
-import { bool, int, num, str } from '../../shared/snapshot/row-values.ts';
+import { bool, int, intOrNull, num, str } from '../../shared/snapshot/row-values.ts';
 import { guard } from './errors.ts';
 import type { Endpoint } from './types.ts';
 
@@ -11,7 +11,7 @@ export async function loadEndpoints(
   if (clusterIds.length === 0) return [];
   return guard('loading endpoints', async () => {
     const rs = await client.execute({
-      sql: `SELECT cluster_id, app_id, url, healthy, weight, observed_at FROM app_endpoints
+      sql: `SELECT cluster_id, app_id, url, healthy, weight, observed_at, slots FROM app_endpoints
             WHERE cluster_id IN (${clusterIds.map(() => '?').join(', ')})
             ORDER BY cluster_id, app_id, url`,
       args: [...clusterIds],
@@ -25,6 +25,7 @@ export async function loadEndpoints(
         healthy: bool(row, 'healthy', where),
         weight: num(row, 'weight', where),
         observedAt: int(row, 'observed_at', where),
+        slots: intOrNull(row, 'slots', where),
       };
     });
   });

@@ -47,7 +47,7 @@ test('each push replaces the cluster endpoints and upserts state and status, oth
     {
       states: [sampleState('eu-1', 'acme/chat', { hotFree: 0, observedAt: 200 })],
       status: { ...status('eu-1', 200), draining: true },
-      endpoints: [{ appId: 'acme/chat', url: 'http://127.0.0.1:7003', healthy: true, weight: 1 }],
+      endpoints: [{ appId: 'acme/chat', url: 'http://127.0.0.1:7003', healthy: true, weight: 1, slots: 4 }],
     },
     200,
   );
@@ -60,6 +60,7 @@ test('each push replaces the cluster endpoints and upserts state and status, oth
       healthy: true,
       weight: 1,
       observedAt: 200,
+      slots: 4,
     },
     {
       clusterId: 'us-1',
@@ -68,6 +69,7 @@ test('each push replaces the cluster endpoints and upserts state and status, oth
       healthy: true,
       weight: 1,
       observedAt: 100,
+      slots: null,
     },
   ]);
   expect(await loadEndpoints(c, ['us-1'])).toHaveLength(1);

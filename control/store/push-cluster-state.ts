@@ -70,9 +70,9 @@ export async function pushClusterState(
     },
     { sql: 'DELETE FROM app_endpoints WHERE cluster_id = ?', args: [clusterId] },
     ...push.endpoints.map((e) => ({
-      sql: `INSERT OR REPLACE INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at)
-            VALUES (?, ?, ?, ?, ?, ?)`,
-      args: [clusterId, e.appId, e.url, e.healthy ? 1 : 0, e.weight, now],
+      sql: `INSERT OR REPLACE INTO app_endpoints (cluster_id, app_id, url, healthy, weight, observed_at, slots)
+            VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      args: [clusterId, e.appId, e.url, e.healthy ? 1 : 0, e.weight, now, e.slots ?? null],
     })),
   ];
   await guard(`pushing state of cluster ${clusterId}`, () => client.batch(statements, 'write'));

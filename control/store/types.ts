@@ -8,6 +8,8 @@ export interface EndpointInput {
   readonly url: string;
   readonly healthy: boolean;
   readonly weight: number;
+  /** The replica's slots (its app's slotsPerReplica); absent or null = not reported. */
+  readonly slots?: number | null;
 }
 
 export interface Endpoint extends EndpointInput {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EndpointRegistry, type RegistrySource } from './endpoint-registry.ts';
 import type { EndpointRow } from './store.ts';
 
-const row = (clusterId: string, appId: string, url: string): EndpointRow => ({ clusterId, appId, url, healthy: true, weight: 1 });
+const row = (clusterId: string, appId: string, url: string): EndpointRow => ({ clusterId, appId, url, healthy: true, weight: 1, slots: null });
 
 /** A source whose rows the test swaps between refreshes. */
 function source(rows: EndpointRow[][]): RegistrySource {
@@ -52,5 +52,29 @@ describe('replicas shared by projects', () => {
     const reg = new EndpointRegistry(source([rows]), 'round-robin');
     await reg.refresh(1);
     expect(reg.sharedByProjects('http://r1')).toBe(shared);
+  });
+});
+
+// The capacity replica shares use from a replica's first request (the aggregator's slotsPerReplica).
+describe("a replica's reported slots", () => {
+  const slotted = (clusterId: string, appId: string, url: string, slots: number | null): EndpointRow => ({ ...row(clusterId, appId, url), slots });
+  it.each<[string, EndpointRow[], number | null]>([
+    ['not reported', [row('c1', 'a/x', 'http://r1')], null],
+    ['reported', [slotted('c1', 'a/x', 'http://r1', 4)], 4],
+    ['reported by one row of two', [row('c1', 'a/x', 'http://r1'), slotted('c1', 'b/x', 'http://r1', 4)], 4],
+    ['two rows disagree: the lower (one engine)', [slotted('c1', 'a/x', 'http://r1', 8), slotted('c2', 'b/x', 'http://r1', 4)], 4],
+    ['another URL only', [slotted('c1', 'a/x', 'http://r2', 4)], null],
+  ])('%s', async (_what, rows, slots) => {
+    const reg = new EndpointRegistry(source([rows]), 'round-robin');
+    await reg.refresh(1);
+    expect(reg.reportedSlots('http://r1')).toBe(slots);
+  });
+
+  it('follows a refresh', async () => {
+    const reg = new EndpointRegistry(source([[slotted('c1', 'a/x', 'http://r1', 4)], [row('c1', 'a/x', 'http://r1')]]), 'round-robin');
+    await reg.refresh(1);
+    expect(reg.reportedSlots('http://r1')).toBe(4);
+    await reg.refresh(2);
+    expect(reg.reportedSlots('http://r1')).toBeNull();
   });
 });

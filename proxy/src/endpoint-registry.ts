@@ -59,6 +59,17 @@ function sharedAcrossProjects(rows: readonly EndpointRow[]): ReadonlySet<string>
   return shared;
 }
 
+/** Each replica URL's reported slots: the least of its rows' (one engine; a row may be stale). */
+function slotsByUrl(rows: readonly EndpointRow[]): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    if (row.slots === null) continue;
+    const seen = out.get(row.url);
+    if (seen === undefined || row.slots < seen) out.set(row.url, row.slots);
+  }
+  return out;
+}
+
 export class EndpointRegistry {
   private pools = new Map<string, Endpoint[]>();
   private apps = new Map<string, AppSettings>();
@@ -70,6 +81,7 @@ export class EndpointRegistry {
   private serving = new Map<string, readonly string[]>();
   /** Replica URLs listed by apps of two or more projects: only there can one tenant crowd out another. */
   private sharedUrls: ReadonlySet<string> = new Set();
+  private slots: ReadonlyMap<string, number> = new Map();
   lastRefreshAt = 0;
   lastError: string | null = null;
 
@@ -100,6 +112,7 @@ export class EndpointRegistry {
       }
       this.pools = next;
       this.sharedUrls = sharedAcrossProjects(endpoints);
+      this.slots = slotsByUrl(endpoints);
       this.apps = new Map(apps.map((a) => [a.appId, a]));
       this.routings = new Map();
       this.serving = new Map();
@@ -113,6 +126,11 @@ export class EndpointRegistry {
   /** Whether apps of more than one project list this replica URL (replica-shares.ts applies there). */
   sharedByProjects(url: string): boolean {
     return this.sharedUrls.has(url);
+  }
+
+  /** The replica's slots as its aggregator (or the endpoints file) reports them; null = not reported. */
+  reportedSlots(url: string): number | null {
+    return this.slots.get(url) ?? null;
   }
 
   endpoints(clusterId: string, appId: string): readonly Endpoint[] {

@@ -29,6 +29,11 @@ it.each([
     path: () => file('invalid.json', JSON.stringify({ endpoints: [{ app: 'a', cluster: 'c1' }] })),
     says: (p: string) => `${SETTING} ${p}: invalid endpoints file:\n  endpoints[0]: needs string cluster, app and url`,
   },
+  {
+    what: "a replica's slots that are not a whole number",
+    path: () => file('slots.json', JSON.stringify({ endpoints: [{ app: 'a/x', cluster: 'c1', url: 'http://127.0.0.1:1', slots: 2.5 }] })),
+    says: (p: string) => `${SETTING} ${p}: invalid endpoints file:\n  endpoints[0].slots: expected the replica's slots, a whole number ≥ 1 (or leave it out to learn them), got 2.5`,
+  },
 ])('$what is refused at start, named', async ({ path, says }) => {
   const p = path();
   const env = { PROXY_ID: 'p1', PROXY_AUTH_DISABLED: 'true', PROXY_PORT: '0', PROXY_HOST: '127.0.0.1', PROXY_LOG_LEVEL: 'silent', PROXY_ENDPOINTS_FILE: p };

@@ -324,7 +324,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       config.prefixIndexBlocks,
       Math.max(3 * config.replicaScrapeIntervalMs, 1_000),
     ),
-    replicaShares: new ReplicaShares(config.replicaSlots),
+    replicaShares: new ReplicaShares(config.replicaSlots, (url) => registry.reportedSlots(url)),
     recordOutcome: (row) => reporter.record(row),
     tracing: tracingFromConfig(config, { ...(deps.traceExporter === undefined ? {} : { exporter: deps.traceExporter }), onDropped, onShed: (o) => metrics.traceSpansShed.inc({ project: o.project, app: o.app }) }),
     jobPins: new JobPins(store, config.id, (err: unknown) => {

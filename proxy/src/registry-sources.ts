@@ -1,7 +1,7 @@
 /**
  * Where the registry learns endpoints: the store (app_endpoints + apps), or a
  * static JSON/YAML file for setups without a database:
- *   endpoints: [{ cluster, app, url, weight? }]
+ *   endpoints: [{ cluster, app, url, weight?, slots? }]   (slots: the replica's, for replica-shares.ts)
  *   apps: [{ id, strategy?, affinityHeader?, maxConcurrency?, maxRps?, requests?, routes?, intents? }]
  *   projects: [{ id, tokenBudget? }]   (a budget for all the project's apps together)
  * (`routes`/`intents` as in the control-plane config; only the routes' `limits` matter here)
@@ -75,12 +75,16 @@ export function parseStaticEndpoints(doc: unknown): {
     if (badUrl !== null) problems.push(`endpoints[${i}].url: ${badUrl}`);
     const weight = e['weight'] ?? 1;
     if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) problems.push(`endpoints[${i}].weight: expected a number ≥ 0, got ${JSON.stringify(weight)}`);
+    const slots = e['slots'] ?? null;
+    const slotsOk = slots === null || (typeof slots === 'number' && Number.isSafeInteger(slots) && slots >= 1);
+    if (!slotsOk) problems.push(`endpoints[${i}].slots: expected the replica's slots, a whole number ≥ 1 (or leave it out to learn them), got ${JSON.stringify(slots)}`);
     endpoints.push({
       clusterId: cluster,
       appId: app,
       url,
       healthy: true,
       weight: typeof weight === 'number' ? weight : 1,
+      slots: slotsOk ? slots : null,
     });
   });
   const projectBudgets = new Map<string, TokenBudget>();

@@ -1,13 +1,14 @@
 /**
  * Each replica's slots shared fairly between projects (shared/limits/replica-share.ts): what this
  * proxy holds at each replica URL, in total and per project (every app and cluster listing the
- * URL counts: the engine's slots are one pool), and the replica's capacity, configured
- * (PROXY_REPLICA_SLOTS) or learnt from its 429s. choose-endpoint.ts skips a replica that apps of
+ * URL counts: the engine's slots are one pool), and the replica's capacity: reported by its
+ * aggregator (the registry's `reportedSlots`), configured (PROXY_REPLICA_SLOTS) or learnt from its
+ * 429s and queue (`replicaCapacity`). choose-endpoint.ts skips a replica that apps of
  * two or more projects list (EndpointRegistry.sharedByProjects) where the caller's project is over
  * its share; the attempt planner takes a hold on the replica it picks (every replica: cheap).
  * Per process, like the in-flight budget: with PROXY_WORKERS > 1 each worker counts its own.
  */
-import { capacityLearnt, capacityNow, replicaShareVerdict, type ReplicaVerdict } from '../../shared/limits/replica-share.ts';
+import { capacityLearnt, capacityNow, replicaCapacity, replicaShareVerdict, type ReplicaVerdict } from '../../shared/limits/replica-share.ts';
 
 /** `learn` from the replicas' 429s, a fixed number of slots per replica, or `off`. */
 export type ReplicaSlotsSetting = number | 'learn' | 'off';
@@ -44,7 +45,11 @@ export class ReplicaShares {
   private readonly replicas = new Map<string, ReplicaLoad>();
   private lastSweep = 0;
 
-  constructor(private readonly slots: ReplicaSlotsSetting) {}
+  constructor(
+    private readonly slots: ReplicaSlotsSetting,
+    /** A replica's slots as its aggregator reported them (EndpointRegistry.reportedSlots); null = none. */
+    private readonly reported: (url: string) => number | null = () => null,
+  ) {}
 
   /** Whether `project` may send one more request to `url` now. */
   verdict(url: string, project: string, now: number): ReplicaVerdict {
@@ -106,7 +111,7 @@ export class ReplicaShares {
   /** The capacity the rule uses for `url` now; 0 is unknown (everyone admitted). */
   capacityOf(url: string, now: number): number {
     const r = this.replicas.get(url);
-    return r === undefined ? (typeof this.slots === 'number' ? this.slots : 0) : this.capacity(r, now);
+    return r === undefined ? replicaCapacity(this.slots, this.reported(url), 0) : this.capacity(r, now);
   }
 
   /** Requests of `project` this proxy holds at `url` (tests, debugging). */
@@ -124,8 +129,7 @@ export class ReplicaShares {
   }
 
   private capacity(r: ReplicaLoad, now: number): number {
-    if (typeof this.slots === 'number') return this.slots;
-    return this.slots === 'off' ? 0 : capacityNow(r.learnt, now - r.learntAt);
+    return replicaCapacity(this.slots, this.reported(r.url), capacityNow(r.learnt, now - r.learntAt));
   }
 
   /** Drops idle projects, and idle replicas without a recent learnt capacity (departed URLs). */

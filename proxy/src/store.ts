@@ -21,6 +21,8 @@ export interface EndpointRow {
   readonly url: string;
   readonly healthy: boolean;
   readonly weight: number;
+  /** The replica's slots as its aggregator reported them; null = not reported (replica-shares.ts learns them). */
+  readonly slots: number | null;
 }
 
 export interface AppSettings {
@@ -170,6 +172,12 @@ function storedProjectBudgets(rows: ReadonlyArray<Record<string, unknown>>): Map
   return out;
 }
 
+/** `app_endpoints.slots`: a whole number ≥ 1, else not reported (NULL, absent before v33, or nonsense). */
+function reportedSlots(raw: unknown): number | null {
+  const n = raw === null || raw === undefined ? NaN : Number(raw);
+  return Number.isSafeInteger(n) && n >= 1 ? n : null;
+}
+
 /** The libSQL implementation of the port. */
 export function libsqlProxyStore(client: Client): ProxyStore {
   const takesApp = outcomesTakeApp(client);
@@ -177,15 +185,15 @@ export function libsqlProxyStore(client: Client): ProxyStore {
     ...libsqlLeaseStore(client),
     ...libsqlTokenLeaseStore(client),
     async loadEndpoints() {
-      const rs = await client.execute(
-        'SELECT cluster_id, app_id, url, healthy, weight FROM app_endpoints',
-      );
+      // `*`: a database before schema v33 has no slots column (every replica's then unreported).
+      const rs = await client.execute('SELECT * FROM app_endpoints');
       return rs.rows.map((r) => ({
         clusterId: str(r['cluster_id']),
         appId: str(r['app_id']),
         url: str(r['url']),
         healthy: Number(r['healthy']) !== 0,
         weight: numOrNull(r['weight']) ?? 1,
+        slots: reportedSlots(r['slots']),
       }));
     },
     async loadAppSettings() {

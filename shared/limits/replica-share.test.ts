@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capacityLearnt, capacityNow, REGROW_MS, replicaShareVerdict, type ReplicaVerdict } from './replica-share.ts';
+import { capacityLearnt, capacityNow, REGROW_MS, replicaCapacity, replicaShareVerdict, type ReplicaVerdict } from './replica-share.ts';
 
 describe('replicaShareVerdict', () => {
   // capacity, total held there, projects holding there, the caller's project holds there
@@ -49,5 +49,22 @@ describe('learnt capacity', () => {
     [4, -5, 4],
   ])('capacity %i learnt %i ms ago is %i now', (learnt, since, now) => {
     expect(capacityNow(learnt, since)).toBe(now);
+  });
+});
+
+describe('replicaCapacity', () => {
+  // setting (PROXY_REPLICA_SLOTS), the aggregator's reported slots, the learnt capacity now
+  it.each<[string, [number | 'learn' | 'off', number | null, number], number]>([
+    ['learn, nothing reported or learnt: unknown', ['learn', null, 0], 0],
+    ['learn, nothing reported: the learnt one', ['learn', null, 3], 3],
+    ['learn, reported: known before any 429', ['learn', 4, 0], 4],
+    ['learn, a 429 taught less than reported: the lower (other proxies hold slots too)', ['learn', 4, 2], 2],
+    ['learn, the learnt one grew back past the report: the report', ['learn', 4, 9], 4],
+    ['a number, nothing reported: the number', [8, null, 0], 8],
+    ['a number, reported: the replica\'s own report', [8, 4, 0], 4],
+    ['a number ignores learning', [8, null, 3], 8],
+    ['off: no rule, whatever is reported', ['off', 4, 3], 0],
+  ])('%s', (_name, [setting, reported, learnt], capacity) => {
+    expect(replicaCapacity(setting, reported, learnt)).toBe(capacity);
   });
 });

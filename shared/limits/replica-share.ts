@@ -16,7 +16,8 @@
  * project within its share is sent even past the capacity, because the capacity is this proxy's
  * estimate and the replica itself says when it is full.
  *
- * The capacity is configured (PROXY_REPLICA_SLOTS) or learnt: when the replica answers 429, it
+ * The capacity is the replica's slots as its aggregator reports them (app_endpoints.slots), else
+ * configured (PROXY_REPLICA_SLOTS), else learnt (`replicaCapacity`): when the replica answers 429, it
  * holds what this proxy had there minus the refused request (`capacityLearnt`). A learnt capacity
  * grows by one slot per REGROW_MS without another 429 (`capacityNow`), so an app's own 429 (a
  * per-user rate limit, not full slots) cannot pin its replica at a small capacity for good; the
@@ -61,4 +62,17 @@ export function capacityLearnt(heldAtRefusal: number): number {
 export function capacityNow(learnt: number, sinceMs: number): number {
   if (learnt <= 0) return 0;
   return learnt + Math.max(0, Math.floor(sinceMs / REGROW_MS));
+}
+
+/**
+ * The capacity the rule uses for one replica (0 = unknown: everyone admitted). `off` turns the rule
+ * off. A reported capacity (the aggregator's slots for the replica) is known from the first request,
+ * so no flood takes every slot before a 429 teaches it; under `learn` a lower learnt one still wins
+ * (other proxies hold slots there too, or the report is wrong) until it grows back past the report.
+ * A configured number is for the replicas with no report.
+ */
+export function replicaCapacity(setting: number | 'learn' | 'off', reported: number | null, learntNow: number): number {
+  if (setting === 'off') return 0;
+  if (reported !== null) return setting === 'learn' && learntNow > 0 ? Math.min(reported, learntNow) : reported;
+  return setting === 'learn' ? learntNow : setting;
 }

@@ -707,6 +707,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE apps ADD COLUMN failover_reserve REAL`,
     ],
   },
+  {
+    version: 33,
+    name: "each replica's slots as its aggregator knows them, so a proxy shares a replica between projects from its first request",
+    statements: [
+      // The aggregator's slotsPerReplica for the replica's app; NULL = not reported (an aggregator
+      // before this version, or none): the proxy then learns the capacity from the replica's 429s
+      // and queue (proxy/src/replica-shares.ts), which lets one project's flood take every slot
+      // before the first refusal teaches it.
+      `ALTER TABLE app_endpoints ADD COLUMN slots INTEGER`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
