@@ -11,7 +11,7 @@ import { devPorts, type DevTopology } from './topology.ts';
 export async function claimStack(
   stateDir: string,
   topology: DevTopology,
-  o: { readonly traces: boolean; readonly inspector: boolean },
+  o: { readonly traces: boolean },
 ): Promise<StateDirLock> {
   const ports = devPorts(topology, o);
   const numbers = ports.map((p) => p.port);

@@ -180,7 +180,7 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
   const dbFile = join(stateDir, 'switchyard.db');
   // Before anything destructive: a second start would otherwise wipe the live stack's database
   // below, and the live stack's libSQL would answer the new one's /health.
-  const lock = await claimStack(stateDir, topology, { traces: o.traces !== false, inspector: o.edge !== 'workerd' });
+  const lock = await claimStack(stateDir, topology, { traces: o.traces !== false });
   const cli = await stackCli(log);
   const sup = new Supervisor(logDir);
   // The bundle `wrangler deploy` would upload, built while the rest starts: no source under the
@@ -384,7 +384,6 @@ export async function startDevStack(o: DevStackOptions): Promise<DevStack> {
         configFile: join(ROOT, 'wrangler.toml'),
         bundle: frozen === null ? null : join(frozen, BUNDLE_FILE),
         port: topology.edgePort,
-        inspectorPort: topology.inspectorPort,
         envFile,
         persistTo: join(stateDir, 'wrangler'),
       }),

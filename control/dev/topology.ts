@@ -36,8 +36,6 @@ export interface DevCluster {
 
 export interface DevTopology {
   readonly edgePort: number;
-  /** `wrangler dev`'s inspector (the self-hosted workerd edge has none). */
-  readonly inspectorPort: number;
   readonly libsqlPort: number;
   /** The operations dashboard (`switchyard dashboard`). */
   readonly dashboardPort: number;
@@ -56,7 +54,8 @@ export interface PortPlan {
 }
 
 /**
- * Port layout: edge = base, libSQL = base+1, wrangler's inspector = base+2, dashboard = base+7,
+ * Port layout: edge = base, libSQL = base+1 (base+2 unused: it was wrangler's inspector, now off:
+ * wrangler-dev.ts), dashboard = base+7,
  * OTLP receiver = base+8, proxies = base+11.., their admin ports base+21.., replicas = base+101..
  */
 export function devTopology({ basePort }: PortPlan): DevTopology {
@@ -100,7 +99,7 @@ export function devTopology({ basePort }: PortPlan): DevTopology {
       apps: ['acme/chat'],
     }),
   ];
-  return { edgePort: basePort, inspectorPort: basePort + 2, libsqlPort: basePort + 1, dashboardPort: basePort + 7, otlpPort: basePort + 8, proxies, clusters };
+  return { edgePort: basePort, libsqlPort: basePort + 1, dashboardPort: basePort + 7, otlpPort: basePort + 8, proxies, clusters };
 }
 
 export interface DevPort {
@@ -110,11 +109,10 @@ export interface DevPort {
 }
 
 /** Every port a stack started with these options listens on: what a start checks is free first. */
-export function devPorts(t: DevTopology, o: { readonly traces: boolean; readonly inspector: boolean }): DevPort[] {
+export function devPorts(t: DevTopology, o: { readonly traces: boolean }): DevPort[] {
   return [
     { port: t.edgePort, what: 'edge Worker' },
     { port: t.libsqlPort, what: 'local libSQL endpoint' },
-    ...(o.inspector ? [{ port: t.inspectorPort, what: "edge Worker's inspector" }] : []),
     { port: t.dashboardPort, what: 'operations dashboard' },
     ...(o.traces ? [{ port: t.otlpPort, what: 'OTLP trace receiver' }] : []),
     ...t.proxies.flatMap((p) => [
