@@ -13,16 +13,12 @@ import { aggregatorConfig, tempDb, type TempDb } from '../../control/aggregator/
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startReplica, startTestProxy } from './harness.ts';
-import { open, type Opened } from './stream-holding-replica.ts';
+import { floodUntilRefused, openChatStream, type Opened } from './stream-holding-replica.ts';
 
 const HOG = 'hog/chat';
 const QUIET = 'quiet/chat';
 const SLOTS = 4;
 
-function openStream(base: string, app: string): Promise<Opened> {
-  const payload = JSON.stringify({ model: 'demo-llm', max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'hi' }] });
-  return open(base, `/v4/${app}/v1/chat/completions`, payload);
-}
 
 describe("a replica's slots reported by its aggregator are shared between projects from its first request", () => {
   const replicas: SimCluster[] = [];
@@ -53,12 +49,7 @@ describe("a replica's slots reported by its aggregator are shared between projec
 
   it('keeps a slot of each replica for the other project, which is served, and the engine never refuses', async () => {
     for (const r of replicas) expect(proxy.runtime.replicaShares.capacityOf(r.url, proxy.runtime.now())).toBe(SLOTS);
-    let refusal: Opened | null = null;
-    for (let i = 0; i < 4 * SLOTS && refusal === null; i += 1) {
-      const o = await openStream(proxy.url, HOG);
-      if (o.status === 200) held.push(o);
-      else refusal = o;
-    }
+    const refusal = await floodUntilRefused(proxy.url, HOG, 4 * SLOTS, held);
     // Before: the flood held all 8 slots and its ninth request got the engine's slots_full.
     expect(held).toHaveLength(6);
     expect(refusal?.status).toBe(429);
@@ -66,7 +57,7 @@ describe("a replica's slots reported by its aggregator are shared between projec
     expect(JSON.parse((await refusal?.body) ?? '{}')).toMatchObject({ error: { code: 'replica-share-exceeded' } });
     for (const r of replicas) expect(proxy.runtime.replicaShares.held(r.url, 'hog')).toBe(3);
 
-    const quiet = await openStream(proxy.url, QUIET);
+    const quiet = await openChatStream(proxy.url, QUIET);
     expect(quiet.status).toBe(200);
     held.push(quiet);
   });

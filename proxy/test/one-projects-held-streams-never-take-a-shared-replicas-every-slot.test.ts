@@ -11,17 +11,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startReplica, startTestProxy, waitFor } from './harness.ts';
-import { open, type Opened } from './stream-holding-replica.ts';
+import { floodUntilRefused, openChatStream, type Opened } from './stream-holding-replica.ts';
 
 const HOG = 'hog/chat';
 const QUIET = 'quiet/chat';
 const SLOTS = 4;
 
-/** POSTs a long streamed chat (4,000 tokens at 5 a second) and resolves at the answer's head. */
-function openStream(base: string, app: string): Promise<Opened> {
-  const payload = JSON.stringify({ model: 'demo-llm', max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'hi' }] });
-  return open(base, `/v4/${app}/v1/chat/completions`, payload);
-}
 
 /** The replica's running requests, as its /metrics says. */
 async function running(r: SimCluster): Promise<number> {
@@ -54,12 +49,7 @@ describe("one project's held streams never take a shared replica's every slot", 
     });
 
     it('moves the flood to the sibling replica, refuses it past its share of both, and serves the other project', async () => {
-      let refusal: Opened | null = null;
-      for (let i = 0; i < 4 * SLOTS && refusal === null; i += 1) {
-        const o = await openStream(proxy.url, HOG);
-        if (o.status === 200) held.push(o);
-        else refusal = o;
-      }
+      const refusal = await floodUntilRefused(proxy.url, HOG, 4 * SLOTS, held);
       // Three of four slots on each replica (high-water 3); before, all 8, then the engine's slots_full.
       expect(held).toHaveLength(6);
       for (const r of replicas) expect(proxy.runtime.replicaShares.held(r.url, 'hog')).toBe(3);
@@ -70,14 +60,14 @@ describe("one project's held streams never take a shared replica's every slot", 
       expect(body.error.message).toContain('project hog (all its apps together) holds its fair share of every replica');
       expect(body.error.message).not.toContain('quiet');
 
-      const quiet = await openStream(proxy.url, QUIET);
+      const quiet = await openChatStream(proxy.url, QUIET);
       expect(quiet.status).toBe(200);
       held.push(quiet);
 
       // The tenant's own load is no fault of the replicas: none ejected, the cluster's circuit closed.
       const now = proxy.runtime.now();
       for (const r of replicas) expect(proxy.runtime.outliers.isEjected(HOG, r.url, now)).toBe(false);
-      const again = await openStream(proxy.url, HOG);
+      const again = await openChatStream(proxy.url, HOG);
       expect(JSON.parse(await again.body)).toMatchObject({ error: { code: 'replica-share-exceeded' } });
       const text = await proxy.runtime.metrics.registry.metrics();
       expect(text).toContain('switchyard_proxy_replica_share_refusals_total{project="hog"} 2');
@@ -100,11 +90,11 @@ describe("one project's held streams never take a shared replica's every slot", 
 
     it('lets the project use every slot', async () => {
       for (let i = 0; i < SLOTS; i += 1) {
-        const o = await openStream(proxy.url, i % 2 === 0 ? HOG : 'hog/embed');
+        const o = await openChatStream(proxy.url, i % 2 === 0 ? HOG : 'hog/embed');
         expect(o.status).toBe(200);
         held.push(o);
       }
-      const full = await openStream(proxy.url, HOG);
+      const full = await openChatStream(proxy.url, HOG);
       expect(JSON.parse(await full.body)).toMatchObject({ error: { code: 'slots_full' } });
     });
   });
@@ -125,11 +115,11 @@ describe("one project's held streams never take a shared replica's every slot", 
     it("gives a slot the flood let go to the other project, not back to the flood", async () => {
       // Unknown capacity: the flood takes every slot; the engine refuses the fifth, and that teaches it.
       for (let i = 0; i < SLOTS; i += 1) {
-        const o = await openStream(proxy.url, HOG);
+        const o = await openChatStream(proxy.url, HOG);
         expect(o.status).toBe(200);
         held.push(o);
       }
-      const full = await openStream(proxy.url, HOG);
+      const full = await openChatStream(proxy.url, HOG);
       expect(full.status).toBe(429);
       expect(JSON.parse(await full.body)).toMatchObject({ error: { code: 'slots_full' } });
       expect(proxy.runtime.replicaShares.capacityOf(replica.url, proxy.runtime.now())).toBe(SLOTS);
@@ -137,11 +127,11 @@ describe("one project's held streams never take a shared replica's every slot", 
       held.shift()?.req.destroy();
       await waitFor(async () => proxy.runtime.replicaShares.held(replica.url, 'hog') === SLOTS - 1 && (await running(replica)) === SLOTS - 1, 'one slot free');
       // Before, the flood's next stream took the freed slot and the other project got slots_full.
-      const hog = await openStream(proxy.url, HOG);
+      const hog = await openChatStream(proxy.url, HOG);
       expect(hog.status).toBe(429);
       expect(hog.res.headers['x-switchyard-refused']).toBe('not-started');
       expect(JSON.parse(await hog.body)).toMatchObject({ error: { code: 'replica-share-exceeded' } });
-      const quiet = await openStream(proxy.url, QUIET);
+      const quiet = await openChatStream(proxy.url, QUIET);
       expect(quiet.status).toBe(200);
       held.push(quiet);
     });

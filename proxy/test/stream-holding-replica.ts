@@ -66,3 +66,22 @@ export function open(base: string, path: string, json?: string): Promise<Opened>
   });
 }
 
+
+/** POSTs a long streamed chat (4,000 tokens) to `app` and resolves at the answer's head. */
+export function openChatStream(base: string, app: string): Promise<Opened> {
+  const payload = JSON.stringify({ model: 'demo-llm', max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  return open(base, `/v4/${app}/v1/chat/completions`, payload);
+}
+
+/**
+ * Opens `app`'s chat streams one after another, pushing each served one onto `held`, until one is
+ * refused (returned) or `tries` were served (null).
+ */
+export async function floodUntilRefused(base: string, app: string, tries: number, held: Opened[]): Promise<Opened | null> {
+  for (let i = 0; i < tries; i += 1) {
+    const o = await openChatStream(base, app);
+    if (o.status !== 200) return o;
+    held.push(o);
+  }
+  return null;
+}
