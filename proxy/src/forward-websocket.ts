@@ -35,10 +35,13 @@ import { rawRefusal } from './refusal-response.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
 import { clientHandshakeError } from './ws-client-handshake.ts';
+import { HeldBytes } from './ws-held-bytes.ts';
 import { parseSubprotocols } from './ws-subprotocols.ts';
 
 /** Bytes queued toward one side before we stop reading the other. */
 const HIGH_WATER = 1 << 20;
+/** How long a bridge closed for its memory waits for its close frames to leave before cutting both sides. */
+const CLOSE_GRACE_MS = 1_000;
 
 const WS_HEADERS = new Set([
   'sec-websocket-key',
@@ -291,16 +294,29 @@ function messageBytes(data: RawData): number {
   return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
-/** Relay messages one way with backpressure; `count` sees every message's size. */
-function relay(from: WebSocket, to: WebSocket, count: (bytes: number) => void): void {
+/** Relay messages one way with backpressure; `count` sees every message's size, `moved` each change of what `to` has queued. */
+function relay(from: WebSocket, to: WebSocket, count: (bytes: number) => void, moved: () => void): void {
   from.on('message', (data: RawData, isBinary: boolean) => {
     if (to.readyState !== WebSocket.OPEN) return;
     count(messageBytes(data));
     to.send(data, { binary: isBinary }, () => {
-      if (from.isPaused && to.bufferedAmount < HIGH_WATER) from.resume();
+      // Not a side being closed for its memory (CLOSING): it stays paused.
+      if (from.isPaused && from.readyState === WebSocket.OPEN && to.bufferedAmount < HIGH_WATER) from.resume();
+      moved();
     });
     if (to.bufferedAmount >= HIGH_WATER) from.pause();
+    moved();
   });
+}
+
+/** The socket under a `ws` socket (a private field: `ws` reports no partial message of its own). */
+function socketOf(ws: WebSocket): Duplex | null {
+  return (ws as unknown as { _socket?: Duplex | null })._socket ?? null;
+}
+
+/** A close reason within the 123 bytes a close frame allows. */
+function memoryCloseReason(project: string): string {
+  return `project ${project.slice(0, 48)} is over its share of this proxy's memory for held messages; retry later`;
 }
 
 /** `ws`'s error for a message over `maxPayload` (it has already sent close 1009 on that side). */
@@ -335,14 +351,64 @@ export function bridge(
   rt.inFlight.add(tracked);
   rt.metrics.websockets.inc();
   const bytes = { in: 0, out: 0 };
-  relay(client, upstream, (n) => (bytes.in += n));
-  relay(upstream, client, (n) => (bytes.out += n));
+  // What the bridge holds (ws-held-bytes.ts): each side's message read so far (bytes read since
+  // its last whole message, counted before `ws` parses them) and what each side has queued.
+  const held = new HeldBytes((n) => rt.bodyBuffers.hold(target.project, target.appId, n));
+  const partial = { client: 0, upstream: 0 };
+  let overShare = false;
+  const recount = (): void => {
+    if (overShare) return;
+    const refused = held.set(partial.client + partial.upstream + client.bufferedAmount + upstream.bufferedAmount);
+    if (refused === null) return;
+    // Past the project's share: this bridge ends, both sides stop reading; other tenants' go on.
+    overShare = true;
+    rt.metrics.refusals.inc({ code: refused.code });
+    rt.logger.warn({ did: claims.did, app: target.appId, code: refused.code }, 'websocket closed: its project holds its share of the memory for held messages');
+    client.pause();
+    upstream.pause();
+    client.close(refused.status === 413 ? 1009 : 1013, memoryCloseReason(target.project));
+    upstream.close(1001, 'proxy memory share');
+    // Paused, neither side reads the other's close reply: cut them once the close frames are out,
+    // not at ws's 30 s close timeout, holding the bytes meanwhile.
+    setTimeout(() => {
+      client.terminate();
+      upstream.terminate();
+    }, CLOSE_GRACE_MS).unref();
+  };
+  socketOf(client)?.prependListener('data', (chunk: Buffer) => {
+    partial.client += chunk.length;
+    recount();
+  });
+  socketOf(upstream)?.prependListener('data', (chunk: Buffer) => {
+    partial.upstream += chunk.length;
+    recount();
+  });
+  const fromClient = (n: number): void => {
+    bytes.in += n;
+    partial.client = 0;
+  };
+  const fromUpstream = (n: number): void => {
+    bytes.out += n;
+    partial.upstream = 0;
+  };
+  relay(client, upstream, fromClient, recount);
+  relay(upstream, client, fromUpstream, recount);
+  // A ping or pong ends what was read too (ws answers pings itself: its pong is in `bufferedAmount`).
+  for (const [side, ws] of [['client', client], ['upstream', upstream]] as const) {
+    const read = (): void => {
+      partial[side] = 0;
+      recount();
+    };
+    ws.on('ping', read);
+    ws.on('pong', read);
+  }
   // Paused since its handshake (connectUpstream): what it sent meanwhile flows now, in order.
   upstream.resume();
   let done = false;
   const end = (code: number, error: string | null): void => {
     if (done) return;
     done = true;
+    held.close();
     rt.inFlight.delete(tracked);
     rt.metrics.websockets.dec();
     const durationMs = rt.now() - opened;
