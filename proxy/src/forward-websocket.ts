@@ -14,6 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, type WebSocketServer } from 'ws';
 import type { WebSocketServers } from './ws-servers.ts';
+import { CLIENT_CLOSED } from '../../shared/http/client-ended.ts';
 import { dropReplicaResponseHeader } from '../../shared/http/header-rules.ts';
 import { scopeReplicaCookies } from '../../shared/http/replica-cookies.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
@@ -356,12 +357,15 @@ export function bridge(
   const held = new HeldBytes((n) => rt.bodyBuffers.hold(target.project, target.appId, n));
   const partial = { client: 0, upstream: 0 };
   let overShare = false;
+  /** The client's side ended the session by its fault (a message over the limit, a bad frame) or its memory. */
+  let clientEnded = false;
   const recount = (): void => {
     if (overShare) return;
     const refused = held.set(partial.client + partial.upstream + client.bufferedAmount + upstream.bufferedAmount);
     if (refused === null) return;
     // Past the project's share: this bridge ends, both sides stop reading; other tenants' go on.
     overShare = true;
+    clientEnded = true;
     rt.metrics.refusals.inc({ code: refused.code });
     rt.logger.warn({ did: claims.did, app: target.appId, code: refused.code }, 'websocket closed: its project holds its share of the memory for held messages');
     client.pause();
@@ -452,9 +456,14 @@ export function bridge(
   });
   upstream.on('close', (code, reason) => {
     if (client.readyState === WebSocket.OPEN) client.close(sendableCode(code), reason);
-    end(code, code === 1006 ? 'upstream-abnormal-close' : null);
+    // Cut by us for the client's doing: its 1006 comes before the client's close handshake ends,
+    // and is no cut by the replica (the rollout gate counts those against a canary).
+    end(code, clientEnded ? CLIENT_CLOSED : code === 1006 ? 'upstream-abnormal-close' : null);
   });
-  client.on('error', () => upstream.terminate());
+  client.on('error', () => {
+    clientEnded = true;
+    upstream.terminate();
+  });
   upstream.on('error', (err) => {
     // The replica sent a message over the app's limit: say so to the client (1009), not a reset.
     if (tooBig(err) && client.readyState === WebSocket.OPEN) client.close(1009, 'message too big');
