@@ -25,11 +25,15 @@ function bearerKey(headers: IncomingHttpHeaders): string | null {
 /** The edge's refusal for the same mistake (shared/http/caller-key-refusal.ts): one code per mistake, whichever hop answers. */
 const refuse = (r: CallerKeyRefusal): ProxyError => new ProxyError(r.code, r.status, r.message);
 
-/** The caller, or the refusal. May throw when a key is not cached and the database is down. */
+/**
+ * The caller, or the refusal. May throw when a key is not cached and the database is down.
+ * `client`: the caller's address key (an uncached key's lookup counts against it within the project).
+ */
 export async function authorizeInRegion(
   headers: IncomingHttpHeaders,
   app: App,
   source: InRegionSource,
+  client = '',
 ): Promise<Caller | ProxyError> {
   if (!app.authRequired) return { kind: 'open' };
   const key = bearerKey(headers);
@@ -37,13 +41,13 @@ export async function authorizeInRegion(
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse(callerKeyRefusal.unknown());
   const hash = createHash('sha256').update(key, 'utf8').digest('hex');
-  const apiKey = await source.apiKey(hash, app.projectId);
+  const apiKey = await source.apiKey(hash, app.projectId, client);
   if (apiKey !== null) {
     if (apiKey.revoked) return refuse(callerKeyRefusal.revoked());
     if (apiKey.projectId !== app.projectId) return refuse(callerKeyRefusal.wrongProject(app.id));
     return { kind: 'api-key', keyId: apiKey.id };
   }
-  const serviceKey = await source.serviceKey(hash, app.projectId);
+  const serviceKey = await source.serviceKey(hash, app.projectId, client);
   if (serviceKey === null) return refuse(callerKeyRefusal.unknown());
   if (serviceKey.revoked) return refuse(callerKeyRefusal.revoked('service key'));
   if (serviceKey.appId !== app.id) return refuse(callerKeyRefusal.wrongApp(serviceKey.appId, app.id));

@@ -11,12 +11,14 @@ import type { Policy, StrategyState } from '../../shared/decision/types.ts';
 import { ProxyError } from './errors.ts';
 import { CacheBusy } from './refreshing-cache.ts';
 import { authorizeInRegion } from './in-region-auth.ts';
+import { clientAddressKey } from './client-address-key.ts';
 import { decideInRegion } from './in-region-decide.ts';
 import type { InRegionDecisionLog } from './in-region-decision-log.ts';
 import type { InRegionSource } from './in-region-source.ts';
 import { jobKeyOf } from './job-pins.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { GateResult, TokenGate } from './token-gate.ts';
+import { clientAddress, NO_TRUSTED_PROXIES, type TrustedProxies } from './trusted-proxies.ts';
 
 /** `iss` of claims the proxy made itself for an in-region call: its credentials are never forwarded. */
 export const IN_REGION_ISSUER = 'in-region';
@@ -32,6 +34,8 @@ export interface InRegionGateOptions {
   readonly log: InRegionDecisionLog | null;
   /** A read failed (or a bug threw) while deciding for `appId`: the cause, for the operator's log. */
   readonly failed: (err: unknown, appId: string) => void;
+  /** Peers believed about X-Forwarded-For (PROXY_TRUSTED_PROXIES); none: the socket's address. */
+  readonly trustedProxies?: TrustedProxies;
 }
 
 function hasToken(headers: IncomingHttpHeaders, target: RequestTarget): boolean {
@@ -58,10 +62,12 @@ export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGa
     }
     return s;
   };
-  const check = async (headers: IncomingHttpHeaders, target: RequestTarget, now: number, method: string): Promise<GateResult> => {
+  const check = async (headers: IncomingHttpHeaders, target: RequestTarget, now: number, method: string, remote: string | undefined): Promise<GateResult> => {
     const snapshot = await o.source.snapshot(target.appId);
     if (snapshot === null) return { ok: false, error: new ProxyError('unknown-app', 404, `no app ${target.appId}`) };
-    const caller = await authorizeInRegion(headers, snapshot.app, o.source);
+    // The project in the path is anyone's to name: an uncached key's lookup also counts against its sender.
+    const client = clientAddressKey(clientAddress(o.trustedProxies ?? NO_TRUSTED_PROXIES, remote, headers['x-forwarded-for']));
+    const caller = await authorizeInRegion(headers, snapshot.app, o.source, client);
     if (caller instanceof ProxyError) return { ok: false, error: caller };
     const job = jobKeyOf(headers, target.appId, snapshot.app.requests.jobKeyHeader);
     if (!job.ok) return job;
@@ -96,7 +102,7 @@ export function inRegionGate(tokens: TokenGate, o: InRegionGateOptions): TokenGa
     async check(headers, target, now, method = 'GET', remote, connection) {
       if (hasToken(headers, target)) return tokens.check(headers, target, now, method, remote, connection);
       try {
-        return await check(headers, target, now, method);
+        return await check(headers, target, now, method, remote);
       } catch (err) {
         if (!(err instanceof CacheBusy)) o.failed(err, target.appId);
         return { ok: false, error: unavailable(err) };

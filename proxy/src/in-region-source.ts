@@ -27,8 +27,9 @@ export interface ServiceKey {
  */
 export interface InRegionSource {
   snapshot(appId: string): AppSnapshot | null | Promise<AppSnapshot | null>;
-  apiKey(hash: string, projectId: string): ApiKey | null | Promise<ApiKey | null>;
-  serviceKey(hash: string, projectId: string): ServiceKey | null | Promise<ServiceKey | null>;
+  /** `client`: the caller's address key, whom a first load counts against within the project. */
+  apiKey(hash: string, projectId: string, client?: string): ApiKey | null | Promise<ApiKey | null>;
+  serviceKey(hash: string, projectId: string, client?: string): ServiceKey | null | Promise<ServiceKey | null>;
 }
 
 /** The group every uncached app snapshot's first load counts against (not a project id: those have no spaces). */
@@ -92,7 +93,7 @@ export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOption
   const serviceKeys = new RefreshingCache((hash) => loadServiceKey(db, hash), cacheOptions);
   return {
     snapshot: (appId) => snapshots.get(appId, o.knownApp?.(appId) === true ? projectOfAppId(appId) : UNKNOWN_APPS),
-    apiKey: (hash, projectId) => apiKeys.get(hash, projectId),
-    serviceKey: (hash, projectId) => serviceKeys.get(hash, projectId),
+    apiKey: (hash, projectId, client) => apiKeys.get(hash, projectId, client),
+    serviceKey: (hash, projectId, client) => serviceKeys.get(hash, projectId, client),
   };
 }

@@ -47,6 +47,7 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     source,
     log,
     failed: (err, app) => logger.warn({ err, app }, 'in-region: could not decide (503 store-unavailable)'),
+    trustedProxies: config.trustedProxies,
   });
   return { gate, stop: async () => log?.stop() };
 }

@@ -41,17 +41,30 @@ export interface RefreshingCacheOptions<T = unknown> {
  * tenant's made-up keys hold at most half while alone and another tenant's first load still
  * finds a slot. A load that finds none waits its turn for up to `waitMs` (a proxy's restart
  * brings many real first loads at once, each a few ms: they queue, they are not refused), a
- * bounded number per group; past either it is refused (`CacheBusy`).
+ * bounded number per group and client; past either it is refused (`CacheBusy`).
+ *
+ * Within a group, loads are fair between clients too (`client`: the caller's address), and a
+ * freed slot goes to the waiting client holding fewest: the group of an unknown key is the
+ * project named in the path, which anyone can name. A flood of made-up keys sent to another
+ * tenant's app path held that tenant's part and its waiting line, and its own new keys got 503
+ * (session 45: 4 of 4 while one address flooded).
  */
+interface Waiter {
+  readonly group: string;
+  readonly client: string;
+  readonly grant: () => void;
+}
+
 export class FirstLoadSlots {
   readonly #shares: FairShares;
-  readonly #waiting: Array<{ readonly group: string; readonly grant: () => void }> = [];
+  readonly #waiting: Waiter[] = [];
+  /** Waiters per group and client. */
   readonly #waitingBy = new Map<string, number>();
 
   constructor(
     readonly max: number,
     readonly waitMs = FIRST_LOAD_WAIT_MS,
-    readonly maxWaitingPerGroup = FIRST_LOAD_WAITERS,
+    readonly maxWaitingPerClient = FIRST_LOAD_WAITERS,
   ) {
     this.#shares = new FairShares(max);
   }
@@ -61,43 +74,48 @@ export class FirstLoadSlots {
     return this.#shares.total;
   }
 
-  /** Resolves true when `group` holds a slot (give it back with `give`), false when refused. */
-  take(group: string): boolean | Promise<boolean> {
-    const waiting = this.#waitingBy.get(group) ?? 0;
-    // In turn within its group; another group's waiters (held back by their share) do not block it.
-    if (waiting === 0 && this.#shares.tryAdd(group, group)) return true;
-    if (waiting >= this.maxWaitingPerGroup || this.waitMs <= 0) return false;
-    this.#waitingBy.set(group, waiting + 1);
+  /** Resolves true when `client` of `group` holds a slot (give it back with `give`), false when refused. */
+  take(group: string, client = ''): boolean | Promise<boolean> {
+    const line = `${group}\u0000${client}`;
+    const waiting = this.#waitingBy.get(line) ?? 0;
+    // In turn within its client's line; other lines' waiters (held back by their share) do not block it.
+    if (waiting === 0 && this.#shares.tryAdd(group, client)) return true;
+    if (waiting >= this.maxWaitingPerClient || this.waitMs <= 0) return false;
+    this.#waitingBy.set(line, waiting + 1);
     return new Promise<boolean>((resolve) => {
-      const entry = { group, grant: () => done(true) };
+      const entry: Waiter = { group, client, grant: () => done(true) };
       const timer = setTimeout(() => done(false), this.waitMs);
       const done = (ok: boolean): void => {
         clearTimeout(timer);
         const i = this.#waiting.indexOf(entry);
         if (i >= 0) this.#waiting.splice(i, 1);
-        const n = (this.#waitingBy.get(group) ?? 1) - 1;
-        if (n === 0) this.#waitingBy.delete(group);
-        else this.#waitingBy.set(group, n);
+        const n = (this.#waitingBy.get(line) ?? 1) - 1;
+        if (n === 0) this.#waitingBy.delete(line);
+        else this.#waitingBy.set(line, n);
         resolve(ok);
       };
       this.#waiting.push(entry);
     });
   }
 
-  give(group: string): void {
-    this.#shares.remove(group, group);
-    // Oldest first among those whose group's share has room (`grant` removes the entry).
-    for (let i = 0; i < this.#waiting.length && this.#shares.total < this.max; ) {
-      const w = this.#waiting[i] as { group: string; grant: () => void };
-      if (this.#shares.tryAdd(w.group, w.group)) w.grant();
-      else i++;
+  give(group: string, client = ''): void {
+    this.#shares.remove(group, client);
+    // The waiter whose client holds fewest first (oldest among equals), among those whose share
+    // has room: by age alone, a flooding client's older waiters took every freed slot of a group
+    // before another client's (`grant` removes the entry).
+    while (this.#shares.total < this.max) {
+      const order = this.#waiting.map((w, age) => ({ w, age, holds: this.#shares.heldBy(w.group, w.client) }));
+      order.sort((a, b) => a.holds - b.holds || a.age - b.age);
+      const next = order.find(({ w }) => this.#shares.tryAdd(w.group, w.client));
+      if (next === undefined) return;
+      next.w.grant();
     }
   }
 }
 
 /** Longest a first load waits for a slot before it is refused: a few loads' time on a slow store. */
 export const FIRST_LOAD_WAIT_MS = 1_000;
-/** First loads waiting per group at most; the rest are refused at once (a flood costs bounded memory). */
+/** First loads waiting per group and client at most; the rest are refused at once (a flood costs bounded memory). */
 export const FIRST_LOAD_WAITERS = 64;
 
 /** Too many uncached keys are being read at once: the caller should try again shortly. */
@@ -118,14 +136,15 @@ export class RefreshingCache<T> {
 
   /**
    * The cached value (refreshed in the background when old), else a fresh load (may throw).
-   * `group`: whom a first load counts against in `firstLoads` (the tenant it is read for).
+   * `group`: whom a first load counts against in `firstLoads` (the tenant it is read for);
+   * `client`: who asked, within the group (its address).
    */
-  get(key: string, group = ''): T | Promise<T> {
+  get(key: string, group = '', client = ''): T | Promise<T> {
     const hit = this.#entries.get(key);
     if (hit === undefined) {
       const miss = this.#misses.get(key);
       if (miss !== undefined && this.o.now() - miss.loadedAt < this.o.refreshMs) return miss.value;
-      return this.#loadNow(key, group);
+      return this.#loadNow(key, group, client);
     }
     if (!hit.refreshing && this.o.now() - hit.loadedAt >= this.o.refreshMs) {
       hit.refreshing = true;
@@ -148,12 +167,12 @@ export class RefreshingCache<T> {
     return hit.value;
   }
 
-  #loadNow(key: string, group: string): Promise<T> {
+  #loadNow(key: string, group: string, client: string): Promise<T> {
     let p = this.#pending.get(key);
     if (p === undefined) {
       const slots = this.o.firstLoads;
       // One load per key however many requests wait for it (a waiting one included).
-      p = slots === undefined ? this.#read(key) : this.#readInSlot(key, group, slots);
+      p = slots === undefined ? this.#read(key) : this.#readInSlot(key, group, client, slots);
       const settled = (): void => void this.#pending.delete(key);
       p.then(settled, settled);
       this.#pending.set(key, p);
@@ -161,13 +180,13 @@ export class RefreshingCache<T> {
     return p;
   }
 
-  async #readInSlot(key: string, group: string, slots: FirstLoadSlots): Promise<T> {
-    const taken = slots.take(group);
+  async #readInSlot(key: string, group: string, client: string, slots: FirstLoadSlots): Promise<T> {
+    const taken = slots.take(group, client);
     if (!(taken === true || (await taken))) throw new CacheBusy(`${slots.max} uncached keys are being read already (and ${slots.waitMs} ms passed, or too many wait)`);
     try {
       return await this.#read(key);
     } finally {
-      slots.give(group);
+      slots.give(group, client);
     }
   }
 

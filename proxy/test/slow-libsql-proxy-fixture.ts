@@ -41,7 +41,8 @@ export interface SlowLibsqlProxy {
   refusals(code: string): Promise<number>;
 }
 
-export function useSlowLibsqlProxy(hold: (body: string) => boolean, proxyConfig: Record<string, unknown> = {}): SlowLibsqlProxy {
+/** `slowMs`: the relay is slow for `hold`'s requests from the start (each forwarded that much later) instead of holding them until `release`. */
+export function useSlowLibsqlProxy(hold: (body: string) => boolean, proxyConfig: Record<string, unknown> = {}, slowMs = 0): SlowLibsqlProxy {
   const upstream = useServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end('done'));
@@ -56,7 +57,8 @@ export function useSlowLibsqlProxy(hold: (body: string) => boolean, proxyConfig:
   beforeAll(async () => {
     store = await seedInRegionDb(upstream.url());
     hrana = await startHranaServer({ dbPath: store.path, port: 0 });
-    relay = await startHoldingRelay(hrana.url, hold);
+    relay = await startHoldingRelay(hrana.url, hold, slowMs);
+    if (slowMs > 0) relay.release();
     client = await openStoreClient({ storeUrl: relay.url, storeAuthToken: null });
     if (client === null) throw new Error('no store client');
     dir = await mkdtemp(join(tmpdir(), 'sy-slow-libsql-'));
