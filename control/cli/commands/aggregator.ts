@@ -9,6 +9,7 @@ import { resolveDb, withDbFlags, type DbFlags } from '../../config/db-flags.ts';
 import { openResolvedDb } from '../../config/open-db.ts';
 import { errorLine } from '../error-line.ts';
 import { describeCommand } from '../command-index.ts';
+import { logLevelArgument } from '../log-level-argument.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       .option('--cold <slots>', 'cold headroom (slots)')
       .option('--interval <ms>', 'tick interval (default 1000)')
       .option('--scrape-timeout <ms>', 'per-replica scrape deadline (default 500)')
-      .option('--log-level <level>', 'pino level', 'info'),
+      .option('--log-level <level>', 'pino level', logLevelArgument, 'info'),
   ).action(async (opts: AggregatorFlags & DbFlags & { config?: string; logLevel: string }) => {
     const loaded = await loadAggregatorConfig(opts.config ?? null, opts);
     if (!loaded.ok) {

@@ -5,6 +5,7 @@ import { openDb } from '../../config/open-db.ts';
 import { guard } from '../../store/errors.ts';
 import type { Store } from '../../store/open-store.ts';
 import { appRefArgument } from '../app-ref-argument.ts';
+import { logLevelArgument } from '../log-level-argument.ts';
 import { errorLine } from '../error-line.ts';
 import { UsageError } from '../exit-codes.ts';
 import { startController } from '../../rollout/controller.ts';
@@ -83,7 +84,7 @@ export function register(program: Command): void {
   withDbFlags(
     rollout.command('run').description('the rollout controller: evaluate gates and move steps every --interval-ms')
       .option('--interval-ms <ms>', 'gate interval', '5000')
-      .option('--log-level <level>', 'pino level', 'info'),
+      .option('--log-level <level>', 'pino level', logLevelArgument, 'info'),
   ).action(async (opts: DbFlags & { intervalMs: string; logLevel: string }) => {
     const interval = Number(opts.intervalMs);
     if (!Number.isInteger(interval) || interval < 10 || interval > 3_600_000) {

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { resolveCliConfig, SIM_SETTINGS } from '../../sim-cluster/cli-config.ts';
 import { startReplicas } from '../../sim-cluster/run-replicas.ts';
-import { UsageError } from '../exit-codes.ts';
 import { describeCommand } from '../command-index.ts';
+import { logLevelArgument } from '../log-level-argument.ts';
 
 interface SimFlags {
   readonly config?: string;
@@ -44,7 +44,7 @@ export function register(program: Command): void {
     .command('sim-cluster')
     .description(describeCommand('sim-cluster'))
     .option('--config <file>', 'YAML file of settings (camelCase keys, e.g. "slots: 4"); flags and env override it')
-    .option('--log-level <level>', 'pino level; debug logs every request', 'info');
+    .option('--log-level <level>', 'pino level; debug logs every request', logLevelArgument, 'info');
   for (const s of SIM_SETTINGS) {
     const fallback = s.fallback === undefined ? '' : ` (default ${s.fallback})`;
     cmd.option(`${s.flag} <value>`, `${HELP[s.key] ?? s.key}${fallback}; env ${s.env}`);
@@ -60,7 +60,6 @@ export function register(program: Command): void {
     }
     const resolved = resolveCliConfig({ flags, env: process.env, file });
     if (!resolved.ok) throw new Error(`sim-cluster: invalid settings:\n  ${resolved.errors.join('\n  ')}`);
-    if (!pino.levels.values[flags.logLevel]) throw new UsageError(`--log-level: expected one of ${Object.keys(pino.levels.values).join(', ')}, got '${flags.logLevel}'`);
 
     // JSON lines on stdout, written synchronously so nothing is lost on shutdown.
     const root = pino({ level: flags.logLevel, base: { service: 'sim-cluster' } }, pino.destination({ fd: 1, sync: true }));

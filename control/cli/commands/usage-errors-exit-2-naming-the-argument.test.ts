@@ -59,6 +59,10 @@ test.each([
   [['libsql-server'], '--db <file> is required'],
   [['dev', '--port', '80'], '--port must be an integer between 1024 and 65000, got "80"'],
   [['edge', '--port', '0'], '--port must be an integer 1..65535, got "0"'],
+  // Handed to pino as given: its "default level:chatty must be included in custom levels", exit 1.
+  [['aggregator', '--log-level', 'chatty', '--db', db], "option '--log-level <level>' argument 'chatty' is invalid. expected one of trace, debug, info, warn, error, fatal, silent"],
+  [['rollout', 'run', '--log-level', 'chatty', '--db', db], "option '--log-level <level>' argument 'chatty' is invalid"],
+  [['sim-cluster', '--log-level', 'chatty'], "option '--log-level <level>' argument 'chatty' is invalid"],
 ])(
   'switchyard %j exits 2 naming the problem',
   async (args, said) => {
