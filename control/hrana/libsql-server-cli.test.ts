@@ -55,3 +55,13 @@ test('a bad flag exits non-zero with a message naming it', async () => {
   expect(r.code).not.toBe(0);
   expect(r.stderr).toMatch(/--port must be an integer/);
 });
+
+// The engine said only `ConnectionFailed("Unable to open connection to local database …: 14")`.
+test.each([
+  [join(dir, 'no-such-folder', 'x.db'), `its folder ${join(dir, 'no-such-folder')} does not exist`],
+  [dir, 'it is a folder, not a file'],
+])('a database file it cannot open (%s) is a startup error naming the file and why', async (db, why) => {
+  const r = await runCliInProcess(['libsql-server', '--db', db, '--port', '0'], { env: { LIBSQL_SERVER_AUTH_TOKEN: 'cli-token' } });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`error: cannot open the database file ${db}: ${why}`);
+});

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import Database from 'libsql';
 import { LockSignal } from './busy-retry.ts';
+import { databaseFileProblem } from './database-file-problem.ts';
 import { handleCursor } from './cursor.ts';
 import { HranaError, methodNotAllowed, notFound, unauthorized } from './errors.ts';
 import { checkNotCrossSite } from './same-site.ts';
@@ -100,11 +101,15 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
 
 /** WAL lets readers proceed while one stream writes; it is a property of the file, set once. */
 function prepareDatabase(dbPath: string): void {
-  const db = new Database(dbPath);
+  let db: Database.Database | null = null;
   try {
+    db = new Database(dbPath);
     db.exec('PRAGMA journal_mode = WAL');
+  } catch (err) {
+    // A startup error naming the file and what is wrong with it, not the engine's bare code.
+    throw new Error(databaseFileProblem(dbPath, err));
   } finally {
-    db.close();
+    db?.close();
   }
 }
 
