@@ -93,6 +93,27 @@ apps:
     ]);
   });
 
+  it('a field of the wrong shape does not hide the rest of its element\'s problems', () => {
+    const text = `${base}apps:
+  - project: nope
+    name: chat
+    clusters: [c1, mars-1]
+    strategy: fastest
+    limits: { maxConcurrency: -1, maxRps: abc }
+    corsOrigins: ['app.example.com']
+`;
+    const r = parseConfig(text, 'cfg.yaml');
+    // Before: only the two limits errors; the project, cluster, strategy and CORS origin came one run later.
+    expect(r.errors.map((e) => e.path).sort()).toEqual([
+      'apps[0].clusters[1]',
+      'apps[0].corsOrigins[0]',
+      'apps[0].limits.maxConcurrency',
+      'apps[0].limits.maxRps',
+      'apps[0].project',
+      'apps[0].strategy',
+    ]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const r = parseConfig('projects:\n  - id: [unclosed\n', 'cfg.yaml');
     expect(r.valid).toBe(false);

@@ -103,11 +103,16 @@ function items<S extends z.ZodType>(top: Record<string, unknown>, section: strin
         for (const k of issue.keys) report([...path, k], `unknown field '${k}'`);
       } else report(path, issue.message);
     }
-    // Only unknown top-level fields: the rest still gets its semantic checks, so one run shows
-    // everything to fix (the config stays invalid: the fields were reported above).
-    const unknown = r.error.issues.every((i) => i.code === 'unrecognized_keys' && i.path.length === 0);
-    if (!unknown || typeof el !== 'object' || el === null) return;
-    const drop = new Set(r.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : [])));
+    // Without the fields reported above (unknown, or of the wrong shape: `limits: {maxRps: abc}`),
+    // the rest still gets its semantic checks and references, so one run shows everything to fix;
+    // the config stays invalid. A required field among them leaves nothing to check.
+    if (typeof el !== 'object' || el === null || Array.isArray(el)) return;
+    const drop = new Set<PropertyKey>();
+    for (const i of r.error.issues) {
+      if (i.code === 'unrecognized_keys' && i.path.length === 0) i.keys.forEach((k) => drop.add(k));
+      else if (i.path[0] !== undefined) drop.add(i.path[0]);
+      else return;
+    }
     const rest = schema.safeParse(Object.fromEntries(Object.entries(el).filter(([k]) => !drop.has(k))));
     if (rest.success) out.push({ index, value: rest.data });
   });
