@@ -56,6 +56,12 @@ export interface InRegionSourceOptions {
   readonly policy: Pick<Policy, 'ttft'>;
   readonly now: () => number;
   readonly onError: (err: unknown) => void;
+  /**
+   * A cached snapshot at least this old waits up to `staleWaitMs` for its refresh before it is
+   * decided on (refreshing-cache.ts), unless the database failed the last refresh.
+   */
+  readonly staleMs?: number;
+  readonly staleWaitMs?: number;
   /** Runs on a background-refreshed snapshot before it is served (`primeInRegion`). */
   readonly prepareSnapshot?: (snapshot: AppSnapshot) => void;
   /** Real entries kept per cache (apps, API keys, service keys), and unknown ones apart; default 10,000. */
@@ -77,6 +83,9 @@ export interface InRegionSourceOptions {
  */
 export const IN_REGION_FIRST_LOADS = 8;
 
+/** How long a request waits for a stale snapshot's refresh: the edge's EDGE_STALE_REFRESH_WAIT_MS default. */
+export const IN_REGION_STALE_WAIT_MS = 250;
+
 /** Cached libSQL reads for the in-region gate. */
 export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOptions): InRegionSource {
   // Unknown apps and keys (null) are misses: a flood of them never evicts a real entry.
@@ -86,6 +95,7 @@ export function libsqlInRegionSource(db: SnapshotReader, o: InRegionSourceOption
     (appId) => loadAppSnapshot(db, appId, o.now(), { maxProxyReportAgeMs: o.maxProxyReportAgeMs, policy: o.policy }),
     {
       ...cacheOptions,
+      ...(o.staleMs === undefined ? {} : { staleMs: o.staleMs, staleWaitMs: o.staleWaitMs ?? IN_REGION_STALE_WAIT_MS }),
       ...(o.prepareSnapshot === undefined ? {} : { prepare: (s: AppSnapshot | null) => s !== null && o.prepareSnapshot?.(s) }),
     },
   );

@@ -28,8 +28,11 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
   const policy = DEFAULT_POLICY;
   const log = config.inRegionRecordDecisions ? new InRegionDecisionLog(db, now, onError) : null;
   log?.start(1_000);
+  // The age at which the gate calls a snapshot stale; the source refreshes one that old first.
+  const staleMs = Math.max(10_000, 10 * config.inRegionRefreshMs);
   const source = libsqlInRegionSource(db, {
     refreshMs: config.inRegionRefreshMs,
+    staleMs,
     // Another proxy's report older than a few of its intervals no longer speaks for a cluster.
     maxProxyReportAgeMs: Math.max(30_000, 10 * config.reportIntervalMs),
     policy,
@@ -43,7 +46,7 @@ export function wireInRegion(config: ProxyConfig, tokens: TokenGate, db: InRegio
     proxyId: config.id,
     region: config.region,
     policy,
-    staleMs: Math.max(10_000, 10 * config.inRegionRefreshMs),
+    staleMs,
     source,
     log,
     failed: (err, app) => logger.warn({ err, app }, 'in-region: could not decide (503 store-unavailable)'),

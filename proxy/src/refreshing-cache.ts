@@ -13,6 +13,10 @@ interface Entry<T> {
   value: T;
   loadedAt: number;
   refreshing: boolean;
+  /** The background refresh in flight (settles, never rejects), else null. */
+  refreshed: Promise<void> | null;
+  /** The last refresh failed: the database is down, so waiting for another would only delay. */
+  refreshFailed: boolean;
 }
 
 export interface RefreshingCacheOptions<T = unknown> {
@@ -33,6 +37,14 @@ export interface RefreshingCacheOptions<T = unknown> {
    * leases and writes share. Absent: no bound.
    */
   readonly firstLoads?: FirstLoadSlots;
+  /**
+   * A value at least this old is not served straight away while the database answered the last
+   * refresh: the request waits up to `staleWaitMs` for a fresh one (as the edge's `staleMs`,
+   * workers/src/swr-cache.ts), so the first request after an idle spell is not decided on the
+   * state of before it. Absent: always served at once.
+   */
+  readonly staleMs?: number;
+  readonly staleWaitMs?: number;
 }
 
 /**
@@ -146,25 +158,42 @@ export class RefreshingCache<T> {
       if (miss !== undefined && this.o.now() - miss.loadedAt < this.o.refreshMs) return miss.value;
       return this.#loadNow(key, group, client);
     }
-    if (!hit.refreshing && this.o.now() - hit.loadedAt >= this.o.refreshMs) {
-      hit.refreshing = true;
-      this.load(key).then(
-        (value) => {
-          try {
-            this.o.prepare?.(value);
-          } catch (err) {
-            // Preparing is an optimisation: the new value is served anyway (unprepared).
-            this.o.onError(err);
-          }
-          this.#store(key, value);
-        },
-        (err: unknown) => {
-          hit.refreshing = false;
-          this.o.onError(err);
-        },
-      );
+    const age = this.o.now() - hit.loadedAt;
+    if (!hit.refreshing && age >= this.o.refreshMs) this.#refresh(key, hit);
+    const { staleMs, staleWaitMs = 0 } = this.o;
+    if (staleMs !== undefined && staleWaitMs > 0 && age >= staleMs && !hit.refreshFailed && hit.refreshed !== null) {
+      return settleWithin(hit.refreshed, staleWaitMs).then(() => this.#current(key, hit.value));
     }
     return hit.value;
+  }
+
+  #refresh(key: string, hit: Entry<T>): void {
+    hit.refreshing = true;
+    hit.refreshed = this.load(key).then(
+      (value) => {
+        try {
+          this.o.prepare?.(value);
+        } catch (err) {
+          // Preparing is an optimisation: the new value is served anyway (unprepared).
+          this.o.onError(err);
+        }
+        this.#store(key, value);
+      },
+      (err: unknown) => {
+        hit.refreshing = false;
+        hit.refreshed = null;
+        hit.refreshFailed = true;
+        this.o.onError(err);
+      },
+    );
+  }
+
+  /** What is stored for `key` now (an entry, or the miss it turned into), else `fallback`; never loads. */
+  #current(key: string, fallback: T): T {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) return entry.value;
+    const miss = this.#misses.get(key);
+    return miss === undefined ? fallback : miss.value;
   }
 
   #loadNow(key: string, group: string, client: string): Promise<T> {
@@ -209,9 +238,20 @@ export class RefreshingCache<T> {
     }
     this.#misses.delete(key);
     this.#entries.delete(key);
-    this.#entries.set(key, { value, loadedAt: now, refreshing: false });
+    this.#entries.set(key, { value, loadedAt: now, refreshing: false, refreshed: null, refreshFailed: false });
     dropOldest(this.#entries, this.o.maxEntries);
   }
+}
+
+/** Resolves when `p` settles or after `ms`, whichever is first. */
+function settleWithin(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function dropOldest(m: Map<string, unknown>, max: number): void {
