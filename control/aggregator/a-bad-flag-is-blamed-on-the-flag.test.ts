@@ -34,3 +34,12 @@ it('without a file, a missing field names the flag that sets it', async () => {
   expect(text).toContain('flags: cluster.proxyUrl (--proxy-url): ');
   expect(text).toContain('flags: apps.acme/chat.slotsPerReplica (--slots): ');
 });
+
+// An unknown region was found only once the rest parsed: a run with other bad flags hid it.
+it('an unknown region is reported with the other bad flags, in one run', async () => {
+  const loaded = await loadAggregatorConfig(null, { region: 'mars', interval: '-5', app: ['acme/chat=http://127.0.0.1:9001'] });
+  const text = loaded.ok ? '' : loaded.issues.map(formatIssue).join('\n');
+  expect(text).toContain("flags: cluster.region (--region): unknown region 'mars'");
+  expect(text).toContain('flags: intervalMs (--interval): ');
+  expect(text).toContain('flags: cluster.id (--cluster-id): ');
+});

@@ -93,7 +93,8 @@ const rawApp = z.strictObject({
 const rawAggregator = z.strictObject({
   cluster: z.strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
-    region: z.string(),
+    // Checked in the schema, so an unknown region is reported with every other bad field, not a run later.
+    region: z.string().refine((r) => findRegion(r) !== undefined, { error: (iss) => `unknown region '${String(iss.input)}' (see shared/domain/regions.ts)` }),
     provider: z.string().min(1),
     proxyUrl: url,
     proxyId: z.string().min(1),
