@@ -22,6 +22,12 @@ describe('parseLibsqlServerFlags', () => {
       config: { dbPath: 'a.db', host: '0.0.0.0', port: 0, authToken: 't', streamIdleMs: 500 },
     },
     {
+      name: 'loopback without a token',
+      flags: { db: 'a.db', host: 'localhost' },
+      env: {},
+      config: { host: 'localhost', authToken: undefined },
+    },
+    {
       name: 'token from env',
       flags: { db: 'a.db' },
       env: { LIBSQL_SERVER_AUTH_TOKEN: 'e' },
@@ -44,6 +50,8 @@ describe('parseLibsqlServerFlags', () => {
     { name: 'port not a number', flags: { db: 'a.db', port: 'http' }, errors: [/--port/] },
     { name: 'port too big', flags: { db: 'a.db', port: '70000' }, errors: [/--port/] },
     { name: 'empty token', flags: { db: 'a.db', authToken: ' ' }, errors: [/--auth-token/] },
+    // Auth was off unless a token was given, whatever the host: any SQL for the whole network.
+    { name: 'another host without a token', flags: { db: 'a.db', host: '0.0.0.0' }, errors: [/^--host 0\.0\.0\.0 without --auth-token \(or LIBSQL_SERVER_AUTH_TOKEN\) would serve every SQL statement to anyone/] },
     {
       name: 'everything at once',
       flags: { port: '-1', streamIdleMs: '0' },

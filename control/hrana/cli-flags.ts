@@ -47,6 +47,15 @@ export function parseLibsqlServerFlags(
   if (token !== undefined && token.trim() === '') {
     errors.push(`--auth-token (or ${AUTH_TOKEN_ENV}) must not be empty; unset it to disable auth`);
   }
+  // The endpoint runs any SQL for whoever reaches it: beyond this machine only behind a token.
+  if (token === undefined && host !== '' && !isLoopback(host)) {
+    errors.push(`--host ${host} without --auth-token (or ${AUTH_TOKEN_ENV}) would serve every SQL statement to anyone who reaches it: set a token, or listen on 127.0.0.1`);
+  }
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, config: { dbPath, host, port, authToken: token, streamIdleMs } };
+}
+
+/** An address only this machine reaches: `localhost`, 127.0.0.0/8 or ::1. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
