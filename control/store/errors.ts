@@ -8,6 +8,7 @@ import { SnapshotError } from '../../shared/snapshot/errors.ts';
 
 export type StoreErrorCode =
   | 'invalid-url' // the database URL is not one libSQL can open
+  | 'not-a-database' // the file the URL names is not a SQLite/libSQL database (SQLITE_NOTADB)
   | 'not-found' // a local database file that does not exist, where none may be created
   | 'unreachable' // network / server failure talking to a remote database
   | 'unauthorized' // the server refused the auth token
@@ -45,6 +46,7 @@ function classify(err: LibsqlError): StoreErrorCode {
     return 'invalid-url';
   // A missing table, or a missing column: a database migrated by older code than this checkout.
   if (/no such (table|column)/i.test(err.message)) return 'schema-missing';
+  if (code.includes('NOTADB')) return 'not-a-database';
   if (code.includes('CONSTRAINT')) return 'constraint';
   if (code.includes('BUSY') || code.includes('LOCKED')) return 'busy';
   if (/\b(401|403)\b|unauthori[sz]ed|auth/i.test(err.message)) return 'unauthorized';
@@ -56,6 +58,8 @@ function classify(err: LibsqlError): StoreErrorCode {
 const HINTS: Readonly<Record<StoreErrorCode, string>> = {
   'invalid-url': 'use file:PATH, libsql://HOST, http(s)://HOST[:PORT], ws(s)://HOST[:PORT] or :memory: (--db, LIBSQL_URL)',
   'not-found': 'run `switchyard db migrate` to create it, or fix the URL',
+  // The URL names some other file: "see the cause" showed no cause.
+  'not-a-database': 'the file --db (or LIBSQL_URL) names is not a libSQL database: check the path',
   unreachable: 'check that the database server is running and the URL is right',
   // `switchyard proxy` has no --auth-token: it reads the token from the environment only.
   unauthorized: 'check the database auth token: LIBSQL_AUTH_TOKEN, or --auth-token where the command has it',
