@@ -21,6 +21,16 @@ import type { RequestTarget } from './request-target.ts';
 
 const ASYNC_PARAM = /^async=(1|true)$/i;
 
+/**
+ * A proxy without a database holds no jobs: its job routes, and a request asking to run as one
+ * (which used to be run at once, holding the client's connection for what it meant to detach).
+ * Nothing was sent, so the edge may try another cluster's proxy.
+ */
+export function asyncUnavailable(submitting: boolean): ProxyError {
+  const what = submitting ? '; nothing was sent: drop async=1 / x-switchyard-async to run the request now' : '';
+  return new ProxyError('async-unavailable', 501, `async jobs need the proxy to have a database (LIBSQL_URL)${what}`, false, null, true);
+}
+
 export function isJobRoute(url: string | undefined): boolean {
   return url?.startsWith(JOBS_PREFIX) ?? false;
 }
@@ -144,7 +154,7 @@ export async function handleJobRoute(reads: JobRouteReads | null, req: ClientReq
     refused(err);
     sendError(res, err);
   };
-  if (reads === null) return sendError(res, new ProxyError('async-unavailable', 501, 'async jobs need the proxy to have a database (LIBSQL_URL)'));
+  if (reads === null) return sendError(res, asyncUnavailable(false));
   // The id's shape first: a malformed one costs no store read and no share of them.
   const m = JOB_PATH.exec(req.url ?? '');
   const id = m?.[1];

@@ -23,7 +23,7 @@ import { bufferedBodyBytes } from './body-buffers.ts';
 import { readsPrompt } from './replica-prompt.ts';
 import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
-import { handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
+import { asyncUnavailable, handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
 import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
@@ -249,8 +249,15 @@ class AdmissionEnd implements ForwardDone {
   }
 }
 
+/** A request asking to run as a job on a proxy that holds none is refused, not run at once. */
+function withJobStore(rt: ProxyRuntime, req: ClientRequest, admitted: Admitted): Admitted {
+  if (!admitted.ok || rt.jobs !== null || !wantsAsync(req, admitted.target)) return admitted;
+  admitted.release();
+  return { ok: false, error: asyncUnavailable(true), claims: admitted.claims };
+}
+
 function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, t0: number, given: Admitted): Promise<void> | void {
-  const admitted = withBodyHold(rt, req, given);
+  const admitted = withBodyHold(rt, req, withJobStore(rt, req, given));
   // Null unless tracing is on and this request sampled; a refusal's spans end right here.
   const trace = rt.tracing === null ? null : rt.tracing.request(req, t0, admissionFacts(req, admitted));
   if (!admitted.ok) {
