@@ -129,6 +129,9 @@ function decodeSpan(s: unknown, service: string, latestStartNs: bigint | null): 
 /** Every span in an export request, with its resource's `service.name`. */
 export function decodeOtlpJson(body: unknown, latestStartNs: bigint | null = null): DecodedSpans | string {
   if (!isObj(body)) return 'the body must be a JSON ExportTraceServiceRequest object';
+  // Absent is an empty export (valid OTLP); anything but a list is a malformed one, not "no spans".
+  const resourceSpans = body['resourceSpans'];
+  if (resourceSpans !== undefined && resourceSpans !== null && !Array.isArray(resourceSpans)) return 'resourceSpans must be a list (OTLP/JSON ExportTraceServiceRequest)';
   const rows: SpanRow[] = [];
   let rejected = 0;
   let firstProblem: string | null = null;

@@ -79,6 +79,11 @@ test('bad bodies get a precise 4xx and store nothing', async () => {
   expect(await proto.text()).toContain('http/json');
   expect((await post('{not json')).status).toBe(400);
   expect((await post('[1]')).status).toBe(400);
+  // Was 200 `{}`: a malformed export read as an empty one.
+  const notAList = await post('{"resourceSpans":"x"}');
+  expect(notAList.status).toBe(400);
+  expect(await notAList.text()).toContain('resourceSpans must be a list');
+  expect((await post('{}')).status).toBe(200);
   const partial = await post(exportBody('x', [{ traceId: 'nothex', spanId: '1', name: 'x' }]));
   expect(partial.status).toBe(200);
   expect(await partial.json()).toMatchObject({ partialSuccess: { rejectedSpans: 1 } });
