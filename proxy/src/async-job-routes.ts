@@ -20,6 +20,21 @@ import { jobStoreUnavailable } from './job-store-unavailable.ts';
 import type { RequestTarget } from './request-target.ts';
 
 const ASYNC_PARAM = /^async=(1|true)$/i;
+const ASYNC_YES: ReadonlySet<string> = new Set(['1', 'true']);
+const ASYNC_NO: ReadonlySet<string> = new Set(['0', 'false']);
+
+/**
+ * `x-switchyard-async` is ours (never forwarded): a value other than 1/true/0/false is the
+ * client's mistake, refused rather than run at once as if it had said no. (The `async` query
+ * parameter is left alone: an app may have one of its own.)
+ */
+export function badAsyncHeader(req: ClientRequest): ProxyError | null {
+  const h = req.headers['x-switchyard-async'];
+  if (h === undefined) return null;
+  const v = typeof h === 'string' ? h.trim().toLowerCase() : '';
+  if (ASYNC_YES.has(v) || ASYNC_NO.has(v)) return null;
+  return new ProxyError('client-invalid', 400, `x-switchyard-async must be 1 or true (run as an async job) or 0 or false, got ${JSON.stringify(h).slice(0, 64)}`);
+}
 
 /**
  * A proxy without a database holds no jobs: its job routes, and a request asking to run as one
@@ -35,10 +50,10 @@ export function isJobRoute(url: string | undefined): boolean {
   return url?.startsWith(JOBS_PREFIX) ?? false;
 }
 
-/** `?async=1` (or `true`) or `x-switchyard-async: 1`. */
+/** `?async=1` (or `true`) or `x-switchyard-async: 1` (or `true`). */
 export function wantsAsync(req: ClientRequest, target: RequestTarget): boolean {
   const h = req.headers['x-switchyard-async'];
-  if (h === '1' || h === 'true') return true;
+  if (typeof h === 'string' && ASYNC_YES.has(h.trim().toLowerCase())) return true;
   const q = target.upstreamPath.indexOf('?');
   return q >= 0 && target.upstreamPath.slice(q + 1).split('&').some((p) => ASYNC_PARAM.test(p));
 }

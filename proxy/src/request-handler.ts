@@ -23,7 +23,7 @@ import { bufferedBodyBytes } from './body-buffers.ts';
 import { readsPrompt } from './replica-prompt.ts';
 import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
-import { asyncUnavailable, handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
+import { asyncUnavailable, badAsyncHeader, handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
 import { jobKeyOf } from './job-pins.ts';
 import { forwardWebSocket, refuseUpgrade } from './forward-websocket.ts';
 import { guardRawSocket } from './raw-socket-guard.ts';
@@ -249,11 +249,16 @@ class AdmissionEnd implements ForwardDone {
   }
 }
 
-/** A request asking to run as a job on a proxy that holds none is refused, not run at once. */
+/**
+ * A request asking to run as a job on a proxy that holds none is refused, not run at once; so is
+ * an `x-switchyard-async` value that says neither yes nor no.
+ */
 function withJobStore(rt: ProxyRuntime, req: ClientRequest, admitted: Admitted): Admitted {
-  if (!admitted.ok || rt.jobs !== null || !wantsAsync(req, admitted.target)) return admitted;
+  if (!admitted.ok) return admitted;
+  const refusal = badAsyncHeader(req) ?? (rt.jobs === null && wantsAsync(req, admitted.target) ? asyncUnavailable(true) : null);
+  if (refusal === null) return admitted;
   admitted.release();
-  return { ok: false, error: asyncUnavailable(true), claims: admitted.claims };
+  return { ok: false, error: refusal, claims: admitted.claims };
 }
 
 function handleAdmitted(rt: ProxyRuntime, req: ClientRequest, res: ClientResponse, t0: number, given: Admitted): Promise<void> | void {
