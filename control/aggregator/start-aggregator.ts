@@ -1,5 +1,6 @@
 import type { Client } from '@libsql/client';
 import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
+import { StoreError } from '../store/errors.ts';
 import { pushClusterState } from '../store/push-cluster-state.ts';
 import { pushDeploymentVersions } from '../rollout/push-deployment-versions.ts';
 import { majorityVersions, type ClusterModelVersion, type ServedModel } from '../../shared/rollout/served-versions.ts';
@@ -68,6 +69,17 @@ export interface Aggregator {
  * exponential backoff and jitter while scraping continues, and the newest snapshot is pushed
  * as soon as the database answers again (older, superseded snapshots are never replayed).
  */
+/**
+ * What a failed push says in the log. Not always "unreachable": a refused token or an unmigrated
+ * database is a setting to fix (the error carries the hint), not a server to go and look for.
+ */
+function pushFailure(err: unknown): string {
+  const code = err instanceof StoreError ? err.code : 'failed';
+  if (code === 'unreachable') return 'database unreachable';
+  if (code === 'unauthorized') return 'database refused the auth token';
+  return `database push failed (${code})`;
+}
+
 export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps): Aggregator {
   // Lines name no cluster: the process's logger binds it once (cli/commands/aggregator.ts), and
   // a `cluster` here as well wrote the JSON key twice on every line, which some log pipelines reject.
@@ -217,7 +229,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
       failures++;
       registered = false;
       nextPushAt = now() + delay;
-      if (dbState !== 'down') log.error({ err: message }, 'database unreachable; keeping the newest snapshot and retrying with backoff');
+      if (dbState !== 'down') log.error({ err: message }, `${pushFailure(err)}; keeping the newest snapshot and retrying with backoff`);
       else log.debug({ err: message, attempt: failures, retryInMs: delay }, 'push failed again');
       dbState = 'down';
       return message;
