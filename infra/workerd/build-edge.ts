@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { ROOT, WRANGLER_TOML, readWranglerConfig, workerVariableNames, type WranglerConfig } from './worker-env.ts';
+import { ROOT, WRANGLER_TOML, workerBindings, type WranglerConfig } from './worker-env.ts';
 import { renderWorkerdConfig } from './workerd-config.ts';
 
 const require = createRequire(import.meta.url);
@@ -60,8 +60,7 @@ export async function buildEdge(outDir: string): Promise<BuiltEdge> {
   const dir = resolve(outDir);
   await mkdir(dir, { recursive: true });
   await wranglerDryRun(dir);
-  const wrangler = await readWranglerConfig();
-  const variables = [...new Set([...(await workerVariableNames()), ...Object.keys(wrangler.vars)])].sort();
+  const { wrangler, variables } = await workerBindings();
   const config = join(dir, CONFIG_FILE);
   await writeFile(config, renderWorkerdConfig({ ...wrangler, variables, bundle: BUNDLE_FILE, address: '*:8787' }));
   const manifest = join(dir, MANIFEST_FILE);

@@ -8,18 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { POLICY_VARIABLES } from '../../shared/decision/index.ts';
+import { loadConfig } from '../../shared/edge-config/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const WRANGLER_TOML = join(ROOT, 'wrangler.toml');
-
-/**
- * The Worker's env parser. Not a static import: the Worker's modules are typed against
- * workers-types (a different tsconfig), and `as string` keeps TypeScript from following this one
- * while esbuild still sees the literal (the built CLI bundles it; a path it imported at run time
- * would be a .ts file beside the sources). Only `loadConfig`'s reads matter here.
- */
-const loadWorkerConfig = (): Promise<unknown> => import('../../workers/src/config.ts' as string);
-type LoadConfig = (env: Readonly<Record<string, unknown>>) => Promise<unknown>;
 
 /** Variables that hold credentials: Worker secrets, never `[vars]`, never in a config file. */
 export const SECRET_VARIABLES = ['TOKEN_SIGNING_KEY', 'LIBSQL_AUTH_TOKEN', 'EDGE_OPERATOR_KEY'] as const;
@@ -39,7 +31,6 @@ export async function workerVariableNames(): Promise<string[]> {
       },
     },
   );
-  const { loadConfig } = (await loadWorkerConfig()) as { loadConfig: LoadConfig };
   await loadConfig(probe);
   for (const v of POLICY_VARIABLES) seen.add(v.name);
   return [...seen].sort();
@@ -71,4 +62,11 @@ export async function readWranglerConfig(file = WRANGLER_TOML): Promise<Wrangler
     vars[k] = v;
   }
   return { name: str('name'), main: str('main'), compatibilityDate: str('compatibility_date'), compatibilityFlags: flags, vars };
+}
+
+/** What the self-hosted Worker is bound to: wrangler.toml, and every variable it reads or `[vars]` sets. */
+export async function workerBindings(): Promise<{ wrangler: WranglerConfig; variables: string[] }> {
+  const wrangler = await readWranglerConfig();
+  const variables = [...new Set([...(await workerVariableNames()), ...Object.keys(wrangler.vars)])].sort();
+  return { wrangler, variables };
 }

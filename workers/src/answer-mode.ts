@@ -2,11 +2,10 @@ import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
 import type { RouteKind } from '../../shared/http/request-path.ts';
 import { asksForWebSocket } from '../../shared/http/header-rules.ts';
+import { DEFAULT_ANSWER_MODES, type DefaultAnswerMode } from './shared-deps.ts';
 
 /** How the edge answers after deciding. `explain` is the synthetic route: never forwarded. */
 export type AnswerMode = 'forward' | 'redirect' | 'token' | 'explain';
-export type DefaultAnswerMode = 'forward' | 'redirect' | 'token';
-export const DEFAULT_ANSWER_MODES: readonly DefaultAnswerMode[] = ['forward', 'redirect', 'token'];
 
 const isDefaultMode = (v: string): v is DefaultAnswerMode => (DEFAULT_ANSWER_MODES as readonly string[]).includes(v);
 

@@ -5,11 +5,7 @@
  * leaves this function, and without the salt the hash cannot be reversed by trying every IP.
  */
 import { SESSION_HEADER, clientKeyMaterial } from '../../shared/rollout/client-key.ts';
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+import { sha256Hex } from './shared-deps.ts';
 
 /** `c:` + 32 hex characters, or null when the request carries no identity (or no salt is configured). */
 export async function clientKeyOf(headers: Headers, appId: string, salt: string | undefined, ip: string | null): Promise<string | null> {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../shared/tokens/index.ts';
-import { EDGE_DEFAULTS, loadConfig } from './config.ts';
+import { EDGE_DEFAULTS, loadConfig } from './shared-deps.ts';
 
 let base: Record<string, string>;
 

@@ -18,7 +18,7 @@ import { gateApp } from './app-gate.ts';
 import { benchRoute } from './bench-route.ts';
 import { clientLocation, devLocationOverride } from './client-location.ts';
 import type { CfProperties } from './client-location.ts';
-import type { EdgeConfig } from './config.ts';
+import type { EdgeConfig } from './shared-deps.ts';
 import { FairShares } from '../../shared/caching/fair-shares.ts';
 import { applyCors, preflightResponse } from './cors.ts';
 import { DecisionLog, type DecisionRow } from './decision-log.ts';

@@ -3,9 +3,9 @@
  * request to the edge (router → decision → answer). An invalid environment answers every request
  * with 500 naming the variables (never their values), never with silent defaults.
  */
-import { loadConfig } from './config.ts';
+import { loadConfig } from './shared-deps.ts';
 import { Edge } from './edge.ts';
-import type { EnvVars } from './env-parse.ts';
+import type { EnvVars } from './shared-deps.ts';
 import { errorResponse, EdgeError } from './errors.ts';
 import { openLibsql } from './libsql.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { Decision } from '../../shared/decision/types.ts';
 import type { AppSnapshot } from '../../shared/domain/types.ts';
-import type { EdgeConfig } from './config.ts';
+import type { EdgeConfig } from './shared-deps.ts';
 import { signRoutingToken } from './shared-deps.ts';
 
 export async function mintToken(a: {

@@ -1,6 +1,7 @@
 /**
  * The one place the Worker binds to shared/ code (decision, tokens, snapshot), so a renamed or
- * reshaped export is fixed here and nowhere else.
+ * reshaped export is fixed here and nowhere else. The environment's reader (loadConfig) is there too:
+ * `switchyard edge --workerd` checks it before it starts.
  */
 export { noteRollout, noteRoute } from '../../shared/decision/decision-notes.ts';
 export { decide, glanceAt, parsePolicy, POLICY_VARIABLES, resolveStrategy, seededRng } from '../../shared/decision/index.ts';
@@ -21,3 +22,6 @@ export { CANARY_VARIABLES, canaryNote, inCanary, parseCanary } from '../../share
 export type { CanaryConfig, CanaryNote } from '../../shared/canary/canary.ts';
 export { boolean, integer, oneOf } from '../../shared/env/field-parsers.ts';
 export type { FieldParser } from '../../shared/env/types.ts';
+export { DEFAULT_ANSWER_MODES, EDGE_DEFAULTS, loadConfig } from '../../shared/edge-config/index.ts';
+export type { ConfigResult, DefaultAnswerMode, EdgeConfig, EdgeTracingConfig, EnvProblem, EnvVars } from '../../shared/edge-config/index.ts';
+export { sha256Hex } from '../../shared/hashing/sha256-hex.ts';

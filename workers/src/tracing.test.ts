@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeOtlpJson } from '../../control/otlp-receiver/decode-otlp-json.ts';
 import { generateKeyPair } from '../../shared/tokens/index.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig } from './shared-deps.ts';
 import { EdgeTrace, randomHex } from './tracing.ts';
 import { msToNanos } from './tracing-otlp.ts';
 

@@ -14,15 +14,7 @@ import { safeAttributes, type AttributeValue, type Attributes } from '../../shar
 import { rootSampled, untrustedParentSampled } from '../../shared/tracing/sampling.ts';
 import { formatTraceparent, parseTraceparent } from '../../shared/tracing/traceparent.ts';
 import { otlpJson, SPAN_KIND, type FinishedSpan } from './tracing-otlp.ts';
-
-export interface EdgeTracingConfig {
-  /** OTLP/HTTP traces URL (`…/v1/traces`). */
-  readonly tracesUrl: string;
-  readonly sampleRatio: number;
-  readonly serviceName: string;
-  /** Sent with every export (EDGE_OTLP_TRACES_HEADERS: a collector's API key). */
-  readonly headers?: Readonly<Record<string, string>>;
-}
+import type { EdgeTracingConfig } from './shared-deps.ts';
 
 export interface TraceDeps {
   readonly now: () => number;

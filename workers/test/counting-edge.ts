@@ -4,7 +4,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { createClient } from '@libsql/client/web';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/shared-deps.ts';
 import { Edge } from '../src/edge.ts';
 import type { Client } from '../src/libsql.ts';
 import { CF, fixtures } from './helpers.ts';

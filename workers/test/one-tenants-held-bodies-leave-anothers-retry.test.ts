@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FairShares } from '../../shared/caching/fair-shares.ts';
 import { forward } from '../src/answer-forward.ts';
 import type { ForwardArgs } from '../src/answer-forward.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/shared-deps.ts';
 
 // Each small body is held in memory until the proxy's answer head arrives, to re-send it to a
 // fallback. Against a slow model one tenant's concurrent POSTs held more than the isolate's

@@ -1,7 +1,7 @@
 import { env as workerEnv } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../shared/decision/types.ts';
-import type { EnvVars } from '../src/env-parse.ts';
+import type { EnvVars } from '../src/shared-deps.ts';
 import { edgeFor } from '../src/index.ts';
 
 // The edge's /health is public. Its decision-log counters show drops during a database outage,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { env as workerEnv } from 'cloudflare:workers';
 import { isCompiled } from '../../shared/decision/compile-snapshot.ts';
 import type { AppSnapshot } from '../../shared/domain/types.ts';
-import type { EnvVars } from '../src/env-parse.ts';
+import type { EnvVars } from '../src/shared-deps.ts';
 import { edgeFor } from '../src/index.ts';
 import { call, sleep } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import { upsertApp } from '../../control/store/upsert-app.ts';
 import { upsertCluster } from '../../control/store/upsert-cluster.ts';
 import { upsertProject } from '../../control/store/upsert-project.ts';
 import { DEFAULT_REQUEST_RULES, type App, type Cluster } from '../../shared/domain/types.ts';
-import type { EnvVars } from '../src/env-parse.ts';
+import type { EnvVars } from '../src/shared-deps.ts';
 import { edgeFor } from '../src/index.ts';
 import { mainDb } from './helpers.ts';
 

@@ -3,7 +3,8 @@
  * runs. The bundle is the one `wrangler deploy` would upload; the variables are wrangler.toml's
  * `[vars]`, overridden by the environment, overridden by `--env-file` (secrets go there or in the
  * environment, never in a config file); the database by the one DB env rule (infra/workerd/
- * edge-env.ts). See infra/workerd/README.md.
+ * edge-env.ts). Invalid settings are refused before anything is built or started, every one named
+ * (infra/workerd/check-edge-env.ts). See infra/workerd/README.md.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,8 +12,9 @@ import { writeFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { BUNDLE_FILE, buildEdge, workerdBinary } from '../../../infra/workerd/build-edge.ts';
+import { checkEdgeEnv } from '../../../infra/workerd/check-edge-env.ts';
 import { edgeWorkerEnv } from '../../../infra/workerd/edge-env.ts';
-import { readWranglerConfig, workerVariableNames } from '../../../infra/workerd/worker-env.ts';
+import { workerBindings } from '../../../infra/workerd/worker-env.ts';
 import { renderWorkerdConfig } from '../../../infra/workerd/workerd-config.ts';
 import { UsageError } from '../exit-codes.ts';
 import { describeCommand } from '../command-index.ts';
@@ -53,8 +55,7 @@ function readEnvFile(envFile: string | undefined): Record<string, string | undef
 }
 
 async function writeReferenceConfig(file: string): Promise<void> {
-  const wrangler = await readWranglerConfig();
-  const variables = [...new Set([...(await workerVariableNames()), ...Object.keys(wrangler.vars)])].sort();
+  const { wrangler, variables } = await workerBindings();
   await writeFile(file, renderWorkerdConfig({ ...wrangler, variables, bundle: BUNDLE_FILE, address: '*:8787' }));
   process.stdout.write(`wrote ${file}\n`);
 }
@@ -65,15 +66,20 @@ async function run(opts: EdgeOptions): Promise<void> {
   if (opts.buildOnly !== true && opts.workerd !== true) {
     throw new UsageError('serving needs --workerd (on Cloudflare use `wrangler deploy` or infra/terraform; locally `switchyard dev`); --build-only only builds');
   }
-  const fileVars = opts.buildOnly === true ? {} : readEnvFile(opts.envFile);
-  const built = await buildEdge(opts.outDir);
   if (opts.buildOnly === true) {
+    const built = await buildEdge(opts.outDir);
     process.stdout.write(
       `built ${built.bundle}\nworkerd config ${built.config}\nTerraform manifest ${built.manifest}\nrun: workerd serve ${built.config} --socket-addr http=${opts.host}:${port}\n`,
     );
     return;
   }
-  const env = { ...process.env, ...edgeWorkerEnv(built.vars, built.variables, process.env, fileVars) };
+  const fileVars = readEnvFile(opts.envFile);
+  // Checked before the build: workerd would start and answer every request 500 bad-config.
+  const { wrangler, variables } = await workerBindings();
+  const workerEnv = edgeWorkerEnv(wrangler.vars, variables, process.env, fileVars);
+  await checkEdgeEnv(workerEnv, variables, { vars: wrangler.vars, processEnv: process.env, fileEnv: fileVars, envFile: opts.envFile });
+  const built = await buildEdge(opts.outDir);
+  const env = { ...process.env, ...workerEnv };
   const child = spawn(workerdBinary(), ['serve', built.config, '--socket-addr', `http=${opts.host}:${port}`], { env, stdio: 'inherit' });
   // Exec-like: signals go to workerd, its exit code becomes ours.
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
@@ -95,7 +101,7 @@ export function register(program: Command): void {
     .option('--workerd', 'run under the workerd binary shipped with wrangler')
     .option('--host <host>', 'listen address, env SWITCHYARD_EDGE_HOST', process.env['SWITCHYARD_EDGE_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'listen port, env SWITCHYARD_EDGE_PORT', process.env['SWITCHYARD_EDGE_PORT'] ?? '8787')
-    .option('--env-file <file>', 'KEY=value lines: Worker vars and secrets (LIBSQL_URL or its alias SWITCHYARD_DB_URL, LIBSQL_AUTH_TOKEN, TOKEN_SIGNING_KEY, ...)')
+    .option('--env-file <file>', 'KEY=value lines: Worker vars and secrets (LIBSQL_URL or its alias SWITCHYARD_DB_URL, LIBSQL_AUTH_TOKEN, TOKEN_SIGNING_KEY, ...); invalid settings refuse the start, each named')
     .option('--out-dir <dir>', 'where the bundle and edge.capnp are built', '.switchyard/workerd')
     .option('--build-only', 'build the bundle, edge.capnp and worker.json (for Terraform), print how to run workerd, and exit')
     .option('--write-config <file>', 'write the workerd config only (e.g. infra/workerd/edge.capnp) and exit')

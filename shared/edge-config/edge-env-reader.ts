@@ -1,9 +1,12 @@
 /**
- * Tiny typed readers for string env vars that collect problems instead of throwing, so the
- * Worker can report every invalid variable at once. Missing (undefined or empty) means "use the
+ * Tiny typed readers for the edge's string env vars that collect problems instead of throwing, so
+ * every invalid variable is reported at once (by the Worker, and by `switchyard edge --workerd`
+ * before it starts). Missing (undefined or empty) means "use the
  * named default"; present-but-invalid is always an error, never a silent default.
  */
-import { boolean, integer, oneOf, type FieldParser } from './shared-deps.ts';
+import { boolean, integer, oneOf } from '../env/field-parsers.ts';
+import type { FieldParser } from '../env/types.ts';
+
 export interface EnvProblem {
   readonly variable: string;
   /** The offending value; secrets are redacted by the caller. */

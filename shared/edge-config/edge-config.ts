@@ -2,19 +2,29 @@
  * The Worker's whole configuration, parsed once per isolate from its environment: ROUTE_* (the
  * decision policy, via shared `parsePolicy`), EDGE_* (this Worker's behaviour), LIBSQL_* and the
  * token signing key. Every invalid variable is reported at once; nothing is silently defaulted.
- * See workers/README.md for the table of variables.
+ * See workers/README.md for the table of variables. In shared/ (pure, no I/O) because two read it:
+ * the Worker, which can only answer 500 bad-config, and `switchyard edge --workerd`, which
+ * refuses to start (control/ may not import workers/).
  */
-import type { Policy } from '../../shared/decision/types.ts';
-import { DEFAULT_ANSWER_MODES } from './answer-mode.ts';
-import type { DefaultAnswerMode } from './answer-mode.ts';
-import { EnvReader } from './env-parse.ts';
-import type { EnvProblem, EnvVars } from './env-parse.ts';
-import { CANARY_VARIABLES, importSigningKey, parseCanary, parsePolicy, unknownRouteVariable } from './shared-deps.ts';
-import type { CanaryConfig } from './shared-deps.ts';
-import type { SigningKey } from './shared-deps.ts';
-import { otlpUrlProblem, validRatio } from '../../shared/tracing/index.ts';
-import type { EdgeTracingConfig } from './tracing.ts';
-import { sha256Hex } from './client-key.ts';
+import { CANARY_VARIABLES, parseCanary, type CanaryConfig } from '../canary/canary.ts';
+import { parsePolicy } from '../decision/index.ts';
+import type { Policy } from '../decision/types.ts';
+import { unknownRouteVariable } from '../decision/unknown-policy-variable.ts';
+import { sha256Hex } from '../hashing/sha256-hex.ts';
+import { importSigningKey, type SigningKey } from '../tokens/index.ts';
+import { otlpUrlProblem, validRatio } from '../tracing/index.ts';
+import { DEFAULT_ANSWER_MODES, type DefaultAnswerMode } from './answer-modes.ts';
+import { EnvReader, type EnvProblem, type EnvVars } from './edge-env-reader.ts';
+
+/** The edge's OpenTelemetry traces (EDGE_OTLP_TRACES_*, EDGE_TRACE_*). */
+export interface EdgeTracingConfig {
+  /** OTLP/HTTP traces URL (`…/v1/traces`). */
+  readonly tracesUrl: string;
+  readonly sampleRatio: number;
+  readonly serviceName: string;
+  /** Sent with every export (EDGE_OTLP_TRACES_HEADERS: a collector's API key). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 export interface EdgeConfig {
   readonly answerMode: DefaultAnswerMode;
