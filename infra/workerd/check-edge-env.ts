@@ -41,6 +41,11 @@ export async function checkEdgeEnv(env: Readonly<Record<string, string>>, variab
     const v = env[name];
     if (v !== undefined) bound[name] = v;
   }
+  // A ROUTE_* name the Worker does not read (`ROUTE_WEIGT_LATENCY`) is never bound, so it ran the
+  // default unannounced; on Cloudflare every var reaches the Worker, which refuses it. The same
+  // here for the names this edge's own config sets (its env file and [vars]; not the shell's).
+  for (const source of [sources.vars, sources.fileEnv])
+    for (const [name, v] of Object.entries(source)) if (name.startsWith('ROUTE_') && !(name in bound) && v !== undefined) bound[name] = v;
   const parsed = await loadConfig(bound);
   if (!parsed.ok) throw new EdgeEnvError(parsed.errors, sources);
 }

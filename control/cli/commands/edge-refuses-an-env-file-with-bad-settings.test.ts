@@ -69,3 +69,17 @@ test('exit 1 naming the file and each bad variable; nothing built, nothing liste
   expect(existsSync(outDir)).toBe(false);
   expect(await listening(port)).toBe(false);
 }, 90_000);
+
+test('a misspelt ROUTE_* name in the env file is refused with the name it meant, not dropped', async () => {
+  const { privateJwk } = await generateKeyPair('edge-misspelt-env');
+  const file = join(dir, 'misspelt.env');
+  writeFileSync(file, ['LIBSQL_URL=http://127.0.0.1:8080', `TOKEN_SIGNING_KEY='${JSON.stringify(privateJwk)}'`, 'ROUTE_LATENCY_VALUE_UDS=0.5', ''].join('\n'));
+  const port = await freePort();
+  const inherited = Object.keys(process.env).filter((k) => /^(EDGE_|ROUTE_|LIBSQL_|SWITCHYARD_DB_|TOKEN_SIGNING_KEY$)/.test(k));
+  const env = Object.fromEntries(inherited.map((k) => [k, undefined]));
+  const r = await runCli(['edge', '--workerd', '--env-file', file, '--port', String(port), '--out-dir', join(dir, 'out2')], { cwd: dir, env, timeoutMs: 60_000 });
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain('ROUTE_LATENCY_VALUE_UDS');
+  expect(r.stderr).toContain('did you mean ROUTE_LATENCY_VALUE_USD?');
+  expect(await listening(port)).toBe(false);
+}, 90_000);
