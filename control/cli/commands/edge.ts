@@ -98,7 +98,7 @@ export function register(program: Command): void {
   program
     .command('edge')
     .description(describeCommand('edge'))
-    .option('--workerd', 'run under the workerd binary shipped with wrangler')
+    .option('--workerd', 'serve under the workerd binary shipped with wrangler (needed to serve: without it only --build-only or --write-config run)')
     .option('--host <host>', 'listen address, env SWITCHYARD_EDGE_HOST', process.env['SWITCHYARD_EDGE_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'listen port, env SWITCHYARD_EDGE_PORT', process.env['SWITCHYARD_EDGE_PORT'] ?? '8787')
     .option('--env-file <file>', 'KEY=value lines: Worker vars and secrets (LIBSQL_URL or its alias SWITCHYARD_DB_URL, LIBSQL_AUTH_TOKEN, TOKEN_SIGNING_KEY, ...); invalid settings refuse the start, each named')
