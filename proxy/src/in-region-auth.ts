@@ -8,19 +8,13 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isWellFormedKey } from '../../shared/domain/api-key-shape.ts';
 import type { App } from '../../shared/domain/types.ts';
+import { readBearer } from '../../shared/http/bearer-credential.ts';
 import { callerKeyRefusal, type CallerKeyRefusal } from '../../shared/http/caller-key-refusal.ts';
 import { ProxyError } from './errors.ts';
 import type { InRegionSource } from './in-region-source.ts';
 
 /** Which credential admitted the call (for the decision record; never the key itself). */
 export type Caller = { readonly kind: 'open' } | { readonly kind: 'api-key' | 'service-key'; readonly keyId: string };
-
-function bearerKey(headers: IncomingHttpHeaders): string | null {
-  const h = headers.authorization;
-  if (h === undefined) return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m?.[1] ?? null;
-}
 
 /** The edge's refusal for the same mistake (shared/http/caller-key-refusal.ts): one code per mistake, whichever hop answers. */
 const refuse = (r: CallerKeyRefusal): ProxyError => new ProxyError(r.code, r.status, r.message);
@@ -36,8 +30,11 @@ export async function authorizeInRegion(
   client = '',
 ): Promise<Caller | ProxyError> {
   if (!app.authRequired) return { kind: 'open' };
-  const key = bearerKey(headers);
-  if (key === null) return refuse(callerKeyRefusal.missing(`<project API key or service key of ${app.id}>`));
+  const credential = readBearer(headers.authorization);
+  if (credential.kind === 'twice') return refuse(callerKeyRefusal.twoAuthorizations());
+  if (credential.kind === 'malformed') return refuse(callerKeyRefusal.malformedAuthorization());
+  if (credential.kind === 'none') return refuse(callerKeyRefusal.missing(`<project API key or service key of ${app.id}>`));
+  const key = credential.key;
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse(callerKeyRefusal.unknown());
   const hash = createHash('sha256').update(key, 'utf8').digest('hex');

@@ -45,6 +45,12 @@ describe('in-region key refusals', () => {
     if (edge.code === 'unknown-key') expect(body.error.message).toBe(edge.message); // says how to fix it
   });
 
+  it('"Bearer <key> extra": the edge\'s message for a malformed header, not "send a key"', async () => {
+    const res = await fetch(`${f.proxy.url}/v4/acme/chat/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${STRANGER} extra` }, body: '{}' });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: unknown }).error).toEqual({ code: 'missing-key', message: callerKeyRefusal.malformedAuthorization().message });
+  });
+
   it('a service key of another app: 403 wrong-app, naming the app it opens', async () => {
     const other = await f.serviceKey('acme/open');
     const res = await fetch(`${f.proxy.url}/v4/acme/chat/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${other}` }, body: '{}' });

@@ -28,6 +28,12 @@ export const callerKeyRefusal = {
     status: 401,
     message: 'The request has more than one Authorization header: send exactly one, "Authorization: Bearer <key>".',
   }),
+  /** `Authorization: Bearer` followed by anything but exactly one key (shared/http/bearer-credential.ts). */
+  malformedAuthorization: (): CallerKeyRefusal<'missing-key'> => ({
+    code: 'missing-key',
+    status: 401,
+    message: 'The Authorization header is not "Bearer <key>": send the key alone after "Bearer " (no other words, no quotes).',
+  }),
   unknown: (): CallerKeyRefusal<'unknown-key'> => ({
     code: 'unknown-key',
     status: 401,

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../shared/domain/types.ts';
-import { authorize, bearerKey, hashKey } from './auth.ts';
+import { authorize, hashKey } from './auth.ts';
 
 describe('hashKey', () => {
   it('is hex SHA-256', async () => {
     expect(await hashKey('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  });
-});
-
-describe('bearerKey', () => {
-  it.each([
-    [{ authorization: 'Bearer sk_123' }, 'sk_123'],
-    [{ authorization: 'bearer   sk_123 ' }, 'sk_123'],
-    [{ authorization: 'Basic dXNlcg==' }, null],
-    [{ authorization: 'Bearer' }, null],
-    [{}, null],
-  ])('%j → %s', (h, expected) => {
-    expect(bearerKey(new Headers(h))).toBe(expected);
   });
 });
 
@@ -33,5 +21,20 @@ describe('authorize checks the key format before the lookup', () => {
     const lookup = () => ((loads += 1), Promise.resolve(null));
     const denied = await authorize(new Headers({ authorization: `Bearer ${key}` }), app, lookup, () => undefined);
     expect([denied?.code, loads]).toEqual([code, reads]);
+  });
+});
+
+// The header read by shared/http/bearer-credential.ts: "Bearer <key> extra" was "send a key".
+describe('authorize names a malformed Authorization header', () => {
+  const app = { authRequired: true, projectId: 'acme', id: 'acme/chat' } as unknown as App;
+  it.each([
+    ['Bearer sy_0123456789abcdef extra', 'missing-key', 'is not "Bearer <key>"'],
+    ['Bearer', 'missing-key', 'is not "Bearer <key>"'],
+    ['Bearer a, Bearer b', 'missing-key', 'more than one Authorization header'],
+    ['Basic dXNlcg==', 'missing-key', 'This app requires an API key'],
+  ])('%s', async (header, code, says) => {
+    const denied = await authorize(new Headers({ authorization: header }), app, () => Promise.resolve(null), () => undefined);
+    expect(denied?.code).toBe(code);
+    expect(denied?.message).toContain(says);
   });
 });

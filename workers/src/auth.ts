@@ -5,6 +5,7 @@
  * (`shared/domain/api-key-shape.ts`) is refused before that.
  */
 import { isWellFormedKey } from '../../shared/domain/api-key-shape.ts';
+import { readBearer } from '../../shared/http/bearer-credential.ts';
 import type { ApiKey, App } from '../../shared/domain/types.ts';
 import { refuse } from './errors.ts';
 import type { EdgeError } from './errors.ts';
@@ -27,19 +28,6 @@ export async function hashKey(key: string): Promise<string> {
   return hex;
 }
 
-/** The bearer key, or null when the header is missing or not a Bearer credential. */
-export function bearerKey(headers: Headers): string | null {
-  const h = headers.get('authorization');
-  if (h === null) return null;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  return m?.[1] ?? null;
-}
-
-/** Two Authorization headers reach the Worker joined by a comma ("Bearer a, Bearer b"). */
-function sentTwice(headers: Headers): boolean {
-  return /^\s*Bearer\s+\S+\s*,\s*Bearer\s/i.test(headers.get('authorization') ?? '');
-}
-
 /**
  * Reads of keys sent to apps the edge does not know count against this one tenant: a made-up
  * project in the path must not make each of its keys a tenant of its own, with reads to spare.
@@ -59,8 +47,11 @@ export async function authorize(
   tenant: string = app.projectId,
 ): Promise<EdgeError | null> {
   if (!app.authRequired) return null;
-  const key = bearerKey(headers);
-  if (key === null) return sentTwice(headers) ? refuse.twoAuthorizations() : refuse.missingKey();
+  const credential = readBearer(headers.get('authorization'));
+  if (credential.kind === 'twice') return refuse.twoAuthorizations();
+  if (credential.kind === 'malformed') return refuse.malformedAuthorization();
+  if (credential.kind === 'none') return refuse.missingKey();
+  const key = credential.key;
   // A key no config could hold is unknown without a database read (random keys cost nothing).
   if (!isWellFormedKey(key)) return refuse.unknownKey();
   const found = await lookup(await hashKey(key), app.projectId, tenant, waitUntil);

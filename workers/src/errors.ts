@@ -90,6 +90,7 @@ export const refuse = {
   methodNotAllowed: (path: string, allow: string): EdgeError =>
     new EdgeError('method-not-allowed', 405, `${path} answers ${allow} only.`),
   twoAuthorizations: (): EdgeError => keyRefusal(callerKeyRefusal.twoAuthorizations()),
+  malformedAuthorization: (): EdgeError => keyRefusal(callerKeyRefusal.malformedAuthorization()),
   unknownKey: (): EdgeError => keyRefusal(callerKeyRefusal.unknown()),
   wrongProject: (appId: string): EdgeError => keyRefusal(callerKeyRefusal.wrongProject(appId)),
   revokedKey: (): EdgeError => keyRefusal(callerKeyRefusal.revoked()),
