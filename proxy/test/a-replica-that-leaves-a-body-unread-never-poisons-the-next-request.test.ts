@@ -64,6 +64,7 @@ it('a replica that reads and refuses small bodies keeps its connection: no socke
   // use up the proxy's ports to a replica other tenants share.
   const { statuses, connections } = await postsToAReadingReplica(await testKeys(), 40, '{"model":', 400);
   expect(statuses).toEqual(new Set([400]));
-  // One kept-alive connection (one per worker process with two); was 40, one per refusal.
-  expect(connections).toBeLessThanOrEqual(2);
+  // One kept-alive connection (one per worker process with two); was 40, one per refusal. A
+  // reconnect when the machine stalls is not the defect: allow one per worker process.
+  expect(connections).toBeLessThanOrEqual(4);
 }, 20_000);

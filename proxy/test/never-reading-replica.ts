@@ -72,6 +72,9 @@ export async function postsToAReadingReplica(keys: TestKeys, n: number, body: st
     req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":false}'));
   });
   http.on('connection', () => (connections += 1));
+  // Node's 5 s default closes an idle kept-alive connection (undici lets it go after 4 s): one
+  // pause that long on a loaded CI machine opened a third connection and failed a run.
+  http.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const via = await startTestProxy({ endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` }], jwks: keys.jwks });
   const statuses = new Set<number>();
