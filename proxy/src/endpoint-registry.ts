@@ -128,6 +128,11 @@ export class EndpointRegistry {
     return this.sharedUrls.has(url);
   }
 
+  /** Whether any replica is listed by apps of more than one project (replica-hold-sync.ts runs then). */
+  hasSharedReplicas(): boolean {
+    return this.sharedUrls.size > 0;
+  }
+
   /** The replica's slots as its aggregator (or the endpoints file) reports them; null = not reported. */
   reportedSlots(url: string): number | null {
     return this.slots.get(url) ?? null;

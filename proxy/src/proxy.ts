@@ -26,6 +26,7 @@ import { startHealthChecks } from './health-checker.ts';
 import { startReplicaScraper } from './replica-scraper.ts';
 import { ReplicaSignals } from './replica-signals.ts';
 import { ReplicaShares } from './replica-shares.ts';
+import { replicaHoldSync } from './replica-hold-sync.ts';
 import { LatencyTracker } from './latency-tracker.ts';
 import { rttWindowMs } from './min-rtt-window.ts';
 import { createListeners, type Listeners } from './listener.ts';
@@ -194,6 +195,12 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     if (now() - lastLeaseLog < 60_000) return;
     lastLeaseLog = now();
     logger.warn({ err }, 'could not renew limit leases (shared app limits fall back to a local share when the lease lapses)');
+  };
+  let lastHoldSyncLog = -Infinity;
+  const onHoldSyncError = (err: unknown): void => {
+    if (now() - lastHoldSyncLog < 60_000) return;
+    lastHoldSyncLog = now();
+    logger.warn({ err }, 'could not share replica holds through libSQL (each proxy shares a replica between projects by its own holds meanwhile; a database before schema v34 needs `switchyard db migrate`)');
   };
   const verify = config.authDisabled
     ? null
@@ -435,6 +442,10 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     onLeaseError,
   ));
   undo.push(() => tokenLeases?.stop());
+  const holdSync = replicaHoldSync(rt, store, registry, holderId);
+  await holdSync?.once().catch(onHoldSyncError);
+  holdSync?.start(onHoldSyncError);
+  undo.push(() => holdSync?.stop());
   const spendTimer = startSpendSync(rt, store, registry, holderId, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
   const refreshTimer = setInterval(() => {
     void registry.refresh(now()).then(() => clusterLimits?.reportKeys(registry.limitKeys()));

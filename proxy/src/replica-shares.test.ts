@@ -79,4 +79,43 @@ describe('ReplicaShares', () => {
     expect(s.verdict(R, 'a', 0)).toBe('over-share');
     expect(s.verdict(R, 'b', 0)).toBe('admit');
   });
+
+  // The other proxies' holds (replica-hold-sync.ts) count as if held here: a flood spread over
+  // two proxies gets one share of the engine, not one per proxy.
+  it.each([
+    // [what, this proxy's holds by project, peers' holds, project asking, verdict]
+    ['the peers hold the high-water mark for a: a is over its share here too', {}, [['a', 3]], 'a', 'over-share'],
+    ['the same, asked for b: b is within its share', {}, [['a', 3]], 'b', 'admit'],
+    ['a holds 1 here and 2 at a peer: over its share', { a: 1 }, [['a', 2]], 'a', 'over-share'],
+    ['a holds 2 at a peer, below the high-water mark in all', {}, [['a', 2]], 'a', 'admit'],
+    ['b holds 2 here, a 2 at a peer: both at their share of 2', { b: 2 }, [['a', 2]], 'b', 'over-share'],
+    ['a peer holds 1 for a, b holds 2 here: a is within its 2 of 4', { b: 2 }, [['a', 1]], 'a', 'admit'],
+    ['two peers hold 1 each for a (summed), b holds 1 here: a is at its 2 of 4', { b: 1 }, [['a', 1], ['a', 1]], 'a', 'over-share'],
+  ] as const)('%s', (_what, own, peers, asking, verdict) => {
+    const s = new ReplicaShares(4);
+    for (const [project, n] of Object.entries(own)) fill(s, project, n);
+    s.usePeers(peers.map(([project, holds]) => ({ url: R, project, holds })));
+    expect(s.verdict(R, asking, 0)).toBe(verdict);
+  });
+
+  it('publishes its holds at shared replicas only, and forgets the peers when told none', () => {
+    const s = new ReplicaShares(4);
+    fill(s, 'a', 2);
+    s.take('http://r2', 'b', 0);
+    const released = s.take(R, 'c', 0);
+    s.give(released);
+    expect(s.published((url) => url === R)).toEqual([{ url: R, project: 'a', holds: 2 }]);
+    s.usePeers([{ url: R, project: 'a', holds: 1 }]);
+    expect(s.verdict(R, 'a', 0)).toBe('over-share');
+    s.usePeers([]);
+    expect(s.verdict(R, 'a', 0)).toBe('admit');
+  });
+
+  it("learns an engine's capacity from a 429 with the peers' holds counted", () => {
+    const s = new ReplicaShares('learn');
+    fill(s, 'a', 2);
+    s.usePeers([{ url: R, project: 'b', holds: 4 }]);
+    s.refusedBy(R, 0);
+    expect(s.capacityOf(R, 0)).toBe(5);
+  });
 });

@@ -6,7 +6,9 @@
  * 429s and queue (`replicaCapacity`). choose-endpoint.ts skips a replica that apps of
  * two or more projects list (EndpointRegistry.sharedByProjects) where the caller's project is over
  * its share; the attempt planner takes a hold on the replica it picks (every replica: cheap).
- * Per process, like the in-flight budget: with PROXY_WORKERS > 1 each worker counts its own.
+ * With libSQL, what the other proxies (and sibling worker processes) hold at shared replicas is
+ * added to this proxy's own count (replica-hold-sync.ts, about one lease interval old), so a flood
+ * spread over several proxies still gets one share of the engine, not one per proxy.
  */
 import { capacityLearnt, capacityNow, replicaCapacity, replicaShareVerdict, type ReplicaVerdict } from '../../shared/limits/replica-share.ts';
 
@@ -34,6 +36,19 @@ interface ReplicaLoad {
   learntAt: number;
 }
 
+/** What the other proxies hold at one replica (replica-hold-sync.ts): in total and per project. */
+interface PeerLoad {
+  total: number;
+  readonly projects: Map<string, number>;
+}
+
+/** One holder's requests of one project at one replica, as proxies publish them to each other. */
+export interface ReplicaHold {
+  readonly url: string;
+  readonly project: string;
+  readonly holds: number;
+}
+
 /** One project's requests at one replica: also the hold an attempt gives back. */
 export interface ProjectLoad {
   readonly project: string;
@@ -43,6 +58,8 @@ export interface ProjectLoad {
 
 export class ReplicaShares {
   private readonly replicas = new Map<string, ReplicaLoad>();
+  /** The other proxies' holds at shared replicas, replaced by each sync (empty without libSQL). */
+  private peers = new Map<string, PeerLoad>();
   private lastSweep = 0;
 
   constructor(
@@ -54,8 +71,43 @@ export class ReplicaShares {
   /** Whether `project` may send one more request to `url` now. */
   verdict(url: string, project: string, now: number): ReplicaVerdict {
     const r = this.replicas.get(url);
-    if (r === undefined || r.total === 0) return 'admit';
-    return replicaShareVerdict(this.capacity(r, now), r.total, r.holding, r.projects.get(project)?.n ?? 0);
+    const peer = this.peers.get(url);
+    if (peer === undefined) {
+      if (r === undefined || r.total === 0) return 'admit';
+      return replicaShareVerdict(this.capacity(r, now), r.total, r.holding, r.projects.get(project)?.n ?? 0);
+    }
+    // Projects holding work there anywhere: this proxy's, and the peers' it holds nothing for.
+    let holding = r?.holding ?? 0;
+    for (const other of peer.projects.keys()) if ((r?.projects.get(other)?.n ?? 0) === 0) holding += 1;
+    const mine = r?.projects.get(project)?.n ?? 0;
+    const total = (r?.total ?? 0) + peer.total;
+    return replicaShareVerdict(this.capacityOf(url, now), total, holding, mine + (peer.projects.get(project) ?? 0));
+  }
+
+  /** This proxy's holds at the replicas `shared` names (the ones the rule applies to), to publish. */
+  published(shared: (url: string) => boolean): ReplicaHold[] {
+    const out: ReplicaHold[] = [];
+    for (const [url, r] of this.replicas) {
+      if (r.total === 0 || !shared(url)) continue;
+      for (const [project, p] of r.projects) if (p.n > 0) out.push({ url, project, holds: p.n });
+    }
+    return out;
+  }
+
+  /** The other proxies' holds, as the last sync read them (summed per replica and project). */
+  usePeers(holds: readonly ReplicaHold[]): void {
+    const next = new Map<string, PeerLoad>();
+    for (const h of holds) {
+      if (h.holds <= 0) continue;
+      let peer = next.get(h.url);
+      if (peer === undefined) {
+        peer = { total: 0, projects: new Map() };
+        next.set(h.url, peer);
+      }
+      peer.total += h.holds;
+      peer.projects.set(h.project, (peer.projects.get(h.project) ?? 0) + h.holds);
+    }
+    this.peers = next;
   }
 
   /** Count one request of `project` at `url`; give it back with `give` (once). */
@@ -81,14 +133,14 @@ export class ReplicaShares {
   }
 
   /**
-   * The replica answered 429 while this proxy held `total` there (the refused request included):
-   * in `learn` mode that is its capacity now.
+   * The replica answered 429 while this proxy held `total` there (the refused request included),
+   * and the other proxies what they last published: in `learn` mode that is its capacity now.
    */
   refusedBy(url: string, now: number): void {
     if (this.slots !== 'learn') return;
     const r = this.replicas.get(url);
     if (r === undefined) return;
-    const learnt = capacityLearnt(r.total);
+    const learnt = capacityLearnt(r.total + (this.peers.get(url)?.total ?? 0));
     if (learnt === 0) return;
     r.learnt = learnt;
     r.learntAt = now;

@@ -10,6 +10,7 @@ import type { JobPinPage, JobPinRow } from './job-pins.ts';
 import { outcomesTakeApp } from './outcomes-take-app.ts';
 import { libsqlLeaseStore, type LimitLeaseStore } from './limit-lease-store.ts';
 import { libsqlTokenLeaseStore, type TokenLeaseStore } from './token-lease-store.ts';
+import { libsqlReplicaHoldStore, type ReplicaHoldStore } from './replica-hold-store.ts';
 import { resolveTokenBudget, type TokenBudget } from '../../shared/limits/token-budget-config.ts';
 import { describeProblems, resolveRequestRules } from '../../shared/domain/request-rules.ts';
 import { routeLimits } from '../../shared/routes/route-limits.ts';
@@ -82,6 +83,8 @@ export interface ProxyStore extends LimitLeaseStore {
   syncTokenSpend?(proxyId: string, rows: readonly TokenSpendRow[], now: number): Promise<TokenSpendRow[]>;
   /** Shared tokens-per-minute budgets (token-leases.ts). Absent: each proxy counts them alone. */
   renewTokenLeases?: TokenLeaseStore['renewTokenLeases'];
+  /** Holds at shared replicas (replica-hold-sync.ts). Absent: each proxy counts only its own. */
+  syncReplicaHolds?: ReplicaHoldStore['syncReplicaHolds'];
 }
 
 export interface TokenSpendRow {
@@ -184,6 +187,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
   return {
     ...libsqlLeaseStore(client),
     ...libsqlTokenLeaseStore(client),
+    ...libsqlReplicaHoldStore(client),
     async loadEndpoints() {
       // `*`: a database before schema v33 has no slots column (every replica's then unreported).
       const rs = await client.execute('SELECT * FROM app_endpoints');

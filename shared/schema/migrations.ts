@@ -718,6 +718,23 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE app_endpoints ADD COLUMN slots INTEGER`,
     ],
   },
+  {
+    version: 34,
+    name: "what each proxy holds at replicas several projects share, so a flood through two proxies gets one share, not one each",
+    statements: [
+      // One row per holder (a proxy, or `<id>#<index>` for a worker process) x replica URL x
+      // project: its requests there at its last sync (proxy/src/replica-hold-sync.ts). Rows
+      // expire a few lease intervals after they were written; the next writer prunes old ones.
+      `CREATE TABLE IF NOT EXISTS replica_holds (
+         holder_id TEXT NOT NULL,
+         url TEXT NOT NULL,
+         project TEXT NOT NULL,
+         holds INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL,
+         PRIMARY KEY (holder_id, url, project)
+       )`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */
