@@ -92,9 +92,14 @@ async function readPrompt(request: Request, mode: AnswerMode): Promise<Prompt> {
 /** The request's route and the snapshot to decide on; throws `unknown-route` (400) for a bad declared name. */
 export async function routeRequest(request: Request, url: URL, fn: string, snapshot: AppSnapshot, mode: AnswerMode): Promise<Routed> {
   const routes = snapshot.app.routes;
-  if (routes === undefined || routes.routes.length === 0) return { snapshot, note: null };
-  const compiled = compiledRoutes(routes);
   const declared = request.headers.get('x-switchyard-route') ?? url.searchParams.get('sy_route');
+  if (routes === undefined || routes.routes.length === 0) {
+    // A client that names a route expects one: served by the app as a whole, silently, it could
+    // not tell its request went elsewhere than it asked (the docs promise 400 unknown-route).
+    if (declared !== null) throw refuse.unknownRoute(declared, []);
+    return { snapshot, note: null };
+  }
+  const compiled = compiledRoutes(routes);
   const declaredModel = request.headers.get('x-switchyard-model') ?? url.searchParams.get('sy_model');
   const read: Prompt = declared === null && compiled.readsBody ? await readPrompt(request, mode) : { model: null, prompt: null };
   const input: RouteInput = {

@@ -86,6 +86,16 @@ describe('routes inside an app pick the deployment at the edge', () => {
     expect(body.error.message).toContain('code-by-model, code, summarise, chat');
   });
 
+  it('a route named for an app without routes is a 400, not served by the app as a whole', async () => {
+    for (const init of [{ headers: { 'x-switchyard-route': 'code' } }, {}]) {
+      const res = await call(`/v4/acme/chat/generate${'headers' in init ? '' : '?sy_route=code'}`, { init });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as ErrorJson;
+      expect(body.error.code).toBe('unknown-route');
+      expect(body.error.message).toContain('known routes: none');
+    }
+  });
+
   it('an app without routes has no route in its decision', async () => {
     const res = await call('/explain/v4/acme/chat/generate', { init: { ...post(chatBody('write python code')), headers: { 'x-switchyard-operator-key': OPERATOR_KEY, 'content-type': 'application/json' } } });
     expect(res.status).toBe(200);
