@@ -2,6 +2,7 @@
  * Starts the dashboard: opens the database, starts the one live poller, loads the static files
  * and listens. The CLI (`switchyard dashboard`) and tests call this with a parsed config.
  */
+import { commandListener, listenOrExplain } from '../../shared/http/listen-error.ts';
 import type { AddressInfo } from 'node:net';
 import { openStore } from '../store/open-store.ts';
 import type { DashboardConfig } from './dashboard-config.ts';
@@ -30,10 +31,7 @@ export async function startDashboard(c: DashboardConfig, log: (line: string) => 
     onError: log,
   });
   const server = createDashboardServer({ client: store.client, poller, assets: await loadAssets(), operatorKey: c.operatorKey, reportsDir: c.reportsDir, now });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(c.port, c.host, () => resolve());
-  });
+  await listenOrExplain(server, { port: c.port, host: c.host }, commandListener('the dashboard', 'SWITCHYARD_DASHBOARD_PORT'));
   poller.start();
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

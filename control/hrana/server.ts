@@ -4,6 +4,7 @@
  * and remote-mode tools. Routes, auth and error mapping live here; the
  * protocol work is in pipeline.ts / cursor.ts.
  */
+import { commandListener, listenOrExplain } from '../../shared/http/listen-error.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -69,13 +70,7 @@ export async function startHranaServer(options: HranaServerOptions): Promise<Hra
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOrExplain(server, { port: opts.port, host: opts.host }, commandListener('the libSQL server'));
   const { port } = server.address() as AddressInfo;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${hostForUrl}:${port}`;

@@ -6,6 +6,7 @@
  * official exporter packages can encode protobuf but none of them decodes it). Retention is
  * bounded by a prune on a timer (rows and age, trace-store.ts).
  */
+import { commandListener, listenOrExplain } from '../../shared/http/listen-error.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -148,10 +149,7 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
       if (!res.headersSent) send(res, 503, { error: 'could not store the spans; retry' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
-  });
+  await listenOrExplain(server, { port: o.port, host: o.host ?? '127.0.0.1' }, commandListener('the OTLP receiver'));
   const { port } = server.address() as AddressInfo;
   const url = `http://${o.host ?? '127.0.0.1'}:${port}`;
   const prune = (): Promise<number> => pruneSpans(o.db, retention, now());

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyRuntime } from './runtime.ts';
-import { ADMIN_LISTENER, listenOrExplain } from './listen-error.ts';
+import { ADMIN_LISTENER, listenOrExplain } from '../../shared/http/listen-error.ts';
 
 export interface AdminListener {
   readonly url: string;

@@ -19,7 +19,7 @@ import { jobResultBudgetPerApp, jobResultBudgetTotal, type ProxyConfig } from '.
 import { libsqlJobStore } from './async-job-store.ts';
 import { isJobResultMessage, JobResultLedger } from './job-result-ledger.ts';
 import { adminServer, adminUrl } from './admin-listener.ts';
-import { ADMIN_LISTENER, listenOrExplain } from './listen-error.ts';
+import { ADMIN_LISTENER, listenOrExplain } from '../../shared/http/listen-error.ts';
 import { isPeerMessage, WORKER_ENV } from './cluster-peers.ts';
 import { PrimaryLimits } from './cluster-limits.ts';
 import { libsqlLeaseStore } from './limit-lease-store.ts';

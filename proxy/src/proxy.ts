@@ -30,7 +30,7 @@ import { replicaHoldSync } from './replica-hold-sync.ts';
 import { LatencyTracker } from './latency-tracker.ts';
 import { rttWindowMs } from './min-rtt-window.ts';
 import { createListeners, type Listeners } from './listener.ts';
-import { listenOrExplain, TRAFFIC_LISTENER } from './listen-error.ts';
+import { listenOrExplain, TRAFFIC_LISTENER } from '../../shared/http/listen-error.ts';
 import { createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
 import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';

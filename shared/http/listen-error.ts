@@ -1,6 +1,8 @@
 /**
  * A listener that cannot open its port fails the start with one line that names the address, the
  * cause and the setting that chooses it, not Node's bare `listen EADDRINUSE: address already in use`.
+ * One wording for every Node listener: the proxy's, and the control plane's commands (dashboard,
+ * libsql-server, otlp-receiver). Not for the Worker (it never listens).
  */
 import type { Server } from 'node:net';
 
@@ -12,6 +14,11 @@ export interface ListenerSetting {
   readonly port: string;
   /** e.g. `host (PROXY_HOST, --host)`. */
   readonly host: string;
+}
+
+/** A control-plane command's listener, set by its `--host` / `--port` flags (and `env`, if any, for the port). */
+export function commandListener(listener: string, portEnv?: string): ListenerSetting {
+  return { listener, port: portEnv === undefined ? '--port' : `--port (${portEnv})`, host: '--host' };
 }
 
 export const TRAFFIC_LISTENER: ListenerSetting = { listener: 'the proxy', port: 'port (PROXY_PORT, --port)', host: 'host (PROXY_HOST, --host)' };
