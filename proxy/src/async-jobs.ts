@@ -185,7 +185,7 @@ export class AsyncJobs {
    * Turns to insert a job's row, fair between projects (`JOB_SUBMIT_WRITES`). Waiters need no
    * bound of their own: each holds a reservation of its app's and project's cap of unfinished jobs.
    */
-  readonly #writes = new FirstLoadSlots(JOB_SUBMIT_WRITES, JOB_SUBMIT_WAIT_MS, Number.POSITIVE_INFINITY);
+  readonly #writes = new FirstLoadSlots(JOB_SUBMIT_WRITES, JOB_SUBMIT_WAIT_MS, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
 
   constructor(private readonly o: AsyncJobsOptions) {
     this.#hasSecret = new RefreshingCache((appId) => o.store.webhookSecret(appId).then((s) => s !== null), {

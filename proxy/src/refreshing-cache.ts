@@ -53,7 +53,9 @@ export interface RefreshingCacheOptions<T = unknown> {
  * tenant's made-up keys hold at most half while alone and another tenant's first load still
  * finds a slot. A load that finds none waits its turn for up to `waitMs` (a proxy's restart
  * brings many real first loads at once, each a few ms: they queue, they are not refused), a
- * bounded number per group and client; past either it is refused (`CacheBusy`).
+ * bounded number per group and client and in all (`maxWaiting`: each IPv6 /64 is a client of its
+ * own, so a flood from many addresses queued without limit); past any of these it is refused
+ * (`CacheBusy`).
  *
  * Within a group, loads are fair between clients too (`client`: the caller's address), and a
  * freed slot goes to the waiting client holding fewest: the group of an unknown key is the
@@ -77,6 +79,7 @@ export class FirstLoadSlots {
     readonly max: number,
     readonly waitMs = FIRST_LOAD_WAIT_MS,
     readonly maxWaitingPerClient = FIRST_LOAD_WAITERS,
+    readonly maxWaiting = FIRST_LOAD_WAITERS_TOTAL,
   ) {
     this.#shares = new FairShares(max);
   }
@@ -92,7 +95,7 @@ export class FirstLoadSlots {
     const waiting = this.#waitingBy.get(line) ?? 0;
     // In turn within its client's line; other lines' waiters (held back by their share) do not block it.
     if (waiting === 0 && this.#shares.tryAdd(group, client)) return true;
-    if (waiting >= this.maxWaitingPerClient || this.waitMs <= 0) return false;
+    if (waiting >= this.maxWaitingPerClient || this.#waiting.length >= this.maxWaiting || this.waitMs <= 0) return false;
     this.#waitingBy.set(line, waiting + 1);
     return new Promise<boolean>((resolve) => {
       const entry: Waiter = { group, client, grant: () => done(true) };
@@ -116,12 +119,25 @@ export class FirstLoadSlots {
     // has room: by age alone, a flooding client's older waiters took every freed slot of a group
     // before another client's (`grant` removes the entry).
     while (this.#shares.total < this.max) {
-      const order = this.#waiting.map((w, age) => ({ w, age, holds: this.#shares.heldBy(w.group, w.client) }));
-      order.sort((a, b) => a.holds - b.holds || a.age - b.age);
-      const next = order.find(({ w }) => this.#shares.tryAdd(w.group, w.client));
+      const next = this.#fewestHolding();
       if (next === undefined) return;
-      next.w.grant();
+      this.#shares.tryAdd(next.group, next.client);
+      next.grant();
     }
+  }
+
+  /** One pass, oldest first: a later waiter wins only by holding strictly fewer. */
+  #fewestHolding(): Waiter | undefined {
+    let best: Waiter | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const w of this.#waiting) {
+      const holds = this.#shares.heldBy(w.group, w.client);
+      if (holds < fewest && this.#shares.canAdd(w.group, w.client)) {
+        best = w;
+        fewest = holds;
+      }
+    }
+    return best;
   }
 }
 
@@ -129,6 +145,12 @@ export class FirstLoadSlots {
 export const FIRST_LOAD_WAIT_MS = 1_000;
 /** First loads waiting per group and client at most; the rest are refused at once (a flood costs bounded memory). */
 export const FIRST_LOAD_WAITERS = 64;
+/**
+ * First loads waiting at most, every group and client together: about what the slots read within
+ * FIRST_LOAD_WAIT_MS at a few ms a load (a restart's real first loads still queue); later ones
+ * would mostly time out anyway. A waiter costs a promise and a timer.
+ */
+export const FIRST_LOAD_WAITERS_TOTAL = 16 * FIRST_LOAD_WAITERS;
 
 /** Too many uncached keys are being read at once: the caller should try again shortly. */
 export class CacheBusy extends Error {

@@ -43,6 +43,18 @@ describe('FairShares', () => {
     expect(fill(q, 'a/x', 20)).toBe(5);
   });
 
+  it('canAdd answers what tryAdd would, and counts nothing', () => {
+    const q = new FairShares(10);
+    for (const key of ['a/x', 'a/x', 'a/y', 'b/x', 'a/x', 'c/x', 'b/x', 'a/y', 'c/x', 'c/y']) {
+      const tenant = key.split('/')[0] ?? key;
+      const before = [q.total, q.heldBy(tenant), q.heldBy(tenant, key)];
+      const would = q.canAdd(tenant, key);
+      expect([q.total, q.heldBy(tenant), q.heldBy(tenant, key)]).toEqual(before);
+      expect(q.tryAdd(tenant, key)).toBe(would);
+    }
+    expect(q.canAdd('a', 'a/x', 100)).toBe(false);
+  });
+
   it('never goes past capacity however many tenants arrive', () => {
     const q = new FairShares(64);
     for (let k = 0; k < 500; k++) fill(q, `t${k}/x`, 10);

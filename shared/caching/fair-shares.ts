@@ -38,6 +38,17 @@ export class FairShares {
 
   /** True (and counted) when `key` of `tenant` may add one more item (of weight `amount`) now. */
   tryAdd(tenant: string, key: string, amount = 1): boolean {
+    if (!this.canAdd(tenant, key, amount)) return false;
+    let t = this.#tenants.get(tenant);
+    if (t === undefined) this.#tenants.set(tenant, (t = { n: 0, keys: new Map() }));
+    t.keys.set(key, (t.keys.get(key) ?? 0) + amount);
+    t.n += amount;
+    this.#total += amount;
+    return true;
+  }
+
+  /** Whether `tryAdd` would let this item in now; counts nothing. */
+  canAdd(tenant: string, key: string, amount = 1): boolean {
     const t = this.#tenants.get(tenant);
     const ours = t?.n ?? 0;
     const holders = this.#tenants.size + (ours === 0 ? 1 : 0);
@@ -45,13 +56,7 @@ export class FairShares {
     const over = amount - 1;
     if (this.#total + over >= this.capacity || ours + over >= share) return false;
     const mine = t?.keys.get(key) ?? 0;
-    if (mine + over >= share / ((t?.keys.size ?? 0) + (mine === 0 ? 1 : 0))) return false;
-    let held = t;
-    if (held === undefined) this.#tenants.set(tenant, (held = { n: 0, keys: new Map() }));
-    held.keys.set(key, mine + amount);
-    held.n += amount;
-    this.#total += amount;
-    return true;
+    return mine + over < share / ((t?.keys.size ?? 0) + (mine === 0 ? 1 : 0));
   }
 
   /** One item (of weight `amount`, as added) of `key` of `tenant` left the queue. */
