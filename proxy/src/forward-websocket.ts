@@ -36,13 +36,11 @@ import { rawRefusal } from './refusal-response.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
 import { clientHandshakeError } from './ws-client-handshake.ts';
-import { HeldBytes } from './ws-held-bytes.ts';
+import { chargeHeldBytes } from './ws-held-bytes.ts';
 import { parseSubprotocols } from './ws-subprotocols.ts';
 
 /** Bytes queued toward one side before we stop reading the other. */
 const HIGH_WATER = 1 << 20;
-/** How long a bridge closed for its memory waits for its close frames to leave before cutting both sides. */
-const CLOSE_GRACE_MS = 1_000;
 
 const WS_HEADERS = new Set([
   'sec-websocket-key',
@@ -310,16 +308,6 @@ function relay(from: WebSocket, to: WebSocket, count: (bytes: number) => void, m
   });
 }
 
-/** The socket under a `ws` socket (a private field: `ws` reports no partial message of its own). */
-function socketOf(ws: WebSocket): Duplex | null {
-  return (ws as unknown as { _socket?: Duplex | null })._socket ?? null;
-}
-
-/** A close reason within the 123 bytes a close frame allows. */
-function memoryCloseReason(project: string): string {
-  return `project ${project.slice(0, 48)} is over its share of this proxy's memory for held messages; retry later`;
-}
-
 /** `ws`'s error for a message over `maxPayload` (it has already sent close 1009 on that side). */
 function tooBig(err: Error): boolean {
   return (err as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
@@ -329,6 +317,53 @@ function tooBig(err: Error): boolean {
 function sendableCode(code: number): number {
   if (code === 1005 || code === 1006 || code === 1015) return code === 1006 ? 1011 : 1000;
   return code;
+}
+
+/** What a bridge was, for the record of its end. */
+interface Session {
+  readonly claims: RoutingClaims;
+  readonly target: RequestTarget;
+  readonly attempt: Attempt;
+  readonly trace: RequestTrace | null;
+  readonly opened: number;
+  readonly bytes: { readonly in: number; readonly out: number };
+}
+
+/** An ended bridge's span, outcome record and log line. */
+function recordSession(rt: ProxyRuntime, { claims, target, attempt, trace, opened, bytes }: Session, code: number, error: string | null): void {
+  const durationMs = rt.now() - opened;
+  trace?.sessionEnded({ closeCode: code, bytesIn: bytes.in, bytesOut: bytes.out, error });
+  trace?.end(101);
+  rt.recordOutcome({
+    decisionId: claims.did,
+    appId: target.appId,
+    attempt: attempt.number,
+    proxyId: rt.config.id,
+    clusterId: attempt.clusterId,
+    endpoint: attempt.endpoint.url,
+    status: 101,
+    ttfbMs: opened - attempt.startedAt,
+    durationMs,
+    bytesIn: bytes.in,
+    bytesOut: bytes.out,
+    error,
+    at: rt.now(),
+  });
+  rt.logger.info(
+    {
+      did: claims.did,
+      app: target.appId,
+      fn: target.fn,
+      status: 101,
+      cluster: attempt.clusterId,
+      attempt: attempt.number,
+      closeCode: code,
+      durationMs,
+      bytesIn: bytes.in,
+      bytesOut: bytes.out,
+    },
+    'websocket',
+  );
 }
 
 export function bridge(
@@ -352,60 +387,23 @@ export function bridge(
   rt.inFlight.add(tracked);
   rt.metrics.websockets.inc();
   const bytes = { in: 0, out: 0 };
-  // What the bridge holds (ws-held-bytes.ts): each side's message read so far (bytes read since
-  // its last whole message, counted before `ws` parses them) and what each side has queued.
-  const held = new HeldBytes((n) => rt.bodyBuffers.hold(target.project, target.appId, n));
-  const partial = { client: 0, upstream: 0 };
-  let overShare = false;
   /** The client's side ended the session by its fault (a message over the limit, a bad frame) or its memory. */
   let clientEnded = false;
-  const recount = (): void => {
-    if (overShare) return;
-    const refused = held.set(partial.client + partial.upstream + client.bufferedAmount + upstream.bufferedAmount);
-    if (refused === null) return;
-    // Past the project's share: this bridge ends, both sides stop reading; other tenants' go on.
-    overShare = true;
+  const held = chargeHeldBytes(client, upstream, target.project, (n) => rt.bodyBuffers.hold(target.project, target.appId, n), (refused) => {
     clientEnded = true;
     rt.metrics.refusals.inc({ code: refused.code });
     rt.logger.warn({ did: claims.did, app: target.appId, code: refused.code }, 'websocket closed: its project holds its share of the memory for held messages');
-    client.pause();
-    upstream.pause();
-    client.close(refused.status === 413 ? 1009 : 1013, memoryCloseReason(target.project));
-    upstream.close(1001, 'proxy memory share');
-    // Paused, neither side reads the other's close reply: cut them once the close frames are out,
-    // not at ws's 30 s close timeout, holding the bytes meanwhile.
-    setTimeout(() => {
-      client.terminate();
-      upstream.terminate();
-    }, CLOSE_GRACE_MS).unref();
-  };
-  socketOf(client)?.prependListener('data', (chunk: Buffer) => {
-    partial.client += chunk.length;
-    recount();
-  });
-  socketOf(upstream)?.prependListener('data', (chunk: Buffer) => {
-    partial.upstream += chunk.length;
-    recount();
   });
   const fromClient = (n: number): void => {
     bytes.in += n;
-    partial.client = 0;
+    held.read('client');
   };
   const fromUpstream = (n: number): void => {
     bytes.out += n;
-    partial.upstream = 0;
+    held.read('upstream');
   };
-  relay(client, upstream, fromClient, recount);
-  relay(upstream, client, fromUpstream, recount);
-  // A ping or pong ends what was read too (ws answers pings itself: its pong is in `bufferedAmount`).
-  for (const [side, ws] of [['client', client], ['upstream', upstream]] as const) {
-    const read = (): void => {
-      partial[side] = 0;
-      recount();
-    };
-    ws.on('ping', read);
-    ws.on('pong', read);
-  }
+  relay(client, upstream, fromClient, held.recount);
+  relay(upstream, client, fromUpstream, held.recount);
   // Paused since its handshake (connectUpstream): what it sent meanwhile flows now, in order.
   upstream.resume();
   let done = false;
@@ -415,39 +413,7 @@ export function bridge(
     held.close();
     rt.inFlight.delete(tracked);
     rt.metrics.websockets.dec();
-    const durationMs = rt.now() - opened;
-    trace?.sessionEnded({ closeCode: code, bytesIn: bytes.in, bytesOut: bytes.out, error });
-    trace?.end(101);
-    rt.recordOutcome({
-      decisionId: claims.did,
-      appId: target.appId,
-      attempt: attempt.number,
-      proxyId: rt.config.id,
-      clusterId: attempt.clusterId,
-      endpoint: attempt.endpoint.url,
-      status: 101,
-      ttfbMs: opened - attempt.startedAt,
-      durationMs,
-      bytesIn: bytes.in,
-      bytesOut: bytes.out,
-      error,
-      at: rt.now(),
-    });
-    rt.logger.info(
-      {
-        did: claims.did,
-        app: target.appId,
-        fn: target.fn,
-        status: 101,
-        cluster: attempt.clusterId,
-        attempt: attempt.number,
-        closeCode: code,
-        durationMs,
-        bytesIn: bytes.in,
-        bytesOut: bytes.out,
-      },
-      'websocket',
-    );
+    recordSession(rt, { claims, target, attempt, trace, opened, bytes }, code, error);
   };
   client.on('close', (code, reason) => {
     if (upstream.readyState === WebSocket.OPEN) upstream.close(sendableCode(code), reason);
