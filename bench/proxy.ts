@@ -22,7 +22,6 @@
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,6 +29,7 @@ import { withRunAppended } from './proxy/benchmarks-section.ts';
 import { closedLoop, type LoadResult } from './proxy/load.ts';
 import { childPids, ensureInstalled, startHaproxy, startNginx, type Started } from './proxy/third-party.ts';
 import { buildDist } from '../control/build/build-dist.ts';
+import { freePort } from '../control/dev/free-port.ts';
 import { builtCli, firstJsonLine, tsx } from './child-process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -54,16 +54,6 @@ interface TargetResult {
     rssAfterMb: number;
     kbPerStream: number;
   } | null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function rssMb(pids: number[]): number {

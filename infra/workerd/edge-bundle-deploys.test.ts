@@ -6,11 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../control/dev/free-port.ts';
 import { BUNDLE_FILE, buildEdge, workerdBinary, wranglerDryRun, type BuiltEdge } from './build-edge.ts';
 import { SECRET_VARIABLES, readWranglerConfig, workerVariableNames } from './worker-env.ts';
 import { renderWorkerdConfig } from './workerd-config.ts';
@@ -26,15 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dir !== '') await rm(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a !== null ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
 
 describe('edge bundle (wrangler deploy --dry-run)', () => {
   it('bundles the Worker offline into one ES module', async () => {

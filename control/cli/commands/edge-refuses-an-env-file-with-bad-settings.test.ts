@@ -5,24 +5,16 @@
  * which then answered every request 500 bad-config (the Worker's only way on Cloudflare).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { generateKeyPair } from '../../../shared/tokens/index.ts';
+import { freePort } from '../../dev/free-port.ts';
 import { runCli } from '../run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-edge-bad-env-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
