@@ -77,6 +77,8 @@ test('prune deletes the decision log older than --older-than and says how much w
 test.each([
   { flag: '30m', message: '--older-than: at least 1h' },
   { flag: 'a week', message: '--older-than: expected a duration such as 36h or 7d, got "a week"' },
+  // A bare number is milliseconds elsewhere: here it is named as a missing unit, not as too short.
+  { flag: '7', message: '--older-than: give a unit (h or d, e.g. 7d or 7h), got 7' },
   // Past any date: it was an uncaught "Invalid time value".
   { flag: '999999999d', message: '--older-than: at most 36500d' },
 ])('prune refuses --older-than $flag as a usage error (exit 2) and touches nothing', async ({ flag, message }) => {

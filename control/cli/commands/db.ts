@@ -42,6 +42,8 @@ export const MAX_RETENTION_MS = 100 * 365 * 86_400_000;
 export function retentionMs(raw: string): number {
   const ms = parseDurationMs(raw);
   if (ms === undefined) throw new UsageError(`--older-than: expected a duration such as 36h or 7d, got ${JSON.stringify(raw)}`);
+  // A bare number would be milliseconds: `7` meant 7 days far more often than 7 ms.
+  if (/^\s*\d+(\.\d+)?\s*$/.test(raw)) throw new UsageError(`--older-than: give a unit (h or d, e.g. ${raw.trim()}d or ${raw.trim()}h), got ${raw}`);
   if (ms < MIN_RETENTION_MS) throw new UsageError(`--older-than: at least 1h (the snapshot reads recent outcomes, and replay and explain need history), got ${raw}`);
   if (ms > MAX_RETENTION_MS) throw new UsageError(`--older-than: at most 36500d (100 years; no record is older), got ${raw}`);
   return ms;
