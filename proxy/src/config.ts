@@ -605,6 +605,18 @@ function coerce(kind: Kind, raw: unknown): { ok: true; value: unknown } | { ok: 
   return r.ok ? { ok: true, value: r.value } : { ok: false, message: `must be ${r.expected}, got ${JSON.stringify(raw)}` };
 }
 
+/** No id: named where an empty one was given (the last that would win), else every way to set it. */
+function missingId(sources: ConfigSources): ConfigIssue {
+  const given: Array<[string, unknown]> = [
+    ['flags', sources.flags?.['id']],
+    ['env PROXY_ID', sources.env?.['PROXY_ID']],
+    ['file', sources.file?.['id']],
+  ];
+  const empty = given.find(([, raw]) => raw !== undefined);
+  if (empty !== undefined) return { field: 'id', source: empty[0], message: 'is empty: give this proxy a name (the token audience)' };
+  return { field: 'id', source: 'merged', message: 'is required (the token audience): set PROXY_ID, --id or id in the config file' };
+}
+
 /** Merge file < env < flags into a fully-defaulted config, or every problem at once. */
 export function parseProxyConfig(sources: ConfigSources): ConfigResult {
   const issues: ConfigIssue[] = [];
@@ -639,12 +651,7 @@ export function parseProxyConfig(sources: ConfigSources): ConfigResult {
       else if (r.value !== undefined) out[key] = r.value;
     }
   }
-  if (out['id'] === '')
-    issues.push({
-      field: 'id',
-      source: 'env PROXY_ID',
-      message: 'is required (the token audience)',
-    });
+  if (out['id'] === '') issues.push(missingId(sources));
   if (out['port'] !== undefined && Number(out['port']) > 65535)
     issues.push({ field: 'port', source: 'merged', message: 'must be ≤ 65535' });
   if ((out['tlsCertFile'] === null) !== (out['tlsKeyFile'] === null))
