@@ -34,6 +34,10 @@ export function banner(s: DevStack): string {
     `  curl -s ${s.edgeUrl}/explain/v4/acme/eu-chat/v1/chat/completions ${auth} -H 'x-switchyard-operator-key: ${s.operatorKey}'`,
     '',
     `  switchyard status:   LIBSQL_AUTH_TOKEN=${s.libsqlAuthToken} npx switchyard status --db ${s.libsqlUrl}`,
+    // examples/demo.yaml names the default ports: applied to a stack on others it repoints every
+    // cluster's proxy at nothing. The stack's own copy has its ports.
+    `  change the config:   edit ${s.stateDir}/demo.yaml (this stack's ports), then`,
+    `                       LIBSQL_AUTH_TOKEN=${s.libsqlAuthToken} npx switchyard apply -f ${s.stateDir}/demo.yaml --db ${s.libsqlUrl}`,
     '',
     'Ctrl-C stops everything.',
     '',

@@ -138,7 +138,7 @@ async function ensureKeys(dir: string): Promise<{ privateJwk: string; jwksFile: 
 }
 
 /** examples/demo.yaml with proxy URLs pointed at this stack's ports. */
-async function demoConfig(topology: DevTopology): Promise<string> {
+export async function demoConfig(topology: DevTopology): Promise<string> {
   const doc = parseDocument(await readFile(join(ROOT, 'examples/demo.yaml'), 'utf8'));
   const raw = doc.toJS() as { clusters?: Array<{ proxyId?: string; proxyUrl?: string }> };
   for (const c of raw.clusters ?? []) {
