@@ -185,7 +185,8 @@ function nextAttempt(
   fault: AttemptFault,
 ): { readonly attempt: Attempt; readonly body: Buffer } | { readonly attempt: Attempt; readonly partial: PartialAnswer } | null {
   a.release();
-  if (fault.blame === 'client') return null;
+  // Out of open files (`local`): a continuation from this process would fail alike.
+  if (fault.blame === 'client' || fault.blame === 'local') return null;
   const t = s.tracker;
   const continuable = t !== null && t.blocked === null && !t.finished;
   if (!continuable && !fault.beforeSend) return null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replicaCap } from './choose-endpoint.ts';
-import { ClientBodyError, ProxyError, classifyUpstreamError, faultForStatus } from './errors.ts';
+import { ClientBodyError, ProxyError, classifyUpstreamError, errorForFault, faultForStatus } from './errors.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
@@ -53,6 +53,10 @@ describe('classifyUpstreamError: the one boundary for foreign errors', () => {
     ],
     ['connection refused', coded('ECONNREFUSED'), 'upstream-unreachable', 'replica', true, 503],
     ['connect timeout', coded('UND_ERR_CONNECT_TIMEOUT'), 'upstream-timeout', 'replica', true, 504],
+    // This process's own open-file limit: the connect never left the machine.
+    ['no file descriptor for the socket', coded('EMFILE'), 'proxy-out-of-files', 'local', true, 503],
+    ['the system out of files', coded('ENFILE'), 'proxy-out-of-files', 'local', true, 503],
+    ['EMFILE as undici nests it', Object.assign(new Error('fetch failed'), { cause: coded('EMFILE') }), 'proxy-out-of-files', 'local', true, 503],
     ['reset after send', coded('ECONNRESET'), 'upstream-reset', 'replica', false, 502],
     ['socket closed', coded('UND_ERR_SOCKET'), 'upstream-reset', 'replica', false, 502],
     [
@@ -77,6 +81,13 @@ describe('classifyUpstreamError: the one boundary for foreign errors', () => {
     ['unknown', new Error('something else'), 'upstream-error', 'proxy', false, 502],
   ])('%s', (_name, err, code, blame, beforeSend, status) => {
     expect(classifyUpstreamError(err)).toMatchObject({ code, blame, beforeSend, status });
+  });
+
+  it('answers a local fault (out of files) as the proxy\'s own, naming no cluster', () => {
+    const err = errorForFault(classifyUpstreamError(coded('EMFILE')), 'c1', 'not retried');
+    expect(err).toMatchObject({ code: 'proxy-out-of-files', status: 503, retryAfterS: 1 });
+    expect(err.refusedHeader()).toBe('not-started');
+    expect(err.message).not.toContain('c1');
   });
 
   it('classifies anything after our own abort as ours', () => {

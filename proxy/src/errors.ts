@@ -27,6 +27,7 @@ export type ProxyErrorCode =
   | 'upstream-timeout'
   | 'upstream-status'
   | 'upstream-error'
+  | 'proxy-out-of-files'
   | 'all-clusters-failed';
 
 /**
@@ -42,6 +43,7 @@ const NOT_STARTED_CODES: ReadonlySet<string> = new Set([
   'circuit-open',
   'replicas-busy',
   'replica-share-exceeded',
+  'proxy-out-of-files',
 ]);
 
 export class ProxyError extends Error {
@@ -79,9 +81,17 @@ export class ProxyError extends Error {
 /**
  * Who caused a failed attempt. Only `replica` faults feed the outlier detector, circuit breakers
  * and health reports; `client` faults answer 4xx; `proxy` faults (our own abort, an unknown
- * error) are nobody's verdict on the replica.
+ * error) are nobody's verdict on the replica. `local`: this process had no open file left for
+ * the connect (EMFILE/ENFILE: its connections hold them all): nothing was sent, no replica or
+ * cluster is named (not in outcomes, metrics or health), and trying another replica here would
+ * fail alike, so the answer is a `not-started` 503 the edge re-sends to another proxy.
  */
-export type Blame = 'client' | 'replica' | 'proxy';
+export type Blame = 'client' | 'replica' | 'proxy' | 'local';
+
+/** Does this fault name the attempt's cluster and replica (outcome rows, attempt metrics)? */
+export function namesUpstream(f: AttemptFault): boolean {
+  return f.blame === 'replica' || f.blame === 'proxy';
+}
 
 /** How one upstream attempt failed, and what that allows. */
 export interface AttemptFault {
@@ -95,6 +105,7 @@ export interface AttemptFault {
     | 'upstream-timeout'
     | 'upstream-status'
     | 'upstream-error'
+    | 'proxy-out-of-files'
     | 'aborted';
   readonly blame: Blame;
   /** The request provably never reached the replica (connect failed, refused locally). */
@@ -142,6 +153,11 @@ const RESET_CODES = new Set([
   'ERR_HTTP2_STREAM_ERROR',
   'ERR_HTTP2_GOAWAY_SESSION',
 ]);
+/**
+ * The process's own open-file limit (EMFILE) or the system's (ENFILE): a socket could not even be
+ * created, so the connect never left this machine. Never the replica's fault.
+ */
+const LOCAL_RESOURCE_CODES = new Set(['EMFILE', 'ENFILE']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 /** The replica answered something unparseable or oversized: its fault. */
 const BAD_ANSWER_CODES = new Set([
@@ -207,6 +223,7 @@ export function classifyUpstreamError(
     return fault('client-body-aborted', 'client', false, 400, detail);
   if (CLIENT_CODES.has(code) || wsClientMistake(err))
     return fault('client-invalid', 'client', true, 400, detail);
+  if (LOCAL_RESOURCE_CODES.has(code)) return fault('proxy-out-of-files', 'local', true, 503, detail);
   if (CONNECT_CODES.has(code))
     return code === 'UND_ERR_CONNECT_TIMEOUT'
       ? fault('upstream-timeout', 'replica', true, 504, detail)
@@ -235,6 +252,7 @@ export function faultForStatus(status: number): AttemptFault | null {
 /** The error a client gets when `f` ends its exchange at `clusterId`. */
 export function errorForFault(f: AttemptFault, clusterId: string, why: string): ProxyError {
   if (f.blame === 'client') return new ProxyError(f.code, f.status, `request refused: ${f.detail}`);
+  if (f.blame === 'local') return outOfFiles();
   return new ProxyError(
     f.code,
     f.status,
@@ -242,5 +260,20 @@ export function errorForFault(f: AttemptFault, clusterId: string, why: string): 
     true,
     1,
     f.beforeSend,
+  );
+}
+
+/**
+ * This proxy could not open a connection for lack of file descriptors (EMFILE/ENFILE): its own
+ * state, not the replica's. Nothing was sent, so the edge may re-send even a POST elsewhere.
+ */
+export function outOfFiles(): ProxyError {
+  return new ProxyError(
+    'proxy-out-of-files',
+    503,
+    'this proxy has no open file left for a connection to a replica (its open-file limit is used by its connections); nothing was sent: retry after 1s or through another proxy',
+    true,
+    1,
+    true,
   );
 }

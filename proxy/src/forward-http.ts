@@ -270,7 +270,8 @@ async function runAttempts(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan
 
 /** May this fault be retried at all? Client faults never; otherwise only what cannot double-run. */
 function retrySafe(ex: HttpExchange, fault: AttemptFault): boolean {
-  if (fault.blame === 'client' || ex.bodyStarted) return false;
+  // Out of open files (`local`): another replica of this process would fail alike.
+  if (fault.blame === 'client' || fault.blame === 'local' || ex.bodyStarted) return false;
   // A reset or a 5xx may come after the replica started the work: only idempotent methods go again.
   return fault.beforeSend || IDEMPOTENT.has(ex.method);
 }

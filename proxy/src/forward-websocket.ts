@@ -23,6 +23,7 @@ import {
   ProxyError,
   classifyUpstreamError,
   errorForFault,
+  namesUpstream,
   faultForStatus,
   type AttemptFault,
 } from './errors.ts';
@@ -242,7 +243,7 @@ export async function connectWithPlan(
     }
     plan.failed(a, r.fault);
     rt.metrics.attempts.inc({
-      cluster: r.fault.blame === 'client' ? 'none' : a.clusterId,
+      cluster: namesUpstream(r.fault) ? a.clusterId : 'none',
       result: r.fault.code,
     });
     // An upgrade is a GET: a replica fault may go elsewhere; the client's own fault may not.

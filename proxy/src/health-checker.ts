@@ -4,7 +4,8 @@
  * status, connection refused) marks it down at once; silence past the timeout
  * marks it down only when it happens twice in a row, so one slow answer from a
  * busy replica (e.g. one tenant's huge uploads) does not flip the cluster's
- * reported health for everyone. Each round's 2xx round trips feed the cluster's RTT, per round
+ * reported health for everyone. A check this process could not even start (no
+ * open file: EMFILE) leaves the replica's state as it was. Each round's 2xx round trips feed the cluster's RTT, per round
  * (min-rtt-window.ts: the quickest stands for the network, not any replica's busy loop).
  */
 import { classifyUpstreamError } from './errors.ts';
@@ -38,8 +39,10 @@ export async function checkAllOnce(rt: ProxyRuntime): Promise<void> {
           else seen.push(ms);
         }
       } catch (err) {
-        const silent =
-          classifyUpstreamError(err).code === 'upstream-timeout' || isAbortTimeout(err);
+        const fault = classifyUpstreamError(err);
+        // This process had no open file for the check (EMFILE): no answer about the replica at all.
+        if (fault.blame === 'local') return;
+        const silent = fault.code === 'upstream-timeout' || isAbortTimeout(err);
         endpoint.missedChecks = silent ? endpoint.missedChecks + 1 : MISSES_TO_DOWN;
         if (endpoint.missedChecks >= MISSES_TO_DOWN) endpoint.checkedHealthy = false;
       }

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { Readable } from 'node:stream';
 import type { Attempt } from './attempt-plan.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
-import { ClientBodyError, classifyUpstreamError, type AttemptFault } from './errors.ts';
+import { ClientBodyError, classifyUpstreamError, namesUpstream, type AttemptFault } from './errors.ts';
 import type { upstreamRequestHeaders } from './headers.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -252,10 +252,13 @@ export class HttpExchange extends UpstreamAbort {
     );
   }
 
-  /** An attempt that got no answer. A client fault is the client's: no cluster or replica named. */
+  /**
+   * An attempt that got no answer. A client fault is the client's, and a connect this process had
+   * no open file for is its own (`local`): no cluster or replica named.
+   */
   recordFailure(a: Attempt, fault: AttemptFault): void {
     this.trace?.attemptEnded(a.number, { kind: 'failed', fault });
-    const blamesUpstream = fault.blame !== 'client';
+    const blamesUpstream = namesUpstream(fault);
     this.rt.metrics.attempts.inc({
       cluster: blamesUpstream ? a.clusterId : 'none',
       result: fault.code,
