@@ -40,6 +40,11 @@ describe('parseProxyConfig', () => {
     ['listen backlog from env', { env: { ...base, PROXY_LISTEN_BACKLOG: '4096' } }, 'listenBacklog', 4096],
     ['an in-flight budget from the open-file limit unless set', { env: base }, 'maxInFlight', 'auto'],
     ['in-flight budget from env', { env: { ...base, PROXY_MAX_IN_FLIGHT: '40' } }, 'maxInFlight', 40],
+    ['a connection ceiling from the open-file limit unless set', { env: base }, 'maxConnections', 'auto'],
+    ['connection ceiling from env', { env: { ...base, PROXY_MAX_CONNECTIONS: '5000' } }, 'maxConnections', 5000],
+    ['a per-address connection cap from the ceiling unless set', { env: base }, 'maxConnectionsPerAddress', 'auto'],
+    ['per-address connection cap from env', { env: { ...base, PROXY_MAX_CONNECTIONS_PER_ADDRESS: '100' } }, 'maxConnectionsPerAddress', 100],
+    ['per-address connection cap off', { env: { ...base, PROXY_MAX_CONNECTIONS_PER_ADDRESS: 'off' } }, 'maxConnectionsPerAddress', 'off'],
     ['replica slots learnt from 429s unless set', { env: base }, 'replicaSlots', 'learn'],
     ['replica slots from env', { env: { ...base, PROXY_REPLICA_SLOTS: '16' } }, 'replicaSlots', 16],
     ['replica shares off', { env: { ...base, PROXY_REPLICA_SLOTS: 'off' } }, 'replicaSlots', 'off'],
@@ -103,6 +108,12 @@ describe('parseProxyConfig', () => {
     ['a zero in-flight budget', { PROXY_MAX_IN_FLIGHT: '0' }, 'maxInFlight'],
     ['a negative in-flight budget', { PROXY_MAX_IN_FLIGHT: '-5' }, 'maxInFlight'],
     ['an in-flight budget that is not a number', { PROXY_MAX_IN_FLIGHT: 'lots' }, 'maxInFlight'],
+    ['a zero connection ceiling', { PROXY_MAX_CONNECTIONS: '0' }, 'maxConnections'],
+    ['a connection ceiling that is not a number', { PROXY_MAX_CONNECTIONS: '10k' }, 'maxConnections'],
+    ['a connection ceiling of off (there is always one)', { PROXY_MAX_CONNECTIONS: 'off' }, 'maxConnections'],
+    ['a zero per-address connection cap', { PROXY_MAX_CONNECTIONS_PER_ADDRESS: '0' }, 'maxConnectionsPerAddress'],
+    ['a negative per-address connection cap', { PROXY_MAX_CONNECTIONS_PER_ADDRESS: '-1' }, 'maxConnectionsPerAddress'],
+    ['a fractional per-address connection cap', { PROXY_MAX_CONNECTIONS_PER_ADDRESS: '2.5' }, 'maxConnectionsPerAddress'],
     ['zero replica slots', { PROXY_REPLICA_SLOTS: '0' }, 'replicaSlots'],
     ['replica slots that are not a number', { PROXY_REPLICA_SLOTS: 'many' }, 'replicaSlots'],
     ['a per-app results budget smaller than one result', { PROXY_JOB_RESULT_BYTES_PER_APP: '1000', PROXY_JOB_MAX_RESULT_BYTES: '2000' }, 'jobResultBytesPerApp'],
@@ -181,6 +192,16 @@ describe('parseProxyConfig', () => {
     const r = parseProxyConfig({ env: { ...base, PROXY_MAX_IN_FLIGHT: '1.5' } });
     expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(
       '  maxInFlight (env PROXY_MAX_IN_FLIGHT): must be a whole number of requests ≥ 1 (per proxy process) or auto (from the open-file limit), got "1.5"',
+    );
+  });
+
+  it('says what the connection limits must be, naming the variables', () => {
+    const r = parseProxyConfig({ env: { ...base, PROXY_MAX_CONNECTIONS: 'none', PROXY_MAX_CONNECTIONS_PER_ADDRESS: '0' } });
+    expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(
+      [
+        '  maxConnections (env PROXY_MAX_CONNECTIONS): must be a whole number of connections ≥ 1 (per proxy process) or auto (from the open-file limit), got "none"',
+        '  maxConnectionsPerAddress (env PROXY_MAX_CONNECTIONS_PER_ADDRESS): must be a whole number of connections ≥ 1 per client address, auto (a quarter of maxConnections, at least 64) or off, got "0"',
+      ].join('\n'),
     );
   });
 

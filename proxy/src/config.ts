@@ -238,6 +238,19 @@ export interface ProxyConfig {
    */
   readonly maxInFlight: number | 'auto';
   /**
+   * Client connections one proxy process holds open at once on its traffic port, idle or not
+   * (connection-limits.ts); past it a new one is refused at accept. `auto`: from the open-file
+   * limit, what is left after max(200, 1 %) and one upstream socket per in-flight request:
+   * 9,900 under 20,000 with the default in-flight budget.
+   */
+  readonly maxConnections: number | 'auto';
+  /**
+   * Connections of one client address (an IPv6 /64 as one) that have not yet carried a request
+   * whose credential verified, per process; `PROXY_TRUSTED_PROXIES` peers are exempt. `auto`: a
+   * quarter of `maxConnections`, at least 64; `off`: no per-address cap.
+   */
+  readonly maxConnectionsPerAddress: number | 'auto' | 'off';
+  /**
    * Concurrent requests one replica (engine) holds, for its fair share between projects
    * (replica-shares.ts): a number (every replica's, e.g. the engines' --max-num-seqs plus queue
    * as one proxy process sees it), `learn` (from what this proxy held when the replica answered
@@ -284,6 +297,8 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   jobMaxQueuedPerProject: 0,
   jobRouteReads: 4,
   maxInFlight: 'auto',
+  maxConnections: 'auto',
+  maxConnectionsPerAddress: 'auto',
   replicaSlots: 'learn',
   region: 'local',
   publicUrl: '',
@@ -400,6 +415,34 @@ const inFlightBudget: FieldParser<number | 'auto'> = Object.assign(
   { expected: IN_FLIGHT_EXPECTED },
 );
 
+/** `auto` or a whole number of connections ≥ 1 (a proxy that may hold none would refuse everyone). */
+const MAX_CONNECTIONS_EXPECTED = 'a whole number of connections ≥ 1 (per proxy process) or auto (from the open-file limit)';
+const maxConnections: FieldParser<number | 'auto'> = Object.assign(
+  (raw: string) => {
+    const t = raw.trim();
+    if (t === 'auto') return { ok: true as const, value: 'auto' as const };
+    const n = Number(t);
+    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
+      ? { ok: true as const, value: n }
+      : { ok: false as const, expected: MAX_CONNECTIONS_EXPECTED };
+  },
+  { expected: MAX_CONNECTIONS_EXPECTED },
+);
+
+/** `auto`, `off` or a whole number of connections ≥ 1 (0 would refuse every address). */
+const PER_ADDRESS_EXPECTED = 'a whole number of connections ≥ 1 per client address, auto (a quarter of maxConnections, at least 64) or off';
+const maxConnectionsPerAddress: FieldParser<number | 'auto' | 'off'> = Object.assign(
+  (raw: string) => {
+    const t = raw.trim();
+    if (t === 'auto' || t === 'off') return { ok: true as const, value: t as 'auto' | 'off' };
+    const n = Number(t);
+    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
+      ? { ok: true as const, value: n }
+      : { ok: false as const, expected: PER_ADDRESS_EXPECTED };
+  },
+  { expected: PER_ADDRESS_EXPECTED },
+);
+
 /** `learn`, `off` or a whole number of slots ≥ 1 (0 would refuse every project at every replica). */
 const REPLICA_SLOTS_EXPECTED = 'learn (from the replicas\' 429 answers), off, or a whole number of slots ≥ 1 per replica';
 const replicaSlots: FieldParser<ReplicaSlotsSetting> = Object.assign(
@@ -468,6 +511,8 @@ const KINDS = {
   'otlp-protocol': oneOf(['http/json'] as const),
   workers: workerCount,
   'in-flight': inFlightBudget,
+  'max-connections': maxConnections,
+  'max-connections-per-address': maxConnectionsPerAddress,
   'replica-slots': replicaSlots,
   backlog: integer(1, MAX_BACKLOG),
   'job-route-reads': integer(1, STORE_CONCURRENCY / 2),
@@ -498,6 +543,8 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['jobMaxQueuedPerProject', 'PROXY_JOB_MAX_QUEUED_PER_PROJECT', 'int'],
   ['jobRouteReads', 'PROXY_JOB_ROUTE_READS', 'job-route-reads'],
   ['maxInFlight', 'PROXY_MAX_IN_FLIGHT', 'in-flight'],
+  ['maxConnections', 'PROXY_MAX_CONNECTIONS', 'max-connections'],
+  ['maxConnectionsPerAddress', 'PROXY_MAX_CONNECTIONS_PER_ADDRESS', 'max-connections-per-address'],
   ['replicaSlots', 'PROXY_REPLICA_SLOTS', 'replica-slots'],
   ['publicUrl', 'PROXY_PUBLIC_URL', 'string'],
   ['host', 'PROXY_HOST', 'string'],

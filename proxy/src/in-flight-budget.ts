@@ -11,7 +11,7 @@ import { ProxyError } from './errors.ts';
 import { openFileLimit } from './open-file-limit.ts';
 
 /** Taken when the open-file limit cannot be read: the limit the proxy is deployed with. */
-const ASSUMED_FILES = 20_000;
+export const ASSUMED_FILES = 20_000;
 
 /** The configured budget, or (auto) the one this process's open-file limit holds; odd choices are logged. */
 export function budgetFromConfig(maxInFlight: number | 'auto', logger: Logger, files: number | null = openFileLimit()): number {

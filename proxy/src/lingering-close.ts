@@ -37,6 +37,14 @@ export function lingerIfBodyUnread(req: ClientRequest, res: ClientResponse): voi
   socket.destroySoon = lingeringDestroySoon;
 }
 
+/**
+ * A lingering close of a socket no HTTP parser reads (a connection refused at accept after its
+ * answer was written): the caller has resumed it, so what arrives is dropped.
+ */
+export function lingeringClose(socket: Socket): void {
+  lingeringDestroySoon.call(socket);
+}
+
 /** Sockets in their lingering close. */
 const lingering = new WeakSet<Socket>();
 

@@ -21,6 +21,7 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:h
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyConfig } from './config.ts';
+import type { ConnectionLimits } from './connection-limits.ts';
 import { watchRequestDeadline } from './h2-request-deadline.ts';
 import { countRequest } from './idle-keep-alive.ts';
 import { answerClientError } from './lingering-close.ts';
@@ -193,18 +194,24 @@ function sniffProtocol(socket: net.Socket, timeoutMs: number, h1: http.Server, h
   });
 }
 
+/**
+ * `connections`: the client-connection ceiling and per-address cap (connection-limits.ts), applied at
+ * accept; null for a listener only the proxy itself connects to (the async-job replay port).
+ */
 export function createListeners(
   config: ProxyConfig,
   onRequest: OnRequest,
   onUpgrade: OnUpgrade,
   onH2Connect: OnH2Connect,
+  connections: ConnectionLimits | null = null,
 ): Listeners {
   const sockets = new Set<net.Socket>();
   const h2sessions = new Set<http2.ServerHttp2Session>();
   // One function for every socket, `on` not `once` ('close' fires once): no once-wrapper, closure
-  // and context kept per connection for its whole life.
+  // and context kept per connection for its whole life. It gives back the connection's count too.
   const untrack = function (this: net.Socket): void {
     sockets.delete(this);
+    connections?.release(this);
   };
   const track = (s: net.Socket): void => {
     // A TLS connection fed to the server again (unspoken-upgrade.ts) is tracked once.
@@ -230,6 +237,16 @@ export function createListeners(
     // A failed or timed-out handshake is no HTTP request: close it now. Node's secure server passes
     // it on to 'clientError', whose HTTP/1 refusal and lingering close held it a second longer.
     secure.prependListener('tlsClientError', destroyFailedHandshake);
+    if (connections !== null) {
+      // Counted (or refused: closed, no answer can be written before a handshake) at TCP accept,
+      // before the handshake costs anything; given back when the TCP socket closes.
+      const release = function (this: net.Socket): void {
+        connections.release(this);
+      };
+      secure.prependListener('connection', (socket: net.Socket) => {
+        if (connections.accept(socket, false)) socket.on('close', release);
+      });
+    }
     secure.on('secureConnection', track);
     secure.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
     secure.on('request', countRequest);
@@ -253,6 +270,8 @@ export function createListeners(
   h2.on('session', (s: http2.ServerHttp2Session) => watchSession(config, s, h2sessions));
   h2.on('connect', onH2Connect);
   const server = net.createServer({ pauseOnConnect: false }, (socket) => {
+    // Over a limit: answered (HTTP/1.1) and closed by the limits, never tracked.
+    if (connections !== null && !connections.accept(socket, true)) return;
     track(socket);
     sniffProtocol(socket, config.sniffTimeoutMs, h1, h2);
   });

@@ -66,6 +66,8 @@ export interface ProxyMetrics {
   readonly jobWebhooksDropped: Counter<'app'>;
   /** Full routing-token checks (signature and claims; remembered tokens are not), by result (ok|failed). */
   readonly tokenVerifications: Counter<'result'>;
+  /** Client connections refused at accept, by the limit met (connection-limits.ts). */
+  readonly connectionRefusals: Counter<'reason'>;
 }
 
 /**
@@ -211,6 +213,12 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
       labelNames: ['app'],
       registers,
     }),
+    connectionRefusals: new Counter({
+      name: 'switchyard_proxy_connection_refusals_total',
+      help: 'Client connections refused at accept, by the limit met: ceiling (the process held PROXY_MAX_CONNECTIONS: 503 proxy-connections-full) or per-address (the client address held PROXY_MAX_CONNECTIONS_PER_ADDRESS connections without a verified request: 429 client-connections-limited); TLS ones are closed unanswered',
+      labelNames: ['reason'],
+      registers,
+    }),
     tokenVerifications: new Counter({
       name: 'switchyard_proxy_token_verifications_total',
       help: 'Routing-token signature checks (Ed25519), by result (ok|failed = the signature does not verify); tokens remembered as verified, tokens refused from their unverified claims (expired, another proxy or app) and tokens refused token-failures-throttled (PROXY_TOKEN_FAILURE_BUDGET, counted in switchyard_proxy_refusals_total) are not checked',
@@ -302,6 +310,32 @@ function budgetGauges(budget: BudgetReading, registers: Registry[]): void {
     registers,
     collect() {
       this.set(budget.total);
+    },
+  });
+}
+
+/** What the connection gauges read at scrape (connection-limits.ts). */
+export interface ConnectionReading {
+  readonly open: number;
+  readonly settings: { readonly max: number };
+}
+
+/** The ceiling and the connections held (per process; the primary of several workers sums them). */
+export function connectionGauges(connections: ConnectionReading, registry: Registry): void {
+  new Gauge({
+    name: 'switchyard_proxy_max_connections',
+    help: 'Client connections this proxy may hold at once on its traffic port (PROXY_MAX_CONNECTIONS; per worker process, summed over workers)',
+    registers: [registry],
+    collect() {
+      this.set(connections.settings.max);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_proxy_connections',
+    help: 'Client connections open on the traffic port now, idle or not (each holds an open file)',
+    registers: [registry],
+    collect() {
+      this.set(connections.open);
     },
   });
 }

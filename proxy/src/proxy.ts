@@ -15,6 +15,8 @@ import { LimitLeases } from './limit-leases.ts';
 import { BodyBuffers } from './body-buffers.ts';
 import { BodyParser } from './body-parser.ts';
 import { budgetFromConfig, InFlightBudget } from './in-flight-budget.ts';
+import { ConnectionLimits, connectionLimitsFromConfig } from './connection-limits.ts';
+import { openFileLimit } from './open-file-limit.ts';
 import { budgetKeys, startSpendSync, TokenBudgets } from './token-budgets.ts';
 import { startTokenLeases } from './token-leases.ts';
 import type { JobResultMessage } from './job-result-ledger.ts';
@@ -31,7 +33,7 @@ import { LatencyTracker } from './latency-tracker.ts';
 import { rttWindowMs } from './min-rtt-window.ts';
 import { createListeners, type Listeners } from './listener.ts';
 import { listenOrExplain, TRAFFIC_LISTENER } from '../../shared/http/listen-error.ts';
-import { createMetrics } from './metrics.ts';
+import { connectionGauges, createMetrics } from './metrics.ts';
 import { OutlierDetector } from './outlier-detector.ts';
 import { handleH2Connect, handleRequest, handleUpgrade } from './request-handler.ts';
 import { WebSocketServers } from './ws-servers.ts';
@@ -234,8 +236,16 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     slot === null || slot.index === 0,
   );
   // Per process: each worker has its own open-file limit (in-flight-budget.ts).
-  const inFlightBudget = new InFlightBudget(budgetFromConfig(config.maxInFlight, logger));
+  const files = openFileLimit();
+  const inFlightBudget = new InFlightBudget(budgetFromConfig(config.maxInFlight, logger, files));
   const metrics = createMetrics(deps.defaultMetrics ?? false, inFlightBudget);
+  // Client connections per process too (connection-limits.ts), from the same limit and budget.
+  const connectionLimits = new ConnectionLimits(
+    connectionLimitsFromConfig(config, inFlightBudget.limits.budget, logger, files),
+    { refused: (reason) => metrics.connectionRefusals.inc({ reason }) },
+    logger,
+  );
+  connectionGauges(connectionLimits, metrics.registry);
   const countDeadline = (err: unknown): void => {
     if (err instanceof StoreDeadlineError) metrics.storeDeadlines.inc({ call: err.call });
   };
@@ -315,6 +325,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
     latency: new LatencyTracker(rttWindowMs(config.healthCheckIntervalMs)),
     limiter,
     inFlightBudget,
+    connectionLimits,
     bodyBuffers: new BodyBuffers(config.bufferedBodyBytes),
     bodyParser: new BodyParser(config.bodyParseThreadBytes, {
       queued: (n) => metrics.bodyParseQueued.set(n),
@@ -357,7 +368,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
 
   // forward-websocket narrows each client's offer to the replica's subprotocol before accepting.
   const wss = new WebSocketServers();
-  const handlers: Parameters<typeof createListeners> extends [ProxyConfig, ...infer H] ? H : never = [
+  const handlers: Parameters<typeof createListeners> extends [ProxyConfig, infer R, infer U, infer C, ...unknown[]] ? [R, U, C] : never = [
     // Never throws: what escapes a request is logged by handleRequest itself (no promise per request).
     (req, res) => handleRequest(rt, req, res),
     (req, socket, head) => {
@@ -373,7 +384,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       });
     },
   ];
-  const listeners = createListeners(config, ...handlers);
+  const listeners = createListeners(config, ...handlers, connectionLimits);
   // A worker's backlog reaches the primary's round-robin listener too (node:cluster passes it).
   await listenOrExplain(listeners.server, { port: config.port, host: config.host, backlog: config.listenBacklog }, TRAFFIC_LISTENER);
   // What the start opens from here on is closed again when a later step fails: a port left
@@ -458,7 +469,7 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   undo.push(() => (spendTimer === null ? undefined : clearInterval(spendTimer)), () => clearInterval(refreshTimer), stopChecks, stopScraper, () => reporter.stop());
   await step(reporter.reportOnce());
   logger.info(
-    { id: config.id, url, adminUrl: admin.url, region: config.region, auth: verify === null ? 'disabled' : 'jwks', maxInFlight: inFlightBudget.limits.budget },
+    { id: config.id, url, adminUrl: admin.url, region: config.region, auth: verify === null ? 'disabled' : 'jwks', maxInFlight: inFlightBudget.limits.budget, maxConnections: connectionLimits.settings.max, maxConnectionsPerAddress: connectionLimits.settings.perAddress ?? 'off' },
     'proxy listening',
   );
 

@@ -91,6 +91,8 @@ function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Admitted
 
 function afterGate(rt: ProxyRuntime, req: ClientRequest | IncomingMessage, target: RequestTarget, gate: GateResult): Admitted | Promise<Admitted> {
   if (!gate.ok) return gate;
+  // Its connection carried a verified request: no longer counted against its address (connection-limits.ts).
+  rt.connectionLimits?.proven(connectionOf(req));
   // A drain may have begun while the token was verified: start no new upstream work.
   if (rt.draining) return { ok: false, error: drainingError(rt, target, asksForWebSocket(req.headers.upgrade, req.headers[':protocol'])), claims: gate.claims };
   const rules = rt.registry.routing(target.appId).requests;

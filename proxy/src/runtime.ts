@@ -16,6 +16,7 @@ import type { RetryBudgets } from './retry-budget.ts';
 import type { Admission } from './app-limits.ts';
 import type { BodyParser } from './body-parser.ts';
 import type { BodyBuffers } from './body-buffers.ts';
+import type { ConnectionLimits } from './connection-limits.ts';
 import type { InFlightBudget } from './in-flight-budget.ts';
 import type { JobPins } from './job-pins.ts';
 import type { AsyncJobs } from './async-jobs.ts';
@@ -59,6 +60,11 @@ export interface ProxyRuntime {
   readonly limiter: Admission;
   /** This process's in-flight budget, shared fairly between apps (in-flight-budget.ts). */
   readonly inFlightBudget: InFlightBudget;
+  /**
+   * This process's client connections on its traffic port (connection-limits.ts): a request whose
+   * credential verified takes its connection out of its address's count. Absent: not counted.
+   */
+  readonly connectionLimits?: ConnectionLimits;
   /** This process's memory for bodies held whole, shared fairly between projects (body-buffers.ts). */
   readonly bodyBuffers: BodyBuffers;
   /** Parses bodies the proxy must understand; large ones on the parse thread, projects in turn (body-parser.ts). */

@@ -54,6 +54,11 @@ export const trustedProxiesField: FieldParser<TrustedProxies> = Object.assign(
   { expected: EXPECTED },
 );
 
+/** Is `address` (a socket's peer) one of the trusted proxies? None listed: never. */
+export function isTrustedProxy(t: TrustedProxies, address: string | undefined): boolean {
+  return t.ranges.length > 0 && address !== undefined && trusted(t, address);
+}
+
 function trusted(t: TrustedProxies, address: string): boolean {
   const ip = parseAddress(address);
   if (ip === null) return false;

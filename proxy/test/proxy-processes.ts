@@ -26,11 +26,14 @@ export async function spawnProxy(
   apps: ReadonlyArray<Record<string, unknown>> = [],
   /** What node runs (default: `switchyard proxy` from the run's build, test-cli-command.ts), e.g. another build's `main.mjs proxy`. */
   command: readonly string[] = testCliCommand(['proxy']).args,
+  /** The process's open-file limit (soft and hard, through util-linux `prlimit`, which execs node: same pid); default: this process's. */
+  openFiles: number | null = null,
 ): Promise<ProxyProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'sy-proxy-proc-'));
   const endpointsFile = join(dir, 'endpoints.json');
   await writeFile(endpointsFile, JSON.stringify({ endpoints: endpoints.map((e) => ({ app: APP, ...e })), apps }));
-  const child = spawn(process.execPath, [...command], {
+  const argv = openFiles === null ? [process.execPath, ...command] : ['prlimit', `--nofile=${openFiles}:${openFiles}`, process.execPath, ...command];
+  const child = spawn(argv[0] as string, argv.slice(1), {
     env: {
       ...process.env,
       PROXY_ID,

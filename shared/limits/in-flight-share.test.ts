@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMaxInFlight, fairShareVerdict, inFlightLimits, type ShareVerdict } from './in-flight-share.ts';
+import {
+  defaultMaxConnections,
+  defaultMaxConnectionsPerAddress,
+  defaultMaxInFlight,
+  fairShareVerdict,
+  inFlightLimits,
+  type ShareVerdict,
+} from './in-flight-share.ts';
 
 describe('inFlightLimits', () => {
   it.each<[number, number]>([
@@ -61,5 +68,40 @@ describe('defaultMaxInFlight', () => {
 
   it('a lone app under a 20,000 limit may hold 9,500 streams', () => {
     expect(inFlightLimits(defaultMaxInFlight(20_000)).highWater).toBeGreaterThanOrEqual(9_500);
+  });
+});
+
+describe('defaultMaxConnections', () => {
+  it.each<[number, number, number]>([
+    // Production: 20,000 files, the default budget of 9,900 → 200 reserve + 9,900 upstream + 9,900 clients.
+    [20_000, 9_900, 9_900],
+    // A small configured budget leaves its unused upstream files to client connections.
+    [20_000, 40, 19_760],
+    // A budget above what the limit holds is counted only up to it (the proxy logs it).
+    [20_000, 50_000, 9_900],
+    [1_024, 412, 412],
+    [256, 28, 28],
+    [100, 1, 1],
+  ])('open-file limit %i, in-flight budget %i → %i', (limit, budget, ceiling) => {
+    expect(defaultMaxConnections(limit, budget)).toBe(ceiling);
+  });
+
+  it('with the ceiling and the budget both full the reserve is left', () => {
+    for (const limit of [1_024, 20_000, 65_536, 1_048_576]) {
+      const budget = defaultMaxInFlight(limit);
+      expect(defaultMaxConnections(limit, budget) + budget).toBeLessThanOrEqual(limit - 200);
+    }
+  });
+});
+
+describe('defaultMaxConnectionsPerAddress', () => {
+  it.each<[number, number]>([
+    [9_900, 2_475],
+    [19_760, 4_940],
+    [412, 103],
+    [156, 64],
+    [28, 28],
+  ])('ceiling %i → %i per address', (ceiling, perAddress) => {
+    expect(defaultMaxConnectionsPerAddress(ceiling)).toBe(perAddress);
   });
 });

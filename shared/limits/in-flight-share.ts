@@ -73,8 +73,39 @@ export function fairShareVerdict(l: InFlightLimits, h: Holding): ShareVerdict {
  */
 export const MIN_FD_RESERVE = 200;
 
+/** Open files kept for what is not a client connection or its upstream socket: 1 % of the limit, at least MIN_FD_RESERVE. */
+export function fdReserve(openFileLimit: number): number {
+  return Math.max(MIN_FD_RESERVE, Math.ceil(openFileLimit / 100));
+}
+
 /** The default budget under an open-file limit: (limit − reserve) ÷ 2 fds per request, at least 1. */
 export function defaultMaxInFlight(openFileLimit: number): number {
-  const reserve = Math.max(MIN_FD_RESERVE, Math.ceil(openFileLimit / 100));
-  return Math.max(1, Math.floor((openFileLimit - reserve) / 2));
+  return Math.max(1, Math.floor((openFileLimit - fdReserve(openFileLimit)) / 2));
+}
+
+/**
+ * The default ceiling on client connections under an open-file limit: what is left after the
+ * reserve and one upstream socket per request the in-flight budget admits (at most what the limit
+ * holds for it, `defaultMaxInFlight`), at least 1. Every client connection costs one file whether
+ * it carries a request or idles, and every held request one more upstream: so with the ceiling and
+ * the budget both full the process still has its reserve, and a flood of idle or slow connections
+ * is refused before the upstream connects of admitted requests fail with EMFILE. 9,900 under
+ * 20,000 with the default budget; a smaller budget leaves room for more idle connections.
+ */
+export function defaultMaxConnections(openFileLimit: number, inFlightBudget: number): number {
+  const upstream = Math.min(inFlightBudget, defaultMaxInFlight(openFileLimit));
+  return Math.max(1, openFileLimit - fdReserve(openFileLimit) - upstream);
+}
+
+/**
+ * The default cap on one client address's connections (an IPv6 /64 is one address) that have not
+ * yet carried a request whose credential verified: a quarter of the ceiling, at least 64 (at most
+ * the ceiling), so one address never holds more than a quarter of the proxy's connections with
+ * idle, slow or unauthenticated ones. 2,475 under the 9,900 ceiling: a quarter, not less, because
+ * a burst of new connections accepted together (a reconnect storm, a proxy resuming from a pause:
+ * 1,500 at once in test/connection-burst-past-the-default-backlog-is-all-answered.test.ts) is all
+ * unproven until each one's first request is read.
+ */
+export function defaultMaxConnectionsPerAddress(maxConnections: number): number {
+  return Math.min(maxConnections, Math.max(64, Math.ceil(maxConnections / 4)));
 }
