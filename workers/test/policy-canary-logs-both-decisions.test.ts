@@ -15,6 +15,8 @@ const CANARY = {
 const N = 300;
 
 describe('policy canary at 5 %', () => {
+  // 300 requests one after another: ~9 s in CI, 17 s beside two busy loops, against the 30 s
+  // default timeout. Nothing here depends on how long they take.
   it('logs both policies\' decisions for every request in the slice, and replay re-runs both exactly', async () => {
     const ids: string[] = [];
     for (let i = 0; i < N; i++) {
@@ -51,7 +53,7 @@ describe('policy canary at 5 %', () => {
     expect(report?.records).toBe(slice.length);
     expect(report?.reproduced).toEqual({ candidate: slice.length, stable: slice.length });
     expect(report?.policies).toEqual({ candidate: { 'canary-v2': slice.length }, stable: { default: slice.length } });
-  });
+  }, 90_000);
 
   it.each([
     [{ ROUTE_CANARY_PERCENT: '5' }, 'ROUTE_CANARY_POLICY'],
