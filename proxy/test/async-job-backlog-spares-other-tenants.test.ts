@@ -101,13 +101,17 @@ it('one app flooding async jobs gets 429 past its cap and does not slow another 
   await new Promise((r) => setTimeout(r, Math.max(0, 4_000 - (Date.now() - t0))));
   const perS = ((await refusals()) - r0) / ((Date.now() - t0) / 1000);
   expect(perS).toBeLessThan(5);
-  // Loose on purpose (a loaded 2-core machine): before the fix this was ~100× the baseline.
-  expect(during, `open p50 ${during.toFixed(1)} ms during the flood vs ${baseline.toFixed(1)} ms before`).toBeLessThan(3 * baseline + 25);
+  // Loose on purpose (a loaded 2-core machine): before the fix this was ~100× the baseline (the
+  // audit: 6 ms → 1.2 s). Under load a request is ~2 ms or, when its process waits for a core,
+  // 10-250 ms, so a p50 taken in a quiet moment and one in a busy one differ by more than 3×:
+  // 2.6 ms before and 14.7 ms during were seen beside two busy loops (the old bound: 3× + 25 ms).
+  expect(during, `open p50 ${during.toFixed(1)} ms during the flood vs ${baseline.toFixed(1)} ms before`).toBeLessThan(3 * baseline + 100);
 
-  // The slot frees: each ending job wakes the next, so the line drains in seconds, not one a second.
+  // The slot frees: each ending job wakes the next, so the line drains in seconds, not one a second
+  // (63 s for these 63): 40 s, as 9.4 s were seen on a loaded machine.
   for (const r of held.splice(0)) r.writeHead(200, { 'content-type': 'application/json' }).end('{"held":true}');
   const status = async (id: string): Promise<string> => ((await (await fetch(`${f.proxy.url}/_switchyard/jobs/${id}`)).json()) as { status: string }).status;
-  await waitFor(async () => (await status(accepted.at(-1) ?? '')) === 'completed', 'the last accepted job completes', 20_000);
+  await waitFor(async () => (await status(accepted.at(-1) ?? '')) === 'completed', 'the last accepted job completes', 40_000);
   const done = await Promise.all(accepted.map(status));
   expect(done.every((s) => s === 'completed')).toBe(true);
   // Room again: a new submit is accepted.
