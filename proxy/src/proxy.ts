@@ -486,6 +486,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
       clearInterval(refreshTimer);
       leases?.stop();
       tokenLeases?.stop();
+      // Its holds are over: withdrawn now, or the peers count them until the rows lapse. Bounded.
+      await holdSync?.withdraw(DRAIN_REPORT_WAIT_MS).catch(onHoldSyncError);
       if (spendTimer !== null) clearInterval(spendTimer);
       stopChecks();
       stopScraper();

@@ -98,4 +98,46 @@ describe('replica holds shared through libSQL', () => {
     expect(await rows()).toBe(1);
     expect(b.shares.verdict(R, 'hog', clock)).toBe('over-share');
   });
+
+  it('takes its rows out when it stops for good (a drain), so the others stop counting them at once', async () => {
+    const a = holder('proxy-a');
+    const b = holder('proxy-b');
+    for (let i = 0; i < 3; i++) a.shares.take(R, 'hog', clock);
+    await a.sync.once();
+    expect(await rows()).toBe(1);
+    await a.sync.withdraw(1_000);
+    expect(await rows()).toBe(0);
+    await b.sync.once();
+    expect(b.shares.verdict(R, 'hog', clock)).toBe('admit');
+  });
+
+  it('drops the result of a sync abandoned as hung that ends after a newer one', async () => {
+    const a = holder('proxy-a');
+    for (let i = 0; i < 3; i++) a.shares.take(R, 'hog', clock);
+    await a.sync.once();
+    const real = libsqlReplicaHoldStore(db.store.client);
+    let release: (() => void) | null = null;
+    let calls = 0;
+    const slowFirst: ReplicaHoldStore = {
+      async syncReplicaHolds(s) {
+        calls += 1;
+        if (calls > 1) return real.syncReplicaHolds(s);
+        // Reads now (a holds 3), answers only when released: after the newer sync.
+        const stale = await real.syncReplicaHolds(s);
+        await new Promise<void>((r) => (release = r));
+        return stale;
+      },
+    };
+    const shares = new ReplicaShares(4);
+    const b = new ReplicaHoldSync({ store: slowFirst, registry, shares, holderId: 'proxy-b', intervalMs: 50, now: () => clock });
+    // Given up after 3 intervals (RenewalLoop), as a hung libSQL call is.
+    await expect(b.once()).rejects.toThrow('took over');
+    await a.sync.withdraw(1_000);
+    await b.once();
+    expect(shares.verdict(R, 'hog', clock)).toBe('admit');
+    (release as (() => void) | null)?.();
+    await new Promise((r) => setTimeout(r, 20));
+    // Before: the late call put a's old holds back.
+    expect(shares.verdict(R, 'hog', clock)).toBe('admit');
+  });
 });

@@ -31,6 +31,9 @@ export class ReplicaHoldSync {
   /** Whether this holder has rows in libSQL (written since its last write of none). */
   private written = false;
   private lastOkAt: number;
+  /** Syncs started, and the newest whose result was applied: a call abandoned and done late is dropped. */
+  private started = 0;
+  private applied = 0;
 
   constructor(private readonly d: ReplicaHoldSyncDeps) {
     this.lastOkAt = d.now();
@@ -65,10 +68,32 @@ export class ReplicaHoldSync {
     }
     const holds = shares.published((url) => registry.sharedByProjects(url));
     const write = holds.length > 0 || this.written;
+    const seq = ++this.started;
     const others = await store.syncReplicaHolds({ holderId: this.d.holderId, holds, write, now: t, expiresAt: t + TTL_INTERVALS * this.d.intervalMs });
+    // RenewalLoop abandons a hung call and starts another: an older one done late must not
+    // put back what it read before a newer one (nor date the peers from its start).
+    if (seq < this.applied) return;
+    this.applied = seq;
     if (write) this.written = holds.length > 0;
     this.lastOkAt = t;
     shares.usePeers(others);
+  }
+
+  /** Stops, and takes this holder's rows out (a drain or close: its holds are over), within `ms`. */
+  async withdraw(ms: number): Promise<void> {
+    this.stop();
+    if (!this.written) return;
+    const t = this.d.now();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`withdrawing replica holds took over ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([this.d.store.syncReplicaHolds({ holderId: this.d.holderId, holds: [], write: true, now: t, expiresAt: t }), deadline]);
+      this.written = false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** libSQL silent for as long as rows live: the peers' holds have lapsed, count this proxy's own. */
