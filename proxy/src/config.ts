@@ -388,74 +388,39 @@ const nullableString: FieldParser<string | null> = anyString;
 /** listen(2) takes a C int; the kernel caps it at net.core.somaxconn anyway. */
 const MAX_BACKLOG = 2_147_483_647;
 
+/**
+ * One of `words`, or a whole number from 1 to `max`: the shape of every sized-or-derived setting
+ * (a proxy that may hold nothing would refuse everyone, so 0 is never a number here).
+ */
+function wholeOr<W extends string>(words: readonly W[], expected: string, max = Number.MAX_SAFE_INTEGER): FieldParser<number | W> {
+  return Object.assign(
+    (raw: string) => {
+      const t = raw.trim();
+      if ((words as readonly string[]).includes(t)) return { ok: true as const, value: t as W };
+      const n = Number(t);
+      return /^[0-9]+$/.test(t) && n >= 1 && n <= max ? { ok: true as const, value: n } : { ok: false as const, expected };
+    },
+    { expected },
+  );
+}
+
 /** `auto` or a whole number of processes, 1..1024. */
-const workerCount: FieldParser<number | 'auto'> = Object.assign(
-  (raw: string) => {
-    const t = raw.trim();
-    if (t === 'auto') return { ok: true as const, value: 'auto' as const };
-    const n = Number(t);
-    return /^[0-9]+$/.test(t) && n >= 1 && n <= 1024
-      ? { ok: true as const, value: n }
-      : { ok: false as const, expected: 'a whole number of processes (1..1024) or auto' };
-  },
-  { expected: 'a whole number of processes (1..1024) or auto' },
-);
+const workerCount = wholeOr(['auto'], 'a whole number of processes (1..1024) or auto', 1024);
 
 /** `auto` or a whole number of requests ≥ 1 (a proxy that may hold nothing would refuse everyone). */
-const IN_FLIGHT_EXPECTED = 'a whole number of requests ≥ 1 (per proxy process) or auto (from the open-file limit)';
-const inFlightBudget: FieldParser<number | 'auto'> = Object.assign(
-  (raw: string) => {
-    const t = raw.trim();
-    if (t === 'auto') return { ok: true as const, value: 'auto' as const };
-    const n = Number(t);
-    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
-      ? { ok: true as const, value: n }
-      : { ok: false as const, expected: IN_FLIGHT_EXPECTED };
-  },
-  { expected: IN_FLIGHT_EXPECTED },
-);
+const inFlightBudget = wholeOr(['auto'], 'a whole number of requests ≥ 1 (per proxy process) or auto (from the open-file limit)');
 
 /** `auto` or a whole number of connections ≥ 1 (a proxy that may hold none would refuse everyone). */
-const MAX_CONNECTIONS_EXPECTED = 'a whole number of connections ≥ 1 (per proxy process) or auto (from the open-file limit)';
-const maxConnections: FieldParser<number | 'auto'> = Object.assign(
-  (raw: string) => {
-    const t = raw.trim();
-    if (t === 'auto') return { ok: true as const, value: 'auto' as const };
-    const n = Number(t);
-    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
-      ? { ok: true as const, value: n }
-      : { ok: false as const, expected: MAX_CONNECTIONS_EXPECTED };
-  },
-  { expected: MAX_CONNECTIONS_EXPECTED },
-);
+const maxConnections = wholeOr(['auto'], 'a whole number of connections ≥ 1 (per proxy process) or auto (from the open-file limit)');
 
 /** `auto`, `off` or a whole number of connections ≥ 1 (0 would refuse every address). */
-const PER_ADDRESS_EXPECTED = 'a whole number of connections ≥ 1 per client address, auto (a quarter of maxConnections, at least 64) or off';
-const maxConnectionsPerAddress: FieldParser<number | 'auto' | 'off'> = Object.assign(
-  (raw: string) => {
-    const t = raw.trim();
-    if (t === 'auto' || t === 'off') return { ok: true as const, value: t as 'auto' | 'off' };
-    const n = Number(t);
-    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
-      ? { ok: true as const, value: n }
-      : { ok: false as const, expected: PER_ADDRESS_EXPECTED };
-  },
-  { expected: PER_ADDRESS_EXPECTED },
+const maxConnectionsPerAddress = wholeOr(
+  ['auto', 'off'],
+  'a whole number of connections ≥ 1 per client address, auto (a quarter of maxConnections, at least 64) or off',
 );
 
 /** `learn`, `off` or a whole number of slots ≥ 1 (0 would refuse every project at every replica). */
-const REPLICA_SLOTS_EXPECTED = 'learn (from the replicas\' 429 answers), off, or a whole number of slots ≥ 1 per replica';
-const replicaSlots: FieldParser<ReplicaSlotsSetting> = Object.assign(
-  (raw: string) => {
-    const t = raw.trim();
-    if (t === 'learn' || t === 'off') return { ok: true as const, value: t as 'learn' | 'off' };
-    const n = Number(t);
-    return /^[0-9]+$/.test(t) && n >= 1 && Number.isSafeInteger(n)
-      ? { ok: true as const, value: n }
-      : { ok: false as const, expected: REPLICA_SLOTS_EXPECTED };
-  },
-  { expected: REPLICA_SLOTS_EXPECTED },
-);
+const replicaSlots: FieldParser<ReplicaSlotsSetting> = wholeOr(['learn', 'off'], "learn (from the replicas' 429 answers), off, or a whole number of slots ≥ 1 per replica");
 
 /** A count or a duration in ms: "≥ 0", not "between 0 and 9007199254740991". */
 const WHOLE_NUMBER_EXPECTED = 'a whole number ≥ 0';
