@@ -454,7 +454,8 @@ export async function startProxy(config: ProxyConfig, deps: ProxyDeps = {}): Pro
   ));
   undo.push(() => tokenLeases?.stop());
   const holdSync = replicaHoldSync(rt, store, registry, holderId);
-  await holdSync?.once().catch(onHoldSyncError);
+  // Not awaited: a start holds nothing yet, and a hung libSQL must not delay it (leases already may).
+  void holdSync?.once().catch(onHoldSyncError);
   holdSync?.start(onHoldSyncError);
   undo.push(() => holdSync?.stop());
   const spendTimer = startSpendSync(rt, store, registry, holderId, (err: unknown) => logger.warn({ err }, 'could not share token-budget spend through libSQL (spend is counted by this proxy alone meanwhile)'));
