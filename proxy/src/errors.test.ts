@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replicaCap } from './choose-endpoint.ts';
-import { ClientBodyError, ProxyError, classifyUpstreamError, errorForFault, faultForStatus } from './errors.ts';
+import { ClientBodyError, ProxyError, classifyUpstreamError, errorForFault, faultForStatus, namesUpstream } from './errors.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
@@ -77,10 +77,31 @@ describe('classifyUpstreamError: the one boundary for foreign errors', () => {
       504,
     ],
     ['malformed response', coded('HPE_INVALID_CONSTANT'), 'upstream-error', 'replica', false, 502],
+    // TLS with the replica: its certificate or its port, the replica's (or its operator's) to fix.
+    ['self-signed certificate', coded('DEPTH_ZERO_SELF_SIGNED_CERT'), 'upstream-tls', 'replica', true, 502],
+    ['expired certificate', coded('CERT_HAS_EXPIRED'), 'upstream-tls', 'replica', true, 502],
+    ['another name on the certificate', coded('ERR_TLS_CERT_ALTNAME_INVALID'), 'upstream-tls', 'replica', true, 502],
+    ['unknown CA', coded('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'upstream-tls', 'replica', true, 502],
+    ['plain HTTP behind https://', coded('ERR_SSL_WRONG_VERSION_NUMBER'), 'upstream-tls', 'replica', true, 502],
+    ['handshake refused', coded('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'), 'upstream-tls', 'replica', true, 502],
+    // Not provably during the handshake: the request may have been written.
+    ['TLS record failure', coded('ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC'), 'upstream-tls', 'replica', false, 502],
     ['our own abort', coded('UND_ERR_ABORTED'), 'aborted', 'proxy', false, 502],
     ['unknown', new Error('something else'), 'upstream-error', 'proxy', false, 502],
   ])('%s', (_name, err, code, blame, beforeSend, status) => {
     expect(classifyUpstreamError(err)).toMatchObject({ code, blame, beforeSend, status });
+  });
+
+  // A failed outcome that names a cluster is a replica error in the edge's snapshot.
+  it.each([
+    ['a replica fault', coded('ECONNRESET'), true],
+    ['a TLS failure at the replica', coded('CERT_HAS_EXPIRED'), true],
+    ['an unknown error (possibly ours)', new Error('something else'), false],
+    ['our own abort', coded('UND_ERR_ABORTED'), false],
+    ["the client's fault", coded('ERR_INVALID_CHAR'), false],
+    ['out of open files', coded('EMFILE'), false],
+  ])('%s names the cluster: %s', (_name, err, named) => {
+    expect(namesUpstream(classifyUpstreamError(err))).toBe(named);
   });
 
   it('answers a local fault (out of files) as the proxy\'s own, naming no cluster', () => {

@@ -27,6 +27,7 @@ export type ProxyErrorCode =
   | 'upstream-timeout'
   | 'upstream-status'
   | 'upstream-error'
+  | 'upstream-tls'
   | 'proxy-out-of-files'
   | 'all-clusters-failed';
 
@@ -80,17 +81,35 @@ export class ProxyError extends Error {
 
 /**
  * Who caused a failed attempt. Only `replica` faults feed the outlier detector, circuit breakers
- * and health reports; `client` faults answer 4xx; `proxy` faults (our own abort, an unknown
- * error) are nobody's verdict on the replica. `local`: this process had no open file left for
- * the connect (EMFILE/ENFILE: its connections hold them all): nothing was sent, no replica or
- * cluster is named (not in outcomes, metrics or health), and trying another replica here would
- * fail alike, so the answer is a `not-started` 503 the edge re-sends to another proxy.
+ * and health reports, and only they name the cluster in outcomes and metrics; `client` faults
+ * answer 4xx; `proxy` faults (our own abort, an unknown error) are nobody's verdict on the
+ * replica, so they are logged with it (PROXY_FAULT_LOG) (logProxyFault) instead of recorded against it (a
+ * cluster's failed outcome is a replica error in the edge's snapshot). `local`: this process had
+ * no open file left for the connect (EMFILE/ENFILE: its connections hold them all): nothing was
+ * sent, and trying another replica here would fail alike, so the answer is a `not-started` 503
+ * the edge re-sends to another proxy.
  */
 export type Blame = 'client' | 'replica' | 'proxy' | 'local';
 
 /** Does this fault name the attempt's cluster and replica (outcome rows, attempt metrics)? */
 export function namesUpstream(f: AttemptFault): boolean {
-  return f.blame === 'replica' || f.blame === 'proxy';
+  return f.blame === 'replica';
+}
+
+/**
+ * A `proxy` fault is unknown to the classifier, so possibly our own defect: logged as an error
+ * with the replica it happened at, since no outcome or metric names it.
+ */
+export function logProxyFault(
+  logger: { error(fields: object, message: string): void },
+  request: { readonly did?: string; readonly app: string },
+  at: { readonly clusterId: string; readonly endpoint: { readonly url: string } },
+  f: AttemptFault,
+): void {
+  logger.error(
+    { ...request, cluster: at.clusterId, endpoint: at.endpoint.url, code: f.code, detail: f.detail },
+    'upstream attempt failed with an unclassified error (not counted against the replica)',
+  );
 }
 
 /** How one upstream attempt failed, and what that allows. */
@@ -105,6 +124,7 @@ export interface AttemptFault {
     | 'upstream-timeout'
     | 'upstream-status'
     | 'upstream-error'
+    | 'upstream-tls'
     | 'proxy-out-of-files'
     | 'aborted';
   readonly blame: Blame;
@@ -158,6 +178,33 @@ const RESET_CODES = new Set([
  * created, so the connect never left this machine. Never the replica's fault.
  */
 const LOCAL_RESOURCE_CODES = new Set(['EMFILE', 'ENFILE']);
+/**
+ * The replica's certificate was refused (OpenSSL's verify results as Node names them, and a name
+ * that does not match). Verification ends the handshake, before the request is written.
+ */
+const CERT_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 /** The replica answered something unparseable or oversized: its fault. */
 const BAD_ANSWER_CODES = new Set([
@@ -229,6 +276,8 @@ export function classifyUpstreamError(
       ? fault('upstream-timeout', 'replica', true, 504, detail)
       : fault('upstream-unreachable', 'replica', true, 503, detail);
   if (RESET_CODES.has(code)) return fault('upstream-reset', 'replica', false, 502, detail);
+  const tls = tlsFault(code, detail);
+  if (tls !== null) return tls;
   if (
     TIMEOUT_CODES.has(code) ||
     (err instanceof Error && err.message === 'Opening handshake has timed out')
@@ -238,6 +287,21 @@ export function classifyUpstreamError(
     return fault('upstream-error', 'replica', false, 502, detail);
   // Unknown: no verdict on the replica (it may be our bug or the client's), but not retried either.
   return fault('upstream-error', 'proxy', false, 502, detail);
+}
+
+/**
+ * TLS with a replica failed: the replica cannot be served through from here, whatever the request
+ * (its certificate, or its port, is the replica's or its operator's to fix). A refused
+ * certificate or a port that does not speak TLS ends the handshake, before a byte of the request.
+ */
+function tlsFault(code: string, detail: string): AttemptFault | null {
+  if (CERT_CODES.has(code))
+    return fault('upstream-tls', 'replica', true, 502, `its TLS certificate was refused (${detail}); if it is signed by a private CA, give the proxy that CA with NODE_EXTRA_CA_CERTS`);
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER')
+    return fault('upstream-tls', 'replica', true, 502, `its port does not speak TLS (${code}); if it serves plain HTTP, its URL must start with http://`);
+  if (code.startsWith('ERR_SSL_') || code === 'EPROTO')
+    return fault('upstream-tls', 'replica', code.includes('HANDSHAKE'), 502, `TLS with it failed (${detail})`);
+  return null;
 }
 
 /**
@@ -253,10 +317,12 @@ export function faultForStatus(status: number): AttemptFault | null {
 export function errorForFault(f: AttemptFault, clusterId: string, why: string): ProxyError {
   if (f.blame === 'client') return new ProxyError(f.code, f.status, `request refused: ${f.detail}`);
   if (f.blame === 'local') return outOfFiles();
+  // A TLS failure's cause is the operator's to fix and says nothing of the request: named.
+  const cause = f.code === 'upstream-tls' ? `${f.code}: ${f.detail}` : f.code;
   return new ProxyError(
     f.code,
     f.status,
-    `cluster ${clusterId} failed (${f.code}); ${why}`,
+    `cluster ${clusterId} failed (${cause}); ${why}`,
     true,
     1,
     f.beforeSend,

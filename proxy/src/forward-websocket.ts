@@ -23,6 +23,7 @@ import {
   ProxyError,
   classifyUpstreamError,
   errorForFault,
+  logProxyFault,
   namesUpstream,
   faultForStatus,
   type AttemptFault,
@@ -242,6 +243,7 @@ export async function connectWithPlan(
       return { kind: 'open', ws: r.ws, responseHeaders: r.responseHeaders, attempt: a };
     }
     plan.failed(a, r.fault);
+    if (r.fault.blame === 'proxy') logProxyFault(rt.logger, { app: target.appId }, a, r.fault);
     rt.metrics.attempts.inc({
       cluster: namesUpstream(r.fault) ? a.clusterId : 'none',
       result: r.fault.code,

@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { Readable } from 'node:stream';
 import type { Attempt } from './attempt-plan.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
-import { ClientBodyError, classifyUpstreamError, namesUpstream, type AttemptFault } from './errors.ts';
+import { ClientBodyError, classifyUpstreamError, logProxyFault, namesUpstream, type AttemptFault } from './errors.ts';
 import type { upstreamRequestHeaders } from './headers.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -259,6 +259,7 @@ export class HttpExchange extends UpstreamAbort {
   recordFailure(a: Attempt, fault: AttemptFault): void {
     this.trace?.attemptEnded(a.number, { kind: 'failed', fault });
     const blamesUpstream = namesUpstream(fault);
+    if (fault.blame === 'proxy') logProxyFault(this.rt.logger, { did: this.decisionId, app: this.target.appId }, a, fault);
     this.rt.metrics.attempts.inc({
       cluster: blamesUpstream ? a.clusterId : 'none',
       result: fault.code,
