@@ -26,6 +26,9 @@ export class ClusterRuntime {
   partitioned = false;
   /** Share of requests answered with a replica 5xx (partial-failure incidents). */
   errorRate = 0;
+  /** Service time multiplier, and first-token delay (slowdown incidents: a gray failure that answers). */
+  slowdown = 1;
+  addedTtftMs = 0;
   /** Share of capacity left (capacity-drain incidents lower it). */
   capacityFactor = 1;
   /** Last time the aggregator could push state (frozen while partitioned). */

@@ -357,8 +357,8 @@ class Simulation {
   private start(t: number, d: Deployment, n: number, rtt: number, waitMs: number, dc: number): void {
     d.busy += n;
     d.lastServedAt = SIM_EPOCH_MS + t;
-    this.metrics.served_(rtt + waitMs, n, dc, t);
-    const mean = this.classMeanMs[dc] ?? 1000;
+    this.metrics.served_(rtt + waitMs + d.cluster.addedTtftMs, n, dc, t);
+    const mean = (this.classMeanMs[dc] ?? 1000) * d.cluster.slowdown;
     if (n < 4) {
       for (let i = 0; i < n; i++) this.complete(d, t + mean * -Math.log(1 - this.rng.next()), 1);
       return;
@@ -585,6 +585,12 @@ class Simulation {
         break;
       case 'partial-failure':
         for (const c of this.clustersMatching(inc)) c.errorRate = begin ? inc.errorRate : 0;
+        break;
+      case 'slowdown':
+        for (const c of this.clustersMatching(inc)) {
+          c.slowdown = begin ? inc.factor : 1;
+          c.addedTtftMs = begin ? inc.addedTtftMs : 0;
+        }
         break;
       case 'load-surge':
         this.s.traffic.clients.forEach((c, ci) => {

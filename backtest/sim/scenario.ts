@@ -132,6 +132,18 @@ const incident = z.discriminatedUnion('kind', [
     ...window,
   }),
   z.strictObject({
+    /**
+     * Gray failure that still answers: the cluster keeps reporting healthy and serves every request
+     * with 2xx, but each holds its slot `factor` × as long (slow decode: a throttled GPU, a degraded
+     * interconnect) and its first token comes `addedTtftMs` later (slow prefill).
+     */
+    kind: z.literal('slowdown'),
+    cluster: z.string(),
+    factor: z.number().min(1),
+    addedTtftMs: nonNegative.default(0),
+    ...window,
+  }),
+  z.strictObject({
     /** Traffic multiplied by `factor` (a step when long, a surge when short), for every client or one. */
     kind: z.literal('load-surge'),
     factor: positive,
@@ -269,7 +281,7 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
   const providers = new Set(clusters.map((c) => c.provider));
   s.incidents.forEach((inc, i) => {
     const path = `incidents[${i}]`;
-    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain' || inc.kind === 'partial-failure') resolve(inc.cluster, `${path}.cluster`);
+    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain' || inc.kind === 'partial-failure' || inc.kind === 'slowdown') resolve(inc.cluster, `${path}.cluster`);
     if (inc.kind === 'load-surge' && inc.client !== undefined && !s.traffic.clients.some((c) => c.name === inc.client)) problems.push(`${path}.client: unknown client "${inc.client}"`);
     if (inc.kind === 'region-partition' && findRegion(inc.region) === undefined) problems.push(`${path}.region: unknown region "${inc.region}"`);
     if (inc.kind === 'price-spike') checkTarget(inc, path);
