@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replicaCap } from './choose-endpoint.ts';
-import { ClientBodyError, ProxyError, classifyUpstreamError, errorForFault, faultForStatus, namesUpstream } from './errors.ts';
+import { ClientBodyError, ProxyError, classifyUpstreamError, errorForFault, failedAttemptPlace, faultForStatus, namesUpstream, type AttemptFault } from './errors.ts';
 import { ttfbLimitMs } from './http-exchange.ts';
 
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
@@ -90,6 +90,18 @@ describe('classifyUpstreamError: the one boundary for foreign errors', () => {
     ['unknown', new Error('something else'), 'upstream-error', 'proxy', false, 502],
   ])('%s', (_name, err, code, blame, beforeSend, status) => {
     expect(classifyUpstreamError(err)).toMatchObject({ code, blame, beforeSend, status });
+  });
+
+  // Outcome rows: a replica's answer keeps its status, no answer is 0 at the replica, else no cluster.
+  it.each([
+    ['a replica 5xx answer', faultForStatus(503), { clusterId: 'c1', endpoint: 'http://r', status: 503 }],
+    ['a refused connect', classifyUpstreamError(coded('ECONNREFUSED')), { clusterId: 'c1', endpoint: 'http://r', status: 0 }],
+    ['a TLS failure', classifyUpstreamError(coded('CERT_HAS_EXPIRED')), { clusterId: 'c1', endpoint: 'http://r', status: 0 }],
+    ["the client's fault", classifyUpstreamError(coded('ERR_INVALID_CHAR')), { clusterId: null, endpoint: null, status: 400 }],
+    ['an unknown error', classifyUpstreamError(new Error('something else')), { clusterId: null, endpoint: null, status: 502 }],
+    ['out of open files', classifyUpstreamError(coded('EMFILE')), { clusterId: null, endpoint: null, status: 503 }],
+  ])('records %s as %j', (_name, fault, place) => {
+    expect(failedAttemptPlace(fault as AttemptFault, 'c1', 'http://r')).toEqual(place);
   });
 
   // A failed outcome that names a cluster is a replica error in the edge's snapshot.

@@ -97,6 +97,22 @@ export function namesUpstream(f: AttemptFault): boolean {
 }
 
 /**
+ * Where and with which status an attempt that ended in `f` is recorded (outcome rows): a
+ * replica's own answer (`upstream-status`: a 5xx, or a refused WebSocket upgrade) at its replica
+ * with that status; no answer, by the replica's fault, at its replica with status 0; anything
+ * else (the client's fault, our own, no open file) at no cluster with the client's status.
+ */
+export function failedAttemptPlace(
+  f: AttemptFault,
+  clusterId: string,
+  url: string,
+): { readonly clusterId: string | null; readonly endpoint: string | null; readonly status: number } {
+  if (f.code === 'upstream-status') return { clusterId, endpoint: url, status: f.status };
+  if (namesUpstream(f)) return { clusterId, endpoint: url, status: 0 };
+  return { clusterId: null, endpoint: null, status: f.status };
+}
+
+/**
  * A `proxy` fault is unknown to the classifier, so possibly our own defect: logged as an error
  * with the replica it happened at, since no outcome or metric names it.
  */

@@ -23,6 +23,7 @@ import {
   ProxyError,
   classifyUpstreamError,
   errorForFault,
+  failedAttemptPlace,
   logProxyFault,
   namesUpstream,
   faultForStatus,
@@ -135,6 +136,30 @@ function connectUpstream(
   });
 }
 
+/**
+ * A handshake attempt that did not open: counted, and recorded like an HTTP attempt (at its
+ * replica when the replica failed or answered, so the edge's snapshot sees a realtime app's
+ * gray-failing cluster as it sees an HTTP app's), one outcome row per attempt.
+ */
+function recordHandshakeFailure(rt: ProxyRuntime, did: string, target: RequestTarget, a: Attempt, fault: AttemptFault): void {
+  if (fault.blame === 'proxy') logProxyFault(rt.logger, { did, app: target.appId }, a, fault);
+  rt.metrics.attempts.inc({ cluster: namesUpstream(fault) ? a.clusterId : 'none', result: fault.code });
+  const now = rt.now();
+  rt.recordOutcome({
+    decisionId: did,
+    appId: target.appId,
+    attempt: a.number,
+    proxyId: rt.config.id,
+    ...failedAttemptPlace(fault, a.clusterId, a.endpoint.url),
+    ttfbMs: null,
+    durationMs: now - a.startedAt,
+    bytesIn: 0,
+    bytesOut: 0,
+    error: fault.detail,
+    at: now,
+  });
+}
+
 /** Headers for the upstream handshake: the forwarded set minus the client's own WebSocket ones. */
 export function handshakeHeaders(req: ClientRequest, target: RequestTarget): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -180,7 +205,7 @@ export async function forwardWebSocket(
   // The app's body limit bounds every message, both ways (ws closes with 1009 past it).
   const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {
-    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload, trace);
+    const up = await connectWithPlan(rt, plan, claims.did, target, offered.protocols, handshakeHeaders(req, target), maxPayload, trace);
     if (up.kind === 'refused') {
       trace?.end(up.error.status, up.error.code);
       return refuseUpgrade(socket, up.error);
@@ -220,6 +245,7 @@ type Upstream =
 export async function connectWithPlan(
   rt: ProxyRuntime,
   plan: AttemptPlan,
+  did: string,
   target: RequestTarget,
   protocols: readonly string[],
   headers: Record<string, string>,
@@ -243,11 +269,7 @@ export async function connectWithPlan(
       return { kind: 'open', ws: r.ws, responseHeaders: r.responseHeaders, attempt: a };
     }
     plan.failed(a, r.fault);
-    if (r.fault.blame === 'proxy') logProxyFault(rt.logger, { app: target.appId }, a, r.fault);
-    rt.metrics.attempts.inc({
-      cluster: namesUpstream(r.fault) ? a.clusterId : 'none',
-      result: r.fault.code,
-    });
+    recordHandshakeFailure(rt, did, target, a, r.fault);
     // An upgrade is a GET: a replica fault may go elsewhere; the client's own fault may not.
     if (r.fault.blame !== 'replica' || !rt.budget.tryRetry(target.appId, rt.now()))
       return { kind: 'refused', error: errorForFault(r.fault, a.clusterId, 'not retried') };

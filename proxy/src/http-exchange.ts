@@ -8,7 +8,7 @@ import type { Dispatcher } from 'undici';
 import { Readable } from 'node:stream';
 import type { Attempt } from './attempt-plan.ts';
 import type { ClientRequest, ClientResponse } from './client-io.ts';
-import { ClientBodyError, classifyUpstreamError, logProxyFault, namesUpstream, type AttemptFault } from './errors.ts';
+import { ClientBodyError, classifyUpstreamError, failedAttemptPlace, logProxyFault, namesUpstream, type AttemptFault } from './errors.ts';
 import type { upstreamRequestHeaders } from './headers.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyRuntime } from './runtime.ts';
@@ -269,9 +269,7 @@ export class HttpExchange extends UpstreamAbort {
       appId: this.target.appId,
       attempt: a.number,
       proxyId: this.rt.config.id,
-      clusterId: blamesUpstream ? a.clusterId : null,
-      endpoint: blamesUpstream ? a.endpoint.url : null,
-      status: blamesUpstream ? 0 : fault.status,
+      ...failedAttemptPlace(fault, a.clusterId, a.endpoint.url),
       ttfbMs: null,
       durationMs: this.rt.now() - a.startedAt,
       bytesIn: this.bytesIn,

@@ -82,7 +82,7 @@ export async function forwardH2WebSocket(
   const plan = new AttemptPlan(rt, target.appId, target.project, clustersOf(claims), req.headers);
   const maxPayload = rt.registry.routing(target.appId).requests.maxBodyBytes;
   try {
-    const up = await connectWithPlan(rt, plan, target, offered.protocols, handshakeHeaders(req, target), maxPayload, trace);
+    const up = await connectWithPlan(rt, plan, claims.did, target, offered.protocols, handshakeHeaders(req, target), maxPayload, trace);
     if (up.kind === 'refused') {
       trace?.end(up.error.status, up.error.code);
       return sendError(res, up.error);

@@ -22,6 +22,7 @@ state as an operator does, from the scrape (`scrapeMetrics`).
 export const PROXY_WORKER_SUITES = [
   'proxy/test/a-full-duplex-upload-is-paced-by-its-replica.test.ts',
   'proxy/test/a-refused-upload-still-reads-its-answer.test.ts',
+  'proxy/test/a-realtime-apps-failed-upgrades-are-recorded-against-the-replica.test.ts',
   'proxy/test/a-websocket-client-fault-is-never-recorded-as-a-cut-by-the-replica.test.ts',
   'proxy/test/a-websocket-client-gone-before-its-refusal-never-crashes-the-proxy.test.ts',
   'proxy/test/an-endpoints-file-beside-libsql-is-the-replica-source.test.ts',
