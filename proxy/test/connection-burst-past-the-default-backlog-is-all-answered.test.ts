@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { peakQueue } from './accept-queue.ts';
 import { APP } from './harness.ts';
 import { spawnProxy, type ProxyProcess } from './proxy-processes.ts';
 
@@ -18,32 +19,6 @@ import { spawnProxy, type ProxyProcess } from './proxy-processes.ts';
 const BURST = 1_500;
 /** The kernel's cap on any backlog: below the burst no proxy setting could queue it whole. */
 const SOMAXCONN = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
-
-/** The accept-queue length of the socket listening on `port` (rx_queue of its LISTEN row). */
-function acceptQueue(port: number): number {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[1]?.endsWith(`:${hexPort}`) === true && f[3] === '0A') return parseInt(f[4]?.split(':')[1] ?? '0', 16);
-    }
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
-
-/** The accept queue's length once it reaches `n` or holds still for 1.5 s (20 s at most). */
-async function peakQueue(port: number, n: number): Promise<number> {
-  const deadline = performance.now() + 20_000;
-  let peak = 0;
-  let still = 0;
-  while (peak < n && still < 5 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 300));
-    const q = acceptQueue(port);
-    still = q > peak ? 0 : still + 1;
-    peak = Math.max(peak, q);
-  }
-  return peak;
-}
 
 interface Outcome {
   answered: number;
