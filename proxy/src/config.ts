@@ -246,8 +246,10 @@ export interface ProxyConfig {
   readonly maxConnections: number | 'auto';
   /**
    * Connections of one client address (an IPv6 /64 as one) that have not yet carried a request
-   * whose credential verified, per process; `PROXY_TRUSTED_PROXIES` peers are exempt. `auto`: a
-   * quarter of `maxConnections`, at least 64; `off`: no per-address cap.
+   * whose credential verified, per process; `PROXY_TRUSTED_PROXIES` peers are exempt. It binds
+   * only while the process holds at least half of `maxConnections` (a reconnect burst is never
+   * refused below that; one address never holds more than half). `auto`: a quarter of
+   * `maxConnections`, at least 64; `off`: no per-address cap.
    */
   readonly maxConnectionsPerAddress: number | 'auto' | 'off';
   /**

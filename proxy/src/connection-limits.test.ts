@@ -3,7 +3,14 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseTrustedProxies } from './trusted-proxies.ts';
-import { ConnectionLimits, connectionLimitsFromConfig, REFUSAL_LOG_EVERY_MS, REFUSALS_ANSWERED_AT_ONCE, type ConnectionLimitSettings } from './connection-limits.ts';
+import {
+  ConnectionLimits,
+  connectionLimitsFromConfig,
+  perAddressCapBinds,
+  REFUSAL_LOG_EVERY_MS,
+  REFUSALS_ANSWERED_AT_ONCE,
+  type ConnectionLimitSettings,
+} from './connection-limits.ts';
 import { NO_TRUSTED_PROXIES } from './trusted-proxies.ts';
 
 const quiet = pino({ level: 'silent' });
@@ -80,15 +87,26 @@ describe('ConnectionLimits with real sockets', () => {
   });
 
   it('counts an IPv6 /64 as one address and exempts trusted proxies', () => {
-    const limits = new ConnectionLimits(settings(100, 2, (parseTrustedProxies('10.0.0.0/8') as { ok: true; value: ConnectionLimitSettings['trusted'] }).value), { refused: () => undefined }, quiet);
+    // The cap binds from 6 open (half of 12): the balancer's 5 and the /64's first take the proxy there.
+    const limits = new ConnectionLimits(settings(12, 2, (parseTrustedProxies('10.0.0.0/8') as { ok: true; value: ConnectionLimitSettings['trusted'] }).value), { refused: () => undefined }, quiet);
     const fake = (remoteAddress: string): Socket => ({ remoteAddress, write: () => true, resume: () => undefined, end: () => undefined, destroy: () => undefined, on: () => undefined, once: () => undefined, bytesRead: 0 }) as unknown as Socket;
+    for (let i = 0; i < 5; i += 1) expect(limits.accept(fake('10.1.2.3'), false)).toBe(true);
     expect(limits.accept(fake('2001:db8:1:2::1'), false)).toBe(true);
     expect(limits.accept(fake('2001:db8:1:2:ffff::9'), false)).toBe(true);
     expect(limits.accept(fake('2001:db8:1:2::3'), false)).toBe(false);
     expect(limits.accept(fake('2001:db8:1:3::1'), false)).toBe(true);
-    for (let i = 0; i < 5; i += 1) expect(limits.accept(fake('10.1.2.3'), false)).toBe(true);
-    expect(limits.open).toBe(8);
+    // Past half the ceiling and past the cap's worth, the balancer is still not capped by address.
+    for (let i = 0; i < 3; i += 1) expect(limits.accept(fake('10.1.2.3'), false)).toBe(true);
+    expect(limits.open).toBe(11);
     expect(limits.unprovenOf('2001:db8:1:2::77')).toBe(2);
+  });
+
+  it('takes a burst from one address past its cap while under half the ceiling, and no more than half', () => {
+    const limits = new ConnectionLimits(settings(100, 10), { refused: () => undefined }, quiet);
+    const fake = (): Socket => ({ remoteAddress: '192.0.2.7', destroy: () => undefined, on: () => undefined }) as unknown as Socket;
+    let accepted = 0;
+    for (let i = 0; i < 80; i += 1) if (limits.accept(fake(), false)) accepted += 1;
+    expect({ accepted, unproven: limits.unprovenOf('192.0.2.7') }).toEqual({ accepted: 50, unproven: 50 });
   });
 
   it('logs refusals at most once per reason per window, saying how many it left out', () => {
@@ -102,5 +120,58 @@ describe('ConnectionLimits with real sockets', () => {
     limits.accept(fake(), false);
     expect(lines.map((l) => l.refusedSinceLastLog)).toEqual([0, 99]);
     expect(lines[0]?.msg).toContain('PROXY_MAX_CONNECTIONS');
+  });
+});
+
+describe('perAddressCapBinds', () => {
+  it.each<[string, number, number, number | null, boolean]>([
+    // [case, unproven of the address, open, cap, refused]
+    ['under the cap, at the ceiling', 9, 99, 10, false],
+    ['at the cap, under half the ceiling', 10, 49, 10, false],
+    ['far past the cap, under half the ceiling', 49, 49, 10, false],
+    ['at the cap, at half the ceiling', 10, 50, 10, true],
+    ['past the cap, past half', 30, 80, 10, true],
+    ['no cap', 80, 99, null, false],
+  ])('%s', (_name, unproven, open, perAddress, refused) => {
+    expect(perAddressCapBinds(unproven, open, { max: 100, perAddress })).toBe(refused);
+  });
+
+  it('never lets one address hold more than max(cap, half the ceiling) unproven connections, whatever the others do', () => {
+    // Random accepts, proofs and closes of three addresses against small ceilings and caps.
+    let seed = 42;
+    const rnd = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    let pastTheCap = 0;
+    for (let max = 1; max <= 40; max += 1) {
+      for (let cap = 1; cap <= max; cap += 3) {
+        const unproven = [0, 0, 0];
+        let open = 0;
+        let worst = 0;
+        for (let step = 0; step < 400; step += 1) {
+          const a = rnd(3);
+          const op = rnd(10);
+          const u = unproven[a] ?? 0;
+          if (op < 7) {
+            if (open < max && !perAddressCapBinds(u, open, { max, perAddress: cap })) {
+              unproven[a] = u + 1;
+              open += 1;
+              worst = Math.max(worst, u + 1);
+            }
+          } else if (op === 7 && u > 0) {
+            unproven[a] = u - 1; // proven: still open
+          } else if (open > 0) {
+            // Closed: one of its address's unproven connections if it has one, else a proven one.
+            if (u > 0) unproven[a] = u - 1;
+            if (u > 0 || open > unproven.reduce((x, y) => x + y, 0)) open -= 1;
+          }
+        }
+        expect(worst, `max ${max}, cap ${cap}`).toBeLessThanOrEqual(Math.max(cap, Math.ceil(max / 2)));
+        if (worst > cap) pastTheCap += 1;
+      }
+    }
+    // The bound is not the cap: under half the ceiling an address went past it.
+    expect(pastTheCap).toBeGreaterThan(0);
   });
 });

@@ -16,7 +16,10 @@
  *   token-failure-keys.ts): the edge's kept-alive connections share an address with whoever else
  *   sends from it (on Cloudflare, other Workers' egress), and a flood of idle connections there
  *   must not refuse them. `PROXY_TRUSTED_PROXIES` peers (balancers carrying many clients) are not
- *   capped by address; the ceiling holds them too.
+ *   capped by address; the ceiling holds them too. The cap binds only once the process holds half
+ *   its ceiling (`perAddressCapBinds`): a burst from one address (a NAT reconnecting at once, a
+ *   pool connecting before it sends) is all unproven until each first request is read, and must
+ *   not be refused while the proxy has room; one address still never holds more than half.
  *
  * A refused cleartext connection is answered at once with an HTTP/1.1 refusal (503
  * `proxy-connections-full` or 429 `client-connections-limited`, `Retry-After`, `not-started`),
@@ -47,7 +50,7 @@ export type ConnectionRefusal = 'ceiling' | 'per-address';
 export interface ConnectionLimitSettings {
   /** Client connections this process holds at once. */
   readonly max: number;
-  /** Unproven connections of one address; null: no per-address cap. */
+  /** Unproven connections of one address, binding from half `max` open (perAddressCapBinds); null: no per-address cap. */
   readonly perAddress: number | null;
   readonly trusted: TrustedProxies;
 }
@@ -73,6 +76,25 @@ export function connectionLimitsFromConfig(
   const per = config.maxConnectionsPerAddress;
   const perAddress = per === 'off' ? null : per === 'auto' ? defaultMaxConnectionsPerAddress(max) : per;
   return { max, perAddress, trusted: config.trustedProxies };
+}
+
+/**
+ * Whether an address's new connection is refused for its address: it holds `unproven`
+ * connections without a verified request, at least its cap, and the process holds `open`, at
+ * least half its ceiling. Below half a new connection is never refused for its address, so a
+ * burst from one address is served while the proxy has room. Still one address never holds more
+ * than max(cap, ⌈max / 2⌉) unproven connections (half the ceiling under the default cap, a
+ * quarter), so the other half stays for the others: a connection is admitted past the cap only
+ * while open < ⌈max / 2⌉, and its address's unproven connections are among the open ones, so
+ * they number at most ⌈max / 2⌉ after it.
+ */
+export function perAddressCapBinds(unproven: number, open: number, s: Pick<ConnectionLimitSettings, 'max' | 'perAddress'>): boolean {
+  return s.perAddress !== null && unproven >= s.perAddress && open >= perAddressCapFrom(s.max);
+}
+
+/** The open connections from which the per-address cap binds: half the ceiling. */
+export function perAddressCapFrom(max: number): number {
+  return Math.ceil(max / 2);
 }
 
 /** Refusals answered and lingering at once; past it refused connections are closed unanswered. */
@@ -160,7 +182,7 @@ export class ConnectionLimits {
     if (s.perAddress !== null && !isTrustedProxy(s.trusted, socket.remoteAddress)) {
       key = clientAddressKey(socket.remoteAddress);
       const n = this.unproven.get(key) ?? 0;
-      if (n >= s.perAddress) return 'per-address';
+      if (perAddressCapBinds(n, this.open, s)) return 'per-address';
       this.unproven.set(key, n + 1);
     }
     this.open += 1;
@@ -220,7 +242,7 @@ export function connectionRefusalError(why: ConnectionRefusal, s: ConnectionLimi
   return new ProxyError(
     'client-connections-limited',
     429,
-    `this client address holds as many connections as it may before one of them carries a verified request (PROXY_MAX_CONNECTIONS_PER_ADDRESS, ${s.perAddress ?? 0} per process): reuse an open connection or close idle ones, and retry after 1s`,
+    `this client address holds as many connections as it may before one of them carries a verified request (PROXY_MAX_CONNECTIONS_PER_ADDRESS, ${s.perAddress ?? 0} per process, while this proxy holds at least half of PROXY_MAX_CONNECTIONS, ${s.max}): reuse an open connection or close idle ones, and retry after 1s`,
     true,
     1,
     true,
@@ -253,8 +275,8 @@ class RefusalLog {
       );
     else
       this.logger.warn(
-        { maxConnectionsPerAddress: this.settings.perAddress, client: clientAddressKey(address), refusedSinceLastLog },
-        'refusing a client address its connections: it holds PROXY_MAX_CONNECTIONS_PER_ADDRESS without a verified request on them (logged at most every 10 s; switchyard_proxy_connection_refusals_total counts them all)',
+        { maxConnectionsPerAddress: this.settings.perAddress, bindsFrom: perAddressCapFrom(this.settings.max), client: clientAddressKey(address), refusedSinceLastLog },
+        'refusing a client address its connections: it holds PROXY_MAX_CONNECTIONS_PER_ADDRESS without a verified request on them and this process holds at least half of PROXY_MAX_CONNECTIONS (logged at most every 10 s; switchyard_proxy_connection_refusals_total counts them all)',
       );
   }
 }

@@ -215,7 +215,7 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     }),
     connectionRefusals: new Counter({
       name: 'switchyard_proxy_connection_refusals_total',
-      help: 'Client connections refused at accept, by the limit met: ceiling (the process held PROXY_MAX_CONNECTIONS: 503 proxy-connections-full) or per-address (the client address held PROXY_MAX_CONNECTIONS_PER_ADDRESS connections without a verified request: 429 client-connections-limited); TLS ones are closed unanswered',
+      help: 'Client connections refused at accept, by the limit met: ceiling (the process held PROXY_MAX_CONNECTIONS: 503 proxy-connections-full) or per-address (the client address held PROXY_MAX_CONNECTIONS_PER_ADDRESS connections without a verified request while the process held at least half of PROXY_MAX_CONNECTIONS: 429 client-connections-limited); TLS ones are closed unanswered',
       labelNames: ['reason'],
       registers,
     }),

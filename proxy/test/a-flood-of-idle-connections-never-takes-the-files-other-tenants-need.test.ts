@@ -8,10 +8,12 @@
  *
  * Now each process has a connection ceiling (PROXY_MAX_CONNECTIONS, from the open-file limit by
  * default) and a per-address cap (PROXY_MAX_CONNECTIONS_PER_ADDRESS) on connections that have not
- * carried a verified request. Scaled down: the proxy runs as a real process with an open-file
- * limit of 512 (production: 20,000), so its defaults are a ceiling of 156 and 64 per address
- * (9,900 and 2,475 at 20,000), and the flood is 600 connections from one address (more than the
- * limit), then 640 from ten more. Its timeouts are raised to a minute so the flood holds for the
+ * carried a verified request, binding once the process holds half its ceiling: one address's
+ * flood against an idle proxy is held to half the ceiling, and every address to its cap past
+ * that. Scaled down: the proxy runs as a real process with an open-file limit of 512 (production:
+ * 20,000), so its defaults are a ceiling of 156 and 64 per address (9,900 and 2,475 at 20,000),
+ * and the flood is 600 connections from one address (more than the limit), then 640 from ten
+ * more. Its timeouts are raised to a minute so the flood holds for the
  * test's length, as a real one renews itself. The replica closes every connection after its
  * answer, so each request below needs a fresh upstream connect (a file of its own).
  */
@@ -27,6 +29,8 @@ const OPEN_FILES = 512;
 /** The defaults under 512 files (shared/limits/in-flight-share.ts): (512 − 200 − 156), ⌈156 / 4⌉ at least 64. */
 const CEILING = 156;
 const PER_ADDRESS = 64;
+/** Open connections from which the per-address cap binds: ⌈156 / 2⌉, the most one address's flood takes. */
+const HALF = 78;
 
 interface Conn {
   readonly socket: Socket;
@@ -140,22 +144,25 @@ describe('a flood of idle connections against a proxy with 512 open files', () =
     replica.close();
   });
 
-  it('keeps one address to its cap, and every other client served', async () => {
+  it('keeps one address to half the ceiling, and every other client served', async () => {
     // Another tenant's kept-alive connection, proven by a served request before the flood.
     const kept = await newClient(port, '127.0.0.2');
     expect(statusOf(kept.answer)).toBe('200');
 
     attackers = await flood(port, '127.0.0.1', 600);
+    // Past its cap the flood is taken only while the proxy holds under half its ceiling, the kept
+    // connection one of them.
+    const mostHeld = HALF - 1;
     // Refused ones close after their answer (sooner or later on a loaded machine).
-    await waitFor(() => attackers.filter((a) => !a.closed).length <= PER_ADDRESS, 'the refused connections closed', 15_000);
+    await waitFor(() => attackers.filter((a) => !a.closed).length <= mostHeld, 'the refused connections closed', 15_000);
     const held = attackers.filter((a) => !a.closed);
     const refused = attackers.filter((a) => /^HTTP\/1\.1 429 /.test(a.got));
     // Before: every connection the files allowed (~470) was held, the rest reset unanswered.
-    expect(held.length).toBe(PER_ADDRESS);
+    expect(held.length).toBe(mostHeld);
     // Every other one refused at accept: answered, or (past the refusals lingering at once)
     // closed unanswered; the first REFUSALS_ANSWERED_AT_ONCE always get their answer.
     expect(refused.length).toBeGreaterThanOrEqual(REFUSALS_ANSWERED_AT_ONCE);
-    expect(attackers.filter((a) => a.closed).length).toBe(600 - PER_ADDRESS);
+    expect(attackers.filter((a) => a.closed).length).toBe(600 - mostHeld);
     const answer = refused[0]?.got ?? '';
     expect(answer).toMatch(/\r\nretry-after: 1\r\n/);
     expect(answer).toMatch(/\r\nx-switchyard-refused: not-started\r\n/);
@@ -168,7 +175,7 @@ describe('a flood of idle connections against a proxy with 512 open files', () =
     expect(statusOf(await request(kept.conn))).toBe('200');
 
     const metrics = await scrape(proxy);
-    expect(metricSum(metrics, 'switchyard_proxy_connection_refusals_total', { reason: 'per-address' })).toBe(600 - PER_ADDRESS);
+    expect(metricSum(metrics, 'switchyard_proxy_connection_refusals_total', { reason: 'per-address' })).toBe(600 - mostHeld);
     expect(metricSum(metrics, 'switchyard_proxy_max_connections')).toBe(CEILING);
     kept.conn.socket.destroy();
   });
@@ -176,8 +183,13 @@ describe('a flood of idle connections against a proxy with 512 open files', () =
   it('at the ceiling refuses new connections with an answer, and still serves the connections it holds', async () => {
     const kept = await newClient(port, '127.0.0.2');
     expect(statusOf(kept.answer)).toBe('200');
-    // Ten more addresses, a full cap each: past the ceiling in all.
-    for (let a = 3; a <= 12; a += 1) attackers.push(...(await flood(port, `127.0.0.${a}`, PER_ADDRESS)));
+    // Past half the ceiling (the flood's 77 and this one) a new address is held to its cap.
+    const capped = await flood(port, '127.0.0.3', PER_ADDRESS + 10);
+    attackers.push(...capped);
+    await waitFor(() => capped.filter((a) => !a.closed).length <= PER_ADDRESS, 'the refused connections closed', 15_000);
+    expect(capped.filter((a) => !a.closed).length).toBe(PER_ADDRESS);
+    // Nine more addresses, a full cap each: past the ceiling in all.
+    for (let a = 4; a <= 12; a += 1) attackers.push(...(await flood(port, `127.0.0.${a}`, PER_ADDRESS)));
     // Before: 600 + 640 connections against 512 files.
     await waitFor(async () => metricSum(await scrape(proxy), 'switchyard_proxy_connections') === CEILING, 'the ceiling held', 15_000);
 

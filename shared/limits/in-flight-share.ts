@@ -100,11 +100,11 @@ export function defaultMaxConnections(openFileLimit: number, inFlightBudget: num
 /**
  * The default cap on one client address's connections (an IPv6 /64 is one address) that have not
  * yet carried a request whose credential verified: a quarter of the ceiling, at least 64 (at most
- * the ceiling), so one address never holds more than a quarter of the proxy's connections with
- * idle, slow or unauthenticated ones. 2,475 under the 9,900 ceiling: a quarter, not less, because
- * a burst of new connections accepted together (a reconnect storm, a proxy resuming from a pause:
- * 1,500 at once in test/connection-burst-past-the-default-backlog-is-all-answered.test.ts) is all
- * unproven until each one's first request is read.
+ * the ceiling). It binds once the proxy holds half its ceiling (proxy/src/connection-limits.ts
+ * `perAddressCapBinds`): below that a burst from one address, all unproven until each first
+ * request is read, is never refused, and one address never holds more than half the proxy's
+ * connections with idle, slow or unauthenticated ones; past it each address holds a quarter at
+ * most. 2,475 under the 9,900 ceiling.
  */
 export function defaultMaxConnectionsPerAddress(maxConnections: number): number {
   return Math.min(maxConnections, Math.max(64, Math.ceil(maxConnections / 4)));
