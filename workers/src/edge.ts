@@ -274,7 +274,11 @@ export class Edge {
     try {
       return await this.#handleApp(request, url, path, ctx, traced);
     } catch (err) {
-      if (err instanceof EdgeError) return errorResponse(err);
+      if (err instanceof EdgeError) {
+        // What the client may not see (e.g. an open app's route names) is for the operator's log.
+        if (err.logDetail !== undefined) this.deps.log(JSON.stringify({ level: 'info', msg: 'request refused', code: err.code, app: path.appId, fn: path.fn, detail: err.logDetail }));
+        return errorResponse(err);
+      }
       // A flood of uncached names/keys (L7): refuse quickly rather than queue more database reads.
       if (err instanceof FirstLoadsFull) return errorResponse(refuse.edgeBusy(), { 'retry-after': '1' });
       const message = err instanceof Error ? err.message : String(err);
@@ -330,7 +334,8 @@ export class Edge {
     // The tenant, now that the key checked out (or auth is off): the trace store shares its rows by it.
     traced?.server.set({ [PROJECT_ATTRIBUTE]: snapshot.app.projectId });
     // Routes inside the app (route-hook.ts): the decision sees the matched route's clusters/limits/strategy.
-    const routed = await routeRequest(request, url, path.fn, snapshot, mode.mode);
+    // Only a caller whose key is the app's may be told the app's route names.
+    const routed = await routeRequest(request, url, path.fn, snapshot, mode.mode, this.deps.config.auth && snapshot.app.authRequired);
     const now = this.deps.now();
     const stale = now - hit.loadedAt > this.deps.config.staleSnapshotMs;
     // Client data of any length: decided on and recorded only as its hash (shared/domain/affinity-key.ts).

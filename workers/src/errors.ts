@@ -101,8 +101,16 @@ export const refuse = {
     new EdgeError('unknown-function', 404, `${appId} does not expose "${fn}".`, undefined, `declared functions: ${declared.join(', ')}`),
   notFound: (path: string): EdgeError => new EdgeError('not-found', 404, `No route for "${path}".`),
   badJobKey: (problem: string): EdgeError => new EdgeError('bad-job-key', 400, `Invalid job key: ${problem}.`),
-  unknownRoute: (name: string, known: readonly string[]): EdgeError =>
-    new EdgeError('unknown-route', 400, `This app has no route ${JSON.stringify(name.slice(0, 64))}; known routes: ${known.join(', ') || 'none'}.`),
+  // `listKnown`: only for a caller whose key proved it is the app's tenant. An open app (`auth:
+  // false`, or the edge's auth off) lets anyone, another tenant too, ask: its route names (its
+  // config) go to the Worker's log then, as an unknown function's declared list does.
+  unknownRoute: (name: string, known: readonly string[], listKnown: boolean): EdgeError => {
+    const asked = `This app has no route ${JSON.stringify(name.slice(0, 64))}`;
+    const list = `known routes: ${known.join(', ') || 'none'}`;
+    return listKnown
+      ? new EdgeError('unknown-route', 400, `${asked}; ${list}.`)
+      : new EdgeError('unknown-route', 400, `${asked}. The app's routes are in its config (x-switchyard-route / sy_route names one).`, undefined, list);
+  },
   // Refusals below name no cluster, provider or cause: those are fleet internals. Operators find
   // the details in the log and with `/explain` (the decision id is on every decided answer).
   noCandidate: (): EdgeError =>

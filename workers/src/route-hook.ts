@@ -89,14 +89,17 @@ async function readPrompt(request: Request, mode: AnswerMode): Promise<Prompt> {
   return prompt === null ? { model, prompt: null, promptState: 'absent' } : { model, prompt };
 }
 
-/** The request's route and the snapshot to decide on; throws `unknown-route` (400) for a bad declared name. */
-export async function routeRequest(request: Request, url: URL, fn: string, snapshot: AppSnapshot, mode: AnswerMode): Promise<Routed> {
+/**
+ * The request's route and the snapshot to decide on; throws `unknown-route` (400) for a bad
+ * declared name, listing the app's routes only when `tenantProven` (the caller's key is the app's).
+ */
+export async function routeRequest(request: Request, url: URL, fn: string, snapshot: AppSnapshot, mode: AnswerMode, tenantProven: boolean): Promise<Routed> {
   const routes = snapshot.app.routes;
   const declared = request.headers.get('x-switchyard-route') ?? url.searchParams.get('sy_route');
   if (routes === undefined || routes.routes.length === 0) {
     // A client that names a route expects one: served by the app as a whole, silently, it could
     // not tell its request went elsewhere than it asked (the docs promise 400 unknown-route).
-    if (declared !== null) throw refuse.unknownRoute(declared, []);
+    if (declared !== null) throw refuse.unknownRoute(declared, [], tenantProven);
     return { snapshot, note: null };
   }
   const compiled = compiledRoutes(routes);
@@ -111,6 +114,6 @@ export async function routeRequest(request: Request, url: URL, fn: string, snaps
     declared,
   };
   const m = matchRoute(compiled, input);
-  if (!m.ok) throw refuse.unknownRoute(m.unknownRoute, m.known);
+  if (!m.ok) throw refuse.unknownRoute(m.unknownRoute, m.known, tenantProven);
   return { snapshot: narrowed(snapshot, m.route), note: m.note };
 }
