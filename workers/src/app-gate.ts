@@ -36,15 +36,20 @@ export async function gateApp(g: GateInput): Promise<GateOutcome> {
   const { request, path } = g;
   let gate = (await g.view.gates(g.waitUntil)).get(path.appId);
   if (gate === undefined) {
-    // Not in the view: unknown, or created since the last clock check. A key of the path's
-    // project may read the snapshot (its own cost); any other request, a keyless app's first
-    // client included, waits for one clock check that started after it arrived, shared by every
-    // such request and at most one per 250 ms (as an unknown key does), before the 404.
+    // Not in the view: unknown, or created since the last clock check. Every request, a key of
+    // the path's project included, waits for one clock check that started after it arrived,
+    // shared by every such request and at most one per 250 ms (as an unknown key does), before
+    // the 404: a snapshot read per made-up name let one tenant's key cost the database every
+    // tenant shares thousands of reads a second per isolate. Only when that check could not read
+    // the database does a key of the path's project read the snapshot (503 if it is down).
     const owner = { id: path.appId, projectId: path.projectId, authRequired: true };
     const denied = await authorize(request.headers, owner, g.keys, g.waitUntil, UNKNOWN_APPS_TENANT);
-    if (denied === null) return { pass: true, checked: null };
-    if (await g.view.recheckSince(g.arrivedAt, g.waitUntil)) gate = (await g.view.gates(g.waitUntil)).get(path.appId);
-    if (gate === undefined) return { pass: false, response: errorResponse(refuse.unknownApp(path.appId)) };
+    const checked = await g.view.recheckSince(g.arrivedAt, g.waitUntil);
+    if (checked) gate = (await g.view.gates(g.waitUntil)).get(path.appId);
+    if (gate === undefined) {
+      if (denied === null && !checked) return { pass: true, checked: null };
+      return { pass: false, response: errorResponse(refuse.unknownApp(path.appId)) };
+    }
   }
   if (request.method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
     return { pass: false, response: preflightResponse(gate.corsOrigins, request) };
