@@ -9,6 +9,7 @@ import { decide, primeSnapshot, seededRng } from '../../shared/decision/index.ts
 import { noteInRegion } from '../../shared/decision/decision-notes.ts';
 import { inputRecord, type InputRecord } from '../../shared/decision/record-json.ts';
 import type { Decision, Policy, StrategyState } from '../../shared/decision/types.ts';
+import { residencyAllows } from '../../shared/domain/residency.ts';
 import type { AppSnapshot, Cluster, RequestFacts } from '../../shared/domain/types.ts';
 import { ProxyError } from './errors.ts';
 import { randomHex } from './random-ids.ts';
@@ -99,7 +100,29 @@ export interface InRegionDecideArgs {
   readonly strategyState: StrategyState;
 }
 
-/** Decide among the region's clusters; a ProxyError when the app has none there. */
+// A caller here is on the region's continent, so this holds for every request: not a state that passes.
+const allowedHere = (s: AppSnapshot, c: Cluster): boolean => residencyAllows(s.app.residency, c, c.continent);
+
+/**
+ * When the app's residency rules out every cluster it has in the region but allows others
+ * elsewhere, the caller is in the wrong region (421 naming those), not refused by a state it
+ * could retry out of (503 no-candidate, Retry-After 1). Null when one here is allowed, or none
+ * anywhere (the app's own config: refused by the decision, as at the edge).
+ */
+function ruledOutHere(a: InRegionDecideArgs, inRegion: readonly Cluster[]): ProxyError | null {
+  const s = a.snapshot;
+  if (inRegion.some((c) => allowedHere(s, c))) return null;
+  const allowed = new Set<string>();
+  for (const id of s.app.clusters) {
+    const c = s.clusters.get(id);
+    if (c !== undefined && allowedHere(s, c)) allowed.add(c.region);
+  }
+  if (allowed.size === 0) return null;
+  const where = [...allowed].sort().join(', ');
+  return new ProxyError('not-in-region', 421, `${s.app.id} may not run in ${a.region}: its residency allows only ${where}: call it in one of those regions, or through the edge`);
+}
+
+/** Decide among the region's clusters; a ProxyError when the app has none there, or may run on none of them. */
 export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyError {
   const { inRegion, regions } = regionsOf(a.snapshot, a.region);
   const home = inRegion[0];
@@ -107,6 +130,8 @@ export function decideInRegion(a: InRegionDecideArgs): InRegionDecided | ProxyEr
     const where = regions.length === 0 ? 'no cluster at all' : `clusters only in ${regions.join(', ')}`;
     return new ProxyError('not-in-region', 421, `${a.snapshot.app.id} has no cluster in ${a.region} (it has ${where}): call it in one of those regions, or through the edge`);
   }
+  const ruledOut = ruledOutHere(a, inRegion);
+  if (ruledOut !== null) return ruledOut;
   const snapshot = scopeSnapshot(a.snapshot, inRegion);
   const facts: RequestFacts = { ...inRegionFacts(a.snapshot, home, a.fn, a.method), affinityKey: a.affinityKey, jobKeyHash: a.jobKeyHash };
   const seed = randomHex(8);
