@@ -201,10 +201,11 @@ export class AttemptPlan {
         true,
         1,
       );
+    const fix = this.rt.registry.listsReplicas(this.appId);
     return new ProxyError(
       'no-endpoints',
       503,
-      `no replicas of ${this.appId} in ${where} are known to this proxy`,
+      `no replicas of ${this.appId} in ${where} are known to this proxy${fix === '' ? '' : `: ${fix}`}`,
       true,
       1,
     );

@@ -30,6 +30,8 @@ export interface Endpoint {
 
 export interface RegistrySource {
   load(): Promise<{ endpoints: EndpointRow[]; apps: AppSettings[] }>;
+  /** Where an app's replicas are listed, said when none are: what the operator fixes. */
+  readonly listsReplicas?: (appId: string) => string;
 }
 
 export interface AppRouting {
@@ -140,6 +142,11 @@ export class EndpointRegistry {
 
   endpoints(clusterId: string, appId: string): readonly Endpoint[] {
     return this.pools.get(key(clusterId, appId)) ?? [];
+  }
+
+  /** Where `appId`'s replicas would be listed (for the no-endpoints refusal); '' when the source does not say. */
+  listsReplicas(appId: string): string {
+    return this.source.listsReplicas?.(appId) ?? '';
   }
 
   /** Every distinct endpoint with the clusters it serves (for health checks). */

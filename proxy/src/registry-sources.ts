@@ -24,6 +24,8 @@ export function storeSource(store: ProxyStore): RegistrySource {
       const [endpoints, apps] = await Promise.all([store.loadEndpoints(), store.loadAppSettings()]);
       return { endpoints, apps };
     },
+    // app_endpoints holds what each cluster's aggregator lists; `apply` never writes replicas.
+    listsReplicas: (appId) => `no aggregator reports any: list them under apps: ${appId} in the aggregator config of each cluster named`,
   };
 }
 
@@ -172,5 +174,5 @@ export async function checkEndpointsFile(path: string): Promise<void> {
 }
 
 export function staticFileSource(path: string): RegistrySource {
-  return { load: () => loadEndpointsFile(path) };
+  return { load: () => loadEndpointsFile(path), listsReplicas: (appId) => `the endpoints file ${path} lists none for ${appId} there` };
 }
