@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../control/config/parse-config.ts';
+import { NOT_READ_YET } from '../control/config/stored-rows.ts';
 import { readCurrentConfig } from '../control/config/read-current-config.ts';
 import { upsertApp } from '../control/store/index.ts';
 import { resolveRoutes } from '../shared/routes/resolve-routes.ts';
@@ -16,7 +17,7 @@ import { CLIENTS, devLocation, sleep, useStack, waitForDecision } from './stack.
 const h = useStack(24_400);
 
 function routes(): NonNullable<ReturnType<typeof resolveRoutes> & { ok: true }>['routes'] {
-  const parsed = parseConfig(readFileSync(new URL('../examples/routes.yaml', import.meta.url), 'utf8'), 'routes.yaml');
+  const parsed = parseConfig(readFileSync(new URL('../examples/routes.yaml', import.meta.url), 'utf8'), 'routes.yaml', NOT_READ_YET);
   const intents = parsed.valid ? parsed.config.apps[0]?.routes?.intents : undefined;
   const r = resolveRoutes(
     [

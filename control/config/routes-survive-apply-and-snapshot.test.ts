@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
 import { openStore } from '../store/open-store.ts';
 import { parseConfig } from './parse-config.ts';
+import { NOT_READ_YET } from './stored-rows.ts';
 import { type Applied, applyText } from './apply-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'apply-routes-'));
@@ -13,13 +14,18 @@ const example = readFileSync(new URL('../../examples/routes.yaml', import.meta.u
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const apply = (text: string): Promise<Applied> => applyText(dir, dbUrl, text);
+// The example refers to the demo's project and clusters: they are stored first, as on the demo stack.
+beforeAll(async () => {
+  const demo = await apply(readFileSync(new URL('../../examples/demo.yaml', import.meta.url), 'utf8'));
+  expect(demo.err).toEqual([]);
+});
 
 describe('routes go through libSQL into the app snapshot', () => {
   it('apply stores examples/routes.yaml; the snapshot holds the same routes; a second apply changes nothing', async () => {
     const first = await apply(example);
     expect(first.err).toEqual([]);
     expect(first.code).toBe(0);
-    const parsed = parseConfig(example, 'routes.yaml');
+    const parsed = parseConfig(example, 'routes.yaml', NOT_READ_YET);
     if (!parsed.valid) throw new Error('example must be valid');
     const store = openStore({ url: dbUrl });
     try {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../control/config/parse-config.ts';
+import { NOT_READ_YET } from '../../control/config/stored-rows.ts';
 import { HELD_OUT } from './held-out-utterances.ts';
 import { crossValidatedAccuracy, trainIntentClassifier } from './intent-classifier.ts';
 import { compileRoutes, matchRoute } from './match-route.ts';
@@ -8,7 +9,7 @@ import { compileRoutes, matchRoute } from './match-route.ts';
 const yaml = readFileSync(new URL('../../examples/routes.yaml', import.meta.url), 'utf8');
 
 function exampleRoutes() {
-  const r = parseConfig(yaml, 'routes.yaml');
+  const r = parseConfig(yaml, 'routes.yaml', NOT_READ_YET);
   if (!r.valid) throw new Error(JSON.stringify(r.errors));
   const routes = r.config.apps[0]?.routes;
   if (routes === undefined) throw new Error('examples/routes.yaml declares routes');
