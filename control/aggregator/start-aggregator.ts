@@ -15,6 +15,7 @@ import type { ClusterView } from './kubernetes-view.ts';
 import { scrapeReplica, type FetchFn } from './scrape-replica.ts';
 import { addStartSample, addTieredStartSample, advanceStart, NO_ESTIMATE, NO_START, POLICY_START_DEFAULTS, readinessOf, type ReplicaStart, type StartEstimate } from './startup-times.ts';
 import { clusterHealth, replicaUsable, summarizeApp, type ReplicaObservation } from './summarize-app.ts';
+import { watchUnknownApps } from './unknown-apps.ts';
 
 /** Pod start-ups remembered so each is counted once (oldest forgotten first). */
 const MAX_COUNTED_PODS = 4_096;
@@ -96,6 +97,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
   const replicaStarts = new Map<string, ReplicaStart>();
   const startEstimates = new Map<string, StartEstimate>();
   const countedPods = new Set<string>();
+  const unknownApps = watchUnknownApps(config.apps.map((a) => a.appId), log);
   let latest: AggregatorSnapshot | null = null;
   let dbState: DatabaseState = 'unknown';
   let registered = false;
@@ -214,10 +216,12 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     try {
       // Registering on every (re)connection lets a new cluster appear just by starting, and
       // re-creates its row if someone deleted it while the database was away.
-      if (!registered) await upsertCluster(deps.client, snapshot.cluster, snapshot.observedAt);
+      const reconnected = !registered;
+      if (reconnected) await upsertCluster(deps.client, snapshot.cluster, snapshot.observedAt);
       registered = true;
       await pushClusterState(deps.client, clusterId, { states: snapshot.states, status: snapshot.status, endpoints: snapshot.endpoints }, snapshot.observedAt);
       await pushDeploymentVersions(deps.client, clusterId, snapshot.versions, snapshot.observedAt);
+      await unknownApps.afterPush(deps.client, reconnected);
       if (dbState !== 'up') log.info({ afterFailures: failures }, dbState === 'down' ? 'database reachable again; pushed newest state' : 'database reachable');
       dbState = 'up';
       failures = 0;
