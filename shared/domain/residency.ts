@@ -23,3 +23,19 @@ export function residencyAllows(
       return clientContinent !== null && clientContinent === cluster.continent;
   }
 }
+
+/**
+ * No cluster of the app may ever serve a client on `clientContinent`: the app keeps each client on
+ * its own continent and has no cluster there (or the client's continent is unknown). Unlike a
+ * cluster that is down or full, waiting changes nothing, so the edge says so instead of
+ * "retry shortly". False for every other residency kind (its empty answer is the operator's to read).
+ */
+export function continentUnserved(
+  residency: Residency,
+  clusters: Iterable<Pick<Cluster, 'region' | 'continent'>>,
+  clientContinent: Continent | null,
+): boolean {
+  if (residency.kind !== 'client-continent') return false;
+  for (const c of clusters) if (residencyAllows(residency, c, clientContinent)) return false;
+  return true;
+}

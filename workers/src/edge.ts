@@ -5,6 +5,7 @@
  */
 import type { Decision, StrategyState } from '../../shared/decision/types.ts';
 import type { ApiKey, AppSnapshot, RequestFacts } from '../../shared/domain/types.ts';
+import { continentUnserved } from '../../shared/domain/residency.ts';
 import { attestedClientIp, forward } from './answer-forward.ts';
 import type { ForwardAttempt, ForwardTarget } from './answer-forward.ts';
 import { chooseAnswerMode } from './answer-mode.ts';
@@ -80,6 +81,7 @@ interface Decided {
   readonly decision: Decision;
   readonly snapshot: AppSnapshot;
   readonly decisionMs: number;
+  readonly client: RequestFacts['client'];
 }
 
 /** Keys and gates are re-read at least this often even when the auth clock stands still. */
@@ -443,7 +445,7 @@ export class Edge {
       ? (): DecisionRow => ({ decision, decisionUs, canaryJson: canary === null ? null : JSON.stringify(canary), ...inputRecord({ request: facts, policy, now, seed, staleSnapshot: stale, ...(stateBefore === undefined ? {} : { strategyState: stateBefore }), snapshot }) })
       : null;
     if (c.logDecisions || record !== null) this.#logAfterResponse(c.logDecisions ? { decision, decisionUs, mode, colo: facts.client.colo, route: note?.route } : null, record, waitUntil);
-    return { decision, snapshot, decisionMs };
+    return { decision, snapshot, decisionMs, client: facts.client };
   }
 
   /**
@@ -476,7 +478,12 @@ export class Edge {
         return cl === undefined ? [] : [{ clusterId: id, proxyUrl: cl.proxyUrl }];
       });
     const first = targets[0];
-    if (first === undefined) return errorResponse(refuse.noCandidate());
+    if (first === undefined)
+      return errorResponse(
+        continentUnserved(snapshot.app.residency, snapshot.clusters.values(), d.client.continent)
+          ? refuse.continentUnserved(d.client.continent)
+          : refuse.noCandidate(),
+      );
     // Token and redirect answers: the proxy continues from the decision span (the client calls it).
     const decisionTp = traced?.decide?.traceparent;
     const mint = (index: number, traceparent = decisionTp): Promise<{ token: string; expiresAt: number }> =>

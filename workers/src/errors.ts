@@ -23,6 +23,7 @@ export type EdgeErrorCode =
   | 'not-found' // 404: no such route
   | 'method-not-allowed' // 405 + Allow: e.g. POST /health
   | 'no-candidate' // 503: the decision found no cluster that may serve the request
+  | 'not-served-in-continent' // 451: a client-continent app has no cluster on the client's continent
   | 'no-snapshot' // 503: database unreachable and nothing cached for this app
   | 'edge-busy' // 503 + Retry-After: too many uncached apps/keys being read at once (EDGE_MAX_FIRST_LOADS)
   | 'all-refused' // 502: every chosen/fallback proxy refused or was unreachable
@@ -115,6 +116,15 @@ export const refuse = {
   // the details in the log and with `/explain` (the decision id is on every decided answer).
   noCandidate: (): EdgeError =>
     new EdgeError('no-candidate', 503, 'No cluster may serve this request right now. Retry shortly; operators can explain the decision by its x-switchyard-decision-id.'),
+  // The app's own rule and the client's continent, nothing of the fleet: no retry can help.
+  continentUnserved: (continent: string | null): EdgeError =>
+    new EdgeError(
+      'not-served-in-continent',
+      451,
+      continent === null
+        ? "This app serves each client only from its own continent, and this request's continent could not be determined. Retrying will not help."
+        : `This app serves each client only from its own continent and has no cluster in ${continent}. Retrying will not help.`,
+    ),
   noSnapshot: (appId: string): EdgeError =>
     new EdgeError(
       'no-snapshot',
