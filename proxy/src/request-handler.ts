@@ -68,6 +68,13 @@ function connectionOf(req: ClientRequest | IncomingMessage): object {
   return (req as { stream?: { session?: object } }).stream?.session ?? req.socket;
 }
 
+/** 404 for a path outside /v4/; an operator's `/_switchyard/…` is told where those are served. */
+function notAnAppPath(url: string): ProxyError {
+  if (url.startsWith('/_switchyard/'))
+    return new ProxyError('not-found', 404, 'metrics and health are served on the admin listener (PROXY_ADMIN_HOST, PROXY_ADMIN_PORT), never on the traffic port');
+  return new ProxyError('not-found', 404, 'not an app path: expected /v4/<project>/<app>/<function>');
+}
+
 /**
  * Admission without a promise when nothing had to be awaited (the usual case: auth disabled, a
  * token verified before, limits decided in this process): no async frame, no microtask turn.
@@ -80,7 +87,7 @@ function admit(rt: ProxyRuntime, req: ClientRequest | IncomingMessage): Admitted
       error:
         parsed.code === 'bad-path'
           ? new ProxyError('bad-path', 400, `not a canonical app path: ${parsed.reason}`)
-          : new ProxyError('not-found', 404, 'not an app path: expected /v4/<project>/<app>/<function>'),
+          : notAnAppPath(req.url ?? '/'),
     };
   }
   const target = parsed.target;

@@ -76,7 +76,10 @@ describe('replica-internal and malformed paths never reach upstream', () => {
 
   it('metrics and health are served on the admin listener, not the traffic port', async () => {
     for (const path of ['/_switchyard/metrics', '/_switchyard/health']) {
-      expect((await get(path)).status).toBe(404);
+      const traffic = await get(path);
+      expect(traffic.status).toBe(404);
+      // Says where they are (the setting, not the address), not just "not an app path".
+      expect((JSON.parse(traffic.body) as { error: { message: string } }).error.message).toMatch(/admin listener.*PROXY_ADMIN_PORT/);
       const admin = await fetch(`${proxy.adminUrl}${path}`);
       expect(admin.status).toBe(200);
       await admin.text();
