@@ -89,13 +89,18 @@ async function readPrompt(request: Request, mode: AnswerMode): Promise<Prompt> {
   return prompt === null ? { model, prompt: null, promptState: 'absent' } : { model, prompt };
 }
 
+/** A declared route name; an empty one (an unset variable in the client's template) names none. */
+function namedRoute(raw: string | null): string | null {
+  return raw === null || raw.trim() === '' ? null : raw;
+}
+
 /**
  * The request's route and the snapshot to decide on; throws `unknown-route` (400) for a bad
  * declared name, listing the app's routes only when `tenantProven` (the caller's key is the app's).
  */
 export async function routeRequest(request: Request, url: URL, fn: string, snapshot: AppSnapshot, mode: AnswerMode, tenantProven: boolean): Promise<Routed> {
   const routes = snapshot.app.routes;
-  const declared = request.headers.get('x-switchyard-route') ?? url.searchParams.get('sy_route');
+  const declared = namedRoute(request.headers.get('x-switchyard-route') ?? url.searchParams.get('sy_route'));
   if (routes === undefined || routes.routes.length === 0) {
     // A client that names a route expects one: served by the app as a whole, silently, it could
     // not tell its request went elsewhere than it asked (the docs promise 400 unknown-route).

@@ -96,6 +96,19 @@ describe('routes inside an app pick the deployment at the edge', () => {
     }
   });
 
+  // An empty name (an unset template variable in the client) names no route: matched as if absent.
+  it('an empty declared route is no route named, not a 400', async () => {
+    for (const [path, init] of [
+      ['/v4/acme/chat/generate?sy_route=', {}],
+      ['/v4/acme/chat/generate', { headers: { 'x-switchyard-route': '' } }],
+      ['/v4/acme/routed/v1/chat/completions?sy_route=', {}],
+    ] as const) {
+      const res = await call(path, { init });
+      expect(res.status, path).toBe(200);
+      await res.text();
+    }
+  });
+
   it('an app without routes has no route in its decision', async () => {
     const res = await call('/explain/v4/acme/chat/generate', { init: { ...post(chatBody('write python code')), headers: { 'x-switchyard-operator-key': OPERATOR_KEY, 'content-type': 'application/json' } } });
     expect(res.status).toBe(200);
