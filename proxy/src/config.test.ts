@@ -166,7 +166,7 @@ describe('parseProxyConfig', () => {
     ['an empty --id', { flags: { id: '' } }, '  id (flags): is empty: give this proxy a name (the token audience)'],
     ['an empty PROXY_ID', { env: { PROXY_ID: '' } }, '  id (env PROXY_ID): is empty: give this proxy a name (the token audience)'],
     ['an empty id in the file', { file: { id: '' } }, '  id (file): is empty: give this proxy a name (the token audience)'],
-    ['no id at all', {}, '  id (merged): is required (the token audience): set PROXY_ID, --id or id in the config file'],
+    ['no id at all', {}, '  id: is required (the token audience): set PROXY_ID, --id or id in the config file'],
   ])('names where the id is missing: %s', (_n, given, message) => {
     const r = parseProxyConfig({ ...given, env: { PROXY_AUTH_DISABLED: 'true', PROXY_ENDPOINTS_FILE: '/x.json', ...('env' in given ? given.env : {}) } });
     expect(r.ok ? '' : formatConfigIssues(r.issues)).toBe(message);

@@ -753,7 +753,10 @@ function isHttpUrl(raw: string): boolean {
   }
 }
 
-/** One line per issue, for startup errors. */
+/**
+ * One line per issue, for startup errors. A rule on the merged value (`merged`: file, env and flags
+ * together) names no source; the message says how to set the field.
+ */
 export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
-  return issues.map((i) => `  ${i.field} (${i.source}): ${i.message}`).join('\n');
+  return issues.map((i) => (i.source === 'merged' ? `  ${i.field}: ${i.message}` : `  ${i.field} (${i.source}): ${i.message}`)).join('\n');
 }
