@@ -29,6 +29,7 @@ const edgeWorker :Workerd.Worker = (
     (name = "EDGE_DECISION_FLUSH_MS", fromEnvironment = "EDGE_DECISION_FLUSH_MS"),
     (name = "EDGE_LOG_DECISIONS", fromEnvironment = "EDGE_LOG_DECISIONS"),
     (name = "EDGE_MAX_APPS", fromEnvironment = "EDGE_MAX_APPS"),
+    (name = "EDGE_MAX_FILTERED_KEYS", fromEnvironment = "EDGE_MAX_FILTERED_KEYS"),
     (name = "EDGE_MAX_FIRST_LOADS", fromEnvironment = "EDGE_MAX_FIRST_LOADS"),
     (name = "EDGE_MAX_KEYS", fromEnvironment = "EDGE_MAX_KEYS"),
     (name = "EDGE_MAX_NEGATIVE", fromEnvironment = "EDGE_MAX_NEGATIVE"),

@@ -44,6 +44,12 @@ export interface EdgeConfig {
   /** Longest a snapshot or key read may take before it counts as "database unreachable". */
   readonly dbTimeoutMs: number;
   readonly maxKeys: number;
+  /**
+   * Keys of the projects past `maxKeys` that an isolate holds as a filter of their hashes (4 bytes
+   * a key; EDGE_MAX_FILTERED_KEYS), fewest-keys projects first: a made-up key for such a project is
+   * refused with no read. 0: none (every key of those projects costs a read, as before).
+   */
+  readonly maxFilteredKeys: number;
   readonly tokenTtlSeconds: number;
   readonly tokenIssuer: string;
   readonly auth: boolean;
@@ -91,6 +97,7 @@ export const EDGE_DEFAULTS = {
   EDGE_STALE_REFRESH_WAIT_MS: 250,
   EDGE_DB_TIMEOUT_MS: 2_000,
   EDGE_MAX_KEYS: 10_000,
+  EDGE_MAX_FILTERED_KEYS: 100_000,
   EDGE_TOKEN_TTL_SECONDS: 30,
   EDGE_TOKEN_ISSUER: 'switchyard-edge',
   EDGE_AUTH: true,
@@ -131,6 +138,8 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
   const staleRefreshWaitMs = r.int('EDGE_STALE_REFRESH_WAIT_MS', D.EDGE_STALE_REFRESH_WAIT_MS, 0, 25_000);
   const dbTimeoutMs = r.int('EDGE_DB_TIMEOUT_MS', D.EDGE_DB_TIMEOUT_MS, 50, 25_000);
   const maxKeys = r.int('EDGE_MAX_KEYS', D.EDGE_MAX_KEYS, 1, 1_000_000);
+  // At most 1,000,000: 4 MB in every isolate, and 8 MB from the database at each auth clock move.
+  const maxFilteredKeys = r.int('EDGE_MAX_FILTERED_KEYS', D.EDGE_MAX_FILTERED_KEYS, 0, 1_000_000);
   const tokenTtlSeconds = r.int('EDGE_TOKEN_TTL_SECONDS', D.EDGE_TOKEN_TTL_SECONDS, 1, 300);
   const tokenIssuer = r.raw('EDGE_TOKEN_ISSUER') ?? D.EDGE_TOKEN_ISSUER;
   const auth = r.flag('EDGE_AUTH', D.EDGE_AUTH);
@@ -205,6 +214,7 @@ export async function loadConfig(env: EnvVars): Promise<ConfigResult> {
       staleRefreshWaitMs,
       dbTimeoutMs,
       maxKeys,
+      maxFilteredKeys,
       tokenTtlSeconds,
       tokenIssuer,
       auth,

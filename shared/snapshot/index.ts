@@ -16,6 +16,7 @@ export {
   type SnapshotResults,
 } from './build-app-snapshot.ts';
 export { parseApiKeyRow, parseAppIdRows } from './parse-api-key.ts';
+export { KeyHashFilter, KEY_PREFIX_HEX } from './key-hash-filter.ts';
 export { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-gates.ts';
 export { parseAppRow } from './parse-app.ts';
 export { parseClusterRow } from './parse-cluster.ts';

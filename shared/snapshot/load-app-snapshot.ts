@@ -6,6 +6,7 @@ import type { ApiKey, AppSnapshot } from '../domain/types.ts';
 import { buildAppSnapshot, type BuildSnapshotOptions } from './build-app-snapshot.ts';
 import { parseApiKeyRow, parseApiKeyRows, parseAppIdRows, parseUnheldProjectRows } from './parse-api-key.ts';
 import { parseAppGateRows, parseAuthClockRow, type AppGate } from './parse-app-gates.ts';
+import type { KeyHashFilter } from './key-hash-filter.ts';
 import type { Row, UnreadableRow } from './row-values.ts';
 import {
   API_KEY_STATEMENT,
@@ -92,6 +93,12 @@ export interface AuthRead {
    */
   readonly unheld: ReadonlySet<string>;
   /**
+   * Of the projects in `unheld`, those small enough (`filteredKeys`, fewest keys first): a filter
+   * of their key hashes, as of the same clock. A hash it does not hold is not one of that
+   * project's keys: refused with no read. An unheld project without one is looked up key by key.
+   */
+  readonly filters: ReadonlyMap<string, KeyHashFilter>;
+  /**
    * Rows left out because they cannot be read: their apps are unknown to the edge and their keys
    * refused, for their tenant alone. Names tenants: the operator's log only.
    */
@@ -99,26 +106,27 @@ export interface AuthRead {
 }
 
 /**
- * The clock, every app's gate and the keys of the projects that fit in `maxKeys` (smallest first)
- * in one consistent read. A database not yet migrated to v26 (a Worker deployed before `db
+ * The clock, every app's gate and the keys of the projects that fit in `maxKeys` (smallest first),
+ * with a filter of the key hashes of the projects past it while their keys total `filteredKeys`
+ * (fewest first; 0: none), in one consistent read. A database not yet migrated to v26 (a Worker deployed before `db
  * migrate`) has no clock: its gates come with clock -1 and no keys, and the edge, unable to read
  * the clock, re-reads keys and gates every check as it did before the clock.
  */
-export async function loadAppGates(db: SnapshotReader, maxKeys = 0): Promise<AuthRead> {
+export async function loadAppGates(db: SnapshotReader, maxKeys = 0, filteredKeys = 0): Promise<AuthRead> {
   try {
-    const statements = [AUTH_CLOCK_STATEMENT, APP_GATES_STATEMENT, ...(maxKeys === 0 ? [] : [API_KEYS_STATEMENT(maxKeys), UNHELD_PROJECTS_STATEMENT(maxKeys)])];
+    const statements = [AUTH_CLOCK_STATEMENT, APP_GATES_STATEMENT, ...(maxKeys === 0 ? [] : [API_KEYS_STATEMENT(maxKeys), UNHELD_PROJECTS_STATEMENT(maxKeys, filteredKeys)])];
     const [clock, gates, keys, unheld] = await db.batch(statements.map(mutable), 'read');
     // Row by row: one tenant's unreadable app or key must not fail every tenant's auth view.
     const g = parseAppGateRows(gates?.rows ?? []);
     const clockValue = parseAuthClockRow(clock?.rows[0]);
-    if (maxKeys === 0) return { clock: clockValue, gates: g.gates, keys: null, unheld: new Set(), unreadable: g.unreadable };
+    if (maxKeys === 0) return { clock: clockValue, gates: g.gates, keys: null, unheld: new Set(), filters: new Map(), unreadable: g.unreadable };
     const k = parseApiKeyRows(keys?.rows ?? []);
     const u = parseUnheldProjectRows(unheld?.rows ?? []);
-    return { clock: clockValue, gates: g.gates, keys: k.keys, unheld: u.projects, unreadable: [...g.unreadable, ...k.unreadable, ...u.unreadable] };
+    return { clock: clockValue, gates: g.gates, keys: k.keys, unheld: u.projects, filters: u.filters, unreadable: [...g.unreadable, ...k.unreadable, ...u.unreadable] };
   } catch (err) {
     if (!/no such table:? (main\.)?auth_clock/i.test(err instanceof Error ? err.message : String(err))) throw err;
     const [gates] = await db.batch([mutable(APP_GATES_STATEMENT)], 'read');
     const g = parseAppGateRows(gates?.rows ?? []);
-    return { clock: -1, gates: g.gates, keys: null, unheld: new Set(), unreadable: g.unreadable };
+    return { clock: -1, gates: g.gates, keys: null, unheld: new Set(), filters: new Map(), unreadable: g.unreadable };
   }
 }

@@ -1,5 +1,6 @@
 /** Maps `api_keys` and app-id rows to domain values. */
 import type { ApiKey } from '../domain/types.ts';
+import { KeyHashFilter } from './key-hash-filter.ts';
 import { bool, parseEachRow, str, type Row, type UnreadableRow } from './row-values.ts';
 
 /** The first row of `API_KEY_STATEMENT`'s result, or null when there is none (unknown key). */
@@ -28,12 +29,24 @@ export function parseApiKeyRows(rows: readonly Row[]): { keys: Map<string, ApiKe
 }
 
 /**
- * The rows of `UNHELD_PROJECTS_STATEMENT`: the projects whose keys are looked up one by one. An
- * unreadable one is reported; its keys, held neither way, are refused as unknown.
+ * The rows of `UNHELD_PROJECTS_STATEMENT`: the projects whose keys are looked up one by one, and
+ * for those with `prefixes`, the filter that refuses a made-up key of theirs unread. An
+ * unreadable project is reported; its keys, held neither way, are refused as unknown. Unreadable
+ * prefixes are reported too, and that project's keys are then all looked up (never refused).
  */
-export function parseUnheldProjectRows(rows: readonly Row[]): { projects: Set<string>; unreadable: UnreadableRow[] } {
-  const { values, unreadable } = parseEachRow(rows, 'api_keys project', (row) => str(row, 'id', 'api_keys project'));
-  return { projects: new Set(values), unreadable };
+export function parseUnheldProjectRows(rows: readonly Row[]): { projects: Set<string>; filters: Map<string, KeyHashFilter>; unreadable: UnreadableRow[] } {
+  const filters = new Map<string, KeyHashFilter>();
+  const bad: UnreadableRow[] = [];
+  const { values, unreadable } = parseEachRow(rows, 'api_keys project', (row) => {
+    const id = str(row, 'id', 'api_keys project');
+    const prefixes = row['prefixes'];
+    if (prefixes === null || prefixes === undefined) return id;
+    const filter = typeof prefixes === 'string' ? KeyHashFilter.fromHex(prefixes) : null;
+    if (filter !== null) filters.set(id, filter);
+    else bad.push({ table: 'api_keys project', id, error: 'key hash prefixes unreadable: its keys are looked up one by one' });
+    return id;
+  });
+  return { projects: new Set(values), filters, unreadable: [...unreadable, ...bad] };
 }
 
 /** The rows of `APP_IDS_STATEMENT`. */

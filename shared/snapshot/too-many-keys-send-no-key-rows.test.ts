@@ -6,16 +6,20 @@ import { loadAppGates, type SnapshotReader } from './load-app-snapshot.ts';
 let store: TempStore | null = null;
 afterEach(() => store?.dispose());
 
-async function withKeys(counts: Record<string, number>): Promise<TempStore> {
+/** Key hashes are `<project>-h<i>` unless `hashOf` says otherwise. */
+async function withKeys(counts: Record<string, number>, hashOf = (project: string, i: number): string => `${project}-h${i}`): Promise<TempStore> {
   const s = await openTempStore();
   for (const [project, n] of Object.entries(counts)) {
     await upsertProject(s.client, { id: project, name: project }, 1);
     for (let i = 0; i < n; i++) {
-      await s.client.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, 1)', args: [`${project}-k${i}`, project, `${project}-h${i}`] });
+      await s.client.execute({ sql: 'INSERT INTO api_keys (id, project_id, hash, revoked, created_at) VALUES (?, ?, ?, 0, 1)', args: [`${project}-k${i}`, project, hashOf(project, i)] });
     }
   }
   return s;
 }
+
+/** A hex SHA-256-shaped hash: project letter code and index in the first 8 characters. */
+const hexHash = (project: string, i: number): string => `${project.charCodeAt(0).toString(16)}${i.toString(16).padStart(6, '0')}`.padEnd(64, 'e');
 
 const projectsOf = (keys: ReadonlyMap<string, { projectId: string }> | null): string[] => [...new Set([...(keys?.values() ?? [])].map((k) => k.projectId))].sort();
 
@@ -58,5 +62,46 @@ describe('loadAppGates holds keys per project', () => {
     const read = await loadAppGates(store.client, 100);
     expect(read.keys?.size).toBe(3);
     expect(read.unheld.size).toBe(0);
+  });
+});
+
+// G1 (s47): a project past maxKeys had every key, made-up ones too, read one by one. The read now
+// carries, with each unheld project (fewest keys first, while they total filteredKeys), a filter of
+// its key hashes: 8 hex characters a key in one column, not a row per key.
+describe('loadAppGates filters the key hashes of projects past maxKeys', () => {
+  it('a filter per unheld project while their keys total filteredKeys, smallest first', async () => {
+    // Ascending: b 2 held (limit 2); then c 5 (filtered 5), a 8 (13 > 10): a is not filtered.
+    store = await withKeys({ a: 8, b: 2, c: 5 }, hexHash);
+    const read = await loadAppGates(store.client, 2, 10);
+    expect(projectsOf(read.keys)).toEqual(['b']);
+    expect([...read.unheld].sort()).toEqual(['a', 'c']);
+    expect([...read.filters.keys()]).toEqual(['c']);
+    const c = read.filters.get('c');
+    expect(c?.size).toBe(5);
+    for (let i = 0; i < 5; i++) expect(c?.mayHold(hexHash('c', i))).toBe(true);
+    expect(c?.mayHold(hexHash('c', 5))).toBe(false);
+    expect(c?.mayHold(hexHash('a', 0))).toBe(false); // another project's key is none of c's
+    // Room for both: a is filtered too.
+    expect([...(await loadAppGates(store.client, 2, 13)).filters.keys()].sort()).toEqual(['a', 'c']);
+    // None (EDGE_MAX_FILTERED_KEYS 0): every unheld key is looked up, as before.
+    expect((await loadAppGates(store.client, 2, 0)).filters.size).toBe(0);
+  });
+
+  it('one row per project, not per key', async () => {
+    store = await withKeys({ acme: 50 }, hexHash);
+    let rows = 0;
+    const db = store.client as unknown as SnapshotReader;
+    const counting: SnapshotReader = { batch: async (s, m) => { const r = await db.batch(s, m); for (const rs of r) rows += rs.rows.length; return r; } };
+    const read = await loadAppGates(counting, 40, 1_000);
+    expect(read.filters.get('acme')?.size).toBe(50);
+    expect(rows).toBeLessThan(10);
+  });
+
+  it('leaves out a hash no request could match, and the project keeps its filter', async () => {
+    store = await withKeys({ acme: 3 }, (p, i) => (i === 0 ? 'not-a-sha256' : i === 1 ? 'ABCDEF01'.padEnd(64, 'E') : hexHash(p, i)));
+    const read = await loadAppGates(store.client, 1, 100);
+    expect(read.filters.get('acme')?.size).toBe(1);
+    expect(read.filters.get('acme')?.mayHold(hexHash('acme', 2))).toBe(true);
+    expect(read.unreadable).toEqual([]);
   });
 });

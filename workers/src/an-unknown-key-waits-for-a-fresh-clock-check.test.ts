@@ -16,7 +16,7 @@ describe('AuthView: an unknown key waits for a fresh clock check', () => {
     const view = new AuthView({
       checkMs: 1_000, maxAgeMs: 60_000, recheckMs: 250, now: () => w.now,
       loadClock: async () => w.clock,
-      loadGates: async () => ({ clock: w.clock, gates: new Map([['p/a', gate]]), keys: new Map(w.keys), unheld: new Set(), unreadable: [] }),
+      loadGates: async () => ({ clock: w.clock, gates: new Map([['p/a', gate]]), keys: new Map(w.keys), unheld: new Set(), filters: new Map(), unreadable: [] }),
       onMove: async () => undefined, log: () => undefined,
     });
     await view.gates(wu);
@@ -39,7 +39,7 @@ describe('AuthView: an unknown key does not wait for the key cache reload', () =
     const view = new AuthView({
       checkMs: 1_000, maxAgeMs: 60_000, recheckMs: 250, now: () => w.now,
       loadClock: async () => w.clock,
-      loadGates: async () => ({ clock: w.clock, gates: new Map([['p/a', gate]]), keys: new Map([['h1', key('h1')]]), unheld: new Set(), unreadable: [] }),
+      loadGates: async () => ({ clock: w.clock, gates: new Map([['p/a', gate]]), keys: new Map([['h1', key('h1')]]), unheld: new Set(), filters: new Map(), unreadable: [] }),
       // keys.reloadAll() over a key cache left from a per-key period (e.g. before db migrate to v26)
       onMove: () => new Promise<void>((r) => setTimeout(r, 5_000)),
       log: () => undefined,
@@ -61,7 +61,7 @@ describe('AuthView: a recheck the database did not answer says so', () => {
     const view = new AuthView({
       checkMs: 1_000, maxAgeMs: 60_000, recheckMs: 250, now: () => w.now,
       loadClock: async () => { if (w.down) throw new Error('db down'); return 5; },
-      loadGates: async () => ({ clock: 5, gates: new Map([['p/a', gate]]), keys: new Map([['h1', key('h1')]]), unheld: new Set(), unreadable: [] }),
+      loadGates: async () => ({ clock: 5, gates: new Map([['p/a', gate]]), keys: new Map([['h1', key('h1')]]), unheld: new Set(), filters: new Map(), unreadable: [] }),
       onMove: async () => undefined, log: () => undefined, sleep: async (ms) => void (w.now += ms),
     });
     await view.gates(() => undefined);

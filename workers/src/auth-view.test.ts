@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../shared/domain/types.ts';
 import { AuthView } from './auth-view.ts';
+import { KeyHashFilter } from '../../shared/snapshot/key-hash-filter.ts';
 import type { AppGate, UnreadableRow } from './shared-deps.ts';
 import { SourceUnavailable } from './swr-cache.ts';
 
@@ -9,7 +10,7 @@ const key = (hash: string): ApiKey => ({ id: `id-${hash}`, projectId: 'p', hash,
 
 /** A database with a clock the test moves, counting what the view reads. */
 function world() {
-  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, carried: [] as string[][], logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null, unheld: new Set<string>(), unreadable: [] as UnreadableRow[] };
+  const w = { now: 0, clock: 5, down: false, noClock: false, clockReads: 0, gateReads: 0, moves: 0, carried: [] as string[][], logs: [] as string[], pending: [] as Promise<unknown>[], keys: new Map([['h1', key('h1')]]) as Map<string, ApiKey> | null, unheld: new Set<string>(), filters: new Map<string, KeyHashFilter>(), unreadable: [] as UnreadableRow[] };
   const view = new AuthView({
     checkMs: 1_000,
     maxAgeMs: 60_000,
@@ -24,7 +25,7 @@ function world() {
     loadGates: async () => {
       w.gateReads++;
       if (w.down) throw new Error('db down');
-      return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys), unheld: new Set(w.unheld), unreadable: [...w.unreadable] };
+      return { clock: w.clock, gates: new Map([['p/a', gate]]), keys: w.keys === null ? null : new Map(w.keys), unheld: new Set(w.unheld), filters: new Map(w.filters), unreadable: [...w.unreadable] };
     },
     onMove: async (_holds, carried) => {
       w.moves++;
@@ -131,6 +132,47 @@ describe('AuthView', () => {
     expect(view.key('made-up', 'q')).toBeNull(); // q's keys are all held: unknown, no read
     expect(view.key('q1', 'p')?.projectId).toBe('q'); // q's key on p's app: refused as q's
     expect(view.key('made-up', 'no-keys')).toBeNull(); // a project with no keys holds them all
+  });
+
+  // G1 (s47): a project past the limit had every key read, made-up ones too. With a filter of
+  // its key hashes, one the filter lacks is unknown like a held project's: no read of its own.
+  it("a project past the limit with a filter: a hash the filter lacks is unknown, one it may hold is read", async () => {
+    const { w, get, view, recheck } = world();
+    const h1 = 'a1b2c3d4'.padEnd(64, '0');
+    const h2 = 'a1b2c3d5'.padEnd(64, '0');
+    w.keys = new Map();
+    w.unheld = new Set(['p', 'big']);
+    w.filters = new Map([['p', KeyHashFilter.fromHex('a1b2c3d4') as KeyHashFilter]]);
+    await get();
+    expect(view.key(h1, 'p')).toBeUndefined(); // may be p's: read it
+    expect(view.key('a1b2c3d4'.padEnd(64, 'f'), 'p')).toBeUndefined(); // a false positive: one read
+    expect(view.key(h2, 'p')).toBeNull(); // none of p's: refused after the shared clock check
+    expect(view.key(h2, 'big')).toBeUndefined(); // past the filter too: read, as before
+    // A key created since: the clock check its first request waits for brings the new filter.
+    w.filters = new Map([['p', KeyHashFilter.fromHex('a1b2c3d4a1b2c3d5') as KeyHashFilter]]);
+    w.clock++;
+    w.now += 300;
+    await recheck();
+    expect(view.key(h2, 'p')).toBeUndefined();
+    // The operator is told which project has no filter, once, with its "too many" line.
+    const logged = w.logs.map((l) => JSON.parse(l) as { msg: string; project: string });
+    expect(logged.map((l) => [l.project, /past EDGE_MAX_FILTERED_KEYS/.test(l.msg)])).toEqual([['p', false], ['big', true]]);
+  });
+
+  it('a project that loses its filter (its keys outgrew EDGE_MAX_FILTERED_KEYS) is logged once', async () => {
+    const { w, get } = world();
+    w.keys = new Map();
+    w.unheld = new Set(['p']);
+    w.filters = new Map([['p', KeyHashFilter.fromHex('a1b2c3d4') as KeyHashFilter]]);
+    await get();
+    for (let i = 0; i < 2; i++) {
+      w.filters = new Map();
+      w.clock++;
+      w.now += 1_000;
+      await get();
+    }
+    const logged = w.logs.map((l) => JSON.parse(l) as { msg: string; project: string });
+    expect(logged.map((l) => l.msg.replace(/;.*/, ''))).toEqual(['project p has more keys than fit', "project p's keys no longer fit the filter"]);
   });
 
   it('unknown keys arriving together share one clock read', async () => {

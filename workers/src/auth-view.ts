@@ -14,10 +14,16 @@
  * most one per `recheckMs`. A flood of made-up keys thus costs the database a few rows a second
  * per isolate, never one read per key (before, each took a first-load slot and, with a slow
  * database, every other tenant's uncached key got 503). For a project in `unheld` (or with no
- * keys in the read at all: an old schema) the edge looks keys up one by one as before.
+ * keys in the read at all: an old schema) the edge looks keys up one by one as before, except
+ * that a project in `unheld` with a filter of its key hashes (`KeyHashFilter`, 4 bytes a key, the
+ * smaller such projects up to EDGE_MAX_FILTERED_KEYS keys in all) has a key whose hash the filter
+ * does not hold treated like an unknown key of a held project: refused after the shared clock
+ * check, with no read of its own. So made-up keys sent to a tenant issuing one key per end-user
+ * cost the database no more than to any other tenant; its real keys (one created a moment ago
+ * too, found by that check) are read one by one as before.
  */
 import type { ApiKey } from '../../shared/domain/types.ts';
-import type { AppGate, AuthRead } from './shared-deps.ts';
+import type { AppGate, AuthRead, KeyHashFilter } from './shared-deps.ts';
 import { SourceUnavailable } from './swr-cache.ts';
 
 export interface AuthViewOptions {
@@ -48,6 +54,8 @@ export class AuthView {
   #keys: Map<string, ApiKey> | null = null;
   /** Projects whose keys the view does not hold (too many): read one by one. */
   #unheld: ReadonlySet<string> = new Set();
+  /** Of those, the ones whose key hashes the view holds as a filter: a hash it lacks is no key of theirs. */
+  #filters: ReadonlyMap<string, KeyHashFilter> = new Map();
   /** Hashes of the keys answered from the view since it last started holding them. */
   #used = new Set<string>();
   #clock = -1;
@@ -84,13 +92,17 @@ export class AuthView {
    * The key with this hash as of the view's clock, checked for an app of `projectId` (a key of
    * another project is still returned: the caller refuses it as such). Null when there is none:
    * the view holds all of that project's keys, and a key of a project it does not hold would be
-   * refused for this app anyway. Undefined when the view does not hold that project's keys (too
-   * many, an old schema, not loaded yet): then look it up one by one.
+   * refused for this app anyway. Null too when the view holds that project's keys only as a
+   * filter and the filter has no such hash. Undefined when the view does not hold that project's
+   * keys (too many, an old schema, not loaded yet) or the filter may hold it: then look it up.
    */
   key(hash: string, projectId: string): ApiKey | null | undefined {
     if (this.#keys === null) return undefined;
     const k = this.#keys.get(hash);
-    if (k === undefined) return this.#unheld.has(projectId) ? undefined : null;
+    if (k === undefined) {
+      if (!this.#unheld.has(projectId)) return null;
+      return this.#filters.get(projectId)?.mayHold(hash) === false ? null : undefined;
+    }
     this.#used.add(hash);
     return k;
   }
@@ -165,6 +177,7 @@ export class AuthView {
     this.#gates = read.gates;
     this.#keys = read.keys;
     this.#unheld = read.unheld;
+    this.#filters = read.filters;
     this.#clock = read.clock;
     this.#loadedAt = this.#checkedAt = this.#o.now();
     return read.gates;
@@ -184,9 +197,13 @@ export class AuthView {
     const stopped = [...read.unheld].filter((p) => before === null || !before.has(p));
     const fit = before === null ? [] : [...before].filter((p) => !read.unheld.has(p));
     // Bounded: a change that moves many projects at once must not flood the log.
-    for (const p of stopped.slice(0, MAX_PROJECT_LINES)) this.#o.log(JSON.stringify({ level: 'warn', msg: `project ${p} has more keys than fit; its keys are read one by one (EDGE_MAX_KEYS, at most 20000, holds the projects with fewer keys first)`, project: p }));
+    for (const p of stopped.slice(0, MAX_PROJECT_LINES)) this.#o.log(JSON.stringify({ level: 'warn', msg: `project ${p} has more keys than fit; its keys are read one by one (EDGE_MAX_KEYS, at most 20000, holds the projects with fewer keys first)${read.filters.has(p) ? '; a filter of their hashes refuses made-up keys unread' : PAST_FILTER}`, project: p }));
     for (const p of fit.slice(0, MAX_PROJECT_LINES)) this.#o.log(JSON.stringify({ level: 'info', msg: `project ${p}'s keys fit again: the auth view holds them`, project: p }));
-    const more = Math.max(0, stopped.length - MAX_PROJECT_LINES) + Math.max(0, fit.length - MAX_PROJECT_LINES);
+    // Past the filter too, every well-formed key sent to the project's apps costs a read: said
+    // once, with the line above, or when a project still unheld loses its filter.
+    const unfiltered = before === null ? [] : [...read.unheld].filter((p) => before.has(p) && this.#filters.has(p) && !read.filters.has(p));
+    for (const p of unfiltered.slice(0, MAX_PROJECT_LINES)) this.#o.log(JSON.stringify({ level: 'warn', msg: `project ${p}'s keys no longer fit the filter${PAST_FILTER}`, project: p }));
+    const more = Math.max(0, stopped.length - MAX_PROJECT_LINES) + Math.max(0, fit.length - MAX_PROJECT_LINES) + Math.max(0, unfiltered.length - MAX_PROJECT_LINES);
     if (more > 0) this.#o.log(JSON.stringify({ level: 'warn', msg: `${more} more projects' keys stopped or started fitting in the auth view`, unheld: read.unheld.size }));
   }
 
@@ -248,6 +265,9 @@ export class AuthView {
     }
   }
 }
+
+/** The log's note for a project past EDGE_MAX_FILTERED_KEYS as well. */
+const PAST_FILTER = '; past EDGE_MAX_FILTERED_KEYS too (the smaller projects are filtered first): every well-formed key sent to its apps, made-up ones included, costs a read';
 
 /** Projects named per re-read in the log when they stop (or start) fitting; the rest are counted. */
 const MAX_PROJECT_LINES = 10;

@@ -30,6 +30,8 @@ describe('loadConfig: valid', () => {
     [{ EDGE_AUTH: 'off' }, { auth: false }],
     [{ EDGE_TOKEN_TTL_SECONDS: '300' }, { tokenTtlSeconds: 300 }],
     [{ EDGE_MAX_APPS: '5', EDGE_DECISION_BATCH: '1' }, { maxApps: 5, decisionBatch: 1 }],
+    [{}, { maxFilteredKeys: 100_000 }],
+    [{ EDGE_MAX_FILTERED_KEYS: '0' }, { maxFilteredKeys: 0 }],
     [{ LIBSQL_URL: 'libsql://db-org.turso.io', LIBSQL_AUTH_TOKEN: 'tok' }, { libsqlUrl: 'libsql://db-org.turso.io', libsqlAuthToken: 'tok' }],
     // Blank is unset, as on the proxy: a blank issuer was "", and proxies refused every token.
     [{ EDGE_TOKEN_ISSUER: '   ' }, { tokenIssuer: 'switchyard-edge' }],
@@ -49,6 +51,7 @@ describe('loadConfig: invalid (every problem reported at once)', () => {
     [{ EDGE_TOKEN_TTL_SECONDS: '0' }, ['EDGE_TOKEN_TTL_SECONDS']],
     [{ EDGE_REFRESH_MS: '1.5', EDGE_MAX_APPS: 'many' }, ['EDGE_REFRESH_MS', 'EDGE_MAX_APPS']],
     [{ EDGE_LOG_DECISIONS: 'yes please' }, ['EDGE_LOG_DECISIONS']],
+    [{ EDGE_MAX_FILTERED_KEYS: '1000001' }, ['EDGE_MAX_FILTERED_KEYS']],
     [{ LIBSQL_URL: 'ftp://x' }, ['LIBSQL_URL']],
     [{ LIBSQL_URL: undefined, TOKEN_SIGNING_KEY: undefined }, ['LIBSQL_URL', 'TOKEN_SIGNING_KEY']],
     [{ TOKEN_SIGNING_KEY: 'not json' }, ['TOKEN_SIGNING_KEY']],

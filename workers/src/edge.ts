@@ -170,7 +170,7 @@ export class Edge {
       maxAgeMs: keyMaxAgeMs,
       recheckMs: KEY_RECHECK_MS,
       now: deps.now,
-      ...authViewLoaders(deps.db, c.dbTimeoutMs, Math.min(c.maxKeys, VIEW_MAX_KEYS)),
+      ...authViewLoaders(deps.db, c.dbTimeoutMs, Math.min(c.maxKeys, VIEW_MAX_KEYS), c.maxFilteredKeys),
       // Holding every project's keys, the view answers alone: the per-key cache would only go
       // stale. Otherwise the cache is re-read in one read (with the keys in use of the projects
       // the view has just stopped holding carried over).
@@ -192,7 +192,9 @@ export class Edge {
    * A key from the auth view, which holds every key of the app's project as of its clock (unless
    * that project has more keys than fit): one it does not know may be newer than the view, so the
    * clock is checked (shared, rate-limited) before the refusal. For a project whose keys the view
-   * does not hold (too many, old schema), one read per key through the key cache.
+   * does not hold (too many, old schema), one read per key through the key cache, unless the
+   * view's filter of that project's key hashes shows it is none of them: then it is unknown, as
+   * above (so made-up keys for a tenant with a key per end-user cost no read each).
    */
   readonly #lookupKey: KeyLookup = async (hash, projectId, tenant, waitUntil) => {
     const known = this.authView.key(hash, projectId);

@@ -9,7 +9,7 @@ export { unknownRouteVariable } from '../../shared/decision/unknown-policy-varia
 export { importSigningKey, importVerificationKeys, signRoutingToken, verifyRoutingToken } from '../../shared/tokens/index.ts';
 export type { SigningKey } from '../../shared/tokens/index.ts';
 export { loadApiKey, loadApiKeysByHash, loadAppGates, loadAppSnapshot, loadAuthClock, type AuthRead } from '../../shared/snapshot/index.ts';
-export type { AppGate, UnreadableRow } from '../../shared/snapshot/index.ts';
+export type { AppGate, KeyHashFilter, UnreadableRow } from '../../shared/snapshot/index.ts';
 export type { SnapshotReader } from '../../shared/snapshot/index.ts';
 export { Lru } from '../../shared/caching/lru.ts';
 export { WriteBuffer } from '../../shared/batching/write-buffer.ts';

@@ -34,13 +34,16 @@ export function apiKeysLoader(db: Client, timeoutMs: number): (hashes: readonly 
   return (hashes) => withTimeout(loadApiKeysByHash(reader(db), hashes), timeoutMs, `re-reading ${hashes.length} API keys`);
 }
 
-/** The auth clock (one row), and every app's gate and (up to `maxKeys`) key with it, for the AuthView. */
-export function authViewLoaders(db: Client, timeoutMs: number, maxKeys: number): {
+/**
+ * The auth clock (one row), and every app's gate and (up to `maxKeys`) key with it, and a filter
+ * of the key hashes of the projects past that (up to `maxFilteredKeys` keys), for the AuthView.
+ */
+export function authViewLoaders(db: Client, timeoutMs: number, maxKeys: number, maxFilteredKeys: number): {
   loadClock: () => Promise<number>;
   loadGates: () => Promise<AuthRead>;
 } {
   return {
     loadClock: () => withTimeout(loadAuthClock(reader(db)), timeoutMs, 'reading the auth clock'),
-    loadGates: () => withTimeout(loadAppGates(reader(db), maxKeys), timeoutMs, 'reading app gates and keys'),
+    loadGates: () => withTimeout(loadAppGates(reader(db), maxKeys, maxFilteredKeys), timeoutMs, 'reading app gates and keys'),
   };
 }

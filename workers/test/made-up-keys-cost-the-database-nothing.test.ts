@@ -48,11 +48,14 @@ describe('made-up keys cost the database nothing', () => {
     expect([e.reads.clock - before.clock, e.reads.gates - before.gates, e.reads.key - before.key]).toEqual([1, 1, 0]);
   });
 
-  it('more keys than EDGE_MAX_KEYS: the isolate looks keys up one by one, as before', async () => {
+  it('more keys than EDGE_MAX_KEYS: real keys are looked up one by one; a made-up one still costs no read', async () => {
     const e = await countingEdge({ ...env, EDGE_MAX_KEYS: '1' });
     expect((await e.call(PATH, fixtures.keys.acme)).status).toBe(200);
+    e.advance(300);
     expect((await e.call(PATH, `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`)).status).toBe(401);
-    expect(e.reads.key).toBe(2);
+    // Was 2: the made-up key was read too. The view's filter of acme's key hashes refuses it
+    // (made-up-keys-to-a-project-past-the-key-limit-cost-no-key-read.test.ts).
+    expect(e.reads.key).toBe(1);
   });
 
   it('a new key that takes the table past EDGE_MAX_KEYS is looked up, not refused unread', async () => {

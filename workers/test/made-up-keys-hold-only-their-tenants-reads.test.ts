@@ -11,7 +11,9 @@ import type { ErrorJson } from './helpers.ts';
 // quarter to tenants with none in flight (swr-cache.ts `firstLoadRefusal`).
 // Keys are held per project, so only projects with more keys than fit are read one by one: here
 // both, acme (two keys) and other (its seed key and one more, added below), past EDGE_MAX_KEYS 1.
-const env = { EDGE_REFRESH_MS: '1000', EDGE_STALE_SNAPSHOT_MS: '30000', EDGE_MAX_KEYS: '1', EDGE_MAX_FIRST_LOADS: '4' };
+// A made-up key for such a project is refused unread while the view holds a filter of its key
+// hashes; a project past that too (EDGE_MAX_FILTERED_KEYS, 0 here) reads every key, as all did.
+const env = { EDGE_REFRESH_MS: '1000', EDGE_STALE_SNAPSHOT_MS: '30000', EDGE_MAX_KEYS: '1', EDGE_MAX_FILTERED_KEYS: '0', EDGE_MAX_FIRST_LOADS: '4' };
 const madeUp = (): string => `sk_made_up_${crypto.randomUUID().replaceAll('-', '')}`;
 
 /** Polls until the edge has started `n` key reads, for at most 2 s (a refused read never starts). */
