@@ -98,19 +98,48 @@ export class OutcomeWindow {
   private readonly ids = new Float64Array(OUTCOME_BUCKETS).fill(-1);
   private readonly reqs = new Float64Array(OUTCOME_BUCKETS);
   private readonly errs = new Float64Array(OUTCOME_BUCKETS);
+  /** Successful requests' observed TTFB: its sum (ms) and how many (the outcome rows' `ttfb_ms`). */
+  private readonly ttfbSum = new Float64Array(OUTCOME_BUCKETS);
+  private readonly ttfbCount = new Float64Array(OUTCOME_BUCKETS);
+  private readonly ttfbMin = new Float64Array(OUTCOME_BUCKETS).fill(Infinity);
   private latest = 0;
 
-  record(atMs: number, n: number, errors: number): void {
+  /** The bucket of `atMs`, emptied first when it last held an older bucket's rows. */
+  private bucket(atMs: number): number {
     const id = Math.floor(atMs / OUTCOME_BUCKET_MS);
     const k = id % OUTCOME_BUCKETS;
     if (this.ids[k] !== id) {
       this.ids[k] = id;
       this.reqs[k] = 0;
       this.errs[k] = 0;
+      this.ttfbSum[k] = 0;
+      this.ttfbCount[k] = 0;
+      this.ttfbMin[k] = Infinity;
     }
+    if (id > this.latest) this.latest = id;
+    return k;
+  }
+
+  record(atMs: number, n: number, errors: number): void {
+    const k = this.bucket(atMs);
     this.reqs[k] = (this.reqs[k] ?? 0) + n;
     this.errs[k] = (this.errs[k] ?? 0) + errors;
-    if (id > this.latest) this.latest = id;
+  }
+
+  /**
+   * `n` successful requests whose first byte the proxy saw `ttfbMs` after sending them. The
+   * proxy sits next to the cluster, so that is the cluster's own time: the wait for a slot plus
+   * any first-token delay (no client round trip). Recorded when the requests start (their first
+   * byte), not when their rows would be written at the end of the request as a real proxy's
+   * are: a simplification, by at most one request's duration, that makes a slow cluster's
+   * evidence arrive no later than its first token does.
+   */
+  recordTtfb(atMs: number, n: number, ttfbMs: number): void {
+    if (!(n > 0)) return;
+    const k = this.bucket(atMs);
+    this.ttfbSum[k] = (this.ttfbSum[k] ?? 0) + n * ttfbMs;
+    this.ttfbCount[k] = (this.ttfbCount[k] ?? 0) + n;
+    if (ttfbMs < (this.ttfbMin[k] ?? Infinity)) this.ttfbMin[k] = ttfbMs;
   }
 
   /** Records one batch's attempts, capacity refusals excluded (`replicaOutcome`); returns the faults recorded. */
@@ -136,6 +165,23 @@ export class OutcomeWindow {
 
   errors(atMs: number): number {
     return this.sum(this.errs, atMs);
+  }
+
+  /** Mean TTFB of the successful requests in the window (ms); null when none started in it. */
+  ttfbMs(atMs: number): number | null {
+    const n = this.sum(this.ttfbCount, atMs);
+    return n > 0 ? this.sum(this.ttfbSum, atMs) / n : null;
+  }
+
+  /** The least TTFB of a successful request in the window (ms); null when none started in it. */
+  ttfbMinMs(atMs: number): number | null {
+    const now = Math.floor(atMs / OUTCOME_BUCKET_MS);
+    let least = Infinity;
+    for (let k = 0; k < OUTCOME_BUCKETS; k++) {
+      const id = this.ids[k] ?? -1;
+      if (id >= 0 && now - id < OUTCOME_BUCKETS) least = Math.min(least, this.ttfbMin[k] ?? Infinity);
+    }
+    return least < Infinity ? least : null;
   }
 }
 

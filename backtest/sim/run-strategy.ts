@@ -358,6 +358,7 @@ class Simulation {
     d.busy += n;
     d.lastServedAt = SIM_EPOCH_MS + t;
     this.metrics.served_(rtt + waitMs + d.cluster.addedTtftMs, n, dc, t);
+    d.outcomes.recordTtfb(SIM_EPOCH_MS + t, n, waitMs + d.cluster.addedTtftMs);
     const mean = (this.classMeanMs[dc] ?? 1000) * d.cluster.slowdown;
     if (n < 4) {
       for (let i = 0; i < n; i++) this.complete(d, t + mean * -Math.log(1 - this.rng.next()), 1);

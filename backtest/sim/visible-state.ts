@@ -24,6 +24,9 @@ export interface PublishedRow {
   readonly queueWaitMs: number | null;
   readonly outcomeRequests: number;
   readonly outcomeErrors: number;
+  /** Mean TTFB the proxies observed of the window's successful requests (ms); null: none. */
+  readonly outcomeTtfbMs: number | null;
+  readonly outcomeTtfbMinMs: number | null;
   /** The autoscaler's view (`autoscalerView`): loaded replicas, those above the minimum, idle ones. */
   readonly replicas: number;
   readonly replicasAboveMin: number;
@@ -90,6 +93,8 @@ export function capture(
       queueWaitMs: d.queueWaitMs,
       outcomeRequests: d.outcomes.requests(now),
       outcomeErrors: d.outcomes.errors(now),
+      outcomeTtfbMs: d.outcomes.ttfbMs(now),
+      outcomeTtfbMinMs: d.outcomes.ttfbMinMs(now),
       ...autoscalerView(d),
       inflow: inflowRates(d, windowMs),
     };
@@ -150,7 +155,7 @@ export function appSnapshotOf(
       pinnedStartSlots: pinnedHere(app, c, clusters, pub, apps),
     });
     if (row.outcomeRequests > 0)
-      outcomes.set(id, { clusterId: id, requests: row.outcomeRequests, replicaErrors: row.outcomeErrors, ttfbMs: null, observedAt: row.observedAt });
+      outcomes.set(id, { clusterId: id, requests: row.outcomeRequests, replicaErrors: row.outcomeErrors, ttfbMs: row.outcomeTtfbMs, ttfbMinMs: row.outcomeTtfbMinMs, observedAt: row.observedAt });
     status.set(id, { clusterId: id, health: row.health, circuitOpen: false, draining: false, observedAt: row.observedAt });
   }
   return { app: app.app, clusters: staticClusters, state, status, latency: new Map(), outcomes, loadedAt };

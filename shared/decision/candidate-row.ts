@@ -44,6 +44,8 @@ export interface CandidateRow {
   networkMs: number;
   queueMs: number;
   failureMs: number;
+  /** ttft model: the slowness term (ms; 0 when unscored): measured, so it keeps the base temperature as `failureMs` does. */
+  slownessMs: number;
   /** ttft model: the most of the deciding origin's traffic this row may take (`share-of-room.ts`); NaN: no cap known. */
   shareCap: number;
   /** ttft model: the share placed on the row's start-up headroom when every row was at its cap (`share-of-room.ts`). */
@@ -108,6 +110,7 @@ function emptyRow(c: CompiledCandidate): CandidateRow {
     networkMs: 0.5,
     queueMs: 0.5,
     failureMs: 0.5,
+    slownessMs: 0.5,
     shareCap: NaN,
     overflowShare: 0.5,
     reserveShare: 0.5,
@@ -139,6 +142,7 @@ export function resetRow(
   r.networkMs = 0;
   r.queueMs = 0;
   r.failureMs = 0;
+  r.slownessMs = 0;
   r.shareCap = NaN;
   r.overflowShare = 0;
   r.reserveShare = 0;
@@ -148,6 +152,16 @@ export function resetRow(
  * Ends a scratch list refilled by index at `n` entries. Truncating keeps the list's backing
  * store (setting `length = 0` and pushing would allocate a new one on every decision).
  */
+/**
+ * A row its outcomes speak against (0 terms when unscored): replica faults (failure risk) or
+ * slow answers (slowness). Neither is a standby worth keeping warm. (The share-of-room caps keep
+ * others' overflow off rows with replica faults only: keeping it off slow rows as well cost more
+ * and moved no less traffic in slow-gray-failure, BENCHMARKS.md.)
+ */
+export function measuredBad(r: CandidateRow): boolean {
+  return r.failureMs > 0 || r.slownessMs > 0;
+}
+
 /** An eligible row whose state offers no slot: a full cluster admitted only to queue (`QUEUED_TIER`, decide.ts). */
 export function queuesOnly(r: CandidateRow): boolean {
   return r.tier !== null && r.c.tier === null;

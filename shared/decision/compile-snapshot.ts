@@ -76,6 +76,17 @@ export interface CompiledCandidate {
    */
   readonly freeLessQueued: number;
   readonly hotBusy: number;
+  /**
+   * The slowness term's evidence (`slownessTerm`, ttft-terms.ts), all fixed by the snapshot:
+   * the app's TTFB here that no queue explains (`ttfbUnexplained`: the least observed; NaN when
+   * there is no such evidence: no state, no TTFB, no successful request, or requests queued now),
+   * and the median of the same on the app's other clusters that have it (`ttfbBaselineMs`, NaN
+   * when none; `ttfbPeers` of them). `ttfbSamples`: the successful requests measured.
+   */
+  readonly ttfbOwnMs: number;
+  readonly ttfbBaselineMs: number;
+  readonly ttfbPeers: number;
+  readonly ttfbSamples: number;
 }
 
 export interface CompiledSnapshot {
@@ -166,6 +177,7 @@ function build(snap: AppSnapshot): CompiledSnapshot {
     }
 
     const inflow = state === null ? null : (state.inflowByOrigin ?? null);
+    const outcomes = snap.outcomes?.get(id) ?? null;
     const startUp = startUpFacts(state);
     const configured = app.clusterWeights[id];
     const weight =
@@ -178,7 +190,7 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       status: snap.status.get(id) ?? null,
       measured:
         cluster === null ? null : ownProxyMeasurement(snap.latency.get(id), cluster.proxyId),
-      outcomes: snap.outcomes?.get(id) ?? null,
+      outcomes,
       staticWeight: weight,
       staticWeightModifier: staticWeightModifier(weight),
       priceLabel: state === null ? '' : formatPrice(state.pricePerHour),
@@ -199,8 +211,13 @@ function build(snap: AppSnapshot): CompiledSnapshot {
       startHeadroom: startUp.startHeadroom,
       freeLessQueued: state === null ? NaN : state.hotFree - state.queued,
       hotBusy: state === null ? NaN : state.hotBusy,
+      ttfbOwnMs: ttfbUnexplained(state, outcomes),
+      ttfbBaselineMs: NaN,
+      ttfbPeers: 0,
+      ttfbSamples: outcomes === null ? 0 : Math.max(0, outcomes.requests - outcomes.replicaErrors),
     });
   }
+  slownessEvidence(candidates);
   // A loop, not map: see rowsOf (candidate-row.ts) on elements kinds and deoptimization.
   const locations: GeoPoint[] = [];
   for (const c of candidates) locations.push(c.cluster?.location ?? { lat: NaN, lon: NaN });
@@ -255,6 +272,50 @@ function startUpFacts(s: ClusterAppState | null): StartUpFacts {
     warmHeadroom: unpinnedHeadroom(s, true),
     startHeadroom: unpinnedHeadroom(s, false),
   };
+}
+
+/** The fields `slownessEvidence` fills in once every candidate is built (they start NaN / 0). */
+type SlownessBaseline = { -readonly [K in 'ttfbBaselineMs' | 'ttfbPeers']: CompiledCandidate[K] };
+
+/** Each candidate's slowness baseline: the median of the other candidates' `ttfbOwnMs` (written in place). */
+function slownessEvidence(candidates: readonly CompiledCandidate[]): void {
+  const sorted: number[] = [];
+  for (const c of candidates) if (c.ttfbOwnMs === c.ttfbOwnMs) sorted.push(c.ttfbOwnMs);
+  if (sorted.length === 0) return;
+  sorted.sort((a, b) => a - b);
+  for (const c of candidates) {
+    const v = c.ttfbOwnMs;
+    const skip = v === v ? sorted.indexOf(v) : -1;
+    const b = c as SlownessBaseline;
+    b.ttfbBaselineMs = medianWithout(sorted, skip);
+    b.ttfbPeers = sorted.length - (skip >= 0 ? 1 : 0);
+  }
+}
+
+/**
+ * The app's TTFB on a cluster that no queue explains: the least the proxies observed over the
+ * outcome window (measured next to the cluster), less the recent queue wait the state reports.
+ * A queue delays only the requests that waited, so after a queue drains the mean stays high for
+ * the window's length while the least does not; when every request of the window waited (a
+ * fleet's start-up, a cold start) the least is a wait too, of about the reported one; a cluster
+ * slow for every request raises the least above any wait. (Tried first: the mean less the queue
+ * wait, and the least alone: busy fleets and start-ups looked slow, BENCHMARKS.md.) None when
+ * requests queue there now: the queue term charges them. NaN: no evidence (no state, no TTFB
+ * measured, no successful request).
+ */
+export function ttfbUnexplained(s: ClusterAppState | null, o: OutcomeStats | null): number {
+  const least = o === null ? null : (o.ttfbMinMs ?? null);
+  if (s === null || o === null || least === null || !(least >= 0)) return NaN;
+  if (!(o.requests - o.replicaErrors > 0) || s.queued > 0) return NaN;
+  return Math.max(0, least - (reportedMs(s.queueWaitMs, true) ?? 0));
+}
+
+/** Median of `sorted` without the entry at `skip` (−1: none); NaN when nothing is left. */
+function medianWithout(sorted: readonly number[], skip: number): number {
+  const k = sorted.length - (skip >= 0 ? 1 : 0);
+  if (k <= 0) return NaN;
+  const at = (j: number): number => sorted[skip >= 0 && j >= skip ? j + 1 : j] as number;
+  return k % 2 === 1 ? at(k >> 1) : (at(k / 2 - 1) + at(k / 2)) / 2;
 }
 
 function rateOf(m: Readonly<Record<string, number>>, origin: string): number {

@@ -145,6 +145,7 @@ describe('ttft model', () => {
         'failure-risk',
         'price',
         'uncertainty',
+        'slowness',
       ]);
       for (const t of c.terms ?? []) expect(Number.isFinite(t.ms)).toBe(true);
       expect(c.terms?.find((t) => t.name === 'price')?.detail).toMatch(

@@ -1,4 +1,4 @@
-import type { CandidateRow } from './candidate-row.ts';
+import { type CandidateRow, measuredBad } from './candidate-row.ts';
 import type { Policy, ReserveSource } from './types.ts';
 
 /** The reserve a decision applies: the app's own `failoverReserve`, else the policy's `ROUTE_FAILOVER_RESERVE`. */
@@ -68,9 +68,9 @@ export function reserveForFailover(pool: readonly CandidateRow[], reserve: numbe
   }
 }
 
-/** A candidate that could take a failed one's load at once: loaded replicas, no replica faults. */
+/** A candidate that could take a failed one's load at once: loaded replicas, no replica faults, not slow. */
 function isStandby(r: CandidateRow): boolean {
-  return r.c.hasLoaded && r.failureMs <= 0;
+  return r.c.hasLoaded && !measuredBad(r);
 }
 
 /** Hot free slots less the queue, as published (never below 0). */

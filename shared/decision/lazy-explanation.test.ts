@@ -84,6 +84,7 @@ describe('lazily built explanations', () => {
       'failure-risk',
       'price',
       'uncertainty',
+      'slowness',
     ]);
   });
 });

@@ -31,6 +31,14 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
     standbyMaxCandidates: 3,
     failoverReserve: 0,
     queueSpread: 3,
+    // The slowness term (ttft-terms.ts `slownessTerm`): only an excess the size of a slow
+    // prefill or a throttled GPU counts (200 ms is ~10 × the softmax temperature, and above what
+    // one request's queue wait or a window's noise adds), only above half of what the app's other
+    // clusters take (clusters on other GPUs legitimately differ by less), and only once
+    // about twenty requests show it.
+    slownessMinMs: 200,
+    slownessMinRatio: 0.5,
+    slownessPrior: 20,
   }),
   weights: Object.freeze({ latency: 2, cost: 0.5, locality: 0.5 }),
   latencyHalfMs: 100,
@@ -290,6 +298,10 @@ export function parsePolicy(env: Env): ParseResult<Policy> {
       standbyMaxCandidates: read(SPECS.standbyMax),
       failoverReserve: read(SPECS.failoverReserve),
       queueSpread: read(SPECS.queueSpread),
+      // Fixed defaults (no variable): one policy for every fleet until an operator needs them.
+      slownessMinMs: d.ttft.slownessMinMs,
+      slownessMinRatio: d.ttft.slownessMinRatio,
+      slownessPrior: d.ttft.slownessPrior,
     },
     weights: {
       latency: read(SPECS.latency),

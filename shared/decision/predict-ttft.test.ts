@@ -17,16 +17,22 @@ import type { TtftTerm } from './types.ts';
 // builds the term objects (`ttftTerms`, `explainScore`). A decision is only explainable if
 // both give the same numbers, bit for bit, for every term and for the sums.
 
-/** Outcomes on most clusters, a third of them with replica faults, some too old to count. */
+/**
+ * Outcomes on most clusters, a third of them with replica faults, some too old to count; most
+ * with an observed TTFB, about half of those seconds slow (the slowness term).
+ */
 function withOutcomes(snap: AppSnapshot): AppSnapshot {
   const rng = seededRng('outcomes');
+  const ttfb = seededRng('ttfb');
   const outcomes = new Map<string, OutcomeStats>();
   for (const id of snap.app.clusters) {
     const roll = rng.next();
     if (roll < 0.2) continue;
     const requests = Math.floor(rng.next() * 400);
     const replicaErrors = roll < 0.55 ? Math.floor(rng.next() * requests * 0.6) : 0;
-    outcomes.set(id, { clusterId: id, requests, replicaErrors, ttfbMs: null, observedAt: NOW - Math.floor(rng.next() * (roll < 0.3 ? 900_000 : 60_000)) });
+    const t = ttfb.next();
+    const ttfbMs = t < 0.15 ? null : t < 0.55 ? 1000 + ttfb.next() * 2000 : 40 + ttfb.next() * 200;
+    outcomes.set(id, { clusterId: id, requests, replicaErrors, ttfbMs, ttfbMinMs: ttfbMs === null ? null : ttfbMs * 0.8, observedAt: NOW - Math.floor(rng.next() * (roll < 0.3 ? 900_000 : 60_000)) });
   }
   return { ...snap, outcomes };
 }
@@ -52,6 +58,7 @@ describe('predictTtft scores with the numbers the explanation shows', () => {
     };
     let scored = 0;
     let faulty = 0;
+    let slow = 0;
     for (const row of rows) {
       const s = row.c.state;
       const tier = s === null ? null : tierOf(s);
@@ -60,6 +67,7 @@ describe('predictTtft scores with the numbers the explanation shows', () => {
       // Twice: the first call fills the memos, the second reads them.
       predictTtft(row, x, termMs);
       if (predictTtft(row, x, termMs)) faulty++;
+      if (row.slownessMs > 0) slow++;
       const terms = new Array<TtftTerm>(TERM_COUNT);
       ttftTerms(row.c, s, row.stateAgeMs ?? 0, x, 0, terms);
       const at = row.c.index * TERM_COUNT;
@@ -74,5 +82,6 @@ describe('predictTtft scores with the numbers the explanation shows', () => {
     }
     expect(scored).toBeGreaterThan(40);
     expect(faulty).toBeGreaterThan(5);
+    expect(slow).toBeGreaterThan(3);
   });
 });

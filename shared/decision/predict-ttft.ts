@@ -4,7 +4,7 @@ import type { CompiledCandidate } from './compile-snapshot.ts';
 import { localityFactor } from './modifiers.ts';
 import { landingCapacity } from './tiers.ts';
 import { IN_PREDICTED, TERM, TERM_COUNT } from './ttft-term-slots.ts';
-import { ageStep, failureRiskMs, failureRiskTerm } from './ttft-terms.ts';
+import { ageStep, failureRiskMs, failureRiskTerm, slownessMs, slownessTerm } from './ttft-terms.ts';
 import { networkFor, networkMsFor, priceFor, priceMsFor, queueFor, queueMsFor, startupFor, startupMsFor, uncertaintyFor, uncertaintyMsFor } from './ttft-memo.ts';
 import type { TermTable } from './ttft-memo.ts';
 import type { Policy, TtftTerm } from './types.ts';
@@ -45,6 +45,7 @@ export function ttftTerms(
     o === null ? failureRiskTerm(null, 0, 0, x.policy.ttft) : failureRiskTerm(o, network.ms, x.now, x.policy.ttft, retryElsewhereMs);
   out[TERM.price] = priceFor(x.table, c, x.cheapestMarginal);
   out[TERM.uncertainty] = uncertaintyFor(x.table, c, age);
+  out[TERM.slowness] = slownessTerm(c, x.now, x.policy.ttft);
 }
 
 /**
@@ -75,18 +76,21 @@ export function predictTtft(row: CandidateRow, x: TtftInputs, termMs: Float64Arr
   const failure = o === null ? 0 : failureRiskMs(o, network, x.now, x.policy.ttft, 0);
   const price = priceMsFor(t, c, x.cheapestMarginal);
   const uncertainty = uncertaintyMsFor(t, c, age);
+  const slowness = o === null ? 0 : slownessMs(c, x.now, x.policy.ttft);
   termMs[at + TERM.network] = network;
   termMs[at + TERM.queue] = queue;
   termMs[at + TERM.startup] = startup;
   termMs[at + TERM.failureRisk] = failure;
   termMs[at + TERM.price] = price;
   termMs[at + TERM.uncertainty] = uncertainty;
+  termMs[at + TERM.slowness] = slowness;
   // From 0 and one term at a time, as the slot-order loops of explainScore add them.
   let predicted = 0;
   predicted += network;
   predicted += queue;
   predicted += startup;
   predicted += failure;
+  predicted += slowness;
   let score = predicted;
   score += price;
   score += uncertainty;
@@ -97,6 +101,7 @@ export function predictTtft(row: CandidateRow, x: TtftInputs, termMs: Float64Arr
   row.networkMs = network;
   row.queueMs = queue;
   row.failureMs = failure;
+  row.slownessMs = slowness;
   row.baseWeight = landingCapacity(s, row.tier);
   row.localityFactor = localityFactor(s.lastServedAt, x.now, x.policy);
   return failure > 0;
@@ -194,6 +199,7 @@ export function explainedEstimateMs(
   predicted += queueMsFor(t, c, s, age);
   predicted += startupMsFor(t, c, s);
   predicted += failure;
+  if (o !== null) predicted += slownessMs(c, x.now, x.policy.ttft);
   if (alternative !== Infinity && failure > 0) predicted += failureRiskMs(o as OutcomeStats, network, x.now, x.policy.ttft, alternative) - failure;
   return predicted;
 }

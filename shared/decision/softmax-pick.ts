@@ -1,4 +1,4 @@
-import { type CandidateRow, queuesOnly } from './candidate-row.ts';
+import { type CandidateRow, measuredBad, queuesOnly } from './candidate-row.ts';
 import { EXP_USE, type ExpMemo, expSlot, memoExp } from './exp-memo.ts';
 import type { Policy, Rng } from './types.ts';
 import { capByRoom, capsApply } from './share-of-room.ts';
@@ -44,12 +44,12 @@ export function standbyShareOf(eligible: number, policy: Policy): number {
 
 /**
  * A standby worth keeping warm: loaded replicas (busy or free slots; the share
- * never starts new ones) and no replica faults in its recent outcomes. Not a full
+ * never starts new ones) and no replica faults or slowness in its recent outcomes. Not a full
  * cluster with nothing to start (it queues: `QUEUED_TIER`): it is as warm as it
  * gets, and a share would only lengthen its queue.
  */
 function loaded(r: CandidateRow): boolean {
-  return r.c.hasLoaded && r.failureMs <= 0 && !queuesOnly(r);
+  return r.c.hasLoaded && !measuredBad(r) && !queuesOnly(r);
 }
 
 /**
@@ -75,10 +75,13 @@ function weighAll(pool: readonly CandidateRow[], best: number, t: number, t0: nu
   return total;
 }
 
-/** The exponent at temperature `t` with the failure-risk term (0 when unscored) kept at `t0`. */
+/**
+ * The exponent at temperature `t` with the measured terms, failure risk and slowness (0 when
+ * unscored), kept at `t0`: both come from outcomes, not from stale load.
+ */
 function widenedExponent(r: CandidateRow, best: number, t: number, t0: number): number {
-  const failure = r.failureMs;
-  return (r.scoreMs - failure - best) / t + failure / t0;
+  const measured = r.failureMs + r.slownessMs;
+  return (r.scoreMs - measured - best) / t + measured / t0;
 }
 
 /**

@@ -14,12 +14,14 @@ export const TERM = {
   failureRisk: 3,
   price: 4,
   uncertainty: 5,
+  // Last: explanations recorded before it existed keep their terms' order.
+  slowness: 6,
 } as const;
 
-export const TERM_COUNT = 6;
+export const TERM_COUNT = 7;
 
 /**
  * Per slot: true when the term is part of the predicted time to first token; false when it
  * only converts something else (price, stale-state risk) into ms of score. Summed in slot order.
  */
-export const IN_PREDICTED: readonly boolean[] = [true, true, true, true, false, false];
+export const IN_PREDICTED: readonly boolean[] = [true, true, true, true, false, false, true];

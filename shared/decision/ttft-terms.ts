@@ -228,6 +228,86 @@ function failureRate(o: OutcomeStats, policy: TtftPolicy): number {
   return Math.min(0.95, o.replicaErrors / (o.requests + policy.outcomePrior));
 }
 
+const NO_SLOWNESS_OUTCOMES: TtftTerm = Object.freeze({
+  name: 'slowness',
+  ms: 0,
+  detail: 'no recent outcomes reported',
+});
+const NO_TTFB: TtftTerm = Object.freeze({
+  name: 'slowness',
+  ms: 0,
+  detail: 'no observed TTFB of a successful request here',
+});
+const QUEUE_EXPLAINS: TtftTerm = Object.freeze({
+  name: 'slowness',
+  ms: 0,
+  detail: 'requests queue here now: observed TTFB left to the queue term',
+});
+const NO_PEERS: TtftTerm = Object.freeze({
+  name: 'slowness',
+  ms: 0,
+  detail: "no other cluster's observed TTFB to compare with",
+});
+
+/** What the slowness term reads of a compiled candidate (`CompiledCandidate`'s fields). */
+export interface SlownessInputs {
+  readonly state: ClusterAppState | null;
+  readonly outcomes: OutcomeStats | null;
+  readonly ttfbOwnMs: number;
+  readonly ttfbBaselineMs: number;
+  readonly ttfbPeers: number;
+  readonly ttfbSamples: number;
+}
+
+/**
+ * Expected extra time to first token from a cluster that answers, slowly: a throttled GPU, a slow
+ * prefill, a degraded interconnect, while its state reports it healthy with free slots. The
+ * proxies measure each successful request's time to first byte next to the cluster; the least
+ * of them over the outcome window less the recent queue wait, which no queue explains (nothing
+ * queued now either: `ttfbUnexplained`, compile-snapshot.ts), is compared with the median of the
+ * same on the app's other clusters (computed once per snapshot). The excess is shrunk by the requests
+ * measured (n ÷ (n + `slownessPrior`)) and counts only when that is above `slownessMinMs` and above
+ * `slownessMinRatio` × the median, so a handful of slow answers on little traffic does not evict
+ * a cluster, and a fleet without a slow cluster scores exactly as without the term.
+ */
+export function slownessTerm(c: SlownessInputs, now: number, policy: TtftPolicy): TtftTerm {
+  const o = c.outcomes;
+  if (o === null || !recentOutcomes(o, now, policy)) return NO_SLOWNESS_OUTCOMES;
+  if ((o.ttfbMinMs ?? null) === null || !(c.ttfbSamples > 0)) return NO_TTFB;
+  const own = c.ttfbOwnMs;
+  if (own !== own) return c.state !== null && c.state.queued > 0 ? QUEUE_EXPLAINS : NO_TTFB;
+  const base = c.ttfbBaselineMs;
+  if (base !== base) return NO_PEERS;
+  const ms = slownessMs(c, now, policy);
+  const mean = o.ttfbMs === null ? '' : `, mean ${r0(o.ttfbMs)} ms`;
+  const least = o.ttfbMinMs ?? own;
+  const wait = own < least ? ` less ${r0(least - own)} ms recent queue wait` : '';
+  const peers = `${c.ttfbPeers} other cluster${c.ttfbPeers === 1 ? '' : 's'}`;
+  const n = c.ttfbSamples;
+  const shrunk = `${r0(own - base)} ms × ${n} ÷ (${n} + ${policy.slownessPrior}) requests = ${r0(shrunkExcess(c, policy))} ms`;
+  const counted = ms > 0 ? '' : `: not above ${policy.slownessMinMs} ms and ${Math.round(policy.slownessMinRatio * 100)} % of the median, not counted`;
+  return {
+    name: 'slowness',
+    ms,
+    detail: `least TTFB ${r0(least)} ms (${n} requests${mean})${wait} vs ${r0(base)} ms median on ${peers}: ${shrunk}${counted}`,
+  };
+}
+
+/** The ms of `slownessTerm` alone (the scoring path: no object, no string). */
+export function slownessMs(c: SlownessInputs, now: number, policy: TtftPolicy): number {
+  const o = c.outcomes;
+  if (o === null || !recentOutcomes(o, now, policy)) return 0;
+  const excess = shrunkExcess(c, policy);
+  // NaN (no evidence or no peers) fails both comparisons.
+  return excess > policy.slownessMinMs && excess > policy.slownessMinRatio * c.ttfbBaselineMs ? excess : 0;
+}
+
+/** The TTFB excess over the median elsewhere, × n ÷ (n + prior) (NaN without evidence or peers). */
+function shrunkExcess(c: SlownessInputs, policy: TtftPolicy): number {
+  const n = c.ttfbSamples;
+  return (c.ttfbOwnMs - c.ttfbBaselineMs) * (n / (n + policy.slownessPrior));
+}
+
 /**
  * Share of a cluster's loaded slots that load already pays for: a request on a
  * mostly idle cluster uses replicas that run anyway (minimum replicas, or ones

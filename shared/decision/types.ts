@@ -42,7 +42,7 @@ export interface ModifierFactor {
 
 /** One additive term of a candidate's predicted time to first token (ttft model). */
 export interface TtftTerm {
-  readonly name: 'network' | 'queue' | 'startup' | 'failure-risk' | 'price' | 'uncertainty';
+  readonly name: 'network' | 'queue' | 'startup' | 'failure-risk' | 'price' | 'uncertainty' | 'slowness';
   /** Milliseconds this term adds to the candidate's score. */
   readonly ms: number;
   /** Human-readable inputs, in ms and $, e.g. "$4.6/h vs cheapest $2.2/h: +$2.4/h ÷ $0.02/h per ms". */
@@ -170,6 +170,15 @@ export interface TtftPolicy {
    * wait (ms) the first-pass pick expects (`softmax-pick.ts`). 0 turns it off.
    */
   readonly queueSpread: number;
+  /**
+   * The slowness term (`slownessTerm`): a candidate's observed TTFB that its queue does not
+   * explain counts only where it exceeds the app's on its other clusters by more than
+   * `slownessMinMs` and by more than `slownessMinRatio` × theirs, and is shrunk towards 0 by a
+   * prior of `slownessPrior` requests (n ÷ (n + prior)). Fixed defaults (no ROUTE_* variable).
+   */
+  readonly slownessMinMs: number;
+  readonly slownessMinRatio: number;
+  readonly slownessPrior: number;
 }
 
 /** Tunable inputs of the decision, parsed from env vars (see `policy.ts`). */

@@ -274,6 +274,12 @@ export interface OutcomeStats {
   readonly replicaErrors: number;
   /** Mean observed time to first byte of the successful requests; null = none measured. */
   readonly ttfbMs: number | null;
+  /**
+   * The least observed time to first byte of the window's answered requests (2xx / 3xx): what
+   * the cluster takes when nothing queues (a queue delays only the requests that waited), so a
+   * slow cluster shows here and a queue's tail does not. Absent or null = none measured.
+   */
+  readonly ttfbMinMs?: number | null;
   /** Newest outcome counted (the stats are as fresh as this). */
   readonly observedAt: number;
 }

@@ -78,6 +78,7 @@ test('error rate counts replica faults only, per app, within the window', async 
     requests: 10,
     replicaErrors: 6,
     ttfbMs: 100,
+    ttfbMinMs: 100,
     observedAt: NOW - 1000,
   });
   expect(snap?.outcomes?.get('c2')).toEqual({
@@ -85,6 +86,7 @@ test('error rate counts replica faults only, per app, within the window', async 
     requests: 10,
     replicaErrors: 0,
     ttfbMs: 40,
+    ttfbMinMs: 40,
     observedAt: NOW - 1000,
   });
 });

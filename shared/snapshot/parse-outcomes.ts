@@ -17,6 +17,8 @@ export function parseOutcomeRows(rows: readonly Row[]): Map<string, OutcomeStats
       requests: int(row, 'requests', where),
       replicaErrors: int(row, 'replica_errors', where),
       ttfbMs: numOrNull(row, 'ttfb_ms', where),
+      // Absent from rows of an older statement (a recorded snapshot): none measured.
+      ttfbMinMs: row['ttfb_min_ms'] === undefined ? null : numOrNull(row, 'ttfb_min_ms', where),
       observedAt: int(row, 'observed_at', where),
     });
   }

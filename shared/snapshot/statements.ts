@@ -105,6 +105,7 @@ export function APP_SNAPSHOT_STATEMENTS(appId: string, outcomesSince = 0, now = 
       sql: `SELECT o.cluster_id AS cluster_id, COUNT(*) AS requests,
               SUM(CASE WHEN o.status = 0 OR (o.status >= 500 AND o.status NOT IN (501, 505)) THEN 1 ELSE 0 END) AS replica_errors,
               AVG(CASE WHEN o.status > 0 AND o.status < 500 THEN o.ttfb_ms END) AS ttfb_ms,
+              MIN(CASE WHEN o.status >= 200 AND o.status < 400 THEN o.ttfb_ms END) AS ttfb_min_ms,
               MAX(o.at) AS observed_at
             FROM outcomes o
             WHERE o.app_id = ? AND o.cluster_id IN (${clustersOfApp}) AND o.at >= ? AND o.status <> 429
