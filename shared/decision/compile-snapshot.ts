@@ -78,7 +78,7 @@ export interface CompiledCandidate {
   readonly hotBusy: number;
   /**
    * The slowness term's evidence (`slownessTerm`, ttft-terms.ts), all fixed by the snapshot:
-   * the app's TTFB here that no queue explains (`ttfbUnexplained`: the least observed; NaN when
+   * the app's TTFB here that no queue explains (`ttfbOwnMs`, from `ttfbUnexplained`: the least observed; NaN when
    * there is no such evidence: no state, no TTFB, no successful request, or requests queued now),
    * and the median of the same on the app's other clusters that have it (`ttfbBaselineMs`, NaN
    * when none; `ttfbPeers` of them). `ttfbSamples`: the successful requests measured.

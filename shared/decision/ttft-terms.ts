@@ -16,31 +16,16 @@ export function ageStep(ageMs: number): number {
 const r0 = (x: number): number => Math.round(x);
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 
-const ZERO_STARTUP: TtftTerm = Object.freeze({
-  name: 'startup',
-  ms: 0,
-  detail: 'lands on a loaded replica: no start-up',
-});
-const NO_FAILURES: TtftTerm = Object.freeze({
-  name: 'failure-risk',
-  ms: 0,
-  detail: 'no replica faults in recent outcomes',
-});
-const NO_OUTCOMES: TtftTerm = Object.freeze({
-  name: 'failure-risk',
-  ms: 0,
-  detail: 'no recent outcomes reported',
-});
-const FRESH: TtftTerm = Object.freeze({
-  name: 'uncertainty',
-  ms: 0,
-  detail: 'state fresh (within the soft stale limit)',
-});
-const NETWORK_UNKNOWN: TtftTerm = Object.freeze({
-  name: 'network',
-  ms: 0,
-  detail: 'client location unknown: network not ranked',
-});
+/** A term that adds nothing, with the reason: built once, shared by every candidate it explains. */
+function zeroTerm(name: TtftTerm['name'], detail: string): TtftTerm {
+  return Object.freeze({ name, ms: 0, detail });
+}
+
+const ZERO_STARTUP = zeroTerm('startup', 'lands on a loaded replica: no start-up');
+const NO_FAILURES = zeroTerm('failure-risk', 'no replica faults in recent outcomes');
+const NO_OUTCOMES = zeroTerm('failure-risk', 'no recent outcomes reported');
+const FRESH = zeroTerm('uncertainty', 'state fresh (within the soft stale limit)');
+const NETWORK_UNKNOWN = zeroTerm('network', 'client location unknown: network not ranked');
 
 /** Network round trip client → regional proxy → cluster (`source` says how it was estimated). */
 export function networkTerm(ms: number | null, source: string): TtftTerm {
@@ -228,26 +213,10 @@ function failureRate(o: OutcomeStats, policy: TtftPolicy): number {
   return Math.min(0.95, o.replicaErrors / (o.requests + policy.outcomePrior));
 }
 
-const NO_SLOWNESS_OUTCOMES: TtftTerm = Object.freeze({
-  name: 'slowness',
-  ms: 0,
-  detail: 'no recent outcomes reported',
-});
-const NO_TTFB: TtftTerm = Object.freeze({
-  name: 'slowness',
-  ms: 0,
-  detail: 'no observed TTFB of a successful request here',
-});
-const QUEUE_EXPLAINS: TtftTerm = Object.freeze({
-  name: 'slowness',
-  ms: 0,
-  detail: 'requests queue here now: observed TTFB left to the queue term',
-});
-const NO_PEERS: TtftTerm = Object.freeze({
-  name: 'slowness',
-  ms: 0,
-  detail: "no other cluster's observed TTFB to compare with",
-});
+const NO_SLOWNESS_OUTCOMES = zeroTerm('slowness', 'no recent outcomes reported');
+const NO_TTFB = zeroTerm('slowness', 'no observed TTFB of a successful request here');
+const QUEUE_EXPLAINS = zeroTerm('slowness', 'requests queue here now: observed TTFB left to the queue term');
+const NO_PEERS = zeroTerm('slowness', "no other cluster's observed TTFB to compare with");
 
 /** What the slowness term reads of a compiled candidate (`CompiledCandidate`'s fields). */
 export interface SlownessInputs {
