@@ -30,7 +30,7 @@ import type { RequestTarget } from './request-target.ts';
 import { streamResponse, type StreamDone, type StreamResult } from './stream-response.ts';
 import type { UpstreamResponse } from './upstream-call.ts';
 import type { ProxyRuntime, Tracked } from './runtime.ts';
-import { recordDelivery, watchDelivery } from './tracing-genai-watch.ts';
+import { recordDelivery, watchDelivery, type FirstChunkListener } from './tracing-genai-watch.ts';
 import type { RequestTrace } from './tracing-request.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
@@ -318,9 +318,6 @@ function deliver(
   up: UpstreamResponse,
   end: DeliveryEnd,
 ): void {
-  const ttfb = rt.now() - a.startedAt;
-  rt.latency.ttfb(a.clusterId, ttfb);
-  rt.metrics.ttfb.observe({ cluster: a.clusterId }, ttfb / 1000);
   rt.metrics.attemptsBatch.inc(a.clusterId, String(up.statusCode));
   ex.eventStream = String(up.headers['content-type'] ?? '').toLowerCase().includes('text/event-stream');
   recordJobPin(rt, ex.target, a, up.statusCode);
@@ -328,7 +325,12 @@ function deliver(
   // (no wrapper at all) for an answer none of them would be recorded about.
   const watch = watchDelivery(rt, ex, a, up);
   const seen = watch ?? up;
-  const delivery = new Delivery(rt, ex, plan, a, up.statusCode, ttfb, watch, end);
+  const delivery = new Delivery(rt, ex, plan, a, up.statusCode, watch, end);
+  // A streamed answer's first byte is its first body chunk: an engine sends the head before the
+  // prefill (as managed streams measure it, continuation-session.ts), so the head's time would
+  // make a slow prefill look fast to the slowness term, the canary gates and the latency reports.
+  if (watch?.streaming === true) watch.onFirstChunk(delivery);
+  else delivery.firstChunk(rt.now());
   try {
     streamResponse(rt, ex.res, ex.target.tokenMeter?.wrap(seen) ?? seen, a.clusterId, ex.target.appId, ex.abortSwitch, delivery);
   } catch (err) {
@@ -345,24 +347,38 @@ function deliverAsync(rt: ProxyRuntime, ex: HttpExchange, plan: AttemptPlan, a: 
 }
 
 /** What recording a delivered answer needs, kept by its StreamPump until the body is over. */
-class Delivery implements StreamDone {
+class Delivery implements StreamDone, FirstChunkListener {
+  /** Dispatch to the first byte, ms (`firstChunk`); null until it arrived. */
+  private ttfb: number | null = null;
+
   constructor(
     private readonly rt: ProxyRuntime,
     private readonly ex: HttpExchange,
     private readonly plan: AttemptPlan,
     private readonly a: Attempt,
     private readonly status: number,
-    private readonly ttfb: number,
     private readonly watch: ReturnType<typeof watchDelivery>,
     private readonly end: DeliveryEnd,
   ) {}
+
+  /** The answer's first byte (its head, or a stream's first body chunk): the latency reports. */
+  firstChunk(at: number): void {
+    const ttfb = at - this.a.startedAt;
+    this.ttfb = ttfb;
+    this.rt.latency.ttfb(this.a.clusterId, ttfb);
+    this.rt.metrics.ttfb.observe({ cluster: this.a.clusterId }, ttfb / 1000);
+  }
 
   streamed(result: StreamResult): void {
     let ok = true;
     let err: unknown = null;
     try {
       this.a.release();
-      delivered(this.rt, this.ex, this.plan, this.a, this.status, this.ttfb, this.watch, result);
+      // A stream that ended with no body chunk: its first byte is its end, as for managed streams;
+      // one cut first records the time to the cut, and no latency sample.
+      if (this.ttfb === null && result.error === null) this.firstChunk(this.rt.now());
+      const ttfb = this.ttfb ?? this.rt.now() - this.a.startedAt;
+      delivered(this.rt, this.ex, this.plan, this.a, this.status, ttfb, this.watch, result);
     } catch (e) {
       ok = false;
       err = e;

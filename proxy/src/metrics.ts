@@ -145,7 +145,7 @@ export function createMetrics(defaultMetrics: boolean, budget: BudgetReading | n
     }),
     ttfb: new BucketHistogram(
       'switchyard_proxy_upstream_ttfb_seconds',
-      'Upstream time to response headers',
+      "Upstream time to first byte: the response head, or a streamed answer's first body chunk (its first token)",
       'cluster',
       [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,

@@ -24,6 +24,11 @@ export interface GenAiOutcome {
   readonly ended: 'completed' | 'cut' | 'client_closed';
 }
 
+/** Told when a watched answer's first body chunk arrived (`rt.now()` time). */
+export interface FirstChunkListener {
+  firstChunk(at: number): void;
+}
+
 function streamingType(up: UpstreamResponse): boolean {
   const ct = String(up.headers['content-type'] ?? '').toLowerCase();
   return ct.includes('text/event-stream') || ct.includes('application/x-ndjson') || ct.includes('application/jsonl');
@@ -35,9 +40,11 @@ function streamingType(up: UpstreamResponse): boolean {
  * `watchGenAi` builds none at all for an answer nothing would be recorded about.
  */
 export class GenAiWatch implements UpstreamResponse, BodySink {
-  private readonly streaming: boolean;
+  /** A streamed answer (SSE or NDJSON): its first token is its first body chunk, not its head. */
+  readonly streaming: boolean;
   private readonly keepTail: boolean;
   private firstChunkAt: number | null = null;
+  private firstChunkListener: FirstChunkListener | null = null;
   private tail: Buffer[] = [];
   private tailBytes = 0;
   private sink: BodySink | null = null;
@@ -84,8 +91,16 @@ export class GenAiWatch implements UpstreamResponse, BodySink {
     this.up.abort(reason);
   }
 
+  /** `l` is told the time of the first body chunk, once (before that chunk goes on). */
+  onFirstChunk(l: FirstChunkListener): void {
+    this.firstChunkListener = l;
+  }
+
   data(chunk: Buffer): boolean {
-    this.firstChunkAt ??= this.rt.now();
+    if (this.firstChunkAt === null) {
+      this.firstChunkAt = this.rt.now();
+      this.firstChunkListener?.firstChunk(this.firstChunkAt);
+    }
     if (this.keepTail) this.keep(chunk);
     return this.sink === null || this.sink.data(chunk);
   }
