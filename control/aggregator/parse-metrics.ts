@@ -2,7 +2,7 @@
  * What the aggregator needs from one replica's `/metrics`, for any engine (vLLM, SGLang, TGI,
  * llama.cpp): the shared reader in shared/engine-metrics, the same one the proxy uses.
  */
-import { readEngineMetrics, type EngineSetting } from '../../shared/engine-metrics/read-engine-metrics.ts';
+import { readEngineMetrics, type EngineSetting, type TimeTotals } from '../../shared/engine-metrics/read-engine-metrics.ts';
 
 export interface ReplicaMetrics {
   readonly running: number;
@@ -14,6 +14,9 @@ export interface ReplicaMetrics {
    * null when the server does not say (vLLM: ready means loaded).
    */
   readonly modelLoaded: boolean | null;
+  /** The engine's queue-time and running-time histogram totals (engine-times.ts); null when not published. */
+  readonly queueTime: TimeTotals | null;
+  readonly runTime: TimeTotals | null;
 }
 
 /**
@@ -39,5 +42,5 @@ export function parseMetrics(text: string, engine: EngineSetting = 'auto'): Metr
   if (!r.ok) return r;
   const l = r.load;
   if (!plausibleLoad(l)) return { ok: false, reason: `${l.running} running / ${l.waiting} waiting, more than ${MAX_REPLICA_REQUESTS} is implausible` };
-  return { ok: true, metrics: { running: l.running, waiting: l.waiting, cacheUsage: l.kvUsage, modelLoaded: l.modelLoaded } };
+  return { ok: true, metrics: { running: l.running, waiting: l.waiting, cacheUsage: l.kvUsage, modelLoaded: l.modelLoaded, queueTime: l.queueTime, runTime: l.runTime } };
 }

@@ -1,3 +1,4 @@
+import { EngineTimes } from './engine-times.ts';
 import type { Client } from '@libsql/client';
 import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
 import { StoreError } from '../store/errors.ts';
@@ -97,6 +98,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
   const replicaStarts = new Map<string, ReplicaStart>();
   const startEstimates = new Map<string, StartEstimate>();
   const countedPods = new Set<string>();
+  const engineTimes = new EngineTimes();
   const unknownApps = watchUnknownApps(config.apps.map((a) => a.appId), log);
   let latest: AggregatorSnapshot | null = null;
   let dbState: DatabaseState = 'unknown';
@@ -206,7 +208,8 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
         now: at,
       });
       lastServed.set(app.appId, state.lastServedAt);
-      states.push({ ...state, ...startups });
+      const times = engineTimes.observe(app.appId, observations.map((o) => ({ url: o.url, queue: o.metrics?.queueTime ?? null, run: o.metrics?.runTime ?? null })));
+      states.push({ ...state, ...startups, ...times });
     }
     const status: ClusterStatus = { clusterId, health: clusterHealth(states), circuitOpen: false, draining: false, observedAt: at };
     return { cluster: config.cluster, states, status, endpoints, versions, observedAt: at };

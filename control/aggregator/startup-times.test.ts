@@ -4,7 +4,7 @@ import { addStartSample, advanceStart, classifyStart, NO_ESTIMATE, NO_START, rea
 import type { ReplicaObservation } from './summarize-app.ts';
 
 const defaults = { warmStartMs: 10_000, coldStartMs: 250_000 }; // split at 50 000 ms
-const metrics = (running: number, waiting: number, modelLoaded: boolean | null): ReplicaMetrics => ({ running, waiting, cacheUsage: null, modelLoaded });
+const metrics = (running: number, waiting: number, modelLoaded: boolean | null): ReplicaMetrics => ({ running, waiting, cacheUsage: null, modelLoaded, queueTime: null, runTime: null });
 const obs = (healthy: boolean, m: ReplicaMetrics | null): ReplicaObservation => ({ url: 'u', healthy, metrics: m, problem: null });
 
 describe('readinessOf', () => {

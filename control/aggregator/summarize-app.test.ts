@@ -3,8 +3,8 @@ import type { ClusterAppState } from '../../shared/domain/types.ts';
 import { clusterHealth, summarizeApp, type ReplicaObservation } from './summarize-app.ts';
 
 const app = { appId: 'acme/chat', gpuType: 'H100', slotsPerReplica: 4, replicas: [], warm: null, cold: null };
-const ok = (running: number, waiting = 0): ReplicaObservation => ({ url: 'u', healthy: true, metrics: { running, waiting, cacheUsage: null, modelLoaded: null }, problem: null });
-const failing = (running: number): ReplicaObservation => ({ url: 'u', healthy: false, metrics: { running, waiting: 0, cacheUsage: null, modelLoaded: null }, problem: 'HTTP 503' });
+const ok = (running: number, waiting = 0): ReplicaObservation => ({ url: 'u', healthy: true, metrics: { running, waiting, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null }, problem: null });
+const failing = (running: number): ReplicaObservation => ({ url: 'u', healthy: false, metrics: { running, waiting: 0, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null }, problem: 'HTTP 503' });
 const dead: ReplicaObservation = { url: 'u', healthy: false, metrics: null, problem: 'timeout' };
 
 function run(observations: ReplicaObservation[], previousLastServedAt: number | null = 5): ClusterAppState {

@@ -18,6 +18,16 @@ export interface Counters {
   badRequests: number;
   promptTokens: number;
   generationTokens: number;
+  /**
+   * The engine's request-time histograms' totals (seconds and requests): the wait for a slot of
+   * every request given one, and, of those that finished with it, the time they held it and
+   * their whole time (wait + hold).
+   */
+  queueSeconds: number;
+  queueCount: number;
+  runSeconds: number;
+  runCount: number;
+  e2eSeconds: number;
 }
 
 export function zeroCounters(): Counters {
@@ -32,5 +42,10 @@ export function zeroCounters(): Counters {
     badRequests: 0,
     promptTokens: 0,
     generationTokens: 0,
+    queueSeconds: 0,
+    queueCount: 0,
+    runSeconds: 0,
+    runCount: 0,
+    e2eSeconds: 0,
   };
 }

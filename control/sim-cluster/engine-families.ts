@@ -64,3 +64,39 @@ export function engineFamilies(m: EngineFamilyInput): Family[] {
         ] satisfies Family[])),
   ];
 }
+
+/** A histogram rendered with only its `+Inf` bucket: what a reader of sums and counts needs. */
+export interface HistogramFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly sum: number;
+  readonly count: number;
+}
+
+/** Totals of the request-time histograms (counters.ts), under the engine's names. */
+export interface RequestTimes {
+  readonly queueSeconds: number;
+  readonly queueCount: number;
+  readonly runSeconds: number;
+  readonly runCount: number;
+  readonly e2eSeconds: number;
+}
+
+/**
+ * The engine's request-time histograms: vLLM publishes the wait (WAITING phase) and the running
+ * time (RUNNING phase); SGLang the wait and the end-to-end latency, not the running time.
+ */
+export function engineHistograms(model: string, t: RequestTimes, names: MetricNames = 'vllm'): HistogramFamily[] {
+  const labels = { model_name: model };
+  if (names === 'sglang') {
+    return [
+      { name: 'sglang:queue_time_seconds', help: 'Histogram of queueing time in seconds.', labels, sum: t.queueSeconds, count: t.queueCount },
+      { name: 'sglang:e2e_request_latency_seconds', help: 'Histogram of End-to-end request latency in seconds', labels, sum: t.e2eSeconds, count: t.runCount },
+    ];
+  }
+  return [
+    { name: 'vllm:request_queue_time_seconds', help: 'Histogram of time spent in WAITING phase for request.', labels, sum: t.queueSeconds, count: t.queueCount },
+    { name: 'vllm:request_inference_time_seconds', help: 'Histogram of time spent in RUNNING phase for request.', labels, sum: t.runSeconds, count: t.runCount },
+  ];
+}

@@ -4,7 +4,7 @@
  * `sim_` ones are extras a real vLLM does not have (slot count, GPU type).
  */
 import type { Counters } from './counters.ts';
-import { engineFamilies, type Family, type MetricNames, type Sample } from './engine-families.ts';
+import { engineFamilies, engineHistograms, type Family, type MetricNames, type Sample } from './engine-families.ts';
 import type { KvReport } from './kv-cache-model.ts';
 
 export interface MetricsInput {
@@ -70,6 +70,10 @@ export function renderMetrics(m: MetricsInput): string {
   for (const f of families) {
     out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
     for (const [labels, value] of f.samples) out.push(line(f.name, labels, value));
+  }
+  for (const h of engineHistograms(m.model, c, m.names)) {
+    out.push(`# HELP ${h.name} ${h.help}`, `# TYPE ${h.name} histogram`);
+    out.push(line(`${h.name}_bucket`, { ...h.labels, le: '+Inf' }, h.count), line(`${h.name}_sum`, h.labels, h.sum), line(`${h.name}_count`, h.labels, h.count));
   }
   return `${out.join('\n')}\n`;
 }

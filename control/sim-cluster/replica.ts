@@ -79,12 +79,16 @@ export class Replica {
       this.counters.failed += 1;
       throw injectedFailure();
     }
+    const queuedAt = performance.now();
     const admission = this.pool.acquire(signal);
     if (admission.kind === 'full') {
       this.counters.rejected += 1;
       throw slotsFull(this.retryAfterS());
     }
     const releaseSlot: Release = admission.kind === 'granted' ? admission.release : await admission.ready;
+    const grantedAt = performance.now();
+    this.counters.queueSeconds += (grantedAt - queuedAt) / 1000;
+    this.counters.queueCount += 1;
     let loaded = false;
     try {
       const coldStartMs = await this.loader.ensureLoaded(signal);
@@ -97,6 +101,10 @@ export class Replica {
         release: () => {
           if (released) return;
           released = true;
+          const end = performance.now();
+          this.counters.runSeconds += (end - grantedAt) / 1000;
+          this.counters.e2eSeconds += (end - queuedAt) / 1000;
+          this.counters.runCount += 1;
           this.loader.finish();
           releaseSlot();
         },

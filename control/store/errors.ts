@@ -44,8 +44,9 @@ function classify(err: LibsqlError): StoreErrorCode {
   const code = `${err.code} ${err.extendedCode ?? ''}`;
   if (code.includes('URL_INVALID') || code.includes('URL_SCHEME_NOT_SUPPORTED'))
     return 'invalid-url';
-  // A missing table, or a missing column: a database migrated by older code than this checkout.
-  if (/no such (table|column)/i.test(err.message)) return 'schema-missing';
+  // A missing table, or a missing column (read, or written: "table t has no column named c"):
+  // a database migrated by older code than this checkout.
+  if (/no such (table|column)|has no column named/i.test(err.message)) return 'schema-missing';
   if (code.includes('NOTADB')) return 'not-a-database';
   if (code.includes('CONSTRAINT')) return 'constraint';
   if (code.includes('BUSY') || code.includes('LOCKED')) return 'busy';

@@ -2,8 +2,12 @@ import { createServer } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
 import { listClusters } from './list-clusters.ts';
 import { migrate } from './migrate.ts';
+import { MIGRATIONS } from '../../shared/schema/migrations.ts';
 import { openStore } from './open-store.ts';
-import { openTempStore, type TempStore } from './test-fixtures.ts';
+import { openTempStore, sampleCluster, sampleState, type TempStore } from './test-fixtures.ts';
+import { pushClusterState } from './push-cluster-state.ts';
+import { upsertCluster } from './upsert-cluster.ts';
+import type { ClusterAppState } from '../../shared/domain/types.ts';
 
 let store: TempStore | undefined;
 afterEach(() => store?.dispose());
@@ -30,4 +34,17 @@ test('an HTTP database nobody listens on is unreachable', async () => {
   } finally {
     remote.close();
   }
+});
+
+test("a database migrated before the engines' times (v36): the aggregator's push says to migrate, one without them still writes", async () => {
+  store = await openTempStore({ migrated: false });
+  await migrate(store.client, { migrations: MIGRATIONS.filter((m) => m.version < 36) });
+  const status = { clusterId: 'c1', health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: 1 };
+  const push = (state: ClusterAppState): Promise<void> => pushClusterState(store!.client, 'c1', { states: [state], status, endpoints: [] }, 1);
+  await upsertCluster(store.client, sampleCluster('c1'), 1);
+  // SQLite says "table cluster_app_state has no column named queue_wait_ms" on a write.
+  const err = await push(sampleState('c1', 'p/a', { queueWaitMs: 300, serviceMs: 2000 })).catch((e: unknown) => e);
+  expect(err).toMatchObject({ name: 'StoreError', code: 'schema-missing' });
+  expect(String((err as Error).message)).toContain('switchyard db migrate');
+  await expect(push(sampleState('c1', 'p/a'))).resolves.toBeUndefined();
 });

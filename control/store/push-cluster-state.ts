@@ -28,19 +28,22 @@ export async function pushClusterState(
       `push for cluster ${clusterId} contains rows of cluster ${foreign?.clusterId ?? push.status.clusterId}`,
     );
   }
+  // The engines' queue wait and service time (schema v36) only from a writer that reports them:
+  // a caller without them still writes to a database migrated before v36.
+  const times = push.states.some((s) => s.queueWaitMs !== undefined || s.serviceMs !== undefined);
   const statements: InStatement[] = [
     ...push.states.map((s) => ({
       sql: `INSERT INTO cluster_app_state (cluster_id, app_id, hot_free, hot_busy, warm, cold, queued, gpu_type,
               price_per_hour, health, last_served_at, observed_at, warm_start_ms, cold_start_ms,
-              replicas, replicas_above_min, idle_replicas, idle_window_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              replicas, replicas_above_min, idle_replicas, idle_window_ms${times ? ', queue_wait_ms, service_ms' : ''})
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${times ? ', ?, ?' : ''})
             ON CONFLICT(cluster_id, app_id) DO UPDATE SET hot_free = excluded.hot_free, hot_busy = excluded.hot_busy,
               warm = excluded.warm, cold = excluded.cold, queued = excluded.queued, gpu_type = excluded.gpu_type,
               price_per_hour = excluded.price_per_hour, health = excluded.health,
               last_served_at = excluded.last_served_at, observed_at = excluded.observed_at,
               warm_start_ms = excluded.warm_start_ms, cold_start_ms = excluded.cold_start_ms,
               replicas = excluded.replicas, replicas_above_min = excluded.replicas_above_min,
-              idle_replicas = excluded.idle_replicas, idle_window_ms = excluded.idle_window_ms`,
+              idle_replicas = excluded.idle_replicas, idle_window_ms = excluded.idle_window_ms${times ? ', queue_wait_ms = excluded.queue_wait_ms, service_ms = excluded.service_ms' : ''}`,
       args: [
         clusterId,
         s.appId,
@@ -60,6 +63,7 @@ export async function pushClusterState(
         s.replicasAboveMin ?? null,
         s.idleReplicas ?? null,
         s.idleWindowMs ?? null,
+        ...(times ? [s.queueWaitMs ?? null, s.serviceMs ?? null] : []),
       ],
     })),
     {

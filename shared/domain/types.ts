@@ -232,8 +232,9 @@ export interface ClusterAppState {
   readonly coldStartMs?: number | null;
   readonly serviceMs?: number | null;
   /**
-   * How long requests that had to queue recently waited for a slot (moving average, as
-   * engines publish it, e.g. vLLM's request queue time); null = none queued lately.
+   * How long requests waited for a slot lately, ms: the aggregator's mean over the requests the
+   * engines admitted since its last scrape (vLLM's request queue time, SGLang's, TGI's); null =
+   * not reported (no such histogram, no request admitted, or none waited at all).
    */
   readonly queueWaitMs?: number | null;
   /**

@@ -29,6 +29,17 @@ vllm:prefix_cache_hits_total{engine="0",model_name="unsloth/Llama-3.2-1B-Instruc
 # TYPE vllm:iteration_tokens_total histogram
 vllm:iteration_tokens_total_sum{model_name="unsloth/Llama-3.2-1B-Instruct"} 0.0
 vllm:iteration_tokens_total_bucket{le="1.0",model_name="unsloth/Llama-3.2-1B-Instruct"} 3.0
+# HELP vllm:request_queue_time_seconds Histogram of time spent in WAITING phase for request.
+# TYPE vllm:request_queue_time_seconds histogram
+vllm:request_queue_time_seconds_sum{engine="0",model_name="unsloth/Llama-3.2-1B-Instruct"} 12.5
+vllm:request_queue_time_seconds_bucket{engine="0",le="0.3",model_name="unsloth/Llama-3.2-1B-Instruct"} 90.0
+vllm:request_queue_time_seconds_bucket{engine="0",le="+Inf",model_name="unsloth/Llama-3.2-1B-Instruct"} 100.0
+vllm:request_queue_time_seconds_count{engine="0",model_name="unsloth/Llama-3.2-1B-Instruct"} 100.0
+# HELP vllm:request_inference_time_seconds Histogram of time spent in RUNNING phase for request.
+# TYPE vllm:request_inference_time_seconds histogram
+vllm:request_inference_time_seconds_sum{engine="0",model_name="unsloth/Llama-3.2-1B-Instruct"} 245.0
+vllm:request_inference_time_seconds_bucket{engine="0",le="+Inf",model_name="unsloth/Llama-3.2-1B-Instruct"} 98.0
+vllm:request_inference_time_seconds_count{engine="0",model_name="unsloth/Llama-3.2-1B-Instruct"} 98.0
 # TYPE vllm:cache_config_info gauge
 vllm:cache_config_info{block_size="16",cache_dtype="auto",calculate_kv_scales="False",cpu_offload_gb="0",enable_prefix_caching="False",gpu_memory_utilization="0.9",is_attention_free="False",num_cpu_blocks="9362",num_gpu_blocks="81767",num_gpu_blocks_override="None",sliding_window="None",swap_space_bytes="4294967296"} 1.0
 `;
@@ -79,6 +90,16 @@ sglang:time_to_first_token_seconds_sum{model_name="meta-llama/Llama-3.1-8B-Instr
 sglang:time_to_first_token_seconds_bucket{le="0.001",model_name="meta-llama/Llama-3.1-8B-Instruct"} 0.0
 sglang:time_to_first_token_seconds_bucket{le="+Inf",model_name="meta-llama/Llama-3.1-8B-Instruct"} 11008.0
 sglang:time_to_first_token_seconds_count{model_name="meta-llama/Llama-3.1-8B-Instruct"} 11008.0
+# HELP sglang:queue_time_seconds Histogram of queueing time in seconds.
+# TYPE sglang:queue_time_seconds histogram
+sglang:queue_time_seconds_sum{model_name="meta-llama/Llama-3.1-8B-Instruct"} 5504.0
+sglang:queue_time_seconds_bucket{le="+Inf",model_name="meta-llama/Llama-3.1-8B-Instruct"} 11008.0
+sglang:queue_time_seconds_count{model_name="meta-llama/Llama-3.1-8B-Instruct"} 11008.0
+# HELP sglang:e2e_request_latency_seconds Histogram of End-to-end request latency in seconds
+# TYPE sglang:e2e_request_latency_seconds histogram
+sglang:e2e_request_latency_seconds_sum{model_name="meta-llama/Llama-3.1-8B-Instruct"} 60544.0
+sglang:e2e_request_latency_seconds_bucket{le="+Inf",model_name="meta-llama/Llama-3.1-8B-Instruct"} 11008.0
+sglang:e2e_request_latency_seconds_count{model_name="meta-llama/Llama-3.1-8B-Instruct"} 11008.0
 # HELP sglang:func_latency_seconds Function latency in seconds
 # TYPE sglang:func_latency_seconds histogram
 sglang:func_latency_seconds_bucket{le="0.07500000000000001",name="generate_request"} 14006.0
@@ -116,6 +137,14 @@ tgi_request_count 42
 # TYPE tgi_batch_inference_duration histogram
 tgi_batch_inference_duration_bucket{method="prefill",le="0.005"} 0
 tgi_batch_inference_duration_sum{method="prefill"} 1.25
+# HELP tgi_request_queue_duration Time spent in the queue per request
+# TYPE tgi_request_queue_duration histogram
+tgi_request_queue_duration_sum 2.1
+tgi_request_queue_duration_count 42
+# HELP tgi_request_inference_duration Request inference duration
+# TYPE tgi_request_inference_duration histogram
+tgi_request_inference_duration_sum 84
+tgi_request_inference_duration_count 42
 `;
 
 /**

@@ -25,7 +25,19 @@ export interface EngineNames {
   readonly cacheConfigInfo: readonly string[];
   /** A gauge of the KV pool's size in tokens (SGLang `max_total_num_tokens`). */
   readonly kvCapacityTokens: readonly string[];
+  /**
+   * Histograms, by base name (their `_sum` and `_count` are read): seconds requests waited for a
+   * slot, and seconds they ran (prefill and decode: how long a request holds its slot). An engine
+   * without a running-time histogram (SGLang) has its end-to-end latency read instead, less the
+   * queue time.
+   */
+  readonly queueTime: readonly string[];
+  readonly runTime: readonly string[];
+  readonly e2eTime: readonly string[];
 }
+
+/** The fields of `EngineNames` that name histograms, not samples. */
+export const HISTOGRAM_FIELDS = ['queueTime', 'runTime', 'e2eTime'] as const satisfies ReadonlyArray<keyof EngineNames>;
 
 /** SGLang renamed `sglang:` to `sglang_` in 0.5.4; both spellings are read. */
 const sg = (n: string): string[] => [`sglang:${n}`, `sglang_${n}`];
@@ -41,6 +53,9 @@ export const ENGINE_NAMES: Readonly<Record<EngineName, EngineNames>> = {
     prefixHitRate: ['vllm:gpu_prefix_cache_hit_rate'],
     cacheConfigInfo: ['vllm:cache_config_info'],
     kvCapacityTokens: [],
+    queueTime: ['vllm:request_queue_time_seconds'],
+    runTime: ['vllm:request_inference_time_seconds'],
+    e2eTime: [],
   },
   sglang: {
     running: sg('num_running_reqs'),
@@ -51,6 +66,9 @@ export const ENGINE_NAMES: Readonly<Record<EngineName, EngineNames>> = {
     prefixHitRate: sg('cache_hit_rate'),
     cacheConfigInfo: [],
     kvCapacityTokens: sg('max_total_num_tokens'),
+    queueTime: sg('queue_time_seconds'),
+    runTime: [],
+    e2eTime: sg('e2e_request_latency_seconds'),
   },
   tgi: {
     running: ['tgi_batch_current_size'],
@@ -61,6 +79,9 @@ export const ENGINE_NAMES: Readonly<Record<EngineName, EngineNames>> = {
     prefixHitRate: [],
     cacheConfigInfo: [],
     kvCapacityTokens: [],
+    queueTime: ['tgi_request_queue_duration'],
+    runTime: ['tgi_request_inference_duration'],
+    e2eTime: [],
   },
   llamacpp: {
     running: ['llamacpp:requests_processing'],
@@ -71,11 +92,18 @@ export const ENGINE_NAMES: Readonly<Record<EngineName, EngineNames>> = {
     prefixHitRate: [],
     cacheConfigInfo: [],
     kvCapacityTokens: [],
+    queueTime: [],
+    runTime: [],
+    e2eTime: [],
   },
 };
 
 /** Every family any engine reader needs (plus the simulator's model-loaded gauge). */
 export const ALL_ENGINE_FAMILIES: ReadonlySet<string> = new Set([
   'sim_model_loaded',
-  ...ENGINES.flatMap((e) => Object.values(ENGINE_NAMES[e]).flat() as string[]),
+  ...ENGINES.flatMap((e) =>
+    Object.entries(ENGINE_NAMES[e]).flatMap(([field, names]: [string, readonly string[]]) =>
+      (HISTOGRAM_FIELDS as readonly string[]).includes(field) ? names.flatMap((n) => [`${n}_sum`, `${n}_count`]) : names,
+    ),
+  ),
 ]);

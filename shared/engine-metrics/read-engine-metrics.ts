@@ -3,7 +3,7 @@
  * capacity) and the regional proxy (replica choice). Pure: text in, typed load out. The
  * engine is configured or detected from which family names are present.
  */
-import { ALL_ENGINE_FAMILIES, ENGINE_NAMES, ENGINES, type EngineName } from './engines.ts';
+import { ALL_ENGINE_FAMILIES, ENGINE_NAMES, ENGINES, type EngineName, type EngineNames } from './engines.ts';
 import { parsePrometheusText, type ParsedText, type Sample } from './prometheus-text.ts';
 
 export interface EngineLoad {
@@ -27,6 +27,19 @@ export interface EngineLoad {
    * null when the server does not say (a real engine: ready means loaded).
    */
   readonly modelLoaded: boolean | null;
+  /**
+   * Totals since the engine started (histogram sums and counts, summed over label sets): the
+   * seconds its requests waited for a slot, and the seconds they ran. A reader takes the
+   * difference between two scrapes. Null when the engine does not publish them.
+   */
+  readonly queueTime: TimeTotals | null;
+  readonly runTime: TimeTotals | null;
+}
+
+/** A histogram's `_sum` (seconds) and `_count` (requests) since the engine started. */
+export interface TimeTotals {
+  readonly seconds: number;
+  readonly count: number;
 }
 
 export type EngineSetting = EngineName | 'auto';
@@ -59,6 +72,28 @@ function gauge(families: Families, names: readonly string[], problems: string[])
     return null;
   }
   return s.value;
+}
+
+/** The first histogram among `names` with both its `_sum` and `_count`; null when none. */
+function totals(families: Families, names: readonly string[], problems: string[]): TimeTotals | null {
+  for (const name of names) {
+    const seconds = sumOf(families, [`${name}_sum`]);
+    const count = sumOf(families, [`${name}_count`]);
+    if (seconds === undefined || count === undefined) continue;
+    for (const s of [seconds, count]) {
+      if (!Number.isFinite(s.value) || s.value < 0) problems.push(`${s.name} is ${s.value}, expected a finite number >= 0`);
+    }
+    return { seconds: seconds.value, count: count.value };
+  }
+  return null;
+}
+
+/** Running time: its own histogram, else end-to-end latency less the queue time (SGLang). */
+function runTotals(families: Families, names: EngineNames, queue: TimeTotals | null, problems: string[]): TimeTotals | null {
+  const run = totals(families, names.runTime, problems);
+  if (run !== null) return run;
+  const e2e = totals(families, names.e2eTime, problems);
+  return e2e === null || queue === null ? null : { seconds: Math.max(0, e2e.seconds - queue.seconds), count: e2e.count };
 }
 
 /** KV capacity from vLLM's info gauge labels (first label set that has both numbers). */
@@ -97,6 +132,8 @@ export function engineLoadOf(parsed: ParsedText, engine: EngineSetting = 'auto')
   const rateGauge = gauge(families, names.prefixHitRate, problems);
   const capacityGauge = gauge(families, names.kvCapacityTokens, problems);
   const loaded = gauge(families, ['sim_model_loaded'], problems);
+  const queueTime = totals(families, names.queueTime, problems);
+  const runTime = runTotals(families, names, queueTime, problems);
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
   const config = cacheConfig(families, names.cacheConfigInfo);
   return {
@@ -113,6 +150,8 @@ export function engineLoadOf(parsed: ParsedText, engine: EngineSetting = 'auto')
       prefixHitRate: queries !== null && hits !== null ? (queries > 0 ? hits / queries : null) : rateGauge,
       // A replica serves one model, so any non-zero sample means loaded.
       modelLoaded: loaded === null ? null : loaded > 0,
+      queueTime,
+      runTime,
     },
   };
 }

@@ -747,6 +747,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX IF NOT EXISTS job_pins_by_app_updated ON job_pins(app_id, updated_at)`,
     ],
   },
+  {
+    version: 36,
+    name: "the queue wait and service time the aggregator reads from the engines' histograms",
+    statements: [
+      // ms; NULL = not reported (an engine without the histograms, or an older aggregator): the
+      // decision then estimates the wait from the slots and uses its policy's service time.
+      // queue_wait_ms is the mean wait of the requests the engines admitted since the last
+      // scrape, NULL when none waited; service_ms a moving average of their running time.
+      `ALTER TABLE cluster_app_state ADD COLUMN queue_wait_ms REAL`,
+      `ALTER TABLE cluster_app_state ADD COLUMN service_ms REAL`,
+    ],
+  },
 ];
 
 /** The schema version the code in this checkout expects. */

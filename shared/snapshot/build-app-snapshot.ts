@@ -67,6 +67,9 @@ function parseState(row: Row, inflow: Readonly<Record<string, number>> | undefin
   const replicasAboveMin = positiveOrNull(row, 'replicas_above_min', where);
   const idleReplicas = positiveOrNull(row, 'idle_replicas', where);
   const idleWindowMs = positiveOrNull(row, 'idle_window_ms', where);
+  // Absent before schema v36 and null when not reported (the engine has no such histograms).
+  const queueWaitMs = positiveOrNull(row, 'queue_wait_ms', where);
+  const serviceMs = positiveOrNull(row, 'service_ms', where);
   return {
     clusterId: str(row, 'cluster_id', where),
     appId: str(row, 'app_id', where),
@@ -86,6 +89,8 @@ function parseState(row: Row, inflow: Readonly<Record<string, number>> | undefin
     ...(replicasAboveMin === null ? {} : { replicasAboveMin }),
     ...(idleReplicas === null ? {} : { idleReplicas }),
     ...(idleWindowMs === null ? {} : { idleWindowMs }),
+    ...(queueWaitMs === null ? {} : { queueWaitMs }),
+    ...(serviceMs === null ? {} : { serviceMs }),
     ...(inflow === undefined ? {} : { inflowByOrigin: inflow }),
     ...(pinned === undefined ? {} : { pinnedStartSlots: pinned }),
   };
