@@ -37,11 +37,11 @@ test('an HTTP database nobody listens on is unreachable', async () => {
 });
 
 test("a database migrated before the engines' times (v36): the aggregator's push says to migrate, one without them still writes", async () => {
-  store = await openTempStore({ migrated: false });
-  await migrate(store.client, { migrations: MIGRATIONS.filter((m) => m.version < 36) });
+  const s = (store = await openTempStore({ migrated: false }));
+  await migrate(s.client, { migrations: MIGRATIONS.filter((m) => m.version < 36) });
   const status = { clusterId: 'c1', health: 'healthy' as const, circuitOpen: false, draining: false, observedAt: 1 };
-  const push = (state: ClusterAppState): Promise<void> => pushClusterState(store!.client, 'c1', { states: [state], status, endpoints: [] }, 1);
-  await upsertCluster(store.client, sampleCluster('c1'), 1);
+  const push = (state: ClusterAppState): Promise<void> => pushClusterState(s.client, 'c1', { states: [state], status, endpoints: [] }, 1);
+  await upsertCluster(s.client, sampleCluster('c1'), 1);
   // SQLite says "table cluster_app_state has no column named queue_wait_ms" on a write.
   const err = await push(sampleState('c1', 'p/a', { queueWaitMs: 300, serviceMs: 2000 })).catch((e: unknown) => e);
   expect(err).toMatchObject({ name: 'StoreError', code: 'schema-missing' });
