@@ -1,11 +1,14 @@
 /**
  * The simulator's scenario format (YAML or JSON), validated with zod into a
  * fully-defaulted object. Every problem is reported at once, each naming its
- * path in the file (`clusters[3].region: unknown region "eu-wets"`).
+ * line and path in the file as apply does (`s.yaml:12: clusters[3].region: unknown region "eu-wets"`).
  * See backtest/README.md for the format with examples.
  */
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { formatIssue, formatPath } from '../../control/config/config-issue.ts';
+import { makeLocator } from '../../control/config/yaml-locator.ts';
+import { issueProblems, plainWords } from '../../control/config/zod-issue-words.ts';
 import { CONTINENTS } from '../../shared/domain/types.ts';
 import { findRegion, REGIONS } from '../../shared/domain/regions.ts';
 import { BacktestError } from '../errors.ts';
@@ -206,45 +209,55 @@ export interface ResolvedScenario extends Omit<Scenario, 'clusters' | 'apps'> {
   readonly apps: ReadonlyArray<Scenario['apps'][number] & { readonly clusters: readonly string[] }>;
 }
 
-/** Parse YAML/JSON text; `file` names the source in error messages. */
+/** Parse YAML/JSON text; `file` names the source in error messages, each problem with its line. */
 export function parseScenario(text: string, file: string): ResolvedScenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    if (doc.errors[0] !== undefined) throw doc.errors[0];
+    raw = doc.toJS();
   } catch (err) {
     throw new BacktestError('scenario-invalid', `${file}: not valid YAML: ${(err as Error).message}`);
   }
-  return validateScenario(raw, file);
+  return validateScenario(raw, file, makeLocator(doc, lines));
 }
 
-export function validateScenario(raw: unknown, file: string): ResolvedScenario {
-  const parsed = scenarioSchema.safeParse(raw);
+type Path = readonly PropertyKey[];
+
+/** `locate` gives a path's line in the file (none for a scenario built in code). */
+export function validateScenario(raw: unknown, file: string, locate: (path: Path) => number | null = () => null): ResolvedScenario {
+  const problems: string[] = [];
+  const problem = (path: Path, message: string): void => {
+    problems.push(formatIssue({ file, path: formatPath(path), line: locate(path), message }));
+  };
+  const parsed = scenarioSchema.safeParse(raw, { error: plainWords });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+    for (const p of issueProblems(parsed.error.issues)) problem(p.path, p.message);
     // Shape errors stop the typed checks below; still report unknown regions so one run shows everything.
-    throw invalid(file, [...problems, ...rawRegionProblems(raw)]);
+    for (const p of rawRegionProblems(raw)) problem(p.path, p.message);
+    throw invalid(file, problems);
   }
   const s = parsed.data;
-  const problems: string[] = [];
   const clusters: Array<ResolvedScenario['clusters'][number]> = [];
   const byBase = new Map<string, string[]>();
   /** Which entry first made each cluster id (after count expansion), to name both sides of a clash. */
   const madeBy = new Map<string, string>();
-  checkAutoscaler(s.autoscaler, s.autoscaler?.kind ?? 'kpa', 'autoscaler', problems);
+  checkAutoscaler(s.autoscaler, s.autoscaler?.kind ?? 'kpa', ['autoscaler'], problem);
   s.clusters.forEach((c, i) => {
-    checkAutoscaler(c.autoscaler, c.autoscaler?.kind ?? s.autoscaler?.kind ?? 'kpa', `clusters[${i}].autoscaler`, problems);
+    checkAutoscaler(c.autoscaler, c.autoscaler?.kind ?? s.autoscaler?.kind ?? 'kpa', ['clusters', i, 'autoscaler'], problem);
     const scaler = resolveAutoscaler(s.autoscaler, c.autoscaler);
     const region = findRegion(c.region);
     if (region === undefined) {
-      problems.push(`clusters[${i}].region: unknown region "${c.region}" (known: ${REGIONS.map((r) => r.id).join(', ')})`);
+      problem(['clusters', i, 'region'], `unknown region "${c.region}" (known: ${REGIONS.map((r) => r.id).join(', ')})`);
       return;
     }
-    if (c.maxReplicas < c.minReplicas) problems.push(`clusters[${i}].maxReplicas: must be ≥ minReplicas (${c.minReplicas})`);
+    if (c.maxReplicas < c.minReplicas) problem(['clusters', i, 'maxReplicas'], `must be ≥ minReplicas (${c.minReplicas})`);
     const ids = c.count === 1 ? [c.id] : Array.from({ length: c.count }, (_, k) => `${c.id}-${k + 1}`);
     for (const id of ids) {
       const first = madeBy.get(id);
       if (first === undefined) madeBy.set(id, `clusters[${i}]${c.count === 1 ? '' : ` with count ${c.count} makes ${c.id}-1..${c.id}-${c.count}`}`);
-      else problems.push(`clusters[${i}].id: duplicate cluster "${id}" (${first})`);
+      else problem(['clusters', i, 'id'], `duplicate cluster "${id}" (${first})`);
     }
     byBase.set(c.id, ids);
     for (const id of ids) {
@@ -252,64 +265,64 @@ export function validateScenario(raw: unknown, file: string): ResolvedScenario {
     }
   });
   const known = new Set(clusters.map((c) => c.id));
-  const resolve = (id: string, path: string): string[] => {
+  const resolve = (id: string, path: Path): string[] => {
     const ids = byBase.get(id) ?? (known.has(id) ? [id] : undefined);
     if (ids === undefined) {
-      problems.push(`${path}: unknown cluster "${id}"`);
+      problem(path, `unknown cluster "${id}"`);
       return [];
     }
     return ids;
   };
   const apps = s.apps.map((a, i) => ({
     ...a,
-    clusters: a.clusters === undefined ? [...known] : a.clusters.flatMap((id, k) => resolve(id, `apps[${i}].clusters[${k}]`)),
+    clusters: a.clusters === undefined ? [...known] : a.clusters.flatMap((id, k) => resolve(id, ['apps', i, 'clusters', k])),
   }));
   // Per-app results (rejections, residency violations) are reported by id: ids must tell apps apart.
   const appAt = new Map<string, number>();
   s.apps.forEach((a, i) => {
     const first = appAt.get(a.id);
     if (first === undefined) appAt.set(a.id, i);
-    else problems.push(`apps[${i}].id: duplicate app "${a.id}" (also apps[${first}])`);
+    else problem(['apps', i, 'id'], `duplicate app "${a.id}" (also apps[${first}])`);
   });
   s.apps.forEach((a, i) => {
     if (a.residency.kind === 'regions') {
       a.residency.regions.forEach((r, k) => {
-        if (findRegion(r) === undefined) problems.push(`apps[${i}].residency.regions[${k}]: unknown region "${r}"`);
+        if (findRegion(r) === undefined) problem(['apps', i, 'residency', 'regions', k], `unknown region "${r}"`);
       });
     }
   });
   const providers = new Set(clusters.map((c) => c.provider));
   s.incidents.forEach((inc, i) => {
-    const path = `incidents[${i}]`;
-    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain' || inc.kind === 'partial-failure' || inc.kind === 'slowdown') resolve(inc.cluster, `${path}.cluster`);
-    if (inc.kind === 'load-surge' && inc.client !== undefined && !s.traffic.clients.some((c) => c.name === inc.client)) problems.push(`${path}.client: unknown client "${inc.client}"`);
-    if (inc.kind === 'region-partition' && findRegion(inc.region) === undefined) problems.push(`${path}.region: unknown region "${inc.region}"`);
+    const path = ['incidents', i];
+    if (inc.kind === 'cluster-outage' || inc.kind === 'capacity-drain' || inc.kind === 'partial-failure' || inc.kind === 'slowdown') resolve(inc.cluster, [...path, 'cluster']);
+    if (inc.kind === 'load-surge' && inc.client !== undefined && !s.traffic.clients.some((c) => c.name === inc.client)) problem([...path, 'client'], `unknown client "${inc.client}"`);
+    if (inc.kind === 'region-partition' && findRegion(inc.region) === undefined) problem([...path, 'region'], `unknown region "${inc.region}"`);
     if (inc.kind === 'price-spike') checkTarget(inc, path);
-    if (inc.startHours >= s.durationHours) problems.push(`${path}.startHours: starts after the scenario ends (${s.durationHours} h)`);
+    if (inc.startHours >= s.durationHours) problem([...path, 'startHours'], `starts after the scenario ends (${s.durationHours} h)`);
   });
   s.prices.forEach((p, i) => {
-    checkTarget(p, `prices[${i}]`);
-    if (p.atHours >= s.durationHours) problems.push(`prices[${i}].atHours: after the scenario ends (${s.durationHours} h), so it never applies`);
+    checkTarget(p, ['prices', i]);
+    if (p.atHours >= s.durationHours) problem(['prices', i, 'atHours'], `after the scenario ends (${s.durationHours} h), so it never applies`);
   });
   s.windows.forEach((w, i) => {
-    if (w.startHours >= s.durationHours) problems.push(`windows[${i}].startHours: starts after the scenario ends (${s.durationHours} h)`);
+    if (w.startHours >= s.durationHours) problem(['windows', i, 'startHours'], `starts after the scenario ends (${s.durationHours} h)`);
   });
-  function checkTarget(t: { provider?: string | undefined; cluster?: string | undefined }, path: string): void {
-    if ((t.provider === undefined) === (t.cluster === undefined)) problems.push(`${path}: give exactly one of provider or cluster`);
-    if (t.provider !== undefined && !providers.has(t.provider)) problems.push(`${path}.provider: no cluster has provider "${t.provider}"`);
-    if (t.cluster !== undefined) resolve(t.cluster, `${path}.cluster`);
+  function checkTarget(t: { provider?: string | undefined; cluster?: string | undefined }, path: Path): void {
+    if ((t.provider === undefined) === (t.cluster === undefined)) problem(path, 'give exactly one of provider or cluster');
+    if (t.provider !== undefined && !providers.has(t.provider)) problem([...path, 'provider'], `no cluster has provider "${t.provider}"`);
+    if (t.cluster !== undefined) resolve(t.cluster, [...path, 'cluster']);
   }
-  if (s.durationHours * 3600 < s.tickSeconds) problems.push('tickSeconds: longer than the whole scenario');
+  if (s.durationHours * 3600 < s.tickSeconds) problem(['tickSeconds'], 'longer than the whole scenario');
   if (problems.length > 0) throw invalid(file, problems);
   return { ...s, clusters, apps };
 }
 
 /** Each field must belong to the kind it tunes; an hpa must be able to scale up. */
-function checkAutoscaler(a: AutoscalerOverrides | undefined, kind: AutoscalerKind, path: string, problems: string[]): void {
+function checkAutoscaler(a: AutoscalerOverrides | undefined, kind: AutoscalerKind, path: Path, problem: (path: Path, message: string) => void): void {
   if (a === undefined) return;
   const foreign = Object.keys(a).filter((k) => k !== 'kind' && !FIELDS_OF[kind].includes(k));
-  if (foreign.length > 0) problems.push(`${path}: ${foreign.join(', ')} do not apply to kind ${kind} (its fields: ${FIELDS_OF[kind].join(', ') || 'none'})`);
-  if (a.scaleUpPods === 0 && a.scaleUpPercent === 0) problems.push(`${path}: scaleUpPods and scaleUpPercent are both 0, so it could never scale up`);
+  if (foreign.length > 0) problem(path, `${foreign.join(', ')} do not apply to kind ${kind} (its fields: ${FIELDS_OF[kind].join(', ') || 'none'})`);
+  if (a.scaleUpPods === 0 && a.scaleUpPercent === 0) problem(path, 'scaleUpPods and scaleUpPercent are both 0, so it could never scale up');
 }
 
 /** Defaults of the cluster's kind, then the scenario's top-level overrides (if of the same kind), then the cluster's. */
@@ -343,12 +356,12 @@ function resolveAutoscaler(top: AutoscalerOverrides | undefined, own: Autoscaler
   };
 }
 
-function rawRegionProblems(raw: unknown): string[] {
+function rawRegionProblems(raw: unknown): Array<{ path: Path; message: string }> {
   const clusters = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['clusters'] : undefined;
   if (!Array.isArray(clusters)) return [];
   return clusters.flatMap((c: unknown, i) => {
     const region = typeof c === 'object' && c !== null ? (c as Record<string, unknown>)['region'] : undefined;
-    return typeof region === 'string' && findRegion(region) === undefined ? [`clusters[${i}].region: unknown region "${region}"`] : [];
+    return typeof region === 'string' && findRegion(region) === undefined ? [{ path: ['clusters', i, 'region'], message: `unknown region "${region}"` }] : [];
   });
 }
 
@@ -358,10 +371,4 @@ function invalid(file: string, problems: string[]): BacktestError {
     `${file}: invalid scenario (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
     problems,
   );
-}
-
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out === '' ? '(root)' : out;
 }

@@ -37,6 +37,9 @@ describe('parseConfig: invalid configs name file, path, line and problem', () =>
     ['bad TTFB budget', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    requests: {ttfbBudgetMs: -5}\n`, 'apps[0].requests.ttfbBudgetMs', 13, /milliseconds/],
     ['unknown limit scope', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    limits: {maxConcurrency: 4, scope: planet}\n`, 'apps[0].limits.scope', 13, /proxy.*region.*global/],
     ['zero concurrency limit', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    limits: {maxConcurrency: 0}\n`, 'apps[0].limits.maxConcurrency', 13, /0|positive|greater/i],
+    // zod's own words ("Invalid input: expected string, received undefined") said neither what nor why.
+    ['a missing field', `projects: [{id: acme}]\nclusters:\n  - id: c9\n    provider: x\n    proxyUrl: http://x\n    proxyId: p\n`, 'clusters[0].region', 3, /^is required \(a string\)$/],
+    ['a wrong-typed field', `${base}apps:\n  - {project: acme, name: chat, clusters: [c1], auth: maybe}\n`, 'apps[0].auth', 10, /^expected true or false, got 'maybe'$/],
     ['unknown section', `${base}app: []\n`, 'app', 9, /unknown section 'app'/],
     // Every edge isolate holds every app's CORS list: one tenant's must stay small (session 24 audit).
     ['too many CORS origins', `${base}apps:\n  - project: acme\n    name: chat\n    clusters: [c1]\n    corsOrigins: [${Array.from({ length: 65 }, (_, i) => `'https://o${i}.example'`).join(', ')}]\n`, 'apps[0].corsOrigins', 13, /at most 64 CORS origins/],

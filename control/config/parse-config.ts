@@ -15,6 +15,7 @@ import { missing, references, type References } from './references.ts';
 import { NOTHING_STORED, type NOT_READ_YET, type StoredRows } from './stored-rows.ts';
 import type { DesiredConfig } from './types.ts';
 import { makeLocator } from './yaml-locator.ts';
+import { issueProblems, plainWords } from './zod-issue-words.ts';
 
 export type ParseResult =
   | { readonly valid: true; readonly config: DesiredConfig; readonly errors: readonly [] }
@@ -92,17 +93,12 @@ function items<S extends z.ZodType>(top: Record<string, unknown>, section: strin
   }
   const out: Item<z.infer<S>>[] = [];
   list.forEach((el: unknown, index) => {
-    const r = schema.safeParse(el);
+    const r = schema.safeParse(el, { error: plainWords });
     if (r.success) {
       out.push({ index, value: r.data });
       return;
     }
-    for (const issue of r.error.issues) {
-      const path = [section, index, ...issue.path];
-      if (issue.code === 'unrecognized_keys') {
-        for (const k of issue.keys) report([...path, k], `unknown field '${k}'`);
-      } else report(path, issue.message);
-    }
+    for (const p of issueProblems(r.error.issues)) report([section, index, ...p.path], p.message);
     // Without the fields reported above (unknown, or of the wrong shape: `limits: {maxRps: abc}`),
     // the rest still gets its semantic checks and references, so one run shows everything to fix;
     // the config stays invalid. A required field among them leaves nothing to check.
