@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Client } from '@libsql/client';
+import { errorBody } from '../../shared/errors/error-body.ts';
 import { isOperatorKeyRefusal, OPERATOR_KEY_CHALLENGE, OPERATOR_KEY_REFUSAL_STATUS } from '../../shared/http/operator-key-refusal.ts';
 import { DashboardError, refuse } from './errors.ts';
 import { explanationView } from './explanation-view.ts';
@@ -59,7 +60,7 @@ const CHALLENGE = { 'www-authenticate': OPERATOR_KEY_CHALLENGE };
 function sendError(res: ServerResponse, err: DashboardError, asHtml: boolean): void {
   const headers = isOperatorKeyRefusal(err.code) ? CHALLENGE : {};
   if (asHtml) html(res, err.status, `<!doctype html><title>${err.status}</title><p>${escapeHtml(err.message)}</p>`, headers);
-  else json(res, err.status, { error: { code: err.code, message: err.message } }, headers);
+  else json(res, err.status, errorBody(err), headers);
 }
 
 async function readForm(req: IncomingMessage): Promise<URLSearchParams> {

@@ -14,7 +14,9 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Client } from '@libsql/client';
 import { guard } from '../store/errors.ts';
+import { errorBody } from '../../shared/errors/error-body.ts';
 import { decodeOtlpJson } from './decode-otlp-json.ts';
+import { ReceiverError, refuse } from './errors.ts';
 import { DEFAULT_RETENTION, insertSpans, pruneSpans, type Retention } from './trace-store.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -67,33 +69,29 @@ export interface RunningReceiver {
   close(): Promise<void>;
 }
 
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > max) throw new HttpRefusal(413, `export request larger than ${max} bytes: lower the exporter's batch size`);
+    if (size > max) throw refuse.tooLarge(max);
     parts.push(chunk);
   }
   const raw = Buffer.concat(parts);
   if (String(req.headers['content-encoding'] ?? '').toLowerCase() !== 'gzip') return raw;
   const out = await gunzipAsync(raw, { maxOutputLength: max }).catch(() => {
-    throw new HttpRefusal(400, `gzip body is corrupt or inflates beyond ${max} bytes`);
+    throw refuse.badGzip(max);
   });
   return out;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** A refusal in the shape every surface of ours answers with (shared/errors/error-body.ts). */
+function sendError(res: ServerResponse, err: ReceiverError): void {
+  send(res, err.status, errorBody(err));
 }
 
 export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningReceiver> {
@@ -111,31 +109,30 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method === 'GET' && path === '/health') return send(res, 200, { ok: true, stored });
-    if (path !== '/v1/traces') return send(res, 404, { error: 'not found: spans go to POST /v1/traces' });
-    if (req.method !== 'POST') return send(res, 405, { error: 'use POST /v1/traces' });
+    if (path !== '/v1/traces') return sendError(res, refuse.notFound());
+    if (req.method !== 'POST') return sendError(res, refuse.method());
     if (!authorized(req, o.token)) {
       req.resume();
-      return send(res, 401, { error: 'export refused: send Authorization: Bearer <the receiver token>' });
+      return sendError(res, refuse.unauthorized());
     }
     const type = String(req.headers['content-type'] ?? '').toLowerCase();
     if (type.includes('protobuf')) {
       req.resume();
-      return send(res, 415, { error: 'this receiver reads OTLP/JSON only: set the exporter protocol to http/json (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)' });
+      return sendError(res, refuse.protobuf());
     }
     if (!type.includes('json')) {
       req.resume();
-      return send(res, 415, { error: 'content-type must be application/json (OTLP/JSON)' });
+      return sendError(res, refuse.notJson());
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse((await readBody(req, max)).toString('utf8'));
     } catch (err) {
-      if (err instanceof HttpRefusal) return send(res, err.status, { error: err.message });
-      return send(res, 400, { error: 'the body is not valid JSON' });
+      return sendError(res, err instanceof ReceiverError ? err : refuse.badJson());
     }
     // Spans starting over an hour ahead of our clock are refused (they would escape retention).
     const decoded = decodeOtlpJson(parsed, BigInt(Math.floor(now() + 3_600_000)) * 1_000_000n);
-    if (typeof decoded === 'string') return send(res, 400, { error: decoded });
+    if (typeof decoded === 'string') return sendError(res, refuse.badExport(decoded));
     await insertSpans(o.db, decoded.rows);
     stored += decoded.rows.length;
     // OTLP partial success: rejected spans are reported, not retried by the exporter.
@@ -145,8 +142,7 @@ export async function startOtlpReceiver(o: ReceiverOptions): Promise<RunningRece
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       log(JSON.stringify({ level: 'error', msg: 'otlp receiver failed to store spans', error: err instanceof Error ? err.message : String(err) }));
-      // 503: the OTLP exporter retries it (the database may be briefly busy).
-      if (!res.headersSent) send(res, 503, { error: 'could not store the spans; retry' });
+      if (!res.headersSent) sendError(res, refuse.storeFailed());
     });
   });
   await listenOrExplain(server, { port: o.port, host: o.host ?? '127.0.0.1' }, commandListener('the OTLP receiver'));

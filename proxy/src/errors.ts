@@ -6,6 +6,8 @@
  * fault says whose fault it was: a client's fault never counts against a
  * replica, a cluster or a report.
  */
+import { errorBody, type ErrorBody } from '../../shared/errors/error-body.ts';
+
 export type ProxyErrorCode =
   | 'not-found'
   | 'token-missing'
@@ -74,8 +76,8 @@ export class ProxyError extends Error {
     return this.refused ? '1' : null;
   }
 
-  toJSON(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
+  toJSON(): ErrorBody {
+    return errorBody(this);
   }
 }
 
