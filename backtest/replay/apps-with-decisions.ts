@@ -1,7 +1,8 @@
 /**
- * An empty selection said as an error: `replay --app X` with no decision for X used to write an
- * empty report and exit 0, so a mistyped app looked like an app nothing moved for. The message
- * names the app, the source and (cheaply) the apps that do have decisions.
+ * An empty selection said as an error: `replay --app X` with no decision for X, or `--since T`
+ * past every decision, used to write an empty report and exit 0, so a mistyped app or date read
+ * as "nothing moved". The message names the filter that selected nothing, the source and
+ * (cheaply) what the log does hold: the apps with decisions, and in a database the time range.
  */
 import type { StoreDeadline } from '../../control/store/open-store.ts';
 import { toStoreError } from '../../control/store/errors.ts';
@@ -47,15 +48,67 @@ export async function appsWithDecisionsInFile(file: string, max = LISTED_APPS): 
   return [...seen];
 }
 
+/** The filters of a replay that selected nothing, as given. */
+export interface Selection {
+  readonly app?: string | undefined;
+  /** `--since` as typed, and as the time it means. */
+  readonly since?: { readonly text: string; readonly at: number } | undefined;
+}
+
+/** What the log holds, as far as it is cheap to know. */
+export interface LogFacts {
+  /** As the functions above return them: one over `max` means there are more. */
+  readonly apps: readonly string[];
+  /**
+   * First and last decision time of the selected app (of the whole log without one); null: it has
+   * none; undefined: not known (an NDJSON file, where it would take another pass).
+   */
+  readonly range?: { readonly first: number; readonly last: number } | null;
+}
+
 /**
- * "no decisions for app X in <source>", with `since` when it narrowed the selection, and the
- * apps that do have decisions (`apps` as the two functions above return them: one over `max`
- * means there are more).
+ * Up to `max` + 1 app ids with decisions, and the first and last decision time of `app` (of the
+ * whole log without one): min/max over the `decisions_app_at` or `decisions_at` index.
  */
-export function noDecisionsForApp(app: string, source: string, apps: readonly string[], since?: number, max = LISTED_APPS): BacktestError {
-  const when = since === undefined ? '' : ` at or after ${new Date(since).toISOString()}`;
-  const listed = apps.slice(0, max).join(', ');
-  const others =
-    apps.length === 0 ? 'it has no decisions for any app' : `apps with decisions: ${listed}${apps.length > max ? ', …' : ''}`;
-  return new BacktestError('no-decisions', `no decisions for app ${app}${when} in ${source}; ${others}`);
+export async function logFactsInDb(db: { url: string; authToken?: string | undefined } & StoreDeadline, app?: string, max = LISTED_APPS): Promise<LogFacts> {
+  const apps = await appsWithDecisionsInDb(db, max);
+  const { openStore } = await import('../../control/store/open-store.ts');
+  const store = openStore({ ...db, create: false });
+  try {
+    const rs = await store.client.execute(
+      app === undefined
+        ? 'SELECT min(at) AS first, max(at) AS last FROM decisions'
+        : { sql: 'SELECT min(at) AS first, max(at) AS last FROM decisions WHERE app_id = ?', args: [app] },
+    );
+    const row = rs.rows[0];
+    const range = row === undefined || row['first'] === null ? null : { first: Number(row['first']), last: Number(row['last']) };
+    return { apps, range };
+  } catch (err) {
+    throw toStoreError(`reading the decision times in ${redactDatabaseUrl(db.url)}`, err);
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * "--app X selected nothing: no decisions for app X in <source>; apps with decisions: …", or the
+ * same for `--since` naming the times the log (or the app) holds. An empty log blames no filter.
+ */
+export function noDecisions(sel: Selection, source: string, facts: LogFacts, max = LISTED_APPS): BacktestError {
+  const when = sel.since === undefined ? '' : ` at or after ${new Date(sel.since.at).toISOString()}`;
+  const what = `no decisions${sel.app === undefined ? '' : ` for app ${sel.app}`}${when} in ${source}`;
+  const { apps, range } = facts;
+  if (apps.length === 0) return new BacktestError('no-decisions', `${what}; it has no decisions for any app`);
+  const listed = `apps with decisions: ${apps.slice(0, max).join(', ')}${apps.length > max ? ', …' : ''}`;
+  if (sel.app !== undefined) {
+    const has = apps.includes(sel.app) || (range !== undefined && range !== null);
+    // Absent for sure: no time found for it, the list is whole, or --app was the only filter.
+    const lacks = !has && (range === null || apps.length <= max || sel.since === undefined);
+    if (lacks) return new BacktestError('no-decisions', `--app ${sel.app} selected nothing: ${what}; ${listed}`);
+    if (!has) return new BacktestError('no-decisions', `${what}; ${listed}`);
+  }
+  // The log (or the app) has decisions, none at or after --since.
+  const whose = sel.app === undefined ? 'its' : `app ${sel.app}'s`;
+  const held = range === undefined || range === null ? `${whose} decisions are all earlier` : `${whose} decisions run from ${new Date(range.first).toISOString()} to ${new Date(range.last).toISOString()}`;
+  return new BacktestError('no-decisions', `--since ${sel.since?.text ?? ''} selected nothing: ${what}; ${held}`);
 }

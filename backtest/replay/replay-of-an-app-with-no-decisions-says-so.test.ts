@@ -1,7 +1,9 @@
 /**
  * `switchyard replay --app X` where the log has no decision for X fails (exit 1) naming the app,
  * the source and the apps that do have decisions, from the database and from an NDJSON export
- * alike; it wrote an empty report and exited 0, so a mistyped app read as "nothing moved". An
+ * alike; it wrote an empty report and exited 0, so a mistyped app read as "nothing moved". So does
+ * `--since T` past every decision, naming the times the log holds where that is cheap (the
+ * database); it exited 0 with "replayed 0 decisions" and a report (new-user walkthrough L3). An
  * export of no records is refused too and leaves no file. The CLI in-process, a real file database.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -10,16 +12,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runCliInProcess } from '../../control/cli/run-cli-in-process.ts';
 import { DEFAULT_POLICY } from '../decision-port.ts';
-import { noDecisionsForApp } from './apps-with-decisions.ts';
+import { noDecisions } from './apps-with-decisions.ts';
 import { makeRecords, writeRecordsToDb } from './record-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-no-decisions-'));
 const db = `file:${join(dir, 'd.db')}`;
 const nd = join(dir, 'all.ndjson');
 let app = '';
+let first = '';
+let last = '';
 beforeAll(async () => {
   const records = makeRecords(20, DEFAULT_POLICY);
   app = records[0]?.decision.appId ?? '';
+  const times = records.map((r) => r.decision.at).sort((a, b) => a - b);
+  first = new Date(times[0] ?? 0).toISOString();
+  last = new Date(times.at(-1) ?? 0).toISOString();
   await writeRecordsToDb(db, records);
   const r = await runCliInProcess(['replay', '--db', db, '--export-ndjson', nd]);
   expect(r.code, r.stderr).toBe(0);
@@ -46,6 +53,20 @@ test('--since is part of the message; the app itself still replays', async () =>
   expect(ok.stdout).toContain('replayed 20 decisions');
 }, 60_000);
 
+test.each([
+  ['--db, --since alone', () => ['--db', db, '--since', '2099-01-01'], () => `--since 2099-01-01 selected nothing: no decisions at or after 2099-01-01T00:00:00.000Z in ${db}; its decisions run from ${first} to ${last}`],
+  ['--input, --since alone', () => ['--input', nd, '--since', '2099-01-01'], () => `--since 2099-01-01 selected nothing: no decisions at or after 2099-01-01T00:00:00.000Z in ${nd}; its decisions are all earlier`],
+  ['--db, an app that has decisions', () => ['--db', db, '--app', app, '--since', '2099-01-01'], () => `--since 2099-01-01 selected nothing: no decisions for app ${app} at or after 2099-01-01T00:00:00.000Z in ${db}; app ${app}'s decisions run from ${first} to ${last}`],
+  ['--input, an app that has none', () => ['--input', nd, '--app', 'acme/typo', '--since', '2099-01-01'], () => `--app acme/typo selected nothing: no decisions for app acme/typo at or after 2099-01-01T00:00:00.000Z in ${nd}; apps with decisions: ${app}`],
+])('from %s: exit 1 naming the filter that selected nothing, and no report', async (_name, args, message) => {
+  const out = join(dir, `empty-${_name.replace(/\W+/g, '-')}`);
+  const r = await runCliInProcess(['replay', ...args(), '--out', out]);
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain(message());
+  expect(r.stdout).not.toContain('replayed 0');
+  expect(existsSync(join(out, 'report.json'))).toBe(false);
+}, 60_000);
+
 test('an export of no records is refused and leaves no file', async () => {
   const file = join(dir, 'none.ndjson');
   const r = await runCliInProcess(['replay', '--db', db, '--app', 'acme/typo', '--export-ndjson', file]);
@@ -56,8 +77,9 @@ test('an export of no records is refused and leaves no file', async () => {
 
 test('past ten apps the list ends with …; none at all is said', () => {
   const apps = Array.from({ length: 11 }, (_, i) => `p/a${i}`);
-  expect(noDecisionsForApp('p/x', 'log.ndjson', apps).message).toBe(
-    `no decisions for app p/x in log.ndjson; apps with decisions: ${apps.slice(0, 10).join(', ')}, …`,
+  expect(noDecisions({ app: 'p/x' }, 'log.ndjson', { apps }).message).toBe(
+    `--app p/x selected nothing: no decisions for app p/x in log.ndjson; apps with decisions: ${apps.slice(0, 10).join(', ')}, …`,
   );
-  expect(noDecisionsForApp('p/x', 'log.ndjson', []).message).toBe('no decisions for app p/x in log.ndjson; it has no decisions for any app');
+  expect(noDecisions({ app: 'p/x' }, 'log.ndjson', { apps: [] }).message).toBe('no decisions for app p/x in log.ndjson; it has no decisions for any app');
+  expect(noDecisions({}, 'log.ndjson', { apps: [] }).message).toBe('no decisions in log.ndjson; it has no decisions for any app');
 });

@@ -5,7 +5,7 @@ import { redactDatabaseUrl } from '../../../shared/errors/database-unreachable.t
 import type { DecisionRecord } from '../../../backtest/decision-record.ts';
 import { BacktestError } from '../../../backtest/errors.ts';
 import { policyFromEnvText } from '../../../backtest/policy-file.ts';
-import { appsWithDecisionsInDb, appsWithDecisionsInFile, noDecisionsForApp } from '../../../backtest/replay/apps-with-decisions.ts';
+import { appsWithDecisionsInFile, logFactsInDb, noDecisions } from '../../../backtest/replay/apps-with-decisions.ts';
 import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { isGzipFile } from '../../../backtest/replay/gzip-lines.ts';
 import type { DbQuery } from '../../../backtest/replay/read-records-db.ts';
@@ -59,7 +59,7 @@ export function register(program: Command): void {
       const source = sourceOf(opts);
       if (opts.exportNdjson !== undefined) {
         const n = await writeNdjson(opts.exportNdjson, source.records());
-        if (n === 0 && opts.app !== undefined) await rm(opts.exportNdjson, { force: true });
+        if (n === 0) await rm(opts.exportNdjson, { force: true });
         await refuseEmptySelection(n, opts);
         process.stdout.write(`exported ${n} decision records to ${opts.exportNdjson}\n`);
         return;
@@ -122,15 +122,16 @@ export function register(program: Command): void {
 }
 
 /**
- * `--app` that matched no decision is an error naming the app, the source and the apps that do
- * have decisions (exit 1), not an empty report: a mistyped app id must not read as "nothing moved".
+ * A selection (`--app`, `--since`, or a log with none) that matched no decision is an error naming
+ * the filter, the source and what the log holds (exit 1), not an empty report: a mistyped app id
+ * or date must not read as "nothing moved".
  */
 async function refuseEmptySelection(n: number, opts: ReplayFlags): Promise<void> {
-  if (n > 0 || opts.app === undefined) return;
+  if (n > 0) return;
   const from = decisionSource(opts, process.env);
-  const since = opts.since === undefined ? undefined : parseSince(opts.since);
-  if ('input' in from) throw noDecisionsForApp(opts.app, from.input, await appsWithDecisionsInFile(from.input), since);
-  throw noDecisionsForApp(opts.app, redactDatabaseUrl(from.db.url), await appsWithDecisionsInDb(from.db), since);
+  const sel = { app: opts.app, since: opts.since === undefined ? undefined : { text: opts.since, at: parseSince(opts.since) } };
+  if ('input' in from) throw noDecisions(sel, from.input, { apps: await appsWithDecisionsInFile(from.input) });
+  throw noDecisions(sel, redactDatabaseUrl(from.db.url), await logFactsInDb(from.db, opts.app));
 }
 
 async function finish(report: ReplayReport, out: string | undefined): Promise<void> {
