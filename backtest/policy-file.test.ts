@@ -21,6 +21,8 @@ describe('policy env file: invalid', () => {
     // Else the replay ran the default under the file's name, and reported it as the altered policy.
     ['a misspelt policy variable', 'ROUTE_MODLE=weights\n', ['p.env:1', 'ROUTE_MODLE is not a policy variable (did you mean ROUTE_MODEL?)']],
     ['a misspelt canary variable', 'ROUTE_CANARY_PERCNT=5\n', ['p.env:1', 'did you mean ROUTE_CANARY_PERCENT?']],
+    // Env names are case-sensitive: nothing reads route_model, so the replay ran the defaults.
+    ['a lower-case policy variable', 'route_model=weights\n', ['p.env:1', 'route_model is not a policy variable (did you mean ROUTE_MODEL?)']],
   ])('%s', (_name, text, parts) => {
     let err: unknown;
     try {

@@ -41,9 +41,10 @@ export function policyFromEnv(lines: readonly EnvFileLine[], file: string): Poli
     env[l.key] = l.value;
     where.set(l.key, l.line);
   }
-  // Other vars (EDGE_*, the canary's) may share the file; a ROUTE_* name parsePolicy does not read is a typo.
+  // Other vars (EDGE_*, the canary's) may share the file; a ROUTE_* name parsePolicy does not read
+  // is a typo, and so is one in lower case (`route_model`: names are case-sensitive).
   const unknown = lines.flatMap((l) => {
-    const why = l.key.startsWith('ROUTE_') ? unknownRouteVariable(l.key, CANARY_VARIABLES) : null;
+    const why = l.key.toUpperCase().startsWith('ROUTE_') ? unknownRouteVariable(l.key, CANARY_VARIABLES) : null;
     return why === null ? [] : [`${file}:${l.line}: ${why}`];
   });
   const r = parsePolicy(env);
@@ -56,6 +57,14 @@ export function policyFromEnv(lines: readonly EnvFileLine[], file: string): Poli
     }),
   ];
   throw new BacktestError('policy-file', `invalid policy in ${file}:\n  ${problems.join('\n  ')}`, problems);
+}
+
+/**
+ * A note for a file that sets no ROUTE_* variable at all (empty, or only other vars, which are
+ * allowed): its policy is the defaults, which a run labelled with the file's name would not say.
+ */
+export function noRouteVariableNote(lines: readonly EnvFileLine[], file: string): string | null {
+  return lines.some((l) => l.key.startsWith('ROUTE_')) ? null : `${file} sets no ROUTE_* variable: replaying with the defaults`;
 }
 
 /** Env file text → Policy. */

@@ -24,8 +24,10 @@ export function unknownRouteVariable(name: string, also: readonly string[]): str
   return `${name} is not a policy variable (${nearestHint(name, [...NAMES, ...also])})`;
 }
 
+/** Case-blind, so `route_model` (read by nothing: env names are case-sensitive) is pointed to ROUTE_MODEL. */
 function nearestHint(name: string, names: readonly string[]): string {
-  const near = names.map((n) => [n, editDistance(n, name)] as const).sort((a, b) => a[1] - b[1])[0];
+  const upper = name.toUpperCase();
+  const near = names.map((n) => [n, editDistance(n, upper)] as const).sort((a, b) => a[1] - b[1])[0];
   return near !== undefined && near[1] <= 3 ? `did you mean ${near[0]}?` : 'see workers/README.md for the ROUTE_* variables';
 }
 

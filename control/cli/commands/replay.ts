@@ -1,10 +1,11 @@
 import { readFile, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Policy } from '../../../shared/decision/types.ts';
 import { STRATEGIES, type StrategyName } from '../../../shared/domain/types.ts';
 import { redactDatabaseUrl } from '../../../shared/errors/database-unreachable.ts';
 import type { DecisionRecord } from '../../../backtest/decision-record.ts';
 import { BacktestError } from '../../../backtest/errors.ts';
-import { policyFromEnvText } from '../../../backtest/policy-file.ts';
+import { noRouteVariableNote, parseEnvFile, policyFromEnv } from '../../../backtest/policy-file.ts';
 import { appsWithDecisionsInFile, logFactsInDb, noDecisions } from '../../../backtest/replay/apps-with-decisions.ts';
 import { countRecordLines, readNdjson, writeNdjson } from '../../../backtest/replay/ndjson.ts';
 import { isGzipFile } from '../../../backtest/replay/gzip-lines.ts';
@@ -64,7 +65,7 @@ export function register(program: Command): void {
         process.stdout.write(`exported ${n} decision records to ${opts.exportNdjson}\n`);
         return;
       }
-      const policy = opts.policy === undefined ? null : policyFromEnvText(await readText(opts.policy), opts.policy);
+      const policy = opts.policy === undefined ? null : await policyOfFile(opts.policy);
       const strategy = parseStrategy(opts.strategy);
       const ropts = {
         policy,
@@ -187,6 +188,15 @@ async function* filtered(src: AsyncIterable<DecisionRecord>, app: string | undef
     n++;
     yield r;
   }
+}
+
+/** The --policy file's policy, noting on stderr a file that sets no ROUTE_* variable (the defaults, then). */
+async function policyOfFile(file: string): Promise<Policy> {
+  const lines = parseEnvFile(await readText(file), file);
+  const policy = policyFromEnv(lines, file);
+  const note = noRouteVariableNote(lines, file);
+  if (note !== null) process.stderr.write(`replay: ${note}\n`);
+  return policy;
 }
 
 async function readText(file: string): Promise<string> {
