@@ -20,6 +20,9 @@ describe('parseRequestTarget', () => {
     ['/', 'not-app-path'],
     ['*', 'not-app-path'],
     ['/v3/a/b/c', 'not-app-path'],
+    // The edge's routes the proxy does not serve are some other route here (404); `/v4` is not.
+    ['/token/v4/acme/chat/x', 'not-app-path'],
+    ['/v4', 'bad-path'],
     ['/v4/acme', 'bad-path'],
     ['/v4/acme/chat', 'bad-path'],
     ['/v4//chat/x', 'bad-path'],

@@ -61,6 +61,11 @@ describe('replica-internal and malformed paths never reach upstream', () => {
     `/v4/${APP}/v1%2F..%2F_control`,
     '/v4/%zz/a/b',
     `/v4/${APP}/v1/%zz`,
+    // A path the edge answers 400 bad-path is one here too: one status for one mistake.
+    '/v4',
+    '/v4/acme',
+    '/v4/acme/',
+    `/v4/${APP}`,
   ])('%s is a 400', async (path) => {
     const r = await rawTarget(proxy.url, path, token);
     expect(r.status).toBe(400);

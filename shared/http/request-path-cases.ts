@@ -28,8 +28,13 @@ export const PATH_CASES: readonly (readonly [string, PathExpectation])[] = [
   ['/', { refused: 'not-app-path' }],
   ['/health', { refused: 'not-app-path' }],
   ['/v3/acme/chat/x', { refused: 'not-app-path' }],
-  ['/v4', { refused: 'not-app-path' }],
-  // Malformed app paths: 400, never a 500 and never a different function.
+  ['/v4foo', { refused: 'not-app-path' }],
+  ['/tokenx', { refused: 'not-app-path' }],
+  // Malformed app paths: 400, never a 500 and never a different function. A route's root or a
+  // path below it (`/v4`, `/token/x`) was meant as an app path: 400 at the edge and the proxy alike.
+  ['/v4', { refused: 'bad-path' }],
+  ['/token', { refused: 'bad-path' }],
+  ['/explain/x', { refused: 'bad-path' }],
   ['/v4/', { refused: 'bad-path' }],
   // A function path past 1,024 characters (canonical form; each %XX counts 3) is refused.
   [`/v4/acme/chat/v1/${'a'.repeat(1021)}`, { kind: 'public', appId: 'acme/chat', fn: `v1/${'a'.repeat(1021)}` }],

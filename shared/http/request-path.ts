@@ -45,6 +45,16 @@ const PREFIXES: readonly (readonly [string, RouteKind])[] = [
   ['/v4/', 'public'],
 ];
 
+/**
+ * The roots of the routes: a path at or below one that is no app path (`/v4`, `/token/x`) was
+ * meant as one, so it is a malformed app path (400), not some other route (404). `/v4foo` is not.
+ */
+const ROUTE_ROOTS: readonly (readonly [string, RouteKind])[] = [
+  ['/token', 'token'],
+  ['/explain', 'explain'],
+  ['/v4', 'public'],
+];
+
 const bad = (reason: string): PathResult => ({ ok: false, code: 'bad-path', reason });
 
 /**
@@ -95,12 +105,17 @@ function name(raw: string, what: string): { ok: true; value: string } | { ok: fa
 }
 
 /**
- * Parses a raw pathname (no query). `prefixes` limits the accepted routes: the proxy serves
- * only `/v4/`, the edge all three.
+ * Parses a raw pathname (no query). `kinds` limits the accepted routes: the proxy serves only
+ * `/v4/`, the edge all three; a path under a served route's root that is no app path is
+ * `bad-path` on both (ROUTE_ROOTS).
  */
 export function parseAppPath(pathname: string, kinds: readonly RouteKind[] = ['public', 'token', 'explain']): PathResult {
   const hit = PREFIXES.find(([prefix, kind]) => kinds.includes(kind) && pathname.startsWith(prefix));
-  if (hit === undefined) return { ok: false, code: 'not-app-path', reason: 'expected /v4/<project>/<app>/<function>' };
+  if (hit === undefined) {
+    const root = ROUTE_ROOTS.find(([r, kind]) => kinds.includes(kind) && (pathname === r || pathname.startsWith(`${r}/`)));
+    if (root !== undefined) return bad(`expected ${root[0] === '/v4' ? '' : root[0]}/v4/<project>/<app>/<function>`);
+    return { ok: false, code: 'not-app-path', reason: 'expected /v4/<project>/<app>/<function>' };
+  }
   const [prefix, kind] = hit;
   // Canonical segments are at most 3 × their raw length: a raw path past that cannot fit.
   if (pathname.length - prefix.length > 3 * (2 * 128 + 2 + MAX_FUNCTION_CHARS)) return bad(`the path is ${pathname.length} characters: a function path may hold at most ${MAX_FUNCTION_CHARS}`);

@@ -96,13 +96,6 @@ const KEY_RECHECK_MS = 250;
  */
 const VIEW_MAX_KEYS = 20_000;
 
-/** Paths that are meant as app routes: malformed, they are 400 `bad-path`; anything else 404. */
-const APP_ROUTE_PREFIXES = ['/v4/', '/token/', '/explain/'];
-
-function looksLikeAppRoute(pathname: string): boolean {
-  return APP_ROUTE_PREFIXES.some((p) => pathname === p.slice(0, -1) || pathname.startsWith(p));
-}
-
 /**
  * The request target's path as the client sent it. WHATWG URL parsing turns `\` into `/`, so
  * `/v4/acme/chat/v1\models` was served as `v1/models` where the proxy, reading the raw target,
@@ -217,7 +210,8 @@ export class Edge {
     if (raw.includes('\\')) return errorResponse(refuse.badPath(raw));
     const parsed = parseAppPath(url.pathname);
     if (!parsed.ok) {
-      return errorResponse(parsed.code === 'not-app-path' && looksLikeAppRoute(url.pathname) ? refuse.badPath(url.pathname) : pathRefusal(url.pathname, parsed));
+      // A malformed app route (`/v4`, `/token/x`) is `bad-path` by the shared parser, as at the proxy.
+      return errorResponse(pathRefusal(url.pathname, parsed));
     }
     const path = parsed.path;
     const traced = this.#startTrace(request, path);
