@@ -38,14 +38,16 @@ describe('parseAggregatorYaml', () => {
   it.each([
     ['unknown region', good.replace('region: us-east', 'region: us-eats'), 'cluster.region', 3, /unknown region 'us-eats'/],
     ['bad proxy URL', good.replace('proxyUrl: http://127.0.0.1:8101', 'proxyUrl: nope'), 'cluster.proxyUrl', 5, /http\(s\) URL/],
-    ['zero slots', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 0'), 'apps.acme/chat.slotsPerReplica', 11, /expected number to be >0/],
+    ['zero slots', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 0'), 'apps.acme/chat.slotsPerReplica', 11, /^must be above 0$/],
     ['replica not a URL', good.replace('http://127.0.0.1:9002', 'localhost:9002'), 'apps.acme/chat.replicas[1]', 12, /http\(s\) URL/],
     ['unpriced GPU type', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 4\n    gpuType: B200'), 'apps.acme/chat.gpuType', 12, /'B200' has no price/],
-    ['negative headroom', good.replace('warm: 8', 'warm: -1'), 'headroom.warm', 8, /expected number to be >=0/],
+    ['negative headroom', good.replace('warm: 8', 'warm: -1'), 'headroom.warm', 8, /^must be at least 0$/],
     ['bad app id', good.replace('acme/chat:', 'chat:'), 'apps.chat', 10, /project\/name/],
     ['unknown field', `${good}intervall: 5\n`, 'intervall', 13, /unknown field 'intervall'/],
     ['warm start not below cold', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 4\n    warmStartMs: 60000\n    coldStartMs: 30000'), 'apps.acme/chat.warmStartMs', 12, /must be below coldStartMs \(30000\)/],
-    ['zero start-up time', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 4\n    coldStartMs: 0'), 'apps.acme/chat.coldStartMs', 12, /expected number to be >0/],
+    ['zero start-up time', good.replace('slotsPerReplica: 4', 'slotsPerReplica: 4\n    coldStartMs: 0'), 'apps.acme/chat.coldStartMs', 12, /^must be above 0$/],
+    // zod's own words ("Invalid input: expected string, received undefined") said neither what nor why.
+    ['missing provider', good.replace('  provider: coreweave\n', ''), 'cluster.provider', 1, /^is required \(a string\)$/],
     ['timeout over interval', `${good}intervalMs: 100\nscrapeTimeoutMs: 200\n`, 'scrapeTimeoutMs', 14, /must not exceed intervalMs/],
   ])('%s', (_name, text, path, line, message) => {
     const r = parseAggregatorYaml(text, 'agg.yaml');

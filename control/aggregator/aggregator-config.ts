@@ -4,6 +4,7 @@ import type { Cluster, GeoPoint } from '../../shared/domain/types.ts';
 import { findRegion } from '../../shared/domain/regions.ts';
 import { formatPath, type ConfigIssue } from '../config/config-issue.ts';
 import { makeLocator } from '../config/yaml-locator.ts';
+import { issueProblems, plainWords } from '../config/zod-issue-words.ts';
 import type { KubernetesAppSpec } from './kubernetes-capacity.ts';
 
 /** One app's replicas inside this cluster. */
@@ -125,12 +126,12 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
   const report = (path: readonly PropertyKey[], message: string): void => {
     issues.push({ file: source, path: formatPath(path), line: locate(path), message });
   };
-  const parsed = rawAggregator.safeParse(raw);
+  // In plain words, as apply's and simulate's files (zod-issue-words.ts).
+  const parsed = rawAggregator.safeParse(raw, { error: plainWords });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') for (const k of issue.keys) report([...issue.path, k], `unknown field '${k}'`);
-      else if (issue.code === 'invalid_key') report(issue.path, `invalid key '${String(issue.path.at(-1))}': ${issue.issues[0]?.message ?? 'not allowed'}`);
-      else report(issue.path, issue.message);
+      if (issue.code === 'invalid_key') report(issue.path, `invalid key '${String(issue.path.at(-1))}': ${issue.issues[0]?.message ?? 'not allowed'}`);
+      else for (const p of issueProblems([issue])) report(p.path, p.message);
     }
     return { ok: false, issues };
   }
