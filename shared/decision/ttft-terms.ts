@@ -232,8 +232,9 @@ export interface SlownessInputs {
  * Expected extra time to first token from a cluster that answers, slowly: a throttled GPU, a slow
  * prefill, a degraded interconnect, while its state reports it healthy with free slots. The
  * proxies measure each successful request's time to first byte next to the cluster (a stream's
- * first body chunk, not its head: forward-http.ts `deliver`); the least of them over the outcome window less the recent queue wait, which no queue explains (nothing
- * queued now either: `ttfbUnexplained`, compile-snapshot.ts), is compared with the median of the
+ * first body chunk, not its head: forward-http.ts `deliver`); the least of them over the outcome
+ * window less the recent queue wait, which no queue explains (nothing queued now either:
+ * `ttfbUnexplained`, compile-snapshot.ts), is compared with the median of the
  * same on the app's other clusters (computed once per snapshot). The excess is shrunk by the requests
  * measured (n ÷ (n + `slownessPrior`)) and counts only when that is above `slownessMinMs` and above
  * `slownessMinRatio` × the median, so a handful of slow answers on little traffic does not evict
