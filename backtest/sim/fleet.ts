@@ -196,8 +196,13 @@ export class Deployment {
   readonly outcomes = new OutcomeWindow();
   /** Requests that arrived here since the last state capture, by client point (the proxies' outcome rows by origin). */
   readonly inflow = new Map<number, number>();
-  /** Moving average of how long requests that queued here waited (what the engine's metrics publish). */
-  queueWaitMs: number | null = null;
+  /**
+   * Requests started here since the last state capture and their summed wait for a slot: the
+   * engines' queue-time histogram as the aggregator reads it between two scrapes (`capture`
+   * reports the mean and clears them).
+   */
+  startedSinceCapture = 0;
+  waitSinceCaptureMs = 0;
   idleSince: number | null = null;
   /** The autoscaler's memory: busy + queued sampled once per tick, panic state. */
   readonly scaler: ScalerState;

@@ -357,6 +357,8 @@ class Simulation {
   private start(t: number, d: Deployment, n: number, rtt: number, waitMs: number, dc: number): void {
     d.busy += n;
     d.lastServedAt = SIM_EPOCH_MS + t;
+    d.startedSinceCapture += n;
+    d.waitSinceCaptureMs += waitMs * n;
     this.metrics.served_(rtt + waitMs + d.cluster.addedTtftMs, n, dc, t);
     d.outcomes.recordTtfb(SIM_EPOCH_MS + t, n, waitMs + d.cluster.addedTtftMs);
     const mean = (this.classMeanMs[dc] ?? 1000) * d.cluster.slowdown;
@@ -432,7 +434,6 @@ class Simulation {
       const waited = t - b.arrivedAt;
       this.start(t, d, k, b.rttMs, waited, b.durationClass);
       this.metrics.dequeued(k, waited, cause);
-      d.queueWaitMs = d.queueWaitMs === null ? waited : 0.8 * d.queueWaitMs + 0.2 * waited;
       b.count -= k;
       d.queued -= k;
       free -= k;

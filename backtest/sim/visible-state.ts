@@ -75,6 +75,13 @@ export function capture(
       rows[d.idx] = previous?.rows[d.idx];
       continue;
     }
+    // The engines' queue time as the aggregator reads it between two scrapes (engine-times.ts):
+    // the mean wait of the requests started since the last report, none when nobody waited.
+    // Before, a moving average of the queued requests' waits alone, never reset: the start-up
+    // queue's wait was reported for the rest of the run.
+    const queueWaitMs = d.waitSinceCaptureMs > 0 ? d.waitSinceCaptureMs / d.startedSinceCapture : null;
+    d.startedSinceCapture = 0;
+    d.waitSinceCaptureMs = 0;
     const spec = c.spec;
     const headroom = Math.max(0, c.maxReplicas() - d.replicas - d.starting);
     const warmNodes = Math.min(c.warmFree, headroom);
@@ -90,7 +97,7 @@ export function capture(
       health: c.down ? 'unhealthy' : 'healthy',
       lastServedAt: d.lastServedAt,
       observedAt: now,
-      queueWaitMs: d.queueWaitMs,
+      queueWaitMs,
       outcomeRequests: d.outcomes.requests(now),
       outcomeErrors: d.outcomes.errors(now),
       outcomeTtfbMs: d.outcomes.ttfbMs(now),
