@@ -44,7 +44,7 @@ describe('status reads what the aggregator pushed', () => {
       },
     ]);
     const table = formatStatusTable(status, 51_500).split('\n');
-    expect(table[1]).toMatch(/^c1\s+eu-west\s+lambda\s+degraded\s+1\.5s\s+no\s+acme\/chat \(degraded\)\s+3\/0\s+8\s+32\s+0\s+H100\s+2\.50\s+-\/-$/);
+    expect(table[1]).toMatch(/^c1\s+eu-west\s+lambda\s+degraded\s+1\.5s\s+no\s+acme\/chat \(degraded\)\s+3\/0\s+8\s+32\s+0\s+H100\s+2\.50\s+-\/-\s+-\/-$/);
     expect(table[2]).toMatch(/^\s+acme\/train\s+3\/0/);
   });
 });

@@ -31,16 +31,16 @@ describe('formatStartMs', () => {
 describe('formatStatusTable', () => {
   const app = { hotFree: 6, hotBusy: 2, warm: 8, cold: 32, queued: 0, gpuType: 'H100', pricePerHour: 4.25, health: 'healthy' as const, observedAt: 9_000 };
   const clusters: StatusCluster[] = [
-    { id: 'us-east-1', region: 'us-east', provider: 'coreweave', health: 'degraded', draining: false, observedAt: 9_000, apps: [{ ...app, appId: 'acme/chat', warmStartMs: 12_000, coldStartMs: 180_000 }, { ...app, appId: 'acme/train', health: 'unhealthy', hotFree: 0 }] },
+    { id: 'us-east-1', region: 'us-east', provider: 'coreweave', health: 'degraded', draining: false, observedAt: 9_000, apps: [{ ...app, appId: 'acme/chat', warmStartMs: 12_000, coldStartMs: 180_000, queueWaitMs: 300, serviceMs: 2_000 }, { ...app, appId: 'acme/train', health: 'unhealthy', hotFree: 0 }] },
     { id: 'eu-west-1', region: 'eu-west', provider: 'lambda', health: 'unknown', draining: true, observedAt: null, apps: [] },
   ];
 
   it('renders one aligned line per cluster × app', () => {
     expect(formatStatusTable(clusters, 10_000).split('\n')).toEqual([
-      'CLUSTER    REGION   PROVIDER   HEALTH    AGE    DRAINING  APP                     HOT FREE/BUSY  WARM  COLD  QUEUED  GPU   $/H   START W/C',
-      'us-east-1  us-east  coreweave  degraded  1.0s   no        acme/chat               6/2            8     32    0       H100  4.25  12s/3m',
-      '                                                          acme/train (unhealthy)  0/2            8     32    0       H100  4.25  -/-',
-      'eu-west-1  eu-west  lambda     unknown   never  yes       -                       -              -     -     -       -     -     -',
+      'CLUSTER    REGION   PROVIDER   HEALTH    AGE    DRAINING  APP                     HOT FREE/BUSY  WARM  COLD  QUEUED  GPU   $/H   START W/C  WAIT/SERVICE',
+      'us-east-1  us-east  coreweave  degraded  1.0s   no        acme/chat               6/2            8     32    0       H100  4.25  12s/3m     0.3s/2.0s',
+      '                                                          acme/train (unhealthy)  0/2            8     32    0       H100  4.25  -/-        -/-',
+      'eu-west-1  eu-west  lambda     unknown   never  yes       -                       -              -     -     -       -     -     -          -',
     ]);
   });
 

@@ -12,7 +12,7 @@ export interface StatusCluster {
   readonly draining: boolean;
   readonly observedAt: number | null;
   readonly apps: readonly (Pick<ClusterAppState, 'appId' | 'hotFree' | 'hotBusy' | 'warm' | 'cold' | 'queued' | 'gpuType' | 'pricePerHour' | 'health' | 'observedAt'> &
-    Partial<Pick<ClusterAppState, 'warmStartMs' | 'coldStartMs'>>)[];
+    Partial<Pick<ClusterAppState, 'warmStartMs' | 'coldStartMs' | 'queueWaitMs' | 'serviceMs'>>)[];
 }
 
 /** State older than this is flagged: the edge discounts it and soon ignores it. */
@@ -57,6 +57,9 @@ export async function readStatus(client: Client): Promise<StatusCluster[]> {
             observedAt: int(s, 'observed_at', where),
             warmStartMs: numOrNull(s, 'warm_start_ms', where),
             coldStartMs: numOrNull(s, 'cold_start_ms', where),
+            // Absent before schema v36.
+            queueWaitMs: s['queue_wait_ms'] === undefined ? null : numOrNull(s, 'queue_wait_ms', where),
+            serviceMs: s['service_ms'] === undefined ? null : numOrNull(s, 'service_ms', where),
           })),
       };
     });
@@ -71,13 +74,13 @@ export function formatAge(observedAt: number | null, now: number): string {
   return ms > STALE_AFTER_MS ? `${text} STALE` : text;
 }
 
-/** A start-up time: `0.3s`, `15s`, `4m`; `-` when not reported (the policy default applies). */
+/** A start-up, wait or service time: `0.3s`, `15s`, `4m`; `-` when not reported (the policy default applies). */
 export function formatStartMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '-';
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`;
 }
 
-const HEADER = ['CLUSTER', 'REGION', 'PROVIDER', 'HEALTH', 'AGE', 'DRAINING', 'APP', 'HOT FREE/BUSY', 'WARM', 'COLD', 'QUEUED', 'GPU', '$/H', 'START W/C'];
+const HEADER = ['CLUSTER', 'REGION', 'PROVIDER', 'HEALTH', 'AGE', 'DRAINING', 'APP', 'HOT FREE/BUSY', 'WARM', 'COLD', 'QUEUED', 'GPU', '$/H', 'START W/C', 'WAIT/SERVICE'];
 
 /** A plain-text table, one line per cluster × app (a cluster with no apps gets one line). */
 export function formatStatusTable(clusters: readonly StatusCluster[], now: number): string {
@@ -85,7 +88,7 @@ export function formatStatusTable(clusters: readonly StatusCluster[], now: numbe
   const rows: string[][] = [HEADER];
   for (const c of clusters) {
     const facts = [c.id, c.region, c.provider, c.health, formatAge(c.observedAt, now), c.draining ? 'yes' : 'no'];
-    if (c.apps.length === 0) rows.push([...facts, '-', '-', '-', '-', '-', '-', '-', '-']);
+    if (c.apps.length === 0) rows.push([...facts, '-', '-', '-', '-', '-', '-', '-', '-', '-']);
     c.apps.forEach((a, i) => {
       const appHealth = a.health === 'healthy' ? '' : ` (${a.health})`;
       rows.push([
@@ -98,6 +101,7 @@ export function formatStatusTable(clusters: readonly StatusCluster[], now: numbe
         a.gpuType,
         a.pricePerHour.toFixed(2),
         `${formatStartMs(a.warmStartMs)}/${formatStartMs(a.coldStartMs)}`,
+        `${formatStartMs(a.queueWaitMs)}/${formatStartMs(a.serviceMs)}`,
       ]);
     });
   }
