@@ -317,7 +317,8 @@ function splice(s: Session, a: Attempt, answer: UpstreamResponse): Promise<Step>
       rt.metrics.requestsBatch.inc(a.clusterId, '200');
       const result = { bytesOut: bytes, error, fault };
       recordDelivery(watch, ex, a, result);
-      ex.recordAnswer(a, 200, ttfb ?? rt.now() - a.startedAt, result, continuing ? 'continued' : null);
+      // No first byte (cut, timed out or left before it): no TTFB, as for plain streams.
+      ex.recordAnswer(a, 200, ttfb, result, continuing ? 'continued' : null);
       resolve(step);
     };
     const onClose = (): void => {

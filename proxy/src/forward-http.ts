@@ -374,11 +374,11 @@ class Delivery implements StreamDone, FirstChunkListener {
     let err: unknown = null;
     try {
       this.a.release();
-      // A stream that ended with no body chunk: its first byte is its end, as for managed streams;
-      // one cut first records the time to the cut, and no latency sample.
+      // A stream that ended with no body chunk: its first byte is its end, as for managed streams.
+      // One cut or left first has no first byte: no TTFB (null), not the time to the cut, which
+      // would be the window's least TTFB (`ttfbUnexplained`) and a fast sample to the gates.
       if (this.ttfb === null && result.error === null) this.firstChunk(this.rt.now());
-      const ttfb = this.ttfb ?? this.rt.now() - this.a.startedAt;
-      delivered(this.rt, this.ex, this.plan, this.a, this.status, ttfb, this.watch, result);
+      delivered(this.rt, this.ex, this.plan, this.a, this.status, this.ttfb, this.watch, result);
     } catch (e) {
       ok = false;
       err = e;
@@ -393,7 +393,7 @@ function delivered(
   plan: AttemptPlan,
   a: Attempt,
   status: number,
-  ttfb: number,
+  ttfb: number | null,
   watch: ReturnType<typeof watchDelivery>,
   result: StreamResult,
 ): void {

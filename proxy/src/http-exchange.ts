@@ -284,7 +284,8 @@ export class HttpExchange extends UpstreamAbort {
   recordAnswer(
     a: Attempt,
     status: number,
-    ttfbMs: number,
+    /** Null: no first byte arrived (a stream cut or left before its first chunk). */
+    ttfbMs: number | null,
     result: StreamResult,
     streamRecovery: 'continued' | null = null,
   ): void {
