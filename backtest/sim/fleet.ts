@@ -199,10 +199,12 @@ export class Deployment {
   /**
    * Requests started here since the last state capture and their summed wait for a slot: the
    * engines' queue-time histogram as the aggregator reads it between two scrapes (`capture`
-   * reports the mean and clears them).
+   * folds their mean into `queueWaitAverage` and clears them).
    */
   startedSinceCapture = 0;
   waitSinceCaptureMs = 0;
+  /** The moving average of those means the aggregator keeps (request-time-average.ts). */
+  queueWaitAverage: number | null = null;
   idleSince: number | null = null;
   /** The autoscaler's memory: busy + queued sampled once per tick, panic state. */
   readonly scaler: ScalerState;

@@ -7,9 +7,9 @@ import { capture, type Publication } from './visible-state.ts';
 
 // The simulator judges the decision on the state an aggregator would push, so its queue wait
 // must be the aggregator's reading of the engines' queue-time histogram (engine-times.ts): the
-// mean wait of the requests started since the last report, none when nobody waited. It was a
-// moving average of the queued requests' waits alone, never reset: a fleet's start-up queue was
-// reported as the clusters' wait for the rest of the run, a number no aggregator could push.
+// mean wait of every request started since the last report, folded into a moving average. It was
+// a moving average of the queued requests' waits alone, which nothing pulled down: a fleet's
+// start-up queue was reported as the clusters' wait for the rest of the run.
 describe("the simulator's reported queue wait", () => {
   const world = buildWorld(parseScenario(SMALL_SCENARIO, 'small.yaml'));
   const d = world.deployments[0];
@@ -35,13 +35,14 @@ describe("the simulator's reported queue wait", () => {
   it.each<[string, () => void, number | null]>([
     ['before any request: none', () => undefined, null],
     ['a start-up queue: 10 requests waited 4 s, 10 started at once → 2,000 ms', () => (start(10, 4000), start(10, 0)), 2000],
-    ['then nobody waits: none, not the start-up wait for ever', () => start(30, 0), null],
-    ['a short queue later: its own mean, not mixed with the old one', () => (start(2, 300), start(8, 0)), 60],
-    ['no request at all: none', () => undefined, null],
+    ['then nobody waits: pulled down (2,000 + 0.3 × (0 − 2,000)), not the start-up wait for ever', () => start(30, 0), 1400],
+    ['no request at all: left as it was', () => undefined, 1400],
+    ['a short queue later moves it by its own mean (60 ms)', () => (start(2, 300), start(8, 0)), 1400 + 0.3 * (60 - 1400)],
   ])('%s', (_name, between, expected) => {
     between();
     const [sim, aggregator] = report(++t);
-    expect(sim).toBe(expected);
+    if (expected === null) expect(sim).toBeNull();
+    else expect(sim).toBeCloseTo(expected);
     if (expected === null) expect(aggregator).toBeNull();
     else expect(aggregator).toBeCloseTo(expected);
   });

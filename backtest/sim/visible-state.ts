@@ -4,6 +4,7 @@
  * every strategy decides from the same stale view. Partitioned clusters stop
  * pushing: their last row stays, getting older until the stale limit hides it.
  */
+import { nextAverage, reportedWait } from '../../shared/engine-metrics/request-time-average.ts';
 import type { AppSnapshot, Cluster, ClusterAppState, ClusterStatus, Health, OutcomeStats } from '../../shared/domain/types.ts';
 import type { ClusterRuntime, Deployment } from './fleet.ts';
 import type { SimApp } from './sim-app.ts';
@@ -76,10 +77,13 @@ export function capture(
       continue;
     }
     // The engines' queue time as the aggregator reads it between two scrapes (engine-times.ts):
-    // the mean wait of the requests started since the last report, none when nobody waited.
-    // Before, a moving average of the queued requests' waits alone, never reset: the start-up
-    // queue's wait was reported for the rest of the run.
-    const queueWaitMs = d.waitSinceCaptureMs > 0 ? d.waitSinceCaptureMs / d.startedSinceCapture : null;
+    // the mean wait of the requests started since the last report, every request counted (no
+    // wait is a wait of 0), folded into the same moving average. Before, an average of the
+    // queued requests' waits alone: nothing pulled it down, so a start-up queue's wait was
+    // reported for the rest of the run.
+    const started = d.startedSinceCapture;
+    d.queueWaitAverage = nextAverage(d.queueWaitAverage, started > 0 ? d.waitSinceCaptureMs / started : null);
+    const queueWaitMs = reportedWait(d.queueWaitAverage);
     d.startedSinceCapture = 0;
     d.waitSinceCaptureMs = 0;
     const spec = c.spec;

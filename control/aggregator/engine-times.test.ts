@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { EngineTimes, increase, SERVICE_EWMA_ALPHA, type ReplicaTimes } from './engine-times.ts';
+import { REQUEST_TIME_EWMA_ALPHA as A } from '../../shared/engine-metrics/request-time-average.ts';
+import { EngineTimes, increase, type ReplicaTimes } from './engine-times.ts';
 
 const t = (seconds: number, count: number): { seconds: number; count: number } => ({ seconds, count });
-const r = (url: string, queue: [number, number] | null, run: [number, number] | null = null): ReplicaTimes => ({
+const r = (url: string, queue: [number, number] | null, run: [number, number] | null = null, e2e: [number, number] | null = null): ReplicaTimes => ({
   url,
   queue: queue === null ? null : t(...queue),
   run: run === null ? null : t(...run),
+  e2e: e2e === null ? null : t(...e2e),
 });
 
 describe('increase of a histogram total between two scrapes', () => {
@@ -25,7 +27,7 @@ describe("an app's queue wait and service time over its replicas", () => {
     expect(new EngineTimes().observe('a', [r('u1', [100, 50], [500, 50])])).toEqual({ queueWaitMs: null, serviceMs: null });
   });
 
-  it('then the mean over the requests admitted since, summed over replicas', () => {
+  it('then the mean over the requests counted since, summed over replicas', () => {
     const e = new EngineTimes();
     e.observe('a', [r('u1', [0, 0], [0, 0]), r('u2', [0, 0], [0, 0])]);
     // u1: 4 requests waited 2 s in all; u2: 6 requests waited 1 s in all → 3 s ÷ 10 = 300 ms.
@@ -33,18 +35,40 @@ describe("an app's queue wait and service time over its replicas", () => {
     expect(e.observe('a', [r('u1', [2, 4], [8, 4]), r('u2', [1, 6], [12, 6])])).toEqual({ queueWaitMs: 300, serviceMs: 2000 });
   });
 
-  it('a scrape where nobody waited reports no queue wait, and keeps the service time', () => {
+  it('requests that did not wait pull the wait down; a scrape that counted none leaves both', () => {
     const e = new EngineTimes();
     e.observe('a', [r('u1', [0, 0], [0, 0])]);
-    e.observe('a', [r('u1', [2, 4], [8, 4])]);
-    expect(e.observe('a', [r('u1', [2, 9], [8, 4])])).toEqual({ queueWaitMs: null, serviceMs: 2000 });
+    e.observe('a', [r('u1', [2, 4], [8, 4])]); // 500 ms, 2,000 ms
+    const pulled = 500 + A * (0 - 500);
+    expect(e.observe('a', [r('u1', [2, 9], [8, 4])])).toEqual({ queueWaitMs: pulled, serviceMs: 2000 });
+    // A jammed cluster of long generations counts nobody for a while: the wait is not forgotten.
+    expect(e.observe('a', [r('u1', [2, 9], [8, 4])])).toEqual({ queueWaitMs: pulled, serviceMs: 2000 });
+  });
+
+  it('a wait that averages down below a millisecond is reported as none', () => {
+    const e = new EngineTimes();
+    e.observe('a', [r('u1', [0, 0])]);
+    e.observe('a', [r('u1', [0.01, 1])]); // 10 ms
+    let n = 1;
+    for (let i = 0; i < 8; i++) e.observe('a', [r('u1', [0.01, (n += 5)])]);
+    expect(e.observe('a', [r('u1', [0.01, (n += 5)])]).queueWaitMs).toBeNull();
   });
 
   it('the service time moves toward each new interval by the average weight', () => {
     const e = new EngineTimes();
     e.observe('a', [r('u1', null, [0, 0])]);
     e.observe('a', [r('u1', null, [4, 2])]);
-    expect(e.observe('a', [r('u1', null, [10, 3])]).serviceMs).toBeCloseTo(2000 + SERVICE_EWMA_ALPHA * (6000 - 2000));
+    expect(e.observe('a', [r('u1', null, [10, 3])]).serviceMs).toBeCloseTo(2000 + A * (6000 - 2000));
+  });
+
+  it('SGLang: the interval’s mean end-to-end latency less its mean wait, not the totals subtracted', () => {
+    // SGLang records a wait when a request starts and its latency when it ends, so while a queue
+    // builds the totals' difference falls (read before as a restart, or as a tiny running time).
+    // 10 requests waited 5 s in all (500 ms each); 10 finished in 60 s end to end (6,000 ms).
+    const e = new EngineTimes();
+    e.observe('a', [r('u1', [0, 0], null, [0, 0])]);
+    const first = e.observe('a', [r('u1', [5, 10], null, [60, 10])]); // waits 500 ms, e2e 6,000 ms
+    expect(first).toEqual({ queueWaitMs: 500, serviceMs: 5500 });
   });
 
   it('a replica that was not scraped last time adds nothing until its next scrape', () => {

@@ -17,6 +17,8 @@ export interface ReplicaMetrics {
   /** The engine's queue-time and running-time histogram totals (engine-times.ts); null when not published. */
   readonly queueTime: TimeTotals | null;
   readonly runTime: TimeTotals | null;
+  /** End-to-end latency totals (SGLang, which has no running-time histogram). */
+  readonly e2eTime?: TimeTotals | null;
 }
 
 /**
@@ -42,5 +44,5 @@ export function parseMetrics(text: string, engine: EngineSetting = 'auto'): Metr
   if (!r.ok) return r;
   const l = r.load;
   if (!plausibleLoad(l)) return { ok: false, reason: `${l.running} running / ${l.waiting} waiting, more than ${MAX_REPLICA_REQUESTS} is implausible` };
-  return { ok: true, metrics: { running: l.running, waiting: l.waiting, cacheUsage: l.kvUsage, modelLoaded: l.modelLoaded, queueTime: l.queueTime, runTime: l.runTime } };
+  return { ok: true, metrics: { running: l.running, waiting: l.waiting, cacheUsage: l.kvUsage, modelLoaded: l.modelLoaded, queueTime: l.queueTime, runTime: l.runTime, e2eTime: l.e2eTime } };
 }

@@ -64,10 +64,11 @@ describe.each<MetricNames>(['vllm', 'sglang'])('an app on %s replicas', (names) 
     expect(Number(row?.['service_ms'])).toBeLessThan(HOLD_MS * 1.6);
   });
 
-  it('a scrape with no queue since reports next to no wait, and keeps the service time', async () => {
+  it('requests that did not wait pull the wait down, and the service time stays', async () => {
+    const before = Number((await stateRow(db.store.client, 'acme/chat'))?.['queue_wait_ms']);
     await chat(); // alone: admitted at once
     const row = await tick();
-    expect(Number(row?.['queue_wait_ms'])).toBeLessThan(20);
+    expect(Number(row?.['queue_wait_ms'])).toBeLessThan(before * 0.8);
     expect(Number(row?.['service_ms'])).toBeGreaterThan(HOLD_MS * 0.8);
   });
 

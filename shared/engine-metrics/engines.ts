@@ -28,8 +28,7 @@ export interface EngineNames {
   /**
    * Histograms, by base name (their `_sum` and `_count` are read): seconds requests waited for a
    * slot, and seconds they ran (prefill and decode: how long a request holds its slot). An engine
-   * without a running-time histogram (SGLang) has its end-to-end latency read instead, less the
-   * queue time.
+   * without a running-time histogram (SGLang) has its end-to-end latency read instead.
    */
   readonly queueTime: readonly string[];
   readonly runTime: readonly string[];

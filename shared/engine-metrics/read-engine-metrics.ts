@@ -3,7 +3,7 @@
  * capacity) and the regional proxy (replica choice). Pure: text in, typed load out. The
  * engine is configured or detected from which family names are present.
  */
-import { ALL_ENGINE_FAMILIES, ENGINE_NAMES, ENGINES, type EngineName, type EngineNames } from './engines.ts';
+import { ALL_ENGINE_FAMILIES, ENGINE_NAMES, ENGINES, type EngineName } from './engines.ts';
 import { parsePrometheusText, type ParsedText, type Sample } from './prometheus-text.ts';
 
 export interface EngineLoad {
@@ -30,10 +30,17 @@ export interface EngineLoad {
   /**
    * Totals since the engine started (histogram sums and counts, summed over label sets): the
    * seconds its requests waited for a slot, and the seconds they ran. A reader takes the
-   * difference between two scrapes. Null when the engine does not publish them.
+   * difference between two scrapes. Null when the engine does not publish them (or publishes
+   * nonsense: left out, the page still read).
    */
   readonly queueTime: TimeTotals | null;
   readonly runTime: TimeTotals | null;
+  /**
+   * End-to-end latency totals, for an engine without a running-time histogram (SGLang): a reader
+   * takes the running time as the interval's mean end-to-end latency less its mean wait (the
+   * two are recorded at different moments, start and finish, so their totals are not subtracted).
+   */
+  readonly e2eTime: TimeTotals | null;
 }
 
 /** A histogram's `_sum` (seconds) and `_count` (requests) since the engine started. */
@@ -74,26 +81,20 @@ function gauge(families: Families, names: readonly string[], problems: string[])
   return s.value;
 }
 
-/** The first histogram among `names` with both its `_sum` and `_count`; null when none. */
-function totals(families: Families, names: readonly string[], problems: string[]): TimeTotals | null {
+/**
+ * The first histogram among `names` with both its `_sum` and `_count`; null when none, or when
+ * they are not finite numbers >= 0: a bad histogram leaves the times unreported, it does not
+ * fail the page (the load gauges are what capacity and replica choice need).
+ */
+function totals(families: Families, names: readonly string[]): TimeTotals | null {
   for (const name of names) {
     const seconds = sumOf(families, [`${name}_sum`]);
     const count = sumOf(families, [`${name}_count`]);
     if (seconds === undefined || count === undefined) continue;
-    for (const s of [seconds, count]) {
-      if (!Number.isFinite(s.value) || s.value < 0) problems.push(`${s.name} is ${s.value}, expected a finite number >= 0`);
-    }
-    return { seconds: seconds.value, count: count.value };
+    const ok = (v: number): boolean => Number.isFinite(v) && v >= 0;
+    return ok(seconds.value) && ok(count.value) ? { seconds: seconds.value, count: count.value } : null;
   }
   return null;
-}
-
-/** Running time: its own histogram, else end-to-end latency less the queue time (SGLang). */
-function runTotals(families: Families, names: EngineNames, queue: TimeTotals | null, problems: string[]): TimeTotals | null {
-  const run = totals(families, names.runTime, problems);
-  if (run !== null) return run;
-  const e2e = totals(families, names.e2eTime, problems);
-  return e2e === null || queue === null ? null : { seconds: Math.max(0, e2e.seconds - queue.seconds), count: e2e.count };
 }
 
 /** KV capacity from vLLM's info gauge labels (first label set that has both numbers). */
@@ -132,8 +133,9 @@ export function engineLoadOf(parsed: ParsedText, engine: EngineSetting = 'auto')
   const rateGauge = gauge(families, names.prefixHitRate, problems);
   const capacityGauge = gauge(families, names.kvCapacityTokens, problems);
   const loaded = gauge(families, ['sim_model_loaded'], problems);
-  const queueTime = totals(families, names.queueTime, problems);
-  const runTime = runTotals(families, names, queueTime, problems);
+  const queueTime = totals(families, names.queueTime);
+  const runTime = totals(families, names.runTime);
+  const e2eTime = totals(families, names.e2eTime);
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
   const config = cacheConfig(families, names.cacheConfigInfo);
   return {
@@ -152,6 +154,7 @@ export function engineLoadOf(parsed: ParsedText, engine: EngineSetting = 'auto')
       modelLoaded: loaded === null ? null : loaded > 0,
       queueTime,
       runTime,
+      e2eTime,
     },
   };
 }
