@@ -232,9 +232,10 @@ export interface ClusterAppState {
   readonly coldStartMs?: number | null;
   readonly serviceMs?: number | null;
   /**
-   * How long requests waited for a slot lately, ms: the aggregator's mean over the requests the
-   * engines admitted since its last scrape (vLLM's request queue time, SGLang's, TGI's); null =
-   * not reported (no such histogram, no request admitted, or none waited at all).
+   * How long requests waited for a slot lately, ms: the aggregator's moving average of each
+   * scrape's mean over every request the engines counted (vLLM's request queue time, SGLang's,
+   * TGI's; control/aggregator/engine-times.ts); null = not reported (no such histogram, or no
+   * wait of 1 ms or more lately).
    */
   readonly queueWaitMs?: number | null;
   /**

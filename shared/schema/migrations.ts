@@ -753,8 +753,8 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: [
       // ms; NULL = not reported (an engine without the histograms, or an older aggregator): the
       // decision then estimates the wait from the slots and uses its policy's service time.
-      // queue_wait_ms is the mean wait of the requests the engines admitted since the last
-      // scrape, NULL when none waited; service_ms a moving average of their running time.
+      // Both are moving averages of each scrape's means over the requests the engines counted
+      // (control/aggregator/engine-times.ts); queue_wait_ms is NULL when that is no wait.
       `ALTER TABLE cluster_app_state ADD COLUMN queue_wait_ms REAL`,
       `ALTER TABLE cluster_app_state ADD COLUMN service_ms REAL`,
     ],
