@@ -13,13 +13,13 @@ vllm:request_success_total{model_name="llama",finished_reason="stop"} 12 1700000
 
 describe('parseMetrics', () => {
   it.each([
-    ['vLLM text', vllm, { running: 3, waiting: 2, cacheUsage: 0.75, modelLoaded: null, queueTime: null, runTime: null }],
-    ['two models summed', 'vllm:num_requests_running{model_name="a"} 1\nvllm:num_requests_running{model_name="b"} 2\n', { running: 3, waiting: 0, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null }],
-    ['labels containing braces and quotes', 'vllm:num_requests_running{model_name="we}ird\\"x"} 4\n', { running: 4, waiting: 0, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null }],
-    ['no labels', 'vllm:num_requests_running 0\nvllm:num_requests_waiting 5\n', { running: 0, waiting: 5, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null }],
-    ['other NaN metrics are ignored', 'foo NaN\nvllm:num_requests_running 1\n', { running: 1, waiting: 0, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null }],
-    ['the sim\'s model-loaded gauge (pending)', 'vllm:num_requests_running 1\nsim_model_loaded{model_name="m"} 0\n', { running: 1, waiting: 0, cacheUsage: null, modelLoaded: false, queueTime: null, runTime: null }],
-    ['the sim\'s model-loaded gauge (loaded)', 'vllm:num_requests_running 0\nsim_model_loaded 1\n', { running: 0, waiting: 0, cacheUsage: null, modelLoaded: true, queueTime: null, runTime: null }],
+    ['vLLM text', vllm, { running: 3, waiting: 2, cacheUsage: 0.75, modelLoaded: null, queueTime: null, runTime: null, e2eTime: null }],
+    ['two models summed', 'vllm:num_requests_running{model_name="a"} 1\nvllm:num_requests_running{model_name="b"} 2\n', { running: 3, waiting: 0, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null, e2eTime: null }],
+    ['labels containing braces and quotes', 'vllm:num_requests_running{model_name="we}ird\\"x"} 4\n', { running: 4, waiting: 0, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null, e2eTime: null }],
+    ['no labels', 'vllm:num_requests_running 0\nvllm:num_requests_waiting 5\n', { running: 0, waiting: 5, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null, e2eTime: null }],
+    ['other NaN metrics are ignored', 'foo NaN\nvllm:num_requests_running 1\n', { running: 1, waiting: 0, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null, e2eTime: null }],
+    ['the sim\'s model-loaded gauge (pending)', 'vllm:num_requests_running 1\nsim_model_loaded{model_name="m"} 0\n', { running: 1, waiting: 0, cacheUsage: null, modelLoaded: false, queueTime: null, runTime: null, e2eTime: null }],
+    ['the sim\'s model-loaded gauge (loaded)', 'vllm:num_requests_running 0\nsim_model_loaded 1\n', { running: 0, waiting: 0, cacheUsage: null, modelLoaded: true, queueTime: null, runTime: null, e2eTime: null }],
   ])('reads %s', (_name, text, expected) => {
     expect(parseMetrics(text)).toEqual({ ok: true, metrics: expected });
   });

@@ -27,7 +27,7 @@ const f = (input: string, init: { signal: AbortSignal }): Promise<Response> => f
 
 describe('scrapeReplica', () => {
   it.each([
-    ['ok', true, { running: 2, waiting: 1, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null }, null],
+    ['ok', true, { running: 2, waiting: 1, cacheUsage: null, modelLoaded: null, queueTime: null, runTime: null, e2eTime: null }, null],
     ['down', false, null, /\/health answered 503; \/metrics answered 503/],
     ['garbage', true, null, /\/metrics unreadable/],
     ['slow', false, null, /\/health timed out after 1000 ms/],
