@@ -5,35 +5,19 @@
  * impatient client made a cluster whose prefill takes seconds look fast to the slowness term
  * (`ttfbUnexplained` reads MIN(ttfb_ms) of the 2xx rows) and the rollout gate's TTFT.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { SimCluster } from '../../control/sim-cluster/server.ts';
+import { expect, it } from 'vitest';
 import { loadAppSnapshot } from '../../shared/snapshot/load-app-snapshot.ts';
-import { startReplica, waitFor } from './harness.ts';
-import { startInRegionFixture, type InRegionFixture } from './in-region-fixture.ts';
+import { waitFor } from './harness.ts';
+import { useSlowPrefill } from './slow-prefill-fixture.ts';
 
 const PREFILL_MS = 1_000;
-let sim: SimCluster;
-let f: InRegionFixture;
-
-beforeAll(async () => {
-  sim = await startReplica('c1', 'r0');
-  sim.control.apply({ reset: true, firstTokenDelayMs: PREFILL_MS });
-  f = await startInRegionFixture(sim.url);
-});
-afterAll(async () => {
-  await f.close();
-  await sim.close();
-});
+const slow = useSlowPrefill(PREFILL_MS);
 
 it('a plain stream the client left before its first token records no TTFB, and is not the least', async () => {
+  const f = slow.f;
   await f.proxy.refresh();
   const ac = new AbortController();
-  const res = await fetch(`${f.proxy.url}/v4/acme/open/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'demo-llm', stream: true, max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }),
-    signal: ac.signal,
-  });
+  const res = await slow.chat(true, ac.signal);
   expect(res.status).toBe(200);
   // The head is in, the prefill is not over: the client gives up.
   ac.abort();
