@@ -33,7 +33,17 @@ export const MODELS: readonly Policy['model'][] = ['ttft', 'weights'];
  */
 function withoutZeroSlowness(key: string, value: unknown): unknown {
   if (key !== 'terms' || !Array.isArray(value)) return value;
-  return (value as { name?: unknown; ms?: unknown }[]).filter((t) => !(t.name === 'slowness' && t.ms === 0));
+  return (value as { name?: unknown; ms?: unknown; detail?: unknown }[])
+    .filter((t) => !(t.name === 'slowness' && t.ms === 0))
+    .map((t) => (t.name === 'queue' && typeof t.detail === 'string' ? { ...t, detail: withoutQueueSources(t.detail) } : t));
+}
+
+/**
+ * A queue term's detail without the sources of its times (session 49 added them: observed or the
+ * policy's default), so the digests still prove every number and every other byte unchanged.
+ */
+export function withoutQueueSources(detail: string): string {
+  return detail.replace(/ \((?:service \d+ ms (?:observed|policy default) ÷ \d+ slots|observed queue wait)\)/, '').replace(/ start (\d+) ms \((?:observed|policy default)\)$/, ' start $1 ms');
 }
 
 /** sha256 of the serialised decisions of one case (40 decisions on one snapshot, each read after the next is made). */

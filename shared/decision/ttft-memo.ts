@@ -8,6 +8,7 @@ import {
   priceTerm,
   queueTerm,
   queueTermMs,
+  sourcesOf,
   startupTerm,
   timingsOf,
   uncertaintyTerm,
@@ -94,6 +95,7 @@ export function queueFor(
     tm.warmStartMs,
     tm.coldStartMs,
     tm.queueWaitMs,
+    sourcesOf(s),
   );
   t.queue[c.index] = term;
   t.queueTermAge[c.index] = ageStepMs;

@@ -89,14 +89,32 @@ export function queueTerm(
   warmStartMs: number,
   coldStartMs: number,
   observedWaitMs: number | null = null,
+  observed: QueueSources = NOTHING_OBSERVED,
 ): TtftTerm {
   const q = queueShape(s, ageMs, serviceMs, warmStartMs, coldStartMs, observedWaitMs);
-  const capped = q.raw > q.cap ? `; capped by ${s.warm > 0 ? 'warm' : 'cold'} start ${r0(q.cap)} ms` : '';
+  const capped = q.raw > q.cap ? `; capped by ${s.warm > 0 ? 'warm' : 'cold'} start ${r0(q.cap)} ms (${sourceWord(s.warm > 0 ? observed.warmStart : observed.coldStart)})` : '';
   return {
     name: 'queue',
     ms: Math.min(q.raw, q.cap),
-    detail: `${q.free} free / ${q.slots} slots, ${q.queued} queued, state ${r0(ageMs)} ms old → ${r2(q.positions)} ahead × ${r0(q.perPosition)} ms${capped}`,
+    detail: `${q.free} free / ${q.slots} slots, ${q.queued} queued, state ${r0(ageMs)} ms old → ${r2(q.positions)} ahead × ${r0(q.perPosition)} ms (${perPositionSource(q, serviceMs, observed.service)})${capped}`,
   };
+}
+
+/** Which of the queue term's times the aggregator reported (the rest are the policy's defaults). */
+export interface QueueSources {
+  readonly service: boolean;
+  readonly warmStart: boolean;
+  readonly coldStart: boolean;
+}
+const NOTHING_OBSERVED: QueueSources = { service: false, warmStart: false, coldStart: false };
+
+const sourceWord = (observed: boolean): string => (observed ? 'observed' : 'policy default');
+
+/** Where the wait per position came from, so an operator can tell a measured queue from a guessed one. */
+function perPositionSource(q: typeof shape, serviceMs: number, serviceObserved: boolean): string {
+  const modelled = serviceMs / Math.max(1, q.slots);
+  if (q.perPosition > modelled) return 'observed queue wait';
+  return `service ${r0(serviceMs)} ms ${sourceWord(serviceObserved)} ÷ ${Math.max(1, q.slots)} slots`;
 }
 
 /** `queueTerm(…).ms` without its detail text: the scoring path needs only the number. */
@@ -342,6 +360,11 @@ export function uncertaintyTerm(
  */
 export function reportedMs(v: number | null | undefined, positive: boolean): number | null {
   return v !== undefined && v !== null && (positive ? v > 0 : v >= 0) ? v : null;
+}
+
+/** Which of `timingsOf`'s times the aggregator reported (for the queue term's explanation only). */
+export function sourcesOf(s: ClusterAppState): QueueSources {
+  return { service: reportedMs(s.serviceMs, true) !== null, warmStart: reportedMs(s.warmStartMs, false) !== null, coldStart: reportedMs(s.coldStartMs, false) !== null };
 }
 
 /** Start-up and service times for a state row: reported by the aggregator, else the policy's. */
