@@ -4,7 +4,8 @@
  * alike; it wrote an empty report and exited 0, so a mistyped app read as "nothing moved". So does
  * `--since T` past every decision, naming the times the log holds where that is cheap (the
  * database); it exited 0 with "replayed 0 decisions" and a report (new-user walkthrough L3). An
- * export of no records is refused too and leaves no file. The CLI in-process, a real file database.
+ * export of no records is refused too and leaves no file, unless `--allow-empty` says a quiet window
+ * is expected (a scheduled export). The CLI in-process, a real file database.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,6 +74,36 @@ test('an export of no records is refused and leaves no file', async () => {
   expect(r.code, r.stderr).toBe(1);
   expect(r.stderr).toContain('no decisions for app acme/typo');
   expect(existsSync(file)).toBe(false);
+}, 60_000);
+
+// A scheduled export of a window that may be quiet must not page anyone: --allow-empty turns the
+// same words into a note, exit 0, and an export still leaves its (empty) file for the next step.
+test.each([
+  ['plain', 'quiet.ndjson'],
+  ['gzip', 'quiet.ndjson.gz'],
+])('--allow-empty: an export of a quiet window exits 0 with an empty %s file and says why', async (_kind, name) => {
+  const file = join(dir, name);
+  const r = await runCliInProcess(['replay', '--db', db, '--since', '2099-01-01', '--export-ndjson', file, '--allow-empty']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain(`exported 0 decision records to ${file}`);
+  expect(r.stderr).toContain(`--since 2099-01-01 selected nothing: no decisions at or after 2099-01-01T00:00:00.000Z in ${db}`);
+  expect(r.stderr).toContain('(--allow-empty: not an error)');
+  expect(existsSync(file)).toBe(true);
+  const back = await runCliInProcess(['replay', '--input', file, '--allow-empty', '--out', join(dir, `back-${_kind}`)]);
+  expect(back.code, back.stderr).toBe(0);
+  expect(back.stderr).toContain('no decisions in');
+}, 60_000);
+
+test.each([
+  ['--db', () => ['--db', db]],
+  ['--input', () => ['--input', nd]],
+])('--allow-empty from %s: a replay of a quiet window exits 0 and writes no report', async (_from, source) => {
+  const out = join(dir, `quiet-${_from.replace(/\W+/g, '')}`);
+  const r = await runCliInProcess(['replay', ...source(), '--since', '2099-01-01', '--allow-empty', '--out', out]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toContain('--since 2099-01-01 selected nothing');
+  expect(r.stderr).toContain('(--allow-empty: not an error, no report written)');
+  expect(existsSync(join(out, 'report.json'))).toBe(false);
 }, 60_000);
 
 test('past ten apps the list ends with …; none at all is said', () => {

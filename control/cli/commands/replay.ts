@@ -35,6 +35,7 @@ interface ReplayFlags {
   exportNdjson?: string;
   verify: boolean;
   threads?: string;
+  allowEmpty?: boolean;
 }
 
 /** `switchyard replay`: re-run logged decisions under a changed policy/strategy and report the difference. */
@@ -54,13 +55,14 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report folder (default reports/<timestamp>/)')
     .option('--export-ndjson <file>', 'only export the selected records as NDJSON, no replay (a name ending .gz writes it gzip-compressed)')
     .option('--no-verify', 'skip whole-decision comparison (it is on by default when nothing is altered)')
+    .option('--allow-empty', 'a selection with no decisions is not an error: say so on stderr and exit 0 (an export writes an empty file, a replay no report), e.g. for a scheduled export of a quiet window')
     .addHelpText('after', `\nExit status ${EXIT.refused}: some decisions break a hard constraint (residency, …) under the altered policy.`)
     .option('--threads <n>', 'with --input and no --limit: threads sharing the records, this one included (default: one per core it may use, a container CPU limit included; each reads only its own byte blocks of the file; same report for any count)')
     .action(async (opts: ReplayFlags) => {
       const source = sourceOf(opts);
       if (opts.exportNdjson !== undefined) {
         const n = await writeNdjson(opts.exportNdjson, source.records());
-        if (n === 0) await rm(opts.exportNdjson, { force: true });
+        if (n === 0 && opts.allowEmpty !== true) await rm(opts.exportNdjson, { force: true });
         await refuseEmptySelection(n, opts);
         process.stdout.write(`exported ${n} decision records to ${opts.exportNdjson}\n`);
         return;
@@ -102,8 +104,7 @@ export function register(program: Command): void {
         );
         bar?.stop();
         if (report !== null) {
-          await refuseEmptySelection(report.records, opts);
-          await finish(report, opts.out);
+          if (await refuseEmptySelection(report.records, opts)) await finish(report, opts.out);
           return;
         }
       }
@@ -117,22 +118,25 @@ export function register(program: Command): void {
       }
       bar?.update(n);
       bar?.stop();
-      await refuseEmptySelection(n, opts);
-      await finish(acc.report(), opts.out);
+      if (await refuseEmptySelection(n, opts)) await finish(acc.report(), opts.out);
     });
 }
 
 /**
  * A selection (`--app`, `--since`, or a log with none) that matched no decision is an error naming
  * the filter, the source and what the log holds (exit 1), not an empty report: a mistyped app id
- * or date must not read as "nothing moved".
+ * or date must not read as "nothing moved". With `--allow-empty` (a scheduled export of a window
+ * that may be quiet) the same words are a note on stderr and the command succeeds. True when there
+ * were decisions to report.
  */
-async function refuseEmptySelection(n: number, opts: ReplayFlags): Promise<void> {
-  if (n > 0) return;
+async function refuseEmptySelection(n: number, opts: ReplayFlags): Promise<boolean> {
+  if (n > 0) return true;
   const from = decisionSource(opts, process.env);
   const sel = { app: opts.app, since: opts.since === undefined ? undefined : { text: opts.since, at: parseSince(opts.since) } };
-  if ('input' in from) throw noDecisions(sel, from.input, { apps: await appsWithDecisionsInFile(from.input) });
-  throw noDecisions(sel, redactDatabaseUrl(from.db.url), await logFactsInDb(from.db, opts.app));
+  const e = 'input' in from ? noDecisions(sel, from.input, { apps: await appsWithDecisionsInFile(from.input) }) : noDecisions(sel, redactDatabaseUrl(from.db.url), await logFactsInDb(from.db, opts.app));
+  if (opts.allowEmpty !== true) throw e;
+  process.stderr.write(`replay: ${e.message} (--allow-empty: not an error${opts.exportNdjson === undefined ? ', no report written' : ''})\n`);
+  return false;
 }
 
 async function finish(report: ReplayReport, out: string | undefined): Promise<void> {
