@@ -4,6 +4,7 @@
  * the replica starting to the first scrape that saw it ready (accurate to one interval). Pure.
  */
 import { DEFAULT_POLICY } from '../../shared/decision/policy.ts';
+import { nextAverage } from '../../shared/engine-metrics/request-time-average.ts';
 import { replicaUsable, type ReplicaObservation } from './summarize-app.ts';
 
 /**
@@ -67,9 +68,6 @@ export function classifyStart(ms: number, defaults: StartDefaults): StartTier {
   return ms < Math.sqrt(defaults.warmStartMs * defaults.coldStartMs) ? 'warm' : 'cold';
 }
 
-/** Weight of the newest sample in the moving average. */
-export const START_EWMA_ALPHA = 0.3;
-
 /**
  * Samples longer than this many times the cold default are outages (a replica down for an hour
  * then back), not start-ups, and are dropped.
@@ -93,6 +91,7 @@ export function addStartSample(est: StartEstimate, sampleMs: number, defaults: S
 export function addTieredStartSample(est: StartEstimate, sampleMs: number, tier: StartTier, defaults: StartDefaults): StartEstimate {
   if (!(sampleMs >= 0) || sampleMs > MAX_START_FACTOR * defaults.coldStartMs) return est;
   const prev = tier === 'warm' ? est.warmStartMs : est.coldStartMs;
-  const avg = prev === null ? sampleMs : prev + START_EWMA_ALPHA * (sampleMs - prev);
+  // The same moving average as the engines' request times (one rule for every time an aggregator reports).
+  const avg = nextAverage(prev, sampleMs);
   return tier === 'warm' ? { ...est, warmStartMs: avg } : { ...est, coldStartMs: avg };
 }

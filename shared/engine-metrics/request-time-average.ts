@@ -7,7 +7,7 @@
  * cluster of long generations).
  */
 
-/** Weight of the newest interval's mean (as the start-up times, control/aggregator/startup-times.ts). */
+/** Weight of the newest interval's mean; the start-up times (control/aggregator/startup-times.ts) move by the same rule. */
 export const REQUEST_TIME_EWMA_ALPHA = 0.3;
 
 /** The average after an interval whose requests averaged `sampleMs` (null: none counted). */
