@@ -31,8 +31,14 @@ it('without a file, a missing field names the flag that sets it', async () => {
   const loaded = await loadAggregatorConfig(null, { app: ['acme/chat=http://127.0.0.1:9001'] });
   const text = loaded.ok ? '' : loaded.issues.map(formatIssue).join('\n');
   expect(text).toContain('flags: cluster.id (--cluster-id): ');
-  expect(text).toContain('flags: cluster.proxyUrl (--proxy-url): ');
+  expect(text).toContain('flags: cluster.provider (--provider): ');
   expect(text).toContain('flags: apps.acme/chat.slotsPerReplica (--slots): ');
+  // The proxy is optional (apply's is kept), but half of one is not.
+  expect(text).not.toContain('cluster.proxyUrl');
+  const whole = { clusterId: 'eu-west-1', region: 'eu-west', provider: 'lambda', gpu: ['H100=2.49'], slots: '4', app: ['acme/chat=http://127.0.0.1:9001'] };
+  expect((await loadAggregatorConfig(null, whole)).ok).toBe(true);
+  const half = await loadAggregatorConfig(null, { ...whole, proxyUrl: 'http://127.0.0.1:8799' });
+  expect(half.ok ? '' : half.issues.map(formatIssue).join('\n')).toContain('flags: cluster.proxyId (--proxy-id): set proxyUrl and proxyId together');
 });
 
 // An unknown region was found only once the rest parsed: a run with other bad flags hid it.

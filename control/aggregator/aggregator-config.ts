@@ -35,8 +35,18 @@ export interface WatchedApp {
 }
 
 /** The aggregator's fully defaulted config. */
+/**
+ * The cluster as its aggregator registers it. The proxy in front of it (`proxyUrl`, `proxyId`)
+ * is null when the config leaves it to the fleet config (`switchyard apply`): the aggregator then
+ * keeps the proxy the clusters table holds and never re-points the cluster's traffic.
+ */
+export type AggregatorCluster = Omit<Cluster, 'proxyUrl' | 'proxyId'> & {
+  readonly proxyUrl: string | null;
+  readonly proxyId: string | null;
+};
+
 export interface AggregatorConfig {
-  readonly cluster: Cluster;
+  readonly cluster: AggregatorCluster;
   /** Static price per hour by GPU type; `pricesFile` entries override these each interval. */
   readonly gpuPrices: Readonly<Record<string, number>>;
   /** JSON or YAML `{ <gpuType>: <price per hour> }` re-read every interval (spot prices). */
@@ -97,8 +107,8 @@ const rawAggregator = z.strictObject({
     // Checked in the schema, so an unknown region is reported with every other bad field, not a run later.
     region: z.string().refine((r) => findRegion(r) !== undefined, { error: (iss) => `unknown region '${String(iss.input)}' (see shared/domain/regions.ts)` }),
     provider: z.string().min(1),
-    proxyUrl: url,
-    proxyId: z.string().min(1),
+    proxyUrl: url.optional(),
+    proxyId: z.string().min(1).optional(),
     location: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).optional(),
   }),
   gpus: z.record(z.string().min(1), z.number().nonnegative()).optional(),
@@ -138,6 +148,10 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
   const r = parsed.data;
   const region = findRegion(r.cluster.region);
   if (region === undefined) report(['cluster', 'region'], `unknown region '${r.cluster.region}' (see shared/domain/regions.ts)`);
+  if ((r.cluster.proxyUrl === undefined) !== (r.cluster.proxyId === undefined)) {
+    const missing = r.cluster.proxyUrl === undefined ? 'proxyUrl' : 'proxyId';
+    report(['cluster', missing], 'set proxyUrl and proxyId together (the proxy in front of this cluster), or neither to keep the proxy `switchyard apply` registered');
+  }
   const gpus = r.gpus ?? {};
   const skus = Object.keys(gpus);
   const apps: WatchedApp[] = [];
@@ -202,8 +216,8 @@ export function validateAggregatorConfig(raw: unknown, source: string, locate: L
         country: region.country,
         provider: r.cluster.provider,
         location,
-        proxyUrl: r.cluster.proxyUrl,
-        proxyId: r.cluster.proxyId,
+        proxyUrl: r.cluster.proxyUrl ?? null,
+        proxyId: r.cluster.proxyId ?? null,
       },
       gpuPrices: gpus,
       pricesFile: r.pricesFile ?? null,

@@ -1,13 +1,13 @@
 import { EngineTimes } from './engine-times.ts';
 import type { Client } from '@libsql/client';
-import type { Cluster, ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
+import type { ClusterAppState, ClusterStatus } from '../../shared/domain/types.ts';
 import { StoreError } from '../store/errors.ts';
 import { pushClusterState } from '../store/push-cluster-state.ts';
 import { pushDeploymentVersions } from '../rollout/push-deployment-versions.ts';
 import { majorityVersions, type ClusterModelVersion, type ServedModel } from '../../shared/rollout/served-versions.ts';
 import type { EndpointInput } from '../store/types.ts';
-import { upsertCluster } from '../store/upsert-cluster.ts';
-import type { AggregatorConfig, WatchedApp } from './aggregator-config.ts';
+import { updateClusterFacts, upsertCluster } from '../store/upsert-cluster.ts';
+import type { AggregatorCluster, AggregatorConfig, WatchedApp } from './aggregator-config.ts';
 import { backoffDelay } from './backoff.ts';
 import { silentLogger, type AggregatorLogger } from './logger.ts';
 import { createPriceSource } from './price-source.ts';
@@ -23,7 +23,7 @@ const MAX_COUNTED_PODS = 4_096;
 
 /** Everything one tick observed: exactly what a push writes. */
 export interface AggregatorSnapshot {
-  readonly cluster: Cluster;
+  readonly cluster: AggregatorCluster;
   readonly states: readonly ClusterAppState[];
   readonly status: ClusterStatus;
   readonly endpoints: readonly EndpointInput[];
@@ -79,6 +79,7 @@ function pushFailure(err: unknown): string {
   const code = err instanceof StoreError ? err.code : 'failed';
   if (code === 'unreachable') return 'database unreachable';
   if (code === 'unauthorized') return 'database refused the auth token';
+  if (code === 'not-registered') return (err as StoreError).message;
   return `database push failed (${code})`;
 }
 
@@ -215,12 +216,19 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
     return { cluster: config.cluster, states, status, endpoints, versions, observedAt: at };
   }
 
+  /** Its proxy named: the whole row (a new cluster appears just by starting); else the facts alone, under apply's proxy. */
+  async function register(cluster: AggregatorCluster, at: number): Promise<void> {
+    const { proxyUrl, proxyId } = cluster;
+    if (proxyUrl !== null && proxyId !== null) await upsertCluster(deps.client, { ...cluster, proxyUrl, proxyId }, at);
+    else await updateClusterFacts(deps.client, cluster, at);
+  }
+
   async function push(snapshot: AggregatorSnapshot): Promise<string | null> {
     try {
       // Registering on every (re)connection lets a new cluster appear just by starting, and
       // re-creates its row if someone deleted it while the database was away.
       const reconnected = !registered;
-      if (reconnected) await upsertCluster(deps.client, snapshot.cluster, snapshot.observedAt);
+      if (reconnected) await register(snapshot.cluster, snapshot.observedAt);
       registered = true;
       await pushClusterState(deps.client, clusterId, { states: snapshot.states, status: snapshot.status, endpoints: snapshot.endpoints }, snapshot.observedAt);
       await pushDeploymentVersions(deps.client, clusterId, snapshot.versions, snapshot.observedAt);

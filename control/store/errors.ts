@@ -18,6 +18,7 @@ export type StoreErrorCode =
   | 'busy' // another writer holds the lock for longer than the busy timeout
   | 'invalid-data' // a stored row does not fit the domain model
   | 'invalid-input' // the caller passed values the schema cannot hold
+  | 'not-registered' // a row this writer may only update (not create) is not there, e.g. a cluster without its proxy
   | 'failed'; // anything else libSQL reported
 
 export class StoreError extends Error {
@@ -70,6 +71,7 @@ const HINTS: Readonly<Record<StoreErrorCode, string>> = {
   busy: 'another process holds the write lock; retry',
   'invalid-data': 'fix the config that wrote this row (e.g. `switchyard apply`)',
   'invalid-input': 'fix the value passed to the store',
+  'not-registered': 'register it first (`switchyard apply`)',
   failed: 'see the cause',
 };
 

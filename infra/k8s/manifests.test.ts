@@ -177,7 +177,7 @@ describe('kubernetes manifests', () => {
       // Tokens name the proxy by id and URL: the cluster must name the proxy that fronts it.
       if (loaded.ok) {
         expect(loaded.config.cluster.proxyId).toBe(envValue(pc, 'PROXY_ID'));
-        expect(loaded.config.cluster.proxyUrl.replace(/\/$/, '')).toBe(envValue(pc, 'PROXY_PUBLIC_URL'));
+        expect(loaded.config.cluster.proxyUrl?.replace(/\/$/, '')).toBe(envValue(pc, 'PROXY_PUBLIC_URL'));
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

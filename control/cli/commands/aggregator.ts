@@ -23,7 +23,7 @@ export function register(program: Command): void {
       .option('--cluster-id <id>', 'the cluster this aggregator reports (as in the config applied with `switchyard apply`)')
       .option('--region <region>', 'a known region, e.g. eu-west')
       .option('--provider <name>', 'cloud or GPU provider shown in status and the dashboard, e.g. coreweave')
-      .option('--proxy-url <url>', 'base URL of the regional proxy fronting this cluster')
+      .option('--proxy-url <url>', 'base URL of the regional proxy fronting this cluster (with --proxy-id; both left out: keep the proxy `switchyard apply` registered)')
       .option('--proxy-id <id>', 'id of that proxy (token audience)')
       .option('--gpu <type=price>', 'GPU type and price per hour, repeatable', collect)
       .option('--prices-file <file>', 'JSON/YAML {type: price} re-read every interval (spot prices)')
