@@ -5,10 +5,11 @@
  * a continuation's events into the first replica's stream: the first id everywhere, the
  * continuation's role-only opening chunk dropped. Pure; memory is bounded (see `maxChars`).
  */
+import { MAX_SSE_EVENT_CHARS } from '../../shared/http/sse-event-limit.ts';
 import type { StreamKind } from './continuation-request.ts';
 
 /** An SSE event longer than this is not an OpenAI chunk: the stream is passed on untouched. */
-export const MAX_EVENT_CHARS = 1024 * 1024;
+export const MAX_EVENT_CHARS = MAX_SSE_EVENT_CHARS;
 const BOUNDARY = /\r?\n\r?\n/;
 
 /**

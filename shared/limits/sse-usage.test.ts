@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_SSE_EVENT_CHARS } from '../http/sse-event-limit.ts';
 import { SseUsageFilter, budgetErrorEvent, classifyEvent } from './sse-usage.ts';
 
 const chunk = (content: string | null, finish: string | null = null, usageNull = false): string =>
@@ -64,6 +65,37 @@ describe('SseUsageFilter', () => {
     const pieces = whole.match(/[\s\S]{1,7}/g) ?? [];
     const r = run(pieces, { asked: false, cap: null, reserved: 10, drawable: 0 });
     expect(r.out).toBe(chunk('a') + chunk('b') + chunk(null, 'stop') + DONE);
+  });
+
+  it('finds separators split between any two reads, CRLF ones too', () => {
+    const crlf = body.map((e) => e.replace(/\n\n$/, '\r\n\r\n'));
+    for (const events of [body, crlf]) {
+      const whole = events.join('');
+      const expected = run(events, { asked: false, cap: null, reserved: 10, drawable: 0 });
+      for (const size of [1, 2, 3, 5]) {
+        const r = run(whole.match(new RegExp(`[\\s\\S]{1,${size}}`, 'g')) ?? [], { asked: false, cap: null, reserved: 10, drawable: 0 });
+        expect(r.out).toBe(expected.out);
+        expect(r.usage).toEqual({ prompt: 3, completion: 2 });
+      }
+    }
+  });
+
+  it('passes an event past the limit on as it comes, holds none of it, and reads the events after it', () => {
+    const f = new SseUsageFilter({ clientAskedUsage: false, completionCap: null, reservedCompletion: 0, draw: () => true, cutMessage: 'cut' });
+    const piece = 'x'.repeat(64 * 1024);
+    let pushed = 'data: {"a":"'.length;
+    let out = f.push('data: {"a":"').out;
+    // A replica's event with no blank line, 8 times the limit: past the limit, out as it comes.
+    for (let i = 0; i < (8 * MAX_SSE_EVENT_CHARS) / piece.length; i += 1) {
+      out += f.push(piece).out;
+      pushed += piece.length;
+      expect(pushed - out.length).toBeLessThanOrEqual(MAX_SSE_EVENT_CHARS);
+    }
+    out += f.push('"}\n').out;
+    out += f.push(`\n${chunk('b', null, true)}${usage(3, 1)}`).out + f.push(DONE).out + f.end();
+    expect(out).toBe(`data: {"a":"${piece.repeat((8 * MAX_SSE_EVENT_CHARS) / piece.length)}"}\n\n${chunk('b')}${DONE}`);
+    expect(f.counted).toBe(1);
+    expect(f.usage).toEqual({ prompt: 3, completion: 1 });
   });
 
   it('a finish at the proxy-imposed cap becomes the error event (after the usage the client asked for)', () => {

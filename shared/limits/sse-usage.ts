@@ -4,6 +4,7 @@
  * it (and the `"usage": null` the request made every chunk carry) when the proxy asked for it
  * and the client did not, and cuts the stream with an OpenAI-format error event at the budget.
  */
+import { MAX_SSE_EVENT_CHARS } from '../http/sse-event-limit.ts';
 import type { TokenCount } from './token-budget.ts';
 
 export type SseEvent =
@@ -13,7 +14,10 @@ export type SseEvent =
   | { readonly kind: 'done' }
   | { readonly kind: 'other' };
 
-const SEPARATOR = /\r?\n\r?\n/;
+/** The blank line ending an event, searched for in one chunk (and the few characters before it). */
+const SEPARATORS = /\r?\n\r?\n/g;
+/** A separator is at most 4 characters: this many of the text before a chunk may begin one. */
+const CARRY = 3;
 
 function dataOf(event: string): string | null {
   let data: string | null = null;
@@ -82,7 +86,17 @@ export interface FilterOutput {
 
 /** Feed upstream text in, get what the client sees. One instance per stream. */
 export class SseUsageFilter {
-  private rest = '';
+  /**
+   * The unfinished event, in the pieces it came in: joined once, when it ends. Joining it with each
+   * chunk and splitting the whole again cost its length per chunk: a replica's 16 MiB event with
+   * no blank line held the event loop every tenant shares for 2 s, and its memory grew unbounded.
+   */
+  private pending: string[] = [];
+  private pendingChars = 0;
+  /** The last characters seen (at most `CARRY`): a separator split between chunks begins there. */
+  private carry = '';
+  /** An event longer than `MAX_SSE_EVENT_CHARS` is passed on as it comes, up to its end. */
+  private passing = false;
   /** Completion tokens seen (content chunks). */
   counted = 0;
   drawn = 0;
@@ -93,24 +107,70 @@ export class SseUsageFilter {
 
   constructor(private readonly o: FilterOptions) {}
 
+  /** Each chunk is scanned once (with the carry), whatever the length of the event it continues. */
   push(text: string): FilterOutput {
-    const parts = (this.rest + text).split(SEPARATOR);
-    this.rest = parts.pop() ?? '';
+    const window = this.carry + text;
+    const offset = this.carry.length;
     let out = '';
-    for (const e of parts) {
-      const r = this.event(e);
-      if (r === 'cut') return { out: out + budgetErrorEvent(this.message()), cut: true };
-      out += r;
+    /** Where this chunk's part of the current event starts (the carry is already held or sent). */
+    let from = offset;
+    /** The end of the last separator found (the carry may hold only what follows it). */
+    let lastEnd = 0;
+    SEPARATORS.lastIndex = 0;
+    for (let m = SEPARATORS.exec(window); m !== null; m = SEPARATORS.exec(window)) {
+      const end = m.index + m[0].length;
+      if (this.passing) {
+        out += window.slice(from, end);
+        this.passing = false;
+      } else {
+        const r = this.event(this.takeEvent(window, from, m.index, offset));
+        if (r === 'cut') return { out: out + budgetErrorEvent(this.message()), cut: true };
+        out += r;
+      }
+      from = end;
+      lastEnd = end;
     }
+    out += this.hold(window.slice(from));
+    this.carry = window.slice(Math.max(lastEnd, window.length - CARRY));
     return { out, cut: false };
   }
 
   /** The upstream ended: anything left over, and the error event when the engine stopped at the cap. */
   end(): string {
-    const tail = this.rest === '' ? '' : this.event(this.rest);
-    this.rest = '';
+    const rest = this.pending.join('');
+    this.clearPending();
+    this.carry = '';
+    const tail = this.passing || rest === '' ? '' : this.event(rest);
+    this.passing = false;
     const out = tail === 'cut' ? '' : tail;
     return this.cappedFinish ? out + budgetErrorEvent(this.message()) : out;
+  }
+
+  /** The event ending at `sepAt` of this window: what was pending, up to the separator (which may begin in the carry). */
+  private takeEvent(window: string, from: number, sepAt: number, offset: number): string {
+    const held = this.pending.join('');
+    this.clearPending();
+    if (sepAt < offset) return held.slice(0, held.length - (offset - sepAt));
+    return held + window.slice(from, sepAt);
+  }
+
+  /** Keeps the start of an unfinished event; past the limit it goes out as it is, as does the rest of it. */
+  private hold(text: string): string {
+    if (this.passing) return text;
+    if (text === '') return '';
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    if (this.pendingChars <= MAX_SSE_EVENT_CHARS) return '';
+    // No OpenAI chunk is this long (its usage chunk and [DONE] are tiny): not read, not counted.
+    this.passing = true;
+    const out = this.pending.join('');
+    this.clearPending();
+    return out;
+  }
+
+  private clearPending(): void {
+    this.pending = [];
+    this.pendingChars = 0;
   }
 
   private message(): string {
