@@ -16,7 +16,7 @@ import WebSocket, { type RawData, type WebSocketServer } from 'ws';
 import type { WebSocketServers } from './ws-servers.ts';
 import { CLIENT_CLOSED } from '../../shared/http/client-ended.ts';
 import { dropReplicaResponseHeader } from '../../shared/http/header-rules.ts';
-import { scopeReplicaCookies } from '../../shared/http/replica-cookies.ts';
+import { scopeReplicaHeader } from '../../shared/http/replica-cookies.ts';
 import type { RoutingClaims } from '../../shared/tokens/types.ts';
 import { AttemptPlan, clustersOf, type Attempt } from './attempt-plan.ts';
 import {
@@ -108,8 +108,7 @@ function connectUpstream(
       for (const [k, v] of Object.entries(res.headers)) {
         if (v === undefined || PASS_BACK_SKIP.has(k) || dropReplicaResponseHeader(k, NONE_LISTED)) continue;
         // Its cookies stay on its app's path, as on any answer (shared/http/replica-cookies.ts).
-        const values = k === 'set-cookie' ? scopeReplicaCookies(v, appId) : Array.isArray(v) ? v : [v];
-        for (const one of values) responseHeaders.push(`${k}: ${one}`);
+        for (const one of scopeReplicaHeader(k, v, appId)) responseHeaders.push(`${k}: ${one}`);
       }
     });
     ws.once('open', () => {

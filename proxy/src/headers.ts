@@ -15,7 +15,10 @@ import {
   withoutOperatorCookies,
   type RequestHeaderPolicy,
 } from '../../shared/http/header-rules.ts';
-import { scopeReplicaCookies } from '../../shared/http/replica-cookies.ts';
+import { scopeReplicaHeader } from '../../shared/http/replica-cookies.ts';
+
+/** Answer headers a replica sets for its app's path, which the proxy moves below `/v4/<project>/<app>/`. */
+const APP_SCOPED_RESPONSE_HEADERS = ['set-cookie', 'service-worker-allowed'] as const;
 
 export type HeaderMap = Record<string, string | string[]>;
 
@@ -99,7 +102,8 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, facts: Forw
 
 /**
  * The headers to send the client for a response of a replica of `appId`: no hop-by-hop, no
- * `x-switchyard-*`, its cookies scoped to the app's path (shared/http/replica-cookies.ts).
+ * `x-switchyard-*`, no origin-wide `Clear-Site-Data`, its cookies and service-worker scope kept
+ * to the app's path (shared/http/replica-cookies.ts).
  */
 export function downstreamResponseHeaders(
   headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
@@ -108,7 +112,12 @@ export function downstreamResponseHeaders(
   const h = headers as IncomingHttpHeaders;
   const listed = listedIn(h);
   const out = copyWithout(h, (name) => dropReplicaResponseHeader(name, listed));
-  const cookies = out['set-cookie'];
-  if (cookies !== undefined) out['set-cookie'] = scopeReplicaCookies(cookies, appId);
+  for (const name of APP_SCOPED_RESPONSE_HEADERS) {
+    const v = out[name];
+    if (v === undefined) continue;
+    const scoped = scopeReplicaHeader(name, v, appId);
+    if (scoped.length === 0) delete out[name];
+    else out[name] = name === 'set-cookie' ? scoped : scoped.join(', ');
+  }
   return out;
 }

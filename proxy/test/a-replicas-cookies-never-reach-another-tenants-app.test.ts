@@ -5,7 +5,10 @@
  * with every request to tenant A's app, and an app with `requests.forwardAuthorization` passed it
  * to A's replica. The proxy scopes what a replica sets to the app's own path (its `Path` below
  * `/v4/<project>/<app>`, never a `Domain`), on plain answers, managed streams and WebSocket
- * handshakes alike.
+ * handshakes alike. Its other answer headers that act on the whole origin too: a
+ * `Service-Worker-Allowed: /` let a service worker it serves control every tenant's pages and
+ * requests (now kept below the app's path), and `Clear-Site-Data` deleted every cookie and all
+ * storage of the origin, other tenants' users' sessions included (now never passed on).
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -17,6 +20,8 @@ import type { RunningProxy } from '../src/proxy.ts';
 import { rawRequest, startTestProxy, testKeys } from './harness.ts';
 
 const SET = ['sid=secret; Path=/; Domain=example.com; HttpOnly; Secure; SameSite=Lax', 'pref=dark; path=/settings', 'plain=1'];
+/** Headers with an origin-wide effect, as a replica (any tenant's app) may send them. */
+const ORIGIN_WIDE = { 'service-worker-allowed': '/../../', 'clear-site-data': '"cookies", "storage"' };
 
 describe("a replica's cookies stay on its own app's path", () => {
   let replica: Server;
@@ -29,12 +34,12 @@ describe("a replica's cookies stay on its own app's path", () => {
       req.resume();
       req.on('end', () => {
         const sse = req.url?.startsWith('/v1/chat') === true;
-        res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/json', 'set-cookie': SET });
+        res.writeHead(200, { 'content-type': sse ? 'text/event-stream' : 'application/json', 'set-cookie': SET, ...ORIGIN_WIDE });
         res.end(sse ? 'data: {"choices":[{"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n' : '{}');
       });
     });
     wss = new WebSocketServer({ server: replica });
-    wss.on('headers', (headers) => headers.push(...SET.map((c) => `Set-Cookie: ${c}`)));
+    wss.on('headers', (headers) => headers.push(...SET.map((c) => `Set-Cookie: ${c}`), ...Object.entries(ORIGIN_WIDE).map(([k, v]) => `${k}: ${v}`)));
     await new Promise<void>((resolve) => replica.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(replica.address() as AddressInfo).port}`;
     proxy = await startTestProxy({
@@ -58,6 +63,12 @@ describe("a replica's cookies stay on its own app's path", () => {
     'plain=1',
   ];
 
+  /** A service worker's scope stays inside the app; the origin is never cleared. */
+  const expectAppWide = (headers: Record<string, string | string[] | undefined>, app: string): void => {
+    expect(headers['service-worker-allowed']).toBe(`/v4/${app}/`);
+    expect(headers['clear-site-data']).toBeUndefined();
+  };
+
   it('a plain answer', async () => {
     const r = await rawRequest(proxy.url, {
       method: 'GET',
@@ -66,6 +77,7 @@ describe("a replica's cookies stay on its own app's path", () => {
     });
     expect(r.status).toBe(200);
     expect(r.headers['set-cookie']).toEqual(scoped('tenant-b/ui'));
+    expectAppWide(r.headers, 'tenant-b/ui');
   });
 
   it('a managed stream', async () => {
@@ -76,6 +88,7 @@ describe("a replica's cookies stay on its own app's path", () => {
     });
     expect(r.status).toBe(200);
     expect(r.headers['set-cookie']).toEqual(scoped('tenant-b/chat'));
+    expectAppWide(r.headers, 'tenant-b/chat');
   });
 
   it('a WebSocket handshake', async () => {
@@ -83,6 +96,7 @@ describe("a replica's cookies stay on its own app's path", () => {
     const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v4/tenant-b/ui/v1/ws?sy_token=${token}`);
     const [res] = (await once(ws, 'upgrade')) as [{ headers: Record<string, string | string[] | undefined> }];
     expect(res.headers['set-cookie']).toEqual(scoped('tenant-b/ui'));
+    expectAppWide(res.headers, 'tenant-b/ui');
     ws.terminate();
   });
 
@@ -101,6 +115,7 @@ describe("a replica's cookies stay on its own app's path", () => {
       const [head] = (await once(stream, 'response')) as [Record<string, string | string[] | undefined>];
       expect(head[':status']).toBe(200);
       expect(head['set-cookie']).toEqual(scoped('tenant-b/ui'));
+      expectAppWide(head, 'tenant-b/ui');
       stream.close();
     } finally {
       session.close();

@@ -123,11 +123,20 @@ export function dropResponseHeader(name: string, listed: ReadonlySet<string>): b
 export const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
 
 /**
+ * Answer headers that act on the whole origin, which every tenant's app shares (the edge's host,
+ * a proxy's host): `Clear-Site-Data` makes the browser delete every cookie and all storage of the
+ * origin (another tenant's users' sessions with them). No path can narrow it, so a replica's is
+ * never passed on. (`Service-Worker-Allowed` can be narrowed: shared/http/replica-cookies.ts.)
+ */
+const ORIGIN_WIDE_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['clear-site-data']);
+
+/**
  * Whether a (lower-case) header of a replica's answer must not reach the client: the hop-by-hop
- * rule plus every `x-switchyard-*` header (the proxy sets its own; a replica must not forge them).
+ * rule, every `x-switchyard-*` header (the proxy sets its own; a replica must not forge them) and
+ * the headers that would act on every tenant's apps (`ORIGIN_WIDE_RESPONSE_HEADERS`).
  */
 export function dropReplicaResponseHeader(name: string, listed: ReadonlySet<string>): boolean {
-  return dropResponseHeader(name, listed) || name.startsWith(SWITCHYARD_HEADER_PREFIX);
+  return dropResponseHeader(name, listed) || name.startsWith(SWITCHYARD_HEADER_PREFIX) || ORIGIN_WIDE_RESPONSE_HEADERS.has(name);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scopeReplicaCookie, scopeReplicaCookies } from './replica-cookies.ts';
+import { scopeReplicaCookie, scopeReplicaCookies, scopeReplicaHeader, scopeServiceWorkerAllowed } from './replica-cookies.ts';
 
 describe('scopeReplicaCookie', () => {
   it.each([
@@ -20,5 +20,23 @@ describe('scopeReplicaCookie', () => {
   it('scopes each of several values', () => {
     expect(scopeReplicaCookies(['a=1; Path=/', 'b=2'], 'p/a')).toEqual(['a=1; Path=/v4/p/a/', 'b=2']);
     expect(scopeReplicaCookies('a=1; Domain=x', 'p/a')).toEqual(['a=1']);
+  });
+});
+
+describe('scopeServiceWorkerAllowed', () => {
+  it.each([
+    ['the origin root becomes the app', '/', '/v4/acme/chat/'],
+    ['a sub-path stays below the app', '/ui/', '/v4/acme/chat/ui/'],
+    ['dot segments cannot climb out of the app', '/../../other/app/', '/v4/acme/chat/other/app/'],
+    ['an encoded dot segment neither', '/%2e%2e/%2E%2E/', '/v4/acme/chat/'],
+    ['a relative path is read from the app root', 'ui/', '/v4/acme/chat/ui/'],
+    ['an absolute URL keeps only its path', 'https://evil.example/', '/v4/acme/chat/'],
+  ])('%s', (_name, input, expected) => {
+    expect(scopeServiceWorkerAllowed(input, 'acme/chat')).toBe(expected);
+  });
+
+  it('other headers pass as they are', () => {
+    expect(scopeReplicaHeader('content-type', 'text/html', 'p/a')).toEqual(['text/html']);
+    expect(scopeReplicaHeader('service-worker-allowed', ['/'], 'p/a')).toEqual(['/v4/p/a/']);
   });
 });

@@ -42,3 +42,37 @@ export function scopeReplicaCookie(value: string, appId: string): string {
 export function scopeReplicaCookies(value: string | readonly string[], appId: string): string[] {
   return (typeof value === 'string' ? [value] : value).map((v) => scopeReplicaCookie(v, appId));
 }
+
+/**
+ * A replica's `Service-Worker-Allowed`, below its app as its cookies' `Path` is: the header lets a
+ * service worker the replica serves take a wider scope than its script's folder, and `/` on the
+ * origin every tenant's app shares was every app's pages and requests (another tenant's users'
+ * included), for as long as the worker stays installed. The value is read as the replica sees its
+ * app (at `/`, dot segments resolved there, so `..` cannot climb out); null when it is no path.
+ */
+export function scopeServiceWorkerAllowed(value: string, appId: string): string | null {
+  let path: string;
+  try {
+    path = new URL(value.trim(), 'http://replica/').pathname;
+  } catch {
+    return null;
+  }
+  if (!path.startsWith('/')) return null;
+  return `${appCookiePath(appId)}${path.slice(1)}`;
+}
+
+/**
+ * The values a client gets of a replica's answer header (`name` lower-case): its cookies and its
+ * service-worker scope kept to its app's path, any other header as it is.
+ */
+export function scopeReplicaHeader(name: string, value: string | readonly string[], appId: string): string[] {
+  const values = typeof value === 'string' ? [value] : value;
+  if (name === 'set-cookie') return scopeReplicaCookies(values, appId);
+  if (name !== 'service-worker-allowed') return [...values];
+  const out: string[] = [];
+  for (const v of values) {
+    const scoped = scopeServiceWorkerAllowed(v, appId);
+    if (scoped !== null) out.push(scoped);
+  }
+  return out;
+}
