@@ -7,8 +7,10 @@
  * `/v4/<project>/<app>`, never a `Domain`), on plain answers, managed streams and WebSocket
  * handshakes alike. Its other answer headers that act on the whole origin too: a
  * `Service-Worker-Allowed: /` let a service worker it serves control every tenant's pages and
- * requests (now kept below the app's path), and `Clear-Site-Data` deleted every cookie and all
- * storage of the origin, other tenants' users' sessions included (now never passed on).
+ * requests (now kept below the app's path), `Clear-Site-Data` deleted every cookie and all
+ * storage of the origin, other tenants' users' sessions included, and `NEL` + `Report-To` had the
+ * browser report every request to the origin (URLs, tokens in queries) to the replica's collector
+ * (these, and `Alt-Svc`, are now never passed on).
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -21,7 +23,13 @@ import { rawRequest, startTestProxy, testKeys } from './harness.ts';
 
 const SET = ['sid=secret; Path=/; Domain=example.com; HttpOnly; Secure; SameSite=Lax', 'pref=dark; path=/settings', 'plain=1'];
 /** Headers with an origin-wide effect, as a replica (any tenant's app) may send them. */
-const ORIGIN_WIDE = { 'service-worker-allowed': '/../../', 'clear-site-data': '"cookies", "storage"' };
+const ORIGIN_WIDE = {
+  'service-worker-allowed': '/../../',
+  'clear-site-data': '"cookies", "storage"',
+  nel: '{"report_to":"t","max_age":31536000,"success_fraction":1.0}',
+  'report-to': '{"group":"t","max_age":31536000,"endpoints":[{"url":"https://collector.invalid/r"}]}',
+  'alt-svc': 'h2=":8443"; ma=86400',
+};
 
 describe("a replica's cookies stay on its own app's path", () => {
   let replica: Server;
@@ -66,7 +74,7 @@ describe("a replica's cookies stay on its own app's path", () => {
   /** A service worker's scope stays inside the app; the origin is never cleared. */
   const expectAppWide = (headers: Record<string, string | string[] | undefined>, app: string): void => {
     expect(headers['service-worker-allowed']).toBe(`/v4/${app}/`);
-    expect(headers['clear-site-data']).toBeUndefined();
+    for (const name of ['clear-site-data', 'nel', 'report-to', 'alt-svc']) expect(headers[name]).toBeUndefined();
   };
 
   it('a plain answer', async () => {

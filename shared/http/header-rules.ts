@@ -124,11 +124,15 @@ export const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
 
 /**
  * Answer headers that act on the whole origin, which every tenant's app shares (the edge's host,
- * a proxy's host): `Clear-Site-Data` makes the browser delete every cookie and all storage of the
- * origin (another tenant's users' sessions with them). No path can narrow it, so a replica's is
- * never passed on. (`Service-Worker-Allowed` can be narrowed: shared/http/replica-cookies.ts.)
+ * a proxy's host), and that no path can narrow, so a replica's are never passed on:
+ * `Clear-Site-Data` makes the browser delete every cookie and all storage of the origin (another
+ * tenant's users' sessions with them); `NEL` with `Report-To` makes it report requests to the
+ * origin (their URLs, a `?sy_token=` included, status, referrer; every one at `success_fraction`
+ * 1) to an endpoint the replica names, for as long as it says; `Alt-Svc` names where the origin
+ * is served, which only the proxy's host may say (a replica's describes its own address).
+ * (`Service-Worker-Allowed` can be narrowed: shared/http/replica-cookies.ts.)
  */
-const ORIGIN_WIDE_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['clear-site-data']);
+const ORIGIN_WIDE_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['clear-site-data', 'nel', 'report-to', 'alt-svc']);
 
 /**
  * Whether a (lower-case) header of a replica's answer must not reach the client: the hop-by-hop
