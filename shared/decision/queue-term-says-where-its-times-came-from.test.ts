@@ -20,6 +20,14 @@ function queueDetail(over: Partial<ClusterAppState>): string {
   return term.detail;
 }
 
+function startupDetail(over: Partial<ClusterAppState>): string {
+  const snap = snapshot({ clusters: [cluster('a', 'eu-west')], states: [state('a', over)] });
+  const d = decide(request(), snap, policy(), context('s'));
+  const term = d.candidates[0]?.terms?.find((t) => t.name === 'startup');
+  if (term === undefined) throw new Error('no startup term');
+  return term.detail;
+}
+
 describe('the queue term says where its times came from', () => {
   it.each([
     {
@@ -54,6 +62,17 @@ describe('the queue term says where its times came from', () => {
     },
   ])('$name', ({ over, want }) => {
     expect(queueDetail(over)).toContain(want);
+  });
+
+  // The startup term names the source of the tier it lands in: the aggregator times warm and
+  // cold start-ups apart, so a cluster often has observed warm starts and no cold one yet.
+  it.each([
+    { name: 'cold tier, only a warm start observed', over: { warm: 0, warmStartMs: 9_000 }, want: `cold start ${T.coldStartMs} ms (policy default)` },
+    { name: 'cold tier, a cold start observed', over: { warm: 0, coldStartMs: 200_000 }, want: 'cold start 200000 ms (observed)' },
+    { name: 'warm tier, only a cold start observed', over: { warm: 2, coldStartMs: 200_000 }, want: `warm start ${T.warmStartMs} ms (policy default)` },
+    { name: 'warm tier, a warm start observed', over: { warm: 2, warmStartMs: 9_000 }, want: 'warm start 9000 ms (observed)' },
+  ])('the startup term: $name', ({ over, want }) => {
+    expect(startupDetail({ hotFree: 0, hotBusy: 0, cold: 4, ...over })).toContain(want);
   });
 
   it('the sources are the only bytes the recorded decision digests leave out', () => {

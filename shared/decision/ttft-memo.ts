@@ -124,7 +124,7 @@ export function startupFor(t: TermTable, c: CompiledCandidate, s: ClusterAppStat
   let term = t.startup[c.index];
   if (term === undefined) {
     const tm = timingsOf(s, policy.ttft);
-    term = startupTerm(s, tm.warmStartMs, tm.coldStartMs, tm.reported);
+    term = startupTerm(s, tm.warmStartMs, tm.coldStartMs, sourcesOf(s));
     t.startup[c.index] = term;
     t.startupMs[c.index] = term.ms;
   }

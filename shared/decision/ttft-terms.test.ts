@@ -102,7 +102,7 @@ describe('startupTerm', () => {
     ['warm nodes only', { ...base, warm: 8 }, 15_000, /warm start 15000 ms \(observed\)/],
     ['cold nodes only', { ...base, cold: 8 }, 240_000, /cold start 240000 ms/],
   ])('%s', (_name, s, want, detail) => {
-    const t = startupTerm(s, 15_000, 240_000, true);
+    const t = startupTerm(s, 15_000, 240_000, { warmStart: true, coldStart: true });
     expect(t.ms).toBe(want);
     expect(t.detail).toMatch(detail);
   });

@@ -161,12 +161,15 @@ function queueShape(
   return shape;
 }
 
-/** Start-up wait when no replica is loaded: the tier the request would land in. */
+/**
+ * Start-up wait when no replica is loaded: the tier the request would land in. Its source is that
+ * tier's own: the aggregator times warm and cold start-ups apart, so one may be observed alone.
+ */
 export function startupTerm(
   s: QueueInputs,
   warmStartMs: number,
   coldStartMs: number,
-  reported: boolean,
+  observed: Pick<QueueSources, 'warmStart' | 'coldStart'> = NOTHING_OBSERVED,
 ): TtftTerm {
   if (s.hotBusy + s.hotFree > 0) return ZERO_STARTUP;
   const warm = s.warm > 0;
@@ -174,7 +177,7 @@ export function startupTerm(
   return {
     name: 'startup',
     ms,
-    detail: `no loaded replica: ${warm ? 'warm' : 'cold'} start ${r0(ms)} ms (${reported ? 'observed' : 'policy default'})`,
+    detail: `no loaded replica: ${warm ? 'warm' : 'cold'} start ${r0(ms)} ms (${sourceWord(warm ? observed.warmStart : observed.coldStart)})`,
   };
 }
 
@@ -362,7 +365,7 @@ export function reportedMs(v: number | null | undefined, positive: boolean): num
   return v !== undefined && v !== null && (positive ? v > 0 : v >= 0) ? v : null;
 }
 
-/** Which of `timingsOf`'s times the aggregator reported (for the queue term's explanation only). */
+/** Which of `timingsOf`'s times the aggregator reported (for the queue and startup terms' explanations only). */
 export function sourcesOf(s: ClusterAppState): QueueSources {
   return { service: reportedMs(s.serviceMs, true) !== null, warmStart: reportedMs(s.warmStartMs, false) !== null, coldStart: reportedMs(s.coldStartMs, false) !== null };
 }
@@ -376,7 +379,6 @@ export function timingsOf(
   coldStartMs: number;
   serviceMs: number;
   queueWaitMs: number | null;
-  reported: boolean;
 } {
   const w = s.warmStartMs;
   const c = s.coldStartMs;
@@ -387,6 +389,5 @@ export function timingsOf(
     warmStartMs: reportedMs(w, false) ?? policy.warmStartMs,
     coldStartMs: reportedMs(c, false) ?? policy.coldStartMs,
     serviceMs: reportedMs(v, true) ?? policy.serviceMs,
-    reported: w !== undefined && w !== null,
   };
 }

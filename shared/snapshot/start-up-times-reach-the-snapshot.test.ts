@@ -61,11 +61,10 @@ test('pushed start-up times reach the snapshot; unreported ones stay absent', as
   // What the decision prices: c1's reported times, c2 the policy defaults.
   const c1 = snap?.state.get('c1');
   if (c1 === undefined || c2 === undefined) throw new Error('state rows missing');
-  expect(timingsOf(c1, DEFAULT_POLICY.ttft)).toMatchObject({ warmStartMs: 12_500.5, coldStartMs: 180_000, reported: true });
+  expect(timingsOf(c1, DEFAULT_POLICY.ttft)).toMatchObject({ warmStartMs: 12_500.5, coldStartMs: 180_000 });
   expect(timingsOf(c2, DEFAULT_POLICY.ttft)).toMatchObject({
     warmStartMs: DEFAULT_POLICY.ttft.warmStartMs,
     coldStartMs: DEFAULT_POLICY.ttft.coldStartMs,
-    reported: false,
   });
 
   // A later push without start-up times (e.g. the aggregator restarted with no config
