@@ -19,7 +19,12 @@ describe('formatStartMs', () => {
   it.each([
     [null, '-'],
     [undefined, '-'],
-    [300, '0.3s'],
+    // Engine waits and service times are often tens of ms: '0.0s' would read as none.
+    [0, '0ms'],
+    [30, '30ms'],
+    [300, '300ms'],
+    [999.4, '999ms'],
+    [999.6, '1.0s'],
     [9_949, '9.9s'],
     [15_000, '15s'],
     [240_000, '4m'],
@@ -38,7 +43,7 @@ describe('formatStatusTable', () => {
   it('renders one aligned line per cluster × app', () => {
     expect(formatStatusTable(clusters, 10_000).split('\n')).toEqual([
       'CLUSTER    REGION   PROVIDER   HEALTH    AGE    DRAINING  APP                     HOT FREE/BUSY  WARM  COLD  QUEUED  GPU   $/H   START W/C  WAIT/SERVICE',
-      'us-east-1  us-east  coreweave  degraded  1.0s   no        acme/chat               6/2            8     32    0       H100  4.25  12s/3m     0.3s/2.0s',
+      'us-east-1  us-east  coreweave  degraded  1.0s   no        acme/chat               6/2            8     32    0       H100  4.25  12s/3m     300ms/2.0s',
       '                                                          acme/train (unhealthy)  0/2            8     32    0       H100  4.25  -/-        -/-',
       'eu-west-1  eu-west  lambda     unknown   never  yes       -                       -              -     -     -       -     -     -          -',
     ]);

@@ -74,9 +74,13 @@ export function formatAge(observedAt: number | null, now: number): string {
   return ms > STALE_AFTER_MS ? `${text} STALE` : text;
 }
 
-/** A start-up, wait or service time: `0.3s`, `15s`, `4m`; `-` when not reported (the policy default applies). */
+/**
+ * A start-up, wait or service time: `30ms`, `2.5s`, `15s`, `4m`; `-` when not reported (the policy
+ * default applies). Below a second in ms: engine waits and service times are often tens of ms.
+ */
 export function formatStartMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '-';
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : ms < 120_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`;
 }
 
