@@ -91,7 +91,7 @@ export const COMMAND_INDEX = {
   },
   status: {
     description:
-      'table of clusters: region, provider, health, state age, hot/warm/cold per app, price, draining',
+      'table of clusters: region, provider, health, state age, draining; per app hot/warm/cold, queue, price, start-up times, queue wait and service time',
     options: true,
   },
 } as const satisfies Record<string, CommandEntry>;
