@@ -71,6 +71,17 @@ describe("an app's queue wait and service time over its replicas", () => {
     expect(first).toEqual({ queueWaitMs: 500, serviceMs: 5500 });
   });
 
+  it('SGLang: a burst that queues and drains reads its true running time, not 0 then the whole latency', () => {
+    // Two slots, four requests at once, each running 1 s: two wait 0 s, two wait 1 s. SGLang
+    // counts each wait at the start and each latency at the end; `running` is its gauge.
+    const e = new EngineTimes();
+    const sg = (queue: [number, number], e2e: [number, number], running: number): ReplicaTimes => ({ ...r('u1', queue, null, e2e), running });
+    e.observe('a', [sg([0, 0], [0, 0], 0)]);
+    e.observe('a', [sg([0, 2], [0, 0], 2)]); // the first two started
+    expect(e.observe('a', [sg([2, 4], [2, 2], 2)]).serviceMs).toBeCloseTo(1000); // they ended; two more started, 1 s late
+    expect(e.observe('a', [sg([2, 4], [6, 4], 0)]).serviceMs).toBeCloseTo(1000); // those ended, 2 s after arriving
+  });
+
   it('a replica that was not scraped last time adds nothing until its next scrape', () => {
     const e = new EngineTimes();
     e.observe('a', [r('u1', [0, 0])]);

@@ -16,6 +16,15 @@ export interface ReplicaTimes {
   readonly run: TimeTotals | null;
   /** End-to-end latency, read when the engine has no running-time histogram (SGLang). */
   readonly e2e?: TimeTotals | null;
+  /** Requests running at this scrape: SGLang has counted their waits, not yet their latencies. */
+  readonly running?: number;
+}
+
+/** A replica as last scraped, with the waits of its requests then running (seconds, estimated). */
+interface Seen {
+  readonly times: ReplicaTimes;
+  readonly lastWait: number;
+  readonly inflightWait: number;
 }
 
 export interface AppTimes {
@@ -31,15 +40,19 @@ export interface AppTimes {
  */
 export function increase(now: TimeTotals | null | undefined, prev: TimeTotals | null | undefined): TimeTotals | null {
   if (now === null || now === undefined || prev === null || prev === undefined) return null;
-  if (now.count < prev.count || now.seconds < prev.seconds) return now;
+  if (restarted(now, prev)) return now;
   return { seconds: now.seconds - prev.seconds, count: now.count - prev.count };
+}
+
+function restarted(now: TimeTotals | null | undefined, prev: TimeTotals | null | undefined): boolean {
+  return now != null && prev != null && (now.count < prev.count || now.seconds < prev.seconds);
 }
 
 type Sum = { seconds: number; count: number };
 
 /** Keeps each app's replicas' previous totals and its averages between ticks. */
 export class EngineTimes {
-  readonly #last = new Map<string, ReadonlyMap<string, ReplicaTimes>>();
+  readonly #last = new Map<string, ReadonlyMap<string, Seen>>();
   readonly #wait = new Map<string, number | null>();
   readonly #service = new Map<string, number | null>();
 
@@ -48,35 +61,48 @@ export class EngineTimes {
     const before = this.#last.get(appId);
     const queue: Sum = { seconds: 0, count: 0 };
     const run: Sum = { seconds: 0, count: 0 };
-    const e2e: Sum = { seconds: 0, count: 0 };
-    const next = new Map<string, ReplicaTimes>();
+    const e2eRun: Sum = { seconds: 0, count: 0 };
+    const next = new Map<string, Seen>();
     for (const r of replicas) {
-      const prev = before?.get(r.url);
-      add(queue, increase(r.queue, prev?.queue));
-      add(run, increase(r.run, prev?.run));
-      add(e2e, increase(r.e2e, prev?.e2e));
-      next.set(r.url, r);
+      const step = stepReplica(r, before?.get(r.url));
+      add(queue, step.queue);
+      add(run, step.run);
+      add(e2eRun, step.e2eRun);
+      next.set(r.url, step.seen);
     }
     this.#last.set(appId, next);
-    const waitMs = meanMs(queue);
-    const wait = nextAverage(this.#wait.get(appId) ?? null, waitMs);
-    const service = nextAverage(this.#service.get(appId) ?? null, runningMs(run, e2e, waitMs));
+    const wait = nextAverage(this.#wait.get(appId) ?? null, meanMs(queue));
+    const service = nextAverage(this.#service.get(appId) ?? null, meanMs(run) ?? meanMs(e2eRun));
     this.#wait.set(appId, wait);
     this.#service.set(appId, service);
     return { queueWaitMs: reportedWait(wait), serviceMs: service !== null && service > 0 ? service : null };
   }
 }
 
+/** One replica's increases since its previous scrape (none without one), and what to keep of this one. */
+function stepReplica(r: ReplicaTimes, prev: Seen | undefined): { queue: TimeTotals | null; run: TimeTotals | null; e2eRun: TimeTotals | null; seen: Seen } {
+  const queue = increase(r.queue, prev?.times.queue);
+  const lastWait = queue !== null && queue.count > 0 ? queue.seconds / queue.count : (prev?.lastWait ?? 0);
+  const inflightWait = Math.max(0, r.running ?? 0) * lastWait;
+  // After a restart the requests running before it will never finish: none of theirs to take back.
+  const inflightBefore = prev === undefined || restarted(r.queue, prev.times.queue) ? 0 : prev.inflightWait;
+  const e2e = prev === undefined ? null : increase(r.e2e, prev.times.e2e);
+  return { queue, run: increase(r.run, prev?.times.run), e2eRun: finishedRunning(e2e, queue, inflightWait - inflightBefore), seen: { times: r, lastWait, inflightWait } };
+}
+
 /**
- * The interval's mean running time: its own histogram's, else its mean end-to-end latency less
- * its mean wait (SGLang records the wait at a request's start and the latency at its end, so the
- * totals are not subtracted: a growing queue would make their difference fall).
+ * The running time of the requests an end-to-end histogram counted this interval (SGLang, which
+ * has no running-time one): their latencies less their waits. SGLang counts a wait when a request
+ * starts and its latency when it ends, so the waits of the finished requests are the interval's
+ * counted waits less the growth of those still running (`inflightGrowth`, seconds). Subtracting
+ * the interval's mean wait instead read a queue building as a running time near 0 and a queue
+ * draining as one of the whole latency, wait included (2× a 1 s service after a burst, kept
+ * while idle).
  */
-function runningMs(run: Sum, e2e: Sum, waitMs: number | null): number | null {
-  const r = meanMs(run);
-  if (r !== null) return r;
-  const total = meanMs(e2e);
-  return total === null ? null : Math.max(0, total - (waitMs ?? 0));
+function finishedRunning(de: TimeTotals | null, dq: TimeTotals | null, inflightGrowth: number): TimeTotals | null {
+  if (de === null || de.count <= 0) return null;
+  const finishedWait = Math.max(0, (dq?.seconds ?? 0) - inflightGrowth);
+  return { seconds: Math.max(0, de.seconds - finishedWait), count: de.count };
 }
 
 function meanMs(s: Sum): number | null {

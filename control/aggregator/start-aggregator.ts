@@ -209,7 +209,7 @@ export function startAggregator(config: AggregatorConfig, deps: AggregatorDeps):
         now: at,
       });
       lastServed.set(app.appId, state.lastServedAt);
-      const times = engineTimes.observe(app.appId, observations.map((o) => ({ url: o.url, queue: o.metrics?.queueTime ?? null, run: o.metrics?.runTime ?? null, e2e: o.metrics?.e2eTime ?? null })));
+      const times = engineTimes.observe(app.appId, observations.map((o) => ({ url: o.url, queue: o.metrics?.queueTime ?? null, run: o.metrics?.runTime ?? null, e2e: o.metrics?.e2eTime ?? null, running: o.metrics?.running ?? 0 })));
       states.push({ ...state, ...startups, ...times });
     }
     const status: ClusterStatus = { clusterId, health: clusterHealth(states), circuitOpen: false, draining: false, observedAt: at };

@@ -37,8 +37,8 @@ export interface EngineLoad {
   readonly runTime: TimeTotals | null;
   /**
    * End-to-end latency totals, for an engine without a running-time histogram (SGLang): a reader
-   * takes the running time as the interval's mean end-to-end latency less its mean wait (the
-   * two are recorded at different moments, start and finish, so their totals are not subtracted).
+   * takes the running time as the finished requests' latencies less their waits (the wait is
+   * recorded at a request's start, the latency at its end: control/aggregator/engine-times.ts).
    */
   readonly e2eTime: TimeTotals | null;
 }
