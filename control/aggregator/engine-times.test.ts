@@ -82,6 +82,16 @@ describe("an app's queue wait and service time over its replicas", () => {
     expect(e.observe('a', [sg([2, 4], [6, 4], 0)]).serviceMs).toBeCloseTo(1000); // those ended, 2 s after arriving
   });
 
+  it('SGLang: a request that ends is one of those running, at their wait, not at the newest start’s', () => {
+    // Four slots busy with long generations (each waited 1 s); one ends after 1 s + 10 s, and the
+    // request that takes its slot waited 5 s: its wait says nothing about the one that ended.
+    const e = new EngineTimes();
+    const sg = (queue: [number, number], e2e: [number, number], running: number): ReplicaTimes => ({ ...r('u1', queue, null, e2e), running });
+    e.observe('a', [sg([0, 0], [0, 0], 0)]);
+    e.observe('a', [sg([4, 4], [0, 0], 4)]);
+    expect(e.observe('a', [sg([9, 5], [11, 1], 4)]).serviceMs).toBeCloseTo(10_000);
+  });
+
   it('a replica that was not scraped last time adds nothing until its next scrape', () => {
     const e = new EngineTimes();
     e.observe('a', [r('u1', [0, 0])]);

@@ -20,10 +20,9 @@ export interface ReplicaTimes {
   readonly running?: number;
 }
 
-/** A replica as last scraped, with the waits of its requests then running (seconds, estimated). */
+/** A replica as last scraped, with the summed waits of its requests then running (seconds, estimated). */
 interface Seen {
   readonly times: ReplicaTimes;
-  readonly lastWait: number;
   readonly inflightWait: number;
 }
 
@@ -82,27 +81,29 @@ export class EngineTimes {
 /** One replica's increases since its previous scrape (none without one), and what to keep of this one. */
 function stepReplica(r: ReplicaTimes, prev: Seen | undefined): { queue: TimeTotals | null; run: TimeTotals | null; e2eRun: TimeTotals | null; seen: Seen } {
   const queue = increase(r.queue, prev?.times.queue);
-  const lastWait = queue !== null && queue.count > 0 ? queue.seconds / queue.count : (prev?.lastWait ?? 0);
-  const inflightWait = Math.max(0, r.running ?? 0) * lastWait;
-  // After a restart the requests running before it will never finish: none of theirs to take back.
-  const inflightBefore = prev === undefined || restarted(r.queue, prev.times.queue) ? 0 : prev.inflightWait;
+  // After a restart the requests running before it will never finish: none of theirs in flight.
+  const before = prev === undefined || restarted(r.queue, prev.times.queue) ? { running: 0, wait: 0 } : { running: Math.max(0, prev.times.running ?? 0), wait: prev.inflightWait };
   const e2e = prev === undefined ? null : increase(r.e2e, prev.times.e2e);
-  return { queue, run: increase(r.run, prev?.times.run), e2eRun: finishedRunning(e2e, queue, inflightWait - inflightBefore), seen: { times: r, lastWait, inflightWait } };
+  const finished = finishedWait(e2e?.count ?? 0, queue, before);
+  // Kept only for an engine read by its end-to-end latency (elsewhere nothing would take it back).
+  const inflightWait = (r.running ?? 0) > 0 && r.e2e != null ? Math.max(0, before.wait + (queue?.seconds ?? 0) - finished) : 0;
+  const e2eRun = e2e === null || e2e.count <= 0 ? null : { seconds: Math.max(0, e2e.seconds - finished), count: e2e.count };
+  return { queue, run: increase(r.run, prev?.times.run), e2eRun, seen: { times: r, inflightWait } };
 }
 
 /**
- * The running time of the requests an end-to-end histogram counted this interval (SGLang, which
- * has no running-time one): their latencies less their waits. SGLang counts a wait when a request
- * starts and its latency when it ends, so the waits of the finished requests are the interval's
- * counted waits less the growth of those still running (`inflightGrowth`, seconds). Subtracting
- * the interval's mean wait instead read a queue building as a running time near 0 and a queue
- * draining as one of the whole latency, wait included (2× a 1 s service after a burst, kept
+ * What the `n` requests an end-to-end histogram counted this interval had waited (SGLang, which
+ * has no running-time histogram: their running time is their latencies less these). SGLang counts
+ * a wait when a request starts and its latency when it ends, so the finished ones are taken from
+ * those running at the previous scrape (at their mean wait), then from this interval's starts.
+ * Subtracting the interval's mean wait instead read a queue building as a running time near 0 and
+ * a queue draining as the whole latency, wait included (2× a 1 s service after a burst, kept
  * while idle).
  */
-function finishedRunning(de: TimeTotals | null, dq: TimeTotals | null, inflightGrowth: number): TimeTotals | null {
-  if (de === null || de.count <= 0) return null;
-  const finishedWait = Math.max(0, (dq?.seconds ?? 0) - inflightGrowth);
-  return { seconds: Math.max(0, de.seconds - finishedWait), count: de.count };
+function finishedWait(n: number, started: TimeTotals | null, before: { running: number; wait: number }): number {
+  const fromBefore = Math.min(n, before.running);
+  const startedMean = started !== null && started.count > 0 ? started.seconds / started.count : 0;
+  return (fromBefore > 0 ? (fromBefore * before.wait) / before.running : 0) + (n - fromBefore) * startedMean;
 }
 
 function meanMs(s: Sum): number | null {
