@@ -12,6 +12,7 @@ import type { DecisionRecord } from '../decision-record.ts';
 import { type ChosenBrief, chosenBriefOf, decide, decideChosen, newStrategyState, seededRng, withNotesOf } from '../decision-port.ts';
 import { quantileOf } from '../stats/histogram.ts';
 import { OwnerMemo } from '../../shared/caching/owner-memo.ts';
+import { withoutTimeSources } from '../../shared/decision/time-sources.ts';
 import { CanaryReplay, type CanaryReplayReport } from './canary-replay.ts';
 import { briefOf, type DecisionBrief, type ReplayRecord } from './lazy-record.ts';
 import { addExact, exactValue, mergeExact, type ExactSum } from './exact-sum.ts';
@@ -361,9 +362,15 @@ function cloneState(s: StrategyState): StrategyState {
 /**
  * Explanation fields added after decisions were first logged with their feature: a recorded
  * decision without one is compared without it (a log from before `reserveFrom` still verifies).
+ * With them, a term's `detail` that differs only in the time sources it names (session 49) is the same.
  */
 const ADDED_SINCE: ReadonlySet<string> = new Set(['reserveFrom']);
 const NONE: ReadonlySet<string> = new Set();
+
+/** Two explanation details that differ only in the time sources later builds name (time-sources.ts). */
+function sameButSources(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && withoutTimeSources(a) === withoutTimeSources(b);
+}
 
 /**
  * Structural equality of JSON-shaped values (what a Decision is), without serialising both sides;
@@ -384,7 +391,7 @@ export function deepEqual(a: unknown, b: unknown, addedSince: ReadonlySet<string
   for (const k in ra) {
     if (ra[k] === undefined || (rb[k] === undefined && addedSince.has(k))) continue;
     n++;
-    if (!deepEqual(ra[k], rb[k], addedSince)) return false;
+    if (!deepEqual(ra[k], rb[k], addedSince) && !(addedSince.size > 0 && k === 'detail' && sameButSources(ra[k], rb[k]))) return false;
   }
   for (const k in rb) if (rb[k] !== undefined) n--;
   return n === 0;

@@ -11,6 +11,7 @@ import type { ClientLocation, StrategyName } from '../domain/types.ts';
 import { decide } from './decide.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { seededRng } from './rng.ts';
+import { withoutQueueSources } from './time-sources.ts';
 import { NOW } from './test-fixtures.ts';
 import type { Policy, StrategyState } from './types.ts';
 
@@ -38,13 +39,6 @@ function withoutZeroSlowness(key: string, value: unknown): unknown {
     .map((t) => (t.name === 'queue' && typeof t.detail === 'string' ? { ...t, detail: withoutQueueSources(t.detail) } : t));
 }
 
-/**
- * A queue term's detail without the sources of its times (session 49 added them: observed or the
- * policy's default), so the digests still prove every number and every other byte unchanged.
- */
-export function withoutQueueSources(detail: string): string {
-  return detail.replace(/ \((?:service \d+ ms (?:observed|policy default) ÷ \d+ slots|observed queue wait)\)/, '').replace(/ start (\d+) ms \((?:observed|policy default)\)$/, ' start $1 ms');
-}
 
 /** sha256 of the serialised decisions of one case (40 decisions on one snapshot, each read after the next is made). */
 export function digestOf(strategy: StrategyName, model: Policy['model'], n: number, inflowColos = 0): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterAppState } from '../domain/types.ts';
 import { decide } from './decide.ts';
-import { withoutQueueSources } from './decisions-unchanged.ts';
+import { withoutQueueSources } from './time-sources.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { cluster, context, policy, request, snapshot, state } from './test-fixtures.ts';
 
