@@ -43,6 +43,17 @@ export function clusterStatements(cluster: Cluster, now: number): InStatement[] 
   ];
 }
 
+/**
+ * A registered cluster's facts without its proxy (an aggregator that leaves the proxy to `apply`):
+ * the same columns as `clusterStatements` but the proxy's, and never a new row (a row needs a proxy).
+ */
+export function clusterFactsStatement(cluster: Omit<Cluster, 'proxyUrl' | 'proxyId'>, now: number): InStatement {
+  return {
+    sql: `UPDATE clusters SET region = ?, continent = ?, country = ?, provider = ?, lat = ?, lon = ?, updated_at = ? WHERE id = ?`,
+    args: [cluster.region, cluster.continent, cluster.country, cluster.provider, cluster.location.lat, cluster.location.lon, now, cluster.id],
+  };
+}
+
 /** Throws StoreError('invalid-input') for a hash that is not a lowercase hex SHA-256. */
 export function apiKeyStatements(key: ApiKey, now: number): InStatement[] {
   if (!/^[0-9a-f]{64}$/.test(key.hash)) {

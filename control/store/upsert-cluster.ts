@@ -1,7 +1,7 @@
 import type { Client } from '@libsql/client';
 import type { Cluster } from '../../shared/domain/types.ts';
 import { guard, StoreError } from './errors.ts';
-import { clusterStatements } from './static-config-statements.ts';
+import { clusterFactsStatement, clusterStatements } from './static-config-statements.ts';
 
 /** Write a cluster's static facts; a new cluster appears just by being written. */
 export async function upsertCluster(client: Client, cluster: Cluster, now: number): Promise<void> {
@@ -17,12 +17,7 @@ export type ClusterFacts = Omit<Cluster, 'proxyUrl' | 'proxyId'>;
  * needs a proxy, which this writer does not know).
  */
 export async function updateClusterFacts(client: Client, cluster: ClusterFacts, now: number): Promise<void> {
-  const r = await guard(`writing cluster ${cluster.id}`, () =>
-    client.execute({
-      sql: `UPDATE clusters SET region = ?, continent = ?, country = ?, provider = ?, lat = ?, lon = ?, updated_at = ? WHERE id = ?`,
-      args: [cluster.region, cluster.continent, cluster.country, cluster.provider, cluster.location.lat, cluster.location.lon, now, cluster.id],
-    }),
-  );
+  const r = await guard(`writing cluster ${cluster.id}`, () => client.execute(clusterFactsStatement(cluster, now)));
   if (r.rowsAffected === 0) {
     throw new StoreError(
       'not-registered',
