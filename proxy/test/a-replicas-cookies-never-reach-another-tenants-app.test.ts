@@ -29,6 +29,9 @@ const ORIGIN_WIDE = {
   nel: '{"report_to":"t","max_age":31536000,"success_fraction":1.0}',
   'report-to': '{"group":"t","max_age":31536000,"endpoints":[{"url":"https://collector.invalid/r"}]}',
   'alt-svc': 'h2=":8443"; ma=86400',
+  'accept-ch': 'Sec-CH-UA-Model, Sec-CH-UA-Full-Version-List',
+  'critical-ch': 'Sec-CH-UA-Model',
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
 };
 
 describe("a replica's cookies stay on its own app's path", () => {
@@ -74,7 +77,7 @@ describe("a replica's cookies stay on its own app's path", () => {
   /** A service worker's scope stays inside the app; the origin is never cleared. */
   const expectAppWide = (headers: Record<string, string | string[] | undefined>, app: string): void => {
     expect(headers['service-worker-allowed']).toBe(`/v4/${app}/`);
-    for (const name of ['clear-site-data', 'nel', 'report-to', 'alt-svc']) expect(headers[name]).toBeUndefined();
+    for (const name of Object.keys(ORIGIN_WIDE).filter((n) => n !== 'service-worker-allowed')) expect(headers[name]).toBeUndefined();
   };
 
   it('a plain answer', async () => {

@@ -129,10 +129,22 @@ export const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
  * tenant's users' sessions with them); `NEL` with `Report-To` makes it report requests to the
  * origin (their URLs, a `?sy_token=` included, status, referrer; every one at `success_fraction`
  * 1) to an endpoint the replica names, for as long as it says; `Alt-Svc` names where the origin
- * is served, which only the proxy's host may say (a replica's describes its own address).
+ * is served, which only the proxy's host may say (a replica's describes its own address);
+ * `Accept-CH` and `Critical-CH` set which client hints the browser sends to the whole origin from
+ * then on (one app could ask every other app's users for their device model, or clear what another
+ * asked for); `Strict-Transport-Security` binds the host, and with `includeSubDomains` every host
+ * under it, to HTTPS for as long as it says: the operator's call, never a tenant's.
  * (`Service-Worker-Allowed` can be narrowed: shared/http/replica-cookies.ts.)
  */
-const ORIGIN_WIDE_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['clear-site-data', 'nel', 'report-to', 'alt-svc']);
+const ORIGIN_WIDE_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
+  'clear-site-data',
+  'nel',
+  'report-to',
+  'alt-svc',
+  'accept-ch',
+  'critical-ch',
+  'strict-transport-security',
+]);
 
 /**
  * Whether a (lower-case) header of a replica's answer must not reach the client: the hop-by-hop
