@@ -9,6 +9,7 @@ export type BacktestErrorCode =
   | 'input-read' // an input file or database could not be read
   | 'output-write' // an output file (an NDJSON export) could not be written
   | 'no-decisions' // the selection (--app, --since) matched no decision record
+  | 'unknown-app' // --app names an app the log holds no decision of, at any time, and no config knows
   | 'bad-option'; // a CLI option has an unusable value
 
 export class BacktestError extends Error {

@@ -64,6 +64,11 @@ export interface LogFacts {
    * none; undefined: not known (an NDJSON file, where it would take another pass).
    */
   readonly range?: { readonly first: number; readonly last: number } | null;
+  /**
+   * The selected app is in the database's configuration (`apps`): an app with no decisions yet is
+   * plausible, not a typo. Undefined: not known (an NDJSON file has no configuration).
+   */
+  readonly configured?: boolean;
 }
 
 /**
@@ -82,7 +87,9 @@ export async function logFactsInDb(db: { url: string; authToken?: string | undef
     );
     const row = rs.rows[0];
     const range = row === undefined || row['first'] === null ? null : { first: Number(row['first']), last: Number(row['last']) };
-    return { apps, range };
+    if (app === undefined) return { apps, range };
+    const known = await store.client.execute({ sql: 'SELECT 1 FROM apps WHERE id = ?', args: [app] });
+    return { apps, range, configured: known.rows.length > 0 };
   } catch (err) {
     throw toStoreError(`reading the decision times in ${redactDatabaseUrl(db.url)}`, err);
   } finally {
@@ -104,7 +111,11 @@ export function noDecisions(sel: Selection, source: string, facts: LogFacts, max
     const has = apps.includes(sel.app) || (range !== undefined && range !== null);
     // Absent for sure: no time found for it, the list is whole, or --app was the only filter.
     const lacks = !has && (range === null || apps.length <= max || sel.since === undefined);
-    if (lacks) return new BacktestError('no-decisions', `--app ${sel.app} selected nothing: ${what}; ${listed}`);
+    if (lacks) {
+      // Never recorded and not configured either: most likely a misspelt id (`--allow-empty` does not forgive it).
+      const code = facts.configured === true ? 'no-decisions' : 'unknown-app';
+      return new BacktestError(code, `--app ${sel.app} selected nothing: ${what}; ${listed}`);
+    }
     if (!has) return new BacktestError('no-decisions', `${what}; ${listed}`);
   }
   // The log (or the app) has decisions, none at or after --since.

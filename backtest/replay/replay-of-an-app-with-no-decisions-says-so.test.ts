@@ -15,6 +15,10 @@ import { runCliInProcess } from '../../control/cli/run-cli-in-process.ts';
 import { DEFAULT_POLICY } from '../decision-port.ts';
 import { noDecisions } from './apps-with-decisions.ts';
 import { makeRecords, writeRecordsToDb } from './record-fixtures.ts';
+import { openStore } from '../../control/store/open-store.ts';
+import { sampleApp } from '../../control/store/test-fixtures.ts';
+import { upsertApp } from '../../control/store/upsert-app.ts';
+import { upsertProject } from '../../control/store/upsert-project.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'replay-no-decisions-'));
 const db = `file:${join(dir, 'd.db')}`;
@@ -29,6 +33,14 @@ beforeAll(async () => {
   first = new Date(times[0] ?? 0).toISOString();
   last = new Date(times.at(-1) ?? 0).toISOString();
   await writeRecordsToDb(db, records);
+  // An app the configuration knows that has taken no request yet.
+  const store = openStore({ url: db, create: false });
+  try {
+    await upsertProject(store.client, { id: 'acme', name: 'Acme' }, 1);
+    await upsertApp(store.client, sampleApp('acme', 'new-today'), 1);
+  } finally {
+    store.close();
+  }
   const r = await runCliInProcess(['replay', '--db', db, '--export-ndjson', nd]);
   expect(r.code, r.stderr).toBe(0);
 }, 60_000);
@@ -104,6 +116,29 @@ test.each([
   expect(r.stderr).toContain('--since 2099-01-01 selected nothing');
   expect(r.stderr).toContain('(--allow-empty: not an error, no report written)');
   expect(existsSync(join(out, 'report.json'))).toBe(false);
+}, 60_000);
+
+// A misspelt --app must still fail a scheduled export: --allow-empty forgives a quiet window of an
+// app that exists, not an id that neither the log nor the configuration has ever seen.
+test.each([
+  ['--db', () => ['--db', db], 'the log holds no decision of that app at any time and its configuration has no such app'],
+  ['--input', () => ['--input', nd], 'the file holds no decision of that app at any time'],
+])('--allow-empty from %s: a misspelt --app is still exit 1, and says why', async (_from, source, why) => {
+  const file = join(dir, `typo-${_from.replace(/\W+/g, '')}.ndjson`);
+  const r = await runCliInProcess(['replay', ...source(), '--app', 'acme/chta', '--since', '2099-01-01', '--export-ndjson', file, '--allow-empty']);
+  expect(r.code, r.stderr).toBe(1);
+  expect(r.stderr).toContain('--app acme/chta selected nothing');
+  expect(r.stderr).toContain(`--allow-empty forgives a quiet window, not an app id that may be misspelt: ${why}`);
+  expect(existsSync(file)).toBe(false);
+}, 60_000);
+
+test('--allow-empty: an app the configuration knows, with no decisions yet, is a quiet window', async () => {
+  const file = join(dir, 'new-today.ndjson');
+  const r = await runCliInProcess(['replay', '--db', db, '--app', 'acme/new-today', '--export-ndjson', file, '--allow-empty']);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toContain('--app acme/new-today selected nothing');
+  expect(r.stderr).toContain('(--allow-empty: not an error)');
+  expect(existsSync(file)).toBe(true);
 }, 60_000);
 
 test('past ten apps the list ends with …; none at all is said', () => {

@@ -62,8 +62,12 @@ export function register(program: Command): void {
       const source = sourceOf(opts);
       if (opts.exportNdjson !== undefined) {
         const n = await writeNdjson(opts.exportNdjson, source.records());
-        if (n === 0 && opts.allowEmpty !== true) await rm(opts.exportNdjson, { force: true });
-        await refuseEmptySelection(n, opts);
+        try {
+          await refuseEmptySelection(n, opts);
+        } catch (err) {
+          await rm(opts.exportNdjson, { force: true }); // a refused export leaves no file
+          throw err;
+        }
         process.stdout.write(`exported ${n} decision records to ${opts.exportNdjson}\n`);
         return;
       }
@@ -135,6 +139,10 @@ async function refuseEmptySelection(n: number, opts: ReplayFlags): Promise<boole
   const sel = { app: opts.app, since: opts.since === undefined ? undefined : { text: opts.since, at: parseSince(opts.since) } };
   const e = 'input' in from ? noDecisions(sel, from.input, { apps: await appsWithDecisionsInFile(from.input) }) : noDecisions(sel, redactDatabaseUrl(from.db.url), await logFactsInDb(from.db, opts.app));
   if (opts.allowEmpty !== true) throw e;
+  if (e.code === 'unknown-app') {
+    const why = 'input' in from ? 'the file holds no decision of that app at any time' : 'the log holds no decision of that app at any time and its configuration has no such app';
+    throw new BacktestError('unknown-app', `${e.message} (--allow-empty forgives a quiet window, not an app id that may be misspelt: ${why})`);
+  }
   process.stderr.write(`replay: ${e.message} (--allow-empty: not an error${opts.exportNdjson === undefined ? ', no report written' : ''})\n`);
   return false;
 }
