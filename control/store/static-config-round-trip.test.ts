@@ -37,7 +37,7 @@ test('projects, clusters and apps written by the store read back as the same dom
     clusterWeights: { 'eu-1': 0.9, 'us-1': 0.1 },
     failoverReserve: 1.5,
     requests: { functions: ['generate', 'v1/*'], maxBodyBytes: 1024, forwardAuthorization: true, ttfbBudgetMs: 5000, nonStreamingTtfbBudgetMs: 90000, maxInFlightPerReplica: 4,
-      streams: { heartbeats: true, heartbeatIntervalMs: 5000, continuation: true, continuationMaxChars: 1000 }, jobKeyHeader: 'x-job-id', jobPinSeconds: 600, tokenBudget: null },
+      streams: { heartbeats: true, heartbeatIntervalMs: 5000, continuation: true, continuationMaxChars: 1000 }, jobKeyHeader: 'x-job-id', jobPinSeconds: 600, tokenBudget: null, promptCache: 'shared' },
   });
   await upsertApp(c, app, 10);
 

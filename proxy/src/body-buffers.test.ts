@@ -7,6 +7,7 @@ const req = (method: string, headers: Record<string, string>): ClientRequest => 
 const facts = (f: Partial<Omit<BufferedBodyFacts, 'budgeted'>> & { budgeted?: boolean }): BufferedBodyFacts => ({
   asyncJob: false,
   readsPrompt: () => false,
+  saltsPrompt: () => false,
   managedStreams: false,
   maxBodyBytes: 8_000_000,
   ...f,
@@ -25,6 +26,8 @@ describe('bufferedBodyBytes: which bodies the proxy holds whole, and how many by
     ['a managed stream, chunked JSON: up to the app limit', 'POST', { 'transfer-encoding': 'chunked' }, { managedStreams: true }, 8_000_000],
     ['a managed app, multipart upload: streams through', 'POST', { 'content-length': '900', 'content-type': 'multipart/form-data; boundary=x' }, { managedStreams: true }, 0],
     ['an inference-aware prompt it reads', 'POST', { 'content-length': '1200' }, { readsPrompt: () => true }, 1200],
+    ["a body that gets its project's cache salt", 'POST', { 'content-length': '1300' }, { saltsPrompt: (): boolean => true }, 1300],
+    ["a chunked body that gets its project's cache salt: up to the app limit", 'POST', { 'transfer-encoding': 'chunked' }, { saltsPrompt: (): boolean => true }, 8_000_000],
   ])('%s', (_name, method, headers, f, bytes) => {
     expect(bufferedBodyBytes(req(method, headers), facts(f))).toBe(bytes);
   });

@@ -58,6 +58,8 @@ export interface BufferedBodyFacts {
   budgeted: () => boolean;
   /** inference-aware and its prompt will be read (replica-prompt.ts `readsPrompt`). */
   readsPrompt: () => boolean;
+  /** The project's salt goes into the body (prompt-cache-isolation.ts): JSON POSTs are read whole. */
+  saltsPrompt: () => boolean;
   /** The app manages streams (heartbeats or continuation): JSON POSTs are read whole. */
   readonly managedStreams: boolean;
   readonly maxBodyBytes: number;
@@ -74,6 +76,6 @@ export function bufferedBodyBytes(req: ClientRequest, f: BufferedBodyFacts): num
   if (length === 0 || (length === null && req.headers['transfer-encoding'] === undefined && !('stream' in req))) return 0;
   const json = String(req.headers['content-type'] ?? 'application/json').toLowerCase().includes('json');
   // A budgeted POST without a length is refused 411 unread (token-budgets.ts).
-  const whole = f.asyncJob || (method === 'POST' && ((length !== null && f.budgeted()) || (f.managedStreams && json) || f.readsPrompt()));
+  const whole = f.asyncJob || (method === 'POST' && ((length !== null && f.budgeted()) || (f.managedStreams && json) || f.readsPrompt() || f.saltsPrompt()));
   return whole ? (length ?? f.maxBodyBytes) : 0;
 }

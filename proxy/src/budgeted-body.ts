@@ -6,6 +6,7 @@
  */
 import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
 import { renderedPromptHashes } from './prompt-hashes.ts';
+import { parseJsonBody, saltParsed, type SaltKey } from './prompt-cache-salt.ts';
 
 /** Characters per prompt token for the admission estimate (English text ≈ 4); settled to usage. */
 const CHARS_PER_TOKEN = 4;
@@ -24,6 +25,8 @@ export interface BudgetedBody {
   readonly bytes: Uint8Array;
   /** The prompt's prefix-block hashes when asked for (an inference-aware app), else null. */
   readonly hashes: readonly number[] | null;
+  /** Why the body cannot be salted for its project's prompt cache (a 400), else null. */
+  readonly refusal: string | null;
 }
 
 /** Where the prompt's hashes are wanted (inference-aware apps): block size and the app (its project salts them). */
@@ -33,13 +36,12 @@ export interface PromptHashing {
 }
 
 function parseObject(bytes: Uint8Array): Record<string, unknown> | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-  } catch {
-    return null;
-  }
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  const r = parseJsonBody(bytes);
+  return r.ok && isObject(r.json) ? r.json : null;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function positiveInt(json: Record<string, unknown> | null, key: string): number | null {
@@ -47,22 +49,31 @@ function positiveInt(json: Record<string, unknown> | null, key: string): number 
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : null;
 }
 
-/** The body parsed once: its facts, its prompt's hashes (when asked), and the stream's usage rewrite. */
-export function budgetedBody(bytes: Uint8Array, hashing: PromptHashing | null): BudgetedBody {
-  const json = parseObject(bytes);
+/**
+ * The body parsed once: its facts, its prompt's hashes (when asked), the project's prompt-cache
+ * salt (when given: prompt-cache-salt.ts) and the stream's usage rewrite.
+ */
+export function budgetedBody(received: Uint8Array, hashing: PromptHashing | null, salt: SaltKey | null = null): BudgetedBody {
+  const parsed = parseJsonBody(received);
+  const json = parsed.ok && isObject(parsed.json) ? parsed.json : null;
+  // Counted and hashed as the client sent it; forwarded with the salt.
   const text = json === null ? null : renderPrompt(json);
   const opts = json?.['stream_options'];
   const facts: BodyFacts = {
-    promptTokens: Math.max(1, Math.ceil((text?.length ?? bytes.length) / CHARS_PER_TOKEN)),
+    promptTokens: Math.max(1, Math.ceil((text?.length ?? received.length) / CHARS_PER_TOKEN)),
     maxCompletion: positiveInt(json, 'max_completion_tokens') ?? positiveInt(json, 'max_tokens'),
     stream: json?.['stream'] === true,
     askedUsage: typeof opts === 'object' && opts !== null && (opts as { include_usage?: unknown }).include_usage === true,
   };
   const hashes = hashing === null ? null : renderedPromptHashes(text, hashing.blockChars, hashing.appId);
-  if (json === null || !facts.stream || facts.askedUsage) return { facts, bytes, hashes };
+  const salted = salt === null ? null : parsed.ok ? saltParsed(parsed.json, received, salt) : parsed;
+  if (salted !== null && !salted.ok) return { facts, bytes: received, hashes, refusal: salted.message };
+  const bytes = salted?.bytes ?? received;
+  const sent = salted !== null && isObject(salted.json) ? salted.json : json;
+  if (sent === null || !facts.stream || facts.askedUsage) return { facts, bytes, hashes, refusal: null };
   // The engine's own usage settles a stream: ask for it (its chunk is stripped if the client did not).
-  const out = { ...json, stream_options: { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true } };
-  return { facts, bytes: Buffer.from(JSON.stringify(out)), hashes };
+  const out = { ...sent, stream_options: { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true } };
+  return { facts, bytes: Buffer.from(JSON.stringify(out)), hashes, refusal: null };
 }
 
 /** The body with its max tokens lowered to `cap`, so the engine itself stops at the budget. */

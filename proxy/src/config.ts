@@ -150,6 +150,12 @@ export interface ProxyConfig {
   readonly bufferedBodyBytes: number;
   /** Bodies of this size or more that the proxy must parse are parsed on its parse thread, not the event loop (body-parser.ts). */
   readonly bodyParseThreadBytes: number;
+  /**
+   * Key of the per-project `cache_salt` (prompt-cache-salt.ts); null = none, which still keeps
+   * projects apart through the proxy. Set it (the same on every proxy sharing replicas) when
+   * anything else can reach the engines, so nobody can compute a project's salt.
+   */
+  readonly promptCacheSecret: string | null;
   /** Characters per prefix block (≈ 16 tokens at 4 characters a token). */
   readonly prefixBlockChars: number;
   /** The engine tokenizer's characters per token: sizes our prefix LRU from its KV capacity. */
@@ -361,6 +367,7 @@ export const DEFAULT_CONFIG: Omit<ProxyConfig, 'id'> = {
   promptBodyMaxBytes: 256 * 1024,
   bufferedBodyBytes: 256 * 1024 * 1024,
   bodyParseThreadBytes: 32 * 1024,
+  promptCacheSecret: null,
   prefixBlockChars: 64,
   prefixCharsPerToken: 4,
   prefixIndexBlocks: 65_536,
@@ -572,6 +579,7 @@ const FIELDS: ReadonlyArray<readonly [keyof ProxyConfig, string, Kind]> = [
   ['promptBodyMaxBytes', 'PROXY_PROMPT_BODY_MAX_BYTES', 'int'],
   ['bufferedBodyBytes', 'PROXY_BUFFERED_BODY_BYTES', 'int'],
   ['bodyParseThreadBytes', 'PROXY_BODY_PARSE_THREAD_BYTES', 'int'],
+  ['promptCacheSecret', 'PROXY_PROMPT_CACHE_SECRET', 'nullable-string'],
   ['prefixBlockChars', 'PROXY_PREFIX_BLOCK_CHARS', 'int'],
   ['prefixCharsPerToken', 'PROXY_PREFIX_CHARS_PER_TOKEN', 'number'],
   ['prefixIndexBlocks', 'PROXY_PREFIX_INDEX_BLOCKS', 'int'],

@@ -17,10 +17,12 @@ import {
   type ClientRequest,
   type ClientResponse,
 } from './client-io.ts';
+import { declaredLength } from './body-limit.ts';
 import { handOffOrAbort } from './drain-handoff.ts';
 import { drainCutError, drainingError } from './drain-refusals.ts';
-import { ProxyError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
-import { readPromptBody, readsPrompt } from './replica-prompt.ts';
+import { ClientBodyError, ProxyError, errorForFault, faultForStatus, type AttemptFault } from './errors.ts';
+import { readDeclaredBody, readPromptBody, readsPrompt } from './replica-prompt.ts';
+import { saltedBody, saltsPromptCache } from './prompt-cache-isolation.ts';
 import { upstreamRequestHeaders } from './headers.ts';
 import { spanId, traceId } from './random-ids.ts';
 import { HttpExchange } from './http-exchange.ts';
@@ -88,7 +90,7 @@ export function forwardTo(
   // Apps that opt in to heartbeats / continuation get their streams managed (issue 14), and a
   // budgeted or inference-aware app's body is read first: those go through the async path.
   const streams = rt.registry.routing(target.appId).requests.streams;
-  if (target.tokenMeter !== undefined || streams.heartbeats || streams.continuation || readsPrompt(rt, req, target.appId)) {
+  if (target.tokenMeter !== undefined || streams.heartbeats || streams.continuation || readsPrompt(rt, req, target.appId) || saltsPromptCache(rt, req, target.appId)) {
     void forwardPrepared(rt, req, ex, tracked, clustersOf(claims), streams.heartbeats || streams.continuation);
     return;
   }
@@ -109,7 +111,13 @@ async function forwardPrepared(
   try {
     // A budgeted app's body was read (and maybe rewritten) at admission (token-budgets.ts).
     const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req, target) : null);
+    // Those bodies got their project's prompt-cache salt as they were parsed; any other JSON POST
+    // of a salting app is read and salted here (a managed stream's then reads it from `ex`).
     if (prompt !== null) ex.useBody(prompt.bytes);
+    else if (saltsPromptCache(rt, req, target.appId)) {
+      // Traced as the client sent it: a trace never shows the salt.
+      ex.useBody(await saltedBody(rt, target.project, await wholeBody(req, ex)));
+    }
     const p = new AttemptPlan(rt, target.appId, target.project, clusters, req.headers, prompt?.hashes ?? null);
     tracked.plan = p;
     const managed = managedApp ? await managedStreamOf(rt, ex, req.headers.accept, req.headers['content-type']) : null;
@@ -128,6 +136,24 @@ async function forwardPrepared(
 }
 
 /**
+ * The client's whole body: a declared length read with plain events (replica-prompt.ts), a chunked
+ * one within the app's limit (its chunks traced as they come). A client that stops short or sends
+ * too much gets its 400 or 413.
+ */
+async function wholeBody(req: ClientRequest, ex: HttpExchange): Promise<Buffer> {
+  if (declaredLength(req.headers) !== null) {
+    const bytes = await readDeclaredBody(req);
+    ex.traceReceived(bytes);
+    return bytes;
+  }
+  try {
+    return await ex.readBody();
+  } catch (err) {
+    throw err instanceof ClientBodyError ? new ProxyError(err.code, err.status, err.message) : err;
+  }
+}
+
+/**
  * The attempts' promise settles at the answer's head (or with the error sent), not at the
  * stream's end: a delivery that started ends the exchange itself, through `tracked`.
  */
@@ -142,7 +168,7 @@ function startAttempts(rt: ProxyRuntime, ex: HttpExchange, tracked: TrackedExcha
   );
 }
 
-/** Only reading an inference-aware app's body throws: the client's fault, a 400. */
+/** Only reading (and salting) a body the proxy holds whole throws: the client's fault, a 400 or 413. */
 function exchangeFailed(ex: HttpExchange, err: unknown): void {
   if (!(err instanceof ProxyError)) throw err;
   if (!ex.clientGone) sendError(ex.res, err, 'stream' in ex.res ? {} : { connection: 'close' });

@@ -138,6 +138,12 @@ export class HttpExchange extends UpstreamAbort {
     return this;
   }
 
+  /** The client's whole body as it arrived, read by the proxy before the first attempt: what a trace records. */
+  traceReceived(bytes: Buffer): void {
+    this.trace?.requestChunk(bytes);
+    this.trace?.requestEnded();
+  }
+
   /** The whole body, already read (inference-aware prompt): sent as is, and again on a retry. */
   useBody(bytes: Buffer): void {
     this.buffered = bytes;

@@ -6,7 +6,9 @@
  */
 import { declaredLength } from './body-limit.ts';
 import type { ClientRequest } from './client-io.ts';
+import { asBuffer } from './budgeted-body.ts';
 import { ProxyError } from './errors.ts';
+import { promptBodyInvalid, saltKey, saltsPromptCache } from './prompt-cache-isolation.ts';
 import type { ProxyRuntime } from './runtime.ts';
 
 export interface PromptBody {
@@ -32,8 +34,12 @@ function bodyAborted(detail: string): ProxyError {
 export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest, target: { readonly appId: string; readonly project: string }): Promise<PromptBody> {
   const bytes = await readDeclaredBody(req);
   // Parsed on the parse thread if large (body-parser.ts); the bytes are copied there, forwarded from here.
-  const hashes = await rt.bodyParser.run(target.project, { op: 'prompt', bytes, hashing: { blockChars: rt.config.prefixBlockChars, appId: target.appId } });
-  return { bytes, hashes };
+  const hashing = { blockChars: rt.config.prefixBlockChars, appId: target.appId };
+  if (!saltsPromptCache(rt, req, target.appId)) return { bytes, hashes: await rt.bodyParser.run(target.project, { op: 'prompt', bytes, hashing }) };
+  // Salted for the project's prompt cache from the same parse (prompt-cache-isolation.ts).
+  const salted = await rt.bodyParser.run(target.project, { op: 'salted-prompt', bytes, hashing, key: saltKey(rt, target.project) });
+  if (!salted.ok) throw promptBodyInvalid(salted.message);
+  return { bytes: asBuffer(salted.bytes), hashes: salted.hashes };
 }
 
 /**

@@ -21,6 +21,7 @@ import type { LimitCharge, LimitVerdict } from './app-limits.ts';
 import { overBudget, type BudgetHold } from './in-flight-budget.ts';
 import { bufferedBodyBytes } from './body-buffers.ts';
 import { readsPrompt } from './replica-prompt.ts';
+import { saltsPromptCache } from './prompt-cache-isolation.ts';
 import { meterRequest, requestBudgets, type TokenMeter } from './token-budgets.ts';
 import { IN_REGION_ISSUER } from './in-region-gate.ts';
 import { asyncUnavailable, badAsyncHeader, handleJobRoute, isJobRoute, submitJob, wantsAsync } from './async-job-routes.ts';
@@ -308,6 +309,7 @@ function withBodyHold(rt: ProxyRuntime, req: ClientRequest, admitted: Admitted):
       return budgets.app !== null || budgets.project !== null;
     },
     readsPrompt: () => readsPrompt(rt, req, appId),
+    saltsPrompt: () => saltsPromptCache(rt, req, appId),
     managedStreams: streams.heartbeats || streams.continuation,
     maxBodyBytes: admitted.rules.maxBodyBytes,
   });

@@ -31,6 +31,7 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { ProxyError } from './errors.ts';
 import { readDeclaredBody, type PromptBody } from './replica-prompt.ts';
 import { asBuffer, type BodyFacts } from './budgeted-body.ts';
+import { promptBodyInvalid, saltKey, saltsPromptCache } from './prompt-cache-isolation.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyStore, TokenSpendRow } from './store.ts';
 import type { EndpointRegistry } from './endpoint-registry.ts';
@@ -186,7 +187,12 @@ export async function meterRequest(
   // inference-aware app, the prompt's block hashes.
   const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';
   const hashing = inferenceAware ? { blockChars: rt.config.prefixBlockChars, appId: target.appId } : null;
-  const parsed = await rt.bodyParser.run(target.project, { op: 'budgeted', bytes, hashing });
+  const salt = saltsPromptCache(rt, req, target.appId) ? saltKey(rt, target.project) : null;
+  const parsed = await rt.bodyParser.run(target.project, { op: 'budgeted', bytes, hashing, salt });
+  if (parsed.refusal !== null) {
+    sendError(res, promptBodyInvalid(parsed.refusal));
+    return 'answered';
+  }
   const p = parsed.facts;
   const entries = rt.tokenBudgets.entriesOf(target.appId, budgets);
   const now = rt.now();

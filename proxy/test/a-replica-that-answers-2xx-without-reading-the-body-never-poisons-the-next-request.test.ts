@@ -26,6 +26,8 @@ beforeEach(async () => {
   proxy = await startTestProxy({
     // Two tenants on one replica: the proxy's connections to it are one pool.
     endpoints: [{ cluster: 'c1', url }, { cluster: 'c1', app: OTHER, url }],
+    // The bodies here are transport fixtures, not prompts: they stream through as sent.
+    apps: [APP, OTHER].map((id) => ({ id, requests: { promptCache: 'shared' } })),
     jwks: keys.jwks,
     // One failure would open the circuit or eject the replica; a request stuck behind the body shows in 2 s.
     config: { circuitFailureThreshold: 1, outlierConsecutiveFailures: 1, upstreamHeadersTimeoutMs: 2_000 },

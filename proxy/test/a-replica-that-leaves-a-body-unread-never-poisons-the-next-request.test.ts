@@ -27,6 +27,8 @@ describe('a replica that never reads a refused body', () => {
     keys = await testKeys();
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: replica.url }],
+      // The bodies here are transport fixtures, not prompts: they stream through as sent.
+      apps: [{ id: APP, requests: { promptCache: 'shared' } }],
       jwks: keys.jwks,
       // Fresh per case. One failure would open the circuit or eject the replica; a hung request shows in 2 s.
       config: { circuitFailureThreshold: 1, outlierConsecutiveFailures: 1, upstreamHeadersTimeoutMs: 2_000 },

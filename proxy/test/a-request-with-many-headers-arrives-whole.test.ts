@@ -10,7 +10,7 @@ import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningProxy } from '../src/proxy.ts';
 import { startEchoReplica, type EchoReplica } from './echo-replica.ts';
-import { rawRequest, startTestProxy, testKeys } from './harness.ts';
+import { APP, rawRequest, startTestProxy, testKeys } from './harness.ts';
 
 function filler(n: number): Record<string, string> {
   const h: Record<string, string> = {};
@@ -25,7 +25,8 @@ describe('a request with many small headers arrives whole', () => {
   beforeAll(async () => {
     keys = await testKeys();
     replica = await startEchoReplica();
-    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: replica.url }], jwks: keys.jwks });
+    // The body is checked byte for byte: sent as is, without its project's prompt-cache salt.
+    proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: replica.url }], apps: [{ id: APP, requests: { promptCache: 'shared' } }], jwks: keys.jwks });
   });
   afterAll(async () => {
     await proxy.close();

@@ -18,7 +18,8 @@ import { useSignedProxy } from './signed-proxy-fixture.ts';
 const BODY = 6 * 1024 * 1024;
 
 describe('an upload the replica refuses early', () => {
-  const f = useSignedProxy();
+  // The upload streams through as sent (it is no prompt: no salt, so not read whole first).
+  const f = useSignedProxy({}, [{ id: APP, requests: { promptCache: 'shared' } }]);
 
   it('gets its 413 whole, and the connection never carries an unread body into the next request', async () => {
     const socket: Socket = connect(f.proxy.port, '127.0.0.1');

@@ -40,7 +40,13 @@ beforeAll(async () => {
   const keys = await testKeys();
   mint = keys.mint;
   spy = new BodySpy({ keepAliveTimeout: 10_000 });
-  proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${port}` }], jwks: keys.jwks, deps: { dispatcher: spy } });
+  proxy = await startTestProxy({
+    endpoints: [{ cluster: 'c1', url: `http://127.0.0.1:${port}` }],
+    // Bodies go as sent: a salted app's are read whole (and changed) before the first write.
+    apps: [{ id: APP, requests: { promptCache: 'shared' } }],
+    jwks: keys.jwks,
+    deps: { dispatcher: spy },
+  });
 });
 
 afterAll(async () => {

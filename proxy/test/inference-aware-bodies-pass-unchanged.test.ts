@@ -34,7 +34,9 @@ describe('inference-aware bodies pass unchanged', () => {
     const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url }],
-      apps: [{ id: APP, strategy: 'inference-aware' }],
+      // Byte for byte: an app that salts its project's prompt cache changes its bodies on purpose
+      // (test/one-projects-cached-prompts-are-closed-to-another.test.ts).
+      apps: [{ id: APP, strategy: 'inference-aware', requests: { promptCache: 'shared' } }],
       config: { promptBodyMaxBytes: 4096, replicaScrapeIntervalMs: 0 },
     });
   });

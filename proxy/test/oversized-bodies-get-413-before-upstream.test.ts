@@ -48,7 +48,8 @@ describe('oversized bodies get 413 before upstream', () => {
     replica = await startEchoReplica();
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: replica.url }],
-      apps: [{ id: APP, requests: { maxBodyBytes: LIMIT } }],
+      // The bodies here are transport fixtures, not prompts: they stream through as sent.
+      apps: [{ id: APP, requests: { maxBodyBytes: LIMIT, promptCache: 'shared' } }],
       jwks: keys.jwks,
     });
   });

@@ -1,7 +1,7 @@
 /**
  * The commonest proxy scenario: one simulated replica (`c1`/`r0`) behind a proxy that checks
  * routing tokens (`testKeys`), started in beforeAll and closed in afterAll. `config` is the
- * proxy's (circuit thresholds, timeouts, …).
+ * proxy's (circuit thresholds, timeouts, …), `apps` the endpoints file's app settings.
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
@@ -15,12 +15,12 @@ export interface SignedProxy {
 }
 
 /** Registers the hooks; the fields are there once beforeAll has run. */
-export function useSignedProxy(config: Record<string, unknown> = {}): SignedProxy {
+export function useSignedProxy(config: Record<string, unknown> = {}, apps?: ReadonlyArray<Record<string, unknown>>): SignedProxy {
   const f = {} as { sim: SimCluster; proxy: RunningProxy; keys: TestKeys };
   beforeAll(async () => {
     f.keys = await testKeys();
     f.sim = await startReplica('c1', 'r0');
-    f.proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: f.sim.url }], jwks: f.keys.jwks, config });
+    f.proxy = await startTestProxy({ endpoints: [{ cluster: 'c1', url: f.sim.url }], jwks: f.keys.jwks, config, ...(apps === undefined ? {} : { apps }) });
   });
   afterAll(async () => {
     await f.proxy.close();

@@ -54,6 +54,8 @@ describe.each(['HTTP/1.1', 'HTTP/2'])('to %s replicas', (protocol) => {
     r1 = await startReplica('c1', 'r1', engine);
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: r0.url }, { cluster: 'c1', url: r1.url }],
+      // Bodies stream through (a salted app's would be read whole before the attempt).
+      apps: [{ id: APP, requests: { promptCache: 'shared' } }],
       jwks: keys.jwks,
       // A 1 s TTFB budget stands for the app's 60 s one and a 60+ s upload; one failure ejects.
       config: { outlierConsecutiveFailures: 1, upstreamHeadersTimeoutMs: 1_000, ...(h2 ? { upstreamProtocols: '*=h2' } : {}) },
@@ -93,6 +95,7 @@ describe('an HTTP/2 replica that stops reading the body', () => {
     up = await bodyIgnoringReplica();
     proxy = await startTestProxy({
       endpoints: [{ cluster: 'c1', url: up.url }],
+      apps: [{ id: APP, requests: { promptCache: 'shared' } }],
       jwks: keys.jwks,
       config: { upstreamHeadersTimeoutMs: 1_000, upstreamProtocols: 'c1=h2' },
     });

@@ -33,10 +33,18 @@ describe('resolveRequestRules', () => {
     ['string heartbeats', { streams: { heartbeats: 'on' } }, 'streams.heartbeats'],
     ['heartbeat interval under 100 ms', { streams: { heartbeatIntervalMs: 10 } }, 'streams.heartbeatIntervalMs'],
     ['zero continuation cap', { streams: { continuationMaxChars: 0 } }, 'streams.continuationMaxChars'],
+    ['unknown prompt cache scope', { promptCache: 'app' }, 'promptCache'],
+    ['boolean prompt cache scope', { promptCache: false }, 'promptCache'],
   ])('%s is refused at %s', (_name, value, path) => {
     const r = resolveRequestRules(value);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(describeProblems(r.problems)).toContain(`${path}: `);
+  });
+
+  it("keeps each project's prompt cache apart unless the app says it may be shared", () => {
+    expect(DEFAULT_REQUEST_RULES.promptCache).toBe('project');
+    const r = resolveRequestRules({ promptCache: 'shared' });
+    expect(r.ok && r.rules.promptCache).toBe('shared');
   });
 
   it('defaults the stream rules an app leaves out', () => {

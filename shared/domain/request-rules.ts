@@ -5,7 +5,7 @@
  */
 import { resolveTokenBudget } from '../limits/token-budget-config.ts';
 import { resolveStreamRules } from './stream-rules.ts';
-import { DEFAULT_REQUEST_RULES, type AppRequestRules } from './types.ts';
+import { DEFAULT_REQUEST_RULES, PROMPT_CACHE_SCOPES, type AppRequestRules, type PromptCacheScope } from './types.ts';
 import { isHeaderName } from '../http/header-name.ts';
 
 export interface RequestRulesProblem {
@@ -124,6 +124,12 @@ export function resolveRequestRules(value: unknown): RequestRulesResult {
     ),
     jobPinSeconds: pick('jobPinSeconds', (v): v is number => positiveInt(v, 7 * 86_400), 'must be an integer number of seconds, 1..604800', d.jobPinSeconds),
     tokenBudget: tokenBudget(raw['tokenBudget'], streams, problems),
+    promptCache: pick(
+      'promptCache',
+      (v): v is PromptCacheScope => (PROMPT_CACHE_SCOPES as readonly unknown[]).includes(v),
+      `must be one of ${PROMPT_CACHE_SCOPES.map((s) => `"${s}"`).join(', ')}`,
+      d.promptCache,
+    ),
   };
   return problems.length > 0 ? { ok: false, problems } : { ok: true, rules };
 }

@@ -186,7 +186,18 @@ export interface AppRequestRules {
   readonly jobPinSeconds: number;
   /** LLM token budget (tokens per minute, spend per period), enforced by the proxy; null = none. */
   readonly tokenBudget: TokenBudget | null;
+  /**
+   * Whose requests may reuse each other's cached prompt prefixes on a shared engine replica.
+   * `project` (default): the proxy writes a `cache_salt` derived from the project into every
+   * OpenAI-style JSON body, so another project's request can never hit (and so time) this
+   * project's cached prompts. `shared`: bodies go unchanged (one project per replica, or an
+   * engine that refuses the field).
+   */
+  readonly promptCache: PromptCacheScope;
 }
+
+export type PromptCacheScope = 'project' | 'shared';
+export const PROMPT_CACHE_SCOPES: readonly PromptCacheScope[] = ['project', 'shared'];
 
 /** OpenAI-compatible apps expose `v1/...`; 8 MiB fits long prompts and small images. */
 export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
@@ -201,6 +212,7 @@ export const DEFAULT_REQUEST_RULES: AppRequestRules = Object.freeze({
   jobKeyHeader: null,
   jobPinSeconds: 3600,
   tokenBudget: null,
+  promptCache: 'project',
 });
 
 /** Dynamic state of one app on one cluster, pushed by that cluster's aggregator. */

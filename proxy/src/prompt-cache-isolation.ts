@@ -1,0 +1,40 @@
+/**
+ * Which requests get their project's `cache_salt` (prompt-cache-salt.ts) and the step that adds
+ * it: every JSON POST with a body to an app whose `requests.promptCache` is `project` (the
+ * default). Such a body is read whole before the first attempt, as a managed stream's is, and
+ * held in the process's body memory (body-buffers.ts).
+ */
+import type { ClientRequest } from './client-io.ts';
+import { declaredLength } from './body-limit.ts';
+import { asBuffer } from './budgeted-body.ts';
+import { ProxyError } from './errors.ts';
+import type { SaltKey } from './prompt-cache-salt.ts';
+import type { ProxyRuntime } from './runtime.ts';
+
+/** Does this request's body get the project's salt? */
+export function saltsPromptCache(rt: ProxyRuntime, req: ClientRequest, appId: string): boolean {
+  if (req.method !== 'POST' || rt.registry.routing(appId).requests.promptCache !== 'project') return false;
+  const length = declaredLength(req.headers);
+  if (length === 0 || (length === null && req.headers['transfer-encoding'] === undefined && !('stream' in req))) return false;
+  return String(req.headers['content-type'] ?? 'application/json').toLowerCase().includes('json');
+}
+
+/**
+ * `bytes` with the project's salt (on the parse thread if large). A body that is not JSON, or a
+ * `cache_salt` that is not a string, is the client's fault: a 400 naming it, no attempt made.
+ */
+export async function saltedBody(rt: ProxyRuntime, project: string, bytes: Buffer): Promise<Buffer> {
+  const r = await rt.bodyParser.run(project, { op: 'salt', bytes, key: saltKey(rt, project) });
+  if (!r.ok) throw promptBodyInvalid(r.message);
+  return asBuffer(r.bytes);
+}
+
+/** What the project's salt is made from on this proxy. */
+export function saltKey(rt: ProxyRuntime, project: string): SaltKey {
+  return { secret: rt.config.promptCacheSecret ?? '', project };
+}
+
+/** The 400 for a body that cannot be salted: the client's fault, before any attempt. */
+export function promptBodyInvalid(reason: string): ProxyError {
+  return new ProxyError('prompt-body-invalid', 400, `${reason}; this app keeps each project's prompt cache apart, so its JSON bodies are read before they are sent`);
+}
