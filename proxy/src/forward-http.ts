@@ -113,8 +113,10 @@ async function forwardPrepared(
     const prompt = target.tokenMeter?.body ?? (readsPrompt(rt, req, target.appId) ? await readPromptBody(rt, req, target) : null);
     // Those bodies got their project's prompt-cache salt as they were parsed; any other JSON POST
     // of a salting app is read and salted here (a managed stream's then reads it from `ex`).
-    if (prompt !== null) ex.useBody(prompt.bytes);
-    else if (saltsPromptCache(rt, req, target.appId)) {
+    if (prompt !== null) {
+      if (prompt.received !== undefined) ex.traceReceived(prompt.received);
+      ex.useBody(prompt.bytes);
+    } else if (saltsPromptCache(rt, req, target.appId)) {
       // Traced as the client sent it: a trace never shows the salt.
       ex.useBody(await saltedBody(rt, target.project, await wholeBody(req, ex)));
     }

@@ -12,8 +12,10 @@ import { promptBodyInvalid, saltKey, saltsPromptCache } from './prompt-cache-iso
 import type { ProxyRuntime } from './runtime.ts';
 
 export interface PromptBody {
-  /** The body exactly as received: what is forwarded. */
+  /** What is forwarded: the body as received, or rewritten (the project's salt, a budget's usage and cap). */
   readonly bytes: Buffer;
+  /** The body as the client sent it, for the trace; absent when already traced (a budgeted body, at admission). */
+  readonly received?: Buffer;
   /** The prompt's block hashes; null when the body holds no prompt we understand. */
   readonly hashes: readonly number[] | null;
 }
@@ -35,11 +37,11 @@ export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest, targe
   const bytes = await readDeclaredBody(req);
   // Parsed on the parse thread if large (body-parser.ts); the bytes are copied there, forwarded from here.
   const hashing = { blockChars: rt.config.prefixBlockChars, appId: target.appId };
-  if (!saltsPromptCache(rt, req, target.appId)) return { bytes, hashes: await rt.bodyParser.run(target.project, { op: 'prompt', bytes, hashing }) };
+  if (!saltsPromptCache(rt, req, target.appId)) return { bytes, received: bytes, hashes: await rt.bodyParser.run(target.project, { op: 'prompt', bytes, hashing }) };
   // Salted for the project's prompt cache from the same parse (prompt-cache-isolation.ts).
   const salted = await rt.bodyParser.run(target.project, { op: 'salted-prompt', bytes, hashing, key: saltKey(rt, target.project) });
   if (!salted.ok) throw promptBodyInvalid(salted.message);
-  return { bytes: asBuffer(salted.bytes), hashes: salted.hashes };
+  return { bytes: asBuffer(salted.bytes), received: bytes, hashes: salted.hashes };
 }
 
 /**

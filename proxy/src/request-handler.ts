@@ -343,7 +343,7 @@ async function meteredForward(
 ): Promise<void> {
   let meter: TokenMeter | 'pass' | 'answered' = 'pass';
   try {
-    meter = await meterRequest(rt, req, res, admitted.target, budgets);
+    meter = await meterRequest(rt, req, res, admitted.target, budgets, trace);
     if (meter === 'pass') await forwardHttp(rt, req, res, admitted.claims, admitted.target, trace);
     else if (meter !== 'answered') await forwardHttp(rt, req, res, admitted.claims, { ...admitted.target, tokenMeter: meter }, trace);
   } finally {

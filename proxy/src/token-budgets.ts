@@ -31,6 +31,7 @@ import { sendError, type ClientRequest, type ClientResponse } from './client-io.
 import { ProxyError } from './errors.ts';
 import { readDeclaredBody, type PromptBody } from './replica-prompt.ts';
 import { asBuffer, type BodyFacts } from './budgeted-body.ts';
+import type { RequestTrace } from './tracing-request.ts';
 import { promptBodyInvalid, saltKey, saltsPromptCache } from './prompt-cache-isolation.ts';
 import type { RequestTarget } from './request-target.ts';
 import type { ProxyStore, TokenSpendRow } from './store.ts';
@@ -166,6 +167,7 @@ export async function meterRequest(
   res: ClientResponse,
   target: RequestTarget,
   budgets: RequestBudgets,
+  trace: RequestTrace | null = null,
 ): Promise<TokenMeter | 'pass' | 'answered'> {
   if (req.method !== 'POST') return 'pass';
   if (declaredLength(req.headers) === null) {
@@ -183,6 +185,9 @@ export async function meterRequest(
     sendError(res, err, 'stream' in res ? {} : { connection: 'close' });
     return 'answered';
   }
+  // Traced as the client sent it, before any rewrite (the project's salt, usage asked, a cap).
+  trace?.requestChunk(bytes);
+  trace?.requestEnded();
   // Parsed once (on the parse thread if large: body-parser.ts): the budget's count and, for an
   // inference-aware app, the prompt's block hashes.
   const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';

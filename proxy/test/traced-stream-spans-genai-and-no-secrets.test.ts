@@ -2,12 +2,16 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimCluster } from '../../control/sim-cluster/server.ts';
 import type { RunningProxy } from '../src/proxy.ts';
+import { projectCacheSalt } from '../src/prompt-cache-salt.ts';
 import { APP, chatBody, rawRequest, sseData, startReplica, startTestProxy, testKeys, type TestKeys } from './harness.ts';
 
 const EDGE_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const EDGE_SPAN = '00f067aa0ba902b7';
 const API_KEY = 'sk-acme-demo-0123456789abcdef';
 const PROMPT = 'say something nice';
+/** Apps whose body the proxy reads before the first attempt (and salts for the project's prompt cache). */
+const AWARE = 'acme/aware';
+const BUDGETED = 'acme/budgeted';
 
 describe('a traced streaming chat completion through the proxy', () => {
   let sim: SimCluster;
@@ -20,11 +24,15 @@ describe('a traced streaming chat completion through the proxy', () => {
   beforeAll(async () => {
     keys = await testKeys();
     sim = await startReplica('c1', 'r0', { tokensPerSecond: 50 });
-    const endpoints = [{ cluster: 'c1', url: sim.url }];
+    const endpoints = [APP, AWARE, BUDGETED].map((app) => ({ cluster: 'c1', app, url: sim.url }));
     // Forwarding the Authorization header to the replica is the app's choice; spans still never carry it.
-    const apps = [{ id: APP, strategy: 'round-robin', requests: { forwardAuthorization: true } }];
+    const apps = [
+      { id: APP, strategy: 'round-robin', requests: { forwardAuthorization: true } },
+      { id: AWARE, strategy: 'inference-aware' },
+      { id: BUDGETED, requests: { tokenBudget: { tokensPerMinute: 1_000_000 } } },
+    ];
     proxy = await startTestProxy({ endpoints, apps, jwks: keys.jwks, config: { adminPort: 0 }, deps: { traceExporter: spans } });
-    optedIn = await startTestProxy({ endpoints, apps, jwks: keys.jwks, config: { traceContentApps: APP }, deps: { traceExporter: optedInSpans } });
+    optedIn = await startTestProxy({ endpoints, apps, jwks: keys.jwks, config: { traceContentApps: [APP, AWARE, BUDGETED].join(','), replicaScrapeIntervalMs: 0 }, deps: { traceExporter: optedInSpans } });
   });
   afterAll(async () => {
     await proxy.close();
@@ -32,10 +40,10 @@ describe('a traced streaming chat completion through the proxy', () => {
     await sim.close();
   });
 
-  async function send(p: RunningProxy, tp: string) {
-    const token = await keys.mint({ cluster: 'c1', tp });
+  async function send(p: RunningProxy, tp: string, app = APP) {
+    const token = await keys.mint({ cluster: 'c1', tp, app });
     const r = await rawRequest(p.url, {
-      path: `/v4/${APP}/v1/chat/completions?sy_token=${token}`,
+      path: `/v4/${app}/v1/chat/completions?sy_token=${token}`,
       body: chatBody({ stream: true, max_tokens: 10, stream_options: { include_usage: true } }),
       headers: { accept: 'text/event-stream', authorization: `Bearer ${API_KEY}` },
     });
@@ -110,5 +118,18 @@ describe('a traced streaming chat completion through the proxy', () => {
     expect(String(attempt?.attributes['gen_ai.input.messages'])).toContain(PROMPT);
     const everything = JSON.stringify(optedInSpans.getFinishedSpans().map((s) => s.attributes));
     for (const secret of [token, API_KEY]) expect(everything).not.toContain(secret);
+  });
+
+  // Their bodies are read whole before the first attempt (and rewritten: the project's salt, a
+  // budget's usage). The trace records them as the client sent them, GenAI facts and all; before,
+  // it recorded nothing of such a body, and a trace must never show the salt.
+  it.each([AWARE, BUDGETED])('%s: a body read before the attempt is traced as sent, never with its salt', async (app) => {
+    optedInSpans.reset();
+    const { token } = await send(optedIn, `00-${EDGE_TRACE}-${EDGE_SPAN}-01`, app);
+    const attempt = optedInSpans.getFinishedSpans().find((s) => s.kind === 2);
+    expect(attempt?.name).toBe('chat demo-llm');
+    expect(String(attempt?.attributes['gen_ai.input.messages'])).toContain(PROMPT);
+    const everything = JSON.stringify(optedInSpans.getFinishedSpans().map((s) => s.attributes));
+    for (const secret of [token, projectCacheSalt({ secret: '', project: 'acme' }, null), 'cache_salt']) expect(everything).not.toContain(secret);
   });
 });
