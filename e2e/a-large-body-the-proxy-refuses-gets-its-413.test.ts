@@ -22,9 +22,15 @@ import { CLIENTS, devLocation, useStack } from './stack.ts';
 // now and then resets a client still sending when the answer goes out (a few in a hundred such
 // uploads, measured), which is wrangler's dev server, not the edge.
 const h = useStack(23_800, {}, { edge: 'workerd' });
-/** Over the replica's 1 MiB, under acme/chat's 8 MiB (examples/demo.yaml): the edge lets it through. */
-const BODY = Buffer.alloc(6 * 1024 * 1024, 0x61);
+/**
+ * A chat prompt over the replica's 1 MiB, under acme/chat's 8 MiB (examples/demo.yaml): the edge
+ * lets it through. JSON, as a real one is: the proxy reads it whole to salt it for its project's
+ * prompt cache (a body that is not JSON would be its own 400 there, not the replica's 413).
+ */
+const BODY = Buffer.from(JSON.stringify({ model: 'demo-llm', max_tokens: 4, messages: [{ role: 'user', content: 'a'.repeat(6 * 1024 * 1024) }] }));
 const PATH = '/v4/acme/chat/v1/chat/completions';
+/** acme/train streams its bodies through (`promptCache: shared`): a stalled upload still reaches the replica. */
+const STREAMED_PATH = '/v4/acme/train/v1/chat/completions';
 
 function headers(): Record<string, string> {
   return {
@@ -92,7 +98,8 @@ function chunkedUpload(): Promise<Answer> {
 /**
  * 2 MiB chunked, then nothing more and no end, as curl stops sending at an error status: the
  * answer must still end (workerd ended a subrequest's answer only after its upload; the client
- * waited forever, watched-body.ts).
+ * waited forever, watched-body.ts). To an app whose bodies stream through: acme/chat's are read
+ * whole first (salted per project), and a body that never ends gets the proxy's 408 there.
  */
 async function stalledUpload(): Promise<Answer> {
   let at = 0;
@@ -105,7 +112,7 @@ async function stalledUpload(): Promise<Answer> {
     },
   });
   try {
-    const res = await fetch(`${h.stack().edgeUrl}${PATH}`, { method: 'POST', headers: headers(), body, duplex: 'half', signal: stop.signal } as RequestInit);
+    const res = await fetch(`${h.stack().edgeUrl}${STREAMED_PATH}`, { method: 'POST', headers: headers(), body, duplex: 'half', signal: stop.signal } as RequestInit);
     const text = res.text();
     const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the answer did not end within 10 s')), 10_000));
     return { status: res.status, headers: Object.fromEntries(res.headers), body: await Promise.race([text, late]) };
