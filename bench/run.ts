@@ -20,6 +20,8 @@ const BENCHES: Record<string, readonly string[]> = {
   replay: ['backtest/bench/replay-throughput.ts', '100000'],
   // A budgeted body parsed in place vs on the proxy's parse thread: request latency and event-loop time, 16 KiB-8 MiB.
   'body-parse-thread': ['bench/body-parse-thread.ts'],
+  // A ~9 KB chat body through the proxy with and without its project's prompt-cache salt (~1 minute).
+  'prompt-cache-salt': ['bench/prompt-cache-salt.ts'],
   // Shared-prefix workload through one proxy to 4 simulated replicas, 5 strategies (~2 minutes).
   'replica-choice': ['bench/replica-choice.ts'],
   // 1,000 streams through one proxy, a replica SIGKILLed every minute, for 5 minutes (issue 14).

@@ -28,6 +28,23 @@ const PROMPT_KEYS = ['messages', 'prompt', 'input'] as const;
  * pairs meet. base64url: 43 characters, as vLLM's docs advise.
  */
 export function projectCacheSalt(key: SaltKey, clientSalt: string | null): string {
+  if (clientSalt !== null) return hmacSalt(key, clientSalt);
+  // The usual request carries no salt of its own: its project's salt is made once, not per request.
+  const memo = `${key.secret.length}:${key.secret}\u0000${key.project}`;
+  let salt = PROJECT_SALTS.get(memo);
+  if (salt === undefined) {
+    if (PROJECT_SALTS.size >= PROJECT_SALTS_KEPT) PROJECT_SALTS.clear();
+    salt = hmacSalt(key, null);
+    PROJECT_SALTS.set(memo, salt);
+  }
+  return salt;
+}
+
+/** Projects' own salts (no client salt), by secret and project; cleared whole when full. */
+const PROJECT_SALTS = new Map<string, string>();
+const PROJECT_SALTS_KEPT = 4096;
+
+function hmacSalt(key: SaltKey, clientSalt: string | null): string {
   const h = createHmac('sha256', key.secret);
   h.update(`switchyard prompt cache 1\u0000${key.project.length}:${key.project}\u0000`);
   if (clientSalt !== null) h.update(`client\u0000${clientSalt}`);
