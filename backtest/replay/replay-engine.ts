@@ -184,7 +184,7 @@ export class ReplayAccumulator {
     if (moved) p.moved++;
     if (decision !== null) {
       // The recorded decision carries its maker's notes (in-region, rollout, route): add them back.
-      if (deepEqual(withNotesOf(decision, r.decision, input.origin), r.decision, ADDED_SINCE)) p.identical++;
+      if (deepEqual(withNotesOf(decision, r.decision, input.origin), r.decision, RECORDED)) p.identical++;
       else if (index < p.firstDifferenceAt) {
         p.firstDifferenceAt = index;
         p.firstDifference = `${before.id}: recorded ${before.chosen ?? 'none'} (${r.decision.summary}) vs replayed ${decision.chosen ?? 'none'} (${decision.summary})`;
@@ -359,29 +359,33 @@ function cloneState(s: StrategyState): StrategyState {
   return { roundRobinCursor: s.roundRobinCursor, outstanding: new Map(s.outstanding) };
 }
 
-/**
- * Explanation fields added after decisions were first logged with their feature: a recorded
- * decision without one is compared without it (a log from before `reserveFrom` still verifies).
- * With them, a term's `detail` that differs only in the time sources it names (session 49) is the same.
- */
-const ADDED_SINCE: ReadonlySet<string> = new Set(['reserveFrom']);
-const NONE: ReadonlySet<string> = new Set();
-
-/** Two explanation details that differ only in the time sources later builds name (time-sources.ts). */
-function sameButSources(a: unknown, b: unknown): boolean {
-  return typeof a === 'string' && typeof b === 'string' && withoutTimeSources(a) === withoutTimeSources(b);
+/** What a comparison of a replayed decision with a recorded one lets pass. */
+export interface Tolerance {
+  /** Keys of `a` (the replay) a recorded `b` may lack: fields added after it was logged. */
+  readonly addedSince: ReadonlySet<string>;
+  /** Keys whose string values count as the same when this says so (wording later builds added). */
+  readonly sameText: Readonly<Record<string, (a: string, b: string) => boolean>>;
 }
 
+const EXACT: Tolerance = { addedSince: new Set(), sameText: {} };
+
 /**
- * Structural equality of JSON-shaped values (what a Decision is), without serialising both sides;
- * a key of `a` named in `addedSince` and absent from `b` is not compared.
+ * A recorded decision against its replay: a log from before `reserveFrom` still verifies, and a
+ * term's `detail` that differs only in the time sources later builds name (session 49,
+ * time-sources.ts) is the same. Any other difference, a number above all, still counts.
  */
-export function deepEqual(a: unknown, b: unknown, addedSince: ReadonlySet<string> = NONE): boolean {
+const RECORDED: Tolerance = {
+  addedSince: new Set(['reserveFrom']),
+  sameText: { detail: (a, b) => withoutTimeSources(a) === withoutTimeSources(b) },
+};
+
+/** Structural equality of JSON-shaped values (what a Decision is), without serialising both sides. */
+export function deepEqual(a: unknown, b: unknown, tolerance: Tolerance = EXACT): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], addedSince)) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], tolerance)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -389,12 +393,17 @@ export function deepEqual(a: unknown, b: unknown, addedSince: ReadonlySet<string
   const rb = b as Record<string, unknown>;
   let n = 0;
   for (const k in ra) {
-    if (ra[k] === undefined || (rb[k] === undefined && addedSince.has(k))) continue;
+    if (ra[k] === undefined || (rb[k] === undefined && tolerance.addedSince.has(k))) continue;
     n++;
-    if (!deepEqual(ra[k], rb[k], addedSince) && !(addedSince.size > 0 && k === 'detail' && sameButSources(ra[k], rb[k]))) return false;
+    if (!deepEqual(ra[k], rb[k], tolerance) && !sameText(tolerance, k, ra[k], rb[k])) return false;
   }
   for (const k in rb) if (rb[k] !== undefined) n--;
   return n === 0;
+}
+
+function sameText(tolerance: Tolerance, key: string, a: unknown, b: unknown): boolean {
+  const same = tolerance.sameText[key];
+  return same !== undefined && typeof a === 'string' && typeof b === 'string' && same(a, b);
 }
 
 function bump(c: Counts, k: string): void {
