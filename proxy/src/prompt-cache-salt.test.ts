@@ -61,6 +61,21 @@ describe("saltedPromptBody: the body an engine gets for a project that keeps its
   });
 
   it.each([
+    ['alone (vLLM\'s token-in generate, prompt_embeds)', { token_ids: [1, 2], cache_salt: 'victims-salt' }, { token_ids: [1, 2], cache_salt: salt(acme, 'victims-salt') }],
+    ['null, alone', { token_ids: [1], cache_salt: null }, { token_ids: [1], cache_salt: salt(acme) }],
+    ["SGLang's extra_key, alone (its native /generate's whole key)", { text: 'x', extra_key: 'victims-salt' }, { text: 'x', extra_key: salt(acme, 'victims-salt') }],
+    ["SGLang's extra_key beside a prompt (appended to the salt)", { prompt: 'x', extra_key: ['a', null] }, { prompt: 'x', cache_salt: salt(acme), extra_key: [salt(acme, 'a'), salt(acme)] }],
+  ])('a cache key the client names in a body with no prompt key (%s) never reaches the engine as sent', (_name, body, expected) => {
+    const r = run(JSON.stringify(body));
+    expect(r.ok && r.json).toEqual(expected);
+  });
+
+  it('a numeric extra_key is refused like a numeric salt', () => {
+    const r = run('{"text":"x","extra_key":5}');
+    expect(r.ok === false && r.message).toContain('extra_key must be a string');
+  });
+
+  it.each([
     ['an object with no prompt', '{"model":"m"}'],
     ['an array', '[{"prompt":"x"}]'],
     ['a string', '"prompt"'],

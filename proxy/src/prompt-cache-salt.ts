@@ -23,6 +23,15 @@ export type SaltedBody = { readonly ok: true; readonly bytes: Uint8Array } | { r
 const PROMPT_KEYS = ['messages', 'prompt', 'input'] as const;
 
 /**
+ * Top-level keys whose value an engine mixes into its prefix hashes: `cache_salt` (vLLM, SGLang)
+ * and SGLang's `extra_key` (appended to the salt; alone, the whole key of its native `/generate`).
+ * Wherever the client names one, even in a body with no prompt key (vLLM's token-in generate,
+ * SGLang's `/generate`), it reaches the engine only inside its project's salt: sent as given, it
+ * could name another project's (computable without the operator's secret).
+ */
+const CACHE_KEYS = ['cache_salt', 'extra_key'] as const;
+
+/**
  * The salt a project's request carries: HMAC-SHA-256 under the operator's secret of the project
  * (length-prefixed) and the client's own salt when it sent one, so no two (project, client salt)
  * pairs meet. base64url: 43 characters, as vLLM's docs advise.
@@ -51,20 +60,26 @@ function hmacSalt(key: SaltKey, clientSalt: string | null): string {
   return h.digest('base64url');
 }
 
-function isPromptBody(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return PROMPT_KEYS.some((k) => o[k] !== undefined);
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The client's `cache_salt` inside ours: a string, SGLang's list of strings (one per prompt), or an error. */
-function combinedSalt(key: SaltKey, given: unknown): string | string[] | { readonly error: string } {
+function isPromptBody(v: unknown): v is Record<string, unknown> {
+  return isObject(v) && PROMPT_KEYS.some((k) => v[k] !== undefined);
+}
+
+function namesCacheKey(v: unknown): v is Record<string, unknown> {
+  return isObject(v) && CACHE_KEYS.some((k) => v[k] !== undefined);
+}
+
+/** The client's `cache_salt` (or `extra_key`) inside ours: a string, SGLang's list of strings (one per prompt), or an error. */
+function combinedSalt(key: SaltKey, given: unknown, field: string = 'cache_salt'): string | string[] | { readonly error: string } {
   if (given === undefined || given === null) return projectCacheSalt(key, null);
   if (typeof given === 'string') return projectCacheSalt(key, given);
   if (Array.isArray(given) && given.every((s) => typeof s === 'string' || s === null)) {
     return given.map((s: string | null) => projectCacheSalt(key, s));
   }
-  return { error: 'cache_salt must be a string (or a list of strings, one per prompt)' };
+  return { error: `${field} must be a string (or a list of strings, one per prompt)` };
 }
 
 /** A UTF-8 byte-order mark: Python's JSON (the engines') skips it, so it is skipped here too. */
@@ -81,7 +96,8 @@ function afterOpeningBrace(bytes: Uint8Array): number {
 
 /**
  * The body the engine gets: with the project's `cache_salt`, or as received when it holds no
- * prompt (not an object, or none of `messages`/`prompt`/`input`). A body that is not JSON is
+ * prompt (not an object, or none of `messages`/`prompt`/`input`) and names no cache key of its
+ * own (`cache_salt`, `extra_key`: then those are wrapped). A body that is not JSON is
  * refused: the engine would parse it its own way (Python's JSON takes `NaN`, UTF-16) and could
  * then run it unsalted.
  */
@@ -110,17 +126,29 @@ export type SaltedParsed =
  * `saltedPromptBody` for a body already parsed (`json` from `bytes`), so a body the proxy parses
  * for other reasons (a budget's count, a prompt's hashes) is parsed once: the salted bytes and the
  * salted object. Without a client salt our key is spliced in front of the client's bytes, which
- * stay exactly as sent; with one, the body is re-serialised with the salt replaced.
+ * stay exactly as sent; with one (or an `extra_key`), the body is re-serialised with it wrapped.
  */
 export function saltParsed(json: unknown, bytes: Uint8Array, key: SaltKey): SaltedParsed {
+  if (namesCacheKey(json)) return withClientKeysWrapped(json, key);
   if (!isPromptBody(json)) return { ok: true, bytes, json };
-  const salt = combinedSalt(key, json['cache_salt']);
-  if (!Array.isArray(salt) && typeof salt === 'object') return { ok: false, message: salt.error };
-  if (json['cache_salt'] !== undefined) {
-    const out = { ...json, cache_salt: salt };
-    return { ok: true, bytes: Buffer.from(JSON.stringify(out)), json: out };
-  }
+  const salt = projectCacheSalt(key, null);
   // The object has a prompt key, so a comma always follows ours.
   const head = Buffer.from(`{"cache_salt":${JSON.stringify(salt)},`);
   return { ok: true, bytes: Buffer.concat([head, bytes.subarray(afterOpeningBrace(bytes))]), json: { cache_salt: salt, ...json } };
+}
+
+/**
+ * A body naming a cache key of its own, re-serialised: each one it names inside the project's
+ * salt, and a prompt body's `cache_salt` always written. A body with no prompt key gets no
+ * `cache_salt` it did not send (its endpoint may not know one).
+ */
+function withClientKeysWrapped(json: Record<string, unknown>, key: SaltKey): SaltedParsed {
+  const out: Record<string, unknown> = { ...json };
+  for (const field of CACHE_KEYS) {
+    if (json[field] === undefined && !(field === 'cache_salt' && isPromptBody(json))) continue;
+    const salt = combinedSalt(key, json[field], field);
+    if (!Array.isArray(salt) && typeof salt === 'object') return { ok: false, message: salt.error };
+    out[field] = salt;
+  }
+  return { ok: true, bytes: Buffer.from(JSON.stringify(out)), json: out };
 }
