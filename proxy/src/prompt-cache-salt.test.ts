@@ -75,6 +75,12 @@ describe("saltedPromptBody: the body an engine gets for a project that keeps its
     expect(r.ok === false && r.message).toContain('extra_key must be a string');
   });
 
+  it('a body too deeply nested to write out again is refused, not thrown (a 400, not a 500)', () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const r = saltedPromptBody(Buffer.from(`{"prompt":"x","cache_salt":"a","x":${deep}}`), acme);
+    expect(r.ok === false && r.message).toContain('nested too deeply');
+  });
+
   it.each([
     ['an object with no prompt', '{"model":"m"}'],
     ['an array', '[{"prompt":"x"}]'],

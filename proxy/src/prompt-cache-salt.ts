@@ -150,5 +150,20 @@ function withClientKeysWrapped(json: Record<string, unknown>, key: SaltKey): Sal
     if (!Array.isArray(salt) && typeof salt === 'object') return { ok: false, message: salt.error };
     out[field] = salt;
   }
-  return { ok: true, bytes: Buffer.from(JSON.stringify(out)), json: out };
+  const text = serialised(out);
+  return text === null ? { ok: false, message: 'the request body is nested too deeply to carry a cache key of its own' } : { ok: true, bytes: Buffer.from(text), json: out };
+}
+
+/**
+ * `json` written out again, or null when it is nested deeper than the stack allows: JSON.parse
+ * reads any depth, JSON.stringify recurses, and its RangeError was a 500 (and an error in the log)
+ * for what is the client's body.
+ */
+function serialised(json: Record<string, unknown>): string | null {
+  try {
+    return JSON.stringify(json);
+  } catch (err) {
+    if (err instanceof RangeError) return null;
+    throw err;
+  }
 }
