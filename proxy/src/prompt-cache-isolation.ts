@@ -16,7 +16,16 @@ export function saltsPromptCache(rt: ProxyRuntime, req: ClientRequest, appId: st
   if (req.method !== 'POST' || rt.registry.routing(appId).requests.promptCache !== 'project') return false;
   const length = declaredLength(req.headers);
   if (length === 0 || (length === null && req.headers['transfer-encoding'] === undefined && !('stream' in req))) return false;
-  return String(req.headers['content-type'] ?? 'application/json').toLowerCase().includes('json');
+  return declaresJson(req.headers['content-type']);
+}
+
+/**
+ * A JSON-ish Content-Type, or none at all, or an empty one: FastAPI (vLLM's and SGLang's servers)
+ * parses a body whose Content-Type is missing or empty as JSON, so an empty one left unsalted
+ * could carry another project's salt to the engine as written.
+ */
+function declaresJson(type: string | undefined): boolean {
+  return type === undefined || type.trim() === '' || type.toLowerCase().includes('json');
 }
 
 /**

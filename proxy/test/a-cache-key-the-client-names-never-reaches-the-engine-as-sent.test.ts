@@ -19,6 +19,7 @@ describe('a cache key the client names never reaches the engine as sent', () => 
   let upstream: Server;
   let proxy: RunningProxy;
   const bodies: string[] = [];
+  const types: Array<string | undefined> = [];
 
   beforeAll(async () => {
     upstream = createServer((req, res) => {
@@ -26,6 +27,7 @@ describe('a cache key the client names never reaches the engine as sent', () => 
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         bodies.push(Buffer.concat(chunks).toString('utf8'));
+        types.push(req.headers['content-type']);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
@@ -45,11 +47,14 @@ describe('a cache key the client names never reaches the engine as sent', () => 
   it.each([
     ["vLLM's token-in generate", '/inference/v1/generate', { token_ids: [1, 2, 3], cache_salt: victimSalt }, 'cache_salt'],
     ["SGLang's native /generate", '/generate', { text: 'the victim prompt', extra_key: victimSalt }, 'extra_key'],
-  ])('%s: the victim\'s salt, named, arrives inside the attacker\'s', async (_name, path, body, field) => {
-    const r = await request(`${proxy.url}/v4/attacker/gen${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    // FastAPI (vLLM's and SGLang's servers) reads a body with no or an empty Content-Type as JSON.
+    ['chat, with an empty Content-Type', '/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }], cache_salt: victimSalt }, 'cache_salt', ''],
+  ])('%s: the victim\'s salt, named, arrives inside the attacker\'s', async (_name, path, body, field, type = 'application/json') => {
+    const r = await request(`${proxy.url}/v4/attacker/gen${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': type } });
     const answer = await r.body.text();
     expect({ status: r.statusCode, answer }).toEqual({ status: 200, answer: '{}' });
     const sent = JSON.parse(bodies.at(-1) ?? '{}') as Record<string, unknown>;
     expect(sent[field]).toBe(projectCacheSalt({ secret: '', project: 'attacker' }, victimSalt));
+    expect(types.at(-1)).toBe(type);
   });
 });
