@@ -153,7 +153,8 @@ export interface ProxyConfig {
   /**
    * Key of the per-project `cache_salt` (prompt-cache-salt.ts); null = none, which still keeps
    * projects apart through the proxy. Set it (the same on every proxy sharing replicas) when
-   * anything else can reach the engines, so nobody can compute a project's salt.
+   * anything else can reach the engines (a `promptCache: shared` app on the same replica
+   * included: its bodies go unchanged), so nobody can compute a project's salt.
    */
   readonly promptCacheSecret: string | null;
   /** Characters per prefix block (≈ 16 tokens at 4 characters a token). */
