@@ -42,6 +42,8 @@ export interface AppRouting {
   readonly requests: AppRequestRules;
   /** The token budget of the app's project (shared by all its apps); null = none. */
   readonly projectBudget: TokenBudget | null;
+  /** Anyone may call it (`auth: false`): its prompt cache is its own, not its project's. */
+  readonly open: boolean;
 }
 
 const UNLIMITED: AppLimits = Object.freeze({ maxConcurrency: null, maxRps: null });
@@ -231,6 +233,7 @@ export class EndpointRegistry {
       limits: { maxConcurrency: a?.maxConcurrency ?? null, maxRps: a?.maxRps ?? null, scope: a?.limitScope ?? 'region' },
       requests: a?.requests ?? DEFAULT_REQUEST_RULES,
       projectBudget: a?.projectBudget ?? null,
+      open: a?.open === true,
     };
     this.routings.set(appId, routing);
     return routing;

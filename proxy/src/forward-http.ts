@@ -118,7 +118,7 @@ async function forwardPrepared(
       ex.useBody(prompt.bytes);
     } else if (saltsPromptCache(rt, req, target.appId)) {
       // Traced as the client sent it: a trace never shows the salt.
-      ex.useBody(await saltedBody(rt, target.project, await wholeBody(req, ex)));
+      ex.useBody(await saltedBody(rt, target, await wholeBody(req, ex)));
     }
     const p = new AttemptPlan(rt, target.appId, target.project, clusters, req.headers, prompt?.hashes ?? null);
     tracked.plan = p;

@@ -32,15 +32,22 @@ function declaresJson(type: string | undefined): boolean {
  * `bytes` with the project's salt (on the parse thread if large). A body that is not JSON, or a
  * `cache_salt` that is not a string, is the client's fault: a 400 naming it, no attempt made.
  */
-export async function saltedBody(rt: ProxyRuntime, project: string, bytes: Buffer): Promise<Buffer> {
-  const r = await rt.bodyParser.run(project, { op: 'salt', bytes, key: saltKey(rt, project) });
+export async function saltedBody(rt: ProxyRuntime, target: SaltTarget, bytes: Buffer): Promise<Buffer> {
+  const r = await rt.bodyParser.run(target.project, { op: 'salt', bytes, key: saltKey(rt, target) });
   if (!r.ok) throw promptBodyInvalid(r.message);
   return asBuffer(r.bytes);
 }
 
-/** What the project's salt is made from on this proxy. */
-export function saltKey(rt: ProxyRuntime, project: string): SaltKey {
-  return { secret: rt.config.promptCacheSecret ?? '', project };
+/** Whose request it is: its project, and its app (an open app salts on its own). */
+export interface SaltTarget {
+  readonly project: string;
+  readonly appId: string;
+}
+
+/** What the request's salt is made from on this proxy: the project's, or an open app's own. */
+export function saltKey(rt: ProxyRuntime, target: SaltTarget): SaltKey {
+  const secret = rt.config.promptCacheSecret ?? '';
+  return rt.registry.routing(target.appId).open ? { secret, project: target.project, openApp: target.appId } : { secret, project: target.project };
 }
 
 /** The 400 for a body that cannot be salted: the client's fault, before any attempt. */

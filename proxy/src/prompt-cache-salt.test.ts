@@ -21,6 +21,10 @@ describe('projectCacheSalt', () => {
       // A project name and a client salt can never be shuffled into another pair.
       salt({ secret: '', project: 'acme\u00001' }),
       salt({ secret: '', project: 'acm' }, 'e'),
+      // An open app's salt is its own, apart from its project's and from another open app's.
+      salt({ secret: '', project: 'acme', openApp: 'acme/demo' }),
+      salt({ secret: '', project: 'acme', openApp: 'acme/demo2' }),
+      salt({ secret: '', project: 'acme', openApp: 'acme/demo' }, 'user-1'),
     ];
     expect(new Set(all).size).toBe(all.length);
     expect(salt(acme, 'user-1')).toBe(salt(acme, 'user-1'));

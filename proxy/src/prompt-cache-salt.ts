@@ -15,6 +15,11 @@ import { createHmac } from 'node:crypto';
 export interface SaltKey {
   readonly secret: string;
   readonly project: string;
+  /**
+   * An app anyone may call (`auth: false`) has a salt of its own, not its project's: its callers
+   * are nobody's, and must not reach the cache of the project's private apps. Absent: none.
+   */
+  readonly openApp?: string;
 }
 
 export type SaltedBody = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly message: string };
@@ -39,7 +44,7 @@ const CACHE_KEYS = ['cache_salt', 'extra_key'] as const;
 export function projectCacheSalt(key: SaltKey, clientSalt: string | null): string {
   if (clientSalt !== null) return hmacSalt(key, clientSalt);
   // The usual request carries no salt of its own: its project's salt is made once, not per request.
-  const memo = `${key.secret.length}:${key.secret}\u0000${key.project}`;
+  const memo = `${key.secret.length}:${key.secret}\u0000${key.project}\u0000${key.openApp ?? ''}`;
   let salt = PROJECT_SALTS.get(memo);
   if (salt === undefined) {
     if (PROJECT_SALTS.size >= PROJECT_SALTS_KEPT) PROJECT_SALTS.clear();
@@ -56,6 +61,7 @@ const PROJECT_SALTS_KEPT = 4096;
 function hmacSalt(key: SaltKey, clientSalt: string | null): string {
   const h = createHmac('sha256', key.secret);
   h.update(`switchyard prompt cache 1\u0000${key.project.length}:${key.project}\u0000`);
+  if (key.openApp !== undefined) h.update(`open\u0000${key.openApp.length}:${key.openApp}\u0000`);
   if (clientSalt !== null) h.update(`client\u0000${clientSalt}`);
   return h.digest('base64url');
 }

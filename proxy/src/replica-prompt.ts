@@ -39,7 +39,7 @@ export async function readPromptBody(rt: ProxyRuntime, req: ClientRequest, targe
   const hashing = { blockChars: rt.config.prefixBlockChars, appId: target.appId };
   if (!saltsPromptCache(rt, req, target.appId)) return { bytes, received: bytes, hashes: await rt.bodyParser.run(target.project, { op: 'prompt', bytes, hashing }) };
   // Salted for the project's prompt cache from the same parse (prompt-cache-isolation.ts).
-  const salted = await rt.bodyParser.run(target.project, { op: 'salted-prompt', bytes, hashing, key: saltKey(rt, target.project) });
+  const salted = await rt.bodyParser.run(target.project, { op: 'salted-prompt', bytes, hashing, key: saltKey(rt, target) });
   if (!salted.ok) throw promptBodyInvalid(salted.message);
   return { bytes: asBuffer(salted.bytes), received: bytes, hashes: salted.hashes };
 }

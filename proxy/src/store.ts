@@ -40,6 +40,8 @@ export interface AppSettings {
   readonly routeLimits?: ReadonlyMap<string, AppLimits>;
   /** The token budget of its project (`projects.token_budget_json`, all the project's apps together); absent = none. */
   readonly projectBudget?: TokenBudget | null;
+  /** The app takes callers without a key (`auth: false`); absent = it needs one (an endpoints file's apps). */
+  readonly open?: boolean;
 }
 
 export interface ProxyRow {
@@ -215,6 +217,7 @@ export function libsqlProxyStore(client: Client): ProxyStore {
         requests: storedRules(str(r['id']), r['requests_json']),
         routeLimits: storedRouteLimits(str(r['id']), r['routes_json']),
         projectBudget: projectBudgets.get(str(r['project_id'])) ?? null,
+        open: r['auth_required'] !== undefined && r['auth_required'] !== null && Number(r['auth_required']) === 0,
       }));
     },
     async upsertProxy(row) {

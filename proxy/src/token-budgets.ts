@@ -192,7 +192,7 @@ export async function meterRequest(
   // inference-aware app, the prompt's block hashes.
   const inferenceAware = rt.registry.routing(target.appId).strategy === 'inference-aware';
   const hashing = inferenceAware ? { blockChars: rt.config.prefixBlockChars, appId: target.appId } : null;
-  const salt = saltsPromptCache(rt, req, target.appId) ? saltKey(rt, target.project) : null;
+  const salt = saltsPromptCache(rt, req, target.appId) ? saltKey(rt, target) : null;
   const parsed = await rt.bodyParser.run(target.project, { op: 'budgeted', bytes, hashing, salt });
   if (parsed.refusal !== null) {
     sendError(res, promptBodyInvalid(parsed.refusal));
