@@ -19,15 +19,17 @@ export type ParseTask =
 
 export type ParseResult<T extends ParseTask> = T extends { op: 'budgeted' }
   ? BudgetedBody
-  : T extends { op: 'capped' | 'continuation' }
-    ? Uint8Array
-    : T extends { op: 'stream' }
-      ? StreamFacts
-      : T extends { op: 'salt' }
-        ? SaltedBody
-        : T extends { op: 'salted-prompt' }
-          ? SaltedPrompt
-          : readonly number[] | null;
+  : T extends { op: 'capped' }
+    ? Uint8Array | null
+    : T extends { op: 'continuation' }
+      ? Uint8Array
+      : T extends { op: 'stream' }
+        ? StreamFacts
+        : T extends { op: 'salt' }
+          ? SaltedBody
+          : T extends { op: 'salted-prompt' }
+            ? SaltedPrompt
+            : readonly number[] | null;
 
 export function runParseTask<T extends ParseTask>(task: T): ParseResult<T> {
   switch (task.op) {

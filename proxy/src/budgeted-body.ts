@@ -6,7 +6,7 @@
  */
 import { renderPrompt } from '../../shared/prefix-cache/render-prompt.ts';
 import { renderedPromptHashes } from './prompt-hashes.ts';
-import { parseJsonBody, saltParsed, type SaltKey } from './prompt-cache-salt.ts';
+import { parseJsonBody, saltParsed, serialised, type SaltKey } from './prompt-cache-salt.ts';
 
 /** Characters per prompt token for the admission estimate (English text ≈ 4); settled to usage. */
 const CHARS_PER_TOKEN = 4;
@@ -73,18 +73,27 @@ export function budgetedBody(received: Uint8Array, hashing: PromptHashing | null
   if (sent === null || !facts.stream || facts.askedUsage) return { facts, bytes, hashes, refusal: null };
   // The engine's own usage settles a stream: ask for it (its chunk is stripped if the client did not).
   const out = { ...sent, stream_options: { ...(typeof opts === 'object' && opts !== null ? opts : {}), include_usage: true } };
-  return { facts, bytes: Buffer.from(JSON.stringify(out)), hashes, refusal: null };
+  const rewritten = serialised(out);
+  if (rewritten === null) return { facts, bytes: received, hashes, refusal: TOO_DEEP };
+  return { facts, bytes: Buffer.from(rewritten), hashes, refusal: null };
 }
 
-/** The body with its max tokens lowered to `cap`, so the engine itself stops at the budget. */
-export function cappedBody(bytes: Uint8Array, cap: number): Uint8Array {
+/**
+ * The body with its max tokens lowered to `cap`, so the engine itself stops at the budget; null
+ * when it is nested too deeply to write out again (the client's 400, `TOO_DEEP`).
+ */
+export function cappedBody(bytes: Uint8Array, cap: number): Uint8Array | null {
   const json = parseObject(bytes);
   if (json === null) return bytes;
   const out: Record<string, unknown> = { ...json };
   if (json['max_completion_tokens'] !== undefined) out['max_completion_tokens'] = cap;
   if (json['max_tokens'] !== undefined) out['max_tokens'] = cap;
-  return Buffer.from(JSON.stringify(out));
+  const text = serialised(out);
+  return text === null ? null : Buffer.from(text);
 }
+
+/** Why a body that must be rewritten cannot be: JSON.parse reads any depth, JSON.stringify recurses. */
+export const TOO_DEEP = 'the request body is nested too deeply to rewrite (usage asked for, max_tokens capped)';
 
 /** Bytes made here or moved back from the parse thread (a plain Uint8Array there) as the Buffer the proxy sends. */
 export function asBuffer(bytes: Uint8Array): Buffer {

@@ -165,7 +165,7 @@ function withClientKeysWrapped(json: Record<string, unknown>, key: SaltKey): Sal
  * reads any depth, JSON.stringify recurses, and its RangeError was a 500 (and an error in the log)
  * for what is the client's body.
  */
-function serialised(json: Record<string, unknown>): string | null {
+export function serialised(json: Record<string, unknown>): string | null {
   try {
     return JSON.stringify(json);
   } catch (err) {

@@ -30,7 +30,7 @@ import { declaredLength, refuseBody } from './body-limit.ts';
 import { sendError, type ClientRequest, type ClientResponse } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 import { readDeclaredBody, type PromptBody } from './replica-prompt.ts';
-import { asBuffer, type BodyFacts } from './budgeted-body.ts';
+import { asBuffer, TOO_DEEP, type BodyFacts } from './budgeted-body.ts';
 import type { RequestTrace } from './tracing-request.ts';
 import { promptBodyInvalid, saltKey, saltsPromptCache } from './prompt-cache-isolation.ts';
 import type { RequestTarget } from './request-target.ts';
@@ -195,7 +195,7 @@ export async function meterRequest(
   const salt = saltsPromptCache(rt, req, target.appId) ? saltKey(rt, target) : null;
   const parsed = await rt.bodyParser.run(target.project, { op: 'budgeted', bytes, hashing, salt });
   if (parsed.refusal !== null) {
-    sendError(res, promptBodyInvalid(parsed.refusal));
+    sendError(res, parsed.refusal === TOO_DEEP ? tooDeep() : promptBodyInvalid(parsed.refusal));
     return 'answered';
   }
   const p = parsed.facts;
@@ -212,8 +212,17 @@ export async function meterRequest(
   rt.tokenBudgets.observe(entries, verdict.reserved.prompt + verdict.reserved.completion);
   const cap = verdict.completionCap;
   const sent = cap === null ? parsed.bytes : await rt.bodyParser.run(target.project, { op: 'capped', bytes: parsed.bytes, cap });
-  const body = { bytes: asBuffer(sent), hashes: parsed.hashes };
-  return new TokenMeter(rt, target.appId, entries, body, p, verdict.reserved, verdict.completionCap, verdict.tightest);
+  const body = { bytes: asBuffer(sent ?? parsed.bytes), hashes: parsed.hashes };
+  const meter = new TokenMeter(rt, target.appId, entries, body, p, verdict.reserved, verdict.completionCap, verdict.tightest);
+  if (sent !== null) return meter;
+  meter.settle(); // nothing went upstream: the reservation is given back whole
+  sendError(res, tooDeep());
+  return 'answered';
+}
+
+/** A body that must be rewritten (usage asked for, max_tokens capped) and cannot be: the client's 400. */
+function tooDeep(): ProxyError {
+  return new ProxyError('body-too-deep', 400, TOO_DEEP);
 }
 
 /** The 429 naming the budget that ran out: the app's (`token-`/`spend-budget-exceeded`) or its project's. */
