@@ -10,7 +10,7 @@
  * project may ever hold), counted against no replica or cluster.
  */
 import { FairShares } from '../../shared/caching/fair-shares.ts';
-import { declaredLength } from './body-limit.ts';
+import { carriesBody, declaredLength } from './body-limit.ts';
 import type { ClientRequest } from './client-io.ts';
 import { ProxyError } from './errors.ts';
 
@@ -73,7 +73,7 @@ export function bufferedBodyBytes(req: ClientRequest, f: BufferedBodyFacts): num
   const method = req.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD') return 0;
   const length = declaredLength(req.headers);
-  if (length === 0 || (length === null && req.headers['transfer-encoding'] === undefined && !('stream' in req))) return 0;
+  if (!carriesBody(req)) return 0;
   const json = String(req.headers['content-type'] ?? 'application/json').toLowerCase().includes('json');
   // A budgeted POST without a length is refused 411 unread (token-budgets.ts).
   const whole = f.asyncJob || (method === 'POST' && ((length !== null && f.budgeted()) || (f.managedStreams && json) || f.readsPrompt() || f.saltsPrompt()));

@@ -21,6 +21,15 @@ export function declaredLength(headers: IncomingHttpHeaders): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
+/**
+ * Whether the request carries a body: a length above 0, chunked, or an HTTP/2 stream (its body
+ * has no header to announce it).
+ */
+export function carriesBody(req: ClientRequest): boolean {
+  const length = declaredLength(req.headers);
+  return length === null ? req.headers['transfer-encoding'] !== undefined || 'stream' in req : length > 0;
+}
+
 export function bodyTooLarge(appId: string, max: number, length: number | null): ProxyError {
   const size = length === null ? `more than ${max} bytes` : `${length} bytes`;
   return new ProxyError('body-too-large', 413, `the request body is ${size}; ${appId} accepts at most ${max}`);

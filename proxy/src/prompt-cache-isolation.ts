@@ -5,7 +5,7 @@
  * held in the process's body memory (body-buffers.ts).
  */
 import type { ClientRequest } from './client-io.ts';
-import { declaredLength } from './body-limit.ts';
+import { carriesBody } from './body-limit.ts';
 import { asBuffer } from './budgeted-body.ts';
 import { ProxyError } from './errors.ts';
 import type { SaltKey } from './prompt-cache-salt.ts';
@@ -14,9 +14,7 @@ import type { ProxyRuntime } from './runtime.ts';
 /** Does this request's body get the project's salt? */
 export function saltsPromptCache(rt: ProxyRuntime, req: ClientRequest, appId: string): boolean {
   if (req.method !== 'POST' || rt.registry.routing(appId).requests.promptCache !== 'project') return false;
-  const length = declaredLength(req.headers);
-  if (length === 0 || (length === null && req.headers['transfer-encoding'] === undefined && !('stream' in req))) return false;
-  return declaresJson(req.headers['content-type']);
+  return carriesBody(req) && declaresJson(req.headers['content-type']);
 }
 
 /**
